@@ -1,0 +1,243 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "ident.h"
+#include "jsonmp.h"
+#include "msg.h"
+#include "record.h"
+
+/* How long gilde waits for the daemon's answer. */
+#define CALL_TIMEOUT_MS 120000
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("gilde: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_for(int code)
+{
+	return code == GL_ENOTFOUND ? EXIT_NOTFOUND : EXIT_FAIL;
+}
+
+int cli_fail(const struct gl_error *err)
+{
+	cli_error("%s", err->msg[0] ? err->msg : gl_strerror(err->code));
+	return cli_exit_for(err->code);
+}
+
+int cli_resolve_data(struct cli *cli, struct gl_error *err)
+{
+	if (cli->data_opt) {
+		if (strlen(cli->data_opt) >= sizeof cli->data)
+			return gl_errorf(err, GL_ELIMIT, "--data: path too long");
+		strcpy(cli->data, cli->data_opt);
+		return 0;
+	}
+	return paths_default_data(cli->data, err);
+}
+
+int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err)
+{
+	char path[PATHS_MAX];
+	int rc = cli_resolve_data(cli, err);
+	if (rc || (rc = paths_join(path, cli->data, "store", err)))
+		return rc;
+	rc = store_open(path, STORE_RDONLY, 0, out, err);
+	if (rc == GL_ENOTFOUND)
+		gl_errorf(err, GL_EUNAVAIL,
+		          "no node at %s (no store yet): start it once with `gilded --data %s`, "
+		          "or pass --data DIR", cli->data, cli->data);
+	return rc;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
+             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err)
+{
+	char path[PATHS_MAX];
+	int rc = cli_resolve_data(cli, err);
+	if (rc || (rc = paths_join(path, cli->data, "gilded.sock", err)))
+		return rc;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof sa.sun_path)
+		return gl_errorf(err, GL_ELIMIT, "%s: path too long for a Unix socket", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return gl_errorf(err, GL_EIO, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		int e = errno;
+		close(fd);
+		if (e == ENOENT || e == ECONNREFUSED)
+			return gl_errorf(err, GL_EUNAVAIL,
+			                 "gilded is not running for %s (no control socket at %s); "
+			                 "start it with: gilded --data %s", cli->data, path, cli->data);
+		return gl_errorf(err, e == EACCES ? GL_EPERM : GL_EIO, "%s: %s", path, strerror(e));
+	}
+	if (write_all(fd, req->data, req->len) != 0) {
+		close(fd);
+		return gl_errorf(err, GL_EIO, "%s: the daemon closed the connection", path);
+	}
+	resp_buf->len = 0;
+	size_t total = 0;
+	uint64_t deadline = clock_now_ms() + CALL_TIMEOUT_MS;
+	for (;;) {
+		int pr = msg_peek(resp_buf->data, resp_buf->len, MSG_MAX, &total);
+		if (pr < 0) {
+			close(fd);
+			return gl_errorf(err, GL_EPROTO, "%s: oversized answer", path);
+		}
+		if (pr == 1)
+			break;
+		uint64_t now = clock_now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
+			close(fd);
+			return gl_errorf(err, GL_EUNAVAIL, "%s: no answer from gilded within %ds", path,
+			                 CALL_TIMEOUT_MS / 1000);
+		}
+		gl_buf_reserve(resp_buf, 65536);
+		ssize_t r = read(fd, resp_buf->data + resp_buf->len, resp_buf->cap - resp_buf->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			close(fd);
+			return gl_errorf(err, GL_EUNAVAIL, "%s: gilded closed the connection", path);
+		}
+		resp_buf->len += (size_t)r;
+	}
+	close(fd);
+	if ((rc = msg_decode(resp_buf->data + 4, total - 4, zone, resp, err)))
+		return rc;
+	bool ok = false;
+	if (!msg_get_bool(resp, "ok", &ok))
+		return gl_errorf(err, GL_EPROTO, "answer without \"ok\"");
+	if (!ok) {
+		const msgpack_object *code = msg_get(resp, "code");
+		int c = code && code->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (int)code->via.i64
+		                                                             : GL_EREFUSED;
+		char text[sizeof err->msg];
+		if (!msg_get_cstr(resp, "error", text, sizeof text))
+			snprintf(text, sizeof text, "%s", gl_strerror(c));
+		return gl_errorf(err, c, "%s", text);
+	}
+	return 0;
+}
+
+void cli_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+}
+
+bool cli_progress(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+json_t *cli_entry_json(const struct store_entry *e)
+{
+	char key[IDENT_TEXT_MAX], cid[2 * RECORD_CID_LEN + 1], ts[32];
+	json_t *o = json_object();
+	ident_format(IDENT_PK_PREFIX, e->author, key);
+	ident_hex(e->cid, RECORD_CID_LEN, cid);
+	json_object_set_new(o, "author", json_string(key));
+	json_object_set_new(o, "kind", json_string(record_kind_name(e->kind)));
+	json_object_set_new(o, "id", json_stringn(e->id, e->id_len));
+	json_object_set_new(o, "version", json_integer((json_int_t)e->version));
+	json_object_set_new(o, "content_id", json_string(cid));
+	json_object_set_new(o, "issued", json_string(clock_format(e->issued, ts)));
+	json_object_set_new(o, "expires", json_string(clock_format(e->expires, ts)));
+	if (e->tombstone) {
+		json_object_set_new(o, "retracted", json_true());
+		return o;
+	}
+	struct record r;
+	json_t *body = NULL;
+	if (record_parse(e->env, e->env_len, &r, NULL) == 0 && r.body)
+		body = jsonmp_body_to_json(r.body, r.body_len);
+	if (body) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(body, k, v) {
+			if (!json_object_get(o, k))
+				json_object_set(o, k, v);
+		}
+		json_decref(body);
+	}
+	return o;
+}
+
+const char *cli_text(json_t *body, const char *field, const char *lang)
+{
+	json_t *m = json_object_get(body, field);
+	if (!json_is_object(m))
+		return json_string_value(m);
+	const char *s = json_string_value(json_object_get(m, lang));
+	if (!s)
+		s = json_string_value(json_object_get(m, "en"));
+	if (!s)
+		s = json_string_value(json_object_get(m, "nl"));
+	if (!s) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(m, k, v) {
+			if (json_is_string(v))
+				return json_string_value(v);
+		}
+	}
+	return s;
+}
+
+int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err)
+{
+	struct store_txn *t;
+	int rc = store_begin(s, false, &t, err);
+	if (rc)
+		return rc;
+	const void *v;
+	size_t len;
+	if (store_meta_get(t, "node_pk", &v, &len) != 0 || len != 32) {
+		store_abort(t);
+		return gl_errorf(err, GL_ESTORE, "%s: the store has no node key; start gilded once",
+		                 store_path(s));
+	}
+	memcpy(m->pk, v, 32);
+	m->name[0] = '\0';
+	if (store_meta_get(t, "node_name", &v, &len) == 0) {
+		if (len >= sizeof m->name)
+			len = sizeof m->name - 1;
+		memcpy(m->name, v, len);
+		m->name[len] = '\0';
+	}
+	store_abort(t);
+	return 0;
+}
+

@@ -1,0 +1,73 @@
+/*
+ * cli.h — what every gilde subcommand shares: the node it talks about
+ * (--data), the exit codes, reading the store, calling the daemon.
+ *
+ * Exit codes (stable, documented in gilde --help):
+ *   0 success; 1 failure (bad input, refused, daemon unreachable);
+ *   2 usage error; 3 not found.
+ */
+#ifndef GILDE_CLI_H
+#define GILDE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "err.h"
+#include "paths.h"
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
+
+struct cli {
+	const char *data_opt;      /* --data, or NULL */
+	char data[PATHS_MAX];      /* resolved data directory */
+	bool json;                 /* --json */
+	const char *lang;          /* --lang, for human output: "nl" or "en" */
+};
+
+/* Print "gilde: " + message to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit code for an error code: 3 for GL_ENOTFOUND, else 1. */
+int cli_exit_for(int code);
+/* Report err and return the matching exit code. */
+int cli_fail(const struct gl_error *err);
+
+/* Resolve cli->data from --data or the default.  Returns 0 or an error. */
+int cli_resolve_data(struct cli *cli, struct gl_error *err);
+/* Open the node's store read-only. */
+int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err);
+
+/* The node's key and name, as the daemon recorded them in the store. */
+struct cli_node {
+	uint8_t pk[32];
+	char name[128];
+};
+int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err);
+
+/*
+ * Send one request (built with msg_begin/msg_end in req) to the daemon
+ * and read its answer into resp, decoded in zone (resp_buf keeps the
+ * bytes; free it after use).  An answer {"ok": false} becomes its code
+ * and text in err.  GL_EUNAVAIL if no daemon listens.
+ */
+int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
+             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err);
+
+/* Print a JSON value as the one document on stdout. */
+void cli_print_json(json_t *v);
+
+/* True if stderr is a terminal (show progress). */
+bool cli_progress(void);
+
+/* A record's JSON form: author, kind, id, version, content_id, issued,
+ * expires, then the body's fields (or "retracted": true). */
+json_t *cli_entry_json(const struct store_entry *e);
+
+/* The text of a language map field in lang (falling back to en, nl, any). */
+const char *cli_text(json_t *body, const char *field, const char *lang);
+
+#endif

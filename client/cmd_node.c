@@ -1,0 +1,197 @@
+/* gilde id, status, network-key */
+#include <sodium.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "ident.h"
+#include "msg.h"
+#include "record.h"
+
+/* Parse only the common options; returns -1 after a usage error. */
+static int common_only(struct cli *cli, const struct cmd *me, int argc, char **argv, int maxpos)
+{
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
+	}
+	if (argc - optind > maxpos) {
+		cli_usage(me, "unexpected argument \"%s\"", argv[optind + maxpos]);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_id(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("id");
+	if (common_only(cli, me, argc, argv, 0))
+		return EXIT_USAGE;
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct cli_node m;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	if (cli_node_meta(s, &m, &err)) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	store_close(s);
+	char key[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, m.pk, key);
+	if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "name", json_string(m.name));
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%s %s\n", key, m.name);
+	}
+	return EXIT_OK;
+}
+
+static json_t *daemon_status(struct cli *cli)
+{
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 1);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, "status");
+	msg_end(&req, 0);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	struct gl_error err;
+	json_t *j = json_object();
+	if (cli_call(cli, &req, &resp, &zone, &o, &err) == 0) {
+		uint64_t v;
+		char text[256];
+		json_object_set_new(j, "running", json_true());
+		static const char *const uints[] = { "pid", "uptime_ms", "published", "ingested",
+		                                     "older", "rejected", "commits" };
+		for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
+			if (msg_get_uint(&o, uints[i], &v))
+				json_object_set_new(j, uints[i], json_integer((json_int_t)v));
+		static const char *const strs[] = { "version", "listen" };
+		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+			if (msg_get_cstr(&o, strs[i], text, sizeof text))
+				json_object_set_new(j, strs[i], json_string(text));
+	} else {
+		json_object_set_new(j, "running", json_false());
+		if (err.code != GL_EUNAVAIL)
+			json_object_set_new(j, "error", json_string(err.msg));
+	}
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return j;
+}
+
+static void human_size(uint64_t b, char *out, size_t n)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int i = 0;
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("status");
+	if (common_only(cli, me, argc, argv, 0))
+		return EXIT_USAGE;
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct cli_node m;
+	struct store_stats st;
+	struct store_txn *t;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	if (cli_node_meta(s, &m, &err) || store_begin(s, false, &t, &err)) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	int rc = store_stats(t, &st, &err);
+	store_abort(t);
+	store_close(s);
+	if (rc)
+		return cli_fail(&err);
+	char key[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, m.pk, key);
+	json_t *d = daemon_status(cli);
+	if (cli->json) {
+		json_t *o = json_object(), *recs = json_object(), *so = json_object();
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "name", json_string(m.name));
+		json_object_set_new(o, "data", json_string(cli->data));
+		json_object_set(o, "daemon", d);
+		for (int k = RK_FIRST; k <= RK_LAST; k++)
+			json_object_set_new(recs, record_kind_name(k), json_integer((json_int_t)st.live[k]));
+		json_object_set_new(o, "records", recs);
+		json_object_set_new(o, "live", json_integer((json_int_t)st.live_total));
+		json_object_set_new(o, "retracted", json_integer((json_int_t)st.tombstones));
+		json_object_set_new(so, "used_bytes", json_integer((json_int_t)st.used));
+		json_object_set_new(so, "map_size", json_integer((json_int_t)st.map_size));
+		json_object_set_new(so, "page_size", json_integer((json_int_t)st.page_size));
+		json_object_set_new(so, "depth", json_integer(st.depth));
+		json_object_set_new(o, "store", so);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		char used[32], map[32];
+		human_size(st.used, used, sizeof used);
+		human_size(st.map_size, map, sizeof map);
+		printf("node     %s %s\n", key, m.name);
+		printf("data     %s\n", cli->data);
+		if (json_is_true(json_object_get(d, "running")))
+			printf("daemon   running, pid %lld, up %llds, listening on %s\n",
+			       (long long)json_integer_value(json_object_get(d, "pid")),
+			       (long long)json_integer_value(json_object_get(d, "uptime_ms")) / 1000,
+			       json_string_value(json_object_get(d, "listen")));
+		else
+			printf("daemon   not running%s%s\n", json_object_get(d, "error") ? ": " : "",
+			       json_object_get(d, "error") ? json_string_value(json_object_get(d, "error")) : "");
+		printf("records  %llu live (", (unsigned long long)st.live_total);
+		for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
+			if (!st.live[k])
+				continue;
+			printf("%s%s %llu", first ? "" : ", ", record_kind_name(k),
+			       (unsigned long long)st.live[k]);
+			first = 0;
+		}
+		printf("), %llu retracted\n", (unsigned long long)st.tombstones);
+		printf("store    %s used, may grow to %s\n", used, map);
+	}
+	json_decref(d);
+	return EXIT_OK;
+}
+
+int cmd_network_key(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("network-key");
+	if (common_only(cli, me, argc, argv, 0))
+		return EXIT_USAGE;
+	uint8_t key[32];
+	char text[IDENT_TEXT_MAX];
+	randombytes_buf(key, sizeof key);
+	ident_format(IDENT_NET_PREFIX, key, text);
+	sodium_memzero(key, sizeof key);
+	if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "network_key", json_string(text));
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%s\n", text);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,256 @@
+/* gilde export, import */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "cmd.h"
+#include "msg.h"
+#include "record.h"
+
+/* Records per import request, and bytes: the daemon's batch bounds. */
+#define IMPORT_BATCH 2000
+#define IMPORT_BATCH_BYTES (4u << 20)
+
+static int positional_opts(struct cli *cli, const struct cmd *me, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
+	}
+	return 0;
+}
+
+struct export_ctx {
+	FILE *out;
+	unsigned long long count, bytes;
+	bool failed;
+};
+
+static int export_visit(void *vctx, const struct store_entry *e)
+{
+	struct export_ctx *x = vctx;
+	if (fwrite(e->env, 1, e->env_len, x->out) != e->env_len) {
+		x->failed = true;
+		return 1;
+	}
+	x->count++;
+	x->bytes += e->env_len;
+	return 0;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("export");
+	if (positional_opts(cli, me, argc, argv))
+		return EXIT_USAGE;
+	if (argc - optind > 1)
+		return cli_usage(me, "at most one FILE");
+	const char *path = optind < argc ? argv[optind] : NULL;
+	if (!path && isatty(STDOUT_FILENO)) {
+		cli_error("export: refusing to write binary records to a terminal; name a FILE or "
+		          "redirect the output");
+		return EXIT_USAGE;
+	}
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct store_txn *t;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	if (store_begin(s, false, &t, &err)) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	char tmp[PATHS_MAX + 8];
+	struct export_ctx x = { .out = stdout };
+	if (path) {
+		/* write beside the target and rename, so a failed export leaves no half file */
+		snprintf(tmp, sizeof tmp, "%s.part", path);
+		x.out = fopen(tmp, "wb");
+		if (!x.out) {
+			cli_error("%s: %s", tmp, strerror(errno));
+			store_abort(t);
+			store_close(s);
+			return EXIT_FAIL;
+		}
+	}
+	struct store_filter f = { .tombstones = true };
+	int rc = store_scan(t, &f, export_visit, &x, &err);
+	store_abort(t);
+	store_close(s);
+	if (fflush(x.out) != 0 || (path && fsync(fileno(x.out)) != 0))
+		x.failed = true;
+	if (path && fclose(x.out) != 0)
+		x.failed = true;
+	if (rc && !x.failed) {
+		if (path)
+			unlink(tmp);
+		return cli_fail(&err);
+	}
+	if (x.failed) {
+		cli_error("%s: write failed: %s", path ? tmp : "stdout", strerror(errno));
+		if (path)
+			unlink(tmp);
+		return EXIT_FAIL;
+	}
+	if (path && rename(tmp, path) != 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return EXIT_FAIL;
+	}
+	if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "records", json_integer((json_int_t)x.count));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)x.bytes));
+		if (path)
+			json_object_set_new(o, "file", json_string(path));
+		if (path)
+			cli_print_json(o);
+		json_decref(o);
+	}
+	if (!cli->json || !path)
+		fprintf(stderr, "exported %llu records (%llu bytes)%s%s\n", x.count, x.bytes,
+		        path ? " to " : "", path ? path : "");
+	return EXIT_OK;
+}
+
+struct import_totals {
+	unsigned long long accepted, older, rejected, sent;
+	char first_error[512];
+};
+
+static int send_batch(struct cli *cli, const uint8_t *data, const size_t *lens, size_t n,
+                      struct import_totals *tot, struct gl_error *err)
+{
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 2);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, "import");
+	msg_pack_str(&pk, "records");
+	msgpack_pack_array(&pk, n);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_bin_with_body(&pk, data + off, lens[i]);
+		off += lens[i];
+	}
+	msg_end(&req, 0);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	int rc = cli_call(cli, &req, &resp, &zone, &o, err);
+	if (!rc) {
+		uint64_t a = 0, b = 0, c = 0;
+		msg_get_uint(&o, "accepted", &a);
+		msg_get_uint(&o, "older", &b);
+		msg_get_uint(&o, "rejected", &c);
+		tot->accepted += a;
+		tot->older += b;
+		tot->rejected += c;
+		tot->sent += n;
+		if (c && !tot->first_error[0])
+			msg_get_cstr(&o, "first_error", tot->first_error, sizeof tot->first_error);
+	}
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return rc;
+}
+
+int cmd_import(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("import");
+	if (positional_opts(cli, me, argc, argv))
+		return EXIT_USAGE;
+	if (argc - optind != 1)
+		return cli_usage(me, "name exactly one FILE");
+	const char *path = argv[optind];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	struct stat st;
+	fstat(fd, &st);
+	struct gl_error err = { 0 };
+	struct gl_buf in = { 0 }, batch = { 0 };
+	size_t *lens = gl_xcalloc(IMPORT_BATCH, sizeof *lens);
+	size_t nb = 0;
+	unsigned long long offset = 0; /* file offset of in.data[0] */
+	bool eof = false, progress = cli_progress() && !cli->json;
+	struct import_totals tot = { 0 };
+	int rc = 0;
+	while (!rc) {
+		/* keep at least one whole record in the buffer */
+		while (!eof && in.len < GL_RECORD_MAX) {
+			gl_buf_reserve(&in, GL_RECORD_MAX * 2);
+			ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				rc = gl_errorf(&err, GL_EIO, "%s: %s", path, strerror(errno));
+				break;
+			}
+			if (r == 0)
+				eof = true;
+			in.len += (size_t)r;
+		}
+		if (rc)
+			break;
+		size_t span = 0;
+		if (in.len > 0) {
+			int src = record_span(in.data, in.len, &span, &err);
+			if (src) {
+				rc = gl_error_prefix(&err, GL_EFORMAT, "%s: byte %llu: not a record%s", path,
+				                     offset, src == GL_ETRUNC ? " (the file ends inside it)" : "");
+				break;
+			}
+			gl_buf_append(&batch, in.data, span);
+			lens[nb++] = span;
+			gl_buf_consume(&in, span);
+			offset += span;
+		}
+		bool last = in.len == 0 && eof;
+		if (nb && (last || nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES)) {
+			rc = send_batch(cli, batch.data, lens, nb, &tot, &err);
+			batch.len = 0;
+			nb = 0;
+			if (progress)
+				fprintf(stderr, "\rimport: %llu records, %llu%% of the file", tot.sent,
+				        st.st_size ? offset * 100 / (unsigned long long)st.st_size : 100);
+		}
+		if (last)
+			break;
+	}
+	if (progress)
+		fputc('\n', stderr);
+	close(fd);
+	gl_buf_free(&in);
+	gl_buf_free(&batch);
+	free(lens);
+	if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "accepted", json_integer((json_int_t)tot.accepted));
+		json_object_set_new(o, "older", json_integer((json_int_t)tot.older));
+		json_object_set_new(o, "rejected", json_integer((json_int_t)tot.rejected));
+		if (tot.first_error[0])
+			json_object_set_new(o, "first_error", json_string(tot.first_error));
+		if (rc)
+			json_object_set_new(o, "error", json_string(err.msg));
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%llu accepted, %llu older, %llu rejected\n", tot.accepted, tot.older, tot.rejected);
+	}
+	if (tot.first_error[0])
+		cli_error("first rejected record: %s", tot.first_error);
+	if (rc)
+		return cli_fail(&err);
+	return tot.rejected ? EXIT_FAIL : EXIT_OK;
+}

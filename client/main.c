@@ -1,0 +1,148 @@
+/*
+ * gilde — the gilde client: query a node's directory, publish records.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "gilde_config.h"
+
+const struct cmd cmds[] = {
+	{ "id", cmd_id, "id [--json]", "show this node's public key and name",
+	  "Reads the node's store, so it works while gilded is stopped.\n" },
+	{ "status", cmd_status, "status [--json]", "show the store's contents and the daemon's state",
+	  "Counts records by kind from the store (works while gilded is stopped) and,\n"
+	  "if gilded runs, adds its process id, uptime and counters.\n" },
+	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
+	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
+	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"
+	  "checked first; if any is wrong nothing is published.  The daemon signs each\n"
+	  "record with the node's key and a version higher than any before.\n" },
+	{ "retract", cmd_retract, "retract KIND/ID", "withdraw a record this node published",
+	  "Publishes a tombstone: every node that receives it forgets the record.\n" },
+	{ "list", cmd_list, "list [--kind K] [--author KEY] [--json]", "list records in the directory",
+	  "  --kind K       only records of kind K (partner, offer, event, news, ...)\n"
+	  "  --author KEY   only records by KEY (ed25519:...)\n"
+	  "Reads the store directly; works while gilded is stopped.\n" },
+	{ "get", cmd_get, "get KIND/ID [--author KEY] [--json]", "show one record",
+	  "  --author KEY   the record's author (default: this node)\n"
+	  "Exit status 3 if there is no such record.\n" },
+	{ "export", cmd_export, "export [FILE]", "write every signed record to FILE (or stdout)",
+	  "The file holds the signed envelopes exactly as on the wire, one after\n"
+	  "another (proto/PROTOCOL.md, \"Export files\"), retractions included, so a\n"
+	  "whole directory moves to another node and every signature still verifies.\n" },
+	{ "import", cmd_import, "import FILE", "verify and store the records of an export file",
+	  "Every record is checked (structure, signature, times, schema) by the\n"
+	  "daemon; the counts of accepted, older and rejected records are reported.\n" },
+	{ "network-key", cmd_network_key, "network-key", "print a fresh federation network key",
+	  "Put the printed key in [federation] network_key on every node of one\n"
+	  "federation; nodes with another key cannot connect.\n" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: gilde COMMAND [options]\n\n"
+	             "Query a gilde node's directory and publish its records.\n\ncommands:\n");
+	for (const struct cmd *c = cmds; c->name; c++)
+		fprintf(out, "  %-14s %s\n", c->name, c->summary);
+	fprintf(out,
+	        "\n"
+	        "options every command takes:\n"
+	        "  -d, --data DIR   the node's data directory (default: $XDG_DATA_HOME/gilde\n"
+	        "                   or ~/.local/share/gilde)\n"
+	        "  --json           print one JSON document on stdout, for scripts\n"
+	        "  --lang nl|en     language of human output (default: en)\n"
+	        "  -h, --help       help for the command\n"
+	        "\n"
+	        "exit status: 0 success, 1 failure, 2 usage error, 3 not found\n"
+	        "Run `gilde COMMAND --help` for a command's options.\n");
+}
+
+const struct cmd *cmd_find(const char *name)
+{
+	for (const struct cmd *c = cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int cli_usage(const struct cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "gilde %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: gilde %s\n", cmd->synopsis);
+	return EXIT_USAGE;
+}
+
+int cli_common(struct cli *cli, const struct cmd *cmd, int c, const char *arg, char **argv)
+{
+	switch (c) {
+	case OPT_DATA:
+		cli->data_opt = arg;
+		return 1;
+	case OPT_JSON:
+		cli->json = true;
+		return 1;
+	case OPT_LANG:
+		if (strcmp(arg, "nl") && strcmp(arg, "en")) {
+			cli_usage(cmd, "--lang must be nl or en, not \"%s\"", arg);
+			return -1;
+		}
+		cli->lang = arg;
+		return 1;
+	case OPT_HELP:
+		printf("usage: gilde %s\n\n%s.\n\n%s\ncommon options: --data DIR, --json, "
+		       "--lang nl|en, --help\n", cmd->synopsis, cmd->summary, cmd->help);
+		exit(0);
+	case ':':
+		cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
+		return -1;
+	case '?':
+		cli_usage(cmd, "unknown option %s", argv[optind - 1]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0 && cmd_find(argv[2])) {
+			char *args[] = { argv[2], "--help", NULL };
+			struct cli cli = { .lang = "en" };
+			optind = 1;
+			return cmd_find(argv[2])->run(&cli, 2, args);
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("gilde %s\n", GILDE_VERSION);
+		return EXIT_OK;
+	}
+	const struct cmd *c = cmd_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "gilde: unknown command \"%s\" (see gilde --help)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gilde: libsodium failed to initialise\n");
+		return EXIT_FAIL;
+	}
+	struct cli cli = { .lang = "en" };
+	optind = 1;
+	opterr = 0;
+	return c->run(&cli, argc - 1, argv + 1);
+}

@@ -1,0 +1,383 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "ident.h"
+#include "log.h"
+
+#include <sodium.h>
+
+enum opt_type {
+	OPT_STRING,
+	OPT_PATH,
+	OPT_ADDR,
+	OPT_SIZE,
+	OPT_DURATION,
+	OPT_LEVEL,
+	OPT_NETKEY,
+	OPT_ADDRLIST,
+};
+
+struct opt {
+	const char *section;
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *dflt; /* as it would be written in the file; NULL: unset */
+	uint64_t min, max;
+	const char *doc;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct opt opts[] = {
+	{ "node", "name", OPT_STRING, OFF(name), NULL, 0, 0,
+	  "Name of this node shown to people (default: the host name)." },
+	{ "node", "data", OPT_PATH, OFF(data), NULL, 0, 0,
+	  "Data directory: key, store, control socket "
+	  "(default: $XDG_DATA_HOME/gilde or ~/.local/share/gilde)." },
+	{ "node", "listen", OPT_ADDR, OFF(listen), "127.0.0.1:7420", 0, 0,
+	  "Address and port to accept peers on; port 0 picks a free port." },
+	{ "store", "map_size", OPT_SIZE, OFF(map_size), "4G", 16ull << 20, 1ull << 40,
+	  "Largest size the store may grow to (K, M, G, T suffixes)." },
+	{ "log", "level", OPT_LEVEL, OFF(log_level), "info", 0, 0,
+	  "Least severe level logged: error, warn, info or debug." },
+	{ "publish", "lifetime", OPT_DURATION, OFF(lifetime), "365d", 3600, 3650ull * 86400,
+	  "How long a published record stays valid before it expires (s, m, h, d)." },
+	{ "publish", "tombstone_lifetime", OPT_DURATION, OFF(tombstone_lifetime), "180d",
+	  86400, 3650ull * 86400,
+	  "How long a retraction is kept so that it reaches every node." },
+	{ "limits", "max_clock_skew", OPT_DURATION, OFF(max_clock_skew), "10m", 0, 86400,
+	  "Records issued further than this in the future are refused." },
+	{ "federation", "network_key", OPT_NETKEY, 0, NULL, 0, 0,
+	  "The federation's shared secret (gilde-net:...); `gilde network-key` makes one." },
+	{ "peers", "peer", OPT_ADDRLIST, OFF(peers), NULL, 0, 0,
+	  "A peer to dial, HOST:PORT; repeat the line for more peers." },
+};
+
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static const struct opt *find_opt(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].section, section) && !strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+static bool section_known(const char *section)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].section, section))
+			return true;
+	return false;
+}
+
+int config_parse_addr(const char *s, char *host, unsigned hostlen, int *port)
+{
+	const char *colon;
+	const char *h = s;
+	size_t hl;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			return GL_ECONFIG;
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return GL_ECONFIG;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return GL_ECONFIG;
+	char *end;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno || p < 0 || p > 65535)
+		return GL_ECONFIG;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int parse_scaled(const char *v, const char *units, const uint64_t *mult, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*v < '0' || *v > '9')
+		return -1;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	uint64_t m = 1;
+	if (*end) {
+		const char *u = end[1] == '\0' ? strchr(units, *end) : NULL;
+		if (!u)
+			return -1;
+		m = mult[u - units];
+	}
+	if (m && n > UINT64_MAX / m)
+		return -1;
+	*out = n * m;
+	return 0;
+}
+
+static int set_opt(struct config *c, const struct opt *o, const char *value,
+                   const char *where, struct gl_error *err)
+{
+	char *base = (char *)c;
+	uint64_t u;
+	switch (o->type) {
+	case OPT_STRING:
+	case OPT_PATH: {
+		char **p = (char **)(base + o->offset);
+		if (!*value)
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: empty value", where,
+			                 o->section, o->name);
+		free(*p);
+		*p = gl_xstrdup(value);
+		return 0;
+	}
+	case OPT_ADDR:
+	case OPT_ADDRLIST: {
+		char host[256];
+		int port;
+		if (config_parse_addr(value, host, sizeof host, &port))
+			return gl_errorf(err, GL_ECONFIG,
+			                 "%s: [%s] %s: \"%s\" is not HOST:PORT (IPv6 as [ADDR]:PORT)",
+			                 where, o->section, o->name, value);
+		if (o->type == OPT_ADDRLIST) {
+			if (port == 0)
+				return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: port 0 cannot be dialled",
+				                 where, o->section, o->name);
+			struct strlist *l = (struct strlist *)(base + o->offset);
+			l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+			l->v[l->n++] = gl_xstrdup(value);
+		} else {
+			char **p = (char **)(base + o->offset);
+			free(*p);
+			*p = gl_xstrdup(value);
+		}
+		return 0;
+	}
+	case OPT_SIZE: {
+		static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
+		if (parse_scaled(value, "KMGT", mult, &u) || u < o->min || u > o->max)
+			return gl_errorf(err, GL_ECONFIG,
+			                 "%s: [%s] %s: \"%s\" is not a size between 16M and 1T "
+			                 "(a number with K, M, G or T)",
+			                 where, o->section, o->name, value);
+		*(uint64_t *)(base + o->offset) = u;
+		return 0;
+	}
+	case OPT_DURATION: {
+		static const uint64_t mult[] = { 1, 60, 3600, 86400 };
+		if (parse_scaled(value, "smhd", mult, &u) || u < o->min || u > o->max)
+			return gl_errorf(err, GL_ECONFIG,
+			                 "%s: [%s] %s: \"%s\" is not a duration from %llus to %llus "
+			                 "(a number with s, m, h or d)",
+			                 where, o->section, o->name, value,
+			                 (unsigned long long)o->min, (unsigned long long)o->max);
+		*(uint64_t *)(base + o->offset) = u;
+		return 0;
+	}
+	case OPT_LEVEL: {
+		int l = log_level_parse(value);
+		if (l < 0)
+			return gl_errorf(err, GL_ECONFIG,
+			                 "%s: [%s] %s: \"%s\" is not one of error, warn, info, debug",
+			                 where, o->section, o->name, value);
+		*(int *)(base + o->offset) = l;
+		return 0;
+	}
+	case OPT_NETKEY: {
+		struct gl_error e2;
+		if (ident_parse(IDENT_NET_PREFIX, value, "network key", c->network_key, &e2))
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s; make one with "
+			                 "`gilde network-key`", where, o->section, o->name, e2.msg);
+		c->has_network_key = true;
+		return 0;
+	}
+	}
+	return GL_EINVAL;
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].dflt && set_opt(c, &opts[i], opts[i].dflt, "default", NULL))
+			abort(); /* a default that does not parse is a bug in the table */
+}
+
+void config_free(struct config *c)
+{
+	free(c->name);
+	free(c->data);
+	free(c->listen);
+	for (unsigned i = 0; i < c->peers.n; i++)
+		free(c->peers.v[i]);
+	free(c->peers.v);
+	sodium_memzero(c->network_key, sizeof c->network_key);
+	memset(c, 0, sizeof *c);
+}
+
+int config_set(struct config *c, const char *section, const char *name, const char *value,
+               const char *where, struct gl_error *err)
+{
+	const struct opt *o = find_opt(section, name);
+	if (!o) {
+		if (!section_known(section))
+			return gl_errorf(err, GL_ECONFIG, "%s: unknown section [%s]", where, section);
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s: unknown option \"%s\" in [%s] (see gilded --help)", where,
+		                 name, section);
+	}
+	return set_opt(c, o, value, where, err);
+}
+
+struct load_ctx {
+	struct config *c;
+	const char *path;
+	struct gl_error *err;
+	int rc;
+};
+
+/*
+ * Debian's inih does not pass line numbers to the handler; it returns the
+ * line of the first refused entry instead.  So the handler records the
+ * first problem with a placeholder origin, and config_load() puts
+ * "file:line" in front once the parse returns.
+ */
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *lc = user;
+	if (lc->rc)
+		return 1; /* only the first problem is reported */
+	if (!*section) {
+		lc->rc = gl_errorf(lc->err, GL_ECONFIG, "option \"%s\" outside any [section]", name);
+		return 0;
+	}
+	lc->rc = config_set(lc->c, section, name, value, "", lc->err);
+	return lc->rc == 0;
+}
+
+int config_load(struct config *c, const char *path, struct gl_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO,
+		                 "%s: cannot read configuration: %s", path, strerror(errno));
+	struct load_ctx lc = { .c = c, .path = path, .err = err };
+	int line = ini_parse_file(f, on_ini, &lc);
+	fclose(f);
+	if (lc.rc) {
+		/* config_set wrote ": [section] name: …" after an empty origin */
+		const char *msg = lc.err && lc.err->msg[0] == ':' ? lc.err->msg + 2 : lc.err ? lc.err->msg : "";
+		char copy[sizeof lc.err->msg];
+		snprintf(copy, sizeof copy, "%s", msg);
+		return gl_errorf(err, lc.rc, "%s:%d: %s", path, line, copy);
+	}
+	if (line != 0)
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s:%d: not an INI line (expected [section] or name = value)",
+		                 path, line);
+	return 0;
+}
+
+static void dump_value(const struct config *c, const struct opt *o, FILE *out)
+{
+	const char *base = (const char *)c;
+	switch (o->type) {
+	case OPT_STRING:
+	case OPT_PATH:
+	case OPT_ADDR: {
+		const char *s = *(char *const *)(base + o->offset);
+		if (s)
+			fprintf(out, "%s = %s\n", o->name, s);
+		else
+			fprintf(out, "# %s is not set\n", o->name);
+		break;
+	}
+	case OPT_ADDRLIST: {
+		const struct strlist *l = (const struct strlist *)(base + o->offset);
+		for (unsigned i = 0; i < l->n; i++)
+			fprintf(out, "%s = %s\n", o->name, l->v[i]);
+		if (!l->n)
+			fprintf(out, "# %s is not set\n", o->name);
+		break;
+	}
+	case OPT_SIZE: {
+		uint64_t v = *(const uint64_t *)(base + o->offset);
+		const char *u = "";
+		static const char *const units[] = { "K", "M", "G", "T" };
+		for (int i = 3; i >= 0; i--) {
+			uint64_t m = 1ull << (10 * (i + 1));
+			if (v >= m && v % m == 0) {
+				v /= m;
+				u = units[i];
+				break;
+			}
+		}
+		fprintf(out, "%s = %llu%s\n", o->name, (unsigned long long)v, u);
+		break;
+	}
+	case OPT_DURATION: {
+		uint64_t v = *(const uint64_t *)(base + o->offset);
+		static const struct { uint64_t m; const char *u; } units[] = {
+			{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" } };
+		for (int i = 0; i < 4; i++)
+			if (v % units[i].m == 0 && (v || i == 3)) {
+				fprintf(out, "%s = %llu%s\n", o->name,
+				        (unsigned long long)(v / units[i].m), units[i].u);
+				break;
+			}
+		break;
+	}
+	case OPT_LEVEL:
+		fprintf(out, "%s = %s\n", o->name,
+		        log_level_name(*(const int *)(base + o->offset)));
+		break;
+	case OPT_NETKEY:
+		if (c->has_network_key)
+			fprintf(out, "%s = (set, not shown)\n", o->name);
+		else
+			fprintf(out, "# %s is not set\n", o->name);
+		break;
+	}
+}
+
+void config_dump(const struct config *c, FILE *out)
+{
+	const char *section = NULL;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!section || strcmp(section, opts[i].section)) {
+			section = opts[i].section;
+			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		dump_value(c, &opts[i], out);
+	}
+}
+
+void config_help(FILE *out)
+{
+	const char *section = NULL;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!section || strcmp(section, opts[i].section)) {
+			section = opts[i].section;
+			fprintf(out, "  [%s]\n", section);
+		}
+		fprintf(out, "    %-20s %s%s%s%s\n", opts[i].name, opts[i].doc,
+		        opts[i].dflt ? " Default: " : "", opts[i].dflt ? opts[i].dflt : "",
+		        opts[i].dflt ? "." : "");
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * config.h — gilded's configuration: built-in defaults, then an INI file
+ * (--config), then command-line flags, each overriding the one before.
+ *
+ * Every option is one row of a table in config.c with its section, name,
+ * type, default and one line of documentation; the parser, `gilded --help`,
+ * `gilded --check-config` and the gilde.conf(5) test all read that table,
+ * so an option cannot exist undocumented.
+ */
+#ifndef GILDE_CONFIG_H
+#define GILDE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct strlist {
+	char **v;
+	unsigned n;
+};
+
+struct config {
+	/* [node] */
+	char *name;
+	char *data;
+	char *listen;
+	/* [store] */
+	uint64_t map_size;
+	/* [log] */
+	int log_level;
+	/* [publish] */
+	uint64_t lifetime;            /* seconds */
+	uint64_t tombstone_lifetime;  /* seconds */
+	/* [limits] */
+	uint64_t max_clock_skew;      /* seconds */
+	/* [federation] */
+	bool has_network_key;
+	uint8_t network_key[32];
+	/* [peers] */
+	struct strlist peers;
+};
+
+/* Fill c with the built-in defaults. */
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+
+/*
+ * Read an INI file into c.  Unknown sections or options, bad values and
+ * unreadable files are errors naming the file, line and option.
+ * Returns 0 or GL_ECONFIG / GL_EIO.
+ */
+int config_load(struct config *c, const char *path, struct gl_error *err);
+
+/*
+ * Set one option from text, as a flag or file line would.  `where` names
+ * the origin for messages ("gilded.conf:12", "--listen").
+ * Returns 0 or GL_ECONFIG.
+ */
+int config_set(struct config *c, const char *section, const char *name,
+               const char *value, const char *where, struct gl_error *err);
+
+/* Write the effective configuration as INI (secrets redacted). */
+void config_dump(const struct config *c, FILE *out);
+
+/* Write the option reference (section, name, default, doc) for --help. */
+void config_help(FILE *out);
+
+/* Parse "HOST:PORT" (IPv6 as [ADDR]:PORT).  host gets up to hostlen-1
+ * bytes.  Returns 0 or GL_ECONFIG. */
+int config_parse_addr(const char *s, char *host, unsigned hostlen, int *port);
+
+#endif

@@ -1,0 +1,206 @@
+#include "ctl_ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "gilde_config.h"
+#include "ingest.h"
+#include "log.h"
+#include "msg.h"
+#include "publish.h"
+
+/* Most records one import request may carry. */
+#define IMPORT_BATCH_MAX 8192
+
+static void pack_kv_str(msgpack_packer *pk, const char *k, const char *v)
+{
+	msg_pack_str(pk, k);
+	msg_pack_str(pk, v);
+}
+
+static void pack_kv_uint(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	msg_pack_str(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void op_status(struct ctl_client *cl, const msgpack_object *req)
+{
+	struct node *n = ctl_node(cl);
+	(void)req;
+	struct gl_buf out = { 0 };
+	msgpack_packer pk;
+	msg_begin(&out, &pk);
+	msgpack_pack_map(&pk, 13);
+	msg_pack_str(&pk, "ok");
+	msgpack_pack_true(&pk);
+	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
+	pack_kv_str(&pk, "version", GILDE_VERSION);
+	pack_kv_str(&pk, "key", n->key_text);
+	pack_kv_str(&pk, "name", n->name);
+	pack_kv_str(&pk, "data", n->data);
+	pack_kv_str(&pk, "listen", n->listen_addr);
+	pack_kv_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
+	pack_kv_uint(&pk, "published", n->counters.published);
+	pack_kv_uint(&pk, "ingested", n->counters.ingested);
+	pack_kv_uint(&pk, "older", n->counters.older);
+	pack_kv_uint(&pk, "rejected", n->counters.rejected);
+	pack_kv_uint(&pk, "commits", n->writer.committed);
+	msg_end(&out, 0);
+	ctl_reply(cl, &out);
+}
+
+static void reply_publish(struct publish_req *r)
+{
+	struct ctl_client *cl = r->ctx;
+	if (r->rc) {
+		ctl_reply_error(cl, r->rc, r->err.msg);
+		publish_req_free(r);
+		return;
+	}
+	struct gl_buf out = { 0 };
+	msgpack_packer pk;
+	msg_begin(&out, &pk);
+	msgpack_pack_map(&pk, 2);
+	msg_pack_str(&pk, "ok");
+	msgpack_pack_true(&pk);
+	msg_pack_str(&pk, "results");
+	size_t n = r->ndocs ? r->ndocs : 1;
+	msgpack_pack_array(&pk, n);
+	for (size_t i = 0; i < n; i++) {
+		bool retract = r->ndocs == 0;
+		const struct publish_doc *d = retract ? NULL : &r->docs[i];
+		msgpack_pack_map(&pk, 5);
+		pack_kv_str(&pk, "kind", record_kind_name(retract ? r->retract_kind : d->kind));
+		pack_kv_str(&pk, "id", retract ? r->retract_id : d->id);
+		pack_kv_uint(&pk, "version", retract ? r->retract_version : d->version);
+		msg_pack_str(&pk, "cid");
+		msgpack_pack_bin_with_body(&pk, retract ? r->retract_cid : d->cid, RECORD_CID_LEN);
+		pack_kv_str(&pk, "source", retract ? "" : d->source);
+	}
+	msg_end(&out, 0);
+	ctl_reply(cl, &out);
+	publish_req_free(r);
+}
+
+static void op_publish(struct ctl_client *cl, const msgpack_object *req)
+{
+	const msgpack_object *docs = msg_get(req, "docs");
+	if (!docs || docs->type != MSGPACK_OBJECT_ARRAY || docs->via.array.size == 0 ||
+	    docs->via.array.size > IMPORT_BATCH_MAX) {
+		ctl_reply_error(cl, GL_EPROTO, "publish needs \"docs\": an array of 1 to 8192 documents");
+		return;
+	}
+	struct publish_req *r = gl_xcalloc(1, sizeof *r);
+	r->ndocs = docs->via.array.size;
+	r->docs = gl_xcalloc(r->ndocs, sizeof *r->docs);
+	for (size_t i = 0; i < r->ndocs; i++) {
+		const msgpack_object *d = &docs->via.array.ptr[i];
+		const char *src, *json;
+		size_t sl, jl;
+		if (!msg_get_str(d, "source", &src, &sl) || !msg_get_str(d, "json", &json, &jl)) {
+			publish_req_free(r);
+			ctl_reply_error(cl, GL_EPROTO, "each document needs \"source\" and \"json\" strings");
+			return;
+		}
+		r->docs[i].source = gl_xstrndup(src, sl);
+		r->docs[i].json = gl_xstrndup(json, jl);
+		r->docs[i].json_len = jl;
+	}
+	r->done = reply_publish;
+	r->ctx = cl;
+	publish_submit(ctl_node(cl), r);
+}
+
+static void op_retract(struct ctl_client *cl, const msgpack_object *req)
+{
+	char kind[16];
+	struct publish_req *r = gl_xcalloc(1, sizeof *r);
+	if (!msg_get_cstr(req, "kind", kind, sizeof kind) ||
+	    !msg_get_cstr(req, "id", r->retract_id, sizeof r->retract_id) ||
+	    !(r->retract_kind = record_kind_parse(kind, strlen(kind)))) {
+		publish_req_free(r);
+		ctl_reply_error(cl, GL_EPROTO, "retract needs \"kind\" and \"id\"");
+		return;
+	}
+	r->done = reply_publish;
+	r->ctx = cl;
+	publish_submit(ctl_node(cl), r);
+}
+
+struct import_req {
+	struct ingest_batch b;
+	struct gl_buf data; /* the envelopes, back to back */
+	struct ctl_client *cl;
+};
+
+static void reply_import(struct ingest_batch *b)
+{
+	struct import_req *ir = b->ctx;
+	if (b->rc) {
+		ctl_reply_error(ir->cl, b->rc, b->err.msg);
+	} else {
+		struct gl_buf out = { 0 };
+		msgpack_packer pk;
+		msg_begin(&out, &pk);
+		msgpack_pack_map(&pk, 5);
+		msg_pack_str(&pk, "ok");
+		msgpack_pack_true(&pk);
+		pack_kv_uint(&pk, "accepted", b->accepted);
+		pack_kv_uint(&pk, "older", b->older);
+		pack_kv_uint(&pk, "rejected", b->rejected);
+		pack_kv_str(&pk, "first_error", b->err.msg);
+		msg_end(&out, 0);
+		ctl_reply(ir->cl, &out);
+	}
+	if (b->rejected)
+		log_info("import-rejected", "count=%u first=\"%.200s\"", b->rejected, b->err.msg);
+	gl_buf_free(&ir->data);
+	free(b->recs);
+	free(ir);
+}
+
+static void op_import(struct ctl_client *cl, const msgpack_object *req)
+{
+	const msgpack_object *recs = msg_get(req, "records");
+	if (!recs || recs->type != MSGPACK_OBJECT_ARRAY || recs->via.array.size > IMPORT_BATCH_MAX) {
+		ctl_reply_error(cl, GL_EPROTO, "import needs \"records\": an array of at most 8192 envelopes");
+		return;
+	}
+	struct import_req *ir = gl_xcalloc(1, sizeof *ir);
+	size_t n = recs->via.array.size;
+	ir->cl = cl;
+	ir->b.recs = gl_xcalloc(n ? n : 1, sizeof *ir->b.recs);
+	ir->b.n = n;
+	size_t *offs = gl_xcalloc(n ? n : 1, sizeof *offs);
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *o = &recs->via.array.ptr[i];
+		if (o->type != MSGPACK_OBJECT_BIN) {
+			free(offs);
+			gl_buf_free(&ir->data);
+			free(ir->b.recs);
+			free(ir);
+			ctl_reply_error(cl, GL_EPROTO, "import: every record must be binary");
+			return;
+		}
+		offs[i] = ir->data.len;
+		gl_buf_append(&ir->data, o->via.bin.ptr, o->via.bin.size);
+		ir->b.recs[i].len = o->via.bin.size;
+	}
+	for (size_t i = 0; i < n; i++)
+		ir->b.recs[i].env = ir->data.data + offs[i];
+	free(offs);
+	ir->b.done = reply_import;
+	ir->b.ctx = ir;
+	ingest_submit(ctl_node(cl), &ir->b);
+}
+
+const struct ctl_op ctl_ops[] = {
+	{ "status", op_status },
+	{ "publish", op_publish },
+	{ "retract", op_retract },
+	{ "import", op_import },
+	{ NULL, NULL },
+};

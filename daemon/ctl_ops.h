@@ -1,0 +1,17 @@
+/*
+ * ctl_ops.h — the operations of the control socket (see ctl.h).
+ */
+#ifndef GILDE_CTL_OPS_H
+#define GILDE_CTL_OPS_H
+
+#include "ctl.h"
+
+struct ctl_op {
+	const char *name;
+	ctl_op_fn fn;
+};
+
+/* Terminated by an entry with name NULL. */
+extern const struct ctl_op ctl_ops[];
+
+#endif

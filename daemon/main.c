@@ -1,0 +1,297 @@
+/*
+ * gilded — the gilde node daemon.  See gilded --help and README.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "ctl.h"
+#include "gilde_config.h"
+#include "ident.h"
+#include "identity.h"
+#include "log.h"
+#include "node.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: gilded [options]\n"
+	        "\n"
+	        "Run a gilde node: keep this organisation's signed records and the\n"
+	        "federation's directory in a local store, and answer gilde.\n"
+	        "With no options it uses ~/.local/share/gilde, listens on 127.0.0.1:7420\n"
+	        "and creates its key on first start.\n"
+	        "\n"
+	        "options:\n"
+	        "  -d, --data DIR         data directory (key, store, control socket)\n"
+	        "  -c, --config FILE      read settings from an INI file\n"
+	        "  -l, --listen HOST:PORT accept peers here (port 0: any free port)\n"
+	        "  -p, --peer HOST:PORT   dial this peer (repeatable)\n"
+	        "      --name NAME        name of this node shown to people\n"
+	        "      --log-level LEVEL  error, warn, info (default) or debug\n"
+	        "  -n, --check-config     check the configuration, print it, and exit\n"
+	        "  -h, --help             show this help\n"
+	        "  -V, --version          show the version\n"
+	        "\n"
+	        "Flags override the file, which overrides the defaults.\n"
+	        "Configuration file options (gilde.conf(5)):\n");
+	config_help(out);
+	fprintf(out,
+	        "\n"
+	        "Signals: SIGTERM and SIGINT stop the node cleanly.\n"
+	        "Exit status: 0 after a clean stop, 1 on a fatal error, 2 on bad usage.\n");
+}
+
+enum { OPT_NAME = 256, OPT_LOG_LEVEL };
+
+static const struct option long_opts[] = {
+	{ "data", required_argument, NULL, 'd' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "peer", required_argument, NULL, 'p' },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "check-config", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct flag {
+	const char *section, *name, *value, *where;
+};
+
+static int parse_args(int argc, char **argv, struct config *cfg, bool *check_only)
+{
+	struct flag flags[64];
+	unsigned nflags = 0;
+	const char *config_path = NULL;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:c:l:p:nhV", long_opts, NULL)) != -1) {
+		struct flag f = { NULL, NULL, optarg, NULL };
+		switch (c) {
+		case 'd': f.section = "node"; f.name = "data"; f.where = "--data"; break;
+		case 'l': f.section = "node"; f.name = "listen"; f.where = "--listen"; break;
+		case 'p': f.section = "peers"; f.name = "peer"; f.where = "--peer"; break;
+		case OPT_NAME: f.section = "node"; f.name = "name"; f.where = "--name"; break;
+		case OPT_LOG_LEVEL: f.section = "log"; f.name = "level"; f.where = "--log-level"; break;
+		case 'c': config_path = optarg; continue;
+		case 'n': *check_only = true; continue;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("gilded %s\n", GILDE_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "gilded: option %s needs a value (see gilded --help)\n",
+			        argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "gilded: unknown option %s (see gilded --help)\n",
+			        argv[optind - 1]);
+			return 2;
+		}
+		if (nflags == sizeof flags / sizeof flags[0]) {
+			fprintf(stderr, "gilded: too many options\n");
+			return 2;
+		}
+		flags[nflags++] = f;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gilded: unexpected argument \"%s\" (see gilded --help)\n", argv[optind]);
+		return 2;
+	}
+	struct gl_error err;
+	if (config_path && config_load(cfg, config_path, &err)) {
+		fprintf(stderr, "gilded: %s\n", err.msg);
+		return 1;
+	}
+	for (unsigned i = 0; i < nflags; i++)
+		if (config_set(cfg, flags[i].section, flags[i].name, flags[i].value, flags[i].where,
+		               &err)) {
+			fprintf(stderr, "gilded: %s\n", err.msg);
+			return 2;
+		}
+	return 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct node *n = s->data;
+	node_stop(n, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void finish_stop(struct node *n)
+{
+	uv_signal_stop(&n->sig_int);
+	uv_signal_stop(&n->sig_term);
+	uv_walk(n->loop, close_walk, NULL);
+}
+
+static void on_drain(uv_idle_t *idle)
+{
+	struct node *n = idle->data;
+	if (!writer_idle(&n->writer))
+		return;
+	uv_idle_stop(idle);
+	finish_stop(n);
+}
+
+static uv_idle_t *drain_idle(struct node *n)
+{
+	static uv_idle_t idle; /* lives as long as the process; one stop only */
+	idle.data = n;
+	return &idle;
+}
+
+void node_stop(struct node *n, const char *why)
+{
+	if (n->stopping)
+		return;
+	n->stopping = true;
+	log_info("stopping", "reason=%s", why);
+	ctl_close(n);
+	/* let queued writes finish: they may hold acknowledged records */
+	uv_idle_t *idle = drain_idle(n);
+	uv_idle_init(n->loop, idle);
+	uv_idle_start(idle, on_drain);
+}
+
+static void set_threadpool_size(void)
+{
+	if (getenv("UV_THREADPOOL_SIZE"))
+		return;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char buf[16];
+	snprintf(buf, sizeof buf, "%ld", cpus < 2 ? 2 : cpus > 32 ? 32 : cpus);
+	setenv("UV_THREADPOOL_SIZE", buf, 0);
+}
+
+static int open_node(struct node *n, struct gl_error *err)
+{
+	int rc;
+	if (n->cfg.data)
+		snprintf(n->data, sizeof n->data, "%s", n->cfg.data);
+	else if ((rc = paths_default_data(n->data, err)))
+		return rc;
+	if ((rc = datadir_prepare(n->data, err)) || (rc = datadir_lock(n->data, &n->lock_fd, err)))
+		return rc;
+	bool created;
+	n->sk = sodium_malloc(64);
+	if (!n->sk)
+		return gl_errorf(err, GL_EIO, "cannot allocate protected memory for the key");
+	if ((rc = identity_load(n->data, n->sk, &created, err)))
+		return rc;
+	memcpy(n->pk, n->sk + 32, 32);
+	sodium_mprotect_readonly(n->sk);
+	ident_format(IDENT_PK_PREFIX, n->pk, n->key_text);
+	if (created)
+		log_info("key-created", "key=%s", n->key_text);
+	if (n->cfg.name)
+		snprintf(n->name, sizeof n->name, "%s", n->cfg.name);
+	else if (gethostname(n->name, sizeof n->name) != 0)
+		snprintf(n->name, sizeof n->name, "gilde");
+	n->name[sizeof n->name - 1] = '\0';
+
+	char spath[PATHS_MAX];
+	if ((rc = paths_join(spath, n->data, "store", err)) ||
+	    (rc = store_open(spath, 0, n->cfg.map_size, &n->store, err)))
+		return rc;
+	struct store_txn *t;
+	if ((rc = store_begin(n->store, true, &t, err)))
+		return rc;
+	if ((rc = store_meta_put(t, "node_pk", n->pk, 32, err)) ||
+	    (rc = store_meta_put(t, "node_name", n->name, strlen(n->name), err))) {
+		store_abort(t);
+		return rc;
+	}
+	if ((rc = store_commit(t, err)))
+		return rc;
+	if ((rc = schema_set_load(&n->schemas, err)))
+		return rc;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct node node;
+	memset(&node, 0, sizeof node);
+	node.lock_fd = -1;
+	struct node *n = &node;
+	bool check_only = false;
+	config_defaults(&n->cfg);
+	int rc = parse_args(argc, argv, &n->cfg, &check_only);
+	if (rc) {
+		config_free(&n->cfg);
+		return rc;
+	}
+	if (check_only) {
+		config_dump(&n->cfg, stdout);
+		config_free(&n->cfg);
+		return 0;
+	}
+	log_set_level((enum log_level)n->cfg.log_level);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gilded: libsodium failed to initialise\n");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	set_threadpool_size();
+
+	struct gl_error err = { 0 };
+	if ((rc = open_node(n, &err))) {
+		fprintf(stderr, "gilded: %s\n", err.msg);
+		goto out;
+	}
+	n->loop = gl_xmalloc(sizeof *n->loop);
+	uv_loop_init(n->loop);
+	n->started_ms = clock_now_ms();
+	writer_init(&n->writer, n->loop, n->store);
+	snprintf(n->listen_addr, sizeof n->listen_addr, "%s", n->cfg.listen);
+	if ((rc = ctl_start(n, &err))) {
+		fprintf(stderr, "gilded: %s\n", err.msg);
+		goto out_loop;
+	}
+	uv_signal_init(n->loop, &n->sig_int);
+	uv_signal_init(n->loop, &n->sig_term);
+	n->sig_int.data = n->sig_term.data = n;
+	uv_signal_start(&n->sig_int, on_signal, SIGINT);
+	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
+
+	char qname[200];
+	log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
+	         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,
+	         (long)getpid());
+	uv_run(n->loop, UV_RUN_DEFAULT);
+	log_info("stopped", "published=%llu ingested=%llu",
+	         (unsigned long long)n->counters.published, (unsigned long long)n->counters.ingested);
+	rc = 0;
+out_loop:
+	if (rc) {
+		uv_walk(n->loop, close_walk, NULL);
+		uv_run(n->loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(n->loop);
+	free(n->loop);
+	ctl_free(n);
+out:
+	schema_set_free(n->schemas);
+	store_close(n->store);
+	if (n->sk)
+		sodium_free(n->sk);
+	if (n->lock_fd >= 0)
+		close(n->lock_fd);
+	config_free(&n->cfg);
+	return rc ? 1 : 0;
+}

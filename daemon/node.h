@@ -1,0 +1,50 @@
+/*
+ * node.h — the daemon's one context, passed explicitly to every part.
+ * There are no other globals in gilded.
+ */
+#ifndef GILDE_NODE_H
+#define GILDE_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "paths.h"
+#include "schema.h"
+#include "store.h"
+#include "writer.h"
+
+struct ctl;
+
+struct node_counters {
+	uint64_t published;       /* records signed here */
+	uint64_t ingested;        /* records stored from imports and peers */
+	uint64_t older;           /* offered records we already had or beat */
+	uint64_t rejected;        /* offered records refused */
+};
+
+struct node {
+	uv_loop_t *loop;
+	struct config cfg;
+	char data[PATHS_MAX];
+	char name[128];
+	uint8_t *sk;              /* 64 bytes in sodium_malloc'd memory */
+	uint8_t pk[32];
+	char key_text[64];        /* ed25519:… */
+	int lock_fd;
+	struct store *store;
+	struct schema_set *schemas;
+	struct writer writer;
+	struct ctl *ctl;
+	uv_signal_t sig_int, sig_term, sig_hup;
+	bool stopping;
+	uint64_t started_ms;
+	struct node_counters counters;
+	char listen_addr[300];    /* as bound, port resolved */
+};
+
+/* Begin an orderly stop: stop accepting, let running jobs finish, close. */
+void node_stop(struct node *n, const char *why);
+
+#endif

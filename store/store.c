@@ -1,0 +1,575 @@
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "bounds.h"
+
+#define RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
+#define VAL_HDR 64
+#define FLAG_TOMBSTONE 1
+
+struct store {
+	MDB_env *env;
+	MDB_dbi records, kinds, items, expiry, meta;
+	bool rdonly;
+	char *path;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+	bool write;
+};
+
+/* The one place LMDB's codes become ours. */
+static int mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what)
+{
+	const char *path = s ? s->path : "store";
+	switch (rc) {
+	case MDB_NOTFOUND:
+		return gl_errorf(err, GL_ENOTFOUND, "%s: %s: not found", path, what);
+	case MDB_MAP_FULL:
+		return gl_errorf(err, GL_ENOSPC,
+		                 "%s: %s: the store is full; raise [store] map_size in the "
+		                 "configuration", path, what);
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INCOMPATIBLE:
+		return gl_errorf(err, GL_ESTORE, "%s: %s: %s", path, what, mdb_strerror(rc));
+	case EACCES:
+	case EPERM:
+		return gl_errorf(err, GL_EPERM, "%s: %s: permission denied", path, what);
+	case ENOENT:
+		return gl_errorf(err, GL_ENOTFOUND, "%s: %s: no store there", path, what);
+	case EAGAIN:
+		return gl_errorf(err, GL_EBUSY, "%s: %s: the store is locked", path, what);
+	default:
+		return gl_errorf(err, GL_EIO, "%s: %s: %s", path, what, mdb_strerror(rc));
+	}
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static size_t make_rkey(uint8_t *k, const uint8_t *author, int kind, const char *id,
+                        size_t id_len)
+{
+	memcpy(k, author, RECORD_KEY_LEN);
+	k[RECORD_KEY_LEN] = (uint8_t)kind;
+	memcpy(k + RECORD_KEY_LEN + 1, id, id_len);
+	return RECORD_KEY_LEN + 1 + id_len;
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+static int open_dbs(struct store *s, struct gl_error *err)
+{
+	MDB_txn *txn;
+	unsigned flags = s->rdonly ? 0 : MDB_CREATE;
+	int rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &txn);
+	if (rc)
+		return mdb_fail(rc, err, s, "begin");
+	if ((rc = mdb_dbi_open(txn, "records", flags, &s->records)) ||
+	    (rc = mdb_dbi_open(txn, "kinds", flags, &s->kinds)) ||
+	    (rc = mdb_dbi_open(txn, "items", flags, &s->items)) ||
+	    (rc = mdb_dbi_open(txn, "expiry", flags, &s->expiry)) ||
+	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta))) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND)
+			return gl_errorf(err, GL_ENOTFOUND,
+			                 "%s: not a gilde store (or never started); start gilded "
+			                 "with this data directory first", s->path);
+		return mdb_fail(rc, err, s, "open databases");
+	}
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !s->rdonly) {
+		uint8_t layout = STORE_LAYOUT;
+		v.mv_size = 1;
+		v.mv_data = &layout;
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+		if (rc) {
+			mdb_txn_abort(txn);
+			return mdb_fail(rc, err, s, "initialise");
+		}
+	} else if (rc == MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
+		return gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
+	} else if (rc) {
+		mdb_txn_abort(txn);
+		return mdb_fail(rc, err, s, "read layout");
+	} else if (v.mv_size != 1 || *(uint8_t *)v.mv_data != STORE_LAYOUT) {
+		mdb_txn_abort(txn);
+		return gl_errorf(err, GL_ESTORE,
+		                 "%s: store layout %u, this gilde reads layout %u", s->path,
+		                 v.mv_size == 1 ? *(uint8_t *)v.mv_data : 0, STORE_LAYOUT);
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return mdb_fail(rc, err, s, "commit");
+	return 0;
+}
+
+int store_open(const char *dir, unsigned flags, uint64_t map_size,
+               struct store **out, struct gl_error *err)
+{
+	struct store *s = gl_xcalloc(1, sizeof *s);
+	s->rdonly = flags & STORE_RDONLY;
+	s->path = gl_xstrdup(dir);
+	int rc;
+	if (s->rdonly) {
+		struct stat st;
+		char data[4096];
+		snprintf(data, sizeof data, "%s/data.mdb", dir);
+		if (stat(data, &st) != 0) {
+			rc = gl_errorf(err, GL_ENOTFOUND,
+			               "%s: no store here; start gilded with this data directory "
+			               "first, or pass --data", dir);
+			goto fail;
+		}
+	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = gl_errorf(err, errno == EACCES ? GL_EPERM : GL_EIO, "%s: cannot create: %s",
+		               dir, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&s->env))) {
+		rc = mdb_fail(rc, err, s, "create environment");
+		goto fail;
+	}
+	mdb_env_set_maxdbs(s->env, 16);
+	mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP_SIZE);
+	/* NOTLS: read transactions may move between the loop and pool threads. */
+	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0), 0600);
+	if (rc) {
+		rc = mdb_fail(rc, err, s, "open");
+		goto fail;
+	}
+	if ((rc = open_dbs(s, err)))
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s->path);
+	free(s);
+}
+
+int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_error *err)
+{
+	if (write && s->rdonly)
+		return gl_errorf(err, GL_EINVAL, "%s: opened read-only", s->path);
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* the writer grew the map: adopt the new size and retry once */
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+	}
+	if (rc)
+		return mdb_fail(rc, err, s, "begin transaction");
+	struct store_txn *t = gl_xmalloc(sizeof *t);
+	t->s = s;
+	t->txn = txn;
+	t->write = write;
+	*out = t;
+	return 0;
+}
+
+int store_commit(struct store_txn *t, struct gl_error *err)
+{
+	struct store *s = t->s;
+	int rc = mdb_txn_commit(t->txn);
+	free(t);
+	return rc ? mdb_fail(rc, err, s, "commit") : 0;
+}
+
+void store_abort(struct store_txn *t)
+{
+	if (!t)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+static void entry_from(struct store_entry *e, const MDB_val *k, const MDB_val *v)
+{
+	const uint8_t *kp = k->mv_data, *vp = v->mv_data;
+	e->author = kp;
+	e->kind = kp[RECORD_KEY_LEN];
+	e->id = (const char *)kp + RECORD_KEY_LEN + 1;
+	e->id_len = k->mv_size - RECORD_KEY_LEN - 1;
+	e->tombstone = vp[1] & FLAG_TOMBSTONE;
+	e->version = get_le64(vp + 8);
+	e->issued = get_le64(vp + 16);
+	e->expires = get_le64(vp + 24);
+	e->cid = vp + 32;
+	e->env = vp + VAL_HDR;
+	e->env_len = v->mv_size - VAL_HDR;
+}
+
+static bool entry_ok(const MDB_val *k, const MDB_val *v)
+{
+	return k->mv_size > RECORD_KEY_LEN + 1 && k->mv_size <= RKEY_MAX &&
+	       v->mv_size > VAL_HDR && ((const uint8_t *)v->mv_data)[0] == 1;
+}
+
+/* Item of a held entry: keyhash from the key, version and cid from the value. */
+static void entry_item(const struct store_entry *e, uint8_t item[RECORD_ITEM_LEN])
+{
+	record_keyhash(e->author, e->kind, e->id, e->id_len, item);
+	put_be64(item + 16, e->version);
+	memcpy(item + 24, e->cid, 8);
+}
+
+static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct store_entry *e,
+                        struct gl_error *err)
+{
+	struct store *s = t->s;
+	uint8_t item[RECORD_ITEM_LEN], ek[8 + RKEY_MAX], kk[RKEY_MAX];
+	entry_item(e, item);
+	MDB_val k = { .mv_size = sizeof item, .mv_data = item };
+	int rc = mdb_del(t->txn, s->items, &k, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "delete item");
+	put_be64(ek, e->expires);
+	memcpy(ek + 8, rk->mv_data, rk->mv_size);
+	k.mv_size = 8 + rk->mv_size;
+	k.mv_data = ek;
+	rc = mdb_del(t->txn, s->expiry, &k, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "delete expiry");
+	if (!e->tombstone) {
+		kk[0] = (uint8_t)e->kind;
+		memcpy(kk + 1, e->author, RECORD_KEY_LEN);
+		memcpy(kk + 1 + RECORD_KEY_LEN, e->id, e->id_len);
+		k.mv_size = 1 + RECORD_KEY_LEN + e->id_len;
+		k.mv_data = kk;
+		rc = mdb_del(t->txn, s->kinds, &k, NULL);
+		if (rc && rc != MDB_NOTFOUND)
+			return mdb_fail(rc, err, s, "delete kind index");
+	}
+	return 0;
+}
+
+int store_put(struct store_txn *t, const struct record *r, enum store_outcome *outcome,
+              struct gl_error *err)
+{
+	struct store *s = t->s;
+	if (!t->write)
+		return gl_errorf(err, GL_EINVAL, "store_put in a read transaction");
+	uint8_t rkey[RKEY_MAX], cid[RECORD_CID_LEN];
+	MDB_val k = { .mv_size = make_rkey(rkey, r->author, r->kind, r->id, r->id_len),
+	              .mv_data = rkey };
+	MDB_val v;
+	record_cid(r->env, r->env_len, cid);
+	enum store_outcome oc = STORE_NEW;
+	int rc = mdb_get(t->txn, s->records, &k, &v);
+	if (rc == 0) {
+		if (!entry_ok(&k, &v))
+			return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
+		struct store_entry old;
+		entry_from(&old, &k, &v);
+		if (memcmp(old.cid, cid, RECORD_CID_LEN) == 0) {
+			*outcome = STORE_SAME;
+			return 0;
+		}
+		if (!record_wins(r->version, cid, old.version, old.cid)) {
+			*outcome = STORE_OLDER;
+			return 0;
+		}
+		/* old's pointers die with the next write; remove_entry copies what it needs */
+		if ((rc = remove_entry(t, &k, &old, err)))
+			return rc;
+		oc = STORE_REPLACED;
+	} else if (rc != MDB_NOTFOUND) {
+		return mdb_fail(rc, err, s, "read record");
+	}
+
+	v.mv_size = VAL_HDR + r->env_len;
+	rc = mdb_put(t->txn, s->records, &k, &v, MDB_RESERVE);
+	if (rc)
+		return mdb_fail(rc, err, s, "write record");
+	uint8_t *p = v.mv_data;
+	memset(p, 0, VAL_HDR);
+	p[0] = 1;
+	p[1] = r->body ? 0 : FLAG_TOMBSTONE;
+	put_le64(p + 8, r->version);
+	put_le64(p + 16, r->issued);
+	put_le64(p + 24, r->expires);
+	memcpy(p + 32, cid, RECORD_CID_LEN);
+	memcpy(p + VAL_HDR, r->env, r->env_len);
+
+	uint8_t item[RECORD_ITEM_LEN];
+	record_item(r, cid, item);
+	MDB_val ik = { .mv_size = sizeof item, .mv_data = item };
+	MDB_val iv = { .mv_size = k.mv_size, .mv_data = rkey };
+	if ((rc = mdb_put(t->txn, s->items, &ik, &iv, 0)))
+		return mdb_fail(rc, err, s, "write item");
+
+	uint8_t ek[8 + RKEY_MAX];
+	put_be64(ek, r->expires);
+	memcpy(ek + 8, rkey, k.mv_size);
+	MDB_val xk = { .mv_size = 8 + k.mv_size, .mv_data = ek }, empty = { 0, "" };
+	if ((rc = mdb_put(t->txn, s->expiry, &xk, &empty, 0)))
+		return mdb_fail(rc, err, s, "write expiry");
+
+	if (r->body) {
+		uint8_t kk[RKEY_MAX];
+		kk[0] = (uint8_t)r->kind;
+		memcpy(kk + 1, r->author, RECORD_KEY_LEN);
+		memcpy(kk + 1 + RECORD_KEY_LEN, r->id, r->id_len);
+		MDB_val kik = { .mv_size = k.mv_size, .mv_data = kk };
+		if ((rc = mdb_put(t->txn, s->kinds, &kik, &empty, 0)))
+			return mdb_fail(rc, err, s, "write kind index");
+	}
+	*outcome = oc;
+	return 0;
+}
+
+int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+              const char *id, size_t id_len, struct store_entry *out, struct gl_error *err)
+{
+	if (id_len > GL_ID_MAX)
+		return gl_errorf(err, GL_ENOTFOUND, "no such record");
+	uint8_t rkey[RKEY_MAX];
+	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey };
+	MDB_val v;
+	int rc = mdb_get(t->txn, t->s->records, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
+		                 record_kind_name(kind), (int)id_len, id);
+	if (rc)
+		return mdb_fail(rc, err, t->s, "read record");
+	/* hand out the key from the database, which lives as long as the value */
+	MDB_cursor *c;
+	if ((rc = mdb_cursor_open(t->txn, t->s->records, &c)))
+		return mdb_fail(rc, err, t->s, "cursor");
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	mdb_cursor_close(c);
+	if (rc)
+		return mdb_fail(rc, err, t->s, "read record");
+	if (!entry_ok(&k, &v))
+		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", t->s->path);
+	entry_from(out, &k, &v);
+	return 0;
+}
+
+int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn fn,
+               void *ctx, struct gl_error *err)
+{
+	struct store *s = t->s;
+	uint8_t prefix[1 + RECORD_KEY_LEN];
+	size_t plen = 0;
+	bool by_kind = f->kind && !f->author;
+	MDB_dbi db = by_kind ? s->kinds : s->records;
+	if (by_kind) {
+		prefix[0] = (uint8_t)f->kind;
+		plen = 1;
+	} else if (f->author) {
+		memcpy(prefix, f->author, RECORD_KEY_LEN);
+		plen = RECORD_KEY_LEN;
+		if (f->kind)
+			prefix[plen++] = (uint8_t)f->kind;
+	}
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, db, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	MDB_val k = { .mv_size = plen, .mv_data = prefix }, v;
+	rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+	int out = 0;
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		MDB_val rk = k, rv;
+		uint8_t rkey[RKEY_MAX];
+		if (by_kind) {
+			/* kinds key is kind||author||id; the record key is author||kind||id */
+			const uint8_t *kp = k.mv_data;
+			if (k.mv_size <= 1 + RECORD_KEY_LEN || k.mv_size > RKEY_MAX) {
+				out = gl_errorf(err, GL_ESTORE, "%s: damaged kind index", s->path);
+				break;
+			}
+			rk.mv_size = make_rkey(rkey, kp + 1, kp[0], (const char *)kp + 1 + RECORD_KEY_LEN,
+			                       k.mv_size - 1 - RECORD_KEY_LEN);
+			rk.mv_data = rkey;
+			int grc = mdb_get(t->txn, s->records, &rk, &rv);
+			if (grc) {
+				out = grc == MDB_NOTFOUND
+				              ? gl_errorf(err, GL_ESTORE, "%s: kind index out of step", s->path)
+				              : mdb_fail(grc, err, s, "read record");
+				break;
+			}
+		} else {
+			rv = v;
+		}
+		if (!entry_ok(&rk, &rv)) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
+			break;
+		}
+		struct store_entry e;
+		entry_from(&e, &rk, &rv);
+		if (f->kind && e.kind != f->kind)
+			continue;
+		if (e.tombstone && !f->tombstones)
+			continue;
+		if ((out = fn(ctx, &e)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (out)
+		return out;
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "scan");
+	return 0;
+}
+
+int store_meta_get(struct store_txn *t, const char *name, const void **val, size_t *len)
+{
+	MDB_val k = { .mv_size = strlen(name), .mv_data = (void *)name }, v;
+	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+	if (rc)
+		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : mdb_fail(rc, NULL, t->s, "meta");
+	*val = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+int store_meta_put(struct store_txn *t, const char *name, const void *val, size_t len,
+                   struct gl_error *err)
+{
+	MDB_val k = { .mv_size = strlen(name), .mv_data = (void *)name };
+	MDB_val v = { .mv_size = len, .mv_data = (void *)val };
+	int rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
+	return rc ? mdb_fail(rc, err, t->s, "write meta") : 0;
+}
+
+static int count_live(void *ctx, const struct store_entry *e)
+{
+	struct store_stats *st = ctx;
+	if (e->tombstone) {
+		st->tombstones++;
+	} else {
+		st->live[e->kind]++;
+		st->live_total++;
+	}
+	return 0;
+}
+
+int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *err)
+{
+	struct store_stats st = { 0 };
+	struct store_filter f = { .tombstones = true };
+	int rc = store_scan(t, &f, count_live, &st, err);
+	if (rc)
+		return rc;
+	MDB_envinfo info;
+	MDB_stat ms;
+	mdb_env_info(t->s->env, &info);
+	if ((rc = mdb_stat(t->txn, t->s->records, &ms)))
+		return mdb_fail(rc, err, t->s, "stat");
+	st.map_size = info.me_mapsize;
+	st.page_size = ms.ms_psize;
+	st.used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	st.depth = ms.ms_depth;
+	*out = st;
+	return 0;
+}
+
+int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *removed,
+                 struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	unsigned n = 0;
+	int rc = mdb_cursor_open(t->txn, s->expiry, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	MDB_val k, v;
+	int out = 0;
+	while (n < limit && (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+		if (k.mv_size <= 8 || get_be64(k.mv_data) >= now)
+			break;
+		uint8_t rkey[RKEY_MAX];
+		size_t rlen = k.mv_size - 8;
+		if (rlen > RKEY_MAX) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged expiry index", s->path);
+			break;
+		}
+		memcpy(rkey, (uint8_t *)k.mv_data + 8, rlen);
+		MDB_val rk = { .mv_size = rlen, .mv_data = rkey }, rv;
+		rc = mdb_get(t->txn, s->records, &rk, &rv);
+		if (rc || !entry_ok(&rk, &rv)) {
+			out = rc == 0 || rc == MDB_NOTFOUND
+			              ? gl_errorf(err, GL_ESTORE, "%s: expiry index out of step", s->path)
+			              : mdb_fail(rc, err, s, "read record");
+			break;
+		}
+		struct store_entry e;
+		entry_from(&e, &rk, &rv);
+		e.author = rkey; /* keep pointers valid across the deletes below */
+		e.id = (const char *)rkey + RECORD_KEY_LEN + 1;
+		uint8_t cid[RECORD_CID_LEN];
+		memcpy(cid, e.cid, sizeof cid);
+		e.cid = cid;
+		if ((out = remove_entry(t, &rk, &e, err)))
+			break;
+		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
+			out = mdb_fail(rc, err, s, "delete record");
+			break;
+		}
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (out)
+		return out;
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "expire");
+	*removed = n;
+	return 0;
+}

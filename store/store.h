@@ -1,0 +1,148 @@
+/*
+ * store.h — the LMDB store of one node.
+ *
+ * One LMDB environment in the directory given to store_open(), with these
+ * named databases (all integers big-endian in keys, little-endian in
+ * values):
+ *
+ *   records  key  author(32) || kind(1) || id        "rkey"
+ *            val  layout(1)=1, flags(1) (bit 0: tombstone), 6 zero bytes,
+ *                 version u64, issued u64, expires u64, cid(32),
+ *                 then the signed envelope, verbatim
+ *   kinds    key  kind(1) || author(32) || id        live records only
+ *   items    key  reconciliation item (record_item)  val rkey
+ *   expiry   key  expires u64 || rkey                 val empty
+ *   meta     key  a name ("layout", "node_pk", …)     val bytes
+ *
+ * Invariants, kept by store_put() in the same transaction: every record
+ * has exactly one items entry and one expiry entry; it has a kinds entry
+ * iff it is not a tombstone.  Only one version per key is ever held: the
+ * winner by record_wins().
+ *
+ * Many processes may read while one writes (LMDB).  The daemon is the only
+ * writer; gilde opens the store read-only.  A write transaction belongs to
+ * the thread that began it.  Every error from LMDB is translated here, and
+ * only here, into the project's codes.
+ *
+ * Caveats: the caller must have verified a record's signature (and applied
+ * its acceptance policy) before store_put(); the store trusts what it is
+ * given.  Pointers in a struct store_entry are valid until the transaction
+ * ends.
+ */
+#ifndef GILDE_STORE_H
+#define GILDE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "record.h"
+
+#define STORE_LAYOUT 1
+#define STORE_DEFAULT_MAP_SIZE (4ull << 30)
+
+struct store;
+struct store_txn;
+
+enum store_open_flags {
+	STORE_RDONLY = 1, /* open an existing store for reading only */
+};
+
+/*
+ * Open (and, unless STORE_RDONLY, create) the store in directory dir.
+ * map_size is the most the store may grow to (0: STORE_DEFAULT_MAP_SIZE).
+ * Returns 0, GL_ENOTFOUND if a read-only store does not exist, GL_ESTORE
+ * for a store of another layout, GL_EPERM or GL_EIO; err says which file.
+ */
+int store_open(const char *dir, unsigned flags, uint64_t map_size,
+               struct store **out, struct gl_error *err);
+void store_close(struct store *s);
+
+/* Begin a transaction.  A read transaction sees one snapshot. */
+int store_begin(struct store *s, bool write, struct store_txn **out,
+                struct gl_error *err);
+/* Commit a write transaction (or end a read one) and free t.  On failure
+ * (GL_ENOSPC, GL_EIO) nothing was written. */
+int store_commit(struct store_txn *t, struct gl_error *err);
+/* Abandon t and free it. */
+void store_abort(struct store_txn *t);
+
+enum store_outcome {
+	STORE_NEW,      /* no record with this key was held */
+	STORE_REPLACED, /* it replaced an older version */
+	STORE_OLDER,    /* the held version wins; nothing changed */
+	STORE_SAME,     /* this exact record is already held */
+};
+
+/* Offer a parsed, verified record.  Returns 0 with *outcome, or
+ * GL_ENOSPC / GL_EIO (then abort the transaction). */
+int store_put(struct store_txn *t, const struct record *r,
+              enum store_outcome *outcome, struct gl_error *err);
+
+struct store_entry {
+	const uint8_t *author; /* RECORD_KEY_LEN bytes */
+	int kind;
+	const char *id;        /* id_len bytes, not NUL-terminated */
+	size_t id_len;
+	uint64_t version, issued, expires;
+	const uint8_t *cid;    /* RECORD_CID_LEN bytes */
+	bool tombstone;
+	const uint8_t *env;    /* the signed envelope */
+	size_t env_len;
+};
+
+/* Look up a key.  Returns 0, or GL_ENOTFOUND (also for nothing held);
+ * a tombstone is returned as such. */
+int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+              const char *id, size_t id_len, struct store_entry *out,
+              struct gl_error *err);
+
+/* What store_scan() visits.  kind 0 and author NULL mean any. */
+struct store_filter {
+	int kind;
+	const uint8_t *author;
+	bool tombstones; /* visit tombstones too */
+};
+
+/* Called for each entry; return non-zero to stop (store_scan returns it). */
+typedef int (*store_visit_fn)(void *ctx, const struct store_entry *e);
+
+/*
+ * Visit entries in key order (by author, kind, id; with only a kind given,
+ * by kind, author, id).  Returns 0, the visitor's non-zero value, or an
+ * error.
+ */
+int store_scan(struct store_txn *t, const struct store_filter *f,
+               store_visit_fn fn, void *ctx, struct gl_error *err);
+
+/* Read a meta value; returns GL_ENOTFOUND if absent.  *val is valid until
+ * the transaction ends. */
+int store_meta_get(struct store_txn *t, const char *name, const void **val,
+                   size_t *len);
+int store_meta_put(struct store_txn *t, const char *name, const void *val,
+                   size_t len, struct gl_error *err);
+
+struct store_stats {
+	uint64_t live[RK_LAST + 1]; /* live records by kind */
+	uint64_t live_total;
+	uint64_t tombstones;
+	uint64_t map_size;          /* bytes the map may grow to */
+	uint64_t used;              /* bytes in use (pages * page size) */
+	uint64_t page_size;
+	unsigned depth;             /* B-tree depth of records */
+};
+int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *err);
+
+/*
+ * Delete up to `limit` records whose expiry lies before `now` (seconds);
+ * *removed says how many.  Expiry is part of the signed record, so every
+ * node forgets the same records.
+ */
+int store_expire(struct store_txn *t, uint64_t now, unsigned limit,
+                 unsigned *removed, struct gl_error *err);
+
+/* Path of the environment's directory (for messages). */
+const char *store_path(const struct store *s);
+
+#endif
