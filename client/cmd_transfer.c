@@ -209,6 +209,10 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 			if (src) {
 				rc = gl_error_prefix(&err, GL_EFORMAT, "%s: byte %llu: not a record%s", path,
 				                     offset, src == GL_ETRUNC ? " (the file ends inside it)" : "");
+				/* what came before the damage is still imported */
+				struct gl_error e2 = { 0 };
+				if (nb && send_batch(cli, batch.data, lens, nb, &tot, &e2))
+					cli_error("%s", e2.msg);
 				break;
 			}
 			gl_buf_append(&batch, in.data, span);

@@ -16,6 +16,7 @@
 #include "ident.h"
 #include "identity.h"
 #include "log.h"
+#include "net.h"
 #include "node.h"
 
 static void usage(FILE *out)
@@ -162,6 +163,7 @@ void node_stop(struct node *n, const char *why)
 	n->stopping = true;
 	log_info("stopping", "reason=%s", why);
 	ctl_close(n);
+	net_close(n);
 	/* let queued writes finish: they may hold acknowledged records */
 	uv_idle_t *idle = drain_idle(n);
 	uv_idle_init(n->loop, idle);
@@ -258,8 +260,7 @@ int main(int argc, char **argv)
 	uv_loop_init(n->loop);
 	n->started_ms = clock_now_ms();
 	writer_init(&n->writer, n->loop, n->store);
-	snprintf(n->listen_addr, sizeof n->listen_addr, "%s", n->cfg.listen);
-	if ((rc = ctl_start(n, &err))) {
+	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
 		goto out_loop;
 	}
@@ -285,6 +286,7 @@ out_loop:
 	uv_loop_close(n->loop);
 	free(n->loop);
 	ctl_free(n);
+	net_free(n);
 out:
 	schema_set_free(n->schemas);
 	store_close(n->store);

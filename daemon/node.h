@@ -16,6 +16,7 @@
 #include "writer.h"
 
 struct ctl;
+struct net;
 
 struct node_counters {
 	uint64_t published;       /* records signed here */
@@ -37,6 +38,7 @@ struct node {
 	struct schema_set *schemas;
 	struct writer writer;
 	struct ctl *ctl;
+	struct net *net;
 	uv_signal_t sig_int, sig_term, sig_hup;
 	bool stopping;
 	uint64_t started_ms;

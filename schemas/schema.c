@@ -193,19 +193,23 @@ static int check_node(struct schema_set *set, const struct sfile *f,
 
 int schema_set_load(struct schema_set **out, struct gl_error *err)
 {
+	return schema_set_load_files(schema_files, schema_file_count, out, err);
+}
+
+int schema_set_load_files(const struct schema_file *files, size_t n,
+                          struct schema_set **out, struct gl_error *err)
+{
 	struct schema_set *set = gl_xcalloc(1, sizeof *set);
-	set->files = gl_xcalloc(schema_file_count, sizeof *set->files);
+	set->files = gl_xcalloc(n, sizeof *set->files);
 	int rc = 0;
-	for (size_t i = 0; i < schema_file_count; i++) {
+	for (size_t i = 0; i < n; i++) {
 		json_error_t jerr;
-		json_t *root = json_loadb(schema_files[i].text, schema_files[i].len,
-		                          JSON_REJECT_DUPLICATES, &jerr);
+		json_t *root = json_loadb(files[i].text, files[i].len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!root) {
-			rc = gl_errorf(err, GL_ESCHEMA, "%s:%d: %s", schema_files[i].name,
-			               jerr.line, jerr.text);
+			rc = gl_errorf(err, GL_ESCHEMA, "%s:%d: %s", files[i].name, jerr.line, jerr.text);
 			goto fail;
 		}
-		set->files[set->nfiles].name = schema_files[i].name;
+		set->files[set->nfiles].name = files[i].name;
 		set->files[set->nfiles].root = root;
 		set->nfiles++;
 	}
@@ -499,9 +503,8 @@ static void check_array(struct vctx *c, const struct sfile *f, const json_t *sch
 		for (uint32_t i = 1; i < a->size; i++)
 			for (uint32_t j = 0; j < i; j++)
 				if (msgpack_object_equal(a->ptr[i], a->ptr[j])) {
-					size_t mark = push_index(c, i);
-					fail(c, "repeats item %u; items must be unique", j);
-					pop(c, mark);
+					/* reported at the array, where JSON Schema puts it */
+					fail(c, "items %u and %u are the same; items must be unique", j, i);
 					j = i;
 				}
 	}

@@ -405,7 +405,8 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	struct store *s = t->s;
 	uint8_t prefix[1 + RECORD_KEY_LEN];
 	size_t plen = 0;
-	bool by_kind = f->kind && !f->author;
+	/* the kinds index holds live records only */
+	bool by_kind = f->kind && !f->author && !f->tombstones;
 	MDB_dbi db = by_kind ? s->kinds : s->records;
 	if (by_kind) {
 		prefix[0] = (uint8_t)f->kind;
@@ -513,6 +514,17 @@ int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *e
 	mdb_env_info(t->s->env, &info);
 	if ((rc = mdb_stat(t->txn, t->s->records, &ms)))
 		return mdb_fail(rc, err, t->s, "stat");
+	st.n_records = ms.ms_entries;
+	MDB_stat o;
+	if ((rc = mdb_stat(t->txn, t->s->kinds, &o)))
+		return mdb_fail(rc, err, t->s, "stat");
+	st.n_kinds = o.ms_entries;
+	if ((rc = mdb_stat(t->txn, t->s->items, &o)))
+		return mdb_fail(rc, err, t->s, "stat");
+	st.n_items = o.ms_entries;
+	if ((rc = mdb_stat(t->txn, t->s->expiry, &o)))
+		return mdb_fail(rc, err, t->s, "stat");
+	st.n_expiry = o.ms_entries;
 	st.map_size = info.me_mapsize;
 	st.page_size = ms.ms_psize;
 	st.used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;

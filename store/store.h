@@ -131,6 +131,8 @@ struct store_stats {
 	uint64_t used;              /* bytes in use (pages * page size) */
 	uint64_t page_size;
 	unsigned depth;             /* B-tree depth of records */
+	/* entries in each database (the invariants say how they relate) */
+	uint64_t n_records, n_kinds, n_items, n_expiry;
 };
 int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *err);
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""The command line's contract: exit codes, --help everywhere, --json is
+one JSON document, errors say what to do."""
+import json
+import subprocess
+
+from harness import GILDE, Harness, check, run
+
+
+def gilde(*args):
+    return subprocess.run([GILDE] + list(args), capture_output=True, text=True, timeout=30)
+
+
+def main():
+    p = gilde()
+    check(p.returncode == 2 and 'usage' in p.stderr, 'no command: %d' % p.returncode)
+    p = gilde('--help')
+    check(p.returncode == 0, '--help')
+    commands = [l.split()[0] for l in p.stdout.split('commands:\n')[1].split('\n\n')[0].splitlines()]
+    check(len(commands) >= 9, 'commands: %r' % commands)
+    for c in commands:
+        q = gilde(c, '--help')
+        check(q.returncode == 0 and q.stdout.startswith('usage: gilde ' + c), c + ' --help')
+    check(gilde('frobnicate').returncode == 2, 'unknown command')
+    check(gilde('list', '--frob').returncode == 2, 'unknown option')
+    check(gilde('list', '--kind', 'offers').returncode == 2, 'bad --kind')
+    check(gilde('get', 'nonsense').returncode == 2, 'bad KIND/ID')
+    check(gilde('list', '--lang', 'fr').returncode == 2, 'bad --lang')
+    p = gilde('network-key', '--json')
+    key = json.loads(p.stdout)['network_key']
+    check(key.startswith('gilde-net:') and len(key) == 10 + 43, key)
+    check(gilde('network-key').stdout.strip() != gilde('network-key').stdout.strip(), 'keys repeat')
+
+    with Harness('cli') as h:
+        a = h.node('a')
+        # no node yet: a clear message, exit 1
+        p = a.gilde('list', check_rc=False)
+        check(p.returncode == 1 and 'gilded --data' in p.stderr, 'no store: ' + p.stderr)
+        a.start()
+        check(a.gilde('get', 'offer/none', check_rc=False).returncode == 3, 'get missing')
+        check(a.gilde('list').stdout == '', 'empty list prints nothing')
+        check(a.json('list') == [], 'empty list --json is []')
+        p = a.gilde('publish', '/nonexistent/x.json', check_rc=False)
+        check(p.returncode == 1 and '/nonexistent/x.json' in p.stderr, p.stderr)
+        p = a.gilde('publish', check_rc=False)
+        check(p.returncode == 2, 'publish without files')
+    print('cli: ok')
+
+
+if __name__ == '__main__':
+    run(main)

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Export from one node, import into another: identical listing, every
+signature still verifies; re-import is all older; damage is rejected."""
+import os
+
+from harness import Harness, check, examples, run
+
+
+def main():
+    with Harness('export') as h:
+        a, b = h.node('a'), h.node('b')
+        a.start()
+        b.start()
+        files = examples()
+        a.json('publish', *files)
+        first = [f for f in files if '/offer-' in f][0]
+        a.gilde('retract', 'offer/' + os.path.basename(first)[len('offer-'):-len('.json')])
+        exp = os.path.join(h.dir, 'a.gilde')
+        a.gilde('export', exp)
+        check(os.path.getsize(exp) > 0, 'export is empty')
+
+        res = b.json('import', exp)
+        check(res['accepted'] == len(files) and res['rejected'] == 0 and res['older'] == 0,
+              'import counts: %r' % res)
+        check(b.listing() == a.listing(), 'listings differ after import')
+        check(b.json('status')['retracted'] == 1, 'the retraction moved too')
+        # the imported records keep their author and content
+        check(b.json('list', '--author', a.key) == a.json('list'), 'records by author differ')
+
+        res = b.json('import', exp)
+        check(res['accepted'] == 0 and res['older'] == len(files), 're-import: %r' % res)
+
+        # a damaged signature is rejected, the rest of the file is not
+        data = bytearray(open(exp, 'rb').read())
+        data[len(data) - 5] ^= 0x01  # inside the last record's signature
+        bad = os.path.join(h.dir, 'bad.gilde')
+        open(bad, 'wb').write(data)
+        c = h.node('c')
+        c.start()
+        p = c.gilde('import', bad, '--json', check_rc=False)
+        check(p.returncode == 1, 'damaged import exit %d' % p.returncode)
+        import json
+        res = json.loads(p.stdout)
+        check(res['rejected'] == 1 and res['accepted'] == len(files) - 1, 'damaged import: %r' % res)
+        check('signature' in res.get('first_error', ''), 'reason: %r' % res)
+
+        # a truncated file: the good records land, the error names the byte offset
+        trunc = os.path.join(h.dir, 'trunc.gilde')
+        open(trunc, 'wb').write(bytes(data[:len(data) - 10]))
+        d = h.node('d')
+        d.start()
+        p = d.gilde('import', trunc, check_rc=False)
+        check(p.returncode == 1 and 'byte ' in p.stderr and 'ends inside' in p.stderr, p.stderr)
+        check(len(d.json('list')) + d.json('status')['retracted'] == len(files) - 1,
+              'records before the damage are kept')
+        # not a record at all
+        junk = os.path.join(h.dir, 'junk.gilde')
+        open(junk, 'wb').write(b'{"this": "is json"}')
+        p = d.gilde('import', junk, check_rc=False)
+        check(p.returncode == 1 and 'byte 0: not a record' in p.stderr, p.stderr)
+        # export to a terminal-less stdout works and matches the file
+        p = a.gilde('export', input=b'')
+        check(p.stdout == open(exp, 'rb').read(), 'export to stdout differs from the file')
+    print('export/import: ok')
+
+
+if __name__ == '__main__':
+    run(main)

@@ -1,0 +1,239 @@
+/* Unit tests: the schema files through the C validator (schemas/). */
+#include "testutil.h"
+
+#include <dirent.h>
+
+#include "doc.h"
+#include "jsonmp.h"
+#include "schema.h"
+
+static struct schema_set *set;
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* Validate a document file the way gilde does; profile files against the
+ * profile schema.  Returns the error code, the message in err. */
+static int validate_file(const char *path, const char *name, struct gl_error *err)
+{
+	size_t len;
+	char *text = tu_read(path, &len);
+	assert_non_null(text);
+	int rc;
+	if (has_prefix(name, "profile-")) {
+		json_error_t jerr;
+		json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		assert_non_null(j);
+		struct gl_buf b = { 0 };
+		rc = jsonmp_pack(j, NULL, &b, err);
+		if (!rc) {
+			msgpack_zone z;
+			msgpack_zone_init(&z, 1024);
+			msgpack_object o;
+			size_t off = 0;
+			assert_int_equal(msgpack_unpack((const char *)b.data, b.len, &off, &z, &o),
+			                 MSGPACK_UNPACK_SUCCESS);
+			struct schema_errors errs;
+			rc = schema_validate(set, "profile.schema.json", &o, &errs);
+			if (rc)
+				schema_errors_report(&errs, name, err);
+			msgpack_zone_destroy(&z);
+		}
+		gl_buf_free(&b);
+		json_decref(j);
+	} else {
+		struct doc d;
+		rc = doc_parse(set, text, len, name, &d, err);
+		if (!rc)
+			doc_free(&d);
+	}
+	free(text);
+	return rc;
+}
+
+static void test_valid_examples(void **state)
+{
+	(void)state;
+	char *dirpath = tu_source_path("schemas/examples");
+	DIR *d = opendir(dirpath);
+	assert_non_null(d);
+	struct dirent *de;
+	unsigned n = 0;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
+			continue;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dirpath, de->d_name);
+		struct gl_error err = { 0 };
+		int rc = validate_file(path, de->d_name, &err);
+		if (rc)
+			fail_msg("%s should be valid: %s", de->d_name, err.msg);
+		n++;
+	}
+	closedir(d);
+	free(dirpath);
+	assert_true(n >= 12);
+}
+
+static void test_invalid_examples(void **state)
+{
+	(void)state;
+	char *expect = tu_source_path("schemas/examples/invalid/expect.tsv");
+	char *text = tu_read(expect, NULL);
+	assert_non_null(text);
+	unsigned n = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char *tab = strchr(line, '\t');
+		if (!tab || line[0] == '#')
+			continue;
+		*tab = '\0';
+		const char *name = line, *ptr = tab + 1;
+		char rel[512], path[4096 + 600];
+		snprintf(rel, sizeof rel, "schemas/examples/invalid/%s", name);
+		char *p = tu_source_path(rel);
+		snprintf(path, sizeof path, "%s", p);
+		free(p);
+		struct gl_error err = { 0 };
+		int rc = validate_file(path, name, &err);
+		if (rc == 0)
+			fail_msg("%s should be invalid (at %s)", name, ptr);
+		/* the C validator names the same location as expect.tsv */
+		char want[700];
+		snprintf(want, sizeof want, "%s: %s: ", name, *ptr ? ptr : "/");
+		if (!strstr(err.msg, want))
+			fail_msg("%s: expected a problem at %s, got: %s", name, ptr, err.msg);
+		n++;
+	}
+	free(text);
+	free(expect);
+	assert_true(n >= 20);
+}
+
+static int load_one(const char *text, struct gl_error *err)
+{
+	struct schema_file f = { "x.schema.json", strlen(text), text };
+	struct schema_set *s = NULL;
+	int rc = schema_set_load_files(&f, 1, &s, err);
+	schema_set_free(s);
+	return rc;
+}
+
+static void test_loader_refuses_what_it_cannot_check(void **state)
+{
+	(void)state;
+	struct gl_error err = { 0 };
+	assert_int_equal(load_one("{\"type\": \"object\"}", &err), 0);
+	assert_int_equal(load_one("{\"oneOf\": []}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "/oneOf"));
+	assert_int_equal(load_one("{\"type\": [\"string\", \"null\"]}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"additionalProperties\": {}}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"$ref\": \"#/$defs/none\"}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"format\": \"email\"}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"pattern\": \"([\"}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"properties\": {\"a\": {\"minLength\": -1}}}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "/properties/a/minLength"));
+}
+
+static int parse_text(const char *text, struct gl_error *err)
+{
+	struct doc d;
+	int rc = doc_parse(set, text, strlen(text), "t.json", &d, err);
+	if (!rc)
+		doc_free(&d);
+	return rc;
+}
+
+#define NEWS_HEAD "{\"kind\": \"news\", \"id\": \"n\", \"title\": {\"nl\": \"t\", \"en\": \"t\"}, " \
+                  "\"summary\": {\"nl\": \"s\", \"en\": \"s\"}, "
+
+static void test_documents(void **state)
+{
+	(void)state;
+	struct gl_error err = { 0 };
+	assert_int_equal(parse_text(NEWS_HEAD "\"published\": \"2026-01-02T10:00:00+01:00\"}", &err), 0);
+	assert_int_equal(parse_text(NEWS_HEAD "\"published\": \"2026-02-30T10:00:00+01:00\"}", &err),
+	                 GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "t.json: /published:"));
+	assert_int_equal(parse_text(NEWS_HEAD "\"published\": null}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "/published: null is not allowed"));
+	assert_int_equal(parse_text(NEWS_HEAD "\"published\": \"2026-01-02T10:00:00Z\", "
+	                            "\"phases\": [1.5]}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "/phases/0: numbers must be whole"));
+	assert_int_equal(parse_text("{\"kind\": \"news\", \"kind\": \"offer\"}", &err), GL_EJSON);
+	assert_int_equal(parse_text("{\"kind\": \"endorse\", \"id\": \"x\"}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "made by gilde commands"));
+	assert_int_equal(parse_text("[1, 2]", &err), GL_ESCHEMA);
+	assert_int_equal(parse_text("{\"kind\": \"news\", \"id\": \"Bad Id\"}", &err), GL_ESCHEMA);
+	assert_non_null(strstr(err.msg, "/id:"));
+	assert_int_equal(parse_text("{\"kind\": \"news\",", &err), GL_EJSON);
+	assert_non_null(strstr(err.msg, "t.json:1:"));
+}
+
+static void test_body_round_trip(void **state)
+{
+	(void)state;
+	const char *text = NEWS_HEAD "\"published\": \"2026-01-02T10:00:00Z\", \"needs\": "
+	                   "[\"financing\", \"coaching\"], \"url\": \"https://example.org/\"}";
+	struct doc d;
+	assert_int_equal(doc_parse(set, text, strlen(text), "t.json", &d, NULL), 0);
+	json_t *back = jsonmp_body_to_json(d.body.data, d.body.len);
+	json_t *orig = json_loads(text, 0, NULL);
+	json_object_del(orig, "kind");
+	json_object_del(orig, "id");
+	assert_true(json_equal(back, orig));
+	/* the body keeps the author's field order */
+	const char *first = json_object_iter_key(json_object_iter(back));
+	assert_string_equal(first, "title");
+	/* and a received body is checked by the same code */
+	assert_int_equal(doc_check_body(set, RK_NEWS, "n", 1, d.body.data, d.body.len, NULL), 0);
+	assert_int_equal(doc_check_body(set, RK_OFFER, "n", 1, d.body.data, d.body.len, NULL),
+	                 GL_ESCHEMA);
+	json_decref(back);
+	json_decref(orig);
+	doc_free(&d);
+}
+
+static void test_taxonomy_terms(void **state)
+{
+	(void)state;
+	const json_t *tax = schema_set_file(set, "taxonomy.json");
+	assert_non_null(tax);
+	const char *defs[] = { "phase", "sector", "need", "activity", "area", "org_type" };
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+		json_t *en = json_object_get(json_object_get(json_object_get(tax, "$defs"), defs[i]), "enum");
+		json_t *terms = json_object_get(json_object_get(tax, "x-terms"), defs[i]);
+		assert_int_equal(json_array_size(en), json_array_size(terms));
+		size_t k;
+		json_t *t;
+		json_array_foreach(terms, k, t) {
+			json_t *label = json_object_get(t, "label");
+			assert_non_null(json_string_value(json_object_get(label, "nl")));
+			assert_non_null(json_string_value(json_object_get(label, "en")));
+			assert_string_equal(json_string_value(json_object_get(t, "id")),
+			                    json_string_value(json_array_get(en, k)));
+		}
+	}
+}
+
+int main(void)
+{
+	struct gl_error err = { 0 };
+	if (schema_set_load(&set, &err)) {
+		fprintf(stderr, "schema load: %s\n", err.msg);
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_examples),
+		cmocka_unit_test(test_invalid_examples),
+		cmocka_unit_test(test_loader_refuses_what_it_cannot_check),
+		cmocka_unit_test(test_documents),
+		cmocka_unit_test(test_body_round_trip),
+		cmocka_unit_test(test_taxonomy_terms),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	schema_set_free(set);
+	return rc;
+}
