@@ -1,0 +1,2 @@
+/* frame.c — being written; see frame.h */
+#include "frame.h"

@@ -1,0 +1,2 @@
+/* handshake.c — being written; see handshake.h */
+#include "handshake.h"

@@ -1,0 +1,2 @@
+/* recon.c — being written; see recon.h */
+#include "recon.h"
