@@ -231,7 +231,14 @@ struct list_ctx {
 	struct cli *cli;
 	json_t *arr;
 	unsigned count;
+	bool all;      /* include node, endorse and revoke records */
 };
+
+/* The kinds a directory reader looks for; the rest run the federation. */
+static bool directory_kind(int kind)
+{
+	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
+}
 
 static void short_key(const uint8_t *pk, char *out)
 {
@@ -243,6 +250,8 @@ static void short_key(const uint8_t *pk, char *out)
 static int list_visit(void *vctx, const struct store_entry *e)
 {
 	struct list_ctx *lc = vctx;
+	if (!lc->all && !directory_kind(e->kind))
+		return 0;
 	json_t *o = cli_entry_json(e);
 	lc->count++;
 	if (lc->cli->json) {
@@ -266,13 +275,15 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "author", required_argument, NULL, 'a' },
+		{ "all", no_argument, NULL, 'A' },
 		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store_filter f = { 0 };
+	bool all = false;
 	uint8_t author[32];
 	int c;
-	while ((c = getopt_long(argc, argv, ":k:a:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:A" CLI_COMMON_SHORT, lo, NULL)) != -1) {
 		int h = cli_common(cli, me, c, optarg, argv);
 		if (h < 0)
 			return EXIT_USAGE;
@@ -290,6 +301,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 				return cli_usage(me, "%s", e.msg);
 			f.author = author;
 			break;
+		case 'A':
+			all = true;
+			break;
 		default:
 			return cli_usage(me, "unknown option %s", argv[optind - 1]);
 		}
@@ -305,7 +319,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		store_close(s);
 		return cli_fail(&err);
 	}
-	struct list_ctx lc = { .cli = cli, .arr = json_array() };
+	struct list_ctx lc = { .cli = cli, .arr = json_array(), .all = all || f.kind };
 	int rc = store_scan(t, &f, list_visit, &lc, &err);
 	store_abort(t);
 	store_close(s);

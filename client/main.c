@@ -24,9 +24,12 @@ const struct cmd cmds[] = {
 	  "record with the node's key and a version higher than any before.\n" },
 	{ "retract", cmd_retract, "retract KIND/ID", "withdraw a record this node published",
 	  "Publishes a tombstone: every node that receives it forgets the record.\n" },
-	{ "list", cmd_list, "list [--kind K] [--author KEY] [--json]", "list records in the directory",
-	  "  --kind K       only records of kind K (partner, offer, event, news, ...)\n"
+	{ "list", cmd_list, "list [--kind K] [--author KEY] [--all] [--json]",
+	  "list records in the directory",
+	  "  --kind K       only records of kind K (partner, offer, event, news, node, ...)\n"
 	  "  --author KEY   only records by KEY (ed25519:...)\n"
+	  "  --all          also the records that run the federation (node, endorse,\n"
+	  "                 revoke), which are left out otherwise\n"
 	  "Reads the store directly; works while gilded is stopped.\n" },
 	{ "get", cmd_get, "get KIND/ID [--author KEY] [--json]", "show one record",
 	  "  --author KEY   the record's author (default: this node)\n"
@@ -38,6 +41,10 @@ const struct cmd cmds[] = {
 	{ "import", cmd_import, "import FILE", "verify and store the records of an export file",
 	  "Every record is checked (structure, signature, times, schema) by the\n"
 	  "daemon; the counts of accepted, older and rejected records are reported.\n" },
+	{ "peers", cmd_peers, "peers [--json]", "show connected and known peers",
+	  "Connections (key, name, address, direction, records and bytes each way,\n"
+	  "duplicates received, the last reconciliation) and every address this node\n"
+	  "knows, configured or learnt, with its state and backoff.\n" },
 	{ "network-key", cmd_network_key, "network-key", "print a fresh federation network key",
 	  "Put the printed key in [federation] network_key on every node of one\n"
 	  "federation; nodes with another key cannot connect.\n" },

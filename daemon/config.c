@@ -18,6 +18,7 @@ enum opt_type {
 	OPT_ADDR,
 	OPT_SIZE,
 	OPT_DURATION,
+	OPT_COUNT,
 	OPT_LEVEL,
 	OPT_NETKEY,
 	OPT_ADDRLIST,
@@ -43,6 +44,9 @@ static const struct opt opts[] = {
 	  "(default: $XDG_DATA_HOME/gilde or ~/.local/share/gilde)." },
 	{ "node", "listen", OPT_ADDR, OFF(listen), "127.0.0.1:7420", 0, 0,
 	  "Address and port to accept peers on; port 0 picks a free port." },
+	{ "node", "public", OPT_ADDRLIST, OFF(public_endpoints), NULL, 0, 0,
+	  "HOST:PORT where other nodes can reach this one, announced in its node "
+	  "record; repeatable (default: the listen address, unless it is a wildcard)." },
 	{ "store", "map_size", OPT_SIZE, OFF(map_size), "4G", 16ull << 20, 1ull << 40,
 	  "Largest size the store may grow to (K, M, G, T suffixes)." },
 	{ "log", "level", OPT_LEVEL, OFF(log_level), "info", 0, 0,
@@ -54,10 +58,25 @@ static const struct opt opts[] = {
 	  "How long a retraction is kept so that it reaches every node." },
 	{ "limits", "max_clock_skew", OPT_DURATION, OFF(max_clock_skew), "10m", 0, 86400,
 	  "Records issued further than this in the future are refused." },
+	{ "limits", "handshake_timeout", OPT_DURATION, OFF(handshake_timeout), "10s", 1, 600,
+	  "A peer that has not completed the handshake by then is dropped." },
+	{ "limits", "idle_timeout", OPT_DURATION, OFF(idle_timeout), "90s", 5, 86400,
+	  "A peer silent this long is dropped (nodes ping each other every third of it)." },
 	{ "federation", "network_key", OPT_NETKEY, 0, NULL, 0, 0,
 	  "The federation's shared secret (gilde-net:...); `gilde network-key` makes one." },
+	{ "federation", "recon_interval", OPT_DURATION, OFF(recon_interval), "60s", 1, 86400,
+	  "How often each link reconciles its whole set of records." },
 	{ "peers", "peer", OPT_ADDRLIST, OFF(peers), NULL, 0, 0,
 	  "A peer to dial, HOST:PORT; repeat the line for more peers." },
+	{ "peers", "max", OPT_COUNT, OFF(max_peers), "32", 1, 4096,
+	  "Most connections to peers at once, both directions." },
+	{ "peers", "max_per_ip", OPT_COUNT, OFF(max_per_ip), "4", 1, 4096,
+	  "Most connections from one IP address." },
+	{ "peers", "dial", OPT_COUNT, OFF(dial), "8", 0, 4096,
+	  "How many peers learnt from node records to keep connections to, "
+	  "besides the configured ones." },
+	{ "peers", "backoff_max", OPT_DURATION, OFF(backoff_max), "60s", 1, 86400,
+	  "Longest wait between attempts to reach a peer (the wait doubles from 1s)." },
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -190,6 +209,17 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 		*(uint64_t *)(base + o->offset) = u;
 		return 0;
 	}
+	case OPT_COUNT: {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end || errno || v < o->min || v > o->max)
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not a whole number "
+			                 "from %llu to %llu", where, o->section, o->name, value,
+			                 (unsigned long long)o->min, (unsigned long long)o->max);
+		*(uint64_t *)(base + o->offset) = v;
+		return 0;
+	}
 	case OPT_LEVEL: {
 		int l = log_level_parse(value);
 		if (l < 0)
@@ -211,6 +241,15 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 	return GL_EINVAL;
 }
 
+static void strlist_free(struct strlist *l)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
@@ -224,9 +263,8 @@ void config_free(struct config *c)
 	free(c->name);
 	free(c->data);
 	free(c->listen);
-	for (unsigned i = 0; i < c->peers.n; i++)
-		free(c->peers.v[i]);
-	free(c->peers.v);
+	strlist_free(&c->peers);
+	strlist_free(&c->public_endpoints);
 	sodium_memzero(c->network_key, sizeof c->network_key);
 	memset(c, 0, sizeof *c);
 }
@@ -343,6 +381,10 @@ static void dump_value(const struct config *c, const struct opt *o, FILE *out)
 			}
 		break;
 	}
+	case OPT_COUNT:
+		fprintf(out, "%s = %llu\n", o->name,
+		        (unsigned long long)*(const uint64_t *)(base + o->offset));
+		break;
 	case OPT_LEVEL:
 		fprintf(out, "%s = %s\n", o->name,
 		        log_level_name(*(const int *)(base + o->offset)));

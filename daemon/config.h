@@ -26,6 +26,7 @@ struct config {
 	char *name;
 	char *data;
 	char *listen;
+	struct strlist public_endpoints;
 	/* [store] */
 	uint64_t map_size;
 	/* [log] */
@@ -35,11 +36,18 @@ struct config {
 	uint64_t tombstone_lifetime;  /* seconds */
 	/* [limits] */
 	uint64_t max_clock_skew;      /* seconds */
+	uint64_t handshake_timeout;   /* seconds */
+	uint64_t idle_timeout;        /* seconds */
 	/* [federation] */
 	bool has_network_key;
 	uint8_t network_key[32];
+	uint64_t recon_interval;      /* seconds */
 	/* [peers] */
 	struct strlist peers;
+	uint64_t max_peers;
+	uint64_t max_per_ip;
+	uint64_t dial;
+	uint64_t backoff_max;         /* seconds */
 };
 
 /* Fill c with the built-in defaults. */

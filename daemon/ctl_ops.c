@@ -6,9 +6,11 @@
 
 #include "clock.h"
 #include "gilde_config.h"
+#include "gossip.h"
 #include "ingest.h"
 #include "log.h"
 #include "msg.h"
+#include "net.h"
 #include "publish.h"
 
 /* Most records one import request may carry. */
@@ -60,6 +62,14 @@ static void reply_publish(struct publish_req *r)
 		publish_req_free(r);
 		return;
 	}
+	size_t nitems = r->ndocs ? r->ndocs : 1;
+	uint8_t (*items)[32] = gl_xmalloc(nitems * 32);
+	publish_req_items(r, items);
+	for (size_t i = 0; i < r->ndocs; i++)
+		log_debug("published", "kind=%s id=%s version=%llu", record_kind_name(r->docs[i].kind),
+		          r->docs[i].id, (unsigned long long)r->docs[i].version);
+	gossip_announce(ctl_node(cl), (const uint8_t (*)[32])items, nitems, NULL);
+	free(items);
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
@@ -142,6 +152,7 @@ static void reply_import(struct ingest_batch *b)
 	if (b->rc) {
 		ctl_reply_error(ir->cl, b->rc, b->err.msg);
 	} else {
+		gossip_stored(ctl_node(ir->cl), b, NULL);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
 		msg_begin(&out, &pk);
@@ -197,7 +208,23 @@ static void op_import(struct ctl_client *cl, const msgpack_object *req)
 	ingest_submit(ctl_node(cl), &ir->b);
 }
 
+static void op_peers(struct ctl_client *cl, const msgpack_object *req)
+{
+	(void)req;
+	struct gl_buf out = { 0 };
+	msgpack_packer pk;
+	msg_begin(&out, &pk);
+	msgpack_pack_map(&pk, 2);
+	msg_pack_str(&pk, "ok");
+	msgpack_pack_true(&pk);
+	msg_pack_str(&pk, "peers");
+	net_pack_peers(ctl_node(cl), &pk);
+	msg_end(&out, 0);
+	ctl_reply(cl, &out);
+}
+
 const struct ctl_op ctl_ops[] = {
+	{ "peers", op_peers },
 	{ "status", op_status },
 	{ "publish", op_publish },
 	{ "retract", op_retract },

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "gossip.h"
 #include "gilde_config.h"
 #include "ident.h"
 #include "identity.h"
@@ -260,6 +261,7 @@ int main(int argc, char **argv)
 	uv_loop_init(n->loop);
 	n->started_ms = clock_now_ms();
 	writer_init(&n->writer, n->loop, n->store);
+	gossip_init(n);
 	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
 		goto out_loop;
@@ -271,6 +273,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
 
 	char qname[200];
+	net_publish_node_record(n);
 	log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
 	         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,
 	         (long)getpid());
@@ -287,6 +290,7 @@ out_loop:
 	free(n->loop);
 	ctl_free(n);
 	net_free(n);
+	gossip_free(n);
 out:
 	schema_set_free(n->schemas);
 	store_close(n->store);

@@ -3,29 +3,363 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
+#include "clock.h"
+#include "conn.h"
+#include "gossip.h"
+#include "ident.h"
 #include "log.h"
+#include "msg.h"
+#include "record.h"
+
+/* Most addresses remembered (configured ones always fit). */
+#define ADDRS_MAX 256
+
+struct peer_addr {
+	char host[256];
+	int port;
+	char text[300];
+	bool configured;
+	bool self;
+	bool key_known;
+	uint8_t key[32];
+	unsigned failures;
+	uint64_t next_ms;
+	uint64_t last_ok_ms;
+	char last_error[128];
+	struct conn *conn;
+	bool resolving;
+	struct peer_addr *next;
+};
 
 struct net {
 	uv_tcp_t listener;
 	bool listening;
+	uv_timer_t tick;
+	bool ticking;
+	struct conn *conns;
+	struct peer_addr *addrs;
+	unsigned naddrs;
+	bool closing;
+	uint64_t handshake_failures;
+	uint64_t refused;
 };
 
-static void on_conn_closed(uv_handle_t *h)
+struct conn *net_conns(struct node *n)
 {
-	free(h);
+	return n->net ? n->net->conns : NULL;
 }
+
+static void link_conn(struct net *net, struct conn *c)
+{
+	c->prev = NULL;
+	c->next = net->conns;
+	if (net->conns)
+		net->conns->prev = c;
+	net->conns = c;
+}
+
+static void unlink_conn(struct net *net, struct conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (net->conns == c)
+		net->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static unsigned count_conns(struct net *net, const char *ip, unsigned *outbound_learnt)
+{
+	unsigned n = 0;
+	if (outbound_learnt)
+		*outbound_learnt = 0;
+	for (struct conn *c = net->conns; c; c = c->next) {
+		if (c->state == CONN_CLOSING)
+			continue;
+		if (!ip || !strcmp(c->ip, ip))
+			n++;
+		if (outbound_learnt && c->outbound && c->addr && !c->addr->configured)
+			(*outbound_learnt)++;
+	}
+	return n;
+}
+
+static struct conn *open_conn_with(struct net *net, const uint8_t key[32], const struct conn *except)
+{
+	for (struct conn *c = net->conns; c; c = c->next)
+		if (c != except && c->state == CONN_OPEN && !memcmp(c->remote_pk, key, 32))
+			return c;
+	return NULL;
+}
+
+/* ---- addresses and backoff ------------------------------------------------ */
+
+static uint64_t backoff_ms(const struct node *n, unsigned failures)
+{
+	uint64_t max = n->cfg.backoff_max * 1000, d = 1000;
+	for (unsigned i = 1; i < failures && d < max; i++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	/* jitter: 75% to 125%, so nodes that lost the same peer do not return in step */
+	return d * 3 / 4 + randombytes_uniform((uint32_t)(d / 2 + 1));
+}
+
+static struct peer_addr *add_addr(struct node *n, const char *text, bool configured)
+{
+	struct net *net = n->net;
+	for (struct peer_addr *a = net->addrs; a; a = a->next)
+		if (!strcmp(a->text, text)) {
+			a->configured |= configured;
+			return a;
+		}
+	if (!configured && net->naddrs >= ADDRS_MAX)
+		return NULL;
+	struct peer_addr *a = gl_xcalloc(1, sizeof *a);
+	if (config_parse_addr(text, a->host, sizeof a->host, &a->port) != 0 || a->port == 0) {
+		free(a);
+		return NULL;
+	}
+	snprintf(a->text, sizeof a->text, "%s", text);
+	a->configured = configured;
+	a->next_ms = clock_now_ms();
+	a->next = net->addrs;
+	net->addrs = a;
+	net->naddrs++;
+	return a;
+}
+
+static bool is_own_endpoint(struct node *n, const char *text)
+{
+	if (!strcmp(text, n->listen_addr))
+		return true;
+	for (unsigned i = 0; i < n->endpoints.n; i++)
+		if (!strcmp(text, n->endpoints.v[i]))
+			return true;
+	return false;
+}
+
+void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len)
+{
+	if (!n->net || n->net->closing || len == 0 || len >= 300 || !memcmp(key, n->pk, 32))
+		return;
+	char text[300];
+	memcpy(text, endpoint, len);
+	text[len] = '\0';
+	if (is_own_endpoint(n, text))
+		return;
+	struct peer_addr *a = add_addr(n, text, false);
+	if (a && !a->self) {
+		memcpy(a->key, key, 32);
+		a->key_known = true;
+	}
+}
+
+/* ---- dialling ------------------------------------------------------------ */
+
+struct dial {
+	uv_getaddrinfo_t gai;
+	uv_connect_t connect;
+	struct node *node;
+	struct peer_addr *addr;
+	struct conn *c;
+};
+
+static void dial_failed(struct node *n, struct peer_addr *a, const char *why)
+{
+	a->failures++;
+	a->next_ms = clock_now_ms() + backoff_ms(n, a->failures);
+	snprintf(a->last_error, sizeof a->last_error, "%s", why);
+	log_debug("dial-failed", "addr=%s reason=\"%s\" retry_ms=%llu", a->text, why,
+	          (unsigned long long)(a->next_ms - clock_now_ms()));
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct dial *d = req->data;
+	struct conn *c = d->c;
+	if (c->state == CONN_CLOSING) {
+		/* closed while connecting (timeout or shutdown); net_conn_closed did the rest */
+	} else if (status < 0) {
+		snprintf(c->addr->last_error, sizeof c->addr->last_error, "%s", uv_strerror(status));
+		conn_close(c, uv_strerror(status));
+	} else {
+		conn_start(c);
+	}
+	conn_unref(c);
+	free(d);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct dial *d = req->data;
+	struct node *n = d->node;
+	struct peer_addr *a = d->addr;
+	a->resolving = false;
+	if (n->net->closing || status < 0 || !res) {
+		if (!n->net->closing)
+			dial_failed(n, a, status < 0 ? uv_strerror(status) : "no address");
+		uv_freeaddrinfo(res);
+		free(d);
+		return;
+	}
+	struct conn *c = conn_new(n, true, a);
+	a->conn = c;
+	link_conn(n->net, c);
+	d->c = c;
+	d->connect.data = d;
+	conn_ref(c);
+	int rc = uv_tcp_connect(&d->connect, &c->tcp, res->ai_addr, on_connect);
+	uv_freeaddrinfo(res);
+	if (rc) {
+		conn_unref(c);
+		conn_close(c, uv_strerror(rc));
+		free(d);
+	}
+}
+
+static void dial(struct node *n, struct peer_addr *a)
+{
+	struct dial *d = gl_xcalloc(1, sizeof *d);
+	d->node = n;
+	d->addr = a;
+	d->gai.data = d;
+	char port[8];
+	snprintf(port, sizeof port, "%d", a->port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	a->resolving = true;
+	/* the next attempt waits at least this long, whatever happens */
+	a->next_ms = clock_now_ms() + backoff_ms(n, a->failures + 1);
+	if (uv_getaddrinfo(n->loop, &d->gai, on_resolved, a->host, port, &hints) != 0) {
+		a->resolving = false;
+		dial_failed(n, a, "cannot resolve");
+		free(d);
+	}
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct node *n = t->data;
+	struct net *net = n->net;
+	/* without a network key this node is on its own: it dials nobody */
+	if (net->closing || !n->cfg.has_network_key)
+		return;
+	uint64_t now = clock_now_ms();
+	unsigned learnt_out;
+	unsigned total = count_conns(net, NULL, &learnt_out);
+	for (struct peer_addr *a = net->addrs; a; a = a->next) {
+		if (total >= n->cfg.max_peers)
+			break;
+		if (a->self || a->conn || a->resolving || now < a->next_ms)
+			continue;
+		if (a->key_known && open_conn_with(net, a->key, NULL))
+			continue;
+		if (!a->configured) {
+			if (learnt_out >= n->cfg.dial)
+				continue;
+			learnt_out++;
+		}
+		dial(n, a);
+		total++;
+	}
+}
+
+/* ---- accepting ----------------------------------------------------------- */
 
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct node *n = server->data;
-	if (status < 0)
+	struct net *net = n->net;
+	if (status < 0 || net->closing)
 		return;
-	uv_tcp_t *c = gl_xmalloc(sizeof *c);
-	uv_tcp_init(n->loop, c);
-	if (uv_accept(server, (uv_stream_t *)c) == 0)
-		log_debug("peer-refused", "reason=federation-not-implemented");
-	uv_close((uv_handle_t *)c, on_conn_closed);
+	struct conn *c = conn_new(n, false, NULL);
+	link_conn(net, c);
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c, "accept failed");
+		return;
+	}
+	if (!n->cfg.has_network_key) {
+		net->refused++;
+		conn_close(c, "no network key: federation is off");
+		return;
+	}
+	conn_start(c);
+	unsigned all = count_conns(net, NULL, NULL), same = count_conns(net, c->ip, NULL);
+	if (all > n->cfg.max_peers || same > n->cfg.max_per_ip) {
+		net->refused++;
+		conn_close(c, all > n->cfg.max_peers ? "too many peers" : "too many from this address");
+	}
+}
+
+/* ---- connection events --------------------------------------------------- */
+
+int net_conn_opened(struct conn *c)
+{
+	struct node *n = c->node;
+	struct net *net = n->net;
+	if (!memcmp(c->remote_pk, n->pk, 32)) {
+		if (c->addr)
+			c->addr->self = true;
+		conn_close(c, "this is ourselves");
+		return -1;
+	}
+	if (c->addr) {
+		memcpy(c->addr->key, c->remote_pk, 32);
+		c->addr->key_known = true;
+		c->addr->failures = 0;
+		c->addr->last_ok_ms = clock_now_ms();
+		c->addr->last_error[0] = '\0';
+	}
+	struct conn *d = open_conn_with(net, c->remote_pk, c);
+	if (d) {
+		/* keep the link dialled by the smaller key; both ends choose the same */
+		bool we_smaller = memcmp(n->pk, c->remote_pk, 32) < 0;
+		struct conn *drop = c;
+		if (c->outbound != d->outbound)
+			drop = c->outbound == we_smaller ? d : c;
+		conn_close(drop, "duplicate link");
+		if (drop == c)
+			return -1;
+	}
+	return 0;
+}
+
+void net_handshake_failed(struct conn *c)
+{
+	c->node->net->handshake_failures++;
+	if (c->addr)
+		snprintf(c->addr->last_error, sizeof c->addr->last_error, "handshake failed");
+}
+
+void net_conn_closed(struct conn *c)
+{
+	struct node *n = c->node;
+	struct net *net = n->net;
+	unlink_conn(net, c);
+	struct peer_addr *a = c->addr;
+	if (!a || a->conn != c)
+		return;
+	a->conn = NULL;
+	if (net->closing || a->self)
+		return;
+	if (c->hello) {
+		/* a link that worked: try again soon */
+		a->failures = 0;
+		a->next_ms = clock_now_ms() + backoff_ms(n, 1);
+	} else {
+		dial_failed(n, a, a->last_error[0] ? a->last_error : "closed before it opened");
+	}
+}
+
+/* ---- start and stop ------------------------------------------------------- */
+
+static bool wildcard(const char *host)
+{
+	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]");
 }
 
 int net_start(struct node *n, struct gl_error *err)
@@ -46,8 +380,10 @@ int net_start(struct node *n, struct gl_error *err)
 	int rc = uv_tcp_bind(&net->listener, (struct sockaddr *)&ss, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&net->listener, 128, on_connection);
-	if (rc)
+	if (rc) {
+		uv_close((uv_handle_t *)&net->listener, NULL);
 		return gl_errorf(err, GL_EIO, "cannot listen on %s: %s", n->cfg.listen, uv_strerror(rc));
+	}
 	net->listening = true;
 	struct sockaddr_storage bound;
 	int len = sizeof bound;
@@ -62,20 +398,236 @@ int net_start(struct node *n, struct gl_error *err)
 		snprintf(n->listen_addr, sizeof n->listen_addr, "%s:%d", ip,
 		         ntohs(((struct sockaddr_in *)&bound)->sin_port));
 	}
+	/* where others reach us: configured, else the listen address if it is one */
+	const struct strlist *pub = &n->cfg.public_endpoints;
+	for (unsigned i = 0; i < pub->n; i++) {
+		n->endpoints.v = gl_xrealloc(n->endpoints.v, (n->endpoints.n + 1) * sizeof(char *));
+		n->endpoints.v[n->endpoints.n++] = gl_xstrdup(pub->v[i]);
+	}
+	if (!pub->n && !wildcard(host) && bound.ss_family == AF_INET) {
+		n->endpoints.v = gl_xmalloc(sizeof(char *));
+		n->endpoints.v[n->endpoints.n++] = gl_xstrdup(n->listen_addr);
+	}
+	if (n->cfg.peers.n && !n->cfg.has_network_key)
+		return gl_errorf(err, GL_ECONFIG,
+		                 "peers are configured but [federation] network_key is not set; "
+		                 "make one with `gilde network-key` and give every node of the "
+		                 "federation the same");
+	for (unsigned i = 0; i < n->cfg.peers.n; i++)
+		add_addr(n, n->cfg.peers.v[i], true);
+	if (!n->cfg.has_network_key)
+		log_info("federation-off", "reason=\"no [federation] network_key: this node keeps "
+		         "to itself; make a key with gilde network-key\"");
+	uv_timer_init(n->loop, &net->tick);
+	net->tick.data = n;
+	net->ticking = true;
+	uv_timer_start(&net->tick, on_tick, 0, 250);
 	return 0;
 }
 
 void net_close(struct node *n)
 {
 	struct net *net = n->net;
-	if (net && net->listening) {
+	if (!net)
+		return;
+	net->closing = true;
+	if (net->listening) {
 		uv_close((uv_handle_t *)&net->listener, NULL);
 		net->listening = false;
 	}
+	if (net->ticking) {
+		uv_timer_stop(&net->tick);
+		uv_close((uv_handle_t *)&net->tick, NULL);
+		net->ticking = false;
+	}
+	while (net->conns)
+		conn_close(net->conns, "node stopping");
 }
 
 void net_free(struct node *n)
 {
-	free(n->net);
+	struct net *net = n->net;
+	if (!net)
+		return;
+	for (struct peer_addr *a = net->addrs, *next; a; a = next) {
+		next = a->next;
+		free(a);
+	}
+	for (unsigned i = 0; i < n->endpoints.n; i++)
+		free(n->endpoints.v[i]);
+	free(n->endpoints.v);
+	n->endpoints.v = NULL;
+	n->endpoints.n = 0;
+	free(net);
 	n->net = NULL;
+}
+
+/* ---- the node record ------------------------------------------------------ */
+
+struct node_job {
+	struct wjob job;
+	struct node *node;
+	bool published;
+	uint8_t item[32];
+};
+
+static int pk_write(void *data, const char *buf, size_t len)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+static int node_record_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+{
+	struct node_job *nj = (struct node_job *)job;
+	struct node *n = nj->node;
+	struct gl_buf body = { 0 }, env = { 0 };
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &body, pk_write);
+	size_t nl = strlen(n->name);
+	if (nl > 128)
+		nl = 128;
+	msgpack_pack_map(&pk, 2);
+	msg_pack_str(&pk, "name");
+	msgpack_pack_str_with_body(&pk, n->name, nl);
+	msg_pack_str(&pk, "endpoints");
+	msgpack_pack_array(&pk, n->endpoints.n);
+	for (unsigned i = 0; i < n->endpoints.n; i++)
+		msg_pack_str(&pk, n->endpoints.v[i]);
+
+	uint64_t now = clock_now(), version = clock_now_ms();
+	struct store_entry held;
+	int rc = 0;
+	if (store_get(t, n->pk, RK_NODE, "node", 4, &held, NULL) == 0) {
+		struct record r;
+		if (!held.tombstone && record_parse(held.env, held.env_len, &r, NULL) == 0 &&
+		    r.body_len == body.len && !memcmp(r.body, body.data, body.len) &&
+		    held.expires > now + n->cfg.lifetime / 2)
+			goto out; /* unchanged and far from expiring */
+		if (held.version >= version)
+			version = held.version + 1;
+	}
+	struct record_draft d = { .kind = RK_NODE, .id = "node", .id_len = 4, .version = version,
+	                          .issued = now, .expires = now + n->cfg.lifetime,
+	                          .body = body.data, .body_len = body.len };
+	struct record r;
+	enum store_outcome oc;
+	if ((rc = record_sign(&d, n->sk, &env, err)) || (rc = record_parse(env.data, env.len, &r, err)) ||
+	    (rc = store_put(t, &r, &oc, err)))
+		goto out;
+	uint8_t cid[32];
+	record_cid(env.data, env.len, cid);
+	record_item(&r, cid, nj->item);
+	nj->published = true;
+out:
+	gl_buf_free(&body);
+	gl_buf_free(&env);
+	return rc;
+}
+
+static void node_record_done(struct wjob *job)
+{
+	struct node_job *nj = (struct node_job *)job;
+	if (job->rc)
+		log_error("node-record-failed", "reason=\"%s\"", job->err.msg);
+	else if (nj->published) {
+		log_info("node-record", "endpoints=%u", nj->node->endpoints.n);
+		gossip_announce(nj->node, (const uint8_t (*)[32])&nj->item, 1, NULL);
+	}
+	free(nj);
+}
+
+void net_publish_node_record(struct node *n)
+{
+	if (!n->endpoints.n) {
+		log_info("node-record-skipped",
+		         "reason=\"listening on a wildcard address; set [node] public to be found\"");
+		return;
+	}
+	struct node_job *nj = gl_xcalloc(1, sizeof *nj);
+	nj->node = n;
+	nj->job.work = node_record_work;
+	nj->job.done = node_record_done;
+	writer_submit(&n->writer, &nj->job);
+}
+
+/* ---- gilde peers ----------------------------------------------------------- */
+
+static void kv_str(msgpack_packer *pk, const char *k, const char *v)
+{
+	msg_pack_str(pk, k);
+	msg_pack_str(pk, v);
+}
+
+static void kv_u(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	msg_pack_str(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void pack_conn(msgpack_packer *pk, const struct conn *c)
+{
+	static const char *const states[] = { "connecting", "handshake", "open", "closing" };
+	const struct conn_stats *s = &c->st;
+	msgpack_pack_map(pk, 20);
+	kv_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
+	kv_str(pk, "name", c->remote_name);
+	kv_str(pk, "address", c->remote);
+	kv_str(pk, "direction", c->outbound ? "out" : "in");
+	kv_str(pk, "state", states[c->state]);
+	kv_u(pk, "since_ms", c->opened_ms);
+	kv_u(pk, "bytes_in", s->bytes_in);
+	kv_u(pk, "bytes_out", s->bytes_out);
+	kv_u(pk, "records_in", s->records_in);
+	kv_u(pk, "records_out", s->records_out);
+	kv_u(pk, "duplicates_in", s->dups_in);
+	kv_u(pk, "have_in", s->have_in);
+	kv_u(pk, "have_out", s->have_out);
+	kv_u(pk, "want_in", s->want_in);
+	kv_u(pk, "want_out", s->want_out);
+	kv_u(pk, "reconciliations", s->recons);
+	kv_u(pk, "last_recon_ms", s->last_recon_ms);
+	kv_u(pk, "last_recon_duration_ms", s->last_recon_duration_ms);
+	kv_u(pk, "last_recon_rounds", s->last_recon_rounds);
+	kv_u(pk, "last_recon_bytes", s->last_recon_bytes);
+}
+
+static void pack_addr(msgpack_packer *pk, const struct peer_addr *a, uint64_t now)
+{
+	char key[IDENT_TEXT_MAX] = "";
+	if (a->key_known)
+		ident_format(IDENT_PK_PREFIX, a->key, key);
+	const char *state = a->self ? "self" : a->conn ? "connected" : a->resolving ? "resolving"
+	                  : a->next_ms > now ? "waiting" : "idle";
+	msgpack_pack_map(pk, 8);
+	kv_str(pk, "address", a->text);
+	kv_str(pk, "key", key);
+	kv_str(pk, "source", a->configured ? "configured" : "learnt");
+	kv_str(pk, "state", state);
+	kv_u(pk, "failures", a->failures);
+	kv_u(pk, "next_attempt_ms", a->next_ms > now ? a->next_ms - now : 0);
+	kv_u(pk, "last_ok_ms", a->last_ok_ms);
+	kv_str(pk, "last_error", a->last_error);
+}
+
+void net_pack_peers(struct node *n, msgpack_packer *pk)
+{
+	struct net *net = n->net;
+	unsigned nc = 0, na = 0;
+	for (struct conn *c = net->conns; c; c = c->next)
+		nc++;
+	for (struct peer_addr *a = net->addrs; a; a = a->next)
+		na++;
+	uint64_t now = clock_now_ms();
+	msgpack_pack_map(pk, 4);
+	msg_pack_str(pk, "connections");
+	msgpack_pack_array(pk, nc);
+	for (struct conn *c = net->conns; c; c = c->next)
+		pack_conn(pk, c);
+	msg_pack_str(pk, "addresses");
+	msgpack_pack_array(pk, na);
+	for (struct peer_addr *a = net->addrs; a; a = a->next)
+		pack_addr(pk, a, now);
+	kv_u(pk, "handshake_failures", net->handshake_failures);
+	kv_u(pk, "refused", net->refused);
 }

@@ -1,18 +1,48 @@
 /*
- * net.h — the TCP side of the daemon: the listener peers connect to.
+ * net.h — who this node talks to: the listener, the addresses it knows
+ * (configured with [peers] peer or --peer, learnt from HELLO messages and
+ * node records), dialling with exponential backoff and jitter, and the
+ * limits on connections ([peers] max, max_per_ip).
+ *
+ * One link per pair of nodes: if two nodes end up with two connections
+ * (both dialled), each keeps the one dialled by the node with the smaller
+ * public key, so both keep the same one.  A node that reaches itself
+ * (its own key answers) marks that address and never dials it again.
  */
 #ifndef GILDE_NET_H
 #define GILDE_NET_H
 
+#include <msgpack.h>
+
 #include "err.h"
 #include "node.h"
 
-/* Bind and listen on [node] listen; fills n->listen_addr with the address
- * actually bound (port 0 resolved).  Returns 0 or GL_EIO / GL_ECONFIG. */
+struct conn;
+
+/* Bind the listener, work out this node's public endpoints, start the
+ * dialler.  Fills n->listen_addr and n->endpoints. */
 int net_start(struct node *n, struct gl_error *err);
-/* Stop accepting and close every connection. */
+/* Stop accepting and dialling; close every connection. */
 void net_close(struct node *n);
 /* Free what net_start allocated, after the loop closed every handle. */
 void net_free(struct node *n);
+
+/* The first connection (follow ->next). */
+struct conn *net_conns(struct node *n);
+
+/* conn.c reports: the handshake completed (returns -1 if net closed the
+ * link: to ourselves, a duplicate), failed, or the connection closed. */
+int net_conn_opened(struct conn *c);
+void net_handshake_failed(struct conn *c);
+void net_conn_closed(struct conn *c);
+
+/* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
+void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
+
+/* Sign and store this node's node record if it changed, and announce it. */
+void net_publish_node_record(struct node *n);
+
+/* Pack {"connections": [...], "addresses": [...]} for `gilde peers`. */
+void net_pack_peers(struct node *n, msgpack_packer *pk);
 
 #endif

@@ -16,6 +16,7 @@
 #include "writer.h"
 
 struct ctl;
+struct gossip;
 struct net;
 
 struct node_counters {
@@ -39,6 +40,8 @@ struct node {
 	struct writer writer;
 	struct ctl *ctl;
 	struct net *net;
+	struct gossip *gossip;
+	struct strlist endpoints; /* where peers reach us: our node record */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	bool stopping;
 	uint64_t started_ms;

@@ -48,5 +48,8 @@ struct publish_req {
 /* Sign and store every document of r (or the retraction); calls r->done. */
 void publish_submit(struct node *n, struct publish_req *r);
 void publish_req_free(struct publish_req *r);
+/* The reconciliation items of what a successful request stored, one per
+ * document (or one for a retraction), into items. */
+void publish_req_items(const struct publish_req *r, uint8_t (*items)[32]);
 
 #endif

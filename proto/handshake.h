@@ -81,6 +81,12 @@ struct hs {
 /* Prepare a handshake; generates the ephemeral key pair. */
 void hs_init(struct hs *h, bool initiator, const uint8_t netkey[32], const uint8_t sk[64]);
 
+/* For tests only: a reproducible ephemeral key, derived from eph_seed with
+ * crypto_kx_seed_keypair instead of drawn at random.  Never use this on
+ * a real connection: a repeated ephemeral key loses forward secrecy. */
+void hs_init_seeded(struct hs *h, bool initiator, const uint8_t netkey[32], const uint8_t sk[64],
+                    const uint8_t eph_seed[32]);
+
 /* Initiator only: write M1 (HS_M1_LEN bytes) into out.  Returns its length. */
 size_t hs_start(struct hs *h, uint8_t out[HS_MAX_MSG]);
 

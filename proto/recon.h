@@ -51,7 +51,13 @@
  *                   version is greater, or at equal versions its content
  *                   prefix is greater.  Equal items are ignored.
  *
- * Adjacent SKIP ranges are merged.  An answer in which every range is SKIP
+ * Adjacent SKIP ranges are merged.  An answer holds at most
+ * RECON_RANGES_MAX ranges and fits one frame: the received ranges are
+ * answered in order while they fit (keeping room for one more); when the
+ * answer to the next range [lo, hi) would not, the answer ends with one
+ * range [nil, FINGERPRINT, fp] over all own items from lo to the end, and
+ * the received ranges from lo on are left to later rounds (no give, no
+ * take for them).  An answer in which every range is SKIP
  * is sent as the empty array: "finished".  The side receiving the empty
  * array is finished too and answers nothing.
  *

@@ -470,6 +470,71 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	return 0;
 }
 
+int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
+                     int (*fn)(void *arg, const uint8_t item[RECORD_ITEM_LEN]), void *arg,
+                     struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, s->items, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = (void *)lo }, v;
+	rc = mdb_cursor_get(c, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
+	int out = 0;
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != RECORD_ITEM_LEN) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
+			break;
+		}
+		if (hi && memcmp(k.mv_data, hi, RECORD_ITEM_LEN) >= 0)
+			break;
+		if ((out = fn(arg, k.mv_data)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (out)
+		return out;
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "scan items");
+	return 0;
+}
+
+int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
+                      struct store_entry *out, uint8_t held_item[RECORD_ITEM_LEN],
+                      bool *exact, struct gl_error *err)
+{
+	struct store *s = t->s;
+	uint8_t lo[RECORD_ITEM_LEN] = { 0 };
+	memcpy(lo, item, RECORD_KEYHASH_LEN);
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, s->items, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = lo }, v;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (k.mv_size != RECORD_ITEM_LEN ||
+	                memcmp(k.mv_data, item, RECORD_KEYHASH_LEN) != 0))
+		rc = MDB_NOTFOUND;
+	if (rc) {
+		mdb_cursor_close(c);
+		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : mdb_fail(rc, err, s, "find item");
+	}
+	memcpy(held_item, k.mv_data, RECORD_ITEM_LEN);
+	*exact = memcmp(k.mv_data, item, RECORD_ITEM_LEN) == 0;
+	MDB_val rk = v, rv;
+	mdb_cursor_close(c);
+	if (rk.mv_size <= RECORD_KEY_LEN + 1 || rk.mv_size > RKEY_MAX)
+		return gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
+	rc = mdb_get(t->txn, s->records, &rk, &rv);
+	if (rc || !entry_ok(&rk, &rv))
+		return rc == 0 || rc == MDB_NOTFOUND
+		               ? gl_errorf(err, GL_ESTORE, "%s: item index out of step", s->path)
+		               : mdb_fail(rc, err, s, "read record");
+	entry_from(out, &rk, &rv);
+	return 0;
+}
+
 int store_meta_get(struct store_txn *t, const char *name, const void **val, size_t *len)
 {
 	MDB_val k = { .mv_size = strlen(name), .mv_data = (void *)name }, v;

@@ -116,6 +116,24 @@ typedef int (*store_visit_fn)(void *ctx, const struct store_entry *e);
 int store_scan(struct store_txn *t, const struct store_filter *f,
                store_visit_fn fn, void *ctx, struct gl_error *err);
 
+/*
+ * Visit reconciliation items x with lo <= x < hi in ascending order (lo
+ * NULL: from the first; hi NULL: to the last).  fn returns non-zero to
+ * stop, and store_items_scan returns that value.
+ */
+int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
+                     int (*fn)(void *arg, const uint8_t item[RECORD_ITEM_LEN]), void *arg,
+                     struct gl_error *err);
+
+/*
+ * The record held for the key hash of `item` (the first 16 bytes), whatever
+ * its version; *exact says whether it is that very item.  GL_ENOTFOUND if
+ * no version of that key is held.
+ */
+int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
+                      struct store_entry *out, uint8_t held_item[RECORD_ITEM_LEN],
+                      bool *exact, struct gl_error *err);
+
 /* Read a meta value; returns GL_ENOTFOUND if absent.  *val is valid until
  * the transaction ends. */
 int store_meta_get(struct store_txn *t, const char *name, const void **val,

@@ -144,10 +144,13 @@ class Node:
         except ValueError:
             raise TestFailure('gilde %s --json printed no JSON:\n%s' % (' '.join(args), p.stdout))
 
-    def listing(self, *extra):
-        """A comparable view of `gilde list --json`."""
+    def listing(self, *extra, everything=True):
+        """A comparable view of `gilde list --json` (with --all unless
+        everything is false: a node's own node record changes when its
+        port does)."""
+        args = ['--all'] if everything else []
         return sorted((r['author'], r['kind'], r['id'], r['version'], r['content_id'])
-                      for r in self.json('list', *extra))
+                      for r in self.json('list', *(args + list(extra))))
 
 
 class Harness:
@@ -163,6 +166,25 @@ class Harness:
         n = Node(self, name, args, env)
         self.nodes.append(n)
         return n
+
+    def federation_config(self, name='fed', network_key=None, extra=''):
+        """Write a config file with a network key (fresh unless given) and
+        short intervals, so tests do not wait for production timings."""
+        if network_key is None:
+            network_key = subprocess.run([GILDE, 'network-key'], capture_output=True, text=True,
+                                         timeout=30, check=True).stdout.strip()
+        path = os.path.join(self.dir, name + '.conf')
+        with open(path, 'w') as f:
+            f.write('[federation]\nnetwork_key = %s\nrecon_interval = 2s\n'
+                    '[peers]\nbackoff_max = 2s\n%s' % (network_key, extra))
+        return path, network_key
+
+    def converged(self, nodes, timeout=30, what='the nodes to converge'):
+        """Wait until every node lists the same records; return that listing."""
+        def same():
+            views = [n.listing() for n in nodes]
+            return views[0] if all(v == views[0] for v in views) else None
+        return wait_until(same, timeout, what)
 
     def __enter__(self):
         return self

@@ -8,8 +8,11 @@
 
 #include <ctype.h>
 
+#include "frame.h"
+#include "handshake.h"
 #include "ident.h"
 #include "jsonmp.h"
+#include "recon.h"
 
 static char *doc;
 
@@ -114,6 +117,175 @@ static void test_record_example(void **state)
 	gl_buf_free(&env);
 }
 
+/* Section 6.1/6.2: the handshake between two seeded nodes, and the
+ * example frame (whose random header cannot be recomputed, but which must
+ * open with the initiator's send key). */
+static void test_handshake_example(void **state)
+{
+	(void)state;
+	uint8_t seed[32], pk_i[32], sk_i[64], pk_r[32], sk_r[64], netkey[32], ei_seed[32], er_seed[32];
+	memset(seed, 0x11, 32);
+	crypto_sign_seed_keypair(pk_i, sk_i, seed);
+	memset(seed, 0x22, 32);
+	crypto_sign_seed_keypair(pk_r, sk_r, seed);
+	memset(netkey, 0x33, 32);
+	memset(ei_seed, 0x44, 32);
+	memset(er_seed, 0x55, 32);
+	expect_hex("hs-i-pk", pk_i, 32);
+	expect_hex("hs-r-pk", pk_r, 32);
+
+	struct hs I, R;
+	hs_init_seeded(&I, true, netkey, sk_i, ei_seed);
+	hs_init_seeded(&R, false, netkey, sk_r, er_seed);
+	/* the seeded ephemeral secret is BLAKE2b-256 of the seed, as stated */
+	uint8_t h[32];
+	crypto_generichash(h, 32, ei_seed, 32, NULL, 0);
+	assert_memory_equal(h, I.e_sk, 32);
+	crypto_generichash(h, 32, er_seed, 32, NULL, 0);
+	assert_memory_equal(h, R.e_sk, 32);
+	expect_hex("hs-ei-secret", I.e_sk, 32);
+	expect_hex("hs-ei", I.e_pk, 32);
+	expect_hex("hs-er-secret", R.e_sk, 32);
+	expect_hex("hs-er", R.e_pk, 32);
+
+	/* intermediate values, from the formulas of 6.1 */
+	uint8_t shared[32], box3[32], box4[32], sig_i[64], sig_r[64], m[14 + 96];
+	assert_int_equal(crypto_scalarmult(shared, I.e_sk, R.e_pk), 0);
+	expect_hex("hs-shared", shared, 32);
+	const char *labels[2] = { "box3", "box4" };
+	uint8_t *keys[2] = { box3, box4 };
+	for (int i = 0; i < 2; i++) {
+		crypto_generichash_state st;
+		crypto_generichash_init(&st, netkey, 32, 32);
+		crypto_generichash_update(&st, (const uint8_t *)"gilde-hs-v1 ", 12);
+		crypto_generichash_update(&st, (const uint8_t *)labels[i], 4);
+		crypto_generichash_update(&st, shared, 32);
+		crypto_generichash_update(&st, I.e_pk, 32);
+		crypto_generichash_update(&st, R.e_pk, 32);
+		crypto_generichash_final(&st, keys[i], 32);
+	}
+	expect_hex("hs-box3", box3, 32);
+	expect_hex("hs-box4", box4, 32);
+	memcpy(m, "gilde-hs-v1 m3", 14);
+	memcpy(m + 14, I.e_pk, 32);
+	memcpy(m + 46, R.e_pk, 32);
+	crypto_sign_detached(sig_i, NULL, m, 78, sk_i);
+	expect_hex("hs-sig-i", sig_i, 64);
+	memcpy(m, "gilde-hs-v1 m4", 14);
+	memcpy(m + 78, pk_i, 32);
+	crypto_sign_detached(sig_r, NULL, m, 110, sk_r);
+	expect_hex("hs-sig-r", sig_r, 64);
+
+	/* the messages and keys, from the code */
+	uint8_t m1[HS_MAX_MSG], m2[HS_MAX_MSG], m3[HS_MAX_MSG], m4[HS_MAX_MSG], none[HS_MAX_MSG];
+	size_t outlen;
+	bool done;
+	struct hs_result ri, rr;
+	assert_int_equal(hs_start(&I, m1), HS_M1_LEN);
+	expect_hex("hs-m1", m1, HS_M1_LEN);
+	assert_int_equal(hs_feed(&R, m1, HS_M1_LEN, m2, &outlen, &done, &rr, NULL), 0);
+	assert_int_equal(outlen, HS_M2_LEN);
+	expect_hex("hs-m2", m2, HS_M2_LEN);
+	assert_int_equal(hs_feed(&I, m2, HS_M2_LEN, m3, &outlen, &done, &ri, NULL), 0);
+	assert_int_equal(outlen, HS_M3_LEN);
+	expect_hex("hs-m3", m3, HS_M3_LEN);
+	assert_int_equal(hs_feed(&R, m3, HS_M3_LEN, m4, &outlen, &done, &rr, NULL), 0);
+	assert_true(done);
+	assert_int_equal(outlen, HS_M4_LEN);
+	expect_hex("hs-m4", m4, HS_M4_LEN);
+	assert_int_equal(hs_feed(&I, m4, HS_M4_LEN, none, &outlen, &done, &ri, NULL), 0);
+	assert_true(done);
+	assert_memory_equal(ri.remote_pk, pk_r, 32);
+	assert_memory_equal(rr.remote_pk, pk_i, 32);
+	expect_hex("hs-i-tx", ri.tx, 32);
+	expect_hex("hs-i-rx", ri.rx, 32);
+	expect_hex("hs-recon", ri.recon, 32);
+	assert_memory_equal(rr.rx, ri.tx, 32);
+	assert_memory_equal(rr.tx, ri.rx, 32);
+	assert_memory_equal(rr.recon, ri.recon, 32);
+	hs_wipe(&I);
+	hs_wipe(&R);
+
+	/* the example frame opens with the initiator's send key */
+	char *hex = doc_hex("frame-example");
+	if (!hex)
+		fail_msg("PROTOCOL.md has no <!-- hex:frame-example --> block");
+	size_t n = strlen(hex) / 2;
+	uint8_t *bytes = gl_xmalloc(n);
+	assert_int_equal(ident_unhex(hex, bytes, n), 0);
+	struct frame_rx rx;
+	struct gl_buf plain = { 0 };
+	size_t used;
+	frame_rx_init(&rx, ri.tx);
+	assert_int_equal(frame_open(&rx, bytes, n, &used, &plain, NULL), 0);
+	assert_int_equal(used, FRAME_HEADER_LEN);
+	size_t off = used;
+	assert_int_equal(frame_open(&rx, bytes + off, n - off, &used, &plain, NULL), 1);
+	assert_int_equal(off + used, n);
+	static const uint8_t want[4] = { 0x93, 0x01, 0x01, 0xc0 };
+	assert_int_equal(plain.len, 4);
+	assert_memory_equal(plain.data, want, 4);
+	frame_rx_wipe(&rx);
+	gl_buf_free(&plain);
+	free(bytes);
+	free(hex);
+}
+
+
+/* An array of items as a reconciliation source. */
+struct arr_src {
+	const uint8_t (*v)[32];
+	size_t n;
+};
+
+static int arr_scan(void *ctx, const uint8_t *lo, const uint8_t *hi,
+                    int (*fn)(void *arg, const uint8_t item[32]), void *arg)
+{
+	const struct arr_src *a = ctx;
+	for (size_t i = 0; i < a->n; i++) {
+		if ((lo && memcmp(a->v[i], lo, 32) < 0) || (hi && memcmp(a->v[i], hi, 32) >= 0))
+			continue;
+		int rc = fn(arg, a->v[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void test_recon_example(void **state)
+{
+	(void)state;
+	uint8_t key[32], x[3][32], h[3][32];
+	memset(key, 0x66, sizeof key);
+	const char *names[] = { "recon-x1", "recon-x2", "recon-x3" };
+	for (int i = 0; i < 3; i++) {
+		char *hex = doc_hex(names[i]);
+		assert_non_null(hex);
+		assert_int_equal(ident_unhex(hex, x[i], 32), 0);
+		free(hex);
+		crypto_generichash(h[i], 32, x[i], 32, key, 32);
+	}
+	expect_hex("recon-h", &h[0][0], sizeof h);
+	uint8_t fp[16];
+	recon_fingerprint(key, (const uint8_t (*)[32])x, 0, fp);
+	expect_hex("recon-fp-empty", fp, 16);
+	recon_fingerprint(key, (const uint8_t (*)[32])x, 3, fp);
+	expect_hex("recon-fp", fp, 16);
+	recon_fingerprint(key, (const uint8_t (*)[32])x + 1, 2, fp);
+	expect_hex("recon-fp-23", fp, 16);
+	struct arr_src a = { (const uint8_t (*)[32])x, 3 };
+	struct recon_source src = { &a, arr_scan };
+	struct recon_out out = { 0 };
+	assert_int_equal(recon_initiate(&src, key, &out, NULL), 0);
+	expect_hex("recon-list", out.msg.data, out.msg.len);
+	recon_out_free(&out);
+	/* the split bound between x2 and x3: x3's bytes up to the first difference */
+	size_t l = 0;
+	while (x[1][l] == x[2][l])
+		l++;
+	expect_hex("recon-bound", x[2], l + 1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -127,6 +299,8 @@ int main(void)
 	free(path);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_example),
+		cmocka_unit_test(test_recon_example),
+		cmocka_unit_test(test_handshake_example),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(doc);

@@ -1,0 +1,104 @@
+/* gilde peers */
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "jsonmp.h"
+#include "msg.h"
+
+static void age(uint64_t then_ms, char *out, size_t n)
+{
+	if (!then_ms) {
+		snprintf(out, n, "never");
+		return;
+	}
+	uint64_t now = clock_now_ms(), s = now > then_ms ? (now - then_ms) / 1000 : 0;
+	if (s < 120)
+		snprintf(out, n, "%llus ago", (unsigned long long)s);
+	else if (s < 7200)
+		snprintf(out, n, "%llum ago", (unsigned long long)s / 60);
+	else
+		snprintf(out, n, "%lluh ago", (unsigned long long)s / 3600);
+}
+
+static long long geti(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *gets(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s && *s ? s : "-";
+}
+
+int cmd_peers(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("peers");
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 1);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, "peers");
+	msg_end(&req, 0);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 4096);
+	msgpack_object o;
+	struct gl_error err = { 0 };
+	int rc = EXIT_OK;
+	if (cli_call(cli, &req, &resp, &zone, &o, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	const msgpack_object *peers = msg_get(&o, "peers");
+	json_t *j = peers ? jsonmp_to_json(peers) : NULL;
+	if (!j) {
+		cli_error("the daemon's answer has no peers");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (cli->json) {
+		cli_print_json(j);
+	} else {
+		json_t *conns = json_object_get(j, "connections"), *addrs = json_object_get(j, "addresses");
+		size_t i;
+		json_t *p;
+		printf("%zu connection%s\n", json_array_size(conns), json_array_size(conns) == 1 ? "" : "s");
+		json_array_foreach(conns, i, p) {
+			char when[32];
+			age((uint64_t)geti(p, "last_recon_ms"), when, sizeof when);
+			printf("  %s %s %-4s %s %s\n", gets(p, "state"), gets(p, "key"), gets(p, "direction"),
+			       gets(p, "address"), gets(p, "name"));
+			printf("      records in %lld (duplicates %lld), out %lld; bytes in %lld, out %lld; "
+			       "last reconciliation %s (%lld rounds, %lld bytes)\n",
+			       geti(p, "records_in"), geti(p, "duplicates_in"), geti(p, "records_out"),
+			       geti(p, "bytes_in"), geti(p, "bytes_out"), when, geti(p, "last_recon_rounds"),
+			       geti(p, "last_recon_bytes"));
+		}
+		printf("%zu known address%s\n", json_array_size(addrs), json_array_size(addrs) == 1 ? "" : "es");
+		json_array_foreach(addrs, i, p) {
+			printf("  %-22s %-10s %-10s %s", gets(p, "address"), gets(p, "source"), gets(p, "state"),
+			       gets(p, "key"));
+			if (geti(p, "failures"))
+				printf(" (%lld failures, next try in %llds: %s)", geti(p, "failures"),
+				       geti(p, "next_attempt_ms") / 1000, gets(p, "last_error"));
+			printf("\n");
+		}
+	}
+	json_decref(j);
+out:
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return rc;
+}

@@ -1,0 +1,331 @@
+#include "conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "gossip.h"
+#include "ident.h"
+#include "log.h"
+#include "net.h"
+
+struct conn_write {
+	uv_write_t req;
+	struct conn *c;
+	struct gl_buf buf;
+};
+
+static void process(struct conn *c);
+
+void conn_ref(struct conn *c)
+{
+	c->refs++;
+}
+
+void conn_unref(struct conn *c)
+{
+	if (--c->refs)
+		return;
+	hs_wipe(&c->hs);
+	frame_tx_wipe(&c->tx);
+	frame_rx_wipe(&c->rx);
+	gl_buf_free(&c->in);
+	gl_buf_free(&c->plain);
+	free(c->give.v);
+	itemcache_free(&c->known);
+	itemcache_free(&c->announced);
+	free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	conn_unref(h->data);
+}
+
+static void on_timer(uv_timer_t *t);
+
+struct conn *conn_new(struct node *n, bool outbound, struct peer_addr *addr)
+{
+	struct conn *c = gl_xcalloc(1, sizeof *c);
+	c->node = n;
+	c->outbound = outbound;
+	c->addr = addr;
+	c->state = CONN_CONNECTING;
+	c->opened_ms = c->last_rx_ms = c->last_tx_ms = clock_now_ms();
+	uv_tcp_init(n->loop, &c->tcp);
+	uv_timer_init(n->loop, &c->timer);
+	c->tcp.data = c->timer.data = c;
+	c->refs = 2; /* the two handles */
+	itemcache_init(&c->known, 4096);
+	itemcache_init(&c->announced, 4096);
+	/* the timer bounds the connect and the handshake from the start */
+	uv_timer_start(&c->timer, on_timer, 1000, 1000);
+	return c;
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+	struct conn_write *w = req->data;
+	struct conn *c = w->c;
+	c->wq_bytes -= w->buf.len;
+	gl_buf_free(&w->buf);
+	free(w);
+	if (status < 0) {
+		conn_close(c, "write failed");
+	} else if (c->state == CONN_OPEN) {
+		gossip_pump(c);
+	}
+	conn_unref(c);
+}
+
+/* Queue raw bytes; takes ownership of buf's data. */
+static int write_raw(struct conn *c, struct gl_buf *buf)
+{
+	if (c->state == CONN_CLOSING) {
+		gl_buf_free(buf);
+		return -1;
+	}
+	struct conn_write *w = gl_xcalloc(1, sizeof *w);
+	w->c = c;
+	w->buf = *buf;
+	memset(buf, 0, sizeof *buf);
+	w->req.data = w;
+	uv_buf_t b = uv_buf_init((char *)w->buf.data, (unsigned)w->buf.len);
+	c->wq_bytes += w->buf.len;
+	c->st.bytes_out += w->buf.len;
+	c->last_tx_ms = clock_now_ms();
+	conn_ref(c);
+	int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done);
+	if (rc) {
+		c->wq_bytes -= w->buf.len;
+		gl_buf_free(&w->buf);
+		free(w);
+		conn_unref(c);
+		conn_close(c, "write failed");
+		return -1;
+	}
+	return 0;
+}
+
+int conn_send(struct conn *c, const struct gl_buf *msg)
+{
+	if (c->state != CONN_OPEN)
+		return -1;
+	struct gl_buf out = { 0 };
+	if (frame_seal(&c->tx, msg->data, msg->len, &out) != 0) {
+		gl_buf_free(&out);
+		log_error("frame-too-large", "peer=%s bytes=%zu", c->remote_key, msg->len);
+		return -1;
+	}
+	return write_raw(c, &out);
+}
+
+void conn_close(struct conn *c, const char *why)
+{
+	if (c->state == CONN_CLOSING)
+		return;
+	bool was_open = c->state == CONN_OPEN;
+	if (was_open) {
+		/* best effort: a peer that does not read gets no BYE */
+		struct gl_buf m = { 0 }, f = { 0 };
+		wire_bye(&m, 0, why);
+		if (frame_seal(&c->tx, m.data, m.len, &f) == 0) {
+			uv_buf_t b = uv_buf_init((char *)f.data, (unsigned)f.len);
+			uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+		}
+		gl_buf_free(&m);
+		gl_buf_free(&f);
+	}
+	c->state = CONN_CLOSING;
+	log_msg(was_open ? LOG_INFO : LOG_DEBUG, "peer-closed", "peer=%s addr=%s reason=\"%s\"",
+	        was_open ? c->remote_key : "-", c->remote, why);
+	gossip_on_close(c);
+	net_conn_closed(c);
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct conn *c = h->data;
+	(void)suggested;
+	gl_buf_reserve(&c->in, 65536);
+	buf->base = (char *)c->in.data + c->in.len;
+	buf->len = c->in.cap - c->in.len;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = s->data;
+	(void)buf;
+	if (nread < 0) {
+		conn_close(c, nread == UV_EOF ? "closed by peer" : uv_strerror((int)nread));
+		return;
+	}
+	c->in.len += (size_t)nread;
+	c->st.bytes_in += (size_t)nread;
+	c->last_rx_ms = clock_now_ms();
+	process(c);
+}
+
+static void open_link(struct conn *c, const struct hs_result *res)
+{
+	memcpy(c->remote_pk, res->remote_pk, 32);
+	memcpy(c->recon_key, res->recon, 32);
+	ident_format(IDENT_PK_PREFIX, c->remote_pk, c->remote_key);
+	struct gl_buf hdr = { 0 };
+	frame_tx_init(&c->tx, res->tx, &hdr);
+	frame_rx_init(&c->rx, res->rx);
+	c->state = CONN_OPEN;
+	write_raw(c, &hdr);
+	/* net may refuse it (ourselves, a duplicate link, over the limit) */
+	if (net_conn_opened(c) != 0)
+		return;
+	gossip_on_open(c);
+}
+
+static void handshake_step(struct conn *c)
+{
+	while (c->state == CONN_HANDSHAKE && hs_want(&c->hs) && c->in.len >= hs_want(&c->hs)) {
+		size_t want = hs_want(&c->hs), outlen = 0;
+		uint8_t out[HS_MAX_MSG];
+		bool done = false;
+		struct hs_result res;
+		struct gl_error err = { 0 };
+		if (hs_feed(&c->hs, c->in.data, want, out, &outlen, &done, &res, &err) != 0) {
+			/* nothing more is sent to a node that failed the handshake */
+			log_info("handshake-failed", "addr=%s reason=\"%s\"", c->remote, err.msg);
+			net_handshake_failed(c);
+			conn_close(c, err.msg);
+			return;
+		}
+		gl_buf_consume(&c->in, want);
+		if (outlen) {
+			struct gl_buf b = { 0 };
+			gl_buf_append(&b, out, outlen);
+			write_raw(c, &b);
+		}
+		if (done) {
+			open_link(c, &res);
+			sodium_memzero(&res, sizeof res);
+		}
+	}
+}
+
+static void frames_step(struct conn *c)
+{
+	while (c->state == CONN_OPEN && !c->paused) {
+		size_t used = 0;
+		struct gl_error err = { 0 };
+		int rc = frame_open(&c->rx, c->in.data, c->in.len, &used, &c->plain, &err);
+		if (rc < 0) {
+			log_info("peer-protocol", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+			conn_close(c, "bad frame");
+			return;
+		}
+		if (used == 0)
+			return;
+		gl_buf_consume(&c->in, used);
+		if (rc == 0)
+			continue; /* the stream header */
+		struct wire_msg m;
+		if (wire_parse(c->plain.data, c->plain.len, &m, &err) != 0) {
+			log_info("peer-protocol", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+			conn_close(c, "malformed message");
+			return;
+		}
+		gossip_on_message(c, &m);
+		wire_msg_free(&m);
+	}
+}
+
+static void process(struct conn *c)
+{
+	conn_ref(c);
+	handshake_step(c);
+	frames_step(c);
+	/* a whole frame never needs more than this; anything beyond is abuse */
+	if (c->state != CONN_CLOSING && c->in.len > FRAME_MAX + 4 + FRAME_ABYTES + 65536 && !c->paused)
+		conn_close(c, "oversized input");
+	conn_unref(c);
+}
+
+void conn_pause(struct conn *c)
+{
+	if (c->paused || c->state == CONN_CLOSING)
+		return;
+	c->paused = true;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+void conn_resume(struct conn *c)
+{
+	if (!c->paused || c->state == CONN_CLOSING)
+		return;
+	c->paused = false;
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	process(c);
+}
+
+void conn_start(struct conn *c)
+{
+	struct node *n = c->node;
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	c->remote[0] = c->ip[0] = '\0';
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+		int port;
+		if (ss.ss_family == AF_INET6) {
+			uv_ip6_name((struct sockaddr_in6 *)&ss, c->ip, sizeof c->ip);
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			snprintf(c->remote, sizeof c->remote, "[%s]:%d", c->ip, port);
+		} else {
+			uv_ip4_name((struct sockaddr_in *)&ss, c->ip, sizeof c->ip);
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			snprintf(c->remote, sizeof c->remote, "%s:%d", c->ip, port);
+		}
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	c->state = CONN_HANDSHAKE;
+	c->opened_ms = c->last_rx_ms = clock_now_ms();
+	hs_init(&c->hs, c->outbound, n->cfg.network_key, n->sk);
+	if (c->outbound) {
+		uint8_t m1[HS_MAX_MSG];
+		size_t l = hs_start(&c->hs, m1);
+		struct gl_buf b = { 0 };
+		gl_buf_append(&b, m1, l);
+		write_raw(c, &b);
+	}
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+	struct node *n = c->node;
+	uint64_t now = clock_now_ms();
+	if (c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKE) {
+		if (now - c->opened_ms > n->cfg.handshake_timeout * 1000) {
+			if (c->state == CONN_HANDSHAKE)
+				net_handshake_failed(c);
+			conn_close(c, c->state == CONN_CONNECTING ? "connect timeout" : "handshake timeout");
+		}
+		return;
+	}
+	if (c->state != CONN_OPEN)
+		return;
+	/* a paused link is our own doing: do not count it as the peer's silence */
+	if (!c->paused && now - c->last_rx_ms > n->cfg.idle_timeout * 1000) {
+		conn_close(c, "idle timeout");
+		return;
+	}
+	if (now - c->last_tx_ms > n->cfg.idle_timeout * 1000 / 3) {
+		struct gl_buf m = { 0 };
+		wire_ping(&m, WIRE_PING, ++c->ping_nonce);
+		conn_send(c, &m);
+		gl_buf_free(&m);
+	}
+	gossip_tick_conn(c, now);
+}

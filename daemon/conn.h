@@ -1,0 +1,104 @@
+/*
+ * conn.h — one TCP connection to another node: handshake, encrypted
+ * frames, timers, flow control.  What the messages mean is gossip.c's
+ * business; who to connect to is net.c's.
+ *
+ * Life of a connection: CONNECTING (outbound, until TCP connects) ->
+ * HANDSHAKE (handshake.h; bounded by [limits] handshake_timeout) -> OPEN
+ * (frames; dropped after [limits] idle_timeout of silence, pinged after a
+ * third of it) -> CLOSING.  A connection is freed when its handles are
+ * closed and no ingest batch still refers to it (conn_ref/conn_unref).
+ *
+ * Flow control: incoming bytes are not read while the peer has
+ * CONN_INGEST_MAX batches being verified and stored; outgoing records are
+ * produced only while less than CONN_WRITE_HIGH bytes wait to be written.
+ */
+#ifndef GILDE_CONN_H
+#define GILDE_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "frame.h"
+#include "handshake.h"
+#include "itemset.h"
+#include "node.h"
+#include "recon.h"
+#include "wire.h"
+
+#define CONN_INGEST_MAX 2
+#define CONN_WRITE_HIGH (2u << 20)
+
+struct peer_addr;
+
+enum conn_state { CONN_CONNECTING, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
+
+struct conn_stats {
+	uint64_t bytes_in, bytes_out;
+	uint64_t records_in, records_out;
+	uint64_t dups_in;        /* records received that were already held */
+	uint64_t have_in, have_out, want_in, want_out;
+	uint64_t recons;         /* reconciliations finished */
+	uint64_t last_recon_ms;  /* when the last one finished (Unix ms), 0 never */
+	uint64_t last_recon_duration_ms;
+	unsigned last_recon_rounds;
+	uint64_t last_recon_bytes;
+};
+
+struct conn {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	struct node *node;
+	struct peer_addr *addr;      /* the address dialled (outbound), or NULL */
+	bool outbound;
+	enum conn_state state;
+	unsigned refs;
+	char remote[300];            /* "ip:port" of the socket's other end */
+	char ip[64];
+	struct hs hs;
+	struct frame_tx tx;
+	struct frame_rx rx;
+	struct gl_buf in;            /* bytes read, not yet consumed */
+	struct gl_buf plain;         /* the frame being handled */
+	uint64_t opened_ms, last_rx_ms, last_tx_ms;
+	bool paused;                 /* reading stopped for back-pressure */
+	/* once OPEN */
+	uint8_t remote_pk[32];
+	char remote_key[64];         /* ed25519:… */
+	char remote_name[WIRE_NAME_MAX + 1];
+	bool hello;                  /* the peer's HELLO arrived */
+	uint8_t recon_key[32];
+	/* gossip state */
+	bool recon_active;           /* we started a reconciliation and it runs */
+	uint64_t recon_started_ms;
+	unsigned recon_rounds;
+	uint64_t recon_bytes;
+	uint64_t next_recon_ms;
+	struct recon_items give;     /* items to send, from give_pos on */
+	size_t give_pos;
+	size_t wq_bytes;             /* bytes handed to uv_write, not yet written */
+	unsigned ingest_inflight;
+	struct itemcache known;      /* items the peer (probably) holds */
+	struct itemcache announced;  /* items we told the peer about (HAVE) */
+	uint64_t ping_nonce;
+	struct conn_stats st;
+	struct conn *prev, *next;
+};
+
+/* A new connection (TCP handle initialised, not yet connected). */
+struct conn *conn_new(struct node *n, bool outbound, struct peer_addr *addr);
+/* TCP is connected (accepted or dialled): begin the handshake. */
+void conn_start(struct conn *c);
+/* Close (idempotent).  Sends BYE with the reason if the link is open. */
+void conn_close(struct conn *c, const char *why);
+/* Seal one message (a frame's plaintext) and queue it.  Returns 0 or -1
+ * if the connection is closing or the message is over FRAME_MAX. */
+int conn_send(struct conn *c, const struct gl_buf *msg);
+/* Stop / resume reading (back-pressure). */
+void conn_pause(struct conn *c);
+void conn_resume(struct conn *c);
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+
+#endif

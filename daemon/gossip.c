@@ -1,0 +1,479 @@
+#include "gossip.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "log.h"
+#include "net.h"
+#include "record.h"
+
+/* An item asked for is not asked again (of any peer) for this long. */
+#define WANT_TTL_MS 30000
+#define WANTED_MAX 16384
+/* Most items queued to send to one peer; the rest waits for the next reconciliation. */
+#define GIVE_MAX (1u << 18)
+
+struct gossip {
+	struct itemset wanted;
+	uint64_t next_expire_ms;
+};
+
+void gossip_init(struct node *n)
+{
+	n->gossip = gl_xcalloc(1, sizeof *n->gossip);
+	itemset_init(&n->gossip->wanted, WANTED_MAX);
+}
+
+void gossip_free(struct node *n)
+{
+	if (!n->gossip)
+		return;
+	itemset_free(&n->gossip->wanted);
+	free(n->gossip);
+	n->gossip = NULL;
+}
+
+static void send_and_free(struct conn *c, struct gl_buf *m)
+{
+	conn_send(c, m);
+	gl_buf_free(m);
+}
+
+/* ---- the store as a reconciliation source ------------------------------ */
+
+struct scan_ctx {
+	struct store_txn *t;
+};
+
+static int store_scan_items(void *ctx, const uint8_t *lo, const uint8_t *hi,
+                            int (*fn)(void *arg, const uint8_t item[RECON_ITEM]), void *arg)
+{
+	struct scan_ctx *sc = ctx;
+	return store_items_scan(sc->t, lo, hi, fn, arg, NULL);
+}
+
+/* ---- asking and giving ------------------------------------------------- */
+
+/* Does the store hold this item, or a version of its key that wins? */
+static bool held_or_beaten(struct store_txn *t, const uint8_t item[32])
+{
+	struct store_entry e;
+	uint8_t held[32];
+	bool exact;
+	if (store_get_by_item(t, item, &e, held, &exact, NULL) != 0)
+		return false;
+	/* items compare by version then content prefix after the equal key hash */
+	return memcmp(held + 16, item + 16, 16) >= 0;
+}
+
+static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool check_store)
+{
+	struct node *nd = c->node;
+	uint64_t now = clock_now_ms();
+	uint8_t (*want)[32] = n ? gl_xmalloc(n * 32) : NULL;
+	size_t k = 0;
+	struct store_txn *t = NULL;
+	if (check_store && store_begin(nd->store, false, &t, NULL) != 0)
+		t = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (t && held_or_beaten(t, items[i]))
+			continue;
+		uint64_t asked = itemset_get(&nd->gossip->wanted, items[i]);
+		if (asked && now - asked < WANT_TTL_MS)
+			continue;
+		itemset_put(&nd->gossip->wanted, items[i], now);
+		memcpy(want[k++], items[i], 32);
+	}
+	store_abort(t);
+	for (size_t off = 0; off < k; off += WIRE_ITEMS_MAX) {
+		size_t m = k - off < WIRE_ITEMS_MAX ? k - off : WIRE_ITEMS_MAX;
+		struct gl_buf msg = { 0 };
+		wire_items(&msg, WIRE_WANT, (const uint8_t (*)[32])want + off, m);
+		send_and_free(c, &msg);
+	}
+	c->st.want_out += k;
+	free(want);
+}
+
+static void queue_give(struct conn *c, const uint8_t (*items)[32], size_t n)
+{
+	struct recon_items *g = &c->give;
+	if (c->give_pos == g->n) {
+		g->n = c->give_pos = 0;
+	}
+	if (g->n + n > GIVE_MAX)
+		n = g->n < GIVE_MAX ? GIVE_MAX - g->n : 0;
+	if (g->n + n > g->cap) {
+		size_t cap = g->cap ? g->cap : 256;
+		while (cap < g->n + n)
+			cap *= 2;
+		g->v = gl_xrealloc(g->v, cap * 32);
+		g->cap = cap;
+	}
+	memcpy(g->v + g->n, items, n * 32);
+	g->n += n;
+}
+
+void gossip_pump(struct conn *c)
+{
+	struct node *n = c->node;
+	while (c->state == CONN_OPEN && c->wq_bytes < CONN_WRITE_HIGH && c->give_pos < c->give.n) {
+		struct store_txn *t;
+		if (store_begin(n->store, false, &t, NULL) != 0)
+			return;
+		const uint8_t *envs[WIRE_RECORDS_MAX];
+		size_t lens[WIRE_RECORDS_MAX], count = 0, bytes = 64;
+		while (c->give_pos < c->give.n && count < WIRE_RECORDS_MAX) {
+			const uint8_t *item = c->give.v[c->give_pos];
+			struct store_entry e;
+			uint8_t held[32];
+			bool exact;
+			if (itemcache_has(&c->known, item) ||
+			    store_get_by_item(t, item, &e, held, &exact, NULL) != 0 ||
+			    (!exact && itemcache_has(&c->known, held))) {
+				c->give_pos++;
+				continue;
+			}
+			if (bytes + e.env_len + 8 > FRAME_MAX)
+				break;
+			envs[count] = e.env;
+			lens[count++] = e.env_len;
+			bytes += e.env_len + 8;
+			itemcache_put(&c->known, held);
+			c->give_pos++;
+		}
+		if (count) {
+			struct gl_buf msg = { 0 };
+			wire_records_head(&msg, count);
+			for (size_t i = 0; i < count; i++)
+				wire_records_add(&msg, envs[i], lens[i]);
+			c->st.records_out += count;
+			send_and_free(c, &msg);
+		}
+		store_abort(t);
+	}
+	if (c->give_pos == c->give.n && c->give.cap > 65536) {
+		free(c->give.v);
+		memset(&c->give, 0, sizeof c->give);
+		c->give_pos = 0;
+	}
+}
+
+/* ---- reconciliation ----------------------------------------------------- */
+
+static void recon_finished(struct conn *c, uint64_t now)
+{
+	c->st.recons++;
+	c->st.last_recon_ms = now;
+	c->st.last_recon_duration_ms = now - c->recon_started_ms;
+	c->st.last_recon_rounds = c->recon_rounds;
+	c->st.last_recon_bytes = c->recon_bytes;
+	log_debug("recon-done", "peer=%s rounds=%u bytes=%llu ms=%llu", c->remote_key,
+	          c->recon_rounds, (unsigned long long)c->recon_bytes,
+	          (unsigned long long)c->st.last_recon_duration_ms);
+	c->recon_active = false;
+	c->recon_rounds = 0;
+	c->recon_bytes = 0;
+	c->next_recon_ms = now + c->node->cfg.recon_interval * 1000;
+}
+
+static void start_recon(struct conn *c)
+{
+	struct node *n = c->node;
+	struct store_txn *t;
+	if (store_begin(n->store, false, &t, NULL) != 0)
+		return;
+	struct scan_ctx sc = { t };
+	struct recon_source src = { &sc, store_scan_items };
+	struct recon_out out = { 0 };
+	struct gl_error err = { 0 };
+	int rc = recon_initiate(&src, c->recon_key, &out, &err);
+	store_abort(t);
+	if (rc) {
+		log_error("recon-failed", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+		recon_out_free(&out);
+		return;
+	}
+	c->recon_active = true;
+	c->recon_started_ms = clock_now_ms();
+	c->recon_rounds = 1;
+	c->recon_bytes = out.msg.len;
+	struct gl_buf msg = { 0 };
+	wire_recon(&msg, out.msg.data, out.msg.len);
+	send_and_free(c, &msg);
+	recon_out_free(&out);
+}
+
+static void on_recon(struct conn *c, const struct wire_msg *m)
+{
+	struct node *n = c->node;
+	struct store_txn *t;
+	if (store_begin(n->store, false, &t, NULL) != 0)
+		return;
+	struct scan_ctx sc = { t };
+	struct recon_source src = { &sc, store_scan_items };
+	struct recon_out out = { 0 };
+	struct gl_error err = { 0 };
+	if (!c->recon_active && c->recon_rounds == 0)
+		c->recon_started_ms = clock_now_ms(); /* the peer started one */
+	int rc = recon_respond(&src, c->recon_key, m->recon, m->recon_len, &out, &err);
+	store_abort(t);
+	if (rc) {
+		log_info("peer-protocol", "peer=%s reason=\"reconciliation: %s\"", c->remote_key, err.msg);
+		recon_out_free(&out);
+		conn_close(c, "malformed reconciliation");
+		return;
+	}
+	c->recon_rounds++;
+	c->recon_bytes += m->recon_len;
+	if (out.msg.len) {
+		struct gl_buf msg = { 0 };
+		wire_recon(&msg, out.msg.data, out.msg.len);
+		c->recon_rounds++;
+		c->recon_bytes += out.msg.len;
+		send_and_free(c, &msg);
+	}
+	if (out.finished)
+		recon_finished(c, clock_now_ms());
+	if (out.give.n) {
+		queue_give(c, (const uint8_t (*)[32])out.give.v, out.give.n);
+		gossip_pump(c);
+	}
+	if (out.take.n)
+		request(c, (const uint8_t (*)[32])out.take.v, out.take.n, false);
+	recon_out_free(&out);
+}
+
+void gossip_tick_conn(struct conn *c, uint64_t now)
+{
+	struct node *n = c->node;
+	if (now >= n->gossip->next_expire_ms) {
+		itemset_expire(&n->gossip->wanted, now - WANT_TTL_MS);
+		n->gossip->next_expire_ms = now + 5000;
+	}
+	if (c->outbound && c->hello && !c->recon_active && now >= c->next_recon_ms)
+		start_recon(c);
+}
+
+/* ---- records arriving from a peer -------------------------------------- */
+
+struct peer_batch {
+	struct ingest_batch b;
+	struct gl_buf data;
+	struct conn *c;
+};
+
+static void peer_batch_done(struct ingest_batch *b)
+{
+	struct peer_batch *pb = b->ctx;
+	struct conn *c = pb->c;
+	struct node *n = c->node;
+	for (size_t i = 0; i < b->n; i++) {
+		struct ingest_rec *r = &b->recs[i];
+		if (r->status < 0)
+			continue;
+		uint8_t cid[32], item[32];
+		record_cid(r->env, r->len, cid);
+		record_item(&r->rec, cid, item);
+		itemcache_put(&c->known, item);
+		itemset_del(&n->gossip->wanted, item);
+	}
+	c->st.records_in += b->n;
+	c->st.dups_in += b->older;
+	if (b->rejected)
+		log_info("peer-rejected", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
+		         b->rejected, b->err.msg);
+	if (b->rc)
+		log_error("store-failed", "peer=%s reason=\"%s\"", c->remote_key, b->err.msg);
+	else
+		gossip_stored(n, b, c);
+	gl_buf_free(&pb->data);
+	free(b->recs);
+	free(pb);
+	c->ingest_inflight--;
+	if (c->ingest_inflight < CONN_INGEST_MAX)
+		conn_resume(c);
+	conn_unref(c);
+}
+
+static void on_records(struct conn *c, const struct wire_msg *m)
+{
+	struct peer_batch *pb = gl_xcalloc(1, sizeof *pb);
+	pb->c = c;
+	pb->b.n = m->nenv;
+	pb->b.recs = gl_xcalloc(m->nenv, sizeof *pb->b.recs);
+	size_t total = 0;
+	for (size_t i = 0; i < m->nenv; i++)
+		total += m->env_len[i];
+	gl_buf_reserve(&pb->data, total);
+	for (size_t i = 0; i < m->nenv; i++) {
+		pb->b.recs[i].env = pb->data.data + pb->data.len;
+		pb->b.recs[i].len = m->env_len[i];
+		gl_buf_append(&pb->data, m->env[i], m->env_len[i]);
+	}
+	pb->b.done = peer_batch_done;
+	pb->b.ctx = pb;
+	conn_ref(c);
+	if (++c->ingest_inflight >= CONN_INGEST_MAX)
+		conn_pause(c);
+	ingest_submit(c->node, &pb->b);
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+void gossip_on_open(struct conn *c)
+{
+	struct node *n = c->node;
+	struct gl_buf msg = { 0 };
+	wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n);
+	send_and_free(c, &msg);
+}
+
+void gossip_on_message(struct conn *c, const struct wire_msg *m)
+{
+	if (!c->hello && m->type != WIRE_HELLO) {
+		conn_close(c, "expected HELLO first");
+		return;
+	}
+	switch (m->type) {
+	case WIRE_HELLO: {
+		if (c->hello) {
+			conn_close(c, "second HELLO");
+			return;
+		}
+		c->hello = true;
+		size_t nl = m->name_len < WIRE_NAME_MAX ? m->name_len : WIRE_NAME_MAX;
+		memcpy(c->remote_name, m->name, nl);
+		c->remote_name[nl] = '\0';
+		char q[300];
+		log_info("peer-open", "peer=%s name=%s addr=%s direction=%s", c->remote_key,
+		         log_q(c->remote_name, q, sizeof q), c->remote, c->outbound ? "out" : "in");
+		for (unsigned i = 0; i < m->nendpoints; i++)
+			net_learn(c->node, c->remote_pk, m->endpoints[i], m->endpoint_len[i]);
+		if (c->outbound)
+			start_recon(c);
+		break;
+	}
+	case WIRE_RECON:
+		on_recon(c, m);
+		break;
+	case WIRE_WANT:
+		c->st.want_in += m->nitems;
+		queue_give(c, (const uint8_t (*)[32])m->items, m->nitems);
+		gossip_pump(c);
+		break;
+	case WIRE_HAVE:
+		c->st.have_in += m->nitems;
+		for (size_t i = 0; i < m->nitems; i++)
+			itemcache_put(&c->known, m->items[i]);
+		request(c, (const uint8_t (*)[32])m->items, m->nitems, true);
+		break;
+	case WIRE_RECORDS:
+		on_records(c, m);
+		break;
+	case WIRE_PING: {
+		struct gl_buf msg = { 0 };
+		wire_ping(&msg, WIRE_PONG, m->nonce);
+		send_and_free(c, &msg);
+		break;
+	}
+	case WIRE_PONG:
+		break;
+	case WIRE_BYE: {
+		char why[WIRE_REASON_MAX + 1];
+		memcpy(why, m->reason, m->reason_len);
+		why[m->reason_len] = '\0';
+		log_debug("peer-bye", "peer=%s reason=\"%s\"", c->remote_key, why);
+		conn_close(c, "peer said goodbye");
+		break;
+	}
+	default:
+		break; /* a later version's message: ignored */
+	}
+}
+
+void gossip_on_close(struct conn *c)
+{
+	free(c->give.v);
+	memset(&c->give, 0, sizeof c->give);
+	c->give_pos = 0;
+}
+
+/* ---- announcing --------------------------------------------------------- */
+
+void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count, struct conn *from)
+{
+	if (!count)
+		return;
+	uint8_t (*tell)[32] = gl_xmalloc(count * 32);
+	for (struct conn *c = net_conns(n); c; c = c->next) {
+		if (c == from || c->state != CONN_OPEN || !c->hello)
+			continue;
+		size_t k = 0;
+		for (size_t i = 0; i < count; i++) {
+			if (itemcache_has(&c->known, items[i]) || itemcache_has(&c->announced, items[i]))
+				continue;
+			itemcache_put(&c->announced, items[i]);
+			memcpy(tell[k++], items[i], 32);
+		}
+		for (size_t off = 0; off < k; off += WIRE_ITEMS_MAX) {
+			size_t m = k - off < WIRE_ITEMS_MAX ? k - off : WIRE_ITEMS_MAX;
+			struct gl_buf msg = { 0 };
+			wire_items(&msg, WIRE_HAVE, (const uint8_t (*)[32])tell + off, m);
+			send_and_free(c, &msg);
+		}
+		c->st.have_out += k;
+	}
+	free(tell);
+}
+
+/* Endpoints of a node record's body, for discovery. */
+static void learn_from_node_record(struct node *n, const struct record *r)
+{
+	if (!r->body || memcmp(r->author, n->pk, 32) == 0)
+		return;
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	size_t off = 0;
+	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &zone, &o) ==
+	    MSGPACK_UNPACK_SUCCESS && o.type == MSGPACK_OBJECT_MAP) {
+		for (uint32_t i = 0; i < o.via.map.size; i++) {
+			const msgpack_object *k = &o.via.map.ptr[i].key, *v = &o.via.map.ptr[i].val;
+			if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 9 ||
+			    memcmp(k->via.str.ptr, "endpoints", 9) || v->type != MSGPACK_OBJECT_ARRAY)
+				continue;
+			for (uint32_t j = 0; j < v->via.array.size; j++)
+				if (v->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
+					net_learn(n, r->author, v->via.array.ptr[j].via.str.ptr,
+					          v->via.array.ptr[j].via.str.size);
+		}
+	}
+	msgpack_zone_destroy(&zone);
+}
+
+void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *from)
+{
+	uint8_t (*items)[32] = b->n ? gl_xmalloc(b->n * 32) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ingest_rec *r = &b->recs[i];
+		if (r->status != STORE_NEW && r->status != STORE_REPLACED)
+			continue;
+		uint8_t cid[32];
+		record_cid(r->env, r->len, cid);
+		record_item(&r->rec, cid, items[k++]);
+		if (log_get_level() >= LOG_DEBUG)
+			log_debug("stored", "kind=%s id=%.*s version=%llu from=%s",
+			          record_kind_name(r->rec.kind), (int)r->rec.id_len, r->rec.id,
+			          (unsigned long long)r->rec.version, from ? from->remote_key : "local");
+		if (r->rec.kind == RK_NODE)
+			learn_from_node_record(n, &r->rec);
+	}
+	gossip_announce(n, (const uint8_t (*)[32])items, k, from);
+	free(items);
+}

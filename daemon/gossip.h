@@ -1,0 +1,49 @@
+/*
+ * gossip.h — what nodes say to each other once a link is open
+ * (PROTOCOL.md 6.3–6.6): HELLO, reconciliation, push of new records
+ * (HAVE, then WANT, then RECORDS), and learning peers from node records.
+ *
+ * Push: a record new to this node is announced (HAVE, its item only) at
+ * once to every open link except the one it came from and links whose
+ * peer is known to hold it; a peer asks (WANT) only for what it lacks and
+ * has not already asked another peer for, so each node receives close to
+ * one copy of each record.  Records that arrive although already held are
+ * counted per link as duplicates.
+ *
+ * Reconciliation: the dialling side of each link starts one as soon as
+ * HELLO has been exchanged and then every [federation] recon_interval;
+ * either side sends what the other lacks and asks for what it lacks.
+ */
+#ifndef GILDE_GOSSIP_H
+#define GILDE_GOSSIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "ingest.h"
+#include "node.h"
+#include "wire.h"
+
+/* Node-wide gossip state (the items asked for and not yet received). */
+void gossip_init(struct node *n);
+void gossip_free(struct node *n);
+
+void gossip_on_open(struct conn *c);
+void gossip_on_message(struct conn *c, const struct wire_msg *m);
+void gossip_on_close(struct conn *c);
+/* Write more queued records while the link's write queue has room. */
+void gossip_pump(struct conn *c);
+/* Once a second per open link: start a reconciliation when due. */
+void gossip_tick_conn(struct conn *c, uint64_t now_ms);
+
+/*
+ * Records were stored (accepted: new or newer).  Announce them to peers
+ * (all but `from`, which may be NULL) and learn endpoints from node
+ * records among them.
+ */
+void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *from);
+void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count,
+                     struct conn *from);
+
+#endif
