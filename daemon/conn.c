@@ -141,7 +141,7 @@ void conn_close(struct conn *c, const char *why)
 	log_msg(was_open ? LOG_INFO : LOG_DEBUG, "peer-closed", "peer=%s addr=%s reason=\"%s\"",
 	        was_open ? c->remote_key : "-", c->remote, why);
 	gossip_on_close(c);
-	net_conn_closed(c);
+	net_conn_closed(c, why);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);

@@ -335,7 +335,7 @@ void net_handshake_failed(struct conn *c)
 		snprintf(c->addr->last_error, sizeof c->addr->last_error, "handshake failed");
 }
 
-void net_conn_closed(struct conn *c)
+void net_conn_closed(struct conn *c, const char *why)
 {
 	struct node *n = c->node;
 	struct net *net = n->net;
@@ -351,7 +351,7 @@ void net_conn_closed(struct conn *c)
 		a->failures = 0;
 		a->next_ms = clock_now_ms() + backoff_ms(n, 1);
 	} else {
-		dial_failed(n, a, a->last_error[0] ? a->last_error : "closed before it opened");
+		dial_failed(n, a, a->last_error[0] ? a->last_error : why);
 	}
 }
 

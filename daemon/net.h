@@ -34,7 +34,7 @@ struct conn *net_conns(struct node *n);
  * link: to ourselves, a duplicate), failed, or the connection closed. */
 int net_conn_opened(struct conn *c);
 void net_handshake_failed(struct conn *c);
-void net_conn_closed(struct conn *c);
+void net_conn_closed(struct conn *c, const char *why);
 
 /* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
 void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);

@@ -60,7 +60,8 @@ class Node:
         check(self.proc is None, self.name + ' already running')
         cmd = [GILDED, '--data', self.data, '--name', self.name]
         if not any(a.startswith('--listen') or a == '-l' for a in self.args + list(extra)):
-            cmd += ['--listen', '127.0.0.1:0']
+            # a restarted node comes back on its port, as a real one would
+            cmd += ['--listen', self.addr or '127.0.0.1:0']
         cmd += self.args + list(extra)
         env = dict(os.environ)
         if self.env:
