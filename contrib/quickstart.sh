@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # contrib/quickstart.sh — install what is missing, build, and run the main
-# job: start a gilde node in a scratch directory, publish the example
-# records, query them with the client, and stop the node.
+# job: a small federation on loopback.  A city node and two partner nodes
+# start with one network key; each partner publishes its own records; the
+# script waits until every node holds the whole directory and shows it
+# from the city node.  Everything runs in a scratch directory and stops at
+# the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . contrib/deps.sh
@@ -11,35 +14,67 @@ gilde_build build >/dev/null
 GILDED=$PWD/build/daemon/gilded
 GILDE=$PWD/build/client/gilde
 work=$(mktemp -d "${TMPDIR:-/tmp}/gilde-quickstart.XXXXXX")
-pid=
+pids=()
 cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    wait "$pid" || true
-  fi
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-echo "== starting a node in $work"
-"$GILDED" --data "$work/node" --listen 127.0.0.1:0 --name "Quickstart node" 2>"$work/gilded.log" &
-pid=$!
-for _ in $(seq 100); do
-  "$GILDE" status --data "$work/node" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/gilded.log"; exit 1; }
+cat >"$work/federation.conf" <<CONF
+[federation]
+network_key = $("$GILDE" network-key)
+recon_interval = 5s
+CONF
+
+# start NAME [gilded options...]: start a node and wait until it answers;
+# its peer address is left in $addr
+start() {
+  local name=$1
+  shift
+  "$GILDED" --data "$work/$name" --name "$name" --config "$work/federation.conf" \
+    --listen 127.0.0.1:0 "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    if addr=$("$GILDE" status --json --data "$work/$name" 2>/dev/null |
+              python3 -c 'import json,sys; d=json.load(sys.stdin)["daemon"]; print(d["listen"]) if d["running"] else sys.exit(1)'); then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "gilded $name did not start:" >&2
+  cat "$work/$name.log" >&2
+  exit 1
+}
+
+echo "== starting a city node and two partner nodes on loopback"
+start city
+city=$addr
+start ugent --peer "$city"
+start vlaio --peer "$city"
+"$GILDE" peers --data "$work/city" | head -1
+
+echo
+echo "== each partner publishes its own records"
+"$GILDE" publish --data "$work/ugent" schemas/examples/partner-ugent-*.json schemas/examples/offer-ugent-*.json
+"$GILDE" publish --data "$work/vlaio" schemas/examples/partner-vlaio.json schemas/examples/offer-vlaio-*.json \
+  schemas/examples/event-vlaio-*.json schemas/examples/news-kmo-*.json
+
+echo
+echo "== waiting until every node holds the same directory"
+for _ in $(seq 200); do
+  a=$("$GILDE" list --data "$work/city" --all --json | md5sum)
+  b=$("$GILDE" list --data "$work/ugent" --all --json | md5sum)
+  c=$("$GILDE" list --data "$work/vlaio" --all --json | md5sum)
+  [ "$a" = "$b" ] && [ "$b" = "$c" ] && break
   sleep 0.1
 done
-"$GILDE" status --data "$work/node"
+[ "$a" = "$b" ] && [ "$b" = "$c" ] || { echo "the nodes did not converge" >&2; exit 1; }
+echo "converged"
 
 echo
-echo "== publishing the example records"
-"$GILDE" publish --data "$work/node" schemas/examples/partner-*.json schemas/examples/offer-*.json \
-  schemas/examples/event-*.json schemas/examples/news-*.json
-
+echo "== the directory, as the city node sees it"
+"$GILDE" list --data "$work/city"
 echo
-echo "== the directory"
-"$GILDE" list --data "$work/node"
-
-echo
-echo "== one offer, in Dutch"
-"$GILDE" get offer/imec-istart --lang nl --data "$work/node"
+"$GILDE" peers --data "$work/city"

@@ -592,12 +592,15 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	kv_u(pk, "last_recon_bytes", s->last_recon_bytes);
 }
 
-static void pack_addr(msgpack_packer *pk, const struct peer_addr *a, uint64_t now)
+static void pack_addr(msgpack_packer *pk, struct net *net, const struct peer_addr *a, uint64_t now)
 {
 	char key[IDENT_TEXT_MAX] = "";
 	if (a->key_known)
 		ident_format(IDENT_PK_PREFIX, a->key, key);
-	const char *state = a->self ? "self" : a->conn ? "connected" : a->resolving ? "resolving"
+	const char *state = a->self ? "self"
+	                  : a->conn ? "connected"
+	                  : a->key_known && open_conn_with(net, a->key, NULL) ? "connected-inbound"
+	                  : a->resolving ? "resolving"
 	                  : a->next_ms > now ? "waiting" : "idle";
 	msgpack_pack_map(pk, 8);
 	kv_str(pk, "address", a->text);
@@ -627,7 +630,7 @@ void net_pack_peers(struct node *n, msgpack_packer *pk)
 	msg_pack_str(pk, "addresses");
 	msgpack_pack_array(pk, na);
 	for (struct peer_addr *a = net->addrs; a; a = a->next)
-		pack_addr(pk, a, now);
+		pack_addr(pk, net, a, now);
 	kv_u(pk, "handshake_failures", net->handshake_failures);
 	kv_u(pk, "refused", net->refused);
 }
