@@ -45,6 +45,27 @@ const struct cmd cmds[] = {
 	  "Connections (key, name, address, direction, records and bytes each way,\n"
 	  "duplicates received, the last reconciliation) and every address this node\n"
 	  "knows, configured or learnt, with its state and backoff.\n" },
+	{ "endorse", cmd_endorse, "endorse KEY --name NAME [--until DATE] [--replaces OLDKEY]",
+	  "admit a partner's key to the federation (curators)",
+	  "Signs an endorsement: every node that has this node among its curators\n"
+	  "accepts KEY's records, until DATE (YYYY-MM-DD, UTC) if given.  With\n"
+	  "--replaces the partner's previous key is revoked in the same step (key\n"
+	  "rotation).  A partner record held as an application moves into the\n"
+	  "directory at once.\n" },
+	{ "revoke", cmd_revoke, "revoke KEY [--reason TEXT]", "remove a partner's key from the federation",
+	  "Signs a revocation: every node that trusts this curator drops KEY's records\n"
+	  "and refuses them from then on, whichever peer offers them.\n" },
+	{ "applications", cmd_applications, "applications [--json]",
+	  "partner profiles from keys nobody endorsed yet",
+	  "Kept on curator nodes only (at most 256, 4 MiB; the oldest go first),\n"
+	  "never forwarded.  Admit one with gilde endorse.\n" },
+	{ "members", cmd_members, "members [--json]", "endorsed partners, their endorser and end date",
+	  "Every endorsement by this node's curators, with its status now: member,\n"
+	  "expired or revoked.\n" },
+	{ "rotate-key", cmd_rotate_key, "rotate-key", "give this node a new key",
+	  "Makes a new key, keeps the old one beside it (identity.key.HEX.old),\n"
+	  "signs this node's records again with the new key and reconnects.  A\n"
+	  "curator must then run gilde endorse NEW --replaces OLD.\n" },
 	{ "network-key", cmd_network_key, "network-key", "print a fresh federation network key",
 	  "Put the printed key in [federation] network_key on every node of one\n"
 	  "federation; nodes with another key cannot connect.\n" },

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # contrib/quickstart.sh — install what is missing, build, and run the main
-# job: a small federation on loopback.  A city node and two partner nodes
-# start with one network key; each partner publishes its own records; the
-# script waits until every node holds the whole directory and shows it
-# from the city node.  Everything runs in a scratch directory and stops at
-# the end.
+# job: the Ghent sample federation on loopback.  The city's node
+# (contrib/ghent/stad-gent) curates; every other organisation in
+# contrib/ghent runs its own node, is endorsed by the city, and publishes
+# its own folder; the script waits until every node holds the whole
+# directory and shows it.  Everything runs in a scratch directory and
+# stops at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . contrib/deps.sh
@@ -22,23 +23,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/federation.conf" <<CONF
-[federation]
-network_key = $("$GILDE" network-key)
-recon_interval = 5s
-CONF
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # start NAME [gilded options...]: start a node and wait until it answers;
-# its peer address is left in $addr
+# leaves its peer address in $addr and its key in $key
 start() {
   local name=$1
   shift
-  "$GILDED" --data "$work/$name" --name "$name" --config "$work/federation.conf" \
-    --listen 127.0.0.1:0 "$@" >"$work/$name.log" 2>&1 &
+  "$GILDED" --data "$work/$name" --name "$name" --listen "${listen:-127.0.0.1:0}" "$@" \
+    >>"$work/$name.log" 2>&1 &
   pids+=($!)
+  local st
   for _ in $(seq 100); do
-    if addr=$("$GILDE" status --json --data "$work/$name" 2>/dev/null |
-              python3 -c 'import json,sys; d=json.load(sys.stdin)["daemon"]; print(d["listen"]) if d["running"] else sys.exit(1)'); then
+    if st=$("$GILDE" status --json --data "$work/$name" 2>/dev/null) &&
+       [ "$(echo "$st" | json 'd["daemon"]["running"]')" = True ]; then
+      addr=$(echo "$st" | json 'd["daemon"]["listen"]')
+      key=$(echo "$st" | json 'd["key"]')
       return 0
     fi
     sleep 0.1
@@ -48,33 +48,67 @@ start() {
   exit 1
 }
 
-echo "== starting a city node and two partner nodes on loopback"
-start city
-city=$addr
-start ugent --peer "$city"
-start vlaio --peer "$city"
-"$GILDE" peers --data "$work/city" | head -1
+# The city's key must be in every node's configuration: create it first.
+start stad-gent
+city_key=$key
+city_addr=$addr
+kill -TERM "${pids[0]}"; wait "${pids[0]}" || true; pids=()
+
+cat >"$work/federation.conf" <<CONF
+[federation]
+network_key = $("$GILDE" network-key)
+curator = $city_key
+recon_interval = 5s
+[peers]
+# every node is 127.0.0.1 here; on the internet keep the default (4)
+max_per_ip = 64
+CONF
+
+echo "== the city's node (curator) and one node per organisation, on loopback"
+listen=$city_addr start stad-gent --config "$work/federation.conf"
+orgs=()
+for dir in contrib/ghent/*/; do
+  org=$(basename "$dir")
+  [ -f "$dir/partner.json" ] && [ "$org" != stad-gent ] || continue
+  start "$org" --config "$work/federation.conf" --peer "$city_addr"
+  name=$(json 'd["name"]["nl"]' <"$dir/partner.json")
+  "$GILDE" endorse --data "$work/stad-gent" "$key" --name "$name" >/dev/null
+  orgs+=("$org")
+done
+echo "${#orgs[@]} partner nodes, each endorsed by the city"
 
 echo
-echo "== each partner publishes its own records"
-"$GILDE" publish --data "$work/ugent" schemas/examples/partner-ugent-*.json schemas/examples/offer-ugent-*.json
-"$GILDE" publish --data "$work/vlaio" schemas/examples/partner-vlaio.json schemas/examples/offer-vlaio-*.json \
-  schemas/examples/event-vlaio-*.json schemas/examples/news-kmo-*.json
+echo "== each organisation publishes its own folder"
+for org in stad-gent "${orgs[@]}"; do
+  n=$("$GILDE" publish --json --data "$work/$org" contrib/ghent/"$org"/*.json | json 'len(d)')
+  printf '  %-24s %3d records\n' "$org" "$n"
+done
 
 echo
 echo "== waiting until every node holds the same directory"
-for _ in $(seq 200); do
-  a=$("$GILDE" list --data "$work/city" --all --json | md5sum)
-  b=$("$GILDE" list --data "$work/ugent" --all --json | md5sum)
-  c=$("$GILDE" list --data "$work/vlaio" --all --json | md5sum)
-  [ "$a" = "$b" ] && [ "$b" = "$c" ] && break
-  sleep 0.1
+want=0
+for org in stad-gent "${orgs[@]}"; do
+  want=$((want + $(ls contrib/ghent/"$org"/*.json | wc -l)))
 done
-[ "$a" = "$b" ] && [ "$b" = "$c" ] || { echo "the nodes did not converge" >&2; exit 1; }
-echo "converged"
+deadline=$((SECONDS + 60))
+while :; do
+  ok=1
+  for org in stad-gent "${orgs[@]}"; do
+    have=$("$GILDE" status --json --data "$work/$org" |
+           json 'sum(d["records"][k] for k in ("partner", "offer", "event", "news"))')
+    [ "$have" -ge "$want" ] || { ok=0; break; }
+  done
+  [ $ok = 1 ] || [ $SECONDS -ge $deadline ] && break
+  sleep 0.2
+done
+[ $ok = 1 ] || { echo "the nodes did not converge" >&2; exit 1; }
+echo "every node holds all $want records"
 
 echo
-echo "== the directory, as the city node sees it"
-"$GILDE" list --data "$work/city"
+echo "== the directory, as the city's node sees it"
+"$GILDE" status --data "$work/stad-gent"
 echo
-"$GILDE" peers --data "$work/city"
+"$GILDE" list --kind event --data "$work/stad-gent"
+echo
+"$GILDE" members --data "$work/stad-gent" | head -5
+echo "…"

@@ -22,6 +22,8 @@ enum opt_type {
 	OPT_LEVEL,
 	OPT_NETKEY,
 	OPT_ADDRLIST,
+	OPT_KEYLIST,
+	OPT_BOOL,
 };
 
 struct opt {
@@ -64,6 +66,13 @@ static const struct opt opts[] = {
 	  "A peer silent this long is dropped (nodes ping each other every third of it)." },
 	{ "federation", "network_key", OPT_NETKEY, 0, NULL, 0, 0,
 	  "The federation's shared secret (gilde-net:...); `gilde network-key` makes one." },
+	{ "federation", "curator", OPT_KEYLIST, OFF(curators), NULL, 0, 0,
+	  "A curator's key (ed25519:...): records are accepted from it and from the keys "
+	  "it endorses; repeatable (the city, the province)." },
+	{ "federation", "allow", OPT_KEYLIST, OFF(allow), NULL, 0, 0,
+	  "A key whose records this node accepts whatever the curators say; repeatable." },
+	{ "federation", "open", OPT_BOOL, OFF(open), "false", 0, 0,
+	  "Accept every validly signed record (tests and private setups only)." },
 	{ "federation", "recon_interval", OPT_DURATION, OFF(recon_interval), "60s", 1, 86400,
 	  "How often each link reconciles its whole set of records." },
 	{ "peers", "peer", OPT_ADDRLIST, OFF(peers), NULL, 0, 0,
@@ -220,6 +229,28 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 		*(uint64_t *)(base + o->offset) = v;
 		return 0;
 	}
+	case OPT_KEYLIST: {
+		struct keylist *l = (struct keylist *)(base + o->offset);
+		uint8_t key[32];
+		struct gl_error e2;
+		if (ident_parse(IDENT_PK_PREFIX, value, "key", key, &e2))
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s (see gilde id)", where,
+			                 o->section, o->name, e2.msg);
+		l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+		memcpy(l->v[l->n++], key, 32);
+		return 0;
+	}
+	case OPT_BOOL: {
+		bool *b = (bool *)(base + o->offset);
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			*b = true;
+		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			*b = false;
+		else
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not true or false",
+			                 where, o->section, o->name, value);
+		return 0;
+	}
 	case OPT_LEVEL: {
 		int l = log_level_parse(value);
 		if (l < 0)
@@ -265,6 +296,8 @@ void config_free(struct config *c)
 	free(c->listen);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
+	free(c->curators.v);
+	free(c->allow.v);
 	sodium_memzero(c->network_key, sizeof c->network_key);
 	memset(c, 0, sizeof *c);
 }
@@ -381,6 +414,20 @@ static void dump_value(const struct config *c, const struct opt *o, FILE *out)
 			}
 		break;
 	}
+	case OPT_KEYLIST: {
+		const struct keylist *l = (const struct keylist *)(base + o->offset);
+		for (unsigned i = 0; i < l->n; i++) {
+			char k[IDENT_TEXT_MAX];
+			ident_format(IDENT_PK_PREFIX, l->v[i], k);
+			fprintf(out, "%s = %s\n", o->name, k);
+		}
+		if (!l->n)
+			fprintf(out, "# %s is not set\n", o->name);
+		break;
+	}
+	case OPT_BOOL:
+		fprintf(out, "%s = %s\n", o->name, *(const bool *)(base + o->offset) ? "true" : "false");
+		break;
 	case OPT_COUNT:
 		fprintf(out, "%s = %llu\n", o->name,
 		        (unsigned long long)*(const uint64_t *)(base + o->offset));

@@ -21,6 +21,12 @@ struct strlist {
 	unsigned n;
 };
 
+/* A list of Ed25519 public keys. */
+struct keylist {
+	uint8_t (*v)[32];
+	unsigned n;
+};
+
 struct config {
 	/* [node] */
 	char *name;
@@ -42,6 +48,9 @@ struct config {
 	bool has_network_key;
 	uint8_t network_key[32];
 	uint64_t recon_interval;      /* seconds */
+	struct keylist curators;      /* whose endorsements this node trusts */
+	struct keylist allow;         /* keys accepted whatever the curators say */
+	bool open;                    /* accept every validly signed record */
 	/* [peers] */
 	struct strlist peers;
 	uint64_t max_peers;

@@ -71,6 +71,7 @@ struct conn {
 	uint8_t recon_key[32];
 	/* gossip state */
 	bool recon_active;           /* we started a reconciliation and it runs */
+	bool recon_now;              /* start one at the next tick, even as responder */
 	uint64_t recon_started_ms;
 	unsigned recon_rounds;
 	uint64_t recon_bytes;

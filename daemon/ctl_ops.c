@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "curate.h"
+#include "ident.h"
 #include "gilde_config.h"
 #include "gossip.h"
 #include "ingest.h"
@@ -156,12 +158,14 @@ static void reply_import(struct ingest_batch *b)
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
 		msg_begin(&out, &pk);
-		msgpack_pack_map(&pk, 5);
+		msgpack_pack_map(&pk, 7);
 		msg_pack_str(&pk, "ok");
 		msgpack_pack_true(&pk);
 		pack_kv_uint(&pk, "accepted", b->accepted);
 		pack_kv_uint(&pk, "older", b->older);
 		pack_kv_uint(&pk, "rejected", b->rejected);
+		pack_kv_uint(&pk, "refused", b->refused);
+		pack_kv_uint(&pk, "applications", b->applications);
 		pack_kv_str(&pk, "first_error", b->err.msg);
 		msg_end(&out, 0);
 		ctl_reply(ir->cl, &out);
@@ -170,6 +174,7 @@ static void reply_import(struct ingest_batch *b)
 		log_info("import-rejected", "count=%u first=\"%.200s\"", b->rejected, b->err.msg);
 	gl_buf_free(&ir->data);
 	free(b->recs);
+	free(b->moved.v);
 	free(ir);
 }
 
@@ -223,7 +228,110 @@ static void op_peers(struct ctl_client *cl, const msgpack_object *req)
 	ctl_reply(cl, &out);
 }
 
+static void reply_statement(struct curate_req *r)
+{
+	struct ctl_client *cl = r->ctx;
+	if (r->rc) {
+		ctl_reply_error(cl, r->rc, r->err.msg);
+	} else {
+		struct gl_buf out = { 0 };
+		msgpack_packer pk;
+		msg_begin(&out, &pk);
+		msgpack_pack_map(&pk, 3);
+		msg_pack_str(&pk, "ok");
+		msgpack_pack_true(&pk);
+		pack_kv_uint(&pk, "purged", r->purged);
+		msg_pack_str(&pk, "curator");
+		if (r->curator)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
+		msg_end(&out, 0);
+		ctl_reply(cl, &out);
+	}
+	free(r->announce.v);
+	free(r);
+}
+
+/* endorse: key, name, [until], [replaces]; revoke: key, [reason] */
+static void op_statement(struct ctl_client *cl, const msgpack_object *req, bool revoke)
+{
+	struct curate_req *r = gl_xcalloc(1, sizeof *r);
+	char key[IDENT_TEXT_MAX + 8], replaces[IDENT_TEXT_MAX + 8];
+	struct gl_error err = { 0 };
+	r->revoke = revoke;
+	if (!msg_get_cstr(req, "key", key, sizeof key) ||
+	    ident_parse(IDENT_PK_PREFIX, key, "key", r->key, &err)) {
+		ctl_reply_error(cl, GL_EINVAL, err.msg[0] ? err.msg : "a key (ed25519:...) is needed");
+		free(r);
+		return;
+	}
+	if (!revoke && !msg_get_cstr(req, "name", r->name, sizeof r->name)) {
+		ctl_reply_error(cl, GL_EINVAL, "endorse needs the partner's name (at most 200 bytes)");
+		free(r);
+		return;
+	}
+	msg_get_cstr(req, "until", r->until, sizeof r->until);
+	msg_get_cstr(req, "reason", r->reason, sizeof r->reason);
+	if (msg_get_cstr(req, "replaces", replaces, sizeof replaces)) {
+		if (ident_parse(IDENT_PK_PREFIX, replaces, "replaced key", r->replaces, &err)) {
+			ctl_reply_error(cl, GL_EINVAL, err.msg);
+			free(r);
+			return;
+		}
+		r->has_replaces = true;
+	}
+	r->done = reply_statement;
+	r->ctx = cl;
+	curate_statement_submit(ctl_node(cl), r);
+}
+
+static void op_endorse(struct ctl_client *cl, const msgpack_object *req)
+{
+	op_statement(cl, req, false);
+}
+
+static void op_revoke(struct ctl_client *cl, const msgpack_object *req)
+{
+	op_statement(cl, req, true);
+}
+
+static void reply_rotate(struct rotate_req *r)
+{
+	struct ctl_client *cl = r->ctx;
+	if (r->rc) {
+		ctl_reply_error(cl, r->rc, r->err.msg);
+	} else {
+		char old[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
+		struct gl_buf out = { 0 };
+		msgpack_packer pk;
+		msg_begin(&out, &pk);
+		msgpack_pack_map(&pk, 4);
+		msg_pack_str(&pk, "ok");
+		msgpack_pack_true(&pk);
+		pack_kv_str(&pk, "old", old);
+		pack_kv_str(&pk, "new", ctl_node(cl)->key_text);
+		pack_kv_uint(&pk, "resigned", r->resigned);
+		msg_end(&out, 0);
+		ctl_reply(cl, &out);
+	}
+	curate_rotate_free(r);
+}
+
+static void op_rotate(struct ctl_client *cl, const msgpack_object *req)
+{
+	(void)req;
+	struct rotate_req *r = gl_xcalloc(1, sizeof *r);
+	r->done = reply_rotate;
+	r->ctx = cl;
+	curate_rotate_submit(ctl_node(cl), r);
+}
+
 const struct ctl_op ctl_ops[] = {
+	{ "endorse", op_endorse },
+	{ "revoke", op_revoke },
+	{ "rotate-key", op_rotate },
 	{ "peers", op_peers },
 	{ "status", op_status },
 	{ "publish", op_publish },

@@ -132,9 +132,10 @@ void gossip_pump(struct conn *c)
 			struct store_entry e;
 			uint8_t held[32];
 			bool exact;
-			if (itemcache_has(&c->known, item) ||
-			    store_get_by_item(t, item, &e, held, &exact, NULL) != 0 ||
-			    (!exact && itemcache_has(&c->known, held))) {
+			/* what is queued here the peer said it lacks (WANT, or its side of a
+			 * reconciliation): no cache second-guesses that, since the peer may
+			 * have refused the record before (its author not trusted then) */
+			if (store_get_by_item(t, item, &e, held, &exact, NULL) != 0) {
 				c->give_pos++;
 				continue;
 			}
@@ -255,8 +256,25 @@ void gossip_tick_conn(struct conn *c, uint64_t now)
 		itemset_expire(&n->gossip->wanted, now - WANT_TTL_MS);
 		n->gossip->next_expire_ms = now + 5000;
 	}
-	if (c->outbound && c->hello && !c->recon_active && now >= c->next_recon_ms)
+	/* the dialling side keeps the rhythm; either side may start one when
+	 * trust changed (two crossing reconciliations are harmless: every
+	 * answer stands on its own) */
+	if (c->hello && !c->recon_active && (c->outbound || c->recon_now) && now >= c->next_recon_ms) {
+		c->recon_now = false;
 		start_recon(c);
+	}
+}
+
+void gossip_trust_changed(struct node *n)
+{
+	for (struct conn *c = net_conns(n); c; c = c->next) {
+		if (c->state != CONN_OPEN)
+			continue;
+		c->recon_now = true;
+		c->next_recon_ms = 0;
+		/* nothing asked of a peer in the meantime should wait for the wanted timeout */
+	}
+	itemset_expire(&n->gossip->wanted, UINT64_MAX);
 }
 
 /* ---- records arriving from a peer -------------------------------------- */
@@ -274,7 +292,9 @@ static void peer_batch_done(struct ingest_batch *b)
 	struct node *n = c->node;
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_rec *r = &b->recs[i];
-		if (r->status < 0)
+		/* refused ones too: the peer holds them, and they may be asked again
+		 * as soon as their author becomes trusted */
+		if (!r->parsed)
 			continue;
 		uint8_t cid[32], item[32];
 		record_cid(r->env, r->len, cid);
@@ -284,15 +304,19 @@ static void peer_batch_done(struct ingest_batch *b)
 	}
 	c->st.records_in += b->n;
 	c->st.dups_in += b->older;
-	if (b->rejected)
+	if (b->rejected > b->refused)
 		log_info("peer-rejected", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
-		         b->rejected, b->err.msg);
+		         b->rejected - b->refused, b->err.msg);
+	if (b->refused)
+		log_debug("peer-refused", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
+		          b->refused, b->err.msg);
 	if (b->rc)
 		log_error("store-failed", "peer=%s reason=\"%s\"", c->remote_key, b->err.msg);
 	else
 		gossip_stored(n, b, c);
 	gl_buf_free(&pb->data);
 	free(b->recs);
+	free(b->moved.v);
 	free(pb);
 	c->ingest_inflight--;
 	if (c->ingest_inflight < CONN_INGEST_MAX)
@@ -476,4 +500,8 @@ void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *fr
 	}
 	gossip_announce(n, (const uint8_t (*)[32])items, k, from);
 	free(items);
+	/* records admitted with an endorsement came from this node's applications */
+	gossip_announce(n, (const uint8_t (*)[32])b->moved.v, b->moved.n, NULL);
+	if (b->trust_changed)
+		gossip_trust_changed(n);
 }

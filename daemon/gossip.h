@@ -46,4 +46,8 @@ void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *fr
 void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count,
                      struct conn *from);
 
+/* Someone's trust changed: reconcile every link soon, whichever side
+ * dialled, to fetch records refused before. */
+void gossip_trust_changed(struct node *n);
+
 #endif

@@ -5,7 +5,9 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "curate.h"
 #include "doc.h"
+#include "trust.h"
 
 #define CHUNK 128
 
@@ -23,6 +25,7 @@ static int check_one(struct node *n, struct ingest_rec *r, uint64_t now, struct 
 	int rc = record_parse(r->env, r->len, &r->rec, err);
 	if (rc)
 		return rc;
+	r->parsed = true;
 	const struct record *rec = &r->rec;
 	if (record_verify(rec))
 		return gl_errorf(err, GL_ESIG, "%s/%.*s: signature does not verify",
@@ -35,9 +38,13 @@ static int check_one(struct node *n, struct ingest_rec *r, uint64_t now, struct 
 	if (rec->expires <= now)
 		return gl_errorf(err, GL_ETIME, "%s/%.*s: expired", record_kind_name(rec->kind),
 		                 (int)rec->id_len, rec->id);
-	if (rec->body)
-		return doc_check_body(n->schemas, rec->kind, rec->id, rec->id_len, rec->body,
-		                      rec->body_len, err);
+	if (rec->body && (rc = doc_check_body(n->schemas, rec->kind, rec->id, rec->id_len,
+	                                      rec->body, rec->body_len, err)))
+		return rc;
+	struct trust_statement st;
+	if (rec->body && (rec->kind == RK_ENDORSE || rec->kind == RK_REVOKE) &&
+	    trust_parse_statement(rec, &st, err))
+		return gl_error_prefix(err, GL_EFORMAT, "%s/%.16s", record_kind_name(rec->kind), rec->id);
 	return 0;
 }
 
@@ -57,15 +64,34 @@ static void check_chunk(uv_work_t *req)
 static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
+	struct node *n = b->node;
+	uint64_t now = clock_now();
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_rec *r = &b->recs[i];
 		if (r->status < 0)
 			continue;
+		/* one acceptance rule on every path (curate.h) */
+		struct gl_error why = { 0 };
+		int rc = curate_admit(n, t, &r->rec, now, &why);
+		if (rc == GL_EREFUSED || rc == CURATE_APPLICATION) {
+			r->status = rc;
+			if (rc == GL_EREFUSED && !b->err.msg[0])
+				b->err = why;
+			continue;
+		}
+		if (rc) {
+			*err = why;
+			return rc;
+		}
 		enum store_outcome oc;
-		int rc = store_put(t, &r->rec, &oc, err);
-		if (rc)
+		if ((rc = store_put(t, &r->rec, &oc, err)))
 			return rc;
 		r->status = (int)oc;
+		if ((oc == STORE_NEW || oc == STORE_REPLACED) &&
+		    (r->rec.kind == RK_ENDORSE || r->rec.kind == RK_REVOKE) &&
+		    (rc = curate_after_statement(n, t, &r->rec, now, &b->moved, &b->trust_changed,
+		                                 NULL, err)))
+			return rc;
 	}
 	return 0;
 }
@@ -86,6 +112,12 @@ static void commit_done(struct wjob *job)
 				b->accepted++;
 			else if (s == STORE_OLDER || s == STORE_SAME)
 				b->older++;
+			else if (s == CURATE_APPLICATION)
+				b->applications++;
+			else if (s == GL_EREFUSED) {
+				b->refused++;
+				b->rejected++;
+			}
 		}
 		n->counters.ingested += b->accepted;
 		n->counters.older += b->older;
@@ -99,8 +131,10 @@ static void chunk_done(uv_work_t *req, int status)
 	struct ingest_chunk *c = req->data;
 	struct ingest_batch *b = c->b;
 	if (status == UV_ECANCELED)
-		for (size_t i = c->from; i < c->to; i++)
+		for (size_t i = c->from; i < c->to; i++) {
 			b->recs[i].status = GL_EIO;
+			b->recs[i].parsed = false;
+		}
 	if (c->first.msg[0] && !b->err.msg[0])
 		b->err = c->first;
 	if (--b->chunks_left)
@@ -123,7 +157,9 @@ static void chunk_done(uv_work_t *req, int status)
 void ingest_submit(struct node *n, struct ingest_batch *b)
 {
 	b->node = n;
-	b->accepted = b->older = b->rejected = 0;
+	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
+	b->trust_changed = false;
+	memset(&b->moved, 0, sizeof b->moved);
 	b->rc = 0;
 	b->err.msg[0] = '\0';
 	b->err.code = 0;

@@ -14,13 +14,18 @@
 #include <stdint.h>
 
 #include "node.h"
+#include "recon.h"
 #include "record.h"
 
 struct ingest_rec {
 	const uint8_t *env;  /* owned by the caller until done() */
 	size_t len;
-	int status;          /* result: enum store_outcome (>= 0) or a GL_E* code */
-	struct record rec;   /* parsed view, valid when status >= 0 */
+	/* result: enum store_outcome (>= 0), CURATE_APPLICATION (kept as an
+	 * application, not stored), or a GL_E* code (GL_EREFUSED: its author
+	 * is not trusted) */
+	int status;
+	bool parsed;         /* rec is valid (the structure was sound) */
+	struct record rec;
 };
 
 struct ingest_batch {
@@ -31,7 +36,11 @@ struct ingest_batch {
 	/* results */
 	unsigned accepted;   /* new or replacing an older version */
 	unsigned older;      /* we held this or a newer version */
-	unsigned rejected;
+	unsigned rejected;   /* malformed, bad signature, bad times or schema, refused */
+	unsigned refused;    /* of the rejected: author not trusted (curate.h) */
+	unsigned applications; /* kept as applications (curator nodes) */
+	struct recon_items moved; /* stored as a side effect (admitted applications) */
+	bool trust_changed;
 	int rc;              /* non-zero if the store failed: nothing was stored */
 	struct gl_error err; /* the store failure, or the first rejection */
 	/* private */
@@ -41,7 +50,8 @@ struct ingest_batch {
 	struct wjob job;
 };
 
-/* Check and store b->recs; b must live until b->done(b) is called. */
+/* Check and store b->recs; b must live until b->done(b) is called, and
+ * the caller then frees b->moved.v. */
 void ingest_submit(struct node *n, struct ingest_batch *b);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "curate.h"
 #include "gossip.h"
 #include "gilde_config.h"
 #include "ident.h"
@@ -165,6 +166,7 @@ void node_stop(struct node *n, const char *why)
 	log_info("stopping", "reason=%s", why);
 	ctl_close(n);
 	net_close(n);
+	curate_stop(n);
 	/* let queued writes finish: they may hold acknowledged records */
 	uv_idle_t *idle = drain_idle(n);
 	uv_idle_init(n->loop, idle);
@@ -214,8 +216,10 @@ static int open_node(struct node *n, struct gl_error *err)
 	struct store_txn *t;
 	if ((rc = store_begin(n->store, true, &t, err)))
 		return rc;
+	curate_init(n);
 	if ((rc = store_meta_put(t, "node_pk", n->pk, 32, err)) ||
-	    (rc = store_meta_put(t, "node_name", n->name, strlen(n->name), err))) {
+	    (rc = store_meta_put(t, "node_name", n->name, strlen(n->name), err)) ||
+	    (rc = trust_cfg_save(&n->trust, t, err))) {
 		store_abort(t);
 		return rc;
 	}
@@ -274,6 +278,7 @@ int main(int argc, char **argv)
 
 	char qname[200];
 	net_publish_node_record(n);
+	curate_start(n);
 	log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
 	         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,
 	         (long)getpid());

@@ -12,6 +12,7 @@
 #include "ident.h"
 #include "log.h"
 #include "msg.h"
+#include "publish.h"
 #include "record.h"
 
 /* Most addresses remembered (configured ones always fit). */
@@ -481,7 +482,7 @@ static int node_record_work(struct wjob *job, struct store_txn *t, struct gl_err
 {
 	struct node_job *nj = (struct node_job *)job;
 	struct node *n = nj->node;
-	struct gl_buf body = { 0 }, env = { 0 };
+	struct gl_buf body = { 0 };
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, &body, pk_write);
 	size_t nl = strlen(n->name);
@@ -495,7 +496,7 @@ static int node_record_work(struct wjob *job, struct store_txn *t, struct gl_err
 	for (unsigned i = 0; i < n->endpoints.n; i++)
 		msg_pack_str(&pk, n->endpoints.v[i]);
 
-	uint64_t now = clock_now(), version = clock_now_ms();
+	uint64_t now = clock_now();
 	struct store_entry held;
 	int rc = 0;
 	if (store_get(t, n->pk, RK_NODE, "node", 4, &held, NULL) == 0) {
@@ -504,24 +505,12 @@ static int node_record_work(struct wjob *job, struct store_txn *t, struct gl_err
 		    r.body_len == body.len && !memcmp(r.body, body.data, body.len) &&
 		    held.expires > now + n->cfg.lifetime / 2)
 			goto out; /* unchanged and far from expiring */
-		if (held.version >= version)
-			version = held.version + 1;
 	}
-	struct record_draft d = { .kind = RK_NODE, .id = "node", .id_len = 4, .version = version,
-	                          .issued = now, .expires = now + n->cfg.lifetime,
-	                          .body = body.data, .body_len = body.len };
-	struct record r;
-	enum store_outcome oc;
-	if ((rc = record_sign(&d, n->sk, &env, err)) || (rc = record_parse(env.data, env.len, &r, err)) ||
-	    (rc = store_put(t, &r, &oc, err)))
-		goto out;
-	uint8_t cid[32];
-	record_cid(env.data, env.len, cid);
-	record_item(&r, cid, nj->item);
-	nj->published = true;
+	rc = publish_record(n, t, n->sk, RK_NODE, "node", body.data, body.len, now + n->cfg.lifetime,
+	                    nj->item, NULL, NULL, err);
+	nj->published = rc == 0;
 out:
 	gl_buf_free(&body);
-	gl_buf_free(&env);
 	return rc;
 }
 

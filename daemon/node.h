@@ -13,6 +13,7 @@
 #include "paths.h"
 #include "schema.h"
 #include "store.h"
+#include "trust.h"
 #include "writer.h"
 
 struct ctl;
@@ -42,6 +43,10 @@ struct node {
 	struct net *net;
 	struct gossip *gossip;
 	struct strlist endpoints; /* where peers reach us: our node record */
+	struct trust_cfg trust;   /* whose records this node accepts (curate.h) */
+	bool curator_node;        /* our own key is one of our curators */
+	uv_timer_t sweep_timer;
+	bool sweep_running;
 	uv_signal_t sig_int, sig_term, sig_hup;
 	bool stopping;
 	uint64_t started_ms;

@@ -6,33 +6,37 @@
 #include "clock.h"
 #include "doc.h"
 
-static uint64_t next_version(struct store_txn *t, const uint8_t *pk, int kind, const char *id,
-                             size_t id_len, struct store_entry *held, bool *found)
+int publish_record(struct node *n, struct store_txn *t, const uint8_t sk[64], int kind,
+                   const char *id, const uint8_t *body, size_t body_len, uint64_t expires,
+                   uint8_t item[32], uint8_t cid_out[RECORD_CID_LEN], uint64_t *version_out,
+                   struct gl_error *err)
 {
-	uint64_t v = clock_now_ms();
-	struct store_entry e;
-	*found = store_get(t, pk, kind, id, id_len, &e, NULL) == 0;
-	if (*found) {
-		*held = e;
-		if (e.version >= v)
-			v = e.version + 1;
-	}
-	return v;
-}
-
-static int sign_and_put(struct node *n, struct store_txn *t, const struct record_draft *d,
-                        uint8_t cid[RECORD_CID_LEN], int *outcome, struct gl_error *err)
-{
+	(void)n;
+	size_t id_len = strlen(id);
+	uint64_t now = clock_now(), version = clock_now_ms();
+	struct store_entry held;
+	if (store_get(t, sk + 32, kind, id, id_len, &held, NULL) == 0 && held.version >= version)
+		version = held.version + 1;
+	struct record_draft d = { .kind = kind, .id = id, .id_len = id_len, .version = version,
+	                          .issued = now, .expires = expires, .body = body,
+	                          .body_len = body ? body_len : 0 };
 	struct gl_buf env = { 0 };
 	struct record rec;
-	int rc = record_sign(d, n->sk, &env, err);
+	enum store_outcome oc;
+	uint8_t cid[RECORD_CID_LEN];
+	int rc = record_sign(&d, sk, &env, err);
 	if (!rc)
 		rc = record_parse(env.data, env.len, &rec, err);
-	if (!rc) {
-		enum store_outcome oc;
-		record_cid(env.data, env.len, cid);
+	if (!rc)
 		rc = store_put(t, &rec, &oc, err);
-		*outcome = (int)oc;
+	if (!rc) {
+		record_cid(env.data, env.len, cid);
+		if (item)
+			record_item(&rec, cid, item);
+		if (cid_out)
+			memcpy(cid_out, cid, sizeof cid);
+		if (version_out)
+			*version_out = version;
 	}
 	gl_buf_free(&env);
 	return rc;
@@ -46,19 +50,13 @@ static int publish_work(struct wjob *job, struct store_txn *t, struct gl_error *
 
 	if (r->ndocs == 0) {
 		struct store_entry held;
-		bool found;
-		size_t idl = strlen(r->retract_id);
-		uint64_t v = next_version(t, n->pk, r->retract_kind, r->retract_id, idl, &held, &found);
-		if (!found || held.tombstone)
+		if (store_get(t, n->pk, r->retract_kind, r->retract_id, strlen(r->retract_id), &held,
+		              NULL) != 0 || held.tombstone)
 			return gl_errorf(err, GL_ENOTFOUND, "%s/%s: this node has published no such record",
 			                 record_kind_name(r->retract_kind), r->retract_id);
-		struct record_draft d = {
-			.kind = r->retract_kind, .id = r->retract_id, .id_len = idl,
-			.version = v, .issued = now, .expires = now + n->cfg.tombstone_lifetime,
-		};
-		int oc;
-		r->retract_version = v;
-		return sign_and_put(n, t, &d, r->retract_cid, &oc, err);
+		return publish_record(n, t, n->sk, r->retract_kind, r->retract_id, NULL, 0,
+		                      now + n->cfg.tombstone_lifetime, NULL, r->retract_cid,
+		                      &r->retract_version, err);
 	}
 
 	for (size_t i = 0; i < r->ndocs; i++) {
@@ -74,18 +72,10 @@ static int publish_work(struct wjob *job, struct store_txn *t, struct gl_error *
 				                 pd->source, record_kind_name(doc.kind), doc.id,
 				                 r->docs[j].source);
 			}
-		struct store_entry held;
-		bool found;
-		uint64_t v = next_version(t, n->pk, doc.kind, doc.id, strlen(doc.id), &held, &found);
-		struct record_draft d = {
-			.kind = doc.kind, .id = doc.id, .id_len = strlen(doc.id),
-			.version = v, .issued = now, .expires = now + n->cfg.lifetime,
-			.body = doc.body.data, .body_len = doc.body.len,
-		};
 		pd->kind = doc.kind;
 		memcpy(pd->id, doc.id, sizeof pd->id);
-		pd->version = v;
-		rc = sign_and_put(n, t, &d, pd->cid, &pd->outcome, err);
+		rc = publish_record(n, t, n->sk, doc.kind, doc.id, doc.body.data, doc.body.len,
+		                    now + n->cfg.lifetime, NULL, pd->cid, &pd->version, err);
 		doc_free(&doc);
 		if (rc) {
 			gl_error_prefix(err, rc, "%s", pd->source);

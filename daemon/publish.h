@@ -27,7 +27,6 @@ struct publish_doc {
 	char id[GL_ID_MAX + 1];
 	uint64_t version;
 	uint8_t cid[RECORD_CID_LEN];
-	int outcome;          /* enum store_outcome */
 };
 
 struct publish_req {
@@ -44,6 +43,18 @@ struct publish_req {
 	struct gl_error err;
 	struct wjob job;
 };
+
+/*
+ * Inside a write job: sign a record of kind/id with this node's key (sk,
+ * whose public half is the author), with the next version for that key,
+ * issued now and expiring at `expires`, and store it.  body NULL makes a
+ * tombstone.  The new record's item goes to item (if not NULL), its
+ * content id to cid (if not NULL).  Returns 0 or an error.
+ */
+int publish_record(struct node *n, struct store_txn *t, const uint8_t sk[64], int kind,
+                   const char *id, const uint8_t *body, size_t body_len, uint64_t expires,
+                   uint8_t item[32], uint8_t cid[RECORD_CID_LEN], uint64_t *version,
+                   struct gl_error *err);
 
 /* Sign and store every document of r (or the retraction); calls r->done. */
 void publish_submit(struct node *n, struct publish_req *r);

@@ -16,7 +16,7 @@
 
 struct store {
 	MDB_env *env;
-	MDB_dbi records, kinds, items, expiry, meta;
+	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
 	bool rdonly;
 	char *path;
 };
@@ -109,7 +109,9 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	    (rc = mdb_dbi_open(txn, "kinds", flags, &s->kinds)) ||
 	    (rc = mdb_dbi_open(txn, "items", flags, &s->items)) ||
 	    (rc = mdb_dbi_open(txn, "expiry", flags, &s->expiry)) ||
-	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta))) {
+	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta)) ||
+	    (rc = mdb_dbi_open(txn, "apps", flags, &s->apps)) ||
+	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime))) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return gl_errorf(err, GL_ENOTFOUND,
@@ -649,4 +651,187 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 		return mdb_fail(rc, err, s, "expire");
 	*removed = n;
 	return 0;
+}
+
+int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                        unsigned *removed, struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	unsigned n = 0;
+	int rc = mdb_cursor_open(t->txn, s->records, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	int out = 0;
+	for (;;) {
+		MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc || k.mv_size <= RECORD_KEY_LEN || memcmp(k.mv_data, author, RECORD_KEY_LEN))
+			break;
+		if (!entry_ok(&k, &v)) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
+			break;
+		}
+		uint8_t rkey[RKEY_MAX], cid[RECORD_CID_LEN];
+		memcpy(rkey, k.mv_data, k.mv_size);
+		MDB_val rk = { .mv_size = k.mv_size, .mv_data = rkey };
+		struct store_entry e;
+		entry_from(&e, &rk, &v);
+		memcpy(cid, e.cid, sizeof cid);
+		e.author = rkey;
+		e.id = (const char *)rkey + RECORD_KEY_LEN + 1;
+		e.cid = cid;
+		if ((out = remove_entry(t, &rk, &e, err)))
+			break;
+		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
+			out = mdb_fail(rc, err, s, "delete record");
+			break;
+		}
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (out)
+		return out;
+	if (rc && rc != MDB_NOTFOUND)
+		return mdb_fail(rc, err, s, "delete author");
+	*removed = n;
+	return 0;
+}
+
+static int apps_bytes(struct store_txn *t, uint64_t *bytes)
+{
+	const void *v;
+	size_t len;
+	*bytes = 0;
+	if (store_meta_get(t, "apps_bytes", &v, &len) == 0 && len == 8)
+		*bytes = get_le64(v);
+	return 0;
+}
+
+static int apps_set_bytes(struct store_txn *t, uint64_t bytes, struct gl_error *err)
+{
+	uint8_t b[8];
+	put_le64(b, bytes);
+	return store_meta_put(t, "apps_bytes", b, 8, err);
+}
+
+int store_app_del(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
+	int rc = mdb_get(t->txn, s->apps, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return GL_ENOTFOUND;
+	if (rc || v.mv_size < 8)
+		return rc ? mdb_fail(rc, err, s, "read application")
+		          : gl_errorf(err, GL_ESTORE, "%s: damaged application", s->path);
+	uint8_t tk[8 + RECORD_KEY_LEN];
+	memcpy(tk, v.mv_data, 8); /* received_ms, stored little-endian */
+	uint64_t ms = get_le64(tk), bytes;
+	size_t len = v.mv_size - 8;
+	put_be64(tk, ms);
+	memcpy(tk + 8, author, RECORD_KEY_LEN);
+	MDB_val tkv = { .mv_size = sizeof tk, .mv_data = tk };
+	if ((rc = mdb_del(t->txn, s->apps, &k, NULL)) ||
+	    ((rc = mdb_del(t->txn, s->appstime, &tkv, NULL)) && rc != MDB_NOTFOUND))
+		return mdb_fail(rc, err, s, "delete application");
+	apps_bytes(t, &bytes);
+	return apps_set_bytes(t, bytes > len ? bytes - len : 0, err);
+}
+
+int store_app_put(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], uint64_t received_ms,
+                  const uint8_t *env, size_t len, struct gl_error *err)
+{
+	struct store *s = t->s;
+	int rc = store_app_del(t, author, err);
+	if (rc && rc != GL_ENOTFOUND)
+		return rc;
+	uint64_t bytes;
+	apps_bytes(t, &bytes);
+	/* drop the oldest until the new one fits both bounds */
+	for (;;) {
+		MDB_stat st;
+		if ((rc = mdb_stat(t->txn, s->apps, &st)))
+			return mdb_fail(rc, err, s, "stat applications");
+		if (st.ms_entries < STORE_APPS_MAX && bytes + len <= STORE_APPS_BYTES)
+			break;
+		MDB_cursor *c;
+		MDB_val k, v;
+		if ((rc = mdb_cursor_open(t->txn, s->appstime, &c)))
+			return mdb_fail(rc, err, s, "cursor");
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		uint8_t oldest[RECORD_KEY_LEN];
+		if (rc == 0 && k.mv_size == 8 + RECORD_KEY_LEN)
+			memcpy(oldest, (uint8_t *)k.mv_data + 8, RECORD_KEY_LEN);
+		mdb_cursor_close(c);
+		if (rc)
+			return rc == MDB_NOTFOUND ? gl_errorf(err, GL_ESTORE, "%s: application index out of step", s->path)
+			                          : mdb_fail(rc, err, s, "read applications");
+		if ((rc = store_app_del(t, oldest, err)))
+			return rc;
+		apps_bytes(t, &bytes);
+	}
+	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author };
+	MDB_val v = { .mv_size = 8 + len };
+	if ((rc = mdb_put(t->txn, s->apps, &k, &v, MDB_RESERVE)))
+		return mdb_fail(rc, err, s, "write application");
+	put_le64(v.mv_data, received_ms);
+	memcpy((uint8_t *)v.mv_data + 8, env, len);
+	uint8_t tk[8 + RECORD_KEY_LEN];
+	put_be64(tk, received_ms);
+	memcpy(tk + 8, author, RECORD_KEY_LEN);
+	MDB_val tkv = { .mv_size = sizeof tk, .mv_data = tk }, empty = { 0, "" };
+	if ((rc = mdb_put(t->txn, s->appstime, &tkv, &empty, 0)))
+		return mdb_fail(rc, err, s, "write application");
+	return apps_set_bytes(t, bytes + len, err);
+}
+
+int store_app_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], struct store_app *out,
+                  struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, s->apps, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return GL_ENOTFOUND;
+	if (rc || v.mv_size <= 8)
+		return rc ? mdb_fail(rc, err, s, "read application")
+		          : gl_errorf(err, GL_ESTORE, "%s: damaged application", s->path);
+	out->author = k.mv_data;
+	out->received_ms = get_le64(v.mv_data);
+	out->env = (const uint8_t *)v.mv_data + 8;
+	out->env_len = v.mv_size - 8;
+	return 0;
+}
+
+int store_app_scan(struct store_txn *t, int (*fn)(void *ctx, const struct store_app *a), void *ctx,
+                   struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, s->appstime, &c);
+	if (rc)
+		return mdb_fail(rc, err, s, "cursor");
+	MDB_val k, v;
+	int out = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != 8 + RECORD_KEY_LEN) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged application index", s->path);
+			break;
+		}
+		struct store_app a;
+		if ((out = store_app_get(t, (uint8_t *)k.mv_data + 8, &a, err)))
+			break;
+		if ((out = fn(ctx, &a)))
+			break;
+	}
+	mdb_cursor_close(c);
+	if (out)
+		return out;
+	return rc && rc != MDB_NOTFOUND ? mdb_fail(rc, err, s, "scan applications") : 0;
 }

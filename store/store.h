@@ -13,6 +13,13 @@
  *   items    key  reconciliation item (record_item)  val rkey
  *   expiry   key  expires u64 || rkey                 val empty
  *   meta     key  a name ("layout", "node_pk", …)     val bytes
+ *   apps     key  author(32)                          val received_ms u64, then an envelope
+ *   appstime key  received_ms u64 || author           val empty
+ *
+ * apps holds applications: partner records from keys no curator has
+ * endorsed, kept (only on curator nodes) outside the directory, at most
+ * STORE_APPS_MAX of them and STORE_APPS_BYTES in all, the oldest dropped
+ * first.  They are not items: nobody reconciles or forwards them.
  *
  * Invariants, kept by store_put() in the same transaction: every record
  * has exactly one items entry and one expiry entry; it has a kinds entry
@@ -41,6 +48,8 @@
 
 #define STORE_LAYOUT 1
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
+#define STORE_APPS_MAX 256
+#define STORE_APPS_BYTES (4u << 20)
 
 struct store;
 struct store_txn;
@@ -161,6 +170,35 @@ int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *e
  */
 int store_expire(struct store_txn *t, uint64_t now, unsigned limit,
                  unsigned *removed, struct gl_error *err);
+
+/*
+ * Delete every record (tombstones too) by author; *removed says how many.
+ * Used when a curator revokes a key: nothing of it stays or is forwarded.
+ */
+int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                        unsigned *removed, struct gl_error *err);
+
+/* ---- applications ---- */
+
+struct store_app {
+	const uint8_t *author;
+	uint64_t received_ms;
+	const uint8_t *env;
+	size_t env_len;
+};
+
+/* Keep (or replace) author's application, dropping the oldest ones while
+ * over STORE_APPS_MAX or STORE_APPS_BYTES. */
+int store_app_put(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                  uint64_t received_ms, const uint8_t *env, size_t len, struct gl_error *err);
+/* GL_ENOTFOUND if author has no application. */
+int store_app_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                  struct store_app *out, struct gl_error *err);
+int store_app_del(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                  struct gl_error *err);
+/* Visit applications, newest first. */
+int store_app_scan(struct store_txn *t, int (*fn)(void *ctx, const struct store_app *a),
+                   void *ctx, struct gl_error *err);
 
 /* Path of the environment's directory (for messages). */
 const char *store_path(const struct store *s);

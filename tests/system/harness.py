@@ -112,6 +112,14 @@ class Node:
                               (self.name, rc, expect_rc, self.log_tail()))
         return rc
 
+    def first_key(self):
+        """Start once on our own to create the key, stop, and return it, so
+        that configurations naming this node's key can be written first."""
+        self.start()
+        key = self.key
+        self.stop()
+        return key
+
     def kill(self):
         if self.proc is not None:
             self.proc.kill()
@@ -131,8 +139,12 @@ class Node:
     # -- the client ----------------------------------------------------------
     def gilde(self, *args, check_rc=True, input=None, timeout=60):
         cmd = [GILDE] + list(args[:1]) + ['--data', self.data] + list(args[1:])
+        env = None
+        if self.env:
+            env = dict(os.environ)
+            env.update(self.env)
         p = subprocess.run(cmd, capture_output=True, text=input is None or isinstance(input, str),
-                           input=input, timeout=timeout * SLOW)
+                           input=input, timeout=timeout * SLOW, env=env)
         if check_rc and p.returncode != 0:
             raise TestFailure('gilde %s exited %d:\n%s%s' % (' '.join(args), p.returncode,
                                                                p.stdout, p.stderr))
@@ -168,17 +180,25 @@ class Harness:
         self.nodes.append(n)
         return n
 
-    def federation_config(self, name='fed', network_key=None, extra=''):
+    def federation_config(self, name='fed', network_key=None, extra='', federation='open = true\n'):
         """Write a config file with a network key (fresh unless given) and
-        short intervals, so tests do not wait for production timings."""
+        short intervals, so tests do not wait for production timings.
+        `federation` adds lines to [federation]: by default the node is open
+        (accepts every validly signed record); curation tests pass curators."""
         if network_key is None:
             network_key = subprocess.run([GILDE, 'network-key'], capture_output=True, text=True,
                                          timeout=30, check=True).stdout.strip()
         path = os.path.join(self.dir, name + '.conf')
         with open(path, 'w') as f:
-            f.write('[federation]\nnetwork_key = %s\nrecon_interval = 2s\n'
-                    '[peers]\nbackoff_max = 2s\n%s' % (network_key, extra))
+            f.write('[federation]\nnetwork_key = %s\nrecon_interval = 2s\n%s'
+                    '[peers]\nbackoff_max = 2s\n%s' % (network_key, federation, extra))
         return path, network_key
+
+    def write_config(self, name, text):
+        path = os.path.join(self.dir, name + '.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
 
     def converged(self, nodes, timeout=30, what='the nodes to converge'):
         """Wait until every node lists the same records; return that listing."""

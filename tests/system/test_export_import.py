@@ -8,7 +8,9 @@ from harness import Harness, check, examples, run
 
 def main():
     with Harness('export') as h:
-        a, b = h.node('a'), h.node('b')
+        # b, c and d accept records by any key (no federation: no network key)
+        open_conf = h.write_config('open', '[federation]\nopen = true\n')
+        a, b = h.node('a'), h.node('b', ['--config', open_conf])
         a.start()
         b.start()
         files = examples()
@@ -38,7 +40,7 @@ def main():
         data[len(data) - 5] ^= 0x01  # inside the last record's signature
         bad = os.path.join(h.dir, 'bad.gilde')
         open(bad, 'wb').write(data)
-        c = h.node('c')
+        c = h.node('c', ['--config', open_conf])
         c.start()
         p = c.gilde('import', bad, '--json', check_rc=False)
         check(p.returncode == 1, 'damaged import exit %d' % p.returncode)
@@ -50,7 +52,7 @@ def main():
         # a truncated file: the good records land, the error names the byte offset
         trunc = os.path.join(h.dir, 'trunc.gilde')
         open(trunc, 'wb').write(bytes(data[:len(data) - 10]))
-        d = h.node('d')
+        d = h.node('d', ['--config', open_conf])
         d.start()
         p = d.gilde('import', trunc, check_rc=False)
         check(p.returncode == 1 and 'byte ' in p.stderr and 'ends inside' in p.stderr, p.stderr)

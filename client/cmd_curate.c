@@ -1,0 +1,321 @@
+/* gilde endorse, revoke, applications, members, rotate-key */
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "ident.h"
+#include "jsonmp.h"
+#include "msg.h"
+#include "record.h"
+#include "trust.h"
+
+static int call_simple(struct cli *cli, struct gl_buf *req, msgpack_zone *zone, msgpack_object *o,
+                       struct gl_buf *resp, struct gl_error *err)
+{
+	msg_end(req, 0);
+	return cli_call(cli, req, resp, zone, o, err);
+}
+
+static int statement(struct cli *cli, const struct cmd *me, int argc, char **argv, bool revoke)
+{
+	static const struct option lo[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "replaces", required_argument, NULL, 'r' },
+		{ "reason", required_argument, NULL, 'R' },
+		CLI_COMMON_LONG,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *until = NULL, *replaces = NULL, *reason = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h < 0)
+			return EXIT_USAGE;
+		if (h)
+			continue;
+		if (c == 'n' && !revoke)
+			name = optarg;
+		else if (c == 'u' && !revoke)
+			until = optarg;
+		else if (c == 'r' && !revoke)
+			replaces = optarg;
+		else if (c == 'R' && revoke)
+			reason = optarg;
+		else
+			return cli_usage(me, "unknown option %s", argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return cli_usage(me, "name exactly one KEY (ed25519:...)");
+	const char *key = argv[optind];
+	uint8_t k[32];
+	struct gl_error err = { 0 };
+	int64_t day;
+	if (ident_parse(IDENT_PK_PREFIX, key, "KEY", k, &err))
+		return cli_usage(me, "%s", err.msg);
+	if (!revoke && (!name || !*name))
+		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
+	if (until && (strlen(until) != 10 || clock_parse(until, &day)))
+		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", until);
+	if (replaces && ident_parse(IDENT_PK_PREFIX, replaces, "--replaces", k, &err))
+		return cli_usage(me, "%s", err.msg);
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 2 + (name != NULL) + (until != NULL) + (replaces != NULL) + (reason != NULL));
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, revoke ? "revoke" : "endorse");
+	msg_pack_str(&pk, "key");
+	msg_pack_str(&pk, key);
+	const char *names[] = { "name", "until", "replaces", "reason" };
+	const char *vals[] = { name, until, replaces, reason };
+	for (int i = 0; i < 4; i++)
+		if (vals[i]) {
+			msg_pack_str(&pk, names[i]);
+			msg_pack_str(&pk, vals[i]);
+		}
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	int rc = EXIT_OK;
+	if (call_simple(cli, &req, &zone, &o, &resp, &err)) {
+		rc = cli_fail(&err);
+	} else {
+		uint64_t purged = 0;
+		bool curator = true;
+		msg_get_uint(&o, "purged", &purged);
+		msg_get_bool(&o, "curator", &curator);
+		if (cli->json) {
+			json_t *j = json_object();
+			json_object_set_new(j, "key", json_string(key));
+			json_object_set_new(j, revoke ? "revoked" : "endorsed", json_true());
+			json_object_set_new(j, "purged", json_integer((json_int_t)purged));
+			json_object_set_new(j, "curator", json_boolean(curator));
+			cli_print_json(j);
+			json_decref(j);
+		} else if (revoke) {
+			printf("revoked %s: %llu record%s removed here\n", key, (unsigned long long)purged,
+			       purged == 1 ? "" : "s");
+		} else {
+			printf("endorsed %s (%s)%s%s\n", key, name, until ? " until " : "", until ? until : "");
+			if (replaces)
+				printf("revoked %s, which it replaces: %llu record%s removed here\n", replaces,
+				       (unsigned long long)purged, purged == 1 ? "" : "s");
+		}
+		if (!curator)
+			cli_error("note: this node is not one of its own curators ([federation] curator); "
+			          "nodes follow only the curators they are configured with");
+	}
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return rc;
+}
+
+int cmd_endorse(struct cli *cli, int argc, char **argv)
+{
+	return statement(cli, cmd_find("endorse"), argc, argv, false);
+}
+
+int cmd_revoke(struct cli *cli, int argc, char **argv)
+{
+	return statement(cli, cmd_find("revoke"), argc, argv, true);
+}
+
+static int only_common(struct cli *cli, const struct cmd *me, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
+	}
+	if (optind != argc) {
+		cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+struct apps_ctx {
+	struct cli *cli;
+	json_t *arr;
+};
+
+static int app_visit(void *vctx, const struct store_app *a)
+{
+	struct apps_ctx *ac = vctx;
+	struct record r;
+	char key[IDENT_TEXT_MAX], ts[32];
+	ident_format(IDENT_PK_PREFIX, a->author, key);
+	json_t *o = json_object();
+	json_object_set_new(o, "key", json_string(key));
+	json_object_set_new(o, "received", json_string(clock_format(a->received_ms / 1000, ts)));
+	json_t *body = NULL;
+	if (record_parse(a->env, a->env_len, &r, NULL) == 0 && r.body)
+		body = jsonmp_body_to_json(r.body, r.body_len);
+	if (body) {
+		json_object_set_new(o, "id", json_stringn(r.id, r.id_len));
+		json_object_set(o, "partner", body);
+	}
+	if (ac->cli->json) {
+		json_array_append(ac->arr, o);
+	} else {
+		const char *name = body ? cli_text(body, "name", ac->cli->lang) : NULL;
+		const char *url = body ? json_string_value(json_object_get(body, "url")) : NULL;
+		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
+		       url ? url : "");
+	}
+	json_decref(body);
+	json_decref(o);
+	return 0;
+}
+
+int cmd_applications(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("applications");
+	if (only_common(cli, me, argc, argv))
+		return EXIT_USAGE;
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct store_txn *t;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	if (store_begin(s, false, &t, &err)) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	struct apps_ctx ac = { .cli = cli, .arr = json_array() };
+	int rc = store_app_scan(t, app_visit, &ac, &err);
+	store_abort(t);
+	store_close(s);
+	if (!rc && cli->json)
+		cli_print_json(ac.arr);
+	json_decref(ac.arr);
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
+struct members_ctx {
+	struct cli *cli;
+	struct trust_cfg *cfg;
+	struct store_txn *t;
+	json_t *arr;
+};
+
+static int member_visit(void *vctx, const struct store_entry *e)
+{
+	struct members_ctx *mc = vctx;
+	struct record r;
+	struct trust_statement st;
+	if (!trust_is_curator(mc->cfg, e->author) || record_parse(e->env, e->env_len, &r, NULL) ||
+	    trust_parse_statement(&r, &st, NULL))
+		return 0;
+	enum trust_verdict v;
+	if (trust_check(mc->cfg, mc->t, st.key, clock_now(), &v, NULL))
+		return 0;
+	char key[IDENT_TEXT_MAX], by[IDENT_TEXT_MAX], ts[32], until[16] = "", old[IDENT_TEXT_MAX] = "";
+	ident_format(IDENT_PK_PREFIX, st.key, key);
+	ident_format(IDENT_PK_PREFIX, e->author, by);
+	if (st.has_until) {
+		clock_format((uint64_t)(st.until_end - 86400), ts);
+		snprintf(until, sizeof until, "%.10s", ts);
+	}
+	if (st.has_replaces)
+		ident_format(IDENT_PK_PREFIX, st.replaces, old);
+	static const char *const status[] = { "member", "not endorsed", "revoked", "expired" };
+	json_t *o = json_object();
+	json_object_set_new(o, "key", json_string(key));
+	json_object_set_new(o, "name", json_string(st.name));
+	json_object_set_new(o, "endorser", json_string(by));
+	json_object_set_new(o, "endorsed", json_string(clock_format(e->issued, ts)));
+	json_object_set_new(o, "until", *until ? json_string(until) : json_null());
+	json_object_set_new(o, "replaces", *old ? json_string(old) : json_null());
+	json_object_set_new(o, "status", json_string(status[v]));
+	if (mc->cli->json)
+		json_array_append(mc->arr, o);
+	else
+		printf("%-8s %s  %s  until %s  by %.24s…%s%s\n", status[v], key, st.name,
+		       *until ? until : "-", by, *old ? "  replaces " : "", old);
+	json_decref(o);
+	return 0;
+}
+
+int cmd_members(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("members");
+	if (only_common(cli, me, argc, argv))
+		return EXIT_USAGE;
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct store_txn *t;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	if (store_begin(s, false, &t, &err)) {
+		store_close(s);
+		return cli_fail(&err);
+	}
+	struct trust_cfg cfg;
+	int rc = trust_cfg_load(t, &cfg, &err);
+	if (rc == GL_ENOTFOUND) {
+		memset(&cfg, 0, sizeof cfg);
+		rc = 0;
+	}
+	struct members_ctx mc = { .cli = cli, .cfg = &cfg, .t = t, .arr = json_array() };
+	if (!rc && !cfg.ncurators && !cli->json)
+		printf("this node has no curators: it accepts only its own records%s\n",
+		       cfg.nallow ? " and those of its allow list" : "");
+	struct store_filter f = { .kind = RK_ENDORSE };
+	if (!rc)
+		rc = store_scan(t, &f, member_visit, &mc, &err);
+	store_abort(t);
+	store_close(s);
+	trust_cfg_free(&cfg);
+	if (!rc && cli->json)
+		cli_print_json(mc.arr);
+	json_decref(mc.arr);
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
+int cmd_rotate_key(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("rotate-key");
+	if (only_common(cli, me, argc, argv))
+		return EXIT_USAGE;
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 1);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, "rotate-key");
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	struct gl_error err = { 0 };
+	int rc = EXIT_OK;
+	if (call_simple(cli, &req, &zone, &o, &resp, &err)) {
+		rc = cli_fail(&err);
+	} else {
+		char old[IDENT_TEXT_MAX + 1] = "", new[IDENT_TEXT_MAX + 1] = "";
+		uint64_t n = 0;
+		msg_get_cstr(&o, "old", old, sizeof old);
+		msg_get_cstr(&o, "new", new, sizeof new);
+		msg_get_uint(&o, "resigned", &n);
+		if (cli->json) {
+			json_t *j = json_object();
+			json_object_set_new(j, "old", json_string(old));
+			json_object_set_new(j, "new", json_string(new));
+			json_object_set_new(j, "resigned", json_integer((json_int_t)n));
+			cli_print_json(j);
+			json_decref(j);
+		} else {
+			printf("new key %s (was %s); %llu records signed again with it\n", new, old,
+			       (unsigned long long)n);
+			printf("ask your curator to run:\n  gilde endorse %s --name NAME --replaces %s\n", new, old);
+		}
+	}
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return rc;
+}

@@ -1,0 +1,484 @@
+#include "curate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "conn.h"
+#include "doc.h"
+#include "gossip.h"
+#include "ident.h"
+#include "log.h"
+#include "msg.h"
+#include "net.h"
+#include "publish.h"
+#include "trust.h"
+
+/* Revocations must outlive anything the revoked key could have signed. */
+#define REVOKE_LIFETIME (3650ull * 86400)
+#define SWEEP_INTERVAL_MS 60000
+#define EXPIRE_BATCH 10000
+
+void recon_items_push(struct recon_items *l, const uint8_t item[32])
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = gl_xrealloc(l->v, l->cap * 32);
+	}
+	memcpy(l->v[l->n++], item, 32);
+}
+
+void curate_init(struct node *n)
+{
+	struct trust_cfg *c = &n->trust;
+	memset(c, 0, sizeof *c);
+	memcpy(c->own, n->pk, 32);
+	c->ncurators = n->cfg.curators.n;
+	c->curators = n->cfg.curators.v; /* borrowed from the configuration */
+	c->nallow = n->cfg.allow.n;
+	c->allow = n->cfg.allow.v;
+	c->open = n->cfg.open;
+	n->curator_node = trust_is_curator(c, n->pk);
+	if (c->open)
+		log_warn("trust-open", "reason=\"[federation] open = true: every validly signed record "
+		         "is accepted; use only for tests and private setups\"");
+	else if (!c->ncurators && !c->nallow)
+		log_info("trust-own-only", "reason=\"no [federation] curator or allow: this node "
+		         "accepts only its own records\"");
+	else
+		log_info("trust", "curators=%u allow=%u curator_node=%s", c->ncurators, c->nallow,
+		         n->curator_node ? "yes" : "no");
+}
+
+void curate_free(struct node *n)
+{
+	memset(&n->trust, 0, sizeof n->trust);
+}
+
+int curate_admit(struct node *n, struct store_txn *t, const struct record *r, uint64_t now,
+                 struct gl_error *err)
+{
+	char key[IDENT_TEXT_MAX];
+	if ((r->kind == RK_ENDORSE || r->kind == RK_REVOKE) &&
+	    !trust_is_curator(&n->trust, r->author) && memcmp(r->author, n->pk, 32)) {
+		ident_format(IDENT_PK_PREFIX, r->author, key);
+		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: only a curator's %s counts",
+		                 record_kind_name(r->kind), 16, r->id, key,
+		                 r->kind == RK_ENDORSE ? "endorsements" : "revocations");
+	}
+	enum trust_verdict v;
+	int rc = trust_check(&n->trust, t, r->author, now, &v, err);
+	if (rc || v == TRUST_OK)
+		return rc;
+	if (v == TRUST_UNKNOWN && n->curator_node && r->kind == RK_PARTNER && r->body) {
+		if ((rc = store_app_put(t, r->author, clock_now_ms(), r->env, r->env_len, err)))
+			return rc;
+		return CURATE_APPLICATION;
+	}
+	ident_format(IDENT_PK_PREFIX, r->author, key);
+	return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: %s", record_kind_name(r->kind),
+	                 (int)r->id_len, r->id, key, trust_verdict_name(v));
+}
+
+/* Move subject's application, if any, into the directory. */
+static int admit_application(struct store_txn *t, const uint8_t subject[32],
+                             struct recon_items *moved, struct gl_error *err)
+{
+	struct store_app app;
+	int rc = store_app_get(t, subject, &app, err);
+	if (rc == GL_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	/* copy: the application's bytes go away with store_app_del */
+	uint8_t *env = gl_xmalloc(app.env_len);
+	size_t len = app.env_len;
+	memcpy(env, app.env, len);
+	struct record r;
+	enum store_outcome oc;
+	if (record_open(env, len, &r, NULL) == 0 && (rc = store_put(t, &r, &oc, err)) == 0 &&
+	    (oc == STORE_NEW || oc == STORE_REPLACED)) {
+		uint8_t cid[32], item[32];
+		record_cid(env, len, cid);
+		record_item(&r, cid, item);
+		recon_items_push(moved, item);
+	}
+	free(env);
+	return rc ? rc : store_app_del(t, subject, err);
+}
+
+int curate_after_statement(struct node *n, struct store_txn *t, const struct record *r,
+                           uint64_t now, struct recon_items *moved, bool *changed,
+                           unsigned *purged, struct gl_error *err)
+{
+	struct trust_statement st;
+	if (trust_parse_statement(r, &st, NULL) || !memcmp(st.key, n->pk, 32))
+		return 0;
+	enum trust_verdict v;
+	int rc = trust_check(&n->trust, t, st.key, now, &v, err);
+	if (rc)
+		return rc;
+	char key[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, st.key, key);
+	if (v == TRUST_OK) {
+		*changed = true;
+		return admit_application(t, st.key, moved, err);
+	}
+	unsigned removed = 0;
+	if ((rc = store_delete_author(t, st.key, &removed, err)))
+		return rc;
+	if (v == TRUST_REVOKED && (rc = store_app_del(t, st.key, err)) && rc != GL_ENOTFOUND)
+		return rc;
+	if (purged)
+		*purged += removed;
+	if (removed) {
+		*changed = true;
+		log_info("purged", "key=%s records=%u reason=\"%s\"", key, removed, trust_verdict_name(v));
+	}
+	return 0;
+}
+
+/* ---- the sweep: expired records and lapsed endorsements ------------------ */
+
+struct sweep_job {
+	struct wjob job;
+	struct node *node;
+	unsigned expired, purged;
+};
+
+struct collect {
+	struct node *node;
+	struct recon_items subjects; /* 32-byte keys, not items, in the same shape */
+};
+
+static int collect_subject(void *ctx, const struct store_entry *e)
+{
+	struct collect *c = ctx;
+	struct record r;
+	struct trust_statement st;
+	if (trust_is_curator(&c->node->trust, e->author) &&
+	    record_parse(e->env, e->env_len, &r, NULL) == 0 && trust_parse_statement(&r, &st, NULL) == 0)
+		recon_items_push(&c->subjects, st.key);
+	return 0;
+}
+
+static int sweep_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+{
+	struct sweep_job *sj = (struct sweep_job *)job;
+	struct node *n = sj->node;
+	uint64_t now = clock_now();
+	int rc = store_expire(t, now, EXPIRE_BATCH, &sj->expired, err);
+	if (rc)
+		return rc;
+	struct collect c = { .node = n };
+	struct store_filter f = { .kind = RK_ENDORSE };
+	if ((rc = store_scan(t, &f, collect_subject, &c, err)))
+		goto out;
+	for (size_t i = 0; i < c.subjects.n; i++) {
+		enum trust_verdict v;
+		unsigned removed = 0;
+		if (!memcmp(c.subjects.v[i], n->pk, 32))
+			continue;
+		if ((rc = trust_check(&n->trust, t, c.subjects.v[i], now, &v, err)))
+			goto out;
+		if (v != TRUST_OK && (rc = store_delete_author(t, c.subjects.v[i], &removed, err)))
+			goto out;
+		sj->purged += removed;
+	}
+out:
+	free(c.subjects.v);
+	return rc;
+}
+
+static void sweep_done(struct wjob *job)
+{
+	struct sweep_job *sj = (struct sweep_job *)job;
+	if (job->rc)
+		log_error("sweep-failed", "reason=\"%s\"", job->err.msg);
+	else if (sj->expired || sj->purged)
+		log_info("sweep", "expired=%u purged=%u", sj->expired, sj->purged);
+	sj->node->sweep_running = false;
+	free(sj);
+}
+
+static void on_sweep(uv_timer_t *timer)
+{
+	struct node *n = timer->data;
+	if (n->stopping || n->sweep_running)
+		return;
+	struct sweep_job *sj = gl_xcalloc(1, sizeof *sj);
+	sj->node = n;
+	sj->job.work = sweep_work;
+	sj->job.done = sweep_done;
+	n->sweep_running = true;
+	writer_submit(&n->writer, &sj->job);
+}
+
+void curate_start(struct node *n)
+{
+	uv_timer_init(n->loop, &n->sweep_timer);
+	n->sweep_timer.data = n;
+	uv_timer_start(&n->sweep_timer, on_sweep, 1000, SWEEP_INTERVAL_MS);
+}
+
+void curate_stop(struct node *n)
+{
+	uv_timer_stop(&n->sweep_timer);
+}
+
+/* ---- endorse and revoke, signed here ------------------------------------- */
+
+static int buf_write(void *data, const char *buf, size_t len)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+static int sign_statement(struct node *n, struct store_txn *t, bool revoke,
+                          const uint8_t subject[32], const char *name, const char *until,
+                          const uint8_t *replaces, const char *reason, struct curate_req *r,
+                          struct gl_error *err)
+{
+	char key[IDENT_TEXT_MAX], id[65];
+	ident_format(IDENT_PK_PREFIX, subject, key);
+	trust_key_id(subject, id);
+	struct gl_buf body = { 0 };
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &body, buf_write);
+	unsigned fields = 1 + (revoke ? (reason && *reason) : 1 + (until && *until) + (replaces != NULL));
+	msgpack_pack_map(&pk, fields);
+	msg_pack_str(&pk, "key");
+	msg_pack_str(&pk, key);
+	uint64_t now = clock_now(), expires = now + (revoke ? REVOKE_LIFETIME : n->cfg.lifetime);
+	if (revoke && reason && *reason) {
+		msg_pack_str(&pk, "reason");
+		msg_pack_str(&pk, reason);
+	}
+	if (!revoke) {
+		msg_pack_str(&pk, "name");
+		msg_pack_str(&pk, name);
+		if (until && *until) {
+			int64_t day;
+			clock_parse(until, &day);
+			if ((uint64_t)day + 2 * 86400 > expires)
+				expires = (uint64_t)day + 2 * 86400;
+			msg_pack_str(&pk, "until");
+			msg_pack_str(&pk, until);
+		}
+		if (replaces) {
+			char old[IDENT_TEXT_MAX];
+			ident_format(IDENT_PK_PREFIX, replaces, old);
+			msg_pack_str(&pk, "replaces");
+			msg_pack_str(&pk, old);
+		}
+	}
+	uint8_t item[32];
+	int rc = doc_check_body(n->schemas, revoke ? RK_REVOKE : RK_ENDORSE, id, 64, body.data,
+	                        body.len, err);
+	if (!rc)
+		rc = publish_record(n, t, n->sk, revoke ? RK_REVOKE : RK_ENDORSE, id, body.data,
+		                    body.len, expires, item, NULL, NULL, err);
+	gl_buf_free(&body);
+	if (rc)
+		return rc;
+	recon_items_push(&r->announce, item);
+	/* take effect at once, as a received statement would */
+	struct store_entry e;
+	struct record rec;
+	bool changed = false;
+	if ((rc = store_get(t, n->pk, revoke ? RK_REVOKE : RK_ENDORSE, id, 64, &e, err)) ||
+	    (rc = record_parse(e.env, e.env_len, &rec, err)))
+		return rc;
+	/* rec points into the map: copy before writing more */
+	uint8_t *copy = gl_xmalloc(e.env_len);
+	memcpy(copy, e.env, e.env_len);
+	record_parse(copy, e.env_len, &rec, NULL);
+	rc = curate_after_statement(n, t, &rec, now, &r->announce, &changed, &r->purged, err);
+	free(copy);
+	return rc;
+}
+
+static int statement_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+{
+	struct curate_req *r = (struct curate_req *)((char *)job - offsetof(struct curate_req, job));
+	struct node *n = r->node;
+	int rc = sign_statement(n, t, r->revoke, r->key, r->name, r->until,
+	                        r->has_replaces ? r->replaces : NULL, r->reason, r, err);
+	if (rc || !r->has_replaces)
+		return rc;
+	/* rotation: the old key is revoked in the same transaction */
+	char newkey[IDENT_TEXT_MAX], reason[120];
+	ident_format(IDENT_PK_PREFIX, r->key, newkey);
+	snprintf(reason, sizeof reason, "replaced by %s", newkey);
+	return sign_statement(n, t, true, r->replaces, NULL, NULL, NULL, reason, r, err);
+}
+
+static void statement_done(struct wjob *job)
+{
+	struct curate_req *r = (struct curate_req *)((char *)job - offsetof(struct curate_req, job));
+	r->rc = job->rc;
+	r->err = job->err;
+	r->curator = r->node->curator_node;
+	if (!job->rc) {
+		gossip_announce(r->node, (const uint8_t (*)[32])r->announce.v, r->announce.n, NULL);
+		gossip_trust_changed(r->node);
+	}
+	r->done(r);
+}
+
+void curate_statement_submit(struct node *n, struct curate_req *r)
+{
+	r->node = n;
+	r->job.work = statement_work;
+	r->job.done = statement_done;
+	writer_submit(&n->writer, &r->job);
+}
+
+/* ---- key rotation ---------------------------------------------------------- */
+
+struct resign_ctx {
+	struct node *node;
+	struct gl_buf list; /* kind(1) id_len(1) id, back to back */
+};
+
+static int collect_own(void *ctx, const struct store_entry *e)
+{
+	struct resign_ctx *c = ctx;
+	if (e->kind == RK_NODE)
+		return 0;
+	uint8_t h[2] = { (uint8_t)e->kind, (uint8_t)e->id_len };
+	gl_buf_append(&c->list, h, 2);
+	gl_buf_append(&c->list, e->id, e->id_len);
+	return 0;
+}
+
+static int write_key_files(struct node *n, const uint8_t seed[32], struct gl_error *err)
+{
+	char path[PATHS_MAX], tmp[PATHS_MAX + 8], old[PATHS_MAX + 32], text[IDENT_TEXT_MAX + 1];
+	char hex[17];
+	ident_hex(n->pk, 8, hex);
+	if (paths_join(path, n->data, "identity.key", err))
+		return GL_ELIMIT;
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	snprintf(old, sizeof old, "%s.%s.old", path, hex);
+	ident_format(IDENT_SK_PREFIX, seed, text);
+	strcat(text, "\n");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
+	size_t len = strlen(text);
+	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	sodium_memzero(text, sizeof text);
+	if (close(fd) != 0 || !ok || link(path, old) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return gl_errorf(err, GL_EIO, "%s: cannot replace the key: %s", path, strerror(errno));
+	}
+	int dfd = open(n->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static int rotate_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+{
+	struct rotate_req *r = (struct rotate_req *)((char *)job - offsetof(struct rotate_req, job));
+	struct node *n = r->node;
+	uint8_t seed[32], pk[32];
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, r->new_sk, seed);
+	memcpy(r->old_pk, n->pk, 32);
+	struct resign_ctx c = { .node = n };
+	struct store_filter f = { .author = n->pk };
+	int rc = store_scan(t, &f, collect_own, &c, err);
+	uint64_t now = clock_now();
+	for (size_t off = 0; !rc && off < c.list.len;) {
+		int kind = c.list.data[off];
+		size_t il = c.list.data[off + 1];
+		char id[GL_ID_MAX + 1];
+		memcpy(id, c.list.data + off + 2, il);
+		id[il] = '\0';
+		off += 2 + il;
+		struct store_entry e;
+		struct record rec;
+		if ((rc = store_get(t, n->pk, kind, id, il, &e, err)) ||
+		    (rc = record_parse(e.env, e.env_len, &rec, err)))
+			break;
+		struct gl_buf body = { 0 };
+		gl_buf_append(&body, rec.body, rec.body_len);
+		uint8_t item[32];
+		rc = publish_record(n, t, r->new_sk, kind, id, body.data, body.len,
+		                    now + n->cfg.lifetime, item, NULL, NULL, err);
+		gl_buf_free(&body);
+		if (!rc) {
+			recon_items_push(&r->announce, item);
+			r->resigned++;
+		}
+	}
+	gl_buf_free(&c.list);
+	if (!rc)
+		rc = store_meta_put(t, "node_pk", pk, 32, err);
+	if (!rc) {
+		struct trust_cfg tc = n->trust;
+		memcpy(tc.own, pk, 32);
+		rc = trust_cfg_save(&tc, t, err);
+	}
+	/* the key file last: if it fails, the transaction is abandoned too */
+	if (!rc)
+		rc = write_key_files(n, seed, err);
+	sodium_memzero(seed, sizeof seed);
+	return rc;
+}
+
+static void rotate_done(struct wjob *job)
+{
+	struct rotate_req *r = (struct rotate_req *)((char *)job - offsetof(struct rotate_req, job));
+	struct node *n = r->node;
+	r->rc = job->rc;
+	r->err = job->err;
+	if (!job->rc) {
+		/* switch keys on the loop thread, between writer jobs */
+		sodium_mprotect_readwrite(n->sk);
+		memcpy(n->sk, r->new_sk, 64);
+		sodium_mprotect_readonly(n->sk);
+		memcpy(n->pk, n->sk + 32, 32);
+		memcpy(n->trust.own, n->pk, 32);
+		n->curator_node = trust_is_curator(&n->trust, n->pk);
+		ident_format(IDENT_PK_PREFIX, n->pk, n->key_text);
+		char old[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
+		log_info("key-rotated", "old=%s new=%s resigned=%u", old, n->key_text, r->resigned);
+		/* links were authenticated with the old key: make them again */
+		while (net_conns(n) && net_conns(n)->state != CONN_CLOSING)
+			conn_close(net_conns(n), "key rotated");
+		net_publish_node_record(n);
+		gossip_announce(n, (const uint8_t (*)[32])r->announce.v, r->announce.n, NULL);
+	}
+	r->done(r);
+}
+
+void curate_rotate_submit(struct node *n, struct rotate_req *r)
+{
+	r->node = n;
+	r->new_sk = sodium_malloc(64);
+	r->job.work = rotate_work;
+	r->job.done = rotate_done;
+	writer_submit(&n->writer, &r->job);
+}
+
+void curate_rotate_free(struct rotate_req *r)
+{
+	if (r->new_sk)
+		sodium_free(r->new_sk);
+	free(r->announce.v);
+	free(r);
+}

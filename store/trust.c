@@ -1,0 +1,249 @@
+#include "trust.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "ident.h"
+#include "mp.h"
+
+const char *trust_verdict_name(enum trust_verdict v)
+{
+	switch (v) {
+	case TRUST_OK: return "trusted";
+	case TRUST_UNKNOWN: return "not endorsed by a trusted curator";
+	case TRUST_REVOKED: return "revoked by a curator";
+	case TRUST_EXPIRED: return "endorsement expired";
+	}
+	return "unknown";
+}
+
+void trust_key_id(const uint8_t key[32], char id[65])
+{
+	ident_hex(key, 32, id);
+}
+
+bool trust_is_curator(const struct trust_cfg *cfg, const uint8_t key[32])
+{
+	for (unsigned i = 0; i < cfg->ncurators; i++)
+		if (!memcmp(cfg->curators[i], key, 32))
+			return true;
+	return false;
+}
+
+static bool in_list(uint8_t (*v)[32], unsigned n, const uint8_t key[32])
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(v[i], key, 32))
+			return true;
+	return false;
+}
+
+/* Copy a str value of at most n-1 bytes; false if it is not a str. */
+static bool str_to(const msgpack_object *o, char *buf, size_t n)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n)
+		return false;
+	memcpy(buf, o->via.str.ptr, o->via.str.size);
+	buf[o->via.str.size] = '\0';
+	return true;
+}
+
+int trust_parse_statement(const struct record *r, struct trust_statement *out,
+                          struct gl_error *err)
+{
+	if ((r->kind != RK_ENDORSE && r->kind != RK_REVOKE) || !r->body)
+		return gl_errorf(err, GL_EINVAL, "not an endorsement or revocation");
+	struct trust_statement st;
+	memset(&st, 0, sizeof st);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	size_t off = 0;
+	int rc = 0;
+	bool have_key = false;
+	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &zone, &o) !=
+	        MSGPACK_UNPACK_SUCCESS || o.type != MSGPACK_OBJECT_MAP) {
+		rc = gl_errorf(err, GL_EFORMAT, "statement body does not decode");
+		goto out;
+	}
+	for (uint32_t i = 0; i < o.via.map.size; i++) {
+		const msgpack_object *k = &o.via.map.ptr[i].key, *v = &o.via.map.ptr[i].val;
+		char name[16], text[80];
+		if (!str_to(k, name, sizeof name))
+			continue;
+		if (!strcmp(name, "key") || !strcmp(name, "replaces")) {
+			bool key = !strcmp(name, "key");
+			if (!str_to(v, text, sizeof text) ||
+			    ident_parse(IDENT_PK_PREFIX, text, name, key ? st.key : st.replaces, err)) {
+				rc = gl_errorf(err, GL_EFORMAT, "statement: bad %s", name);
+				goto out;
+			}
+			if (key)
+				have_key = true;
+			else
+				st.has_replaces = true;
+		} else if (!strcmp(name, "name")) {
+			str_to(v, st.name, sizeof st.name);
+		} else if (!strcmp(name, "reason")) {
+			str_to(v, st.reason, sizeof st.reason);
+		} else if (!strcmp(name, "until")) {
+			int64_t day;
+			if (!str_to(v, text, sizeof text) || clock_parse(text, &day)) {
+				rc = gl_errorf(err, GL_EFORMAT, "statement: bad until");
+				goto out;
+			}
+			st.has_until = true;
+			st.until_end = day + 86400;
+		}
+	}
+	char id[65];
+	if (!have_key) {
+		rc = gl_errorf(err, GL_EFORMAT, "statement without a key");
+		goto out;
+	}
+	trust_key_id(st.key, id);
+	if (r->id_len != 64 || memcmp(r->id, id, 64)) {
+		rc = gl_errorf(err, GL_EFORMAT, "statement id is not the hex of its key");
+		goto out;
+	}
+	*out = st;
+out:
+	msgpack_zone_destroy(&zone);
+	return rc;
+}
+
+/* The live statement of kind by curator about id, if any. */
+static int statement(struct store_txn *t, const uint8_t curator[32], int kind, const char *id,
+                     struct store_entry *e, bool *found, struct gl_error *err)
+{
+	int rc = store_get(t, curator, kind, id, 64, e, NULL);
+	*found = false;
+	if (rc == GL_ENOTFOUND)
+		return 0;
+	if (rc)
+		return gl_errorf(err, rc, "trust: cannot read statements");
+	*found = !e->tombstone;
+	return 0;
+}
+
+int trust_check(const struct trust_cfg *cfg, struct store_txn *t, const uint8_t author[32],
+                uint64_t now, enum trust_verdict *out, struct gl_error *err)
+{
+	if (cfg->open || !memcmp(author, cfg->own, 32) || in_list(cfg->allow, cfg->nallow, author) ||
+	    trust_is_curator(cfg, author)) {
+		*out = TRUST_OK;
+		return 0;
+	}
+	char id[65];
+	trust_key_id(author, id);
+	bool endorsed = false, revoked = false, expired = false;
+	for (unsigned i = 0; i < cfg->ncurators; i++) {
+		struct store_entry e, r;
+		bool has_e, has_r;
+		int rc;
+		if ((rc = statement(t, cfg->curators[i], RK_REVOKE, id, &r, &has_r, err)))
+			return rc;
+		uint64_t r_issued = has_r ? r.issued : 0;
+		if ((rc = statement(t, cfg->curators[i], RK_ENDORSE, id, &e, &has_e, err)))
+			return rc;
+		if (has_r && (!has_e || r_issued >= e.issued)) {
+			revoked = true;
+			continue;
+		}
+		if (!has_e)
+			continue;
+		struct record rec;
+		struct trust_statement st;
+		if (record_parse(e.env, e.env_len, &rec, NULL) || trust_parse_statement(&rec, &st, NULL))
+			continue;
+		if (st.has_until && (int64_t)now >= st.until_end)
+			expired = true;
+		else
+			endorsed = true;
+	}
+	*out = revoked ? TRUST_REVOKED : endorsed ? TRUST_OK : expired ? TRUST_EXPIRED : TRUST_UNKNOWN;
+	return 0;
+}
+
+static int buf_write(void *data, const char *buf, size_t len)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+int trust_cfg_save(const struct trust_cfg *cfg, struct store_txn *t, struct gl_error *err)
+{
+	struct gl_buf b = { 0 };
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &b, buf_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_bin_with_body(&pk, cfg->own, 32);
+	msgpack_pack_array(&pk, cfg->ncurators);
+	for (unsigned i = 0; i < cfg->ncurators; i++)
+		msgpack_pack_bin_with_body(&pk, cfg->curators[i], 32);
+	msgpack_pack_array(&pk, cfg->nallow);
+	for (unsigned i = 0; i < cfg->nallow; i++)
+		msgpack_pack_bin_with_body(&pk, cfg->allow[i], 32);
+	if (cfg->open)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	int rc = store_meta_put(t, "trust", b.data, b.len, err);
+	gl_buf_free(&b);
+	return rc;
+}
+
+static int read_keys(struct mp_reader *r, uint8_t (**v)[32], unsigned *n)
+{
+	uint32_t count;
+	if (mp_read_array(r, &count, NULL) || count > 4096)
+		return GL_EFORMAT;
+	*v = count ? gl_xcalloc(count, 32) : NULL;
+	*n = count;
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *p;
+		uint32_t len;
+		if (mp_read_bin(r, &p, &len, NULL) || len != 32)
+			return GL_EFORMAT;
+		memcpy((*v)[i], p, 32);
+	}
+	return 0;
+}
+
+int trust_cfg_load(struct store_txn *t, struct trust_cfg *out, struct gl_error *err)
+{
+	const void *val;
+	size_t len;
+	memset(out, 0, sizeof *out);
+	if (store_meta_get(t, "trust", &val, &len))
+		return GL_ENOTFOUND;
+	struct mp_reader r;
+	mp_reader_init(&r, val, len);
+	uint32_t n;
+	const uint8_t *p;
+	uint32_t pl;
+	struct mp_item b;
+	if (mp_read_array(&r, &n, NULL) || n != 4 || mp_read_bin(&r, &p, &pl, NULL) || pl != 32)
+		goto bad;
+	memcpy(out->own, p, 32);
+	if (read_keys(&r, &out->curators, &out->ncurators) || read_keys(&r, &out->allow, &out->nallow) ||
+	    mp_next(&r, &b, NULL) || b.type != MP_BOOL)
+		goto bad;
+	out->open = b.v.b;
+	return 0;
+bad:
+	trust_cfg_free(out);
+	return gl_errorf(err, GL_ESTORE, "the store's trust settings are damaged");
+}
+
+void trust_cfg_free(struct trust_cfg *cfg)
+{
+	free(cfg->curators);
+	free(cfg->allow);
+	cfg->curators = cfg->allow = NULL;
+	cfg->ncurators = cfg->nallow = 0;
+}
