@@ -17,6 +17,18 @@ const struct cmd cmds[] = {
 	{ "status", cmd_status, "status [--json]", "show the store's contents and the daemon's state",
 	  "Counts records by kind from the store (works while gilded is stopped) and,\n"
 	  "if gilded runs, adds its process id, uptime and counters.\n" },
+	{ "match", cmd_match,
+	  "match --phase P [--sector S]... --need N... [--activity A] [--student] [--international]\n"
+	  "              [--area A] [--company-age YEARS] [--lang nl|en] [--explain] | --profile FILE",
+	  "a starter's to-do list: the offers that fit, need by need",
+	  "[being written]\n" },
+	{ "plan", cmd_plan, "plan init --profile FILE | show | done ITEM | undo ITEM | refresh",
+	  "keep a personal to-do plan on this machine", "[being written]\n" },
+	{ "events", cmd_events,
+	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
+	  "upcoming events in start order; iCalendar export", "[being written]\n" },
+	{ "search", cmd_search, "search TEXT [--kind K] [--lang L] [--json]",
+	  "full-text search over titles, summaries and partner names", "[being written]\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"

@@ -9,26 +9,10 @@
 
 #include "alloc.h"
 #include "bounds.h"
-
-#define RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
-#define VAL_HDR 64
-#define FLAG_TOMBSTONE 1
-
-struct store {
-	MDB_env *env;
-	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
-	bool rdonly;
-	char *path;
-};
-
-struct store_txn {
-	struct store *s;
-	MDB_txn *txn;
-	bool write;
-};
+#include "store_int.h"
 
 /* The one place LMDB's codes become ours. */
-static int mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what)
+int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what)
 {
 	const char *path = s ? s->path : "store";
 	switch (rc) {
@@ -56,34 +40,6 @@ static int mdb_fail(int rc, struct gl_error *err, const struct store *s, const c
 	}
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static size_t make_rkey(uint8_t *k, const uint8_t *author, int kind, const char *id,
                         size_t id_len)
 {
@@ -104,20 +60,21 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	unsigned flags = s->rdonly ? 0 : MDB_CREATE;
 	int rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &txn);
 	if (rc)
-		return mdb_fail(rc, err, s, "begin");
+		return store_mdb_fail(rc, err, s, "begin");
 	if ((rc = mdb_dbi_open(txn, "records", flags, &s->records)) ||
 	    (rc = mdb_dbi_open(txn, "kinds", flags, &s->kinds)) ||
 	    (rc = mdb_dbi_open(txn, "items", flags, &s->items)) ||
 	    (rc = mdb_dbi_open(txn, "expiry", flags, &s->expiry)) ||
 	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta)) ||
 	    (rc = mdb_dbi_open(txn, "apps", flags, &s->apps)) ||
-	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime))) {
+	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime)) ||
+	    (rc = store_index_open(s, txn, flags))) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return gl_errorf(err, GL_ENOTFOUND,
 			                 "%s: not a gilde store (or never started); start gilded "
 			                 "with this data directory first", s->path);
-		return mdb_fail(rc, err, s, "open databases");
+		return store_mdb_fail(rc, err, s, "open databases");
 	}
 	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
 	rc = mdb_get(txn, s->meta, &k, &v);
@@ -128,14 +85,14 @@ static int open_dbs(struct store *s, struct gl_error *err)
 		rc = mdb_put(txn, s->meta, &k, &v, 0);
 		if (rc) {
 			mdb_txn_abort(txn);
-			return mdb_fail(rc, err, s, "initialise");
+			return store_mdb_fail(rc, err, s, "initialise");
 		}
 	} else if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
 		return gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
 	} else if (rc) {
 		mdb_txn_abort(txn);
-		return mdb_fail(rc, err, s, "read layout");
+		return store_mdb_fail(rc, err, s, "read layout");
 	} else if (v.mv_size != 1 || *(uint8_t *)v.mv_data != STORE_LAYOUT) {
 		mdb_txn_abort(txn);
 		return gl_errorf(err, GL_ESTORE,
@@ -144,7 +101,7 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
-		return mdb_fail(rc, err, s, "commit");
+		return store_mdb_fail(rc, err, s, "commit");
 	return 0;
 }
 
@@ -171,7 +128,7 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 		goto fail;
 	}
 	if ((rc = mdb_env_create(&s->env))) {
-		rc = mdb_fail(rc, err, s, "create environment");
+		rc = store_mdb_fail(rc, err, s, "create environment");
 		goto fail;
 	}
 	mdb_env_set_maxdbs(s->env, 16);
@@ -179,7 +136,7 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 	/* NOTLS: read transactions may move between the loop and pool threads. */
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0), 0600);
 	if (rc) {
-		rc = mdb_fail(rc, err, s, "open");
+		rc = store_mdb_fail(rc, err, s, "open");
 		goto fail;
 	}
 	if ((rc = open_dbs(s, err)))
@@ -213,7 +170,7 @@ int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_e
 		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &txn);
 	}
 	if (rc)
-		return mdb_fail(rc, err, s, "begin transaction");
+		return store_mdb_fail(rc, err, s, "begin transaction");
 	struct store_txn *t = gl_xmalloc(sizeof *t);
 	t->s = s;
 	t->txn = txn;
@@ -227,7 +184,7 @@ int store_commit(struct store_txn *t, struct gl_error *err)
 	struct store *s = t->s;
 	int rc = mdb_txn_commit(t->txn);
 	free(t);
-	return rc ? mdb_fail(rc, err, s, "commit") : 0;
+	return rc ? store_mdb_fail(rc, err, s, "commit") : 0;
 }
 
 void store_abort(struct store_txn *t)
@@ -246,9 +203,9 @@ static void entry_from(struct store_entry *e, const MDB_val *k, const MDB_val *v
 	e->id = (const char *)kp + RECORD_KEY_LEN + 1;
 	e->id_len = k->mv_size - RECORD_KEY_LEN - 1;
 	e->tombstone = vp[1] & FLAG_TOMBSTONE;
-	e->version = get_le64(vp + 8);
-	e->issued = get_le64(vp + 16);
-	e->expires = get_le64(vp + 24);
+	e->version = store_get_le64(vp + 8);
+	e->issued = store_get_le64(vp + 16);
+	e->expires = store_get_le64(vp + 24);
 	e->cid = vp + 32;
 	e->env = vp + VAL_HDR;
 	e->env_len = v->mv_size - VAL_HDR;
@@ -264,7 +221,7 @@ static bool entry_ok(const MDB_val *k, const MDB_val *v)
 static void entry_item(const struct store_entry *e, uint8_t item[RECORD_ITEM_LEN])
 {
 	record_keyhash(e->author, e->kind, e->id, e->id_len, item);
-	put_be64(item + 16, e->version);
+	store_put_be64(item + 16, e->version);
 	memcpy(item + 24, e->cid, 8);
 }
 
@@ -277,15 +234,17 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 	MDB_val k = { .mv_size = sizeof item, .mv_data = item };
 	int rc = mdb_del(t->txn, s->items, &k, NULL);
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "delete item");
-	put_be64(ek, e->expires);
+		return store_mdb_fail(rc, err, s, "delete item");
+	store_put_be64(ek, e->expires);
 	memcpy(ek + 8, rk->mv_data, rk->mv_size);
 	k.mv_size = 8 + rk->mv_size;
 	k.mv_data = ek;
 	rc = mdb_del(t->txn, s->expiry, &k, NULL);
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "delete expiry");
+		return store_mdb_fail(rc, err, s, "delete expiry");
 	if (!e->tombstone) {
+		if ((rc = store_index_removed(t, rk->mv_data, rk->mv_size, e, err)))
+			return rc;
 		kk[0] = (uint8_t)e->kind;
 		memcpy(kk + 1, e->author, RECORD_KEY_LEN);
 		memcpy(kk + 1 + RECORD_KEY_LEN, e->id, e->id_len);
@@ -293,7 +252,7 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 		k.mv_data = kk;
 		rc = mdb_del(t->txn, s->kinds, &k, NULL);
 		if (rc && rc != MDB_NOTFOUND)
-			return mdb_fail(rc, err, s, "delete kind index");
+			return store_mdb_fail(rc, err, s, "delete kind index");
 	}
 	return 0;
 }
@@ -329,20 +288,20 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 			return rc;
 		oc = STORE_REPLACED;
 	} else if (rc != MDB_NOTFOUND) {
-		return mdb_fail(rc, err, s, "read record");
+		return store_mdb_fail(rc, err, s, "read record");
 	}
 
 	v.mv_size = VAL_HDR + r->env_len;
 	rc = mdb_put(t->txn, s->records, &k, &v, MDB_RESERVE);
 	if (rc)
-		return mdb_fail(rc, err, s, "write record");
+		return store_mdb_fail(rc, err, s, "write record");
 	uint8_t *p = v.mv_data;
 	memset(p, 0, VAL_HDR);
 	p[0] = 1;
 	p[1] = r->body ? 0 : FLAG_TOMBSTONE;
-	put_le64(p + 8, r->version);
-	put_le64(p + 16, r->issued);
-	put_le64(p + 24, r->expires);
+	store_put_le64(p + 8, r->version);
+	store_put_le64(p + 16, r->issued);
+	store_put_le64(p + 24, r->expires);
 	memcpy(p + 32, cid, RECORD_CID_LEN);
 	memcpy(p + VAL_HDR, r->env, r->env_len);
 
@@ -351,14 +310,14 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 	MDB_val ik = { .mv_size = sizeof item, .mv_data = item };
 	MDB_val iv = { .mv_size = k.mv_size, .mv_data = rkey };
 	if ((rc = mdb_put(t->txn, s->items, &ik, &iv, 0)))
-		return mdb_fail(rc, err, s, "write item");
+		return store_mdb_fail(rc, err, s, "write item");
 
 	uint8_t ek[8 + RKEY_MAX];
-	put_be64(ek, r->expires);
+	store_put_be64(ek, r->expires);
 	memcpy(ek + 8, rkey, k.mv_size);
 	MDB_val xk = { .mv_size = 8 + k.mv_size, .mv_data = ek }, empty = { 0, "" };
 	if ((rc = mdb_put(t->txn, s->expiry, &xk, &empty, 0)))
-		return mdb_fail(rc, err, s, "write expiry");
+		return store_mdb_fail(rc, err, s, "write expiry");
 
 	if (r->body) {
 		uint8_t kk[RKEY_MAX];
@@ -367,7 +326,9 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 		memcpy(kk + 1 + RECORD_KEY_LEN, r->id, r->id_len);
 		MDB_val kik = { .mv_size = k.mv_size, .mv_data = kk };
 		if ((rc = mdb_put(t->txn, s->kinds, &kik, &empty, 0)))
-			return mdb_fail(rc, err, s, "write kind index");
+			return store_mdb_fail(rc, err, s, "write kind index");
+		if ((rc = store_index_added(t, rkey, k.mv_size, r, err)))
+			return rc;
 	}
 	*outcome = oc;
 	return 0;
@@ -386,15 +347,15 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
 		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
 		                 record_kind_name(kind), (int)id_len, id);
 	if (rc)
-		return mdb_fail(rc, err, t->s, "read record");
+		return store_mdb_fail(rc, err, t->s, "read record");
 	/* hand out the key from the database, which lives as long as the value */
 	MDB_cursor *c;
 	if ((rc = mdb_cursor_open(t->txn, t->s->records, &c)))
-		return mdb_fail(rc, err, t->s, "cursor");
+		return store_mdb_fail(rc, err, t->s, "cursor");
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	mdb_cursor_close(c);
 	if (rc)
-		return mdb_fail(rc, err, t->s, "read record");
+		return store_mdb_fail(rc, err, t->s, "read record");
 	if (!entry_ok(&k, &v))
 		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", t->s->path);
 	entry_from(out, &k, &v);
@@ -422,7 +383,7 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(t->txn, db, &c);
 	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
+		return store_mdb_fail(rc, err, s, "cursor");
 	MDB_val k = { .mv_size = plen, .mv_data = prefix }, v;
 	rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
@@ -445,7 +406,7 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 			if (grc) {
 				out = grc == MDB_NOTFOUND
 				              ? gl_errorf(err, GL_ESTORE, "%s: kind index out of step", s->path)
-				              : mdb_fail(grc, err, s, "read record");
+				              : store_mdb_fail(grc, err, s, "read record");
 				break;
 			}
 		} else {
@@ -468,7 +429,7 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	if (out)
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "scan");
+		return store_mdb_fail(rc, err, s, "scan");
 	return 0;
 }
 
@@ -480,7 +441,7 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(t->txn, s->items, &c);
 	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
+		return store_mdb_fail(rc, err, s, "cursor");
 	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = (void *)lo }, v;
 	rc = mdb_cursor_get(c, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
@@ -498,7 +459,7 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 	if (out)
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "scan items");
+		return store_mdb_fail(rc, err, s, "scan items");
 	return 0;
 }
 
@@ -512,7 +473,7 @@ int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 	MDB_cursor *c;
 	int rc = mdb_cursor_open(t->txn, s->items, &c);
 	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
+		return store_mdb_fail(rc, err, s, "cursor");
 	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = lo }, v;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && (k.mv_size != RECORD_ITEM_LEN ||
@@ -520,7 +481,7 @@ int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 		rc = MDB_NOTFOUND;
 	if (rc) {
 		mdb_cursor_close(c);
-		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : mdb_fail(rc, err, s, "find item");
+		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : store_mdb_fail(rc, err, s, "find item");
 	}
 	memcpy(held_item, k.mv_data, RECORD_ITEM_LEN);
 	*exact = memcmp(k.mv_data, item, RECORD_ITEM_LEN) == 0;
@@ -532,7 +493,7 @@ int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 	if (rc || !entry_ok(&rk, &rv))
 		return rc == 0 || rc == MDB_NOTFOUND
 		               ? gl_errorf(err, GL_ESTORE, "%s: item index out of step", s->path)
-		               : mdb_fail(rc, err, s, "read record");
+		               : store_mdb_fail(rc, err, s, "read record");
 	entry_from(out, &rk, &rv);
 	return 0;
 }
@@ -542,7 +503,7 @@ int store_meta_get(struct store_txn *t, const char *name, const void **val, size
 	MDB_val k = { .mv_size = strlen(name), .mv_data = (void *)name }, v;
 	int rc = mdb_get(t->txn, t->s->meta, &k, &v);
 	if (rc)
-		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : mdb_fail(rc, NULL, t->s, "meta");
+		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : store_mdb_fail(rc, NULL, t->s, "meta");
 	*val = v.mv_data;
 	*len = v.mv_size;
 	return 0;
@@ -554,7 +515,7 @@ int store_meta_put(struct store_txn *t, const char *name, const void *val, size_
 	MDB_val k = { .mv_size = strlen(name), .mv_data = (void *)name };
 	MDB_val v = { .mv_size = len, .mv_data = (void *)val };
 	int rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
-	return rc ? mdb_fail(rc, err, t->s, "write meta") : 0;
+	return rc ? store_mdb_fail(rc, err, t->s, "write meta") : 0;
 }
 
 static int count_live(void *ctx, const struct store_entry *e)
@@ -580,17 +541,17 @@ int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *e
 	MDB_stat ms;
 	mdb_env_info(t->s->env, &info);
 	if ((rc = mdb_stat(t->txn, t->s->records, &ms)))
-		return mdb_fail(rc, err, t->s, "stat");
+		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_records = ms.ms_entries;
 	MDB_stat o;
 	if ((rc = mdb_stat(t->txn, t->s->kinds, &o)))
-		return mdb_fail(rc, err, t->s, "stat");
+		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_kinds = o.ms_entries;
 	if ((rc = mdb_stat(t->txn, t->s->items, &o)))
-		return mdb_fail(rc, err, t->s, "stat");
+		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_items = o.ms_entries;
 	if ((rc = mdb_stat(t->txn, t->s->expiry, &o)))
-		return mdb_fail(rc, err, t->s, "stat");
+		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_expiry = o.ms_entries;
 	st.map_size = info.me_mapsize;
 	st.page_size = ms.ms_psize;
@@ -608,11 +569,11 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 	unsigned n = 0;
 	int rc = mdb_cursor_open(t->txn, s->expiry, &c);
 	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
+		return store_mdb_fail(rc, err, s, "cursor");
 	MDB_val k, v;
 	int out = 0;
 	while (n < limit && (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
-		if (k.mv_size <= 8 || get_be64(k.mv_data) >= now)
+		if (k.mv_size <= 8 || store_get_be64(k.mv_data) >= now)
 			break;
 		uint8_t rkey[RKEY_MAX];
 		size_t rlen = k.mv_size - 8;
@@ -626,7 +587,7 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 		if (rc || !entry_ok(&rk, &rv)) {
 			out = rc == 0 || rc == MDB_NOTFOUND
 			              ? gl_errorf(err, GL_ESTORE, "%s: expiry index out of step", s->path)
-			              : mdb_fail(rc, err, s, "read record");
+			              : store_mdb_fail(rc, err, s, "read record");
 			break;
 		}
 		struct store_entry e;
@@ -639,7 +600,7 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 		if ((out = remove_entry(t, &rk, &e, err)))
 			break;
 		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
-			out = mdb_fail(rc, err, s, "delete record");
+			out = store_mdb_fail(rc, err, s, "delete record");
 			break;
 		}
 		n++;
@@ -648,7 +609,7 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 	if (out)
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "expire");
+		return store_mdb_fail(rc, err, s, "expire");
 	*removed = n;
 	return 0;
 }
@@ -661,7 +622,7 @@ int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN
 	unsigned n = 0;
 	int rc = mdb_cursor_open(t->txn, s->records, &c);
 	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
+		return store_mdb_fail(rc, err, s, "cursor");
 	int out = 0;
 	for (;;) {
 		MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
@@ -684,7 +645,7 @@ int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN
 		if ((out = remove_entry(t, &rk, &e, err)))
 			break;
 		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
-			out = mdb_fail(rc, err, s, "delete record");
+			out = store_mdb_fail(rc, err, s, "delete record");
 			break;
 		}
 		n++;
@@ -693,145 +654,8 @@ int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN
 	if (out)
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
-		return mdb_fail(rc, err, s, "delete author");
+		return store_mdb_fail(rc, err, s, "delete author");
 	*removed = n;
 	return 0;
 }
 
-static int apps_bytes(struct store_txn *t, uint64_t *bytes)
-{
-	const void *v;
-	size_t len;
-	*bytes = 0;
-	if (store_meta_get(t, "apps_bytes", &v, &len) == 0 && len == 8)
-		*bytes = get_le64(v);
-	return 0;
-}
-
-static int apps_set_bytes(struct store_txn *t, uint64_t bytes, struct gl_error *err)
-{
-	uint8_t b[8];
-	put_le64(b, bytes);
-	return store_meta_put(t, "apps_bytes", b, 8, err);
-}
-
-int store_app_del(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], struct gl_error *err)
-{
-	struct store *s = t->s;
-	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
-	int rc = mdb_get(t->txn, s->apps, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return GL_ENOTFOUND;
-	if (rc || v.mv_size < 8)
-		return rc ? mdb_fail(rc, err, s, "read application")
-		          : gl_errorf(err, GL_ESTORE, "%s: damaged application", s->path);
-	uint8_t tk[8 + RECORD_KEY_LEN];
-	memcpy(tk, v.mv_data, 8); /* received_ms, stored little-endian */
-	uint64_t ms = get_le64(tk), bytes;
-	size_t len = v.mv_size - 8;
-	put_be64(tk, ms);
-	memcpy(tk + 8, author, RECORD_KEY_LEN);
-	MDB_val tkv = { .mv_size = sizeof tk, .mv_data = tk };
-	if ((rc = mdb_del(t->txn, s->apps, &k, NULL)) ||
-	    ((rc = mdb_del(t->txn, s->appstime, &tkv, NULL)) && rc != MDB_NOTFOUND))
-		return mdb_fail(rc, err, s, "delete application");
-	apps_bytes(t, &bytes);
-	return apps_set_bytes(t, bytes > len ? bytes - len : 0, err);
-}
-
-int store_app_put(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], uint64_t received_ms,
-                  const uint8_t *env, size_t len, struct gl_error *err)
-{
-	struct store *s = t->s;
-	int rc = store_app_del(t, author, err);
-	if (rc && rc != GL_ENOTFOUND)
-		return rc;
-	uint64_t bytes;
-	apps_bytes(t, &bytes);
-	/* drop the oldest until the new one fits both bounds */
-	for (;;) {
-		MDB_stat st;
-		if ((rc = mdb_stat(t->txn, s->apps, &st)))
-			return mdb_fail(rc, err, s, "stat applications");
-		if (st.ms_entries < STORE_APPS_MAX && bytes + len <= STORE_APPS_BYTES)
-			break;
-		MDB_cursor *c;
-		MDB_val k, v;
-		if ((rc = mdb_cursor_open(t->txn, s->appstime, &c)))
-			return mdb_fail(rc, err, s, "cursor");
-		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-		uint8_t oldest[RECORD_KEY_LEN];
-		if (rc == 0 && k.mv_size == 8 + RECORD_KEY_LEN)
-			memcpy(oldest, (uint8_t *)k.mv_data + 8, RECORD_KEY_LEN);
-		mdb_cursor_close(c);
-		if (rc)
-			return rc == MDB_NOTFOUND ? gl_errorf(err, GL_ESTORE, "%s: application index out of step", s->path)
-			                          : mdb_fail(rc, err, s, "read applications");
-		if ((rc = store_app_del(t, oldest, err)))
-			return rc;
-		apps_bytes(t, &bytes);
-	}
-	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author };
-	MDB_val v = { .mv_size = 8 + len };
-	if ((rc = mdb_put(t->txn, s->apps, &k, &v, MDB_RESERVE)))
-		return mdb_fail(rc, err, s, "write application");
-	put_le64(v.mv_data, received_ms);
-	memcpy((uint8_t *)v.mv_data + 8, env, len);
-	uint8_t tk[8 + RECORD_KEY_LEN];
-	put_be64(tk, received_ms);
-	memcpy(tk + 8, author, RECORD_KEY_LEN);
-	MDB_val tkv = { .mv_size = sizeof tk, .mv_data = tk }, empty = { 0, "" };
-	if ((rc = mdb_put(t->txn, s->appstime, &tkv, &empty, 0)))
-		return mdb_fail(rc, err, s, "write application");
-	return apps_set_bytes(t, bytes + len, err);
-}
-
-int store_app_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], struct store_app *out,
-                  struct gl_error *err)
-{
-	struct store *s = t->s;
-	MDB_val k = { .mv_size = RECORD_KEY_LEN, .mv_data = (void *)author }, v;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, s->apps, &c);
-	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return GL_ENOTFOUND;
-	if (rc || v.mv_size <= 8)
-		return rc ? mdb_fail(rc, err, s, "read application")
-		          : gl_errorf(err, GL_ESTORE, "%s: damaged application", s->path);
-	out->author = k.mv_data;
-	out->received_ms = get_le64(v.mv_data);
-	out->env = (const uint8_t *)v.mv_data + 8;
-	out->env_len = v.mv_size - 8;
-	return 0;
-}
-
-int store_app_scan(struct store_txn *t, int (*fn)(void *ctx, const struct store_app *a), void *ctx,
-                   struct gl_error *err)
-{
-	struct store *s = t->s;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, s->appstime, &c);
-	if (rc)
-		return mdb_fail(rc, err, s, "cursor");
-	MDB_val k, v;
-	int out = 0;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
-		if (k.mv_size != 8 + RECORD_KEY_LEN) {
-			out = gl_errorf(err, GL_ESTORE, "%s: damaged application index", s->path);
-			break;
-		}
-		struct store_app a;
-		if ((out = store_app_get(t, (uint8_t *)k.mv_data + 8, &a, err)))
-			break;
-		if ((out = fn(ctx, &a)))
-			break;
-	}
-	mdb_cursor_close(c);
-	if (out)
-		return out;
-	return rc && rc != MDB_NOTFOUND ? mdb_fail(rc, err, s, "scan applications") : 0;
-}

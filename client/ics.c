@@ -1,0 +1,2 @@
+/* ics.c — [being written] */
+#include "cmd.h"

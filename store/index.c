@@ -1,0 +1,48 @@
+/*
+ * index.c — the secondary indexes kept in step with the records, in the
+ * same write transaction (store_int.h): events by start time (events.c)
+ * and the full-text index (search.c).
+ */
+#include "events.h"
+#include "search.h"
+#include "store_int.h"
+
+int store_index_open(struct store *s, MDB_txn *txn, unsigned flags)
+{
+	int rc;
+	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)) ||
+	    (rc = mdb_dbi_open(txn, "terms", flags, &s->terms)) ||
+	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)))
+		return rc;
+	return 0;
+}
+
+static bool searchable(int kind)
+{
+	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
+}
+
+int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                      const struct record *r, struct gl_error *err)
+{
+	int rc = 0;
+	if (r->kind == RK_EVENT && (rc = events_index_add(t, rkey, rlen, r, err)))
+		return rc;
+	if (searchable(r->kind))
+		rc = search_index_add(t, rkey, rlen, r, err);
+	return rc;
+}
+
+int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                        const struct store_entry *old, struct gl_error *err)
+{
+	struct record r;
+	if (record_parse(old->env, old->env_len, &r, NULL) != 0 || !r.body)
+		return gl_errorf(err, GL_ESTORE, "%s: a held record does not parse", t->s->path);
+	int rc = 0;
+	if (r.kind == RK_EVENT && (rc = events_index_remove(t, rkey, rlen, &r, err)))
+		return rc;
+	if (searchable(r.kind))
+		rc = search_index_remove(t, rkey, rlen, &r, err);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/*
+ * search.h — full-text search over titles, summaries and partner names, with an index kept in step
+ * with the records (store_int.h), not from a scan.  [being written]
+ */
+#ifndef GILDE_SEARCH_H
+#define GILDE_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "record.h"
+#include "store.h"
+
+/* Index hooks (store/index.c calls these inside the write transaction). */
+int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                     const struct record *r, struct gl_error *err);
+int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                        const struct record *r, struct gl_error *err);
+
+#endif

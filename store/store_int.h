@@ -1,0 +1,77 @@
+/*
+ * store_int.h — the store's insides, shared by the files of store/ only
+ * (store.c, apps.c, index.c and the indexes).  Nothing outside store/
+ * includes it.
+ */
+#ifndef GILDE_STORE_INT_H
+#define GILDE_STORE_INT_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bounds.h"
+#include "store.h"
+
+#define RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
+#define VAL_HDR 64
+#define FLAG_TOMBSTONE 1
+
+struct store {
+	MDB_env *env;
+	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
+	MDB_dbi events, terms, docs; /* indexes (index.c) */
+	bool rdonly;
+	char *path;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+	bool write;
+};
+
+/* The one place LMDB's codes become ours. */
+int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what);
+
+static inline void store_put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t store_get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void store_put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t store_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Secondary indexes (index.c): called inside the write transaction when a
+ * live record enters the store (added), and before a live entry leaves it
+ * (removed; old's pointers are still valid).  Tombstones are not indexed.
+ */
+int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                      const struct record *r, struct gl_error *err);
+int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                        const struct store_entry *old, struct gl_error *err);
+/* Open the indexes' databases (flags: MDB_CREATE or 0). */
+int store_index_open(struct store *s, MDB_txn *txn, unsigned flags);
+
+#endif

@@ -1,0 +1,2 @@
+/* text.c — [being written] */
+#include "store_int.h"
