@@ -1,9 +1,240 @@
-/* gilde events — [being written] */
+/*
+ * gilde events — events in start order, read from the store's events index
+ * (store/events.h), as lines, JSON or an iCalendar file (ics.h).
+ */
+#include <string.h>
+
+#include "clock.h"
 #include "cmd.h"
+#include "events.h"
+#include "ics.h"
+#include "schema.h"
+
+enum { OPT_FROM = 2000, OPT_TO, OPT_SECTOR, OPT_PHASE, OPT_ICS };
+
+struct events_opts {
+	struct events_filter f;
+	const char *ics; /* --ics FILE ("-": stdout), or NULL */
+};
+
+struct events_ctx {
+	struct cli *cli;
+	struct store_txn *t;
+	json_t *arr;              /* --json: the entries so far */
+	struct ics_calendar *cal; /* --ics: the calendar so far */
+	unsigned count;
+};
+
+/* DATE (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 date-time; -1 if neither. */
+static int parse_when(const struct cmd *me, const char *opt, const char *arg, int64_t *out)
+{
+	if (clock_parse(arg, out) != 0) {
+		cli_usage(me, "%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
+		              "RFC 3339 date-time (2027-03-18T19:00:00+01:00)", opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check value against the taxonomy's list of sectors or phases. */
+static int check_term(const struct cmd *me, const char *what, const char *value)
+{
+	struct gl_error err = { 0 };
+	struct schema_set *set;
+	if (schema_set_load(&set, &err)) {
+		cli_fail(&err);
+		return -1;
+	}
+	json_t *defs = json_object_get(schema_set_file(set, "taxonomy.json"), "$defs");
+	json_t *list = json_object_get(json_object_get(defs, what), "enum");
+	/* without a list (an older taxonomy) every value passes */
+	bool ok = json_array_size(list) == 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		ok = ok || !strcmp(json_string_value(v), value);
+	}
+	if (!ok) {
+		char *known = json_dumps(list, JSON_COMPACT);
+		cli_usage(me, "--%s: unknown %s \"%s\"; one of %s", what, what, value, known);
+		free(known);
+	}
+	schema_set_free(set);
+	return ok ? 0 : -1;
+}
+
+/* Returns 0, or the exit code of a usage error (or of --help). */
+static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv,
+                      struct events_opts *o)
+{
+	static const struct option lo[] = {
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "sector", required_argument, NULL, OPT_SECTOR },
+		{ "phase", required_argument, NULL, OPT_PHASE },
+		{ "ics", required_argument, NULL, OPT_ICS },
+		CLI_COMMON_LONG,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, bad = 0;
+	*o = (struct events_opts){ .f = { .from = (int64_t)clock_now(), .to = EVENTS_OPEN_END } };
+	while (!bad && (c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h) {
+			bad = h < 0;
+			continue;
+		}
+		switch (c) {
+		case OPT_FROM:
+			bad = parse_when(me, "--from", optarg, &o->f.from);
+			break;
+		case OPT_TO:
+			bad = parse_when(me, "--to", optarg, &o->f.to);
+			break;
+		case OPT_SECTOR:
+			o->f.sector = optarg;
+			bad = check_term(me, "sector", optarg);
+			break;
+		case OPT_PHASE:
+			o->f.phase = optarg;
+			bad = check_term(me, "phase", optarg);
+			break;
+		case OPT_ICS:
+			o->ics = optarg;
+			break;
+		default:
+			return cli_usage(me, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (bad)
+		return EXIT_USAGE;
+	if (optind != argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	if (o->f.to <= o->f.from)
+		return cli_usage(me, "--to must be later than --from (default: now)");
+	if (o->ics && !strcmp(o->ics, "-") && cli->json)
+		return cli_usage(me, "--ics - writes the calendar on stdout; leave out --json");
+	/* a published calendar says CANCELLED, so subscribers drop the event */
+	o->f.include_cancelled = o->ics != NULL;
+	return 0;
+}
+
+struct partner_ctx {
+	const char *lang;
+	char *name;
+};
+
+static int partner_visit(void *ctx, const struct store_entry *e)
+{
+	struct partner_ctx *pc = ctx;
+	json_t *o = cli_entry_json(e);
+	const char *n = cli_text(o, "name", pc->lang);
+	if (n)
+		pc->name = gl_xstrdup(n);
+	json_decref(o);
+	return 1;
+}
+
+/*
+ * The name of the organisation behind event e (JSON form o): the partner
+ * record its "partner" names (by the same author), or without one the
+ * author's own partner record (a key has one); NULL if there is none.
+ */
+static char *partner_name(struct events_ctx *ec, const struct store_entry *e, json_t *o)
+{
+	struct partner_ctx pc = { .lang = ec->cli->lang };
+	const char *pid = json_string_value(json_object_get(o, "partner"));
+	if (pid) {
+		struct store_entry p;
+		if (store_get(ec->t, e->author, RK_PARTNER, pid, strlen(pid), &p, NULL) == 0 &&
+		    !p.tombstone)
+			partner_visit(&pc, &p);
+		return pc.name;
+	}
+	struct store_filter f = { .kind = RK_PARTNER, .author = e->author };
+	store_scan(ec->t, &f, partner_visit, &pc, NULL);
+	return pc.name;
+}
+
+/* "2027-03-18 19:00  Title (Partner) — place", the start as the record gives it. */
+static void print_line(struct events_ctx *ec, const struct store_entry *e, json_t *o)
+{
+	const char *start = json_string_value(json_object_get(o, "start"));
+	const char *title = cli_text(o, "name", ec->cli->lang);
+	char *who = partner_name(ec, e, o), *where = ics_location_text(o);
+	printf("%.10s %.5s  %s", start, start + 11, title ? title : "");
+	if (who)
+		printf(" (%s)", who);
+	if (where)
+		printf(" — %s", where);
+	printf("\n");
+	free(who);
+	free(where);
+}
+
+static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
+{
+	struct events_ctx *ec = vctx;
+	json_t *o = cli_entry_json(e);
+	const char *s = json_string_value(json_object_get(o, "start"));
+	(void)start;
+	if (!s || strlen(s) < 16) { /* indexed events have one; be safe with the rest */
+		json_decref(o);
+		return 0;
+	}
+	struct gl_error err = { 0 };
+	if (ec->cal && ics_add(ec->cal, e, o, &err)) {
+		cli_error("%s; left out of the calendar", err.msg);
+		json_decref(o);
+		return 0;
+	}
+	ec->count++;
+	if (ec->arr)
+		json_array_append(ec->arr, o);
+	else if (!ec->cal)
+		print_line(ec, e, o);
+	json_decref(o);
+	return 0;
+}
+
+/* Write the calendar; say where, unless it went to stdout or --json speaks. */
+static int write_calendar(struct events_ctx *ec, const char *path, struct gl_error *err)
+{
+	char *text = ics_text(ec->cal);
+	if (!text)
+		return gl_errorf(err, GL_EIO, "libical could not write the calendar");
+	int rc = ics_write(path, text, err);
+	free(text);
+	if (!rc && strcmp(path, "-") && !ec->cli->json)
+		printf("wrote %u event%s to %s\n", ec->count, ec->count == 1 ? "" : "s", path);
+	return rc;
+}
 
 int cmd_events(struct cli *cli, int argc, char **argv)
 {
-	(void)cli; (void)argc; (void)argv;
-	cli_error("events: not written yet");
-	return EXIT_FAIL;
+	const struct cmd *me = cmd_find("events");
+	struct events_opts o;
+	int urc = parse_opts(cli, me, argc, argv, &o);
+	if (urc)
+		return urc;
+	struct gl_error err = { 0 };
+	struct store *s = NULL;
+	struct events_ctx ec = { .cli = cli, .arr = cli->json ? json_array() : NULL };
+	int rc = cli_open_store(cli, &s, &err);
+	if (rc || (o.ics && (rc = ics_new(cli->lang, &ec.cal, &err))) ||
+	    (rc = store_begin(s, false, &ec.t, &err)))
+		goto out;
+	rc = events_scan(ec.t, &o.f, events_visit, &ec, &err);
+	store_abort(ec.t);
+	if (rc)
+		goto out;
+	if (o.ics && (rc = write_calendar(&ec, o.ics, &err)))
+		goto out;
+	if (ec.arr)
+		cli_print_json(ec.arr);
+out:
+	ics_free(ec.cal);
+	json_decref(ec.arr);
+	store_close(s);
+	return rc ? cli_fail(&err) : EXIT_OK;
 }

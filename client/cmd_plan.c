@@ -1,9 +1,335 @@
-/* gilde plan — [being written] */
+/*
+ * gilde plan — a starter's to-do plan, kept in a file on this machine
+ * (default $XDG_DATA_HOME/gilde/plan.json, or --plan FILE).  The plan is
+ * made and refreshed from the local store with the same matcher as
+ * gilde match; nothing about the starter is sent to a daemon or a peer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
 #include "cmd.h"
+#include "match.h"
+#include "taxonomy.h"
+
+#define PLAN_FORMAT 1
+
+static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
+{
+	if (opt) {
+		snprintf(out, n, "%s", opt);
+		return 0;
+	}
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char dir[PATHS_MAX];
+	if (xdg && *xdg == '/')
+		snprintf(dir, sizeof dir, "%s/gilde", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/share/gilde", home);
+	else
+		return gl_errorf(err, GL_ENOTFOUND, "no place for the plan: set HOME or pass --plan FILE");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return gl_errorf(err, GL_EIO, "%s: %s", dir, strerror(errno));
+	snprintf(out, n, "%s/plan.json", dir);
+	return 0;
+}
+
+static int plan_save(const char *path, json_t *plan, struct gl_error *err)
+{
+	char tmp[PATHS_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.part", path);
+	if (json_dump_file(plan, tmp, JSON_INDENT(2)) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return gl_errorf(err, GL_EIO, "%s: cannot write the plan: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static json_t *plan_load(const char *path, struct gl_error *err)
+{
+	json_error_t jerr;
+	json_t *plan = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!plan) {
+		if (access(path, F_OK) != 0)
+			gl_errorf(err, GL_ENOTFOUND, "%s: no plan yet; make one with gilde plan init "
+			          "--profile FILE", path);
+		else
+			gl_errorf(err, GL_EFORMAT, "%s:%d: %s", path, jerr.line, jerr.text);
+		return NULL;
+	}
+	if (json_integer_value(json_object_get(plan, "gilde_plan")) != PLAN_FORMAT ||
+	    !json_is_array(json_object_get(plan, "items"))) {
+		json_decref(plan);
+		gl_errorf(err, GL_EFORMAT, "%s: not a gilde plan (format %d)", path, PLAN_FORMAT);
+		return NULL;
+	}
+	return plan;
+}
+
+/* The offers of a match item, reduced to what a plan keeps. */
+static json_t *plan_offers(const json_t *offers)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *o;
+	json_array_foreach(offers, i, o) {
+		json_t *k = json_object();
+		static const char *const keep[] = { "author", "id", "name", "partner", "url", "email" };
+		for (size_t j = 0; j < sizeof keep / sizeof keep[0]; j++)
+			if (json_object_get(o, keep[j]))
+				json_object_set(k, keep[j], json_object_get(o, keep[j]));
+		json_array_append_new(out, k);
+	}
+	return out;
+}
+
+static bool same_offer(const json_t *a, const json_t *b)
+{
+	return json_equal(json_object_get(a, "author"), json_object_get(b, "author")) &&
+	       json_equal(json_object_get(a, "id"), json_object_get(b, "id"));
+}
+
+static bool has_offer(const json_t *list, const json_t *o)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+		if (same_offer(x, o))
+			return true;
+	return false;
+}
+
+/* Match the profile and merge into old (NULL for a new plan): ticks are kept
+ * by need; offers that were there before and are not now go to "gone". */
+static json_t *plan_build(struct cli *cli, json_t *profile, json_t *old, unsigned *added,
+                          unsigned *gone, struct gl_error *err)
+{
+	struct schema_set *set = NULL;
+	struct taxonomy *tax = NULL;
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	json_t *res = NULL, *plan = NULL;
+	if (schema_set_load(&set, err) || taxonomy_load(set, &tax, err) ||
+	    match_profile_check(set, profile, "profile", err) || cli_open_store(cli, &s, err) ||
+	    store_begin(s, false, &t, err))
+		goto out;
+	struct match_opts o = { .lang = cli->lang, .per_item = 0 };
+	if (match_run(t, tax, profile, &o, &res, err))
+		goto out;
+	char ts[32];
+	plan = json_object();
+	json_object_set_new(plan, "gilde_plan", json_integer(PLAN_FORMAT));
+	json_object_set(plan, "profile", profile);
+	if (old)
+		json_object_set(plan, "created", json_object_get(old, "created"));
+	else
+		json_object_set_new(plan, "created", json_string(clock_format(clock_now(), ts)));
+	json_object_set_new(plan, "refreshed", json_string(clock_format(clock_now(), ts)));
+	json_t *items = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(res, "items"), i, it) {
+		json_t *item = json_object(), *was = NULL, *offers = plan_offers(json_object_get(it, "offers"));
+		json_t *gone_list = json_array();
+		size_t k;
+		json_t *w;
+		json_array_foreach(old ? json_object_get(old, "items") : NULL, k, w)
+			if (json_equal(json_object_get(w, "need"), json_object_get(it, "need")))
+				was = w;
+		json_object_set(item, "need", json_object_get(it, "need"));
+		json_object_set(item, "label", json_object_get(it, "label"));
+		json_object_set_new(item, "done", json_boolean(was && json_is_true(json_object_get(was, "done"))));
+		if (was && json_object_get(was, "done_at"))
+			json_object_set(item, "done_at", json_object_get(was, "done_at"));
+		json_array_foreach(offers, k, w)
+			if (was && !has_offer(json_object_get(was, "offers"), w))
+				(*added)++;
+		json_array_foreach(was ? json_object_get(was, "offers") : NULL, k, w)
+			if (!has_offer(offers, w)) {
+				json_array_append(gone_list, w);
+				(*gone)++;
+			}
+		json_array_foreach(was ? json_object_get(was, "gone") : NULL, k, w)
+			if (!has_offer(offers, w) && !has_offer(gone_list, w))
+				json_array_append(gone_list, w);
+		json_object_set_new(item, "offers", offers);
+		json_object_set_new(item, "gone", gone_list);
+		json_array_append_new(items, item);
+	}
+	json_object_set_new(plan, "items", items);
+out:
+	json_decref(res);
+	store_abort(t);
+	store_close(s);
+	taxonomy_free(tax);
+	schema_set_free(set);
+	return plan;
+}
+
+static void plan_print(const json_t *plan)
+{
+	size_t i;
+	json_t *it;
+	unsigned done = 0, total = 0;
+	json_array_foreach(json_object_get(plan, "items"), i, it) {
+		total++;
+		bool d = json_is_true(json_object_get(it, "done"));
+		done += d;
+		printf("%zu. [%c] %s", i + 1, d ? 'x' : ' ', json_string_value(json_object_get(it, "label")));
+		if (d && json_object_get(it, "done_at"))
+			printf("  (done %.10s)", json_string_value(json_object_get(it, "done_at")));
+		printf("\n");
+		json_t *offers = json_object_get(it, "offers"), *gone = json_object_get(it, "gone");
+		size_t k;
+		json_t *o;
+		if (!json_array_size(offers))
+			printf("     no offer in the directory answers this any more\n");
+		json_array_foreach(offers, k, o) {
+			if (k == 3) {
+				printf("     … and %zu more (gilde plan show --json)\n", json_array_size(offers) - 3);
+				break;
+			}
+			const char *p = json_string_value(json_object_get(o, "partner"));
+			const char *url = json_string_value(json_object_get(o, "url"));
+			printf("     %s%s%s  %s\n", json_string_value(json_object_get(o, "name")),
+			       p ? " — " : "", p ? p : "", url ? url : "");
+		}
+		json_array_foreach(gone, k, o)
+			printf("     gone: %s (no longer in the directory)\n",
+			       json_string_value(json_object_get(o, "name")));
+	}
+	printf("%u of %u done\n", done, total);
+}
+
+/* Find ITEM (a number from 1, or a need id). */
+static json_t *find_item(json_t *plan, const char *arg)
+{
+	json_t *items = json_object_get(plan, "items");
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (!*end && n >= 1 && (size_t)n <= json_array_size(items))
+		return json_array_get(items, (size_t)n - 1);
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+		if (!strcmp(json_string_value(json_object_get(it, "need")), arg))
+			return it;
+	return NULL;
+}
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
-	(void)cli; (void)argc; (void)argv;
-	cli_error("plan: not written yet");
-	return EXIT_FAIL;
+	const struct cmd *me = cmd_find("plan");
+	static const struct option lo[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "plan", required_argument, NULL, 'f' },
+		{ "force", no_argument, NULL, 'F' },
+		CLI_COMMON_LONG,
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile_file = NULL, *plan_opt = NULL;
+	bool force = false;
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h < 0)
+			return EXIT_USAGE;
+		if (h)
+			continue;
+		if (c == 'p')
+			profile_file = optarg;
+		else if (c == 'f')
+			plan_opt = optarg;
+		else if (c == 'F')
+			force = true;
+		else
+			return cli_usage(me, "unknown option %s", argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return cli_usage(me, "say what to do: init, show, done, undo or refresh");
+	const char *verb = argv[optind++];
+	const char *item_arg = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	bool needs_item = !strcmp(verb, "done") || !strcmp(verb, "undo");
+	if (strcmp(verb, "init") && strcmp(verb, "show") && strcmp(verb, "refresh") && !needs_item)
+		return cli_usage(me, "unknown action \"%s\" (init, show, done, undo, refresh)", verb);
+	if (needs_item != (item_arg != NULL))
+		return cli_usage(me, needs_item ? "%s needs an ITEM: its number or its need"
+		                                : "%s takes no further argument", verb);
+	if (!strcmp(verb, "init") != (profile_file != NULL))
+		return cli_usage(me, "--profile FILE goes with init, and init needs it");
+
+	struct gl_error err = { 0 };
+	char path[PATHS_MAX];
+	json_t *plan = NULL, *next = NULL;
+	int rc = EXIT_OK;
+	unsigned added = 0, gone = 0;
+	if (plan_path(plan_opt, path, sizeof path, &err))
+		return cli_fail(&err);
+	if (!strcmp(verb, "init")) {
+		if (!force && access(path, F_OK) == 0) {
+			cli_error("%s: a plan exists already; gilde plan refresh updates it, --force "
+			          "replaces it", path);
+			return EXIT_FAIL;
+		}
+		json_error_t jerr;
+		json_t *profile = json_load_file(profile_file, JSON_REJECT_DUPLICATES, &jerr);
+		if (!profile) {
+			cli_error("%s:%d: %s", profile_file, jerr.line, jerr.text);
+			return EXIT_FAIL;
+		}
+		next = plan_build(cli, profile, NULL, &added, &gone, &err);
+		json_decref(profile);
+		if (!next || plan_save(path, next, &err)) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		plan = next;
+		next = NULL;
+	} else if (!(plan = plan_load(path, &err))) {
+		return cli_fail(&err);
+	}
+	if (!strcmp(verb, "refresh")) {
+		next = plan_build(cli, json_object_get(plan, "profile"), plan, &added, &gone, &err);
+		if (!next || plan_save(path, next, &err)) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		json_decref(plan);
+		plan = next;
+		next = NULL;
+	} else if (needs_item) {
+		json_t *it = find_item(plan, item_arg);
+		char ts[32];
+		if (!it) {
+			cli_error("no item \"%s\" in the plan (give its number or its need)", item_arg);
+			rc = EXIT_NOTFOUND;
+			goto out;
+		}
+		bool done = !strcmp(verb, "done");
+		json_object_set_new(it, "done", json_boolean(done));
+		if (done)
+			json_object_set_new(it, "done_at", json_string(clock_format(clock_now(), ts)));
+		else
+			json_object_del(it, "done_at");
+		if (plan_save(path, plan, &err)) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+	}
+	if (cli->json) {
+		cli_print_json(plan);
+	} else {
+		if (!strcmp(verb, "refresh"))
+			printf("refreshed: %u new offer%s, %u gone\n", added, added == 1 ? "" : "s", gone);
+		plan_print(plan);
+	}
+out:
+	json_decref(plan);
+	json_decref(next);
+	return rc;
 }

@@ -1,9 +1,133 @@
-/* gilde search — [being written] */
+/* gilde search — full-text search over the node's store (search.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "record.h"
+#include "search.h"
+
+/* Join the TEXT arguments with spaces; NULL if they are too long. */
+static char *join_words(int n, char **words)
+{
+	size_t len = 0;
+	for (int i = 0; i < n; i++) {
+		len += strlen(words[i]) + 1;
+		if (len > SEARCH_QUERY_MAX + 1)
+			return NULL;
+	}
+	char *s = gl_xmalloc(len ? len : 1);
+	s[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
+}
+
+/* Print the hits (human lines or one JSON array). */
+static int print_hits(struct cli *cli, struct store_txn *t, const struct search_hit *h,
+                      size_t n, struct gl_error *err)
+{
+	json_t *arr = cli->json ? json_array() : NULL;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct store_entry e;
+		if ((rc = search_hit_entry(t, &h[i], &e, err)))
+			break;
+		json_t *o = cli_entry_json(&e);
+		if (cli->json) {
+			json_object_set_new(o, "score", json_real(h[i].score));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		const char *title = cli_text(o, "name", cli->lang);
+		if (!title)
+			title = cli_text(o, "title", cli->lang);
+		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
+		       e.id, title ? title : "");
+		json_decref(o);
+	}
+	if (arr && rc == 0)
+		cli_print_json(arr);
+	json_decref(arr);
+	return rc;
+}
+
+/* Options: --kind and --limit here, the common ones in cli_common(). */
+static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv, int *kind,
+                      size_t *limit, const char **lang)
+{
+	static const struct option lo[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "limit", required_argument, NULL, 'n' },
+		CLI_COMMON_LONG,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, ":k:n:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h < 0)
+			return -1;
+		if (h) {
+			if (c == OPT_LANG)
+				*lang = cli->lang; /* given: the query is cut in that language only */
+			continue;
+		}
+		char *end;
+		switch (c) {
+		case 'k':
+			*kind = record_kind_parse(optarg, strlen(optarg));
+			if (*kind != RK_PARTNER && *kind != RK_OFFER && *kind != RK_EVENT &&
+			    *kind != RK_NEWS) {
+				cli_usage(me, "--kind: \"%s\" is not partner, offer, event or news", optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			*limit = (size_t)strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-') {
+				cli_usage(me, "--limit: \"%s\" is not a number", optarg);
+				return -1;
+			}
+			break;
+		default:
+			cli_usage(me, "unknown option %s", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		cli_usage(me, "name the TEXT to search for");
+		return -1;
+	}
+	return 0;
+}
 
 int cmd_search(struct cli *cli, int argc, char **argv)
 {
-	(void)cli; (void)argc; (void)argv;
-	cli_error("search: not written yet");
-	return EXIT_FAIL;
+	const struct cmd *me = cmd_find("search");
+	int kind = 0;
+	size_t limit = 0;
+	const char *lang = NULL;
+	if (parse_opts(cli, me, argc, argv, &kind, &limit, &lang))
+		return EXIT_USAGE;
+	char *text = join_words(argc - optind, argv + optind);
+	if (!text)
+		return cli_usage(me, "the TEXT is longer than %d bytes", SEARCH_QUERY_MAX);
+	struct gl_error err = { 0 };
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	struct search_hit *hits = NULL;
+	size_t n = 0;
+	int rc;
+	if ((rc = cli_open_store(cli, &s, &err)) || (rc = store_begin(s, false, &t, &err)) ||
+	    (rc = search_query(t, text, kind, lang, limit, &hits, &n, &err)))
+		goto out;
+	rc = print_hits(cli, t, hits, n, &err);
+out:
+	free(hits);
+	store_abort(t);
+	store_close(s);
+	free(text);
+	return rc ? cli_fail(&err) : EXIT_OK;
 }

@@ -1,2 +1,319 @@
-/* ics.c — [being written] */
-#include "cmd.h"
+/*
+ * ics.c — iCalendar export (ics.h).  libical writes every byte of the
+ * format; this file only decides what goes into which property.
+ */
+#include "ics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libical/ical.h>
+
+#include "alloc.h"
+#include "bounds.h"
+#include "cli.h"
+#include "clock.h"
+#include "ident.h"
+
+#define ICS_PRODID "-//gilde//gilde 0.1//EN"
+/* Versions below this are counters, used as they are (see ics_sequence). */
+#define SEQ_SMALL (1u << 24)
+/* 2024-01-01T00:00:00Z: where counting seconds of ms-time versions starts. */
+#define SEQ_EPOCH 1704067200u
+
+struct ics_calendar {
+	const char *lang;
+	icaltimezone *builtin; /* libical's Europe/Brussels; libical owns it */
+	icaltimezone *zone;    /* ours: the same rules under TZID ICS_TZID */
+	icalcomponent *events; /* a VCALENDAR that holds the VEVENTs so far */
+	unsigned n;
+	int64_t first;         /* the earliest start added (valid if n > 0) */
+};
+
+/*
+ * SEQUENCE has to be an int and has to grow with every update.  The record
+ * version does grow, but gilded sets it to the publication time in
+ * milliseconds (daemon/publish.c), about 1.8e12, far beyond INT32_MAX, and
+ * version / 1000 would itself overflow in 2038.  So small versions (below
+ * 2^24: counters from tests or hand-made records) are taken as they are,
+ * and larger ones count the seconds since 2024 on top of 2^24, which fits
+ * an int until about 2091 and is clamped after.  The mapping never
+ * decreases; its one loss is that two updates within the same second get
+ * the same SEQUENCE (and the same DTSTAMP, which is the issued second).
+ */
+int ics_sequence(uint64_t version)
+{
+	if (version < SEQ_SMALL)
+		return (int)version;
+	uint64_t secs = version / 1000;
+	uint64_t seq = SEQ_SMALL + (secs > SEQ_EPOCH ? secs - SEQ_EPOCH : 0);
+	return seq > INT32_MAX ? INT32_MAX : (int)seq;
+}
+
+/*
+ * libical's builtin zones carry a TZID like
+ * "/freeassociation.sourceforge.net/Europe/Brussels".  Calendars match
+ * DTSTART's TZID parameter against the VTIMEZONE's TZID, and some only
+ * recognise plain Olson names, so we make our own zone from a copy of the
+ * builtin component renamed to ICS_TZID, and use it for both.
+ */
+static icaltimezone *renamed_zone(icaltimezone *builtin)
+{
+	icalcomponent *src = icaltimezone_get_component(builtin);
+	if (!src)
+		return NULL;
+	icalcomponent *vtz = icalcomponent_new_clone(src);
+	icalproperty *p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+	if (p)
+		icalproperty_set_tzid(p, ICS_TZID);
+	else
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(ICS_TZID));
+	icaltimezone *zone = icaltimezone_new();
+	if (!icaltimezone_set_component(zone, vtz)) { /* takes vtz */
+		icaltimezone_free(zone, 1);
+		return NULL;
+	}
+	return zone;
+}
+
+int ics_new(const char *lang, struct ics_calendar **out, struct gl_error *err)
+{
+	/* a libical error must come back as a value, never abort gilde */
+	icalerror_set_errors_are_fatal(0);
+	icaltimezone *builtin = icaltimezone_get_builtin_timezone(ICS_TZID);
+	icaltimezone *zone = builtin ? renamed_zone(builtin) : NULL;
+	if (!zone)
+		return gl_errorf(err, GL_ENOTFOUND, "libical has no time zone data for %s "
+		                 "(is the tzdata package installed?)", ICS_TZID);
+	struct ics_calendar *c = gl_xcalloc(1, sizeof *c);
+	c->lang = lang ? lang : "en";
+	c->builtin = builtin;
+	c->zone = zone;
+	c->events = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	*out = c;
+	return 0;
+}
+
+void ics_free(struct ics_calendar *c)
+{
+	if (!c)
+		return;
+	icalcomponent_free(c->events);
+	icaltimezone_free(c->zone, 1);
+	free(c);
+}
+
+unsigned ics_count(const struct ics_calendar *c)
+{
+	return c->n;
+}
+
+/* An instant as wall-clock time in Europe/Brussels, tagged with our zone. */
+static struct icaltimetype local_time(const struct ics_calendar *c, int64_t secs)
+{
+	struct icaltimetype tt = icaltime_from_timet_with_zone((time_t)secs, 0, c->builtin);
+	/* same wall-clock time, now referring to the zone named ICS_TZID */
+	return icaltime_set_timezone(&tt, c->zone);
+}
+
+static void buf_add(struct gl_buf *b, const char *sep, const char *s)
+{
+	if (!s || !*s)
+		return;
+	if (b->len && sep)
+		gl_buf_append(b, sep, strlen(sep));
+	gl_buf_append(b, s, strlen(s));
+}
+
+static char *buf_text(struct gl_buf *b)
+{
+	if (!b->len) {
+		gl_buf_free(b);
+		return NULL;
+	}
+	gl_buf_append(b, "", 1);
+	return (char *)b->data;
+}
+
+char *ics_location_text(json_t *doc)
+{
+	json_t *loc = json_object_get(doc, "location");
+	if (!json_is_object(loc))
+		return NULL;
+	json_t *addr = json_object_get(loc, "address");
+	struct gl_buf b = { 0 }, town = { 0 };
+	buf_add(&b, ", ", json_string_value(json_object_get(loc, "name")));
+	buf_add(&b, ", ", json_string_value(json_object_get(addr, "street")));
+	buf_add(&town, NULL, json_string_value(json_object_get(addr, "postal_code")));
+	buf_add(&town, " ", json_string_value(json_object_get(addr, "locality")));
+	char *t = buf_text(&town);
+	buf_add(&b, ", ", t);
+	free(t);
+	if (json_is_true(json_object_get(loc, "online")))
+		buf_add(&b, ", ", "online");
+	return buf_text(&b);
+}
+
+/* The description in c's language, a blank line, then the url. */
+static char *description_text(const struct ics_calendar *c, json_t *doc)
+{
+	struct gl_buf b = { 0 };
+	buf_add(&b, NULL, cli_text(doc, "description", c->lang));
+	buf_add(&b, "\n\n", json_string_value(json_object_get(doc, "url")));
+	return buf_text(&b);
+}
+
+/* A date-time field as an instant; absent is 1, malformed GL_EFORMAT. */
+static int doc_time(json_t *doc, const char *field, int64_t *secs, struct gl_error *err)
+{
+	json_t *v = json_object_get(doc, field);
+	if (!v)
+		return 1;
+	if (!json_is_string(v) || clock_parse(json_string_value(v), secs) != 0)
+		return gl_errorf(err, GL_EFORMAT, "event %s: \"%s\" is not an RFC 3339 date-time",
+		                 json_string_value(json_object_get(doc, "id")), field);
+	return 0;
+}
+
+static void set_texts(const struct ics_calendar *c, icalcomponent *ev, json_t *doc)
+{
+	const char *title = cli_text(doc, "name", c->lang);
+	const char *url = json_string_value(json_object_get(doc, "url"));
+	char *desc = description_text(c, doc), *where = ics_location_text(doc);
+	if (title)
+		icalcomponent_set_summary(ev, title);
+	if (desc)
+		icalcomponent_set_description(ev, desc);
+	if (where)
+		icalcomponent_set_location(ev, where);
+	if (url)
+		icalcomponent_add_property(ev, icalproperty_new_url(url));
+	free(desc);
+	free(where);
+}
+
+int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
+            struct gl_error *err)
+{
+	int64_t start = 0, end = 0;
+	int rc = doc_time(doc, "start", &start, err);
+	if (rc == 1)
+		return gl_errorf(err, GL_EFORMAT, "event %.*s has no start", (int)e->id_len, e->id);
+	if (rc)
+		return rc;
+	int no_end = doc_time(doc, "end", &end, err); /* 0: has one, 1: has none */
+	if (no_end < 0)
+		return no_end;
+
+	char hex[2 * RECORD_KEY_LEN + 1], uid[GL_ID_MAX + 64];
+	ident_hex(e->author, RECORD_KEY_LEN, hex);
+	snprintf(uid, sizeof uid, "%.*s@%.16s.gilde", (int)e->id_len, e->id, hex);
+	const char *status = json_string_value(json_object_get(doc, "status"));
+	bool cancelled = status && !strcmp(status, "cancelled");
+
+	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+	icalcomponent_set_uid(ev, uid);
+	icalcomponent_set_sequence(ev, ics_sequence(e->version));
+	icalcomponent_set_dtstamp(ev, icaltime_from_timet_with_zone((time_t)e->issued, 0,
+	                                                            icaltimezone_get_utc_timezone()));
+	/* set_dtstart adds TZID from the time's zone; a bare property would float */
+	icalcomponent_set_dtstart(ev, local_time(c, start));
+	if (!no_end)
+		icalcomponent_set_dtend(ev, local_time(c, end));
+	set_texts(c, ev, doc);
+	icalcomponent_set_status(ev, cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
+	icalcomponent_add_component(c->events, ev);
+	if (!c->n++ || start < c->first)
+		c->first = start;
+	return 0;
+}
+
+/* The VTIMEZONE to ship: ours, without the transitions before the year of
+ * the first event (or this year), which no event of the file needs. */
+static icalcomponent *vtimezone(const struct ics_calendar *c)
+{
+	icalcomponent *vtz = icalcomponent_new_clone(icaltimezone_get_component(c->zone));
+	int64_t from = c->n ? c->first : (int64_t)clock_now();
+	struct icaltimetype t = icaltime_from_timet_with_zone((time_t)from, 0,
+	                                                      icaltimezone_get_utc_timezone());
+	t.month = t.day = 1;
+	t.hour = t.minute = t.second = 0;
+	icaltimezone_truncate_vtimezone(vtz, t, icaltime_null_time(), 0);
+	return vtz;
+}
+
+/* Remove the X-LIC-ERROR properties libical leaves where it met a problem. */
+static void strip_errors(icalcomponent *comp)
+{
+	icalproperty *p;
+	while ((p = icalcomponent_get_first_property(comp, ICAL_XLICERROR_PROPERTY))) {
+		icalcomponent_remove_property(comp, p);
+		icalproperty_free(p);
+	}
+	for (icalcomponent *k = icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT); k;
+	     k = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
+		strip_errors(k);
+}
+
+char *ics_text(struct ics_calendar *c)
+{
+	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid(ICS_PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH));
+	icalcomponent_add_component(cal, vtimezone(c));
+	for (icalcomponent *ev = icalcomponent_get_first_component(c->events, ICAL_VEVENT_COMPONENT);
+	     ev; ev = icalcomponent_get_next_component(c->events, ICAL_VEVENT_COMPONENT))
+		icalcomponent_add_component(cal, icalcomponent_new_clone(ev));
+	strip_errors(cal);
+	char *s = icalcomponent_as_ical_string_r(cal);
+	icalcomponent_free(cal);
+	if (!s)
+		return NULL;
+	char *out = gl_xstrdup(s);
+	icalmemory_free_buffer(s);
+	return out;
+}
+
+static int write_part(const char *part, const char *text, struct gl_error *err)
+{
+	FILE *f = fopen(part, "wb");
+	if (!f)
+		return gl_errorf(err, GL_EIO, "%s: %s", part, strerror(errno));
+	size_t len = strlen(text);
+	bool ok = fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int e = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok) {
+		remove(part);
+		return gl_errorf(err, GL_EIO, "%s: %s", part, strerror(e));
+	}
+	return 0;
+}
+
+int ics_write(const char *path, const char *text, struct gl_error *err)
+{
+	if (!strcmp(path, "-")) {
+		if (fputs(text, stdout) == EOF || fflush(stdout) != 0)
+			return gl_errorf(err, GL_EIO, "stdout: %s", strerror(errno));
+		return 0;
+	}
+	size_t n = strlen(path) + sizeof ".part";
+	char *part = gl_xmalloc(n);
+	snprintf(part, n, "%s.part", path);
+	int rc = write_part(part, text, err);
+	if (!rc && rename(part, path) != 0) {
+		rc = gl_errorf(err, GL_EIO, "%s: %s", path, strerror(errno));
+		remove(part);
+	}
+	free(part);
+	return rc;
+}

@@ -21,14 +21,42 @@ const struct cmd cmds[] = {
 	  "match --phase P [--sector S]... --need N... [--activity A] [--student] [--international]\n"
 	  "              [--area A] [--company-age YEARS] [--lang nl|en] [--explain] | --profile FILE",
 	  "a starter's to-do list: the offers that fit, need by need",
-	  "[being written]\n" },
-	{ "plan", cmd_plan, "plan init --profile FILE | show | done ITEM | undo ITEM | refresh",
-	  "keep a personal to-do plan on this machine", "[being written]\n" },
+	  "The profile comes from the flags or from --profile FILE (a JSON object,\n"
+	  "schemas/profile.schema.json).  Every live offer is checked against it\n"
+	  "(phases, sectors, activities, areas, student, international, company age);\n"
+	  "the ones that fit are scored and listed under each need, in the order a\n"
+	  "starter meets the needs (the taxonomy's order: administration, legal,\n"
+	  "financing, location, coaching, networking, talent, research,\n"
+	  "internationalisation, soft landing).  Nothing leaves this machine.\n"
+	  "  --explain       why each offer is listed and what raised or lowered it\n"
+	  "  --per-item N    offers shown per need (default 5; 0 all)\n" },
+	{ "plan", cmd_plan,
+	  "plan init --profile FILE [--force] | show | done ITEM | undo ITEM | refresh [--plan FILE]",
+	  "keep a personal to-do plan on this machine",
+	  "The plan lives in a file on this machine only ($XDG_DATA_HOME/gilde/plan.json\n"
+	  "or --plan FILE).  init matches the profile and writes the plan; done and\n"
+	  "undo tick an item (its number or its need); refresh matches again against\n"
+	  "the current directory, keeping the ticks and listing offers that are gone.\n" },
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
-	  "upcoming events in start order; iCalendar export", "[being written]\n" },
-	{ "search", cmd_search, "search TEXT [--kind K] [--lang L] [--json]",
-	  "full-text search over titles, summaries and partner names", "[being written]\n" },
+	  "upcoming events in start order; iCalendar export",
+	  "Events come from an index by start time, not from a scan.\n"
+	  "  --from DATE    from this day (YYYY-MM-DD, 00:00 UTC) or RFC 3339 time;\n"
+	  "                 default: now\n"
+	  "  --to DATE      until this day or time (exclusive)\n"
+	  "  --sector S, --phase P   only events for S or P (events without sectors\n"
+	  "                 or phases are for everyone)\n"
+	  "  --ics FILE     write an iCalendar file (FILE, or - for stdout), times in\n"
+	  "                 Europe/Brussels; cancelled events are included as\n"
+	  "                 STATUS:CANCELLED so subscribed calendars drop them\n" },
+	{ "search", cmd_search, "search TEXT... [--kind K] [--lang nl|en] [--limit N] [--json]",
+	  "full-text search over titles, summaries and partner names",
+	  "Case and accents do not matter (cafe finds café) and Dutch and English words\n"
+	  "are stemmed (financieringen finds financiering).  Hits are ranked by BM25,\n"
+	  "a word in a title counting three times one in a description.\n"
+	  "  --kind K     only records of kind K\n"
+	  "  --lang L     stem the query as Dutch (nl) or English (en) only\n"
+	  "  --limit N    at most N hits (default: all)\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"

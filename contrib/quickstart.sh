@@ -108,7 +108,14 @@ echo
 echo "== the directory, as the city's node sees it"
 "$GILDE" status --data "$work/stad-gent"
 echo
-"$GILDE" list --kind event --data "$work/stad-gent"
-echo
-"$GILDE" members --data "$work/stad-gent" | head -5
+echo "upcoming events, in start order:"
+"$GILDE" events --data "$work/stad-gent" | head -8
 echo "…"
+echo
+"$GILDE" members --data "$work/stad-gent" | head -3
+echo "…"
+
+echo
+echo "== a starter's to-do list, from any node (here a partner's): a student who"
+echo "   wants to open a webshop in Ghent (contrib/ghent/profiles/profile-student-webshop.json)"
+"$GILDE" match --data "$work/ugent" --profile contrib/ghent/profiles/profile-student-webshop.json --per-item 3

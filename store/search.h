@@ -1,6 +1,42 @@
 /*
- * search.h — full-text search over titles, summaries and partner names, with an index kept in step
- * with the records (store_int.h), not from a scan.  [being written]
+ * search.h — full-text search over partners, offers, events and news,
+ * from an index kept in step with the records (store_int.h), not from a
+ * scan.
+ *
+ * What is indexed: every live record of kind partner, offer, event or
+ * news, in two fields —
+ *   title (weight SEARCH_WEIGHT_TITLE): "name" (partner, offer, event)
+ *                                        and "title" (news);
+ *   text  (weight SEARCH_WEIGHT_TEXT):  "description", "summary", "body".
+ * Each is a language map; every language present is cut into terms with
+ * that language's rules (text.h: Dutch and English stemmed, others not).
+ * Other body fields, and fields of another shape, are ignored: the index
+ * never refuses a record the store accepts.
+ *
+ * Layout (two databases of the store; integers big-endian in keys,
+ * little-endian in values):
+ *   terms  key  term || 0x00 || field(1) || rkey    val  frequency u16
+ *   docs   key  rkey                                val  length u32, kind u8
+ *          key  "\0stats"                           val  documents u64,
+ *                                                        total length u64
+ * A document's length is its number of terms (all fields, all
+ * languages).  Terms never contain 0x00, so one term's postings are the
+ * range that starts with term || 0x00.
+ *
+ * Invariants, kept in the record's write transaction: a live searchable
+ * record has exactly one docs entry and one terms entry per distinct
+ * (term, field) of its text; nothing else is in either database; the
+ * stats are the count and the sum of lengths of the docs entries.
+ * search_recount() checks them.
+ *
+ * Ranking is BM25 (k1 = SEARCH_BM25_K1, b = SEARCH_BM25_B) with the field
+ * weight multiplying the term frequency (a light BM25F): for a query word
+ * w and a document d of length dl,
+ *     tf'   = sum over fields f of weight(f) * tf(w, f, d)
+ *     score = idf(w) * tf' * (k1 + 1) / (tf' + k1 * (1 - b + b * dl / avgdl))
+ *     idf   = ln(1 + (N - df + 0.5) / (df + 0.5))
+ * summed over the query's words.  A query word stemmed in several
+ * languages counts once per document: with the best of its forms.
  */
 #ifndef GILDE_SEARCH_H
 #define GILDE_SEARCH_H
@@ -8,14 +44,91 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "err.h"
 #include "record.h"
 #include "store.h"
 
-/* Index hooks (store/index.c calls these inside the write transaction). */
+#define SEARCH_WEIGHT_TITLE 3
+#define SEARCH_WEIGHT_TEXT 1
+#define SEARCH_BM25_K1 1.2
+#define SEARCH_BM25_B 0.75
+/* Bytes of query text, at most. */
+#define SEARCH_QUERY_MAX 1024
+/* Words in a query, at most (stop words and short tokens not counted). */
+#define SEARCH_QUERY_WORDS 32
+/* Bytes in a record key: author || kind || id. */
+#define SEARCH_RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
+
+/* Index hooks (store/index.c calls these inside the write transaction;
+ * r is the record entering or, for remove, the one leaving; a tombstone
+ * is ignored).  Return 0, GL_ENOSPC, GL_EIO, GL_ESTORE (a body that does
+ * not read: cannot happen after record_parse) or GL_ECONFIG (libstemmer
+ * lacks Dutch or English); then abort the transaction. */
 int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                      const struct record *r, struct gl_error *err);
 int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct record *r, struct gl_error *err);
+
+/* One result: the record's key (author || kind || id), its score and kind. */
+struct search_hit {
+	uint8_t rkey[SEARCH_RKEY_MAX];
+	size_t rkey_len;
+	double score;
+	int kind;
+};
+
+/*
+ * Find the live records that match `text` (UTF-8, at most
+ * SEARCH_QUERY_MAX bytes), best first; equal scores in record key order.
+ * A record matches if it holds any query word.
+ *   kind     0 for any, or RK_PARTNER / RK_OFFER / RK_EVENT / RK_NEWS;
+ *   lang     "nl" or "en": cut the query with that language's rules only;
+ *            NULL: with Dutch, English and no stemming alike (a word that
+ *            is a Dutch or English stop word is ignored);
+ *   max_hits at most this many hits (0: all).
+ * On success *hits is a malloc'd array of *nhits entries (NULL when there
+ * are none) that the caller frees.  A query with no words (only stop
+ * words, say) has no hits.
+ * Returns 0, GL_EINVAL (kind not searchable), GL_ELIMIT (text too long,
+ * too many words), GL_EFORMAT (not UTF-8), GL_ECONFIG (no stemmer),
+ * GL_ESTORE (index damaged) or GL_EIO; *hits and *nhits are written only
+ * on success.
+ */
+int search_query(struct store_txn *t, const char *text, int kind, const char *lang,
+                 size_t max_hits, struct search_hit **hits, size_t *nhits,
+                 struct gl_error *err);
+
+/*
+ * The record of a hit, as store_get() returns it (pointers valid until
+ * the transaction ends).  In the query's own transaction it is always
+ * live; in a later one it may be gone (GL_ENOTFOUND) or a tombstone
+ * (out->tombstone).  GL_EINVAL for a hit with an impossible key.
+ */
+int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct store_entry *out,
+                     struct gl_error *err);
+
+struct search_stats {
+	uint64_t docs;      /* documents indexed */
+	uint64_t total_len; /* terms in all of them */
+	uint64_t postings;  /* entries in terms */
+};
+
+/* The statistics as the index keeps them (postings: entries in terms). */
+int search_stats(struct store_txn *t, struct search_stats *out, struct gl_error *err);
+
+/*
+ * The statistics the index should have, recomputed from the live records
+ * (a full scan, for checks and tests).  Equal to search_stats() iff the
+ * counts are in step.
+ */
+int search_recount(struct store_txn *t, struct search_stats *out, struct gl_error *err);
+
+/*
+ * Empty the index and index every live searchable record again, in write
+ * transaction t: for a store filled before the index existed, or after
+ * the terms rules (text.h) change.
+ */
+int search_rebuild(struct store_txn *t, struct gl_error *err);
 
 #endif

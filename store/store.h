@@ -46,7 +46,7 @@
 #include "err.h"
 #include "record.h"
 
-#define STORE_LAYOUT 1
+#define STORE_LAYOUT 2 /* 2: events and full-text indexes */
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256
 #define STORE_APPS_BYTES (4u << 20)

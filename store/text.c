@@ -1,2 +1,154 @@
-/* text.c — [being written] */
-#include "store_int.h"
+/* text.c — terms from text: utf8proc normalisation, tokens, stop words, Snowball stems. */
+#include "text.h"
+
+#include <libstemmer.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/*
+ * Stop words, compared with tokens after normalisation (so without
+ * accents).  Small on purpose: words that carry no meaning in a directory
+ * of offers and would otherwise match nearly every record.
+ */
+static const char *const stop_nl[] = {
+	"aan", "al", "als", "bij", "dan", "dat", "de", "deze", "die", "dit", "door", "een",
+	"en", "er", "het", "hij", "hun", "je", "jouw", "jij", "maar", "met", "na", "naar",
+	"niet", "of", "om", "ook", "op", "over", "te", "tot", "u", "uit", "uw", "van", "voor",
+	"wat", "we", "wie", "wij", "wordt", "worden", "ze", "zij", "zijn", NULL,
+};
+static const char *const stop_en[] = {
+	"a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "how",
+	"in", "into", "is", "it", "its", "of", "on", "or", "our", "that", "the", "their",
+	"these", "this", "those", "to", "was", "we", "what", "who", "will", "with", "you",
+	"your", NULL,
+};
+static const char *const stop_fr[] = {
+	"au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "en", "est", "et", "la",
+	"le", "les", "ou", "par", "pour", "sur", "un", "une", "vos", "votre", "vous", NULL,
+};
+static const char *const stop_de[] = {
+	"das", "dem", "den", "der", "des", "die", "ein", "eine", "einen", "fur", "ihr", "im",
+	"in", "ist", "mit", "oder", "sie", "und", "von", "zu", "zum", "zur", NULL,
+};
+
+int text_stemmers_init(struct text_stemmers *st, struct gl_error *err)
+{
+	st->nl = sb_stemmer_new("dutch", NULL);
+	st->en = sb_stemmer_new("english", NULL);
+	if (st->nl && st->en)
+		return 0;
+	text_stemmers_free(st);
+	return gl_errorf(err, GL_ECONFIG,
+	                 "libstemmer has no Dutch or no English stemmer (or memory ran out); "
+	                 "install a complete libstemmer");
+}
+
+void text_stemmers_free(struct text_stemmers *st)
+{
+	if (st->nl)
+		sb_stemmer_delete(st->nl);
+	if (st->en)
+		sb_stemmer_delete(st->en);
+	st->nl = st->en = NULL;
+}
+
+/* What one language does to a token: which stop words, which stemmer. */
+struct lang_rules {
+	const char *const *stop; /* NULL: none */
+	struct sb_stemmer *stem; /* NULL: none */
+};
+
+static struct lang_rules rules_for(const struct text_stemmers *st, const char *lang)
+{
+	struct lang_rules r = { NULL, NULL };
+	if (!lang)
+		return r;
+	if (!strcmp(lang, "nl"))
+		r = (struct lang_rules){ stop_nl, st->nl };
+	else if (!strcmp(lang, "en"))
+		r = (struct lang_rules){ stop_en, st->en };
+	else if (!strcmp(lang, "fr"))
+		r.stop = stop_fr;
+	else if (!strcmp(lang, "de"))
+		r.stop = stop_de;
+	return r;
+}
+
+static bool is_stop(const char *const *list, const char *tok, size_t len)
+{
+	for (; list && *list; list++)
+		if (strlen(*list) == len && !memcmp(*list, tok, len))
+			return true;
+	return false;
+}
+
+static bool word_char(utf8proc_int32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category(cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+/* One token of the normalised text: filter, stem, hand on. */
+static int emit(const struct lang_rules *lr, const char *tok, size_t len, unsigned pos,
+                text_term_fn fn, void *ctx)
+{
+	if (len < TEXT_TERM_MIN || len > TEXT_TERM_MAX || is_stop(lr->stop, tok, len))
+		return 0;
+	if (lr->stem) {
+		const sb_symbol *out = sb_stemmer_stem(lr->stem, (const sb_symbol *)tok, (int)len);
+		if (!out) {
+			fputs("gilde: out of memory in the stemmer\n", stderr);
+			abort();
+		}
+		int n = sb_stemmer_length(lr->stem);
+		if (n >= 1 && n <= TEXT_TERM_MAX)
+			return fn(ctx, (const char *)out, (size_t)n, pos);
+	}
+	return fn(ctx, tok, len, pos);
+}
+
+int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *lang,
+               text_term_fn fn, void *ctx, struct gl_error *err)
+{
+	if (len == 0)
+		return 0;
+	if (len > TEXT_INPUT_MAX)
+		return gl_errorf(err, GL_ELIMIT, "a text of %zu bytes; at most %u (TEXT_INPUT_MAX)",
+		                 len, TEXT_INPUT_MAX);
+	utf8proc_uint8_t *norm = NULL;
+	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
+	                                  UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+	                                          UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+	                                          UTF8PROC_IGNORE);
+	if (n == UTF8PROC_ERROR_NOMEM) {
+		fputs("gilde: out of memory normalising text\n", stderr);
+		abort();
+	}
+	if (n < 0)
+		return gl_errorf(err, GL_EFORMAT, "text is not valid UTF-8 (%s)", utf8proc_errmsg(n));
+	struct lang_rules lr = rules_for(st, lang);
+	const char *p = (const char *)norm;
+	utf8proc_ssize_t i = 0, start = -1;
+	unsigned pos = 0;
+	int rc = 0;
+	while (i <= n && rc == 0) {
+		utf8proc_int32_t cp = -1;
+		utf8proc_ssize_t step = 1;
+		if (i < n && (step = utf8proc_iterate(norm + i, n - i, &cp)) < 1)
+			step = 1; /* cannot happen after utf8proc_map; never loop forever */
+		bool w = i < n && cp >= 0 && word_char(cp);
+		if (w && start < 0) {
+			start = i;
+		} else if (!w && start >= 0) {
+			rc = emit(&lr, p + start, (size_t)(i - start), pos++, fn, ctx);
+			start = -1;
+		}
+		i += step;
+	}
+	free(norm);
+	return rc;
+}

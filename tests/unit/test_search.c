@@ -1,2 +1,425 @@
-/* placeholder: being written */
-int main(void) { return 1; }
+/* Unit tests: terms (store/text.c) and the full-text index and BM25 (store/search.c). */
+#include "testutil.h"
+
+#include <ftw.h>
+#include <unistd.h>
+
+#include "search.h"
+#include "store.h"
+#include "text.h"
+
+static uint8_t pk[32], sk[64], pk2[32], sk2[64];
+static char dir[64];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/gilde-search-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- terms ---- */
+
+struct terms {
+	char t[32][TEXT_TERM_MAX + 1];
+	unsigned pos[32];
+	size_t n;
+};
+
+static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
+{
+	struct terms *ts = ctx;
+	assert_true(len >= 1 && len <= TEXT_TERM_MAX);
+	assert_null(memchr(term, 0, len));
+	if (ts->n < 32) {
+		memcpy(ts->t[ts->n], term, len);
+		ts->t[ts->n][len] = 0;
+		ts->pos[ts->n++] = pos;
+	}
+	return 0;
+}
+
+static struct text_stemmers stems;
+
+static struct terms cut(const char *s, const char *lang)
+{
+	struct terms ts = { .n = 0 };
+	assert_int_equal(text_terms(&stems, s, strlen(s), lang, term_cb, &ts, NULL), 0);
+	return ts;
+}
+
+/* The one term of a one-word text. */
+static const char *one(const char *s, const char *lang)
+{
+	static char buf[4][TEXT_TERM_MAX + 1];
+	static int next;
+	struct terms ts = cut(s, lang);
+	assert_int_equal(ts.n, 1);
+	char *b = buf[next++ % 4];
+	strcpy(b, ts.t[0]);
+	return b;
+}
+
+static void test_terms(void **state)
+{
+	(void)state;
+	assert_int_equal(text_stemmers_init(&stems, NULL), 0);
+	/* case and accents */
+	assert_string_equal(one("Café", "en"), one("cafe", "en"));
+	assert_string_equal(one("CAFÉ", "nl"), one("cafe", "nl"));
+	assert_string_equal(one("Ondernemer", ""), "ondernemer");
+	assert_string_equal(one("ﬁnancial", ""), "financial"); /* NFKC: the fi ligature */
+	assert_string_equal(one("finan\xc2\xad" "ciering", "nl"), one("financiering", "nl"));
+	/* inflection */
+	assert_string_equal(one("financieringen", "nl"), one("financiering", "nl"));
+	assert_string_equal(one("ondernemers", "nl"), one("ondernemer", "nl"));
+	assert_string_equal(one("loans", "en"), one("loan", "en"));
+	assert_string_equal(one("Funding", "en"), one("funded", "en"));
+	/* other languages: not stemmed */
+	assert_string_equal(one("financements", "fr"), "financements");
+	/* splitting, short tokens, stop words, positions */
+	struct terms ts = cut("De starter, een spin-off van UGent: 2 x €5000!", "nl");
+	assert_int_equal(ts.n, 5);
+	assert_string_equal(ts.t[0], "starter");
+	assert_int_equal(ts.pos[0], 1);
+	assert_string_equal(ts.t[1], "spin");
+	assert_string_equal(ts.t[2], "off");
+	assert_string_equal(ts.t[3], "ugent");
+	assert_string_equal(ts.t[4], "5000");
+	assert_int_equal(ts.pos[4], 9);
+	assert_int_equal(cut("the loan of a starter and to", "en").n, 2);
+	assert_int_equal(cut("de het een en van voor", "nl").n, 0);
+	assert_int_equal(cut("", "nl").n, 0);
+	/* a token over TEXT_TERM_MAX bytes is dropped, not cut into a false word */
+	char lng[TEXT_TERM_MAX + 8];
+	memset(lng, 'a', sizeof lng - 1);
+	lng[sizeof lng - 1] = 0;
+	assert_int_equal(cut(lng, "en").n, 0);
+	lng[TEXT_TERM_MAX] = 0;
+	assert_int_equal(cut(lng, "").n, 1);
+	/* other scripts are words too */
+	assert_int_equal(cut("Привет мир 東京", "").n, 3);
+	/* not UTF-8 */
+	struct gl_error err = { 0 };
+	struct terms x = { .n = 0 };
+	assert_int_equal(text_terms(&stems, "caf\xe9", 4, "nl", term_cb, &x, &err), GL_EFORMAT);
+	assert_non_null(strstr(err.msg, "UTF-8"));
+	text_stemmers_free(&stems);
+	text_stemmers_free(&stems); /* twice is harmless */
+}
+
+/* ---- the index ---- */
+
+struct doc {
+	const char *title_nl, *title_en, *text_nl, *text_en;
+};
+
+static void pack_langmap(msgpack_packer *p, const char *key, const char *nl, const char *en)
+{
+	tu_str(p, key);
+	msgpack_pack_map(p, 2);
+	tu_str(p, "nl");
+	tu_str(p, nl);
+	tu_str(p, "en");
+	tu_str(p, en);
+}
+
+/* Sign a record with a body like the schemas' (d NULL: a tombstone). */
+static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *id,
+                 uint64_t version, uint64_t expires, const struct doc *d)
+{
+	struct gl_buf body = { 0 };
+	msgpack_packer p;
+	tu_packer(&p, &body);
+	if (d) {
+		msgpack_pack_map(&p, 4);
+		pack_langmap(&p, kind == RK_NEWS ? "title" : "name", d->title_nl, d->title_en);
+		pack_langmap(&p, kind == RK_NEWS ? "summary" : "description", d->text_nl, d->text_en);
+		tu_str(&p, "url"); /* not indexed */
+		tu_str(&p, "https://zebra.example/");
+		tu_str(&p, "languages");
+		msgpack_pack_array(&p, 1);
+		tu_str(&p, "nl");
+	}
+	struct record_draft dr = { .kind = kind, .id = id, .id_len = strlen(id), .version = version,
+	                           .issued = 100, .expires = expires,
+	                           .body = d ? body.data : NULL, .body_len = d ? body.len : 0 };
+	env->len = 0;
+	assert_int_equal(record_sign(&dr, key, env, NULL), 0);
+	gl_buf_free(&body);
+}
+
+static void put(struct store *s, const uint8_t *key, int kind, const char *id, uint64_t version,
+                const struct doc *d)
+{
+	struct gl_buf env = { 0 };
+	make(&env, key, kind, id, version, 1000, d);
+	struct store_txn *t;
+	struct record r;
+	enum store_outcome oc;
+	struct gl_error err = { 0 };
+	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_begin(s, true, &t, &err), 0);
+	assert_int_equal(store_put(t, &r, &oc, &err), 0);
+	assert_true(oc == STORE_NEW || oc == STORE_REPLACED);
+	assert_int_equal(store_commit(t, &err), 0);
+	gl_buf_free(&env);
+}
+
+/* Search; the hits' ids, best first, joined by spaces, into out. */
+static size_t find(struct store *s, const char *q, int kind, const char *lang, char *out,
+                   size_t outn, double *scores)
+{
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 99;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	int rc = search_query(t, q, kind, lang, 0, &h, &n, &err);
+	if (rc)
+		fail_msg("search \"%s\": %s", q, err.msg);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		assert_int_equal(search_hit_entry(t, &h[i], &e, NULL), 0);
+		assert_int_equal(e.kind, h[i].kind);
+		assert_false(e.tombstone);
+		if (i)
+			assert_true(h[i - 1].score >= h[i].score);
+		if (scores)
+			scores[i] = h[i].score;
+		snprintf(out + strlen(out), outn - strlen(out), "%s%.*s", i ? " " : "",
+		         (int)e.id_len, e.id);
+	}
+	free(h);
+	store_abort(t);
+	return n;
+}
+
+/* The index's counts must equal those recomputed from the records. */
+static void check_stats(struct store *s, uint64_t docs)
+{
+	struct store_txn *t;
+	struct search_stats kept, counted;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_stats(t, &kept, NULL), 0);
+	assert_int_equal(search_recount(t, &counted, NULL), 0);
+	store_abort(t);
+	assert_int_equal(kept.docs, docs);
+	assert_int_equal(kept.docs, counted.docs);
+	assert_int_equal(kept.total_len, counted.total_len);
+	assert_int_equal(kept.postings, counted.postings);
+}
+
+static struct store *open_store(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	struct store *s;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, &err), 0);
+	return s;
+}
+
+static const struct doc d_title = { "Microkrediet voor starters", "Microcredit for starters",
+                                    "Een lening tot 25.000 euro.", "A loan up to 25,000 euro." };
+static const struct doc d_body = { "Begeleiding", "Coaching",
+                                   "Coaching bij je microkrediet en je financieringen.",
+                                   "Coaching with your microcredit and your financing." };
+static const struct doc d_cafe = { "Vergunningen", "Permits",
+                                   "Een café of restaurant openen? Financiering nodig?",
+                                   "Opening a café or restaurant? Need funding?" };
+static const struct doc d_event = { "Infosessie microkrediet", "Microcredit info session",
+                                    "Alles over microkrediet.", "All about microcredit." };
+
+static void test_rank(void **state)
+{
+	(void)state;
+	struct store *s = open_store("rank");
+	char ids[256];
+	double sc[8];
+	assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 0);
+	put(s, sk, RK_OFFER, "body-only", 1, &d_body);
+	put(s, sk, RK_OFFER, "in-title", 1, &d_title);
+	put(s, sk, RK_OFFER, "cafe", 1, &d_cafe);
+	put(s, sk2, RK_EVENT, "session", 1, &d_event);
+	check_stats(s, 4);
+
+	/* a title hit ranks above a hit in the description only */
+	assert_int_equal(find(s, "microkrediet", RK_OFFER, NULL, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "in-title body-only");
+	assert_true(sc[0] > sc[1] && sc[1] > 0);
+	assert_int_equal(find(s, "microcredit", RK_OFFER, "en", ids, sizeof ids, NULL), 2);
+	assert_string_equal(ids, "in-title body-only");
+	/* kind filter */
+	assert_int_equal(find(s, "microkrediet", RK_EVENT, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "session");
+	assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 3);
+	assert_int_equal(find(s, "microkrediet", RK_NEWS, NULL, ids, sizeof ids, NULL), 0);
+	/* inflection and accents meet, in either language of the query */
+	assert_int_equal(find(s, "financieringen", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "financieringen", 0, "nl", ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "cafe", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "cafe");
+	assert_int_equal(find(s, "CAFÉS", 0, "en", ids, sizeof ids, NULL), 1);
+	assert_int_equal(find(s, "loans", 0, "en", ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "in-title");
+	/* more query words add up; stop words and unindexed fields find nothing */
+	assert_int_equal(find(s, "coaching microkrediet", 0, NULL, ids, sizeof ids, NULL), 3);
+	assert_memory_equal(ids, "body-only ", 10); /* the only one with both words */
+	assert_int_equal(find(s, "de het een", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "zebra", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "", 0, NULL, ids, sizeof ids, NULL), 0);
+
+	/* limits and bad arguments */
+	struct store_txn *t;
+	struct search_hit *h = (void *)1;
+	size_t n = 77;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 1, &h, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	free(h);
+	h = (void *)1;
+	n = 77;
+	assert_int_equal(search_query(t, "x", RK_NODE, NULL, 0, &h, &n, &err), GL_EINVAL);
+	char big[SEARCH_QUERY_MAX + 2];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	assert_int_equal(search_query(t, big, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	char many[SEARCH_QUERY_WORDS * 4 + 16] = "";
+	for (int i = 0; i <= SEARCH_QUERY_WORDS; i++)
+		strcat(many, "xyz ");
+	assert_int_equal(search_query(t, many, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	assert_non_null(strstr(err.msg, "words"));
+	assert_true(h == (void *)1 && n == 77); /* untouched on failure */
+	store_abort(t);
+	store_close(s);
+}
+
+static void test_changes(void **state)
+{
+	(void)state;
+	struct store *s = open_store("changes");
+	char ids[256];
+	static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
+	static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
+	put(s, sk, RK_OFFER, "x", 1, &v1);
+	put(s, sk, RK_NEWS, "n", 1, &d_title);
+	put(s, sk2, RK_PARTNER, "p", 1, &d_cafe);
+	check_stats(s, 3);
+	assert_int_equal(find(s, "zebra", 0, NULL, ids, sizeof ids, NULL), 1);
+
+	/* an update replaces the old postings */
+	put(s, sk, RK_OFFER, "x", 2, &v2);
+	check_stats(s, 3);
+	assert_int_equal(find(s, "zebra", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "oversteekplaats", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "x");
+	/* news titles are titles too */
+	assert_int_equal(find(s, "microkrediet", RK_NEWS, NULL, ids, sizeof ids, NULL), 1);
+
+	/* a retraction removes it */
+	put(s, sk, RK_OFFER, "x", 3, NULL);
+	check_stats(s, 2);
+	assert_int_equal(find(s, "oversteekplaats", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "crossing", 0, NULL, ids, sizeof ids, NULL), 0);
+
+	/* expiry removes it */
+	struct gl_buf env = { 0 };
+	make(&env, sk2, RK_EVENT, "soon", 1, 500, &d_event);
+	struct store_txn *t;
+	struct record r;
+	enum store_outcome oc;
+	unsigned removed = 0;
+	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	check_stats(s, 3);
+	assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_expire(t, 600, 100, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 1);
+	check_stats(s, 2);
+	assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 0);
+
+	/* revoking an author removes theirs */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_delete_author(t, pk2, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	check_stats(s, 1);
+	assert_int_equal(find(s, "cafe", 0, NULL, ids, sizeof ids, NULL), 0);
+	gl_buf_free(&env);
+	store_close(s);
+}
+
+/* Many documents, updated and retracted at random; the counts stay exact and a
+ * rebuilt index ranks the same. */
+static void test_stats_churn(void **state)
+{
+	(void)state;
+	struct store *s = open_store("churn");
+	static const struct doc docs[] = { d_title, d_body, d_cafe, d_event };
+	uint64_t version[40] = { 0 };
+	bool live[40] = { false };
+	unsigned seed = 7, nlive = 0;
+	for (int step = 0; step < 200; step++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned i = (seed >> 8) % 40, which = (seed >> 20) % 5;
+		char id[16];
+		snprintf(id, sizeof id, "d%u", i);
+		put(s, i % 2 ? sk : sk2, RK_OFFER + (int)(i % 3), id, ++version[i],
+		    which < 4 ? &docs[which] : NULL);
+		nlive += (which < 4) - live[i];
+		live[i] = which < 4;
+	}
+	check_stats(s, nlive);
+	char before[4096], after[4096];
+	double sb[64], sa[64];
+	size_t n = find(s, "microkrediet financiering cafe", 0, NULL, before, sizeof before, sb);
+	assert_true(n > 0);
+
+	struct store_txn *t;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_rebuild(t, &err), GL_EINVAL);
+	store_abort(t);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(search_rebuild(t, &err), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	check_stats(s, nlive);
+	assert_int_equal(find(s, "microkrediet financiering cafe", 0, NULL, after, sizeof after, sa), n);
+	assert_string_equal(before, after);
+	for (size_t i = 0; i < n; i++)
+		assert_true(sa[i] == sb[i]);
+	store_close(s);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	tu_keypair(1, pk, sk);
+	tu_keypair(2, pk2, sk2);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_terms),
+		cmocka_unit_test(test_rank),
+		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_stats_churn),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

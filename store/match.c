@@ -1,0 +1,603 @@
+#include "match.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "ident.h"
+#include "jsonmp.h"
+#include "msg.h"
+#include "record.h"
+
+#define NEEDS_MAX 16
+#define SECTORS_MAX 16
+#define EVENT_HORIZON (90 * 86400)
+
+enum crit { C_PHASES, C_SECTORS, C_ACTIVITIES, C_AREAS, C_STUDENT, C_INTERNATIONAL, C_AGE, C_COUNT };
+static const char *const crit_names[C_COUNT] = {
+	"phases", "sectors", "activities", "areas", "student", "international", "max_company_age",
+};
+enum { MATCHED, UNKNOWN, FAILED };
+static const char *const state_names[] = { "matched", "unknown", "failed" };
+
+struct profile {
+	const char *phase;
+	const char *sectors[SECTORS_MAX];
+	unsigned nsectors;
+	const char *needs[NEEDS_MAX];      /* in taxonomy order */
+	unsigned nneeds;
+	const char *activity;
+	bool student, international;
+	const char *area;
+	bool has_age;
+	long long age;
+	const char *lang;
+};
+
+/* An upcoming event of a partner, for the "soonest relevant event" bonus. */
+struct pevent {
+	uint8_t author[32];
+	char partner[65];      /* the partner record's id, or "" */
+	int64_t start;
+	char name[160];
+	char date[11];
+	char needs[8][48];
+	unsigned nneeds;
+	char phases[5][16];
+	unsigned nphases;
+};
+
+struct partner {
+	uint8_t author[32];
+	char id[65];
+	char name[160];
+};
+
+struct cand {
+	uint8_t author[32];
+	char id[65];
+	char partner[65];
+	int global;
+	unsigned char cover[NEEDS_MAX];
+	unsigned ncovered;
+};
+
+struct ctx {
+	const struct taxonomy *tax;
+	struct profile p;
+	const char *lang;
+	uint64_t now;
+	struct partner *partners;
+	size_t npartners;
+	struct pevent *events;
+	size_t nevents;
+	struct cand *cands;
+	size_t ncands, capcands;
+	unsigned considered, excluded;
+	msgpack_zone zone;
+};
+
+/* ---- small helpers over msgpack objects -------------------------------- */
+
+static bool str_is(const msgpack_object *o, const char *s)
+{
+	size_t n = strlen(s);
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	       !memcmp(o->via.str.ptr, s, n);
+}
+
+static void copy_str(const msgpack_object *o, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (o && o->type == MSGPACK_OBJECT_STR) {
+		size_t l = o->via.str.size < n - 1 ? o->via.str.size : n - 1;
+		memcpy(buf, o->via.str.ptr, l);
+		buf[l] = '\0';
+	}
+}
+
+static const msgpack_object *arr(const msgpack_object *map, const char *key)
+{
+	const msgpack_object *a = msg_get(map, key);
+	return a && a->type == MSGPACK_OBJECT_ARRAY ? a : NULL;
+}
+
+static bool arr_has(const msgpack_object *a, const char *s)
+{
+	for (uint32_t i = 0; a && i < a->via.array.size; i++)
+		if (str_is(&a->via.array.ptr[i], s))
+			return true;
+	return false;
+}
+
+/* The text of a language map in lang, else en, else nl. */
+static void langtext(const msgpack_object *map, const char *field, const char *lang, char *buf,
+                     size_t n)
+{
+	const msgpack_object *m = msg_get(map, field);
+	const msgpack_object *v = msg_get(m, lang);
+	if (!v)
+		v = msg_get(m, "en");
+	if (!v)
+		v = msg_get(m, "nl");
+	copy_str(v, buf, n);
+}
+
+static int unpack(struct ctx *c, const struct store_entry *e, struct record *r, msgpack_object *body)
+{
+	size_t off = 0;
+	if (record_parse(e->env, e->env_len, r, NULL) || !r->body)
+		return -1;
+	msgpack_zone_clear(&c->zone);
+	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &c->zone, body) !=
+	        MSGPACK_UNPACK_SUCCESS || body->type != MSGPACK_OBJECT_MAP)
+		return -1;
+	return 0;
+}
+
+/* ---- the profile ---------------------------------------------------------- */
+
+static int cmp_need_order(const void *a, const void *b, void *tax)
+{
+	const struct tax_term *x = taxonomy_term(tax, "need", *(const char *const *)a);
+	const struct tax_term *y = taxonomy_term(tax, "need", *(const char *const *)b);
+	return (int)(x ? x->order : 999) - (int)(y ? y->order : 999);
+}
+
+static void read_profile(const json_t *j, const struct taxonomy *tax, struct profile *p)
+{
+	memset(p, 0, sizeof *p);
+	p->phase = json_string_value(json_object_get(j, "phase"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(j, "sectors"), i, v)
+		if (p->nsectors < SECTORS_MAX)
+			p->sectors[p->nsectors++] = json_string_value(v);
+	json_array_foreach(json_object_get(j, "needs"), i, v)
+		if (p->nneeds < NEEDS_MAX)
+			p->needs[p->nneeds++] = json_string_value(v);
+	qsort_r(p->needs, p->nneeds, sizeof p->needs[0], cmp_need_order, (void *)tax);
+	p->activity = json_string_value(json_object_get(j, "activity"));
+	p->student = json_is_true(json_object_get(j, "student"));
+	p->international = json_is_true(json_object_get(j, "international"));
+	p->area = json_string_value(json_object_get(j, "area"));
+	json_t *age = json_object_get(j, "company_age");
+	p->has_age = json_is_integer(age);
+	p->age = p->has_age ? json_integer_value(age) : 0;
+	p->lang = json_string_value(json_object_get(j, "lang"));
+}
+
+int match_profile_check(const struct schema_set *set, const json_t *profile, const char *source,
+                        struct gl_error *err)
+{
+	struct gl_buf b = { 0 };
+	int rc = jsonmp_pack(profile, NULL, &b, err);
+	if (rc) {
+		gl_error_prefix(err, rc, "%s", source);
+		gl_buf_free(&b);
+		return rc;
+	}
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	size_t off = 0;
+	struct schema_errors errs;
+	if (msgpack_unpack((const char *)b.data, b.len, &off, &zone, &o) != MSGPACK_UNPACK_SUCCESS)
+		rc = gl_errorf(err, GL_ESCHEMA, "%s: the profile does not encode", source);
+	else if ((rc = schema_validate(set, "profile.schema.json", &o, &errs)))
+		schema_errors_report(&errs, source, err);
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&b);
+	return rc;
+}
+
+/* ---- partners and events -------------------------------------------------- */
+
+static int gather_partner(void *vc, const struct store_entry *e)
+{
+	struct ctx *c = vc;
+	struct record r;
+	msgpack_object body;
+	if (unpack(c, e, &r, &body))
+		return 0;
+	c->partners = gl_xrealloc(c->partners, (c->npartners + 1) * sizeof *c->partners);
+	struct partner *p = &c->partners[c->npartners++];
+	memcpy(p->author, e->author, 32);
+	memcpy(p->id, e->id, e->id_len);
+	p->id[e->id_len] = '\0';
+	langtext(&body, "name", c->lang, p->name, sizeof p->name);
+	return 0;
+}
+
+/*
+ * The organisation a record belongs to is its author's partner record named
+ * by the record's "partner" field, or (without one) the author's partner
+ * record: a node normally publishes for one organisation.
+ */
+static const char *partner_name(const struct ctx *c, const uint8_t author[32], const char *pid)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < c->npartners; i++) {
+		if (memcmp(c->partners[i].author, author, 32))
+			continue;
+		if (!*pid || !strcmp(c->partners[i].id, pid))
+			return c->partners[i].name;
+		if (!first)
+			first = c->partners[i].name;
+	}
+	return *pid ? NULL : first;
+}
+
+static int gather_event(void *vc, const struct store_entry *e)
+{
+	struct ctx *c = vc;
+	struct record r;
+	msgpack_object body;
+	char start[40];
+	int64_t t;
+	if (unpack(c, e, &r, &body))
+		return 0;
+	copy_str(msg_get(&body, "start"), start, sizeof start);
+	if (clock_parse(start, &t) || t < (int64_t)c->now || t > (int64_t)c->now + EVENT_HORIZON ||
+	    str_is(msg_get(&body, "status"), "cancelled"))
+		return 0;
+	c->events = gl_xrealloc(c->events, (c->nevents + 1) * sizeof *c->events);
+	struct pevent *ev = &c->events[c->nevents++];
+	memset(ev, 0, sizeof *ev);
+	memcpy(ev->author, e->author, 32);
+	copy_str(msg_get(&body, "partner"), ev->partner, sizeof ev->partner);
+	ev->start = t;
+	langtext(&body, "name", c->lang, ev->name, sizeof ev->name);
+	memcpy(ev->date, start, 10);
+	const msgpack_object *a = arr(&body, "needs");
+	for (uint32_t i = 0; a && i < a->via.array.size && ev->nneeds < 8; i++)
+		copy_str(&a->via.array.ptr[i], ev->needs[ev->nneeds++], sizeof ev->needs[0]);
+	a = arr(&body, "phases");
+	for (uint32_t i = 0; a && i < a->via.array.size && ev->nphases < 5; i++)
+		copy_str(&a->via.array.ptr[i], ev->phases[ev->nphases++], sizeof ev->phases[0]);
+	return 0;
+}
+
+/* The partner's soonest event on one of the offer's needs or the starter's phase. */
+static const struct pevent *soonest_event(const struct ctx *c, const uint8_t author[32],
+                                          const char *pid, const msgpack_object *needs)
+{
+	const struct pevent *best = NULL;
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct pevent *ev = &c->events[i];
+		if (memcmp(ev->author, author, 32) || strcmp(ev->partner, pid) ||
+		    (best && best->start <= ev->start))
+			continue;
+		bool relevant = false;
+		for (unsigned k = 0; k < ev->nneeds && !relevant; k++)
+			relevant = arr_has(needs, ev->needs[k]);
+		for (unsigned k = 0; k < ev->nphases && !relevant; k++)
+			relevant = !strcmp(ev->phases[k], c->p.phase);
+		if (relevant)
+			best = ev;
+	}
+	return best;
+}
+
+/* ---- judging one offer ------------------------------------------------------ */
+
+struct eval {
+	bool excluded;
+	int state[C_COUNT];
+	bool soft[C_COUNT];
+	int global;
+	unsigned char cover[NEEDS_MAX];
+	unsigned ncovered;
+};
+
+static void reason(json_t *reasons, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void reason(json_t *reasons, const char *fmt, ...)
+{
+	if (!reasons)
+		return;
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_array_append_new(reasons, json_string(buf));
+}
+
+static const char *label(const struct ctx *c, const char *facet, const char *id)
+{
+	const struct tax_term *t = taxonomy_term(c->tax, facet, id);
+	return t ? taxonomy_label(t, c->lang) : id;
+}
+
+/* Judge the restricting criteria; sets ev->state[]. */
+static void judge_criteria(struct ctx *c, const msgpack_object *elig, struct eval *ev)
+{
+	const struct profile *p = &c->p;
+	const msgpack_object *soft = arr(elig, "soft");
+	for (int k = 0; k < C_COUNT; k++)
+		ev->soft[k] = arr_has(soft, crit_names[k]);
+	const msgpack_object *a;
+	a = arr(elig, "phases");
+	ev->state[C_PHASES] = !a || arr_has(a, p->phase) ? MATCHED : FAILED;
+	a = arr(elig, "sectors");
+	ev->state[C_SECTORS] = !a ? MATCHED : !p->nsectors ? UNKNOWN : FAILED;
+	for (unsigned i = 0; a && i < p->nsectors; i++)
+		if (arr_has(a, p->sectors[i]))
+			ev->state[C_SECTORS] = MATCHED;
+	a = arr(elig, "activities");
+	ev->state[C_ACTIVITIES] = !a ? MATCHED : !p->activity ? UNKNOWN
+	                        : arr_has(a, p->activity) ? MATCHED : FAILED;
+	a = arr(elig, "areas");
+	ev->state[C_AREAS] = !a ? MATCHED : !p->area ? UNKNOWN : FAILED;
+	for (uint32_t i = 0; a && p->area && i < a->via.array.size; i++) {
+		char area[40];
+		copy_str(&a->via.array.ptr[i], area, sizeof area);
+		if (taxonomy_within(c->tax, "area", p->area, area))
+			ev->state[C_AREAS] = MATCHED;
+	}
+	const msgpack_object *s = msg_get(elig, "student");
+	ev->state[C_STUDENT] = str_is(s, "only") ? (p->student ? MATCHED : FAILED)
+	                     : str_is(s, "excluded") ? (p->student ? FAILED : MATCHED) : MATCHED;
+	s = msg_get(elig, "international");
+	ev->state[C_INTERNATIONAL] = str_is(s, "only") ? (p->international ? MATCHED : FAILED)
+	                           : str_is(s, "excluded") ? (p->international ? FAILED : MATCHED)
+	                                                   : MATCHED;
+	const msgpack_object *m = msg_get(elig, "max_company_age");
+	bool has_max = m && m->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+	ev->state[C_AGE] = !has_max ? MATCHED : !p->has_age ? UNKNOWN
+	                 : (uint64_t)p->age <= m->via.u64 ? MATCHED : FAILED;
+}
+
+static void explain_criteria(const msgpack_object *elig, const struct eval *ev,
+                             json_t *reasons)
+{
+	for (int k = 0; k < C_COUNT; k++) {
+		bool restricted = k == C_STUDENT || k == C_INTERNATIONAL || k == C_AGE
+		                          ? msg_get(elig, crit_names[k]) != NULL
+		                          : arr(elig, crit_names[k]) != NULL;
+		if (!restricted)
+			continue;
+		if (ev->state[k] == MATCHED)
+			reason(reasons, "%s: fits your profile", crit_names[k]);
+		else if (ev->state[k] == UNKNOWN)
+			reason(reasons, "%s: restricted, and your profile does not say (check it; -1)",
+			       crit_names[k]);
+		else
+			reason(reasons, "%s: a preference you do not meet (-4)", crit_names[k]);
+	}
+}
+
+/* How well one offer need answers profile need pn: 10 exact, 9 narrower, 8 broader. */
+static int cover(const struct ctx *c, const char *pn, const char *on)
+{
+	if (!strcmp(pn, on))
+		return 10;
+	if (taxonomy_within(c->tax, "need", on, pn))
+		return 9;
+	if (taxonomy_within(c->tax, "need", pn, on))
+		return 8;
+	return 0;
+}
+
+static void judge(struct ctx *c, const msgpack_object *offer, const uint8_t author[32],
+                  struct eval *ev, json_t *reasons)
+{
+	memset(ev, 0, sizeof *ev);
+	char date[16];
+	copy_str(msg_get(offer, "valid_until"), date, sizeof date);
+	int64_t until;
+	if (str_is(msg_get(offer, "status"), "inactive") ||
+	    (*date && !clock_parse(date, &until) && until + 86400 <= (int64_t)c->now)) {
+		ev->excluded = true;
+		return;
+	}
+	const msgpack_object *elig = msg_get(offer, "eligibility");
+	judge_criteria(c, elig, ev);
+	for (int k = 0; k < C_COUNT; k++) {
+		if (ev->state[k] == FAILED && !ev->soft[k]) {
+			ev->excluded = true;
+			return;
+		}
+		ev->global += ev->state[k] == FAILED ? -4 : ev->state[k] == UNKNOWN ? -1 : 0;
+	}
+	const msgpack_object *needs = arr(offer, "needs");
+	for (unsigned i = 0; i < c->p.nneeds; i++) {
+		for (uint32_t j = 0; needs && j < needs->via.array.size; j++) {
+			char on[48];
+			copy_str(&needs->via.array.ptr[j], on, sizeof on);
+			int s = cover(c, c->p.needs[i], on);
+			if (s > ev->cover[i])
+				ev->cover[i] = (unsigned char)s;
+		}
+		if (ev->cover[i]) {
+			ev->ncovered++;
+			reason(reasons, "answers your need %s%s", label(c, "need", c->p.needs[i]),
+			       ev->cover[i] == 10 ? "" : ev->cover[i] == 9 ? " (a part of it)"
+			                                                   : " (in general)");
+		}
+	}
+	if (ev->state[C_SECTORS] == MATCHED && arr(elig, "sectors")) {
+		ev->global += 3;
+		reason(reasons, "made for your sector (+3)");
+	}
+	bool lang = arr_has(arr(offer, "languages"), c->lang);
+	ev->global += lang ? 2 : -3;
+	reason(reasons, lang ? "offered in %s (+2)" : "not offered in %s (-3)",
+	       !strcmp(c->lang, "nl") ? "Dutch" : "English");
+	const msgpack_object *cost = msg_get(offer, "cost");
+	const msgpack_object *fr = msg_get(cost, "free");
+	if (fr && fr->type == MSGPACK_OBJECT_BOOLEAN && fr->via.boolean) {
+		ev->global += 1;
+		reason(reasons, "free (+1)");
+	}
+	char pid[65];
+	copy_str(msg_get(offer, "partner"), pid, sizeof pid);
+	const struct pevent *pe = soonest_event(c, author, pid, needs);
+	if (pe) {
+		ev->global += 2;
+		reason(reasons, "next event: %s on %s (+2)", pe->name, pe->date);
+	}
+	if (reasons)
+		explain_criteria(elig, ev, reasons);
+}
+
+static int consider_offer(void *vc, const struct store_entry *e)
+{
+	struct ctx *c = vc;
+	struct record r;
+	msgpack_object body;
+	if (unpack(c, e, &r, &body))
+		return 0;
+	c->considered++;
+	struct eval ev;
+	judge(c, &body, e->author, &ev, NULL);
+	if (ev.excluded) {
+		c->excluded++;
+		return 0;
+	}
+	if (!ev.ncovered)
+		return 0;
+	if (c->ncands == c->capcands) {
+		c->capcands = c->capcands ? c->capcands * 2 : 64;
+		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
+	}
+	struct cand *cd = &c->cands[c->ncands++];
+	memcpy(cd->author, e->author, 32);
+	memcpy(cd->id, e->id, e->id_len);
+	cd->id[e->id_len] = '\0';
+	copy_str(msg_get(&body, "partner"), cd->partner, sizeof cd->partner);
+	cd->global = ev.global;
+	memcpy(cd->cover, ev.cover, sizeof cd->cover);
+	cd->ncovered = ev.ncovered;
+	return 0;
+}
+
+/* ---- the to-do list ------------------------------------------------------------ */
+
+struct ranked {
+	const struct cand *cd;
+	int score;
+	const char *partner;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->score != y->score)
+		return y->score - x->score;
+	int p = strcmp(x->partner ? x->partner : "", y->partner ? y->partner : "");
+	return p ? p : strcmp(x->cd->id, y->cd->id);
+}
+
+static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranked *rk, unsigned item)
+{
+	struct store_entry e;
+	struct record r;
+	msgpack_object body;
+	if (store_get(t, rk->cd->author, RK_OFFER, rk->cd->id, strlen(rk->cd->id), &e, NULL) ||
+	    unpack(c, &e, &r, &body))
+		return NULL;
+	char key[IDENT_TEXT_MAX], text[600];
+	json_t *o = json_object(), *reasons = json_array(), *crit = json_object();
+	ident_format(IDENT_PK_PREFIX, rk->cd->author, key);
+	json_object_set_new(o, "author", json_string(key));
+	json_object_set_new(o, "id", json_string(rk->cd->id));
+	langtext(&body, "name", c->lang, text, sizeof text);
+	json_object_set_new(o, "name", json_string(text));
+	json_object_set_new(o, "partner", rk->partner ? json_string(rk->partner) : json_null());
+	static const char *const fields[] = { "url", "email", "phone" };
+	for (size_t i = 0; i < 3; i++) {
+		copy_str(msg_get(&body, fields[i]), text, sizeof text);
+		if (*text)
+			json_object_set_new(o, fields[i], json_string(text));
+	}
+	const msgpack_object *fr = msg_get(msg_get(&body, "cost"), "free");
+	json_object_set_new(o, "free", json_boolean(fr && fr->type == MSGPACK_OBJECT_BOOLEAN &&
+	                                            fr->via.boolean));
+	const msgpack_object *langs = arr(&body, "languages");
+	json_object_set_new(o, "languages", langs ? jsonmp_to_json(langs) : json_array());
+	json_object_set_new(o, "score", json_integer(rk->score));
+	unsigned cv = rk->cd->cover[item];
+	json_object_set_new(o, "answers", json_string(cv == 10 ? "exactly" : cv == 9 ? "in part"
+	                                                                              : "in general"));
+	struct eval ev;
+	judge(c, &body, rk->cd->author, &ev, reasons);
+	for (int k = 0; k < C_COUNT; k++)
+		json_object_set_new(crit, crit_names[k], json_string(state_names[ev.state[k]]));
+	if (ev.ncovered > 1)
+		json_array_append_new(reasons, json_sprintf("answers %u of your needs (+%u)", ev.ncovered,
+		                                            ev.ncovered - 1));
+	json_object_set_new(o, "criteria", crit);
+	json_object_set_new(o, "reasons", reasons);
+	return o;
+}
+
+static json_t *build_items(struct ctx *c, struct store_txn *t, const struct match_opts *o)
+{
+	json_t *items = json_array();
+	struct ranked *rk = gl_xcalloc(c->ncands ? c->ncands : 1, sizeof *rk);
+	for (unsigned i = 0; i < c->p.nneeds; i++) {
+		size_t n = 0;
+		for (size_t k = 0; k < c->ncands; k++) {
+			const struct cand *cd = &c->cands[k];
+			if (!cd->cover[i])
+				continue;
+			rk[n].cd = cd;
+			rk[n].score = cd->global + cd->cover[i] + (int)cd->ncovered - 1;
+			rk[n].partner = partner_name(c, cd->author, cd->partner);
+			n++;
+		}
+		qsort(rk, n, sizeof *rk, cmp_ranked);
+		size_t show = o->per_item && o->per_item < n ? o->per_item : n;
+		json_t *item = json_object(), *offers = json_array();
+		json_object_set_new(item, "need", json_string(c->p.needs[i]));
+		json_object_set_new(item, "label", json_string(label(c, "need", c->p.needs[i])));
+		for (size_t k = 0; k < show; k++) {
+			json_t *oj = offer_json(c, t, &rk[k], i);
+			if (oj)
+				json_array_append_new(offers, oj);
+		}
+		json_object_set_new(item, "offers", offers);
+		json_object_set_new(item, "more", json_integer((json_int_t)(n - show)));
+		json_array_append_new(items, item);
+	}
+	free(rk);
+	return items;
+}
+
+int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
+              const struct match_opts *o, json_t **out, struct gl_error *err)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof c);
+	c.tax = tax;
+	read_profile(profile, tax, &c.p);
+	c.lang = o->lang ? o->lang : c.p.lang ? c.p.lang : "en";
+	c.now = o->now ? o->now : clock_now();
+	msgpack_zone_init(&c.zone, 8192);
+	struct store_filter fp = { .kind = RK_PARTNER }, fe = { .kind = RK_EVENT },
+	                    fo = { .kind = RK_OFFER };
+	int rc;
+	if ((rc = store_scan(t, &fp, gather_partner, &c, err)) ||
+	    (rc = store_scan(t, &fe, gather_event, &c, err)) ||
+	    (rc = store_scan(t, &fo, consider_offer, &c, err)))
+		goto out;
+	json_t *res = json_object();
+	json_object_set(res, "profile", (json_t *)profile);
+	json_object_set_new(res, "offers_considered", json_integer(c.considered));
+	json_object_set_new(res, "offers_excluded", json_integer(c.excluded));
+	json_object_set_new(res, "items", build_items(&c, t, o));
+	*out = res;
+out:
+	msgpack_zone_destroy(&c.zone);
+	free(c.partners);
+	free(c.events);
+	free(c.cands);
+	return rc;
+}

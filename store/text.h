@@ -1,0 +1,78 @@
+/*
+ * text.h — turning text into search terms, the same way for the records
+ * that are indexed and for the queries that look them up (search.c).
+ *
+ * A term is made in four steps:
+ *   1. normalise the whole text with utf8proc: compatibility composition
+ *      (NFKC), case folding, accents and other marks stripped, default
+ *      ignorables (soft hyphens, zero-width joiners) dropped — so "Café",
+ *      "CAFE" and "café" all become "cafe";
+ *   2. split it into tokens: maximal runs of letters and digits (Unicode
+ *      categories L* and N*); everything else separates;
+ *   3. drop tokens shorter than TEXT_TERM_MIN bytes or longer than
+ *      TEXT_TERM_MAX bytes (no word is that long; such a token is a URL
+ *      or code, and is not truncated into a false word), and the
+ *      language's stop words ("de", "het", "the", "of", ...);
+ *   4. stem with the Snowball stemmer of the language: Dutch for "nl",
+ *      English for "en"; other languages are not stemmed.  So
+ *      "financieringen" and "financiering" give the same term, as do
+ *      "loans" and "loan".
+ *
+ * Terms are bytes of UTF-8, at least 1 and at most TEXT_TERM_MAX long,
+ * and never contain a NUL byte (the index uses 0x00 as a separator).
+ *
+ * Caveats: a Snowball stemmer keeps state between calls, so a struct
+ * text_stemmers belongs to one thread at a time.  Creating one costs well
+ * under a microsecond, so a caller without a long-lived owner may make
+ * one per call.
+ */
+#ifndef GILDE_TEXT_H
+#define GILDE_TEXT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Bytes in a term, at most; longer tokens are dropped. */
+#define TEXT_TERM_MAX 64
+/* Bytes in a token, at least (before stemming). */
+#define TEXT_TERM_MIN 2
+/* Bytes of text in one call, at most (a record's strings are far shorter). */
+#define TEXT_INPUT_MAX (1u << 20)
+
+struct sb_stemmer;
+
+/* The stemmers text_terms() uses, made once and reused by one thread. */
+struct text_stemmers {
+	struct sb_stemmer *nl, *en;
+};
+
+/*
+ * Make the Dutch and English stemmers.  Returns 0, or GL_ECONFIG if the
+ * installed libstemmer lacks one of them (st is then left empty).
+ * Running out of memory aborts (alloc.h).
+ */
+int text_stemmers_init(struct text_stemmers *st, struct gl_error *err);
+/* Free the stemmers; st may be zeroed or already freed.  Leaves it zeroed. */
+void text_stemmers_free(struct text_stemmers *st);
+
+/*
+ * Called once per term, in text order: term is `len` bytes (not
+ * NUL-terminated, valid only during the call); pos is the index of the
+ * token it came from among all tokens of the text, dropped ones included,
+ * so calls over the same text in two languages line up by pos.  Return
+ * non-zero to stop.
+ */
+typedef int (*text_term_fn)(void *ctx, const char *term, size_t len, unsigned pos);
+
+/*
+ * Cut `len` bytes of UTF-8 text `s` into terms for language `lang` ("nl",
+ * "en", "fr", "de", or any other code or "" for no stemming and no stop
+ * words) and call fn for each.  st must have been initialised.
+ * Returns 0, fn's non-zero value, GL_ELIMIT if len > TEXT_INPUT_MAX, or
+ * GL_EFORMAT if s is not valid UTF-8.
+ */
+int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *lang,
+               text_term_fn fn, void *ctx, struct gl_error *err);
+
+#endif

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Matching and the plan: eligibility excludes what it must, ranking is
+right in clear-cut cases, explanations are there, the to-do list follows
+the taxonomy's order of needs, and a plan keeps its ticks across a refresh
+(made and refreshed with the daemon stopped: nothing goes to it)."""
+import json
+import os
+
+from harness import SOURCE, Harness, check, run
+
+TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))
+LABEL = {t['id']: t['label']['en'] for t in TAXONOMY['x-terms']['need']}
+
+
+def offer(h, oid, needs, elig=None, langs=('nl', 'en'), free=None, extra=None):
+    d = {
+        'kind': 'offer', 'id': oid,
+        'name': {'nl': oid, 'en': oid},
+        'description': {'nl': 'Testaanbod ' + oid, 'en': 'Test offer ' + oid},
+        'url': 'https://example.org/' + oid,
+        'needs': list(needs), 'languages': list(langs),
+    }
+    if elig:
+        d['eligibility'] = elig
+    if free is not None:
+        d['cost'] = {'free': free}
+    d.update(extra or {})
+    path = os.path.join(h.dir, oid + '.json')
+    json.dump(d, open(path, 'w'))
+    return path
+
+
+def ids(res, need=None):
+    out = []
+    for item in res['items']:
+        if need is None or item['need'] == need:
+            out += [o['id'] for o in item['offers']]
+    return out
+
+
+def main():
+    with Harness('match') as h:
+        a = h.node('a')
+        a.start()
+        partner = os.path.join(h.dir, 'partner.json')
+        json.dump({'kind': 'partner', 'id': 'testpartner', 'name': {'nl': 'Testpartner', 'en': 'Test partner'},
+                   'description': {'nl': 'x', 'en': 'x'}, 'url': 'https://example.org/',
+                   'org_type': 'other'}, open(partner, 'w'))
+        files = [partner,
+                 offer(h, 'any', ['financing']),
+                 offer(h, 'growth-only', ['financing'], {'phases': ['growth']}),
+                 offer(h, 'students-only', ['financing'], {'student': 'only'}),
+                 offer(h, 'no-students', ['financing'], {'student': 'excluded'}),
+                 offer(h, 'biotech-hard', ['financing'], {'sectors': ['biotech']}),
+                 offer(h, 'biotech-soft', ['financing'], {'sectors': ['biotech'], 'soft': ['sectors']}),
+                 offer(h, 'digital', ['financing'], {'sectors': ['digital']}),
+                 offer(h, 'gent-area', ['financing'], {'areas': ['oost-vlaanderen']}),
+                 offer(h, 'intl-only', ['soft-landing'], {'international': 'only'}),
+                 offer(h, 'young-firms', ['financing'], {'max_company_age': 2}),
+                 offer(h, 'expired', ['financing'], extra={'valid_until': '2020-01-01'}),
+                 offer(h, 'inactive', ['financing'], extra={'status': 'inactive'}),
+                 offer(h, 'loan-exact', ['financing-loan']),
+                 offer(h, 'english-only', ['administration'], langs=('en',)),
+                 offer(h, 'dutch-too', ['administration'], langs=('nl', 'en')),
+                 offer(h, 'free-admin', ['administration'], free=True)]
+        a.json('publish', *files)
+
+        def match(*args):
+            return a.json('match', '--per-item', '0', *args)
+
+        base = ['--phase', 'start', '--need', 'financing', '--area', 'gent', '--company-age', '1']
+        res = match(*base, '--sector', 'digital')
+        got = set(ids(res, 'financing'))
+        for must in ('any', 'no-students', 'biotech-soft', 'digital', 'gent-area', 'young-firms', 'loan-exact'):
+            check(must in got, '%s should match: %r' % (must, sorted(got)))
+        for never in ('growth-only', 'students-only', 'biotech-hard', 'expired', 'inactive', 'intl-only'):
+            check(never not in got, '%s must be excluded: %r' % (never, sorted(got)))
+        check(res['offers_excluded'] >= 5, 'excluded count: %r' % res['offers_excluded'])
+        # a student flips the student offers; an older company loses young-firms
+        got = set(ids(match('--phase', 'start', '--need', 'financing', '--student')))
+        check('students-only' in got and 'no-students' not in got, 'student: %r' % sorted(got))
+        got = set(ids(match('--phase', 'start', '--need', 'financing', '--company-age', '5')))
+        check('young-firms' not in got, 'company age 5 must rule out young-firms')
+        # an area outside the offer's: belgie is not within oost-vlaanderen
+        got = set(ids(match('--phase', 'start', '--need', 'financing', '--area', 'belgie')))
+        check('gent-area' not in got, 'area belgie must rule out an oost-vlaanderen offer')
+        # international founders see the soft-landing offer
+        got = set(ids(match('--phase', 'start', '--need', 'soft-landing', '--international')))
+        check('intl-only' in got, 'international founder: %r' % sorted(got))
+
+        # ranking in clear-cut cases
+        fin = ids(res, 'financing')
+        check(fin.index('digital') < fin.index('any'), 'sector-specific must rank above generic: %r' % fin)
+        check(fin.index('any') < fin.index('biotech-soft'), 'a failed soft criterion must rank lower: %r' % fin)
+        check(fin.index('loan-exact') < fin.index('biotech-soft'), 'narrower need: %r' % fin)
+        adm = ids(match('--phase', 'start', '--need', 'administration', '--lang', 'nl'))
+        check(adm.index('dutch-too') < adm.index('english-only'), 'language must count: %r' % adm)
+        check(adm.index('free-admin') < adm.index('dutch-too'), 'free must count: %r' % adm)
+        # unknown hard criteria keep the offer but say so
+        res_ns = match('--phase', 'start', '--need', 'financing')
+        digital = [o for o in res_ns['items'][0]['offers'] if o['id'] == 'digital'][0]
+        check(digital['criteria']['sectors'] == 'unknown', 'sector unknown: %r' % digital['criteria'])
+        check(any('does not say' in r for r in digital['reasons']), 'unknown explained')
+
+        # explanations and the to-do order
+        p = a.gilde('match', '--phase', 'start', '--need', 'location', '--need', 'financing',
+                    '--need', 'administration', '--explain')
+        out = p.stdout
+        check(out.index(LABEL['administration']) < out.index(LABEL['financing']) <
+              out.index(LABEL['location']),
+              'the to-do list must follow the taxonomy order:\n' + out)
+        check('answers your need' in out and 'score' in out, 'explanations missing:\n' + out)
+        check('no offer in the directory fits this profile yet' in out, 'the location gap is not shown')
+        for o in match('--phase', 'start', '--need', 'administration')['items'][0]['offers']:
+            check(o['reasons'] and o['criteria'] and o['partner'] == 'Test partner',
+                  'offer without reasons, criteria or partner: %r' % o)
+        # bad profiles are refused with the field named
+        q = a.gilde('match', '--phase', 'begin', '--need', 'financing', check_rc=False)
+        check(q.returncode == 1 and '/phase' in q.stderr, 'bad phase: %s' % q.stderr)
+        q = a.gilde('match', '--phase', 'start', check_rc=False)
+        check(q.returncode == 1 and '/needs' in q.stderr, 'no needs: %s' % q.stderr)
+
+        # the plan: made, ticked and refreshed from the store, the daemon stopped
+        prof = os.path.join(h.dir, 'profile.json')
+        json.dump({'phase': 'start', 'needs': ['administration', 'financing'], 'lang': 'en'},
+                  open(prof, 'w'))
+        plan = os.path.join(h.dir, 'plan.json')
+        a.stop()
+        a.gilde('plan', 'init', '--profile', prof, '--plan', plan)
+        a.gilde('plan', 'done', 'administration', '--plan', plan)
+        shown = a.gilde('plan', 'show', '--plan', plan).stdout
+        check('1. [x] ' + LABEL['administration'] in shown and '2. [ ] ' + LABEL['financing'] in shown,
+              shown)
+        check(a.gilde('plan', 'done', 'nothing', '--plan', plan, check_rc=False).returncode == 3,
+              'unknown item')
+        check(a.gilde('plan', 'init', '--profile', prof, '--plan', plan, check_rc=False).returncode == 1,
+              'init over an existing plan must need --force')
+        a.start()
+        a.gilde('retract', 'offer/any')
+        a.json('publish', offer(h, 'new-money', ['financing']))
+        a.stop()
+        out = a.gilde('plan', 'refresh', '--plan', plan).stdout
+        check('1 new offer' in out and '1 gone' in out, out)
+        doc = a.json('plan', 'show', '--plan', plan)
+        items = {i['need']: i for i in doc['items']}
+        check(items['administration']['done'] is True, 'the tick was lost on refresh')
+        check(any(o['id'] == 'new-money' for o in items['financing']['offers']), 'new offer missing')
+        check(any(o['id'] == 'any' for o in items['financing']['gone']), 'retracted offer not marked gone')
+        a.gilde('plan', 'undo', '1', '--plan', plan)
+        check(a.json('plan', 'show', '--plan', plan)['items'][0]['done'] is False, 'undo')
+    print('match: ok')
+
+
+if __name__ == '__main__':
+    run(main)
