@@ -78,8 +78,7 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
-             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err)
+int cli_connect(struct cli *cli, int *out, struct gl_error *err)
 {
 	char path[PATHS_MAX];
 	int rc = cli_resolve_data(cli, err);
@@ -101,40 +100,51 @@ int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
 			                 "start it with: gilded --data %s", cli->data, path, cli->data);
 		return gl_errorf(err, e == EACCES ? GL_EPERM : GL_EIO, "%s: %s", path, strerror(e));
 	}
-	if (write_all(fd, req->data, req->len) != 0) {
-		close(fd);
-		return gl_errorf(err, GL_EIO, "%s: the daemon closed the connection", path);
-	}
-	resp_buf->len = 0;
+	*out = fd;
+	return 0;
+}
+
+int cli_send(int fd, const struct gl_buf *req, struct gl_error *err)
+{
+	if (write_all(fd, req->data, req->len) != 0)
+		return gl_errorf(err, GL_EUNAVAIL, "gilded closed the connection");
+	return 0;
+}
+
+int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object *resp,
+             struct gl_error *err)
+{
 	size_t total = 0;
 	uint64_t deadline = clock_now_ms() + CALL_TIMEOUT_MS;
+	resp_buf->len = 0;
 	for (;;) {
 		int pr = msg_peek(resp_buf->data, resp_buf->len, MSG_MAX, &total);
-		if (pr < 0) {
-			close(fd);
-			return gl_errorf(err, GL_EPROTO, "%s: oversized answer", path);
-		}
+		if (pr < 0)
+			return gl_errorf(err, GL_EPROTO, "oversized answer from gilded");
 		if (pr == 1)
 			break;
 		uint64_t now = clock_now_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
-			close(fd);
-			return gl_errorf(err, GL_EUNAVAIL, "%s: no answer from gilded within %ds", path,
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0)
+			return gl_errorf(err, GL_EUNAVAIL, "no answer from gilded within %ds",
 			                 CALL_TIMEOUT_MS / 1000);
+		/* read one message at a time: what follows is the next answer's */
+		size_t want = resp_buf->len < 4 ? 4 - resp_buf->len : 0;
+		if (!want) {
+			uint32_t n = (uint32_t)resp_buf->data[0] << 24 | (uint32_t)resp_buf->data[1] << 16 |
+			             (uint32_t)resp_buf->data[2] << 8 | resp_buf->data[3];
+			want = (size_t)n + 4 - resp_buf->len;
 		}
-		gl_buf_reserve(resp_buf, 65536);
-		ssize_t r = read(fd, resp_buf->data + resp_buf->len, resp_buf->cap - resp_buf->len);
+		gl_buf_reserve(resp_buf, want);
+		ssize_t r = read(fd, resp_buf->data + resp_buf->len, want);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			close(fd);
-			return gl_errorf(err, GL_EUNAVAIL, "%s: gilded closed the connection", path);
-		}
+		if (r <= 0)
+			return gl_errorf(err, GL_EUNAVAIL, "gilded closed the connection");
 		resp_buf->len += (size_t)r;
 	}
-	close(fd);
-	if ((rc = msg_decode(resp_buf->data + 4, total - 4, zone, resp, err)))
+	int rc = msg_decode(resp_buf->data + 4, total - 4, zone, resp, err);
+	if (rc)
 		return rc;
 	bool ok = false;
 	if (!msg_get_bool(resp, "ok", &ok))
@@ -149,6 +159,20 @@ int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
 		return gl_errorf(err, c, "%s", text);
 	}
 	return 0;
+}
+
+int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
+             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err)
+{
+	int fd;
+	int rc = cli_connect(cli, &fd, err);
+	if (rc)
+		return rc;
+	rc = cli_send(fd, req, err);
+	if (!rc)
+		rc = cli_recv(fd, resp_buf, zone, resp, err);
+	close(fd);
+	return rc;
 }
 
 void cli_print_json(json_t *v)

@@ -57,6 +57,15 @@ int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err);
 int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
              msgpack_zone *zone, msgpack_object *resp, struct gl_error *err);
 
+/*
+ * The same in steps, for a conversation with several requests in flight
+ * (gilde import keeps two): connect, send requests, read answers in order.
+ */
+int cli_connect(struct cli *cli, int *fd, struct gl_error *err);
+int cli_send(int fd, const struct gl_buf *req, struct gl_error *err);
+int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object *resp,
+             struct gl_error *err);
+
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
 

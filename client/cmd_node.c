@@ -143,6 +143,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		json_object_set_new(so, "map_size", json_integer((json_int_t)st.map_size));
 		json_object_set_new(so, "page_size", json_integer((json_int_t)st.page_size));
 		json_object_set_new(so, "depth", json_integer(st.depth));
+		/* the store's invariants (store.h): records = items = expiry entries,
+		 * kinds = live records */
+		json_object_set_new(so, "entries_records", json_integer((json_int_t)st.n_records));
+		json_object_set_new(so, "entries_items", json_integer((json_int_t)st.n_items));
+		json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st.n_expiry));
+		json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st.n_kinds));
 		json_object_set_new(o, "store", so);
 		cli_print_json(o);
 		json_decref(o);

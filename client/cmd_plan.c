@@ -24,7 +24,7 @@ static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
 		return 0;
 	}
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char dir[PATHS_MAX];
+	char dir[PATHS_MAX - 16];
 	if (xdg && *xdg == '/')
 		snprintf(dir, sizeof dir, "%s/gilde", xdg);
 	else if (home && *home)
@@ -33,6 +33,8 @@ static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
 		return gl_errorf(err, GL_ENOTFOUND, "no place for the plan: set HOME or pass --plan FILE");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return gl_errorf(err, GL_EIO, "%s: %s", dir, strerror(errno));
+	if (strlen(dir) + sizeof "/plan.json" > n)
+		return gl_errorf(err, GL_ELIMIT, "%s: path too long", dir);
 	snprintf(out, n, "%s/plan.json", dir);
 	return 0;
 }

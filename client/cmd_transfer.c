@@ -124,10 +124,50 @@ struct import_totals {
 	char first_error[512];
 };
 
-static int send_batch(struct cli *cli, const uint8_t *data, const size_t *lens, size_t n,
-                      struct import_totals *tot, struct gl_error *err)
+/* The import conversation: up to IMPORT_INFLIGHT batches sent and not yet
+ * answered, so the daemon verifies one while it commits the other. */
+#define IMPORT_INFLIGHT 2
+
+struct importer {
+	int fd;
+	unsigned pending;
+	struct import_totals *tot;
+};
+
+static int read_answer(struct importer *im, struct gl_error *err)
 {
-	struct gl_buf req = { 0 }, resp = { 0 };
+	struct gl_buf resp = { 0 };
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	int rc = cli_recv(im->fd, &resp, &zone, &o, err);
+	if (!rc) {
+		uint64_t a = 0, b = 0, c = 0;
+		msg_get_uint(&o, "accepted", &a);
+		msg_get_uint(&o, "older", &b);
+		msg_get_uint(&o, "rejected", &c);
+		im->tot->accepted += a;
+		im->tot->older += b;
+		im->tot->rejected += c;
+		im->tot->sent += a + b + c;
+		if (c && !im->tot->first_error[0])
+			msg_get_cstr(&o, "first_error", im->tot->first_error, sizeof im->tot->first_error);
+	}
+	im->pending--;
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&resp);
+	return rc;
+}
+
+static int send_batch(struct importer *im, const uint8_t *data, const size_t *lens, size_t n,
+                      struct gl_error *err)
+{
+	while (im->pending >= IMPORT_INFLIGHT) {
+		int rc = read_answer(im, err);
+		if (rc)
+			return rc;
+	}
+	struct gl_buf req = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);
 	msgpack_pack_map(&pk, 2);
@@ -141,25 +181,19 @@ static int send_batch(struct cli *cli, const uint8_t *data, const size_t *lens, 
 		off += lens[i];
 	}
 	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	int rc = cli_call(cli, &req, &resp, &zone, &o, err);
-	if (!rc) {
-		uint64_t a = 0, b = 0, c = 0;
-		msg_get_uint(&o, "accepted", &a);
-		msg_get_uint(&o, "older", &b);
-		msg_get_uint(&o, "rejected", &c);
-		tot->accepted += a;
-		tot->older += b;
-		tot->rejected += c;
-		tot->sent += n;
-		if (c && !tot->first_error[0])
-			msg_get_cstr(&o, "first_error", tot->first_error, sizeof tot->first_error);
-	}
-	msgpack_zone_destroy(&zone);
+	int rc = cli_send(im->fd, &req, err);
 	gl_buf_free(&req);
-	gl_buf_free(&resp);
+	if (!rc)
+		im->pending++;
+	return rc;
+}
+
+/* Read every answer still due. */
+static int finish(struct importer *im, struct gl_error *err)
+{
+	int rc = 0;
+	while (im->pending && !rc)
+		rc = read_answer(im, err);
 	return rc;
 }
 
@@ -185,7 +219,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	unsigned long long offset = 0; /* file offset of in.data[0] */
 	bool eof = false, progress = cli_progress() && !cli->json;
 	struct import_totals tot = { 0 };
-	int rc = 0;
+	struct importer im = { .fd = -1, .tot = &tot };
+	int rc = cli_connect(cli, &im.fd, &err);
 	while (!rc) {
 		/* keep at least one whole record in the buffer */
 		while (!eof && in.len < GL_RECORD_MAX) {
@@ -211,7 +246,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 				                     offset, src == GL_ETRUNC ? " (the file ends inside it)" : "");
 				/* what came before the damage is still imported */
 				struct gl_error e2 = { 0 };
-				if (nb && send_batch(cli, batch.data, lens, nb, &tot, &e2))
+				if ((nb && send_batch(&im, batch.data, lens, nb, &e2)) || finish(&im, &e2))
 					cli_error("%s", e2.msg);
 				break;
 			}
@@ -222,18 +257,22 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		}
 		bool last = in.len == 0 && eof;
 		if (nb && (last || nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES)) {
-			rc = send_batch(cli, batch.data, lens, nb, &tot, &err);
+			rc = send_batch(&im, batch.data, lens, nb, &err);
 			batch.len = 0;
 			nb = 0;
 			if (progress)
 				fprintf(stderr, "\rimport: %llu records, %llu%% of the file", tot.sent,
 				        st.st_size ? offset * 100 / (unsigned long long)st.st_size : 100);
 		}
-		if (last)
+		if (last) {
+			rc = finish(&im, &err);
 			break;
+		}
 	}
 	if (progress)
 		fputc('\n', stderr);
+	if (im.fd >= 0)
+		close(im.fd);
 	close(fd);
 	gl_buf_free(&in);
 	gl_buf_free(&batch);

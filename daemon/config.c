@@ -64,6 +64,16 @@ static const struct opt opts[] = {
 	  "A peer that has not completed the handshake by then is dropped." },
 	{ "limits", "idle_timeout", OPT_DURATION, OFF(idle_timeout), "90s", 5, 86400,
 	  "A peer silent this long is dropped (nodes ping each other every third of it)." },
+	{ "limits", "frame_timeout", OPT_DURATION, OFF(frame_timeout), "30s", 1, 3600,
+	  "A peer that takes longer than this to send one frame it started is dropped." },
+	{ "limits", "peer_bytes", OPT_SIZE, OFF(peer_bytes), "64M", 64ull << 10, 1ull << 40,
+	  "Bytes per second one peer may send; beyond it the node stops reading from it." },
+	{ "limits", "peer_records", OPT_COUNT, OFF(peer_records), "50000", 10, 10000000,
+	  "Records per second one peer may send; beyond it the node stops reading from it "
+	  "(a full sync runs at the speed of verification, well below the default)." },
+	{ "limits", "ban", OPT_DURATION, OFF(ban), "5s", 0, 86400,
+	  "An address that fails the handshake or sends bad frames or signatures is "
+	  "refused this long, doubling with each repeat up to an hour (0: never)." },
 	{ "federation", "network_key", OPT_NETKEY, 0, NULL, 0, 0,
 	  "The federation's shared secret (gilde-net:...); `gilde network-key` makes one." },
 	{ "federation", "curator", OPT_KEYLIST, OFF(curators), NULL, 0, 0,
@@ -159,6 +169,22 @@ static int parse_scaled(const char *v, const char *units, const uint64_t *mult, 
 	return 0;
 }
 
+/* A size as the configuration writes it: the largest unit that divides it. */
+static void size_text(uint64_t v, char *out, size_t n)
+{
+	static const char *const units[] = { "K", "M", "G", "T" };
+	const char *u = "";
+	for (int i = 3; i >= 0; i--) {
+		uint64_t m = 1ull << (10 * (i + 1));
+		if (v >= m && v % m == 0) {
+			v /= m;
+			u = units[i];
+			break;
+		}
+	}
+	snprintf(out, n, "%llu%s", (unsigned long long)v, u);
+}
+
 static int set_opt(struct config *c, const struct opt *o, const char *value,
                    const char *where, struct gl_error *err)
 {
@@ -199,11 +225,15 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 	}
 	case OPT_SIZE: {
 		static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
-		if (parse_scaled(value, "KMGT", mult, &u) || u < o->min || u > o->max)
+		if (parse_scaled(value, "KMGT", mult, &u) || u < o->min || u > o->max) {
+			char lo[16], hi[16];
+			size_text(o->min, lo, sizeof lo);
+			size_text(o->max, hi, sizeof hi);
 			return gl_errorf(err, GL_ECONFIG,
-			                 "%s: [%s] %s: \"%s\" is not a size between 16M and 1T "
+			                 "%s: [%s] %s: \"%s\" is not a size between %s and %s "
 			                 "(a number with K, M, G or T)",
-			                 where, o->section, o->name, value);
+			                 where, o->section, o->name, value, lo, hi);
+		}
 		*(uint64_t *)(base + o->offset) = u;
 		return 0;
 	}
@@ -319,26 +349,41 @@ int config_set(struct config *c, const char *section, const char *name, const ch
 struct load_ctx {
 	struct config *c;
 	const char *path;
+	FILE *f;
+	int line;      /* lines read so far: the line the handler is called for */
+	int err_line;  /* where the first refused option was */
 	struct gl_error *err;
 	int rc;
 };
 
 /*
- * Debian's inih does not pass line numbers to the handler; it returns the
- * line of the first refused entry instead.  So the handler records the
- * first problem with a placeholder origin, and config_load() puts
- * "file:line" in front once the parse returns.
+ * Debian's inih does not pass line numbers to the handler, but reads the
+ * file through a reader we give it, one line per call: counting there tells
+ * the handler which line it is looking at.
  */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct load_ctx *lc = stream;
+	char *r = fgets(str, num, lc->f);
+	if (r)
+		lc->line++;
+	return r;
+}
+
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *lc = user;
+	char where[600];
 	if (lc->rc)
 		return 1; /* only the first problem is reported */
-	if (!*section) {
-		lc->rc = gl_errorf(lc->err, GL_ECONFIG, "option \"%s\" outside any [section]", name);
-		return 0;
-	}
-	lc->rc = config_set(lc->c, section, name, value, "", lc->err);
+	snprintf(where, sizeof where, "%s:%d", lc->path, lc->line);
+	if (!*section)
+		lc->rc = gl_errorf(lc->err, GL_ECONFIG, "%s: option \"%s\" outside any [section]",
+		                   where, name);
+	else
+		lc->rc = config_set(lc->c, section, name, value, where, lc->err);
+	if (lc->rc)
+		lc->err_line = lc->line;
 	return lc->rc == 0;
 }
 
@@ -348,21 +393,16 @@ int config_load(struct config *c, const char *path, struct gl_error *err)
 	if (!f)
 		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO,
 		                 "%s: cannot read configuration: %s", path, strerror(errno));
-	struct load_ctx lc = { .c = c, .path = path, .err = err };
-	int line = ini_parse_file(f, on_ini, &lc);
+	struct load_ctx lc = { .c = c, .path = path, .f = f, .err = err };
+	int line = ini_parse_stream(read_line, &lc, on_ini, &lc);
 	fclose(f);
-	if (lc.rc) {
-		/* config_set wrote ": [section] name: …" after an empty origin */
-		const char *msg = lc.err && lc.err->msg[0] == ':' ? lc.err->msg + 2 : lc.err ? lc.err->msg : "";
-		char copy[sizeof lc.err->msg];
-		snprintf(copy, sizeof copy, "%s", msg);
-		return gl_errorf(err, lc.rc, "%s:%d: %s", path, line, copy);
-	}
-	if (line != 0)
+	/* inih reports the first bad line, ours or its own: a malformed line
+	 * before the first refused option comes first */
+	if (line > 0 && (!lc.rc || line < lc.err_line))
 		return gl_errorf(err, GL_ECONFIG,
 		                 "%s:%d: not an INI line (expected [section] or name = value)",
 		                 path, line);
-	return 0;
+	return lc.rc;
 }
 
 static void dump_value(const struct config *c, const struct opt *o, FILE *out)
@@ -388,18 +428,9 @@ static void dump_value(const struct config *c, const struct opt *o, FILE *out)
 		break;
 	}
 	case OPT_SIZE: {
-		uint64_t v = *(const uint64_t *)(base + o->offset);
-		const char *u = "";
-		static const char *const units[] = { "K", "M", "G", "T" };
-		for (int i = 3; i >= 0; i--) {
-			uint64_t m = 1ull << (10 * (i + 1));
-			if (v >= m && v % m == 0) {
-				v /= m;
-				u = units[i];
-				break;
-			}
-		}
-		fprintf(out, "%s = %llu%s\n", o->name, (unsigned long long)v, u);
+		char v[16];
+		size_text(*(const uint64_t *)(base + o->offset), v, sizeof v);
+		fprintf(out, "%s = %s\n", o->name, v);
 		break;
 	}
 	case OPT_DURATION: {

@@ -44,6 +44,10 @@ struct config {
 	uint64_t max_clock_skew;      /* seconds */
 	uint64_t handshake_timeout;   /* seconds */
 	uint64_t idle_timeout;        /* seconds */
+	uint64_t frame_timeout;       /* seconds a started frame may take */
+	uint64_t peer_bytes;          /* bytes per second one peer may send */
+	uint64_t peer_records;        /* records per second one peer may send */
+	uint64_t ban;                 /* first ban of a misbehaving address, seconds */
 	/* [federation] */
 	bool has_network_key;
 	uint8_t network_key[32];

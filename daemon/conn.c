@@ -17,6 +17,7 @@ struct conn_write {
 };
 
 static void process(struct conn *c);
+static void set_paused(struct conn *c, bool *reason, bool on);
 
 void conn_ref(struct conn *c)
 {
@@ -57,6 +58,8 @@ struct conn *conn_new(struct node *n, bool outbound, struct peer_addr *addr)
 	uv_timer_init(n->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
 	c->refs = 2; /* the two handles */
+	c->tokens_bytes = (int64_t)n->cfg.peer_bytes;
+	c->tokens_records = (int64_t)n->cfg.peer_records;
 	itemcache_init(&c->known, 4096);
 	itemcache_init(&c->announced, 4096);
 	/* the timer bounds the connect and the handshake from the start */
@@ -84,6 +87,11 @@ static int write_raw(struct conn *c, struct gl_buf *buf)
 {
 	if (c->state == CONN_CLOSING) {
 		gl_buf_free(buf);
+		return -1;
+	}
+	if (c->wq_bytes + buf->len > CONN_WRITE_MAX) {
+		gl_buf_free(buf);
+		conn_close(c, "the peer does not read what is sent to it");
 		return -1;
 	}
 	struct conn_write *w = gl_xcalloc(1, sizeof *w);
@@ -147,6 +155,8 @@ void conn_close(struct conn *c, const char *why)
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 }
 
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct conn *c = h->data;
@@ -167,7 +177,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	c->in.len += (size_t)nread;
 	c->st.bytes_in += (size_t)nread;
 	c->last_rx_ms = clock_now_ms();
+	c->tokens_bytes -= nread;
 	process(c);
+	if (c->tokens_bytes < 0 && c->state != CONN_CLOSING)
+		set_paused(c, &c->pause_budget, true);
 }
 
 static void open_link(struct conn *c, const struct hs_result *res)
@@ -198,6 +211,8 @@ static void handshake_step(struct conn *c)
 			/* nothing more is sent to a node that failed the handshake */
 			log_info("handshake-failed", "addr=%s reason=\"%s\"", c->remote, err.msg);
 			net_handshake_failed(c);
+			if (!c->outbound)
+				net_strike(c, err.msg);
 			conn_close(c, err.msg);
 			return;
 		}
@@ -221,19 +236,21 @@ static void frames_step(struct conn *c)
 		struct gl_error err = { 0 };
 		int rc = frame_open(&c->rx, c->in.data, c->in.len, &used, &c->plain, &err);
 		if (rc < 0) {
-			log_info("peer-protocol", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
-			conn_close(c, "bad frame");
+			conn_misbehaved(c, err.msg[0] ? err.msg : "bad frame");
 			return;
 		}
-		if (used == 0)
+		if (used == 0) {
+			if (c->in.len && !c->partial_since_ms)
+				c->partial_since_ms = clock_now_ms();
 			return;
+		}
+		c->partial_since_ms = 0;
 		gl_buf_consume(&c->in, used);
 		if (rc == 0)
 			continue; /* the stream header */
 		struct wire_msg m;
 		if (wire_parse(c->plain.data, c->plain.len, &m, &err) != 0) {
-			log_info("peer-protocol", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
-			conn_close(c, "malformed message");
+			conn_misbehaved(c, err.msg);
 			return;
 		}
 		gossip_on_message(c, &m);
@@ -252,21 +269,57 @@ static void process(struct conn *c)
 	conn_unref(c);
 }
 
+/* Reading stops while any reason holds and restarts when none does. */
+static void set_paused(struct conn *c, bool *reason, bool on)
+{
+	*reason = on;
+	bool want = c->pause_ingest || c->pause_budget;
+	if (c->state == CONN_CLOSING || want == c->paused)
+		return;
+	c->paused = want;
+	if (want) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		return;
+	}
+	c->partial_since_ms = c->in.len ? clock_now_ms() : 0; /* our pause, not its slowness */
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	process(c);
+}
+
 void conn_pause(struct conn *c)
 {
-	if (c->paused || c->state == CONN_CLOSING)
-		return;
-	c->paused = true;
-	uv_read_stop((uv_stream_t *)&c->tcp);
+	set_paused(c, &c->pause_ingest, true);
 }
 
 void conn_resume(struct conn *c)
 {
-	if (!c->paused || c->state == CONN_CLOSING)
-		return;
-	c->paused = false;
-	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-	process(c);
+	set_paused(c, &c->pause_ingest, false);
+}
+
+void conn_charge_records(struct conn *c, size_t n)
+{
+	c->tokens_records -= (int64_t)n;
+	if (c->tokens_records < 0)
+		set_paused(c, &c->pause_budget, true);
+}
+
+void conn_misbehaved(struct conn *c, const char *why)
+{
+	log_info("peer-misbehaved", "peer=%s addr=%s reason=\"%s\"",
+	         c->state == CONN_OPEN ? c->remote_key : "-", c->remote, why);
+	net_strike(c, why);
+	conn_close(c, why);
+}
+
+/* Every second: refill the budgets (up to two seconds' worth). */
+static void refill(struct conn *c)
+{
+	const struct config *cfg = &c->node->cfg;
+	int64_t rb = (int64_t)cfg->peer_bytes, rr = (int64_t)cfg->peer_records;
+	c->tokens_bytes = c->tokens_bytes + rb > 2 * rb ? 2 * rb : c->tokens_bytes + rb;
+	c->tokens_records = c->tokens_records + rr > 2 * rr ? 2 * rr : c->tokens_records + rr;
+	if (c->pause_budget && c->tokens_bytes >= 0 && c->tokens_records >= 0)
+		set_paused(c, &c->pause_budget, false);
 }
 
 void conn_start(struct conn *c)
@@ -316,6 +369,15 @@ static void on_timer(uv_timer_t *t)
 	}
 	if (c->state != CONN_OPEN)
 		return;
+	refill(c);
+	if (c->state != CONN_OPEN)
+		return;
+	/* refill may have resumed reading and stamped partial_since after `now` */
+	if (c->partial_since_ms && !c->paused && now > c->partial_since_ms &&
+	    now - c->partial_since_ms > n->cfg.frame_timeout * 1000) {
+		conn_misbehaved(c, "a frame took too long");
+		return;
+	}
 	/* a paused link is our own doing: do not count it as the peer's silence */
 	if (!c->paused && now - c->last_rx_ms > n->cfg.idle_timeout * 1000) {
 		conn_close(c, "idle timeout");

@@ -10,8 +10,11 @@
  * closed and no ingest batch still refers to it (conn_ref/conn_unref).
  *
  * Flow control: incoming bytes are not read while the peer has
- * CONN_INGEST_MAX batches being verified and stored; outgoing records are
- * produced only while less than CONN_WRITE_HIGH bytes wait to be written.
+ * CONN_INGEST_MAX batches being verified and stored, or has spent its
+ * budget of bytes or records for the second ([limits] peer_bytes,
+ * peer_records); outgoing records are produced only while less than
+ * CONN_WRITE_HIGH bytes wait to be written, and a peer that lets more than
+ * CONN_WRITE_MAX wait (it does not read) is dropped.
  */
 #ifndef GILDE_CONN_H
 #define GILDE_CONN_H
@@ -29,6 +32,8 @@
 
 #define CONN_INGEST_MAX 2
 #define CONN_WRITE_HIGH (2u << 20)
+/* A peer that lets this much wait to be written does not read: drop it. */
+#define CONN_WRITE_MAX (16u << 20)
 
 struct peer_addr;
 
@@ -62,7 +67,12 @@ struct conn {
 	struct gl_buf in;            /* bytes read, not yet consumed */
 	struct gl_buf plain;         /* the frame being handled */
 	uint64_t opened_ms, last_rx_ms, last_tx_ms;
-	bool paused;                 /* reading stopped for back-pressure */
+	bool paused;                 /* reading stopped: one of the reasons below */
+	bool pause_ingest;           /* ... its records wait to be verified and stored */
+	bool pause_budget;           /* ... it spent its byte or record budget */
+	int64_t tokens_bytes;        /* budgets, refilled every second ([limits] peer_*) */
+	int64_t tokens_records;
+	uint64_t partial_since_ms;   /* a frame has started arriving, 0 if none */
 	/* once OPEN */
 	uint8_t remote_pk[32];
 	char remote_key[64];         /* ed25519:… */
@@ -72,6 +82,8 @@ struct conn {
 	/* gossip state */
 	bool recon_active;           /* we started a reconciliation and it runs */
 	bool recon_now;              /* start one at the next tick, even as responder */
+	uint64_t recon_window_ms;    /* RECON messages received in the current 10 s */
+	unsigned recon_window_count;
 	uint64_t recon_started_ms;
 	unsigned recon_rounds;
 	uint64_t recon_bytes;
@@ -96,9 +108,15 @@ void conn_close(struct conn *c, const char *why);
 /* Seal one message (a frame's plaintext) and queue it.  Returns 0 or -1
  * if the connection is closing or the message is over FRAME_MAX. */
 int conn_send(struct conn *c, const struct gl_buf *msg);
-/* Stop / resume reading (back-pressure). */
+/* Stop / resume reading for back-pressure from ingest (records waiting to
+ * be verified and stored); budgets pause and resume on their own. */
 void conn_pause(struct conn *c);
 void conn_resume(struct conn *c);
+/* Charge n records to the peer's budget (pauses reading when spent). */
+void conn_charge_records(struct conn *c, size_t n);
+/* The peer broke the protocol or sent bad signatures: close and refuse
+ * its address for a while (net.h). */
+void conn_misbehaved(struct conn *c, const char *why);
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
 

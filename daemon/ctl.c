@@ -12,14 +12,30 @@
 #include "log.h"
 #include "msg.h"
 
+/*
+ * A request being answered.  A client may have CTL_INFLIGHT of them at once
+ * (so that an import keeps the verifiers busy while the previous batch is
+ * committed); answers leave in the order the requests came.
+ */
+struct ctl_req {
+	struct ctl_client *cl;
+	bool answered;
+	struct gl_buf reply;
+	struct ctl_req *next;
+};
+
 struct ctl_client {
 	uv_pipe_t pipe;
 	struct ctl *ctl;
 	struct gl_buf in;
-	bool busy;
+	struct ctl_req *head, *tail; /* requests in arrival order */
+	unsigned inflight;           /* requests not yet answered and written */
+	bool reading;
 	bool closing;
 	struct ctl_client *prev, *next;
 };
+
+#define CTL_INFLIGHT 2
 
 struct ctl {
 	struct node *node;
@@ -36,10 +52,12 @@ struct ctl_write {
 };
 
 static void process(struct ctl_client *cl);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-struct node *ctl_node(struct ctl_client *cl)
+struct node *ctl_node(struct ctl_req *rq)
 {
-	return cl->ctl->node;
+	return rq->cl->ctl->node;
 }
 
 static void client_closed(uv_handle_t *h)
@@ -56,12 +74,24 @@ static void client_closed(uv_handle_t *h)
 	free(cl);
 }
 
+/* Close once no request is in flight: handlers hold on to their request. */
 static void client_close(struct ctl_client *cl)
 {
 	cl->closing = true;
-	if (cl->busy || uv_is_closing((uv_handle_t *)&cl->pipe))
+	if (cl->inflight || uv_is_closing((uv_handle_t *)&cl->pipe))
 		return;
 	uv_close((uv_handle_t *)&cl->pipe, client_closed);
+}
+
+static void set_reading(struct ctl_client *cl, bool on)
+{
+	if (cl->closing || on == cl->reading)
+		return;
+	cl->reading = on;
+	if (on)
+		uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
+	else
+		uv_read_stop((uv_stream_t *)&cl->pipe);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -91,32 +121,46 @@ static void on_written(uv_write_t *req, int status)
 	struct ctl_client *cl = w->cl;
 	gl_buf_free(&w->buf);
 	free(w);
-	cl->busy = false;
+	cl->inflight--;
 	if (status < 0 || cl->closing) {
 		client_close(cl);
 		return;
 	}
-	uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
 	process(cl);
 }
 
-void ctl_reply(struct ctl_client *cl, struct gl_buf *msg)
+/* Write the answers that are due: the oldest requests, in order. */
+static void flush(struct ctl_client *cl)
 {
-	struct ctl_write *w = gl_xcalloc(1, sizeof *w);
-	w->cl = cl;
-	w->buf = *msg;
-	memset(msg, 0, sizeof *msg);
-	w->req.data = w;
-	uv_buf_t b = uv_buf_init((char *)w->buf.data, (unsigned)w->buf.len);
-	if (uv_write(&w->req, (uv_stream_t *)&cl->pipe, &b, 1, on_written) != 0) {
-		gl_buf_free(&w->buf);
-		free(w);
-		cl->busy = false;
-		client_close(cl);
+	while (cl->head && cl->head->answered) {
+		struct ctl_req *rq = cl->head;
+		cl->head = rq->next;
+		if (!cl->head)
+			cl->tail = NULL;
+		struct ctl_write *w = gl_xcalloc(1, sizeof *w);
+		w->cl = cl;
+		w->buf = rq->reply;
+		free(rq);
+		w->req.data = w;
+		uv_buf_t b = uv_buf_init((char *)w->buf.data, (unsigned)w->buf.len);
+		if (cl->closing || uv_write(&w->req, (uv_stream_t *)&cl->pipe, &b, 1, on_written) != 0) {
+			gl_buf_free(&w->buf);
+			free(w);
+			cl->inflight--;
+			client_close(cl);
+		}
 	}
 }
 
-void ctl_reply_error(struct ctl_client *cl, int code, const char *text)
+void ctl_reply(struct ctl_req *rq, struct gl_buf *msg)
+{
+	rq->reply = *msg;
+	memset(msg, 0, sizeof *msg);
+	rq->answered = true;
+	flush(rq->cl);
+}
+
+void ctl_reply_error(struct ctl_req *rq, int code, const char *text)
 {
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
@@ -129,51 +173,60 @@ void ctl_reply_error(struct ctl_client *cl, int code, const char *text)
 	msg_pack_str(&pk, "error");
 	msg_pack_str(&pk, text);
 	msg_end(&out, 0);
-	ctl_reply(cl, &out);
+	ctl_reply(rq, &out);
 }
 
-static void dispatch(struct ctl_client *cl, const msgpack_object *req)
+static void dispatch(struct ctl_req *rq, const msgpack_object *req)
 {
 	char op[32];
 	if (!msg_get_cstr(req, "op", op, sizeof op)) {
-		ctl_reply_error(cl, GL_EPROTO, "request without \"op\"");
+		ctl_reply_error(rq, GL_EPROTO, "request without \"op\"");
 		return;
 	}
 	for (const struct ctl_op *o = ctl_ops; o->name; o++)
 		if (!strcmp(o->name, op)) {
-			o->fn(cl, req);
+			o->fn(rq, req);
 			return;
 		}
 	char text[96];
 	snprintf(text, sizeof text, "unknown operation \"%s\"", op);
-	ctl_reply_error(cl, GL_EPROTO, text);
+	ctl_reply_error(rq, GL_EPROTO, text);
 }
 
 static void process(struct ctl_client *cl)
 {
-	if (cl->busy || cl->closing)
-		return;
-	size_t total;
-	int rc = msg_peek(cl->in.data, cl->in.len, MSG_MAX, &total);
-	if (rc < 0) {
-		log_warn("ctl-refused", "reason=oversized-message");
-		client_close(cl);
-		return;
+	while (!cl->closing && cl->inflight < CTL_INFLIGHT) {
+		size_t total;
+		int rc = msg_peek(cl->in.data, cl->in.len, MSG_MAX, &total);
+		if (rc < 0) {
+			log_warn("ctl-refused", "reason=oversized-message");
+			client_close(cl);
+			return;
+		}
+		if (rc == 0)
+			break;
+		struct ctl_req *rq = gl_xcalloc(1, sizeof *rq);
+		rq->cl = cl;
+		if (cl->tail)
+			cl->tail->next = rq;
+		else
+			cl->head = rq;
+		cl->tail = rq;
+		cl->inflight++;
+		msgpack_zone zone;
+		msgpack_zone_init(&zone, 4096);
+		msgpack_object req;
+		struct gl_error err;
+		/* handlers copy what they keep: the zone and the bytes go now */
+		if (msg_decode(cl->in.data + 4, total - 4, &zone, &req, &err) != 0)
+			ctl_reply_error(rq, GL_EPROTO, err.msg);
+		else
+			dispatch(rq, &req);
+		msgpack_zone_destroy(&zone);
+		gl_buf_consume(&cl->in, total);
 	}
-	if (rc == 0)
-		return;
-	cl->busy = true;
-	uv_read_stop((uv_stream_t *)&cl->pipe);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 4096);
-	msgpack_object req;
-	struct gl_error err;
-	if (msg_decode(cl->in.data + 4, total - 4, &zone, &req, &err) != 0)
-		ctl_reply_error(cl, GL_EPROTO, err.msg);
-	else
-		dispatch(cl, &req);
-	msgpack_zone_destroy(&zone);
-	gl_buf_consume(&cl->in, total);
+	/* read on only while another request may start */
+	set_reading(cl, !cl->closing && cl->inflight < CTL_INFLIGHT);
 }
 
 static bool peer_allowed(uv_pipe_t *p)
@@ -209,7 +262,7 @@ static void on_connection(uv_stream_t *server, int status)
 		client_close(cl);
 		return;
 	}
-	uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
+	set_reading(cl, true);
 }
 
 int ctl_start(struct node *n, struct gl_error *err)

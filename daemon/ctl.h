@@ -1,14 +1,15 @@
 /*
  * ctl.h — the control socket, DATA/gilded.sock (mode 0600).
  *
- * gilde sends one request at a time, a msg.h message {"op": NAME, ...};
- * the daemon answers each with one message {"ok": true, ...} or
- * {"ok": false, "code": N, "error": TEXT}.  Only processes of our own uid
+ * gilde sends requests, msg.h messages {"op": NAME, ...}; the daemon
+ * answers each with one message {"ok": true, ...} or {"ok": false, "code":
+ * N, "error": TEXT}, in the order the requests came.  A client may have two
+ * requests in flight (an import keeps one batch being verified while the
+ * one before is committed); beyond that the daemon stops reading from it.  Only processes of our own uid
  * (or root) may connect: the kernel's SO_PEERCRED says who is calling.
  * proto/PROTOCOL.md ("Control socket") lists every operation.
  *
- * While a request is handled the client's reading is paused, so a client
- * can never queue more than one request's worth of memory.
+ * So a client can never make the daemon hold more than two requests.
  */
 #ifndef GILDE_CTL_H
 #define GILDE_CTL_H
@@ -19,7 +20,7 @@
 #include "err.h"
 #include "node.h"
 
-struct ctl_client;
+struct ctl_req;
 
 /* Bind and listen on DATA/gilded.sock (replacing a stale socket: the
  * caller holds the data directory's lock).  Returns 0 or GL_EIO. */
@@ -30,15 +31,18 @@ void ctl_close(struct node *n);
 void ctl_free(struct node *n);
 
 /* Send the message in msg (built with msg_begin/msg_end; ownership of its
- * data passes to ctl) as the answer to the client's current request. */
-void ctl_reply(struct ctl_client *cl, struct gl_buf *msg);
+ * data passes to ctl) as the answer to request rq, which ends it. */
+void ctl_reply(struct ctl_req *rq, struct gl_buf *msg);
 /* Answer with {"ok": false, "code": code, "error": text}. */
-void ctl_reply_error(struct ctl_client *cl, int code, const char *text);
+void ctl_reply_error(struct ctl_req *rq, int code, const char *text);
 
-/* The node of a client. */
-struct node *ctl_node(struct ctl_client *cl);
+/* The node a request was made to. */
+struct node *ctl_node(struct ctl_req *rq);
 
-/* An operation: answer the request (now or later) with exactly one reply. */
-typedef void (*ctl_op_fn)(struct ctl_client *cl, const msgpack_object *req);
+/*
+ * An operation: answer the request (now or later) with exactly one reply.
+ * The message object lives only during the call: copy what is kept.
+ */
+typedef void (*ctl_op_fn)(struct ctl_req *rq, const msgpack_object *req);
 
 #endif

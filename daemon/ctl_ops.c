@@ -30,7 +30,7 @@ static void pack_kv_uint(msgpack_packer *pk, const char *k, uint64_t v)
 	msgpack_pack_uint64(pk, v);
 }
 
-static void op_status(struct ctl_client *cl, const msgpack_object *req)
+static void op_status(struct ctl_req *cl, const msgpack_object *req)
 {
 	struct node *n = ctl_node(cl);
 	(void)req;
@@ -58,7 +58,7 @@ static void op_status(struct ctl_client *cl, const msgpack_object *req)
 
 static void reply_publish(struct publish_req *r)
 {
-	struct ctl_client *cl = r->ctx;
+	struct ctl_req *cl = r->ctx;
 	if (r->rc) {
 		ctl_reply_error(cl, r->rc, r->err.msg);
 		publish_req_free(r);
@@ -97,7 +97,7 @@ static void reply_publish(struct publish_req *r)
 	publish_req_free(r);
 }
 
-static void op_publish(struct ctl_client *cl, const msgpack_object *req)
+static void op_publish(struct ctl_req *cl, const msgpack_object *req)
 {
 	const msgpack_object *docs = msg_get(req, "docs");
 	if (!docs || docs->type != MSGPACK_OBJECT_ARRAY || docs->via.array.size == 0 ||
@@ -126,7 +126,7 @@ static void op_publish(struct ctl_client *cl, const msgpack_object *req)
 	publish_submit(ctl_node(cl), r);
 }
 
-static void op_retract(struct ctl_client *cl, const msgpack_object *req)
+static void op_retract(struct ctl_req *cl, const msgpack_object *req)
 {
 	char kind[16];
 	struct publish_req *r = gl_xcalloc(1, sizeof *r);
@@ -145,7 +145,7 @@ static void op_retract(struct ctl_client *cl, const msgpack_object *req)
 struct import_req {
 	struct ingest_batch b;
 	struct gl_buf data; /* the envelopes, back to back */
-	struct ctl_client *cl;
+	struct ctl_req *cl;
 };
 
 static void reply_import(struct ingest_batch *b)
@@ -178,7 +178,7 @@ static void reply_import(struct ingest_batch *b)
 	free(ir);
 }
 
-static void op_import(struct ctl_client *cl, const msgpack_object *req)
+static void op_import(struct ctl_req *cl, const msgpack_object *req)
 {
 	const msgpack_object *recs = msg_get(req, "records");
 	if (!recs || recs->type != MSGPACK_OBJECT_ARRAY || recs->via.array.size > IMPORT_BATCH_MAX) {
@@ -213,7 +213,7 @@ static void op_import(struct ctl_client *cl, const msgpack_object *req)
 	ingest_submit(ctl_node(cl), &ir->b);
 }
 
-static void op_peers(struct ctl_client *cl, const msgpack_object *req)
+static void op_peers(struct ctl_req *cl, const msgpack_object *req)
 {
 	(void)req;
 	struct gl_buf out = { 0 };
@@ -230,7 +230,7 @@ static void op_peers(struct ctl_client *cl, const msgpack_object *req)
 
 static void reply_statement(struct curate_req *r)
 {
-	struct ctl_client *cl = r->ctx;
+	struct ctl_req *cl = r->ctx;
 	if (r->rc) {
 		ctl_reply_error(cl, r->rc, r->err.msg);
 	} else {
@@ -254,7 +254,7 @@ static void reply_statement(struct curate_req *r)
 }
 
 /* endorse: key, name, [until], [replaces]; revoke: key, [reason] */
-static void op_statement(struct ctl_client *cl, const msgpack_object *req, bool revoke)
+static void op_statement(struct ctl_req *cl, const msgpack_object *req, bool revoke)
 {
 	struct curate_req *r = gl_xcalloc(1, sizeof *r);
 	char key[IDENT_TEXT_MAX + 8], replaces[IDENT_TEXT_MAX + 8];
@@ -286,19 +286,19 @@ static void op_statement(struct ctl_client *cl, const msgpack_object *req, bool 
 	curate_statement_submit(ctl_node(cl), r);
 }
 
-static void op_endorse(struct ctl_client *cl, const msgpack_object *req)
+static void op_endorse(struct ctl_req *cl, const msgpack_object *req)
 {
 	op_statement(cl, req, false);
 }
 
-static void op_revoke(struct ctl_client *cl, const msgpack_object *req)
+static void op_revoke(struct ctl_req *cl, const msgpack_object *req)
 {
 	op_statement(cl, req, true);
 }
 
 static void reply_rotate(struct rotate_req *r)
 {
-	struct ctl_client *cl = r->ctx;
+	struct ctl_req *cl = r->ctx;
 	if (r->rc) {
 		ctl_reply_error(cl, r->rc, r->err.msg);
 	} else {
@@ -319,7 +319,7 @@ static void reply_rotate(struct rotate_req *r)
 	curate_rotate_free(r);
 }
 
-static void op_rotate(struct ctl_client *cl, const msgpack_object *req)
+static void op_rotate(struct ctl_req *cl, const msgpack_object *req)
 {
 	(void)req;
 	struct rotate_req *r = gl_xcalloc(1, sizeof *r);

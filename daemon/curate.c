@@ -36,17 +36,36 @@ void recon_items_push(struct recon_items *l, const uint8_t item[32])
 	memcpy(l->v[l->n++], item, 32);
 }
 
+const struct curate_trust *curate_trust(const struct node *n)
+{
+	return atomic_load(&((struct node *)n)->trust);
+}
+
+static uint8_t (*copy_keys(const struct keylist *l))[32]
+{
+	if (!l->n)
+		return NULL;
+	uint8_t (*v)[32] = gl_xmalloc(l->n * 32);
+	memcpy(v, l->v, l->n * 32);
+	return v;
+}
+
 void curate_init(struct node *n)
 {
-	struct trust_cfg *c = &n->trust;
-	memset(c, 0, sizeof *c);
+	struct curate_trust *ct = gl_xcalloc(1, sizeof *ct);
+	struct trust_cfg *c = &ct->cfg;
 	memcpy(c->own, n->pk, 32);
 	c->ncurators = n->cfg.curators.n;
-	c->curators = n->cfg.curators.v; /* borrowed from the configuration */
+	c->curators = copy_keys(&n->cfg.curators);
 	c->nallow = n->cfg.allow.n;
-	c->allow = n->cfg.allow.v;
+	c->allow = copy_keys(&n->cfg.allow);
 	c->open = n->cfg.open;
-	n->curator_node = trust_is_curator(c, n->pk);
+	ct->curator_node = trust_is_curator(c, n->pk);
+	struct curate_trust *old = atomic_exchange(&n->trust, ct);
+	if (old) {
+		old->retired_next = n->trust_retired;
+		n->trust_retired = old;
+	}
 	if (c->open)
 		log_warn("trust-open", "reason=\"[federation] open = true: every validly signed record "
 		         "is accepted; use only for tests and private setups\"");
@@ -55,30 +74,84 @@ void curate_init(struct node *n)
 		         "accepts only its own records\"");
 	else
 		log_info("trust", "curators=%u allow=%u curator_node=%s", c->ncurators, c->nallow,
-		         n->curator_node ? "yes" : "no");
+		         ct->curator_node ? "yes" : "no");
+}
+
+static void free_trust(struct curate_trust *ct)
+{
+	free(ct->cfg.curators);
+	free(ct->cfg.allow);
+	free(ct);
 }
 
 void curate_free(struct node *n)
 {
-	memset(&n->trust, 0, sizeof n->trust);
+	struct curate_trust *ct = atomic_exchange(&n->trust, NULL);
+	if (ct)
+		free_trust(ct);
+	while (n->trust_retired) {
+		ct = n->trust_retired;
+		n->trust_retired = ct->retired_next;
+		free_trust(ct);
+	}
+}
+
+struct trust_job {
+	struct wjob job;
+	struct trust_cfg cfg;
+};
+
+static int trust_save_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+{
+	return trust_cfg_save(&((struct trust_job *)job)->cfg, t, err);
+}
+
+static void trust_save_done(struct wjob *job)
+{
+	struct trust_job *tj = (struct trust_job *)job;
+	if (job->rc)
+		log_error("reload-trust", "reason=\"%s\"", job->err.msg);
+	free(tj->cfg.curators);
+	free(tj->cfg.allow);
+	free(tj);
+}
+
+void curate_reload(struct node *n)
+{
+	curate_init(n);
+	/* through the writer: the loop thread never waits for the write lock */
+	const struct trust_cfg *c = &curate_trust(n)->cfg;
+	struct trust_job *tj = gl_xcalloc(1, sizeof *tj);
+	tj->cfg = *c;
+	/* a copy of its own: the job may run after further reloads */
+	tj->cfg.curators = c->ncurators ? gl_xmalloc(c->ncurators * 32) : NULL;
+	tj->cfg.allow = c->nallow ? gl_xmalloc(c->nallow * 32) : NULL;
+	if (c->ncurators)
+		memcpy(tj->cfg.curators, c->curators, c->ncurators * 32);
+	if (c->nallow)
+		memcpy(tj->cfg.allow, c->allow, c->nallow * 32);
+	tj->job.work = trust_save_work;
+	tj->job.done = trust_save_done;
+	writer_submit(&n->writer, &tj->job);
 }
 
 int curate_admit(struct node *n, struct store_txn *t, const struct record *r, uint64_t now,
                  struct gl_error *err)
 {
 	char key[IDENT_TEXT_MAX];
+	const struct curate_trust *ct = curate_trust(n);
 	if ((r->kind == RK_ENDORSE || r->kind == RK_REVOKE) &&
-	    !trust_is_curator(&n->trust, r->author) && memcmp(r->author, n->pk, 32)) {
+	    !trust_is_curator(&ct->cfg, r->author) && memcmp(r->author, ct->cfg.own, 32)) {
 		ident_format(IDENT_PK_PREFIX, r->author, key);
 		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: only a curator's %s counts",
 		                 record_kind_name(r->kind), 16, r->id, key,
 		                 r->kind == RK_ENDORSE ? "endorsements" : "revocations");
 	}
 	enum trust_verdict v;
-	int rc = trust_check(&n->trust, t, r->author, now, &v, err);
+	int rc = trust_check(&ct->cfg, t, r->author, now, &v, err);
 	if (rc || v == TRUST_OK)
 		return rc;
-	if (v == TRUST_UNKNOWN && n->curator_node && r->kind == RK_PARTNER && r->body) {
+	if (v == TRUST_UNKNOWN && ct->curator_node && r->kind == RK_PARTNER && r->body) {
 		if ((rc = store_app_put(t, r->author, clock_now_ms(), r->env, r->env_len, err)))
 			return rc;
 		return CURATE_APPLICATION;
@@ -120,10 +193,11 @@ int curate_after_statement(struct node *n, struct store_txn *t, const struct rec
                            unsigned *purged, struct gl_error *err)
 {
 	struct trust_statement st;
-	if (trust_parse_statement(r, &st, NULL) || !memcmp(st.key, n->pk, 32))
+	const struct curate_trust *ct = curate_trust(n);
+	if (trust_parse_statement(r, &st, NULL) || !memcmp(st.key, ct->cfg.own, 32))
 		return 0;
 	enum trust_verdict v;
-	int rc = trust_check(&n->trust, t, st.key, now, &v, err);
+	int rc = trust_check(&ct->cfg, t, st.key, now, &v, err);
 	if (rc)
 		return rc;
 	char key[IDENT_TEXT_MAX];
@@ -164,7 +238,7 @@ static int collect_subject(void *ctx, const struct store_entry *e)
 	struct collect *c = ctx;
 	struct record r;
 	struct trust_statement st;
-	if (trust_is_curator(&c->node->trust, e->author) &&
+	if (trust_is_curator(&curate_trust(c->node)->cfg, e->author) &&
 	    record_parse(e->env, e->env_len, &r, NULL) == 0 && trust_parse_statement(&r, &st, NULL) == 0)
 		recon_items_push(&c->subjects, st.key);
 	return 0;
@@ -185,9 +259,10 @@ static int sweep_work(struct wjob *job, struct store_txn *t, struct gl_error *er
 	for (size_t i = 0; i < c.subjects.n; i++) {
 		enum trust_verdict v;
 		unsigned removed = 0;
-		if (!memcmp(c.subjects.v[i], n->pk, 32))
+		const struct curate_trust *ct = curate_trust(n);
+		if (!memcmp(c.subjects.v[i], ct->cfg.own, 32))
 			continue;
-		if ((rc = trust_check(&n->trust, t, c.subjects.v[i], now, &v, err)))
+		if ((rc = trust_check(&ct->cfg, t, c.subjects.v[i], now, &v, err)))
 			goto out;
 		if (v != TRUST_OK && (rc = store_delete_author(t, c.subjects.v[i], &removed, err)))
 			goto out;
@@ -326,7 +401,7 @@ static void statement_done(struct wjob *job)
 	struct curate_req *r = (struct curate_req *)((char *)job - offsetof(struct curate_req, job));
 	r->rc = job->rc;
 	r->err = job->err;
-	r->curator = r->node->curator_node;
+	r->curator = curate_trust(r->node)->curator_node;
 	if (!job->rc) {
 		gossip_announce(r->node, (const uint8_t (*)[32])r->announce.v, r->announce.n, NULL);
 		gossip_trust_changed(r->node);
@@ -428,7 +503,7 @@ static int rotate_work(struct wjob *job, struct store_txn *t, struct gl_error *e
 	if (!rc)
 		rc = store_meta_put(t, "node_pk", pk, 32, err);
 	if (!rc) {
-		struct trust_cfg tc = n->trust;
+		struct trust_cfg tc = curate_trust(n)->cfg;
 		memcpy(tc.own, pk, 32);
 		rc = trust_cfg_save(&tc, t, err);
 	}
@@ -451,8 +526,7 @@ static void rotate_done(struct wjob *job)
 		memcpy(n->sk, r->new_sk, 64);
 		sodium_mprotect_readonly(n->sk);
 		memcpy(n->pk, n->sk + 32, 32);
-		memcpy(n->trust.own, n->pk, 32);
-		n->curator_node = trust_is_curator(&n->trust, n->pk);
+		curate_init(n); /* a new snapshot with the new own key */
 		ident_format(IDENT_PK_PREFIX, n->pk, n->key_text);
 		char old[IDENT_TEXT_MAX];
 		ident_format(IDENT_PK_PREFIX, r->old_pk, old);

@@ -28,10 +28,24 @@
 /* Status of a record kept as an application instead of stored. */
 #define CURATE_APPLICATION 100
 
-/* Build the node's trust settings from its configuration and say at start
- * what the node accepts.  n->pk must be set. */
+/* One snapshot of the trust settings; never changed once published. */
+struct curate_trust {
+	struct trust_cfg cfg;     /* owns its key arrays */
+	bool curator_node;        /* cfg.own is one of cfg.curators */
+	struct curate_trust *retired_next;
+};
+
+/* The current snapshot (any thread; valid until the process ends). */
+const struct curate_trust *curate_trust(const struct node *n);
+
+/* Publish a snapshot built from n->cfg and n->pk, and say what the node
+ * accepts.  Loop thread only.  The first call is at start. */
 void curate_init(struct node *n);
+/* Free every snapshot (at exit, when no other thread runs). */
 void curate_free(struct node *n);
+/* After SIGHUP replaced n->cfg: follow its curators, allow list and open
+ * setting (and record them for gilde members).  Purges nothing. */
+void curate_reload(struct node *n);
 
 /*
  * In a write job: may r (verified) be stored?  Returns 0 (yes),

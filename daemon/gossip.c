@@ -209,9 +209,22 @@ static void start_recon(struct conn *c)
 	recon_out_free(&out);
 }
 
+/* A reconciliation takes a few messages; a stream of them only makes us scan. */
+#define RECON_WINDOW_MS 10000
+#define RECON_WINDOW_MAX 64
+
 static void on_recon(struct conn *c, const struct wire_msg *m)
 {
 	struct node *n = c->node;
+	uint64_t now = clock_now_ms();
+	if (now - c->recon_window_ms > RECON_WINDOW_MS) {
+		c->recon_window_ms = now;
+		c->recon_window_count = 0;
+	}
+	if (++c->recon_window_count > RECON_WINDOW_MAX) {
+		conn_misbehaved(c, "too many reconciliation messages");
+		return;
+	}
 	struct store_txn *t;
 	if (store_begin(n->store, false, &t, NULL) != 0)
 		return;
@@ -304,6 +317,13 @@ static void peer_batch_done(struct ingest_batch *b)
 	}
 	c->st.records_in += b->n;
 	c->st.dups_in += b->older;
+	/* forged or malformed envelopes are the sender's doing; refused, expired
+	 * or schema-failing records may be an honest peer's version skew */
+	size_t bad = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		int st = b->recs[i].status;
+		bad += st == GL_ESIG || st == GL_EFORMAT || st == GL_ETRUNC || st == GL_ELIMIT;
+	}
 	if (b->rejected > b->refused)
 		log_info("peer-rejected", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
 		         b->rejected - b->refused, b->err.msg);
@@ -319,8 +339,13 @@ static void peer_batch_done(struct ingest_batch *b)
 	free(b->moved.v);
 	free(pb);
 	c->ingest_inflight--;
-	if (c->ingest_inflight < CONN_INGEST_MAX)
+	if (bad && c->state != CONN_CLOSING) {
+		char why[96];
+		snprintf(why, sizeof why, "%zu forged or malformed record%s", bad, bad == 1 ? "" : "s");
+		conn_misbehaved(c, why);
+	} else if (c->ingest_inflight < CONN_INGEST_MAX) {
 		conn_resume(c);
+	}
 	conn_unref(c);
 }
 
@@ -342,6 +367,7 @@ static void on_records(struct conn *c, const struct wire_msg *m)
 	pb->b.done = peer_batch_done;
 	pb->b.ctx = pb;
 	conn_ref(c);
+	conn_charge_records(c, m->nenv);
 	if (++c->ingest_inflight >= CONN_INGEST_MAX)
 		conn_pause(c);
 	ingest_submit(c->node, &pb->b);

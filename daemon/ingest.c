@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "curate.h"
 #include "doc.h"
+#include "ident.h"
 #include "trust.h"
 
 #define CHUNK 128
@@ -16,17 +17,40 @@ struct ingest_chunk {
 	struct ingest_batch *b;
 	size_t from, to;
 	uint64_t now;
+	bool early_trust;      /* refuse untrusted authors before verifying */
 	struct gl_error first; /* first rejection in this chunk */
 };
 
-/* Everything about one record that needs no store: runs on a pool thread. */
-static int check_one(struct node *n, struct ingest_rec *r, uint64_t now, struct gl_error *err)
+/*
+ * Would this author's record be refused anyway?  Then spare the signature
+ * check.  Only a definite refusal counts: a partner record that a curator
+ * node would keep as an application goes the whole way.
+ */
+static bool refused_early(struct node *n, struct store_txn *t, const struct record *rec,
+                          uint64_t now)
+{
+	enum trust_verdict v;
+	const struct curate_trust *ct = curate_trust(n);
+	if (!t || trust_check(&ct->cfg, t, rec->author, now, &v, NULL) || v == TRUST_OK)
+		return false;
+	return !(v == TRUST_UNKNOWN && ct->curator_node && rec->kind == RK_PARTNER);
+}
+
+/* Everything about one record before the store: runs on a pool thread. */
+static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, uint64_t now,
+                     struct gl_error *err)
 {
 	int rc = record_parse(r->env, r->len, &r->rec, err);
 	if (rc)
 		return rc;
 	r->parsed = true;
 	const struct record *rec = &r->rec;
+	if (refused_early(n, t, rec, now)) {
+		char key[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, rec->author, key);
+		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: not trusted here",
+		                 record_kind_name(rec->kind), (int)rec->id_len, rec->id, key);
+	}
 	if (record_verify(rec))
 		return gl_errorf(err, GL_ESIG, "%s/%.*s: signature does not verify",
 		                 record_kind_name(rec->kind), (int)rec->id_len, rec->id);
@@ -51,14 +75,31 @@ static int check_one(struct node *n, struct ingest_rec *r, uint64_t now, struct 
 static void check_chunk(uv_work_t *req)
 {
 	struct ingest_chunk *c = req->data;
+	struct node *n = c->b->node;
+	struct store_txn *t = NULL;
 	c->first.msg[0] = '\0';
+	if (c->early_trust && store_begin(n->store, false, &t, NULL))
+		t = NULL;
 	for (size_t i = c->from; i < c->to; i++) {
 		struct gl_error e;
 		struct ingest_rec *r = &c->b->recs[i];
-		r->status = check_one(c->b->node, r, c->now, &e);
+		r->status = check_one(n, t, r, c->now, &e);
 		if (r->status && !c->first.msg[0])
 			c->first = e;
 	}
+	store_abort(t);
+}
+
+/* Statements in a batch may change who is trusted within it. */
+static bool has_statements(const struct ingest_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct record rec;
+		if (record_parse(b->recs[i].env, b->recs[i].len, &rec, NULL) == 0 &&
+		    (rec.kind == RK_ENDORSE || rec.kind == RK_REVOKE))
+			return true;
+	}
+	return false;
 }
 
 static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
@@ -96,6 +137,24 @@ static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *e
 	return 0;
 }
 
+/* The outcome counts, from every record's status: done in one place. */
+static void count(struct ingest_batch *b)
+{
+	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		int s = b->recs[i].status;
+		if (s == STORE_NEW || s == STORE_REPLACED)
+			b->accepted++;
+		else if (s == STORE_OLDER || s == STORE_SAME)
+			b->older++;
+		else if (s == CURATE_APPLICATION)
+			b->applications++;
+		else
+			b->rejected++;
+		b->refused += s == GL_EREFUSED;
+	}
+}
+
 static void commit_done(struct wjob *job)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
@@ -103,22 +162,10 @@ static void commit_done(struct wjob *job)
 	b->rc = job->rc;
 	if (job->rc) {
 		b->err = job->err;
-		b->accepted = b->older = 0;
+		b->accepted = b->older = b->refused = b->applications = 0;
 		b->rejected = (unsigned)b->n;
 	} else {
-		for (size_t i = 0; i < b->n; i++) {
-			int s = b->recs[i].status;
-			if (s == STORE_NEW || s == STORE_REPLACED)
-				b->accepted++;
-			else if (s == STORE_OLDER || s == STORE_SAME)
-				b->older++;
-			else if (s == CURATE_APPLICATION)
-				b->applications++;
-			else if (s == GL_EREFUSED) {
-				b->refused++;
-				b->rejected++;
-			}
-		}
+		count(b);
 		n->counters.ingested += b->accepted;
 		n->counters.older += b->older;
 	}
@@ -141,10 +188,10 @@ static void chunk_done(uv_work_t *req, int status)
 		return;
 	free(b->chunks);
 	b->chunks = NULL;
+	size_t bad = 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (b->recs[i].status < 0)
-			b->rejected++;
-	if (b->rejected == b->n) {
+		bad += b->recs[i].status < 0;
+	if (bad == b->n) {
 		b->job.rc = 0;
 		commit_done(&b->job);
 		return;
@@ -171,8 +218,10 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
 	b->chunks_left = (unsigned)nchunks;
 	uint64_t now = clock_now();
+	bool early = !curate_trust(n)->cfg.open && !has_statements(b);
 	for (size_t i = 0; i < nchunks; i++) {
 		struct ingest_chunk *c = &b->chunks[i];
+		c->early_trust = early;
 		c->b = b;
 		c->from = i * CHUNK;
 		c->to = c->from + CHUNK < b->n ? c->from + CHUNK : b->n;

@@ -47,7 +47,9 @@ static void usage(FILE *out)
 	config_help(out);
 	fprintf(out,
 	        "\n"
-	        "Signals: SIGTERM and SIGINT stop the node cleanly.\n"
+	        "Signals: SIGTERM and SIGINT stop the node cleanly; SIGHUP reads the\n"
+	        "configuration again and applies peers, curators, allow list, limits and\n"
+	        "log level without dropping connections that still fit.\n"
 	        "Exit status: 0 after a clean stop, 1 on a fatal error, 2 on bad usage.\n");
 }
 
@@ -77,6 +79,7 @@ static int parse_args(int argc, char **argv, struct config *cfg, bool *check_onl
 	const char *config_path = NULL;
 	int c;
 	opterr = 0;
+	optind = 0; /* parse again from the start (SIGHUP reads the flags anew) */
 	while ((c = getopt_long(argc, argv, ":d:c:l:p:nhV", long_opts, NULL)) != -1) {
 		struct flag f = { NULL, NULL, optarg, NULL };
 		switch (c) {
@@ -128,6 +131,64 @@ static void on_signal(uv_signal_t *s, int signum)
 	node_stop(n, signum == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
+/* An option that only a restart can change. */
+static void needs_restart(const char *what, bool changed)
+{
+	if (changed)
+		log_warn("reload-needs-restart", "option=%s", what);
+}
+
+static bool str_changed(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/*
+ * SIGHUP: read the configuration file and flags again and apply what can
+ * change while running (peers, curators and allow list, limits, intervals,
+ * log level).  A configuration that does not parse is ignored, and the
+ * running one kept.
+ */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct node *n = s->data;
+	(void)signum;
+	struct config next;
+	bool check_only = false;
+	config_defaults(&next);
+	if (parse_args(n->argc, n->argv, &next, &check_only) != 0) {
+		log_error("reload-failed", "reason=\"the configuration does not parse; the running one "
+		          "stays\"");
+		config_free(&next);
+		return;
+	}
+	needs_restart("[node] listen", str_changed(next.listen, n->cfg.listen));
+	needs_restart("[node] data", str_changed(next.data, n->cfg.data));
+	needs_restart("[node] name", str_changed(next.name, n->cfg.name));
+	needs_restart("[store] map_size", next.map_size != n->cfg.map_size);
+	needs_restart("[federation] network_key",
+	              next.has_network_key != n->cfg.has_network_key ||
+	              memcmp(next.network_key, n->cfg.network_key, 32));
+	/* those keep their running values; everything else is taken as read */
+	free(next.listen);
+	free(next.data);
+	free(next.name);
+	next.listen = n->cfg.listen ? gl_xstrdup(n->cfg.listen) : NULL;
+	next.data = n->cfg.data ? gl_xstrdup(n->cfg.data) : NULL;
+	next.name = n->cfg.name ? gl_xstrdup(n->cfg.name) : NULL;
+	next.map_size = n->cfg.map_size;
+	next.has_network_key = n->cfg.has_network_key;
+	memcpy(next.network_key, n->cfg.network_key, 32);
+	struct config old = n->cfg;
+	n->cfg = next;
+	log_set_level((enum log_level)n->cfg.log_level);
+	curate_reload(n);
+	net_reload(n);
+	config_free(&old);
+	log_info("reloaded", "peers=%u curators=%u allow=%u", n->cfg.peers.n, n->cfg.curators.n,
+	         n->cfg.allow.n);
+}
+
 static void close_walk(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -139,6 +200,7 @@ static void finish_stop(struct node *n)
 {
 	uv_signal_stop(&n->sig_int);
 	uv_signal_stop(&n->sig_term);
+	uv_signal_stop(&n->sig_hup);
 	uv_walk(n->loop, close_walk, NULL);
 }
 
@@ -219,7 +281,7 @@ static int open_node(struct node *n, struct gl_error *err)
 	curate_init(n);
 	if ((rc = store_meta_put(t, "node_pk", n->pk, 32, err)) ||
 	    (rc = store_meta_put(t, "node_name", n->name, strlen(n->name), err)) ||
-	    (rc = trust_cfg_save(&n->trust, t, err))) {
+	    (rc = trust_cfg_save(&curate_trust(n)->cfg, t, err))) {
 		store_abort(t);
 		return rc;
 	}
@@ -238,6 +300,8 @@ int main(int argc, char **argv)
 	struct node *n = &node;
 	bool check_only = false;
 	config_defaults(&n->cfg);
+	n->argc = argc;
+	n->argv = argv;
 	int rc = parse_args(argc, argv, &n->cfg, &check_only);
 	if (rc) {
 		config_free(&n->cfg);
@@ -275,6 +339,9 @@ int main(int argc, char **argv)
 	n->sig_int.data = n->sig_term.data = n;
 	uv_signal_start(&n->sig_int, on_signal, SIGINT);
 	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
+	uv_signal_init(n->loop, &n->sig_hup);
+	n->sig_hup.data = n;
+	uv_signal_start(&n->sig_hup, on_hup, SIGHUP);
 
 	char qname[200];
 	net_publish_node_record(n);
@@ -297,6 +364,7 @@ out_loop:
 	net_free(n);
 	gossip_free(n);
 out:
+	curate_free(n);
 	schema_set_free(n->schemas);
 	store_close(n->store);
 	if (n->sk)

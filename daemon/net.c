@@ -17,6 +17,15 @@
 
 /* Most addresses remembered (configured ones always fit). */
 #define ADDRS_MAX 256
+#define BANS_MAX 256
+#define BAN_MAX_SECONDS 3600
+
+struct ban {
+	char ip[64];
+	uint64_t until_ms;
+	unsigned strikes;
+	uint64_t last_ms;
+};
 
 struct peer_addr {
 	char host[256];
@@ -46,6 +55,8 @@ struct net {
 	bool closing;
 	uint64_t handshake_failures;
 	uint64_t refused;
+	uint64_t banned_refused;
+	struct ban bans[BANS_MAX];
 };
 
 struct conn *net_conns(struct node *n)
@@ -269,6 +280,52 @@ static void on_tick(uv_timer_t *t)
 	}
 }
 
+/* ---- bans ------------------------------------------------------------------- */
+
+static struct ban *find_ban(struct net *net, const char *ip, bool create)
+{
+	struct ban *oldest = &net->bans[0];
+	for (size_t i = 0; i < BANS_MAX; i++) {
+		if (!strcmp(net->bans[i].ip, ip))
+			return &net->bans[i];
+		if (net->bans[i].last_ms < oldest->last_ms)
+			oldest = &net->bans[i];
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	snprintf(oldest->ip, sizeof oldest->ip, "%s", ip);
+	return oldest;
+}
+
+void net_strike(struct conn *c, const char *why)
+{
+	struct node *n = c->node;
+	if (!n->net || !c->ip[0] || !n->cfg.ban)
+		return;
+	uint64_t now = clock_now_ms();
+	struct ban *b = find_ban(n->net, c->ip, true);
+	/* strikes in a row: a clean hour forgives */
+	if (b->last_ms && now - b->last_ms > (uint64_t)BAN_MAX_SECONDS * 1000)
+		b->strikes = 0;
+	b->strikes++;
+	uint64_t secs = n->cfg.ban;
+	for (unsigned i = 1; i < b->strikes && secs < BAN_MAX_SECONDS; i++)
+		secs *= 2;
+	if (secs > BAN_MAX_SECONDS)
+		secs = BAN_MAX_SECONDS;
+	b->until_ms = now + secs * 1000;
+	b->last_ms = now;
+	log_info("banned", "ip=%s seconds=%llu strikes=%u reason=\"%s\"", c->ip,
+	         (unsigned long long)secs, b->strikes, why);
+}
+
+static bool banned(struct net *net, const char *ip)
+{
+	struct ban *b = find_ban(net, ip, false);
+	return b && b->until_ms > clock_now_ms();
+}
+
 /* ---- accepting ----------------------------------------------------------- */
 
 static void on_connection(uv_stream_t *server, int status)
@@ -289,6 +346,11 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn_start(c);
+	if (banned(net, c->ip)) {
+		net->banned_refused++;
+		conn_close(c, "address banned for misbehaving");
+		return;
+	}
 	unsigned all = count_conns(net, NULL, NULL), same = count_conns(net, c->ip, NULL);
 	if (all > n->cfg.max_peers || same > n->cfg.max_per_ip) {
 		net->refused++;
@@ -424,6 +486,24 @@ int net_start(struct node *n, struct gl_error *err)
 	net->ticking = true;
 	uv_timer_start(&net->tick, on_tick, 0, 250);
 	return 0;
+}
+
+void net_reload(struct node *n)
+{
+	struct net *net = n->net;
+	if (!net)
+		return;
+	for (struct peer_addr *a = net->addrs; a; a = a->next) {
+		bool still = false;
+		for (unsigned i = 0; i < n->cfg.peers.n && !still; i++)
+			still = !strcmp(a->text, n->cfg.peers.v[i]);
+		a->configured = still;
+	}
+	for (unsigned i = 0; i < n->cfg.peers.n; i++)
+		add_addr(n, n->cfg.peers.v[i], true);
+	/* the list is newest first: close from the head while over the limit */
+	while (count_conns(net, NULL, NULL) > n->cfg.max_peers && net->conns)
+		conn_close(net->conns, "over [peers] max after a reload");
 }
 
 void net_close(struct node *n)
@@ -611,7 +691,22 @@ void net_pack_peers(struct node *n, msgpack_packer *pk)
 	for (struct peer_addr *a = net->addrs; a; a = a->next)
 		na++;
 	uint64_t now = clock_now_ms();
-	msgpack_pack_map(pk, 4);
+	unsigned nb = 0;
+	for (size_t i = 0; i < BANS_MAX; i++)
+		nb += net->bans[i].until_ms > now;
+	msgpack_pack_map(pk, 6);
+	msg_pack_str(pk, "banned");
+	msgpack_pack_array(pk, nb);
+	for (size_t i = 0; i < BANS_MAX; i++) {
+		const struct ban *b = &net->bans[i];
+		if (b->until_ms <= now)
+			continue;
+		msgpack_pack_map(pk, 3);
+		kv_str(pk, "ip", b->ip);
+		kv_u(pk, "strikes", b->strikes);
+		kv_u(pk, "seconds_left", (b->until_ms - now + 999) / 1000);
+	}
+	kv_u(pk, "banned_refused", net->banned_refused);
 	msg_pack_str(pk, "connections");
 	msgpack_pack_array(pk, nc);
 	for (struct conn *c = net->conns; c; c = c->next)

@@ -22,6 +22,11 @@ struct conn;
 /* Bind the listener, work out this node's public endpoints, start the
  * dialler.  Fills n->listen_addr and n->endpoints. */
 int net_start(struct node *n, struct gl_error *err);
+/* After SIGHUP replaced n->cfg: dial newly configured peers, stop dialling
+ * dropped ones (their open links stay), and close the newest links if
+ * there are now more than [peers] max. */
+void net_reload(struct node *n);
+
 /* Stop accepting and dialling; close every connection. */
 void net_close(struct node *n);
 /* Free what net_start allocated, after the loop closed every handle. */
@@ -36,13 +41,21 @@ int net_conn_opened(struct conn *c);
 void net_handshake_failed(struct conn *c);
 void net_conn_closed(struct conn *c, const char *why);
 
+/*
+ * The peer of c misbehaved (failed the handshake as a responder, sent a
+ * bad frame, message or signature): its IP address gets a strike and is
+ * refused for [limits] ban seconds, doubled for each strike in a row up
+ * to an hour.  Only the 256 most recent addresses are remembered.
+ */
+void net_strike(struct conn *c, const char *why);
+
 /* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
 void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
 
 /* Sign and store this node's node record if it changed, and announce it. */
 void net_publish_node_record(struct node *n);
 
-/* Pack {"connections": [...], "addresses": [...]} for `gilde peers`. */
+/* Pack {"connections": [...], "addresses": [...], "banned": [...]} for `gilde peers`. */
 void net_pack_peers(struct node *n, msgpack_packer *pk);
 
 #endif

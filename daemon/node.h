@@ -6,6 +6,7 @@
 #define GILDE_NODE_H
 
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -43,11 +44,16 @@ struct node {
 	struct net *net;
 	struct gossip *gossip;
 	struct strlist endpoints; /* where peers reach us: our node record */
-	struct trust_cfg trust;   /* whose records this node accepts (curate.h) */
-	bool curator_node;        /* our own key is one of our curators */
+	/* whose records this node accepts (curate.h): an immutable snapshot,
+	 * replaced whole (SIGHUP, key rotation) and read from any thread with
+	 * curate_trust(); replaced snapshots are freed only at exit */
+	struct curate_trust *_Atomic trust;
+	struct curate_trust *trust_retired;
 	uv_timer_t sweep_timer;
 	bool sweep_running;
 	uv_signal_t sig_int, sig_term, sig_hup;
+	int argc;                 /* the command line, read again on SIGHUP */
+	char **argv;
 	bool stopping;
 	uint64_t started_ms;
 	struct node_counters counters;

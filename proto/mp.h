@@ -69,7 +69,8 @@ struct mp_limits {
 static inline void mp_reader_init(struct mp_reader *r, const void *p, size_t len)
 {
 	r->p = p;
-	r->end = (const uint8_t *)p + len;
+	/* an empty buffer may be NULL, and NULL + 0 is undefined in C */
+	r->end = len ? (const uint8_t *)p + len : r->p;
 }
 
 static inline size_t mp_left(const struct mp_reader *r)

@@ -458,7 +458,8 @@ static void check_object(struct vctx *c, const struct sfile *f, const json_t *sc
 		const msgpack_object *key = &m->ptr[k].key;
 		if (key->type != MSGPACK_OBJECT_STR)
 			continue; /* the strict reader admits only string keys */
-		const char *kp = key->via.str.ptr;
+		/* msgpack-c may give an empty str a NULL pointer */
+		const char *kp = key->via.str.size ? key->via.str.ptr : "";
 		size_t kn = key->via.str.size;
 		size_t mark = push_key(c, kp, kn);
 		const json_t *sub = NULL;
@@ -499,7 +500,10 @@ static void check_array(struct vctx *c, const struct sfile *f, const json_t *sch
 		fail(c, "needs at least %lld item%s", (long long)min, min == 1 ? "" : "s");
 	if (max >= 0 && (json_int_t)a->size > max)
 		fail(c, "has %u items, more than the %lld allowed", a->size, (long long)max);
-	if (json_is_true(json_object_get(schema, "uniqueItems"))) {
+	/* pairwise, so only up to maxItems: a longer array has failed already,
+	 * and a document's arrays are not bounded before this check */
+	if (json_is_true(json_object_get(schema, "uniqueItems")) &&
+	    (max < 0 || (json_int_t)a->size <= max)) {
 		for (uint32_t i = 1; i < a->size; i++)
 			for (uint32_t j = 0; j < i; j++)
 				if (msgpack_object_equal(a->ptr[i], a->ptr[j])) {

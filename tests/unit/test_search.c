@@ -373,7 +373,7 @@ static void test_stats_churn(void **state)
 {
 	(void)state;
 	struct store *s = open_store("churn");
-	static const struct doc docs[] = { d_title, d_body, d_cafe, d_event };
+	const struct doc docs[] = { d_title, d_body, d_cafe, d_event };
 	uint64_t version[40] = { 0 };
 	bool live[40] = { false };
 	unsigned seed = 7, nlive = 0;

@@ -1,0 +1,443 @@
+/*
+ * attack — a hostile peer for the system tests.  Every mode prints one
+ * JSON object on stdout with what happened, and is bounded in time.
+ *
+ *   attack conns    HOST PORT SRC N HOLD      open N connections from SRC, hold them
+ *   attack garbage  HOST PORT SRCNET BYTES    send BYTES of random bytes over fresh
+ *                                             connections from SRCNET.10 … SRCNET.250
+ *   attack slow     HOST PORT SRC MAX         send one byte a second before any
+ *                                             handshake; seconds until dropped
+ *   attack peer     HOST PORT SRC NETKEY MODE [ARG]   complete the handshake, then:
+ *       slowframe MAX       start a frame and send a byte a second
+ *       replay FILE         send the records of an export file
+ *       flood N             sign N news records with a fresh key and send them
+ *       badsig              send a record whose signature is damaged
+ *   attack mkexport FILE N                    write an export file of N signed news
+ *                                             records (ids flood-0 … flood-N-1)
+ *
+ * SRC is a source address on loopback (127.0.0.x), so that a test can tell
+ * the attacker from its well-behaved peers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "frame.h"
+#include "handshake.h"
+#include "ident.h"
+#include "record.h"
+#include "wire.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int dial(const char *host, int port, const char *src)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	if (src) {
+		inet_pton(AF_INET, src, &sa.sin_addr);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, host, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* True if the peer closed fd (EOF or reset) within ms milliseconds. */
+static bool closed_within(int fd, int ms)
+{
+	char buf[4096];
+	double end = now_s() + ms / 1000.0;
+	for (;;) {
+		int left = (int)((end - now_s()) * 1000);
+		if (left <= 0)
+			return false;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, left) <= 0)
+			return false;
+		ssize_t r = recv(fd, buf, sizeof buf, 0);
+		if (r <= 0)
+			return true;
+	}
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_exact(int fd, void *p, size_t n, int ms)
+{
+	uint8_t *b = p;
+	double end = now_s() + ms / 1000.0;
+	while (n) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		int left = (int)((end - now_s()) * 1000);
+		if (left <= 0 || poll(&pf, 1, left) <= 0)
+			return -1;
+		ssize_t r = recv(fd, b, n, 0);
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int mode_conns(const char *host, int port, const char *src, int n, int hold)
+{
+	struct rlimit rl = { (rlim_t)n + 64, (rlim_t)n + 64 };
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int *fds = gl_xcalloc((size_t)n, sizeof *fds);
+	int opened = 0, failed = 0;
+	for (int i = 0; i < n; i++) {
+		fds[i] = dial(host, port, src);
+		if (fds[i] < 0)
+			failed++;
+		else
+			opened++;
+	}
+	/* give the victim a moment, then see which ends it closed */
+	usleep(1500000);
+	int closed = 0;
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0 && closed_within(fds[i], 10))
+			closed++;
+	double end = now_s() + hold;
+	while (now_s() < end)
+		usleep(100000);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	printf("{\"opened\": %d, \"failed\": %d, \"closed_by_peer\": %d}\n", opened, failed, closed);
+	free(fds);
+	return 0;
+}
+
+static int mode_garbage(const char *host, int port, const char *srcnet, long long bytes)
+{
+	static uint8_t junk[1 << 16];
+	randombytes_buf(junk, sizeof junk);
+	long long sent = 0;
+	int conns = 0, refused = 0;
+	double end = now_s() + 120;
+	for (int k = 0; sent < bytes && now_s() < end; k++) {
+		char src[32];
+		snprintf(src, sizeof src, "%s.%d", srcnet, 10 + k % 240);
+		int fd = dial(host, port, src);
+		if (fd < 0) {
+			refused++;
+			continue;
+		}
+		conns++;
+		/* push until the peer's end is gone */
+		for (int i = 0; i < 256 && sent < bytes; i++) {
+			ssize_t w = send(fd, junk, sizeof junk, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (w > 0) {
+				sent += w;
+				continue;
+			}
+			if (w < 0 && errno == EAGAIN) {
+				struct pollfd p = { .fd = fd, .events = POLLOUT };
+				if (poll(&p, 1, 200) > 0 && !(p.revents & (POLLERR | POLLHUP)))
+					continue;
+			}
+			break;
+		}
+		close(fd);
+	}
+	printf("{\"sent\": %lld, \"connections\": %d, \"refused\": %d}\n", sent, conns, refused);
+	return 0;
+}
+
+static int mode_slow(const char *host, int port, const char *src, int max)
+{
+	int fd = dial(host, port, src);
+	if (fd < 0) {
+		printf("{\"error\": \"connect\"}\n");
+		return 1;
+	}
+	double t0 = now_s();
+	uint8_t b = 0x42;
+	for (int i = 0; i < max; i++) {
+		if (send(fd, &b, 1, MSG_NOSIGNAL) != 1 || closed_within(fd, 1000)) {
+			printf("{\"dropped_after\": %.1f}\n", now_s() - t0);
+			close(fd);
+			return 0;
+		}
+	}
+	printf("{\"dropped_after\": -1}\n");
+	close(fd);
+	return 0;
+}
+
+struct link {
+	int fd;
+	struct frame_tx tx;
+	uint8_t sk[64], pk[32];
+};
+
+static int handshake(struct link *l, const uint8_t netkey[32])
+{
+	struct hs h;
+	uint8_t out[HS_MAX_MSG], in[HS_MAX_MSG];
+	size_t outlen;
+	bool done = false;
+	struct hs_result res;
+	crypto_sign_keypair(l->pk, l->sk);
+	hs_init(&h, true, netkey, l->sk);
+	size_t n = hs_start(&h, out);
+	if (write_all(l->fd, out, n))
+		return -1;
+	while (!done) {
+		size_t want = hs_want(&h);
+		if (!want || read_exact(l->fd, in, want, 5000) ||
+		    hs_feed(&h, in, want, out, &outlen, &done, &res, NULL))
+			return -1;
+		if (outlen && write_all(l->fd, out, outlen))
+			return -1;
+	}
+	struct gl_buf hdr = { 0 }, m = { 0 };
+	frame_tx_init(&l->tx, res.tx, &hdr);
+	wire_hello(&m, "attacker", NULL, 0);
+	int rc = frame_seal(&l->tx, m.data, m.len, &hdr) || write_all(l->fd, hdr.data, hdr.len);
+	gl_buf_free(&hdr);
+	gl_buf_free(&m);
+	return rc ? -1 : 0;
+}
+
+/* Drain whatever the victim sends, so that it is never blocked by us. */
+static void drain(int fd)
+{
+	char buf[65536];
+	while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+}
+
+static int send_records(struct link *l, const struct gl_buf *envs, const size_t *lens, size_t n)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < n;) {
+		struct gl_buf m = { 0 }, f = { 0 };
+		size_t k = 0, bytes = 0, o = off;
+		while (i + k < n && k < 512 && bytes + lens[i + k] < FRAME_MAX - 4096)
+			bytes += lens[i + k++];
+		wire_records_head(&m, k);
+		for (size_t j = 0; j < k; j++) {
+			wire_records_add(&m, envs->data + o, lens[i + j]);
+			o += lens[i + j];
+		}
+		int rc = frame_seal(&l->tx, m.data, m.len, &f) || write_all(l->fd, f.data, f.len);
+		gl_buf_free(&m);
+		gl_buf_free(&f);
+		if (rc)
+			return -1;
+		drain(l->fd);
+		off = o;
+		i += k;
+	}
+	return 0;
+}
+
+static int buf_write(void *data, const char *buf, size_t len)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+static void pack_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str_with_body(pk, s, strlen(s));
+}
+
+/* A minimal valid news body (schemas/news.schema.json). */
+static void news_body(struct gl_buf *b)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, b, buf_write);
+	msgpack_pack_map(&pk, 4);
+	static const char *const maps[] = { "title", "summary" };
+	for (int i = 0; i < 2; i++) {
+		pack_str(&pk, maps[i]);
+		msgpack_pack_map(&pk, 2);
+		pack_str(&pk, "nl");
+		pack_str(&pk, "x");
+		pack_str(&pk, "en");
+		pack_str(&pk, "x");
+	}
+	pack_str(&pk, "published");
+	pack_str(&pk, "2026-01-01T00:00:00Z");
+	pack_str(&pk, "url");
+	pack_str(&pk, "https://example.org/");
+}
+
+static int mode_peer(const char *host, int port, const char *src, const char *netkey_text,
+                     const char *what, const char *arg)
+{
+	uint8_t netkey[32];
+	if (ident_parse(IDENT_NET_PREFIX, netkey_text, "network key", netkey, NULL))
+		return 2;
+	struct link l = { .fd = dial(host, port, src) };
+	if (l.fd < 0 || handshake(&l, netkey)) {
+		printf("{\"error\": \"handshake\"}\n");
+		return 1;
+	}
+	double t0 = now_s();
+	if (!strcmp(what, "slowframe")) {
+		uint8_t len[4] = { 0, 0, 1, 0 }; /* announces 256 bytes, sends one a second */
+		write_all(l.fd, len, 4);
+		for (int i = 0; i < atoi(arg); i++) {
+			uint8_t b = (uint8_t)i;
+			drain(l.fd);
+			if (send(l.fd, &b, 1, MSG_NOSIGNAL) != 1 || closed_within(l.fd, 1000)) {
+				printf("{\"dropped_after\": %.1f}\n", now_s() - t0);
+				return 0;
+			}
+		}
+		printf("{\"dropped_after\": -1}\n");
+		return 0;
+	}
+	struct gl_buf envs = { 0 };
+	size_t *lens = NULL, n = 0;
+	if (!strcmp(what, "replay")) {
+		FILE *f = fopen(arg, "rb");
+		struct gl_buf all = { 0 };
+		char tmp[65536];
+		size_t r;
+		while (f && (r = fread(tmp, 1, sizeof tmp, f)) > 0)
+			gl_buf_append(&all, tmp, r);
+		if (f)
+			fclose(f);
+		size_t off = 0, span;
+		while (off < all.len && record_span(all.data + off, all.len - off, &span, NULL) == 0) {
+			lens = gl_xrealloc(lens, (n + 1) * sizeof *lens);
+			lens[n++] = span;
+			off += span;
+		}
+		gl_buf_append(&envs, all.data, off);
+		gl_buf_free(&all);
+	} else if (!strcmp(what, "flood") || !strcmp(what, "badsig")) {
+		size_t count = !strcmp(what, "flood") ? (size_t)atol(arg) : 1;
+		struct gl_buf body = { 0 };
+		news_body(&body);
+		time_t now = time(NULL);
+		lens = gl_xcalloc(count, sizeof *lens);
+		for (size_t i = 0; i < count; i++) {
+			char id[32];
+			snprintf(id, sizeof id, "flood-%zu", i);
+			struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
+			                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400,
+			                          .body = body.data, .body_len = body.len };
+			size_t before = envs.len;
+			record_sign(&d, l.sk, &envs, NULL);
+			lens[n++] = envs.len - before;
+		}
+		gl_buf_free(&body);
+		if (!strcmp(what, "badsig"))
+			envs.data[envs.len - 3] ^= 0x40;
+	} else {
+		return 2;
+	}
+	int rc = send_records(&l, &envs, lens, n);
+	double sent_at = now_s() - t0;
+	bool closed = closed_within(l.fd, !strcmp(what, "badsig") ? 5000 : 500);
+	printf("{\"records\": %zu, \"send_error\": %s, \"seconds\": %.2f, \"closed_by_peer\": %s}\n", n,
+	       rc ? "true" : "false", sent_at, closed ? "true" : "false");
+	gl_buf_free(&envs);
+	free(lens);
+	close(l.fd);
+	return 0;
+}
+
+static int mode_mkexport(const char *path, long n)
+{
+	uint8_t pk[32], sk[64];
+	crypto_sign_keypair(pk, sk);
+	struct gl_buf body = { 0 }, envs = { 0 };
+	news_body(&body);
+	time_t now = time(NULL);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "flood-%ld", i);
+		struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
+		                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400,
+		                          .body = body.data, .body_len = body.len };
+		envs.len = 0;
+		if (record_sign(&d, sk, &envs, NULL) || fwrite(envs.data, 1, envs.len, f) != envs.len)
+			return 1;
+	}
+	fclose(f);
+	char key[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, pk, key);
+	printf("{\"records\": %ld, \"author\": \"%s\"}\n", n, key);
+	gl_buf_free(&body);
+	gl_buf_free(&envs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0 || argc < 4) {
+		fprintf(stderr, "usage: see tests/tools/attack.c\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	alarm(300); /* every mode is bounded, whatever happens */
+	if (!strcmp(argv[1], "mkexport") && argc == 4)
+		return mode_mkexport(argv[2], atol(argv[3]));
+	if (argc < 5) {
+		fprintf(stderr, "attack: bad arguments\n");
+		return 2;
+	}
+	const char *mode = argv[1], *host = argv[2];
+	int port = atoi(argv[3]);
+	if (!strcmp(mode, "conns") && argc == 7)
+		return mode_conns(host, port, argv[4], atoi(argv[5]), atoi(argv[6]));
+	if (!strcmp(mode, "garbage") && argc == 6)
+		return mode_garbage(host, port, argv[4], atoll(argv[5]));
+	if (!strcmp(mode, "slow") && argc == 6)
+		return mode_slow(host, port, argv[4], atoi(argv[5]));
+	if (!strcmp(mode, "peer") && argc >= 7)
+		return mode_peer(host, port, argv[4], argv[5], argv[6], argc > 7 ? argv[7] : "");
+	fprintf(stderr, "attack: bad arguments\n");
+	return 2;
+}
