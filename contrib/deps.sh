@@ -3,7 +3,7 @@
 GILDE_PACKAGES=(
   meson ninja-build pkg-config gcc python3 python3-jsonschema
   libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev
-  libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev
+  libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev
   clang libclang-rt-14-dev
 )
 

@@ -1,6 +1,7 @@
 #include "schema.h"
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ struct sfile {
 
 struct pattern {
 	const json_t *node; /* the schema object holding "pattern" */
-	regex_t re;
+	pcre2_code *re;     /* shared by threads; match data is per validation */
 };
 
 struct schema_set {
@@ -169,11 +170,15 @@ static int check_node(struct schema_set *set, const struct sfile *f,
 			const char *s = json_string_value(v);
 			set->pats = gl_xrealloc(set->pats, (set->npats + 1) * sizeof *set->pats);
 			struct pattern *p = &set->pats[set->npats];
-			if (!s || regcomp(&p->re, s, REG_EXTENDED | REG_NOSUB) != 0) {
-				rc = gl_errorf(err, GL_ESCHEMA,
-				               "%s: %s: not a POSIX extended regular expression",
-				               f->name, ptr);
+			int ecode;
+			PCRE2_SIZE eoff;
+			p->re = s ? pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ecode,
+			                          &eoff, NULL)
+			          : NULL;
+			if (!p->re) {
+				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: not a regular expression", f->name, ptr);
 			} else {
+				pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* else interpreted */
 				p->node = node;
 				set->npats++;
 			}
@@ -231,7 +236,7 @@ void schema_set_free(struct schema_set *set)
 	if (!set)
 		return;
 	for (size_t i = 0; i < set->npats; i++)
-		regfree(&set->pats[i].re);
+		pcre2_code_free(set->pats[i].re);
 	free(set->pats);
 	for (size_t i = 0; i < set->nfiles; i++)
 		json_decref(set->files[i].root);
@@ -250,6 +255,7 @@ const json_t *schema_set_file(const struct schema_set *set, const char *name)
 struct vctx {
 	const struct schema_set *set;
 	struct schema_errors *errs;
+	pcre2_match_data *md;  /* made on the first pattern, freed at the end */
 	char ptr[600];
 	size_t plen;
 	unsigned refs; /* $ref hops on the current path, bounded against cycles */
@@ -347,11 +353,11 @@ static size_t codepoints(const char *p, size_t n)
 	return cps;
 }
 
-static const regex_t *pattern_of(const struct schema_set *set, const json_t *node)
+static const pcre2_code *pattern_of(const struct schema_set *set, const json_t *node)
 {
 	for (size_t i = 0; i < set->npats; i++)
 		if (set->pats[i].node == node)
-			return &set->pats[i].re;
+			return set->pats[i].re;
 	return NULL;
 }
 
@@ -375,28 +381,32 @@ static void check_string(struct vctx *c, const json_t *schema, const msgpack_obj
 		fail(c, "%zu characters, more than the %lld allowed", cps, (long long)max);
 	const json_t *pat = json_object_get(schema, "pattern");
 	const json_t *fmt = json_object_get(schema, "format");
-	if (!pat && !fmt)
-		return;
-	char small[512];
-	char *s = n < sizeof small ? small : gl_xmalloc(n + 1);
-	memcpy(s, p, n);
-	s[n] = '\0';
-	const regex_t *re = pat ? pattern_of(c->set, schema) : NULL;
-	if (re && regexec(re, s, 0, NULL, 0) != 0)
-		fail(c, "\"%.60s%s\" does not match the pattern %s", s, n > 60 ? "…" : "",
-		     json_string_value(pat));
-	if (fmt) {
-		const char *f = json_string_value(fmt);
-		int64_t t;
-		bool date = !strcmp(f, "date");
-		/* RFC 3339 date-times carry seconds; clock_parse also takes HH:MM */
-		if (clock_parse(s, &t) != 0 || (date ? n != 10 : n < 20 || s[16] != ':'))
-			fail(c, "\"%.60s\" is not a valid %s", s,
-			     date ? "date (YYYY-MM-DD)"
-			          : "date-time (YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00)");
+	const pcre2_code *re = pat ? pattern_of(c->set, schema) : NULL;
+	if (re) {
+		if (!c->md)
+			c->md = pcre2_match_data_create(1, NULL);
+		/* strings are valid UTF-8 already (mp.h): spare PCRE2 the check */
+		if (pcre2_match(re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, c->md, NULL) < 0)
+			fail(c, "\"%.*s%s\" does not match the pattern %s", (int)(n > 60 ? 60 : n), p,
+			     n > 60 ? "…" : "", json_string_value(pat));
 	}
-	if (s != small)
-		free(s);
+	if (!fmt)
+		return;
+	char small[64];
+	if (n >= sizeof small) {
+		fail(c, "\"%.20s…\" is too long for a %s", p, json_string_value(fmt));
+		return;
+	}
+	memcpy(small, p, n);
+	small[n] = '\0';
+	const char *f = json_string_value(fmt);
+	int64_t t;
+	bool date = !strcmp(f, "date");
+	/* RFC 3339 date-times carry seconds; clock_parse also takes HH:MM */
+	if (clock_parse(small, &t) != 0 || (date ? n != 10 : n < 20 || small[16] != ':'))
+		fail(c, "\"%s\" is not a valid %s", small,
+		     date ? "date (YYYY-MM-DD)"
+		          : "date-time (YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00)");
 }
 
 static void check_enum(struct vctx *c, const json_t *en, const msgpack_object *o)
@@ -590,6 +600,7 @@ int schema_validate(const struct schema_set *set, const char *name,
 	struct vctx c = { .set = set, .errs = errs };
 	errs->n = errs->total = 0;
 	validate_node(&c, f, f->root, doc);
+	pcre2_match_data_free(c.md);
 	return errs->total ? GL_ESCHEMA : 0;
 }
 
@@ -638,6 +649,7 @@ int schema_validate_record(const struct schema_set *set, int kind,
 	whole.via.map.size = n + 2;
 	whole.via.map.ptr = kv;
 	validate_node(&c, f, f->root, &whole);
+	pcre2_match_data_free(c.md);
 	free(kv);
 	return errs->total ? GL_ESCHEMA : 0;
 }

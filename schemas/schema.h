@@ -12,9 +12,9 @@
  *
  * Formats: "date" is YYYY-MM-DD and "date-time" an RFC 3339 date-time with
  * an offset, both calendar-checked (stricter than a pattern alone).
- * Patterns are POSIX extended regular expressions, searched (not
- * anchored), as JSON Schema searches ECMA-262 patterns; the files keep to
- * the common subset.
+ * Patterns are matched with PCRE2 (JIT-compiled), searched (not anchored)
+ * as JSON Schema searches ECMA-262 patterns; the files keep to the syntax
+ * both share.
  */
 #ifndef GILDE_SCHEMA_H
 #define GILDE_SCHEMA_H
