@@ -73,7 +73,7 @@ static json_t *daemon_status(struct cli *cli)
 		char text[256];
 		json_object_set_new(j, "running", json_true());
 		static const char *const uints[] = { "pid", "uptime_ms", "published", "ingested",
-		                                     "older", "rejected", "commits" };
+		                                     "last_ingest_ms", "older", "rejected", "commits" };
 		for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
 			if (msg_get_uint(&o, uints[i], &v))
 				json_object_set_new(j, uints[i], json_integer((json_int_t)v));

@@ -37,7 +37,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, 13);
+	msgpack_pack_map(&pk, 14);
 	msg_pack_str(&pk, "ok");
 	msgpack_pack_true(&pk);
 	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
@@ -49,6 +49,9 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	pack_kv_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
 	pack_kv_uint(&pk, "published", n->counters.published);
 	pack_kv_uint(&pk, "ingested", n->counters.ingested);
+	/* when the last record was stored, in ms after the start (0: none yet) */
+	pack_kv_uint(&pk, "last_ingest_ms",
+	             n->counters.last_ingest_ms ? n->counters.last_ingest_ms - n->started_ms : 0);
 	pack_kv_uint(&pk, "older", n->counters.older);
 	pack_kv_uint(&pk, "rejected", n->counters.rejected);
 	pack_kv_uint(&pk, "commits", n->writer.committed);

@@ -167,9 +167,12 @@ static void commit_done(struct wjob *job)
 	} else {
 		count(b);
 		n->counters.ingested += b->accepted;
+		if (b->accepted)
+			n->counters.last_ingest_ms = clock_now_ms();
 		n->counters.older += b->older;
 	}
 	n->counters.rejected += b->rejected;
+	n->ingest_pending--;
 	b->done(b);
 }
 
@@ -191,14 +194,18 @@ static void chunk_done(uv_work_t *req, int status)
 	size_t bad = 0;
 	for (size_t i = 0; i < b->n; i++)
 		bad += b->recs[i].status < 0;
+	struct writer *w = &b->node->writer;
 	if (bad == b->n) {
+		writer_expect(w, -1);
 		b->job.rc = 0;
 		commit_done(&b->job);
 		return;
 	}
 	b->job.work = commit_work;
 	b->job.done = commit_done;
-	writer_submit(&b->node->writer, &b->job);
+	b->job.weight = (unsigned)(b->n - bad);
+	writer_submit(w, &b->job);
+	writer_expect(w, -1);
 }
 
 void ingest_submit(struct node *n, struct ingest_batch *b)
@@ -214,6 +221,8 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 		b->done(b);
 		return;
 	}
+	n->ingest_pending++;
+	writer_expect(&n->writer, +1);
 	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;
 	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
 	b->chunks_left = (unsigned)nchunks;

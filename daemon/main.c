@@ -207,9 +207,11 @@ static void finish_stop(struct node *n)
 static void on_drain(uv_idle_t *idle)
 {
 	struct node *n = idle->data;
-	if (!writer_idle(&n->writer))
+	/* records being verified still go to the writer: wait for both */
+	if (!writer_idle(&n->writer) || n->ingest_pending)
 		return;
 	uv_idle_stop(idle);
+	writer_close(&n->writer);
 	finish_stop(n);
 }
 
@@ -328,7 +330,11 @@ int main(int argc, char **argv)
 	n->loop = gl_xmalloc(sizeof *n->loop);
 	uv_loop_init(n->loop);
 	n->started_ms = clock_now_ms();
-	writer_init(&n->writer, n->loop, n->store);
+	if (writer_init(&n->writer, n->loop, n->store)) {
+		rc = GL_EIO;
+		fprintf(stderr, "gilded: cannot start the writer thread\n");
+		goto out_loop;
+	}
 	gossip_init(n);
 	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
@@ -355,6 +361,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out_loop:
 	if (rc) {
+		writer_close(&n->writer);
 		uv_walk(n->loop, close_walk, NULL);
 		uv_run(n->loop, UV_RUN_DEFAULT);
 	}

@@ -26,6 +26,7 @@ struct node_counters {
 	uint64_t ingested;        /* records stored from imports and peers */
 	uint64_t older;           /* offered records we already had or beat */
 	uint64_t rejected;        /* offered records refused */
+	uint64_t last_ingest_ms;  /* clock_now_ms() when one was last stored; 0: never */
 };
 
 struct node {
@@ -40,6 +41,7 @@ struct node {
 	struct store *store;
 	struct schema_set *schemas;
 	struct writer writer;
+	unsigned ingest_pending;  /* batches submitted whose done() is still to come */
 	struct ctl *ctl;
 	struct net *net;
 	struct gossip *gossip;

@@ -1,11 +1,17 @@
 /*
  * writer.h — the one writer of the store.
  *
- * Jobs run one at a time on libuv's thread pool, each inside its own
- * write transaction: work() runs on a pool thread; if it returns 0 the
+ * Jobs run one at a time, in the order submitted, on a thread of their own
+ * (not libuv's pool, which is left to signature checks: a commit's fsync
+ * would otherwise park a pool thread), each inside its own write
+ * transaction: work() runs on the writer thread; if it returns 0 the
  * transaction is committed, otherwise aborted, so a job's writes land
- * entirely or not at all.  done() then runs on the loop thread.  The loop
- * thread never waits for a commit or an fsync.
+ * entirely or not at all.  done() then runs on the loop thread, in order.
+ * Jobs that wait together are committed together (nested transactions in
+ * one parent, one sync for the group), and done() is called only once the
+ * group is durable; while more jobs are announced (writer_expect) a group
+ * waits a little for them.
+ * The loop thread never waits for a commit or an fsync.
  */
 #ifndef GILDE_WRITER_H
 #define GILDE_WRITER_H
@@ -25,27 +31,42 @@ typedef void (*wjob_done_fn)(struct wjob *job);
 struct wjob {
 	wjob_work_fn work;
 	wjob_done_fn done;
+	unsigned weight;      /* records it writes, about (0 counts as 1) */
 	int rc;               /* result of work() or of the commit */
 	struct gl_error err;  /* its explanation when rc != 0 */
 	/* private */
 	struct wjob *next;
-	struct writer *w;
-	uv_work_t req;
 };
 
 struct writer {
 	uv_loop_t *loop;
 	struct store *store;
-	struct wjob *head, *tail; /* waiting jobs */
-	struct wjob *running;
-	unsigned long long committed;
+	uv_thread_t thread;
+	uv_mutex_t lock;
+	uv_cond_t wake;
+	uv_async_t async;
+	struct wjob *todo, *todo_tail;   /* submitted, not yet run (lock) */
+	struct wjob *done, *done_tail;   /* run, done() not yet called (lock) */
+	unsigned pending;                /* submitted and done() not yet called (loop) */
+	int expected;                    /* jobs announced, not yet submitted (lock) */
+	bool quit;                       /* (lock) */
+	unsigned long long groups;       /* transactions committed (lock) */
+	bool started;
+	unsigned long long committed;    /* (loop) */
 };
 
-void writer_init(struct writer *w, uv_loop_t *loop, struct store *store);
+/* Start the writer thread.  Returns 0 or GL_EIO. */
+int writer_init(struct writer *w, uv_loop_t *loop, struct store *store);
 /* Queue a job; work and done must be set.  The job must stay alive until
  * done() has been called. */
 void writer_submit(struct writer *w, struct wjob *job);
-/* True when no job is running or waiting. */
+/* Announce (+1) a job that will be submitted soon, or withdraw (-1) the
+ * announcement once it is submitted or will not be. */
+void writer_expect(struct writer *w, int delta);
+/* True when no job is waiting, running or waiting for its done(). */
 bool writer_idle(const struct writer *w);
+/* Stop the thread once its queue is empty and join it; close the async
+ * handle (call from the loop thread before the loop ends). */
+void writer_close(struct writer *w);
 
 #endif

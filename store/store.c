@@ -179,6 +179,23 @@ int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_e
 	return 0;
 }
 
+int store_begin_child(struct store_txn *parent, struct store_txn **out, struct gl_error *err)
+{
+	struct store *s = parent->s;
+	if (!parent->write)
+		return gl_errorf(err, GL_EINVAL, "%s: a read transaction has no children", s->path);
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(s->env, parent->txn, 0, &txn);
+	if (rc)
+		return store_mdb_fail(rc, err, s, "begin nested transaction");
+	struct store_txn *t = gl_xmalloc(sizeof *t);
+	t->s = s;
+	t->txn = txn;
+	t->write = true;
+	*out = t;
+	return 0;
+}
+
 int store_commit(struct store_txn *t, struct gl_error *err)
 {
 	struct store *s = t->s;
@@ -360,6 +377,40 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
 		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", t->s->path);
 	entry_from(out, &k, &v);
 	return 0;
+}
+
+size_t store_entry_key(const struct store_entry *e, uint8_t out[STORE_KEY_MAX])
+{
+	return make_rkey(out, e->author, e->kind, e->id, e->id_len);
+}
+
+int store_scan_from(struct store_txn *t, const uint8_t *after, size_t after_len,
+                    store_visit_fn fn, void *ctx, struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, s->records, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, s, "cursor");
+	MDB_val k = { .mv_size = after_len, .mv_data = (void *)after }, v;
+	rc = mdb_cursor_get(c, &k, &v, after ? MDB_SET_RANGE : MDB_FIRST);
+	if (rc == 0 && after && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	int out = 0;
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (!entry_ok(&k, &v)) {
+			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
+			break;
+		}
+		struct store_entry e;
+		entry_from(&e, &k, &v);
+		if ((out = fn(ctx, &e)) != 0)
+			break;
+	}
+	if (out == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		out = store_mdb_fail(rc, err, s, "scan");
+	mdb_cursor_close(c);
+	return out;
 }
 
 int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn fn,

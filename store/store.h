@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "err.h"
 #include "record.h"
 
@@ -71,6 +72,13 @@ void store_close(struct store *s);
 /* Begin a transaction.  A read transaction sees one snapshot. */
 int store_begin(struct store *s, bool write, struct store_txn **out,
                 struct gl_error *err);
+/*
+ * Begin a transaction nested in the write transaction parent: its writes
+ * become part of parent if it commits, and vanish alone if it aborts.
+ * The parent must not be used until the child ends.
+ */
+int store_begin_child(struct store_txn *parent, struct store_txn **out, struct gl_error *err);
+
 /* Commit a write transaction (or end a read one) and free t.  On failure
  * (GL_ENOSPC, GL_EIO) nothing was written. */
 int store_commit(struct store_txn *t, struct gl_error *err);
@@ -124,6 +132,21 @@ typedef int (*store_visit_fn)(void *ctx, const struct store_entry *e);
  */
 int store_scan(struct store_txn *t, const struct store_filter *f,
                store_visit_fn fn, void *ctx, struct gl_error *err);
+
+/* The longest record key: author, kind, id. */
+#define STORE_KEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
+
+/* e's key in the order store_scan_from() visits; returns its length. */
+size_t store_entry_key(const struct store_entry *e, uint8_t out[STORE_KEY_MAX]);
+
+/*
+ * Visit every entry, tombstones too, in key order, starting after the key
+ * `after` (after_len bytes, from store_entry_key; NULL: from the first).
+ * For a scan resumed in later transactions.  Returns 0, the visitor's
+ * non-zero value, or an error.
+ */
+int store_scan_from(struct store_txn *t, const uint8_t *after, size_t after_len,
+                    store_visit_fn fn, void *ctx, struct gl_error *err);
 
 /*
  * Visit reconciliation items x with lo <= x < hi in ascending order (lo
