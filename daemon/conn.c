@@ -34,6 +34,8 @@ void conn_unref(struct conn *c)
 	gl_buf_free(&c->in);
 	gl_buf_free(&c->plain);
 	free(c->give.v);
+	for (unsigned i = 0; i < c->nspans; i++)
+		recon_span_free(&c->spans[i]);
 	itemcache_free(&c->known);
 	itemcache_free(&c->announced);
 	free(c);

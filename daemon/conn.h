@@ -28,10 +28,13 @@
 #include "itemset.h"
 #include "node.h"
 #include "recon.h"
+#include "store.h"
 #include "wire.h"
 
-#define CONN_INGEST_MAX 2
+#define CONN_INGEST_MAX 8
 #define CONN_WRITE_HIGH (2u << 20)
+/* Spans (recon.h) waiting to be sent; more are left to later rounds. */
+#define CONN_SPANS_MAX 4
 /* A peer that lets this much wait to be written does not read: drop it. */
 #define CONN_WRITE_MAX (16u << 20)
 
@@ -49,6 +52,7 @@ struct conn_stats {
 	uint64_t last_recon_duration_ms;
 	unsigned last_recon_rounds;
 	uint64_t last_recon_bytes;
+	uint64_t spans_out;      /* spans (recon.h) sent to the end */
 };
 
 struct conn {
@@ -90,6 +94,13 @@ struct conn {
 	uint64_t next_recon_ms;
 	struct recon_items give;     /* items to send, from give_pos on */
 	size_t give_pos;
+	/* ranges to send whole (recon.h), the first being read from the store
+	 * in key order; span_pos is the last key read of it (span_pos_len 0:
+	 * not started) */
+	struct recon_span spans[CONN_SPANS_MAX];
+	unsigned nspans;
+	uint8_t span_pos[STORE_KEY_MAX];
+	size_t span_pos_len;
 	size_t wq_bytes;             /* bytes handed to uv_write, not yet written */
 	unsigned ingest_inflight;
 	struct itemcache known;      /* items the peer (probably) holds */

@@ -118,6 +118,86 @@ static void queue_give(struct conn *c, const uint8_t (*items)[32], size_t n)
 	g->n += n;
 }
 
+/* One frame's worth of a span's records, read in key order. */
+struct span_fill {
+	struct conn *c;
+	const uint8_t *envs[WIRE_RECORDS_MAX];
+	size_t lens[WIRE_RECORDS_MAX], count, bytes;
+	unsigned visits; /* entries read; bounds the time of one pump */
+};
+
+/* Entries read per pump (the rest waits for the next write or tick): a span
+ * narrower than the store would otherwise hold the loop for a whole scan. */
+#define SPAN_VISITS_MAX 65536
+
+static int span_visit(void *arg, const struct store_entry *e)
+{
+	struct span_fill *f = arg;
+	struct conn *c = f->c;
+	if (f->count == WIRE_RECORDS_MAX || f->bytes + e->env_len + 8 > FRAME_MAX ||
+	    f->visits >= SPAN_VISITS_MAX)
+		return 1; /* e is not consumed: the next frame starts at it */
+	f->visits++;
+	c->span_pos_len = store_entry_key(e, c->span_pos);
+	struct record r = { .author = e->author, .kind = e->kind, .id = e->id,
+	                    .id_len = e->id_len, .version = e->version };
+	uint8_t item[RECORD_ITEM_LEN];
+	record_item(&r, e->cid, item);
+	if (!recon_span_wants(&c->spans[0], item))
+		return 0;
+	f->envs[f->count] = e->env;
+	f->lens[f->count++] = e->env_len;
+	f->bytes += e->env_len + 8;
+	itemcache_put(&c->known, item);
+	return 0;
+}
+
+static void span_done(struct conn *c)
+{
+	recon_span_free(&c->spans[0]);
+	memmove(&c->spans[0], &c->spans[1], (c->nspans - 1) * sizeof c->spans[0]);
+	c->nspans--;
+	c->span_pos_len = 0;
+}
+
+static void send_records(struct conn *c, const uint8_t *const *envs, const size_t *lens,
+                         size_t count)
+{
+	struct gl_buf msg = { 0 };
+	wire_records_head(&msg, count);
+	for (size_t i = 0; i < count; i++)
+		wire_records_add(&msg, envs[i], lens[i]);
+	c->st.records_out += count;
+	send_and_free(c, &msg);
+}
+
+/* Send from the first span while the peer reads; false when no frame could
+ * be filled now (the visit budget is spent). */
+static bool pump_span(struct conn *c, unsigned *visits)
+{
+	struct store_txn *t;
+	if (store_begin(c->node->store, false, &t, NULL) != 0)
+		return false;
+	struct span_fill f = { .c = c, .bytes = 64 };
+	struct gl_error err = { 0 };
+	int rc = store_scan_from(t, c->span_pos_len ? c->span_pos : NULL, c->span_pos_len,
+	                         span_visit, &f, &err);
+	*visits += f.visits;
+	if (f.count)
+		send_records(c, f.envs, f.lens, f.count);
+	store_abort(t);
+	if (rc < 0) {
+		log_error("span-failed", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+		span_done(c);
+		return true;
+	}
+	if (rc == 0) {
+		c->st.spans_out++;
+		span_done(c); /* read to the end */
+	}
+	return f.count > 0 || rc == 0;
+}
+
 void gossip_pump(struct conn *c)
 {
 	struct node *n = c->node;
@@ -147,14 +227,8 @@ void gossip_pump(struct conn *c)
 			itemcache_put(&c->known, held);
 			c->give_pos++;
 		}
-		if (count) {
-			struct gl_buf msg = { 0 };
-			wire_records_head(&msg, count);
-			for (size_t i = 0; i < count; i++)
-				wire_records_add(&msg, envs[i], lens[i]);
-			c->st.records_out += count;
-			send_and_free(c, &msg);
-		}
+		if (count)
+			send_records(c, envs, lens, count);
 		store_abort(t);
 	}
 	if (c->give_pos == c->give.n && c->give.cap > 65536) {
@@ -162,6 +236,12 @@ void gossip_pump(struct conn *c)
 		memset(&c->give, 0, sizeof c->give);
 		c->give_pos = 0;
 	}
+	/* then the spans, once what was asked item by item is out */
+	unsigned visits = 0;
+	while (c->state == CONN_OPEN && c->wq_bytes < CONN_WRITE_HIGH && c->give_pos == c->give.n &&
+	       c->nspans && visits < SPAN_VISITS_MAX)
+		if (!pump_span(c, &visits))
+			break;
 }
 
 /* ---- reconciliation ----------------------------------------------------- */
@@ -253,10 +333,19 @@ static void on_recon(struct conn *c, const struct wire_msg *m)
 	}
 	if (out.finished)
 		recon_finished(c, clock_now_ms());
-	if (out.give.n) {
-		queue_give(c, (const uint8_t (*)[32])out.give.v, out.give.n);
-		gossip_pump(c);
+	for (size_t i = 0; i < out.nspans; i++) {
+		if (c->nspans == CONN_SPANS_MAX) {
+			log_debug("span-dropped", "peer=%s reason=\"%u spans queued; left to a later round\"",
+			          c->remote_key, c->nspans);
+			break;
+		}
+		c->spans[c->nspans++] = out.spans[i];
+		memset(&out.spans[i], 0, sizeof out.spans[i]); /* the connection owns it now */
 	}
+	if (out.give.n)
+		queue_give(c, (const uint8_t (*)[32])out.give.v, out.give.n);
+	if (out.give.n || out.nspans)
+		gossip_pump(c);
 	if (out.take.n)
 		request(c, (const uint8_t (*)[32])out.take.v, out.take.n, false);
 	recon_out_free(&out);
@@ -272,6 +361,8 @@ void gossip_tick_conn(struct conn *c, uint64_t now)
 	/* the dialling side keeps the rhythm; either side may start one when
 	 * trust changed (two crossing reconciliations are harmless: every
 	 * answer stands on its own) */
+	if (c->nspans && c->wq_bytes == 0)
+		gossip_pump(c); /* a span whose reading paused on its visit budget */
 	if (c->hello && !c->recon_active && (c->outbound || c->recon_now) && now >= c->next_recon_ms) {
 		c->recon_now = false;
 		start_recon(c);
@@ -451,6 +542,8 @@ void gossip_on_close(struct conn *c)
 	free(c->give.v);
 	memset(&c->give, 0, sizeof c->give);
 	c->give_pos = 0;
+	while (c->nspans)
+		span_done(c);
 }
 
 /* ---- announcing --------------------------------------------------------- */

@@ -144,9 +144,43 @@ static void items_push(struct recon_items *it, const uint8_t x[RECON_ITEM])
 	memcpy(it->v[it->n++], x, RECON_ITEM);
 }
 
+static void spans_clear(struct recon_out *out, size_t from)
+{
+	for (size_t i = from; i < out->nspans; i++)
+		free(out->spans[i].peer);
+	out->nspans = from;
+}
+
+void recon_span_free(struct recon_span *sp)
+{
+	free(sp->peer);
+	sp->peer = NULL;
+	sp->npeer = 0;
+}
+
+bool recon_span_wants(const struct recon_span *sp, const uint8_t x[RECON_ITEM])
+{
+	if (memcmp(x, sp->lo, RECON_ITEM) < 0 || (!sp->to_end && memcmp(x, sp->hi, RECON_ITEM) >= 0))
+		return false;
+	/* the peer's items are ascending, one per key hash: find x's key */
+	size_t a = 0, b = sp->npeer;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		int c = memcmp(sp->peer[mid], x, 16);
+		if (c == 0)
+			return memcmp(x + 16, sp->peer[mid] + 16, RECON_ITEM - 16) > 0;
+		if (c < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return true;
+}
+
 void recon_out_reset(struct recon_out *out)
 {
 	out->msg.len = out->give.n = out->take.n = 0;
+	spans_clear(out, 0);
 	out->finished = false;
 	out->ranges = 0;
 }
@@ -156,6 +190,8 @@ void recon_out_free(struct recon_out *out)
 	gl_buf_free(&out->msg);
 	free(out->give.v);
 	free(out->take.v);
+	spans_clear(out, 0);
+	free(out->spans);
 	memset(out, 0, sizeof *out);
 }
 
@@ -342,12 +378,16 @@ static int split(const struct recon_source *src, const uint8_t key[32], const ui
 	return 0;
 }
 
-/* Key-by-key comparison of own items with the peer's LIST. */
+/* Key-by-key comparison of own items with the peer's LIST.  Own items to
+ * give are listed while they are few; past RECON_GIVE_LISTED in one range
+ * the range becomes a span (recon.h) and the listing stops. */
 struct merge {
 	struct mp_reader r;
 	uint32_t left;
 	const uint8_t *p; /* the peer's current item, NULL when done */
 	struct recon_out *out;
+	size_t given;     /* own items of this range the peer lacks */
+	size_t give0;     /* out->give.n before this range */
 };
 
 static void merge_next(struct merge *m)
@@ -356,6 +396,12 @@ static void merge_next(struct merge *m)
 	m->p = NULL;
 	if (m->left > 0 && mp_read_bin(&m->r, &m->p, &len, NULL) == 0)
 		m->left--;
+}
+
+static void merge_give(struct merge *m, const uint8_t x[RECON_ITEM])
+{
+	if (++m->given <= RECON_GIVE_LISTED)
+		items_push(&m->out->give, x);
 }
 
 static int merge_item(void *arg, const uint8_t x[RECON_ITEM])
@@ -368,20 +414,45 @@ static int merge_item(void *arg, const uint8_t x[RECON_ITEM])
 	if (m->p && memcmp(m->p, x, 16) == 0) {
 		int c = memcmp(x + 16, m->p + 16, RECON_ITEM - 16);
 		if (c > 0)
-			items_push(&m->out->give, x);
+			merge_give(m, x);
 		else if (c < 0)
 			items_push(&m->out->take, m->p);
 		merge_next(m);
 	} else {
-		items_push(&m->out->give, x);
+		merge_give(m, x);
 	}
 	return 0;
+}
+
+static void push_span(struct recon_out *out, const uint8_t *lo, const struct range *rg)
+{
+	if (out->nspans == out->spans_cap) {
+		size_t cap = out->spans_cap ? out->spans_cap * 2 : 4;
+		out->spans = gl_xrealloc(out->spans, cap * sizeof *out->spans);
+		out->spans_cap = cap;
+	}
+	struct recon_span *sp = &out->spans[out->nspans++];
+	memset(sp, 0, sizeof *sp);
+	memcpy(sp->lo, lo, RECON_ITEM);
+	memcpy(sp->hi, rg->hi.v, RECON_ITEM);
+	sp->to_end = rg->hi.nil;
+	sp->npeer = rg->m;
+	if (rg->m) {
+		sp->peer = gl_xmalloc((size_t)rg->m * RECON_ITEM);
+		struct mp_reader r = rg->list;
+		for (uint32_t i = 0; i < rg->m; i++) {
+			const uint8_t *x;
+			uint32_t len;
+			mp_read_bin(&r, &x, &len, NULL); /* validated before */
+			memcpy(sp->peer[i], x, RECON_ITEM);
+		}
+	}
 }
 
 static int merge(const struct recon_source *src, const uint8_t *lo, const struct range *rg,
                  struct recon_out *out, struct gl_error *err)
 {
-	struct merge m = { .r = rg->list, .left = rg->m, .out = out };
+	struct merge m = { .r = rg->list, .left = rg->m, .out = out, .give0 = out->give.n };
 	merge_next(&m);
 	int rc = scan(src, lo, &rg->hi, merge_item, &m, err);
 	if (rc)
@@ -389,6 +460,10 @@ static int merge(const struct recon_source *src, const uint8_t *lo, const struct
 	while (m.p) {
 		items_push(&out->take, m.p);
 		merge_next(&m);
+	}
+	if (m.given > RECON_GIVE_LISTED) {
+		out->give.n = m.give0;
+		push_span(out, lo, rg);
 	}
 	return 0;
 }
@@ -628,11 +703,12 @@ int recon_respond(const struct recon_source *src, const uint8_t key[32],
 		out->finished = true;
 		return 0;
 	}
-	size_t give = out->give.n, take = out->take.n;
+	size_t give = out->give.n, take = out->take.n, spans = out->nspans;
 	rc = answer(src, key, msg, len, out, err);
 	if (rc) {
 		out->give.n = give;
 		out->take.n = take;
+		spans_clear(out, spans);
 		out->msg.len = 0;
 	}
 	return rc;

@@ -45,7 +45,9 @@
  *                   below and the last one keeping the received bound;
  *   LIST         -> SKIP, after comparing the two lists key by key (items
  *                   with equal key hash): a key only it holds, or whose
- *                   own item wins, goes to `give` (the peer lacks it);
+ *                   own item wins, goes to `give` (the peer lacks it; past
+ *                   RECON_GIVE_LISTED of them the range goes to `spans`
+ *                   instead, and none of its items to `give`);
  *                   a key only the peer holds, or whose peer item wins,
  *                   goes to `take` (ask for it).  An item wins if its
  *                   version is greater, or at equal versions its content
@@ -100,11 +102,34 @@ struct recon_items {
 	size_t n, cap;
 };
 
+/*
+ * A span: a range [lo, hi) (to_end: [lo, end of space)) in which the peer
+ * lacks more than RECON_GIVE_LISTED of our items, so many that listing them
+ * would only spend memory.  The peer's items there (from its LIST, ascending)
+ * tell which of ours it has already: send every own record whose item x
+ * satisfies recon_span_wants(), in any order, reading the store as it goes.
+ */
+struct recon_span {
+	uint8_t lo[RECON_ITEM], hi[RECON_ITEM];
+	bool to_end;
+	uint8_t (*peer)[RECON_ITEM];
+	size_t npeer;
+};
+
+#define RECON_GIVE_LISTED 1024
+
+/* Is x in the span, and does the peer lack it (no item for its key, or a
+ * losing one)? */
+bool recon_span_wants(const struct recon_span *sp, const uint8_t x[RECON_ITEM]);
+void recon_span_free(struct recon_span *sp);
+
 /* What one step of reconciliation produces. */
 struct recon_out {
 	struct gl_buf msg;        /* the msgpack ranges array to send */
 	bool finished;            /* msg is the empty array (or nothing is due) */
 	struct recon_items give;  /* own items the peer lacks: send these records */
+	struct recon_span *spans; /* ranges where it lacks too many to list */
+	size_t nspans, spans_cap;
 	struct recon_items take;  /* peer items we lack: ask for these records */
 	unsigned ranges;          /* ranges in msg */
 };

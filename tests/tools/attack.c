@@ -12,8 +12,10 @@
  *       replay FILE         send the records of an export file
  *       flood N             sign N news records with a fresh key and send them
  *       badsig              send a record whose signature is damaged
- *   attack mkexport FILE N                    write an export file of N signed news
- *                                             records (ids flood-0 … flood-N-1)
+ *   attack mkexport FILE N [A [shuffled]]     write an export file of N signed news
+ *                                             records (ids flood-0 … flood-N-1, record
+ *                                             i by author i mod A; A default 1), in
+ *                                             that order or shuffled
  *
  * SRC is a source address on loopback (127.0.0.x), so that a test can tell
  * the attacker from its well-behaved peers.
@@ -385,32 +387,49 @@ static int mode_peer(const char *host, int port, const char *src, const char *ne
 	return 0;
 }
 
-static int mode_mkexport(const char *path, long n)
+static int mode_mkexport(const char *path, long n, long authors, bool shuffle)
 {
-	uint8_t pk[32], sk[64];
-	crypto_sign_keypair(pk, sk);
+	if (n < 1 || authors < 1 || authors > n)
+		return 1;
+	uint8_t (*pk)[32] = gl_xmalloc((size_t)authors * 32), (*sk)[64] = gl_xmalloc((size_t)authors * 64);
+	for (long a = 0; a < authors; a++)
+		crypto_sign_keypair(pk[a], sk[a]);
+	/* shuffled: in no useful order, as records gathered from many sources */
+	long *order = gl_xmalloc((size_t)n * sizeof *order);
+	for (long i = 0; i < n; i++)
+		order[i] = i;
+	for (long i = n - 1; shuffle && i > 0; i--) {
+		long j = (long)randombytes_uniform((uint32_t)i + 1);
+		long t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
 	struct gl_buf body = { 0 }, envs = { 0 };
 	news_body(&body);
 	time_t now = time(NULL);
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return 1;
-	for (long i = 0; i < n; i++) {
+	for (long k = 0; k < n; k++) {
+		long i = order[k], a = i % authors;
 		char id[32];
 		snprintf(id, sizeof id, "flood-%ld", i);
 		struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
-		                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400,
+		                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400 + i % 3600,
 		                          .body = body.data, .body_len = body.len };
 		envs.len = 0;
-		if (record_sign(&d, sk, &envs, NULL) || fwrite(envs.data, 1, envs.len, f) != envs.len)
+		if (record_sign(&d, sk[a], &envs, NULL) || fwrite(envs.data, 1, envs.len, f) != envs.len)
 			return 1;
 	}
 	fclose(f);
 	char key[IDENT_TEXT_MAX];
-	ident_format(IDENT_PK_PREFIX, pk, key);
-	printf("{\"records\": %ld, \"author\": \"%s\"}\n", n, key);
+	ident_format(IDENT_PK_PREFIX, pk[0], key);
+	printf("{\"records\": %ld, \"authors\": %ld, \"author\": \"%s\"}\n", n, authors, key);
 	gl_buf_free(&body);
 	gl_buf_free(&envs);
+	free(order);
+	free(pk);
+	free(sk);
 	return 0;
 }
 
@@ -422,8 +441,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	alarm(300); /* every mode is bounded, whatever happens */
-	if (!strcmp(argv[1], "mkexport") && argc == 4)
-		return mode_mkexport(argv[2], atol(argv[3]));
+	if (!strcmp(argv[1], "mkexport") && argc >= 4 && argc <= 6)
+		return mode_mkexport(argv[2], atol(argv[3]), argc >= 5 ? atol(argv[4]) : 1,
+		                     argc == 6 && !strcmp(argv[5], "shuffled"));
 	if (argc < 5) {
 		fprintf(stderr, "attack: bad arguments\n");
 		return 2;

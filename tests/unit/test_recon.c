@@ -259,13 +259,19 @@ static void run_recon(struct set *a, struct set *b, struct run *r)
 	fail_msg("reconciliation did not finish in 64 rounds");
 }
 
-/* give (own items) and the peer's take together are exactly want */
-static void check_side(const struct recon_items *give, const struct recon_items *take,
-                       const struct set *want)
+/* give (own items, listed or in spans) and the peer's take together are
+ * exactly want */
+static void check_side(const struct recon_out *out, const struct set *own,
+                       const struct recon_items *take, const struct set *want)
 {
+	const struct recon_items *give = &out->give;
 	struct set got = { 0 };
 	for (size_t i = 0; i < give->n; i++)
 		set_add(&got, give->v[i]);
+	for (size_t k = 0; k < out->nspans; k++)
+		for (size_t i = 0; i < own->n; i++)
+			if (recon_span_wants(&out->spans[k], own->v[i]))
+				set_add(&got, own->v[i]);
 	for (size_t i = 0; i < take->n; i++)
 		set_add(&got, take->v[i]);
 	set_sort(&got);
@@ -280,8 +286,8 @@ static void reconcile_check(struct set *a, struct set *b, struct run *r)
 	struct set ea = { 0 }, eb = { 0 };
 	expected(a, b, &ea, &eb);
 	run_recon(a, b, r);
-	check_side(&r->oa.give, &r->ob.take, &ea);
-	check_side(&r->ob.give, &r->oa.take, &eb);
+	check_side(&r->oa, a, &r->ob.take, &ea);
+	check_side(&r->ob, b, &r->oa.take, &eb);
 	set_free(&ea);
 	set_free(&eb);
 }
@@ -351,6 +357,61 @@ static void test_empty_vs_full(void **state)
 	assert_int_equal(r.msgs, 3);
 	assert_int_equal(r.oa.give.n, 1000);
 	run_free(&r);
+	set_free(&f);
+}
+
+/* Past RECON_GIVE_LISTED, what a LIST's sender lacks comes as a span: the
+ * range and the peer's items, not a list as long as the store. */
+static void test_spans(void **state)
+{
+	(void)state;
+	rnd_seed(21);
+	struct set e = { 0 }, f = { 0 };
+	make_set(&f, 3 * RECON_GIVE_LISTED);
+	struct run r;
+	reconcile_check(&e, &f, &r);
+	assert_int_equal(r.ob.give.n, 0);
+	assert_int_equal(r.ob.nspans, 1);
+	assert_true(r.ob.spans[0].to_end);
+	assert_int_equal(r.ob.spans[0].npeer, 0);
+	run_free(&r);
+	/* the peer holds a few: one older (wanted), one newer and one equal
+	 * (not wanted), one unknown to f (f takes it) */
+	struct set p = { 0 };
+	uint8_t x[32];
+	memcpy(x, f.v[10], 32);
+	put_be64(x + 16, get_be64(x + 16) - 1);
+	set_add(&p, x);
+	memcpy(x, f.v[20], 32);
+	put_be64(x + 16, get_be64(x + 16) + 1);
+	set_add(&p, x);
+	set_add(&p, f.v[30]);
+	make_item(x, 7);
+	set_add(&p, x);
+	set_sort(&p);
+	reconcile_check(&p, &f, &r);
+	assert_int_equal(r.ob.nspans, 1);
+	assert_int_equal(r.ob.spans[0].npeer, 4);
+	assert_true(recon_span_wants(&r.ob.spans[0], f.v[10]));
+	assert_false(recon_span_wants(&r.ob.spans[0], f.v[20]));
+	assert_false(recon_span_wants(&r.ob.spans[0], f.v[30]));
+	assert_true(recon_span_wants(&r.ob.spans[0], f.v[40]));
+	assert_int_equal(r.ob.take.n, 2); /* the newer one and the unknown one */
+	run_free(&r);
+	/* bounds: [lo, hi) */
+	struct recon_span sp = { 0 };
+	memset(sp.lo, 0x40, 32);
+	memset(sp.hi, 0x80, 32);
+	memset(x, 0x40, 32);
+	assert_true(recon_span_wants(&sp, x));
+	x[31] = 0x3f;
+	assert_false(recon_span_wants(&sp, x));
+	memset(x, 0x80, 32);
+	assert_false(recon_span_wants(&sp, x));
+	sp.to_end = true;
+	assert_true(recon_span_wants(&sp, x));
+	set_free(&p);
+	set_free(&e);
 	set_free(&f);
 }
 
@@ -1195,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_both_empty),
 		cmocka_unit_test(test_identical),
 		cmocka_unit_test(test_empty_vs_full),
+		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_differences),
 		cmocka_unit_test(test_equal_version_prefix),
 		cmocka_unit_test(test_straddle),
