@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "ident.h"
+#include "jsonmp.h"
 #include "msg.h"
 #include "record.h"
 
@@ -77,7 +78,10 @@ static json_t *daemon_status(struct cli *cli)
 		for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
 			if (msg_get_uint(&o, uints[i], &v))
 				json_object_set_new(j, uints[i], json_integer((json_int_t)v));
-		static const char *const strs[] = { "version", "listen" };
+		const msgpack_object *rb = msg_get(&o, "rejected_by");
+		if (rb && rb->type == MSGPACK_OBJECT_MAP)
+			json_object_set_new(j, "rejected_by", jsonmp_to_json(rb));
+		static const char *const strs[] = { "version", "listen", "config" };
 		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 			if (msg_get_cstr(&o, strs[i], text, sizeof text))
 				json_object_set_new(j, strs[i], json_string(text));

@@ -85,6 +85,17 @@ const struct cmd cmds[] = {
 	  "Connections (key, name, address, direction, records and bytes each way,\n"
 	  "duplicates received, the last reconciliation) and every address this node\n"
 	  "knows, configured or learnt, with its state and backoff.\n" },
+	{ "metrics", cmd_metrics, "metrics", "print the node's figures in Prometheus text format",
+	  "Records by kind, store size, records taken in and turned away (by reason),\n"
+	  "peers, bytes and records each way, reconciliations, clock offsets: for a\n"
+	  "textfile collector or a scrape through a small wrapper.  With the daemon\n"
+	  "stopped, only the store's figures and gilde_up 0.\n" },
+	{ "doctor", cmd_doctor, "doctor [--config FILE]", "check this node and say what to fix",
+	  "Checks the data directory and key file (permissions, the key matches the\n"
+	  "store), the configuration (FILE, or the one the daemon read), the store's\n"
+	  "health and size, that the daemon runs, that configured peers are\n"
+	  "connected, and the clock offset to each peer.  Exit status 1 if a check\n"
+	  "failed; warnings alone exit 0.\n" },
 	{ "endorse", cmd_endorse, "endorse KEY --name NAME [--until DATE] [--replaces OLDKEY]",
 	  "admit a partner's key to the federation (curators)",
 	  "Signs an endorsement: every node that has this node among its curators\n"

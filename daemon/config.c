@@ -53,6 +53,9 @@ static const struct opt opts[] = {
 	  "Largest size the store may grow to (K, M, G, T suffixes)." },
 	{ "log", "level", OPT_LEVEL, OFF(log_level), "info", 0, 0,
 	  "Least severe level logged: error, warn, info or debug." },
+	{ "log", "syslog", OPT_BOOL, OFF(log_syslog), "false", 0, 0,
+	  "Also send every line to syslog (facility daemon, ident gilded); "
+	  "standard error is written either way." },
 	{ "publish", "lifetime", OPT_DURATION, OFF(lifetime), "365d", 3600, 3650ull * 86400,
 	  "How long a published record stays valid before it expires (s, m, h, d)." },
 	{ "publish", "tombstone_lifetime", OPT_DURATION, OFF(tombstone_lifetime), "180d",
@@ -321,6 +324,7 @@ void config_defaults(struct config *c)
 
 void config_free(struct config *c)
 {
+	free(c->path);
 	free(c->name);
 	free(c->data);
 	free(c->listen);
@@ -393,6 +397,8 @@ int config_load(struct config *c, const char *path, struct gl_error *err)
 	if (!f)
 		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO,
 		                 "%s: cannot read configuration: %s", path, strerror(errno));
+	free(c->path);
+	c->path = realpath(path, NULL);
 	struct load_ctx lc = { .c = c, .path = path, .f = f, .err = err };
 	int line = ini_parse_stream(read_line, &lc, on_ini, &lc);
 	fclose(f);

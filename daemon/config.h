@@ -28,6 +28,7 @@ struct keylist {
 };
 
 struct config {
+	char *path;                   /* the file read, absolute; NULL: none */
 	/* [node] */
 	char *name;
 	char *data;
@@ -37,6 +38,7 @@ struct config {
 	uint64_t map_size;
 	/* [log] */
 	int log_level;
+	bool log_syslog;
 	/* [publish] */
 	uint64_t lifetime;            /* seconds */
 	uint64_t tombstone_lifetime;  /* seconds */

@@ -53,6 +53,8 @@ struct conn_stats {
 	unsigned last_recon_rounds;
 	uint64_t last_recon_bytes;
 	uint64_t spans_out;      /* spans (recon.h) sent to the end */
+	bool clock_known;        /* the peer's HELLO carried its clock */
+	int64_t clock_offset_ms; /* its clock minus ours when its HELLO arrived */
 };
 
 struct conn {

@@ -37,7 +37,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, 14);
+	msgpack_pack_map(&pk, 16);
 	msg_pack_str(&pk, "ok");
 	msgpack_pack_true(&pk);
 	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
@@ -45,6 +45,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	pack_kv_str(&pk, "key", n->key_text);
 	pack_kv_str(&pk, "name", n->name);
 	pack_kv_str(&pk, "data", n->data);
+	pack_kv_str(&pk, "config", n->cfg.path ? n->cfg.path : "");
 	pack_kv_str(&pk, "listen", n->listen_addr);
 	pack_kv_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
 	pack_kv_uint(&pk, "published", n->counters.published);
@@ -54,6 +55,10 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	             n->counters.last_ingest_ms ? n->counters.last_ingest_ms - n->started_ms : 0);
 	pack_kv_uint(&pk, "older", n->counters.older);
 	pack_kv_uint(&pk, "rejected", n->counters.rejected);
+	msg_pack_str(&pk, "rejected_by");
+	msgpack_pack_map(&pk, REJECT_COUNT);
+	for (int i = 0; i < REJECT_COUNT; i++)
+		pack_kv_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
 	pack_kv_uint(&pk, "commits", n->writer.committed);
 	msg_end(&out, 0);
 	ctl_reply(cl, &out);

@@ -470,7 +470,8 @@ void gossip_on_open(struct conn *c)
 {
 	struct node *n = c->node;
 	struct gl_buf msg = { 0 };
-	wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n);
+	wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
+	           clock_now_ms());
 	send_and_free(c, &msg);
 }
 
@@ -495,6 +496,16 @@ void gossip_on_message(struct conn *c, const struct wire_msg *m)
 		         log_q(c->remote_name, q, sizeof q), c->remote, c->outbound ? "out" : "in");
 		for (unsigned i = 0; i < m->nendpoints; i++)
 			net_learn(c->node, c->remote_pk, m->endpoints[i], m->endpoint_len[i]);
+		if (m->clock_ms) {
+			/* off by the time the HELLO travelled: fine for a skew of seconds */
+			c->st.clock_known = true;
+			c->st.clock_offset_ms = (int64_t)(m->clock_ms - clock_now_ms());
+			int64_t off = c->st.clock_offset_ms < 0 ? -c->st.clock_offset_ms : c->st.clock_offset_ms;
+			if ((uint64_t)off / 1000 > c->node->cfg.max_clock_skew)
+				log_warn("peer-clock", "peer=%s offset_ms=%lld reason=\"its clock or ours is off by "
+				         "more than [limits] max_clock_skew: records it signs now may be refused\"",
+				         c->remote_key, (long long)c->st.clock_offset_ms);
+		}
 		if (c->outbound)
 			start_recon(c);
 		break;

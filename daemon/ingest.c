@@ -155,6 +155,39 @@ static void count(struct ingest_batch *b)
 	}
 }
 
+enum reject_reason ingest_reason(int status)
+{
+	switch (status) {
+	case GL_ETRUNC:
+	case GL_EFORMAT:
+		return REJECT_FORMAT;
+	case GL_ESIG:
+		return REJECT_SIGNATURE;
+	case GL_ESCHEMA:
+		return REJECT_SCHEMA;
+	case GL_ETIME:
+		return REJECT_TIME;
+	case GL_EREFUSED:
+		return REJECT_UNTRUSTED;
+	case GL_ELIMIT:
+		return REJECT_LIMIT;
+	case GL_EIO:
+	case GL_ENOSPC:
+	case GL_ESTORE:
+		return REJECT_STORE;
+	default:
+		return REJECT_OTHER;
+	}
+}
+
+const char *ingest_reason_name(enum reject_reason r)
+{
+	static const char *const names[REJECT_COUNT] = {
+		"format", "signature", "schema", "time", "untrusted", "limit", "store", "other",
+	};
+	return r < REJECT_COUNT ? names[r] : "other";
+}
+
 static void commit_done(struct wjob *job)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
@@ -164,7 +197,11 @@ static void commit_done(struct wjob *job)
 		b->err = job->err;
 		b->accepted = b->older = b->refused = b->applications = 0;
 		b->rejected = (unsigned)b->n;
+		n->counters.rejected_by[REJECT_STORE] += b->n;
 	} else {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->recs[i].status < 0)
+				n->counters.rejected_by[ingest_reason(b->recs[i].status)]++;
 		count(b);
 		n->counters.ingested += b->accepted;
 		if (b->accepted)

@@ -54,4 +54,9 @@ struct ingest_batch {
  * the caller then frees b->moved.v. */
 void ingest_submit(struct node *n, struct ingest_batch *b);
 
+/* The reason a record's negative status counts under, and its name
+ * (status and metrics). */
+enum reject_reason ingest_reason(int status);
+const char *ingest_reason_name(enum reject_reason r);
+
 #endif

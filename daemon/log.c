@@ -9,11 +9,23 @@
 #include "clock.h"
 
 static enum log_level current = LOG_INFO;
+static bool to_syslog;
+
+/* log_syslog.c: apart, as <syslog.h> defines LOG_INFO and LOG_DEBUG too */
+void log_syslog_open(bool on);
+void log_syslog_line(int level, const char *line);
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void log_set_level(enum log_level level)
 {
 	current = level;
+}
+
+void log_set_syslog(bool on)
+{
+	if (on != to_syslog)
+		log_syslog_open(on);
+	to_syslog = on;
 }
 
 enum log_level log_get_level(void)
@@ -53,6 +65,8 @@ void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	}
 	/* one write per line so lines from threads do not interleave */
 	fprintf(stderr, "%s\n", line);
+	if (to_syslog)
+		log_syslog_line((int)level, line + 25); /* syslog stamps its own time */
 }
 
 const char *log_q(const char *s, char *buf, unsigned n)

@@ -7,9 +7,13 @@
 #ifndef GILDE_LOG_H
 #define GILDE_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 void log_set_level(enum log_level level);
+/* Also send each line to syslog(3), facility daemon, ident "gilded". */
+void log_set_syslog(bool on);
 enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);

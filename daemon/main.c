@@ -182,6 +182,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	struct config old = n->cfg;
 	n->cfg = next;
 	log_set_level((enum log_level)n->cfg.log_level);
+	log_set_syslog(n->cfg.log_syslog);
 	curate_reload(n);
 	net_reload(n);
 	config_free(&old);
@@ -315,6 +316,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)n->cfg.log_level);
+	log_set_syslog(n->cfg.log_syslog);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "gilded: libsodium failed to initialise\n");
 		return 1;

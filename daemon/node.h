@@ -21,11 +21,25 @@ struct ctl;
 struct gossip;
 struct net;
 
+/* Why offered records were turned away (ingest_reason()). */
+enum reject_reason {
+	REJECT_FORMAT,     /* not a well-formed envelope */
+	REJECT_SIGNATURE,  /* the signature does not verify */
+	REJECT_SCHEMA,     /* the body does not follow its kind's schema */
+	REJECT_TIME,       /* expired, or issued too far in the future */
+	REJECT_UNTRUSTED,  /* its author is not in the federation */
+	REJECT_LIMIT,      /* over a size limit */
+	REJECT_STORE,      /* the store failed to take it */
+	REJECT_OTHER,
+	REJECT_COUNT
+};
+
 struct node_counters {
 	uint64_t published;       /* records signed here */
 	uint64_t ingested;        /* records stored from imports and peers */
 	uint64_t older;           /* offered records we already had or beat */
 	uint64_t rejected;        /* offered records refused */
+	uint64_t rejected_by[REJECT_COUNT];
 	uint64_t last_ingest_ms;  /* clock_now_ms() when one was last stored; 0: never */
 };
 

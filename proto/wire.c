@@ -97,7 +97,11 @@ static int parse_hello(struct mp_reader *r, uint32_t fields, struct wire_msg *m,
 		m->endpoint_len[i] = len;
 	}
 	m->nendpoints = n;
-	/* later versions may add fields; they are already checked by the profile */
+	/* the optional clock; an item of another type there is a later
+	 * version's, and ignored like any item after it (already checked by
+	 * the profile) */
+	if (fields >= 5 && mp_read_uint(r, &m->clock_ms, NULL) != 0)
+		m->clock_ms = 0;
 	return 0;
 }
 
@@ -202,14 +206,15 @@ static void packer(msgpack_packer *pk, struct gl_buf *out)
 	msgpack_packer_init(pk, out, buf_write);
 }
 
-void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoints, unsigned n)
+void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoints, unsigned n,
+                uint64_t clock_ms)
 {
 	msgpack_packer pk;
 	packer(&pk, out);
 	size_t nl = strlen(name);
 	if (nl > WIRE_NAME_MAX)
 		nl = WIRE_NAME_MAX;
-	msgpack_pack_array(&pk, 4);
+	msgpack_pack_array(&pk, clock_ms ? 5 : 4);
 	msgpack_pack_uint64(&pk, WIRE_HELLO);
 	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_str_with_body(&pk, name, nl);
@@ -218,6 +223,8 @@ void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoin
 	msgpack_pack_array(&pk, n);
 	for (unsigned i = 0; i < n; i++)
 		msgpack_pack_str_with_body(&pk, endpoints[i], strlen(endpoints[i]));
+	if (clock_ms)
+		msgpack_pack_uint64(&pk, clock_ms);
 }
 
 void wire_recon(struct gl_buf *out, const uint8_t *ranges, size_t len)

@@ -59,6 +59,7 @@ struct wire_msg {
 	const char *endpoints[WIRE_ENDPOINTS_MAX]; /* HELLO */
 	size_t endpoint_len[WIRE_ENDPOINTS_MAX];
 	unsigned nendpoints;
+	uint64_t clock_ms;      /* HELLO: the sender's clock, Unix ms; 0 if not sent */
 	const uint8_t *recon;   /* RECON: the raw ranges array */
 	size_t recon_len;
 	uint8_t (*items)[32];   /* WANT, HAVE */
@@ -82,8 +83,10 @@ int wire_parse(const uint8_t *p, size_t len, struct wire_msg *msg, struct gl_err
 void wire_msg_free(struct wire_msg *msg);
 
 /* Encoders: each appends one message (a frame's plaintext) to out. */
+/* HELLO; clock_ms is the sender's wall clock (Unix ms), or 0 to leave the
+ * optional fifth item out. */
 void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoints,
-                unsigned n);
+                unsigned n, uint64_t clock_ms);
 void wire_recon(struct gl_buf *out, const uint8_t *ranges, size_t len);
 void wire_items(struct gl_buf *out, unsigned type, const uint8_t (*items)[32], size_t n);
 /* RECORDS: the caller appends n envelopes after wire_records_head. */

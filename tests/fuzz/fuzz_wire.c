@@ -19,14 +19,15 @@ static bool reencode(const struct wire_msg *m, const uint8_t *in, struct gl_buf 
 {
 	switch (m->type) {
 	case WIRE_HELLO: {
-		/* wire_hello writes version 1 and exactly four fields */
-		if (in[0] != 0x94 || m->version != WIRE_VERSION)
+		/* wire_hello writes version 1 and four fields, or five with a
+		 * non-zero clock */
+		if (m->version != WIRE_VERSION || !(in[0] == 0x94 || (in[0] == 0x95 && m->clock_ms)))
 			return false;
 		char *name = gl_xstrndup(m->name, m->name_len);
 		char *ep[WIRE_ENDPOINTS_MAX];
 		for (unsigned i = 0; i < m->nendpoints; i++)
 			ep[i] = gl_xstrndup(m->endpoints[i], m->endpoint_len[i]);
-		wire_hello(out, name, (const char *const *)ep, m->nendpoints);
+		wire_hello(out, name, (const char *const *)ep, m->nendpoints, m->clock_ms);
 		for (unsigned i = 0; i < m->nendpoints; i++)
 			free(ep[i]);
 		free(name);

@@ -279,7 +279,9 @@ static void make_wire(const struct envs *e, struct gl_buf *m, size_t *n, const c
 	size_t k = 0;
 
 	names[k] = "hello";
-	wire_hello(&m[k++], "Startersfabriek Gent", eps, 2);
+	wire_hello(&m[k++], "Startersfabriek Gent", eps, 2, 0);
+	names[k] = "hello-clock";
+	wire_hello(&m[k++], "Startersfabriek Gent", eps, 2, 1795449600000u);
 	struct recon_source a = fz_source(0);
 	uint8_t key[32];
 	fz_key(FZ_RECON_KEY, key);

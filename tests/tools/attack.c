@@ -237,7 +237,7 @@ static int handshake(struct link *l, const uint8_t netkey[32])
 	}
 	struct gl_buf hdr = { 0 }, m = { 0 };
 	frame_tx_init(&l->tx, res.tx, &hdr);
-	wire_hello(&m, "attacker", NULL, 0);
+	wire_hello(&m, "attacker", NULL, 0, 0);
 	int rc = frame_seal(&l->tx, m.data, m.len, &hdr) || write_all(l->fd, hdr.data, hdr.len);
 	gl_buf_free(&hdr);
 	gl_buf_free(&m);

@@ -1,0 +1,512 @@
+/* gilde metrics, gilde doctor: for the people who run a node. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "ident.h"
+#include "jsonmp.h"
+#include "msg.h"
+#include "record.h"
+
+/* Ask the daemon for one op's answer, as JSON; NULL and err if it failed. */
+static json_t *ask(struct cli *cli, const char *op, struct gl_error *err)
+{
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 1);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, op);
+	msg_end(&req, 0);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 4096);
+	msgpack_object o;
+	json_t *j = NULL;
+	if (cli_call(cli, &req, &resp, &zone, &o, err) == 0)
+		j = jsonmp_to_json(&o);
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return j;
+}
+
+static int common_only(struct cli *cli, const struct cmd *me, int argc, char **argv)
+{
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
+	}
+	if (optind != argc) {
+		cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static long long geti(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *gets(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+/* ---- gilde metrics: Prometheus text format (version 0.0.4) -------------- */
+
+/* Write a label value with the escapes the format asks for. */
+static void label_value(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", stdout);
+		else if (*s == '"')
+			fputs("\\\"", stdout);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void family(const char *name, const char *type, const char *help)
+{
+	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(const char *name, const char *labels, double v)
+{
+	printf("%s%s ", name, labels ? labels : "");
+	if (v == floor(v) && fabs(v) < 9e15)
+		printf("%.0f\n", v);
+	else
+		printf("%.6g\n", v);
+}
+
+/* One sample per open connection, labelled with the peer's key and name. */
+static void per_peer(json_t *conns, const char *name, const char *type, const char *help,
+                     const char *field, double scale)
+{
+	family(name, type, help);
+	size_t i;
+	json_t *p;
+	json_array_foreach(conns, i, p) {
+		if (strcmp(gets(p, "state"), "open") != 0)
+			continue;
+		json_t *v = json_object_get(p, field);
+		if (!json_is_integer(v))
+			continue;
+		printf("%s{peer=", name);
+		label_value(gets(p, "key"));
+		printf(",name=");
+		label_value(gets(p, "name"));
+		printf("} ");
+		double d = (double)json_integer_value(v) * scale;
+		if (d == floor(d))
+			printf("%.0f\n", d);
+		else
+			printf("%.3f\n", d);
+	}
+}
+
+int cmd_metrics(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("metrics");
+	if (common_only(cli, me, argc, argv))
+		return EXIT_USAGE;
+	struct gl_error err = { 0 };
+	struct store *s;
+	struct store_txn *t;
+	struct store_stats st;
+	if (cli_open_store(cli, &s, &err))
+		return cli_fail(&err);
+	int rc = store_begin(s, false, &t, &err);
+	if (!rc) {
+		rc = store_stats(t, &st, &err);
+		store_abort(t);
+	}
+	store_close(s);
+	if (rc)
+		return cli_fail(&err);
+	struct gl_error derr = { 0 };
+	json_t *status = ask(cli, "status", &derr);
+	json_t *peers = status ? ask(cli, "peers", &derr) : NULL;
+	json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
+
+	family("gilde_up", "gauge", "Whether the daemon answered on its control socket.");
+	sample("gilde_up", NULL, status && pm ? 1 : 0);
+	family("gilde_records", "gauge", "Live records held, by kind.");
+	for (int k = RK_FIRST; k <= RK_LAST; k++) {
+		char l[64];
+		snprintf(l, sizeof l, "{kind=\"%s\"}", record_kind_name(k));
+		sample("gilde_records", l, (double)st.live[k]);
+	}
+	family("gilde_records_retracted", "gauge", "Retractions (tombstones) held.");
+	sample("gilde_records_retracted", NULL, (double)st.tombstones);
+	family("gilde_store_used_bytes", "gauge", "Bytes of the store in use.");
+	sample("gilde_store_used_bytes", NULL, (double)st.used);
+	family("gilde_store_map_size_bytes", "gauge", "Largest size the store may grow to.");
+	sample("gilde_store_map_size_bytes", NULL, (double)st.map_size);
+	family("gilde_store_depth", "gauge", "B-tree depth of the records database.");
+	sample("gilde_store_depth", NULL, (double)st.depth);
+	if (status && pm) {
+		family("gilde_uptime_seconds", "gauge", "Seconds since the daemon started.");
+		sample("gilde_uptime_seconds", NULL, (double)geti(status, "uptime_ms") / 1000.0);
+		family("gilde_published_total", "counter", "Records signed by this node.");
+		sample("gilde_published_total", NULL, (double)geti(status, "published"));
+		family("gilde_ingested_total", "counter", "Records stored from imports and peers.");
+		sample("gilde_ingested_total", NULL, (double)geti(status, "ingested"));
+		family("gilde_offered_older_total", "counter",
+		       "Offered records already held, or beaten by the version held.");
+		sample("gilde_offered_older_total", NULL, (double)geti(status, "older"));
+		family("gilde_rejected_total", "counter", "Offered records turned away, by reason.");
+		json_t *rb = json_object_get(status, "rejected_by");
+		const char *reason;
+		json_t *v;
+		json_object_foreach(rb, reason, v) {
+			printf("gilde_rejected_total{reason=");
+			label_value(reason);
+			printf("} %lld\n", (long long)json_integer_value(v));
+		}
+		family("gilde_commits_total", "counter", "Store write jobs committed.");
+		sample("gilde_commits_total", NULL, (double)geti(status, "commits"));
+
+		json_t *conns = json_object_get(pm, "connections");
+		long long in = 0, out = 0;
+		size_t i;
+		json_t *p;
+		json_array_foreach(conns, i, p)
+			if (!strcmp(gets(p, "state"), "open")) {
+				if (!strcmp(gets(p, "direction"), "in"))
+					in++;
+				else
+					out++;
+			}
+		family("gilde_peers", "gauge", "Open connections to peers, by direction.");
+		sample("gilde_peers", "{direction=\"in\"}", (double)in);
+		sample("gilde_peers", "{direction=\"out\"}", (double)out);
+		family("gilde_peer_addresses", "gauge", "Peer addresses known (configured and learnt).");
+		sample("gilde_peer_addresses", NULL, (double)json_array_size(json_object_get(pm, "addresses")));
+		family("gilde_handshake_failures_total", "counter", "Handshakes that failed.");
+		sample("gilde_handshake_failures_total", NULL, (double)geti(pm, "handshake_failures"));
+		family("gilde_banned_refused_total", "counter",
+		       "Connections refused because their address was banned.");
+		sample("gilde_banned_refused_total", NULL, (double)geti(pm, "banned_refused"));
+		per_peer(conns, "gilde_peer_received_bytes_total", "counter", "Bytes received from the peer.",
+		         "bytes_in", 1);
+		per_peer(conns, "gilde_peer_sent_bytes_total", "counter", "Bytes sent to the peer.",
+		         "bytes_out", 1);
+		per_peer(conns, "gilde_peer_received_records_total", "counter",
+		         "Records received from the peer.", "records_in", 1);
+		per_peer(conns, "gilde_peer_duplicate_records_total", "counter",
+		         "Records received from the peer that were already held.", "duplicates_in", 1);
+		per_peer(conns, "gilde_peer_sent_records_total", "counter", "Records sent to the peer.",
+		         "records_out", 1);
+		per_peer(conns, "gilde_peer_reconciliations_total", "counter",
+		         "Reconciliations finished with the peer.", "reconciliations", 1);
+		per_peer(conns, "gilde_peer_last_recon_rounds", "gauge",
+		         "Messages of the last reconciliation with the peer.", "last_recon_rounds", 1);
+		per_peer(conns, "gilde_peer_last_recon_duration_seconds", "gauge",
+		         "Duration of the last reconciliation with the peer.", "last_recon_duration_ms",
+		         0.001);
+		per_peer(conns, "gilde_peer_last_recon_bytes", "gauge",
+		         "Bytes of the last reconciliation with the peer.", "last_recon_bytes", 1);
+		per_peer(conns, "gilde_peer_clock_offset_seconds", "gauge",
+		         "The peer's clock minus this node's, from its HELLO.", "clock_offset_ms", 0.001);
+	}
+	json_decref(status);
+	json_decref(peers);
+	return EXIT_OK;
+}
+
+/* ---- gilde doctor ------------------------------------------------------- */
+
+enum verdict { OK, WARN, FAIL };
+
+struct doctor {
+	struct cli *cli;
+	json_t *checks; /* for --json */
+	unsigned warns, fails;
+};
+
+__attribute__((format(printf, 5, 6)))
+static void report(struct doctor *d, enum verdict v, const char *what, const char *fix,
+                   const char *fmt, ...)
+{
+	static const char *const names[] = { "ok", "warn", "FAIL" };
+	char detail[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	d->warns += v == WARN;
+	d->fails += v == FAIL;
+	if (d->cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "check", json_string(what));
+		json_object_set_new(o, "result", json_string(v == OK ? "ok" : v == WARN ? "warn" : "fail"));
+		json_object_set_new(o, "detail", json_string(detail));
+		if (fix && v != OK)
+			json_object_set_new(o, "fix", json_string(fix));
+		json_array_append_new(d->checks, o);
+		return;
+	}
+	printf("%-4s %-10s %s\n", names[v], what, detail);
+	if (fix && v != OK)
+		printf("     %-10s fix: %s\n", "", fix);
+}
+
+static void check_datadir(struct doctor *d)
+{
+	const char *dir = d->cli->data;
+	struct stat sb;
+	if (stat(dir, &sb) != 0) {
+		report(d, FAIL, "data", "start gilded once with --data DIR, or pass the right --data",
+		       "%s: %s", dir, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		report(d, FAIL, "data", "point --data at the node's data directory", "%s is not a directory",
+		       dir);
+		return;
+	}
+	if (access(dir, R_OK | W_OK | X_OK) != 0)
+		report(d, FAIL, "data", "run gilde as the user gilded runs as",
+		       "%s: this user (uid %u) cannot read and write it", dir, (unsigned)geteuid());
+	else if (sb.st_mode & 077)
+		report(d, WARN, "data", "chmod 700 on the directory: it holds the node's secret key",
+		       "%s is open to other users (mode %03o)", dir, (unsigned)(sb.st_mode & 0777));
+	else
+		report(d, OK, "data", NULL, "%s (mode %03o, owner uid %u)", dir,
+		       (unsigned)(sb.st_mode & 0777), (unsigned)sb.st_uid);
+}
+
+/* The secret key file: private, well-formed, and the key the store knows. */
+static void check_key(struct doctor *d, const uint8_t *store_pk)
+{
+	char path[PATHS_MAX];
+	struct gl_error err = { 0 };
+	if (paths_join(path, d->cli->data, "identity.key", &err)) {
+		report(d, FAIL, "key", NULL, "%s", err.msg);
+		return;
+	}
+	struct stat sb;
+	FILE *f = fopen(path, "r");
+	if (!f || fstat(fileno(f), &sb) != 0) {
+		report(d, FAIL, "key", "start gilded once: it creates the key",
+		       "%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
+		return;
+	}
+	char text[256] = "";
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
+	uint8_t seed[32], pk[32], sk[64];
+	int rc = ident_parse(IDENT_SK_PREFIX, text, "secret key", seed, &err);
+	sodium_memzero(text, sizeof text);
+	if (rc) {
+		sodium_memzero(seed, sizeof seed);
+		report(d, FAIL, "key", "restore identity.key from a backup", "%s: %s", path, err.msg);
+		return;
+	}
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	char key[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, pk, key);
+	if (store_pk && memcmp(pk, store_pk, 32) != 0)
+		report(d, FAIL, "key",
+		       "put back the identity.key this store was made with (or rotate with gilde rotate-key)",
+		       "%s holds %s, but the store was written by another key", path, key);
+	else if (sb.st_mode & 077)
+		report(d, FAIL, "key", "chmod 600 identity.key, and make a new key if others may have read it",
+		       "%s is readable by other users (mode %03o)", path, (unsigned)(sb.st_mode & 0777));
+	else
+		report(d, OK, "key", NULL, "%s (mode %03o)", key, (unsigned)(sb.st_mode & 0777));
+}
+
+static void check_config(struct doctor *d, const char *path)
+{
+	if (!path || !*path) {
+		report(d, OK, "config", NULL, "no configuration file (the daemon runs on defaults and flags)");
+		return;
+	}
+	struct config cfg;
+	config_defaults(&cfg);
+	struct gl_error err = { 0 };
+	if (config_load(&cfg, path, &err))
+		report(d, FAIL, "config", "correct the line named, then reload with SIGHUP", "%s", err.msg);
+	else if (!cfg.has_network_key && cfg.peers.n)
+		report(d, WARN, "config", "set [federation] network_key (gilde network-key makes one)",
+		       "%s: peers are configured but no network_key: no peer will accept us", path);
+	else
+		report(d, OK, "config", NULL, "%s parses", path);
+	config_free(&cfg);
+}
+
+static void check_store(struct doctor *d, const struct store_stats *st)
+{
+	if (st->n_records != st->n_items || st->n_records != st->n_expiry ||
+	    st->n_kinds != st->live_total)
+		report(d, FAIL, "store",
+		       "stop gilded, export what is left (gilde export), and import it into a fresh data "
+		       "directory",
+		       "indexes out of step: %llu records, %llu items, %llu expiry, %llu kinds for %llu live",
+		       (unsigned long long)st->n_records, (unsigned long long)st->n_items,
+		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
+		       (unsigned long long)st->live_total);
+	else if (st->map_size && st->used * 10 > st->map_size * 8)
+		report(d, WARN, "store", "raise [store] map_size and restart gilded",
+		       "%llu of %llu MiB used (over 80%%)", (unsigned long long)(st->used >> 20),
+		       (unsigned long long)(st->map_size >> 20));
+	else
+		report(d, OK, "store", NULL,
+		       "%llu live records, %llu retractions; %llu of %llu MiB used; depth %u, page %llu B",
+		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones,
+		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20),
+		       st->depth, (unsigned long long)st->page_size);
+}
+
+static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
+{
+	json_t *conns = json_object_get(pm, "connections"), *addrs = json_object_get(pm, "addresses");
+	size_t i, open = 0;
+	json_t *p;
+	json_array_foreach(conns, i, p)
+		open += !strcmp(gets(p, "state"), "open");
+	json_array_foreach(addrs, i, p) {
+		if (strcmp(gets(p, "source"), "configured") != 0)
+			continue;
+		const char *state = gets(p, "state");
+		if (!strcmp(state, "connected") || !strcmp(state, "connected-inbound") ||
+		    !strcmp(state, "self"))
+			report(d, OK, "peer", NULL, "%s connected", gets(p, "address"));
+		else
+			report(d, geti(p, "failures") ? FAIL : WARN, "peer",
+			       "check the address, that the peer runs, that a firewall lets the port "
+			       "through, and that both use the same network_key",
+			       "%s not connected (%lld failures%s%s)", gets(p, "address"), geti(p, "failures"),
+			       *gets(p, "last_error") ? ": " : "", gets(p, "last_error"));
+	}
+	if (!open)
+		report(d, WARN, "peer", "configure a peer ([peers] peer = HOST:PORT)",
+		       "no open connection: this node neither sends nor receives records");
+	json_array_foreach(conns, i, p) {
+		json_t *off = json_object_get(p, "clock_offset_ms");
+		if (!json_is_integer(off))
+			continue;
+		long long ms = (long long)json_integer_value(off), a = ms < 0 ? -ms : ms;
+		enum verdict v = (uint64_t)a / 1000 > max_skew_s ? FAIL : a > 2000 ? WARN : OK;
+		report(d, v, "clock",
+		       "run NTP (systemd-timesyncd or chrony) on both machines; records issued "
+		       "in the future beyond [limits] max_clock_skew are refused",
+		       "%s (%s) is %+.1f s from this node", gets(p, "name"), gets(p, "address"),
+		       (double)ms / 1000.0);
+	}
+}
+
+int cmd_doctor(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("doctor");
+	static const struct option lo[] = { { "config", required_argument, NULL, 'c' }, CLI_COMMON_LONG,
+		                            { NULL, 0, NULL, 0 } };
+	const char *config_path = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, ":c:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		if (c == 'c') {
+			config_path = optarg;
+			continue;
+		}
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
+	}
+	if (optind != argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct gl_error err = { 0 };
+	if (cli_resolve_data(cli, &err))
+		return cli_fail(&err);
+	struct doctor d = { .cli = cli, .checks = json_array() };
+	check_datadir(&d);
+
+	struct store *s = NULL;
+	struct cli_node m;
+	bool have_meta = false;
+	struct store_stats st;
+	if (cli_open_store(cli, &s, &err) == 0) {
+		struct store_txn *t;
+		have_meta = cli_node_meta(s, &m, &err) == 0;
+		if (store_begin(s, false, &t, &err) == 0) {
+			if (store_stats(t, &st, &err) == 0)
+				check_store(&d, &st);
+			else
+				report(&d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
+			store_abort(t);
+		}
+		store_close(s);
+	} else {
+		report(&d, FAIL, "store", "start gilded once with this --data to create the store", "%s",
+		       err.msg);
+	}
+	check_key(&d, have_meta ? m.pk : NULL);
+
+	struct gl_error derr = { 0 };
+	json_t *status = ask(cli, "status", &derr);
+	if (!config_path && status)
+		config_path = gets(status, "config");
+	uint64_t max_skew = 600;
+	if (config_path && *config_path) {
+		struct config cfg;
+		config_defaults(&cfg);
+		struct gl_error e2;
+		if (config_load(&cfg, config_path, &e2) == 0)
+			max_skew = cfg.max_clock_skew;
+		config_free(&cfg);
+	}
+	check_config(&d, config_path);
+	if (!status) {
+		report(&d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
+		       "%s", derr.msg);
+	} else {
+		report(&d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
+		       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
+		json_t *peers = ask(cli, "peers", &derr);
+		json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
+		if (pm)
+			check_peers(&d, pm, max_skew);
+		else
+			report(&d, FAIL, "peer", NULL, "the daemon did not list its peers: %s", derr.msg);
+		json_decref(peers);
+	}
+	json_decref(status);
+	if (cli->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "checks", d.checks);
+		json_object_set_new(o, "warnings", json_integer(d.warns));
+		json_object_set_new(o, "failures", json_integer(d.fails));
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		json_decref(d.checks);
+		printf("%u failure%s, %u warning%s\n", d.fails, d.fails == 1 ? "" : "s", d.warns,
+		       d.warns == 1 ? "" : "s");
+	}
+	return d.fails ? EXIT_FAIL : EXIT_OK;
+}
