@@ -35,6 +35,12 @@ enum { OPT_DATA = 'd', OPT_JSON = 1000, OPT_LANG, OPT_HELP = 'h' };
  */
 int cli_common(struct cli *cli, const struct cmd *cmd, int c, const char *arg,
                char **argv);
+/*
+ * Parse argv for a command that takes only the common options, and at
+ * most maxpos positional arguments (-1: any number, left from optind on).
+ * Returns 0, or -1 after printing a usage error (return EXIT_USAGE).
+ */
+int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **argv, int maxpos);
 /* Print a usage error for cmd and return EXIT_USAGE. */
 int cli_usage(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The table entry of a command by name. */

@@ -122,22 +122,6 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 	return statement(cli, cmd_find("revoke"), argc, argv, true);
 }
 
-static int only_common(struct cli *cli, const struct cmd *me, int argc, char **argv)
-{
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
-	}
-	if (optind != argc) {
-		cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
-		return -1;
-	}
-	return 0;
-}
-
 struct apps_ctx {
 	struct cli *cli;
 	json_t *arr;
@@ -175,7 +159,7 @@ static int app_visit(void *vctx, const struct store_app *a)
 int cmd_applications(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("applications");
-	if (only_common(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;
@@ -244,7 +228,7 @@ static int member_visit(void *vctx, const struct store_entry *e)
 int cmd_members(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("members");
-	if (only_common(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;
@@ -280,7 +264,7 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 int cmd_rotate_key(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("rotate-key");
-	if (only_common(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_buf req = { 0 }, resp = { 0 };
 	msgpack_packer pk;

@@ -9,27 +9,10 @@
 #include "msg.h"
 #include "record.h"
 
-/* Parse only the common options; returns -1 after a usage error. */
-static int common_only(struct cli *cli, const struct cmd *me, int argc, char **argv, int maxpos)
-{
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
-	}
-	if (argc - optind > maxpos) {
-		cli_usage(me, "unexpected argument \"%s\"", argv[optind + maxpos]);
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_id(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("id");
-	if (common_only(cli, me, argc, argv, 0))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;
@@ -111,7 +94,7 @@ static void human_size(uint64_t b, char *out, size_t n)
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("status");
-	if (common_only(cli, me, argc, argv, 0))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;
@@ -188,7 +171,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 int cmd_network_key(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("network-key");
-	if (common_only(cli, me, argc, argv, 0))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	uint8_t key[32];
 	char text[IDENT_TEXT_MAX];

@@ -37,22 +37,6 @@ static json_t *ask(struct cli *cli, const char *op, struct gl_error *err)
 	return j;
 }
 
-static int common_only(struct cli *cli, const struct cmd *me, int argc, char **argv)
-{
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
-	}
-	if (optind != argc) {
-		cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
-		return -1;
-	}
-	return 0;
-}
-
 static long long geti(json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));
@@ -126,7 +110,7 @@ static void per_peer(json_t *conns, const char *name, const char *type, const ch
 int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("metrics");
-	if (common_only(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;

@@ -34,16 +34,8 @@ static const char *gets(json_t *o, const char *k)
 
 int cmd_peers(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("peers");
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	if (cli_common_only(cli, cmd_find("peers"), argc, argv, 0))
+		return EXIT_USAGE;
 	struct gl_buf req = { 0 }, resp = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);

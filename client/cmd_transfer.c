@@ -14,18 +14,6 @@
 #define IMPORT_BATCH 2000
 #define IMPORT_BATCH_BYTES (4u << 20)
 
-static int positional_opts(struct cli *cli, const struct cmd *me, int argc, char **argv)
-{
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? -1 : (cli_usage(me, "unknown option %s", argv[optind - 1]), -1);
-	}
-	return 0;
-}
-
 struct export_ctx {
 	FILE *out;
 	unsigned long long count, bytes;
@@ -47,7 +35,7 @@ static int export_visit(void *vctx, const struct store_entry *e)
 int cmd_export(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("export");
-	if (positional_opts(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, -1))
 		return EXIT_USAGE;
 	if (argc - optind > 1)
 		return cli_usage(me, "at most one FILE");
@@ -200,7 +188,7 @@ static int finish(struct importer *im, struct gl_error *err)
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("import");
-	if (positional_opts(cli, me, argc, argv))
+	if (cli_common_only(cli, me, argc, argv, -1))
 		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cli_usage(me, "name exactly one FILE");

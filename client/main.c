@@ -191,6 +191,22 @@ int cli_common(struct cli *cli, const struct cmd *cmd, int c, const char *arg, c
 	return 0;
 }
 
+int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **argv, int maxpos)
+{
+	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
+	int c;
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, cmd, c, optarg, argv);
+		if (h <= 0)
+			return h < 0 ? -1 : (cli_usage(cmd, "unknown option %s", argv[optind - 1]), -1);
+	}
+	if (maxpos >= 0 && argc - optind > maxpos) {
+		cli_usage(cmd, "unexpected argument \"%s\"", argv[optind + maxpos]);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
