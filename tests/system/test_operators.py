@@ -173,6 +173,16 @@ def main():
         check(rc == 1 and cf[0]['result'] == 'fail' and 'broken.conf:3' in cf[0]['detail'] and
               'bogus' in cf[0]['detail'], 'broken config: %r' % cf)
 
+        # ---- quiet in steady state: three reconciliations with b, no log line
+        def recons():
+            return sum(p['reconciliations'] for p in a.json('peers')['connections']
+                       if p['key'] == b.key)
+        lines = len(open(a.log_path, errors='replace').readlines())
+        r0 = recons()
+        wait_until(lambda: recons() >= r0 + 3, 30, 'three more reconciliations with b')
+        new = open(a.log_path, errors='replace').readlines()[lines:]
+        check(not new, 'a logs in steady state at the default level: %r' % new[:5])
+
         # ---- SIGHUP: a new peer without a restart; a broken file is ignored
         e = h.node('e', ['--config', conf])
         e.start()
