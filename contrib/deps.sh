@@ -5,6 +5,7 @@ GILDE_PACKAGES=(
   libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev
   libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev
   clang libclang-rt-14-dev
+  scdoc groff-base
 )
 
 gilde_install_deps() {
