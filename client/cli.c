@@ -186,60 +186,6 @@ bool cli_progress(void)
 	return isatty(STDERR_FILENO);
 }
 
-json_t *cli_entry_json(const struct store_entry *e)
-{
-	char key[IDENT_TEXT_MAX], cid[2 * RECORD_CID_LEN + 1], ts[32];
-	json_t *o = json_object();
-	ident_format(IDENT_PK_PREFIX, e->author, key);
-	ident_hex(e->cid, RECORD_CID_LEN, cid);
-	json_object_set_new(o, "author", json_string(key));
-	json_object_set_new(o, "kind", json_string(record_kind_name(e->kind)));
-	json_object_set_new(o, "id", json_stringn(e->id, e->id_len));
-	json_object_set_new(o, "version", json_integer((json_int_t)e->version));
-	json_object_set_new(o, "content_id", json_string(cid));
-	json_object_set_new(o, "issued", json_string(clock_format(e->issued, ts)));
-	json_object_set_new(o, "expires", json_string(clock_format(e->expires, ts)));
-	if (e->tombstone) {
-		json_object_set_new(o, "retracted", json_true());
-		return o;
-	}
-	struct record r;
-	json_t *body = NULL;
-	if (record_parse(e->env, e->env_len, &r, NULL) == 0 && r.body)
-		body = jsonmp_body_to_json(r.body, r.body_len);
-	if (body) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(body, k, v) {
-			if (!json_object_get(o, k))
-				json_object_set(o, k, v);
-		}
-		json_decref(body);
-	}
-	return o;
-}
-
-const char *cli_text(json_t *body, const char *field, const char *lang)
-{
-	json_t *m = json_object_get(body, field);
-	if (!json_is_object(m))
-		return json_string_value(m);
-	const char *s = json_string_value(json_object_get(m, lang));
-	if (!s)
-		s = json_string_value(json_object_get(m, "en"));
-	if (!s)
-		s = json_string_value(json_object_get(m, "nl"));
-	if (!s) {
-		const char *k;
-		json_t *v;
-		json_object_foreach(m, k, v) {
-			if (json_is_string(v))
-				return json_string_value(v);
-		}
-	}
-	return s;
-}
-
 int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err)
 {
 	struct store_txn *t;

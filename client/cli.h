@@ -19,6 +19,7 @@
 #include "err.h"
 #include "paths.h"
 #include "store.h"
+#include "view.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
@@ -71,12 +72,5 @@ void cli_print_json(json_t *v);
 
 /* True if stderr is a terminal (show progress). */
 bool cli_progress(void);
-
-/* A record's JSON form: author, kind, id, version, content_id, issued,
- * expires, then the body's fields (or "retracted": true). */
-json_t *cli_entry_json(const struct store_entry *e);
-
-/* The text of a language map field in lang (falling back to en, nl, any). */
-const char *cli_text(json_t *body, const char *field, const char *lang);
 
 #endif

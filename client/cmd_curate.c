@@ -146,7 +146,7 @@ static int app_visit(void *vctx, const struct store_app *a)
 	if (ac->cli->json) {
 		json_array_append(ac->arr, o);
 	} else {
-		const char *name = body ? cli_text(body, "name", ac->cli->lang) : NULL;
+		const char *name = body ? view_text(body, "name", ac->cli->lang) : NULL;
 		const char *url = body ? json_string_value(json_object_get(body, "url")) : NULL;
 		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
 		       url ? url : "");

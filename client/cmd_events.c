@@ -127,8 +127,8 @@ struct partner_ctx {
 static int partner_visit(void *ctx, const struct store_entry *e)
 {
 	struct partner_ctx *pc = ctx;
-	json_t *o = cli_entry_json(e);
-	const char *n = cli_text(o, "name", pc->lang);
+	json_t *o = view_entry_json(e);
+	const char *n = view_text(o, "name", pc->lang);
 	if (n)
 		pc->name = gl_xstrdup(n);
 	json_decref(o);
@@ -160,7 +160,7 @@ static char *partner_name(struct events_ctx *ec, const struct store_entry *e, js
 static void print_line(struct events_ctx *ec, const struct store_entry *e, json_t *o)
 {
 	const char *start = json_string_value(json_object_get(o, "start"));
-	const char *title = cli_text(o, "name", ec->cli->lang);
+	const char *title = view_text(o, "name", ec->cli->lang);
 	char *who = partner_name(ec, e, o), *where = ics_location_text(o);
 	printf("%.10s %.5s  %s", start, start + 11, title ? title : "");
 	if (who)
@@ -175,7 +175,7 @@ static void print_line(struct events_ctx *ec, const struct store_entry *e, json_
 static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
 {
 	struct events_ctx *ec = vctx;
-	json_t *o = cli_entry_json(e);
+	json_t *o = view_entry_json(e);
 	const char *s = json_string_value(json_object_get(o, "start"));
 	(void)start;
 	if (!s || strlen(s) < 16) { /* indexed events have one; be safe with the rest */

@@ -252,7 +252,7 @@ static int list_visit(void *vctx, const struct store_entry *e)
 	struct list_ctx *lc = vctx;
 	if (!lc->all && !directory_kind(e->kind))
 		return 0;
-	json_t *o = cli_entry_json(e);
+	json_t *o = view_entry_json(e);
 	lc->count++;
 	if (lc->cli->json) {
 		json_array_append_new(lc->arr, o);
@@ -260,9 +260,9 @@ static int list_visit(void *vctx, const struct store_entry *e)
 	}
 	char who[32];
 	short_key(e->author, who);
-	const char *title = cli_text(o, "name", lc->cli->lang);
+	const char *title = view_text(o, "name", lc->cli->lang);
 	if (!title)
-		title = cli_text(o, "title", lc->cli->lang);
+		title = view_text(o, "title", lc->cli->lang);
 	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id, who,
 	       title ? title : "");
 	json_decref(o);
@@ -365,7 +365,7 @@ static void print_value(json_t *v, const char *lang, int indent)
 	if (is_langmap(v)) {
 		json_t *wrap = json_object();
 		json_object_set(wrap, "t", v);
-		printf("%s", cli_text(wrap, "t", lang));
+		printf("%s", view_text(wrap, "t", lang));
 		json_decref(wrap);
 	} else if (json_is_array(v)) {
 		size_t i;
@@ -436,7 +436,7 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		               id, clock_format(e.issued, ts));
 		goto out;
 	}
-	json_t *o = cli_entry_json(&e);
+	json_t *o = view_entry_json(&e);
 	if (cli->json) {
 		cli_print_json(o);
 	} else {

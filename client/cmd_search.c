@@ -35,15 +35,15 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 		struct store_entry e;
 		if ((rc = search_hit_entry(t, &h[i], &e, err)))
 			break;
-		json_t *o = cli_entry_json(&e);
+		json_t *o = view_entry_json(&e);
 		if (cli->json) {
 			json_object_set_new(o, "score", json_real(h[i].score));
 			json_array_append_new(arr, o);
 			continue;
 		}
-		const char *title = cli_text(o, "name", cli->lang);
+		const char *title = view_text(o, "name", cli->lang);
 		if (!title)
-			title = cli_text(o, "title", cli->lang);
+			title = view_text(o, "title", cli->lang);
 		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
 		       e.id, title ? title : "");
 		json_decref(o);

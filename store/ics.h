@@ -45,7 +45,7 @@ struct ics_calendar;
 
 /*
  * Begin an empty calendar whose texts are in lang ("nl" or "en"; other
- * languages fall back as cli_text() does).  Returns 0 and *out (free it
+ * languages fall back as view_text() does).  Returns 0 and *out (free it
  * with ics_free), or GL_ENOTFOUND if libical has no data for Europe/Brussels
  * (install the tzdata package).
  */

@@ -15,7 +15,7 @@
 
 #include "alloc.h"
 #include "bounds.h"
-#include "cli.h"
+#include "view.h"
 #include "clock.h"
 #include "ident.h"
 
@@ -162,7 +162,7 @@ char *ics_location_text(json_t *doc)
 static char *description_text(const struct ics_calendar *c, json_t *doc)
 {
 	struct gl_buf b = { 0 };
-	buf_add(&b, NULL, cli_text(doc, "description", c->lang));
+	buf_add(&b, NULL, view_text(doc, "description", c->lang));
 	buf_add(&b, "\n\n", json_string_value(json_object_get(doc, "url")));
 	return buf_text(&b);
 }
@@ -181,7 +181,7 @@ static int doc_time(json_t *doc, const char *field, int64_t *secs, struct gl_err
 
 static void set_texts(const struct ics_calendar *c, icalcomponent *ev, json_t *doc)
 {
-	const char *title = cli_text(doc, "name", c->lang);
+	const char *title = view_text(doc, "name", c->lang);
 	const char *url = json_string_value(json_object_get(doc, "url"));
 	char *desc = description_text(c, doc), *where = ics_location_text(doc);
 	if (title)
