@@ -67,5 +67,7 @@ int cmd_match(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_search(struct cli *cli, int argc, char **argv);
+int cmd_news(struct cli *cli, int argc, char **argv);
+int cmd_gaps(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -49,6 +49,13 @@ const struct cmd cmds[] = {
 	  "  --ics FILE     write an iCalendar file (FILE, or - for stdout), times in\n"
 	  "                 Europe/Brussels; cancelled events are included as\n"
 	  "                 STATUS:CANCELLED so subscribed calendars drop them\n" },
+	{ "news", cmd_news, "news [--limit N] [--json] [--atom FILE]",
+	  "the latest news across partners, newest first; Atom feed",
+	  "Each item: the day it was published, its title, its partner and its\n"
+	  "summary, in --lang.\n"
+	  "  --limit N      at most N items, 1 to 200 (default 20; 50 with --atom)\n"
+	  "  --atom FILE    write an Atom feed (RFC 4287) to FILE, or - for stdout;\n"
+	  "                 an entry keeps its id across updates of its record\n" },
 	{ "search", cmd_search, "search TEXT... [--kind K] [--lang nl|en] [--limit N] [--json]",
 	  "full-text search over titles, summaries and partner names",
 	  "Case and accents do not matter (cafe finds café) and Dutch and English words\n"
@@ -57,6 +64,16 @@ const struct cmd cmds[] = {
 	  "  --kind K     only records of kind K\n"
 	  "  --lang L     stem the query as Dutch (nl) or English (en) only\n"
 	  "  --limit N    at most N hits (default: all)\n" },
+	{ "gaps", cmd_gaps, "gaps [--by-sector] [--json]",
+	  "where the offer has holes: offers per need and phase",
+	  "Counts, for each need and phase of the taxonomy, the live offers that\n"
+	  "answer it (active, not past valid_until, the phase allowed) and the\n"
+	  "partners behind them.  An offer counts for the needs it names and for\n"
+	  "their broader needs: one for financing-loan counts for financing, one\n"
+	  "for financing not for financing-loan.  A gap is a need and phase with no\n"
+	  "offer, or with offers from a single partner: a starter there has no\n"
+	  "choice.\n"
+	  "  --by-sector    count per sector too, and list the gaps sector by sector\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"

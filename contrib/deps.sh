@@ -1,9 +1,9 @@
 # contrib/deps.sh — sourced by quickstart.sh and test.sh: install the Debian
 # packages gilde needs, and only those that are missing.
 GILDE_PACKAGES=(
-  meson ninja-build pkg-config gcc python3 python3-jsonschema
+  meson ninja-build pkg-config gcc python3 python3-jsonschema python3-feedparser
   libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev
-  libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev
+  libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev libxml2-dev
   clang libclang-rt-14-dev
   scdoc groff-base
 )

@@ -74,6 +74,18 @@ const struct tax_term *taxonomy_term(const struct taxonomy *t, const char *facet
 	return NULL;
 }
 
+const struct tax_term *taxonomy_facet(const struct taxonomy *t, const char *facet, size_t *n)
+{
+	for (size_t i = 0; i < t->nfacets; i++) {
+		if (!strcmp(t->facets[i].name, facet)) {
+			*n = t->facets[i].n;
+			return t->facets[i].terms;
+		}
+	}
+	*n = 0;
+	return NULL;
+}
+
 const char *taxonomy_label(const struct tax_term *term, const char *lang)
 {
 	return lang && !strcmp(lang, "nl") ? term->label_nl : term->label_en;

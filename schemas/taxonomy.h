@@ -34,6 +34,10 @@ void taxonomy_free(struct taxonomy *t);
 
 /* A facet's term by id ("need", "financing-loan"), or NULL. */
 const struct tax_term *taxonomy_term(const struct taxonomy *t, const char *facet, const char *id);
+/* The terms of a facet ("need"), in the taxonomy's order, and their number
+ * in *n; NULL with *n = 0 for a facet the taxonomy does not have.  The
+ * array lives as long as t. */
+const struct tax_term *taxonomy_facet(const struct taxonomy *t, const char *facet, size_t *n);
 /* The label of a term in lang ("nl" or "en"; anything else: en). */
 const char *taxonomy_label(const struct tax_term *term, const char *lang);
 /* True if term `id` is `ancestor` or lies under it (areas: gent lies

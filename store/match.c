@@ -284,6 +284,15 @@ static const struct pevent *soonest_event(const struct ctx *c, const uint8_t aut
 	return best;
 }
 
+bool match_offer_current(const msgpack_object *offer, uint64_t now)
+{
+	char date[16];
+	copy_str(msg_get(offer, "valid_until"), date, sizeof date);
+	int64_t until;
+	return !str_is(msg_get(offer, "status"), "inactive") &&
+	       !(*date && !clock_parse(date, &until) && until + 86400 <= (int64_t)now);
+}
+
 /* ---- judging one offer ------------------------------------------------------ */
 
 struct eval {
@@ -389,11 +398,7 @@ static void judge(struct ctx *c, const msgpack_object *offer, const uint8_t auth
                   struct eval *ev, json_t *reasons)
 {
 	memset(ev, 0, sizeof *ev);
-	char date[16];
-	copy_str(msg_get(offer, "valid_until"), date, sizeof date);
-	int64_t until;
-	if (str_is(msg_get(offer, "status"), "inactive") ||
-	    (*date && !clock_parse(date, &until) && until + 86400 <= (int64_t)c->now)) {
+	if (!match_offer_current(offer, c->now)) {
 		ev->excluded = true;
 		return;
 	}

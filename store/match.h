@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <msgpack.h>
 
 #include "err.h"
 #include "schema.h"
@@ -44,6 +45,15 @@ struct match_opts {
 	unsigned per_item;   /* most offers listed per item; 0: all */
 	uint64_t now;        /* seconds; 0: the clock */
 };
+
+/*
+ * True if the offer whose body is `offer` (a msgpack map) is current at
+ * `now` (seconds since the epoch): its status is not "inactive" and its
+ * valid_until, if it has one, has not passed (the offer holds through
+ * that whole day, UTC).  The one rule for a live offer, shared by
+ * match_run() and gaps_run() (gaps.h).
+ */
+bool match_offer_current(const msgpack_object *offer, uint64_t now);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA

@@ -1,0 +1,132 @@
+/*
+ * gilde news — the latest news across partners, read from the store
+ * (store/news.h): as lines, as JSON, or as an Atom feed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ics.h"
+#include "ident.h"
+#include "news.h"
+
+enum { OPT_LIMIT = 2000, OPT_ATOM };
+
+struct news_opts {
+	size_t limit;     /* 0: not given */
+	const char *atom; /* --atom FILE ("-": stdout), or NULL */
+};
+
+/* Returns 0, or the exit code of a usage error. */
+static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv,
+                      struct news_opts *o)
+{
+	static const struct option lo[] = {
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "atom", required_argument, NULL, OPT_ATOM },
+		CLI_COMMON_LONG,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	*o = (struct news_opts){ 0 };
+	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
+		int h = cli_common(cli, me, c, optarg, argv);
+		if (h < 0)
+			return EXIT_USAGE;
+		if (h)
+			continue;
+		char *end;
+		unsigned long n;
+		switch (c) {
+		case OPT_LIMIT:
+			n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || optarg[0] == '-' || n < 1 || n > NEWS_LIMIT_MAX)
+				return cli_usage(me, "--limit: \"%s\" is not a number from 1 to %d", optarg,
+				                 NEWS_LIMIT_MAX);
+			o->limit = n;
+			break;
+		case OPT_ATOM:
+			o->atom = optarg;
+			break;
+		default:
+			return cli_usage(me, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	if (o->atom && !strcmp(o->atom, "-") && cli->json)
+		return cli_usage(me, "--atom - writes the feed on stdout; leave out --json");
+	if (!o->limit)
+		o->limit = o->atom ? NEWS_ATOM_LIMIT : NEWS_LIMIT_DEFAULT;
+	return 0;
+}
+
+/* "2027-03-01  Title (Partner)", then the summary indented under it. */
+static void print_item(struct cli *cli, struct store_txn *t, json_t *o)
+{
+	const char *published = json_string_value(json_object_get(o, "published"));
+	const char *title = view_text(o, "title", cli->lang);
+	const char *summary = view_text(o, "summary", cli->lang);
+	uint8_t author[RECORD_KEY_LEN];
+	char *who = NULL;
+	if (ident_parse(IDENT_PK_PREFIX, json_string_value(json_object_get(o, "author")), "author",
+	                author, NULL) == 0)
+		who = news_partner_name(t, author, json_string_value(json_object_get(o, "partner")),
+		                        cli->lang);
+	printf("%.10s  %s", published ? published : "", title ? title : "");
+	if (who)
+		printf(" (%s)", who);
+	printf("\n");
+	if (summary)
+		printf("%12s%s\n", "", summary);
+	free(who);
+}
+
+/* Write the feed; say where, unless it went to stdout or --json speaks. */
+static int write_feed(struct cli *cli, struct store_txn *t, const struct news_opts *o,
+                      size_t items, struct gl_error *err)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = news_atom(t, o->limit, cli->lang, &text, &len, err);
+	if (!rc)
+		rc = ics_write(o->atom, text, err); /* atomic: FILE.part, fsync, rename */
+	free(text);
+	if (!rc && strcmp(o->atom, "-") && !cli->json)
+		printf("wrote %zu news item%s to %s\n", items, items == 1 ? "" : "s", o->atom);
+	return rc;
+}
+
+int cmd_news(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("news");
+	struct news_opts o;
+	int urc = parse_opts(cli, me, argc, argv, &o);
+	if (urc)
+		return urc;
+	struct gl_error err = { 0 };
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	json_t *items = NULL;
+	int rc;
+	/* one snapshot for the listing and the feed */
+	if ((rc = cli_open_store(cli, &s, &err)) || (rc = store_begin(s, false, &t, &err)) ||
+	    (rc = news_latest(t, o.limit, &items, &err)))
+		goto out;
+	if (o.atom && (rc = write_feed(cli, t, &o, json_array_size(items), &err)))
+		goto out;
+	if (cli->json) {
+		cli_print_json(items);
+	} else if (!o.atom) {
+		size_t i;
+		json_t *v;
+		json_array_foreach(items, i, v) {
+			print_item(cli, t, v);
+		}
+	}
+out:
+	json_decref(items);
+	store_abort(t);
+	store_close(s);
+	return rc ? cli_fail(&err) : EXIT_OK;
+}

@@ -1,0 +1,251 @@
+/*
+ * gaps.c — live offers counted per need × phase (× sector) (gaps.h).
+ *
+ * One scan keeps, per live offer that answers anything, its partner and
+ * three bit masks: the needs it answers, the phases and the sectors it
+ * allows.  The offers are then sorted by partner, so that counting the
+ * distinct partners of a cell needs only the last partner seen there.
+ */
+#include "gaps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "match.h"
+#include "msg.h"
+#include "record.h"
+
+/* Longer than any term id of the taxonomy; longer strings are no term. */
+#define TERM_TEXT_MAX 64
+
+struct facet {
+	const char *name;
+	const struct tax_term *terms;
+	size_t n;
+};
+
+struct goffer {
+	uint8_t author[RECORD_KEY_LEN];
+	char partner[GL_ID_MAX + 1]; /* "": the author's own */
+	uint64_t needs;              /* bit i: answers need i */
+	uint32_t phases, sectors;    /* bit j: allows phase (sector) j */
+};
+
+struct ctx {
+	const struct taxonomy *tax;
+	struct facet needs, phases, sectors;
+	uint64_t within[GAPS_NEEDS_MAX]; /* within[i]: need i and the needs under it */
+	uint64_t now;
+	struct goffer *offers;
+	size_t n, cap;
+	msgpack_zone zone;
+};
+
+static int load_facet(const struct taxonomy *tax, const char *name, size_t max,
+                      struct facet *f, struct gl_error *err)
+{
+	f->name = name;
+	f->terms = taxonomy_facet(tax, name, &f->n);
+	if (!f->n)
+		return gl_errorf(err, GL_ESCHEMA, "taxonomy.json: no terms for \"%s\"", name);
+	if (f->n > max)
+		return gl_errorf(err, GL_ELIMIT, "taxonomy.json: %zu terms for \"%s\", more than "
+		                 "the %zu gaps can count", f->n, name, max);
+	return 0;
+}
+
+/*
+ * The bits of the terms of f that the array a lists.  A value that is not
+ * an array counts as absent, as in match.c; absent gives `absent`.
+ */
+static uint64_t term_bits(const struct ctx *c, const struct facet *f, const msgpack_object *a,
+                          uint64_t absent)
+{
+	if (!a || a->type != MSGPACK_OBJECT_ARRAY)
+		return absent;
+	uint64_t bits = 0;
+	for (uint32_t i = 0; i < a->via.array.size; i++) {
+		const msgpack_object *v = &a->via.array.ptr[i];
+		char id[TERM_TEXT_MAX + 1];
+		if (v->type != MSGPACK_OBJECT_STR || v->via.str.size > TERM_TEXT_MAX)
+			continue;
+		memcpy(id, v->via.str.ptr, v->via.str.size);
+		id[v->via.str.size] = '\0';
+		const struct tax_term *t = taxonomy_term(c->tax, f->name, id);
+		if (t && t->order < f->n)
+			bits |= UINT64_C(1) << t->order;
+	}
+	return bits;
+}
+
+static uint64_t all_bits(size_t n)
+{
+	return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
+static int consider(void *vc, const struct store_entry *e)
+{
+	struct ctx *c = vc;
+	struct record r;
+	msgpack_object body;
+	size_t off = 0;
+	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	msgpack_zone_clear(&c->zone);
+	if (msgpack_unpack((const char *)r.body, r.body_len, &off, &c->zone, &body) !=
+	        MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP ||
+	    !match_offer_current(&body, c->now))
+		return 0;
+	uint64_t own = term_bits(c, &c->needs, msg_get(&body, "needs"), 0), answers = 0;
+	for (size_t i = 0; i < c->needs.n; i++)
+		if (own & c->within[i])
+			answers |= UINT64_C(1) << i;
+	const msgpack_object *elig = msg_get(&body, "eligibility");
+	uint64_t phases = term_bits(c, &c->phases, msg_get(elig, "phases"), all_bits(c->phases.n));
+	uint64_t sectors = c->sectors.n ? term_bits(c, &c->sectors, msg_get(elig, "sectors"),
+	                                            all_bits(c->sectors.n))
+	                                : 1;
+	if (!answers || !phases || !sectors)
+		return 0; /* in no cell */
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->offers = gl_xrealloc(c->offers, c->cap * sizeof *c->offers);
+	}
+	struct goffer *o = &c->offers[c->n++];
+	memcpy(o->author, e->author, RECORD_KEY_LEN);
+	o->partner[0] = '\0';
+	const msgpack_object *p = msg_get(&body, "partner");
+	if (p && p->type == MSGPACK_OBJECT_STR && p->via.str.size <= GL_ID_MAX) {
+		memcpy(o->partner, p->via.str.ptr, p->via.str.size);
+		o->partner[p->via.str.size] = '\0';
+	}
+	o->needs = answers;
+	o->phases = (uint32_t)phases;
+	o->sectors = (uint32_t)sectors;
+	return 0;
+}
+
+static int cmp_partner(const void *a, const void *b)
+{
+	const struct goffer *x = a, *y = b;
+	int d = memcmp(x->author, y->author, RECORD_KEY_LEN);
+	return d ? d : strcmp(x->partner, y->partner);
+}
+
+static json_t *ids(const struct facet *f)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < f->n; i++)
+		json_array_append_new(a, json_string(f->terms[i].id));
+	return a;
+}
+
+/*
+ * Count offers and distinct partners per cell; cell (i, j, s) sits at
+ * (i * phases + j) * ns + s, ns the number of sectors (1 without them).  c->offers must be sorted by partner.
+ */
+static void count(const struct ctx *c, bool by_sector, uint32_t *offers, uint32_t *partners)
+{
+	size_t np = c->phases.n, ns = by_sector ? c->sectors.n : 1, ncells = c->needs.n * np * ns;
+	size_t *last = gl_xcalloc(ncells, sizeof *last); /* 1 + the partner run last counted */
+	size_t run = 0;
+	for (size_t k = 0; k < c->n; k++) {
+		const struct goffer *o = &c->offers[k];
+		if (k == 0 || cmp_partner(o, o - 1))
+			run++;
+		for (size_t i = 0; i < c->needs.n; i++) {
+			if (!(o->needs >> i & 1))
+				continue;
+			for (size_t j = 0; j < np; j++) {
+				if (!(o->phases >> j & 1))
+					continue;
+				for (size_t s = 0; s < ns; s++) {
+					if (by_sector && !(o->sectors >> s & 1))
+						continue;
+					size_t cell = (i * np + j) * ns + s;
+					offers[cell]++;
+					if (last[cell] != run) {
+						last[cell] = run;
+						partners[cell]++;
+					}
+				}
+			}
+		}
+	}
+	free(last);
+}
+
+static json_t *result(const struct ctx *c, bool by_sector, const uint32_t *offers,
+                      const uint32_t *partners)
+{
+	size_t np = c->phases.n, ns = by_sector ? c->sectors.n : 1;
+	json_t *res = json_object(), *cells = json_array(), *gaps = json_array();
+	json_object_set_new(res, "by_sector", json_boolean(by_sector));
+	json_object_set_new(res, "needs", ids(&c->needs));
+	json_object_set_new(res, "phases", ids(&c->phases));
+	if (by_sector)
+		json_object_set_new(res, "sectors", ids(&c->sectors));
+	for (size_t i = 0; i < c->needs.n; i++) {
+		for (size_t j = 0; j < np; j++) {
+			for (size_t s = 0; s < ns; s++) {
+				size_t cell = (i * np + j) * ns + s;
+				json_t *o = json_object();
+				json_object_set_new(o, "need", json_string(c->needs.terms[i].id));
+				json_object_set_new(o, "phase", json_string(c->phases.terms[j].id));
+				if (by_sector)
+					json_object_set_new(o, "sector", json_string(c->sectors.terms[s].id));
+				json_object_set_new(o, "offers", json_integer(offers[cell]));
+				json_object_set_new(o, "partners", json_integer(partners[cell]));
+				if (offers[cell] == 0 || partners[cell] == 1)
+					json_array_append(gaps, o);
+				json_array_append_new(cells, o);
+			}
+		}
+	}
+	json_object_set_new(res, "cells", cells);
+	json_object_set_new(res, "gaps", gaps);
+	return res;
+}
+
+int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, uint64_t now,
+             json_t **out, struct gl_error *err)
+{
+	if (!t || !tax || !out)
+		return gl_errorf(err, GL_EINVAL, "gaps_run: no transaction, taxonomy or result");
+	struct ctx c;
+	memset(&c, 0, sizeof c);
+	c.tax = tax;
+	c.now = now ? now : clock_now();
+	int rc;
+	if ((rc = load_facet(tax, "need", GAPS_NEEDS_MAX, &c.needs, err)) ||
+	    (rc = load_facet(tax, "phase", GAPS_PHASES_MAX, &c.phases, err)) ||
+	    (by_sector && (rc = load_facet(tax, "sector", GAPS_SECTORS_MAX, &c.sectors, err))))
+		return rc;
+	for (size_t i = 0; i < c.needs.n; i++)
+		for (size_t j = 0; j < c.needs.n; j++)
+			if (taxonomy_within(tax, "need", c.needs.terms[j].id, c.needs.terms[i].id))
+				c.within[i] |= UINT64_C(1) << j;
+	msgpack_zone_init(&c.zone, 8192);
+	struct store_filter f = { .kind = RK_OFFER };
+	rc = store_scan(t, &f, consider, &c, err);
+	msgpack_zone_destroy(&c.zone);
+	if (rc) {
+		free(c.offers);
+		return rc;
+	}
+	if (c.n) /* c.offers is NULL without offers */
+		qsort(c.offers, c.n, sizeof *c.offers, cmp_partner);
+	size_t ns = by_sector ? c.sectors.n : 1, ncells = c.needs.n * c.phases.n * ns;
+	uint32_t *offers = gl_xcalloc(ncells, sizeof *offers);
+	uint32_t *partners = gl_xcalloc(ncells, sizeof *partners);
+	count(&c, by_sector, offers, partners);
+	*out = result(&c, by_sector, offers, partners);
+	free(partners);
+	free(offers);
+	free(c.offers);
+	return 0;
+}

@@ -1,0 +1,406 @@
+/*
+ * news.c — the latest news as JSON and as an Atom feed (news.h).
+ *
+ * The scan decodes each news body once, only for "published", and keeps
+ * the best `limit` keys in a heap whose root is the worst kept: a newer
+ * item replaces the root.  The kept records are then fetched one by one.
+ */
+#include "news.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlwriter.h>
+#include <msgpack.h>
+#include <utf8proc.h>
+
+#include "alloc.h"
+#include "clock.h"
+#include "ident.h"
+#include "msg.h"
+#include "view.h"
+
+#define NEWS_FEED_NS "http://www.w3.org/2005/Atom"
+#define NEWS_URN "urn:gilde:"
+#define PUBLISHED_TEXT_MAX 40 /* a datetime is 25 bytes (common.json) */
+#define NODE_NAME_MAX 128
+
+struct key {
+	int64_t published;
+	uint8_t author[RECORD_KEY_LEN];
+	char id[GL_ID_MAX + 1];
+	size_t id_len;
+};
+
+struct top {
+	struct key *keys; /* a heap of n <= limit: keys[0] ranks last */
+	size_t n, limit;
+	msgpack_zone zone;
+};
+
+/* <0 if a comes first in the listing: newer, then by author, then id. */
+static int rank(const struct key *a, const struct key *b)
+{
+	if (a->published != b->published)
+		return a->published > b->published ? -1 : 1;
+	int d = memcmp(a->author, b->author, RECORD_KEY_LEN);
+	return d ? d : strcmp(a->id, b->id);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	return rank(a, b);
+}
+
+/* Heap order: a parent ranks after its children. */
+static void sift_down(struct top *tp, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, worst = i;
+		if (l < tp->n && rank(&tp->keys[l], &tp->keys[worst]) > 0)
+			worst = l;
+		if (r < tp->n && rank(&tp->keys[r], &tp->keys[worst]) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		struct key k = tp->keys[i];
+		tp->keys[i] = tp->keys[worst];
+		tp->keys[worst] = k;
+		i = worst;
+	}
+}
+
+static void sift_up(struct top *tp, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (rank(&tp->keys[i], &tp->keys[p]) <= 0)
+			return;
+		struct key k = tp->keys[i];
+		tp->keys[i] = tp->keys[p];
+		tp->keys[p] = k;
+		i = p;
+	}
+}
+
+/* The body's "published" as an instant; false if it has none that parses. */
+static bool published(struct top *tp, const struct store_entry *e, int64_t *at)
+{
+	struct record r;
+	msgpack_object body;
+	size_t off = 0;
+	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return false;
+	msgpack_zone_clear(&tp->zone);
+	if (msgpack_unpack((const char *)r.body, r.body_len, &off, &tp->zone, &body) !=
+	        MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP)
+		return false;
+	const msgpack_object *p = msg_get(&body, "published");
+	char text[PUBLISHED_TEXT_MAX];
+	if (!p || p->type != MSGPACK_OBJECT_STR || p->via.str.size >= sizeof text)
+		return false;
+	memcpy(text, p->via.str.ptr, p->via.str.size);
+	text[p->via.str.size] = '\0';
+	return clock_parse(text, at) == 0;
+}
+
+static int keep(void *vtp, const struct store_entry *e)
+{
+	struct top *tp = vtp;
+	struct key k;
+	if (e->id_len > GL_ID_MAX || !published(tp, e, &k.published))
+		return 0;
+	memcpy(k.author, e->author, RECORD_KEY_LEN);
+	memcpy(k.id, e->id, e->id_len);
+	k.id[e->id_len] = '\0';
+	k.id_len = e->id_len;
+	if (tp->n < tp->limit) {
+		tp->keys[tp->n++] = k;
+		sift_up(tp, tp->n - 1);
+	} else if (rank(&k, &tp->keys[0]) < 0) {
+		tp->keys[0] = k;
+		sift_down(tp, 0);
+	}
+	return 0;
+}
+
+/* The best limit keys, sorted; *keys is the caller's to free. */
+static int top_news(struct store_txn *t, size_t limit, struct key **keys, size_t *n,
+                    struct gl_error *err)
+{
+	if (!t || !limit)
+		return gl_errorf(err, GL_EINVAL, "news: no transaction, or a limit of 0");
+	if (limit > NEWS_LIMIT_MAX)
+		return gl_errorf(err, GL_ELIMIT, "news: a limit of %zu is over NEWS_LIMIT_MAX (%d)",
+		                 limit, NEWS_LIMIT_MAX);
+	struct top tp = { .keys = gl_xcalloc(limit, sizeof *tp.keys), .limit = limit };
+	msgpack_zone_init(&tp.zone, 8192);
+	struct store_filter f = { .kind = RK_NEWS };
+	int rc = store_scan(t, &f, keep, &tp, err);
+	msgpack_zone_destroy(&tp.zone);
+	if (rc) {
+		free(tp.keys);
+		return rc;
+	}
+	qsort(tp.keys, tp.n, sizeof *tp.keys, cmp_rank);
+	*keys = tp.keys;
+	*n = tp.n;
+	return 0;
+}
+
+/* A kept key's record as JSON; NULL if it vanished (not in one snapshot). */
+static json_t *fetch(struct store_txn *t, const struct key *k)
+{
+	struct store_entry e;
+	if (store_get(t, k->author, RK_NEWS, k->id, k->id_len, &e, NULL) || e.tombstone)
+		return NULL;
+	return view_entry_json(&e);
+}
+
+int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error *err)
+{
+	if (!out)
+		return gl_errorf(err, GL_EINVAL, "news_latest: nowhere to put the result");
+	struct key *keys;
+	size_t n;
+	int rc = top_news(t, limit, &keys, &n, err);
+	if (rc)
+		return rc;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = fetch(t, &keys[i]);
+		if (o)
+			json_array_append_new(arr, o);
+	}
+	free(keys);
+	*out = arr;
+	return 0;
+}
+
+/* ---- partners ----------------------------------------------------------- */
+
+struct name_ctx {
+	const char *lang;
+	char *name;
+};
+
+static int take_name(void *vctx, const struct store_entry *e)
+{
+	struct name_ctx *nc = vctx;
+	json_t *o = view_entry_json(e);
+	const char *s = view_text(o, "name", nc->lang);
+	if (s)
+		nc->name = gl_xstrdup(s);
+	json_decref(o);
+	return 1;
+}
+
+char *news_partner_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                        const char *partner, const char *lang)
+{
+	struct name_ctx nc = { .lang = lang ? lang : "en" };
+	if (partner) {
+		struct store_entry e;
+		if (store_get(t, author, RK_PARTNER, partner, strlen(partner), &e, NULL) == 0 &&
+		    !e.tombstone)
+			take_name(&nc, &e);
+		return nc.name;
+	}
+	struct store_filter f = { .kind = RK_PARTNER, .author = author };
+	store_scan(t, &f, take_name, &nc, NULL);
+	return nc.name;
+}
+
+/* ---- the Atom feed ------------------------------------------------------- */
+
+void news_init(void)
+{
+	xmlInitParser();
+}
+
+/*
+ * A copy of s in which every character XML 1.0 cannot hold (Char, section
+ * 2.2) and every byte that is not UTF-8 is U+FFFD.  Escaping is libxml2's.
+ */
+static char *xml_chars(const char *s)
+{
+	size_t len = strlen(s);
+	struct gl_buf b = { 0 };
+	gl_buf_reserve(&b, len + 1);
+	for (size_t i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		                                      (utf8proc_ssize_t)(len - i), &cp);
+		bool ok = n > 0 && (cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
+		                    (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000);
+		if (ok)
+			gl_buf_append(&b, s + i, (size_t)n);
+		else
+			gl_buf_append(&b, "\xEF\xBF\xBD", 3);
+		i += n > 0 ? (size_t)n : 1;
+	}
+	gl_buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
+/* The writer and whether every call so far succeeded. */
+struct feed {
+	xmlTextWriterPtr w;
+	bool ok;
+	const char *lang;
+};
+
+static void start(struct feed *fd, const char *name)
+{
+	fd->ok = fd->ok && xmlTextWriterStartElement(fd->w, BAD_CAST name) >= 0;
+}
+
+static void end(struct feed *fd)
+{
+	fd->ok = fd->ok && xmlTextWriterEndElement(fd->w) >= 0;
+}
+
+static void attr(struct feed *fd, const char *name, const char *value)
+{
+	char *v = xml_chars(value);
+	fd->ok = fd->ok && xmlTextWriterWriteAttribute(fd->w, BAD_CAST name, BAD_CAST v) >= 0;
+	free(v);
+}
+
+/* <name>text</name>; nothing if text is NULL. */
+static void element(struct feed *fd, const char *name, const char *text)
+{
+	if (!text)
+		return;
+	char *v = xml_chars(text);
+	fd->ok = fd->ok && xmlTextWriterWriteElement(fd->w, BAD_CAST name, BAD_CAST v) >= 0;
+	free(v);
+}
+
+static void person(struct feed *fd, const char *name)
+{
+	start(fd, "author");
+	element(fd, "name", name);
+	end(fd);
+}
+
+/* The record's "published" as RFC 3339 UTC, into ts. */
+static const char *utc(const struct key *k, char ts[32])
+{
+	return clock_format((uint64_t)(k->published < 0 ? 0 : k->published), ts);
+}
+
+static void entry(struct feed *fd, struct store_txn *t, const struct key *k, json_t *o)
+{
+	char hex[2 * RECORD_KEY_LEN + 1], id[sizeof NEWS_URN + sizeof hex + GL_ID_MAX + 8];
+	char ts[32], key[IDENT_TEXT_MAX];
+	ident_hex(k->author, RECORD_KEY_LEN, hex);
+	snprintf(id, sizeof id, NEWS_URN "%s:news:%s", hex, k->id);
+	const char *title = view_text(o, "title", fd->lang);
+	const char *summary = view_text(o, "summary", fd->lang);
+	const char *body = view_text(o, "body", fd->lang);
+	const char *url = json_string_value(json_object_get(o, "url"));
+	char *who = news_partner_name(t, k->author,
+	                              json_string_value(json_object_get(o, "partner")), fd->lang);
+	ident_format(IDENT_PK_PREFIX, k->author, key);
+
+	start(fd, "entry");
+	element(fd, "id", id);
+	element(fd, "title", title ? title : "");
+	element(fd, "updated", utc(k, ts));
+	element(fd, "published", ts);
+	person(fd, who ? who : key);
+	element(fd, "summary", summary);
+	if (url) {
+		start(fd, "link");
+		attr(fd, "rel", "alternate");
+		attr(fd, "href", url);
+		end(fd);
+	}
+	if (body || !url) {
+		start(fd, "content");
+		attr(fd, "type", "text");
+		char *v = xml_chars(body ? body : summary ? summary : "");
+		fd->ok = fd->ok && xmlTextWriterWriteString(fd->w, BAD_CAST v) >= 0;
+		free(v);
+		end(fd);
+	}
+	end(fd);
+	free(who);
+}
+
+/* The feed's own elements, before the entries. */
+static void head(struct feed *fd, struct store_txn *t, const struct key *newest)
+{
+	const void *v;
+	size_t len;
+	char id[sizeof NEWS_URN + 2 * RECORD_KEY_LEN + 8], name[NODE_NAME_MAX], title[NODE_NAME_MAX + 16];
+	char ts[32];
+	if (store_meta_get(t, "node_pk", &v, &len) == 0 && len == RECORD_KEY_LEN) {
+		char hex[2 * RECORD_KEY_LEN + 1];
+		ident_hex(v, RECORD_KEY_LEN, hex);
+		snprintf(id, sizeof id, NEWS_URN "%s:news", hex);
+	} else {
+		snprintf(id, sizeof id, NEWS_URN "news");
+	}
+	snprintf(name, sizeof name, "gilde");
+	if (store_meta_get(t, "node_name", &v, &len) == 0 && len > 0)
+		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
+		         (const char *)v);
+	snprintf(title, sizeof title, "%s: %s", name, !strcmp(fd->lang, "nl") ? "nieuws" : "news");
+
+	start(fd, "feed");
+	attr(fd, "xmlns", NEWS_FEED_NS);
+	attr(fd, "xml:lang", fd->lang);
+	element(fd, "id", id);
+	element(fd, "title", title);
+	element(fd, "updated", newest ? utc(newest, ts) : clock_format(clock_now(), ts));
+	person(fd, name);
+	element(fd, "generator", "gilde");
+}
+
+int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, size_t *len,
+              struct gl_error *err)
+{
+	if (!out || !len)
+		return gl_errorf(err, GL_EINVAL, "news_atom: nowhere to put the feed");
+	struct key *keys;
+	size_t n;
+	int rc = top_news(t, limit, &keys, &n, err);
+	if (rc)
+		return rc;
+	news_init();
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	struct feed fd = { .w = w, .ok = w != NULL, .lang = lang ? lang : "en" };
+	fd.ok = fd.ok && xmlTextWriterSetIndent(w, 1) >= 0 &&
+	        xmlTextWriterSetIndentString(w, BAD_CAST "  ") >= 0 &&
+	        xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) >= 0;
+	head(&fd, t, n ? &keys[0] : NULL);
+	for (size_t i = 0; i < n && fd.ok; i++) {
+		json_t *o = fetch(t, &keys[i]);
+		if (o)
+			entry(&fd, t, &keys[i], o);
+		json_decref(o);
+	}
+	fd.ok = fd.ok && xmlTextWriterEndDocument(w) >= 0; /* closes feed */
+	if (w)
+		xmlFreeTextWriter(w); /* flushes into buf */
+	if (fd.ok) {
+		size_t l = (size_t)xmlBufferLength(buf);
+		char *s = gl_xmalloc(l + 1);
+		memcpy(s, xmlBufferContent(buf), l);
+		s[l] = '\0';
+		*out = s;
+		*len = l;
+	} else {
+		rc = gl_errorf(err, GL_EIO, "libxml2 could not write the Atom feed");
+	}
+	if (buf)
+		xmlBufferFree(buf);
+	free(keys);
+	return rc;
+}
