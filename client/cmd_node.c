@@ -64,6 +64,9 @@ static json_t *daemon_status(struct cli *cli)
 		const msgpack_object *rb = msg_get(&o, "rejected_by");
 		if (rb && rb->type == MSGPACK_OBJECT_MAP)
 			json_object_set_new(j, "rejected_by", jsonmp_to_json(rb));
+		const msgpack_object *web = msg_get(&o, "web");
+		if (web && web->type == MSGPACK_OBJECT_MAP)
+			json_object_set_new(j, "web", jsonmp_to_json(web));
 		static const char *const strs[] = { "version", "listen", "config" };
 		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 			if (msg_get_cstr(&o, strs[i], text, sizeof text))
@@ -145,6 +148,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		human_size(st.map_size, map, sizeof map);
 		printf("node     %s %s\n", key, m.name);
 		printf("data     %s\n", cli->data);
+		json_t *web = json_object_get(d, "web");
 		if (json_is_true(json_object_get(d, "running")))
 			printf("daemon   running, pid %lld, up %llds, listening on %s\n",
 			       (long long)json_integer_value(json_object_get(d, "pid")),
@@ -153,6 +157,11 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		else
 			printf("daemon   not running%s%s\n", json_object_get(d, "error") ? ": " : "",
 			       json_object_get(d, "error") ? json_string_value(json_object_get(d, "error")) : "");
+		if (web)
+			printf("web      http://%s/ (%lld requests, %lld refused by the rate limit)\n",
+			       json_string_value(json_object_get(web, "listen")),
+			       (long long)json_integer_value(json_object_get(web, "requests")),
+			       (long long)json_integer_value(json_object_get(web, "rate_limited")));
 		printf("records  %llu live (", (unsigned long long)st.live_total);
 		for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
 			if (!st.live[k])

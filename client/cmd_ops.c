@@ -168,6 +168,19 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 		}
 		family("gilde_commits_total", "counter", "Store write jobs committed.");
 		sample("gilde_commits_total", NULL, (double)geti(status, "commits"));
+		json_t *web = json_object_get(status, "web");
+		if (web) {
+			family("gilde_web_requests_total", "counter",
+			       "HTTP requests answered by [web], by class of status.");
+			long long all = geti(web, "requests"), c4 = geti(web, "client_errors"),
+			          c5 = geti(web, "server_errors");
+			sample("gilde_web_requests_total", "{class=\"ok\"}", (double)(all - c4 - c5));
+			sample("gilde_web_requests_total", "{class=\"client_error\"}", (double)c4);
+			sample("gilde_web_requests_total", "{class=\"server_error\"}", (double)c5);
+			family("gilde_web_rate_limited_total", "counter",
+			       "HTTP requests refused with 429 by the per-address rate limit.");
+			sample("gilde_web_rate_limited_total", NULL, (double)geti(web, "rate_limited"));
+		}
 
 		json_t *conns = json_object_get(pm, "connections");
 		long long in = 0, out = 0;

@@ -5,7 +5,8 @@ GILDE_PACKAGES=(
   libuv1-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev
   libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev libxml2-dev
   clang libclang-rt-14-dev
-  scdoc groff-base
+  scdoc groff-base libmicrohttpd-dev wrk
+  chromium chromium-driver python3-selenium fonts-dejavu-core
 )
 
 gilde_install_deps() {

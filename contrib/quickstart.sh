@@ -64,8 +64,15 @@ recon_interval = 5s
 max_per_ip = 64
 CONF
 
+# The city's node also serves the starter's page and the web API.
+cat "$work/federation.conf" - >"$work/city.conf" <<CONF
+[web]
+listen = 127.0.0.1:0
+root = $PWD/daemon/web
+CONF
+
 echo "== the city's node (curator) and one node per organisation, on loopback"
-listen=$city_addr start stad-gent --config "$work/federation.conf"
+listen=$city_addr start stad-gent --config "$work/city.conf"
 orgs=()
 for dir in contrib/ghent/*/; do
   org=$(basename "$dir")
@@ -119,3 +126,21 @@ echo
 echo "== a starter's to-do list, from any node (here a partner's): a student who"
 echo "   wants to open a webshop in Ghent (contrib/ghent/profiles/profile-student-webshop.json)"
 "$GILDE" match --data "$work/ugent" --profile contrib/ghent/profiles/profile-student-webshop.json --per-item 3
+
+echo
+echo "== the same to-do list from the city's web API (POST /api/v1/match, proto/API.md)"
+web=$("$GILDE" status --json --data "$work/stad-gent" | json 'd["daemon"]["web"]["listen"]')
+python3 - "http://$web/api/v1/match" contrib/ghent/profiles/profile-student-webshop.json <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], data=open(sys.argv[2], 'rb').read(),
+                             headers={'Content-Type': 'application/json'})
+res = json.load(urllib.request.urlopen(req, timeout=30))
+for i, item in enumerate(res['items'], 1):
+    names = ', '.join(o['name'].get('en') or o['name'].get('nl') for o in item['offers'][:2])
+    print('%d. %-40s %s' % (i, item['label'], names or '(no offer yet)'))
+PY
+echo
+echo "The starter's page: http://$web/ (Dutch and English; ticks stay in the browser)"
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "Open it in a browser on this machine; press Enter to stop every node. " _
+fi

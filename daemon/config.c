@@ -99,6 +99,24 @@ static const struct opt opts[] = {
 	  "besides the configured ones." },
 	{ "peers", "backoff_max", OPT_DURATION, OFF(backoff_max), "60s", 1, 86400,
 	  "Longest wait between attempts to reach a peer (the wait doubles from 1s)." },
+	{ "web", "listen", OPT_ADDR, OFF(web_listen), NULL, 0, 0,
+	  "Serve the starter's page and the read-only JSON API (proto/API.md) over HTTP "
+	  "on HOST:PORT, e.g. 127.0.0.1:8080; port 0 picks a free port (default: off). "
+	  "Put a TLS reverse proxy in front of it for the internet." },
+	{ "web", "root", OPT_PATH, OFF(web_root), NULL, 0, 0,
+	  "Directory of the page's files (default: the page installed with gilded, "
+	  "in share/gilde/web under its prefix)." },
+	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
+	  "Most HTTP connections at once." },
+	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
+	  "Most HTTP connections from one IP address." },
+	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 1, 1000000,
+	  "Requests per second one client address may make on average; beyond it the "
+	  "answer is 429 with Retry-After." },
+	{ "web", "burst", OPT_COUNT, OFF(web_burst), "100", 1, 1000000,
+	  "Requests one client address may make at once before the rate applies." },
+	{ "web", "timeout", OPT_DURATION, OFF(web_timeout), "10s", 1, 3600,
+	  "An HTTP connection idle this long is closed." },
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -328,6 +346,8 @@ void config_free(struct config *c)
 	free(c->name);
 	free(c->data);
 	free(c->listen);
+	free(c->web_listen);
+	free(c->web_root);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);

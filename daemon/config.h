@@ -63,6 +63,14 @@ struct config {
 	uint64_t max_per_ip;
 	uint64_t dial;
 	uint64_t backoff_max;         /* seconds */
+	/* [web] */
+	char *web_listen;             /* NULL: no web server */
+	char *web_root;               /* NULL: GILDE_WEBDIR */
+	uint64_t web_connections;
+	uint64_t web_per_ip;
+	uint64_t web_rate;            /* requests per second per client address */
+	uint64_t web_burst;
+	uint64_t web_timeout;         /* seconds */
 };
 
 /* Fill c with the built-in defaults. */

@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "net.h"
 #include "publish.h"
+#include "web.h"
 
 /* Most records one import request may carry. */
 #define IMPORT_BATCH_MAX 8192
@@ -37,7 +38,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, 16);
+	msgpack_pack_map(&pk, n->web ? 17 : 16);
 	msg_pack_str(&pk, "ok");
 	msgpack_pack_true(&pk);
 	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
@@ -60,6 +61,17 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	for (int i = 0; i < REJECT_COUNT; i++)
 		pack_kv_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
 	pack_kv_uint(&pk, "commits", n->writer.committed);
+	if (n->web) {
+		struct web_counters wc;
+		web_counters(n, &wc);
+		msg_pack_str(&pk, "web");
+		msgpack_pack_map(&pk, 5);
+		pack_kv_str(&pk, "listen", n->web_addr);
+		pack_kv_uint(&pk, "requests", wc.requests);
+		pack_kv_uint(&pk, "client_errors", wc.client_errors);
+		pack_kv_uint(&pk, "rate_limited", wc.rate_limited);
+		pack_kv_uint(&pk, "server_errors", wc.server_errors);
+	}
 	msg_end(&out, 0);
 	ctl_reply(cl, &out);
 }

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "web.h"
 
 static void usage(FILE *out)
 {
@@ -169,7 +170,21 @@ static void on_hup(uv_signal_t *s, int signum)
 	needs_restart("[federation] network_key",
 	              next.has_network_key != n->cfg.has_network_key ||
 	              memcmp(next.network_key, n->cfg.network_key, 32));
+	needs_restart("[web]", str_changed(next.web_listen, n->cfg.web_listen) ||
+	              str_changed(next.web_root, n->cfg.web_root) ||
+	              next.web_connections != n->cfg.web_connections ||
+	              next.web_per_ip != n->cfg.web_per_ip || next.web_rate != n->cfg.web_rate ||
+	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout);
 	/* those keep their running values; everything else is taken as read */
+	free(next.web_listen);
+	free(next.web_root);
+	next.web_listen = n->cfg.web_listen ? gl_xstrdup(n->cfg.web_listen) : NULL;
+	next.web_root = n->cfg.web_root ? gl_xstrdup(n->cfg.web_root) : NULL;
+	next.web_connections = n->cfg.web_connections;
+	next.web_per_ip = n->cfg.web_per_ip;
+	next.web_rate = n->cfg.web_rate;
+	next.web_burst = n->cfg.web_burst;
+	next.web_timeout = n->cfg.web_timeout;
 	free(next.listen);
 	free(next.data);
 	free(next.name);
@@ -230,6 +245,7 @@ void node_stop(struct node *n, const char *why)
 	n->stopping = true;
 	log_info("stopping", "reason=%s", why);
 	ctl_close(n);
+	web_stop(n);
 	net_close(n);
 	curate_stop(n);
 	/* let queued writes finish: they may hold acknowledged records */
@@ -338,7 +354,7 @@ int main(int argc, char **argv)
 		goto out_loop;
 	}
 	gossip_init(n);
-	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err))) {
+	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err)) || (rc = web_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
 		goto out_loop;
 	}
@@ -369,6 +385,7 @@ out_loop:
 	}
 	uv_loop_close(n->loop);
 	free(n->loop);
+	web_free(n);
 	ctl_free(n);
 	net_free(n);
 	gossip_free(n);

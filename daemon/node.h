@@ -20,6 +20,7 @@
 struct ctl;
 struct gossip;
 struct net;
+struct web;
 
 /* Why offered records were turned away (ingest_reason()). */
 enum reject_reason {
@@ -74,6 +75,8 @@ struct node {
 	uint64_t started_ms;
 	struct node_counters counters;
 	char listen_addr[300];    /* as bound, port resolved */
+	struct web *web;          /* NULL unless [web] listen is set */
+	char web_addr[300];       /* the web server's address, port resolved; "" if none */
 };
 
 /* Begin an orderly stop: stop accepting, let running jobs finish, close. */

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Benchmark of the web issue: requests per second and latency (p50, p99)
+of `POST /api/v1/match` and of other API calls, from many concurrent
+clients on loopback, against one daemon holding the Ghent sample.  The
+reference, measured in the same run against the same server, is a static
+file (the page's app.js): what the server itself can do when the handler
+does nearly nothing.  Each figure is printed beside it as a ratio.
+
+The load comes from wrk (Debian package wrk; contrib/deps.sh installs it),
+which keeps C connections open and measures latency per request.
+
+usage: bench_web.py [CONNECTIONS] [SECONDS]   (default 64 5)
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
+from harness import SOURCE, Harness, TestFailure, check, run  # noqa: E402
+
+SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
+                if os.path.basename(os.path.dirname(f)) != 'profiles')
+PROFILE = os.path.join(SOURCE, 'contrib', 'ghent', 'profiles', 'profile-student-webshop.json')
+
+
+def unit_ms(v, u):
+    return float(v) * {'us': 0.001, 'ms': 1.0, 's': 1000.0}[u]
+
+
+def wrk(url, conns, secs, script=None):
+    threads = max(1, min(conns, os.cpu_count() or 2))
+    cmd = ['wrk', '-t%d' % threads, '-c%d' % conns, '-d%ds' % secs, '--latency']
+    if script:
+        cmd += ['-s', script]
+    p = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=secs + 60)
+    check(p.returncode == 0, 'wrk failed: %s%s' % (p.stdout, p.stderr))
+    out = p.stdout
+    rps = float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1))
+    lat = {}
+    for pct in ('50', '99'):
+        m = re.search(r'^\s+%s(?:\.000)?%%\s+([\d.]+)(us|ms|s)\s*$' % pct, out, re.M)
+        check(m, 'wrk printed no %s%% latency:\n%s' % (pct, out))
+        lat[pct] = unit_ms(m.group(1), m.group(2))
+    m = re.search(r'Non-2xx or 3xx responses:\s+(\d+)', out)
+    bad = int(m.group(1)) if m else 0
+    m = re.search(r'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)', out)
+    errs = sum(int(x) for x in m.groups()) if m else 0
+    return rps, lat, bad, errs
+
+
+def main():
+    conns = int(sys.argv[1]) if len(sys.argv) > 1 else 64
+    secs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    check(shutil.which('wrk'), 'wrk is not installed: run contrib/deps.sh (Debian package wrk)')
+    tmp = tempfile.mkdtemp(prefix='gilde-bench-web-')
+    try:
+        script = os.path.join(tmp, 'match.lua')
+        body = json.dumps(json.load(open(PROFILE)))
+        with open(script, 'w') as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    'wrk.body = %s\n' % json.dumps(body))
+        with Harness('bench-web') as h:
+            conf = h.write_config('web', '[federation]\nopen = true\n[web]\n'
+                                  'listen = 127.0.0.1:0\nroot = %s\nrate = 1000000\n'
+                                  'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\n'
+                                  % os.path.join(SOURCE, 'daemon', 'web'))
+            a = h.node('a', args=['--config', conf])
+            a.start()
+            a.gilde('publish', *SAMPLE)
+            base = 'http://' + a.json('status')['daemon']['web']['listen']
+            offers = a.json('status')['records']['offer']
+            print('one gilded, %d records (%d offers), %d connections, %d s per run, %d cores'
+                  % (len(SAMPLE), offers, conns, secs, os.cpu_count() or 0))
+            runs = [('static file /app.js (reference)', base + '/app.js', None),
+                    ('GET /api/v1/taxonomy', base + '/api/v1/taxonomy', None),
+                    ('GET /api/v1/offers?need=financing', base + '/api/v1/offers?need=financing',
+                     None),
+                    ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering',
+                     None),
+                    ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script)]
+            ref = None
+            print('%-40s %10s %9s %9s %9s' % ('request', 'req/s', 'p50 ms', 'p99 ms', 'x static'))
+            for name, url, sc in runs:
+                rps, lat, bad, errs = wrk(url, conns, secs, sc)
+                check(bad == 0, '%s: %d answers were not 2xx' % (name, bad))
+                if ref is None:
+                    ref = rps
+                print('%-40s %10.0f %9.2f %9.2f %9.2f%s' % (name, rps, lat['50'], lat['99'],
+                                                            rps / ref,
+                                                            '  (%d socket errors)' % errs
+                                                            if errs else ''))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    run(main)

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""The web API over real HTTP (proto/API.md), against a daemon holding the
+Ghent sample: every endpoint answers what the same query through `gilde`
+answers; bad parameters are 400 with a JSON error naming the parameter;
+wrong methods 405, wrong media type 415, oversize bodies 413, oversize
+headers 431; files are served from the web root and nothing outside it;
+the rate limit answers 429 with Retry-After; and a profile posted to
+/api/v1/match appears in no log line and no file of the node."""
+import glob
+import http.client
+import json
+import os
+import socket
+import xml.etree.ElementTree as ET
+
+from harness import SOURCE, Harness, TestFailure, check, run, wait_until
+
+SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
+                if os.path.basename(os.path.dirname(f)) != 'profiles')
+TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))
+PARENT = {t['id']: t.get('parent') for t in TAXONOMY['x-terms']['need']}
+WEB_ROOT = os.path.join(SOURCE, 'daemon', 'web')
+
+
+def within(need, ancestor):
+    while need:
+        if need == ancestor:
+            return True
+        need = PARENT.get(need)
+    return False
+
+
+class Web:
+    def __init__(self, addr):
+        host, port = addr.rsplit(':', 1)
+        self.host, self.port = host, int(port)
+
+    def raw(self, method, path, body=None, headers=None):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            c.close()
+
+    def get(self, path, status=200):
+        st, hd, data = self.raw('GET', path)
+        check(st == status, 'GET %s: %d, expected %d: %s' % (path, st, status, data[:300]))
+        return hd, data
+
+    def json(self, path, status=200, method='GET', body=None, headers=None):
+        st, hd, data = self.raw(method, path, body, headers)
+        check(st == status, '%s %s: %d, expected %d: %s' % (method, path, st, status, data[:400]))
+        check(hd.get('content-type', '').startswith('application/json'),
+              '%s %s: Content-Type %r' % (method, path, hd.get('content-type')))
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise TestFailure('%s %s: not JSON: %r' % (method, path, data[:200]))
+
+    def error(self, path, status, param=None, method='GET', body=None, headers=None):
+        e = self.json(path, status, method, body, headers)
+        check(isinstance(e.get('error'), dict) and e['error'].get('status') == status and
+              e['error'].get('message'), '%s: not an error object: %r' % (path, e))
+        if param is not None:
+            check(e['error'].get('parameter') == param,
+                  '%s: error names parameter %r, expected %r' % (path, e['error'].get('parameter'),
+                                                                 param))
+        return e['error']['message']
+
+
+def web_config(h, name, extra=''):
+    return h.write_config(name, '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
+                          'root = %s\n%s' % (WEB_ROOT, extra))
+
+
+def start_web(node):
+    node.start()
+    st = node.json('status')
+    web = st['daemon'].get('web')
+    check(web and web.get('listen', '').startswith('127.0.0.1:'),
+          'gilde status --json shows no web address: %r' % st['daemon'])
+    return Web(web['listen'])
+
+
+def sample_records(kind):
+    out = []
+    for f in SAMPLE:
+        d = json.load(open(f))
+        if d.get('kind') == kind:
+            out.append(d)
+    return out
+
+
+def live(o):
+    return o.get('status') != 'inactive' and (not o.get('valid_until') or
+                                              o['valid_until'] >= '2026-11-23')
+
+
+def main():
+    check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')),
+          WEB_ROOT + '/index.html is missing')
+    with Harness('web-api') as h:
+        a = h.node('a', args=['--config', web_config(h, 'a', 'rate = 100000\nburst = 100000\n'),
+                              '--log-level', 'debug'])
+        w = start_web(a)
+        a.gilde('publish', *SAMPLE)
+        key = a.json('id')['key']
+
+        # taxonomy: x-terms verbatim
+        check(w.json('/api/v1/taxonomy') == TAXONOMY['x-terms'], 'taxonomy differs from x-terms')
+
+        # partners, with their offer counts
+        partners = w.json('/api/v1/partners')['partners']
+        want = sorted(p['id'] for p in sample_records('partner'))
+        check([p['id'] for p in partners] == want,
+              'partners: %s, expected %s' % ([p['id'] for p in partners], want))
+        offers_of = {}
+        for o in sample_records('offer'):
+            if live(o):
+                offers_of[o['partner']] = offers_of.get(o['partner'], 0) + 1
+        for p in partners:
+            check(p['author'] == key and p['kind'] == 'partner' and p['name']['nl'],
+                  'partner record: %r' % p)
+            check(p['offers'] == offers_of.get(p['id'], 0),
+                  'partner %s: %d offers, expected %d' % (p['id'], p['offers'],
+                                                         offers_of.get(p['id'], 0)))
+
+        # one partner's page
+        one = w.json('/api/v1/partners/%s/stad-gent' % key)
+        check(one['partner']['id'] == 'stad-gent', 'partner page: %r' % one['partner'])
+        want = sorted(o['id'] for o in sample_records('offer')
+                      if o['partner'] == 'stad-gent' and live(o))
+        check(sorted(o['id'] for o in one['offers']) == want,
+              'stad-gent offers %s, expected %s' % ([o['id'] for o in one['offers']], want))
+        check(all(e['partner'] == 'stad-gent' for e in one['events'] + one['news']),
+              'partner page lists another partner\'s events or news')
+        w.error('/api/v1/partners/%s/no-such-partner' % key, 404)
+        w.error('/api/v1/partners/not-a-key/stad-gent', 404)
+
+        # offers and their filters, against the sample computed here
+        def expect(flt):
+            out = []
+            for o in sample_records('offer'):
+                el = o.get('eligibility', {})
+                if not live(o):
+                    continue
+                if 'phase' in flt and 'phases' in el and flt['phase'] not in el['phases']:
+                    continue
+                if 'sector' in flt and 'sectors' in el and flt['sector'] not in el['sectors']:
+                    continue
+                if 'need' in flt and not any(within(n, flt['need']) for n in o['needs']):
+                    continue
+                if 'lang' in flt and flt['lang'] not in o['languages']:
+                    continue
+                out.append(o['id'])
+            return sorted(out)
+        for flt in ({}, {'need': 'financing'}, {'phase': 'idea'}, {'sector': 'biotech'},
+                    {'lang': 'en', 'need': 'location'}):
+            q = '&'.join('%s=%s' % kv for kv in flt.items())
+            got = sorted(o['id'] for o in w.json('/api/v1/offers?' + q)['offers'])
+            check(got == expect(flt), 'offers?%s: %s, expected %s' % (q, got, expect(flt)))
+            check(got, 'offers?%s: none (the sample has some)' % q)
+
+        # events, search, news, match, gaps: the same answers as gilde gives
+        ev = w.json('/api/v1/events?from=2026-01-01')['events']
+        cli = a.json('events', '--from', '2026-01-01')
+        check([(e['author'], e['id']) for e in ev] == [(e['author'], e['id']) for e in cli],
+              'events differ from gilde events')
+        check(len(ev) >= 10, 'only %d events' % len(ev))
+        ev2 = w.json('/api/v1/events?from=2026-01-01&sector=biotech&limit=2')['events']
+        cli2 = a.json('events', '--from', '2026-01-01', '--sector', 'biotech')[:2]
+        check([e['id'] for e in ev2] == [e['id'] for e in cli2], 'events?sector&limit differ')
+
+        hits = w.json('/api/v1/search?q=financieringen&limit=50')
+        cli = a.json('search', 'financieringen')
+        check([x['record']['id'] for x in hits['hits']] == [x['id'] for x in cli][:50],
+              'search differs from gilde search: %s vs %s'
+              % ([x['record']['id'] for x in hits['hits']], [x['id'] for x in cli]))
+        check(hits['hits'], 'search found nothing')
+        kinds = {x['record']['kind'] for x in w.json('/api/v1/search?q=gent&kind=event')['hits']}
+        check(kinds == {'event'}, 'search kind=event gave %s' % kinds)
+
+        news = w.json('/api/v1/news?limit=3')['news']
+        cli = a.json('news', '--limit', '3')
+        check([n['id'] for n in news] == [n['id'] for n in cli], 'news differ from gilde news')
+        check(len(news) == 3, '%d news, limit 3' % len(news))
+        pub = [n['published'] for n in w.json('/api/v1/news')['news']]
+        check(len(pub) == len(sample_records('news')) and pub == sorted(pub, reverse=True),
+              'news: %d, newest first?, expected %d' % (len(pub), len(sample_records('news'))))
+
+        check(w.json('/api/v1/gaps') == a.json('gaps'), 'gaps differ from gilde gaps')
+        check(w.json('/api/v1/gaps?by=sector') == a.json('gaps', '--by-sector'),
+              'gaps?by=sector differ from gilde gaps --by-sector')
+
+        for prof in sorted(glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', 'profiles', '*.json'))):
+            body = open(prof, 'rb').read()
+            got = w.json('/api/v1/match', method='POST', body=body,
+                         headers={'Content-Type': 'application/json'})
+            want = a.json('match', '--profile', prof)
+            check(got == want, 'match %s: the API and gilde match differ' % os.path.basename(prof))
+            check(any(i['offers'] for i in got['items']), 'match %s: no offers at all' % prof)
+        got = w.json('/api/v1/match?per_item=1', method='POST',
+                     body=json.dumps({'phase': 'start', 'needs': ['financing', 'location']}),
+                     headers={'Content-Type': 'application/json; charset=utf-8'})
+        check([i['need'] for i in got['items']] == ['financing', 'location'],
+              'match items %r' % [i['need'] for i in got['items']])
+        check(all(len(i['offers']) <= 1 for i in got['items']), 'per_item=1 not applied')
+
+        # feeds
+        hd, ics = w.get('/events.ics?from=2026-01-01&lang=nl')
+        check(hd['content-type'].startswith('text/calendar'), 'events.ics: %s' % hd['content-type'])
+        text = ics.decode()
+        check(text.startswith('BEGIN:VCALENDAR\r\n') and text.count('BEGIN:VEVENT') == len(ev),
+              'events.ics: %d VEVENTs, %d events' % (text.count('BEGIN:VEVENT'), len(ev)))
+        hd, atom = w.get('/news.atom?lang=nl')
+        check(hd['content-type'].startswith('application/atom+xml'), 'news.atom: %s'
+              % hd['content-type'])
+        root = ET.fromstring(atom)
+        ns = '{http://www.w3.org/2005/Atom}'
+        check(root.tag == ns + 'feed' and len(root.findall(ns + 'entry')) == len(pub),
+              'news.atom: %d entries, %d news' % (len(root.findall(ns + 'entry')), len(pub)))
+
+        # bad requests
+        w.error('/api/v1/offers?phase=later', 400, 'phase')
+        msg = w.error('/api/v1/offers?colour=red', 400, 'colour')
+        check('need' in msg, 'unknown parameter message does not list the known ones: ' + msg)
+        w.error('/api/v1/offers?need=financing&need=location', 400, 'need')
+        w.error('/api/v1/offers?lang=fr', 400, 'lang')
+        w.error('/api/v1/offers?partner=nobody', 400, 'partner')
+        w.error('/api/v1/events?from=yesterday', 400, 'from')
+        w.error('/api/v1/events?limit=0', 400, 'limit')
+        w.error('/api/v1/events?limit=9999', 400, 'limit')
+        w.error('/api/v1/search', 400, 'q')
+        w.error('/api/v1/search?q=x&kind=node', 400, 'kind')
+        w.error('/api/v1/search?q=%ff%fe', 400, 'q')
+        w.error('/api/v1/news?limit=-1', 400, 'limit')
+        w.error('/api/v1/gaps?by=colour', 400, 'by')
+        w.error('/api/v1/taxonomy?x=1', 400, 'x')
+        w.error('/api/v1/nothing', 404)
+        st, hd, _ = w.raw('POST', '/api/v1/offers', body=b'{}',
+                          headers={'Content-Type': 'application/json'})
+        check(st == 405 and 'GET' in hd.get('allow', ''), 'POST /api/v1/offers: %d %r' % (st, hd))
+        st, hd, _ = w.raw('GET', '/api/v1/match')
+        check(st == 405 and hd.get('allow') == 'POST', 'GET /api/v1/match: %d %r' % (st, hd))
+        w.error('/api/v1/match', 415, method='POST', body=b'{}', headers={'Content-Type': 'text/plain'})
+        w.error('/api/v1/match', 400, method='POST', body=b'{"phase":',
+                headers={'Content-Type': 'application/json'})
+        msg = w.error('/api/v1/match', 400, method='POST',
+                      body=json.dumps({'phase': 'later', 'needs': ['financing']}),
+                      headers={'Content-Type': 'application/json'})
+        check('/phase' in msg, 'a bad profile\'s message does not name /phase: ' + msg)
+        w.error('/api/v1/match', 413, method='POST', body=b' ' * (17 << 10),
+                headers={'Content-Type': 'application/json'})
+        # a chunked body (no Content-Length) is cut off at the limit too
+        with socket.create_connection((w.host, w.port), timeout=30) as s:
+            s.sendall(b'POST /api/v1/match HTTP/1.1\r\nHost: x\r\nContent-Type: application/json'
+                      b'\r\nTransfer-Encoding: chunked\r\n\r\n')
+            try:
+                for _ in range(20):
+                    s.sendall(b'400\r\n' + b' ' * 1024 + b'\r\n')
+            except OSError:
+                pass  # the server may close once it has answered
+            answer = b''
+            while b'\r\n' not in answer:
+                part = s.recv(4096)
+                if not part:
+                    break
+                answer += part
+            # libmicrohttpd cannot answer in the middle of a body: closed, no answer
+            check(answer == b'' or answer.startswith(b'HTTP/1.1 413'),
+                  'a 20 KiB chunked body: %r' % answer[:60])
+        st, _, _ = w.raw('GET', '/api/v1/taxonomy', headers={'X-Big': 'x' * (40 << 10)})
+        check(st == 431, 'a 40 KiB header: %d, expected 431' % st)
+
+        # files: the page, and nothing outside the web root
+        hd, page = w.get('/')
+        check(hd['content-type'].startswith('text/html') and b'<html' in page.lower(),
+              '/: %s' % hd['content-type'])
+        check("default-src 'self'" in hd.get('content-security-policy', '') and
+              hd.get('x-content-type-options') == 'nosniff', '/: security headers %r' % hd)
+        check(w.get('/index.html')[1] == page, '/index.html differs from /')
+        for path in ('/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/.hidden', '/a/b/c.html',
+                     '/index.html.bak', '/etc/passwd', '/meson.build'):
+            st, _, data = w.raw('GET', path)
+            check(st == 404 and b'root:' not in data, '%s: %d' % (path, st))
+        st, hd, data = w.raw('HEAD', '/api/v1/taxonomy')
+        check(st == 200 and not data, 'HEAD: %d, %d bytes' % (st, len(data)))
+
+        # nothing was written to the store by any of this
+        live_now = a.json('status')['live']
+        check(live_now == len(SAMPLE) + 1, 'the store holds %d records, expected %d'
+              % (live_now, len(SAMPLE) + 1))
+
+        # the profile is neither logged nor stored
+        marker = {'phase': 'restart', 'needs': ['talent', 'legal-ip'], 'company_age': 77,
+                  'area': 'belgie', 'activity': 'freelance', 'international': True}
+        body = json.dumps(marker, separators=(',', ':'))
+        w.json('/api/v1/match', method='POST', body=body,
+               headers={'Content-Type': 'application/json'})
+        w.error('/api/v1/match', 400, method='POST',
+                body=json.dumps({'phase': 'zqxj-secret-phase', 'needs': ['talent']}),
+                headers={'Content-Type': 'application/json'})
+        status = a.json('status')
+        check(status['daemon']['web']['requests'] >= 60, 'web requests counted: %r'
+              % status['daemon']['web'])
+        metrics = a.gilde('metrics').stdout
+        check('gilde_web_requests_total{class="client_error"}' in metrics and
+              'gilde_web_rate_limited_total 0' in metrics,
+              'gilde metrics lacks the web counters:\n' + metrics)
+        a.stop()
+        needles = [body.encode(), b'zqxj-secret-phase', b'"company_age":77', b'company_age=77']
+        seen = []
+        for dirpath, _, files in os.walk(h.dir):
+            for f in files:
+                path = os.path.join(dirpath, f)
+                try:
+                    data = open(path, 'rb').read()
+                except OSError:
+                    continue
+                for n in needles:
+                    if n in data:
+                        seen.append('%s holds %r' % (path, n))
+        check(not seen, 'the posted profile was kept: ' + '; '.join(seen))
+        log = open(a.log_path, 'rb').read()
+        check(b'web-request' in log, 'the debug log shows no web requests: is it the right log?')
+
+        # the rate limit: burst 3, then 429 with Retry-After
+        b = h.node('b', args=['--config', web_config(h, 'b', 'rate = 1\nburst = 3\n')])
+        wb = start_web(b)
+        codes = []
+        for _ in range(6):
+            st, hd, _ = wb.raw('GET', '/api/v1/taxonomy')
+            codes.append(st)
+            if st == 429:
+                check(hd.get('retry-after', '').isdigit(), '429 without Retry-After: %r' % hd)
+        check(codes[:3] == [200] * 3 and 429 in codes[3:], 'rate limit: codes %s' % codes)
+        check(b.json('status')['daemon']['web']['rate_limited'] >= 1, 'rate_limited not counted')
+
+        # a node without [web] serves nothing and says so
+        c = h.node('c')
+        c.start()
+        check('web' not in c.json('status')['daemon'], 'web shown without [web] listen')
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        bad = h.write_config('bad', '[web]\nlisten = 127.0.0.1:%d\n' % port)
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', port))
+            s.listen()
+            d = h.node('d', args=['--config', bad])
+            p = d.start(expect_fail=True)
+            log = open(d.log_path).read()
+            check('[web] listen' in log, 'a taken web port: the error does not name [web] listen:\n'
+                  + log)
+        print('web api: ok (%d records, %d partners, %d events, %d news)'
+              % (len(SAMPLE), len(partners), len(ev), len(pub)))
+
+
+if __name__ == '__main__':
+    run(main)
