@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -49,7 +50,8 @@ struct web {
 	struct taxonomy *tax;
 	char root[PATHS_MAX];
 	double rate, burst;
-	/* the rate limiter: touched only by the server's one thread */
+	char *taxonomy_json;      /* GET /api/v1/taxonomy, made once */
+	pthread_mutex_t lock;     /* the rate limiter, and libical (not thread-safe) */
 	struct bucket *buckets;
 	_Atomic uint64_t requests, client_errors, rate_limited, server_errors;
 };
@@ -414,8 +416,9 @@ static const char *partner_ref(const char *author, uint8_t pk[32], char *msg, si
 
 static enum MHD_Result api_taxonomy(struct web *w, struct MHD_Connection *c)
 {
-	json_t *terms = json_object_get(schema_set_file(w->n->schemas, "taxonomy.json"), "x-terms");
-	return reply_json(w, c, MHD_HTTP_OK, json_deep_copy(terms));
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(w->taxonomy_json), w->taxonomy_json, MHD_RESPMEM_PERSISTENT);
+	return queue(w, c, MHD_HTTP_OK, r, "application/json; charset=utf-8", "no-store");
 }
 
 static int count_offers(void *vc, const struct store_entry *e)
@@ -658,20 +661,26 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 		                   lang);
 	struct gl_error err = { 0 };
 	struct events_ctx ec = { .left = limit, .err = &err };
-	if (ics && ics_new(lang ? lang : "en", &ec.cal, &err))
-		return reply_fail(w, c, url, &err);
-	if (!ics)
+	if (!ics) {
 		ec.out = json_array();
-	int rc = events_scan(t, &f, events_visit, &ec, &err);
-	if (rc < 0) {
-		ics_free(ec.cal);
-		json_decref(ec.out);
-		return reply_fail(w, c, url, &err);
-	}
-	if (!ics)
+		if (events_scan(t, &f, events_visit, &ec, &err) < 0) {
+			json_decref(ec.out);
+			return reply_fail(w, c, url, &err);
+		}
 		return reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "events", ec.out));
-	char *text = ics_text(ec.cal);
+	}
+	/* libical keeps global state: one calendar at a time */
+	pthread_mutex_lock(&w->lock);
+	char *text = NULL;
+	int rc = ics_new(lang ? lang : "en", &ec.cal, &err);
+	if (!rc && events_scan(t, &f, events_visit, &ec, &err) >= 0)
+		text = ics_text(ec.cal);
+	else
+		rc = rc ? rc : GL_EIO;
 	ics_free(ec.cal);
+	pthread_mutex_unlock(&w->lock);
+	if (rc)
+		return reply_fail(w, c, url, &err);
 	if (!text)
 		return MHD_NO;
 	return reply_text(w, c, MHD_HTTP_OK, text, strlen(text), "text/calendar; charset=utf-8");
@@ -907,6 +916,8 @@ static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 		h = (h ^ a[i]) * 1099511628211ull;
 	uint64_t now = clock_now_ms();
 	struct bucket *b = NULL, *oldest = NULL;
+	bool ok;
+	pthread_mutex_lock(&w->lock);
 	for (unsigned i = 0; i < 8 && !b; i++) {
 		struct bucket *s = &w->buckets[(h + i) % WEB_RATE_SLOTS];
 		if (s->used && !memcmp(s->addr, a, 16))
@@ -922,15 +933,16 @@ static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 		b->last_ms = now;
 	}
 	b->tokens += (double)(now - b->last_ms) / 1000.0 * w->rate;
-	if (b->tokens > w->burst)
+	if (b->tokens > w->burst || now < b->last_ms)
 		b->tokens = w->burst;
 	b->last_ms = now;
-	if (b->tokens >= 1.0) {
+	ok = b->tokens >= 1.0;
+	if (ok)
 		b->tokens -= 1.0;
-		return true;
-	}
-	*wait_s = (unsigned)((1.0 - b->tokens) / w->rate) + 1;
-	return false;
+	else
+		*wait_s = (unsigned)((1.0 - b->tokens) / w->rate) + 1;
+	pthread_mutex_unlock(&w->lock);
+	return ok;
 }
 
 /* -- dispatch ------------------------------------------------------------ */
@@ -1127,10 +1139,17 @@ int web_start(struct node *n, struct gl_error *err)
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
 	snprintf(w->root, sizeof w->root, "%s", n->cfg.web_root ? n->cfg.web_root
 	                                                         : GILDE_DATADIR "/web");
-	news_init(); /* libxml2's global state, before the web thread uses it */
+	news_init(); /* libxml2's global state, before the web threads use it */
+	pthread_mutex_init(&w->lock, NULL);
+	w->taxonomy_json = json_dumps(json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
+	                                              "x-terms"), JSON_COMPACT);
 	int rc = 0;
-	if (!w->buckets || taxonomy_load(n->schemas, &w->tax, err)) {
-		rc = w->buckets ? GL_ESCHEMA : gl_errorf(err, GL_EIO, "out of memory");
+	if (!w->buckets || !w->taxonomy_json) {
+		rc = gl_errorf(err, GL_EIO, "out of memory");
+		goto fail;
+	}
+	if (taxonomy_load(n->schemas, &w->tax, err)) {
+		rc = GL_ESCHEMA;
 		goto fail;
 	}
 	char index[PATHS_MAX + 16];
@@ -1139,12 +1158,15 @@ int web_start(struct node *n, struct gl_error *err)
 		log_warn("web-no-page", "root=%s reason=\"no readable index.html: the API is served, "
 		         "the page is not; set [web] root\"", w->root);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cpus < 1 ? 1 : cpus > WEB_THREADS_MAX ? WEB_THREADS_MAX : (unsigned)cpus;
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	w->d = MHD_start_daemon(
 		flags, (uint16_t)port, NULL, NULL, on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)n->cfg.web_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)n->cfg.web_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)n->cfg.web_timeout,
@@ -1163,11 +1185,13 @@ int web_start(struct node *n, struct gl_error *err)
 	snprintf(n->web_addr, sizeof n->web_addr, "%s", shown);
 	freeaddrinfo(ai);
 	n->web = w;
-	log_info("web-started", "listen=%s root=%s", n->web_addr, w->root);
+	log_info("web-started", "listen=%s root=%s threads=%u", n->web_addr, w->root, threads);
 	return 0;
 fail:
 	freeaddrinfo(ai);
 	taxonomy_free(w->tax);
+	free(w->taxonomy_json);
+	pthread_mutex_destroy(&w->lock);
 	free(w->buckets);
 	free(w);
 	return rc;
@@ -1178,13 +1202,18 @@ void web_stop(struct node *n)
 	struct web *w = n->web;
 	if (!w)
 		return;
+	if (!w->d)
+		return;
 	MHD_stop_daemon(w->d);
 	taxonomy_free(w->tax);
 	free(w->buckets);
+	free(w->taxonomy_json);
+	pthread_mutex_destroy(&w->lock);
 	/* the counters stay readable after the stop */
 	w->d = NULL;
 	w->tax = NULL;
 	w->buckets = NULL;
+	w->taxonomy_json = NULL;
 }
 
 void web_counters(const struct node *n, struct web_counters *out)

@@ -2,11 +2,13 @@
  * web.h — the node's directory over HTTP: the starter's page and the
  * read-only JSON API of proto/API.md, when [web] listen is set.
  *
- * libmicrohttpd parses HTTP and runs the server on one thread of its own,
- * so a slow query never stalls gossip on the loop.  That thread only reads:
- * it opens read transactions on the node's store (LMDB readers never wait
- * for the writer), and everything it needs besides (schemas, taxonomy) is
- * immutable while it runs.  Nothing a client sends is stored or logged.
+ * libmicrohttpd parses HTTP and runs the server on threads of its own (one
+ * per core, at most WEB_THREADS_MAX), so a slow query never stalls gossip
+ * on the loop.  They only read: read transactions on the node's store
+ * (LMDB readers never wait for the writer); schemas and taxonomy are
+ * immutable while they run; the rate limiter and libical, which keeps
+ * global state, are behind one mutex.  Nothing a client sends is stored or
+ * logged.
  *
  * Bounds: connections in all and per address, an idle timeout, request
  * line and headers within WEB_HEADER_MEMORY, a body within WEB_BODY_MAX,
@@ -24,6 +26,7 @@ struct node;
 #define WEB_BODY_MAX (16u << 10)      /* the largest POST body */
 #define WEB_HEADER_MEMORY (32u << 10) /* request line and headers, per connection */
 #define WEB_RATE_SLOTS 4096           /* client addresses the rate limiter remembers */
+#define WEB_THREADS_MAX 8
 
 struct web_counters {
 	uint64_t requests;     /* answered, any status */
