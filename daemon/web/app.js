@@ -78,6 +78,7 @@
       'plan.change': 'Change my answers',
       'plan.forget': 'Forget my answers and ticks',
       'plan.forgotten': 'Your answers and ticks are removed from this browser.',
+      'plan.retry': 'Try again',
       'plan.ready': 'Your to-do list is ready: {0} steps.',
       'p.phase': 'phase',
       'p.student': 'student',
@@ -101,7 +102,6 @@
       'events.icsAll': 'Add these events to my calendar (.ics)',
       'events.icsHint': 'A calendar app can also subscribe to this link, so that new events appear by themselves.',
       'events.none': 'No upcoming events.',
-      'events.count': '{0} upcoming events.',
       'event.ics': 'Add to my calendar (.ics)',
       'event.register': 'Register',
       'event.online': 'Online',
@@ -116,7 +116,6 @@
       'search.button': 'Search',
       'search.count': '{0} results for “{1}”.',
       'search.none': 'Nothing found for “{0}”.',
-      'search.partnerPage': 'Partner page',
       'kind.partner': 'Partner',
       'kind.offer': 'Offer',
       'kind.event': 'Event',
@@ -216,6 +215,7 @@
       'plan.change': 'Mijn antwoorden wijzigen',
       'plan.forget': 'Vergeet mijn antwoorden en vinkjes',
       'plan.forgotten': 'Je antwoorden en vinkjes zijn uit deze browser gewist.',
+      'plan.retry': 'Opnieuw proberen',
       'plan.ready': 'Je takenlijst is klaar: {0} stappen.',
       'p.phase': 'fase',
       'p.student': 'student',
@@ -239,7 +239,6 @@
       'events.icsAll': 'Zet deze evenementen in mijn agenda (.ics)',
       'events.icsHint': 'Een agenda-app kan zich ook op deze link abonneren, zodat nieuwe evenementen vanzelf verschijnen.',
       'events.none': 'Geen komende evenementen.',
-      'events.count': '{0} komende evenementen.',
       'event.ics': 'In mijn agenda zetten (.ics)',
       'event.register': 'Inschrijven',
       'event.online': 'Online',
@@ -254,7 +253,6 @@
       'search.button': 'Zoeken',
       'search.count': '{0} resultaten voor “{1}”.',
       'search.none': 'Niets gevonden voor “{0}”.',
-      'search.partnerPage': 'Partnerpagina',
       'kind.partner': 'Partner',
       'kind.offer': 'Aanbod',
       'kind.event': 'Evenement',
@@ -338,6 +336,10 @@
     if (s === undefined) s = I18N.en[key];
     if (s === undefined) s = key;
     return s.replace(/\{(\d)\}/g, (m, i) => (args[i] === undefined ? m : String(args[i])));
+  }
+
+  function has(key) {
+    return Object.prototype.hasOwnProperty.call(I18N.en, key);
   }
 
   /* A record text: a language map (the chosen language, else the other, else
@@ -960,7 +962,7 @@
   }
 
   function langNames(list) {
-    return (Array.isArray(list) ? list : []).map((l) => t('lang.' + l) || l).join(', ');
+    return (Array.isArray(list) ? list : []).map((l) => (has('lang.' + l) ? t('lang.' + l) : String(l))).join(', ');
   }
 
   function offerCard(o, need, offers, partners) {
@@ -971,7 +973,7 @@
     const partnerName = p ? txt(p.name) : txt(o.partner);
     const meta = el('p', { class: 'meta' },
       o.free ? badge(t('offer.free'), 'free') : null,
-      o.answers ? el('span', { class: 'fit' }, t('offer.fit.' + o.answers)) : null);
+      has('offer.fit.' + o.answers) ? el('span', { class: 'fit' }, t('offer.fit.' + o.answers)) : null);
     const contact = el('ul', { class: 'contact' },
       o.url && safeUrl(o.url) ? el('li', null, extLink(o.url, t('offer.website'), { 'data-test': 'offer-url' }, txt(name))) : null,
       mailLink(o.email) ? el('li', null, t('offer.email') + ': ', mailLink(o.email)) : null,
@@ -992,6 +994,7 @@
   async function showPlan(seq) {
     $('plan-empty').hidden = true;
     $('plan-body').hidden = true;
+    $('plan-retry').hidden = true;
     const saved = store.get(KEYS.profile, null);
     if (!plan.profile && saved && typeof saved === 'object') plan.profile = saved;
     if (!plan.profile) {
@@ -1021,7 +1024,10 @@
     } catch (e) {
       if (seq !== route.seq) return;
       sayError(e);
-      $('plan-empty').hidden = false;
+      /* a saved profile the node refuses (400) has to be answered again;
+       * anything else may pass: offer to try again */
+      if (e instanceof ApiError && e.status === 400) $('plan-empty').hidden = false;
+      else $('plan-retry').hidden = false;
     }
   }
 
@@ -1422,7 +1428,7 @@
   const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'missing'];
 
   function parseHash() {
-    const h = location.hash || '#/';
+    const h = location.hash.startsWith('#/') ? location.hash : '#/';
     const [path, qs] = h.slice(2).split('?');
     let parts;
     try {
@@ -1446,7 +1452,8 @@
 
   function route(opts) {
     opts = opts || {};
-    if (location.hash && !location.hash.startsWith('#/')) return; /* e.g. the skip link */
+    /* "#main" (the skip link) is not a route: stay where we are */
+    if (location.hash && !location.hash.startsWith('#/') && !firstRoute) return;
     const seq = ++route.seq;
     /* a message from the last view is stale now, unless it was about this move */
     if (!opts.keepStatus && !route.keepStatusOnce && !firstRoute) say('');
@@ -1516,6 +1523,7 @@
     });
     $('todo').addEventListener('change', onTick);
     $('plan-forget').addEventListener('click', forgetPlan);
+    $('plan-retry-button').addEventListener('click', () => route());
     $('event-filters').addEventListener('submit', (ev) => {
       ev.preventDefault();
       go('#/events' + query({ sector: $('event-sector').value, phase: $('event-phase').value }), true);

@@ -19,8 +19,10 @@ import urllib.request
 # Debian's python3-selenium lives in the system interpreter; if this one
 # lacks it (a pyenv or venv python3 found first on PATH), run under that.
 try:
-    import selenium  # noqa: F401
+    import selenium
 except ImportError:
+    selenium = None
+if selenium is None:
     if os.path.exists('/usr/bin/python3') and os.path.realpath(sys.executable) != \
             os.path.realpath('/usr/bin/python3') and not os.environ.get('GILDE_WEB_REEXEC'):
         os.environ['GILDE_WEB_REEXEC'] = '1'
@@ -56,6 +58,14 @@ def records(kind):
         if d.get('kind') == kind:
             out.append(d)
     return out
+
+
+def read(path):
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except OSError:
+        return b''
 
 
 def find_browser():
@@ -245,16 +255,6 @@ def main():
             # -- a reload shows the same list with the same ticks ------------------------
             d.refresh()
             check_plan(p, needs, sample_offers, ticked={'administration'})
-            p.collect_logs()
-            posts = [r for r in p.requests if r[0] == 'POST']
-            check(posts, 'no POST to /api/v1/match seen')
-            for method, url, body, _ in posts:
-                check(url.split('?')[0] == origin + '/api/v1/match', 'POST to %s' % url)
-                prof = json.loads(body or '{}')
-                check(set(prof) <= PROFILE_FIELDS,
-                      'the page sent more than a profile: %r' % prof)
-                check(prof == {'phase': phase, 'sectors': [sector], 'needs': needs, 'lang': 'en'},
-                      'the page sent %r, not just what was filled in' % prof)
 
             # -- the language switch ------------------------------------------------------
             heading = p.one('#view-plan h1').text
@@ -296,8 +296,7 @@ def main():
             check(name and name.endswith('.ics'), 'the .ics link downloads nothing: %r' % name)
             link.click()
             path = os.path.join(downloads, name)
-            p.wait('the download of ' + name, lambda: os.path.isfile(path) and
-                   open(path, 'rb').read().endswith(b'END:VCALENDAR\r\n'))
+            p.wait('the download of ' + name, lambda: read(path).endswith(b'END:VCALENDAR\r\n'))
             ics = open(path, encoding='utf-8').read()
             uid = [l for l in ics.split('\n') if l.startswith('UID:')]
             check(ics.startswith('BEGIN:VCALENDAR') and 'BEGIN:VEVENT' in ics and 'DTSTART:' in ics and
@@ -306,9 +305,21 @@ def main():
             check(uid[0].strip() in whole.replace('\r\n ', ''),
                   'the event .ics has %s, which the node\'s events.ics does not' % uid[0].strip())
 
-
-            # -- nothing but the node was asked for anything ------------------------------
+            # -- nothing but the node was asked for anything, and only the profile sent ---
             p.collect_logs()
+            posts = [r for r in p.requests if r[0] not in ('GET', 'HEAD')]
+            check(len(posts) >= 2, 'expected a POST to /api/v1/match per list drawn: %r' % posts)
+            for method, url, body, _ in posts:
+                check(method == 'POST' and url.split('?')[0] == origin + '/api/v1/match',
+                      '%s to %s' % (method, url))
+                prof = json.loads(body or '{}')
+                check(set(prof) <= PROFILE_FIELDS, 'the page sent more than a profile: %r' % prof)
+                # just what was filled in (and the language); never a tick
+                check(prof in ({'phase': phase, 'sectors': [sector], 'needs': needs, 'lang': 'en'},
+                               {'phase': phase, 'sectors': [sector], 'needs': needs, 'lang': 'nl'}),
+                      'the page sent %r, not just what was filled in' % prof)
+            check(not [u for _, u, _, _ in p.requests if 'tick' in u.lower()],
+                  'a request carries the ticks')
             outside = p.outside()
             check(any(r[1].startswith(origin + '/api/v1/') for r in p.requests),
                   'the performance log recorded no request to the node')
@@ -320,6 +331,14 @@ def main():
             errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
             check(not errors, 'the console shows errors (a CSP violation?): %r' % errors)
             print('ok: %d requests, all to %s' % (len(p.requests), origin))
+        except BaseException:
+            # the harness keeps its directory when a test fails: the page as it was
+            try:
+                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
+                sys.stderr.write('screenshot of the failure: %s\n' % os.path.join(h.dir, 'failure.png'))
+            except Exception:  # the browser is gone: nothing to show
+                pass
+            raise
         finally:
             try:
                 d.quit()
