@@ -516,6 +516,8 @@ static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranke
 	langtext(&body, "name", c->lang, text, sizeof text);
 	json_object_set_new(o, "name", json_string(text));
 	json_object_set_new(o, "partner", rk->partner ? json_string(rk->partner) : json_null());
+	copy_str(msg_get(&body, "partner"), text, sizeof text);
+	json_object_set_new(o, "partner_id", *text ? json_string(text) : json_null());
 	static const char *const fields[] = { "url", "email", "phone" };
 	for (size_t i = 0; i < 3; i++) {
 		copy_str(msg_get(&body, fields[i]), text, sizeof text);
