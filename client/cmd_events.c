@@ -119,41 +119,11 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	return 0;
 }
 
-struct partner_ctx {
-	const char *lang;
-	char *name;
-};
-
-static int partner_visit(void *ctx, const struct store_entry *e)
-{
-	struct partner_ctx *pc = ctx;
-	json_t *o = view_entry_json(e);
-	const char *n = view_text(o, "name", pc->lang);
-	if (n)
-		pc->name = gl_xstrdup(n);
-	json_decref(o);
-	return 1;
-}
-
-/*
- * The name of the organisation behind event e (JSON form o): the partner
- * record its "partner" names (by the same author), or without one the
- * author's own partner record (a key has one); NULL if there is none.
- */
+/* The name of the organisation behind event e (JSON form o). */
 static char *partner_name(struct events_ctx *ec, const struct store_entry *e, json_t *o)
 {
-	struct partner_ctx pc = { .lang = ec->cli->lang };
-	const char *pid = json_string_value(json_object_get(o, "partner"));
-	if (pid) {
-		struct store_entry p;
-		if (store_get(ec->t, e->author, RK_PARTNER, pid, strlen(pid), &p, NULL) == 0 &&
-		    !p.tombstone)
-			partner_visit(&pc, &p);
-		return pc.name;
-	}
-	struct store_filter f = { .kind = RK_PARTNER, .author = e->author };
-	store_scan(ec->t, &f, partner_visit, &pc, NULL);
-	return pc.name;
+	return view_partner_name(ec->t, e->author, json_string_value(json_object_get(o, "partner")),
+	                         ec->cli->lang);
 }
 
 /* "2027-03-18 19:00  Title (Partner) — place", the start as the record gives it. */

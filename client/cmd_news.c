@@ -71,7 +71,7 @@ static void print_item(struct cli *cli, struct store_txn *t, json_t *o)
 	char *who = NULL;
 	if (ident_parse(IDENT_PK_PREFIX, json_string_value(json_object_get(o, "author")), "author",
 	                author, NULL) == 0)
-		who = news_partner_name(t, author, json_string_value(json_object_get(o, "partner")),
+		who = view_partner_name(t, author, json_string_value(json_object_get(o, "partner")),
 		                        cli->lang);
 	printf("%.10s  %s", published ? published : "", title ? title : "");
 	if (who)

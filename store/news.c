@@ -180,40 +180,6 @@ int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error
 	return 0;
 }
 
-/* ---- partners ----------------------------------------------------------- */
-
-struct name_ctx {
-	const char *lang;
-	char *name;
-};
-
-static int take_name(void *vctx, const struct store_entry *e)
-{
-	struct name_ctx *nc = vctx;
-	json_t *o = view_entry_json(e);
-	const char *s = view_text(o, "name", nc->lang);
-	if (s)
-		nc->name = gl_xstrdup(s);
-	json_decref(o);
-	return 1;
-}
-
-char *news_partner_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
-                        const char *partner, const char *lang)
-{
-	struct name_ctx nc = { .lang = lang ? lang : "en" };
-	if (partner) {
-		struct store_entry e;
-		if (store_get(t, author, RK_PARTNER, partner, strlen(partner), &e, NULL) == 0 &&
-		    !e.tombstone)
-			take_name(&nc, &e);
-		return nc.name;
-	}
-	struct store_filter f = { .kind = RK_PARTNER, .author = author };
-	store_scan(t, &f, take_name, &nc, NULL);
-	return nc.name;
-}
-
 /* ---- the Atom feed ------------------------------------------------------- */
 
 void news_init(void)
@@ -303,7 +269,7 @@ static void entry(struct feed *fd, struct store_txn *t, const struct key *k, jso
 	const char *summary = view_text(o, "summary", fd->lang);
 	const char *body = view_text(o, "body", fd->lang);
 	const char *url = json_string_value(json_object_get(o, "url"));
-	char *who = news_partner_name(t, k->author,
+	char *who = view_partner_name(t, k->author,
 	                              json_string_value(json_object_get(o, "partner")), fd->lang);
 	ident_format(IDENT_PK_PREFIX, k->author, key);
 

@@ -26,7 +26,7 @@
  *          title, summary  in lang, falling back as view_text() does
  *          updated, published  the record's "published", in UTC
  *                   (2027-03-01T08:00:00Z)
- *          author/name  the partner's name in lang (news_partner_name),
+ *          author/name  the partner's name in lang (view_partner_name),
  *                   else the author's key (ed25519:…)
  *          link rel=alternate  the record's "url", if it has one
  *          content  the record's "body" in lang as text, if it has one;
@@ -79,14 +79,5 @@ int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error
 int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, size_t *len,
               struct gl_error *err);
 
-/*
- * The name, in lang, of the organisation a record by author belongs to:
- * its author's partner record with id `partner` or, for partner NULL, the
- * author's first partner record (a key normally publishes one).  Returns a
- * copy the caller frees with free(), or NULL if there is no such partner
- * record (or it has no name).
- */
-char *news_partner_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
-                        const char *partner, const char *lang);
 
 #endif

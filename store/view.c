@@ -4,6 +4,10 @@
  */
 #include "view.h"
 
+#include <string.h>
+
+#include "alloc.h"
+
 #include "clock.h"
 #include "ident.h"
 #include "jsonmp.h"
@@ -61,4 +65,36 @@ const char *view_text(json_t *body, const char *field, const char *lang)
 		}
 	}
 	return s;
+}
+
+struct name_ctx {
+	const char *lang;
+	char *name;
+};
+
+static int take_name(void *vctx, const struct store_entry *e)
+{
+	struct name_ctx *nc = vctx;
+	json_t *o = view_entry_json(e);
+	const char *s = view_text(o, "name", nc->lang);
+	if (s)
+		nc->name = gl_xstrdup(s);
+	json_decref(o);
+	return 1;
+}
+
+char *view_partner_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                        const char *partner, const char *lang)
+{
+	struct name_ctx nc = { .lang = lang ? lang : "en" };
+	if (partner) {
+		struct store_entry e;
+		if (store_get(t, author, RK_PARTNER, partner, strlen(partner), &e, NULL) == 0 &&
+		    !e.tombstone)
+			take_name(&nc, &e);
+		return nc.name;
+	}
+	struct store_filter f = { .kind = RK_PARTNER, .author = author };
+	store_scan(t, &f, take_name, &nc, NULL);
+	return nc.name;
 }

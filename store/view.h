@@ -18,4 +18,14 @@ json_t *view_entry_json(const struct store_entry *e);
  * a plain string field as it is; NULL if absent. */
 const char *view_text(json_t *body, const char *field, const char *lang);
 
+/*
+ * The name, in lang, of the organisation a record by author belongs to:
+ * the author's partner record with id `partner` or, for partner NULL, the
+ * author's first partner record (a key normally publishes one).  Returns a
+ * copy the caller frees with free(), or NULL if there is no such partner
+ * record (or it has no name).
+ */
+char *view_partner_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
+                        const char *partner, const char *lang);
+
 #endif
