@@ -110,9 +110,9 @@ static const struct opt opts[] = {
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
 	  "Most HTTP connections from one IP address." },
-	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 1, 1000000,
-	  "Requests per second one client address may make on average; beyond it the "
-	  "answer is 429 with Retry-After." },
+	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 0, 1000000,
+	  "Requests per second one client address (an IPv6 /64) may make on average; beyond "
+	  "it the answer is 429 with Retry-After (0: no limit, for a proxy that limits)." },
 	{ "web", "burst", OPT_COUNT, OFF(web_burst), "100", 1, 1000000,
 	  "Requests one client address may make at once before the rate applies." },
 	{ "web", "timeout", OPT_DURATION, OFF(web_timeout), "10s", 1, 3600,

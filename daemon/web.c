@@ -51,7 +51,8 @@ struct web {
 	char root[PATHS_MAX];
 	double rate, burst;
 	char *taxonomy_json;      /* GET /api/v1/taxonomy, made once */
-	pthread_mutex_t lock;     /* the rate limiter, and libical (not thread-safe) */
+	pthread_mutex_t lock;     /* the rate limiter */
+	pthread_mutex_t ics_lock; /* libical, which is not thread-safe */
 	struct bucket *buckets;
 	_Atomic uint64_t requests, client_errors, rate_limited, server_errors;
 };
@@ -105,11 +106,36 @@ static enum MHD_Result reply_text(struct web *w, struct MHD_Connection *c, unsig
 static enum MHD_Result reply_json(struct web *w, struct MHD_Connection *c, unsigned status,
                                   json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT);
+	static const char fallback[] = "{\"error\":{\"status\":500,\"message\":\"the node could "
+	                               "not write its answer\"}}";
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
 	json_decref(v);
-	if (!text)
-		return MHD_NO;
+	if (!text) {
+		/* never a silent close: answer something a client can read */
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			sizeof fallback - 1, (void *)fallback, MHD_RESPMEM_PERSISTENT);
+		return queue(w, c, MHD_HTTP_INTERNAL_SERVER_ERROR, r,
+		             "application/json; charset=utf-8", "no-store");
+	}
 	return reply_text(w, c, status, text, strlen(text), "application/json; charset=utf-8");
+}
+
+/* Replace what is not UTF-8 (a cut character, bytes a client sent) by '?',
+ * so that a message always makes a JSON string. */
+static void utf8_scrub(char *s)
+{
+	utf8proc_uint8_t *p = (utf8proc_uint8_t *)s;
+	utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
+	while (left > 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t step = utf8proc_iterate(p, left, &cp);
+		if (step <= 0) {
+			*p = '?';
+			step = 1;
+		}
+		p += step;
+		left -= step;
+	}
 }
 
 static enum MHD_Result reply_error(struct web *w, struct MHD_Connection *c, unsigned status,
@@ -124,10 +150,11 @@ static enum MHD_Result reply_error(struct web *w, struct MHD_Connection *c, unsi
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg);
 	json_t *e = json_pack("{s:i, s:s}", "status", (int)status, "message", msg);
-	if (param)
-		json_object_set_new(e, "parameter", json_string(param));
-	return reply_json(w, c, status, json_pack("{s:o}", "error", e));
+	if (e && param)
+		json_object_set_new(e, "parameter", json_string(param)); /* checked UTF-8 */
+	return reply_json(w, c, status, e ? json_pack("{s:o}", "error", e) : NULL);
 }
 
 /* A store or library failure: the details go to the log, not the client. */
@@ -148,22 +175,8 @@ struct params {
 	const char *v[PARAMS_MAX];
 	unsigned n;
 	bool overflow;
+	const char *bad; /* the first parameter with a NUL or bytes that are not UTF-8 */
 };
-
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *value)
-{
-	struct params *p = cls;
-	(void)kind;
-	if (p->n == PARAMS_MAX) {
-		p->overflow = true;
-		return MHD_NO;
-	}
-	p->k[p->n] = key;
-	p->v[p->n] = value ? value : "";
-	p->n++;
-	return MHD_YES;
-}
 
 static bool utf8_valid(const char *s)
 {
@@ -172,12 +185,31 @@ static bool utf8_valid(const char *s)
 	while (left > 0) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t step = utf8proc_iterate(p, left, &cp);
-		if (step <= 0 || cp == 0)
+		if (step <= 0)
 			return false;
 		p += step;
 		left -= step;
 	}
 	return true;
+}
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               size_t key_size, const char *value, size_t value_size)
+{
+	struct params *p = cls;
+	(void)kind;
+	if (p->n == PARAMS_MAX) {
+		p->overflow = true;
+		return MHD_NO;
+	}
+	/* a %00 in the query would cut the name or value short unseen */
+	if (strlen(key) != key_size || (value && strlen(value) != value_size) ||
+	    !utf8_valid(key) || (value && !utf8_valid(value)))
+		p->bad = p->bad ? p->bad : key;
+	p->k[p->n] = key;
+	p->v[p->n] = value ? value : "";
+	p->n++;
+	return MHD_YES;
 }
 
 /*
@@ -189,9 +221,15 @@ static const char *params_read(struct MHD_Connection *c, const char *const *allo
 {
 	memset(p, 0, sizeof *p);
 	*bad = NULL;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, p);
+	MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, p);
 	if (p->overflow) {
 		snprintf(msg, msglen, "more than %d query parameters", PARAMS_MAX);
+		return msg;
+	}
+	if (p->bad) {
+		*bad = utf8_valid(p->bad) ? p->bad : NULL;
+		snprintf(msg, msglen, "%s: a name or value holds a NUL or is not UTF-8",
+		         *bad ? *bad : "a parameter");
 		return msg;
 	}
 	for (unsigned i = 0; i < p->n; i++) {
@@ -213,10 +251,6 @@ static const char *params_read(struct MHD_Connection *c, const char *const *allo
 				snprintf(msg, msglen, "%s: given twice", p->k[i]);
 				return msg;
 			}
-		if (!utf8_valid(p->v[i])) {
-			snprintf(msg, msglen, "%s: not valid UTF-8", p->k[i]);
-			return msg;
-		}
 	}
 	*bad = NULL;
 	return NULL;
@@ -256,7 +290,7 @@ static const char *number_check(const char *value, long lo, long hi, long *out, 
 	char *end;
 	errno = 0;
 	long v = strtol(value, &end, 10);
-	if (!*value || *end || errno || v < lo || v > hi) {
+	if (!(*value >= '0' && *value <= '9') || *end || errno || v < lo || v > hi) {
 		snprintf(msg, msglen, "\"%.32s\" is not a whole number from %ld to %ld", value, lo, hi);
 		return msg;
 	}
@@ -439,10 +473,11 @@ static enum MHD_Result api_partners(struct web *w, struct MHD_Connection *c,
                                     struct store_txn *t, const char *url)
 {
 	struct gl_error err = { 0 };
-	json_t *list, *counts = json_object();
+	json_t *list = NULL, *counts = json_object();
 	struct store_filter f = { .kind = RK_OFFER };
 	if (scan_kind(t, RK_PARTNER, NULL, NULL, NULL, &list, &err) ||
 	    store_scan(t, &f, count_offers, counts, &err)) {
+		json_decref(list);
 		json_decref(counts);
 		return reply_fail(w, c, url, &err);
 	}
@@ -475,25 +510,35 @@ static bool belongs_keep(void *arg, const json_t *o)
 		const char *end = json_string_value(json_object_get(o, "end"));
 		const char *start = json_string_value(json_object_get(o, "start"));
 		int64_t t;
-		if (!clock_parse(end ? end : start ? start : "", &t) && t < b->after)
+		/* an event without an end is taken to last a day */
+		if (end ? !clock_parse(end, &t) && t < b->after
+		        : start && !clock_parse(start, &t) && t + 86400 < b->after)
 			return false;
 	}
 	return true;
 }
 
+/* A time field of a record as seconds; 0 if absent or unreadable. */
+static int64_t time_of(const json_t *rec, const char *field)
+{
+	const char *s = json_string_value(json_object_get(rec, field));
+	int64_t t = 0;
+	if (!s || clock_parse(s, &t))
+		t = 0;
+	return t;
+}
+
 static int cmp_by_start(const void *a, const void *b)
 {
-	int64_t x = 0, y = 0;
-	clock_parse(json_string_value(json_object_get(*(const json_t *const *)a, "start")), &x);
-	clock_parse(json_string_value(json_object_get(*(const json_t *const *)b, "start")), &y);
+	int64_t x = time_of(*(const json_t *const *)a, "start");
+	int64_t y = time_of(*(const json_t *const *)b, "start");
 	return x < y ? -1 : x > y ? 1 : cmp_by_id(a, b);
 }
 
 static int cmp_by_published_desc(const void *a, const void *b)
 {
-	int64_t x = 0, y = 0;
-	clock_parse(json_string_value(json_object_get(*(const json_t *const *)a, "published")), &x);
-	clock_parse(json_string_value(json_object_get(*(const json_t *const *)b, "published")), &y);
+	int64_t x = time_of(*(const json_t *const *)a, "published");
+	int64_t y = time_of(*(const json_t *const *)b, "published");
 	return x > y ? -1 : x < y ? 1 : cmp_by_id(a, b);
 }
 
@@ -604,6 +649,11 @@ static const char *events_filter_read(struct web *w, const struct params *p,
 		         "date-time", *bad, *bad[0] == 'f' ? from : to);
 		return msg;
 	}
+	if (f->to <= f->from) {
+		*bad = "to";
+		snprintf(msg, msglen, "to: must come after from");
+		return msg;
+	}
 	f->sector = param(p, "sector");
 	f->phase = param(p, "phase");
 	char tm[600];
@@ -630,13 +680,16 @@ static int events_visit(void *vc, const struct store_entry *e, int64_t start)
 	if (ec->left-- <= 0)
 		return 1;
 	json_t *o = view_entry_json(e);
-	int rc = 0;
-	if (ec->cal)
-		rc = ics_add(ec->cal, e, o, ec->err);
-	else
+	if (ec->cal) {
+		/* as gilde events --ics: an event libical refuses is left out */
+		struct gl_error skip = { 0 };
+		if (ics_add(ec->cal, e, o, &skip))
+			log_debug("web-ics-skipped", "reason=%s", skip.msg);
+	} else {
 		json_array_append(ec->out, o);
+	}
 	json_decref(o);
-	return rc;
+	return 0;
 }
 
 static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struct store_txn *t,
@@ -670,7 +723,7 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 		return reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "events", ec.out));
 	}
 	/* libical keeps global state: one calendar at a time */
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->ics_lock);
 	char *text = NULL;
 	int rc = ics_new(lang ? lang : "en", &ec.cal, &err);
 	if (!rc && events_scan(t, &f, events_visit, &ec, &err) >= 0)
@@ -678,7 +731,7 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 	else
 		rc = rc ? rc : GL_EIO;
 	ics_free(ec.cal);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->ics_lock);
 	if (rc)
 		return reply_fail(w, c, url, &err);
 	if (!text)
@@ -711,8 +764,11 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	struct gl_error err = { 0 };
 	struct search_hit *hits = NULL;
 	size_t nhits = 0;
-	if (search_query(t, q, kind ? record_kind_parse(kind, strlen(kind)) : 0, lang,
-	                 (size_t)limit, &hits, &nhits, &err))
+	int rc = search_query(t, q, kind ? record_kind_parse(kind, strlen(kind)) : 0, lang,
+	                      (size_t)limit, &hits, &nhits, &err);
+	if (rc == GL_ELIMIT || rc == GL_EFORMAT)
+		return reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
+	if (rc)
 		return reply_fail(w, c, url, &err);
 	json_t *out = json_array();
 	for (size_t i = 0; i < nhits; i++) {
@@ -869,9 +925,21 @@ static enum MHD_Result serve_file(struct web *w, struct MHD_Connection *c, const
 	const char *type = file_type(name);
 	if (!file_name_ok(name) || !type)
 		return reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no such file");
-	char path[PATHS_MAX + 256];
-	snprintf(path, sizeof path, "%s/%s", w->root, name);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* walk down from the root, following no symbolic link on the way */
+	char seg[256];
+	int dir = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+	const char *slash = strchr(name, '/');
+	if (dir >= 0 && slash) {
+		snprintf(seg, sizeof seg, "%.*s", (int)(slash - name), name);
+		int sub = openat(dir, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dir);
+		dir = sub;
+		name = slash + 1;
+	}
+	if (dir >= 0) {
+		fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		close(dir);
+	}
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
@@ -898,6 +966,9 @@ static void client_addr(struct MHD_Connection *c, uint8_t out[16])
 	const struct sockaddr *sa = ci->client_addr;
 	if (sa->sa_family == AF_INET6) {
 		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(out, mapped, 12))
+			memset(out + 8, 0, 8); /* one /64, as a host gets one */
 	} else if (sa->sa_family == AF_INET) {
 		out[10] = out[11] = 0xff;
 		memcpy(out + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
@@ -907,14 +978,23 @@ static void client_addr(struct MHD_Connection *c, uint8_t out[16])
 /* Take one token for this address; false (and the seconds to wait) if
  * none is left.  The table is bounded: a new address takes the slot, among
  * eight candidates, that was used longest ago. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 {
+	if (w->rate <= 0)
+		return true; /* [web] rate = 0: a proxy in front does the limiting */
 	uint8_t a[16];
 	client_addr(c, a);
 	uint64_t h = 1469598103934665603ull;
 	for (int i = 0; i < 16; i++)
 		h = (h ^ a[i]) * 1099511628211ull;
-	uint64_t now = clock_now_ms();
+	uint64_t now = mono_ms();
 	struct bucket *b = NULL, *oldest = NULL;
 	bool ok;
 	pthread_mutex_lock(&w->lock);
@@ -933,7 +1013,7 @@ static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 		b->last_ms = now;
 	}
 	b->tokens += (double)(now - b->last_ms) / 1000.0 * w->rate;
-	if (b->tokens > w->burst || now < b->last_ms)
+	if (b->tokens > w->burst)
 		b->tokens = w->burst;
 	b->last_ms = now;
 	ok = b->tokens >= 1.0;
@@ -947,13 +1027,28 @@ static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 
 /* -- dispatch ------------------------------------------------------------ */
 
+/* A path that exists for some method: an endpoint, or a file's name. */
+static bool known_path(const char *url)
+{
+	static const char *const api[] = { "/api/v1/match", "/api/v1/offers", "/api/v1/events",
+	                                   "/api/v1/search", "/api/v1/news", "/api/v1/gaps",
+	                                   "/api/v1/taxonomy", "/api/v1/partners", "/events.ics",
+	                                   "/news.atom" };
+	for (size_t i = 0; i < sizeof api / sizeof api[0]; i++)
+		if (!strcmp(url, api[i]))
+			return true;
+	if (!strncmp(url, "/api/v1/partners/", 17))
+		return true;
+	return strncmp(url, "/api/", 5) && (!strcmp(url, "/") || file_name_ok(url + 1));
+}
+
 static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char *url,
                              const char *method, const struct req *rq)
 {
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	bool post = !strcmp(method, "POST");
 	bool is_match = !strcmp(url, "/api/v1/match");
-	if ((is_match && !post) || (!is_match && !get)) {
+	if (((is_match && !post) || (!is_match && !get)) && known_path(url)) {
 		struct MHD_Response *r;
 		char *text = strdup("{\"error\":{\"status\":405,\"message\":\"method not allowed "
 		                    "here\"}}");
@@ -968,6 +1063,8 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 		return queue(w, c, MHD_HTTP_METHOD_NOT_ALLOWED, r, "application/json; charset=utf-8",
 		             "no-store");
 	}
+	if (!get && !post)
+		return reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no such path");
 	if (rq->too_large)
 		return reply_error(w, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
 		                   "the body is larger than %u bytes", WEB_BODY_MAX);
@@ -1137,15 +1234,25 @@ int web_start(struct node *n, struct gl_error *err)
 	w->rate = (double)n->cfg.web_rate;
 	w->burst = (double)n->cfg.web_burst;
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
-	snprintf(w->root, sizeof w->root, "%s", n->cfg.web_root ? n->cfg.web_root
-	                                                         : GILDE_DATADIR "/web");
+	const char *root = n->cfg.web_root ? n->cfg.web_root : GILDE_DATADIR "/web";
+	if (strlen(root) >= sizeof w->root) {
+		free(w->buckets);
+		free(w);
+		freeaddrinfo(ai);
+		return gl_errorf(err, GL_ECONFIG, "[web] root: longer than %zu bytes",
+		                 sizeof w->root - 1);
+	}
+	snprintf(w->root, sizeof w->root, "%s", root);
 	news_init(); /* libxml2's global state, before the web threads use it */
 	pthread_mutex_init(&w->lock, NULL);
-	w->taxonomy_json = json_dumps(json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
-	                                              "x-terms"), JSON_COMPACT);
+	pthread_mutex_init(&w->ics_lock, NULL);
+	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
+	                                      "x-terms");
+	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
 	int rc = 0;
 	if (!w->buckets || !w->taxonomy_json) {
-		rc = gl_errorf(err, GL_EIO, "out of memory");
+		rc = gl_errorf(err, GL_EIO, w->buckets && !terms ? "taxonomy.json has no x-terms"
+		                                                 : "out of memory");
 		goto fail;
 	}
 	if (taxonomy_load(n->schemas, &w->tax, err)) {
@@ -1160,6 +1267,8 @@ int web_start(struct node *n, struct gl_error *err)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cpus < 1 ? 1 : cpus > WEB_THREADS_MAX ? WEB_THREADS_MAX : (unsigned)cpus;
+	if (threads > n->cfg.web_connections)
+		threads = (unsigned)n->cfg.web_connections; /* each thread takes a share */
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	w->d = MHD_start_daemon(
@@ -1192,6 +1301,7 @@ fail:
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->ics_lock);
 	free(w->buckets);
 	free(w);
 	return rc;
@@ -1209,6 +1319,7 @@ void web_stop(struct node *n)
 	free(w->buckets);
 	free(w->taxonomy_json);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->ics_lock);
 	/* the counters stay readable after the stop */
 	w->d = NULL;
 	w->tax = NULL;

@@ -7,8 +7,9 @@
  * on the loop.  They only read: read transactions on the node's store
  * (LMDB readers never wait for the writer); schemas and taxonomy are
  * immutable while they run; the rate limiter and libical, which keeps
- * global state, are behind one mutex.  Nothing a client sends is stored or
- * logged.
+ * global state, each behind a mutex.  Nothing a client sends is stored; at
+ * debug level the method and path of each request are logged, never a
+ * query string or a body.
  *
  * Bounds: connections in all and per address, an idle timeout, request
  * line and headers within WEB_HEADER_MEMORY, a body within WEB_BODY_MAX,

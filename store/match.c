@@ -40,11 +40,14 @@ struct profile {
 };
 
 /* An upcoming event of a partner, for the "soonest relevant event" bonus. */
+/* A name of up to 300 characters (the schemas' limit), in UTF-8. */
+#define TEXT_BYTES 1204
+
 struct pevent {
 	uint8_t author[32];
 	char partner[65];      /* the partner record's id, or "" */
 	int64_t start;
-	char name[160];
+	char name[TEXT_BYTES];
 	char date[11];
 	char needs[8][48];
 	unsigned nneeds;
@@ -55,7 +58,7 @@ struct pevent {
 struct partner {
 	uint8_t author[32];
 	char id[65];
-	char name[160];
+	char name[TEXT_BYTES];
 };
 
 struct cand {
@@ -91,11 +94,18 @@ static bool str_is(const msgpack_object *o, const char *s)
 	       !memcmp(o->via.str.ptr, s, n);
 }
 
+/* Copy a string, cut if need be at a character boundary (never in the
+ * middle of a UTF-8 sequence, which JSON could not carry). */
 static void copy_str(const msgpack_object *o, char *buf, size_t n)
 {
 	buf[0] = '\0';
 	if (o && o->type == MSGPACK_OBJECT_STR) {
-		size_t l = o->via.str.size < n - 1 ? o->via.str.size : n - 1;
+		size_t l = o->via.str.size;
+		if (l > n - 1) {
+			l = n - 1;
+			while (l && ((unsigned char)o->via.str.ptr[l] & 0xC0) == 0x80)
+				l--;
+		}
 		memcpy(buf, o->via.str.ptr, l);
 		buf[l] = '\0';
 	}
@@ -219,18 +229,16 @@ static int gather_partner(void *vc, const struct store_entry *e)
  * by the record's "partner" field, or (without one) the author's partner
  * record: a node normally publishes for one organisation.
  */
-static const char *partner_name(const struct ctx *c, const uint8_t author[32], const char *pid)
+/* The partner an offer belongs to: the author's partner record it names,
+ * or for an offer that names none the author's first one; NULL if none. */
+static const struct partner *find_partner(const struct ctx *c, const uint8_t author[32],
+                                          const char *pid)
 {
-	const char *first = NULL;
-	for (size_t i = 0; i < c->npartners; i++) {
-		if (memcmp(c->partners[i].author, author, 32))
-			continue;
-		if (!*pid || !strcmp(c->partners[i].id, pid))
-			return c->partners[i].name;
-		if (!first)
-			first = c->partners[i].name;
-	}
-	return *pid ? NULL : first;
+	for (size_t i = 0; i < c->npartners; i++)
+		if (!memcmp(c->partners[i].author, author, 32) &&
+		    (!*pid || !strcmp(c->partners[i].id, pid)))
+			return &c->partners[i];
+	return NULL;
 }
 
 static int gather_event(void *vc, const struct store_entry *e)
@@ -310,7 +318,7 @@ static void reason(json_t *reasons, const char *fmt, ...)
 {
 	if (!reasons)
 		return;
-	char buf[400];
+	char buf[4096]; /* room for a name of TEXT_BYTES and the words around it */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
@@ -488,7 +496,8 @@ static int consider_offer(void *vc, const struct store_entry *e)
 struct ranked {
 	const struct cand *cd;
 	int score;
-	const char *partner;
+	const char *partner;    /* its name, or NULL */
+	const char *partner_id; /* its id, or NULL */
 };
 
 static int cmp_ranked(const void *a, const void *b)
@@ -508,7 +517,7 @@ static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranke
 	if (store_get(t, rk->cd->author, RK_OFFER, rk->cd->id, strlen(rk->cd->id), &e, NULL) ||
 	    unpack(c, &e, &r, &body))
 		return NULL;
-	char key[IDENT_TEXT_MAX], text[600];
+	char key[IDENT_TEXT_MAX], text[2048];
 	json_t *o = json_object(), *reasons = json_array(), *crit = json_object();
 	ident_format(IDENT_PK_PREFIX, rk->cd->author, key);
 	json_object_set_new(o, "author", json_string(key));
@@ -516,8 +525,8 @@ static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranke
 	langtext(&body, "name", c->lang, text, sizeof text);
 	json_object_set_new(o, "name", json_string(text));
 	json_object_set_new(o, "partner", rk->partner ? json_string(rk->partner) : json_null());
-	copy_str(msg_get(&body, "partner"), text, sizeof text);
-	json_object_set_new(o, "partner_id", *text ? json_string(text) : json_null());
+	json_object_set_new(o, "partner_id", rk->partner_id ? json_string(rk->partner_id)
+	                                                    : json_null());
 	static const char *const fields[] = { "url", "email", "phone" };
 	for (size_t i = 0; i < 3; i++) {
 		copy_str(msg_get(&body, fields[i]), text, sizeof text);
@@ -557,7 +566,9 @@ static json_t *build_items(struct ctx *c, struct store_txn *t, const struct matc
 				continue;
 			rk[n].cd = cd;
 			rk[n].score = cd->global + cd->cover[i] + (int)cd->ncovered - 1;
-			rk[n].partner = partner_name(c, cd->author, cd->partner);
+			const struct partner *p = find_partner(c, cd->author, cd->partner);
+			rk[n].partner = p ? p->name : NULL;
+			rk[n].partner_id = p ? p->id : NULL;
 			n++;
 		}
 		qsort(rk, n, sizeof *rk, cmp_ranked);

@@ -10,6 +10,7 @@ import glob
 import http.client
 import json
 import os
+import shutil
 import socket
 import xml.etree.ElementTree as ET
 
@@ -71,9 +72,9 @@ class Web:
         return e['error']['message']
 
 
-def web_config(h, name, extra=''):
+def web_config(h, name, extra='', root=WEB_ROOT):
     return h.write_config(name, '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
-                          'root = %s\n%s' % (WEB_ROOT, extra))
+                          'root = %s\n%s' % (root, extra))
 
 
 def start_web(node):
@@ -202,6 +203,12 @@ def main():
             want = a.json('match', '--profile', prof)
             check(got == want, 'match %s: the API and gilde match differ' % os.path.basename(prof))
             check(any(i['offers'] for i in got['items']), 'match %s: no offers at all' % prof)
+            owner = {(o['id']): o.get('partner') for o in sample_records('offer')}
+            for item in got['items']:
+                for o in item['offers']:
+                    check(o['partner_id'] == owner[o['id']] and o['partner'],
+                          'match: offer %s has partner_id %r, expected %r'
+                          % (o['id'], o['partner_id'], owner[o['id']]))
         got = w.json('/api/v1/match?per_item=1', method='POST',
                      body=json.dumps({'phase': 'start', 'needs': ['financing', 'location']}),
                      headers={'Content-Type': 'application/json; charset=utf-8'})
@@ -240,6 +247,22 @@ def main():
         w.error('/api/v1/gaps?by=colour', 400, 'by')
         w.error('/api/v1/taxonomy?x=1', 400, 'x')
         w.error('/api/v1/nothing', 404)
+        # bytes that are not UTF-8, or a NUL, in a name, a value or a path: 400/404 in JSON
+        w.error('/api/v1/offers?%C3=1', 400)
+        w.error('/api/v1/offers?phase=start%00junk', 400, 'phase')
+        w.error('/api/v1/offers?phase=' + 'a' * 63 + '%C3%A9', 400, 'phase')
+        w.error('/api/v1/partners/%FF/x', 404)
+        w.error('/api/v1/partners/%s/%%FF' % key, 404)
+        w.error('/api/v1/events?limit=+5', 400, 'limit')
+        w.error('/api/v1/events?from=2027-02-01&to=2027-01-01', 400, 'to')
+        w.error('/api/v1/search?q=' + '+'.join(['woord%d' % i for i in range(40)]), 400, 'q')
+        w.error('/api/v1/match', 400, method='POST',
+                body=json.dumps({'phase': 'start', 'needs': ['talent'], '\u00e9' * 100: 1}),
+                headers={'Content-Type': 'application/json'})
+        st, _, _ = w.raw('PUT', '/api/v1/offers', body=b'x')
+        check(st == 405, 'PUT /api/v1/offers: %d, expected 405' % st)
+        st, _, _ = w.raw('DELETE', '/no/such/thing')
+        check(st == 404, 'DELETE /no/such/thing: %d, expected 404' % st)
         st, hd, _ = w.raw('POST', '/api/v1/offers', body=b'{}',
                           headers={'Content-Type': 'application/json'})
         check(st == 405 and 'GET' in hd.get('allow', ''), 'POST /api/v1/offers: %d %r' % (st, hd))
@@ -338,6 +361,27 @@ def main():
                 check(hd.get('retry-after', '').isdigit(), '429 without Retry-After: %r' % hd)
         check(codes[:3] == [200] * 3 and 429 in codes[3:], 'rate limit: codes %s' % codes)
         check(b.json('status')['daemon']['web']['rate_limited'] >= 1, 'rate_limited not counted')
+
+        # links inside the web root are not followed, a FIFO does not block a thread
+        root = os.path.join(h.dir, 'webroot')
+        shutil.copytree(WEB_ROOT, root)
+        secret = os.path.join(h.dir, 'secret')
+        os.makedirs(secret)
+        with open(os.path.join(secret, 'key.txt'), 'w') as f:
+            f.write('not for the web\n')
+        os.symlink(secret, os.path.join(root, 'sub'))
+        os.symlink(os.path.join(secret, 'key.txt'), os.path.join(root, 'key.txt'))
+        os.mkfifo(os.path.join(root, 'pipe.txt'))
+        e = h.node('e', args=['--config', web_config(h, 'e', 'rate = 0\n', root)])
+        we = start_web(e)
+        for path in ('/sub/key.txt', '/key.txt'):
+            st, _, data = we.raw('GET', path)
+            check(st == 404 and b'not for the web' not in data, '%s through a link: %d' % (path, st))
+        st, _, _ = we.raw('GET', '/pipe.txt')
+        check(st == 404, '/pipe.txt (a FIFO): %d' % st)
+        check(we.get('/index.html')[1], 'the copied root serves no index.html')
+        for _ in range(30):  # rate = 0: no limit
+            we.json('/api/v1/taxonomy')
 
         # a node without [web] serves nothing and says so
         c = h.node('c')
