@@ -211,3 +211,89 @@ int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err)
 	return 0;
 }
 
+
+/*
+ * Records come from other organisations, and their texts may hold control
+ * characters: ESC and C1 sequences would reach the terminal and could move
+ * the cursor, retitle the window or hide lines.  On a terminal, stdout and
+ * stderr go through this filter, which writes such characters as U+FFFD;
+ * into a pipe or a file the bytes are left as they are (--json escapes
+ * them anyway).
+ */
+struct term_filter {
+	int fd;
+	bool allow_cr; /* stderr: gilde's own progress lines end in \r */
+	bool held; /* a 0xC2 held back: it starts a C1 control if 0x80..0x9F follows */
+};
+
+static ssize_t term_write(void *cookie, const char *buf, size_t size)
+{
+	static const char repl[] = "\xEF\xBF\xBD"; /* U+FFFD */
+	struct term_filter *tf = cookie;
+	char out[4096];
+	size_t n = 0;
+	for (size_t i = 0; i < size; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+		if (n + 8 > sizeof out) {
+			if (write_all(tf->fd, (const uint8_t *)out, n))
+				return -1;
+			n = 0;
+		}
+		if (tf->held) {
+			tf->held = false;
+			if (ch >= 0x80 && ch <= 0x9f) {
+				memcpy(out + n, repl, 3);
+				n += 3;
+				continue;
+			}
+			out[n++] = (char)0xC2;
+		}
+		if (ch == 0xC2) {
+			tf->held = true;
+		} else if ((ch < 0x20 && ch != '\n' && ch != '\t' && !(ch == '\r' && tf->allow_cr)) ||
+		           ch == 0x7f) {
+			memcpy(out + n, repl, 3);
+			n += 3;
+		} else {
+			out[n++] = (char)ch;
+		}
+	}
+	if (n && write_all(tf->fd, (const uint8_t *)out, n))
+		return -1;
+	return (ssize_t)size;
+}
+
+static int term_close(void *cookie)
+{
+	struct term_filter *tf = cookie;
+	if (tf->held)
+		write_all(tf->fd, (const uint8_t *)"\xC2", 1);
+	free(tf);
+	return 0;
+}
+
+static FILE *term_stream(int fd, int mode)
+{
+	struct term_filter *tf = calloc(1, sizeof *tf);
+	if (!tf)
+		return NULL;
+	tf->fd = fd;
+	tf->allow_cr = fd == STDERR_FILENO;
+	cookie_io_functions_t io = { .write = term_write, .close = term_close };
+	FILE *f = fopencookie(tf, "w", io);
+	if (!f) {
+		free(tf);
+		return NULL;
+	}
+	setvbuf(f, NULL, mode, 0);
+	return f;
+}
+
+void cli_guard_terminal(void)
+{
+	FILE *f;
+	if (isatty(STDOUT_FILENO) && (f = term_stream(STDOUT_FILENO, _IOLBF)))
+		stdout = f;
+	if (isatty(STDERR_FILENO) && (f = term_stream(STDERR_FILENO, _IONBF)))
+		stderr = f;
+}

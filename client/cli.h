@@ -70,6 +70,10 @@ int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
 
+/* On a terminal, make stdout and stderr write control characters that
+ * records may carry (ESC, C1) as U+FFFD.  Call once, first thing. */
+void cli_guard_terminal(void);
+
 /* True if stderr is a terminal (show progress). */
 bool cli_progress(void);
 

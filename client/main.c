@@ -226,6 +226,7 @@ int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **arg
 
 int main(int argc, char **argv)
 {
+	cli_guard_terminal();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

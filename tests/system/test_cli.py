@@ -2,9 +2,31 @@
 """The command line's contract: exit codes, --help everywhere, --json is
 one JSON document, errors say what to do."""
 import json
+import os
+import pty
 import subprocess
 
-from harness import GILDE, Harness, check, run
+from harness import GILDE, SLOW, Harness, check, run
+
+
+def on_terminal(args):
+    """Run gilde with stdout and stderr on a pseudo-terminal; its bytes."""
+    master, slave = pty.openpty()
+    try:
+        subprocess.run([GILDE] + list(args), stdout=slave, stderr=slave, timeout=30 * SLOW)
+    finally:
+        os.close(slave)
+    out = b''
+    while True:
+        try:
+            part = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not part:
+            break
+        out += part
+    os.close(master)
+    return out
 
 
 def gilde(*args):
@@ -44,6 +66,22 @@ def main():
         check(p.returncode == 1 and '/nonexistent/x.json' in p.stderr, p.stderr)
         p = a.gilde('publish', check_rc=False)
         check(p.returncode == 2, 'publish without files')
+
+        # a record's control characters never reach a terminal as such
+        rec = os.path.join(h.dir, 'esc.json')
+        with open(rec, 'w') as f:
+            json.dump({'kind': 'news', 'id': 'esc', 'published': '2026-11-01T10:00:00Z',
+                       'title': {'nl': 'Titel \x1b]0;pwned\x07 \x9b31m \u00e9',
+                                 'en': 'Title \x1b[2J'},
+                       'summary': {'nl': 'caf\u00e9', 'en': 'x'}}, f)
+        a.gilde('publish', rec)
+        out = on_terminal(['news', '--data', a.data, '--lang', 'nl'])
+        check(b'Titel' in out and '\u00e9'.encode() in out, 'gilde news on a terminal: %r' % out)
+        check(b'\x1b' not in out and b'\x07' not in out and b'\xc2\x9b' not in out,
+              'control characters reached the terminal: %r' % out)
+        check(out.count('\ufffd'.encode()) == 3, 'not replaced by U+FFFD: %r' % out)
+        piped = a.gilde('news', '--lang', 'nl').stdout
+        check('\x1b]0;pwned' in piped, 'into a pipe the text is left as it is: %r' % piped)
     print('cli: ok')
 
 
