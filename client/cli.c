@@ -268,32 +268,28 @@ static int term_close(void *cookie)
 	struct term_filter *tf = cookie;
 	if (tf->held)
 		write_all(tf->fd, (const uint8_t *)"\xC2", 1);
-	free(tf);
 	return 0;
 }
 
-static FILE *term_stream(int fd, int mode)
+/* The streams live as long as the process (exit flushes them), and so do
+ * their filters: static, nothing to free. */
+static FILE *term_stream(struct term_filter *tf, int fd, int mode)
 {
-	struct term_filter *tf = calloc(1, sizeof *tf);
-	if (!tf)
-		return NULL;
 	tf->fd = fd;
 	tf->allow_cr = fd == STDERR_FILENO;
 	cookie_io_functions_t io = { .write = term_write, .close = term_close };
 	FILE *f = fopencookie(tf, "w", io);
-	if (!f) {
-		free(tf);
-		return NULL;
-	}
-	setvbuf(f, NULL, mode, 0);
+	if (f)
+		setvbuf(f, NULL, mode, 0);
 	return f;
 }
 
 void cli_guard_terminal(void)
 {
+	static struct term_filter out, err;
 	FILE *f;
-	if (isatty(STDOUT_FILENO) && (f = term_stream(STDOUT_FILENO, _IOLBF)))
+	if (isatty(STDOUT_FILENO) && (f = term_stream(&out, STDOUT_FILENO, _IOLBF)))
 		stdout = f;
-	if (isatty(STDERR_FILENO) && (f = term_stream(STDERR_FILENO, _IONBF)))
+	if (isatty(STDERR_FILENO) && (f = term_stream(&err, STDERR_FILENO, _IONBF)))
 		stderr = f;
 }
