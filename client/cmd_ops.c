@@ -1,8 +1,11 @@
 /* gilde metrics, gilde doctor: for the people who run a node. */
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -381,6 +384,83 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 		       st->depth, (unsigned long long)st->page_size);
 }
 
+/* GET path from HOST:PORT within timeout_ms; the status code, or -1 and why. */
+static int http_status(const char *addr, const char *path, int timeout_ms, char *why,
+                       size_t whylen)
+{
+	char host[256], port[8];
+	int p;
+	if (config_parse_addr(addr, host, sizeof host, &p)) {
+		snprintf(why, whylen, "\"%s\" is not HOST:PORT", addr);
+		return -1;
+	}
+	snprintf(port, sizeof port, "%d", p);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
+	int gai = getaddrinfo(host, port, &hints, &ai);
+	if (gai) {
+		snprintf(why, whylen, "%.200s: %s", host, gai_strerror(gai));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), code = -1;
+	char req[512], resp[64];
+	size_t got = 0;
+	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
+	snprintf(why, whylen, "no answer within %d ms", timeout_ms);
+	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)) {
+		snprintf(why, whylen, "cannot connect: %s", strerror(errno));
+		goto out;
+	}
+	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+	if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
+	    soerr) {
+		snprintf(why, whylen, "cannot connect: %s", soerr ? strerror(soerr) : "timed out");
+		goto out;
+	}
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		goto out;
+	pf.events = POLLIN;
+	while (got < sizeof resp - 1 && !memchr(resp, '\n', got) && poll(&pf, 1, timeout_ms) == 1) {
+		ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	resp[got] = '\0';
+	if (sscanf(resp, "HTTP/1.%*d %d", &code) != 1) {
+		code = -1;
+		snprintf(why, whylen, "not an HTTP answer");
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return code;
+}
+
+/* [web]: the server answers, and has not been failing. */
+static void check_web(struct doctor *d, json_t *web)
+{
+	const char *addr = gets(web, "listen");
+	char why[256];
+	int code = http_status(addr, "/api/v1/taxonomy", 2000, why, sizeof why);
+	if (code == 200)
+		report(d, OK, "web", NULL, "http://%s/ answers; %lld requests, %lld refused by the rate "
+		       "limit", addr, geti(web, "requests"), geti(web, "rate_limited"));
+	else if (code == 429)
+		report(d, WARN, "web", "raise [web] rate and burst, or set rate = 0 behind a proxy",
+		       "http://%s/ answered 429: this address is over its rate limit", addr);
+	else if (code > 0)
+		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/ answered %d", addr,
+		       code);
+	else
+		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/: %s", addr, why);
+	if (geti(web, "server_errors"))
+		report(d, WARN, "web", "see gilded's log: web-failed lines say why",
+		       "%lld answers were server errors (5xx)", geti(web, "server_errors"));
+}
+
 static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 {
 	json_t *conns = json_object_get(pm, "connections"), *addrs = json_object_get(pm, "addresses");
@@ -491,6 +571,9 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		else
 			report(&d, FAIL, "peer", NULL, "the daemon did not list its peers: %s", derr.msg);
 		json_decref(peers);
+		json_t *web = json_object_get(status, "web");
+		if (web)
+			check_web(&d, web);
 	}
 	json_decref(status);
 	if (cli->json) {

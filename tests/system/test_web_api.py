@@ -329,6 +329,11 @@ def main():
         status = a.json('status')
         check(status['daemon']['web']['requests'] >= 60, 'web requests counted: %r'
               % status['daemon']['web'])
+        doc = json.loads(a.gilde('doctor', '--json', check_rc=False).stdout)
+        web_checks = [c for c in doc['checks'] if c['check'] == 'web']
+        check(web_checks and web_checks[0]['result'] == 'ok' and
+              'answers' in web_checks[0]['detail'], 'gilde doctor on the web server: %r'
+              % web_checks)
         metrics = a.gilde('metrics').stdout
         check('gilde_web_requests_total{class="client_error"}' in metrics and
               'gilde_web_rate_limited_total 0' in metrics,
