@@ -6,7 +6,7 @@ GILDE_PACKAGES=(
   libinih-dev libcmocka-dev libical-dev libutf8proc-dev libstemmer-dev libpcre2-dev libxml2-dev
   clang libclang-rt-14-dev
   scdoc groff-base libmicrohttpd-dev wrk
-  chromium chromium-driver python3-selenium fonts-dejavu-core
+  chromium chromium-driver python3-selenium fonts-dejavu-core python3-pyflakes
 )
 
 gilde_install_deps() {

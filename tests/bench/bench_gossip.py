@@ -101,7 +101,7 @@ def run_n(n_nodes, rng):
         # let the node records settle before measuring
         h.converged(nodes, timeout=120, what='node records to spread')
         base = received(nodes)
-        lat, ratios, ecc_all = [], [], []
+        lat, ecc_all = [], []
         for k in range(RECORDS):
             origin = rng.randrange(n_nodes)
             path, rid = make_doc(h, k)

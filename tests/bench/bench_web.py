@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
-from harness import SOURCE, Harness, TestFailure, check, run  # noqa: E402
+from harness import SOURCE, Harness, check, run  # noqa: E402
 
 SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
                 if os.path.basename(os.path.dirname(f)) != 'profiles')

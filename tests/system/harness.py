@@ -5,6 +5,7 @@ Every wait polls with a deadline (wait_until); nothing sleeps blindly.
 Daemons listen on port 0, so tests running in parallel never collide;
 each daemon reports the port it got through `gilde status --json`.
 """
+import glob
 import json
 import os
 import shutil
@@ -237,6 +238,23 @@ def examples(kinds=('partner', 'offer', 'event', 'news')):
     d = os.path.join(SOURCE, 'schemas', 'examples')
     return sorted(os.path.join(d, f) for f in os.listdir(d)
                   if f.endswith('.json') and f.split('-')[0] in kinds)
+
+
+# The Ghent sample federation's records (contrib/ghent/ORG/*.json; the
+# starter profiles in contrib/ghent/profiles/ are not records).
+GHENT = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
+               if os.path.basename(os.path.dirname(f)) != 'profiles')
+
+
+def ghent_records(kind):
+    """The sample's records of one kind, as JSON objects."""
+    out = []
+    for f in GHENT:
+        with open(f) as fh:
+            d = json.load(fh)
+        if d.get('kind') == kind:
+            out.append(d)
+    return out
 
 
 def run(main):

@@ -3,7 +3,6 @@
 gets thousands from a peer that streams them from its store (a span,
 recon.h), not from a list of every item built in memory; and the peer gets
 the joiner's few records back in the same reconciliation."""
-import json
 import os
 import subprocess
 

@@ -4,7 +4,6 @@ bad file is refused with the file, line and option in the message."""
 import glob
 import os
 import subprocess
-import sys
 
 from harness import GILDED, SOURCE, check, run
 

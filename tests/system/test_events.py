@@ -10,7 +10,7 @@ import glob
 import json
 import os
 
-from harness import SOURCE, Harness, TestFailure, check, run
+from harness import SOURCE, Harness, check, run
 
 # The node's clock (GILDE_FAKE_NOW): "upcoming" means from here on.
 NOW = datetime.datetime(2027, 3, 1, tzinfo=datetime.timezone.utc)

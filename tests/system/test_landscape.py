@@ -290,7 +290,6 @@ def check_news(h, a, key):
     check(len(set(ids)) == 4 and all(i.startswith('urn:gilde:') and i.endswith(':news:' + n)
                                       for i, n in zip(ids, order)), 'entry ids %r' % ids)
     entries = root.findall(ATOM + 'entry')
-    by_id = {e.find(ATOM + 'id').text: e for e in entries}
     mid = entries[1]
     # ElementTree gives the exact characters back: nothing lost or doubly escaped
     check(mid.find(ATOM + 'title').text == TRICKY_NL, 'title round trip: %r' % mid.find(ATOM + 'title').text)

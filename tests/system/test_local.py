@@ -4,7 +4,6 @@ checked with SO_PEERCRED even when the file permissions would let others
 connect."""
 import os
 import pwd
-import socket
 import stat
 import subprocess
 import sys

@@ -8,7 +8,6 @@ browser; and the browser asks nothing of anyone but the node.
 
 Needs chromium, chromium-driver and python3-selenium (contrib/deps.sh);
 without them the test fails, it does not skip."""
-import glob
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ if selenium is None:
         os.environ['GILDE_WEB_REEXEC'] = '1'
         os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
-from harness import SLOW, SOURCE, Harness, TestFailure, check, run
+from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
 
 DEPS = ('run contrib/deps.sh (or apt-get install chromium chromium-driver python3-selenium) '
         'to install it')
@@ -43,21 +42,11 @@ except ImportError as e:
     webdriver = None
     SELENIUM_ERROR = str(e)
 
-SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
-                if os.path.basename(os.path.dirname(f)) != 'profiles')
+SAMPLE = GHENT
 WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
 PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'international', 'area',
                   'company_age', 'lang'}
 WAIT = 20 * SLOW
-
-
-def records(kind):
-    out = []
-    for f in SAMPLE:
-        d = json.load(open(f))
-        if d.get('kind') == kind:
-            out.append(d)
-    return out
 
 
 def read(path):
@@ -213,8 +202,8 @@ def check_plan(p, needs, sample_offers, ticked):
 def main():
     browser, driver = find_browser()
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')), WEB_ROOT + '/index.html is missing')
-    sample_offers = {o['id']: o for o in records('offer')}
-    partners = {p['id']: p for p in records('partner')}
+    sample_offers = {o['id']: o for o in ghent_records('offer')}
+    partners = {p['id']: p for p in ghent_records('partner')}
     phase, sector, needs = 'start', 'digital', ['administration', 'financing']
 
     with Harness('web-browser') as h:
