@@ -115,6 +115,9 @@ static const struct opt opts[] = {
 	  "it the answer is 429 with Retry-After (0: no limit, for a proxy that limits)." },
 	{ "web", "burst", OPT_COUNT, OFF(web_burst), "100", 1, 1000000,
 	  "Requests one client address may make at once before the rate applies." },
+	{ "web", "behind_proxy", OPT_BOOL, OFF(web_behind_proxy), "false", 0, 0,
+	  "A reverse proxy on this machine forwards the requests: count each under the last "
+	  "address of its X-Forwarded-For header, not the proxy's." },
 	{ "web", "timeout", OPT_DURATION, OFF(web_timeout), "10s", 1, 3600,
 	  "An HTTP connection idle this long is closed." },
 };

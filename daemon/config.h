@@ -71,6 +71,7 @@ struct config {
 	uint64_t web_rate;            /* requests per second per client address */
 	uint64_t web_burst;
 	uint64_t web_timeout;         /* seconds */
+	bool web_behind_proxy;        /* rate-limit by X-Forwarded-For from a local proxy */
 };
 
 /* Fill c with the built-in defaults. */

@@ -174,7 +174,8 @@ static void on_hup(uv_signal_t *s, int signum)
 	              str_changed(next.web_root, n->cfg.web_root) ||
 	              next.web_connections != n->cfg.web_connections ||
 	              next.web_per_ip != n->cfg.web_per_ip || next.web_rate != n->cfg.web_rate ||
-	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout);
+	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout ||
+	              next.web_behind_proxy != n->cfg.web_behind_proxy);
 	/* those keep their running values; everything else is taken as read */
 	free(next.web_listen);
 	free(next.web_root);
@@ -185,6 +186,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	next.web_rate = n->cfg.web_rate;
 	next.web_burst = n->cfg.web_burst;
 	next.web_timeout = n->cfg.web_timeout;
+	next.web_behind_proxy = n->cfg.web_behind_proxy;
 	free(next.listen);
 	free(next.data);
 	free(next.name);

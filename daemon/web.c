@@ -50,6 +50,7 @@ struct web {
 	struct taxonomy *tax;
 	char root[PATHS_MAX];
 	double rate, burst;
+	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */
 	char *taxonomy_json;      /* GET /api/v1/taxonomy, made once */
 	pthread_mutex_t lock;     /* the rate limiter */
 	pthread_mutex_t ics_lock; /* libical, which is not thread-safe */
@@ -956,7 +957,28 @@ static enum MHD_Result serve_file(struct web *w, struct MHD_Connection *c, const
 
 /* -- the rate limiter ---------------------------------------------------- */
 
-static void client_addr(struct MHD_Connection *c, uint8_t out[16])
+static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* An IPv6 client counts by its /64, as a host gets one. */
+static void per_host(uint8_t a[16])
+{
+	if (memcmp(a, v4_mapped, 12))
+		memset(a + 8, 0, 8);
+}
+
+static bool loopback(const uint8_t a[16])
+{
+	static const uint8_t one[16] = { [15] = 1 };
+	return !memcmp(a, one, 16) || (!memcmp(a, v4_mapped, 12) && a[12] == 127);
+}
+
+/*
+ * The address a request is counted under: the peer's, or with [web]
+ * behind_proxy and a peer on this machine (the proxy), the last address of
+ * its X-Forwarded-For, the one the proxy itself saw (any earlier ones are
+ * the client's word and proved nothing).
+ */
+static void client_addr(struct web *w, struct MHD_Connection *c, uint8_t out[16])
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -966,13 +988,32 @@ static void client_addr(struct MHD_Connection *c, uint8_t out[16])
 	const struct sockaddr *sa = ci->client_addr;
 	if (sa->sa_family == AF_INET6) {
 		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-		if (memcmp(out, mapped, 12))
-			memset(out + 8, 0, 8); /* one /64, as a host gets one */
 	} else if (sa->sa_family == AF_INET) {
-		out[10] = out[11] = 0xff;
+		memcpy(out, v4_mapped, 12);
 		memcpy(out + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
 	}
+	const char *xff = w->behind_proxy && loopback(out)
+	                  ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+	if (xff) {
+		const char *last = strrchr(xff, ',');
+		char text[INET6_ADDRSTRLEN + 1];
+		last = last ? last + 1 : xff;
+		while (*last == ' ' || *last == '\t')
+			last++;
+		size_t n = strcspn(last, " \t");
+		uint8_t a[16];
+		if (n < sizeof text) {
+			memcpy(text, last, n);
+			text[n] = '\0';
+			if (inet_pton(AF_INET6, text, a) == 1) {
+				memcpy(out, a, 16);
+			} else if (inet_pton(AF_INET, text, a + 12) == 1) {
+				memcpy(a, v4_mapped, 12);
+				memcpy(out, a, 16);
+			}
+		}
+	}
+	per_host(out);
 }
 
 /* Take one token for this address; false (and the seconds to wait) if
@@ -990,7 +1031,7 @@ static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 	if (w->rate <= 0)
 		return true; /* [web] rate = 0: a proxy in front does the limiting */
 	uint8_t a[16];
-	client_addr(c, a);
+	client_addr(w, c, a);
 	uint64_t h = 1469598103934665603ull;
 	for (int i = 0; i < 16; i++)
 		h = (h ^ a[i]) * 1099511628211ull;
@@ -1233,6 +1274,7 @@ int web_start(struct node *n, struct gl_error *err)
 	w->n = n;
 	w->rate = (double)n->cfg.web_rate;
 	w->burst = (double)n->cfg.web_burst;
+	w->behind_proxy = n->cfg.web_behind_proxy;
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
 	const char *root = n->cfg.web_root ? n->cfg.web_root : GILDE_DATADIR "/web";
 	if (strlen(root) >= sizeof w->root) {

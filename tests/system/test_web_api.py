@@ -359,6 +359,30 @@ def main():
                 check(hd.get('retry-after', '').isdigit(), '429 without Retry-After: %r' % hd)
         check(codes[:3] == [200] * 3 and 429 in codes[3:], 'rate limit: codes %s' % codes)
         check(b.json('status')['daemon']['web']['rate_limited'] >= 1, 'rate_limited not counted')
+        # without behind_proxy, X-Forwarded-For buys nothing: still this address's bucket
+        for _ in range(10):  # empty the bucket again (it refills at 1/s)
+            if wb.raw('GET', '/api/v1/taxonomy')[0] == 429:
+                break
+        st, _, _ = wb.raw('GET', '/api/v1/taxonomy', headers={'X-Forwarded-For': '203.0.113.7'})
+        check(st == 429, 'X-Forwarded-For honoured without behind_proxy: %d' % st)
+
+        # behind_proxy: a local proxy's requests count under the last X-Forwarded-For
+        p = h.node('p', args=['--config', web_config(h, 'p', 'rate = 1\nburst = 2\n'
+                                                    'behind_proxy = true\n')])
+        wp = start_web(p)
+
+        def via(*chain):
+            st, _, _ = wp.raw('GET', '/api/v1/taxonomy',
+                              headers={'X-Forwarded-For': ', '.join(chain)})
+            return st
+        codes = [via('203.0.113.1') for _ in range(3)]
+        check(codes[:2] == [200, 200] and codes[2] == 429, 'visitor 1: %s' % codes)
+        # another visitor has a bucket of its own, whatever it claims before the proxy's entry
+        check(via('203.0.113.1', '203.0.113.2') == 200, 'visitor 2 was limited with visitor 1')
+        check(via('2001:db8::1') == 200 and via('2001:db8::2') == 200 and
+              via('2001:db8::3') == 429, 'an IPv6 /64 is one visitor')
+        # no header: the proxy's own address, a bucket of its own
+        check(wp.raw('GET', '/api/v1/taxonomy')[0] == 200, 'a request without the header')
 
         # links inside the web root are not followed, a FIFO does not block a thread
         root = os.path.join(h.dir, 'webroot')
