@@ -1,7 +1,6 @@
 /* Unit tests: the events index and events_scan (store/events.c). */
 #include "testutil.h"
 
-#include <ftw.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -11,23 +10,16 @@
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gilde-events-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tu_tmpdir(dir, "events");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return tu_rmtree(dir);
 }
 
 /* What goes into one test event; NULL fields are left out of the body. */

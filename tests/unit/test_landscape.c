@@ -1,7 +1,6 @@
 /* Unit tests: gaps_run (store/gaps.c) and news_latest / news_atom (store/news.c). */
 #include "testutil.h"
 
-#include <ftw.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -20,17 +19,10 @@ static char dir[64];
 static struct schema_set *set;
 static struct taxonomy *tax;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gilde-landscape-XXXXXX");
-	if (!mkdtemp(dir) || schema_set_load(&set, NULL) || taxonomy_load(set, &tax, NULL))
+	if (tu_tmpdir(dir, "landscape") || schema_set_load(&set, NULL) || taxonomy_load(set, &tax, NULL))
 		return -1;
 	news_init();
 	return 0;
@@ -41,7 +33,7 @@ static int teardown(void **state)
 	(void)state;
 	taxonomy_free(tax);
 	schema_set_free(set);
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return tu_rmtree(dir);
 }
 
 static struct store *open_store(const char *name)

@@ -1,7 +1,6 @@
 /* Unit tests: terms (store/text.c) and the full-text index and BM25 (store/search.c). */
 #include "testutil.h"
 
-#include <ftw.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -11,23 +10,16 @@
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(p);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gilde-search-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return tu_tmpdir(dir, "search");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return tu_rmtree(dir);
 }
 
 /* ---- terms ---- */

@@ -1,7 +1,6 @@
 /* Unit tests: the trust rule (store/trust.c). */
 #include "testutil.h"
 
-#include <ftw.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -19,18 +18,6 @@ static struct trust_cfg cfg;
 static uint8_t curators[2][32];
 static uint64_t version = 1;
 
-static int rm_one(const char *p, const struct stat *s, int flag, struct FTW *ftw)
-{
-	(void)s; (void)flag; (void)ftw;
-	return remove(p);
-}
-
-static int buf_write(void *data, const char *buf, size_t len)
-{
-	gl_buf_append(data, buf, len);
-	return 0;
-}
-
 /* Store a statement by signer about subject, issued at `issued`. */
 static void say(const uint8_t sk[64], int kind, const uint8_t subject[32], uint64_t issued,
                   const char *until, bool tombstone)
@@ -40,7 +27,7 @@ static void say(const uint8_t sk[64], int kind, const uint8_t subject[32], uint6
 	trust_key_id(subject, id);
 	struct gl_buf body = { 0 }, env = { 0 };
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &body, buf_write);
+	msgpack_packer_init(&pk, &body, tu_buf_write);
 	msgpack_pack_map(&pk, kind == RK_ENDORSE ? (until ? 3 : 2) : 1);
 	tu_str(&pk, "key");
 	tu_str(&pk, key);
@@ -81,8 +68,7 @@ static enum trust_verdict verdict(const uint8_t *who, uint64_t now)
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/gilde-trust-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tu_tmpdir(dir, "trust"))
 		return -1;
 	char path[128];
 	snprintf(path, sizeof path, "%s/s", dir);
@@ -101,7 +87,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	store_close(st);
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return tu_rmtree(dir);
 }
 
 static void test_fixed_trust(void **state)
@@ -173,7 +159,7 @@ static void test_statement_checks(void **state)
 	ident_format(IDENT_PK_PREFIX, ppk, key);
 	struct gl_buf body = { 0 }, env = { 0 };
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &body, buf_write);
+	msgpack_packer_init(&pk, &body, tu_buf_write);
 	msgpack_pack_map(&pk, 2);
 	tu_str(&pk, "key");
 	tu_str(&pk, key);

@@ -2,6 +2,7 @@
 #ifndef GILDE_TESTUTIL_H
 #define GILDE_TESTUTIL_H
 
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,25 @@ static inline void tu_envelope(const struct gl_buf *payload, const uint8_t sk[64
 	msgpack_pack_array(&pk, 2);
 	msgpack_pack_bin_with_body(&pk, payload->data, payload->len);
 	msgpack_pack_bin_with_body(&pk, sig, 64);
+}
+
+/* A fresh directory for one test program, /tmp/gilde-NAME-XXXXXX, in dir. */
+static inline int tu_tmpdir(char dir[64], const char *name)
+{
+	snprintf(dir, 64, "/tmp/gilde-%s-XXXXXX", name);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int tu_rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(p);
+}
+
+/* Remove dir and everything in it. */
+static inline int tu_rmtree(const char *dir)
+{
+	return nftw(dir, tu_rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A file of the source tree, via GILDE_SOURCE_ROOT (set by meson test). */
