@@ -50,6 +50,19 @@ int cli_resolve_data(struct cli *cli, struct gl_error *err)
 	return paths_default_data(cli->data, err);
 }
 
+int cli_read_store(struct cli *cli, struct store **s, struct store_txn **t,
+                   struct gl_error *err)
+{
+	*s = NULL;
+	*t = NULL;
+	int rc = cli_open_store(cli, s, err);
+	if (!rc && (rc = store_begin(*s, false, t, err))) {
+		store_close(*s);
+		*s = NULL;
+	}
+	return rc;
+}
+
 int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err)
 {
 	char path[PATHS_MAX];

@@ -41,6 +41,10 @@ int cli_fail(const struct gl_error *err);
 int cli_resolve_data(struct cli *cli, struct gl_error *err);
 /* Open the node's store read-only. */
 int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err);
+/* The same, and a read transaction on it: one snapshot.  On failure both are
+ * NULL and nothing is left open. */
+int cli_read_store(struct cli *cli, struct store **s, struct store_txn **t,
+                   struct gl_error *err);
 
 /* The node's key and name, as the daemon recorded them in the store. */
 struct cli_node {

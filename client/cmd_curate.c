@@ -164,12 +164,8 @@ int cmd_applications(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
-	if (cli_open_store(cli, &s, &err))
+	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	if (store_begin(s, false, &t, &err)) {
-		store_close(s);
-		return cli_fail(&err);
-	}
 	struct apps_ctx ac = { .cli = cli, .arr = json_array() };
 	int rc = store_app_scan(t, app_visit, &ac, &err);
 	store_abort(t);
@@ -233,12 +229,8 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
-	if (cli_open_store(cli, &s, &err))
+	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	if (store_begin(s, false, &t, &err)) {
-		store_close(s);
-		return cli_fail(&err);
-	}
 	struct trust_cfg cfg;
 	int rc = trust_cfg_load(t, &cfg, &err);
 	if (rc == GL_ENOTFOUND) {

@@ -190,12 +190,12 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
 	struct events_ctx ec = { .cli = cli, .arr = cli->json ? json_array() : NULL };
-	int rc = cli_open_store(cli, &s, &err);
-	if (rc || (o.ics && (rc = ics_new(cli->lang, &ec.cal, &err))) ||
-	    (rc = store_begin(s, false, &ec.t, &err)))
+	int rc = cli_read_store(cli, &s, &ec.t, &err);
+	if (rc || (o.ics && (rc = ics_new(cli->lang, &ec.cal, &err))))
 		goto out;
 	rc = events_scan(ec.t, &o.f, events_visit, &ec, &err);
 	store_abort(ec.t);
+	ec.t = NULL;
 	if (rc)
 		goto out;
 	if (o.ics && (rc = write_calendar(&ec, o.ics, &err)))
@@ -203,6 +203,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	if (ec.arr)
 		cli_print_json(ec.arr);
 out:
+	store_abort(ec.t);
 	ics_free(ec.cal);
 	json_decref(ec.arr);
 	store_close(s);

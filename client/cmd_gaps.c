@@ -229,7 +229,7 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 	json_t *res = NULL;
 	int rc;
 	if ((rc = schema_set_load(&set, &err)) || (rc = taxonomy_load(set, &tax, &err)) ||
-	    (rc = cli_open_store(cli, &s, &err)) || (rc = store_begin(s, false, &t, &err)) ||
+	    (rc = cli_read_store(cli, &s, &t, &err)) ||
 	    (rc = gaps_run(t, tax, by_sector, clock_now(), &res, &err)))
 		goto out;
 	if (cli->json) {

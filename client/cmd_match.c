@@ -176,8 +176,7 @@ int cmd_match(struct cli *cli, int argc, char **argv)
 	json_t *res = NULL;
 	rc = EXIT_OK;
 	if (schema_set_load(&set, &err) || taxonomy_load(set, &tax, &err) ||
-	    match_profile_check(set, profile, "profile", &err) || cli_open_store(cli, &s, &err) ||
-	    store_begin(s, false, &t, &err)) {
+	    match_profile_check(set, profile, "profile", &err) || cli_read_store(cli, &s, &t, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}

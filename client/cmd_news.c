@@ -110,7 +110,7 @@ int cmd_news(struct cli *cli, int argc, char **argv)
 	json_t *items = NULL;
 	int rc;
 	/* one snapshot for the listing and the feed */
-	if ((rc = cli_open_store(cli, &s, &err)) || (rc = store_begin(s, false, &t, &err)) ||
+	if ((rc = cli_read_store(cli, &s, &t, &err)) ||
 	    (rc = news_latest(t, o.limit, &items, &err)))
 		goto out;
 	if (o.atom && (rc = write_feed(cli, t, &o, json_array_size(items), &err)))

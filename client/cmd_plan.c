@@ -115,8 +115,7 @@ static json_t *plan_build(struct cli *cli, json_t *profile, json_t *old, unsigne
 	struct store_txn *t = NULL;
 	json_t *res = NULL, *plan = NULL;
 	if (schema_set_load(&set, err) || taxonomy_load(set, &tax, err) ||
-	    match_profile_check(set, profile, "profile", err) || cli_open_store(cli, &s, err) ||
-	    store_begin(s, false, &t, err))
+	    match_profile_check(set, profile, "profile", err) || cli_read_store(cli, &s, &t, err))
 		goto out;
 	struct match_opts o = { .lang = cli->lang, .per_item = 0 };
 	if (match_run(t, tax, profile, &o, &res, err))

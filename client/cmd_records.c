@@ -313,12 +313,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
-	if (cli_open_store(cli, &s, &err))
+	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	if (store_begin(s, false, &t, &err)) {
-		store_close(s);
-		return cli_fail(&err);
-	}
 	struct list_ctx lc = { .cli = cli, .arr = json_array(), .all = all || f.kind };
 	int rc = store_scan(t, &f, list_visit, &lc, &err);
 	store_abort(t);

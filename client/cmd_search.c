@@ -120,7 +120,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	struct search_hit *hits = NULL;
 	size_t n = 0;
 	int rc;
-	if ((rc = cli_open_store(cli, &s, &err)) || (rc = store_begin(s, false, &t, &err)) ||
+	if ((rc = cli_read_store(cli, &s, &t, &err)) ||
 	    (rc = search_query(t, text, kind, lang, limit, &hits, &n, &err)))
 		goto out;
 	rc = print_hits(cli, t, hits, n, &err);

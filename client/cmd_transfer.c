@@ -48,12 +48,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
-	if (cli_open_store(cli, &s, &err))
+	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	if (store_begin(s, false, &t, &err)) {
-		store_close(s);
-		return cli_fail(&err);
-	}
 	char tmp[PATHS_MAX + 8];
 	struct export_ctx x = { .out = stdout };
 	if (path) {
