@@ -274,6 +274,32 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 	return 0;
 }
 
+/*
+ * Delete the record at key k (value v, checked with entry_ok) and its index
+ * entries.  The key and content id are copied first: k and v may point into
+ * pages the deletes change.
+ */
+static int drop_record(struct store_txn *t, const MDB_val *k, const MDB_val *v,
+                       struct gl_error *err)
+{
+	struct store *s = t->s;
+	uint8_t rkey[RKEY_MAX], cid[RECORD_CID_LEN];
+	memcpy(rkey, k->mv_data, k->mv_size);
+	MDB_val rk = { .mv_size = k->mv_size, .mv_data = rkey };
+	struct store_entry e;
+	entry_from(&e, &rk, v);
+	memcpy(cid, e.cid, sizeof cid);
+	e.author = rkey;
+	e.id = (const char *)rkey + RECORD_KEY_LEN + 1;
+	e.cid = cid;
+	int rc = remove_entry(t, &rk, &e, err);
+	if (rc)
+		return rc;
+	if ((rc = mdb_del(t->txn, s->records, &rk, NULL)))
+		return store_mdb_fail(rc, err, s, "delete record");
+	return 0;
+}
+
 int store_put(struct store_txn *t, const struct record *r, enum store_outcome *outcome,
               struct gl_error *err)
 {
@@ -641,19 +667,8 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit, unsigned *re
 			              : store_mdb_fail(rc, err, s, "read record");
 			break;
 		}
-		struct store_entry e;
-		entry_from(&e, &rk, &rv);
-		e.author = rkey; /* keep pointers valid across the deletes below */
-		e.id = (const char *)rkey + RECORD_KEY_LEN + 1;
-		uint8_t cid[RECORD_CID_LEN];
-		memcpy(cid, e.cid, sizeof cid);
-		e.cid = cid;
-		if ((out = remove_entry(t, &rk, &e, err)))
+		if ((out = drop_record(t, &rk, &rv, err)))
 			break;
-		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
-			out = store_mdb_fail(rc, err, s, "delete record");
-			break;
-		}
 		n++;
 	}
 	mdb_cursor_close(c);
@@ -684,21 +699,8 @@ int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
 			break;
 		}
-		uint8_t rkey[RKEY_MAX], cid[RECORD_CID_LEN];
-		memcpy(rkey, k.mv_data, k.mv_size);
-		MDB_val rk = { .mv_size = k.mv_size, .mv_data = rkey };
-		struct store_entry e;
-		entry_from(&e, &rk, &v);
-		memcpy(cid, e.cid, sizeof cid);
-		e.author = rkey;
-		e.id = (const char *)rkey + RECORD_KEY_LEN + 1;
-		e.cid = cid;
-		if ((out = remove_entry(t, &rk, &e, err)))
+		if ((out = drop_record(t, &k, &v, err)))
 			break;
-		if ((rc = mdb_del(t->txn, s->records, &rk, NULL))) {
-			out = store_mdb_fail(rc, err, s, "delete record");
-			break;
-		}
 		n++;
 	}
 	mdb_cursor_close(c);
