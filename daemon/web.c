@@ -79,11 +79,19 @@ static void count(struct web *w, unsigned status)
 		atomic_fetch_add(&w->rate_limited, 1);
 }
 
-static enum MHD_Result queue(struct web *w, struct MHD_Connection *c, unsigned status,
-                             struct MHD_Response *r, const char *type, const char *cache)
+/* A header an answer carries besides the usual ones (Allow, Retry-After). */
+struct extra_header {
+	const char *name, *value;
+};
+
+static enum MHD_Result queue_x(struct web *w, struct MHD_Connection *c, unsigned status,
+                               struct MHD_Response *r, const char *type, const char *cache,
+                               const struct extra_header *x)
 {
 	if (!r)
 		return MHD_NO;
+	if (x)
+		MHD_add_response_header(r, x->name, x->value);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -95,17 +103,30 @@ static enum MHD_Result queue(struct web *w, struct MHD_Connection *c, unsigned s
 	return ok;
 }
 
-static enum MHD_Result reply_text(struct web *w, struct MHD_Connection *c, unsigned status,
-                                  char *text, size_t len, const char *type)
+static enum MHD_Result queue(struct web *w, struct MHD_Connection *c, unsigned status,
+                             struct MHD_Response *r, const char *type, const char *cache)
+{
+	return queue_x(w, c, status, r, type, cache, NULL);
+}
+
+static enum MHD_Result reply_text_x(struct web *w, struct MHD_Connection *c, unsigned status,
+                                    char *text, size_t len, const char *type,
+                                    const struct extra_header *x)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		free(text);
-	return queue(w, c, status, r, type, "no-store");
+	return queue_x(w, c, status, r, type, "no-store", x);
 }
 
-static enum MHD_Result reply_json(struct web *w, struct MHD_Connection *c, unsigned status,
-                                  json_t *v)
+static enum MHD_Result reply_text(struct web *w, struct MHD_Connection *c, unsigned status,
+                                  char *text, size_t len, const char *type)
+{
+	return reply_text_x(w, c, status, text, len, type, NULL);
+}
+
+static enum MHD_Result reply_json_x(struct web *w, struct MHD_Connection *c, unsigned status,
+                                    json_t *v, const struct extra_header *x)
 {
 	static const char fallback[] = "{\"error\":{\"status\":500,\"message\":\"the node could "
 	                               "not write its answer\"}}";
@@ -118,7 +139,13 @@ static enum MHD_Result reply_json(struct web *w, struct MHD_Connection *c, unsig
 		return queue(w, c, MHD_HTTP_INTERNAL_SERVER_ERROR, r,
 		             "application/json; charset=utf-8", "no-store");
 	}
-	return reply_text(w, c, status, text, strlen(text), "application/json; charset=utf-8");
+	return reply_text_x(w, c, status, text, strlen(text), "application/json; charset=utf-8", x);
+}
+
+static enum MHD_Result reply_json(struct web *w, struct MHD_Connection *c, unsigned status,
+                                  json_t *v)
+{
+	return reply_json_x(w, c, status, v, NULL);
 }
 
 /* Replace what is not UTF-8 (a cut character, bytes a client sent) by '?',
@@ -139,6 +166,20 @@ static void utf8_scrub(char *s)
 	}
 }
 
+/* {"error": {"status", "message", "parameter"}} (proto/API.md), with x if given. */
+static enum MHD_Result reply_error_v(struct web *w, struct MHD_Connection *c, unsigned status,
+                                     const char *param, const struct extra_header *x,
+                                     const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	utf8_scrub(msg);
+	json_t *e = json_pack("{s:i, s:s}", "status", (int)status, "message", msg);
+	if (e && param)
+		json_object_set_new(e, "parameter", json_string(param)); /* checked UTF-8 */
+	return reply_json_x(w, c, status, e ? json_pack("{s:o}", "error", e) : NULL, x);
+}
+
 static enum MHD_Result reply_error(struct web *w, struct MHD_Connection *c, unsigned status,
                                    const char *param, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -146,16 +187,25 @@ static enum MHD_Result reply_error(struct web *w, struct MHD_Connection *c, unsi
 static enum MHD_Result reply_error(struct web *w, struct MHD_Connection *c, unsigned status,
                                    const char *param, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	enum MHD_Result ok = reply_error_v(w, c, status, param, NULL, fmt, ap);
 	va_end(ap);
-	utf8_scrub(msg);
-	json_t *e = json_pack("{s:i, s:s}", "status", (int)status, "message", msg);
-	if (e && param)
-		json_object_set_new(e, "parameter", json_string(param)); /* checked UTF-8 */
-	return reply_json(w, c, status, e ? json_pack("{s:o}", "error", e) : NULL);
+	return ok;
+}
+
+static enum MHD_Result reply_error_x(struct web *w, struct MHD_Connection *c, unsigned status,
+                                     const struct extra_header *x, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result reply_error_x(struct web *w, struct MHD_Connection *c, unsigned status,
+                                     const struct extra_header *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	enum MHD_Result ok = reply_error_v(w, c, status, NULL, x, fmt, ap);
+	va_end(ap);
+	return ok;
 }
 
 /* A store or library failure: the details go to the log, not the client. */
@@ -1090,19 +1140,9 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 	bool post = !strcmp(method, "POST");
 	bool is_match = !strcmp(url, "/api/v1/match");
 	if (((is_match && !post) || (!is_match && !get)) && known_path(url)) {
-		struct MHD_Response *r;
-		char *text = strdup("{\"error\":{\"status\":405,\"message\":\"method not allowed "
-		                    "here\"}}");
-		if (!text)
-			return MHD_NO;
-		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		if (!r) {
-			free(text);
-			return MHD_NO;
-		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, is_match ? "POST" : "GET, HEAD");
-		return queue(w, c, MHD_HTTP_METHOD_NOT_ALLOWED, r, "application/json; charset=utf-8",
-		             "no-store");
+		struct extra_header allow = { MHD_HTTP_HEADER_ALLOW, is_match ? "POST" : "GET, HEAD" };
+		return reply_error_x(w, c, MHD_HTTP_METHOD_NOT_ALLOWED, &allow,
+		                     "method not allowed here");
 	}
 	if (!get && !post)
 		return reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no such path");
@@ -1170,20 +1210,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = rq;
 		unsigned wait_s = 1;
 		if (!rate_take(w, c, &wait_s)) {
-			char *text = strdup("{\"error\":{\"status\":429,\"message\":\"too many requests "
-			                    "from this address; try again later\"}}");
-			struct MHD_Response *r = text ? MHD_create_response_from_buffer(
-				strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-			if (!r) {
-				free(text);
-				return MHD_NO;
-			}
 			char after[16];
 			snprintf(after, sizeof after, "%u", wait_s);
-			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, after);
+			struct extra_header retry = { MHD_HTTP_HEADER_RETRY_AFTER, after };
 			rq->seen = true;
-			return queue(w, c, MHD_HTTP_TOO_MANY_REQUESTS, r,
-			             "application/json; charset=utf-8", "no-store");
+			return reply_error_x(w, c, MHD_HTTP_TOO_MANY_REQUESTS, &retry,
+			                     "too many requests from this address; try again later");
 		}
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
