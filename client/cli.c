@@ -188,6 +188,27 @@ int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
 	return rc;
 }
 
+json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err)
+{
+	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&req, &pk);
+	msgpack_pack_map(&pk, 1);
+	msg_pack_str(&pk, "op");
+	msg_pack_str(&pk, op);
+	msg_end(&req, 0);
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 4096);
+	msgpack_object o;
+	json_t *j = NULL;
+	if (cli_call(cli, &req, &resp, &zone, &o, err) == 0)
+		j = jsonmp_to_json(&o);
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&req);
+	gl_buf_free(&resp);
+	return j;
+}
+
 void cli_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2));

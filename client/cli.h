@@ -71,6 +71,10 @@ int cli_send(int fd, const struct gl_buf *req, struct gl_error *err);
 int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object *resp,
              struct gl_error *err);
 
+/* Ask the running daemon for an op that takes no arguments ("status",
+ * "peers"): its whole answer as JSON, or NULL with err. */
+json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err);
+
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
 

@@ -14,31 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "ident.h"
-#include "jsonmp.h"
-#include "msg.h"
 #include "record.h"
-
-/* Ask the daemon for one op's answer, as JSON; NULL and err if it failed. */
-static json_t *ask(struct cli *cli, const char *op, struct gl_error *err)
-{
-	struct gl_buf req = { 0 }, resp = { 0 };
-	msgpack_packer pk;
-	msg_begin(&req, &pk);
-	msgpack_pack_map(&pk, 1);
-	msg_pack_str(&pk, "op");
-	msg_pack_str(&pk, op);
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 4096);
-	msgpack_object o;
-	json_t *j = NULL;
-	if (cli_call(cli, &req, &resp, &zone, &o, err) == 0)
-		j = jsonmp_to_json(&o);
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
-	return j;
-}
 
 static long long geti(json_t *o, const char *k)
 {
@@ -130,8 +106,8 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	struct gl_error derr = { 0 };
-	json_t *status = ask(cli, "status", &derr);
-	json_t *peers = status ? ask(cli, "peers", &derr) : NULL;
+	json_t *status = cli_ask(cli, "status", &derr);
+	json_t *peers = status ? cli_ask(cli, "peers", &derr) : NULL;
 	json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
 
 	family("gilde_up", "gauge", "Whether the daemon answered on its control socket.");
@@ -545,7 +521,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	check_key(&d, have_meta ? m.pk : NULL);
 
 	struct gl_error derr = { 0 };
-	json_t *status = ask(cli, "status", &derr);
+	json_t *status = cli_ask(cli, "status", &derr);
 	if (!config_path && status)
 		config_path = gets(status, "config");
 	uint64_t max_skew = 600;
@@ -564,7 +540,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	} else {
 		report(&d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
 		       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
-		json_t *peers = ask(cli, "peers", &derr);
+		json_t *peers = cli_ask(cli, "peers", &derr);
 		json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
 		if (pm)
 			check_peers(&d, pm, max_skew);

@@ -3,8 +3,6 @@
 
 #include "clock.h"
 #include "cmd.h"
-#include "jsonmp.h"
-#include "msg.h"
 
 static void age(uint64_t then_ms, char *out, size_t n)
 {
@@ -36,25 +34,13 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 {
 	if (cli_common_only(cli, cmd_find("peers"), argc, argv, 0))
 		return EXIT_USAGE;
-	struct gl_buf req = { 0 }, resp = { 0 };
-	msgpack_packer pk;
-	msg_begin(&req, &pk);
-	msgpack_pack_map(&pk, 1);
-	msg_pack_str(&pk, "op");
-	msg_pack_str(&pk, "peers");
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 4096);
-	msgpack_object o;
 	struct gl_error err = { 0 };
+	json_t *answer = cli_ask(cli, "peers", &err);
+	if (!answer)
+		return cli_fail(&err);
+	json_t *j = json_object_get(answer, "peers");
 	int rc = EXIT_OK;
-	if (cli_call(cli, &req, &resp, &zone, &o, &err)) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	const msgpack_object *peers = msg_get(&o, "peers");
-	json_t *j = peers ? jsonmp_to_json(peers) : NULL;
-	if (!j) {
+	if (!json_is_object(j)) {
 		cli_error("the daemon's answer has no peers");
 		rc = EXIT_FAIL;
 		goto out;
@@ -87,10 +73,7 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 			printf("\n");
 		}
 	}
-	json_decref(j);
 out:
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
+	json_decref(answer);
 	return rc;
 }
