@@ -24,20 +24,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
-from harness import Harness, wait_until  # noqa: E402
+from harness import Harness, memory, wait_until  # noqa: E402
 
 ATTACK = os.environ['ATTACK']
 VERIFY = os.environ['BENCH_VERIFY']
 
-
-def memory(pid):
-    out = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            k, _, v = line.partition(':')
-            if k in ('VmHWM', 'VmRSS', 'RssAnon'):
-                out[k] = int(v.split()[0])
-    return out
 
 
 def count(node):

@@ -257,6 +257,17 @@ def ghent_records(kind):
     return out
 
 
+def memory(pid):
+    """VmRSS, VmHWM (peak) and RssAnon of a process, in KiB."""
+    out = {}
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            k, _, v = line.partition(':')
+            if k in ('VmRSS', 'VmHWM', 'RssAnon'):
+                out[k] = int(v.split()[0])
+    return out
+
+
 def run(main):
     """Run a test's main(), turning a TestFailure into exit status 1."""
     try:

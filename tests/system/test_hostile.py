@@ -12,7 +12,7 @@ import os
 import subprocess
 import time
 
-from harness import SLOW, Harness, check, examples, run, wait_until
+from harness import SLOW, Harness, check, examples, memory, run, wait_until
 
 ATTACK = os.environ.get('ATTACK', 'attack')
 # The bounds hold for the daemon as shipped.  Under AddressSanitizer the
@@ -30,15 +30,6 @@ def attack(*args, timeout=180):
     check(p.returncode == 0, 'attack %s failed: %s %s' % (args[0], p.stdout, p.stderr))
     return json.loads(p.stdout)
 
-
-def memory(pid):
-    out = {}
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            k, _, v = line.partition(':')
-            if k in ('VmRSS', 'VmHWM', 'RssAnon'):
-                out[k] = int(v.split()[0])
-    return out
 
 
 def main():
