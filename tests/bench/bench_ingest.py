@@ -30,7 +30,6 @@ ATTACK = os.environ['ATTACK']
 VERIFY = os.environ['BENCH_VERIFY']
 
 
-
 def count(node):
     return node.json('status')['records']['news']
 

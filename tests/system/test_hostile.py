@@ -31,7 +31,6 @@ def attack(*args, timeout=180):
     return json.loads(p.stdout)
 
 
-
 def main():
     with Harness('hostile') as h:
         conf, netkey = h.federation_config(extra='max_per_ip = 4\n[limits]\nhandshake_timeout = 3s\n'
