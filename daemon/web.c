@@ -375,17 +375,6 @@ static bool allows(const json_t *offer, const char *field, const char *s)
 	return !s || !json_is_array(list) || list_has(list, s);
 }
 
-/* Live as gilde match counts it: not inactive, valid_until not past. */
-static bool offer_live(const json_t *o, uint64_t now)
-{
-	const char *status = json_string_value(json_object_get(o, "status"));
-	const char *until = json_string_value(json_object_get(o, "valid_until"));
-	int64_t t;
-	if (status && !strcmp(status, "inactive"))
-		return false;
-	return !until || clock_parse(until, &t) || t + 86400 > (int64_t)now;
-}
-
 static int cmp_by_id(const void *a, const void *b)
 {
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
@@ -421,7 +410,7 @@ static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
 
 struct collect_ctx {
 	json_t *out;
-	bool (*keep)(void *arg, const json_t *rec);
+	bool (*keep)(void *arg, const struct store_entry *e, const json_t *rec);
 	void *arg;
 };
 
@@ -429,7 +418,7 @@ static int collect_visit(void *vc, const struct store_entry *e)
 {
 	struct collect_ctx *cc = vc;
 	json_t *o = view_entry_json(e);
-	if (!cc->keep || cc->keep(cc->arg, o))
+	if (!cc->keep || cc->keep(cc->arg, e, o))
 		json_array_append(cc->out, o);
 	json_decref(o);
 	return 0;
@@ -438,7 +427,8 @@ static int collect_visit(void *vc, const struct store_entry *e)
 /* Every live record of a kind (by one author if author is not NULL) that
  * keep() keeps. */
 static int scan_kind(struct store_txn *t, int kind, const uint8_t *author,
-                     bool (*keep)(void *, const json_t *), void *arg, json_t **out,
+                     bool (*keep)(void *, const struct store_entry *, const json_t *),
+                     void *arg, json_t **out,
                      struct gl_error *err)
 {
 	struct collect_ctx cc = { .out = json_array(), .keep = keep, .arg = arg };
@@ -461,10 +451,10 @@ struct offer_filter {
 	const char *author; /* with partner: the partner's author key text */
 };
 
-static bool offer_keep(void *arg, const json_t *o)
+static bool offer_keep(void *arg, const struct store_entry *e, const json_t *o)
 {
 	const struct offer_filter *f = arg;
-	if (!offer_live(o, f->now) || !allows(o, "phases", f->phase) ||
+	if (!match_entry_current(e, f->now) || !allows(o, "phases", f->phase) ||
 	    !allows(o, "sectors", f->sector) || !allows(o, "activities", f->activity))
 		return false;
 	if (f->lang && !list_has(json_object_get(o, "languages"), f->lang))
@@ -510,7 +500,7 @@ static int count_offers(void *vc, const struct store_entry *e)
 {
 	json_t *counts = vc, *o = view_entry_json(e);
 	const char *pid = json_string_value(json_object_get(o, "partner"));
-	if (pid && offer_live(o, clock_now())) {
+	if (pid && match_entry_current(e, clock_now())) {
 		char key[IDENT_TEXT_MAX + 200];
 		snprintf(key, sizeof key, "%s/%s", json_string_value(json_object_get(o, "author")), pid);
 		json_object_set_new(counts, key,
@@ -551,8 +541,9 @@ struct belongs {
 	int64_t after; /* events: ending after this */
 };
 
-static bool belongs_keep(void *arg, const json_t *o)
+static bool belongs_keep(void *arg, const struct store_entry *e, const json_t *o)
 {
+	(void)e;
 	const struct belongs *b = arg;
 	const char *pid = json_string_value(json_object_get(o, "partner"));
 	if (!pid || strcmp(pid, b->pid))

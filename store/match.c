@@ -301,6 +301,22 @@ bool match_offer_current(const msgpack_object *offer, uint64_t now)
 	       !(*date && !clock_parse(date, &until) && until + 86400 <= (int64_t)now);
 }
 
+bool match_entry_current(const struct store_entry *e, uint64_t now)
+{
+	struct record r;
+	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return false;
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 2048);
+	msgpack_object body;
+	size_t off = 0;
+	bool current = msgpack_unpack((const char *)r.body, r.body_len, &off, &zone, &body) ==
+	                       MSGPACK_UNPACK_SUCCESS &&
+	               body.type == MSGPACK_OBJECT_MAP && match_offer_current(&body, now);
+	msgpack_zone_destroy(&zone);
+	return current;
+}
+
 /* ---- judging one offer ------------------------------------------------------ */
 
 struct eval {

@@ -54,6 +54,8 @@ struct match_opts {
  * match_run() and gaps_run() (gaps.h).
  */
 bool match_offer_current(const msgpack_object *offer, uint64_t now);
+/* The same for an offer as the store holds it (false for a tombstone). */
+bool match_entry_current(const struct store_entry *e, uint64_t now);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA
