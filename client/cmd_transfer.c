@@ -205,8 +205,15 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	struct import_totals tot = { 0 };
 	struct importer im = { .fd = -1, .tot = &tot };
 	int rc = cli_connect(cli, &im.fd, &err);
+	/* in.data[pos..] is unread: records are taken from it in place, and the
+	 * buffer is compacted only before a read, not once per record */
+	size_t pos = 0;
 	while (!rc) {
 		/* keep at least one whole record in the buffer */
+		if (!eof && in.len - pos < GL_RECORD_MAX) {
+			gl_buf_consume(&in, pos);
+			pos = 0;
+		}
 		while (!eof && in.len < GL_RECORD_MAX) {
 			gl_buf_reserve(&in, GL_RECORD_MAX * 2);
 			ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
@@ -223,8 +230,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		if (rc)
 			break;
 		size_t span = 0;
-		if (in.len > 0) {
-			int src = record_span(in.data, in.len, &span, &err);
+		if (in.len > pos) {
+			int src = record_span(in.data + pos, in.len - pos, &span, &err);
 			if (src) {
 				rc = gl_error_prefix(&err, GL_EFORMAT, "%s: byte %llu: not a record%s", path,
 				                     offset, src == GL_ETRUNC ? " (the file ends inside it)" : "");
@@ -234,12 +241,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 					cli_error("%s", e2.msg);
 				break;
 			}
-			gl_buf_append(&batch, in.data, span);
+			gl_buf_append(&batch, in.data + pos, span);
 			lens[nb++] = span;
-			gl_buf_consume(&in, span);
+			pos += span;
 			offset += span;
 		}
-		bool last = in.len == 0 && eof;
+		bool last = in.len == pos && eof;
 		if (nb && (last || nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES)) {
 			rc = send_batch(&im, batch.data, lens, nb, &err);
 			batch.len = 0;

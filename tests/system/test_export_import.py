@@ -63,6 +63,18 @@ def main():
         open(junk, 'wb').write(b'{"this": "is json"}')
         p = d.gilde('import', junk, check_rc=False)
         check(p.returncode == 1 and 'byte 0: not a record' in p.stderr, p.stderr)
+        # damage far into a long file (past the reader's buffer, which is
+        # refilled and compacted on the way) is named at its exact offset
+        clean = open(exp, 'rb').read()
+        copies = 300000 // len(clean) + 2
+        long_file = os.path.join(h.dir, 'long.gilde')
+        open(long_file, 'wb').write(clean * copies + b'\xc1junk')
+        p = d.gilde('import', long_file, '--json', check_rc=False)
+        check(p.returncode == 1 and 'byte %d: not a record' % (len(clean) * copies) in p.stderr,
+              'long damaged file (%d bytes): %s' % (len(clean) * copies, p.stderr))
+        res = json.loads(p.stdout)
+        check(res['accepted'] + res['older'] == (len(files) + 1) * copies and res['rejected'] == 0,
+              'long damaged file: every record before the damage was read once: %r' % res)
         # nodes without a network key never federate, even when an import
         # taught them each other's endpoints (a's node record is in b now)
         check(a.json('peers')['connections'] == [] and b.json('peers')['connections'] == [],
