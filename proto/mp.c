@@ -18,6 +18,16 @@ bool mp_utf8_valid(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
+		/* eight bytes at a time while they are ASCII without NUL: most text */
+		if (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+			if (!(w & high) && !((w - ones) & ~w & high)) {
+				i += 8;
+				continue;
+			}
+		}
 		uint8_t c = p[i];
 		if (c == 0)
 			return false;

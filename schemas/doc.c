@@ -15,6 +15,15 @@ static bool publishable(int kind)
 	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
+static const char *source_name(const char *source, char named[GL_ID_MAX + 32], int kind,
+                               const char *id, size_t id_len)
+{
+	if (source)
+		return source;
+	snprintf(named, GL_ID_MAX + 32, "%s/%.*s", record_kind_name(kind), (int)id_len, id);
+	return named;
+}
+
 static int validate_body(const struct schema_set *set, int kind, const char *id,
                          size_t id_len, const uint8_t *body, size_t len,
                          const char *source, struct gl_error *err)
@@ -24,9 +33,12 @@ static int validate_body(const struct schema_set *set, int kind, const char *id,
 	msgpack_object o;
 	size_t off = 0;
 	int rc;
+	/* without a source, messages name kind/id: made only when there is one to give */
+	char named[GL_ID_MAX + 32];
 	if (msgpack_unpack((const char *)body, len, &off, &zone, &o) != MSGPACK_UNPACK_SUCCESS ||
 	    off != len) {
-		rc = gl_errorf(err, GL_EFORMAT, "%s: body does not decode", source);
+		rc = gl_errorf(err, GL_EFORMAT, "%s: body does not decode",
+		               source_name(source, named, kind, id, id_len));
 		goto out;
 	}
 	struct schema_errors errs;
@@ -34,7 +46,7 @@ static int validate_body(const struct schema_set *set, int kind, const char *id,
 	if (rc == GL_ENOTFOUND)
 		rc = 0;
 	else if (rc)
-		schema_errors_report(&errs, source, err);
+		schema_errors_report(&errs, source_name(source, named, kind, id, id_len), err);
 out:
 	msgpack_zone_destroy(&zone);
 	return rc;
@@ -125,7 +137,5 @@ int doc_check_body(const struct schema_set *set, int kind, const char *id,
                    size_t id_len, const uint8_t *body, size_t body_len,
                    struct gl_error *err)
 {
-	char source[GL_ID_MAX + 32];
-	snprintf(source, sizeof source, "%s/%.*s", record_kind_name(kind), (int)id_len, id);
-	return validate_body(set, kind, id, id_len, body, body_len, source, err);
+	return validate_body(set, kind, id, id_len, body, body_len, NULL, err);
 }

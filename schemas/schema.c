@@ -13,9 +13,54 @@
 #include "bounds.h"
 #include "record.h"
 
+/*
+ * A schema object compiled once at load: its keywords as fields, its
+ * properties as an array, its $ref resolved.  Validation walks these and
+ * never looks a keyword up by name (that was most of its cost: 8.7 us of
+ * a 912-byte record before, tests/bench/bench_check.c).
+ */
+enum stype { ST_ANY, ST_BOOLEAN, ST_INTEGER, ST_STRING, ST_ARRAY, ST_OBJECT };
+
+struct sstr {
+	const char *s;
+	size_t len;
+};
+
+struct snode;
+
+struct sprop {
+	struct sstr name;
+	const struct snode *node;
+};
+
+struct snode {
+	const json_t *src;         /* the schema object this was compiled from */
+	const struct snode *ref;   /* $ref: the target; nothing else here applies */
+	const char *ref_text;
+	enum stype type;
+	const char *type_name;     /* as written, for messages; NULL: any type */
+	const char *cst;           /* const */
+	struct sstr *enums;        /* enum */
+	size_t nenum;
+	json_int_t min_len, max_len;          /* -1: no maximum */
+	const pcre2_code *re;
+	const char *pattern, *format;
+	struct sstr *required;
+	size_t nreq;
+	json_int_t min_props, max_props;
+	bool closed;               /* additionalProperties: false */
+	struct sprop *props;
+	size_t nprops;
+	json_int_t min_items, max_items;
+	bool unique;
+	const struct snode *items;
+	const json_t *minimum, *maximum;
+};
+
 struct sfile {
 	const char *name;
 	json_t *root;
+	const struct snode *croot;
 };
 
 struct pattern {
@@ -28,6 +73,8 @@ struct schema_set {
 	size_t nfiles;
 	struct pattern *pats;
 	size_t npats;
+	struct snode **nodes; /* every compiled node, found by its src */
+	size_t nnodes;
 };
 
 /* ---- loading ---------------------------------------------------------- */
@@ -196,6 +243,98 @@ static int check_node(struct schema_set *set, const struct sfile *f,
 	return 0;
 }
 
+static const pcre2_code *pattern_of(const struct schema_set *set, const json_t *node)
+{
+	for (size_t i = 0; i < set->npats; i++)
+		if (set->pats[i].node == node)
+			return set->pats[i].re;
+	return NULL;
+}
+
+static json_int_t count_kw(const json_t *schema, const char *kw, json_int_t dflt)
+{
+	const json_t *v = json_object_get(schema, kw);
+	return v ? json_integer_value(v) : dflt;
+}
+
+static struct sstr *string_list(const json_t *arr, size_t *n)
+{
+	*n = json_array_size(arr);
+	struct sstr *l = gl_xcalloc(*n ? *n : 1, sizeof *l);
+	for (size_t i = 0; i < *n; i++) {
+		const json_t *v = json_array_get(arr, i);
+		l[i].s = json_string_value(v);
+		l[i].len = json_string_length(v);
+	}
+	return l;
+}
+
+/*
+ * Compile the schema object `node` of file f (checked by check_node, so
+ * every keyword has its expected type and every $ref resolves).  A node
+ * reached twice (a $ref target, a cycle) is compiled once.
+ */
+static const struct snode *compile(struct schema_set *set, const struct sfile *f,
+                                   const json_t *node)
+{
+	for (size_t i = 0; i < set->nnodes; i++)
+		if (set->nodes[i]->src == node)
+			return set->nodes[i];
+	struct snode *s = gl_xcalloc(1, sizeof *s);
+	set->nodes = gl_xrealloc(set->nodes, (set->nnodes + 1) * sizeof *set->nodes);
+	set->nodes[set->nnodes++] = s; /* before the children: cycles end here */
+	s->src = node;
+	const json_t *ref = json_object_get(node, "$ref");
+	if (ref) {
+		const struct sfile *in = NULL;
+		const json_t *target = resolve(set, f, json_string_value(ref), &in);
+		s->ref_text = json_string_value(ref);
+		s->ref = target ? compile(set, in, target) : NULL;
+		return s;
+	}
+	static const char *const types[] = { NULL, "boolean", "integer", "string", "array",
+		                             "object" };
+	s->type_name = json_string_value(json_object_get(node, "type"));
+	for (int t = ST_BOOLEAN; s->type_name && t <= ST_OBJECT; t++)
+		if (!strcmp(s->type_name, types[t]))
+			s->type = (enum stype)t;
+	s->cst = json_string_value(json_object_get(node, "const"));
+	const json_t *en = json_object_get(node, "enum");
+	if (en)
+		s->enums = string_list(en, &s->nenum);
+	s->min_len = count_kw(node, "minLength", 0);
+	s->max_len = count_kw(node, "maxLength", -1);
+	s->pattern = json_string_value(json_object_get(node, "pattern"));
+	s->re = s->pattern ? pattern_of(set, node) : NULL;
+	s->format = json_string_value(json_object_get(node, "format"));
+	const json_t *req = json_object_get(node, "required");
+	if (req)
+		s->required = string_list(req, &s->nreq);
+	s->min_props = count_kw(node, "minProperties", 0);
+	s->max_props = count_kw(node, "maxProperties", -1);
+	s->closed = json_is_false(json_object_get(node, "additionalProperties"));
+	const json_t *props = json_object_get(node, "properties");
+	if (props) {
+		s->props = gl_xcalloc(json_object_size(props) + 1, sizeof *s->props);
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)props, k, v) {
+			s->props[s->nprops].name.s = k;
+			s->props[s->nprops].name.len = strlen(k);
+			s->props[s->nprops].node = compile(set, f, v);
+			s->nprops++;
+		}
+	}
+	s->min_items = count_kw(node, "minItems", 0);
+	s->max_items = count_kw(node, "maxItems", -1);
+	s->unique = json_is_true(json_object_get(node, "uniqueItems"));
+	const json_t *items = json_object_get(node, "items");
+	s->items = items ? compile(set, f, items) : NULL;
+	s->minimum = json_object_get(node, "minimum");
+	s->maximum = json_object_get(node, "maximum");
+	return s;
+}
+
 int schema_set_load(struct schema_set **out, struct gl_error *err)
 {
 	return schema_set_load_files(schema_files, schema_file_count, out, err);
@@ -224,6 +363,8 @@ int schema_set_load_files(const struct schema_file *files, size_t n,
 		if (rc)
 			goto fail;
 	}
+	for (size_t i = 0; i < set->nfiles; i++)
+		set->files[i].croot = compile(set, &set->files[i], set->files[i].root);
 	*out = set;
 	return 0;
 fail:
@@ -238,6 +379,13 @@ void schema_set_free(struct schema_set *set)
 	for (size_t i = 0; i < set->npats; i++)
 		pcre2_code_free(set->pats[i].re);
 	free(set->pats);
+	for (size_t i = 0; i < set->nnodes; i++) {
+		free(set->nodes[i]->enums);
+		free(set->nodes[i]->required);
+		free(set->nodes[i]->props);
+		free(set->nodes[i]);
+	}
+	free(set->nodes);
 	for (size_t i = 0; i < set->nfiles; i++)
 		json_decref(set->files[i].root);
 	free(set->files);
@@ -325,24 +473,29 @@ static const char *type_name(const msgpack_object *o)
 	}
 }
 
-static bool type_ok(const char *t, const msgpack_object *o)
+static bool type_ok(enum stype t, const msgpack_object *o)
 {
 	switch (o->type) {
-	case MSGPACK_OBJECT_BOOLEAN: return !strcmp(t, "boolean");
+	case MSGPACK_OBJECT_BOOLEAN: return t == ST_BOOLEAN;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return !strcmp(t, "integer");
-	case MSGPACK_OBJECT_STR: return !strcmp(t, "string");
-	case MSGPACK_OBJECT_ARRAY: return !strcmp(t, "array");
-	case MSGPACK_OBJECT_MAP: return !strcmp(t, "object");
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == ST_INTEGER;
+	case MSGPACK_OBJECT_STR: return t == ST_STRING;
+	case MSGPACK_OBJECT_ARRAY: return t == ST_ARRAY;
+	case MSGPACK_OBJECT_MAP: return t == ST_OBJECT;
 	default: return false;
 	}
 }
 
+static bool str_is(const msgpack_object *o, const struct sstr *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == s->len &&
+	       (s->len == 0 || memcmp(o->via.str.ptr, s->s, s->len) == 0);
+}
+
 static bool str_eq(const msgpack_object *o, const char *s)
 {
-	size_t n = strlen(s);
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-	       memcmp(o->via.str.ptr, s, n) == 0;
+	struct sstr w = { s, strlen(s) };
+	return str_is(o, &w);
 }
 
 static size_t codepoints(const char *p, size_t n)
@@ -353,55 +506,35 @@ static size_t codepoints(const char *p, size_t n)
 	return cps;
 }
 
-static const pcre2_code *pattern_of(const struct schema_set *set, const json_t *node)
-{
-	for (size_t i = 0; i < set->npats; i++)
-		if (set->pats[i].node == node)
-			return set->pats[i].re;
-	return NULL;
-}
-
-static json_int_t count_kw(const json_t *schema, const char *kw, json_int_t dflt)
-{
-	const json_t *v = json_object_get(schema, kw);
-	return v ? json_integer_value(v) : dflt;
-}
-
-static void check_string(struct vctx *c, const json_t *schema, const msgpack_object *o)
+static void check_string(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
 	const char *p = o->via.str.ptr;
 	size_t n = o->via.str.size;
 	size_t cps = codepoints(p, n);
-	json_int_t min = count_kw(schema, "minLength", 0);
-	json_int_t max = count_kw(schema, "maxLength", -1);
-	if ((json_int_t)cps < min)
-		fail(c, min == 1 ? "must not be empty"
-		                 : "must be at least %lld characters", (long long)min);
-	if (max >= 0 && (json_int_t)cps > max)
-		fail(c, "%zu characters, more than the %lld allowed", cps, (long long)max);
-	const json_t *pat = json_object_get(schema, "pattern");
-	const json_t *fmt = json_object_get(schema, "format");
-	const pcre2_code *re = pat ? pattern_of(c->set, schema) : NULL;
-	if (re) {
+	if ((json_int_t)cps < s->min_len)
+		fail(c, s->min_len == 1 ? "must not be empty" : "must be at least %lld characters",
+		     (long long)s->min_len);
+	if (s->max_len >= 0 && (json_int_t)cps > s->max_len)
+		fail(c, "%zu characters, more than the %lld allowed", cps, (long long)s->max_len);
+	if (s->re) {
 		if (!c->md)
 			c->md = pcre2_match_data_create(1, NULL);
 		/* strings are valid UTF-8 already (mp.h): spare PCRE2 the check */
-		if (pcre2_match(re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, c->md, NULL) < 0)
+		if (pcre2_match(s->re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, c->md, NULL) < 0)
 			fail(c, "\"%.*s%s\" does not match the pattern %s", (int)(n > 60 ? 60 : n), p,
-			     n > 60 ? "…" : "", json_string_value(pat));
+			     n > 60 ? "…" : "", s->pattern);
 	}
-	if (!fmt)
+	if (!s->format)
 		return;
 	char small[64];
 	if (n >= sizeof small) {
-		fail(c, "\"%.20s…\" is too long for a %s", p, json_string_value(fmt));
+		fail(c, "\"%.20s…\" is too long for a %s", p, s->format);
 		return;
 	}
 	memcpy(small, p, n);
 	small[n] = '\0';
-	const char *f = json_string_value(fmt);
 	int64_t t;
-	bool date = !strcmp(f, "date");
+	bool date = !strcmp(s->format, "date");
 	/* RFC 3339 date-times carry seconds; clock_parse also takes HH:MM */
 	if (clock_parse(small, &t) != 0 || (date ? n != 10 : n < 20 || small[16] != ':'))
 		fail(c, "\"%s\" is not a valid %s", small,
@@ -409,19 +542,15 @@ static void check_string(struct vctx *c, const json_t *schema, const msgpack_obj
 		          : "date-time (YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00)");
 }
 
-static void check_enum(struct vctx *c, const json_t *en, const msgpack_object *o)
+static void check_enum(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
-	size_t i;
-	json_t *v;
-	json_array_foreach(en, i, v) {
-		if (str_eq(o, json_string_value(v)))
+	for (size_t i = 0; i < s->nenum; i++)
+		if (str_is(o, &s->enums[i]))
 			return;
-	}
 	char list[240] = "";
 	size_t len = 0;
-	json_array_foreach(en, i, v) {
-		int n = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
-		                 json_string_value(v));
+	for (size_t i = 0; i < s->nenum; i++) {
+		int n = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", s->enums[i].s);
 		if (n < 0 || (size_t)n >= sizeof list - len - 8) {
 			memcpy(list + len, ", …", sizeof ", …");
 			break;
@@ -435,61 +564,45 @@ static void check_enum(struct vctx *c, const json_t *en, const msgpack_object *o
 		fail(c, "must be one of: %s", list);
 }
 
-static void validate_node(struct vctx *c, const struct sfile *f, const json_t *schema,
-                          const msgpack_object *o);
+static void validate_node(struct vctx *c, const struct snode *s, const msgpack_object *o);
 
-static void check_object(struct vctx *c, const struct sfile *f, const json_t *schema,
-                         const msgpack_object *o)
+static void check_object(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
 	const msgpack_object_map *m = &o->via.map;
-	const json_t *props = json_object_get(schema, "properties");
-	const json_t *req = json_object_get(schema, "required");
-	size_t i;
-	json_t *v;
-	json_array_foreach(req, i, v) {
-		const char *name = json_string_value(v);
+	for (size_t i = 0; i < s->nreq; i++) {
 		bool found = false;
 		for (uint32_t k = 0; k < m->size && !found; k++)
-			found = str_eq(&m->ptr[k].key, name);
+			found = str_is(&m->ptr[k].key, &s->required[i]);
 		if (!found) {
-			size_t mark = push_key(c, name, strlen(name));
+			size_t mark = push_key(c, s->required[i].s, s->required[i].len);
 			fail(c, "required field is missing");
 			pop(c, mark);
 		}
 	}
-	json_int_t minp = count_kw(schema, "minProperties", 0);
-	json_int_t maxp = count_kw(schema, "maxProperties", -1);
-	if ((json_int_t)m->size < minp)
-		fail(c, "needs at least %lld field%s", (long long)minp, minp == 1 ? "" : "s");
-	if (maxp >= 0 && (json_int_t)m->size > maxp)
-		fail(c, "has %u fields, more than the %lld allowed", m->size, (long long)maxp);
-	bool closed = json_is_false(json_object_get(schema, "additionalProperties"));
+	if ((json_int_t)m->size < s->min_props)
+		fail(c, "needs at least %lld field%s", (long long)s->min_props,
+		     s->min_props == 1 ? "" : "s");
+	if (s->max_props >= 0 && (json_int_t)m->size > s->max_props)
+		fail(c, "has %u fields, more than the %lld allowed", m->size, (long long)s->max_props);
 	for (uint32_t k = 0; k < m->size; k++) {
 		const msgpack_object *key = &m->ptr[k].key;
 		if (key->type != MSGPACK_OBJECT_STR)
 			continue; /* the strict reader admits only string keys */
 		/* msgpack-c may give an empty str a NULL pointer */
 		const char *kp = key->via.str.size ? key->via.str.ptr : "";
-		size_t kn = key->via.str.size;
-		size_t mark = push_key(c, kp, kn);
-		const json_t *sub = NULL;
-		if (props) {
-			char name[GL_KEY_MAX + 1];
-			if (kn < sizeof name) {
-				memcpy(name, kp, kn);
-				name[kn] = '\0';
-				sub = json_object_get(props, name);
-			}
-		}
+		size_t mark = push_key(c, kp, key->via.str.size);
+		const struct snode *sub = NULL;
+		for (size_t i = 0; i < s->nprops && !sub; i++)
+			if (str_is(key, &s->props[i].name))
+				sub = s->props[i].node;
 		if (sub) {
-			validate_node(c, f, sub, &m->ptr[k].val);
-		} else if (closed) {
+			validate_node(c, sub, &m->ptr[k].val);
+		} else if (s->closed) {
 			char allowed[200] = "";
 			size_t len = 0;
-			const char *name;
-			json_object_foreach((json_t *)props, name, v) {
+			for (size_t i = 0; i < s->nprops; i++) {
 				int n = snprintf(allowed + len, sizeof allowed - len, "%s%s",
-				                 len ? ", " : "", name);
+				                 len ? ", " : "", s->props[i].name.s);
 				if (n < 0 || (size_t)n >= sizeof allowed - len)
 					break;
 				len += (size_t)n;
@@ -500,20 +613,17 @@ static void check_object(struct vctx *c, const struct sfile *f, const json_t *sc
 	}
 }
 
-static void check_array(struct vctx *c, const struct sfile *f, const json_t *schema,
-                        const msgpack_object *o)
+static void check_array(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
 	const msgpack_object_array *a = &o->via.array;
-	json_int_t min = count_kw(schema, "minItems", 0);
-	json_int_t max = count_kw(schema, "maxItems", -1);
-	if ((json_int_t)a->size < min)
-		fail(c, "needs at least %lld item%s", (long long)min, min == 1 ? "" : "s");
-	if (max >= 0 && (json_int_t)a->size > max)
-		fail(c, "has %u items, more than the %lld allowed", a->size, (long long)max);
+	if ((json_int_t)a->size < s->min_items)
+		fail(c, "needs at least %lld item%s", (long long)s->min_items,
+		     s->min_items == 1 ? "" : "s");
+	if (s->max_items >= 0 && (json_int_t)a->size > s->max_items)
+		fail(c, "has %u items, more than the %lld allowed", a->size, (long long)s->max_items);
 	/* pairwise, so only up to maxItems: a longer array has failed already,
 	 * and a document's arrays are not bounded before this check */
-	if (json_is_true(json_object_get(schema, "uniqueItems")) &&
-	    (max < 0 || (json_int_t)a->size <= max)) {
+	if (s->unique && (s->max_items < 0 || (json_int_t)a->size <= s->max_items)) {
 		for (uint32_t i = 1; i < a->size; i++)
 			for (uint32_t j = 0; j < i; j++)
 				if (msgpack_object_equal(a->ptr[i], a->ptr[j])) {
@@ -522,53 +632,44 @@ static void check_array(struct vctx *c, const struct sfile *f, const json_t *sch
 					j = i;
 				}
 	}
-	const json_t *items = json_object_get(schema, "items");
-	if (items)
+	if (s->items)
 		for (uint32_t i = 0; i < a->size; i++) {
 			size_t mark = push_index(c, i);
-			validate_node(c, f, items, &a->ptr[i]);
+			validate_node(c, s->items, &a->ptr[i]);
 			pop(c, mark);
 		}
 }
 
-static void validate_node(struct vctx *c, const struct sfile *f, const json_t *schema,
-                          const msgpack_object *o)
+static void validate_node(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
-	const json_t *ref = json_object_get(schema, "$ref");
-	if (ref) {
-		const struct sfile *in;
-		const json_t *target = resolve(c->set, f, json_string_value(ref), &in);
-		if (!target || c->refs >= 32) {
-			fail(c, "schema error: $ref %s does not resolve", json_string_value(ref));
+	if (s->ref_text) {
+		if (!s->ref || c->refs >= 32) {
+			fail(c, "schema error: $ref %s does not resolve", s->ref_text);
 			return;
 		}
 		c->refs++;
-		validate_node(c, in, target, o);
+		validate_node(c, s->ref, o);
 		c->refs--;
 		return;
 	}
-	const char *type = json_string_value(json_object_get(schema, "type"));
-	if (type && !type_ok(type, o)) {
+	if (s->type_name && !type_ok(s->type, o)) {
 		fail(c, "expected %s%s, got %s",
-		     !strcmp(type, "integer") || !strcmp(type, "array") ? "an " : "a ", type,
+		     s->type == ST_INTEGER || s->type == ST_ARRAY ? "an " : "a ", s->type_name,
 		     type_name(o));
 		return;
 	}
-	const json_t *cst = json_object_get(schema, "const");
-	if (cst && !str_eq(o, json_string_value(cst)))
-		fail(c, "must be \"%s\"", json_string_value(cst));
-	const json_t *en = json_object_get(schema, "enum");
-	if (en)
-		check_enum(c, en, o);
+	if (s->cst && !str_eq(o, s->cst))
+		fail(c, "must be \"%s\"", s->cst);
+	if (s->enums)
+		check_enum(c, s, o);
 	switch (o->type) {
 	case MSGPACK_OBJECT_STR:
-		check_string(c, schema, o);
+		check_string(c, s, o);
 		break;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: {
 		bool neg = o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
-		const json_t *mn = json_object_get(schema, "minimum");
-		const json_t *mx = json_object_get(schema, "maximum");
+		const json_t *mn = s->minimum, *mx = s->maximum;
 		/* positive values beyond INT64_MAX compare as large */
 		if (mn && (neg ? o->via.i64 < json_integer_value(mn)
 		               : (json_integer_value(mn) > 0 &&
@@ -581,10 +682,10 @@ static void validate_node(struct vctx *c, const struct sfile *f, const json_t *s
 		break;
 	}
 	case MSGPACK_OBJECT_MAP:
-		check_object(c, f, schema, o);
+		check_object(c, s, o);
 		break;
 	case MSGPACK_OBJECT_ARRAY:
-		check_array(c, f, schema, o);
+		check_array(c, s, o);
 		break;
 	default:
 		break;
@@ -599,7 +700,7 @@ int schema_validate(const struct schema_set *set, const char *name,
 		return GL_ENOTFOUND;
 	struct vctx c = { .set = set, .errs = errs };
 	errs->n = errs->total = 0;
-	validate_node(&c, f, f->root, doc);
+	validate_node(&c, f->croot, doc);
 	pcre2_match_data_free(c.md);
 	return errs->total ? GL_ESCHEMA : 0;
 }
@@ -648,7 +749,7 @@ int schema_validate_record(const struct schema_set *set, int kind,
 	msgpack_object whole = { .type = MSGPACK_OBJECT_MAP };
 	whole.via.map.size = n + 2;
 	whole.via.map.ptr = kv;
-	validate_node(&c, f, f->root, &whole);
+	validate_node(&c, f->croot, &whole);
 	pcre2_match_data_free(c.md);
 	free(kv);
 	return errs->total ? GL_ESCHEMA : 0;

@@ -89,6 +89,41 @@ static void test_utf8(void **state)
 	assert_true(mp_utf8_valid((const uint8_t *)"gr\xc3\xbc\xc3\x9f", 6));
 }
 
+/* The same verdicts at every offset: before, inside and after a run of
+ * eight ASCII bytes the validator skips at once. */
+static void test_utf8_every_offset(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *bytes;
+		size_t len;
+		bool valid;
+	} cases[] = {
+		{ "\xc3\xa9", 2, true },          { "\xe2\x82\xac", 3, true },
+		{ "\xf0\x9f\x99\x82", 4, true },  { "", 1, false /* NUL */ },
+		{ "\x80", 1, false },              { "\xff", 1, false },
+		{ "\xc0\xa9", 2, false },          { "\xed\xa0\x80", 3, false },
+		{ "\xf4\x90\x80\x80", 4, false }, { "\x7f", 1, true },
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+		for (size_t len = 1; len <= 24; len++)
+			for (size_t at = 0; at + cases[c].len <= len; at++) {
+				uint8_t buf[24];
+				memset(buf, 'a', sizeof buf);
+				memcpy(buf + at, cases[c].bytes, cases[c].len);
+				if (mp_utf8_valid(buf, len) != cases[c].valid)
+					fail_msg("case %zu at %zu of %zu: expected %s", c, at, len,
+					         cases[c].valid ? "valid" : "invalid");
+			}
+	/* a character cut by the end of the string, wherever the end falls */
+	for (size_t len = 1; len <= 24; len++) {
+		uint8_t buf[24];
+		memset(buf, 'a', sizeof buf);
+		buf[len - 1] = 0xe2;
+		assert_false(mp_utf8_valid(buf, len));
+	}
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -141,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_shortest_headers),
 		cmocka_unit_test(test_types),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_utf8_every_offset),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_counts_cannot_exceed_input),
 		cmocka_unit_test(test_every_prefix_is_truncated),
