@@ -64,9 +64,12 @@ static json_t *daemon_status(struct cli *cli)
 		const msgpack_object *rb = msg_get(&o, "rejected_by");
 		if (rb && rb->type == MSGPACK_OBJECT_MAP)
 			json_object_set_new(j, "rejected_by", jsonmp_to_json(rb));
-		const msgpack_object *web = msg_get(&o, "web");
-		if (web && web->type == MSGPACK_OBJECT_MAP)
-			json_object_set_new(j, "web", jsonmp_to_json(web));
+		static const char *const maps[] = { "web", "memory" };
+		for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+			const msgpack_object *m = msg_get(&o, maps[i]);
+			if (m && m->type == MSGPACK_OBJECT_MAP)
+				json_object_set_new(j, maps[i], jsonmp_to_json(m));
+		}
 		static const char *const strs[] = { "version", "listen", "config" };
 		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 			if (msg_get_cstr(&o, strs[i], text, sizeof text))
@@ -172,6 +175,20 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		}
 		printf("), %llu retracted\n", (unsigned long long)st.tombstones);
 		printf("store    %s used, may grow to %s\n", used, map);
+		json_t *mem = json_object_get(d, "memory");
+		if (mem) {
+			char res[32], anon[32], file[32], peak[32];
+			human_size((uint64_t)json_integer_value(json_object_get(mem, "resident")), res,
+			           sizeof res);
+			human_size((uint64_t)json_integer_value(json_object_get(mem, "anonymous")), anon,
+			           sizeof anon);
+			human_size((uint64_t)json_integer_value(json_object_get(mem, "file")), file,
+			           sizeof file);
+			human_size((uint64_t)json_integer_value(json_object_get(mem, "peak")), peak,
+			           sizeof peak);
+			printf("memory   %s resident (%s own, %s of files: store pages, program), "
+			       "at most %s\n", res, anon, file, peak);
+		}
 	}
 	json_decref(d);
 	return EXIT_OK;

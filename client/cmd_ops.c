@@ -147,6 +147,19 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 		}
 		family("gilde_commits_total", "counter", "Store write jobs committed.");
 		sample("gilde_commits_total", NULL, (double)geti(status, "commits"));
+		json_t *mem = json_object_get(status, "memory");
+		if (mem) {
+			family("gilde_memory_bytes", "gauge",
+			       "Resident memory of the daemon: its own (anonymous) and of files "
+			       "(store pages, program).");
+			sample("gilde_memory_bytes", "{kind=\"anonymous\"}", (double)geti(mem, "anonymous"));
+			sample("gilde_memory_bytes", "{kind=\"file\"}", (double)geti(mem, "file"));
+			family("gilde_memory_peak_bytes", "gauge", "The most memory the daemon held at once.");
+			sample("gilde_memory_peak_bytes", NULL, (double)geti(mem, "peak"));
+			family("gilde_store_map_releases_total", "counter",
+			       "Times the daemon let go of its store mapping ([store] mapped_max).");
+			sample("gilde_store_map_releases_total", NULL, (double)geti(mem, "map_releases"));
+		}
 		json_t *web = json_object_get(status, "web");
 		if (web) {
 			family("gilde_web_requests_total", "counter",

@@ -36,6 +36,7 @@ struct config {
 	struct strlist public_endpoints;
 	/* [store] */
 	uint64_t map_size;
+	uint64_t mapped_max;      /* [store] mapped_max: mem_trim() bound; 0: none */
 	/* [log] */
 	int log_level;
 	bool log_syslog;

@@ -10,6 +10,7 @@
 #include "gilde_config.h"
 #include "gossip.h"
 #include "ingest.h"
+#include "memory.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -38,7 +39,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, n->web ? 17 : 16);
+	msgpack_pack_map(&pk, n->web ? 18 : 17);
 	msg_pack_str(&pk, "ok");
 	msgpack_pack_true(&pk);
 	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
@@ -61,6 +62,15 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	for (int i = 0; i < REJECT_COUNT; i++)
 		pack_kv_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
 	pack_kv_uint(&pk, "commits", n->writer.committed);
+	struct mem_use mu;
+	mem_read(&mu);
+	msg_pack_str(&pk, "memory");
+	msgpack_pack_map(&pk, 5);
+	pack_kv_uint(&pk, "resident", mu.resident);
+	pack_kv_uint(&pk, "anonymous", mu.anonymous);
+	pack_kv_uint(&pk, "file", mu.file);
+	pack_kv_uint(&pk, "peak", mu.peak);
+	pack_kv_uint(&pk, "map_releases", store_map_releases(n->store));
 	if (n->web) {
 		struct web_counters wc;
 		web_counters(n, &wc);

@@ -200,6 +200,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	n->cfg = next;
 	log_set_level((enum log_level)n->cfg.log_level);
 	log_set_syslog(n->cfg.log_syslog);
+	store_set_mapped_max(n->store, n->cfg.mapped_max);
 	curate_reload(n);
 	net_reload(n);
 	config_free(&old);
@@ -256,6 +257,14 @@ void node_stop(struct node *n, const char *why)
 	uv_idle_start(idle, on_drain);
 }
 
+/* Scans and writes check the store's share of memory as they go; single
+ * lookups (web pages, peers' requests) are covered by this. */
+static void on_mem_timer(uv_timer_t *t)
+{
+	struct node *n = t->data;
+	store_map_check(n->store);
+}
+
 static void set_threadpool_size(void)
 {
 	if (getenv("UV_THREADPOOL_SIZE"))
@@ -296,6 +305,7 @@ static int open_node(struct node *n, struct gl_error *err)
 	if ((rc = paths_join(spath, n->data, "store", err)) ||
 	    (rc = store_open(spath, 0, n->cfg.map_size, &n->store, err)))
 		return rc;
+	store_set_mapped_max(n->store, n->cfg.mapped_max);
 	struct store_txn *t;
 	if ((rc = store_begin(n->store, true, &t, err)))
 		return rc;
@@ -355,6 +365,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gilded: cannot start the writer thread\n");
 		goto out_loop;
 	}
+	uv_timer_init(n->loop, &n->mem_timer);
+	n->mem_timer.data = n;
+	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
 	gossip_init(n);
 	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err)) || (rc = web_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);

@@ -67,6 +67,7 @@ struct node {
 	struct curate_trust *_Atomic trust;
 	struct curate_trust *trust_retired;
 	uv_timer_t sweep_timer;
+	uv_timer_t mem_timer;     /* store_map_check() once a second */
 	bool sweep_running;
 	uv_signal_t sig_int, sig_term, sig_hup;
 	int argc;                 /* the command line, read again on SIGHUP */

@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "bounds.h"
+#include "paths.h"
 #include "store_int.h"
 
 /* The one place LMDB's codes become ours. */
@@ -146,6 +150,95 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 fail:
 	store_close(s);
 	return rc;
+}
+
+/*
+ * Where LMDB mapped the data file: the mapping of its device and inode in
+ * /proc/self/maps (LMDB tells its address only for MDB_FIXEDMAP).  Read
+ * afresh for each release (a few a second at most), never cached, so a
+ * map LMDB moved is never mistaken for its old range.
+ */
+static int find_map(const struct store *s, void **map, size_t *len)
+{
+	char file[PATHS_MAX + 16];
+	struct stat st;
+	snprintf(file, sizeof file, "%s/data.mdb", s->path);
+	if (stat(file, &st) != 0)
+		return -1;
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -1;
+	char line[PATHS_MAX + 128];
+	int rc = -1;
+	while (rc && fgets(line, sizeof line, f)) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, min;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &lo, &hi, perms, &off, &maj, &min,
+		           &ino) == 7 &&
+		    ino == (unsigned long long)st.st_ino && makedev(maj, min) == st.st_dev && off == 0) {
+			*map = (void *)(uintptr_t)lo;
+			*len = (size_t)(hi - lo);
+			rc = 0;
+		}
+		/* a line longer than the buffer: skip its rest */
+		while (!strchr(line, '\n') && fgets(line, sizeof line, f))
+			;
+	}
+	fclose(f);
+	return rc;
+}
+
+int store_release_map(struct store *s)
+{
+	void *map;
+	size_t len;
+	if (!s || find_map(s, &map, &len))
+		return -1;
+	/* the map is shared and read-only: what it drops, it reads again from
+	 * the page cache.  gilded never resizes it while open (store_begin's
+	 * MDB_MAP_RESIZED is for a map another process grew), so the range
+	 * is still the map's. */
+	return madvise(map, len, MADV_DONTNEED);
+}
+
+void store_set_mapped_max(struct store *s, uint64_t bytes)
+{
+	s->mapped_max = bytes;
+}
+
+unsigned long long store_map_releases(struct store *s)
+{
+	return s->releases;
+}
+
+/* The process's file-backed resident bytes ("shared" in /proc/self/statm). */
+static int file_resident(uint64_t *bytes)
+{
+	FILE *f = fopen("/proc/self/statm", "re");
+	unsigned long long size, res, shared;
+	int n = f ? fscanf(f, "%llu %llu %llu", &size, &res, &shared) : 0;
+	if (f)
+		fclose(f);
+	long page = sysconf(_SC_PAGESIZE);
+	*bytes = n == 3 ? shared * (uint64_t)(page > 0 ? page : 4096) : 0;
+	return n == 3 ? 0 : -1;
+}
+
+bool store_map_check(struct store *s)
+{
+	uint64_t max = s->mapped_max, file;
+	if (!max || file_resident(&file) || file <= max || store_release_map(s))
+		return false;
+	s->releases++;
+	return true;
+}
+
+void store_map_tick(struct store *s, unsigned n)
+{
+	unsigned long long before = atomic_fetch_add(&s->map_ticks, n);
+	if (s->mapped_max && before / MAP_TICKS != (before + n) / MAP_TICKS)
+		store_map_check(s);
 }
 
 void store_close(struct store *s)
@@ -334,6 +427,7 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 		return store_mdb_fail(rc, err, s, "read record");
 	}
 
+	store_map_tick(s, 4); /* its entries land on pages all over the store */
 	v.mv_size = VAL_HDR + r->env_len;
 	rc = mdb_put(t->txn, s->records, &k, &v, MDB_RESERVE);
 	if (rc)
@@ -424,6 +518,7 @@ int store_scan_from(struct store_txn *t, const uint8_t *after, size_t after_len,
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		store_map_tick(t->s, 1);
 		if (!entry_ok(&k, &v)) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
 			break;
@@ -465,6 +560,7 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		store_map_tick(t->s, 1);
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
 		MDB_val rk = k, rv;
@@ -523,6 +619,7 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 	rc = mdb_cursor_get(c, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		store_map_tick(t->s, 1);
 		if (k.mv_size != RECORD_ITEM_LEN) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
 			break;

@@ -70,6 +70,32 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 void store_close(struct store *s);
 
 /* Begin a transaction.  A read transaction sees one snapshot. */
+/*
+ * The store's share of the process's memory.
+ *
+ * LMDB reads the store through a shared read-only mapping of its file, so
+ * every page a write or a query touches stays in the process's resident
+ * set (as file-backed memory) until the mapping lets go of it, and the
+ * kernel maps up to 16 neighbouring cached pages with each one touched: a
+ * node that synced 100,000 records would show most of the store file,
+ * 100 MiB and more, as resident.  Those pages are the kernel's page cache;
+ * the mapping only pins them to the process.
+ *
+ * With a bound set, the store checks the process's file-backed resident
+ * memory (/proc/self/statm) every few hundred entries it reads or dozens
+ * it writes, and when it is over the bound lets go of its whole mapping
+ * (madvise MADV_DONTNEED).  The pages stay cached while the machine has
+ * room; the next read maps them again with a minor fault.
+ */
+/* bytes of file-backed resident memory allowed; 0: no bound.  Any thread. */
+void store_set_mapped_max(struct store *s, uint64_t bytes);
+/* Check the bound now (a timer does, for lookups between scans). */
+bool store_map_check(struct store *s);
+/* How often the mapping was let go of. */
+unsigned long long store_map_releases(struct store *s);
+/* Let go of the whole mapping now.  Safe while other threads read.  0 or -1. */
+int store_release_map(struct store *s);
+
 int store_begin(struct store *s, bool write, struct store_txn **out,
                 struct gl_error *err);
 /*

@@ -7,6 +7,7 @@
 #define GILDE_STORE_INT_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,7 +24,17 @@ struct store {
 	MDB_dbi events, terms, docs; /* indexes (index.c) */
 	bool rdonly;
 	char *path;
+	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
+	_Atomic unsigned long long map_ticks; /* work since the start (store_map_tick) */
+	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
 };
+
+/*
+ * Count work that maps store pages (an entry read: 1, written: 4); every
+ * MAP_TICKS of it, store_map_check().  Any thread.
+ */
+#define MAP_TICKS 256
+void store_map_tick(struct store *s, unsigned n);
 
 struct store_txn {
 	struct store *s;

@@ -258,12 +258,12 @@ def ghent_records(kind):
 
 
 def memory(pid):
-    """VmRSS, VmHWM (peak) and RssAnon of a process, in KiB."""
+    """VmRSS, VmHWM (peak), RssAnon, RssFile and RssShmem of a process, in KiB."""
     out = {}
     with open('/proc/%d/status' % pid) as f:
         for line in f:
             k, _, v = line.partition(':')
-            if k in ('VmRSS', 'VmHWM', 'RssAnon'):
+            if k in ('VmRSS', 'VmHWM', 'RssAnon', 'RssFile', 'RssShmem'):
                 out[k] = int(v.split()[0])
     return out
 

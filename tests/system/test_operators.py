@@ -106,6 +106,11 @@ def main():
             check(m[('gilde_records', '{kind="%s"}' % kind)] == n,
                   'records of kind %s: metrics %r, status %r' % (kind, m.get(('gilde_records', '{kind="%s"}' % kind)), n))
         check(m[('gilde_published_total', '')] == st['daemon']['published'], 'published')
+        # memory: the daemon's own and of files, each a real share of a live process
+        own, files = m[('gilde_memory_bytes', '{kind="anonymous"}')], m[('gilde_memory_bytes', '{kind="file"}')]
+        check(own > 0 and files > 0 and m[('gilde_memory_peak_bytes', '')] >= own + files * 0.5,
+              'memory metrics: %r %r %r' % (own, files, m[('gilde_memory_peak_bytes', '')]))
+        check(('gilde_store_map_releases_total', '') in m, 'map releases counted')
         check(m[('gilde_peers', '{direction="in"}')] + m[('gilde_peers', '{direction="out"}')] == 1,
               'one peer')
         off = [v for (name, labels), v in m.items()

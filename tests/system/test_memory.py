@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""[store] mapped_max: a node that imports a store many times the bound
+holds no more of the store's file in memory than the bound (plus what a
+few dozen records map between checks), at the end and at its peak, and
+says so in `gilde status`; a node without the bound holds far more, so the
+check can fail.  SIGHUP sets a new bound."""
+import os
+import signal
+import subprocess
+
+from harness import Harness, check, memory, run, wait_until
+
+ATTACK = os.environ.get('ATTACK', 'attack')
+N = 30000
+BOUND = 24 << 20
+
+
+def main():
+    with Harness('memory') as h:
+        export = os.path.join(h.dir, 'many.gilde')
+        subprocess.run([ATTACK, 'mkexport', export, str(N), '30', 'shuffled'], check=True,
+                       capture_output=True, timeout=300)
+        conf, _ = h.federation_config(extra='dial = 0\n')
+        bounded = h.write_config('bounded', open(conf).read() + '[store]\nmapped_max = 24M\n')
+        unbounded = h.write_config('unbounded', open(conf).read() + '[store]\nmapped_max = 0\n')
+        a = h.node('a', ['--config', bounded])
+        b = h.node('b', ['--config', unbounded])
+        peaks = {}
+        for node in (a, b):
+            node.start()
+            check(node.json('import', export)['accepted'] == N, node.name + ': import')
+            mem = node.json('status')['daemon']['memory']
+            check(mem['resident'] == mem['anonymous'] + mem['file'] and mem['peak'] >= mem['resident'],
+                  '%s: memory figures add up: %r' % (node.name, mem))
+            peaks[node.name] = (mem, memory(node.proc.pid))
+        used = a.json('status')['store']['used_bytes']
+        check(used > 2 * BOUND, 'the store (%d bytes) is well over the bound' % used)
+
+        mem_a, proc_a = peaks['a']
+        mem_b, proc_b = peaks['b']
+        # the daemon reports what the kernel says (kB granularity)
+        check(abs(mem_a['file'] // 1024 - (proc_a['RssFile'] + proc_a['RssShmem'])) < 2048,
+              'status file figure %r vs /proc %r' % (mem_a, proc_a))
+        check(mem_a['map_releases'] > 0, 'the bounded node never let go of its map: %r' % mem_a)
+        check(mem_b['map_releases'] == 0, 'the unbounded node let go of its map: %r' % mem_b)
+        # between checks a batch of 64 records or 256 entries read may map more
+        slack = 16 << 20
+        check(mem_a['file'] <= BOUND + slack, 'bounded node holds %d MiB of files' % (mem_a['file'] >> 20))
+        # the peak: files at most the bound and slack, beside the process's own memory
+        check((proc_a['VmHWM'] - proc_a['RssAnon']) * 1024 <= BOUND + slack,
+              'bounded node peak %d MiB with %d MiB its own' % (proc_a['VmHWM'] >> 10,
+                                                                 proc_a['RssAnon'] >> 10))
+        # the control: without the bound the same work keeps far more mapped
+        check(mem_b['file'] > BOUND + slack,
+              'the unbounded node holds only %d MiB of files: the test proves nothing'
+              % (mem_b['file'] >> 20))
+
+        # the bound changes on SIGHUP, and a lookup-only load is trimmed by the timer
+        open(unbounded, 'w').write(open(bounded).read())
+        b.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: b.json('status')['daemon']['memory']['file'] <= BOUND, 10,
+                   'b to let go of its map after SIGHUP set a bound')
+        check(b.json('status')['daemon']['memory']['map_releases'] > 0, 'b released once')
+
+
+if __name__ == '__main__':
+    run(main)
