@@ -1,6 +1,6 @@
 /*
  * gilde events — events in start order, read from the store's events index
- * (store/events.h), as lines, JSON or an iCalendar file (ics.h).
+ * (daemon/store/events.h), as lines, JSON or an iCalendar file (ics.h).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * gilde gaps — where the directory's offer has holes: live offers per need
- * and phase (and sector), read from the store (store/gaps.h), as a table,
+ * and phase (and sector), read from the store (daemon/store/gaps.h), as a table,
  * as lists per sector, or as JSON.
  */
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
  * gilde news — the latest news across partners, read from the store
- * (store/news.h): as lines, as JSON, or as an Atom feed.
+ * (daemon/store/news.h): as lines, as JSON, or as an Atom feed.
  */
 #include <stdlib.h>
 #include <string.h>

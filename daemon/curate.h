@@ -1,5 +1,5 @@
 /*
- * curate.h — the curated federation in the daemon (store/trust.h has the
+ * curate.h — the curated federation in the daemon (daemon/store/trust.h has the
  * rule).  Every record offered to the store passes curate_admit() inside
  * the writer's transaction, whatever path it came by.  A stored statement
  * (endorse or revoke by a curator) takes effect in the same transaction:

@@ -1,4 +1,4 @@
-/* Unit tests: the events index and events_scan (store/events.c). */
+/* Unit tests: the events index and events_scan (daemon/store/events.c). */
 #include "testutil.h"
 
 #include <unistd.h>

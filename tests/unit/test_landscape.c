@@ -1,4 +1,4 @@
-/* Unit tests: gaps_run (store/gaps.c) and news_latest / news_atom (store/news.c). */
+/* Unit tests: gaps_run (daemon/store/gaps.c) and news_latest / news_atom (daemon/store/news.c). */
 #include "testutil.h"
 
 #include <unistd.h>

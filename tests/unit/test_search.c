@@ -1,4 +1,4 @@
-/* Unit tests: terms (store/text.c) and the full-text index and BM25 (store/search.c). */
+/* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/search.c). */
 #include "testutil.h"
 
 #include <unistd.h>

@@ -1,4 +1,4 @@
-/* Unit tests: store semantics (store/store.c). */
+/* Unit tests: store semantics (daemon/store/store.c). */
 #include "testutil.h"
 
 #include <unistd.h>

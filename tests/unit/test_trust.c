@@ -1,4 +1,4 @@
-/* Unit tests: the trust rule (store/trust.c). */
+/* Unit tests: the trust rule (daemon/store/trust.c). */
 #include "testutil.h"
 
 #include <unistd.h>

@@ -10,7 +10,7 @@
  * where start is the event body's "start" (RFC 3339 with an offset) as an
  * instant, and rkey is the record key (author || kind || id, store.h).
  *
- * Invariant, kept inside store_put()'s write transaction by store/index.c:
+ * Invariant, kept inside store_put()'s write transaction by daemon/store/index.c:
  * every live event record whose "start" parses to an instant at or after
  * the epoch has exactly one events entry, and nothing else has one.  An
  * update that moves the start moves the entry; a tombstone, an expiry or a
@@ -32,7 +32,7 @@
 #include "store.h"
 
 /*
- * Index hooks: store/index.c calls these inside the write transaction t,
+ * Index hooks: daemon/store/index.c calls these inside the write transaction t,
  * add when the live event record r (key rkey, rlen bytes) enters the
  * store, remove before it leaves (r is then the held version, parsed).
  * Both find the start in r's body themselves, so remove deletes exactly

@@ -60,7 +60,7 @@
 /* Bytes in a record key: author || kind || id. */
 #define SEARCH_RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
 
-/* Index hooks (store/index.c calls these inside the write transaction;
+/* Index hooks (daemon/store/index.c calls these inside the write transaction;
  * r is the record entering or, for remove, the one leaving; a tombstone
  * is ignored).  Return 0, GL_ENOSPC, GL_EIO, GL_ESTORE (a body that does
  * not read: cannot happen after record_parse) or GL_ECONFIG (libstemmer
