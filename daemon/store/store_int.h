@@ -1,5 +1,5 @@
 /*
- * store_int.h — the store's insides, shared by the files of store/ only
+ * store_int.h — the store's insides, shared by the files of daemon/store/ only
  * (store.c, apps.c, index.c and the indexes).  Nothing outside store/
  * includes it.
  */
