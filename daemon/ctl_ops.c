@@ -10,7 +10,6 @@
 #include "gilde_config.h"
 #include "gossip.h"
 #include "ingest.h"
-#include "memory.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -62,8 +61,8 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	for (int i = 0; i < REJECT_COUNT; i++)
 		pack_kv_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
 	pack_kv_uint(&pk, "commits", n->writer.committed);
-	struct mem_use mu;
-	mem_read(&mu);
+	struct store_mem mu;
+	store_mem_read(&mu);
 	msg_pack_str(&pk, "memory");
 	msgpack_pack_map(&pk, 5);
 	pack_kv_uint(&pk, "resident", mu.resident);

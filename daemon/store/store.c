@@ -212,8 +212,8 @@ unsigned long long store_map_releases(struct store *s)
 	return s->releases;
 }
 
-/* The process's file-backed resident bytes ("shared" in /proc/self/statm). */
-static int file_resident(uint64_t *bytes)
+/* statm: size, resident, shared (file-backed and shmem), ... in pages */
+static int read_statm(uint64_t *resident, uint64_t *file)
 {
 	FILE *f = fopen("/proc/self/statm", "re");
 	unsigned long long size, res, shared;
@@ -221,14 +221,36 @@ static int file_resident(uint64_t *bytes)
 	if (f)
 		fclose(f);
 	long page = sysconf(_SC_PAGESIZE);
-	*bytes = n == 3 ? shared * (uint64_t)(page > 0 ? page : 4096) : 0;
+	uint64_t pb = (uint64_t)(page > 0 ? page : 4096);
+	*resident = n == 3 ? res * pb : 0;
+	*file = n == 3 ? shared * pb : 0;
 	return n == 3 ? 0 : -1;
+}
+
+int store_mem_read(struct store_mem *m)
+{
+	memset(m, 0, sizeof *m);
+	if (read_statm(&m->resident, &m->file))
+		return -1;
+	m->anonymous = m->resident > m->file ? m->resident - m->file : 0;
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long long kb;
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
+			m->peak = kb * 1024;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return 0;
 }
 
 bool store_map_check(struct store *s)
 {
-	uint64_t max = s->mapped_max, file;
-	if (!max || file_resident(&file) || file <= max || store_release_map(s))
+	uint64_t max = s->mapped_max, resident, file;
+	if (!max || read_statm(&resident, &file) || file <= max || store_release_map(s))
 		return false;
 	s->releases++;
 	return true;

@@ -87,6 +87,16 @@ void store_close(struct store *s);
  * (madvise MADV_DONTNEED).  The pages stay cached while the machine has
  * room; the next read maps them again with a minor fault.
  */
+/* This process's memory, as /proc/self tells it (gilde status shows it). */
+struct store_mem {
+	uint64_t resident;  /* bytes in RAM */
+	uint64_t file;      /* of which file-backed: store pages, programs, libraries */
+	uint64_t anonymous; /* of which the process's own: heap, stacks, write buffers */
+	uint64_t peak;      /* the most ever resident (VmHWM) */
+};
+/* Returns 0, or -1 with everything 0. */
+int store_mem_read(struct store_mem *m);
+
 /* bytes of file-backed resident memory allowed; 0: no bound.  Any thread. */
 void store_set_mapped_max(struct store *s, uint64_t bytes);
 /* Check the bound now (a timer does, for lookups between scans). */
