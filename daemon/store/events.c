@@ -210,7 +210,7 @@ int events_scan(struct store_txn *t, const struct events_filter *f, events_visit
 	int out = 0;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_tick(s, 1);
+		store_map_work(s, 1);
 		if (k.mv_size <= 8 + RECORD_KEY_LEN + 1 || k.mv_size > 8 + RKEY_MAX) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged events index", s->path);
 			break;

@@ -445,7 +445,7 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 	int out = 0;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_tick(s, 1);
+		store_map_work(s, 1);
 		if (k.mv_size < len + 1 || memcmp(k.mv_data, prefix, len + 1))
 			break;
 		const uint8_t *kp = k.mv_data;

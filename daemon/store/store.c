@@ -256,10 +256,16 @@ bool store_map_check(struct store *s)
 	return true;
 }
 
-void store_map_tick(struct store *s, unsigned n)
+#define MAP_WORK 256
+
+/* this thread's work since it started (store_int.h) */
+static _Thread_local unsigned map_work_done;
+
+void store_map_work(struct store *s, unsigned n)
 {
-	unsigned long long before = atomic_fetch_add(&s->map_ticks, n);
-	if (s->mapped_max && before / MAP_TICKS != (before + n) / MAP_TICKS)
+	unsigned before = map_work_done;
+	map_work_done += n;
+	if (before / MAP_WORK != map_work_done / MAP_WORK && s->mapped_max)
 		store_map_check(s);
 }
 
@@ -449,7 +455,7 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 		return store_mdb_fail(rc, err, s, "read record");
 	}
 
-	store_map_tick(s, 4); /* its entries land on pages all over the store */
+	store_map_work(s, 4);
 	v.mv_size = VAL_HDR + r->env_len;
 	rc = mdb_put(t->txn, s->records, &k, &v, MDB_RESERVE);
 	if (rc)
@@ -540,7 +546,7 @@ int store_scan_from(struct store_txn *t, const uint8_t *after, size_t after_len,
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_tick(t->s, 1);
+		store_map_work(s, 1);
 		if (!entry_ok(&k, &v)) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged record entry", s->path);
 			break;
@@ -582,7 +588,7 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_tick(t->s, 1);
+		store_map_work(s, 1);
 		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
 			break;
 		MDB_val rk = k, rv;
@@ -641,7 +647,7 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 	rc = mdb_cursor_get(c, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
 	int out = 0;
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_tick(t->s, 1);
+		store_map_work(s, 1);
 		if (k.mv_size != RECORD_ITEM_LEN) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
 			break;

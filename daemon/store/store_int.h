@@ -25,16 +25,17 @@ struct store {
 	bool rdonly;
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
-	_Atomic unsigned long long map_ticks; /* work since the start (store_map_tick) */
 	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
 };
 
 /*
- * Count work that maps store pages (an entry read: 1, written: 4); every
- * MAP_TICKS of it, store_map_check().  Any thread.
+ * Reading and writing store pages maps them (store.h, store_set_mapped_max).
+ * store_map_work() counts that work, an entry read as 1 and a record
+ * written as 4 (its index entries land on pages all over the store), and
+ * every MAP_WORK (256) of it checks the bound.  The count is the thread's own, so
+ * scans on other threads share no counter and cost no atomic operation.
  */
-#define MAP_TICKS 256
-void store_map_tick(struct store *s, unsigned n);
+void store_map_work(struct store *s, unsigned n);
 
 struct store_txn {
 	struct store *s;
