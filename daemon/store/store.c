@@ -109,6 +109,14 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	return 0;
 }
 
+/* LMDB's data file in the store directory dir. */
+#define DATA_FILE_MAX (PATHS_MAX + 16)
+static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
+{
+	snprintf(out, DATA_FILE_MAX, "%s/data.mdb", dir);
+	return out;
+}
+
 int store_open(const char *dir, unsigned flags, uint64_t map_size,
                struct store **out, struct gl_error *err)
 {
@@ -118,9 +126,8 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 	int rc;
 	if (s->rdonly) {
 		struct stat st;
-		char data[4096];
-		snprintf(data, sizeof data, "%s/data.mdb", dir);
-		if (stat(data, &st) != 0) {
+		char data[DATA_FILE_MAX];
+		if (stat(data_file(dir, data), &st) != 0) {
 			rc = gl_errorf(err, GL_ENOTFOUND,
 			               "%s: no store here; start gilded with this data directory "
 			               "first, or pass --data", dir);
@@ -160,10 +167,9 @@ fail:
  */
 static int find_map(const struct store *s, void **map, size_t *len)
 {
-	char file[PATHS_MAX + 16];
+	char file[DATA_FILE_MAX];
 	struct stat st;
-	snprintf(file, sizeof file, "%s/data.mdb", s->path);
-	if (stat(file, &st) != 0)
+	if (stat(data_file(s->path, file), &st) != 0)
 		return -1;
 	FILE *f = fopen("/proc/self/maps", "re");
 	if (!f)
@@ -279,6 +285,15 @@ void store_close(struct store *s)
 	free(s);
 }
 
+static struct store_txn *wrap_txn(struct store *s, MDB_txn *txn, bool write)
+{
+	struct store_txn *t = gl_xmalloc(sizeof *t);
+	t->s = s;
+	t->txn = txn;
+	t->write = write;
+	return t;
+}
+
 int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_error *err)
 {
 	if (write && s->rdonly)
@@ -292,11 +307,7 @@ int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_e
 	}
 	if (rc)
 		return store_mdb_fail(rc, err, s, "begin transaction");
-	struct store_txn *t = gl_xmalloc(sizeof *t);
-	t->s = s;
-	t->txn = txn;
-	t->write = write;
-	*out = t;
+	*out = wrap_txn(s, txn, write);
 	return 0;
 }
 
@@ -309,11 +320,7 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 	int rc = mdb_txn_begin(s->env, parent->txn, 0, &txn);
 	if (rc)
 		return store_mdb_fail(rc, err, s, "begin nested transaction");
-	struct store_txn *t = gl_xmalloc(sizeof *t);
-	t->s = s;
-	t->txn = txn;
-	t->write = true;
-	*out = t;
+	*out = wrap_txn(s, txn, true);
 	return 0;
 }
 
