@@ -97,6 +97,13 @@ static void human_size(uint64_t b, char *out, size_t n)
 	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }
 
+/* One figure of the daemon's "memory" answer, as human_size writes it. */
+static const char *mem_figure(const json_t *mem, const char *key, char out[32])
+{
+	human_size((uint64_t)json_integer_value(json_object_get(mem, key)), out, 32);
+	return out;
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("status");
@@ -178,16 +185,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		json_t *mem = json_object_get(d, "memory");
 		if (mem) {
 			char res[32], anon[32], file[32], peak[32];
-			human_size((uint64_t)json_integer_value(json_object_get(mem, "resident")), res,
-			           sizeof res);
-			human_size((uint64_t)json_integer_value(json_object_get(mem, "anonymous")), anon,
-			           sizeof anon);
-			human_size((uint64_t)json_integer_value(json_object_get(mem, "file")), file,
-			           sizeof file);
-			human_size((uint64_t)json_integer_value(json_object_get(mem, "peak")), peak,
-			           sizeof peak);
 			printf("memory   %s resident (%s own, %s of files: store pages, program), "
-			       "at most %s\n", res, anon, file, peak);
+			       "at most %s\n", mem_figure(mem, "resident", res),
+			       mem_figure(mem, "anonymous", anon), mem_figure(mem, "file", file),
+			       mem_figure(mem, "peak", peak));
 		}
 	}
 	json_decref(d);

@@ -53,15 +53,19 @@ def main():
                        text=True, check=True, timeout=600)
         conf, _ = h.federation_config()
 
+        def timed_import(node, path, what, accepted):
+            """One import phase: its time, the raw rate after it, the node's memory."""
+            t0 = time.monotonic()
+            res = node.json('import', path)
+            phases.append((what, time.monotonic() - t0))
+            raws.append(raw_rate())
+            assert res['accepted'] == accepted, res
+            return memory(node.proc.pid)
+
         # 1. records in no useful order (as gathered from many sources)
         a = h.node('a', ['--config', conf])
         a.start()
-        t0 = time.monotonic()
-        res = a.json('import', shuffled)
-        phases.append(('gilde import, %d records in shuffled order' % n, time.monotonic() - t0))
-        raws.append(raw_rate())
-        assert res['accepted'] == n, res
-        mem_a = memory(a.proc.pid)
+        mem_a = timed_import(a, shuffled, 'gilde import, %d records in shuffled order' % n, n)
 
         # 2. the common case: a file written by `gilde export` (key order)
         a.gilde('export', exported)
@@ -70,12 +74,8 @@ def main():
         conf_c, _ = h.federation_config('fed-c', extra='dial = 0\n')
         c = h.node('c', ['--config', conf_c])
         c.start()
-        t0 = time.monotonic()
-        res = c.json('import', exported)
-        phases.append(('gilde import of a gilde export, %d records' % n, time.monotonic() - t0))
-        raws.append(raw_rate())
-        assert res['accepted'] == n + 1, res  # and a's node record
-        mem_c = memory(c.proc.pid)
+        # and a's node record
+        mem_c = timed_import(c, exported, 'gilde import of a gilde export, %d records' % n, n + 1)
         c.stop()
 
         # 3. a fresh node syncing everything from a peer
