@@ -144,9 +144,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		json_object_set_new(so, "page_size", json_integer((json_int_t)st.page_size));
 		json_object_set_new(so, "depth", json_integer(st.depth));
 		/* the store's invariants (store.h): records = items = expiry entries,
-		 * kinds = live records */
+		 * kinds = live records; of the items, entries_fresh not yet settled */
 		json_object_set_new(so, "entries_records", json_integer((json_int_t)st.n_records));
 		json_object_set_new(so, "entries_items", json_integer((json_int_t)st.n_items));
+		json_object_set_new(so, "entries_fresh", json_integer((json_int_t)st.n_fresh));
 		json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st.n_expiry));
 		json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st.n_kinds));
 		json_object_set_new(o, "store", so);

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "log.h"
+
 /*
  * Group commit: every job of a group runs in a transaction of its own
  * nested in one parent, which is committed (and synced) once for the
@@ -98,6 +100,32 @@ static void run_group(struct writer *w)
 	uv_async_send(&w->async);
 }
 
+/*
+ * Move fresh items into the items table once enough have gathered
+ * (store.h): in a transaction of its own, after the group's done() calls
+ * are on their way, so that the next batches are already being checked
+ * while it runs.  If it fails the items stay fresh, where readers find
+ * them too, and the next group tries again.
+ */
+static void settle(struct writer *w)
+{
+	struct store_txn *t;
+	struct gl_error err = { 0 };
+	uint64_t moved = 0;
+	int rc = store_begin(w->store, true, &t, &err);
+	if (rc == 0) {
+		rc = store_settle(t, STORE_SETTLE_DUE, &moved, &err);
+		if (rc || !moved)
+			store_abort(t);
+		else
+			rc = store_commit(t, &err);
+	}
+	/* said once, not after every group, until it works again */
+	if (rc && !w->settle_failing)
+		log_error("settle-failed", "reason=\"%s\"", err.msg);
+	w->settle_failing = rc != 0;
+}
+
 static void thread_main(void *arg)
 {
 	struct writer *w = arg;
@@ -110,6 +138,9 @@ static void thread_main(void *arg)
 		if (!w->todo)
 			break; /* quit, and nothing left */
 		run_group(w);
+		uv_mutex_unlock(&w->lock);
+		settle(w);
+		uv_mutex_lock(&w->lock);
 	}
 	uv_mutex_unlock(&w->lock);
 }

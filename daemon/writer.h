@@ -10,7 +10,8 @@
  * Jobs that wait together are committed together (nested transactions in
  * one parent, one sync for the group), and done() is called only once the
  * group is durable; while more jobs are announced (writer_expect) a group
- * waits a little for them.
+ * waits a little for them.  After a group the writer settles the store's
+ * fresh items when enough have gathered (store_settle).
  * The loop thread never waits for a commit or an fsync.
  */
 #ifndef GILDE_WRITER_H
@@ -51,6 +52,7 @@ struct writer {
 	int expected;                    /* jobs announced, not yet submitted (lock) */
 	bool quit;                       /* (lock) */
 	unsigned long long groups;       /* transactions committed (lock) */
+	bool settle_failing;             /* the last settle failed (writer thread) */
 	bool started;
 	unsigned long long committed;    /* (loop) */
 };

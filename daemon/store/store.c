@@ -72,7 +72,8 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta)) ||
 	    (rc = mdb_dbi_open(txn, "apps", flags, &s->apps)) ||
 	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime)) ||
-	    (rc = store_index_open(s, txn, flags))) {
+	    (rc = store_index_open(s, txn, flags)) ||
+	    ((rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh)) && rc != MDB_NOTFOUND)) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return gl_errorf(err, GL_ENOTFOUND,
@@ -80,6 +81,8 @@ static int open_dbs(struct store *s, struct gl_error *err)
 			                 "with this data directory first", s->path);
 		return store_mdb_fail(rc, err, s, "open databases");
 	}
+	/* only a layout 2 store opened read-only can lack it */
+	s->has_fresh = rc == 0;
 	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
 	rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == MDB_NOTFOUND && !s->rdonly) {
@@ -97,11 +100,22 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	} else if (rc) {
 		mdb_txn_abort(txn);
 		return store_mdb_fail(rc, err, s, "read layout");
-	} else if (v.mv_size != 1 || *(uint8_t *)v.mv_data != STORE_LAYOUT) {
+	} else if (v.mv_size != 1 || (*(uint8_t *)v.mv_data != STORE_LAYOUT &&
+	                              *(uint8_t *)v.mv_data != STORE_LAYOUT_OLD)) {
 		mdb_txn_abort(txn);
 		return gl_errorf(err, GL_ESTORE,
 		                 "%s: store layout %u, this gilde reads layout %u", s->path,
 		                 v.mv_size == 1 ? *(uint8_t *)v.mv_data : 0, STORE_LAYOUT);
+	} else if (*(uint8_t *)v.mv_data == STORE_LAYOUT_OLD && !s->rdonly) {
+		/* layout 2 lacks only the fresh table, just created empty: every
+		 * item is settled, as the invariant wants */
+		uint8_t layout = STORE_LAYOUT;
+		v.mv_size = 1;
+		v.mv_data = &layout;
+		if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) {
+			mdb_txn_abort(txn);
+			return store_mdb_fail(rc, err, s, "upgrade layout");
+		}
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)
@@ -291,6 +305,7 @@ static struct store_txn *wrap_txn(struct store *s, MDB_txn *txn, bool write)
 	t->s = s;
 	t->txn = txn;
 	t->write = write;
+	t->run = 0;
 	return t;
 }
 
@@ -316,11 +331,16 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 	struct store *s = parent->s;
 	if (!parent->write)
 		return gl_errorf(err, GL_EINVAL, "%s: a read transaction has no children", s->path);
-	MDB_txn *txn;
-	int rc = mdb_txn_begin(s->env, parent->txn, 0, &txn);
+	/* the children of one transaction put their items in its run */
+	uint32_t run;
+	int rc = store_items_run(parent, &run);
 	if (rc)
+		return store_mdb_fail(rc, err, s, "find the run of fresh items");
+	MDB_txn *txn;
+	if ((rc = mdb_txn_begin(s->env, parent->txn, 0, &txn)))
 		return store_mdb_fail(rc, err, s, "begin nested transaction");
 	*out = wrap_txn(s, txn, true);
+	(*out)->run = run;
 	return 0;
 }
 
@@ -376,14 +396,12 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 	struct store *s = t->s;
 	uint8_t item[RECORD_ITEM_LEN], ek[8 + RKEY_MAX], kk[RKEY_MAX];
 	entry_item(e, item);
-	MDB_val k = { .mv_size = sizeof item, .mv_data = item };
-	int rc = mdb_del(t->txn, s->items, &k, NULL);
+	int rc = store_items_del(t, item);
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_fail(rc, err, s, "delete item");
 	store_put_be64(ek, e->expires);
 	memcpy(ek + 8, rk->mv_data, rk->mv_size);
-	k.mv_size = 8 + rk->mv_size;
-	k.mv_data = ek;
+	MDB_val k = { .mv_size = 8 + rk->mv_size, .mv_data = ek };
 	rc = mdb_del(t->txn, s->expiry, &k, NULL);
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_fail(rc, err, s, "delete expiry");
@@ -479,9 +497,7 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 
 	uint8_t item[RECORD_ITEM_LEN];
 	record_item(r, cid, item);
-	MDB_val ik = { .mv_size = sizeof item, .mv_data = item };
-	MDB_val iv = { .mv_size = k.mv_size, .mv_data = rkey };
-	if ((rc = mdb_put(t->txn, s->items, &ik, &iv, 0)))
+	if ((rc = store_items_put(t, item, rkey, k.mv_size)))
 		return store_mdb_fail(rc, err, s, "write item");
 
 	uint8_t ek[8 + RKEY_MAX];
@@ -641,61 +657,20 @@ int store_scan(struct store_txn *t, const struct store_filter *f, store_visit_fn
 	return 0;
 }
 
-int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
-                     int (*fn)(void *arg, const uint8_t item[RECORD_ITEM_LEN]), void *arg,
-                     struct gl_error *err)
-{
-	struct store *s = t->s;
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, s->items, &c);
-	if (rc)
-		return store_mdb_fail(rc, err, s, "cursor");
-	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = (void *)lo }, v;
-	rc = mdb_cursor_get(c, &k, &v, lo ? MDB_SET_RANGE : MDB_FIRST);
-	int out = 0;
-	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_work(s, 1);
-		if (k.mv_size != RECORD_ITEM_LEN) {
-			out = gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
-			break;
-		}
-		if (hi && memcmp(k.mv_data, hi, RECORD_ITEM_LEN) >= 0)
-			break;
-		if ((out = fn(arg, k.mv_data)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (out)
-		return out;
-	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb_fail(rc, err, s, "scan items");
-	return 0;
-}
-
 int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
                       struct store_entry *out, uint8_t held_item[RECORD_ITEM_LEN],
                       bool *exact, struct gl_error *err)
 {
 	struct store *s = t->s;
-	uint8_t lo[RECORD_ITEM_LEN] = { 0 };
-	memcpy(lo, item, RECORD_KEYHASH_LEN);
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, s->items, &c);
+	const uint8_t *held;
+	MDB_val rk, rv;
+	int rc = store_items_find(t, item, &held, &rk);
+	if (rc == MDB_CORRUPTED)
+		return gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
 	if (rc)
-		return store_mdb_fail(rc, err, s, "cursor");
-	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = lo }, v;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && (k.mv_size != RECORD_ITEM_LEN ||
-	                memcmp(k.mv_data, item, RECORD_KEYHASH_LEN) != 0))
-		rc = MDB_NOTFOUND;
-	if (rc) {
-		mdb_cursor_close(c);
 		return rc == MDB_NOTFOUND ? GL_ENOTFOUND : store_mdb_fail(rc, err, s, "find item");
-	}
-	memcpy(held_item, k.mv_data, RECORD_ITEM_LEN);
-	*exact = memcmp(k.mv_data, item, RECORD_ITEM_LEN) == 0;
-	MDB_val rk = v, rv;
-	mdb_cursor_close(c);
+	memcpy(held_item, held, RECORD_ITEM_LEN);
+	*exact = memcmp(held, item, RECORD_ITEM_LEN) == 0;
 	if (rk.mv_size <= RECORD_KEY_LEN + 1 || rk.mv_size > RKEY_MAX)
 		return gl_errorf(err, GL_ESTORE, "%s: damaged item index", s->path);
 	rc = mdb_get(t->txn, s->records, &rk, &rv);
@@ -759,6 +734,12 @@ int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *e
 	if ((rc = mdb_stat(t->txn, t->s->items, &o)))
 		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_items = o.ms_entries;
+	if (t->s->has_fresh) {
+		if ((rc = mdb_stat(t->txn, t->s->fresh, &o)))
+			return store_mdb_fail(rc, err, t->s, "stat");
+		st.n_fresh = o.ms_entries;
+		st.n_items += o.ms_entries;
+	}
 	if ((rc = mdb_stat(t->txn, t->s->expiry, &o)))
 		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_expiry = o.ms_entries;

@@ -10,7 +10,8 @@
  *                 version u64, issued u64, expires u64, cid(32),
  *                 then the signed envelope, verbatim
  *   kinds    key  kind(1) || author(32) || id        live records only
- *   items    key  reconciliation item (record_item)  val rkey
+ *   items    key  reconciliation item (record_item)  val rkey   settled
+ *   fresh    key  run u32 || item                    val rkey   not yet settled
  *   expiry   key  expires u64 || rkey                 val empty
  *   meta     key  a name ("layout", "node_pk", …)     val bytes
  *   apps     key  author(32)                          val received_ms u64, then an envelope
@@ -22,9 +23,19 @@
  * first.  They are not items: nobody reconciles or forwards them.
  *
  * Invariants, kept by store_put() in the same transaction: every record
- * has exactly one items entry and one expiry entry; it has a kinds entry
- * iff it is not a tombstone.  Only one version per key is ever held: the
- * winner by record_wins().
+ * has exactly one item, in items or in fresh, and one expiry entry; it has
+ * a kinds entry iff it is not a tombstone.  Only one version per key is
+ * ever held: the winner by record_wins().
+ *
+ * Why two tables of items: items are ordered by key hash, so the items of
+ * one commit would land on pages all over the table, and a commit copies
+ * and writes every page it touches.  store_put() writes a transaction's
+ * items to a run of fresh of its own, after every earlier run, so it
+ * touches only new pages; store_settle() moves all runs into items in one
+ * transaction, which touches each page of items once for many items.
+ * Readers merge items and the runs into one order (store_items_scan,
+ * store_get_by_item); settling keeps the runs few.  The layout of fresh
+ * is in items.c.
  *
  * Many processes may read while one writes (LMDB).  The daemon is the only
  * writer; gilde opens the store read-only.  A write transaction belongs to
@@ -47,7 +58,8 @@
 #include "err.h"
 #include "record.h"
 
-#define STORE_LAYOUT 2 /* 2: events and full-text indexes */
+#define STORE_LAYOUT 3     /* 3: fresh items; 2: events and full-text indexes */
+#define STORE_LAYOUT_OLD 2 /* opened as is: the first write open adds fresh, empty */
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256
 #define STORE_APPS_BYTES (4u << 20)
@@ -202,6 +214,16 @@ int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
                       struct store_entry *out, uint8_t held_item[RECORD_ITEM_LEN],
                       bool *exact, struct gl_error *err);
 
+/*
+ * Settle items: if fresh holds at least `due` items (STORE_SETTLE_DUE, say)
+ * or STORE_SETTLE_RUNS runs, move them all into items and empty fresh.
+ * *moved says how many moved (0: not due).  Best in a write transaction of
+ * its own: it may touch every page of items.
+ */
+#define STORE_SETTLE_DUE 16384
+#define STORE_SETTLE_RUNS 16 /* or when fresh holds this many runs */
+int store_settle(struct store_txn *t, uint64_t due, uint64_t *moved, struct gl_error *err);
+
 /* Read a meta value; returns GL_ENOTFOUND if absent.  *val is valid until
  * the transaction ends. */
 int store_meta_get(struct store_txn *t, const char *name, const void **val,
@@ -217,8 +239,9 @@ struct store_stats {
 	uint64_t used;              /* bytes in use (pages * page size) */
 	uint64_t page_size;
 	unsigned depth;             /* B-tree depth of records */
-	/* entries in each database (the invariants say how they relate) */
-	uint64_t n_records, n_kinds, n_items, n_expiry;
+	/* entries in each database (the invariants say how they relate);
+	 * n_items counts items and fresh, n_fresh fresh alone */
+	uint64_t n_records, n_kinds, n_items, n_expiry, n_fresh;
 };
 int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *err);
 

@@ -21,6 +21,8 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
+	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
+	bool has_fresh;  /* false only reading a layout 2 store, which has none */
 	MDB_dbi events, terms, docs; /* indexes (index.c) */
 	bool rdonly;
 	char *path;
@@ -41,7 +43,26 @@ struct store_txn {
 	struct store *s;
 	MDB_txn *txn;
 	bool write;
+	uint32_t run; /* of its fresh items (items.c); 0: not yet chosen */
 };
+
+/*
+ * Reconciliation items (items.c).  These return LMDB's codes (MDB_CORRUPTED
+ * for an entry of the wrong shape) for the caller to translate.
+ *
+ * store_items_put: add item (of the record at rkey) to the transaction's
+ * run of fresh items.  store_items_del: remove it, settled or fresh
+ * (MDB_NOTFOUND if held in neither).  store_items_find: the item held with
+ * item's key hash, *held pointing at it and *rkey at its record's key
+ * (valid while t is).  store_items_run: the run t puts its items in, chosen
+ * on first use (a child takes its parent's).
+ */
+int store_items_put(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
+                    const uint8_t *rkey, size_t rlen);
+int store_items_del(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN]);
+int store_items_find(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
+                     const uint8_t **held, MDB_val *rkey);
+int store_items_run(struct store_txn *t, uint32_t *run);
 
 /* The one place LMDB's codes become ours. */
 int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what);

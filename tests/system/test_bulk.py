@@ -2,14 +2,17 @@
 """Bulk sync: a node joining empty, or holding a few records of its own,
 gets thousands from a peer that streams them from its store (a span,
 recon.h), not from a list of every item built in memory; and the peer gets
-the joiner's few records back in the same reconciliation."""
+the joiner's few records back in the same reconciliation.
+
+N is past STORE_SETTLE_DUE (16384): the serving node holds some items
+settled and the rest fresh (store.h), and every node reads both as one."""
 import os
 import subprocess
 
 from harness import Harness, check, run, wait_until
 
 ATTACK = os.environ.get('ATTACK', 'attack')
-N = 5000      # well past RECON_GIVE_LISTED (1024): a span
+N = 20000     # well past RECON_GIVE_LISTED (1024): a span; past STORE_SETTLE_DUE
 OWN = 10      # at most RECON_LIST_MAX: the joiner's first message lists them
 
 
@@ -33,6 +36,9 @@ def main():
         a = h.node('a', ['--config', conf])
         a.start()
         check(a.json('import', big)['accepted'] == N, 'a: import')
+        st = a.json('status')['store']
+        check(0 < st['entries_fresh'] < st['entries_items'],
+              'a: expected items both settled and fresh: %r' % st)
 
         # an empty node: everything in one span
         b = h.node('b', ['--config', conf, '--peer', a.addr])

@@ -1,6 +1,7 @@
 /* Unit tests: store semantics (daemon/store/store.c). */
 #include "testutil.h"
 
+#include <lmdb.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -262,6 +263,252 @@ static void test_map_full(void **state)
 	gl_buf_free(&e);
 }
 
+/* ---- reconciliation items, settled and fresh ---- */
+
+struct items {
+	uint8_t (*v)[RECORD_ITEM_LEN];
+	size_t n, cap;
+};
+
+static void items_add(struct items *l, const uint8_t x[RECORD_ITEM_LEN])
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = realloc(l->v, l->cap * RECORD_ITEM_LEN);
+		assert_non_null(l->v);
+	}
+	memcpy(l->v[l->n++], x, RECORD_ITEM_LEN);
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RECORD_ITEM_LEN);
+}
+
+/* What the items should be: one per held record, from its key, version and cid. */
+static int expect_visit(void *ctx, const struct store_entry *e)
+{
+	uint8_t x[RECORD_ITEM_LEN];
+	record_keyhash(e->author, e->kind, e->id, e->id_len, x);
+	for (int i = 0; i < 8; i++)
+		x[16 + i] = (uint8_t)(e->version >> (56 - 8 * i));
+	memcpy(x + 24, e->cid, 8);
+	items_add(ctx, x);
+	return 0;
+}
+
+static int scan_visit(void *ctx, const uint8_t x[RECORD_ITEM_LEN])
+{
+	items_add(ctx, x);
+	return 0;
+}
+
+/* store_items_scan(lo, hi) gives exactly the expected items in [lo, hi), in order. */
+static void check_scan(struct store *s, const uint8_t *lo, const uint8_t *hi)
+{
+	struct items want = { 0 }, got = { 0 };
+	struct store_txn *t;
+	struct store_filter f = { .tombstones = true };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_scan(t, &f, expect_visit, &want, NULL), 0);
+	assert_int_equal(store_items_scan(t, lo, hi, scan_visit, &got, NULL), 0);
+	store_abort(t);
+	qsort(want.v, want.n, RECORD_ITEM_LEN, item_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < want.n; i++)
+		if ((!lo || memcmp(want.v[i], lo, RECORD_ITEM_LEN) >= 0) &&
+		    (!hi || memcmp(want.v[i], hi, RECORD_ITEM_LEN) < 0))
+			memcpy(want.v[k++], want.v[i], RECORD_ITEM_LEN);
+	assert_int_equal(got.n, k);
+	if (k)
+		assert_memory_equal(got.v, want.v, k * RECORD_ITEM_LEN);
+	free(want.v);
+	free(got.v);
+}
+
+static struct store_stats stats(struct store *s)
+{
+	struct store_txn *t;
+	struct store_stats st;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_stats(t, &st, NULL), 0);
+	store_abort(t);
+	return st;
+}
+
+static uint64_t settle(struct store *s, uint64_t due)
+{
+	struct store_txn *t;
+	uint64_t moved = 99;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_settle(t, due, &moved, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	return moved;
+}
+
+/* Put news records id-from .. id-to-1 of version v, in one transaction:
+ * directly, or (children) each in a nested transaction of it, as the writer does. */
+static void put_range(struct store *s, int from, int to, uint64_t v, bool children)
+{
+	struct store_txn *t, *c;
+	struct gl_buf e = { 0 };
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (int i = from; i < to; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "n%d", i);
+		make(&e, sk, RK_NEWS, id, v, 100000, false);
+		struct record r;
+		enum store_outcome oc;
+		assert_int_equal(record_open(e.data, e.len, &r, NULL), 0);
+		if (children)
+			assert_int_equal(store_begin_child(t, &c, NULL), 0);
+		assert_int_equal(store_put(children ? c : t, &r, &oc, NULL), 0);
+		assert_int_equal(oc, v == 1 ? STORE_NEW : STORE_REPLACED);
+		if (children)
+			assert_int_equal(store_commit(c, NULL), 0);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	gl_buf_free(&e);
+}
+
+static void test_items(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/items", dir);
+	struct store *s;
+	assert_int_equal(store_open(path, 0, 1 << 26, &s, NULL), 0);
+
+	/* three transactions, one with nested ones: three runs of fresh items */
+	put_range(s, 0, 100, 1, false);
+	put_range(s, 100, 200, 1, true);
+	put_range(s, 200, 300, 1, false);
+	check_invariants(s, 300, 300);
+	assert_int_equal(stats(s).n_fresh, 300);
+	check_scan(s, NULL, NULL);
+	/* not due: too few items and too few runs */
+	assert_int_equal(settle(s, 1000), 0);
+	assert_int_equal(stats(s).n_fresh, 300);
+
+	/* settled, in order, and fresh is empty */
+	assert_int_equal(settle(s, 300), 300);
+	assert_int_equal(stats(s).n_fresh, 0);
+	check_invariants(s, 300, 300);
+	check_scan(s, NULL, NULL);
+
+	/* now some settled, some fresh: new records, and new versions of
+	 * settled records (their old items leave items) and of fresh ones */
+	put_range(s, 300, 400, 1, true);
+	put_range(s, 0, 50, 2, false);
+	put_range(s, 320, 340, 2, true);
+	check_invariants(s, 400, 400);
+	assert_int_equal(stats(s).n_fresh, 150);
+	check_scan(s, NULL, NULL);
+
+	/* a range scan merges both tables inside its bounds */
+	uint8_t lo[RECORD_ITEM_LEN], hi[RECORD_ITEM_LEN];
+	memset(lo, 0x40, sizeof lo);
+	memset(hi, 0xc0, sizeof hi);
+	check_scan(s, lo, hi);
+	check_scan(s, lo, NULL);
+	check_scan(s, NULL, hi);
+
+	/* lookups by key hash find fresh and settled items, any version */
+	struct store_txn *t;
+	struct store_entry en;
+	uint8_t held[RECORD_ITEM_LEN], x[RECORD_ITEM_LEN];
+	bool exact;
+	const char *ids[] = { "n10", "n99", "n330", "n390" }; /* fresh, settled, fresh v2, fresh */
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(store_begin(s, false, &t, NULL), 0);
+		assert_int_equal(store_get(t, pk, RK_NEWS, ids[i], strlen(ids[i]), &en, NULL), 0);
+		uint64_t version = en.version;
+		record_keyhash(pk, RK_NEWS, ids[i], strlen(ids[i]), x);
+		for (int b = 0; b < 8; b++)
+			x[16 + b] = (uint8_t)(version >> (56 - 8 * b));
+		memcpy(x + 24, en.cid, 8);
+		assert_int_equal(store_get_by_item(t, x, &en, held, &exact, NULL), 0);
+		assert_true(exact);
+		assert_memory_equal(held, x, RECORD_ITEM_LEN);
+		assert_int_equal(en.id_len, strlen(ids[i]));
+		assert_memory_equal(en.id, ids[i], en.id_len);
+		x[23] ^= 1; /* another version of the same key */
+		assert_int_equal(store_get_by_item(t, x, &en, held, &exact, NULL), 0);
+		assert_false(exact);
+		x[0] ^= 0xff; /* no such key */
+		assert_int_equal(store_get_by_item(t, x, &en, held, &exact, NULL), GL_ENOTFOUND);
+		store_abort(t);
+	}
+
+	/* expiry takes items from both tables */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	unsigned removed;
+	assert_int_equal(store_expire(t, 200000, 1000, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 400);
+	check_invariants(s, 0, 0);
+	assert_int_equal(stats(s).n_fresh, 0);
+
+	/* many runs are due however few their items */
+	for (int i = 0; i < STORE_SETTLE_RUNS; i++)
+		put_range(s, 1000 + i, 1001 + i, 1, false);
+	assert_int_equal(stats(s).n_fresh, STORE_SETTLE_RUNS);
+	assert_int_equal(settle(s, STORE_SETTLE_DUE), STORE_SETTLE_RUNS);
+	check_invariants(s, STORE_SETTLE_RUNS, STORE_SETTLE_RUNS);
+	check_scan(s, NULL, NULL);
+	store_close(s);
+}
+
+/* A layout 2 store has no fresh table: read as it is, upgraded by a write open. */
+static void test_layout_upgrade(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/old", dir);
+	struct store *s;
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	put_range(s, 0, 20, 1, false);
+	assert_int_equal(settle(s, 1), 20);
+	store_close(s);
+	/* make it what layout 2 wrote */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi fresh, meta;
+	uint8_t two = 2;
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v = { .mv_size = 1, .mv_data = &two };
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "fresh", 0, &fresh), 0);
+	assert_int_equal(mdb_drop(txn, fresh, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	/* read-only: every item is settled, and read */
+	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
+	check_invariants(s, 20, 20);
+	check_scan(s, NULL, NULL);
+	store_close(s);
+	/* a write open adds fresh and says layout 3 */
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	put_range(s, 20, 30, 1, false);
+	check_invariants(s, 30, 30);
+	assert_int_equal(stats(s).n_fresh, 10);
+	check_scan(s, NULL, NULL);
+	struct store_txn *t;
+	const void *val;
+	size_t len;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_meta_get(t, "layout", &val, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(*(const uint8_t *)val, STORE_LAYOUT);
+	store_abort(t);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -273,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_map_full),
+		cmocka_unit_test(test_items),
+		cmocka_unit_test(test_layout_upgrade),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
