@@ -11,14 +11,22 @@
  * group.  A job that fails rolls back alone; if the parent's commit fails,
  * every job of the group failed and nothing of it was written.
  *
- * A commit costs about the same for one batch as for several (the pages
- * written and the syncs), so while jobs are announced (writer_expect: a
- * batch whose signatures are being checked) a group waits up to LINGER_MS
- * for them, up to GROUP_MAX jobs or GROUP_WEIGHT records.
+ * A group takes every job waiting, up to GROUP_MAX jobs or GROUP_WEIGHT
+ * records, and while jobs are announced (writer_expect: batches whose
+ * signatures are being checked) it may wait up to LINGER_MS for them:
+ *
+ *   - a small group, under LINGER_WEIGHT records, waits for any: a commit
+ *     costs about the same for one record as for a few (a sync, pages
+ *     written);
+ *   - a larger group waits only while two or more are announced.  The
+ *     batches behind the one awaited are not sent until this group's
+ *     answers go out (their senders keep a few in flight), so waiting for
+ *     the last one announced would leave the verifying threads idle.
  */
 #define GROUP_MAX 16
 #define GROUP_WEIGHT 8192
 #define LINGER_MS 50
+#define LINGER_WEIGHT 256
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -74,7 +82,8 @@ static void run_group(struct writer *w)
 			}
 			uv_mutex_lock(&w->lock);
 		}
-		if (prc || jobs >= GROUP_MAX || weight >= GROUP_WEIGHT || w->quit || !w->expected)
+		if (prc || jobs >= GROUP_MAX || weight >= GROUP_WEIGHT || w->quit ||
+		    w->expected < (weight < LINGER_WEIGHT ? 1 : 2))
 			break;
 		uint64_t now = uv_hrtime();
 		if (now >= deadline)

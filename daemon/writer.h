@@ -10,8 +10,9 @@
  * Jobs that wait together are committed together (nested transactions in
  * one parent, one sync for the group), and done() is called only once the
  * group is durable; while more jobs are announced (writer_expect) a group
- * waits a little for them.  After a group the writer settles the store's
- * fresh items when enough have gathered (store_settle).
+ * may wait a little for them (writer.c says when).  After a group the
+ * writer settles the store's fresh items when enough have gathered
+ * (store_settle).
  * The loop thread never waits for a commit or an fsync.
  */
 #ifndef GILDE_WRITER_H
