@@ -51,7 +51,10 @@ def main():
         exported = os.path.join(h.dir, 'exported.gilde')
         subprocess.run([ATTACK, 'mkexport', shuffled, str(n), str(authors), 'shuffled'], capture_output=True,
                        text=True, check=True, timeout=600)
-        conf, _ = h.federation_config()
+        # the default recon_interval (60s), not the tests' 2s: a reconciliation
+        # is a pass over every item on both nodes, and at 2s the two nodes
+        # would make three or four such passes more during the sync
+        conf, _ = h.federation_config(recon_interval='60s')
 
         def timed_import(node, path, what, accepted):
             """One import phase: its time, the raw rate after it, the node's memory."""
@@ -71,7 +74,7 @@ def main():
         a.gilde('export', exported)
         # the export holds a's node record: c must not dial a and fetch what
         # it is importing (nor, in a network of its own, get 127.0.0.1 banned)
-        conf_c, _ = h.federation_config('fed-c', extra='dial = 0\n')
+        conf_c, _ = h.federation_config('fed-c', extra='dial = 0\n', recon_interval='60s')
         c = h.node('c', ['--config', conf_c])
         c.start()
         # and a's node record

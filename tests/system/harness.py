@@ -181,9 +181,11 @@ class Harness:
         self.nodes.append(n)
         return n
 
-    def federation_config(self, name='fed', network_key=None, extra='', federation='open = true\n'):
+    def federation_config(self, name='fed', network_key=None, extra='', federation='open = true\n',
+                          recon_interval='2s'):
         """Write a config file with a network key (fresh unless given) and
-        short intervals, so tests do not wait for production timings.
+        short intervals, so tests do not wait for production timings
+        (benchmarks pass the default recon_interval, 60s).
         `federation` adds lines to [federation]: by default the node is open
         (accepts every validly signed record); curation tests pass curators."""
         if network_key is None:
@@ -191,8 +193,8 @@ class Harness:
                                          timeout=30, check=True).stdout.strip()
         path = os.path.join(self.dir, name + '.conf')
         with open(path, 'w') as f:
-            f.write('[federation]\nnetwork_key = %s\nrecon_interval = 2s\n%s'
-                    '[peers]\nbackoff_max = 2s\n%s' % (network_key, federation, extra))
+            f.write('[federation]\nnetwork_key = %s\nrecon_interval = %s\n%s'
+                    '[peers]\nbackoff_max = 2s\n%s' % (network_key, recon_interval, federation, extra))
         return path, network_key
 
     def write_config(self, name, text):
