@@ -13,7 +13,6 @@
  * usage: bench_store [N [G]]   (default 100000 2000)
  */
 #include <lmdb.h>
-#include <msgpack.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "flood.h"
 #include "record.h"
 #include "store.h"
 
@@ -164,38 +164,6 @@ static void run_raw(const struct record *recs, size_t n, size_t group, struct fi
 	remove_dir(dir);
 }
 
-static int buf_write(void *data, const char *buf, size_t len)
-{
-	gl_buf_append(data, buf, len);
-	return 0;
-}
-
-static void str(msgpack_packer *pk, const char *v)
-{
-	msgpack_pack_str_with_body(pk, v, strlen(v));
-}
-
-/* The body of every record: bench_ingest's (attack mkexport's) news. */
-static void news_body(struct gl_buf *b)
-{
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, b, buf_write);
-	msgpack_pack_map(&pk, 4);
-	static const char *const maps[] = { "title", "summary" };
-	for (int i = 0; i < 2; i++) {
-		str(&pk, maps[i]);
-		msgpack_pack_map(&pk, 2);
-		str(&pk, "nl");
-		str(&pk, "x");
-		str(&pk, "en");
-		str(&pk, "x");
-	}
-	str(&pk, "published");
-	str(&pk, "2026-01-01T00:00:00Z");
-	str(&pk, "url");
-	str(&pk, "https://example.org/");
-}
-
 /* The order of the store's records table: author, kind, id. */
 static int key_cmp(const void *a, const void *b)
 {
@@ -216,19 +184,13 @@ static struct record *make_records(size_t n, struct gl_buf *envs)
 	for (size_t a = 0; a < authors; a++)
 		crypto_sign_keypair(pk[a], sk[a]);
 	struct gl_buf body = { 0 };
-	news_body(&body);
+	flood_body(&body);
 	size_t *offs = gl_xmalloc((n + 1) * sizeof *offs);
 	uint64_t now = (uint64_t)time(NULL);
 	for (size_t i = 0; i < n; i++) {
-		char id[32];
-		snprintf(id, sizeof id, "flood-%zu", i);
-		struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
-		                          .issued = now, .expires = now + 86400 + i % 3600,
-		                          .body = body.data, .body_len = body.len };
 		offs[i] = envs->len;
-		struct gl_error err = { 0 };
-		if (record_sign(&d, sk[i % authors], envs, &err))
-			die("sign", err.msg);
+		if (flood_sign((long)i, now, 3600, &body, sk[i % authors], envs))
+			die("sign", "record_sign failed");
 	}
 	offs[n] = envs->len;
 	struct record *recs = gl_xcalloc(n, sizeof *recs);

@@ -38,6 +38,7 @@
 #include <msgpack.h>
 
 #include "alloc.h"
+#include "flood.h"
 #include "frame.h"
 #include "handshake.h"
 #include "ident.h"
@@ -277,38 +278,6 @@ static int send_records(struct link *l, const struct gl_buf *envs, const size_t 
 	return 0;
 }
 
-static int buf_write(void *data, const char *buf, size_t len)
-{
-	gl_buf_append(data, buf, len);
-	return 0;
-}
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-/* A minimal valid news body (schemas/news.schema.json). */
-static void news_body(struct gl_buf *b)
-{
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, b, buf_write);
-	msgpack_pack_map(&pk, 4);
-	static const char *const maps[] = { "title", "summary" };
-	for (int i = 0; i < 2; i++) {
-		pack_str(&pk, maps[i]);
-		msgpack_pack_map(&pk, 2);
-		pack_str(&pk, "nl");
-		pack_str(&pk, "x");
-		pack_str(&pk, "en");
-		pack_str(&pk, "x");
-	}
-	pack_str(&pk, "published");
-	pack_str(&pk, "2026-01-01T00:00:00Z");
-	pack_str(&pk, "url");
-	pack_str(&pk, "https://example.org/");
-}
-
 static int mode_peer(const char *host, int port, const char *src, const char *netkey_text,
                      const char *what, const char *arg)
 {
@@ -357,17 +326,12 @@ static int mode_peer(const char *host, int port, const char *src, const char *ne
 	} else if (!strcmp(what, "flood") || !strcmp(what, "badsig")) {
 		size_t count = !strcmp(what, "flood") ? (size_t)atol(arg) : 1;
 		struct gl_buf body = { 0 };
-		news_body(&body);
+		flood_body(&body);
 		time_t now = time(NULL);
 		lens = gl_xcalloc(count, sizeof *lens);
 		for (size_t i = 0; i < count; i++) {
-			char id[32];
-			snprintf(id, sizeof id, "flood-%zu", i);
-			struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
-			                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400,
-			                          .body = body.data, .body_len = body.len };
 			size_t before = envs.len;
-			record_sign(&d, l.sk, &envs, NULL);
+			flood_sign((long)i, (uint64_t)now, 1, &body, l.sk, &envs);
 			lens[n++] = envs.len - before;
 		}
 		gl_buf_free(&body);
@@ -405,20 +369,16 @@ static int mode_mkexport(const char *path, long n, long authors, bool shuffle)
 		order[j] = t;
 	}
 	struct gl_buf body = { 0 }, envs = { 0 };
-	news_body(&body);
+	flood_body(&body);
 	time_t now = time(NULL);
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return 1;
 	for (long k = 0; k < n; k++) {
-		long i = order[k], a = i % authors;
-		char id[32];
-		snprintf(id, sizeof id, "flood-%ld", i);
-		struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
-		                          .issued = (uint64_t)now, .expires = (uint64_t)now + 86400 + i % 3600,
-		                          .body = body.data, .body_len = body.len };
+		long i = order[k];
 		envs.len = 0;
-		if (record_sign(&d, sk[a], &envs, NULL) || fwrite(envs.data, 1, envs.len, f) != envs.len)
+		if (flood_sign(i, (uint64_t)now, 3600, &body, sk[i % authors], &envs) ||
+		    fwrite(envs.data, 1, envs.len, f) != envs.len)
 			return 1;
 	}
 	fclose(f);
