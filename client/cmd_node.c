@@ -120,7 +120,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		store_close(s);
 		return cli_fail(&err);
 	}
-	int rc = store_stats(t, &st, &err);
+	int rc = store_stats(t, STORE_COUNT_FAST, &st, &err);
 	store_abort(t);
 	store_close(s);
 	if (rc)

@@ -714,11 +714,33 @@ static int count_live(void *ctx, const struct store_entry *e)
 	return 0;
 }
 
-int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *err)
+/* Live records by kind from the kinds index: its keys, not the records. */
+static int count_kinds(struct store_txn *t, struct store_stats *st, struct gl_error *err)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->s->kinds, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		store_map_work(t->s, 1);
+		int kind = k.mv_size ? ((const uint8_t *)k.mv_data)[0] : 0;
+		if (kind >= RK_FIRST && kind <= RK_LAST)
+			st->live[kind]++;
+		st->live_total++;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_fail(rc, err, t->s, "count live records");
+}
+
+int store_stats(struct store_txn *t, enum store_count how, struct store_stats *out,
+                struct gl_error *err)
 {
 	struct store_stats st = { 0 };
 	struct store_filter f = { .tombstones = true };
-	int rc = store_scan(t, &f, count_live, &st, err);
+	int rc = how == STORE_COUNT_READ ? store_scan(t, &f, count_live, &st, err)
+	                                 : count_kinds(t, &st, err);
 	if (rc)
 		return rc;
 	MDB_envinfo info;
@@ -743,6 +765,8 @@ int store_stats(struct store_txn *t, struct store_stats *out, struct gl_error *e
 	if ((rc = mdb_stat(t->txn, t->s->expiry, &o)))
 		return store_mdb_fail(rc, err, t->s, "stat");
 	st.n_expiry = o.ms_entries;
+	if (how != STORE_COUNT_READ) /* every record not in kinds is a tombstone */
+		st.tombstones = st.n_records > st.live_total ? st.n_records - st.live_total : 0;
 	st.map_size = info.me_mapsize;
 	st.page_size = ms.ms_psize;
 	st.used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
