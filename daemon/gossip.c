@@ -400,11 +400,8 @@ static void peer_batch_done(struct ingest_batch *b)
 		 * as soon as their author becomes trusted */
 		if (!r->parsed)
 			continue;
-		uint8_t cid[32], item[32];
-		record_cid(r->env, r->len, cid);
-		record_item(&r->rec, cid, item);
-		itemcache_put(&c->known, item);
-		itemset_del(&n->gossip->wanted, item);
+		itemcache_put(&c->known, r->item);
+		itemset_del(&n->gossip->wanted, r->item);
 	}
 	c->st.records_in += b->n;
 	c->st.dups_in += b->older;
@@ -618,9 +615,7 @@ void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *fr
 		const struct ingest_rec *r = &b->recs[i];
 		if (r->status != STORE_NEW && r->status != STORE_REPLACED)
 			continue;
-		uint8_t cid[32];
-		record_cid(r->env, r->len, cid);
-		record_item(&r->rec, cid, items[k++]);
+		memcpy(items[k++], r->item, RECORD_ITEM_LEN);
 		if (log_get_level() >= LOG_DEBUG)
 			log_debug("stored", "kind=%s id=%.*s version=%llu from=%s",
 			          record_kind_name(r->rec.kind), (int)r->rec.id_len, r->rec.id,

@@ -43,6 +43,8 @@ static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, 
 	int rc = record_parse(r->env, r->len, &r->rec, err);
 	if (rc)
 		return rc;
+	record_cid(r->env, r->len, r->cid);
+	record_item(&r->rec, r->cid, r->item);
 	r->parsed = true;
 	const struct record *rec = &r->rec;
 	if (refused_early(n, t, rec, now)) {
@@ -125,7 +127,7 @@ static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *e
 			return rc;
 		}
 		enum store_outcome oc;
-		if ((rc = store_put(t, &r->rec, &oc, err)))
+		if ((rc = store_put_hashed(t, &r->rec, r->cid, r->item, &oc, err)))
 			return rc;
 		r->status = (int)oc;
 		if ((oc == STORE_NEW || oc == STORE_REPLACED) &&

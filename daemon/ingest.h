@@ -24,8 +24,10 @@ struct ingest_rec {
 	 * application, not stored), or a GL_E* code (GL_EREFUSED: its author
 	 * is not trusted) */
 	int status;
-	bool parsed;         /* rec is valid (the structure was sound) */
+	bool parsed;         /* rec, cid and item are valid (the structure was sound) */
 	struct record rec;
+	uint8_t cid[RECORD_CID_LEN];   /* record_cid(), record_item(): computed once, */
+	uint8_t item[RECORD_ITEM_LEN]; /* with the signature check, off the loop */
 };
 
 struct ingest_batch {

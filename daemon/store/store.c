@@ -449,14 +449,23 @@ static int drop_record(struct store_txn *t, const MDB_val *k, const MDB_val *v,
 int store_put(struct store_txn *t, const struct record *r, enum store_outcome *outcome,
               struct gl_error *err)
 {
+	uint8_t cid[RECORD_CID_LEN], item[RECORD_ITEM_LEN];
+	record_cid(r->env, r->env_len, cid);
+	record_item(r, cid, item);
+	return store_put_hashed(t, r, cid, item, outcome, err);
+}
+
+int store_put_hashed(struct store_txn *t, const struct record *r,
+                     const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
+                     enum store_outcome *outcome, struct gl_error *err)
+{
 	struct store *s = t->s;
 	if (!t->write)
 		return gl_errorf(err, GL_EINVAL, "store_put in a read transaction");
-	uint8_t rkey[RKEY_MAX], cid[RECORD_CID_LEN];
+	uint8_t rkey[RKEY_MAX];
 	MDB_val k = { .mv_size = make_rkey(rkey, r->author, r->kind, r->id, r->id_len),
 	              .mv_data = rkey };
 	MDB_val v;
-	record_cid(r->env, r->env_len, cid);
 	enum store_outcome oc = STORE_NEW;
 	int rc = mdb_get(t->txn, s->records, &k, &v);
 	if (rc == 0) {
@@ -495,8 +504,6 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 	memcpy(p + 32, cid, RECORD_CID_LEN);
 	memcpy(p + VAL_HDR, r->env, r->env_len);
 
-	uint8_t item[RECORD_ITEM_LEN];
-	record_item(r, cid, item);
 	if ((rc = store_items_put(t, item, rkey, k.mv_size)))
 		return store_mdb_fail(rc, err, s, "write item");
 
