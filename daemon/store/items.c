@@ -53,7 +53,8 @@ static int fresh_runs(struct store_txn *t, uint32_t *first, uint32_t *last)
 			*last = get_be32(k.mv_data);
 	}
 	mdb_cursor_close(c);
-	if (rc == 0 && (k.mv_size != FRESH_KEY || *last < *first))
+	/* runs start at 1: run 0 stands for the items table in struct src */
+	if (rc == 0 && (k.mv_size != FRESH_KEY || *last < *first || *first == 0))
 		rc = MDB_CORRUPTED;
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
@@ -228,19 +229,26 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 int store_items_find(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
                      const uint8_t **held, MDB_val *rkey)
 {
+	/* one source at a time, settled first, stopping at the first with the
+	 * key hash: a lookup costs a cursor per source only when it misses */
 	uint8_t lo[RECORD_ITEM_LEN] = { 0 };
 	memcpy(lo, item, RECORD_KEYHASH_LEN);
-	struct src *v;
-	size_t n;
-	int rc = srcs_open(t, lo, &v, &n);
+	uint32_t first, last;
+	int rc = fresh_runs(t, &first, &last);
 	*held = NULL;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (v[i].item && memcmp(v[i].item, item, RECORD_KEYHASH_LEN) == 0) {
-			*held = v[i].item; /* in a page: valid while t is */
-			*rkey = v[i].v;
-			break;
+	for (uint32_t run = 0; rc == 0 && !*held && (run == 0 || (run >= first && run <= last));
+	     run = run ? run + 1 : first) {
+		struct src one = { .run = run };
+		rc = src_seek(t, &one, lo);
+		if (rc == 0 && one.item && memcmp(one.item, item, RECORD_KEYHASH_LEN) == 0) {
+			*held = one.item; /* in a page: valid while t is */
+			*rkey = one.v;
 		}
-	srcs_close(v, n);
+		if (one.c)
+			mdb_cursor_close(one.c);
+		if (run == UINT32_MAX)
+			break;
+	}
 	return rc ? rc : *held ? 0 : MDB_NOTFOUND;
 }
 
