@@ -27,6 +27,7 @@
 #define GROUP_WEIGHT 8192
 #define LINGER_MS 50
 #define LINGER_WEIGHT 256
+#define SETTLE_RETRY 64
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -118,6 +119,10 @@ static void run_group(struct writer *w)
  */
 static void settle(struct writer *w)
 {
+	/* after a failure (a full map, say), retry after every SETTLE_RETRY
+	 * groups, not after each: a settle redoes all its work to fail again */
+	if (w->settle_failing && w->groups % SETTLE_RETRY != 0)
+		return;
 	struct store_txn *t;
 	struct gl_error err = { 0 };
 	uint64_t moved = 0;
@@ -208,8 +213,8 @@ void writer_expect(struct writer *w, int delta)
 {
 	uv_mutex_lock(&w->lock);
 	w->expected += delta;
-	if (!w->expected)
-		uv_cond_signal(&w->wake); /* a group waiting for more need not */
+	if (delta < 0)
+		uv_cond_signal(&w->wake); /* a group waiting for more may no longer need to */
 	uv_mutex_unlock(&w->lock);
 }
 
