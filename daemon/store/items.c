@@ -22,19 +22,6 @@
 #define RUN_LEN 4
 #define FRESH_KEY (RUN_LEN + RECORD_ITEM_LEN)
 
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* The first and last run in fresh; *first > *last (1 > 0) if it is empty. */
 static int fresh_runs(struct store_txn *t, uint32_t *first, uint32_t *last)
 {
@@ -48,9 +35,9 @@ static int fresh_runs(struct store_txn *t, uint32_t *first, uint32_t *last)
 		return rc;
 	MDB_val k, v;
 	if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0 && k.mv_size == FRESH_KEY) {
-		*first = get_be32(k.mv_data);
+		*first = store_get_be32(k.mv_data);
 		if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) == 0 && k.mv_size == FRESH_KEY)
-			*last = get_be32(k.mv_data);
+			*last = store_get_be32(k.mv_data);
 	}
 	mdb_cursor_close(c);
 	/* runs start at 1: run 0 stands for the items table in struct src */
@@ -82,7 +69,7 @@ int store_items_put(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 	int rc = store_items_run(t, &run);
 	if (rc)
 		return rc;
-	put_be32(key, run);
+	store_put_be32(key, run);
 	memcpy(key + RUN_LEN, item, RECORD_ITEM_LEN);
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
 	MDB_val v = { .mv_size = rlen, .mv_data = (void *)rkey };
@@ -104,7 +91,7 @@ int store_items_del(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN])
 	k.mv_size = sizeof key;
 	k.mv_data = key;
 	for (uint32_t r = first; r <= last && r != 0; r++) {
-		put_be32(key, r);
+		store_put_be32(key, r);
 		if ((rc = mdb_del(t->txn, s->fresh, &k, NULL)) != MDB_NOTFOUND)
 			return rc;
 	}
@@ -132,7 +119,7 @@ static int src_take(struct src *s, int rc, const MDB_val *k)
 		if (k->mv_size != RECORD_ITEM_LEN)
 			return MDB_CORRUPTED;
 		s->item = k->mv_data;
-	} else if (k->mv_size == FRESH_KEY && get_be32(k->mv_data) == s->run) {
+	} else if (k->mv_size == FRESH_KEY && store_get_be32(k->mv_data) == s->run) {
 		s->item = (const uint8_t *)k->mv_data + RUN_LEN;
 	} else if (k->mv_size != FRESH_KEY) {
 		return MDB_CORRUPTED;
@@ -149,7 +136,7 @@ static int src_seek(struct store_txn *t, struct src *s, const uint8_t *from)
 		k.mv_size = RECORD_ITEM_LEN;
 		k.mv_data = (void *)from;
 	} else {
-		put_be32(key, s->run);
+		store_put_be32(key, s->run);
 		if (from)
 			memcpy(key + RUN_LEN, from, RECORD_ITEM_LEN);
 		k.mv_size = sizeof key;
@@ -226,29 +213,37 @@ int store_items_scan(struct store_txn *t, const uint8_t *lo, const uint8_t *hi,
 	return rc ? store_mdb_fail(rc, err, s, "scan items") : 0;
 }
 
+/* The item in one source whose key hash is item's, if any (*held NULL if none). */
+static int find_in(struct store_txn *t, uint32_t run, const uint8_t item[RECORD_ITEM_LEN],
+                   const uint8_t **held, MDB_val *rkey)
+{
+	uint8_t lo[RECORD_ITEM_LEN] = { 0 };
+	memcpy(lo, item, RECORD_KEYHASH_LEN);
+	struct src one = { .run = run };
+	int rc = src_seek(t, &one, lo);
+	if (rc == 0 && one.item && memcmp(one.item, item, RECORD_KEYHASH_LEN) == 0) {
+		*held = one.item; /* in a page: valid while t is */
+		*rkey = one.v;
+	}
+	if (one.c)
+		mdb_cursor_close(one.c);
+	return rc;
+}
+
 int store_items_find(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
                      const uint8_t **held, MDB_val *rkey)
 {
-	/* one source at a time, settled first, stopping at the first with the
-	 * key hash: a lookup costs a cursor per source only when it misses */
-	uint8_t lo[RECORD_ITEM_LEN] = { 0 };
-	memcpy(lo, item, RECORD_KEYHASH_LEN);
-	uint32_t first, last;
-	int rc = fresh_runs(t, &first, &last);
+	/* settled first, where most items are, then each run, stopping at the
+	 * first hit: the runs are looked up only when the settled items miss */
 	*held = NULL;
-	for (uint32_t run = 0; rc == 0 && !*held && (run == 0 || (run >= first && run <= last));
-	     run = run ? run + 1 : first) {
-		struct src one = { .run = run };
-		rc = src_seek(t, &one, lo);
-		if (rc == 0 && one.item && memcmp(one.item, item, RECORD_KEYHASH_LEN) == 0) {
-			*held = one.item; /* in a page: valid while t is */
-			*rkey = one.v;
-		}
-		if (one.c)
-			mdb_cursor_close(one.c);
-		if (run == UINT32_MAX)
-			break;
-	}
+	int rc = find_in(t, 0, item, held, rkey);
+	if (rc || *held)
+		return rc;
+	uint32_t first, last;
+	if ((rc = fresh_runs(t, &first, &last)))
+		return rc;
+	for (uint32_t r = first; r <= last && r != 0 && !*held && !rc; r++)
+		rc = find_in(t, r, item, held, rkey);
 	return rc ? rc : *held ? 0 : MDB_NOTFOUND;
 }
 

@@ -81,6 +81,20 @@ static inline uint64_t store_get_le64(const uint8_t *p)
 	return v;
 }
 
+static inline void store_put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+static inline uint32_t store_get_be32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
 static inline void store_put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
