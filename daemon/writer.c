@@ -115,7 +115,7 @@ static void run_group(struct writer *w)
  * (store.h): in a transaction of its own, after the group's done() calls
  * are on their way, so that the next batches are already being checked
  * while it runs.  If it fails the items stay fresh, where readers find
- * them too, and the next group tries again.
+ * them too, and it is tried again after SETTLE_RETRY more groups.
  */
 static void settle(struct writer *w)
 {
