@@ -123,17 +123,9 @@ static void settle(struct writer *w)
 	 * groups, not after each: a settle redoes all its work to fail again */
 	if (w->settle_failing && w->groups % SETTLE_RETRY != 0)
 		return;
-	struct store_txn *t;
 	struct gl_error err = { 0 };
-	uint64_t moved = 0;
-	int rc = store_begin(w->store, true, &t, &err);
-	if (rc == 0) {
-		rc = store_settle(t, STORE_SETTLE_DUE, &moved, &err);
-		if (rc || !moved)
-			store_abort(t);
-		else
-			rc = store_commit(t, &err);
-	}
+	uint64_t moved;
+	int rc = store_settle_alone(w->store, STORE_SETTLE_DUE, &moved, &err);
 	/* said once, not after every group, until it works again */
 	if (rc && !w->settle_failing)
 		log_error("settle-failed", "reason=\"%s\"", err.msg);

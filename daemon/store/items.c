@@ -290,3 +290,17 @@ int store_settle(struct store_txn *t, uint64_t due, uint64_t *moved, struct gl_e
 	*moved = n;
 	return 0;
 }
+
+int store_settle_alone(struct store *s, uint64_t due, uint64_t *moved, struct gl_error *err)
+{
+	struct store_txn *t;
+	*moved = 0;
+	int rc = store_begin(s, true, &t, err);
+	if (rc)
+		return rc;
+	if ((rc = store_settle(t, due, moved, err)) || !*moved) {
+		store_abort(t);
+		return rc;
+	}
+	return store_commit(t, err);
+}

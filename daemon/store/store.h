@@ -228,6 +228,8 @@ int store_get_by_item(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 #define STORE_SETTLE_DUE 16384
 #define STORE_SETTLE_RUNS 16 /* or when fresh holds this many runs */
 int store_settle(struct store_txn *t, uint64_t due, uint64_t *moved, struct gl_error *err);
+/* The same in a write transaction of its own, committed if anything moved. */
+int store_settle_alone(struct store *s, uint64_t due, uint64_t *moved, struct gl_error *err);
 
 /* Read a meta value; returns GL_ENOTFOUND if absent.  *val is valid until
  * the transaction ends. */

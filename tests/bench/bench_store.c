@@ -97,8 +97,7 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-static void run_store(const struct record *recs, size_t n, size_t group, struct figures *f,
-                      uint64_t *settled)
+static void run_store(const struct record *recs, size_t n, size_t group, struct figures *f)
 {
 	char dir[256];
 	fresh_dir(dir, sizeof dir, "store");
@@ -106,7 +105,6 @@ static void run_store(const struct record *recs, size_t n, size_t group, struct 
 	struct gl_error err = { 0 };
 	if (store_open(dir, 0, 0, &s, &err))
 		die(dir, err.msg);
-	*settled = 0;
 	start(f);
 	for (size_t i = 0; i < n;) {
 		struct store_txn *t;
@@ -119,12 +117,9 @@ static void run_store(const struct record *recs, size_t n, size_t group, struct 
 		}
 		if (store_commit(t, &err))
 			die("commit", err.msg);
-		uint64_t moved = 0;
-		if (store_begin(s, true, &t, &err) || store_settle(t, STORE_SETTLE_DUE, &moved, &err))
+		uint64_t moved;
+		if (store_settle_alone(s, STORE_SETTLE_DUE, &moved, &err))
 			die("settle", err.msg);
-		if (moved ? store_commit(t, &err) : (store_abort(t), 0))
-			die("commit", err.msg);
-		*settled += moved;
 	}
 	stop(f);
 	store_close(s);
@@ -231,11 +226,10 @@ int main(int argc, char **argv)
 	struct gl_buf envs = { 0 };
 	struct record *recs = make_records(n, &envs);
 	struct figures raw, put;
-	uint64_t settled;
 	printf("%zu news records by %zu authors, in groups of %zu per transaction\n", n,
 	       n / 1000 ? n / 1000 : 1, group);
 	run_raw(recs, n, group, &raw);
-	run_store(recs, n, group, &put, &settled);
+	run_store(recs, n, group, &put);
 	report("key order", n, &raw, &put);
 	for (size_t i = n - 1; i > 0; i--) {
 		size_t j = randombytes_uniform((uint32_t)i + 1);
@@ -244,7 +238,7 @@ int main(int argc, char **argv)
 		recs[j] = t;
 	}
 	run_raw(recs, n, group, &raw);
-	run_store(recs, n, group, &put, &settled);
+	run_store(recs, n, group, &put);
 	report("shuffled", n, &raw, &put);
 	free(recs);
 	gl_buf_free(&envs);
