@@ -182,6 +182,42 @@ int record_span(const uint8_t *buf, size_t len, size_t *span, struct gl_error *e
 	return 0;
 }
 
+int record_peek_key(const uint8_t *env, size_t len, struct record_key *out)
+{
+	struct gl_error err = { 0 };
+	struct mp_reader rd, pl;
+	uint32_t n, plen, klen;
+	const uint8_t *payload, *author, *kind, *id;
+	uint64_t format;
+	mp_reader_init(&rd, env, len);
+	if (mp_read_array(&rd, &n, &err) || n != 2 || mp_read_bin(&rd, &payload, &plen, &err))
+		return GL_EFORMAT;
+	mp_reader_init(&pl, payload, plen);
+	if (mp_read_array(&pl, &n, &err) || n != 8 || mp_read_uint(&pl, &format, &err) ||
+	    mp_read_bin(&pl, &author, &klen, &err) || klen != RECORD_KEY_LEN ||
+	    mp_read_str(&pl, &kind, &klen, &err))
+		return GL_EFORMAT;
+	int k = record_kind_parse((const char *)kind, klen);
+	if (!k || mp_read_str(&pl, &id, &klen, &err))
+		return GL_EFORMAT;
+	*out = (struct record_key){ .author = author, .kind = k, .id = (const char *)id,
+	                            .id_len = klen };
+	return 0;
+}
+
+int record_key_cmp(const struct record_key *a, const struct record_key *b)
+{
+	int c = memcmp(a->author, b->author, RECORD_KEY_LEN);
+	if (c)
+		return c;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	c = memcmp(a->id, b->id, a->id_len < b->id_len ? a->id_len : b->id_len);
+	if (c)
+		return c;
+	return (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
 int record_verify(const struct record *r)
 {
 	size_t mlen = RECORD_SIG_CONTEXT_LEN + r->payload_len;

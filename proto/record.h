@@ -149,6 +149,33 @@ int record_sign(const struct record_draft *d, const uint8_t sk[64],
  */
 int record_span(const uint8_t *buf, size_t len, size_t *span, struct gl_error *err);
 
+/*
+ * The key of a record (author, kind, id) read from an envelope without
+ * checking the rest of it, for putting envelopes in the store's order
+ * before they are parsed (gilde import).  Pointers point into env.
+ */
+struct record_key {
+	const uint8_t *author;  /* RECORD_KEY_LEN bytes */
+	int kind;               /* enum record_kind */
+	const char *id;
+	size_t id_len;
+};
+
+/*
+ * Fill *out from the envelope of len bytes at env.  Returns 0, or
+ * GL_EFORMAT / GL_ETRUNC if these fields cannot be read, in which case
+ * record_parse() says why.  A key read here is no promise that the record
+ * parses.
+ */
+int record_peek_key(const uint8_t *env, size_t len, struct record_key *out);
+
+/*
+ * Compare two keys in the order of the store's records table: author,
+ * then kind, then id bytewise, a shorter id first when one is a prefix of
+ * the other.  Returns <0, 0 or >0.
+ */
+int record_key_cmp(const struct record_key *a, const struct record_key *b);
+
 /* The body limits (depth counted from the payload array). */
 extern const struct mp_limits record_body_limits;
 

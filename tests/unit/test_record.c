@@ -345,6 +345,20 @@ static void test_span(void **state)
 	assert_int_equal(span, one);
 	for (size_t n = 0; n < one; n++)
 		assert_int_equal(record_span(two.data, n, &span, NULL), GL_ETRUNC);
+	/* the key is read without the rest, and is the parsed record's */
+	struct record r;
+	struct record_key k;
+	assert_int_equal(record_parse(two.data, one, &r, NULL), 0);
+	assert_int_equal(record_peek_key(two.data, one, &k), 0);
+	assert_ptr_equal(k.author, r.author);
+	assert_int_equal(k.kind, r.kind);
+	assert_int_equal(k.id_len, r.id_len);
+	assert_ptr_equal(k.id, r.id);
+	/* cut before the end of the id, it cannot be read */
+	size_t id_end = (size_t)((const uint8_t *)r.id + r.id_len - two.data);
+	for (size_t n = 0; n < id_end; n++)
+		assert_int_not_equal(record_peek_key(two.data, n, &k), 0);
+	assert_int_not_equal(record_peek_key((const uint8_t *)"{\"json\": 1}", 11, &k), 0);
 	gl_buf_free(&two);
 }
 

@@ -512,6 +512,62 @@ static void test_layout_upgrade(void **state)
 	store_close(s);
 }
 
+struct key_walk {
+	struct gl_buf prev;
+	unsigned n;
+};
+
+static int key_order_visit(void *ctx, const struct store_entry *e)
+{
+	struct key_walk *w = ctx;
+	struct record_key k, pk_;
+	assert_int_equal(record_peek_key(e->env, e->env_len, &k), 0);
+	if (w->n++) {
+		assert_int_equal(record_peek_key(w->prev.data, w->prev.len, &pk_), 0);
+		assert_true(record_key_cmp(&pk_, &k) < 0);
+	}
+	w->prev.len = 0;
+	gl_buf_append(&w->prev, e->env, e->env_len);
+	return 0;
+}
+
+/* record_key_cmp (what gilde import sorts by) is the order of the records
+ * table: ids that are prefixes of others, kinds, two authors */
+static void test_key_order(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/order", dir);
+	struct store *s;
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	static const char *ids[] = { "ab", "a", "a0", "b", "a-b", "a.b", "aa", "0", "z9", "a_" };
+	static const int kinds[] = { RK_NEWS, RK_OFFER, RK_EVENT, RK_PARTNER };
+	struct gl_buf env = { 0 };
+	unsigned n = 0;
+	for (unsigned i = 0; i < 2 * 4 * 10; i++) {
+		/* in an order of its own: neither by author, kind nor id */
+		unsigned j = (i * 37) % 80;
+		make(&env, j % 2 ? sk : sk2, kinds[(j / 2) % 4], ids[j / 8], 1, 1000, j % 5 == 0);
+		assert_int_equal(put(s, &env), STORE_NEW);
+		n++;
+	}
+	struct store_txn *t;
+	struct key_walk w = { 0 };
+	struct store_filter f = { .tombstones = true };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_scan(t, &f, key_order_visit, &w, NULL), 0);
+	store_abort(t);
+	assert_int_equal(w.n, n);
+	/* and a key compares equal to itself, and is read from every record */
+	struct record_key a, b;
+	assert_int_equal(record_peek_key(env.data, env.len, &a), 0);
+	assert_int_equal(record_peek_key(env.data, env.len, &b), 0);
+	assert_int_equal(record_key_cmp(&a, &b), 0);
+	gl_buf_free(&env);
+	gl_buf_free(&w.prev);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -525,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_map_full),
 		cmocka_unit_test(test_items),
 		cmocka_unit_test(test_layout_upgrade),
+		cmocka_unit_test(test_key_order),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
