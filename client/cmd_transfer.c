@@ -181,6 +181,52 @@ static int finish(struct importer *im, struct gl_error *err)
 	return rc;
 }
 
+/*
+ * The records of an import are sent in the store's key order, a chunk of
+ * the file at a time: the daemon then adds each transaction's records at
+ * one place in its records table instead of all over it, so every page is
+ * copied and written once, not once per transaction (store.h).  An export
+ * is in that order already; a shuffled or concatenated file imports as
+ * fast as one.  A chunk is the whole records that start in the next
+ * IMPORT_CHUNK bytes, which bounds this process's memory; a file larger
+ * than that is sent as several ordered runs.  GILDE_IMPORT_CHUNK sets a
+ * smaller chunk, for tests.
+ */
+#define IMPORT_CHUNK (64u << 20)
+#define IMPORT_READ (1u << 20)
+
+struct import_slot {
+	size_t off, len;          /* in the chunk */
+	struct record_key key;
+	bool keyed;               /* false: its key cannot be read; sent last */
+};
+
+static int slot_cmp(const void *va, const void *vb)
+{
+	const struct import_slot *a = va, *b = vb;
+	if (a->keyed != b->keyed)
+		return a->keyed ? -1 : 1;
+	int c = a->keyed ? record_key_cmp(&a->key, &b->key) : 0;
+	if (c)
+		return c;
+	/* the file's order among versions of one key, and among the unkeyed */
+	return (a->off > b->off) - (a->off < b->off);
+}
+
+/* Read the keys of a chunk's records and sort them, unless they are in order. */
+static void order_chunk(const uint8_t *chunk, struct import_slot *slots, size_t n)
+{
+	bool sorted = true;
+	for (size_t i = 0; i < n; i++) {
+		struct import_slot *sl = &slots[i];
+		sl->keyed = record_peek_key(chunk + sl->off, sl->len, &sl->key) == 0;
+		if (i && sorted && slot_cmp(&slots[i - 1], sl) > 0)
+			sorted = false;
+	}
+	if (!sorted)
+		qsort(slots, n, sizeof *slots, slot_cmp);
+}
+
 int cmd_import(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("import");
@@ -196,69 +242,104 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	struct stat st;
 	fstat(fd, &st);
+	size_t chunk = IMPORT_CHUNK;
+	const char *chunk_env = getenv("GILDE_IMPORT_CHUNK");
+	if (chunk_env && *chunk_env) {
+		char *end;
+		unsigned long long v = strtoull(chunk_env, &end, 10);
+		if (*end || v < 1 || v > IMPORT_CHUNK) {
+			cli_error("GILDE_IMPORT_CHUNK=%s: expected a number of bytes from 1 to %u", chunk_env,
+			          IMPORT_CHUNK);
+			close(fd);
+			return EXIT_USAGE;
+		}
+		chunk = (size_t)v;
+	}
 	struct gl_error err = { 0 };
 	struct gl_buf in = { 0 }, batch = { 0 };
 	size_t *lens = gl_xcalloc(IMPORT_BATCH, sizeof *lens);
-	size_t nb = 0;
-	unsigned long long offset = 0; /* file offset of in.data[0] */
+	struct import_slot *slots = NULL;
+	size_t slots_cap = 0, nb = 0; /* records in batch */
+	unsigned long long base = 0; /* file offset of in.data[0] */
 	bool eof = false, progress = cli_progress() && !cli->json;
 	struct import_totals tot = { 0 };
 	struct importer im = { .fd = -1, .tot = &tot };
 	int rc = cli_connect(cli, &im.fd, &err);
-	/* in.data[pos..] is unread: records are taken from it in place, and the
-	 * buffer is compacted only before a read, not once per record */
-	size_t pos = 0;
 	while (!rc) {
-		/* keep at least one whole record in the buffer */
-		if (!eof && in.len - pos < GL_RECORD_MAX) {
-			gl_buf_consume(&in, pos);
-			pos = 0;
-		}
-		while (!eof && in.len < GL_RECORD_MAX) {
-			gl_buf_reserve(&in, GL_RECORD_MAX * 2);
-			ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				rc = gl_errorf(&err, GL_EIO, "%s: %s", path, strerror(errno));
-				break;
+		/* a chunk: whole records from in.data[0], up to IMPORT_CHUNK bytes,
+		 * the end of the file, or a damaged record */
+		size_t scan = 0, n = 0;
+		bool damaged = false;
+		for (;;) {
+			/* keep at least one whole record past scan in the buffer */
+			while (!eof && in.len - scan < GL_RECORD_MAX) {
+				gl_buf_reserve(&in, IMPORT_READ);
+				ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
+				if (r < 0 && errno == EINTR)
+					continue;
+				if (r < 0) {
+					rc = gl_errorf(&err, GL_EIO, "%s: %s", path, strerror(errno));
+					break;
+				}
+				if (r == 0)
+					eof = true;
+				in.len += (size_t)r;
 			}
-			if (r == 0)
-				eof = true;
-			in.len += (size_t)r;
-		}
-		if (rc)
-			break;
-		size_t span = 0;
-		if (in.len > pos) {
-			int src = record_span(in.data + pos, in.len - pos, &span, &err);
+			if (rc || scan == in.len || scan >= chunk)
+				break;
+			size_t span = 0;
+			int src = record_span(in.data + scan, in.len - scan, &span, &err);
 			if (src) {
 				rc = gl_error_prefix(&err, GL_EFORMAT, "%s: byte %llu: not a record%s", path,
-				                     offset, src == GL_ETRUNC ? " (the file ends inside it)" : "");
-				/* what came before the damage is still imported */
-				struct gl_error e2 = { 0 };
-				if ((nb && send_batch(&im, batch.data, lens, nb, &e2)) || finish(&im, &e2))
-					cli_error("%s", e2.msg);
+				                     base + scan,
+				                     src == GL_ETRUNC ? " (the file ends inside it)" : "");
+				damaged = true;
 				break;
 			}
-			gl_buf_append(&batch, in.data + pos, span);
-			lens[nb++] = span;
-			pos += span;
-			offset += span;
+			if (n == slots_cap) {
+				slots_cap = slots_cap ? slots_cap * 2 : 4096;
+				slots = gl_xrealloc(slots, slots_cap * sizeof *slots);
+			}
+			slots[n++] = (struct import_slot){ .off = scan, .len = span };
+			scan += span;
 		}
-		bool last = in.len == pos && eof;
-		if (nb && (last || nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES)) {
-			rc = send_batch(&im, batch.data, lens, nb, &err);
-			batch.len = 0;
-			nb = 0;
-			if (progress)
-				fprintf(stderr, "\rimport: %llu records, %llu%% of the file", tot.sent,
-				        st.st_size ? offset * 100 / (unsigned long long)st.st_size : 100);
+		if (rc && !damaged)
+			break;
+		order_chunk(in.data, slots, n);
+		bool last = damaged || (eof && scan == in.len);
+		/* what comes before damage is still imported */
+		struct gl_error e2 = { 0 }, *berr = damaged ? &e2 : &err;
+		int brc = 0;
+		size_t sent = 0;
+		/* a batch may hold records of several chunks: only the last is flushed */
+		for (size_t i = 0; i <= n && !brc; i++) {
+			if (i < n) {
+				gl_buf_append(&batch, in.data + slots[i].off, slots[i].len);
+				lens[nb++] = slots[i].len;
+				sent += slots[i].len;
+			}
+			if (nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES || (last && i == n && nb)) {
+				brc = send_batch(&im, batch.data, lens, nb, berr);
+				batch.len = 0;
+				nb = 0;
+				if (progress)
+					fprintf(stderr, "\rimport: %llu records, %llu%% of the file", tot.sent,
+					        st.st_size ? (base + sent) * 100 / (unsigned long long)st.st_size
+					                   : 100);
+			}
 		}
-		if (last) {
-			rc = finish(&im, &err);
+		if (!brc && last)
+			brc = finish(&im, berr);
+		if (damaged) {
+			if (brc)
+				cli_error("%s", e2.msg);
 			break;
 		}
+		rc = brc;
+		if (last || rc)
+			break;
+		gl_buf_consume(&in, scan);
+		base += scan;
 	}
 	if (progress)
 		fputc('\n', stderr);
@@ -268,6 +349,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	gl_buf_free(&in);
 	gl_buf_free(&batch);
 	free(lens);
+	free(slots);
 	if (cli->json) {
 		json_t *o = json_object();
 		json_object_set_new(o, "accepted", json_integer((json_int_t)tot.accepted));

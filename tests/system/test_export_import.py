@@ -1,9 +1,62 @@
 #!/usr/bin/env python3
 """Export from one node, import into another: identical listing, every
-signature still verifies; re-import is all older; damage is rejected."""
+signature still verifies; re-import is all older; damage is rejected.
+gilde import sends a file's records in the store's key order, a chunk of
+the file at a time, whatever their order in the file."""
+import json
 import os
+import subprocess
 
-from harness import Harness, check, examples, run
+from harness import GILDE, Harness, check, examples, run, wait_until
+
+ATTACK = os.environ.get('ATTACK', 'attack')
+
+
+def attack_json(*args):
+    return json.loads(subprocess.run([ATTACK, *args], check=True, capture_output=True,
+                                     timeout=120).stdout)
+
+
+def import_into_sink(h, name, path, chunk=None):
+    """gilde import into attack's stand-in for gilded: what it received."""
+    d = os.path.join(h.dir, name)
+    os.mkdir(d)
+    sink = subprocess.Popen([ATTACK, 'sink', d, '60'], stdout=subprocess.PIPE)
+    try:
+        wait_until(lambda: os.path.exists(os.path.join(d, 'gilded.sock')), 10, 'the sink')
+        env = dict(os.environ)
+        if chunk:
+            env['GILDE_IMPORT_CHUNK'] = str(chunk)
+        p = subprocess.run([GILDE, 'import', '--data', d, '--json',
+                            path], capture_output=True, text=True, env=env, timeout=120)
+        check(p.returncode == 0, 'import into the sink: %s' % p.stderr)
+        out = json.loads(sink.communicate(timeout=60)[0])
+    finally:
+        sink.kill()
+        sink.wait()
+    check(not out['bad'], 'the sink got a bad request: %r' % out)
+    return out
+
+
+def import_order(h):
+    n = 2000
+    shuffled = os.path.join(h.dir, 'shuffled.gilde')
+    attack_json('mkexport', shuffled, str(n), '4', 'shuffled')
+    # the file is out of order, or nothing below is checked
+    check(attack_json('order', shuffled)['breaks'] > n // 4, 'the shuffled file is in order')
+    got = import_into_sink(h, 'sink1', shuffled)
+    check(got['records'] == n and got['breaks'] == 0,
+          'one chunk: every record sent in key order: %r' % got)
+    # chunks of a fifth of the file: each is in order, the breaks are between them
+    size = os.path.getsize(shuffled)
+    got = import_into_sink(h, 'sink2', shuffled, size // 5 + 1)
+    check(got['records'] == n and 1 <= got['breaks'] <= 4,
+          'five chunks: up to four breaks of order, between chunks: %r' % got)
+    # chunks of one record: the file's order, in requests as full as ever
+    got = import_into_sink(h, 'sink3', shuffled, 1)
+    check(got['records'] == n and got['breaks'] == attack_json('order', shuffled)['breaks'] and
+          got['requests'] == 1, 'chunks of one record: %r' % got)
+    return shuffled, n
 
 
 def main():
@@ -44,7 +97,6 @@ def main():
         c.start()
         p = c.gilde('import', bad, '--json', check_rc=False)
         check(p.returncode == 1, 'damaged import exit %d' % p.returncode)
-        import json
         res = json.loads(p.stdout)
         check(res['rejected'] == 1 and res['accepted'] == len(files), 'damaged import: %r' % res)
         check('signature' in res.get('first_error', ''), 'reason: %r' % res)
@@ -75,6 +127,26 @@ def main():
         res = json.loads(p.stdout)
         check(res['accepted'] + res['older'] == (len(files) + 1) * copies and res['rejected'] == 0,
               'long damaged file: every record before the damage was read once: %r' % res)
+        # the same, in chunks of 1000 bytes: records cross chunk boundaries
+        # and the damage is named at its offset in the file, not the chunk
+        e = h.node('e', ['--config', open_conf], env={'GILDE_IMPORT_CHUNK': '1000'})
+        e.start()
+        p = e.gilde('import', long_file, '--json', check_rc=False)
+        check(p.returncode == 1 and 'byte %d: not a record' % (len(clean) * copies) in p.stderr,
+              'long damaged file in small chunks: %s' % p.stderr)
+        res = json.loads(p.stdout)
+        check(res['accepted'] + res['older'] == (len(files) + 1) * copies and res['rejected'] == 0,
+              'long damaged file in small chunks: %r' % res)
+        check(e.listing('--author', a.key) == d.listing('--author', a.key),
+              'small chunks stored other records')
+        p = subprocess.run([GILDE, 'import', '--data', e.data, exp], capture_output=True,
+                           text=True, timeout=60, env=dict(os.environ, GILDE_IMPORT_CHUNK='lots'))
+        check(p.returncode == 2 and 'GILDE_IMPORT_CHUNK=lots' in p.stderr, p.stderr)
+
+        # a shuffled file reaches the daemon in order and lands whole
+        shuffled, n = import_order(h)
+        res = e.json('import', shuffled)
+        check(res['accepted'] == n and res['rejected'] == 0, 'shuffled import: %r' % res)
         # nodes without a network key never federate, even when an import
         # taught them each other's endpoints (a's node record is in b now)
         check(a.json('peers')['connections'] == [] and b.json('peers')['connections'] == [],

@@ -16,6 +16,12 @@
  *                                             records (ids flood-0 … flood-N-1, record
  *                                             i by author i mod A; A default 1), in
  *                                             that order or shuffled
+ *   attack order    FILE                      how many records of an export file sort
+ *                                             before the one ahead of them (store order)
+ *   attack sink     DIR SECONDS               stand in for gilded's control socket at
+ *                                             DIR/gilded.sock for one connection: accept
+ *                                             every record of its import requests, and
+ *                                             count them and their breaks of order
  *
  * SRC is a source address on loopback (127.0.0.x), so that a test can tell
  * the attacker from its well-behaved peers.
@@ -32,16 +38,19 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <msgpack.h>
 
 #include "alloc.h"
+#include "bounds.h"
 #include "flood.h"
 #include "frame.h"
 #include "handshake.h"
 #include "ident.h"
+#include "msg.h"
 #include "record.h"
 #include "wire.h"
 
@@ -393,9 +402,158 @@ static int mode_mkexport(const char *path, long n, long authors, bool shuffle)
 	return 0;
 }
 
+/* Records in order so far, and how many came before the one ahead of them. */
+struct order {
+	uint8_t prev[RECORD_KEY_LEN + 1 + GL_ID_MAX];
+	struct record_key pk;
+	bool have;
+	unsigned long long records, breaks, unkeyed;
+};
+
+static void order_add(struct order *o, const uint8_t *env, size_t len)
+{
+	struct record_key k;
+	o->records++;
+	if (record_peek_key(env, len, &k)) {
+		o->unkeyed++;
+		return;
+	}
+	if (o->have && record_key_cmp(&o->pk, &k) > 0)
+		o->breaks++;
+	/* keep a copy: env goes away with its buffer */
+	memcpy(o->prev, k.author, RECORD_KEY_LEN);
+	memcpy(o->prev + RECORD_KEY_LEN, k.id, k.id_len);
+	o->pk = (struct record_key){ .author = o->prev, .kind = k.kind,
+	                             .id = (const char *)o->prev + RECORD_KEY_LEN, .id_len = k.id_len };
+	o->have = true;
+}
+
+static int mode_order(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 1;
+	struct gl_buf in = { 0 };
+	size_t r;
+	do {
+		gl_buf_reserve(&in, 1 << 20);
+		r = fread(in.data + in.len, 1, in.cap - in.len, f);
+		in.len += r;
+	} while (r > 0);
+	fclose(f);
+	struct order o = { 0 };
+	struct gl_error err = { 0 };
+	size_t off = 0, span;
+	while (off < in.len && !record_span(in.data + off, in.len - off, &span, &err)) {
+		order_add(&o, in.data + off, span);
+		off += span;
+	}
+	printf("{\"records\": %llu, \"breaks\": %llu, \"unkeyed\": %llu, \"damaged\": %s}\n",
+	       o.records, o.breaks, o.unkeyed, off < in.len ? "true" : "false");
+	gl_buf_free(&in);
+	return 0;
+}
+
+/* Answer one import request in buf (prefix included); 0, or 1 on a bad one. */
+static int sink_request(int fd, const uint8_t *p, size_t len, struct order *o)
+{
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 4096);
+	msgpack_object req;
+	struct gl_error err = { 0 };
+	const msgpack_object *recs;
+	int rc = 1;
+	if (msg_decode(p, len, &zone, &req, &err) || !(recs = msg_get(&req, "records")) ||
+	    recs->type != MSGPACK_OBJECT_ARRAY)
+		goto out;
+	for (uint32_t i = 0; i < recs->via.array.size; i++) {
+		const msgpack_object *b = &recs->via.array.ptr[i];
+		if (b->type != MSGPACK_OBJECT_BIN)
+			goto out;
+		order_add(o, (const uint8_t *)b->via.bin.ptr, b->via.bin.size);
+	}
+	struct gl_buf resp = { 0 };
+	msgpack_packer pk;
+	msg_begin(&resp, &pk);
+	msgpack_pack_map(&pk, 4);
+	msg_pack_str(&pk, "ok");
+	msgpack_pack_true(&pk);
+	msg_pack_str(&pk, "accepted");
+	msgpack_pack_uint32(&pk, recs->via.array.size);
+	msg_pack_str(&pk, "older");
+	msgpack_pack_uint32(&pk, 0);
+	msg_pack_str(&pk, "rejected");
+	msgpack_pack_uint32(&pk, 0);
+	msg_end(&resp, 0);
+	rc = write_all(fd, resp.data, resp.len) ? 1 : 0;
+	gl_buf_free(&resp);
+out:
+	msgpack_zone_destroy(&zone);
+	return rc;
+}
+
+static int mode_sink(const char *dir, int seconds)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/gilded.sock", dir) >=
+	    sizeof sa.sun_path)
+		return 1;
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) || listen(ls, 1))
+		return 1;
+	double end = now_s() + seconds;
+	struct pollfd pf = { .fd = ls, .events = POLLIN };
+	if (poll(&pf, 1, seconds * 1000) != 1)
+		return 1;
+	int fd = accept(ls, NULL, NULL);
+	if (fd < 0)
+		return 1;
+	struct order o = { 0 };
+	unsigned long long requests = 0;
+	struct gl_buf in = { 0 };
+	bool bad = false;
+	for (;;) {
+		size_t total;
+		int pr = msg_peek(in.data, in.len, MSG_MAX, &total);
+		if (pr < 0) {
+			bad = true;
+			break;
+		}
+		if (pr == 1) {
+			requests++;
+			if (sink_request(fd, in.data + 4, total - 4, &o)) {
+				bad = true;
+				break;
+			}
+			gl_buf_consume(&in, total);
+			continue;
+		}
+		pf = (struct pollfd){ .fd = fd, .events = POLLIN };
+		int left = (int)((end - now_s()) * 1000);
+		if (left <= 0 || poll(&pf, 1, left) != 1) {
+			bad = true;
+			break;
+		}
+		gl_buf_reserve(&in, 1 << 16);
+		ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
+		if (r <= 0) {
+			bad = r < 0 || in.len > 0;
+			break;
+		}
+		in.len += (size_t)r;
+	}
+	printf("{\"records\": %llu, \"requests\": %llu, \"breaks\": %llu, \"unkeyed\": %llu, "
+	       "\"bad\": %s}\n", o.records, requests, o.breaks, o.unkeyed, bad ? "true" : "false");
+	gl_buf_free(&in);
+	close(fd);
+	close(ls);
+	unlink(sa.sun_path);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
-	if (sodium_init() < 0 || argc < 4) {
+	if (sodium_init() < 0 || argc < 3) {
 		fprintf(stderr, "usage: see tests/tools/attack.c\n");
 		return 2;
 	}
@@ -404,6 +562,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "mkexport") && argc >= 4 && argc <= 6)
 		return mode_mkexport(argv[2], atol(argv[3]), argc >= 5 ? atol(argv[4]) : 1,
 		                     argc == 6 && !strcmp(argv[5], "shuffled"));
+	if (!strcmp(argv[1], "order") && argc == 3)
+		return mode_order(argv[2]);
+	if (!strcmp(argv[1], "sink") && argc == 4)
+		return mode_sink(argv[2], atoi(argv[3]));
 	if (argc < 5) {
 		fprintf(stderr, "attack: bad arguments\n");
 		return 2;
