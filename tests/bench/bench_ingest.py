@@ -7,7 +7,10 @@ verification, on every core.  In one run:
     ingest does (and, beside it, one signature over and over);
   - `gilde import` of N records (by N/1000 authors) into a fresh node, the
     whole command: once from a file in shuffled order, once from the file
-    `gilde export` writes (in key order, the usual case);
+    `gilde export` writes (in key order, the usual case).  gilde sends a
+    file's records in key order, 64 MiB of the file at a time; a third
+    import sends the shuffled file as it is (GILDE_IMPORT_CHUNK=1), to show
+    what the daemon does with records in random order;
   - a fresh node syncing the same N records from a peer over loopback
     (from its start until it stored the last of them, by its own clock);
   - each as records per second and as a ratio to the all-core raw rate;
@@ -90,6 +93,14 @@ def main():
             x.start()
             timed_import(x, shuffled, 'gilde import, %d records in shuffled order' % n,
                          'importer (shuffled)', n)
+            x.stop()
+
+        # 1b. the same file, sent as it is: the daemon given random order
+        for i in range(repeat):
+            x = h.node('r%d' % i, ['--config', conf_alone], env={'GILDE_IMPORT_CHUNK': '1'})
+            x.start()
+            timed_import(x, shuffled, 'the same, sent unsorted (GILDE_IMPORT_CHUNK=1)',
+                         'importer (unsorted)', n)
             x.stop()
 
         # 2. the common case: a file written by `gilde export` (key order),
