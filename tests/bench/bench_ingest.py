@@ -14,6 +14,11 @@ verification, on every core.  In one run:
   - a fresh node syncing the same N records from a peer over loopback
     (from its start until it stored the last of them, by its own clock);
   - each as records per second and as a ratio to the all-core raw rate;
+  - the CPU time each phase took per record (the daemons', and gilde's for
+    an import), against the CPU time of one raw verification on all cores:
+    other tenants of the machine take cores away, which slows the rates
+    but hardly stretches CPU time, so this ratio says how much of the gap
+    is the daemon's own work;
   - the daemons' peak resident set (VmHWM) and anonymous memory, with N
     records held;
   - the longest time `gilde status` and `gilde peers` waited for an answer
@@ -29,6 +34,7 @@ usage: bench_ingest.py [N [R]]   (default 100000 3)
 """
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -49,16 +55,33 @@ def raw_rate():
     return json.loads(subprocess.run([VERIFY, '1'], capture_output=True, text=True, check=True).stdout)
 
 
+TICK = os.sysconf('SC_CLK_TCK')
+
+
+def cpu(pid):
+    """Seconds of CPU a process used so far, all its threads."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     authors = max(1, n // 1000)
     raws = [raw_rate()]
     phases = {}  # what -> [seconds of each run]
+    cpus = {}    # what -> [CPU seconds of each run]
     mems = {}    # who -> [memory() of each run]
 
-    def record(what, seconds, who, mem):
+    def record(what, seconds, who, mem, cpu_s):
         phases.setdefault(what, []).append(seconds)
+        cpus.setdefault(what, []).append(cpu_s)
         mems.setdefault(who, []).append(mem)
         raws.append(raw_rate())
 
@@ -76,11 +99,14 @@ def main():
         conf_alone, _ = h.federation_config('fed-alone', extra='dial = 0\n', recon_interval='60s')
 
         def timed_import(node, path, what, who, accepted):
+            c0, g0 = cpu(node.proc.pid), children_cpu()
             t0 = time.monotonic()
             res = node.json('import', path)
             seconds = time.monotonic() - t0
             assert res['accepted'] == accepted, res
-            record(what, seconds, who, memory(node.proc.pid))
+            # the daemon's CPU and the gilde command's
+            used = cpu(node.proc.pid) - c0 + children_cpu() - g0
+            record(what, seconds, who, memory(node.proc.pid), used)
 
         # 1. records in no useful order (as gathered from many sources); the
         # first node importing them serves the syncs below
@@ -121,6 +147,7 @@ def main():
             # the loop answers during the sync: both commands ask the daemon
             stop = threading.Event()
             serving_before = memory(a.proc.pid)
+            serving_cpu = cpu(a.proc.pid)
 
             def probe():
                 while not stop.is_set():
@@ -141,9 +168,10 @@ def main():
                 th.join()
             # from the daemon's start to its last stored record, by its own clock
             # (so polling once a second costs the measurement nothing)
+            # CPU: both daemons (the probes' commands are not the sync's work)
             record('fresh node syncing %d records over loopback' % n,
                    b.json('status')['daemon']['last_ingest_ms'] / 1000.0, 'syncing node',
-                   memory(b.proc.pid))
+                   memory(b.proc.pid), cpu(b.proc.pid) + cpu(a.proc.pid) - serving_cpu)
             serving.append((serving_before, memory(a.proc.pid)))
             b.stop()
 
@@ -167,6 +195,13 @@ def main():
                   'signature over and over); best of %s s' %
                   (what, min(times), r, r / best, r / best_same,
                    ', '.join('%.2f' % t for t in times)))
+        raw_cpu = min(r['cpu_us_per_verify_all_cores'] for r in raws)
+        print('CPU per record, against the least CPU a raw verification took on all cores '
+              '(%.1f us):' % raw_cpu)
+        for what, cs in cpus.items():
+            c = min(cs) * 1e6 / n
+            print('%-48s %6.1f us of CPU per record, of which a raw verification is %.2f; least '
+                  'of %s s' % (what, c, raw_cpu / c, ', '.join('%.2f' % x for x in cs)))
         for who, ms in mems.items():
             print('%-20s with %d records held: peak resident %3d MiB (highest of %d runs), of '
                   'which anonymous at the end %3d MiB (the rest: pages of the store file mapped)' %
