@@ -273,8 +273,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		for (;;) {
 			/* keep at least one whole record past scan in the buffer */
 			while (!eof && in.len - scan < GL_RECORD_MAX) {
+				/* IMPORT_READ at a time: the buffer holds a chunk and little more */
 				gl_buf_reserve(&in, IMPORT_READ);
-				ssize_t r = read(fd, in.data + in.len, in.cap - in.len);
+				ssize_t r = read(fd, in.data + in.len, IMPORT_READ);
 				if (r < 0 && errno == EINTR)
 					continue;
 				if (r < 0) {
