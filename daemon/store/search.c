@@ -119,12 +119,17 @@ static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct dter
 	return rc;
 }
 
-/* Every term of a record body, sorted so that equal (term, field) pairs are adjacent. */
-static int doc_terms(const struct record *r, struct dterms *d, struct gl_error *err)
+/*
+ * Every term of a record body, sorted so that equal (term, field) pairs are
+ * adjacent.  A write transaction uses the store's stemmers (only one runs at
+ * a time); a read transaction, which may run beside it, makes its own.
+ */
+static int doc_terms(struct store_txn *t, const struct record *r, struct dterms *d,
+                     struct gl_error *err)
 {
-	struct text_stemmers st = { 0 };
-	int rc = text_stemmers_init(&st, err);
-	if (rc)
+	struct text_stemmers own = { 0 }, *stp = t->write ? &t->s->wstem : &own;
+	int rc = 0;
+	if (!stp->nl && (rc = text_stemmers_init(stp, err)))
 		return rc;
 	struct mp_reader rd;
 	uint32_t n;
@@ -137,14 +142,14 @@ static int doc_terms(const struct record *r, struct dterms *d, struct gl_error *
 		if ((rc = mp_read_str(&rd, &k, &klen, err)))
 			goto out;
 		d->field = field_of(k, klen);
-		rc = d->field ? cut_field(&st, &rd, d, err) : skip_value(&rd, 2, err);
+		rc = d->field ? cut_field(stp, &rd, d, err) : skip_value(&rd, 2, err);
 		if (rc)
 			goto out;
 	}
 	if (d->n > 1)
 		qsort(d->v, d->n, sizeof *d->v, dterm_cmp);
 out:
-	text_stemmers_free(&st);
+	text_stemmers_free(&own);
 	if (rc == GL_ETRUNC || rc == GL_EFORMAT || rc == GL_ELIMIT) {
 		gl_error_prefix(err, rc, "search index: a record body does not read");
 		if (err)
@@ -268,7 +273,7 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc;
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
-	if ((rc = doc_terms(r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, true, err)) ||
+	if ((rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, true, err)) ||
 	    (rc = doc_get(t, rkey, rlen, &had, &old_len, err)))
 		goto out;
 	/* had: out of step (cannot happen through store_put); keep the counts right */
@@ -299,7 +304,7 @@ int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
 	/* r points into the records database: read all of it before the first write */
-	if ((rc = doc_terms(r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, false, err)) ||
+	if ((rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, false, err)) ||
 	    (rc = doc_get(t, rkey, rlen, &had, &len, err)) || !had)
 		goto out;
 	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
@@ -648,7 +653,7 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		return search_index_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, vc->err);
 	}
 	struct dterms d = { 0 };
-	int rc = doc_terms(&r, &d, vc->err);
+	int rc = doc_terms(vc->t, &r, &d, vc->err);
 	if (rc == 0) {
 		vc->st.docs++;
 		vc->st.total_len += d.n;

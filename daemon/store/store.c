@@ -311,6 +311,7 @@ void store_close(struct store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
+	text_stemmers_free(&s->wstem);
 	free(s->path);
 	free(s);
 }

@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "store.h"
+#include "text.h"
 
 #define RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
 #define VAL_HDR 64
@@ -28,6 +29,9 @@ struct store {
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
 	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
+	/* for the search index in write transactions, which LMDB runs one at a
+	 * time: made at first use, not per record (search.c) */
+	struct text_stemmers wstem;
 };
 
 /*
