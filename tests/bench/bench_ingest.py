@@ -7,7 +7,9 @@ verification, on every core.  In one run:
     ingest does (and, beside it, one signature over and over);
   - `gilde import` of N records (by N/1000 authors) into a fresh node, the
     whole command: once from a file in shuffled order, once from the file
-    `gilde export` writes (in key order, the usual case).  gilde sends a
+    `gilde export` writes (in key order, the usual case); and N records
+    whose title and summary carry words in Dutch and English, as partners'
+    news does (the others have no words for the search index).  gilde sends a
     file's records in key order, 64 MiB of the file at a time; a third
     import sends the shuffled file as it is (GILDE_IMPORT_CHUNK=1), to show
     what the daemon does with records in random order;
@@ -80,6 +82,7 @@ def main():
     phases = {}  # what -> [seconds of each run]
     cpus = {}    # what -> [CPU seconds of each run]
     mems = {}    # who -> [memory() of each run]
+    stores = {}  # who -> bytes of the store file in use after an import
 
     paired = {}  # what -> [records/s of each run / the raw rate next to it]
 
@@ -113,6 +116,7 @@ def main():
             assert res['accepted'] == accepted, res
             # the daemon's CPU and the gilde command's
             used = cpu(node.proc.pid) - c0 + children_cpu() - g0
+            stores[who] = node.json('status')['store']['used_bytes']
             record(what, seconds, who, memory(node.proc.pid), used)
 
         # 1. records in no useful order (as gathered from many sources); the
@@ -145,6 +149,19 @@ def main():
             timed_import(c, exported, 'gilde import of a gilde export, %d records' % n,
                          'importer (export)', n + 1)
             c.stop()
+
+        # 2b. records as partners write them: a title and a summary in Dutch
+        # and English (flood.h), so the search index has terms to store; the
+        # records above have none
+        texts = os.path.join(h.dir, 'texts.gilde')
+        subprocess.run([ATTACK, 'mkexport', texts, str(n), str(authors), 'ordered', 'text'],
+                       capture_output=True, text=True, check=True, timeout=600)
+        for i in range(repeat):
+            x = h.node('t%d' % i, ['--config', conf_alone])
+            x.start()
+            timed_import(x, texts, 'gilde import of %d records with text' % n,
+                         'importer (text)', n)
+            x.stop()
 
         # 3. a fresh node syncing everything from a peer
         worst = {'status': 0.0, 'peers': 0.0}
@@ -220,6 +237,8 @@ def main():
                   'which anonymous at the end %3d MiB (the rest: pages of the store file mapped)' %
                   (who, n, max(m['VmHWM'] for m in ms) // 1024, len(ms),
                    max(m['RssAnon'] for m in ms) // 1024))
+        for who, size in stores.items():
+            print('%-20s store in use after the import: %d MiB' % (who, size >> 20))
         # the node answering the sync streams its records from the store (a
         # span): its own memory must not grow with what it sends
         for before, after in serving:

@@ -37,6 +37,74 @@ void flood_body(struct gl_buf *b)
 	pack_str(&pk, "https://example.org/");
 }
 
+/* Words of the texts of flood_body_text(): what news for starters says. */
+static const char *const words_en[] = {
+	"startup", "founders", "funding", "grant", "loan", "investors", "pitch", "coaching",
+	"workshop", "students", "research", "university", "incubator", "accelerator", "city",
+	"province", "bank", "innovation", "market", "customers", "product", "prototype", "patent",
+	"export", "growth", "team", "hiring", "mentors", "network", "event", "program", "deadline",
+	"application", "subsidy", "sustainable", "digital", "health", "energy", "circular", "food",
+	"creative", "industry", "technology", "software", "hardware", "biotech", "legal", "advice",
+	"financing", "seed", "capital", "office", "space", "lab", "testing", "launch", "scale",
+	"partners", "ghent", "region", "support", "training", "masterclass", "community",
+};
+static const char *const words_nl[] = {
+	"starters", "oprichters", "financiering", "subsidie", "lening", "investeerders", "pitch",
+	"begeleiding", "werkwinkel", "studenten", "onderzoek", "universiteit", "broedplaats",
+	"versneller", "stad", "provincie", "bank", "innovatie", "markt", "klanten", "product",
+	"prototype", "octrooi", "uitvoer", "groei", "ploeg", "aanwerving", "mentoren", "netwerk",
+	"evenement", "programma", "termijn", "aanvraag", "steun", "duurzame", "digitale",
+	"gezondheid", "energie", "circulaire", "voeding", "creatieve", "industrie", "technologie",
+	"software", "hardware", "biotechnologie", "juridisch", "advies", "kapitaal", "kantoor",
+	"ruimte", "labo", "testen", "lancering", "opschalen", "partners", "gent", "regio",
+	"ondersteuning", "opleiding", "masterklas", "gemeenschap", "ondernemen", "zaakvoerders",
+};
+
+/* Under the schemas' 300 characters of a short text (common.json). */
+#define TEXT_MAX 290
+
+/* n words of list (of len words) into out, picked by the generator at *x;
+ * fewer if they would not fit in cap bytes. */
+static void words(char *out, size_t cap, const char *const *list, size_t len, unsigned n,
+                  uint64_t *x)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (unsigned k = 0; k < n; k++) {
+		*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+		const char *w = list[(*x >> 33) % len];
+		int m = snprintf(out + at, cap - at, "%s%s", k ? " " : "", w);
+		if (m < 0 || (size_t)m >= cap - at)
+			break;
+		at += (size_t)m;
+	}
+}
+
+void flood_body_text(struct gl_buf *b, long i)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, b, buf_write);
+	msgpack_pack_map(&pk, 4);
+	static const char *const maps[] = { "title", "summary" };
+	static const unsigned count[] = { 7, 35 };
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
+	char text[TEXT_MAX];
+	for (int f = 0; f < 2; f++) {
+		pack_str(&pk, maps[f]);
+		msgpack_pack_map(&pk, 2);
+		pack_str(&pk, "nl");
+		words(text, TEXT_MAX, words_nl, sizeof words_nl / sizeof *words_nl, count[f], &x);
+		pack_str(&pk, text);
+		pack_str(&pk, "en");
+		words(text, TEXT_MAX, words_en, sizeof words_en / sizeof *words_en, count[f], &x);
+		pack_str(&pk, text);
+	}
+	pack_str(&pk, "published");
+	pack_str(&pk, "2026-01-01T00:00:00Z");
+	pack_str(&pk, "url");
+	pack_str(&pk, "https://example.org/");
+}
+
 int flood_sign(long i, uint64_t now, unsigned spread, const struct gl_buf *body,
                const uint8_t sk[64], struct gl_buf *envs)
 {
