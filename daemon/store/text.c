@@ -111,6 +111,48 @@ static int emit(const struct lang_rules *lr, const char *tok, size_t len, unsign
 	return fn(ctx, tok, len, pos);
 }
 
+static bool ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/*
+ * The terms of ASCII text.  Normalising ASCII (step 1 of text.h) only
+ * folds A-Z to a-z: it holds no compatibility forms, marks or ignorables;
+ * and its letters and digits are A-Z, a-z and 0-9.  So this gives what
+ * the general path gives, without utf8proc's copy of the text and its
+ * lookup of every character (tests/unit/test_search.c compares the two).
+ */
+static int terms_ascii(const struct lang_rules *lr, const char *s, size_t len,
+                       text_term_fn fn, void *ctx)
+{
+	char tok[TEXT_TERM_MAX];
+	unsigned pos = 0;
+	size_t i = 0;
+	int rc = 0;
+	while (rc == 0) {
+		while (i < len && !ascii_word((unsigned char)s[i]))
+			i++;
+		if (i == len)
+			break;
+		size_t n = 0;
+		for (; i < len && ascii_word((unsigned char)s[i]); i++, n++)
+			if (n < sizeof tok)
+				tok[n] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+		/* a token over TEXT_TERM_MAX is dropped by emit() unread, and counted */
+		rc = emit(lr, tok, n, pos++, fn, ctx);
+	}
+	return rc;
+}
+
+static bool is_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
 int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *lang,
                text_term_fn fn, void *ctx, struct gl_error *err)
 {
@@ -119,6 +161,10 @@ int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *
 	if (len > TEXT_INPUT_MAX)
 		return gl_errorf(err, GL_ELIMIT, "a text of %zu bytes; at most %u (TEXT_INPUT_MAX)",
 		                 len, TEXT_INPUT_MAX);
+	if (is_ascii(s, len)) {
+		struct lang_rules lr = rules_for(st, lang);
+		return terms_ascii(&lr, s, len, fn, ctx);
+	}
 	utf8proc_uint8_t *norm = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
 	                                  UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |

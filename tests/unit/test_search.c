@@ -401,6 +401,68 @@ static void test_stats_churn(void **state)
 	store_close(s);
 }
 
+/* Every term and position of a text, as "pos:term " in one string. */
+struct all_terms {
+	char s[16384];
+	size_t len;
+};
+
+static int all_cb(void *ctx, const char *term, size_t len, unsigned pos)
+{
+	struct all_terms *a = ctx;
+	int n = snprintf(a->s + a->len, sizeof a->s - a->len, "%u:%.*s ", pos, (int)len, term);
+	assert_true(n > 0 && (size_t)n < sizeof a->s - a->len);
+	a->len += (size_t)n;
+	return 0;
+}
+
+/* ASCII text takes a path of its own (text.c); it must give what the
+ * general path gives.  The same text with a no-break space after it goes
+ * the general way (the space is not ASCII) and has the same tokens. */
+static void test_ascii_path(void **state)
+{
+	(void)state;
+	struct text_stemmers st = { 0 };
+	assert_int_equal(text_stemmers_init(&st, NULL), 0);
+	static const char *const langs[] = { "nl", "en", "fr", "" };
+	static const char pick[] = "aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ0123456789"
+	                           "     .,;:-_'\"!?()/@#&+*\t\n";
+	uint64_t x = 20261123;
+	char text[400], twin[404];
+	for (int round = 0; round < 3000; round++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		size_t len = (size_t)(x >> 33) % 300;
+		for (size_t i = 0; i < len; i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			unsigned r = (unsigned)(x >> 33);
+			/* mostly words and separators; now and then any ASCII byte, NUL too,
+			 * and now and then a long run of one letter (a token over the limit) */
+			if (r % 50 == 0)
+				text[i] = (char)((r >> 8) % 128);
+			else if (r % 97 == 0 && i + 70 < len)
+				for (size_t j = 0; j < 70; j++)
+					text[i++] = 'q';
+			else
+				text[i] = pick[(r >> 8) % (sizeof pick - 1)];
+		}
+		memcpy(twin, text, len);
+		memcpy(twin + len, "\xc2\xa0", 2);
+		for (int l = 0; l < 4; l++) {
+			struct all_terms a = { .len = 0 }, b = { .len = 0 };
+			assert_int_equal(text_terms(&st, text, len, langs[l], all_cb, &a, NULL), 0);
+			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], all_cb, &b, NULL), 0);
+			a.s[a.len] = b.s[b.len] = 0;
+			assert_string_equal(a.s, b.s);
+		}
+	}
+	/* and one case spelled out: folded, digits kept, a one-letter token dropped */
+	struct all_terms a = { .len = 0 };
+	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", all_cb, &a, NULL), 0);
+	a.s[a.len] = 0;
+	assert_string_equal(a.s, "0:startup 1:financing 2:2026 ");
+	text_stemmers_free(&st);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -409,6 +471,7 @@ int main(void)
 	tu_keypair(2, pk2, sk2);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terms),
+		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_stats_churn),
