@@ -210,30 +210,105 @@ static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field
 	return len + 2 + rlen;
 }
 
-/* Write (add) or delete (!add) one posting per distinct (term, field) of d. */
+/* Postings waiting to be written (store_int.h): keys one after another in
+ * keys, and where each is. */
+struct search_pending {
+	struct gl_buf keys;
+	struct pend {
+		uint32_t off;
+		uint8_t klen;
+		uint16_t tf;
+	} *v;
+	size_t n, cap;
+};
+
+/* Postings that wait, at most: then they are written (a rebuild adds the
+ * whole store's in one transaction). */
+#define PENDING_MAX 65536
+
+static int pend_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct pend *x = a, *y = b;
+	const uint8_t *keys = ctx;
+	int c = memcmp(keys + x->off, keys + y->off, x->klen < y->klen ? x->klen : y->klen);
+	if (c)
+		return c;
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	/* the same posting twice: the later is put last and stays */
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+void search_pending_free(struct store_txn *t)
+{
+	if (!t->pend)
+		return;
+	gl_buf_free(&t->pend->keys);
+	free(t->pend->v);
+	free(t->pend);
+	t->pend = NULL;
+}
+
+int search_flush(struct store_txn *t, struct gl_error *err)
+{
+	struct search_pending *p = t->pend;
+	if (!p || p->n == 0)
+		return 0;
+	qsort_r(p->v, p->n, sizeof *p->v, pend_cmp, p->keys.data);
+	MDB_cursor *c = NULL;
+	int rc = mdb_cursor_open(t->txn, t->s->terms, &c);
+	/* one cursor, keys in order: LMDB finds each next place on the page it
+	 * is on, not from the root */
+	for (size_t i = 0; i < p->n && rc == 0; i++) {
+		uint8_t tf[2] = { (uint8_t)p->v[i].tf, (uint8_t)(p->v[i].tf >> 8) };
+		MDB_val k = { .mv_size = p->v[i].klen, .mv_data = p->keys.data + p->v[i].off };
+		MDB_val v = { .mv_size = 2, .mv_data = tf };
+		rc = mdb_cursor_put(c, &k, &v, 0);
+	}
+	if (c)
+		mdb_cursor_close(c);
+	p->n = 0;
+	p->keys.len = 0;
+	return rc ? store_mdb_fail(rc, err, t->s, "write search term") : 0;
+}
+
+static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen, uint16_t tf)
+{
+	if (!t->pend)
+		t->pend = gl_xcalloc(1, sizeof *t->pend);
+	struct search_pending *p = t->pend;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 1024;
+		p->v = gl_xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	p->v[p->n++] = (struct pend){ .off = (uint32_t)p->keys.len, .klen = (uint8_t)klen, .tf = tf };
+	gl_buf_append(&p->keys, key, klen);
+}
+
+/* Add (to t's pending postings) or delete (!add) one posting per distinct
+ * (term, field) of d. */
 static int postings_apply(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                           const struct dterms *d, bool add, struct gl_error *err)
 {
 	uint8_t key[TERM_KEY_MAX];
+	int rc;
+	/* a delete must find what waits; a full buffer is written */
+	if ((!add || (t->pend && t->pend->n >= PENDING_MAX)) && (rc = search_flush(t, err)))
+		return rc;
 	for (size_t i = 0, j; i < d->n; i = j) {
 		for (j = i + 1; j < d->n && dterm_same(&d->v[i], &d->v[j]); j++)
 			;
 		const struct dterm *x = &d->v[i];
-		MDB_val k = { .mv_size = term_key(key, x->t, x->len, x->field, rkey, rlen),
-		              .mv_data = key };
-		int rc;
+		size_t klen = term_key(key, x->t, x->len, x->field, rkey, rlen);
 		if (add) {
-			uint8_t tf[2];
-			size_t n = j - i > UINT16_MAX ? UINT16_MAX : j - i;
-			tf[0] = (uint8_t)n;
-			tf[1] = (uint8_t)(n >> 8);
-			MDB_val v = { .mv_size = 2, .mv_data = tf };
-			rc = mdb_put(t->txn, t->s->terms, &k, &v, 0);
-		} else if ((rc = mdb_del(t->txn, t->s->terms, &k, NULL)) == MDB_NOTFOUND) {
-			rc = 0; /* indexed before this index existed */
+			pend_add(t, key, klen, j - i > UINT16_MAX ? UINT16_MAX : (uint16_t)(j - i));
+			continue;
 		}
+		MDB_val k = { .mv_size = klen, .mv_data = key };
+		if ((rc = mdb_del(t->txn, t->s->terms, &k, NULL)) == MDB_NOTFOUND)
+			rc = 0; /* indexed before this index existed */
 		if (rc)
-			return store_mdb_fail(rc, err, t->s, add ? "write search term" : "delete search term");
+			return store_mdb_fail(rc, err, t->s, "delete search term");
 	}
 	return 0;
 }
@@ -442,8 +517,10 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 	memcpy(prefix, term, len);
 	prefix[len] = 0;
 	MDB_cursor *c;
-	int rc = mdb_cursor_open(qr->t->txn, s->terms, &c);
+	int rc = search_flush(qr->t, err);
 	if (rc)
+		return rc;
+	if ((rc = mdb_cursor_open(qr->t->txn, s->terms, &c)))
 		return store_mdb_fail(rc, err, s, "cursor");
 	qr->np = 0;
 	MDB_val k = { .mv_size = len + 1, .mv_data = prefix }, v;
@@ -620,8 +697,8 @@ int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct sto
 int search_stats(struct store_txn *t, struct search_stats *out, struct gl_error *err)
 {
 	struct search_stats st = { 0 };
-	int rc = stats_get(t, &st.docs, &st.total_len, err);
-	if (rc)
+	int rc = search_flush(t, err);
+	if (rc || (rc = stats_get(t, &st.docs, &st.total_len, err)))
 		return rc;
 	MDB_stat ms;
 	if ((rc = mdb_stat(t->txn, t->s->terms, &ms)))
@@ -689,6 +766,7 @@ int search_rebuild(struct store_txn *t, struct gl_error *err)
 {
 	if (!t->write)
 		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
+	search_pending_free(t); /* what waits would land in the emptied table */
 	int rc;
 	if ((rc = mdb_drop(t->txn, t->s->terms, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");

@@ -323,6 +323,7 @@ static struct store_txn *wrap_txn(struct store *s, MDB_txn *txn, bool write)
 	t->txn = txn;
 	t->write = write;
 	t->run = 0;
+	t->pend = NULL;
 	return t;
 }
 
@@ -364,7 +365,14 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 int store_commit(struct store_txn *t, struct gl_error *err)
 {
 	struct store *s = t->s;
-	int rc = mdb_txn_commit(t->txn);
+	int rc = search_flush(t, err);
+	search_pending_free(t);
+	if (rc) {
+		mdb_txn_abort(t->txn);
+		free(t);
+		return rc;
+	}
+	rc = mdb_txn_commit(t->txn);
 	free(t);
 	return rc ? store_mdb_fail(rc, err, s, "commit") : 0;
 }
@@ -373,6 +381,7 @@ void store_abort(struct store_txn *t)
 {
 	if (!t)
 		return;
+	search_pending_free(t);
 	mdb_txn_abort(t->txn);
 	free(t);
 }

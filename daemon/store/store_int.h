@@ -43,12 +43,27 @@ struct store {
  */
 void store_map_work(struct store *s, unsigned n);
 
+struct search_pending;
+
 struct store_txn {
 	struct store *s;
 	MDB_txn *txn;
 	bool write;
 	uint32_t run; /* of its fresh items (items.c); 0: not yet chosen */
+	struct search_pending *pend; /* postings not yet written (search.c); NULL: none */
 };
+
+/*
+ * The postings a write transaction adds wait in t->pend and go into the
+ * terms table in key order (search.c): the writes of a thousand records
+ * then walk the table once, page by page, instead of jumping to each term
+ * of each record in turn.  search_flush() writes them: store_commit() calls
+ * it, and so does whatever reads or deletes postings in the transaction.
+ * search_pending_free() drops what waits (store_abort, and after a
+ * commit).
+ */
+int search_flush(struct store_txn *t, struct gl_error *err);
+void search_pending_free(struct store_txn *t);
 
 /*
  * Reconciliation items (items.c).  These return LMDB's codes (MDB_CORRUPTED

@@ -359,6 +359,70 @@ static void test_changes(void **state)
 	store_close(s);
 }
 
+/* Put a record in the write transaction t. */
+static void put_in(struct store_txn *t, const uint8_t *key, int kind, const char *id,
+                   uint64_t version, const struct doc *d)
+{
+	struct gl_buf env = { 0 };
+	make(&env, key, kind, id, version, 1000, d);
+	struct record r;
+	enum store_outcome oc;
+	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	gl_buf_free(&env);
+}
+
+/* Postings wait in a write transaction and are written when it commits
+ * (store_int.h): several versions of one record in one transaction, a
+ * search inside it, a nested transaction and an aborted one must all end
+ * as if every posting had been written at once. */
+static void test_one_transaction(void **state)
+{
+	(void)state;
+	struct store *s = open_store("onetxn");
+	char ids[256];
+	static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
+	static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
+	struct store_txn *t, *child;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	put_in(t, sk, RK_OFFER, "x", 1, &v1);
+	put_in(t, sk, RK_NEWS, "n", 1, &d_title);
+	/* a search in the transaction sees what waits */
+	struct search_hit *h = NULL;
+	size_t n = 99;
+	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	free(h);
+	/* replaced in the same transaction: v1's postings must not survive */
+	put_in(t, sk, RK_OFFER, "x", 2, &v2);
+	/* a child adds, and an aborted child's postings never land */
+	assert_int_equal(store_begin_child(t, &child, NULL), 0);
+	put_in(child, sk2, RK_PARTNER, "p", 1, &d_cafe);
+	assert_int_equal(store_commit(child, NULL), 0);
+	assert_int_equal(store_begin_child(t, &child, NULL), 0);
+	put_in(child, sk2, RK_EVENT, "e", 1, &d_event);
+	store_abort(child);
+	/* added and retracted in one transaction: nothing of it stays */
+	put_in(t, sk, RK_OFFER, "gone", 1, &d_body);
+	put_in(t, sk, RK_OFFER, "gone", 2, NULL);
+	assert_int_equal(store_commit(t, NULL), 0);
+	check_stats(s, 3);
+	assert_int_equal(find(s, "zebra", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "oversteekplaats", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "x");
+	assert_int_equal(find(s, "cafe", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "p");
+	assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 0);
+	assert_int_equal(find(s, "coaching", 0, NULL, ids, sizeof ids, NULL), 0);
+	/* an aborted transaction leaves nothing either */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	put_in(t, sk2, RK_EVENT, "e", 1, &d_event);
+	store_abort(t);
+	check_stats(s, 3);
+	assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 0);
+	store_close(s);
+}
+
 /* Many documents, updated and retracted at random; the counts stay exact and a
  * rebuilt index ranks the same. */
 static void test_stats_churn(void **state)
@@ -474,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
