@@ -121,8 +121,9 @@ static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct dter
 
 /*
  * Every term of a record body, sorted so that equal (term, field) pairs are
- * adjacent.  A write transaction uses the store's stemmers (only one runs at
- * a time); a read transaction, which may run beside it, makes its own.
+ * adjacent.  A write transaction uses the store's stemmers, which remember
+ * stems (only one write transaction runs at a time); a read transaction,
+ * which may run beside it, makes its own.
  */
 static int doc_terms(struct store_txn *t, const struct record *r, struct dterms *d,
                      struct gl_error *err)
@@ -131,6 +132,8 @@ static int doc_terms(struct store_txn *t, const struct record *r, struct dterms 
 	int rc = 0;
 	if (!stp->nl && (rc = text_stemmers_init(stp, err)))
 		return rc;
+	if (t->write)
+		text_stemmers_remember(stp); /* they index every record written */
 	struct mp_reader rd;
 	uint32_t n;
 	mp_reader_init(&rd, r->body, r->body_len);

@@ -3,10 +3,13 @@
 
 #include <libstemmer.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+
+#include "alloc.h"
 
 /*
  * Stop words, compared with tokens after normalisation (so without
@@ -46,30 +49,49 @@ int text_stemmers_init(struct text_stemmers *st, struct gl_error *err)
 	                 "install a complete libstemmer");
 }
 
+/* A word and its stem; direct-mapped by a hash of the word. */
+struct memo_slot {
+	uint8_t len, slen; /* len 0: empty */
+	char word[TEXT_TERM_MAX], stem[TEXT_TERM_MAX];
+};
+
+struct text_stem_memo {
+	struct memo_slot nl[TEXT_MEMO_SLOTS], en[TEXT_MEMO_SLOTS];
+};
+
+void text_stemmers_remember(struct text_stemmers *st)
+{
+	if (!st->memo)
+		st->memo = gl_xcalloc(1, sizeof *st->memo);
+}
+
 void text_stemmers_free(struct text_stemmers *st)
 {
 	if (st->nl)
 		sb_stemmer_delete(st->nl);
 	if (st->en)
 		sb_stemmer_delete(st->en);
+	free(st->memo);
 	st->nl = st->en = NULL;
+	st->memo = NULL;
 }
 
 /* What one language does to a token: which stop words, which stemmer. */
 struct lang_rules {
 	const char *const *stop; /* NULL: none */
 	struct sb_stemmer *stem; /* NULL: none */
+	struct memo_slot *memo;  /* TEXT_MEMO_SLOTS of them, or NULL */
 };
 
 static struct lang_rules rules_for(const struct text_stemmers *st, const char *lang)
 {
-	struct lang_rules r = { NULL, NULL };
+	struct lang_rules r = { NULL, NULL, NULL };
 	if (!lang)
 		return r;
 	if (!strcmp(lang, "nl"))
-		r = (struct lang_rules){ stop_nl, st->nl };
+		r = (struct lang_rules){ stop_nl, st->nl, st->memo ? st->memo->nl : NULL };
 	else if (!strcmp(lang, "en"))
-		r = (struct lang_rules){ stop_en, st->en };
+		r = (struct lang_rules){ stop_en, st->en, st->memo ? st->memo->en : NULL };
 	else if (!strcmp(lang, "fr"))
 		r.stop = stop_fr;
 	else if (!strcmp(lang, "de"))
@@ -99,13 +121,31 @@ static int emit(const struct lang_rules *lr, const char *tok, size_t len, unsign
 	if (len < TEXT_TERM_MIN || len > TEXT_TERM_MAX || is_stop(lr->stop, tok, len))
 		return 0;
 	if (lr->stem) {
+		struct memo_slot *m = NULL;
+		if (lr->memo) {
+			uint32_t h = 2166136261u; /* FNV-1a */
+			for (size_t i = 0; i < len; i++)
+				h = (h ^ (uint8_t)tok[i]) * 16777619u;
+			m = &lr->memo[h % TEXT_MEMO_SLOTS];
+			if (m->len == len && !memcmp(m->word, tok, len))
+				return m->slen ? fn(ctx, m->stem, m->slen, pos) : fn(ctx, tok, len, pos);
+		}
 		const sb_symbol *out = sb_stemmer_stem(lr->stem, (const sb_symbol *)tok, (int)len);
 		if (!out) {
 			fputs("gilde: out of memory in the stemmer\n", stderr);
 			abort();
 		}
 		int n = sb_stemmer_length(lr->stem);
-		if (n >= 1 && n <= TEXT_TERM_MAX)
+		bool use = n >= 1 && n <= TEXT_TERM_MAX;
+		if (m) {
+			/* slen 0: the stem is not used, the word is */
+			m->len = (uint8_t)len;
+			memcpy(m->word, tok, len);
+			m->slen = use ? (uint8_t)n : 0;
+			if (use)
+				memcpy(m->stem, out, (size_t)n);
+		}
+		if (use)
 			return fn(ctx, (const char *)out, (size_t)n, pos);
 	}
 	return fn(ctx, tok, len, pos);

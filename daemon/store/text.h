@@ -42,9 +42,12 @@
 
 struct sb_stemmer;
 
+struct text_stem_memo;
+
 /* The stemmers text_terms() uses, made once and reused by one thread. */
 struct text_stemmers {
 	struct sb_stemmer *nl, *en;
+	struct text_stem_memo *memo; /* NULL: none (text_stemmers_remember) */
 };
 
 /*
@@ -55,6 +58,16 @@ struct text_stemmers {
 int text_stemmers_init(struct text_stemmers *st, struct gl_error *err);
 /* Free the stemmers; st may be zeroed or already freed.  Leaves it zeroed. */
 void text_stemmers_free(struct text_stemmers *st);
+
+/*
+ * Remember the stems of the last words seen (TEXT_MEMO_SLOTS per language,
+ * about 260 KiB in all), for stemmers that live long and stem much: the
+ * store's, which index every record.  Words repeat (a directory speaks of
+ * funding, starters and coaching again and again), and a Snowball stem
+ * costs far more than a lookup.  The terms are the same either way.
+ */
+#define TEXT_MEMO_SLOTS 1024
+void text_stemmers_remember(struct text_stemmers *st);
 
 /*
  * Called once per term, in text order: term is `len` bytes (not

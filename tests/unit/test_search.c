@@ -486,8 +486,11 @@ static int all_cb(void *ctx, const char *term, size_t len, unsigned pos)
 static void test_ascii_path(void **state)
 {
 	(void)state;
-	struct text_stemmers st = { 0 };
+	struct text_stemmers st = { 0 }, mem = { 0 };
 	assert_int_equal(text_stemmers_init(&st, NULL), 0);
+	/* and stemmers that remember stems give the same terms (text.h) */
+	assert_int_equal(text_stemmers_init(&mem, NULL), 0);
+	text_stemmers_remember(&mem);
 	static const char *const langs[] = { "nl", "en", "fr", "" };
 	static const char pick[] = "aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ0123456789"
 	                           "     .,;:-_'\"!?()/@#&+*\t\n";
@@ -512,11 +515,13 @@ static void test_ascii_path(void **state)
 		memcpy(twin, text, len);
 		memcpy(twin + len, "\xc2\xa0", 2);
 		for (int l = 0; l < 4; l++) {
-			struct all_terms a = { .len = 0 }, b = { .len = 0 };
+			struct all_terms a = { .len = 0 }, b = { .len = 0 }, c = { .len = 0 };
 			assert_int_equal(text_terms(&st, text, len, langs[l], all_cb, &a, NULL), 0);
 			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], all_cb, &b, NULL), 0);
-			a.s[a.len] = b.s[b.len] = 0;
+			assert_int_equal(text_terms(&mem, text, len, langs[l], all_cb, &c, NULL), 0);
+			a.s[a.len] = b.s[b.len] = c.s[c.len] = 0;
 			assert_string_equal(a.s, b.s);
+			assert_string_equal(a.s, c.s);
 		}
 	}
 	/* and one case spelled out: folded, digits kept, a one-letter token dropped */
@@ -524,7 +529,16 @@ static void test_ascii_path(void **state)
 	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", all_cb, &a, NULL), 0);
 	a.s[a.len] = 0;
 	assert_string_equal(a.s, "0:startup 1:financing 2:2026 ");
+	/* a remembered stem, asked again, and the word that stemmed to it */
+	for (int k = 0; k < 2; k++) {
+		struct all_terms b = { .len = 0 };
+		assert_int_equal(text_terms(&mem, "Financieringen financiering", 27, "nl", all_cb, &b,
+		                            NULL), 0);
+		b.s[b.len] = 0;
+		assert_string_equal(b.s, "0:financier 1:financier ");
+	}
 	text_stemmers_free(&st);
+	text_stemmers_free(&mem);
 }
 
 int main(void)
