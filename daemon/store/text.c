@@ -101,8 +101,9 @@ static struct lang_rules rules_for(const struct text_stemmers *st, const char *l
 
 static bool is_stop(const char *const *list, const char *tok, size_t len)
 {
+	/* the first byte first: it rules out nearly every stop word unmeasured */
 	for (; list && *list; list++)
-		if (strlen(*list) == len && !memcmp(*list, tok, len))
+		if ((*list)[0] == tok[0] && strlen(*list) == len && !memcmp(*list, tok, len))
 			return true;
 	return false;
 }
