@@ -267,6 +267,8 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 		MDB_val k = { .mv_size = p->v[i].klen, .mv_data = p->keys.data + p->v[i].off };
 		MDB_val v = { .mv_size = 2, .mv_data = tf };
 		rc = mdb_cursor_put(c, &k, &v, 0);
+		/* a posting lands on a page of its own term: the walk maps the table */
+		store_map_work(t->s, 1);
 	}
 	if (c)
 		mdb_cursor_close(c);
