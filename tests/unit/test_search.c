@@ -153,21 +153,28 @@ static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *i
 	gl_buf_free(&body);
 }
 
-static void put(struct store *s, const uint8_t *key, int kind, const char *id, uint64_t version,
-                const struct doc *d)
+/* Put a record in the write transaction t. */
+static void put_in(struct store_txn *t, const uint8_t *key, int kind, const char *id,
+                   uint64_t version, const struct doc *d)
 {
 	struct gl_buf env = { 0 };
 	make(&env, key, kind, id, version, 1000, d);
-	struct store_txn *t;
 	struct record r;
 	enum store_outcome oc;
-	struct gl_error err = { 0 };
 	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
-	assert_int_equal(store_begin(s, true, &t, &err), 0);
-	assert_int_equal(store_put(t, &r, &oc, &err), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
 	assert_true(oc == STORE_NEW || oc == STORE_REPLACED);
-	assert_int_equal(store_commit(t, &err), 0);
 	gl_buf_free(&env);
+}
+
+/* Put a record in a transaction of its own. */
+static void put(struct store *s, const uint8_t *key, int kind, const char *id, uint64_t version,
+                const struct doc *d)
+{
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	put_in(t, key, kind, id, version, d);
+	assert_int_equal(store_commit(t, NULL), 0);
 }
 
 /* Search; the hits' ids, best first, joined by spaces, into out. */
@@ -357,19 +364,6 @@ static void test_changes(void **state)
 	assert_int_equal(find(s, "cafe", 0, NULL, ids, sizeof ids, NULL), 0);
 	gl_buf_free(&env);
 	store_close(s);
-}
-
-/* Put a record in the write transaction t. */
-static void put_in(struct store_txn *t, const uint8_t *key, int kind, const char *id,
-                   uint64_t version, const struct doc *d)
-{
-	struct gl_buf env = { 0 };
-	make(&env, key, kind, id, version, 1000, d);
-	struct record r;
-	enum store_outcome oc;
-	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
-	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
-	gl_buf_free(&env);
 }
 
 /* Postings wait in a write transaction and are written when it commits
