@@ -349,9 +349,13 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 	struct store *s = parent->s;
 	if (!parent->write)
 		return gl_errorf(err, GL_EINVAL, "%s: a read transaction has no children", s->path);
+	/* the parent's waiting postings first, so that the child finds them */
+	int rc = search_flush(parent, err);
+	if (rc)
+		return rc;
 	/* the children of one transaction put their items in its run */
 	uint32_t run;
-	int rc = store_items_run(parent, &run);
+	rc = store_items_run(parent, &run);
 	if (rc)
 		return store_mdb_fail(rc, err, s, "find the run of fresh items");
 	MDB_txn *txn;

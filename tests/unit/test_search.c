@@ -399,6 +399,11 @@ static void test_one_transaction(void **state)
 	/* added and retracted in one transaction: nothing of it stays */
 	put_in(t, sk, RK_OFFER, "gone", 1, &d_body);
 	put_in(t, sk, RK_OFFER, "gone", 2, NULL);
+	/* added in the parent, retracted in a child */
+	put_in(t, sk, RK_OFFER, "gone2", 1, &d_body);
+	assert_int_equal(store_begin_child(t, &child, NULL), 0);
+	put_in(child, sk, RK_OFFER, "gone2", 2, NULL);
+	assert_int_equal(store_commit(child, NULL), 0);
 	assert_int_equal(store_commit(t, NULL), 0);
 	check_stats(s, 3);
 	assert_int_equal(find(s, "zebra", 0, NULL, ids, sizeof ids, NULL), 0);
