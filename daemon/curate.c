@@ -177,12 +177,13 @@ static int admit_application(struct store_txn *t, const uint8_t subject[32],
 	memcpy(env, app.env, len);
 	struct record r;
 	enum store_outcome oc;
-	if (record_open(env, len, &r, NULL) == 0 && (rc = store_put(t, &r, &oc, err)) == 0 &&
-	    (oc == STORE_NEW || oc == STORE_REPLACED)) {
-		uint8_t cid[32], item[32];
+	uint8_t cid[RECORD_CID_LEN], item[RECORD_ITEM_LEN];
+	if (record_open(env, len, &r, NULL) == 0) {
 		record_cid(env, len, cid);
 		record_item(&r, cid, item);
-		recon_items_push(moved, item);
+		if ((rc = store_put_hashed(t, &r, cid, item, &oc, err)) == 0 &&
+		    (oc == STORE_NEW || oc == STORE_REPLACED))
+			recon_items_push(moved, item);
 	}
 	free(env);
 	return rc ? rc : store_app_del(t, subject, err);

@@ -23,16 +23,19 @@ int publish_record(struct node *n, struct store_txn *t, const uint8_t sk[64], in
 	struct gl_buf env = { 0 };
 	struct record rec;
 	enum store_outcome oc;
-	uint8_t cid[RECORD_CID_LEN];
+	uint8_t cid[RECORD_CID_LEN], own_item[RECORD_ITEM_LEN];
 	int rc = record_sign(&d, sk, &env, err);
 	if (!rc)
 		rc = record_parse(env.data, env.len, &rec, err);
-	if (!rc)
-		rc = store_put(t, &rec, &oc, err);
 	if (!rc) {
+		/* the hashes once: for the store and for the caller */
+		if (!item)
+			item = own_item;
 		record_cid(env.data, env.len, cid);
-		if (item)
-			record_item(&rec, cid, item);
+		record_item(&rec, cid, item);
+		rc = store_put_hashed(t, &rec, cid, item, &oc, err);
+	}
+	if (!rc) {
 		if (cid_out)
 			memcpy(cid_out, cid, sizeof cid);
 		if (version_out)
