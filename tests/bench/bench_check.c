@@ -17,19 +17,13 @@
 
 #include "doc.h"
 #include "record.h"
+#include "timing.h"
 
 #define MAXREC 256
 
 static struct gl_buf envs[MAXREC];
 static size_t nrec;
 static double seconds = 1.0;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int load(const struct schema_set *set, const char *dir, const uint8_t sk[64])
 {

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "record.h"
 #include "store.h"
+#include "timing.h"
 
 extern char **environ;
 
@@ -36,13 +37,6 @@ static const char *const words_nl[] = { "financiering", "lening", "begeleiding",
 static const char *const words_en[] = { "funding", "loan", "guidance", "advice", "starters",
 	"office", "network", "grant", "innovation", "research", "coaching", "entrepreneurs",
 	"workshop", "programme" };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int buf_write(void *data, const char *buf, size_t len)
 {

@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "recon.h"
+#include "timing.h"
 
 #define N_SHARED 100000
 #define RECORD_AVG 1200 /* assumed average record envelope, bytes */
@@ -124,13 +125,6 @@ struct result {
 	double seconds;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int reconcile(struct set *a, struct set *b, const uint8_t key[32], struct result *res)
 {
 	struct recon_source sa = { a, set_scan }, sb = { b, set_scan };
@@ -138,7 +132,7 @@ static int reconcile(struct set *a, struct set *b, const uint8_t key[32], struct
 	struct gl_error err = { 0 };
 	memset(res, 0, sizeof *res);
 	a->visits = b->visits = 0;
-	double t0 = now();
+	double t0 = now_s();
 	if (recon_initiate(&sa, key, &oa, &err))
 		goto fail;
 	res->msgs = 1;
@@ -152,7 +146,7 @@ static int reconcile(struct set *a, struct set *b, const uint8_t key[32], struct
 		if (to->take.n > took)
 			res->want_bytes += 32 * (to->take.n - took) + WANT_FRAMING;
 		if (to->msg.len == 0) {
-			res->seconds = now() - t0;
+			res->seconds = now_s() - t0;
 			res->moved = oa.give.n + oa.take.n + ob.give.n + ob.take.n;
 			res->visits = a->visits + b->visits;
 			recon_out_free(&oa);
@@ -179,7 +173,7 @@ static double hash_rate(const uint8_t key[32])
 {
 	uint8_t x[32] = { 0 }, h[32];
 	uint64_t count = 0;
-	double t0 = now(), t;
+	double t0 = now_s(), t;
 	do {
 		for (int i = 0; i < 100000; i++) {
 			x[0] = (uint8_t)i;
@@ -187,7 +181,7 @@ static double hash_rate(const uint8_t key[32])
 			x[1] ^= h[0];
 		}
 		count += 100000;
-		t = now() - t0;
+		t = now_s() - t0;
 	} while (t < 1.0);
 	return (double)count / t;
 }

@@ -25,18 +25,12 @@
 #include "flood.h"
 #include "record.h"
 #include "store.h"
+#include "timing.h"
 
 struct figures {
 	double wall, cpu;
 	unsigned long long wchar;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double cpu_s(void)
 {

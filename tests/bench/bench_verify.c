@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #define MSG 300
 #define TRIPLES 1024
 
@@ -38,13 +40,6 @@ struct job {
 	unsigned long long done;  /* verifications */
 	double cpu;               /* seconds of CPU the thread used */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double cpu_s(void)
 {

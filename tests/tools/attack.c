@@ -54,14 +54,8 @@
 #include "ident.h"
 #include "msg.h"
 #include "record.h"
+#include "timing.h"
 #include "wire.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int dial(const char *host, int port, const char *src)
 {
