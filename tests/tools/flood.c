@@ -17,24 +17,31 @@ static void pack_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_with_body(pk, s, strlen(s));
 }
 
-void flood_body(struct gl_buf *b)
+/* A news body with these texts: title and summary, each in Dutch and English. */
+static void pack_news(struct gl_buf *b, const char *const text[2][2])
 {
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, b, buf_write);
 	msgpack_pack_map(&pk, 4);
 	static const char *const maps[] = { "title", "summary" };
-	for (int i = 0; i < 2; i++) {
-		pack_str(&pk, maps[i]);
+	for (int f = 0; f < 2; f++) {
+		pack_str(&pk, maps[f]);
 		msgpack_pack_map(&pk, 2);
 		pack_str(&pk, "nl");
-		pack_str(&pk, "x");
+		pack_str(&pk, text[f][0]);
 		pack_str(&pk, "en");
-		pack_str(&pk, "x");
+		pack_str(&pk, text[f][1]);
 	}
 	pack_str(&pk, "published");
 	pack_str(&pk, "2026-01-01T00:00:00Z");
 	pack_str(&pk, "url");
 	pack_str(&pk, "https://example.org/");
+}
+
+void flood_body(struct gl_buf *b)
+{
+	static const char *const x[2][2] = { { "x", "x" }, { "x", "x" } };
+	pack_news(b, x);
 }
 
 /* Words of the texts of flood_body_text(): what news for starters says. */
@@ -82,27 +89,17 @@ static void words(char *out, size_t cap, const char *const *list, size_t len, un
 
 void flood_body_text(struct gl_buf *b, long i)
 {
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, b, buf_write);
-	msgpack_pack_map(&pk, 4);
-	static const char *const maps[] = { "title", "summary" };
-	static const unsigned count[] = { 7, 35 };
+	static const unsigned count[] = { 7, 35 }; /* words of the title, of the summary */
 	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
-	char text[TEXT_MAX];
+	char buf[2][2][TEXT_MAX];
+	const char *text[2][2];
 	for (int f = 0; f < 2; f++) {
-		pack_str(&pk, maps[f]);
-		msgpack_pack_map(&pk, 2);
-		pack_str(&pk, "nl");
-		words(text, TEXT_MAX, words_nl, sizeof words_nl / sizeof *words_nl, count[f], &x);
-		pack_str(&pk, text);
-		pack_str(&pk, "en");
-		words(text, TEXT_MAX, words_en, sizeof words_en / sizeof *words_en, count[f], &x);
-		pack_str(&pk, text);
+		words(buf[f][0], TEXT_MAX, words_nl, sizeof words_nl / sizeof *words_nl, count[f], &x);
+		words(buf[f][1], TEXT_MAX, words_en, sizeof words_en / sizeof *words_en, count[f], &x);
+		text[f][0] = buf[f][0];
+		text[f][1] = buf[f][1];
 	}
-	pack_str(&pk, "published");
-	pack_str(&pk, "2026-01-01T00:00:00Z");
-	pack_str(&pk, "url");
-	pack_str(&pk, "https://example.org/");
+	pack_news(b, text);
 }
 
 int flood_sign(long i, uint64_t now, unsigned spread, const struct gl_buf *body,
