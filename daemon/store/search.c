@@ -130,10 +130,12 @@ static int doc_terms(struct store_txn *t, const struct record *r, struct dterms 
 {
 	struct text_stemmers own = { 0 }, *stp = t->write ? &t->s->wstem : &own;
 	int rc = 0;
-	if (!stp->nl && (rc = text_stemmers_init(stp, err)))
-		return rc;
-	if (t->write)
-		text_stemmers_remember(stp); /* they index every record written */
+	if (!stp->nl) {
+		if ((rc = text_stemmers_init(stp, err)))
+			return rc;
+		if (t->write)
+			text_stemmers_remember(stp); /* they index every record written */
+	}
 	struct mp_reader rd;
 	uint32_t n;
 	mp_reader_init(&rd, r->body, r->body_len);

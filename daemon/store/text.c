@@ -202,10 +202,9 @@ int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *
 	if (len > TEXT_INPUT_MAX)
 		return gl_errorf(err, GL_ELIMIT, "a text of %zu bytes; at most %u (TEXT_INPUT_MAX)",
 		                 len, TEXT_INPUT_MAX);
-	if (is_ascii(s, len)) {
-		struct lang_rules lr = rules_for(st, lang);
+	struct lang_rules lr = rules_for(st, lang);
+	if (is_ascii(s, len))
 		return terms_ascii(&lr, s, len, fn, ctx);
-	}
 	utf8proc_uint8_t *norm = NULL;
 	utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &norm,
 	                                  UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
@@ -217,7 +216,6 @@ int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *
 	}
 	if (n < 0)
 		return gl_errorf(err, GL_EFORMAT, "text is not valid UTF-8 (%s)", utf8proc_errmsg(n));
-	struct lang_rules lr = rules_for(st, lang);
 	const char *p = (const char *)norm;
 	utf8proc_ssize_t i = 0, start = -1;
 	unsigned pos = 0;

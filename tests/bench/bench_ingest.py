@@ -119,36 +119,31 @@ def main():
             stores[who] = node.json('status')['store']['used_bytes']
             record(what, seconds, who, memory(node.proc.pid), used)
 
+        def imports_on_fresh_nodes(prefix, path, what, who, accepted, first=0, env=None):
+            """Runs first .. repeat-1 of an import phase, each on a node of its own."""
+            for i in range(first, repeat):
+                x = h.node('%s%d' % (prefix, i), ['--config', conf_alone], env=env)
+                x.start()
+                timed_import(x, path, what, who, accepted)
+                x.stop()
+
         # 1. records in no useful order (as gathered from many sources); the
         # first node importing them serves the syncs below
         a = h.node('a', ['--config', conf])
         a.start()
-        timed_import(a, shuffled, 'gilde import, %d records in shuffled order' % n,
-                     'importer (shuffled)', n)
-        for i in range(1, repeat):
-            x = h.node('a%d' % i, ['--config', conf_alone])
-            x.start()
-            timed_import(x, shuffled, 'gilde import, %d records in shuffled order' % n,
-                         'importer (shuffled)', n)
-            x.stop()
+        what = 'gilde import, %d records in shuffled order' % n
+        timed_import(a, shuffled, what, 'importer (shuffled)', n)
+        imports_on_fresh_nodes('a', shuffled, what, 'importer (shuffled)', n, first=1)
 
         # 1b. the same file, sent as it is: the daemon given random order
-        for i in range(repeat):
-            x = h.node('r%d' % i, ['--config', conf_alone], env={'GILDE_IMPORT_CHUNK': '1'})
-            x.start()
-            timed_import(x, shuffled, 'the same, sent unsorted (GILDE_IMPORT_CHUNK=1)',
-                         'importer (unsorted)', n)
-            x.stop()
+        imports_on_fresh_nodes('r', shuffled, 'the same, sent unsorted (GILDE_IMPORT_CHUNK=1)',
+                               'importer (unsorted)', n, env={'GILDE_IMPORT_CHUNK': '1'})
 
         # 2. the common case: a file written by `gilde export` (key order),
         # holding a's node record too
         a.gilde('export', exported)
-        for i in range(repeat):
-            c = h.node('c%d' % i, ['--config', conf_alone])
-            c.start()
-            timed_import(c, exported, 'gilde import of a gilde export, %d records' % n,
-                         'importer (export)', n + 1)
-            c.stop()
+        imports_on_fresh_nodes('c', exported, 'gilde import of a gilde export, %d records' % n,
+                               'importer (export)', n + 1)
 
         # 2b. records as partners write them: a title and a summary in Dutch
         # and English (flood.h), so the search index has terms to store; the
@@ -156,12 +151,8 @@ def main():
         texts = os.path.join(h.dir, 'texts.gilde')
         subprocess.run([ATTACK, 'mkexport', texts, str(n), str(authors), 'ordered', 'text'],
                        capture_output=True, text=True, check=True, timeout=600)
-        for i in range(repeat):
-            x = h.node('t%d' % i, ['--config', conf_alone])
-            x.start()
-            timed_import(x, texts, 'gilde import of %d records with text' % n,
-                         'importer (text)', n)
-            x.stop()
+        imports_on_fresh_nodes('t', texts, 'gilde import of %d records with text' % n,
+                               'importer (text)', n)
 
         # 3. a fresh node syncing everything from a peer
         worst = {'status': 0.0, 'peers': 0.0}

@@ -240,6 +240,9 @@ static const struct doc d_body = { "Begeleiding", "Coaching",
 static const struct doc d_cafe = { "Vergunningen", "Permits",
                                    "Een café of restaurant openen? Financiering nodig?",
                                    "Opening a café or restaurant? Need funding?" };
+/* two versions of one offer */
+static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
+static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
 static const struct doc d_event = { "Infosessie microkrediet", "Microcredit info session",
                                     "Alles over microkrediet.", "All about microcredit." };
 
@@ -313,8 +316,6 @@ static void test_changes(void **state)
 	(void)state;
 	struct store *s = open_store("changes");
 	char ids[256];
-	static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
-	static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
 	put(s, sk, RK_OFFER, "x", 1, &v1);
 	put(s, sk, RK_NEWS, "n", 1, &d_title);
 	put(s, sk2, RK_PARTNER, "p", 1, &d_cafe);
@@ -375,8 +376,6 @@ static void test_one_transaction(void **state)
 	(void)state;
 	struct store *s = open_store("onetxn");
 	char ids[256];
-	static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
-	static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
 	struct store_txn *t, *child;
 	assert_int_equal(store_begin(s, true, &t, NULL), 0);
 	put_in(t, sk, RK_OFFER, "x", 1, &v1);
