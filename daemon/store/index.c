@@ -7,12 +7,27 @@
 #include "search.h"
 #include "store_int.h"
 
-int store_index_open(struct store *s, MDB_txn *txn, unsigned flags)
+int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout)
 {
 	int rc;
-	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)) ||
-	    (rc = mdb_dbi_open(txn, "terms", flags, &s->terms)) ||
-	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)))
+	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
+		return rc;
+	s->has_search = layout >= 4;
+	if (layout < 4 && s->rdonly)
+		return 0; /* read without search until gilded rebuilds it */
+	if (layout < 4) {
+		/* layout 2 and 3 kept postings by record key in "terms" */
+		MDB_dbi old;
+		if ((rc = mdb_dbi_open(txn, "terms", 0, &old)) == 0)
+			rc = mdb_drop(txn, old, 1);
+		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+		s->reindex = true;
+		s->has_search = true;
+	}
+	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
+	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)) ||
+	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)))
 		return rc;
 	return 0;
 }

@@ -15,9 +15,12 @@ enum { FIELD_TITLE = 1, FIELD_TEXT = 2 };
 
 /* The stats key cannot be an rkey: those are longer than 33 bytes. */
 static const uint8_t STATS_KEY[] = { 0, 's', 't', 'a', 't', 's' };
-#define DOC_VAL_LEN 5
-#define STATS_VAL_LEN 16
-#define TERM_KEY_MAX (TEXT_TERM_MAX + 2 + SEARCH_RKEY_MAX)
+#define STATS_VAL_LEN 24
+#define DOCNUM_LEN 6
+#define DOCNUM_MAX ((UINT64_C(1) << (8 * DOCNUM_LEN)) - 1)
+#define POSTING_LEN (DOCNUM_LEN + 2)
+#define DOC_VAL_HDR 5
+#define TERM_KEY_MAX (TEXT_TERM_MAX + 2)
 
 /* ---- the terms of a document ---- */
 
@@ -166,63 +169,71 @@ out:
 
 /* ---- the index ---- */
 
-static int stats_get(struct store_txn *t, uint64_t *docs, uint64_t *len, struct gl_error *err)
+/* The statistics and the next document number, under STATS_KEY in docs. */
+struct dstats {
+	uint64_t docs, total, next;
+};
+
+static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *err)
 {
 	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY }, v;
 	int rc = mdb_get(t->txn, t->s->docs, &k, &v);
-	*docs = *len = 0;
+	*st = (struct dstats){ .next = 1 };
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search statistics");
 	if (v.mv_size != STATS_VAL_LEN)
 		return gl_errorf(err, GL_ESTORE, "%s: damaged search statistics", t->s->path);
-	*docs = store_get_le64(v.mv_data);
-	*len = store_get_le64((const uint8_t *)v.mv_data + 8);
+	const uint8_t *p = v.mv_data;
+	st->docs = store_get_le64(p);
+	st->total = store_get_le64(p + 8);
+	st->next = store_get_le64(p + 16);
 	return 0;
 }
 
-/* Add (sign 1) or take away (sign -1) one document of length len. */
-static int stats_move(struct store_txn *t, int sign, uint64_t len, struct gl_error *err)
+static int stats_put(struct store_txn *t, const struct dstats *st, struct gl_error *err)
 {
-	uint64_t docs, total;
-	int rc = stats_get(t, &docs, &total, err);
-	if (rc)
-		return rc;
-	if (sign > 0) {
-		docs++;
-		total += len;
-	} else {
-		docs = docs ? docs - 1 : 0;
-		total = total >= len ? total - len : 0;
-	}
 	uint8_t buf[STATS_VAL_LEN];
-	store_put_le64(buf, docs);
-	store_put_le64(buf + 8, total);
+	store_put_le64(buf, st->docs);
+	store_put_le64(buf + 8, st->total);
+	store_put_le64(buf + 16, st->next);
 	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY };
 	MDB_val v = { .mv_size = sizeof buf, .mv_data = buf };
-	rc = mdb_put(t->txn, t->s->docs, &k, &v, 0);
+	int rc = mdb_put(t->txn, t->s->docs, &k, &v, 0);
 	return rc ? store_mdb_fail(rc, err, t->s, "write search statistics") : 0;
 }
 
-static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field,
-                       const uint8_t *rkey, size_t rlen)
+static void put_docnum(uint8_t p[DOCNUM_LEN], uint64_t dn)
+{
+	for (int i = 0; i < DOCNUM_LEN; i++)
+		p[i] = (uint8_t)(dn >> (8 * (DOCNUM_LEN - 1 - i)));
+}
+
+static uint64_t get_docnum(const uint8_t *p)
+{
+	uint64_t dn = 0;
+	for (int i = 0; i < DOCNUM_LEN; i++)
+		dn = dn << 8 | p[i];
+	return dn;
+}
+
+static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field)
 {
 	memcpy(key, term, len);
 	key[len] = 0;
 	key[len + 1] = field;
-	memcpy(key + len + 2, rkey, rlen);
-	return len + 2 + rlen;
+	return len + 2;
 }
 
 /* Postings waiting to be written (store_int.h): keys one after another in
- * keys, and where each is. */
+ * keys, and where each is, with its value. */
 struct search_pending {
 	struct gl_buf keys;
 	struct pend {
 		uint32_t off;
 		uint8_t klen;
-		uint16_t tf;
+		uint8_t val[POSTING_LEN];
 	} *v;
 	size_t n, cap;
 };
@@ -240,8 +251,7 @@ static int pend_cmp(const void *a, const void *b, void *ctx)
 		return c;
 	if (x->klen != y->klen)
 		return x->klen < y->klen ? -1 : 1;
-	/* the same posting twice: the later is put last and stays */
-	return (x->off > y->off) - (x->off < y->off);
+	return memcmp(x->val, y->val, POSTING_LEN);
 }
 
 void search_pending_free(struct store_txn *t)
@@ -261,13 +271,13 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 		return 0;
 	qsort_r(p->v, p->n, sizeof *p->v, pend_cmp, p->keys.data);
 	MDB_cursor *c = NULL;
-	int rc = mdb_cursor_open(t->txn, t->s->terms, &c);
+	int rc = mdb_cursor_open(t->txn, t->s->postings, &c);
 	/* one cursor, keys in order: LMDB finds each next place on the page it
-	 * is on, not from the root */
+	 * is on, not from the root; a new document's number is the largest
+	 * yet, so it goes at the end of its term's postings */
 	for (size_t i = 0; i < p->n && rc == 0; i++) {
-		uint8_t tf[2] = { (uint8_t)p->v[i].tf, (uint8_t)(p->v[i].tf >> 8) };
 		MDB_val k = { .mv_size = p->v[i].klen, .mv_data = p->keys.data + p->v[i].off };
-		MDB_val v = { .mv_size = 2, .mv_data = tf };
+		MDB_val v = { .mv_size = POSTING_LEN, .mv_data = p->v[i].val };
 		rc = mdb_cursor_put(c, &k, &v, 0);
 		/* a posting lands on a page of its own term: the walk maps the table */
 		store_map_work(t->s, 1);
@@ -279,7 +289,8 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 	return rc ? store_mdb_fail(rc, err, t->s, "write search term") : 0;
 }
 
-static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen, uint16_t tf)
+static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
+                     const uint8_t val[POSTING_LEN])
 {
 	if (!t->pend)
 		t->pend = gl_xcalloc(1, sizeof *t->pend);
@@ -288,41 +299,58 @@ static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen, uint1
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		p->v = gl_xrealloc(p->v, p->cap * sizeof *p->v);
 	}
-	p->v[p->n++] = (struct pend){ .off = (uint32_t)p->keys.len, .klen = (uint8_t)klen, .tf = tf };
+	struct pend *x = &p->v[p->n++];
+	x->off = (uint32_t)p->keys.len;
+	x->klen = (uint8_t)klen;
+	memcpy(x->val, val, POSTING_LEN);
 	gl_buf_append(&p->keys, key, klen);
 }
 
-/* Add (to t's pending postings) or delete (!add) one posting per distinct
- * (term, field) of d. */
-static int postings_apply(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                          const struct dterms *d, bool add, struct gl_error *err)
+/* Add (to t's pending postings) or delete (!add) document dn's posting of
+ * each distinct (term, field) of d. */
+static int postings_apply(struct store_txn *t, uint64_t dn, const struct dterms *d, bool add,
+                          struct gl_error *err)
 {
-	uint8_t key[TERM_KEY_MAX];
+	uint8_t key[TERM_KEY_MAX], val[POSTING_LEN];
+	MDB_cursor *c = NULL;
 	int rc;
 	/* a delete must find what waits; a full buffer is written */
 	if ((!add || (t->pend && t->pend->n >= PENDING_MAX)) && (rc = search_flush(t, err)))
 		return rc;
-	for (size_t i = 0, j; i < d->n; i = j) {
+	if (!add && (rc = mdb_cursor_open(t->txn, t->s->postings, &c)))
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	put_docnum(val, dn);
+	rc = 0;
+	for (size_t i = 0, j; i < d->n && rc == 0; i = j) {
 		for (j = i + 1; j < d->n && dterm_same(&d->v[i], &d->v[j]); j++)
 			;
 		const struct dterm *x = &d->v[i];
-		size_t klen = term_key(key, x->t, x->len, x->field, rkey, rlen);
+		size_t klen = term_key(key, x->t, x->len, x->field);
+		size_t tf = j - i > UINT16_MAX ? UINT16_MAX : j - i;
+		val[DOCNUM_LEN] = (uint8_t)(tf >> 8);
+		val[DOCNUM_LEN + 1] = (uint8_t)tf;
 		if (add) {
-			pend_add(t, key, klen, j - i > UINT16_MAX ? UINT16_MAX : (uint16_t)(j - i));
+			pend_add(t, key, klen, val);
 			continue;
 		}
-		MDB_val k = { .mv_size = klen, .mv_data = key };
-		if ((rc = mdb_del(t->txn, t->s->terms, &k, NULL)) == MDB_NOTFOUND)
-			rc = 0; /* indexed before this index existed */
-		if (rc)
-			return store_mdb_fail(rc, err, t->s, "delete search term");
+		/* the posting of dn, whatever its frequency */
+		uint8_t lo[POSTING_LEN] = { 0 };
+		memcpy(lo, val, DOCNUM_LEN);
+		MDB_val k = { .mv_size = klen, .mv_data = key }, v = { .mv_size = sizeof lo, .mv_data = lo };
+		rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
+		if (rc == 0 && v.mv_size == POSTING_LEN && !memcmp(v.mv_data, val, DOCNUM_LEN))
+			rc = mdb_cursor_del(c, 0);
+		else if (rc == 0 || rc == MDB_NOTFOUND)
+			rc = 0; /* not there: nothing to delete */
 	}
-	return 0;
+	if (c)
+		mdb_cursor_close(c);
+	return rc ? store_mdb_fail(rc, err, t->s, "delete search term") : 0;
 }
 
-/* The docs entry of rkey: *found, and its length. */
-static int doc_get(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,
-                   uint32_t *len, struct gl_error *err)
+/* The document number of rkey (*found). */
+static int docnum_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,
+                     uint64_t *dn, struct gl_error *err)
 {
 	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey }, v;
 	int rc = mdb_get(t->txn, t->s->docs, &k, &v);
@@ -331,11 +359,64 @@ static int doc_get(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *
 		return 0;
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search document");
-	if (v.mv_size != DOC_VAL_LEN)
+	if (v.mv_size != DOCNUM_LEN)
+		return gl_errorf(err, GL_ESTORE, "%s: damaged search document entry", t->s->path);
+	*dn = get_docnum(v.mv_data);
+	return 0;
+}
+
+/* Document dn (*found): its length, kind and record key (pointing into the
+ * store, valid in the transaction). */
+struct doc {
+	uint32_t len;
+	int kind;
+	const uint8_t *rkey;
+	size_t rlen;
+};
+
+static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
+                   struct gl_error *err)
+{
+	uint8_t key[DOCNUM_LEN];
+	put_docnum(key, dn);
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	int rc = mdb_get(t->txn, t->s->docnums, &k, &v);
+	*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "read search document");
+	if (v.mv_size <= DOC_VAL_HDR + RECORD_KEY_LEN + 1 || v.mv_size > DOC_VAL_HDR + SEARCH_RKEY_MAX)
 		return gl_errorf(err, GL_ESTORE, "%s: damaged search document entry", t->s->path);
 	const uint8_t *p = v.mv_data;
-	*len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	out->len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	           (uint32_t)p[3] << 24;
+	out->kind = p[4];
+	out->rkey = p + DOC_VAL_HDR;
+	out->rlen = v.mv_size - DOC_VAL_HDR;
 	return 0;
+}
+
+/* Take document dn (of record rkey) out of docs, docnums and the stats. */
+static int doc_drop(struct store_txn *t, const uint8_t *rkey, size_t rlen, uint64_t dn,
+                    struct gl_error *err)
+{
+	struct dstats st;
+	struct doc doc = { 0 };
+	bool found;
+	uint8_t dkey[DOCNUM_LEN];
+	put_docnum(dkey, dn);
+	MDB_val rk = { .mv_size = rlen, .mv_data = (void *)rkey };
+	MDB_val dk = { .mv_size = sizeof dkey, .mv_data = dkey };
+	int rc = doc_get(t, dn, &found, &doc, err);
+	if (rc || (rc = stats_get(t, &st, err)))
+		return rc;
+	if ((rc = mdb_del(t->txn, t->s->docs, &rk, NULL)) ||
+	    (found && (rc = mdb_del(t->txn, t->s->docnums, &dk, NULL))))
+		return store_mdb_fail(rc, err, t->s, "delete search document");
+	st.docs = st.docs ? st.docs - 1 : 0;
+	st.total = st.total >= doc.len ? st.total - doc.len : 0;
+	return stats_put(t, &st, err);
 }
 
 static int check_rkey(const struct store_txn *t, size_t rlen, struct gl_error *err)
@@ -350,27 +431,46 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                      const struct record *r, struct gl_error *err)
 {
 	struct dterms d = { 0 };
+	struct dstats st;
 	bool had = false;
-	uint32_t old_len = 0;
+	uint64_t dn = 0;
 	int rc;
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
-	if ((rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, true, err)) ||
-	    (rc = doc_get(t, rkey, rlen, &had, &old_len, err)))
+	if ((rc = doc_terms(t, r, &d, err)) || (rc = docnum_of(t, rkey, rlen, &had, &dn, err)))
 		goto out;
-	/* had: out of step (cannot happen through store_put); keep the counts right */
-	if (had && (rc = stats_move(t, -1, old_len, err)))
+	/* had: out of step (cannot happen through store_put); keep the counts
+	 * right (its postings stay, and queries pass over them) */
+	if ((had && (rc = doc_drop(t, rkey, rlen, dn, err))) || (rc = stats_get(t, &st, err)))
 		goto out;
+	if (st.next > DOCNUM_MAX) {
+		rc = gl_errorf(err, GL_ENOSPC, "%s: the search index has used all its document "
+		               "numbers", t->s->path);
+		goto out;
+	}
+	dn = st.next++;
 	uint32_t len = d.n > UINT32_MAX ? UINT32_MAX : (uint32_t)d.n;
-	uint8_t val[DOC_VAL_LEN] = { (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
-	                             (uint8_t)(len >> 24), (uint8_t)r->kind };
-	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
-	MDB_val v = { .mv_size = sizeof val, .mv_data = val };
-	if ((rc = mdb_put(t->txn, t->s->docs, &k, &v, 0))) {
+	uint8_t dkey[DOCNUM_LEN], val[DOC_VAL_HDR + SEARCH_RKEY_MAX] = {
+		(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24),
+		(uint8_t)r->kind
+	};
+	put_docnum(dkey, dn);
+	memcpy(val + DOC_VAL_HDR, rkey, rlen);
+	MDB_val rk = { .mv_size = rlen, .mv_data = (void *)rkey };
+	MDB_val rv = { .mv_size = sizeof dkey, .mv_data = dkey };
+	MDB_val dk = { .mv_size = sizeof dkey, .mv_data = dkey };
+	MDB_val dv = { .mv_size = DOC_VAL_HDR + rlen, .mv_data = val };
+	if ((rc = postings_apply(t, dn, &d, true, err)))
+		goto out;
+	/* numbers only grow: the new one goes at the end of docnums */
+	if ((rc = mdb_put(t->txn, t->s->docs, &rk, &rv, 0)) ||
+	    (rc = mdb_put(t->txn, t->s->docnums, &dk, &dv, MDB_APPEND))) {
 		rc = store_mdb_fail(rc, err, t->s, "write search document");
 		goto out;
 	}
-	rc = stats_move(t, 1, len, err);
+	st.docs++;
+	st.total += len;
+	rc = stats_put(t, &st, err);
 out:
 	free(d.v);
 	return rc;
@@ -381,20 +481,15 @@ int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 {
 	struct dterms d = { 0 };
 	bool had = false;
-	uint32_t len = 0;
+	uint64_t dn = 0;
 	int rc;
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
 	/* r points into the records database: read all of it before the first write */
-	if ((rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, rkey, rlen, &d, false, err)) ||
-	    (rc = doc_get(t, rkey, rlen, &had, &len, err)) || !had)
+	if ((rc = docnum_of(t, rkey, rlen, &had, &dn, err)) || !had ||
+	    (rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, dn, &d, false, err)))
 		goto out;
-	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
-	if ((rc = mdb_del(t->txn, t->s->docs, &k, NULL))) {
-		rc = store_mdb_fail(rc, err, t->s, "delete search document");
-		goto out;
-	}
-	rc = stats_move(t, -1, len, err);
+	rc = doc_drop(t, rkey, rlen, dn, err);
 out:
 	free(d.v);
 	return rc;
@@ -472,14 +567,14 @@ static int parse_query(const char *text, const char *lang, struct qparse *q,
 	return 0;
 }
 
-/* One posting of a term; rkey points into the database (valid in the transaction). */
+/* One posting of a term. */
 struct posting {
-	const uint8_t *rkey;
-	size_t rlen;
+	uint64_t dn;
 	unsigned field, tf;
 };
 
-/* A query word's contribution to one document's score. */
+/* A query word's contribution to one document's score (rkey points into
+ * the store: valid in the transaction). */
 struct part {
 	const uint8_t *rkey;
 	size_t rlen;
@@ -506,7 +601,7 @@ static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 static int posting_cmp(const void *a, const void *b)
 {
 	const struct posting *x = a, *y = b;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+	return (x->dn > y->dn) - (x->dn < y->dn);
 }
 
 static int part_cmp(const void *a, const void *b)
@@ -516,7 +611,8 @@ static int part_cmp(const void *a, const void *b)
 	return c ? c : x->word < y->word ? -1 : x->word > y->word;
 }
 
-/* All postings of one term into qr->p (replacing what was there). */
+/* All postings of one term into qr->p (replacing what was there), by
+ * document number. */
 static int read_postings(struct qrun *qr, const char *term, size_t len, struct gl_error *err)
 {
 	struct store *s = qr->t->s;
@@ -527,7 +623,7 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 	int rc = search_flush(qr->t, err);
 	if (rc)
 		return rc;
-	if ((rc = mdb_cursor_open(qr->t->txn, s->terms, &c)))
+	if ((rc = mdb_cursor_open(qr->t->txn, s->postings, &c)))
 		return store_mdb_fail(rc, err, s, "cursor");
 	qr->np = 0;
 	MDB_val k = { .mv_size = len + 1, .mv_data = prefix }, v;
@@ -537,8 +633,8 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 		store_map_work(s, 1);
 		if (k.mv_size < len + 1 || memcmp(k.mv_data, prefix, len + 1))
 			break;
-		const uint8_t *kp = k.mv_data;
-		if (k.mv_size <= len + 2 + RECORD_KEY_LEN + 1 || v.mv_size != 2) {
+		const uint8_t *kp = k.mv_data, *pv = v.mv_data;
+		if (k.mv_size != len + 2 || v.mv_size != POSTING_LEN) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", s->path);
 			break;
 		}
@@ -546,16 +642,17 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 			qr->pcap = qr->pcap ? 2 * qr->pcap : 64;
 			qr->p = gl_xrealloc(qr->p, qr->pcap * sizeof *qr->p);
 		}
-		const uint8_t *tv = v.mv_data;
-		qr->p[qr->np++] = (struct posting){ .rkey = kp + len + 2, .rlen = k.mv_size - len - 2,
-		                                    .field = kp[len + 1],
-		                                    .tf = (unsigned)tv[0] | (unsigned)tv[1] << 8 };
+		qr->p[qr->np++] = (struct posting){
+			.dn = get_docnum(pv), .field = kp[len + 1],
+			.tf = (unsigned)pv[DOCNUM_LEN] << 8 | pv[DOCNUM_LEN + 1]
+		};
 	}
 	mdb_cursor_close(c);
 	if (out)
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_fail(rc, err, s, "read search terms");
+	/* each field's postings are in order: merge the two */
 	if (qr->np > 1)
 		qsort(qr->p, qr->np, sizeof *qr->p, posting_cmp);
 	return 0;
@@ -570,33 +667,31 @@ static void add_part(struct qrun *qr, const uint8_t *rkey, size_t rlen, size_t w
 	qr->parts[qr->nparts++] = (struct part){ rkey, rlen, word, sc };
 }
 
-/* BM25 of one term form for every document holding it (postings grouped by rkey). */
+/* BM25 of one term form for every document holding it (postings grouped
+ * by document).  A posting of no document (left by an index out of step)
+ * counts for nothing. */
 static int score_form(struct qrun *qr, size_t word, struct gl_error *err)
 {
 	size_t df = 0;
 	for (size_t i = 0; i < qr->np; i++)
-		df += i == 0 || posting_cmp(&qr->p[i - 1], &qr->p[i]) != 0;
+		df += i == 0 || qr->p[i - 1].dn != qr->p[i].dn;
 	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
 	double idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
 	for (size_t i = 0, j; i < qr->np; i = j) {
 		double tf = 0;
-		for (j = i; j < qr->np && posting_cmp(&qr->p[i], &qr->p[j]) == 0; j++)
+		for (j = i; j < qr->np && qr->p[i].dn == qr->p[j].dn; j++)
 			tf += (qr->p[j].field == FIELD_TITLE ? SEARCH_WEIGHT_TITLE : SEARCH_WEIGHT_TEXT) *
 			      (double)qr->p[j].tf;
-		const struct posting *p = &qr->p[i];
-		if (qr->kind && p->rkey[RECORD_KEY_LEN] != qr->kind)
-			continue;
 		bool found;
-		uint32_t dl = 0;
-		int rc = doc_get(qr->t, p->rkey, p->rlen, &found, &dl, err);
+		struct doc doc;
+		int rc = doc_get(qr->t, qr->p[i].dn, &found, &doc, err);
 		if (rc)
 			return rc;
-		if (!found)
-			return gl_errorf(err, GL_ESTORE, "%s: search index out of step (a term of no "
-			                 "document)", qr->t->s->path);
-		double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)dl / qr->avgdl;
+		if (!found || (qr->kind && doc.kind != qr->kind))
+			continue;
+		double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)doc.len / qr->avgdl;
 		double sc = idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
-		add_part(qr, p->rkey, p->rlen, word, sc);
+		add_part(qr, doc.rkey, doc.rlen, word, sc);
 	}
 	return 0;
 }
@@ -645,6 +740,16 @@ static bool searchable(int kind)
 	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
+/* A store of layout 2 or 3, read-only, has its old index: gilded rebuilds it. */
+static int search_ready(const struct store_txn *t, struct gl_error *err)
+{
+	if (t->s->has_search)
+		return 0;
+	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout; start "
+	                 "this version of gilded on this data directory once to rebuild it",
+	                 t->s->path);
+}
+
 int search_query(struct store_txn *t, const char *text, int kind, const char *lang,
                  size_t max_hits, struct search_hit **hits, size_t *nhits,
                  struct gl_error *err)
@@ -659,13 +764,14 @@ int search_query(struct store_txn *t, const char *text, int kind, const char *la
 	struct qrun qr = { .t = t, .kind = kind };
 	struct search_hit *h = NULL;
 	size_t nh = 0;
-	uint64_t docs, total;
+	struct dstats st;
 	int rc;
-	if ((rc = parse_query(text, lang, &q, err)) || (rc = stats_get(t, &docs, &total, err)))
+	if ((rc = search_ready(t, err)) || (rc = parse_query(text, lang, &q, err)) ||
+	    (rc = stats_get(t, &st, err)))
 		goto out;
-	qr.n_docs = (double)docs;
-	qr.avgdl = docs && total ? (double)total / (double)docs : 1.0;
-	for (size_t w = 0; w < q.n && docs; w++) {
+	qr.n_docs = (double)st.docs;
+	qr.avgdl = st.docs && st.total ? (double)st.total / (double)st.docs : 1.0;
+	for (size_t w = 0; w < q.n && st.docs; w++) {
 		for (unsigned f = 0; f < q.w[w].nforms; f++) {
 			if ((rc = read_postings(&qr, q.w[w].form[f], q.w[w].len[f], err)) ||
 			    (rc = score_form(&qr, w, err)))
@@ -704,11 +810,14 @@ int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct sto
 int search_stats(struct store_txn *t, struct search_stats *out, struct gl_error *err)
 {
 	struct search_stats st = { 0 };
-	int rc = search_flush(t, err);
-	if (rc || (rc = stats_get(t, &st.docs, &st.total_len, err)))
+	struct dstats ds;
+	int rc = search_ready(t, err);
+	if (rc || (rc = search_flush(t, err)) || (rc = stats_get(t, &ds, err)))
 		return rc;
+	st.docs = ds.docs;
+	st.total_len = ds.total;
 	MDB_stat ms;
-	if ((rc = mdb_stat(t->txn, t->s->terms, &ms)))
+	if ((rc = mdb_stat(t->txn, t->s->postings, &ms)))
 		return store_mdb_fail(rc, err, t->s, "stat");
 	st.postings = ms.ms_entries;
 	*out = st;
@@ -775,7 +884,8 @@ int search_rebuild(struct store_txn *t, struct gl_error *err)
 		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
 	search_pending_free(t); /* what waits would land in the emptied table */
 	int rc;
-	if ((rc = mdb_drop(t->txn, t->s->terms, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)))
+	if ((rc = mdb_drop(t->txn, t->s->postings, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)) ||
+	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
 	struct visit_ctx vc = { .t = t, .rebuild = true, .err = err };
 	return visit_searchable(&vc);

@@ -13,21 +13,29 @@
  * Other body fields, and fields of another shape, are ignored: the index
  * never refuses a record the store accepts.
  *
- * Layout (two databases of the store; integers big-endian in keys,
- * little-endian in values):
- *   terms  key  term || 0x00 || field(1) || rkey    val  frequency u16
- *   docs   key  rkey                                val  length u32, kind u8
- *          key  "\0stats"                           val  documents u64,
- *                                                        total length u64
+ * Layout (store layout 4; three databases of the store; integers
+ * big-endian in keys and in postings, little-endian in other values):
+ *   postings key  term || 0x00 || field(1)        MDB_DUPSORT | MDB_DUPFIXED;
+ *            dup  docnum(6) || frequency u16      one per document, in
+ *                                                 document number order
+ *   docs     key  rkey                            val  docnum(6)
+ *            key  "\0stats"                       val  documents u64,
+ *                                                      total length u64,
+ *                                                      next docnum u64
+ *   docnums  key  docnum(6)                       val  length u32, kind u8, rkey
+ * Every indexed document gets the next document number (from 1; never
+ * reused, so a new document's postings go at the end of each term's).
  * A document's length is its number of terms (all fields, all
  * languages).  Terms never contain 0x00, so one term's postings are the
- * range that starts with term || 0x00.
+ * keys that start with term || 0x00.  A posting holds 8 bytes where
+ * layout 3 held the 33-97-byte record key in each posting's key: the
+ * index is about a third the size.
  *
  * Invariants, kept in the record's write transaction: a live searchable
- * record has exactly one docs entry and one terms entry per distinct
- * (term, field) of its text; nothing else is in either database; the
- * stats are the count and the sum of lengths of the docs entries.
- * search_recount() checks them.
+ * record has exactly one docs entry, one docnums entry and one posting
+ * per distinct (term, field) of its text; nothing else is in any of the
+ * three databases; the stats are the count and the sum of lengths of the
+ * documents.  search_recount() checks them.
  *
  * Ranking is BM25 (k1 = SEARCH_BM25_K1, b = SEARCH_BM25_B) with the field
  * weight multiplying the term frequency (a light BM25F): for a query word
@@ -92,7 +100,8 @@ struct search_hit {
  * words, say) has no hits.
  * Returns 0, GL_EINVAL (kind not searchable), GL_ELIMIT (text too long,
  * too many words), GL_EFORMAT (not UTF-8), GL_ECONFIG (no stemmer),
- * GL_ESTORE (index damaged) or GL_EIO; *hits and *nhits are written only
+ * GL_ESTORE (index damaged, or a store of layout 2 or 3 opened read-only:
+ * the message says to start gilded once) or GL_EIO; *hits and *nhits are written only
  * on success.
  */
 int search_query(struct store_txn *t, const char *text, int kind, const char *lang,

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "bounds.h"
 #include "paths.h"
+#include "search.h"
 #include "store_int.h"
 
 /* The one place LMDB's codes become ours. */
@@ -59,10 +60,38 @@ const char *store_path(const struct store *s)
 	return s->path;
 }
 
+/* The layout a store says it has, or (*found false) none yet. */
+static int read_layout(struct store *s, MDB_txn *txn, bool *found, unsigned *layout,
+                       struct gl_error *err)
+{
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
+	int rc = mdb_get(txn, s->meta, &k, &v);
+	*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, s, "read layout");
+	unsigned got = v.mv_size == 1 ? *(uint8_t *)v.mv_data : 0;
+	if (got < STORE_LAYOUT_OLDEST || got > STORE_LAYOUT)
+		return gl_errorf(err, GL_ESTORE, "%s: store layout %u, this gilde reads layouts %u "
+		                 "to %u", s->path, got, STORE_LAYOUT_OLDEST, STORE_LAYOUT);
+	*layout = got;
+	return 0;
+}
+
+static int write_layout(struct store *s, MDB_txn *txn, struct gl_error *err)
+{
+	uint8_t layout = STORE_LAYOUT;
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v = { .mv_size = 1, .mv_data = &layout };
+	int rc = mdb_put(txn, s->meta, &k, &v, 0);
+	return rc ? store_mdb_fail(rc, err, s, "write layout") : 0;
+}
+
 static int open_dbs(struct store *s, struct gl_error *err)
 {
 	MDB_txn *txn;
-	unsigned flags = s->rdonly ? 0 : MDB_CREATE;
+	unsigned flags = s->rdonly ? 0 : MDB_CREATE, layout = STORE_LAYOUT;
+	bool found = false;
 	int rc = mdb_txn_begin(s->env, NULL, s->rdonly ? MDB_RDONLY : 0, &txn);
 	if (rc)
 		return store_mdb_fail(rc, err, s, "begin");
@@ -72,9 +101,7 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	    (rc = mdb_dbi_open(txn, "expiry", flags, &s->expiry)) ||
 	    (rc = mdb_dbi_open(txn, "meta", flags, &s->meta)) ||
 	    (rc = mdb_dbi_open(txn, "apps", flags, &s->apps)) ||
-	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime)) ||
-	    (rc = store_index_open(s, txn, flags)) ||
-	    ((rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh)) && rc != MDB_NOTFOUND)) {
+	    (rc = mdb_dbi_open(txn, "appstime", flags, &s->appstime))) {
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND)
 			return gl_errorf(err, GL_ENOTFOUND,
@@ -82,46 +109,29 @@ static int open_dbs(struct store *s, struct gl_error *err)
 			                 "with this data directory first", s->path);
 		return store_mdb_fail(rc, err, s, "open databases");
 	}
-	/* only a layout 2 store opened read-only can lack it */
-	s->has_fresh = rc == 0;
-	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
-	rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == MDB_NOTFOUND && !s->rdonly) {
-		uint8_t layout = STORE_LAYOUT;
-		v.mv_size = 1;
-		v.mv_data = &layout;
-		rc = mdb_put(txn, s->meta, &k, &v, 0);
-		if (rc) {
-			mdb_txn_abort(txn);
-			return store_mdb_fail(rc, err, s, "initialise");
-		}
-	} else if (rc == MDB_NOTFOUND) {
-		mdb_txn_abort(txn);
-		return gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
-	} else if (rc) {
-		mdb_txn_abort(txn);
-		return store_mdb_fail(rc, err, s, "read layout");
-	} else if (v.mv_size != 1 || (*(uint8_t *)v.mv_data != STORE_LAYOUT &&
-	                              *(uint8_t *)v.mv_data != STORE_LAYOUT_OLD)) {
-		mdb_txn_abort(txn);
-		return gl_errorf(err, GL_ESTORE,
-		                 "%s: store layout %u, this gilde reads layout %u", s->path,
-		                 v.mv_size == 1 ? *(uint8_t *)v.mv_data : 0, STORE_LAYOUT);
-	} else if (*(uint8_t *)v.mv_data == STORE_LAYOUT_OLD && !s->rdonly) {
-		/* layout 2 lacks only the fresh table, just created empty: every
-		 * item is settled, as the invariant wants */
-		uint8_t layout = STORE_LAYOUT;
-		v.mv_size = 1;
-		v.mv_data = &layout;
-		if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) {
-			mdb_txn_abort(txn);
-			return store_mdb_fail(rc, err, s, "upgrade layout");
-		}
+	if ((rc = read_layout(s, txn, &found, &layout, err)))
+		goto fail;
+	if (!found && s->rdonly) {
+		rc = gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
+		goto fail;
 	}
-	rc = mdb_txn_commit(txn);
-	if (rc)
+	/* a layout 2 store lacks fresh; created empty, every item is settled, as
+	 * the invariant wants.  Only a read-only open goes without. */
+	rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh);
+	s->has_fresh = rc == 0;
+	if ((rc && rc != MDB_NOTFOUND) || (rc = store_index_open(s, txn, flags, layout))) {
+		rc = store_mdb_fail(rc, err, s, "open databases");
+		goto fail;
+	}
+	/* a store being reindexed says its new layout once the index is rebuilt */
+	if (!found && (rc = write_layout(s, txn, err)))
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)))
 		return store_mdb_fail(rc, err, s, "commit");
 	return 0;
+fail:
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 /* LMDB's data file in the store directory dir. */
@@ -130,6 +140,25 @@ static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
 {
 	snprintf(out, DATA_FILE_MAX, "%s/data.mdb", dir);
 	return out;
+}
+
+/* A write open of layout 2 or 3: the search index again, in layout 4's
+ * form, then the new layout, in one transaction (a crash redoes it). */
+static int reindex(struct store *s, struct gl_error *err)
+{
+	struct store_txn *t;
+	uint8_t layout = STORE_LAYOUT;
+	int rc = store_begin(s, true, &t, err);
+	if (rc)
+		return rc;
+	if ((rc = search_rebuild(t, err)) ||
+	    (rc = store_meta_put(t, "layout", &layout, sizeof layout, err))) {
+		store_abort(t);
+		return rc;
+	}
+	if ((rc = store_commit(t, err)) == 0)
+		s->reindex = false;
+	return rc;
 }
 
 int store_open(const char *dir, unsigned flags, uint64_t map_size,
@@ -165,7 +194,7 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 		rc = store_mdb_fail(rc, err, s, "open");
 		goto fail;
 	}
-	if ((rc = open_dbs(s, err)))
+	if ((rc = open_dbs(s, err)) || (s->reindex && (rc = reindex(s, err))))
 		goto fail;
 	*out = s;
 	return 0;

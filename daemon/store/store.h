@@ -58,8 +58,13 @@
 #include "err.h"
 #include "record.h"
 
-#define STORE_LAYOUT 3     /* 3: fresh items; 2: events and full-text indexes */
-#define STORE_LAYOUT_OLD 2 /* opened as is: the first write open adds fresh, empty */
+/* 4: postings by document number (search.h); 3: fresh items; 2: events
+ * and full-text indexes.  Layouts 2 and 3 are read as they are, without
+ * search; the first write open adds fresh, empty, and rebuilds the search
+ * index (search_rebuild), which takes about as long as indexing every
+ * record again. */
+#define STORE_LAYOUT 4
+#define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256
 #define STORE_APPS_BYTES (4u << 20)

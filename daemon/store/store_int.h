@@ -24,7 +24,9 @@ struct store {
 	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
 	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
-	MDB_dbi events, terms, docs; /* indexes (index.c) */
+	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
+	bool has_search; /* false only reading a store of layout 2 or 3 (search.h) */
+	bool reindex;    /* a write open of layout 2 or 3: store_open rebuilds search */
 	bool rdonly;
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
@@ -55,7 +57,7 @@ struct store_txn {
 
 /*
  * The postings a write transaction adds wait in t->pend and go into the
- * terms table in key order (search.c): the writes of a thousand records
+ * postings table in key order (search.c): the writes of a thousand records
  * then walk the table once, page by page, instead of jumping to each term
  * of each record in turn.  search_flush() writes them: store_commit() calls
  * it, and so does whatever reads or deletes postings in the transaction.
@@ -137,7 +139,12 @@ int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                       const struct record *r, struct gl_error *err);
 int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct store_entry *old, struct gl_error *err);
-/* Open the indexes' databases (flags: MDB_CREATE or 0). */
-int store_index_open(struct store *s, MDB_txn *txn, unsigned flags);
+/*
+ * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
+ * of the given layout.  A write open of layout 2 or 3 empties the old
+ * search index and sets s->reindex; a read-only one leaves it and clears
+ * s->has_search.  Returns LMDB's codes.
+ */
+int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/search.c). */
 #include "testutil.h"
 
+#include <lmdb.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -463,6 +464,90 @@ static void test_stats_churn(void **state)
 	store_close(s);
 }
 
+/*
+ * Layout 3 kept postings by record key in "terms"; layout 4 keys them by
+ * document number in "postings".  A read-only open of a layout 3 store
+ * reads its records but refuses to search, naming the fix; a write open
+ * rebuilds the index, drops "terms" and says layout 4.
+ */
+static void test_layout_upgrade(void **state)
+{
+	(void)state;
+	struct store *s = open_store("old");
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	put(s, sk2, RK_OFFER, "coach", 1, &d_body);
+	put(s, sk2, RK_EVENT, "info", 1, &d_event);
+	char before[256], after[256];
+	double sb[8], sa[8];
+	size_t n = find(s, "microkrediet", 0, NULL, before, sizeof before, sb);
+	assert_int_equal(n, 3);
+	store_close(s);
+
+	/* make it what layout 3 wrote: its index, one posting of it kept */
+	char path[128];
+	snprintf(path, sizeof path, "%s/old", dir);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi, meta;
+	uint8_t three = 3, tf[2] = { 1, 0 }, okey[64] = "microkrediet";
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v = { .mv_size = 1, .mv_data = &three };
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "postings", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "terms", MDB_CREATE, &dbi), 0);
+	okey[strlen("microkrediet") + 1] = 1; /* || 0 || title || rkey */
+	memcpy(okey + strlen("microkrediet") + 2, pk, 32);
+	MDB_val ok = { .mv_size = strlen("microkrediet") + 2 + 33, .mv_data = okey };
+	MDB_val ov = { .mv_size = 2, .mv_data = tf };
+	assert_int_equal(mdb_put(txn, dbi, &ok, &ov, 0), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	/* read-only: the records read, the search names the fix */
+	struct store_txn *t;
+	struct store_entry e;
+	struct search_hit *h = NULL;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_get(t, pk, RK_OFFER, "micro", 5, &e, NULL), 0);
+	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_non_null(strstr(err.msg, "older store layout"));
+	assert_non_null(strstr(err.msg, "gilded"));
+	store_abort(t);
+	store_close(s);
+
+	/* a write open rebuilds: the same hits, the same scores, layout 4 */
+	s = open_store("old");
+	check_stats(s, 3);
+	assert_int_equal(find(s, "microkrediet", 0, NULL, after, sizeof after, sa), 3);
+	assert_string_equal(before, after);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(sa[i] == sb[i]);
+	const void *val;
+	size_t len;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_meta_get(t, "layout", &val, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(*(const uint8_t *)val, 4);
+	store_abort(t);
+	store_close(s);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "terms", 0, &dbi), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
 /* Every term and position of a text, as "pos:term " in one string. */
 struct all_terms {
 	char s[16384];
@@ -552,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
+		cmocka_unit_test(test_layout_upgrade),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
