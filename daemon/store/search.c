@@ -1,6 +1,7 @@
 /* search.c — the full-text index (terms, docs) and BM25 queries over it. */
 #include "search.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
@@ -226,13 +227,26 @@ static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field
 	return len + 2;
 }
 
-/* Postings waiting to be written (store_int.h): keys one after another in
- * keys, and where each is, with its value. */
+/*
+ * Postings waiting to be written (store_int.h), by term key: each distinct
+ * key once in keys (found through an open-addressing hash table), and each
+ * posting with the number of its key, in the order added.  A transaction
+ * numbers its documents upwards, so each key's postings are in document
+ * order already: a flush sorts only the distinct keys, places the postings
+ * by key with one counting pass, and writes each key's postings with one
+ * MDB_MULTIPLE put.
+ */
 struct search_pending {
 	struct gl_buf keys;
-	struct pend {
-		uint32_t off;
+	struct pkey {
+		uint32_t off, count, hash;
 		uint8_t klen;
+	} *k;
+	size_t nk, kcap;
+	uint32_t *slots; /* key number + 1; 0: empty */
+	size_t nslots;   /* a power of two, at least twice nk */
+	struct pval {
+		uint32_t key;
 		uint8_t val[POSTING_LEN];
 	} *v;
 	size_t n, cap;
@@ -242,26 +256,24 @@ struct search_pending {
  * whole store's in one transaction). */
 #define PENDING_MAX 65536
 
-static int pend_cmp(const void *a, const void *b, void *ctx)
-{
-	const struct pend *x = a, *y = b;
-	const uint8_t *keys = ctx;
-	int c = memcmp(keys + x->off, keys + y->off, x->klen < y->klen ? x->klen : y->klen);
-	if (c)
-		return c;
-	if (x->klen != y->klen)
-		return x->klen < y->klen ? -1 : 1;
-	return memcmp(x->val, y->val, POSTING_LEN);
-}
-
 void search_pending_free(struct store_txn *t)
 {
 	if (!t->pend)
 		return;
 	gl_buf_free(&t->pend->keys);
+	free(t->pend->k);
+	free(t->pend->slots);
 	free(t->pend->v);
 	free(t->pend);
 	t->pend = NULL;
+}
+
+static int pkey_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct pkey *x = a, *y = b;
+	const uint8_t *keys = ctx;
+	int c = memcmp(keys + x->off, keys + y->off, x->klen < y->klen ? x->klen : y->klen);
+	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
 int search_flush(struct store_txn *t, struct gl_error *err)
@@ -269,24 +281,68 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 	struct search_pending *p = t->pend;
 	if (!p || p->n == 0)
 		return 0;
-	qsort_r(p->v, p->n, sizeof *p->v, pend_cmp, p->keys.data);
+	/* keys in order; where each key's postings start in vals */
+	struct pkey *order = gl_xmalloc(p->nk * sizeof *order);
+	uint32_t *start = gl_xmalloc((p->nk + 1) * sizeof *start);
+	uint8_t *vals = gl_xmalloc(p->n * POSTING_LEN);
+	memcpy(order, p->k, p->nk * sizeof *order);
+	for (size_t i = 0; i < p->nk; i++)
+		order[i].hash = (uint32_t)i; /* the copy's hash field: its key number */
+	qsort_r(order, p->nk, sizeof *order, pkey_cmp, p->keys.data);
+	uint32_t at = 0;
+	for (size_t r = 0; r < p->nk; r++) {
+		start[order[r].hash] = at;
+		at += order[r].count;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		memcpy(vals + (size_t)start[p->v[i].key]++ * POSTING_LEN, p->v[i].val, POSTING_LEN);
 	MDB_cursor *c = NULL;
 	int rc = mdb_cursor_open(t->txn, t->s->postings, &c);
 	/* one cursor, keys in order: LMDB finds each next place on the page it
 	 * is on, not from the root; a new document's number is the largest
-	 * yet, so it goes at the end of its term's postings */
-	for (size_t i = 0; i < p->n && rc == 0; i++) {
-		MDB_val k = { .mv_size = p->v[i].klen, .mv_data = p->keys.data + p->v[i].off };
-		MDB_val v = { .mv_size = POSTING_LEN, .mv_data = p->v[i].val };
-		rc = mdb_cursor_put(c, &k, &v, 0);
-		/* a posting lands on a page of its own term: the walk maps the table */
+	 * yet, so its postings go at the end of their terms' */
+	at = 0;
+	for (size_t r = 0; r < p->nk && rc == 0; r++) {
+		MDB_val k = { .mv_size = order[r].klen, .mv_data = p->keys.data + order[r].off };
+		MDB_val v[2] = { { .mv_size = POSTING_LEN, .mv_data = vals + (size_t)at * POSTING_LEN },
+		                 { .mv_size = order[r].count } };
+		rc = mdb_cursor_put(c, &k, v, MDB_MULTIPLE);
+		if (rc == 0 && v[1].mv_size != order[r].count)
+			rc = EIO; /* LMDB says it wrote fewer; it never does */
+		at += order[r].count;
+		/* the term's pages, about one per key: the walk maps the table */
 		store_map_work(t->s, 1);
 	}
 	if (c)
 		mdb_cursor_close(c);
-	p->n = 0;
+	free(order);
+	free(start);
+	free(vals);
+	p->n = p->nk = 0;
 	p->keys.len = 0;
+	memset(p->slots, 0, p->nslots * sizeof *p->slots);
 	return rc ? store_mdb_fail(rc, err, t->s, "write search term") : 0;
+}
+
+static uint32_t key_hash(const uint8_t *key, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static void slots_grow(struct search_pending *p)
+{
+	free(p->slots);
+	p->nslots = p->nslots ? 2 * p->nslots : 1024;
+	p->slots = gl_xcalloc(p->nslots, sizeof *p->slots);
+	for (size_t i = 0; i < p->nk; i++) {
+		size_t j = p->k[i].hash & (p->nslots - 1);
+		while (p->slots[j])
+			j = (j + 1) & (p->nslots - 1);
+		p->slots[j] = (uint32_t)i + 1;
+	}
 }
 
 static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
@@ -295,15 +351,33 @@ static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 	if (!t->pend)
 		t->pend = gl_xcalloc(1, sizeof *t->pend);
 	struct search_pending *p = t->pend;
+	if (2 * (p->nk + 1) > p->nslots)
+		slots_grow(p);
+	uint32_t h = key_hash(key, klen);
+	size_t j = h & (p->nslots - 1);
+	for (; p->slots[j]; j = (j + 1) & (p->nslots - 1)) {
+		const struct pkey *x = &p->k[p->slots[j] - 1];
+		if (x->hash == h && x->klen == klen && !memcmp(p->keys.data + x->off, key, klen))
+			break;
+	}
+	if (!p->slots[j]) {
+		if (p->nk == p->kcap) {
+			p->kcap = p->kcap ? 2 * p->kcap : 1024;
+			p->k = gl_xrealloc(p->k, p->kcap * sizeof *p->k);
+		}
+		p->k[p->nk] = (struct pkey){ .off = (uint32_t)p->keys.len, .hash = h,
+		                             .klen = (uint8_t)klen };
+		gl_buf_append(&p->keys, key, klen);
+		p->slots[j] = (uint32_t)++p->nk;
+	}
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 1024;
 		p->v = gl_xrealloc(p->v, p->cap * sizeof *p->v);
 	}
-	struct pend *x = &p->v[p->n++];
-	x->off = (uint32_t)p->keys.len;
-	x->klen = (uint8_t)klen;
+	p->k[p->slots[j] - 1].count++;
+	struct pval *x = &p->v[p->n++];
+	x->key = p->slots[j] - 1;
 	memcpy(x->val, val, POSTING_LEN);
-	gl_buf_append(&p->keys, key, klen);
 }
 
 /* Add (to t's pending postings) or delete (!add) document dn's posting of
