@@ -181,7 +181,7 @@ static int admit_application(struct store_txn *t, const uint8_t subject[32],
 	if (record_open(env, len, &r, NULL) == 0) {
 		record_cid(env, len, cid);
 		record_item(&r, cid, item);
-		if ((rc = store_put_hashed(t, &r, cid, item, &oc, err)) == 0 &&
+		if ((rc = store_put_hashed(t, &r, cid, item, NULL, &oc, err)) == 0 &&
 		    (oc == STORE_NEW || oc == STORE_REPLACED))
 			recon_items_push(moved, item);
 	}

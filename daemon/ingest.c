@@ -8,6 +8,7 @@
 #include "curate.h"
 #include "doc.h"
 #include "ident.h"
+#include "search.h"
 #include "trust.h"
 
 #define CHUNK 128
@@ -71,6 +72,9 @@ static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, 
 	if (rec->body && (rec->kind == RK_ENDORSE || rec->kind == RK_REVOKE) &&
 	    trust_parse_statement(rec, &st, err))
 		return gl_error_prefix(err, GL_EFORMAT, "%s/%.16s", record_kind_name(rec->kind), rec->id);
+	/* the writer files the terms; should cutting fail here, it cuts them
+	 * again and fails with the reason */
+	(void)search_terms_cut(rec, &r->terms, NULL);
 	return 0;
 }
 
@@ -127,7 +131,7 @@ static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *e
 			return rc;
 		}
 		enum store_outcome oc;
-		if ((rc = store_put_hashed(t, &r->rec, r->cid, r->item, &oc, err)))
+		if ((rc = store_put_hashed(t, &r->rec, r->cid, r->item, &r->terms, &oc, err)))
 			return rc;
 		r->status = (int)oc;
 		if ((oc == STORE_NEW || oc == STORE_REPLACED) &&
@@ -212,6 +216,8 @@ static void commit_done(struct wjob *job)
 	}
 	n->counters.rejected += b->rejected;
 	n->ingest_pending--;
+	for (size_t i = 0; i < b->n; i++)
+		search_terms_free(&b->recs[i].terms);
 	b->done(b);
 }
 
@@ -262,6 +268,9 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 	}
 	n->ingest_pending++;
 	writer_expect(&n->writer, +1);
+	/* freed in commit_done, whether or not a chunk ran */
+	for (size_t i = 0; i < b->n; i++)
+		b->recs[i].terms = (struct search_terms){ 0 };
 	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;
 	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
 	b->chunks_left = (unsigned)nchunks;

@@ -16,6 +16,7 @@
 #include "node.h"
 #include "recon.h"
 #include "record.h"
+#include "search.h"
 
 struct ingest_rec {
 	const uint8_t *env;  /* owned by the caller until done() */
@@ -28,6 +29,7 @@ struct ingest_rec {
 	struct record rec;
 	uint8_t cid[RECORD_CID_LEN];   /* record_cid(), record_item(): computed once, */
 	uint8_t item[RECORD_ITEM_LEN]; /* with the signature check, off the loop */
+	struct search_terms terms;     /* cut there too (not ready: cut when written) */
 };
 
 struct ingest_batch {

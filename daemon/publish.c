@@ -33,7 +33,7 @@ int publish_record(struct node *n, struct store_txn *t, const uint8_t sk[64], in
 			item = own_item;
 		record_cid(env.data, env.len, cid);
 		record_item(&rec, cid, item);
-		rc = store_put_hashed(t, &rec, cid, item, &oc, err);
+		rc = store_put_hashed(t, &rec, cid, item, NULL, &oc, err);
 	}
 	if (!rc) {
 		if (cid_out)

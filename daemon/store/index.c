@@ -38,13 +38,14 @@ static bool searchable(int kind)
 }
 
 int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                      const struct record *r, struct gl_error *err)
+                      const struct record *r, const struct search_terms *cut,
+                      struct gl_error *err)
 {
 	int rc = 0;
 	if (r->kind == RK_EVENT && (rc = events_index_add(t, rkey, rlen, r, err)))
 		return rc;
 	if (searchable(r->kind))
-		rc = search_index_add(t, rkey, rlen, r, err);
+		rc = search_index_add(t, rkey, rlen, r, cut, err);
 	return rc;
 }
 

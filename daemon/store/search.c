@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,22 +125,53 @@ static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct dter
 }
 
 /*
- * Every term of a record body, sorted so that equal (term, field) pairs are
- * adjacent.  A write transaction uses the store's stemmers, which remember
- * stems (only one write transaction runs at a time); a read transaction,
- * which may run beside it, makes its own.
+ * The stemmers of the calling thread, made at its first use and freed when
+ * it ends: terms are cut on the threads that check signatures, in the
+ * writer and in queries, each with its own (libstemmer's are not shared),
+ * and each remembers the stems it found last.
  */
-static int doc_terms(struct store_txn *t, const struct record *r, struct dterms *d,
-                     struct gl_error *err)
+static pthread_key_t stem_key;
+static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
+
+static void stem_free(void *p)
 {
-	struct text_stemmers own = { 0 }, *stp = t->write ? &t->s->wstem : &own;
-	int rc = 0;
-	if (!stp->nl) {
-		if ((rc = text_stemmers_init(stp, err)))
+	text_stemmers_free(p);
+	free(p);
+}
+
+static void stem_key_make(void)
+{
+	if (pthread_key_create(&stem_key, stem_free) != 0)
+		abort(); /* only for want of keys, which this process does not use up */
+}
+
+static int thread_stemmers(struct text_stemmers **out, struct gl_error *err)
+{
+	pthread_once(&stem_once, stem_key_make);
+	struct text_stemmers *st = pthread_getspecific(stem_key);
+	if (!st) {
+		st = gl_xcalloc(1, sizeof *st);
+		int rc = text_stemmers_init(st, err);
+		if (rc) {
+			free(st);
 			return rc;
-		if (t->write)
-			text_stemmers_remember(stp); /* they index every record written */
+		}
+		text_stemmers_remember(st);
+		if (pthread_setspecific(stem_key, st) != 0)
+			abort();
 	}
+	*out = st;
+	return 0;
+}
+
+/* Every term of a record body, sorted so that equal (term, field) pairs are
+ * adjacent. */
+static int doc_terms(const struct record *r, struct dterms *d, struct gl_error *err)
+{
+	struct text_stemmers *stp;
+	int rc = thread_stemmers(&stp, err);
+	if (rc)
+		return rc;
 	struct mp_reader rd;
 	uint32_t n;
 	mp_reader_init(&rd, r->body, r->body_len);
@@ -158,7 +190,6 @@ static int doc_terms(struct store_txn *t, const struct record *r, struct dterms 
 	if (d->n > 1)
 		qsort(d->v, d->n, sizeof *d->v, dterm_cmp);
 out:
-	text_stemmers_free(&own);
 	if (rc == GL_ETRUNC || rc == GL_EFORMAT || rc == GL_ELIMIT) {
 		gl_error_prefix(err, rc, "search index: a record body does not read");
 		if (err)
@@ -166,6 +197,65 @@ out:
 		rc = GL_ESTORE;
 	}
 	return rc;
+}
+
+static bool searchable(int kind)
+{
+	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
+}
+
+/*
+ * A record's terms packed (search.h): for each distinct (term, field), in
+ * order, length u8, field u8, frequency u16 little-endian, the term's
+ * bytes.
+ */
+#define PACK_HDR 4
+
+int search_terms_cut(const struct record *r, struct search_terms *out, struct gl_error *err)
+{
+	out->packed.len = 0;
+	out->length = 0;
+	out->ready = false;
+	struct dterms d = { 0 };
+	int rc = r->body && searchable(r->kind) ? doc_terms(r, &d, err) : 0;
+	if (rc) {
+		free(d.v);
+		return rc;
+	}
+	for (size_t i = 0, j; i < d.n; i = j) {
+		for (j = i + 1; j < d.n && dterm_same(&d.v[i], &d.v[j]); j++)
+			;
+		size_t tf = j - i > UINT16_MAX ? UINT16_MAX : j - i;
+		uint8_t hdr[PACK_HDR] = { d.v[i].len, d.v[i].field, (uint8_t)tf, (uint8_t)(tf >> 8) };
+		gl_buf_append(&out->packed, hdr, sizeof hdr);
+		gl_buf_append(&out->packed, d.v[i].t, d.v[i].len);
+	}
+	out->length = d.n > UINT32_MAX ? UINT32_MAX : (uint32_t)d.n;
+	out->ready = true;
+	free(d.v);
+	return 0;
+}
+
+void search_terms_free(struct search_terms *st)
+{
+	gl_buf_free(&st->packed);
+	st->length = 0;
+	st->ready = false;
+}
+
+/* The next (term, field) of packed terms at *at; false at the end. */
+static bool next_term(const struct search_terms *st, size_t *at, const uint8_t **term,
+                      uint8_t *len, uint8_t *field, uint16_t *tf)
+{
+	if (*at + PACK_HDR > st->packed.len)
+		return false;
+	const uint8_t *p = st->packed.data + *at;
+	*len = p[0];
+	*field = p[1];
+	*tf = (uint16_t)(p[2] | p[3] << 8);
+	*term = p + PACK_HDR;
+	*at += PACK_HDR + p[0];
+	return true;
 }
 
 /* ---- the index ---- */
@@ -381,9 +471,9 @@ static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 }
 
 /* Add (to t's pending postings) or delete (!add) document dn's posting of
- * each distinct (term, field) of d. */
-static int postings_apply(struct store_txn *t, uint64_t dn, const struct dterms *d, bool add,
-                          struct gl_error *err)
+ * each (term, field) of st. */
+static int postings_apply(struct store_txn *t, uint64_t dn, const struct search_terms *st,
+                          bool add, struct gl_error *err)
 {
 	uint8_t key[TERM_KEY_MAX], val[POSTING_LEN];
 	MDB_cursor *c = NULL;
@@ -395,12 +485,11 @@ static int postings_apply(struct store_txn *t, uint64_t dn, const struct dterms 
 		return store_mdb_fail(rc, err, t->s, "cursor");
 	put_docnum(val, dn);
 	rc = 0;
-	for (size_t i = 0, j; i < d->n && rc == 0; i = j) {
-		for (j = i + 1; j < d->n && dterm_same(&d->v[i], &d->v[j]); j++)
-			;
-		const struct dterm *x = &d->v[i];
-		size_t klen = term_key(key, x->t, x->len, x->field);
-		size_t tf = j - i > UINT16_MAX ? UINT16_MAX : j - i;
+	const uint8_t *term;
+	uint8_t len, field;
+	uint16_t tf;
+	for (size_t at = 0; rc == 0 && next_term(st, &at, &term, &len, &field, &tf);) {
+		size_t klen = term_key(key, (const char *)term, len, field);
 		val[DOCNUM_LEN] = (uint8_t)(tf >> 8);
 		val[DOCNUM_LEN + 1] = (uint8_t)tf;
 		if (add) {
@@ -502,16 +591,22 @@ static int check_rkey(const struct store_txn *t, size_t rlen, struct gl_error *e
 }
 
 int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                     const struct record *r, struct gl_error *err)
+                     const struct record *r, const struct search_terms *cut,
+                     struct gl_error *err)
 {
-	struct dterms d = { 0 };
+	struct search_terms own = { 0 };
 	struct dstats st;
 	bool had = false;
 	uint64_t dn = 0;
 	int rc;
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
-	if ((rc = doc_terms(t, r, &d, err)) || (rc = docnum_of(t, rkey, rlen, &had, &dn, err)))
+	if (!cut || !cut->ready) {
+		if ((rc = search_terms_cut(r, &own, err)))
+			goto out;
+		cut = &own;
+	}
+	if ((rc = docnum_of(t, rkey, rlen, &had, &dn, err)))
 		goto out;
 	/* had: out of step (cannot happen through store_put); keep the counts
 	 * right (its postings stay, and queries pass over them) */
@@ -523,7 +618,7 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 		goto out;
 	}
 	dn = st.next++;
-	uint32_t len = d.n > UINT32_MAX ? UINT32_MAX : (uint32_t)d.n;
+	uint32_t len = cut->length;
 	uint8_t dkey[DOCNUM_LEN], val[DOC_VAL_HDR + SEARCH_RKEY_MAX] = {
 		(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24),
 		(uint8_t)r->kind
@@ -534,7 +629,7 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	MDB_val rv = { .mv_size = sizeof dkey, .mv_data = dkey };
 	MDB_val dk = { .mv_size = sizeof dkey, .mv_data = dkey };
 	MDB_val dv = { .mv_size = DOC_VAL_HDR + rlen, .mv_data = val };
-	if ((rc = postings_apply(t, dn, &d, true, err)))
+	if ((rc = postings_apply(t, dn, cut, true, err)))
 		goto out;
 	/* numbers only grow: the new one goes at the end of docnums */
 	if ((rc = mdb_put(t->txn, t->s->docs, &rk, &rv, 0)) ||
@@ -546,14 +641,14 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	st.total += len;
 	rc = stats_put(t, &st, err);
 out:
-	free(d.v);
+	search_terms_free(&own);
 	return rc;
 }
 
 int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct record *r, struct gl_error *err)
 {
-	struct dterms d = { 0 };
+	struct search_terms cut = { 0 };
 	bool had = false;
 	uint64_t dn = 0;
 	int rc;
@@ -561,11 +656,11 @@ int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 		return rc;
 	/* r points into the records database: read all of it before the first write */
 	if ((rc = docnum_of(t, rkey, rlen, &had, &dn, err)) || !had ||
-	    (rc = doc_terms(t, r, &d, err)) || (rc = postings_apply(t, dn, &d, false, err)))
+	    (rc = search_terms_cut(r, &cut, err)) || (rc = postings_apply(t, dn, &cut, false, err)))
 		goto out;
 	rc = doc_drop(t, rkey, rlen, dn, err);
 out:
-	free(d.v);
+	search_terms_free(&cut);
 	return rc;
 }
 
@@ -622,11 +717,10 @@ static int parse_query(const char *text, const char *lang, struct qparse *q,
 	const char *one[] = { lang };
 	const char *const *runs = lang ? one : all;
 	unsigned nruns = lang ? 1 : 3;
-	struct text_stemmers st = { 0 };
-	int rc = text_stemmers_init(&st, err);
+	struct text_stemmers *st;
+	int rc = thread_stemmers(&st, err);
 	for (q->run = 0; q->run < nruns && rc == 0; q->run++)
-		rc = text_terms(&st, text, strlen(text), runs[q->run], qcollect, q, err);
-	text_stemmers_free(&st);
+		rc = text_terms(st, text, strlen(text), runs[q->run], qcollect, q, err);
 	if (rc)
 		return rc;
 	/* a stop word in any language of the query is no word */
@@ -809,11 +903,6 @@ static size_t gather_hits(struct qrun *qr, struct search_hit **out)
 	return nh;
 }
 
-static bool searchable(int kind)
-{
-	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
-}
-
 /* A store of layout 2 or 3, read-only, has its old index: gilded rebuilds it. */
 static int search_ready(const struct store_txn *t, struct gl_error *err)
 {
@@ -917,10 +1006,10 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		memcpy(rkey, e->author, RECORD_KEY_LEN);
 		rkey[RECORD_KEY_LEN] = (uint8_t)e->kind;
 		memcpy(rkey + RECORD_KEY_LEN + 1, e->id, e->id_len);
-		return search_index_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, vc->err);
+		return search_index_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, NULL, vc->err);
 	}
 	struct dterms d = { 0 };
-	int rc = doc_terms(vc->t, &r, &d, vc->err);
+	int rc = doc_terms(&r, &d, vc->err);
 	if (rc == 0) {
 		vc->st.docs++;
 		vc->st.total_len += d.n;

@@ -49,9 +49,11 @@
 #ifndef GILDE_SEARCH_H
 #define GILDE_SEARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "bounds.h"
 #include "err.h"
 #include "record.h"
@@ -68,13 +70,36 @@
 /* Bytes in a record key: author || kind || id. */
 #define SEARCH_RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
 
+/*
+ * The terms of one record, cut before its write transaction: on the
+ * threads that check signatures, so that the one writer only files them.
+ * Private but for the flag: ready once search_terms_cut() has filled it.
+ */
+struct search_terms {
+	struct gl_buf packed; /* (term, field, frequency) after another (search.c) */
+	uint32_t length;      /* the document's length: its terms in all */
+	bool ready;
+};
+
+/*
+ * Cut r's terms into *out (zeroed or used before; it is emptied first), on
+ * any thread: each thread has stemmers of its own.  A tombstone or a kind
+ * that is not searchable has none.  Returns 0, GL_ESTORE (a body that
+ * does not read: cannot happen after record_parse) or GL_ECONFIG
+ * (libstemmer lacks Dutch or English).
+ */
+int search_terms_cut(const struct record *r, struct search_terms *out, struct gl_error *err);
+void search_terms_free(struct search_terms *st);
+
 /* Index hooks (daemon/store/index.c calls these inside the write transaction;
  * r is the record entering or, for remove, the one leaving; a tombstone
- * is ignored).  Return 0, GL_ENOSPC, GL_EIO, GL_ESTORE (a body that does
- * not read: cannot happen after record_parse) or GL_ECONFIG (libstemmer
- * lacks Dutch or English); then abort the transaction. */
+ * is ignored; cut: r's terms if cut already, or NULL).  Return 0,
+ * GL_ENOSPC, GL_EIO, GL_ESTORE (a body that does not read: cannot happen
+ * after record_parse) or GL_ECONFIG (libstemmer lacks Dutch or English);
+ * then abort the transaction. */
 int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                     const struct record *r, struct gl_error *err);
+                     const struct record *r, const struct search_terms *cut,
+                     struct gl_error *err);
 int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct record *r, struct gl_error *err);
 

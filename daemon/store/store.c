@@ -340,7 +340,6 @@ void store_close(struct store *s)
 		return;
 	if (s->env)
 		mdb_env_close(s->env);
-	text_stemmers_free(&s->wstem);
 	free(s->path);
 	free(s);
 }
@@ -511,12 +510,13 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 	uint8_t cid[RECORD_CID_LEN], item[RECORD_ITEM_LEN];
 	record_cid(r->env, r->env_len, cid);
 	record_item(r, cid, item);
-	return store_put_hashed(t, r, cid, item, outcome, err);
+	return store_put_hashed(t, r, cid, item, NULL, outcome, err);
 }
 
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
-                     enum store_outcome *outcome, struct gl_error *err)
+                     const struct search_terms *cut, enum store_outcome *outcome,
+                     struct gl_error *err)
 {
 	struct store *s = t->s;
 	if (!t->write)
@@ -581,7 +581,7 @@ int store_put_hashed(struct store_txn *t, const struct record *r,
 		MDB_val kik = { .mv_size = k.mv_size, .mv_data = kk };
 		if ((rc = mdb_put(t->txn, s->kinds, &kik, &empty, 0)))
 			return store_mdb_fail(rc, err, s, "write kind index");
-		if ((rc = store_index_added(t, rkey, k.mv_size, r, err)))
+		if ((rc = store_index_added(t, rkey, k.mv_size, r, cut, err)))
 			return rc;
 	}
 	*outcome = oc;

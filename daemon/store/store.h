@@ -148,10 +148,14 @@ enum store_outcome {
 /* Offer a parsed, verified record.  Returns 0 with *outcome, or
  * GL_ENOSPC / GL_EIO (then abort the transaction).  store_put_hashed takes
  * the record's content id and item computed already (record_cid,
- * record_item), as ingest does on the threads that check signatures. */
+ * record_item) and, unless cut is NULL, its search terms
+ * (search_terms_cut), as ingest does on the threads that check
+ * signatures. */
+struct search_terms;
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
-                     enum store_outcome *outcome, struct gl_error *err);
+                     const struct search_terms *cut, enum store_outcome *outcome,
+                     struct gl_error *err);
 int store_put(struct store_txn *t, const struct record *r,
               enum store_outcome *outcome, struct gl_error *err);
 

@@ -31,9 +31,6 @@ struct store {
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
 	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
-	/* for the search index in write transactions, which LMDB runs one at a
-	 * time: made at first use, not per record (search.c) */
-	struct text_stemmers wstem;
 };
 
 /*
@@ -136,7 +133,8 @@ static inline uint64_t store_get_be64(const uint8_t *p)
  * (removed; old's pointers are still valid).  Tombstones are not indexed.
  */
 int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                      const struct record *r, struct gl_error *err);
+                      const struct record *r, const struct search_terms *cut,
+                      struct gl_error *err);
 int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct store_entry *old, struct gl_error *err);
 /*

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -465,6 +466,76 @@ static void test_stats_churn(void **state)
 }
 
 /*
+ * Terms cut before the transaction (as ingest does on its checking
+ * threads, here on another thread) index a record exactly as terms cut in
+ * it: the same hits, scores and counts.  A cut not ready is cut again.
+ */
+struct cut_job {
+	struct record r;
+	struct search_terms cut;
+	int rc;
+};
+
+static void *cut_thread(void *arg)
+{
+	struct cut_job *j = arg;
+	j->rc = search_terms_cut(&j->r, &j->cut, NULL);
+	return NULL;
+}
+
+static void test_cut_before(void **state)
+{
+	(void)state;
+	const struct doc *docs[] = { &d_title, &d_body, &d_cafe, &d_event, &v1, &v2 };
+	const int kinds[] = { RK_OFFER, RK_OFFER, RK_NEWS, RK_EVENT, RK_PARTNER, RK_OFFER };
+	struct store *in = open_store("cut-in"), *before = open_store("cut-before");
+	for (size_t i = 0; i < 6; i++) {
+		char id[8];
+		snprintf(id, sizeof id, "c%zu", i);
+		put(in, sk, kinds[i], id, 1, docs[i]);
+		struct gl_buf env = { 0 };
+		make(&env, sk, kinds[i], id, 1, 1000, docs[i]);
+		struct cut_job j = { .cut = { .ready = false } };
+		assert_int_equal(record_open(env.data, env.len, &j.r, NULL), 0);
+		pthread_t th;
+		if (i != 5) { /* the last one goes without: cut in the transaction */
+			assert_int_equal(pthread_create(&th, NULL, cut_thread, &j), 0);
+			assert_int_equal(pthread_join(th, NULL), 0);
+			assert_int_equal(j.rc, 0);
+			assert_true(j.cut.ready);
+			assert_true(j.cut.length > 0);
+		}
+		uint8_t cid[RECORD_CID_LEN], item[RECORD_ITEM_LEN];
+		record_cid(j.r.env, j.r.env_len, cid);
+		record_item(&j.r, cid, item);
+		struct store_txn *t;
+		enum store_outcome oc;
+		assert_int_equal(store_begin(before, true, &t, NULL), 0);
+		assert_int_equal(store_put_hashed(t, &j.r, cid, item, &j.cut, &oc, NULL), 0);
+		assert_int_equal(oc, STORE_NEW);
+		assert_int_equal(store_commit(t, NULL), 0);
+		search_terms_free(&j.cut);
+		gl_buf_free(&env);
+	}
+	check_stats(in, 6);
+	check_stats(before, 6);
+	static const char *const queries[] = { "microkrediet", "coaching financing", "cafe",
+	                                       "crossing", "infosessie starters" };
+	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+		char a[256], b[256];
+		double sa[8], sb[8];
+		size_t n = find(in, queries[q], 0, NULL, a, sizeof a, sa);
+		assert_true(n > 0);
+		assert_int_equal(find(before, queries[q], 0, NULL, b, sizeof b, sb), n);
+		assert_string_equal(a, b);
+		for (size_t i = 0; i < n; i++)
+			assert_true(sa[i] == sb[i]);
+	}
+	store_close(in);
+	store_close(before);
+}
+
+/*
  * Layout 3 kept postings by record key in "terms"; layout 4 keys them by
  * document number in "postings".  A read-only open of a layout 3 store
  * reads its records but refuses to search, naming the fix; a write open
@@ -637,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
+		cmocka_unit_test(test_cut_before),
 		cmocka_unit_test(test_layout_upgrade),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
