@@ -265,13 +265,41 @@ struct dstats {
 	uint64_t docs, total, next;
 };
 
+static void put_docnum(uint8_t p[DOCNUM_LEN], uint64_t dn)
+{
+	for (int i = 0; i < DOCNUM_LEN; i++)
+		p[i] = (uint8_t)(dn >> (8 * (DOCNUM_LEN - 1 - i)));
+}
+
+static uint64_t get_docnum(const uint8_t *p)
+{
+	uint64_t dn = 0;
+	for (int i = 0; i < DOCNUM_LEN; i++)
+		dn = dn << 8 | p[i];
+	return dn;
+}
+
+/* The number after the last in docnums (1 if it is empty). */
+static int after_last_docnum(struct store_txn *t, uint64_t *next, struct gl_error *err)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->docnums, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	*next = rc == 0 && k.mv_size == DOCNUM_LEN ? get_docnum(k.mv_data) + 1 : 1;
+	mdb_cursor_close(c);
+	return rc && rc != MDB_NOTFOUND ? store_mdb_fail(rc, err, t->s, "read search documents") : 0;
+}
+
 static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *err)
 {
 	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY }, v;
 	int rc = mdb_get(t->txn, t->s->docs, &k, &v);
 	*st = (struct dstats){ .next = 1 };
-	if (rc == MDB_NOTFOUND)
-		return 0;
+	if (rc == MDB_NOTFOUND) /* empty, or the stats lost: never reuse a number */
+		return after_last_docnum(t, &st->next, err);
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search statistics");
 	if (v.mv_size != STATS_VAL_LEN)
@@ -293,20 +321,6 @@ static int stats_put(struct store_txn *t, const struct dstats *st, struct gl_err
 	MDB_val v = { .mv_size = sizeof buf, .mv_data = buf };
 	int rc = mdb_put(t->txn, t->s->docs, &k, &v, 0);
 	return rc ? store_mdb_fail(rc, err, t->s, "write search statistics") : 0;
-}
-
-static void put_docnum(uint8_t p[DOCNUM_LEN], uint64_t dn)
-{
-	for (int i = 0; i < DOCNUM_LEN; i++)
-		p[i] = (uint8_t)(dn >> (8 * (DOCNUM_LEN - 1 - i)));
-}
-
-static uint64_t get_docnum(const uint8_t *p)
-{
-	uint64_t dn = 0;
-	for (int i = 0; i < DOCNUM_LEN; i++)
-		dn = dn << 8 | p[i];
-	return dn;
 }
 
 static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field)
@@ -396,7 +410,21 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 		MDB_val k = { .mv_size = order[r].klen, .mv_data = p->keys.data + order[r].off };
 		MDB_val v[2] = { { .mv_size = POSTING_LEN, .mv_data = vals + (size_t)at * POSTING_LEN },
 		                 { .mv_size = order[r].count } };
-		rc = mdb_cursor_put(c, &k, v, MDB_MULTIPLE);
+		/* after every posting the term has: LMDB fills its last page and
+		 * starts a new one, instead of splitting pages in half */
+		rc = mdb_cursor_put(c, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
+		if (rc == MDB_KEYEXIST) {
+			/* a number at or below one the term has: only after the
+			 * stats were lost, next to postings an index out of step
+			 * left.  Put them where they go. */
+			rc = 0;
+			for (uint32_t i = 0; i < order[r].count && rc == 0; i++) {
+				MDB_val one = { .mv_size = POSTING_LEN,
+				                .mv_data = vals + ((size_t)at + i) * POSTING_LEN };
+				rc = mdb_cursor_put(c, &k, &one, 0);
+			}
+			v[1].mv_size = order[r].count;
+		}
 		if (rc == 0 && v[1].mv_size != order[r].count)
 			rc = EIO; /* LMDB says it wrote fewer; it never does */
 		at += order[r].count;
@@ -634,6 +662,8 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	/* numbers only grow: the new one goes at the end of docnums */
 	if ((rc = mdb_put(t->txn, t->s->docs, &rk, &rv, 0)) ||
 	    (rc = mdb_put(t->txn, t->s->docnums, &dk, &dv, MDB_APPEND))) {
+		if (rc == MDB_KEYEXIST)
+			rc = MDB_CORRUPTED; /* stats_get never gives a number in use */
 		rc = store_mdb_fail(rc, err, t->s, "write search document");
 		goto out;
 	}

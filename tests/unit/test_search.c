@@ -176,7 +176,10 @@ static void put(struct store *s, const uint8_t *key, int kind, const char *id, u
 	struct store_txn *t;
 	assert_int_equal(store_begin(s, true, &t, NULL), 0);
 	put_in(t, key, kind, id, version, d);
-	assert_int_equal(store_commit(t, NULL), 0);
+	struct gl_error err = { 0 };
+	int rc = store_commit(t, &err);
+	if (rc)
+		fail_msg("commit: %s", err.msg);
 }
 
 /* Search; the hits' ids, best first, joined by spaces, into out. */
@@ -536,6 +539,63 @@ static void test_cut_before(void **state)
 }
 
 /*
+ * The statistics lost, and with them the next document number: the next
+ * number is the one after the last document's, so none is given twice.
+ * With the last document's entry lost too, its postings remain under a
+ * number given again: the new postings still go in (the index is out of
+ * step, and a rebuild mends it).
+ */
+static void test_lost_stats(void **state)
+{
+	(void)state;
+	for (int lose_last = 0; lose_last < 2; lose_last++) {
+		char name[16], path[128];
+		snprintf(name, sizeof name, "lost%d", lose_last);
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		struct store *s = open_store(name);
+		put(s, sk, RK_OFFER, "c0", 1, &d_title);
+		put(s, sk, RK_OFFER, "c1", 1, &d_body);
+		put(s, sk, RK_EVENT, "c2", 1, &d_event);
+		store_close(s);
+
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi docs, docnums;
+		uint8_t stats[] = { 0, 's', 't', 'a', 't', 's' }, three[6] = { 0, 0, 0, 0, 0, 3 };
+		MDB_val k = { .mv_size = sizeof stats, .mv_data = stats };
+		MDB_val dk = { .mv_size = sizeof three, .mv_data = three };
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+		assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+		assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &docnums), 0);
+		assert_int_equal(mdb_del(txn, docs, &k, NULL), 0);
+		if (lose_last)
+			assert_int_equal(mdb_del(txn, docnums, &dk, NULL), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+
+		s = open_store(name);
+		/* the same title as c2's: its postings end where c2's did */
+		put(s, sk2, RK_EVENT, "c3", 1, &d_event);
+		char ids[128];
+		if (!lose_last) {
+			assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 2);
+			assert_true(!strcmp(ids, "c2 c3") || !strcmp(ids, "c3 c2"));
+		}
+		struct store_txn *t;
+		assert_int_equal(store_begin(s, true, &t, NULL), 0);
+		assert_int_equal(search_rebuild(t, NULL), 0);
+		assert_int_equal(store_commit(t, NULL), 0);
+		check_stats(s, 4);
+		assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 4);
+		assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 2);
+		store_close(s);
+	}
+}
+
+/*
  * Layout 3 kept postings by record key in "terms"; layout 4 keys them by
  * document number in "postings".  A read-only open of a layout 3 store
  * reads its records but refuses to search, naming the fix; a write open
@@ -709,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
 		cmocka_unit_test(test_cut_before),
+		cmocka_unit_test(test_lost_stats),
 		cmocka_unit_test(test_layout_upgrade),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
