@@ -26,46 +26,80 @@ static const uint8_t STATS_KEY[] = { 0, 's', 't', 'a', 't', 's' };
 
 /* ---- the terms of a document ---- */
 
-struct dterm {
-	uint8_t field, len;
-	char t[TEXT_TERM_MAX];
+/*
+ * A record's terms packed (search.h): for each distinct (term, field), in
+ * the order first met, length u8, field u8, frequency u16 little-endian,
+ * the term's bytes.  While cutting, an open-addressing table finds the
+ * entry of a (term, field) met before, whose frequency grows in place.
+ */
+#define PACK_HDR 4
+
+struct cutter {
+	struct search_terms *out;
+	uint8_t field;        /* the field being cut */
+	uint32_t *off, *hash; /* per slot: the entry's offset + 1 (0: empty), its hash */
+	size_t nslots, used;  /* nslots a power of two, at least twice used */
 };
 
-struct dterms {
-	struct dterm *v;
-	size_t n, cap;
-	uint8_t field; /* the field being cut */
-};
+static uint32_t term_hash(const char *term, size_t len, uint8_t field)
+{
+	uint32_t h = 2166136261u ^ field;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)term[i]) * 16777619u;
+	return h;
+}
+
+static void cutter_grow(struct cutter *c)
+{
+	size_t n = c->nslots ? 2 * c->nslots : 256;
+	uint32_t *off = gl_xcalloc(n, sizeof *off), *hash = gl_xmalloc(n * sizeof *hash);
+	for (size_t i = 0; i < c->nslots; i++) {
+		if (!c->off[i])
+			continue;
+		size_t j = c->hash[i] & (n - 1);
+		while (off[j])
+			j = (j + 1) & (n - 1);
+		off[j] = c->off[i];
+		hash[j] = c->hash[i];
+	}
+	free(c->off);
+	free(c->hash);
+	c->off = off;
+	c->hash = hash;
+	c->nslots = n;
+}
 
 static int collect(void *ctx, const char *term, size_t len, unsigned pos)
 {
 	(void)pos;
-	struct dterms *d = ctx;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? 2 * d->cap : 256;
-		d->v = gl_xrealloc(d->v, d->cap * sizeof *d->v);
+	struct cutter *c = ctx;
+	struct gl_buf *b = &c->out->packed;
+	if (c->out->length < UINT32_MAX)
+		c->out->length++;
+	if (2 * (c->used + 1) > c->nslots)
+		cutter_grow(c);
+	uint32_t h = term_hash(term, len, c->field);
+	size_t j = h & (c->nslots - 1);
+	for (; c->off[j]; j = (j + 1) & (c->nslots - 1)) {
+		uint8_t *p = b->data + c->off[j] - 1;
+		if (c->hash[j] == h && p[0] == len && p[1] == c->field &&
+		    !memcmp(p + PACK_HDR, term, len)) {
+			unsigned tf = (unsigned)p[2] | (unsigned)p[3] << 8;
+			if (tf < UINT16_MAX) {
+				tf++;
+				p[2] = (uint8_t)tf;
+				p[3] = (uint8_t)(tf >> 8);
+			}
+			return 0;
+		}
 	}
-	struct dterm *x = &d->v[d->n++];
-	x->field = d->field;
-	x->len = (uint8_t)len;
-	memcpy(x->t, term, len);
+	uint8_t hdr[PACK_HDR] = { (uint8_t)len, c->field, 1, 0 };
+	c->off[j] = (uint32_t)b->len + 1;
+	c->hash[j] = h;
+	c->used++;
+	gl_buf_append(b, hdr, sizeof hdr);
+	gl_buf_append(b, term, len);
 	return 0;
-}
-
-static int dterm_cmp(const void *a, const void *b)
-{
-	const struct dterm *x = a, *y = b;
-	int c = memcmp(x->t, y->t, x->len < y->len ? x->len : y->len);
-	if (c)
-		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return (int)x->field - (int)y->field;
-}
-
-static bool dterm_same(const struct dterm *x, const struct dterm *y)
-{
-	return x->field == y->field && x->len == y->len && !memcmp(x->t, y->t, x->len);
 }
 
 static uint8_t field_of(const uint8_t *k, uint32_t len)
@@ -88,7 +122,7 @@ static int skip_value(struct mp_reader *rd, unsigned depth, struct gl_error *err
 }
 
 /* A language map {lang: text, ...} (or a bare string) of one field. */
-static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct dterms *d,
+static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct cutter *d,
                      struct gl_error *err)
 {
 	struct mp_reader save = *rd;
@@ -164,9 +198,8 @@ static int thread_stemmers(struct text_stemmers **out, struct gl_error *err)
 	return 0;
 }
 
-/* Every term of a record body, sorted so that equal (term, field) pairs are
- * adjacent. */
-static int doc_terms(const struct record *r, struct dterms *d, struct gl_error *err)
+/* Every term of a record body into d. */
+static int doc_terms(const struct record *r, struct cutter *d, struct gl_error *err)
 {
 	struct text_stemmers *stp;
 	int rc = thread_stemmers(&stp, err);
@@ -187,8 +220,6 @@ static int doc_terms(const struct record *r, struct dterms *d, struct gl_error *
 		if (rc)
 			goto out;
 	}
-	if (d->n > 1)
-		qsort(d->v, d->n, sizeof *d->v, dterm_cmp);
 out:
 	if (rc == GL_ETRUNC || rc == GL_EFORMAT || rc == GL_ELIMIT) {
 		gl_error_prefix(err, rc, "search index: a record body does not read");
@@ -204,36 +235,17 @@ static bool searchable(int kind)
 	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
-/*
- * A record's terms packed (search.h): for each distinct (term, field), in
- * order, length u8, field u8, frequency u16 little-endian, the term's
- * bytes.
- */
-#define PACK_HDR 4
-
 int search_terms_cut(const struct record *r, struct search_terms *out, struct gl_error *err)
 {
 	out->packed.len = 0;
 	out->length = 0;
 	out->ready = false;
-	struct dterms d = { 0 };
-	int rc = r->body && searchable(r->kind) ? doc_terms(r, &d, err) : 0;
-	if (rc) {
-		free(d.v);
-		return rc;
-	}
-	for (size_t i = 0, j; i < d.n; i = j) {
-		for (j = i + 1; j < d.n && dterm_same(&d.v[i], &d.v[j]); j++)
-			;
-		size_t tf = j - i > UINT16_MAX ? UINT16_MAX : j - i;
-		uint8_t hdr[PACK_HDR] = { d.v[i].len, d.v[i].field, (uint8_t)tf, (uint8_t)(tf >> 8) };
-		gl_buf_append(&out->packed, hdr, sizeof hdr);
-		gl_buf_append(&out->packed, d.v[i].t, d.v[i].len);
-	}
-	out->length = d.n > UINT32_MAX ? UINT32_MAX : (uint32_t)d.n;
-	out->ready = true;
-	free(d.v);
-	return 0;
+	struct cutter c = { .out = out };
+	int rc = r->body && searchable(r->kind) ? doc_terms(r, &c, err) : 0;
+	free(c.off);
+	free(c.hash);
+	out->ready = rc == 0;
+	return rc;
 }
 
 void search_terms_free(struct search_terms *st)
@@ -1038,15 +1050,18 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		memcpy(rkey + RECORD_KEY_LEN + 1, e->id, e->id_len);
 		return search_index_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, NULL, vc->err);
 	}
-	struct dterms d = { 0 };
-	int rc = doc_terms(&r, &d, vc->err);
+	struct search_terms cut = { 0 };
+	int rc = search_terms_cut(&r, &cut, vc->err);
 	if (rc == 0) {
+		const uint8_t *term;
+		uint8_t len, field;
+		uint16_t tf;
 		vc->st.docs++;
-		vc->st.total_len += d.n;
-		for (size_t i = 0; i < d.n; i++)
-			vc->st.postings += i == 0 || !dterm_same(&d.v[i - 1], &d.v[i]);
+		vc->st.total_len += cut.length;
+		for (size_t at = 0; next_term(&cut, &at, &term, &len, &field, &tf);)
+			vc->st.postings++;
 	}
-	free(d.v);
+	search_terms_free(&cut);
 	return rc;
 }
 
