@@ -148,21 +148,30 @@ def main():
         # 2b. records as partners write them: a title and a summary in Dutch
         # and English (flood.h), so the search index has terms to store; the
         # records above have none
+        # and records as partners write them: a title and a summary in Dutch
+        # and English (flood.h), so the search index has terms to store; the
+        # records above have none.  The first node importing them serves the
+        # syncs of such records below.
         texts = os.path.join(h.dir, 'texts.gilde')
         subprocess.run([ATTACK, 'mkexport', texts, str(n), str(authors), 'ordered', 'text'],
                        capture_output=True, text=True, check=True, timeout=600)
-        imports_on_fresh_nodes('t', texts, 'gilde import of %d records with text' % n,
-                               'importer (text)', n)
+        ts = h.node('ts', ['--config', conf])
+        ts.start()
+        what = 'gilde import of %d records with text' % n
+        timed_import(ts, texts, what, 'importer (text)', n)
+        imports_on_fresh_nodes('t', texts, what, 'importer (text)', n, first=1)
 
         # 3. a fresh node syncing everything from a peer
         worst = {'status': 0.0, 'peers': 0.0}
         serving = []
-        for i in range(repeat):
-            b = h.node('b%d' % i, ['--config', conf, '--peer', a.addr])
+        syncs = [(a, 'b', 'fresh node syncing %d records over loopback' % n, 'syncing node'),
+                 (ts, 'bt', 'the same, %d records with text' % n, 'syncing node (text)')]
+        for (server, prefix, what, who), i in ((x, i) for x in syncs for i in range(repeat)):
+            b = h.node('%s%d' % (prefix, i), ['--config', conf, '--peer', server.addr])
             # the loop answers during the sync: both commands ask the daemon
             stop = threading.Event()
-            serving_before = memory(a.proc.pid)
-            serving_cpu = cpu(a.proc.pid)
+            serving_before = memory(server.proc.pid)
+            serving_cpu = cpu(server.proc.pid)
 
             def probe():
                 while not stop.is_set():
@@ -184,10 +193,9 @@ def main():
             # from the daemon's start to its last stored record, by its own clock
             # (so polling once a second costs the measurement nothing)
             # CPU: both daemons (the probes' commands are not the sync's work)
-            record('fresh node syncing %d records over loopback' % n,
-                   b.json('status')['daemon']['last_ingest_ms'] / 1000.0, 'syncing node',
-                   memory(b.proc.pid), cpu(b.proc.pid) + cpu(a.proc.pid) - serving_cpu)
-            serving.append((serving_before, memory(a.proc.pid)))
+            record(what, b.json('status')['daemon']['last_ingest_ms'] / 1000.0, who,
+                   memory(b.proc.pid), cpu(b.proc.pid) + cpu(server.proc.pid) - serving_cpu)
+            serving.append((serving_before, memory(server.proc.pid)))
             b.stop()
 
         for r in raws:
