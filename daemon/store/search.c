@@ -371,6 +371,8 @@ struct search_pending {
 /* Postings that wait, at most: then they are written (a rebuild adds the
  * whole store's in one transaction). */
 #define PENDING_MAX 65536
+/* Postings on a page of LMDB's, about. */
+#define POSTINGS_PER_PAGE (4096 / POSTING_LEN)
 
 void search_pending_free(struct store_txn *t)
 {
@@ -384,11 +386,13 @@ void search_pending_free(struct store_txn *t)
 	t->pend = NULL;
 }
 
+/* Order key numbers by their keys. */
 static int pkey_cmp(const void *a, const void *b, void *ctx)
 {
-	const struct pkey *x = a, *y = b;
-	const uint8_t *keys = ctx;
-	int c = memcmp(keys + x->off, keys + y->off, x->klen < y->klen ? x->klen : y->klen);
+	const struct search_pending *p = ctx;
+	const struct pkey *x = &p->k[*(const uint32_t *)a], *y = &p->k[*(const uint32_t *)b];
+	int c = memcmp(p->keys.data + x->off, p->keys.data + y->off,
+	               x->klen < y->klen ? x->klen : y->klen);
 	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
@@ -397,18 +401,17 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 	struct search_pending *p = t->pend;
 	if (!p || p->n == 0)
 		return 0;
-	/* keys in order; where each key's postings start in vals */
-	struct pkey *order = gl_xmalloc(p->nk * sizeof *order);
-	uint32_t *start = gl_xmalloc((p->nk + 1) * sizeof *start);
+	/* the key numbers in key order; where each key's postings go in vals */
+	uint32_t *order = gl_xmalloc(p->nk * sizeof *order);
+	uint32_t *start = gl_xmalloc(p->nk * sizeof *start);
 	uint8_t *vals = gl_xmalloc(p->n * POSTING_LEN);
-	memcpy(order, p->k, p->nk * sizeof *order);
 	for (size_t i = 0; i < p->nk; i++)
-		order[i].hash = (uint32_t)i; /* the copy's hash field: its key number */
-	qsort_r(order, p->nk, sizeof *order, pkey_cmp, p->keys.data);
+		order[i] = (uint32_t)i;
+	qsort_r(order, p->nk, sizeof *order, pkey_cmp, p);
 	uint32_t at = 0;
 	for (size_t r = 0; r < p->nk; r++) {
-		start[order[r].hash] = at;
-		at += order[r].count;
+		start[order[r]] = at;
+		at += p->k[order[r]].count;
 	}
 	for (size_t i = 0; i < p->n; i++)
 		memcpy(vals + (size_t)start[p->v[i].key]++ * POSTING_LEN, p->v[i].val, POSTING_LEN);
@@ -419,9 +422,10 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 	 * yet, so its postings go at the end of their terms' */
 	at = 0;
 	for (size_t r = 0; r < p->nk && rc == 0; r++) {
-		MDB_val k = { .mv_size = order[r].klen, .mv_data = p->keys.data + order[r].off };
+		const struct pkey *x = &p->k[order[r]];
+		MDB_val k = { .mv_size = x->klen, .mv_data = p->keys.data + x->off };
 		MDB_val v[2] = { { .mv_size = POSTING_LEN, .mv_data = vals + (size_t)at * POSTING_LEN },
-		                 { .mv_size = order[r].count } };
+		                 { .mv_size = x->count } };
 		/* after every posting the term has: LMDB fills its last page and
 		 * starts a new one, instead of splitting pages in half */
 		rc = mdb_cursor_put(c, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
@@ -430,18 +434,18 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 			 * stats were lost, next to postings an index out of step
 			 * left.  Put them where they go. */
 			rc = 0;
-			for (uint32_t i = 0; i < order[r].count && rc == 0; i++) {
+			for (uint32_t i = 0; i < x->count && rc == 0; i++) {
 				MDB_val one = { .mv_size = POSTING_LEN,
 				                .mv_data = vals + ((size_t)at + i) * POSTING_LEN };
 				rc = mdb_cursor_put(c, &k, &one, 0);
 			}
-			v[1].mv_size = order[r].count;
+			v[1].mv_size = x->count;
 		}
-		if (rc == 0 && v[1].mv_size != order[r].count)
-			rc = EIO; /* LMDB says it wrote fewer; it never does */
-		at += order[r].count;
-		/* the term's pages, about one per key: the walk maps the table */
-		store_map_work(t->s, 1);
+		if (rc == 0 && v[1].mv_size != x->count)
+			rc = EIO; /* LMDB said it wrote fewer than asked */
+		at += x->count;
+		/* the term's last pages: the walk maps the table */
+		store_map_work(t->s, 1 + x->count / POSTINGS_PER_PAGE);
 	}
 	if (c)
 		mdb_cursor_close(c);
