@@ -236,9 +236,11 @@ static void chunk_done(uv_work_t *req, int status)
 		return;
 	free(b->chunks);
 	b->chunks = NULL;
-	size_t bad = 0;
-	for (size_t i = 0; i < b->n; i++)
+	size_t bad = 0, terms = 0;
+	for (size_t i = 0; i < b->n; i++) {
 		bad += b->recs[i].status < 0;
+		terms += b->recs[i].status < 0 ? 0 : b->recs[i].terms.length;
+	}
 	struct writer *w = &b->node->writer;
 	if (bad == b->n) {
 		writer_expect(w, -1);
@@ -248,7 +250,7 @@ static void chunk_done(uv_work_t *req, int status)
 	}
 	b->job.work = commit_work;
 	b->job.done = commit_done;
-	b->job.weight = (unsigned)(b->n - bad);
+	b->job.weight = (unsigned)(b->n - bad + terms / WJOB_TERMS_WEIGHT);
 	writer_submit(w, &b->job);
 	writer_expect(w, -1);
 }

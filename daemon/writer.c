@@ -12,7 +12,7 @@
  * every job of the group failed and nothing of it was written.
  *
  * A group takes every job waiting, up to GROUP_MAX jobs or GROUP_WEIGHT
- * records, and while jobs are announced (writer_expect: batches whose
+ * (records, and their terms: writer.h), and while jobs are announced (writer_expect: batches whose
  * signatures are being checked) it may wait up to LINGER_MS for them:
  *
  *   - a small group, under LINGER_WEIGHT records, waits for any: a commit

@@ -30,10 +30,21 @@ struct wjob;
 typedef int (*wjob_work_fn)(struct wjob *job, struct store_txn *t, struct gl_error *err);
 typedef void (*wjob_done_fn)(struct wjob *job);
 
+/*
+ * A group's transaction keeps every page it dirties in memory until it
+ * commits, and LMDB keeps that many for reuse after.  A record with text
+ * puts postings on the pages of about as many terms (search.h), so its
+ * terms weigh too: records like partners' (80 terms, 64 postings: the
+ * benchmark's records with text), weigh 6 each.
+ */
+#define WJOB_TERMS_WEIGHT 16
+
 struct wjob {
 	wjob_work_fn work;
 	wjob_done_fn done;
-	unsigned weight;      /* records it writes, about (0 counts as 1) */
+	/* what it writes, about: a record counts 1, and 1 more per
+	 * WJOB_TERMS_WEIGHT search terms (0 counts as 1) */
+	unsigned weight;
 	int rc;               /* result of work() or of the commit */
 	struct gl_error err;  /* its explanation when rc != 0 */
 	/* private */
