@@ -321,7 +321,7 @@ bool store_map_check(struct store *s)
 	return true;
 }
 
-#define MAP_WORK 256
+#define MAP_WORK 64
 
 /* this thread's work since it started (store_int.h) */
 static _Thread_local unsigned map_work_done;
