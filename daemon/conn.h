@@ -10,7 +10,8 @@
  * closed and no ingest batch still refers to it (conn_ref/conn_unref).
  *
  * Flow control: incoming bytes are not read while the peer has
- * CONN_INGEST_MAX batches being verified and stored, or has spent its
+ * CONN_INGEST_MAX batches, or CONN_INGEST_BYTES of records, being verified
+ * and stored, or has spent its
  * budget of bytes or records for the second ([limits] peer_bytes,
  * peer_records); outgoing records are produced only while less than
  * CONN_WRITE_HIGH bytes wait to be written, and a peer that lets more than
@@ -32,6 +33,11 @@
 #include "wire.h"
 
 #define CONN_INGEST_MAX 8
+/* A batch of large records holds about three times its bytes while it is
+ * checked and written (its terms, its results): eight batches of 1 MiB
+ * records would be over 20 MiB for one peer.  Small records' batches
+ * (200-300 KiB) stay bounded by the count. */
+#define CONN_INGEST_BYTES (3u << 20)
 #define CONN_WRITE_HIGH (2u << 20)
 /* Spans (recon.h) waiting to be sent; more are left to later rounds. */
 #define CONN_SPANS_MAX 4
@@ -105,6 +111,7 @@ struct conn {
 	size_t span_pos_len;
 	size_t wq_bytes;             /* bytes handed to uv_write, not yet written */
 	unsigned ingest_inflight;
+	size_t ingest_bytes;         /* of the records in those batches */
 	struct itemcache known;      /* items the peer (probably) holds */
 	struct itemcache announced;  /* items we told the peer about (HAVE) */
 	uint64_t ping_nonce;

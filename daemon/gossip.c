@@ -422,16 +422,17 @@ static void peer_batch_done(struct ingest_batch *b)
 		log_error("store-failed", "peer=%s reason=\"%s\"", c->remote_key, b->err.msg);
 	else
 		gossip_stored(n, b, c);
+	c->ingest_inflight--;
+	c->ingest_bytes -= pb->data.len;
 	gl_buf_free(&pb->data);
 	free(b->recs);
 	free(b->moved.v);
 	free(pb);
-	c->ingest_inflight--;
 	if (bad && c->state != CONN_CLOSING) {
 		char why[96];
 		snprintf(why, sizeof why, "%zu forged or malformed record%s", bad, bad == 1 ? "" : "s");
 		conn_misbehaved(c, why);
-	} else if (c->ingest_inflight < CONN_INGEST_MAX) {
+	} else if (c->ingest_inflight < CONN_INGEST_MAX && c->ingest_bytes < CONN_INGEST_BYTES) {
 		conn_resume(c);
 	}
 	conn_unref(c);
@@ -456,7 +457,8 @@ static void on_records(struct conn *c, const struct wire_msg *m)
 	pb->b.ctx = pb;
 	conn_ref(c);
 	conn_charge_records(c, m->nenv);
-	if (++c->ingest_inflight >= CONN_INGEST_MAX)
+	c->ingest_bytes += pb->data.len;
+	if (++c->ingest_inflight >= CONN_INGEST_MAX || c->ingest_bytes >= CONN_INGEST_BYTES)
 		conn_pause(c);
 	ingest_submit(c->node, &pb->b);
 }
