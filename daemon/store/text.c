@@ -115,39 +115,49 @@ static bool word_char(utf8proc_int32_t cp)
 	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-/* One token of the normalised text: filter, stem, hand on. */
+/* slen of a remembered stop word */
+#define MEMO_STOP UINT8_MAX
+_Static_assert(TEXT_TERM_MAX < MEMO_STOP, "a stem length must not read as a stop word");
+
+/* One token of the normalised text: filter, stem, hand on.  A remembered
+ * word skips both the stop list and the stemmer. */
 static int emit(const struct lang_rules *lr, const char *tok, size_t len, unsigned pos,
                 text_term_fn fn, void *ctx)
 {
-	if (len < TEXT_TERM_MIN || len > TEXT_TERM_MAX || is_stop(lr->stop, tok, len))
+	if (len < TEXT_TERM_MIN || len > TEXT_TERM_MAX)
+		return 0;
+	struct memo_slot *m = NULL;
+	if (lr->stem && lr->memo) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (size_t i = 0; i < len; i++)
+			h = (h ^ (uint8_t)tok[i]) * 16777619u;
+		m = &lr->memo[h % TEXT_MEMO_SLOTS];
+		if (m->len == len && !memcmp(m->word, tok, len))
+			return m->slen == MEMO_STOP ? 0
+			       : m->slen ? fn(ctx, m->stem, m->slen, pos) : fn(ctx, tok, len, pos);
+	}
+	bool stop = is_stop(lr->stop, tok, len);
+	if (m) {
+		m->len = (uint8_t)len;
+		memcpy(m->word, tok, len);
+		m->slen = stop ? MEMO_STOP : 0; /* 0: the word is its own term */
+	}
+	if (stop)
 		return 0;
 	if (lr->stem) {
-		struct memo_slot *m = NULL;
-		if (lr->memo) {
-			uint32_t h = 2166136261u; /* FNV-1a */
-			for (size_t i = 0; i < len; i++)
-				h = (h ^ (uint8_t)tok[i]) * 16777619u;
-			m = &lr->memo[h % TEXT_MEMO_SLOTS];
-			if (m->len == len && !memcmp(m->word, tok, len))
-				return m->slen ? fn(ctx, m->stem, m->slen, pos) : fn(ctx, tok, len, pos);
-		}
 		const sb_symbol *out = sb_stemmer_stem(lr->stem, (const sb_symbol *)tok, (int)len);
 		if (!out) {
 			fputs("gilde: out of memory in the stemmer\n", stderr);
 			abort();
 		}
 		int n = sb_stemmer_length(lr->stem);
-		bool use = n >= 1 && n <= TEXT_TERM_MAX;
-		if (m) {
-			/* slen 0: the stem is not used, the word is */
-			m->len = (uint8_t)len;
-			memcpy(m->word, tok, len);
-			m->slen = use ? (uint8_t)n : 0;
-			if (use)
+		if (n >= 1 && n <= TEXT_TERM_MAX) {
+			if (m) {
+				m->slen = (uint8_t)n;
 				memcpy(m->stem, out, (size_t)n);
-		}
-		if (use)
+			}
 			return fn(ctx, (const char *)out, (size_t)n, pos);
+		}
 	}
 	return fn(ctx, tok, len, pos);
 }
