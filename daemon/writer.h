@@ -35,9 +35,11 @@ typedef void (*wjob_done_fn)(struct wjob *job);
  * commits, and LMDB keeps that many for reuse after.  A record with text
  * puts postings on the pages of about as many terms (search.h), so its
  * terms weigh too: records like partners' (80 terms, 64 postings: the
- * benchmark's records with text), weigh 6 each.
+ * benchmark's records with text), weigh 11 each, so a group holds at
+ * most 745 of them; at 16 terms a unit (1,365 a group), the writer kept
+ * 15-17 MiB of pages against 12 MiB now, and was no faster.
  */
-#define WJOB_TERMS_WEIGHT 16
+#define WJOB_TERMS_WEIGHT 8
 
 struct wjob {
 	wjob_work_fn work;
