@@ -638,7 +638,7 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 {
 	static const char *const states[] = { "connecting", "handshake", "open", "closing" };
 	const struct conn_stats *s = &c->st;
-	msgpack_pack_map(pk, c->st.clock_known ? 22 : 21);
+	msgpack_pack_map(pk, c->st.clock_known ? 24 : 23);
 	kv_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
 	kv_str(pk, "name", c->remote_name);
 	kv_str(pk, "address", c->remote);
@@ -660,6 +660,8 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	kv_u(pk, "last_recon_rounds", s->last_recon_rounds);
 	kv_u(pk, "last_recon_bytes", s->last_recon_bytes);
 	kv_u(pk, "spans_out", s->spans_out);
+	kv_u(pk, "batches_in_flight", c->ingest_inflight);
+	kv_u(pk, "bytes_in_flight", c->ingest_bytes);
 	if (s->clock_known) {
 		msg_pack_str(pk, "clock_offset_ms");
 		msgpack_pack_int64(pk, s->clock_offset_ms);

@@ -4,6 +4,10 @@ gets thousands from a peer that streams them from its store (a span,
 recon.h), not from a list of every item built in memory; and the peer gets
 the joiner's few records back in the same reconciliation.
 
+A peer's records are taken in by batches (a frame each), and reading from
+it stops while 8 batches or 3 MiB of them are being checked and stored
+(conn.h): records with text, about 1 MiB a frame, stop it at the bytes.
+
 N is past STORE_SETTLE_DUE (16384): the serving node holds some items
 settled and the rest fresh (store.h), and every node reads both as one."""
 import os
@@ -13,6 +17,9 @@ from harness import Harness, check, run, wait_until
 
 ATTACK = os.environ.get('ATTACK', 'attack')
 N = 20000     # well past RECON_GIVE_LISTED (1024): a span; past STORE_SETTLE_DUE
+TEXTS = 30000 # records with text: about 30 frames of 1 MiB
+INGEST_BYTES = 3 << 20  # CONN_INGEST_BYTES
+FRAME_MAX = 1 << 20
 OWN = 10      # at most RECON_LIST_MAX: the joiner's first message lists them
 EXTRA = 3     # a run far below STORE_SETTLE_RUNS and STORE_SETTLE_DUE
 
@@ -78,6 +85,33 @@ def main():
         check(a.listing() == b.listing(), 'a and b differ')
         print('bulk: %d records to an empty node and to one with %d of its own, in spans' %
               (N, OWN))
+
+        # records with text: a node taking them in holds at most 3 MiB of a
+        # peer's records, and one frame more, in batches at a time
+        texts = os.path.join(h.dir, 'texts.gilde')
+        subprocess.run([ATTACK, 'mkexport', texts, str(TEXTS), '10', 'ordered', 'text'],
+                       check=True, capture_output=True, timeout=300)
+        x = h.node('x', ['--config', conf])
+        x.start()
+        check(x.json('import', texts)['accepted'] == TEXTS, 'x: import texts')
+        y = h.node('y', ['--config', conf, '--peer', x.addr])
+        y.start()
+        seen = []
+
+        def sample():
+            for p in y.json('peers')['connections']:
+                if p['key'] == x.key:
+                    seen.append((p['batches_in_flight'], p['bytes_in_flight']))
+            return news(y) >= TEXTS
+        wait_until(sample, 300, 'y to sync the texts from x', interval=0.02)
+        most = max(b for _, b in seen)
+        check(all(n <= 8 for n, _ in seen), 'more than 8 batches in flight: %r' % seen)
+        check(most <= INGEST_BYTES + FRAME_MAX, 'in flight %d bytes, over the bound' % most)
+        # the control: the bound was reached, so the check above could fail
+        check(most >= INGEST_BYTES, 'in flight at most %d bytes: the bound was never reached '
+              'in %d samples' % (most, len(seen)))
+        print('texts: at most %d batches, %.1f MiB in flight (%d samples)' %
+              (max(n for n, _ in seen), most / 1048576.0, len(seen)))
 
 
 if __name__ == '__main__':
