@@ -39,7 +39,7 @@ struct store {
  * written as 4 (its index entries land on pages all over the store), and
  * every MAP_WORK (64) of it checks the bound.  A unit may map 16 pages
  * (store.h), so the bound is overshot by at most 4 MiB between checks; a
- * check reads /proc/self/statm, about 5 us.  The count is the thread's own,
+ * check reads /proc/self/statm, about 1 us.  The count is the thread's own,
  * so scans on other threads share no counter and cost no atomic operation.
  */
 void store_map_work(struct store *s, unsigned n);
