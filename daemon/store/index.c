@@ -16,12 +16,9 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	if (layout < 4 && s->rdonly)
 		return 0; /* read without search until gilded rebuilds it */
 	if (layout < 4) {
-		/* layout 2 and 3 kept postings by record key in "terms" */
-		MDB_dbi old;
-		if ((rc = mdb_dbi_open(txn, "terms", 0, &old)) == 0)
-			rc = mdb_drop(txn, old, 1);
-		if (rc && rc != MDB_NOTFOUND)
-			return rc;
+		/* layout 2 and 3 kept postings by record key in "terms", which
+		 * the rebuild drops in its own transaction: a rebuild that fails
+		 * leaves the store as it was */
 		s->reindex = true;
 		s->has_search = true;
 	}
@@ -29,6 +26,12 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)) ||
 	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)))
 		return rc;
+	if (layout >= 4 && !s->rdonly) {
+		bool out_of_step;
+		if ((rc = search_check(txn, s, &out_of_step)))
+			return rc;
+		s->reindex = out_of_step;
+	}
 	return 0;
 }
 

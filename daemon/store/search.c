@@ -291,27 +291,42 @@ static uint64_t get_docnum(const uint8_t *p)
 	return dn;
 }
 
-/* The number after the last in docnums (1 if it is empty). */
-static int after_last_docnum(struct store_txn *t, uint64_t *next, struct gl_error *err)
+/* Whether docs, docnums and postings are all empty (stats aside). */
+static int index_empty(MDB_txn *txn, const struct store *s, bool *empty)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(t->txn, t->s->docnums, &c);
-	if (rc)
-		return store_mdb_fail(rc, err, t->s, "cursor");
-	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	*next = rc == 0 && k.mv_size == DOCNUM_LEN ? get_docnum(k.mv_data) + 1 : 1;
-	mdb_cursor_close(c);
-	return rc && rc != MDB_NOTFOUND ? store_mdb_fail(rc, err, t->s, "read search documents") : 0;
+	MDB_dbi dbis[] = { s->docs, s->docnums, s->postings };
+	*empty = true;
+	for (size_t i = 0; i < sizeof dbis / sizeof dbis[0]; i++) {
+		MDB_stat ms;
+		int rc = mdb_stat(txn, dbis[i], &ms);
+		if (rc)
+			return rc;
+		if (ms.ms_entries)
+			*empty = false;
+	}
+	return 0;
 }
 
+/*
+ * The statistics hold the next document number; without them a number
+ * could be given twice.  Only an empty index lacks them: elsewhere they
+ * were lost (a damaged store), which a write open finds (search_check)
+ * and mends by rebuilding the index.
+ */
 static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *err)
 {
 	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY }, v;
 	int rc = mdb_get(t->txn, t->s->docs, &k, &v);
 	*st = (struct dstats){ .next = 1 };
-	if (rc == MDB_NOTFOUND) /* empty, or the stats lost: never reuse a number */
-		return after_last_docnum(t, &st->next, err);
+	if (rc == MDB_NOTFOUND) {
+		bool empty;
+		if ((rc = index_empty(t->txn, t->s, &empty)))
+			return store_mdb_fail(rc, err, t->s, "read search index");
+		if (!empty)
+			return gl_errorf(err, GL_ESTORE, "%s: the search statistics are lost; start "
+			                 "gilded with this store to rebuild the index", t->s->path);
+		return 0;
+	}
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search statistics");
 	if (v.mv_size != STATS_VAL_LEN)
@@ -321,6 +336,35 @@ static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *er
 	st->total = store_get_le64(p + 8);
 	st->next = store_get_le64(p + 16);
 	return 0;
+}
+
+int search_check(MDB_txn *txn, const struct store *s, bool *rebuild)
+{
+	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY }, v;
+	int rc = mdb_get(txn, s->docs, &k, &v);
+	*rebuild = false;
+	if (rc == MDB_NOTFOUND) {
+		bool empty;
+		if ((rc = index_empty(txn, s, &empty)) == 0)
+			*rebuild = !empty;
+		return rc;
+	}
+	if (rc)
+		return rc;
+	if (v.mv_size != STATS_VAL_LEN) {
+		*rebuild = true;
+		return 0;
+	}
+	/* the next number must come after every number given */
+	uint64_t next = store_get_le64((const uint8_t *)v.mv_data + 16);
+	MDB_cursor *c;
+	if ((rc = mdb_cursor_open(txn, s->docnums, &c)))
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0)
+		*rebuild = k.mv_size != DOCNUM_LEN || get_docnum(k.mv_data) >= next;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 static int stats_put(struct store_txn *t, const struct dstats *st, struct gl_error *err)
@@ -430,9 +474,9 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 		 * starts a new one, instead of splitting pages in half */
 		rc = mdb_cursor_put(c, &k, v, MDB_MULTIPLE | MDB_APPENDDUP);
 		if (rc == MDB_KEYEXIST) {
-			/* a number at or below one the term has: only after the
-			 * stats were lost, next to postings an index out of step
-			 * left.  Put them where they go. */
+			/* a number at or below one the term has: postings left
+			 * by a document whose entries are gone, past what
+			 * search_check sees at open.  Put them where they go. */
 			rc = 0;
 			for (uint32_t i = 0; i < x->count && rc == 0; i++) {
 				MDB_val one = { .mv_size = POSTING_LEN,
@@ -1037,6 +1081,7 @@ struct visit_ctx {
 	struct store_txn *t;
 	struct search_stats st;
 	bool rebuild;
+	uint64_t skipped; /* rebuilding: records that do not parse */
 	struct gl_error *err;
 };
 
@@ -1044,7 +1089,14 @@ static int live_visit(void *vctx, const struct store_entry *e)
 {
 	struct visit_ctx *vc = vctx;
 	struct record r;
-	if (record_parse(e->env, e->env_len, &r, NULL) != 0 || !r.body)
+	bool parsed = record_parse(e->env, e->env_len, &r, NULL) == 0 && r.body;
+	if (!parsed && vc->rebuild) {
+		/* damage, or a parser stricter than the one that took it: the
+		 * index leaves it out rather than refuse the whole store */
+		vc->skipped++;
+		return 0;
+	}
+	if (!parsed)
 		return gl_errorf(vc->err, GL_ESTORE, "%s: a held record does not parse",
 		                 vc->t->s->path);
 	if (vc->rebuild) {
@@ -1090,7 +1142,7 @@ int search_recount(struct store_txn *t, struct search_stats *out, struct gl_erro
 	return rc;
 }
 
-int search_rebuild(struct store_txn *t, struct gl_error *err)
+int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
 {
 	if (!t->write)
 		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
@@ -1100,5 +1152,8 @@ int search_rebuild(struct store_txn *t, struct gl_error *err)
 	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
 	struct visit_ctx vc = { .t = t, .rebuild = true, .err = err };
-	return visit_searchable(&vc);
+	rc = visit_searchable(&vc);
+	if (skipped)
+		*skipped = vc.skipped;
+	return rc;
 }

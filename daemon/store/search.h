@@ -160,9 +160,12 @@ int search_recount(struct store_txn *t, struct search_stats *out, struct gl_erro
 
 /*
  * Empty the index and index every live searchable record again, in write
- * transaction t: for a store filled before the index existed, or after
- * the terms rules (text.h) change.
+ * transaction t: for a store filled before the index existed, after the
+ * terms rules (text.h) change, or when search_check finds it out of step.
+ * A held record that does not parse is left out of the index and counted
+ * in *skipped (if skipped is not NULL).
  */
-int search_rebuild(struct store_txn *t, struct gl_error *err);
+int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err);
+
 
 #endif

@@ -143,23 +143,40 @@ static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
 	return out;
 }
 
-/* A write open of layout 2 or 3: the search index again, in layout 4's
- * form, then the new layout, in one transaction (a crash redoes it). */
+/* A write open of layout 2 or 3, or of an index out of step: the search
+ * index again, in layout 4's form, the old one dropped and the new layout,
+ * in one transaction (a crash or a failure leaves the store as it was). */
 static int reindex(struct store *s, struct gl_error *err)
 {
 	struct store_txn *t;
 	uint8_t layout = STORE_LAYOUT;
+	MDB_dbi old;
 	int rc = store_begin(s, true, &t, err);
 	if (rc)
 		return rc;
-	if ((rc = search_rebuild(t, err)) ||
+	if ((rc = mdb_dbi_open(t->txn, "terms", 0, &old)) == 0)
+		rc = mdb_drop(t->txn, old, 1);
+	if (rc && rc != MDB_NOTFOUND) {
+		store_abort(t);
+		return store_mdb_fail(rc, err, s, "drop the old search index");
+	}
+	if ((rc = search_rebuild(t, &s->reindex_skipped, err)) ||
 	    (rc = store_meta_put(t, "layout", &layout, sizeof layout, err))) {
 		store_abort(t);
 		return rc;
 	}
-	if ((rc = store_commit(t, err)) == 0)
+	if ((rc = store_commit(t, err)) == 0) {
 		s->reindex = false;
+		s->reindexed = true;
+	}
 	return rc;
+}
+
+bool store_reindexed(const struct store *s, uint64_t *skipped)
+{
+	if (skipped)
+		*skipped = s->reindex_skipped;
+	return s->reindexed;
 }
 
 int store_open(const char *dir, unsigned flags, uint64_t map_size,

@@ -62,7 +62,8 @@
  * and full-text indexes.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
  * index (search_rebuild), which takes about as long as indexing every
- * record again. */
+ * record again.  A write open of layout 4 rebuilds it too when it finds
+ * the index out of step (search_check in store_int.h). */
 #define STORE_LAYOUT 4
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
@@ -85,6 +86,10 @@ enum store_open_flags {
 int store_open(const char *dir, unsigned flags, uint64_t map_size,
                struct store **out, struct gl_error *err);
 void store_close(struct store *s);
+/* Whether store_open rebuilt the search index (an older layout, or an
+ * index out of step), and how many held records it left out because they
+ * do not parse. */
+bool store_reindexed(const struct store *s, uint64_t *skipped);
 
 /* Begin a transaction.  A read transaction sees one snapshot. */
 /*

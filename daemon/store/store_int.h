@@ -26,7 +26,10 @@ struct store {
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
 	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
 	bool has_search; /* false only reading a store of layout 2 or 3 (search.h) */
-	bool reindex;    /* a write open of layout 2 or 3: store_open rebuilds search */
+	bool reindex;    /* a write open of layout 2 or 3, or of an index out of step:
+	                  * store_open rebuilds search */
+	bool reindexed;  /* store_open did */
+	uint64_t reindex_skipped; /* records it left out: they do not parse */
 	bool rdonly;
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
@@ -141,10 +144,20 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct store_entry *old, struct gl_error *err);
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
- * of the given layout.  A write open of layout 2 or 3 empties the old
- * search index and sets s->reindex; a read-only one leaves it and clears
- * s->has_search.  Returns LMDB's codes.
+ * of the given layout.  A write open of layout 2 or 3, or of a layout 4
+ * store whose search index is out of step (search_check), sets
+ * s->reindex: store_open then drops the old index ("terms"), rebuilds the
+ * search index and writes the layout, all in one transaction.  A
+ * read-only open of layout 2 or 3 clears s->has_search.  Returns LMDB's
+ * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
+/*
+ * Whether the index of a layout 4 store is out of step in a way a write
+ * would make worse: statistics missing from a non-empty index, damaged,
+ * or a next document number not after the last one given.  Sets
+ * *rebuild; returns LMDB's codes.  Cheap: a few lookups.
+ */
+int search_check(MDB_txn *txn, const struct store *s, bool *rebuild);
 
 #endif

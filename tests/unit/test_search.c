@@ -3,6 +3,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "search.h"
@@ -455,10 +456,10 @@ static void test_stats_churn(void **state)
 	struct store_txn *t;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_rebuild(t, &err), GL_EINVAL);
+	assert_int_equal(search_rebuild(t, NULL, &err), GL_EINVAL);
 	store_abort(t);
 	assert_int_equal(store_begin(s, true, &t, NULL), 0);
-	assert_int_equal(search_rebuild(t, &err), 0);
+	assert_int_equal(search_rebuild(t, NULL, &err), 0);
 	assert_int_equal(store_commit(t, NULL), 0);
 	check_stats(s, nlive);
 	assert_int_equal(find(s, "microkrediet financiering cafe", 0, NULL, after, sizeof after, sa), n);
@@ -539,18 +540,18 @@ static void test_cut_before(void **state)
 }
 
 /*
- * The statistics lost, and with them the next document number: the next
- * number is the one after the last document's, so none is given twice.
- * With the last document's entry lost too, its postings remain under a
- * number given again: the new postings still go in (the index is out of
- * step, and a rebuild mends it).
+ * The statistics lost (and with them the next document number), the last
+ * document's entry lost with them, or a next number behind one given: the
+ * index is out of step, and a new document could take a number whose
+ * postings remain.  A read-only open refuses to search, naming the fix; a
+ * write open rebuilds the index before anything is written.
  */
 static void test_lost_stats(void **state)
 {
 	(void)state;
-	for (int lose_last = 0; lose_last < 2; lose_last++) {
+	for (int damage = 0; damage < 4; damage++) {
 		char name[16], path[128];
-		snprintf(name, sizeof name, "lost%d", lose_last);
+		snprintf(name, sizeof name, "lost%d", damage);
 		snprintf(path, sizeof path, "%s/%s", dir, name);
 		struct store *s = open_store(name);
 		put(s, sk, RK_OFFER, "c0", 1, &d_title);
@@ -558,11 +559,13 @@ static void test_lost_stats(void **state)
 		put(s, sk, RK_EVENT, "c2", 1, &d_event);
 		store_close(s);
 
+		/* 0: nothing lost; 1: the stats; 2: the stats and the last
+		 * document's number; 3: the stats say the next number is 3 */
 		MDB_env *env;
 		MDB_txn *txn;
 		MDB_dbi docs, docnums;
 		uint8_t stats[] = { 0, 's', 't', 'a', 't', 's' }, three[6] = { 0, 0, 0, 0, 0, 3 };
-		MDB_val k = { .mv_size = sizeof stats, .mv_data = stats };
+		MDB_val k = { .mv_size = sizeof stats, .mv_data = stats }, v;
 		MDB_val dk = { .mv_size = sizeof three, .mv_data = three };
 		assert_int_equal(mdb_env_create(&env), 0);
 		assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
@@ -570,29 +573,194 @@ static void test_lost_stats(void **state)
 		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
 		assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
 		assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &docnums), 0);
-		assert_int_equal(mdb_del(txn, docs, &k, NULL), 0);
-		if (lose_last)
+		if (damage == 1 || damage == 2)
+			assert_int_equal(mdb_del(txn, docs, &k, NULL), 0);
+		if (damage == 2)
 			assert_int_equal(mdb_del(txn, docnums, &dk, NULL), 0);
+		if (damage == 3) {
+			uint8_t st[24];
+			assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+			assert_int_equal(v.mv_size, sizeof st);
+			memcpy(st, v.mv_data, sizeof st);
+			assert_int_equal(st[16], 4); /* next, little-endian */
+			st[16] = 3;
+			v = (MDB_val){ .mv_size = sizeof st, .mv_data = st };
+			assert_int_equal(mdb_put(txn, docs, &k, &v, 0), 0);
+		}
 		assert_int_equal(mdb_txn_commit(txn), 0);
 		mdb_env_close(env);
 
+		struct store_txn *t;
+		struct search_hit *h = NULL;
+		struct gl_error err = { 0 };
+		size_t n;
+		if (damage == 1 || damage == 2) {
+			assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
+			assert_int_equal(store_begin(s, false, &t, NULL), 0);
+			assert_int_equal(search_query(t, "infosessie", 0, NULL, 0, &h, &n, &err),
+			                 GL_ESTORE);
+			assert_non_null(strstr(err.msg, "statistics are lost"));
+			assert_non_null(strstr(err.msg, "gilded"));
+			free(h);
+			store_abort(t);
+			store_close(s);
+		}
+
 		s = open_store(name);
-		/* the same title as c2's: its postings end where c2's did */
+		uint64_t skipped = 1;
+		assert_int_equal(store_reindexed(s, &skipped), damage != 0);
+		assert_int_equal(skipped, 0);
+		/* the same title as c2's: had c3 taken c2's number, c2's postings
+		 * would lead to c3, and c2 would not be found */
 		put(s, sk2, RK_EVENT, "c3", 1, &d_event);
 		char ids[128];
-		if (!lose_last) {
-			assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 2);
-			assert_true(!strcmp(ids, "c2 c3") || !strcmp(ids, "c3 c2"));
-		}
-		struct store_txn *t;
-		assert_int_equal(store_begin(s, true, &t, NULL), 0);
-		assert_int_equal(search_rebuild(t, NULL), 0);
-		assert_int_equal(store_commit(t, NULL), 0);
+		assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 2);
+		assert_true(!strcmp(ids, "c2 c3") || !strcmp(ids, "c3 c2"));
 		check_stats(s, 4);
 		assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 4);
-		assert_int_equal(find(s, "infosessie", 0, NULL, ids, sizeof ids, NULL), 2);
 		store_close(s);
 	}
+}
+
+/* A made-up word of three syllables for n (< 70^3): letters only. */
+static void syllables(unsigned n, char out[8])
+{
+	static const char cons[] = "bdfgklmnprstvz", vow[] = "aeiou";
+	for (int i = 0; i < 3; i++, n /= 70) {
+		out[2 * i] = cons[n % 70 / 5];
+		out[2 * i + 1] = vow[n % 5];
+	}
+	out[6] = 0;
+}
+
+/*
+ * One transaction that indexes more postings than wait in memory
+ * (PENDING_MAX in search.c, 65,536): the postings are written part way and
+ * the rest after, a shared word's in both parts.  Nothing is lost or
+ * doubled at the seam.
+ */
+static void test_flush_past_pending(void **state)
+{
+	(void)state;
+	enum { NREC = 600, OWN = 120 };
+	struct store *s = open_store("pending");
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	static char text[NREC][OWN * 7 + 64];
+	char id[16], title[32];
+	for (unsigned i = 0; i < NREC; i++) {
+		char *p = text[i];
+		p += sprintf(p, "zonnepaneel");
+		for (unsigned j = 0; j < OWN; j++) {
+			char w[8];
+			syllables(i * OWN + j, w);
+			p += sprintf(p, " %s", w);
+		}
+		snprintf(id, sizeof id, "p%u", i);
+		snprintf(title, sizeof title, "Aanbod %u", i);
+		struct doc d = { title, title, text[i], text[i] };
+		put_in(t, i % 2 ? sk : sk2, RK_OFFER, id, 1, &d);
+	}
+	struct gl_error err = { 0 };
+	if (store_commit(t, &err))
+		fail_msg("commit: %s", err.msg);
+	check_stats(s, NREC);
+	struct search_stats st;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_stats(t, &st, NULL), 0);
+	store_abort(t);
+	assert_true(st.postings > 65536); /* more than wait at once */
+	static char ids[NREC * 6];
+	assert_int_equal(find(s, "zonnepaneel", 0, "nl", ids, sizeof ids, NULL), NREC);
+	store_close(s);
+}
+
+/*
+ * Turn the layout 4 store at path into what layout 3 wrote: "terms" with
+ * postings by record key (one kept: "microkrediet" in the title of
+ * (pk, offer, "micro")), docs of rkey -> length u32, kind u8 and stats of
+ * documents u64, total length u64; no postings or docnums; layout 3.
+ */
+static void to_layout3(const char *path)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi, docs, docnums, meta;
+	MDB_cursor *c;
+	MDB_val k, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
+	assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &docnums), 0);
+	/* docs again in layout 3's form, from docnums' length, kind, rkey */
+	uint8_t stats[] = { 0, 's', 't', 'a', 't', 's' }, st3[16];
+	k = (MDB_val){ .mv_size = sizeof stats, .mv_data = stats };
+	assert_int_equal(mdb_get(txn, docs, &k, &v), 0);
+	assert_int_equal(v.mv_size, 24);
+	memcpy(st3, v.mv_data, sizeof st3);
+	assert_int_equal(mdb_drop(txn, docs, 0), 0);
+	v = (MDB_val){ .mv_size = sizeof st3, .mv_data = st3 };
+	assert_int_equal(mdb_put(txn, docs, &k, &v, 0), 0);
+	assert_int_equal(mdb_cursor_open(txn, docnums, &c), 0);
+	int rc;
+	size_t ndocs = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t val[5], rkey[128];
+		assert_true(v.mv_size > 5 && v.mv_size - 5 <= sizeof rkey);
+		memcpy(val, v.mv_data, 5);
+		memcpy(rkey, (const uint8_t *)v.mv_data + 5, v.mv_size - 5);
+		MDB_val rk = { .mv_size = v.mv_size - 5, .mv_data = rkey };
+		MDB_val dv = { .mv_size = sizeof val, .mv_data = val };
+		assert_int_equal(mdb_put(txn, docs, &rk, &dv, 0), 0);
+		ndocs++;
+	}
+	assert_int_equal(rc, MDB_NOTFOUND);
+	assert_true(ndocs > 0);
+	mdb_cursor_close(c);
+	assert_int_equal(mdb_drop(txn, docnums, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "postings", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_dbi_open(txn, "terms", MDB_CREATE, &dbi), 0);
+	uint8_t okey[64] = "microkrediet", tf[2] = { 1, 0 };
+	size_t at = strlen("microkrediet") + 1;
+	okey[at++] = 1; /* || 0 || title || rkey */
+	memcpy(okey + at, pk, 32);
+	okey[at + 32] = RK_OFFER;
+	memcpy(okey + at + 33, "micro", 5);
+	MDB_val ok = { .mv_size = at + 38, .mv_data = okey };
+	MDB_val ov = { .mv_size = 2, .mv_data = tf };
+	assert_int_equal(mdb_put(txn, dbi, &ok, &ov, 0), 0);
+	uint8_t three = 3;
+	k = (MDB_val){ .mv_size = 6, .mv_data = "layout" };
+	v = (MDB_val){ .mv_size = 1, .mv_data = &three };
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The store's layout, and whether it has "terms", read straight from LMDB. */
+static unsigned raw_layout(const char *path, bool *has_terms)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	assert_int_equal(v.mv_size, 1);
+	unsigned layout = *(const uint8_t *)v.mv_data;
+	*has_terms = mdb_dbi_open(txn, "terms", 0, &dbi) == 0;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return layout;
 }
 
 /*
@@ -612,34 +780,15 @@ static void test_layout_upgrade(void **state)
 	double sb[8], sa[8];
 	size_t n = find(s, "microkrediet", 0, NULL, before, sizeof before, sb);
 	assert_int_equal(n, 3);
+	assert_false(store_reindexed(s, NULL));
 	store_close(s);
 
-	/* make it what layout 3 wrote: its index, one posting of it kept */
 	char path[128];
+	bool terms;
 	snprintf(path, sizeof path, "%s/old", dir);
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi, meta;
-	uint8_t three = 3, tf[2] = { 1, 0 }, okey[64] = "microkrediet";
-	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v = { .mv_size = 1, .mv_data = &three };
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "postings", 0, &dbi), 0);
-	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
-	assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &dbi), 0);
-	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
-	assert_int_equal(mdb_dbi_open(txn, "terms", MDB_CREATE, &dbi), 0);
-	okey[strlen("microkrediet") + 1] = 1; /* || 0 || title || rkey */
-	memcpy(okey + strlen("microkrediet") + 2, pk, 32);
-	MDB_val ok = { .mv_size = strlen("microkrediet") + 2 + 33, .mv_data = okey };
-	MDB_val ov = { .mv_size = 2, .mv_data = tf };
-	assert_int_equal(mdb_put(txn, dbi, &ok, &ov, 0), 0);
-	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
-	assert_int_equal(mdb_txn_commit(txn), 0);
-	mdb_env_close(env);
+	to_layout3(path);
+	assert_int_equal(raw_layout(path, &terms), 3);
+	assert_true(terms);
 
 	/* read-only: the records read, the search names the fix */
 	struct store_txn *t;
@@ -657,26 +806,120 @@ static void test_layout_upgrade(void **state)
 
 	/* a write open rebuilds: the same hits, the same scores, layout 4 */
 	s = open_store("old");
+	uint64_t skipped = 1;
+	assert_true(store_reindexed(s, &skipped));
+	assert_int_equal(skipped, 0);
 	check_stats(s, 3);
 	assert_int_equal(find(s, "microkrediet", 0, NULL, after, sizeof after, sa), 3);
 	assert_string_equal(before, after);
 	for (size_t i = 0; i < 3; i++)
 		assert_true(sa[i] == sb[i]);
-	const void *val;
-	size_t len;
-	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(store_meta_get(t, "layout", &val, &len), 0);
-	assert_int_equal(len, 1);
-	assert_int_equal(*(const uint8_t *)val, 4);
-	store_abort(t);
 	store_close(s);
+	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_false(terms);
+}
+
+/*
+ * An upgrade that fails part way (here: the map is too small for the new
+ * index) leaves the store as layout 3 with its old index; the next open
+ * with room finishes it.
+ */
+static void test_upgrade_fails_whole(void **state)
+{
+	(void)state;
+	struct store *s = open_store("tight");
+	char id[16];
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof id, "o%d", i);
+		put(s, i % 2 ? sk : sk2, RK_OFFER, id, 1, i % 3 ? &d_body : &d_cafe);
+	}
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	store_close(s);
+	char path[128], tight[128];
+	snprintf(path, sizeof path, "%s/tight", dir);
+	to_layout3(path);
+	/* a copy without free pages: the rebuild needs pages past its end */
+	snprintf(tight, sizeof tight, "%s/tight-copy", dir);
+	assert_int_equal(mkdir(tight, 0700), 0);
+	MDB_env *env;
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "terms", 0, &dbi), MDB_NOTFOUND);
-	mdb_txn_abort(txn);
+	assert_int_equal(mdb_env_copy2(env, tight, MDB_CP_COMPACT), 0);
 	mdb_env_close(env);
+
+	struct gl_error err = { 0 };
+	assert_int_equal(store_open(tight, 0, 4096, &s, &err), GL_ENOSPC);
+	assert_non_null(strstr(err.msg, tight));
+	bool terms;
+	assert_int_equal(raw_layout(tight, &terms), 3);
+	assert_true(terms);
+
+	assert_int_equal(store_open(tight, 0, 1 << 24, &s, &err), 0);
+	assert_true(store_reindexed(s, NULL));
+	check_stats(s, 201);
+	char ids[64];
+	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "micro");
+	store_close(s);
+	assert_int_equal(raw_layout(tight, &terms), 4);
+	assert_false(terms);
+}
+
+/*
+ * A held record that does not parse (damage, or a stricter parser than
+ * the one that took it) is left out of a rebuilt index, counted, and does
+ * not stop the store from opening.
+ */
+static void test_upgrade_skips_unparsable(void **state)
+{
+	(void)state;
+	struct store *s = open_store("skip");
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	put(s, sk2, RK_OFFER, "coach", 1, &d_body);
+	store_close(s);
+	char path[128];
+	snprintf(path, sizeof path, "%s/skip", dir);
+	to_layout3(path);
+
+	/* spoil the envelope of (pk2, offer, "coach"): after the 64-byte header */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi records;
+	uint8_t rkey[32 + 1 + 5];
+	memcpy(rkey, pk2, 32);
+	rkey[32] = RK_OFFER;
+	memcpy(rkey + 33, "coach", 5);
+	MDB_val k = { .mv_size = sizeof rkey, .mv_data = rkey }, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "records", 0, &records), 0);
+	assert_int_equal(mdb_get(txn, records, &k, &v), 0);
+	uint8_t *copy = malloc(v.mv_size);
+	assert_non_null(copy);
+	assert_true(v.mv_size > 65);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[64] = 0xc1; /* a byte msgpack never uses */
+	v.mv_data = copy;
+	assert_int_equal(mdb_put(txn, records, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	free(copy);
+	mdb_env_close(env);
+
+	s = open_store("skip");
+	uint64_t skipped = 0;
+	assert_true(store_reindexed(s, &skipped));
+	assert_int_equal(skipped, 1);
+	char ids[64];
+	assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "micro");
+	assert_int_equal(find(s, "begeleiding", 0, NULL, ids, sizeof ids, NULL), 0);
+	store_close(s);
+	bool terms;
+	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_false(terms);
 }
 
 /* Every term and position of a text, as "pos:term " in one string. */
@@ -778,7 +1021,10 @@ int main(void)
 		cmocka_unit_test(test_stats_churn),
 		cmocka_unit_test(test_cut_before),
 		cmocka_unit_test(test_lost_stats),
+		cmocka_unit_test(test_flush_past_pending),
 		cmocka_unit_test(test_layout_upgrade),
+		cmocka_unit_test(test_upgrade_fails_whole),
+		cmocka_unit_test(test_upgrade_skips_unparsable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
