@@ -1,5 +1,6 @@
 #include "ingest.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,10 +237,16 @@ static void chunk_done(uv_work_t *req, int status)
 		return;
 	free(b->chunks);
 	b->chunks = NULL;
-	size_t bad = 0, terms = 0;
+	size_t bad = 0;
+	unsigned long weight = 0;
+	const struct record *prev = NULL;
 	for (size_t i = 0; i < b->n; i++) {
-		bad += b->recs[i].status < 0;
-		terms += b->recs[i].status < 0 ? 0 : b->recs[i].terms.length;
+		const struct ingest_rec *r = &b->recs[i];
+		bad += r->status < 0;
+		if (r->status < 0)
+			continue;
+		weight += wjob_record_weight(prev, &r->rec, r->terms.length);
+		prev = &r->rec;
 	}
 	struct writer *w = &b->node->writer;
 	if (bad == b->n) {
@@ -250,7 +257,7 @@ static void chunk_done(uv_work_t *req, int status)
 	}
 	b->job.work = commit_work;
 	b->job.done = commit_done;
-	b->job.weight = (unsigned)(b->n - bad + terms / WJOB_TERMS_WEIGHT);
+	b->job.weight = weight < UINT_MAX ? (unsigned)weight : UINT_MAX;
 	writer_submit(w, &b->job);
 	writer_expect(w, -1);
 }

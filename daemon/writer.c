@@ -12,7 +12,8 @@
  * every job of the group failed and nothing of it was written.
  *
  * A group takes every job waiting, up to GROUP_MAX jobs or GROUP_WEIGHT
- * (records, and their terms: writer.h), and while jobs are announced (writer_expect: batches whose
+ * (records, their terms and their disorder: writer.h; a job heavier than
+ * that alone makes a group), and while jobs are announced (writer_expect: batches whose
  * signatures are being checked) it may wait up to LINGER_MS for them:
  *
  *   - a small group, under LINGER_WEIGHT records, waits for any: a commit
@@ -24,7 +25,7 @@
  *     the last one announced would leave the verifying threads idle.
  */
 #define GROUP_MAX 16
-#define GROUP_WEIGHT 8192
+#define GROUP_WEIGHT WRITER_GROUP_WEIGHT
 #define LINGER_MS 50
 #define LINGER_WEIGHT 256
 #define SETTLE_RETRY 64
@@ -40,6 +41,22 @@ static void run_job(struct store_txn *parent, struct wjob *job)
 		store_abort(t);
 	else
 		job->rc = store_commit(t, &job->err);
+}
+
+unsigned wjob_record_weight(const struct record *prev, const struct record *r, size_t terms)
+{
+	unsigned w = 1 + (unsigned)(terms / WJOB_TERMS_WEIGHT);
+	if (!prev || prev->kind != r->kind ||
+	    memcmp(prev->author, r->author, RECORD_KEY_LEN) != 0 ||
+	    record_key_cmp(&(struct record_key){ prev->author, prev->kind, prev->id, prev->id_len },
+	                   &(struct record_key){ r->author, r->kind, r->id, r->id_len }) >= 0)
+		w += WJOB_SCATTER_WEIGHT;
+	return w;
+}
+
+static unsigned job_weight(const struct wjob *job)
+{
+	return job->weight ? job->weight : 1;
 }
 
 /* Take the next job off the queue (lock held). */
@@ -65,7 +82,10 @@ static void run_group(struct writer *w)
 	unsigned jobs = 0, weight = 0;
 	uint64_t deadline = uv_hrtime() + (uint64_t)LINGER_MS * 1000000u;
 	for (;;) {
-		while (w->todo && jobs < GROUP_MAX && weight < GROUP_WEIGHT) {
+		/* a job that would take the group past GROUP_WEIGHT waits for
+		 * the next, unless it is the first */
+		while (w->todo && jobs < GROUP_MAX &&
+		       (!jobs || weight + job_weight(w->todo) <= GROUP_WEIGHT)) {
 			struct wjob *job = take(w);
 			if (last)
 				last->next = job;
@@ -73,7 +93,7 @@ static void run_group(struct writer *w)
 				group = job;
 			last = job;
 			jobs++;
-			weight += job->weight ? job->weight : 1;
+			weight += job_weight(job);
 			uv_mutex_unlock(&w->lock);
 			if (prc) {
 				job->rc = prc;
@@ -83,7 +103,7 @@ static void run_group(struct writer *w)
 			}
 			uv_mutex_lock(&w->lock);
 		}
-		if (prc || jobs >= GROUP_MAX || weight >= GROUP_WEIGHT || w->quit ||
+		if (prc || jobs >= GROUP_MAX || weight >= GROUP_WEIGHT || w->todo || w->quit ||
 		    w->expected < (weight < LINGER_WEIGHT ? 1 : 2))
 			break;
 		uint64_t now = uv_hrtime();

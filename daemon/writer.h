@@ -40,12 +40,31 @@ typedef void (*wjob_done_fn)(struct wjob *job);
  * 15-17 MiB of pages against 12 MiB now, and was no faster.
  */
 #define WJOB_TERMS_WEIGHT 8
+/* A group's weight at most (writer.c), unless one job weighs more. */
+#define WRITER_GROUP_WEIGHT 8192
+/*
+ * Records in no order (a peer's batch of records from all over the store)
+ * each land on pages of their own in the records, kinds and expiry
+ * tables, where records in key order share them: a record that does not
+ * follow the one before it in its batch (ingest.c) weighs this much more.
+ * 100,000 records imported in random order had the writer keep 39 MiB of
+ * pages (groups of 8,000 records); weighed so, a group holds 2,000 of them.
+ */
+#define WJOB_SCATTER_WEIGHT 3
+
+/*
+ * The weight of writing record r after prev (NULL: r comes first) in one
+ * job, r having terms search terms: 1, plus 1 per WJOB_TERMS_WEIGHT
+ * terms, plus WJOB_SCATTER_WEIGHT unless r follows prev in the store's
+ * key order with the same author and kind (record_key_cmp).
+ */
+unsigned wjob_record_weight(const struct record *prev, const struct record *r, size_t terms);
 
 struct wjob {
 	wjob_work_fn work;
 	wjob_done_fn done;
-	/* what it writes, about: a record counts 1, and 1 more per
-	 * WJOB_TERMS_WEIGHT search terms (0 counts as 1) */
+	/* what it writes, about: the sum of its records'
+	 * wjob_record_weight() (0 counts as 1) */
 	unsigned weight;
 	int rc;               /* result of work() or of the commit */
 	struct gl_error err;  /* its explanation when rc != 0 */
