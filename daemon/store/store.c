@@ -477,24 +477,43 @@ static void entry_item(const struct store_entry *e, uint8_t item[RECORD_ITEM_LEN
 	memcpy(item + 24, e->cid, 8);
 }
 
+/*
+ * Take the held entry e (at key rk) out of items, expiry, kinds and the
+ * indexes.  e's envelope may lie on a page of the records table, and a
+ * pointer into a page holds only until the next write (LMDB: a dirty page
+ * may be spilled and freed), so the indexes are given a copy.
+ */
 static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct store_entry *e,
                         struct gl_error *err)
 {
 	struct store *s = t->s;
 	uint8_t item[RECORD_ITEM_LEN], ek[8 + RKEY_MAX], kk[RKEY_MAX];
+	struct store_entry own = *e;
+	uint8_t *env = NULL;
+	if (!e->tombstone) {
+		env = gl_xmalloc(e->env_len ? e->env_len : 1);
+		memcpy(env, e->env, e->env_len);
+		own.env = env;
+	}
+	e = &own;
 	entry_item(e, item);
 	int rc = store_items_del(t, item);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb_fail(rc, err, s, "delete item");
+	if (rc && rc != MDB_NOTFOUND) {
+		rc = store_mdb_fail(rc, err, s, "delete item");
+		goto out;
+	}
 	store_put_be64(ek, e->expires);
 	memcpy(ek + 8, rk->mv_data, rk->mv_size);
 	MDB_val k = { .mv_size = 8 + rk->mv_size, .mv_data = ek };
 	rc = mdb_del(t->txn, s->expiry, &k, NULL);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb_fail(rc, err, s, "delete expiry");
+	if (rc && rc != MDB_NOTFOUND) {
+		rc = store_mdb_fail(rc, err, s, "delete expiry");
+		goto out;
+	}
+	rc = 0;
 	if (!e->tombstone) {
 		if ((rc = store_index_removed(t, rk->mv_data, rk->mv_size, e, err)))
-			return rc;
+			goto out;
 		kk[0] = (uint8_t)e->kind;
 		memcpy(kk + 1, e->author, RECORD_KEY_LEN);
 		memcpy(kk + 1 + RECORD_KEY_LEN, e->id, e->id_len);
@@ -502,9 +521,13 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 		k.mv_data = kk;
 		rc = mdb_del(t->txn, s->kinds, &k, NULL);
 		if (rc && rc != MDB_NOTFOUND)
-			return store_mdb_fail(rc, err, s, "delete kind index");
+			rc = store_mdb_fail(rc, err, s, "delete kind index");
+		else
+			rc = 0;
 	}
-	return 0;
+out:
+	free(env);
+	return rc;
 }
 
 /*
@@ -569,7 +592,9 @@ int store_put_hashed(struct store_txn *t, const struct record *r,
 			*outcome = STORE_OLDER;
 			return 0;
 		}
-		/* old's pointers die with the next write; remove_entry copies what it needs */
+		/* old's pointers into the page die with the next write:
+		 * remove_entry copies what it needs first (the author and id
+		 * are in rkey, ours) */
 		if ((rc = remove_entry(t, &k, &old, err)))
 			return rc;
 		oc = STORE_REPLACED;
