@@ -303,17 +303,20 @@ static int open_node(struct node *n, struct gl_error *err)
 
 	char spath[PATHS_MAX];
 	if ((rc = paths_join(spath, n->data, "store", err)) ||
-	    (rc = store_open(spath, 0, n->cfg.map_size, &n->store, err)))
+	    (rc = store_open_with(spath,
+	                          &(struct store_options){ .map_size = n->cfg.map_size,
+	                                                   .mapped_max = n->cfg.mapped_max },
+	                          &n->store, err)))
 		return rc;
 	uint64_t skipped;
-	if (store_reindexed(n->store, &skipped)) {
-		log_info("search-rebuilt", "store=%s", spath);
+	unsigned steps;
+	if (store_reindexed(n->store, &skipped, &steps)) {
+		log_info("search-rebuilt", "store=%s transactions=%u", spath, steps);
 		if (skipped)
 			log_warn("search-skipped", "store=%s records=%llu reason=\"held records that "
 			         "do not parse are left out of the search index\"", spath,
 			         (unsigned long long)skipped);
 	}
-	store_set_mapped_max(n->store, n->cfg.mapped_max);
 	struct store_txn *t;
 	if ((rc = store_begin(n->store, true, &t, err)))
 		return rc;

@@ -3,6 +3,8 @@
  * same write transaction (store_int.h): events by start time (events.c)
  * and the full-text index (search.c).
  */
+#include <string.h>
+
 #include "events.h"
 #include "search.h"
 #include "store_int.h"
@@ -12,26 +14,26 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	int rc;
 	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
 		return rc;
-	s->has_search = layout >= 4;
-	if (layout < 4 && s->rdonly)
+	/* a rebuild under way (store.c: reindex) has left its mark */
+	MDB_val mk = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK }, mv;
+	if ((rc = mdb_get(txn, s->meta, &mk, &mv)) && rc != MDB_NOTFOUND)
+		return rc;
+	bool marked = rc == 0;
+	s->has_search = layout >= 4 && !marked;
+	if (!s->has_search && s->rdonly)
 		return 0; /* read without search until gilded rebuilds it */
-	if (layout < 4) {
-		/* layout 2 and 3 kept postings by record key in "terms", which
-		 * the rebuild drops in its own transaction: a rebuild that fails
-		 * leaves the store as it was */
-		s->reindex = true;
-		s->has_search = true;
-	}
 	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
 	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)) ||
-	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)))
+	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)) || s->rdonly)
 		return rc;
-	if (layout >= 4 && !s->rdonly) {
-		bool out_of_step;
-		if ((rc = search_check(txn, s, &out_of_step)))
-			return rc;
-		s->reindex = out_of_step;
-	}
+	/* layout 2 and 3 kept postings by record key in "terms": the rebuild
+	 * drops them in its first step, and goes on from its mark after a
+	 * crash or a failure; a layout 4 index out of step is rebuilt too */
+	bool out_of_step = false;
+	if (layout >= 4 && !marked && (rc = search_check(txn, s, &out_of_step)))
+		return rc;
+	s->reindex = layout < 4 || marked || out_of_step;
+	s->has_search = true;
 	return 0;
 }
 

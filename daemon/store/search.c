@@ -993,14 +993,15 @@ static size_t gather_hits(struct qrun *qr, struct search_hit **out)
 	return nh;
 }
 
-/* A store of layout 2 or 3, read-only, has its old index: gilded rebuilds it. */
+/* A store of layout 2 or 3, or one whose rebuild was cut short, read-only:
+ * gilded rebuilds its index. */
 static int search_ready(const struct store_txn *t, struct gl_error *err)
 {
 	if (t->s->has_search)
 		return 0;
-	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout; start "
-	                 "this version of gilded on this data directory once to rebuild it",
-	                 t->s->path);
+	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout, or "
+	                 "its rebuild was cut short; start this version of gilded on this data "
+	                 "directory to rebuild it", t->s->path);
 }
 
 int search_query(struct store_txn *t, const char *text, int kind, const char *lang,
@@ -1142,15 +1143,86 @@ int search_recount(struct store_txn *t, struct search_stats *out, struct gl_erro
 	return rc;
 }
 
-int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
+int search_empty(struct store_txn *t, struct gl_error *err)
 {
 	if (!t->write)
-		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
+		return gl_errorf(err, GL_EINVAL, "search_empty in a read transaction");
 	search_pending_free(t); /* what waits would land in the emptied table */
 	int rc;
 	if ((rc = mdb_drop(t->txn, t->s->postings, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)) ||
 	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
+	return 0;
+}
+
+struct step_ctx {
+	struct store_txn *t;
+	uint8_t *last;
+	size_t *last_len;
+	unsigned records;  /* indexed in this step */
+	uint64_t terms;    /* their terms */
+	uint64_t skipped;
+	struct gl_error *err;
+};
+
+#define STEP_STOP 1
+
+static int step_visit(void *vctx, const struct store_entry *e)
+{
+	struct step_ctx *sc = vctx;
+	*sc->last_len = store_entry_key(e, sc->last);
+	if (e->tombstone || !searchable(e->kind))
+		return 0;
+	struct record r;
+	if (record_parse(e->env, e->env_len, &r, NULL) != 0 || !r.body) {
+		sc->skipped++; /* as search_rebuild does */
+		return 0;
+	}
+	struct search_terms cut = { 0 };
+	uint8_t rkey[SEARCH_RKEY_MAX];
+	memcpy(rkey, e->author, RECORD_KEY_LEN);
+	rkey[RECORD_KEY_LEN] = (uint8_t)e->kind;
+	memcpy(rkey + RECORD_KEY_LEN + 1, e->id, e->id_len);
+	int rc = search_terms_cut(&r, &cut, sc->err);
+	if (rc == 0)
+		rc = search_index_add(sc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, &cut, sc->err);
+	sc->records++;
+	sc->terms += cut.length;
+	search_terms_free(&cut);
+	if (rc)
+		return rc;
+	return sc->records >= SEARCH_STEP_RECORDS || sc->terms >= SEARCH_STEP_TERMS ? STEP_STOP : 0;
+}
+
+int search_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_len,
+                        uint8_t last[STORE_KEY_MAX], size_t *last_len, bool *done,
+                        uint64_t *skipped, struct gl_error *err)
+{
+	if (!t->write)
+		return gl_errorf(err, GL_EINVAL, "search_rebuild_step in a read transaction");
+	struct step_ctx sc = { .t = t, .last = last, .last_len = last_len, .err = err };
+	*last_len = 0;
+	int rc = store_scan_from(t, after, after_len, step_visit, &sc, err);
+	if (skipped)
+		*skipped += sc.skipped;
+	*done = rc == 0;
+	if (rc == STEP_STOP)
+		rc = 0;
+	if (rc == 0 && *last_len == 0 && after) {
+		/* nothing after `after`: resume there, should it be called again */
+		memcpy(last, after, after_len);
+		*last_len = after_len;
+	}
+	return rc;
+}
+
+int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
+{
+	if (!t->write)
+		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
+	int rc = search_empty(t, err);
+	if (rc)
+		return rc;
 	struct visit_ctx vc = { .t = t, .rebuild = true, .err = err };
 	rc = visit_searchable(&vc);
 	if (skipped)

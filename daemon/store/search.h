@@ -167,5 +167,22 @@ int search_recount(struct store_txn *t, struct search_stats *out, struct gl_erro
  */
 int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err);
 
+/*
+ * A rebuild in steps, each in a transaction of its own, so that no
+ * transaction holds the whole index's pages in memory (store_open's):
+ * search_empty() empties the index; search_rebuild_step() indexes the live
+ * searchable records after key `after` (NULL: from the first; keys as
+ * store_entry_key gives them), stopping once it indexed
+ * SEARCH_STEP_RECORDS records or SEARCH_STEP_TERMS terms.  It sets *last
+ * to the key to resume after, *done once no record is left, and adds the
+ * records that do not parse to *skipped.
+ */
+#define SEARCH_STEP_RECORDS 2000
+#define SEARCH_STEP_TERMS 65536
+int search_empty(struct store_txn *t, struct gl_error *err);
+int search_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_len,
+                        uint8_t last[STORE_KEY_MAX], size_t *last_len, bool *done,
+                        uint64_t *skipped, struct gl_error *err);
+
 
 #endif

@@ -143,47 +143,105 @@ static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
 	return out;
 }
 
-/* A write open of layout 2 or 3, or of an index out of step: the search
- * index again, in layout 4's form, the old one dropped and the new layout,
- * in one transaction (a crash or a failure leaves the store as it was). */
+/*
+ * A write open of layout 2 or 3, or of an index out of step: the search
+ * index again, in layout 4's form, in steps (search_rebuild_step), each a
+ * transaction of its own, so none keeps the whole index's pages in memory.
+ * The first drops the old index ("terms") and empties the new one, and
+ * puts REINDEX_MARK in meta: the key to resume after (1 byte, then the
+ * key), which each step moves on (store_int.h); the last removes it and writes the
+ * layout.  While the mark is there the index is incomplete: a read-only
+ * open does not search (index.c), and the next write open goes on from
+ * the mark, after a crash or a failure (a full map, say) alike.
+ */
 static int reindex(struct store *s, struct gl_error *err)
 {
 	struct store_txn *t;
-	uint8_t layout = STORE_LAYOUT;
-	MDB_dbi old;
+	uint8_t at[1 + STORE_KEY_MAX], last[STORE_KEY_MAX];
+	size_t at_len = 0, last_len;
+	const void *mark;
+	size_t mark_len;
 	int rc = store_begin(s, true, &t, err);
 	if (rc)
 		return rc;
-	if ((rc = mdb_dbi_open(t->txn, "terms", 0, &old)) == 0)
-		rc = mdb_drop(t->txn, old, 1);
-	if (rc && rc != MDB_NOTFOUND) {
+	/* a mark of 1 byte: nothing indexed yet; begin again */
+	if ((rc = store_meta_get(t, REINDEX_MARK, &mark, &mark_len)) == 0 && mark_len > 1 &&
+	    mark_len <= sizeof at) {
+		memcpy(at, mark, mark_len); /* resume */
+		at_len = mark_len;
 		store_abort(t);
-		return store_mdb_fail(rc, err, s, "drop the old search index");
+	} else {
+		MDB_dbi old;
+		at[0] = 1;
+		at_len = 1;
+		if ((rc = mdb_dbi_open(t->txn, "terms", 0, &old)) == 0)
+			rc = mdb_drop(t->txn, old, 1);
+		if (rc && rc != MDB_NOTFOUND) {
+			store_abort(t);
+			return store_mdb_fail(rc, err, s, "drop the old search index");
+		}
+		if ((rc = search_empty(t, err)) ||
+		    (rc = store_meta_put(t, REINDEX_MARK, at, at_len, err))) {
+			store_abort(t);
+			return rc;
+		}
+		if ((rc = store_commit(t, err)))
+			return rc;
 	}
-	if ((rc = search_rebuild(t, &s->reindex_skipped, err)) ||
-	    (rc = store_meta_put(t, "layout", &layout, sizeof layout, err))) {
-		store_abort(t);
-		return rc;
+	for (bool done = false; !done;) {
+		if ((rc = store_begin(s, true, &t, err)))
+			return rc;
+		rc = search_rebuild_step(t, at_len > 1 ? at + 1 : NULL, at_len - 1, last, &last_len,
+		                         &done, &s->reindex_skipped, err);
+		uint8_t layout = STORE_LAYOUT;
+		if (rc == 0 && done) {
+			MDB_val k = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK };
+			if ((rc = mdb_del(t->txn, s->meta, &k, NULL)))
+				rc = store_mdb_fail(rc, err, s, "write meta");
+			else
+				rc = store_meta_put(t, "layout", &layout, sizeof layout, err);
+		} else if (rc == 0) {
+			memcpy(at + 1, last, last_len);
+			at_len = 1 + last_len;
+			rc = store_meta_put(t, REINDEX_MARK, at, at_len, err);
+		}
+		if (rc) {
+			store_abort(t);
+			return rc;
+		}
+		if ((rc = store_commit(t, err)))
+			return rc;
+		s->reindex_steps++;
 	}
-	if ((rc = store_commit(t, err)) == 0) {
-		s->reindex = false;
-		s->reindexed = true;
-	}
-	return rc;
+	s->reindex = false;
+	s->reindexed = true;
+	return 0;
 }
 
-bool store_reindexed(const struct store *s, uint64_t *skipped)
+bool store_reindexed(const struct store *s, uint64_t *skipped, unsigned *steps)
 {
 	if (skipped)
 		*skipped = s->reindex_skipped;
+	if (steps)
+		*steps = s->reindex_steps;
 	return s->reindexed;
 }
 
 int store_open(const char *dir, unsigned flags, uint64_t map_size,
                struct store **out, struct gl_error *err)
 {
+	struct store_options o = { .flags = flags, .map_size = map_size };
+	return store_open_with(dir, &o, out, err);
+}
+
+int store_open_with(const char *dir, const struct store_options *o, struct store **out,
+                    struct gl_error *err)
+{
+	unsigned flags = o->flags;
+	uint64_t map_size = o->map_size;
 	struct store *s = gl_xcalloc(1, sizeof *s);
 	s->rdonly = flags & STORE_RDONLY;
+	s->mapped_max = o->mapped_max; /* a rebuild at open is bounded too */
 	s->path = gl_xstrdup(dir);
 	int rc;
 	if (s->rdonly) {

@@ -62,8 +62,9 @@
  * and full-text indexes.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
  * index (search_rebuild), which takes about as long as indexing every
- * record again.  A write open of layout 4 rebuilds it too when it finds
- * the index out of step (search_check in store_int.h). */
+ * record again, in steps (store.c: reindex).  A write open of layout 4
+ * rebuilds it too when it finds the index out of step (search_check in
+ * store_int.h) or a rebuild cut short. */
 #define STORE_LAYOUT 4
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
@@ -85,11 +86,21 @@ enum store_open_flags {
  */
 int store_open(const char *dir, unsigned flags, uint64_t map_size,
                struct store **out, struct gl_error *err);
+/* The same, with the bound on mapped memory (store_set_mapped_max) in
+ * force from the start: a rebuild of the search index at open reads the
+ * whole store. */
+struct store_options {
+	unsigned flags;      /* enum store_open_flags */
+	uint64_t map_size;   /* as store_open's */
+	uint64_t mapped_max; /* as store_set_mapped_max's; 0: no bound */
+};
+int store_open_with(const char *dir, const struct store_options *o, struct store **out,
+                    struct gl_error *err);
 void store_close(struct store *s);
-/* Whether store_open rebuilt the search index (an older layout, or an
- * index out of step), and how many held records it left out because they
- * do not parse. */
-bool store_reindexed(const struct store *s, uint64_t *skipped);
+/* Whether store_open rebuilt the search index (an older layout, an index
+ * out of step, or a rebuild cut short), how many held records it left out
+ * because they do not parse, and in how many transactions. */
+bool store_reindexed(const struct store *s, uint64_t *skipped, unsigned *steps);
 
 /* Begin a transaction.  A read transaction sees one snapshot. */
 /*

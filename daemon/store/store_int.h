@@ -30,6 +30,7 @@ struct store {
 	                  * store_open rebuilds search */
 	bool reindexed;  /* store_open did */
 	uint64_t reindex_skipped; /* records it left out: they do not parse */
+	unsigned reindex_steps;   /* its transactions */
 	bool rdonly;
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
@@ -144,14 +145,16 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct store_entry *old, struct gl_error *err);
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
- * of the given layout.  A write open of layout 2 or 3, or of a layout 4
- * store whose search index is out of step (search_check), sets
- * s->reindex: store_open then drops the old index ("terms"), rebuilds the
- * search index and writes the layout, all in one transaction.  A
- * read-only open of layout 2 or 3 clears s->has_search.  Returns LMDB's
+ * of the given layout.  A write open of layout 2 or 3, of a layout 4
+ * store whose search index is out of step (search_check), or of one with
+ * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
+ * rebuilds the index in steps (store.c: reindex).  A read-only open of
+ * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
+/* In meta while a rebuild of the search index is under way (store.c). */
+#define REINDEX_MARK "reindex"
 /*
  * Whether the index of a layout 4 store is out of step in a way a write
  * would make worse: statistics missing from a non-empty index, damaged,

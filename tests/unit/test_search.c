@@ -608,7 +608,7 @@ static void test_lost_stats(void **state)
 
 		s = open_store(name);
 		uint64_t skipped = 1;
-		assert_int_equal(store_reindexed(s, &skipped), damage != 0);
+		assert_int_equal(store_reindexed(s, &skipped, NULL), damage != 0);
 		assert_int_equal(skipped, 0);
 		/* the same title as c2's: had c3 taken c2's number, c2's postings
 		 * would lead to c3, and c2 would not be found */
@@ -780,7 +780,7 @@ static void test_layout_upgrade(void **state)
 	double sb[8], sa[8];
 	size_t n = find(s, "microkrediet", 0, NULL, before, sizeof before, sb);
 	assert_int_equal(n, 3);
-	assert_false(store_reindexed(s, NULL));
+	assert_false(store_reindexed(s, NULL, NULL));
 	store_close(s);
 
 	char path[128];
@@ -807,7 +807,7 @@ static void test_layout_upgrade(void **state)
 	/* a write open rebuilds: the same hits, the same scores, layout 4 */
 	s = open_store("old");
 	uint64_t skipped = 1;
-	assert_true(store_reindexed(s, &skipped));
+	assert_true(store_reindexed(s, &skipped, NULL));
 	assert_int_equal(skipped, 0);
 	check_stats(s, 3);
 	assert_int_equal(find(s, "microkrediet", 0, NULL, after, sizeof after, sa), 3);
@@ -819,10 +819,44 @@ static void test_layout_upgrade(void **state)
 	assert_false(terms);
 }
 
+/* Whether meta holds the mark of a rebuild under way (store.c). */
+static bool raw_marked(const char *path)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = 7, .mv_data = "reindex" }, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	bool marked = mdb_get(txn, dbi, &k, &v) == 0;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return marked;
+}
+
+/* A read-only open of path refuses to search, naming the fix. */
+static void search_refused(const char *path)
+{
+	struct store *s;
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	struct gl_error err = { 0 };
+	size_t n;
+	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, "lening", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_non_null(strstr(err.msg, "gilded"));
+	store_abort(t);
+	store_close(s);
+}
+
 /*
  * An upgrade that fails part way (here: the map is too small for the new
- * index) leaves the store as layout 3 with its old index; the next open
- * with room finishes it.
+ * index) leaves the store at layout 3, not searchable until gilded runs
+ * again; the next open with room finishes it.
  */
 static void test_upgrade_fails_whole(void **state)
 {
@@ -851,12 +885,13 @@ static void test_upgrade_fails_whole(void **state)
 	struct gl_error err = { 0 };
 	assert_int_equal(store_open(tight, 0, 4096, &s, &err), GL_ENOSPC);
 	assert_non_null(strstr(err.msg, tight));
+	assert_non_null(strstr(err.msg, "map_size"));
 	bool terms;
 	assert_int_equal(raw_layout(tight, &terms), 3);
-	assert_true(terms);
+	search_refused(tight);
 
 	assert_int_equal(store_open(tight, 0, 1 << 24, &s, &err), 0);
-	assert_true(store_reindexed(s, NULL));
+	assert_true(store_reindexed(s, NULL, NULL));
 	check_stats(s, 201);
 	char ids[64];
 	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
@@ -864,6 +899,89 @@ static void test_upgrade_fails_whole(void **state)
 	store_close(s);
 	assert_int_equal(raw_layout(tight, &terms), 4);
 	assert_false(terms);
+	assert_false(raw_marked(tight));
+}
+
+/*
+ * The rebuild runs in steps of SEARCH_STEP_RECORDS records, each a
+ * transaction, and goes on after a crash from where its mark says: here
+ * the states a crash before the first step and after it leave.  Every
+ * record is indexed, once.
+ */
+static void test_rebuild_resumes(void **state)
+{
+	(void)state;
+	enum { N = 2 * SEARCH_STEP_RECORDS + 500 };
+	struct store *s = open_store("resume");
+	struct store_txn *t;
+	char id[16];
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(id, sizeof id, "r%05d", i);
+		put_in(t, i % 2 ? sk : sk2, RK_OFFER, id, 1, i == N - 1 ? &d_title : &d_body);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	store_close(s);
+	char path[128];
+	snprintf(path, sizeof path, "%s/resume", dir);
+	to_layout3(path);
+
+	/* a rebuild cut short before it indexed anything */
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	uint8_t mark[1] = { 1 };
+	MDB_val k = { .mv_size = 7, .mv_data = "reindex" }, v = { .mv_size = 1, .mv_data = mark };
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_true(raw_marked(path));
+	search_refused(path);
+
+	/* a mark with no key: the rebuild begins again, the old index dropped */
+	struct store_options o = { .map_size = 1 << 26 };
+	assert_int_equal(store_open_with(path, &o, &s, NULL), 0);
+	unsigned steps = 0;
+	uint64_t skipped = 1;
+	assert_true(store_reindexed(s, &skipped, &steps));
+	assert_int_equal(skipped, 0);
+	assert_int_equal(steps, 3); /* 2,000 + 2,000 + 500, the last ending it */
+	check_stats(s, N);
+	char ids[64];
+	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
+	snprintf(id, sizeof id, "r%05d", N - 1);
+	assert_string_equal(ids, id);
+
+	/* now a rebuild cut short after its first step, for real: the mark
+	 * after the first step's last key, the index of that step kept */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	uint8_t last[STORE_KEY_MAX], at[1 + STORE_KEY_MAX];
+	size_t last_len;
+	bool done;
+	assert_int_equal(search_empty(t, NULL), 0);
+	assert_int_equal(search_rebuild_step(t, NULL, 0, last, &last_len, &done, NULL, NULL), 0);
+	assert_false(done);
+	at[0] = 1;
+	memcpy(at + 1, last, last_len);
+	assert_int_equal(store_meta_put(t, "reindex", at, 1 + last_len, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	store_close(s);
+	search_refused(path);
+	assert_int_equal(store_open_with(path, &o, &s, NULL), 0);
+	assert_true(store_reindexed(s, NULL, &steps));
+	assert_int_equal(steps, 2); /* the rest: 2,000 + 500 */
+	check_stats(s, N);
+	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, id);
+	store_close(s);
+	bool terms;
+	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_false(raw_marked(path));
 }
 
 /*
@@ -910,7 +1028,7 @@ static void test_upgrade_skips_unparsable(void **state)
 
 	s = open_store("skip");
 	uint64_t skipped = 0;
-	assert_true(store_reindexed(s, &skipped));
+	assert_true(store_reindexed(s, &skipped, NULL));
 	assert_int_equal(skipped, 1);
 	char ids[64];
 	assert_int_equal(find(s, "microkrediet", 0, NULL, ids, sizeof ids, NULL), 1);
@@ -1024,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_flush_past_pending),
 		cmocka_unit_test(test_layout_upgrade),
 		cmocka_unit_test(test_upgrade_fails_whole),
+		cmocka_unit_test(test_rebuild_resumes),
 		cmocka_unit_test(test_upgrade_skips_unparsable),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
