@@ -539,6 +539,19 @@ static void test_cut_before(void **state)
 	store_close(before);
 }
 
+/* A write (or read) transaction on the raw LMDB environment at path,
+ * for making the damage and the old layouts the store must cope with;
+ * end it with mdb_txn_commit or mdb_txn_abort, then mdb_env_close. */
+static MDB_txn *raw_begin(const char *path, bool write, MDB_env **env)
+{
+	MDB_txn *txn;
+	assert_int_equal(mdb_env_create(env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(*env, 16), 0);
+	assert_int_equal(mdb_env_open(*env, path, write ? 0 : MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(*env, NULL, write ? 0 : MDB_RDONLY, &txn), 0);
+	return txn;
+}
+
 /*
  * The statistics lost (and with them the next document number), the last
  * document's entry lost with them, or a next number behind one given: the
@@ -567,10 +580,7 @@ static void test_lost_stats(void **state)
 		uint8_t stats[] = { 0, 's', 't', 'a', 't', 's' }, three[6] = { 0, 0, 0, 0, 0, 3 };
 		MDB_val k = { .mv_size = sizeof stats, .mv_data = stats }, v;
 		MDB_val dk = { .mv_size = sizeof three, .mv_data = three };
-		assert_int_equal(mdb_env_create(&env), 0);
-		assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-		assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		txn = raw_begin(path, true, &env);
 		assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
 		assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &docnums), 0);
 		if (damage == 1 || damage == 2)
@@ -688,10 +698,7 @@ static void to_layout3(const char *path)
 	MDB_dbi dbi, docs, docnums, meta;
 	MDB_cursor *c;
 	MDB_val k, v;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	txn = raw_begin(path, true, &env);
 	assert_int_equal(mdb_dbi_open(txn, "docs", 0, &docs), 0);
 	assert_int_equal(mdb_dbi_open(txn, "docnums", 0, &docnums), 0);
 	/* docs again in layout 3's form, from docnums' length, kind, rkey */
@@ -749,10 +756,7 @@ static unsigned raw_layout(const char *path, bool *has_terms)
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	txn = raw_begin(path, false, &env);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
 	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
 	assert_int_equal(v.mv_size, 1);
@@ -826,10 +830,7 @@ static bool raw_marked(const char *path)
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	MDB_val k = { .mv_size = 7, .mv_data = "reindex" }, v;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, MDB_RDONLY, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	txn = raw_begin(path, false, &env);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
 	bool marked = mdb_get(txn, dbi, &k, &v) == 0;
 	mdb_txn_abort(txn);
@@ -930,10 +931,7 @@ static void test_rebuild_resumes(void **state)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	txn = raw_begin(path, true, &env);
 	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
 	uint8_t mark[1] = { 1 };
 	MDB_val k = { .mv_size = 7, .mv_data = "reindex" }, v = { .mv_size = 1, .mv_data = mark };
@@ -1009,10 +1007,7 @@ static void test_upgrade_skips_unparsable(void **state)
 	rkey[32] = RK_OFFER;
 	memcpy(rkey + 33, "coach", 5);
 	MDB_val k = { .mv_size = sizeof rkey, .mv_data = rkey }, v;
-	assert_int_equal(mdb_env_create(&env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
-	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	txn = raw_begin(path, true, &env);
 	assert_int_equal(mdb_dbi_open(txn, "records", 0, &records), 0);
 	assert_int_equal(mdb_get(txn, records, &k, &v), 0);
 	uint8_t *copy = malloc(v.mv_size);
