@@ -1,5 +1,6 @@
 #include "writer.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -85,7 +86,8 @@ static void run_group(struct writer *w)
 		/* a job that would take the group past GROUP_WEIGHT waits for
 		 * the next, unless it is the first */
 		while (w->todo && jobs < GROUP_MAX &&
-		       (!jobs || weight + job_weight(w->todo) <= GROUP_WEIGHT)) {
+		       (!jobs || (weight < GROUP_WEIGHT &&
+		                  job_weight(w->todo) <= GROUP_WEIGHT - weight))) {
 			struct wjob *job = take(w);
 			if (last)
 				last->next = job;
@@ -93,7 +95,8 @@ static void run_group(struct writer *w)
 				group = job;
 			last = job;
 			jobs++;
-			weight += job_weight(job);
+			weight = job_weight(job) > UINT_MAX - weight ? UINT_MAX
+			                                              : weight + job_weight(job);
 			uv_mutex_unlock(&w->lock);
 			if (prc) {
 				job->rc = prc;
