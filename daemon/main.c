@@ -40,6 +40,7 @@ static void usage(FILE *out)
 	        "      --name NAME        name of this node shown to people\n"
 	        "      --log-level LEVEL  error, warn, info (default) or debug\n"
 	        "  -n, --check-config     check the configuration, print it, and exit\n"
+	        "      --rebuild-index    rebuild the search index from the records, then run\n"
 	        "  -h, --help             show this help\n"
 	        "  -V, --version          show the version\n"
 	        "\n"
@@ -54,7 +55,7 @@ static void usage(FILE *out)
 	        "Exit status: 0 after a clean stop, 1 on a fatal error, 2 on bad usage.\n");
 }
 
-enum { OPT_NAME = 256, OPT_LOG_LEVEL };
+enum { OPT_NAME = 256, OPT_LOG_LEVEL, OPT_REBUILD_INDEX };
 
 static const struct option long_opts[] = {
 	{ "data", required_argument, NULL, 'd' },
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "check-config", no_argument, NULL, 'n' },
+	{ "rebuild-index", no_argument, NULL, OPT_REBUILD_INDEX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -73,7 +75,13 @@ struct flag {
 	const char *section, *name, *value, *where;
 };
 
-static int parse_args(int argc, char **argv, struct config *cfg, bool *check_only)
+/* What this run does besides what the configuration says. */
+struct run_flags {
+	bool check_only;    /* --check-config */
+	bool rebuild_index; /* --rebuild-index */
+};
+
+static int parse_args(int argc, char **argv, struct config *cfg, struct run_flags *rf)
 {
 	struct flag flags[64];
 	unsigned nflags = 0;
@@ -90,7 +98,8 @@ static int parse_args(int argc, char **argv, struct config *cfg, bool *check_onl
 		case OPT_NAME: f.section = "node"; f.name = "name"; f.where = "--name"; break;
 		case OPT_LOG_LEVEL: f.section = "log"; f.name = "level"; f.where = "--log-level"; break;
 		case 'c': config_path = optarg; continue;
-		case 'n': *check_only = true; continue;
+		case 'n': rf->check_only = true; continue;
+		case OPT_REBUILD_INDEX: rf->rebuild_index = true; continue;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("gilded %s\n", GILDE_VERSION); exit(0);
 		case ':':
@@ -155,9 +164,9 @@ static void on_hup(uv_signal_t *s, int signum)
 	struct node *n = s->data;
 	(void)signum;
 	struct config next;
-	bool check_only = false;
+	struct run_flags rf = { 0 };
 	config_defaults(&next);
-	if (parse_args(n->argc, n->argv, &next, &check_only) != 0) {
+	if (parse_args(n->argc, n->argv, &next, &rf) != 0) {
 		log_error("reload-failed", "reason=\"the configuration does not parse; the running one "
 		          "stays\"");
 		config_free(&next);
@@ -275,7 +284,7 @@ static void set_threadpool_size(void)
 	setenv("UV_THREADPOOL_SIZE", buf, 0);
 }
 
-static int open_node(struct node *n, struct gl_error *err)
+static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 {
 	int rc;
 	if (n->cfg.data)
@@ -304,7 +313,8 @@ static int open_node(struct node *n, struct gl_error *err)
 	char spath[PATHS_MAX];
 	if ((rc = paths_join(spath, n->data, "store", err)) ||
 	    (rc = store_open_with(spath,
-	                          &(struct store_options){ .map_size = n->cfg.map_size,
+	                          &(struct store_options){ .flags = rebuild_index ? STORE_REINDEX : 0,
+	                                                   .map_size = n->cfg.map_size,
 	                                                   .mapped_max = n->cfg.mapped_max },
 	                          &n->store, err)))
 		return rc;
@@ -340,16 +350,16 @@ int main(int argc, char **argv)
 	memset(&node, 0, sizeof node);
 	node.lock_fd = -1;
 	struct node *n = &node;
-	bool check_only = false;
+	struct run_flags rf = { 0 };
 	config_defaults(&n->cfg);
 	n->argc = argc;
 	n->argv = argv;
-	int rc = parse_args(argc, argv, &n->cfg, &check_only);
+	int rc = parse_args(argc, argv, &n->cfg, &rf);
 	if (rc) {
 		config_free(&n->cfg);
 		return rc;
 	}
-	if (check_only) {
+	if (rf.check_only) {
 		config_dump(&n->cfg, stdout);
 		config_free(&n->cfg);
 		return 0;
@@ -364,7 +374,7 @@ int main(int argc, char **argv)
 	set_threadpool_size();
 
 	struct gl_error err = { 0 };
-	if ((rc = open_node(n, &err))) {
+	if ((rc = open_node(n, rf.rebuild_index, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
 		goto out;
 	}

@@ -32,7 +32,7 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	bool out_of_step = false;
 	if (layout >= 4 && !marked && (rc = search_check(txn, s, &out_of_step)))
 		return rc;
-	s->reindex = layout < 4 || marked || out_of_step;
+	s->reindex = layout < 4 || marked || out_of_step || s->force_reindex;
 	s->has_search = true;
 	return 0;
 }

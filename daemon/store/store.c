@@ -241,6 +241,7 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 	uint64_t map_size = o->map_size;
 	struct store *s = gl_xcalloc(1, sizeof *s);
 	s->rdonly = flags & STORE_RDONLY;
+	s->force_reindex = !s->rdonly && (flags & STORE_REINDEX);
 	s->mapped_max = o->mapped_max; /* a rebuild at open is bounded too */
 	s->path = gl_xstrdup(dir);
 	int rc;

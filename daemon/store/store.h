@@ -75,7 +75,8 @@ struct store;
 struct store_txn;
 
 enum store_open_flags {
-	STORE_RDONLY = 1, /* open an existing store for reading only */
+	STORE_RDONLY = 1,  /* open an existing store for reading only */
+	STORE_REINDEX = 2, /* a write open rebuilds the search index, whatever its state */
 };
 
 /*

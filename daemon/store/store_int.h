@@ -29,6 +29,7 @@ struct store {
 	bool reindex;    /* a write open of layout 2 or 3, or of an index out of step:
 	                  * store_open rebuilds search */
 	bool reindexed;  /* store_open did */
+	bool force_reindex; /* STORE_REINDEX */
 	uint64_t reindex_skipped; /* records it left out: they do not parse */
 	unsigned reindex_steps;   /* its transactions */
 	bool rdonly;
