@@ -1155,6 +1155,34 @@ int search_empty(struct store_txn *t, struct gl_error *err)
 	return 0;
 }
 
+int search_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
+                      struct gl_error *err)
+{
+	if (!t->write)
+		return gl_errorf(err, GL_EINVAL, "search_empty_step in a read transaction");
+	search_pending_free(t);
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, t->s->postings, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	/* a term's postings at a time: LMDB reads the table's pages in order,
+	 * which store_map_work counts (mdb_drop would read them all at once) */
+	for (unsigned n = 0; n < max_terms; n++) {
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) ||
+		    (rc = mdb_cursor_del(c, MDB_NODUPDATA)))
+			break;
+		store_map_work(t->s, 1);
+	}
+	mdb_cursor_close(c);
+	*done = rc == MDB_NOTFOUND;
+	/* docs and docnums hold no sub-databases: dropped without reading
+	 * their leaves */
+	if (*done && (rc = mdb_drop(t->txn, t->s->docs, 0)) == 0)
+		rc = mdb_drop(t->txn, t->s->docnums, 0);
+	return rc ? store_mdb_fail(rc, err, t->s, "empty the search index") : 0;
+}
+
 struct step_ctx {
 	struct store_txn *t;
 	uint8_t *last;

@@ -180,6 +180,15 @@ int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
 #define SEARCH_STEP_RECORDS 2000
 #define SEARCH_STEP_TERMS 65536
 int search_empty(struct store_txn *t, struct gl_error *err);
+/*
+ * Empty the index in steps too: take out the postings of up to max_terms
+ * terms; once none are left, empty docs and docnums and set *done.
+ * (search_empty drops the postings at once, and LMDB reads every page of
+ * the table to do it: the whole index mapped in one call.)
+ */
+#define SEARCH_EMPTY_STEP_TERMS 8192
+int search_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
+                      struct gl_error *err);
 int search_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_len,
                         uint8_t last[STORE_KEY_MAX], size_t *last_len, bool *done,
                         uint64_t *skipped, struct gl_error *err);

@@ -145,15 +145,20 @@ static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
 
 /*
  * A write open of layout 2 or 3, or of an index out of step: the search
- * index again, in layout 4's form, in steps (search_rebuild_step), each a
- * transaction of its own, so none keeps the whole index's pages in memory.
- * The first drops the old index ("terms") and empties the new one, and
- * puts REINDEX_MARK in meta: the key to resume after (1 byte, then the
- * key), which each step moves on (store_int.h); the last removes it and writes the
- * layout.  While the mark is there the index is incomplete: a read-only
- * open does not search (index.c), and the next write open goes on from
- * the mark, after a crash or a failure (a full map, say) alike.
+ * index again, in layout 4's form, in steps, each a transaction of its
+ * own, so that none keeps the whole index's pages in memory or maps them
+ * at once.  REINDEX_MARK in meta (store_int.h) says where it is:
+ *   1            emptying the old index (search_empty_step), after the
+ *                first transaction dropped layout 3's "terms";
+ *   2 || key     indexing the records after key (none: from the first;
+ *                search_rebuild_step).
+ * The last step removes the mark and writes the layout.  While the mark
+ * is there the index is incomplete: a read-only open does not search
+ * (index.c), and the next write open goes on from the mark, after a
+ * crash or a failure (a full map, say) alike.
  */
+enum { MARK_EMPTYING = 1, MARK_INDEXING = 2 };
+
 static int reindex(struct store *s, struct gl_error *err)
 {
 	struct store_txn *t;
@@ -164,15 +169,16 @@ static int reindex(struct store *s, struct gl_error *err)
 	int rc = store_begin(s, true, &t, err);
 	if (rc)
 		return rc;
-	/* a mark of 1 byte: nothing indexed yet; begin again */
-	if ((rc = store_meta_get(t, REINDEX_MARK, &mark, &mark_len)) == 0 && mark_len > 1 &&
-	    mark_len <= sizeof at) {
-		memcpy(at, mark, mark_len); /* resume */
+	if ((rc = store_meta_get(t, REINDEX_MARK, &mark, &mark_len)) == 0 && mark_len >= 1 &&
+	    mark_len <= sizeof at &&
+	    ((((const uint8_t *)mark)[0] == MARK_EMPTYING && mark_len == 1) ||
+	     ((const uint8_t *)mark)[0] == MARK_INDEXING)) {
+		memcpy(at, mark, mark_len); /* go on from there */
 		at_len = mark_len;
 		store_abort(t);
 	} else {
 		MDB_dbi old;
-		at[0] = 1;
+		at[0] = MARK_EMPTYING;
 		at_len = 1;
 		if ((rc = mdb_dbi_open(t->txn, "terms", 0, &old)) == 0)
 			rc = mdb_drop(t->txn, old, 1);
@@ -180,8 +186,7 @@ static int reindex(struct store *s, struct gl_error *err)
 			store_abort(t);
 			return store_mdb_fail(rc, err, s, "drop the old search index");
 		}
-		if ((rc = search_empty(t, err)) ||
-		    (rc = store_meta_put(t, REINDEX_MARK, at, at_len, err))) {
+		if ((rc = store_meta_put(t, REINDEX_MARK, at, at_len, err))) {
 			store_abort(t);
 			return rc;
 		}
@@ -191,16 +196,25 @@ static int reindex(struct store *s, struct gl_error *err)
 	for (bool done = false; !done;) {
 		if ((rc = store_begin(s, true, &t, err)))
 			return rc;
-		rc = search_rebuild_step(t, at_len > 1 ? at + 1 : NULL, at_len - 1, last, &last_len,
-		                         &done, &s->reindex_skipped, err);
 		uint8_t layout = STORE_LAYOUT;
-		if (rc == 0 && done) {
+		if (at[0] == MARK_EMPTYING) {
+			bool empty;
+			if ((rc = search_empty_step(t, SEARCH_EMPTY_STEP_TERMS, &empty, err)) == 0 &&
+			    empty) {
+				at[0] = MARK_INDEXING;
+				rc = store_meta_put(t, REINDEX_MARK, at, at_len, err);
+			}
+		} else if ((rc = search_rebuild_step(t, at_len > 1 ? at + 1 : NULL, at_len - 1, last,
+		                                     &last_len, &done, &s->reindex_skipped,
+		                                     err))) {
+			/* below */
+		} else if (done) {
 			MDB_val k = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK };
 			if ((rc = mdb_del(t->txn, s->meta, &k, NULL)))
 				rc = store_mdb_fail(rc, err, s, "write meta");
 			else
 				rc = store_meta_put(t, "layout", &layout, sizeof layout, err);
-		} else if (rc == 0) {
+		} else {
 			memcpy(at + 1, last, last_len);
 			at_len = 1 + last_len;
 			rc = store_meta_put(t, REINDEX_MARK, at, at_len, err);

@@ -682,6 +682,26 @@ static void test_flush_past_pending(void **state)
 	assert_true(st.postings > 65536); /* more than wait at once */
 	static char ids[NREC * 6];
 	assert_int_equal(find(s, "zonnepaneel", 0, "nl", ids, sizeof ids, NULL), NREC);
+
+	/* emptied in steps of SEARCH_EMPTY_STEP_TERMS terms (a rebuild's
+	 * first phase), more than one for these 70,000-odd terms */
+	unsigned steps = 0;
+	bool empty = false;
+	while (!empty && steps < 100) {
+		assert_int_equal(store_begin(s, true, &t, NULL), 0);
+		assert_int_equal(search_empty_step(t, SEARCH_EMPTY_STEP_TERMS, &empty, NULL), 0);
+		assert_int_equal(store_commit(t, NULL), 0);
+		steps++;
+	}
+	assert_true(empty);
+	assert_true(steps >= 2);
+	assert_true(steps <= st.postings / SEARCH_EMPTY_STEP_TERMS + 2);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_stats(t, &st, NULL), 0);
+	store_abort(t);
+	assert_int_equal(st.docs, 0);
+	assert_int_equal(st.postings, 0);
+	assert_int_equal(find(s, "zonnepaneel", 0, "nl", ids, sizeof ids, NULL), 0);
 	store_close(s);
 }
 
@@ -906,8 +926,8 @@ static void test_upgrade_fails_whole(void **state)
 /*
  * The rebuild runs in steps of SEARCH_STEP_RECORDS records, each a
  * transaction, and goes on after a crash from where its mark says: here
- * the states a crash before the first step and after it leave.  Every
- * record is indexed, once.
+ * the states a crash while emptying the old index and after the first
+ * step of indexing leave.  Every record is indexed, once.
  */
 static void test_rebuild_resumes(void **state)
 {
@@ -927,7 +947,7 @@ static void test_rebuild_resumes(void **state)
 	snprintf(path, sizeof path, "%s/resume", dir);
 	to_layout3(path);
 
-	/* a rebuild cut short before it indexed anything */
+	/* a rebuild cut short while it emptied the old index */
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta;
@@ -941,14 +961,17 @@ static void test_rebuild_resumes(void **state)
 	assert_true(raw_marked(path));
 	search_refused(path);
 
-	/* a mark with no key: the rebuild begins again, the old index dropped */
+	/* a mark of the emptying phase: the old index emptied, then every
+	 * record indexed */
 	struct store_options o = { .map_size = 1 << 26 };
 	assert_int_equal(store_open_with(path, &o, &s, NULL), 0);
 	unsigned steps = 0;
 	uint64_t skipped = 1;
 	assert_true(store_reindexed(s, &skipped, &steps));
 	assert_int_equal(skipped, 0);
-	assert_int_equal(steps, 3); /* 2,000 + 2,000 + 500, the last ending it */
+	/* one emptying the index (its terms fit one step), then 2,000 + 2,000
+	 * + 500 records, the last ending it */
+	assert_int_equal(steps, 4);
 	check_stats(s, N);
 	char ids[64];
 	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
@@ -964,7 +987,7 @@ static void test_rebuild_resumes(void **state)
 	assert_int_equal(search_empty(t, NULL), 0);
 	assert_int_equal(search_rebuild_step(t, NULL, 0, last, &last_len, &done, NULL, NULL), 0);
 	assert_false(done);
-	at[0] = 1;
+	at[0] = 2; /* indexing, after this key */
 	memcpy(at + 1, last, last_len);
 	assert_int_equal(store_meta_put(t, "reindex", at, 1 + last_len, NULL), 0);
 	assert_int_equal(store_commit(t, NULL), 0);
