@@ -1,4 +1,4 @@
-#include "cli.h"
+#include "client/cli.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -9,11 +9,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 
 /* How long gilde waits for the daemon's answer. */
 #define CALL_TIMEOUT_MS 120000

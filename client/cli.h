@@ -15,11 +15,11 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "paths.h"
-#include "store.h"
-#include "view.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "store/paths.h"
+#include "store/store.h"
+#include "query/view.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 

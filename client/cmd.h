@@ -6,7 +6,7 @@
 
 #include <getopt.h>
 
-#include "cli.h"
+#include "client/cli.h"
 
 struct cmd {
 	const char *name;

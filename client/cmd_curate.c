@@ -1,13 +1,13 @@
 /* gilde endorse, revoke, applications, members, rotate-key */
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "msg.h"
-#include "record.h"
-#include "trust.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/msg.h"
+#include "proto/record.h"
+#include "store/trust.h"
 
 static int call_simple(struct cli *cli, struct gl_buf *req, msgpack_zone *zone, msgpack_object *o,
                        struct gl_buf *resp, struct gl_error *err)

@@ -1,14 +1,14 @@
 /*
  * gilde events — events in start order, read from the store's events index
- * (daemon/store/events.h), as lines, JSON or an iCalendar file (ics.h).
+ * (daemon/query/events.h), as lines, JSON or an iCalendar file (query/ics.h).
  */
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "events.h"
-#include "ics.h"
-#include "schema.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "query/events.h"
+#include "query/ics.h"
+#include "schemas/schema.h"
 
 enum { OPT_FROM = 2000, OPT_TO, OPT_SECTOR, OPT_PHASE, OPT_ICS };
 

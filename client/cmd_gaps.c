@@ -1,6 +1,6 @@
 /*
  * gilde gaps — where the directory's offer has holes: live offers per need
- * and phase (and sector), read from the store (daemon/store/gaps.h), as a table,
+ * and phase (and sector), read from the store (daemon/query/gaps.h), as a table,
  * as lists per sector, or as JSON.
  */
 #include <stdarg.h>
@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "gaps.h"
-#include "schema.h"
-#include "taxonomy.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "query/gaps.h"
+#include "schemas/schema.h"
+#include "schemas/taxonomy.h"
 
 enum { OPT_BY_SECTOR = 2000 };
 

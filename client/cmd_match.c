@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "match.h"
-#include "taxonomy.h"
+#include "client/cmd.h"
+#include "query/match.h"
+#include "schemas/taxonomy.h"
 
 /* Build a profile from --profile FILE or from flags; NULL after printing
  * a usage error (*rc set). */

@@ -1,14 +1,14 @@
 /*
  * gilde news — the latest news across partners, read from the store
- * (daemon/store/news.h): as lines, as JSON, or as an Atom feed.
+ * (daemon/query/news.h): as lines, as JSON, or as an Atom feed.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "ics.h"
-#include "ident.h"
-#include "news.h"
+#include "client/cmd.h"
+#include "query/ics.h"
+#include "proto/ident.h"
+#include "query/news.h"
 
 enum { OPT_LIMIT = 2000, OPT_ATOM };
 

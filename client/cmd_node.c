@@ -2,12 +2,12 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 
 int cmd_id(struct cli *cli, int argc, char **argv)
 {

@@ -11,10 +11,10 @@
 
 #include <sodium.h>
 
-#include "cmd.h"
-#include "config.h"
-#include "ident.h"
-#include "record.h"
+#include "client/cmd.h"
+#include "schemas/config.h"
+#include "proto/ident.h"
+#include "proto/record.h"
 
 static long long geti(json_t *o, const char *k)
 {

@@ -1,8 +1,8 @@
 /* gilde peers */
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
 
 static void age(uint64_t then_ms, char *out, size_t n)
 {

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "match.h"
-#include "taxonomy.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "query/match.h"
+#include "schemas/taxonomy.h"
 
 #define PLAN_FORMAT 1
 

@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "clock.h"
-#include "cmd.h"
-#include "doc.h"
-#include "ident.h"
-#include "msg.h"
-#include "record.h"
-#include "schema.h"
+#include "proto/clock.h"
+#include "client/cmd.h"
+#include "schemas/doc.h"
+#include "proto/ident.h"
+#include "proto/msg.h"
+#include "proto/record.h"
+#include "schemas/schema.h"
 
 /* Largest JSON file gilde publish reads. */
 #define DOC_FILE_MAX (1u << 20)

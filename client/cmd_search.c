@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "record.h"
-#include "search.h"
+#include "client/cmd.h"
+#include "proto/record.h"
+#include "query/search.h"
 
 /* Join the TEXT arguments with spaces; NULL if they are too long. */
 static char *join_words(int n, char **words)

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bounds.h"
-#include "cmd.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/bounds.h"
+#include "client/cmd.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 
 /* Records per import request, and bytes: the daemon's batch bounds. */
 #define IMPORT_BATCH 2000

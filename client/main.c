@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "cmd.h"
+#include "client/cmd.h"
 #include "gilde_config.h"
 
 const struct cmd cmds[] = {

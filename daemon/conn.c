@@ -1,14 +1,14 @@
-#include "conn.h"
+#include "daemon/conn.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "gossip.h"
-#include "ident.h"
-#include "log.h"
-#include "net.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/gossip.h"
+#include "proto/ident.h"
+#include "daemon/log.h"
+#include "daemon/net.h"
 
 struct conn_write {
 	uv_write_t req;

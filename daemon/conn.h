@@ -24,13 +24,13 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "frame.h"
-#include "handshake.h"
-#include "itemset.h"
-#include "node.h"
-#include "recon.h"
-#include "store.h"
-#include "wire.h"
+#include "proto/frame.h"
+#include "proto/handshake.h"
+#include "daemon/itemset.h"
+#include "daemon/node.h"
+#include "proto/recon.h"
+#include "store/store.h"
+#include "proto/wire.h"
 
 #define CONN_INGEST_MAX 8
 /* A batch of large records holds about three times its bytes while it is

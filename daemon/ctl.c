@@ -1,4 +1,4 @@
-#include "ctl.h"
+#include "daemon/ctl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_ops.h"
-#include "log.h"
-#include "msg.h"
+#include "daemon/ctl_ops.h"
+#include "daemon/log.h"
+#include "proto/msg.h"
 
 /*
  * A request being answered.  A client may have CTL_INFLIGHT of them at once

@@ -16,9 +16,9 @@
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "node.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "daemon/node.h"
 
 struct ctl_req;
 

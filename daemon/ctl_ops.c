@@ -1,20 +1,20 @@
-#include "ctl_ops.h"
+#include "daemon/ctl_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "curate.h"
-#include "ident.h"
+#include "proto/clock.h"
+#include "daemon/curate.h"
+#include "proto/ident.h"
 #include "gilde_config.h"
-#include "gossip.h"
-#include "ingest.h"
-#include "log.h"
-#include "msg.h"
-#include "net.h"
-#include "publish.h"
-#include "web.h"
+#include "daemon/gossip.h"
+#include "daemon/ingest.h"
+#include "daemon/log.h"
+#include "proto/msg.h"
+#include "daemon/net.h"
+#include "daemon/publish.h"
+#include "daemon/web.h"
 
 /* Most records one import request may carry. */
 #define IMPORT_BATCH_MAX 8192

@@ -4,7 +4,7 @@
 #ifndef GILDE_CTL_OPS_H
 #define GILDE_CTL_OPS_H
 
-#include "ctl.h"
+#include "daemon/ctl.h"
 
 struct ctl_op {
 	const char *name;

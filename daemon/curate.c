@@ -1,4 +1,4 @@
-#include "curate.h"
+#include "daemon/curate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,17 +10,17 @@
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "conn.h"
-#include "doc.h"
-#include "gossip.h"
-#include "ident.h"
-#include "log.h"
-#include "msg.h"
-#include "net.h"
-#include "publish.h"
-#include "trust.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/conn.h"
+#include "schemas/doc.h"
+#include "daemon/gossip.h"
+#include "proto/ident.h"
+#include "daemon/log.h"
+#include "proto/msg.h"
+#include "daemon/net.h"
+#include "daemon/publish.h"
+#include "store/trust.h"
 
 /* Revocations must outlive anything the revoked key could have signed. */
 #define REVOKE_LIFETIME (3650ull * 86400)

@@ -21,9 +21,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "node.h"
-#include "recon.h"
-#include "record.h"
+#include "daemon/node.h"
+#include "proto/recon.h"
+#include "proto/record.h"
 
 /* Status of a record kept as an application instead of stored. */
 #define CURATE_APPLICATION 100

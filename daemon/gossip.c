@@ -1,15 +1,15 @@
-#include "gossip.h"
+#include "daemon/gossip.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "log.h"
-#include "net.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/log.h"
+#include "daemon/net.h"
+#include "proto/record.h"
 
 /* An item asked for is not asked again (of any peer) for this long. */
 #define WANT_TTL_MS 30000

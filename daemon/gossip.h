@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conn.h"
-#include "ingest.h"
-#include "node.h"
-#include "wire.h"
+#include "daemon/conn.h"
+#include "daemon/ingest.h"
+#include "daemon/node.h"
+#include "proto/wire.h"
 
 /* Node-wide gossip state (the items asked for and not yet received). */
 void gossip_init(struct node *n);

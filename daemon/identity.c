@@ -1,4 +1,4 @@
-#include "identity.h"
+#include "daemon/identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ident.h"
-#include "paths.h"
+#include "proto/ident.h"
+#include "store/paths.h"
 
 static int mkdir_p(char *path, struct gl_error *err)
 {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 /*
  * Create dir (and missing parents) with mode 0700, or check an existing

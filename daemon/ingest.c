@@ -1,16 +1,16 @@
-#include "ingest.h"
+#include "daemon/ingest.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "curate.h"
-#include "doc.h"
-#include "ident.h"
-#include "search.h"
-#include "trust.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/curate.h"
+#include "schemas/doc.h"
+#include "proto/ident.h"
+#include "store/textindex.h"
+#include "store/trust.h"
 
 #define CHUNK 128
 
@@ -75,7 +75,7 @@ static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, 
 		return gl_error_prefix(err, GL_EFORMAT, "%s/%.16s", record_kind_name(rec->kind), rec->id);
 	/* the writer files the terms; should cutting fail here, it cuts them
 	 * again and fails with the reason */
-	(void)search_terms_cut(rec, &r->terms, NULL);
+	(void)textindex_cut(rec, &r->terms, NULL);
 	return 0;
 }
 
@@ -218,7 +218,7 @@ static void commit_done(struct wjob *job)
 	n->counters.rejected += b->rejected;
 	n->ingest_pending--;
 	for (size_t i = 0; i < b->n; i++)
-		search_terms_free(&b->recs[i].terms);
+		textindex_terms_free(&b->recs[i].terms);
 	b->done(b);
 }
 
@@ -279,7 +279,7 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 	writer_expect(&n->writer, +1);
 	/* freed in commit_done, whether or not a chunk ran */
 	for (size_t i = 0; i < b->n; i++)
-		b->recs[i].terms = (struct search_terms){ 0 };
+		b->recs[i].terms = (struct textindex_terms){ 0 };
 	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;
 	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
 	b->chunks_left = (unsigned)nchunks;

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node.h"
-#include "recon.h"
-#include "record.h"
-#include "search.h"
+#include "daemon/node.h"
+#include "proto/recon.h"
+#include "proto/record.h"
+#include "store/textindex.h"
 
 struct ingest_rec {
 	const uint8_t *env;  /* owned by the caller until done() */
@@ -29,7 +29,7 @@ struct ingest_rec {
 	struct record rec;
 	uint8_t cid[RECORD_CID_LEN];   /* record_cid(), record_item(): computed once, */
 	uint8_t item[RECORD_ITEM_LEN]; /* with the signature check, off the loop */
-	struct search_terms terms;     /* cut there too (not ready: cut when written) */
+	struct textindex_terms terms;     /* cut there too (not ready: cut when written) */
 };
 
 struct ingest_batch {

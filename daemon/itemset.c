@@ -1,9 +1,9 @@
-#include "itemset.h"
+#include "daemon/itemset.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 
 /* Items are hash outputs in their first 16 bytes, so any 8 of them index well;
  * mix in the version and content bytes so versions of one key spread too. */

@@ -1,4 +1,4 @@
-#include "log.h"
+#include "daemon/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "clock.h"
+#include "proto/clock.h"
+#include "schemas/config.h"
 
 static enum log_level current = LOG_INFO;
 static bool to_syslog;
@@ -14,7 +15,6 @@ static bool to_syslog;
 /* log_syslog.c: apart, as <syslog.h> defines LOG_INFO and LOG_DEBUG too */
 void log_syslog_open(bool on);
 void log_syslog_line(int level, const char *line);
-static const char *const names[] = { "error", "warn", "info", "debug" };
 
 void log_set_level(enum log_level level)
 {
@@ -33,19 +33,6 @@ enum log_level log_get_level(void)
 	return current;
 }
 
-int log_level_parse(const char *s)
-{
-	for (int i = 0; i <= LOG_DEBUG; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
-
-const char *log_level_name(enum log_level level)
-{
-	return names[level];
-}
-
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 {
 	if (level > current)
@@ -55,7 +42,7 @@ void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	clock_format(ms / 1000, ts);
 	ts[19] = '\0'; /* drop the Z, add milliseconds below */
 	int n = snprintf(line, sizeof line, "%s.%03uZ %s %s", ts, (unsigned)(ms % 1000),
-	                 names[level], event);
+	                 config_level_name(level), event);
 	if (n > 0 && (size_t)n < sizeof line && fmt && *fmt) {
 		line[n++] = ' ';
 		va_list ap;

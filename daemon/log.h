@@ -9,15 +9,13 @@
 
 #include <stdbool.h>
 
+/* The levels by their numbers in gilded.conf (schemas/config.h: config_level_name). */
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 void log_set_level(enum log_level level);
 /* Also send each line to syslog(3), facility daemon, ident "gilded". */
 void log_set_syslog(bool on);
 enum log_level log_get_level(void);
-/* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
-int log_level_parse(const char *s);
-const char *log_level_name(enum log_level level);
 
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

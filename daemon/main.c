@@ -10,17 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "ctl.h"
-#include "curate.h"
-#include "gossip.h"
+#include "proto/clock.h"
+#include "daemon/ctl.h"
+#include "daemon/curate.h"
+#include "daemon/gossip.h"
 #include "gilde_config.h"
-#include "ident.h"
-#include "identity.h"
-#include "log.h"
-#include "net.h"
-#include "node.h"
-#include "web.h"
+#include "proto/ident.h"
+#include "daemon/identity.h"
+#include "daemon/log.h"
+#include "daemon/net.h"
+#include "daemon/node.h"
+#include "daemon/web.h"
 
 static void usage(FILE *out)
 {

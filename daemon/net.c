@@ -1,19 +1,19 @@
-#include "net.h"
+#include "daemon/net.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "conn.h"
-#include "gossip.h"
-#include "ident.h"
-#include "log.h"
-#include "msg.h"
-#include "publish.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/conn.h"
+#include "daemon/gossip.h"
+#include "proto/ident.h"
+#include "daemon/log.h"
+#include "proto/msg.h"
+#include "daemon/publish.h"
+#include "proto/record.h"
 
 /* Most addresses remembered (configured ones always fit). */
 #define ADDRS_MAX 256

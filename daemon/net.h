@@ -14,8 +14,8 @@
 
 #include <msgpack.h>
 
-#include "err.h"
-#include "node.h"
+#include "proto/err.h"
+#include "daemon/node.h"
 
 struct conn;
 

@@ -10,12 +10,12 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config.h"
-#include "paths.h"
-#include "schema.h"
-#include "store.h"
-#include "trust.h"
-#include "writer.h"
+#include "schemas/config.h"
+#include "store/paths.h"
+#include "schemas/schema.h"
+#include "store/store.h"
+#include "store/trust.h"
+#include "daemon/writer.h"
 
 struct ctl;
 struct gossip;

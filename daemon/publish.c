@@ -1,10 +1,10 @@
-#include "publish.h"
+#include "daemon/publish.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "doc.h"
+#include "proto/clock.h"
+#include "schemas/doc.h"
 
 int publish_record(struct node *n, struct store_txn *t, const uint8_t sk[64], int kind,
                    const char *id, const uint8_t *body, size_t body_len, uint64_t expires,

@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alloc.h"
-#include "node.h"
-#include "bounds.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "daemon/node.h"
+#include "proto/bounds.h"
+#include "proto/record.h"
 
 struct publish_doc {
 	char *source;         /* name for messages (a file name) */

@@ -1,4 +1,4 @@
-#include "web.h"
+#include "daemon/web.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,20 +15,20 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "events.h"
-#include "gaps.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "query/events.h"
+#include "query/gaps.h"
 #include "gilde_config.h"
-#include "ics.h"
-#include "ident.h"
-#include "log.h"
-#include "match.h"
-#include "news.h"
-#include "node.h"
-#include "search.h"
-#include "taxonomy.h"
-#include "view.h"
+#include "query/ics.h"
+#include "proto/ident.h"
+#include "daemon/log.h"
+#include "query/match.h"
+#include "query/news.h"
+#include "daemon/node.h"
+#include "query/search.h"
+#include "schemas/taxonomy.h"
+#include "query/view.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; " \
             "frame-ancestors 'none'"

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 struct node;
 

@@ -1,10 +1,10 @@
-#include "writer.h"
+#include "daemon/writer.h"
 
 #include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
-#include "log.h"
+#include "daemon/log.h"
 
 /*
  * Group commit: every job of a group runs in a transaction of its own

@@ -21,8 +21,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "err.h"
-#include "store.h"
+#include "proto/err.h"
+#include "store/store.h"
 
 struct writer;
 struct wjob;

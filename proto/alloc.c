@@ -1,4 +1,4 @@
-#include "alloc.h"
+#include "proto/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-#include "clock.h"
+#include "proto/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 static uint64_t (*override)(void);
 static int fake_state; /* 0 unknown, 1 none, 2 fake */

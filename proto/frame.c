@@ -2,7 +2,7 @@
  * frame.c — the encrypted stream after the handshake; the layout is
  * specified in frame.h and PROTOCOL.md section 6.2.
  */
-#include "frame.h"
+#include "proto/frame.h"
 
 #include <string.h>
 

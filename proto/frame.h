@@ -23,8 +23,8 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "err.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
 
 /* Most plaintext bytes in one frame. */
 #define FRAME_MAX (1u << 20)

@@ -3,7 +3,7 @@
  * layouts, labels and key derivation are specified in handshake.h and
  * PROTOCOL.md section 6.1.
  */
-#include "handshake.h"
+#include "proto/handshake.h"
 
 #include <string.h>
 

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 #define HS_M1_LEN 64
 #define HS_M2_LEN 64

@@ -1,4 +1,4 @@
-#include "ident.h"
+#include "proto/ident.h"
 
 #include <sodium.h>
 #include <string.h>

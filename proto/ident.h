@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 #define IDENT_PK_PREFIX "ed25519:"
 #define IDENT_SK_PREFIX "ed25519-secret:"

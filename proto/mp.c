@@ -1,10 +1,10 @@
-#include "mp.h"
+#include "proto/mp.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "bounds.h"
+#include "proto/alloc.h"
+#include "proto/bounds.h"
 
 static uint64_t be(const uint8_t *p, unsigned n)
 {

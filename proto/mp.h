@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 enum mp_type {
 	MP_NIL,

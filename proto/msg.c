@@ -1,4 +1,4 @@
-#include "msg.h"
+#include "proto/msg.h"
 
 #include <string.h>
 

@@ -16,9 +16,9 @@
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "mp.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "proto/mp.h"
 
 /* Largest control message, either direction. */
 #define MSG_MAX (8u << 20)

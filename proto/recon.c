@@ -17,7 +17,7 @@
  * the remaining received ranges are not acted on; the peer splits that
  * range again in its next answer.
  */
-#include "recon.h"
+#include "proto/recon.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +27,8 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "frame.h"
-#include "mp.h"
+#include "proto/frame.h"
+#include "proto/mp.h"
 
 enum { MODE_SKIP = 0, MODE_FP = 1, MODE_LIST = 2 };
 

@@ -74,8 +74,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alloc.h"
-#include "err.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
 
 #define RECON_ITEM 32
 #define RECON_BRANCH 16

@@ -1,4 +1,4 @@
-#include "record.h"
+#include "proto/record.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -6,8 +6,8 @@
 
 #include <msgpack.h>
 
-#include "bounds.h"
-#include "mp.h"
+#include "proto/bounds.h"
+#include "proto/mp.h"
 
 const struct mp_limits record_body_limits = {
 	.depth = GL_DEPTH_MAX,

@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "mp.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "proto/mp.h"
 
 #define RECORD_FORMAT 1
 /* 15 ASCII characters and a NUL byte: the 16-byte signing context. */

@@ -1,12 +1,12 @@
-#include "wire.h"
+#include "proto/wire.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "bounds.h"
-#include "recon.h"
+#include "proto/bounds.h"
+#include "proto/recon.h"
 
 static const struct mp_limits wire_limits = {
 	.depth = 8,

@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "mp.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "proto/mp.h"
 
 enum wire_type {
 	WIRE_HELLO = 1,

@@ -1,4 +1,4 @@
-#include "doc.h"
+#include "schemas/doc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -6,9 +6,9 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#include "jsonmp.h"
-#include "mp.h"
-#include "record.h"
+#include "schemas/jsonmp.h"
+#include "proto/mp.h"
+#include "proto/record.h"
 
 static bool publishable(int kind)
 {

@@ -10,10 +10,10 @@
 
 #include <stddef.h>
 
-#include "alloc.h"
-#include "err.h"
-#include "bounds.h"
-#include "schema.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "proto/bounds.h"
+#include "schemas/schema.h"
 
 struct doc {
 	int kind;                /* enum record_kind */

@@ -1,4 +1,4 @@
-#include "jsonmp.h"
+#include "schemas/jsonmp.h"
 
 #include <string.h>
 

@@ -10,8 +10,8 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "err.h"
+#include "proto/alloc.h"
+#include "proto/err.h"
 
 /*
  * Append v as msgpack to out.  If v is an object, its members named in

@@ -1,4 +1,4 @@
-#include "schema.h"
+#include "schemas/schema.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "bounds.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "proto/bounds.h"
+#include "proto/record.h"
 
 /*
  * A schema object compiled once at load: its keywords as fields, its

@@ -1,9 +1,9 @@
-#include "taxonomy.h"
+#include "schemas/taxonomy.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 
 #define FACETS 6
 

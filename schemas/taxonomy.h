@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "err.h"
-#include "schema.h"
+#include "proto/err.h"
+#include "schemas/schema.h"
 
 struct tax_term {
 	const char *id;

@@ -1,7 +1,7 @@
 /* Applications: partner records of keys nobody endorsed yet (store.h). */
 #include <string.h>
 
-#include "store_int.h"
+#include "store/store_int.h"
 
 static int apps_bytes(struct store_txn *t, uint64_t *bytes)
 {

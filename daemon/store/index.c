@@ -1,13 +1,13 @@
 /*
  * index.c — the secondary indexes kept in step with the records, in the
- * same write transaction (store_int.h): events by start time (events.c)
- * and the full-text index (search.c).
+ * same write transaction (store_int.h): events by start time (eventindex.c)
+ * and the full-text index (textindex.c).
  */
 #include <string.h>
 
-#include "events.h"
-#include "search.h"
-#include "store_int.h"
+#include "store/eventindex.h"
+#include "store/textindex.h"
+#include "store/store_int.h"
 
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout)
 {
@@ -30,27 +30,22 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	 * drops them in its first step, and goes on from its mark after a
 	 * crash or a failure; a layout 4 index out of step is rebuilt too */
 	bool out_of_step = false;
-	if (layout >= 4 && !marked && (rc = search_check(txn, s, &out_of_step)))
+	if (layout >= 4 && !marked && (rc = textindex_check(txn, s, &out_of_step)))
 		return rc;
 	s->reindex = layout < 4 || marked || out_of_step || s->force_reindex;
 	s->has_search = true;
 	return 0;
 }
 
-static bool searchable(int kind)
-{
-	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
-}
-
 int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                      const struct record *r, const struct search_terms *cut,
+                      const struct record *r, const struct textindex_terms *cut,
                       struct gl_error *err)
 {
 	int rc = 0;
-	if (r->kind == RK_EVENT && (rc = events_index_add(t, rkey, rlen, r, err)))
+	if (r->kind == RK_EVENT && (rc = eventindex_add(t, rkey, rlen, r, err)))
 		return rc;
-	if (searchable(r->kind))
-		rc = search_index_add(t, rkey, rlen, r, cut, err);
+	if (textindex_searchable(r->kind))
+		rc = textindex_add(t, rkey, rlen, r, cut, err);
 	return rc;
 }
 
@@ -61,9 +56,9 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	if (record_parse(old->env, old->env_len, &r, NULL) != 0 || !r.body)
 		return gl_errorf(err, GL_ESTORE, "%s: a held record does not parse", t->s->path);
 	int rc = 0;
-	if (r.kind == RK_EVENT && (rc = events_index_remove(t, rkey, rlen, &r, err)))
+	if (r.kind == RK_EVENT && (rc = eventindex_remove(t, rkey, rlen, &r, err)))
 		return rc;
-	if (searchable(r.kind))
-		rc = search_index_remove(t, rkey, rlen, &r, err);
+	if (textindex_searchable(r.kind))
+		rc = textindex_remove(t, rkey, rlen, &r, err);
 	return rc;
 }

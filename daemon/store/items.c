@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "store_int.h"
+#include "proto/alloc.h"
+#include "store/store_int.h"
 
 #define RUN_LEN 4
 #define FRESH_KEY (RUN_LEN + RECORD_ITEM_LEN)

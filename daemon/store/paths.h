@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 #define PATHS_MAX 4096
 

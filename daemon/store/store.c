@@ -1,4 +1,4 @@
-#include "store.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +12,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "bounds.h"
-#include "paths.h"
-#include "search.h"
-#include "store_int.h"
+#include "proto/alloc.h"
+#include "proto/bounds.h"
+#include "store/paths.h"
+#include "store/textindex.h"
+#include "store/store_int.h"
 
 /* The one place LMDB's codes become ours. */
 int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what)
@@ -59,6 +59,11 @@ static size_t make_rkey(uint8_t *k, const uint8_t *author, int kind, const char 
 const char *store_path(const struct store *s)
 {
 	return s->path;
+}
+
+struct store *store_of(const struct store_txn *t)
+{
+	return t->s;
 }
 
 /* The layout a store says it has, or (*found false) none yet. */
@@ -148,10 +153,10 @@ static const char *data_file(const char *dir, char out[DATA_FILE_MAX])
  * index again, in layout 4's form, in steps, each a transaction of its
  * own, so that none keeps the whole index's pages in memory or maps them
  * at once.  REINDEX_MARK in meta (store_int.h) says where it is:
- *   1            emptying the old index (search_empty_step), after the
+ *   1            emptying the old index (textindex_empty_step), after the
  *                first transaction dropped layout 3's "terms";
  *   2 || key     indexing the records after key (none: from the first;
- *                search_rebuild_step).
+ *                textindex_rebuild_step).
  * The last step removes the mark and writes the layout.  While the mark
  * is there the index is incomplete: a read-only open does not search
  * (index.c), and the next write open goes on from the mark, after a
@@ -199,12 +204,12 @@ static int reindex(struct store *s, struct gl_error *err)
 		uint8_t layout = STORE_LAYOUT;
 		if (at[0] == MARK_EMPTYING) {
 			bool empty;
-			if ((rc = search_empty_step(t, SEARCH_EMPTY_STEP_TERMS, &empty, err)) == 0 &&
+			if ((rc = textindex_empty_step(t, TEXTINDEX_EMPTY_STEP_TERMS, &empty, err)) == 0 &&
 			    empty) {
 				at[0] = MARK_INDEXING;
 				rc = store_meta_put(t, REINDEX_MARK, at, at_len, err);
 			}
-		} else if ((rc = search_rebuild_step(t, at_len > 1 ? at + 1 : NULL, at_len - 1, last,
+		} else if ((rc = textindex_rebuild_step(t, at_len > 1 ? at + 1 : NULL, at_len - 1, last,
 		                                     &last_len, &done, &s->reindex_skipped,
 		                                     err))) {
 			/* below */
@@ -480,7 +485,7 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 	if (!parent->write)
 		return gl_errorf(err, GL_EINVAL, "%s: a read transaction has no children", s->path);
 	/* the parent's waiting postings first, so that the child finds them */
-	int rc = search_flush(parent, err);
+	int rc = textindex_flush(parent, err);
 	if (rc)
 		return rc;
 	/* the children of one transaction put their items in its run */
@@ -499,8 +504,8 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 int store_commit(struct store_txn *t, struct gl_error *err)
 {
 	struct store *s = t->s;
-	int rc = search_flush(t, err);
-	search_pending_free(t);
+	int rc = textindex_flush(t, err);
+	textindex_pending_free(t);
 	if (rc) {
 		mdb_txn_abort(t->txn);
 		free(t);
@@ -515,7 +520,7 @@ void store_abort(struct store_txn *t)
 {
 	if (!t)
 		return;
-	search_pending_free(t);
+	textindex_pending_free(t);
 	mdb_txn_abort(t->txn);
 	free(t);
 }
@@ -640,7 +645,7 @@ int store_put(struct store_txn *t, const struct record *r, enum store_outcome *o
 
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
-                     const struct search_terms *cut, enum store_outcome *outcome,
+                     const struct textindex_terms *cut, enum store_outcome *outcome,
                      struct gl_error *err)
 {
 	struct store *s = t->s;

@@ -54,16 +54,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bounds.h"
-#include "err.h"
-#include "record.h"
+#include "proto/bounds.h"
+#include "proto/err.h"
+#include "proto/record.h"
 
 /* 4: postings by document number (search.h); 3: fresh items; 2: events
  * and full-text indexes.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
- * index (search_rebuild), which takes about as long as indexing every
+ * index (textindex_rebuild), which takes about as long as indexing every
  * record again, in steps (store.c: reindex).  A write open of layout 4
- * rebuilds it too when it finds the index out of step (search_check in
+ * rebuilds it too when it finds the index out of step (textindex_check in
  * store_int.h) or a rebuild cut short. */
 #define STORE_LAYOUT 4
 #define STORE_LAYOUT_OLDEST 2
@@ -166,12 +166,12 @@ enum store_outcome {
  * GL_ENOSPC / GL_EIO (then abort the transaction).  store_put_hashed takes
  * the record's content id and item computed already (record_cid,
  * record_item) and, unless cut is NULL, its search terms
- * (search_terms_cut), as ingest does on the threads that check
+ * (textindex_cut), as ingest does on the threads that check
  * signatures. */
-struct search_terms;
+struct textindex_terms;
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
-                     const struct search_terms *cut, enum store_outcome *outcome,
+                     const struct textindex_terms *cut, enum store_outcome *outcome,
                      struct gl_error *err);
 int store_put(struct store_txn *t, const struct record *r,
               enum store_outcome *outcome, struct gl_error *err);
@@ -325,5 +325,7 @@ int store_app_scan(struct store_txn *t, int (*fn)(void *ctx, const struct store_
 
 /* Path of the environment's directory (for messages). */
 const char *store_path(const struct store *s);
+/* The store a transaction belongs to. */
+struct store *store_of(const struct store_txn *t);
 
 #endif

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bounds.h"
-#include "store.h"
-#include "text.h"
+#include "proto/bounds.h"
+#include "store/store.h"
+#include "store/text.h"
 
 #define RKEY_MAX (RECORD_KEY_LEN + 1 + GL_ID_MAX)
 #define VAL_HDR 64
@@ -49,27 +49,27 @@ struct store {
  */
 void store_map_work(struct store *s, unsigned n);
 
-struct search_pending;
+struct textindex_pending;
 
 struct store_txn {
 	struct store *s;
 	MDB_txn *txn;
 	bool write;
 	uint32_t run; /* of its fresh items (items.c); 0: not yet chosen */
-	struct search_pending *pend; /* postings not yet written (search.c); NULL: none */
+	struct textindex_pending *pend; /* postings not yet written (textindex.c); NULL: none */
 };
 
 /*
  * The postings a write transaction adds wait in t->pend and go into the
- * postings table in key order (search.c): the writes of a thousand records
+ * postings table in key order (textindex.c): the writes of a thousand records
  * then walk the table once, page by page, instead of jumping to each term
- * of each record in turn.  search_flush() writes them: store_commit() calls
+ * of each record in turn.  textindex_flush() writes them: store_commit() calls
  * it, and so does whatever reads or deletes postings in the transaction.
- * search_pending_free() drops what waits (store_abort, and after a
+ * textindex_pending_free() drops what waits (store_abort, and after a
  * commit).
  */
-int search_flush(struct store_txn *t, struct gl_error *err);
-void search_pending_free(struct store_txn *t);
+int textindex_flush(struct store_txn *t, struct gl_error *err);
+void textindex_pending_free(struct store_txn *t);
 
 /*
  * Reconciliation items (items.c).  These return LMDB's codes (MDB_CORRUPTED
@@ -140,14 +140,14 @@ static inline uint64_t store_get_be64(const uint8_t *p)
  * (removed; old's pointers are still valid).  Tombstones are not indexed.
  */
 int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                      const struct record *r, const struct search_terms *cut,
+                      const struct record *r, const struct textindex_terms *cut,
                       struct gl_error *err);
 int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct store_entry *old, struct gl_error *err);
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
  * of the given layout.  A write open of layout 2 or 3, of a layout 4
- * store whose search index is out of step (search_check), or of one with
+ * store whose search index is out of step (textindex_check), or of one with
  * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
  * rebuilds the index in steps (store.c: reindex).  A read-only open of
  * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
@@ -162,6 +162,6 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
  * or a next document number not after the last one given.  Sets
  * *rebuild; returns LMDB's codes.  Cheap: a few lookups.
  */
-int search_check(MDB_txn *txn, const struct store *s, bool *rebuild);
+int textindex_check(MDB_txn *txn, const struct store *s, bool *rebuild);
 
 #endif

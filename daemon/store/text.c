@@ -1,7 +1,8 @@
 /* text.c — terms from text: utf8proc normalisation, tokens, stop words, Snowball stems. */
-#include "text.h"
+#include "store/text.h"
 
 #include <libstemmer.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 
 /*
  * Stop words, compared with tokens after normalisation (so without
@@ -246,4 +247,40 @@ int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *
 	}
 	free(norm);
 	return rc;
+}
+
+/* The calling thread's stemmers (text.h), freed by a thread-specific
+ * destructor when it ends. */
+static pthread_key_t stem_key;
+static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
+
+static void stem_free(void *p)
+{
+	text_stemmers_free(p);
+	free(p);
+}
+
+static void stem_key_make(void)
+{
+	if (pthread_key_create(&stem_key, stem_free) != 0)
+		abort(); /* only for want of keys, which this process does not use up */
+}
+
+int text_thread_stemmers(struct text_stemmers **out, struct gl_error *err)
+{
+	pthread_once(&stem_once, stem_key_make);
+	struct text_stemmers *st = pthread_getspecific(stem_key);
+	if (!st) {
+		st = gl_xcalloc(1, sizeof *st);
+		int rc = text_stemmers_init(st, err);
+		if (rc) {
+			free(st);
+			return rc;
+		}
+		text_stemmers_remember(st);
+		if (pthread_setspecific(stem_key, st) != 0)
+			abort();
+	}
+	*out = st;
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * text.h — turning text into search terms, the same way for the records
- * that are indexed and for the queries that look them up (search.c).
+ * that are indexed (textindex.c) and for the queries that look them up
+ * (query/search.c).
  *
  * A term is made in four steps:
  *   1. normalise the whole text with utf8proc: compatibility composition
@@ -31,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 /* Bytes in a term, at most; longer tokens are dropped. */
 #define TEXT_TERM_MAX 64
@@ -87,5 +88,14 @@ typedef int (*text_term_fn)(void *ctx, const char *term, size_t len, unsigned po
  */
 int text_terms(struct text_stemmers *st, const char *s, size_t len, const char *lang,
                text_term_fn fn, void *ctx, struct gl_error *err);
+
+/*
+ * The stemmers of the calling thread, made at its first use (with
+ * text_stemmers_remember) and freed when the thread ends: terms are cut on
+ * the threads that check signatures, in the writer and in queries, each
+ * with its own (libstemmer's are not shared).  Returns 0 and *out (owned
+ * by the thread), or GL_ECONFIG (libstemmer lacks Dutch or English).
+ */
+int text_thread_stemmers(struct text_stemmers **out, struct gl_error *err);
 
 #endif

@@ -1,14 +1,14 @@
-#include "trust.h"
+#include "store/trust.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "ident.h"
-#include "mp.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "proto/mp.h"
 
 const char *trust_verdict_name(enum trust_verdict v)
 {

@@ -26,9 +26,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "record.h"
-#include "store.h"
+#include "proto/err.h"
+#include "proto/record.h"
+#include "store/store.h"
 
 struct trust_cfg {
 	uint8_t own[32];

@@ -688,7 +688,7 @@
     return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   }
 
-  /* The same UID and SEQUENCE as the node's /events.ics (daemon/store/ics.c), so a
+  /* The same UID and SEQUENCE as the node's /events.ics (daemon/query/ics.c), so a
    * calendar that has both sees one event. */
   function icsUid(ev) {
     let hex = '';

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "doc.h"
-#include "record.h"
+#include "schemas/doc.h"
+#include "proto/record.h"
 #include "timing.h"
 
 #define MAXREC 256

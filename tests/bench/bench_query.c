@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "record.h"
-#include "store.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "proto/record.h"
+#include "store/store.h"
 #include "timing.h"
 
 extern char **environ;

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "recon.h"
+#include "proto/recon.h"
 #include "timing.h"
 
 #define N_SHARED 100000

@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 #include "flood.h"
-#include "record.h"
-#include "store.h"
+#include "proto/record.h"
+#include "store/store.h"
 #include "timing.h"
 
 struct figures {

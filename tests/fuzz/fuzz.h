@@ -21,8 +21,8 @@
 
 #include <sodium.h>
 
-#include "alloc.h"
-#include "recon.h"
+#include "proto/alloc.h"
+#include "proto/recon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

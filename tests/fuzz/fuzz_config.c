@@ -1,12 +1,12 @@
 /*
- * Fuzz target: gilded's configuration file (daemon/config.h).  The input
+ * Fuzz target: gilded's configuration file (schemas/config.h).  The input
  * is written to a temporary file (made once per process, removed at exit)
  * and config_load reads it into a fresh config (config_defaults /
  * config_free each time); an accepted file is also dumped (config_dump).
  */
 #include <unistd.h>
 
-#include "config.h"
+#include "schemas/config.h"
 #include "fuzz.h"
 
 static char path[4096];

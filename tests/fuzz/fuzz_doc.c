@@ -5,9 +5,9 @@
  * schema check (doc_check_body) and, signed, record_parse (record_sign
  * runs it), unless the envelope is over the size limit.
  */
-#include "doc.h"
+#include "schemas/doc.h"
 #include "fuzz.h"
-#include "record.h"
+#include "proto/record.h"
 
 static const struct schema_set *schemas(void)
 {

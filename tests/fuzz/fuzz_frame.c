@@ -6,9 +6,9 @@
  * seed corpus holds streams sealed with the same key, so mutations reach
  * past the authentication.
  */
-#include "frame.h"
+#include "proto/frame.h"
 #include "fuzz.h"
-#include "wire.h"
+#include "proto/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -16,7 +16,7 @@
  * messages of the real seeded exchange (the seed corpus has them).
  */
 #include "fuzz.h"
-#include "handshake.h"
+#include "proto/handshake.h"
 
 static const size_t msg_len[4] = { HS_M1_LEN, HS_M2_LEN, HS_M3_LEN, HS_M4_LEN };
 

@@ -5,9 +5,9 @@
  * (a second step), which must then be accepted: a node's own answer is
  * never malformed.  Every item a offers is its own.
  */
-#include "frame.h"
+#include "proto/frame.h"
 #include "fuzz.h"
-#include "recon.h"
+#include "proto/recon.h"
 
 static void check_out(const struct recon_out *o, const struct fz_set *own)
 {

@@ -5,9 +5,9 @@
  * doc_check_body, since any author can sign any body) and read as an
  * export file, a stream of envelopes (record_span), each span parsed too.
  */
-#include "doc.h"
+#include "schemas/doc.h"
 #include "fuzz.h"
-#include "record.h"
+#include "proto/record.h"
 
 static const struct schema_set *schemas(void)
 {

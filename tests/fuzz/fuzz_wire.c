@@ -6,7 +6,7 @@
  * accepted message has exactly one form), then wire_msg_free.
  */
 #include "fuzz.h"
-#include "wire.h"
+#include "proto/wire.h"
 
 static bool inside(const uint8_t *in, size_t len, const void *p, size_t n)
 {

@@ -16,14 +16,14 @@
 
 #include <msgpack.h>
 
-#include "doc.h"
-#include "frame.h"
+#include "schemas/doc.h"
+#include "proto/frame.h"
 #include "fuzz.h"
-#include "handshake.h"
-#include "ident.h"
-#include "record.h"
-#include "recon.h"
-#include "wire.h"
+#include "proto/handshake.h"
+#include "proto/ident.h"
+#include "proto/record.h"
+#include "proto/recon.h"
+#include "proto/wire.h"
 
 static const char *root;
 

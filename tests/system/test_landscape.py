@@ -6,7 +6,7 @@ ElementTree: entry count, texts in the chosen language, ids stable across
 an update, special characters intact).
 
 Every expected number is worked out by hand from the offers below, and the
-whole grid once more by a small model of the rules in daemon/store/gaps.h."""
+whole grid once more by a small model of the rules in daemon/query/gaps.h."""
 import datetime
 import json
 import os
@@ -84,7 +84,7 @@ def offer(h, oid):
 # -- gaps ------------------------------------------------------------------------
 
 def model(offers, by_sector):
-    """The grid as daemon/store/gaps.h defines it, from OFFERS: {(need, phase[, sector]): (n, partners)}."""
+    """The grid as daemon/query/gaps.h defines it, from OFFERS: {(need, phase[, sector]): (n, partners)}."""
     def within(n, ancestor):
         while n:
             if n == ancestor:

@@ -46,16 +46,16 @@
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "bounds.h"
+#include "proto/alloc.h"
+#include "proto/bounds.h"
 #include "flood.h"
-#include "frame.h"
-#include "handshake.h"
-#include "ident.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/frame.h"
+#include "proto/handshake.h"
+#include "proto/ident.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 #include "timing.h"
-#include "wire.h"
+#include "proto/wire.h"
 
 static int dial(const char *host, int port, const char *src)
 {

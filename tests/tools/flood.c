@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "record.h"
+#include "proto/record.h"
 
 static int buf_write(void *data, const char *buf, size_t len)
 {

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 
 void flood_body(struct gl_buf *body);
 

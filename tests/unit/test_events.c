@@ -1,11 +1,12 @@
-/* Unit tests: the events index and events_scan (daemon/store/events.c). */
+/* Unit tests: the events index and events_scan (daemon/store/eventindex.c, daemon/query/events.c). */
 #include "testutil.h"
 
 #include <unistd.h>
 
-#include "clock.h"
-#include "events.h"
-#include "store.h"
+#include "proto/clock.h"
+#include "query/events.h"
+#include "store/eventindex.h"
+#include "store/store.h"
 
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];
@@ -146,7 +147,7 @@ static uint64_t index_count(struct store *s)
 	struct store_txn *t;
 	uint64_t n = 0;
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(events_index_count(t, &n, NULL), 0);
+	assert_int_equal(eventindex_count(t, &n, NULL), 0);
 	store_abort(t);
 	return n;
 }

@@ -2,8 +2,8 @@
  * frames that follow it (proto/frame.c). */
 #include "testutil.h"
 
-#include "frame.h"
-#include "handshake.h"
+#include "proto/frame.h"
+#include "proto/handshake.h"
 
 static uint8_t pk_i[32], sk_i[64], pk_r[32], sk_r[64];
 static uint8_t netkey[32], otherkey[32];

@@ -1,4 +1,4 @@
-/* Unit tests: gaps_run (daemon/store/gaps.c) and news_latest / news_atom (daemon/store/news.c). */
+/* Unit tests: gaps_run (daemon/query/gaps.c) and news_latest / news_atom (daemon/query/news.c). */
 #include "testutil.h"
 
 #include <unistd.h>
@@ -6,13 +6,13 @@
 #include <jansson.h>
 #include <libxml/parser.h>
 
-#include "clock.h"
-#include "gaps.h"
-#include "jsonmp.h"
-#include "news.h"
-#include "schema.h"
-#include "store.h"
-#include "taxonomy.h"
+#include "proto/clock.h"
+#include "query/gaps.h"
+#include "schemas/jsonmp.h"
+#include "query/news.h"
+#include "schemas/schema.h"
+#include "store/store.h"
+#include "schemas/taxonomy.h"
 
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "mp.h"
+#include "proto/mp.h"
 
 static const struct mp_limits wide = { .depth = 8, .str = 1000, .array = 100, .map = 100, .values = 1000 };
 

@@ -8,11 +8,11 @@
 
 #include <ctype.h>
 
-#include "frame.h"
-#include "handshake.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "recon.h"
+#include "proto/frame.h"
+#include "proto/handshake.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/recon.h"
 
 static char *doc;
 

@@ -1,8 +1,8 @@
 /* Unit tests: range-based set reconciliation (proto/recon.c). */
 #include "testutil.h"
 
-#include "mp.h"
-#include "recon.h"
+#include "proto/mp.h"
+#include "proto/recon.h"
 
 /* ---- reproducible randomness: splitmix64 with a fixed seed per test ---- */
 

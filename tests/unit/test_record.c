@@ -1,7 +1,7 @@
 /* Unit tests: the signed record envelope (proto/record.c). */
 #include "testutil.h"
 
-#include "bounds.h"
+#include "proto/bounds.h"
 
 static uint8_t pk[32], sk[64];
 

@@ -3,9 +3,9 @@
 
 #include <dirent.h>
 
-#include "doc.h"
-#include "jsonmp.h"
-#include "schema.h"
+#include "schemas/doc.h"
+#include "schemas/jsonmp.h"
+#include "schemas/schema.h"
 
 static struct schema_set *set;
 

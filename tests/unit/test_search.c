@@ -1,4 +1,4 @@
-/* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/search.c). */
+/* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/textindex.c and daemon/query/search.c). */
 #include "testutil.h"
 
 #include <lmdb.h>
@@ -6,9 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "search.h"
-#include "store.h"
-#include "text.h"
+#include "query/search.h"
+#include "store/store.h"
+#include "store/text.h"
+#include "store/textindex.h"
 
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];
@@ -217,10 +218,10 @@ static size_t find(struct store *s, const char *q, int kind, const char *lang, c
 static void check_stats(struct store *s, uint64_t docs)
 {
 	struct store_txn *t;
-	struct search_stats kept, counted;
+	struct textindex_counts kept, counted;
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_stats(t, &kept, NULL), 0);
-	assert_int_equal(search_recount(t, &counted, NULL), 0);
+	assert_int_equal(textindex_stats(t, &kept, NULL), 0);
+	assert_int_equal(textindex_recount(t, &counted, NULL), 0);
 	store_abort(t);
 	assert_int_equal(kept.docs, docs);
 	assert_int_equal(kept.docs, counted.docs);
@@ -456,10 +457,10 @@ static void test_stats_churn(void **state)
 	struct store_txn *t;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_rebuild(t, NULL, &err), GL_EINVAL);
+	assert_int_equal(textindex_rebuild(t, NULL, &err), GL_EINVAL);
 	store_abort(t);
 	assert_int_equal(store_begin(s, true, &t, NULL), 0);
-	assert_int_equal(search_rebuild(t, NULL, &err), 0);
+	assert_int_equal(textindex_rebuild(t, NULL, &err), 0);
 	assert_int_equal(store_commit(t, NULL), 0);
 	check_stats(s, nlive);
 	assert_int_equal(find(s, "microkrediet financiering cafe", 0, NULL, after, sizeof after, sa), n);
@@ -476,14 +477,14 @@ static void test_stats_churn(void **state)
  */
 struct cut_job {
 	struct record r;
-	struct search_terms cut;
+	struct textindex_terms cut;
 	int rc;
 };
 
 static void *cut_thread(void *arg)
 {
 	struct cut_job *j = arg;
-	j->rc = search_terms_cut(&j->r, &j->cut, NULL);
+	j->rc = textindex_cut(&j->r, &j->cut, NULL);
 	return NULL;
 }
 
@@ -518,7 +519,7 @@ static void test_cut_before(void **state)
 		assert_int_equal(store_put_hashed(t, &j.r, cid, item, &j.cut, &oc, NULL), 0);
 		assert_int_equal(oc, STORE_NEW);
 		assert_int_equal(store_commit(t, NULL), 0);
-		search_terms_free(&j.cut);
+		textindex_terms_free(&j.cut);
 		gl_buf_free(&env);
 	}
 	check_stats(in, 6);
@@ -645,7 +646,7 @@ static void syllables(unsigned n, char out[8])
 
 /*
  * One transaction that indexes more postings than wait in memory
- * (PENDING_MAX in search.c, 65,536): the postings are written part way and
+ * (PENDING_MAX in textindex.c, 65,536): the postings are written part way and
  * the rest after, a shared word's in both parts.  Nothing is lost or
  * doubled at the seam.
  */
@@ -675,29 +676,29 @@ static void test_flush_past_pending(void **state)
 	if (store_commit(t, &err))
 		fail_msg("commit: %s", err.msg);
 	check_stats(s, NREC);
-	struct search_stats st;
+	struct textindex_counts st;
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_stats(t, &st, NULL), 0);
+	assert_int_equal(textindex_stats(t, &st, NULL), 0);
 	store_abort(t);
 	assert_true(st.postings > 65536); /* more than wait at once */
 	static char ids[NREC * 6];
 	assert_int_equal(find(s, "zonnepaneel", 0, "nl", ids, sizeof ids, NULL), NREC);
 
-	/* emptied in steps of SEARCH_EMPTY_STEP_TERMS terms (a rebuild's
+	/* emptied in steps of TEXTINDEX_EMPTY_STEP_TERMS terms (a rebuild's
 	 * first phase), more than one for these 70,000-odd terms */
 	unsigned steps = 0;
 	bool empty = false;
 	while (!empty && steps < 100) {
 		assert_int_equal(store_begin(s, true, &t, NULL), 0);
-		assert_int_equal(search_empty_step(t, SEARCH_EMPTY_STEP_TERMS, &empty, NULL), 0);
+		assert_int_equal(textindex_empty_step(t, TEXTINDEX_EMPTY_STEP_TERMS, &empty, NULL), 0);
 		assert_int_equal(store_commit(t, NULL), 0);
 		steps++;
 	}
 	assert_true(empty);
 	assert_true(steps >= 2);
-	assert_true(steps <= st.postings / SEARCH_EMPTY_STEP_TERMS + 2);
+	assert_true(steps <= st.postings / TEXTINDEX_EMPTY_STEP_TERMS + 2);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_stats(t, &st, NULL), 0);
+	assert_int_equal(textindex_stats(t, &st, NULL), 0);
 	store_abort(t);
 	assert_int_equal(st.docs, 0);
 	assert_int_equal(st.postings, 0);
@@ -924,7 +925,7 @@ static void test_upgrade_fails_whole(void **state)
 }
 
 /*
- * The rebuild runs in steps of SEARCH_STEP_RECORDS records, each a
+ * The rebuild runs in steps of TEXTINDEX_STEP_RECORDS records, each a
  * transaction, and goes on after a crash from where its mark says: here
  * the states a crash while emptying the old index and after the first
  * step of indexing leave.  Every record is indexed, once.
@@ -932,7 +933,7 @@ static void test_upgrade_fails_whole(void **state)
 static void test_rebuild_resumes(void **state)
 {
 	(void)state;
-	enum { N = 2 * SEARCH_STEP_RECORDS + 500 };
+	enum { N = 2 * TEXTINDEX_STEP_RECORDS + 500 };
 	struct store *s = open_store("resume");
 	struct store_txn *t;
 	char id[16];
@@ -984,8 +985,8 @@ static void test_rebuild_resumes(void **state)
 	uint8_t last[STORE_KEY_MAX], at[1 + STORE_KEY_MAX];
 	size_t last_len;
 	bool done;
-	assert_int_equal(search_empty(t, NULL), 0);
-	assert_int_equal(search_rebuild_step(t, NULL, 0, last, &last_len, &done, NULL, NULL), 0);
+	assert_int_equal(textindex_empty(t, NULL), 0);
+	assert_int_equal(textindex_rebuild_step(t, NULL, 0, last, &last_len, &done, NULL, NULL), 0);
 	assert_false(done);
 	at[0] = 2; /* indexing, after this key */
 	memcpy(at + 1, last, last_len);

@@ -4,7 +4,7 @@
 #include <lmdb.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static uint8_t pk[32], sk[64], pk2[32], sk2[64];
 static char dir[64];

@@ -3,10 +3,10 @@
 
 #include <unistd.h>
 
-#include "clock.h"
-#include "ident.h"
-#include "store.h"
-#include "trust.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "store/store.h"
+#include "store/trust.h"
 
 static uint8_t cpk[32], csk[64];   /* curator 1 */
 static uint8_t dpk[32], dsk[64];   /* curator 2 */

@@ -4,8 +4,8 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "store.h"
-#include "writer.h"
+#include "store/store.h"
+#include "daemon/writer.h"
 
 static char dir[64];
 

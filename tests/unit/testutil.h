@@ -15,8 +15,8 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "alloc.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/record.h"
 
 /* A key pair from a one-byte pattern, so tests are reproducible. */
 static inline void tu_keypair(uint8_t fill, uint8_t pk[32], uint8_t sk[64])

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* A record's JSON form: author, kind, id, version, content_id, issued,
  * expires, then the body's fields (or "retracted": true).  The caller owns

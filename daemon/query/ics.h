@@ -35,8 +35,8 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "store.h"
+#include "proto/err.h"
+#include "store/store.h"
 
 /* The timezone of every DTSTART and DTEND. */
 #define ICS_TZID "Europe/Brussels"

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "schemas/config.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -6,11 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "ident.h"
-#include "log.h"
+#include "proto/alloc.h"
+#include "proto/ident.h"
 
 #include <sodium.h>
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+int config_level_parse(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, level_names[i]))
+			return i;
+	return -1;
+}
+
+const char *config_level_name(int level)
+{
+	return level >= 0 && level < 4 ? level_names[level] : "?";
+}
 
 enum opt_type {
 	OPT_STRING,
@@ -311,7 +325,7 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 		return 0;
 	}
 	case OPT_LEVEL: {
-		int l = log_level_parse(value);
+		int l = config_level_parse(value);
 		if (l < 0)
 			return gl_errorf(err, GL_ECONFIG,
 			                 "%s: [%s] %s: \"%s\" is not one of error, warn, info, debug",
@@ -499,7 +513,7 @@ static void dump_value(const struct config *c, const struct opt *o, FILE *out)
 		break;
 	case OPT_LEVEL:
 		fprintf(out, "%s = %s\n", o->name,
-		        log_level_name(*(const int *)(base + o->offset)));
+		        config_level_name(*(const int *)(base + o->offset)));
 		break;
 	case OPT_NETKEY:
 		if (c->has_network_key)

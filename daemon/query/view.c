@@ -2,16 +2,16 @@
  * view.c — records as JSON for people and programs: what `gilde get
  * --json` prints and what the web API answers.
  */
-#include "view.h"
+#include "query/view.h"
 
 #include <string.h>
 
-#include "alloc.h"
+#include "proto/alloc.h"
 
-#include "clock.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "record.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/record.h"
 
 json_t *view_entry_json(const struct store_entry *e)
 {

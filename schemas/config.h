@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "err.h"
+#include "proto/err.h"
 
 struct strlist {
 	char **v;
@@ -74,6 +74,14 @@ struct config {
 	uint64_t web_timeout;         /* seconds */
 	bool web_behind_proxy;        /* rate-limit by X-Forwarded-For from a local proxy */
 };
+
+/*
+ * Log levels by name: "error" 0, "warn" 1, "info" 2, "debug" 3 (gilded's
+ * enum log_level).  parse returns -1 for an unknown name; name returns
+ * "?" for a number out of range.
+ */
+int config_level_parse(const char *s);
+const char *config_level_name(int level);
 
 /* Fill c with the built-in defaults. */
 void config_defaults(struct config *c);

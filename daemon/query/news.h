@@ -48,9 +48,9 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "record.h"
-#include "store.h"
+#include "proto/err.h"
+#include "proto/record.h"
+#include "store/store.h"
 
 #define NEWS_LIMIT_MAX 200    /* most items one call returns */
 #define NEWS_LIMIT_DEFAULT 20 /* `gilde news`, GET /api/v1/news */

@@ -5,7 +5,7 @@
  * the best `limit` keys in a heap whose root is the worst kept: a newer
  * item replaces the root.  The kept records are then fetched one by one.
  */
-#include "news.h"
+#include "query/news.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,11 +17,11 @@
 #include <msgpack.h>
 #include <utf8proc.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "ident.h"
-#include "msg.h"
-#include "view.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "proto/msg.h"
+#include "query/view.h"
 
 #define NEWS_FEED_NS "http://www.w3.org/2005/Atom"
 #define NEWS_URN "urn:gilde:"

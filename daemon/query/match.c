@@ -1,4 +1,4 @@
-#include "match.h"
+#include "query/match.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,12 +7,12 @@
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "ident.h"
-#include "jsonmp.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "schemas/jsonmp.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 
 #define NEEDS_MAX 16
 #define SECTORS_MAX 16

@@ -1,5 +1,5 @@
-/* search.c — the full-text index (terms, docs) and BM25 queries over it. */
-#include "search.h"
+/* textindex.c — the full-text index (terms, docs, postings), kept in step with the records. */
+#include "store/textindex.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "mp.h"
-#include "store_int.h"
-#include "text.h"
+#include "proto/alloc.h"
+#include "proto/mp.h"
+#include "store/store_int.h"
+#include "store/text.h"
 
 enum { FIELD_TITLE = 1, FIELD_TEXT = 2 };
 
@@ -35,7 +35,7 @@ static const uint8_t STATS_KEY[] = { 0, 's', 't', 'a', 't', 's' };
 #define PACK_HDR 4
 
 struct cutter {
-	struct search_terms *out;
+	struct textindex_terms *out;
 	uint8_t field;        /* the field being cut */
 	uint32_t *off, *hash; /* per slot: the entry's offset + 1 (0: empty), its hash */
 	size_t nslots, used;  /* nslots a power of two, at least twice used */
@@ -158,51 +158,11 @@ static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct cutt
 	return rc;
 }
 
-/*
- * The stemmers of the calling thread, made at its first use and freed when
- * it ends: terms are cut on the threads that check signatures, in the
- * writer and in queries, each with its own (libstemmer's are not shared),
- * and each remembers the stems it found last.
- */
-static pthread_key_t stem_key;
-static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
-
-static void stem_free(void *p)
-{
-	text_stemmers_free(p);
-	free(p);
-}
-
-static void stem_key_make(void)
-{
-	if (pthread_key_create(&stem_key, stem_free) != 0)
-		abort(); /* only for want of keys, which this process does not use up */
-}
-
-static int thread_stemmers(struct text_stemmers **out, struct gl_error *err)
-{
-	pthread_once(&stem_once, stem_key_make);
-	struct text_stemmers *st = pthread_getspecific(stem_key);
-	if (!st) {
-		st = gl_xcalloc(1, sizeof *st);
-		int rc = text_stemmers_init(st, err);
-		if (rc) {
-			free(st);
-			return rc;
-		}
-		text_stemmers_remember(st);
-		if (pthread_setspecific(stem_key, st) != 0)
-			abort();
-	}
-	*out = st;
-	return 0;
-}
-
 /* Every term of a record body into d. */
 static int doc_terms(const struct record *r, struct cutter *d, struct gl_error *err)
 {
 	struct text_stemmers *stp;
-	int rc = thread_stemmers(&stp, err);
+	int rc = text_thread_stemmers(&stp, err);
 	if (rc)
 		return rc;
 	struct mp_reader rd;
@@ -230,25 +190,25 @@ out:
 	return rc;
 }
 
-static bool searchable(int kind)
+bool textindex_searchable(int kind)
 {
 	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
-int search_terms_cut(const struct record *r, struct search_terms *out, struct gl_error *err)
+int textindex_cut(const struct record *r, struct textindex_terms *out, struct gl_error *err)
 {
 	out->packed.len = 0;
 	out->length = 0;
 	out->ready = false;
 	struct cutter c = { .out = out };
-	int rc = r->body && searchable(r->kind) ? doc_terms(r, &c, err) : 0;
+	int rc = r->body && textindex_searchable(r->kind) ? doc_terms(r, &c, err) : 0;
 	free(c.off);
 	free(c.hash);
 	out->ready = rc == 0;
 	return rc;
 }
 
-void search_terms_free(struct search_terms *st)
+void textindex_terms_free(struct textindex_terms *st)
 {
 	gl_buf_free(&st->packed);
 	st->length = 0;
@@ -256,7 +216,7 @@ void search_terms_free(struct search_terms *st)
 }
 
 /* The next (term, field) of packed terms at *at; false at the end. */
-static bool next_term(const struct search_terms *st, size_t *at, const uint8_t **term,
+static bool next_term(const struct textindex_terms *st, size_t *at, const uint8_t **term,
                       uint8_t *len, uint8_t *field, uint16_t *tf)
 {
 	if (*at + PACK_HDR > st->packed.len)
@@ -310,7 +270,7 @@ static int index_empty(MDB_txn *txn, const struct store *s, bool *empty)
 /*
  * The statistics hold the next document number; without them a number
  * could be given twice.  Only an empty index lacks them: elsewhere they
- * were lost (a damaged store), which a write open finds (search_check)
+ * were lost (a damaged store), which a write open finds (textindex_check)
  * and mends by rebuilding the index.
  */
 static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *err)
@@ -338,7 +298,7 @@ static int stats_get(struct store_txn *t, struct dstats *st, struct gl_error *er
 	return 0;
 }
 
-int search_check(MDB_txn *txn, const struct store *s, bool *rebuild)
+int textindex_check(MDB_txn *txn, const struct store *s, bool *rebuild)
 {
 	MDB_val k = { .mv_size = sizeof STATS_KEY, .mv_data = (void *)STATS_KEY }, v;
 	int rc = mdb_get(txn, s->docs, &k, &v);
@@ -396,7 +356,7 @@ static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field
  * by key with one counting pass, and writes each key's postings with one
  * MDB_MULTIPLE put.
  */
-struct search_pending {
+struct textindex_pending {
 	struct gl_buf keys;
 	struct pkey {
 		uint32_t off, count, hash;
@@ -418,7 +378,7 @@ struct search_pending {
 /* Postings on a page of LMDB's, about. */
 #define POSTINGS_PER_PAGE (4096 / POSTING_LEN)
 
-void search_pending_free(struct store_txn *t)
+void textindex_pending_free(struct store_txn *t)
 {
 	if (!t->pend)
 		return;
@@ -433,16 +393,16 @@ void search_pending_free(struct store_txn *t)
 /* Order key numbers by their keys. */
 static int pkey_cmp(const void *a, const void *b, void *ctx)
 {
-	const struct search_pending *p = ctx;
+	const struct textindex_pending *p = ctx;
 	const struct pkey *x = &p->k[*(const uint32_t *)a], *y = &p->k[*(const uint32_t *)b];
 	int c = memcmp(p->keys.data + x->off, p->keys.data + y->off,
 	               x->klen < y->klen ? x->klen : y->klen);
 	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
-int search_flush(struct store_txn *t, struct gl_error *err)
+int textindex_flush(struct store_txn *t, struct gl_error *err)
 {
-	struct search_pending *p = t->pend;
+	struct textindex_pending *p = t->pend;
 	if (!p || p->n == 0)
 		return 0;
 	/* the key numbers in key order; where each key's postings go in vals */
@@ -476,7 +436,7 @@ int search_flush(struct store_txn *t, struct gl_error *err)
 		if (rc == MDB_KEYEXIST) {
 			/* a number at or below one the term has: postings left
 			 * by a document whose entries are gone, past what
-			 * search_check sees at open.  Put them where they go. */
+			 * textindex_check sees at open.  Put them where they go. */
 			rc = 0;
 			for (uint32_t i = 0; i < x->count && rc == 0; i++) {
 				MDB_val one = { .mv_size = POSTING_LEN,
@@ -510,7 +470,7 @@ static uint32_t key_hash(const uint8_t *key, size_t len)
 	return h;
 }
 
-static void slots_grow(struct search_pending *p)
+static void slots_grow(struct textindex_pending *p)
 {
 	free(p->slots);
 	p->nslots = p->nslots ? 2 * p->nslots : 1024;
@@ -528,7 +488,7 @@ static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 {
 	if (!t->pend)
 		t->pend = gl_xcalloc(1, sizeof *t->pend);
-	struct search_pending *p = t->pend;
+	struct textindex_pending *p = t->pend;
 	if (2 * (p->nk + 1) > p->nslots)
 		slots_grow(p);
 	uint32_t h = key_hash(key, klen);
@@ -560,14 +520,14 @@ static void pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 
 /* Add (to t's pending postings) or delete (!add) document dn's posting of
  * each (term, field) of st. */
-static int postings_apply(struct store_txn *t, uint64_t dn, const struct search_terms *st,
+static int postings_apply(struct store_txn *t, uint64_t dn, const struct textindex_terms *st,
                           bool add, struct gl_error *err)
 {
 	uint8_t key[TERM_KEY_MAX], val[POSTING_LEN];
 	MDB_cursor *c = NULL;
 	int rc;
 	/* a delete must find what waits; a full buffer is written */
-	if ((!add || (t->pend && t->pend->n >= PENDING_MAX)) && (rc = search_flush(t, err)))
+	if ((!add || (t->pend && t->pend->n >= PENDING_MAX)) && (rc = textindex_flush(t, err)))
 		return rc;
 	if (!add && (rc = mdb_cursor_open(t->txn, t->s->postings, &c)))
 		return store_mdb_fail(rc, err, t->s, "cursor");
@@ -637,7 +597,7 @@ static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *ou
 		return 0;
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search document");
-	if (v.mv_size <= DOC_VAL_HDR + RECORD_KEY_LEN + 1 || v.mv_size > DOC_VAL_HDR + SEARCH_RKEY_MAX)
+	if (v.mv_size <= DOC_VAL_HDR + RECORD_KEY_LEN + 1 || v.mv_size > DOC_VAL_HDR + STORE_KEY_MAX)
 		return gl_errorf(err, GL_ESTORE, "%s: damaged search document entry", t->s->path);
 	const uint8_t *p = v.mv_data;
 	out->len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -672,17 +632,17 @@ static int doc_drop(struct store_txn *t, const uint8_t *rkey, size_t rlen, uint6
 
 static int check_rkey(const struct store_txn *t, size_t rlen, struct gl_error *err)
 {
-	if (rlen <= RECORD_KEY_LEN + 1 || rlen > SEARCH_RKEY_MAX)
+	if (rlen <= RECORD_KEY_LEN + 1 || rlen > STORE_KEY_MAX)
 		return gl_errorf(err, GL_EINVAL, "%s: search index: a record key of %zu bytes",
 		                 t->s->path, rlen);
 	return 0;
 }
 
-int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                     const struct record *r, const struct search_terms *cut,
+int textindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                     const struct record *r, const struct textindex_terms *cut,
                      struct gl_error *err)
 {
-	struct search_terms own = { 0 };
+	struct textindex_terms own = { 0 };
 	struct dstats st;
 	bool had = false;
 	uint64_t dn = 0;
@@ -690,7 +650,7 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
 	if (!cut || !cut->ready) {
-		if ((rc = search_terms_cut(r, &own, err)))
+		if ((rc = textindex_cut(r, &own, err)))
 			goto out;
 		cut = &own;
 	}
@@ -707,7 +667,7 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	}
 	dn = st.next++;
 	uint32_t len = cut->length;
-	uint8_t dkey[DOCNUM_LEN], val[DOC_VAL_HDR + SEARCH_RKEY_MAX] = {
+	uint8_t dkey[DOCNUM_LEN], val[DOC_VAL_HDR + STORE_KEY_MAX] = {
 		(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24),
 		(uint8_t)r->kind
 	};
@@ -731,14 +691,14 @@ int search_index_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	st.total += len;
 	rc = stats_put(t, &st, err);
 out:
-	search_terms_free(&own);
+	textindex_terms_free(&own);
 	return rc;
 }
 
-int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+int textindex_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                         const struct record *r, struct gl_error *err)
 {
-	struct search_terms cut = { 0 };
+	struct textindex_terms cut = { 0 };
 	bool had = false;
 	uint64_t dn = 0;
 	int rc;
@@ -746,144 +706,53 @@ int search_index_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 		return rc;
 	/* r points into the records database: read all of it before the first write */
 	if ((rc = docnum_of(t, rkey, rlen, &had, &dn, err)) || !had ||
-	    (rc = search_terms_cut(r, &cut, err)) || (rc = postings_apply(t, dn, &cut, false, err)))
+	    (rc = textindex_cut(r, &cut, err)) || (rc = postings_apply(t, dn, &cut, false, err)))
 		goto out;
 	rc = doc_drop(t, rkey, rlen, dn, err);
 out:
-	search_terms_free(&cut);
+	textindex_terms_free(&cut);
 	return rc;
 }
 
-/* ---- queries ---- */
+/* ---- reading the index (query/search.c) ---- */
 
-#define QUERY_FORMS 3 /* Dutch, English, unstemmed */
-
-struct qword {
-	unsigned pos;
-	unsigned runs;   /* bit i: run i produced a form */
-	unsigned nforms;
-	uint8_t len[QUERY_FORMS];
-	char form[QUERY_FORMS][TEXT_TERM_MAX];
-};
-
-struct qparse {
-	struct qword *w;
-	size_t n, cap;
-	unsigned run;
-};
-
-static int qcollect(void *ctx, const char *term, size_t len, unsigned pos)
+int textindex_ready(const struct store_txn *t, struct gl_error *err)
 {
-	struct qparse *q = ctx;
-	struct qword *w = NULL;
-	for (size_t i = 0; i < q->n && !w; i++)
-		if (q->w[i].pos == pos)
-			w = &q->w[i];
-	if (!w) {
-		if (q->n == q->cap) {
-			q->cap = q->cap ? 2 * q->cap : 16;
-			q->w = gl_xrealloc(q->w, q->cap * sizeof *q->w);
-		}
-		w = &q->w[q->n++];
-		memset(w, 0, sizeof *w);
-		w->pos = pos;
-	}
-	w->runs |= 1u << q->run;
-	for (unsigned i = 0; i < w->nforms; i++)
-		if (w->len[i] == len && !memcmp(w->form[i], term, len))
-			return 0;
-	if (w->nforms < QUERY_FORMS) {
-		w->len[w->nforms] = (uint8_t)len;
-		memcpy(w->form[w->nforms++], term, len);
-	}
+	if (t->s->has_search)
+		return 0;
+	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout, or "
+	                 "its rebuild was cut short; start this version of gilded on this data "
+	                 "directory to rebuild it", t->s->path);
+}
+
+int textindex_totals(struct store_txn *t, uint64_t *docs, uint64_t *total,
+                     struct gl_error *err)
+{
+	struct dstats st;
+	int rc = textindex_ready(t, err);
+	if (rc || (rc = stats_get(t, &st, err)))
+		return rc;
+	*docs = st.docs;
+	*total = st.total;
 	return 0;
 }
 
-/* Cut the query into words, each with its forms (one per language run). */
-static int parse_query(const char *text, const char *lang, struct qparse *q,
+int textindex_postings(struct store_txn *t, const char *term, size_t len,
+                       struct textindex_posting **p, size_t *n, size_t *cap,
                        struct gl_error *err)
 {
-	static const char *const all[] = { "nl", "en", "" };
-	const char *one[] = { lang };
-	const char *const *runs = lang ? one : all;
-	unsigned nruns = lang ? 1 : 3;
-	struct text_stemmers *st;
-	int rc = thread_stemmers(&st, err);
-	for (q->run = 0; q->run < nruns && rc == 0; q->run++)
-		rc = text_terms(st, text, strlen(text), runs[q->run], qcollect, q, err);
-	if (rc)
-		return rc;
-	/* a stop word in any language of the query is no word */
-	size_t keep = 0;
-	for (size_t i = 0; i < q->n; i++)
-		if (q->w[i].runs == (1u << nruns) - 1)
-			q->w[keep++] = q->w[i];
-	q->n = keep;
-	if (q->n > SEARCH_QUERY_WORDS)
-		return gl_errorf(err, GL_ELIMIT, "the search has %zu words; at most %d",
-		                 q->n, SEARCH_QUERY_WORDS);
-	return 0;
-}
-
-/* One posting of a term. */
-struct posting {
-	uint64_t dn;
-	unsigned field, tf;
-};
-
-/* A query word's contribution to one document's score (rkey points into
- * the store: valid in the transaction). */
-struct part {
-	const uint8_t *rkey;
-	size_t rlen;
-	size_t word;
-	double score;
-};
-
-struct qrun {
-	struct store_txn *t;
-	int kind;
-	double n_docs, avgdl;
-	struct posting *p;
-	size_t np, pcap;
-	struct part *parts;
-	size_t nparts, partcap;
-};
-
-static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	int c = memcmp(a, b, al < bl ? al : bl);
-	return c ? c : al < bl ? -1 : al > bl;
-}
-
-static int posting_cmp(const void *a, const void *b)
-{
-	const struct posting *x = a, *y = b;
-	return (x->dn > y->dn) - (x->dn < y->dn);
-}
-
-static int part_cmp(const void *a, const void *b)
-{
-	const struct part *x = a, *y = b;
-	int c = rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-	return c ? c : x->word < y->word ? -1 : x->word > y->word;
-}
-
-/* All postings of one term into qr->p (replacing what was there), by
- * document number. */
-static int read_postings(struct qrun *qr, const char *term, size_t len, struct gl_error *err)
-{
-	struct store *s = qr->t->s;
+	struct store *s = t->s;
 	uint8_t prefix[TEXT_TERM_MAX + 1];
+	if (len == 0 || len > TEXT_TERM_MAX)
+		return gl_errorf(err, GL_EINVAL, "search index: a term of %zu bytes", len);
 	memcpy(prefix, term, len);
 	prefix[len] = 0;
 	MDB_cursor *c;
-	int rc = search_flush(qr->t, err);
+	int rc = textindex_flush(t, err);
 	if (rc)
 		return rc;
-	if ((rc = mdb_cursor_open(qr->t->txn, s->postings, &c)))
+	if ((rc = mdb_cursor_open(t->txn, s->postings, &c)))
 		return store_mdb_fail(rc, err, s, "cursor");
-	qr->np = 0;
 	MDB_val k = { .mv_size = len + 1, .mv_data = prefix }, v;
 	int out = 0;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -896,13 +765,13 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", s->path);
 			break;
 		}
-		if (qr->np == qr->pcap) {
-			qr->pcap = qr->pcap ? 2 * qr->pcap : 64;
-			qr->p = gl_xrealloc(qr->p, qr->pcap * sizeof *qr->p);
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			*p = gl_xrealloc(*p, *cap * sizeof **p);
 		}
-		qr->p[qr->np++] = (struct posting){
-			.dn = get_docnum(pv), .field = kp[len + 1],
-			.tf = (unsigned)pv[DOCNUM_LEN] << 8 | pv[DOCNUM_LEN + 1]
+		(*p)[(*n)++] = (struct textindex_posting){
+			.doc = get_docnum(pv), .field = kp[len + 1],
+			.tf = (uint16_t)(pv[DOCNUM_LEN] << 8 | pv[DOCNUM_LEN + 1])
 		};
 	}
 	mdb_cursor_close(c);
@@ -910,163 +779,28 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 		return out;
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_fail(rc, err, s, "read search terms");
-	/* each field's postings are in order: merge the two */
-	if (qr->np > 1)
-		qsort(qr->p, qr->np, sizeof *qr->p, posting_cmp);
 	return 0;
 }
 
-static void add_part(struct qrun *qr, const uint8_t *rkey, size_t rlen, size_t word, double sc)
+int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textindex_doc *out,
+                  struct gl_error *err)
 {
-	if (qr->nparts == qr->partcap) {
-		qr->partcap = qr->partcap ? 2 * qr->partcap : 64;
-		qr->parts = gl_xrealloc(qr->parts, qr->partcap * sizeof *qr->parts);
-	}
-	qr->parts[qr->nparts++] = (struct part){ rkey, rlen, word, sc };
-}
-
-/* BM25 of one term form for every document holding it (postings grouped
- * by document).  A posting of no document (left by an index out of step)
- * counts for nothing. */
-static int score_form(struct qrun *qr, size_t word, struct gl_error *err)
-{
-	size_t df = 0;
-	for (size_t i = 0; i < qr->np; i++)
-		df += i == 0 || qr->p[i - 1].dn != qr->p[i].dn;
-	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
-	double idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-	for (size_t i = 0, j; i < qr->np; i = j) {
-		double tf = 0;
-		for (j = i; j < qr->np && qr->p[i].dn == qr->p[j].dn; j++)
-			tf += (qr->p[j].field == FIELD_TITLE ? SEARCH_WEIGHT_TITLE : SEARCH_WEIGHT_TEXT) *
-			      (double)qr->p[j].tf;
-		bool found;
-		struct doc doc;
-		int rc = doc_get(qr->t, qr->p[i].dn, &found, &doc, err);
-		if (rc)
-			return rc;
-		if (!found || (qr->kind && doc.kind != qr->kind))
-			continue;
-		double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)doc.len / qr->avgdl;
-		double sc = idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
-		add_part(qr, doc.rkey, doc.rlen, word, sc);
-	}
-	return 0;
-}
-
-static int hit_cmp(const void *a, const void *b)
-{
-	const struct search_hit *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return rkey_cmp(x->rkey, x->rkey_len, y->rkey, y->rkey_len);
-}
-
-/* Sum the parts per document (the best form of each word) into hits. */
-static size_t gather_hits(struct qrun *qr, struct search_hit **out)
-{
-	*out = NULL;
-	if (qr->nparts == 0)
-		return 0;
-	qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
-	struct search_hit *h = gl_xcalloc(qr->nparts, sizeof *h);
-	size_t nh = 0;
-	for (size_t i = 0, j; i < qr->nparts; i = j) {
-		const struct part *p = &qr->parts[i];
-		double sum = 0, best = 0;
-		for (j = i; j < qr->nparts && !rkey_cmp(p->rkey, p->rlen, qr->parts[j].rkey,
-		                                        qr->parts[j].rlen); j++) {
-			if (j > i && qr->parts[j].word != qr->parts[j - 1].word) {
-				sum += best;
-				best = 0;
-			}
-			if (qr->parts[j].score > best)
-				best = qr->parts[j].score;
-		}
-		memcpy(h[nh].rkey, p->rkey, p->rlen);
-		h[nh].rkey_len = p->rlen;
-		h[nh].kind = p->rkey[RECORD_KEY_LEN];
-		h[nh++].score = sum + best;
-	}
-	qsort(h, nh, sizeof *h, hit_cmp);
-	*out = h;
-	return nh;
-}
-
-/* A store of layout 2 or 3, or one whose rebuild was cut short, read-only:
- * gilded rebuilds its index. */
-static int search_ready(const struct store_txn *t, struct gl_error *err)
-{
-	if (t->s->has_search)
-		return 0;
-	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout, or "
-	                 "its rebuild was cut short; start this version of gilded on this data "
-	                 "directory to rebuild it", t->s->path);
-}
-
-int search_query(struct store_txn *t, const char *text, int kind, const char *lang,
-                 size_t max_hits, struct search_hit **hits, size_t *nhits,
-                 struct gl_error *err)
-{
-	if (kind && !searchable(kind))
-		return gl_errorf(err, GL_EINVAL, "search: kind %d is not searchable (partner, offer, "
-		                 "event, news)", kind);
-	if (strlen(text) > SEARCH_QUERY_MAX)
-		return gl_errorf(err, GL_ELIMIT, "the search text has %zu bytes; at most %d",
-		                 strlen(text), SEARCH_QUERY_MAX);
-	struct qparse q = { 0 };
-	struct qrun qr = { .t = t, .kind = kind };
-	struct search_hit *h = NULL;
-	size_t nh = 0;
-	struct dstats st;
-	int rc;
-	if ((rc = search_ready(t, err)) || (rc = parse_query(text, lang, &q, err)) ||
-	    (rc = stats_get(t, &st, err)))
-		goto out;
-	qr.n_docs = (double)st.docs;
-	qr.avgdl = st.docs && st.total ? (double)st.total / (double)st.docs : 1.0;
-	for (size_t w = 0; w < q.n && st.docs; w++) {
-		for (unsigned f = 0; f < q.w[w].nforms; f++) {
-			if ((rc = read_postings(&qr, q.w[w].form[f], q.w[w].len[f], err)) ||
-			    (rc = score_form(&qr, w, err)))
-				goto out;
-		}
-	}
-	nh = gather_hits(&qr, &h);
-	if (max_hits && nh > max_hits)
-		nh = max_hits;
-	if (nh == 0) {
-		free(h);
-		h = NULL;
-	}
-	*hits = h;
-	*nhits = nh;
-out:
-	free(q.w);
-	free(qr.p);
-	free(qr.parts);
+	struct doc d;
+	int rc = doc_get(t, doc, found, &d, err);
+	if (rc == 0 && *found)
+		*out = (struct textindex_doc){ .len = d.len, .kind = d.kind, .rkey = d.rkey,
+		                               .rlen = d.rlen };
 	return rc;
-}
-
-int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct store_entry *out,
-                     struct gl_error *err)
-{
-	if (h->rkey_len <= RECORD_KEY_LEN + 1 || h->rkey_len > SEARCH_RKEY_MAX)
-		return gl_errorf(err, GL_EINVAL, "search hit with a record key of %zu bytes",
-		                 h->rkey_len);
-	return store_get(t, h->rkey, h->rkey[RECORD_KEY_LEN],
-	                 (const char *)h->rkey + RECORD_KEY_LEN + 1,
-	                 h->rkey_len - RECORD_KEY_LEN - 1, out, err);
 }
 
 /* ---- checks and rebuilding ---- */
 
-int search_stats(struct store_txn *t, struct search_stats *out, struct gl_error *err)
+int textindex_stats(struct store_txn *t, struct textindex_counts *out, struct gl_error *err)
 {
-	struct search_stats st = { 0 };
+	struct textindex_counts st = { 0 };
 	struct dstats ds;
-	int rc = search_ready(t, err);
-	if (rc || (rc = search_flush(t, err)) || (rc = stats_get(t, &ds, err)))
+	int rc = textindex_ready(t, err);
+	if (rc || (rc = textindex_flush(t, err)) || (rc = stats_get(t, &ds, err)))
 		return rc;
 	st.docs = ds.docs;
 	st.total_len = ds.total;
@@ -1080,7 +814,7 @@ int search_stats(struct store_txn *t, struct search_stats *out, struct gl_error 
 
 struct visit_ctx {
 	struct store_txn *t;
-	struct search_stats st;
+	struct textindex_counts st;
 	bool rebuild;
 	uint64_t skipped; /* rebuilding: records that do not parse */
 	struct gl_error *err;
@@ -1101,14 +835,14 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		return gl_errorf(vc->err, GL_ESTORE, "%s: a held record does not parse",
 		                 vc->t->s->path);
 	if (vc->rebuild) {
-		uint8_t rkey[SEARCH_RKEY_MAX];
+		uint8_t rkey[STORE_KEY_MAX];
 		memcpy(rkey, e->author, RECORD_KEY_LEN);
 		rkey[RECORD_KEY_LEN] = (uint8_t)e->kind;
 		memcpy(rkey + RECORD_KEY_LEN + 1, e->id, e->id_len);
-		return search_index_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, NULL, vc->err);
+		return textindex_add(vc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, NULL, vc->err);
 	}
-	struct search_terms cut = { 0 };
-	int rc = search_terms_cut(&r, &cut, vc->err);
+	struct textindex_terms cut = { 0 };
+	int rc = textindex_cut(&r, &cut, vc->err);
 	if (rc == 0) {
 		const uint8_t *term;
 		uint8_t len, field;
@@ -1118,7 +852,7 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		for (size_t at = 0; next_term(&cut, &at, &term, &len, &field, &tf);)
 			vc->st.postings++;
 	}
-	search_terms_free(&cut);
+	textindex_terms_free(&cut);
 	return rc;
 }
 
@@ -1134,7 +868,7 @@ static int visit_searchable(struct visit_ctx *vc)
 	return 0;
 }
 
-int search_recount(struct store_txn *t, struct search_stats *out, struct gl_error *err)
+int textindex_recount(struct store_txn *t, struct textindex_counts *out, struct gl_error *err)
 {
 	struct visit_ctx vc = { .t = t, .err = err };
 	int rc = visit_searchable(&vc);
@@ -1143,11 +877,11 @@ int search_recount(struct store_txn *t, struct search_stats *out, struct gl_erro
 	return rc;
 }
 
-int search_empty(struct store_txn *t, struct gl_error *err)
+int textindex_empty(struct store_txn *t, struct gl_error *err)
 {
 	if (!t->write)
-		return gl_errorf(err, GL_EINVAL, "search_empty in a read transaction");
-	search_pending_free(t); /* what waits would land in the emptied table */
+		return gl_errorf(err, GL_EINVAL, "textindex_empty in a read transaction");
+	textindex_pending_free(t); /* what waits would land in the emptied table */
 	int rc;
 	if ((rc = mdb_drop(t->txn, t->s->postings, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)) ||
 	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
@@ -1155,12 +889,12 @@ int search_empty(struct store_txn *t, struct gl_error *err)
 	return 0;
 }
 
-int search_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
+int textindex_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
                       struct gl_error *err)
 {
 	if (!t->write)
-		return gl_errorf(err, GL_EINVAL, "search_empty_step in a read transaction");
-	search_pending_free(t);
+		return gl_errorf(err, GL_EINVAL, "textindex_empty_step in a read transaction");
+	textindex_pending_free(t);
 	MDB_cursor *c;
 	MDB_val k, v;
 	int rc = mdb_cursor_open(t->txn, t->s->postings, &c);
@@ -1199,35 +933,35 @@ static int step_visit(void *vctx, const struct store_entry *e)
 {
 	struct step_ctx *sc = vctx;
 	*sc->last_len = store_entry_key(e, sc->last);
-	if (e->tombstone || !searchable(e->kind))
+	if (e->tombstone || !textindex_searchable(e->kind))
 		return 0;
 	struct record r;
 	if (record_parse(e->env, e->env_len, &r, NULL) != 0 || !r.body) {
-		sc->skipped++; /* as search_rebuild does */
+		sc->skipped++; /* as textindex_rebuild does */
 		return 0;
 	}
-	struct search_terms cut = { 0 };
-	uint8_t rkey[SEARCH_RKEY_MAX];
+	struct textindex_terms cut = { 0 };
+	uint8_t rkey[STORE_KEY_MAX];
 	memcpy(rkey, e->author, RECORD_KEY_LEN);
 	rkey[RECORD_KEY_LEN] = (uint8_t)e->kind;
 	memcpy(rkey + RECORD_KEY_LEN + 1, e->id, e->id_len);
-	int rc = search_terms_cut(&r, &cut, sc->err);
+	int rc = textindex_cut(&r, &cut, sc->err);
 	if (rc == 0)
-		rc = search_index_add(sc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, &cut, sc->err);
+		rc = textindex_add(sc->t, rkey, RECORD_KEY_LEN + 1 + e->id_len, &r, &cut, sc->err);
 	sc->records++;
 	sc->terms += cut.length;
-	search_terms_free(&cut);
+	textindex_terms_free(&cut);
 	if (rc)
 		return rc;
-	return sc->records >= SEARCH_STEP_RECORDS || sc->terms >= SEARCH_STEP_TERMS ? STEP_STOP : 0;
+	return sc->records >= TEXTINDEX_STEP_RECORDS || sc->terms >= TEXTINDEX_STEP_TERMS ? STEP_STOP : 0;
 }
 
-int search_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_len,
+int textindex_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_len,
                         uint8_t last[STORE_KEY_MAX], size_t *last_len, bool *done,
                         uint64_t *skipped, struct gl_error *err)
 {
 	if (!t->write)
-		return gl_errorf(err, GL_EINVAL, "search_rebuild_step in a read transaction");
+		return gl_errorf(err, GL_EINVAL, "textindex_rebuild_step in a read transaction");
 	struct step_ctx sc = { .t = t, .last = last, .last_len = last_len, .err = err };
 	*last_len = 0;
 	int rc = store_scan_from(t, after, after_len, step_visit, &sc, err);
@@ -1244,11 +978,11 @@ int search_rebuild_step(struct store_txn *t, const uint8_t *after, size_t after_
 	return rc;
 }
 
-int search_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
+int textindex_rebuild(struct store_txn *t, uint64_t *skipped, struct gl_error *err)
 {
 	if (!t->write)
-		return gl_errorf(err, GL_EINVAL, "search_rebuild in a read transaction");
-	int rc = search_empty(t, err);
+		return gl_errorf(err, GL_EINVAL, "textindex_rebuild in a read transaction");
+	int rc = textindex_empty(t, err);
 	if (rc)
 		return rc;
 	struct visit_ctx vc = { .t = t, .rebuild = true, .err = err };

@@ -2,7 +2,7 @@
  * ics.c — iCalendar export (ics.h).  libical writes every byte of the
  * format; this file only decides what goes into which property.
  */
-#include "ics.h"
+#include "query/ics.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,11 +13,11 @@
 
 #include <libical/ical.h>
 
-#include "alloc.h"
-#include "bounds.h"
-#include "view.h"
-#include "clock.h"
-#include "ident.h"
+#include "proto/alloc.h"
+#include "proto/bounds.h"
+#include "query/view.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
 
 #define ICS_PRODID "-//gilde//gilde 0.1//EN"
 /* Versions below this are counters, used as they are (see ics_sequence). */

@@ -40,9 +40,9 @@
 
 #include <jansson.h>
 
-#include "err.h"
-#include "store.h"
-#include "taxonomy.h"
+#include "proto/err.h"
+#include "store/store.h"
+#include "schemas/taxonomy.h"
 
 /* The most terms a facet may have for gaps_run (its sets are bit masks). */
 #define GAPS_NEEDS_MAX 64

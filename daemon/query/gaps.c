@@ -6,18 +6,18 @@
  * allows.  The offers are then sorted by partner, so that counting the
  * distinct partners of a cell needs only the last partner seen there.
  */
-#include "gaps.h"
+#include "query/gaps.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
 
-#include "alloc.h"
-#include "clock.h"
-#include "match.h"
-#include "msg.h"
-#include "record.h"
+#include "proto/alloc.h"
+#include "proto/clock.h"
+#include "query/match.h"
+#include "proto/msg.h"
+#include "proto/record.h"
 
 /* Longer than any term id of the taxonomy; longer strings are no term. */
 #define TERM_TEXT_MAX 64

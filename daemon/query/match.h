@@ -35,10 +35,10 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-#include "err.h"
-#include "schema.h"
-#include "store.h"
-#include "taxonomy.h"
+#include "proto/err.h"
+#include "schemas/schema.h"
+#include "store/store.h"
+#include "schemas/taxonomy.h"
 
 struct match_opts {
 	const char *lang;    /* "nl" or "en": labels and texts; NULL: the profile's, else en */
