@@ -219,8 +219,10 @@ static int check_node(struct schema_set *set, const struct sfile *f,
 			struct pattern *p = &set->pats[set->npats];
 			int ecode;
 			PCRE2_SIZE eoff;
-			p->re = s ? pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ecode,
-			                          &eoff, NULL)
+			/* $ matches only at the very end, as in ECMA-262: PCRE2's default
+			 * also matches before a final newline, which let "x\n" through */
+			p->re = s ? pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
+			                          PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ecode, &eoff, NULL)
 			          : NULL;
 			if (!p->re) {
 				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: not a regular expression", f->name, ptr);

@@ -137,6 +137,37 @@ static void test_loader_refuses_what_it_cannot_check(void **state)
 	assert_non_null(strstr(err.msg, "/properties/a/minLength"));
 }
 
+/* Validate the string s against a one-file schema {"type": "string", "pattern": re}. */
+static int match_pattern(const char *re, const char *s, size_t len)
+{
+	char text[512];
+	snprintf(text, sizeof text, "{\"type\": \"string\", \"pattern\": \"%s\"}", re);
+	struct schema_file f = { "p.schema.json", strlen(text), text };
+	struct schema_set *ps = NULL;
+	struct gl_error err = { 0 };
+	assert_int_equal(schema_set_load_files(&f, 1, &ps, &err), 0);
+	msgpack_object o = { .type = MSGPACK_OBJECT_STR };
+	o.via.str.ptr = s;
+	o.via.str.size = (uint32_t)len;
+	struct schema_errors errs;
+	int rc = schema_validate(ps, "p.schema.json", &o, &errs);
+	schema_set_free(ps);
+	return rc;
+}
+
+/* $ ends the string, as in ECMA-262: not "before a final newline" (PCRE's
+ * default), which let a URL or an RRULE end in a line break */
+static void test_pattern_dollar_is_the_end(void **state)
+{
+	(void)state;
+	assert_int_equal(match_pattern("^[a-z]+$", "abc", 3), 0);
+	assert_int_equal(match_pattern("^[a-z]+$", "abc\n", 4), GL_ESCHEMA);
+	assert_int_equal(match_pattern("^[a-z]+$", "abc\r\n", 5), GL_ESCHEMA);
+	assert_int_equal(match_pattern("^[!-~]+$", "https://stad.gent/\n", 19), GL_ESCHEMA);
+	/* and a search, not a whole-string match, where the pattern says so */
+	assert_int_equal(match_pattern("b", "abc", 3), 0);
+}
+
 static int parse_text(const char *text, struct gl_error *err)
 {
 	struct doc d;
@@ -229,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_valid_examples),
 		cmocka_unit_test(test_invalid_examples),
 		cmocka_unit_test(test_loader_refuses_what_it_cannot_check),
+		cmocka_unit_test(test_pattern_dollar_is_the_end),
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_body_round_trip),
 		cmocka_unit_test(test_taxonomy_terms),
