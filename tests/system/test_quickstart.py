@@ -8,13 +8,18 @@ import glob
 import os
 import re
 import subprocess
+import tempfile
 
 from harness import GILDE, GILDED, SLOW, SOURCE, check, run
 
 
 def main():
     script = os.path.join(SOURCE, 'contrib', 'quickstart.sh')
-    env = dict(os.environ, GILDED=GILDED, GILDE=GILDE)
+    # the script's scratch directory goes under a directory of this run's own, so
+    # that "nothing left running" looks at this run only, not at another
+    # checkout's quickstart running on the same machine
+    scratch = tempfile.mkdtemp(prefix='gilde-quickstart-test-')
+    env = dict(os.environ, GILDED=GILDED, GILDE=GILDE, TMPDIR=scratch)
     try:
         p = subprocess.run(['bash', script], capture_output=True, text=True, env=env,
                            stdin=subprocess.DEVNULL, timeout=240 * SLOW)
@@ -40,8 +45,10 @@ def main():
         check('(no offer yet)' not in offers, 'the web list has an empty item: ' + label)
     check(re.search(r"The starter's page: http://127\.0\.0\.1:\d+/", out), 'no page address')
     # nothing left running
-    left = subprocess.run(['pgrep', '-f', 'gilde-quickstart'], capture_output=True, text=True)
+    left = subprocess.run(['pgrep', '-f', scratch + '/gilde-quickstart'], capture_output=True, text=True)
     check(left.returncode == 1, 'quickstart left processes running: ' + left.stdout)
+    check(os.listdir(scratch) == [], 'quickstart left files in %s: %r' % (scratch, os.listdir(scratch)))
+    os.rmdir(scratch)
     print('quickstart: ok (%d organisations, %d records)' % (len(orgs), records))
 
 
