@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""The matcher's quality, measured against what an adviser would say.
+
+Each tests/personas/*.json is a starter a Ghent adviser meets: a profile,
+the offers of the sample (contrib/ghent) an experienced adviser would
+certainly name for that starter ("certain"), and the offers an adviser
+would never show them ("never"), each with the reason.  They were written
+from what the offers say and what an adviser knows, before the matcher
+they measure was run on them; they are not edited to make a figure pass.
+
+For every persona this publishes the whole sample on one node, asks
+`gilde match --json --per-item 0 --profile` and counts:
+
+  certain in five best  how many of the "certain" offers are among the
+                        persona's five best: the five highest-scoring
+                        distinct offers of the whole to-do list (an offer
+                        listed under several needs counts once, with its
+                        best score; equal scores keep the list's order);
+  never shown           how many "never" offers appear among the first
+                        five offers of any to-do item.
+
+It prints one line per persona and the totals: the share of certain
+offers among the five best (sum over personas / sum of min(5, certain)),
+target >= 0.8, and the never-shown count, target 0.
+
+    personas.py [--check] [PERSONA.json ...]
+
+--check exits 1 when a target is missed (the system test `sys-personas`);
+without it the figures are printed and the exit is 0 (the benchmark).
+"""
+import glob
+import json
+import os
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'system'))
+
+from harness import GHENT, Harness, check, run  # noqa: E402
+
+TARGET_SHARE = 0.8
+TARGET_NEVER = 0
+FIVE = 5
+
+
+def load(paths):
+    out = []
+    for p in paths:
+        with open(p) as f:
+            d = json.load(f)
+        for field in ('id', 'situation', 'profile', 'certain', 'never'):
+            check(field in d, '%s: no "%s"' % (p, field))
+        out.append(d)
+    return out
+
+
+def five_best(res):
+    """The five highest-scoring distinct offers of a to-do list."""
+    best = {}
+    order = []
+    for item in res['items']:
+        for o in item['offers']:
+            if o['id'] not in best:
+                order.append(o['id'])
+                best[o['id']] = o['score']
+            else:
+                best[o['id']] = max(best[o['id']], o['score'])
+    ranked = sorted(order, key=lambda i: (-best[i], order.index(i)))
+    return ranked[:FIVE]
+
+
+def measure(node, tmp, persona):
+    path = os.path.join(tmp, persona['id'] + '.json')
+    with open(path, 'w') as f:
+        json.dump(persona['profile'], f)
+    res = node.json('match', '--per-item', '0', '--profile', path)
+    top = five_best(res)
+    hits = [i for i in persona['certain'] if i in top]
+    shown = []
+    for item in res['items']:
+        for o in item['offers'][:FIVE]:
+            if o['id'] in persona['never'] and (o['id'], item['need']) not in shown:
+                shown.append((o['id'], item['need']))
+    return top, hits, shown
+
+
+def main(args):
+    strict = '--check' in args
+    paths = [a for a in args if a != '--check'] or sorted(glob.glob(os.path.join(HERE, '*.json')))
+    personas = load(paths)
+    check(personas, 'no personas in ' + HERE)
+    known = set()
+    for f in GHENT:
+        with open(f) as fh:
+            d = json.load(fh)
+        if d.get('kind') == 'offer':
+            known.add(d['id'])
+    for p in personas:
+        for i in p['certain'] + p['never']:
+            check(i in known, '%s names %s, which is no offer of the sample' % (p['id'], i))
+    got = want = never = 0
+    with Harness('personas') as h, tempfile.TemporaryDirectory() as tmp:
+        a = h.node('a')
+        a.start()
+        a.gilde('publish', *GHENT)
+        print('%-34s %-9s %-6s %s' % ('persona', 'certain', 'never', 'five best'))
+        for p in personas:
+            top, hits, shown = measure(a, tmp, p)
+            n = min(FIVE, len(p['certain']))
+            got += min(len(hits), n)
+            want += n
+            never += len(shown)
+            print('%-34s %d of %-4d %-6d %s' % (p['id'], min(len(hits), n), n, len(shown),
+                                                 ' '.join(top)))
+            for oid, need in shown:
+                print('%34s never-show %s under %s: %s' % ('', oid, need,
+                                                         p.get('why', {}).get(oid, '')))
+            missed = [i for i in p['certain'] if i not in top]
+            if missed:
+                print('%34s not in the five best: %s' % ('', ' '.join(missed)))
+    share = got / want if want else 0.0
+    print('personas: %d; certain offers among the five best: %d of %d = %.2f (target >= %.1f); '
+          'never-show offers shown: %d (target %d)' % (len(personas), got, want, share,
+                                                       TARGET_SHARE, never, TARGET_NEVER))
+    if strict:
+        check(share >= TARGET_SHARE, 'share %.2f below %.1f' % (share, TARGET_SHARE))
+        check(never <= TARGET_NEVER, '%d never-show offers shown' % never)
+
+
+if __name__ == '__main__':
+    run(lambda: main(sys.argv[1:]))
