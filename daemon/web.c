@@ -23,6 +23,7 @@
 #include "query/ics.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
+#include "query/eligibility.h"
 #include "query/match.h"
 #include "query/news.h"
 #include "daemon/node.h"
@@ -454,7 +455,7 @@ struct offer_filter {
 static bool offer_keep(void *arg, const struct store_entry *e, const json_t *o)
 {
 	const struct offer_filter *f = arg;
-	if (!match_entry_current(e, f->now) || !allows(o, "phases", f->phase) ||
+	if (!eligibility_entry_current(e, f->now) || !allows(o, "phases", f->phase) ||
 	    !allows(o, "sectors", f->sector) || !allows(o, "activities", f->activity))
 		return false;
 	if (f->lang && !list_has(json_object_get(o, "languages"), f->lang))
@@ -500,7 +501,7 @@ static int count_offers(void *vc, const struct store_entry *e)
 {
 	json_t *counts = vc, *o = view_entry_json(e);
 	const char *pid = json_string_value(json_object_get(o, "partner"));
-	if (pid && match_entry_current(e, clock_now())) {
+	if (pid && eligibility_entry_current(e, clock_now())) {
 		char key[IDENT_TEXT_MAX + 200];
 		snprintf(key, sizeof key, "%s/%s", json_string_value(json_object_get(o, "author")), pid);
 		json_object_set_new(counts, key,

@@ -15,7 +15,7 @@
 
 #include "proto/alloc.h"
 #include "proto/clock.h"
-#include "query/match.h"
+#include "query/eligibility.h"
 #include "proto/msg.h"
 #include "proto/record.h"
 
@@ -98,7 +98,7 @@ static int consider(void *vc, const struct store_entry *e)
 	msgpack_zone_clear(&c->zone);
 	if (msgpack_unpack((const char *)r.body, r.body_len, &off, &c->zone, &body) !=
 	        MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP ||
-	    !match_offer_current(&body, c->now))
+	    !eligibility_body_current(r.body, r.body_len, c->now))
 		return 0;
 	uint64_t own = term_bits(c, &c->needs, msg_get(&body, "needs"), 0), answers = 0;
 	for (size_t i = 0; i < c->needs.n; i++)

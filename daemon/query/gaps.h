@@ -6,7 +6,7 @@
  *
  * An offer counts for a cell (need N, phase P[, sector S]) if
  *   - it is live: held and not retracted, and current as match_run() has
- *     it (match_offer_current(): status not "inactive", valid_until not
+ *     it (eligibility_current(): status not "inactive", valid_until not
  *     past);
  *   - it answers N: its needs hold N itself or a narrower term under N
  *     (financing-loan counts for financing).  A broader need does not

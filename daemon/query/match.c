@@ -13,17 +13,17 @@
 #include "schemas/jsonmp.h"
 #include "proto/msg.h"
 #include "proto/record.h"
+#include "query/eligibility.h"
 
 #define NEEDS_MAX 16
 #define SECTORS_MAX 16
 #define EVENT_HORIZON (90 * 86400)
 
-enum crit { C_PHASES, C_SECTORS, C_ACTIVITIES, C_AREAS, C_STUDENT, C_INTERNATIONAL, C_AGE, C_COUNT };
-static const char *const crit_names[C_COUNT] = {
-	"phases", "sectors", "activities", "areas", "student", "international", "max_company_age",
-};
-enum { MATCHED, UNKNOWN, FAILED };
+/* by enum eligibility_state */
 static const char *const state_names[] = { "matched", "unknown", "failed" };
+/* The score of an answer, by enum eligibility_fit: exact 10, a narrower
+ * need 9, a broader one (general help) 8. */
+static const unsigned char fit_score[] = { 0, 8, 9, 10 };
 
 struct profile {
 	const char *phase;
@@ -292,37 +292,11 @@ static const struct pevent *soonest_event(const struct ctx *c, const uint8_t aut
 	return best;
 }
 
-bool match_offer_current(const msgpack_object *offer, uint64_t now)
-{
-	char date[16];
-	copy_str(msg_get(offer, "valid_until"), date, sizeof date);
-	int64_t until;
-	return !str_is(msg_get(offer, "status"), "inactive") &&
-	       !(*date && !clock_parse(date, &until) && until + 86400 <= (int64_t)now);
-}
-
-bool match_entry_current(const struct store_entry *e, uint64_t now)
-{
-	struct record r;
-	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
-		return false;
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 2048);
-	msgpack_object body;
-	size_t off = 0;
-	bool current = msgpack_unpack((const char *)r.body, r.body_len, &off, &zone, &body) ==
-	                       MSGPACK_UNPACK_SUCCESS &&
-	               body.type == MSGPACK_OBJECT_MAP && match_offer_current(&body, now);
-	msgpack_zone_destroy(&zone);
-	return current;
-}
-
 /* ---- judging one offer ------------------------------------------------------ */
 
 struct eval {
 	bool excluded;
-	int state[C_COUNT];
-	bool soft[C_COUNT];
+	struct eligibility_verdict v;
 	int global;
 	unsigned char cover[NEEDS_MAX];
 	unsigned ncovered;
@@ -348,102 +322,52 @@ static const char *label(const struct ctx *c, const char *facet, const char *id)
 	return t ? taxonomy_label(t, c->lang) : id;
 }
 
-/* Judge the restricting criteria; sets ev->state[]. */
-static void judge_criteria(struct ctx *c, const msgpack_object *elig, struct eval *ev)
+static void explain_criteria(const struct eval *ev, json_t *reasons)
 {
-	const struct profile *p = &c->p;
-	const msgpack_object *soft = arr(elig, "soft");
-	for (int k = 0; k < C_COUNT; k++)
-		ev->soft[k] = arr_has(soft, crit_names[k]);
-	const msgpack_object *a;
-	a = arr(elig, "phases");
-	ev->state[C_PHASES] = !a || arr_has(a, p->phase) ? MATCHED : FAILED;
-	a = arr(elig, "sectors");
-	ev->state[C_SECTORS] = !a ? MATCHED : !p->nsectors ? UNKNOWN : FAILED;
-	for (unsigned i = 0; a && i < p->nsectors; i++)
-		if (arr_has(a, p->sectors[i]))
-			ev->state[C_SECTORS] = MATCHED;
-	a = arr(elig, "activities");
-	ev->state[C_ACTIVITIES] = !a ? MATCHED : !p->activity ? UNKNOWN
-	                        : arr_has(a, p->activity) ? MATCHED : FAILED;
-	a = arr(elig, "areas");
-	ev->state[C_AREAS] = !a ? MATCHED : !p->area ? UNKNOWN : FAILED;
-	for (uint32_t i = 0; a && p->area && i < a->via.array.size; i++) {
-		char area[40];
-		copy_str(&a->via.array.ptr[i], area, sizeof area);
-		if (taxonomy_within(c->tax, "area", p->area, area))
-			ev->state[C_AREAS] = MATCHED;
-	}
-	const msgpack_object *s = msg_get(elig, "student");
-	ev->state[C_STUDENT] = str_is(s, "only") ? (p->student ? MATCHED : FAILED)
-	                     : str_is(s, "excluded") ? (p->student ? FAILED : MATCHED) : MATCHED;
-	s = msg_get(elig, "international");
-	ev->state[C_INTERNATIONAL] = str_is(s, "only") ? (p->international ? MATCHED : FAILED)
-	                           : str_is(s, "excluded") ? (p->international ? FAILED : MATCHED)
-	                                                   : MATCHED;
-	const msgpack_object *m = msg_get(elig, "max_company_age");
-	bool has_max = m && m->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
-	ev->state[C_AGE] = !has_max ? MATCHED : !p->has_age ? UNKNOWN
-	                 : (uint64_t)p->age <= m->via.u64 ? MATCHED : FAILED;
-}
-
-static void explain_criteria(const msgpack_object *elig, const struct eval *ev,
-                             json_t *reasons)
-{
-	for (int k = 0; k < C_COUNT; k++) {
-		bool restricted = k == C_STUDENT || k == C_INTERNATIONAL || k == C_AGE
-		                          ? msg_get(elig, crit_names[k]) != NULL
-		                          : arr(elig, crit_names[k]) != NULL;
-		if (!restricted)
+	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
+		if (!ev->v.restricted[k])
 			continue;
-		if (ev->state[k] == MATCHED)
-			reason(reasons, "%s: fits your profile", crit_names[k]);
-		else if (ev->state[k] == UNKNOWN)
+		if (ev->v.state[k] == ELIGIBILITY_MATCHED)
+			reason(reasons, "%s: fits your profile", eligibility_criterion_names[k]);
+		else if (ev->v.state[k] == ELIGIBILITY_UNKNOWN)
 			reason(reasons, "%s: restricted, and your profile does not say (check it; -1)",
-			       crit_names[k]);
+			       eligibility_criterion_names[k]);
 		else
-			reason(reasons, "%s: a preference you do not meet (-4)", crit_names[k]);
+			reason(reasons, "%s: a preference you do not meet (-4)", eligibility_criterion_names[k]);
 	}
 }
 
-/* How well one offer need answers profile need pn: 10 exact, 9 narrower, 8 broader. */
-static int cover(const struct ctx *c, const char *pn, const char *on)
+/* The profile as eligibility.h reads it. */
+static void eligibility_of(const struct profile *p, struct eligibility_profile *ep)
 {
-	if (!strcmp(pn, on))
-		return 10;
-	if (taxonomy_within(c->tax, "need", on, pn))
-		return 9;
-	if (taxonomy_within(c->tax, "need", pn, on))
-		return 8;
-	return 0;
+	*ep = (struct eligibility_profile){
+		.phase = p->phase, .sectors = p->sectors, .nsectors = p->nsectors,
+		.activity = p->activity, .area = p->area, .student = p->student,
+		.international = p->international, .has_age = p->has_age, .age = p->age,
+	};
 }
 
-static void judge(struct ctx *c, const msgpack_object *offer, const uint8_t author[32],
-                  struct eval *ev, json_t *reasons)
+/* offer is the body as msgpack-c reads it, eo the same as eligibility.h does. */
+static void judge(struct ctx *c, const msgpack_object *offer, const struct eligibility_offer *eo,
+                  const uint8_t author[32], struct eval *ev, json_t *reasons)
 {
 	memset(ev, 0, sizeof *ev);
-	if (!match_offer_current(offer, c->now)) {
+	if (!eligibility_current(eo, c->now)) {
 		ev->excluded = true;
 		return;
 	}
-	const msgpack_object *elig = msg_get(offer, "eligibility");
-	judge_criteria(c, elig, ev);
-	for (int k = 0; k < C_COUNT; k++) {
-		if (ev->state[k] == FAILED && !ev->soft[k]) {
-			ev->excluded = true;
-			return;
-		}
-		ev->global += ev->state[k] == FAILED ? -4 : ev->state[k] == UNKNOWN ? -1 : 0;
+	struct eligibility_profile ep;
+	eligibility_of(&c->p, &ep);
+	eligibility_judge(c->tax, eo, &ep, &ev->v);
+	if (eligibility_excluded(&ev->v)) {
+		ev->excluded = true;
+		return;
 	}
-	const msgpack_object *needs = arr(offer, "needs");
+	for (int k = 0; k < ELIGIBILITY_COUNT; k++)
+		ev->global += ev->v.state[k] == ELIGIBILITY_FAILED    ? -4
+		            : ev->v.state[k] == ELIGIBILITY_UNKNOWN ? -1 : 0;
 	for (unsigned i = 0; i < c->p.nneeds; i++) {
-		for (uint32_t j = 0; needs && j < needs->via.array.size; j++) {
-			char on[48];
-			copy_str(&needs->via.array.ptr[j], on, sizeof on);
-			int s = cover(c, c->p.needs[i], on);
-			if (s > ev->cover[i])
-				ev->cover[i] = (unsigned char)s;
-		}
+		ev->cover[i] = fit_score[eligibility_fit(c->tax, eo, c->p.needs[i])];
 		if (ev->cover[i]) {
 			ev->ncovered++;
 			reason(reasons, "answers your need %s%s", label(c, "need", c->p.needs[i]),
@@ -451,11 +375,12 @@ static void judge(struct ctx *c, const msgpack_object *offer, const uint8_t auth
 			                                                   : " (in general)");
 		}
 	}
-	if (ev->state[C_SECTORS] == MATCHED && arr(elig, "sectors")) {
+	if (ev->v.state[ELIGIBILITY_SECTORS] == ELIGIBILITY_MATCHED &&
+	    ev->v.restricted[ELIGIBILITY_SECTORS]) {
 		ev->global += 3;
 		reason(reasons, "made for your sector (+3)");
 	}
-	bool lang = arr_has(arr(offer, "languages"), c->lang);
+	bool lang = eligibility_speaks(eo, c->lang);
 	ev->global += lang ? 2 : -3;
 	reason(reasons, lang ? "offered in %s (+2)" : "not offered in %s (-3)",
 	       !strcmp(c->lang, "nl") ? "Dutch" : "English");
@@ -467,13 +392,13 @@ static void judge(struct ctx *c, const msgpack_object *offer, const uint8_t auth
 	}
 	char pid[65];
 	copy_str(msg_get(offer, "partner"), pid, sizeof pid);
-	const struct pevent *pe = soonest_event(c, author, pid, needs);
+	const struct pevent *pe = soonest_event(c, author, pid, arr(offer, "needs"));
 	if (pe) {
 		ev->global += 2;
 		reason(reasons, "next event: %s on %s (+2)", pe->name, pe->date);
 	}
 	if (reasons)
-		explain_criteria(elig, ev, reasons);
+		explain_criteria(ev, reasons);
 }
 
 static int consider_offer(void *vc, const struct store_entry *e)
@@ -485,7 +410,9 @@ static int consider_offer(void *vc, const struct store_entry *e)
 		return 0;
 	c->considered++;
 	struct eval ev;
-	judge(c, &body, e->author, &ev, NULL);
+	struct eligibility_offer eo;
+	eligibility_offer_read(r.body, r.body_len, &eo);
+	judge(c, &body, &eo, e->author, &ev, NULL);
 	if (ev.excluded) {
 		c->excluded++;
 		return 0;
@@ -559,9 +486,11 @@ static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranke
 	json_object_set_new(o, "answers", json_string(cv == 10 ? "exactly" : cv == 9 ? "in part"
 	                                                                              : "in general"));
 	struct eval ev;
-	judge(c, &body, rk->cd->author, &ev, reasons);
-	for (int k = 0; k < C_COUNT; k++)
-		json_object_set_new(crit, crit_names[k], json_string(state_names[ev.state[k]]));
+	struct eligibility_offer eo;
+	eligibility_offer_read(r.body, r.body_len, &eo);
+	judge(c, &body, &eo, rk->cd->author, &ev, reasons);
+	for (int k = 0; k < ELIGIBILITY_COUNT; k++)
+		json_object_set_new(crit, eligibility_criterion_names[k], json_string(state_names[ev.v.state[k]]));
 	if (ev.ncovered > 1)
 		json_array_append_new(reasons, json_sprintf("answers %u of your needs (+%u)", ev.ncovered,
 		                                            ev.ncovered - 1));

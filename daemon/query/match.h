@@ -1,18 +1,21 @@
 /*
  * match.h — a starter's profile against the directory: which offers fit,
  * how well, and in what order to work through them.  Used by `gilde match`,
- * `gilde plan` and (later) a city node's web page, so there is one matcher.
+ * `gilde plan` and a city node's web API (POST /api/v1/match), so there is
+ * one matcher.
  *
  * The profile is a JSON object following schemas/profile.schema.json.
  * Each live offer is judged criterion by criterion (phases, sectors,
- * activities, areas, student, international, max_company_age):
+ * activities, areas, student, international, max_company_age) by the rule
+ * of eligibility.h, the same one the offer lists of directory.h use:
  *   matched  the profile meets it, or the offer does not restrict it;
  *   unknown  the offer restricts it but the profile does not say
  *            (kept, −1: the starter should check);
  *   failed   the profile does not meet it: a hard criterion excludes the
  *            offer, a soft one (listed in the offer's eligibility.soft)
  *            costs −4.
- * Inactive offers and offers past their valid_until are excluded.
+ * Offers that are not current (eligibility_current(): inactive, or past
+ * their valid_until) are excluded.
  *
  * A kept offer answers a profile need if its needs hold that need
  * (exactly, +10), a narrower one under it (+9), or the broader one above
@@ -33,7 +36,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <msgpack.h>
 
 #include "proto/err.h"
 #include "schemas/schema.h"
@@ -45,17 +47,6 @@ struct match_opts {
 	unsigned per_item;   /* most offers listed per item; 0: all */
 	uint64_t now;        /* seconds; 0: the clock */
 };
-
-/*
- * True if the offer whose body is `offer` (a msgpack map) is current at
- * `now` (seconds since the epoch): its status is not "inactive" and its
- * valid_until, if it has one, has not passed (the offer holds through
- * that whole day, UTC).  The one rule for a live offer, shared by
- * match_run() and gaps_run() (gaps.h).
- */
-bool match_offer_current(const msgpack_object *offer, uint64_t now);
-/* The same for an offer as the store holds it (false for a tombstone). */
-bool match_entry_current(const struct store_entry *e, uint64_t now);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA
