@@ -248,8 +248,12 @@ static enum eligibility_state areas_state(const struct taxonomy *tax, struct mp_
 }
 
 /* "only" admits just the starters who are, "excluded" just those who are not. */
-static enum eligibility_state inclusion_state(struct mp_reader rd, bool is)
+static enum eligibility_state inclusion_state(struct mp_reader rd, enum eligibility_answer a)
 {
+	bool is = a == ELIGIBILITY_YES;
+	if (a == ELIGIBILITY_UNSAID)
+		return str_is(rd, "only") || str_is(rd, "excluded") ? ELIGIBILITY_UNKNOWN
+		                                                    : ELIGIBILITY_MATCHED;
 	if (str_is(rd, "only"))
 		return is ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
 	if (str_is(rd, "excluded"))

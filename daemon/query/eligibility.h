@@ -29,7 +29,7 @@
  * What restricts: phases, sectors, activities and areas restrict when the
  * field is an array (an empty one then admits nothing); student and
  * international when present, and they exclude only as "only" or
- * "excluded"; max_company_age when it is a non-negative integer.  The
+ * "excluded" (and are UNKNOWN to a profile that leaves them open); max_company_age when it is a non-negative integer.  The
  * areas of the offer admit a profile whose area lies within one of them
  * (taxonomy_within: gent within oost-vlaanderen).  Items that are not
  * strings, and strings longer than any term (ELIGIBILITY_TERM_MAX), are no
@@ -78,14 +78,18 @@ enum eligibility_fit {
 	ELIGIBILITY_FIT_EXACT,    /* the need itself */
 };
 
-/* What a starter says; every field may be absent (NULL, 0, false). */
+/* A yes-or-no question a profile may leave open. */
+enum eligibility_answer { ELIGIBILITY_UNSAID, ELIGIBILITY_YES, ELIGIBILITY_NO };
+
+/* What a starter says; every field may be left open (NULL, 0, UNSAID,
+ * false): a criterion the offer restricts is then UNKNOWN. */
 struct eligibility_profile {
 	const char *phase;
 	const char *const *sectors; /* nsectors term ids */
 	size_t nsectors;
 	const char *activity;
 	const char *area;
-	bool student, international; /* false also when the profile does not say */
+	enum eligibility_answer student, international;
 	bool has_age;
 	long long age;               /* whole years; read only if has_age */
 };

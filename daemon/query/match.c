@@ -337,13 +337,16 @@ static void explain_criteria(const struct eval *ev, json_t *reasons)
 	}
 }
 
-/* The profile as eligibility.h reads it. */
+/* The profile as eligibility.h reads it.  A profile that leaves student
+ * (international) out is taken as not a student (not international). */
 static void eligibility_of(const struct profile *p, struct eligibility_profile *ep)
 {
 	*ep = (struct eligibility_profile){
 		.phase = p->phase, .sectors = p->sectors, .nsectors = p->nsectors,
-		.activity = p->activity, .area = p->area, .student = p->student,
-		.international = p->international, .has_age = p->has_age, .age = p->age,
+		.activity = p->activity, .area = p->area,
+		.student = p->student ? ELIGIBILITY_YES : ELIGIBILITY_NO,
+		.international = p->international ? ELIGIBILITY_YES : ELIGIBILITY_NO,
+		.has_age = p->has_age, .age = p->age,
 	};
 }
 

@@ -142,7 +142,8 @@ static void test_lists(void **state)
 static void test_areas_and_people(void **state)
 {
 	(void)state;
-	struct eligibility_profile p = { .phase = "start", .area = "gent", .student = true,
+	struct eligibility_profile p = { .phase = "start", .area = "gent",
+	                                 .student = ELIGIBILITY_YES, .international = ELIGIBILITY_NO,
 	                                 .has_age = true, .age = 3 };
 	struct eligibility_verdict v;
 	judge("{\"eligibility\": {\"areas\": [\"oost-vlaanderen\"], \"student\": \"only\","
@@ -154,8 +155,8 @@ static void test_areas_and_people(void **state)
 	assert_true(v.restricted[ELIGIBILITY_STUDENT] && v.restricted[ELIGIBILITY_AGE]);
 
 	p.area = "belgie"; /* broader than the offer's area: not within */
-	p.student = false;
-	p.international = true;
+	p.student = ELIGIBILITY_NO;
+	p.international = ELIGIBILITY_YES;
 	p.age = 4;
 	judge("{\"eligibility\": {\"areas\": [\"oost-vlaanderen\"], \"student\": \"only\","
 	      " \"international\": \"excluded\", \"max_company_age\": 3}}", &p, &v);
@@ -165,10 +166,17 @@ static void test_areas_and_people(void **state)
 	assert_int_equal(v.state[ELIGIBILITY_AGE], ELIGIBILITY_FAILED);
 
 	p.has_age = false;
-	p.student = true;
+	p.student = ELIGIBILITY_YES;
 	judge("{\"eligibility\": {\"student\": \"excluded\", \"max_company_age\": 3}}", &p, &v);
 	assert_int_equal(v.state[ELIGIBILITY_STUDENT], ELIGIBILITY_FAILED);
 	assert_int_equal(v.state[ELIGIBILITY_AGE], ELIGIBILITY_UNKNOWN);
+	/* a profile that leaves it open: unknown, whichever way the offer restricts */
+	p.student = ELIGIBILITY_UNSAID;
+	p.international = ELIGIBILITY_UNSAID;
+	judge("{\"eligibility\": {\"student\": \"excluded\", \"international\": \"only\"}}", &p, &v);
+	assert_int_equal(v.state[ELIGIBILITY_STUDENT], ELIGIBILITY_UNKNOWN);
+	assert_int_equal(v.state[ELIGIBILITY_INTERNATIONAL], ELIGIBILITY_UNKNOWN);
+	assert_false(eligibility_any_failed(&v));
 	/* present but not a limit: restricts, admits everyone */
 	judge("{\"eligibility\": {\"student\": \"maybe\", \"max_company_age\": \"young\"}}", &p, &v);
 	assert_true(v.restricted[ELIGIBILITY_STUDENT] && v.restricted[ELIGIBILITY_AGE]);

@@ -1,0 +1,335 @@
+/*
+ * directory.c — partners, a partner's page, offers by filter, search hits
+ * (directory.h).  Records are judged on their bodies (eligibility.h,
+ * proto/body.h) and turned into JSON only when kept: a filter that keeps
+ * few offers converts few.
+ */
+#include "query/directory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/alloc.h"
+#include "proto/body.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "query/eligibility.h"
+#include "query/search.h"
+#include "query/view.h"
+
+/* The longest time text read (RFC 3339 with a fraction and an offset fits). */
+#define TIME_TEXT_MAX 64
+
+/* ---- order ------------------------------------------------------------- */
+
+static const char *str_of(const json_t *rec, const char *field)
+{
+	const char *s = json_string_value(json_object_get(rec, field));
+	return s ? s : "";
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	int c = strcmp(str_of(x, "id"), str_of(y, "id"));
+	return c ? c : strcmp(str_of(x, "author"), str_of(y, "author"));
+}
+
+static int cmp_by_partner(const void *a, const void *b)
+{
+	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+	int c = strcmp(str_of(x, "partner"), str_of(y, "partner"));
+	return c ? c : cmp_by_id(a, b);
+}
+
+/* A time field of a record as seconds; 0 if absent or unreadable. */
+static int64_t time_of(const json_t *rec, const char *field)
+{
+	const char *s = json_string_value(json_object_get(rec, field));
+	int64_t t = 0;
+	if (!s || clock_parse(s, &t))
+		t = 0;
+	return t;
+}
+
+static int cmp_by_start(const void *a, const void *b)
+{
+	int64_t x = time_of(*(const json_t *const *)a, "start");
+	int64_t y = time_of(*(const json_t *const *)b, "start");
+	return x < y ? -1 : x > y ? 1 : cmp_by_id(a, b);
+}
+
+static int cmp_by_published_desc(const void *a, const void *b)
+{
+	int64_t x = time_of(*(const json_t *const *)a, "published");
+	int64_t y = time_of(*(const json_t *const *)b, "published");
+	return x > y ? -1 : x < y ? 1 : cmp_by_id(a, b);
+}
+
+static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(arr);
+	if (n < 2)
+		return;
+	json_t **v = gl_xmalloc(n * sizeof *v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof *v, cmp);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+/* ---- collecting records ------------------------------------------------- */
+
+/* Whether to list a record, judged on its body (len bytes, NULL if none). */
+typedef bool (*keep_fn)(const void *arg, const uint8_t *body, size_t len);
+
+struct collect {
+	json_t *out;
+	keep_fn keep;
+	const void *arg;
+};
+
+static int collect_visit(void *vc, const struct store_entry *e)
+{
+	struct collect *cc = vc;
+	struct record r;
+	if (cc->keep) {
+		if (record_parse(e->env, e->env_len, &r, NULL))
+			return 0;
+		if (!cc->keep(cc->arg, r.body, r.body_len))
+			return 0;
+	}
+	json_array_append_new(cc->out, view_entry_json(e));
+	return 0;
+}
+
+/* Every live record of a kind (by one author if author is not NULL) that
+ * keep() keeps (all if keep is NULL), as a new JSON array in key order. */
+static int scan_kind(struct store_txn *t, int kind, const uint8_t *author, keep_fn keep,
+                     const void *arg, json_t **out, struct gl_error *err)
+{
+	struct collect cc = { .out = json_array(), .keep = keep, .arg = arg };
+	struct store_filter f = { .kind = kind, .author = author };
+	int rc = store_scan(t, &f, collect_visit, &cc, err);
+	if (rc) {
+		json_decref(cc.out);
+		return rc;
+	}
+	*out = cc.out;
+	return 0;
+}
+
+/* Whether the body's "partner" is pid. */
+static bool partner_is(const uint8_t *body, size_t len, const char *pid)
+{
+	return body_str_is(body, len, "partner", pid);
+}
+
+/* ---- offers ------------------------------------------------------------- */
+
+struct offer_keep {
+	const struct taxonomy *tax;
+	const struct directory_offer_filter *f;
+	uint64_t now;
+};
+
+static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
+{
+	const struct offer_keep *k = arg;
+	const struct directory_offer_filter *f = k->f;
+	struct eligibility_offer o;
+	struct eligibility_verdict v;
+	eligibility_offer_read(body, len, &o);
+	if (!eligibility_current(&o, k->now))
+		return false;
+	/* the profile a filter describes: it says only what is asked */
+	const char *sectors[1] = { f->sector };
+	struct eligibility_profile p = { .phase = f->phase, .sectors = sectors,
+	                                 .nsectors = f->sector ? 1 : 0, .activity = f->activity };
+	eligibility_judge(k->tax, &o, &p, &v);
+	if (eligibility_any_failed(&v))
+		return false;
+	if (f->need && eligibility_fit(k->tax, &o, f->need) < ELIGIBILITY_FIT_NARROWER)
+		return false;
+	if (f->lang && !eligibility_speaks(&o, f->lang))
+		return false;
+	return !f->partner || partner_is(body, len, f->partner);
+}
+
+int directory_offers(struct store_txn *t, const struct taxonomy *tax,
+                     const struct directory_offer_filter *f, uint64_t now, json_t **out,
+                     struct gl_error *err)
+{
+	struct offer_keep k = { tax, f, now };
+	json_t *list;
+	int rc = scan_kind(t, RK_OFFER, f->author, offer_keep, &k, &list, err);
+	if (rc)
+		return rc;
+	sort_array(list, cmp_by_partner);
+	*out = list;
+	return 0;
+}
+
+/* ---- partners ------------------------------------------------------------ */
+
+struct counts {
+	json_t *by_key; /* "AUTHOR/PARTNER" -> number of current offers */
+	uint64_t now;
+};
+
+static void count_key(const uint8_t author[RECORD_KEY_LEN], const uint8_t *pid, size_t pid_len,
+                      char out[IDENT_TEXT_MAX + GL_ID_MAX + 2])
+{
+	ident_format(IDENT_PK_PREFIX, author, out);
+	size_t n = strlen(out);
+	out[n++] = '/';
+	memcpy(out + n, pid, pid_len);
+	out[n + pid_len] = '\0';
+}
+
+static int count_offer(void *vc, const struct store_entry *e)
+{
+	struct counts *c = vc;
+	struct record r;
+	const uint8_t *pid;
+	uint32_t pid_len;
+	char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
+	if (record_parse(e->env, e->env_len, &r, NULL) ||
+	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX ||
+	    !eligibility_body_current(r.body, r.body_len, c->now))
+		return 0;
+	count_key(e->author, pid, pid_len, key);
+	json_t *n = json_object_get(c->by_key, key);
+	json_object_set_new(c->by_key, key, json_integer(json_integer_value(n) + 1));
+	return 0;
+}
+
+int directory_partners(struct store_txn *t, uint64_t now, json_t **out, struct gl_error *err)
+{
+	struct counts c = { .by_key = json_object(), .now = now };
+	struct store_filter offers = { .kind = RK_OFFER };
+	json_t *list = NULL;
+	int rc;
+	if ((rc = scan_kind(t, RK_PARTNER, NULL, NULL, NULL, &list, err)) ||
+	    (rc = store_scan(t, &offers, count_offer, &c, err)))
+		goto fail;
+	sort_array(list, cmp_by_id);
+	size_t i;
+	json_t *p;
+	json_array_foreach(list, i, p) {
+		char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
+		snprintf(key, sizeof key, "%s/%s", str_of(p, "author"), str_of(p, "id"));
+		json_object_set_new(p, "offers",
+		                    json_integer(json_integer_value(json_object_get(c.by_key, key))));
+	}
+	json_decref(c.by_key);
+	*out = list;
+	return 0;
+fail:
+	json_decref(list);
+	json_decref(c.by_key);
+	return rc;
+}
+
+/* ---- one partner ---------------------------------------------------------- */
+
+struct belongs {
+	const char *pid;
+	int64_t after; /* events: only those ending after this; 0: any */
+	uint64_t now;  /* offers: only those current at now */
+};
+
+static bool offer_belongs(const void *arg, const uint8_t *body, size_t len)
+{
+	const struct belongs *b = arg;
+	return partner_is(body, len, b->pid) && eligibility_body_current(body, len, b->now);
+}
+
+/* A time field of a body as seconds; false if absent, not a string or unreadable. */
+static bool body_time(const uint8_t *body, size_t len, const char *field, int64_t *out)
+{
+	const uint8_t *s;
+	uint32_t sl;
+	char text[TIME_TEXT_MAX + 1];
+	if (!body_str(body, len, field, &s, &sl) || sl > TIME_TEXT_MAX)
+		return false;
+	memcpy(text, s, sl);
+	text[sl] = '\0';
+	return clock_parse(text, out) == 0;
+}
+
+static bool belongs_keep(const void *arg, const uint8_t *body, size_t len)
+{
+	const struct belongs *b = arg;
+	const uint8_t *s;
+	uint32_t sl;
+	int64_t t;
+	if (!partner_is(body, len, b->pid))
+		return false;
+	if (!b->after)
+		return true;
+	/* an end that is there but unreadable keeps the event, as an absent start drops it */
+	if (body_str(body, len, "end", &s, &sl))
+		return !(body_time(body, len, "end", &t) && t < b->after);
+	return !(body_time(body, len, "start", &t) && t + DIRECTORY_EVENT_DEFAULT_LENGTH < b->after);
+}
+
+int directory_partner(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], const char *id,
+                      uint64_t now, json_t **out, struct gl_error *err)
+{
+	struct store_entry e;
+	json_t *offers = NULL, *events = NULL, *news = NULL;
+	int rc = store_get(t, author, RK_PARTNER, id, strlen(id), &e, err);
+	if (!rc && e.tombstone)
+		rc = gl_errorf(err, GL_ENOTFOUND, "partner %s is retracted", id);
+	if (rc)
+		return rc;
+	struct belongs bo = { .pid = id, .now = now }, be = { .pid = id, .after = (int64_t)now },
+	               bn = { .pid = id };
+	if ((rc = scan_kind(t, RK_OFFER, author, offer_belongs, &bo, &offers, err)) ||
+	    (rc = scan_kind(t, RK_EVENT, author, belongs_keep, &be, &events, err)) ||
+	    (rc = scan_kind(t, RK_NEWS, author, belongs_keep, &bn, &news, err)))
+		goto fail;
+	sort_array(events, cmp_by_start);
+	sort_array(news, cmp_by_published_desc);
+	while (json_array_size(news) > DIRECTORY_PARTNER_NEWS)
+		json_array_remove(news, json_array_size(news) - 1);
+	*out = json_pack("{s:o, s:o, s:o, s:o}", "partner", view_entry_json(&e), "offers", offers,
+	                 "events", events, "news", news);
+	return 0;
+fail:
+	json_decref(offers);
+	json_decref(events);
+	json_decref(news);
+	return rc;
+}
+
+/* ---- search ----------------------------------------------------------------- */
+
+int directory_search(struct store_txn *t, const char *text, int kind, const char *lang,
+                     size_t max_hits, json_t **out, struct gl_error *err)
+{
+	struct search_hit *hits = NULL;
+	size_t nhits = 0;
+	int rc = search_query(t, text, kind, lang, max_hits, &hits, &nhits, err);
+	if (rc)
+		return rc;
+	json_t *list = json_array();
+	for (size_t i = 0; i < nhits; i++) {
+		struct store_entry e;
+		if ((rc = search_hit_entry(t, &hits[i], &e, err))) {
+			json_decref(list);
+			goto out;
+		}
+		json_array_append_new(list, json_pack("{s:f, s:o}", "score", hits[i].score, "record",
+		                                      view_entry_json(&e)));
+	}
+	*out = list;
+out:
+	free(hits);
+	return rc;
+}

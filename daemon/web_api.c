@@ -1,0 +1,576 @@
+/*
+ * web_api.c — the endpoints of proto/API.md.  Each handler checks its
+ * parameters (every refusal a 400 that names the parameter), asks
+ * daemon/query/ for its answer in one read transaction, and hands it to
+ * the HTTP layer (web_http.h).  No query is made here: what a list holds
+ * and in what order is the query library's, so gilde can give the same.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/log.h"
+#include "daemon/node.h"
+#include "daemon/web.h"
+#include "daemon/web_http.h"
+#include "proto/clock.h"
+#include "proto/ident.h"
+#include "query/calendar.h"
+#include "query/directory.h"
+#include "query/gaps.h"
+#include "query/match.h"
+#include "query/news.h"
+#include "query/search.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define ICS_TYPE "text/calendar; charset=utf-8"
+#define EVENTS_JSON_LIMIT 100     /* GET /api/v1/events, unless limit says */
+#define EVENTS_JSON_LIMIT_MAX 500
+#define EVENTS_ICS_LIMIT 1000     /* GET /events.ics */
+#define SEARCH_LIMIT 20
+#define SEARCH_LIMIT_MAX 100
+#define NEWS_LIMIT 20
+#define NEWS_LIMIT_MAX 200
+#define MATCH_PER_ITEM 5
+#define MATCH_PER_ITEM_MAX 100
+
+/* A handler: one endpoint, in the read transaction t. */
+typedef enum MHD_Result (*handler_fn)(struct web *w, struct MHD_Connection *c,
+                                      struct store_txn *t, const char *url,
+                                      const struct web_req *rq);
+
+/* -- checking parameters ------------------------------------------------- */
+
+/* A value of a taxonomy facet, or NULL with the allowed ones in msg. */
+static const char *term_check(struct web *w, const char *facet, const char *value, char *msg,
+                              size_t msglen)
+{
+	if (taxonomy_term(w->tax, facet, value))
+		return NULL;
+	json_t *defs = json_object_get(schema_set_file(w->n->schemas, "taxonomy.json"), "$defs");
+	json_t *list = json_object_get(json_object_get(defs, facet), "enum");
+	int at = snprintf(msg, msglen, "\"%.64s\" is not one of:", value);
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		if (at < 0 || (size_t)at >= msglen)
+			break;
+		at += snprintf(msg + at, msglen - (size_t)at, "%s %s", i ? "," : "",
+		               json_string_value(v));
+	}
+	return msg;
+}
+
+static const char *number_check(const char *value, long lo, long hi, long *out, char *msg,
+                                size_t msglen)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (!(*value >= '0' && *value <= '9') || *end || errno || v < lo || v > hi) {
+		snprintf(msg, msglen, "\"%.32s\" is not a whole number from %ld to %ld", value, lo, hi);
+		return msg;
+	}
+	*out = v;
+	return NULL;
+}
+
+/* The parameter limit, if given, into *limit; false if it was refused
+ * (the answer is queued in *ok). */
+static bool limit_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                       long max, long *limit, enum MHD_Result *ok)
+{
+	char msg[256];
+	const char *v = web_param(p, "limit");
+	if (!v || !number_check(v, 1, max, limit, msg, sizeof msg))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "limit", "limit: %s", msg);
+	return false;
+}
+
+/* The parameter lang, if given, is nl or en; false if it was refused. */
+static bool lang_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                      const char **lang, enum MHD_Result *ok)
+{
+	*lang = web_param(p, "lang");
+	if (!*lang || !strcmp(*lang, "nl") || !strcmp(*lang, "en"))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "lang", "lang: \"%.32s\" is not nl or en",
+	                      *lang);
+	return false;
+}
+
+/* Read the parameters an endpoint takes; false if they were refused. */
+static bool params_ok(struct web *w, struct MHD_Connection *c, const char *const *names,
+                      struct web_params *p, enum MHD_Result *ok)
+{
+	char msg[1024];
+	const char *bad;
+	if (!web_params_read(c, names, p, msg, sizeof msg, &bad))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, bad, "%s", msg);
+	return false;
+}
+
+/* An author key in text: NULL, or why not in msg. */
+static const char *author_read(const char *text, uint8_t pk[RECORD_KEY_LEN], const char *what,
+                               char *msg, size_t msglen)
+{
+	struct gl_error e = { 0 };
+	if (!ident_parse(IDENT_PK_PREFIX, text, what, pk, &e))
+		return NULL;
+	snprintf(msg, msglen, "%s", e.msg);
+	return msg;
+}
+
+/* -- partners and offers -------------------------------------------------- */
+
+static enum MHD_Result api_taxonomy(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                    const char *url, const struct web_req *rq)
+{
+	(void)t;
+	(void)url;
+	(void)rq;
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(w->taxonomy_json), w->taxonomy_json, MHD_RESPMEM_PERSISTENT);
+	return web_queue(w, c, MHD_HTTP_OK, r, JSON_TYPE, "no-store", NULL);
+}
+
+static enum MHD_Result api_partners(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                    const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	struct gl_error err = { 0 };
+	json_t *list;
+	if (directory_partners(t, clock_now(), &list, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "partners", list));
+}
+
+/* /api/v1/partners/AUTHOR/ID */
+static enum MHD_Result api_partner(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                   const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	const char *rest = url + strlen("/api/v1/partners/");
+	const char *slash = strchr(rest, '/');
+	char author[IDENT_TEXT_MAX + 1], msg[512];
+	uint8_t pk[RECORD_KEY_LEN];
+	if (!slash || slash == rest || (size_t)(slash - rest) > IDENT_TEXT_MAX || !slash[1] ||
+	    strchr(slash + 1, '/') || strlen(slash + 1) > GL_ID_MAX)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL,
+		                       "no such partner: expected /api/v1/partners/AUTHOR/ID");
+	memcpy(author, rest, (size_t)(slash - rest));
+	author[slash - rest] = '\0';
+	const char *id = slash + 1;
+	if (author_read(author, pk, "partner's author", msg, sizeof msg))
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no such partner: %s", msg);
+	struct gl_error err = { 0 };
+	json_t *page;
+	int rc = directory_partner(t, pk, id, clock_now(), &page, &err);
+	if (rc == GL_ENOTFOUND)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no partner %s/%s", author, id);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, page);
+}
+
+/* partner=AUTHOR/ID of /api/v1/offers into f; NULL, or why not in msg. */
+static const char *offer_partner_read(const char *ref, struct directory_offer_filter *f,
+                                      uint8_t pk[RECORD_KEY_LEN], char *msg, size_t msglen)
+{
+	char author[IDENT_TEXT_MAX + 1], why[512];
+	const char *slash = strchr(ref, '/');
+	if (!slash || (size_t)(slash - ref) > IDENT_TEXT_MAX || !slash[1]) {
+		snprintf(msg, msglen, "partner: expected AUTHOR/ID");
+		return msg;
+	}
+	memcpy(author, ref, (size_t)(slash - ref));
+	author[slash - ref] = '\0';
+	if (author_read(author, pk, "partner's author", why, sizeof why)) {
+		snprintf(msg, msglen, "partner: %s", why);
+		return msg;
+	}
+	f->author = pk;
+	f->partner = slash + 1;
+	return NULL;
+}
+
+static enum MHD_Result api_offers(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                  const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "phase", "sector", "activity", "need", "lang",
+	                                     "partner", NULL };
+	static const char *const facets[] = { "phase", "sector", "activity", "need" };
+	struct web_params p;
+	enum MHD_Result ok;
+	char msg[1024];
+	const char *lang;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	for (size_t i = 0; i < sizeof facets / sizeof facets[0]; i++) {
+		const char *v = web_param(&p, facets[i]);
+		if (v && term_check(w, facets[i], v, msg, sizeof msg))
+			return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, facets[i], "%s: %s",
+			                       facets[i], msg);
+	}
+	if (!lang_read(w, c, &p, &lang, &ok))
+		return ok;
+	struct directory_offer_filter f = {
+		.phase = web_param(&p, "phase"), .sector = web_param(&p, "sector"),
+		.activity = web_param(&p, "activity"), .need = web_param(&p, "need"), .lang = lang,
+	};
+	uint8_t pk[RECORD_KEY_LEN];
+	const char *ref = web_param(&p, "partner");
+	if (ref && offer_partner_read(ref, &f, pk, msg, sizeof msg))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "partner", "%s", msg);
+	struct gl_error err = { 0 };
+	json_t *list;
+	if (directory_offers(t, w->tax, &f, clock_now(), &list, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "offers", list));
+}
+
+/* -- events ------------------------------------------------------------------ */
+
+/* from, to, sector, phase of /api/v1/events and /events.ics */
+static const char *events_filter_read(struct web *w, const struct web_params *p,
+                                      struct events_filter *f, char *msg, size_t msglen,
+                                      const char **bad)
+{
+	memset(f, 0, sizeof *f);
+	f->from = (int64_t)clock_now();
+	f->to = EVENTS_OPEN_END;
+	f->include_cancelled = true;
+	const char *from = web_param(p, "from"), *to = web_param(p, "to");
+	if ((*bad = "from", from && clock_parse(from, &f->from)) ||
+	    (*bad = "to", to && clock_parse(to, &f->to))) {
+		snprintf(msg, msglen, "%s: \"%.64s\" is neither a date (YYYY-MM-DD) nor an RFC 3339 "
+		         "date-time", *bad, *bad[0] == 'f' ? from : to);
+		return msg;
+	}
+	if (f->to <= f->from) {
+		*bad = "to";
+		snprintf(msg, msglen, "to: must come after from");
+		return msg;
+	}
+	f->sector = web_param(p, "sector");
+	f->phase = web_param(p, "phase");
+	char tm[600];
+	if ((*bad = "sector", f->sector && term_check(w, "sector", f->sector, tm, sizeof tm)) ||
+	    (*bad = "phase", f->phase && term_check(w, "phase", f->phase, tm, sizeof tm))) {
+		snprintf(msg, msglen, "%s: %s", *bad, tm);
+		return msg;
+	}
+	*bad = NULL;
+	return NULL;
+}
+
+static bool events_filter_ok(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                             struct events_filter *f, enum MHD_Result *ok)
+{
+	char msg[1024];
+	const char *bad;
+	if (!events_filter_read(w, p, f, msg, sizeof msg, &bad))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, bad, "%s", msg);
+	return false;
+}
+
+static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                  const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "from", "to", "sector", "phase", "limit", NULL };
+	struct web_params p;
+	struct events_filter f;
+	enum MHD_Result ok;
+	long limit = EVENTS_JSON_LIMIT;
+	if (!params_ok(w, c, names, &p, &ok) || !events_filter_ok(w, c, &p, &f, &ok) ||
+	    !limit_read(w, c, &p, EVENTS_JSON_LIMIT_MAX, &limit, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	json_t *list;
+	if (calendar_events(t, &f, (size_t)limit, &list, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "events", list));
+}
+
+/* /events.ics?author=…&id=…: one event; neither a filter nor a limit. */
+static enum MHD_Result event_ics(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                 const char *url, const struct web_params *p, const char *lang)
+{
+	static const char *const filters[] = { "from", "to", "sector", "phase" };
+	const char *author = web_param(p, "author"), *id = web_param(p, "id");
+	uint8_t pk[RECORD_KEY_LEN];
+	char msg[512];
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+		if (web_param(p, filters[i]))
+			return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, filters[i], "%s: not with "
+			                       "author and id, which name one event", filters[i]);
+	if (!author || !id)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, author ? "id" : "author",
+		                       "%s: give both author and id, or neither",
+		                       author ? "id" : "author");
+	if (author_read(author, pk, "author", msg, sizeof msg))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "author", "%s", msg);
+	if (!*id || strlen(id) > GL_ID_MAX)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "id",
+		                       "id: an event's id is 1 to %u bytes", GL_ID_MAX);
+	struct gl_error err = { 0 };
+	char *text = NULL;
+	pthread_mutex_lock(&w->ics_lock); /* libical keeps global state */
+	int rc = calendar_event_ics(t, pk, id, lang ? lang : "en", &text, &err);
+	pthread_mutex_unlock(&w->ics_lock);
+	if (rc == GL_ENOTFOUND)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no event %s/%s", author, id);
+	if (rc == GL_EFORMAT)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "event %s/%s cannot be written "
+		                       "as iCalendar: %s", author, id, err.msg);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return text ? web_reply_text(w, c, MHD_HTTP_OK, text, strlen(text), ICS_TYPE) : MHD_NO;
+}
+
+static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                   const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "from", "to", "sector", "phase", "lang", "author",
+	                                     "id", NULL };
+	struct web_params p;
+	struct events_filter f;
+	enum MHD_Result ok;
+	const char *lang;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	if (web_param(&p, "author") || web_param(&p, "id"))
+		return lang_read(w, c, &p, &lang, &ok) ? event_ics(w, c, t, url, &p, lang) : ok;
+	if (!events_filter_ok(w, c, &p, &f, &ok) || !lang_read(w, c, &p, &lang, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	char *text = NULL;
+	unsigned skipped = 0;
+	pthread_mutex_lock(&w->ics_lock); /* libical keeps global state */
+	int rc = calendar_events_ics(t, &f, EVENTS_ICS_LIMIT, lang ? lang : "en", &text, &skipped,
+	                             &err);
+	pthread_mutex_unlock(&w->ics_lock);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	if (skipped) /* as gilde events --ics: an event libical refuses is left out */
+		log_debug("web-ics-skipped", "events=%u", skipped);
+	return text ? web_reply_text(w, c, MHD_HTTP_OK, text, strlen(text), ICS_TYPE) : MHD_NO;
+}
+
+/* -- search, news, gaps, match --------------------------------------------------- */
+
+static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                  const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "q", "kind", "lang", "limit", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	const char *lang;
+	long limit = SEARCH_LIMIT;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	const char *q = web_param(&p, "q"), *kind = web_param(&p, "kind");
+	if (!q || !*q || strlen(q) > SEARCH_QUERY_MAX)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: give the words to search "
+		                       "for (1 to %d bytes)", SEARCH_QUERY_MAX);
+	int rk = kind ? record_kind_parse(kind, strlen(kind)) : 0;
+	if (kind && rk != RK_PARTNER && rk != RK_OFFER && rk != RK_EVENT && rk != RK_NEWS)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "kind",
+		                       "kind: \"%.32s\" is not one of: partner, offer, event, news", kind);
+	if (!lang_read(w, c, &p, &lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	json_t *hits;
+	int rc = directory_search(t, q, rk, lang, (size_t)limit, &hits, &err);
+	if (rc == GL_ELIMIT || rc == GL_EFORMAT)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "query", q, "hits", hits));
+}
+
+static enum MHD_Result api_news(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "limit", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	long limit = NEWS_LIMIT;
+	if (!params_ok(w, c, names, &p, &ok) || !limit_read(w, c, &p, NEWS_LIMIT_MAX, &limit, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	json_t *list;
+	if (news_latest(t, (size_t)limit, &list, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "news", list));
+}
+
+static enum MHD_Result feed_news(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                 const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "lang", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	const char *lang;
+	if (!params_ok(w, c, names, &p, &ok) || !lang_read(w, c, &p, &lang, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	char *text;
+	size_t len;
+	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", &text, &len, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_text(w, c, MHD_HTTP_OK, text, len, "application/atom+xml; charset=utf-8");
+}
+
+static enum MHD_Result api_gaps(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "by", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	const char *by = web_param(&p, "by");
+	if (by && strcmp(by, "sector"))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "by", "by: \"%.32s\" is not sector",
+		                       by);
+	struct gl_error err = { 0 };
+	json_t *out;
+	if (gaps_run(t, w->tax, by != NULL, clock_now(), &out, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, out);
+}
+
+/* Whether the request says its body is JSON. */
+static bool json_body(struct MHD_Connection *c)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                               MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t tl = strlen("application/json");
+	return type && !strncasecmp(type, "application/json", tl) &&
+	       (!type[tl] || type[tl] == ';' || type[tl] == ' ');
+}
+
+static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                 const char *url, const struct web_req *rq)
+{
+	static const char *const names[] = { "per_item", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	char msg[256];
+	long per_item = MATCH_PER_ITEM;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	if (web_param(&p, "per_item") &&
+	    number_check(web_param(&p, "per_item"), 0, MATCH_PER_ITEM_MAX, &per_item, msg, sizeof msg))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_item", "per_item: %s", msg);
+	if (!json_body(c))
+		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+		                       "send the profile as Content-Type: application/json");
+	json_error_t jerr;
+	json_t *profile = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!profile)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL,
+		                       "the body is not JSON: line %d: %s", jerr.line, jerr.text);
+	struct gl_error err = { 0 };
+	if (!json_is_object(profile) ||
+	    match_profile_check(w->n->schemas, profile, "profile", &err)) {
+		json_decref(profile);
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s",
+		                       err.msg[0] ? err.msg : "the profile must be a JSON object");
+	}
+	struct match_opts o = { .per_item = (unsigned)per_item };
+	json_t *res = NULL;
+	int rc = match_run(t, w->tax, profile, &o, &res, &err);
+	json_decref(profile);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, res);
+}
+
+/* -- the endpoints ------------------------------------------------------------- */
+
+static const struct endpoint {
+	const char *path;
+	bool prefix;  /* path and anything below it */
+	bool post;    /* POST only; else GET and HEAD */
+	handler_fn fn;
+} endpoints[] = {
+	{ "/api/v1/taxonomy", false, false, api_taxonomy },
+	{ "/api/v1/partners", false, false, api_partners },
+	{ "/api/v1/partners/", true, false, api_partner },
+	{ "/api/v1/offers", false, false, api_offers },
+	{ "/api/v1/events", false, false, api_events },
+	{ "/api/v1/search", false, false, api_search },
+	{ "/api/v1/news", false, false, api_news },
+	{ "/api/v1/gaps", false, false, api_gaps },
+	{ "/api/v1/match", false, true, api_match },
+	{ "/events.ics", false, false, feed_events },
+	{ "/news.atom", false, false, feed_news },
+};
+
+static const struct endpoint *endpoint_of(const char *url)
+{
+	for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
+		const struct endpoint *e = &endpoints[i];
+		if (e->prefix ? !strncmp(url, e->path, strlen(e->path)) : !strcmp(url, e->path))
+			return e;
+	}
+	return NULL;
+}
+
+bool web_api_owns(const char *url)
+{
+	return !strncmp(url, "/api/", 5) || endpoint_of(url) != NULL;
+}
+
+bool web_api_exists(const char *url)
+{
+	return endpoint_of(url) != NULL;
+}
+
+bool web_api_takes_post(const char *url)
+{
+	const struct endpoint *e = endpoint_of(url);
+	return e && e->post;
+}
+
+/* Endpoints that take no parameter at all say so before anything else. */
+static bool takes_none(const struct endpoint *e)
+{
+	return e->fn == api_taxonomy || e->fn == api_partners || e->fn == api_partner;
+}
+
+enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,
+                               const struct web_req *rq)
+{
+	static const char *const none[] = { NULL };
+	const struct endpoint *e = endpoint_of(url);
+	struct web_params p;
+	enum MHD_Result ok;
+	if (!e)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL,
+		                       "no such endpoint; see proto/API.md");
+	if (takes_none(e) && !params_ok(w, c, none, &p, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	struct store_txn *t;
+	if (store_begin(w->n->store, false, &t, &err))
+		return web_reply_fail(w, c, url, &err);
+	ok = e->fn(w, c, t, url, rq);
+	store_abort(t);
+	return ok;
+}

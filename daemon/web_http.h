@@ -1,0 +1,135 @@
+/*
+ * web_http.h — inside the web server of web.h: what its HTTP layer
+ * (web.c: lifecycle, limits, rate limiting, files, dispatch) gives the
+ * API handlers (web_api.c), and what they give it.  Not for use outside
+ * these two files.
+ *
+ * Every reply function queues exactly one answer on c with the headers of
+ * proto/API.md ("Files": nosniff, no-referrer, the CSP), counts it, and
+ * returns what MHD_queue_response() returned (MHD_NO: libmicrohttpd
+ * closes the connection).  Functions that take a text or a JSON value
+ * take it over, also on failure.
+ */
+#ifndef GILDE_WEB_HTTP_H
+#define GILDE_WEB_HTTP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "proto/err.h"
+#include "schemas/taxonomy.h"
+#include "store/paths.h"
+
+struct node;
+
+#define WEB_PARAMS_MAX 16 /* query parameters a request may carry */
+
+/* The rate limiter's record of one client address. */
+struct web_bucket {
+	uint8_t addr[16]; /* IPv6, or IPv4-mapped */
+	bool used;
+	double tokens;
+	uint64_t last_ms;
+};
+
+/* The server: made by web_start(), read by every request thread. */
+struct web {
+	struct node *n;
+	struct MHD_Daemon *d;
+	struct taxonomy *tax;
+	char root[PATHS_MAX];
+	double rate, burst;
+	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */
+	char *taxonomy_json;      /* GET /api/v1/taxonomy, made once */
+	pthread_mutex_t lock;     /* the rate limiter */
+	pthread_mutex_t ics_lock; /* libical, which is not thread-safe */
+	struct web_bucket *buckets;
+	_Atomic uint64_t requests, client_errors, rate_limited, server_errors;
+};
+
+/* Per request: the body of a POST as it arrives. */
+struct web_req {
+	bool seen;      /* answered, or being answered */
+	bool too_large; /* its Content-Length is over WEB_BODY_MAX */
+	char *body;
+	size_t len;
+};
+
+/* A header an answer carries besides the usual ones (Allow, Retry-After). */
+struct web_header {
+	const char *name, *value;
+};
+
+/* ---- given by web.c ------------------------------------------------------- */
+
+/* Queue r (NULL: MHD_NO) with Content-Type type, Cache-Control cache and x
+ * if not NULL; r is destroyed. */
+enum MHD_Result web_queue(struct web *w, struct MHD_Connection *c, unsigned status,
+                          struct MHD_Response *r, const char *type, const char *cache,
+                          const struct web_header *x);
+
+/* text (len bytes, malloc'd) as the body; not cached. */
+enum MHD_Result web_reply_text(struct web *w, struct MHD_Connection *c, unsigned status,
+                               char *text, size_t len, const char *type);
+
+/* v as compact JSON; a v that cannot be written (NULL included) becomes
+ * a 500 with a fixed error body. */
+enum MHD_Result web_reply_json(struct web *w, struct MHD_Connection *c, unsigned status,
+                               json_t *v);
+
+/* {"error": {"status", "message", "parameter"}} (proto/API.md); param may
+ * be NULL.  The message is cut to 1 KiB and made valid UTF-8. */
+enum MHD_Result web_reply_error(struct web *w, struct MHD_Connection *c, unsigned status,
+                                const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* A failure of the node (store, library): a 500 that says to read the log;
+ * the log gets url and err's message, the client neither. */
+enum MHD_Result web_reply_fail(struct web *w, struct MHD_Connection *c, const char *url,
+                               const struct gl_error *err);
+
+/* A request's query parameters, percent-decoded; pointers into c's memory. */
+struct web_params {
+	const char *k[WEB_PARAMS_MAX];
+	const char *v[WEB_PARAMS_MAX];
+	unsigned n;
+	bool overflow;
+	const char *bad; /* the first parameter with a NUL or bytes that are not UTF-8 */
+};
+
+/*
+ * Read the query string of c against the names an endpoint takes
+ * (allowed, NULL-ended).  Returns NULL, or the problem written into msg
+ * (msglen bytes) with the parameter to blame in *bad (NULL if none can be
+ * named): too many, not UTF-8 or holding a NUL, unknown, given twice.
+ */
+const char *web_params_read(struct MHD_Connection *c, const char *const *allowed,
+                            struct web_params *p, char *msg, size_t msglen, const char **bad);
+
+/* The value of parameter name, or NULL if it was not given. */
+const char *web_param(const struct web_params *p, const char *name);
+
+/* ---- given by web_api.c ------------------------------------------------------ */
+
+/* Whether url is the API's to answer (anything under /api/, and the feeds
+ * /events.ics and /news.atom); every other path is a file. */
+bool web_api_owns(const char *url);
+
+/* Whether an endpoint has this path (some method is allowed there). */
+bool web_api_exists(const char *url);
+
+/* Whether the endpoint at url takes POST (and only POST) rather than GET and HEAD. */
+bool web_api_takes_post(const char *url);
+
+/* Answer a request for a path web_api_owns(), with the method checked and
+ * the body (if any) in rq, in a read transaction of the node's store. */
+enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,
+                               const struct web_req *rq);
+
+#endif
