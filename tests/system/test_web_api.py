@@ -4,8 +4,10 @@ Ghent sample: every endpoint answers what the same query through `gilde`
 answers; bad parameters are 400 with a JSON error naming the parameter;
 wrong methods 405, wrong media type 415, oversize bodies 413, oversize
 headers 431; files are served from the web root and nothing outside it;
-the rate limit answers 429 with Retry-After; and a profile posted to
+one event's .ics (/events.ics?author=&id=) is the VEVENT of the whole
+calendar; the rate limit answers 429 with Retry-After; and a profile posted to
 /api/v1/match appears in no log line and no file of the node."""
+import base64
 import datetime
 import glob
 import http.client
@@ -13,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 from harness import GHENT, SOURCE, Harness, TestFailure, check, ghent_records, run
@@ -91,6 +94,54 @@ def live(o):
     today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     return o.get('status') != 'inactive' and (not o.get('valid_until') or
                                               o['valid_until'] >= today)
+
+
+def unfold(ics):
+    """iCalendar text with its folded lines joined (RFC 5545, 3.1)."""
+    return ics.replace('\r\n ', '').replace('\r\n\t', '')
+
+
+def ics_text(s):
+    """A TEXT value as libical escapes it."""
+    return s.replace('\\', '\\\\').replace(';', '\\;').replace(',', '\\,').replace('\n', '\\n')
+
+
+def one_event_ics(w, key, events, whole):
+    """GET /events.ics?author=&id=: one VEVENT, the one the whole calendar
+    has for that event; 404 for an event that is not there, 400 for a
+    request that does not name one."""
+    raw = base64.urlsafe_b64decode(key.split(':', 1)[1] + '=')
+    for e in events[:3]:
+        q = 'author=%s&id=%s' % (urllib.parse.quote(e['author']), urllib.parse.quote(e['id']))
+        for lang in ('nl', 'en'):
+            hd, body = w.get('/events.ics?%s&lang=%s' % (q, lang))
+            check(hd['content-type'].startswith('text/calendar'),
+                  'one event\'s .ics: Content-Type %s' % hd['content-type'])
+            one = body.decode()
+            lines = unfold(one).split('\r\n')
+            uids = [l for l in lines if l.startswith('UID:')]
+            want = 'UID:%s@%s.gilde' % (e['id'], raw[:8].hex())
+            check(one.startswith('BEGIN:VCALENDAR\r\n') and one.endswith('END:VCALENDAR\r\n') and
+                  one.count('BEGIN:VEVENT') == 1 and one.count('END:VEVENT') == 1 and
+                  'BEGIN:VTIMEZONE' in one and uids == [want],
+                  '%s/%s.ics: UIDs %r, expected [%r]:\n%s' % (e['author'], e['id'], uids, want,
+                                                             one[:600]))
+            check(want in unfold(whole).split('\r\n'),
+                  'the whole events.ics has no %s' % want)
+            name = e['name'].get(lang) or e['name'].get('en') or e['name'].get('nl')
+            check('SUMMARY:' + ics_text(name) in lines,
+                  '%s.ics?lang=%s: no SUMMARY %r in %r' % (e['id'], lang, name,
+                                                         [l for l in lines if 'SUMMARY' in l]))
+    w.error('/events.ics?author=%s&id=no-such-event' % key, 404)
+    w.error('/events.ics?author=%s&id=stad-gent' % key, 404)  # a partner, not an event
+    w.error('/events.ics?author=ed25519:nobody&id=%s' % events[0]['id'], 400, 'author')
+    w.error('/events.ics?author=%s&id=%s' % (key.replace('ed25519:', 'x25519:'), events[0]['id']),
+            400, 'author')
+    w.error('/events.ics?id=%s' % events[0]['id'], 400, 'author')
+    w.error('/events.ics?author=%s' % key, 400, 'id')
+    w.error('/events.ics?author=%s&id=%s' % (key, 'x' * 65), 400, 'id')
+    w.error('/events.ics?author=%s&id=%s&from=2026-01-01' % (key, events[0]['id']), 400, 'from')
+    w.error('/events.ics?author=%s&id=%s&lang=fr' % (key, events[0]['id']), 400, 'lang')
 
 
 def main():
@@ -215,6 +266,7 @@ def main():
         text = ics.decode()
         check(text.startswith('BEGIN:VCALENDAR\r\n') and text.count('BEGIN:VEVENT') == len(ev),
               'events.ics: %d VEVENTs, %d events' % (text.count('BEGIN:VEVENT'), len(ev)))
+        one_event_ics(w, key, ev, text)
         hd, atom = w.get('/news.atom?lang=nl')
         check(hd['content-type'].startswith('application/atom+xml'), 'news.atom: %s'
               % hd['content-type'])
