@@ -2,9 +2,11 @@
 """The starter's page (daemon/web/) in a real headless Chromium, against a
 real gilded serving the Ghent sample: the questionnaire makes a to-do list
 with exactly the chosen needs and offers from the sample; a tick survives a
-reload (kept in the browser only); the language switch changes the page;
-a partner page lists that partner's offers; an event's .ics is made in the
-browser; and the browser asks nothing of anyone but the node.
+reload (kept in the browser only); drawing the to-do list asks the node
+for the match and nothing else (no list of offers or partners); the
+language switch changes the page; a partner page lists that partner's
+offers; an event's .ics comes from the node's /events.ics?author=&id=;
+and the browser asks nothing of anyone but the node.
 
 Needs chromium, chromium-driver and python3-selenium (contrib/deps.sh);
 without them the test fails, it does not skip."""
@@ -13,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 
 # Debian's python3-selenium lives in the system interpreter; if this one
@@ -199,6 +202,22 @@ def check_plan(p, needs, sample_offers, ticked):
     return got
 
 
+def api_asked(p, since):
+    """The API paths (no query) the page asked for since request number since."""
+    p.collect_logs()
+    return [urllib.parse.urlsplit(r[1]).path for r in p.requests[since:]
+            if urllib.parse.urlsplit(r[1]).path.startswith('/api/')]
+
+
+def check_todo_asked(p, since, what):
+    """Drawing a to-do list needs the taxonomy and the match, and no list
+    it does not show: not the offers, not the partners."""
+    asked = api_asked(p, since)
+    check('/api/v1/match' in asked, '%s: no POST /api/v1/match among %r' % (what, asked))
+    extra = [a for a in asked if a not in ('/api/v1/taxonomy', '/api/v1/match')]
+    check(not extra, '%s: the page also asked for %r' % (what, extra))
+
+
 def main():
     browser, driver = find_browser()
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')), WEB_ROOT + '/index.html is missing')
@@ -216,6 +235,7 @@ def main():
               'gilde status --json reports no web address: %r' % web)
         origin = 'http://' + web['listen']
         a.gilde('publish', *SAMPLE)
+        key = a.json('id')['key']
 
         shots = os.environ.get('GILDE_BUILD_ROOT')
         shots = os.path.join(shots, 'meson-logs') if shots and os.path.isdir(shots) else tempfile.gettempdir()
@@ -228,6 +248,7 @@ def main():
         try:
             # -- the questionnaire, in English (the browser asks for English) ---------
             p.collect_logs(keep=False)
+            start = len(p.requests)
             d.get(origin + '/')
             p.wait('the page to start', lambda: p.css('input[data-test="phase"]'))
             check(p.js('return document.documentElement.lang') == 'en', 'html lang is not en')
@@ -237,13 +258,17 @@ def main():
             # -- the to-do list: one item per chosen need, offers from the sample ------
             p.wait('the to-do route', lambda: d.current_url.endswith('#/plan'))
             check_plan(p, needs, sample_offers, ticked=set())
+            check_todo_asked(p, start, 'the first to-do list')
             p.one('[data-test="todo-item"][data-need="administration"] input[data-test="tick"]').click()
             p.wait('the tick to be stored', lambda: 'administration' in
                    (p.js('return localStorage.getItem("gilde.ticks")') or ''))
 
             # -- a reload shows the same list with the same ticks ------------------------
+            p.collect_logs()
+            reload_at = len(p.requests)
             d.refresh()
             check_plan(p, needs, sample_offers, ticked={'administration'})
+            check_todo_asked(p, reload_at, 'the to-do list after a reload')
 
             # -- the language switch ------------------------------------------------------
             heading = p.one('#view-plan h1').text
@@ -275,12 +300,21 @@ def main():
                           o.get('status', 'active') != 'inactive')
             check(listed == want, 'partner %s lists offers %r, expected %r' % (pid, listed, want))
 
-            # -- events: the whole calendar on the node, one event's .ics made here ------
+            # -- events: the whole calendar on the node, and one event's ---------------
             d.get(origin + '/#/events')
             p.wait('the events', lambda: p.css('[data-test="event"] a[data-test="event-ics"]'))
             ics_all = p.one('[data-test="ics-all"]').get_attribute('href')
             check(ics_all.startswith(origin + '/events.ics'), 'calendar link %r' % ics_all)
-            link = p.css('[data-test="event"] a[data-test="event-ics"]')[0]
+            item = p.css('[data-test="event"]')[0]
+            link = item.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
+            href = urllib.parse.urlsplit(link.get_attribute('href'))
+            query = urllib.parse.parse_qs(href.query)
+            page_lang = p.js('return document.documentElement.lang')
+            check(href.scheme + '://' + href.netloc == origin and href.path == '/events.ics' and
+                  query == {'author': [key], 'id': [item.get_attribute('data-event')],
+                            'lang': [page_lang]},
+                  'the event\'s .ics link is %r, not /events.ics?author=%s&id=%s&lang=%s'
+                  % (link.get_attribute('href'), key, item.get_attribute('data-event'), page_lang))
             name = link.get_attribute('download')
             check(name and name.endswith('.ics'), 'the .ics link downloads nothing: %r' % name)
             link.click()

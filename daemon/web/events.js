@@ -1,0 +1,108 @@
+/*
+ * events.js — the upcoming events (#/events), and an event as every view
+ * shows it.  Its "add to my calendar" link asks the node for that one
+ * event's iCalendar (GET /events.ics?author=&id=, proto/API.md), written
+ * by the same code as the whole calendar.
+ */
+import { api, query } from './api.js';
+import { partnerLine, partnersOrNothing, terms } from './data.js';
+import { capitalise, dayKey, dtf, parseTime, timeEl, whenText } from './dates.js';
+import { $, append, badge, clear, el, extLink, paragraphs, recText, safeUrl } from './dom.js';
+import { lang, t, txt } from './i18n.js';
+import { route } from './router.js';
+import { busy, sayError } from './status.js';
+
+/* Venue, street and town (online is shown as a badge). */
+function locationText(ev) {
+  const loc = ev.location;
+  if (!loc || typeof loc !== 'object') return '';
+  const a = loc.address && typeof loc.address === 'object' ? loc.address : {};
+  const town = [a.postal_code, a.locality].filter(Boolean).join(' ');
+  return [loc.name, a.street, town].filter((x) => typeof x === 'string' && x).join(', ');
+}
+
+/* The link to the node's .ics of this one event. */
+function icsLink(ev) {
+  if (typeof ev.author !== 'string' || typeof ev.id !== 'string') return null;
+  const name = ev.id.replace(/[^A-Za-z0-9._-]/g, '_') + '.ics';
+  return el('a', {
+    href: 'events.ics' + query({ author: ev.author, id: ev.id, lang }), download: name,
+    class: 'ics', 'data-test': 'event-ics', type: 'text/calendar',
+    'aria-label': t('event.ics') + ': ' + txt(ev.name),
+  }, t('event.ics'));
+}
+
+export function eventItem(ev, partners, showPartner) {
+  const cancelled = ev.status === 'cancelled';
+  const where = locationText(ev);
+  const links = el('ul', { class: 'links' },
+    safeUrl(ev.url) ? el('li', null, extLink(ev.url, t('offer.website'), null, txt(ev.name))) : null,
+    safeUrl(ev.registration_url) && !cancelled
+      ? el('li', null, extLink(ev.registration_url, t('event.register'), null, txt(ev.name))) : null,
+    el('li', null, icsLink(ev)));
+  const body = txt(ev.description)
+    ? el('details', null, el('summary', null, t('event.more')), paragraphs(ev.description)) : null;
+  return el('li', { class: 'event' + (cancelled ? ' cancelled' : ''), 'data-test': 'event', 'data-event': ev.id },
+    el('article', null,
+      recText('h3', null, ev.name),
+      el('p', { class: 'when' }, timeEl(ev.start, whenText(ev.start, ev.end))),
+      where ? el('p', { class: 'where' }, t('event.where') + ' ' + where) : null,
+      showPartner ? partnerLine(ev, partners, t('event.by')) : null,
+      el('p', { class: 'meta' },
+        cancelled ? badge(t('event.cancelled'), 'cancelled') : null,
+        ev.cost && ev.cost.free === true ? badge(t('offer.free'), 'free') : null,
+        ev.location && ev.location.online === true ? badge(t('event.online'), 'online') : null),
+      body, links));
+}
+
+/* Events grouped by month (in Brussels), under a heading of the given level. */
+function eventsByMonth(events, partners, level, showPartner) {
+  const out = [];
+  let key = null;
+  let list = null;
+  const monthFmt = dtf({ month: 'long', year: 'numeric' });
+  for (const ev of events) {
+    const d = parseTime(ev.start);
+    const k = d ? dayKey(d).slice(0, 7) : '';
+    if (k !== key || !list) {
+      key = k;
+      list = el('ol', { class: 'events' });
+      out.push(el('section', { class: 'month' },
+        el('h' + level, null, d ? capitalise(monthFmt.format(d)) : '?'), list));
+    }
+    list.appendChild(eventItem(ev, partners, showPartner));
+  }
+  return out;
+}
+
+function eventFilters(params) {
+  const f = {};
+  const sector = params.get('sector');
+  const phase = params.get('phase');
+  if (sector && terms('sector').some((x) => x.id === sector)) f.sector = sector;
+  if (phase && terms('phase').some((x) => x.id === phase)) f.phase = phase;
+  return f;
+}
+
+export async function showEvents(seq, params) {
+  const f = eventFilters(params);
+  $('event-sector').value = f.sector || '';
+  $('event-phase').value = f.phase || '';
+  $('ics-all').setAttribute('href', 'events.ics' + query(Object.assign({ lang }, f)));
+  const box = $('event-list');
+  busy(true);
+  try {
+    const [ans, partners] = await Promise.all([
+      api('api/v1/events' + query(f)), partnersOrNothing()]);
+    if (seq !== route.seq) return;
+    busy(false);
+    clear(box);
+    const events = ans.events || [];
+    if (!events.length) box.appendChild(el('p', { class: 'empty' }, t('events.none')));
+    else append(box, eventsByMonth(events, partners, 2, true));
+  } catch (e) {
+    if (seq !== route.seq) return;
+    clear(box);
+    sayError(e);
+  }
+}

@@ -1,0 +1,85 @@
+/*
+ * router.js — hash routes (#/plan, #/partner/AUTHOR/ID, …): which view is
+ * shown, where the focus goes, and a sequence number that tells a view
+ * whose answer came too late (route.seq moved on) to draw nothing.
+ */
+import { $ } from './dom.js';
+import { t } from './i18n.js';
+import { say } from './status.js';
+
+const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'missing'];
+
+function parseHash() {
+  const h = location.hash.startsWith('#/') ? location.hash : '#/';
+  const [path, qs] = h.slice(2).split('?');
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch (e) {
+    parts = ['?'];
+  }
+  return { parts, params: new URLSearchParams(qs || '') };
+}
+
+function showView(name) {
+  for (const v of VIEWS) $('view-' + v).hidden = v !== name;
+  for (const a of document.querySelectorAll('#nav a[data-nav]')) {
+    const current = a.getAttribute('data-nav') === name || (name === 'partner' && a.getAttribute('data-nav') === 'partners');
+    if (current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+let firstRoute = true;
+
+/* name -> { parts: how many path segments follow the name, show(seq,
+ * rest, params): draw the view, a promise or nothing }; home has no name. */
+let views = {};
+
+export function setViews(table) {
+  views = table;
+}
+
+export function route(opts) {
+  opts = opts || {};
+  /* "#main" (the skip link) is not a route: stay where we are */
+  if (location.hash && !location.hash.startsWith('#/') && !firstRoute) return;
+  const seq = ++route.seq;
+  /* a message from the last view is stale now, unless it was about this move */
+  if (!opts.keepStatus && !route.keepStatusOnce && !firstRoute) say('');
+  route.keepStatusOnce = false;
+  const { parts, params } = parseHash();
+  const [name, ...rest] = parts;
+  const v = !name ? views.home
+    : name !== 'home' && Object.prototype.hasOwnProperty.call(views, name) ? views[name] : null;
+  let view = 'missing';
+  let work = null;
+  if (v && rest.length === v.parts) {
+    view = name || 'home';
+    work = v.show(seq, rest, params) || null;
+  }
+  showView(view);
+  if (view !== 'partner') document.title = (view === 'home' ? '' : (t('nav.' + view) || '') + ' – ') + t('doc.title');
+  if (view === 'missing') document.title = t('missing.title') + ' – gilde';
+  /* moving focus to the new heading tells a screen reader the page changed */
+  if (!firstRoute && !opts.keepFocus && !route.keepFocusOnce) {
+    const h = document.querySelector('#view-' + view + ' h1');
+    if (h) h.focus({ preventScroll: false });
+  }
+  route.keepFocusOnce = false;
+  firstRoute = false;
+  return work;
+}
+route.seq = 0;
+route.keepFocusOnce = false;
+route.keepStatusOnce = false;
+
+export function go(hash, keepFocus, keepStatus) {
+  if (location.hash === hash) {
+    route({ keepFocus, keepStatus });
+  } else {
+    route.keepFocusOnce = !!keepFocus;
+    route.keepStatusOnce = !!keepStatus;
+    location.hash = hash;
+  }
+}
