@@ -15,28 +15,75 @@
  * anything longer is no date and does not end the offer. */
 #define DATE_TEXT_MAX 15
 
-/* Body fields are values at depth 2 (the payload array is 1), the
- * eligibility criteria at 3 (mp_check_value's depth). */
-#define FIELD_DEPTH 2
-#define CRITERION_DEPTH 3
 
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "student", "international", "max_company_age",
 };
 
-/* Skip the value at rd, which sits `depth` levels deep in the payload
- * (record_parse checked it already, so this is bounded and cannot fail on
- * an accepted body; on a damaged one it stops the walk). */
-static bool skip(struct mp_reader *rd, unsigned depth)
+/*
+ * Read the str at rd (*s, *len: not NUL-terminated) and advance past it;
+ * false, rd unchanged, if rd is not at a str.  Only for bodies
+ * record_parse() has checked, whose strings are known to be UTF-8: a
+ * second check of every byte would double the cost of a walk (most of a
+ * body is its description).  mp.h has no reader for checked input; this
+ * belongs there.
+ */
+static bool checked_str(struct mp_reader *rd, const uint8_t **s, uint32_t *len)
 {
-	uint32_t values = 0;
-	return mp_check_value(rd, &record_body_limits, depth, &values, NULL) == 0;
+	const uint8_t *p = rd->p;
+	size_t left = mp_left(rd), hdr, n;
+	if (!left)
+		return false;
+	if (p[0] >= 0xa0 && p[0] <= 0xbf) {
+		hdr = 1;
+		n = p[0] & 0x1f;
+	} else if (p[0] == 0xd9 && left >= 2) {
+		hdr = 2;
+		n = p[1];
+	} else if (p[0] == 0xda && left >= 3) {
+		hdr = 3;
+		n = (size_t)p[1] << 8 | p[2];
+	} else if (p[0] == 0xdb && left >= 5) {
+		hdr = 5;
+		n = (size_t)p[1] << 24 | (size_t)p[2] << 16 | (size_t)p[3] << 8 | p[4];
+	} else {
+		return false;
+	}
+	if (n > left - hdr)
+		return false;
+	*s = p + hdr;
+	*len = (uint32_t)n;
+	rd->p = p + hdr + n;
+	return true;
+}
+
+/* Skip the value at rd, of a checked body: strings by their length, all
+ * else through mp_next().  Every step consumes input, so it ends; false
+ * if the input is not what record_parse() accepts (the walk then stops). */
+static bool skip(struct mp_reader *rd)
+{
+	uint64_t pending = 1;
+	while (pending) {
+		struct mp_item it;
+		const uint8_t *str;
+		uint32_t len;
+		pending--;
+		if (checked_str(rd, &str, &len))
+			continue;
+		if (mp_next(rd, &it, NULL))
+			return false;
+		if (it.type == MP_ARRAY)
+			pending += it.v.n;
+		else if (it.type == MP_MAP)
+			pending += 2 * (uint64_t)it.v.n;
+	}
+	return true;
 }
 
 /* The string at rd, if it is one. */
 static bool read_str(struct mp_reader rd, const uint8_t **s, uint32_t *len)
 {
-	return mp_read_str(&rd, s, len, NULL) == 0;
+	return checked_str(&rd, s, len);
 }
 
 static bool str_is(struct mp_reader rd, const char *want)
@@ -70,15 +117,12 @@ static bool is_array(struct mp_reader rd)
 struct items {
 	struct mp_reader rd;
 	uint32_t left;
-	unsigned depth; /* of the items */
 };
 
-/* Begin on the array at rd, which sits `depth` levels deep; false if it
- * is not an array. */
-static bool items_begin(struct mp_reader rd, unsigned depth, struct items *it)
+/* Begin on the array at rd; false if it is not an array. */
+static bool items_begin(struct mp_reader rd, struct items *it)
 {
 	it->rd = rd;
-	it->depth = depth + 1;
 	return mp_read_array(&it->rd, &it->left, NULL) == 0;
 }
 
@@ -87,14 +131,13 @@ static bool items_begin(struct mp_reader rd, unsigned depth, struct items *it)
 static bool items_next(struct items *it, const uint8_t **s, uint32_t *len)
 {
 	while (it->left) {
-		struct mp_reader at = it->rd;
 		it->left--;
-		if (!skip(&it->rd, it->depth)) {
+		if (checked_str(&it->rd, s, len))
+			return true;
+		if (!skip(&it->rd)) {
 			it->left = 0;
 			return false;
 		}
-		if (read_str(at, s, len))
-			return true;
 	}
 	return false;
 }
@@ -114,13 +157,13 @@ static bool items_next_term(struct items *it, char buf[ELIGIBILITY_TERM_MAX + 1]
 	return false;
 }
 
-/* Whether the array at rd (a value `depth` deep) lists want. */
-static bool holds(struct mp_reader rd, unsigned depth, const char *want)
+/* Whether the array at rd lists want. */
+static bool holds(struct mp_reader rd, const char *want)
 {
 	struct items it;
 	const uint8_t *s;
 	uint32_t len;
-	if (!want || !items_begin(rd, depth, &it))
+	if (!want || !items_begin(rd, &it))
 		return false;
 	size_t wl = strlen(want);
 	while (items_next(&it, &s, &len))
@@ -130,27 +173,30 @@ static bool holds(struct mp_reader rd, unsigned depth, const char *want)
 }
 
 /*
- * Find the keys names[0..n) in the map at rd, whose values sit `depth`
- * deep: at[i] is positioned on the value of names[i] and has[i] set.
- * Keys are unique (mp.h), so each is found at most once.
+ * Find the keys names[0..n) in the map at rd: at[i] is positioned on the
+ * value of names[i] and has[i] set.  Keys are unique (mp.h), so each is
+ * found at most once, and the walk ends when all are.
  */
-static void find_fields(struct mp_reader rd, unsigned depth, const char *const *names, size_t n,
+static void find_fields(struct mp_reader rd, const char *const *names, size_t n,
                         struct mp_reader *at, bool *has)
 {
 	uint32_t pairs;
+	size_t found = 0;
 	if (mp_read_map(&rd, &pairs, NULL))
 		return;
-	for (uint32_t i = 0; i < pairs; i++) {
+	for (uint32_t i = 0; i < pairs && found < n; i++) {
 		const uint8_t *k;
 		uint32_t kl;
-		if (mp_read_str(&rd, &k, &kl, NULL))
+		if (!checked_str(&rd, &k, &kl))
 			return;
 		for (size_t f = 0; f < n; f++)
-			if (kl == strlen(names[f]) && !memcmp(k, names[f], kl)) {
+			if (!has[f] && kl && k[0] == (uint8_t)names[f][0] && kl == strlen(names[f]) &&
+			    !memcmp(k, names[f], kl)) {
 				at[f] = rd;
 				has[f] = true;
+				found++;
 			}
-		if (!skip(&rd, depth))
+		if (found < n && !skip(&rd))
 			return;
 	}
 }
@@ -165,7 +211,7 @@ void eligibility_offer_read(const uint8_t *body, size_t len, struct eligibility_
 	struct mp_reader rd;
 	memset(out, 0, sizeof *out);
 	mp_reader_init(&rd, body, body ? len : 0);
-	find_fields(rd, FIELD_DEPTH, names, ELIGIBILITY_F_COUNT, out->at, out->has);
+	find_fields(rd, names, ELIGIBILITY_F_COUNT, out->at, out->has);
 }
 
 bool eligibility_current(const struct eligibility_offer *o, uint64_t now)
@@ -210,7 +256,7 @@ static void find_criteria(const struct eligibility_offer *o, struct criteria *c)
 	names[SOFT] = "soft";
 	memset(c, 0, sizeof *c);
 	if (o->has[ELIGIBILITY_F_ELIGIBILITY])
-		find_fields(o->at[ELIGIBILITY_F_ELIGIBILITY], CRITERION_DEPTH, names,
+		find_fields(o->at[ELIGIBILITY_F_ELIGIBILITY], names,
 		            ELIGIBILITY_COUNT + 1, c->at, c->present);
 }
 
@@ -218,7 +264,7 @@ static void find_criteria(const struct eligibility_offer *o, struct criteria *c)
 static enum eligibility_state list_state(struct mp_reader rd, const char *want)
 {
 	return !want ? ELIGIBILITY_UNKNOWN
-	             : holds(rd, CRITERION_DEPTH, want) ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
+	             : holds(rd, want) ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
 }
 
 static enum eligibility_state sectors_state(struct mp_reader rd,
@@ -227,7 +273,7 @@ static enum eligibility_state sectors_state(struct mp_reader rd,
 	if (!p->nsectors)
 		return ELIGIBILITY_UNKNOWN;
 	for (size_t i = 0; i < p->nsectors; i++)
-		if (holds(rd, CRITERION_DEPTH, p->sectors[i]))
+		if (holds(rd, p->sectors[i]))
 			return ELIGIBILITY_MATCHED;
 	return ELIGIBILITY_FAILED;
 }
@@ -240,7 +286,7 @@ static enum eligibility_state areas_state(const struct taxonomy *tax, struct mp_
 	char term[ELIGIBILITY_TERM_MAX + 1];
 	if (!area)
 		return ELIGIBILITY_UNKNOWN;
-	if (items_begin(rd, CRITERION_DEPTH, &it))
+	if (items_begin(rd, &it))
 		while (items_next_term(&it, term))
 			if (taxonomy_within(tax, "area", area, term))
 				return ELIGIBILITY_MATCHED;
@@ -277,7 +323,7 @@ void eligibility_judge(const struct taxonomy *tax, const struct eligibility_offe
 	find_criteria(o, &c);
 	memset(out, 0, sizeof *out);
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		out->soft[k] = c.present[SOFT] && holds(c.at[SOFT], CRITERION_DEPTH,
+		out->soft[k] = c.present[SOFT] && holds(c.at[SOFT],
 		                                        eligibility_criterion_names[k]);
 		bool list = k <= ELIGIBILITY_AREAS;
 		out->restricted[k] = c.present[k] && (!list || is_array(c.at[k]));
@@ -341,7 +387,7 @@ enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct el
 	struct items it;
 	char term[ELIGIBILITY_TERM_MAX + 1];
 	if (!need || !o->has[ELIGIBILITY_F_NEEDS] ||
-	    !items_begin(o->at[ELIGIBILITY_F_NEEDS], FIELD_DEPTH, &it))
+	    !items_begin(o->at[ELIGIBILITY_F_NEEDS], &it))
 		return best;
 	while (best != ELIGIBILITY_FIT_EXACT && items_next_term(&it, term)) {
 		enum eligibility_fit f = fit_one(tax, need, term);
@@ -354,5 +400,5 @@ enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct el
 bool eligibility_speaks(const struct eligibility_offer *o, const char *lang)
 {
 	return o->has[ELIGIBILITY_F_LANGUAGES] &&
-	       holds(o->at[ELIGIBILITY_F_LANGUAGES], FIELD_DEPTH, lang);
+	       holds(o->at[ELIGIBILITY_F_LANGUAGES], lang);
 }

@@ -234,6 +234,42 @@ static bool entry_current(const char *text, bool cut)
 	return cur;
 }
 
+/* Fields after long strings (str8, str16, str32), maps and arrays are
+ * found; a body cut short reads as one without what was cut. */
+static void test_walk(void **state)
+{
+	(void)state;
+	size_t sizes[] = { 40, 300, 70000 };
+	for (size_t i = 0; i < 3; i++) {
+		char *long_text = malloc(sizes[i] + 1);
+		memset(long_text, 'a', sizes[i]);
+		long_text[sizes[i]] = '\0';
+		json_t *j = json_pack("{s:s, s:{s:s, s:[i, s, {s:s}]}, s:[s], s:{s:[s]}, s:[s]}",
+		                      "description", long_text, "name", "nl", long_text, "x", 1,
+		                      long_text, "k", long_text, "needs", "legal", "eligibility",
+		                      "phases", "idea", "languages", "en");
+		free(long_text);
+		struct gl_buf b = { 0 };
+		assert_int_equal(jsonmp_pack(j, NULL, &b, NULL), 0);
+		json_decref(j);
+		struct eligibility_offer o;
+		struct eligibility_verdict v;
+		struct eligibility_profile p = { .phase = "start" };
+		eligibility_offer_read(b.data, b.len, &o);
+		assert_int_equal(eligibility_fit(tax, &o, "legal"), ELIGIBILITY_FIT_EXACT);
+		assert_true(eligibility_speaks(&o, "en"));
+		eligibility_judge(tax, &o, &p, &v);
+		assert_int_equal(v.state[ELIGIBILITY_PHASES], ELIGIBILITY_FAILED);
+		/* cut inside the description: nothing after it is read, nothing past the end */
+		uint8_t *cut = malloc(20);
+		memcpy(cut, b.data, 20);
+		eligibility_offer_read(cut, 20, &o);
+		assert_false(o.has[ELIGIBILITY_F_NEEDS] || o.has[ELIGIBILITY_F_LANGUAGES]);
+		free(cut);
+		gl_buf_free(&b);
+	}
+}
+
 static void test_entry(void **state)
 {
 	(void)state;
@@ -250,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_areas_and_people),
 		cmocka_unit_test(test_fit_and_languages),
+		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_entry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
