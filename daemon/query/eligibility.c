@@ -15,7 +15,6 @@
  * anything longer is no date and does not end the offer. */
 #define DATE_TEXT_MAX 15
 
-
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "student", "international", "max_company_age",
 };

@@ -38,7 +38,10 @@
  * Invariant: a struct eligibility_offer points into the body it was read
  * from and is valid as long as those bytes are.  Nothing here allocates,
  * fails or keeps state: a malformed body reads as an offer with the
- * fields it lacks.  Thread-safe.
+ * fields it lacks, and nothing is read past its end.  Thread-safe.
+ *
+ * Caveat: the UTF-8 of the body's strings is not checked again (a walk
+ * would cost twice as much): give bodies record_parse() has accepted.
  */
 #ifndef GILDE_QUERY_ELIGIBILITY_H
 #define GILDE_QUERY_ELIGIBILITY_H
