@@ -396,9 +396,6 @@ static void client_addr(struct web *w, struct MHD_Connection *c, uint8_t out[16]
 	per_host(out);
 }
 
-/* Take one token for this address; false (and the seconds to wait) if
- * none is left.  The table is bounded: a new address takes the slot, among
- * eight candidates, that was used longest ago. */
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -406,6 +403,9 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Take one token for this address; false (and the seconds to wait) if
+ * none is left.  The table is bounded: a new address takes the slot, among
+ * eight candidates, that was used longest ago. */
 static bool rate_take(struct web *w, struct MHD_Connection *c, unsigned *wait_s)
 {
 	if (w->rate <= 0)

@@ -14,6 +14,11 @@
  * Bounds: connections in all and per address, an idle timeout, request
  * line and headers within WEB_HEADER_MEMORY, a body within WEB_BODY_MAX,
  * and a token bucket per client address ([web] rate and burst).
+ *
+ * Inside: web.c is the HTTP layer (these bounds, the files, dispatch),
+ * web_api.c the endpoints, web_http.h the contract between the two; the
+ * answers themselves come from daemon/query/ (directory.h, calendar.h,
+ * match.h, …), which gilde links too.
  */
 #ifndef GILDE_WEB_H
 #define GILDE_WEB_H
