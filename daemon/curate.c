@@ -116,6 +116,8 @@ static void trust_save_done(struct wjob *job)
 	free(tj);
 }
 
+static const struct wjob_kind trust_save_job = { "trust-save", trust_save_work, trust_save_done };
+
 void curate_reload(struct node *n)
 {
 	curate_init(n);
@@ -130,9 +132,7 @@ void curate_reload(struct node *n)
 		memcpy(tj->cfg.curators, c->curators, c->ncurators * 32);
 	if (c->nallow)
 		memcpy(tj->cfg.allow, c->allow, c->nallow * 32);
-	tj->job.work = trust_save_work;
-	tj->job.done = trust_save_done;
-	writer_submit(&n->writer, &tj->job);
+	writer_submit(&n->writer, &tj->job, &trust_save_job);
 }
 
 int curate_admit(struct node *n, struct store_txn *t, const struct record *r, uint64_t now,
@@ -285,6 +285,8 @@ static void sweep_done(struct wjob *job)
 	free(sj);
 }
 
+static const struct wjob_kind sweep_job = { "sweep", sweep_work, sweep_done };
+
 static void on_sweep(uv_timer_t *timer)
 {
 	struct node *n = timer->data;
@@ -292,10 +294,8 @@ static void on_sweep(uv_timer_t *timer)
 		return;
 	struct sweep_job *sj = gl_xcalloc(1, sizeof *sj);
 	sj->node = n;
-	sj->job.work = sweep_work;
-	sj->job.done = sweep_done;
 	n->sweep_running = true;
-	writer_submit(&n->writer, &sj->job);
+	writer_submit(&n->writer, &sj->job, &sweep_job);
 }
 
 void curate_start(struct node *n)
@@ -410,12 +410,12 @@ static void statement_done(struct wjob *job)
 	r->done(r);
 }
 
+static const struct wjob_kind statement_job = { "statement", statement_work, statement_done };
+
 void curate_statement_submit(struct node *n, struct curate_req *r)
 {
 	r->node = n;
-	r->job.work = statement_work;
-	r->job.done = statement_done;
-	writer_submit(&n->writer, &r->job);
+	writer_submit(&n->writer, &r->job, &statement_job);
 }
 
 /* ---- key rotation ---------------------------------------------------------- */
@@ -541,13 +541,13 @@ static void rotate_done(struct wjob *job)
 	r->done(r);
 }
 
+static const struct wjob_kind rotate_job = { "rotate-key", rotate_work, rotate_done };
+
 void curate_rotate_submit(struct node *n, struct rotate_req *r)
 {
 	r->node = n;
 	r->new_sk = sodium_malloc(64);
-	r->job.work = rotate_work;
-	r->job.done = rotate_done;
-	writer_submit(&n->writer, &r->job);
+	writer_submit(&n->writer, &r->job, &rotate_job);
 }
 
 void curate_rotate_free(struct rotate_req *r)

@@ -109,7 +109,7 @@ static bool has_statements(const struct ingest_batch *b)
 	return false;
 }
 
-static int commit_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
+static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *err)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
 	struct node *n = b->node;
@@ -195,7 +195,7 @@ const char *ingest_reason_name(enum reject_reason r)
 	return r < REJECT_COUNT ? names[r] : "other";
 }
 
-static void commit_done(struct wjob *job)
+static void batch_written(struct wjob *job)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
 	struct node *n = b->node;
@@ -221,6 +221,8 @@ static void commit_done(struct wjob *job)
 		textindex_terms_free(&b->recs[i].terms);
 	b->done(b);
 }
+
+static const struct wjob_kind ingest_job = { "ingest", write_batch, batch_written };
 
 static void chunk_done(uv_work_t *req, int status)
 {
@@ -252,13 +254,11 @@ static void chunk_done(uv_work_t *req, int status)
 	if (bad == b->n) {
 		writer_expect(w, -1);
 		b->job.rc = 0;
-		commit_done(&b->job);
+		batch_written(&b->job);
 		return;
 	}
-	b->job.work = commit_work;
-	b->job.done = commit_done;
 	b->job.weight = weight < UINT_MAX ? (unsigned)weight : UINT_MAX;
-	writer_submit(w, &b->job);
+	writer_submit(w, &b->job, &ingest_job);
 	writer_expect(w, -1);
 }
 
@@ -277,7 +277,7 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 	}
 	n->ingest_pending++;
 	writer_expect(&n->writer, +1);
-	/* freed in commit_done, whether or not a chunk ran */
+	/* freed in batch_written, whether or not a chunk ran */
 	for (size_t i = 0; i < b->n; i++)
 		b->recs[i].terms = (struct textindex_terms){ 0 };
 	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;

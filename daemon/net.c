@@ -606,6 +606,9 @@ static void node_record_done(struct wjob *job)
 	free(nj);
 }
 
+static const struct wjob_kind node_record_job = { "node-record", node_record_work,
+                                                  node_record_done };
+
 void net_publish_node_record(struct node *n)
 {
 	if (!n->endpoints.n) {
@@ -615,9 +618,7 @@ void net_publish_node_record(struct node *n)
 	}
 	struct node_job *nj = gl_xcalloc(1, sizeof *nj);
 	nj->node = n;
-	nj->job.work = node_record_work;
-	nj->job.done = node_record_done;
-	writer_submit(&n->writer, &nj->job);
+	writer_submit(&n->writer, &nj->job, &node_record_job);
 }
 
 /* ---- gilde peers ----------------------------------------------------------- */

@@ -98,14 +98,14 @@ static void publish_done(struct wjob *job)
 	r->done(r);
 }
 
+static const struct wjob_kind publish_job = { "publish", publish_work, publish_done };
+
 void publish_submit(struct node *n, struct publish_req *r)
 {
 	r->node = n;
 	r->rc = 0;
 	r->err.msg[0] = '\0';
-	r->job.work = publish_work;
-	r->job.done = publish_done;
-	writer_submit(&n->writer, &r->job);
+	writer_submit(&n->writer, &r->job, &publish_job);
 }
 
 void publish_req_free(struct publish_req *r)

@@ -37,11 +37,13 @@ static void run_job(struct store_txn *parent, struct wjob *job)
 	job->err.msg[0] = '\0';
 	if ((job->rc = store_begin_child(parent, &t, &job->err)))
 		return;
-	job->rc = job->work(job, t, &job->err);
+	job->rc = job->kind->write(job, t, &job->err);
 	if (job->rc)
 		store_abort(t);
 	else
 		job->rc = store_commit(t, &job->err);
+	if (job->rc)
+		log_debug("write-failed", "job=%s reason=\"%s\"", job->kind->name, job->err.msg);
 }
 
 unsigned wjob_record_weight(const struct record *prev, const struct record *r, size_t terms)
@@ -188,7 +190,7 @@ static void on_async(uv_async_t *a)
 		w->pending--;
 		if (job->rc == 0)
 			w->committed++;
-		job->done(job);
+		job->kind->done(job);
 	}
 }
 
@@ -209,8 +211,9 @@ int writer_init(struct writer *w, uv_loop_t *loop, struct store *store)
 	return 0;
 }
 
-void writer_submit(struct writer *w, struct wjob *job)
+void writer_submit(struct writer *w, struct wjob *job, const struct wjob_kind *kind)
 {
+	job->kind = kind;
 	job->next = NULL;
 	job->rc = 0;
 	w->pending++;

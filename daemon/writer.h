@@ -4,7 +4,7 @@
  * Jobs run one at a time, in the order submitted, on a thread of their own
  * (not libuv's pool, which is left to signature checks: a commit's fsync
  * would otherwise park a pool thread), each inside its own write
- * transaction: work() runs on the writer thread; if it returns 0 the
+ * transaction: its write() runs on the writer thread; if it returns 0 the
  * transaction is committed, otherwise aborted, so a job's writes land
  * entirely or not at all.  done() then runs on the loop thread, in order.
  * Jobs that wait together are committed together (nested transactions in
@@ -27,8 +27,28 @@
 struct writer;
 struct wjob;
 
-typedef int (*wjob_work_fn)(struct wjob *job, struct store_txn *t, struct gl_error *err);
-typedef void (*wjob_done_fn)(struct wjob *job);
+/*
+ * What a job does, named: each part that writes defines its kinds as
+ * constants beside the code that submits them.  The daemon's jobs:
+ *
+ *   kind         defined in   what it writes
+ *   ingest       ingest.c     a batch of verified records (a peer's, an import)
+ *   publish      publish.c    documents signed here, or a retraction
+ *   statement    curate.c     an endorsement or revocation signed here
+ *   sweep        curate.c     expired records out, lapsed endorsements purged
+ *   trust-save   curate.c     the trust settings after a reload
+ *   node-record  net.c        this node's node record, when it changed
+ *   rotate-key   curate.c     this node's records signed again with a new key
+ */
+struct wjob_kind {
+	const char *name;  /* as above; in the writer's debug log */
+	/* On the writer thread, inside the job's own transaction: 0 commits
+	 * it, anything else aborts it and becomes job->rc (err says why). */
+	int (*write)(struct wjob *job, struct store_txn *t, struct gl_error *err);
+	/* On the loop thread, in submission order, once the job's group is
+	 * durable or failed (job->rc, job->err). */
+	void (*done)(struct wjob *job);
+};
 
 /*
  * A group's transaction keeps every page it dirties in memory until it
@@ -61,12 +81,11 @@ typedef void (*wjob_done_fn)(struct wjob *job);
 unsigned wjob_record_weight(const struct record *prev, const struct record *r, size_t terms);
 
 struct wjob {
-	wjob_work_fn work;
-	wjob_done_fn done;
+	const struct wjob_kind *kind;
 	/* what it writes, about: the sum of its records'
 	 * wjob_record_weight() (0 counts as 1) */
 	unsigned weight;
-	int rc;               /* result of work() or of the commit */
+	int rc;               /* result of kind->write() or of the commit */
 	struct gl_error err;  /* its explanation when rc != 0 */
 	/* private */
 	struct wjob *next;
@@ -92,9 +111,9 @@ struct writer {
 
 /* Start the writer thread.  Returns 0 or GL_EIO. */
 int writer_init(struct writer *w, uv_loop_t *loop, struct store *store);
-/* Queue a job; work and done must be set.  The job must stay alive until
- * done() has been called. */
-void writer_submit(struct writer *w, struct wjob *job);
+/* Queue job, of the given kind (which sets job->kind).  The job must stay
+ * alive until kind->done() has been called; its weight is the caller's. */
+void writer_submit(struct writer *w, struct wjob *job, const struct wjob_kind *kind);
 /* Announce (+1) a job that will be submitted soon, or withdraw (-1) the
  * announcement once it is submitted or will not be. */
 void writer_expect(struct writer *w, int delta);

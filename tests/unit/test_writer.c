@@ -78,6 +78,8 @@ static void tjob_done(struct wjob *job)
 	++*j->done;
 }
 
+static const struct wjob_kind tjob_kind = { "test", tjob_work, tjob_done };
+
 /* Submit jobs of these weights, the first holding the writer until all
  * are queued; the transactions the writer committed for them. */
 static unsigned long long groups_for(const char *name, const unsigned *weights, size_t n)
@@ -96,10 +98,9 @@ static unsigned long long groups_for(const char *name, const unsigned *weights, 
 	int done = 0;
 	assert_true(n <= 8);
 	for (size_t i = 0; i < n; i++) {
-		jobs[i] = (struct tjob){ .job = { .work = tjob_work, .done = tjob_done,
-		                                  .weight = weights[i] },
+		jobs[i] = (struct tjob){ .job = { .weight = weights[i] },
 		                         .gate = i ? NULL : &gate, .done = &done };
-		writer_submit(&w, &jobs[i].job);
+		writer_submit(&w, &jobs[i].job, &tjob_kind);
 	}
 	uv_sem_post(&gate);
 	/* bounded: each turn of the loop waits at most 10 ms */
