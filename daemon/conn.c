@@ -5,10 +5,8 @@
 
 #include "proto/alloc.h"
 #include "proto/clock.h"
-#include "daemon/gossip.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
-#include "daemon/net.h"
 
 struct conn_write {
 	uv_write_t req;
@@ -48,12 +46,13 @@ static void on_handle_closed(uv_handle_t *h)
 
 static void on_timer(uv_timer_t *t);
 
-struct conn *conn_new(struct node *n, bool outbound, struct peer_addr *addr)
+struct conn *conn_new(struct node *n, const struct conn_cb *cb, bool outbound, void *data)
 {
 	struct conn *c = gl_xcalloc(1, sizeof *c);
 	c->node = n;
+	c->cb = cb;
 	c->outbound = outbound;
-	c->addr = addr;
+	c->data = data;
 	c->state = CONN_CONNECTING;
 	c->opened_ms = c->last_rx_ms = c->last_tx_ms = clock_now_ms();
 	uv_tcp_init(n->loop, &c->tcp);
@@ -79,7 +78,7 @@ static void write_done(uv_write_t *req, int status)
 	if (status < 0) {
 		conn_close(c, "write failed");
 	} else if (c->state == CONN_OPEN) {
-		gossip_pump(c);
+		c->cb->writable(c);
 	}
 	conn_unref(c);
 }
@@ -150,8 +149,7 @@ void conn_close(struct conn *c, const char *why)
 	c->state = CONN_CLOSING;
 	log_msg(was_open ? LOG_INFO : LOG_DEBUG, "peer-closed", "peer=%s addr=%s reason=\"%s\"",
 	        was_open ? c->remote_key : "-", c->remote, why);
-	gossip_on_close(c);
-	net_conn_closed(c, why);
+	c->cb->closed(c, why);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
@@ -195,10 +193,7 @@ static void open_link(struct conn *c, const struct hs_result *res)
 	frame_rx_init(&c->rx, res->rx);
 	c->state = CONN_OPEN;
 	write_raw(c, &hdr);
-	/* net may refuse it (ourselves, a duplicate link, over the limit) */
-	if (net_conn_opened(c) != 0)
-		return;
-	gossip_on_open(c);
+	c->cb->opened(c);
 }
 
 static void handshake_step(struct conn *c)
@@ -212,9 +207,9 @@ static void handshake_step(struct conn *c)
 		if (hs_feed(&c->hs, c->in.data, want, out, &outlen, &done, &res, &err) != 0) {
 			/* nothing more is sent to a node that failed the handshake */
 			log_info("handshake-failed", "addr=%s reason=\"%s\"", c->remote, err.msg);
-			net_handshake_failed(c);
+			c->cb->handshake_failed(c);
 			if (!c->outbound)
-				net_strike(c, err.msg);
+				c->cb->strike(c, err.msg);
 			conn_close(c, err.msg);
 			return;
 		}
@@ -255,7 +250,7 @@ static void frames_step(struct conn *c)
 			conn_misbehaved(c, err.msg);
 			return;
 		}
-		gossip_on_message(c, &m);
+		c->cb->message(c, &m);
 		wire_msg_free(&m);
 	}
 }
@@ -309,7 +304,7 @@ void conn_misbehaved(struct conn *c, const char *why)
 {
 	log_info("peer-misbehaved", "peer=%s addr=%s reason=\"%s\"",
 	         c->state == CONN_OPEN ? c->remote_key : "-", c->remote, why);
-	net_strike(c, why);
+	c->cb->strike(c, why);
 	conn_close(c, why);
 }
 
@@ -364,7 +359,7 @@ static void on_timer(uv_timer_t *t)
 	if (c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKE) {
 		if (now - c->opened_ms > n->cfg.handshake_timeout * 1000) {
 			if (c->state == CONN_HANDSHAKE)
-				net_handshake_failed(c);
+				c->cb->handshake_failed(c);
 			conn_close(c, c->state == CONN_CONNECTING ? "connect timeout" : "handshake timeout");
 		}
 		return;
@@ -391,5 +386,5 @@ static void on_timer(uv_timer_t *t)
 		conn_send(c, &m);
 		gl_buf_free(&m);
 	}
-	gossip_tick_conn(c, now);
+	c->cb->tick(c, now);
 }

@@ -1,7 +1,9 @@
 /*
  * conn.h — one TCP connection to another node: handshake, encrypted
  * frames, timers, flow control.  What the messages mean is gossip.c's
- * business; who to connect to is net.c's.
+ * business; who to connect to is net.c's.  conn calls neither: whoever
+ * makes a connection hands it a table of callbacks (struct conn_cb), as
+ * libuv hands its callers' callbacks their events.
  *
  * Life of a connection: CONNECTING (outbound, until TCP connects) ->
  * HANDSHAKE (handshake.h; bounded by [limits] handshake_timeout) -> OPEN
@@ -44,7 +46,32 @@
 /* A peer that lets this much wait to be written does not read: drop it. */
 #define CONN_WRITE_MAX (16u << 20)
 
-struct peer_addr;
+struct conn;
+struct wire_msg;
+
+/*
+ * What a connection tells the layer above, on the loop thread.  Every
+ * callback must be set; any of them may close the connection.  The
+ * table must outlive every connection made with it.
+ */
+struct conn_cb {
+	/* The handshake completed: the link is OPEN and the peer's key known. */
+	void (*opened)(struct conn *c);
+	/* One message from the peer; m is valid during the call only. */
+	void (*message)(struct conn *c, const struct wire_msg *m);
+	/* Queued bytes were written while OPEN: there is room to send more. */
+	void (*writable)(struct conn *c);
+	/* Once a second while OPEN, after conn's own timers. */
+	void (*tick)(struct conn *c, uint64_t now_ms);
+	/* The handshake failed or timed out (then closed is called too). */
+	void (*handshake_failed)(struct conn *c);
+	/* The peer misbehaved (conn_misbehaved(), or an inbound peer failed
+	 * the handshake); the connection is closed next. */
+	void (*strike)(struct conn *c, const char *why);
+	/* The connection is closing, for the reason why; called once, whatever
+	 * the state.  c stays valid while references are held (conn_ref). */
+	void (*closed)(struct conn *c, const char *why);
+};
 
 enum conn_state { CONN_CONNECTING, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -67,7 +94,8 @@ struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;
 	struct node *node;
-	struct peer_addr *addr;      /* the address dialled (outbound), or NULL */
+	const struct conn_cb *cb;    /* the layer above (conn_new) */
+	void *data;                  /* the layer above's (net: the address dialled, or NULL) */
 	bool outbound;
 	enum conn_state state;
 	unsigned refs;
@@ -119,8 +147,9 @@ struct conn {
 	struct conn *prev, *next;
 };
 
-/* A new connection (TCP handle initialised, not yet connected). */
-struct conn *conn_new(struct node *n, bool outbound, struct peer_addr *addr);
+/* A new connection (TCP handle initialised, not yet connected) that
+ * reports to cb; data is the caller's, kept in c->data. */
+struct conn *conn_new(struct node *n, const struct conn_cb *cb, bool outbound, void *data);
 /* TCP is connected (accepted or dialled): begin the handshake. */
 void conn_start(struct conn *c);
 /* Close (idempotent).  Sends BYE with the reason if the link is open. */
@@ -134,8 +163,8 @@ void conn_pause(struct conn *c);
 void conn_resume(struct conn *c);
 /* Charge n records to the peer's budget (pauses reading when spent). */
 void conn_charge_records(struct conn *c, size_t n);
-/* The peer broke the protocol or sent bad signatures: close and refuse
- * its address for a while (net.h). */
+/* The peer broke the protocol or sent bad signatures: log, report it
+ * (cb->strike: net refuses its address for a while) and close. */
 void conn_misbehaved(struct conn *c, const char *why);
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);

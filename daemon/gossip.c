@@ -198,7 +198,7 @@ static bool pump_span(struct conn *c, unsigned *visits)
 	return f.count > 0 || rc == 0;
 }
 
-void gossip_pump(struct conn *c)
+static void pump(struct conn *c)
 {
 	struct node *n = c->node;
 	while (c->state == CONN_OPEN && c->wq_bytes < CONN_WRITE_HIGH && c->give_pos < c->give.n) {
@@ -345,13 +345,13 @@ static void on_recon(struct conn *c, const struct wire_msg *m)
 	if (out.give.n)
 		queue_give(c, (const uint8_t (*)[32])out.give.v, out.give.n);
 	if (out.give.n || out.nspans)
-		gossip_pump(c);
+		pump(c);
 	if (out.take.n)
 		request(c, (const uint8_t (*)[32])out.take.v, out.take.n, false);
 	recon_out_free(&out);
 }
 
-void gossip_tick_conn(struct conn *c, uint64_t now)
+static void on_tick(struct conn *c, uint64_t now)
 {
 	struct node *n = c->node;
 	if (now >= n->gossip->next_expire_ms) {
@@ -362,7 +362,7 @@ void gossip_tick_conn(struct conn *c, uint64_t now)
 	 * trust changed (two crossing reconciliations are harmless: every
 	 * answer stands on its own) */
 	if (c->nspans && c->wq_bytes == 0)
-		gossip_pump(c); /* a span whose reading paused on its visit budget */
+		pump(c); /* a span whose reading paused on its visit budget */
 	if (c->hello && !c->recon_active && (c->outbound || c->recon_now) && now >= c->next_recon_ms) {
 		c->recon_now = false;
 		start_recon(c);
@@ -465,7 +465,7 @@ static void on_records(struct conn *c, const struct wire_msg *m)
 
 /* ---- messages ----------------------------------------------------------- */
 
-void gossip_on_open(struct conn *c)
+static void on_open(struct conn *c)
 {
 	struct node *n = c->node;
 	struct gl_buf msg = { 0 };
@@ -474,7 +474,7 @@ void gossip_on_open(struct conn *c)
 	send_and_free(c, &msg);
 }
 
-void gossip_on_message(struct conn *c, const struct wire_msg *m)
+static void on_message(struct conn *c, const struct wire_msg *m)
 {
 	if (!c->hello && m->type != WIRE_HELLO) {
 		conn_close(c, "expected HELLO first");
@@ -515,7 +515,7 @@ void gossip_on_message(struct conn *c, const struct wire_msg *m)
 	case WIRE_WANT:
 		c->st.want_in += m->nitems;
 		queue_give(c, (const uint8_t (*)[32])m->items, m->nitems);
-		gossip_pump(c);
+		pump(c);
 		break;
 	case WIRE_HAVE:
 		c->st.have_in += m->nitems;
@@ -547,14 +547,24 @@ void gossip_on_message(struct conn *c, const struct wire_msg *m)
 	}
 }
 
-void gossip_on_close(struct conn *c)
+static void on_close(struct conn *c, const char *why)
 {
+	(void)why;
 	free(c->give.v);
 	memset(&c->give, 0, sizeof c->give);
 	c->give_pos = 0;
 	while (c->nspans)
 		span_done(c);
 }
+
+/* What gossip does on a link: net_start() passes it to every connection. */
+const struct conn_cb gossip_link = {
+	.opened = on_open,
+	.message = on_message,
+	.writable = pump,
+	.tick = on_tick,
+	.closed = on_close,
+};
 
 /* ---- announcing --------------------------------------------------------- */
 

@@ -29,13 +29,13 @@
 void gossip_init(struct node *n);
 void gossip_free(struct node *n);
 
-void gossip_on_open(struct conn *c);
-void gossip_on_message(struct conn *c, const struct wire_msg *m);
-void gossip_on_close(struct conn *c);
-/* Write more queued records while the link's write queue has room. */
-void gossip_pump(struct conn *c);
-/* Once a second per open link: start a reconciliation when due. */
-void gossip_tick_conn(struct conn *c, uint64_t now_ms);
+/*
+ * What gossip does on a link, for net_start(): once open, say HELLO;
+ * answer each message; write more queued records while the link's write
+ * queue has room; once a second, start a reconciliation when due; when
+ * closed, drop what was queued for the peer.
+ */
+extern const struct conn_cb gossip_link;
 
 /*
  * Records were stored (accepted: new or newer).  Announce them to peers

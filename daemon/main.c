@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	n->mem_timer.data = n;
 	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
 	gossip_init(n);
-	if ((rc = net_start(n, &err)) || (rc = ctl_start(n, &err)) || (rc = web_start(n, &err))) {
+	if ((rc = net_start(n, &gossip_link, &err)) || (rc = ctl_start(n, &err)) || (rc = web_start(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
 		goto out_loop;
 	}

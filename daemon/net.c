@@ -45,6 +45,8 @@ struct peer_addr {
 };
 
 struct net {
+	struct conn_cb link;         /* the layer above's (net_start) */
+	struct conn_cb cb;           /* every connection's: the link's with net's part */
 	uv_tcp_t listener;
 	bool listening;
 	uv_timer_t tick;
@@ -62,6 +64,12 @@ struct net {
 struct conn *net_conns(struct node *n)
 {
 	return n->net ? n->net->conns : NULL;
+}
+
+/* The address an outbound connection dialled (NULL: inbound). */
+static struct peer_addr *dialled(const struct conn *c)
+{
+	return c->data;
 }
 
 static void link_conn(struct net *net, struct conn *c)
@@ -94,7 +102,7 @@ static unsigned count_conns(struct net *net, const char *ip, unsigned *outbound_
 			continue;
 		if (!ip || !strcmp(c->ip, ip))
 			n++;
-		if (outbound_learnt && c->outbound && c->addr && !c->addr->configured)
+		if (outbound_learnt && c->outbound && dialled(c) && !dialled(c)->configured)
 			(*outbound_learnt)++;
 	}
 	return n;
@@ -195,9 +203,10 @@ static void on_connect(uv_connect_t *req, int status)
 	struct dial *d = req->data;
 	struct conn *c = d->c;
 	if (c->state == CONN_CLOSING) {
-		/* closed while connecting (timeout or shutdown); net_conn_closed did the rest */
+		/* closed while connecting (timeout or shutdown); on_closed did the rest */
 	} else if (status < 0) {
-		snprintf(c->addr->last_error, sizeof c->addr->last_error, "%s", uv_strerror(status));
+		snprintf(dialled(c)->last_error, sizeof dialled(c)->last_error, "%s",
+		         uv_strerror(status));
 		conn_close(c, uv_strerror(status));
 	} else {
 		conn_start(c);
@@ -219,7 +228,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		free(d);
 		return;
 	}
-	struct conn *c = conn_new(n, true, a);
+	struct conn *c = conn_new(n, &n->net->cb, true, a);
 	a->conn = c;
 	link_conn(n->net, c);
 	d->c = c;
@@ -298,7 +307,7 @@ static struct ban *find_ban(struct net *net, const char *ip, bool create)
 	return oldest;
 }
 
-void net_strike(struct conn *c, const char *why)
+static void on_strike(struct conn *c, const char *why)
 {
 	struct node *n = c->node;
 	if (!n->net || !c->ip[0] || !n->cfg.ban)
@@ -334,7 +343,7 @@ static void on_connection(uv_stream_t *server, int status)
 	struct net *net = n->net;
 	if (status < 0 || net->closing)
 		return;
-	struct conn *c = conn_new(n, false, NULL);
+	struct conn *c = conn_new(n, &net->cb, false, NULL);
 	link_conn(net, c);
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
 		conn_close(c, "accept failed");
@@ -360,22 +369,25 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- connection events --------------------------------------------------- */
 
-int net_conn_opened(struct conn *c)
+/* The link is open: keep it (and tell the link) unless it is to ourselves
+ * or a second one to the same node. */
+static void on_opened(struct conn *c)
 {
 	struct node *n = c->node;
 	struct net *net = n->net;
+	struct peer_addr *a = dialled(c);
 	if (!memcmp(c->remote_pk, n->pk, 32)) {
-		if (c->addr)
-			c->addr->self = true;
+		if (a)
+			a->self = true;
 		conn_close(c, "this is ourselves");
-		return -1;
+		return;
 	}
-	if (c->addr) {
-		memcpy(c->addr->key, c->remote_pk, 32);
-		c->addr->key_known = true;
-		c->addr->failures = 0;
-		c->addr->last_ok_ms = clock_now_ms();
-		c->addr->last_error[0] = '\0';
+	if (a) {
+		memcpy(a->key, c->remote_pk, 32);
+		a->key_known = true;
+		a->failures = 0;
+		a->last_ok_ms = clock_now_ms();
+		a->last_error[0] = '\0';
 	}
 	struct conn *d = open_conn_with(net, c->remote_pk, c);
 	if (d) {
@@ -386,24 +398,27 @@ int net_conn_opened(struct conn *c)
 			drop = c->outbound == we_smaller ? d : c;
 		conn_close(drop, "duplicate link");
 		if (drop == c)
-			return -1;
+			return;
 	}
-	return 0;
+	net->link.opened(c);
 }
 
-void net_handshake_failed(struct conn *c)
+static void on_handshake_failed(struct conn *c)
 {
 	c->node->net->handshake_failures++;
-	if (c->addr)
-		snprintf(c->addr->last_error, sizeof c->addr->last_error, "handshake failed");
+	if (dialled(c))
+		snprintf(dialled(c)->last_error, sizeof dialled(c)->last_error, "handshake failed");
 }
 
-void net_conn_closed(struct conn *c, const char *why)
+/* The link hears of it first; then net forgets the connection and
+ * schedules the next dial of its address. */
+static void on_closed(struct conn *c, const char *why)
 {
 	struct node *n = c->node;
 	struct net *net = n->net;
+	net->link.closed(c, why);
 	unlink_conn(net, c);
-	struct peer_addr *a = c->addr;
+	struct peer_addr *a = dialled(c);
 	if (!a || a->conn != c)
 		return;
 	a->conn = NULL;
@@ -425,7 +440,7 @@ static bool wildcard(const char *host)
 	return !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]");
 }
 
-int net_start(struct node *n, struct gl_error *err)
+int net_start(struct node *n, const struct conn_cb *link, struct gl_error *err)
 {
 	char host[256];
 	int port;
@@ -438,6 +453,11 @@ int net_start(struct node *n, struct gl_error *err)
 		                 "[node] listen: \"%s\" must be a numeric IPv4 or IPv6 address", host);
 	struct net *net = gl_xcalloc(1, sizeof *net);
 	n->net = net;
+	net->link = *link;
+	net->cb = (struct conn_cb){ .opened = on_opened, .message = link->message,
+	                            .writable = link->writable, .tick = link->tick,
+	                            .handshake_failed = on_handshake_failed, .strike = on_strike,
+	                            .closed = on_closed };
 	uv_tcp_init(n->loop, &net->listener);
 	net->listener.data = n;
 	int rc = uv_tcp_bind(&net->listener, (struct sockaddr *)&ss, 0);

@@ -4,6 +4,12 @@
  * node records), dialling with exponential backoff and jitter, and the
  * limits on connections ([peers] max, max_per_ip).
  *
+ * A peer that misbehaves (fails the handshake as a responder, sends a bad
+ * frame, message or signature: conn_misbehaved) gets a strike on its IP
+ * address, which is then refused for [limits] ban seconds, doubled for
+ * each strike in a row up to an hour.  Only the 256 most recent addresses
+ * are remembered.
+ *
  * One link per pair of nodes: if two nodes end up with two connections
  * (both dialled), each keeps the one dialled by the node with the smaller
  * public key, so both keep the same one.  A node that reaches itself
@@ -15,13 +21,22 @@
 #include <msgpack.h>
 
 #include "proto/err.h"
+#include "daemon/conn.h"
 #include "daemon/node.h"
 
-struct conn;
-
-/* Bind the listener, work out this node's public endpoints, start the
- * dialler.  Fills n->listen_addr and n->endpoints. */
-int net_start(struct node *n, struct gl_error *err);
+/*
+ * Bind the listener, work out this node's public endpoints, start the
+ * dialler.  Fills n->listen_addr and n->endpoints.
+ *
+ * link is what the layer above does on a link (gossip.h: gossip_link):
+ * its opened, message, writable, tick and closed must be set (its strike
+ * and handshake_failed are not used).  net hands every connection a table
+ * of its own: the link's, with net's part around opened (a link to
+ * ourselves or a second link to the same node is closed before the link
+ * hears of it) and after closed (redialling), and net's strike and
+ * handshake_failed.  link is copied.
+ */
+int net_start(struct node *n, const struct conn_cb *link, struct gl_error *err);
 /* After SIGHUP replaced n->cfg: dial newly configured peers, stop dialling
  * dropped ones (their open links stay), and close the newest links if
  * there are now more than [peers] max. */
@@ -35,19 +50,6 @@ void net_free(struct node *n);
 /* The first connection (follow ->next). */
 struct conn *net_conns(struct node *n);
 
-/* conn.c reports: the handshake completed (returns -1 if net closed the
- * link: to ourselves, a duplicate), failed, or the connection closed. */
-int net_conn_opened(struct conn *c);
-void net_handshake_failed(struct conn *c);
-void net_conn_closed(struct conn *c, const char *why);
-
-/*
- * The peer of c misbehaved (failed the handshake as a responder, sent a
- * bad frame, message or signature): its IP address gets a strike and is
- * refused for [limits] ban seconds, doubled for each strike in a row up
- * to an hour.  Only the 256 most recent addresses are remembered.
- */
-void net_strike(struct conn *c, const char *why);
 
 /* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
 void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
