@@ -203,7 +203,7 @@ static void reply_import(struct ingest_batch *b)
 		log_info("import-rejected", "count=%u first=\"%.200s\"", b->rejected, b->err.msg);
 	gl_buf_free(&ir->data);
 	free(b->recs);
-	free(b->moved.v);
+	curate_changes_free(&b->changes);
 	free(ir);
 }
 
@@ -263,13 +263,14 @@ static void reply_statement(struct curate_req *r)
 	if (r->rc) {
 		ctl_reply_error(cl, r->rc, r->err.msg);
 	} else {
+		gossip_curated(ctl_node(cl), &r->changes);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
 		msg_begin(&out, &pk);
 		msgpack_pack_map(&pk, 3);
 		msg_pack_str(&pk, "ok");
 		msgpack_pack_true(&pk);
-		pack_kv_uint(&pk, "purged", r->purged);
+		pack_kv_uint(&pk, "purged", r->changes.purged);
 		msg_pack_str(&pk, "curator");
 		if (r->curator)
 			msgpack_pack_true(&pk);
@@ -278,7 +279,7 @@ static void reply_statement(struct curate_req *r)
 		msg_end(&out, 0);
 		ctl_reply(cl, &out);
 	}
-	free(r->announce.v);
+	curate_changes_free(&r->changes);
 	free(r);
 }
 

@@ -36,6 +36,12 @@ void recon_items_push(struct recon_items *l, const uint8_t item[32])
 	memcpy(l->v[l->n++], item, 32);
 }
 
+void curate_changes_free(struct curate_changes *changes)
+{
+	free(changes->announce.v);
+	memset(changes, 0, sizeof *changes);
+}
+
 const struct curate_trust *curate_trust(const struct node *n)
 {
 	return atomic_load(&((struct node *)n)->trust);
@@ -136,29 +142,38 @@ void curate_reload(struct node *n)
 }
 
 int curate_admit(struct node *n, struct store_txn *t, const struct record *r, uint64_t now,
-                 struct gl_error *err)
+                 enum curate_verdict *verdict, struct gl_error *err)
 {
 	char key[IDENT_TEXT_MAX];
 	const struct curate_trust *ct = curate_trust(n);
 	if ((r->kind == RK_ENDORSE || r->kind == RK_REVOKE) &&
 	    !trust_is_curator(&ct->cfg, r->author) && memcmp(r->author, ct->cfg.own, 32)) {
 		ident_format(IDENT_PK_PREFIX, r->author, key);
-		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: only a curator's %s counts",
-		                 record_kind_name(r->kind), 16, r->id, key,
-		                 r->kind == RK_ENDORSE ? "endorsements" : "revocations");
+		gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: only a curator's %s counts",
+		          record_kind_name(r->kind), 16, r->id, key,
+		          r->kind == RK_ENDORSE ? "endorsements" : "revocations");
+		*verdict = CURATE_REFUSED;
+		return 0;
 	}
 	enum trust_verdict v;
 	int rc = trust_check(&ct->cfg, t, r->author, now, &v, err);
-	if (rc || v == TRUST_OK)
+	if (rc)
 		return rc;
+	if (v == TRUST_OK) {
+		*verdict = CURATE_STORE;
+		return 0;
+	}
 	if (v == TRUST_UNKNOWN && ct->curator_node && r->kind == RK_PARTNER && r->body) {
 		if ((rc = store_app_put(t, r->author, clock_now_ms(), r->env, r->env_len, err)))
 			return rc;
-		return CURATE_APPLICATION;
+		*verdict = CURATE_APPLICATION;
+		return 0;
 	}
 	ident_format(IDENT_PK_PREFIX, r->author, key);
-	return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: %s", record_kind_name(r->kind),
-	                 (int)r->id_len, r->id, key, trust_verdict_name(v));
+	gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: %s", record_kind_name(r->kind),
+	          (int)r->id_len, r->id, key, trust_verdict_name(v));
+	*verdict = CURATE_REFUSED;
+	return 0;
 }
 
 /* Move subject's application, if any, into the directory. */
@@ -190,8 +205,7 @@ static int admit_application(struct store_txn *t, const uint8_t subject[32],
 }
 
 int curate_after_statement(struct node *n, struct store_txn *t, const struct record *r,
-                           uint64_t now, struct recon_items *moved, bool *changed,
-                           unsigned *purged, struct gl_error *err)
+                           uint64_t now, struct curate_changes *changes, struct gl_error *err)
 {
 	struct trust_statement st;
 	const struct curate_trust *ct = curate_trust(n);
@@ -204,18 +218,17 @@ int curate_after_statement(struct node *n, struct store_txn *t, const struct rec
 	char key[IDENT_TEXT_MAX];
 	ident_format(IDENT_PK_PREFIX, st.key, key);
 	if (v == TRUST_OK) {
-		*changed = true;
-		return admit_application(t, st.key, moved, err);
+		changes->trust_changed = true;
+		return admit_application(t, st.key, &changes->announce, err);
 	}
 	unsigned removed = 0;
 	if ((rc = store_delete_author(t, st.key, &removed, err)))
 		return rc;
 	if (v == TRUST_REVOKED && (rc = store_app_del(t, st.key, err)) && rc != GL_ENOTFOUND)
 		return rc;
-	if (purged)
-		*purged += removed;
+	changes->purged += removed;
 	if (removed) {
-		*changed = true;
+		changes->trust_changed = true;
 		log_info("purged", "key=%s records=%u reason=\"%s\"", key, removed, trust_verdict_name(v));
 	}
 	return 0;
@@ -365,11 +378,10 @@ static int sign_statement(struct node *n, struct store_txn *t, bool revoke,
 	gl_buf_free(&body);
 	if (rc)
 		return rc;
-	recon_items_push(&r->announce, item);
+	recon_items_push(&r->changes.announce, item);
 	/* take effect at once, as a received statement would */
 	struct store_entry e;
 	struct record rec;
-	bool changed = false;
 	if ((rc = store_get(t, n->pk, revoke ? RK_REVOKE : RK_ENDORSE, id, 64, &e, err)) ||
 	    (rc = record_parse(e.env, e.env_len, &rec, err)))
 		return rc;
@@ -377,7 +389,7 @@ static int sign_statement(struct node *n, struct store_txn *t, bool revoke,
 	uint8_t *copy = gl_xmalloc(e.env_len);
 	memcpy(copy, e.env, e.env_len);
 	record_parse(copy, e.env_len, &rec, NULL);
-	rc = curate_after_statement(n, t, &rec, now, &r->announce, &changed, &r->purged, err);
+	rc = curate_after_statement(n, t, &rec, now, &r->changes, err);
 	free(copy);
 	return rc;
 }
@@ -403,10 +415,8 @@ static void statement_done(struct wjob *job)
 	r->rc = job->rc;
 	r->err = job->err;
 	r->curator = curate_trust(r->node)->curator_node;
-	if (!job->rc) {
-		gossip_announce(r->node, (const uint8_t (*)[32])r->announce.v, r->announce.n, NULL);
-		gossip_trust_changed(r->node);
-	}
+	if (!job->rc)
+		r->changes.trust_changed = true; /* its subject may have records peers hold */
 	r->done(r);
 }
 

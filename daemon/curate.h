@@ -25,8 +25,29 @@
 #include "proto/recon.h"
 #include "proto/record.h"
 
-/* Status of a record kept as an application instead of stored. */
-#define CURATE_APPLICATION 100
+/* What curate_admit() decides for a verified record. */
+enum curate_verdict {
+	CURATE_STORE,       /* its author is trusted here: store it */
+	CURATE_APPLICATION, /* a partner record of an unknown key on a curator
+	                     * node: kept as an application (already written) */
+	CURATE_REFUSED,     /* not trusted here */
+};
+
+/*
+ * What a write changed beyond the records it was asked to write, for the
+ * caller to act on: curate talks to no peer.  The caller announces
+ * `announce` to its peers and, if trust_changed, has every link reconcile
+ * soon to fetch records it refused before (gossip_curated()).
+ */
+struct curate_changes {
+	struct recon_items announce; /* items of records stored as a side effect
+	                              * (admitted applications, statements signed here) */
+	bool trust_changed;          /* a key became trusted or lost its records here */
+	unsigned purged;             /* records removed: their authors are no longer trusted */
+};
+
+/* Free what changes holds (announce.v) and empty it. */
+void curate_changes_free(struct curate_changes *changes);
 
 /* One snapshot of the trust settings; never changed once published. */
 struct curate_trust {
@@ -48,22 +69,21 @@ void curate_free(struct node *n);
 void curate_reload(struct node *n);
 
 /*
- * In a write job: may r (verified) be stored?  Returns 0 (yes),
- * CURATE_APPLICATION (kept as an application), GL_EREFUSED with the
- * reason in err, or a store error.
+ * In a write job: may r (verified) be stored?  Returns 0 with the verdict
+ * in *verdict (CURATE_REFUSED: err says why, with code GL_EREFUSED), or a
+ * store error (then err says what failed; abort the transaction).
  */
 int curate_admit(struct node *n, struct store_txn *t, const struct record *r, uint64_t now,
-                 struct gl_error *err);
+                 enum curate_verdict *verdict, struct gl_error *err);
 
 /*
  * In a write job, after statement r (endorse or revoke) was stored as new:
- * purge or admit its subject.  Items of records moved in from applications
- * are appended to moved; *changed is set if someone's trust changed;
- * records removed are added to *purged (if not NULL).
+ * purge or admit its subject, and add what that changed to *changes
+ * (items of records moved in from applications, trust_changed, purged).
+ * Returns 0 or a store error.
  */
 int curate_after_statement(struct node *n, struct store_txn *t, const struct record *r,
-                           uint64_t now, struct recon_items *moved, bool *changed,
-                           unsigned *purged, struct gl_error *err);
+                           uint64_t now, struct curate_changes *changes, struct gl_error *err);
 
 /* Start the periodic sweep: expired records, lapsed endorsements. */
 void curate_start(struct node *n);
@@ -83,11 +103,15 @@ struct curate_req {
 	void *ctx;
 	int rc;
 	struct gl_error err;
-	unsigned purged;         /* records removed */
 	bool curator;            /* this node is one of its own curators */
-	struct recon_items announce;
+	/* the statements signed (to announce) and what they changed; a
+	 * statement signed here always counts as a change of trust */
+	struct curate_changes changes;
 	struct wjob job;
 };
+/* Sign and store the statement (and, for a rotation with `replaces`, the
+ * revocation of the old key) in one write job; calls r->done, which acts
+ * on r->changes and frees them. */
 void curate_statement_submit(struct node *n, struct curate_req *r);
 
 /* A key rotation (gilde rotate-key). */

@@ -409,8 +409,10 @@ static void peer_batch_done(struct ingest_batch *b)
 	 * or schema-failing records may be an honest peer's version skew */
 	size_t bad = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		int st = b->recs[i].status;
-		bad += st == GL_ESIG || st == GL_EFORMAT || st == GL_ETRUNC || st == GL_ELIMIT;
+		const struct ingest_rec *r = &b->recs[i];
+		int e = r->error;
+		bad += r->outcome == INGEST_REJECTED &&
+		       (e == GL_ESIG || e == GL_EFORMAT || e == GL_ETRUNC || e == GL_ELIMIT);
 	}
 	if (b->rejected > b->refused)
 		log_info("peer-rejected", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
@@ -426,7 +428,7 @@ static void peer_batch_done(struct ingest_batch *b)
 	c->ingest_bytes -= pb->data.len;
 	gl_buf_free(&pb->data);
 	free(b->recs);
-	free(b->moved.v);
+	curate_changes_free(&b->changes);
 	free(pb);
 	if (bad && c->state != CONN_CLOSING) {
 		char why[96];
@@ -625,7 +627,7 @@ void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *fr
 	size_t k = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct ingest_rec *r = &b->recs[i];
-		if (r->status != STORE_NEW && r->status != STORE_REPLACED)
+		if (!ingest_stored(r))
 			continue;
 		memcpy(items[k++], r->item, RECORD_ITEM_LEN);
 		if (log_get_level() >= LOG_DEBUG)
@@ -637,8 +639,15 @@ void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *fr
 	}
 	gossip_announce(n, (const uint8_t (*)[32])items, k, from);
 	free(items);
-	/* records admitted with an endorsement came from this node's applications */
-	gossip_announce(n, (const uint8_t (*)[32])b->moved.v, b->moved.n, NULL);
-	if (b->trust_changed)
+	gossip_curated(n, &b->changes);
+}
+
+void gossip_curated(struct node *n, const struct curate_changes *ch)
+{
+	/* records admitted with an endorsement came from this node's
+	 * applications, statements signed here from nowhere else: every
+	 * peer may lack them */
+	gossip_announce(n, (const uint8_t (*)[32])ch->announce.v, ch->announce.n, NULL);
+	if (ch->trust_changed)
 		gossip_trust_changed(n);
 }

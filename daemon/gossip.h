@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "daemon/conn.h"
+#include "daemon/curate.h"
 #include "daemon/ingest.h"
 #include "daemon/node.h"
 #include "proto/wire.h"
@@ -49,5 +50,9 @@ void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count,
 /* Someone's trust changed: reconcile every link soon, whichever side
  * dialled, to fetch records refused before. */
 void gossip_trust_changed(struct node *n);
+
+/* Act on what curation changed (curate.h): announce its records to every
+ * link, and if trust changed, gossip_trust_changed(). */
+void gossip_curated(struct node *n, const struct curate_changes *changes);
 
 #endif

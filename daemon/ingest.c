@@ -90,8 +90,9 @@ static void check_chunk(uv_work_t *req)
 	for (size_t i = c->from; i < c->to; i++) {
 		struct gl_error e;
 		struct ingest_rec *r = &c->b->recs[i];
-		r->status = check_one(n, t, r, c->now, &e);
-		if (r->status && !c->first.msg[0])
+		r->error = check_one(n, t, r, c->now, &e);
+		r->outcome = r->error ? INGEST_REJECTED : INGEST_VERIFIED;
+		if (r->error && !c->first.msg[0])
 			c->first = e;
 	}
 	store_abort(t);
@@ -109,6 +110,27 @@ static bool has_statements(const struct ingest_batch *b)
 	return false;
 }
 
+static enum ingest_outcome stored_as(enum store_outcome oc)
+{
+	switch (oc) {
+	case STORE_NEW:
+		return INGEST_NEW;
+	case STORE_REPLACED:
+		return INGEST_REPLACED;
+	case STORE_OLDER:
+		return INGEST_OLDER;
+	case STORE_SAME:
+	default:
+		return INGEST_SAME;
+	}
+}
+
+bool ingest_stored(const struct ingest_rec *r)
+{
+	return r->outcome == INGEST_NEW || r->outcome == INGEST_REPLACED;
+}
+
+/* Step 2, the writer's job: every verified record of the batch. */
 static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *err)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
@@ -116,55 +138,68 @@ static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *e
 	uint64_t now = clock_now();
 	for (size_t i = 0; i < b->n; i++) {
 		struct ingest_rec *r = &b->recs[i];
-		if (r->status < 0)
+		if (r->outcome != INGEST_VERIFIED)
 			continue;
 		/* one acceptance rule on every path (curate.h) */
 		struct gl_error why = { 0 };
-		int rc = curate_admit(n, t, &r->rec, now, &why);
-		if (rc == GL_EREFUSED || rc == CURATE_APPLICATION) {
-			r->status = rc;
-			if (rc == GL_EREFUSED && !b->err.msg[0])
-				b->err = why;
-			continue;
-		}
+		enum curate_verdict verdict;
+		int rc = curate_admit(n, t, &r->rec, now, &verdict, &why);
 		if (rc) {
 			*err = why;
 			return rc;
 		}
+		if (verdict == CURATE_APPLICATION) {
+			r->outcome = INGEST_APPLICATION;
+			continue;
+		}
+		if (verdict == CURATE_REFUSED) {
+			r->outcome = INGEST_REJECTED;
+			r->error = GL_EREFUSED;
+			if (!b->err.msg[0])
+				b->err = why;
+			continue;
+		}
 		enum store_outcome oc;
 		if ((rc = store_put_hashed(t, &r->rec, r->cid, r->item, &r->terms, &oc, err)))
 			return rc;
-		r->status = (int)oc;
-		if ((oc == STORE_NEW || oc == STORE_REPLACED) &&
-		    (r->rec.kind == RK_ENDORSE || r->rec.kind == RK_REVOKE) &&
-		    (rc = curate_after_statement(n, t, &r->rec, now, &b->moved, &b->trust_changed,
-		                                 NULL, err)))
+		r->outcome = stored_as(oc);
+		if (ingest_stored(r) && (r->rec.kind == RK_ENDORSE || r->rec.kind == RK_REVOKE) &&
+		    (rc = curate_after_statement(n, t, &r->rec, now, &b->changes, err)))
 			return rc;
 	}
 	return 0;
 }
 
-/* The outcome counts, from every record's status: done in one place. */
+/* The outcome counts, from every record's outcome: done in one place. */
 static void count(struct ingest_batch *b)
 {
 	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		int s = b->recs[i].status;
-		if (s == STORE_NEW || s == STORE_REPLACED)
+		const struct ingest_rec *r = &b->recs[i];
+		switch (r->outcome) {
+		case INGEST_NEW:
+		case INGEST_REPLACED:
 			b->accepted++;
-		else if (s == STORE_OLDER || s == STORE_SAME)
+			break;
+		case INGEST_OLDER:
+		case INGEST_SAME:
 			b->older++;
-		else if (s == CURATE_APPLICATION)
+			break;
+		case INGEST_APPLICATION:
 			b->applications++;
-		else
+			break;
+		case INGEST_VERIFIED: /* not after a write that succeeded */
+		case INGEST_REJECTED:
 			b->rejected++;
-		b->refused += s == GL_EREFUSED;
+			b->refused += r->error == GL_EREFUSED;
+			break;
+		}
 	}
 }
 
-enum reject_reason ingest_reason(int status)
+enum reject_reason ingest_reason(int error)
 {
-	switch (status) {
+	switch (error) {
 	case GL_ETRUNC:
 	case GL_EFORMAT:
 		return REJECT_FORMAT;
@@ -207,8 +242,8 @@ static void batch_written(struct wjob *job)
 		n->counters.rejected_by[REJECT_STORE] += b->n;
 	} else {
 		for (size_t i = 0; i < b->n; i++)
-			if (b->recs[i].status < 0)
-				n->counters.rejected_by[ingest_reason(b->recs[i].status)]++;
+			if (b->recs[i].outcome == INGEST_REJECTED)
+				n->counters.rejected_by[ingest_reason(b->recs[i].error)]++;
 		count(b);
 		n->counters.ingested += b->accepted;
 		if (b->accepted)
@@ -230,7 +265,8 @@ static void chunk_done(uv_work_t *req, int status)
 	struct ingest_batch *b = c->b;
 	if (status == UV_ECANCELED)
 		for (size_t i = c->from; i < c->to; i++) {
-			b->recs[i].status = GL_EIO;
+			b->recs[i].outcome = INGEST_REJECTED;
+			b->recs[i].error = GL_EIO;
 			b->recs[i].parsed = false;
 		}
 	if (c->first.msg[0] && !b->err.msg[0])
@@ -244,8 +280,8 @@ static void chunk_done(uv_work_t *req, int status)
 	const struct record *prev = NULL;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct ingest_rec *r = &b->recs[i];
-		bad += r->status < 0;
-		if (r->status < 0)
+		bad += r->outcome == INGEST_REJECTED;
+		if (r->outcome == INGEST_REJECTED)
 			continue;
 		weight += wjob_record_weight(prev, &r->rec, r->terms.length);
 		prev = &r->rec;
@@ -266,8 +302,7 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 {
 	b->node = n;
 	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
-	b->trust_changed = false;
-	memset(&b->moved, 0, sizeof b->moved);
+	memset(&b->changes, 0, sizeof b->changes);
 	b->rc = 0;
 	b->err.msg[0] = '\0';
 	b->err.code = 0;
