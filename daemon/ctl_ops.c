@@ -14,6 +14,7 @@
 #include "proto/msg.h"
 #include "daemon/net.h"
 #include "daemon/publish.h"
+#include "daemon/self.h"
 #include "daemon/web.h"
 
 /* Most records one import request may carry. */
@@ -326,7 +327,7 @@ static void op_revoke(struct ctl_req *cl, const msgpack_object *req)
 	op_statement(cl, req, true);
 }
 
-static void reply_rotate(struct rotate_req *r)
+static void reply_rotate(struct self_rotate_req *r)
 {
 	struct ctl_req *cl = r->ctx;
 	if (r->rc) {
@@ -346,16 +347,16 @@ static void reply_rotate(struct rotate_req *r)
 		msg_end(&out, 0);
 		ctl_reply(cl, &out);
 	}
-	curate_rotate_free(r);
+	self_rotate_free(r);
 }
 
 static void op_rotate(struct ctl_req *cl, const msgpack_object *req)
 {
 	(void)req;
-	struct rotate_req *r = gl_xcalloc(1, sizeof *r);
+	struct self_rotate_req *r = gl_xcalloc(1, sizeof *r);
 	r->done = reply_rotate;
 	r->ctx = cl;
-	curate_rotate_submit(ctl_node(cl), r);
+	self_rotate_submit(ctl_node(cl), r);
 }
 
 const struct ctl_op ctl_ops[] = {

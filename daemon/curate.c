@@ -1,24 +1,17 @@
 #include "daemon/curate.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <msgpack.h>
 
 #include "proto/alloc.h"
 #include "proto/clock.h"
-#include "daemon/conn.h"
 #include "schemas/doc.h"
-#include "daemon/gossip.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
-#include "daemon/net.h"
 #include "daemon/publish.h"
 #include "store/trust.h"
 
@@ -426,144 +419,4 @@ void curate_statement_submit(struct node *n, struct curate_req *r)
 {
 	r->node = n;
 	writer_submit(&n->writer, &r->job, &statement_job);
-}
-
-/* ---- key rotation ---------------------------------------------------------- */
-
-struct resign_ctx {
-	struct node *node;
-	struct gl_buf list; /* kind(1) id_len(1) id, back to back */
-};
-
-static int collect_own(void *ctx, const struct store_entry *e)
-{
-	struct resign_ctx *c = ctx;
-	if (e->kind == RK_NODE)
-		return 0;
-	uint8_t h[2] = { (uint8_t)e->kind, (uint8_t)e->id_len };
-	gl_buf_append(&c->list, h, 2);
-	gl_buf_append(&c->list, e->id, e->id_len);
-	return 0;
-}
-
-static int write_key_files(struct node *n, const uint8_t seed[32], struct gl_error *err)
-{
-	char path[PATHS_MAX], tmp[PATHS_MAX + 8], old[PATHS_MAX + 32], text[IDENT_TEXT_MAX + 1];
-	char hex[17];
-	ident_hex(n->pk, 8, hex);
-	if (paths_join(path, n->data, "identity.key", err))
-		return GL_ELIMIT;
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	snprintf(old, sizeof old, "%s.%s.old", path, hex);
-	ident_format(IDENT_SK_PREFIX, seed, text);
-	strcat(text, "\n");
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
-	size_t len = strlen(text);
-	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-	sodium_memzero(text, sizeof text);
-	if (close(fd) != 0 || !ok || link(path, old) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return gl_errorf(err, GL_EIO, "%s: cannot replace the key: %s", path, strerror(errno));
-	}
-	int dfd = open(n->data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
-static int rotate_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
-{
-	struct rotate_req *r = (struct rotate_req *)((char *)job - offsetof(struct rotate_req, job));
-	struct node *n = r->node;
-	uint8_t seed[32], pk[32];
-	randombytes_buf(seed, sizeof seed);
-	crypto_sign_seed_keypair(pk, r->new_sk, seed);
-	memcpy(r->old_pk, n->pk, 32);
-	struct resign_ctx c = { .node = n };
-	struct store_filter f = { .author = n->pk };
-	int rc = store_scan(t, &f, collect_own, &c, err);
-	uint64_t now = clock_now();
-	for (size_t off = 0; !rc && off < c.list.len;) {
-		int kind = c.list.data[off];
-		size_t il = c.list.data[off + 1];
-		char id[GL_ID_MAX + 1];
-		memcpy(id, c.list.data + off + 2, il);
-		id[il] = '\0';
-		off += 2 + il;
-		struct store_entry e;
-		struct record rec;
-		if ((rc = store_get(t, n->pk, kind, id, il, &e, err)) ||
-		    (rc = record_parse(e.env, e.env_len, &rec, err)))
-			break;
-		struct gl_buf body = { 0 };
-		gl_buf_append(&body, rec.body, rec.body_len);
-		uint8_t item[32];
-		rc = publish_record(n, t, r->new_sk, kind, id, body.data, body.len,
-		                    now + n->cfg.lifetime, item, NULL, NULL, err);
-		gl_buf_free(&body);
-		if (!rc) {
-			recon_items_push(&r->announce, item);
-			r->resigned++;
-		}
-	}
-	gl_buf_free(&c.list);
-	if (!rc)
-		rc = store_meta_put(t, "node_pk", pk, 32, err);
-	if (!rc) {
-		struct trust_cfg tc = curate_trust(n)->cfg;
-		memcpy(tc.own, pk, 32);
-		rc = trust_cfg_save(&tc, t, err);
-	}
-	/* the key file last: if it fails, the transaction is abandoned too */
-	if (!rc)
-		rc = write_key_files(n, seed, err);
-	sodium_memzero(seed, sizeof seed);
-	return rc;
-}
-
-static void rotate_done(struct wjob *job)
-{
-	struct rotate_req *r = (struct rotate_req *)((char *)job - offsetof(struct rotate_req, job));
-	struct node *n = r->node;
-	r->rc = job->rc;
-	r->err = job->err;
-	if (!job->rc) {
-		/* switch keys on the loop thread, between writer jobs */
-		sodium_mprotect_readwrite(n->sk);
-		memcpy(n->sk, r->new_sk, 64);
-		sodium_mprotect_readonly(n->sk);
-		memcpy(n->pk, n->sk + 32, 32);
-		curate_init(n); /* a new snapshot with the new own key */
-		ident_format(IDENT_PK_PREFIX, n->pk, n->key_text);
-		char old[IDENT_TEXT_MAX];
-		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
-		log_info("key-rotated", "old=%s new=%s resigned=%u", old, n->key_text, r->resigned);
-		/* links were authenticated with the old key: make them again */
-		while (net_conns(n) && net_conns(n)->state != CONN_CLOSING)
-			conn_close(net_conns(n), "key rotated");
-		net_publish_node_record(n);
-		gossip_announce(n, (const uint8_t (*)[32])r->announce.v, r->announce.n, NULL);
-	}
-	r->done(r);
-}
-
-static const struct wjob_kind rotate_job = { "rotate-key", rotate_work, rotate_done };
-
-void curate_rotate_submit(struct node *n, struct rotate_req *r)
-{
-	r->node = n;
-	r->new_sk = sodium_malloc(64);
-	writer_submit(&n->writer, &r->job, &rotate_job);
-}
-
-void curate_rotate_free(struct rotate_req *r)
-{
-	if (r->new_sk)
-		sodium_free(r->new_sk);
-	free(r->announce.v);
-	free(r);
 }

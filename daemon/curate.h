@@ -114,22 +114,6 @@ struct curate_req {
  * on r->changes and frees them. */
 void curate_statement_submit(struct node *n, struct curate_req *r);
 
-/* A key rotation (gilde rotate-key). */
-struct rotate_req {
-	struct node *node;
-	void (*done)(struct rotate_req *r);
-	void *ctx;
-	int rc;
-	struct gl_error err;
-	uint8_t *new_sk;         /* sodium_malloc'd, 64 bytes */
-	uint8_t old_pk[32];
-	unsigned resigned;
-	struct recon_items announce;
-	struct wjob job;
-};
-void curate_rotate_submit(struct node *n, struct rotate_req *r);
-void curate_rotate_free(struct rotate_req *r);
-
 void recon_items_push(struct recon_items *l, const uint8_t item[32]);
 
 #endif

@@ -158,3 +158,33 @@ int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_erro
 	*created = true;
 	return 0;
 }
+
+int identity_replace(const char *dir, const uint8_t old_pk[32], const uint8_t seed[32],
+                     struct gl_error *err)
+{
+	char path[PATHS_MAX], tmp[PATHS_MAX + 8], old[PATHS_MAX + 32], text[IDENT_TEXT_MAX + 1];
+	char hex[17];
+	ident_hex(old_pk, 8, hex);
+	if (paths_join(path, dir, "identity.key", err))
+		return GL_ELIMIT;
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	snprintf(old, sizeof old, "%s.%s.old", path, hex);
+	ident_format(IDENT_SK_PREFIX, seed, text);
+	strcat(text, "\n");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
+	size_t len = strlen(text);
+	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	sodium_memzero(text, sizeof text);
+	if (close(fd) != 0 || !ok || link(path, old) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return gl_errorf(err, GL_EIO, "%s: cannot replace the key: %s", path, strerror(errno));
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

@@ -32,4 +32,15 @@ int datadir_lock(const char *dir, int *fd, struct gl_error *err);
  */
 int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_error *err);
 
+/*
+ * Replace DIR/identity.key by the key made from seed (a new key: gilde
+ * rotate-key).  The old file stays as DIR/identity.key.HEX.old, HEX being
+ * the first 8 bytes of old_pk, the key it held; the new one is written to
+ * a temporary file, synced and renamed, and the directory synced.
+ * Returns 0, GL_ELIMIT (the path is too long) or GL_EIO; on failure the
+ * old key file is still in place.
+ */
+int identity_replace(const char *dir, const uint8_t old_pk[32], const uint8_t seed[32],
+                     struct gl_error *err);
+
 #endif

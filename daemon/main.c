@@ -20,6 +20,7 @@
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/node.h"
+#include "daemon/self.h"
 #include "daemon/web.h"
 
 static void usage(FILE *out)
@@ -404,7 +405,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&n->sig_hup, on_hup, SIGHUP);
 
 	char qname[200];
-	net_publish_node_record(n);
+	self_publish_node_record(n);
 	curate_start(n);
 	log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
 	         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,

@@ -8,12 +8,9 @@
 #include "proto/alloc.h"
 #include "proto/clock.h"
 #include "daemon/conn.h"
-#include "daemon/gossip.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
-#include "daemon/publish.h"
-#include "proto/record.h"
 
 /* Most addresses remembered (configured ones always fit). */
 #define ADDRS_MAX 256
@@ -526,6 +523,13 @@ void net_reload(struct node *n)
 		conn_close(net->conns, "over [peers] max after a reload");
 }
 
+void net_close_links(struct node *n, const char *why)
+{
+	/* each close unlinks its connection (on_closed): the head moves on */
+	while (net_conns(n) && net_conns(n)->state != CONN_CLOSING)
+		conn_close(net_conns(n), why);
+}
+
 void net_close(struct node *n)
 {
 	struct net *net = n->net;
@@ -561,84 +565,6 @@ void net_free(struct node *n)
 	n->endpoints.n = 0;
 	free(net);
 	n->net = NULL;
-}
-
-/* ---- the node record ------------------------------------------------------ */
-
-struct node_job {
-	struct wjob job;
-	struct node *node;
-	bool published;
-	uint8_t item[32];
-};
-
-static int pk_write(void *data, const char *buf, size_t len)
-{
-	gl_buf_append(data, buf, len);
-	return 0;
-}
-
-static int node_record_work(struct wjob *job, struct store_txn *t, struct gl_error *err)
-{
-	struct node_job *nj = (struct node_job *)job;
-	struct node *n = nj->node;
-	struct gl_buf body = { 0 };
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &body, pk_write);
-	size_t nl = strlen(n->name);
-	if (nl > 128)
-		nl = 128;
-	msgpack_pack_map(&pk, 2);
-	msg_pack_str(&pk, "name");
-	msgpack_pack_str_with_body(&pk, n->name, nl);
-	msg_pack_str(&pk, "endpoints");
-	msgpack_pack_array(&pk, n->endpoints.n);
-	for (unsigned i = 0; i < n->endpoints.n; i++)
-		msg_pack_str(&pk, n->endpoints.v[i]);
-
-	uint64_t now = clock_now();
-	struct store_entry held;
-	int rc = 0;
-	if (store_get(t, n->pk, RK_NODE, "node", 4, &held, NULL) == 0) {
-		struct record r;
-		if (!held.tombstone && record_parse(held.env, held.env_len, &r, NULL) == 0 &&
-		    r.body_len == body.len && !memcmp(r.body, body.data, body.len) &&
-		    held.expires > now + n->cfg.lifetime / 2)
-			goto out; /* unchanged and far from expiring */
-	}
-	rc = publish_record(n, t, n->sk, RK_NODE, "node", body.data, body.len, now + n->cfg.lifetime,
-	                    nj->item, NULL, NULL, err);
-	nj->published = rc == 0;
-out:
-	gl_buf_free(&body);
-	return rc;
-}
-
-static void node_record_done(struct wjob *job)
-{
-	struct node_job *nj = (struct node_job *)job;
-	if (job->rc)
-		log_error("node-record-failed", "reason=\"%s\"", job->err.msg);
-	else if (nj->published) {
-		log_info("node-record", "endpoints=%u", nj->node->endpoints.n);
-		gossip_announce(nj->node, (const uint8_t (*)[32])&nj->item, 1, NULL);
-	}
-	free(nj);
-}
-
-static const struct wjob_kind node_record_job = { "node-record", node_record_work,
-                                                  node_record_done };
-
-void net_publish_node_record(struct node *n)
-{
-	if (!n->endpoints.n) {
-		log_info("node-record-skipped",
-		         "reason=\"listening on a wildcard address; set [node] public to be found\"");
-		return;
-	}
-	struct node_job *nj = gl_xcalloc(1, sizeof *nj);
-	nj->node = n;
-	writer_submit(&n->writer, &nj->job, &node_record_job);
 }
 
 /* ---- gilde peers ----------------------------------------------------------- */

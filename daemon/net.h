@@ -54,8 +54,9 @@ struct conn *net_conns(struct node *n);
 /* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
 void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
 
-/* Sign and store this node's node record if it changed, and announce it. */
-void net_publish_node_record(struct node *n);
+/* Close every connection, for the reason why (this node's key changed:
+ * self.h); listening and dialling go on, so links are made again. */
+void net_close_links(struct node *n, const char *why);
 
 /* Pack {"connections": [...], "addresses": [...], "banned": [...]} for `gilde peers`. */
 void net_pack_peers(struct node *n, msgpack_packer *pk);

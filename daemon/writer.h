@@ -37,8 +37,8 @@ struct wjob;
  *   statement    curate.c     an endorsement or revocation signed here
  *   sweep        curate.c     expired records out, lapsed endorsements purged
  *   trust-save   curate.c     the trust settings after a reload
- *   node-record  net.c        this node's node record, when it changed
- *   rotate-key   curate.c     this node's records signed again with a new key
+ *   node-record  self.c       this node's node record, when it changed
+ *   rotate-key   self.c       this node's records signed again with a new key
  */
 struct wjob_kind {
 	const char *name;  /* as above; in the writer's debug log */
