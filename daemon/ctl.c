@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "daemon/ctl_ops.h"
+#include "daemon/ctl_pack.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
 
@@ -154,6 +155,7 @@ static void flush(struct ctl_client *cl)
 
 void ctl_reply(struct ctl_req *rq, struct gl_buf *msg)
 {
+	msg_end(msg, 0);
 	rq->reply = *msg;
 	memset(msg, 0, sizeof *msg);
 	rq->answered = true;
@@ -166,13 +168,9 @@ void ctl_reply_error(struct ctl_req *rq, int code, const char *text)
 	msgpack_packer pk;
 	msg_begin(&out, &pk);
 	msgpack_pack_map(&pk, 3);
-	msg_pack_str(&pk, "ok");
-	msgpack_pack_false(&pk);
-	msg_pack_str(&pk, "code");
-	msgpack_pack_int(&pk, code);
-	msg_pack_str(&pk, "error");
-	msg_pack_str(&pk, text);
-	msg_end(&out, 0);
+	ctl_pack_bool(&pk, "ok", false);
+	ctl_pack_int(&pk, "code", code);
+	ctl_pack_str(&pk, "error", text);
 	ctl_reply(rq, &out);
 }
 

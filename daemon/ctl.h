@@ -30,8 +30,9 @@ void ctl_close(struct node *n);
 /* Free what ctl_start allocated, once the loop has closed every handle. */
 void ctl_free(struct node *n);
 
-/* Send the message in msg (built with msg_begin/msg_end; ownership of its
- * data passes to ctl) as the answer to request rq, which ends it. */
+/* Send the message begun in msg (msg_begin, or ctl_pack_ok: ctl_pack.h)
+ * as the answer to request rq, which ends it: ctl_reply() ends the
+ * message (msg_end) and takes ownership of its data. */
 void ctl_reply(struct ctl_req *rq, struct gl_buf *msg);
 /* Answer with {"ok": false, "code": code, "error": text}. */
 void ctl_reply_error(struct ctl_req *rq, int code, const char *text);

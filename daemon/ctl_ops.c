@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "proto/clock.h"
+#include "daemon/ctl_pack.h"
 #include "daemon/curate.h"
 #include "proto/ident.h"
 #include "gilde_config.h"
@@ -20,69 +21,53 @@
 /* Most records one import request may carry. */
 #define IMPORT_BATCH_MAX 8192
 
-static void pack_kv_str(msgpack_packer *pk, const char *k, const char *v)
-{
-	msg_pack_str(pk, k);
-	msg_pack_str(pk, v);
-}
-
-static void pack_kv_uint(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	msg_pack_str(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
 static void op_status(struct ctl_req *cl, const msgpack_object *req)
 {
 	struct node *n = ctl_node(cl);
 	(void)req;
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
-	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, n->web ? 18 : 17);
-	msg_pack_str(&pk, "ok");
-	msgpack_pack_true(&pk);
-	pack_kv_uint(&pk, "pid", (uint64_t)getpid());
-	pack_kv_str(&pk, "version", GILDE_VERSION);
-	pack_kv_str(&pk, "key", n->key_text);
-	pack_kv_str(&pk, "name", n->name);
-	pack_kv_str(&pk, "data", n->data);
-	pack_kv_str(&pk, "config", n->cfg.path ? n->cfg.path : "");
-	pack_kv_str(&pk, "listen", n->listen_addr);
-	pack_kv_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
-	pack_kv_uint(&pk, "published", n->counters.published);
-	pack_kv_uint(&pk, "ingested", n->counters.ingested);
+	ctl_pack_ok(&out, &pk, n->web ? 17 : 16);
+	ctl_pack_uint(&pk, "pid", (uint64_t)getpid());
+	ctl_pack_str(&pk, "version", GILDE_VERSION);
+	ctl_pack_str(&pk, "key", n->key_text);
+	ctl_pack_str(&pk, "name", n->name);
+	ctl_pack_str(&pk, "data", n->data);
+	ctl_pack_str(&pk, "config", n->cfg.path ? n->cfg.path : "");
+	ctl_pack_str(&pk, "listen", n->listen_addr);
+	ctl_pack_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
+	ctl_pack_uint(&pk, "published", n->counters.published);
+	ctl_pack_uint(&pk, "ingested", n->counters.ingested);
 	/* when the last record was stored, in ms after the start (0: none yet) */
-	pack_kv_uint(&pk, "last_ingest_ms",
+	ctl_pack_uint(&pk, "last_ingest_ms",
 	             n->counters.last_ingest_ms ? n->counters.last_ingest_ms - n->started_ms : 0);
-	pack_kv_uint(&pk, "older", n->counters.older);
-	pack_kv_uint(&pk, "rejected", n->counters.rejected);
+	ctl_pack_uint(&pk, "older", n->counters.older);
+	ctl_pack_uint(&pk, "rejected", n->counters.rejected);
 	msg_pack_str(&pk, "rejected_by");
 	msgpack_pack_map(&pk, REJECT_COUNT);
 	for (int i = 0; i < REJECT_COUNT; i++)
-		pack_kv_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
-	pack_kv_uint(&pk, "commits", n->writer.committed);
+		ctl_pack_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
+	ctl_pack_uint(&pk, "commits", n->writer.committed);
 	struct store_mem mu;
 	store_mem_read(&mu);
 	msg_pack_str(&pk, "memory");
 	msgpack_pack_map(&pk, 5);
-	pack_kv_uint(&pk, "resident", mu.resident);
-	pack_kv_uint(&pk, "anonymous", mu.anonymous);
-	pack_kv_uint(&pk, "file", mu.file);
-	pack_kv_uint(&pk, "peak", mu.peak);
-	pack_kv_uint(&pk, "map_releases", store_map_releases(n->store));
+	ctl_pack_uint(&pk, "resident", mu.resident);
+	ctl_pack_uint(&pk, "anonymous", mu.anonymous);
+	ctl_pack_uint(&pk, "file", mu.file);
+	ctl_pack_uint(&pk, "peak", mu.peak);
+	ctl_pack_uint(&pk, "map_releases", store_map_releases(n->store));
 	if (n->web) {
 		struct web_counters wc;
 		web_counters(n, &wc);
 		msg_pack_str(&pk, "web");
 		msgpack_pack_map(&pk, 5);
-		pack_kv_str(&pk, "listen", n->web_addr);
-		pack_kv_uint(&pk, "requests", wc.requests);
-		pack_kv_uint(&pk, "client_errors", wc.client_errors);
-		pack_kv_uint(&pk, "rate_limited", wc.rate_limited);
-		pack_kv_uint(&pk, "server_errors", wc.server_errors);
+		ctl_pack_str(&pk, "listen", n->web_addr);
+		ctl_pack_uint(&pk, "requests", wc.requests);
+		ctl_pack_uint(&pk, "client_errors", wc.client_errors);
+		ctl_pack_uint(&pk, "rate_limited", wc.rate_limited);
+		ctl_pack_uint(&pk, "server_errors", wc.server_errors);
 	}
-	msg_end(&out, 0);
 	ctl_reply(cl, &out);
 }
 
@@ -104,10 +89,7 @@ static void reply_publish(struct publish_req *r)
 	free(items);
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
-	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, 2);
-	msg_pack_str(&pk, "ok");
-	msgpack_pack_true(&pk);
+	ctl_pack_ok(&out, &pk, 1);
 	msg_pack_str(&pk, "results");
 	size_t n = r->ndocs ? r->ndocs : 1;
 	msgpack_pack_array(&pk, n);
@@ -115,14 +97,12 @@ static void reply_publish(struct publish_req *r)
 		bool retract = r->ndocs == 0;
 		const struct publish_doc *d = retract ? NULL : &r->docs[i];
 		msgpack_pack_map(&pk, 5);
-		pack_kv_str(&pk, "kind", record_kind_name(retract ? r->retract_kind : d->kind));
-		pack_kv_str(&pk, "id", retract ? r->retract_id : d->id);
-		pack_kv_uint(&pk, "version", retract ? r->retract_version : d->version);
-		msg_pack_str(&pk, "cid");
-		msgpack_pack_bin_with_body(&pk, retract ? r->retract_cid : d->cid, RECORD_CID_LEN);
-		pack_kv_str(&pk, "source", retract ? "" : d->source);
+		ctl_pack_str(&pk, "kind", record_kind_name(retract ? r->retract_kind : d->kind));
+		ctl_pack_str(&pk, "id", retract ? r->retract_id : d->id);
+		ctl_pack_uint(&pk, "version", retract ? r->retract_version : d->version);
+		ctl_pack_bin(&pk, "cid", retract ? r->retract_cid : d->cid, RECORD_CID_LEN);
+		ctl_pack_str(&pk, "source", retract ? "" : d->source);
 	}
-	msg_end(&out, 0);
 	ctl_reply(cl, &out);
 	publish_req_free(r);
 }
@@ -187,17 +167,13 @@ static void reply_import(struct ingest_batch *b)
 		gossip_stored(ctl_node(ir->cl), b, NULL);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
-		msg_begin(&out, &pk);
-		msgpack_pack_map(&pk, 7);
-		msg_pack_str(&pk, "ok");
-		msgpack_pack_true(&pk);
-		pack_kv_uint(&pk, "accepted", b->accepted);
-		pack_kv_uint(&pk, "older", b->older);
-		pack_kv_uint(&pk, "rejected", b->rejected);
-		pack_kv_uint(&pk, "refused", b->refused);
-		pack_kv_uint(&pk, "applications", b->applications);
-		pack_kv_str(&pk, "first_error", b->err.msg);
-		msg_end(&out, 0);
+		ctl_pack_ok(&out, &pk, 6);
+		ctl_pack_uint(&pk, "accepted", b->accepted);
+		ctl_pack_uint(&pk, "older", b->older);
+		ctl_pack_uint(&pk, "rejected", b->rejected);
+		ctl_pack_uint(&pk, "refused", b->refused);
+		ctl_pack_uint(&pk, "applications", b->applications);
+		ctl_pack_str(&pk, "first_error", b->err.msg);
 		ctl_reply(ir->cl, &out);
 	}
 	if (b->rejected)
@@ -248,13 +224,9 @@ static void op_peers(struct ctl_req *cl, const msgpack_object *req)
 	(void)req;
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
-	msg_begin(&out, &pk);
-	msgpack_pack_map(&pk, 2);
-	msg_pack_str(&pk, "ok");
-	msgpack_pack_true(&pk);
+	ctl_pack_ok(&out, &pk, 1);
 	msg_pack_str(&pk, "peers");
 	net_pack_peers(ctl_node(cl), &pk);
-	msg_end(&out, 0);
 	ctl_reply(cl, &out);
 }
 
@@ -267,17 +239,9 @@ static void reply_statement(struct curate_req *r)
 		gossip_curated(ctl_node(cl), &r->changes);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
-		msg_begin(&out, &pk);
-		msgpack_pack_map(&pk, 3);
-		msg_pack_str(&pk, "ok");
-		msgpack_pack_true(&pk);
-		pack_kv_uint(&pk, "purged", r->changes.purged);
-		msg_pack_str(&pk, "curator");
-		if (r->curator)
-			msgpack_pack_true(&pk);
-		else
-			msgpack_pack_false(&pk);
-		msg_end(&out, 0);
+		ctl_pack_ok(&out, &pk, 2);
+		ctl_pack_uint(&pk, "purged", r->changes.purged);
+		ctl_pack_bool(&pk, "curator", r->curator);
 		ctl_reply(cl, &out);
 	}
 	curate_changes_free(&r->changes);
@@ -337,14 +301,10 @@ static void reply_rotate(struct self_rotate_req *r)
 		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
-		msg_begin(&out, &pk);
-		msgpack_pack_map(&pk, 4);
-		msg_pack_str(&pk, "ok");
-		msgpack_pack_true(&pk);
-		pack_kv_str(&pk, "old", old);
-		pack_kv_str(&pk, "new", ctl_node(cl)->key_text);
-		pack_kv_uint(&pk, "resigned", r->resigned);
-		msg_end(&out, 0);
+		ctl_pack_ok(&out, &pk, 3);
+		ctl_pack_str(&pk, "old", old);
+		ctl_pack_str(&pk, "new", ctl_node(cl)->key_text);
+		ctl_pack_uint(&pk, "resigned", r->resigned);
 		ctl_reply(cl, &out);
 	}
 	self_rotate_free(r);

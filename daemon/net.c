@@ -8,6 +8,7 @@
 #include "proto/alloc.h"
 #include "proto/clock.h"
 #include "daemon/conn.h"
+#include "daemon/ctl_pack.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
@@ -569,49 +570,36 @@ void net_free(struct node *n)
 
 /* ---- gilde peers ----------------------------------------------------------- */
 
-static void kv_str(msgpack_packer *pk, const char *k, const char *v)
-{
-	msg_pack_str(pk, k);
-	msg_pack_str(pk, v);
-}
-
-static void kv_u(msgpack_packer *pk, const char *k, uint64_t v)
-{
-	msg_pack_str(pk, k);
-	msgpack_pack_uint64(pk, v);
-}
-
 static void pack_conn(msgpack_packer *pk, const struct conn *c)
 {
 	static const char *const states[] = { "connecting", "handshake", "open", "closing" };
 	const struct conn_stats *s = &c->st;
 	msgpack_pack_map(pk, c->st.clock_known ? 24 : 23);
-	kv_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
-	kv_str(pk, "name", c->remote_name);
-	kv_str(pk, "address", c->remote);
-	kv_str(pk, "direction", c->outbound ? "out" : "in");
-	kv_str(pk, "state", states[c->state]);
-	kv_u(pk, "since_ms", c->opened_ms);
-	kv_u(pk, "bytes_in", s->bytes_in);
-	kv_u(pk, "bytes_out", s->bytes_out);
-	kv_u(pk, "records_in", s->records_in);
-	kv_u(pk, "records_out", s->records_out);
-	kv_u(pk, "duplicates_in", s->dups_in);
-	kv_u(pk, "have_in", s->have_in);
-	kv_u(pk, "have_out", s->have_out);
-	kv_u(pk, "want_in", s->want_in);
-	kv_u(pk, "want_out", s->want_out);
-	kv_u(pk, "reconciliations", s->recons);
-	kv_u(pk, "last_recon_ms", s->last_recon_ms);
-	kv_u(pk, "last_recon_duration_ms", s->last_recon_duration_ms);
-	kv_u(pk, "last_recon_rounds", s->last_recon_rounds);
-	kv_u(pk, "last_recon_bytes", s->last_recon_bytes);
-	kv_u(pk, "spans_out", s->spans_out);
-	kv_u(pk, "batches_in_flight", c->ingest_inflight);
-	kv_u(pk, "bytes_in_flight", c->ingest_bytes);
+	ctl_pack_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
+	ctl_pack_str(pk, "name", c->remote_name);
+	ctl_pack_str(pk, "address", c->remote);
+	ctl_pack_str(pk, "direction", c->outbound ? "out" : "in");
+	ctl_pack_str(pk, "state", states[c->state]);
+	ctl_pack_uint(pk, "since_ms", c->opened_ms);
+	ctl_pack_uint(pk, "bytes_in", s->bytes_in);
+	ctl_pack_uint(pk, "bytes_out", s->bytes_out);
+	ctl_pack_uint(pk, "records_in", s->records_in);
+	ctl_pack_uint(pk, "records_out", s->records_out);
+	ctl_pack_uint(pk, "duplicates_in", s->dups_in);
+	ctl_pack_uint(pk, "have_in", s->have_in);
+	ctl_pack_uint(pk, "have_out", s->have_out);
+	ctl_pack_uint(pk, "want_in", s->want_in);
+	ctl_pack_uint(pk, "want_out", s->want_out);
+	ctl_pack_uint(pk, "reconciliations", s->recons);
+	ctl_pack_uint(pk, "last_recon_ms", s->last_recon_ms);
+	ctl_pack_uint(pk, "last_recon_duration_ms", s->last_recon_duration_ms);
+	ctl_pack_uint(pk, "last_recon_rounds", s->last_recon_rounds);
+	ctl_pack_uint(pk, "last_recon_bytes", s->last_recon_bytes);
+	ctl_pack_uint(pk, "spans_out", s->spans_out);
+	ctl_pack_uint(pk, "batches_in_flight", c->ingest_inflight);
+	ctl_pack_uint(pk, "bytes_in_flight", c->ingest_bytes);
 	if (s->clock_known) {
-		msg_pack_str(pk, "clock_offset_ms");
-		msgpack_pack_int64(pk, s->clock_offset_ms);
+		ctl_pack_int(pk, "clock_offset_ms", s->clock_offset_ms);
 	}
 }
 
@@ -626,14 +614,14 @@ static void pack_addr(msgpack_packer *pk, struct net *net, const struct peer_add
 	                  : a->resolving ? "resolving"
 	                  : a->next_ms > now ? "waiting" : "idle";
 	msgpack_pack_map(pk, 8);
-	kv_str(pk, "address", a->text);
-	kv_str(pk, "key", key);
-	kv_str(pk, "source", a->configured ? "configured" : "learnt");
-	kv_str(pk, "state", state);
-	kv_u(pk, "failures", a->failures);
-	kv_u(pk, "next_attempt_ms", a->next_ms > now ? a->next_ms - now : 0);
-	kv_u(pk, "last_ok_ms", a->last_ok_ms);
-	kv_str(pk, "last_error", a->last_error);
+	ctl_pack_str(pk, "address", a->text);
+	ctl_pack_str(pk, "key", key);
+	ctl_pack_str(pk, "source", a->configured ? "configured" : "learnt");
+	ctl_pack_str(pk, "state", state);
+	ctl_pack_uint(pk, "failures", a->failures);
+	ctl_pack_uint(pk, "next_attempt_ms", a->next_ms > now ? a->next_ms - now : 0);
+	ctl_pack_uint(pk, "last_ok_ms", a->last_ok_ms);
+	ctl_pack_str(pk, "last_error", a->last_error);
 }
 
 void net_pack_peers(struct node *n, msgpack_packer *pk)
@@ -656,11 +644,11 @@ void net_pack_peers(struct node *n, msgpack_packer *pk)
 		if (b->until_ms <= now)
 			continue;
 		msgpack_pack_map(pk, 3);
-		kv_str(pk, "ip", b->ip);
-		kv_u(pk, "strikes", b->strikes);
-		kv_u(pk, "seconds_left", (b->until_ms - now + 999) / 1000);
+		ctl_pack_str(pk, "ip", b->ip);
+		ctl_pack_uint(pk, "strikes", b->strikes);
+		ctl_pack_uint(pk, "seconds_left", (b->until_ms - now + 999) / 1000);
 	}
-	kv_u(pk, "banned_refused", net->banned_refused);
+	ctl_pack_uint(pk, "banned_refused", net->banned_refused);
 	msg_pack_str(pk, "connections");
 	msgpack_pack_array(pk, nc);
 	for (struct conn *c = net->conns; c; c = c->next)
@@ -669,6 +657,6 @@ void net_pack_peers(struct node *n, msgpack_packer *pk)
 	msgpack_pack_array(pk, na);
 	for (struct peer_addr *a = net->addrs; a; a = a->next)
 		pack_addr(pk, net, a, now);
-	kv_u(pk, "handshake_failures", net->handshake_failures);
-	kv_u(pk, "refused", net->refused);
+	ctl_pack_uint(pk, "handshake_failures", net->handshake_failures);
+	ctl_pack_uint(pk, "refused", net->refused);
 }
