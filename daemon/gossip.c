@@ -43,17 +43,39 @@ static void send_and_free(struct conn *c, struct gl_buf *m)
 	gl_buf_free(m);
 }
 
+/* WANT or HAVE the n items, WIRE_ITEMS_MAX to a message. */
+static void send_items(struct conn *c, unsigned type, const uint8_t (*items)[32], size_t n)
+{
+	for (size_t off = 0; off < n; off += WIRE_ITEMS_MAX) {
+		size_t m = n - off < WIRE_ITEMS_MAX ? n - off : WIRE_ITEMS_MAX;
+		struct gl_buf msg = { 0 };
+		wire_items(&msg, type, items + off, m);
+		send_and_free(c, &msg);
+	}
+}
+
 /* ---- the store as a reconciliation source ------------------------------ */
 
-struct scan_ctx {
+/* The store's items as they are in one read transaction; src points
+ * into the struct, which must not move while it is open. */
+struct store_source {
 	struct store_txn *t;
+	struct recon_source src;
 };
 
 static int store_scan_items(void *ctx, const uint8_t *lo, const uint8_t *hi,
                             int (*fn)(void *arg, const uint8_t item[RECON_ITEM]), void *arg)
 {
-	struct scan_ctx *sc = ctx;
-	return store_items_scan(sc->t, lo, hi, fn, arg, NULL);
+	struct store_source *s = ctx;
+	return store_items_scan(s->t, lo, hi, fn, arg, NULL);
+}
+
+static int source_open(struct node *n, struct store_source *s)
+{
+	if (store_begin(n->store, false, &s->t, NULL) != 0)
+		return -1;
+	s->src = (struct recon_source){ s, store_scan_items };
+	return 0;
 }
 
 /* ---- asking and giving ------------------------------------------------- */
@@ -89,12 +111,7 @@ static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool c
 		memcpy(want[k++], items[i], 32);
 	}
 	store_abort(t);
-	for (size_t off = 0; off < k; off += WIRE_ITEMS_MAX) {
-		size_t m = k - off < WIRE_ITEMS_MAX ? k - off : WIRE_ITEMS_MAX;
-		struct gl_buf msg = { 0 };
-		wire_items(&msg, WIRE_WANT, (const uint8_t (*)[32])want + off, m);
-		send_and_free(c, &msg);
-	}
+	send_items(c, WIRE_WANT, (const uint8_t (*)[32])want, k);
 	c->st.want_out += k;
 	free(want);
 }
@@ -264,16 +281,13 @@ static void recon_finished(struct conn *c, uint64_t now)
 
 static void start_recon(struct conn *c)
 {
-	struct node *n = c->node;
-	struct store_txn *t;
-	if (store_begin(n->store, false, &t, NULL) != 0)
+	struct store_source s;
+	if (source_open(c->node, &s) != 0)
 		return;
-	struct scan_ctx sc = { t };
-	struct recon_source src = { &sc, store_scan_items };
 	struct recon_out out = { 0 };
 	struct gl_error err = { 0 };
-	int rc = recon_initiate(&src, c->recon_key, &out, &err);
-	store_abort(t);
+	int rc = recon_initiate(&s.src, c->recon_key, &out, &err);
+	store_abort(s.t);
 	if (rc) {
 		log_error("recon-failed", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
 		recon_out_free(&out);
@@ -295,7 +309,6 @@ static void start_recon(struct conn *c)
 
 static void on_recon(struct conn *c, const struct wire_msg *m)
 {
-	struct node *n = c->node;
 	uint64_t now = clock_now_ms();
 	if (now - c->recon_window_ms > RECON_WINDOW_MS) {
 		c->recon_window_ms = now;
@@ -305,17 +318,15 @@ static void on_recon(struct conn *c, const struct wire_msg *m)
 		conn_misbehaved(c, "too many reconciliation messages");
 		return;
 	}
-	struct store_txn *t;
-	if (store_begin(n->store, false, &t, NULL) != 0)
+	struct store_source s;
+	if (source_open(c->node, &s) != 0)
 		return;
-	struct scan_ctx sc = { t };
-	struct recon_source src = { &sc, store_scan_items };
-	struct recon_out out = { 0 };
-	struct gl_error err = { 0 };
 	if (!c->recon_active && c->recon_rounds == 0)
 		c->recon_started_ms = clock_now_ms(); /* the peer started one */
-	int rc = recon_respond(&src, c->recon_key, m->recon, m->recon_len, &out, &err);
-	store_abort(t);
+	struct recon_out out = { 0 };
+	struct gl_error err = { 0 };
+	int rc = recon_respond(&s.src, c->recon_key, m->recon, m->recon_len, &out, &err);
+	store_abort(s.t);
 	if (rc) {
 		log_info("peer-protocol", "peer=%s reason=\"reconciliation: %s\"", c->remote_key, err.msg);
 		recon_out_free(&out);
@@ -585,12 +596,7 @@ void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count, s
 			itemcache_put(&c->announced, items[i]);
 			memcpy(tell[k++], items[i], 32);
 		}
-		for (size_t off = 0; off < k; off += WIRE_ITEMS_MAX) {
-			size_t m = k - off < WIRE_ITEMS_MAX ? k - off : WIRE_ITEMS_MAX;
-			struct gl_buf msg = { 0 };
-			wire_items(&msg, WIRE_HAVE, (const uint8_t (*)[32])tell + off, m);
-			send_and_free(c, &msg);
-		}
+		send_items(c, WIRE_HAVE, (const uint8_t (*)[32])tell, k);
 		c->st.have_out += k;
 	}
 	free(tell);

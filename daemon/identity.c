@@ -116,11 +116,45 @@ static int load_key(const char *path, int fd, uint8_t sk[64], struct gl_error *e
 	return 0;
 }
 
-int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_error *err)
+/*
+ * Write the key made from seed to DIR/identity.key.new (0600), sync it and
+ * rename it over DIR/identity.key, first linking the file there to keep
+ * if keep is not NULL; then sync the directory, so the rename is durable.
+ */
+static int write_key_file(const char *dir, const uint8_t seed[32], const char *keep,
+                          struct gl_error *err)
 {
-	char path[PATHS_MAX], tmp[PATHS_MAX];
+	char path[PATHS_MAX], tmp[PATHS_MAX], text[IDENT_TEXT_MAX + 1];
 	int rc = paths_join(path, dir, "identity.key", err);
 	if (rc || (rc = paths_join(tmp, dir, "identity.key.new", err)))
+		return rc;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
+	ident_format(IDENT_SK_PREFIX, seed, text);
+	strcat(text, "\n");
+	size_t len = strlen(text);
+	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	sodium_memzero(text, sizeof text);
+	if (close(fd) != 0 || !ok || (keep && link(path, keep) != 0) || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return gl_errorf(err, GL_EIO, keep ? "%s: cannot replace the key: %s"
+		                                   : "%s: cannot write key: %s", path, strerror(e));
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_error *err)
+{
+	char path[PATHS_MAX];
+	int rc = paths_join(path, dir, "identity.key", err);
+	if (rc)
 		return rc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -131,30 +165,13 @@ int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_erro
 	}
 	if (errno != ENOENT)
 		return gl_errorf(err, GL_EIO, "%s: %s", path, strerror(errno));
-
 	uint8_t seed[32], pk[32];
-	char text[IDENT_TEXT_MAX + 1];
 	randombytes_buf(seed, sizeof seed);
-	ident_format(IDENT_SK_PREFIX, seed, text);
-	strcat(text, "\n");
 	crypto_sign_seed_keypair(pk, sk, seed);
+	rc = write_key_file(dir, seed, NULL, err);
 	sodium_memzero(seed, sizeof seed);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
-	size_t len = strlen(text);
-	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-	sodium_memzero(text, sizeof text);
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return gl_errorf(err, GL_EIO, "%s: cannot write key: %s", path, strerror(errno));
-	}
-	/* make the rename itself durable */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	if (rc)
+		return rc;
 	*created = true;
 	return 0;
 }
@@ -162,29 +179,10 @@ int identity_load(const char *dir, uint8_t sk[64], bool *created, struct gl_erro
 int identity_replace(const char *dir, const uint8_t old_pk[32], const uint8_t seed[32],
                      struct gl_error *err)
 {
-	char path[PATHS_MAX], tmp[PATHS_MAX + 8], old[PATHS_MAX + 32], text[IDENT_TEXT_MAX + 1];
-	char hex[17];
+	char path[PATHS_MAX], keep[PATHS_MAX + 32], hex[17];
 	ident_hex(old_pk, 8, hex);
 	if (paths_join(path, dir, "identity.key", err))
 		return GL_ELIMIT;
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	snprintf(old, sizeof old, "%s.%s.old", path, hex);
-	ident_format(IDENT_SK_PREFIX, seed, text);
-	strcat(text, "\n");
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return gl_errorf(err, GL_EIO, "%s: %s", tmp, strerror(errno));
-	size_t len = strlen(text);
-	bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-	sodium_memzero(text, sizeof text);
-	if (close(fd) != 0 || !ok || link(path, old) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return gl_errorf(err, GL_EIO, "%s: cannot replace the key: %s", path, strerror(errno));
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	snprintf(keep, sizeof keep, "%s.%s.old", path, hex);
+	return write_key_file(dir, seed, keep, err);
 }
