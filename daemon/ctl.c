@@ -8,7 +8,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/ctl_ops.h"
 #include "daemon/ctl_pack.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
@@ -40,6 +39,7 @@ struct ctl_client {
 
 struct ctl {
 	struct node *node;
+	const struct ctl_op *ops;
 	uv_pipe_t server;
 	struct ctl_client *clients;
 	char path[PATHS_MAX];
@@ -181,7 +181,7 @@ static void dispatch(struct ctl_req *rq, const msgpack_object *req)
 		ctl_reply_error(rq, GL_EPROTO, "request without \"op\"");
 		return;
 	}
-	for (const struct ctl_op *o = ctl_ops; o->name; o++)
+	for (const struct ctl_op *o = rq->cl->ctl->ops; o->name; o++)
 		if (!strcmp(o->name, op)) {
 			o->fn(rq, req);
 			return;
@@ -263,10 +263,11 @@ static void on_connection(uv_stream_t *server, int status)
 	set_reading(cl, true);
 }
 
-int ctl_start(struct node *n, struct gl_error *err)
+int ctl_start(struct node *n, const struct ctl_op *ops, struct gl_error *err)
 {
 	struct ctl *c = gl_xcalloc(1, sizeof *c);
 	c->node = n;
+	c->ops = ops;
 	n->ctl = c;
 	int rc = paths_join(c->path, n->data, "gilded.sock", err);
 	if (rc)

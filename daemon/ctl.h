@@ -22,9 +22,14 @@
 
 struct ctl_req;
 
+struct ctl_op;
+
 /* Bind and listen on DATA/gilded.sock (replacing a stale socket: the
- * caller holds the data directory's lock).  Returns 0 or GL_EIO. */
-int ctl_start(struct node *n, struct gl_error *err);
+ * caller holds the data directory's lock), answering the operations in
+ * ops: a table ended by an entry whose name is NULL (ctl_ops.h), kept
+ * for as long as the socket runs.  Returns 0, GL_ELIMIT (the path is
+ * too long for a Unix socket) or GL_EIO. */
+int ctl_start(struct node *n, const struct ctl_op *ops, struct gl_error *err);
 /* Stop accepting and close clients (a busy one once it is answered). */
 void ctl_close(struct node *n);
 /* Free what ctl_start allocated, once the loop has closed every handle. */
@@ -45,5 +50,11 @@ struct node *ctl_node(struct ctl_req *rq);
  * The message object lives only during the call: copy what is kept.
  */
 typedef void (*ctl_op_fn)(struct ctl_req *rq, const msgpack_object *req);
+
+/* An operation by the name a request gives as "op". */
+struct ctl_op {
+	const char *name;
+	ctl_op_fn fn;
+};
 
 #endif

@@ -6,12 +6,7 @@
 
 #include "daemon/ctl.h"
 
-struct ctl_op {
-	const char *name;
-	ctl_op_fn fn;
-};
-
-/* Terminated by an entry with name NULL. */
+/* For ctl_start(); terminated by an entry with name NULL. */
 extern const struct ctl_op ctl_ops[];
 
 #endif

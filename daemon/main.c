@@ -12,6 +12,7 @@
 
 #include "proto/clock.h"
 #include "daemon/ctl.h"
+#include "daemon/ctl_ops.h"
 #include "daemon/curate.h"
 #include "daemon/gossip.h"
 #include "gilde_config.h"
@@ -345,6 +346,61 @@ static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 	return 0;
 }
 
+static void start_signals(struct node *n)
+{
+	uv_signal_init(n->loop, &n->sig_int);
+	uv_signal_init(n->loop, &n->sig_term);
+	n->sig_int.data = n->sig_term.data = n;
+	uv_signal_start(&n->sig_int, on_signal, SIGINT);
+	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
+	uv_signal_init(n->loop, &n->sig_hup);
+	n->sig_hup.data = n;
+	uv_signal_start(&n->sig_hup, on_hup, SIGHUP);
+}
+
+/*
+ * Start the parts on the loop, from the bottom up, and wire them: the
+ * writer; gossip, on the links net makes (net hands each connection
+ * gossip's callbacks); the control socket with its operations; the web
+ * server.  Then what the node says about itself, and the sweep.  On
+ * failure err says why; finish_loop() closes what started.
+ */
+static int start_node(struct node *n, struct gl_error *err)
+{
+	int rc;
+	n->started_ms = clock_now_ms();
+	if (writer_init(&n->writer, n->loop, n->store))
+		return gl_errorf(err, GL_EIO, "cannot start the writer thread");
+	uv_timer_init(n->loop, &n->mem_timer);
+	n->mem_timer.data = n;
+	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
+	gossip_init(n);
+	if ((rc = net_start(n, &gossip_link, err)) || (rc = ctl_start(n, ctl_ops, err)) ||
+	    (rc = web_start(n, err)))
+		return rc;
+	start_signals(n);
+	self_publish_node_record(n);
+	curate_start(n);
+	return 0;
+}
+
+/* After the loop ran (or the start failed: then close what started and
+ * let the loop finish the closing), free the loop and the parts on it. */
+static void finish_loop(struct node *n, bool failed)
+{
+	if (failed) {
+		writer_close(&n->writer);
+		uv_walk(n->loop, close_walk, NULL);
+		uv_run(n->loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(n->loop);
+	free(n->loop);
+	web_free(n);
+	ctl_free(n);
+	net_free(n);
+	gossip_free(n);
+}
+
 int main(int argc, char **argv)
 {
 	struct node node;
@@ -381,51 +437,19 @@ int main(int argc, char **argv)
 	}
 	n->loop = gl_xmalloc(sizeof *n->loop);
 	uv_loop_init(n->loop);
-	n->started_ms = clock_now_ms();
-	if (writer_init(&n->writer, n->loop, n->store)) {
-		rc = GL_EIO;
-		fprintf(stderr, "gilded: cannot start the writer thread\n");
-		goto out_loop;
-	}
-	uv_timer_init(n->loop, &n->mem_timer);
-	n->mem_timer.data = n;
-	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
-	gossip_init(n);
-	if ((rc = net_start(n, &gossip_link, &err)) || (rc = ctl_start(n, &err)) || (rc = web_start(n, &err))) {
+	if ((rc = start_node(n, &err))) {
 		fprintf(stderr, "gilded: %s\n", err.msg);
-		goto out_loop;
-	}
-	uv_signal_init(n->loop, &n->sig_int);
-	uv_signal_init(n->loop, &n->sig_term);
-	n->sig_int.data = n->sig_term.data = n;
-	uv_signal_start(&n->sig_int, on_signal, SIGINT);
-	uv_signal_start(&n->sig_term, on_signal, SIGTERM);
-	uv_signal_init(n->loop, &n->sig_hup);
-	n->sig_hup.data = n;
-	uv_signal_start(&n->sig_hup, on_hup, SIGHUP);
-
-	char qname[200];
-	self_publish_node_record(n);
-	curate_start(n);
-	log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
-	         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,
-	         (long)getpid());
-	uv_run(n->loop, UV_RUN_DEFAULT);
-	log_info("stopped", "published=%llu ingested=%llu",
-	         (unsigned long long)n->counters.published, (unsigned long long)n->counters.ingested);
-	rc = 0;
-out_loop:
-	if (rc) {
-		writer_close(&n->writer);
-		uv_walk(n->loop, close_walk, NULL);
+	} else {
+		char qname[200];
+		log_info("started", "version=%s key=%s name=%s data=%s listen=%s pid=%ld", GILDE_VERSION,
+		         n->key_text, log_q(n->name, qname, sizeof qname), n->data, n->listen_addr,
+		         (long)getpid());
 		uv_run(n->loop, UV_RUN_DEFAULT);
+		log_info("stopped", "published=%llu ingested=%llu",
+		         (unsigned long long)n->counters.published,
+		         (unsigned long long)n->counters.ingested);
 	}
-	uv_loop_close(n->loop);
-	free(n->loop);
-	web_free(n);
-	ctl_free(n);
-	net_free(n);
-	gossip_free(n);
+	finish_loop(n, rc != 0);
 out:
 	curate_free(n);
 	schema_set_free(n->schemas);
