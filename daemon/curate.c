@@ -10,6 +10,7 @@
 #include "proto/clock.h"
 #include "schemas/doc.h"
 #include "proto/ident.h"
+#include "daemon/itemset.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
 #include "daemon/publish.h"
@@ -19,15 +20,6 @@
 #define REVOKE_LIFETIME (3650ull * 86400)
 #define SWEEP_INTERVAL_MS 60000
 #define EXPIRE_BATCH 10000
-
-void recon_items_push(struct recon_items *l, const uint8_t item[32])
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = gl_xrealloc(l->v, l->cap * 32);
-	}
-	memcpy(l->v[l->n++], item, 32);
-}
 
 void curate_changes_free(struct curate_changes *changes)
 {
@@ -191,7 +183,7 @@ static int admit_application(struct store_txn *t, const uint8_t subject[32],
 		record_item(&r, cid, item);
 		if ((rc = store_put_hashed(t, &r, cid, item, NULL, &oc, err)) == 0 &&
 		    (oc == STORE_NEW || oc == STORE_REPLACED))
-			recon_items_push(moved, item);
+			itemlist_push(moved, item);
 	}
 	free(env);
 	return rc ? rc : store_app_del(t, subject, err);
@@ -247,7 +239,7 @@ static int collect_subject(void *ctx, const struct store_entry *e)
 	struct trust_statement st;
 	if (trust_is_curator(&curate_trust(c->node)->cfg, e->author) &&
 	    record_parse(e->env, e->env_len, &r, NULL) == 0 && trust_parse_statement(&r, &st, NULL) == 0)
-		recon_items_push(&c->subjects, st.key);
+		itemlist_push(&c->subjects, st.key);
 	return 0;
 }
 
@@ -371,7 +363,7 @@ static int sign_statement(struct node *n, struct store_txn *t, bool revoke,
 	gl_buf_free(&body);
 	if (rc)
 		return rc;
-	recon_items_push(&r->changes.announce, item);
+	itemlist_push(&r->changes.announce, item);
 	/* take effect at once, as a received statement would */
 	struct store_entry e;
 	struct record rec;

@@ -114,6 +114,4 @@ struct curate_req {
  * on r->changes and frees them. */
 void curate_statement_submit(struct node *n, struct curate_req *r);
 
-void recon_items_push(struct recon_items *l, const uint8_t item[32]);
-
 #endif

@@ -138,3 +138,12 @@ bool itemcache_has(const struct itemcache *c, const uint8_t item[32])
 	uint64_t h = item_hash(item);
 	return c->slots[h & c->mask] == h;
 }
+
+void itemlist_push(struct recon_items *l, const uint8_t item[32])
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = gl_xrealloc(l->v, l->cap * 32);
+	}
+	memcpy(l->v[l->n++], item, 32);
+}

@@ -1,5 +1,6 @@
 /*
- * itemset.h — bounded sets of 32-byte reconciliation items.
+ * itemset.h — bounded sets of 32-byte reconciliation items, and plain
+ * lists of them.
  *
  * struct itemset is exact, with a capacity fixed at creation: an insert
  * into a full set fails rather than grows (the caller decides what that
@@ -16,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "proto/recon.h"
 
 struct itemset {
 	uint8_t (*keys)[32];
@@ -44,5 +47,9 @@ void itemcache_init(struct itemcache *c, size_t slots_pow2);
 void itemcache_free(struct itemcache *c);
 void itemcache_put(struct itemcache *c, const uint8_t item[32]);
 bool itemcache_has(const struct itemcache *c, const uint8_t item[32]);
+
+/* Append item to l (proto/recon.h's list: v, n, cap), growing it; the
+ * owner frees l->v. */
+void itemlist_push(struct recon_items *l, const uint8_t item[32]);
 
 #endif

@@ -14,6 +14,7 @@
 #include "daemon/curate.h"
 #include "daemon/gossip.h"
 #include "daemon/identity.h"
+#include "daemon/itemset.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/publish.h"
@@ -145,7 +146,7 @@ static int resign_own(struct self_rotate_req *r, struct store_txn *t, struct gl_
 		                    now + n->cfg.lifetime, item, NULL, NULL, err);
 		gl_buf_free(&body);
 		if (!rc) {
-			recon_items_push(&r->announce, item);
+			itemlist_push(&r->announce, item);
 			r->resigned++;
 		}
 	}
