@@ -392,13 +392,48 @@ void gossip_trust_changed(struct node *n)
 	itemset_expire(&n->gossip->wanted, UINT64_MAX);
 }
 
-/* ---- records arriving from a peer -------------------------------------- */
+/* ---- records arriving from a peer --------------------------------------
+ *
+ * One way: on_records() receives them (a copy, charged to the peer's
+ * budget; reading pauses while too much is in flight); ingest_submit()
+ * verifies them on the pool and writes them in one job of the writer
+ * (ingest.h); peer_batch_done() takes the outcomes on the loop (what the
+ * peer holds, whether it sent forgeries, reading resumes) and
+ * gossip_stored() announces what was stored.
+ */
 
 struct peer_batch {
 	struct ingest_batch b;
 	struct gl_buf data;
 	struct conn *c;
 };
+
+static void peer_batch_done(struct ingest_batch *b);
+
+static void on_records(struct conn *c, const struct wire_msg *m)
+{
+	struct peer_batch *pb = gl_xcalloc(1, sizeof *pb);
+	pb->c = c;
+	pb->b.n = m->nenv;
+	pb->b.recs = gl_xcalloc(m->nenv, sizeof *pb->b.recs);
+	size_t total = 0;
+	for (size_t i = 0; i < m->nenv; i++)
+		total += m->env_len[i];
+	gl_buf_reserve(&pb->data, total);
+	for (size_t i = 0; i < m->nenv; i++) {
+		pb->b.recs[i].env = pb->data.data + pb->data.len;
+		pb->b.recs[i].len = m->env_len[i];
+		gl_buf_append(&pb->data, m->env[i], m->env_len[i]);
+	}
+	pb->b.done = peer_batch_done;
+	pb->b.ctx = pb;
+	conn_ref(c);
+	conn_charge_records(c, m->nenv);
+	c->ingest_bytes += pb->data.len;
+	if (++c->ingest_inflight >= CONN_INGEST_MAX || c->ingest_bytes >= CONN_INGEST_BYTES)
+		conn_pause(c);
+	ingest_submit(c->node, &pb->b);
+}
 
 static void peer_batch_done(struct ingest_batch *b)
 {
@@ -449,31 +484,6 @@ static void peer_batch_done(struct ingest_batch *b)
 		conn_resume(c);
 	}
 	conn_unref(c);
-}
-
-static void on_records(struct conn *c, const struct wire_msg *m)
-{
-	struct peer_batch *pb = gl_xcalloc(1, sizeof *pb);
-	pb->c = c;
-	pb->b.n = m->nenv;
-	pb->b.recs = gl_xcalloc(m->nenv, sizeof *pb->b.recs);
-	size_t total = 0;
-	for (size_t i = 0; i < m->nenv; i++)
-		total += m->env_len[i];
-	gl_buf_reserve(&pb->data, total);
-	for (size_t i = 0; i < m->nenv; i++) {
-		pb->b.recs[i].env = pb->data.data + pb->data.len;
-		pb->b.recs[i].len = m->env_len[i];
-		gl_buf_append(&pb->data, m->env[i], m->env_len[i]);
-	}
-	pb->b.done = peer_batch_done;
-	pb->b.ctx = pb;
-	conn_ref(c);
-	conn_charge_records(c, m->nenv);
-	c->ingest_bytes += pb->data.len;
-	if (++c->ingest_inflight >= CONN_INGEST_MAX || c->ingest_bytes >= CONN_INGEST_BYTES)
-		conn_pause(c);
-	ingest_submit(c->node, &pb->b);
 }
 
 /* ---- messages ----------------------------------------------------------- */

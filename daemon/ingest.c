@@ -24,6 +24,68 @@ struct ingest_chunk {
 };
 
 /*
+ * A batch's path, in the order of this file: ingest_submit() cuts it into
+ * chunks; 1. verify_chunk() on the pool, chunk_verified() on the loop when
+ * each is done, the last one handing the batch to the writer; 2.
+ * write_batch() on the writer thread; 3. batch_written() on the loop,
+ * which counts the outcomes and calls the caller's done().
+ */
+static void verify_chunk(uv_work_t *req);
+static void chunk_verified(uv_work_t *req, int status);
+static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *err);
+static void batch_written(struct wjob *job);
+
+static const struct wjob_kind ingest_job = { "ingest", write_batch, batch_written };
+
+/* Statements in a batch may change who is trusted within it. */
+static bool has_statements(const struct ingest_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct record rec;
+		if (record_parse(b->recs[i].env, b->recs[i].len, &rec, NULL) == 0 &&
+		    (rec.kind == RK_ENDORSE || rec.kind == RK_REVOKE))
+			return true;
+	}
+	return false;
+}
+
+void ingest_submit(struct node *n, struct ingest_batch *b)
+{
+	b->node = n;
+	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
+	memset(&b->changes, 0, sizeof b->changes);
+	b->rc = 0;
+	b->err.msg[0] = '\0';
+	b->err.code = 0;
+	if (b->n == 0) {
+		b->done(b);
+		return;
+	}
+	n->ingest_pending++;
+	writer_expect(&n->writer, +1);
+	/* freed in batch_written, whether or not a chunk ran */
+	for (size_t i = 0; i < b->n; i++)
+		b->recs[i].terms = (struct textindex_terms){ 0 };
+	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;
+	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
+	b->chunks_left = (unsigned)nchunks;
+	uint64_t now = clock_now();
+	bool early = !curate_trust(n)->cfg.open && !has_statements(b);
+	for (size_t i = 0; i < nchunks; i++) {
+		struct ingest_chunk *c = &b->chunks[i];
+		c->early_trust = early;
+		c->b = b;
+		c->from = i * CHUNK;
+		c->to = c->from + CHUNK < b->n ? c->from + CHUNK : b->n;
+		c->now = now;
+		c->req.data = c;
+		uv_queue_work(n->loop, &c->req, verify_chunk, chunk_verified);
+	}
+}
+
+/* ---- 1. verify, on the thread pool ------------------------------------- */
+
+/*
  * Would this author's record be refused anyway?  Then spare the signature
  * check.  Only a definite refusal counts: a partner record that a curator
  * node would keep as an application goes the whole way.
@@ -39,8 +101,8 @@ static bool refused_early(struct node *n, struct store_txn *t, const struct reco
 }
 
 /* Everything about one record before the store: runs on a pool thread. */
-static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, uint64_t now,
-                     struct gl_error *err)
+static int verify_one(struct node *n, struct store_txn *t, struct ingest_rec *r, uint64_t now,
+                      struct gl_error *err)
 {
 	int rc = record_parse(r->env, r->len, &r->rec, err);
 	if (rc)
@@ -79,7 +141,7 @@ static int check_one(struct node *n, struct store_txn *t, struct ingest_rec *r, 
 	return 0;
 }
 
-static void check_chunk(uv_work_t *req)
+static void verify_chunk(uv_work_t *req)
 {
 	struct ingest_chunk *c = req->data;
 	struct node *n = c->b->node;
@@ -90,7 +152,7 @@ static void check_chunk(uv_work_t *req)
 	for (size_t i = c->from; i < c->to; i++) {
 		struct gl_error e;
 		struct ingest_rec *r = &c->b->recs[i];
-		r->error = check_one(n, t, r, c->now, &e);
+		r->error = verify_one(n, t, r, c->now, &e);
 		r->outcome = r->error ? INGEST_REJECTED : INGEST_VERIFIED;
 		if (r->error && !c->first.msg[0])
 			c->first = e;
@@ -98,17 +160,46 @@ static void check_chunk(uv_work_t *req)
 	store_abort(t);
 }
 
-/* Statements in a batch may change who is trusted within it. */
-static bool has_statements(const struct ingest_batch *b)
+static void chunk_verified(uv_work_t *req, int status)
 {
+	struct ingest_chunk *c = req->data;
+	struct ingest_batch *b = c->b;
+	if (status == UV_ECANCELED)
+		for (size_t i = c->from; i < c->to; i++) {
+			b->recs[i].outcome = INGEST_REJECTED;
+			b->recs[i].error = GL_EIO;
+			b->recs[i].parsed = false;
+		}
+	if (c->first.msg[0] && !b->err.msg[0])
+		b->err = c->first;
+	if (--b->chunks_left)
+		return;
+	free(b->chunks);
+	b->chunks = NULL;
+	size_t bad = 0;
+	unsigned long weight = 0;
+	const struct record *prev = NULL;
 	for (size_t i = 0; i < b->n; i++) {
-		struct record rec;
-		if (record_parse(b->recs[i].env, b->recs[i].len, &rec, NULL) == 0 &&
-		    (rec.kind == RK_ENDORSE || rec.kind == RK_REVOKE))
-			return true;
+		const struct ingest_rec *r = &b->recs[i];
+		bad += r->outcome == INGEST_REJECTED;
+		if (r->outcome == INGEST_REJECTED)
+			continue;
+		weight += wjob_record_weight(prev, &r->rec, r->terms.length);
+		prev = &r->rec;
 	}
-	return false;
+	struct writer *w = &b->node->writer;
+	if (bad == b->n) {
+		writer_expect(w, -1);
+		b->job.rc = 0;
+		batch_written(&b->job);
+		return;
+	}
+	b->job.weight = weight < UINT_MAX ? (unsigned)weight : UINT_MAX;
+	writer_submit(w, &b->job, &ingest_job);
+	writer_expect(w, -1);
 }
+
+/* ---- 2. write, in the one writer --------------------------------------- */
 
 static enum ingest_outcome stored_as(enum store_outcome oc)
 {
@@ -130,7 +221,7 @@ bool ingest_stored(const struct ingest_rec *r)
 	return r->outcome == INGEST_NEW || r->outcome == INGEST_REPLACED;
 }
 
-/* Step 2, the writer's job: every verified record of the batch. */
+/* The writer's job: every verified record of the batch, in one transaction. */
 static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *err)
 {
 	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
@@ -170,6 +261,8 @@ static int write_batch(struct wjob *job, struct store_txn *t, struct gl_error *e
 	return 0;
 }
 
+/* ---- 3. the outcomes, on the loop ---------------------------------------- */
+
 /* The outcome counts, from every record's outcome: done in one place. */
 static void count(struct ingest_batch *b)
 {
@@ -195,6 +288,33 @@ static void count(struct ingest_batch *b)
 			break;
 		}
 	}
+}
+
+static void batch_written(struct wjob *job)
+{
+	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
+	struct node *n = b->node;
+	b->rc = job->rc;
+	if (job->rc) {
+		b->err = job->err;
+		b->accepted = b->older = b->refused = b->applications = 0;
+		b->rejected = (unsigned)b->n;
+		n->counters.rejected_by[REJECT_STORE] += b->n;
+	} else {
+		for (size_t i = 0; i < b->n; i++)
+			if (b->recs[i].outcome == INGEST_REJECTED)
+				n->counters.rejected_by[ingest_reason(b->recs[i].error)]++;
+		count(b);
+		n->counters.ingested += b->accepted;
+		if (b->accepted)
+			n->counters.last_ingest_ms = clock_now_ms();
+		n->counters.older += b->older;
+	}
+	n->counters.rejected += b->rejected;
+	n->ingest_pending--;
+	for (size_t i = 0; i < b->n; i++)
+		textindex_terms_free(&b->recs[i].terms);
+	b->done(b);
 }
 
 enum reject_reason ingest_reason(int error)
@@ -228,106 +348,4 @@ const char *ingest_reason_name(enum reject_reason r)
 		"format", "signature", "schema", "time", "untrusted", "limit", "store", "other",
 	};
 	return r < REJECT_COUNT ? names[r] : "other";
-}
-
-static void batch_written(struct wjob *job)
-{
-	struct ingest_batch *b = (struct ingest_batch *)((char *)job - offsetof(struct ingest_batch, job));
-	struct node *n = b->node;
-	b->rc = job->rc;
-	if (job->rc) {
-		b->err = job->err;
-		b->accepted = b->older = b->refused = b->applications = 0;
-		b->rejected = (unsigned)b->n;
-		n->counters.rejected_by[REJECT_STORE] += b->n;
-	} else {
-		for (size_t i = 0; i < b->n; i++)
-			if (b->recs[i].outcome == INGEST_REJECTED)
-				n->counters.rejected_by[ingest_reason(b->recs[i].error)]++;
-		count(b);
-		n->counters.ingested += b->accepted;
-		if (b->accepted)
-			n->counters.last_ingest_ms = clock_now_ms();
-		n->counters.older += b->older;
-	}
-	n->counters.rejected += b->rejected;
-	n->ingest_pending--;
-	for (size_t i = 0; i < b->n; i++)
-		textindex_terms_free(&b->recs[i].terms);
-	b->done(b);
-}
-
-static const struct wjob_kind ingest_job = { "ingest", write_batch, batch_written };
-
-static void chunk_done(uv_work_t *req, int status)
-{
-	struct ingest_chunk *c = req->data;
-	struct ingest_batch *b = c->b;
-	if (status == UV_ECANCELED)
-		for (size_t i = c->from; i < c->to; i++) {
-			b->recs[i].outcome = INGEST_REJECTED;
-			b->recs[i].error = GL_EIO;
-			b->recs[i].parsed = false;
-		}
-	if (c->first.msg[0] && !b->err.msg[0])
-		b->err = c->first;
-	if (--b->chunks_left)
-		return;
-	free(b->chunks);
-	b->chunks = NULL;
-	size_t bad = 0;
-	unsigned long weight = 0;
-	const struct record *prev = NULL;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct ingest_rec *r = &b->recs[i];
-		bad += r->outcome == INGEST_REJECTED;
-		if (r->outcome == INGEST_REJECTED)
-			continue;
-		weight += wjob_record_weight(prev, &r->rec, r->terms.length);
-		prev = &r->rec;
-	}
-	struct writer *w = &b->node->writer;
-	if (bad == b->n) {
-		writer_expect(w, -1);
-		b->job.rc = 0;
-		batch_written(&b->job);
-		return;
-	}
-	b->job.weight = weight < UINT_MAX ? (unsigned)weight : UINT_MAX;
-	writer_submit(w, &b->job, &ingest_job);
-	writer_expect(w, -1);
-}
-
-void ingest_submit(struct node *n, struct ingest_batch *b)
-{
-	b->node = n;
-	b->accepted = b->older = b->rejected = b->refused = b->applications = 0;
-	memset(&b->changes, 0, sizeof b->changes);
-	b->rc = 0;
-	b->err.msg[0] = '\0';
-	b->err.code = 0;
-	if (b->n == 0) {
-		b->done(b);
-		return;
-	}
-	n->ingest_pending++;
-	writer_expect(&n->writer, +1);
-	/* freed in batch_written, whether or not a chunk ran */
-	for (size_t i = 0; i < b->n; i++)
-		b->recs[i].terms = (struct textindex_terms){ 0 };
-	size_t nchunks = (b->n + CHUNK - 1) / CHUNK;
-	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
-	b->chunks_left = (unsigned)nchunks;
-	uint64_t now = clock_now();
-	bool early = !curate_trust(n)->cfg.open && !has_statements(b);
-	for (size_t i = 0; i < nchunks; i++) {
-		struct ingest_chunk *c = &b->chunks[i];
-		c->early_trust = early;
-		c->b = b;
-		c->from = i * CHUNK;
-		c->to = c->from + CHUNK < b->n ? c->from + CHUNK : b->n;
-		c->now = now;
-		c->req.data = c;
-		uv_queue_work(n->loop, &c->req, check_chunk, chunk_done);
-	}
 }
