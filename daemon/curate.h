@@ -14,6 +14,11 @@
  * Changing the configuration (removing a curator) does not purge
  * anything: only signed statements do, so a configuration slip cannot
  * empty a node's directory.
+ *
+ * curate decides and writes; it talks to no peer.  What a write changed
+ * beyond its own records comes back as a struct curate_changes for the
+ * caller to act on (ingest.c's callers, the control socket).  A new key
+ * for this node is self.h's business.
  */
 #ifndef GILDE_CURATE_H
 #define GILDE_CURATE_H
