@@ -50,7 +50,6 @@ void net_free(struct node *n);
 /* The first connection (follow ->next). */
 struct conn *net_conns(struct node *n);
 
-
 /* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
 void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
 
