@@ -118,23 +118,14 @@ void publish_req_free(struct publish_req *r)
 	free(r);
 }
 
-static void item_of(const uint8_t pk[32], int kind, const char *id, uint64_t version,
-                    const uint8_t cid[RECORD_CID_LEN], uint8_t item[32])
-{
-	record_keyhash(pk, kind, id, strlen(id), item);
-	for (int i = 0; i < 8; i++)
-		item[16 + i] = (uint8_t)(version >> (56 - 8 * i));
-	memcpy(item + 24, cid, 8);
-}
-
 void publish_req_items(const struct publish_req *r, uint8_t (*items)[32])
 {
 	if (r->ndocs == 0) {
-		item_of(r->node->pk, r->retract_kind, r->retract_id, r->retract_version,
-		        r->retract_cid, items[0]);
+		record_item_of(r->node->pk, r->retract_kind, r->retract_id, strlen(r->retract_id),
+		               r->retract_version, r->retract_cid, items[0]);
 		return;
 	}
 	for (size_t i = 0; i < r->ndocs; i++)
-		item_of(r->node->pk, r->docs[i].kind, r->docs[i].id, r->docs[i].version,
-		        r->docs[i].cid, items[i]);
+		record_item_of(r->node->pk, r->docs[i].kind, r->docs[i].id, strlen(r->docs[i].id),
+		               r->docs[i].version, r->docs[i].cid, items[i]);
 }

@@ -264,13 +264,20 @@ void record_keyhash(const uint8_t author[RECORD_KEY_LEN], int kind,
 	crypto_generichash_final(&st, out, RECORD_KEYHASH_LEN);
 }
 
+void record_item_of(const uint8_t author[RECORD_KEY_LEN], int kind, const char *id,
+                    size_t id_len, uint64_t version, const uint8_t cid[RECORD_CID_LEN],
+                    uint8_t item[RECORD_ITEM_LEN])
+{
+	record_keyhash(author, kind, id, id_len, item);
+	for (int i = 0; i < 8; i++)
+		item[RECORD_KEYHASH_LEN + i] = (uint8_t)(version >> (56 - 8 * i));
+	memcpy(item + RECORD_KEYHASH_LEN + 8, cid, RECORD_ITEM_LEN - RECORD_KEYHASH_LEN - 8);
+}
+
 void record_item(const struct record *r, const uint8_t cid[RECORD_CID_LEN],
                  uint8_t item[RECORD_ITEM_LEN])
 {
-	record_keyhash(r->author, r->kind, r->id, r->id_len, item);
-	for (int i = 0; i < 8; i++)
-		item[16 + i] = (uint8_t)(r->version >> (56 - 8 * i));
-	memcpy(item + 24, cid, 8);
+	record_item_of(r->author, r->kind, r->id, r->id_len, r->version, cid, item);
 }
 
 bool record_wins(uint64_t va, const uint8_t ca[RECORD_CID_LEN], uint64_t vb,

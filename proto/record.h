@@ -105,10 +105,18 @@ void record_keyhash(const uint8_t author[RECORD_KEY_LEN], int kind,
                     uint8_t out[RECORD_KEYHASH_LEN]);
 
 /*
- * The reconciliation item of a record:
+ * The reconciliation item of the record with key (author, kind, id),
+ * version and content id cid:
  *   keyhash(16) || version as 8 bytes big-endian || cid[0..8).
- * Items sort by key, then version, then content.
+ * Items sort by key, then version, then content.  The one place the
+ * layout is written: the store (held entries), publishing (records about
+ * to be signed) and record_item() all come here.
  */
+void record_item_of(const uint8_t author[RECORD_KEY_LEN], int kind, const char *id,
+                    size_t id_len, uint64_t version, const uint8_t cid[RECORD_CID_LEN],
+                    uint8_t item[RECORD_ITEM_LEN]);
+
+/* The reconciliation item of a parsed record (record_item_of). */
 void record_item(const struct record *r, const uint8_t cid[RECORD_CID_LEN],
                  uint8_t item[RECORD_ITEM_LEN]);
 

@@ -547,14 +547,6 @@ static bool entry_ok(const MDB_val *k, const MDB_val *v)
 	       v->mv_size > VAL_HDR && ((const uint8_t *)v->mv_data)[0] == 1;
 }
 
-/* Item of a held entry: keyhash from the key, version and cid from the value. */
-static void entry_item(const struct store_entry *e, uint8_t item[RECORD_ITEM_LEN])
-{
-	record_keyhash(e->author, e->kind, e->id, e->id_len, item);
-	store_put_be64(item + 16, e->version);
-	memcpy(item + 24, e->cid, 8);
-}
-
 /*
  * Take the held entry e (at key rk) out of items, expiry, kinds and the
  * indexes.  e's envelope may lie on a page of the records table, and a
@@ -574,7 +566,7 @@ static int remove_entry(struct store_txn *t, const MDB_val *rk, const struct sto
 		own.env = env;
 	}
 	e = &own;
-	entry_item(e, item);
+	record_item_of(e->author, e->kind, e->id, e->id_len, e->version, e->cid, item);
 	int rc = store_items_del(t, item);
 	if (rc && rc != MDB_NOTFOUND) {
 		rc = store_mdb_fail(rc, err, s, "delete item");

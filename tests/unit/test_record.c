@@ -330,6 +330,12 @@ static void test_wins_and_items(void **state)
 	const uint8_t ver[8] = { 0, 0, 0, 0, 0, 0, 0, 7 };
 	assert_memory_equal(item + 16, ver, 8);
 	assert_memory_equal(item + 24, cid, 8);
+	/* the same layout from the key's parts, as the store and publishing make it */
+	uint8_t of[32];
+	record_item_of(pk, RK_OFFER, "starter-loan", 12, 7, cid, of);
+	assert_memory_equal(of, item, 32);
+	record_item_of(pk, RK_OFFER, "starter-loan", 12, 8, cid, of);
+	assert_true(memcmp(of, item, 32) > 0); /* a later version sorts after */
 	gl_buf_free(&e1);
 }
 
