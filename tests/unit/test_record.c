@@ -1,6 +1,7 @@
 /* Unit tests: the signed record envelope (proto/record.c). */
 #include "testutil.h"
 
+#include "proto/body.h"
 #include "proto/bounds.h"
 
 static uint8_t pk[32], sk[64];
@@ -339,6 +340,132 @@ static void test_wins_and_items(void **state)
 	gl_buf_free(&e1);
 }
 
+/*
+ * A body of every shape the accessors read: {"name": {"fr": "Prêt",
+ * "en": "Loan", "nl": "Lening"}, "title": {"de": 7, "fr": "Titre"},
+ * "url": "https://x/", "n": 42, "neg": -3, "big": 2^64-1, "free": true,
+ * "tags": ["a", 5, "b"], "eligibility": {"phases": ["start"],
+ * "soft": {"age": false}}, "none": nil}, signed and parsed.
+ */
+static void signed_body(struct gl_buf *env, struct record *r)
+{
+	struct gl_buf b = { 0 };
+	msgpack_packer p;
+	tu_packer(&p, &b);
+	msgpack_pack_map(&p, 10);
+	tu_str(&p, "name");
+	msgpack_pack_map(&p, 3);
+	tu_str(&p, "fr"); tu_str(&p, "Prêt");
+	tu_str(&p, "en"); tu_str(&p, "Loan");
+	tu_str(&p, "nl"); tu_str(&p, "Lening");
+	tu_str(&p, "title");
+	msgpack_pack_map(&p, 2);
+	tu_str(&p, "de"); msgpack_pack_uint8(&p, 7);
+	tu_str(&p, "fr"); tu_str(&p, "Titre");
+	tu_str(&p, "url"); tu_str(&p, "https://x/");
+	tu_str(&p, "n"); msgpack_pack_uint8(&p, 42);
+	tu_str(&p, "neg"); msgpack_pack_int8(&p, -3);
+	tu_str(&p, "big"); msgpack_pack_uint64(&p, UINT64_MAX);
+	tu_str(&p, "free"); msgpack_pack_true(&p);
+	tu_str(&p, "tags");
+	msgpack_pack_array(&p, 3);
+	tu_str(&p, "a"); msgpack_pack_uint8(&p, 5); tu_str(&p, "b");
+	tu_str(&p, "eligibility");
+	msgpack_pack_map(&p, 2);
+	tu_str(&p, "phases");
+	msgpack_pack_array(&p, 1);
+	tu_str(&p, "start");
+	tu_str(&p, "soft");
+	msgpack_pack_map(&p, 1);
+	tu_str(&p, "age"); msgpack_pack_false(&p);
+	tu_str(&p, "none"); msgpack_pack_nil(&p);
+	struct record_draft d = { .kind = RK_OFFER, .id = "shapes", .id_len = 6, .version = 1,
+	                          .issued = 1, .expires = 2, .body = b.data, .body_len = b.len };
+	assert_int_equal(record_sign(&d, sk, env, NULL), 0);
+	assert_int_equal(record_parse(env->data, env->len, r, NULL), 0);
+	gl_buf_free(&b);
+}
+
+static bool text_is(const uint8_t *s, uint32_t sl, const char *want)
+{
+	return sl == strlen(want) && !memcmp(s, want, sl);
+}
+
+static void test_body_accessors(void **state)
+{
+	(void)state;
+	struct gl_buf env = { 0 };
+	struct record r;
+	signed_body(&env, &r);
+	const uint8_t *b = r.body, *s, *v;
+	size_t n = r.body_len, vl;
+	uint32_t sl;
+	char buf[8];
+	/* language text: asked, then en, nl, the first string; plain strings as they are */
+	assert_true(body_text(b, n, "name", "nl", &s, &sl) && text_is(s, sl, "Lening"));
+	assert_true(body_text(b, n, "name", "de", &s, &sl) && text_is(s, sl, "Loan"));
+	assert_true(body_text(b, n, "name", NULL, &s, &sl) && text_is(s, sl, "Loan"));
+	assert_true(body_text(b, n, "title", "en", &s, &sl) && text_is(s, sl, "Titre"));
+	assert_true(body_text(b, n, "url", "nl", &s, &sl) && text_is(s, sl, "https://x/"));
+	assert_false(body_text(b, n, "n", "nl", &s, &sl));
+	assert_false(body_text(b, n, "missing", "nl", &s, &sl));
+	/* strings copied whole or not at all */
+	assert_false(body_str_copy(b, n, "url", buf, sizeof buf)); /* 10 bytes and a NUL */
+	assert_string_equal(buf, "");
+	char url[11];
+	assert_true(body_str_copy(b, n, "url", url, sizeof url));
+	assert_string_equal(url, "https://x/");
+	assert_false(body_str_copy(b, n, "url", url, 10));
+	assert_false(body_str_copy(b, n, "n", url, sizeof url));
+	/* integers and booleans */
+	int64_t i;
+	bool t;
+	assert_true(body_int(b, n, "n", &i) && i == 42);
+	assert_true(body_int(b, n, "neg", &i) && i == -3);
+	assert_false(body_int(b, n, "big", &i));
+	assert_false(body_int(b, n, "url", &i));
+	assert_true(body_bool(b, n, "free", &t) && t);
+	assert_false(body_bool(b, n, "n", &t));
+	assert_false(body_bool(b, n, "none", &t));
+	/* arrays of strings: other items passed over */
+	struct body_iter it;
+	assert_true(body_strs(b, n, "tags", &it));
+	assert_true(body_strs_next(&it, &s, &sl) && text_is(s, sl, "a"));
+	assert_true(body_strs_next(&it, &s, &sl) && text_is(s, sl, "b"));
+	assert_false(body_strs_next(&it, &s, &sl));
+	assert_false(body_strs(b, n, "url", &it));
+	bool present;
+	assert_true(body_lists(b, n, "tags", "b", &present) && present);
+	assert_false(body_lists(b, n, "tags", "c", &present));
+	assert_true(present);
+	assert_false(body_lists(b, n, "nothing", "a", &present));
+	assert_false(present);
+	/* nested maps read as bodies */
+	assert_true(body_value(b, n, "eligibility", &v, &vl));
+	assert_true(body_lists(v, vl, "phases", "start", &present));
+	const uint8_t *soft;
+	size_t softl;
+	assert_true(body_value(v, vl, "soft", &soft, &softl));
+	assert_true(body_bool(soft, softl, "age", &t) && !t);
+	assert_false(body_value(b, n, "phases", &v, &vl)); /* not at the top */
+	/* a map's entries, in order, each value a body or a string */
+	assert_true(body_entries(b, n, &it));
+	const uint8_t *k;
+	uint32_t kl;
+	unsigned entries = 0;
+	while (body_entries_next(&it, &k, &kl, &v, &vl)) {
+		entries++;
+		if (text_is(k, kl, "url"))
+			assert_true(body_value_str(v, vl, &s, &sl) && text_is(s, sl, "https://x/"));
+		if (text_is(k, kl, "name"))
+			assert_false(body_value_str(v, vl, &s, &sl));
+	}
+	assert_int_equal(entries, 10);
+	assert_false(body_entries(b + 1, n - 1, &it)); /* a key, not a map */
+	assert_false(body_str(NULL, 0, "url", &s, &sl)); /* a tombstone has no fields */
+	gl_buf_free(&env);
+}
+
 static void test_span(void **state)
 {
 	(void)state;
@@ -382,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_signature_shape),
 		cmocka_unit_test(test_wins_and_items),
 		cmocka_unit_test(test_span),
+		cmocka_unit_test(test_body_accessors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
