@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <msgpack.h>
+
 #include "proto/alloc.h"
 #include "proto/bounds.h"
 
@@ -371,4 +373,58 @@ int mp_read_map(struct mp_reader *r, uint32_t *n, struct gl_error *err)
 	if (!rc)
 		*n = it.v.n;
 	return rc;
+}
+
+/* ---- writing: msgpack-c's packer, appending to a gl_buf ---- */
+
+static int buf_write(void *data, const char *buf, size_t len)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+static msgpack_packer packer(struct gl_buf *b)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, b, buf_write);
+	return pk;
+}
+
+void mp_write_array(struct gl_buf *b, uint32_t n)
+{
+	msgpack_packer pk = packer(b);
+	msgpack_pack_array(&pk, n);
+}
+
+void mp_write_map(struct gl_buf *b, uint32_t n)
+{
+	msgpack_packer pk = packer(b);
+	msgpack_pack_map(&pk, n);
+}
+
+void mp_write_str(struct gl_buf *b, const char *s, size_t len)
+{
+	msgpack_packer pk = packer(b);
+	msgpack_pack_str_with_body(&pk, s, len);
+}
+
+void mp_write_bin(struct gl_buf *b, const void *p, size_t len)
+{
+	msgpack_packer pk = packer(b);
+	msgpack_pack_bin_with_body(&pk, p, len);
+}
+
+void mp_write_uint(struct gl_buf *b, uint64_t v)
+{
+	msgpack_packer pk = packer(b);
+	msgpack_pack_uint64(&pk, v);
+}
+
+void mp_write_bool(struct gl_buf *b, bool v)
+{
+	msgpack_packer pk = packer(b);
+	if (v)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
 }

@@ -1,9 +1,11 @@
 /*
  * mp.h — strict, bounded reading of MessagePack.
  *
- * Writing is msgpack-c's job (its packer always picks the shortest form).
- * Reading anything that crossed a trust boundary goes through this module
- * first, because it enforces what msgpack-c does not:
+ * Writing is msgpack-c's job (its packer always picks the shortest form);
+ * mp_write_* below are its door for parts that write a few values and
+ * should not see msgpack-c's types.  Reading anything that crossed a trust
+ * boundary goes through this module first, because it enforces what
+ * msgpack-c does not:
  *
  *  - only the types gilde uses: nil, false, true, integers, str, bin,
  *    array, map.  Floats, ext types and the unused byte 0xc1 are rejected;
@@ -26,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/alloc.h"
 #include "proto/err.h"
 
 enum mp_type {
@@ -108,5 +111,18 @@ int mp_read_map(struct mp_reader *r, uint32_t *n, struct gl_error *err);
 
 /* True if the bytes are valid UTF-8 (no overlongs, no surrogates, no NUL). */
 bool mp_utf8_valid(const uint8_t *p, size_t len);
+
+/*
+ * Append one header or value to b, in its shortest form (what mp_next
+ * reads back).  An array or map header is followed by its n items (n
+ * key/value pairs), written by the caller.  Allocation failure aborts
+ * (alloc.h); nothing else can fail.
+ */
+void mp_write_array(struct gl_buf *b, uint32_t n);
+void mp_write_map(struct gl_buf *b, uint32_t n);
+void mp_write_str(struct gl_buf *b, const char *s, size_t len);
+void mp_write_bin(struct gl_buf *b, const void *p, size_t len);
+void mp_write_uint(struct gl_buf *b, uint64_t v);
+void mp_write_bool(struct gl_buf *b, bool v);
 
 #endif

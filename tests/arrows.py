@@ -19,7 +19,8 @@ client), a part may include:
 Every quoted include names its part ("store/store.h", not "store.h"), but
 for the generated gilde_config.h.  The libraries' outside dependencies are
 fenced too: the store links no JSON, iCalendar or XML library, and proto no
-I/O library.
+I/O library.  The store reads record bodies through proto/body.h and writes
+msgpack through proto/mp.h: it never includes msgpack-c itself.
 
 Usage: arrows.py SOURCE_ROOT   (exit 0: every arrow allowed; 1: a list of
 the ones that are not, file:line and the rule).  `arrows.py --self-test`
@@ -40,7 +41,8 @@ RULES = {
     'schemas': (('proto/', 'schemas/'),
                 ('uv.h', 'lmdb.h', 'microhttpd.h')),
     'daemon/store': (('proto/', 'schemas/', 'store/'),
-                     ('uv.h', 'jansson.h', 'libical/', 'libxml/', 'microhttpd.h', 'ini.h')),
+                     ('uv.h', 'jansson.h', 'libical/', 'libxml/', 'microhttpd.h', 'ini.h',
+                      'msgpack.h')),
     'daemon/query': (('proto/', 'schemas/', 'store/', 'query/'),
                      ('uv.h', 'microhttpd.h', 'ini.h')),
     'daemon': (('proto/', 'schemas/', 'store/', 'query/', 'daemon/', 'gilde_config.h'),
@@ -106,6 +108,7 @@ def self_test():
     cases = [
         ('daemon/store/x.c', '#include "query/match.h"'),
         ('daemon/store/x.c', '#include <jansson.h>'),
+        ('daemon/store/x.c', '#include <msgpack.h>'),
         ('client/x.c', '#include "daemon/config.h"'),
         ('client/x.c', '#include "daemon/net.h"'),
         ('proto/x.c', '#include "store/store.h"'),

@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
 #include "proto/mp.h"
@@ -42,14 +41,40 @@ static bool in_list(uint8_t (*v)[32], unsigned n, const uint8_t key[32])
 	return false;
 }
 
-/* Copy a str value of at most n-1 bytes; false if it is not a str. */
-static bool str_to(const msgpack_object *o, char *buf, size_t n)
+/* Longer than any key (ed25519:…, 52 characters) or date the schema allows. */
+#define STATEMENT_TEXT_MAX 80
+
+/* The key named by field, if the statement has that field: *has says so.
+ * GL_EFORMAT if it is there but no key. */
+static int statement_key(const struct record *r, const char *field, uint8_t key[32], bool *has,
+                         struct gl_error *err)
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= n)
-		return false;
-	memcpy(buf, o->via.str.ptr, o->via.str.size);
-	buf[o->via.str.size] = '\0';
-	return true;
+	const uint8_t *v;
+	size_t vl;
+	char text[STATEMENT_TEXT_MAX];
+	*has = body_value(r->body, r->body_len, field, &v, &vl);
+	if (*has && (!body_str_copy(r->body, r->body_len, field, text, sizeof text) ||
+	             ident_parse(IDENT_PK_PREFIX, text, field, key, err)))
+		return gl_errorf(err, GL_EFORMAT, "statement: bad %s", field);
+	return 0;
+}
+
+/* The end of the until day (seconds UTC), if the statement has one. */
+static int statement_until(const struct record *r, struct trust_statement *st,
+                           struct gl_error *err)
+{
+	const uint8_t *v;
+	size_t vl;
+	char text[STATEMENT_TEXT_MAX];
+	int64_t day;
+	st->has_until = body_value(r->body, r->body_len, "until", &v, &vl);
+	if (!st->has_until)
+		return 0;
+	if (!body_str_copy(r->body, r->body_len, "until", text, sizeof text) ||
+	    clock_parse(text, &day))
+		return gl_errorf(err, GL_EFORMAT, "statement: bad until");
+	st->until_end = day + 86400;
+	return 0;
 }
 
 int trust_parse_statement(const struct record *r, struct trust_statement *out,
@@ -59,61 +84,23 @@ int trust_parse_statement(const struct record *r, struct trust_statement *out,
 		return gl_errorf(err, GL_EINVAL, "not an endorsement or revocation");
 	struct trust_statement st;
 	memset(&st, 0, sizeof st);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	size_t off = 0;
-	int rc = 0;
-	bool have_key = false;
-	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &zone, &o) !=
-	        MSGPACK_UNPACK_SUCCESS || o.type != MSGPACK_OBJECT_MAP) {
-		rc = gl_errorf(err, GL_EFORMAT, "statement body does not decode");
-		goto out;
-	}
-	for (uint32_t i = 0; i < o.via.map.size; i++) {
-		const msgpack_object *k = &o.via.map.ptr[i].key, *v = &o.via.map.ptr[i].val;
-		char name[16], text[80];
-		if (!str_to(k, name, sizeof name))
-			continue;
-		if (!strcmp(name, "key") || !strcmp(name, "replaces")) {
-			bool key = !strcmp(name, "key");
-			if (!str_to(v, text, sizeof text) ||
-			    ident_parse(IDENT_PK_PREFIX, text, name, key ? st.key : st.replaces, err)) {
-				rc = gl_errorf(err, GL_EFORMAT, "statement: bad %s", name);
-				goto out;
-			}
-			if (key)
-				have_key = true;
-			else
-				st.has_replaces = true;
-		} else if (!strcmp(name, "name")) {
-			str_to(v, st.name, sizeof st.name);
-		} else if (!strcmp(name, "reason")) {
-			str_to(v, st.reason, sizeof st.reason);
-		} else if (!strcmp(name, "until")) {
-			int64_t day;
-			if (!str_to(v, text, sizeof text) || clock_parse(text, &day)) {
-				rc = gl_errorf(err, GL_EFORMAT, "statement: bad until");
-				goto out;
-			}
-			st.has_until = true;
-			st.until_end = day + 86400;
-		}
-	}
+	bool have_key;
+	int rc;
+	if ((rc = statement_key(r, "key", st.key, &have_key, err)) ||
+	    (rc = statement_key(r, "replaces", st.replaces, &st.has_replaces, err)) ||
+	    (rc = statement_until(r, &st, err)))
+		return rc;
+	/* a name or reason that is not a string, or too long, is left empty */
+	body_str_copy(r->body, r->body_len, "name", st.name, sizeof st.name);
+	body_str_copy(r->body, r->body_len, "reason", st.reason, sizeof st.reason);
+	if (!have_key)
+		return gl_errorf(err, GL_EFORMAT, "statement without a key");
 	char id[65];
-	if (!have_key) {
-		rc = gl_errorf(err, GL_EFORMAT, "statement without a key");
-		goto out;
-	}
 	trust_key_id(st.key, id);
-	if (r->id_len != 64 || memcmp(r->id, id, 64)) {
-		rc = gl_errorf(err, GL_EFORMAT, "statement id is not the hex of its key");
-		goto out;
-	}
+	if (r->id_len != 64 || memcmp(r->id, id, 64))
+		return gl_errorf(err, GL_EFORMAT, "statement id is not the hex of its key");
 	*out = st;
-out:
-	msgpack_zone_destroy(&zone);
-	return rc;
+	return 0;
 }
 
 /* The live statement of kind by curator about id, if any. */
@@ -169,29 +156,18 @@ int trust_check(const struct trust_cfg *cfg, struct store_txn *t, const uint8_t 
 	return 0;
 }
 
-static int buf_write(void *data, const char *buf, size_t len)
-{
-	gl_buf_append(data, buf, len);
-	return 0;
-}
-
 int trust_cfg_save(const struct trust_cfg *cfg, struct store_txn *t, struct gl_error *err)
 {
 	struct gl_buf b = { 0 };
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &b, buf_write);
-	msgpack_pack_array(&pk, 4);
-	msgpack_pack_bin_with_body(&pk, cfg->own, 32);
-	msgpack_pack_array(&pk, cfg->ncurators);
+	mp_write_array(&b, 4);
+	mp_write_bin(&b, cfg->own, 32);
+	mp_write_array(&b, cfg->ncurators);
 	for (unsigned i = 0; i < cfg->ncurators; i++)
-		msgpack_pack_bin_with_body(&pk, cfg->curators[i], 32);
-	msgpack_pack_array(&pk, cfg->nallow);
+		mp_write_bin(&b, cfg->curators[i], 32);
+	mp_write_array(&b, cfg->nallow);
 	for (unsigned i = 0; i < cfg->nallow; i++)
-		msgpack_pack_bin_with_body(&pk, cfg->allow[i], 32);
-	if (cfg->open)
-		msgpack_pack_true(&pk);
-	else
-		msgpack_pack_false(&pk);
+		mp_write_bin(&b, cfg->allow[i], 32);
+	mp_write_bool(&b, cfg->open);
 	int rc = store_meta_put(t, "trust", b.data, b.len, err);
 	gl_buf_free(&b);
 	return rc;

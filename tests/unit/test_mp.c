@@ -169,6 +169,29 @@ static void test_every_prefix_is_truncated(void **state)
 		assert_int_equal(check(v, n, &wide), GL_ETRUNC);
 }
 
+/* What mp_write_* writes reads back, every value in its shortest form. */
+static void test_write_reads_back(void **state)
+{
+	(void)state;
+	struct gl_buf b = { 0 };
+	const uint8_t bin[3] = { 0, 1, 2 };
+	mp_write_map(&b, 2);
+	mp_write_str(&b, "k", 1);
+	mp_write_array(&b, 4);
+	mp_write_uint(&b, 300);
+	mp_write_bool(&b, true);
+	mp_write_bool(&b, false);
+	mp_write_bin(&b, bin, sizeof bin);
+	mp_write_str(&b, "e", 1);
+	mp_write_str(&b, "", 0);
+	const uint8_t want[] = { 0x82, 0xa1, 'k', 0x94, 0xcd, 0x01, 0x2c, 0xc3, 0xc2,
+	                         0xc4, 3, 0, 1, 2, 0xa1, 'e', 0xa0 };
+	assert_int_equal(b.len, sizeof want);
+	assert_memory_equal(b.data, want, sizeof want);
+	assert_int_equal(check(b.data, b.len, &wide), 0);
+	gl_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_counts_cannot_exceed_input),
 		cmocka_unit_test(test_every_prefix_is_truncated),
+		cmocka_unit_test(test_write_reads_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
