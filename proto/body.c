@@ -35,13 +35,11 @@ bool body_entries(const uint8_t *map, size_t len, struct body_iter *it)
 	return mp_read_map(&it->rd, &it->left, NULL) == 0;
 }
 
-/* The next key, the reader left on its value. */
+/* The next key, the reader left on its value (it->left counts the entry
+ * once its value is read or skipped). */
 static bool next_key(struct body_iter *it, const uint8_t **key, uint32_t *klen)
 {
-	if (!it->map || it->left == 0 || mp_read_str(&it->rd, key, klen, NULL))
-		return false;
-	it->left--;
-	return true;
+	return it->map && it->left > 0 && mp_read_str(&it->rd, key, klen, NULL) == 0;
 }
 
 bool body_entries_next(struct body_iter *it, const uint8_t **key, uint32_t *klen,
@@ -52,6 +50,7 @@ bool body_entries_next(struct body_iter *it, const uint8_t **key, uint32_t *klen
 	const uint8_t *start = it->rd.p;
 	if (skip_value(&it->rd))
 		return false;
+	it->left--;
 	*val = start;
 	*vlen = (size_t)(it->rd.p - start);
 	return true;
@@ -71,6 +70,7 @@ bool body_field(const uint8_t *body, size_t len, const char *key, struct mp_read
 		}
 		if (skip_value(&it.rd))
 			return false;
+		it.left--;
 	}
 	return false;
 }

@@ -93,7 +93,8 @@ bool body_strs_next(struct body_iter *it, const uint8_t **s, uint32_t *slen);
  * body_value): false if it is not a map.  body_entries_next gives the
  * next entry's key (*key, *klen) and value bytes (*val, *vlen; a body to
  * these functions if it is a map, a string to body_value_str), and false
- * at the end.
+ * at the end.  A walk that ends with it->left > 0 met bytes that do not
+ * read: a body record_parse() did not accept.
  */
 bool body_entries(const uint8_t *map, size_t len, struct body_iter *it);
 bool body_entries_next(struct body_iter *it, const uint8_t **key, uint32_t *klen,

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "proto/alloc.h"
-#include "proto/mp.h"
+#include "proto/body.h"
 #include "store/store_int.h"
 #include "store/text.h"
 
@@ -114,47 +114,31 @@ static uint8_t field_of(const uint8_t *k, uint32_t len)
 	return 0;
 }
 
-/* Skip the value at rd (already checked by record_parse, so bounded). */
-static int skip_value(struct mp_reader *rd, unsigned depth, struct gl_error *err)
+/* A language map {lang: text, ...} (or a bare string) of one field; a
+ * value of another shape, or a language whose value is no string, has no
+ * terms. */
+static int cut_field(struct text_stemmers *st, const uint8_t *val, size_t vlen,
+                     struct cutter *d, struct gl_error *err)
 {
-	uint32_t values = 0;
-	return mp_check_value(rd, &record_body_limits, depth, &values, err);
-}
-
-/* A language map {lang: text, ...} (or a bare string) of one field. */
-static int cut_field(struct text_stemmers *st, struct mp_reader *rd, struct cutter *d,
-                     struct gl_error *err)
-{
-	struct mp_reader save = *rd;
-	struct mp_item it;
-	int rc = mp_next(rd, &it, err);
-	if (rc)
-		return rc;
-	if (it.type == MP_STR)
-		return text_terms(st, (const char *)it.v.s.p, it.v.s.len, "", collect, d, err);
-	if (it.type != MP_MAP) {
-		*rd = save;
-		return skip_value(rd, 2, err);
-	}
-	for (uint32_t i = 0; i < it.v.n && rc == 0; i++) {
-		const uint8_t *k;
-		uint32_t klen;
+	const uint8_t *s, *k, *v;
+	uint32_t sl, kl;
+	size_t vl;
+	struct body_iter it;
+	if (body_value_str(val, vlen, &s, &sl))
+		return text_terms(st, (const char *)s, sl, "", collect, d, err);
+	if (!body_entries(val, vlen, &it))
+		return 0;
+	int rc = 0;
+	while (rc == 0 && body_entries_next(&it, &k, &kl, &v, &vl)) {
 		char lang[GL_KEY_MAX + 1];
-		if ((rc = mp_read_str(rd, &k, &klen, err)))
-			break;
-		memcpy(lang, k, klen < GL_KEY_MAX ? klen : GL_KEY_MAX);
-		lang[klen < GL_KEY_MAX ? klen : GL_KEY_MAX] = 0;
-		struct mp_reader vsave = *rd;
-		struct mp_item v;
-		if ((rc = mp_next(rd, &v, err)))
-			break;
-		if (v.type == MP_STR) {
-			rc = text_terms(st, (const char *)v.v.s.p, v.v.s.len, lang, collect, d, err);
-		} else {
-			*rd = vsave;
-			rc = skip_value(rd, 3, err);
-		}
+		size_t ll = kl < GL_KEY_MAX ? kl : GL_KEY_MAX;
+		memcpy(lang, k, ll);
+		lang[ll] = '\0';
+		if (body_value_str(v, vl, &s, &sl))
+			rc = text_terms(st, (const char *)s, sl, lang, collect, d, err);
 	}
+	if (rc == 0 && it.left)
+		rc = gl_errorf(err, GL_EFORMAT, "a language map does not read");
 	return rc;
 }
 
@@ -165,22 +149,17 @@ static int doc_terms(const struct record *r, struct cutter *d, struct gl_error *
 	int rc = text_thread_stemmers(&stp, err);
 	if (rc)
 		return rc;
-	struct mp_reader rd;
-	uint32_t n;
-	mp_reader_init(&rd, r->body, r->body_len);
-	if ((rc = mp_read_map(&rd, &n, err)))
-		goto out;
-	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *k;
-		uint32_t klen;
-		if ((rc = mp_read_str(&rd, &k, &klen, err)))
-			goto out;
-		d->field = field_of(k, klen);
-		rc = d->field ? cut_field(stp, &rd, d, err) : skip_value(&rd, 2, err);
-		if (rc)
-			goto out;
-	}
-out:
+	const uint8_t *k, *v;
+	uint32_t kl;
+	size_t vl;
+	struct body_iter it;
+	if (!body_entries(r->body, r->body_len, &it))
+		rc = gl_errorf(err, GL_EFORMAT, "the body is not a map");
+	while (rc == 0 && body_entries_next(&it, &k, &kl, &v, &vl))
+		if ((d->field = field_of(k, kl)))
+			rc = cut_field(stp, v, vl, d, err);
+	if (rc == 0 && it.left)
+		rc = gl_errorf(err, GL_EFORMAT, "the body's fields do not read");
 	if (rc == GL_ETRUNC || rc == GL_EFORMAT || rc == GL_ELIMIT) {
 		gl_error_prefix(err, rc, "search index: a record body does not read");
 		if (err)
