@@ -11,13 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/clock.h"
-#include "query/eligibility.h"
-#include "proto/msg.h"
 #include "proto/record.h"
+#include "query/eligibility.h"
 
 /* Longer than any term id of the taxonomy; longer strings are no term. */
 #define TERM_TEXT_MAX 64
@@ -42,7 +40,6 @@ struct ctx {
 	uint64_t now;
 	struct goffer *offers;
 	size_t n, cap;
-	msgpack_zone zone;
 };
 
 static int load_facet(const struct taxonomy *tax, const char *name, size_t max,
@@ -59,22 +56,25 @@ static int load_facet(const struct taxonomy *tax, const char *name, size_t max,
 }
 
 /*
- * The bits of the terms of f that the array a lists.  A value that is not
- * an array counts as absent, as in match.c; absent gives `absent`.
+ * The bits of the terms of f that the array at key in map lists.  A value
+ * that is not an array counts as absent, as in match.c; absent gives
+ * `absent`.
  */
-static uint64_t term_bits(const struct ctx *c, const struct facet *f, const msgpack_object *a,
-                          uint64_t absent)
+static uint64_t term_bits(const struct ctx *c, const struct facet *f, const uint8_t *map,
+                          size_t len, const char *key, uint64_t absent)
 {
-	if (!a || a->type != MSGPACK_OBJECT_ARRAY)
+	struct body_iter it;
+	const uint8_t *s;
+	uint32_t sl;
+	if (!body_strs(map, len, key, &it))
 		return absent;
 	uint64_t bits = 0;
-	for (uint32_t i = 0; i < a->via.array.size; i++) {
-		const msgpack_object *v = &a->via.array.ptr[i];
+	while (body_strs_next(&it, &s, &sl)) {
 		char id[TERM_TEXT_MAX + 1];
-		if (v->type != MSGPACK_OBJECT_STR || v->via.str.size > TERM_TEXT_MAX)
+		if (sl > TERM_TEXT_MAX)
 			continue;
-		memcpy(id, v->via.str.ptr, v->via.str.size);
-		id[v->via.str.size] = '\0';
+		memcpy(id, s, sl);
+		id[sl] = '\0';
 		const struct tax_term *t = taxonomy_term(c->tax, f->name, id);
 		if (t && t->order < f->n)
 			bits |= UINT64_C(1) << t->order;
@@ -91,22 +91,18 @@ static int consider(void *vc, const struct store_entry *e)
 {
 	struct ctx *c = vc;
 	struct record r;
-	msgpack_object body;
-	size_t off = 0;
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+	if (!eligibility_entry_current(e, c->now) || record_parse(e->env, e->env_len, &r, NULL) ||
+	    !r.body)
 		return 0;
-	msgpack_zone_clear(&c->zone);
-	if (msgpack_unpack((const char *)r.body, r.body_len, &off, &c->zone, &body) !=
-	        MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP ||
-	    !eligibility_body_current(r.body, r.body_len, c->now))
-		return 0;
-	uint64_t own = term_bits(c, &c->needs, msg_get(&body, "needs"), 0), answers = 0;
+	const uint8_t *b = r.body, *el = NULL;
+	size_t n = r.body_len, ell = 0;
+	uint64_t own = term_bits(c, &c->needs, b, n, "needs", 0), answers = 0;
 	for (size_t i = 0; i < c->needs.n; i++)
 		if (own & c->within[i])
 			answers |= UINT64_C(1) << i;
-	const msgpack_object *elig = msg_get(&body, "eligibility");
-	uint64_t phases = term_bits(c, &c->phases, msg_get(elig, "phases"), all_bits(c->phases.n));
-	uint64_t sectors = c->sectors.n ? term_bits(c, &c->sectors, msg_get(elig, "sectors"),
+	body_value(b, n, "eligibility", &el, &ell); /* absent: every phase and sector */
+	uint64_t phases = term_bits(c, &c->phases, el, ell, "phases", all_bits(c->phases.n));
+	uint64_t sectors = c->sectors.n ? term_bits(c, &c->sectors, el, ell, "sectors",
 	                                            all_bits(c->sectors.n))
 	                                : 1;
 	if (!answers || !phases || !sectors)
@@ -117,12 +113,7 @@ static int consider(void *vc, const struct store_entry *e)
 	}
 	struct goffer *o = &c->offers[c->n++];
 	memcpy(o->author, e->author, RECORD_KEY_LEN);
-	o->partner[0] = '\0';
-	const msgpack_object *p = msg_get(&body, "partner");
-	if (p && p->type == MSGPACK_OBJECT_STR && p->via.str.size <= GL_ID_MAX) {
-		memcpy(o->partner, p->via.str.ptr, p->via.str.size);
-		o->partner[p->via.str.size] = '\0';
-	}
+	body_str_copy(b, n, "partner", o->partner, sizeof o->partner); /* else "" */
 	o->needs = answers;
 	o->phases = (uint32_t)phases;
 	o->sectors = (uint32_t)sectors;
@@ -229,10 +220,8 @@ int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, ui
 		for (size_t j = 0; j < c.needs.n; j++)
 			if (taxonomy_within(tax, "need", c.needs.terms[j].id, c.needs.terms[i].id))
 				c.within[i] |= UINT64_C(1) << j;
-	msgpack_zone_init(&c.zone, 8192);
 	struct store_filter f = { .kind = RK_OFFER };
 	rc = store_scan(t, &f, consider, &c, err);
-	msgpack_zone_destroy(&c.zone);
 	if (rc) {
 		free(c.offers);
 		return rc;

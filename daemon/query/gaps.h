@@ -29,7 +29,7 @@
  * A gap is a cell with no offer or with offers from one partner only: a
  * starter there has no choice.
  *
- * Cost: one scan of the live offers (each body decoded once), memory in
+ * Cost: one scan of the live offers (each body read in place), memory in
  * proportion to the number of live offers plus the number of cells.
  */
 #ifndef GILDE_GAPS_H
