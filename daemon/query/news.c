@@ -1,7 +1,7 @@
 /*
  * news.c — the latest news as JSON and as an Atom feed (news.h).
  *
- * The scan decodes each news body once, only for "published", and keeps
+ * The scan reads each news body once, only for "published", and keeps
  * the best `limit` keys in a heap whose root is the worst kept: a newer
  * item replaces the root.  The kept records are then fetched one by one.
  */
@@ -14,13 +14,12 @@
 
 #include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
-#include <msgpack.h>
 #include <utf8proc.h>
 
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
-#include "proto/msg.h"
 #include "query/view.h"
 
 #define NEWS_FEED_NS "http://www.w3.org/2005/Atom"
@@ -38,7 +37,6 @@ struct key {
 struct top {
 	struct key *keys; /* a heap of n <= limit: keys[0] ranks last */
 	size_t n, limit;
-	msgpack_zone zone;
 };
 
 /* <0 if a comes first in the listing: newer, then by author, then id. */
@@ -87,31 +85,20 @@ static void sift_up(struct top *tp, size_t i)
 }
 
 /* The body's "published" as an instant; false if it has none that parses. */
-static bool published(struct top *tp, const struct store_entry *e, int64_t *at)
+static bool published(const struct store_entry *e, int64_t *at)
 {
 	struct record r;
-	msgpack_object body;
-	size_t off = 0;
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
-		return false;
-	msgpack_zone_clear(&tp->zone);
-	if (msgpack_unpack((const char *)r.body, r.body_len, &off, &tp->zone, &body) !=
-	        MSGPACK_UNPACK_SUCCESS || body.type != MSGPACK_OBJECT_MAP)
-		return false;
-	const msgpack_object *p = msg_get(&body, "published");
 	char text[PUBLISHED_TEXT_MAX];
-	if (!p || p->type != MSGPACK_OBJECT_STR || p->via.str.size >= sizeof text)
-		return false;
-	memcpy(text, p->via.str.ptr, p->via.str.size);
-	text[p->via.str.size] = '\0';
-	return clock_parse(text, at) == 0;
+	return record_parse(e->env, e->env_len, &r, NULL) == 0 &&
+	       body_str_copy(r.body, r.body_len, "published", text, sizeof text) &&
+	       clock_parse(text, at) == 0;
 }
 
 static int keep(void *vtp, const struct store_entry *e)
 {
 	struct top *tp = vtp;
 	struct key k;
-	if (e->id_len > GL_ID_MAX || !published(tp, e, &k.published))
+	if (e->id_len > GL_ID_MAX || !published(e, &k.published))
 		return 0;
 	memcpy(k.author, e->author, RECORD_KEY_LEN);
 	memcpy(k.id, e->id, e->id_len);
@@ -137,10 +124,8 @@ static int top_news(struct store_txn *t, size_t limit, struct key **keys, size_t
 		return gl_errorf(err, GL_ELIMIT, "news: a limit of %zu is over NEWS_LIMIT_MAX (%d)",
 		                 limit, NEWS_LIMIT_MAX);
 	struct top tp = { .keys = gl_xcalloc(limit, sizeof *tp.keys), .limit = limit };
-	msgpack_zone_init(&tp.zone, 8192);
 	struct store_filter f = { .kind = RK_NEWS };
 	int rc = store_scan(t, &f, keep, &tp, err);
-	msgpack_zone_destroy(&tp.zone);
 	if (rc) {
 		free(tp.keys);
 		return rc;
@@ -151,13 +136,10 @@ static int top_news(struct store_txn *t, size_t limit, struct key **keys, size_t
 	return 0;
 }
 
-/* A kept key's record as JSON; NULL if it vanished (not in one snapshot). */
-static json_t *fetch(struct store_txn *t, const struct key *k)
+/* A kept key's entry; false if it vanished (not in one snapshot). */
+static bool fetch(struct store_txn *t, const struct key *k, struct store_entry *e)
 {
-	struct store_entry e;
-	if (store_get(t, k->author, RK_NEWS, k->id, k->id_len, &e, NULL) || e.tombstone)
-		return NULL;
-	return view_entry_json(&e);
+	return store_get(t, k->author, RK_NEWS, k->id, k->id_len, e, NULL) == 0 && !e->tombstone;
 }
 
 int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error *err)
@@ -171,9 +153,9 @@ int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error
 		return rc;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = fetch(t, &keys[i]);
-		if (o)
-			json_array_append_new(arr, o);
+		struct store_entry e;
+		if (fetch(t, &keys[i], &e))
+			json_array_append_new(arr, view_entry_json(&e));
 	}
 	free(keys);
 	*out = arr;
@@ -259,18 +241,19 @@ static const char *utc(const struct key *k, char ts[32])
 	return clock_format((uint64_t)(k->published < 0 ? 0 : k->published), ts);
 }
 
-static void entry(struct feed *fd, struct store_txn *t, const struct key *k, json_t *o)
+/* The entry of news record k, whose body is b (NULL: it does not parse). */
+static void entry(struct feed *fd, struct store_txn *t, const struct key *k, const uint8_t *b,
+                  size_t n)
 {
 	char hex[2 * RECORD_KEY_LEN + 1], id[sizeof NEWS_URN + sizeof hex + GL_ID_MAX + 8];
 	char ts[32], key[IDENT_TEXT_MAX];
 	ident_hex(k->author, RECORD_KEY_LEN, hex);
 	snprintf(id, sizeof id, NEWS_URN "%s:news:%s", hex, k->id);
-	const char *title = view_text(o, "title", fd->lang);
-	const char *summary = view_text(o, "summary", fd->lang);
-	const char *body = view_text(o, "body", fd->lang);
-	const char *url = json_string_value(json_object_get(o, "url"));
-	char *who = view_partner_name(t, k->author,
-	                              json_string_value(json_object_get(o, "partner")), fd->lang);
+	char *title = view_body_text(b, n, "title", fd->lang);
+	char *summary = view_body_text(b, n, "summary", fd->lang);
+	char *body = view_body_text(b, n, "body", fd->lang);
+	char *url = view_body_str(b, n, "url"), *partner = view_body_str(b, n, "partner");
+	char *who = view_partner_name(t, k->author, partner, fd->lang);
 	ident_format(IDENT_PK_PREFIX, k->author, key);
 
 	start(fd, "entry");
@@ -296,6 +279,11 @@ static void entry(struct feed *fd, struct store_txn *t, const struct key *k, jso
 	}
 	end(fd);
 	free(who);
+	free(partner);
+	free(url);
+	free(body);
+	free(summary);
+	free(title);
 }
 
 /* The feed's own elements, before the entries. */
@@ -347,10 +335,12 @@ int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, s
 	        xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) >= 0;
 	head(&fd, t, n ? &keys[0] : NULL);
 	for (size_t i = 0; i < n && fd.ok; i++) {
-		json_t *o = fetch(t, &keys[i]);
-		if (o)
-			entry(&fd, t, &keys[i], o);
-		json_decref(o);
+		struct store_entry e;
+		struct record r = { .body = NULL }; /* untouched if it does not parse: no texts */
+		if (!fetch(t, &keys[i], &e))
+			continue;
+		record_parse(e.env, e.env_len, &r, NULL);
+		entry(&fd, t, &keys[i], r.body, r.body_len);
 	}
 	fd.ok = fd.ok && xmlTextWriterEndDocument(w) >= 0; /* closes feed */
 	if (w)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "proto/alloc.h"
-
+#include "proto/body.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
@@ -67,19 +67,32 @@ const char *view_text(json_t *body, const char *field, const char *lang)
 	return s;
 }
 
+char *view_body_text(const uint8_t *body, size_t len, const char *field, const char *lang)
+{
+	const uint8_t *s;
+	uint32_t sl;
+	return body_text(body, len, field, lang, &s, &sl) ? gl_xstrndup((const char *)s, sl) : NULL;
+}
+
+char *view_body_str(const uint8_t *body, size_t len, const char *field)
+{
+	const uint8_t *s;
+	uint32_t sl;
+	return body_str(body, len, field, &s, &sl) ? gl_xstrndup((const char *)s, sl) : NULL;
+}
+
 struct name_ctx {
 	const char *lang;
 	char *name;
 };
 
+/* The name of the first partner record visited; a tombstone has none. */
 static int take_name(void *vctx, const struct store_entry *e)
 {
 	struct name_ctx *nc = vctx;
-	json_t *o = view_entry_json(e);
-	const char *s = view_text(o, "name", nc->lang);
-	if (s)
-		nc->name = gl_xstrdup(s);
-	json_decref(o);
+	struct record r;
+	if (!e->tombstone && record_parse(e->env, e->env_len, &r, NULL) == 0)
+		nc->name = view_body_text(r.body, r.body_len, "name", nc->lang);
 	return 1;
 }
 

@@ -19,6 +19,15 @@ json_t *view_entry_json(const struct store_entry *e);
 const char *view_text(json_t *body, const char *field, const char *lang);
 
 /*
+ * The same on a record body (proto/body.h): the text of field in lang,
+ * falling back as view_text does (body_text), or the string field's value
+ * (view_body_str), as a NUL-terminated copy the caller frees with free();
+ * NULL if absent or of another type.  body may be NULL (a tombstone).
+ */
+char *view_body_text(const uint8_t *body, size_t len, const char *field, const char *lang);
+char *view_body_str(const uint8_t *body, size_t len, const char *field);
+
+/*
  * The name, in lang, of the organisation a record by author belongs to:
  * the author's partner record with id `partner` or, for partner NULL, the
  * author's first partner record (a key normally publishes one).  Returns a
