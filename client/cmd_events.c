@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "proto/body.h"
 #include "proto/clock.h"
 #include "client/cmd.h"
 #include "query/events.h"
@@ -119,51 +120,49 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	return 0;
 }
 
-/* The name of the organisation behind event e (JSON form o). */
-static char *partner_name(struct events_ctx *ec, const struct store_entry *e, json_t *o)
-{
-	return view_partner_name(ec->t, e->author, json_string_value(json_object_get(o, "partner")),
-	                         ec->cli->lang);
-}
+/* Longer than any date-time the schema allows (25 bytes, common.json). */
+#define START_TEXT_MAX 64
 
 /* "2027-03-18 19:00  Title (Partner) — place", the start as the record gives it. */
-static void print_line(struct events_ctx *ec, const struct store_entry *e, json_t *o)
+static void print_line(struct events_ctx *ec, const struct store_entry *e, const uint8_t *body,
+                       size_t len, const char *start)
 {
-	const char *start = json_string_value(json_object_get(o, "start"));
-	const char *title = view_text(o, "name", ec->cli->lang);
-	char *who = partner_name(ec, e, o), *where = ics_location_text(o);
+	char *title = view_body_text(body, len, "name", ec->cli->lang);
+	char *partner = view_body_str(body, len, "partner");
+	char *who = view_partner_name(ec->t, e->author, partner, ec->cli->lang);
+	char *where = ics_location_text(body, len);
 	printf("%.10s %.5s  %s", start, start + 11, title ? title : "");
 	if (who)
 		printf(" (%s)", who);
 	if (where)
 		printf(" — %s", where);
 	printf("\n");
-	free(who);
 	free(where);
+	free(who);
+	free(partner);
+	free(title);
 }
 
 static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
 {
 	struct events_ctx *ec = vctx;
-	json_t *o = view_entry_json(e);
-	const char *s = json_string_value(json_object_get(o, "start"));
+	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
+	char when[START_TEXT_MAX];
 	(void)start;
-	if (!s || strlen(s) < 16) { /* indexed events have one; be safe with the rest */
-		json_decref(o);
+	record_parse(e->env, e->env_len, &r, NULL);
+	/* indexed events have one; be safe with the rest */
+	if (!body_str_copy(r.body, r.body_len, "start", when, sizeof when) || strlen(when) < 16)
 		return 0;
-	}
 	struct gl_error err = { 0 };
-	if (ec->cal && ics_add(ec->cal, e, o, &err)) {
+	if (ec->cal && ics_add_entry(ec->cal, e, &err)) {
 		cli_error("%s; left out of the calendar", err.msg);
-		json_decref(o);
 		return 0;
 	}
 	ec->count++;
 	if (ec->arr)
-		json_array_append(ec->arr, o);
+		json_array_append_new(ec->arr, view_entry_json(e));
 	else if (!ec->cal)
-		print_line(ec, e, o);
-	json_decref(o);
+		print_line(ec, e, r.body, r.body_len, when);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <libical/ical.h>
 
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/bounds.h"
 #include "query/view.h"
 #include "proto/clock.h"
@@ -24,6 +25,8 @@
 #define SEQ_SMALL (1u << 24)
 /* 2024-01-01T00:00:00Z: where counting seconds of ms-time versions starts. */
 #define SEQ_EPOCH 1704067200u
+/* Longer than any date-time the schema allows (25 bytes, common.json). */
+#define ICS_TIME_TEXT_MAX 64
 
 struct ics_calendar {
 	const char *lang;
@@ -120,13 +123,24 @@ static struct icaltimetype local_time(const struct ics_calendar *c, int64_t secs
 	return icaltime_set_timezone(&tt, c->zone);
 }
 
-static void buf_add(struct gl_buf *b, const char *sep, const char *s)
+/* Append s (len bytes) to b, after sep if b holds something already. */
+static void buf_add(struct gl_buf *b, const char *sep, const char *s, size_t len)
 {
-	if (!s || !*s)
+	if (!s || !len)
 		return;
 	if (b->len && sep)
 		gl_buf_append(b, sep, strlen(sep));
-	gl_buf_append(b, s, strlen(s));
+	gl_buf_append(b, s, len);
+}
+
+/* The same with the string field key of map, if it has one. */
+static void buf_add_field(struct gl_buf *b, const char *sep, const uint8_t *map, size_t len,
+                          const char *key)
+{
+	const uint8_t *s;
+	uint32_t sl;
+	if (body_str(map, len, key, &s, &sl))
+		buf_add(b, sep, (const char *)s, sl);
 }
 
 static char *buf_text(struct gl_buf *b)
@@ -139,51 +153,61 @@ static char *buf_text(struct gl_buf *b)
 	return (char *)b->data;
 }
 
-char *ics_location_text(json_t *doc)
+char *ics_location_text(const uint8_t *body, size_t len)
 {
-	json_t *loc = json_object_get(doc, "location");
-	if (!json_is_object(loc))
+	const uint8_t *loc, *addr = NULL;
+	size_t ll, al = 0;
+	struct body_iter it;
+	bool online;
+	if (!body_value(body, len, "location", &loc, &ll) || !body_entries(loc, ll, &it))
 		return NULL;
-	json_t *addr = json_object_get(loc, "address");
+	body_value(loc, ll, "address", &addr, &al);
 	struct gl_buf b = { 0 }, town = { 0 };
-	buf_add(&b, ", ", json_string_value(json_object_get(loc, "name")));
-	buf_add(&b, ", ", json_string_value(json_object_get(addr, "street")));
-	buf_add(&town, NULL, json_string_value(json_object_get(addr, "postal_code")));
-	buf_add(&town, " ", json_string_value(json_object_get(addr, "locality")));
+	buf_add_field(&b, ", ", loc, ll, "name");
+	buf_add_field(&b, ", ", addr, al, "street");
+	buf_add_field(&town, NULL, addr, al, "postal_code");
+	buf_add_field(&town, " ", addr, al, "locality");
 	char *t = buf_text(&town);
-	buf_add(&b, ", ", t);
+	buf_add(&b, ", ", t, t ? strlen(t) : 0);
 	free(t);
-	if (json_is_true(json_object_get(loc, "online")))
-		buf_add(&b, ", ", "online");
+	if (body_bool(loc, ll, "online", &online) && online)
+		buf_add(&b, ", ", "online", 6);
 	return buf_text(&b);
 }
 
 /* The description in c's language, a blank line, then the url. */
-static char *description_text(const struct ics_calendar *c, json_t *doc)
+static char *description_text(const struct ics_calendar *c, const uint8_t *body, size_t len)
 {
 	struct gl_buf b = { 0 };
-	buf_add(&b, NULL, view_text(doc, "description", c->lang));
-	buf_add(&b, "\n\n", json_string_value(json_object_get(doc, "url")));
+	const uint8_t *s;
+	uint32_t sl;
+	if (body_text(body, len, "description", c->lang, &s, &sl))
+		buf_add(&b, NULL, (const char *)s, sl);
+	buf_add_field(&b, "\n\n", body, len, "url");
 	return buf_text(&b);
 }
 
 /* A date-time field as an instant; absent is 1, malformed GL_EFORMAT. */
-static int doc_time(json_t *doc, const char *field, int64_t *secs, struct gl_error *err)
+static int body_time(const struct store_entry *e, const uint8_t *body, size_t len,
+                     const char *field, int64_t *secs, struct gl_error *err)
 {
-	json_t *v = json_object_get(doc, field);
-	if (!v)
+	const uint8_t *v;
+	size_t vl;
+	char text[ICS_TIME_TEXT_MAX];
+	if (!body_value(body, len, field, &v, &vl))
 		return 1;
-	if (!json_is_string(v) || clock_parse(json_string_value(v), secs) != 0)
-		return gl_errorf(err, GL_EFORMAT, "event %s: \"%s\" is not an RFC 3339 date-time",
-		                 json_string_value(json_object_get(doc, "id")), field);
+	if (!body_str_copy(body, len, field, text, sizeof text) || clock_parse(text, secs) != 0)
+		return gl_errorf(err, GL_EFORMAT, "event %.*s: \"%s\" is not an RFC 3339 date-time",
+		                 (int)e->id_len, e->id, field);
 	return 0;
 }
 
-static void set_texts(const struct ics_calendar *c, icalcomponent *ev, json_t *doc)
+static void set_texts(const struct ics_calendar *c, icalcomponent *ev, const uint8_t *body,
+                      size_t len)
 {
-	const char *title = view_text(doc, "name", c->lang);
-	const char *url = json_string_value(json_object_get(doc, "url"));
-	char *desc = description_text(c, doc), *where = ics_location_text(doc);
+	char *title = view_body_text(body, len, "name", c->lang);
+	char *url = view_body_str(body, len, "url");
+	char *desc = description_text(c, body, len), *where = ics_location_text(body, len);
 	if (title)
 		icalcomponent_set_summary(ev, title);
 	if (desc)
@@ -194,26 +218,29 @@ static void set_texts(const struct ics_calendar *c, icalcomponent *ev, json_t *d
 		icalcomponent_add_property(ev, icalproperty_new_url(url));
 	free(desc);
 	free(where);
+	free(url);
+	free(title);
 }
 
-int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
-            struct gl_error *err)
+int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl_error *err)
 {
+	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	int64_t start = 0, end = 0;
-	int rc = doc_time(doc, "start", &start, err);
+	if (!e->tombstone)
+		record_parse(e->env, e->env_len, &r, NULL);
+	int rc = body_time(e, r.body, r.body_len, "start", &start, err);
 	if (rc == 1)
 		return gl_errorf(err, GL_EFORMAT, "event %.*s has no start", (int)e->id_len, e->id);
 	if (rc)
 		return rc;
-	int no_end = doc_time(doc, "end", &end, err); /* 0: has one, 1: has none */
+	int no_end = body_time(e, r.body, r.body_len, "end", &end, err); /* 0: has one, 1: none */
 	if (no_end < 0)
 		return no_end;
 
 	char hex[2 * RECORD_KEY_LEN + 1], uid[GL_ID_MAX + 64];
 	ident_hex(e->author, RECORD_KEY_LEN, hex);
 	snprintf(uid, sizeof uid, "%.*s@%.16s.gilde", (int)e->id_len, e->id, hex);
-	const char *status = json_string_value(json_object_get(doc, "status"));
-	bool cancelled = status && !strcmp(status, "cancelled");
+	bool cancelled = body_str_is(r.body, r.body_len, "status", "cancelled");
 
 	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
 	icalcomponent_set_uid(ev, uid);
@@ -224,12 +251,19 @@ int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
 	icalcomponent_set_dtstart(ev, local_time(c, start));
 	if (!no_end)
 		icalcomponent_set_dtend(ev, local_time(c, end));
-	set_texts(c, ev, doc);
+	set_texts(c, ev, r.body, r.body_len);
 	icalcomponent_set_status(ev, cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
 	icalcomponent_add_component(c->events, ev);
 	if (!c->n++ || start < c->first)
 		c->first = start;
 	return 0;
+}
+
+int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
+            struct gl_error *err)
+{
+	(void)doc;
+	return ics_add_entry(c, e, err);
 }
 
 /* The VTIMEZONE to ship: ours, without the transitions before the year of

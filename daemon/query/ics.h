@@ -31,6 +31,7 @@
 #ifndef GILDE_ICS_H
 #define GILDE_ICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -53,10 +54,16 @@ int ics_new(const char *lang, struct ics_calendar **out, struct gl_error *err);
 void ics_free(struct ics_calendar *c);
 
 /*
- * Add the event e (a live event record) whose JSON form is doc (as made by
- * cli_entry_json(e); the body's fields sit at the top level).  Returns 0,
- * or GL_EFORMAT if its start or end is not an RFC 3339 date-time; then
- * nothing was added.
+ * Add the event e (a live event record), its fields read from its body
+ * (proto/body.h).  Returns 0, or GL_EFORMAT if it has no start or its
+ * start or end is not an RFC 3339 date-time; then nothing was added.
+ */
+int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl_error *err);
+
+/*
+ * The same, for callers that hold the event's JSON form too: doc is not
+ * read (the body is e's).  It stays until daemon/web.c, its last caller,
+ * moves to ics_add_entry.
  */
 int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
             struct gl_error *err);
@@ -84,10 +91,10 @@ int ics_write(const char *path, const char *text, struct gl_error *err);
 int ics_sequence(uint64_t version);
 
 /*
- * A one-line place for doc's "location": venue, street, postal code and
- * locality, and "online" for an online event; NULL if it has none.  The
- * caller frees the result with free().
+ * A one-line place for an event body's "location": venue, street, postal
+ * code and locality, and "online" for an online event; NULL if it has
+ * none.  The caller frees the result with free().
  */
-char *ics_location_text(json_t *doc);
+char *ics_location_text(const uint8_t *body, size_t len);
 
 #endif
