@@ -75,6 +75,10 @@ int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object
  * "peers"): its whole answer as JSON, or NULL with err. */
 json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err);
 
+/* What a person calls record e in lang: its "name", else its "title"
+ * (view_body_text); NULL for neither or a tombstone.  Free it. */
+char *cli_title(const struct store_entry *e, const char *lang);
+
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
 

@@ -136,22 +136,22 @@ static int app_visit(void *vctx, const struct store_app *a)
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
 	json_object_set_new(o, "received", json_string(clock_format(a->received_ms / 1000, ts)));
-	json_t *body = NULL;
-	if (record_parse(a->env, a->env_len, &r, NULL) == 0 && r.body)
-		body = jsonmp_body_to_json(r.body, r.body_len);
-	if (body) {
-		json_object_set_new(o, "id", json_stringn(r.id, r.id_len));
-		json_object_set(o, "partner", body);
-	}
+	bool parsed = record_parse(a->env, a->env_len, &r, NULL) == 0 && r.body;
 	if (ac->cli->json) {
+		json_t *body = parsed ? jsonmp_body_to_json(r.body, r.body_len) : NULL;
+		if (body) {
+			json_object_set_new(o, "id", json_stringn(r.id, r.id_len));
+			json_object_set_new(o, "partner", body);
+		}
 		json_array_append(ac->arr, o);
 	} else {
-		const char *name = body ? view_text(body, "name", ac->cli->lang) : NULL;
-		const char *url = body ? json_string_value(json_object_get(body, "url")) : NULL;
+		char *name = parsed ? view_body_text(r.body, r.body_len, "name", ac->cli->lang) : NULL;
+		char *url = parsed ? view_body_str(r.body, r.body_len, "url") : NULL;
 		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
 		       url ? url : "");
+		free(url);
+		free(name);
 	}
-	json_decref(body);
 	json_decref(o);
 	return 0;
 }

@@ -252,20 +252,17 @@ static int list_visit(void *vctx, const struct store_entry *e)
 	struct list_ctx *lc = vctx;
 	if (!lc->all && !directory_kind(e->kind))
 		return 0;
-	json_t *o = view_entry_json(e);
 	lc->count++;
 	if (lc->cli->json) {
-		json_array_append_new(lc->arr, o);
+		json_array_append_new(lc->arr, view_entry_json(e));
 		return 0;
 	}
 	char who[32];
 	short_key(e->author, who);
-	const char *title = view_text(o, "name", lc->cli->lang);
-	if (!title)
-		title = view_text(o, "title", lc->cli->lang);
+	char *title = cli_title(e, lc->cli->lang);
 	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id, who,
 	       title ? title : "");
-	json_decref(o);
+	free(title);
 	return 0;
 }
 

@@ -35,18 +35,16 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 		struct store_entry e;
 		if ((rc = search_hit_entry(t, &h[i], &e, err)))
 			break;
-		json_t *o = view_entry_json(&e);
 		if (cli->json) {
+			json_t *o = view_entry_json(&e);
 			json_object_set_new(o, "score", json_real(h[i].score));
 			json_array_append_new(arr, o);
 			continue;
 		}
-		const char *title = view_text(o, "name", cli->lang);
-		if (!title)
-			title = view_text(o, "title", cli->lang);
+		char *title = cli_title(&e, cli->lang);
 		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
 		       e.id, title ? title : "");
-		json_decref(o);
+		free(title);
 	}
 	if (arr && rc == 0)
 		cli_print_json(arr);
