@@ -14,7 +14,7 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	int rc;
 	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
 		return rc;
-	/* a rebuild under way (store.c: reindex) has left its mark */
+	/* a rebuild under way (reindex.c) has left its mark */
 	MDB_val mk = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK }, mv;
 	if ((rc = mdb_get(txn, s->meta, &mk, &mv)) && rc != MDB_NOTFOUND)
 		return rc;

@@ -57,12 +57,13 @@
 #include "proto/bounds.h"
 #include "proto/err.h"
 #include "proto/record.h"
+#include "store/map.h" /* the bound on the store's mapped memory */
 
 /* 4: postings by document number (search.h); 3: fresh items; 2: events
  * and full-text indexes.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
  * index (textindex_rebuild), which takes about as long as indexing every
- * record again, in steps (store.c: reindex).  A write open of layout 4
+ * record again, in steps (reindex.c).  A write open of layout 4
  * rebuilds it too when it finds the index out of step (textindex_check in
  * store_int.h) or a rebuild cut short. */
 #define STORE_LAYOUT 4
@@ -104,42 +105,6 @@ void store_close(struct store *s);
 bool store_reindexed(const struct store *s, uint64_t *skipped, unsigned *steps);
 
 /* Begin a transaction.  A read transaction sees one snapshot. */
-/*
- * The store's share of the process's memory.
- *
- * LMDB reads the store through a shared read-only mapping of its file, so
- * every page a write or a query touches stays in the process's resident
- * set (as file-backed memory) until the mapping lets go of it, and the
- * kernel maps up to 16 neighbouring cached pages with each one touched: a
- * node that synced 100,000 records would show most of the store file,
- * 100 MiB and more, as resident.  Those pages are the kernel's page cache;
- * the mapping only pins them to the process.
- *
- * With a bound set, the store checks the process's file-backed resident
- * memory (/proc/self/statm) every few hundred entries it reads or dozens
- * it writes, and when it is over the bound lets go of its whole mapping
- * (madvise MADV_DONTNEED).  The pages stay cached while the machine has
- * room; the next read maps them again with a minor fault.
- */
-/* This process's memory, as /proc/self tells it (gilde status shows it). */
-struct store_mem {
-	uint64_t resident;  /* bytes in RAM */
-	uint64_t file;      /* of which file-backed: store pages, programs, libraries */
-	uint64_t anonymous; /* of which the process's own: heap, stacks, write buffers */
-	uint64_t peak;      /* the most ever resident (VmHWM) */
-};
-/* Returns 0, or -1 with everything 0. */
-int store_mem_read(struct store_mem *m);
-
-/* bytes of file-backed resident memory allowed; 0: no bound.  Any thread. */
-void store_set_mapped_max(struct store *s, uint64_t bytes);
-/* Check the bound now (a timer does, for lookups between scans). */
-bool store_map_check(struct store *s);
-/* How often the mapping was let go of. */
-unsigned long long store_map_releases(struct store *s);
-/* Let go of the whole mapping now.  Safe while other threads read.  0 or -1. */
-int store_release_map(struct store *s);
-
 int store_begin(struct store *s, bool write, struct store_txn **out,
                 struct gl_error *err);
 /*

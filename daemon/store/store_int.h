@@ -1,6 +1,7 @@
 /*
  * store_int.h — the store's insides, shared by the files of daemon/store/ only
- * (store.c, apps.c, index.c and the indexes).  Nothing outside store/
+ * (store.c, records.c, map.c, reindex.c, items.c, apps.c, index.c and
+ * the indexes).  Nothing outside store/
  * includes it.
  */
 #ifndef GILDE_STORE_INT_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 
 #include "proto/bounds.h"
+#include "store/paths.h"
 #include "store/store.h"
 #include "store/text.h"
 
@@ -89,8 +91,16 @@ int store_items_find(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
                      const uint8_t **held, MDB_val *rkey);
 int store_items_run(struct store_txn *t, uint32_t *run);
 
-/* The one place LMDB's codes become ours. */
+/* The one place LMDB's codes become ours (store.c). */
 int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what);
+
+/* LMDB's data file in the store directory dir, into out (store.c). */
+#define STORE_DATA_FILE_MAX (PATHS_MAX + 16)
+const char *store_data_file(const char *dir, char out[STORE_DATA_FILE_MAX]);
+
+/* Rebuild the search index in steps (reindex.c): store_open calls it for a
+ * write open that set s->reindex.  Returns 0 or the error of a step. */
+int store_reindex(struct store *s, struct gl_error *err);
 
 static inline void store_put_le64(uint8_t *p, uint64_t v)
 {
@@ -149,12 +159,12 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
  * of the given layout.  A write open of layout 2 or 3, of a layout 4
  * store whose search index is out of step (textindex_check), or of one with
  * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
- * rebuilds the index in steps (store.c: reindex).  A read-only open of
+ * rebuilds the index in steps (reindex.c).  A read-only open of
  * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
-/* In meta while a rebuild of the search index is under way (store.c). */
+/* In meta while a rebuild of the search index is under way (reindex.c). */
 #define REINDEX_MARK "reindex"
 /*
  * Whether the index of a layout 4 store is out of step in a way a write

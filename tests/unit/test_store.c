@@ -213,6 +213,40 @@ static void test_expire(void **state)
 	gl_buf_free(&e);
 }
 
+/* Every record of one author goes, tombstones too; the others' stay. */
+static void test_delete_author(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/da", dir);
+	struct store *s;
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	struct gl_buf e = { 0 };
+	for (int i = 0; i < 6; i++) {
+		char id[8];
+		snprintf(id, sizeof id, "d%d", i);
+		make(&e, i < 4 ? sk : sk2, i % 2 ? RK_OFFER : RK_EVENT, id, 1, 5000, i == 1);
+		put(s, &e);
+	}
+	check_invariants(s, 6, 5);
+	struct store_txn *t;
+	unsigned removed = 99;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_delete_author(t, pk, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 4);
+	check_invariants(s, 2, 2);
+	assert_int_equal(count(s, 0, pk, true), 0);
+	assert_int_equal(count(s, 0, pk2, true), 2);
+	/* nothing left to delete is no error */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_delete_author(t, pk, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 0);
+	store_close(s);
+	gl_buf_free(&e);
+}
+
 static void test_open_errors(void **state)
 {
 	(void)state;
@@ -577,6 +611,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_delete_author),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_map_full),
 		cmocka_unit_test(test_items),
