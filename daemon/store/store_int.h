@@ -58,12 +58,12 @@ struct store_txn {
 	MDB_txn *txn;
 	bool write;
 	uint32_t run; /* of its fresh items (items.c); 0: not yet chosen */
-	struct textindex_pending *pend; /* postings not yet written (textindex.c); NULL: none */
+	struct textindex_pending *pend; /* postings not yet written (textindex_pend.c); NULL: none */
 };
 
 /*
  * The postings a write transaction adds wait in t->pend and go into the
- * postings table in key order (textindex.c): the writes of a thousand records
+ * postings table in key order (textindex_pend.c): the writes of a thousand records
  * then walk the table once, page by page, instead of jumping to each term
  * of each record in turn.  textindex_flush() writes them: store_commit() calls
  * it, and so does whatever reads or deletes postings in the transaction.

@@ -59,7 +59,7 @@ enum { TEXTINDEX_TITLE = 1, TEXTINDEX_TEXT = 2 };
  * Private but for the flag: ready once textindex_cut() has filled it.
  */
 struct textindex_terms {
-	struct gl_buf packed; /* (term, field, frequency) after another (textindex.c) */
+	struct gl_buf packed; /* (term, field, frequency) after another (textindex_cut.c) */
 	uint32_t length;      /* the document's length: its terms in all */
 	bool ready;
 };
