@@ -9,14 +9,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "client/cmd.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
 #include "proto/msg.h"
 #include "proto/record.h"
 
-/* How long gilde waits for the daemon's answer. */
-#define CALL_TIMEOUT_MS 120000
 
 void cli_error(const char *fmt, ...)
 {
@@ -38,6 +37,94 @@ int cli_fail(const struct gl_error *err)
 	cli_error("%s", err->msg[0] ? err->msg : gl_strerror(err->code));
 	return cli_exit_for(err->code);
 }
+
+/* ---- options ---- */
+
+int cli_usage(const struct cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "gilde %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: gilde %s\n", cmd->synopsis);
+	return EXIT_USAGE;
+}
+
+/* A common option code c: 1 if handled, 0 if it is not common, or the
+ * exit code of a usage error it printed (negated). */
+static int common_option(struct cli *cli, const struct cmd *cmd, int c, const char *arg,
+                         char **argv)
+{
+	switch (c) {
+	case OPT_DATA:
+		cli->data_opt = arg;
+		return 1;
+	case OPT_JSON:
+		cli->json = true;
+		return 1;
+	case OPT_LANG:
+		if (strcmp(arg, "nl") && strcmp(arg, "en"))
+			return -cli_usage(cmd, "--lang must be nl or en, not \"%s\"", arg);
+		cli->lang = arg;
+		return 1;
+	case OPT_HELP:
+		printf("usage: gilde %s\n\n%s.\n\n%s\ncommon options: --data DIR, --json, "
+		       "--lang nl|en, --help\n", cmd->synopsis, cmd->summary, cmd->help);
+		exit(0);
+	case ':':
+		return -cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
+	case '?':
+		return -cli_usage(cmd, "unknown option %s", argv[optind - 1]);
+	}
+	return 0;
+}
+
+int cli_options(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
+                const struct cli_opts *o)
+{
+	static const struct option common[] = {
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "lang", required_argument, NULL, OPT_LANG },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct option lo[CLI_OWN_OPTS_MAX + sizeof common / sizeof common[0]];
+	char shorts[2 * CLI_OWN_OPTS_MAX + 8];
+	size_t own = 0;
+	while (o && o->lo && o->lo[own].name)
+		own++;
+	if (own > CLI_OWN_OPTS_MAX || strlen(o && o->shorts ? o->shorts : "") > 2 * CLI_OWN_OPTS_MAX) {
+		cli_error("%s: more options than CLI_OWN_OPTS_MAX", cmd->name);
+		abort(); /* a programming error, found by any test of the command */
+	}
+	if (own)
+		memcpy(lo, o->lo, own * sizeof *lo);
+	memcpy(lo + own, common, sizeof common);
+	snprintf(shorts, sizeof shorts, ":%sd:h", o && o->shorts ? o->shorts : "");
+	int c, rc = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		int h = common_option(cli, cmd, c, optarg, argv);
+		if (h < 0)
+			rc = -h;
+		else if (h == 0)
+			rc = o && o->take ? o->take(o->ctx, c, optarg)
+			                  : cli_usage(cmd, "unknown option %s", argv[optind - 1]);
+	}
+	int maxpos = o ? o->maxpos : 0;
+	if (rc == 0 && maxpos >= 0 && argc - optind > maxpos)
+		rc = cli_usage(cmd, "unexpected argument \"%s\"", argv[optind + maxpos]);
+	return rc;
+}
+
+int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **argv, int maxpos)
+{
+	struct cli_opts o = { .maxpos = maxpos };
+	return cli_options(cli, cmd, argc, argv, &o);
+}
+
+/* ---- the node ---- */
 
 int cli_resolve_data(struct cli *cli, struct gl_error *err)
 {
@@ -124,88 +211,110 @@ int cli_send(int fd, const struct gl_buf *req, struct gl_error *err)
 	return 0;
 }
 
-int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object *resp,
-             struct gl_error *err)
+/* Read one framed message from fd into b: 0 and its length with the frame
+ * header in *total, or GL_EPROTO / GL_EUNAVAIL. */
+static int read_message(int fd, struct gl_buf *b, size_t *total, struct gl_error *err)
 {
-	size_t total = 0;
-	uint64_t deadline = clock_now_ms() + CALL_TIMEOUT_MS;
-	resp_buf->len = 0;
+	uint64_t deadline = clock_now_ms() + CLI_CALL_TIMEOUT_MS;
+	b->len = 0;
 	for (;;) {
-		int pr = msg_peek(resp_buf->data, resp_buf->len, MSG_MAX, &total);
+		int pr = msg_peek(b->data, b->len, MSG_MAX, total);
 		if (pr < 0)
 			return gl_errorf(err, GL_EPROTO, "oversized answer from gilded");
 		if (pr == 1)
-			break;
+			return 0;
 		uint64_t now = clock_now_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0)
 			return gl_errorf(err, GL_EUNAVAIL, "no answer from gilded within %ds",
-			                 CALL_TIMEOUT_MS / 1000);
+			                 CLI_CALL_TIMEOUT_MS / 1000);
 		/* read one message at a time: what follows is the next answer's */
-		size_t want = resp_buf->len < 4 ? 4 - resp_buf->len : 0;
+		size_t want = b->len < 4 ? 4 - b->len : 0;
 		if (!want) {
-			uint32_t n = (uint32_t)resp_buf->data[0] << 24 | (uint32_t)resp_buf->data[1] << 16 |
-			             (uint32_t)resp_buf->data[2] << 8 | resp_buf->data[3];
-			want = (size_t)n + 4 - resp_buf->len;
+			uint32_t n = (uint32_t)b->data[0] << 24 | (uint32_t)b->data[1] << 16 |
+			             (uint32_t)b->data[2] << 8 | b->data[3];
+			want = (size_t)n + 4 - b->len;
 		}
-		gl_buf_reserve(resp_buf, want);
-		ssize_t r = read(fd, resp_buf->data + resp_buf->len, want);
+		gl_buf_reserve(b, want);
+		ssize_t r = read(fd, b->data + b->len, want);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return gl_errorf(err, GL_EUNAVAIL, "gilded closed the connection");
-		resp_buf->len += (size_t)r;
+		b->len += (size_t)r;
 	}
-	int rc = msg_decode(resp_buf->data + 4, total - 4, zone, resp, err);
-	if (rc)
-		return rc;
-	bool ok = false;
-	if (!msg_get_bool(resp, "ok", &ok))
-		return gl_errorf(err, GL_EPROTO, "answer without \"ok\"");
-	if (!ok) {
-		const msgpack_object *code = msg_get(resp, "code");
-		int c = code && code->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (int)code->via.i64
-		                                                             : GL_EREFUSED;
-		char text[sizeof err->msg];
-		if (!msg_get_cstr(resp, "error", text, sizeof text))
-			snprintf(text, sizeof text, "%s", gl_strerror(c));
-		return gl_errorf(err, c, "%s", text);
-	}
-	return 0;
 }
 
-int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
-             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err)
+/* An answer {"ok": false, "code": …, "error": …} as its code and text. */
+static int refused(const msgpack_object *resp, struct gl_error *err)
 {
-	int fd;
-	int rc = cli_connect(cli, &fd, err);
-	if (rc)
-		return rc;
-	rc = cli_send(fd, req, err);
+	const msgpack_object *code = msg_get(resp, "code");
+	int c = code && code->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? (int)code->via.i64
+	                                                             : GL_EREFUSED;
+	char text[sizeof err->msg];
+	if (!msg_get_cstr(resp, "error", text, sizeof text))
+		snprintf(text, sizeof text, "%s", gl_strerror(c));
+	return gl_errorf(err, c, "%s", text);
+}
+
+int cli_recv(int fd, struct cli_answer *ans, struct gl_error *err)
+{
+	size_t total = 0;
+	bool ok = false;
+	memset(ans, 0, sizeof *ans);
+	msgpack_zone_init(&ans->zone, 4096);
+	int rc = read_message(fd, &ans->buf, &total, err);
 	if (!rc)
-		rc = cli_recv(fd, resp_buf, zone, resp, err);
-	close(fd);
+		rc = msg_decode(ans->buf.data + 4, total - 4, &ans->zone, &ans->o, err);
+	if (!rc && !msg_get_bool(&ans->o, "ok", &ok))
+		rc = gl_errorf(err, GL_EPROTO, "answer without \"ok\"");
+	if (!rc && !ok)
+		rc = refused(&ans->o, err);
+	if (rc)
+		cli_answer_free(ans);
 	return rc;
 }
 
-json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err)
+void cli_answer_free(struct cli_answer *ans)
 {
-	struct gl_buf req = { 0 }, resp = { 0 };
+	msgpack_zone_destroy(&ans->zone);
+	gl_buf_free(&ans->buf);
+}
+
+int cli_request(struct cli *cli, struct gl_buf *req, struct cli_answer *ans,
+                struct gl_error *err)
+{
+	int fd;
+	msg_end(req, 0);
+	int rc = cli_connect(cli, &fd, err);
+	if (!rc) {
+		if (!(rc = cli_send(fd, req, err)))
+			rc = cli_recv(fd, ans, err);
+		close(fd);
+	}
+	gl_buf_free(req);
+	return rc;
+}
+
+int cli_request_op(struct cli *cli, const char *op, struct cli_answer *ans,
+                   struct gl_error *err)
+{
+	struct gl_buf req = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);
 	msgpack_pack_map(&pk, 1);
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, op);
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 4096);
-	msgpack_object o;
-	json_t *j = NULL;
-	if (cli_call(cli, &req, &resp, &zone, &o, err) == 0)
-		j = jsonmp_to_json(&o);
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
+	return cli_request(cli, &req, ans, err);
+}
+
+json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err)
+{
+	struct cli_answer ans;
+	if (cli_request_op(cli, op, &ans, err))
+		return NULL;
+	json_t *j = jsonmp_to_json(&ans.o);
+	cli_answer_free(&ans);
 	return j;
 }
 

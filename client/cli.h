@@ -53,23 +53,39 @@ struct cli_node {
 };
 int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err);
 
+/* How long gilde waits for the daemon's answer. */
+#define CLI_CALL_TIMEOUT_MS 120000
+
+/* What the daemon answered: the map o, valid until cli_answer_free(). */
+struct cli_answer {
+	msgpack_object o;
+	msgpack_zone zone;
+	struct gl_buf buf;
+};
+
 /*
- * Send one request (built with msg_begin/msg_end in req) to the daemon
- * and read its answer into resp, decoded in zone (resp_buf keeps the
- * bytes; free it after use).  An answer {"ok": false} becomes its code
- * and text in err.  GL_EUNAVAIL if no daemon listens.
+ * End the request req (begun with msg_begin, its map packed), send it to
+ * the daemon on a connection of its own, free req, and read the answer
+ * into *ans.  Returns 0 (free *ans with cli_answer_free), or an error with
+ * nothing to free: GL_EUNAVAIL if no daemon listens or it does not answer
+ * within CLI_CALL_TIMEOUT_MS, GL_EPROTO for an answer that does not read, and
+ * for an answer {"ok": false} its code and text.
  */
-int cli_call(struct cli *cli, const struct gl_buf *req, struct gl_buf *resp_buf,
-             msgpack_zone *zone, msgpack_object *resp, struct gl_error *err);
+int cli_request(struct cli *cli, struct gl_buf *req, struct cli_answer *ans,
+                struct gl_error *err);
+/* cli_request of {"op": op}, an op that takes no arguments. */
+int cli_request_op(struct cli *cli, const char *op, struct cli_answer *ans,
+                   struct gl_error *err);
+void cli_answer_free(struct cli_answer *ans);
 
 /*
  * The same in steps, for a conversation with several requests in flight
- * (gilde import keeps two): connect, send requests, read answers in order.
+ * (gilde import keeps two): connect, send requests (msg_end'ed), read
+ * answers in order (cli_recv: as cli_request).
  */
 int cli_connect(struct cli *cli, int *fd, struct gl_error *err);
 int cli_send(int fd, const struct gl_buf *req, struct gl_error *err);
-int cli_recv(int fd, struct gl_buf *resp_buf, msgpack_zone *zone, msgpack_object *resp,
-             struct gl_error *err);
+int cli_recv(int fd, struct cli_answer *ans, struct gl_error *err);
 
 /* Ask the running daemon for an op that takes no arguments ("status",
  * "peers"): its whole answer as JSON, or NULL with err. */

@@ -18,28 +18,39 @@ struct cmd {
 
 extern const struct cmd cmds[];
 
-/* Options every subcommand takes; put CLI_COMMON_LONG in each long-option
- * table and let cli_common() handle the codes. */
+/* The codes of the options every subcommand takes (cli_options adds them). */
 enum { OPT_DATA = 'd', OPT_JSON = 1000, OPT_LANG, OPT_HELP = 'h' };
-#define CLI_COMMON_LONG                                  \
-	{ "data", required_argument, NULL, OPT_DATA },   \
-	{ "json", no_argument, NULL, OPT_JSON },         \
-	{ "lang", required_argument, NULL, OPT_LANG },   \
-	{ "help", no_argument, NULL, OPT_HELP }
-#define CLI_COMMON_SHORT "d:h"
+
+/* The most long options a command has of its own. */
+#define CLI_OWN_OPTS_MAX 16
 
 /*
- * Handle a common option code c (from getopt_long).  Returns 1 if handled,
- * 0 if it is not a common option, or -1 after printing a usage error
- * (return EXIT_USAGE).  --help prints the command's help and exits 0.
+ * A command's own options, for cli_options().  take is called with each
+ * of them (c: its code; arg: its value, or NULL) and returns 0, or an
+ * exit code after printing a usage error with cli_usage (EXIT_USAGE), or
+ * after another error it printed (then parsing stops there).
  */
-int cli_common(struct cli *cli, const struct cmd *cmd, int c, const char *arg,
-               char **argv);
+struct cli_opts {
+	const struct option *lo; /* at most CLI_OWN_OPTS_MAX, then a { NULL } entry; NULL: none */
+	const char *shorts;      /* its short options for getopt ("k:a:A"); NULL: none */
+	int (*take)(void *ctx, int c, const char *arg);
+	void *ctx;
+	int maxpos;              /* most positional arguments, left from optind on; -1: any */
+};
+
 /*
- * Parse argv for a command that takes only the common options, and at
- * most maxpos positional arguments (-1: any number, left from optind on).
- * Returns 0, or -1 after printing a usage error (return EXIT_USAGE).
+ * Parse argv for cmd: the common options (--data, --json, --lang, --help)
+ * and o's (NULL: none, and no positional argument).  An unknown option,
+ * an option without its value, a bad --lang and too many positional
+ * arguments are usage errors.  --help prints the command's help and
+ * exits 0.  Returns 0 with optind at the first positional argument, or
+ * the exit code of the error it printed.
  */
+int cli_options(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
+                const struct cli_opts *o);
+/* cli_options for a command with no options of its own and at most
+ * maxpos positional arguments (-1: any).  0, or EXIT_USAGE after a
+ * usage error. */
 int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **argv, int maxpos);
 /* Print a usage error for cmd and return EXIT_USAGE. */
 int cli_usage(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

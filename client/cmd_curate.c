@@ -9,107 +9,122 @@
 #include "proto/record.h"
 #include "store/trust.h"
 
-static int call_simple(struct cli *cli, struct gl_buf *req, msgpack_zone *zone, msgpack_object *o,
-                       struct gl_buf *resp, struct gl_error *err)
+/* What gilde endorse or gilde revoke is told: each has its own options. */
+struct statement {
+	bool revoke;
+	const char *key, *name, *until, *replaces, *reason;
+};
+
+static int statement_option(void *ctx, int c, const char *arg)
 {
-	msg_end(req, 0);
-	return cli_call(cli, req, resp, zone, o, err);
+	struct statement *st = ctx;
+	switch (c) {
+	case 'n': st->name = arg; break;
+	case 'u': st->until = arg; break;
+	case 'r': st->replaces = arg; break;
+	default: st->reason = arg; break; /* 'R' */
+	}
+	return 0;
+}
+
+/* Parse and check the command line into *st; 0 or an exit code. */
+static int statement_args(struct cli *cli, const struct cmd *me, int argc, char **argv,
+                          struct statement *st)
+{
+	static const struct option endorse_lo[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "replaces", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct option revoke_lo[] = {
+		{ "reason", required_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_opts opts = { .lo = st->revoke ? revoke_lo : endorse_lo,
+		                 .take = statement_option, .ctx = st, .maxpos = -1 };
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	if (rc)
+		return rc;
+	if (argc - optind != 1)
+		return cli_usage(me, "name exactly one KEY (ed25519:...)");
+	st->key = argv[optind];
+	uint8_t k[32];
+	struct gl_error err = { 0 };
+	int64_t day;
+	if (ident_parse(IDENT_PK_PREFIX, st->key, "KEY", k, &err))
+		return cli_usage(me, "%s", err.msg);
+	if (!st->revoke && (!st->name || !*st->name))
+		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
+	if (st->until && (strlen(st->until) != 10 || clock_parse(st->until, &day)))
+		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", st->until);
+	if (st->replaces && ident_parse(IDENT_PK_PREFIX, st->replaces, "--replaces", k, &err))
+		return cli_usage(me, "%s", err.msg);
+	return 0;
+}
+
+/* What the daemon answered to a statement, for a person or a script. */
+static void statement_done(struct cli *cli, const struct statement *st, uint64_t purged,
+                           bool curator)
+{
+	if (cli->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "key", json_string(st->key));
+		json_object_set_new(j, st->revoke ? "revoked" : "endorsed", json_true());
+		json_object_set_new(j, "purged", json_integer((json_int_t)purged));
+		json_object_set_new(j, "curator", json_boolean(curator));
+		cli_print_json(j);
+		json_decref(j);
+	} else if (st->revoke) {
+		printf("revoked %s: %llu record%s removed here\n", st->key, (unsigned long long)purged,
+		       purged == 1 ? "" : "s");
+	} else {
+		printf("endorsed %s (%s)%s%s\n", st->key, st->name, st->until ? " until " : "",
+		       st->until ? st->until : "");
+		if (st->replaces)
+			printf("revoked %s, which it replaces: %llu record%s removed here\n",
+			       st->replaces, (unsigned long long)purged, purged == 1 ? "" : "s");
+	}
+	if (!curator)
+		cli_error("note: this node is not one of its own curators ([federation] curator); "
+		          "nodes follow only the curators they are configured with");
 }
 
 static int statement(struct cli *cli, const struct cmd *me, int argc, char **argv, bool revoke)
 {
-	static const struct option lo[] = {
-		{ "name", required_argument, NULL, 'n' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "replaces", required_argument, NULL, 'r' },
-		{ "reason", required_argument, NULL, 'R' },
-		CLI_COMMON_LONG,
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name = NULL, *until = NULL, *replaces = NULL, *reason = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		if (c == 'n' && !revoke)
-			name = optarg;
-		else if (c == 'u' && !revoke)
-			until = optarg;
-		else if (c == 'r' && !revoke)
-			replaces = optarg;
-		else if (c == 'R' && revoke)
-			reason = optarg;
-		else
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
-	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KEY (ed25519:...)");
-	const char *key = argv[optind];
-	uint8_t k[32];
-	struct gl_error err = { 0 };
-	int64_t day;
-	if (ident_parse(IDENT_PK_PREFIX, key, "KEY", k, &err))
-		return cli_usage(me, "%s", err.msg);
-	if (!revoke && (!name || !*name))
-		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
-	if (until && (strlen(until) != 10 || clock_parse(until, &day)))
-		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", until);
-	if (replaces && ident_parse(IDENT_PK_PREFIX, replaces, "--replaces", k, &err))
-		return cli_usage(me, "%s", err.msg);
-	struct gl_buf req = { 0 }, resp = { 0 };
+	struct statement st = { .revoke = revoke };
+	int rc = statement_args(cli, me, argc, argv, &st);
+	if (rc)
+		return rc;
+	struct gl_buf req = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);
-	msgpack_pack_map(&pk, 2 + (name != NULL) + (until != NULL) + (replaces != NULL) + (reason != NULL));
+	const char *names[] = { "name", "until", "replaces", "reason" };
+	const char *vals[] = { st.name, st.until, st.replaces, st.reason };
+	uint32_t n = 2;
+	for (int i = 0; i < 4; i++)
+		n += vals[i] != NULL;
+	msgpack_pack_map(&pk, n);
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, revoke ? "revoke" : "endorse");
 	msg_pack_str(&pk, "key");
-	msg_pack_str(&pk, key);
-	const char *names[] = { "name", "until", "replaces", "reason" };
-	const char *vals[] = { name, until, replaces, reason };
+	msg_pack_str(&pk, st.key);
 	for (int i = 0; i < 4; i++)
 		if (vals[i]) {
 			msg_pack_str(&pk, names[i]);
 			msg_pack_str(&pk, vals[i]);
 		}
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	int rc = EXIT_OK;
-	if (call_simple(cli, &req, &zone, &o, &resp, &err)) {
-		rc = cli_fail(&err);
-	} else {
-		uint64_t purged = 0;
-		bool curator = true;
-		msg_get_uint(&o, "purged", &purged);
-		msg_get_bool(&o, "curator", &curator);
-		if (cli->json) {
-			json_t *j = json_object();
-			json_object_set_new(j, "key", json_string(key));
-			json_object_set_new(j, revoke ? "revoked" : "endorsed", json_true());
-			json_object_set_new(j, "purged", json_integer((json_int_t)purged));
-			json_object_set_new(j, "curator", json_boolean(curator));
-			cli_print_json(j);
-			json_decref(j);
-		} else if (revoke) {
-			printf("revoked %s: %llu record%s removed here\n", key, (unsigned long long)purged,
-			       purged == 1 ? "" : "s");
-		} else {
-			printf("endorsed %s (%s)%s%s\n", key, name, until ? " until " : "", until ? until : "");
-			if (replaces)
-				printf("revoked %s, which it replaces: %llu record%s removed here\n", replaces,
-				       (unsigned long long)purged, purged == 1 ? "" : "s");
-		}
-		if (!curator)
-			cli_error("note: this node is not one of its own curators ([federation] curator); "
-			          "nodes follow only the curators they are configured with");
-	}
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
-	return rc;
+	struct cli_answer ans;
+	struct gl_error err = { 0 };
+	if (cli_request(cli, &req, &ans, &err))
+		return cli_fail(&err);
+	uint64_t purged = 0;
+	bool curator = true;
+	msg_get_uint(&ans.o, "purged", &purged);
+	msg_get_bool(&ans.o, "curator", &curator);
+	statement_done(cli, &st, purged, curator);
+	cli_answer_free(&ans);
+	return EXIT_OK;
 }
 
 int cmd_endorse(struct cli *cli, int argc, char **argv)
@@ -258,40 +273,27 @@ int cmd_rotate_key(struct cli *cli, int argc, char **argv)
 	const struct cmd *me = cmd_find("rotate-key");
 	if (cli_common_only(cli, me, argc, argv, 0))
 		return EXIT_USAGE;
-	struct gl_buf req = { 0 }, resp = { 0 };
-	msgpack_packer pk;
-	msg_begin(&req, &pk);
-	msgpack_pack_map(&pk, 1);
-	msg_pack_str(&pk, "op");
-	msg_pack_str(&pk, "rotate-key");
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
+	struct cli_answer ans;
 	struct gl_error err = { 0 };
-	int rc = EXIT_OK;
-	if (call_simple(cli, &req, &zone, &o, &resp, &err)) {
-		rc = cli_fail(&err);
+	if (cli_request_op(cli, "rotate-key", &ans, &err))
+		return cli_fail(&err);
+	char old[IDENT_TEXT_MAX + 1] = "", new[IDENT_TEXT_MAX + 1] = "";
+	uint64_t n = 0;
+	msg_get_cstr(&ans.o, "old", old, sizeof old);
+	msg_get_cstr(&ans.o, "new", new, sizeof new);
+	msg_get_uint(&ans.o, "resigned", &n);
+	cli_answer_free(&ans);
+	if (cli->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "old", json_string(old));
+		json_object_set_new(j, "new", json_string(new));
+		json_object_set_new(j, "resigned", json_integer((json_int_t)n));
+		cli_print_json(j);
+		json_decref(j);
 	} else {
-		char old[IDENT_TEXT_MAX + 1] = "", new[IDENT_TEXT_MAX + 1] = "";
-		uint64_t n = 0;
-		msg_get_cstr(&o, "old", old, sizeof old);
-		msg_get_cstr(&o, "new", new, sizeof new);
-		msg_get_uint(&o, "resigned", &n);
-		if (cli->json) {
-			json_t *j = json_object();
-			json_object_set_new(j, "old", json_string(old));
-			json_object_set_new(j, "new", json_string(new));
-			json_object_set_new(j, "resigned", json_integer((json_int_t)n));
-			cli_print_json(j);
-			json_decref(j);
-		} else {
-			printf("new key %s (was %s); %llu records signed again with it\n", new, old,
-			       (unsigned long long)n);
-			printf("ask your curator to run:\n  gilde endorse %s --name NAME --replaces %s\n", new, old);
-		}
+		printf("new key %s (was %s); %llu records signed again with it\n", new, old,
+		       (unsigned long long)n);
+		printf("ask your curator to run:\n  gilde endorse %s --name NAME --replaces %s\n", new, old);
 	}
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
-	return rc;
+	return EXIT_OK;
 }

@@ -64,53 +64,51 @@ static int check_term(const struct cmd *me, const char *what, const char *value)
 	return ok ? 0 : -1;
 }
 
+/* gilde events's own options, into its events_opts. */
+struct events_take {
+	const struct cmd *me;
+	struct events_opts *o;
+};
+
+static int events_option(void *ctx, int c, const char *arg)
+{
+	struct events_take *et = ctx;
+	struct events_opts *o = et->o;
+	switch (c) {
+	case OPT_FROM:
+		return parse_when(et->me, "--from", arg, &o->f.from) ? EXIT_USAGE : 0;
+	case OPT_TO:
+		return parse_when(et->me, "--to", arg, &o->f.to) ? EXIT_USAGE : 0;
+	case OPT_SECTOR:
+		o->f.sector = arg;
+		return check_term(et->me, "sector", arg) ? EXIT_USAGE : 0;
+	case OPT_PHASE:
+		o->f.phase = arg;
+		return check_term(et->me, "phase", arg) ? EXIT_USAGE : 0;
+	default: /* OPT_ICS */
+		o->ics = arg;
+		return 0;
+	}
+}
+
 /* Returns 0, or the exit code of a usage error (or of --help). */
 static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv,
                       struct events_opts *o)
 {
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "sector", required_argument, NULL, OPT_SECTOR },
 		{ "phase", required_argument, NULL, OPT_PHASE },
 		{ "ics", required_argument, NULL, OPT_ICS },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, bad = 0;
 	*o = (struct events_opts){ .f = { .from = (int64_t)clock_now(), .to = EVENTS_OPEN_END } };
-	while (!bad && (c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h) {
-			bad = h < 0;
-			continue;
-		}
-		switch (c) {
-		case OPT_FROM:
-			bad = parse_when(me, "--from", optarg, &o->f.from);
-			break;
-		case OPT_TO:
-			bad = parse_when(me, "--to", optarg, &o->f.to);
-			break;
-		case OPT_SECTOR:
-			o->f.sector = optarg;
-			bad = check_term(me, "sector", optarg);
-			break;
-		case OPT_PHASE:
-			o->f.phase = optarg;
-			bad = check_term(me, "phase", optarg);
-			break;
-		case OPT_ICS:
-			o->ics = optarg;
-			break;
-		default:
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (bad)
-		return EXIT_USAGE;
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct events_take et = { .me = me, .o = o };
+	struct cli_opts opts = { .lo = own, .take = events_option, .ctx = &et };
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	if (rc)
+		return rc;
 	if (o->f.to <= o->f.from)
 		return cli_usage(me, "--to must be later than --from (default: now)");
 	if (o->ics && !strcmp(o->ics, "-") && cli->json)

@@ -198,28 +198,26 @@ static void print_sectors(const struct grid *g)
 	}
 }
 
+/* --by-sector, gilde gaps's one option. */
+static int gaps_option(void *ctx, int c, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_gaps(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("gaps");
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "by-sector", no_argument, NULL, OPT_BY_SECTOR },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool by_sector = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		if (c != OPT_BY_SECTOR)
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-		by_sector = true;
-	}
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct cli_opts opts = { .lo = own, .take = gaps_option, .ctx = &by_sector };
+	int urc = cli_options(cli, cmd_find("gaps"), argc, argv, &opts);
+	if (urc)
+		return urc;
 
 	struct gl_error err = { 0 };
 	struct schema_set *set = NULL;

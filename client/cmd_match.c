@@ -7,12 +7,74 @@
 #include "query/match.h"
 #include "schemas/taxonomy.h"
 
+/* What gilde match is told: a profile file, or the profile in flags. */
+struct match_args {
+	const struct cmd *me;
+	json_t *flags, *sectors, *needs;
+	const char *file;
+	bool any_flag, explain;
+	unsigned per_item;
+};
+
+/* A number of at least 0 in arg (strtol's), or -1. */
+static long number(const char *arg)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	return !*end && !errno && v >= 0 ? v : -1;
+}
+
+static int match_option(void *ctx, int c, const char *arg)
+{
+	struct match_args *ma = ctx;
+	long v;
+	char *end;
+	switch (c) {
+	case 'p': ma->file = arg; return 0;
+	case 'e': ma->explain = true; return 0;
+	case 'k':
+		errno = 0;
+		ma->per_item = (unsigned)strtoul(arg, &end, 10);
+		if (*end || errno)
+			return cli_usage(ma->me, "--per-item needs a number (0: all)");
+		return 0;
+	case 'P': json_object_set_new(ma->flags, "phase", json_string(arg)); break;
+	case 's': json_array_append_new(ma->sectors, json_string(arg)); break;
+	case 'n': json_array_append_new(ma->needs, json_string(arg)); break;
+	case 'a': json_object_set_new(ma->flags, "activity", json_string(arg)); break;
+	case 'r': json_object_set_new(ma->flags, "area", json_string(arg)); break;
+	case 'S': json_object_set_new(ma->flags, "student", json_true()); break;
+	case 'I': json_object_set_new(ma->flags, "international", json_true()); break;
+	default: /* 'g' */
+		if ((v = number(arg)) < 0)
+			return cli_usage(ma->me, "--company-age needs a number of years");
+		json_object_set_new(ma->flags, "company_age", json_integer(v));
+		break;
+	}
+	ma->any_flag = true;
+	return 0;
+}
+
+/* The profile the flags make (the language, if given, too). */
+static json_t *profile_of_flags(struct match_args *ma, const struct cli *cli)
+{
+	json_t *p = json_incref(ma->flags);
+	if (json_array_size(ma->sectors))
+		json_object_set(p, "sectors", ma->sectors);
+	if (json_array_size(ma->needs))
+		json_object_set(p, "needs", ma->needs);
+	if (cli->lang)
+		json_object_set_new(p, "lang", json_string(cli->lang));
+	return p;
+}
+
 /* Build a profile from --profile FILE or from flags; NULL after printing
- * a usage error (*rc set). */
+ * an error (*rc set to its exit code). */
 static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct cli *cli,
                             bool *explain, unsigned *per_item, int *rc)
 {
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "phase", required_argument, NULL, 'P' },
 		{ "sector", required_argument, NULL, 's' },
@@ -24,89 +86,29 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 		{ "international", no_argument, NULL, 'I' },
 		{ "explain", no_argument, NULL, 'e' },
 		{ "per-item", required_argument, NULL, 'k' },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	json_t *flags = json_object(), *sectors = json_array(), *needs = json_array();
-	const char *file = NULL;
-	bool any_flag = false;
-	int c;
-	*rc = EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			goto fail;
-		if (h)
-			continue;
-		char *end;
-		switch (c) {
-		case 'p': file = optarg; continue;
-		case 'e': *explain = true; continue;
-		case 'k':
-			errno = 0;
-			*per_item = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || errno) {
-				cli_usage(me, "--per-item needs a number (0: all)");
-				goto fail;
-			}
-			continue;
-		case 'P': json_object_set_new(flags, "phase", json_string(optarg)); break;
-		case 's': json_array_append_new(sectors, json_string(optarg)); break;
-		case 'n': json_array_append_new(needs, json_string(optarg)); break;
-		case 'a': json_object_set_new(flags, "activity", json_string(optarg)); break;
-		case 'r': json_object_set_new(flags, "area", json_string(optarg)); break;
-		case 'S': json_object_set_new(flags, "student", json_true()); break;
-		case 'I': json_object_set_new(flags, "international", json_true()); break;
-		case 'g':
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (*end || errno || v < 0) {
-				cli_usage(me, "--company-age needs a number of years");
-				goto fail;
-			}
-			json_object_set_new(flags, "company_age", json_integer(v));
-			break;
-		default:
-			cli_usage(me, "unknown option %s", argv[optind - 1]);
-			goto fail;
-		}
-		any_flag = true;
+	struct match_args ma = { .me = me, .flags = json_object(), .sectors = json_array(),
+		                 .needs = json_array(), .per_item = *per_item };
+	struct cli_opts opts = { .lo = own, .take = match_option, .ctx = &ma };
+	json_t *p = NULL;
+	json_error_t jerr;
+	if ((*rc = cli_options(cli, me, argc, argv, &opts))) {
+		/* a usage error, printed */
+	} else if (ma.file && ma.any_flag) {
+		*rc = cli_usage(me, "give either --profile FILE or profile flags, not both");
+	} else if (ma.file && !(p = json_load_file(ma.file, JSON_REJECT_DUPLICATES, &jerr))) {
+		cli_error("%s:%d: %s", ma.file, jerr.line, jerr.text);
+		*rc = EXIT_FAIL;
+	} else if (!ma.file) {
+		p = profile_of_flags(&ma, cli);
 	}
-	if (optind != argc) {
-		cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
-		goto fail;
-	}
-	if (file && any_flag) {
-		cli_usage(me, "give either --profile FILE or profile flags, not both");
-		goto fail;
-	}
-	if (file) {
-		json_error_t jerr;
-		json_t *p = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
-		if (!p) {
-			cli_error("%s:%d: %s", file, jerr.line, jerr.text);
-			*rc = EXIT_FAIL;
-			goto fail;
-		}
-		json_decref(flags);
-		json_decref(sectors);
-		json_decref(needs);
-		return p;
-	}
-	if (json_array_size(sectors))
-		json_object_set(flags, "sectors", sectors);
-	if (json_array_size(needs))
-		json_object_set(flags, "needs", needs);
-	if (cli->lang)
-		json_object_set_new(flags, "lang", json_string(cli->lang));
-	json_decref(sectors);
-	json_decref(needs);
-	return flags;
-fail:
-	json_decref(flags);
-	json_decref(sectors);
-	json_decref(needs);
-	return NULL;
+	*explain = ma.explain;
+	*per_item = ma.per_item;
+	json_decref(ma.flags);
+	json_decref(ma.sectors);
+	json_decref(ma.needs);
+	return p;
 }
 
 static void print_todo(const json_t *res, bool explain)

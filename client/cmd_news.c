@@ -17,43 +17,44 @@ struct news_opts {
 	const char *atom; /* --atom FILE ("-": stdout), or NULL */
 };
 
+/* gilde news's own options, into its news_opts. */
+struct news_take {
+	const struct cmd *me;
+	struct news_opts *o;
+};
+
+static int news_option(void *ctx, int c, const char *arg)
+{
+	struct news_take *nt = ctx;
+	char *end;
+	unsigned long n;
+	if (c == OPT_ATOM) {
+		nt->o->atom = arg;
+		return 0;
+	}
+	n = strtoul(arg, &end, 10); /* OPT_LIMIT */
+	if (!*arg || *end || arg[0] == '-' || n < 1 || n > NEWS_LIMIT_MAX)
+		return cli_usage(nt->me, "--limit: \"%s\" is not a number from 1 to %d", arg,
+		                 NEWS_LIMIT_MAX);
+	nt->o->limit = n;
+	return 0;
+}
+
 /* Returns 0, or the exit code of a usage error. */
 static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv,
                       struct news_opts *o)
 {
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "atom", required_argument, NULL, OPT_ATOM },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 	*o = (struct news_opts){ 0 };
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		char *end;
-		unsigned long n;
-		switch (c) {
-		case OPT_LIMIT:
-			n = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || optarg[0] == '-' || n < 1 || n > NEWS_LIMIT_MAX)
-				return cli_usage(me, "--limit: \"%s\" is not a number from 1 to %d", optarg,
-				                 NEWS_LIMIT_MAX);
-			o->limit = n;
-			break;
-		case OPT_ATOM:
-			o->atom = optarg;
-			break;
-		default:
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct news_take nt = { .me = me, .o = o };
+	struct cli_opts opts = { .lo = own, .take = news_option, .ctx = &nt };
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	if (rc)
+		return rc;
 	if (o->atom && !strcmp(o->atom, "-") && cli->json)
 		return cli_usage(me, "--atom - writes the feed on stdout; leave out --json");
 	if (!o->limit)

@@ -40,48 +40,35 @@ int cmd_id(struct cli *cli, int argc, char **argv)
 
 static json_t *daemon_status(struct cli *cli)
 {
-	struct gl_buf req = { 0 }, resp = { 0 };
-	msgpack_packer pk;
-	msg_begin(&req, &pk);
-	msgpack_pack_map(&pk, 1);
-	msg_pack_str(&pk, "op");
-	msg_pack_str(&pk, "status");
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
+	struct cli_answer ans;
 	struct gl_error err;
 	json_t *j = json_object();
-	if (cli_call(cli, &req, &resp, &zone, &o, &err) == 0) {
-		uint64_t v;
-		char text[256];
-		json_object_set_new(j, "running", json_true());
-		static const char *const uints[] = { "pid", "uptime_ms", "published", "ingested",
-		                                     "last_ingest_ms", "older", "rejected", "commits" };
-		for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
-			if (msg_get_uint(&o, uints[i], &v))
-				json_object_set_new(j, uints[i], json_integer((json_int_t)v));
-		const msgpack_object *rb = msg_get(&o, "rejected_by");
-		if (rb && rb->type == MSGPACK_OBJECT_MAP)
-			json_object_set_new(j, "rejected_by", jsonmp_to_json(rb));
-		static const char *const maps[] = { "web", "memory" };
-		for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
-			const msgpack_object *m = msg_get(&o, maps[i]);
-			if (m && m->type == MSGPACK_OBJECT_MAP)
-				json_object_set_new(j, maps[i], jsonmp_to_json(m));
-		}
-		static const char *const strs[] = { "version", "listen", "config" };
-		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-			if (msg_get_cstr(&o, strs[i], text, sizeof text))
-				json_object_set_new(j, strs[i], json_string(text));
-	} else {
+	if (cli_request_op(cli, "status", &ans, &err)) {
 		json_object_set_new(j, "running", json_false());
 		if (err.code != GL_EUNAVAIL)
 			json_object_set_new(j, "error", json_string(err.msg));
+		return j;
 	}
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
+	const msgpack_object *o = &ans.o;
+	uint64_t v;
+	char text[256];
+	json_object_set_new(j, "running", json_true());
+	static const char *const uints[] = { "pid", "uptime_ms", "published", "ingested",
+	                                     "last_ingest_ms", "older", "rejected", "commits" };
+	for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
+		if (msg_get_uint(o, uints[i], &v))
+			json_object_set_new(j, uints[i], json_integer((json_int_t)v));
+	static const char *const maps[] = { "rejected_by", "web", "memory" };
+	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+		const msgpack_object *m = msg_get(o, maps[i]);
+		if (m && m->type == MSGPACK_OBJECT_MAP)
+			json_object_set_new(j, maps[i], jsonmp_to_json(m));
+	}
+	static const char *const strs[] = { "version", "listen", "config" };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (msg_get_cstr(o, strs[i], text, sizeof text))
+			json_object_set_new(j, strs[i], json_string(text));
+	cli_answer_free(&ans);
 	return j;
 }
 

@@ -488,24 +488,24 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 	}
 }
 
+/* --config FILE, gilde doctor's one option. */
+static int doctor_option(void *ctx, int c, const char *arg)
+{
+	(void)c;
+	*(const char **)ctx = arg;
+	return 0;
+}
+
 int cmd_doctor(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("doctor");
-	static const struct option lo[] = { { "config", required_argument, NULL, 'c' }, CLI_COMMON_LONG,
-		                            { NULL, 0, NULL, 0 } };
+	static const struct option own[] = { { "config", required_argument, NULL, 'c' },
+		                             { NULL, 0, NULL, 0 } };
 	const char *config_path = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, ":c:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		if (c == 'c') {
-			config_path = optarg;
-			continue;
-		}
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct cli_opts opts = { .lo = own, .shorts = "c:", .take = doctor_option,
+		                 .ctx = &config_path };
+	int urc = cli_options(cli, cmd_find("doctor"), argc, argv, &opts);
+	if (urc)
+		return urc;
 	struct gl_error err = { 0 };
 	if (cli_resolve_data(cli, &err))
 		return cli_fail(&err);

@@ -221,34 +221,40 @@ static json_t *find_item(json_t *plan, const char *arg)
 	return NULL;
 }
 
+/* What gilde plan is told besides its action. */
+struct plan_args {
+	const char *profile_file, *plan_opt;
+	bool force;
+};
+
+static int plan_option(void *ctx, int c, const char *arg)
+{
+	struct plan_args *pa = ctx;
+	if (c == 'p')
+		pa->profile_file = arg;
+	else if (c == 'f')
+		pa->plan_opt = arg;
+	else /* 'F' */
+		pa->force = true;
+	return 0;
+}
+
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("plan");
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "plan", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *profile_file = NULL, *plan_opt = NULL;
-	bool force = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		if (c == 'p')
-			profile_file = optarg;
-		else if (c == 'f')
-			plan_opt = optarg;
-		else if (c == 'F')
-			force = true;
-		else
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
+	struct plan_args pa = { 0 };
+	struct cli_opts opts = { .lo = own, .take = plan_option, .ctx = &pa, .maxpos = -1 };
+	int urc = cli_options(cli, me, argc, argv, &opts);
+	if (urc)
+		return urc;
+	const char *profile_file = pa.profile_file, *plan_opt = pa.plan_opt;
+	bool force = pa.force;
 	if (optind >= argc)
 		return cli_usage(me, "say what to do: init, show, done, undo or refresh");
 	const char *verb = argv[optind++];

@@ -45,114 +45,119 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 	return 0;
 }
 
-int cmd_publish(struct cli *cli, int argc, char **argv)
+/*
+ * Read and check every file before sending any, reporting every bad one;
+ * texts[i] and lens[i] receive each file's text (the caller frees them).
+ * Returns the number of bad files.
+ */
+static int check_files(const struct schema_set *set, char **paths, int n, char **texts,
+                       size_t *lens)
 {
-	const struct cmd *me = cmd_find("publish");
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
-	int nfiles = argc - optind;
-	if (nfiles < 1)
-		return cli_usage(me, "name at least one JSON file");
-	if (nfiles > 8192)
-		return cli_usage(me, "at most 8192 files at once");
-
-	struct gl_error err = { 0 };
-	struct schema_set *set;
-	if (schema_set_load(&set, &err))
-		return cli_fail(&err);
-	/* check every file before sending any, and report every bad one */
-	char **texts = gl_xcalloc((size_t)nfiles, sizeof *texts);
-	size_t *lens = gl_xcalloc((size_t)nfiles, sizeof *lens);
-	int bad = 0, worst = 0;
-	for (int i = 0; i < nfiles; i++) {
-		const char *path = argv[optind + i];
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
 		struct doc d;
 		struct gl_error e = { 0 };
-		if (read_file(path, &texts[i], &lens[i], &e) ||
-		    doc_parse(set, texts[i], lens[i], path, &d, &e)) {
+		if (read_file(paths[i], &texts[i], &lens[i], &e) ||
+		    doc_parse(set, texts[i], lens[i], paths[i], &d, &e)) {
 			cli_error("%s", e.msg);
 			bad++;
-			worst = e.code == GL_ENOTFOUND ? GL_ENOTFOUND : worst ? worst : e.code;
 			continue;
 		}
 		doc_free(&d);
 	}
-	schema_set_free(set);
-	int rc = EXIT_OK;
-	if (bad) {
-		cli_error("%d of %d file%s wrong; nothing was published", bad, nfiles,
-		          nfiles == 1 ? "" : "s");
-		rc = EXIT_FAIL;
-		goto out;
-	}
+	return bad;
+}
 
-	struct gl_buf req = { 0 }, resp = { 0 };
+/* One published record of the daemon's answer, for a person or into arr. */
+static void print_published(const struct cli *cli, const msgpack_object *r, json_t *arr)
+{
+	char kind[16] = "", id[80] = "", src[512] = "", hex[65] = "";
+	uint64_t version = 0;
+	const uint8_t *cid;
+	size_t cl;
+	msg_get_cstr(r, "kind", kind, sizeof kind);
+	msg_get_cstr(r, "id", id, sizeof id);
+	msg_get_cstr(r, "source", src, sizeof src);
+	msg_get_uint(r, "version", &version);
+	if (msg_get_bin(r, "cid", &cid, &cl) && cl == RECORD_CID_LEN)
+		ident_hex(cid, cl, hex);
+	if (!cli->json) {
+		printf("published %s/%s version %llu content %s\n", kind, id,
+		       (unsigned long long)version, hex);
+		return;
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "kind", json_string(kind));
+	json_object_set_new(j, "id", json_string(id));
+	json_object_set_new(j, "version", json_integer((json_int_t)version));
+	json_object_set_new(j, "content_id", json_string(hex));
+	json_object_set_new(j, "source", json_string(src));
+	json_array_append_new(arr, j);
+}
+
+/* Send the n checked texts to the daemon and print what it published. */
+static int send_docs(struct cli *cli, char **paths, int n, char **texts, const size_t *lens)
+{
+	struct gl_buf req = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);
 	msgpack_pack_map(&pk, 2);
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, "publish");
 	msg_pack_str(&pk, "docs");
-	msgpack_pack_array(&pk, (size_t)nfiles);
-	for (int i = 0; i < nfiles; i++) {
+	msgpack_pack_array(&pk, (size_t)n);
+	for (int i = 0; i < n; i++) {
 		msgpack_pack_map(&pk, 2);
 		msg_pack_str(&pk, "source");
-		msg_pack_str(&pk, argv[optind + i]);
+		msg_pack_str(&pk, paths[i]);
 		msg_pack_str(&pk, "json");
 		msgpack_pack_str_with_body(&pk, texts[i], lens[i]);
 	}
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 4096);
-	msgpack_object o;
-	if (cli_call(cli, &req, &resp, &zone, &o, &err)) {
-		rc = cli_fail(&err);
+	struct cli_answer ans;
+	struct gl_error err = { 0 };
+	if (cli_request(cli, &req, &ans, &err))
+		return cli_fail(&err);
+	const msgpack_object *res = msg_get(&ans.o, "results");
+	json_t *arr = json_array();
+	for (uint32_t i = 0; res && res->type == MSGPACK_OBJECT_ARRAY && i < res->via.array.size; i++)
+		print_published(cli, &res->via.array.ptr[i], arr);
+	if (cli->json)
+		cli_print_json(arr);
+	json_decref(arr);
+	cli_answer_free(&ans);
+	return EXIT_OK;
+}
+
+int cmd_publish(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("publish");
+	if (cli_common_only(cli, me, argc, argv, -1))
+		return EXIT_USAGE;
+	int nfiles = argc - optind;
+	if (nfiles < 1)
+		return cli_usage(me, "name at least one JSON file");
+	if (nfiles > 8192)
+		return cli_usage(me, "at most 8192 files at once");
+	struct gl_error err = { 0 };
+	struct schema_set *set;
+	if (schema_set_load(&set, &err))
+		return cli_fail(&err);
+	char **paths = argv + optind;
+	char **texts = gl_xcalloc((size_t)nfiles, sizeof *texts);
+	size_t *lens = gl_xcalloc((size_t)nfiles, sizeof *lens);
+	int rc, bad = check_files(set, paths, nfiles, texts, lens);
+	schema_set_free(set);
+	if (bad) {
+		cli_error("%d of %d file%s wrong; nothing was published", bad, nfiles,
+		          nfiles == 1 ? "" : "s");
+		rc = EXIT_FAIL;
 	} else {
-		const msgpack_object *res = msg_get(&o, "results");
-		json_t *arr = json_array();
-		for (uint32_t i = 0; res && res->type == MSGPACK_OBJECT_ARRAY && i < res->via.array.size; i++) {
-			const msgpack_object *r = &res->via.array.ptr[i];
-			char kind[16] = "", id[80] = "", src[512] = "", hex[65] = "";
-			uint64_t version = 0;
-			const uint8_t *cid;
-			size_t cl;
-			msg_get_cstr(r, "kind", kind, sizeof kind);
-			msg_get_cstr(r, "id", id, sizeof id);
-			msg_get_cstr(r, "source", src, sizeof src);
-			msg_get_uint(r, "version", &version);
-			if (msg_get_bin(r, "cid", &cid, &cl) && cl == RECORD_CID_LEN)
-				ident_hex(cid, cl, hex);
-			if (cli->json) {
-				json_t *j = json_object();
-				json_object_set_new(j, "kind", json_string(kind));
-				json_object_set_new(j, "id", json_string(id));
-				json_object_set_new(j, "version", json_integer((json_int_t)version));
-				json_object_set_new(j, "content_id", json_string(hex));
-				json_object_set_new(j, "source", json_string(src));
-				json_array_append_new(arr, j);
-			} else {
-				printf("published %s/%s version %llu content %s\n", kind, id,
-				       (unsigned long long)version, hex);
-			}
-		}
-		if (cli->json)
-			cli_print_json(arr);
-		json_decref(arr);
+		rc = send_docs(cli, paths, nfiles, texts, lens);
 	}
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
-out:
 	for (int i = 0; i < nfiles; i++)
 		free(texts[i]);
 	free(texts);
 	free(lens);
-	(void)worst;
 	return rc;
 }
 
@@ -172,20 +177,15 @@ static int parse_kind_id(const struct cmd *me, const char *arg, int *kind, char 
 int cmd_retract(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("retract");
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? EXIT_USAGE : cli_usage(me, "unknown option %s", argv[optind - 1]);
-	}
+	if (cli_common_only(cli, me, argc, argv, -1))
+		return EXIT_USAGE;
 	if (argc - optind != 1)
 		return cli_usage(me, "name exactly one KIND/ID");
 	int kind;
 	char id[GL_ID_MAX + 1];
 	if (parse_kind_id(me, argv[optind], &kind, id, sizeof id))
 		return EXIT_USAGE;
-	struct gl_buf req = { 0 }, resp = { 0 };
+	struct gl_buf req = { 0 };
 	msgpack_packer pk;
 	msg_begin(&req, &pk);
 	msgpack_pack_map(&pk, 3);
@@ -195,36 +195,28 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 	msg_pack_str(&pk, record_kind_name(kind));
 	msg_pack_str(&pk, "id");
 	msg_pack_str(&pk, id);
-	msg_end(&req, 0);
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
+	struct cli_answer ans;
 	struct gl_error err = { 0 };
-	int rc = EXIT_OK;
-	if (cli_call(cli, &req, &resp, &zone, &o, &err)) {
-		rc = cli_fail(&err);
+	if (cli_request(cli, &req, &ans, &err))
+		return cli_fail(&err);
+	const msgpack_object *res = msg_get(&ans.o, "results");
+	uint64_t version = 0;
+	if (res && res->type == MSGPACK_OBJECT_ARRAY && res->via.array.size == 1)
+		msg_get_uint(&res->via.array.ptr[0], "version", &version);
+	cli_answer_free(&ans);
+	if (cli->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "kind", json_string(record_kind_name(kind)));
+		json_object_set_new(j, "id", json_string(id));
+		json_object_set_new(j, "version", json_integer((json_int_t)version));
+		json_object_set_new(j, "retracted", json_true());
+		cli_print_json(j);
+		json_decref(j);
 	} else {
-		const msgpack_object *res = msg_get(&o, "results");
-		uint64_t version = 0;
-		if (res && res->type == MSGPACK_OBJECT_ARRAY && res->via.array.size == 1)
-			msg_get_uint(&res->via.array.ptr[0], "version", &version);
-		if (cli->json) {
-			json_t *j = json_object();
-			json_object_set_new(j, "kind", json_string(record_kind_name(kind)));
-			json_object_set_new(j, "id", json_string(id));
-			json_object_set_new(j, "version", json_integer((json_int_t)version));
-			json_object_set_new(j, "retracted", json_true());
-			cli_print_json(j);
-			json_decref(j);
-		} else {
-			printf("retracted %s/%s (tombstone version %llu)\n", record_kind_name(kind), id,
-			       (unsigned long long)version);
-		}
+		printf("retracted %s/%s (tombstone version %llu)\n", record_kind_name(kind), id,
+		       (unsigned long long)version);
 	}
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&req);
-	gl_buf_free(&resp);
-	return rc;
+	return EXIT_OK;
 }
 
 struct list_ctx {
@@ -266,54 +258,55 @@ static int list_visit(void *vctx, const struct store_entry *e)
 	return 0;
 }
 
+/* gilde list's own options. */
+struct list_opts {
+	const struct cmd *me;
+	struct store_filter f;
+	uint8_t author[32];
+	bool all;
+};
+
+static int list_option(void *ctx, int c, const char *arg)
+{
+	struct list_opts *lo = ctx;
+	struct gl_error e;
+	switch (c) {
+	case 'k':
+		if (!(lo->f.kind = record_kind_parse(arg, strlen(arg))))
+			return cli_usage(lo->me, "--kind: unknown kind \"%s\" (partner, offer, event, "
+			                         "news, endorse, revoke, node)", arg);
+		return 0;
+	case 'a':
+		if (ident_parse(IDENT_PK_PREFIX, arg, "--author", lo->author, &e))
+			return cli_usage(lo->me, "%s", e.msg);
+		lo->f.author = lo->author;
+		return 0;
+	default: /* 'A' */
+		lo->all = true;
+		return 0;
+	}
+}
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("list");
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "author", required_argument, NULL, 'a' },
 		{ "all", no_argument, NULL, 'A' },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_filter f = { 0 };
-	bool all = false;
-	uint8_t author[32];
-	int c;
-	while ((c = getopt_long(argc, argv, ":k:a:A" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		struct gl_error e;
-		switch (c) {
-		case 'k':
-			if (!(f.kind = record_kind_parse(optarg, strlen(optarg))))
-				return cli_usage(me, "--kind: unknown kind \"%s\" (partner, offer, event, "
-				                     "news, endorse, revoke, node)", optarg);
-			break;
-		case 'a':
-			if (ident_parse(IDENT_PK_PREFIX, optarg, "--author", author, &e))
-				return cli_usage(me, "%s", e.msg);
-			f.author = author;
-			break;
-		case 'A':
-			all = true;
-			break;
-		default:
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	struct list_opts lo = { .me = cmd_find("list") };
+	struct cli_opts opts = { .lo = own, .shorts = "k:a:A", .take = list_option, .ctx = &lo };
+	int rc = cli_options(cli, lo.me, argc, argv, &opts);
+	if (rc)
+		return rc;
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
 	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	struct list_ctx lc = { .cli = cli, .arr = json_array(), .all = all || f.kind };
-	int rc = store_scan(t, &f, list_visit, &lc, &err);
+	struct list_ctx lc = { .cli = cli, .arr = json_array(), .all = lo.all || lo.f.kind };
+	rc = store_scan(t, &lo.f, list_visit, &lc, &err);
 	store_abort(t);
 	store_close(s);
 	if (rc) {
@@ -376,30 +369,57 @@ static void print_value(json_t *v, const char *lang, int indent)
 	}
 }
 
+/* gilde get's --author. */
+struct get_opts {
+	const struct cmd *me;
+	uint8_t author[32];
+	bool have_author;
+};
+
+static int get_option(void *ctx, int c, const char *arg)
+{
+	struct get_opts *go = ctx;
+	struct gl_error e;
+	(void)c; /* 'a' */
+	if (ident_parse(IDENT_PK_PREFIX, arg, "--author", go->author, &e))
+		return cli_usage(go->me, "%s", e.msg);
+	go->have_author = true;
+	return 0;
+}
+
+/* gilde get's answer: the record's JSON, or its fields for a person. */
+static void print_record(struct cli *cli, const struct store_entry *e)
+{
+	json_t *o = view_entry_json(e);
+	if (cli->json) {
+		cli_print_json(o);
+	} else {
+		char key[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, e->author, key);
+		printf("%s/%.*s by %s\n", record_kind_name(e->kind), (int)e->id_len, e->id, key);
+		json_t *body = json_deep_copy(o);
+		static const char *const meta[] = { "author", "kind", "id" };
+		for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
+			json_object_del(body, meta[i]);
+		print_fields(body, cli->lang, 0);
+		json_decref(body);
+	}
+	json_decref(o);
+}
+
 int cmd_get(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("get");
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "author", required_argument, NULL, 'a' },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t author[32];
-	bool have_author = false;
-	int c;
-	while ((c = getopt_long(argc, argv, ":a:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return EXIT_USAGE;
-		if (h)
-			continue;
-		struct gl_error e;
-		if (c != 'a')
-			return cli_usage(me, "unknown option %s", argv[optind - 1]);
-		if (ident_parse(IDENT_PK_PREFIX, optarg, "--author", author, &e))
-			return cli_usage(me, "%s", e.msg);
-		have_author = true;
-	}
+	struct get_opts go = { .me = cmd_find("get") };
+	const struct cmd *me = go.me;
+	struct cli_opts opts = { .lo = own, .shorts = "a:", .take = get_option, .ctx = &go,
+	                         .maxpos = -1 };
+	int urc = cli_options(cli, me, argc, argv, &opts);
+	if (urc)
+		return urc;
 	if (argc - optind != 1)
 		return cli_usage(me, "name exactly one KIND/ID");
 	int kind;
@@ -413,15 +433,15 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 	if (cli_open_store(cli, &s, &err))
 		return cli_fail(&err);
 	int rc = 0;
-	if (!have_author) {
+	if (!go.have_author) {
 		if ((rc = cli_node_meta(s, &m, &err)))
 			goto out;
-		memcpy(author, m.pk, 32);
+		memcpy(go.author, m.pk, 32);
 	}
 	if ((rc = store_begin(s, false, &t, &err)))
 		goto out;
 	struct store_entry e;
-	if ((rc = store_get(t, author, kind, id, strlen(id), &e, &err)))
+	if ((rc = store_get(t, go.author, kind, id, strlen(id), &e, &err)))
 		goto out;
 	if (e.tombstone) {
 		char ts[32];
@@ -429,21 +449,7 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 		               id, clock_format(e.issued, ts));
 		goto out;
 	}
-	json_t *o = view_entry_json(&e);
-	if (cli->json) {
-		cli_print_json(o);
-	} else {
-		char key[IDENT_TEXT_MAX];
-		ident_format(IDENT_PK_PREFIX, e.author, key);
-		printf("%s/%s by %s\n", record_kind_name(kind), id, key);
-		json_t *body = json_deep_copy(o);
-		static const char *const meta[] = { "author", "kind", "id" };
-		for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
-			json_object_del(body, meta[i]);
-		print_fields(body, cli->lang, 0);
-		json_decref(body);
-	}
-	json_decref(o);
+	print_record(cli, &e);
 out:
 	store_abort(t);
 	store_close(s);

@@ -52,52 +52,56 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 	return rc;
 }
 
-/* Options: --kind and --limit here, the common ones in cli_common(). */
+/* What gilde search is told besides its TEXT. */
+struct search_args {
+	const struct cmd *me;
+	int kind;
+	size_t limit;
+};
+
+static int search_option(void *ctx, int c, const char *arg)
+{
+	struct search_args *sa = ctx;
+	char *end;
+	if (c == 'k') {
+		sa->kind = record_kind_parse(arg, strlen(arg));
+		if (sa->kind != RK_PARTNER && sa->kind != RK_OFFER && sa->kind != RK_EVENT &&
+		    sa->kind != RK_NEWS)
+			return cli_usage(sa->me, "--kind: \"%s\" is not partner, offer, event or news",
+			                 arg);
+		return 0;
+	}
+	sa->limit = (size_t)strtoul(arg, &end, 10); /* 'n' */
+	if (!*arg || *end || arg[0] == '-')
+		return cli_usage(sa->me, "--limit: \"%s\" is not a number", arg);
+	return 0;
+}
+
+/* Options: --kind and --limit, and the common ones; *lang is --lang's
+ * value if it was given (the query is then cut in that language only). */
 static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv, int *kind,
                       size_t *limit, const char **lang)
 {
-	static const struct option lo[] = {
+	static const struct option own[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "limit", required_argument, NULL, 'n' },
-		CLI_COMMON_LONG,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
-	while ((c = getopt_long(argc, argv, ":k:n:" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, me, c, optarg, argv);
-		if (h < 0)
-			return -1;
-		if (h) {
-			if (c == OPT_LANG)
-				*lang = cli->lang; /* given: the query is cut in that language only */
-			continue;
-		}
-		char *end;
-		switch (c) {
-		case 'k':
-			*kind = record_kind_parse(optarg, strlen(optarg));
-			if (*kind != RK_PARTNER && *kind != RK_OFFER && *kind != RK_EVENT &&
-			    *kind != RK_NEWS) {
-				cli_usage(me, "--kind: \"%s\" is not partner, offer, event or news", optarg);
-				return -1;
-			}
-			break;
-		case 'n':
-			*limit = (size_t)strtoul(optarg, &end, 10);
-			if (!*optarg || *end || optarg[0] == '-') {
-				cli_usage(me, "--limit: \"%s\" is not a number", optarg);
-				return -1;
-			}
-			break;
-		default:
-			cli_usage(me, "unknown option %s", argv[optind - 1]);
-			return -1;
-		}
-	}
-	if (optind == argc) {
-		cli_usage(me, "name the TEXT to search for");
-		return -1;
-	}
+	struct search_args sa = { .me = me };
+	struct cli_opts opts = { .lo = own, .shorts = "k:n:", .take = search_option, .ctx = &sa,
+		                 .maxpos = -1 };
+	const char *dflt = cli->lang;
+	cli->lang = NULL;
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	*lang = cli->lang;
+	if (!cli->lang)
+		cli->lang = dflt;
+	*kind = sa.kind;
+	*limit = sa.limit;
+	if (rc)
+		return rc;
+	if (optind == argc)
+		return cli_usage(me, "name the TEXT to search for");
 	return 0;
 }
 
@@ -107,8 +111,9 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	int kind = 0;
 	size_t limit = 0;
 	const char *lang = NULL;
-	if (parse_opts(cli, me, argc, argv, &kind, &limit, &lang))
-		return EXIT_USAGE;
+	int urc = parse_opts(cli, me, argc, argv, &kind, &limit, &lang);
+	if (urc)
+		return urc;
 	char *text = join_words(argc - optind, argv + optind);
 	if (!text)
 		return cli_usage(me, "the TEXT is longer than %d bytes", SEARCH_QUERY_MAX);

@@ -120,27 +120,23 @@ struct importer {
 
 static int read_answer(struct importer *im, struct gl_error *err)
 {
-	struct gl_buf resp = { 0 };
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	int rc = cli_recv(im->fd, &resp, &zone, &o, err);
-	if (!rc) {
-		uint64_t a = 0, b = 0, c = 0;
-		msg_get_uint(&o, "accepted", &a);
-		msg_get_uint(&o, "older", &b);
-		msg_get_uint(&o, "rejected", &c);
-		im->tot->accepted += a;
-		im->tot->older += b;
-		im->tot->rejected += c;
-		im->tot->sent += a + b + c;
-		if (c && !im->tot->first_error[0])
-			msg_get_cstr(&o, "first_error", im->tot->first_error, sizeof im->tot->first_error);
-	}
+	struct cli_answer ans;
+	int rc = cli_recv(im->fd, &ans, err);
 	im->pending--;
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&resp);
-	return rc;
+	if (rc)
+		return rc;
+	uint64_t a = 0, b = 0, c = 0;
+	msg_get_uint(&ans.o, "accepted", &a);
+	msg_get_uint(&ans.o, "older", &b);
+	msg_get_uint(&ans.o, "rejected", &c);
+	im->tot->accepted += a;
+	im->tot->older += b;
+	im->tot->rejected += c;
+	im->tot->sent += a + b + c;
+	if (c && !im->tot->first_error[0])
+		msg_get_cstr(&ans.o, "first_error", im->tot->first_error, sizeof im->tot->first_error);
+	cli_answer_free(&ans);
+	return 0;
 }
 
 static int send_batch(struct importer *im, const uint8_t *data, const size_t *lens, size_t n,

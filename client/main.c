@@ -167,63 +167,6 @@ const struct cmd *cmd_find(const char *name)
 	return NULL;
 }
 
-int cli_usage(const struct cmd *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "gilde %s: ", cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: gilde %s\n", cmd->synopsis);
-	return EXIT_USAGE;
-}
-
-int cli_common(struct cli *cli, const struct cmd *cmd, int c, const char *arg, char **argv)
-{
-	switch (c) {
-	case OPT_DATA:
-		cli->data_opt = arg;
-		return 1;
-	case OPT_JSON:
-		cli->json = true;
-		return 1;
-	case OPT_LANG:
-		if (strcmp(arg, "nl") && strcmp(arg, "en")) {
-			cli_usage(cmd, "--lang must be nl or en, not \"%s\"", arg);
-			return -1;
-		}
-		cli->lang = arg;
-		return 1;
-	case OPT_HELP:
-		printf("usage: gilde %s\n\n%s.\n\n%s\ncommon options: --data DIR, --json, "
-		       "--lang nl|en, --help\n", cmd->synopsis, cmd->summary, cmd->help);
-		exit(0);
-	case ':':
-		cli_usage(cmd, "option %s needs a value", argv[optind - 1]);
-		return -1;
-	case '?':
-		cli_usage(cmd, "unknown option %s", argv[optind - 1]);
-		return -1;
-	}
-	return 0;
-}
-
-int cli_common_only(struct cli *cli, const struct cmd *cmd, int argc, char **argv, int maxpos)
-{
-	static const struct option lo[] = { CLI_COMMON_LONG, { NULL, 0, NULL, 0 } };
-	int c;
-	while ((c = getopt_long(argc, argv, ":" CLI_COMMON_SHORT, lo, NULL)) != -1) {
-		int h = cli_common(cli, cmd, c, optarg, argv);
-		if (h <= 0)
-			return h < 0 ? -1 : (cli_usage(cmd, "unknown option %s", argv[optind - 1]), -1);
-	}
-	if (maxpos >= 0 && argc - optind > maxpos) {
-		cli_usage(cmd, "unexpected argument \"%s\"", argv[optind + maxpos]);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	cli_guard_terminal();
