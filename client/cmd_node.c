@@ -91,6 +91,79 @@ static const char *mem_figure(const json_t *mem, const char *key, char out[32])
 	return out;
 }
 
+/* gilde status --json: the node, its records, its store and the daemon d. */
+static void status_json(const struct cli *cli, const char *key, const struct cli_node *nm,
+                        const struct store_stats *st, json_t *d)
+{
+	json_t *o = json_object(), *recs = json_object(), *so = json_object();
+	json_object_set_new(o, "key", json_string(key));
+	json_object_set_new(o, "name", json_string(nm->name));
+	json_object_set_new(o, "data", json_string(cli->data));
+	json_object_set(o, "daemon", d);
+	for (int k = RK_FIRST; k <= RK_LAST; k++)
+		json_object_set_new(recs, record_kind_name(k), json_integer((json_int_t)st->live[k]));
+	json_object_set_new(o, "records", recs);
+	json_object_set_new(o, "live", json_integer((json_int_t)st->live_total));
+	json_object_set_new(o, "retracted", json_integer((json_int_t)st->tombstones));
+	json_object_set_new(so, "used_bytes", json_integer((json_int_t)st->used));
+	json_object_set_new(so, "map_size", json_integer((json_int_t)st->map_size));
+	json_object_set_new(so, "page_size", json_integer((json_int_t)st->page_size));
+	json_object_set_new(so, "depth", json_integer(st->depth));
+	/* the store's invariants (store.h): records = items = expiry entries,
+	 * kinds = live records; of the items, entries_fresh not yet settled */
+	json_object_set_new(so, "entries_records", json_integer((json_int_t)st->n_records));
+	json_object_set_new(so, "entries_items", json_integer((json_int_t)st->n_items));
+	json_object_set_new(so, "entries_fresh", json_integer((json_int_t)st->n_fresh));
+	json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st->n_expiry));
+	json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st->n_kinds));
+	json_object_set_new(o, "store", so);
+	cli_print_json(o);
+	json_decref(o);
+}
+
+/* gilde status for a person. */
+static void status_text(const struct cli *cli, const char *key, const struct cli_node *nm,
+                        const struct store_stats *st, json_t *d)
+{
+	char used[32], map[32];
+	human_size(st->used, used, sizeof used);
+	human_size(st->map_size, map, sizeof map);
+	printf("node     %s %s\n", key, nm->name);
+	printf("data     %s\n", cli->data);
+	json_t *web = json_object_get(d, "web");
+	if (json_is_true(json_object_get(d, "running")))
+		printf("daemon   running, pid %lld, up %llds, listening on %s\n",
+		       (long long)json_integer_value(json_object_get(d, "pid")),
+		       (long long)json_integer_value(json_object_get(d, "uptime_ms")) / 1000,
+		       json_string_value(json_object_get(d, "listen")));
+	else
+		printf("daemon   not running%s%s\n", json_object_get(d, "error") ? ": " : "",
+		       json_object_get(d, "error") ? json_string_value(json_object_get(d, "error")) : "");
+	if (web)
+		printf("web      http://%s/ (%lld requests, %lld refused by the rate limit)\n",
+		       json_string_value(json_object_get(web, "listen")),
+		       (long long)json_integer_value(json_object_get(web, "requests")),
+		       (long long)json_integer_value(json_object_get(web, "rate_limited")));
+	printf("records  %llu live (", (unsigned long long)st->live_total);
+	for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
+		if (!st->live[k])
+			continue;
+		printf("%s%s %llu", first ? "" : ", ", record_kind_name(k),
+		       (unsigned long long)st->live[k]);
+		first = 0;
+	}
+	printf("), %llu retracted\n", (unsigned long long)st->tombstones);
+	printf("store    %s used, may grow to %s\n", used, map);
+	json_t *mem = json_object_get(d, "memory");
+	if (mem) {
+		char res[32], anon[32], file[32], peak[32];
+		printf("memory   %s resident (%s own, %s of files: store pages, program), "
+		       "at most %s\n", mem_figure(mem, "resident", res),
+		       mem_figure(mem, "anonymous", anon), mem_figure(mem, "file", file),
+		       mem_figure(mem, "peak", peak));
+	}
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("status");
@@ -115,70 +188,10 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	char key[IDENT_TEXT_MAX];
 	ident_format(IDENT_PK_PREFIX, m.pk, key);
 	json_t *d = daemon_status(cli);
-	if (cli->json) {
-		json_t *o = json_object(), *recs = json_object(), *so = json_object();
-		json_object_set_new(o, "key", json_string(key));
-		json_object_set_new(o, "name", json_string(m.name));
-		json_object_set_new(o, "data", json_string(cli->data));
-		json_object_set(o, "daemon", d);
-		for (int k = RK_FIRST; k <= RK_LAST; k++)
-			json_object_set_new(recs, record_kind_name(k), json_integer((json_int_t)st.live[k]));
-		json_object_set_new(o, "records", recs);
-		json_object_set_new(o, "live", json_integer((json_int_t)st.live_total));
-		json_object_set_new(o, "retracted", json_integer((json_int_t)st.tombstones));
-		json_object_set_new(so, "used_bytes", json_integer((json_int_t)st.used));
-		json_object_set_new(so, "map_size", json_integer((json_int_t)st.map_size));
-		json_object_set_new(so, "page_size", json_integer((json_int_t)st.page_size));
-		json_object_set_new(so, "depth", json_integer(st.depth));
-		/* the store's invariants (store.h): records = items = expiry entries,
-		 * kinds = live records; of the items, entries_fresh not yet settled */
-		json_object_set_new(so, "entries_records", json_integer((json_int_t)st.n_records));
-		json_object_set_new(so, "entries_items", json_integer((json_int_t)st.n_items));
-		json_object_set_new(so, "entries_fresh", json_integer((json_int_t)st.n_fresh));
-		json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st.n_expiry));
-		json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st.n_kinds));
-		json_object_set_new(o, "store", so);
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		char used[32], map[32];
-		human_size(st.used, used, sizeof used);
-		human_size(st.map_size, map, sizeof map);
-		printf("node     %s %s\n", key, m.name);
-		printf("data     %s\n", cli->data);
-		json_t *web = json_object_get(d, "web");
-		if (json_is_true(json_object_get(d, "running")))
-			printf("daemon   running, pid %lld, up %llds, listening on %s\n",
-			       (long long)json_integer_value(json_object_get(d, "pid")),
-			       (long long)json_integer_value(json_object_get(d, "uptime_ms")) / 1000,
-			       json_string_value(json_object_get(d, "listen")));
-		else
-			printf("daemon   not running%s%s\n", json_object_get(d, "error") ? ": " : "",
-			       json_object_get(d, "error") ? json_string_value(json_object_get(d, "error")) : "");
-		if (web)
-			printf("web      http://%s/ (%lld requests, %lld refused by the rate limit)\n",
-			       json_string_value(json_object_get(web, "listen")),
-			       (long long)json_integer_value(json_object_get(web, "requests")),
-			       (long long)json_integer_value(json_object_get(web, "rate_limited")));
-		printf("records  %llu live (", (unsigned long long)st.live_total);
-		for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
-			if (!st.live[k])
-				continue;
-			printf("%s%s %llu", first ? "" : ", ", record_kind_name(k),
-			       (unsigned long long)st.live[k]);
-			first = 0;
-		}
-		printf("), %llu retracted\n", (unsigned long long)st.tombstones);
-		printf("store    %s used, may grow to %s\n", used, map);
-		json_t *mem = json_object_get(d, "memory");
-		if (mem) {
-			char res[32], anon[32], file[32], peak[32];
-			printf("memory   %s resident (%s own, %s of files: store pages, program), "
-			       "at most %s\n", mem_figure(mem, "resident", res),
-			       mem_figure(mem, "anonymous", anon), mem_figure(mem, "file", file),
-			       mem_figure(mem, "peak", peak));
-		}
-	}
+	if (cli->json)
+		status_json(cli, key, &m, &st, d);
+	else
+		status_text(cli, key, &m, &st, d);
 	json_decref(d);
 	return EXIT_OK;
 }

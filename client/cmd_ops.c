@@ -86,6 +86,128 @@ static void per_peer(json_t *conns, const char *name, const char *type, const ch
 	}
 }
 
+/* The store's figures (the daemon need not run). */
+static void metrics_store(const struct store_stats *st)
+{
+	family("gilde_records", "gauge", "Live records held, by kind.");
+	for (int k = RK_FIRST; k <= RK_LAST; k++) {
+		char l[64];
+		snprintf(l, sizeof l, "{kind=\"%s\"}", record_kind_name(k));
+		sample("gilde_records", l, (double)st->live[k]);
+	}
+	family("gilde_records_retracted", "gauge", "Retractions (tombstones) held.");
+	sample("gilde_records_retracted", NULL, (double)st->tombstones);
+	family("gilde_store_used_bytes", "gauge", "Bytes of the store in use.");
+	sample("gilde_store_used_bytes", NULL, (double)st->used);
+	family("gilde_store_map_size_bytes", "gauge", "Largest size the store may grow to.");
+	sample("gilde_store_map_size_bytes", NULL, (double)st->map_size);
+	family("gilde_store_depth", "gauge", "B-tree depth of the records database.");
+	sample("gilde_store_depth", NULL, (double)st->depth);
+}
+
+/* The daemon's counters, from its status. */
+static void metrics_daemon(json_t *status)
+{
+	family("gilde_uptime_seconds", "gauge", "Seconds since the daemon started.");
+	sample("gilde_uptime_seconds", NULL, (double)geti(status, "uptime_ms") / 1000.0);
+	family("gilde_published_total", "counter", "Records signed by this node.");
+	sample("gilde_published_total", NULL, (double)geti(status, "published"));
+	family("gilde_ingested_total", "counter", "Records stored from imports and peers.");
+	sample("gilde_ingested_total", NULL, (double)geti(status, "ingested"));
+	family("gilde_offered_older_total", "counter",
+	       "Offered records already held, or beaten by the version held.");
+	sample("gilde_offered_older_total", NULL, (double)geti(status, "older"));
+	family("gilde_rejected_total", "counter", "Offered records turned away, by reason.");
+	json_t *rb = json_object_get(status, "rejected_by");
+	const char *reason;
+	json_t *v;
+	json_object_foreach(rb, reason, v) {
+		printf("gilde_rejected_total{reason=");
+		label_value(reason);
+		printf("} %lld\n", (long long)json_integer_value(v));
+	}
+	family("gilde_commits_total", "counter", "Store write jobs committed.");
+	sample("gilde_commits_total", NULL, (double)geti(status, "commits"));
+}
+
+/* Its memory and its web server, if it has one. */
+static void metrics_memory_web(json_t *status)
+{
+	json_t *mem = json_object_get(status, "memory");
+	if (mem) {
+		family("gilde_memory_bytes", "gauge",
+		       "Resident memory of the daemon: its own (anonymous) and of files "
+		       "(store pages, program).");
+		sample("gilde_memory_bytes", "{kind=\"anonymous\"}", (double)geti(mem, "anonymous"));
+		sample("gilde_memory_bytes", "{kind=\"file\"}", (double)geti(mem, "file"));
+		family("gilde_memory_peak_bytes", "gauge", "The most memory the daemon held at once.");
+		sample("gilde_memory_peak_bytes", NULL, (double)geti(mem, "peak"));
+		family("gilde_store_map_releases_total", "counter",
+		       "Times the daemon let go of its store mapping ([store] mapped_max).");
+		sample("gilde_store_map_releases_total", NULL, (double)geti(mem, "map_releases"));
+	}
+	json_t *web = json_object_get(status, "web");
+	if (web) {
+		family("gilde_web_requests_total", "counter",
+		       "HTTP requests answered by [web], by class of status.");
+		long long all = geti(web, "requests"), c4 = geti(web, "client_errors"),
+		          c5 = geti(web, "server_errors");
+		sample("gilde_web_requests_total", "{class=\"ok\"}", (double)(all - c4 - c5));
+		sample("gilde_web_requests_total", "{class=\"client_error\"}", (double)c4);
+		sample("gilde_web_requests_total", "{class=\"server_error\"}", (double)c5);
+		family("gilde_web_rate_limited_total", "counter",
+		       "HTTP requests refused with 429 by the per-address rate limit.");
+		sample("gilde_web_rate_limited_total", NULL, (double)geti(web, "rate_limited"));
+	}
+}
+
+/* Its peers, from its peers answer pm. */
+static void metrics_peers(json_t *pm)
+{
+	json_t *conns = json_object_get(pm, "connections");
+	long long in = 0, out = 0;
+	size_t i;
+	json_t *p;
+	json_array_foreach(conns, i, p)
+		if (!strcmp(gets(p, "state"), "open")) {
+			if (!strcmp(gets(p, "direction"), "in"))
+				in++;
+			else
+				out++;
+		}
+	family("gilde_peers", "gauge", "Open connections to peers, by direction.");
+	sample("gilde_peers", "{direction=\"in\"}", (double)in);
+	sample("gilde_peers", "{direction=\"out\"}", (double)out);
+	family("gilde_peer_addresses", "gauge", "Peer addresses known (configured and learnt).");
+	sample("gilde_peer_addresses", NULL, (double)json_array_size(json_object_get(pm, "addresses")));
+	family("gilde_handshake_failures_total", "counter", "Handshakes that failed.");
+	sample("gilde_handshake_failures_total", NULL, (double)geti(pm, "handshake_failures"));
+	family("gilde_banned_refused_total", "counter",
+	       "Connections refused because their address was banned.");
+	sample("gilde_banned_refused_total", NULL, (double)geti(pm, "banned_refused"));
+	per_peer(conns, "gilde_peer_received_bytes_total", "counter", "Bytes received from the peer.",
+	         "bytes_in", 1);
+	per_peer(conns, "gilde_peer_sent_bytes_total", "counter", "Bytes sent to the peer.",
+	         "bytes_out", 1);
+	per_peer(conns, "gilde_peer_received_records_total", "counter",
+	         "Records received from the peer.", "records_in", 1);
+	per_peer(conns, "gilde_peer_duplicate_records_total", "counter",
+	         "Records received from the peer that were already held.", "duplicates_in", 1);
+	per_peer(conns, "gilde_peer_sent_records_total", "counter", "Records sent to the peer.",
+	         "records_out", 1);
+	per_peer(conns, "gilde_peer_reconciliations_total", "counter",
+	         "Reconciliations finished with the peer.", "reconciliations", 1);
+	per_peer(conns, "gilde_peer_last_recon_rounds", "gauge",
+	         "Messages of the last reconciliation with the peer.", "last_recon_rounds", 1);
+	per_peer(conns, "gilde_peer_last_recon_duration_seconds", "gauge",
+	         "Duration of the last reconciliation with the peer.", "last_recon_duration_ms",
+	         0.001);
+	per_peer(conns, "gilde_peer_last_recon_bytes", "gauge",
+	         "Bytes of the last reconciliation with the peer.", "last_recon_bytes", 1);
+	per_peer(conns, "gilde_peer_clock_offset_seconds", "gauge",
+	         "The peer's clock minus this node's, from its HELLO.", "clock_offset_ms", 0.001);
+}
+
 int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("metrics");
@@ -112,110 +234,11 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
 
 	family("gilde_up", "gauge", "Whether the daemon answered on its control socket.");
 	sample("gilde_up", NULL, status && pm ? 1 : 0);
-	family("gilde_records", "gauge", "Live records held, by kind.");
-	for (int k = RK_FIRST; k <= RK_LAST; k++) {
-		char l[64];
-		snprintf(l, sizeof l, "{kind=\"%s\"}", record_kind_name(k));
-		sample("gilde_records", l, (double)st.live[k]);
-	}
-	family("gilde_records_retracted", "gauge", "Retractions (tombstones) held.");
-	sample("gilde_records_retracted", NULL, (double)st.tombstones);
-	family("gilde_store_used_bytes", "gauge", "Bytes of the store in use.");
-	sample("gilde_store_used_bytes", NULL, (double)st.used);
-	family("gilde_store_map_size_bytes", "gauge", "Largest size the store may grow to.");
-	sample("gilde_store_map_size_bytes", NULL, (double)st.map_size);
-	family("gilde_store_depth", "gauge", "B-tree depth of the records database.");
-	sample("gilde_store_depth", NULL, (double)st.depth);
+	metrics_store(&st);
 	if (status && pm) {
-		family("gilde_uptime_seconds", "gauge", "Seconds since the daemon started.");
-		sample("gilde_uptime_seconds", NULL, (double)geti(status, "uptime_ms") / 1000.0);
-		family("gilde_published_total", "counter", "Records signed by this node.");
-		sample("gilde_published_total", NULL, (double)geti(status, "published"));
-		family("gilde_ingested_total", "counter", "Records stored from imports and peers.");
-		sample("gilde_ingested_total", NULL, (double)geti(status, "ingested"));
-		family("gilde_offered_older_total", "counter",
-		       "Offered records already held, or beaten by the version held.");
-		sample("gilde_offered_older_total", NULL, (double)geti(status, "older"));
-		family("gilde_rejected_total", "counter", "Offered records turned away, by reason.");
-		json_t *rb = json_object_get(status, "rejected_by");
-		const char *reason;
-		json_t *v;
-		json_object_foreach(rb, reason, v) {
-			printf("gilde_rejected_total{reason=");
-			label_value(reason);
-			printf("} %lld\n", (long long)json_integer_value(v));
-		}
-		family("gilde_commits_total", "counter", "Store write jobs committed.");
-		sample("gilde_commits_total", NULL, (double)geti(status, "commits"));
-		json_t *mem = json_object_get(status, "memory");
-		if (mem) {
-			family("gilde_memory_bytes", "gauge",
-			       "Resident memory of the daemon: its own (anonymous) and of files "
-			       "(store pages, program).");
-			sample("gilde_memory_bytes", "{kind=\"anonymous\"}", (double)geti(mem, "anonymous"));
-			sample("gilde_memory_bytes", "{kind=\"file\"}", (double)geti(mem, "file"));
-			family("gilde_memory_peak_bytes", "gauge", "The most memory the daemon held at once.");
-			sample("gilde_memory_peak_bytes", NULL, (double)geti(mem, "peak"));
-			family("gilde_store_map_releases_total", "counter",
-			       "Times the daemon let go of its store mapping ([store] mapped_max).");
-			sample("gilde_store_map_releases_total", NULL, (double)geti(mem, "map_releases"));
-		}
-		json_t *web = json_object_get(status, "web");
-		if (web) {
-			family("gilde_web_requests_total", "counter",
-			       "HTTP requests answered by [web], by class of status.");
-			long long all = geti(web, "requests"), c4 = geti(web, "client_errors"),
-			          c5 = geti(web, "server_errors");
-			sample("gilde_web_requests_total", "{class=\"ok\"}", (double)(all - c4 - c5));
-			sample("gilde_web_requests_total", "{class=\"client_error\"}", (double)c4);
-			sample("gilde_web_requests_total", "{class=\"server_error\"}", (double)c5);
-			family("gilde_web_rate_limited_total", "counter",
-			       "HTTP requests refused with 429 by the per-address rate limit.");
-			sample("gilde_web_rate_limited_total", NULL, (double)geti(web, "rate_limited"));
-		}
-
-		json_t *conns = json_object_get(pm, "connections");
-		long long in = 0, out = 0;
-		size_t i;
-		json_t *p;
-		json_array_foreach(conns, i, p)
-			if (!strcmp(gets(p, "state"), "open")) {
-				if (!strcmp(gets(p, "direction"), "in"))
-					in++;
-				else
-					out++;
-			}
-		family("gilde_peers", "gauge", "Open connections to peers, by direction.");
-		sample("gilde_peers", "{direction=\"in\"}", (double)in);
-		sample("gilde_peers", "{direction=\"out\"}", (double)out);
-		family("gilde_peer_addresses", "gauge", "Peer addresses known (configured and learnt).");
-		sample("gilde_peer_addresses", NULL, (double)json_array_size(json_object_get(pm, "addresses")));
-		family("gilde_handshake_failures_total", "counter", "Handshakes that failed.");
-		sample("gilde_handshake_failures_total", NULL, (double)geti(pm, "handshake_failures"));
-		family("gilde_banned_refused_total", "counter",
-		       "Connections refused because their address was banned.");
-		sample("gilde_banned_refused_total", NULL, (double)geti(pm, "banned_refused"));
-		per_peer(conns, "gilde_peer_received_bytes_total", "counter", "Bytes received from the peer.",
-		         "bytes_in", 1);
-		per_peer(conns, "gilde_peer_sent_bytes_total", "counter", "Bytes sent to the peer.",
-		         "bytes_out", 1);
-		per_peer(conns, "gilde_peer_received_records_total", "counter",
-		         "Records received from the peer.", "records_in", 1);
-		per_peer(conns, "gilde_peer_duplicate_records_total", "counter",
-		         "Records received from the peer that were already held.", "duplicates_in", 1);
-		per_peer(conns, "gilde_peer_sent_records_total", "counter", "Records sent to the peer.",
-		         "records_out", 1);
-		per_peer(conns, "gilde_peer_reconciliations_total", "counter",
-		         "Reconciliations finished with the peer.", "reconciliations", 1);
-		per_peer(conns, "gilde_peer_last_recon_rounds", "gauge",
-		         "Messages of the last reconciliation with the peer.", "last_recon_rounds", 1);
-		per_peer(conns, "gilde_peer_last_recon_duration_seconds", "gauge",
-		         "Duration of the last reconciliation with the peer.", "last_recon_duration_ms",
-		         0.001);
-		per_peer(conns, "gilde_peer_last_recon_bytes", "gauge",
-		         "Bytes of the last reconciliation with the peer.", "last_recon_bytes", 1);
-		per_peer(conns, "gilde_peer_clock_offset_seconds", "gauge",
-		         "The peer's clock minus this node's, from its HELLO.", "clock_offset_ms", 0.001);
+		metrics_daemon(status);
+		metrics_memory_web(status);
+		metrics_peers(pm);
 	}
 	json_decref(status);
 	json_decref(peers);
@@ -488,6 +511,56 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 	}
 }
 
+/* The store (counted the slow way, against its indexes) and the key file. */
+static void check_store_and_key(struct doctor *d)
+{
+	struct gl_error err = { 0 };
+	struct store *s = NULL;
+	struct cli_node m;
+	bool have_meta = false;
+	struct store_stats st;
+	if (cli_open_store(d->cli, &s, &err) == 0) {
+		struct store_txn *t;
+		have_meta = cli_node_meta(s, &m, &err) == 0;
+		if (store_begin(s, false, &t, &err) == 0) {
+			/* the slow count: the records themselves, against the indexes */
+			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0)
+				check_store(d, &st);
+			else
+				report(d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
+			store_abort(t);
+		}
+		store_close(s);
+	} else {
+		report(d, FAIL, "store", "start gilded once with this --data to create the store", "%s",
+		       err.msg);
+	}
+	check_key(d, have_meta ? m.pk : NULL);
+}
+
+/* The daemon (its status, or derr for why there is none), its peers and web. */
+static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr,
+                         uint64_t max_skew)
+{
+	if (!status) {
+		report(d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
+		       "%s", derr->msg);
+		return;
+	}
+	report(d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
+	       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
+	json_t *peers = cli_ask(d->cli, "peers", derr);
+	json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
+	if (pm)
+		check_peers(d, pm, max_skew);
+	else
+		report(d, FAIL, "peer", NULL, "the daemon did not list its peers: %s", derr->msg);
+	json_decref(peers);
+	json_t *web = json_object_get(status, "web");
+	if (web)
+		check_web(d, web);
+}
+
 /* --config FILE, gilde doctor's one option. */
 static int doctor_option(void *ctx, int c, const char *arg)
 {
@@ -512,27 +585,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	struct doctor d = { .cli = cli, .checks = json_array() };
 	check_datadir(&d);
 
-	struct store *s = NULL;
-	struct cli_node m;
-	bool have_meta = false;
-	struct store_stats st;
-	if (cli_open_store(cli, &s, &err) == 0) {
-		struct store_txn *t;
-		have_meta = cli_node_meta(s, &m, &err) == 0;
-		if (store_begin(s, false, &t, &err) == 0) {
-			/* the slow count: the records themselves, against the indexes */
-			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0)
-				check_store(&d, &st);
-			else
-				report(&d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
-			store_abort(t);
-		}
-		store_close(s);
-	} else {
-		report(&d, FAIL, "store", "start gilded once with this --data to create the store", "%s",
-		       err.msg);
-	}
-	check_key(&d, have_meta ? m.pk : NULL);
+	check_store_and_key(&d);
 
 	struct gl_error derr = { 0 };
 	json_t *status = cli_ask(cli, "status", &derr);
@@ -548,23 +601,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		config_free(&cfg);
 	}
 	check_config(&d, config_path);
-	if (!status) {
-		report(&d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
-		       "%s", derr.msg);
-	} else {
-		report(&d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
-		       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
-		json_t *peers = cli_ask(cli, "peers", &derr);
-		json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
-		if (pm)
-			check_peers(&d, pm, max_skew);
-		else
-			report(&d, FAIL, "peer", NULL, "the daemon did not list its peers: %s", derr.msg);
-		json_decref(peers);
-		json_t *web = json_object_get(status, "web");
-		if (web)
-			check_web(&d, web);
-	}
+	check_daemon(&d, status, &derr, max_skew);
 	json_decref(status);
 	if (cli->json) {
 		json_t *o = json_object();

@@ -221,10 +221,12 @@ static json_t *find_item(json_t *plan, const char *arg)
 	return NULL;
 }
 
-/* What gilde plan is told besides its action. */
+/* What gilde plan is told: its options, its action and the action's ITEM. */
 struct plan_args {
 	const char *profile_file, *plan_opt;
 	bool force;
+	const char *verb, *item;
+	bool needs_item; /* done, undo */
 };
 
 static int plan_option(void *ctx, int c, const char *arg)
@@ -239,6 +241,73 @@ static int plan_option(void *ctx, int c, const char *arg)
 	return 0;
 }
 
+/* The action and its ITEM from argv (from optind on), checked with the options. */
+static int plan_action(const struct cmd *me, int argc, char **argv, struct plan_args *pa)
+{
+	if (optind >= argc)
+		return cli_usage(me, "say what to do: init, show, done, undo or refresh");
+	const char *verb = pa->verb = argv[optind++];
+	pa->item = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc)
+		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+	pa->needs_item = !strcmp(verb, "done") || !strcmp(verb, "undo");
+	if (strcmp(verb, "init") && strcmp(verb, "show") && strcmp(verb, "refresh") &&
+	    !pa->needs_item)
+		return cli_usage(me, "unknown action \"%s\" (init, show, done, undo, refresh)", verb);
+	if (pa->needs_item != (pa->item != NULL))
+		return cli_usage(me, pa->needs_item ? "%s needs an ITEM: its number or its need"
+		                                    : "%s takes no further argument", verb);
+	if (!strcmp(verb, "init") != (pa->profile_file != NULL))
+		return cli_usage(me, "--profile FILE goes with init, and init needs it");
+	return 0;
+}
+
+/* gilde plan init: a new plan at path from the profile; 0 and *out, or an exit code. */
+static int plan_init(struct cli *cli, const struct plan_args *pa, const char *path,
+                     json_t **out)
+{
+	struct gl_error err = { 0 };
+	unsigned added = 0, gone = 0;
+	if (!pa->force && access(path, F_OK) == 0) {
+		cli_error("%s: a plan exists already; gilde plan refresh updates it, --force "
+		          "replaces it", path);
+		return EXIT_FAIL;
+	}
+	json_error_t jerr;
+	json_t *profile = json_load_file(pa->profile_file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!profile) {
+		cli_error("%s:%d: %s", pa->profile_file, jerr.line, jerr.text);
+		return EXIT_FAIL;
+	}
+	json_t *plan = plan_build(cli, profile, NULL, &added, &gone, &err);
+	json_decref(profile);
+	if (!plan || plan_save(path, plan, &err)) {
+		json_decref(plan);
+		return cli_fail(&err);
+	}
+	*out = plan;
+	return 0;
+}
+
+/* gilde plan done/undo ITEM: tick or untick it and save the plan. */
+static int plan_tick(json_t *plan, const struct plan_args *pa, const char *path)
+{
+	struct gl_error err = { 0 };
+	json_t *it = find_item(plan, pa->item);
+	char ts[32];
+	if (!it) {
+		cli_error("no item \"%s\" in the plan (give its number or its need)", pa->item);
+		return EXIT_NOTFOUND;
+	}
+	bool done = !strcmp(pa->verb, "done");
+	json_object_set_new(it, "done", json_boolean(done));
+	if (done)
+		json_object_set_new(it, "done_at", json_string(clock_format(clock_now(), ts)));
+	else
+		json_object_del(it, "done_at");
+	return plan_save(path, plan, &err) ? cli_fail(&err) : 0;
+}
+
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("plan");
@@ -250,57 +319,23 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	};
 	struct plan_args pa = { 0 };
 	struct cli_opts opts = { .lo = own, .take = plan_option, .ctx = &pa, .maxpos = -1 };
-	int urc = cli_options(cli, me, argc, argv, &opts);
-	if (urc)
-		return urc;
-	const char *profile_file = pa.profile_file, *plan_opt = pa.plan_opt;
-	bool force = pa.force;
-	if (optind >= argc)
-		return cli_usage(me, "say what to do: init, show, done, undo or refresh");
-	const char *verb = argv[optind++];
-	const char *item_arg = optind < argc ? argv[optind++] : NULL;
-	if (optind < argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
-	bool needs_item = !strcmp(verb, "done") || !strcmp(verb, "undo");
-	if (strcmp(verb, "init") && strcmp(verb, "show") && strcmp(verb, "refresh") && !needs_item)
-		return cli_usage(me, "unknown action \"%s\" (init, show, done, undo, refresh)", verb);
-	if (needs_item != (item_arg != NULL))
-		return cli_usage(me, needs_item ? "%s needs an ITEM: its number or its need"
-		                                : "%s takes no further argument", verb);
-	if (!strcmp(verb, "init") != (profile_file != NULL))
-		return cli_usage(me, "--profile FILE goes with init, and init needs it");
-
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	if (rc || (rc = plan_action(me, argc, argv, &pa)))
+		return rc;
 	struct gl_error err = { 0 };
 	char path[PATHS_MAX];
 	json_t *plan = NULL, *next = NULL;
-	int rc = EXIT_OK;
 	unsigned added = 0, gone = 0;
-	if (plan_path(plan_opt, path, sizeof path, &err))
+	bool refresh = !strcmp(pa.verb, "refresh");
+	if (plan_path(pa.plan_opt, path, sizeof path, &err))
 		return cli_fail(&err);
-	if (!strcmp(verb, "init")) {
-		if (!force && access(path, F_OK) == 0) {
-			cli_error("%s: a plan exists already; gilde plan refresh updates it, --force "
-			          "replaces it", path);
-			return EXIT_FAIL;
-		}
-		json_error_t jerr;
-		json_t *profile = json_load_file(profile_file, JSON_REJECT_DUPLICATES, &jerr);
-		if (!profile) {
-			cli_error("%s:%d: %s", profile_file, jerr.line, jerr.text);
-			return EXIT_FAIL;
-		}
-		next = plan_build(cli, profile, NULL, &added, &gone, &err);
-		json_decref(profile);
-		if (!next || plan_save(path, next, &err)) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-		plan = next;
-		next = NULL;
+	if (!strcmp(pa.verb, "init")) {
+		if ((rc = plan_init(cli, &pa, path, &plan)))
+			return rc;
 	} else if (!(plan = plan_load(path, &err))) {
 		return cli_fail(&err);
 	}
-	if (!strcmp(verb, "refresh")) {
+	if (refresh) {
 		next = plan_build(cli, json_object_get(plan, "profile"), plan, &added, &gone, &err);
 		if (!next || plan_save(path, next, &err)) {
 			rc = cli_fail(&err);
@@ -309,29 +344,13 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		json_decref(plan);
 		plan = next;
 		next = NULL;
-	} else if (needs_item) {
-		json_t *it = find_item(plan, item_arg);
-		char ts[32];
-		if (!it) {
-			cli_error("no item \"%s\" in the plan (give its number or its need)", item_arg);
-			rc = EXIT_NOTFOUND;
-			goto out;
-		}
-		bool done = !strcmp(verb, "done");
-		json_object_set_new(it, "done", json_boolean(done));
-		if (done)
-			json_object_set_new(it, "done_at", json_string(clock_format(clock_now(), ts)));
-		else
-			json_object_del(it, "done_at");
-		if (plan_save(path, plan, &err)) {
-			rc = cli_fail(&err);
-			goto out;
-		}
+	} else if (pa.needs_item && (rc = plan_tick(plan, &pa, path))) {
+		goto out;
 	}
 	if (cli->json) {
 		cli_print_json(plan);
 	} else {
-		if (!strcmp(verb, "refresh"))
+		if (refresh)
 			printf("refreshed: %u new offer%s, %u gone\n", added, added == 1 ? "" : "s", gone);
 		plan_print(plan);
 	}

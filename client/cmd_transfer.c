@@ -223,110 +223,127 @@ static void order_chunk(const uint8_t *chunk, struct import_slot *slots, size_t 
 		qsort(slots, n, sizeof *slots, slot_cmp);
 }
 
-int cmd_import(struct cli *cli, int argc, char **argv)
+/* One import: the file, what was read of it, the batch being filled. */
+struct import_run {
+	int fd;
+	const char *path;
+	size_t chunk;                /* IMPORT_CHUNK, or GILDE_IMPORT_CHUNK */
+	unsigned long long size;     /* the file's */
+	struct gl_buf in, batch;
+	size_t *lens, nb;            /* the records in batch */
+	struct import_slot *slots;
+	size_t slots_cap;
+	unsigned long long base;     /* file offset of in.data[0] */
+	bool eof, progress;
+	struct importer im;
+};
+
+/* The chunk size: IMPORT_CHUNK, or GILDE_IMPORT_CHUNK's; 0 after an error. */
+static size_t import_chunk(void)
 {
-	const struct cmd *me = cmd_find("import");
-	if (cli_common_only(cli, me, argc, argv, -1))
-		return EXIT_USAGE;
-	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one FILE");
-	const char *path = argv[optind];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		cli_error("%s: %s", path, strerror(errno));
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
-	}
-	struct stat st;
-	fstat(fd, &st);
-	size_t chunk = IMPORT_CHUNK;
 	const char *chunk_env = getenv("GILDE_IMPORT_CHUNK");
-	if (chunk_env && *chunk_env) {
-		char *end;
-		unsigned long long v = strtoull(chunk_env, &end, 10);
-		if (*end || v < 1 || v > IMPORT_CHUNK) {
-			cli_error("GILDE_IMPORT_CHUNK=%s: expected a number of bytes from 1 to %u", chunk_env,
-			          IMPORT_CHUNK);
-			close(fd);
-			return EXIT_USAGE;
-		}
-		chunk = (size_t)v;
+	if (!chunk_env || !*chunk_env)
+		return IMPORT_CHUNK;
+	char *end;
+	unsigned long long v = strtoull(chunk_env, &end, 10);
+	if (*end || v < 1 || v > IMPORT_CHUNK) {
+		cli_error("GILDE_IMPORT_CHUNK=%s: expected a number of bytes from 1 to %u", chunk_env,
+		          IMPORT_CHUNK);
+		return 0;
 	}
-	struct gl_error err = { 0 };
-	struct gl_buf in = { 0 }, batch = { 0 };
-	size_t *lens = gl_xcalloc(IMPORT_BATCH, sizeof *lens);
-	struct import_slot *slots = NULL;
-	size_t slots_cap = 0, nb = 0; /* records in batch */
-	unsigned long long base = 0; /* file offset of in.data[0] */
-	bool eof = false, progress = cli_progress() && !cli->json;
-	struct import_totals tot = { 0 };
-	struct importer im = { .fd = -1, .tot = &tot };
-	int rc = cli_connect(cli, &im.fd, &err);
-	while (!rc) {
-		/* a chunk: whole records from in.data[0], up to IMPORT_CHUNK bytes,
-		 * the end of the file, or a damaged record */
-		size_t scan = 0, n = 0;
-		bool damaged = false;
-		for (;;) {
-			/* keep at least one whole record past scan in the buffer */
-			while (!eof && in.len - scan < GL_RECORD_MAX) {
-				/* IMPORT_READ at a time: the buffer holds a chunk and little more */
-				gl_buf_reserve(&in, IMPORT_READ);
-				ssize_t r = read(fd, in.data + in.len, IMPORT_READ);
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r < 0) {
-					rc = gl_errorf(&err, GL_EIO, "%s: %s", path, strerror(errno));
-					break;
-				}
-				if (r == 0)
-					eof = true;
-				in.len += (size_t)r;
-			}
-			if (rc || scan == in.len || scan >= chunk)
-				break;
-			size_t span = 0;
-			int src = record_span(in.data + scan, in.len - scan, &span, &err);
-			if (src) {
-				rc = gl_error_prefix(&err, GL_EFORMAT, "%s: byte %llu: not a record%s", path,
-				                     base + scan,
-				                     src == GL_ETRUNC ? " (the file ends inside it)" : "");
-				damaged = true;
-				break;
-			}
-			if (n == slots_cap) {
-				slots_cap = slots_cap ? slots_cap * 2 : 4096;
-				slots = gl_xrealloc(slots, slots_cap * sizeof *slots);
-			}
-			slots[n++] = (struct import_slot){ .off = scan, .len = span };
-			scan += span;
+	return (size_t)v;
+}
+
+/* Keep at least one whole record past scan in the buffer (or all that is left). */
+static int fill(struct import_run *ir, size_t scan, struct gl_error *err)
+{
+	while (!ir->eof && ir->in.len - scan < GL_RECORD_MAX) {
+		/* IMPORT_READ at a time: the buffer holds a chunk and little more */
+		gl_buf_reserve(&ir->in, IMPORT_READ);
+		ssize_t r = read(ir->fd, ir->in.data + ir->in.len, IMPORT_READ);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return gl_errorf(err, GL_EIO, "%s: %s", ir->path, strerror(errno));
+		if (r == 0)
+			ir->eof = true;
+		ir->in.len += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * A chunk: whole records from in.data[0], up to the chunk size, the end of
+ * the file, or a damaged record (*damaged, with rc GL_EFORMAT); *scan the
+ * bytes and *n the records (slots) it holds.
+ */
+static int read_chunk(struct import_run *ir, size_t *scan, size_t *n, bool *damaged,
+                      struct gl_error *err)
+{
+	int rc;
+	*scan = *n = 0;
+	*damaged = false;
+	while (!(rc = fill(ir, *scan, err)) && *scan < ir->in.len && *scan < ir->chunk) {
+		size_t span = 0;
+		int src = record_span(ir->in.data + *scan, ir->in.len - *scan, &span, err);
+		if (src) {
+			*damaged = true;
+			return gl_error_prefix(err, GL_EFORMAT, "%s: byte %llu: not a record%s", ir->path,
+			                       ir->base + *scan,
+			                       src == GL_ETRUNC ? " (the file ends inside it)" : "");
 		}
+		if (*n == ir->slots_cap) {
+			ir->slots_cap = ir->slots_cap ? ir->slots_cap * 2 : 4096;
+			ir->slots = gl_xrealloc(ir->slots, ir->slots_cap * sizeof *ir->slots);
+		}
+		ir->slots[(*n)++] = (struct import_slot){ .off = *scan, .len = span };
+		*scan += span;
+	}
+	return rc;
+}
+
+/* Send a chunk's n records in batches; a batch may hold records of several
+ * chunks: only the last chunk's is flushed, and its answers awaited. */
+static int send_chunk(struct import_run *ir, size_t n, bool last, struct gl_error *err)
+{
+	int rc = 0;
+	size_t sent = 0;
+	for (size_t i = 0; i <= n && !rc; i++) {
+		if (i < n) {
+			gl_buf_append(&ir->batch, ir->in.data + ir->slots[i].off, ir->slots[i].len);
+			ir->lens[ir->nb++] = ir->slots[i].len;
+			sent += ir->slots[i].len;
+		}
+		if (ir->nb == IMPORT_BATCH || ir->batch.len >= IMPORT_BATCH_BYTES ||
+		    (last && i == n && ir->nb)) {
+			rc = send_batch(&ir->im, ir->batch.data, ir->lens, ir->nb, err);
+			ir->batch.len = 0;
+			ir->nb = 0;
+			if (ir->progress)
+				fprintf(stderr, "\rimport: %llu records, %llu%% of the file", ir->im.tot->sent,
+				        ir->size ? (ir->base + sent) * 100 / ir->size : 100);
+		}
+	}
+	if (!rc && last)
+		rc = finish(&ir->im, err);
+	return rc;
+}
+
+/* Read, order and send the file chunk by chunk. */
+static int import_file(struct import_run *ir, struct gl_error *err)
+{
+	int rc = 0;
+	while (!rc) {
+		size_t scan, n;
+		bool damaged;
+		rc = read_chunk(ir, &scan, &n, &damaged, err);
 		if (rc && !damaged)
 			break;
-		order_chunk(in.data, slots, n);
-		bool last = damaged || (eof && scan == in.len);
+		order_chunk(ir->in.data, ir->slots, n);
+		bool last = damaged || (ir->eof && scan == ir->in.len);
 		/* what comes before damage is still imported */
-		struct gl_error e2 = { 0 }, *berr = damaged ? &e2 : &err;
-		int brc = 0;
-		size_t sent = 0;
-		/* a batch may hold records of several chunks: only the last is flushed */
-		for (size_t i = 0; i <= n && !brc; i++) {
-			if (i < n) {
-				gl_buf_append(&batch, in.data + slots[i].off, slots[i].len);
-				lens[nb++] = slots[i].len;
-				sent += slots[i].len;
-			}
-			if (nb == IMPORT_BATCH || batch.len >= IMPORT_BATCH_BYTES || (last && i == n && nb)) {
-				brc = send_batch(&im, batch.data, lens, nb, berr);
-				batch.len = 0;
-				nb = 0;
-				if (progress)
-					fprintf(stderr, "\rimport: %llu records, %llu%% of the file", tot.sent,
-					        st.st_size ? (base + sent) * 100 / (unsigned long long)st.st_size
-					                   : 100);
-			}
-		}
-		if (!brc && last)
-			brc = finish(&im, berr);
+		struct gl_error e2 = { 0 };
+		int brc = send_chunk(ir, n, last, damaged ? &e2 : err);
 		if (damaged) {
 			if (brc)
 				cli_error("%s", e2.msg);
@@ -335,35 +352,73 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		rc = brc;
 		if (last || rc)
 			break;
-		gl_buf_consume(&in, scan);
-		base += scan;
+		gl_buf_consume(&ir->in, scan);
+		ir->base += scan;
 	}
-	if (progress)
-		fputc('\n', stderr);
-	if (im.fd >= 0)
-		close(im.fd);
-	close(fd);
-	gl_buf_free(&in);
-	gl_buf_free(&batch);
-	free(lens);
-	free(slots);
+	return rc;
+}
+
+/* What the import did, for a person or a script; the exit code. */
+static int import_report(const struct cli *cli, const struct import_totals *tot, int rc,
+                         const struct gl_error *err)
+{
 	if (cli->json) {
 		json_t *o = json_object();
-		json_object_set_new(o, "accepted", json_integer((json_int_t)tot.accepted));
-		json_object_set_new(o, "older", json_integer((json_int_t)tot.older));
-		json_object_set_new(o, "rejected", json_integer((json_int_t)tot.rejected));
-		if (tot.first_error[0])
-			json_object_set_new(o, "first_error", json_string(tot.first_error));
+		json_object_set_new(o, "accepted", json_integer((json_int_t)tot->accepted));
+		json_object_set_new(o, "older", json_integer((json_int_t)tot->older));
+		json_object_set_new(o, "rejected", json_integer((json_int_t)tot->rejected));
+		if (tot->first_error[0])
+			json_object_set_new(o, "first_error", json_string(tot->first_error));
 		if (rc)
-			json_object_set_new(o, "error", json_string(err.msg));
+			json_object_set_new(o, "error", json_string(err->msg));
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%llu accepted, %llu older, %llu rejected\n", tot.accepted, tot.older, tot.rejected);
+		printf("%llu accepted, %llu older, %llu rejected\n", tot->accepted, tot->older,
+		       tot->rejected);
 	}
-	if (tot.first_error[0])
-		cli_error("first rejected record: %s", tot.first_error);
+	if (tot->first_error[0])
+		cli_error("first rejected record: %s", tot->first_error);
 	if (rc)
-		return cli_fail(&err);
-	return tot.rejected ? EXIT_FAIL : EXIT_OK;
+		return cli_fail(err);
+	return tot->rejected ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_import(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *me = cmd_find("import");
+	if (cli_common_only(cli, me, argc, argv, -1))
+		return EXIT_USAGE;
+	if (argc - optind != 1)
+		return cli_usage(me, "name exactly one FILE");
+	struct import_totals tot = { 0 };
+	struct import_run ir = { .path = argv[optind], .im = { .fd = -1, .tot = &tot },
+		                 .progress = cli_progress() && !cli->json };
+	ir.fd = open(ir.path, O_RDONLY | O_CLOEXEC);
+	if (ir.fd < 0) {
+		cli_error("%s: %s", ir.path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
+	}
+	struct stat st;
+	fstat(ir.fd, &st);
+	ir.size = (unsigned long long)st.st_size;
+	if (!(ir.chunk = import_chunk())) {
+		close(ir.fd);
+		return EXIT_USAGE;
+	}
+	struct gl_error err = { 0 };
+	ir.lens = gl_xcalloc(IMPORT_BATCH, sizeof *ir.lens);
+	int rc = cli_connect(cli, &ir.im.fd, &err);
+	if (!rc)
+		rc = import_file(&ir, &err);
+	if (ir.progress)
+		fputc('\n', stderr);
+	if (ir.im.fd >= 0)
+		close(ir.im.fd);
+	close(ir.fd);
+	gl_buf_free(&ir.in);
+	gl_buf_free(&ir.batch);
+	free(ir.lens);
+	free(ir.slots);
+	return import_report(cli, &tot, rc, &err);
 }
