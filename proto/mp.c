@@ -78,135 +78,89 @@ static int noncanon(struct gl_error *err, const char *what)
 	                 "msgpack: %s not in its shortest encoding", what);
 }
 
-int mp_next(struct mp_reader *r, struct mp_item *it, struct gl_error *err)
+/* The one-byte forms: fixints, fixmap, fixarray, nil and booleans.  False
+ * for any other first byte (it untouched). */
+static bool one_byte(uint8_t b, struct mp_item *it)
 {
-	const uint8_t *p = r->p;
-	size_t left = mp_left(r);
-	if (left < 1)
-		return trunc_err(err);
-	uint8_t b = p[0];
-	unsigned hdr = 1, width = 0;
-	uint64_t len = 0;
-	enum mp_type t;
-
 	if (b <= 0x7f) {
 		it->type = MP_UINT;
 		it->v.u = b;
-		r->p = p + 1;
-		return 0;
-	}
-	if (b >= 0xe0) {
+	} else if (b >= 0xe0) {
 		it->type = MP_INT;
 		it->v.i = (int8_t)b;
-		r->p = p + 1;
-		return 0;
-	}
-	if (b >= 0x80 && b <= 0x8f) {
+	} else if (b <= 0x8f) {
 		it->type = MP_MAP;
 		it->v.n = b & 0x0f;
-		r->p = p + 1;
-		return 0;
-	}
-	if (b >= 0x90 && b <= 0x9f) {
+	} else if (b <= 0x9f) {
 		it->type = MP_ARRAY;
 		it->v.n = b & 0x0f;
-		r->p = p + 1;
-		return 0;
-	}
-	if (b >= 0xa0 && b <= 0xbf) {
-		t = MP_STR;
-		len = b & 0x1f;
-		goto body;
-	}
-	switch (b) {
-	case 0xc0:
+	} else if (b == 0xc0) {
 		it->type = MP_NIL;
-		r->p = p + 1;
-		return 0;
-	case 0xc2:
-	case 0xc3:
+	} else if (b == 0xc2 || b == 0xc3) {
 		it->type = MP_BOOL;
 		it->v.b = b == 0xc3;
-		r->p = p + 1;
-		return 0;
-	case 0xcc: case 0xcd: case 0xce: case 0xcf: {
-		width = 1u << (b - 0xcc);
-		if (left < 1 + width)
-			return trunc_err(err);
-		uint64_t u = be(p + 1, width);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* uint 8 to 64 (0xcc..0xcf) and int 8 to 64 (0xd0..0xd3), shortest only. */
+static int integer(const uint8_t *p, size_t left, struct mp_item *it, size_t *used,
+                   struct gl_error *err)
+{
+	bool sign = p[0] >= 0xd0;
+	unsigned k = p[0] - (sign ? 0xd0 : 0xcc), width = 1u << k;
+	if (left < 1 + width)
+		return trunc_err(err);
+	uint64_t u = be(p + 1, width);
+	*used = 1 + width;
+	if (!sign) {
 		static const uint64_t min[] = { 0x80, 0x100, 0x10000, 0x100000000u };
-		if (u < min[b - 0xcc])
+		if (u < min[k])
 			return noncanon(err, "unsigned integer");
 		it->type = MP_UINT;
 		it->v.u = u;
-		r->p = p + 1 + width;
 		return 0;
 	}
-	case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
-		width = 1u << (b - 0xd0);
-		if (left < 1 + width)
-			return trunc_err(err);
-		uint64_t u = be(p + 1, width);
-		int64_t v;
-		switch (width) {
-		case 1: v = (int8_t)u; break;
-		case 2: v = (int16_t)u; break;
-		case 4: v = (int32_t)u; break;
-		default: v = (int64_t)u; break;
-		}
-		/* non-negative values use the unsigned forms; a negative value
-		 * uses the narrowest signed form that holds it */
-		static const int64_t max[] = { -33, -129, -32769, -2147483649LL };
-		if (v > max[b - 0xd0])
-			return noncanon(err, "signed integer");
-		it->type = MP_INT;
-		it->v.i = v;
-		r->p = p + 1 + width;
-		return 0;
+	int64_t v;
+	switch (width) {
+	case 1: v = (int8_t)u; break;
+	case 2: v = (int16_t)u; break;
+	case 4: v = (int32_t)u; break;
+	default: v = (int64_t)u; break;
 	}
-	case 0xd9: case 0xda: case 0xdb:
-		t = MP_STR;
-		width = 1u << (b - 0xd9);
-		break;
-	case 0xc4: case 0xc5: case 0xc6:
-		t = MP_BIN;
-		width = 1u << (b - 0xc4);
-		break;
-	case 0xdc: case 0xdd:
-	case 0xde: case 0xdf: {
-		bool map = b >= 0xde;
-		width = (b == 0xdc || b == 0xde) ? 2 : 4;
-		if (left < 1 + width)
-			return trunc_err(err);
-		uint64_t n = be(p + 1, width);
-		if (n < (width == 2 ? 16u : 0x10000u))
-			return noncanon(err, map ? "map header" : "array header");
-		it->type = map ? MP_MAP : MP_ARRAY;
-		it->v.n = (uint32_t)n;
-		r->p = p + 1 + width;
-		return 0;
-	}
-	case 0xca: case 0xcb:
-		return gl_errorf(err, GL_EFORMAT,
-		                 "msgpack: floating-point numbers are not allowed");
-	case 0xc1:
-		return gl_errorf(err, GL_EFORMAT, "msgpack: byte 0xc1 is never used");
-	default:
-		return gl_errorf(err, GL_EFORMAT,
-		                 "msgpack: extension types are not allowed");
-	}
+	/* non-negative values use the unsigned forms; a negative value
+	 * uses the narrowest signed form that holds it */
+	static const int64_t max[] = { -33, -129, -32769, -2147483649LL };
+	if (v > max[k])
+		return noncanon(err, "signed integer");
+	it->type = MP_INT;
+	it->v.i = v;
+	return 0;
+}
+
+/* array 16/32 (0xdc, 0xdd) and map 16/32 (0xde, 0xdf) headers. */
+static int count(const uint8_t *p, size_t left, struct mp_item *it, size_t *used,
+                 struct gl_error *err)
+{
+	bool map = p[0] >= 0xde;
+	unsigned width = (p[0] == 0xdc || p[0] == 0xde) ? 2 : 4;
 	if (left < 1 + width)
 		return trunc_err(err);
-	hdr = 1 + width;
-	len = be(p + 1, width);
-	{
-		/* str has fixstr below 32; bin has no fix form */
-		uint64_t min8 = t == MP_STR ? 32 : 0;
-		uint64_t min = width == 1 ? min8 : width == 2 ? 0x100 : 0x10000;
-		if (len < min)
-			return noncanon(err, t == MP_STR ? "string header" : "binary header");
-	}
-body:
+	uint64_t n = be(p + 1, width);
+	if (n < (width == 2 ? 16u : 0x10000u))
+		return noncanon(err, map ? "map header" : "array header");
+	it->type = map ? MP_MAP : MP_ARRAY;
+	it->v.n = (uint32_t)n;
+	*used = 1 + width;
+	return 0;
+}
+
+/* A str or bin of len bytes after a header of hdr bytes. */
+static int bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned hdr, uint64_t len,
+                 struct mp_item *it, size_t *used, struct gl_error *err)
+{
 	if (left - hdr < len)
 		return trunc_err(err);
 	if (t == MP_STR && !mp_utf8_valid(p + hdr, (size_t)len))
@@ -215,14 +169,113 @@ body:
 	it->type = t;
 	it->v.s.p = p + hdr;
 	it->v.s.len = (uint32_t)len;
-	r->p = p + hdr + len;
+	*used = hdr + (size_t)len;
 	return 0;
+}
+
+/* str 8/16/32 and bin 8/16/32: a length of width bytes, then the bytes. */
+static int sized_bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned width,
+                       struct mp_item *it, size_t *used, struct gl_error *err)
+{
+	if (left < 1 + width)
+		return trunc_err(err);
+	uint64_t len = be(p + 1, width);
+	/* str has fixstr below 32; bin has no fix form */
+	uint64_t min8 = t == MP_STR ? 32 : 0;
+	uint64_t min = width == 1 ? min8 : width == 2 ? 0x100 : 0x10000;
+	if (len < min)
+		return noncanon(err, t == MP_STR ? "string header" : "binary header");
+	return bytes(p, left, t, 1 + width, len, it, used, err);
+}
+
+/* A first byte gilde does not use. */
+static int unused_byte(uint8_t b, struct gl_error *err)
+{
+	if (b == 0xca || b == 0xcb)
+		return gl_errorf(err, GL_EFORMAT,
+		                 "msgpack: floating-point numbers are not allowed");
+	if (b == 0xc1)
+		return gl_errorf(err, GL_EFORMAT, "msgpack: byte 0xc1 is never used");
+	return gl_errorf(err, GL_EFORMAT, "msgpack: extension types are not allowed");
+}
+
+int mp_next(struct mp_reader *r, struct mp_item *it, struct gl_error *err)
+{
+	const uint8_t *p = r->p;
+	size_t left = mp_left(r), used = 1;
+	if (left < 1)
+		return trunc_err(err);
+	uint8_t b = p[0];
+	int rc;
+	if (one_byte(b, it))
+		rc = 0;
+	else if (b >= 0xa0 && b <= 0xbf) /* fixstr */
+		rc = bytes(p, left, MP_STR, 1, b & 0x1f, it, &used, err);
+	else if (b >= 0xcc && b <= 0xd3)
+		rc = integer(p, left, it, &used, err);
+	else if (b >= 0xdc && b <= 0xdf)
+		rc = count(p, left, it, &used, err);
+	else if (b >= 0xd9 && b <= 0xdb)
+		rc = sized_bytes(p, left, MP_STR, 1u << (b - 0xd9), it, &used, err);
+	else if (b >= 0xc4 && b <= 0xc6)
+		rc = sized_bytes(p, left, MP_BIN, 1u << (b - 0xc4), it, &used, err);
+	else
+		rc = unused_byte(b, err);
+	if (rc == 0)
+		r->p = p + used;
+	return rc;
 }
 
 struct keyref {
 	const uint8_t *p;
 	uint32_t len;
 };
+
+/* The n entries of a map at depth: keys strings, short, unique. */
+static int check_map(struct mp_reader *r, const struct mp_limits *lim, unsigned depth,
+                     uint32_t n, uint32_t *values, struct gl_error *err)
+{
+	int rc = 0;
+	struct keyref *keys = n ? gl_xmalloc(n * sizeof *keys) : NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		struct mp_item k;
+		rc = mp_next(r, &k, err);
+		if (rc)
+			goto out;
+		if (k.type != MP_STR) {
+			rc = gl_errorf(err, GL_EFORMAT, "msgpack: map key is not a string");
+			goto out;
+		}
+		if (k.v.s.len > GL_KEY_MAX || k.v.s.len == 0) {
+			rc = gl_errorf(err, GL_ELIMIT,
+			               "msgpack: map key of %u bytes (must be 1 to %u)",
+			               k.v.s.len, GL_KEY_MAX);
+			goto out;
+		}
+		for (uint32_t j = 0; j < i; j++) {
+			if (keys[j].len == k.v.s.len &&
+			    memcmp(keys[j].p, k.v.s.p, k.v.s.len) == 0) {
+				rc = gl_errorf(err, GL_EFORMAT,
+				               "msgpack: duplicate map key \"%.*s\"",
+				               (int)k.v.s.len, (const char *)k.v.s.p);
+				goto out;
+			}
+		}
+		keys[i].p = k.v.s.p;
+		keys[i].len = k.v.s.len;
+		if (++*values > lim->values) {
+			rc = gl_errorf(err, GL_ELIMIT,
+			               "msgpack: more than %u values (limit)", lim->values);
+			goto out;
+		}
+		rc = mp_check_value(r, lim, depth + 1, values, err);
+		if (rc)
+			goto out;
+	}
+out:
+	free(keys);
+	return rc;
+}
 
 int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
                    unsigned depth, uint32_t *values, struct gl_error *err)
@@ -269,45 +322,7 @@ int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
 		}
 		return 0;
 	}
-	struct keyref *keys = n ? gl_xmalloc(n * sizeof *keys) : NULL;
-	for (uint32_t i = 0; i < n; i++) {
-		struct mp_item k;
-		rc = mp_next(r, &k, err);
-		if (rc)
-			goto out;
-		if (k.type != MP_STR) {
-			rc = gl_errorf(err, GL_EFORMAT, "msgpack: map key is not a string");
-			goto out;
-		}
-		if (k.v.s.len > GL_KEY_MAX || k.v.s.len == 0) {
-			rc = gl_errorf(err, GL_ELIMIT,
-			               "msgpack: map key of %u bytes (must be 1 to %u)",
-			               k.v.s.len, GL_KEY_MAX);
-			goto out;
-		}
-		for (uint32_t j = 0; j < i; j++) {
-			if (keys[j].len == k.v.s.len &&
-			    memcmp(keys[j].p, k.v.s.p, k.v.s.len) == 0) {
-				rc = gl_errorf(err, GL_EFORMAT,
-				               "msgpack: duplicate map key \"%.*s\"",
-				               (int)k.v.s.len, (const char *)k.v.s.p);
-				goto out;
-			}
-		}
-		keys[i].p = k.v.s.p;
-		keys[i].len = k.v.s.len;
-		if (++*values > lim->values) {
-			rc = gl_errorf(err, GL_ELIMIT,
-			               "msgpack: more than %u values (limit)", lim->values);
-			goto out;
-		}
-		rc = mp_check_value(r, lim, depth + 1, values, err);
-		if (rc)
-			goto out;
-	}
-out:
-	free(keys);
-	return rc;
+	return check_map(r, lim, depth, n, values, err);
 }
 
 static int want(struct mp_reader *r, struct mp_item *it, enum mp_type t,
