@@ -57,6 +57,16 @@ static void test_shortest_headers(void **state)
 	BAD(GL_EFORMAT, 0xde, 0x00, 0x01, 0xa1, 'a', 0xc0);
 	OK(0xc4, 0x00);                            /* bin8 is bin's shortest form */
 	BAD(GL_EFORMAT, 0xc5, 0x00, 0x01, 0x00);   /* bin16 for 1 byte */
+	/* the widest fix forms: 15 entries, 15 items, 31 bytes, 127 and -32 */
+	OK(0x8f, 0xa1, 'a', 0, 0xa1, 'b', 0, 0xa1, 'c', 0, 0xa1, 'd', 0, 0xa1, 'e', 0,
+	   0xa1, 'f', 0, 0xa1, 'g', 0, 0xa1, 'h', 0, 0xa1, 'i', 0, 0xa1, 'j', 0,
+	   0xa1, 'k', 0, 0xa1, 'l', 0, 0xa1, 'm', 0, 0xa1, 'n', 0, 0xa1, 'o', 0);
+	OK(0x9f, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
+	OK(0xbf, 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+	   'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a');
+	OK(0x7f);
+	OK(0xe0);
+	BAD(GL_EFORMAT, 0xdc, 0x00, 0x0f, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
 }
 
 static void test_types(void **state)
