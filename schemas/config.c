@@ -228,119 +228,158 @@ static void size_text(uint64_t v, char *out, size_t n)
 	snprintf(out, n, "%llu%s", (unsigned long long)v, u);
 }
 
+/* The setters of set_opt, one a type: value (read at where) into o's field of c. */
+
+static int set_string(struct config *c, const struct opt *o, const char *value,
+                      const char *where, struct gl_error *err)
+{
+	char **p = (char **)((char *)c + o->offset);
+	if (!*value)
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: empty value", where, o->section,
+		                 o->name);
+	free(*p);
+	*p = gl_xstrdup(value);
+	return 0;
+}
+
+static int set_addr(struct config *c, const struct opt *o, const char *value,
+                    const char *where, struct gl_error *err)
+{
+	char host[256];
+	int port;
+	char *base = (char *)c;
+	if (config_parse_addr(value, host, sizeof host, &port))
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s: [%s] %s: \"%s\" is not HOST:PORT (IPv6 as [ADDR]:PORT)",
+		                 where, o->section, o->name, value);
+	if (o->type == OPT_ADDRLIST) {
+		if (port == 0)
+			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: port 0 cannot be dialled",
+			                 where, o->section, o->name);
+		struct strlist *l = (struct strlist *)(base + o->offset);
+		l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+		l->v[l->n++] = gl_xstrdup(value);
+	} else {
+		char **p = (char **)(base + o->offset);
+		free(*p);
+		*p = gl_xstrdup(value);
+	}
+	return 0;
+}
+
+static int set_size(struct config *c, const struct opt *o, const char *value,
+                    const char *where, struct gl_error *err)
+{
+	static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
+	uint64_t u;
+	if (parse_scaled(value, "KMGT", mult, &u) || u < o->min || u > o->max) {
+		char lo[16], hi[16];
+		size_text(o->min, lo, sizeof lo);
+		size_text(o->max, hi, sizeof hi);
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s: [%s] %s: \"%s\" is not a size between %s and %s "
+		                 "(a number with K, M, G or T)",
+		                 where, o->section, o->name, value, lo, hi);
+	}
+	*(uint64_t *)((char *)c + o->offset) = u;
+	return 0;
+}
+
+static int set_duration(struct config *c, const struct opt *o, const char *value,
+                        const char *where, struct gl_error *err)
+{
+	static const uint64_t mult[] = { 1, 60, 3600, 86400 };
+	uint64_t u;
+	if (parse_scaled(value, "smhd", mult, &u) || u < o->min || u > o->max)
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s: [%s] %s: \"%s\" is not a duration from %llus to %llus "
+		                 "(a number with s, m, h or d)",
+		                 where, o->section, o->name, value,
+		                 (unsigned long long)o->min, (unsigned long long)o->max);
+	*(uint64_t *)((char *)c + o->offset) = u;
+	return 0;
+}
+
+static int set_count(struct config *c, const struct opt *o, const char *value,
+                     const char *where, struct gl_error *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (*value < '0' || *value > '9' || *end || errno || v < o->min || v > o->max)
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not a whole number "
+		                 "from %llu to %llu", where, o->section, o->name, value,
+		                 (unsigned long long)o->min, (unsigned long long)o->max);
+	*(uint64_t *)((char *)c + o->offset) = v;
+	return 0;
+}
+
+static int set_keylist(struct config *c, const struct opt *o, const char *value,
+                       const char *where, struct gl_error *err)
+{
+	struct keylist *l = (struct keylist *)((char *)c + o->offset);
+	uint8_t key[32];
+	struct gl_error e2;
+	if (ident_parse(IDENT_PK_PREFIX, value, "key", key, &e2))
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s (see gilde id)", where,
+		                 o->section, o->name, e2.msg);
+	l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	memcpy(l->v[l->n++], key, 32);
+	return 0;
+}
+
+static int set_bool(struct config *c, const struct opt *o, const char *value,
+                    const char *where, struct gl_error *err)
+{
+	bool *b = (bool *)((char *)c + o->offset);
+	if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+		*b = true;
+	else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+		*b = false;
+	else
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not true or false",
+		                 where, o->section, o->name, value);
+	return 0;
+}
+
+static int set_level(struct config *c, const struct opt *o, const char *value,
+                     const char *where, struct gl_error *err)
+{
+	int l = config_level_parse(value);
+	if (l < 0)
+		return gl_errorf(err, GL_ECONFIG,
+		                 "%s: [%s] %s: \"%s\" is not one of error, warn, info, debug",
+		                 where, o->section, o->name, value);
+	*(int *)((char *)c + o->offset) = l;
+	return 0;
+}
+
+static int set_netkey(struct config *c, const struct opt *o, const char *value,
+                      const char *where, struct gl_error *err)
+{
+	struct gl_error e2;
+	if (ident_parse(IDENT_NET_PREFIX, value, "network key", c->network_key, &e2))
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s; make one with "
+		                 "`gilde network-key`", where, o->section, o->name, e2.msg);
+	c->has_network_key = true;
+	return 0;
+}
+
 static int set_opt(struct config *c, const struct opt *o, const char *value,
                    const char *where, struct gl_error *err)
 {
-	char *base = (char *)c;
-	uint64_t u;
 	switch (o->type) {
 	case OPT_STRING:
-	case OPT_PATH: {
-		char **p = (char **)(base + o->offset);
-		if (!*value)
-			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: empty value", where,
-			                 o->section, o->name);
-		free(*p);
-		*p = gl_xstrdup(value);
-		return 0;
-	}
+	case OPT_PATH: return set_string(c, o, value, where, err);
 	case OPT_ADDR:
-	case OPT_ADDRLIST: {
-		char host[256];
-		int port;
-		if (config_parse_addr(value, host, sizeof host, &port))
-			return gl_errorf(err, GL_ECONFIG,
-			                 "%s: [%s] %s: \"%s\" is not HOST:PORT (IPv6 as [ADDR]:PORT)",
-			                 where, o->section, o->name, value);
-		if (o->type == OPT_ADDRLIST) {
-			if (port == 0)
-				return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: port 0 cannot be dialled",
-				                 where, o->section, o->name);
-			struct strlist *l = (struct strlist *)(base + o->offset);
-			l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-			l->v[l->n++] = gl_xstrdup(value);
-		} else {
-			char **p = (char **)(base + o->offset);
-			free(*p);
-			*p = gl_xstrdup(value);
-		}
-		return 0;
-	}
-	case OPT_SIZE: {
-		static const uint64_t mult[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
-		if (parse_scaled(value, "KMGT", mult, &u) || u < o->min || u > o->max) {
-			char lo[16], hi[16];
-			size_text(o->min, lo, sizeof lo);
-			size_text(o->max, hi, sizeof hi);
-			return gl_errorf(err, GL_ECONFIG,
-			                 "%s: [%s] %s: \"%s\" is not a size between %s and %s "
-			                 "(a number with K, M, G or T)",
-			                 where, o->section, o->name, value, lo, hi);
-		}
-		*(uint64_t *)(base + o->offset) = u;
-		return 0;
-	}
-	case OPT_DURATION: {
-		static const uint64_t mult[] = { 1, 60, 3600, 86400 };
-		if (parse_scaled(value, "smhd", mult, &u) || u < o->min || u > o->max)
-			return gl_errorf(err, GL_ECONFIG,
-			                 "%s: [%s] %s: \"%s\" is not a duration from %llus to %llus "
-			                 "(a number with s, m, h or d)",
-			                 where, o->section, o->name, value,
-			                 (unsigned long long)o->min, (unsigned long long)o->max);
-		*(uint64_t *)(base + o->offset) = u;
-		return 0;
-	}
-	case OPT_COUNT: {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(value, &end, 10);
-		if (*value < '0' || *value > '9' || *end || errno || v < o->min || v > o->max)
-			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not a whole number "
-			                 "from %llu to %llu", where, o->section, o->name, value,
-			                 (unsigned long long)o->min, (unsigned long long)o->max);
-		*(uint64_t *)(base + o->offset) = v;
-		return 0;
-	}
-	case OPT_KEYLIST: {
-		struct keylist *l = (struct keylist *)(base + o->offset);
-		uint8_t key[32];
-		struct gl_error e2;
-		if (ident_parse(IDENT_PK_PREFIX, value, "key", key, &e2))
-			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s (see gilde id)", where,
-			                 o->section, o->name, e2.msg);
-		l->v = gl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-		memcpy(l->v[l->n++], key, 32);
-		return 0;
-	}
-	case OPT_BOOL: {
-		bool *b = (bool *)(base + o->offset);
-		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
-			*b = true;
-		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
-			*b = false;
-		else
-			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not true or false",
-			                 where, o->section, o->name, value);
-		return 0;
-	}
-	case OPT_LEVEL: {
-		int l = config_level_parse(value);
-		if (l < 0)
-			return gl_errorf(err, GL_ECONFIG,
-			                 "%s: [%s] %s: \"%s\" is not one of error, warn, info, debug",
-			                 where, o->section, o->name, value);
-		*(int *)(base + o->offset) = l;
-		return 0;
-	}
-	case OPT_NETKEY: {
-		struct gl_error e2;
-		if (ident_parse(IDENT_NET_PREFIX, value, "network key", c->network_key, &e2))
-			return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: %s; make one with "
-			                 "`gilde network-key`", where, o->section, o->name, e2.msg);
-		c->has_network_key = true;
-		return 0;
-	}
+	case OPT_ADDRLIST: return set_addr(c, o, value, where, err);
+	case OPT_SIZE: return set_size(c, o, value, where, err);
+	case OPT_DURATION: return set_duration(c, o, value, where, err);
+	case OPT_COUNT: return set_count(c, o, value, where, err);
+	case OPT_KEYLIST: return set_keylist(c, o, value, where, err);
+	case OPT_BOOL: return set_bool(c, o, value, where, err);
+	case OPT_LEVEL: return set_level(c, o, value, where, err);
+	case OPT_NETKEY: return set_netkey(c, o, value, where, err);
 	}
 	return GL_EINVAL;
 }
