@@ -1,85 +1,20 @@
-#include "schemas/schema.h"
+/*
+ * schema.c — loading a schema set (schema.h): the files parsed, every
+ * keyword checked against what the validator implements, $refs resolved,
+ * patterns compiled, and each schema object compiled once into a struct
+ * snode (schema_int.h) that validation (schema_validate.c) walks.
+ */
+#include "schemas/schema_int.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/alloc.h"
-#include "proto/clock.h"
-#include "proto/bounds.h"
-#include "proto/record.h"
-
-/*
- * A schema object compiled once at load: its keywords as fields, its
- * properties as an array, its $ref resolved.  Validation walks these and
- * never looks a keyword up by name (that was most of its cost: 8.7 us of
- * a 912-byte record before, tests/bench/bench_check.c).
- */
-enum stype { ST_ANY, ST_BOOLEAN, ST_INTEGER, ST_STRING, ST_ARRAY, ST_OBJECT };
-
-struct sstr {
-	const char *s;
-	size_t len;
-};
-
-struct snode;
-
-struct sprop {
-	struct sstr name;
-	const struct snode *node;
-};
-
-struct snode {
-	const json_t *src;         /* the schema object this was compiled from */
-	const struct snode *ref;   /* $ref: the target; nothing else here applies */
-	const char *ref_text;
-	enum stype type;
-	const char *type_name;     /* as written, for messages; NULL: any type */
-	const char *cst;           /* const */
-	struct sstr *enums;        /* enum */
-	size_t nenum;
-	json_int_t min_len, max_len;          /* -1: no maximum */
-	const pcre2_code *re;
-	const char *pattern, *format;
-	struct sstr *required;
-	size_t nreq;
-	json_int_t min_props, max_props;
-	bool closed;               /* additionalProperties: false */
-	struct sprop *props;
-	size_t nprops;
-	json_int_t min_items, max_items;
-	bool unique;
-	const struct snode *items;
-	const json_t *minimum, *maximum;
-};
-
-struct sfile {
-	const char *name;
-	json_t *root;
-	const struct snode *croot;
-};
-
-struct pattern {
-	const json_t *node; /* the schema object holding "pattern" */
-	pcre2_code *re;     /* shared by threads; match data is per validation */
-};
-
-struct schema_set {
-	struct sfile *files;
-	size_t nfiles;
-	struct pattern *pats;
-	size_t npats;
-	struct snode **nodes; /* every compiled node, found by its src */
-	size_t nnodes;
-};
 
 /* ---- loading ---------------------------------------------------------- */
 
-static const struct sfile *find_file(const struct schema_set *set, const char *name,
+const struct sfile *schema_find_file(const struct schema_set *set, const char *name,
                                      size_t len)
 {
 	for (size_t i = 0; i < set->nfiles; i++)
@@ -99,7 +34,7 @@ static const json_t *resolve(const struct schema_set *set, const struct sfile *f
 	const char *hash = strchr(ref, '#');
 	if (!hash)
 		return NULL;
-	const struct sfile *f = hash == ref ? from : find_file(set, ref, (size_t)(hash - ref));
+	const struct sfile *f = hash == ref ? from : schema_find_file(set, ref, (size_t)(hash - ref));
 	if (!f)
 		return NULL;
 	const char *frag = hash + 1;
@@ -141,6 +76,127 @@ static int check_map_of_schemas(struct schema_set *set, const struct sfile *f,
 	return 0;
 }
 
+/* Whether k is one of the names (a NULL-terminated list). */
+static bool one_of(const char *k, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(k, *names))
+			return true;
+	return false;
+}
+
+/*
+ * The keywords whose value is checked on its own (at ptr): 0, or
+ * GL_ESCHEMA for a value of the wrong form.  *known false: k is none of
+ * them.
+ */
+static int check_value(const struct sfile *f, const char *k, const json_t *v, const char *ptr,
+                       bool *known, struct gl_error *err)
+{
+	static const char *const texts[] = { "$schema", "$id", "$comment", "title",
+		                             "description", NULL };
+	static const char *const lists[] = { "required", "enum", NULL };
+	static const char *const counts[] = { "minProperties", "maxProperties", "minItems",
+		                              "maxItems", "minLength", "maxLength", NULL };
+	static const char *const bounds[] = { "minimum", "maximum", NULL };
+	const char *t = json_string_value(v);
+	*known = true;
+	if (one_of(k, texts) && !t)
+		return gl_errorf(err, GL_ESCHEMA, "%s: %s: expected a string", f->name, ptr);
+	if (one_of(k, texts))
+		return 0;
+	if (!strcmp(k, "type"))
+		return t && (!strcmp(t, "object") || !strcmp(t, "array") || !strcmp(t, "string") ||
+		             !strcmp(t, "integer") || !strcmp(t, "boolean"))
+		               ? 0
+		               : gl_errorf(err, GL_ESCHEMA, "%s: %s: type must be one of object, "
+		                           "array, string, integer, boolean", f->name, ptr);
+	if (one_of(k, lists)) {
+		size_t i;
+		json_t *s;
+		int rc = json_is_array(v) ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: expected an array",
+		                                          f->name, ptr);
+		json_array_foreach(v, i, s) {
+			if (!json_is_string(s))
+				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s/%zu: expected a string", f->name, ptr,
+				               i);
+		}
+		return rc;
+	}
+	if (!strcmp(k, "const"))
+		return t ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: only string constants are "
+		                         "supported", f->name, ptr);
+	if (!strcmp(k, "additionalProperties"))
+		return json_is_false(v) ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: only "
+		                                        "additionalProperties: false is supported",
+		                                        f->name, ptr);
+	if (!strcmp(k, "uniqueItems"))
+		return json_is_true(v) ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: only uniqueItems: "
+		                                       "true is supported", f->name, ptr);
+	if (one_of(k, counts))
+		return is_count(v) ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: expected a "
+		                                   "non-negative integer", f->name, ptr);
+	if (one_of(k, bounds))
+		return json_is_integer(v) ? 0 : gl_errorf(err, GL_ESCHEMA, "%s: %s: expected an "
+		                                          "integer", f->name, ptr);
+	if (!strcmp(k, "format"))
+		return t && (!strcmp(t, "date") || !strcmp(t, "date-time"))
+		               ? 0
+		               : gl_errorf(err, GL_ESCHEMA, "%s: %s: format must be date or "
+		                           "date-time", f->name, ptr);
+	*known = false;
+	return 0;
+}
+
+/* A pattern: compiled once, kept with its node for the validator. */
+static int add_pattern(struct schema_set *set, const struct sfile *f, const json_t *node,
+                       const json_t *v, const char *ptr, struct gl_error *err)
+{
+	const char *s = json_string_value(v);
+	set->pats = gl_xrealloc(set->pats, (set->npats + 1) * sizeof *set->pats);
+	struct pattern *p = &set->pats[set->npats];
+	int ecode;
+	PCRE2_SIZE eoff;
+	/* $ matches only at the very end, as in ECMA-262: PCRE2's default
+	 * also matches before a final newline, which let "x\n" through */
+	p->re = s ? pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
+	                          PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ecode, &eoff, NULL)
+	          : NULL;
+	if (!p->re)
+		return gl_errorf(err, GL_ESCHEMA, "%s: %s: not a regular expression", f->name, ptr);
+	pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* else interpreted */
+	p->node = node;
+	set->npats++;
+	return 0;
+}
+
+/* One keyword k of node (its pointer ptr, plen bytes long), with value v. */
+static int check_keyword(struct schema_set *set, const struct sfile *f, const json_t *node,
+                         const char *k, const json_t *v, char *ptr, size_t plen, bool root,
+                         struct gl_error *err)
+{
+	bool known;
+	if (!strcmp(k, "$defs") || !strcmp(k, "properties"))
+		return check_map_of_schemas(set, f, v, ptr, plen, err);
+	if (!strcmp(k, "items"))
+		return check_node(set, f, v, ptr, plen, false, err);
+	if (!strcmp(k, "$ref")) {
+		const struct sfile *in;
+		if (!json_is_string(v) || !resolve(set, f, json_string_value(v), &in))
+			return gl_errorf(err, GL_ESCHEMA, "%s: %s: $ref does not resolve", f->name, ptr);
+		return 0;
+	}
+	if (!strcmp(k, "pattern"))
+		return add_pattern(set, f, node, v, ptr, err);
+	if (root && !strcmp(k, "x-terms"))
+		return 0; /* data (taxonomy labels), read by taxonomy.c */
+	int rc = check_value(f, k, v, ptr, &known, err);
+	if (!known)
+		rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: keyword not supported by the C validator "
+		               "(see schemas/README.md)", f->name, ptr);
+	return rc;
+}
+
 static int check_node(struct schema_set *set, const struct sfile *f,
                       const json_t *node, char *ptr, size_t plen, bool root,
                       struct gl_error *err)
@@ -151,93 +207,10 @@ static int check_node(struct schema_set *set, const struct sfile *f,
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)node, k, v) {
-		int rc = 0;
 		size_t n = (size_t)snprintf(ptr + plen, 512 - plen, "/%s", k);
 		if (n >= 512 - plen)
 			return gl_errorf(err, GL_ESCHEMA, "%s: schema nested too deeply", f->name);
-		if (!strcmp(k, "$schema") || !strcmp(k, "$id") || !strcmp(k, "$comment") ||
-		    !strcmp(k, "title") || !strcmp(k, "description")) {
-			if (!json_is_string(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: expected a string",
-				               f->name, ptr);
-		} else if (!strcmp(k, "$defs") || !strcmp(k, "properties")) {
-			rc = check_map_of_schemas(set, f, v, ptr, plen + n, err);
-		} else if (!strcmp(k, "items")) {
-			rc = check_node(set, f, v, ptr, plen + n, false, err);
-		} else if (!strcmp(k, "$ref")) {
-			const struct sfile *in;
-			if (!json_is_string(v) || !resolve(set, f, json_string_value(v), &in))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: $ref does not resolve",
-				               f->name, ptr);
-		} else if (!strcmp(k, "type")) {
-			const char *t = json_string_value(v);
-			if (!t || (strcmp(t, "object") && strcmp(t, "array") && strcmp(t, "string") &&
-			           strcmp(t, "integer") && strcmp(t, "boolean")))
-				rc = gl_errorf(err, GL_ESCHEMA,
-				               "%s: %s: type must be one of object, array, string, "
-				               "integer, boolean", f->name, ptr);
-		} else if (!strcmp(k, "required") || !strcmp(k, "enum")) {
-			size_t i;
-			json_t *s;
-			if (!json_is_array(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: expected an array", f->name, ptr);
-			json_array_foreach(v, i, s) {
-				if (!json_is_string(s))
-					rc = gl_errorf(err, GL_ESCHEMA, "%s: %s/%zu: expected a string",
-					               f->name, ptr, i);
-			}
-		} else if (!strcmp(k, "const")) {
-			if (!json_is_string(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: only string constants are supported",
-				               f->name, ptr);
-		} else if (!strcmp(k, "additionalProperties")) {
-			if (!json_is_false(v))
-				rc = gl_errorf(err, GL_ESCHEMA,
-				               "%s: %s: only additionalProperties: false is supported",
-				               f->name, ptr);
-		} else if (!strcmp(k, "uniqueItems")) {
-			if (!json_is_true(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: only uniqueItems: true is supported",
-				               f->name, ptr);
-		} else if (!strcmp(k, "minProperties") || !strcmp(k, "maxProperties") ||
-		           !strcmp(k, "minItems") || !strcmp(k, "maxItems") ||
-		           !strcmp(k, "minLength") || !strcmp(k, "maxLength")) {
-			if (!is_count(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: expected a non-negative integer",
-				               f->name, ptr);
-		} else if (!strcmp(k, "minimum") || !strcmp(k, "maximum")) {
-			if (!json_is_integer(v))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: expected an integer", f->name, ptr);
-		} else if (!strcmp(k, "format")) {
-			const char *s = json_string_value(v);
-			if (!s || (strcmp(s, "date") && strcmp(s, "date-time")))
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: format must be date or date-time",
-				               f->name, ptr);
-		} else if (!strcmp(k, "pattern")) {
-			const char *s = json_string_value(v);
-			set->pats = gl_xrealloc(set->pats, (set->npats + 1) * sizeof *set->pats);
-			struct pattern *p = &set->pats[set->npats];
-			int ecode;
-			PCRE2_SIZE eoff;
-			/* $ matches only at the very end, as in ECMA-262: PCRE2's default
-			 * also matches before a final newline, which let "x\n" through */
-			p->re = s ? pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED,
-			                          PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &ecode, &eoff, NULL)
-			          : NULL;
-			if (!p->re) {
-				rc = gl_errorf(err, GL_ESCHEMA, "%s: %s: not a regular expression", f->name, ptr);
-			} else {
-				pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE); /* else interpreted */
-				p->node = node;
-				set->npats++;
-			}
-		} else if (root && !strcmp(k, "x-terms")) {
-			/* data (taxonomy labels), read by taxonomy.c */
-		} else {
-			rc = gl_errorf(err, GL_ESCHEMA,
-			               "%s: %s: keyword not supported by the C validator "
-			               "(see schemas/README.md)", f->name, ptr);
-		}
+		int rc = check_keyword(set, f, node, k, v, ptr, plen + n, root, err);
 		ptr[plen] = '\0';
 		if (rc)
 			return rc;
@@ -396,385 +369,6 @@ void schema_set_free(struct schema_set *set)
 
 const json_t *schema_set_file(const struct schema_set *set, const char *name)
 {
-	const struct sfile *f = find_file(set, name, strlen(name));
+	const struct sfile *f = schema_find_file(set, name, strlen(name));
 	return f ? f->root : NULL;
-}
-
-/* ---- validation ------------------------------------------------------- */
-
-struct vctx {
-	const struct schema_set *set;
-	struct schema_errors *errs;
-	pcre2_match_data *md;  /* made on the first pattern, freed at the end */
-	char ptr[600];
-	size_t plen;
-	unsigned refs; /* $ref hops on the current path, bounded against cycles */
-};
-
-static void fail(struct vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail(struct vctx *c, const char *fmt, ...)
-{
-	struct schema_errors *e = c->errs;
-	e->total++;
-	if (e->n >= SCHEMA_ERRORS_MAX)
-		return;
-	size_t pl = c->plen < sizeof e->e[0].pointer ? c->plen : sizeof e->e[0].pointer - 1;
-	memcpy(e->e[e->n].pointer, c->ptr, pl);
-	e->e[e->n].pointer[pl] = '\0';
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->e[e->n].msg, sizeof e->e[e->n].msg, fmt, ap);
-	va_end(ap);
-	e->n++;
-}
-
-static size_t push_key(struct vctx *c, const char *k, size_t len)
-{
-	size_t mark = c->plen;
-	if (c->plen + 1 < sizeof c->ptr)
-		c->ptr[c->plen++] = '/';
-	for (size_t i = 0; i < len && c->plen + 3 < sizeof c->ptr; i++) {
-		if (k[i] == '~' || k[i] == '/') {
-			c->ptr[c->plen++] = '~';
-			c->ptr[c->plen++] = k[i] == '~' ? '0' : '1';
-		} else {
-			c->ptr[c->plen++] = k[i];
-		}
-	}
-	c->ptr[c->plen] = '\0';
-	return mark;
-}
-
-static size_t push_index(struct vctx *c, uint32_t i)
-{
-	size_t mark = c->plen;
-	int n = snprintf(c->ptr + c->plen, sizeof c->ptr - c->plen, "/%u", i);
-	if (n > 0 && (size_t)n < sizeof c->ptr - c->plen)
-		c->plen += (size_t)n;
-	return mark;
-}
-
-static void pop(struct vctx *c, size_t mark)
-{
-	c->plen = mark;
-	c->ptr[mark] = '\0';
-}
-
-static const char *type_name(const msgpack_object *o)
-{
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL: return "null";
-	case MSGPACK_OBJECT_BOOLEAN: return "a boolean";
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return "an integer";
-	case MSGPACK_OBJECT_STR: return "a string";
-	case MSGPACK_OBJECT_ARRAY: return "an array";
-	case MSGPACK_OBJECT_MAP: return "an object";
-	default: return "an unsupported value";
-	}
-}
-
-static bool type_ok(enum stype t, const msgpack_object *o)
-{
-	switch (o->type) {
-	case MSGPACK_OBJECT_BOOLEAN: return t == ST_BOOLEAN;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == ST_INTEGER;
-	case MSGPACK_OBJECT_STR: return t == ST_STRING;
-	case MSGPACK_OBJECT_ARRAY: return t == ST_ARRAY;
-	case MSGPACK_OBJECT_MAP: return t == ST_OBJECT;
-	default: return false;
-	}
-}
-
-static bool str_is(const msgpack_object *o, const struct sstr *s)
-{
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == s->len &&
-	       (s->len == 0 || memcmp(o->via.str.ptr, s->s, s->len) == 0);
-}
-
-static bool str_eq(const msgpack_object *o, const char *s)
-{
-	struct sstr w = { s, strlen(s) };
-	return str_is(o, &w);
-}
-
-static size_t codepoints(const char *p, size_t n)
-{
-	size_t cps = 0;
-	for (size_t i = 0; i < n; i++)
-		cps += ((unsigned char)p[i] & 0xc0) != 0x80;
-	return cps;
-}
-
-static void check_string(struct vctx *c, const struct snode *s, const msgpack_object *o)
-{
-	const char *p = o->via.str.ptr;
-	size_t n = o->via.str.size;
-	size_t cps = codepoints(p, n);
-	if ((json_int_t)cps < s->min_len)
-		fail(c, s->min_len == 1 ? "must not be empty" : "must be at least %lld characters",
-		     (long long)s->min_len);
-	if (s->max_len >= 0 && (json_int_t)cps > s->max_len)
-		fail(c, "%zu characters, more than the %lld allowed", cps, (long long)s->max_len);
-	if (s->re) {
-		if (!c->md)
-			c->md = pcre2_match_data_create(1, NULL);
-		/* strings are valid UTF-8 already (mp.h): spare PCRE2 the check */
-		if (pcre2_match(s->re, (PCRE2_SPTR)p, n, 0, PCRE2_NO_UTF_CHECK, c->md, NULL) < 0)
-			fail(c, "\"%.*s%s\" does not match the pattern %s", (int)(n > 60 ? 60 : n), p,
-			     n > 60 ? "…" : "", s->pattern);
-	}
-	if (!s->format)
-		return;
-	char small[64];
-	if (n >= sizeof small) {
-		fail(c, "\"%.20s…\" is too long for a %s", p, s->format);
-		return;
-	}
-	memcpy(small, p, n);
-	small[n] = '\0';
-	int64_t t;
-	bool date = !strcmp(s->format, "date");
-	/* RFC 3339 date-times carry seconds; clock_parse also takes HH:MM */
-	if (clock_parse(small, &t) != 0 || (date ? n != 10 : n < 20 || small[16] != ':'))
-		fail(c, "\"%s\" is not a valid %s", small,
-		     date ? "date (YYYY-MM-DD)"
-		          : "date-time (YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00)");
-}
-
-static void check_enum(struct vctx *c, const struct snode *s, const msgpack_object *o)
-{
-	for (size_t i = 0; i < s->nenum; i++)
-		if (str_is(o, &s->enums[i]))
-			return;
-	char list[240] = "";
-	size_t len = 0;
-	for (size_t i = 0; i < s->nenum; i++) {
-		int n = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", s->enums[i].s);
-		if (n < 0 || (size_t)n >= sizeof list - len - 8) {
-			memcpy(list + len, ", …", sizeof ", …");
-			break;
-		}
-		len += (size_t)n;
-	}
-	if (o->type == MSGPACK_OBJECT_STR)
-		fail(c, "\"%.*s\" is not one of: %s", (int)(o->via.str.size > 60 ? 60 : o->via.str.size),
-		     o->via.str.ptr, list);
-	else
-		fail(c, "must be one of: %s", list);
-}
-
-static void validate_node(struct vctx *c, const struct snode *s, const msgpack_object *o);
-
-static void check_object(struct vctx *c, const struct snode *s, const msgpack_object *o)
-{
-	const msgpack_object_map *m = &o->via.map;
-	for (size_t i = 0; i < s->nreq; i++) {
-		bool found = false;
-		for (uint32_t k = 0; k < m->size && !found; k++)
-			found = str_is(&m->ptr[k].key, &s->required[i]);
-		if (!found) {
-			size_t mark = push_key(c, s->required[i].s, s->required[i].len);
-			fail(c, "required field is missing");
-			pop(c, mark);
-		}
-	}
-	if ((json_int_t)m->size < s->min_props)
-		fail(c, "needs at least %lld field%s", (long long)s->min_props,
-		     s->min_props == 1 ? "" : "s");
-	if (s->max_props >= 0 && (json_int_t)m->size > s->max_props)
-		fail(c, "has %u fields, more than the %lld allowed", m->size, (long long)s->max_props);
-	for (uint32_t k = 0; k < m->size; k++) {
-		const msgpack_object *key = &m->ptr[k].key;
-		if (key->type != MSGPACK_OBJECT_STR)
-			continue; /* the strict reader admits only string keys */
-		/* msgpack-c may give an empty str a NULL pointer */
-		const char *kp = key->via.str.size ? key->via.str.ptr : "";
-		size_t mark = push_key(c, kp, key->via.str.size);
-		const struct snode *sub = NULL;
-		for (size_t i = 0; i < s->nprops && !sub; i++)
-			if (str_is(key, &s->props[i].name))
-				sub = s->props[i].node;
-		if (sub) {
-			validate_node(c, sub, &m->ptr[k].val);
-		} else if (s->closed) {
-			char allowed[200] = "";
-			size_t len = 0;
-			for (size_t i = 0; i < s->nprops; i++) {
-				int n = snprintf(allowed + len, sizeof allowed - len, "%s%s",
-				                 len ? ", " : "", s->props[i].name.s);
-				if (n < 0 || (size_t)n >= sizeof allowed - len)
-					break;
-				len += (size_t)n;
-			}
-			fail(c, "unknown field (allowed here: %s)", allowed);
-		}
-		pop(c, mark);
-	}
-}
-
-static void check_array(struct vctx *c, const struct snode *s, const msgpack_object *o)
-{
-	const msgpack_object_array *a = &o->via.array;
-	if ((json_int_t)a->size < s->min_items)
-		fail(c, "needs at least %lld item%s", (long long)s->min_items,
-		     s->min_items == 1 ? "" : "s");
-	if (s->max_items >= 0 && (json_int_t)a->size > s->max_items)
-		fail(c, "has %u items, more than the %lld allowed", a->size, (long long)s->max_items);
-	/* pairwise, so only up to maxItems: a longer array has failed already,
-	 * and a document's arrays are not bounded before this check */
-	if (s->unique && (s->max_items < 0 || (json_int_t)a->size <= s->max_items)) {
-		for (uint32_t i = 1; i < a->size; i++)
-			for (uint32_t j = 0; j < i; j++)
-				if (msgpack_object_equal(a->ptr[i], a->ptr[j])) {
-					/* reported at the array, where JSON Schema puts it */
-					fail(c, "items %u and %u are the same; items must be unique", j, i);
-					j = i;
-				}
-	}
-	if (s->items)
-		for (uint32_t i = 0; i < a->size; i++) {
-			size_t mark = push_index(c, i);
-			validate_node(c, s->items, &a->ptr[i]);
-			pop(c, mark);
-		}
-}
-
-static void validate_node(struct vctx *c, const struct snode *s, const msgpack_object *o)
-{
-	if (s->ref_text) {
-		if (!s->ref || c->refs >= 32) {
-			fail(c, "schema error: $ref %s does not resolve", s->ref_text);
-			return;
-		}
-		c->refs++;
-		validate_node(c, s->ref, o);
-		c->refs--;
-		return;
-	}
-	if (s->type_name && !type_ok(s->type, o)) {
-		fail(c, "expected %s%s, got %s",
-		     s->type == ST_INTEGER || s->type == ST_ARRAY ? "an " : "a ", s->type_name,
-		     type_name(o));
-		return;
-	}
-	if (s->cst && !str_eq(o, s->cst))
-		fail(c, "must be \"%s\"", s->cst);
-	if (s->enums)
-		check_enum(c, s, o);
-	switch (o->type) {
-	case MSGPACK_OBJECT_STR:
-		check_string(c, s, o);
-		break;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER: {
-		bool neg = o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
-		const json_t *mn = s->minimum, *mx = s->maximum;
-		/* positive values beyond INT64_MAX compare as large */
-		if (mn && (neg ? o->via.i64 < json_integer_value(mn)
-		               : (json_integer_value(mn) > 0 &&
-		                  o->via.u64 < (uint64_t)json_integer_value(mn))))
-			fail(c, "must be at least %lld", (long long)json_integer_value(mn));
-		if (mx && (neg ? o->via.i64 > json_integer_value(mx)
-		               : (json_integer_value(mx) < 0 ||
-		                  o->via.u64 > (uint64_t)json_integer_value(mx))))
-			fail(c, "must be at most %lld", (long long)json_integer_value(mx));
-		break;
-	}
-	case MSGPACK_OBJECT_MAP:
-		check_object(c, s, o);
-		break;
-	case MSGPACK_OBJECT_ARRAY:
-		check_array(c, s, o);
-		break;
-	default:
-		break;
-	}
-}
-
-int schema_validate(const struct schema_set *set, const char *name,
-                    const msgpack_object *doc, struct schema_errors *errs)
-{
-	const struct sfile *f = find_file(set, name, strlen(name));
-	if (!f)
-		return GL_ENOTFOUND;
-	struct vctx c = { .set = set, .errs = errs };
-	errs->n = errs->total = 0;
-	validate_node(&c, f->croot, doc);
-	pcre2_match_data_free(c.md);
-	return errs->total ? GL_ESCHEMA : 0;
-}
-
-int schema_validate_record(const struct schema_set *set, int kind,
-                           const char *id, size_t id_len,
-                           const msgpack_object *body, struct schema_errors *errs)
-{
-	const char *kn = record_kind_name(kind);
-	char name[64];
-	if (!kn)
-		return GL_ENOTFOUND;
-	snprintf(name, sizeof name, "%s.schema.json", kn);
-	const struct sfile *f = find_file(set, name, strlen(name));
-	if (!f)
-		return GL_ENOTFOUND;
-	errs->n = errs->total = 0;
-	struct vctx c = { .set = set, .errs = errs };
-	if (body->type != MSGPACK_OBJECT_MAP) {
-		fail(&c, "the body must be an object");
-		return GL_ESCHEMA;
-	}
-	/* present kind and id as the first two properties of one object */
-	uint32_t n = body->via.map.size;
-	msgpack_object_kv *kv = gl_xcalloc(n + 2, sizeof *kv);
-	kv[0].key.type = kv[1].key.type = MSGPACK_OBJECT_STR;
-	kv[0].key.via.str.ptr = "kind";
-	kv[0].key.via.str.size = 4;
-	kv[0].val.type = MSGPACK_OBJECT_STR;
-	kv[0].val.via.str.ptr = kn;
-	kv[0].val.via.str.size = (uint32_t)strlen(kn);
-	kv[1].key.via.str.ptr = "id";
-	kv[1].key.via.str.size = 2;
-	kv[1].val.type = MSGPACK_OBJECT_STR;
-	kv[1].val.via.str.ptr = id;
-	kv[1].val.via.str.size = (uint32_t)id_len;
-	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *k = &body->via.map.ptr[i].key;
-		if (str_eq(k, "kind") || str_eq(k, "id")) {
-			size_t mark = push_key(&c, k->via.str.ptr, k->via.str.size);
-			fail(&c, "belongs to the envelope, not the body");
-			pop(&c, mark);
-		}
-		kv[i + 2] = body->via.map.ptr[i];
-	}
-	msgpack_object whole = { .type = MSGPACK_OBJECT_MAP };
-	whole.via.map.size = n + 2;
-	whole.via.map.ptr = kv;
-	validate_node(&c, f->croot, &whole);
-	pcre2_match_data_free(c.md);
-	free(kv);
-	return errs->total ? GL_ESCHEMA : 0;
-}
-
-int schema_errors_report(const struct schema_errors *errs, const char *source,
-                         struct gl_error *err)
-{
-	if (!err)
-		return GL_ESCHEMA;
-	size_t len = 0;
-	err->msg[0] = '\0';
-	for (unsigned i = 0; i < errs->n; i++) {
-		int n = snprintf(err->msg + len, sizeof err->msg - len, "%s%s: %s: %s",
-		                 i ? "\n" : "", source, errs->e[i].pointer[0] ? errs->e[i].pointer : "/",
-		                 errs->e[i].msg);
-		if (n < 0 || (size_t)n >= sizeof err->msg - len)
-			break;
-		len += (size_t)n;
-	}
-	if (errs->total > errs->n && len + 40 < sizeof err->msg)
-		snprintf(err->msg + len, sizeof err->msg - len, "\n%s: … and %u more problem%s",
-		         source, errs->total - errs->n, errs->total - errs->n == 1 ? "" : "s");
-	err->code = GL_ESCHEMA;
-	return GL_ESCHEMA;
 }

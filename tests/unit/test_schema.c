@@ -135,6 +135,19 @@ static void test_loader_refuses_what_it_cannot_check(void **state)
 	assert_int_equal(load_one("{\"pattern\": \"([\"}", &err), GL_ESCHEMA);
 	assert_int_equal(load_one("{\"properties\": {\"a\": {\"minLength\": -1}}}", &err), GL_ESCHEMA);
 	assert_non_null(strstr(err.msg, "/properties/a/minLength"));
+	/* every keyword's value is checked, and each form the validator knows passes */
+	assert_int_equal(load_one("{\"uniqueItems\": false}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"const\": 1}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"required\": [1]}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"enum\": \"a\"}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"maximum\": \"1\"}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"title\": 1}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"x-terms\": {}}", &err), 0); /* data, at the root */
+	assert_int_equal(load_one("{\"items\": {\"x-terms\": {}}}", &err), GL_ESCHEMA);
+	assert_int_equal(load_one("{\"title\": \"t\", \"uniqueItems\": true, \"const\": \"c\", "
+	                          "\"required\": [\"a\"], \"enum\": [\"a\"], \"maximum\": 3, "
+	                          "\"minItems\": 0, \"format\": \"date\", \"pattern\": \"^a\", "
+	                          "\"additionalProperties\": false, \"items\": {}}", &err), 0);
 }
 
 /* Validate the string s against a one-file schema {"type": "string", "pattern": re}. */
