@@ -150,6 +150,26 @@ int cli_read_store(struct cli *cli, struct store **s, struct store_txn **t,
 	return rc;
 }
 
+int cli_dir_schemas(struct cli_dir *d, struct gl_error *err)
+{
+	int rc = schema_set_load(&d->set, err);
+	return rc ? rc : taxonomy_load(d->set, &d->tax, err);
+}
+
+int cli_dir_store(struct cli *cli, struct cli_dir *d, struct gl_error *err)
+{
+	return cli_read_store(cli, &d->s, &d->t, err);
+}
+
+void cli_dir_close(struct cli_dir *d)
+{
+	store_abort(d->t);
+	store_close(d->s);
+	taxonomy_free(d->tax);
+	schema_set_free(d->set);
+	*d = (struct cli_dir){ 0 };
+}
+
 int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err)
 {
 	char path[PATHS_MAX];

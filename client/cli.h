@@ -20,6 +20,8 @@
 #include "store/paths.h"
 #include "store/store.h"
 #include "query/view.h"
+#include "schemas/schema.h"
+#include "schemas/taxonomy.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
@@ -45,6 +47,22 @@ int cli_open_store(struct cli *cli, struct store **out, struct gl_error *err);
  * NULL and nothing is left open. */
 int cli_read_store(struct cli *cli, struct store **s, struct store_txn **t,
                    struct gl_error *err);
+
+/*
+ * What the queries over the directory read: the schemas, their taxonomy
+ * and one snapshot of the store.  Zero it, fill it in two steps (a command
+ * may check its input against the schemas before it opens the store),
+ * close it once, whatever was filled.
+ */
+struct cli_dir {
+	struct schema_set *set;
+	struct taxonomy *tax;
+	struct store *s;
+	struct store_txn *t;
+};
+int cli_dir_schemas(struct cli_dir *d, struct gl_error *err);
+int cli_dir_store(struct cli *cli, struct cli_dir *d, struct gl_error *err);
+void cli_dir_close(struct cli_dir *d);
 
 /* The node's key and name, as the daemon recorded them in the store. */
 struct cli_node {

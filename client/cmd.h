@@ -75,6 +75,11 @@ int cmd_applications(struct cli *cli, int argc, char **argv);
 int cmd_members(struct cli *cli, int argc, char **argv);
 int cmd_rotate_key(struct cli *cli, int argc, char **argv);
 int cmd_match(struct cli *cli, int argc, char **argv);
+/* Check profile against its schema and match it against the store (with
+ * cli->lang and per_item offers per need, 0: all): 0 and *res (the
+ * caller's), or an error in err.  gilde match and gilde plan both ask it. */
+int cmd_match_run(struct cli *cli, const json_t *profile, unsigned per_item, json_t **res,
+                  struct gl_error *err);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_search(struct cli *cli, int argc, char **argv);

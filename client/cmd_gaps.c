@@ -220,22 +220,18 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 		return urc;
 
 	struct gl_error err = { 0 };
-	struct schema_set *set = NULL;
-	struct taxonomy *tax = NULL;
-	struct store *s = NULL;
-	struct store_txn *t = NULL;
+	struct cli_dir d = { 0 };
 	json_t *res = NULL;
 	int rc;
-	if ((rc = schema_set_load(&set, &err)) || (rc = taxonomy_load(set, &tax, &err)) ||
-	    (rc = cli_read_store(cli, &s, &t, &err)) ||
-	    (rc = gaps_run(t, tax, by_sector, clock_now(), &res, &err)))
+	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
+	    (rc = gaps_run(d.t, d.tax, by_sector, clock_now(), &res, &err)))
 		goto out;
 	if (cli->json) {
 		cli_print_json(res);
 		goto out;
 	}
 	struct grid g = {
-		.tax = tax, .lang = cli->lang, .res = res, .cells = json_object_get(res, "cells"),
+		.tax = d.tax, .lang = cli->lang, .res = res, .cells = json_object_get(res, "cells"),
 		.nn = json_array_size(json_object_get(res, "needs")),
 		.np = json_array_size(json_object_get(res, "phases")),
 		.ns = by_sector ? json_array_size(json_object_get(res, "sectors")) : 1,
@@ -246,9 +242,6 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 		print_table(&g);
 out:
 	json_decref(res);
-	store_abort(t);
-	store_close(s);
-	taxonomy_free(tax);
-	schema_set_free(set);
+	cli_dir_close(&d);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }

@@ -160,6 +160,20 @@ static void print_todo(const json_t *res, bool explain)
 	}
 }
 
+int cmd_match_run(struct cli *cli, const json_t *profile, unsigned per_item, json_t **res,
+                  struct gl_error *err)
+{
+	struct cli_dir d = { 0 };
+	struct match_opts o = { .lang = cli->lang, .per_item = per_item };
+	int rc;
+	if (!(rc = cli_dir_schemas(&d, err)) &&
+	    !(rc = match_profile_check(d.set, profile, "profile", err)) &&
+	    !(rc = cli_dir_store(cli, &d, err)))
+		rc = match_run(d.t, d.tax, profile, &o, res, err);
+	cli_dir_close(&d);
+	return rc;
+}
+
 int cmd_match(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("match");
@@ -171,32 +185,17 @@ int cmd_match(struct cli *cli, int argc, char **argv)
 	if (!profile)
 		return rc;
 	struct gl_error err = { 0 };
-	struct schema_set *set = NULL;
-	struct taxonomy *tax = NULL;
-	struct store *s = NULL;
-	struct store_txn *t = NULL;
 	json_t *res = NULL;
-	rc = EXIT_OK;
-	if (schema_set_load(&set, &err) || taxonomy_load(set, &tax, &err) ||
-	    match_profile_check(set, profile, "profile", &err) || cli_read_store(cli, &s, &t, &err)) {
+	if (cmd_match_run(cli, profile, per_item, &res, &err)) {
 		rc = cli_fail(&err);
-		goto out;
+	} else {
+		rc = EXIT_OK;
+		if (cli->json)
+			cli_print_json(res);
+		else
+			print_todo(res, explain);
 	}
-	struct match_opts o = { .lang = cli->lang, .per_item = per_item };
-	if (match_run(t, tax, profile, &o, &res, &err)) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (cli->json)
-		cli_print_json(res);
-	else
-		print_todo(res, explain);
-out:
 	json_decref(res);
-	store_abort(t);
-	store_close(s);
-	taxonomy_free(tax);
-	schema_set_free(set);
 	json_decref(profile);
 	return rc;
 }

@@ -109,17 +109,9 @@ static bool has_offer(const json_t *list, const json_t *o)
 static json_t *plan_build(struct cli *cli, json_t *profile, json_t *old, unsigned *added,
                           unsigned *gone, struct gl_error *err)
 {
-	struct schema_set *set = NULL;
-	struct taxonomy *tax = NULL;
-	struct store *s = NULL;
-	struct store_txn *t = NULL;
 	json_t *res = NULL, *plan = NULL;
-	if (schema_set_load(&set, err) || taxonomy_load(set, &tax, err) ||
-	    match_profile_check(set, profile, "profile", err) || cli_read_store(cli, &s, &t, err))
-		goto out;
-	struct match_opts o = { .lang = cli->lang, .per_item = 0 };
-	if (match_run(t, tax, profile, &o, &res, err))
-		goto out;
+	if (cmd_match_run(cli, profile, 0, &res, err))
+		return NULL;
 	char ts[32];
 	plan = json_object();
 	json_object_set_new(plan, "gilde_plan", json_integer(PLAN_FORMAT));
@@ -161,12 +153,7 @@ static json_t *plan_build(struct cli *cli, json_t *profile, json_t *old, unsigne
 		json_array_append_new(items, item);
 	}
 	json_object_set_new(plan, "items", items);
-out:
 	json_decref(res);
-	store_abort(t);
-	store_close(s);
-	taxonomy_free(tax);
-	schema_set_free(set);
 	return plan;
 }
 

@@ -161,15 +161,17 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/* Split "KIND/ID"; returns 0 or prints a usage error. */
-static int parse_kind_id(const struct cmd *me, const char *arg, int *kind, char *id, size_t idn)
+/* The one KIND/ID argument (from optind on), split; 0, or EXIT_USAGE after
+ * printing a usage error. */
+static int kind_id_arg(const struct cmd *me, int argc, char **argv, int *kind,
+                       char id[GL_ID_MAX + 1])
 {
-	const char *slash = strchr(arg, '/');
+	if (argc - optind != 1)
+		return cli_usage(me, "name exactly one KIND/ID");
+	const char *arg = argv[optind], *slash = strchr(arg, '/');
 	if (!slash || !(*kind = record_kind_parse(arg, (size_t)(slash - arg))) ||
-	    !record_id_valid(slash + 1, strlen(slash + 1)) || strlen(slash + 1) >= idn) {
-		cli_usage(me, "\"%s\" is not KIND/ID (for example offer/starter-loan)", arg);
-		return -1;
-	}
+	    !record_id_valid(slash + 1, strlen(slash + 1)) || strlen(slash + 1) > GL_ID_MAX)
+		return cli_usage(me, "\"%s\" is not KIND/ID (for example offer/starter-loan)", arg);
 	strcpy(id, slash + 1);
 	return 0;
 }
@@ -179,11 +181,9 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 	const struct cmd *me = cmd_find("retract");
 	if (cli_common_only(cli, me, argc, argv, -1))
 		return EXIT_USAGE;
-	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KIND/ID");
 	int kind;
 	char id[GL_ID_MAX + 1];
-	if (parse_kind_id(me, argv[optind], &kind, id, sizeof id))
+	if (kind_id_arg(me, argc, argv, &kind, id))
 		return EXIT_USAGE;
 	struct gl_buf req = { 0 };
 	msgpack_packer pk;
@@ -420,11 +420,9 @@ int cmd_get(struct cli *cli, int argc, char **argv)
 	int urc = cli_options(cli, me, argc, argv, &opts);
 	if (urc)
 		return urc;
-	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KIND/ID");
 	int kind;
 	char id[GL_ID_MAX + 1];
-	if (parse_kind_id(me, argv[optind], &kind, id, sizeof id))
+	if (kind_id_arg(me, argc, argv, &kind, id))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;

@@ -25,11 +25,20 @@ static bool body_start(const uint8_t *body, size_t len, int64_t *start)
 	return clock_parse(text, start) == 0 && *start >= 0;
 }
 
-/* Fill key with start || rkey; returns its length, 0 if rkey is too long. */
-static size_t make_key(uint8_t key[8 + RKEY_MAX], int64_t start, const uint8_t *rkey,
-                       size_t rlen)
+/*
+ * The index key of event r at rkey (rlen bytes), start || rkey, into key:
+ * its length, or 0 if r is not indexed, for want of a start (*too_long
+ * false) or because rkey is too long (*too_long true).
+ */
+static size_t index_key(const struct record *r, const uint8_t *rkey, size_t rlen,
+                        uint8_t key[8 + RKEY_MAX], bool *too_long)
 {
-	if (rlen > RKEY_MAX)
+	int64_t start;
+	*too_long = false;
+	if (!body_start(r->body, r->body_len, &start))
+		return 0;
+	*too_long = rlen > RKEY_MAX;
+	if (*too_long)
 		return 0;
 	store_put_be64(key, (uint64_t)start);
 	memcpy(key + 8, rkey, rlen);
@@ -39,14 +48,13 @@ static size_t make_key(uint8_t key[8 + RKEY_MAX], int64_t start, const uint8_t *
 int eventindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                    const struct record *r, struct gl_error *err)
 {
-	int64_t start;
 	uint8_t key[8 + RKEY_MAX];
-	if (!body_start(r->body, r->body_len, &start))
-		return 0;
-	size_t kl = make_key(key, start, rkey, rlen);
+	bool too_long;
+	size_t kl = index_key(r, rkey, rlen, key, &too_long);
 	if (!kl)
-		return gl_errorf(err, GL_ESTORE, "%s: record key too long for the events index",
-		                 t->s->path);
+		return too_long ? gl_errorf(err, GL_ESTORE, "%s: record key too long for the events "
+		                            "index", t->s->path)
+		                : 0;
 	MDB_val k = { .mv_size = kl, .mv_data = key }, v = { 0, "" };
 	int rc = mdb_put(t->txn, t->s->events, &k, &v, 0);
 	return rc ? store_mdb_fail(rc, err, t->s, "write events index") : 0;
@@ -55,11 +63,9 @@ int eventindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 int eventindex_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                       const struct record *r, struct gl_error *err)
 {
-	int64_t start;
 	uint8_t key[8 + RKEY_MAX];
-	if (!body_start(r->body, r->body_len, &start))
-		return 0;
-	size_t kl = make_key(key, start, rkey, rlen);
+	bool too_long;
+	size_t kl = index_key(r, rkey, rlen, key, &too_long);
 	if (!kl)
 		return 0; /* never indexed */
 	MDB_val k = { .mv_size = kl, .mv_data = key };
