@@ -150,6 +150,15 @@ int cli_read_store(struct cli *cli, struct store **s, struct store_txn **t,
 	return rc;
 }
 
+int cli_dir_command(struct cli *cli, const char *cmd, int argc, char **argv,
+                    struct cli_dir *d)
+{
+	struct gl_error err = { 0 };
+	if (cli_common_only(cli, cmd_find(cmd), argc, argv, 0))
+		return EXIT_USAGE;
+	return cli_dir_store(cli, d, &err) ? cli_fail(&err) : 0;
+}
+
 int cli_dir_schemas(struct cli_dir *d, struct gl_error *err)
 {
 	int rc = schema_set_load(&d->set, err);

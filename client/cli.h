@@ -60,6 +60,10 @@ struct cli_dir {
 	struct store *s;
 	struct store_txn *t;
 };
+/* The store alone, for a command that takes only the common options and no
+ * argument (cmd): 0, or the exit code after printing what was wrong. */
+int cli_dir_command(struct cli *cli, const char *cmd, int argc, char **argv,
+                    struct cli_dir *d);
 int cli_dir_schemas(struct cli_dir *d, struct gl_error *err);
 int cli_dir_store(struct cli *cli, struct cli_dir *d, struct gl_error *err);
 void cli_dir_close(struct cli_dir *d);

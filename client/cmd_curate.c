@@ -173,18 +173,14 @@ static int app_visit(void *vctx, const struct store_app *a)
 
 int cmd_applications(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("applications");
-	if (cli_common_only(cli, me, argc, argv, 0))
-		return EXIT_USAGE;
+	struct cli_dir d = { 0 };
+	int rc = cli_dir_command(cli, "applications", argc, argv, &d);
+	if (rc)
+		return rc;
 	struct gl_error err = { 0 };
-	struct store *s;
-	struct store_txn *t;
-	if (cli_read_store(cli, &s, &t, &err))
-		return cli_fail(&err);
 	struct apps_ctx ac = { .cli = cli, .arr = json_array() };
-	int rc = store_app_scan(t, app_visit, &ac, &err);
-	store_abort(t);
-	store_close(s);
+	rc = store_app_scan(d.t, app_visit, &ac, &err);
+	cli_dir_close(&d);
 	if (!rc && cli->json)
 		cli_print_json(ac.arr);
 	json_decref(ac.arr);
@@ -238,16 +234,14 @@ static int member_visit(void *vctx, const struct store_entry *e)
 
 int cmd_members(struct cli *cli, int argc, char **argv)
 {
-	const struct cmd *me = cmd_find("members");
-	if (cli_common_only(cli, me, argc, argv, 0))
-		return EXIT_USAGE;
+	struct cli_dir d = { 0 };
+	int rc = cli_dir_command(cli, "members", argc, argv, &d);
+	if (rc)
+		return rc;
 	struct gl_error err = { 0 };
-	struct store *s;
-	struct store_txn *t;
-	if (cli_read_store(cli, &s, &t, &err))
-		return cli_fail(&err);
+	struct store_txn *t = d.t;
 	struct trust_cfg cfg;
-	int rc = trust_cfg_load(t, &cfg, &err);
+	rc = trust_cfg_load(t, &cfg, &err);
 	if (rc == GL_ENOTFOUND) {
 		memset(&cfg, 0, sizeof cfg);
 		rc = 0;
@@ -259,8 +253,7 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	struct store_filter f = { .kind = RK_ENDORSE };
 	if (!rc)
 		rc = store_scan(t, &f, member_visit, &mc, &err);
-	store_abort(t);
-	store_close(s);
+	cli_dir_close(&d);
 	trust_cfg_free(&cfg);
 	if (!rc && cli->json)
 		cli_print_json(mc.arr);

@@ -60,25 +60,53 @@ static void sample(const char *name, const char *labels, double v)
 		printf("%.6g\n", v);
 }
 
+/* A figure of each open connection: its family, and its field of the
+ * daemon's peers answer times scale. */
+struct peer_figure {
+	const char *name, *type, *help, *field;
+	double scale;
+};
+
+static const struct peer_figure per_peer_figures[] = {
+	{ "gilde_peer_received_bytes_total", "counter", "Bytes received from the peer.",
+	  "bytes_in", 1 },
+	{ "gilde_peer_sent_bytes_total", "counter", "Bytes sent to the peer.", "bytes_out", 1 },
+	{ "gilde_peer_received_records_total", "counter", "Records received from the peer.",
+	  "records_in", 1 },
+	{ "gilde_peer_duplicate_records_total", "counter",
+	  "Records received from the peer that were already held.", "duplicates_in", 1 },
+	{ "gilde_peer_sent_records_total", "counter", "Records sent to the peer.", "records_out",
+	  1 },
+	{ "gilde_peer_reconciliations_total", "counter", "Reconciliations finished with the peer.",
+	  "reconciliations", 1 },
+	{ "gilde_peer_last_recon_rounds", "gauge",
+	  "Messages of the last reconciliation with the peer.", "last_recon_rounds", 1 },
+	{ "gilde_peer_last_recon_duration_seconds", "gauge",
+	  "Duration of the last reconciliation with the peer.", "last_recon_duration_ms", 0.001 },
+	{ "gilde_peer_last_recon_bytes", "gauge", "Bytes of the last reconciliation with the peer.",
+	  "last_recon_bytes", 1 },
+	{ "gilde_peer_clock_offset_seconds", "gauge",
+	  "The peer's clock minus this node's, from its HELLO.", "clock_offset_ms", 0.001 },
+};
+
 /* One sample per open connection, labelled with the peer's key and name. */
-static void per_peer(json_t *conns, const char *name, const char *type, const char *help,
-                     const char *field, double scale)
+static void per_peer(json_t *conns, const struct peer_figure *f)
 {
-	family(name, type, help);
+	family(f->name, f->type, f->help);
 	size_t i;
 	json_t *p;
 	json_array_foreach(conns, i, p) {
 		if (strcmp(gets(p, "state"), "open") != 0)
 			continue;
-		json_t *v = json_object_get(p, field);
+		json_t *v = json_object_get(p, f->field);
 		if (!json_is_integer(v))
 			continue;
-		printf("%s{peer=", name);
+		printf("%s{peer=", f->name);
 		label_value(gets(p, "key"));
 		printf(",name=");
 		label_value(gets(p, "name"));
 		printf("} ");
-		double d = (double)json_integer_value(v) * scale;
+		double d = (double)json_integer_value(v) * f->scale;
 		if (d == floor(d))
 			printf("%.0f\n", d);
 		else
@@ -185,27 +213,8 @@ static void metrics_peers(json_t *pm)
 	family("gilde_banned_refused_total", "counter",
 	       "Connections refused because their address was banned.");
 	sample("gilde_banned_refused_total", NULL, (double)geti(pm, "banned_refused"));
-	per_peer(conns, "gilde_peer_received_bytes_total", "counter", "Bytes received from the peer.",
-	         "bytes_in", 1);
-	per_peer(conns, "gilde_peer_sent_bytes_total", "counter", "Bytes sent to the peer.",
-	         "bytes_out", 1);
-	per_peer(conns, "gilde_peer_received_records_total", "counter",
-	         "Records received from the peer.", "records_in", 1);
-	per_peer(conns, "gilde_peer_duplicate_records_total", "counter",
-	         "Records received from the peer that were already held.", "duplicates_in", 1);
-	per_peer(conns, "gilde_peer_sent_records_total", "counter", "Records sent to the peer.",
-	         "records_out", 1);
-	per_peer(conns, "gilde_peer_reconciliations_total", "counter",
-	         "Reconciliations finished with the peer.", "reconciliations", 1);
-	per_peer(conns, "gilde_peer_last_recon_rounds", "gauge",
-	         "Messages of the last reconciliation with the peer.", "last_recon_rounds", 1);
-	per_peer(conns, "gilde_peer_last_recon_duration_seconds", "gauge",
-	         "Duration of the last reconciliation with the peer.", "last_recon_duration_ms",
-	         0.001);
-	per_peer(conns, "gilde_peer_last_recon_bytes", "gauge",
-	         "Bytes of the last reconciliation with the peer.", "last_recon_bytes", 1);
-	per_peer(conns, "gilde_peer_clock_offset_seconds", "gauge",
-	         "The peer's clock minus this node's, from its HELLO.", "clock_offset_ms", 0.001);
+	for (size_t k = 0; k < sizeof per_peer_figures / sizeof per_peer_figures[0]; k++)
+		per_peer(conns, &per_peer_figures[k]);
 }
 
 int cmd_metrics(struct cli *cli, int argc, char **argv)

@@ -45,34 +45,35 @@ static size_t index_key(const struct record *r, const uint8_t *rkey, size_t rlen
 	return 8 + rlen;
 }
 
-int eventindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
-                   const struct record *r, struct gl_error *err)
+/* Put (add) or delete the entry of event r; a missing one is not an error. */
+static int index_entry(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                       const struct record *r, bool add, struct gl_error *err)
 {
 	uint8_t key[8 + RKEY_MAX];
 	bool too_long;
 	size_t kl = index_key(r, rkey, rlen, key, &too_long);
-	if (!kl)
-		return too_long ? gl_errorf(err, GL_ESTORE, "%s: record key too long for the events "
-		                            "index", t->s->path)
-		                : 0;
+	if (!kl) /* never indexed */
+		return too_long && add ? gl_errorf(err, GL_ESTORE, "%s: record key too long for the "
+		                                   "events index", t->s->path)
+		                       : 0;
 	MDB_val k = { .mv_size = kl, .mv_data = key }, v = { 0, "" };
-	int rc = mdb_put(t->txn, t->s->events, &k, &v, 0);
-	return rc ? store_mdb_fail(rc, err, t->s, "write events index") : 0;
+	int rc = add ? mdb_put(t->txn, t->s->events, &k, &v, 0) : mdb_del(t->txn, t->s->events, &k, NULL);
+	if (rc && (add || rc != MDB_NOTFOUND))
+		return store_mdb_fail(rc, err, t->s, add ? "write events index"
+		                                         : "delete from events index");
+	return 0;
+}
+
+int eventindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                   const struct record *r, struct gl_error *err)
+{
+	return index_entry(t, rkey, rlen, r, true, err);
 }
 
 int eventindex_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
                       const struct record *r, struct gl_error *err)
 {
-	uint8_t key[8 + RKEY_MAX];
-	bool too_long;
-	size_t kl = index_key(r, rkey, rlen, key, &too_long);
-	if (!kl)
-		return 0; /* never indexed */
-	MDB_val k = { .mv_size = kl, .mv_data = key };
-	int rc = mdb_del(t->txn, t->s->events, &k, NULL);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_mdb_fail(rc, err, t->s, "delete from events index");
-	return 0;
+	return index_entry(t, rkey, rlen, r, false, err);
 }
 
 int eventindex_walk(struct store_txn *t, int64_t from, int64_t to, eventindex_fn fn,
