@@ -1,4 +1,4 @@
-/* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/textindex.c and daemon/query/search.c). */
+/* Unit tests: terms (daemon/store/text.c) and the full-text index and BM25 (daemon/store/textindex*.c and daemon/query/search.c). */
 #include "testutil.h"
 
 #include <lmdb.h>
@@ -646,7 +646,7 @@ static void syllables(unsigned n, char out[8])
 
 /*
  * One transaction that indexes more postings than wait in memory
- * (PENDING_MAX in textindex.c, 65,536): the postings are written part way and
+ * (PENDING_MAX in textindex_pend.c, 65,536): the postings are written part way and
  * the rest after, a shared word's in both parts.  Nothing is lost or
  * doubled at the seam.
  */
@@ -844,7 +844,7 @@ static void test_layout_upgrade(void **state)
 	assert_false(terms);
 }
 
-/* Whether meta holds the mark of a rebuild under way (store.c). */
+/* Whether meta holds the mark of a rebuild under way (reindex.c). */
 static bool raw_marked(const char *path)
 {
 	MDB_env *env;

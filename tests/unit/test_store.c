@@ -1,4 +1,4 @@
-/* Unit tests: store semantics (daemon/store/store.c). */
+/* Unit tests: store semantics (daemon/store/store.c, records.c, items.c). */
 #include "testutil.h"
 
 #include <lmdb.h>
