@@ -12,6 +12,10 @@
  *       replay FILE         send the records of an export file
  *       flood N             sign N news records with a fresh key and send them
  *       badsig              send a record whose signature is damaged
+ *       (and the modes of attack_peer.c: forgelog, selfendorse, recon,
+ *       badrecon, have, unknown)
+ *   attack squat|slowloris|hellos …           attacks on connection slots
+ *                                             (attack_slots.c)
  *   attack mkexport FILE N [A [ORDER [text]]] write an export file of N signed news
  *                                             records (ids flood-0 … flood-N-1, record
  *                                             i by author i mod A; A default 1), in
@@ -46,6 +50,7 @@
 
 #include <msgpack.h>
 
+#include "attack.h"
 #include "proto/alloc.h"
 #include "proto/bounds.h"
 #include "flood.h"
@@ -57,76 +62,6 @@
 #include "timing.h"
 #include "proto/wire.h"
 
-static int dial(const char *host, int port, const char *src)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	if (src) {
-		inet_pton(AF_INET, src, &sa.sin_addr);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	sa.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, host, &sa.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* True if the peer closed fd (EOF or reset) within ms milliseconds. */
-static bool closed_within(int fd, int ms)
-{
-	char buf[4096];
-	double end = now_s() + ms / 1000.0;
-	for (;;) {
-		int left = (int)((end - now_s()) * 1000);
-		if (left <= 0)
-			return false;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, left) <= 0)
-			return false;
-		ssize_t r = recv(fd, buf, sizeof buf, 0);
-		if (r <= 0)
-			return true;
-	}
-}
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n) {
-		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_exact(int fd, void *p, size_t n, int ms)
-{
-	uint8_t *b = p;
-	double end = now_s() + ms / 1000.0;
-	while (n) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int left = (int)((end - now_s()) * 1000);
-		if (left <= 0 || poll(&pf, 1, left) <= 0)
-			return -1;
-		ssize_t r = recv(fd, b, n, 0);
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 static int mode_conns(const char *host, int port, const char *src, int n, int hold)
 {
@@ -135,7 +70,7 @@ static int mode_conns(const char *host, int port, const char *src, int n, int ho
 	int *fds = gl_xcalloc((size_t)n, sizeof *fds);
 	int opened = 0, failed = 0;
 	for (int i = 0; i < n; i++) {
-		fds[i] = dial(host, port, src);
+		fds[i] = att_dial(host, port, src);
 		if (fds[i] < 0)
 			failed++;
 		else
@@ -145,7 +80,7 @@ static int mode_conns(const char *host, int port, const char *src, int n, int ho
 	usleep(1500000);
 	int closed = 0;
 	for (int i = 0; i < n; i++)
-		if (fds[i] >= 0 && closed_within(fds[i], 10))
+		if (fds[i] >= 0 && att_closed_within(fds[i], 10))
 			closed++;
 	double end = now_s() + hold;
 	while (now_s() < end)
@@ -168,7 +103,7 @@ static int mode_garbage(const char *host, int port, const char *srcnet, long lon
 	for (int k = 0; sent < bytes && now_s() < end; k++) {
 		char src[32];
 		snprintf(src, sizeof src, "%s.%d", srcnet, 10 + k % 240);
-		int fd = dial(host, port, src);
+		int fd = att_dial(host, port, src);
 		if (fd < 0) {
 			refused++;
 			continue;
@@ -196,7 +131,7 @@ static int mode_garbage(const char *host, int port, const char *srcnet, long lon
 
 static int mode_slow(const char *host, int port, const char *src, int max)
 {
-	int fd = dial(host, port, src);
+	int fd = att_dial(host, port, src);
 	if (fd < 0) {
 		printf("{\"error\": \"connect\"}\n");
 		return 1;
@@ -204,7 +139,7 @@ static int mode_slow(const char *host, int port, const char *src, int max)
 	double t0 = now_s();
 	uint8_t b = 0x42;
 	for (int i = 0; i < max; i++) {
-		if (send(fd, &b, 1, MSG_NOSIGNAL) != 1 || closed_within(fd, 1000)) {
+		if (send(fd, &b, 1, MSG_NOSIGNAL) != 1 || att_closed_within(fd, 1000)) {
 			printf("{\"dropped_after\": %.1f}\n", now_s() - t0);
 			close(fd);
 			return 0;
@@ -215,93 +150,32 @@ static int mode_slow(const char *host, int port, const char *src, int max)
 	return 0;
 }
 
-struct link {
-	int fd;
-	struct frame_tx tx;
-	uint8_t sk[64], pk[32];
-};
-
-static int handshake(struct link *l, const uint8_t netkey[32])
-{
-	struct hs h;
-	uint8_t out[HS_MAX_MSG], in[HS_MAX_MSG];
-	size_t outlen;
-	bool done = false;
-	struct hs_result res;
-	crypto_sign_keypair(l->pk, l->sk);
-	hs_init(&h, true, netkey, l->sk);
-	size_t n = hs_start(&h, out);
-	if (write_all(l->fd, out, n))
-		return -1;
-	while (!done) {
-		size_t want = hs_want(&h);
-		if (!want || read_exact(l->fd, in, want, 5000) ||
-		    hs_feed(&h, in, want, out, &outlen, &done, &res, NULL))
-			return -1;
-		if (outlen && write_all(l->fd, out, outlen))
-			return -1;
-	}
-	struct gl_buf hdr = { 0 }, m = { 0 };
-	frame_tx_init(&l->tx, res.tx, &hdr);
-	wire_hello(&m, "attacker", NULL, 0, 0);
-	int rc = frame_seal(&l->tx, m.data, m.len, &hdr) || write_all(l->fd, hdr.data, hdr.len);
-	gl_buf_free(&hdr);
-	gl_buf_free(&m);
-	return rc ? -1 : 0;
-}
-
-/* Drain whatever the victim sends, so that it is never blocked by us. */
-static void drain(int fd)
-{
-	char buf[65536];
-	while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
-}
-
-static int send_records(struct link *l, const struct gl_buf *envs, const size_t *lens, size_t n)
-{
-	size_t off = 0;
-	for (size_t i = 0; i < n;) {
-		struct gl_buf m = { 0 }, f = { 0 };
-		size_t k = 0, bytes = 0, o = off;
-		while (i + k < n && k < 512 && bytes + lens[i + k] < FRAME_MAX - 4096)
-			bytes += lens[i + k++];
-		wire_records_head(&m, k);
-		for (size_t j = 0; j < k; j++) {
-			wire_records_add(&m, envs->data + o, lens[i + j]);
-			o += lens[i + j];
-		}
-		int rc = frame_seal(&l->tx, m.data, m.len, &f) || write_all(l->fd, f.data, f.len);
-		gl_buf_free(&m);
-		gl_buf_free(&f);
-		if (rc)
-			return -1;
-		drain(l->fd);
-		off = o;
-		i += k;
-	}
-	return 0;
-}
 
 static int mode_peer(const char *host, int port, const char *src, const char *netkey_text,
                      const char *what, const char *arg)
 {
+	static const char *const here[] = { "slowframe", "replay", "flood", "badsig" };
+	bool mine = false;
+	for (size_t i = 0; i < sizeof here / sizeof here[0]; i++)
+		mine |= !strcmp(what, here[i]);
+	if (!mine)
+		return att_peer_mode(host, port, src, netkey_text, what, arg);
 	uint8_t netkey[32];
 	if (ident_parse(IDENT_NET_PREFIX, netkey_text, "network key", netkey, NULL))
 		return 2;
-	struct link l = { .fd = dial(host, port, src) };
-	if (l.fd < 0 || handshake(&l, netkey)) {
+	struct att_link l = { .fd = att_dial(host, port, src) };
+	if (l.fd < 0 || att_handshake(&l, netkey, NULL, 0)) {
 		printf("{\"error\": \"handshake\"}\n");
 		return 1;
 	}
 	double t0 = now_s();
 	if (!strcmp(what, "slowframe")) {
 		uint8_t len[4] = { 0, 0, 1, 0 }; /* announces 256 bytes, sends one a second */
-		write_all(l.fd, len, 4);
+		att_write_all(l.fd, len, 4);
 		for (int i = 0; i < atoi(arg); i++) {
 			uint8_t b = (uint8_t)i;
-			drain(l.fd);
-			if (send(l.fd, &b, 1, MSG_NOSIGNAL) != 1 || closed_within(l.fd, 1000)) {
+			att_drain(l.fd);
+			if (send(l.fd, &b, 1, MSG_NOSIGNAL) != 1 || att_closed_within(l.fd, 1000)) {
 				printf("{\"dropped_after\": %.1f}\n", now_s() - t0);
 				return 0;
 			}
@@ -345,9 +219,9 @@ static int mode_peer(const char *host, int port, const char *src, const char *ne
 	} else {
 		return 2;
 	}
-	int rc = send_records(&l, &envs, lens, n);
+	int rc = att_send_records(&l, &envs, lens, n);
 	double sent_at = now_s() - t0;
-	bool closed = closed_within(l.fd, !strcmp(what, "badsig") ? 5000 : 500);
+	bool closed = att_closed_within(l.fd, !strcmp(what, "badsig") ? 5000 : 500);
 	printf("{\"records\": %zu, \"send_error\": %s, \"seconds\": %.2f, \"closed_by_peer\": %s}\n", n,
 	       rc ? "true" : "false", sent_at, closed ? "true" : "false");
 	gl_buf_free(&envs);
@@ -485,7 +359,7 @@ static int sink_request(int fd, const uint8_t *p, size_t len, struct order *o)
 	msg_pack_str(&pk, "rejected");
 	msgpack_pack_uint32(&pk, 0);
 	msg_end(&resp, 0);
-	rc = write_all(fd, resp.data, resp.len) ? 1 : 0;
+	rc = att_write_all(fd, resp.data, resp.len) ? 1 : 0;
 	gl_buf_free(&resp);
 out:
 	msgpack_zone_destroy(&zone);
@@ -567,6 +441,12 @@ int main(int argc, char **argv)
 		return mode_order(argv[2]);
 	if (!strcmp(argv[1], "sink") && argc == 4)
 		return mode_sink(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "squat") || !strcmp(argv[1], "slowloris") || !strcmp(argv[1], "hellos")) {
+		int rc = att_slots_main(argc, argv);
+		if (rc == 2)
+			fprintf(stderr, "attack: bad arguments\n");
+		return rc;
+	}
 	if (argc < 5) {
 		fprintf(stderr, "attack: bad arguments\n");
 		return 2;
