@@ -147,8 +147,9 @@ void conn_close(struct conn *c, const char *why)
 		gl_buf_free(&f);
 	}
 	c->state = CONN_CLOSING;
-	log_msg(was_open ? LOG_INFO : LOG_DEBUG, "peer-closed", "peer=%s addr=%s reason=\"%s\"",
-	        was_open ? c->remote_key : "-", c->remote, why);
+	char q[600];
+	log_msg(was_open ? LOG_INFO : LOG_DEBUG, "peer-closed", "peer=%s addr=%s reason=%s",
+	        was_open ? c->remote_key : "-", c->remote, log_q(why, q, sizeof q));
 	c->cb->closed(c, why);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -206,7 +207,9 @@ static void handshake_step(struct conn *c)
 		struct gl_error err = { 0 };
 		if (hs_feed(&c->hs, c->in.data, want, out, &outlen, &done, &res, &err) != 0) {
 			/* nothing more is sent to a node that failed the handshake */
-			log_info("handshake-failed", "addr=%s reason=\"%s\"", c->remote, err.msg);
+			char q[600];
+			log_info("handshake-failed", "addr=%s reason=%s", c->remote,
+			         log_q(err.msg, q, sizeof q));
 			c->cb->handshake_failed(c);
 			if (!c->outbound)
 				c->cb->strike(c, err.msg);
@@ -302,8 +305,9 @@ void conn_charge_records(struct conn *c, size_t n)
 
 void conn_misbehaved(struct conn *c, const char *why)
 {
-	log_info("peer-misbehaved", "peer=%s addr=%s reason=\"%s\"",
-	         c->state == CONN_OPEN ? c->remote_key : "-", c->remote, why);
+	char q[600];
+	log_info("peer-misbehaved", "peer=%s addr=%s reason=%s",
+	         c->state == CONN_OPEN ? c->remote_key : "-", c->remote, log_q(why, q, sizeof q));
 	c->cb->strike(c, why);
 	conn_close(c, why);
 }

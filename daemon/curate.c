@@ -100,8 +100,9 @@ static int trust_save_work(struct wjob *job, struct store_txn *t, struct gl_erro
 static void trust_save_done(struct wjob *job)
 {
 	struct trust_job *tj = (struct trust_job *)job;
+	char q[600];
 	if (job->rc)
-		log_error("reload-trust", "reason=\"%s\"", job->err.msg);
+		log_error("reload-trust", "reason=%s", log_q(job->err.msg, q, sizeof q));
 	free(tj->cfg.curators);
 	free(tj->cfg.allow);
 	free(tj);
@@ -275,8 +276,9 @@ out:
 static void sweep_done(struct wjob *job)
 {
 	struct sweep_job *sj = (struct sweep_job *)job;
+	char q[600];
 	if (job->rc)
-		log_error("sweep-failed", "reason=\"%s\"", job->err.msg);
+		log_error("sweep-failed", "reason=%s", log_q(job->err.msg, q, sizeof q));
 	else if (sj->expired || sj->purged)
 		log_info("sweep", "expired=%u purged=%u", sj->expired, sj->purged);
 	sj->node->sweep_running = false;

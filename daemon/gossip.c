@@ -204,7 +204,8 @@ static bool pump_span(struct conn *c, unsigned *visits)
 		send_records(c, f.envs, f.lens, f.count);
 	store_abort(t);
 	if (rc < 0) {
-		log_error("span-failed", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+		char q[600];
+		log_error("span-failed", "peer=%s reason=%s", c->remote_key, log_q(err.msg, q, sizeof q));
 		span_done(c);
 		return true;
 	}
@@ -289,7 +290,8 @@ static void start_recon(struct conn *c)
 	int rc = recon_initiate(&s.src, c->recon_key, &out, &err);
 	store_abort(s.t);
 	if (rc) {
-		log_error("recon-failed", "peer=%s reason=\"%s\"", c->remote_key, err.msg);
+		char q[600];
+		log_error("recon-failed", "peer=%s reason=%s", c->remote_key, log_q(err.msg, q, sizeof q));
 		recon_out_free(&out);
 		return;
 	}
@@ -460,14 +462,16 @@ static void peer_batch_done(struct ingest_batch *b)
 		bad += r->outcome == INGEST_REJECTED &&
 		       (e == GL_ESIG || e == GL_EFORMAT || e == GL_ETRUNC || e == GL_ELIMIT);
 	}
+	/* the first rejection's message may quote the record's text: log_q */
+	char q[600];
 	if (b->rejected > b->refused)
-		log_info("peer-rejected", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
-		         b->rejected - b->refused, b->err.msg);
+		log_info("peer-rejected", "peer=%s count=%u first=%s", c->remote_key,
+		         b->rejected - b->refused, log_q(b->err.msg, q, 300));
 	if (b->refused)
-		log_debug("peer-refused", "peer=%s count=%u first=\"%.200s\"", c->remote_key,
-		          b->refused, b->err.msg);
+		log_debug("peer-refused", "peer=%s count=%u first=%s", c->remote_key,
+		          b->refused, log_q(b->err.msg, q, 300));
 	if (b->rc)
-		log_error("store-failed", "peer=%s reason=\"%s\"", c->remote_key, b->err.msg);
+		log_error("store-failed", "peer=%s reason=%s", c->remote_key, log_q(b->err.msg, q, sizeof q));
 	else
 		gossip_stored(n, b, c);
 	c->ingest_inflight--;
@@ -561,7 +565,8 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		char why[WIRE_REASON_MAX + 1];
 		memcpy(why, m->reason, m->reason_len);
 		why[m->reason_len] = '\0';
-		log_debug("peer-bye", "peer=%s reason=\"%s\"", c->remote_key, why);
+		char q[600];
+		log_debug("peer-bye", "peer=%s reason=%s", c->remote_key, log_q(why, q, sizeof q));
 		conn_close(c, "peer said goodbye");
 		break;
 	}

@@ -192,7 +192,9 @@ static void dial_failed(struct node *n, struct peer_addr *a, const char *why)
 	a->failures++;
 	a->next_ms = clock_now_ms() + backoff_ms(n, a->failures);
 	snprintf(a->last_error, sizeof a->last_error, "%s", why);
-	log_debug("dial-failed", "addr=%s reason=\"%s\" retry_ms=%llu", a->text, why,
+	char q[300];
+	log_debug("dial-failed", "addr=%s reason=%s retry_ms=%llu", log_q(a->text, q, 150),
+	          log_q(why, q + 150, 150),
 	          (unsigned long long)(a->next_ms - clock_now_ms()));
 }
 
@@ -323,8 +325,9 @@ static void on_strike(struct conn *c, const char *why)
 		secs = BAN_MAX_SECONDS;
 	b->until_ms = now + secs * 1000;
 	b->last_ms = now;
-	log_info("banned", "ip=%s seconds=%llu strikes=%u reason=\"%s\"", c->ip,
-	         (unsigned long long)secs, b->strikes, why);
+	char q[600];
+	log_info("banned", "ip=%s seconds=%llu strikes=%u reason=%s", c->ip,
+	         (unsigned long long)secs, b->strikes, log_q(why, q, sizeof q));
 }
 
 static bool banned(struct net *net, const char *ip)

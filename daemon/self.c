@@ -78,8 +78,9 @@ out:
 static void node_record_written(struct wjob *job)
 {
 	struct node_record_req *nr = (struct node_record_req *)job;
+	char q[600];
 	if (job->rc)
-		log_error("node-record-failed", "reason=\"%s\"", job->err.msg);
+		log_error("node-record-failed", "reason=%s", log_q(job->err.msg, q, sizeof q));
 	else if (nr->published) {
 		log_info("node-record", "endpoints=%u", nr->node->endpoints.n);
 		gossip_announce(nr->node, (const uint8_t (*)[32])&nr->item, 1, NULL);
