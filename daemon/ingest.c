@@ -37,13 +37,21 @@ static void batch_written(struct wjob *job);
 
 static const struct wjob_kind ingest_job = { "ingest", write_batch, batch_written };
 
-/* Statements in a batch may change who is trusted within it. */
-static bool has_statements(const struct ingest_batch *b)
+/*
+ * A curator's statements in a batch may change who is trusted within it,
+ * so a batch holding one is verified whole.  Only a curator's: anyone can
+ * sign an endorsement, and one of its own in every frame must not make a
+ * node verify every untrusted record it is sent (issue 24).  A statement
+ * that only claims a curator as author fails its signature check, and
+ * that ends the sender's link with a strike (gossip.c).
+ */
+static bool has_curator_statements(const struct ingest_batch *b, const struct trust_cfg *cfg)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		struct record rec;
 		if (record_parse(b->recs[i].env, b->recs[i].len, &rec, NULL) == 0 &&
-		    (rec.kind == RK_ENDORSE || rec.kind == RK_REVOKE))
+		    (rec.kind == RK_ENDORSE || rec.kind == RK_REVOKE) &&
+		    trust_is_curator(cfg, rec.author))
 			return true;
 	}
 	return false;
@@ -70,7 +78,8 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 	b->chunks = gl_xcalloc(nchunks, sizeof *b->chunks);
 	b->chunks_left = (unsigned)nchunks;
 	uint64_t now = clock_now();
-	bool early = !curate_trust(n)->cfg.open && !has_statements(b);
+	const struct trust_cfg *tc = &curate_trust(n)->cfg;
+	bool early = !tc->open && !has_curator_statements(b, tc);
 	for (size_t i = 0; i < nchunks; i++) {
 		struct ingest_chunk *c = &b->chunks[i];
 		c->early_trust = early;
