@@ -19,11 +19,14 @@
 
 void cli_error(const char *fmt, ...)
 {
+	/* messages may quote a record's text: escaped as cli_put() does */
+	char msg[4096];
 	va_list ap;
-	fputs("gilde: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fputs("gilde: ", stderr);
+	cli_put(stderr, msg, 2);
 	fputc('\n', stderr);
 }
 
@@ -392,6 +395,76 @@ int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err)
 	return 0;
 }
 
+
+/* s for a person into b (cli_put() says how), NUL-terminated. */
+static void clean_into(struct gl_buf *b, const char *s, int indent)
+{
+	static const char repl[] = "\xEF\xBF\xBD"; /* U+FFFD */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool c1 = p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9f;
+		if (*p == '\n' && indent >= 0) {
+			gl_buf_append(b, "\n", 1);
+			for (int i = 0; i < indent; i++)
+				gl_buf_append(b, " ", 1);
+		} else if (*p == '\t' && indent >= 0) {
+			gl_buf_append(b, "\t", 1);
+		} else if (*p < ' ' || *p == 0x7f || c1) {
+			gl_buf_append(b, repl, 3);
+			p += c1;
+		} else {
+			gl_buf_append(b, p, 1);
+		}
+	}
+	gl_buf_append(b, "", 1);
+}
+
+int cli_put(FILE *f, const char *s, int indent)
+{
+	struct gl_buf b = { 0 };
+	clean_into(&b, s, indent);
+	int rc = fputs((const char *)b.data, f) == EOF ? EOF : 0;
+	gl_buf_free(&b);
+	return rc;
+}
+
+char *cli_line(const char *s)
+{
+	if (!s)
+		return NULL;
+	struct gl_buf b = { 0 };
+	clean_into(&b, s, -1);
+	return (char *)b.data;
+}
+
+json_t *cli_json_lines(const json_t *v)
+{
+	if (json_is_string(v)) {
+		char *c = cli_line(json_string_value(v));
+		json_t *out = json_string(c); /* NULL if c is not UTF-8: then "" */
+		free(c);
+		return out ? out : json_string("");
+	}
+	if (json_is_array(v)) {
+		json_t *out = json_array();
+		size_t i;
+		json_t *m;
+		json_array_foreach(v, i, m)
+			json_array_append_new(out, cli_json_lines(m));
+		return out;
+	}
+	if (json_is_object(v)) {
+		json_t *out = json_object();
+		const char *k;
+		json_t *m;
+		json_object_foreach((json_t *)v, k, m) {
+			char *ck = cli_line(k);
+			json_object_set_new(out, ck, cli_json_lines(m));
+			free(ck);
+		}
+		return out;
+	}
+	return json_deep_copy(v);
+}
 
 /*
  * Records come from other organisations, and their texts may hold control

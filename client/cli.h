@@ -120,6 +120,22 @@ char *cli_title(const struct store_entry *e, const char *lang);
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
 
+/*
+ * Write outside text s (a record's field, a peer's name) to f for a
+ * person: every control character (C0, DEL, C1) as U+FFFD, in a pipe as
+ * on a terminal, so that no text can move the cursor or forge a line.
+ * indent < 0: one line, newlines and tabs escaped too; indent >= 0: a
+ * newline is kept and followed by indent spaces, so that a value's lines
+ * stay inside it.  Returns what fputs would (EOF on a write error).
+ */
+int cli_put(FILE *f, const char *s, int indent);
+/* The same as a new string for one line (indent < 0), to free; NULL for
+ * NULL.  For a printf that takes several outside texts. */
+char *cli_line(const char *s);
+/* Every string of v (keys too), one line each as cli_line() makes it, in
+ * a new copy of v to json_decref: for a document printed for a person. */
+json_t *cli_json_lines(const json_t *v);
+
 /* On a terminal, make stdout and stderr write control characters that
  * records may carry (ESC, C1) as U+FFFD.  Call once, first thing. */
 void cli_guard_terminal(void);

@@ -162,8 +162,13 @@ static int app_visit(void *vctx, const struct store_app *a)
 	} else {
 		char *name = parsed ? view_body_text(r.body, r.body_len, "name", ac->cli->lang) : NULL;
 		char *url = parsed ? view_body_str(r.body, r.body_len, "url") : NULL;
-		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
-		       url ? url : "");
+		printf("%s  %s  ", key, ts);
+		cli_put(stdout, name ? name : "(no name)", -1);
+		if (url) {
+			printf("  ");
+			cli_put(stdout, url, -1);
+		}
+		putchar('\n');
 		free(url);
 		free(name);
 	}
@@ -225,9 +230,12 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	json_object_set_new(o, "status", json_string(status[v]));
 	if (mc->cli->json)
 		json_array_append(mc->arr, o);
-	else
-		printf("%-8s %s  %s  until %s  by %.24s…%s%s\n", status[v], key, st.name,
+	else {
+		char *name = cli_line(st.name);
+		printf("%-8s %s  %s  until %s  by %.24s…%s%s\n", status[v], key, name,
 		       *until ? until : "-", by, *old ? "  replaces " : "", old);
+		free(name);
+	}
 	json_decref(o);
 	return 0;
 }

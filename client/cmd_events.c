@@ -129,11 +129,17 @@ static void print_line(struct events_ctx *ec, const struct store_entry *e, const
 	char *partner = view_body_str(body, len, "partner");
 	char *who = view_partner_name(ec->t, e->author, partner, ec->cli->lang);
 	char *where = ics_location_text(body, len);
-	printf("%.10s %.5s  %s", start, start + 11, title ? title : "");
-	if (who)
-		printf(" (%s)", who);
-	if (where)
-		printf(" — %s", where);
+	printf("%.10s %.5s  ", start, start + 11);
+	cli_put(stdout, title ? title : "", -1);
+	if (who) {
+		printf(" (");
+		cli_put(stdout, who, -1);
+		putchar(')');
+	}
+	if (where) {
+		printf(" — ");
+		cli_put(stdout, where, -1);
+	}
 	printf("\n");
 	free(where);
 	free(who);

@@ -192,8 +192,11 @@ int cmd_match(struct cli *cli, int argc, char **argv)
 		rc = EXIT_OK;
 		if (cli->json)
 			cli_print_json(res);
-		else
-			print_todo(res, explain);
+		else {
+			json_t *shown = cli_json_lines(res); /* outside texts, one line each */
+			print_todo(shown, explain);
+			json_decref(shown);
+		}
 	}
 	json_decref(res);
 	json_decref(profile);

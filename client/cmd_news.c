@@ -74,12 +74,19 @@ static void print_item(struct cli *cli, struct store_txn *t, json_t *o)
 	                author, NULL) == 0)
 		who = view_partner_name(t, author, json_string_value(json_object_get(o, "partner")),
 		                        cli->lang);
-	printf("%.10s  %s", published ? published : "", title ? title : "");
-	if (who)
-		printf(" (%s)", who);
+	printf("%.10s  ", published ? published : "");
+	cli_put(stdout, title ? title : "", -1);
+	if (who) {
+		printf(" (");
+		cli_put(stdout, who, -1);
+		putchar(')');
+	}
 	printf("\n");
-	if (summary)
-		printf("%12s%s\n", "", summary);
+	if (summary) {
+		printf("%12s", "");
+		cli_put(stdout, summary, 12);
+		putchar('\n');
+	}
 	free(who);
 }
 

@@ -48,7 +48,9 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		cli_print_json(j);
 	} else {
-		json_t *conns = json_object_get(j, "connections"), *addrs = json_object_get(j, "addresses");
+		json_t *shown = cli_json_lines(j); /* peers' names and errors, one line each */
+		json_t *conns = json_object_get(shown, "connections");
+		json_t *addrs = json_object_get(shown, "addresses");
 		size_t i;
 		json_t *p;
 		printf("%zu connection%s\n", json_array_size(conns), json_array_size(conns) == 1 ? "" : "s");
@@ -72,6 +74,7 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 				       geti(p, "next_attempt_ms") / 1000, gets(p, "last_error"));
 			printf("\n");
 		}
+		json_decref(shown);
 	}
 out:
 	json_decref(answer);

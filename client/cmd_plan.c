@@ -339,7 +339,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	} else {
 		if (refresh)
 			printf("refreshed: %u new offer%s, %u gone\n", added, added == 1 ? "" : "s", gone);
-		plan_print(plan);
+		json_t *shown = cli_json_lines(plan); /* outside texts, one line each */
+		plan_print(shown);
+		json_decref(shown);
 	}
 out:
 	json_decref(plan);

@@ -252,8 +252,9 @@ static int list_visit(void *vctx, const struct store_entry *e)
 	char who[32];
 	short_key(e->author, who);
 	char *title = cli_title(e, lc->cli->lang);
-	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id, who,
-	       title ? title : "");
+	printf("%s/%.*s\t%s\t", record_kind_name(e->kind), (int)e->id_len, e->id, who);
+	cli_put(stdout, title ? title : "", -1);
+	putchar('\n');
 	free(title);
 	return 0;
 }
@@ -333,7 +334,9 @@ static void print_fields(json_t *o, const char *lang, int indent)
 	const char *k;
 	json_t *v;
 	json_object_foreach(o, k, v) {
-		printf("%*s%s:", indent, "", k);
+		printf("%*s", indent, "");
+		cli_put(stdout, k, -1);
+		putchar(':');
 		if (json_is_object(v) && !is_langmap(v)) {
 			printf("\n");
 			print_fields(v, lang, indent + 2);
@@ -347,11 +350,10 @@ static void print_fields(json_t *o, const char *lang, int indent)
 
 static void print_value(json_t *v, const char *lang, int indent)
 {
-	(void)indent;
 	if (is_langmap(v)) {
 		json_t *wrap = json_object();
 		json_object_set(wrap, "t", v);
-		printf("%s", view_text(wrap, "t", lang));
+		cli_put(stdout, view_text(wrap, "t", lang), indent + 2);
 		json_decref(wrap);
 	} else if (json_is_array(v)) {
 		size_t i;
@@ -361,10 +363,10 @@ static void print_value(json_t *v, const char *lang, int indent)
 			print_value(m, lang, indent);
 		}
 	} else if (json_is_string(v)) {
-		printf("%s", json_string_value(v));
+		cli_put(stdout, json_string_value(v), indent + 2);
 	} else {
 		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		printf("%s", s ? s : "");
+		cli_put(stdout, s ? s : "", -1);
 		free(s);
 	}
 }

@@ -42,8 +42,9 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 			continue;
 		}
 		char *title = cli_title(&e, cli->lang);
-		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
-		       e.id, title ? title : "");
+		printf("%.2f\t%s/%.*s\t", h[i].score, record_kind_name(e.kind), (int)e.id_len, e.id);
+		cli_put(stdout, title ? title : "", -1);
+		putchar('\n');
 		free(title);
 	}
 	if (arr && rc == 0)

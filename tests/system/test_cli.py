@@ -80,8 +80,10 @@ def main():
         check(b'\x1b' not in out and b'\x07' not in out and b'\xc2\x9b' not in out,
               'control characters reached the terminal: %r' % out)
         check(out.count('\ufffd'.encode()) == 3, 'not replaced by U+FFFD: %r' % out)
+        # ... nor a pipe or a file, read later on a terminal (issue 24)
         piped = a.gilde('news', '--lang', 'nl').stdout
-        check('\x1b]0;pwned' in piped, 'into a pipe the text is left as it is: %r' % piped)
+        check('\x1b' not in piped and '\x07' not in piped and '\x9b' not in piped and
+              'Titel \ufffd]0;pwned\ufffd' in piped, 'control characters in a pipe: %r' % piped)
     print('cli: ok')
 
 
