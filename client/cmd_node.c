@@ -51,7 +51,7 @@ static json_t *daemon_status(struct cli *cli)
 	}
 	const msgpack_object *o = &ans.o;
 	uint64_t v;
-	char text[256];
+	char text[1024];
 	json_object_set_new(j, "running", json_true());
 	static const char *const uints[] = { "pid", "uptime_ms", "published", "ingested",
 	                                     "last_ingest_ms", "older", "rejected", "commits" };
@@ -64,7 +64,7 @@ static json_t *daemon_status(struct cli *cli)
 		if (m && m->type == MSGPACK_OBJECT_MAP)
 			json_object_set_new(j, maps[i], jsonmp_to_json(m));
 	}
-	static const char *const strs[] = { "version", "listen", "config" };
+	static const char *const strs[] = { "version", "listen", "config", "store_error" };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		if (msg_get_cstr(o, strs[i], text, sizeof text))
 			json_object_set_new(j, strs[i], json_string(text));
@@ -154,6 +154,9 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
 	}
 	printf("), %llu retracted\n", (unsigned long long)st->tombstones);
 	printf("store    %s used, may grow to %s\n", used, map);
+	const char *serr = json_string_value(json_object_get(d, "store_error"));
+	if (serr && *serr)
+		printf("store    WRITES FAIL: %s\n", serr);
 	json_t *mem = json_object_get(d, "memory");
 	if (mem) {
 		char res[32], anon[32], file[32], peak[32];

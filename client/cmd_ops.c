@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -286,7 +287,9 @@ static void report(struct doctor *d, enum verdict v, const char *what, const cha
 		json_array_append_new(d->checks, o);
 		return;
 	}
-	printf("%-4s %-10s %s\n", names[v], what, detail);
+	printf("%-4s %-10s ", names[v], what);
+	cli_put(stdout, detail, -1); /* peers' names, addresses: outside text */
+	putchar('\n');
 	if (fix && v != OK)
 		printf("     %-10s fix: %s\n", "", fix);
 }
@@ -363,6 +366,29 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 		report(d, OK, "key", NULL, "%s (mode %03o)", key, (unsigned)(sb.st_mode & 0777));
 }
 
+/* A configuration holding the federation's network key is for the node's
+ * user (and root) only: the systemd unit's root:gilde 0640 is fine, a
+ * file others can read or change is not (issue 24). */
+static void check_config_mode(struct doctor *d, const char *path, const struct config *cfg)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return;
+	unsigned mode = (unsigned)(sb.st_mode & 0777);
+	char fix[PATHS_MAX + 128];
+	if (sb.st_mode & S_IWOTH) {
+		snprintf(fix, sizeof fix, "chmod o-w %s", path);
+		report(d, FAIL, "config", fix, "%s can be changed by any user (mode %03o)", path, mode);
+	}
+	if (cfg->has_network_key && (sb.st_mode & S_IROTH)) {
+		snprintf(fix, sizeof fix, "chmod o-r %s (as the systemd unit sets it up: owner root, "
+		         "group gilde, mode 640), and make a new network key if others may have read it",
+		         path);
+		report(d, FAIL, "config", fix, "%s holds [federation] network_key and any user can read "
+		       "it (mode %03o)", path, mode);
+	}
+}
+
 static void check_config(struct doctor *d, const char *path)
 {
 	if (!path || !*path) {
@@ -372,7 +398,9 @@ static void check_config(struct doctor *d, const char *path)
 	struct config cfg;
 	config_defaults(&cfg);
 	struct gl_error err = { 0 };
-	if (config_load(&cfg, path, &err))
+	if (config_load(&cfg, path, &err) == 0)
+		check_config_mode(d, path, &cfg);
+	if (err.msg[0])
 		report(d, FAIL, "config", "correct the line named, then reload with SIGHUP", "%s", err.msg);
 	else if (!cfg.has_network_key && cfg.peers.n)
 		report(d, WARN, "config", "set [federation] network_key (gilde network-key makes one)",
@@ -393,6 +421,10 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 		       (unsigned long long)st->n_records, (unsigned long long)st->n_items,
 		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
 		       (unsigned long long)st->live_total);
+	else if (st->map_size && st->used * 100 >= st->map_size * 95)
+		report(d, FAIL, "store", "raise [store] map_size and restart gilded",
+		       "the store is full: %llu of %llu MiB used; new records are refused",
+		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20));
 	else if (st->map_size && st->used * 10 > st->map_size * 8)
 		report(d, WARN, "store", "raise [store] map_size and restart gilded",
 		       "%llu of %llu MiB used (over 80%%)", (unsigned long long)(st->used >> 20),
@@ -403,6 +435,31 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones,
 		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20),
 		       st->depth, (unsigned long long)st->page_size);
+}
+
+/* Below this much room on the data directory's file system, a write may fail. */
+#define DOCTOR_DISK_LOW (16u << 20)
+
+/* The data directory's file system: room for the store to grow. */
+static void check_disk(struct doctor *d, const struct store_stats *st)
+{
+	struct statvfs fs;
+	if (statvfs(d->cli->data, &fs) != 0)
+		return;
+	uint64_t avail = (uint64_t)fs.f_bavail * fs.f_frsize;
+	uint64_t room = st->map_size > st->used ? st->map_size - st->used : 0;
+	if (avail < DOCTOR_DISK_LOW)
+		report(d, FAIL, "disk", "free space on that file system, or move the data directory to "
+		       "a larger disk", "no space left on device: %s has %llu KiB free; the store needs "
+		       "at least %u MiB to write", d->cli->data, (unsigned long long)(avail >> 10),
+		       DOCTOR_DISK_LOW >> 20);
+	else if (avail < room)
+		report(d, WARN, "disk", "free space there, or lower [store] map_size to what the disk holds",
+		       "%s has %llu MiB free, less than the %llu MiB the store may still grow by",
+		       d->cli->data, (unsigned long long)(avail >> 20), (unsigned long long)(room >> 20));
+	else
+		report(d, OK, "disk", NULL, "%llu MiB free on %s", (unsigned long long)(avail >> 20),
+		       d->cli->data);
 }
 
 /* GET path from HOST:PORT within timeout_ms; the status code, or -1 and why. */
@@ -533,8 +590,10 @@ static void check_store_and_key(struct doctor *d)
 		have_meta = cli_node_meta(s, &m, &err) == 0;
 		if (store_begin(s, false, &t, &err) == 0) {
 			/* the slow count: the records themselves, against the indexes */
-			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0)
+			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0) {
 				check_store(d, &st);
+				check_disk(d, &st);
+			}
 			else
 				report(d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
 			store_abort(t);
@@ -558,6 +617,9 @@ static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr
 	}
 	report(d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
 	       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
+	if (*gets(status, "store_error"))
+		report(d, FAIL, "store", "do what the message says (free disk space, or raise [store] "
+		       "map_size and restart gilded)", "writes fail: %s", gets(status, "store_error"));
 	json_t *peers = cli_ask(d->cli, "peers", derr);
 	json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
 	if (pm)

@@ -27,7 +27,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	(void)req;
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
-	ctl_pack_ok(&out, &pk, n->web ? 17 : 16);
+	ctl_pack_ok(&out, &pk, n->web ? 18 : 17);
 	ctl_pack_uint(&pk, "pid", (uint64_t)getpid());
 	ctl_pack_str(&pk, "version", GILDE_VERSION);
 	ctl_pack_str(&pk, "key", n->key_text);
@@ -48,6 +48,9 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	for (int i = 0; i < REJECT_COUNT; i++)
 		ctl_pack_uint(&pk, ingest_reason_name((enum reject_reason)i), n->counters.rejected_by[i]);
 	ctl_pack_uint(&pk, "commits", n->writer.committed);
+	/* why the store takes no writes now (a full disk or map); "" if it does */
+	struct gl_error why = { 0 };
+	ctl_pack_str(&pk, "store_error", writer_failing(&n->writer, &why) ? why.msg : "");
 	struct store_mem mu;
 	store_mem_read(&mu);
 	msg_pack_str(&pk, "memory");
@@ -176,8 +179,9 @@ static void reply_import(struct ingest_batch *b)
 		ctl_pack_str(&pk, "first_error", b->err.msg);
 		ctl_reply(ir->cl, &out);
 	}
+	char q[300];
 	if (b->rejected)
-		log_info("import-rejected", "count=%u first=\"%.200s\"", b->rejected, b->err.msg);
+		log_info("import-rejected", "count=%u first=%s", b->rejected, log_q(b->err.msg, q, sizeof q));
 	gl_buf_free(&ir->data);
 	free(b->recs);
 	curate_changes_free(&b->changes);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "proto/clock.h"
@@ -137,6 +138,32 @@ static int parse_args(int argc, char **argv, struct config *cfg, struct run_flag
 	return 0;
 }
 
+/*
+ * A configuration file others can read while it holds the network key, or
+ * change at all: warned about at every start and reload, loudly, with the
+ * chmod that fixes it (gilde doctor fails on it too).  Warned, not
+ * refused, unlike an open data directory or key file: the network key is
+ * a secret every partner's node shares and only lets its holder speak the
+ * protocol (SECURITY.md: "a peer in the federation"), while the node's own
+ * key signs as the node; refusing would stop a running federation node at
+ * its next restart for a file the operator owns, and the systemd unit's
+ * root:gilde 0640 is a readable-by-group setup this check must allow.
+ */
+static void warn_config_mode(const struct config *cfg)
+{
+	struct stat sb;
+	if (!cfg->path || stat(cfg->path, &sb) != 0)
+		return;
+	if (sb.st_mode & S_IWOTH)
+		log_warn("config-open", "file=%s mode=%03o reason=\"any user can change it; fix it with: "
+		         "chmod o-w %s\"", cfg->path, (unsigned)(sb.st_mode & 0777), cfg->path);
+	if (cfg->has_network_key && (sb.st_mode & S_IROTH))
+		log_warn("config-open", "file=%s mode=%03o reason=\"it holds [federation] network_key "
+		         "and any user can read it; fix it with: chmod o-r %s (and make a new network "
+		         "key if others may have read it)\"", cfg->path, (unsigned)(sb.st_mode & 0777),
+		         cfg->path);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct node *n = s->data;
@@ -211,6 +238,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	n->cfg = next;
 	log_set_level((enum log_level)n->cfg.log_level);
 	log_set_syslog(n->cfg.log_syslog);
+	warn_config_mode(&n->cfg);
 	store_set_mapped_max(n->store, n->cfg.mapped_max);
 	curate_reload(n);
 	net_reload(n);
@@ -417,12 +445,14 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (rf.check_only) {
+		warn_config_mode(&n->cfg);
 		config_dump(&n->cfg, stdout);
 		config_free(&n->cfg);
 		return 0;
 	}
 	log_set_level((enum log_level)n->cfg.log_level);
 	log_set_syslog(n->cfg.log_syslog);
+	warn_config_mode(&n->cfg);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "gilded: libsodium failed to initialise\n");
 		return 1;

@@ -42,8 +42,9 @@ static void run_job(struct store_txn *parent, struct wjob *job)
 		store_abort(t);
 	else
 		job->rc = store_commit(t, &job->err);
+	char q[600];
 	if (job->rc)
-		log_debug("write-failed", "job=%s reason=\"%s\"", job->kind->name, job->err.msg);
+		log_debug("write-failed", "job=%s reason=%s", job->kind->name, log_q(job->err.msg, q, sizeof q));
 }
 
 unsigned wjob_record_weight(const struct record *prev, const struct record *r, size_t terms)
@@ -125,7 +126,22 @@ static void run_group(struct writer *w)
 				job->rc = prc;
 				job->err = perr;
 			}
+	/* a full disk or map stops every write: said loudly, once, until a
+	 * group is written again (a full map fails the jobs, not the commit) */
+	for (struct wjob *job = group; job && !prc; job = job->next)
+		if (job->rc == GL_ENOSPC) {
+			prc = job->rc;
+			perr = job->err;
+		}
+	char q[600];
+	if (prc && !w->failing)
+		log_error("store-failed", "reason=%s", log_q(perr.msg, q, sizeof q));
+	else if (!prc && w->failing)
+		log_info("store-recovered", "reason=\"a group of writes was committed again\"");
 	uv_mutex_lock(&w->lock);
+	w->failing = prc != 0;
+	if (prc)
+		w->failure = perr;
 	if (w->done_tail)
 		w->done_tail->next = group;
 	else
@@ -152,8 +168,9 @@ static void settle(struct writer *w)
 	uint64_t moved;
 	int rc = store_settle_alone(w->store, STORE_SETTLE_DUE, &moved, &err);
 	/* said once, not after every group, until it works again */
+	char q[600];
 	if (rc && !w->settle_failing)
-		log_error("settle-failed", "reason=\"%s\"", err.msg);
+		log_error("settle-failed", "reason=%s", log_q(err.msg, q, sizeof q));
 	w->settle_failing = rc != 0;
 }
 
@@ -234,6 +251,16 @@ void writer_expect(struct writer *w, int delta)
 	if (delta < 0)
 		uv_cond_signal(&w->wake); /* a group waiting for more may no longer need to */
 	uv_mutex_unlock(&w->lock);
+}
+
+bool writer_failing(struct writer *w, struct gl_error *why)
+{
+	uv_mutex_lock(&w->lock);
+	bool failing = w->failing;
+	if (failing)
+		*why = w->failure;
+	uv_mutex_unlock(&w->lock);
+	return failing;
 }
 
 bool writer_idle(const struct writer *w)

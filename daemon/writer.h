@@ -107,6 +107,10 @@ struct writer {
 	bool settle_failing;             /* the last settle failed (writer thread) */
 	bool started;
 	unsigned long long committed;    /* (loop) */
+	/* the last group's commit failed (lock): a full disk or map, why in
+	 * failure; cleared by the next commit that works */
+	bool failing;
+	struct gl_error failure;
 };
 
 /* Start the writer thread.  Returns 0 or GL_EIO. */
@@ -117,6 +121,9 @@ void writer_submit(struct writer *w, struct wjob *job, const struct wjob_kind *k
 /* Announce (+1) a job that will be submitted soon, or withdraw (-1) the
  * announcement once it is submitted or will not be. */
 void writer_expect(struct writer *w, int delta);
+/* If the store is failing to commit (the last group's commit failed):
+ * true, with the reason in *why.  Any thread. */
+bool writer_failing(struct writer *w, struct gl_error *why);
 /* True when no job is waiting, running or waiting for its done(). */
 bool writer_idle(const struct writer *w);
 /* Stop the thread once its queue is empty and join it; close the async

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "proto/alloc.h"
 #include "proto/bounds.h"
@@ -19,10 +21,47 @@
 #include "store/textindex.h"
 #include "store/store_int.h"
 
+/* Below this much room (bytes), a failed write is taken for a full disk. */
+#define STORE_DISK_LOW (1u << 20)
+
+/*
+ * A write that failed with ENOSPC, or with EIO when the disk is (nearly)
+ * full: LMDB reports a short write as EIO, which is what a full disk
+ * gives.  Then say so, with the directory and the room left, not "I/O
+ * error" (issue 24).  Returns 0 if the disk is not the cause.
+ */
+static int disk_full(const struct store *s, int rc, struct gl_error *err, const char *what)
+{
+	struct statvfs fs;
+	if ((rc != ENOSPC && rc != EIO) || statvfs(s->path, &fs) != 0)
+		return 0;
+	/* root may write into the blocks reserved for it */
+	uint64_t avail = (uint64_t)(geteuid() == 0 ? fs.f_bfree : fs.f_bavail) * fs.f_frsize;
+	if (rc == EIO && avail >= STORE_DISK_LOW)
+		return 0;
+	/* what to free: an eighth of the store, at least 16 MiB, as it grows
+	 * by whole batches and LMDB keeps old pages until readers let go */
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t used = 0;
+	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0)
+		used = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	uint64_t need = used / 8 > (16u << 20) ? used / 8 : 16u << 20;
+	return gl_errorf(err, GL_ENOSPC,
+	                 "%s: %s: no space left on device: the file system holding %s has %llu KiB "
+	                 "free and the store uses %.1f MiB; free at least %llu MiB there, or move "
+	                 "the data directory to a larger disk", s->path, what, s->path,
+	                 (unsigned long long)(avail >> 10), (double)used / (1 << 20),
+	                 (unsigned long long)(need >> 20));
+}
+
 /* The one place LMDB's codes become ours. */
 int store_mdb_fail(int rc, struct gl_error *err, const struct store *s, const char *what)
 {
 	const char *path = s ? s->path : "store";
+	int full = s && s->env ? disk_full(s, rc, err, what) : 0;
+	if (full)
+		return full;
 	switch (rc) {
 	case MDB_NOTFOUND:
 		return gl_errorf(err, GL_ENOTFOUND, "%s: %s: not found", path, what);
@@ -175,7 +214,10 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 		goto fail;
 	}
 	mdb_env_set_maxdbs(s->env, 16);
-	mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP_SIZE);
+	/* A reader given no size takes the one the store's writer set (LMDB
+	 * keeps it in the meta page): gilde reports the real bound, not ours. */
+	if (map_size || !s->rdonly)
+		mdb_env_set_mapsize(s->env, map_size ? map_size : STORE_DEFAULT_MAP_SIZE);
 	/* NOTLS: read transactions may move between the loop and pool threads. */
 	rc = mdb_env_open(s->env, dir, MDB_NOTLS | (s->rdonly ? MDB_RDONLY : 0), 0600);
 	if (rc) {

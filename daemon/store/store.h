@@ -82,8 +82,9 @@ enum store_open_flags {
 
 /*
  * Open (and, unless STORE_RDONLY, create) the store in directory dir.
- * map_size is the most the store may grow to (0: STORE_DEFAULT_MAP_SIZE).
- * Returns 0, GL_ENOTFOUND if a read-only store does not exist, GL_ESTORE
+ * map_size is the most the store may grow to (0: STORE_DEFAULT_MAP_SIZE;
+ * for STORE_RDONLY, the size its writer last set, so store_stats() reports
+ * the bound the daemon works under).  Returns 0, GL_ENOTFOUND if a read-only store does not exist, GL_ESTORE
  * for a store of another layout, GL_EPERM or GL_EIO; err says which file.
  */
 int store_open(const char *dir, unsigned flags, uint64_t map_size,

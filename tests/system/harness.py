@@ -192,14 +192,15 @@ class Harness:
             network_key = subprocess.run([GILDE, 'network-key'], capture_output=True, text=True,
                                          timeout=30, check=True).stdout.strip()
         path = os.path.join(self.dir, name + '.conf')
-        with open(path, 'w') as f:
+        # it holds the network key: the node's user only, as gilded wants it
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as f:
             f.write('[federation]\nnetwork_key = %s\nrecon_interval = %s\n%s'
                     '[peers]\nbackoff_max = 2s\n%s' % (network_key, recon_interval, federation, extra))
         return path, network_key
 
     def write_config(self, name, text):
         path = os.path.join(self.dir, name + '.conf')
-        with open(path, 'w') as f:
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as f:
             f.write(text)
         return path
 
