@@ -1,6 +1,13 @@
 /*
  * ics.c — iCalendar export (ics.h).  libical writes every byte of the
  * format; this file only decides what goes into which property.
+ *
+ * What goes in is cleaned first, whatever the schemas say, since a record
+ * may come from a node whose schemas were looser (issue 24: a url with CR
+ * LF put a forged VEVENT in the calendar): libical escapes TEXT values
+ * (newline, comma, semicolon, backslash) but writes a URI value as it is,
+ * so a url must be one (ics_url_clean), and a text keeps no control
+ * character but tab and newline (ics_text_clean).
  */
 #include "query/ics.h"
 
@@ -12,6 +19,7 @@
 #include <unistd.h>
 
 #include <libical/ical.h>
+#include <utf8proc.h>
 
 #include "proto/alloc.h"
 #include "proto/body.h"
@@ -123,6 +131,66 @@ static struct icaltimetype local_time(const struct ics_calendar *c, int64_t secs
 	return icaltime_set_timezone(&tt, c->zone);
 }
 
+/*
+ * A copy of s for a TEXT value: CR LF and a lone CR become LF; every
+ * other control character (C0 but tab and LF, DEL, C1) and every byte
+ * that is not UTF-8 becomes U+FFFD.  NULL for NULL; the caller frees.
+ */
+static char *ics_text_clean(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	struct gl_buf b = { 0 };
+	gl_buf_reserve(&b, len + 1);
+	for (size_t i = 0; i < len;) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		                                      (utf8proc_ssize_t)(len - i), &cp);
+		if (n > 0 && cp == '\r') {
+			gl_buf_append(&b, "\n", 1);
+			i += s[i + 1] == '\n' ? 2 : 1;
+			continue;
+		}
+		bool ok = n > 0 && (cp == '\t' || cp == '\n' || (cp >= 0x20 && cp != 0x7f &&
+		                                                  !(cp >= 0x80 && cp <= 0x9f)));
+		if (ok)
+			gl_buf_append(&b, s + i, (size_t)n);
+		else
+			gl_buf_append(&b, "\xEF\xBF\xBD", 3);
+		i += n > 0 ? (size_t)n : 1;
+	}
+	gl_buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
+/*
+ * A copy of url fit for a URI value: http: or https:, no control
+ * character or space anywhere (then NULL: not a url to pass on), bytes
+ * beyond ASCII percent-encoded (an IRI written as a URI).  NULL for NULL.
+ */
+static char *ics_url_clean(const char *url)
+{
+	if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+		return NULL;
+	static const char hex[] = "0123456789ABCDEF";
+	struct gl_buf b = { 0 };
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			gl_buf_free(&b);
+			return NULL;
+		}
+		if (*p < 0x80) {
+			gl_buf_append(&b, p, 1);
+			continue;
+		}
+		char pct[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+		gl_buf_append(&b, pct, 3);
+	}
+	gl_buf_append(&b, "", 1);
+	return (char *)b.data;
+}
+
 /* Append s (len bytes) to b, after sep if b holds something already. */
 static void buf_add(struct gl_buf *b, const char *sep, const char *s, size_t len)
 {
@@ -175,16 +243,28 @@ char *ics_location_text(const uint8_t *body, size_t len)
 	return buf_text(&b);
 }
 
-/* The description in c's language, a blank line, then the url. */
-static char *description_text(const struct ics_calendar *c, const uint8_t *body, size_t len)
+/* The description in c's language, a blank line, then the url (url: as
+ * ics_url_clean() made it, or NULL). */
+static char *description_text(const struct ics_calendar *c, const uint8_t *body, size_t len,
+                              const char *url)
 {
 	struct gl_buf b = { 0 };
 	const uint8_t *s;
 	uint32_t sl;
 	if (body_text(body, len, "description", c->lang, &s, &sl))
 		buf_add(&b, NULL, (const char *)s, sl);
-	buf_add_field(&b, "\n\n", body, len, "url");
+	buf_add(&b, "\n\n", url, url ? strlen(url) : 0);
 	return buf_text(&b);
+}
+
+/* Each of the n texts at v (NULL or malloc'd) replaced by its ics_text_clean(). */
+static void clean_all(char **v[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *c = ics_text_clean(*v[i]);
+		free(*v[i]);
+		*v[i] = c;
+	}
 }
 
 /* A date-time field as an instant; absent is 1, malformed GL_EFORMAT. */
@@ -206,8 +286,10 @@ static void set_texts(const struct ics_calendar *c, icalcomponent *ev, const uin
                       size_t len)
 {
 	char *title = view_body_text(body, len, "name", c->lang);
-	char *url = view_body_str(body, len, "url");
-	char *desc = description_text(c, body, len), *where = ics_location_text(body, len);
+	char *raw = view_body_str(body, len, "url"), *url = ics_url_clean(raw);
+	char *desc = description_text(c, body, len, url), *where = ics_location_text(body, len);
+	free(raw);
+	clean_all((char **[]){ &title, &desc, &where }, 3);
 	if (title)
 		icalcomponent_set_summary(ev, title);
 	if (desc)

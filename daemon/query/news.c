@@ -171,7 +171,9 @@ void news_init(void)
 
 /*
  * A copy of s in which every character XML 1.0 cannot hold (Char, section
- * 2.2) and every byte that is not UTF-8 is U+FFFD.  Escaping is libxml2's.
+ * 2.2), every control character it can (DEL, C1: a reader's terminal may
+ * act on them) and every byte that is not UTF-8 is U+FFFD.  Escaping is
+ * libxml2's.
  */
 static char *xml_chars(const char *s)
 {
@@ -182,8 +184,9 @@ static char *xml_chars(const char *s)
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 		                                      (utf8proc_ssize_t)(len - i), &cp);
-		bool ok = n > 0 && (cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-		                    (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000);
+		bool ok = n > 0 && (cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp < 0x7F) ||
+		                    (cp > 0x9F && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+		                    cp >= 0x10000);
 		if (ok)
 			gl_buf_append(&b, s + i, (size_t)n);
 		else
@@ -192,6 +195,22 @@ static char *xml_chars(const char *s)
 	}
 	gl_buf_append(&b, "", 1);
 	return (char *)b.data;
+}
+
+/*
+ * Whether url may be a link's href: http: or https: and no control
+ * character or space.  The schema says as much, but a record may come
+ * from a node whose schema was looser (issue 24), and a feed reader
+ * follows what it is given.
+ */
+static bool href_ok(const char *url)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return false;
+	return true;
 }
 
 /* The writer and whether every call so far succeeded. */
@@ -253,6 +272,10 @@ static void entry(struct feed *fd, struct store_txn *t, const struct key *k, con
 	char *summary = view_body_text(b, n, "summary", fd->lang);
 	char *body = view_body_text(b, n, "body", fd->lang);
 	char *url = view_body_str(b, n, "url"), *partner = view_body_str(b, n, "partner");
+	if (url && !href_ok(url)) {
+		free(url);
+		url = NULL;
+	}
 	char *who = view_partner_name(t, k->author, partner, fd->lang);
 	ident_format(IDENT_PK_PREFIX, k->author, key);
 

@@ -498,6 +498,47 @@ static void seeds_config(void)
 		copy("config", files[i]);
 }
 
+/*
+ * The texts the writers of iCalendar and Atom are given: fields cut at
+ * NUL (fuzz_ics.c: name, description, url, venue, street, locality;
+ * fuzz_atom.c: title, summary, body, url, partner name), from the plain
+ * to what broke a calendar once (issue 24: a url holding CR LF and a
+ * VEVENT of its own).
+ */
+static const struct text_seed {
+	const char *name;
+	const char *text;
+	size_t len; /* sizeof the literal: its NULs are separators */
+} text_seeds[] = {
+#define TS(n, t) { n, t, sizeof t - 1 }
+	TS("plain", "Startersavond\0Een avond voor wie begint.\0https://example.org/a\0"
+	   "Zebrastraat\0Zebrastraat 32\0Gent"),
+	TS("crlf-vevent", "Evening\0Text\0https://example.org/\r\nEND:VEVENT\r\nBEGIN:VEVENT"
+	   "\r\nUID:other@x\r\nSUMMARY:forged\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nX:\0"
+	   "\0\0\0"),
+	TS("text-newlines", "A\r\nEND:VEVENT\0line\nline\rline\r\n\0https://e.org\0v\r\nX:1\0"
+	   "s\nt\0l"),
+	TS("escapes", "\x1b[2K\rTitle\x07\0\xc2\x9b" "31m \x7f \x01\x02\x1f\0https://e.org/\x1b\0"
+	   "\xc2\x85\0\t\0\x0b\x0c"),
+	TS("bad-utf8", "\xff\xfe\xc3\0\xed\xa0\x80 \xf4\x90\x80\x80\0https://e.org/\xc3\xa9\0"
+	   "\xe2\x82\0\x80\0\xc0\xaf"),
+	TS("urls", "t\0d\0javascript:alert(1)\0"),
+	TS("url-space", "t\0d\0https://e.org/a b\0"),
+	TS("url-iri", "t\0d\0https://e.org/caf\xc3\xa9?q=\xe2\x82\xac;x,y\0"),
+	TS("xml", "<b>&amp;</b>\0]]><!--\0<?xml?>\0https://e.org/?a=1&b=\"2\"\0O'Brien & <co>"),
+	TS("ical-specials", "a;b,c\\d:e\0\\n\\,\0https://e.org/;,\0BEGIN:VEVENT\0END:VCALENDAR\0"),
+	TS("empty", ""),
+#undef TS
+};
+
+static void seeds_texts(void)
+{
+	for (size_t i = 0; i < sizeof text_seeds / sizeof text_seeds[0]; i++) {
+		put("ics", text_seeds[i].name, text_seeds[i].text, text_seeds[i].len);
+		put("atom", text_seeds[i].name, text_seeds[i].text, text_seeds[i].len);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -517,6 +558,7 @@ int main(int argc, char **argv)
 	seeds_recon();
 	seeds_doc();
 	seeds_config();
+	seeds_texts();
 	gl_buf_free(&e.partner);
 	gl_buf_free(&e.tombstone);
 	gl_buf_free(&e.offer);
