@@ -1,5 +1,6 @@
 #include "daemon/conn.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,7 @@ static void handshake_step(struct conn *c)
 			return;
 		}
 		gl_buf_consume(&c->in, want);
+		c->hs_first = true;
 		if (outlen) {
 			struct gl_buf b = { 0 };
 			gl_buf_append(&b, out, outlen);
@@ -273,11 +275,12 @@ static void process(struct conn *c)
 static void set_paused(struct conn *c, bool *reason, bool on)
 {
 	*reason = on;
-	bool want = c->pause_ingest || c->pause_budget;
+	bool want = c->pause_ingest || c->pause_budget || c->pause_work;
 	if (c->state == CONN_CLOSING || want == c->paused)
 		return;
 	c->paused = want;
 	if (want) {
+		c->st.throttled += reason == &c->pause_budget;
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		return;
 	}
@@ -294,6 +297,16 @@ void conn_pause(struct conn *c)
 void conn_resume(struct conn *c)
 {
 	set_paused(c, &c->pause_ingest, false);
+}
+
+void conn_pause_work(struct conn *c)
+{
+	set_paused(c, &c->pause_work, true);
+}
+
+void conn_resume_work(struct conn *c)
+{
+	set_paused(c, &c->pause_work, false);
 }
 
 void conn_charge_records(struct conn *c, size_t n)
@@ -323,6 +336,26 @@ static void refill(struct conn *c)
 		set_paused(c, &c->pause_budget, false);
 }
 
+/* c->group from c->ip: the IPv4 address (also when mapped into IPv6), or
+ * the IPv6 /64. */
+static void set_group(struct conn *c)
+{
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a[16];
+	snprintf(c->group, sizeof c->group, "%s", c->ip);
+	if (!strchr(c->ip, ':') || inet_pton(AF_INET6, c->ip, a) != 1)
+		return;
+	char text[INET6_ADDRSTRLEN];
+	if (!memcmp(a, v4_mapped, 12)) {
+		if (inet_ntop(AF_INET, a + 12, text, sizeof text))
+			snprintf(c->group, sizeof c->group, "%s", text);
+		return;
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, text, sizeof text))
+		snprintf(c->group, sizeof c->group, "%s/64", text);
+}
+
 void conn_start(struct conn *c)
 {
 	struct node *n = c->node;
@@ -341,6 +374,7 @@ void conn_start(struct conn *c)
 			snprintf(c->remote, sizeof c->remote, "%s:%d", c->ip, port);
 		}
 	}
+	set_group(c);
 	uv_tcp_nodelay(&c->tcp, 1);
 	c->state = CONN_HANDSHAKE;
 	c->opened_ms = c->last_rx_ms = clock_now_ms();
@@ -355,17 +389,34 @@ void conn_start(struct conn *c)
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
+/* A connection still connecting or in its handshake: out of time?  An
+ * inbound one that took too long earns a strike: it only held a slot. */
+static void handshake_timer(struct conn *c, uint64_t now)
+{
+	uint64_t limit = c->node->cfg.handshake_timeout * 1000;
+	if (c->hs_limit_ms && c->hs_limit_ms < limit)
+		limit = c->hs_limit_ms;
+	const char *why = NULL;
+	if (now - c->opened_ms > limit)
+		why = c->state == CONN_CONNECTING ? "connect timeout" : "handshake timeout";
+	else if (!c->outbound && !c->hs_first && now - c->opened_ms > CONN_FIRST_MS)
+		why = "no handshake message within 3 s";
+	if (!why)
+		return;
+	if (c->state == CONN_HANDSHAKE)
+		c->cb->handshake_failed(c);
+	if (c->state == CONN_HANDSHAKE && !c->outbound)
+		c->cb->strike(c, why);
+	conn_close(c, why);
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	struct conn *c = t->data;
 	struct node *n = c->node;
 	uint64_t now = clock_now_ms();
 	if (c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKE) {
-		if (now - c->opened_ms > n->cfg.handshake_timeout * 1000) {
-			if (c->state == CONN_HANDSHAKE)
-				c->cb->handshake_failed(c);
-			conn_close(c, c->state == CONN_CONNECTING ? "connect timeout" : "handshake timeout");
-		}
+		handshake_timer(c, now);
 		return;
 	}
 	if (c->state != CONN_OPEN)

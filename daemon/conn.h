@@ -6,14 +6,18 @@
  * libuv hands its callers' callbacks their events.
  *
  * Life of a connection: CONNECTING (outbound, until TCP connects) ->
- * HANDSHAKE (handshake.h; bounded by [limits] handshake_timeout) -> OPEN
+ * HANDSHAKE (handshake.h; bounded by [limits] handshake_timeout, or the
+ * shorter hs_limit_ms its maker set; an inbound peer must send its first
+ * message within CONN_FIRST_MS, and one that runs out of time earns a
+ * strike, as one that fails does) -> OPEN
  * (frames; dropped after [limits] idle_timeout of silence, pinged after a
  * third of it) -> CLOSING.  A connection is freed when its handles are
  * closed and no ingest batch still refers to it (conn_ref/conn_unref).
  *
  * Flow control: incoming bytes are not read while the peer has
  * CONN_INGEST_MAX batches, or CONN_INGEST_BYTES of records, being verified
- * and stored, or has spent its
+ * and stored, or work on the thread pool (a reconciliation's scan:
+ * conn_pause_work), or has spent its
  * budget of bytes or records for the second ([limits] peer_bytes,
  * peer_records); outgoing records are produced only while less than
  * CONN_WRITE_HIGH bytes wait to be written, and a peer that lets more than
@@ -45,6 +49,10 @@
 #define CONN_SPANS_MAX 4
 /* A peer that lets this much wait to be written does not read: drop it. */
 #define CONN_WRITE_MAX (16u << 20)
+/* An honest initiator sends its first handshake message as soon as TCP
+ * connects (HS_M1_LEN bytes): one that sends nothing for this long only
+ * holds a slot. */
+#define CONN_FIRST_MS 3000
 
 struct conn;
 struct wire_msg;
@@ -86,6 +94,10 @@ struct conn_stats {
 	unsigned last_recon_rounds;
 	uint64_t last_recon_bytes;
 	uint64_t spans_out;      /* spans (recon.h) sent to the end */
+	uint64_t scanned;        /* store items its reconciliation messages made us read */
+	uint64_t throttled;      /* times reading paused for a spent budget (any) */
+	uint64_t have_dropped;   /* HAVE items left to reconciliation: over its WANT budget */
+	uint64_t unknown_in;     /* messages of a type this version does not know */
 	bool clock_known;        /* the peer's HELLO carried its clock */
 	int64_t clock_offset_ms; /* its clock minus ours when its HELLO arrived */
 };
@@ -101,6 +113,12 @@ struct conn {
 	unsigned refs;
 	char remote[300];            /* "ip:port" of the socket's other end */
 	char ip[64];
+	/* what limits and bans count by: the IPv4 address, or the IPv6 /64
+	 * ("2001:db8:1:2::/64"), as a host gets one of either */
+	char group[64];
+	uint64_t hs_limit_ms;        /* 0, or a handshake deadline shorter than the config's */
+	bool hs_first;               /* the peer's first handshake message arrived */
+	bool probation;              /* net: let in from a banned group, on its key's merit */
 	struct hs hs;
 	struct frame_tx tx;
 	struct frame_rx rx;
@@ -110,6 +128,7 @@ struct conn {
 	bool paused;                 /* reading stopped: one of the reasons below */
 	bool pause_ingest;           /* ... its records wait to be verified and stored */
 	bool pause_budget;           /* ... it spent its byte or record budget */
+	bool pause_work;             /* ... work for it runs on the thread pool (conn_pause_work) */
 	int64_t tokens_bytes;        /* budgets, refilled every second ([limits] peer_*) */
 	int64_t tokens_records;
 	uint64_t partial_since_ms;   /* a frame has started arriving, 0 if none */
@@ -124,6 +143,12 @@ struct conn {
 	bool recon_now;              /* start one at the next tick, even as responder */
 	uint64_t recon_window_ms;    /* RECON messages received in the current 10 s */
 	unsigned recon_window_count;
+	unsigned recon_jobs;         /* reconciliation scans for it queued or running */
+	int64_t scan_tokens;         /* store items its RECONs may still make us read */
+	int64_t want_tokens;         /* items we may still WANT of it (answered HAVEs) */
+	uint64_t unknown_window_ms;  /* messages of unknown types in the current 10 s */
+	unsigned unknown_window_count;
+	size_t unknown_window_bytes;
 	uint64_t recon_started_ms;
 	unsigned recon_rounds;
 	uint64_t recon_bytes;
@@ -163,6 +188,10 @@ void conn_pause(struct conn *c);
 void conn_resume(struct conn *c);
 /* Charge n records to the peer's budget (pauses reading when spent). */
 void conn_charge_records(struct conn *c, size_t n);
+/* Stop / resume reading while work for the peer runs on the thread pool
+ * or its budget for such work is spent (gossip: reconciliation scans). */
+void conn_pause_work(struct conn *c);
+void conn_resume_work(struct conn *c);
 /* The peer broke the protocol or sent bad signatures: log, report it
  * (cb->strike: net refuses its address for a while) and close. */
 void conn_misbehaved(struct conn *c, const char *why);

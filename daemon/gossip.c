@@ -521,7 +521,7 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		log_info("peer-open", "peer=%s name=%s addr=%s direction=%s", c->remote_key,
 		         log_q(c->remote_name, q, sizeof q), c->remote, c->outbound ? "out" : "in");
 		for (unsigned i = 0; i < m->nendpoints; i++)
-			net_learn(c->node, c->remote_pk, m->endpoints[i], m->endpoint_len[i]);
+			net_learn(c->node, c->remote_pk, m->endpoints[i], m->endpoint_len[i], false);
 		if (m->clock_ms) {
 			/* off by the time the HELLO travelled: fine for a skew of seconds */
 			c->st.clock_known = true;
@@ -636,7 +636,7 @@ static void learn_from_node_record(struct node *n, const struct record *r)
 			for (uint32_t j = 0; j < v->via.array.size; j++)
 				if (v->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
 					net_learn(n, r->author, v->via.array.ptr[j].via.str.ptr,
-					          v->via.array.ptr[j].via.str.size);
+					          v->via.array.ptr[j].via.str.size, true);
 		}
 	}
 	msgpack_zone_destroy(&zone);

@@ -7,40 +7,29 @@
 
 #include "proto/alloc.h"
 #include "proto/clock.h"
+#include "daemon/addrs.h"
+#include "daemon/bans.h"
 #include "daemon/conn.h"
 #include "daemon/ctl_pack.h"
 #include "proto/ident.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
 
-/* Most addresses remembered (configured ones always fit). */
-#define ADDRS_MAX 256
-#define BANS_MAX 256
-#define BAN_MAX_SECONDS 3600
-
-struct ban {
-	char ip[64];
-	uint64_t until_ms;
-	unsigned strikes;
-	uint64_t last_ms;
-};
-
-struct peer_addr {
-	char host[256];
-	int port;
-	char text[300];
-	bool configured;
-	bool self;
-	bool key_known;
-	uint8_t key[32];
-	unsigned failures;
-	uint64_t next_ms;
-	uint64_t last_ok_ms;
-	char last_error[128];
-	struct conn *conn;
-	bool resolving;
-	struct peer_addr *next;
-};
+/*
+ * Handshakes in progress are kept apart from links (issue 24): strangers
+ * that connect and send nothing held every slot of [peers] max, since
+ * handshakes counted toward it.  Now [peers] max counts open links only;
+ * inbound handshakes have a pool of their own, NET_HANDSHAKES_MAX, of
+ * which one address group (conn.h) holds at most NET_HANDSHAKES_PER_GROUP.
+ * When the pool is full, a new connection takes the place of the oldest
+ * handshake that has not sent its first message after NET_HANDSHAKE_EVICT_MS
+ * (an honest one sends it at once), which earns a strike, or is refused.
+ */
+#define NET_HANDSHAKES_MAX 16
+#define NET_HANDSHAKES_PER_GROUP 2
+#define NET_HANDSHAKE_EVICT_MS 1000
+/* A connection from a banned group may show its key (bans.h), within this. */
+#define NET_PROBATION_MS 2000
 
 struct net {
 	struct conn_cb link;         /* the layer above's (net_start) */
@@ -50,13 +39,13 @@ struct net {
 	uv_timer_t tick;
 	bool ticking;
 	struct conn *conns;
-	struct peer_addr *addrs;
-	unsigned naddrs;
+	struct addrs addrs;
 	bool closing;
 	uint64_t handshake_failures;
 	uint64_t refused;
 	uint64_t banned_refused;
-	struct ban bans[BANS_MAX];
+	uint64_t evicted;            /* handshakes that gave their place to a newer one */
+	struct bans bans;
 };
 
 struct conn *net_conns(struct node *n)
@@ -90,20 +79,33 @@ static void unlink_conn(struct net *net, struct conn *c)
 	c->prev = c->next = NULL;
 }
 
-static unsigned count_conns(struct net *net, const char *ip, unsigned *outbound_learnt)
+/* What the connections hold now. */
+struct census {
+	unsigned links;        /* open, and outbound ones on their way */
+	unsigned learnt_out;   /* outbound to learnt addresses */
+	unsigned handshakes;   /* inbound, in their handshake */
+	unsigned group_all;    /* inbound from the group asked about */
+	unsigned group_hs;     /* ... of them in their handshake */
+	unsigned group_probation;
+};
+
+static struct census census(struct net *net, const char *group)
 {
-	unsigned n = 0;
-	if (outbound_learnt)
-		*outbound_learnt = 0;
+	struct census k = { 0 };
 	for (struct conn *c = net->conns; c; c = c->next) {
 		if (c->state == CONN_CLOSING)
 			continue;
-		if (!ip || !strcmp(c->ip, ip))
-			n++;
-		if (outbound_learnt && c->outbound && dialled(c) && !dialled(c)->configured)
-			(*outbound_learnt)++;
+		bool hs = !c->outbound && c->state == CONN_HANDSHAKE;
+		k.links += !hs && (c->outbound || c->state == CONN_OPEN);
+		k.learnt_out += c->outbound && dialled(c) && !dialled(c)->configured;
+		k.handshakes += hs;
+		if (c->outbound || !group || strcmp(c->group, group))
+			continue;
+		k.group_all++;
+		k.group_hs += hs;
+		k.group_probation += hs && c->probation;
 	}
-	return n;
+	return k;
 }
 
 static struct conn *open_conn_with(struct net *net, const uint8_t key[32], const struct conn *except)
@@ -127,30 +129,6 @@ static uint64_t backoff_ms(const struct node *n, unsigned failures)
 	return d * 3 / 4 + randombytes_uniform((uint32_t)(d / 2 + 1));
 }
 
-static struct peer_addr *add_addr(struct node *n, const char *text, bool configured)
-{
-	struct net *net = n->net;
-	for (struct peer_addr *a = net->addrs; a; a = a->next)
-		if (!strcmp(a->text, text)) {
-			a->configured |= configured;
-			return a;
-		}
-	if (!configured && net->naddrs >= ADDRS_MAX)
-		return NULL;
-	struct peer_addr *a = gl_xcalloc(1, sizeof *a);
-	if (config_parse_addr(text, a->host, sizeof a->host, &a->port) != 0 || a->port == 0) {
-		free(a);
-		return NULL;
-	}
-	snprintf(a->text, sizeof a->text, "%s", text);
-	a->configured = configured;
-	a->next_ms = clock_now_ms();
-	a->next = net->addrs;
-	net->addrs = a;
-	net->naddrs++;
-	return a;
-}
-
 static bool is_own_endpoint(struct node *n, const char *text)
 {
 	if (!strcmp(text, n->listen_addr))
@@ -161,20 +139,22 @@ static bool is_own_endpoint(struct node *n, const char *text)
 	return false;
 }
 
-void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len)
+void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len,
+               bool from_record)
 {
-	if (!n->net || n->net->closing || len == 0 || len >= 300 || !memcmp(key, n->pk, 32))
+	if (!n->net || n->net->closing || len == 0 || len >= ADDRS_TEXT_MAX ||
+	    !memcmp(key, n->pk, 32))
 		return;
-	char text[300];
+	char text[ADDRS_TEXT_MAX];
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)endpoint[i] <= ' ' || (unsigned char)endpoint[i] == 0x7f)
+			return; /* no host name or address holds these */
 	memcpy(text, endpoint, len);
 	text[len] = '\0';
 	if (is_own_endpoint(n, text))
 		return;
-	struct peer_addr *a = add_addr(n, text, false);
-	if (a && !a->self) {
-		memcpy(a->key, key, 32);
-		a->key_known = true;
-	}
+	addrs_learn(&n->net->addrs, key, text, from_record ? ADDR_RECORD : ADDR_HELLO,
+	            clock_now_ms());
 }
 
 /* ---- dialling ------------------------------------------------------------ */
@@ -262,6 +242,39 @@ static void dial(struct node *n, struct peer_addr *a)
 	}
 }
 
+/* Dial the addresses of one source that are due: configured ones always
+ * (however many strangers hold inbound slots), learnt ones while there is
+ * room for links and fewer than [peers] dial of them. */
+static void dial_due(struct node *n, enum addr_source source, uint64_t now, struct census *k)
+{
+	struct net *net = n->net;
+	for (struct peer_addr *a = net->addrs.head; a; a = a->next) {
+		if (a->configured != (source == ADDR_CONFIGURED) ||
+		    (!a->configured && a->learnt != source))
+			continue;
+		if (a->self || a->conn || a->resolving || now < a->next_ms)
+			continue;
+		if (a->key_known && open_conn_with(net, a->key, NULL))
+			continue;
+		if (!a->configured) {
+			if (k->links >= n->cfg.max_peers || k->learnt_out >= n->cfg.dial)
+				return;
+			k->learnt_out++;
+		}
+		dial(n, a);
+		k->links++;
+	}
+}
+
+/* Keys whose link has stayed open long enough, with no strike, are good
+ * (bans.h): they may come back from a banned group. */
+static void note_good(struct net *net, uint64_t now)
+{
+	for (struct conn *c = net->conns; c; c = c->next)
+		if (c->state == CONN_OPEN && c->hello && now - c->opened_ms >= BANS_GOOD_MS)
+			bans_set_good(&net->bans, c->remote_pk, now);
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct node *n = t->data;
@@ -270,73 +283,75 @@ static void on_tick(uv_timer_t *t)
 	if (net->closing || !n->cfg.has_network_key)
 		return;
 	uint64_t now = clock_now_ms();
-	unsigned learnt_out;
-	unsigned total = count_conns(net, NULL, &learnt_out);
-	for (struct peer_addr *a = net->addrs; a; a = a->next) {
-		if (total >= n->cfg.max_peers)
-			break;
-		if (a->self || a->conn || a->resolving || now < a->next_ms)
-			continue;
-		if (a->key_known && open_conn_with(net, a->key, NULL))
-			continue;
-		if (!a->configured) {
-			if (learnt_out >= n->cfg.dial)
-				continue;
-			learnt_out++;
-		}
-		dial(n, a);
-		total++;
-	}
+	note_good(net, now);
+	struct census k = census(net, NULL);
+	/* configured first, then what signed node records say, then HELLOs */
+	dial_due(n, ADDR_CONFIGURED, now, &k);
+	dial_due(n, ADDR_RECORD, now, &k);
+	dial_due(n, ADDR_HELLO, now, &k);
 }
 
-/* ---- bans ------------------------------------------------------------------- */
-
-static struct ban *find_ban(struct net *net, const char *ip, bool create)
-{
-	struct ban *oldest = &net->bans[0];
-	for (size_t i = 0; i < BANS_MAX; i++) {
-		if (!strcmp(net->bans[i].ip, ip))
-			return &net->bans[i];
-		if (net->bans[i].last_ms < oldest->last_ms)
-			oldest = &net->bans[i];
-	}
-	if (!create)
-		return NULL;
-	memset(oldest, 0, sizeof *oldest);
-	snprintf(oldest->ip, sizeof oldest->ip, "%s", ip);
-	return oldest;
-}
+/* ---- strikes ---------------------------------------------------------------- */
 
 static void on_strike(struct conn *c, const char *why)
 {
 	struct node *n = c->node;
-	if (!n->net || !c->ip[0] || !n->cfg.ban)
+	if (!n->net || !c->group[0])
 		return;
-	uint64_t now = clock_now_ms();
-	struct ban *b = find_ban(n->net, c->ip, true);
-	/* strikes in a row: a clean hour forgives */
-	if (b->last_ms && now - b->last_ms > (uint64_t)BAN_MAX_SECONDS * 1000)
-		b->strikes = 0;
-	b->strikes++;
-	uint64_t secs = n->cfg.ban;
-	for (unsigned i = 1; i < b->strikes && secs < BAN_MAX_SECONDS; i++)
-		secs *= 2;
-	if (secs > BAN_MAX_SECONDS)
-		secs = BAN_MAX_SECONDS;
-	b->until_ms = now + secs * 1000;
-	b->last_ms = now;
+	uint64_t secs;
+	unsigned strikes;
+	const uint8_t *key = c->state == CONN_OPEN ? c->remote_pk : NULL;
+	bans_strike(&n->net->bans, c->group, key, n->cfg.ban, clock_now_ms(), &secs, &strikes);
+	if (!secs)
+		return;
 	char q[600];
-	log_info("banned", "ip=%s seconds=%llu strikes=%u reason=%s", c->ip,
-	         (unsigned long long)secs, b->strikes, log_q(why, q, sizeof q));
-}
-
-static bool banned(struct net *net, const char *ip)
-{
-	struct ban *b = find_ban(net, ip, false);
-	return b && b->until_ms > clock_now_ms();
+	log_info("banned", "ip=%s key=%s seconds=%llu strikes=%u reason=%s", c->group,
+	         key ? c->remote_key : "-", (unsigned long long)secs, strikes,
+	         log_q(why, q, sizeof q));
 }
 
 /* ---- accepting ----------------------------------------------------------- */
+
+/* The oldest inbound handshake that sent nothing for NET_HANDSHAKE_EVICT_MS. */
+static struct conn *evictable(struct net *net, uint64_t now)
+{
+	struct conn *best = NULL;
+	for (struct conn *c = net->conns; c; c = c->next)
+		if (!c->outbound && c->state == CONN_HANDSHAKE && !c->hs_first &&
+		    now - c->opened_ms >= NET_HANDSHAKE_EVICT_MS &&
+		    (!best || c->opened_ms < best->opened_ms))
+			best = c;
+	return best;
+}
+
+/* Why c (accepted, its group known) may not go on to its handshake, or NULL. */
+static const char *admit(struct node *n, struct conn *c)
+{
+	struct net *net = n->net;
+	uint64_t now = clock_now_ms();
+	struct census k = census(net, c->group);
+	/* c itself is counted: it is in its handshake */
+	if (bans_group_banned(&net->bans, c->group, now)) {
+		if (k.group_probation >= 1)
+			return "address banned for misbehaving";
+		c->probation = true;
+		c->hs_limit_ms = NET_PROBATION_MS;
+	}
+	if (k.group_all > n->cfg.max_per_ip)
+		return "too many from this address";
+	if (k.group_hs > NET_HANDSHAKES_PER_GROUP)
+		return "too many handshakes from this address";
+	if (k.handshakes > NET_HANDSHAKES_MAX) {
+		struct conn *old = evictable(net, now);
+		if (!old)
+			return "too many handshakes in progress";
+		/* it held a slot and said nothing: a strike, as a timeout earns */
+		net->evicted++;
+		on_strike(old, "held a handshake slot without a word");
+		conn_close(old, "gave its place to a newer connection: it sent nothing");
+	}
+	return NULL;
+}
 
 static void on_connection(uv_stream_t *server, int status)
 {
@@ -356,22 +371,50 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	conn_start(c);
-	if (banned(net, c->ip)) {
-		net->banned_refused++;
-		conn_close(c, "address banned for misbehaving");
-		return;
-	}
-	unsigned all = count_conns(net, NULL, NULL), same = count_conns(net, c->ip, NULL);
-	if (all > n->cfg.max_peers || same > n->cfg.max_per_ip) {
-		net->refused++;
-		conn_close(c, all > n->cfg.max_peers ? "too many peers" : "too many from this address");
+	const char *why = admit(n, c);
+	if (why) {
+		if (!strcmp(why, "address banned for misbehaving"))
+			net->banned_refused++;
+		else
+			net->refused++;
+		conn_close(c, why);
 	}
 }
 
 /* ---- connection events --------------------------------------------------- */
 
-/* The link is open: keep it (and tell the link) unless it is to ourselves
- * or a second one to the same node. */
+/* Whether key is that of a peer this node is configured to dial (a
+ * handshake there showed it). */
+static bool configured_key(struct net *net, const uint8_t key[32])
+{
+	for (struct peer_addr *a = net->addrs.head; a; a = a->next)
+		if (a->configured && a->key_known && !memcmp(a->key, key, 32))
+			return true;
+	return false;
+}
+
+/* Why the inbound link c, open now, may not stay, or NULL: its key is
+ * banned; it came from a banned group and its key is not known for good;
+ * [peers] max links are open already. */
+static const char *refuse_open(struct node *n, struct conn *c)
+{
+	struct net *net = n->net;
+	uint64_t now = clock_now_ms();
+	bool known = bans_is_good(&net->bans, c->remote_pk) || configured_key(net, c->remote_pk);
+	if (bans_key_banned(&net->bans, c->remote_pk, now))
+		return "key banned for misbehaving";
+	if (c->probation && !known)
+		return "address banned for misbehaving";
+	unsigned open = 0;
+	for (struct conn *d = net->conns; d; d = d->next)
+		open += d != c && d->state == CONN_OPEN;
+	if (open >= n->cfg.max_peers && !configured_key(net, c->remote_pk))
+		return "too many peers";
+	return NULL;
+}
+
+/* The link is open: keep it (and tell the link) unless it is to ourselves,
+ * a second one to the same node, or refused (refuse_open). */
 static void on_opened(struct conn *c)
 {
 	struct node *n = c->node;
@@ -383,6 +426,18 @@ static void on_opened(struct conn *c)
 		conn_close(c, "this is ourselves");
 		return;
 	}
+	const char *why = c->outbound ? NULL : refuse_open(n, c);
+	if (why) {
+		if (strstr(why, "banned"))
+			net->banned_refused++;
+		else
+			net->refused++;
+		conn_close(c, why);
+		return;
+	}
+	if (c->probation)
+		log_info("peer-admitted", "peer=%s ip=%s reason=\"its address is banned, its key is "
+		         "known for good\"", c->remote_key, c->group);
 	if (a) {
 		memcpy(a->key, c->remote_pk, 32);
 		a->key_known = true;
@@ -498,7 +553,7 @@ int net_start(struct node *n, const struct conn_cb *link, struct gl_error *err)
 		                 "make one with `gilde network-key` and give every node of the "
 		                 "federation the same");
 	for (unsigned i = 0; i < n->cfg.peers.n; i++)
-		add_addr(n, n->cfg.peers.v[i], true);
+		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_now_ms());
 	if (!n->cfg.has_network_key)
 		log_info("federation-off", "reason=\"no [federation] network_key: this node keeps "
 		         "to itself; make a key with gilde network-key\"");
@@ -514,17 +569,17 @@ void net_reload(struct node *n)
 	struct net *net = n->net;
 	if (!net)
 		return;
-	for (struct peer_addr *a = net->addrs; a; a = a->next) {
-		bool still = false;
-		for (unsigned i = 0; i < n->cfg.peers.n && !still; i++)
-			still = !strcmp(a->text, n->cfg.peers.v[i]);
-		a->configured = still;
-	}
+	addrs_reconfigure(&net->addrs, n->cfg.peers.v, n->cfg.peers.n);
 	for (unsigned i = 0; i < n->cfg.peers.n; i++)
-		add_addr(n, n->cfg.peers.v[i], true);
+		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_now_ms());
 	/* the list is newest first: close from the head while over the limit */
-	while (count_conns(net, NULL, NULL) > n->cfg.max_peers && net->conns)
-		conn_close(net->conns, "over [peers] max after a reload");
+	struct conn *c = net->conns;
+	while (c && census(net, NULL).links > n->cfg.max_peers) {
+		struct conn *next = c->next;
+		if (c->state == CONN_OPEN)
+			conn_close(c, "over [peers] max after a reload");
+		c = next;
+	}
 }
 
 void net_close_links(struct node *n, const char *why)
@@ -558,10 +613,7 @@ void net_free(struct node *n)
 	struct net *net = n->net;
 	if (!net)
 		return;
-	for (struct peer_addr *a = net->addrs, *next; a; a = next) {
-		next = a->next;
-		free(a);
-	}
+	addrs_free(&net->addrs);
 	for (unsigned i = 0; i < n->endpoints.n; i++)
 		free(n->endpoints.v[i]);
 	free(n->endpoints.v);
@@ -577,10 +629,11 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 {
 	static const char *const states[] = { "connecting", "handshake", "open", "closing" };
 	const struct conn_stats *s = &c->st;
-	msgpack_pack_map(pk, c->st.clock_known ? 24 : 23);
+	msgpack_pack_map(pk, c->st.clock_known ? 29 : 28);
 	ctl_pack_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
 	ctl_pack_str(pk, "name", c->remote_name);
 	ctl_pack_str(pk, "address", c->remote);
+	ctl_pack_str(pk, "group", c->group);
 	ctl_pack_str(pk, "direction", c->outbound ? "out" : "in");
 	ctl_pack_str(pk, "state", states[c->state]);
 	ctl_pack_uint(pk, "since_ms", c->opened_ms);
@@ -601,6 +654,11 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	ctl_pack_uint(pk, "spans_out", s->spans_out);
 	ctl_pack_uint(pk, "batches_in_flight", c->ingest_inflight);
 	ctl_pack_uint(pk, "bytes_in_flight", c->ingest_bytes);
+	/* what its budgets held back (issue 24) */
+	ctl_pack_uint(pk, "scanned", s->scanned);
+	ctl_pack_uint(pk, "throttled", s->throttled);
+	ctl_pack_uint(pk, "have_dropped", s->have_dropped);
+	ctl_pack_uint(pk, "unknown_in", s->unknown_in);
 	if (s->clock_known) {
 		ctl_pack_int(pk, "clock_offset_ms", s->clock_offset_ms);
 	}
@@ -608,6 +666,7 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 
 static void pack_addr(msgpack_packer *pk, struct net *net, const struct peer_addr *a, uint64_t now)
 {
+	static const char *const sources[] = { "hello", "record", "configured" };
 	char key[IDENT_TEXT_MAX] = "";
 	if (a->key_known)
 		ident_format(IDENT_PK_PREFIX, a->key, key);
@@ -616,10 +675,12 @@ static void pack_addr(msgpack_packer *pk, struct net *net, const struct peer_add
 	                  : a->key_known && open_conn_with(net, a->key, NULL) ? "connected-inbound"
 	                  : a->resolving ? "resolving"
 	                  : a->next_ms > now ? "waiting" : "idle";
-	msgpack_pack_map(pk, 8);
+	msgpack_pack_map(pk, 9);
 	ctl_pack_str(pk, "address", a->text);
 	ctl_pack_str(pk, "key", key);
 	ctl_pack_str(pk, "source", a->configured ? "configured" : "learnt");
+	/* where a learnt one came from: a signed node record, or a HELLO */
+	ctl_pack_str(pk, "learnt_from", sources[a->learnt]);
 	ctl_pack_str(pk, "state", state);
 	ctl_pack_uint(pk, "failures", a->failures);
 	ctl_pack_uint(pk, "next_attempt_ms", a->next_ms > now ? a->next_ms - now : 0);
@@ -630,36 +691,23 @@ static void pack_addr(msgpack_packer *pk, struct net *net, const struct peer_add
 void net_pack_peers(struct node *n, msgpack_packer *pk)
 {
 	struct net *net = n->net;
-	unsigned nc = 0, na = 0;
+	unsigned nc = 0;
 	for (struct conn *c = net->conns; c; c = c->next)
 		nc++;
-	for (struct peer_addr *a = net->addrs; a; a = a->next)
-		na++;
 	uint64_t now = clock_now_ms();
-	unsigned nb = 0;
-	for (size_t i = 0; i < BANS_MAX; i++)
-		nb += net->bans[i].until_ms > now;
-	msgpack_pack_map(pk, 6);
+	msgpack_pack_map(pk, 7);
 	msg_pack_str(pk, "banned");
-	msgpack_pack_array(pk, nb);
-	for (size_t i = 0; i < BANS_MAX; i++) {
-		const struct ban *b = &net->bans[i];
-		if (b->until_ms <= now)
-			continue;
-		msgpack_pack_map(pk, 3);
-		ctl_pack_str(pk, "ip", b->ip);
-		ctl_pack_uint(pk, "strikes", b->strikes);
-		ctl_pack_uint(pk, "seconds_left", (b->until_ms - now + 999) / 1000);
-	}
+	bans_pack(&net->bans, pk, now);
 	ctl_pack_uint(pk, "banned_refused", net->banned_refused);
 	msg_pack_str(pk, "connections");
 	msgpack_pack_array(pk, nc);
 	for (struct conn *c = net->conns; c; c = c->next)
 		pack_conn(pk, c);
 	msg_pack_str(pk, "addresses");
-	msgpack_pack_array(pk, na);
-	for (struct peer_addr *a = net->addrs; a; a = a->next)
+	msgpack_pack_array(pk, addrs_count(&net->addrs));
+	for (struct peer_addr *a = net->addrs.head; a; a = a->next)
 		pack_addr(pk, net, a, now);
 	ctl_pack_uint(pk, "handshake_failures", net->handshake_failures);
 	ctl_pack_uint(pk, "refused", net->refused);
+	ctl_pack_uint(pk, "evicted", net->evicted);
 }

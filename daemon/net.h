@@ -50,8 +50,11 @@ void net_free(struct node *n);
 /* The first connection (follow ->next). */
 struct conn *net_conns(struct node *n);
 
-/* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached. */
-void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len);
+/* An endpoint "HOST:PORT" (len bytes) where node `key` can be reached,
+ * from its signed node record (from_record) or its HELLO; kept or not as
+ * addrs.h says. */
+void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size_t len,
+               bool from_record);
 
 /* Close every connection, for the reason why (this node's key changed:
  * self.h); listening and dialling go on, so links are made again. */

@@ -64,7 +64,11 @@ def main():
         res = attack('conns', host, port, '127.0.0.3', 1000, 2)
         check(res['opened'] + res['failed'] == 1000, 'conns: %r' % res)
         check(res['closed_by_peer'] >= res['opened'] - 4, 'the victim kept too many: %r' % res)
-        check(v.json('peers')['refused'] >= 900, 'refused: %r' % v.json('peers')['refused'])
+        # refused for their number, or (once the two that sent nothing earned
+        # their address a strike) as banned
+        peers = v.json('peers')
+        check(peers['refused'] + peers['banned_refused'] >= 900,
+              'refused: %r, banned: %r' % (peers['refused'], peers['banned_refused']))
         synced(1)
 
         # 100 MB of garbage over fresh connections from many addresses
@@ -130,8 +134,11 @@ def main():
         res = attack('peer', host, port, '127.0.0.8', netkey, 'badsig')
         check(res['closed_by_peer'], 'a forged signature did not close the link: %r' % res)
         check(any(b['ip'] == '127.0.0.8' for b in v.json('peers')['banned']), 'forger not banned')
-        res = attack('slow', host, port, '127.0.0.8', 3)
-        check(res['dropped_after'] != -1 and res['dropped_after'] < 1.5, 'a banned address got in: %r' % res)
+        # a banned address may only show its key, within 2 s (net.c: probation;
+        # the timer looks once a second, the attack once a second too)
+        res = attack('slow', host, port, '127.0.0.8', 8)
+        check(res['dropped_after'] != -1 and res['dropped_after'] < 4.5 * SLOW,
+              'a banned address got in: %r' % res)
 
         # still in sync, still within bounds
         synced(6)
