@@ -9,10 +9,23 @@
 #include "proto/clock.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
+#include "daemon/reconjob.h"
 #include "proto/record.h"
 
 /* An item asked for is not asked again (of any peer) for this long. */
 #define WANT_TTL_MS 30000
+/* Items we may ask one peer for (WANT) and not have received: a record
+ * that arrives gives its place back, and the whole budget comes back over
+ * WANT_TTL_MS.  A peer announcing (HAVE) what it never sends was answered
+ * one WANT per HAVE, 39 MB in and 41.8 MB out (issue 24); past the budget
+ * its HAVEs are left to reconciliation. */
+#define WANT_PEER_MAX 8192
+/* Messages of a type this version does not know, per UNKNOWN_WINDOW_MS:
+ * a later version's are few; 2,000 of 60 KB were a flood within the byte
+ * budget (issue 24).  Past either bound the peer has misbehaved. */
+#define UNKNOWN_WINDOW_MS 10000
+#define UNKNOWN_WINDOW_MAX 16
+#define UNKNOWN_WINDOW_BYTES (1u << 20)
 #define WANTED_MAX 16384
 /* Most items queued to send to one peer; the rest waits for the next reconciliation. */
 #define GIVE_MAX (1u << 18)
@@ -26,10 +39,12 @@ void gossip_init(struct node *n)
 {
 	n->gossip = gl_xcalloc(1, sizeof *n->gossip);
 	itemset_init(&n->gossip->wanted, WANTED_MAX);
+	reconjob_init(n);
 }
 
 void gossip_free(struct node *n)
 {
+	reconjob_free(n);
 	if (!n->gossip)
 		return;
 	itemset_free(&n->gossip->wanted);
@@ -52,30 +67,6 @@ static void send_items(struct conn *c, unsigned type, const uint8_t (*items)[32]
 		wire_items(&msg, type, items + off, m);
 		send_and_free(c, &msg);
 	}
-}
-
-/* ---- the store as a reconciliation source ------------------------------ */
-
-/* The store's items as they are in one read transaction; src points
- * into the struct, which must not move while it is open. */
-struct store_source {
-	struct store_txn *t;
-	struct recon_source src;
-};
-
-static int store_scan_items(void *ctx, const uint8_t *lo, const uint8_t *hi,
-                            int (*fn)(void *arg, const uint8_t item[RECON_ITEM]), void *arg)
-{
-	struct store_source *s = ctx;
-	return store_items_scan(s->t, lo, hi, fn, arg, NULL);
-}
-
-static int source_open(struct node *n, struct store_source *s)
-{
-	if (store_begin(n->store, false, &s->t, NULL) != 0)
-		return -1;
-	s->src = (struct recon_source){ s, store_scan_items };
-	return 0;
 }
 
 /* ---- asking and giving ------------------------------------------------- */
@@ -102,6 +93,11 @@ static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool c
 	if (check_store && store_begin(nd->store, false, &t, NULL) != 0)
 		t = NULL;
 	for (size_t i = 0; i < n; i++) {
+		if (check_store && c->want_tokens <= 0) {
+			/* over its WANT budget: reconciliation will find the rest */
+			c->st.have_dropped += n - i;
+			break;
+		}
 		if (t && held_or_beaten(t, items[i]))
 			continue;
 		uint64_t asked = itemset_get(&nd->gossip->wanted, items[i]);
@@ -109,6 +105,7 @@ static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool c
 			continue;
 		itemset_put(&nd->gossip->wanted, items[i], now);
 		memcpy(want[k++], items[i], 32);
+		c->want_tokens--;
 	}
 	store_abort(t);
 	send_items(c, WIRE_WANT, (const uint8_t (*)[32])want, k);
@@ -280,29 +277,69 @@ static void recon_finished(struct conn *c, uint64_t now)
 	c->next_recon_ms = now + c->node->cfg.recon_interval * 1000;
 }
 
+/* Act on a reconciliation step: send its message, then what it found. */
+static void recon_apply(struct conn *c, struct recon_out *out, bool initiate)
+{
+	if (out->msg.len) {
+		struct gl_buf msg = { 0 };
+		wire_recon(&msg, out->msg.data, out->msg.len);
+		c->recon_rounds++;
+		c->recon_bytes += out->msg.len;
+		send_and_free(c, &msg);
+	}
+	if (initiate)
+		return;
+	if (out->finished)
+		recon_finished(c, clock_now_ms());
+	for (size_t i = 0; i < out->nspans; i++) {
+		if (c->nspans == CONN_SPANS_MAX) {
+			log_debug("span-dropped", "peer=%s reason=\"%u spans queued; left to a later round\"",
+			          c->remote_key, c->nspans);
+			break;
+		}
+		c->spans[c->nspans++] = out->spans[i];
+		memset(&out->spans[i], 0, sizeof out->spans[i]); /* the connection owns it now */
+	}
+	if (out->give.n)
+		queue_give(c, (const uint8_t (*)[32])out->give.v, out->give.n);
+	if (out->give.n || out->nspans)
+		pump(c);
+	if (out->take.n)
+		request(c, (const uint8_t (*)[32])out->take.v, out->take.n, false);
+}
+
+/* A scan done (reconjob.h): charge it, send the answer, queue what to give,
+ * ask for what to take; reading resumes unless the scan budget is spent. */
+static void recon_scanned(struct conn *c, struct reconjob_result *r)
+{
+	struct recon_out *out = &r->out;
+	c->st.scanned += r->scanned;
+	c->scan_tokens -= (int64_t)r->scanned;
+	if (c->scan_tokens < 0)
+		c->st.throttled++; /* its next scans wait for the budget (reconjob.h) */
+	char q[600];
+	if (r->rc && r->initiate) {
+		log_error("recon-failed", "peer=%s reason=%s", c->remote_key, log_q(r->err.msg, q, sizeof q));
+	} else if (r->rc) {
+		/* a malformed RECON is the peer's doing, as a malformed frame is */
+		log_info("peer-protocol", "peer=%s reason=%s", c->remote_key,
+		         log_q(r->err.msg, q, sizeof q));
+		conn_misbehaved(c, "malformed reconciliation");
+	} else {
+		recon_apply(c, out, r->initiate);
+	}
+	recon_out_free(out);
+}
+
 static void start_recon(struct conn *c)
 {
-	struct store_source s;
-	if (source_open(c->node, &s) != 0)
-		return;
-	struct recon_out out = { 0 };
-	struct gl_error err = { 0 };
-	int rc = recon_initiate(&s.src, c->recon_key, &out, &err);
-	store_abort(s.t);
-	if (rc) {
-		char q[600];
-		log_error("recon-failed", "peer=%s reason=%s", c->remote_key, log_q(err.msg, q, sizeof q));
-		recon_out_free(&out);
-		return;
-	}
+	if (c->recon_jobs)
+		return; /* an answer is being worked out: the next tick tries again */
 	c->recon_active = true;
 	c->recon_started_ms = clock_now_ms();
-	c->recon_rounds = 1;
-	c->recon_bytes = out.msg.len;
-	struct gl_buf msg = { 0 };
-	wire_recon(&msg, out.msg.data, out.msg.len);
-	send_and_free(c, &msg);
-	recon_out_free(&out);
+	c->recon_rounds = 0;
+	c->recon_bytes = 0;
+	reconjob_submit(c, NULL, 0, recon_scanned);
 }
 
 /* A reconciliation takes a few messages; a stream of them only makes us scan. */
@@ -320,53 +357,32 @@ static void on_recon(struct conn *c, const struct wire_msg *m)
 		conn_misbehaved(c, "too many reconciliation messages");
 		return;
 	}
-	struct store_source s;
-	if (source_open(c->node, &s) != 0)
-		return;
 	if (!c->recon_active && c->recon_rounds == 0)
-		c->recon_started_ms = clock_now_ms(); /* the peer started one */
-	struct recon_out out = { 0 };
-	struct gl_error err = { 0 };
-	int rc = recon_respond(&s.src, c->recon_key, m->recon, m->recon_len, &out, &err);
-	store_abort(s.t);
-	if (rc) {
-		log_info("peer-protocol", "peer=%s reason=\"reconciliation: %s\"", c->remote_key, err.msg);
-		recon_out_free(&out);
-		conn_close(c, "malformed reconciliation");
-		return;
-	}
+		c->recon_started_ms = now; /* the peer started one */
 	c->recon_rounds++;
 	c->recon_bytes += m->recon_len;
-	if (out.msg.len) {
-		struct gl_buf msg = { 0 };
-		wire_recon(&msg, out.msg.data, out.msg.len);
-		c->recon_rounds++;
-		c->recon_bytes += out.msg.len;
-		send_and_free(c, &msg);
-	}
-	if (out.finished)
-		recon_finished(c, clock_now_ms());
-	for (size_t i = 0; i < out.nspans; i++) {
-		if (c->nspans == CONN_SPANS_MAX) {
-			log_debug("span-dropped", "peer=%s reason=\"%u spans queued; left to a later round\"",
-			          c->remote_key, c->nspans);
-			break;
-		}
-		c->spans[c->nspans++] = out.spans[i];
-		memset(&out.spans[i], 0, sizeof out.spans[i]); /* the connection owns it now */
-	}
-	if (out.give.n)
-		queue_give(c, (const uint8_t (*)[32])out.give.v, out.give.n);
-	if (out.give.n || out.nspans)
-		pump(c);
-	if (out.take.n)
-		request(c, (const uint8_t (*)[32])out.take.v, out.take.n, false);
-	recon_out_free(&out);
+	reconjob_submit(c, m->recon, m->recon_len, recon_scanned);
+}
+
+/* Once a second: the scan and WANT budgets come back (up to twice a
+ * second's scans, and WANT_PEER_MAX), and scans that waited for the
+ * budget may start. */
+static void refill(struct conn *c)
+{
+	int64_t rate = RECONJOB_ITEMS_PER_S;
+	c->scan_tokens = c->scan_tokens + rate > 2 * rate ? 2 * rate : c->scan_tokens + rate;
+	int64_t w = c->want_tokens + WANT_PEER_MAX / (WANT_TTL_MS / 1000);
+	c->want_tokens = w > WANT_PEER_MAX ? WANT_PEER_MAX : w;
+	if (c->recon_jobs)
+		reconjob_kick(c->node); /* its scans may have waited for this */
 }
 
 static void on_tick(struct conn *c, uint64_t now)
 {
 	struct node *n = c->node;
+	refill(c);
+	if (c->state != CONN_OPEN)
+		return;
 	if (now >= n->gossip->next_expire_ms) {
 		itemset_expire(&n->gossip->wanted, now - WANT_TTL_MS);
 		n->gossip->next_expire_ms = now + 5000;
@@ -453,6 +469,9 @@ static void peer_batch_done(struct ingest_batch *b)
 	}
 	c->st.records_in += b->n;
 	c->st.dups_in += b->older;
+	/* records that came give their place in the WANT budget back */
+	c->want_tokens = c->want_tokens + (int64_t)b->n > WANT_PEER_MAX ? WANT_PEER_MAX
+	                                                                : c->want_tokens + (int64_t)b->n;
 	/* forged or malformed envelopes are the sender's doing; refused, expired
 	 * or schema-failing records may be an honest peer's version skew */
 	size_t bad = 0;
@@ -495,10 +514,27 @@ static void peer_batch_done(struct ingest_batch *b)
 static void on_open(struct conn *c)
 {
 	struct node *n = c->node;
+	c->scan_tokens = 2 * (int64_t)RECONJOB_ITEMS_PER_S;
+	c->want_tokens = WANT_PEER_MAX;
 	struct gl_buf msg = { 0 };
 	wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
 	           clock_now_ms());
 	send_and_free(c, &msg);
+}
+
+static void on_unknown(struct conn *c)
+{
+	uint64_t now = clock_now_ms();
+	c->st.unknown_in++;
+	if (now - c->unknown_window_ms > UNKNOWN_WINDOW_MS) {
+		c->unknown_window_ms = now;
+		c->unknown_window_count = 0;
+		c->unknown_window_bytes = 0;
+	}
+	c->unknown_window_bytes += c->plain.len; /* the message being handled */
+	if (++c->unknown_window_count > UNKNOWN_WINDOW_MAX ||
+	    c->unknown_window_bytes > UNKNOWN_WINDOW_BYTES)
+		conn_misbehaved(c, "too many messages of unknown types");
 }
 
 static void on_message(struct conn *c, const struct wire_msg *m)
@@ -546,6 +582,8 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		break;
 	case WIRE_HAVE:
 		c->st.have_in += m->nitems;
+		/* each item costs a lookup: charged as a record is */
+		conn_charge_records(c, m->nitems);
 		for (size_t i = 0; i < m->nitems; i++)
 			itemcache_put(&c->known, m->items[i]);
 		request(c, (const uint8_t (*)[32])m->items, m->nitems, true);
@@ -571,7 +609,8 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		break;
 	}
 	default:
-		break; /* a later version's message: ignored */
+		on_unknown(c); /* a later version's message: ignored, within bounds */
+		break;
 	}
 }
 

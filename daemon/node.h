@@ -19,6 +19,7 @@
 
 struct ctl;
 struct gossip;
+struct reconjobs;
 struct net;
 struct web;
 
@@ -60,6 +61,7 @@ struct node {
 	struct ctl *ctl;
 	struct net *net;
 	struct gossip *gossip;
+	struct reconjobs *reconjobs; /* reconciliation scans on the pool (reconjob.h) */
 	struct strlist endpoints; /* where peers reach us: our node record */
 	/* whose records this node accepts (curate.h): an immutable snapshot,
 	 * replaced whole (SIGHUP, key rotation) and read from any thread with

@@ -152,14 +152,14 @@ static int mode_slow(const char *host, int port, const char *src, int max)
 
 
 static int mode_peer(const char *host, int port, const char *src, const char *netkey_text,
-                     const char *what, const char *arg)
+                     const char *what, const char *arg, const char *arg2)
 {
 	static const char *const here[] = { "slowframe", "replay", "flood", "badsig" };
 	bool mine = false;
 	for (size_t i = 0; i < sizeof here / sizeof here[0]; i++)
 		mine |= !strcmp(what, here[i]);
 	if (!mine)
-		return att_peer_mode(host, port, src, netkey_text, what, arg);
+		return att_peer_mode(host, port, src, netkey_text, what, arg, arg2);
 	uint8_t netkey[32];
 	if (ident_parse(IDENT_NET_PREFIX, netkey_text, "network key", netkey, NULL))
 		return 2;
@@ -460,7 +460,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "slow") && argc == 6)
 		return mode_slow(host, port, argv[4], atoi(argv[5]));
 	if (!strcmp(mode, "peer") && argc >= 7)
-		return mode_peer(host, port, argv[4], argv[5], argv[6], argc > 7 ? argv[7] : "");
+		return mode_peer(host, port, argv[4], argv[5], argv[6], argc > 7 ? argv[7] : "",
+		                 argc > 8 ? argv[8] : "");
 	fprintf(stderr, "attack: bad arguments\n");
 	return 2;
 }

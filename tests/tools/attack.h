@@ -58,10 +58,11 @@ int att_send_msg(struct att_link *l, const struct gl_buf *m);
  * RECORDS messages of up to 512, draining what the victim sends. */
 int att_send_records(struct att_link *l, const struct gl_buf *envs, const size_t *lens, size_t n);
 
-/* attack_peer.c: `attack peer HOST PORT SRC NETKEY MODE [ARG]` for the
- * modes attack.c does not know; 2 for an unknown mode. */
+/* attack_peer.c: `attack peer HOST PORT SRC NETKEY MODE [ARG [ARG2]]`
+ * for the modes attack.c does not know ("" for an argument not given); 2
+ * for an unknown mode. */
 int att_peer_mode(const char *host, int port, const char *src, const char *netkey,
-                  const char *mode, const char *arg);
+                  const char *mode, const char *arg, const char *arg2);
 /* attack_slots.c: `attack squat|slowloris|hellos …`; 2 for an unknown one. */
 int att_slots_main(int argc, char **argv);
 

@@ -7,9 +7,9 @@
  *   selfendorse N       N news records of a fresh, unendorsed key, each
  *                       frame led by that key's endorsement of itself and
  *                       ended by a record with a damaged signature
- *   recon SECONDS       for SECONDS, RECON messages as fast as the victim
- *                       reads them, each one range over the whole space
- *                       with a random fingerprint
+ *   recon SECONDS RATE  for SECONDS, RATE RECON messages a second (0: as
+ *                       fast as the victim reads them), each one range
+ *                       over the whole space with a random fingerprint
  *   badrecon            one malformed RECON message
  *   have SECONDS        for SECONDS, HAVE messages of 4,096 random items
  *   unknown SECONDS     for SECONDS, 60 KB messages of a type nobody knows
@@ -160,9 +160,10 @@ static void recon_msg(struct gl_buf *m, const uint8_t fp[16], bool malformed)
 	gl_buf_free(&ranges);
 }
 
-/* Send messages made by make() for seconds, as fast as the victim takes
- * them; report what was sent and whether and when the link was closed. */
-static int stream(struct att_link *l, double seconds, const char *what,
+/* Send messages made by make() for seconds, rate a second (0: as fast as
+ * the victim takes them); report what was sent and whether and when the
+ * link was closed. */
+static int stream(struct att_link *l, double seconds, double rate, const char *what,
                   void (*make)(struct gl_buf *m, void *arg), void *arg)
 {
 	struct replies rep = { 0 };
@@ -170,6 +171,14 @@ static int stream(struct att_link *l, double seconds, const char *what,
 	uint64_t sent = 0, bytes = 0;
 	while (now_s() - t0 < seconds) {
 		struct pollfd pf = { .fd = l->fd, .events = POLLOUT };
+		bool due = rate <= 0 || (double)sent < (now_s() - t0) * rate;
+		if (!due) {
+			if (att_read_msgs(l, 20, count_reply, &rep) < 0) {
+				closed_at = now_s() - t0;
+				break;
+			}
+			continue;
+		}
 		if (poll(&pf, 1, 100) == 1 && (pf.revents & POLLOUT)) {
 			struct gl_buf m = { 0 };
 			make(&m, arg);
@@ -225,7 +234,7 @@ static void make_unknown(struct gl_buf *m, void *arg)
 }
 
 int att_peer_mode(const char *host, int port, const char *src, const char *netkey,
-                  const char *mode, const char *arg)
+                  const char *mode, const char *arg, const char *arg2)
 {
 	struct att_link l;
 	if (att_peer_open(&l, host, port, src, netkey, NULL, 0)) {
@@ -242,11 +251,11 @@ int att_peer_mode(const char *host, int port, const char *src, const char *netke
 		selfendorse_records(&l, atol(arg), &envs, &lens, &n);
 		rc = send_and_watch(&l, &envs, lens, n);
 	} else if (!strcmp(mode, "recon")) {
-		rc = stream(&l, atof(arg), "recon", make_recon, NULL);
+		rc = stream(&l, atof(arg), atof(arg2), "recon", make_recon, NULL);
 	} else if (!strcmp(mode, "have")) {
-		rc = stream(&l, atof(arg), "have", make_have, NULL);
+		rc = stream(&l, atof(arg), 0, "have", make_have, NULL);
 	} else if (!strcmp(mode, "unknown")) {
-		rc = stream(&l, atof(arg), "unknown", make_unknown, NULL);
+		rc = stream(&l, atof(arg), 0, "unknown", make_unknown, NULL);
 	} else if (!strcmp(mode, "badrecon")) {
 		struct gl_buf m = { 0 };
 		uint8_t fp[16] = { 0 };

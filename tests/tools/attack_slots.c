@@ -8,9 +8,11 @@
  *   attack slowloris HOST PORT SRCNET NADDR PER SECONDS
  *       the same against the web server, each connection sending an HTTP
  *       request's headers one byte a second
- *   attack hellos HOST PORT SRCNET NETKEY N ENDPOINT…
+ *   attack hellos HOST PORT SRCNET NETKEY N HOLD ENDPOINT…
  *       N links, each from SRCNET.(10 + i mod 200) with a fresh key, whose
- *       HELLO announces the ENDPOINTs (at most 8), held one second each
+ *       HELLO announces the ENDPOINTs (at most 8; a %d in one is replaced
+ *       by the link's number, so that each link announces its own), all
+ *       held open for HOLD seconds
  *
  * squat and slowloris print how many connections they opened, how many the
  * victim closed, refused at once or kept for the whole run, and how long
@@ -123,24 +125,47 @@ static int run_squat(struct squat *q, const char *srcnet, int naddr, int per, do
 }
 
 static int run_hellos(const char *host, int port, const char *srcnet, const char *netkey, int n,
-                      const char *const *endpoints, unsigned nendpoints)
+                      double hold, char *const *endpoints, unsigned nendpoints)
 {
+	if (n < 1 || n > SLOTS_MAX || nendpoints > 8)
+		return 2;
+	struct att_link *links = gl_xcalloc((size_t)n, sizeof *links);
 	int ok = 0, failed = 0;
 	for (int i = 0; i < n; i++) {
-		char src[32];
+		char src[32], text[8][300];
+		const char *eps[8];
 		snprintf(src, sizeof src, "%s.%d", srcnet, 10 + i % 200);
-		struct att_link l;
-		if (att_peer_open(&l, host, port, src, netkey, endpoints, nendpoints)) {
+		for (unsigned e = 0; e < nendpoints; e++) {
+			if (strstr(endpoints[e], "%d"))
+				snprintf(text[e], sizeof text[e], endpoints[e], i); /* the test's own format */
+			else
+				snprintf(text[e], sizeof text[e], "%s", endpoints[e]);
+			eps[e] = text[e];
+		}
+		if (att_peer_open(&links[i], host, port, src, netkey, eps, nendpoints)) {
+			links[i].fd = -1;
 			failed++;
 			continue;
 		}
-		/* let the victim read the HELLO before the link goes */
-		att_read_msgs(&l, 300, NULL, NULL);
-		gl_buf_free(&l.in);
-		close(l.fd);
 		ok++;
 	}
-	printf("{\"links\": %d, \"failed\": %d}\n", ok, failed);
+	/* hold them, reading (and dropping) what the victim sends */
+	double end = now_s() + hold;
+	int closed = 0;
+	while (now_s() < end)
+		for (int i = 0; i < n; i++)
+			if (links[i].fd >= 0 && att_read_msgs(&links[i], 10, NULL, NULL) < 0) {
+				close(links[i].fd);
+				links[i].fd = -1;
+				closed++;
+			}
+	for (int i = 0; i < n; i++) {
+		if (links[i].fd >= 0)
+			close(links[i].fd);
+		gl_buf_free(&links[i].in);
+	}
+	free(links);
+	printf("{\"links\": %d, \"failed\": %d, \"closed_by_peer\": %d}\n", ok, failed, closed);
 	return 0;
 }
 
@@ -151,8 +176,8 @@ int att_slots_main(int argc, char **argv)
 		                   .http = !strcmp(argv[1], "slowloris") };
 		return run_squat(&q, argv[4], atoi(argv[5]), atoi(argv[6]), atof(argv[7]));
 	}
-	if (!strcmp(argv[1], "hellos") && argc >= 8 && argc <= 15)
+	if (!strcmp(argv[1], "hellos") && argc >= 9 && argc <= 16)
 		return run_hellos(argv[2], atoi(argv[3]), argv[4], argv[5], atoi(argv[6]),
-		                  (const char *const *)argv + 7, (unsigned)(argc - 7));
+		                  atof(argv[7]), argv + 8, (unsigned)(argc - 8));
 	return 2;
 }
