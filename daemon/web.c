@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utf8proc.h>
 
 #include "daemon/log.h"
 #include "daemon/node.h"
+#include "daemon/web_guard.h"
 #include "daemon/web_http.h"
 #include "gilde_config.h"
 #include "query/news.h"
@@ -477,6 +479,34 @@ static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char
 	return web_api_answer(w, c, url, rq);
 }
 
+/* Content-Length and Transfer-Encoding headers of a request. */
+struct framing {
+	unsigned length, encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	struct framing *f = cls;
+	(void)kind;
+	(void)value;
+	f->length += !strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	f->encoding += !strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	return MHD_YES;
+}
+
+/*
+ * A body whose length two headers tell (two Content-Lengths, or one with
+ * a Transfer-Encoding) is read one way here and maybe another by a proxy
+ * in front: RFC 9112 (6.1, 6.3) says to refuse it and close (issue 24).
+ */
+static bool ambiguous_framing(struct MHD_Connection *c)
+{
+	struct framing f = { 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+	return f.length > 1 || (f.length && f.encoding);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls)
@@ -490,6 +520,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!rq)
 			return MHD_NO;
 		*con_cls = rq;
+		web_guard_headers(w->guard, c);
+		if (ambiguous_framing(c)) {
+			struct web_header close = { MHD_HTTP_HEADER_CONNECTION, "close" };
+			rq->seen = true;
+			return reply_error_x(w, c, MHD_HTTP_BAD_REQUEST, &close,
+			                     "a body's length given twice (two Content-Length headers, or "
+			                     "one with Transfer-Encoding)");
+		}
 		unsigned wait_s = 1;
 		if (!rate_take(w, c, &wait_s)) {
 			char after[16];
@@ -540,9 +578,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
-	(void)cls;
-	(void)c;
+	struct web *w = cls;
 	(void)why;
+	web_guard_answered(w->guard, c); /* the next request's headers are timed */
 	struct web_req *rq = *con_cls;
 	if (rq) {
 		free(rq->body);
@@ -570,6 +608,8 @@ static void web_release(struct web *w)
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	free(w->buckets);
+	web_guard_free(w->guard);
+	w->guard = NULL;
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
@@ -597,13 +637,15 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->ics_lock, NULL);
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
+	w->guard = web_guard_new();
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
 	int rc = 0;
-	if (!w->buckets || !w->taxonomy_json)
-		rc = gl_errorf(err, GL_EIO, w->buckets && !terms ? "taxonomy.json has no x-terms"
-		                                                 : "out of memory");
+	if (!w->buckets || !w->taxonomy_json || !w->guard)
+		rc = gl_errorf(err, GL_EIO, w->buckets && w->guard && !terms
+		                            ? "taxonomy.json has no x-terms"
+		                            : "out of memory, or no thread for the web guard");
 	else if (taxonomy_load(n->schemas, &w->tax, err))
 		rc = GL_ESCHEMA;
 	if (rc) {
@@ -628,7 +670,7 @@ static int web_listen(struct web *w, const struct addrinfo *ai, int port, unsign
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	w->d = MHD_start_daemon(
-		flags, (uint16_t)port, NULL, NULL, on_request, w,
+		flags, (uint16_t)port, web_guard_accept, w->guard, on_request, w,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 		MHD_OPTION_THREAD_POOL_SIZE, nt,
@@ -637,6 +679,7 @@ static int web_listen(struct web *w, const struct addrinfo *ai, int port, unsign
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->web_timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_HEADER_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+		MHD_OPTION_NOTIFY_CONNECTION, web_guard_notify, w->guard,
 		MHD_OPTION_END);
 	if (!w->d)
 		return gl_errorf(err, GL_EIO, "[web] listen: cannot serve HTTP on %s (is the port in "

@@ -50,6 +50,7 @@ struct web {
 	pthread_mutex_t lock;     /* the rate limiter */
 	pthread_mutex_t ics_lock; /* libical, which is not thread-safe */
 	struct web_bucket *buckets;
+	struct web_guard *guard;  /* slow clients (web_guard.h) */
 	_Atomic uint64_t requests, client_errors, rate_limited, server_errors;
 };
 

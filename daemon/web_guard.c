@@ -1,0 +1,209 @@
+#include "daemon/web_guard.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* How often the guard's thread looks for connections out of time. */
+#define SWEEP_MS 250
+
+/* One connection being watched: its socket_context. */
+struct watched {
+	int fd;
+	uint8_t group[16];   /* IPv6 /64, or IPv4-mapped */
+	bool waiting;        /* for a request's headers */
+	bool shut;           /* shut down already */
+	uint64_t since_ms;   /* waiting since */
+	struct watched *prev, *next;
+};
+
+struct web_guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool quit;
+	struct watched *head;
+	uint64_t slow, refused;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The group of a client address: IPv4 (mapped) whole, IPv6 by its /64. */
+static void group_of(const struct sockaddr *sa, uint8_t out[16])
+{
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	memset(out, 0, 16);
+	if (sa && sa->sa_family == AF_INET) {
+		memcpy(out, v4_mapped, 12);
+		memcpy(out + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		if (memcmp(out, v4_mapped, 12))
+			memset(out + 8, 0, 8);
+	}
+}
+
+static void *sweeper(void *arg)
+{
+	struct web_guard *g = arg;
+	pthread_mutex_lock(&g->lock);
+	while (!g->quit) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += SWEEP_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+		uint64_t now = mono_ms();
+		/* the socket stays open while its entry is here (closing removes
+		 * it under this lock first): shutting it down makes
+		 * libmicrohttpd read its end and close it */
+		for (struct watched *w = g->head; w; w = w->next)
+			if (w->waiting && !w->shut && now - w->since_ms > WEB_HEADER_MS) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->shut = true;
+				g->slow++;
+			}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+struct web_guard *web_guard_new(void)
+{
+	struct web_guard *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->wake, NULL);
+	if (pthread_create(&g->thread, NULL, sweeper, g) != 0) {
+		pthread_cond_destroy(&g->wake);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void web_guard_free(struct web_guard *g)
+{
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->quit = true;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->thread, NULL);
+	for (struct watched *w = g->head, *next; w; w = next) {
+		next = w->next;
+		free(w);
+	}
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+enum MHD_Result web_guard_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	struct web_guard *g = cls;
+	uint8_t grp[16];
+	(void)len;
+	group_of(addr, grp);
+	unsigned waiting = 0;
+	pthread_mutex_lock(&g->lock);
+	for (struct watched *w = g->head; w; w = w->next)
+		waiting += w->waiting && !w->shut && !memcmp(w->group, grp, 16);
+	bool ok = waiting < WEB_WAITING_PER_GROUP;
+	g->refused += !ok;
+	pthread_mutex_unlock(&g->lock);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+void web_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code)
+{
+	struct web_guard *g = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct watched *w = calloc(1, sizeof *w);
+		if (!w || !fd) {
+			free(w); /* not watched: the connection still has MHD's timeout */
+			return;
+		}
+		w->fd = fd->connect_fd;
+		group_of(ad ? ad->client_addr : NULL, w->group);
+		w->waiting = true;
+		w->since_ms = mono_ms();
+		pthread_mutex_lock(&g->lock);
+		w->next = g->head;
+		if (g->head)
+			g->head->prev = w;
+		g->head = w;
+		pthread_mutex_unlock(&g->lock);
+		*socket_context = w;
+		return;
+	}
+	struct watched *w = *socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED || !w)
+		return;
+	pthread_mutex_lock(&g->lock);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		g->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&g->lock);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* c's watched entry, or NULL. */
+static struct watched *watched_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+void web_guard_headers(struct web_guard *g, struct MHD_Connection *c)
+{
+	struct watched *w = watched_of(c);
+	if (!w)
+		return;
+	pthread_mutex_lock(&g->lock);
+	w->waiting = false;
+	pthread_mutex_unlock(&g->lock);
+}
+
+void web_guard_answered(struct web_guard *g, struct MHD_Connection *c)
+{
+	struct watched *w = watched_of(c);
+	if (!w)
+		return;
+	pthread_mutex_lock(&g->lock);
+	w->waiting = true;
+	w->since_ms = mono_ms();
+	pthread_mutex_unlock(&g->lock);
+}
+
+void web_guard_counts(struct web_guard *g, uint64_t *slow, uint64_t *refused)
+{
+	pthread_mutex_lock(&g->lock);
+	*slow = g->slow;
+	*refused = g->refused;
+	pthread_mutex_unlock(&g->lock);
+}

@@ -1,0 +1,54 @@
+/*
+ * web_guard.h — the web server's guard against slow clients (issue 24:
+ * one byte a second from 16 addresses held all 256 connections for a
+ * minute, and no honest request was answered).  libmicrohttpd's own
+ * timeout is one of silence, which a byte a second never reaches; so:
+ *
+ *   - a request's line and headers must arrive within WEB_HEADER_MS of the
+ *     connection opening (or of the answer before, on a kept-alive one);
+ *     past that, the guard's thread shuts the socket down and
+ *     libmicrohttpd closes it;
+ *   - one address group (an IPv4 address, an IPv6 /64) holds at most
+ *     WEB_WAITING_PER_GROUP connections waiting for their headers; a
+ *     further one is refused at accept (a browser opens six at most).
+ *
+ * So sixteen slow addresses hold at most 128 of the connections, each
+ * for WEB_HEADER_MS at a time.  The guard gets its events from
+ * libmicrohttpd's accept policy and connection notices (web.c passes
+ * them), and from web.c when headers have arrived or an answer is done.
+ * Any thread; the state is behind one mutex.
+ */
+#ifndef GILDE_WEB_GUARD_H
+#define GILDE_WEB_GUARD_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#define WEB_HEADER_MS 5000
+#define WEB_WAITING_PER_GROUP 8
+
+struct web_guard;
+
+/* A guard with its thread running; NULL if the thread cannot start. */
+struct web_guard *web_guard_new(void);
+/* Stop the thread and free the guard (after MHD_stop_daemon). */
+void web_guard_free(struct web_guard *g);
+
+/* MHD_AcceptPolicyCallback: refuse an address group already waiting on
+ * WEB_WAITING_PER_GROUP connections.  cls is the guard. */
+enum MHD_Result web_guard_accept(void *cls, const struct sockaddr *addr, socklen_t len);
+/* MHD_NotifyConnectionCallback: start and stop watching a connection. */
+void web_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                      enum MHD_ConnectionNotificationCode code);
+/* c's request has its headers: its clock stops. */
+void web_guard_headers(struct web_guard *g, struct MHD_Connection *c);
+/* c's answer is done: it waits for the next request's headers. */
+void web_guard_answered(struct web_guard *g, struct MHD_Connection *c);
+
+/* Connections shut down for taking too long over their headers, and
+ * connections refused at accept, so far. */
+void web_guard_counts(struct web_guard *g, uint64_t *slow, uint64_t *refused);
+
+#endif
