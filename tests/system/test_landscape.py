@@ -248,8 +248,9 @@ def check_news(h, a, key):
     files = [news(h, 'n-old', pub['n-old'], 'Oud nieuws', 'Old news', partner='ghost', url=False),
              news(h, 'n-mid', pub['n-mid'], TRICKY_NL, TRICKY_EN, partner='p2',
                   body={'nl': 'Lange tekst & <meer>', 'en': 'Long text'}),
-             # a control character XML cannot carry becomes U+FFFD
-             news(h, 'n-early', pub['n-early'], 'Vroeg\u0001', 'Early', partner='p1'),
+             # (a control character in a text is refused by the schema now, issue
+             # 24; the feed's handling of one that came in before is fuzz_atom's)
+             news(h, 'n-early', pub['n-early'], 'Vroeg', 'Early', partner='p1'),
              news(h, 'n-new', pub['n-new'], 'Nieuwste', 'Newest', partner='p1')]
     a.json('publish', *files)
     order = ['n-new', 'n-mid', 'n-early', 'n-old']
@@ -284,7 +285,7 @@ def check_news(h, a, key):
     check(feed_id.startswith('urn:gilde:') and feed_id.endswith(':news'), 'feed id %r' % feed_id)
     check(fp.feed.updated == utc(pub['n-new']), 'feed updated %r' % fp.feed.updated)
     check(root.get('{http://www.w3.org/XML/1998/namespace}lang') == 'nl', 'xml:lang')
-    check([e.title for e in fp.entries] == ['Nieuwste', TRICKY_NL, 'Vroeg\ufffd', 'Oud nieuws'],
+    check([e.title for e in fp.entries] == ['Nieuwste', TRICKY_NL, 'Vroeg', 'Oud nieuws'],
           'titles in nl: %r' % [e.title for e in fp.entries])
     ids = [e.id for e in fp.entries]
     check(len(set(ids)) == 4 and all(i.startswith('urn:gilde:') and i.endswith(':news:' + n)
