@@ -86,10 +86,12 @@ def ban_behind(h, netkey):
     g.start()
     back = wait_until(lambda: link_with(v, g.key) and time.monotonic() - t0, 10,
                       'the honest peer behind the banned address to get back in')
-    took = honest.record()
+    fig = Figures('a forger on the honest peer\'s address', honest, v)
+    fig.sample()
     res = attack('slow', host, port, '127.0.0.1', 5)
-    print('an honest peer behind a banned address: back in %.1fs, its record in %.2fs; a '
-          'stranger from there dropped after %.1fs' % (back, took, res['dropped_after']))
+    fig.sample()
+    fig.report((), '; the honest peer back in %.1fs; a stranger from there dropped after %.1fs'
+               % (back, res['dropped_after']))
     check(res['dropped_after'] != -1, 'a stranger from the banned address got in: %r' % res)
     g.stop()
     v.stop()
@@ -102,8 +104,10 @@ def hijack(h, conf, netkey):
     v.start()
     wait_until(lambda: link_with(v, p.key), 30, 'the configured link')
     host, port = v.addr.rsplit(':', 1)
+    fig = Figures('HELLOs naming a configured peer\'s address', Honest(h, p, v, 'hj'), v)
     hj = attack_bg('hellos', host, port, '127.0.5', netkey, 5, 20, p.addr)
     time.sleep(3)
+    fig.sample()
 
     def entry():
         return [a for a in v.json('peers')['addresses'] if a['address'] == p.addr][0]
@@ -113,10 +117,11 @@ def hijack(h, conf, netkey):
     p.start()
     back = wait_until(lambda: link_with(v, p.key) and time.monotonic() - t0, 10 * SLOW,
                       'the victim to dial its configured peer again')
+    fig.sample()
     res = finish(hj)
-    print('HELLOs naming a configured peer\'s address (%d links): its entry kept its key, '
-          'the peer redialled in %.1fs' % (res['links'], back))
     check(entry()['key'] == p.key, 'entry: %r' % entry())
+    fig.report((), '; %d links: the entry kept its key, the peer redialled in %.1fs' %
+               (res['links'], back))
     p.stop()
     v.stop()
 
