@@ -224,9 +224,10 @@ static int mode_peer(const char *host, int port, const char *src, const char *ne
 	bool closed = att_closed_within(l.fd, !strcmp(what, "badsig") ? 5000 : 500);
 	printf("{\"records\": %zu, \"send_error\": %s, \"seconds\": %.2f, \"closed_by_peer\": %s}\n", n,
 	       rc ? "true" : "false", sent_at, closed ? "true" : "false");
+	fflush(stdout);
+	att_close_gently(l.fd);
 	gl_buf_free(&envs);
 	free(lens);
-	close(l.fd);
 	return 0;
 }
 

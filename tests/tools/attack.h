@@ -26,6 +26,11 @@ int att_write_all(int fd, const void *p, size_t n);
 int att_read_exact(int fd, void *p, size_t n, int ms);
 /* Read and drop whatever fd has to read now, without waiting. */
 void att_drain(int fd);
+/* Close fd without losing what is still on its way: a socket closed with
+ * unread bytes sends a reset and drops what it had yet to send, records a
+ * victim reading at its budget's pace had not read yet.  So: FIN, read
+ * until the victim closes too (120 s at most), then close. */
+void att_close_gently(int fd);
 
 /* A link that completed the handshake, with a fresh key of its own. */
 struct att_link {

@@ -220,3 +220,10 @@ int att_read_msgs(struct att_link *l, int ms, void (*fn)(void *arg, const struct
 		gl_buf_free(&plain);
 	}
 }
+
+void att_close_gently(int fd)
+{
+	shutdown(fd, SHUT_WR);
+	att_closed_within(fd, 120000);
+	close(fd);
+}

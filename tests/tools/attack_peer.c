@@ -266,9 +266,13 @@ int att_peer_mode(const char *host, int port, const char *src, const char *netke
 		printf("{\"closed_by_peer\": %s}\n", closed ? "true" : "false");
 		rc = 0;
 	}
+	fflush(stdout);
+	if (n)
+		att_close_gently(l.fd); /* records sent: let the victim read them all */
+	else
+		close(l.fd);
 	gl_buf_free(&envs);
 	gl_buf_free(&l.in);
 	free(lens);
-	close(l.fd);
 	return rc;
 }
