@@ -375,6 +375,31 @@ static void strip_errors(icalcomponent *comp)
 		strip_errors(k);
 }
 
+/*
+ * libical (3.0.16) folds a content line inside its own CR LF when the
+ * line ends in a multi-byte character at the fold width: "…é\r\r\n \n".
+ * A bare CR and a bare LF are no iCalendar, and readers split them as
+ * they like; put the line end back together.  No value holds a CR or LF
+ * of its own (TEXT escapes them, URIs are checked), so the sequence can
+ * only be this.  Found by fuzz_ics; "a" and 36 "é" in a venue's address
+ * were enough.
+ */
+static void mend_line_ends(char *s)
+{
+	static const char broken[] = "\r\r\n \n";
+	char *w = s;
+	for (const char *r = s; *r;) {
+		if (!strncmp(r, broken, sizeof broken - 1)) {
+			*w++ = '\r';
+			*w++ = '\n';
+			r += sizeof broken - 1;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 char *ics_text(struct ics_calendar *c)
 {
 	icalcomponent *cal = icalcomponent_new(ICAL_VCALENDAR_COMPONENT);
@@ -393,6 +418,7 @@ char *ics_text(struct ics_calendar *c)
 		return NULL;
 	char *out = gl_xstrdup(s);
 	icalmemory_free_buffer(s);
+	mend_line_ends(out);
 	return out;
 }
 

@@ -5,7 +5,8 @@
  * the fixed author key, added with ics_add_entry() and written with
  * ics_text().  Whatever the texts hold, the file must be one calendar
  * with exactly this one VEVENT (no text can start another: issue 24), its
- * lines free of control characters but the CR LF that ends them, a URL
+ * lines, unfolded, free of control characters but the CR LF that ends them
+ * (libical once folded inside that CR LF: ics.c, mend_line_ends), a URL
  * only if it is an http(s) URI with no control character or space, and
  * libical must read it back with the same UID.
  */
@@ -61,10 +62,29 @@ static void event_body(struct gl_buf *b, char *f[FZ_ICS_FIELDS])
 	put_str(b, "locality", f[5]);
 }
 
+/* text with its folds undone (RFC 5545, 3.1: CR LF and a space or tab
+ * go); the caller frees it. */
+static char *unfold(const char *text)
+{
+	char *out = gl_xstrdup(text), *w = out;
+	for (const char *r = text; *r;) {
+		if (r[0] == '\r' && r[1] == '\n' && (r[2] == ' ' || r[2] == '\t'))
+			r += 3;
+		else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return out;
+}
+
 /* The checks on the text of a calendar that holds one event, uid. */
-static void check_text(const char *text, const char *uid)
+static void check_text(const char *folded, const char *uid)
 {
 	unsigned vevents = 0, urls = 0;
+	/* no bare CR or LF, folded or not */
+	for (const char *p = folded; *p; p++)
+		FZ_CHECK((*p != '\r' || p[1] == '\n') && (*p != '\n' || (p > folded && p[-1] == '\r')));
+	char *text = unfold(folded);
 	const char *line = text;
 	while (*line) {
 		const char *end = strstr(line, "\r\n");
@@ -82,7 +102,8 @@ static void check_text(const char *text, const char *uid)
 	}
 	FZ_CHECK(vevents == 1);
 	FZ_CHECK(urls <= 1);
-	icalcomponent *cal = icalparser_parse_string(text);
+	free(text);
+	icalcomponent *cal = icalparser_parse_string(folded);
 	FZ_CHECK(cal != NULL);
 	icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
 	FZ_CHECK(ev != NULL);
