@@ -125,6 +125,9 @@ static const struct opt opts[] = {
 	{ "web", "root", OPT_PATH, OFF(web_root), NULL, 0, 0,
 	  "Directory of the page's files (default: the page installed with gilded, "
 	  "in share/gilde/web under its prefix)." },
+	{ "web", "paths", OPT_PATH, OFF(web_paths), NULL, 0, 0,
+	  "The to-do paths the page's to-do lists follow: a copy of schemas/paths.json "
+	  "the city edits (default: the paths built into gilded)." },
 	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
@@ -409,6 +412,7 @@ void config_free(struct config *c)
 	free(c->listen);
 	free(c->web_listen);
 	free(c->web_root);
+	free(c->web_paths);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);

@@ -92,11 +92,15 @@ def no_network(uri):
 
 # ---------------------------------------------------------------- loading
 
+# Data files in schemas/ that are no schema, each checked by one.
+DATA = {"paths.json": "paths.schema.json"}
+
+
 def load_schemas(schema_dir):
     schemas = {}  # file name -> document
     for name in sorted(os.listdir(schema_dir)):
         path = os.path.join(schema_dir, name)
-        if not name.endswith(".json") or not os.path.isfile(path):
+        if not name.endswith(".json") or not os.path.isfile(path) or name in DATA:
             continue
         doc = load_json(path)
         if doc is None:
@@ -502,6 +506,13 @@ def main(argv):
             n_valid = check_valid_examples(ex_dir, validators)
             n_invalid = check_invalid_examples(
                 os.path.join(ex_dir, "invalid"), validators)
+    for data, schema in DATA.items():
+        doc = load_json(os.path.join(schema_dir, data))
+        if doc is None or schema not in schemas:
+            fail("%s or %s: missing" % (data, schema))
+            continue
+        for err in make_validator(schemas, schema).iter_errors(doc):
+            fail("%s#/%s: %s" % (data, "/".join(str(p) for p in err.path), err.message))
     print("%d schema files, %d valid examples, %d invalid examples: "
           "%d failure(s)" % (len(schemas), n_valid, n_invalid, len(failures)))
     return 1 if failures else 0
