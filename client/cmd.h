@@ -22,7 +22,7 @@ extern const struct cmd cmds[];
 enum { OPT_DATA = 'd', OPT_JSON = 1000, OPT_LANG, OPT_HELP = 'h' };
 
 /* The most long options a command has of its own. */
-#define CLI_OWN_OPTS_MAX 16
+#define CLI_OWN_OPTS_MAX 24
 
 /*
  * A command's own options, for cli_options().  take is called with each

@@ -18,18 +18,28 @@ const struct cmd cmds[] = {
 	  "Counts records by kind from the store (works while gilded is stopped) and,\n"
 	  "if gilded runs, adds its process id, uptime and counters.\n" },
 	{ "match", cmd_match,
-	  "match --phase P [--sector S]... --need N... [--activity A] [--student] [--international]\n"
-	  "              [--area A] [--company-age YEARS] [--lang nl|en] [--explain] | --profile FILE",
+	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
+	  "              [--international] [--side-activity | --main-activity] [--research]\n"
+	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
+	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  "a starter's to-do list: the offers that fit, need by need",
 	  "The profile comes from the flags or from --profile FILE (a JSON object,\n"
-	  "schemas/profile.schema.json).  Every live offer is checked against it\n"
-	  "(phases, sectors, activities, areas, student, international, company age);\n"
-	  "the ones that fit are scored and listed under each need, in the order a\n"
-	  "starter meets the needs (the taxonomy's order: administration, legal,\n"
-	  "financing, location, coaching, networking, talent, research,\n"
-	  "internationalisation, soft landing).  Nothing leaves this machine.\n"
-	  "  --explain       why each offer is listed and what raised or lowered it\n"
-	  "  --per-item N    offers shown per need (default 5; 0 all)\n" },
+	  "schemas/profile.schema.json).  Without --need, gilde proposes the needs\n"
+	  "from the other answers, as a city adviser would (schemas/paths.json: a\n"
+	  "shop first registers, finds a loan and premises; a foreign start-up\n"
+	  "starts with soft landing); with --need, the list holds those needs, in\n"
+	  "the order the paths give.  Every live offer is checked against the\n"
+	  "profile; the ones that fit are listed under each need, exact answers\n"
+	  "before general help, and offers for your next phase under \"later\".\n"
+	  "Nothing leaves this machine.\n"
+	  "  --school S      a student's school (gilde taxonomy lists them)\n"
+	  "  --side-activity the business is started next to a job or studies\n"
+	  "  --research      the idea comes out of research at a university or institute\n"
+	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
+	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
+	  "  --explain       each offer's score, term by term\n"
+	  "  --per-item N    offers shown per need (default 5; 0 all)\n"
+	  "  GILDE_PATHS=FILE  try a city's own copy of schemas/paths.json\n" },
 	{ "plan", cmd_plan,
 	  "plan init --profile FILE [--force] | show | done ITEM | undo ITEM | refresh [--plan FILE]",
 	  "keep a personal to-do plan on this machine",
