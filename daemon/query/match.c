@@ -6,6 +6,7 @@
  */
 #include "query/match_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,46 +295,73 @@ static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
 	return !eligibility_excluded(v);
 }
 
-static int consider_offer(void *vc, const struct store_entry *e)
+/* Judge an offer's facts; keep it as a candidate if it is in and answers
+ * an item.  id is id_len bytes; partner is its "partner" field or "". */
+static void consider(struct mctx *c, const struct eligibility_offer *facts,
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
 {
-	struct mctx *c = vc;
-	struct record r;
 	struct cand cd;
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
-		return 0;
 	c->considered++;
-	memset(&cd, 0, sizeof cd);
-	eligibility_offer_read(c->tax, r.body, r.body_len, &cd.facts);
-	if (!eligibility_current(&cd.facts, c->now)) {
+	if (!eligibility_current(facts, c->now)) {
 		c->excluded++;
-		return 0;
+		return;
 	}
+	memset(&cd, 0, sizeof cd);
+	cd.facts = *facts;
 	eligibility_judge(&cd.facts, &c->p.e, &cd.verdict);
 	if (eligibility_excluded(&cd.verdict) && !(cd.later = for_later(c, &cd.facts, &cd.verdict))) {
 		c->excluded++;
-		return 0;
+		return;
 	}
 	bool any = false;
 	for (size_t i = 0; i < c->p.nitems; i++) {
 		cd.fit[i] = (uint8_t)fit_of(c, &cd.facts, i);
 		any |= cd.fit[i] != ELIGIBILITY_FIT_NONE;
 	}
-	if (!any)
-		return 0;
+	if (!any || id_len > GL_ID_MAX)
+		return;
 	uint64_t lines = 0;
 	for (int k = 0; k < ELIGIBILITY_FACET_MAX; k++)
 		if (cd.facts.needs >> k & 1)
 			lines |= UINT64_C(1) << c->top[k];
 	cd.families = (unsigned)__builtin_popcountll(lines);
-	memcpy(cd.author, e->author, RECORD_KEY_LEN);
-	memcpy(cd.id, e->id, e->id_len);
-	cd.id[e->id_len] = '\0';
-	body_str_copy(r.body, r.body_len, "partner", cd.partner, sizeof cd.partner);
+	memcpy(cd.author, author, RECORD_KEY_LEN);
+	memcpy(cd.id, id, id_len);
+	cd.id[id_len] = '\0';
+	snprintf(cd.partner, sizeof cd.partner, "%s", partner);
 	if (c->ncands == c->capcands) {
 		c->capcands = c->capcands ? 2 * c->capcands : 64;
 		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
 	}
 	c->cands[c->ncands++] = cd;
+}
+
+/* An offer from its record: its body read on the spot. */
+static int consider_offer(void *vc, const struct store_entry *e)
+{
+	struct mctx *c = vc;
+	struct record r;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1] = "";
+	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
+	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
+	consider(c, &facts, e->author, e->id, e->id_len, partner);
+	return 0;
+}
+
+/* An offer from the store's table of offers' facts (match_facts.c). */
+static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                          size_t len)
+{
+	struct mctx *c = vc;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1];
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
+		return 0; /* not an offer's: no value of this version */
+	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
+	         rlen - RECORD_KEY_LEN - 1, partner);
 	return 0;
 }
 
@@ -433,9 +461,14 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	struct events_filter fe = { .from = (int64_t)c.now,
 	                            .to = (int64_t)c.now + MATCH_EVENT_HORIZON };
 	struct store_filter fo = { .kind = RK_OFFER };
+	char version[MATCH_FACTS_VERSION_MAX];
+	match_facts_version(tax, version);
 	int rc;
-	if ((rc = events_scan(t, &fe, gather_event, &c, err)) ||
-	    (rc = store_scan(t, &fo, consider_offer, &c, err)))
+	if ((rc = events_scan(t, &fe, gather_event, &c, err)))
+		goto out;
+	rc = store_derived_ready(t, version) ? store_derived_scan(t, consider_facts, &c, err)
+	                                     : store_scan(t, &fo, consider_offer, &c, err);
+	if (rc)
 		goto out;
 	json_t *res = json_object();
 	json_object_set(res, "profile", (json_t *)profile);

@@ -93,9 +93,11 @@
 #include <jansson.h>
 
 #include "proto/err.h"
+#include "query/eligibility.h"
 #include "query/todo.h"
 #include "schemas/schema.h"
 #include "schemas/taxonomy.h"
+#include "store/derived.h"
 #include "store/store.h"
 
 #define MATCH_EXACT 50
@@ -125,6 +127,28 @@ struct match_opts {
 	uint64_t now;               /* seconds; 0: the clock */
 	const struct todo_paths *paths; /* the to-do paths (todo_load); required */
 };
+
+/*
+ * The offers' facts as a derived table of the store (store/derived.h,
+ * match_facts.c), so that a match reads one small fixed value per offer
+ * rather than each offer's body.  gilded fills a struct match_facts with
+ * its taxonomy and hands &mf->derive to store_open_with(); match_run()
+ * reads the table when its version is the one its own taxonomy gives,
+ * and the bodies otherwise.  Both the struct and tax must outlive the
+ * store.
+ */
+#define MATCH_FACTS_VERSION_MAX 96
+struct match_facts {
+	struct store_derive derive;
+	char version[MATCH_FACTS_VERSION_MAX];
+};
+void match_facts_init(struct match_facts *mf, const struct taxonomy *tax);
+/* The version of the table that tax gives. */
+void match_facts_version(const struct taxonomy *tax, char out[MATCH_FACTS_VERSION_MAX]);
+/* An offer's facts and its "partner" field from a value of the table;
+ * false for a value of another shape. */
+bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer *o,
+                        char partner[GL_ID_MAX + 1]);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA

@@ -1,7 +1,7 @@
 /*
  * index.c — the secondary indexes kept in step with the records, in the
- * same write transaction (store_int.h): events by start time (eventindex.c)
- * and the full-text index (textindex.c).
+ * same write transaction (store_int.h): events by start time (eventindex.c),
+ * the full-text index (textindex.c) and the derived values (derived.c).
  */
 #include <string.h>
 
@@ -44,9 +44,9 @@ int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc = 0;
 	if (r->kind == RK_EVENT && (rc = eventindex_add(t, rkey, rlen, r, err)))
 		return rc;
-	if (textindex_searchable(r->kind))
-		rc = textindex_add(t, rkey, rlen, r, cut, err);
-	return rc;
+	if (textindex_searchable(r->kind) && (rc = textindex_add(t, rkey, rlen, r, cut, err)))
+		return rc;
+	return store_derived_put(t, rkey, rlen, r, err);
 }
 
 int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
@@ -58,7 +58,7 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc = 0;
 	if (r.kind == RK_EVENT && (rc = eventindex_remove(t, rkey, rlen, &r, err)))
 		return rc;
-	if (textindex_searchable(r.kind))
-		rc = textindex_remove(t, rkey, rlen, &r, err);
-	return rc;
+	if (textindex_searchable(r.kind) && (rc = textindex_remove(t, rkey, rlen, &r, err)))
+		return rc;
+	return store_derived_del(t, rkey, rlen, r.kind, err);
 }

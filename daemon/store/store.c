@@ -117,7 +117,8 @@ static int open_dbs(struct store *s, struct gl_error *err)
 	 * the invariant wants.  Only a read-only open goes without. */
 	rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh);
 	s->has_fresh = rc == 0;
-	if ((rc && rc != MDB_NOTFOUND) || (rc = store_index_open(s, txn, flags, layout))) {
+	if ((rc && rc != MDB_NOTFOUND) || (rc = store_index_open(s, txn, flags, layout)) ||
+	    (rc = store_derived_open(s, txn, flags))) {
 		rc = store_mdb_fail(rc, err, s, "open databases");
 		goto fail;
 	}
@@ -154,6 +155,7 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 	s->rdonly = flags & STORE_RDONLY;
 	s->force_reindex = !s->rdonly && (flags & STORE_REINDEX);
 	s->mapped_max = o->mapped_max; /* a rebuild at open is bounded too */
+	s->derive = s->rdonly ? NULL : o->derive;
 	s->path = gl_xstrdup(dir);
 	int rc;
 	if (s->rdonly) {
@@ -182,7 +184,8 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 		rc = store_mdb_fail(rc, err, s, "open");
 		goto fail;
 	}
-	if ((rc = open_dbs(s, err)) || (s->reindex && (rc = store_reindex(s, err))))
+	if ((rc = open_dbs(s, err)) || (s->reindex && (rc = store_reindex(s, err))) ||
+	    (rc = store_derived_settle(s, err)))
 		goto fail;
 	*out = s;
 	return 0;

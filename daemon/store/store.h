@@ -91,10 +91,14 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 /* The same, with the bound on mapped memory (store_set_mapped_max) in
  * force from the start: a rebuild of the search index at open reads the
  * whole store. */
+struct store_derive;
 struct store_options {
 	unsigned flags;      /* enum store_open_flags */
 	uint64_t map_size;   /* as store_open's */
 	uint64_t mapped_max; /* as store_set_mapped_max's; 0: no bound */
+	/* a writer's table of derived values (store/derived.h); NULL: none.
+	 * Must outlive the store. */
+	const struct store_derive *derive;
 };
 int store_open_with(const char *dir, const struct store_options *o, struct store **out,
                     struct gl_error *err);

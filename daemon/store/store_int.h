@@ -14,6 +14,7 @@
 
 #include "proto/bounds.h"
 #include "store/paths.h"
+#include "store/derived.h"
 #include "store/store.h"
 #include "store/text.h"
 
@@ -27,6 +28,9 @@ struct store {
 	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
 	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
+	MDB_dbi derived;  /* derived values (derived.c); see has_derived */
+	bool has_derived; /* false only reading a store made before them */
+	const struct store_derive *derive; /* the writer's deriver; NULL: none */
 	bool has_search; /* false only reading a store of layout 2 or 3 (search.h) */
 	bool reindex;    /* a write open of layout 2 or 3, or of an index out of step:
 	                  * store_open rebuilds search */
@@ -164,6 +168,18 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
+/*
+ * Derived values (derived.c): open the table (flags as store_index_open's;
+ * LMDB's codes); put or delete a record's value in t (index.c calls these
+ * beside the other indexes); and at a write open, make the table again if
+ * the deriver is new, or forget its version if there is no deriver.
+ */
+int store_derived_open(struct store *s, MDB_txn *txn, unsigned flags);
+int store_derived_put(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                      const struct record *r, struct gl_error *err);
+int store_derived_del(struct store_txn *t, const uint8_t *rkey, size_t rlen, int kind,
+                      struct gl_error *err);
+int store_derived_settle(struct store *s, struct gl_error *err);
 /* In meta while a rebuild of the search index is under way (reindex.c). */
 #define REINDEX_MARK "reindex"
 /*
