@@ -134,9 +134,15 @@ double recon2_estimate(const uint8_t *own_counts, const uint8_t *peer_counts, ui
 	return d > fabs(delta) ? d : fabs(delta);
 }
 
+/*
+ * Decoding needs about 1.75 symbols per item at 10 items, 1.5 at 100 and
+ * 1.37 at 1,000, and the estimate from 512 counts is off by about 7% (one
+ * standard deviation).  This flight decodes in about 98% of sessions
+ * (bench_recon); the rest ask MORE, one round trip more.
+ */
 uint32_t recon2_flight_for(double est)
 {
-	double m = ceil(1.55 * est + 2.2 * sqrt(est) + 3);
+	double m = ceil(1.6 * est + 2.2 * sqrt(est) + 3);
 	if (m < FLIGHT_MIN)
 		m = FLIGHT_MIN;
 	return m > RIBLT_SYMBOLS_MAX ? RIBLT_SYMBOLS_MAX : (uint32_t)m;

@@ -87,7 +87,7 @@ enum recon2_status {
 #define RECON2_VERSION 2
 /* Most counts in ESTIMATE, and how many a responder sends. */
 #define RECON2_COUNTS_MAX 1024
-#define RECON2_COUNTS 256
+#define RECON2_COUNTS 512
 /* Most symbols in one SYMBOLS message: its bin stays under 64 KiB. */
 #define RECON2_FLIGHT_SYMBOLS 1536
 /* The initiator keeps its symbols up to RECON2_SNAPSHOT_FACTOR times its

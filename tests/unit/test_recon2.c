@@ -419,7 +419,7 @@ static void test_order(void **state)
 	rng_state = 15;
 	size_t d[6] = { 8, 8, 0, 0, 0, 0 };
 	struct node i, r;
-	make_nodes(&i, &r, 512, 100, d);
+	make_nodes(&i, &r, 1024, 100, d);
 	struct recon2_init in = { 0 };
 	struct recon2_resp re = { 0 };
 	struct recon2_out o = { 0 }, a = { 0 };
