@@ -91,8 +91,12 @@ void recon2_init_free(struct recon2_init *in)
 
 void recon2_resp_free(struct recon2_resp *re)
 {
+	bool (*skip)(void *, const uint8_t *) = re->skip;
+	void *ctx = re->skip_ctx;
 	free(re->syms);
 	memset(re, 0, sizeof *re);
+	re->skip = skip;
+	re->skip_ctx = ctx;
 }
 
 /* ---- the estimate (not part of the protocol) ---- */
@@ -282,8 +286,8 @@ static void on_start(struct recon2_resp *re, const struct riblt_sketch *own,
  * the peer's item wins we ask for its record; if ours wins, we send ours.
  * Lists are ascending by item, hence by key.
  */
-static void resolve(const struct riblt_result *r, struct recon2_out *out, uint8_t (**take)[16],
-                    size_t *ntake)
+static void resolve(const struct recon2_resp *re, const struct riblt_result *r,
+                    struct recon2_out *out, uint8_t (**take)[16], size_t *ntake)
 {
 	size_t i = 0, j = 0, n = 0;
 	*take = gl_xmalloc((r->nplus ? r->nplus : 1) * 16);
@@ -306,6 +310,8 @@ static void resolve(const struct riblt_result *r, struct recon2_out *out, uint8_
 				theirs = false;
 			}
 		if (theirs) {
+			if (re->skip && re->skip(re->skip_ctx, best))
+				continue;
 			memcpy((*take)[n++], best, 16);
 			items_push(&out->take, best);
 		} else {
@@ -365,7 +371,7 @@ static void decode(struct recon2_resp *re, const struct riblt_sketch *own, struc
 	}
 	uint8_t (*take)[16];
 	size_t ntake;
-	resolve(&res, out, &take, &ntake);
+	resolve(re, &res, out, &take, &ntake);
 	resp_end(re, R2_DECODED, (const uint8_t (*)[16])take, ntake, out);
 	free(take);
 	riblt_result_free(&res);

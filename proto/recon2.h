@@ -155,6 +155,14 @@ struct recon2_init {
 
 /* The responder's side of the peer's current session. */
 struct recon2_resp {
+	/*
+	 * Optional, set by the caller and kept across sessions: skip(ctx, x)
+	 * true leaves the peer's item x out of `take` (the caller is getting
+	 * that record already, e.g. it asked another peer for it less than 30 s
+	 * ago).  NULL: take everything the peer holds that wins.
+	 */
+	bool (*skip)(void *ctx, const uint8_t item[RECON_ITEM]);
+	void *skip_ctx;
 	uint64_t sid;      /* 0: no session */
 	int phase;
 	uint64_t peer_n;
@@ -190,6 +198,7 @@ int recon2_initiator_on(struct recon2_init *in, const struct riblt_sketch *own,
 int recon2_responder_on(struct recon2_resp *re, const struct riblt_sketch *own,
                         const struct recon2_msg *m, struct recon2_out *out, struct gl_error *err);
 
+/* Free a side's session state (the responder keeps skip and skip_ctx). */
 void recon2_init_free(struct recon2_init *in);
 void recon2_resp_free(struct recon2_resp *re);
 

@@ -412,6 +412,40 @@ static void test_failed(void **state)
 	}
 }
 
+/* The responder may leave out of take what it is getting elsewhere. */
+static bool skip_odd(void *ctx, const uint8_t x[RECON_ITEM])
+{
+	(*(unsigned *)ctx)++;
+	return x[31] & 1;
+}
+
+static void test_skip(void **state)
+{
+	(void)state;
+	rng_state = 16;
+	size_t d[6] = { 30, 5, 0, 0, 0, 0 };
+	struct node i, r;
+	make_nodes(&i, &r, 1024, 200, d);
+	struct run s;
+	run_init(&s, &i, &r);
+	unsigned asked = 0;
+	s.re.skip = skip_odd;
+	s.re.skip_ctx = &asked;
+	assert_int_equal(run_session(&s), 0);
+	assert_int_equal(s.status_r, R2_DECODED);
+	assert_int_equal(asked, 30); /* asked once for each item it would take */
+	assert_true(s.take_r.n > 0 && s.take_r.n < 30);
+	for (size_t k = 0; k < s.take_r.n; k++)
+		assert_int_equal(s.take_r.v[k][31] & 1, 0);
+	assert_int_equal(s.give_i.n, s.take_r.n); /* END names only what is taken */
+	assert_int_equal(s.give_r.n, 5);
+	/* the hook survives the end of a session */
+	assert_ptr_equal(s.re.skip, skip_odd);
+	run_free(&s);
+	node_free(&i);
+	node_free(&r);
+}
+
 /* Messages out of turn are errors; late ones are ignored. */
 static void test_order(void **state)
 {
@@ -690,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_more),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_failed),
+		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_negotiation),
