@@ -13,9 +13,12 @@
  * then H simulated hours of steady state: churn (a node up for an
  * exponential time of mean 60 min, down for mean 5 min, publishing its
  * node record again when it returns) and one new record every 10 s from
- * a random node, every tenth of them tracked.  --loopback is the profile
- * to hold beside 30 real daemons on one machine: 0.05 ms links, no loss,
- * no churn, v1 as gilded speaks it today.
+ * a random node, and one more every 100 s tracked.  --loopback is the
+ * profile to hold beside 30 real daemons on one machine: 0.05 ms links, no
+ * loss, no churn, 10,000 records, v1 and the rules of gilded today
+ * (options after it override: --version 2 --dedup for gilded after the
+ * integration of issue 23).  --today: without the rules against
+ * duplicates (sim.c, "Duplicates"), as gilded is now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,7 +264,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: gilde-sim [--nodes 30,100,1000] [--records N] [--version 1|2] "
 	                "[--hours H] [--latency-ms MS] [--loss P] [--no-churn] [--loopback] "
-	                "[--trials K] [--seed S] [--today] [--check]\n");
+	                "[--trials K] [--seed S] [--today] [--dedup] [--check]\n");
 	exit(2);
 }
 
@@ -289,6 +292,10 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->p.dedup = false;
 			continue;
 		}
+		if (!strcmp(a, "--dedup")) {
+			o->p.dedup = true;
+			continue;
+		}
 		if (!strcmp(a, "--check")) {
 			o->check = true;
 			continue;
@@ -301,6 +308,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->p.loss = 0;
 			o->p.up_mean_s = 0;
 			o->p.version = 1;
+			o->p.dedup = false;
 			o->p.base_records = 10000;
 			o->sizes[0] = 30;
 			o->nsizes = 1;
