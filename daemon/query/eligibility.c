@@ -432,11 +432,12 @@ void eligibility_judge(const struct eligibility_offer *o, const struct eligibili
                        struct eligibility_verdict *out)
 {
 	memset(out, 0, sizeof *out);
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		out->restricted[k] = o->restricted >> k & 1;
+	/* only what the offer restricts: most offers restrict two or three */
+	for (unsigned rest = o->restricted; rest; rest &= rest - 1) {
+		int k = __builtin_ctz(rest);
+		out->restricted[k] = true;
 		out->soft[k] = o->soft >> k & 1;
-		if (out->restricted[k])
-			out->state[k] = judge_one(o, p, k);
+		out->state[k] = judge_one(o, p, k);
 	}
 }
 

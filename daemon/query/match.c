@@ -300,40 +300,42 @@ static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
 static void consider(struct mctx *c, const struct eligibility_offer *facts,
                      const uint8_t *author, const char *id, size_t id_len, const char *partner)
 {
-	struct cand cd;
+	struct eligibility_verdict v;
+	uint8_t fit[TODO_ITEMS_MAX];
+	bool later = false, any = false;
 	c->considered++;
 	if (!eligibility_current(facts, c->now)) {
 		c->excluded++;
 		return;
 	}
-	memset(&cd, 0, sizeof cd);
-	cd.facts = *facts;
-	eligibility_judge(&cd.facts, &c->p.e, &cd.verdict);
-	if (eligibility_excluded(&cd.verdict) && !(cd.later = for_later(c, &cd.facts, &cd.verdict))) {
+	eligibility_judge(facts, &c->p.e, &v);
+	if (eligibility_excluded(&v) && !(later = for_later(c, facts, &v))) {
 		c->excluded++;
 		return;
 	}
-	bool any = false;
 	for (size_t i = 0; i < c->p.nitems; i++) {
-		cd.fit[i] = (uint8_t)fit_of(c, &cd.facts, i);
-		any |= cd.fit[i] != ELIGIBILITY_FIT_NONE;
+		fit[i] = (uint8_t)fit_of(c, facts, i);
+		any |= fit[i] != ELIGIBILITY_FIT_NONE;
 	}
-	if (!any || id_len > GL_ID_MAX)
+	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
 		return;
-	uint64_t lines = 0;
-	for (int k = 0; k < ELIGIBILITY_FACET_MAX; k++)
-		if (cd.facts.needs >> k & 1)
-			lines |= UINT64_C(1) << c->top[k];
-	cd.families = (unsigned)__builtin_popcountll(lines);
-	memcpy(cd.author, author, RECORD_KEY_LEN);
-	memcpy(cd.id, id, id_len);
-	cd.id[id_len] = '\0';
-	snprintf(cd.partner, sizeof cd.partner, "%s", partner);
 	if (c->ncands == c->capcands) {
 		c->capcands = c->capcands ? 2 * c->capcands : 64;
 		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
 	}
-	c->cands[c->ncands++] = cd;
+	struct cand *cd = &c->cands[c->ncands++];
+	cd->facts = *facts;
+	cd->verdict = v;
+	cd->later = later;
+	memcpy(cd->fit, fit, sizeof fit);
+	uint64_t lines = 0;
+	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
+		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
+	cd->families = (unsigned)__builtin_popcountll(lines);
+	memcpy(cd->author, author, RECORD_KEY_LEN);
+	memcpy(cd->id, id, id_len);
+	cd->id[id_len] = '\0';
+	strcpy(cd->partner, partner);
 }
 
 /* An offer from its record: its body read on the spot. */
@@ -367,13 +369,33 @@ static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint
 
 /* ---- the to-do list -------------------------------------------------------------- */
 
+/* Best first: the score, then the author, the partner and the id, so that
+ * equal scores keep one order whatever the store's. */
 static int cmp_ranked(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 	if (x->score != y->score)
 		return y->score - x->score;
-	int p = strcmp(x->partner_name, y->partner_name);
-	return p ? p : strcmp(x->cd->id, y->cd->id);
+	int c = memcmp(x->cd->author, y->cd->author, RECORD_KEY_LEN);
+	if (!c)
+		c = strcmp(x->cd->partner, y->cd->partner);
+	return c ? c : strcmp(x->cd->id, y->cd->id);
+}
+
+/* Put r into the best `keep` of rk[0..*n), kept in order: one insertion
+ * per candidate, not a sort of them all. */
+static void keep_best(struct ranked *rk, size_t *n, size_t keep, const struct ranked *r)
+{
+	size_t at = *n < keep ? (*n)++ : keep;
+	if (at == keep && cmp_ranked(r, &rk[keep - 1]) >= 0)
+		return;
+	if (at == keep)
+		at = keep - 1;
+	while (at > 0 && cmp_ranked(r, &rk[at - 1]) < 0) {
+		rk[at] = rk[at - 1];
+		at--;
+	}
+	rk[at] = *r;
 }
 
 /* Item i's offers (later: those for the next phase) as a JSON array, the
@@ -381,7 +403,7 @@ static int cmp_ranked(const void *a, const void *b)
 static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
                            unsigned per_item, struct ranked *rk, size_t *more)
 {
-	size_t n = 0;
+	size_t n = 0, all = 0;
 	for (size_t k = 0; k < c->ncands; k++) {
 		const struct cand *cd = &c->cands[k];
 		if (cd->later != later || cd->fit[i] == ELIGIBILITY_FIT_NONE)
@@ -389,20 +411,23 @@ static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool l
 		/* general help is worth a line only when it is wholly for the starter */
 		if (cd->fit[i] == ELIGIBILITY_FIT_BROADER && eligibility_any_failed(&cd->verdict))
 			continue;
-		rk[n] = (struct ranked){ .cd = cd };
-		rk[n].score = match_score(c, cd, i, &rk[n].event);
-		match_partner_of(c, t, cd, &rk[n]);
-		n++;
+		struct ranked r = { .cd = cd };
+		r.score = match_score(c, cd, i, &r.event);
+		if (per_item)
+			keep_best(rk, &n, per_item, &r);
+		else
+			rk[n++] = r;
+		all++;
 	}
-	qsort(rk, n, sizeof *rk, cmp_ranked);
-	size_t show = per_item && per_item < n ? per_item : n;
+	if (!per_item)
+		qsort(rk, n, sizeof *rk, cmp_ranked);
 	json_t *arr = json_array();
-	for (size_t k = 0; k < show; k++) {
+	for (size_t k = 0; k < n; k++) {
 		json_t *oj = match_offer_json(c, t, &rk[k], i);
 		if (oj)
 			json_array_append_new(arr, oj);
 	}
-	*more = n - show;
+	*more = all - n;
 	return arr;
 }
 

@@ -74,8 +74,6 @@ struct ranked {
 	const struct cand *cd;
 	int score;
 	const struct mevent *event;   /* the event that counted, or NULL */
-	char partner_name[128];
-	char partner_id[GL_ID_MAX + 1];
 };
 
 /* The terms of a score (match.h, 4), in the order --explain shows them. */
@@ -101,14 +99,9 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 int match_score(const struct mctx *c, const struct cand *cd, size_t item,
                 const struct mevent **event);
 
-/* The JSON of a ranked offer for item i (match_out.c); NULL if the offer
- * is gone from t. */
-json_t *match_offer_json(const struct mctx *c, struct store_txn *t, const struct ranked *rk,
+/* The JSON of a ranked offer for item i (match_out.c), its partner looked
+ * up once per partner (c->partners); NULL if the offer is gone from t. */
+json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
                          size_t item);
-
-/* The partner of an offer: name in the answer's language and id, looked
- * up once per partner. */
-void match_partner_of(struct mctx *c, struct store_txn *t, const struct cand *cd,
-                      struct ranked *rk);
 
 #endif

@@ -56,8 +56,9 @@ static void copy_cut(char *buf, size_t n, const uint8_t *s, uint32_t sl)
 	buf[l] = '\0';
 }
 
-void match_partner_of(struct mctx *c, struct store_txn *t, const struct cand *cd,
-                      struct ranked *rk)
+/* The partner of an offer, looked up once per partner. */
+static const struct mpartner *partner_of(struct mctx *c, struct store_txn *t,
+                                         const struct cand *cd)
 {
 	struct mpartner *mp = NULL;
 	for (size_t i = 0; i < c->npartners && !mp; i++)
@@ -82,8 +83,7 @@ void match_partner_of(struct mctx *c, struct store_txn *t, const struct cand *cd
 				copy_cut(mp->name, sizeof mp->name, s, sl);
 		}
 	}
-	strcpy(rk->partner_name, mp->name);
-	strcpy(rk->partner_id, mp->id);
+	return mp;
 }
 
 /* ---- the terms of a score ----------------------------------------------------- */
@@ -191,10 +191,11 @@ static void contact_of(const struct mctx *c, struct store_txn *t, const struct c
 	json_decref(partner);
 }
 
-json_t *match_offer_json(const struct mctx *c, struct store_txn *t, const struct ranked *rk,
+json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
                          size_t i)
 {
 	const struct cand *cd = rk->cd;
+	const struct mpartner *mp = partner_of(c, t, cd);
 	struct store_entry e;
 	if (store_get(t, cd->author, RK_OFFER, cd->id, strlen(cd->id), &e, NULL) || e.tombstone)
 		return NULL;
@@ -205,10 +206,8 @@ json_t *match_offer_json(const struct mctx *c, struct store_txn *t, const struct
 	json_object_set_new(o, "author", json_string(key));
 	json_object_set_new(o, "id", json_string(cd->id));
 	json_object_set_new(o, "name", text_of(rec, "name", c->p.lang));
-	json_object_set_new(o, "partner", *rk->partner_name ? json_string(rk->partner_name)
-	                                                    : json_null());
-	json_object_set_new(o, "partner_id", *rk->partner_id ? json_string(rk->partner_id)
-	                                                     : json_null());
+	json_object_set_new(o, "partner", *mp->name ? json_string(mp->name) : json_null());
+	json_object_set_new(o, "partner_id", *mp->id ? json_string(mp->id) : json_null());
 	json_object_set(o, "url", json_object_get(rec, "url") ? json_object_get(rec, "url")
 	                                                      : json_null());
 	contact_of(c, t, cd, rec, o);
