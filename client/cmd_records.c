@@ -221,7 +221,7 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 
 struct list_ctx {
 	struct cli *cli;
-	json_t *arr;
+	struct cli_json_stream js;
 	unsigned count;
 	bool all;      /* include node, endorse and revoke records */
 };
@@ -246,7 +246,10 @@ static int list_visit(void *vctx, const struct store_entry *e)
 		return 0;
 	lc->count++;
 	if (lc->cli->json) {
-		json_array_append_new(lc->arr, view_entry_json(e));
+		/* one record at a time, as it is read: the array is never held */
+		json_t *o = view_entry_json(e);
+		cli_json_stream_item(&lc->js, o);
+		json_decref(o);
 		return 0;
 	}
 	char who[32];
@@ -305,18 +308,15 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct store_txn *t;
 	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	struct list_ctx lc = { .cli = cli, .arr = json_array(), .all = lo.all || lo.f.kind };
+	struct list_ctx lc = { .cli = cli, .all = lo.all || lo.f.kind };
+	if (cli->json)
+		cli_json_stream_begin(&lc.js);
 	rc = store_scan(t, &lo.f, list_visit, &lc, &err);
 	store_abort(t);
 	store_close(s);
-	if (rc) {
-		json_decref(lc.arr);
-		return cli_fail(&err);
-	}
 	if (cli->json)
-		cli_print_json(lc.arr);
-	json_decref(lc.arr);
-	return EXIT_OK;
+		cli_json_stream_end(&lc.js); /* a failure after it is on stderr and in the exit code */
+	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
 static void print_value(json_t *v, const char *lang, int indent);
