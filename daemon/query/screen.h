@@ -103,6 +103,11 @@ json_t *screen_questions(const struct screen *s);
 int screen_check(const struct screen *s, const json_t *answers, const char *source,
                  struct gl_error *err);
 
+/* One answer to question id, checked as screen_check checks it (the other
+ * questions not asked for): 0, or GL_ESCHEMA with "SOURCE: /ID: why". */
+int screen_check_answer(const struct screen *s, const char *id, const json_t *answer,
+                        const char *source, struct gl_error *err);
+
 /* One step of a report.  Pointers are into the struct screen. */
 struct screen_step {
 	const char *topic, *rule;

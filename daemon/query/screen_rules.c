@@ -117,6 +117,20 @@ int screen_check(const struct screen *s, const json_t *answers, const char *sour
 	return screen_problems_end(&p, err);
 }
 
+int screen_check_answer(const struct screen *s, const char *id, const json_t *answer,
+                        const char *source, struct gl_error *err)
+{
+	struct screen_problems p = { .source = source ? source : "answer" };
+	int qi = screen_question_of(s, id);
+	struct sanswer a;
+	char why[320];
+	if (qi < 0)
+		screen_problem(&p, "/%.64s: no such question", id);
+	else if (judge(&s->q[qi], answer, &a, why, sizeof why))
+		screen_problem(&p, "/%s: %s", id, why);
+	return screen_problems_end(&p, err);
+}
+
 static void read_answers(const struct screen *s, const json_t *answers,
                          struct sanswer a[SCREEN_QUESTIONS_MAX])
 {
