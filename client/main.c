@@ -84,6 +84,37 @@ const struct cmd cmds[] = {
 	  "offer, or with offers from a single partner: a starter there has no\n"
 	  "choice.\n"
 	  "  --by-sector    count per sector too, and list the gaps sector by sector\n" },
+	{ "map", cmd_map, "map [--sector S] [--json | --csv | --svg FILE]",
+	  "the map of the ecosystem: who offers which help to which sector, by hub",
+	  "Every partner with a live offer, grouped by the hub it sits at (a science\n"
+	  "park, an incubator's building), with where it is and, per need of the\n"
+	  "taxonomy, its offers: * where some are made for particular sectors, the\n"
+	  "others being open to every sector.\n"
+	  "  --sector S     only offers for sector S (made for it, or open to all)\n"
+	  "  --csv          one row per partner, need and sector, for a spreadsheet\n"
+	  "  --svg FILE     draw the map as the node's page shows it (FILE, or - for\n"
+	  "                 stdout), in --lang; it prints on one sheet per page width\n" },
+	{ "screen", cmd_screen,
+	  "screen [--answers FILE] [--answer ID=VALUE]... [--ask] [--save FILE]\n"
+	  "               [--per-step N] | --questions | --check",
+	  "the screening of a start-up from abroad: a readiness report with partners",
+	  "The questions a landing programme asks (schemas/screening.json): home\n"
+	  "country, stage, product, team, funding, why Flanders and Ghent, what the\n"
+	  "company wants here.  The answer is a readiness report: what is in place,\n"
+	  "what to prepare and in which order, and for each step the partners and\n"
+	  "offers the matcher finds, with its reasons.  On a terminal gilde asks the\n"
+	  "questions; else give the answers.  Nothing leaves this machine.\n"
+	  "  --answers FILE  the answers as a JSON object, question id -> answer\n"
+	  "                  (- for stdin)\n"
+	  "  --answer ID=VALUE  one answer (a list: comma-separated option ids;\n"
+	  "                  yes/no; a number); repeat for more; over --answers\n"
+	  "  --ask           ask the questions on stdin even if it is no terminal\n"
+	  "  --save FILE     keep the answers in FILE, to run the report again\n"
+	  "  --per-step N    offers shown per step (default 3; 0 all)\n"
+	  "  --questions     list the questions, their ids and options' ids\n"
+	  "  --check         check the screening file and exit\n"
+	  "  GILDE_SCREENING=FILE  a landing programme's own copy of screening.json\n"
+	  "  GILDE_PATHS=FILE  a city's own copy of schemas/paths.json\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"
