@@ -129,6 +129,9 @@ static const struct opt opts[] = {
 	{ "web", "paths", OPT_PATH, OFF(web_paths), NULL, 0, 0,
 	  "The to-do paths the page's to-do lists follow: a copy of schemas/paths.json "
 	  "the city edits (default: the paths built into gilded)." },
+	{ "web", "screening", OPT_PATH, OFF(web_screening), NULL, 0, 0,
+	  "The screening of foreign start-ups the page asks: a copy of schemas/screening.json "
+	  "a landing programme edits (default: the screening built into gilded)." },
 	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
@@ -414,6 +417,7 @@ void config_free(struct config *c)
 	free(c->web_listen);
 	free(c->web_root);
 	free(c->web_paths);
+	free(c->web_screening);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);
