@@ -31,7 +31,8 @@
  * matcher (match.h) finds for it, with its reasons.  The profile it
  * matches is the file's `profile` (international, a default phase, an
  * area), what the answers set, and as needs the needs of the steps to
- * prepare, in order.  A need that an earlier step to prepare lists
+ * prepare, in order (sectors in the order of the options that set them).
+ * A need that an earlier step to prepare lists
  * already is not listed twice: the later step points at the earlier one.
  *
  * Loading checks what the schema cannot: question, option and rule ids
