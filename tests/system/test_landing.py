@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 
 from harness import GHENT, GILDE, SOURCE, Harness, TestFailure, check, ghent_records, run, wait_until
@@ -191,6 +192,35 @@ def screening_checks(h, a, w):
     check(p.returncode == 0 and 'give one of: idea, prototype, market, scaling' in p.stderr,
           'gilde screen --ask did not ask again after a wrong answer: %s' % p.stderr)
     check(json.loads(p.stdout) == en, 'gilde screen --ask after a retry differs')
+
+    # on a terminal, gilde asks by itself (no --ask): the questions on it, the report on stdout
+    master, slave = os.openpty()
+    proc = subprocess.Popen([GILDE, 'screen', '--data', a.data, '--json'], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = []
+
+    def drain():  # what gilde shows on the terminal, read so that it never blocks
+        try:
+            while True:
+                chunk = os.read(master, 4096)
+                if not chunk:
+                    break
+                shown.append(chunk)
+        except OSError:
+            pass  # the terminal closed with gilde
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    os.write(master, ('\n'.join(lines) + '\n').encode())
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        reader.join(10)
+        os.close(master)
+    check(SCREENING['questions'][1]['label']['en'].encode() in b''.join(shown),
+          'gilde screen on a terminal did not show the questions')
+    check(proc.returncode == 0 and json.loads(out) == en, 'gilde screen on a terminal: %d' % proc.returncode)
 
     # the human report, in both languages
     out = a.gilde('screen', '--answers', path, '--lang', 'nl').stdout
