@@ -38,7 +38,7 @@ from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_reco
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -97,7 +97,9 @@ class Page:
 
     def wait(self, what, fn):
         try:
-            return WebDriverWait(self.d, WAIT, poll_frequency=0.05).until(lambda d: fn())
+            # a view drawn again under an element found a moment ago: look again
+            return WebDriverWait(self.d, WAIT, poll_frequency=0.05,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
         except TimeoutException:
             raise TestFailure('timed out waiting for %s (page at %s; status: %r)'
                               % (what, self.d.current_url, self.status()))
@@ -144,13 +146,14 @@ def fill(p, answers):
 
 
 def steps(p):
-    """[(rule, status, [offer ids])] of the report drawn, or None."""
-    items = p.css('[data-test="landing-steps"] [data-test="landing-step"]')
-    if not items:
-        return None
-    return [(li.get_attribute('data-rule'), li.get_attribute('data-status'),
-             [o.get_attribute('data-offer') for o in li.find_elements(By.CSS_SELECTOR, '[data-test="landing-offer"]')])
-            for li in items]
+    """[(rule, status, [offer ids], title)] of the report drawn, or None:
+    read in one script, so that a view drawn again meanwhile is no matter."""
+    got = p.d.execute_script(
+        'return Array.from(document.querySelectorAll(\'[data-test="landing-steps"] [data-test="landing-step"]\'))'
+        '.map(li => [li.getAttribute("data-rule"), li.getAttribute("data-status"),'
+        ' Array.from(li.querySelectorAll(\'[data-test="landing-offer"]\')).map(o => o.getAttribute("data-offer")),'
+        ' li.querySelector(".step-title").textContent]);')
+    return [tuple(g) for g in got] or None
 
 
 def api_report(origin, lang):
@@ -163,9 +166,11 @@ def api_report(origin, lang):
 def check_report(p, origin, lang):
     want = api_report(origin, lang)
     check([s['rule'] for s in want['steps']] == ROUTE, 'the API\'s route %r' % [s['rule'] for s in want['steps']])
-    got = p.wait('the report in %s' % lang, lambda: steps(p) if steps(p) and len(steps(p)) == len(ROUTE) and
-                 p.css('[data-test="landing-step"] .step-title')[0].text.endswith(RULES[ROUTE[0]]['title'][lang])
-                 else None)
+    def drawn():
+        got = steps(p)
+        return got if got and len(got) == len(ROUTE) and got[0][3].endswith(RULES[ROUTE[0]]['title'][lang]) \
+            else None
+    got = p.wait('the report in %s' % lang, drawn)
     check([g[0] for g in got] == ROUTE, 'the page\'s route %r' % [g[0] for g in got])
     sample = {o['id'] for o in ghent_records('offer')}
     for g, s in zip(got, want['steps']):
@@ -174,8 +179,7 @@ def check_report(p, origin, lang):
               % (g[0], g[2], [o['id'] for o in s['offers']]))
         check(all(o in sample for o in g[2]), 'step %s lists offers not in the sample' % g[0])
     check(any(g[2] for g in got), 'no step lists an offer')
-    titles = [e.text for e in p.css('[data-test="landing-step"] .step-title')]
-    for t, rule in zip(titles, ROUTE):
+    for t, rule in zip([g[3] for g in got], ROUTE):
         check(t.endswith(RULES[rule]['title'][lang]), 'step title %r, not the file\'s %s one' % (t, lang))
 
 
@@ -287,7 +291,8 @@ def map_walk(p, origin, shot):
 
     Select(p.one('[data-test="map-sector"]')).select_by_value('photonics')
     p.wait('the photonics map', lambda: d.current_url.endswith('#/map?sector=photonics') and
-           'sector=photonics' in (p.css('img[data-test="map-img"]') or [img])[0].get_attribute('src'))
+           'sector=photonics' in (d.execute_script('const i = document.querySelector(\'img[data-test="map-img"]\');'
+                                                   'return i ? i.getAttribute("src") : "";') or ''))
     img = p.one('img[data-test="map-img"]')
     p.wait('the photonics picture', lambda: d.execute_script('return arguments[0].complete && '
                                                              'arguments[0].naturalWidth', img) > 300)
