@@ -11,11 +11,13 @@
  * - the answers: every kind of wrong answer is named;
  * - the shipped schemas/screening.json: every rule, on a route of its own,
  *   and every rule reached by some route; the profile the answers make;
+ *   the example answers in schemas/examples/screening/ fit it;
  * - the report against a store: offers for the steps to prepare, none for
  *   the steps in place, a need listed once, the texts in both languages.
  */
 #include "testutil.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <unistd.h>
 
@@ -413,6 +415,35 @@ static void test_shipped_profile(void **state)
 	json_decref(a);
 }
 
+/* The example answers (schemas/examples/screening/) fit the shipped questions. */
+static void test_shipped_examples(void **state)
+{
+	(void)state;
+	char *dir = tu_source_path("schemas/examples/screening");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
+			continue;
+		char path[4096];
+		struct gl_error err = { 0 };
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		json_t *a = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+		if (!a || screen_check(shipped, a, de->d_name, &err))
+			fail_msg("%s: %s", de->d_name, a ? err.msg : "not JSON");
+		struct screen_step st[SCREEN_STEPS_MAX];
+		assert_true(screen_steps(shipped, a, st) > 0);
+		json_decref(a);
+		n++;
+	}
+	closedir(d);
+	free(dir);
+	assert_true(n >= 2);
+}
+
 /* ---- the report ----------------------------------------------------------------- */
 
 static uint8_t pk[32], sk[64];
@@ -579,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_shipped_routes),
 		cmocka_unit_test(test_shipped_profile),
+		cmocka_unit_test(test_shipped_examples),
 		cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
