@@ -100,8 +100,12 @@ static void print_map(const json_t *map, const char *lang)
 	size_t k;
 	json_t *h, *p;
 	bool loose = false;
+	const char *label = sector;
+	json_array_foreach(json_object_get(map, "sectors"), k, h)
+		if (sector && !strcmp(str(h, "id"), sector))
+			label = in_lang(json_object_get(h, "label"), lang);
 	printf("Who helps start-ups with what, in %s: %lld partners, %lld offers\n",
-	       sector ? sector : "every sector",
+	       label ? label : "every sector",
 	       (long long)json_integer_value(json_object_get(map, "partners_shown")),
 	       (long long)json_integer_value(json_object_get(map, "offers_shown")));
 	printf("(n) offers for that need; * some of them made for %s, the others open to every "
