@@ -27,6 +27,23 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_note(const struct cli *cli, const char *fmt, ...)
+{
+	if (cli->json)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_set_lang(struct cli *cli, const char *lang)
+{
+	cli->lang = lang && !strcmp(lang, "nl") ? "nl" : "en";
+	i18n_set(cli->lang);
+}
+
 int cli_exit_for(int code)
 {
 	return code == GL_ENOTFOUND ? EXIT_NOTFOUND : EXIT_FAIL;
@@ -65,8 +82,9 @@ static int common_option(struct cli *cli, const struct cmd *cmd, int c, const ch
 		return 1;
 	case OPT_LANG:
 		if (strcmp(arg, "nl") && strcmp(arg, "en"))
-			return -cli_usage(cmd, "--lang must be nl or en, not \"%s\"", arg);
-		cli->lang = arg;
+			return -cli_usage(cmd, _("--lang must be nl or en, not \"%s\""), arg);
+		cli_set_lang(cli, arg);
+		cli->lang_given = true;
 		return 1;
 	case OPT_HELP:
 		printf("usage: gilde %s\n\n%s.\n\n%s\ncommon options: --data DIR, --json, "
@@ -354,6 +372,38 @@ char *cli_title(const struct store_entry *e, const char *lang)
 		return NULL;
 	char *t = view_body_text(r.body, r.body_len, "name", lang);
 	return t ? t : view_body_text(r.body, r.body_len, "title", lang);
+}
+
+void cli_human_size(uint64_t b, char *out, size_t n)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	int i = 0;
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+int cli_load_json(const char *path, const char *what, json_t **out, struct gl_error *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO,
+		                 _("%s %s: cannot open it: %s"), what, path, strerror(errno));
+	json_error_t jerr;
+	json_t *j = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	bool bad_read = !j && ferror(f);
+	int e = errno;
+	fclose(f);
+	if (bad_read)
+		return gl_errorf(err, GL_EIO, _("%s %s: cannot read it: %s"), what, path, strerror(e));
+	if (!j)
+		return gl_errorf(err, GL_EJSON, _("%s %s: line %d, column %d: not valid JSON: %s"),
+		                 what, path, jerr.line, jerr.column, jerr.text);
+	*out = j;
+	return 0;
 }
 
 void cli_print_json(json_t *v)

@@ -85,5 +85,6 @@ int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_search(struct cli *cli, int argc, char **argv);
 int cmd_news(struct cli *cli, int argc, char **argv);
 int cmd_gaps(struct cli *cli, int argc, char **argv);
+int cmd_taxonomy(struct cli *cli, int argc, char **argv);
 
 #endif

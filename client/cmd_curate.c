@@ -140,12 +140,14 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 struct apps_ctx {
 	struct cli *cli;
 	json_t *arr;
+	unsigned count;
 };
 
 static int app_visit(void *vctx, const struct store_app *a)
 {
 	struct apps_ctx *ac = vctx;
 	struct record r;
+	ac->count++;
 	char key[IDENT_TEXT_MAX], ts[32];
 	ident_format(IDENT_PK_PREFIX, a->author, key);
 	json_t *o = json_object();
@@ -179,10 +181,20 @@ int cmd_applications(struct cli *cli, int argc, char **argv)
 		return rc;
 	struct gl_error err = { 0 };
 	struct apps_ctx ac = { .cli = cli, .arr = json_array() };
+	struct trust_cfg cfg;
+	bool curator = false;
+	if (trust_cfg_load(d.t, &cfg, NULL) == 0) {
+		curator = trust_is_curator(&cfg, cfg.own);
+		trust_cfg_free(&cfg);
+	}
 	rc = store_app_scan(d.t, app_visit, &ac, &err);
 	cli_dir_close(&d);
 	if (!rc && cli->json)
 		cli_print_json(ac.arr);
+	else if (!rc && !ac.count)
+		cli_note(cli, _("No applications: no partner profile from an unendorsed key has "
+		                "reached this node%s."),
+		         curator ? "" : _(" (only a curator's node keeps them)"));
 	json_decref(ac.arr);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
@@ -192,6 +204,7 @@ struct members_ctx {
 	struct trust_cfg *cfg;
 	struct store_txn *t;
 	json_t *arr;
+	unsigned count;
 };
 
 static int member_visit(void *vctx, const struct store_entry *e)
@@ -214,6 +227,7 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	}
 	if (st.has_replaces)
 		ident_format(IDENT_PK_PREFIX, st.replaces, old);
+	mc->count++;
 	static const char *const status[] = { "member", "not endorsed", "revoked", "expired" };
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
@@ -257,6 +271,8 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	trust_cfg_free(&cfg);
 	if (!rc && cli->json)
 		cli_print_json(mc.arr);
+	else if (!rc && !mc.count && cfg.ncurators)
+		cli_note(cli, _("No endorsements by this node's curators here yet."));
 	json_decref(mc.arr);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }

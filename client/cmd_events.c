@@ -177,6 +177,20 @@ static int write_calendar(struct events_ctx *ec, const char *path, struct gl_err
 	return rc;
 }
 
+/* An empty answer, said: from when, until when, for what. */
+static void say_none(const struct cli *cli, const struct events_filter *f)
+{
+	char from[32], to[32];
+	clock_format((uint64_t)f->from, from);
+	clock_format((uint64_t)(f->to > 0 ? f->to : 0), to);
+	if (f->to != EVENTS_OPEN_END)
+		cli_note(cli, _("No events between %.10s and %.10s%s."), from, to,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
+	else
+		cli_note(cli, _("No events from %.10s on%s."), from,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
+}
+
 int cmd_events(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("events");
@@ -199,6 +213,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (ec.arr)
 		cli_print_json(ec.arr);
+	else if (!o.ics && !ec.count)
+		say_none(cli, &o.f);
 out:
 	store_abort(ec.t);
 	ics_free(ec.cal);

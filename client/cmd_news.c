@@ -124,6 +124,8 @@ int cmd_news(struct cli *cli, int argc, char **argv)
 		json_array_foreach(items, i, v) {
 			print_item(cli, t, v);
 		}
+		if (!json_array_size(items))
+			cli_note(cli, _("No news yet."));
 	}
 out:
 	json_decref(items);

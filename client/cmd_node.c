@@ -72,22 +72,10 @@ static json_t *daemon_status(struct cli *cli)
 	return j;
 }
 
-static void human_size(uint64_t b, char *out, size_t n)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	int i = 0;
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
 /* One figure of the daemon's "memory" answer, as human_size writes it. */
 static const char *mem_figure(const json_t *mem, const char *key, char out[32])
 {
-	human_size((uint64_t)json_integer_value(json_object_get(mem, key)), out, 32);
+	cli_human_size((uint64_t)json_integer_value(json_object_get(mem, key)), out, 32);
 	return out;
 }
 
@@ -126,8 +114,8 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
                         const struct store_stats *st, json_t *d)
 {
 	char used[32], map[32];
-	human_size(st->used, used, sizeof used);
-	human_size(st->map_size, map, sizeof map);
+	cli_human_size(st->used, used, sizeof used);
+	cli_human_size(st->map_size, map, sizeof map);
 	printf("node     %s %s\n", key, nm->name);
 	printf("data     %s\n", cli->data);
 	json_t *web = json_object_get(d, "web");

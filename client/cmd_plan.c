@@ -17,6 +17,28 @@
 
 #define PLAN_FORMAT 1
 
+/* mkdir -p dir (mode 0700 for what it makes); 0, or -1 with errno and
+ * the folder that could not be made in failed. */
+static int make_dirs(const char *dir, char *failed, size_t n)
+{
+	char path[PATHS_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			snprintf(failed, n, "%s", path);
+			return -1;
+		}
+		if (!(*p = c))
+			return 0;
+	}
+}
+
+/* The plan's file: --plan FILE, else plan.json in gilde's folder of the
+ * user's data ($XDG_DATA_HOME/gilde), which is made if missing. */
 static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
 {
 	if (opt) {
@@ -24,17 +46,20 @@ static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
 		return 0;
 	}
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char dir[PATHS_MAX - 16];
+	char dir[PATHS_MAX - 16], failed[PATHS_MAX];
 	if (xdg && *xdg == '/')
 		snprintf(dir, sizeof dir, "%s/gilde", xdg);
 	else if (home && *home)
 		snprintf(dir, sizeof dir, "%s/.local/share/gilde", home);
 	else
-		return gl_errorf(err, GL_ENOTFOUND, "no place for the plan: set HOME or pass --plan FILE");
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return gl_errorf(err, GL_EIO, "%s: %s", dir, strerror(errno));
+		return gl_errorf(err, GL_ENOTFOUND,
+		                 _("no place for the plan: set HOME, or name a file with --plan FILE"));
+	if (make_dirs(dir, failed, sizeof failed))
+		return gl_errorf(err, GL_EIO, _("cannot make the folder %s for the plan (%s/plan.json): "
+		                                "%s; name another file with --plan FILE"),
+		                 failed, dir, strerror(errno));
 	if (strlen(dir) + sizeof "/plan.json" > n)
-		return gl_errorf(err, GL_ELIMIT, "%s: path too long", dir);
+		return gl_errorf(err, GL_ELIMIT, _("%s: path too long"), dir);
 	snprintf(out, n, "%s/plan.json", dir);
 	return 0;
 }
@@ -45,7 +70,8 @@ static int plan_save(const char *path, json_t *plan, struct gl_error *err)
 	snprintf(tmp, sizeof tmp, "%s.part", path);
 	if (json_dump_file(plan, tmp, JSON_INDENT(2)) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
-		return gl_errorf(err, GL_EIO, "%s: cannot write the plan: %s", path, strerror(errno));
+		return gl_errorf(err, GL_EIO, _("cannot write the plan to %s: %s"), path,
+		                 strerror(errno));
 	}
 	return 0;
 }
@@ -157,7 +183,16 @@ static json_t *plan_build(struct cli *cli, json_t *profile, json_t *old, unsigne
 	return plan;
 }
 
-static void plan_print(const json_t *plan)
+/* An item's label in the language spoken now (the plan keeps the one it
+ * was made in). */
+static const char *item_label(const json_t *it, const struct taxonomy *tax, const char *lang)
+{
+	const char *need = json_string_value(json_object_get(it, "need"));
+	const struct tax_term *t = tax && need ? taxonomy_term(tax, "need", need) : NULL;
+	return t ? taxonomy_label(t, lang) : json_string_value(json_object_get(it, "label"));
+}
+
+static void plan_print(const json_t *plan, const struct taxonomy *tax, const char *lang)
 {
 	size_t i;
 	json_t *it;
@@ -166,7 +201,7 @@ static void plan_print(const json_t *plan)
 		total++;
 		bool d = json_is_true(json_object_get(it, "done"));
 		done += d;
-		printf("%zu. [%c] %s", i + 1, d ? 'x' : ' ', json_string_value(json_object_get(it, "label")));
+		printf("%zu. [%c] %s", i + 1, d ? 'x' : ' ', item_label(it, tax, lang));
 		if (d && json_object_get(it, "done_at"))
 			printf("  (done %.10s)", json_string_value(json_object_get(it, "done_at")));
 		printf("\n");
@@ -249,6 +284,20 @@ static int plan_action(const struct cmd *me, int argc, char **argv, struct plan_
 	return 0;
 }
 
+/*
+ * The plan speaks the profile's language ("lang"), unless --lang says
+ * otherwise: then the profile learns it, so that a refresh keeps it (the
+ * language also ranks the offers: the order stays too).
+ */
+static void plan_language(struct cli *cli, json_t *profile)
+{
+	const char *lang = json_string_value(json_object_get(profile, "lang"));
+	if (cli->lang_given)
+		json_object_set_new(profile, "lang", json_string(cli->lang));
+	else if (lang && (!strcmp(lang, "nl") || !strcmp(lang, "en")))
+		cli_set_lang(cli, lang);
+}
+
 /* gilde plan init: a new plan at path from the profile; 0 and *out, or an exit code. */
 static int plan_init(struct cli *cli, const struct plan_args *pa, const char *path,
                      json_t **out)
@@ -260,12 +309,10 @@ static int plan_init(struct cli *cli, const struct plan_args *pa, const char *pa
 		          "replaces it", path);
 		return EXIT_FAIL;
 	}
-	json_error_t jerr;
-	json_t *profile = json_load_file(pa->profile_file, JSON_REJECT_DUPLICATES, &jerr);
-	if (!profile) {
-		cli_error("%s:%d: %s", pa->profile_file, jerr.line, jerr.text);
-		return EXIT_FAIL;
-	}
+	json_t *profile;
+	if (cli_load_json(pa->profile_file, "--profile", &profile, &err))
+		return cli_fail(&err);
+	plan_language(cli, profile);
 	json_t *plan = plan_build(cli, profile, NULL, &added, &gone, &err);
 	json_decref(profile);
 	if (!plan || plan_save(path, plan, &err)) {
@@ -319,8 +366,12 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (!strcmp(pa.verb, "init")) {
 		if ((rc = plan_init(cli, &pa, path, &plan)))
 			return rc;
+		cli_note(cli, _("The plan is kept in %s."), path);
 	} else if (!(plan = plan_load(path, &err))) {
 		return cli_fail(&err);
+	} else {
+		json_t *profile = json_object_get(plan, "profile");
+		plan_language(cli, profile);
 	}
 	if (refresh) {
 		next = plan_build(cli, json_object_get(plan, "profile"), plan, &added, &gone, &err);
@@ -339,7 +390,10 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	} else {
 		if (refresh)
 			printf("refreshed: %u new offer%s, %u gone\n", added, added == 1 ? "" : "s", gone);
-		plan_print(plan);
+		struct cli_dir d = { 0 };
+		cli_dir_schemas(&d, NULL); /* for the labels; without, the plan's own */
+		plan_print(plan, d.tax, cli->lang);
+		cli_dir_close(&d);
 	}
 out:
 	json_decref(plan);

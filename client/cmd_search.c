@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cmd.h"
+#include "client/lookup.h"
 #include "proto/record.h"
 #include "query/search.h"
 
@@ -41,10 +42,16 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 			json_array_append_new(arr, o);
 			continue;
 		}
+		struct record r;
+		char *partner = record_parse(e.env, e.env_len, &r, NULL) == 0
+		                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
+		char *who = lookup_who(t, e.author, partner, cli->lang);
 		char *title = cli_title(&e, cli->lang);
-		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
-		       e.id, title ? title : "");
+		printf("%.2f\t%s/%.*s\t%s\t%s\n", h[i].score, record_kind_name(e.kind),
+		       (int)e.id_len, e.id, title ? title : "", who);
 		free(title);
+		free(who);
+		free(partner);
 	}
 	if (arr && rc == 0)
 		cli_print_json(arr);
@@ -127,6 +134,10 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	    (rc = search_query(t, text, kind, lang, limit, &hits, &n, &err)))
 		goto out;
 	rc = print_hits(cli, t, hits, n, &err);
+	if (!rc && !n && kind)
+		cli_note(cli, _("No record of kind %s matches \"%s\"."), record_kind_name(kind), text);
+	else if (!rc && !n)
+		cli_note(cli, _("No record matches \"%s\"."), text);
 out:
 	free(hits);
 	store_abort(t);

@@ -74,6 +74,13 @@ const struct cmd cmds[] = {
 	  "offer, or with offers from a single partner: a starter there has no\n"
 	  "choice.\n"
 	  "  --by-sector    count per sector too, and list the gaps sector by sector\n" },
+	{ "taxonomy", cmd_taxonomy, "taxonomy [FACET...] [--json]",
+	  "the terms profiles and offers use: needs, phases, sectors, areas, ...",
+	  "Every facet of schemas/taxonomy.json (or those named: need, phase, sector,\n"
+	  "activity, area, org_type; plurals work too), each term with its id and its\n"
+	  "label in --lang and in the other language, in the taxonomy's order:\n"
+	  "needs in the order a starter meets them, narrower terms indented under\n"
+	  "the broader one.  --json prints {FACET: [{id, label: {nl, en}, parent}]}.\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"
@@ -167,9 +174,26 @@ const struct cmd *cmd_find(const char *name)
 	return NULL;
 }
 
+/* --lang as early as possible, so that every message is in it; cli_options
+ * checks its value later. */
+static const char *lang_arg(int argc, char **argv)
+{
+	const char *lang = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--lang") && i + 1 < argc)
+			lang = argv[++i];
+		else if (!strncmp(argv[i], "--lang=", 7))
+			lang = argv[i] + 7;
+	}
+	return lang;
+}
+
 int main(int argc, char **argv)
 {
 	cli_guard_terminal();
+	i18n_set(lang_arg(argc, argv));
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
