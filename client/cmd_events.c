@@ -56,9 +56,16 @@ static int check_term(const struct cmd *me, const char *what, const char *value)
 		ok = ok || !strcmp(json_string_value(v), value);
 	}
 	if (!ok) {
-		char *known = json_dumps(list, JSON_COMPACT);
-		cli_usage(me, "--%s: unknown %s \"%s\"; one of %s", what, what, value, known);
-		free(known);
+		struct gl_buf known = { 0 };
+		json_array_foreach(list, i, v) {
+			if (i)
+				gl_buf_append(&known, ", ", 2);
+			gl_buf_append(&known, json_string_value(v), strlen(json_string_value(v)));
+		}
+		gl_buf_append(&known, "", 1);
+		cli_usage(me, _("--%s: unknown %s \"%s\"; one of: %s (gilde taxonomy %s)"), what, what,
+		          value, (const char *)known.data, what);
+		gl_buf_free(&known);
 	}
 	schema_set_free(set);
 	return ok ? 0 : -1;

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "client/cmd.h"
+#include "gilde_config.h"
 #include "schemas/config.h"
 #include "proto/ident.h"
 #include "proto/record.h"
@@ -384,6 +385,9 @@ static void check_config(struct doctor *d, const char *path)
 
 static void check_store(struct doctor *d, const struct store_stats *st)
 {
+	char used[32], map[32];
+	cli_human_size(st->used, used, sizeof used);
+	cli_human_size(st->map_size, map, sizeof map);
 	if (st->n_records != st->n_items || st->n_records != st->n_expiry ||
 	    st->n_kinds != st->live_total)
 		report(d, FAIL, "store",
@@ -394,92 +398,129 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
 		       (unsigned long long)st->live_total);
 	else if (st->map_size && st->used * 10 > st->map_size * 8)
-		report(d, WARN, "store", "raise [store] map_size and restart gilded",
-		       "%llu of %llu MiB used (over 80%%)", (unsigned long long)(st->used >> 20),
-		       (unsigned long long)(st->map_size >> 20));
+		report(d, WARN, "store", _("raise [store] map_size and restart gilded"),
+		       _("%s used of the %s the store may grow to (over 80%%)"), used, map);
 	else
 		report(d, OK, "store", NULL,
-		       "%llu live records, %llu retractions; %llu of %llu MiB used; depth %u, page %llu B",
-		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones,
-		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20),
+		       _("%llu live records, %llu retractions; %s used of the %s the store may grow "
+		         "to; B-tree depth %u, pages of %llu bytes"),
+		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones, used, map,
 		       st->depth, (unsigned long long)st->page_size);
 }
 
-/* GET path from HOST:PORT within timeout_ms; the status code, or -1 and why. */
-static int http_status(const char *addr, const char *path, int timeout_ms, char *why,
-                       size_t whylen)
+/* What an HTTP GET answered: its status code (-1: none, why says why) and
+ * the start of its Content-Type. */
+struct http_answer {
+	int code;
+	char type[64];
+	char why[256];
+};
+
+/* Read the answer's head from fd into a: status line and Content-Type. */
+static void http_read_head(int fd, int timeout_ms, struct http_answer *a)
+{
+	char head[2048];
+	size_t got = 0;
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	while (got < sizeof head - 1 && poll(&pf, 1, timeout_ms) == 1) {
+		ssize_t r = recv(fd, head + got, sizeof head - 1 - got, 0);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		head[got] = '\0';
+		if (strstr(head, "\r\n\r\n"))
+			break;
+	}
+	head[got] = '\0';
+	if (sscanf(head, "HTTP/1.%*d %d", &a->code) != 1) {
+		a->code = -1;
+		snprintf(a->why, sizeof a->why, _("not an HTTP answer"));
+		return;
+	}
+	for (char *line = strstr(head, "\r\n"); line && line[2] != '\r'; line = strstr(line + 2, "\r\n"))
+		if (!strncasecmp(line + 2, "Content-Type:", 13))
+			sscanf(line + 15, " %63[^;\r\n ]", a->type);
+}
+
+/* GET path from HOST:PORT within timeout_ms, into *a. */
+static void http_get(const char *addr, const char *path, int timeout_ms, struct http_answer *a)
 {
 	char host[256], port[8];
 	int p;
+	*a = (struct http_answer){ .code = -1 };
 	if (config_parse_addr(addr, host, sizeof host, &p)) {
-		snprintf(why, whylen, "\"%s\" is not HOST:PORT", addr);
-		return -1;
+		snprintf(a->why, sizeof a->why, _("\"%s\" is not HOST:PORT"), addr);
+		return;
 	}
 	snprintf(port, sizeof port, "%d", p);
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
 	int gai = getaddrinfo(host, port, &hints, &ai);
 	if (gai) {
-		snprintf(why, whylen, "%.200s: %s", host, gai_strerror(gai));
-		return -1;
+		snprintf(a->why, sizeof a->why, "%.200s: %s", host, gai_strerror(gai));
+		return;
 	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), code = -1;
-	char req[512], resp[64];
-	size_t got = 0;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	char req[512];
 	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
-	snprintf(why, whylen, "no answer within %d ms", timeout_ms);
-	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)) {
-		snprintf(why, whylen, "cannot connect: %s", strerror(errno));
-		goto out;
-	}
+	snprintf(a->why, sizeof a->why, _("no answer within %d ms"), timeout_ms);
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
-	if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
-	    soerr) {
-		snprintf(why, whylen, "cannot connect: %s", soerr ? strerror(soerr) : "timed out");
-		goto out;
-	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-		goto out;
-	pf.events = POLLIN;
-	while (got < sizeof resp - 1 && !memchr(resp, '\n', got) && poll(&pf, 1, timeout_ms) == 1) {
-		ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	resp[got] = '\0';
-	if (sscanf(resp, "HTTP/1.%*d %d", &code) != 1) {
-		code = -1;
-		snprintf(why, whylen, "not an HTTP answer");
-	}
-out:
+	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS))
+		snprintf(a->why, sizeof a->why, _("cannot connect: %s"), strerror(errno));
+	else if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
+	         soerr)
+		snprintf(a->why, sizeof a->why, _("cannot connect: %s"),
+		         soerr ? strerror(soerr) : _("timed out"));
+	else if (send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req))
+		http_read_head(fd, timeout_ms, a);
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
-	return code;
 }
 
-/* [web]: the server answers, and has not been failing. */
-static void check_web(struct doctor *d, json_t *web)
+/* Where the page should be: [web] root, else where meson installs it. */
+static const char *web_root(const struct config *cfg)
+{
+	return cfg && cfg->web_root ? cfg->web_root : GILDE_DATADIR "/web";
+}
+
+/* [web]: the API answers, / serves the page, and nothing has been failing. */
+static void check_web(struct doctor *d, json_t *web, const struct config *cfg)
 {
 	const char *addr = gets(web, "listen");
-	char why[256];
-	int code = http_status(addr, "/api/v1/taxonomy", 2000, why, sizeof why);
-	if (code == 200)
-		report(d, OK, "web", NULL, "http://%s/ answers; %lld requests, %lld refused by the rate "
-		       "limit", addr, geti(web, "requests"), geti(web, "rate_limited"));
-	else if (code == 429)
-		report(d, WARN, "web", "raise [web] rate and burst, or set rate = 0 behind a proxy",
-		       "http://%s/ answered 429: this address is over its rate limit", addr);
-	else if (code > 0)
-		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/ answered %d", addr,
-		       code);
+	struct http_answer a;
+	http_get(addr, "/api/v1/taxonomy", 2000, &a);
+	if (a.code == 200)
+		report(d, OK, "web", NULL, _("http://%s/ answers; %lld requests, %lld refused by the "
+		                             "rate limit"), addr, geti(web, "requests"),
+		       geti(web, "rate_limited"));
+	else if (a.code == 429)
+		report(d, WARN, "web", _("raise [web] rate and burst, or set rate = 0 behind a proxy"),
+		       _("http://%s/ answered 429: this address is over its rate limit"), addr);
+	else if (a.code > 0)
+		report(d, FAIL, "web", _("see gilded's log (lines web-...)"),
+		       _("http://%s/api/v1/taxonomy answered %d"), addr, a.code);
 	else
-		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/: %s", addr, why);
+		report(d, FAIL, "web", _("see gilded's log (lines web-...)"), "http://%s/: %s", addr,
+		       a.why);
+	if (a.code == 200) {
+		http_get(addr, "/", 2000, &a);
+		char fix[PATHS_MAX + 256];
+		snprintf(fix, sizeof fix, _("set [web] root to the folder that holds the page's "
+		                            "index.html (in a source tree: %s; installed: %s), then "
+		                            "restart gilded"), GILDE_SOURCE_WEB, GILDE_DATADIR "/web");
+		if (a.code == 200 && !strcmp(a.type, "text/html"))
+			report(d, OK, "page", NULL, _("http://%s/ serves the page from %s"), addr,
+			       web_root(cfg));
+		else
+			report(d, FAIL, "page", fix, _("http://%s/ answers %d (%s), not the page: no "
+			                               "index.html in %s"),
+			       addr, a.code, *a.type ? a.type : "-", web_root(cfg));
+	}
 	if (geti(web, "server_errors"))
-		report(d, WARN, "web", "see gilded's log: web-failed lines say why",
-		       "%lld answers were server errors (5xx)", geti(web, "server_errors"));
+		report(d, WARN, "web", _("see gilded's log: lines web-failed say why"),
+		       _("%lld answers were server errors (5xx)"), geti(web, "server_errors"));
 }
 
 static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
@@ -549,7 +590,7 @@ static void check_store_and_key(struct doctor *d)
 
 /* The daemon (its status, or derr for why there is none), its peers and web. */
 static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr,
-                         uint64_t max_skew)
+                         uint64_t max_skew, const struct config *cfg)
 {
 	if (!status) {
 		report(d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
@@ -567,7 +608,7 @@ static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr
 	json_decref(peers);
 	json_t *web = json_object_get(status, "web");
 	if (web)
-		check_web(d, web);
+		check_web(d, web, cfg);
 }
 
 /* --config FILE, gilde doctor's one option. */
@@ -601,16 +642,17 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (!config_path && status)
 		config_path = gets(status, "config");
 	uint64_t max_skew = 600;
+	struct config cfg;
+	bool have_cfg = false;
+	config_defaults(&cfg);
 	if (config_path && *config_path) {
-		struct config cfg;
-		config_defaults(&cfg);
 		struct gl_error e2;
-		if (config_load(&cfg, config_path, &e2) == 0)
+		if ((have_cfg = config_load(&cfg, config_path, &e2) == 0))
 			max_skew = cfg.max_clock_skew;
-		config_free(&cfg);
 	}
 	check_config(&d, config_path);
-	check_daemon(&d, status, &derr, max_skew);
+	check_daemon(&d, status, &derr, max_skew, have_cfg ? &cfg : NULL);
+	config_free(&cfg);
 	json_decref(status);
 	if (cli->json) {
 		json_t *o = json_object();
