@@ -287,22 +287,35 @@ int cmd_rotate_key(struct cli *cli, int argc, char **argv)
 	if (cli_request_op(cli, "rotate-key", &ans, &err))
 		return cli_fail(&err);
 	char old[IDENT_TEXT_MAX + 1] = "", new[IDENT_TEXT_MAX + 1] = "";
-	uint64_t n = 0;
+	uint64_t n = 0, retired = 0;
+	bool curated = false;
 	msg_get_cstr(&ans.o, "old", old, sizeof old);
 	msg_get_cstr(&ans.o, "new", new, sizeof new);
 	msg_get_uint(&ans.o, "resigned", &n);
+	msg_get_uint(&ans.o, "retired", &retired);
+	msg_get_bool(&ans.o, "curated", &curated);
 	cli_answer_free(&ans);
 	if (cli->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "old", json_string(old));
-		json_object_set_new(j, "new", json_string(new));
-		json_object_set_new(j, "resigned", json_integer((json_int_t)n));
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:b}", "old", old, "new", new, "resigned",
+		                      (json_int_t)n, "retired", (json_int_t)retired, "curated", curated);
 		cli_print_json(j);
 		json_decref(j);
+		return EXIT_OK;
+	}
+	printf(P_("new key %s (was %s); %llu record signed again with it\n",
+	          "new key %s (was %s); %llu records signed again with it\n", n),
+	       new, old, (unsigned long long)n);
+	if (curated) {
+		printf(P_("%llu record of the old key deleted here; other nodes keep the old copies "
+		          "until your curator runs:\n",
+		          "%llu records of the old key deleted here; other nodes keep the old copies "
+		          "until your curator runs:\n", retired), (unsigned long long)retired);
+		printf("  gilde endorse %s --name NAME --replaces %s\n", new, old);
 	} else {
-		printf("new key %s (was %s); %llu records signed again with it\n", new, old,
-		       (unsigned long long)n);
-		printf("ask your curator to run:\n  gilde endorse %s --name NAME --replaces %s\n", new, old);
+		printf(P_("%llu record of the old key retracted on every node that accepts it\n",
+		          "%llu records of the old key retracted on every node that accepts it\n",
+		          retired), (unsigned long long)retired);
+		printf(_("nodes that list the old key in [federation] allow must list the new one\n"));
 	}
 	return EXIT_OK;
 }
