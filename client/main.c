@@ -49,13 +49,16 @@ const struct cmd cmds[] = {
 	  "  --ics FILE     write an iCalendar file (FILE, or - for stdout), times in\n"
 	  "                 Europe/Brussels; cancelled events are included as\n"
 	  "                 STATUS:CANCELLED so subscribed calendars drop them\n" },
-	{ "news", cmd_news, "news [--limit N] [--json] [--atom FILE]",
+	{ "news", cmd_news, "news [--limit N] [--json] [--atom FILE [--self URL]]",
 	  "the latest news across partners, newest first; Atom feed",
 	  "Each item: the day it was published, its title, its partner and its\n"
 	  "summary, in --lang.\n"
 	  "  --limit N      at most N items, 1 to 200 (default 20; 50 with --atom)\n"
 	  "  --atom FILE    write an Atom feed (RFC 4287) to FILE, or - for stdout;\n"
-	  "                 an entry keeps its id across updates of its record\n" },
+	  "                 an entry keeps its id across updates of its record, and\n"
+	  "                 its updated time moves with them\n"
+	  "  --self URL     where the feed will be read, for its rel=\"self\" link\n"
+	  "                 (default: FILE's name, relative to where it is served)\n" },
 	{ "search", cmd_search, "search TEXT... [--kind K] [--lang nl|en] [--limit N] [--json]",
 	  "full-text search over titles, summaries and partner names",
 	  "Case and accents do not matter (cafe finds café) and Dutch and English words\n"

@@ -429,7 +429,10 @@ static enum MHD_Result feed_news(struct web *w, struct MHD_Connection *c, struct
 	struct gl_error err = { 0 };
 	char *text;
 	size_t len;
-	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", &text, &len, &err))
+	/* relative: right behind a proxy too, whatever its host and path */
+	const char *self = !lang ? "news.atom" : !strcmp(lang, "nl") ? "news.atom?lang=nl"
+	                                                             : "news.atom?lang=en";
+	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", self, &text, &len, &err))
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_text(w, c, MHD_HTTP_OK, text, len, "application/atom+xml; charset=utf-8");
 }
