@@ -3,16 +3,20 @@
 
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "client/lookup.h"
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
 #include "proto/msg.h"
 #include "proto/record.h"
 #include "store/trust.h"
 
-/* What gilde endorse or gilde revoke is told: each has its own options. */
+/* What gilde endorse or gilde revoke is told: each has its own options.
+ * KEY and --replaces may name a partner (lookup.h); key_text and
+ * replaces_text are the keys they mean. */
 struct statement {
 	bool revoke;
 	const char *key, *name, *until, *replaces, *reason;
+	char key_text[IDENT_TEXT_MAX], replaces_text[IDENT_TEXT_MAX];
 };
 
 static int statement_option(void *ctx, int c, const char *arg)
@@ -25,6 +29,35 @@ static int statement_option(void *ctx, int c, const char *arg)
 	default: st->reason = arg; break; /* 'R' */
 	}
 	return 0;
+}
+
+/*
+ * The keys KEY and --replaces mean: a key as it is, else (read from the
+ * store) a partner's id or the start of its key, for KEY an application's
+ * too.  0, or the exit code of what was printed.
+ */
+static int resolve_keys(struct cli *cli, struct statement *st)
+{
+	uint8_t k[32];
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	struct gl_error err = { 0 };
+	const char *in[2] = { st->key, st->replaces };
+	char *out[2] = { st->key_text, st->replaces_text };
+	int rc = 0;
+	for (int i = 0; i < 2 && !rc; i++) {
+		if (!in[i] || ident_parse(IDENT_PK_PREFIX, in[i], "KEY", k, NULL) == 0) {
+			snprintf(out[i], IDENT_TEXT_MAX, "%s", in[i] ? in[i] : "");
+			continue;
+		}
+		if (!t && cli_read_store(cli, &s, &t, &err))
+			return cli_fail(&err);
+		if (!(rc = lookup_one_key(cli, t, i ? "--replaces" : "KEY", in[i], i == 0, k)))
+			ident_format(IDENT_PK_PREFIX, k, out[i]);
+	}
+	store_abort(t);
+	store_close(s);
+	return rc;
 }
 
 /* Parse and check the command line into *st; 0 or an exit code. */
@@ -47,20 +80,14 @@ static int statement_args(struct cli *cli, const struct cmd *me, int argc, char 
 	if (rc)
 		return rc;
 	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KEY (ed25519:...)");
+		return cli_usage(me, _("name exactly one KEY: ed25519:..., or a partner's id"));
 	st->key = argv[optind];
-	uint8_t k[32];
-	struct gl_error err = { 0 };
 	int64_t day;
-	if (ident_parse(IDENT_PK_PREFIX, st->key, "KEY", k, &err))
-		return cli_usage(me, "%s", err.msg);
 	if (!st->revoke && (!st->name || !*st->name))
 		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
 	if (st->until && (strlen(st->until) != 10 || clock_parse(st->until, &day)))
 		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", st->until);
-	if (st->replaces && ident_parse(IDENT_PK_PREFIX, st->replaces, "--replaces", k, &err))
-		return cli_usage(me, "%s", err.msg);
-	return 0;
+	return resolve_keys(cli, st);
 }
 
 /* What the daemon answered to a statement, for a person or a script. */
@@ -69,21 +96,25 @@ static void statement_done(struct cli *cli, const struct statement *st, uint64_t
 {
 	if (cli->json) {
 		json_t *j = json_object();
-		json_object_set_new(j, "key", json_string(st->key));
+		json_object_set_new(j, "key", json_string(st->key_text));
 		json_object_set_new(j, st->revoke ? "revoked" : "endorsed", json_true());
 		json_object_set_new(j, "purged", json_integer((json_int_t)purged));
 		json_object_set_new(j, "curator", json_boolean(curator));
 		cli_print_json(j);
 		json_decref(j);
 	} else if (st->revoke) {
-		printf("revoked %s: %llu record%s removed here\n", st->key, (unsigned long long)purged,
-		       purged == 1 ? "" : "s");
+		printf(P_("revoked %s: %llu record removed here\n",
+		          "revoked %s: %llu records removed here\n", purged), st->key_text,
+		       (unsigned long long)purged);
 	} else {
-		printf("endorsed %s (%s)%s%s\n", st->key, st->name, st->until ? " until " : "",
-		       st->until ? st->until : "");
+		if (st->until)
+			printf(_("endorsed %s (%s) until %s\n"), st->key_text, st->name, st->until);
+		else
+			printf(_("endorsed %s (%s)\n"), st->key_text, st->name);
 		if (st->replaces)
-			printf("revoked %s, which it replaces: %llu record%s removed here\n",
-			       st->replaces, (unsigned long long)purged, purged == 1 ? "" : "s");
+			printf(P_("revoked %s, which it replaces: %llu record removed here\n",
+			          "revoked %s, which it replaces: %llu records removed here\n", purged),
+			       st->replaces_text, (unsigned long long)purged);
 	}
 	if (!curator)
 		cli_error("note: this node is not one of its own curators ([federation] curator); "
@@ -108,7 +139,8 @@ static int statement(struct cli *cli, const struct cmd *me, int argc, char **arg
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, revoke ? "revoke" : "endorse");
 	msg_pack_str(&pk, "key");
-	msg_pack_str(&pk, st.key);
+	msg_pack_str(&pk, st.key_text);
+	vals[2] = st.replaces ? st.replaces_text : NULL;
 	for (int i = 0; i < 4; i++)
 		if (vals[i]) {
 			msg_pack_str(&pk, names[i]);

@@ -133,22 +133,51 @@ int lookup_record_authors(struct store_txn *t, int kind, const char *id,
 	return rc;
 }
 
-int lookup_one_author(const struct cli *cli, struct store_txn *t, const char *value,
-                      uint8_t out[32])
+/* An application whose partner record has id value, or whose key starts
+ * with it. */
+struct app_scan {
+	const char *value;
+	struct lookup_keys *out;
+};
+
+static int app_visit(void *ctx, const struct store_app *a)
+{
+	struct app_scan *as = ctx;
+	struct record r;
+	char text[IDENT_TEXT_MAX];
+	ident_format(IDENT_PK_PREFIX, a->author, text);
+	const char *b64 = strncmp(as->value, IDENT_PK_PREFIX, strlen(IDENT_PK_PREFIX))
+	                          ? as->value : as->value + strlen(IDENT_PK_PREFIX);
+	if ((record_parse(a->env, a->env_len, &r, NULL) == 0 && r.id_len == strlen(as->value) &&
+	     !memcmp(r.id, as->value, r.id_len)) ||
+	    (strlen(b64) >= LOOKUP_PREFIX_MIN &&
+	     !strncmp(text + strlen(IDENT_PK_PREFIX), b64, strlen(b64))))
+		add_key(as->out, a->author);
+	return 0;
+}
+
+int lookup_one_key(const struct cli *cli, struct store_txn *t, const char *what,
+                   const char *value, bool applications, uint8_t out[32])
 {
 	struct lookup_keys keys;
 	struct gl_error err = { 0 };
 	if (lookup_authors(t, value, &keys, &err))
 		return cli_fail(&err);
+	struct app_scan as = { .value = value, .out = &keys };
+	if (applications && keys.n != 1 && store_app_scan(t, app_visit, &as, &err)) {
+		free(keys.v);
+		return cli_fail(&err);
+	}
 	int rc = 0;
 	if (keys.n == 1) {
 		memcpy(out, keys.v[0], 32);
 	} else if (keys.n == 0) {
-		cli_error(_("--author %s: no partner id and no key here starts with it (gilde list "
-		            "--kind partner shows the partners and their keys)"), value);
+		cli_error(_("%s %s: no key, and no partner here has that id or a key that starts with "
+		            "it (gilde list --kind partner%s shows them)"), what, value,
+		          applications ? _(", gilde applications") : "");
 		rc = EXIT_NOTFOUND;
 	} else {
-		cli_error(_("--author %s: %zu partners match; name one by more of its key:"), value,
+		cli_error(_("%s %s: %zu partners match; name one by more of its key:"), what, value,
 		          keys.n);
 		for (size_t i = 0; i < keys.n; i++) {
 			char *who = lookup_who(t, keys.v[i], NULL, cli->lang);
@@ -161,6 +190,12 @@ int lookup_one_author(const struct cli *cli, struct store_txn *t, const char *va
 	}
 	free(keys.v);
 	return rc;
+}
+
+int lookup_one_author(const struct cli *cli, struct store_txn *t, const char *value,
+                      uint8_t out[32])
+{
+	return lookup_one_key(cli, t, "--author", value, false, out);
 }
 
 void lookup_print_candidates(const struct cli *cli, struct store_txn *t, int kind,

@@ -12,6 +12,7 @@
 #ifndef GILDE_LOOKUP_H
 #define GILDE_LOOKUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,7 +63,16 @@ int lookup_record_authors(struct store_txn *t, int kind, const char *id,
 int lookup_one_author(const struct cli *cli, struct store_txn *t, const char *value,
                       uint8_t out[32]);
 
-/* Print "  KIND/ID  by WHO" for each author in keys, on stderr. */
+/*
+ * The same for a key a command takes (what: "KEY", "--replaces"), which
+ * may also be a partner profile waiting as an application (its id or the
+ * start of its key) if applications is true.
+ */
+int lookup_one_key(const struct cli *cli, struct store_txn *t, const char *what,
+                   const char *value, bool applications, uint8_t out[32]);
+
+/* Print "  gilde get KIND/ID --author SHORTKEY  # NAME" for each author in
+ * keys, on stderr. */
 void lookup_print_candidates(const struct cli *cli, struct store_txn *t, int kind,
                              const char *id, const struct lookup_keys *keys);
 
