@@ -196,8 +196,10 @@ static int app_visit(void *vctx, const struct store_app *a)
 	} else {
 		char *name = parsed ? view_body_text(r.body, r.body_len, "name", ac->cli->lang) : NULL;
 		char *url = parsed ? view_body_str(r.body, r.body_len, "url") : NULL;
-		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
-		       url ? url : "");
+		/* the id first: gilde endorse takes it */
+		printf("partner/%.*s  %s%s%s\n    %s, %s %s\n", parsed ? (int)r.id_len : 1,
+		       parsed ? r.id : "?", name ? name : _("(no name)"), url ? "  " : "", url ? url : "",
+		       key, _("received"), ts);
 		free(url);
 		free(name);
 	}

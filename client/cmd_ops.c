@@ -364,22 +364,31 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 		report(d, OK, "key", NULL, "%s (mode %03o)", key, (unsigned)(sb.st_mode & 0777));
 }
 
+/* A warning of config_warnings(), as a check. */
+static void config_warning(void *ctx, const char *text)
+{
+	report(ctx, WARN, "config", _("change the option named, then reload gilded (SIGHUP)"),
+	       "%s", text);
+}
+
 static void check_config(struct doctor *d, const char *path)
 {
 	if (!path || !*path) {
-		report(d, OK, "config", NULL, "no configuration file (the daemon runs on defaults and flags)");
+		report(d, OK, "config", NULL,
+		       _("no configuration file (the daemon runs on defaults and flags)"));
 		return;
 	}
 	struct config cfg;
 	config_defaults(&cfg);
 	struct gl_error err = { 0 };
 	if (config_load(&cfg, path, &err))
-		report(d, FAIL, "config", "correct the line named, then reload with SIGHUP", "%s", err.msg);
+		report(d, FAIL, "config", _("correct the line named, then reload with SIGHUP"), "%s",
+		       err.msg);
 	else if (!cfg.has_network_key && cfg.peers.n)
-		report(d, WARN, "config", "set [federation] network_key (gilde network-key makes one)",
-		       "%s: peers are configured but no network_key: no peer will accept us", path);
-	else
-		report(d, OK, "config", NULL, "%s parses", path);
+		report(d, WARN, "config", _("set [federation] network_key (gilde network-key makes one)"),
+		       _("%s: peers are configured but no network_key: no peer will accept us"), path);
+	else if (!config_warnings(&cfg, config_warning, d))
+		report(d, OK, "config", NULL, _("%s parses"), path);
 	config_free(&cfg);
 }
 
@@ -547,18 +556,25 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 	if (!open)
 		report(d, WARN, "peer", "configure a peer ([peers] peer = HOST:PORT)",
 		       "no open connection: this node neither sends nor receives records");
+	size_t in_step = 0;
 	json_array_foreach(conns, i, p) {
 		json_t *off = json_object_get(p, "clock_offset_ms");
 		if (!json_is_integer(off))
 			continue;
 		long long ms = (long long)json_integer_value(off), a = ms < 0 ? -ms : ms;
 		enum verdict v = (uint64_t)a / 1000 > max_skew_s ? FAIL : a > 2000 ? WARN : OK;
-		report(d, v, "clock",
-		       "run NTP (systemd-timesyncd or chrony) on both machines; records issued "
-		       "in the future beyond [limits] max_clock_skew are refused",
-		       "%s (%s) is %+.1f s from this node", gets(p, "name"), gets(p, "address"),
-		       (double)ms / 1000.0);
+		in_step += v == OK;
+		if (v != OK)
+			report(d, v, "clock",
+			       _("run NTP (systemd-timesyncd or chrony) on both machines; records issued "
+			         "in the future beyond [limits] max_clock_skew are refused"),
+			       _("%s (%s) is %+.1f s from this node"), gets(p, "name"), gets(p, "address"),
+			       (double)ms / 1000.0);
 	}
+	if (in_step)
+		report(d, OK, "clock", NULL, P_("%zu peer's clock is within 2 s of this node's",
+		                                "%zu peers' clocks are within 2 s of this node's",
+		                                in_step), in_step);
 }
 
 /* The store (counted the slow way, against its indexes) and the key file. */

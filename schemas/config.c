@@ -665,6 +665,6 @@ unsigned config_warnings(const struct config *c, void (*fn)(void *ctx, const cha
 	if (wildcard(c->web_listen))
 		warn(&n, fn, ctx, "%s: [web] listen = %s serves the web on every address of this "
 		     "machine: keep it on 127.0.0.1 and let a TLS reverse proxy face the internet "
-		     "(README: the page on the internet)", where, c->web_listen);
+		     "(contrib/GUIDE.md: the page on the internet)", where, c->web_listen);
 	return n;
 }
