@@ -84,9 +84,10 @@ static int statement_args(struct cli *cli, const struct cmd *me, int argc, char 
 	st->key = argv[optind];
 	int64_t day;
 	if (!st->revoke && (!st->name || !*st->name))
-		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
+		return cli_usage(me, "%s", _("--name NAME is required: the partner's name as members "
+		                             "will see it"));
 	if (st->until && (strlen(st->until) != 10 || clock_parse(st->until, &day)))
-		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", st->until);
+		return cli_usage(me, _("--until must be a date, YYYY-MM-DD, not \"%s\""), st->until);
 	return resolve_keys(cli, st);
 }
 
@@ -117,8 +118,8 @@ static void statement_done(struct cli *cli, const struct statement *st, uint64_t
 			       st->replaces_text, (unsigned long long)purged);
 	}
 	if (!curator)
-		cli_error("note: this node is not one of its own curators ([federation] curator); "
-		          "nodes follow only the curators they are configured with");
+		cli_error("%s", _("note: this node is not one of its own curators ([federation] "
+		                "curator); nodes follow only the curators they are configured with"));
 }
 
 static int statement(struct cli *cli, const struct cmd *me, int argc, char **argv, bool revoke)
@@ -262,7 +263,8 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	if (st.has_replaces)
 		ident_format(IDENT_PK_PREFIX, st.replaces, old);
 	mc->count++;
-	static const char *const status[] = { "member", "not endorsed", "revoked", "expired" };
+	static const char *const status[] = { N_("member"), N_("not endorsed"), N_("revoked"),
+		                              N_("expired") };
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
 	json_object_set_new(o, "name", json_string(st.name));
@@ -274,8 +276,8 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	if (mc->cli->json)
 		json_array_append(mc->arr, o);
 	else
-		printf("%-8s %s  %s  until %s  by %.24s…%s%s\n", status[v], key, st.name,
-		       *until ? until : "-", by, *old ? "  replaces " : "", old);
+		printf(_("%-8s %s  %s  until %s  by %.24s…%s%s\n"), _(status[v]), key, st.name,
+		       *until ? until : "-", by, *old ? _("  replaces ") : "", old);
 	json_decref(o);
 	return 0;
 }
@@ -296,8 +298,9 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	}
 	struct members_ctx mc = { .cli = cli, .cfg = &cfg, .t = t, .arr = json_array() };
 	if (!rc && !cfg.ncurators && !cli->json)
-		printf("this node has no curators: it accepts only its own records%s\n",
-		       cfg.nallow ? " and those of its allow list" : "");
+		printf(cfg.nallow ? _("this node has no curators: it accepts only its own records and "
+		                      "those of its allow list\n")
+		                  : _("this node has no curators: it accepts only its own records\n"));
 	struct store_filter f = { .kind = RK_ENDORSE };
 	if (!rc)
 		rc = store_scan(t, &f, member_visit, &mc, &err);

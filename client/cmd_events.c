@@ -30,8 +30,8 @@ struct events_ctx {
 static int parse_when(const struct cmd *me, const char *opt, const char *arg, int64_t *out)
 {
 	if (clock_parse(arg, out) != 0) {
-		cli_usage(me, "%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
-		              "RFC 3339 date-time (2027-03-18T19:00:00+01:00)", opt, arg);
+		cli_usage(me, _("%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
+		                "RFC 3339 date-time (2027-03-18T19:00:00+01:00)"), opt, arg);
 		return -1;
 	}
 	return 0;
@@ -117,9 +117,9 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->f.to <= o->f.from)
-		return cli_usage(me, "--to must be later than --from (default: now)");
+		return cli_usage(me, "%s", _("--to must be later than --from (default: now)"));
 	if (o->ics && !strcmp(o->ics, "-") && cli->json)
-		return cli_usage(me, "--ics - writes the calendar on stdout; leave out --json");
+		return cli_usage(me, "%s", _("--ics - writes the calendar on stdout; leave out --json"));
 	/* a published calendar says CANCELLED, so subscribers drop the event */
 	o->f.include_cancelled = o->ics != NULL;
 	return 0;
@@ -160,7 +160,7 @@ static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
 		return 0;
 	struct gl_error err = { 0 };
 	if (ec->cal && ics_add_entry(ec->cal, e, &err)) {
-		cli_error("%s; left out of the calendar", err.msg);
+		cli_error(_("%s; left out of the calendar"), err.msg);
 		return 0;
 	}
 	ec->count++;
@@ -176,11 +176,11 @@ static int write_calendar(struct events_ctx *ec, const char *path, struct gl_err
 {
 	char *text = ics_text(ec->cal);
 	if (!text)
-		return gl_errorf(err, GL_EIO, "libical could not write the calendar");
+		return gl_errorf(err, GL_EIO, "%s", _("libical could not write the calendar"));
 	int rc = ics_write(path, text, err);
 	free(text);
 	if (!rc && strcmp(path, "-") && !ec->cli->json)
-		printf("wrote %u event%s to %s\n", ec->count, ec->count == 1 ? "" : "s", path);
+		printf(P_("wrote %u event to %s\n", "wrote %u events to %s\n", ec->count), ec->count, path);
 	return rc;
 }
 

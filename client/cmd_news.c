@@ -39,7 +39,7 @@ static int news_option(void *ctx, int c, const char *arg)
 	}
 	n = strtoul(arg, &end, 10); /* OPT_LIMIT */
 	if (!*arg || *end || arg[0] == '-' || n < 1 || n > NEWS_LIMIT_MAX)
-		return cli_usage(nt->me, "--limit: \"%s\" is not a number from 1 to %d", arg,
+		return cli_usage(nt->me, _("--limit: \"%s\" is not a number from 1 to %d"), arg,
 		                 NEWS_LIMIT_MAX);
 	nt->o->limit = n;
 	return 0;
@@ -62,7 +62,7 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->atom && !strcmp(o->atom, "-") && cli->json)
-		return cli_usage(me, "--atom - writes the feed on stdout; leave out --json");
+		return cli_usage(me, "%s", _("--atom - writes the feed on stdout; leave out --json"));
 	if (o->self && !o->atom)
 		return cli_usage(me, _("--self goes with --atom: it says where the feed will be read"));
 	if (!o->limit)
@@ -107,7 +107,8 @@ static int write_feed(struct cli *cli, struct store_txn *t, const struct news_op
 		rc = ics_write(o->atom, text, err); /* atomic: FILE.part, fsync, rename */
 	free(text);
 	if (!rc && strcmp(o->atom, "-") && !cli->json)
-		printf("wrote %zu news item%s to %s\n", items, items == 1 ? "" : "s", o->atom);
+		printf(P_("wrote %zu news item to %s\n", "wrote %zu news items to %s\n", items), items,
+		       o->atom);
 	return rc;
 }
 

@@ -269,11 +269,17 @@ __attribute__((format(printf, 5, 6)))
 static void report(struct doctor *d, enum verdict v, const char *what, const char *fix,
                    const char *fmt, ...)
 {
-	static const char *const names[] = { "ok", "warn", "FAIL" };
+	static const char *const names[] = { N_("ok"), N_("warn"), N_("FAIL") };
+	/* the names of the checks, for the catalogue: report() translates what */
+	static const char *const checks[] __attribute__((unused)) = {
+		N_("data"), N_("key"), N_("config"), N_("store"), N_("daemon"), N_("peer"),
+		N_("clock"), N_("web"), N_("page"), N_("lang"),
+	};
 	char detail[1024];
 	va_list ap;
+	/* words for a person in --lang; --json keeps the source's, for scripts */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	vsnprintf(detail, sizeof detail, d->cli->json ? fmt : _(fmt), ap);
 	va_end(ap);
 	d->warns += v == WARN;
 	d->fails += v == FAIL;
@@ -287,9 +293,12 @@ static void report(struct doctor *d, enum verdict v, const char *what, const cha
 		json_array_append_new(d->checks, o);
 		return;
 	}
-	printf("%-4s %-10s %s\n", names[v], what, detail);
+	int w = 4;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		w = (int)strlen(_(names[i])) > w ? (int)strlen(_(names[i])) : w;
+	printf("%-*s %-10s %s\n", w, _(names[v]), _(what), detail);
 	if (fix && v != OK)
-		printf("     %-10s fix: %s\n", "", fix);
+		printf(_("%*s %-10s fix: %s\n"), w, "", "", _(fix));
 }
 
 static void check_datadir(struct doctor *d)
@@ -297,20 +306,20 @@ static void check_datadir(struct doctor *d)
 	const char *dir = d->cli->data;
 	struct stat sb;
 	if (stat(dir, &sb) != 0) {
-		report(d, FAIL, "data", "start gilded once with --data DIR, or pass the right --data",
+		report(d, FAIL, "data", N_("start gilded once with --data DIR, or pass the right --data"),
 		       "%s: %s", dir, strerror(errno));
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		report(d, FAIL, "data", "point --data at the node's data directory", "%s is not a directory",
+		report(d, FAIL, "data", N_("point --data at the node's data directory"), "%s is not a directory",
 		       dir);
 		return;
 	}
 	if (access(dir, R_OK | W_OK | X_OK) != 0)
-		report(d, FAIL, "data", "run gilde as the user gilded runs as",
+		report(d, FAIL, "data", N_("run gilde as the user gilded runs as"),
 		       "%s: this user (uid %u) cannot read and write it", dir, (unsigned)geteuid());
 	else if (sb.st_mode & 077)
-		report(d, WARN, "data", "chmod 700 on the directory: it holds the node's secret key",
+		report(d, WARN, "data", N_("chmod 700 on the directory: it holds the node's secret key"),
 		       "%s is open to other users (mode %03o)", dir, (unsigned)(sb.st_mode & 0777));
 	else
 		report(d, OK, "data", NULL, "%s (mode %03o, owner uid %u)", dir,
@@ -329,7 +338,7 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	struct stat sb;
 	FILE *f = fopen(path, "r");
 	if (!f || fstat(fileno(f), &sb) != 0) {
-		report(d, FAIL, "key", "start gilded once: it creates the key",
+		report(d, FAIL, "key", N_("start gilded once: it creates the key"),
 		       "%s: %s", path, strerror(errno));
 		if (f)
 			fclose(f);
@@ -345,7 +354,7 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	sodium_memzero(text, sizeof text);
 	if (rc) {
 		sodium_memzero(seed, sizeof seed);
-		report(d, FAIL, "key", "restore identity.key from a backup", "%s: %s", path, err.msg);
+		report(d, FAIL, "key", N_("restore identity.key from a backup"), "%s: %s", path, err.msg);
 		return;
 	}
 	crypto_sign_seed_keypair(pk, sk, seed);
@@ -355,10 +364,11 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	ident_format(IDENT_PK_PREFIX, pk, key);
 	if (store_pk && memcmp(pk, store_pk, 32) != 0)
 		report(d, FAIL, "key",
-		       "put back the identity.key this store was made with (or rotate with gilde rotate-key)",
+		       N_("put back the identity.key this store was made with (or rotate with gilde rotate-key)"),
 		       "%s holds %s, but the store was written by another key", path, key);
 	else if (sb.st_mode & 077)
-		report(d, FAIL, "key", "chmod 600 identity.key, and make a new key if others may have read it",
+		report(d, FAIL, "key",
+		       N_("chmod 600 identity.key, and make a new key if others may have read it"),
 		       "%s is readable by other users (mode %03o)", path, (unsigned)(sb.st_mode & 0777));
 	else
 		report(d, OK, "key", NULL, "%s (mode %03o)", key, (unsigned)(sb.st_mode & 0777));
@@ -367,7 +377,7 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 /* A warning of config_warnings(), as a check. */
 static void config_warning(void *ctx, const char *text)
 {
-	report(ctx, WARN, "config", _("change the option named, then reload gilded (SIGHUP)"),
+	report(ctx, WARN, "config", N_("change the option named, then reload gilded (SIGHUP)"),
 	       "%s", text);
 }
 
@@ -375,20 +385,20 @@ static void check_config(struct doctor *d, const char *path)
 {
 	if (!path || !*path) {
 		report(d, OK, "config", NULL,
-		       _("no configuration file (the daemon runs on defaults and flags)"));
+		       "no configuration file (the daemon runs on defaults and flags)");
 		return;
 	}
 	struct config cfg;
 	config_defaults(&cfg);
 	struct gl_error err = { 0 };
 	if (config_load(&cfg, path, &err))
-		report(d, FAIL, "config", _("correct the line named, then reload with SIGHUP"), "%s",
+		report(d, FAIL, "config", N_("correct the line named, then reload with SIGHUP"), "%s",
 		       err.msg);
 	else if (!cfg.has_network_key && cfg.peers.n)
-		report(d, WARN, "config", _("set [federation] network_key (gilde network-key makes one)"),
-		       _("%s: peers are configured but no network_key: no peer will accept us"), path);
+		report(d, WARN, "config", N_("set [federation] network_key (gilde network-key makes one)"),
+		       "%s: peers are configured but no network_key: no peer will accept us", path);
 	else if (!config_warnings(&cfg, config_warning, d))
-		report(d, OK, "config", NULL, _("%s parses"), path);
+		report(d, OK, "config", NULL, "%s parses", path);
 	config_free(&cfg);
 }
 
@@ -400,19 +410,19 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 	if (st->n_records != st->n_items || st->n_records != st->n_expiry ||
 	    st->n_kinds != st->live_total)
 		report(d, FAIL, "store",
-		       "stop gilded, export what is left (gilde export), and import it into a fresh data "
-		       "directory",
+		       N_("stop gilded, export what is left (gilde export), and import it into a fresh data "
+		       "directory"),
 		       "indexes out of step: %llu records, %llu items, %llu expiry, %llu kinds for %llu live",
 		       (unsigned long long)st->n_records, (unsigned long long)st->n_items,
 		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
 		       (unsigned long long)st->live_total);
 	else if (st->map_size && st->used * 10 > st->map_size * 8)
-		report(d, WARN, "store", _("raise [store] map_size and restart gilded"),
-		       _("%s used of the %s the store may grow to (over 80%%)"), used, map);
+		report(d, WARN, "store", N_("raise [store] map_size and restart gilded"),
+		       "%s used of the %s the store may grow to (over 80%%)", used, map);
 	else
 		report(d, OK, "store", NULL,
-		       _("%llu live records, %llu retractions; %s used of the %s the store may grow "
-		         "to; B-tree depth %u, pages of %llu bytes"),
+		       "%llu live records, %llu retractions; %s used of the %s the store may grow "
+		         "to; B-tree depth %u, pages of %llu bytes",
 		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones, used, map,
 		       st->depth, (unsigned long long)st->page_size);
 }
@@ -501,17 +511,17 @@ static void check_web(struct doctor *d, json_t *web, const struct config *cfg)
 	struct http_answer a;
 	http_get(addr, "/api/v1/taxonomy", 2000, &a);
 	if (a.code == 200)
-		report(d, OK, "web", NULL, _("http://%s/ answers; %lld requests, %lld refused by the "
-		                             "rate limit"), addr, geti(web, "requests"),
+		report(d, OK, "web", NULL, "http://%s/ answers; %lld requests, %lld refused by the "
+		                             "rate limit", addr, geti(web, "requests"),
 		       geti(web, "rate_limited"));
 	else if (a.code == 429)
-		report(d, WARN, "web", _("raise [web] rate and burst, or set rate = 0 behind a proxy"),
-		       _("http://%s/ answered 429: this address is over its rate limit"), addr);
+		report(d, WARN, "web", N_("raise [web] rate and burst, or set rate = 0 behind a proxy"),
+		       "http://%s/ answered 429: this address is over its rate limit", addr);
 	else if (a.code > 0)
-		report(d, FAIL, "web", _("see gilded's log (lines web-...)"),
-		       _("http://%s/api/v1/taxonomy answered %d"), addr, a.code);
+		report(d, FAIL, "web", N_("see gilded's log (lines web-...)"),
+		       "http://%s/api/v1/taxonomy answered %d", addr, a.code);
 	else
-		report(d, FAIL, "web", _("see gilded's log (lines web-...)"), "http://%s/: %s", addr,
+		report(d, FAIL, "web", N_("see gilded's log (lines web-...)"), "http://%s/: %s", addr,
 		       a.why);
 	if (a.code == 200) {
 		http_get(addr, "/", 2000, &a);
@@ -520,16 +530,16 @@ static void check_web(struct doctor *d, json_t *web, const struct config *cfg)
 		                            "index.html (in a source tree: %s; installed: %s), then "
 		                            "restart gilded"), GILDE_SOURCE_WEB, GILDE_DATADIR "/web");
 		if (a.code == 200 && !strcmp(a.type, "text/html"))
-			report(d, OK, "page", NULL, _("http://%s/ serves the page from %s"), addr,
+			report(d, OK, "page", NULL, "http://%s/ serves the page from %s", addr,
 			       web_root(cfg));
 		else
-			report(d, FAIL, "page", fix, _("http://%s/ answers %d (%s), not the page: no "
-			                               "index.html in %s"),
+			report(d, FAIL, "page", fix, "http://%s/ answers %d (%s), not the page: no "
+			                               "index.html in %s",
 			       addr, a.code, *a.type ? a.type : "-", web_root(cfg));
 	}
 	if (geti(web, "server_errors"))
-		report(d, WARN, "web", _("see gilded's log: lines web-failed say why"),
-		       _("%lld answers were server errors (5xx)"), geti(web, "server_errors"));
+		report(d, WARN, "web", N_("see gilded's log: lines web-failed say why"),
+		       "%lld answers were server errors (5xx)", geti(web, "server_errors"));
 }
 
 static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
@@ -548,13 +558,13 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 			report(d, OK, "peer", NULL, "%s connected", gets(p, "address"));
 		else
 			report(d, geti(p, "failures") ? FAIL : WARN, "peer",
-			       "check the address, that the peer runs, that a firewall lets the port "
-			       "through, and that both use the same network_key",
+			       N_("check the address, that the peer runs, that a firewall lets the port "
+			       "through, and that both use the same network_key"),
 			       "%s not connected (%lld failures%s%s)", gets(p, "address"), geti(p, "failures"),
 			       *gets(p, "last_error") ? ": " : "", gets(p, "last_error"));
 	}
 	if (!open)
-		report(d, WARN, "peer", "configure a peer ([peers] peer = HOST:PORT)",
+		report(d, WARN, "peer", N_("configure a peer ([peers] peer = HOST:PORT)"),
 		       "no open connection: this node neither sends nor receives records");
 	size_t in_step = 0;
 	json_array_foreach(conns, i, p) {
@@ -566,9 +576,9 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 		in_step += v == OK;
 		if (v != OK)
 			report(d, v, "clock",
-			       _("run NTP (systemd-timesyncd or chrony) on both machines; records issued "
+			       N_("run NTP (systemd-timesyncd or chrony) on both machines; records issued "
 			         "in the future beyond [limits] max_clock_skew are refused"),
-			       _("%s (%s) is %+.1f s from this node"), gets(p, "name"), gets(p, "address"),
+			       "%s (%s) is %+.1f s from this node", gets(p, "name"), gets(p, "address"),
 			       (double)ms / 1000.0);
 	}
 	if (in_step)
@@ -593,12 +603,12 @@ static void check_store_and_key(struct doctor *d)
 			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0)
 				check_store(d, &st);
 			else
-				report(d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
+				report(d, FAIL, "store", N_("restore the data directory from a backup"), "%s", err.msg);
 			store_abort(t);
 		}
 		store_close(s);
 	} else {
-		report(d, FAIL, "store", "start gilded once with this --data to create the store", "%s",
+		report(d, FAIL, "store", N_("start gilded once with this --data to create the store"), "%s",
 		       err.msg);
 	}
 	check_key(d, have_meta ? m.pk : NULL);
@@ -609,7 +619,7 @@ static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr
                          uint64_t max_skew, const struct config *cfg)
 {
 	if (!status) {
-		report(d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
+		report(d, FAIL, "daemon", N_("start gilded with this --data (or see its log for why it stopped)"),
 		       "%s", derr->msg);
 		return;
 	}
@@ -679,8 +689,8 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		json_decref(o);
 	} else {
 		json_decref(d.checks);
-		printf("%u failure%s, %u warning%s\n", d.fails, d.fails == 1 ? "" : "s", d.warns,
-		       d.warns == 1 ? "" : "s");
+		printf(P_("%u failure, ", "%u failures, ", d.fails), d.fails);
+		printf(P_("%u warning\n", "%u warnings\n", d.warns), d.warns);
 	}
 	return d.fails ? EXIT_FAIL : EXIT_OK;
 }

@@ -82,16 +82,17 @@ static json_t *plan_load(const char *path, struct gl_error *err)
 	json_t *plan = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!plan) {
 		if (access(path, F_OK) != 0)
-			gl_errorf(err, GL_ENOTFOUND, "%s: no plan yet; make one with gilde plan init "
-			          "--profile FILE", path);
+			gl_errorf(err, GL_ENOTFOUND, _("%s: no plan yet; make one with gilde plan init "
+			                               "--profile FILE"), path);
 		else
-			gl_errorf(err, GL_EFORMAT, "%s:%d: %s", path, jerr.line, jerr.text);
+			gl_errorf(err, GL_EFORMAT, _("the plan %s: line %d: not valid JSON: %s"), path,
+			          jerr.line, jerr.text);
 		return NULL;
 	}
 	if (json_integer_value(json_object_get(plan, "gilde_plan")) != PLAN_FORMAT ||
 	    !json_is_array(json_object_get(plan, "items"))) {
 		json_decref(plan);
-		gl_errorf(err, GL_EFORMAT, "%s: not a gilde plan (format %d)", path, PLAN_FORMAT);
+		gl_errorf(err, GL_EFORMAT, _("%s: not a gilde plan (format %d)"), path, PLAN_FORMAT);
 		return NULL;
 	}
 	return plan;
@@ -203,16 +204,17 @@ static void plan_print(const json_t *plan, const struct taxonomy *tax, const cha
 		done += d;
 		printf("%zu. [%c] %s", i + 1, d ? 'x' : ' ', item_label(it, tax, lang));
 		if (d && json_object_get(it, "done_at"))
-			printf("  (done %.10s)", json_string_value(json_object_get(it, "done_at")));
+			printf(_("  (done %.10s)"), json_string_value(json_object_get(it, "done_at")));
 		printf("\n");
 		json_t *offers = json_object_get(it, "offers"), *gone = json_object_get(it, "gone");
 		size_t k;
 		json_t *o;
 		if (!json_array_size(offers))
-			printf("     no offer in the directory answers this any more\n");
+			printf("     %s\n", _("no offer in the directory answers this any more"));
 		json_array_foreach(offers, k, o) {
 			if (k == 3) {
-				printf("     … and %zu more (gilde plan show --json)\n", json_array_size(offers) - 3);
+				printf(_("     … and %zu more (gilde plan show --json)\n"),
+				       json_array_size(offers) - 3);
 				break;
 			}
 			const char *p = json_string_value(json_object_get(o, "partner"));
@@ -221,10 +223,10 @@ static void plan_print(const json_t *plan, const struct taxonomy *tax, const cha
 			       p ? " — " : "", p ? p : "", url ? url : "");
 		}
 		json_array_foreach(gone, k, o)
-			printf("     gone: %s (no longer in the directory)\n",
+			printf(_("     gone: %s (no longer in the directory)\n"),
 			       json_string_value(json_object_get(o, "name")));
 	}
-	printf("%u of %u done\n", done, total);
+	printf(_("%u of %u done\n"), done, total);
 }
 
 /* Find ITEM (a number from 1, or a need id). */
@@ -267,20 +269,20 @@ static int plan_option(void *ctx, int c, const char *arg)
 static int plan_action(const struct cmd *me, int argc, char **argv, struct plan_args *pa)
 {
 	if (optind >= argc)
-		return cli_usage(me, "say what to do: init, show, done, undo or refresh");
+		return cli_usage(me, "%s", _("say what to do: init, show, done, undo or refresh"));
 	const char *verb = pa->verb = argv[optind++];
 	pa->item = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc)
-		return cli_usage(me, "unexpected argument \"%s\"", argv[optind]);
+		return cli_usage(me, _("unexpected argument \"%s\""), argv[optind]);
 	pa->needs_item = !strcmp(verb, "done") || !strcmp(verb, "undo");
 	if (strcmp(verb, "init") && strcmp(verb, "show") && strcmp(verb, "refresh") &&
 	    !pa->needs_item)
-		return cli_usage(me, "unknown action \"%s\" (init, show, done, undo, refresh)", verb);
+		return cli_usage(me, _("unknown action \"%s\" (init, show, done, undo, refresh)"), verb);
 	if (pa->needs_item != (pa->item != NULL))
-		return cli_usage(me, pa->needs_item ? "%s needs an ITEM: its number or its need"
-		                                    : "%s takes no further argument", verb);
+		return cli_usage(me, pa->needs_item ? _("%s needs an ITEM: its number or its need")
+		                                    : _("%s takes no further argument"), verb);
 	if (!strcmp(verb, "init") != (pa->profile_file != NULL))
-		return cli_usage(me, "--profile FILE goes with init, and init needs it");
+		return cli_usage(me, "%s", _("--profile FILE goes with init, and init needs it"));
 	return 0;
 }
 
@@ -305,8 +307,8 @@ static int plan_init(struct cli *cli, const struct plan_args *pa, const char *pa
 	struct gl_error err = { 0 };
 	unsigned added = 0, gone = 0;
 	if (!pa->force && access(path, F_OK) == 0) {
-		cli_error("%s: a plan exists already; gilde plan refresh updates it, --force "
-		          "replaces it", path);
+		cli_error(_("%s: a plan exists already; gilde plan refresh updates it, --force "
+		            "replaces it"), path);
 		return EXIT_FAIL;
 	}
 	json_t *profile;
@@ -330,7 +332,7 @@ static int plan_tick(json_t *plan, const struct plan_args *pa, const char *path)
 	json_t *it = find_item(plan, pa->item);
 	char ts[32];
 	if (!it) {
-		cli_error("no item \"%s\" in the plan (give its number or its need)", pa->item);
+		cli_error(_("no item \"%s\" in the plan (give its number or its need)"), pa->item);
 		return EXIT_NOTFOUND;
 	}
 	bool done = !strcmp(pa->verb, "done");
@@ -389,7 +391,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		cli_print_json(plan);
 	} else {
 		if (refresh)
-			printf("refreshed: %u new offer%s, %u gone\n", added, added == 1 ? "" : "s", gone);
+			printf(P_("refreshed: %u new offer, %u gone\n", "refreshed: %u new offers, %u gone\n",
+			          added), added, gone);
 		struct cli_dir d = { 0 };
 		cli_dir_schemas(&d, NULL); /* for the labels; without, the plan's own */
 		plan_print(plan, d.tax, cli->lang);

@@ -19,7 +19,7 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, "%s: %s", path,
+		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, _("%s: cannot open it: %s"), path,
 		                 strerror(errno));
 	struct gl_buf b = { 0 };
 	for (;;) {
@@ -29,8 +29,8 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 		if (b.len > DOC_FILE_MAX) {
 			fclose(f);
 			gl_buf_free(&b);
-			return gl_errorf(err, GL_ELIMIT, "%s: larger than %u bytes; a record is at most "
-			                 "64 KiB", path, DOC_FILE_MAX);
+			return gl_errorf(err, GL_ELIMIT, _("%s: larger than %u bytes; a record is at most "
+			                                   "64 KiB"), path, DOC_FILE_MAX);
 		}
 		if (n == 0)
 			break;
@@ -39,7 +39,7 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 	fclose(f);
 	if (bad) {
 		gl_buf_free(&b);
-		return gl_errorf(err, GL_EIO, "%s: read error", path);
+		return gl_errorf(err, GL_EIO, _("%s: cannot read it"), path);
 	}
 	gl_buf_append(&b, "", 1);
 	*out = (char *)b.data;
@@ -84,7 +84,7 @@ static void print_published(const struct cli *cli, const msgpack_object *r, json
 	if (msg_get_bin(r, "cid", &cid, &cl) && cl == RECORD_CID_LEN)
 		ident_hex(cid, cl, hex);
 	if (!cli->json) {
-		printf("published %s/%s version %llu content %s\n", kind, id,
+		printf(_("published %s/%s version %llu content %s\n"), kind, id,
 		       (unsigned long long)version, hex);
 		return;
 	}
@@ -137,9 +137,9 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	int nfiles = argc - optind;
 	if (nfiles < 1)
-		return cli_usage(me, "name at least one JSON file");
+		return cli_usage(me, "%s", _("name at least one JSON file"));
 	if (nfiles > 8192)
-		return cli_usage(me, "at most 8192 files at once");
+		return cli_usage(me, "%s", _("at most 8192 files at once"));
 	struct gl_error err = { 0 };
 	struct schema_set *set;
 	if (schema_set_load(&set, &err))
@@ -150,8 +150,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	int rc, bad = check_files(set, paths, nfiles, texts, lens);
 	schema_set_free(set);
 	if (bad) {
-		cli_error("%d of %d file%s wrong; nothing was published", bad, nfiles,
-		          nfiles == 1 ? "" : "s");
+		cli_error(P_("%d of %d file wrong; nothing was published",
+		             "%d of %d files wrong; nothing was published", nfiles), bad, nfiles);
 		rc = EXIT_FAIL;
 	} else {
 		rc = send_docs(cli, paths, nfiles, texts, lens);
@@ -169,11 +169,12 @@ static int kind_id_arg(const struct cmd *me, int argc, char **argv, int *kind,
                        char id[GL_ID_MAX + 1])
 {
 	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KIND/ID");
+		return cli_usage(me, "%s", _("name exactly one KIND/ID"));
 	const char *arg = argv[optind], *slash = strchr(arg, '/');
 	if (!slash || !(*kind = record_kind_parse(arg, (size_t)(slash - arg))) ||
 	    !record_id_valid(slash + 1, strlen(slash + 1)) || strlen(slash + 1) > GL_ID_MAX)
-		return cli_usage(me, "\"%s\" is not KIND/ID (for example offer/starter-loan)", arg);
+		return cli_usage(me, _("\"%s\" is not KIND/ID (for example offer/pmv-winwinlening)"),
+		                 arg);
 	strcpy(id, slash + 1);
 	return 0;
 }
@@ -215,7 +216,7 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("retracted %s/%s (tombstone version %llu)\n", record_kind_name(kind), id,
+		printf(_("retracted %s/%s (tombstone version %llu)\n"), record_kind_name(kind), id,
 		       (unsigned long long)version);
 	}
 	return EXIT_OK;

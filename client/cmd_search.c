@@ -74,13 +74,13 @@ static int search_option(void *ctx, int c, const char *arg)
 		sa->kind = record_kind_parse(arg, strlen(arg));
 		if (sa->kind != RK_PARTNER && sa->kind != RK_OFFER && sa->kind != RK_EVENT &&
 		    sa->kind != RK_NEWS)
-			return cli_usage(sa->me, "--kind: \"%s\" is not partner, offer, event or news",
+			return cli_usage(sa->me, _("--kind: \"%s\" is not partner, offer, event or news"),
 			                 arg);
 		return 0;
 	}
 	sa->limit = (size_t)strtoul(arg, &end, 10); /* 'n' */
 	if (!*arg || *end || arg[0] == '-')
-		return cli_usage(sa->me, "--limit: \"%s\" is not a number", arg);
+		return cli_usage(sa->me, _("--limit: \"%s\" is not a number"), arg);
 	return 0;
 }
 
@@ -108,7 +108,7 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (optind == argc)
-		return cli_usage(me, "name the TEXT to search for");
+		return cli_usage(me, "%s", _("name the TEXT to search for"));
 	return 0;
 }
 
@@ -123,7 +123,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 		return urc;
 	char *text = join_words(argc - optind, argv + optind);
 	if (!text)
-		return cli_usage(me, "the TEXT is longer than %d bytes", SEARCH_QUERY_MAX);
+		return cli_usage(me, _("the TEXT is longer than %d bytes"), SEARCH_QUERY_MAX);
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
 	struct store_txn *t = NULL;

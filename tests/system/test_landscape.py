@@ -186,7 +186,11 @@ def check_gaps(a):
     check('%d gaps of 105 cells:' % len(doc['gaps']) in out, 'gap count:\n' + out)
     check(not any(l.endswith(' ') for l in out.splitlines()), 'trailing blanks')
     nl = a.gilde('gaps', '--lang', 'nl').stdout
-    check('  Lening — no offer: Idee' in nl, 'labels in nl:\n' + nl)
+    # every word in Dutch, the headers too
+    check('  Lening — geen aanbod: Idee' in nl, 'labels in nl:\n' + nl)
+    check(nl.startswith('Geldig aanbod per behoefte en fase') and '\nFasen:' in nl and
+          'leemten op 105 cellen:' in nl and 'no offer' not in nl and 'gap' not in nl,
+          'gaps --lang nl is not Dutch throughout:\n' + nl)
     by = a.gilde('gaps', '--by-sector').stdout
     bio = by[by.index('Biotech (biotech):'):by.index('Pharma and medtech (pharma-medtech):')]
     check('  Lab space — no offer: Idea, Preparing to start, Restart, Growth\n' in bio,
