@@ -388,18 +388,22 @@ int schema_errors_report(const struct schema_errors *errs, const char *source,
 	if (!err)
 		return GL_ESCHEMA;
 	size_t len = 0;
+	unsigned shown = 0;
 	err->msg[0] = '\0';
+	/* whole problems only: one that does not fit is counted below, not cut */
 	for (unsigned i = 0; i < errs->n; i++) {
-		int n = snprintf(err->msg + len, sizeof err->msg - len, "%s%s: %s: %s",
-		                 i ? "\n" : "", source, errs->e[i].pointer[0] ? errs->e[i].pointer : "/",
-		                 errs->e[i].msg);
-		if (n < 0 || (size_t)n >= sizeof err->msg - len)
+		char one[sizeof err->msg];
+		int n = snprintf(one, sizeof one, "%s%s: %s: %s", i ? "\n" : "", source,
+		                 errs->e[i].pointer[0] ? errs->e[i].pointer : "/", errs->e[i].msg);
+		if (n < 0 || (size_t)n >= sizeof err->msg - len - 64)
 			break;
+		memcpy(err->msg + len, one, (size_t)n + 1);
 		len += (size_t)n;
+		shown++;
 	}
-	if (errs->total > errs->n && len + 40 < sizeof err->msg)
+	if (errs->total > shown)
 		snprintf(err->msg + len, sizeof err->msg - len, "\n%s: … and %u more problem%s",
-		         source, errs->total - errs->n, errs->total - errs->n == 1 ? "" : "s");
+		         source, errs->total - shown, errs->total - shown == 1 ? "" : "s");
 	err->code = GL_ESCHEMA;
 	return GL_ESCHEMA;
 }

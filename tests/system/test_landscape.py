@@ -277,7 +277,7 @@ def check_news(h, a, key):
     # the feed, in Dutch, to a file
     path = os.path.join(h.dir, 'news.atom')
     out = a.gilde('news', '--atom', path, '--lang', 'nl').stdout
-    check(out.strip() == 'wrote 4 news items to %s' % path, out)
+    check(out.strip() == '4 nieuwsberichten naar %s geschreven' % path, out)
     check(not os.path.exists(path + '.part'), 'no .part left')
     raw = open(path, 'rb').read()
     check(raw.startswith(b'<?xml version="1.0" encoding="UTF-8"?>'), 'XML declaration')

@@ -87,11 +87,13 @@ def main():
         check(len(search('infosessie')) >= len(ev), 'no filter finds at least as many')
         check(len(search('infosessie', '--kind', 'event', '--limit', '2')) == 2, '--limit')
 
-        # human output: score, kind/id, title in --lang
+        # human output: score, kind/id, title in --lang, and whose it is (its short key)
         p = a.gilde('search', 'zeppelin', '--lang', 'nl')
         lines = p.stdout.splitlines()
-        check(len(lines) == 2 and lines[0].split('\t')[1:] == ['offer/zeppelin-in-title',
-                                                                 'Zeppelinlening'], p.stdout)
+        check(len(lines) == 2 and lines[0].split('\t')[1:3] == ['offer/zeppelin-in-title',
+                                                                  'Zeppelinlening'], p.stdout)
+        check(lines[0].split('\t')[3].endswith(a.key[:16]) or a.key[:16] in lines[0].split('\t')[3],
+              'whose: %r' % lines[0])
         float(lines[0].split('\t')[0])
 
         # no hits: exit 0, nothing printed / []
