@@ -111,10 +111,9 @@ def two_partners(h):
     q = h.node('q', ['--config', conf, '--peer', p.addr])
     q.start()
     src = os.path.join(SOURCE, 'schemas', 'examples')
-    offer = json.load(open(os.path.join(src, 'offer-imec-istart.json')))
     for node, partner in ((p, 'partner-vib.json'), (q, 'partner-ugent-techtransfer.json')):
         node.json('publish', os.path.join(src, partner), os.path.join(src, 'offer-imec-istart.json'))
-    node.json('publish', os.path.join(src, 'offer-ugent-spin-off-support.json'))  # q alone
+    q.json('publish', os.path.join(src, 'offer-ugent-spin-off-support.json'))  # q alone
     wait_until(lambda: len(p.json('list', '--kind', 'offer')) == 3, 30, 'p to hold q\'s offers')
     vib, ugent = (json.load(open(os.path.join(src, f)))['name']['en']
                   for f in ('partner-vib.json', 'partner-ugent-techtransfer.json'))
@@ -235,6 +234,11 @@ def newcomer():
         check(p.returncode == 1 and '…' not in p.stderr and 'gilde taxonomy' in p.stderr and
               'biotech, pharma-medtech' in p.stderr and 'social-economy' in p.stderr,
               'allowed values: %r' % p.stderr)
+        # the sample's profiles, published with its records by a glob, are named for what they are
+        p = a.gilde('publish', os.path.join(SOURCE, 'contrib', 'ghent', 'profiles',
+                                            'profile-student-webshop.json'), check_rc=False)
+        check(said(p, 1, "this is a starter's profile, not a record", 'gilde match --profile'),
+              'a profile published: %r' % p.stderr)
         p = a.gilde('events', '--sector', 'space', check_rc=False)
         check(said(p, 2, 'one of: biotech,', 'social-economy') and '["' not in p.stderr, p.stderr)
         # the store's size as it is
