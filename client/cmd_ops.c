@@ -659,6 +659,10 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (cli_resolve_data(cli, &err))
 		return cli_fail(&err);
 	struct doctor d = { .cli = cli, .checks = json_array() };
+	if (!strcmp(cli->lang, "nl") && !i18n_catalogue(NULL))
+		report(&d, WARN, "lang", N_("install gilde (meson install), or run the gilde of a "
+		                            "build tree"),
+		       "no Dutch message catalogue found (gilde.mo): gilde speaks English");
 	check_datadir(&d);
 
 	check_store_and_key(&d);
