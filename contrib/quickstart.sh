@@ -34,7 +34,7 @@ while (($#)); do
     --ports) (($# > 1)) || usage; base=$2; shift 2 ;;
     --web) (($# > 1)) || usage; web=$2; shift 2 ;;
     --stop) stop_only=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "quickstart: unknown argument $1" >&2; usage ;;
   esac
 done
@@ -329,7 +329,13 @@ for prog in gilde gilded; do
 done
 if ((linked)); then
   case ":$PATH:" in
-    *":$bin:"*) echo "gilde and gilded are in $bin, on your PATH" ;;
+    *":$bin:"*)
+      first=$(command -v gilde || true)
+      if [ "$first" = "$bin/gilde" ]; then
+        echo "gilde and gilded are in $bin, on your PATH"
+      else
+        echo "gilde and gilded are in $bin, but $first comes first on your PATH"
+      fi ;;
     *) echo "gilde and gilded are in $bin, which is not on your PATH: run (and add to ~/.profile)"
        echo "    export PATH=\"$bin:\$PATH\"" ;;
   esac
