@@ -12,7 +12,8 @@
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout)
 {
 	int rc;
-	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
+	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)) ||
+	    (!s->rdonly && (rc = eventindex_upgrade(s, txn))))
 		return rc;
 	/* a rebuild under way (reindex.c) has left its mark */
 	MDB_val mk = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK }, mv;
