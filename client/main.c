@@ -50,7 +50,9 @@ const struct cmd cmds[] = {
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
 	  "upcoming events in start order; iCalendar export",
-	  "Events come from an index by start time, not from a scan.\n"
+	  "Events come from an index by start time, not from a scan.  A recurring\n"
+	  "event is listed at each of its occurrences in the window (times in\n"
+	  "Europe/Brussels; at most 1000 lines, 366 of one event).\n"
 	  "  --from DATE    from this day (YYYY-MM-DD, 00:00 UTC) or RFC 3339 time;\n"
 	  "                 default: now\n"
 	  "  --to DATE      until this day or time (exclusive)\n"
@@ -58,7 +60,8 @@ const struct cmd cmds[] = {
 	  "                 or phases are for everyone)\n"
 	  "  --ics FILE     write an iCalendar file (FILE, or - for stdout), times in\n"
 	  "                 Europe/Brussels; cancelled events are included as\n"
-	  "                 STATUS:CANCELLED so subscribed calendars drop them\n" },
+	  "                 STATUS:CANCELLED so subscribed calendars drop them; a\n"
+	  "                 recurring event once, with its RRULE and EXDATEs\n" },
 	{ "news", cmd_news, "news [--limit N] [--json] [--atom FILE]",
 	  "the latest news across partners, newest first; Atom feed",
 	  "Each item: the day it was published, its title, its partner and its\n"

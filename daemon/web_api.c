@@ -27,9 +27,9 @@
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ICS_TYPE "text/calendar; charset=utf-8"
-#define EVENTS_JSON_LIMIT 100     /* GET /api/v1/events, unless limit says */
-#define EVENTS_JSON_LIMIT_MAX 500
-#define EVENTS_ICS_LIMIT 1000     /* GET /events.ics */
+#define EVENTS_JSON_LIMIT 100     /* GET /api/v1/events: occurrences, unless limit says */
+#define EVENTS_JSON_LIMIT_MAX 500 /* (at most EVENTS_LIST_MAX, query/events.h) */
+#define EVENTS_ICS_LIMIT EVENTS_LIST_MAX /* GET /events.ics: VEVENTs */
 #define SEARCH_LIMIT 20
 #define SEARCH_LIMIT_MAX 100
 #define NEWS_LIMIT 20
@@ -295,9 +295,11 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 		return ok;
 	struct gl_error err = { 0 };
 	json_t *list;
-	if (calendar_events(t, &f, (size_t)limit, &list, &err))
+	bool more;
+	if (calendar_events(t, &f, (size_t)limit, &list, &more, &err))
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "events", list));
+	return web_reply_json(w, c, MHD_HTTP_OK,
+	                      json_pack("{s:o, s:b}", "events", list, "more", more));
 }
 
 /* /events.ics?author=…&id=…: one event; neither a filter nor a limit. */
@@ -353,17 +355,15 @@ static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, stru
 	if (!events_filter_ok(w, c, &p, &f, &ok) || !lang_read(w, c, &p, &lang, &ok))
 		return ok;
 	struct gl_error err = { 0 };
-	char *text = NULL;
-	unsigned skipped = 0;
+	struct calendar_ics cal;
 	pthread_mutex_lock(&w->ics_lock); /* libical keeps global state */
-	int rc = calendar_events_ics(t, &f, EVENTS_ICS_LIMIT, lang ? lang : "en", &text, &skipped,
-	                             &err);
+	int rc = calendar_events_ics(t, &f, EVENTS_ICS_LIMIT, lang ? lang : "en", &cal, &err);
 	pthread_mutex_unlock(&w->ics_lock);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	if (skipped) /* as gilde events --ics: an event libical refuses is left out */
-		log_debug("web-ics-skipped", "events=%u", skipped);
-	return text ? web_reply_text(w, c, MHD_HTTP_OK, text, strlen(text), ICS_TYPE) : MHD_NO;
+	if (cal.skipped) /* as gilde events --ics: an event libical refuses is left out */
+		log_debug("web-ics-skipped", "events=%u", cal.skipped);
+	return web_reply_text(w, c, MHD_HTTP_OK, cal.text, strlen(cal.text), ICS_TYPE);
 }
 
 /* -- search, news, gaps, match --------------------------------------------------- */
