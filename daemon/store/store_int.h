@@ -180,13 +180,6 @@ int store_derived_put(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 int store_derived_del(struct store_txn *t, const uint8_t *rkey, size_t rlen, int kind,
                       struct gl_error *err);
 int store_derived_settle(struct store *s, struct gl_error *err);
-/*
- * A write open: move recurring events that a store written before the
- * events index had its recurring section holds among the one-offs
- * (eventindex.h), once; meta "eventindex" records that it is done.  A
- * few lookups a held event, at most once.  Returns LMDB's codes.
- */
-int eventindex_upgrade(struct store *s, MDB_txn *txn);
 /* In meta while a rebuild of the search index is under way (reindex.c). */
 #define REINDEX_MARK "reindex"
 /*
@@ -196,5 +189,13 @@ int eventindex_upgrade(struct store *s, MDB_txn *txn);
  * *rebuild; returns LMDB's codes.  Cheap: a few lookups.
  */
 int textindex_check(MDB_txn *txn, const struct store *s, bool *rebuild);
+
+/*
+ * A write open: move recurring events that a store written before the
+ * events index had its recurring section holds among the one-offs
+ * (eventindex.h), once; meta "eventindex" records that it is done.  A
+ * few lookups a held event, at most once.  Returns LMDB's codes.
+ */
+int eventindex_upgrade(struct store *s, MDB_txn *txn);
 
 #endif
