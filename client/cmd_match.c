@@ -136,9 +136,7 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 	return p;
 }
 
-/* How to reach the partner for an offer, on one line: booking page, e-mail,
- * phone, else the contact page or the offer's page. */
-static void print_contact(const json_t *o)
+void cmd_print_contact(const char *indent, const json_t *o)
 {
 	const json_t *ct = json_object_get(o, "contact");
 	const char *booking = json_string_value(json_object_get(ct, "booking_url"));
@@ -146,7 +144,7 @@ static void print_contact(const json_t *o)
 	const char *phone = json_string_value(json_object_get(ct, "phone"));
 	const char *page = json_string_value(json_object_get(ct, "url"));
 	const char *url = json_string_value(json_object_get(o, "url"));
-	printf("      ");
+	printf("%s", indent);
 	if (booking)
 		printf("book: %s  ", booking);
 	if (email)
@@ -165,7 +163,7 @@ static void print_offer(size_t k, const json_t *o, bool explain)
 	printf("   %zu) %s%s%s%s\n", k + 1, json_string_value(json_object_get(o, "name")),
 	       partner ? " — " : "", partner ? partner : "",
 	       answers && !strcmp(answers, "in general") ? "  [general help]" : "");
-	print_contact(o);
+	cmd_print_contact("      ", o);
 	if (!explain)
 		return;
 	size_t r;

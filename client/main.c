@@ -41,12 +41,27 @@ const struct cmd cmds[] = {
 	  "  --per-item N    offers shown per need (default 5; 0 all)\n"
 	  "  GILDE_PATHS=FILE  try a city's own copy of schemas/paths.json\n" },
 	{ "plan", cmd_plan,
-	  "plan init --profile FILE [--force] | show | done ITEM | undo ITEM | refresh [--plan FILE]",
+	  "plan init --profile FILE [--force] | show | refresh | done ITEM | undo ITEM\n"
+	  "             | choose ITEM OFFER | asked ITEM | note ITEM TEXT\n"
+	  "             | export FILE [--force] | import FILE [--force]   [--plan FILE]",
 	  "keep a personal to-do plan on this machine",
 	  "The plan lives in a file on this machine only ($XDG_DATA_HOME/gilde/plan.json\n"
-	  "or --plan FILE).  init matches the profile and writes the plan; done and\n"
-	  "undo tick an item (its number or its need); refresh matches again against\n"
-	  "the current directory, keeping the ticks and listing offers that are gone.\n" },
+	  "or --plan FILE), in the format the web page saves and opens\n"
+	  "(schemas/plan.schema.json), so a plan moves between them.\n"
+	  "  init      match the profile (a JSON file) and write a new plan\n"
+	  "  show      the steps, the partner chosen for each and how to reach it\n"
+	  "  refresh   match again against the current directory, keeping ticks,\n"
+	  "            choices and notes, and listing offers that are gone\n"
+	  "  done, undo  tick a step off, or not (ITEM: its number or its need)\n"
+	  "  choose    record which offer (partner) you chose for a step: OFFER is\n"
+	  "            its number under the step in show, its id or AUTHOR/ID;\n"
+	  "            - chooses none\n"
+	  "  asked     record that you asked the chosen partner for an appointment\n"
+	  "  note      keep a note with a step (\"\" removes it)\n"
+	  "  export    write the plan to FILE (- for stdout), for the web page\n"
+	  "  import    make a plan file (saved by the web page) this machine's plan,\n"
+	  "            matched again against this directory\n"
+	  "Nothing of the plan leaves this machine.\n" },
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
 	  "upcoming events in start order; iCalendar export",
