@@ -90,9 +90,14 @@ export function buildForm() {
   dependants();
 }
 
+/* Set while the page itself resets the form (no starter cleared it). */
+let filling = false;
+
 export function fillForm(p) {
   const form = $('questionnaire');
+  filling = true;
   form.reset();
+  filling = false;
   needsCleared = false;
   if (p) {
     const check = (name, value) => {
@@ -160,6 +165,7 @@ export function onBack() {
 }
 
 export function onReset() {
+  if (filling) return;
   needsCleared = true;
   clearErrors();
   setTimeout(() => {

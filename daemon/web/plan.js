@@ -11,6 +11,7 @@ import { openMail } from './ask.js';
 import { contactBlock } from './contact.js';
 import { termLabel, terms } from './data.js';
 import { dateText } from './dates.js';
+import { fillForm } from './form.js';
 import { $, badge, clear, el } from './dom.js';
 import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
@@ -385,7 +386,7 @@ export function forgetPlan() {
   plan.answer = null;
   plan.profile = null;
   plan.expanded = new Set();
-  $('questionnaire').reset();
+  fillForm(null);
   say(t('plan.forgotten'));
   go('#/', false, true);
 }
