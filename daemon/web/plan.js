@@ -173,6 +173,19 @@ function chosenBox(need, c) {
     el('p', { class: 'chosen-actions' }, markAsked, undo));
 }
 
+/* The chosen offer as the answer names it now (in the page's language,
+ * with its current contact), when the answer still lists it. */
+function freshChosen(item, c) {
+  const all = [].concat(Array.isArray(item.offers) ? item.offers : [], Array.isArray(item.later) ? item.later : []);
+  const o = all.find((x) => sameOffer(x, c));
+  if (!o) return c;
+  return Object.assign({}, c, {
+    name: txt(o.name) || c.name,
+    partner: txt(o.partner) || c.partner,
+    contact: o.contact && typeof o.contact === 'object' ? o.contact : c.contact,
+  });
+}
+
 function notesBox(need, notes) {
   const id = 'notes-' + need;
   const area = el('textarea', { id, rows: 3, maxlength: 4000, 'data-test': 'notes', 'data-need': need });
@@ -236,7 +249,7 @@ function stepItem(item, i, count) {
   const li = el('li', { class: 'todo-item', 'data-need': need, 'data-test': 'todo-item' });
   li.classList.toggle('done', st.done === true);
   li.appendChild(stepHead(item, i, st, label));
-  if (st.chosen) li.appendChild(chosenBox(need, st.chosen));
+  if (st.chosen) li.appendChild(chosenBox(need, freshChosen(item, st.chosen)));
   const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way) };
   const all = Array.isArray(item.offers) ? item.offers : [];
   const expanded = plan.expanded.has(need);
