@@ -84,13 +84,20 @@ const struct cmd cmds[] = {
 	  "  --limit N      at most N items, 1 to 200 (default 20; 50 with --atom)\n"
 	  "  --atom FILE    write an Atom feed (RFC 4287) to FILE, or - for stdout;\n"
 	  "                 an entry keeps its id across updates of its record\n" },
-	{ "search", cmd_search, "search TEXT... [--kind K] [--lang nl|en] [--limit N] [--json]",
-	  "full-text search over titles, summaries and partner names",
+	{ "search", cmd_search,
+	  "search TEXT... [--kind K] [--lang nl|en | --prefer nl|en] [--limit N] [--json]",
+	  "full-text search over titles, descriptions, tags and partner names",
 	  "Case and accents do not matter (cafe finds café) and Dutch and English words\n"
-	  "are stemmed (financieringen finds financiering).  Hits are ranked by BM25,\n"
-	  "a word in a title counting three times one in a description.\n"
+	  "are stemmed (financieringen finds financiering; subsidies finds subsidie);\n"
+	  "spin-off finds spinoff and back; the labels of a record's needs, sectors and\n"
+	  "activities count (soft landing), and so does its partner's name.  Hits are\n"
+	  "ranked by BM25: a word in a title counts three times one in a description,\n"
+	  "a tag or the partner's name twice.  A word of two letters (up) counts only\n"
+	  "beside a longer word of the search that the record holds too.\n"
 	  "  --kind K     only records of kind K\n"
 	  "  --lang L     stem the query as Dutch (nl) or English (en) only\n"
+	  "  --prefer L   stem it in every language, records found in L first;\n"
+	  "               titles in L\n"
 	  "  --limit N    at most N hits (default: all)\n" },
 	{ "gaps", cmd_gaps, "gaps [--by-sector] [--json]",
 	  "where the offer has holes: offers per need and phase",

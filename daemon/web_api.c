@@ -372,14 +372,14 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
                                   const char *url, const struct web_req *rq)
 {
 	(void)rq;
-	static const char *const names[] = { "q", "kind", "lang", "limit", NULL };
+	static const char *const names[] = { "q", "kind", "lang", "prefer", "limit", NULL };
 	struct web_params p;
 	enum MHD_Result ok;
-	const char *lang;
 	long limit = SEARCH_LIMIT;
 	if (!params_ok(w, c, names, &p, &ok))
 		return ok;
 	const char *q = web_param(&p, "q"), *kind = web_param(&p, "kind");
+	const char *prefer = web_param(&p, "prefer");
 	if (!q || !*q || strlen(q) > SEARCH_QUERY_MAX)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: give the words to search "
 		                       "for (1 to %d bytes)", SEARCH_QUERY_MAX);
@@ -387,11 +387,20 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	if (kind && rk != RK_PARTNER && rk != RK_OFFER && rk != RK_EVENT && rk != RK_NEWS)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "kind",
 		                       "kind: \"%.32s\" is not one of: partner, offer, event, news", kind);
-	if (!lang_read(w, c, &p, &lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
+	struct search_opts o = { .kind = rk, .prefer = prefer };
+	if (!lang_read(w, c, &p, &o.lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
 		return ok;
+	if (prefer && strcmp(prefer, "nl") && strcmp(prefer, "en"))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "prefer",
+		                       "prefer: \"%.32s\" is not nl or en", prefer);
+	if (prefer && o.lang)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "prefer", "prefer: give lang (the "
+		                       "query in one language) or prefer (every language, this one "
+		                       "first), not both");
+	o.max_hits = (size_t)limit;
 	struct gl_error err = { 0 };
 	json_t *hits;
-	int rc = directory_search(t, q, rk, lang, (size_t)limit, &hits, &err);
+	int rc = directory_search(t, q, &o, &hits, &err);
 	if (rc == GL_ELIMIT || rc == GL_EFORMAT)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
 	if (rc)

@@ -30,11 +30,11 @@ static int teardown(void **state)
 
 struct terms {
 	char t[32][TEXT_TERM_MAX + 1];
-	unsigned pos[32];
+	unsigned pos[32], flags[32];
 	size_t n;
 };
 
-static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
+static int term_cb(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
 	struct terms *ts = ctx;
 	assert_true(len >= 1 && len <= TEXT_TERM_MAX);
@@ -42,6 +42,7 @@ static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
 	if (ts->n < 32) {
 		memcpy(ts->t[ts->n], term, len);
 		ts->t[ts->n][len] = 0;
+		ts->flags[ts->n] = flags;
 		ts->pos[ts->n++] = pos;
 	}
 	return 0;
@@ -49,11 +50,17 @@ static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
 
 static struct text_stemmers stems;
 
-static struct terms cut(const char *s, const char *lang)
+static struct terms cut_as(const char *s, const char *lang, unsigned flags)
 {
 	struct terms ts = { .n = 0 };
-	assert_int_equal(text_terms(&stems, s, strlen(s), lang, term_cb, &ts, NULL), 0);
+	assert_int_equal(text_terms(&stems, s, strlen(s), lang, flags, term_cb, &ts, NULL), 0);
 	return ts;
+}
+
+/* The terms of a text to index. */
+static struct terms cut(const char *s, const char *lang)
+{
+	return cut_as(s, lang, 0);
 }
 
 /* The one term of a one-word text. */
@@ -85,16 +92,28 @@ static void test_terms(void **state)
 	assert_string_equal(one("Funding", "en"), one("funded", "en"));
 	/* other languages: not stemmed */
 	assert_string_equal(one("financements", "fr"), "financements");
-	/* splitting, short tokens, stop words, positions */
+	/* splitting, short tokens, stop words, positions; a compound's parts
+	 * and then the parts joined, at the first part's position */
 	struct terms ts = cut("De starter, een spin-off van UGent: 2 x €5000!", "nl");
-	assert_int_equal(ts.n, 5);
+	assert_int_equal(ts.n, 6);
 	assert_string_equal(ts.t[0], "starter");
 	assert_int_equal(ts.pos[0], 1);
 	assert_string_equal(ts.t[1], "spin");
 	assert_string_equal(ts.t[2], "off");
-	assert_string_equal(ts.t[3], "ugent");
-	assert_string_equal(ts.t[4], "5000");
-	assert_int_equal(ts.pos[4], 9);
+	assert_int_equal(ts.pos[2], 4);
+	assert_string_equal(ts.t[3], "spinoff");
+	assert_int_equal(ts.pos[3], 3);
+	assert_int_equal(ts.flags[3], TEXT_JOINED);
+	assert_int_equal(ts.flags[1] | ts.flags[2], 0);
+	assert_string_equal(ts.t[4], "ugent");
+	assert_string_equal(ts.t[5], "5000");
+	assert_int_equal(ts.pos[5], 9);
+	/* a query asks for the joined word only */
+	ts = cut_as("De starter, een spin-off van UGent: 2 x €5000!", "nl", TEXT_QUERY);
+	assert_int_equal(ts.n, 4);
+	assert_string_equal(ts.t[1], "spinoff");
+	assert_int_equal(ts.pos[1], 3);
+	assert_int_equal(ts.pos[2], 6);
 	assert_int_equal(cut("the loan of a starter and to", "en").n, 2);
 	assert_int_equal(cut("de het een en van voor", "nl").n, 0);
 	assert_int_equal(cut("", "nl").n, 0);
@@ -110,10 +129,118 @@ static void test_terms(void **state)
 	/* not UTF-8 */
 	struct gl_error err = { 0 };
 	struct terms x = { .n = 0 };
-	assert_int_equal(text_terms(&stems, "caf\xe9", 4, "nl", term_cb, &x, &err), GL_EFORMAT);
+	assert_int_equal(text_terms(&stems, "caf\xe9", 4, "nl", 0, term_cb, &x, &err), GL_EFORMAT);
 	assert_non_null(strstr(err.msg, "UTF-8"));
 	text_stemmers_free(&stems);
 	text_stemmers_free(&stems); /* twice is harmless */
+}
+
+/* The terms of a text as "term term ...", flags after a '/' where set
+ * (w: weak, j: joined). */
+static const char *terms_text(const char *s, const char *lang, unsigned flags)
+{
+	static char out[4][512];
+	static int next;
+	char *o = out[next++ % 4];
+	struct terms ts = cut_as(s, lang, flags);
+	o[0] = 0;
+	for (size_t i = 0; i < ts.n; i++)
+		snprintf(o + strlen(o), 512 - strlen(o), "%s%s%s%s%s", i ? " " : "", ts.t[i],
+		         ts.flags[i] ? "/" : "", ts.flags[i] & TEXT_WEAK ? "w" : "",
+		         ts.flags[i] & TEXT_JOINED ? "j" : "");
+	return o;
+}
+
+/*
+ * Hyphenated compounds (text.h, step 3): indexed as their parts and
+ * joined, asked for joined; whichever way a word is written, the two
+ * meet.  Not joined: digits only, too long, a dash that is no hyphen.
+ */
+static void test_compounds(void **state)
+{
+	(void)state;
+	assert_int_equal(text_stemmers_init(&stems, NULL), 0);
+	for (int l = 0; l < 2; l++) {
+		const char *lang = l ? "en" : "nl";
+		/* the joined term of the compound is the term of the word run together */
+		struct terms a = cut("spin-offs", lang), q = cut_as("spin-off", lang, TEXT_QUERY);
+		assert_int_equal(a.n, 3);
+		assert_int_equal(q.n, 1);
+		assert_string_equal(a.t[2], one("spinoff", lang));
+		assert_string_equal(q.t[0], one("spinoffs", lang));
+		assert_string_equal(cut_as("scale-up", lang, TEXT_QUERY).t[0], one("scaleups", lang));
+		/* U+2011 (non-breaking hyphen) and U+2010 are hyphens too */
+		assert_string_equal(cut_as("scale\xe2\x80\x91up", lang, TEXT_QUERY).t[0],
+		                    one("scaleup", lang));
+		assert_string_equal(cut_as("scale\xe2\x80\x90up", lang, TEXT_QUERY).t[0],
+		                    one("scaleup", lang));
+	}
+	/* parts of one letter or stop words are no terms, but part of the joined one */
+	assert_string_equal(terms_text("e-commerce", "en", 0), "commerc ecommerc/j");
+	assert_string_equal(terms_text("e-commerce", "en", TEXT_QUERY), "ecommerc/j");
+	assert_string_equal(terms_text("in-house", "en", TEXT_QUERY), "inhous/j");
+	assert_string_equal(terms_text("Oost-Vlaanderen", "", TEXT_QUERY), "oostvlaanderen/j");
+	assert_string_equal(terms_text("co-creatie-ruimte", "", 0),
+	                    "co/w creatie ruimte cocreatieruimte/j");
+	/* not compounds: a dash, a hyphen with space beside it, digits only */
+	assert_string_equal(terms_text("2024\xe2\x80\x93" "2026 spin - off", "", TEXT_QUERY),
+	                    "2024 2026 spin off");
+	assert_string_equal(terms_text("2027-03-15", "", 0), "2027 03/w 15/w");
+	assert_string_equal(terms_text("2027-03-15", "", TEXT_QUERY), "2027 03/w 15/w");
+	assert_string_equal(terms_text("covid-19", "", TEXT_QUERY), "covid19/j");
+	/* longer than TEXT_TERM_MAX joined: the parts, as they come */
+	char lng[TEXT_TERM_MAX + 32];
+	memset(lng, 'a', 40);
+	memset(lng + 41, 'b', 40);
+	lng[40] = lng[81] = '-';
+	strcpy(lng + 82, "x");
+	struct terms q = cut_as(lng, "", TEXT_QUERY), a = cut(lng, "");
+	assert_int_equal(q.n, 2); /* "x" is too short to be a term */
+	assert_int_equal(q.pos[1], 1);
+	assert_int_equal(a.n, 2);
+	strcpy(lng + 82, "xyzab");
+	q = cut_as(lng, "", TEXT_QUERY);
+	assert_int_equal(q.n, 3);
+	assert_string_equal(q.t[2], "xyzab");
+	assert_int_equal(q.pos[2], 2);
+	/* short tokens are weak; a stop word is still dropped */
+	assert_string_equal(terms_text("Level up, the AI way", "en", TEXT_QUERY), "level up/w ai/w way");
+	assert_string_equal(terms_text("scale-up", "en", TEXT_QUERY), "scaleup/j");
+	text_stemmers_free(&stems);
+}
+
+/*
+ * Dutch plurals in -s after -e meet their singular (text.h, step 5);
+ * English stems are as Snowball makes them, and short words keep their s.
+ */
+static void test_dutch_plural(void **state)
+{
+	(void)state;
+	assert_int_equal(text_stemmers_init(&stems, NULL), 0);
+	static const char *const pairs[][2] = {
+		{ "subsidies", "subsidie" }, { "bedrijfsruimtes", "bedrijfsruimte" },
+		{ "premies", "premie" }, { "fases", "fase" }, { "studies", "studie" },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		assert_string_equal(one(pairs[i][0], "nl"), one(pairs[i][1], "nl"));
+	/* remembered stems say the same */
+	struct text_stemmers mem = { 0 };
+	assert_int_equal(text_stemmers_init(&mem, NULL), 0);
+	text_stemmers_remember(&mem);
+	for (int k = 0; k < 2; k++) {
+		struct terms ts = { .n = 0 };
+		assert_int_equal(text_terms(&mem, "subsidies subsidie", 18, "nl", 0, term_cb, &ts, NULL),
+		                 0);
+		assert_int_equal(ts.n, 2);
+		assert_string_equal(ts.t[0], ts.t[1]);
+	}
+	text_stemmers_free(&mem);
+	/* not under TEXT_NL_PLURAL_MIN bytes, not after a double e, not in English */
+	assert_string_equal(one("les", "nl"), "les");
+	assert_string_equal(one("idees", "nl"), "ides"); /* Snowball's; "idee" with the rule */
+	assert_string_equal(one("subsidies", "en"), "subsidi");
+	assert_string_equal(one("services", "en"), one("service", "en"));
+	text_stemmers_free(&stems);
 }
 
 /* ---- the index ---- */
@@ -193,7 +320,8 @@ static size_t find(struct store *s, const char *q, int kind, const char *lang, c
 	size_t n = 99;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	int rc = search_query(t, q, kind, lang, 0, &h, &n, &err);
+	struct search_opts o = { .kind = kind, .lang = lang };
+	int rc = search_query(t, q, &o, &h, &n, &err);
 	if (rc)
 		fail_msg("search \"%s\": %s", q, err.msg);
 	out[0] = 0;
@@ -298,20 +426,21 @@ static void test_rank(void **state)
 	size_t n = 77;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 1, &h, &n, NULL), 0);
+	struct search_opts one_hit = { .max_hits = 1 }, node = { .kind = RK_NODE };
+	assert_int_equal(search_query(t, "microkrediet", &one_hit, &h, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	free(h);
 	h = (void *)1;
 	n = 77;
-	assert_int_equal(search_query(t, "x", RK_NODE, NULL, 0, &h, &n, &err), GL_EINVAL);
+	assert_int_equal(search_query(t, "x", &node, &h, &n, &err), GL_EINVAL);
 	char big[SEARCH_QUERY_MAX + 2];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = 0;
-	assert_int_equal(search_query(t, big, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	assert_int_equal(search_query(t, big, NULL, &h, &n, &err), GL_ELIMIT);
 	char many[SEARCH_QUERY_WORDS * 4 + 16] = "";
 	for (int i = 0; i <= SEARCH_QUERY_WORDS; i++)
 		strcat(many, "xyz ");
-	assert_int_equal(search_query(t, many, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	assert_int_equal(search_query(t, many, NULL, &h, &n, &err), GL_ELIMIT);
 	assert_non_null(strstr(err.msg, "words"));
 	assert_true(h == (void *)1 && n == 77); /* untouched on failure */
 	store_abort(t);
@@ -390,7 +519,7 @@ static void test_one_transaction(void **state)
 	/* a search in the transaction sees what waits */
 	struct search_hit *h = NULL;
 	size_t n = 99;
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, NULL), 0);
+	assert_int_equal(search_query(t, "microkrediet", NULL, &h, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	free(h);
 	/* replaced in the same transaction: v1's postings must not survive */
@@ -608,7 +737,7 @@ static void test_lost_stats(void **state)
 		if (damage == 1 || damage == 2) {
 			assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 			assert_int_equal(store_begin(s, false, &t, NULL), 0);
-			assert_int_equal(search_query(t, "infosessie", 0, NULL, 0, &h, &n, &err),
+			assert_int_equal(search_query(t, "infosessie", NULL, &h, &n, &err),
 			                 GL_ESTORE);
 			assert_non_null(strstr(err.msg, "statistics are lost"));
 			assert_non_null(strstr(err.msg, "gilded"));
@@ -823,7 +952,7 @@ static void test_layout_upgrade(void **state)
 	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
 	assert_int_equal(store_get(t, pk, RK_OFFER, "micro", 5, &e, NULL), 0);
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_int_equal(search_query(t, "microkrediet", NULL, &h, &n, &err), GL_ESTORE);
 	assert_non_null(strstr(err.msg, "older store layout"));
 	assert_non_null(strstr(err.msg, "gilded"));
 	store_abort(t);
@@ -869,7 +998,7 @@ static void search_refused(const char *path)
 	size_t n;
 	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_query(t, "lening", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_int_equal(search_query(t, "lening", NULL, &h, &n, &err), GL_ESTORE);
 	assert_non_null(strstr(err.msg, "gilded"));
 	store_abort(t);
 	store_close(s);
@@ -1065,8 +1194,9 @@ struct all_terms {
 	size_t len;
 };
 
-static int all_cb(void *ctx, const char *term, size_t len, unsigned pos)
+static int all_cb(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
+	(void)flags;
 	struct all_terms *a = ctx;
 	int n = snprintf(a->s + a->len, sizeof a->s - a->len, "%u:%.*s ", pos, (int)len, term);
 	assert_true(n > 0 && (size_t)n < sizeof a->s - a->len);
@@ -1110,9 +1240,9 @@ static void test_ascii_path(void **state)
 		memcpy(twin + len, "\xc2\xa0", 2);
 		for (int l = 0; l < 4; l++) {
 			struct all_terms a = { .len = 0 }, b = { .len = 0 }, c = { .len = 0 };
-			assert_int_equal(text_terms(&st, text, len, langs[l], all_cb, &a, NULL), 0);
-			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], all_cb, &b, NULL), 0);
-			assert_int_equal(text_terms(&mem, text, len, langs[l], all_cb, &c, NULL), 0);
+			assert_int_equal(text_terms(&st, text, len, langs[l], 0, all_cb, &a, NULL), 0);
+			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], 0, all_cb, &b, NULL), 0);
+			assert_int_equal(text_terms(&mem, text, len, langs[l], 0, all_cb, &c, NULL), 0);
 			a.s[a.len] = b.s[b.len] = c.s[c.len] = 0;
 			assert_string_equal(a.s, b.s);
 			assert_string_equal(a.s, c.s);
@@ -1120,21 +1250,21 @@ static void test_ascii_path(void **state)
 	}
 	/* and one case spelled out: folded, digits kept, a one-letter token dropped */
 	struct all_terms a = { .len = 0 };
-	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", all_cb, &a, NULL), 0);
+	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", 0, all_cb, &a, NULL), 0);
 	a.s[a.len] = 0;
 	assert_string_equal(a.s, "0:startup 1:financing 2:2026 ");
 	/* a remembered stem, asked again, and the word that stemmed to it;
 	 * remembered stop words stay dropped, in one language and not the other */
 	for (int k = 0; k < 2; k++) {
 		struct all_terms b = { .len = 0 };
-		assert_int_equal(text_terms(&mem, "Financieringen financiering", 27, "nl", all_cb, &b,
+		assert_int_equal(text_terms(&mem, "Financieringen financiering", 27, "nl", 0, all_cb, &b,
 		                            NULL), 0);
 		b.s[b.len] = 0;
 		assert_string_equal(b.s, "0:financier 1:financier ");
 		static const char stops[] = "de financiering van de stad the";
 		struct all_terms c = { .len = 0 }, d = { .len = 0 };
-		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "nl", all_cb, &c, NULL), 0);
-		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "en", all_cb, &d, NULL), 0);
+		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "nl", 0, all_cb, &c, NULL), 0);
+		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "en", 0, all_cb, &d, NULL), 0);
 		c.s[c.len] = d.s[d.len] = 0;
 		assert_string_equal(c.s, "1:financier 4:stad 5:the ");
 		assert_string_equal(d.s, "0:de 1:financi 2:van 3:de 4:stad ");
@@ -1151,6 +1281,8 @@ int main(void)
 	tu_keypair(2, pk2, sk2);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terms),
+		cmocka_unit_test(test_compounds),
+		cmocka_unit_test(test_dutch_plural),
 		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_changes),
