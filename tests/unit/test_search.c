@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <lmdb.h>
+#include <math.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -247,6 +248,10 @@ static void test_dutch_plural(void **state)
 
 struct doc {
 	const char *title_nl, *title_en, *text_nl, *text_en;
+	const char *partner; /* the "partner" field; NULL: none */
+	/* tags, NULL-ended (none: empty); an offer's sectors and activities go
+	 * in its "eligibility", as the schema has them */
+	const char *needs[4], *sectors[4], *activities[4];
 };
 
 static void pack_langmap(msgpack_packer *p, const char *key, const char *nl, const char *en)
@@ -259,6 +264,22 @@ static void pack_langmap(msgpack_packer *p, const char *key, const char *nl, con
 	tu_str(p, en);
 }
 
+static size_t count(const char *const *list)
+{
+	size_t n = 0;
+	while (n < 4 && list[n])
+		n++;
+	return n;
+}
+
+static void pack_list(msgpack_packer *p, const char *key, const char *const *list)
+{
+	tu_str(p, key);
+	msgpack_pack_array(p, count(list));
+	for (size_t i = 0; i < count(list); i++)
+		tu_str(p, list[i]);
+}
+
 /* Sign a record with a body like the schemas' (d NULL: a tombstone). */
 static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *id,
                  uint64_t version, uint64_t expires, const struct doc *d)
@@ -267,7 +288,10 @@ static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *i
 	msgpack_packer p;
 	tu_packer(&p, &body);
 	if (d) {
-		msgpack_pack_map(&p, 4);
+		bool elig = kind == RK_OFFER && (count(d->sectors) || count(d->activities));
+		bool top = kind != RK_OFFER;
+		msgpack_pack_map(&p, 4 + (d->partner != NULL) + (count(d->needs) > 0) + elig +
+		                             (top && count(d->sectors)) + (top && count(d->activities)));
 		pack_langmap(&p, kind == RK_NEWS ? "title" : "name", d->title_nl, d->title_en);
 		pack_langmap(&p, kind == RK_NEWS ? "summary" : "description", d->text_nl, d->text_en);
 		tu_str(&p, "url"); /* not indexed */
@@ -275,6 +299,20 @@ static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *i
 		tu_str(&p, "languages");
 		msgpack_pack_array(&p, 1);
 		tu_str(&p, "nl");
+		if (d->partner) {
+			tu_str(&p, "partner");
+			tu_str(&p, d->partner);
+		}
+		if (count(d->needs))
+			pack_list(&p, "needs", d->needs);
+		if (elig) {
+			tu_str(&p, "eligibility");
+			msgpack_pack_map(&p, (count(d->sectors) > 0) + (count(d->activities) > 0));
+		}
+		if (count(d->sectors))
+			pack_list(&p, "sectors", d->sectors);
+		if (count(d->activities))
+			pack_list(&p, "activities", d->activities);
 	}
 	struct record_draft dr = { .kind = kind, .id = id, .id_len = strlen(id), .version = version,
 	                           .issued = 100, .expires = expires,
@@ -367,19 +405,23 @@ static struct store *open_store(const char *name)
 	return s;
 }
 
-static const struct doc d_title = { "Microkrediet voor starters", "Microcredit for starters",
-                                    "Een lening tot 25.000 euro.", "A loan up to 25,000 euro." };
-static const struct doc d_body = { "Begeleiding", "Coaching",
-                                   "Coaching bij je microkrediet en je financieringen.",
-                                   "Coaching with your microcredit and your financing." };
-static const struct doc d_cafe = { "Vergunningen", "Permits",
-                                   "Een café of restaurant openen? Financiering nodig?",
-                                   "Opening a café or restaurant? Need funding?" };
+/* A doc of four texts and nothing else. */
+#define TEXTS(tnl, ten, xnl, xen) \
+	{ .title_nl = (tnl), .title_en = (ten), .text_nl = (xnl), .text_en = (xen) }
+
+static const struct doc d_title = TEXTS("Microkrediet voor starters", "Microcredit for starters",
+                                        "Een lening tot 25.000 euro.", "A loan up to 25,000 euro.");
+static const struct doc d_body = TEXTS("Begeleiding", "Coaching",
+                                       "Coaching bij je microkrediet en je financieringen.",
+                                       "Coaching with your microcredit and your financing.");
+static const struct doc d_cafe = TEXTS("Vergunningen", "Permits",
+                                       "Een café of restaurant openen? Financiering nodig?",
+                                       "Opening a café or restaurant? Need funding?");
 /* two versions of one offer */
-static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
-static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
-static const struct doc d_event = { "Infosessie microkrediet", "Microcredit info session",
-                                    "Alles over microkrediet.", "All about microcredit." };
+static const struct doc v1 = TEXTS("Zebrapad", "Zebra crossing", "Oud.", "Old.");
+static const struct doc v2 = TEXTS("Oversteekplaats", "Crossing", "Nieuw.", "New.");
+static const struct doc d_event = TEXTS("Infosessie microkrediet", "Microcredit info session",
+                                        "Alles over microkrediet.", "All about microcredit.");
 
 static void test_rank(void **state)
 {
@@ -798,7 +840,7 @@ static void test_flush_past_pending(void **state)
 		}
 		snprintf(id, sizeof id, "p%u", i);
 		snprintf(title, sizeof title, "Aanbod %u", i);
-		struct doc d = { title, title, text[i], text[i] };
+		struct doc d = TEXTS(title, title, text[i], text[i]);
 		put_in(t, i % 2 ? sk : sk2, RK_OFFER, id, 1, &d);
 	}
 	struct gl_error err = { 0 };
@@ -1273,6 +1315,373 @@ static void test_ascii_path(void **state)
 	text_stemmers_free(&mem);
 }
 
+/* ---- what starters type (issue 20) ---- */
+
+/* Search with options; the hits' ids as find() gives them. */
+static size_t find_o(struct store *s, const char *q, const struct search_opts *o, char *out,
+                     size_t outn, double *scores)
+{
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 99;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	int rc = search_query(t, q, o, &h, &n, &err);
+	if (rc)
+		fail_msg("search \"%s\": %s", q, err.msg);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		assert_int_equal(search_hit_entry(t, &h[i], &e, NULL), 0);
+		if (scores)
+			scores[i] = h[i].score;
+		snprintf(out + strlen(out), outn - strlen(out), "%s%.*s", i ? " " : "",
+		         (int)e.id_len, e.id);
+	}
+	free(h);
+	store_abort(t);
+	return n;
+}
+
+/* The hits of q as a string of ids (any language, no kind). */
+static const char *hits(struct store *s, const char *q, int kind)
+{
+	static char out[4][512];
+	static int next;
+	char *o = out[next++ % 4];
+	find(s, q, kind, NULL, o, 512, NULL);
+	return o;
+}
+
+/*
+ * The Dutch and English labels of a record's needs, sectors and
+ * activities are searchable (textindex.h): words that stand in no text of
+ * the record find it; a narrower need brings its parent's label; an
+ * unknown tag is passed over.  A label weighs less than a title and more
+ * than a word of the description.
+ */
+static void test_labels(void **state)
+{
+	(void)state;
+	struct store *s = open_store("labels");
+	const struct doc soft = { .title_nl = "Welkom in de stad", .title_en = "Welcome to town",
+	                          .text_nl = "Wij helpen je bedrijf hier op weg.",
+	                          .text_en = "We help your company find its way here.",
+	                          .needs = { "soft-landing" } };
+	const struct doc loan = { .title_nl = "Startkapitaal", .title_en = "Money to start",
+	                          .text_nl = "Tot 25.000 euro, terug in vijf jaar.",
+	                          .text_en = "Up to 25,000 euro, paid back in five years.",
+	                          .needs = { "financing-loan", "time-travel" } };
+	const struct doc shop = { .title_nl = "Een plek in de stad", .title_en = "A place in town",
+	                          .text_nl = "Huur een pand.", .text_en = "Rent a building.",
+	                          .sectors = { "hospitality" }, .activities = { "shop" } };
+	const struct doc lab = { .title_nl = "Labodag", .title_en = "Lab day",
+	                         .text_nl = "Kom kijken.", .text_en = "Come and see.",
+	                         .sectors = { "biotech" } };
+	put(s, sk, RK_OFFER, "soft", 1, &soft);
+	put(s, sk, RK_OFFER, "loan", 1, &loan);
+	put(s, sk, RK_OFFER, "shop", 1, &shop);
+	put(s, sk, RK_EVENT, "lab", 1, &lab);
+	check_stats(s, 4);
+	/* the need's labels, Dutch and English, in any order and inflection */
+	assert_string_equal(hits(s, "soft landing", 0), "soft");
+	assert_string_equal(hits(s, "landing", 0), "soft");
+	assert_string_equal(hits(s, "buitenland vestigen", 0), "soft");
+	/* a narrower need: its own label and its parent's */
+	assert_string_equal(hits(s, "lening", 0), "loan");
+	assert_string_equal(hits(s, "loans", 0), "loan");
+	assert_string_equal(hits(s, "financiering", 0), "loan");
+	assert_string_equal(hits(s, "funding", 0), "loan");
+	/* an offer's sectors and activities in its eligibility; an event's at the top */
+	assert_string_equal(hits(s, "horeca", 0), "shop");
+	assert_string_equal(hits(s, "winkel", 0), "shop");
+	assert_string_equal(hits(s, "biotechnologie", 0), "lab");
+	/* the tag's id is no label: only its words are */
+	assert_string_equal(hits(s, "time-travel", 0), "");
+
+	/* title above label above description: three offers of one length */
+	struct store *r = open_store("labels-rank");
+	const struct doc in_title = { .title_nl = "Subsidie voor starters",
+	                              .title_en = "Subsidy for starters",
+	                              .text_nl = "Vraag het aan bij ons.", .text_en = "Ask us." };
+	const struct doc in_label = { .title_nl = "Geld voor starters",
+	                              .title_en = "Money for starters",
+	                              .text_nl = "Vraag het aan bij ons.", .text_en = "Ask us.",
+	                              .needs = { "financing-grant" } };
+	const struct doc in_text = { .title_nl = "Geld voor starters",
+	                             .title_en = "Money for starters",
+	                             .text_nl = "Vraag een subsidie aan bij ons.",
+	                             .text_en = "Ask us for a subsidy." };
+	put(r, sk, RK_OFFER, "c-text", 1, &in_text);
+	put(r, sk, RK_OFFER, "b-label", 1, &in_label);
+	put(r, sk, RK_OFFER, "a-title", 1, &in_title);
+	double sc[4];
+	char ids[128];
+	assert_int_equal(find(r, "subsidie", 0, NULL, ids, sizeof ids, sc), 3);
+	assert_string_equal(ids, "a-title b-label c-text");
+	assert_true(sc[0] > sc[1] && sc[1] > sc[2]);
+	store_close(r);
+	store_close(s);
+}
+
+/* The Ghent sample's way of writing partners: a name, a short text. */
+static struct doc partner_doc(const char *name, const char *text)
+{
+	return (struct doc)TEXTS(name, name, text, text);
+}
+
+/*
+ * A partner's name finds its offers, events and news (search.h): those
+ * that name it in "partner", or name none when it is the author's first
+ * partner record; not another author's.  The partner ranks above what it
+ * lends its name to; its description lends nothing; a renamed partner is
+ * found by its new name at once.
+ */
+static void test_partner_names(void **state)
+{
+	(void)state;
+	struct store *s = open_store("partners");
+	struct doc wc = partner_doc("Wintercircus", "Een gebouw.");
+	struct doc aa = partner_doc("Atelier Aap", "Een werkplaats.");
+	const struct doc rooms = { .title_nl = "Zalen", .title_en = "Rooms", .text_nl = "Te huur.",
+	                           .text_en = "To rent.", .partner = "wc" };
+	const struct doc desk = { .title_nl = "Werkplekken in het Wintercircus",
+	                          .title_en = "Desks in the Wintercircus",
+	                          .text_nl = "Te huur.", .text_en = "To rent.", .partner = "wc" };
+	const struct doc demo = { .title_nl = "Demodag", .title_en = "Demo day",
+	                          .text_nl = "Toon je product.", .text_en = "Show your product.",
+	                          .partner = "wc" };
+	const struct doc own = TEXTS("Kasten", "Cupboards", "Te huur.", "To rent.");
+	const struct doc other = { .title_nl = "Elders", .title_en = "Elsewhere",
+	                           .text_nl = "Te huur.", .text_en = "To rent.", .partner = "wc" };
+	put(s, sk, RK_PARTNER, "wc", 1, &wc);
+	put(s, sk, RK_PARTNER, "aa", 1, &aa); /* the author's first partner record, by id */
+	put(s, sk, RK_OFFER, "wc-rooms", 1, &rooms);
+	put(s, sk, RK_OFFER, "wc-desk", 1, &desk);
+	put(s, sk, RK_EVENT, "wc-demo", 1, &demo);
+	put(s, sk, RK_OFFER, "aa-own", 1, &own);
+	put(s, sk2, RK_OFFER, "other", 1, &other);
+	char ids[256];
+	double sc[8];
+	assert_int_equal(find(s, "wintercircus", 0, NULL, ids, sizeof ids, sc), 4);
+	assert_memory_equal(ids, "wc ", 3); /* the partner first */
+	assert_non_null(strstr(ids, "wc-rooms"));
+	assert_non_null(strstr(ids, "wc-desk"));
+	assert_non_null(strstr(ids, "wc-demo"));
+	/* what holds only the lent name scores alike, below the partner */
+	assert_int_equal(find(s, "wintercircus", RK_EVENT, NULL, ids, sizeof ids, sc), 1);
+	double demo_sc = sc[0];
+	assert_int_equal(find(s, "wintercircus", RK_OFFER, NULL, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "wc-desk wc-rooms");
+	assert_true(sc[1] == demo_sc);
+	assert_int_equal(find(s, "wintercircus", RK_PARTNER, NULL, ids, sizeof ids, sc), 1);
+	assert_true(sc[0] > demo_sc);
+	/* no "partner": the author's first partner record's */
+	assert_string_equal(hits(s, "atelier", 0), "aa aa-own");
+	/* a partner's description is not its name */
+	assert_string_equal(hits(s, "gebouw", 0), "wc");
+	/* renamed: the new name finds the records, the old one only a title that says it */
+	struct doc renamed = partner_doc("Circusgebouw", "Een gebouw.");
+	put(s, sk, RK_PARTNER, "wc", 2, &renamed);
+	assert_string_equal(hits(s, "wintercircus", 0), "wc-desk");
+	assert_int_equal(find(s, "circusgebouw", 0, NULL, ids, sizeof ids, NULL), 4);
+	check_stats(s, 7);
+	store_close(s);
+}
+
+/*
+ * prefer: every language's rules, the preferred one's forms in full and
+ * the others' at SEARCH_OTHER_LANG; lang: one language's rules only.  Two
+ * offers of one length, one saying "coaching" in Dutch (its Dutch stem
+ * "coaching"), the other in English ("coach").
+ */
+static void test_prefer(void **state)
+{
+	(void)state;
+	struct store *s = open_store("prefer");
+	const struct doc nl = TEXTS("Hulp", "Help", "Coaching voor je zaak.",
+	                            "Guidance for your business.");
+	const struct doc en = TEXTS("Hulp", "Help", "Begeleiding voor je zaak.",
+	                            "Coaching for your business.");
+	put(s, sk, RK_OFFER, "in-nl", 1, &nl);
+	put(s, sk, RK_OFFER, "in-en", 1, &en);
+	char ids[128];
+	double sc[4];
+	struct search_opts o = { .prefer = "en" };
+	assert_int_equal(find_o(s, "coaching", &o, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "in-en in-nl");
+	/* the other language's form counts SEARCH_OTHER_LANG of the same score */
+	assert_true(fabs(sc[1] / sc[0] - SEARCH_OTHER_LANG) < 1e-9);
+	o.prefer = "nl";
+	assert_int_equal(find_o(s, "coaching", &o, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "in-nl in-en");
+	assert_true(fabs(sc[1] / sc[0] - SEARCH_OTHER_LANG) < 1e-9);
+	/* without: both in full, equal */
+	assert_int_equal(find(s, "coaching", 0, NULL, ids, sizeof ids, sc), 2);
+	assert_true(sc[0] == sc[1]);
+	store_close(s);
+	s = open_store("prefer-nl");
+	put(s, sk2, RK_OFFER, "body", 1, &d_body);
+	put(s, sk2, RK_OFFER, "cafe", 1, &d_cafe);
+	put(s, sk2, RK_OFFER, "micro", 1, &d_title);
+	/* a Dutch word on the English page: found, as without prefer; with
+	 * English rules only, not */
+	char all[128];
+	o.prefer = "en";
+	assert_int_equal(find(s, "financieringen", 0, NULL, all, sizeof all, NULL), 2);
+	assert_int_equal(find_o(s, "financieringen", &o, ids, sizeof ids, NULL), 2);
+	assert_string_equal(ids, all);
+	assert_int_equal(find(s, "financieringen", 0, "en", ids, sizeof ids, NULL), 0);
+	/* not both */
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	struct gl_error err = { 0 };
+	o.lang = "nl";
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, "coaching", &o, &h, &n, &err), GL_EINVAL);
+	assert_non_null(strstr(err.msg, "prefer"));
+	store_abort(t);
+	store_close(s);
+}
+
+/*
+ * Short words count only beside a longer word of the query that the
+ * record holds (search.h): "level up" does not find a record for its
+ * "up"; a query of short words only finds what holds them.  Compounds
+ * find each other whichever way they are written.
+ */
+static void test_weak_words(void **state)
+{
+	(void)state;
+	struct store *s = open_store("weak");
+	const struct doc level_up = TEXTS("Level Up", "Level Up", "Een netwerk voor groeiers.",
+	                                  "A network for scale-ups.");
+	const struct doc start_up = TEXTS("Opstarten", "Starting up", "Zo begin je.",
+	                                  "How to begin.");
+	const struct doc level = TEXTS("Een hoger niveau", "The next level", "Groei.", "Growth.");
+	const struct doc scaleup = TEXTS("Groeigeld", "Growth money", "Voor een scaleup.",
+	                                 "For a scaleup.");
+	const struct doc apart = TEXTS("Weegschaal", "The scale", "Het gaat op.", "It goes up.");
+	const struct doc spin1 = TEXTS("Een spin-off", "A spin-off", "Uit onderzoek.",
+	                               "Out of research.");
+	const struct doc spin2 = TEXTS("Een spinoff", "A spinoff", "Uit onderzoek.",
+	                               "Out of research.");
+	put(s, sk, RK_OFFER, "level-up", 1, &level_up);
+	put(s, sk, RK_OFFER, "start-up", 1, &start_up);
+	put(s, sk, RK_OFFER, "level", 1, &level);
+	put(s, sk, RK_OFFER, "scaleup", 1, &scaleup);
+	put(s, sk, RK_OFFER, "apart", 1, &apart);
+	put(s, sk, RK_OFFER, "spin1", 1, &spin1);
+	put(s, sk, RK_OFFER, "spin2", 1, &spin2);
+	check_stats(s, 7);
+	char ids[256];
+	assert_int_equal(find(s, "level up", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_string_equal(ids, "level-up level");
+	/* alone, a short word finds what holds it (scale-ups: "up" in English) */
+	assert_int_equal(find(s, "up", 0, NULL, ids, sizeof ids, NULL), 3);
+	assert_non_null(strstr(ids, "start-up"));
+	assert_non_null(strstr(ids, "apart"));
+	/* a compound is one word: not its parts apart */
+	assert_int_equal(find(s, "scale-up", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_true(!strcmp(ids, "level-up scaleup") || !strcmp(ids, "scaleup level-up"));
+	char joined[256];
+	assert_int_equal(find(s, "scaleup", 0, NULL, joined, sizeof joined, NULL), 2);
+	assert_string_equal(ids, joined);
+	assert_int_equal(find(s, "spinoff", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "spin-off", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "spin-offs", 0, "en", ids, sizeof ids, NULL), 2);
+	store_close(s);
+}
+
+/* The rules in meta (textindex.h), raw: *found, and whether they are this build's. */
+static bool raw_rules(const char *path, bool *found)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY }, v;
+	uint8_t want[TEXTINDEX_RULES_LEN];
+	textindex_rules(want);
+	txn = raw_begin(path, false, &env);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	*found = mdb_get(txn, dbi, &k, &v) == 0;
+	bool same = *found && v.mv_size == sizeof want && !memcmp(v.mv_data, want, sizeof want);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return same;
+}
+
+/* Set the rules in meta (NULL: take them out). */
+static void raw_set_rules(const char *path, const uint8_t *rules)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY };
+	MDB_val v = { .mv_size = TEXTINDEX_RULES_LEN, .mv_data = (void *)rules };
+	txn = raw_begin(path, true, &env);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	assert_int_equal(rules ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * A store indexed by other rules (an older gilde, another taxonomy: the
+ * version or the labels' digest differ, or no rules at all) is not
+ * searched read-only, and a write open rebuilds its index and writes this
+ * build's rules; a new store has them from the start.
+ */
+static void test_rules_rebuild(void **state)
+{
+	(void)state;
+	char path[128];
+	bool found;
+	snprintf(path, sizeof path, "%s/rules", dir);
+	struct store *s = open_store("rules");
+	assert_false(store_reindexed(s, NULL, NULL));
+	const struct doc soft = { .title_nl = "Welkom", .title_en = "Welcome",
+	                          .text_nl = "Hier.", .text_en = "Here.",
+	                          .needs = { "soft-landing" } };
+	put(s, sk, RK_OFFER, "soft", 1, &soft);
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	store_close(s);
+	assert_true(raw_rules(path, &found));
+	uint8_t other[TEXTINDEX_RULES_LEN];
+	for (int variant = 0; variant < 3; variant++) {
+		textindex_rules(other);
+		if (variant == 0)
+			other[0] ^= 1; /* another version */
+		if (variant == 1)
+			other[TEXTINDEX_RULES_LEN - 1] ^= 1; /* other labels */
+		raw_set_rules(path, variant < 2 ? other : NULL);
+		assert_false(raw_rules(path, &found));
+		assert_int_equal(found, variant < 2);
+		struct store *ro;
+		struct store_txn *t;
+		struct search_hit *h = NULL;
+		size_t n = 0;
+		struct gl_error err = { 0 };
+		assert_int_equal(store_open(path, STORE_RDONLY, 0, &ro, NULL), 0);
+		assert_int_equal(store_begin(ro, false, &t, NULL), 0);
+		assert_int_equal(search_query(t, "landing", NULL, &h, &n, &err), GL_ESTORE);
+		assert_non_null(strstr(err.msg, "other search rules"));
+		store_abort(t);
+		store_close(ro);
+		s = open_store("rules");
+		assert_true(store_reindexed(s, NULL, NULL));
+		check_stats(s, 2);
+		assert_string_equal(hits(s, "soft landing", 0), "soft");
+		store_close(s);
+		assert_true(raw_rules(path, &found));
+	}
+	/* and once rebuilt, not again */
+	s = open_store("rules");
+	assert_false(store_reindexed(s, NULL, NULL));
+	store_close(s);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -1295,6 +1704,11 @@ int main(void)
 		cmocka_unit_test(test_upgrade_fails_whole),
 		cmocka_unit_test(test_rebuild_resumes),
 		cmocka_unit_test(test_upgrade_skips_unparsable),
+		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_partner_names),
+		cmocka_unit_test(test_prefer),
+		cmocka_unit_test(test_weak_words),
+		cmocka_unit_test(test_rules_rebuild),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
