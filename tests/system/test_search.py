@@ -16,6 +16,7 @@ import json
 import os
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -81,6 +82,13 @@ def starters_type(a, files):
     check(set(page) == set(ids('financieringen', '--limit', '100')),
           'prefer=en finds other records than every language alike')
     check(api(web, q='financieringen', lang='en') == [], 'lang=en stems in English only')
+    for bad in ({'prefer': 'fr'}, {'prefer': 'nl', 'lang': 'en'}):
+        try:
+            api(web, q='financieringen', **bad)
+            check(False, '%r was taken' % bad)
+        except urllib.error.HTTPError as e:
+            err = json.load(e)['error']
+            check(e.code == 400 and err['parameter'] == 'prefer', '%r: %d %r' % (bad, e.code, err))
 
     # the labels of a need, in English and in Dutch: the offers tagged with
     # it first, though their texts never say "soft landing"
