@@ -13,7 +13,7 @@
  *   items    key  reconciliation item (record_item)  val rkey   settled
  *   fresh    key  run u32 || item                    val rkey   not yet settled
  *   expiry   key  expires u64 || rkey                 val empty
- *   meta     key  a name ("layout", "textrules", …)  val bytes
+ *   meta     key  a name ("layout", "textrules", …)   val bytes
  *   apps     key  author(32)                          val received_ms u64, then an envelope
  *   appstime key  received_ms u64 || author           val empty
  *
