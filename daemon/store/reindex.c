@@ -11,7 +11,8 @@
  * A write open of layout 2 or 3, of an index out of step, or of one cut
  * by other rules (another gilde, another taxonomy): the search index
  * again, in layout 4's form, in steps, each a transaction of its own, so
- * that none keeps the whole index's pages in memory or maps them at once.  REINDEX_MARK in meta (store_int.h) says where it is:
+ * that none keeps the whole index's pages in memory or maps them at once.
+ * REINDEX_MARK in meta (store_int.h) says where it is:
  *   1            emptying the old index (textindex_empty_step), after the
  *                first transaction dropped layout 3's "terms";
  *   2 || key     indexing the records after key (none: from the first;

@@ -161,10 +161,11 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
  * of the given layout.  A write open of layout 2 or 3, of a layout 4
- * store whose search index is out of step (textindex_check), or of one with
+ * store whose search index is out of step (textindex_check) or was cut by
+ * other rules (TEXTINDEX_RULES_KEY in meta: textindex.h), or of one with
  * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
  * rebuilds the index in steps (reindex.c).  A read-only open of
- * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
+ * layout 2 or 3, with other rules or with the mark, clears s->has_search.  Returns LMDB's
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
