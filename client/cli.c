@@ -412,6 +412,33 @@ void cli_print_json(json_t *v)
 	fputc('\n', stdout);
 }
 
+void cli_json_stream_begin(struct cli_json_stream *js)
+{
+	*js = (struct cli_json_stream){ 0 };
+	fputs("[", stdout);
+}
+
+static int stream_write(const char *buf, size_t len, void *data)
+{
+	gl_buf_append(data, buf, len);
+	return 0;
+}
+
+void cli_json_stream_item(struct cli_json_stream *js, const json_t *item)
+{
+	js->buf.len = 0;
+	gl_buf_append(&js->buf, js->any ? ",\n" : "\n", js->any ? 2 : 1);
+	json_dump_callback(item, stream_write, &js->buf, JSON_COMPACT);
+	fwrite(js->buf.data, 1, js->buf.len, stdout);
+	js->any = true;
+}
+
+void cli_json_stream_end(struct cli_json_stream *js)
+{
+	fputs(js->any ? "\n]\n" : "]\n", stdout);
+	gl_buf_free(&js->buf);
+}
+
 bool cli_progress(void)
 {
 	return isatty(STDERR_FILENO);

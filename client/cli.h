@@ -137,6 +137,19 @@ int cli_load_json(const char *path, const char *what, json_t **out, struct gl_er
 
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
+/*
+ * A JSON array written as its items are made, one compact item per line,
+ * so that a long list is never held whole: begin writes "[", each item
+ * is written with the separator it needs, end writes "]".  Each item is
+ * made into one buffer and written with one call.
+ */
+struct cli_json_stream {
+	bool any;
+	struct gl_buf buf;
+};
+void cli_json_stream_begin(struct cli_json_stream *js);
+void cli_json_stream_item(struct cli_json_stream *js, const json_t *item);
+void cli_json_stream_end(struct cli_json_stream *js);
 
 /* On a terminal, make stdout and stderr write control characters that
  * records may carry (ESC, C1) as U+FFFD.  Call once, first thing. */

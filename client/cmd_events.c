@@ -1,14 +1,18 @@
 /*
- * gilde events — events in start order, read from the store's events index
- * (daemon/query/events.h), as lines, JSON or an iCalendar file (query/ics.h).
+ * gilde events — the occurrences of events in a window, in start order,
+ * recurring events expanded (daemon/query/events.h), as lines, as JSON or
+ * as an iCalendar file: the JSON and the calendar are the web API's
+ * (query/calendar.h), from the same expansion.
  */
 #include <string.h>
 
 #include "proto/body.h"
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "query/calendar.h"
 #include "query/events.h"
 #include "query/ics.h"
+#include "schemas/recurrence.h"
 #include "schemas/schema.h"
 
 enum { OPT_FROM = 2000, OPT_TO, OPT_SECTOR, OPT_PHASE, OPT_ICS };
@@ -21,9 +25,7 @@ struct events_opts {
 struct events_ctx {
 	struct cli *cli;
 	struct store_txn *t;
-	json_t *arr;              /* --json: the entries so far */
-	struct ics_calendar *cal; /* --ics: the calendar so far */
-	unsigned count;
+	unsigned count; /* occurrences printed, events written */
 };
 
 /* DATE (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 date-time; -1 if neither. */
@@ -128,7 +130,7 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 /* Longer than any date-time the schema allows (25 bytes, common.json). */
 #define START_TEXT_MAX 64
 
-/* "2027-03-18 19:00  Title (Partner) — place", the start as the record gives it. */
+/* "2027-03-18 19:00  Title (Partner) — place", the start in Brussels time. */
 static void print_line(struct events_ctx *ec, const struct store_entry *e, const uint8_t *body,
                        size_t len, const char *start)
 {
@@ -148,39 +150,41 @@ static void print_line(struct events_ctx *ec, const struct store_entry *e, const
 	free(title);
 }
 
-static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
+static int print_occurrence(void *vctx, const struct events_occurrence *o)
 {
 	struct events_ctx *ec = vctx;
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	char when[START_TEXT_MAX];
-	(void)start;
-	record_parse(e->env, e->env_len, &r, NULL);
-	/* indexed events have one; be safe with the rest */
-	if (!body_str_copy(r.body, r.body_len, "start", when, sizeof when) || strlen(when) < 16)
+	record_parse(o->e->env, o->e->env_len, &r, NULL);
+	/* without time zone data (then nothing recurs), the start as written */
+	if (!recurrence_local_text(o->start, when) &&
+	    !body_str_copy(r.body, r.body_len, "start", when, sizeof when))
 		return 0;
-	struct gl_error err = { 0 };
-	if (ec->cal && ics_add_entry(ec->cal, e, &err)) {
-		cli_error(_("%s; left out of the calendar"), err.msg);
-		return 0;
+	if (strlen(when) >= 16) {
+		print_line(ec, o->e, r.body, r.body_len, when);
+		ec->count++;
 	}
-	ec->count++;
-	if (ec->arr)
-		json_array_append_new(ec->arr, view_entry_json(e));
-	else if (!ec->cal)
-		print_line(ec, e, r.body, r.body_len, when);
 	return 0;
 }
 
-/* Write the calendar; say where, unless it went to stdout or --json speaks. */
-static int write_calendar(struct events_ctx *ec, const char *path, struct gl_error *err)
+/* --ics: the calendar to path; say where, unless it went to stdout or --json speaks. */
+static int write_calendar(struct events_ctx *ec, const struct events_filter *f, const char *path,
+                          struct gl_error *err)
 {
-	char *text = ics_text(ec->cal);
-	if (!text)
-		return gl_errorf(err, GL_EIO, "%s", _("libical could not write the calendar"));
-	int rc = ics_write(path, text, err);
-	free(text);
+	struct calendar_ics cal;
+	int rc = calendar_events_ics(ec->t, f, EVENTS_LIST_MAX, ec->cli->lang, &cal, err);
+	if (rc)
+		return rc;
+	if (cal.skipped)
+		cli_error(P_("%u event left out of the calendar: libical cannot write its times",
+		             "%u events left out of the calendar: libical cannot write their times",
+		             cal.skipped), cal.skipped);
+	rc = ics_write(path, cal.text, err);
+	free(cal.text);
+	ec->count = cal.events;
 	if (!rc && strcmp(path, "-") && !ec->cli->json)
-		printf(P_("wrote %u event to %s\n", "wrote %u events to %s\n", ec->count), ec->count, path);
+		printf(P_("wrote %u event to %s\n", "wrote %u events to %s\n", cal.events), cal.events,
+		       path);
 	return rc;
 }
 
@@ -207,25 +211,28 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		return urc;
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
-	struct events_ctx ec = { .cli = cli, .arr = cli->json ? json_array() : NULL };
+	struct events_ctx ec = { .cli = cli };
+	json_t *arr = NULL;
+	bool more = false;
 	int rc = cli_read_store(cli, &s, &ec.t, &err);
-	if (rc || (o.ics && (rc = ics_new(cli->lang, &ec.cal, &err))))
-		goto out;
-	rc = events_scan(ec.t, &o.f, events_visit, &ec, &err);
-	store_abort(ec.t);
-	ec.t = NULL;
 	if (rc)
 		goto out;
-	if (o.ics && (rc = write_calendar(&ec, o.ics, &err)))
-		goto out;
-	if (ec.arr)
-		cli_print_json(ec.arr);
-	else if (!o.ics && !ec.count)
+	if (o.ics)
+		rc = write_calendar(&ec, &o.f, o.ics, &err);
+	else if (cli->json && !(rc = calendar_events(ec.t, &o.f, EVENTS_LIST_MAX, &arr, &more, &err)))
+		cli_print_json(arr);
+	else if (!cli->json)
+		rc = events_occurrences(ec.t, &o.f, EVENTS_LIST_MAX, EVENTS_PER_EVENT_MAX,
+		                        print_occurrence, &ec, &more, &err);
+	if (!rc && more)
+		cli_error(_("the window holds more occurrences than listed (at most %d, %d of one "
+		            "event); narrow it with --from and --to"), EVENTS_LIST_MAX,
+		          EVENTS_PER_EVENT_MAX);
+	if (!rc && !o.ics && !(cli->json ? json_array_size(arr) : ec.count))
 		say_none(cli, &o.f);
 out:
 	store_abort(ec.t);
-	ics_free(ec.cal);
-	json_decref(ec.arr);
+	json_decref(arr);
 	store_close(s);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }

@@ -225,7 +225,7 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 struct list_ctx {
 	struct cli *cli;
 	struct store_txn *t;
-	json_t *arr;
+	struct cli_json_stream js;
 	unsigned count;
 	bool all;      /* include node, endorse and revoke records */
 };
@@ -243,7 +243,10 @@ static int list_visit(void *vctx, const struct store_entry *e)
 		return 0;
 	lc->count++;
 	if (lc->cli->json) {
-		json_array_append_new(lc->arr, view_entry_json(e));
+		/* one record at a time, as it is read: the array is never held */
+		json_t *o = view_entry_json(e);
+		cli_json_stream_item(&lc->js, o);
+		json_decref(o);
 		return 0;
 	}
 	struct record r;
@@ -307,18 +310,18 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	if (lo.author && (rc = lookup_one_author(cli, t, lo.author, author)))
 		goto out;
 	lo.f.author = lo.author ? author : NULL;
-	struct list_ctx lc = { .cli = cli, .t = t, .arr = json_array(),
-		               .all = lo.all || lo.f.kind };
+	struct list_ctx lc = { .cli = cli, .t = t, .all = lo.all || lo.f.kind };
+	if (cli->json)
+		cli_json_stream_begin(&lc.js);
 	rc = store_scan(t, &lo.f, list_visit, &lc, &err) ? cli_fail(&err) : EXIT_OK;
-	if (!rc && cli->json)
-		cli_print_json(lc.arr);
+	if (cli->json)
+		cli_json_stream_end(&lc.js); /* a failure after it is on stderr and in the exit code */
 	else if (!rc && !lc.count && lo.author)
 		cli_note(cli, _("No records by %s here."), lo.author);
 	else if (!rc && !lc.count && lo.f.kind)
 		cli_note(cli, _("No records of kind %s here."), record_kind_name(lo.f.kind));
 	else if (!rc && !lc.count)
 		cli_note(cli, _("No records here yet: gilde publish FILE.json publishes one."));
-	json_decref(lc.arr);
 out:
 	store_abort(t);
 	store_close(s);

@@ -18,29 +18,56 @@ const struct cmd cmds[] = {
 	  N_("Counts records by kind from the store (works while gilded is stopped) and,\n"
 	  "if gilded runs, adds its process id, uptime and counters.\n") },
 	{ "match", cmd_match,
-	  "match --phase P [--sector S]... --need N... [--activity A] [--student] [--international]\n"
-	  "              [--area A] [--company-age YEARS] [--lang nl|en] [--explain] | --profile FILE",
+	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
+	  "              [--international] [--side-activity | --main-activity] [--research]\n"
+	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
+	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  N_("a starter's to-do list: the offers that fit, need by need"),
 	  N_("The profile comes from the flags or from --profile FILE (a JSON object,\n"
-	  "schemas/profile.schema.json).  Every live offer is checked against it\n"
-	  "(phases, sectors, activities, areas, student, international, company age);\n"
-	  "the ones that fit are scored and listed under each need, in the order a\n"
-	  "starter meets the needs (the taxonomy's order: administration, legal,\n"
-	  "financing, location, coaching, networking, talent, research,\n"
-	  "internationalisation, soft landing).  Nothing leaves this machine.\n"
-	  "  --explain       why each offer is listed and what raised or lowered it\n"
-	  "  --per-item N    offers shown per need (default 5; 0 all)\n") },
+	  "schemas/profile.schema.json).  Without --need, gilde proposes the needs\n"
+	  "from the other answers, as a city adviser would (schemas/paths.json: a\n"
+	  "shop first registers, finds a loan and premises; a foreign start-up\n"
+	  "starts with soft landing); with --need, the list holds those needs, in\n"
+	  "the order the paths give.  Every live offer is checked against the\n"
+	  "profile; the ones that fit are listed under each need, exact answers\n"
+	  "before general help, and offers for your next phase under \"later\".\n"
+	  "Nothing leaves this machine.\n"
+	  "  --school S      a student's school (gilde taxonomy lists them)\n"
+	  "  --side-activity the business is started next to a job or studies\n"
+	  "  --research      the idea comes out of research at a university or institute\n"
+	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
+	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
+	  "  --explain       each offer's score, term by term\n"
+	  "  --per-item N    offers shown per need (default 5; 0 all)\n"
+	  "  GILDE_PATHS=FILE  try a city's own copy of schemas/paths.json\n") },
 	{ "plan", cmd_plan,
-	  "plan init --profile FILE [--force] | show | done ITEM | undo ITEM | refresh [--plan FILE]",
+	  "plan init --profile FILE [--force] | show | refresh | done ITEM | undo ITEM\n"
+	  "             | choose ITEM OFFER | asked ITEM | note ITEM TEXT\n"
+	  "             | export FILE [--force] | import FILE [--force]   [--plan FILE]",
 	  N_("keep a personal to-do plan on this machine"),
 	  N_("The plan lives in a file on this machine only ($XDG_DATA_HOME/gilde/plan.json\n"
-	  "or --plan FILE).  init matches the profile and writes the plan; done and\n"
-	  "undo tick an item (its number or its need); refresh matches again against\n"
-	  "the current directory, keeping the ticks and listing offers that are gone.\n") },
+	  "or --plan FILE), in the format the web page saves and opens\n"
+	  "(schemas/plan.schema.json), so a plan moves between them.\n"
+	  "  init      match the profile (a JSON file) and write a new plan\n"
+	  "  show      the steps, the partner chosen for each and how to reach it\n"
+	  "  refresh   match again against the current directory, keeping ticks,\n"
+	  "            choices and notes, and listing offers that are gone\n"
+	  "  done, undo  tick a step off, or not (ITEM: its number or its need)\n"
+	  "  choose    record which offer (partner) you chose for a step: OFFER is\n"
+	  "            its number under the step in show, its id or AUTHOR/ID;\n"
+	  "            - chooses none\n"
+	  "  asked     record that you asked the chosen partner for an appointment\n"
+	  "  note      keep a note with a step (\"\" removes it)\n"
+	  "  export    write the plan to FILE (- for stdout), for the web page\n"
+	  "  import    make a plan file (saved by the web page) this machine's plan,\n"
+	  "            matched again against this directory\n"
+	  "Nothing of the plan leaves this machine.\n") },
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
 	  N_("upcoming events in start order; iCalendar export"),
-	  N_("Events come from an index by start time, not from a scan.\n"
+	  N_("Events come from an index by start time, not from a scan.  A recurring\n"
+	  "event is listed at each of its occurrences in the window (times in\n"
+	  "Europe/Brussels; at most 1000 lines, 366 of one event).\n"
 	  "  --from DATE    from this day (YYYY-MM-DD, 00:00 UTC) or RFC 3339 time;\n"
 	  "                 default: now\n"
 	  "  --to DATE      until this day or time (exclusive)\n"
@@ -48,7 +75,8 @@ const struct cmd cmds[] = {
 	  "                 or phases are for everyone)\n"
 	  "  --ics FILE     write an iCalendar file (FILE, or - for stdout), times in\n"
 	  "                 Europe/Brussels; cancelled events are included as\n"
-	  "                 STATUS:CANCELLED so subscribed calendars drop them\n") },
+	  "                 STATUS:CANCELLED so subscribed calendars drop them; a\n"
+	  "                 recurring event once, with its RRULE and EXDATEs\n") },
 	{ "news", cmd_news, "news [--limit N] [--json] [--atom FILE [--self URL]]",
 	  N_("the latest news across partners, newest first; Atom feed"),
 	  N_("Each item: the day it was published, its title, its partner and its\n"
@@ -59,13 +87,20 @@ const struct cmd cmds[] = {
 	  "                 its updated time moves with them\n"
 	  "  --self URL     where the feed will be read, for its rel=\"self\" link\n"
 	  "                 (default: FILE's name, relative to where it is served)\n") },
-	{ "search", cmd_search, "search TEXT... [--kind K] [--lang nl|en] [--limit N] [--json]",
-	  N_("full-text search over titles, summaries and partner names"),
+	{ "search", cmd_search,
+	  "search TEXT... [--kind K] [--lang nl|en | --prefer nl|en] [--limit N] [--json]",
+	  N_("full-text search over titles, descriptions, tags and partner names"),
 	  N_("Case and accents do not matter (cafe finds café) and Dutch and English words\n"
-	  "are stemmed (financieringen finds financiering).  Hits are ranked by BM25,\n"
-	  "a word in a title counting three times one in a description.\n"
+	  "are stemmed (financieringen finds financiering; subsidies finds subsidie);\n"
+	  "spin-off finds spinoff and back; the labels of a record's needs, sectors and\n"
+	  "activities count (soft landing), and so does its partner's name.  Hits are\n"
+	  "ranked by BM25: a word in a title counts three times one in a description,\n"
+	  "a tag or the partner's name twice.  A word of two letters (up) counts only\n"
+	  "beside a longer word of the search that the record holds too.\n"
 	  "  --kind K     only records of kind K\n"
 	  "  --lang L     stem the query as Dutch (nl) or English (en) only\n"
+	  "  --prefer L   stem it in every language, records found in L first;\n"
+	  "               titles in L\n"
 	  "  --limit N    at most N hits (default: all)\n") },
 	{ "gaps", cmd_gaps, "gaps [--by-sector] [--json]",
 	  N_("where the offer has holes: offers per need and phase"),

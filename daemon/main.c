@@ -313,11 +313,17 @@ static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 	n->name[sizeof n->name - 1] = '\0';
 
 	char spath[PATHS_MAX];
+	/* the offers' facts are derived with the taxonomy: it comes first */
+	if ((rc = schema_set_load(&n->schemas, err)) ||
+	    (rc = taxonomy_load(n->schemas, &n->tax, err)))
+		return rc;
+	match_facts_init(&n->facts, n->tax);
 	if ((rc = paths_join(spath, n->data, "store", err)) ||
 	    (rc = store_open_with(spath,
 	                          &(struct store_options){ .flags = rebuild_index ? STORE_REINDEX : 0,
 	                                                   .map_size = n->cfg.map_size,
-	                                                   .mapped_max = n->cfg.mapped_max },
+	                                                   .mapped_max = n->cfg.mapped_max,
+	                                                   .derive = &n->facts.derive },
 	                          &n->store, err)))
 		return rc;
 	uint64_t skipped;
@@ -339,11 +345,7 @@ static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 		store_abort(t);
 		return rc;
 	}
-	if ((rc = store_commit(t, err)))
-		return rc;
-	if ((rc = schema_set_load(&n->schemas, err)))
-		return rc;
-	return 0;
+	return store_commit(t, err);
 }
 
 static void start_signals(struct node *n)
@@ -468,8 +470,9 @@ int main(int argc, char **argv)
 	finish_loop(n, rc != 0);
 out:
 	curate_free(n);
-	schema_set_free(n->schemas);
 	store_close(n->store);
+	taxonomy_free(n->tax);
+	schema_set_free(n->schemas);
 	if (n->sk)
 		sodium_free(n->sk);
 	if (n->lock_fd >= 0)

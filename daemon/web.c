@@ -567,12 +567,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* Free what web_new() made but w itself; the counters stay readable. */
 static void web_release(struct web *w)
 {
+	todo_free(w->paths);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	free(w->buckets);
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
+	w->paths = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
 }
@@ -606,6 +608,8 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 		                                                 : "out of memory");
 	else if (taxonomy_load(n->schemas, &w->tax, err))
 		rc = GL_ESCHEMA;
+	else
+		rc = todo_load(n->schemas, w->tax, n->cfg.web_paths, &w->paths, err);
 	if (rc) {
 		web_release(w);
 		free(w);

@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "proto/err.h"
+#include "query/todo.h"
 #include "schemas/taxonomy.h"
 #include "store/paths.h"
 
@@ -43,6 +44,7 @@ struct web {
 	struct node *n;
 	struct MHD_Daemon *d;
 	struct taxonomy *tax;
+	struct todo_paths *paths; /* the to-do paths of every match */
 	char root[PATHS_MAX];
 	double rate, burst;
 	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */

@@ -114,8 +114,9 @@ static int parse_payload(struct record *r, struct gl_error *err)
 			return gl_error_prefix(err, rc, "body");
 		if (it.type != MP_MAP)
 			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
-		/* the payload array is one level and holds nine values so far */
-		uint32_t values = 9;
+		/* the payload array and its first seven items are eight values;
+		 * the body map, the eighth item, counts itself (PROTOCOL.md 2.5) */
+		uint32_t values = 8;
 		if ((rc = mp_check_value(&rd, &record_body_limits, 1, &values, err)))
 			return gl_error_prefix(err, rc, "body");
 		r->body = start;

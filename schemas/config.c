@@ -66,11 +66,12 @@ static const struct opt opts[] = {
 	  "record; repeatable (default: the listen address, unless it is a wildcard)." },
 	{ "store", "map_size", OPT_SIZE, OFF(map_size), "4G", 16ull << 20, 1ull << 40,
 	  "Largest size the store may grow to (K, M, G, T suffixes)." },
-	{ "store", "mapped_max", OPT_SIZE, OFF(mapped_max), "24M", 0, 1ull << 40,
+	{ "store", "mapped_max", OPT_SIZE, OFF(mapped_max), "0", 0, 1ull << 40,
 	  "File-backed resident memory (store pages read through its map, the program, its "
 	  "libraries) above which gilded lets go of its mapping of the store; checked as "
-	  "records are written and read, and once a second. The pages stay in the page "
-	  "cache while there is room (0: no bound)." },
+	  "records are written and read, and once a second. Off by default: those pages are "
+	  "the kernel's page cache, shared and reclaimable, not gilded's own memory (0: no "
+	  "bound)." },
 	{ "log", "level", OPT_LEVEL, OFF(log_level), "info", 0, 0,
 	  "Least severe level logged: error, warn, info or debug." },
 	{ "log", "syslog", OPT_BOOL, OFF(log_syslog), "false", 0, 0,
@@ -126,6 +127,9 @@ static const struct opt opts[] = {
 	{ "web", "root", OPT_PATH, OFF(web_root), NULL, 0, 0,
 	  "Directory of the page's files (default: the page installed with gilded, "
 	  "in share/gilde/web under its prefix)." },
+	{ "web", "paths", OPT_PATH, OFF(web_paths), NULL, 0, 0,
+	  "The to-do paths the page's to-do lists follow: a copy of schemas/paths.json "
+	  "the city edits (default: the paths built into gilded)." },
 	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
@@ -410,6 +414,7 @@ void config_free(struct config *c)
 	free(c->listen);
 	free(c->web_listen);
 	free(c->web_root);
+	free(c->web_paths);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);

@@ -67,6 +67,7 @@ struct config {
 	/* [web] */
 	char *web_listen;             /* NULL: no web server */
 	char *web_root;               /* NULL: GILDE_WEBDIR */
+	char *web_paths;              /* NULL: the to-do paths built in (schemas/paths.json) */
 	uint64_t web_connections;
 	uint64_t web_per_ip;
 	uint64_t web_rate;            /* requests per second per client address */

@@ -7,6 +7,7 @@
 #include <msgpack.h>
 
 #include "schemas/jsonmp.h"
+#include "schemas/recurrence.h"
 #include "proto/mp.h"
 #include "proto/record.h"
 
@@ -47,6 +48,9 @@ static int validate_body(const struct schema_set *set, int kind, const char *id,
 		rc = 0;
 	else if (rc)
 		schema_errors_report(&errs, source_name(source, named, kind, id, id_len), err);
+	/* what the RRULE pattern cannot say: libical reads it, one part once, ... */
+	else if (kind == RK_EVENT && (rc = recurrence_check(body, len, err)))
+		gl_error_prefix(err, rc, "%s", source_name(source, named, kind, id, id_len));
 out:
 	msgpack_zone_destroy(&zone);
 	return rc;

@@ -14,6 +14,7 @@
 #include "proto/bounds.h"
 #include "proto/clock.h"
 #include "proto/record.h"
+#include "schemas/jsonmp.h"
 
 /* ---- validation ------------------------------------------------------- */
 
@@ -406,4 +407,28 @@ int schema_errors_report(const struct schema_errors *errs, const char *source,
 		         source, errs->total - shown, errs->total - shown == 1 ? "" : "s");
 	err->code = GL_ESCHEMA;
 	return GL_ESCHEMA;
+}
+
+int schema_validate_json(const struct schema_set *set, const char *name, const json_t *doc,
+                         const char *source, struct gl_error *err)
+{
+	struct gl_buf b = { 0 };
+	int rc = jsonmp_pack(doc, NULL, &b, err);
+	if (rc) {
+		gl_error_prefix(err, rc, "%s", source);
+		gl_buf_free(&b);
+		return rc;
+	}
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 1024);
+	msgpack_object o;
+	size_t off = 0;
+	struct schema_errors errs;
+	if (msgpack_unpack((const char *)b.data, b.len, &off, &zone, &o) != MSGPACK_UNPACK_SUCCESS)
+		rc = gl_errorf(err, GL_ESCHEMA, "%s: the document does not encode", source);
+	else if ((rc = schema_validate(set, name, &o, &errs)))
+		schema_errors_report(&errs, source, err);
+	msgpack_zone_destroy(&zone);
+	gl_buf_free(&b);
+	return rc;
 }

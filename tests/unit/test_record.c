@@ -243,6 +243,33 @@ static void many_values(msgpack_packer *p, unsigned n)
 		wide_array(p, 200);
 }
 
+/* A value of exactly n values: an array of arrays of true. */
+static void exact_values(msgpack_packer *p, unsigned n)
+{
+	unsigned rest = n - 1, inner = (rest + GL_ARRAY_MAX) / (GL_ARRAY_MAX + 1);
+	msgpack_pack_array(p, inner);
+	for (unsigned i = 0; i < inner; i++) {
+		unsigned take = rest < GL_ARRAY_MAX + 1 ? rest : GL_ARRAY_MAX + 1;
+		wide_array(p, take - 1);
+		rest -= take;
+	}
+}
+
+/*
+ * PROTOCOL.md 2.5: at most 4,096 values in a payload, counting the payload
+ * array, its eight items (the body map among them), and every key and
+ * value inside the body.  body_with's payload holds 10 values besides the
+ * value under "k": the array, the seven items before the body, the body
+ * map and the key "k".
+ */
+static void test_values_limit(void **state)
+{
+	(void)state;
+	assert_int_equal(body_with(exact_values, GL_VALUES_MAX - 1 - 10), 0);
+	assert_int_equal(body_with(exact_values, GL_VALUES_MAX - 10), 0);
+	assert_int_equal(body_with(exact_values, GL_VALUES_MAX + 1 - 10), GL_ELIMIT);
+}
+
 static void test_limits(void **state)
 {
 	(void)state;
@@ -506,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_change_is_detected),
 		cmocka_unit_test(test_fields_checked),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_values_limit),
 		cmocka_unit_test(test_signature_shape),
 		cmocka_unit_test(test_wins_and_items),
 		cmocka_unit_test(test_span),
