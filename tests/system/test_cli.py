@@ -7,7 +7,7 @@ import pty
 import re
 import subprocess
 
-from harness import GILDE, SLOW, SOURCE, Harness, check, run, wait_until
+from harness import examples, GILDE, SLOW, SOURCE, Harness, check, run, wait_until
 
 
 def on_terminal(args):
@@ -156,9 +156,7 @@ def plan_lang(h):
     with the system's reason."""
     n = h.node('planner')
     n.start()
-    n.json('publish', *[os.path.join(SOURCE, 'schemas', 'examples', f) for f in
-                        os.listdir(os.path.join(SOURCE, 'schemas', 'examples'))
-                        if f.endswith('.json') and not f.startswith('profile-')])
+    n.json('publish', *examples())
     home = os.path.join(h.dir, 'fresh-home')  # no .local/share yet
     os.makedirs(home)
     env = dict(os.environ, HOME=home)
