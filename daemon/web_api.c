@@ -28,9 +28,9 @@
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ICS_TYPE "text/calendar; charset=utf-8"
-#define EVENTS_JSON_LIMIT 100     /* GET /api/v1/events, unless limit says */
-#define EVENTS_JSON_LIMIT_MAX 500
-#define EVENTS_ICS_LIMIT 1000     /* GET /events.ics */
+#define EVENTS_JSON_LIMIT 100     /* GET /api/v1/events: occurrences, unless limit says */
+#define EVENTS_JSON_LIMIT_MAX 500 /* (at most EVENTS_LIST_MAX, query/events.h) */
+#define EVENTS_ICS_LIMIT EVENTS_LIST_MAX /* GET /events.ics: VEVENTs */
 #define SEARCH_LIMIT 20
 #define SEARCH_LIMIT_MAX 100
 #define NEWS_LIMIT 20
@@ -297,9 +297,11 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 		return ok;
 	struct gl_error err = { 0 };
 	json_t *list;
-	if (calendar_events(t, &f, (size_t)limit, &list, &err))
+	bool more;
+	if (calendar_events(t, &f, (size_t)limit, &list, &more, &err))
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "events", list));
+	return web_reply_json(w, c, MHD_HTTP_OK,
+	                      json_pack("{s:o, s:b}", "events", list, "more", more));
 }
 
 /* /events.ics?author=…&id=…: one event; neither a filter nor a limit. */
@@ -355,17 +357,15 @@ static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, stru
 	if (!events_filter_ok(w, c, &p, &f, &ok) || !lang_read(w, c, &p, &lang, &ok))
 		return ok;
 	struct gl_error err = { 0 };
-	char *text = NULL;
-	unsigned skipped = 0;
+	struct calendar_ics cal;
 	pthread_mutex_lock(&w->ics_lock); /* libical keeps global state */
-	int rc = calendar_events_ics(t, &f, EVENTS_ICS_LIMIT, lang ? lang : "en", &text, &skipped,
-	                             &err);
+	int rc = calendar_events_ics(t, &f, EVENTS_ICS_LIMIT, lang ? lang : "en", &cal, &err);
 	pthread_mutex_unlock(&w->ics_lock);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	if (skipped) /* as gilde events --ics: an event libical refuses is left out */
-		log_debug("web-ics-skipped", "events=%u", skipped);
-	return text ? web_reply_text(w, c, MHD_HTTP_OK, text, strlen(text), ICS_TYPE) : MHD_NO;
+	if (cal.skipped) /* as gilde events --ics: an event libical refuses is left out */
+		log_debug("web-ics-skipped", "events=%u", cal.skipped);
+	return web_reply_text(w, c, MHD_HTTP_OK, cal.text, strlen(cal.text), ICS_TYPE);
 }
 
 /* -- search, news, gaps, match --------------------------------------------------- */
@@ -374,14 +374,14 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
                                   const char *url, const struct web_req *rq)
 {
 	(void)rq;
-	static const char *const names[] = { "q", "kind", "lang", "limit", NULL };
+	static const char *const names[] = { "q", "kind", "lang", "prefer", "limit", NULL };
 	struct web_params p;
 	enum MHD_Result ok;
-	const char *lang;
 	long limit = SEARCH_LIMIT;
 	if (!params_ok(w, c, names, &p, &ok))
 		return ok;
 	const char *q = web_param(&p, "q"), *kind = web_param(&p, "kind");
+	const char *prefer = web_param(&p, "prefer");
 	if (!q || !*q || strlen(q) > SEARCH_QUERY_MAX)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: give the words to search "
 		                       "for (1 to %d bytes)", SEARCH_QUERY_MAX);
@@ -389,11 +389,20 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	if (kind && rk != RK_PARTNER && rk != RK_OFFER && rk != RK_EVENT && rk != RK_NEWS)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "kind",
 		                       "kind: \"%.32s\" is not one of: partner, offer, event, news", kind);
-	if (!lang_read(w, c, &p, &lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
+	struct search_opts o = { .kind = rk, .prefer = prefer };
+	if (!lang_read(w, c, &p, &o.lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
 		return ok;
+	if (prefer && strcmp(prefer, "nl") && strcmp(prefer, "en"))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "prefer",
+		                       "prefer: \"%.32s\" is not nl or en", prefer);
+	if (prefer && o.lang)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "prefer", "prefer: give lang (the "
+		                       "query in one language) or prefer (every language, this one "
+		                       "first), not both");
+	o.max_hits = (size_t)limit;
 	struct gl_error err = { 0 };
 	json_t *hits;
-	int rc = directory_search(t, q, rk, lang, (size_t)limit, &hits, &err);
+	int rc = directory_search(t, q, &o, &hits, &err);
 	if (rc == GL_ELIMIT || rc == GL_EFORMAT)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
 	if (rc)
@@ -431,7 +440,10 @@ static enum MHD_Result feed_news(struct web *w, struct MHD_Connection *c, struct
 	struct gl_error err = { 0 };
 	char *text;
 	size_t len;
-	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", &text, &len, &err))
+	/* relative: right behind a proxy too, whatever its host and path */
+	const char *self = !lang ? "news.atom" : !strcmp(lang, "nl") ? "news.atom?lang=nl"
+	                                                             : "news.atom?lang=en";
+	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", self, &text, &len, &err))
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_text(w, c, MHD_HTTP_OK, text, len, "application/atom+xml; charset=utf-8");
 }

@@ -11,7 +11,8 @@ Checks
  1. every schema file is valid against the draft 2020-12 metaschema;
  2. every file in SCHEMA_DIR/examples/ is valid against the schema its name
     prefix selects (<kind>-<slug>.json; kind partner, offer, event, news,
-    profile) and, for records, its id equals <slug>;
+    profile, plan) and, for records, its id equals <slug>; a plan's profile
+    is valid against profile.schema.json;
  3. every file in SCHEMA_DIR/examples/invalid/ is invalid, the error
     locations include the JSON pointer given in expect.tsv (a `required`
     error is located at object path + missing name, an `additionalProperties`
@@ -43,6 +44,7 @@ KINDS = {
     "event": "event.schema.json",
     "news": "news.schema.json",
     "profile": "profile.schema.json",
+    "plan": "plan.schema.json",
 }
 RECORD_KINDS = {"partner", "offer", "event", "news"}
 
@@ -202,6 +204,11 @@ def check_valid_examples(ex_dir, validators):
         count += 1
         per_kind[kind] += 1
         messages, _ = validate(validators, kind, doc)
+        # a plan's profile is checked against profile.schema.json by
+        # whoever reads the plan (plan.schema.json cannot $ref a whole file)
+        if kind == "plan" and isinstance(doc, dict):
+            messages += ["/profile" + m for m in
+                         validate(validators, "profile", doc.get("profile"))[0]]
         for msg in messages:
             fail("examples/%s: should be valid: %s" % (name, msg))
         if (kind in RECORD_KINDS and isinstance(doc, dict)

@@ -312,12 +312,12 @@ fail:
 
 /* ---- search ----------------------------------------------------------------- */
 
-int directory_search(struct store_txn *t, const char *text, int kind, const char *lang,
-                     size_t max_hits, json_t **out, struct gl_error *err)
+int directory_search(struct store_txn *t, const char *text, const struct search_opts *o,
+                     json_t **out, struct gl_error *err)
 {
 	struct search_hit *hits = NULL;
 	size_t nhits = 0;
-	int rc = search_query(t, text, kind, lang, max_hits, &hits, &nhits, err);
+	int rc = search_query(t, text, o, &hits, &nhits, err);
 	if (rc)
 		return rc;
 	json_t *list = json_array();

@@ -12,14 +12,24 @@
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout)
 {
 	int rc;
-	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
+	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)) ||
+	    (!s->rdonly && (rc = eventindex_upgrade(s, txn))))
 		return rc;
 	/* a rebuild under way (reindex.c) has left its mark */
 	MDB_val mk = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK }, mv;
 	if ((rc = mdb_get(txn, s->meta, &mk, &mv)) && rc != MDB_NOTFOUND)
 		return rc;
 	bool marked = rc == 0;
-	s->has_search = layout >= 4 && !marked;
+	/* an index cut by other rules (textindex.h) finds other terms than a
+	 * query now asks for: a rebuild, as for an older layout */
+	uint8_t rules[TEXTINDEX_RULES_LEN];
+	textindex_rules(rules);
+	MDB_val rk = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY }, rv;
+	if ((rc = mdb_get(txn, s->meta, &rk, &rv)) && rc != MDB_NOTFOUND)
+		return rc;
+	bool same_rules = rc == 0 && rv.mv_size == sizeof rules &&
+	                  !memcmp(rv.mv_data, rules, sizeof rules);
+	s->has_search = layout >= 4 && !marked && same_rules;
 	if (!s->has_search && s->rdonly)
 		return 0; /* read without search until gilded rebuilds it */
 	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
@@ -28,11 +38,12 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 		return rc;
 	/* layout 2 and 3 kept postings by record key in "terms": the rebuild
 	 * drops them in its first step, and goes on from its mark after a
-	 * crash or a failure; a layout 4 index out of step is rebuilt too */
+	 * crash or a failure; a layout 4 index out of step, or cut by other
+	 * rules, is rebuilt too */
 	bool out_of_step = false;
 	if (layout >= 4 && !marked && (rc = textindex_check(txn, s, &out_of_step)))
 		return rc;
-	s->reindex = layout < 4 || marked || out_of_step || s->force_reindex;
+	s->reindex = layout < 4 || marked || !same_rules || out_of_step || s->force_reindex;
 	s->has_search = true;
 	return 0;
 }

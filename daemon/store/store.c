@@ -85,6 +85,17 @@ static int write_layout(struct store *s, MDB_txn *txn, struct gl_error *err)
 	return rc ? store_mdb_fail(rc, err, s, "write layout") : 0;
 }
 
+/* A new store's index is empty, and so made by this build's rules. */
+static int write_rules(struct store *s, MDB_txn *txn, struct gl_error *err)
+{
+	uint8_t rules[TEXTINDEX_RULES_LEN];
+	textindex_rules(rules);
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY };
+	MDB_val v = { .mv_size = sizeof rules, .mv_data = rules };
+	int rc = mdb_put(txn, s->meta, &k, &v, 0);
+	return rc ? store_mdb_fail(rc, err, s, "write search rules") : 0;
+}
+
 static int open_dbs(struct store *s, struct gl_error *err)
 {
 	MDB_txn *txn;
@@ -113,6 +124,8 @@ static int open_dbs(struct store *s, struct gl_error *err)
 		rc = gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
 		goto fail;
 	}
+	if (!found && (rc = write_rules(s, txn, err)))
+		goto fail;
 	/* a layout 2 store lacks fresh; created empty, every item is settled, as
 	 * the invariant wants.  Only a read-only open goes without. */
 	rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh);

@@ -161,10 +161,11 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
  * of the given layout.  A write open of layout 2 or 3, of a layout 4
- * store whose search index is out of step (textindex_check), or of one with
+ * store whose search index is out of step (textindex_check) or was cut by
+ * other rules (TEXTINDEX_RULES_KEY in meta: textindex.h), or of one with
  * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
  * rebuilds the index in steps (reindex.c).  A read-only open of
- * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
+ * layout 2 or 3, with other rules or with the mark, clears s->has_search.  Returns LMDB's
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
@@ -189,5 +190,13 @@ int store_derived_settle(struct store *s, struct gl_error *err);
  * *rebuild; returns LMDB's codes.  Cheap: a few lookups.
  */
 int textindex_check(MDB_txn *txn, const struct store *s, bool *rebuild);
+
+/*
+ * A write open: move recurring events that a store written before the
+ * events index had its recurring section holds among the one-offs
+ * (eventindex.h), once; meta "eventindex" records that it is done.  A
+ * few lookups a held event, at most once.  Returns LMDB's codes.
+ */
+int eventindex_upgrade(struct store *s, MDB_txn *txn);
 
 #endif
