@@ -368,7 +368,7 @@ json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err)
 char *cli_title(const struct store_entry *e, const char *lang)
 {
 	struct record r;
-	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL))
+	if (e->tombstone || record_parse_held(e->env, e->env_len, &r, NULL))
 		return NULL;
 	char *t = view_body_text(r.body, r.body_len, "name", lang);
 	return t ? t : view_body_text(r.body, r.body_len, "title", lang);

@@ -186,7 +186,7 @@ static int app_visit(void *vctx, const struct store_app *a)
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
 	json_object_set_new(o, "received", json_string(clock_format(a->received_ms / 1000, ts)));
-	bool parsed = record_parse(a->env, a->env_len, &r, NULL) == 0 && r.body;
+	bool parsed = record_parse_held(a->env, a->env_len, &r, NULL) == 0 && r.body;
 	if (ac->cli->json) {
 		json_t *body = parsed ? jsonmp_body_to_json(r.body, r.body_len) : NULL;
 		if (body) {
@@ -247,7 +247,7 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	struct members_ctx *mc = vctx;
 	struct record r;
 	struct trust_statement st;
-	if (!trust_is_curator(mc->cfg, e->author) || record_parse(e->env, e->env_len, &r, NULL) ||
+	if (!trust_is_curator(mc->cfg, e->author) || record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    trust_parse_statement(&r, &st, NULL))
 		return 0;
 	enum trust_verdict v;

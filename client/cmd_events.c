@@ -155,7 +155,7 @@ static int print_occurrence(void *vctx, const struct events_occurrence *o)
 	struct events_ctx *ec = vctx;
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	char when[START_TEXT_MAX];
-	record_parse(o->e->env, o->e->env_len, &r, NULL);
+	record_parse_held(o->e->env, o->e->env_len, &r, NULL);
 	/* without time zone data (then nothing recurs), the start as written */
 	if (!recurrence_local_text(o->start, when) &&
 	    !body_str_copy(r.body, r.body_len, "start", when, sizeof when))

@@ -43,7 +43,7 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 			continue;
 		}
 		struct record r;
-		char *partner = record_parse(e.env, e.env_len, &r, NULL) == 0
+		char *partner = record_parse_held(e.env, e.env_len, &r, NULL) == 0
 		                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
 		char *who = lookup_who(t, e.author, partner, cli->lang);
 		char *title = cli_title(&e, cli->lang);

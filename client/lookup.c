@@ -148,7 +148,7 @@ static int app_visit(void *ctx, const struct store_app *a)
 	ident_format(IDENT_PK_PREFIX, a->author, text);
 	const char *b64 = strncmp(as->value, IDENT_PK_PREFIX, strlen(IDENT_PK_PREFIX))
 	                          ? as->value : as->value + strlen(IDENT_PK_PREFIX);
-	if ((record_parse(a->env, a->env_len, &r, NULL) == 0 && r.id_len == strlen(as->value) &&
+	if ((record_parse_held(a->env, a->env_len, &r, NULL) == 0 && r.id_len == strlen(as->value) &&
 	     !memcmp(r.id, as->value, r.id_len)) ||
 	    (strlen(b64) >= LOOKUP_PREFIX_MIN &&
 	     !strncmp(text + strlen(IDENT_PK_PREFIX), b64, strlen(b64))))

@@ -76,7 +76,7 @@ static const struct mpartner *partner_of(struct mctx *c, struct store_txn *t,
 		memcpy(mp->author, cd->author, RECORD_KEY_LEN);
 		strcpy(mp->key, cd->partner);
 		if (partner_entry(t, cd->author, cd->partner, &e) &&
-		    !record_parse(e.env, e.env_len, &r, NULL) && r.body) {
+		    !record_parse_held(e.env, e.env_len, &r, NULL) && r.body) {
 			memcpy(mp->id, e.id, e.id_len);
 			mp->id[e.id_len] = '\0';
 			if (body_text(r.body, r.body_len, "name", c->p.lang, &s, &sl))

@@ -89,7 +89,7 @@ static bool published(const struct store_entry *e, int64_t *at)
 {
 	struct record r;
 	char text[PUBLISHED_TEXT_MAX];
-	return record_parse(e->env, e->env_len, &r, NULL) == 0 &&
+	return record_parse_held(e->env, e->env_len, &r, NULL) == 0 &&
 	       body_str_copy(r.body, r.body_len, "published", text, sizeof text) &&
 	       clock_parse(text, at) == 0;
 }
@@ -362,7 +362,7 @@ int news_atom(struct store_txn *t, size_t limit, const char *lang, const char *s
 		struct record r = { .body = NULL }; /* untouched if it does not parse: no texts */
 		if (!fetch(t, &keys[i], &e))
 			continue;
-		record_parse(e.env, e.env_len, &r, NULL);
+		record_parse_held(e.env, e.env_len, &r, NULL);
 		entry(&fd, t, &keys[i], e.issued, r.body, r.body_len);
 	}
 	fd.ok = fd.ok && xmlTextWriterEndDocument(w) >= 0; /* closes feed */
