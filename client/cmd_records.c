@@ -228,6 +228,10 @@ struct list_ctx {
 	struct cli_json_stream js;
 	unsigned count;
 	bool all;      /* include node, endorse and revoke records */
+	/* whose the last record was: records come by author, so the next one
+	 * is most often the same partner's, and its name is not looked up again */
+	uint8_t last_author[32];
+	char *last_partner, *last_who;
 };
 
 /* The kinds a directory reader looks for; the rest run the federation. */
@@ -250,14 +254,20 @@ static int list_visit(void *vctx, const struct store_entry *e)
 		return 0;
 	}
 	struct record r;
-	char *partner = record_parse(e->env, e->env_len, &r, NULL) == 0
+	char *partner = record_parse_held(e->env, e->env_len, &r, NULL) == 0
 	                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
-	char *who = lookup_who(lc->t, e->author, partner, lc->cli->lang);
+	if (!lc->last_who || memcmp(lc->last_author, e->author, 32) ||
+	    (partner ? !lc->last_partner || strcmp(partner, lc->last_partner) : !!lc->last_partner)) {
+		free(lc->last_who);
+		free(lc->last_partner);
+		lc->last_who = lookup_who(lc->t, e->author, partner, lc->cli->lang);
+		lc->last_partner = partner ? gl_xstrdup(partner) : NULL;
+		memcpy(lc->last_author, e->author, 32);
+	}
 	char *title = cli_title(e, lc->cli->lang);
 	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id,
-	       title ? title : "", who);
+	       title ? title : "", lc->last_who);
 	free(title);
-	free(who);
 	free(partner);
 	return 0;
 }
@@ -307,10 +317,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	uint8_t author[32];
 	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
+	struct list_ctx lc = { .cli = cli, .t = t, .all = lo.all || lo.f.kind };
 	if (lo.author && (rc = lookup_one_author(cli, t, lo.author, author)))
 		goto out;
 	lo.f.author = lo.author ? author : NULL;
-	struct list_ctx lc = { .cli = cli, .t = t, .all = lo.all || lo.f.kind };
 	if (cli->json)
 		cli_json_stream_begin(&lc.js);
 	rc = store_scan(t, &lo.f, list_visit, &lc, &err) ? cli_fail(&err) : EXIT_OK;
@@ -323,6 +333,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	else if (!rc && !lc.count)
 		cli_note(cli, _("No records here yet: gilde publish FILE.json publishes one."));
 out:
+	free(lc.last_who);
+	free(lc.last_partner);
 	store_abort(t);
 	store_close(s);
 	return rc;
