@@ -178,9 +178,13 @@ static const char *term_text(const struct mctx *c, const struct mterm *t,
 	case MT_SECTOR:
 	case MT_ACTIVITY:
 	case MT_STEP: snprintf(buf, n, text, t->n); break;
-	case MT_SITUATION:
-		snprintf(buf, n, text, (nl ? who_nl : who_en)[t->n - ELIGIBILITY_STUDENT]);
+	case MT_SITUATION: {
+		size_t who = (size_t)(t->n - ELIGIBILITY_STUDENT);
+		if (who >= sizeof who_en / sizeof *who_en)
+			who = 0;
+		snprintf(buf, n, text, nl ? who_nl[who] : who_en[who]);
 		break;
+	}
 	case MT_LANG: snprintf(buf, n, text, langname); break;
 	case MT_EVENT: snprintf(buf, n, text, ev->name, ev->date); break;
 	default: snprintf(buf, n, "%s", text); break;
