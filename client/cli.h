@@ -22,6 +22,7 @@
 #include "query/view.h"
 #include "schemas/schema.h"
 #include "schemas/taxonomy.h"
+#include "client/i18n.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
@@ -30,10 +31,16 @@ struct cli {
 	char data[PATHS_MAX];      /* resolved data directory */
 	bool json;                 /* --json */
 	const char *lang;          /* --lang, for human output: "nl" or "en" */
+	bool lang_given;           /* --lang was on the command line */
 };
 
 /* Print "gilde: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Tell the person something on stderr, as a sentence of its own (not with
+ * --json, whose stdout is the answer): an empty answer, a hint. */
+void cli_note(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set the language of human output (gilde's words and the records' texts). */
+void cli_set_lang(struct cli *cli, const char *lang);
 /* The exit code for an error code: 3 for GL_ENOTFOUND, else 1. */
 int cli_exit_for(int code);
 /* Report err and return the matching exit code. */
@@ -117,8 +124,32 @@ json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err);
  * (view_body_text); NULL for neither or a tombstone.  Free it. */
 char *cli_title(const struct store_entry *e, const char *lang);
 
+/* "848 KiB", "4.0 GiB": bytes for a person. */
+void cli_human_size(uint64_t bytes, char *out, size_t n);
+
+/*
+ * Read a JSON file a person named (what: "--profile", "the plan"): 0 and
+ * *out (the caller's), or GL_ENOTFOUND / GL_EIO / GL_EJSON with a message
+ * naming the file and what was wrong: the system's reason it could not be
+ * opened, or the line and column of bad JSON.
+ */
+int cli_load_json(const char *path, const char *what, json_t **out, struct gl_error *err);
+
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);
+/*
+ * A JSON array written as its items are made, one compact item per line,
+ * so that a long list is never held whole: begin writes "[", each item
+ * is written with the separator it needs, end writes "]".  Each item is
+ * made into one buffer and written with one call.
+ */
+struct cli_json_stream {
+	bool any;
+	struct gl_buf buf;
+};
+void cli_json_stream_begin(struct cli_json_stream *js);
+void cli_json_stream_item(struct cli_json_stream *js, const json_t *item);
+void cli_json_stream_end(struct cli_json_stream *js);
 
 /*
  * Write outside text s (a record's field, a peer's name) to f for a

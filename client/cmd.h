@@ -22,7 +22,7 @@ extern const struct cmd cmds[];
 enum { OPT_DATA = 'd', OPT_JSON = 1000, OPT_LANG, OPT_HELP = 'h' };
 
 /* The most long options a command has of its own. */
-#define CLI_OWN_OPTS_MAX 16
+#define CLI_OWN_OPTS_MAX 24
 
 /*
  * A command's own options, for cli_options().  take is called with each
@@ -80,10 +80,18 @@ int cmd_match(struct cli *cli, int argc, char **argv);
  * caller's), or an error in err.  gilde match and gilde plan both ask it. */
 int cmd_match_run(struct cli *cli, const json_t *profile, unsigned per_item, json_t **res,
                   struct gl_error *err);
+/* How to reach the partner for offer o (a match offer, or what a plan
+ * keeps of one), on one line after indent: booking page, e-mail, phone,
+ * else the contact page or the offer's page; "(free)" if it is.  gilde
+ * match and gilde plan print the same line. */
+void cmd_print_contact(const char *indent, const json_t *o);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_search(struct cli *cli, int argc, char **argv);
 int cmd_news(struct cli *cli, int argc, char **argv);
 int cmd_gaps(struct cli *cli, int argc, char **argv);
+int cmd_map(struct cli *cli, int argc, char **argv);
+int cmd_screen(struct cli *cli, int argc, char **argv);
+int cmd_taxonomy(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,14 +1,18 @@
 /*
- * gilde events — events in start order, read from the store's events index
- * (daemon/query/events.h), as lines, JSON or an iCalendar file (query/ics.h).
+ * gilde events — the occurrences of events in a window, in start order,
+ * recurring events expanded (daemon/query/events.h), as lines, as JSON or
+ * as an iCalendar file: the JSON and the calendar are the web API's
+ * (query/calendar.h), from the same expansion.
  */
 #include <string.h>
 
 #include "proto/body.h"
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "query/calendar.h"
 #include "query/events.h"
 #include "query/ics.h"
+#include "schemas/recurrence.h"
 #include "schemas/schema.h"
 
 enum { OPT_FROM = 2000, OPT_TO, OPT_SECTOR, OPT_PHASE, OPT_ICS };
@@ -21,17 +25,15 @@ struct events_opts {
 struct events_ctx {
 	struct cli *cli;
 	struct store_txn *t;
-	json_t *arr;              /* --json: the entries so far */
-	struct ics_calendar *cal; /* --ics: the calendar so far */
-	unsigned count;
+	unsigned count; /* occurrences printed, events written */
 };
 
 /* DATE (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 date-time; -1 if neither. */
 static int parse_when(const struct cmd *me, const char *opt, const char *arg, int64_t *out)
 {
 	if (clock_parse(arg, out) != 0) {
-		cli_usage(me, "%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
-		              "RFC 3339 date-time (2027-03-18T19:00:00+01:00)", opt, arg);
+		cli_usage(me, _("%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
+		                "RFC 3339 date-time (2027-03-18T19:00:00+01:00)"), opt, arg);
 		return -1;
 	}
 	return 0;
@@ -56,9 +58,16 @@ static int check_term(const struct cmd *me, const char *what, const char *value)
 		ok = ok || !strcmp(json_string_value(v), value);
 	}
 	if (!ok) {
-		char *known = json_dumps(list, JSON_COMPACT);
-		cli_usage(me, "--%s: unknown %s \"%s\"; one of %s", what, what, value, known);
-		free(known);
+		struct gl_buf known = { 0 };
+		json_array_foreach(list, i, v) {
+			if (i)
+				gl_buf_append(&known, ", ", 2);
+			gl_buf_append(&known, json_string_value(v), strlen(json_string_value(v)));
+		}
+		gl_buf_append(&known, "", 1);
+		cli_usage(me, _("--%s: unknown %s \"%s\"; one of: %s (gilde taxonomy %s)"), what, what,
+		          value, (const char *)known.data, what);
+		gl_buf_free(&known);
 	}
 	schema_set_free(set);
 	return ok ? 0 : -1;
@@ -110,9 +119,9 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->f.to <= o->f.from)
-		return cli_usage(me, "--to must be later than --from (default: now)");
+		return cli_usage(me, "%s", _("--to must be later than --from (default: now)"));
 	if (o->ics && !strcmp(o->ics, "-") && cli->json)
-		return cli_usage(me, "--ics - writes the calendar on stdout; leave out --json");
+		return cli_usage(me, "%s", _("--ics - writes the calendar on stdout; leave out --json"));
 	/* a published calendar says CANCELLED, so subscribers drop the event */
 	o->f.include_cancelled = o->ics != NULL;
 	return 0;
@@ -121,7 +130,7 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 /* Longer than any date-time the schema allows (25 bytes, common.json). */
 #define START_TEXT_MAX 64
 
-/* "2027-03-18 19:00  Title (Partner) — place", the start as the record gives it. */
+/* "2027-03-18 19:00  Title (Partner) — place", the start in Brussels time. */
 static void print_line(struct events_ctx *ec, const struct store_entry *e, const uint8_t *body,
                        size_t len, const char *start)
 {
@@ -147,40 +156,56 @@ static void print_line(struct events_ctx *ec, const struct store_entry *e, const
 	free(title);
 }
 
-static int events_visit(void *vctx, const struct store_entry *e, int64_t start)
+static int print_occurrence(void *vctx, const struct events_occurrence *o)
 {
 	struct events_ctx *ec = vctx;
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	char when[START_TEXT_MAX];
-	(void)start;
-	record_parse(e->env, e->env_len, &r, NULL);
-	/* indexed events have one; be safe with the rest */
-	if (!body_str_copy(r.body, r.body_len, "start", when, sizeof when) || strlen(when) < 16)
+	record_parse_held(o->e->env, o->e->env_len, &r, NULL);
+	/* without time zone data (then nothing recurs), the start as written */
+	if (!recurrence_local_text(o->start, when) &&
+	    !body_str_copy(r.body, r.body_len, "start", when, sizeof when))
 		return 0;
-	struct gl_error err = { 0 };
-	if (ec->cal && ics_add_entry(ec->cal, e, &err)) {
-		cli_error("%s; left out of the calendar", err.msg);
-		return 0;
+	if (strlen(when) >= 16) {
+		print_line(ec, o->e, r.body, r.body_len, when);
+		ec->count++;
 	}
-	ec->count++;
-	if (ec->arr)
-		json_array_append_new(ec->arr, view_entry_json(e));
-	else if (!ec->cal)
-		print_line(ec, e, r.body, r.body_len, when);
 	return 0;
 }
 
-/* Write the calendar; say where, unless it went to stdout or --json speaks. */
-static int write_calendar(struct events_ctx *ec, const char *path, struct gl_error *err)
+/* --ics: the calendar to path; say where, unless it went to stdout or --json speaks. */
+static int write_calendar(struct events_ctx *ec, const struct events_filter *f, const char *path,
+                          struct gl_error *err)
 {
-	char *text = ics_text(ec->cal);
-	if (!text)
-		return gl_errorf(err, GL_EIO, "libical could not write the calendar");
-	int rc = ics_write(path, text, err);
-	free(text);
+	struct calendar_ics cal;
+	int rc = calendar_events_ics(ec->t, f, EVENTS_LIST_MAX, ec->cli->lang, &cal, err);
+	if (rc)
+		return rc;
+	if (cal.skipped)
+		cli_error(P_("%u event left out of the calendar: libical cannot write its times",
+		             "%u events left out of the calendar: libical cannot write their times",
+		             cal.skipped), cal.skipped);
+	rc = ics_write(path, cal.text, err);
+	free(cal.text);
+	ec->count = cal.events;
 	if (!rc && strcmp(path, "-") && !ec->cli->json)
-		printf("wrote %u event%s to %s\n", ec->count, ec->count == 1 ? "" : "s", path);
+		printf(P_("wrote %u event to %s\n", "wrote %u events to %s\n", cal.events), cal.events,
+		       path);
 	return rc;
+}
+
+/* An empty answer, said: from when, until when, for what. */
+static void say_none(const struct cli *cli, const struct events_filter *f)
+{
+	char from[32], to[32];
+	clock_format((uint64_t)f->from, from);
+	clock_format((uint64_t)(f->to > 0 ? f->to : 0), to);
+	if (f->to != EVENTS_OPEN_END)
+		cli_note(cli, _("No events between %.10s and %.10s%s."), from, to,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
+	else
+		cli_note(cli, _("No events from %.10s on%s."), from,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
 }
 
 int cmd_events(struct cli *cli, int argc, char **argv)
@@ -192,23 +217,28 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		return urc;
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
-	struct events_ctx ec = { .cli = cli, .arr = cli->json ? json_array() : NULL };
+	struct events_ctx ec = { .cli = cli };
+	json_t *arr = NULL;
+	bool more = false;
 	int rc = cli_read_store(cli, &s, &ec.t, &err);
-	if (rc || (o.ics && (rc = ics_new(cli->lang, &ec.cal, &err))))
-		goto out;
-	rc = events_scan(ec.t, &o.f, events_visit, &ec, &err);
-	store_abort(ec.t);
-	ec.t = NULL;
 	if (rc)
 		goto out;
-	if (o.ics && (rc = write_calendar(&ec, o.ics, &err)))
-		goto out;
-	if (ec.arr)
-		cli_print_json(ec.arr);
+	if (o.ics)
+		rc = write_calendar(&ec, &o.f, o.ics, &err);
+	else if (cli->json && !(rc = calendar_events(ec.t, &o.f, EVENTS_LIST_MAX, &arr, &more, &err)))
+		cli_print_json(arr);
+	else if (!cli->json)
+		rc = events_occurrences(ec.t, &o.f, EVENTS_LIST_MAX, EVENTS_PER_EVENT_MAX,
+		                        print_occurrence, &ec, &more, &err);
+	if (!rc && more)
+		cli_error(_("the window holds more occurrences than listed (at most %d, %d of one "
+		            "event); narrow it with --from and --to"), EVENTS_LIST_MAX,
+		          EVENTS_PER_EVENT_MAX);
+	if (!rc && !o.ics && !(cli->json ? json_array_size(arr) : ec.count))
+		say_none(cli, &o.f);
 out:
 	store_abort(ec.t);
-	ics_free(ec.cal);
-	json_decref(ec.arr);
+	json_decref(arr);
 	store_close(s);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cmd.h"
+#include "client/lookup.h"
 #include "proto/record.h"
 #include "query/search.h"
 
@@ -41,11 +42,19 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 			json_array_append_new(arr, o);
 			continue;
 		}
+		struct record r;
+		char *partner = record_parse_held(e.env, e.env_len, &r, NULL) == 0
+		                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
+		char *who = lookup_who(t, e.author, partner, cli->lang);
 		char *title = cli_title(&e, cli->lang);
 		printf("%.2f\t%s/%.*s\t", h[i].score, record_kind_name(e.kind), (int)e.id_len, e.id);
-		cli_put(stdout, title ? title : "", -1);
+		cli_put(stdout, title ? title : "", -1); /* partners' texts: outside text */
+		putchar('\t');
+		cli_put(stdout, who, -1);
 		putchar('\n');
 		free(title);
+		free(who);
+		free(partner);
 	}
 	if (arr && rc == 0)
 		cli_print_json(arr);
@@ -56,68 +65,76 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 /* What gilde search is told besides its TEXT. */
 struct search_args {
 	const struct cmd *me;
-	int kind;
-	size_t limit;
+	struct search_opts o;
 };
 
 static int search_option(void *ctx, int c, const char *arg)
 {
 	struct search_args *sa = ctx;
 	char *end;
-	if (c == 'k') {
-		sa->kind = record_kind_parse(arg, strlen(arg));
-		if (sa->kind != RK_PARTNER && sa->kind != RK_OFFER && sa->kind != RK_EVENT &&
-		    sa->kind != RK_NEWS)
-			return cli_usage(sa->me, "--kind: \"%s\" is not partner, offer, event or news",
-			                 arg);
+	if (c == 'p') {
+		if (strcmp(arg, "nl") && strcmp(arg, "en"))
+			return cli_usage(sa->me, _("--prefer: \"%s\" is not nl or en"), arg);
+		sa->o.prefer = arg;
 		return 0;
 	}
-	sa->limit = (size_t)strtoul(arg, &end, 10); /* 'n' */
+	if (c == 'k') {
+		int kind = record_kind_parse(arg, strlen(arg));
+		if (kind != RK_PARTNER && kind != RK_OFFER && kind != RK_EVENT && kind != RK_NEWS)
+			return cli_usage(sa->me, _("--kind: \"%s\" is not partner, offer, event or news"),
+			                 arg);
+		sa->o.kind = kind;
+		return 0;
+	}
+	sa->o.max_hits = (size_t)strtoul(arg, &end, 10); /* 'n' */
 	if (!*arg || *end || arg[0] == '-')
-		return cli_usage(sa->me, "--limit: \"%s\" is not a number", arg);
+		return cli_usage(sa->me, _("--limit: \"%s\" is not a number"), arg);
 	return 0;
 }
 
-/* Options: --kind and --limit, and the common ones; *lang is --lang's
- * value if it was given (the query is then cut in that language only). */
-static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv, int *kind,
-                      size_t *limit, const char **lang)
+/* Options: --kind, --limit and --prefer, and the common ones, into *o;
+ * o->lang is --lang's value if it was given (the query is then cut in
+ * that language only).  Titles are shown in --prefer's language, else
+ * in --lang's. */
+static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **argv,
+                      struct search_opts *o)
 {
 	static const struct option own[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "prefer", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct search_args sa = { .me = me };
-	struct cli_opts opts = { .lo = own, .shorts = "k:n:", .take = search_option, .ctx = &sa,
+	struct cli_opts opts = { .lo = own, .shorts = "k:n:p:", .take = search_option, .ctx = &sa,
 		                 .maxpos = -1 };
 	const char *dflt = cli->lang;
 	cli->lang = NULL;
 	int rc = cli_options(cli, me, argc, argv, &opts);
-	*lang = cli->lang;
+	*o = sa.o;
+	o->lang = cli->lang;
 	if (!cli->lang)
-		cli->lang = dflt;
-	*kind = sa.kind;
-	*limit = sa.limit;
+		cli->lang = o->prefer ? o->prefer : dflt;
 	if (rc)
 		return rc;
+	if (o->lang && o->prefer)
+		return cli_usage(me, "%s", _("--lang cuts the query in one language, --prefer in every "
+		                             "language with one first: give one of them"));
 	if (optind == argc)
-		return cli_usage(me, "name the TEXT to search for");
+		return cli_usage(me, "%s", _("name the TEXT to search for"));
 	return 0;
 }
 
 int cmd_search(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("search");
-	int kind = 0;
-	size_t limit = 0;
-	const char *lang = NULL;
-	int urc = parse_opts(cli, me, argc, argv, &kind, &limit, &lang);
+	struct search_opts o;
+	int urc = parse_opts(cli, me, argc, argv, &o);
 	if (urc)
 		return urc;
 	char *text = join_words(argc - optind, argv + optind);
 	if (!text)
-		return cli_usage(me, "the TEXT is longer than %d bytes", SEARCH_QUERY_MAX);
+		return cli_usage(me, _("the TEXT is longer than %d bytes"), SEARCH_QUERY_MAX);
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
 	struct store_txn *t = NULL;
@@ -125,9 +142,13 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	size_t n = 0;
 	int rc;
 	if ((rc = cli_read_store(cli, &s, &t, &err)) ||
-	    (rc = search_query(t, text, kind, lang, limit, &hits, &n, &err)))
+	    (rc = search_query(t, text, &o, &hits, &n, &err)))
 		goto out;
 	rc = print_hits(cli, t, hits, n, &err);
+	if (!rc && !n && o.kind)
+		cli_note(cli, _("No record of kind %s matches \"%s\"."), record_kind_name(o.kind), text);
+	else if (!rc && !n)
+		cli_note(cli, _("No record matches \"%s\"."), text);
 out:
 	free(hits);
 	store_abort(t);

@@ -2,7 +2,7 @@
 # contrib/fuzz.sh [SECONDS_PER_TARGET] [TARGET...] — build the libFuzzer
 # targets of tests/fuzz with clang, AddressSanitizer and UBSan in
 # build-fuzz, and run each target (all by default: record wire frame
-# handshake recon doc config ics atom) for SECONDS_PER_TARGET seconds (default 60).
+# handshake recon recon2 doc config ics atom) for SECONDS_PER_TARGET seconds (default 60).
 #
 # Each run works on a scratch copy of the target's seed corpus and kept
 # crash inputs (tests/fuzz/corpus/NAME, tests/fuzz/regress/NAME) in
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 . contrib/deps.sh
 gilde_install_deps clang libclang-rt-14-dev
 
-all=(record wire frame handshake recon doc config ics atom)
+all=(record wire frame handshake recon recon2 doc config ics atom)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 case $secs in

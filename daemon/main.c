@@ -341,11 +341,17 @@ static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 	n->name[sizeof n->name - 1] = '\0';
 
 	char spath[PATHS_MAX];
+	/* the offers' facts are derived with the taxonomy: it comes first */
+	if ((rc = schema_set_load(&n->schemas, err)) ||
+	    (rc = taxonomy_load(n->schemas, &n->tax, err)))
+		return rc;
+	match_facts_init(&n->facts, n->tax);
 	if ((rc = paths_join(spath, n->data, "store", err)) ||
 	    (rc = store_open_with(spath,
 	                          &(struct store_options){ .flags = rebuild_index ? STORE_REINDEX : 0,
 	                                                   .map_size = n->cfg.map_size,
-	                                                   .mapped_max = n->cfg.mapped_max },
+	                                                   .mapped_max = n->cfg.mapped_max,
+	                                                   .derive = &n->facts.derive },
 	                          &n->store, err)))
 		return rc;
 	uint64_t skipped;
@@ -367,11 +373,7 @@ static int open_node(struct node *n, bool rebuild_index, struct gl_error *err)
 		store_abort(t);
 		return rc;
 	}
-	if ((rc = store_commit(t, err)))
-		return rc;
-	if ((rc = schema_set_load(&n->schemas, err)))
-		return rc;
-	return 0;
+	return store_commit(t, err);
 }
 
 static void start_signals(struct node *n)
@@ -429,6 +431,20 @@ static void finish_loop(struct node *n, bool failed)
 	gossip_free(n);
 }
 
+/* config_warnings()'s sentences: for a person (--check-config) or the log. */
+static void warn_stderr(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "gilded: warning: %s\n", text);
+}
+
+static void warn_log(void *ctx, const char *text)
+{
+	(void)ctx;
+	char q[600];
+	log_warn("config-warning", "reason=%s", log_q(text, q, sizeof q));
+}
+
 int main(int argc, char **argv)
 {
 	struct node node;
@@ -447,12 +463,14 @@ int main(int argc, char **argv)
 	if (rf.check_only) {
 		warn_config_mode(&n->cfg);
 		config_dump(&n->cfg, stdout);
+		config_warnings(&n->cfg, warn_stderr, NULL);
 		config_free(&n->cfg);
 		return 0;
 	}
 	log_set_level((enum log_level)n->cfg.log_level);
 	log_set_syslog(n->cfg.log_syslog);
 	warn_config_mode(&n->cfg);
+	config_warnings(&n->cfg, warn_log, NULL);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "gilded: libsodium failed to initialise\n");
 		return 1;
@@ -482,8 +500,9 @@ int main(int argc, char **argv)
 	finish_loop(n, rc != 0);
 out:
 	curate_free(n);
-	schema_set_free(n->schemas);
 	store_close(n->store);
+	taxonomy_free(n->tax);
+	schema_set_free(n->schemas);
 	if (n->sk)
 		sodium_free(n->sk);
 	if (n->lock_fd >= 0)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "query/match.h"
 #include "schemas/config.h"
 #include "store/paths.h"
 #include "schemas/schema.h"
@@ -56,6 +57,8 @@ struct node {
 	int lock_fd;
 	struct store *store;
 	struct schema_set *schemas;
+	struct taxonomy *tax;          /* the schemas' taxonomy, for the offers' facts */
+	struct match_facts facts;      /* the store's derived table of offers' facts */
 	struct writer writer;
 	unsigned ingest_pending;  /* batches submitted whose done() is still to come */
 	struct ctl *ctl;

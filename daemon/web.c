@@ -605,6 +605,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* Free what web_new() made but w itself; the counters stay readable. */
 static void web_release(struct web *w)
 {
+	todo_free(w->paths);
+	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	free(w->buckets);
@@ -613,6 +615,8 @@ static void web_release(struct web *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
+	w->paths = NULL;
+	w->screening = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
 }
@@ -648,6 +652,8 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 		                            : "out of memory, or no thread for the web guard");
 	else if (taxonomy_load(n->schemas, &w->tax, err))
 		rc = GL_ESCHEMA;
+	else if (!(rc = todo_load(n->schemas, w->tax, n->cfg.web_paths, &w->paths, err)))
+		rc = screen_load(n->schemas, w->tax, n->cfg.web_screening, &w->screening, err);
 	if (rc) {
 		web_release(w);
 		free(w);

@@ -23,6 +23,8 @@
 #include <microhttpd.h>
 
 #include "proto/err.h"
+#include "query/screen.h"
+#include "query/todo.h"
 #include "schemas/taxonomy.h"
 #include "store/paths.h"
 
@@ -43,6 +45,8 @@ struct web {
 	struct node *n;
 	struct MHD_Daemon *d;
 	struct taxonomy *tax;
+	struct todo_paths *paths; /* the to-do paths of every match */
+	struct screen *screening; /* the screening of foreign start-ups */
 	char root[PATHS_MAX];
 	double rate, burst;
 	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */

@@ -70,6 +70,24 @@ static int parse_records(struct mp_reader *r, struct wire_msg *m, struct gl_erro
 	return exact_end(r, err);
 }
 
+/* HELLO's sixth item: the reconciliation versions the peer speaks.  Not
+ * an array of 1 to WIRE_RECON_LIST_MAX uint: ignored (version 1 only). */
+static void parse_recon_versions(struct mp_reader *r, struct wire_msg *m)
+{
+	uint32_t n;
+	unsigned mask = WIRE_RECON_V1;
+	if (mp_read_array(r, &n, NULL) != 0 || n < 1 || n > WIRE_RECON_LIST_MAX)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t v;
+		if (mp_read_uint(r, &v, NULL) != 0)
+			return;
+		if (v >= 1 && v <= 31)
+			mask |= 1u << v;
+	}
+	m->recon_versions = mask;
+}
+
 static int parse_hello(struct mp_reader *r, uint32_t fields, struct wire_msg *m,
                        struct gl_error *err)
 {
@@ -97,11 +115,18 @@ static int parse_hello(struct mp_reader *r, uint32_t fields, struct wire_msg *m,
 		m->endpoint_len[i] = len;
 	}
 	m->nendpoints = n;
-	/* the optional clock; an item of another type there is a later
-	 * version's, and ignored like any item after it (already checked by
-	 * the profile) */
-	if (fields >= 5 && mp_read_uint(r, &m->clock_ms, NULL) != 0)
+	m->recon_versions = WIRE_RECON_V1;
+	/* the optional clock; an item of another type there (nil from a node
+	 * that does not say its clock but lists versions) is skipped, like
+	 * any item of a later version (already checked by the profile) */
+	if (fields >= 5 && mp_read_uint(r, &m->clock_ms, NULL) != 0) {
+		uint32_t values = 0;
 		m->clock_ms = 0;
+		if (mp_check_value(r, &wire_limits, 1, &values, NULL) != 0)
+			return 0;
+	}
+	if (fields >= 6)
+		parse_recon_versions(r, m);
 	return 0;
 }
 
@@ -225,6 +250,50 @@ void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoin
 		msgpack_pack_str_with_body(&pk, endpoints[i], strlen(endpoints[i]));
 	if (clock_ms)
 		msgpack_pack_uint64(&pk, clock_ms);
+}
+
+void wire_hello_recon(struct gl_buf *out, const char *name, const char *const *endpoints,
+                      unsigned n, uint64_t clock_ms, unsigned versions)
+{
+	msgpack_packer pk;
+	packer(&pk, out);
+	size_t nl = strlen(name);
+	if (nl > WIRE_NAME_MAX)
+		nl = WIRE_NAME_MAX;
+	msgpack_pack_array(&pk, 6);
+	msgpack_pack_uint64(&pk, WIRE_HELLO);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
+	msgpack_pack_str_with_body(&pk, name, nl);
+	if (n > WIRE_ENDPOINTS_MAX)
+		n = WIRE_ENDPOINTS_MAX;
+	msgpack_pack_array(&pk, n);
+	for (unsigned i = 0; i < n; i++)
+		msgpack_pack_str_with_body(&pk, endpoints[i], strlen(endpoints[i]));
+	if (clock_ms)
+		msgpack_pack_uint64(&pk, clock_ms);
+	else
+		msgpack_pack_nil(&pk);
+	versions |= WIRE_RECON_V1;
+	unsigned count = 0;
+	for (unsigned v = 1; v <= 31; v++)
+		count += (versions >> v) & 1;
+	if (count > WIRE_RECON_LIST_MAX)
+		count = WIRE_RECON_LIST_MAX;
+	msgpack_pack_array(&pk, count);
+	for (unsigned v = 1, k = 0; v <= 31 && k < count; v++)
+		if ((versions >> v) & 1) {
+			msgpack_pack_uint64(&pk, v);
+			k++;
+		}
+}
+
+unsigned wire_recon_pick(unsigned mine, unsigned theirs)
+{
+	unsigned both = (mine & theirs) | WIRE_RECON_V1;
+	unsigned v = 31;
+	while (v > 1 && !((both >> v) & 1))
+		v--;
+	return v;
 }
 
 void wire_recon(struct gl_buf *out, const uint8_t *ranges, size_t len)

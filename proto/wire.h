@@ -13,7 +13,10 @@
  *   [8, code, reason]               BYE      I am closing, and why
  *
  * version is 1; name a str of at most 128 bytes; endpoints an array of at
- * most 8 str "HOST:PORT" of at most 300 bytes; items an array of 1 to
+ * most 8 str "HOST:PORT" of at most 300 bytes; HELLO's optional fifth item
+ * is the sender's clock (uint, or nil) and its optional sixth the
+ * reconciliation versions it speaks (an array of 1 to 8 uint; absent or
+ * malformed: version 1 only); items an array of 1 to
  * WIRE_ITEMS_MAX bin of 32 bytes; envelopes an array of 1 to
  * WIRE_RECORDS_MAX bin of at most 65,536 bytes; nonce a uint; code an
  * integer; reason a str of at most 256 bytes.  HELLO may carry further
@@ -48,6 +51,10 @@ enum wire_type {
 #define WIRE_ITEMS_MAX 4096
 #define WIRE_RECORDS_MAX 1024
 #define WIRE_REASON_MAX 256
+/* Reconciliation versions, one bit each, in wire_msg.recon_versions. */
+#define WIRE_RECON_V1 (1u << 1)
+#define WIRE_RECON_V2 (1u << 2)
+#define WIRE_RECON_LIST_MAX 8
 
 /* A parsed message.  Pointers point into the frame given to wire_parse;
  * items is allocated (free with wire_msg_free). */
@@ -60,6 +67,9 @@ struct wire_msg {
 	size_t endpoint_len[WIRE_ENDPOINTS_MAX];
 	unsigned nendpoints;
 	uint64_t clock_ms;      /* HELLO: the sender's clock, Unix ms; 0 if not sent */
+	unsigned recon_versions; /* HELLO: bit v set for each reconciliation
+	                          * version v (1 to 31) the peer speaks; bit 1
+	                          * always (a peer that lists none speaks v1) */
 	const uint8_t *recon;   /* RECON: the raw ranges array */
 	size_t recon_len;
 	uint8_t (*items)[32];   /* WANT, HAVE */
@@ -87,6 +97,14 @@ void wire_msg_free(struct wire_msg *msg);
  * optional fifth item out. */
 void wire_hello(struct gl_buf *out, const char *name, const char *const *endpoints,
                 unsigned n, uint64_t clock_ms);
+/* HELLO with all six items: the clock (nil if clock_ms is 0) and the
+ * reconciliation versions of the mask `versions` (bits as in
+ * recon_versions; bit 1 is always listed). */
+void wire_hello_recon(struct gl_buf *out, const char *name, const char *const *endpoints,
+                      unsigned n, uint64_t clock_ms, unsigned versions);
+/* The reconciliation version two nodes use: the highest both speak
+ * (masks as in recon_versions), 1 if they share no other. */
+unsigned wire_recon_pick(unsigned mine, unsigned theirs);
 void wire_recon(struct gl_buf *out, const uint8_t *ranges, size_t len);
 void wire_items(struct gl_buf *out, unsigned type, const uint8_t (*items)[32], size_t n);
 /* RECORDS: the caller appends n envelopes after wire_records_head. */

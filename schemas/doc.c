@@ -7,6 +7,7 @@
 #include <msgpack.h>
 
 #include "schemas/jsonmp.h"
+#include "schemas/recurrence.h"
 #include "proto/mp.h"
 #include "proto/record.h"
 
@@ -47,6 +48,9 @@ static int validate_body(const struct schema_set *set, int kind, const char *id,
 		rc = 0;
 	else if (rc)
 		schema_errors_report(&errs, source_name(source, named, kind, id, id_len), err);
+	/* what the RRULE pattern cannot say: libical reads it, one part once, ... */
+	else if (kind == RK_EVENT && (rc = recurrence_check(body, len, err)))
+		gl_error_prefix(err, rc, "%s", source_name(source, named, kind, id, id_len));
 out:
 	msgpack_zone_destroy(&zone);
 	return rc;
@@ -69,8 +73,12 @@ int doc_parse(const struct schema_set *set, const char *text, size_t len,
 	json_t *jk = json_object_get(root, "kind");
 	json_t *ji = json_object_get(root, "id");
 	if (!json_is_string(jk)) {
+		/* the sample's profiles lie beside its records: say what they are */
+		bool profile = !jk && json_object_get(root, "phase") && json_object_get(root, "needs");
 		rc = gl_errorf(err, GL_ESCHEMA,
-		               "%s: /kind: required, one of partner, offer, event, news", source);
+		               "%s: /kind: required, one of partner, offer, event, news%s", source,
+		               profile ? " (this is a starter's profile, not a record: gilde match "
+		                         "--profile and gilde plan init --profile take it)" : "");
 		goto fail;
 	}
 	const char *ks = json_string_value(jk);

@@ -34,6 +34,10 @@ struct schema_file {
 };
 extern const struct schema_file schema_files[];
 extern const size_t schema_file_count;
+/* Embedded data files that are not schemas, each checked by one:
+ * paths.json (by paths.schema.json), screening.json (by screening.schema.json). */
+extern const struct schema_file schema_data_files[];
+extern const size_t schema_data_file_count;
 
 #define SCHEMA_ERRORS_MAX 8
 
@@ -82,6 +86,15 @@ int schema_validate_record(const struct schema_set *set, int kind,
  */
 int schema_validate(const struct schema_set *set, const char *name,
                     const msgpack_object *doc, struct schema_errors *errs);
+
+/*
+ * Validate a JSON document (a profile, paths.json) against the schema in
+ * file `name`: packed as msgpack, then checked as schema_validate() does.
+ * Returns 0, or GL_ESCHEMA with every problem in err, each line starting
+ * with `source` (a file name, "profile").
+ */
+int schema_validate_json(const struct schema_set *set, const char *name, const json_t *doc,
+                         const char *source, struct gl_error *err);
 
 /*
  * Write the failures as one readable text into err, each as

@@ -5,7 +5,7 @@
 
 #include "proto/alloc.h"
 
-#define FACETS 6
+#define FACETS 8
 
 struct facet {
 	const char *name;

@@ -11,7 +11,8 @@ Checks
  1. every schema file is valid against the draft 2020-12 metaschema;
  2. every file in SCHEMA_DIR/examples/ is valid against the schema its name
     prefix selects (<kind>-<slug>.json; kind partner, offer, event, news,
-    profile) and, for records, its id equals <slug>;
+    profile, plan) and, for records, its id equals <slug>; a plan's profile
+    is valid against profile.schema.json;
  3. every file in SCHEMA_DIR/examples/invalid/ is invalid, the error
     locations include the JSON pointer given in expect.tsv (a `required`
     error is located at object path + missing name, an `additionalProperties`
@@ -43,6 +44,7 @@ KINDS = {
     "event": "event.schema.json",
     "news": "news.schema.json",
     "profile": "profile.schema.json",
+    "plan": "plan.schema.json",
 }
 RECORD_KINDS = {"partner", "offer", "event", "news"}
 
@@ -92,11 +94,15 @@ def no_network(uri):
 
 # ---------------------------------------------------------------- loading
 
+# Data files in schemas/ that are no schema, each checked by one.
+DATA = {"paths.json": "paths.schema.json", "screening.json": "screening.schema.json"}
+
+
 def load_schemas(schema_dir):
     schemas = {}  # file name -> document
     for name in sorted(os.listdir(schema_dir)):
         path = os.path.join(schema_dir, name)
-        if not name.endswith(".json") or not os.path.isfile(path):
+        if not name.endswith(".json") or not os.path.isfile(path) or name in DATA:
             continue
         doc = load_json(path)
         if doc is None:
@@ -198,6 +204,11 @@ def check_valid_examples(ex_dir, validators):
         count += 1
         per_kind[kind] += 1
         messages, _ = validate(validators, kind, doc)
+        # a plan's profile is checked against profile.schema.json by
+        # whoever reads the plan (plan.schema.json cannot $ref a whole file)
+        if kind == "plan" and isinstance(doc, dict):
+            messages += ["/profile" + m for m in
+                         validate(validators, "profile", doc.get("profile"))[0]]
         for msg in messages:
             fail("examples/%s: should be valid: %s" % (name, msg))
         if (kind in RECORD_KINDS and isinstance(doc, dict)
@@ -502,6 +513,13 @@ def main(argv):
             n_valid = check_valid_examples(ex_dir, validators)
             n_invalid = check_invalid_examples(
                 os.path.join(ex_dir, "invalid"), validators)
+    for data, schema in DATA.items():
+        doc = load_json(os.path.join(schema_dir, data))
+        if doc is None or schema not in schemas:
+            fail("%s or %s: missing" % (data, schema))
+            continue
+        for err in make_validator(schemas, schema).iter_errors(doc):
+            fail("%s#/%s: %s" % (data, "/".join(str(p) for p in err.path), err.message))
     print("%d schema files, %d valid examples, %d invalid examples: "
           "%d failure(s)" % (len(schemas), n_valid, n_invalid, len(failures)))
     return 1 if failures else 0

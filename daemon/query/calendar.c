@@ -1,6 +1,7 @@
 /*
- * calendar.c — events as JSON and as iCalendar (calendar.h).  ics.c
- * decides what each VEVENT holds; this file only chooses the events.
+ * calendar.c — events as JSON and as iCalendar (calendar.h).  events.c
+ * decides which occurrences a window holds and ics.c what each VEVENT
+ * holds; this file only shapes them.
  */
 #include "query/calendar.h"
 
@@ -8,60 +9,77 @@
 
 #include "query/ics.h"
 #include "query/view.h"
+#include "schemas/recurrence.h"
 
-struct visit {
-	size_t left;
-	json_t *list;              /* a JSON list, or */
-	struct ics_calendar *cal;  /* a calendar */
-	unsigned skipped;
-};
-
-static int visit_event(void *vc, const struct store_entry *e, int64_t start)
+/* One occurrence as the list holds it (calendar.h). */
+static json_t *occurrence_json(const struct events_occurrence *o)
 {
-	struct visit *v = vc;
-	(void)start;
-	if (!v->left)
-		return 1;
-	v->left--;
-	json_t *o = view_entry_json(e);
-	if (v->cal) {
-		struct gl_error refused = { 0 };
-		if (ics_add(v->cal, e, o, &refused))
-			v->skipped++;
-	} else {
-		json_array_append(v->list, o);
-	}
-	json_decref(o);
+	char uid[ICS_UID_MAX], when[RECURRENCE_TIME_TEXT];
+	json_t *j = view_entry_json(o->e);
+	json_object_set_new(j, "uid", json_string(ics_uid(o->e, uid)));
+	if (!o->recurring)
+		return j;
+	json_object_set_new(j, "recurrence_id", json_string(o->id));
+	if (recurrence_local_text(o->start, when))
+		json_object_set_new(j, "start", json_string(when));
+	if (o->end == EVENTS_NO_END)
+		json_object_del(j, "end");
+	else if (recurrence_local_text(o->end, when))
+		json_object_set_new(j, "end", json_string(when));
+	return j;
+}
+
+static int add_json(void *ctx, const struct events_occurrence *o)
+{
+	json_array_append_new(ctx, occurrence_json(o));
 	return 0;
 }
 
 int calendar_events(struct store_txn *t, const struct events_filter *f, size_t limit,
-                    json_t **out, struct gl_error *err)
+                    json_t **out, bool *more, struct gl_error *err)
 {
-	struct visit v = { .left = limit, .list = json_array() };
-	int rc = events_scan(t, f, visit_event, &v, err);
-	if (rc < 0) {
-		json_decref(v.list);
+	json_t *list = json_array();
+	bool m = false;
+	int rc = events_occurrences(t, f, limit, EVENTS_PER_EVENT_MAX, add_json, list, &m, err);
+	if (rc) {
+		json_decref(list);
 		return rc;
 	}
-	*out = v.list;
+	*out = list;
+	if (more)
+		*more = m;
+	return 0;
+}
+
+struct ics_visit {
+	struct ics_calendar *cal;
+	unsigned skipped;
+};
+
+static int add_vevent(void *ctx, const struct events_occurrence *o)
+{
+	struct ics_visit *v = ctx;
+	struct gl_error refused = { 0 };
+	if (ics_add_entry(v->cal, o->e, &refused))
+		v->skipped++;
 	return 0;
 }
 
 int calendar_events_ics(struct store_txn *t, const struct events_filter *f, size_t limit,
-                        const char *lang, char **text, unsigned *skipped,
-                        struct gl_error *err)
+                        const char *lang, struct calendar_ics *out, struct gl_error *err)
 {
-	struct visit v = { .left = limit };
+	struct ics_visit v = { 0 };
 	int rc = ics_new(lang, &v.cal, err);
 	if (rc)
 		return rc;
-	rc = events_scan(t, f, visit_event, &v, err);
-	if (rc >= 0) {
-		rc = 0;
-		*text = ics_text(v.cal);
-		*skipped = v.skipped;
-	}
+	/* one occurrence an event: the VEVENT carries the rule */
+	rc = events_occurrences(t, f, limit, 1, add_vevent, &v, NULL, err);
+	char *text = rc ? NULL : ics_text(v.cal);
+	if (!rc && !text)
+		rc = gl_errorf(err, GL_EIO, "libical could not write the calendar");
+	if (!rc)
+		*out = (struct calendar_ics){ .text = text, .events = ics_count(v.cal),
+		                              .skipped = v.skipped };
 	ics_free(v.cal);
 	return rc;
 }
@@ -71,7 +89,6 @@ int calendar_event_ics(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN]
 {
 	struct store_entry e;
 	struct ics_calendar *cal = NULL;
-	json_t *o = NULL;
 	int rc = store_get(t, author, RK_EVENT, id, strlen(id), &e, err);
 	if (!rc && e.tombstone)
 		rc = gl_errorf(err, GL_ENOTFOUND, "event %s is retracted", id);
@@ -79,10 +96,8 @@ int calendar_event_ics(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN]
 		return rc;
 	if ((rc = ics_new(lang, &cal, err)))
 		return rc == GL_ENOTFOUND ? GL_ECONFIG : rc; /* not the event that is missing */
-	o = view_entry_json(&e);
-	if (!(rc = ics_add(cal, &e, o, err)))
+	if (!(rc = ics_add_entry(cal, &e, err)))
 		*text = ics_text(cal);
-	json_decref(o);
 	ics_free(cal);
 	return rc;
 }

@@ -98,7 +98,7 @@ static int collect_visit(void *vc, const struct store_entry *e)
 	struct collect *cc = vc;
 	struct record r;
 	if (cc->keep) {
-		if (record_parse(e->env, e->env_len, &r, NULL))
+		if (record_parse_held(e->env, e->env_len, &r, NULL))
 			return 0;
 		if (!cc->keep(cc->arg, r.body, r.body_len))
 			return 0;
@@ -143,14 +143,16 @@ static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 	const struct directory_offer_filter *f = k->f;
 	struct eligibility_offer o;
 	struct eligibility_verdict v;
-	eligibility_offer_read(body, len, &o);
+	struct eligibility_profile p;
+	eligibility_offer_read(k->tax, body, len, &o);
 	if (!eligibility_current(&o, k->now))
 		return false;
 	/* the profile a filter describes: it says only what is asked */
-	const char *sectors[1] = { f->sector };
-	struct eligibility_profile p = { .phase = f->phase, .sectors = sectors,
-	                                 .nsectors = f->sector ? 1 : 0, .activity = f->activity };
-	eligibility_judge(k->tax, &o, &p, &v);
+	eligibility_profile_init(&p);
+	eligibility_profile_term(k->tax, &p, "phase", f->phase);
+	eligibility_profile_term(k->tax, &p, "sector", f->sector);
+	eligibility_profile_term(k->tax, &p, "activity", f->activity);
+	eligibility_judge(&o, &p, &v);
 	if (eligibility_any_failed(&v))
 		return false;
 	if (f->need && eligibility_fit(k->tax, &o, f->need) < ELIGIBILITY_FIT_NARROWER)
@@ -198,7 +200,7 @@ static int count_offer(void *vc, const struct store_entry *e)
 	const uint8_t *pid;
 	uint32_t pid_len;
 	char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
-	if (record_parse(e->env, e->env_len, &r, NULL) ||
+	if (record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX ||
 	    !eligibility_body_current(r.body, r.body_len, c->now))
 		return 0;
@@ -310,12 +312,12 @@ fail:
 
 /* ---- search ----------------------------------------------------------------- */
 
-int directory_search(struct store_txn *t, const char *text, int kind, const char *lang,
-                     size_t max_hits, json_t **out, struct gl_error *err)
+int directory_search(struct store_txn *t, const char *text, const struct search_opts *o,
+                     json_t **out, struct gl_error *err)
 {
 	struct search_hit *hits = NULL;
 	size_t nhits = 0;
-	int rc = search_query(t, text, kind, lang, max_hits, &hits, &nhits, err);
+	int rc = search_query(t, text, o, &hits, &nhits, err);
 	if (rc)
 		return rc;
 	json_t *list = json_array();

@@ -27,6 +27,7 @@
 
 #include "proto/err.h"
 #include "proto/record.h"
+#include "query/search.h"
 #include "schemas/taxonomy.h"
 #include "store/store.h"
 
@@ -82,7 +83,7 @@ int directory_partner(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
  * {"score": number, "record": record}, best first.  Returns its errors:
  * GL_ELIMIT / GL_EFORMAT for a text it cannot take, besides the store's.
  */
-int directory_search(struct store_txn *t, const char *text, int kind, const char *lang,
-                     size_t max_hits, json_t **out, struct gl_error *err);
+int directory_search(struct store_txn *t, const char *text, const struct search_opts *o,
+                     json_t **out, struct gl_error *err);
 
 #endif

@@ -1,8 +1,7 @@
 /*
- * eligibility.c — the rule of eligibility.h, read straight from the
- * record body with proto/mp.h: no tree of objects is built, and a body
- * is walked once per offer (eligibility_offer_read) however many
- * questions are then asked of it.
+ * eligibility.c — the rule of eligibility.h.  A body is walked once with
+ * proto/mp.h (no tree of objects is built) into bit sets over the
+ * taxonomy's terms; every question is then answered from those.
  */
 #include "query/eligibility.h"
 
@@ -16,7 +15,8 @@
 #define DATE_TEXT_MAX 15
 
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
-	"phases", "sectors", "activities", "areas", "student", "international", "max_company_age",
+	"phases", "sectors", "activities", "areas", "schools", "student", "international",
+	"side_activity", "research", "max_company_age", "min_employees", "max_employees",
 };
 
 /*
@@ -105,13 +105,6 @@ static bool copy_str(struct mp_reader rd, char *buf, size_t n)
 	return true;
 }
 
-/* Whether the value at rd is an array. */
-static bool is_array(struct mp_reader rd)
-{
-	uint32_t n;
-	return mp_read_array(&rd, &n, NULL) == 0;
-}
-
 /* The items of an array, one by one: the strings among them. */
 struct items {
 	struct mp_reader rd;
@@ -156,21 +149,6 @@ static bool items_next_term(struct items *it, char buf[ELIGIBILITY_TERM_MAX + 1]
 	return false;
 }
 
-/* Whether the array at rd lists want. */
-static bool holds(struct mp_reader rd, const char *want)
-{
-	struct items it;
-	const uint8_t *s;
-	uint32_t len;
-	if (!want || !items_begin(rd, &it))
-		return false;
-	size_t wl = strlen(want);
-	while (items_next(&it, &s, &len))
-		if (len == wl && !memcmp(s, want, wl))
-			return true;
-	return false;
-}
-
 /*
  * Find the keys names[0..n) in the map at rd: at[i] is positioned on the
  * value of names[i] and has[i] set.  Keys are unique (mp.h), so each is
@@ -200,152 +178,267 @@ static void find_fields(struct mp_reader rd, const char *const *names, size_t n,
 	}
 }
 
-void eligibility_offer_read(const uint8_t *body, size_t len, struct eligibility_offer *out)
+/* ---- reading an offer ------------------------------------------------- */
+
+unsigned eligibility_lang_bit(const char *lang)
 {
-	static const char *const names[ELIGIBILITY_F_COUNT] = {
-		[ELIGIBILITY_F_STATUS] = "status", [ELIGIBILITY_F_VALID_UNTIL] = "valid_until",
-		[ELIGIBILITY_F_ELIGIBILITY] = "eligibility", [ELIGIBILITY_F_NEEDS] = "needs",
-		[ELIGIBILITY_F_LANGUAGES] = "languages",
+	static const char *const codes[] = { "nl", "en", "fr", "de" };
+	for (unsigned i = 0; lang && i < sizeof codes / sizeof codes[0]; i++)
+		if (!strcmp(lang, codes[i]))
+			return 1u << i;
+	return 0;
+}
+
+uint64_t eligibility_bit(const struct taxonomy *tax, const char *facet, const char *id)
+{
+	const struct tax_term *t = id ? taxonomy_term(tax, facet, id) : NULL;
+	return t && t->order < ELIGIBILITY_FACET_MAX ? UINT64_C(1) << t->order : 0;
+}
+
+/* The bits of the terms of the array at rd (*n: its strings, known or not);
+ * false if it is not an array. */
+static bool term_bits(const struct taxonomy *tax, const char *facet, struct mp_reader rd,
+                      uint64_t *bits, unsigned *n)
+{
+	struct items it;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	*bits = 0;
+	*n = 0;
+	if (!items_begin(rd, &it))
+		return false;
+	while (items_next_term(&it, term)) {
+		*bits |= eligibility_bit(tax, facet, term);
+		(*n)++;
+	}
+	return true;
+}
+
+static uint8_t inclusion_of(struct mp_reader rd)
+{
+	return str_is(rd, "only") ? 1 : str_is(rd, "excluded") ? 2 : 0;
+}
+
+static bool uint_of(struct mp_reader rd, uint32_t *out)
+{
+	struct mp_item it;
+	if (mp_next(&rd, &it, NULL) || it.type != MP_UINT || it.v.u > UINT32_MAX)
+		return false;
+	*out = (uint32_t)it.v.u;
+	return true;
+}
+
+/* The criteria of the eligibility map at rd into o. */
+static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
+                          struct eligibility_offer *o)
+{
+	static const char *const facets[] = { "phase", "sector", "activity", "area", "school" };
+	const char *names[ELIGIBILITY_COUNT + 1];
+	struct mp_reader at[ELIGIBILITY_COUNT + 1];
+	bool has[ELIGIBILITY_COUNT + 1] = { false };
+	uint64_t *lists[] = { &o->phases, &o->sectors, &o->activities, &o->areas, &o->schools };
+	memcpy(names, eligibility_criterion_names, sizeof eligibility_criterion_names);
+	names[ELIGIBILITY_COUNT] = "soft";
+	find_fields(rd, names, ELIGIBILITY_COUNT + 1, at, has);
+	for (int k = 0; k <= ELIGIBILITY_SCHOOLS; k++) {
+		unsigned n;
+		if (has[k] && term_bits(tax, facets[k], at[k], lists[k], &n)) {
+			o->restricted |= (uint16_t)(1u << k);
+			if (k == ELIGIBILITY_SECTORS)
+				o->nsectors = (uint8_t)(n > 255 ? 255 : n);
+			if (k == ELIGIBILITY_ACTIVITIES)
+				o->nactivities = (uint8_t)(n > 255 ? 255 : n);
+		}
+	}
+	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_RESEARCH; k++)
+		if (has[k] && (o->incl[k - ELIGIBILITY_STUDENT] = inclusion_of(at[k])))
+			o->restricted |= (uint16_t)(1u << k);
+	uint32_t *limits[] = { &o->max_age, &o->min_employees, &o->max_employees };
+	for (int k = ELIGIBILITY_AGE; k <= ELIGIBILITY_MAX_EMPLOYEES; k++)
+		if (has[k] && uint_of(at[k], limits[k - ELIGIBILITY_AGE]))
+			o->restricted |= (uint16_t)(1u << k);
+	struct items it;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	if (has[ELIGIBILITY_COUNT] && items_begin(at[ELIGIBILITY_COUNT], &it))
+		while (items_next_term(&it, term))
+			for (int k = 0; k < ELIGIBILITY_COUNT; k++)
+				if (!strcmp(term, eligibility_criterion_names[k]))
+					o->soft |= (uint16_t)(1u << k);
+}
+
+/* The end of an offer's validity: the last second of valid_until's day. */
+static int64_t until_of(struct mp_reader rd)
+{
+	char date[DATE_TEXT_MAX + 1];
+	int64_t t;
+	if (!copy_str(rd, date, sizeof date) || !*date || clock_parse(date, &t))
+		return INT64_MAX;
+	return t + 86400 - 1;
+}
+
+void eligibility_offer_read(const struct taxonomy *tax, const uint8_t *body, size_t len,
+                            struct eligibility_offer *out)
+{
+	enum { STATUS, VALID_UNTIL, ELIG, NEEDS, LANGUAGES, COST, NFIELDS };
+	static const char *const names[NFIELDS] = {
+		[STATUS] = "status", [VALID_UNTIL] = "valid_until", [ELIG] = "eligibility",
+		[NEEDS] = "needs", [LANGUAGES] = "languages", [COST] = "cost",
 	};
-	struct mp_reader rd;
+	struct mp_reader rd, at[NFIELDS];
+	bool has[NFIELDS] = { false };
 	memset(out, 0, sizeof *out);
+	out->until = INT64_MAX;
 	mp_reader_init(&rd, body, body ? len : 0);
-	find_fields(rd, names, ELIGIBILITY_F_COUNT, out->at, out->has);
+	find_fields(rd, names, NFIELDS, at, has);
+	out->inactive = has[STATUS] && str_is(at[STATUS], "inactive");
+	if (has[VALID_UNTIL])
+		out->until = until_of(at[VALID_UNTIL]);
+	if (has[ELIG])
+		read_criteria(tax, at[ELIG], out);
+	unsigned n;
+	if (has[NEEDS])
+		term_bits(tax, "need", at[NEEDS], &out->needs, &n);
+	struct items it;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	if (has[LANGUAGES] && items_begin(at[LANGUAGES], &it))
+		while (items_next_term(&it, term))
+			out->languages |= (uint8_t)eligibility_lang_bit(term);
+	if (has[COST]) {
+		static const char *const free_name[] = { "free" };
+		struct mp_reader f;
+		bool has_free = false;
+		struct mp_item v;
+		find_fields(at[COST], free_name, 1, &f, &has_free);
+		out->free = has_free && !mp_next(&f, &v, NULL) && v.type == MP_BOOL && v.v.b;
+	}
 }
 
 bool eligibility_current(const struct eligibility_offer *o, uint64_t now)
 {
-	char date[DATE_TEXT_MAX + 1];
-	int64_t until;
-	if (o->has[ELIGIBILITY_F_STATUS] && str_is(o->at[ELIGIBILITY_F_STATUS], "inactive"))
-		return false;
-	return !(o->has[ELIGIBILITY_F_VALID_UNTIL] &&
-	         copy_str(o->at[ELIGIBILITY_F_VALID_UNTIL], date, sizeof date) && *date &&
-	         !clock_parse(date, &until) && until + 86400 <= (int64_t)now);
+	return !o->inactive && (o->until == INT64_MAX || (int64_t)now <= o->until);
 }
 
 bool eligibility_body_current(const uint8_t *body, size_t len, uint64_t now)
 {
-	struct eligibility_offer o;
-	eligibility_offer_read(body, len, &o);
+	enum { STATUS, VALID_UNTIL, NFIELDS };
+	static const char *const names[NFIELDS] = { "status", "valid_until" };
+	struct mp_reader rd, at[NFIELDS];
+	bool has[NFIELDS] = { false };
+	mp_reader_init(&rd, body, body ? len : 0);
+	find_fields(rd, names, NFIELDS, at, has);
+	struct eligibility_offer o = { .until = INT64_MAX };
+	o.inactive = has[STATUS] && str_is(at[STATUS], "inactive");
+	if (has[VALID_UNTIL])
+		o.until = until_of(at[VALID_UNTIL]);
 	return eligibility_current(&o, now);
 }
 
 bool eligibility_entry_current(const struct store_entry *e, uint64_t now)
 {
 	struct record r;
-	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+	if (e->tombstone || record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return false;
 	return eligibility_body_current(r.body, r.body_len, now);
 }
 
-/* ---- judging ----------------------------------------------------------- */
+/* ---- the profile --------------------------------------------------------- */
 
-/* Where each criterion sits in the eligibility map; soft last. */
-#define SOFT ELIGIBILITY_COUNT
-struct criteria {
-	struct mp_reader at[ELIGIBILITY_COUNT + 1];
-	bool present[ELIGIBILITY_COUNT + 1];
-};
-
-static void find_criteria(const struct eligibility_offer *o, struct criteria *c)
+void eligibility_profile_init(struct eligibility_profile *p)
 {
-	const char *names[ELIGIBILITY_COUNT + 1];
-	memcpy(names, eligibility_criterion_names, sizeof eligibility_criterion_names);
-	names[SOFT] = "soft";
-	memset(c, 0, sizeof *c);
-	if (o->has[ELIGIBILITY_F_ELIGIBILITY])
-		find_fields(o->at[ELIGIBILITY_F_ELIGIBILITY], names,
-		            ELIGIBILITY_COUNT + 1, c->at, c->present);
+	memset(p, 0, sizeof *p);
+	p->phase = p->activity = p->school = -1;
 }
 
-/* A list criterion: the offer's terms at rd against one term of the profile. */
-static enum eligibility_state list_state(struct mp_reader rd, const char *want)
+bool eligibility_profile_term(const struct taxonomy *tax, struct eligibility_profile *p,
+                              const char *facet, const char *id)
 {
-	return !want ? ELIGIBILITY_UNKNOWN
-	             : holds(rd, want) ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
-}
-
-static enum eligibility_state sectors_state(struct mp_reader rd,
-                                            const struct eligibility_profile *p)
-{
-	if (!p->nsectors)
-		return ELIGIBILITY_UNKNOWN;
-	for (size_t i = 0; i < p->nsectors; i++)
-		if (holds(rd, p->sectors[i]))
-			return ELIGIBILITY_MATCHED;
-	return ELIGIBILITY_FAILED;
-}
-
-/* The profile's area lies within one of the offer's. */
-static enum eligibility_state areas_state(const struct taxonomy *tax, struct mp_reader rd,
-                                          const char *area)
-{
-	struct items it;
-	char term[ELIGIBILITY_TERM_MAX + 1];
-	if (!area)
-		return ELIGIBILITY_UNKNOWN;
-	if (items_begin(rd, &it))
-		while (items_next_term(&it, term))
-			if (taxonomy_within(tax, "area", area, term))
-				return ELIGIBILITY_MATCHED;
-	return ELIGIBILITY_FAILED;
-}
-
-/* "only" admits just the starters who are, "excluded" just those who are not. */
-static enum eligibility_state inclusion_state(struct mp_reader rd, enum eligibility_answer a)
-{
-	bool is = a == ELIGIBILITY_YES;
-	if (a == ELIGIBILITY_UNSAID)
-		return str_is(rd, "only") || str_is(rd, "excluded") ? ELIGIBILITY_UNKNOWN
-		                                                    : ELIGIBILITY_MATCHED;
-	if (str_is(rd, "only"))
-		return is ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
-	if (str_is(rd, "excluded"))
-		return is ? ELIGIBILITY_FAILED : ELIGIBILITY_MATCHED;
-	return ELIGIBILITY_MATCHED;
-}
-
-static bool age_limit(struct mp_reader rd, uint64_t *max)
-{
-	struct mp_item it;
-	if (mp_next(&rd, &it, NULL) || it.type != MP_UINT)
+	const struct tax_term *t = id ? taxonomy_term(tax, facet, id) : NULL;
+	if (!t || t->order >= ELIGIBILITY_FACET_MAX)
 		return false;
-	*max = it.v.u;
+	if (!strcmp(facet, "phase")) {
+		p->phase = (int)t->order;
+	} else if (!strcmp(facet, "activity")) {
+		p->activity = (int)t->order;
+	} else if (!strcmp(facet, "school")) {
+		p->school = (int)t->order;
+	} else if (!strcmp(facet, "sector")) {
+		p->sectors |= UINT64_C(1) << t->order;
+	} else if (!strcmp(facet, "area")) {
+		/* the area and every area it lies within */
+		size_t n;
+		const struct tax_term *areas = taxonomy_facet(tax, "area", &n);
+		p->within = 0;
+		for (size_t i = 0; i < n && i < ELIGIBILITY_FACET_MAX; i++)
+			if (taxonomy_within(tax, "area", id, areas[i].id))
+				p->within |= UINT64_C(1) << i;
+	} else {
+		return false;
+	}
 	return true;
 }
 
-void eligibility_judge(const struct taxonomy *tax, const struct eligibility_offer *o,
-                       const struct eligibility_profile *p, struct eligibility_verdict *out)
+/* ---- judging --------------------------------------------------------------- */
+
+static enum eligibility_state one_of(uint64_t allowed, int term)
 {
-	struct criteria c;
-	find_criteria(o, &c);
-	memset(out, 0, sizeof *out);
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		out->soft[k] = c.present[SOFT] && holds(c.at[SOFT],
-		                                        eligibility_criterion_names[k]);
-		bool list = k <= ELIGIBILITY_AREAS;
-		out->restricted[k] = c.present[k] && (!list || is_array(c.at[k]));
+	return term < 0 ? ELIGIBILITY_UNKNOWN
+	       : allowed >> term & 1 ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
+}
+
+static enum eligibility_state any_of(uint64_t allowed, uint64_t have)
+{
+	return !have ? ELIGIBILITY_UNKNOWN : allowed & have ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
+}
+
+/* "only" (1) admits just the starters who are, "excluded" (2) just those who are not. */
+static enum eligibility_state inclusion_state(uint8_t incl, enum eligibility_answer a)
+{
+	if (a == ELIGIBILITY_UNSAID)
+		return ELIGIBILITY_UNKNOWN;
+	return (incl == 1) == (a == ELIGIBILITY_YES) ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
+}
+
+static enum eligibility_state limit_state(bool has, long long v, uint32_t limit, bool max)
+{
+	if (!has)
+		return ELIGIBILITY_UNKNOWN;
+	return (max ? v <= (long long)limit : v >= (long long)limit) ? ELIGIBILITY_MATCHED
+	                                                             : ELIGIBILITY_FAILED;
+}
+
+static enum eligibility_state judge_one(const struct eligibility_offer *o,
+                                        const struct eligibility_profile *p, int k)
+{
+	const enum eligibility_answer incl[] = { p->student, p->international, p->side_activity,
+	                                         p->research };
+	switch (k) {
+	case ELIGIBILITY_PHASES:     return one_of(o->phases, p->phase);
+	case ELIGIBILITY_SECTORS:    return any_of(o->sectors, p->sectors);
+	case ELIGIBILITY_ACTIVITIES: return one_of(o->activities, p->activity);
+	case ELIGIBILITY_AREAS:      return any_of(o->areas, p->within);
+	case ELIGIBILITY_SCHOOLS:
+		/* a school's offer for its own students: not for one who is not a student */
+		return p->student == ELIGIBILITY_NO ? ELIGIBILITY_FAILED : one_of(o->schools, p->school);
+	case ELIGIBILITY_AGE:        return limit_state(p->has_age, p->age, o->max_age, true);
+	case ELIGIBILITY_MIN_EMPLOYEES:
+		return limit_state(p->has_employees, p->employees, o->min_employees, false);
+	case ELIGIBILITY_MAX_EMPLOYEES:
+		return limit_state(p->has_employees, p->employees, o->max_employees, true);
+	default:
+		return inclusion_state(o->incl[k - ELIGIBILITY_STUDENT], incl[k - ELIGIBILITY_STUDENT]);
 	}
-	uint64_t max;
-	if (out->restricted[ELIGIBILITY_PHASES])
-		out->state[ELIGIBILITY_PHASES] = list_state(c.at[ELIGIBILITY_PHASES], p->phase);
-	if (out->restricted[ELIGIBILITY_SECTORS])
-		out->state[ELIGIBILITY_SECTORS] = sectors_state(c.at[ELIGIBILITY_SECTORS], p);
-	if (out->restricted[ELIGIBILITY_ACTIVITIES])
-		out->state[ELIGIBILITY_ACTIVITIES] = list_state(c.at[ELIGIBILITY_ACTIVITIES],
-		                                                p->activity);
-	if (out->restricted[ELIGIBILITY_AREAS])
-		out->state[ELIGIBILITY_AREAS] = areas_state(tax, c.at[ELIGIBILITY_AREAS], p->area);
-	if (out->restricted[ELIGIBILITY_STUDENT])
-		out->state[ELIGIBILITY_STUDENT] = inclusion_state(c.at[ELIGIBILITY_STUDENT], p->student);
-	if (out->restricted[ELIGIBILITY_INTERNATIONAL])
-		out->state[ELIGIBILITY_INTERNATIONAL] =
-			inclusion_state(c.at[ELIGIBILITY_INTERNATIONAL], p->international);
-	if (out->restricted[ELIGIBILITY_AGE] && age_limit(c.at[ELIGIBILITY_AGE], &max))
-		out->state[ELIGIBILITY_AGE] = !p->has_age ? ELIGIBILITY_UNKNOWN
-		                            : (uint64_t)p->age <= max ? ELIGIBILITY_MATCHED
-		                                                      : ELIGIBILITY_FAILED;
+}
+
+void eligibility_judge(const struct eligibility_offer *o, const struct eligibility_profile *p,
+                       struct eligibility_verdict *out)
+{
+	memset(out, 0, sizeof *out);
+	/* only what the offer restricts: most offers restrict two or three */
+	for (unsigned rest = o->restricted; rest; rest &= rest - 1) {
+		int k = __builtin_ctz(rest);
+		out->restricted[k] = true;
+		out->soft[k] = o->soft >> k & 1;
+		out->state[k] = judge_one(o, p, k);
+	}
 }
 
 bool eligibility_excluded(const struct eligibility_verdict *v)
@@ -366,38 +459,26 @@ bool eligibility_any_failed(const struct eligibility_verdict *v)
 
 /* ---- needs and languages ------------------------------------------------- */
 
-/* How one need of the offer answers the starter's need. */
-static enum eligibility_fit fit_one(const struct taxonomy *tax, const char *need,
-                                    const char *offer_need)
-{
-	if (!strcmp(need, offer_need))
-		return ELIGIBILITY_FIT_EXACT;
-	if (taxonomy_within(tax, "need", offer_need, need))
-		return ELIGIBILITY_FIT_NARROWER;
-	if (taxonomy_within(tax, "need", need, offer_need))
-		return ELIGIBILITY_FIT_BROADER;
-	return ELIGIBILITY_FIT_NONE;
-}
-
 enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct eligibility_offer *o,
                                      const char *need)
 {
-	enum eligibility_fit best = ELIGIBILITY_FIT_NONE;
-	struct items it;
-	char term[ELIGIBILITY_TERM_MAX + 1];
-	if (!need || !o->has[ELIGIBILITY_F_NEEDS] ||
-	    !items_begin(o->at[ELIGIBILITY_F_NEEDS], &it))
-		return best;
-	while (best != ELIGIBILITY_FIT_EXACT && items_next_term(&it, term)) {
-		enum eligibility_fit f = fit_one(tax, need, term);
-		if (f > best)
-			best = f;
+	size_t n;
+	const struct tax_term *needs = taxonomy_facet(tax, "need", &n);
+	uint64_t self = eligibility_bit(tax, "need", need), under = 0, above = 0;
+	if (!self)
+		return ELIGIBILITY_FIT_NONE;
+	for (size_t i = 0; i < n && i < ELIGIBILITY_FACET_MAX; i++) {
+		if (strcmp(needs[i].id, need) && taxonomy_within(tax, "need", needs[i].id, need))
+			under |= UINT64_C(1) << i;
+		if (strcmp(needs[i].id, need) && taxonomy_within(tax, "need", need, needs[i].id))
+			above |= UINT64_C(1) << i;
 	}
-	return best;
+	return o->needs & self ? ELIGIBILITY_FIT_EXACT
+	       : o->needs & under ? ELIGIBILITY_FIT_NARROWER
+	       : o->needs & above ? ELIGIBILITY_FIT_BROADER : ELIGIBILITY_FIT_NONE;
 }
 
 bool eligibility_speaks(const struct eligibility_offer *o, const char *lang)
 {
-	return o->has[ELIGIBILITY_F_LANGUAGES] &&
-	       holds(o->at[ELIGIBILITY_F_LANGUAGES], lang);
+	return o->languages & eligibility_lang_bit(lang);
 }

@@ -4,16 +4,17 @@
  * POST /api/v1/match), the offer lists (directory.h: GET /api/v1/offers,
  * a partner's page) and the gaps report (gaps.h: which offers are live).
  *
- * An offer is read from its record body (record.h: r->body, the msgpack
- * map a record_parse() accepted) once, into a struct eligibility_offer,
- * and then asked:
+ * An offer's body (record.h: r->body, the msgpack map a record_parse()
+ * accepted) is read once into a struct eligibility_offer: the facts the
+ * rule needs, as bit sets over the taxonomy's terms (a term's bit is its
+ * order in its facet, taxonomy.h), so that every question asked of it
+ * afterwards is a few machine instructions, whatever the profile.
  *
  *   current   its status is not "inactive" and its valid_until, if it has
  *             one that reads as a date, has not passed: the offer holds
  *             through that whole day, UTC;
- *   judge     each criterion of its "eligibility" (phases, sectors,
- *             activities, areas, student, international, max_company_age)
- *             against what a starter's profile says:
+ *   judge     each criterion of its "eligibility" against what a starter's
+ *             profile says:
  *               MATCHED  the profile meets it, or the offer does not
  *                        restrict it;
  *               UNKNOWN  the offer restricts it, the profile does not say;
@@ -26,22 +27,22 @@
  *             above it: general help) or NONE, the best over its needs;
  *   speaks    whether its "languages" hold a language.
  *
- * What restricts: phases, sectors, activities and areas restrict when the
- * field is an array (an empty one then admits nothing); student and
- * international when present, and they exclude only as "only" or
- * "excluded" (and are UNKNOWN to a profile that leaves them open); max_company_age when it is a non-negative integer.  The
- * areas of the offer admit a profile whose area lies within one of them
- * (taxonomy_within: gent within oost-vlaanderen).  Items that are not
- * strings, and strings longer than any term (ELIGIBILITY_TERM_MAX), are no
- * term and never match.
+ * The criteria:
+ *   phases, sectors, activities, areas, schools   lists: restrict when the
+ *       field is an array (an empty one, or one of unknown terms only,
+ *       then admits nothing).  The areas of the offer admit a profile
+ *       whose area lies within one of them (gent within oost-vlaanderen);
+ *   student, international, side_activity, research   "only" admits just
+ *       the starters who are, "excluded" just those who are not; any other
+ *       value does not restrict;
+ *   max_company_age, min_employees, max_employees   non-negative integers.
+ * Terms the taxonomy does not know (a newer node's) are no term: they
+ * never match.
  *
- * Invariant: a struct eligibility_offer points into the body it was read
- * from and is valid as long as those bytes are.  Nothing here allocates,
- * fails or keeps state: a malformed body reads as an offer with the
- * fields it lacks, and nothing is read past its end.  Thread-safe.
- *
- * Caveat: the UTF-8 of the body's strings is not checked again (a walk
- * would cost twice as much): give bodies record_parse() has accepted.
+ * Invariant: nothing here allocates or fails; a malformed body reads as an
+ * offer with the fields it lacks, and nothing is read past its end.
+ * Thread-safe.  Caveat: the UTF-8 of the body's strings is not checked
+ * again: give bodies record_parse() has accepted.
  */
 #ifndef GILDE_QUERY_ELIGIBILITY_H
 #define GILDE_QUERY_ELIGIBILITY_H
@@ -50,25 +51,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/mp.h"
 #include "schemas/taxonomy.h"
 #include "store/store.h"
 
 /* The longest term id compared; longer strings are no term of the taxonomy. */
 #define ELIGIBILITY_TERM_MAX 64
+/* Terms a facet may have: one bit each. */
+#define ELIGIBILITY_FACET_MAX 64
 
 enum eligibility_criterion {
 	ELIGIBILITY_PHASES,
 	ELIGIBILITY_SECTORS,
 	ELIGIBILITY_ACTIVITIES,
 	ELIGIBILITY_AREAS,
+	ELIGIBILITY_SCHOOLS,
 	ELIGIBILITY_STUDENT,
 	ELIGIBILITY_INTERNATIONAL,
+	ELIGIBILITY_SIDE_ACTIVITY,
+	ELIGIBILITY_RESEARCH,
 	ELIGIBILITY_AGE,
+	ELIGIBILITY_MIN_EMPLOYEES,
+	ELIGIBILITY_MAX_EMPLOYEES,
 	ELIGIBILITY_COUNT
 };
 
-/* Each criterion's field name in eligibility ("phases", …, "max_company_age"). */
+/* Each criterion's field name in eligibility ("phases", …, "max_employees"). */
 extern const char *const eligibility_criterion_names[ELIGIBILITY_COUNT];
 
 enum eligibility_state { ELIGIBILITY_MATCHED, ELIGIBILITY_UNKNOWN, ELIGIBILITY_FAILED };
@@ -84,44 +91,58 @@ enum eligibility_fit {
 /* A yes-or-no question a profile may leave open. */
 enum eligibility_answer { ELIGIBILITY_UNSAID, ELIGIBILITY_YES, ELIGIBILITY_NO };
 
-/* What a starter says; every field may be left open (NULL, 0, UNSAID,
- * false): a criterion the offer restricts is then UNKNOWN. */
+/* The languages an offer may be in (common.json: lang), one bit each. */
+enum { ELIGIBILITY_NL = 1, ELIGIBILITY_EN = 2, ELIGIBILITY_FR = 4, ELIGIBILITY_DE = 8 };
+
+/* The bit of a language code ("nl", "en", "fr", "de"); 0 for another. */
+unsigned eligibility_lang_bit(const char *lang);
+
+/*
+ * What a starter says.  Start from eligibility_profile_init() (everything
+ * unsaid) and set terms with eligibility_profile_term(); a criterion the
+ * offer restricts and the profile leaves open is UNKNOWN.
+ */
 struct eligibility_profile {
-	const char *phase;
-	const char *const *sectors; /* nsectors term ids */
-	size_t nsectors;
-	const char *activity;
-	const char *area;
-	enum eligibility_answer student, international;
-	bool has_age;
-	long long age;               /* whole years; read only if has_age */
+	int phase, activity, school;       /* term orders; -1: unsaid */
+	uint64_t sectors;                  /* bits of the profile's sectors */
+	uint64_t within;                   /* bits of the areas its area lies within; 0: unsaid */
+	enum eligibility_answer student, international, side_activity, research;
+	bool has_age, has_employees;
+	long long age, employees;          /* read only if has_*: whole years, people */
 };
 
-/* The body fields the rule reads. */
-enum eligibility_field {
-	ELIGIBILITY_F_STATUS,
-	ELIGIBILITY_F_VALID_UNTIL,
-	ELIGIBILITY_F_ELIGIBILITY,
-	ELIGIBILITY_F_NEEDS,
-	ELIGIBILITY_F_LANGUAGES,
-	ELIGIBILITY_F_COUNT
-};
+void eligibility_profile_init(struct eligibility_profile *p);
 
-/* An offer as the rule reads it; fill with eligibility_offer_read().
- * The members are the module's own: ask through the functions. */
+/*
+ * Set one term of facet "phase", "sector" (added to the sectors),
+ * "activity", "area" or "school" by its id.  Returns false, p unchanged,
+ * for a facet or id the taxonomy does not know.
+ */
+bool eligibility_profile_term(const struct taxonomy *tax, struct eligibility_profile *p,
+                              const char *facet, const char *id);
+
+/* An offer's facts, read by eligibility_offer_read().  Plain data: it may
+ * be copied, kept and compared as bytes. */
 struct eligibility_offer {
-	struct mp_reader at[ELIGIBILITY_F_COUNT]; /* each field's value, */
-	bool has[ELIGIBILITY_F_COUNT];            /* if the body has it */
-};
-
-struct eligibility_verdict {
-	enum eligibility_state state[ELIGIBILITY_COUNT];
-	bool restricted[ELIGIBILITY_COUNT]; /* the offer restricts this criterion */
-	bool soft[ELIGIBILITY_COUNT];       /* ... and only as a preference */
+	uint64_t needs;       /* bits of its needs (facet "need") */
+	uint64_t sectors;     /* eligibility.sectors */
+	uint64_t phases, activities, areas, schools;
+	uint16_t restricted;  /* bit per enum eligibility_criterion */
+	uint16_t soft;        /* bit per criterion listed in eligibility.soft */
+	uint8_t incl[4];      /* student, international, side_activity, research:
+	                       * 0 open, 1 only, 2 excluded */
+	uint8_t languages;    /* ELIGIBILITY_NL | … */
+	uint8_t nsectors;     /* sectors the eligibility lists (known or not) */
+	uint8_t nactivities;  /* and activities */
+	bool free;            /* cost.free is true */
+	bool inactive;        /* status "inactive" */
+	int64_t until;        /* valid through this second; INT64_MAX: no end */
+	uint32_t max_age, min_employees, max_employees;
 };
 
 /* Read the body (len bytes; NULL or 0 for none) of an offer.  Never fails. */
-void eligibility_offer_read(const uint8_t *body, size_t len, struct eligibility_offer *out);
+void eligibility_offer_read(const struct taxonomy *tax, const uint8_t *body, size_t len,
+                            struct eligibility_offer *out);
 
 /* Whether the offer is current at now (seconds since the epoch). */
 bool eligibility_current(const struct eligibility_offer *o, uint64_t now);
@@ -133,9 +154,15 @@ bool eligibility_body_current(const uint8_t *body, size_t len, uint64_t now);
  * record that does not parse. */
 bool eligibility_entry_current(const struct store_entry *e, uint64_t now);
 
+struct eligibility_verdict {
+	enum eligibility_state state[ELIGIBILITY_COUNT];
+	bool restricted[ELIGIBILITY_COUNT]; /* the offer restricts this criterion */
+	bool soft[ELIGIBILITY_COUNT];       /* ... and only as a preference */
+};
+
 /* Judge every criterion of o against p into *out (always written). */
-void eligibility_judge(const struct taxonomy *tax, const struct eligibility_offer *o,
-                       const struct eligibility_profile *p, struct eligibility_verdict *out);
+void eligibility_judge(const struct eligibility_offer *o, const struct eligibility_profile *p,
+                       struct eligibility_verdict *out);
 
 /* True if a criterion failed that is not soft: the offer is not for p. */
 bool eligibility_excluded(const struct eligibility_verdict *v);
@@ -143,11 +170,15 @@ bool eligibility_excluded(const struct eligibility_verdict *v);
 /* True if any criterion failed, soft or not. */
 bool eligibility_any_failed(const struct eligibility_verdict *v);
 
-/* How the offer's needs answer need (a term id of facet "need"). */
+/* How the offer's needs answer need (a term id of facet "need"; NONE for
+ * an id the taxonomy does not know). */
 enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct eligibility_offer *o,
                                      const char *need);
 
 /* Whether the offer's languages hold lang ("nl", "en", …). */
 bool eligibility_speaks(const struct eligibility_offer *o, const char *lang);
+
+/* The bit of term id in facet ("need", "sector", …); 0 if unknown. */
+uint64_t eligibility_bit(const struct taxonomy *tax, const char *facet, const char *id);
 
 #endif

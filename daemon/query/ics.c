@@ -27,6 +27,7 @@
 #include "query/view.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
+#include "schemas/recurrence.h"
 
 #define ICS_PRODID "-//gilde//gilde 0.1//EN"
 /* Versions below this are counters, used as they are (see ics_sequence). */
@@ -304,12 +305,49 @@ static void set_texts(const struct ics_calendar *c, icalcomponent *ev, const uin
 	free(title);
 }
 
+char *ics_uid(const struct store_entry *e, char out[ICS_UID_MAX])
+{
+	char hex[2 * RECORD_KEY_LEN + 1];
+	ident_hex(e->author, RECORD_KEY_LEN, hex);
+	snprintf(out, ICS_UID_MAX, "%.*s@%.16s.gilde", (int)e->id_len, e->id, hex);
+	return out;
+}
+
+/*
+ * The event's RRULE and EXDATEs, as schemas/recurrence.h reads them: UNTIL
+ * in UTC (RFC 5545 wants it so beside a DTSTART with TZID; a date UNTIL was
+ * read as the end of its day in Brussels), each EXDATE in our zone with its
+ * TZID, one property each.  A rule gilde does not read is left out, so the
+ * VEVENT is its first occurrence alone, as the listings show it
+ * (query/events.h).
+ */
+static void add_recurrence(const struct ics_calendar *c, icalcomponent *ev, const uint8_t *body,
+                           size_t len)
+{
+	struct recurrence *rec = gl_xmalloc(sizeof *rec);
+	struct gl_error unread = { 0 };
+	if (recurrence_read(body, len, rec, &unread) == 0) {
+		struct icalrecurrencetype rule = rec->rule;
+		if (rec->until != RECURRENCE_NO_UNTIL)
+			rule.until = icaltime_from_timet_with_zone((time_t)rec->until, 0,
+			                                           icaltimezone_get_utc_timezone());
+		icalcomponent_add_property(ev, icalproperty_new_rrule(rule));
+		for (unsigned i = 0; i < rec->nexdates; i++) {
+			icalproperty *p = icalproperty_new_exdate(local_time(c, rec->exdates[i]));
+			/* a bare property constructor writes a zoned time without its TZID */
+			icalproperty_add_parameter(p, icalparameter_new_tzid(ICS_TZID));
+			icalcomponent_add_property(ev, p);
+		}
+	}
+	free(rec);
+}
+
 int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl_error *err)
 {
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	int64_t start = 0, end = 0;
 	if (!e->tombstone)
-		record_parse(e->env, e->env_len, &r, NULL);
+		record_parse_held(e->env, e->env_len, &r, NULL);
 	int rc = body_time(e, r.body, r.body_len, "start", &start, err);
 	if (rc == 1)
 		return gl_errorf(err, GL_EFORMAT, "event %.*s has no start", (int)e->id_len, e->id);
@@ -319,9 +357,8 @@ int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl
 	if (no_end < 0)
 		return no_end;
 
-	char hex[2 * RECORD_KEY_LEN + 1], uid[GL_ID_MAX + 64];
-	ident_hex(e->author, RECORD_KEY_LEN, hex);
-	snprintf(uid, sizeof uid, "%.*s@%.16s.gilde", (int)e->id_len, e->id, hex);
+	char uid[ICS_UID_MAX];
+	ics_uid(e, uid);
 	bool cancelled = body_str_is(r.body, r.body_len, "status", "cancelled");
 
 	icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
@@ -333,6 +370,7 @@ int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl
 	icalcomponent_set_dtstart(ev, local_time(c, start));
 	if (!no_end)
 		icalcomponent_set_dtend(ev, local_time(c, end));
+	add_recurrence(c, ev, r.body, r.body_len);
 	set_texts(c, ev, r.body, r.body_len);
 	icalcomponent_set_status(ev, cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
 	icalcomponent_add_component(c->events, ev);

@@ -17,6 +17,10 @@
  *   SEQUENCE     ics_sequence(version): grows with every update
  *   DTSTAMP      the record's issued time (UTC)
  *   DTSTART, DTEND  local time in Europe/Brussels, TZID=Europe/Brussels
+ *   RRULE        a recurring event's rule (schemas/recurrence.h), UNTIL in
+ *                UTC; DTSTART is its first occurrence, and a subscriber's
+ *                calendar expands it with this file's VTIMEZONE
+ *   EXDATE       one per exdate, local time with TZID=Europe/Brussels
  *   SUMMARY, DESCRIPTION (the description, a blank line, the url),
  *   LOCATION (venue, street, postal code and locality, "online"), URL,
  *   STATUS       CONFIRMED, or CANCELLED for "status": "cancelled"
@@ -67,6 +71,10 @@ int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl
  */
 int ics_add(struct ics_calendar *c, const struct store_entry *e, json_t *doc,
             struct gl_error *err);
+
+/* "ID@HEX.gilde": the UID of event e (above). */
+#define ICS_UID_MAX (GL_ID_MAX + 32)
+char *ics_uid(const struct store_entry *e, char out[ICS_UID_MAX]);
 
 /* How many events were added. */
 unsigned ics_count(const struct ics_calendar *c);

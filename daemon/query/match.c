@@ -1,569 +1,511 @@
-#include "query/match.h"
+/*
+ * match.c — who is in and how well (match.h): the profile read once, the
+ * to-do items from the paths, every live offer judged once into a
+ * candidate, and each item's candidates ranked.  The answer's JSON is
+ * match_out.c's.
+ */
+#include "query/match_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/clock.h"
-#include "proto/ident.h"
-#include "schemas/jsonmp.h"
-#include "proto/msg.h"
-#include "proto/record.h"
-#include "query/eligibility.h"
-
-#define NEEDS_MAX 16
-#define SECTORS_MAX 16
-#define EVENT_HORIZON (90 * 86400)
-
-/* by enum eligibility_state */
-static const char *const state_names[] = { "matched", "unknown", "failed" };
-/* The score of an answer, by enum eligibility_fit: exact 10, a narrower
- * need 9, a broader one (general help) 8. */
-static const unsigned char fit_score[] = { 0, 8, 9, 10 };
-
-struct profile {
-	const char *phase;
-	const char *sectors[SECTORS_MAX];
-	unsigned nsectors;
-	const char *needs[NEEDS_MAX];      /* in taxonomy order */
-	unsigned nneeds;
-	const char *activity;
-	bool student, international;
-	const char *area;
-	bool has_age;
-	long long age;
-	const char *lang;
-};
-
-/* An upcoming event of a partner, for the "soonest relevant event" bonus. */
-/* A name of up to 300 characters (the schemas' limit), in UTF-8. */
-#define TEXT_BYTES 1204
-
-struct pevent {
-	uint8_t author[32];
-	char partner[65];      /* the partner record's id, or "" */
-	int64_t start;
-	char name[TEXT_BYTES];
-	char date[11];
-	char needs[8][48];
-	unsigned nneeds;
-	char phases[5][16];
-	unsigned nphases;
-};
-
-struct partner {
-	uint8_t author[32];
-	char id[65];
-	char name[TEXT_BYTES];
-};
-
-struct cand {
-	uint8_t author[32];
-	char id[65];
-	char partner[65];
-	int global;
-	unsigned char cover[NEEDS_MAX];
-	unsigned ncovered;
-};
-
-struct ctx {
-	const struct taxonomy *tax;
-	struct profile p;
-	const char *lang;
-	uint64_t now;
-	struct partner *partners;
-	size_t npartners;
-	struct pevent *events;
-	size_t nevents;
-	struct cand *cands;
-	size_t ncands, capcands;
-	unsigned considered, excluded;
-	msgpack_zone zone;
-};
-
-/* ---- small helpers over msgpack objects -------------------------------- */
-
-static bool str_is(const msgpack_object *o, const char *s)
-{
-	size_t n = strlen(s);
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-	       !memcmp(o->via.str.ptr, s, n);
-}
-
-/* Copy a string, cut if need be at a character boundary (never in the
- * middle of a UTF-8 sequence, which JSON could not carry). */
-static void copy_str(const msgpack_object *o, char *buf, size_t n)
-{
-	buf[0] = '\0';
-	if (o && o->type == MSGPACK_OBJECT_STR) {
-		size_t l = o->via.str.size;
-		if (l > n - 1) {
-			l = n - 1;
-			while (l && ((unsigned char)o->via.str.ptr[l] & 0xC0) == 0x80)
-				l--;
-		}
-		memcpy(buf, o->via.str.ptr, l);
-		buf[l] = '\0';
-	}
-}
-
-static const msgpack_object *arr(const msgpack_object *map, const char *key)
-{
-	const msgpack_object *a = msg_get(map, key);
-	return a && a->type == MSGPACK_OBJECT_ARRAY ? a : NULL;
-}
-
-static bool arr_has(const msgpack_object *a, const char *s)
-{
-	for (uint32_t i = 0; a && i < a->via.array.size; i++)
-		if (str_is(&a->via.array.ptr[i], s))
-			return true;
-	return false;
-}
-
-/* The text of a language map in lang, else en, else nl. */
-static void langtext(const msgpack_object *map, const char *field, const char *lang, char *buf,
-                     size_t n)
-{
-	const msgpack_object *m = msg_get(map, field);
-	const msgpack_object *v = msg_get(m, lang);
-	if (!v)
-		v = msg_get(m, "en");
-	if (!v)
-		v = msg_get(m, "nl");
-	copy_str(v, buf, n);
-}
-
-static int unpack(struct ctx *c, const struct store_entry *e, struct record *r, msgpack_object *body)
-{
-	size_t off = 0;
-	if (record_parse(e->env, e->env_len, r, NULL) || !r->body)
-		return -1;
-	msgpack_zone_clear(&c->zone);
-	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &c->zone, body) !=
-	        MSGPACK_UNPACK_SUCCESS || body->type != MSGPACK_OBJECT_MAP)
-		return -1;
-	return 0;
-}
+#include "query/events.h"
 
 /* ---- the profile ---------------------------------------------------------- */
 
-static int cmp_need_order(const void *a, const void *b, void *tax)
+/* A yes-or-no answer: one left out is a no (a starter who does not say
+ * "student" or "from abroad" is not taken for one). */
+static enum eligibility_answer answer(const json_t *v)
 {
-	const struct tax_term *x = taxonomy_term(tax, "need", *(const char *const *)a);
-	const struct tax_term *y = taxonomy_term(tax, "need", *(const char *const *)b);
-	return (int)(x ? x->order : 999) - (int)(y ? y->order : 999);
+	return json_is_true(v) ? ELIGIBILITY_YES : ELIGIBILITY_NO;
 }
 
-static void read_profile(const json_t *j, const struct taxonomy *tax, struct profile *p)
+static void read_eligibility(const struct taxonomy *tax, const json_t *j,
+                             struct eligibility_profile *e)
 {
-	memset(p, 0, sizeof *p);
-	p->phase = json_string_value(json_object_get(j, "phase"));
 	size_t i;
 	json_t *v;
+	eligibility_profile_init(e);
+	eligibility_profile_term(tax, e, "phase", json_string_value(json_object_get(j, "phase")));
 	json_array_foreach(json_object_get(j, "sectors"), i, v)
-		if (p->nsectors < SECTORS_MAX)
-			p->sectors[p->nsectors++] = json_string_value(v);
-	json_array_foreach(json_object_get(j, "needs"), i, v)
-		if (p->nneeds < NEEDS_MAX)
-			p->needs[p->nneeds++] = json_string_value(v);
-	qsort_r(p->needs, p->nneeds, sizeof p->needs[0], cmp_need_order, (void *)tax);
-	p->activity = json_string_value(json_object_get(j, "activity"));
-	p->student = json_is_true(json_object_get(j, "student"));
-	p->international = json_is_true(json_object_get(j, "international"));
-	p->area = json_string_value(json_object_get(j, "area"));
-	json_t *age = json_object_get(j, "company_age");
-	p->has_age = json_is_integer(age);
-	p->age = p->has_age ? json_integer_value(age) : 0;
-	p->lang = json_string_value(json_object_get(j, "lang"));
+		eligibility_profile_term(tax, e, "sector", json_string_value(v));
+	eligibility_profile_term(tax, e, "activity", json_string_value(json_object_get(j, "activity")));
+	eligibility_profile_term(tax, e, "area", json_string_value(json_object_get(j, "area")));
+	eligibility_profile_term(tax, e, "school", json_string_value(json_object_get(j, "school")));
+	e->student = answer(json_object_get(j, "student"));
+	e->international = answer(json_object_get(j, "international"));
+	e->side_activity = answer(json_object_get(j, "side_activity"));
+	e->research = answer(json_object_get(j, "research"));
+	/* a school is said by students only */
+	if (e->school >= 0)
+		e->student = ELIGIBILITY_YES;
+	json_t *age = json_object_get(j, "company_age"), *emp = json_object_get(j, "employees");
+	if ((e->has_age = json_is_integer(age)))
+		e->age = json_integer_value(age);
+	if ((e->has_employees = json_is_integer(emp)))
+		e->employees = json_integer_value(emp);
+}
+
+/* The to-do items: the needs chosen, in the paths' order, or the paths'. */
+static void read_items(const struct taxonomy *tax, const struct todo_paths *paths, const json_t *j,
+                       struct mprofile *p)
+{
+	int chosen[TODO_ITEMS_MAX];
+	size_t n = 0, i;
+	json_t *v;
+	json_array_foreach(json_object_get(j, "needs"), i, v) {
+		const struct tax_term *t = taxonomy_term(tax, "need", json_string_value(v));
+		if (t && t->order < ELIGIBILITY_FACET_MAX && n < TODO_ITEMS_MAX)
+			chosen[n++] = (int)t->order;
+	}
+	p->needs_given = n > 0;
+	p->nitems = n ? todo_order(paths, &p->pp, chosen, n, p->items)
+	              : todo_propose(paths, &p->pp, p->items);
+}
+
+static void read_profile(struct mctx *c, const json_t *j, const char *lang)
+{
+	struct mprofile *p = &c->p;
+	size_t i;
+	json_t *v;
+	memset(p, 0, sizeof *p);
+	read_eligibility(c->tax, j, &p->e);
+	p->pp.e = &p->e;
+	p->pp.premises = todo_premises_bit(json_string_value(json_object_get(j, "premises")));
+	p->lang = lang ? lang : json_string_value(json_object_get(j, "lang"));
+	if (!p->lang || (strcmp(p->lang, "nl") && strcmp(p->lang, "en")))
+		p->lang = "en";
+	json_array_foreach(json_object_get(j, "languages"), i, v)
+		p->speaks |= eligibility_lang_bit(json_string_value(v));
+	p->speaks |= eligibility_lang_bit(p->lang);
+	read_items(c->tax, c->paths, j, p);
 }
 
 int match_profile_check(const struct schema_set *set, const json_t *profile, const char *source,
                         struct gl_error *err)
 {
-	struct gl_buf b = { 0 };
-	int rc = jsonmp_pack(profile, NULL, &b, err);
-	if (rc) {
-		gl_error_prefix(err, rc, "%s", source);
-		gl_buf_free(&b);
-		return rc;
-	}
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	size_t off = 0;
-	struct schema_errors errs;
-	if (msgpack_unpack((const char *)b.data, b.len, &off, &zone, &o) != MSGPACK_UNPACK_SUCCESS)
-		rc = gl_errorf(err, GL_ESCHEMA, "%s: the profile does not encode", source);
-	else if ((rc = schema_validate(set, "profile.schema.json", &o, &errs)))
-		schema_errors_report(&errs, source, err);
-	msgpack_zone_destroy(&zone);
-	gl_buf_free(&b);
-	return rc;
+	return schema_validate_json(set, "profile.schema.json", profile, source, err);
 }
 
-/* ---- partners and events -------------------------------------------------- */
+/* ---- the items' needs ------------------------------------------------------- */
 
-static int gather_partner(void *vc, const struct store_entry *e)
+/* For each item: the needs under it and above it; and which narrower
+ * needs fill their parent for this profile. */
+static void prepare_items(struct mctx *c)
 {
-	struct ctx *c = vc;
+	size_t n;
+	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &n);
+	for (size_t k = 0; k < ELIGIBILITY_FACET_MAX; k++) {
+		c->top[k] = (int)k;
+		for (size_t up = 0; k < n && up < n && up < ELIGIBILITY_FACET_MAX; up++)
+			if (!needs[up].parent && taxonomy_within(c->tax, "need", needs[k].id, needs[up].id))
+				c->top[k] = (int)up;
+	}
+	for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++)
+		if (todo_narrower(c->paths, &c->p.pp, (int)k))
+			c->narrower_ok |= UINT64_C(1) << k;
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		const char *id = needs[c->p.items[i].need].id;
+		for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++) {
+			if ((int)k == c->p.items[i].need)
+				continue;
+			if (taxonomy_within(c->tax, "need", needs[k].id, id))
+				c->under[i] |= UINT64_C(1) << k;
+			if (taxonomy_within(c->tax, "need", id, needs[k].id))
+				c->above[i] |= UINT64_C(1) << k;
+		}
+	}
+}
+
+/* How cd answers item i, as counted: a narrower need only where it fills. */
+static enum eligibility_fit fit_of(const struct mctx *c, const struct eligibility_offer *o,
+                                   size_t i)
+{
+	uint64_t self = UINT64_C(1) << c->p.items[i].need;
+	if (o->needs & self)
+		return ELIGIBILITY_FIT_EXACT;
+	if (o->needs & c->under[i] & c->narrower_ok)
+		return ELIGIBILITY_FIT_NARROWER;
+	if (o->needs & c->above[i])
+		return ELIGIBILITY_FIT_BROADER;
+	return ELIGIBILITY_FIT_NONE;
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+static uint64_t strs_bits(const struct taxonomy *tax, const char *facet, const uint8_t *b,
+                          size_t n, const char *key)
+{
+	struct body_iter it;
+	const uint8_t *s;
+	uint32_t sl;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	uint64_t bits = 0;
+	if (body_strs(b, n, key, &it))
+		while (body_strs_next(&it, &s, &sl))
+			if (sl <= ELIGIBILITY_TERM_MAX) {
+				memcpy(term, s, sl);
+				term[sl] = '\0';
+				bits |= eligibility_bit(tax, facet, term);
+			}
+	return bits;
+}
+
+/* Copy s (sl bytes) into buf (n bytes), cut at a character boundary. */
+static void copy_cut(char *buf, size_t n, const uint8_t *s, uint32_t sl)
+{
+	size_t l = sl < n - 1 ? sl : n - 1;
+	while (l < sl && l && (s[l] & 0xC0) == 0x80)
+		l--;
+	memcpy(buf, s, l);
+	buf[l] = '\0';
+}
+
+static int gather_event(void *vc, const struct store_entry *e, int64_t start)
+{
+	struct mctx *c = vc;
 	struct record r;
-	msgpack_object body;
-	if (unpack(c, e, &r, &body))
-		return 0;
-	c->partners = gl_xrealloc(c->partners, (c->npartners + 1) * sizeof *c->partners);
-	struct partner *p = &c->partners[c->npartners++];
-	memcpy(p->author, e->author, 32);
-	memcpy(p->id, e->id, e->id_len);
-	p->id[e->id_len] = '\0';
-	langtext(&body, "name", c->lang, p->name, sizeof p->name);
+	const uint8_t *s;
+	uint32_t sl;
+	struct mp_reader rec;
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body ||
+	    body_field(r.body, r.body_len, "recurrence", &rec))
+		return 0; /* weekly office hours are no occasion */
+	c->events = gl_xrealloc(c->events, (c->nevents + 1) * sizeof *c->events);
+	struct mevent *ev = &c->events[c->nevents++];
+	memset(ev, 0, sizeof *ev);
+	memcpy(ev->author, e->author, RECORD_KEY_LEN);
+	body_str_copy(r.body, r.body_len, "partner", ev->partner, sizeof ev->partner);
+	ev->sectors = strs_bits(c->tax, "sector", r.body, r.body_len, "sectors");
+	ev->needs = strs_bits(c->tax, "need", r.body, r.body_len, "needs");
+	if (body_text(r.body, r.body_len, "name", c->p.lang, &s, &sl))
+		copy_cut(ev->name, sizeof ev->name, s, sl);
+	char when[32];
+	clock_format((uint64_t)start, when);
+	memcpy(ev->date, when, 10);
+	ev->date[10] = '\0';
 	return 0;
 }
 
-/*
- * The organisation a record belongs to is its author's partner record named
- * by the record's "partner" field, or (without one) the author's partner
- * record: a node normally publishes for one organisation.
- */
-/* The partner an offer belongs to: the author's partner record it names,
- * or for an offer that names none the author's first one; NULL if none. */
-static const struct partner *find_partner(const struct ctx *c, const uint8_t author[32],
-                                          const char *pid)
+/* The partner's soonest event on one of the offer's needs, and for the
+ * starter's sector or item i's need. */
+static const struct mevent *event_for(const struct mctx *c, const struct cand *cd, size_t i)
 {
-	for (size_t i = 0; i < c->npartners; i++)
-		if (!memcmp(c->partners[i].author, author, 32) &&
-		    (!*pid || !strcmp(c->partners[i].id, pid)))
-			return &c->partners[i];
+	uint64_t need = UINT64_C(1) << c->p.items[i].need | c->under[i];
+	for (size_t k = 0; k < c->nevents; k++) {
+		const struct mevent *ev = &c->events[k];
+		if (memcmp(ev->author, cd->author, RECORD_KEY_LEN) || strcmp(ev->partner, cd->partner) ||
+		    !(ev->needs & cd->facts.needs))
+			continue;
+		if ((ev->sectors & c->p.e.sectors) || (ev->needs & need))
+			return ev; /* events come in start order: the soonest */
+	}
 	return NULL;
 }
 
-static int gather_event(void *vc, const struct store_entry *e)
+/* ---- scoring ----------------------------------------------------------------- */
+
+static const int step_pts[] = MATCH_STEP, focus_pts[] = MATCH_FOCUS, phase_pts[] = MATCH_PHASE,
+                 sector_pts[] = MATCH_SECTOR, activity_pts[] = MATCH_ACTIVITY;
+#define AT(table, n) ((n) < sizeof table / sizeof table[0] ? table[n] : 0)
+
+static void add(struct mterm *out, size_t *n, enum mterm_kind kind, int points, int k)
 {
-	struct ctx *c = vc;
-	struct record r;
-	msgpack_object body;
-	char start[40];
-	int64_t t;
-	if (unpack(c, e, &r, &body))
-		return 0;
-	copy_str(msg_get(&body, "start"), start, sizeof start);
-	if (clock_parse(start, &t) || t < (int64_t)c->now || t > (int64_t)c->now + EVENT_HORIZON ||
-	    str_is(msg_get(&body, "status"), "cancelled"))
-		return 0;
-	c->events = gl_xrealloc(c->events, (c->nevents + 1) * sizeof *c->events);
-	struct pevent *ev = &c->events[c->nevents++];
-	memset(ev, 0, sizeof *ev);
-	memcpy(ev->author, e->author, 32);
-	copy_str(msg_get(&body, "partner"), ev->partner, sizeof ev->partner);
-	ev->start = t;
-	langtext(&body, "name", c->lang, ev->name, sizeof ev->name);
-	memcpy(ev->date, start, 10);
-	const msgpack_object *a = arr(&body, "needs");
-	for (uint32_t i = 0; a && i < a->via.array.size && ev->nneeds < 8; i++)
-		copy_str(&a->via.array.ptr[i], ev->needs[ev->nneeds++], sizeof ev->needs[0]);
-	a = arr(&body, "phases");
-	for (uint32_t i = 0; a && i < a->via.array.size && ev->nphases < 5; i++)
-		copy_str(&a->via.array.ptr[i], ev->phases[ev->nphases++], sizeof ev->phases[0]);
-	return 0;
+	if (points || kind == MT_TIER || kind == MT_LANG)
+		out[(*n)++] = (struct mterm){ kind, points, k };
 }
 
-/* The partner's soonest event on one of the offer's needs or the starter's phase. */
-static const struct pevent *soonest_event(const struct ctx *c, const uint8_t author[32],
-                                          const char *pid, const msgpack_object *needs)
+/* The terms of tailoring: how closely the offer is made for this starter. */
+static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm *out, size_t *n)
 {
-	const struct pevent *best = NULL;
-	for (size_t i = 0; i < c->nevents; i++) {
-		const struct pevent *ev = &c->events[i];
-		if (memcmp(ev->author, author, 32) || strcmp(ev->partner, pid) ||
-		    (best && best->start <= ev->start))
-			continue;
-		bool relevant = false;
-		for (unsigned k = 0; k < ev->nneeds && !relevant; k++)
-			relevant = arr_has(needs, ev->needs[k]);
-		for (unsigned k = 0; k < ev->nphases && !relevant; k++)
-			relevant = !strcmp(ev->phases[k], c->p.phase);
-		if (relevant)
-			best = ev;
+	const struct eligibility_offer *o = &cd->facts;
+	const struct eligibility_profile *e = &c->p.e;
+	unsigned k;
+	add(out, n, MT_FOCUS, AT(focus_pts, cd->families), (int)cd->families);
+	if ((o->restricted >> ELIGIBILITY_PHASES & 1) && e->phase >= 0 && (o->phases >> e->phase & 1)) {
+		k = (unsigned)__builtin_popcountll(o->phases);
+		add(out, n, MT_PHASE, AT(phase_pts, k), (int)k);
 	}
-	return best;
+	if ((o->restricted >> ELIGIBILITY_SECTORS & 1) && (o->sectors & e->sectors))
+		add(out, n, MT_SECTOR, AT(sector_pts, o->nsectors), o->nsectors);
+	if ((o->restricted >> ELIGIBILITY_ACTIVITIES & 1) && e->activity >= 0 &&
+	    (o->activities >> e->activity & 1))
+		add(out, n, MT_ACTIVITY, AT(activity_pts, o->nactivities), o->nactivities);
+	const enum eligibility_answer have[] = { e->student, e->international, e->side_activity,
+	                                         e->research };
+	for (int s = 0; s < 4; s++)
+		if (o->incl[s] == 1 && have[s] == ELIGIBILITY_YES)
+			add(out, n, MT_SITUATION, MATCH_SITUATION, ELIGIBILITY_STUDENT + s);
+	if ((o->restricted >> ELIGIBILITY_SCHOOLS & 1) && e->school >= 0 &&
+	    (o->schools >> e->school & 1) && __builtin_popcountll(o->schools) <= 3)
+		add(out, n, MT_SCHOOL, MATCH_SCHOOL, 0);
 }
 
-/* ---- judging one offer ------------------------------------------------------ */
-
-struct eval {
-	bool excluded;
-	struct eligibility_verdict v;
-	int global;
-	unsigned char cover[NEEDS_MAX];
-	unsigned ncovered;
-};
-
-static void reason(json_t *reasons, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void reason(json_t *reasons, const char *fmt, ...)
+size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
+                   struct mterm out[MTERMS_MAX], const struct mevent **event)
 {
-	if (!reasons)
-		return;
-	char buf[4096]; /* room for a name of TEXT_BYTES and the words around it */
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	json_array_append_new(reasons, json_string(buf));
-}
-
-static const char *label(const struct ctx *c, const char *facet, const char *id)
-{
-	const struct tax_term *t = taxonomy_term(c->tax, facet, id);
-	return t ? taxonomy_label(t, c->lang) : id;
-}
-
-static void explain_criteria(const struct eval *ev, json_t *reasons)
-{
+	static const int tier[] = { 0, MATCH_GENERAL, MATCH_EXACT, MATCH_EXACT };
+	size_t n = 0;
+	add(out, &n, MT_TIER, tier[cd->fit[item]], cd->fit[item]);
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		if (!ev->v.restricted[k])
-			continue;
-		if (ev->v.state[k] == ELIGIBILITY_MATCHED)
-			reason(reasons, "%s: fits your profile", eligibility_criterion_names[k]);
-		else if (ev->v.state[k] == ELIGIBILITY_UNKNOWN)
-			reason(reasons, "%s: restricted, and your profile does not say (check it; -1)",
-			       eligibility_criterion_names[k]);
-		else
-			reason(reasons, "%s: a preference you do not meet (-4)", eligibility_criterion_names[k]);
+		if (cd->verdict.state[k] == ELIGIBILITY_UNKNOWN)
+			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
+		else if (cd->verdict.state[k] == ELIGIBILITY_FAILED)
+			add(out, &n, MT_SOFT, MATCH_SOFT, k);
 	}
+	tailoring(c, cd, out, &n);
+	add(out, &n, MT_STEP, AT(step_pts, item), (int)item + 1);
+	int lang = cd->facts.languages & eligibility_lang_bit(c->p.lang) ? 0
+	           : cd->facts.languages & c->p.speaks ? MATCH_LANG_OTHER : MATCH_LANG_NONE;
+	add(out, &n, MT_LANG, lang, 0);
+	add(out, &n, MT_FREE, cd->facts.free ? MATCH_FREE : 0, 0);
+	*event = event_for(c, cd, item);
+	add(out, &n, MT_EVENT, *event ? MATCH_EVENT : 0, 0);
+	return n;
 }
 
-/* The profile as eligibility.h reads it.  A profile that leaves student
- * (international) out is taken as not a student (not international). */
-static void eligibility_of(const struct profile *p, struct eligibility_profile *ep)
+int match_score(const struct mctx *c, const struct cand *cd, size_t item,
+                const struct mevent **event)
 {
-	*ep = (struct eligibility_profile){
-		.phase = p->phase, .sectors = p->sectors, .nsectors = p->nsectors,
-		.activity = p->activity, .area = p->area,
-		.student = p->student ? ELIGIBILITY_YES : ELIGIBILITY_NO,
-		.international = p->international ? ELIGIBILITY_YES : ELIGIBILITY_NO,
-		.has_age = p->has_age, .age = p->age,
-	};
+	struct mterm t[MTERMS_MAX];
+	size_t n = match_terms(c, cd, item, t, event);
+	int sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += t[i].points;
+	return sum;
 }
 
-/* offer is the body as msgpack-c reads it, eo the same as eligibility.h does. */
-static void judge(struct ctx *c, const msgpack_object *offer, const struct eligibility_offer *eo,
-                  const uint8_t author[32], struct eval *ev, json_t *reasons)
+/* ---- judging offers ----------------------------------------------------------- */
+
+/* Whether an offer ruled out for the phase alone is for the next phase. */
+static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
+                      struct eligibility_verdict *v)
 {
-	memset(ev, 0, sizeof *ev);
-	if (!eligibility_current(eo, c->now)) {
-		ev->excluded = true;
-		return;
-	}
-	struct eligibility_profile ep;
-	eligibility_of(&c->p, &ep);
-	eligibility_judge(c->tax, eo, &ep, &ev->v);
-	if (eligibility_excluded(&ev->v)) {
-		ev->excluded = true;
-		return;
-	}
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++)
-		ev->global += ev->v.state[k] == ELIGIBILITY_FAILED    ? -4
-		            : ev->v.state[k] == ELIGIBILITY_UNKNOWN ? -1 : 0;
-	for (unsigned i = 0; i < c->p.nneeds; i++) {
-		ev->cover[i] = fit_score[eligibility_fit(c->tax, eo, c->p.needs[i])];
-		if (ev->cover[i]) {
-			ev->ncovered++;
-			reason(reasons, "answers your need %s%s", label(c, "need", c->p.needs[i]),
-			       ev->cover[i] == 10 ? "" : ev->cover[i] == 9 ? " (a part of it)"
-			                                                   : " (in general)");
-		}
-	}
-	if (ev->v.state[ELIGIBILITY_SECTORS] == ELIGIBILITY_MATCHED &&
-	    ev->v.restricted[ELIGIBILITY_SECTORS]) {
-		ev->global += 3;
-		reason(reasons, "made for your sector (+3)");
-	}
-	bool lang = eligibility_speaks(eo, c->lang);
-	ev->global += lang ? 2 : -3;
-	reason(reasons, lang ? "offered in %s (+2)" : "not offered in %s (-3)",
-	       !strcmp(c->lang, "nl") ? "Dutch" : "English");
-	const msgpack_object *cost = msg_get(offer, "cost");
-	const msgpack_object *fr = msg_get(cost, "free");
-	if (fr && fr->type == MSGPACK_OBJECT_BOOLEAN && fr->via.boolean) {
-		ev->global += 1;
-		reason(reasons, "free (+1)");
-	}
-	char pid[65];
-	copy_str(msg_get(offer, "partner"), pid, sizeof pid);
-	const struct pevent *pe = soonest_event(c, author, pid, arr(offer, "needs"));
-	if (pe) {
-		ev->global += 2;
-		reason(reasons, "next event: %s on %s (+2)", pe->name, pe->date);
-	}
-	if (reasons)
-		explain_criteria(ev, reasons);
+	int next = todo_next_phase(c->paths, c->p.e.phase);
+	if (next < 0 || v->state[ELIGIBILITY_PHASES] != ELIGIBILITY_FAILED ||
+	    v->soft[ELIGIBILITY_PHASES] || !(o->phases >> next & 1))
+		return false;
+	struct eligibility_profile ahead = c->p.e;
+	ahead.phase = next;
+	eligibility_judge(o, &ahead, v);
+	return !eligibility_excluded(v);
 }
 
-static int consider_offer(void *vc, const struct store_entry *e)
+/* Judge an offer's facts; keep it as a candidate if it is in and answers
+ * an item.  id is id_len bytes; partner is its "partner" field or "". */
+static void consider(struct mctx *c, const struct eligibility_offer *facts,
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
 {
-	struct ctx *c = vc;
-	struct record r;
-	msgpack_object body;
-	if (unpack(c, e, &r, &body))
-		return 0;
+	struct eligibility_verdict v;
+	uint8_t fit[TODO_ITEMS_MAX];
+	bool later = false, any = false;
 	c->considered++;
-	struct eval ev;
-	struct eligibility_offer eo;
-	eligibility_offer_read(r.body, r.body_len, &eo);
-	judge(c, &body, &eo, e->author, &ev, NULL);
-	if (ev.excluded) {
+	if (!eligibility_current(facts, c->now)) {
 		c->excluded++;
-		return 0;
+		return;
 	}
-	if (!ev.ncovered)
-		return 0;
+	eligibility_judge(facts, &c->p.e, &v);
+	if (eligibility_excluded(&v) && !(later = for_later(c, facts, &v))) {
+		c->excluded++;
+		return;
+	}
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		fit[i] = (uint8_t)fit_of(c, facts, i);
+		any |= fit[i] != ELIGIBILITY_FIT_NONE;
+	}
+	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
+		return;
 	if (c->ncands == c->capcands) {
-		c->capcands = c->capcands ? c->capcands * 2 : 64;
+		c->capcands = c->capcands ? 2 * c->capcands : 64;
 		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
 	}
 	struct cand *cd = &c->cands[c->ncands++];
-	memcpy(cd->author, e->author, 32);
-	memcpy(cd->id, e->id, e->id_len);
-	cd->id[e->id_len] = '\0';
-	copy_str(msg_get(&body, "partner"), cd->partner, sizeof cd->partner);
-	cd->global = ev.global;
-	memcpy(cd->cover, ev.cover, sizeof cd->cover);
-	cd->ncovered = ev.ncovered;
+	cd->facts = *facts;
+	cd->verdict = v;
+	cd->later = later;
+	memcpy(cd->fit, fit, sizeof fit);
+	uint64_t lines = 0;
+	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
+		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
+	cd->families = (unsigned)__builtin_popcountll(lines);
+	memcpy(cd->author, author, RECORD_KEY_LEN);
+	memcpy(cd->id, id, id_len);
+	cd->id[id_len] = '\0';
+	strcpy(cd->partner, partner);
+}
+
+/* An offer from its record: its body read on the spot. */
+static int consider_offer(void *vc, const struct store_entry *e)
+{
+	struct mctx *c = vc;
+	struct record r;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1] = "";
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
+	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
+	consider(c, &facts, e->author, e->id, e->id_len, partner);
 	return 0;
 }
 
-/* ---- the to-do list ------------------------------------------------------------ */
+/* An offer from the store's table of offers' facts (match_facts.c). */
+static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                          size_t len)
+{
+	struct mctx *c = vc;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1];
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
+		return 0; /* not an offer's: no value of this version */
+	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
+	         rlen - RECORD_KEY_LEN - 1, partner);
+	return 0;
+}
 
-struct ranked {
-	const struct cand *cd;
-	int score;
-	const char *partner;    /* its name, or NULL */
-	const char *partner_id; /* its id, or NULL */
-};
+/* ---- the to-do list -------------------------------------------------------------- */
 
+/* Best first: the score, then the author, the partner and the id, so that
+ * equal scores keep one order whatever the store's. */
 static int cmp_ranked(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
 	if (x->score != y->score)
 		return y->score - x->score;
-	int p = strcmp(x->partner ? x->partner : "", y->partner ? y->partner : "");
-	return p ? p : strcmp(x->cd->id, y->cd->id);
+	int c = memcmp(x->cd->author, y->cd->author, RECORD_KEY_LEN);
+	if (!c)
+		c = strcmp(x->cd->partner, y->cd->partner);
+	return c ? c : strcmp(x->cd->id, y->cd->id);
 }
 
-static json_t *offer_json(struct ctx *c, struct store_txn *t, const struct ranked *rk, unsigned item)
+/* Put r into the best `keep` of rk[0..*n), kept in order: one insertion
+ * per candidate, not a sort of them all. */
+static void keep_best(struct ranked *rk, size_t *n, size_t keep, const struct ranked *r)
 {
-	struct store_entry e;
-	struct record r;
-	msgpack_object body;
-	if (store_get(t, rk->cd->author, RK_OFFER, rk->cd->id, strlen(rk->cd->id), &e, NULL) ||
-	    unpack(c, &e, &r, &body))
-		return NULL;
-	char key[IDENT_TEXT_MAX], text[2048];
-	json_t *o = json_object(), *reasons = json_array(), *crit = json_object();
-	ident_format(IDENT_PK_PREFIX, rk->cd->author, key);
-	json_object_set_new(o, "author", json_string(key));
-	json_object_set_new(o, "id", json_string(rk->cd->id));
-	langtext(&body, "name", c->lang, text, sizeof text);
-	json_object_set_new(o, "name", json_string(text));
-	json_object_set_new(o, "partner", rk->partner ? json_string(rk->partner) : json_null());
-	json_object_set_new(o, "partner_id", rk->partner_id ? json_string(rk->partner_id)
-	                                                    : json_null());
-	static const char *const fields[] = { "url", "email", "phone" };
-	for (size_t i = 0; i < 3; i++) {
-		copy_str(msg_get(&body, fields[i]), text, sizeof text);
-		if (*text)
-			json_object_set_new(o, fields[i], json_string(text));
+	size_t at = *n < keep ? (*n)++ : keep;
+	if (at == keep && cmp_ranked(r, &rk[keep - 1]) >= 0)
+		return;
+	if (at == keep)
+		at = keep - 1;
+	while (at > 0 && cmp_ranked(r, &rk[at - 1]) < 0) {
+		rk[at] = rk[at - 1];
+		at--;
 	}
-	const msgpack_object *fr = msg_get(msg_get(&body, "cost"), "free");
-	json_object_set_new(o, "free", json_boolean(fr && fr->type == MSGPACK_OBJECT_BOOLEAN &&
-	                                            fr->via.boolean));
-	const msgpack_object *langs = arr(&body, "languages");
-	json_object_set_new(o, "languages", langs ? jsonmp_to_json(langs) : json_array());
-	json_object_set_new(o, "score", json_integer(rk->score));
-	unsigned cv = rk->cd->cover[item];
-	json_object_set_new(o, "answers", json_string(cv == 10 ? "exactly" : cv == 9 ? "in part"
-	                                                                              : "in general"));
-	struct eval ev;
-	struct eligibility_offer eo;
-	eligibility_offer_read(r.body, r.body_len, &eo);
-	judge(c, &body, &eo, rk->cd->author, &ev, reasons);
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++)
-		json_object_set_new(crit, eligibility_criterion_names[k], json_string(state_names[ev.v.state[k]]));
-	if (ev.ncovered > 1)
-		json_array_append_new(reasons, json_sprintf("answers %u of your needs (+%u)", ev.ncovered,
-		                                            ev.ncovered - 1));
-	json_object_set_new(o, "criteria", crit);
-	json_object_set_new(o, "reasons", reasons);
-	return o;
+	rk[at] = *r;
 }
 
-static json_t *build_items(struct ctx *c, struct store_txn *t, const struct match_opts *o)
+/* Item i's offers (later: those for the next phase) as a JSON array, the
+ * best first, at most per_item (0: all); *more counts those left out. */
+static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
+                           unsigned per_item, struct ranked *rk, size_t *more)
+{
+	size_t n = 0, all = 0;
+	for (size_t k = 0; k < c->ncands; k++) {
+		const struct cand *cd = &c->cands[k];
+		if (cd->later != later || cd->fit[i] == ELIGIBILITY_FIT_NONE)
+			continue;
+		/* general help is worth a line only when it is wholly for the starter */
+		if (cd->fit[i] == ELIGIBILITY_FIT_BROADER && eligibility_any_failed(&cd->verdict))
+			continue;
+		struct ranked r = { .cd = cd };
+		r.score = match_score(c, cd, i, &r.event);
+		if (per_item)
+			keep_best(rk, &n, per_item, &r);
+		else
+			rk[n++] = r;
+		all++;
+	}
+	if (!per_item)
+		qsort(rk, n, sizeof *rk, cmp_ranked);
+	json_t *arr = json_array();
+	for (size_t k = 0; k < n; k++) {
+		json_t *oj = match_offer_json(c, t, &rk[k], i);
+		if (oj)
+			json_array_append_new(arr, oj);
+	}
+	*more = all - n;
+	return arr;
+}
+
+static json_t *build_items(struct mctx *c, struct store_txn *t, const struct match_opts *o)
 {
 	json_t *items = json_array();
 	struct ranked *rk = gl_xcalloc(c->ncands ? c->ncands : 1, sizeof *rk);
-	for (unsigned i = 0; i < c->p.nneeds; i++) {
-		size_t n = 0;
-		for (size_t k = 0; k < c->ncands; k++) {
-			const struct cand *cd = &c->cands[k];
-			if (!cd->cover[i])
-				continue;
-			rk[n].cd = cd;
-			rk[n].score = cd->global + cd->cover[i] + (int)cd->ncovered - 1;
-			const struct partner *p = find_partner(c, cd->author, cd->partner);
-			rk[n].partner = p ? p->name : NULL;
-			rk[n].partner_id = p ? p->id : NULL;
-			n++;
-		}
-		qsort(rk, n, sizeof *rk, cmp_ranked);
-		size_t show = o->per_item && o->per_item < n ? o->per_item : n;
-		json_t *item = json_object(), *offers = json_array();
-		json_object_set_new(item, "need", json_string(c->p.needs[i]));
-		json_object_set_new(item, "label", json_string(label(c, "need", c->p.needs[i])));
-		for (size_t k = 0; k < show; k++) {
-			json_t *oj = offer_json(c, t, &rk[k], i);
-			if (oj)
-				json_array_append_new(offers, oj);
-		}
-		json_object_set_new(item, "offers", offers);
-		json_object_set_new(item, "more", json_integer((json_int_t)(n - show)));
+	size_t nterms;
+	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &nterms);
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		const struct tax_term *need = &needs[c->p.items[i].need];
+		const char *path = c->p.items[i].path;
+		size_t more, later_more;
+		json_t *item = json_object();
+		json_object_set_new(item, "need", json_string(need->id));
+		json_object_set_new(item, "label", json_string(taxonomy_label(need, c->p.lang)));
+		json_object_set_new(item, "path", path ? json_string(path) : json_null());
+		json_object_set_new(item, "offers", item_offers(c, t, i, false, o->per_item, rk, &more));
+		json_object_set_new(item, "more", json_integer((json_int_t)more));
+		json_object_set_new(item, "later",
+		                    item_offers(c, t, i, true, o->per_item, rk, &later_more));
 		json_array_append_new(items, item);
 	}
 	free(rk);
 	return items;
 }
 
+/* The paths that hold for the profile, in order. */
+static json_t *paths_json(const struct mctx *c)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		const char *id = c->p.items[i].path;
+		bool seen = !id;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = c->p.items[k].path && !strcmp(c->p.items[k].path, id);
+		if (!seen)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "id", id, "label",
+			                                     todo_label(c->paths, id, c->p.lang)));
+	}
+	return arr;
+}
+
 int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
               const struct match_opts *o, json_t **out, struct gl_error *err)
 {
-	struct ctx c;
+	if (!o->paths)
+		return gl_errorf(err, GL_EINVAL, "match_run: no to-do paths");
+	struct mctx c;
 	memset(&c, 0, sizeof c);
 	c.tax = tax;
-	read_profile(profile, tax, &c.p);
-	c.lang = o->lang ? o->lang : c.p.lang ? c.p.lang : "en";
+	c.paths = o->paths;
 	c.now = o->now ? o->now : clock_now();
-	msgpack_zone_init(&c.zone, 8192);
-	struct store_filter fp = { .kind = RK_PARTNER }, fe = { .kind = RK_EVENT },
-	                    fo = { .kind = RK_OFFER };
+	read_profile(&c, profile, o->lang);
+	prepare_items(&c);
+	struct events_filter fe = { .from = (int64_t)c.now,
+	                            .to = (int64_t)c.now + MATCH_EVENT_HORIZON };
+	struct store_filter fo = { .kind = RK_OFFER };
+	char version[MATCH_FACTS_VERSION_MAX];
+	match_facts_version(tax, version);
 	int rc;
-	if ((rc = store_scan(t, &fp, gather_partner, &c, err)) ||
-	    (rc = store_scan(t, &fe, gather_event, &c, err)) ||
-	    (rc = store_scan(t, &fo, consider_offer, &c, err)))
+	if ((rc = events_scan(t, &fe, gather_event, &c, err)))
+		goto out;
+	rc = store_derived_ready(t, version) ? store_derived_scan(t, consider_facts, &c, err)
+	                                     : store_scan(t, &fo, consider_offer, &c, err);
+	if (rc)
 		goto out;
 	json_t *res = json_object();
 	json_object_set(res, "profile", (json_t *)profile);
+	json_object_set_new(res, "needs_from", json_string(c.p.needs_given ? "profile" : "paths"));
+	json_object_set_new(res, "paths", paths_json(&c));
 	json_object_set_new(res, "offers_considered", json_integer(c.considered));
 	json_object_set_new(res, "offers_excluded", json_integer(c.excluded));
 	json_object_set_new(res, "items", build_items(&c, t, o));
 	*out = res;
 out:
-	msgpack_zone_destroy(&c.zone);
-	free(c.partners);
 	free(c.events);
 	free(c.cands);
+	free(c.partners);
 	return rc;
 }

@@ -1,36 +1,92 @@
 /*
- * match.h — a starter's profile against the directory: which offers fit,
- * how well, and in what order to work through them.  Used by `gilde match`,
- * `gilde plan` and a city node's web API (POST /api/v1/match), so there is
- * one matcher.
+ * match.h — a starter's profile against the directory: the to-do list a
+ * good adviser would write.  One matcher for `gilde match`, `gilde plan`
+ * and POST /api/v1/match.
  *
  * The profile is a JSON object following schemas/profile.schema.json.
- * Each live offer is judged criterion by criterion (phases, sectors,
- * activities, areas, student, international, max_company_age) by the rule
- * of eligibility.h, the same one the offer lists of directory.h use:
- *   matched  the profile meets it, or the offer does not restrict it;
- *   unknown  the offer restricts it but the profile does not say
- *            (kept, −1: the starter should check);
- *   failed   the profile does not meet it: a hard criterion excludes the
- *            offer, a soft one (listed in the offer's eligibility.soft)
- *            costs −4.
- * Offers that are not current (eligibility_current(): inactive, or past
- * their valid_until) are excluded.
  *
- * A kept offer answers a profile need if its needs hold that need
- * (exactly, +10), a narrower one under it (+9), or the broader one above
- * it (+8: general help).  Then: specific to one of the starter's sectors
- * +3; offered in the starter's language +2, else −3; free +1; its
- * partner holds an event on one of its needs in the next 90 days +2;
- * each further profile need it also answers +1.
+ * 1. The list.  Its needs are the ones the starter chose ("needs"), or,
+ *    without them, the ones the to-do paths propose from the other
+ *    answers (todo.h: a shop at prestart gets registration, a loan,
+ *    premises, …; a foreign start-up soft landing first).  Either way the
+ *    paths give the order.
  *
- * The result is a to-do list: one item per profile need, in the
- * taxonomy's order of needs (the order a starter meets them), each with
- * the offers that answer it, best first (score, then partner, then id).
- * A need no offer answers is listed with no offers: a gap.
+ * 2. Who is in.  Each live offer is judged criterion by criterion
+ *    (eligibility.h).  A failed hard criterion rules it out, but for one
+ *    case: an offer whose only failure is the phase, and that is for the
+ *    phase after the starter's (todo.h: next_phase), is listed under
+ *    "later" — what an adviser arranges ahead, not hidden.
+ *
+ * 3. What it answers.  An offer answers an item's need
+ *      exactly   it lists that need                      MATCH_EXACT
+ *      in part   it lists a narrower need, and the profile points there
+ *                (todo.h: narrower; a patent office answers "legal"
+ *                only for research or a tech product): an exact answer
+ *                to the part that concerns this starter    MATCH_EXACT
+ *      in general it lists a broader need (general help) MATCH_GENERAL;
+ *                listed only if it meets every criterion, soft ones too
+ *    These are tiers, MATCH_EXACT - MATCH_GENERAL points apart: the terms
+ *    of tailoring below never add up to that, so an offer made for the
+ *    need (or for the part of it that concerns this starter) ranks above
+ *    general help for it.
+ *
+ * 4. The terms that rank offers within a tier, each shown by --explain so
+ *    that the score adds up.  Most say how closely the offer is made for
+ *    this starter: an offer that narrows its audience to people like them
+ *    is what an adviser names first; one open to all is general help,
+ *    however well it is written.  Each counts only where the offer
+ *    restricts the criterion and the starter meets it:
+ *      made for this need     all its needs in one line ("a loan" and
+ *                             "funding" are one): MATCH_FOCUS[1]; in two:
+ *                             MATCH_FOCUS[2];
+ *      made for your phase    MATCH_PHASE[n] for an offer for n phases;
+ *      made for your sector   MATCH_SECTOR[n] for an offer for n sectors
+ *                             (a cluster for six sectors is hardly "made
+ *                             for" each);
+ *      made for your business MATCH_ACTIVITY[n] for n kinds of business;
+ *      made for your situation MATCH_SITUATION for an offer only for
+ *                             students, founders from abroad, a side
+ *                             activity or research results, when you are;
+ *                             MATCH_SCHOOL for one only for the students
+ *                             of at most three schools, yours among them;
+ *    and the rest:
+ *      first things first     MATCH_STEP[i] for an offer under the list's
+ *                             i-th step (from 0): the same for every offer
+ *                             of a step, so it orders nothing within one,
+ *                             but across the list an offer for the first
+ *                             step weighs more than as good a one for the
+ *                             sixth, as an adviser's list does;
+ *      language               0 in the answer's language; MATCH_LANG_OTHER
+ *                             in another you speak; MATCH_LANG_NONE else;
+ *      free                   MATCH_FREE;
+ *      an event soon          MATCH_EVENT when the offer's partner holds
+ *                             an event in the next 90 days on one of the
+ *                             offer's needs, and for your sector or on
+ *                             this item's need (a recurring one, such as
+ *                             weekly office hours, is no occasion);
+ *      unknown criterion      MATCH_UNKNOWN each: it restricts what your
+ *                             profile does not say (check it);
+ *      a preference unmet     MATCH_SOFT each: a soft criterion failed.
+ *    Ties: partner name, then id.
+ *
+ * Output (*out, a new JSON object the caller owns):
+ *   { "profile": {…}, "needs_from": "profile" | "paths",
+ *     "paths": [ { "id", "label" } … ],      the paths that hold, in order
+ *     "offers_considered": n, "offers_excluded": n,
+ *     "items": [ { "need", "label", "path": id | null,
+ *                  "offers": [ OFFER … ], "more": n,
+ *                  "later": [ OFFER + "phases" … ] } … ] }
+ *   OFFER = { "author", "id", "name", "partner", "partner_id", "url",
+ *             "contact": {…} | null, "contact_from": "offer" | "partner" | "none",
+ *             "free", "languages", "score",
+ *             "answers": "exactly" | "in part" | "in general",
+ *             "criteria": { name: "matched" | "unknown" | "failed" },
+ *             "terms": [ { "code", "what": text in the answer's language,
+ *                          "points": n } … ],  (sum = score)
+ *             "reasons": [ text … ] }
  */
-#ifndef GILDE_MATCH_H
-#define GILDE_MATCH_H
+#ifndef GILDE_QUERY_MATCH_H
+#define GILDE_QUERY_MATCH_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,15 +94,62 @@
 #include <jansson.h>
 
 #include "proto/err.h"
+#include "query/eligibility.h"
+#include "query/todo.h"
 #include "schemas/schema.h"
-#include "store/store.h"
 #include "schemas/taxonomy.h"
+#include "store/derived.h"
+#include "store/store.h"
+
+#define MATCH_EXACT 50
+#define MATCH_GENERAL 30
+/* By how many lines of needs, phases, sectors, kinds of business the offer
+ * lists (index; past the end: 0).  All the terms of tailoring together
+ * stay under the points between the tiers. */
+#define MATCH_FOCUS { 0, 2, 1 }
+#define MATCH_PHASE { 0, 2, 1 }
+#define MATCH_SECTOR { 0, 4, 3, 2, 2, 1, 1 }
+#define MATCH_ACTIVITY { 0, 3, 2, 1, 1 }
+#define MATCH_STEP { 5, 4, 3, 2, 1 }
+#define MATCH_SITUATION 3
+#define MATCH_SCHOOL 2
+#define MATCH_LANG_OTHER (-1)
+#define MATCH_LANG_NONE (-4)
+#define MATCH_FREE 1
+#define MATCH_EVENT 1
+#define MATCH_UNKNOWN (-1)
+#define MATCH_SOFT (-3)
+/* How far ahead a partner's event counts. */
+#define MATCH_EVENT_HORIZON (90 * 86400)
 
 struct match_opts {
-	const char *lang;    /* "nl" or "en": labels and texts; NULL: the profile's, else en */
-	unsigned per_item;   /* most offers listed per item; 0: all */
-	uint64_t now;        /* seconds; 0: the clock */
+	const char *lang;           /* "nl" or "en": labels and texts; NULL: the profile's, else en */
+	unsigned per_item;          /* most offers listed per item (and later); 0: all */
+	uint64_t now;               /* seconds; 0: the clock */
+	const struct todo_paths *paths; /* the to-do paths (todo_load); required */
 };
+
+/*
+ * The offers' facts as a derived table of the store (store/derived.h,
+ * match_facts.c), so that a match reads one small fixed value per offer
+ * rather than each offer's body.  gilded fills a struct match_facts with
+ * its taxonomy and hands &mf->derive to store_open_with(); match_run()
+ * reads the table when its version is the one its own taxonomy gives,
+ * and the bodies otherwise.  Both the struct and tax must outlive the
+ * store.
+ */
+#define MATCH_FACTS_VERSION_MAX 96
+struct match_facts {
+	struct store_derive derive;
+	char version[MATCH_FACTS_VERSION_MAX];
+};
+void match_facts_init(struct match_facts *mf, const struct taxonomy *tax);
+/* The version of the table that tax gives. */
+void match_facts_version(const struct taxonomy *tax, char out[MATCH_FACTS_VERSION_MAX]);
+/* An offer's facts and its "partner" field from a value of the table;
+ * false for a value of another shape. */
+bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer *o,
+                        char partner[GL_ID_MAX + 1]);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA
@@ -56,18 +159,8 @@ int match_profile_check(const struct schema_set *set, const json_t *profile,
                         const char *source, struct gl_error *err);
 
 /*
- * Match a (checked) profile against the live offers of the store.  *out
- * receives a new JSON object (the caller owns it):
- *   { "profile": {…}, "offers_considered": n, "offers_excluded": n,
- *     "items": [ { "need": id, "label": text,
- *                  "offers": [ { "author", "id", "name", "partner",
- *                                "partner_id", "url", "email", "phone", "free",
- *                                "languages", "score",
- *                                "answers": "exactly" | "in part" | "in general",
- *                                "criteria": { name: "matched" | "unknown" | "failed" },
- *                                "reasons": [ text, … ] } … ],
- *                  "more": n } … ] }
- * Returns 0 or a store error.
+ * Match a (checked) profile against the live offers of the store into
+ * *out (above).  Returns 0, GL_EINVAL (no paths in o) or a store error.
  */
 int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
               const struct match_opts *o, json_t **out, struct gl_error *err);

@@ -6,16 +6,20 @@
 #include <string.h>
 
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "store/text.h"
 #include "store/textindex.h"
 
-#define QUERY_FORMS 3 /* Dutch, English, unstemmed */
+#define QUERY_RUNS 3  /* Dutch, English, unstemmed */
+#define QUERY_FORMS 3 /* at most one per run */
 
 struct qword {
 	unsigned pos;
 	unsigned runs;   /* bit i: run i produced a form */
+	bool weak;       /* from a short token (text.h: TEXT_WEAK) */
 	unsigned nforms;
 	uint8_t len[QUERY_FORMS];
+	uint8_t fruns[QUERY_FORMS]; /* bit i: run i produced this form */
 	char form[QUERY_FORMS][TEXT_TERM_MAX];
 };
 
@@ -23,9 +27,11 @@ struct qparse {
 	struct qword *w;
 	size_t n, cap;
 	unsigned run;
+	unsigned own;    /* the runs whose forms count in full */
+	bool strong;     /* a word is not weak */
 };
 
-static int qcollect(void *ctx, const char *term, size_t len, unsigned pos)
+static int qcollect(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
 	struct qparse *q = ctx;
 	struct qword *w = NULL;
@@ -40,37 +46,47 @@ static int qcollect(void *ctx, const char *term, size_t len, unsigned pos)
 		w = &q->w[q->n++];
 		memset(w, 0, sizeof *w);
 		w->pos = pos;
+		w->weak = flags & TEXT_WEAK; /* of the token: the same in every run */
 	}
 	w->runs |= 1u << q->run;
 	for (unsigned i = 0; i < w->nforms; i++)
-		if (w->len[i] == len && !memcmp(w->form[i], term, len))
+		if (w->len[i] == len && !memcmp(w->form[i], term, len)) {
+			w->fruns[i] |= (uint8_t)(1u << q->run);
 			return 0;
+		}
 	if (w->nforms < QUERY_FORMS) {
 		w->len[w->nforms] = (uint8_t)len;
+		w->fruns[w->nforms] = (uint8_t)(1u << q->run);
 		memcpy(w->form[w->nforms++], term, len);
 	}
 	return 0;
 }
 
 /* Cut the query into words, each with its forms (one per language run). */
-static int parse_query(const char *text, const char *lang, struct qparse *q,
+static int parse_query(const char *text, const struct search_opts *o, struct qparse *q,
                        struct gl_error *err)
 {
-	static const char *const all[] = { "nl", "en", "" };
-	const char *one[] = { lang };
-	const char *const *runs = lang ? one : all;
-	unsigned nruns = lang ? 1 : 3;
+	static const char *const all[QUERY_RUNS] = { "nl", "en", "" };
+	const char *one[] = { o->lang };
+	const char *const *runs = o->lang ? one : all;
+	unsigned nruns = o->lang ? 1 : QUERY_RUNS;
+	q->own = (1u << nruns) - 1;
+	for (unsigned r = 0; o->prefer && r < nruns; r++)
+		if (!strcmp(runs[r], o->prefer))
+			q->own = 1u << r;
 	struct text_stemmers *st;
 	int rc = text_thread_stemmers(&st, err);
 	for (q->run = 0; q->run < nruns && rc == 0; q->run++)
-		rc = text_terms(st, text, strlen(text), runs[q->run], qcollect, q, err);
+		rc = text_terms(st, text, strlen(text), runs[q->run], TEXT_QUERY, qcollect, q, err);
 	if (rc)
 		return rc;
 	/* a stop word in any language of the query is no word */
 	size_t keep = 0;
 	for (size_t i = 0; i < q->n; i++)
-		if (q->w[i].runs == (1u << nruns) - 1)
+		if (q->w[i].runs == (1u << nruns) - 1) {
+			q->strong |= !q->w[i].weak;
 			q->w[keep++] = q->w[i];
+		}
 	q->n = keep;
 	if (q->n > SEARCH_QUERY_WORDS)
 		return gl_errorf(err, GL_ELIMIT, "the search has %zu words; at most %d",
@@ -87,6 +103,14 @@ struct part {
 	double score;
 };
 
+/* A partner whose name holds a query word: what it lends its records. */
+struct pname {
+	const uint8_t *rkey; /* the partner's */
+	size_t rlen;
+	size_t word;
+	double score;  /* the word's in a name field of the partner's */
+};
+
 struct qrun {
 	struct store_txn *t;
 	int kind;
@@ -95,6 +119,8 @@ struct qrun {
 	size_t np, pcap;
 	struct part *parts;
 	size_t nparts, partcap;
+	struct pname *pn;
+	size_t npn, pncap;
 };
 
 static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -116,13 +142,19 @@ static int part_cmp(const void *a, const void *b)
 	return c ? c : x->word < y->word ? -1 : x->word > y->word;
 }
 
+static int pname_cmp(const void *a, const void *b)
+{
+	const struct pname *x = a, *y = b;
+	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+}
+
 /* All postings of one term into qr->p (replacing what was there), by
  * document number. */
 static int read_postings(struct qrun *qr, const char *term, size_t len, struct gl_error *err)
 {
 	qr->np = 0;
 	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
-	/* each field's postings are in order: merge the two */
+	/* each field's postings are in order: merge them */
 	if (rc == 0 && qr->np > 1)
 		qsort(qr->p, qr->np, sizeof *qr->p, posting_cmp);
 	return rc;
@@ -137,10 +169,38 @@ static void add_part(struct qrun *qr, const uint8_t *rkey, size_t rlen, size_t w
 	qr->parts[qr->nparts++] = (struct part){ rkey, rlen, word, sc };
 }
 
+static void add_pname(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
+{
+	if (qr->npn == qr->pncap) {
+		qr->pncap = qr->pncap ? 2 * qr->pncap : 16;
+		qr->pn = gl_xrealloc(qr->pn, qr->pncap * sizeof *qr->pn);
+	}
+	qr->pn[qr->npn++] = (struct pname){ doc->rkey, doc->rlen, word, sc };
+}
+
+static double weight(uint8_t field)
+{
+	return field == TEXTINDEX_TITLE ? SEARCH_WEIGHT_TITLE
+	       : field == TEXTINDEX_LABEL ? SEARCH_WEIGHT_LABEL : SEARCH_WEIGHT_TEXT;
+}
+
+static double bm25(const struct qrun *qr, double idf, double tf, uint32_t dl)
+{
+	double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)dl / qr->avgdl;
+	return idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
+}
+
+/* Whether partners' names lend words to the records searched for. */
+static bool lends(int kind)
+{
+	return kind == 0 || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
+}
+
 /* BM25 of one term form for every document holding it (postings grouped
- * by document).  A posting of no document (left by an index out of step)
- * counts for nothing. */
-static int score_form(struct qrun *qr, size_t word, struct gl_error *err)
+ * by document), times factor; a partner whose name holds it is kept for
+ * its records (lend_names).  A posting of no document (left by an index
+ * out of step) counts for nothing. */
+static int score_form(struct qrun *qr, size_t word, double factor, struct gl_error *err)
 {
 	size_t df = 0;
 	for (size_t i = 0; i < qr->np; i++)
@@ -148,22 +208,98 @@ static int score_form(struct qrun *qr, size_t word, struct gl_error *err)
 	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
 	double idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
 	for (size_t i = 0, j; i < qr->np; i = j) {
-		double tf = 0;
-		for (j = i; j < qr->np && qr->p[i].doc == qr->p[j].doc; j++)
-			tf += (qr->p[j].field == TEXTINDEX_TITLE ? SEARCH_WEIGHT_TITLE : SEARCH_WEIGHT_TEXT) *
-			      (double)qr->p[j].tf;
+		double tf = 0, name = 0;
+		for (j = i; j < qr->np && qr->p[i].doc == qr->p[j].doc; j++) {
+			tf += weight(qr->p[j].field) * (double)qr->p[j].tf;
+			if (qr->p[j].field == TEXTINDEX_TITLE)
+				name += (double)qr->p[j].tf;
+		}
 		bool found;
 		struct textindex_doc doc;
 		int rc = textindex_doc(qr->t, qr->p[i].doc, &found, &doc, err);
 		if (rc)
 			return rc;
-		if (!found || (qr->kind && doc.kind != qr->kind))
+		if (!found)
 			continue;
-		double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)doc.len / qr->avgdl;
-		double sc = idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
-		add_part(qr, doc.rkey, doc.rlen, word, sc);
+		/* with the partner's length: the partner ranks above what it lends to */
+		if (doc.kind == RK_PARTNER && name > 0 && lends(qr->kind))
+			add_pname(qr, &doc, word,
+			          factor * bm25(qr, idf, SEARCH_WEIGHT_PARTNER * name, doc.len));
+		if (qr->kind && doc.kind != qr->kind)
+			continue;
+		add_part(qr, doc.rkey, doc.rlen, word, factor * bm25(qr, idf, tf, doc.len));
 	}
 	return 0;
+}
+
+/* One partner's records, as lend_names finds them. */
+struct lend {
+	struct qrun *qr;
+	const struct pname *pn; /* the partner's names, npn of them */
+	size_t npn;
+	const uint8_t *pid;     /* its id */
+	size_t pid_len;
+	bool first;             /* it is its author's first partner record */
+	struct gl_error *err;
+};
+
+static int first_partner(void *ctx, const struct store_entry *e)
+{
+	struct lend *l = ctx;
+	l->first = e->id_len == l->pid_len && !memcmp(e->id, l->pid, l->pid_len);
+	return 1;
+}
+
+static int lend_visit(void *ctx, const struct store_entry *e)
+{
+	struct lend *l = ctx;
+	struct record r;
+	const uint8_t *pid;
+	uint32_t pid_len;
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	if (body_str(r.body, r.body_len, "partner", &pid, &pid_len)
+	            ? pid_len != l->pid_len || memcmp(pid, l->pid, pid_len)
+	            : !l->first)
+		return 0;
+	uint8_t rkey[STORE_KEY_MAX];
+	size_t rlen = store_entry_key(e, rkey);
+	bool found;
+	struct textindex_doc doc;
+	int rc = textindex_doc_of(l->qr->t, rkey, rlen, &found, &doc, l->err);
+	if (rc || !found)
+		return rc;
+	for (size_t i = 0; i < l->npn; i++)
+		add_part(l->qr, doc.rkey, doc.rlen, l->pn[i].word, l->pn[i].score);
+	return 0;
+}
+
+/* The records of each partner whose name holds a query word get the
+ * word's score for a field of weight SEARCH_WEIGHT_PARTNER (search.h). */
+static int lend_names(struct qrun *qr, struct gl_error *err)
+{
+	static const int kinds[] = { RK_OFFER, RK_EVENT, RK_NEWS };
+	if (qr->npn > 1)
+		qsort(qr->pn, qr->npn, sizeof *qr->pn, pname_cmp);
+	int rc = 0;
+	for (size_t i = 0, j; i < qr->npn && rc == 0; i = j) {
+		const struct pname *p = &qr->pn[i];
+		for (j = i; j < qr->npn && !pname_cmp(p, &qr->pn[j]); j++)
+			;
+		struct lend l = { .qr = qr, .pn = p, .npn = j - i, .pid = p->rkey + RECORD_KEY_LEN + 1,
+		                  .pid_len = p->rlen - RECORD_KEY_LEN - 1, .err = err };
+		struct store_filter f = { .kind = RK_PARTNER, .author = p->rkey };
+		if ((rc = store_scan(qr->t, &f, first_partner, &l, err)) < 0)
+			break;
+		rc = 0;
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] && rc == 0; k++) {
+			if (qr->kind && qr->kind != kinds[k])
+				continue;
+			f.kind = kinds[k];
+			rc = store_scan(qr->t, &f, lend_visit, &l, err);
+		}
+	}
+	return rc;
 }
 
 static int hit_cmp(const void *a, const void *b)
@@ -174,8 +310,10 @@ static int hit_cmp(const void *a, const void *b)
 	return rkey_cmp(x->rkey, x->rkey_len, y->rkey, y->rkey_len);
 }
 
-/* Sum the parts per document (the best form of each word) into hits. */
-static size_t gather_hits(struct qrun *qr, struct search_hit **out)
+/* Sum the parts per document (the best form of each word) into hits; a
+ * document that holds only weak words of a query that has others is no
+ * hit (search.h). */
+static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct search_hit **out)
 {
 	*out = NULL;
 	if (qr->nparts == 0)
@@ -186,6 +324,7 @@ static size_t gather_hits(struct qrun *qr, struct search_hit **out)
 	for (size_t i = 0, j; i < qr->nparts; i = j) {
 		const struct part *p = &qr->parts[i];
 		double sum = 0, best = 0;
+		bool strong = false;
 		for (j = i; j < qr->nparts && !rkey_cmp(p->rkey, p->rlen, qr->parts[j].rkey,
 		                                        qr->parts[j].rlen); j++) {
 			if (j > i && qr->parts[j].word != qr->parts[j - 1].word) {
@@ -194,7 +333,10 @@ static size_t gather_hits(struct qrun *qr, struct search_hit **out)
 			}
 			if (qr->parts[j].score > best)
 				best = qr->parts[j].score;
+			strong |= !q->w[qr->parts[j].word].weak;
 		}
+		if (q->strong && !strong)
+			continue;
 		memcpy(h[nh].rkey, p->rkey, p->rlen);
 		h[nh].rkey_len = p->rlen;
 		h[nh].kind = p->rkey[RECORD_KEY_LEN];
@@ -205,37 +347,49 @@ static size_t gather_hits(struct qrun *qr, struct search_hit **out)
 	return nh;
 }
 
-int search_query(struct store_txn *t, const char *text, int kind, const char *lang,
-                 size_t max_hits, struct search_hit **hits, size_t *nhits,
-                 struct gl_error *err)
+static int check_opts(const char *text, const struct search_opts *o, struct gl_error *err)
 {
-	if (kind && !textindex_searchable(kind))
+	if (o->kind && !textindex_searchable(o->kind))
 		return gl_errorf(err, GL_EINVAL, "search: kind %d is not searchable (partner, offer, "
-		                 "event, news)", kind);
+		                 "event, news)", o->kind);
+	if (o->lang && o->prefer)
+		return gl_errorf(err, GL_EINVAL, "search: a language to cut the query in (lang) or "
+		                 "one to prefer (prefer), not both");
 	if (strlen(text) > SEARCH_QUERY_MAX)
 		return gl_errorf(err, GL_ELIMIT, "the search text has %zu bytes; at most %d",
 		                 strlen(text), SEARCH_QUERY_MAX);
+	return 0;
+}
+
+int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
+                 struct search_hit **hits, size_t *nhits, struct gl_error *err)
+{
+	static const struct search_opts none = { 0 };
+	o = o ? o : &none;
 	struct qparse q = { 0 };
-	struct qrun qr = { .t = t, .kind = kind };
+	struct qrun qr = { .t = t, .kind = o->kind };
 	struct search_hit *h = NULL;
 	size_t nh = 0;
 	uint64_t docs, total;
 	int rc;
-	if ((rc = textindex_ready(t, err)) || (rc = parse_query(text, lang, &q, err)) ||
-	    (rc = textindex_totals(t, &docs, &total, err)))
+	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
+	    (rc = parse_query(text, o, &q, err)) || (rc = textindex_totals(t, &docs, &total, err)))
 		goto out;
 	qr.n_docs = (double)docs;
 	qr.avgdl = docs && total ? (double)total / (double)docs : 1.0;
 	for (size_t w = 0; w < q.n && docs; w++) {
 		for (unsigned f = 0; f < q.w[w].nforms; f++) {
+			double factor = q.w[w].fruns[f] & q.own ? 1.0 : SEARCH_OTHER_LANG;
 			if ((rc = read_postings(&qr, q.w[w].form[f], q.w[w].len[f], err)) ||
-			    (rc = score_form(&qr, w, err)))
+			    (rc = score_form(&qr, w, factor, err)))
 				goto out;
 		}
 	}
-	nh = gather_hits(&qr, &h);
-	if (max_hits && nh > max_hits)
-		nh = max_hits;
+	if ((rc = lend_names(&qr, err)))
+		goto out;
+	nh = gather_hits(&qr, &q, &h);
+	if (o->max_hits && nh > o->max_hits)
+		nh = o->max_hits;
 	if (nh == 0) {
 		free(h);
 		h = NULL;
@@ -246,6 +400,7 @@ out:
 	free(q.w);
 	free(qr.p);
 	free(qr.parts);
+	free(qr.pn);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * index.c — the secondary indexes kept in step with the records, in the
- * same write transaction (store_int.h): events by start time (eventindex.c)
- * and the full-text index (textindex.c).
+ * same write transaction (store_int.h): events by start time (eventindex.c),
+ * the full-text index (textindex.c) and the derived values (derived.c).
  */
 #include <string.h>
 
@@ -12,14 +12,24 @@
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout)
 {
 	int rc;
-	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)))
+	if ((rc = mdb_dbi_open(txn, "events", flags, &s->events)) ||
+	    (!s->rdonly && (rc = eventindex_upgrade(s, txn))))
 		return rc;
 	/* a rebuild under way (reindex.c) has left its mark */
 	MDB_val mk = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK }, mv;
 	if ((rc = mdb_get(txn, s->meta, &mk, &mv)) && rc != MDB_NOTFOUND)
 		return rc;
 	bool marked = rc == 0;
-	s->has_search = layout >= 4 && !marked;
+	/* an index cut by other rules (textindex.h) finds other terms than a
+	 * query now asks for: a rebuild, as for an older layout */
+	uint8_t rules[TEXTINDEX_RULES_LEN];
+	textindex_rules(rules);
+	MDB_val rk = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY }, rv;
+	if ((rc = mdb_get(txn, s->meta, &rk, &rv)) && rc != MDB_NOTFOUND)
+		return rc;
+	bool same_rules = rc == 0 && rv.mv_size == sizeof rules &&
+	                  !memcmp(rv.mv_data, rules, sizeof rules);
+	s->has_search = layout >= 4 && !marked && same_rules;
 	if (!s->has_search && s->rdonly)
 		return 0; /* read without search until gilded rebuilds it */
 	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
@@ -28,11 +38,12 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 		return rc;
 	/* layout 2 and 3 kept postings by record key in "terms": the rebuild
 	 * drops them in its first step, and goes on from its mark after a
-	 * crash or a failure; a layout 4 index out of step is rebuilt too */
+	 * crash or a failure; a layout 4 index out of step, or cut by other
+	 * rules, is rebuilt too */
 	bool out_of_step = false;
 	if (layout >= 4 && !marked && (rc = textindex_check(txn, s, &out_of_step)))
 		return rc;
-	s->reindex = layout < 4 || marked || out_of_step || s->force_reindex;
+	s->reindex = layout < 4 || marked || !same_rules || out_of_step || s->force_reindex;
 	s->has_search = true;
 	return 0;
 }
@@ -44,9 +55,9 @@ int store_index_added(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc = 0;
 	if (r->kind == RK_EVENT && (rc = eventindex_add(t, rkey, rlen, r, err)))
 		return rc;
-	if (textindex_searchable(r->kind))
-		rc = textindex_add(t, rkey, rlen, r, cut, err);
-	return rc;
+	if (textindex_searchable(r->kind) && (rc = textindex_add(t, rkey, rlen, r, cut, err)))
+		return rc;
+	return store_derived_put(t, rkey, rlen, r, err);
 }
 
 int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
@@ -58,7 +69,7 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc = 0;
 	if (r.kind == RK_EVENT && (rc = eventindex_remove(t, rkey, rlen, &r, err)))
 		return rc;
-	if (textindex_searchable(r.kind))
-		rc = textindex_remove(t, rkey, rlen, &r, err);
-	return rc;
+	if (textindex_searchable(r.kind) && (rc = textindex_remove(t, rkey, rlen, &r, err)))
+		return rc;
+	return store_derived_del(t, rkey, rlen, r.kind, err);
 }

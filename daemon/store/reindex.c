@@ -8,15 +8,17 @@
 #include "store/store_int.h"
 
 /*
- * A write open of layout 2 or 3, or of an index out of step: the search
- * index again, in layout 4's form, in steps, each a transaction of its
- * own, so that none keeps the whole index's pages in memory or maps them
- * at once.  REINDEX_MARK in meta (store_int.h) says where it is:
+ * A write open of layout 2 or 3, of an index out of step, or of one cut
+ * by other rules (another gilde, another taxonomy): the search index
+ * again, in layout 4's form, in steps, each a transaction of its own, so
+ * that none keeps the whole index's pages in memory or maps them at once.
+ * REINDEX_MARK in meta (store_int.h) says where it is:
  *   1            emptying the old index (textindex_empty_step), after the
  *                first transaction dropped layout 3's "terms";
  *   2 || key     indexing the records after key (none: from the first;
  *                textindex_rebuild_step).
- * The last step removes the mark and writes the layout.  While the mark
+ * The last step removes the mark and writes the layout and the rules the
+ * index was cut by (textindex.h: textindex_rules).  While the mark
  * is there the index is incomplete: a read-only open does not search
  * (index.c), and the next write open goes on from the mark, after a
  * crash or a failure (a full map, say) alike.
@@ -60,7 +62,8 @@ int store_reindex(struct store *s, struct gl_error *err)
 	for (bool done = false; !done;) {
 		if ((rc = store_begin(s, true, &t, err)))
 			return rc;
-		uint8_t layout = STORE_LAYOUT;
+		uint8_t layout = STORE_LAYOUT, rules[TEXTINDEX_RULES_LEN];
+		textindex_rules(rules);
 		if (at[0] == MARK_EMPTYING) {
 			bool empty;
 			if ((rc = textindex_empty_step(t, TEXTINDEX_EMPTY_STEP_TERMS, &empty, err)) == 0 &&
@@ -76,8 +79,8 @@ int store_reindex(struct store *s, struct gl_error *err)
 			MDB_val k = { .mv_size = strlen(REINDEX_MARK), .mv_data = REINDEX_MARK };
 			if ((rc = mdb_del(t->txn, s->meta, &k, NULL)))
 				rc = store_mdb_fail(rc, err, s, "write meta");
-			else
-				rc = store_meta_put(t, "layout", &layout, sizeof layout, err);
+			else if ((rc = store_meta_put(t, "layout", &layout, sizeof layout, err)) == 0)
+				rc = store_meta_put(t, TEXTINDEX_RULES_KEY, rules, sizeof rules, err);
 		} else {
 			memcpy(at + 1, last, last_len);
 			at_len = 1 + last_len;

@@ -124,6 +124,17 @@ static int write_layout(struct store *s, MDB_txn *txn, struct gl_error *err)
 	return rc ? store_mdb_fail(rc, err, s, "write layout") : 0;
 }
 
+/* A new store's index is empty, and so made by this build's rules. */
+static int write_rules(struct store *s, MDB_txn *txn, struct gl_error *err)
+{
+	uint8_t rules[TEXTINDEX_RULES_LEN];
+	textindex_rules(rules);
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY };
+	MDB_val v = { .mv_size = sizeof rules, .mv_data = rules };
+	int rc = mdb_put(txn, s->meta, &k, &v, 0);
+	return rc ? store_mdb_fail(rc, err, s, "write search rules") : 0;
+}
+
 static int open_dbs(struct store *s, struct gl_error *err)
 {
 	MDB_txn *txn;
@@ -152,11 +163,14 @@ static int open_dbs(struct store *s, struct gl_error *err)
 		rc = gl_errorf(err, GL_ENOTFOUND, "%s: not a gilde store", s->path);
 		goto fail;
 	}
+	if (!found && (rc = write_rules(s, txn, err)))
+		goto fail;
 	/* a layout 2 store lacks fresh; created empty, every item is settled, as
 	 * the invariant wants.  Only a read-only open goes without. */
 	rc = mdb_dbi_open(txn, "fresh", flags, &s->fresh);
 	s->has_fresh = rc == 0;
-	if ((rc && rc != MDB_NOTFOUND) || (rc = store_index_open(s, txn, flags, layout))) {
+	if ((rc && rc != MDB_NOTFOUND) || (rc = store_index_open(s, txn, flags, layout)) ||
+	    (rc = store_derived_open(s, txn, flags))) {
 		rc = store_mdb_fail(rc, err, s, "open databases");
 		goto fail;
 	}
@@ -193,6 +207,7 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 	s->rdonly = flags & STORE_RDONLY;
 	s->force_reindex = !s->rdonly && (flags & STORE_REINDEX);
 	s->mapped_max = o->mapped_max; /* a rebuild at open is bounded too */
+	s->derive = s->rdonly ? NULL : o->derive;
 	s->path = gl_xstrdup(dir);
 	int rc;
 	if (s->rdonly) {
@@ -224,7 +239,8 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 		rc = store_mdb_fail(rc, err, s, "open");
 		goto fail;
 	}
-	if ((rc = open_dbs(s, err)) || (s->reindex && (rc = store_reindex(s, err))))
+	if ((rc = open_dbs(s, err)) || (s->reindex && (rc = store_reindex(s, err))) ||
+	    (rc = store_derived_settle(s, err)))
 		goto fail;
 	*out = s;
 	return 0;

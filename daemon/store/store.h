@@ -13,7 +13,7 @@
  *   items    key  reconciliation item (record_item)  val rkey   settled
  *   fresh    key  run u32 || item                    val rkey   not yet settled
  *   expiry   key  expires u64 || rkey                 val empty
- *   meta     key  a name ("layout", "node_pk", …)     val bytes
+ *   meta     key  a name ("layout", "textrules", …)   val bytes
  *   apps     key  author(32)                          val received_ms u64, then an envelope
  *   appstime key  received_ms u64 || author           val empty
  *
@@ -65,7 +65,8 @@
  * index (textindex_rebuild), which takes about as long as indexing every
  * record again, in steps (reindex.c).  A write open of layout 4
  * rebuilds it too when it finds the index out of step (textindex_check in
- * store_int.h) or a rebuild cut short. */
+ * store_int.h), cut by other rules ("textrules" in meta: textindex.h) or
+ * a rebuild cut short. */
 #define STORE_LAYOUT 4
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
@@ -92,10 +93,14 @@ int store_open(const char *dir, unsigned flags, uint64_t map_size,
 /* The same, with the bound on mapped memory (store_set_mapped_max) in
  * force from the start: a rebuild of the search index at open reads the
  * whole store. */
+struct store_derive;
 struct store_options {
 	unsigned flags;      /* enum store_open_flags */
 	uint64_t map_size;   /* as store_open's */
 	uint64_t mapped_max; /* as store_set_mapped_max's; 0: no bound */
+	/* a writer's table of derived values (store/derived.h); NULL: none.
+	 * Must outlive the store. */
+	const struct store_derive *derive;
 };
 int store_open_with(const char *dir, const struct store_options *o, struct store **out,
                     struct gl_error *err);
@@ -259,6 +264,15 @@ int store_stats(struct store_txn *t, enum store_count how, struct store_stats *o
  */
 int store_expire(struct store_txn *t, uint64_t now, unsigned limit,
                  unsigned *removed, struct gl_error *err);
+
+/*
+ * Delete the record (or tombstone) held for author, kind, id, with its
+ * index entries; *removed says whether one was held.  Nothing replaces
+ * it: a peer may offer it again (a key rotation refuses it, self.h).
+ * Returns 0 or a store error.
+ */
+int store_delete(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+                 const char *id, size_t id_len, bool *removed, struct gl_error *err);
 
 /*
  * Delete every record (tombstones too) by author; *removed says how many.

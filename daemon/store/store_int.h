@@ -14,6 +14,7 @@
 
 #include "proto/bounds.h"
 #include "store/paths.h"
+#include "store/derived.h"
 #include "store/store.h"
 #include "store/text.h"
 
@@ -27,6 +28,9 @@ struct store {
 	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
 	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
+	MDB_dbi derived;  /* derived values (derived.c); see has_derived */
+	bool has_derived; /* false only reading a store made before them */
+	const struct store_derive *derive; /* the writer's deriver; NULL: none */
 	bool has_search; /* false only reading a store of layout 2 or 3 (search.h) */
 	bool reindex;    /* a write open of layout 2 or 3, or of an index out of step:
 	                  * store_open rebuilds search */
@@ -157,13 +161,26 @@ int store_index_removed(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 /*
  * Open the indexes' databases in txn (flags: MDB_CREATE or 0) for a store
  * of the given layout.  A write open of layout 2 or 3, of a layout 4
- * store whose search index is out of step (textindex_check), or of one with
+ * store whose search index is out of step (textindex_check) or was cut by
+ * other rules (TEXTINDEX_RULES_KEY in meta: textindex.h), or of one with
  * a rebuild's mark (REINDEX_MARK), sets s->reindex: store_open then
  * rebuilds the index in steps (reindex.c).  A read-only open of
- * layout 2 or 3, or with the mark, clears s->has_search.  Returns LMDB's
+ * layout 2 or 3, with other rules or with the mark, clears s->has_search.  Returns LMDB's
  * codes.
  */
 int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned layout);
+/*
+ * Derived values (derived.c): open the table (flags as store_index_open's;
+ * LMDB's codes); put or delete a record's value in t (index.c calls these
+ * beside the other indexes); and at a write open, make the table again if
+ * the deriver is new, or forget its version if there is no deriver.
+ */
+int store_derived_open(struct store *s, MDB_txn *txn, unsigned flags);
+int store_derived_put(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                      const struct record *r, struct gl_error *err);
+int store_derived_del(struct store_txn *t, const uint8_t *rkey, size_t rlen, int kind,
+                      struct gl_error *err);
+int store_derived_settle(struct store *s, struct gl_error *err);
 /* In meta while a rebuild of the search index is under way (reindex.c). */
 #define REINDEX_MARK "reindex"
 /*
@@ -173,5 +190,13 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
  * *rebuild; returns LMDB's codes.  Cheap: a few lookups.
  */
 int textindex_check(MDB_txn *txn, const struct store *s, bool *rebuild);
+
+/*
+ * A write open: move recurring events that a store written before the
+ * events index had its recurring section holds among the one-offs
+ * (eventindex.h), once; meta "eventindex" records that it is done.  A
+ * few lookups a held event, at most once.  Returns LMDB's codes.
+ */
+int eventindex_upgrade(struct store *s, MDB_txn *txn);
 
 #endif

@@ -331,7 +331,8 @@ int textindex_ready(const struct store_txn *t, struct gl_error *err)
 {
 	if (t->s->has_search)
 		return 0;
-	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout, or "
+	return gl_errorf(err, GL_ESTORE, "%s: the search index is of an older store layout or "
+	                 "was made by other search rules (another gilde, another taxonomy), or "
 	                 "its rebuild was cut short; start this version of gilded on this data "
 	                 "directory to rebuild it", t->s->path);
 }
@@ -403,6 +404,25 @@ int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textind
 		                               .rlen = d.rlen };
 	return rc;
 }
+
+int textindex_doc_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,
+                     struct textindex_doc *out, struct gl_error *err)
+{
+	uint64_t dn = 0;
+	int rc = check_rkey(t, rlen, err);
+	if (rc || (rc = textindex_ready(t, err)) || (rc = textindex_flush(t, err)) ||
+	    (rc = docnum_of(t, rkey, rlen, found, &dn, err)) || !*found)
+		return rc;
+	return textindex_doc(t, dn, found, out, err);
+}
+
+void textindex_rules(uint8_t out[TEXTINDEX_RULES_LEN])
+{
+	for (int i = 0; i < 4; i++) /* little-endian, as the store's values */
+		out[i] = (uint8_t)((uint32_t)TEXTINDEX_RULES_VERSION >> (8 * i));
+	memcpy(out + 4, textindex_labels_digest, TEXTINDEX_DIGEST_LEN);
+}
+_Static_assert(4 + TEXTINDEX_DIGEST_LEN == TEXTINDEX_RULES_LEN, "the rules' length");
 
 /* ---- checks and rebuilding ---- */
 

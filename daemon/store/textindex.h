@@ -4,14 +4,40 @@
  * transaction.  Queries over it (parsing, ranking) are query/search.h's.
  *
  * What is indexed: every live record of kind partner, offer, event or
- * news, in two fields —
+ * news, in three fields —
  *   title (weight SEARCH_WEIGHT_TITLE): "name" (partner, offer, event)
  *                                        and "title" (news);
+ *   label (weight SEARCH_WEIGHT_LABEL): the Dutch and English labels of
+ *                                        the taxonomy terms the record is
+ *                                        tagged with: "needs", "sectors",
+ *                                        "activities", at the top or in an
+ *                                        offer's "eligibility"; a narrower
+ *                                        need brings its parent's label
+ *                                        ("financing-loan": "Lening",
+ *                                        "Loan", "Financiering", "Funding");
  *   text  (weight SEARCH_WEIGHT_TEXT):  "description", "summary", "body".
- * Each is a language map; every language present is cut into terms with
- * that language's rules (text.h: Dutch and English stemmed, others not).
- * Other body fields, and fields of another shape, are ignored: the index
- * never refuses a record the store accepts.
+ * Name and text fields are language maps; every language present is cut
+ * into terms with that language's rules (text.h: Dutch and English
+ * stemmed, others not).  Other body fields, and fields of another shape,
+ * are ignored: the index never refuses a record the store accepts.
+ *
+ * Why labels are a field of their own: a tag is what the partner says
+ * the record is for, a stronger sign than a word met in its description,
+ * but shared by many records where a name is the record's own; so they
+ * weigh between the two.  The labels come from schemas/taxonomy.json, made
+ * into a table when gilde is built (textindex_labels.py): the index
+ * writer, which cuts terms on the threads that check signatures, looks a
+ * tag up in memory and never reads the store or the schemas.  A partner's
+ * name is not copied into its offers: query/search.c finds the offers of
+ * the partners a query names, so that a renamed partner, or one whose
+ * record arrives after its offers, is searched as it is now.
+ *
+ * The terms a record gives are the index's rules: text.h's steps, the
+ * fields above and the labels.  TEXTINDEX_RULES_VERSION (bumped when the
+ * code's rules change) and a digest of the labels, together
+ * textindex_rules(), are kept in the store's meta: a write open of a store
+ * indexed by other rules rebuilds the index (reindex.c), as it does for an
+ * older layout, and a read-only one does not search it.
  *
  * Layout (store layout 4; three databases of the store; integers
  * big-endian in keys and in postings, little-endian in other values):
@@ -51,7 +77,15 @@
 #include "store/store.h"
 
 /* A posting's field: where in the record the term stands. */
-enum { TEXTINDEX_TITLE = 1, TEXTINDEX_TEXT = 2 };
+enum { TEXTINDEX_TITLE = 1, TEXTINDEX_TEXT = 2, TEXTINDEX_LABEL = 3 };
+
+/* The rules the index was cut by (above): bump the version when text.c or
+ * textindex_cut.c change the terms a record gives. */
+#define TEXTINDEX_RULES_VERSION 1
+#define TEXTINDEX_RULES_LEN 12 /* version u32 little-endian, labels' digest */
+#define TEXTINDEX_RULES_KEY "textrules" /* in the store's meta */
+/* This build's rules, for the store's meta. */
+void textindex_rules(uint8_t out[TEXTINDEX_RULES_LEN]);
 
 /*
  * The terms of one record, cut before its write transaction: on the
@@ -95,9 +129,10 @@ bool textindex_searchable(int kind);
  * first) and return 0, GL_ESTORE (damaged, or not ready: see
  * textindex_ready) or GL_EIO.
  *
- * textindex_ready: GL_ESTORE when the store is of layout 2 or 3, or its
- * rebuild was cut short, and it is open read-only: the message says to
- * start gilded once, which rebuilds the index.
+ * textindex_ready: GL_ESTORE when the store is of layout 2 or 3, was
+ * indexed by other rules (textindex_rules), or its rebuild was cut short,
+ * and it is open read-only: the message says to start gilded once, which
+ * rebuilds the index.
  */
 int textindex_ready(const struct store_txn *t, struct gl_error *err);
 
@@ -108,7 +143,7 @@ int textindex_totals(struct store_txn *t, uint64_t *docs, uint64_t *total,
 /* One posting: a document (by number) holds the term tf times in field. */
 struct textindex_posting {
 	uint64_t doc;
-	uint8_t field;  /* TEXTINDEX_TITLE or TEXTINDEX_TEXT */
+	uint8_t field;  /* TEXTINDEX_TITLE, TEXTINDEX_TEXT or TEXTINDEX_LABEL */
 	uint16_t tf;
 };
 
@@ -135,6 +170,10 @@ struct textindex_doc {
  * left by an index out of step, which a query passes over). */
 int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textindex_doc *out,
                   struct gl_error *err);
+/* The document of record key rkey (rlen bytes); *found false if the
+ * record is not indexed.  GL_EINVAL for a key of an impossible length. */
+int textindex_doc_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,
+                     struct textindex_doc *out, struct gl_error *err);
 
 struct textindex_counts {
 	uint64_t docs;      /* documents indexed */

@@ -23,6 +23,7 @@ struct cutter {
 	uint8_t field;        /* the field being cut */
 	uint32_t *off, *hash; /* per slot: the entry's offset + 1 (0: empty), its hash */
 	size_t nslots, used;  /* nslots a power of two, at least twice used */
+	uint64_t labels[TEXTINDEX_LABELS_MAX / 64]; /* the labels given, by index */
 };
 
 static uint32_t term_hash(const char *term, size_t len, uint8_t field)
@@ -53,9 +54,10 @@ static void cutter_grow(struct cutter *c)
 	c->nslots = n;
 }
 
-static int collect(void *ctx, const char *term, size_t len, unsigned pos)
+static int collect(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
 	(void)pos;
+	(void)flags;
 	struct cutter *c = ctx;
 	struct gl_buf *b = &c->out->packed;
 	if (c->out->length < UINT32_MAX)
@@ -110,7 +112,7 @@ static int cut_field(struct text_stemmers *st, const uint8_t *val, size_t vlen,
 	size_t vl;
 	struct body_iter it;
 	if (body_value_str(val, vlen, &s, &sl))
-		return text_terms(st, (const char *)s, sl, "", collect, d, err);
+		return text_terms(st, (const char *)s, sl, "", 0, collect, d, err);
 	if (!body_entries(val, vlen, &it))
 		return 0;
 	int rc = 0;
@@ -120,10 +122,57 @@ static int cut_field(struct text_stemmers *st, const uint8_t *val, size_t vlen,
 		memcpy(lang, k, ll);
 		lang[ll] = '\0';
 		if (body_value_str(v, vl, &s, &sl))
-			rc = text_terms(st, (const char *)s, sl, lang, collect, d, err);
+			rc = text_terms(st, (const char *)s, sl, lang, 0, collect, d, err);
 	}
 	if (rc == 0 && it.left)
 		rc = gl_errorf(err, GL_EFORMAT, "a language map does not read");
+	return rc;
+}
+
+/*
+ * The labels of the tags at key (an array of term ids of facet) in body
+ * (a record body, or its "eligibility"), and of their parents, each once
+ * per record: an offer for a loan is one for financing too.  A tag the
+ * taxonomy does not know (a newer one) has no label.
+ */
+static int tag_labels(const uint8_t *body, size_t len, const char *key, const char *facet,
+                      struct cutter *d, struct gl_error *err)
+{
+	struct body_iter it;
+	const uint8_t *s;
+	uint32_t sl;
+	int rc = 0;
+	if (!body_strs(body, len, key, &it))
+		return 0;
+	while (rc == 0 && body_strs_next(&it, &s, &sl)) {
+		for (int i = textindex_label_find(facet, s, sl); i >= 0 && rc == 0;
+		     i = textindex_labels[i].parent) {
+			uint64_t bit = UINT64_C(1) << (i % 64);
+			if (d->labels[i / 64] & bit)
+				break; /* given, and its parents with it */
+			d->labels[i / 64] |= bit;
+			rc = textindex_label_terms((size_t)i, collect, d, err);
+		}
+	}
+	return rc;
+}
+
+/* The labels of a record's needs, sectors and activities (textindex.h). */
+static int labels(const struct record *r, struct cutter *d, struct gl_error *err)
+{
+	static const struct { const char *key, *facet; } tags[] = {
+		{ "needs", "need" }, { "sectors", "sector" }, { "activities", "activity" },
+	};
+	const uint8_t *elig;
+	size_t elen;
+	bool has_elig = body_value(r->body, r->body_len, "eligibility", &elig, &elen);
+	int rc = 0;
+	d->field = TEXTINDEX_LABEL;
+	for (size_t i = 0; i < sizeof tags / sizeof tags[0] && rc == 0; i++) {
+		rc = tag_labels(r->body, r->body_len, tags[i].key, tags[i].facet, d, err);
+		if (rc == 0 && has_elig)
+			rc = tag_labels(elig, elen, tags[i].key, tags[i].facet, d, err);
+	}
 	return rc;
 }
 
@@ -145,6 +194,8 @@ static int doc_terms(const struct record *r, struct cutter *d, struct gl_error *
 			rc = cut_field(stp, v, vl, d, err);
 	if (rc == 0 && it.left)
 		rc = gl_errorf(err, GL_EFORMAT, "the body's fields do not read");
+	if (rc == 0)
+		rc = labels(r, d, err);
 	if (rc == GL_ETRUNC || rc == GL_EFORMAT || rc == GL_ELIMIT) {
 		gl_error_prefix(err, rc, "search index: a record body does not read");
 		if (err)

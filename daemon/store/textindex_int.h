@@ -7,6 +7,7 @@
 #define GILDE_STORE_TEXTINDEX_INT_H
 
 #include "store/store_int.h"
+#include "store/text.h"
 #include "store/textindex.h"
 
 #define DOCNUM_LEN 6                    /* a document number, big-endian */
@@ -25,5 +26,30 @@ void textindex_pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 
 /* Whether so many postings wait in t that they are to be written first. */
 bool textindex_pend_full(const struct store_txn *t);
+
+/*
+ * The labels of the taxonomy's needs, sectors and activities, made into a
+ * table when gilde is built (textindex_labels.py, from
+ * schemas/taxonomy.json): sorted by facet, then id.
+ */
+#define TEXTINDEX_DIGEST_LEN 8
+#define TEXTINDEX_LABELS_MAX 1024 /* textindex_labels.py refuses more */
+struct textindex_label {
+	const char *facet, *id, *nl, *en;
+	int parent; /* its index, or -1 */
+};
+extern const struct textindex_label textindex_labels[];
+extern const size_t textindex_label_count;
+extern const uint8_t textindex_labels_digest[TEXTINDEX_DIGEST_LEN];
+
+/* The index of term id (idlen bytes) of facet, or -1 (textindex_labels.c). */
+int textindex_label_find(const char *facet, const uint8_t *id, size_t idlen);
+
+/*
+ * Give fn the terms of label i's Dutch and English texts (pos 0, flags
+ * 0), cut once per process with the rules of text.h.  Returns 0, fn's
+ * non-zero value, or GL_ECONFIG (libstemmer lacks Dutch or English).
+ */
+int textindex_label_terms(size_t i, text_term_fn fn, void *ctx, struct gl_error *err);
 
 #endif

@@ -15,25 +15,35 @@
  *   status.js  the status region                       data.js    taxonomy, partners
  *   dates.js   Brussels dates                          router.js  hash routes
  *   form.js    the questionnaire                       plan.js    the to-do list
+ *   offer.js   an offer in the list                    contact.js how to reach a partner
+ *   ask.js     asking for an appointment (e-mail)      terms.js   why this offer
+ *   planstate.js  ticks, choices, notes; the plan file
  *   events.js, search.js, news.js, partners.js         the other views
  */
 import { query } from './api.js';
 import { loadTaxonomy, termLabel } from './data.js';
 import { $ } from './dom.js';
 import { showEvents } from './events.js';
-import { buildForm, clearErrors, fillForm, onSubmit } from './form.js';
+import { setupAsk } from './ask.js';
+import { buildForm, fillForm, onBack, onNext, onReset, onSubmit, showHome } from './form.js';
 import { lang, setLang, t } from './i18n.js';
 import { KEYS, store } from './local.js';
 import { showNews } from './news.js';
 import { showPartner, showPartners } from './partners.js';
-import { forgetPlan, onTick, showPlan } from './plan.js';
+import { forgetPlan, onAddStep, onExport, onImport, onProposed, onTick, showPlan } from './plan.js';
 import { go, route, setViews } from './router.js';
 import { showSearch } from './search.js';
 import { sayError } from './status.js';
 
 /* The views by route name: how many path segments follow, and what draws it. */
 const VIEWS = {
-  home: { parts: 0, show: () => { $('saved-plan').hidden = !store.get(KEYS.profile, null); } },
+  home: {
+    parts: 0,
+    show: (seq, rest, params) => {
+      $('saved-plan').hidden = !store.get(KEYS.profile, null);
+      showHome(params);
+    },
+  },
   plan: { parts: 0, show: (seq) => showPlan(seq) },
   events: { parts: 0, show: (seq, rest, params) => showEvents(seq, params) },
   search: { parts: 0, show: (seq, rest, params) => showSearch(seq, params) },
@@ -71,9 +81,16 @@ async function start() {
   applyLang();
   $('lang-switch').addEventListener('click', switchLang);
   $('questionnaire').addEventListener('submit', onSubmit);
-  $('questionnaire').addEventListener('reset', clearErrors);
+  $('questionnaire').addEventListener('reset', onReset);
+  $('q-next').addEventListener('click', onNext);
+  $('q-back').addEventListener('click', onBack);
   $('todo').addEventListener('change', onTick);
   $('plan-forget').addEventListener('click', forgetPlan);
+  $('add-step').addEventListener('submit', onAddStep);
+  $('plan-proposed').addEventListener('click', onProposed);
+  $('plan-export').addEventListener('click', onExport);
+  $('plan-import').addEventListener('change', onImport);
+  setupAsk();
   $('plan-retry-button').addEventListener('click', () => route());
   $('event-filters').addEventListener('submit', (ev) => {
     ev.preventDefault();

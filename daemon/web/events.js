@@ -3,6 +3,12 @@
  * shows it.  Its "add to my calendar" link asks the node for that one
  * event's iCalendar (GET /events.ics?author=&id=, proto/API.md), written
  * by the same code as the whole calendar.
+ *
+ * GET /api/v1/events lists occurrences: a recurring event comes once for
+ * each of its occurrences in the window, with that occurrence's start and
+ * end and its recurrence_id; uid and recurrence_id together name one
+ * (data-occurrence on the item), and the .ics link gives the whole series,
+ * rule and all.
  */
 import { api, query } from './api.js';
 import { partnerLine, partnersOrNothing, terms } from './data.js';
@@ -42,7 +48,9 @@ export function eventItem(ev, partners, showPartner) {
     el('li', null, icsLink(ev)));
   const body = txt(ev.description)
     ? el('details', null, el('summary', null, t('event.more')), paragraphs(ev.description)) : null;
-  return el('li', { class: 'event' + (cancelled ? ' cancelled' : ''), 'data-test': 'event', 'data-event': ev.id },
+  const occurrence = typeof ev.recurrence_id === 'string' ? ev.recurrence_id : null;
+  return el('li', { class: 'event' + (cancelled ? ' cancelled' : '') + (occurrence ? ' recurring' : ''),
+    'data-test': 'event', 'data-event': ev.id, 'data-occurrence': occurrence },
     el('article', null,
       recText('h3', null, ev.name),
       el('p', { class: 'when' }, timeEl(ev.start, whenText(ev.start, ev.end))),

@@ -4,7 +4,8 @@
  */
 import { api } from './api.js';
 import { reloadPartners, termLabel } from './data.js';
-import { $, append, badge, clear, el, extLink, mailLink, paragraphs, partnerHref, phoneLink, recText, safeUrl, seg } from './dom.js';
+import { contactBlock } from './contact.js';
+import { $, append, badge, clear, el, extLink, paragraphs, partnerHref, recText, safeUrl, seg } from './dom.js';
 import { eventItem } from './events.js';
 import { lang, langNames, locale, t, txt, txtLang } from './i18n.js';
 import { newsItem } from './news.js';
@@ -22,7 +23,8 @@ export async function showPartners(seq) {
     const sorted = partners.list.slice().sort((a, b) => txt(a.name).localeCompare(txt(b.name), locale()));
     if (!sorted.length) list.appendChild(el('li', { class: 'empty' }, t('partners.none')));
     for (const p of sorted) {
-      const addr = p.address && p.address.locality;
+      const loc = p.contact && p.contact.location && p.contact.location.address;
+      const addr = loc && typeof loc.locality === 'string' ? loc.locality : null;
       list.appendChild(el('li', { class: 'card', 'data-test': 'partner' },
         el('h2', null, el('a', { href: partnerHref(p.author, p.id), 'data-test': 'partner-link' }, txt(p.name))),
         el('p', { class: 'meta' },
@@ -42,15 +44,6 @@ function dlRow(term, ...values) {
   return vals.length ? [el('dt', null, term), el('dd', null, vals)] : null;
 }
 
-function countryName(code) {
-  if (typeof code !== 'string' || !/^[A-Z]{2}$/.test(code)) return null;
-  try {
-    return new Intl.DisplayNames([locale()], { type: 'region' }).of(code) || code;
-  } catch (e) {
-    return code;
-  }
-}
-
 function termList(facet, ids) {
   return Array.isArray(ids) && ids.length ? ids.map((x) => termLabel(facet, x)).join(', ') : null;
 }
@@ -66,10 +59,8 @@ function partnerOffer(o) {
     paragraphs(o.description, 'desc'),
     phases ? el('p', { class: 'for' }, t('offer.for', phases)) : null,
     Array.isArray(o.languages) && o.languages.length ? el('p', { class: 'langs' }, t('offer.languages', langNames(o.languages))) : null,
-    el('ul', { class: 'contact' },
-      safeUrl(o.url) ? el('li', null, extLink(o.url, t('offer.website'), null, txt(o.name))) : null,
-      mailLink(o.email) ? el('li', null, t('offer.email') + ': ', mailLink(o.email)) : null,
-      phoneLink(o.phone) ? el('li', null, t('offer.phone') + ': ', phoneLink(o.phone)) : null));
+    o.contact ? contactBlock(o.contact, 'offer', null, txt(o.name)) : null,
+    safeUrl(o.url) ? el('p', { class: 'more-link' }, extLink(o.url, t('offer.website'), null, txt(o.name))) : null);
 }
 
 export async function showPartner(seq, author, id) {
@@ -87,17 +78,12 @@ export async function showPartner(seq, author, id) {
     if (l && l !== lang) $('partner-title').setAttribute('lang', l);
     else $('partner-title').removeAttribute('lang');
     document.title = txt(p.name) + ' – gilde';
-    const a = p.address;
-    const addr = a && typeof a === 'object'
-      ? [a.street, [a.postal_code, a.locality].filter(Boolean).join(' '), countryName(a.country)].filter(Boolean).join(', ') : null;
-    const contact = el('dl', { class: 'facts' },
+    const facts = el('dl', { class: 'facts' },
       dlRow(t('partner.website'), extLink(p.url, p.url)),
-      dlRow(t('partner.email'), mailLink(p.email)),
-      dlRow(t('partner.phone'), phoneLink(p.phone)),
-      dlRow(t('partner.address'), addr),
       dlRow(t('partner.sectors'), termList('sector', p.sectors)),
       dlRow(t('partner.areas'), termList('area', p.areas)),
       dlRow(t('partner.languages'), Array.isArray(p.languages) ? langNames(p.languages) : null));
+    const contact = [contactBlock(p.contact, 'partner-page', null, txt(p.name)), facts];
     const offers = ans.offers || [];
     const events = ans.events || [];
     const news = ans.news || [];

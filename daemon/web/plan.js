@@ -1,16 +1,30 @@
 /*
  * plan.js — the to-do list (#/plan): the match answer for the profile kept
- * in this browser, one item per need, with ticks that never leave it.
+ * in this browser, one step per need in the order the to-do paths give,
+ * each with the offers that fit, how to reach their partners, and what the
+ * starter said (planstate.js: done, the partner chosen, when they asked,
+ * notes).  The starter can drop and add steps (the page then sends the
+ * chosen "needs"), and save the plan to a file or open one.
  */
 import { ApiError, api } from './api.js';
-import { termLabel } from './data.js';
-import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink, recText, safeUrl } from './dom.js';
-import { has, lang, langNames, t, txt } from './i18n.js';
+import { openMail } from './ask.js';
+import { contactBlock } from './contact.js';
+import { termLabel, terms } from './data.js';
+import { dateText } from './dates.js';
+import { fillForm } from './form.js';
+import { $, badge, clear, el } from './dom.js';
+import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
+import { offerCard, sameOffer } from './offer.js';
+import {
+  PLAN_FILE_MAX, PlanFileError, adoptPlan, chosenOf, forgetState, nowIso, planFile,
+  readPlanFile, stepState, updateStep,
+} from './planstate.js';
 import { go, route } from './router.js';
 import { busy, say, sayError } from './status.js';
 
 const PER_ITEM = 5;           /* offers shown per to-do item until "show more" */
+export const MAX_NEEDS = 8;   /* profile.schema.json: needs maxItems */
 
 const plan = { answer: null, profile: null, expanded: new Set(), all: false };
 
@@ -22,6 +36,11 @@ export function planAnswered(profile, answer) {
   plan.all = false;
 }
 
+export function savedProfile() {
+  const p = store.get(KEYS.profile, null);
+  return p && typeof p === 'object' && !Array.isArray(p) ? p : null;
+}
+
 export function runMatch(profile, all) {
   return api('api/v1/match' + (all ? '?per_item=0' : ''), {
     method: 'POST',
@@ -30,62 +49,28 @@ export function runMatch(profile, all) {
   });
 }
 
-function loadTicks() {
-  const v = store.get(KEYS.ticks, {});
-  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-}
-
-function setTick(need, done) {
-  const ticks = loadTicks();
-  if (done) ticks[need] = true;
-  else delete ticks[need];
-  store.set(KEYS.ticks, ticks);
-}
-
 function profileSummary(p) {
   const bits = [];
   if (p.phase) bits.push(t('p.phase') + ': ' + termLabel('phase', p.phase));
-  for (const s of p.sectors || []) bits.push(termLabel('sector', s));
   if (p.activity) bits.push(termLabel('activity', p.activity));
-  if (p.student === true) bits.push(t('p.student'));
+  for (const s of p.sectors || []) bits.push(termLabel('sector', s));
+  if (p.side_activity === true) bits.push(t('p.side'));
+  if (p.student === true) bits.push(p.school ? t('p.studentAt', termLabel('school', p.school)) : t('p.student'));
   if (p.international === true) bits.push(t('p.international'));
-  if (p.area) bits.push(termLabel('area', p.area));
+  if (p.research === true) bits.push(t('p.research'));
+  if (Number.isInteger(p.employees)) bits.push(t('p.employees', p.employees));
   if (Number.isInteger(p.company_age)) bits.push(t('p.age', p.company_age));
+  if (p.premises) bits.push(t('p.premises.' + p.premises));
+  if (p.area) bits.push(termLabel('area', p.area));
+  if (Array.isArray(p.languages) && p.languages.length) bits.push(t('p.speaks', langNames(p.languages)));
   return t('plan.basedOn', bits.join(', '));
-}
-
-
-/* An offer as the match gives it: name, partner and partner_id in the
- * answer's language, so nothing else needs fetching. */
-function offerCard(o) {
-  const partnerName = txt(o.partner);
-  const partnerId = typeof o.partner_id === 'string' && o.partner_id ? o.partner_id : null;
-  const meta = el('p', { class: 'meta' },
-    o.free ? badge(t('offer.free'), 'free') : null,
-    has('offer.fit.' + o.answers) ? el('span', { class: 'fit' }, t('offer.fit.' + o.answers)) : null);
-  const contact = el('ul', { class: 'contact' },
-    o.url && safeUrl(o.url) ? el('li', null, extLink(o.url, t('offer.website'), { 'data-test': 'offer-url' }, txt(o.name))) : null,
-    mailLink(o.email) ? el('li', null, t('offer.email') + ': ', mailLink(o.email)) : null,
-    phoneLink(o.phone) ? el('li', null, t('offer.phone') + ': ', phoneLink(o.phone)) : null);
-  let by = null;
-  if (partnerName) {
-    by = el('p', { class: 'by' }, t('offer.by') + ' ',
-      partnerId ? el('a', { href: partnerHref(o.author, partnerId), 'data-test': 'partner-link' }, partnerName)
-        : partnerName);
-  }
-  const langs = Array.isArray(o.languages) && o.languages.length && !o.languages.includes(lang)
-    ? el('p', { class: 'langs' }, t('offer.languages', langNames(o.languages))) : null;
-  return el('li', { class: 'offer', 'data-test': 'offer', 'data-offer': o.id },
-    recText('h3', { class: 'offer-name' }, o.name), by, meta.childNodes.length ? meta : null, langs,
-    contact.childNodes.length ? contact : null);
 }
 
 export async function showPlan(seq) {
   $('plan-empty').hidden = true;
   $('plan-body').hidden = true;
   $('plan-retry').hidden = true;
-  const saved = store.get(KEYS.profile, null);
-  if (!plan.profile && saved && typeof saved === 'object') plan.profile = saved;
+  if (!plan.profile) plan.profile = savedProfile();
   if (!plan.profile) {
     plan.answer = null;
     $('plan-empty').hidden = false;
@@ -116,59 +101,208 @@ export async function showPlan(seq) {
   }
 }
 
-function drawPlan() {
-  const items = (plan.answer && plan.answer.items) || [];
-  const ticks = loadTicks();
-  $('plan-profile').textContent = profileSummary(plan.profile);
-  const list = clear($('todo'));
-  items.forEach((item, i) => {
-    const need = String(item.need);
-    const tickId = 'tick-' + need;
-    const headId = 'todo-head-' + need;
-    const doneId = 'todo-done-' + i;
-    const box = el('input', {
-      type: 'checkbox', id: tickId, class: 'tick', 'data-test': 'tick', 'data-need': need,
-      'aria-labelledby': doneId + ' ' + headId + '-t',
-    });
-    box.checked = ticks[need] === true;
-    const li = el('li', { class: 'todo-item', 'data-need': need, 'data-test': 'todo-item' });
-    li.classList.toggle('done', box.checked);
-    const label = termLabel('need', need) !== need ? termLabel('need', need) : txt(item.label) || need;
-    /* the box is named "Done: <need>" (aria-labelledby may point at a hidden
-     * element); the heading stays just the need */
-    const head = el('div', { class: 'todo-head' },
-      el('span', { id: doneId, hidden: true }, t('plan.tick')),
-      box,
-      el('h2', { id: headId, class: 'todo-title' },
-        el('label', { for: tickId }, el('span', { id: headId + '-t' }, label))),
-      badge(t('plan.doneBadge'), 'done-badge'));
-    li.appendChild(head);
-    const all = Array.isArray(item.offers) ? item.offers : [];
-    const expanded = plan.expanded.has(need);
-    const shown = expanded ? all : all.slice(0, PER_ITEM);
-    const more = (Number(item.more) || 0) + (all.length - shown.length);
-    if (shown.length === 0) {
-      li.appendChild(el('p', { class: 'no-offers', 'data-test': 'no-offers' }, t('plan.noOffers')));
-    } else {
-      li.appendChild(el('ul', { class: 'offers' }, shown.map(offerCard)));
+/* ---- the steps ------------------------------------------------------------- */
+
+function needs() {
+  return ((plan.answer && plan.answer.items) || []).map((it) => String(it.need));
+}
+
+function itemLabel(item) {
+  const need = String(item.need);
+  return termLabel('need', need) !== need ? termLabel('need', need) : txt(item.label) || need;
+}
+
+/* Redraw after the click that asked has done its work (a link still opens). */
+function later(fn) {
+  setTimeout(fn, 0);
+}
+
+function focusLater(id) {
+  later(() => {
+    const e = $(id);
+    if (e) {
+      if (!e.hasAttribute('tabindex')) e.setAttribute('tabindex', '-1');
+      e.focus();
     }
-    if (more > 0 && !expanded) {
-      const btn = el('button', { type: 'button', class: 'secondary more', 'data-need': need }, t('plan.more', more));
-      btn.addEventListener('click', () => {
-        plan.expanded.add(need);
-        const s = route.seq;
-        showPlan(s).then(() => {
-          const first = document.querySelector('.todo-item[data-need="' + CSS.escape(need) + '"] .offers li:nth-child(' + (PER_ITEM + 1) + ') h3');
-          if (first) {
-            first.setAttribute('tabindex', '-1');
-            first.focus();
-          }
-        });
-      });
-      li.appendChild(btn);
-    }
-    list.appendChild(li);
   });
+}
+
+function choose(need, o) {
+  updateStep(need, (st) => {
+    if (!sameOffer(st.chosen, o)) st.chosen = chosenOf(o);
+  });
+  say(t('plan.chosen', txt(o.partner) || txt(o.name)));
+  later(drawPlan);
+  focusLater('chosen-' + need);
+}
+
+function asked(need, o) {
+  updateStep(need, (st) => {
+    if (!sameOffer(st.chosen, o)) st.chosen = chosenOf(o);
+    st.chosen.asked_at = nowIso();
+  });
+  say(t('plan.asked', txt(o.partner) || txt(o.name)));
+  later(drawPlan);
+  focusLater('chosen-' + need);
+}
+
+function ask(item, o, way) {
+  const need = String(item.need);
+  if (way.kind === 'mail') openMail(o, itemLabel(item), plan.profile, () => asked(need, o));
+  else asked(need, o);
+}
+
+/* The partner chosen for a step: who, when chosen and asked, how to reach them. */
+function chosenBox(need, c) {
+  const name = txt(c.name) || c.id;
+  const when = [t('plan.chosenOn', dateText(c.chosen_at))];
+  if (c.asked_at) when.push(t('plan.askedOn', dateText(c.asked_at)));
+  const markAsked = c.asked_at ? null : el('button', { type: 'button', class: 'link', 'data-test': 'mark-asked' }, t('plan.markAsked'));
+  if (markAsked) markAsked.addEventListener('click', () => asked(need, c));
+  const undo = el('button', { type: 'button', class: 'link', 'data-test': 'unchoose' }, t('plan.unchoose'));
+  undo.addEventListener('click', () => {
+    updateStep(need, (st) => { st.chosen = undefined; });
+    later(drawPlan);
+    focusLater('todo-head-' + need);
+  });
+  return el('div', { class: 'chosen-box', 'data-test': 'chosen', 'data-offer': c.id, 'data-author': c.author },
+    el('h3', { id: 'chosen-' + need, class: 'chosen-title' }, t('plan.youChose', name),
+      c.partner ? ' — ' + c.partner : ''),
+    el('p', { class: 'when', 'data-test': 'chosen-when' }, when.join(' · ')),
+    contactBlock(c.contact, null, null, name),
+    el('p', { class: 'chosen-actions' }, markAsked, undo));
+}
+
+/* The chosen offer as the answer names it now (in the page's language,
+ * with its current contact), when the answer still lists it. */
+function freshChosen(item, c) {
+  const all = [].concat(Array.isArray(item.offers) ? item.offers : [], Array.isArray(item.later) ? item.later : []);
+  const o = all.find((x) => sameOffer(x, c));
+  if (!o) return c;
+  return Object.assign({}, c, {
+    name: txt(o.name) || c.name,
+    partner: txt(o.partner) || c.partner,
+    contact: o.contact && typeof o.contact === 'object' ? o.contact : c.contact,
+  });
+}
+
+function notesBox(need, notes) {
+  const id = 'notes-' + need;
+  const area = el('textarea', { id, rows: 3, maxlength: 4000, 'data-test': 'notes', 'data-need': need });
+  area.value = notes || '';
+  area.addEventListener('input', () => updateStep(need, (st) => { st.notes = area.value; }));
+  return el('details', { class: 'notes', open: notes ? true : null },
+    el('summary', null, t('plan.notes')),
+    el('label', { for: id, class: 'vh' }, t('plan.notesLabel')), area);
+}
+
+function moreButton(need, more) {
+  const btn = el('button', { type: 'button', class: 'secondary more', 'data-need': need }, t('plan.more', more));
+  btn.addEventListener('click', () => {
+    plan.expanded.add(need);
+    showPlan(route.seq).then(() => {
+      const first = document.querySelector('.todo-item[data-need="' + CSS.escape(need) + '"] .offers li:nth-child(' + (PER_ITEM + 1) + ') h3');
+      if (first) {
+        first.setAttribute('tabindex', '-1');
+        first.focus();
+      }
+    });
+  });
+  return btn;
+}
+
+function stepHead(item, i, st, label) {
+  const need = String(item.need);
+  const tickId = 'tick-' + need;
+  const headId = 'todo-head-' + need;
+  const doneId = 'todo-done-' + i;
+  const box = el('input', {
+    type: 'checkbox', id: tickId, class: 'tick', 'data-test': 'tick', 'data-need': need,
+    'aria-labelledby': doneId + ' ' + headId + '-t',
+  });
+  box.checked = st.done === true;
+  /* the box is named "Done: <need>" (aria-labelledby may point at a hidden
+   * element); the heading stays just the need */
+  return el('div', { class: 'todo-head' },
+    el('span', { id: doneId, hidden: true }, t('plan.tick')),
+    box,
+    el('h2', { id: headId, class: 'todo-title', tabindex: '-1' },
+      el('label', { for: tickId }, el('span', { id: headId + '-t' }, label))),
+    badge(t('plan.doneBadge'), 'done-badge'),
+    st.done && st.done_at ? el('span', { class: 'done-when', 'data-test': 'done-when' }, t('plan.doneOn', dateText(st.done_at))) : null);
+}
+
+/* "Remove this step", unless it is the only one. */
+function dropButton(need, label, count) {
+  if (count < 2) return null;
+  const drop = el('button', {
+    type: 'button', class: 'link drop', 'data-test': 'drop', 'data-need': need, 'aria-label': t('plan.dropLabel', label),
+  }, t('plan.drop'));
+  drop.addEventListener('click', () => setNeeds(needs().filter((n) => n !== need)));
+  return el('p', { class: 'step-actions' }, drop);
+}
+
+function stepItem(item, i, count) {
+  const need = String(item.need);
+  const st = stepState(need);
+  const label = itemLabel(item);
+  const li = el('li', { class: 'todo-item', 'data-need': need, 'data-test': 'todo-item' });
+  li.classList.toggle('done', st.done === true);
+  li.appendChild(stepHead(item, i, st, label));
+  if (st.chosen) li.appendChild(chosenBox(need, freshChosen(item, st.chosen)));
+  const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way) };
+  const all = Array.isArray(item.offers) ? item.offers : [];
+  const expanded = plan.expanded.has(need);
+  const shown = expanded ? all : all.slice(0, PER_ITEM);
+  const more = (Number(item.more) || 0) + (all.length - shown.length);
+  if (shown.length === 0) li.appendChild(el('p', { class: 'no-offers', 'data-test': 'no-offers' }, t('plan.noOffers')));
+  else li.appendChild(el('ul', { class: 'offers' }, shown.map((o) => offerCard(o, ctx))));
+  if (more > 0 && !expanded) li.appendChild(moreButton(need, more));
+  const ahead = Array.isArray(item.later) ? item.later : [];
+  if (ahead.length) {
+    const lctx = Object.assign({}, ctx, { later: true });
+    li.appendChild(el('details', { class: 'later', 'data-test': 'later' },
+      el('summary', null, t('plan.later', ahead.length)),
+      el('p', { class: 'hint' }, t('plan.laterHint')),
+      el('ul', { class: 'offers' }, ahead.map((o) => offerCard(o, lctx)))));
+  }
+  li.appendChild(notesBox(need, st.notes));
+  const drop = dropButton(need, label, count);
+  if (drop) li.appendChild(drop);
+  return li;
+}
+
+function drawPaths(answer) {
+  const custom = answer.needs_from === 'profile';
+  const paths = Array.isArray(answer.paths) ? answer.paths.map((p) => txt(p.label)).filter(Boolean) : [];
+  $('plan-paths').textContent = custom ? '' : paths.length ? t('plan.paths', paths.join(', ')) : t('plan.pathsNone');
+  $('plan-paths').hidden = custom;
+  $('plan-custom').hidden = !custom;
+}
+
+function drawAdd() {
+  const have = needs();
+  const select = clear($('add-need'));
+  select.appendChild(el('option', { value: '' }, t('plan.addChoose')));
+  for (const term of terms('need')) {
+    if (have.includes(term.id)) continue;
+    select.appendChild(el('option', { value: term.id }, (term.parent ? '– ' : '') + termLabel('need', term.id)));
+  }
+  const full = have.length >= MAX_NEEDS;
+  select.disabled = full;
+  $('add-button').disabled = full;
+  $('add-hint').textContent = full ? t('plan.addFull', MAX_NEEDS) : '';
+  $('add-hint').hidden = !full;
+}
+
+function drawPlan() {
+  if (!plan.answer || !plan.profile) return;
+  const items = plan.answer.items || [];
+  $('plan-profile').textContent = profileSummary(plan.profile);
+  drawPaths(plan.answer);
+  const list = clear($('todo'));
+  items.forEach((item, i) => list.appendChild(stepItem(item, i, items.length)));
+  drawAdd();
   updateProgress();
   $('plan-body').hidden = false;
 }
@@ -183,19 +317,89 @@ export function onTick(ev) {
   const box = ev.target;
   if (!box.classList || !box.classList.contains('tick')) return;
   const need = box.getAttribute('data-need');
-  setTick(need, box.checked);
+  updateStep(need, (st) => {
+    st.done = box.checked;
+    st.done_at = box.checked ? nowIso() : undefined;
+  });
   const li = box.closest('.todo-item');
   if (li) li.classList.toggle('done', box.checked);
   updateProgress();
 }
 
+/* ---- choosing the steps ---------------------------------------------------- */
+
+/* The steps become list (null: the ones the paths propose); match again. */
+function setNeeds(list) {
+  const p = Object.assign({}, plan.profile);
+  if (list && list.length) p.needs = list;
+  else delete p.needs;
+  plan.profile = p;
+  store.set(KEYS.profile, p);
+  plan.answer = null;
+  plan.expanded = new Set();
+  showPlan(route.seq).then(() => focusLater('plan-progress'));
+}
+
+export function onAddStep(ev) {
+  ev.preventDefault();
+  const need = $('add-need').value;
+  if (!need || needs().includes(need)) {
+    $('add-need').focus();
+    return;
+  }
+  setNeeds(needs().concat([need]));
+  say(t('plan.added', termLabel('need', need)));
+}
+
+export function onProposed() {
+  setNeeds(null);
+}
+
+/* ---- the plan as a file ------------------------------------------------------ */
+
+export function onExport() {
+  if (!plan.answer || !plan.profile) return;
+  const doc = planFile(plan.profile, plan.answer, lang);
+  const blob = new Blob([JSON.stringify(doc, null, 2) + '\n'], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = el('a', { href: url, download: 'gilde-plan-' + nowIso().slice(0, 10) + '.json', hidden: true });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  say(t('plan.exported'));
+}
+
+export async function onImport(ev) {
+  const input = ev.target;
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  try {
+    if (file.size > PLAN_FILE_MAX) throw new PlanFileError('file.tooBig');
+    const read = readPlanFile(await file.text(), terms('need').map((x) => x.id));
+    const profile = Object.assign({}, read.profile, { lang });
+    /* the node checks the profile; the state is taken only if it does */
+    const answer = await runMatch(profile, false);
+    adoptPlan(read);
+    store.set(KEYS.profile, profile);
+    planAnswered(profile, answer);
+    const done = Object.values(read.items).filter((s) => s.done).length;
+    say(t('plan.opened', read.order.length, done));
+    go('#/plan', false, true);
+  } catch (e) {
+    if (e instanceof PlanFileError) say(t('file.refused') + '\n' + t(e.key) + (e.where ? ' (' + e.where + ')' : ''), true);
+    else sayError(e, t('file.refused'));
+  }
+}
+
 export function forgetPlan() {
   store.remove(KEYS.profile);
-  store.remove(KEYS.ticks);
+  forgetState();
   plan.answer = null;
   plan.profile = null;
   plan.expanded = new Set();
-  $('questionnaire').reset();
+  fillForm(null);
   say(t('plan.forgotten'));
   go('#/', false, true);
 }

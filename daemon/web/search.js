@@ -1,5 +1,7 @@
 /*
- * search.js — searching the directory (#/search?q=…&kind=…).
+ * search.js — searching the directory (#/search?q=…&kind=…): in every
+ * language, the page's own first (prefer=), so that a word read in the
+ * other language ("financieringen" on the English page) finds too.
  */
 import { api, query } from './api.js';
 import { KINDS, partnersOrNothing } from './data.js';
@@ -46,7 +48,7 @@ export async function showSearch(seq, params) {
   busy(true);
   try {
     const [ans, partners] = await Promise.all([
-      api('api/v1/search' + query({ q, kind, lang })), partnersOrNothing()]);
+      api('api/v1/search' + query({ q, kind, prefer: lang })), partnersOrNothing()]);
     if (seq !== route.seq) return;
     const hits = ans.hits || [];
     const count = hits.length ? t('search.count', hits.length, q) : t('search.none', q);

@@ -23,6 +23,7 @@
 
 #include "proto/alloc.h"
 #include "proto/recon.h"
+#include "proto/riblt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -185,6 +186,23 @@ static inline struct recon_source fz_source(int which)
 {
 	struct recon_source src = { .ctx = (void *)fz_set(which), .scan = fz_set_scan };
 	return src;
+}
+
+/* Symbols the v2 targets keep of each set. */
+#define FZ_SKETCH 512
+
+/* The v2 sketch of set a or b (riblt.h), built once like the sets. */
+static inline const struct riblt_sketch *fz_sketch(int which)
+{
+	static struct riblt_sketch sk[2];
+	if (!sk[which].sym) {
+		const struct fz_set *s = fz_set(which);
+		if (riblt_sketch_init(&sk[which], FZ_SKETCH) != 0)
+			abort();
+		for (size_t i = 0; i < s->n; i++)
+			riblt_sketch_add(&sk[which], s->v[i]);
+	}
+	return &sk[which];
 }
 
 #endif

@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool have = put_record(t, sk, RK_NEWS, "fuzz-news", &news);
 	char *feed = NULL;
 	size_t len = 0;
-	FZ_CHECK(news_atom(t, 8, "en", &feed, &len, &err) == 0);
+	FZ_CHECK(news_atom(t, 8, "en", "news.atom?lang=en", &feed, &len, &err) == 0);
 	check_feed(feed, len, have ? 1 : 0);
 	free(feed);
 	store_abort(t);

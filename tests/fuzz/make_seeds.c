@@ -23,6 +23,7 @@
 #include "proto/ident.h"
 #include "proto/record.h"
 #include "proto/recon.h"
+#include "proto/recon2.h"
 #include "proto/wire.h"
 
 static const char *root;
@@ -461,6 +462,107 @@ static void seeds_recon(void)
 	recon_out_free(&o3);
 }
 
+/* ---- reconciliation v2: inputs of fuzz_recon2.c ---- */
+
+/* Append a message framed as fuzz_recon2 reads it: 2-byte length first. */
+static void framed(struct gl_buf *in, const struct gl_buf *msg)
+{
+	uint8_t len[2] = { (uint8_t)(msg->len >> 8), (uint8_t)msg->len };
+	gl_buf_append(in, len, 2);
+	gl_buf_append(in, msg->data, msg->len);
+}
+
+static void framed_all(struct gl_buf *in, const struct recon2_out *o)
+{
+	for (size_t i = 0; i < o->nmsgs; i++)
+		framed(in, &o->msgs[i]);
+}
+
+static void put_mode(const char *name, uint8_t mode, const struct gl_buf *in)
+{
+	struct gl_buf b = { 0 };
+	gl_buf_append(&b, &mode, 1);
+	gl_buf_append(&b, in->data, in->len);
+	put_buf("recon2", name, &b);
+	gl_buf_free(&b);
+}
+
+static void r2_step(const uint8_t *p, size_t len, struct recon2_init *in, struct recon2_resp *re,
+                    bool to_resp, struct recon2_out *out)
+{
+	struct recon2_msg m;
+	struct gl_error err = { 0 };
+	recon2_out_reset(out);
+	if (recon2_parse(p, len, &m, &err) != 0 ||
+	    (to_resp ? recon2_responder_on(re, fz_sketch(1), &m, out, &err)
+	             : recon2_initiator_on(in, fz_sketch(0), &m, out, &err)) != 0)
+		fail("recon2", &err);
+}
+
+static void seeds_recon2(void)
+{
+	const struct riblt_sketch *a = fz_sketch(0), *b = fz_sketch(1);
+	struct recon2_init in = { 0 };
+	struct recon2_resp re = { 0 };
+	struct recon2_out oi = { 0 }, or = { 0 };
+	struct gl_buf resp = { 0 }, init = { 0 }, m = { 0 };
+	/* a whole session, a (initiator) against b (responder) */
+	struct gl_error err = { 0 };
+	if (recon2_initiate(&in, 1, a, &oi, &err) != 0)
+		fail("recon2_initiate", &err);
+	framed_all(&resp, &oi);
+	put_mode("resp-start", 0, &resp);
+	r2_step(oi.msgs[0].data, oi.msgs[0].len, &in, &re, true, &or);
+	framed_all(&init, &or);
+	put_mode("init-estimate", 1, &init);
+	r2_step(or.msgs[0].data, or.msgs[0].len, &in, &re, false, &oi);
+	framed_all(&resp, &oi);
+	put_mode("resp-session", 0, &resp);
+	for (size_t i = 0; i < oi.nmsgs; i++)
+		r2_step(oi.msgs[i].data, oi.msgs[i].len, &in, &re, true, &or);
+	framed_all(&init, &or);
+	put_mode("init-session", 1, &init);
+	/* equal sets; MORE; an initiator that gives up */
+	resp.len = 0;
+	recon2_msg_start(&m, 3, b->n, b->digest);
+	framed(&resp, &m);
+	put_mode("resp-same", 0, &resp);
+	m.len = 0;
+	recon2_msg_end(&m, 3, R2_TOO_MANY, NULL, 0);
+	framed(&resp, &m);
+	put_mode("resp-abandoned", 0, &resp);
+	init.len = 0;
+	m.len = 0;
+	uint8_t counts[RECON2_COUNTS];
+	riblt_sketch_counts(a, 1, 64, counts);
+	recon2_msg_estimate(&m, 1, a->n, counts, 64); /* claims no difference: a short flight */
+	framed(&init, &m);
+	m.len = 0;
+	recon2_msg_more(&m, 1, 200);
+	framed(&init, &m);
+	put_mode("init-more", 1, &init);
+	/* the decoder: a's true symbols, too few of them, and noise */
+	uint8_t *w = gl_xmalloc(300 * RIBLT_SYMBOL_WIRE);
+	riblt_sketch_encode(a, 0, 300, w);
+	m.len = 0;
+	gl_buf_append(&m, w, 300 * RIBLT_SYMBOL_WIRE);
+	put_mode("decode-true", 2, &m);
+	m.len = 40 * RIBLT_SYMBOL_WIRE;
+	put_mode("decode-short", 2, &m);
+	for (size_t i = 0; i < 64 * RIBLT_SYMBOL_WIRE; i++)
+		m.data[i] ^= (uint8_t)(i * 37 + 11);
+	m.len = 64 * RIBLT_SYMBOL_WIRE;
+	put_mode("decode-noise", 2, &m);
+	free(w);
+	gl_buf_free(&m);
+	gl_buf_free(&resp);
+	gl_buf_free(&init);
+	recon2_out_free(&oi);
+	recon2_out_free(&or);
+	recon2_init_free(&in);
+	recon2_resp_free(&re);
+}
+
 /* ---- documents and configurations: copies ---- */
 
 static void seeds_doc(void)
@@ -556,6 +658,7 @@ int main(int argc, char **argv)
 	seeds_frame(&e);
 	seeds_handshake();
 	seeds_recon();
+	seeds_recon2();
 	seeds_doc();
 	seeds_config();
 	seeds_texts();

@@ -2,13 +2,25 @@
 """gilde events: the Ghent sample events in start order from one node, the
 --from/--to/--sector/--phase filters, and the iCalendar export (--ics),
 read back twice: by a small parser here that checks the bytes (CRLF, lines
-of at most 75 octets, escaping) and by libical itself through ctypes."""
+of at most 75 octets, escaping) and by libical itself through ctypes.
+
+Recurring events: the sample's four (the twice-yearly starters' day, Level
+Up four times a year, the Business Desk's Monday mornings without the
+public holidays, Gentrepreneur's Wednesday coaching) expand as their
+descriptions say, and the same way in `gilde events --json`, in GET
+/api/v1/events (what the page's calendar shows) and in the .ics feed
+expanded by libical as a subscriber's calendar would (its own VTIMEZONE,
+RRULE, EXDATE), in whole and partial windows; a series that began before
+the window is still found; an open rule stops at the caps; a bad rule is
+refused at publish with the field named."""
 import ctypes
 import ctypes.util
 import datetime
 import glob
+import http.client
 import json
 import os
+import zoneinfo
 
 from harness import SOURCE, Harness, check, run
 
@@ -27,30 +39,42 @@ def sample_events():
     return files, [json.load(open(f)) for f in files]
 
 
+def recurs(d):
+    return 'recurrence' in d
+
+
 def ids_in_order(docs):
     return [d['id'] for d in sorted(docs, key=lambda d: (instant(d['start']), d['id']))]
 
 
+def one_off_ids(rows):
+    """The ids of the rows that are one-off events (no recurrence_id), in order."""
+    return [r['id'] for r in rows if 'recurrence_id' not in r]
+
+
 def check_listing(a, docs):
+    singles = [d for d in docs if not recurs(d)]
     got = a.json('events', '--from', '2027-01-01')
-    check([r['id'] for r in got] == ids_in_order(docs), 'start order: %r' % [r['id'] for r in got])
+    check(one_off_ids(got) == ids_in_order(singles), 'start order: %r' % one_off_ids(got))
+    check({r['id'] for r in got if 'recurrence_id' in r} == {d['id'] for d in docs if recurs(d)},
+          'the recurring events are listed: %r' % sorted({r['id'] for r in got}))
     starts = [instant(r['start']) for r in got]
     check(starts == sorted(starts), 'starts ascend')
     for r in got:
-        for f in ('author', 'kind', 'id', 'version', 'content_id', 'issued', 'name', 'start'):
+        for f in ('author', 'kind', 'id', 'version', 'content_id', 'issued', 'name', 'start', 'uid'):
             check(f in r, 'entry lacks %s: %r' % (f, r))
         check(r['kind'] == 'event', 'kind: %r' % r['kind'])
 
     # default --from is now (the node's clock)
-    upcoming = [d for d in docs if instant(d['start']) >= NOW]
-    check([r['id'] for r in a.json('events')] == ids_in_order(upcoming), 'default --from now')
+    upcoming = [d for d in singles if instant(d['start']) >= NOW]
+    check(one_off_ids(a.json('events')) == ids_in_order(upcoming), 'default --from now')
 
     # [from, to): --from is inclusive, --to exclusive, DATE is 00:00 UTC
     cut = '2027-04-01'
-    before = [d for d in docs if instant(d['start']) < instant(cut + 'T00:00:00Z')]
-    check([r['id'] for r in a.json('events', '--from', '2027-01-01', '--to', cut)] ==
+    before = [d for d in singles if instant(d['start']) < instant(cut + 'T00:00:00Z')]
+    check(one_off_ids(a.json('events', '--from', '2027-01-01', '--to', cut)) ==
           ids_in_order(before), '--to')
-    first = ids_in_order(docs)[3]
+    first = ids_in_order(singles)[3]
     start = [d['start'] for d in docs if d['id'] == first][0]
     got = a.json('events', '--from', start, '--to', '2027-12-31')
     check(got and got[0]['id'] == first, '--from is inclusive: %r' % [r['id'] for r in got[:2]])
@@ -60,15 +84,21 @@ def check_listing(a, docs):
                               ('--sector', 'sectors', 'retail'), ('--phase', 'phases', 'idea')):
         want = [d for d in docs if field not in d or value in d[field]]
         got = a.json('events', '--from', '2027-01-01', opt, value)
-        check([r['id'] for r in got] == ids_in_order(want), '%s %s: %r' % (opt, value, got))
+        check(one_off_ids(got) == ids_in_order([d for d in want if not recurs(d)]),
+              '%s %s: %r' % (opt, value, got))
+        check({r['id'] for r in got if 'recurrence_id' in r} == {d['id'] for d in want if recurs(d)},
+              '%s %s: recurring %r' % (opt, value, {r['id'] for r in got}))
         check(0 < len(want) < len(docs), 'the %s %s case filters something' % (opt, value))
 
-    # human output: one line per event, the start as written in the record
+    # human output: one line an occurrence, the start in Brussels time
     p = a.gilde('events', '--from', '2027-01-01', '--to', '2027-05-07', '--lang', 'nl')
     lines = p.stdout.splitlines()
-    check(len(lines) == len([d for d in docs if instant(d['start']) < instant('2027-05-07T00:00:00Z')]),
-          'human lines: %r' % lines)
+    rows = a.json('events', '--from', '2027-01-01', '--to', '2027-05-07')
+    check(len(lines) == len(rows), 'human lines: %d, JSON rows %d' % (len(lines), len(rows)))
     check(lines[-1].startswith('2027-05-06 19:00  Pitchavond van de studenten-ondernemers'), lines[-1])
+    check(any(l.startswith('2027-04-05 09:00  Spreekuur van het Ondernemerspunt (') for l in lines),
+          'the Monday after Easter Monday: %r' % lines)
+    check(not any(l.startswith('2027-03-29 09:00') for l in lines), 'Easter Monday: %r' % lines)
     check('Pitchavond van de studenten-ondernemers (HOGENT) — HOGENT campus Schoonmeersen, '
           'Valentin Vaerwyckweg 1, 9000 Gent' in lines[-1], lines[-1])
     check(all(' — online' in l for l in lines if l.startswith('2027-01-19 12:30')), 'online: %r' % lines)
@@ -155,8 +185,10 @@ def read_calendar(path):
     for kind, props, _ in comps:
         if kind != 'VEVENT':
             continue
-        ev = {n: (pa, v) for n, pa, v in props}
-        check(len(ev) == len(props), 'repeated property in %r' % props)
+        once = [(n, pa, v) for n, pa, v in props if n != 'EXDATE']  # EXDATE: one per date
+        ev = {n: (pa, v) for n, pa, v in once}
+        check(len(ev) == len(once), 'repeated property in %r' % props)
+        ev['EXDATE'] = [(pa, v) for n, pa, v in props if n == 'EXDATE']
         events[ev['UID'][1]] = ev
     return raw, events
 
@@ -266,6 +298,17 @@ def check_ics(h, a, docs):
         check(unescape(ev['DESCRIPTION'][1]) == d['description']['en'] + '\n\n' + d['url'], 'DESCRIPTION')
         check(ev['URL'][1] == d['url'] and ev['STATUS'][1] == 'CONFIRMED', 'URL, STATUS')
         check(ev['DTSTAMP'][1].endswith('Z') and int(ev['SEQUENCE'][1]) > 0, 'DTSTAMP, SEQUENCE')
+        # a recurring event: its rule (libical's order of the parts) and its exdates in Brussels time
+        rule = d.get('recurrence', {})
+        if rule:
+            check(dict(x.split('=') for x in ev['RRULE'][1].split(';')) ==
+                  dict(x.split('=') for x in rule['rrule'].split(';')),
+                  '%s RRULE %r, record %r' % (d['id'], ev['RRULE'][1], rule['rrule']))
+        else:
+            check('RRULE' not in ev, '%s: an RRULE without a recurrence' % d['id'])
+        check([(pa.get('TZID'), v) for pa, v in ev['EXDATE']] ==
+              [(BRUSSELS, instant(x).astimezone(TZ).strftime('%Y%m%dT%H%M%S'))
+               for x in rule.get('exdates', [])], '%s EXDATE %r' % (d['id'], ev['EXDATE']))
         expect[uid[0]] = (local, d['description']['en'] + '\n\n' + d['url'])
 
     uid = 'gilde-test-tricky@%s.gilde' % key_hex
@@ -290,7 +333,8 @@ def check_ics(h, a, docs):
     a.stop()
     a.env = {'GILDE_FAKE_NOW': str(int(NOW.timestamp()) + 86400)}
     a.start()
-    check(len(a.json('events', '--from', '2027-01-01')) == len(docs) + 1, 'index after restart')
+    check(len(event_ids(a.json('events', '--from', '2027-01-01'))) == len(docs) + 1,
+          'index after restart')
     a.gilde('publish', tricky_event(h, 'v2', start='2027-12-01T08:00:00Z',
                                     end='2027-12-01T11:00:00+01:00'))
     a.gilde('retract', 'event/gilde-test-off')
@@ -307,11 +351,236 @@ def check_ics(h, a, docs):
     check(list(events2)[-1] == uid, 'order after the move')
 
 
+# -- recurring events: the CLI, the API and the feed expand alike --------------
+
+TZ = zoneinfo.ZoneInfo(BRUSSELS)
+D = datetime.date
+
+
+def at_local(y, m, d, hour, minute=0):
+    return datetime.datetime(y, m, d, hour, minute, tzinfo=TZ)
+
+
+def weekly(first, last, hour, skip=()):
+    """Brussels wall-clock times every seventh day from date first through last."""
+    out, d = [], first
+    while d <= last:
+        if d not in skip:
+            out.append(at_local(d.year, d.month, d.day, hour))
+        d += datetime.timedelta(days=7)
+    return out
+
+
+# What the sample's descriptions say, written out here (not read from the rules).
+SERIES = {
+    # the Business Desk's Monday mornings, none on Easter Monday, Whit Monday, All Saints
+    'stad-gent-ondernemerspunt-spreekuur-2027':
+        weekly(D(2027, 1, 4), D(2027, 12, 20), 9, skip={D(2027, 3, 29), D(2027, 5, 17), D(2027, 11, 1)}),
+    # Gentrepreneur's Wednesday afternoons until the end of June
+    'gentrepreneur-coachingsmoment-2027': weekly(D(2027, 2, 10), D(2027, 6, 30), 14),
+    # Level Up: four a year, the third Thursday of March, June, September, December
+    'ghent-economic-board-level-up-2027': [at_local(2027, 3, 18, 18), at_local(2027, 6, 17, 18),
+                                           at_local(2027, 9, 16, 18), at_local(2027, 12, 16, 18)],
+    # the starters' day: twice a year, the second Saturday of March and September
+    'stad-gent-startersdag-2027-03': [at_local(2027, 3, 13, 10), at_local(2027, 9, 11, 10)],
+}
+
+
+def check_series_expectations():
+    """The lists above are what the descriptions say: the weekday, the week of the month."""
+    s = SERIES
+    check(len(s['stad-gent-ondernemerspunt-spreekuur-2027']) == 48 and
+          all(t.weekday() == 0 and t.hour == 9 for t in s['stad-gent-ondernemerspunt-spreekuur-2027']),
+          'Mondays 09:00')
+    check(len(s['gentrepreneur-coachingsmoment-2027']) == 21 and
+          all(t.weekday() == 2 for t in s['gentrepreneur-coachingsmoment-2027']), 'Wednesdays')
+    check(all(t.weekday() == 3 and 15 <= t.day <= 21 for t in s['ghent-economic-board-level-up-2027']),
+          'third Thursdays')
+    check(all(t.weekday() == 5 and 8 <= t.day <= 14 for t in s['stad-gent-startersdag-2027-03']),
+          'second Saturdays')
+
+
+class _Time(ctypes.Structure):  # struct icaltimetype (libical 3.0)
+    _fields_ = [(n, ctypes.c_int) for n in ('year', 'month', 'day', 'hour', 'minute', 'second',
+                                            'is_date', 'is_daylight')] + [('zone', ctypes.c_void_p)]
+
+
+class _Span(ctypes.Structure):  # struct icaltime_span
+    _fields_ = [('start', ctypes.c_int64), ('end', ctypes.c_int64), ('is_busy', ctypes.c_int)]
+
+
+_SPAN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.POINTER(_Span), ctypes.c_void_p)
+
+
+def feed_occurrences(raw, frm, to):
+    """{UID: [occurrence starts]} of a calendar as a subscriber's libical expands it:
+    each VEVENT's DTSTART in the file's own VTIMEZONE, its RRULE and EXDATEs; the
+    occurrences that start in [frm, to)."""
+    lib = ctypes.CDLL(ctypes.util.find_library('ical') or 'libical.so.3')
+    vp, cp, ci = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
+    for fn, res, args in (('icalparser_parse_string', vp, [cp]),
+                          ('icalcomponent_string_to_kind', ci, [cp]),
+                          ('icalcomponent_get_first_component', vp, [vp, ci]),
+                          ('icalcomponent_get_next_component', vp, [vp, ci]),
+                          ('icalcomponent_get_uid', cp, [vp]),
+                          ('icaltimezone_get_utc_timezone', vp, []),
+                          ('icaltime_from_timet_with_zone', _Time, [ctypes.c_int64, ci, vp]),
+                          ('icalcomponent_foreach_recurrence', None, [vp, _Time, _Time, _SPAN_FN, vp]),
+                          ('icalcomponent_free', None, [vp])):
+        getattr(lib, fn).restype = res
+        getattr(lib, fn).argtypes = args
+    cal = lib.icalparser_parse_string(raw)
+    check(cal, 'libical parses the feed')
+    utc = lib.icaltimezone_get_utc_timezone()
+    day = 86400  # libical gives what overlaps its window: ask wider, keep the starts
+    a = lib.icaltime_from_timet_with_zone(int(frm.timestamp()) - day, 0, utc)
+    b = lib.icaltime_from_timet_with_zone(int(to.timestamp()) + day, 0, utc)
+    out = {}
+    try:
+        c = lib.icalcomponent_get_first_component(cal, lib.icalcomponent_string_to_kind(b'VEVENT'))
+        while c:
+            starts = []
+            keep = _SPAN_FN(lambda comp, span, data: starts.append(span.contents.start))
+            lib.icalcomponent_foreach_recurrence(c, a, b, keep, None)
+            got = [datetime.datetime.fromtimestamp(t, datetime.timezone.utc) for t in starts]
+            got = [t for t in got if frm <= t < to]
+            if got:
+                out[lib.icalcomponent_get_uid(c).decode()] = got
+            c = lib.icalcomponent_get_next_component(cal, lib.icalcomponent_string_to_kind(b'VEVENT'))
+    finally:
+        lib.icalcomponent_free(cal)
+    return out
+
+
+def listed(rows):
+    """{UID: [occurrence starts]} of a listing (gilde events --json, /api/v1/events),
+    checking that UID and recurrence_id name each row once."""
+    out, seen = {}, set()
+    for r in rows:
+        key = (r['uid'], r.get('recurrence_id'))
+        check(key not in seen, 'occurrence %r listed twice' % (key,))
+        seen.add(key)
+        if 'recurrence_id' in r:
+            # the RECURRENCE-ID is the occurrence's start in Brussels time
+            check(instant(r['start']).astimezone(TZ).strftime('%Y%m%dT%H%M%S') == r['recurrence_id'],
+                  'recurrence_id %r, start %r' % (r['recurrence_id'], r['start']))
+        out.setdefault(r['uid'], []).append(instant(r['start']))
+    return out
+
+
+class Web:
+    def __init__(self, node):
+        web = node.json('status')['daemon'].get('web')
+        check(web and web.get('listen'), 'no web address: %r' % web)
+        self.host, port = web['listen'].rsplit(':', 1)
+        self.port = int(port)
+
+    def get(self, path):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            c.request('GET', path)
+            r = c.getresponse()
+            body = r.read()
+            check(r.status == 200, 'GET %s: %d %s' % (path, r.status, body[:300]))
+            return body
+        finally:
+            c.close()
+
+    def json(self, path):
+        return json.loads(self.get(path))
+
+
+def check_recurring(h, a, web, docs):
+    check_series_expectations()
+    uid_of = {}
+    for r in a.json('events', '--from', '2027-01-01'):
+        uid_of[r['id']] = r['uid']
+    for frm, to in (('2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z'),
+                    ('2027-03-20T00:00:00Z', '2027-06-01T00:00:00Z'),
+                    ('2027-03-29T00:00:00Z', '2027-03-30T00:00:00Z')):
+        cli = listed(a.json('events', '--from', frm, '--to', to))
+        api_rows = web.json('/api/v1/events?from=%s&to=%s&limit=500' % (frm, to))
+        check(api_rows['more'] is False, 'the window holds no more than listed')
+        api = listed(api_rows['events'])
+        feed = feed_occurrences(web.get('/events.ics?from=%s&to=%s' % (frm, to)), instant(frm), instant(to))
+        cli_feed = feed_occurrences(a.gilde('events', '--from', frm, '--to', to, '--ics', '-', input=b'').stdout,
+                                    instant(frm), instant(to))
+        check(cli == api, '%s..%s: gilde events and /api/v1/events differ:\n%r\n%r' % (frm, to, cli, api))
+        check(cli == feed, '%s..%s: the listing and the expanded feed differ:\n%r\n%r' % (frm, to, cli, feed))
+        check(cli_feed == feed, '%s..%s: gilde events --ics and /events.ics differ' % (frm, to))
+        # and as the descriptions say
+        for id_, want in SERIES.items():
+            want = [t for t in want if instant(frm) <= t < instant(to)]
+            check(cli.get(uid_of[id_], []) == want, '%s in %s..%s: %r, expected %r'
+                  % (id_, frm, to, cli.get(uid_of[id_]), want))
+        if frm.startswith('2027-03-20'):
+            # the Business Desk's series began in January: still found (the index's
+            # recurring section keeps it by its first start)
+            check(len(cli.get(uid_of['stad-gent-ondernemerspunt-spreekuur-2027'], [])) == 9,
+                  'the Mondays from 20 March: %r' % cli)
+
+    # what the page's calendar asks: GET /api/v1/events as it is (from the node's now)
+    page = web.json('/api/v1/events')
+    check(listed(page['events']) == listed(a.json('events')), 'the page and gilde events differ')
+    first = [r for r in page['events'] if r['id'] == 'stad-gent-ondernemerspunt-spreekuur-2027'][0]
+    check(first['start'] == '2027-03-01T09:00:00+01:00' and first['end'] == '2027-03-01T12:00:00+01:00'
+          and first['recurrence_id'] == '20270301T090000', 'the first Monday after now: %r' % first)
+    check(first['recurrence'] == json.load(open(glob.glob(os.path.join(
+        SOURCE, 'contrib', 'ghent', 'stad-gent', 'event-stad-gent-ondernemerspunt-spreekuur-2027.json'))[0]))
+        ['recurrence'], 'the record\'s recurrence is kept')
+
+    # refused at publish, with the file and the field named
+    for rrule, exdates, want in (
+            ('FREQ=WEEKLY;COUNT=3;UNTIL=20270301T000000Z', None, '/recurrence/rrule: COUNT and UNTIL together'),
+            ('FREQ=WEEKLY;BYDAY=MO;BYDAY=TU', None, '/recurrence/rrule: BYDAY is given twice'),
+            ('FREQ=WEEKLY;BYMONTHDAY=3', None, '/recurrence/rrule: libical cannot expand'),
+            ('FREQ=WEEKLY;BYDAY=TU', None, '/recurrence/rrule: its first occurrence is'),
+            ('FREQ=WEEKLY;BYDAY=MO', ['2027-03-29T09:00:00+01:00'], '/recurrence/exdates/0: ')):
+        doc = {'kind': 'event', 'id': 'gilde-test-bad-rule', 'name': {'nl': 'X', 'en': 'X'},
+               'description': {'nl': 'X', 'en': 'X'}, 'url': 'https://example.org/',
+               'start': '2027-03-01T09:00:00+01:00', 'recurrence': {'rrule': rrule}}
+        if exdates:
+            doc['recurrence']['exdates'] = exdates
+        path = os.path.join(h.dir, 'bad-rule.json')
+        json.dump(doc, open(path, 'w'))
+        p = a.gilde('publish', path, check_rc=False)
+        check(p.returncode == 1 and path + ': ' + want in p.stderr,
+              '%s: exit %d, %r' % (rrule, p.returncode, p.stderr))
+    check('gilde-test-bad-rule' not in event_ids(a.json('events', '--from', '2027-01-01')),
+          'a refused event is not listed')
+
+
+def check_caps(h, env):
+    """A rule without COUNT or UNTIL in a window without an end: the caps end it."""
+    b = h.node('b', env=env)
+    b.start()
+    path = os.path.join(h.dir, 'daily.json')
+    json.dump({'kind': 'event', 'id': 'gilde-test-daily', 'name': {'nl': 'Elke dag', 'en': 'Every day'},
+               'description': {'nl': 'X', 'en': 'X'}, 'url': 'https://example.org/',
+               'start': '2027-03-01T12:00:00+01:00', 'recurrence': {'rrule': 'FREQ=DAILY'}}, open(path, 'w'))
+    b.gilde('publish', path)
+    p = b.gilde('events', '--json')
+    rows = json.loads(p.stdout)
+    check(len(rows) == 366 and rows[-1]['start'] == '2028-02-29T12:00:00+01:00',
+          '%d occurrences, the last %r' % (len(rows), rows[-1]['start']))
+    check('narrow it with --from and --to' in p.stderr, 'no word of the cap: %r' % p.stderr)
+    p = b.gilde('events', '--to', '2027-03-08')
+    check(len(p.stdout.splitlines()) == 7 and p.stderr == '', 'a week: %r %r' % (p.stdout, p.stderr))
+    b.stop()
+
+
+def event_ids(rows):
+    return {r['id'] for r in rows}
+
+
 def main():
     files, docs = sample_events()
     env = {'GILDE_FAKE_NOW': str(int(NOW.timestamp()))}
     with Harness('events') as h:
-        a = h.node('a', env=env)
+        web_root = os.path.join(SOURCE, 'daemon', 'web')
+        conf = h.write_config('a', '[web]\nlisten = 127.0.0.1:0\nroot = %s\nrate = 100000\n'
+                                   'burst = 100000\n' % web_root)
+        a = h.node('a', env=env, args=['--config', conf])
         a.start()
         check(a.json('events') == [], 'no events yet')
         # one node publishes for every organisation: events name theirs in "partner"
@@ -319,12 +588,16 @@ def main():
         res = a.json('publish', *(files + partners))
         check(len(res) == len(files) + len(partners), 'published %d' % len(res))
         check_listing(a, docs)
+        check_recurring(h, a, Web(a), docs)
         check_ics(h, a, docs)
         # the index survives a restart and reads work while the daemon is down
         a.stop()
         got = a.json('events', '--from', '2027-01-01')
-        check(len(got) == len(docs) + 1, 'after stop: %d events' % len(got))
-        check(got[-1]['id'] == 'gilde-test-tricky', 'moved event last: %r' % got[-1]['id'])
+        check(len(event_ids(got)) == len(docs) + 1, 'after stop: %d events' % len(event_ids(got)))
+        check(one_off_ids(got)[-1] == 'gilde-test-tricky', 'moved event last: %r' % one_off_ids(got)[-1])
+        check(listed(got)[[r['uid'] for r in got if r['id'] == 'stad-gent-ondernemerspunt-spreekuur-2027'][0]]
+              == SERIES['stad-gent-ondernemerspunt-spreekuur-2027'], 'the series after stop')
+        check_caps(h, env)
 
 
 if __name__ == '__main__':

@@ -5,8 +5,9 @@ the taxonomy's order of needs, and a plan keeps its ticks across a refresh
 (made and refreshed with the daemon stopped: nothing goes to it)."""
 import json
 import os
+import subprocess
 
-from harness import SOURCE, Harness, check, run
+from harness import GILDE, SOURCE, Harness, check, run
 
 TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))
 LABEL = {t['id']: t['label']['en'] for t in TAXONOMY['x-terms']['need']}
@@ -38,6 +39,69 @@ def ids(res, need=None):
     return out
 
 
+def needs_of(res):
+    return [i['need'] for i in res['items']]
+
+
+def paths_and_scores(a, h, match):
+    """The to-do paths, the narrower rule, "later", and scores that add up."""
+    res = match('--phase', 'prestart', '--activity', 'shop')
+    check(needs_of(res)[:3] == ['administration', 'financing-loan', 'location-shop'],
+          'a shop at prestart: %r' % needs_of(res))
+    res = match('--phase', 'prestart', '--activity', 'shop', '--premises', 'online')
+    check('location-shop' not in needs_of(res) and 'legal' in needs_of(res),
+          'an online shop needs no shop premises but the rules of selling online: %r'
+          % needs_of(res))
+    res = match('--phase', 'start', '--activity', 'tech-product', '--international')
+    check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
+    check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
+    # chosen needs keep the paths' order, whatever order they were given in
+    res = match('--phase', 'start', '--activity', 'tech-product', '--international',
+                '--need', 'networking', '--need', 'soft-landing')
+    check(needs_of(res) == ['soft-landing', 'networking'] and res['needs_from'] == 'profile',
+          'chosen needs: %r' % needs_of(res))
+    # a narrower need fills a broader one only where the profile points there
+    cafe = ids(match('--phase', 'start', '--activity', 'hospitality', '--need', 'legal'), 'legal')
+    lab = ids(match('--phase', 'start', '--research', '--need', 'legal'), 'legal')
+    check('patents' not in cafe and 'patents' in lab, 'legal-ip under legal: cafe %r, research %r'
+          % (cafe, lab))
+    # an offer for the next phase is "later", not gone
+    res = match('--phase', 'prestart', '--need', 'financing')
+    later = [o['id'] for o in res['items'][0]['later']]
+    check('growth-only' not in ids(res) and 'start-only' in later and 'growth-only' not in later,
+          'later: %r, now %r' % (later, ids(res)))
+    # a student sees her own school's offer, not another's; not a student: neither
+    got = ids(match('--phase', 'start', '--need', 'coaching', '--school', 'ugent'))
+    check('ugent-status' in got and 'artevelde-status' not in got, 'school: %r' % got)
+    got = ids(match('--phase', 'start', '--need', 'coaching'))
+    check('ugent-status' not in got, 'not a student: %r' % got)
+    # every score is the sum of its terms, in the answer and on the screen
+    for r in (match('--phase', 'start', '--need', 'financing', '--sector', 'digital',
+                    '--area', 'gent', '--company-age', '1'),
+              match('--phase', 'prestart', '--activity', 'shop', '--school', 'ugent')):
+        for item in r['items']:
+            for o in item['offers'] + item['later']:
+                check(sum(t['points'] for t in o['terms']) == o['score'],
+                      'terms of %s do not add up to %d: %r' % (o['id'], o['score'], o['terms']))
+    # a city's own paths, and a broken copy named with the problem
+    own = os.path.join(h.dir, 'paths.json')
+    doc = json.load(open(os.path.join(SOURCE, 'schemas', 'paths.json')))
+    doc['paths'] = [{'id': 'mine', 'label': {'nl': 'x', 'en': 'x'}, 'when': {},
+                     'steps': [{'need': 'networking'}, {'need': 'talent'}]}]
+    json.dump(doc, open(own, 'w'))
+    env = dict(os.environ, GILDE_PATHS=own)
+    p = subprocess.run([GILDE, 'match', '--data', a.data, '--json', '--phase', 'start'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and needs_of(json.loads(p.stdout)) == ['networking', 'talent'],
+          'GILDE_PATHS: %s %s' % (p.stdout[:200], p.stderr))
+    doc['paths'][0]['steps'][0]['need'] = 'money'
+    json.dump(doc, open(own, 'w'))
+    p = subprocess.run([GILDE, 'match', '--data', a.data, '--phase', 'start'], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and own in p.stderr and '/paths/0/steps/0/need' in p.stderr,
+          'a broken paths file: %s' % p.stderr)
+
+
 def main():
     with Harness('match') as h:
         a = h.node('a')
@@ -62,7 +126,12 @@ def main():
                  offer(h, 'loan-exact', ['financing-loan']),
                  offer(h, 'english-only', ['administration'], langs=('en',)),
                  offer(h, 'dutch-too', ['administration'], langs=('nl', 'en')),
-                 offer(h, 'free-admin', ['administration'], free=True)]
+                 offer(h, 'free-admin', ['administration'], free=True),
+                 offer(h, 'patents', ['legal-ip']),
+                 offer(h, 'start-only', ['financing'], {'phases': ['start']}),
+                 offer(h, 'ugent-status', ['coaching'], {'student': 'only', 'schools': ['ugent']}),
+                 offer(h, 'artevelde-status', ['coaching'],
+                       {'student': 'only', 'schools': ['arteveldehogeschool']})]
         a.json('publish', *files)
 
         def match(*args):
@@ -108,7 +177,8 @@ def main():
         out = p.stdout
         check(out.index(LABEL['administration']) < out.index(LABEL['financing']) <
               out.index(LABEL['location']),
-              'the to-do list must follow the taxonomy order:\n' + out)
+              'chosen needs must follow the paths\' order (administration, financing; the rest '
+              'after):\n' + out)
         check('answers your need' in out and 'score' in out, 'explanations missing:\n' + out)
         check('no offer in the directory fits this profile yet' in out, 'the location gap is not shown')
         for o in match('--phase', 'start', '--need', 'administration')['items'][0]['offers']:
@@ -117,8 +187,13 @@ def main():
         # bad profiles are refused with the field named
         q = a.gilde('match', '--phase', 'begin', '--need', 'financing', check_rc=False)
         check(q.returncode == 1 and '/phase' in q.stderr, 'bad phase: %s' % q.stderr)
-        q = a.gilde('match', '--phase', 'start', check_rc=False)
-        check(q.returncode == 1 and '/needs' in q.stderr, 'no needs: %s' % q.stderr)
+        # no needs: the paths propose them (schemas/paths.json, path "everyone")
+        res = match('--phase', 'start')
+        check(res['needs_from'] == 'paths' and
+              [i['need'] for i in res['items']] == ['administration', 'financing', 'coaching',
+                                                    'networking'],
+              'no needs: %r' % [(i['need'], i['path']) for i in res['items']])
+        paths_and_scores(a, h, match)
 
         # the plan: made, ticked and refreshed from the store, the daemon stopped
         prof = os.path.join(h.dir, 'profile.json')

@@ -2,12 +2,23 @@
 """gilde search on one node with the Ghent sample data: stemming and
 accents meet, titles rank above descriptions, --kind filters, a retracted
 record is no longer found, the command's exit codes and JSON, and
-`gilded --rebuild-index` gives the same hits and scores."""
+`gilded --rebuild-index` gives the same hits and scores.
+
+And what starters type (issue 20), on the sample: "financieringen" on the
+English page (the API as the page asks it, prefer=en), the labels of a
+record's needs ("soft landing", and the Dutch label's words), a word of
+the offers' titles ("webshop"), a partner's name ("Wintercircus"),
+compounds either way ("spinoff", "spin-off", "scale-up"), Dutch plurals
+meeting singulars ("subsidies", "bedrijfsruimtes"), and "level up" /
+"scale-up" finding nothing for the word "up" alone."""
 import glob
 import json
 import os
 import re
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from harness import SOURCE, Harness, check, run, wait_until
 
@@ -28,9 +39,118 @@ def offer(h, ident, name_nl, name_en, desc_nl, desc_en):
     return path
 
 
+def texts(doc):
+    """The words of a record a person reads (name, title, description,
+    summary, body), every language, lower case."""
+    out = []
+    for k in ('name', 'title', 'description', 'summary', 'body'):
+        v = doc.get(k)
+        out += list(v.values()) if isinstance(v, dict) else [v] if isinstance(v, str) else []
+    return ' '.join(out).lower()
+
+
+def saying(docs, pattern, kinds=('partner', 'offer', 'event', 'news')):
+    """kind/id of the records whose texts match pattern."""
+    return {d['kind'] + '/' + d['id'] for d in docs
+            if d['kind'] in kinds and re.search(pattern, texts(d))}
+
+
+def api(addr, **params):
+    """GET /api/v1/search as the page asks it: the hits' kind/id, best first."""
+    url = 'http://%s/api/v1/search?%s' % (addr, urllib.parse.urlencode(params))
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return [x['record']['kind'] + '/' + x['record']['id'] for x in json.load(r)['hits']]
+
+
+def starters_type(a, files):
+    """Issue 20's examples, on the Ghent sample (see the module's doc)."""
+    docs = [json.load(open(f, encoding='utf-8')) for f in files]
+
+    def ids(*args):
+        return [r['kind'] + '/' + r['id'] for r in a.json('search', *args)]
+
+    # the page asks in every language, its own first: a Dutch word on the
+    # English page finds what it finds anywhere; lang=en, what the page
+    # sent before, finds nothing
+    web = a.json('status')['daemon']['web']['listen']
+    with open(os.path.join(SOURCE, 'daemon', 'web', 'search.js'), encoding='utf-8') as f:
+        check('prefer: lang' in f.read(), 'search.js does not send the page language as prefer')
+    with_word = saying(docs, r'\bfinanciering\b', ('offer',))
+    page = api(web, q='financieringen', prefer='en', limit=100)
+    check(with_word <= set(page), 'financieringen on the English page: %r lacks some of %r'
+          % (page, with_word))
+    check(set(page) == set(ids('financieringen', '--limit', '100')),
+          'prefer=en finds other records than every language alike')
+    check(api(web, q='financieringen', lang='en') == [], 'lang=en stems in English only')
+    for bad in ({'prefer': 'fr'}, {'prefer': 'nl', 'lang': 'en'}):
+        try:
+            api(web, q='financieringen', **bad)
+            check(False, '%r was taken' % bad)
+        except urllib.error.HTTPError as e:
+            err = json.load(e)['error']
+            check(e.code == 400 and err['parameter'] == 'prefer', '%r: %d %r' % (bad, e.code, err))
+
+    # the labels of a need, in English and in Dutch: the offers tagged with
+    # it first, though their texts never say "soft landing"
+    soft = {'offer/' + d['id'] for d in docs
+            if d['kind'] == 'offer' and 'soft-landing' in d.get('needs', [])}
+    check(len(soft) >= 3, 'the sample tags %d offers soft-landing' % len(soft))
+    # the tagged offers whose own words never say it: only the label finds those
+    silent = soft - saying(docs, r'soft landing')
+    check(len(silent) >= 3, 'only %d soft-landing offers are silent about it' % len(silent))
+    for q in ('soft landing', 'vestigen buitenland'):
+        top = api(web, q=q, prefer='en', kind='offer')[:len(soft)]
+        check(set(top) == soft, '%s: the first offers are %r, not the tagged %r' % (q, top, soft))
+
+    # a word of two offers' titles: those two first
+    web_shop = {'offer/' + d['id'] for d in docs if d['kind'] == 'offer' and
+                re.search(r'\bwebshops?\b', d['name']['en'].lower() + d['name']['nl'].lower())}
+    check(len(web_shop) == 2, 'the sample has %r' % web_shop)
+    got = ids('webshop')
+    check(set(got[:2]) == web_shop and saying(docs, r'\bwebshops?\b') <= set(got),
+          'webshop: %r' % got)
+
+    # a partner's name finds it, then its records
+    wc = {d['kind'] + '/' + d['id'] for d in docs if d.get('partner') == 'wintercircus'}
+    check(len(wc) >= 2, 'the sample has %r' % wc)
+    got = ids('Wintercircus')
+    check(got[0] == 'partner/wintercircus' and set(got[1:]) >= wc, 'Wintercircus: %r' % got)
+    check(set(ids('wintercircus', '--kind', 'offer')) == {x for x in wc if x.startswith('offer/')},
+          'Wintercircus --kind offer: %r' % ids('wintercircus', '--kind', 'offer'))
+
+    # compounds either way
+    spin = saying(docs, r'spin-?offs?\b')
+    check(len(spin) >= 4, 'the sample has %r' % spin)
+    for q in ('spinoff', 'spin-off', 'spinoffs'):
+        check(set(ids(q)) >= spin, '%s: %r lacks some of %r' % (q, ids(q), spin))
+    scale = saying(docs, r'scale-?ups?\b')
+    check(scale, 'the sample has records for scale-ups')
+    for q in ('scale-up', 'scaleup'):
+        got = set(ids(q))
+        check(got == scale, '%s: %r, not %r' % (q, sorted(got), sorted(scale)))
+
+    # a Dutch plural meets its singular, in Dutch alone too (in every
+    # language the English stem may meet an English word as well)
+    for q, pattern in (('subsidies', r'\bsubsidie\b'), ('bedrijfsruimtes', r'\bbedrijfsruimte\b')):
+        want = saying(docs, pattern)
+        check(want, 'the sample says %s' % pattern)
+        for args in ([q], [q, '--lang', 'nl']):
+            check(set(ids(*args)) >= want, '%r: %r lacks some of %r' % (args, ids(*args), want))
+
+    # "up" alone finds nothing when the query has a longer word
+    up_only = saying(docs, r'\bup\b') - saying(docs, r'\blevel\b')
+    check(len(up_only) >= 5, 'the sample has records saying "up" but not "level": %r' % up_only)
+    got = set(ids('level up'))
+    check(got and got == saying(docs, r'\blevel\b'), 'level up: %r' % sorted(got))
+    check(not got & up_only, 'level up found %r for "up"' % sorted(got & up_only))
+    check(not set(ids('scale-up')) & up_only - scale, 'scale-up found records for "up"')
+
+
 def main():
     with Harness('search') as h:
-        a = h.node('a')
+        a = h.node('a', args=['--config', h.write_config(
+            'a', '[web]\nlisten = 127.0.0.1:0\nroot = %s\nrate = 100000\nburst = 100000\n'
+            % os.path.join(SOURCE, 'daemon', 'web'))])
         a.start()
         files = ghent_files()
         check(len(files) > 50, 'the Ghent data: %d files' % len(files))
@@ -81,17 +201,21 @@ def main():
         check(z == ['offer/zeppelin-in-title', 'offer/zeppelin-in-text'], 'zeppelin: %r' % z)
         check(ids(search('zeppelin', '--lang', 'en'))[0] == 'offer/zeppelin-in-title', '--lang en')
 
+        starters_type(a, files)
+
         # --kind event: only events
         ev = search('infosessie', '--kind', 'event')
         check(ev and all(r['kind'] == 'event' for r in ev), '--kind event: %r' % ids(ev))
         check(len(search('infosessie')) >= len(ev), 'no filter finds at least as many')
         check(len(search('infosessie', '--kind', 'event', '--limit', '2')) == 2, '--limit')
 
-        # human output: score, kind/id, title in --lang
+        # human output: score, kind/id, title in --lang, and whose it is (its short key)
         p = a.gilde('search', 'zeppelin', '--lang', 'nl')
         lines = p.stdout.splitlines()
-        check(len(lines) == 2 and lines[0].split('\t')[1:] == ['offer/zeppelin-in-title',
-                                                                 'Zeppelinlening'], p.stdout)
+        check(len(lines) == 2 and lines[0].split('\t')[1:3] == ['offer/zeppelin-in-title',
+                                                                  'Zeppelinlening'], p.stdout)
+        check(lines[0].split('\t')[3].endswith(a.key[:16]) or a.key[:16] in lines[0].split('\t')[3],
+              'whose: %r' % lines[0])
         float(lines[0].split('\t')[0])
 
         # no hits: exit 0, nothing printed / []
@@ -101,7 +225,8 @@ def main():
         check(search('de', 'het', 'een') == [], 'stop words only')
         # usage errors: exit 2
         for bad in (['search'], ['search', 'x', '--kind', 'node'], ['search', 'x', '--lang', 'fr'],
-                    ['search', 'x', '--limit', 'many']):
+                    ['search', 'x', '--limit', 'many'], ['search', 'x', '--prefer', 'fr'],
+                    ['search', 'x', '--prefer', 'nl', '--lang', 'en']):
             p = a.gilde(*bad, check_rc=False)
             check(p.returncode == 2, '%r: exit %d %s' % (bad, p.returncode, p.stderr))
 
@@ -126,7 +251,8 @@ def main():
         # same hits with the same scores (ties may change places)
         def scored(hits):
             return sorted((r['kind'] + '/' + r['id'], round(r['score'], 9)) for r in hits)
-        before = {q: scored(search(q)) for q in ('financieringen', 'cafe', 'zeppelin')}
+        before = {q: scored(search(q)) for q in ('financieringen', 'cafe', 'zeppelin',
+                                                 'soft landing', 'wintercircus', 'scale-up')}
         check(before['financieringen'], 'hits before the rebuild')
         a.start(extra=['--rebuild-index'])
         with open(a.log_path, errors='replace') as f:

@@ -1,12 +1,28 @@
 #!/usr/bin/env python3
 """The starter's page (daemon/web/) in a real headless Chromium, against a
-real gilded serving the Ghent sample: the questionnaire makes a to-do list
-with exactly the chosen needs and offers from the sample; a tick survives a
-reload (kept in the browser only); drawing the to-do list asks the node
-for the match and nothing else (no list of offers or partners); the
-language switch changes the page; a partner page lists that partner's
-offers; an event's .ics comes from the node's /events.ics?author=&id=;
-and the browser asks nothing of anyone but the node.
+real gilded serving the Ghent sample and a test partner of our own:
+
+- the questionnaire, one screen at a time, asks what advisers ask and
+  never the needs; only the phase is required; the list is the one the
+  to-do paths propose, exactly as the API answers it, and the page sent
+  just the answers given;
+- "why this offer" lists the score's terms, adding up to the API's score;
+  offers for later are shown apart; every offer says how to reach its
+  partner (e-mail link, visiting address and hours);
+- a tick survives a reload (kept in the browser only); drawing the list
+  asks the node for the match and nothing else; the language switch
+  changes the page, "why this offer" included;
+- "Ask for an appointment" by e-mail shows the e-mail (to, subject, a body
+  with the answers and the need), an edit reaches the mailto: link, the
+  moment is kept, and no request carries any of it; through a booking page
+  it opens that page;
+- steps dropped and added: the page sends the chosen needs and the list
+  keeps the paths' order;
+- the plan moves page -> file -> gilde plan import -> changes -> gilde plan
+  export -> page -> file with its ticks, chosen partners, dates and notes;
+- a partner page lists that partner's offers and its contact; an event's
+  .ics comes from the node's /events.ics?author=&id=;
+- the browser asks nothing of anyone but the node, and no console error.
 
 Needs chromium, chromium-driver and python3-selenium (contrib/deps.sh);
 without them the test fails, it does not skip."""
@@ -37,21 +53,25 @@ DEPS = ('run contrib/deps.sh (or apt-get install chromium chromium-driver python
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import TimeoutException, WebDriverException
+    from selenium.common.exceptions import (StaleElementReferenceException, TimeoutException,
+                                            WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError as e:
     webdriver = None
     SELENIUM_ERROR = str(e)
 
 SAMPLE = GHENT
 WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
-PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'international', 'area',
-                  'company_age', 'lang'}
+TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']
+LABEL = {f: {t['id']: t['label'] for t in terms} for f, terms in TAXONOMY.items()}
+PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
+                  'side_activity', 'research', 'area', 'company_age', 'employees', 'premises',
+                  'languages', 'lang'}
 WAIT = 20 * SLOW
-
-
+MAIL_TO = 'afspraak@proeftuin.example.org'
 def read(path):
     try:
         with open(path, 'rb') as f:
@@ -112,7 +132,9 @@ class Page:
 
     def wait(self, what, fn, timeout=WAIT):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.05).until(lambda d: fn())
+            # the page redraws its lists: an element may go stale while read
+            return WebDriverWait(self.d, timeout, poll_frequency=0.05,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
         except TimeoutException:
             raise TestFailure('timed out after %.0fs waiting for %s (page at %s; status: %r)'
                               % (timeout, what, self.d.current_url, self.status()))
@@ -164,14 +186,37 @@ class Page:
         return out
 
 
-def fill_questionnaire(p, phase, sector, needs):
-    p.wait('the questionnaire', lambda: p.css('input[data-test="phase"][value="%s"]' % phase))
+def click(p, sel):
+    p.wait('%s to show' % sel, lambda: p.css(sel) and p.css(sel)[0].is_displayed())
+    p.one(sel).click()
+
+
+def answer_questionnaire(p, answers):
+    """Answer the questions screen by screen, as a starter would: the phase,
+    then Next through the rest, answering what answers says; no needs."""
+    p.wait('the questionnaire', lambda: p.css('input[data-test="phase"][value="%s"]' % answers['phase']))
     p.one('form[data-test="questionnaire"]')
-    p.one('input[data-test="phase"][value="%s"]' % phase).click()
-    p.one('input[data-test="sector"][value="%s"]' % sector).click()
-    for n in needs:
-        p.one('input[data-test="need"][value="%s"]' % n).click()
-    p.one('[data-test="submit"]').click()
+    check('1' in p.one('[data-test="q-progress"]').text, 'not on question 1: %r' % p.one('[data-test="q-progress"]').text)
+    check(not p.css('input[name="need"]'), 'the questionnaire still asks for needs')
+    click(p, '[data-test="q-next"]')   # without the phase: refused, still on step 1
+    p.wait('the phase error', lambda: p.one('#phase-error').is_displayed())
+    click(p, 'input[data-test="phase"][value="%s"]' % answers['phase'])
+    click(p, '[data-test="q-next"]')
+    click(p, 'input[data-test="activity"][value="%s"]' % answers['activity'])
+    click(p, '[data-test="side-main"]')
+    click(p, '[data-test="q-next"]')
+    click(p, '[data-test="research-no"]')
+    click(p, '[data-test="q-next"]')
+    click(p, '[data-test="student-no"]')
+    check(not p.one('[data-test="school"]').is_displayed(), 'the school is asked of a non-student')
+    for lang in answers['languages']:
+        click(p, 'input[data-test="speaks"][value="%s"]' % lang)
+    click(p, '[data-test="q-next"]')
+    check(not p.one('[data-test="employees"]').is_displayed(),
+          'company size is asked before the start (phase %s)' % answers['phase'])
+    click(p, '[data-test="premises-%s"]' % answers['premises'])
+    check(not p.css('[data-test="q-next"]')[0].is_displayed(), 'a Next button on the last question')
+    click(p, '[data-test="submit"]')
 
 
 def todo_items(p):
@@ -188,14 +233,11 @@ def todo_items(p):
     return out
 
 
-def check_plan(p, needs, sample_offers, ticked):
-    got = p.wait('the to-do list', lambda: todo_items(p))
-    check([g[0] for g in got] == needs,
-          'to-do items %r, expected exactly %r' % ([g[0] for g in got], needs))
-    for need, is_ticked, offers in got:
-        check(offers, 'item %s lists no offer' % need)
-        unknown = [o for o in offers if o not in sample_offers]
-        check(not unknown, 'item %s lists offers not in the sample: %r' % (need, unknown))
+def check_plan(p, needs, offers, ticked):
+    got = p.wait('the to-do list %r' % needs, lambda: (lambda g: g if g and [x[0] for x in g] == needs else None)(todo_items(p)))
+    for need, is_ticked, listed in got:
+        unknown = [o for o in listed if o not in offers]
+        check(not unknown, 'item %s lists offers not published: %r' % (need, unknown))
         check(is_ticked == (need in ticked),
               'item %s is %s, expected %s' % (need, 'ticked' if is_ticked else 'not ticked',
                                               'ticked' if need in ticked else 'not ticked'))
@@ -218,12 +260,253 @@ def check_todo_asked(p, since, what):
     check(not extra, '%s: the page also asked for %r' % (what, extra))
 
 
+def post_match(origin, profile):
+    """The match the page asks for (5 offers an item)."""
+    req = urllib.request.Request(origin + '/api/v1/match', data=json.dumps(profile).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+    return json.load(urllib.request.urlopen(req, timeout=WAIT))
+
+
+def card(p, need, offer):
+    """The card of offer under need, shown (Show more is clicked if it is
+    further down)."""
+    item = '[data-test="todo-item"][data-need="%s"]' % need
+    sel = item + ' [data-test="offer"][data-offer="%s"]' % offer
+    if not p.css(sel):
+        more = p.css(item + ' button.more')
+        check(more, 'offer %s is not listed under %s' % (offer, need))
+        more[0].click()
+        p.wait('offer %s after Show more' % offer, lambda: p.css(sel))
+    return p.one(sel)
+
+
+def state(p):
+    return json.loads(p.js('return localStorage.getItem("gilde.plan")') or '{}').get('items', {})
+
+
+def said(items):
+    """What the starter said per need in a plan file: done, dates, chosen, notes."""
+    out = {}
+    for it in items:
+        c = it.get('chosen')
+        out[it['need']] = (it['done'], it.get('done_at'), it.get('notes'),
+                           c and (c['author'], c['id'], c.get('chosen_at'), c.get('asked_at')))
+    return out
+
+
+def test_records(h, origin):
+    """A partner of our own with an offer reached by e-mail and one with a
+    booking page (on the node itself: the test leaves loopback for nothing)."""
+    files, recs = [], []
+    def add(d):
+        path = os.path.join(h.dir, d['kind'] + '-' + d['id'] + '.json')
+        with open(path, 'w') as f:
+            json.dump(d, f)
+        files.append(path)
+        recs.append(d)
+    add({'kind': 'partner', 'id': 'proeftuin', 'name': {'nl': 'Proeftuin', 'en': 'Proeftuin'},
+         'description': {'nl': 'Een partner voor de test.', 'en': 'A partner for the test.'},
+         'url': 'https://proeftuin.example.org/', 'org_type': 'other',
+         'contact': {'phone': '+32 9 000 00 01'}})
+    common = {'partner': 'proeftuin', 'languages': ['nl', 'en'], 'cost': {'free': True},
+              'eligibility': {'phases': ['prestart'], 'activities': ['shop']}}
+    add(dict(common, kind='offer', id='proeftuin-mail', needs=['administration'],
+             name={'nl': 'Inschrijven met de proeftuin', 'en': 'Registering with the test desk'},
+             description={'nl': 'Test.', 'en': 'Test.'}, url='https://proeftuin.example.org/mail',
+             contact={'email': MAIL_TO, 'languages': ['nl', 'en'],
+                      'location': {'address': {'street': 'Proefstraat 1', 'postal_code': '9000',
+                                               'locality': 'Gent', 'country': 'BE'},
+                                   'schedules': [{'byday': ['MO', 'TU', 'WE', 'TH', 'FR'],
+                                                  'opens_at': '09:00', 'closes_at': '12:00'}]}}))
+    add(dict(common, kind='offer', id='proeftuin-book', needs=['coaching'],
+             name={'nl': 'Coaching bij de proeftuin', 'en': 'Coaching at the test desk'},
+             description={'nl': 'Test.', 'en': 'Test.'}, url='https://proeftuin.example.org/book',
+             contact={'booking_url': origin + '/index.html#afspraak'}))
+    return files, recs
+
+
+def check_offer_details(p, origin, profile, answer):
+    """Why this offer adds up to the API's score; offers for later are apart;
+    every offer says how to reach its partner."""
+    first = answer['items'][0]
+    o = first['offers'][0]
+    box = card(p, first['need'], o['id'])
+    box.find_element(By.CSS_SELECTOR, '[data-test="why"] summary').click()
+    pts = [int(r.get_attribute('data-points')) for r in box.find_elements(By.CSS_SELECTOR, '[data-test="why-term"]')]
+    total = box.find_element(By.CSS_SELECTOR, '[data-test="why-score"]').text
+    check(pts == [t['points'] for t in o['terms']] and sum(pts) == o['score'] and total == str(o['score']),
+          'why %s: terms %r, total %s; the answer: %r = %d' % (o['id'], pts, total, o['terms'], o['score']))
+    for it in answer['items']:
+        want = len(it['later'])
+        got = p.css('[data-test="todo-item"][data-need="%s"] [data-test="later"] [data-test="later-offer"]' % it['need'])
+        check(len(got) == want, 'item %s shows %d offers for later, the answer has %d' % (it['need'], len(got), want))
+    cards = p.css('[data-test="todo-item"] [data-test="offer"]')
+    bare = [c.get_attribute('data-offer') for c in cards if not c.find_elements(By.CSS_SELECTOR, '[data-test="contact"]')]
+    check(cards and not bare, 'offers without a contact block: %r' % bare)
+    mail = card(p, 'administration', 'proeftuin-mail')
+    link = mail.find_element(By.CSS_SELECTOR, '[data-test="contact-email"] a')
+    check(link.get_attribute('href') == 'mailto:' + MAIL_TO, 'the e-mail link: %r' % link.get_attribute('href'))
+    visit = mail.find_element(By.CSS_SELECTOR, '[data-test="contact-visit"]').text
+    check('Proefstraat 1, 9000 Gent' in visit and '09:00–12:00' in visit, 'the visiting address: %r' % visit)
+
+
+def ask_by_mail(p, profile, since):
+    """Ask for an appointment by e-mail: the dialog's e-mail says to whom,
+    about what, and the starter's answers; an edit ends up in the mailto:
+    link; the moment is kept; no request carries any of it."""
+    card(p, 'administration', 'proeftuin-mail').find_element(By.CSS_SELECTOR, '[data-test="ask"]').click()
+    p.wait('the e-mail dialog', lambda: p.one('[data-test="ask-dialog"]').is_displayed())
+    to = p.one('[data-test="ask-to"]').get_attribute('value')
+    subject = p.one('[data-test="ask-subject"]').get_attribute('value')
+    body = p.one('[data-test="ask-body"]').get_attribute('value')
+    check(to == MAIL_TO, 'the e-mail goes to %r, not %r' % (to, MAIL_TO))
+    check(LABEL['need']['administration']['en'] in subject and 'Registering with the test desk' in subject,
+          'the subject names neither the need nor the offer: %r' % subject)
+    for want in (LABEL['phase'][profile['phase']]['en'], LABEL['activity'][profile['activity']]['en'],
+                 'Dutch, English', 'I need premises', 'It is my main activity',
+                 LABEL['need']['administration']['en'], 'Proeftuin'):
+        check(want in body, 'the e-mail does not say %r:\n%s' % (want, body))
+    marker = 'Tuesday morning suits me (note %d)' % os.getpid()
+    p.one('[data-test="ask-body"]').send_keys(Keys.CONTROL, Keys.END)
+    p.one('[data-test="ask-body"]').send_keys('\n' + marker)
+    href = p.one('[data-test="ask-send"]').get_attribute('href')
+    parts = urllib.parse.urlsplit(href)
+    q = urllib.parse.parse_qs(parts.query)
+    check(parts.scheme == 'mailto' and parts.path == MAIL_TO and q.get('subject') == [subject] and
+          q['body'][0].replace('\r\n', '\n').endswith(marker), 'the mailto: link %r' % href)
+    p.one('[data-test="ask-send"]').click()
+    p.wait('the dialog to close', lambda: not p.one('[data-test="ask-dialog"]').is_displayed())
+    c = p.wait('the choice to be kept', lambda: state(p).get('administration', {}).get('chosen'))
+    check(c['id'] == 'proeftuin-mail' and c.get('asked_at'), 'asked by e-mail: %r' % c)
+    p.wait('the chosen partner shown', lambda: p.css('[data-test="todo-item"][data-need="administration"] '
+                                                    '[data-test="chosen"][data-offer="proeftuin-mail"]'))
+    p.collect_logs()
+    for method, url, post, _ in p.requests[since:]:
+        if url.startswith('mailto:'):
+            continue
+        seen = unquoted(url) + ' ' + unquoted(post)
+        for secret in (marker, subject, body.split('\n')[2], MAIL_TO):
+            check(secret not in seen, 'a %s request to %s carried the e-mail (%r)' % (method, url, secret))
+    return marker
+
+
+def unquoted(s):
+    """s as a person reads it: percent-escapes and + undone."""
+    return urllib.parse.unquote_plus(s or '')
+
+
+def ask_by_booking(p, origin):
+    """Ask through the booking page: it opens (a new tab), and the moment is kept."""
+    before = p.d.window_handles
+    book = card(p, 'coaching', 'proeftuin-book').find_element(By.CSS_SELECTOR, '[data-test="ask"]')
+    check(book.get_attribute('href') == origin + '/index.html#afspraak' and book.get_attribute('data-ask') == 'book',
+          'the booking link: %r' % book.get_attribute('href'))
+    book.click()
+    p.wait('the booking page', lambda: len(p.d.window_handles) > len(before))
+    main = p.d.current_window_handle
+    new = [w for w in p.d.window_handles if w not in before][0]
+    p.d.switch_to.window(new)
+    p.wait('the booking page to load', lambda: p.d.current_url == origin + '/index.html#afspraak')
+    p.d.close()
+    p.d.switch_to.window(main)
+    c = p.wait('the booking to be kept', lambda: state(p).get('coaching', {}).get('chosen'))
+    check(c['id'] == 'proeftuin-book' and c.get('asked_at'), 'asked by booking: %r' % c)
+
+
+def page_to_cli_and_back(p, h, a, origin, downloads):
+    """page -> file -> gilde plan import -> changes -> export -> page: ticks,
+    chosen partners, dates and notes survive each move."""
+    for f in os.listdir(downloads):
+        if f.startswith('gilde-plan'):
+            os.remove(os.path.join(downloads, f))
+    click(p, '[data-test="plan-export"]')
+    files = p.wait('the saved plan', lambda: [f for f in os.listdir(downloads)
+                                              if f.startswith('gilde-plan') and f.endswith('.json')])
+    first = os.path.join(downloads, files[0])
+    doc = p.wait('the whole file', lambda: (lambda t: t and json.loads(t))(read(first).decode()))
+    check(doc['format'] == 'gilde-plan' and doc['version'] == 2, 'not a plan file: %r' % doc)
+    page_said = said(doc['items'])
+    check(page_said['administration'][0] and page_said['administration'][1] and
+          page_said['administration'][3][1] == 'proeftuin-mail' and page_said['administration'][3][3] and
+          page_said['coaching'][3][1] == 'proeftuin-book', 'the page\'s file: %r' % page_said)
+    plan = os.path.join(h.dir, 'cli-plan.json')
+    a.gilde('plan', 'import', first, '--plan', plan)
+    cli = a.json('plan', 'show', '--plan', plan)
+    check(said(cli['items']) == page_said, 'gilde plan import changed what the starter said:\n%r\n%r'
+          % (said(cli['items']), page_said))
+    shown = a.gilde('plan', 'show', '--plan', plan).stdout
+    check('chosen: Registering with the test desk — Proeftuin' in shown and MAIL_TO in shown,
+          'gilde plan show does not say how to reach the chosen partner:\n' + shown)
+    other = [i['need'] for i in cli['items'] if i['need'] not in ('administration', 'coaching')]
+    a.gilde('plan', 'done', other[0], '--plan', plan)
+    a.gilde('plan', 'choose', other[0], '1', '--plan', plan)
+    a.gilde('plan', 'asked', other[0], '--plan', plan)
+    a.gilde('plan', 'note', 'coaching', 'Bring the business plan.', '--plan', plan)
+    second = os.path.join(h.dir, 'from-cli.json')
+    a.gilde('plan', 'export', second, '--plan', plan)
+    cli_said = said(load(second)['items'])
+    check(cli_said[other[0]][0] and cli_said[other[0]][3][3], 'the CLI\'s changes: %r' % cli_said)
+    # another device: nothing in this browser, then open the file
+    p.js('localStorage.clear()')
+    p.d.refresh()
+    p.wait('no plan', lambda: p.one('#plan-empty').is_displayed())
+    p.one('[data-test="plan-import"]').send_keys(second)
+    p.wait('the opened plan', lambda: todo_items(p) and [x[0] for x in todo_items(p)] ==
+           [i['need'] for i in load(second)['items']])
+    got = {n: (st.get('done', False), st.get('done_at'), st.get('notes'),
+               st.get('chosen') and (st['chosen']['author'], st['chosen']['id'],
+                                     st['chosen'].get('chosen_at'), st['chosen'].get('asked_at')))
+           for n, st in state(p).items()}
+    for need, want in cli_said.items():
+        check(got.get(need, (False, None, None, None)) == want,
+              'step %s after page -> CLI -> page: %r, expected %r' % (need, got.get(need), want))
+    ticked = {x[0] for x in todo_items(p) if x[1]}
+    check(ticked == {n for n, w in cli_said.items() if w[0]}, 'ticks on the page: %r' % ticked)
+    for need, w in cli_said.items():
+        if w[3]:
+            box = p.one('[data-test="todo-item"][data-need="%s"] [data-test="chosen"]' % need)
+            check(box.get_attribute('data-offer') == w[3][1] and 'asked' in box.text,
+                  'step %s shows %r: %r' % (need, box.get_attribute('data-offer'), box.text))
+    notes = p.one('[data-test="notes"][data-need="coaching"]').get_attribute('value')
+    check(notes == 'Bring the business plan.', 'the note: %r' % notes)
+    # and back to a file: the same
+    for f in os.listdir(downloads):
+        if f.startswith('gilde-plan'):
+            os.remove(os.path.join(downloads, f))
+    click(p, '[data-test="plan-export"]')
+    files = p.wait('the plan saved again', lambda: [f for f in os.listdir(downloads)
+                                                    if f.startswith('gilde-plan') and f.endswith('.json')])
+    third = p.wait('the whole file', lambda: (lambda t: t and json.loads(t))(read(os.path.join(downloads, files[0])).decode()))
+    check(said(third['items']) == cli_said, 'page -> file again: %r\n%r' % (said(third['items']), cli_said))
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def change_steps(p, origin, profile):
+    """Drop a step and add one: the page sends the chosen needs, and the
+    list keeps the paths' order."""
+    before = [x[0] for x in todo_items(p)]
+    click(p, '[data-test="drop"][data-need="%s"]' % before[1])
+    after = [n for n in before if n != before[1]]
+    p.wait('the list without %s' % before[1], lambda: todo_items(p) and [x[0] for x in todo_items(p)] == after)
+    check(p.one('#plan-custom').is_displayed(), 'the list does not say the steps are the starter\'s own')
+    Select(p.one('[data-test="add-need"]')).select_by_value('talent')
+    click(p, '#add-button')
+    want = [i['need'] for i in post_match(origin, dict(profile, needs=after + ['talent']))['items']]
+    check('talent' in want, 'talent not in %r' % want)
+    p.wait('the list with talent', lambda: todo_items(p) and [x[0] for x in todo_items(p)] == want)
+    return want
+
+
 def main():
     browser, driver = find_browser()
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')), WEB_ROOT + '/index.html is missing')
-    sample_offers = {o['id']: o for o in ghent_records('offer')}
+    records = {(o['id']): o for o in ghent_records('offer')}
     partners = {p['id']: p for p in ghent_records('partner')}
-    phase, sector, needs = 'start', 'digital', ['administration', 'financing']
+    answers = {'phase': 'prestart', 'activity': 'shop', 'premises': 'needed', 'languages': ['nl', 'en']}
 
     with Harness('web-browser') as h:
         conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
@@ -234,7 +517,10 @@ def main():
         check(web.get('listen', '').startswith('127.0.0.1:'),
               'gilde status --json reports no web address: %r' % web)
         origin = 'http://' + web['listen']
-        a.gilde('publish', *SAMPLE)
+        own, own_recs = test_records(h, origin)
+        a.gilde('publish', *SAMPLE, *own)
+        for r in own_recs:
+            (records if r['kind'] == 'offer' else partners)[r['id']] = r
         key = a.json('id')['key']
 
         shots = os.environ.get('GILDE_BUILD_ROOT')
@@ -247,44 +533,78 @@ def main():
         p = Page(d, origin)
         try:
             # -- the questionnaire, in English (the browser asks for English) ---------
+            print('-- the questionnaire, in English (the browser asks for English)', flush=True)
             p.collect_logs(keep=False)
             start = len(p.requests)
             d.get(origin + '/')
             p.wait('the page to start', lambda: p.css('input[data-test="phase"]'))
             check(p.js('return document.documentElement.lang') == 'en', 'html lang is not en')
             check(p.one('[data-test="lang-switch"]').is_displayed(), 'no language switch')
-            fill_questionnaire(p, phase, sector, needs)
+            answer_questionnaire(p, answers)
 
-            # -- the to-do list: one item per chosen need, offers from the sample ------
+            # -- the list the paths propose: the API's, in its order -------------------
+            print('-- the list the paths propose: the API\'s, in its order', flush=True)
+            profile = {'phase': 'prestart', 'activity': 'shop', 'side_activity': False, 'research': False,
+                       'student': False, 'languages': ['nl', 'en'], 'premises': 'needed', 'lang': 'en'}
+            answer = post_match(origin, profile)
+            needs = [i['need'] for i in answer['items']]
+            check(answer['needs_from'] == 'paths' and needs[:3] == ['administration', 'financing-loan', 'location-shop'],
+                  'the paths propose %r for a shop at prestart' % needs)
             p.wait('the to-do route', lambda: d.current_url.endswith('#/plan'))
-            check_plan(p, needs, sample_offers, ticked=set())
+            check_plan(p, needs, records, ticked=set())
             check_todo_asked(p, start, 'the first to-do list')
+            paths = p.one('[data-test="plan-paths"]').text
+            check(all(x['label'] in paths for x in answer['paths']), 'the paths are not named: %r' % paths)
+            p.collect_logs()
+            sent = [json.loads(r[2]) for r in p.requests if r[0] == 'POST']
+            check(sent and sent[0] == profile, 'the page sent %r, not the answers %r' % (sent[:1], profile))
+            check_offer_details(p, origin, profile, answer)
+
             p.one('[data-test="todo-item"][data-need="administration"] input[data-test="tick"]').click()
-            p.wait('the tick to be stored', lambda: 'administration' in
-                   (p.js('return localStorage.getItem("gilde.ticks")') or ''))
+            p.wait('the tick to be stored', lambda: state(p).get('administration', {}).get('done'))
 
             # -- a reload shows the same list with the same ticks ------------------------
+            print('-- a reload shows the same list with the same ticks', flush=True)
             p.collect_logs()
             reload_at = len(p.requests)
             d.refresh()
-            check_plan(p, needs, sample_offers, ticked={'administration'})
+            check_plan(p, needs, records, ticked={'administration'})
             check_todo_asked(p, reload_at, 'the to-do list after a reload')
 
             # -- the language switch ------------------------------------------------------
+            print('-- the language switch', flush=True)
             heading = p.one('#view-plan h1').text
             p.one('[data-test="lang-switch"]').click()
             p.wait('the heading to change language',
                    lambda: p.one('#view-plan h1').text not in ('', heading))
             check(p.js('return document.documentElement.lang') == 'nl', 'html lang is not nl')
-            check_plan(p, needs, sample_offers, ticked={'administration'})
+            check_plan(p, needs, records, ticked={'administration'})
+            why = p.css('[data-test="why-term"] td')
+            check(why and 'beantwoordt je nood' in p.js('return arguments[0].textContent', why[0]),
+                  'why this offer is not in Dutch')
             nl_heading = p.one('#view-plan h1').text
             d.refresh()
             p.wait('the Dutch heading after a reload', lambda: p.one('#view-plan h1').text == nl_heading)
-            check_plan(p, needs, sample_offers, ticked={'administration'})
+            check_plan(p, needs, records, ticked={'administration'})
+            p.one('[data-test="lang-switch"]').click()
+            p.wait('English again', lambda: p.js('return document.documentElement.lang') == 'en' and todo_items(p))
+
+            # -- asking for an appointment: e-mail and booking page ----------------------
+            print('-- asking for an appointment: e-mail and booking page', flush=True)
+            p.collect_logs()
+            ask_from = len(p.requests)
+            marker = ask_by_mail(p, profile, ask_from)
+            ask_by_booking(p, origin)
             d.save_screenshot(shot)
             print('screenshot: ' + shot)
 
+            # -- steps dropped and added; the plan moves page -> CLI -> page ----------------
+            print('-- steps dropped and added; the plan moves page -> CLI -> page', flush=True)
+            needs = change_steps(p, origin, profile)
+            page_to_cli_and_back(p, h, a, origin, downloads)
+
             # -- a partner page, from a link in the to-do list ----------------------------
+            print('-- a partner page, from a link in the to-do list', flush=True)
             link = p.css('[data-test="todo-list"] a[data-test="partner-link"]')
             check(link, 'the to-do list links no partner page')
             link[0].click()
@@ -296,11 +616,13 @@ def main():
                   'partner page heading %r, expected %r' % (p.one('#view-partner h1').text,
                                                              partners[pid]['name']['nl']))
             listed = sorted(o.get_attribute('data-offer') for o in p.css('[data-test="partner-offer"]'))
-            want = sorted(o['id'] for o in sample_offers.values() if o.get('partner') == pid and
+            want = sorted(o['id'] for o in records.values() if o.get('partner') == pid and
                           o.get('status', 'active') != 'inactive')
             check(listed == want, 'partner %s lists offers %r, expected %r' % (pid, listed, want))
+            check(p.css('#partner-body [data-test="contact"]'), 'the partner page shows no contact')
 
             # -- events: the whole calendar on the node, and one event's ---------------
+            print('-- events: the whole calendar on the node, and one event\'s', flush=True)
             d.get(origin + '/#/events')
             p.wait('the events', lambda: p.css('[data-test="event"] a[data-test="event-ics"]'))
             ics_all = p.one('[data-test="ics-all"]').get_attribute('href')
@@ -328,7 +650,8 @@ def main():
             check(uid[0].strip() in whole.replace('\r\n ', ''),
                   'the event .ics has %s, which the node\'s events.ics does not' % uid[0].strip())
 
-            # -- nothing but the node was asked for anything, and only the profile sent ---
+            # -- nothing but the node was asked for anything, and only profiles sent -----
+            print('-- nothing but the node was asked for anything, and only profiles sent', flush=True)
             p.collect_logs()
             posts = [r for r in p.requests if r[0] not in ('GET', 'HEAD')]
             check(len(posts) >= 2, 'expected a POST to /api/v1/match per list drawn: %r' % posts)
@@ -337,13 +660,15 @@ def main():
                       '%s to %s' % (method, url))
                 prof = json.loads(body or '{}')
                 check(set(prof) <= PROFILE_FIELDS, 'the page sent more than a profile: %r' % prof)
-                # just what was filled in (and the language); never a tick
-                check(prof in ({'phase': phase, 'sectors': [sector], 'needs': needs, 'lang': 'en'},
-                               {'phase': phase, 'sectors': [sector], 'needs': needs, 'lang': 'nl'}),
-                      'the page sent %r, not just what was filled in' % prof)
-            check(not [u for _, u, _, _ in p.requests if 'tick' in u.lower()],
-                  'a request carries the ticks')
-            outside = p.outside()
+                extra = {k: v for k, v in prof.items() if k not in ('lang', 'needs') and profile.get(k) != v}
+                check(not extra, 'the page sent answers that were not given: %r' % extra)
+            for _, url, body, _ in p.requests:
+                if url.startswith('mailto:'):
+                    continue
+                for secret in ('tick', 'chosen', 'asked_at', 'Bring the business plan', marker):
+                    check(secret not in unquoted(url) and secret not in unquoted(body),
+                          'a request carries %r: %s %s' % (secret, url, (body or '')[:200]))
+            outside = [u for u in p.outside() if not u.startswith('mailto:')]
             check(any(r[1].startswith(origin + '/api/v1/') for r in p.requests),
                   'the performance log recorded no request to the node')
             check(not outside, 'the browser made requests outside the node: %r' % outside)

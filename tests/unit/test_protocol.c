@@ -13,6 +13,9 @@
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
 #include "proto/recon.h"
+#include "proto/recon2.h"
+#include "proto/riblt.h"
+#include "proto/wire.h"
 
 static char *doc;
 
@@ -286,6 +289,142 @@ static void test_recon_example(void **state)
 	expect_hex("recon-bound", x[2], l + 1);
 }
 
+/* Section 6.7: reconciliation v2 over the three items of the 6.4 example. */
+static void test_recon2_example(void **state)
+{
+	(void)state;
+	uint8_t x[3][32];
+	const char *names[] = { "recon-x1", "recon-x2", "recon-x3" };
+	for (int i = 0; i < 3; i++) {
+		char *hex = doc_hex(names[i]);
+		assert_non_null(hex);
+		assert_int_equal(ident_unhex(hex, x[i], 32), 0);
+		free(hex);
+	}
+	/* h(x1), the first three draws of its walk, all its indices, P(x1) */
+	uint8_t m[48], h[16];
+	memcpy(m, "gilde-recon-v2/h", 16);
+	memcpy(m + 16, x[0], 32);
+	crypto_generichash(h, 16, m, 48, NULL, 0);
+	expect_hex("recon2-h-x1", h, 16);
+	uint32_t chk;
+	uint64_t seed;
+	riblt_hash(x[0], &chk, &seed);
+	assert_int_equal(chk, (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
+	                              (uint32_t)h[3] << 24);
+	uint64_t st = seed;
+	uint8_t draws[12];
+	for (int k = 0; k < 3; k++) {
+		uint64_t z = (st += 0x9e3779b97f4a7c15u);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+		z ^= z >> 31;
+		uint32_t r = (uint32_t)(z >> 32);
+		for (int b = 0; b < 4; b++)
+			draws[4 * k + b] = (uint8_t)(r >> (24 - 8 * b));
+	}
+	expect_hex("recon2-draws-x1", draws, sizeof draws);
+	uint8_t walk[2 * 64];
+	size_t nw = 0;
+	struct riblt_walk w;
+	riblt_walk_start(&w, seed);
+	do {
+		walk[nw++] = (uint8_t)(w.index >> 8);
+		walk[nw++] = (uint8_t)w.index;
+	} while (riblt_walk_next(&w) && nw < sizeof walk);
+	expect_hex("recon2-walk-x1", walk, nw);
+	uint8_t p[32];
+	riblt_point(x[0], p);
+	expect_hex("recon2-p-x1", p, 32);
+
+	/* the initiator holds x1, x2, x3; the responder x1 and x3 */
+	struct riblt_sketch si, sr;
+	assert_int_equal(riblt_sketch_init(&si, 8), 0);
+	assert_int_equal(riblt_sketch_init(&sr, 8), 0);
+	for (int i = 0; i < 3; i++)
+		riblt_sketch_add(&si, x[i]);
+	riblt_sketch_add(&sr, x[0]);
+	riblt_sketch_add(&sr, x[2]);
+	expect_hex("recon2-digest", si.digest, 32);
+	uint8_t syms[4 * RIBLT_SYMBOL_WIRE];
+	riblt_sketch_encode(&si, 0, 4, syms);
+	expect_hex("recon2-symbols", syms, sizeof syms);
+
+	struct gl_buf b = { 0 };
+	recon2_msg_start(&b, 1, si.n, si.digest);
+	expect_hex("recon2-start", b.data, b.len);
+	uint8_t counts[4];
+	riblt_sketch_counts(&sr, 1, 4, counts);
+	b.len = 0;
+	recon2_msg_estimate(&b, 1, sr.n, counts, 4);
+	expect_hex("recon2-estimate", b.data, b.len);
+	b.len = 0;
+	recon2_msg_symbols(&b, 1, 0, 4, si.n, si.digest, syms, 4);
+	expect_hex("recon2-symbols-msg", b.data, b.len);
+	/* the responder decodes x2, only the initiator's, and takes its key */
+	struct riblt_result res = { 0 };
+	assert_int_equal(riblt_decode(syms, 4, &sr, &res, NULL), 0);
+	assert_int_equal(res.nplus, 1);
+	assert_int_equal(res.nminus, 0);
+	assert_memory_equal(res.plus[0], x[1], 32);
+	assert_int_equal(riblt_verify(&res, &sr, si.n, si.digest, NULL), 0);
+	riblt_result_free(&res);
+	const uint8_t (*take)[16] = (const uint8_t (*)[16])x[1];
+	b.len = 0;
+	recon2_msg_end(&b, 1, R2_DECODED, take, 1);
+	expect_hex("recon2-end", b.data, b.len);
+	b.len = 0;
+	recon2_msg_sent(&b, 1, 1);
+	expect_hex("recon2-sent", b.data, b.len);
+	/* and the session as recon2.c runs it sends exactly these messages */
+	struct recon2_init in = { 0 };
+	struct recon2_resp re = { 0 };
+	struct recon2_out oi = { 0 }, or = { 0 };
+	struct recon2_msg msg;
+	assert_int_equal(recon2_initiate(&in, 1, &si, &oi, NULL), 0);
+	b.len = 0;
+	recon2_msg_start(&b, 1, si.n, si.digest);
+	assert_int_equal(oi.msgs[0].len, b.len);
+	assert_int_equal(recon2_parse(oi.msgs[0].data, oi.msgs[0].len, &msg, NULL), 0);
+	assert_int_equal(recon2_responder_on(&re, &sr, &msg, &or, NULL), 0);
+	assert_int_equal(recon2_parse(or.msgs[0].data, or.msgs[0].len, &msg, NULL), 0);
+	assert_int_equal(msg.type, R2_ESTIMATE);
+	assert_int_equal(msg.ncounts, 7); /* a sketch of 8 symbols has counts 1..7 */
+	assert_memory_equal(msg.counts, counts, 4);
+	recon2_out_reset(&oi);
+	assert_int_equal(recon2_initiator_on(&in, &si, &msg, &oi, NULL), 0);
+	assert_int_equal(recon2_parse(oi.msgs[0].data, oi.msgs[0].len, &msg, NULL), 0);
+	assert_int_equal(msg.type, R2_SYMBOLS);
+	assert_int_equal(msg.first, 0);
+	assert_memory_equal(msg.symbols, syms, 4 * RIBLT_SYMBOL_WIRE);
+	recon2_out_reset(&or);
+	assert_int_equal(recon2_responder_on(&re, &sr, &msg, &or, NULL), 0);
+	assert_true(or.done);
+	assert_int_equal(or.status, R2_DECODED);
+	assert_int_equal(or.take.n, 1);
+	assert_memory_equal(or.take.v[0], x[1], 32);
+	recon2_out_free(&oi);
+	recon2_out_free(&or);
+	recon2_init_free(&in);
+	recon2_resp_free(&re);
+
+	/* HELLO listing reconciliation versions 1 and 2 */
+	const char *eps[] = { "node.example.org:7946" };
+	b.len = 0;
+	wire_hello_recon(&b, "Startersfabriek", eps, 1, 1700000000000u, WIRE_RECON_V2);
+	expect_hex("hello-v2", b.data, b.len);
+	/* the network key of 6.1's example in its text form */
+	uint8_t netkey[32];
+	char text[IDENT_TEXT_MAX];
+	memset(netkey, 0x33, 32);
+	ident_format(IDENT_NET_PREFIX, netkey, text);
+	if (!strstr(doc, text))
+		fail_msg("PROTOCOL.md should show the network key of 32 bytes 33 as %s", text);
+	gl_buf_free(&b);
+	riblt_sketch_free(&si);
+	riblt_sketch_free(&sr);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -301,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_record_example),
 		cmocka_unit_test(test_recon_example),
 		cmocka_unit_test(test_handshake_example),
+		cmocka_unit_test(test_recon2_example),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(doc);

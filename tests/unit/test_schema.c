@@ -14,34 +14,47 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* Validate a JSON document against one schema file, as msgpack (the form
+ * the validator reads).  Returns the error code, the message in err. */
+static int validate_json(const json_t *j, const char *schema, const char *name,
+                         struct gl_error *err)
+{
+	struct gl_buf b = { 0 };
+	int rc = jsonmp_pack(j, NULL, &b, err);
+	if (!rc) {
+		msgpack_zone z;
+		msgpack_zone_init(&z, 1024);
+		msgpack_object o;
+		size_t off = 0;
+		assert_int_equal(msgpack_unpack((const char *)b.data, b.len, &off, &z, &o),
+		                 MSGPACK_UNPACK_SUCCESS);
+		struct schema_errors errs;
+		rc = schema_validate(set, schema, &o, &errs);
+		if (rc)
+			schema_errors_report(&errs, name, err);
+		msgpack_zone_destroy(&z);
+	}
+	gl_buf_free(&b);
+	return rc;
+}
+
 /* Validate a document file the way gilde does; profile files against the
- * profile schema.  Returns the error code, the message in err. */
+ * profile schema, plan files against the plan schema and their profile
+ * against the profile schema.  Returns the error code, the message in err. */
 static int validate_file(const char *path, const char *name, struct gl_error *err)
 {
 	size_t len;
 	char *text = tu_read(path, &len);
 	assert_non_null(text);
 	int rc;
-	if (has_prefix(name, "profile-")) {
+	bool plan = has_prefix(name, "plan-");
+	if (plan || has_prefix(name, "profile-")) {
 		json_error_t jerr;
 		json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 		assert_non_null(j);
-		struct gl_buf b = { 0 };
-		rc = jsonmp_pack(j, NULL, &b, err);
-		if (!rc) {
-			msgpack_zone z;
-			msgpack_zone_init(&z, 1024);
-			msgpack_object o;
-			size_t off = 0;
-			assert_int_equal(msgpack_unpack((const char *)b.data, b.len, &off, &z, &o),
-			                 MSGPACK_UNPACK_SUCCESS);
-			struct schema_errors errs;
-			rc = schema_validate(set, "profile.schema.json", &o, &errs);
-			if (rc)
-				schema_errors_report(&errs, name, err);
-			msgpack_zone_destroy(&z);
-		}
-		gl_buf_free(&b);
+		rc = validate_json(j, plan ? "plan.schema.json" : "profile.schema.json", name, err);
+		if (!rc && plan)
+			rc = validate_json(json_object_get(j, "profile"), "profile.schema.json", name, err);
 		json_decref(j);
 	} else {
 		struct doc d;

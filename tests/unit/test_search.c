@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <lmdb.h>
+#include <math.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,11 +31,11 @@ static int teardown(void **state)
 
 struct terms {
 	char t[32][TEXT_TERM_MAX + 1];
-	unsigned pos[32];
+	unsigned pos[32], flags[32];
 	size_t n;
 };
 
-static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
+static int term_cb(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
 	struct terms *ts = ctx;
 	assert_true(len >= 1 && len <= TEXT_TERM_MAX);
@@ -42,6 +43,7 @@ static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
 	if (ts->n < 32) {
 		memcpy(ts->t[ts->n], term, len);
 		ts->t[ts->n][len] = 0;
+		ts->flags[ts->n] = flags;
 		ts->pos[ts->n++] = pos;
 	}
 	return 0;
@@ -49,11 +51,17 @@ static int term_cb(void *ctx, const char *term, size_t len, unsigned pos)
 
 static struct text_stemmers stems;
 
-static struct terms cut(const char *s, const char *lang)
+static struct terms cut_as(const char *s, const char *lang, unsigned flags)
 {
 	struct terms ts = { .n = 0 };
-	assert_int_equal(text_terms(&stems, s, strlen(s), lang, term_cb, &ts, NULL), 0);
+	assert_int_equal(text_terms(&stems, s, strlen(s), lang, flags, term_cb, &ts, NULL), 0);
 	return ts;
+}
+
+/* The terms of a text to index. */
+static struct terms cut(const char *s, const char *lang)
+{
+	return cut_as(s, lang, 0);
 }
 
 /* The one term of a one-word text. */
@@ -85,16 +93,28 @@ static void test_terms(void **state)
 	assert_string_equal(one("Funding", "en"), one("funded", "en"));
 	/* other languages: not stemmed */
 	assert_string_equal(one("financements", "fr"), "financements");
-	/* splitting, short tokens, stop words, positions */
+	/* splitting, short tokens, stop words, positions; a compound's parts
+	 * and then the parts joined, at the first part's position */
 	struct terms ts = cut("De starter, een spin-off van UGent: 2 x €5000!", "nl");
-	assert_int_equal(ts.n, 5);
+	assert_int_equal(ts.n, 6);
 	assert_string_equal(ts.t[0], "starter");
 	assert_int_equal(ts.pos[0], 1);
 	assert_string_equal(ts.t[1], "spin");
 	assert_string_equal(ts.t[2], "off");
-	assert_string_equal(ts.t[3], "ugent");
-	assert_string_equal(ts.t[4], "5000");
-	assert_int_equal(ts.pos[4], 9);
+	assert_int_equal(ts.pos[2], 4);
+	assert_string_equal(ts.t[3], "spinoff");
+	assert_int_equal(ts.pos[3], 3);
+	assert_int_equal(ts.flags[3], TEXT_JOINED);
+	assert_int_equal(ts.flags[1] | ts.flags[2], 0);
+	assert_string_equal(ts.t[4], "ugent");
+	assert_string_equal(ts.t[5], "5000");
+	assert_int_equal(ts.pos[5], 9);
+	/* a query asks for the joined word only */
+	ts = cut_as("De starter, een spin-off van UGent: 2 x €5000!", "nl", TEXT_QUERY);
+	assert_int_equal(ts.n, 4);
+	assert_string_equal(ts.t[1], "spinoff");
+	assert_int_equal(ts.pos[1], 3);
+	assert_int_equal(ts.pos[2], 6);
 	assert_int_equal(cut("the loan of a starter and to", "en").n, 2);
 	assert_int_equal(cut("de het een en van voor", "nl").n, 0);
 	assert_int_equal(cut("", "nl").n, 0);
@@ -110,16 +130,128 @@ static void test_terms(void **state)
 	/* not UTF-8 */
 	struct gl_error err = { 0 };
 	struct terms x = { .n = 0 };
-	assert_int_equal(text_terms(&stems, "caf\xe9", 4, "nl", term_cb, &x, &err), GL_EFORMAT);
+	assert_int_equal(text_terms(&stems, "caf\xe9", 4, "nl", 0, term_cb, &x, &err), GL_EFORMAT);
 	assert_non_null(strstr(err.msg, "UTF-8"));
 	text_stemmers_free(&stems);
 	text_stemmers_free(&stems); /* twice is harmless */
+}
+
+/* The terms of a text as "term term ...", flags after a '/' where set
+ * (w: weak, j: joined). */
+static const char *terms_text(const char *s, const char *lang, unsigned flags)
+{
+	static char out[4][512];
+	static int next;
+	char *o = out[next++ % 4];
+	struct terms ts = cut_as(s, lang, flags);
+	o[0] = 0;
+	for (size_t i = 0; i < ts.n; i++)
+		snprintf(o + strlen(o), 512 - strlen(o), "%s%s%s%s%s", i ? " " : "", ts.t[i],
+		         ts.flags[i] ? "/" : "", ts.flags[i] & TEXT_WEAK ? "w" : "",
+		         ts.flags[i] & TEXT_JOINED ? "j" : "");
+	return o;
+}
+
+/*
+ * Hyphenated compounds (text.h, step 3): indexed as their parts and
+ * joined, asked for joined; whichever way a word is written, the two
+ * meet.  Not joined: digits only, too long, a dash that is no hyphen.
+ */
+static void test_compounds(void **state)
+{
+	(void)state;
+	assert_int_equal(text_stemmers_init(&stems, NULL), 0);
+	for (int l = 0; l < 2; l++) {
+		const char *lang = l ? "en" : "nl";
+		/* the joined term of the compound is the term of the word run together */
+		struct terms a = cut("spin-offs", lang), q = cut_as("spin-off", lang, TEXT_QUERY);
+		assert_int_equal(a.n, 3);
+		assert_int_equal(q.n, 1);
+		assert_string_equal(a.t[2], one("spinoff", lang));
+		assert_string_equal(q.t[0], one("spinoffs", lang));
+		assert_string_equal(cut_as("scale-up", lang, TEXT_QUERY).t[0], one("scaleups", lang));
+		/* U+2011 (non-breaking hyphen) and U+2010 are hyphens too */
+		assert_string_equal(cut_as("scale\xe2\x80\x91up", lang, TEXT_QUERY).t[0],
+		                    one("scaleup", lang));
+		assert_string_equal(cut_as("scale\xe2\x80\x90up", lang, TEXT_QUERY).t[0],
+		                    one("scaleup", lang));
+	}
+	/* parts of one letter or stop words are no terms, but part of the joined one */
+	assert_string_equal(terms_text("e-commerce", "en", 0), "commerc ecommerc/j");
+	assert_string_equal(terms_text("e-commerce", "en", TEXT_QUERY), "ecommerc/j");
+	assert_string_equal(terms_text("in-house", "en", TEXT_QUERY), "inhous/j");
+	assert_string_equal(terms_text("Oost-Vlaanderen", "", TEXT_QUERY), "oostvlaanderen/j");
+	assert_string_equal(terms_text("co-creatie-ruimte", "", 0),
+	                    "co/w creatie ruimte cocreatieruimte/j");
+	/* not compounds: a dash, a hyphen with space beside it, digits only */
+	assert_string_equal(terms_text("2024\xe2\x80\x93" "2026 spin - off", "", TEXT_QUERY),
+	                    "2024 2026 spin off");
+	assert_string_equal(terms_text("2027-03-15", "", 0), "2027 03/w 15/w");
+	assert_string_equal(terms_text("2027-03-15", "", TEXT_QUERY), "2027 03/w 15/w");
+	assert_string_equal(terms_text("covid-19", "", TEXT_QUERY), "covid19/j");
+	/* longer than TEXT_TERM_MAX joined: the parts, as they come */
+	char lng[TEXT_TERM_MAX + 32];
+	memset(lng, 'a', 40);
+	memset(lng + 41, 'b', 40);
+	lng[40] = lng[81] = '-';
+	strcpy(lng + 82, "x");
+	struct terms q = cut_as(lng, "", TEXT_QUERY), a = cut(lng, "");
+	assert_int_equal(q.n, 2); /* "x" is too short to be a term */
+	assert_int_equal(q.pos[1], 1);
+	assert_int_equal(a.n, 2);
+	strcpy(lng + 82, "xyzab");
+	q = cut_as(lng, "", TEXT_QUERY);
+	assert_int_equal(q.n, 3);
+	assert_string_equal(q.t[2], "xyzab");
+	assert_int_equal(q.pos[2], 2);
+	/* short tokens are weak; a stop word is still dropped */
+	assert_string_equal(terms_text("Level up, the AI way", "en", TEXT_QUERY), "level up/w ai/w way");
+	assert_string_equal(terms_text("scale-up", "en", TEXT_QUERY), "scaleup/j");
+	text_stemmers_free(&stems);
+}
+
+/*
+ * Dutch plurals in -s after -e meet their singular (text.h, step 5);
+ * English stems are as Snowball makes them, and short words keep their s.
+ */
+static void test_dutch_plural(void **state)
+{
+	(void)state;
+	assert_int_equal(text_stemmers_init(&stems, NULL), 0);
+	static const char *const pairs[][2] = {
+		{ "subsidies", "subsidie" }, { "bedrijfsruimtes", "bedrijfsruimte" },
+		{ "premies", "premie" }, { "fases", "fase" }, { "studies", "studie" },
+	};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		assert_string_equal(one(pairs[i][0], "nl"), one(pairs[i][1], "nl"));
+	/* remembered stems say the same */
+	struct text_stemmers mem = { 0 };
+	assert_int_equal(text_stemmers_init(&mem, NULL), 0);
+	text_stemmers_remember(&mem);
+	for (int k = 0; k < 2; k++) {
+		struct terms ts = { .n = 0 };
+		assert_int_equal(text_terms(&mem, "subsidies subsidie", 18, "nl", 0, term_cb, &ts, NULL),
+		                 0);
+		assert_int_equal(ts.n, 2);
+		assert_string_equal(ts.t[0], ts.t[1]);
+	}
+	text_stemmers_free(&mem);
+	/* not under TEXT_NL_PLURAL_MIN bytes, not after a double e, not in English */
+	assert_string_equal(one("les", "nl"), "les");
+	assert_string_equal(one("idees", "nl"), "ides"); /* Snowball's; "idee" with the rule */
+	assert_string_equal(one("subsidies", "en"), "subsidi");
+	assert_string_equal(one("services", "en"), one("service", "en"));
+	text_stemmers_free(&stems);
 }
 
 /* ---- the index ---- */
 
 struct doc {
 	const char *title_nl, *title_en, *text_nl, *text_en;
+	const char *partner; /* the "partner" field; NULL: none */
+	/* tags, NULL-ended (none: empty); an offer's sectors and activities go
+	 * in its "eligibility", as the schema has them */
+	const char *needs[4], *sectors[4], *activities[4];
 };
 
 static void pack_langmap(msgpack_packer *p, const char *key, const char *nl, const char *en)
@@ -132,6 +264,22 @@ static void pack_langmap(msgpack_packer *p, const char *key, const char *nl, con
 	tu_str(p, en);
 }
 
+static size_t count(const char *const *list)
+{
+	size_t n = 0;
+	while (n < 4 && list[n])
+		n++;
+	return n;
+}
+
+static void pack_list(msgpack_packer *p, const char *key, const char *const *list)
+{
+	tu_str(p, key);
+	msgpack_pack_array(p, count(list));
+	for (size_t i = 0; i < count(list); i++)
+		tu_str(p, list[i]);
+}
+
 /* Sign a record with a body like the schemas' (d NULL: a tombstone). */
 static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *id,
                  uint64_t version, uint64_t expires, const struct doc *d)
@@ -140,7 +288,10 @@ static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *i
 	msgpack_packer p;
 	tu_packer(&p, &body);
 	if (d) {
-		msgpack_pack_map(&p, 4);
+		bool elig = kind == RK_OFFER && (count(d->sectors) || count(d->activities));
+		bool top = kind != RK_OFFER;
+		msgpack_pack_map(&p, 4 + (d->partner != NULL) + (count(d->needs) > 0) + elig +
+		                             (top && count(d->sectors)) + (top && count(d->activities)));
 		pack_langmap(&p, kind == RK_NEWS ? "title" : "name", d->title_nl, d->title_en);
 		pack_langmap(&p, kind == RK_NEWS ? "summary" : "description", d->text_nl, d->text_en);
 		tu_str(&p, "url"); /* not indexed */
@@ -148,6 +299,20 @@ static void make(struct gl_buf *env, const uint8_t *key, int kind, const char *i
 		tu_str(&p, "languages");
 		msgpack_pack_array(&p, 1);
 		tu_str(&p, "nl");
+		if (d->partner) {
+			tu_str(&p, "partner");
+			tu_str(&p, d->partner);
+		}
+		if (count(d->needs))
+			pack_list(&p, "needs", d->needs);
+		if (elig) {
+			tu_str(&p, "eligibility");
+			msgpack_pack_map(&p, (count(d->sectors) > 0) + (count(d->activities) > 0));
+		}
+		if (count(d->sectors))
+			pack_list(&p, "sectors", d->sectors);
+		if (count(d->activities))
+			pack_list(&p, "activities", d->activities);
 	}
 	struct record_draft dr = { .kind = kind, .id = id, .id_len = strlen(id), .version = version,
 	                           .issued = 100, .expires = expires,
@@ -193,7 +358,8 @@ static size_t find(struct store *s, const char *q, int kind, const char *lang, c
 	size_t n = 99;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	int rc = search_query(t, q, kind, lang, 0, &h, &n, &err);
+	struct search_opts o = { .kind = kind, .lang = lang };
+	int rc = search_query(t, q, &o, &h, &n, &err);
 	if (rc)
 		fail_msg("search \"%s\": %s", q, err.msg);
 	out[0] = 0;
@@ -239,19 +405,23 @@ static struct store *open_store(const char *name)
 	return s;
 }
 
-static const struct doc d_title = { "Microkrediet voor starters", "Microcredit for starters",
-                                    "Een lening tot 25.000 euro.", "A loan up to 25,000 euro." };
-static const struct doc d_body = { "Begeleiding", "Coaching",
-                                   "Coaching bij je microkrediet en je financieringen.",
-                                   "Coaching with your microcredit and your financing." };
-static const struct doc d_cafe = { "Vergunningen", "Permits",
-                                   "Een café of restaurant openen? Financiering nodig?",
-                                   "Opening a café or restaurant? Need funding?" };
+/* A doc of four texts and nothing else. */
+#define TEXTS(tnl, ten, xnl, xen) \
+	{ .title_nl = (tnl), .title_en = (ten), .text_nl = (xnl), .text_en = (xen) }
+
+static const struct doc d_title = TEXTS("Microkrediet voor starters", "Microcredit for starters",
+                                        "Een lening tot 25.000 euro.", "A loan up to 25,000 euro.");
+static const struct doc d_body = TEXTS("Begeleiding", "Coaching",
+                                       "Coaching bij je microkrediet en je financieringen.",
+                                       "Coaching with your microcredit and your financing.");
+static const struct doc d_cafe = TEXTS("Vergunningen", "Permits",
+                                       "Een café of restaurant openen? Financiering nodig?",
+                                       "Opening a café or restaurant? Need funding?");
 /* two versions of one offer */
-static const struct doc v1 = { "Zebrapad", "Zebra crossing", "Oud.", "Old." };
-static const struct doc v2 = { "Oversteekplaats", "Crossing", "Nieuw.", "New." };
-static const struct doc d_event = { "Infosessie microkrediet", "Microcredit info session",
-                                    "Alles over microkrediet.", "All about microcredit." };
+static const struct doc v1 = TEXTS("Zebrapad", "Zebra crossing", "Oud.", "Old.");
+static const struct doc v2 = TEXTS("Oversteekplaats", "Crossing", "Nieuw.", "New.");
+static const struct doc d_event = TEXTS("Infosessie microkrediet", "Microcredit info session",
+                                        "Alles over microkrediet.", "All about microcredit.");
 
 static void test_rank(void **state)
 {
@@ -298,20 +468,21 @@ static void test_rank(void **state)
 	size_t n = 77;
 	struct gl_error err = { 0 };
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 1, &h, &n, NULL), 0);
+	struct search_opts one_hit = { .max_hits = 1 }, node = { .kind = RK_NODE };
+	assert_int_equal(search_query(t, "microkrediet", &one_hit, &h, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	free(h);
 	h = (void *)1;
 	n = 77;
-	assert_int_equal(search_query(t, "x", RK_NODE, NULL, 0, &h, &n, &err), GL_EINVAL);
+	assert_int_equal(search_query(t, "x", &node, &h, &n, &err), GL_EINVAL);
 	char big[SEARCH_QUERY_MAX + 2];
 	memset(big, 'a', sizeof big - 1);
 	big[sizeof big - 1] = 0;
-	assert_int_equal(search_query(t, big, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	assert_int_equal(search_query(t, big, NULL, &h, &n, &err), GL_ELIMIT);
 	char many[SEARCH_QUERY_WORDS * 4 + 16] = "";
 	for (int i = 0; i <= SEARCH_QUERY_WORDS; i++)
 		strcat(many, "xyz ");
-	assert_int_equal(search_query(t, many, 0, NULL, 0, &h, &n, &err), GL_ELIMIT);
+	assert_int_equal(search_query(t, many, NULL, &h, &n, &err), GL_ELIMIT);
 	assert_non_null(strstr(err.msg, "words"));
 	assert_true(h == (void *)1 && n == 77); /* untouched on failure */
 	store_abort(t);
@@ -390,7 +561,7 @@ static void test_one_transaction(void **state)
 	/* a search in the transaction sees what waits */
 	struct search_hit *h = NULL;
 	size_t n = 99;
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, NULL), 0);
+	assert_int_equal(search_query(t, "microkrediet", NULL, &h, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	free(h);
 	/* replaced in the same transaction: v1's postings must not survive */
@@ -608,7 +779,7 @@ static void test_lost_stats(void **state)
 		if (damage == 1 || damage == 2) {
 			assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 			assert_int_equal(store_begin(s, false, &t, NULL), 0);
-			assert_int_equal(search_query(t, "infosessie", 0, NULL, 0, &h, &n, &err),
+			assert_int_equal(search_query(t, "infosessie", NULL, &h, &n, &err),
 			                 GL_ESTORE);
 			assert_non_null(strstr(err.msg, "statistics are lost"));
 			assert_non_null(strstr(err.msg, "gilded"));
@@ -669,7 +840,7 @@ static void test_flush_past_pending(void **state)
 		}
 		snprintf(id, sizeof id, "p%u", i);
 		snprintf(title, sizeof title, "Aanbod %u", i);
-		struct doc d = { title, title, text[i], text[i] };
+		struct doc d = TEXTS(title, title, text[i], text[i]);
 		put_in(t, i % 2 ? sk : sk2, RK_OFFER, id, 1, &d);
 	}
 	struct gl_error err = { 0 };
@@ -823,7 +994,7 @@ static void test_layout_upgrade(void **state)
 	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
 	assert_int_equal(store_get(t, pk, RK_OFFER, "micro", 5, &e, NULL), 0);
-	assert_int_equal(search_query(t, "microkrediet", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_int_equal(search_query(t, "microkrediet", NULL, &h, &n, &err), GL_ESTORE);
 	assert_non_null(strstr(err.msg, "older store layout"));
 	assert_non_null(strstr(err.msg, "gilded"));
 	store_abort(t);
@@ -869,7 +1040,7 @@ static void search_refused(const char *path)
 	size_t n;
 	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
-	assert_int_equal(search_query(t, "lening", 0, NULL, 0, &h, &n, &err), GL_ESTORE);
+	assert_int_equal(search_query(t, "lening", NULL, &h, &n, &err), GL_ESTORE);
 	assert_non_null(strstr(err.msg, "gilded"));
 	store_abort(t);
 	store_close(s);
@@ -1065,8 +1236,9 @@ struct all_terms {
 	size_t len;
 };
 
-static int all_cb(void *ctx, const char *term, size_t len, unsigned pos)
+static int all_cb(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
+	(void)flags;
 	struct all_terms *a = ctx;
 	int n = snprintf(a->s + a->len, sizeof a->s - a->len, "%u:%.*s ", pos, (int)len, term);
 	assert_true(n > 0 && (size_t)n < sizeof a->s - a->len);
@@ -1110,9 +1282,9 @@ static void test_ascii_path(void **state)
 		memcpy(twin + len, "\xc2\xa0", 2);
 		for (int l = 0; l < 4; l++) {
 			struct all_terms a = { .len = 0 }, b = { .len = 0 }, c = { .len = 0 };
-			assert_int_equal(text_terms(&st, text, len, langs[l], all_cb, &a, NULL), 0);
-			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], all_cb, &b, NULL), 0);
-			assert_int_equal(text_terms(&mem, text, len, langs[l], all_cb, &c, NULL), 0);
+			assert_int_equal(text_terms(&st, text, len, langs[l], 0, all_cb, &a, NULL), 0);
+			assert_int_equal(text_terms(&st, twin, len + 2, langs[l], 0, all_cb, &b, NULL), 0);
+			assert_int_equal(text_terms(&mem, text, len, langs[l], 0, all_cb, &c, NULL), 0);
 			a.s[a.len] = b.s[b.len] = c.s[c.len] = 0;
 			assert_string_equal(a.s, b.s);
 			assert_string_equal(a.s, c.s);
@@ -1120,27 +1292,394 @@ static void test_ascii_path(void **state)
 	}
 	/* and one case spelled out: folded, digits kept, a one-letter token dropped */
 	struct all_terms a = { .len = 0 };
-	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", all_cb, &a, NULL), 0);
+	assert_int_equal(text_terms(&st, "Startup FINANCING 2026 x", 24, "", 0, all_cb, &a, NULL), 0);
 	a.s[a.len] = 0;
 	assert_string_equal(a.s, "0:startup 1:financing 2:2026 ");
 	/* a remembered stem, asked again, and the word that stemmed to it;
 	 * remembered stop words stay dropped, in one language and not the other */
 	for (int k = 0; k < 2; k++) {
 		struct all_terms b = { .len = 0 };
-		assert_int_equal(text_terms(&mem, "Financieringen financiering", 27, "nl", all_cb, &b,
+		assert_int_equal(text_terms(&mem, "Financieringen financiering", 27, "nl", 0, all_cb, &b,
 		                            NULL), 0);
 		b.s[b.len] = 0;
 		assert_string_equal(b.s, "0:financier 1:financier ");
 		static const char stops[] = "de financiering van de stad the";
 		struct all_terms c = { .len = 0 }, d = { .len = 0 };
-		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "nl", all_cb, &c, NULL), 0);
-		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "en", all_cb, &d, NULL), 0);
+		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "nl", 0, all_cb, &c, NULL), 0);
+		assert_int_equal(text_terms(&mem, stops, sizeof stops - 1, "en", 0, all_cb, &d, NULL), 0);
 		c.s[c.len] = d.s[d.len] = 0;
 		assert_string_equal(c.s, "1:financier 4:stad 5:the ");
 		assert_string_equal(d.s, "0:de 1:financi 2:van 3:de 4:stad ");
 	}
 	text_stemmers_free(&st);
 	text_stemmers_free(&mem);
+}
+
+/* ---- what starters type (issue 20) ---- */
+
+/* Search with options; the hits' ids as find() gives them. */
+static size_t find_o(struct store *s, const char *q, const struct search_opts *o, char *out,
+                     size_t outn, double *scores)
+{
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 99;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	int rc = search_query(t, q, o, &h, &n, &err);
+	if (rc)
+		fail_msg("search \"%s\": %s", q, err.msg);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		assert_int_equal(search_hit_entry(t, &h[i], &e, NULL), 0);
+		if (scores)
+			scores[i] = h[i].score;
+		snprintf(out + strlen(out), outn - strlen(out), "%s%.*s", i ? " " : "",
+		         (int)e.id_len, e.id);
+	}
+	free(h);
+	store_abort(t);
+	return n;
+}
+
+/* The hits of q as a string of ids (any language, no kind). */
+static const char *hits(struct store *s, const char *q, int kind)
+{
+	static char out[4][512];
+	static int next;
+	char *o = out[next++ % 4];
+	find(s, q, kind, NULL, o, 512, NULL);
+	return o;
+}
+
+/*
+ * The Dutch and English labels of a record's needs, sectors and
+ * activities are searchable (textindex.h): words that stand in no text of
+ * the record find it; a narrower need brings its parent's label; an
+ * unknown tag is passed over.  A label weighs less than a title and more
+ * than a word of the description.
+ */
+static void test_labels(void **state)
+{
+	(void)state;
+	struct store *s = open_store("labels");
+	const struct doc soft = { .title_nl = "Welkom in de stad", .title_en = "Welcome to town",
+	                          .text_nl = "Wij helpen je bedrijf hier op weg.",
+	                          .text_en = "We help your company find its way here.",
+	                          .needs = { "soft-landing" } };
+	const struct doc loan = { .title_nl = "Startkapitaal", .title_en = "Money to start",
+	                          .text_nl = "Tot 25.000 euro, terug in vijf jaar.",
+	                          .text_en = "Up to 25,000 euro, paid back in five years.",
+	                          .needs = { "financing-loan", "time-travel" } };
+	const struct doc shop = { .title_nl = "Een plek in de stad", .title_en = "A place in town",
+	                          .text_nl = "Huur een pand.", .text_en = "Rent a building.",
+	                          .sectors = { "hospitality" }, .activities = { "shop" } };
+	const struct doc lab = { .title_nl = "Labodag", .title_en = "Lab day",
+	                         .text_nl = "Kom kijken.", .text_en = "Come and see.",
+	                         .sectors = { "biotech" } };
+	put(s, sk, RK_OFFER, "soft", 1, &soft);
+	put(s, sk, RK_OFFER, "loan", 1, &loan);
+	put(s, sk, RK_OFFER, "shop", 1, &shop);
+	put(s, sk, RK_EVENT, "lab", 1, &lab);
+	check_stats(s, 4);
+	/* the need's labels, Dutch and English, in any order and inflection */
+	assert_string_equal(hits(s, "soft landing", 0), "soft");
+	assert_string_equal(hits(s, "landing", 0), "soft");
+	assert_string_equal(hits(s, "buitenland vestigen", 0), "soft");
+	/* a narrower need: its own label and its parent's */
+	assert_string_equal(hits(s, "lening", 0), "loan");
+	assert_string_equal(hits(s, "loans", 0), "loan");
+	assert_string_equal(hits(s, "financiering", 0), "loan");
+	assert_string_equal(hits(s, "funding", 0), "loan");
+	/* an offer's sectors and activities in its eligibility; an event's at the top */
+	assert_string_equal(hits(s, "horeca", 0), "shop");
+	assert_string_equal(hits(s, "winkel", 0), "shop");
+	assert_string_equal(hits(s, "biotechnologie", 0), "lab");
+	/* the tag's id is no label: only its words are */
+	assert_string_equal(hits(s, "time-travel", 0), "");
+
+	/* title above label above description: three offers of one length */
+	struct store *r = open_store("labels-rank");
+	const struct doc in_title = { .title_nl = "Subsidie voor starters",
+	                              .title_en = "Subsidy for starters",
+	                              .text_nl = "Vraag het aan bij ons.", .text_en = "Ask us." };
+	const struct doc in_label = { .title_nl = "Geld voor starters",
+	                              .title_en = "Money for starters",
+	                              .text_nl = "Vraag het aan bij ons.", .text_en = "Ask us.",
+	                              .needs = { "financing-grant" } };
+	const struct doc in_text = { .title_nl = "Geld voor starters",
+	                             .title_en = "Money for starters",
+	                             .text_nl = "Vraag een subsidie aan bij ons.",
+	                             .text_en = "Ask us for a subsidy." };
+	put(r, sk, RK_OFFER, "c-text", 1, &in_text);
+	put(r, sk, RK_OFFER, "b-label", 1, &in_label);
+	put(r, sk, RK_OFFER, "a-title", 1, &in_title);
+	double sc[4];
+	char ids[128];
+	assert_int_equal(find(r, "subsidie", 0, NULL, ids, sizeof ids, sc), 3);
+	assert_string_equal(ids, "a-title b-label c-text");
+	assert_true(sc[0] > sc[1] && sc[1] > sc[2]);
+	store_close(r);
+	store_close(s);
+}
+
+/* The Ghent sample's way of writing partners: a name, a short text. */
+static struct doc partner_doc(const char *name, const char *text)
+{
+	return (struct doc)TEXTS(name, name, text, text);
+}
+
+/*
+ * A partner's name finds its offers, events and news (search.h): those
+ * that name it in "partner", or name none when it is the author's first
+ * partner record; not another author's.  The partner ranks above what it
+ * lends its name to; its description lends nothing; a renamed partner is
+ * found by its new name at once.
+ */
+static void test_partner_names(void **state)
+{
+	(void)state;
+	struct store *s = open_store("partners");
+	struct doc wc = partner_doc("Wintercircus", "Een gebouw.");
+	struct doc aa = partner_doc("Atelier Aap", "Een werkplaats.");
+	const struct doc rooms = { .title_nl = "Zalen", .title_en = "Rooms", .text_nl = "Te huur.",
+	                           .text_en = "To rent.", .partner = "wc" };
+	const struct doc desk = { .title_nl = "Werkplekken in het Wintercircus",
+	                          .title_en = "Desks in the Wintercircus",
+	                          .text_nl = "Te huur.", .text_en = "To rent.", .partner = "wc" };
+	const struct doc demo = { .title_nl = "Demodag", .title_en = "Demo day",
+	                          .text_nl = "Toon je product.", .text_en = "Show your product.",
+	                          .partner = "wc" };
+	const struct doc own = TEXTS("Kasten", "Cupboards", "Te huur.", "To rent.");
+	const struct doc other = { .title_nl = "Elders", .title_en = "Elsewhere",
+	                           .text_nl = "Te huur.", .text_en = "To rent.", .partner = "wc" };
+	put(s, sk, RK_PARTNER, "wc", 1, &wc);
+	put(s, sk, RK_PARTNER, "aa", 1, &aa); /* the author's first partner record, by id */
+	put(s, sk, RK_OFFER, "wc-rooms", 1, &rooms);
+	put(s, sk, RK_OFFER, "wc-desk", 1, &desk);
+	put(s, sk, RK_EVENT, "wc-demo", 1, &demo);
+	put(s, sk, RK_OFFER, "aa-own", 1, &own);
+	put(s, sk2, RK_OFFER, "other", 1, &other);
+	char ids[256];
+	double sc[8];
+	assert_int_equal(find(s, "wintercircus", 0, NULL, ids, sizeof ids, sc), 4);
+	assert_memory_equal(ids, "wc ", 3); /* the partner first */
+	assert_non_null(strstr(ids, "wc-rooms"));
+	assert_non_null(strstr(ids, "wc-desk"));
+	assert_non_null(strstr(ids, "wc-demo"));
+	/* what holds only the lent name scores alike, below the partner */
+	assert_int_equal(find(s, "wintercircus", RK_EVENT, NULL, ids, sizeof ids, sc), 1);
+	double demo_sc = sc[0];
+	assert_int_equal(find(s, "wintercircus", RK_OFFER, NULL, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "wc-desk wc-rooms");
+	assert_true(sc[1] == demo_sc);
+	assert_int_equal(find(s, "wintercircus", RK_PARTNER, NULL, ids, sizeof ids, sc), 1);
+	assert_true(sc[0] > demo_sc);
+	/* no "partner": the author's first partner record's */
+	assert_string_equal(hits(s, "atelier", 0), "aa aa-own");
+	/* a partner's description is not its name */
+	assert_string_equal(hits(s, "gebouw", 0), "wc");
+	/* renamed: the new name finds the records, the old one only a title that says it */
+	struct doc renamed = partner_doc("Circusgebouw", "Een gebouw.");
+	put(s, sk, RK_PARTNER, "wc", 2, &renamed);
+	assert_string_equal(hits(s, "wintercircus", 0), "wc-desk");
+	assert_int_equal(find(s, "circusgebouw", 0, NULL, ids, sizeof ids, NULL), 4);
+	check_stats(s, 7);
+	store_close(s);
+}
+
+/*
+ * prefer: every language's rules, the preferred one's forms in full and
+ * the others' at SEARCH_OTHER_LANG; lang: one language's rules only.  Two
+ * offers of one length, one saying "coaching" in Dutch (its Dutch stem
+ * "coaching"), the other in English ("coach").
+ */
+static void test_prefer(void **state)
+{
+	(void)state;
+	struct store *s = open_store("prefer");
+	const struct doc nl = TEXTS("Hulp", "Help", "Coaching voor je zaak.",
+	                            "Guidance for your business.");
+	const struct doc en = TEXTS("Hulp", "Help", "Begeleiding voor je zaak.",
+	                            "Coaching for your business.");
+	put(s, sk, RK_OFFER, "in-nl", 1, &nl);
+	put(s, sk, RK_OFFER, "in-en", 1, &en);
+	char ids[128];
+	double sc[4];
+	struct search_opts o = { .prefer = "en" };
+	assert_int_equal(find_o(s, "coaching", &o, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "in-en in-nl");
+	/* the other language's form counts SEARCH_OTHER_LANG of the same score */
+	assert_true(fabs(sc[1] / sc[0] - SEARCH_OTHER_LANG) < 1e-9);
+	o.prefer = "nl";
+	assert_int_equal(find_o(s, "coaching", &o, ids, sizeof ids, sc), 2);
+	assert_string_equal(ids, "in-nl in-en");
+	assert_true(fabs(sc[1] / sc[0] - SEARCH_OTHER_LANG) < 1e-9);
+	/* without: both in full, equal */
+	assert_int_equal(find(s, "coaching", 0, NULL, ids, sizeof ids, sc), 2);
+	assert_true(sc[0] == sc[1]);
+	store_close(s);
+	s = open_store("prefer-nl");
+	put(s, sk2, RK_OFFER, "body", 1, &d_body);
+	put(s, sk2, RK_OFFER, "cafe", 1, &d_cafe);
+	put(s, sk2, RK_OFFER, "micro", 1, &d_title);
+	/* a Dutch word on the English page: found, as without prefer; with
+	 * English rules only, not */
+	char all[128];
+	o.prefer = "en";
+	assert_int_equal(find(s, "financieringen", 0, NULL, all, sizeof all, NULL), 2);
+	assert_int_equal(find_o(s, "financieringen", &o, ids, sizeof ids, NULL), 2);
+	assert_string_equal(ids, all);
+	assert_int_equal(find(s, "financieringen", 0, "en", ids, sizeof ids, NULL), 0);
+	/* not both */
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	struct gl_error err = { 0 };
+	o.lang = "nl";
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, "coaching", &o, &h, &n, &err), GL_EINVAL);
+	assert_non_null(strstr(err.msg, "prefer"));
+	store_abort(t);
+	store_close(s);
+}
+
+/*
+ * Short words count only beside a longer word of the query that the
+ * record holds (search.h): "level up" does not find a record for its
+ * "up"; a query of short words only finds what holds them.  Compounds
+ * find each other whichever way they are written.
+ */
+static void test_weak_words(void **state)
+{
+	(void)state;
+	struct store *s = open_store("weak");
+	const struct doc level_up = TEXTS("Level Up", "Level Up", "Een netwerk voor groeiers.",
+	                                  "A network for scale-ups.");
+	const struct doc start_up = TEXTS("Opstarten", "Starting up", "Zo begin je.",
+	                                  "How to begin.");
+	const struct doc level = TEXTS("Een hoger niveau", "The next level", "Groei.", "Growth.");
+	const struct doc scaleup = TEXTS("Groeigeld", "Growth money", "Voor een scaleup.",
+	                                 "For a scaleup.");
+	const struct doc apart = TEXTS("Weegschaal", "The scale", "Het gaat op.", "It goes up.");
+	const struct doc spin1 = TEXTS("Een spin-off", "A spin-off", "Uit onderzoek.",
+	                               "Out of research.");
+	const struct doc spin2 = TEXTS("Een spinoff", "A spinoff", "Uit onderzoek.",
+	                               "Out of research.");
+	put(s, sk, RK_OFFER, "level-up", 1, &level_up);
+	put(s, sk, RK_OFFER, "start-up", 1, &start_up);
+	put(s, sk, RK_OFFER, "level", 1, &level);
+	put(s, sk, RK_OFFER, "scaleup", 1, &scaleup);
+	put(s, sk, RK_OFFER, "apart", 1, &apart);
+	put(s, sk, RK_OFFER, "spin1", 1, &spin1);
+	put(s, sk, RK_OFFER, "spin2", 1, &spin2);
+	check_stats(s, 7);
+	char ids[256];
+	assert_int_equal(find(s, "level up", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_string_equal(ids, "level-up level");
+	/* alone, a short word finds what holds it (scale-ups: "up" in English) */
+	assert_int_equal(find(s, "up", 0, NULL, ids, sizeof ids, NULL), 3);
+	assert_non_null(strstr(ids, "start-up"));
+	assert_non_null(strstr(ids, "apart"));
+	/* a compound is one word: not its parts apart */
+	assert_int_equal(find(s, "scale-up", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_true(!strcmp(ids, "level-up scaleup") || !strcmp(ids, "scaleup level-up"));
+	char joined[256];
+	assert_int_equal(find(s, "scaleup", 0, NULL, joined, sizeof joined, NULL), 2);
+	assert_string_equal(ids, joined);
+	assert_int_equal(find(s, "spinoff", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "spin-off", 0, NULL, ids, sizeof ids, NULL), 2);
+	assert_int_equal(find(s, "spin-offs", 0, "en", ids, sizeof ids, NULL), 2);
+	store_close(s);
+}
+
+/* The rules in meta (textindex.h), raw: *found, and whether they are this build's. */
+static bool raw_rules(const char *path, bool *found)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY }, v;
+	uint8_t want[TEXTINDEX_RULES_LEN];
+	textindex_rules(want);
+	txn = raw_begin(path, false, &env);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	*found = mdb_get(txn, dbi, &k, &v) == 0;
+	bool same = *found && v.mv_size == sizeof want && !memcmp(v.mv_data, want, sizeof want);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return same;
+}
+
+/* Set the rules in meta (NULL: take them out). */
+static void raw_set_rules(const char *path, const uint8_t *rules)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = strlen(TEXTINDEX_RULES_KEY), .mv_data = TEXTINDEX_RULES_KEY };
+	MDB_val v = { .mv_size = TEXTINDEX_RULES_LEN, .mv_data = (void *)rules };
+	txn = raw_begin(path, true, &env);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+	assert_int_equal(rules ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/*
+ * A store indexed by other rules (an older gilde, another taxonomy: the
+ * version or the labels' digest differ, or no rules at all) is not
+ * searched read-only, and a write open rebuilds its index and writes this
+ * build's rules; a new store has them from the start.
+ */
+static void test_rules_rebuild(void **state)
+{
+	(void)state;
+	char path[128];
+	bool found;
+	snprintf(path, sizeof path, "%s/rules", dir);
+	struct store *s = open_store("rules");
+	assert_false(store_reindexed(s, NULL, NULL));
+	const struct doc soft = { .title_nl = "Welkom", .title_en = "Welcome",
+	                          .text_nl = "Hier.", .text_en = "Here.",
+	                          .needs = { "soft-landing" } };
+	put(s, sk, RK_OFFER, "soft", 1, &soft);
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	store_close(s);
+	assert_true(raw_rules(path, &found));
+	uint8_t other[TEXTINDEX_RULES_LEN];
+	for (int variant = 0; variant < 3; variant++) {
+		textindex_rules(other);
+		if (variant == 0)
+			other[0] ^= 1; /* another version */
+		if (variant == 1)
+			other[TEXTINDEX_RULES_LEN - 1] ^= 1; /* other labels */
+		raw_set_rules(path, variant < 2 ? other : NULL);
+		assert_false(raw_rules(path, &found));
+		assert_int_equal(found, variant < 2);
+		struct store *ro;
+		struct store_txn *t;
+		struct search_hit *h = NULL;
+		size_t n = 0;
+		struct gl_error err = { 0 };
+		assert_int_equal(store_open(path, STORE_RDONLY, 0, &ro, NULL), 0);
+		assert_int_equal(store_begin(ro, false, &t, NULL), 0);
+		assert_int_equal(search_query(t, "landing", NULL, &h, &n, &err), GL_ESTORE);
+		assert_non_null(strstr(err.msg, "other search rules"));
+		store_abort(t);
+		store_close(ro);
+		s = open_store("rules");
+		assert_true(store_reindexed(s, NULL, NULL));
+		check_stats(s, 2);
+		assert_string_equal(hits(s, "soft landing", 0), "soft");
+		store_close(s);
+		assert_true(raw_rules(path, &found));
+	}
+	/* and once rebuilt, not again */
+	s = open_store("rules");
+	assert_false(store_reindexed(s, NULL, NULL));
+	store_close(s);
 }
 
 int main(void)
@@ -1151,6 +1690,8 @@ int main(void)
 	tu_keypair(2, pk2, sk2);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terms),
+		cmocka_unit_test(test_compounds),
+		cmocka_unit_test(test_dutch_plural),
 		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_changes),
@@ -1163,6 +1704,11 @@ int main(void)
 		cmocka_unit_test(test_upgrade_fails_whole),
 		cmocka_unit_test(test_rebuild_resumes),
 		cmocka_unit_test(test_upgrade_skips_unparsable),
+		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_partner_names),
+		cmocka_unit_test(test_prefer),
+		cmocka_unit_test(test_weak_words),
+		cmocka_unit_test(test_rules_rebuild),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

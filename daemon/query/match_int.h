@@ -1,0 +1,107 @@
+/*
+ * match_int.h — the matcher's insides, shared by match.c (who is in, how
+ * well) and match_out.c (the answer as JSON).  Nothing outside
+ * daemon/query/match*.c includes it.
+ */
+#ifndef GILDE_QUERY_MATCH_INT_H
+#define GILDE_QUERY_MATCH_INT_H
+
+#include "proto/bounds.h"
+#include "proto/record.h"
+#include "query/eligibility.h"
+#include "query/match.h"
+#include "query/todo.h"
+
+/* The profile as the matcher reads it. */
+struct mprofile {
+	struct eligibility_profile e;
+	struct todo_profile pp;
+	unsigned speaks;           /* eligibility_lang_bit()s of the languages spoken */
+	const char *lang;          /* the answer's language: "nl" or "en" */
+	bool needs_given;          /* the starter chose the needs */
+	struct todo_step items[TODO_ITEMS_MAX];
+	size_t nitems;
+};
+
+/* An upcoming event of a partner, for MATCH_EVENT. */
+struct mevent {
+	uint8_t author[RECORD_KEY_LEN];
+	char partner[GL_ID_MAX + 1];  /* the partner record's id, or "" */
+	uint64_t sectors, needs;      /* term bits */
+	char name[128];               /* in the answer's language, cut at a character */
+	char date[11];
+};
+
+/* A partner looked up: by author and the offer's "partner" field. */
+struct mpartner {
+	uint8_t author[RECORD_KEY_LEN];
+	char key[GL_ID_MAX + 1];       /* the offer's "partner", or "" */
+	char id[GL_ID_MAX + 1];        /* the partner record's id, or "" if none */
+	char name[128];
+};
+
+/* An offer that is in (or in for later). */
+struct cand {
+	uint8_t author[RECORD_KEY_LEN];
+	char id[GL_ID_MAX + 1];
+	char partner[GL_ID_MAX + 1];   /* its "partner" field, or "" */
+	struct eligibility_offer facts;
+	struct eligibility_verdict verdict;
+	bool later;                    /* only for the next phase */
+	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
+	unsigned families;             /* lines of needs it lists ("a loan" and "funding": one) */
+};
+
+struct mctx {
+	const struct taxonomy *tax;
+	const struct todo_paths *paths;
+	struct mprofile p;
+	uint64_t now;
+	uint64_t under[TODO_ITEMS_MAX], above[TODO_ITEMS_MAX]; /* need bits per item */
+	uint64_t narrower_ok;          /* child needs whose offers fill their parent here */
+	int top[ELIGIBILITY_FACET_MAX];  /* each need's line: the need at its top */
+	struct mevent *events;
+	size_t nevents;
+	struct cand *cands;
+	size_t ncands, capcands;
+	struct mpartner *partners;     /* looked up so far (match_partner_of) */
+	size_t npartners;
+	unsigned considered, excluded;
+};
+
+/* One ranked offer of an item. */
+struct ranked {
+	const struct cand *cd;
+	int score;
+	const struct mevent *event;   /* the event that counted, or NULL */
+};
+
+/* The terms of a score (match.h, 4), in the order --explain shows them. */
+enum mterm_kind {
+	MT_TIER, MT_UNKNOWN, MT_SOFT, MT_FOCUS, MT_PHASE, MT_SECTOR, MT_ACTIVITY, MT_SITUATION,
+	MT_SCHOOL, MT_STEP, MT_LANG, MT_FREE, MT_EVENT
+};
+
+struct mterm {
+	enum mterm_kind kind;
+	int points;
+	int n;   /* the criterion (unknown, soft), how many lines or terms the offer
+	          * lists (focus, phase, sector, activity), the fit (tier) */
+};
+
+#define MTERMS_MAX (2 * ELIGIBILITY_COUNT + 12)
+
+/* The terms of cd's score for item i into out (MTERMS_MAX), and the event
+ * that counted (or NULL); returns how many.  Their points add up to the
+ * score: match_score() is their sum. */
+size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
+                   struct mterm out[MTERMS_MAX], const struct mevent **event);
+int match_score(const struct mctx *c, const struct cand *cd, size_t item,
+                const struct mevent **event);
+
+/* The JSON of a ranked offer for item i (match_out.c), its partner looked
+ * up once per partner (c->partners); NULL if the offer is gone from t. */
+json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
+                         size_t item);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * derived.h — a table of values derived from records, kept in step with
+ * them in their write transaction, for readers that would otherwise decode
+ * every record on every question (query/match.c: each offer's eligibility
+ * as bit sets, read by every match).
+ *
+ * The store does not know what the values mean: whoever opens the store
+ * for writing hands it a struct store_derive (store_options.derive; the
+ * query library fills one), whose version names the encoding.  Layout:
+ *
+ *   derived  key  rkey (author || kind || id)   val  the bytes fn() made
+ *   meta     "derived"                          val  the version they were
+ *                                                    made with
+ *
+ * Invariants: when meta "derived" holds version V, every live record of
+ * the deriver's kind has the entry V's fn() makes of it (or none, where fn
+ * makes none), and nothing else is in the table.  A write open with a
+ * deriver of another version (or none before) rebuilds the table in that
+ * open; a write open without a deriver deletes meta "derived", so a table
+ * that writes without it would leave out of step is never read.
+ *
+ * Readers ask store_derived_ready() with the version they understand, and
+ * decode the records themselves when it says no.
+ */
+#ifndef GILDE_STORE_DERIVED_H
+#define GILDE_STORE_DERIVED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/alloc.h"
+#include "proto/err.h"
+#include "proto/record.h"
+
+/* The longest version text. */
+#define STORE_DERIVE_VERSION_MAX 128
+
+struct store_derive {
+	const char *version;  /* names the encoding; at most STORE_DERIVE_VERSION_MAX bytes */
+	int kind;             /* the kind of record it derives a value from (RK_OFFER, …) */
+	/*
+	 * The value of live record r (its body parsed) into out, which is
+	 * empty; leave it empty for no entry.  Called in the write
+	 * transaction, on the writer's thread: it must not touch the store.
+	 * Returns 0, or an error that fails the write.
+	 */
+	int (*fn)(void *ctx, const struct record *r, struct gl_buf *out, struct gl_error *err);
+	void *ctx;
+};
+
+struct store_txn;
+
+/* Whether the table is in step and made with version. */
+bool store_derived_ready(struct store_txn *t, const char *version);
+
+/* Called for each entry: rkey (rlen bytes) and the value (len bytes), both
+ * pointing into the store, valid until t ends.  Non-zero stops. */
+typedef int (*store_derived_fn)(void *ctx, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                                size_t len);
+
+/* Walk the table in key order.  Returns 0, fn's non-zero value, or
+ * GL_ESTORE / GL_EIO. */
+int store_derived_scan(struct store_txn *t, store_derived_fn fn, void *ctx,
+                       struct gl_error *err);
+
+#endif

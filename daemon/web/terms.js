@@ -1,0 +1,83 @@
+/*
+ * terms.js — "why this offer": the terms of an offer's score, as the match
+ * gives them ("terms": [{what, points}], adding up to "score").
+ *
+ * The matcher writes each term's "what" in English only
+ * (daemon/query/match_out.c, term_text).  The page says the ones it knows
+ * in the page's language by their shape; a term it does not know is shown
+ * as the matcher wrote it, marked as English, never dropped, so the list
+ * still adds up.
+ */
+import { dateText } from './dates.js';
+import { el } from './dom.js';
+import { lang, t } from './i18n.js';
+
+/* eligibility_criterion_names (daemon/query/eligibility.h) */
+const CRITERIA = ['phases', 'sectors', 'activities', 'areas', 'schools', 'student', 'international',
+  'side_activity', 'research', 'max_company_age', 'min_employees', 'max_employees'];
+const WHO = { 'students': 'students', 'founders from abroad': 'abroad',
+  'starters with a side activity': 'side', 'starters with research results': 'research' };
+
+function crit(c) {
+  return CRITERIA.includes(c) ? t('why.crit.' + c) : c;
+}
+
+/* The known shapes: a pattern and the words it becomes (null: as written). */
+const SHAPES = [
+  [/^answers your need (.+) in general$/, (m) => t('why.general', m[1])],
+  [/^answers a part of your need (.+)$/, (m) => t('why.part', m[1])],
+  [/^answers your need (.+)$/, (m) => t('why.exact', m[1])],
+  [/^([a-z_]+): restricted, and your profile does not say \(check it\)$/, (m) => t('why.unknown', crit(m[1]))],
+  [/^([a-z_]+): a preference you do not meet$/, (m) => t('why.soft', crit(m[1]))],
+  [/^made for this need$/, () => t('why.focus1')],
+  [/^made for this need and one other$/, () => t('why.focus2')],
+  [/^made for (\d+) phases?, yours among them$/, (m) => t(m[1] === '1' ? 'why.phase1' : 'why.phases', m[1])],
+  [/^made for (\d+) sectors?, yours among them$/, (m) => t(m[1] === '1' ? 'why.sector1' : 'why.sectors', m[1])],
+  [/^made for (\d+) kinds? of business, yours among them$/, (m) => t(m[1] === '1' ? 'why.activity1' : 'why.activities', m[1])],
+  [/^only for (.+), as you are$/, (m) => (WHO[m[1]] ? t('why.only', t('why.who.' + WHO[m[1]])) : null)],
+  [/^only for the students of a few schools, yours among them$/, () => t('why.school')],
+  [/^step (\d+) of your list$/, (m) => t('why.step', m[1])],
+  [/^offered in (Dutch|English)$/, (m) => t('why.lang', t('why.lang.' + m[1]))],
+  [/^not offered in (Dutch|English), but in another language you speak$/, (m) => t('why.langOther', t('why.lang.' + m[1]))],
+  [/^not offered in (Dutch|English), nor in another language you speak$/, (m) => t('why.langNone', t('why.lang.' + m[1]))],
+  [/^free$/, () => t('why.free')],
+  [/^next event on this: (.+) on ([0-9]{4}-[0-9]{2}-[0-9]{2})$/, (m) => t('why.event', m[1], dateText(m[2] + 'T12:00:00Z'))],
+];
+
+/* A term's words in the page's language: { text, lang } (lang: the
+ * language it is in when that is not the page's). */
+export function termText(what) {
+  const s = String(what);
+  for (const [re, fn] of SHAPES) {
+    const m = re.exec(s);
+    if (!m) continue;
+    const text = fn(m);
+    if (text) return { text, lang: null };
+  }
+  return { text: s, lang: lang === 'en' ? null : 'en' };
+}
+
+function points(n) {
+  return n > 0 ? '+' + n : n < 0 ? '−' + Math.abs(n) : '0';
+}
+
+/* The "why this offer" disclosure for offer o: every term and the total. */
+export function whyBlock(o) {
+  const terms = Array.isArray(o.terms) ? o.terms.filter((x) => x && typeof x.points === 'number') : [];
+  if (!terms.length) return null;
+  const score = typeof o.score === 'number' ? o.score : terms.reduce((a, x) => a + x.points, 0);
+  const rows = terms.map((x) => {
+    const w = termText(x.what);
+    return el('tr', { 'data-test': 'why-term', 'data-points': x.points },
+      el('td', w.lang ? { lang: w.lang } : null, w.text),
+      el('td', { class: 'num' }, points(x.points)));
+  });
+  return el('details', { class: 'why', 'data-test': 'why' },
+    el('summary', null, t('why.title', score)),
+    el('table', null,
+      el('caption', { class: 'vh' }, t('why.caption')),
+      el('thead', null, el('tr', null, el('th', { scope: 'col' }, t('why.what')), el('th', { scope: 'col', class: 'num' }, t('why.points')))),
+      el('tbody', null, rows),
+      el('tfoot', null, el('tr', null, el('th', { scope: 'row' }, t('why.total')),
+        el('td', { class: 'num', 'data-test': 'why-score' }, String(score))))));
+}

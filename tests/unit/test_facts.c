@@ -1,0 +1,211 @@
+/* Unit tests: the store's derived table (daemon/store/derived.c) and the
+ * offers' facts the matcher reads from it (daemon/query/match_facts.c):
+ * kept in step through puts, updates and tombstones, made again when the
+ * version changes, forgotten by a writer without it, and a match from the
+ * table answers exactly as a match from the bodies. */
+#include "testutil.h"
+
+#include <jansson.h>
+
+#include "proto/record.h"
+#include "query/match.h"
+#include "query/todo.h"
+#include "schemas/jsonmp.h"
+#include "schemas/schema.h"
+#include "schemas/taxonomy.h"
+#include "store/derived.h"
+#include "store/store.h"
+
+static struct schema_set *set;
+static struct taxonomy *tax;
+static struct todo_paths *paths;
+static uint8_t pk[32], sk[64];
+static uint64_t version = 1;
+
+static int setup(void **state)
+{
+	(void)state;
+	tu_keypair(9, pk, sk);
+	return schema_set_load(&set, NULL) || taxonomy_load(set, &tax, NULL) ||
+	       todo_load(set, tax, NULL, &paths, NULL) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	todo_free(paths);
+	taxonomy_free(tax);
+	schema_set_free(set);
+	return 0;
+}
+
+/* Put a record of kind with this body (JSON text; NULL: a tombstone). */
+static void put(struct store *s, int kind, const char *id, const char *body_json)
+{
+	struct gl_buf body = { 0 }, env = { 0 };
+	if (body_json) {
+		json_t *j = json_loads(body_json, 0, NULL);
+		assert_non_null(j);
+		assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
+		json_decref(j);
+	}
+	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id),
+	                          .version = version++, .issued = 1700000000,
+	                          .expires = 4000000000u, .body = body.data, .body_len = body.len };
+	struct record r;
+	enum store_outcome oc;
+	struct store_txn *t;
+	assert_int_equal(record_sign(&d, sk, &env, NULL), 0);
+	assert_int_equal(record_parse(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	gl_buf_free(&body);
+	gl_buf_free(&env);
+}
+
+static int count_one(void *ctx, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
+{
+	(void)rkey;
+	(void)rlen;
+	(void)val;
+	(void)len;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* Entries in the table, or -1 if it is not ready for mf's version. */
+static int entries(struct store *s, const struct match_facts *mf)
+{
+	struct store_txn *t;
+	int n = 0;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	if (!store_derived_ready(t, mf->version))
+		n = -1;
+	else
+		assert_int_equal(store_derived_scan(t, count_one, &n, NULL), 0);
+	store_abort(t);
+	return n;
+}
+
+static struct store *open_with(const char *dir, const struct store_derive *d)
+{
+	struct store *s;
+	struct store_options o = { .derive = d };
+	assert_int_equal(store_open_with(dir, &o, &s, NULL), 0);
+	return s;
+}
+
+static json_t *match(struct store *s, const char *profile)
+{
+	struct store_txn *t;
+	json_t *p = json_loads(profile, 0, NULL), *out = NULL;
+	struct match_opts o = { .lang = "en", .now = 1773144000u, .paths = paths };
+	assert_non_null(p);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(match_run(t, tax, p, &o, &out, NULL), 0);
+	store_abort(t);
+	json_decref(p);
+	return out;
+}
+
+static void test_in_step(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	assert_int_equal(entries(s, &mf), 0);
+	put(s, RK_PARTNER, "p", "{\"name\": {\"nl\": \"P\", \"en\": \"P\"}}");
+	put(s, RK_OFFER, "loan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"nl\"],"
+	    " \"partner\": \"p\", \"eligibility\": {\"phases\": [\"start\"]}}");
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"administration\", \"coaching\"], \"languages\": [\"en\"]}");
+	assert_int_equal(entries(s, &mf), 2); /* offers only, not the partner */
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}");
+	assert_int_equal(entries(s, &mf), 2);
+	put(s, RK_OFFER, "loan", NULL); /* a tombstone takes its entry away */
+	assert_int_equal(entries(s, &mf), 1);
+	store_close(s);
+
+	/* a writer without the deriver: the version is forgotten, the table not read */
+	s = open_with(dir, NULL);
+	put(s, RK_OFFER, "grant", "{\"needs\": [\"financing-grant\"], \"languages\": [\"en\"]}");
+	assert_int_equal(entries(s, &mf), -1);
+	store_close(s);
+	/* the deriver again: made anew, with the offer written meanwhile */
+	s = open_with(dir, &mf.derive);
+	assert_int_equal(entries(s, &mf), 2);
+	store_close(s);
+	/* another version (another taxonomy, another build): made anew as well */
+	struct match_facts other = mf;
+	snprintf(other.version, sizeof other.version, "offer-facts/test");
+	other.derive.version = other.version;
+	s = open_with(dir, &other.derive);
+	assert_int_equal(entries(s, &mf), -1);
+	assert_int_equal(entries(s, &other), 2);
+	store_close(s);
+	tu_rmtree(dir);
+}
+
+static void test_same_answer(void **state)
+{
+	(void)state;
+	char with[64], without[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(with, "facts-with"), 0);
+	assert_int_equal(tu_tmpdir(without, "facts-without"), 0);
+	struct store *a = open_with(with, &mf.derive), *b = open_with(without, NULL);
+	static const char *const offers[][2] = {
+		{ "loan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"nl\", \"en\"],"
+		          " \"partner\": \"p\", \"cost\": {\"free\": true},"
+		          " \"eligibility\": {\"phases\": [\"start\", \"prestart\"], \"activities\": [\"shop\"]}}" },
+		{ "later", "{\"needs\": [\"financing\"], \"languages\": [\"en\"],"
+		           " \"eligibility\": {\"phases\": [\"start\"]}}" },
+		{ "students", "{\"needs\": [\"coaching\"], \"languages\": [\"nl\"],"
+		              " \"eligibility\": {\"student\": \"only\", \"schools\": [\"ugent\"]}}" },
+		{ "gone", "{\"needs\": [\"administration\"], \"languages\": [\"en\"],"
+		          " \"valid_until\": \"2020-01-01\"}" },
+		{ "desk", "{\"needs\": [\"administration\", \"coaching\", \"financing\"],"
+		          " \"languages\": [\"en\"], \"eligibility\": {\"sectors\": [\"retail\", \"digital\"]}}" },
+	};
+	for (int k = 0; k < 2; k++) {
+		struct store *s = k ? b : a;
+		put(s, RK_PARTNER, "p", "{\"name\": {\"nl\": \"P\", \"en\": \"P\"}}");
+		for (size_t i = 0; i < sizeof offers / sizeof offers[0]; i++)
+			put(s, RK_OFFER, offers[i][0], offers[i][1]);
+	}
+	assert_int_equal(entries(a, &mf), 5);
+	assert_int_equal(entries(b, &mf), -1);
+	static const char *const profiles[] = {
+		"{\"phase\": \"prestart\", \"activity\": \"shop\", \"sectors\": [\"retail\"]}",
+		"{\"phase\": \"start\", \"student\": true, \"school\": \"ugent\", \"needs\": [\"coaching\"]}",
+		"{\"phase\": \"start\", \"needs\": [\"administration\", \"financing\"], \"lang\": \"nl\"}",
+	};
+	for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+		json_t *x = match(a, profiles[i]), *y = match(b, profiles[i]);
+		char *tx = json_dumps(x, JSON_SORT_KEYS), *ty = json_dumps(y, JSON_SORT_KEYS);
+		/* the same offers, scores and terms; only the authors' keys could differ */
+		assert_string_equal(tx, ty);
+		assert_true(json_array_size(json_object_get(x, "items")) > 0);
+		free(tx);
+		free(ty);
+		json_decref(x);
+		json_decref(y);
+	}
+	store_close(a);
+	store_close(b);
+	tu_rmtree(with);
+	tu_rmtree(without);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_step),
+		cmocka_unit_test(test_same_answer),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
