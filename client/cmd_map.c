@@ -168,7 +168,9 @@ int cmd_map(struct cli *cli, int argc, char **argv)
 		fputs(csv, stdout);
 		free(csv);
 	} else if (!a.svg) {
-		print_map(map, lang);
+		json_t *shown = cli_json_lines(map); /* outside texts, one line each */
+		print_map(shown, lang);
+		json_decref(shown);
 	}
 out:
 	json_decref(map);

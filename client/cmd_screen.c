@@ -383,8 +383,11 @@ static int report(struct cli *cli, struct cli_dir *d, const struct screen *s,
 	}
 	if (!rc && cli->json)
 		cli_print_json(rep);
-	else if (!rc)
-		print_report(rep);
+	else if (!rc) {
+		json_t *shown = cli_json_lines(rep); /* outside texts, one line each */
+		print_report(shown);
+		json_decref(shown);
+	}
 	json_decref(rep);
 	todo_free(paths);
 	return rc;

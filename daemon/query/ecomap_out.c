@@ -473,9 +473,13 @@ int ecomap_svg(const json_t *map, const char *lang, char **out, size_t *len,
 
 /* ---- CSV -------------------------------------------------------------------- */
 
+/* A field that a spreadsheet would take for a formula (=, +, -, @, or a tab
+ * or CR first) begins with an apostrophe: a partner's name is shown, never run. */
 static void csv_field(struct gl_buf *b, const char *s, bool last)
 {
 	gl_buf_append(b, "\"", 1);
+	if (*s && strchr("=+-@\t\r", *s))
+		gl_buf_append(b, "'", 1);
 	for (; *s; s++)
 		gl_buf_append(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
 	gl_buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);

@@ -193,6 +193,16 @@ static void test_csv(void **state)
 	csv = ecomap_csv(m, "nl");
 	assert_non_null(strstr(csv, "\"desk\",\"Desk (nl)\",\"\",\"Gent\",\"financing\",\"\",\"1\",\"money\""));
 	free(csv);
+	/* a name a spreadsheet would run as a formula is only shown */
+	json_t *ps = json_object_get(m, "partners");
+	for (size_t i = 0; i < json_array_size(ps); i++) {
+		json_t *p = json_array_get(ps, i);
+		if (!strcmp(json_string_value(json_object_get(p, "id")), "desk"))
+			json_object_set_new(p, "name", json_pack("{s:s}", "en", "=HYPERLINK(\"x\")"));
+	}
+	csv = ecomap_csv(m, "en");
+	assert_non_null(strstr(csv, "\"desk\",\"'=HYPERLINK(\"\"x\"\")\",\"\",\"Gent\""));
+	free(csv);
 	json_decref(m);
 }
 
