@@ -192,7 +192,11 @@ json_t *release_make(const json_t *prev, const struct figures *live, const struc
 		tidy_bucket(b, tax);
 	char w[INSIGHT_WEEK_TEXT];
 	insight_week_format(week, w);
-	json_int_t seq = json_integer_value(json_object_get(prev, "release")) + 1;
+	/* a new number only for a release that shows something new: the number
+	 * must not tell that events came in without changing what is shown */
+	json_int_t seq = json_integer_value(json_object_get(prev, "release"));
+	if (!prev || !json_equal(buckets, json_object_get(prev, "buckets")))
+		seq++;
 	figures_free(&before);
 	figures_free(&shown);
 	return json_pack("{s:i, s:i, s:s, s:I, s:o}", "format", RELEASE_FORMAT, "k", (int)k,

@@ -59,7 +59,8 @@
 /*
  * The next release from the live figures and prev (the release before,
  * NULL for none), with k in week (insight_week_of).  Returns a new object
- * (the caller's) whose "release" is prev's + 1.
+ * (the caller's) whose "release" is prev's + 1 if its buckets differ
+ * from prev's, else prev's (1 for the first).
  */
 json_t *release_make(const json_t *prev, const struct figures *live, const struct taxonomy *tax,
                      unsigned k, uint32_t week);

@@ -441,7 +441,8 @@ static void test_differencing_in_time(void **state)
 	put_event(600 + K, SHOP, "listed", "financing-loan", NULL);
 	put_event(600, SHOP, "nofit", "financing-loan", NULL);
 	json_t *r2 = release(r1);
-	assert_int_equal(json_integer_value(json_object_get(r2, "release")), 2);
+	/* not even the release's number moves: it would tell that events came */
+	assert_int_equal(json_integer_value(json_object_get(r2, "release")), 1);
 	json_t *b1 = json_deep_copy(json_object_get(r1, "buckets")), *b2 = json_object_get(r2, "buckets");
 	assert_true(json_equal(b1, b2));
 	/* a starter withdraws: still the same answer */
@@ -463,6 +464,7 @@ static void test_differencing_in_time(void **state)
 	put_event(700 + K, SHOP, "listed", "financing-loan", NULL);
 	json_t *r5 = release(r4);
 	assert_int_equal(shown(r5, b, NULL, "starters"), 2 * K + 1);
+	assert_int_equal(json_integer_value(json_object_get(r5, "release")), 2);
 	assert_int_equal(shown(r5, b, "financing-loan", "listed"), 2 * K + 1);
 	/* and back down: k starters gone makes the figure follow */
 	for (unsigned i = 0; i < K + 1; i++) {
