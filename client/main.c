@@ -108,7 +108,20 @@ const struct cmd cmds[] = {
 	  "for financing not for financing-loan.  A gap is a need and phase with no\n"
 	  "offer, or with offers from a single partner: a starter there has no\n"
 	  "choice.\n"
-	  "  --by-sector    count per sector too, and list the gaps sector by sector\n" },
+	  "  --by-sector    count per sector too, and list the gaps sector by sector\n"
+	  "Where starters agreed to help (gilde insight), the gaps that matter come\n"
+	  "first: each cell is weighed by how many of them needed it and chose or\n"
+	  "found nothing; without such figures gilde gaps says so and counts offers.\n" },
+	{ "insight", cmd_insight, "insight [--json]",
+	  "how starters use the directory: anonymous figures of at least k starters",
+	  "On a city node that collects progress events ([insight] in gilde.conf(5)),\n"
+	  "its latest release; on any node, the insight records city nodes published.\n"
+	  "Per bucket of starters (phase, sector, kind of business, student, from\n"
+	  "abroad, side activity; buckets of fewer than k starters merge into coarser\n"
+	  "ones): the funnel of each need (listed, partner chosen, done, dropped, no\n"
+	  "offer fits, found nothing), the partners chosen per need, and the common\n"
+	  "orders of steps with the median weeks between them.  No figure counts\n"
+	  "fewer than k starters, and a figure changes only once k starters moved it.\n" },
 	{ "publish", cmd_publish, "publish FILE...", "validate, sign and store records written as JSON",
 	  "Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"
