@@ -43,7 +43,8 @@ const struct cmd cmds[] = {
 	{ "plan", cmd_plan,
 	  "plan init --profile FILE [--force] | show | refresh | done ITEM | undo ITEM\n"
 	  "             | choose ITEM OFFER | asked ITEM | note ITEM TEXT\n"
-	  "             | export FILE [--force] | import FILE [--force]   [--plan FILE]",
+	  "             | export FILE [--force] | import FILE [--force]\n"
+	  "             | nofit ITEM | insight on|off|sent|withdraw   [--plan FILE]",
 	  "keep a personal to-do plan on this machine",
 	  "The plan lives in a file on this machine only ($XDG_DATA_HOME/gilde/plan.json\n"
 	  "or --plan FILE), in the format the web page saves and opens\n"
@@ -61,7 +62,16 @@ const struct cmd cmds[] = {
 	  "  export    write the plan to FILE (- for stdout), for the web page\n"
 	  "  import    make a plan file (saved by the web page) this machine's plan,\n"
 	  "            matched again against this directory\n"
-	  "Nothing of the plan leaves this machine.\n" },
+	  "  nofit     say, anonymously, that no offer here fits you for a step\n"
+	  "  insight   on: help the city improve its support anonymously; off: stop;\n"
+	  "            sent: what was sent; withdraw: delete it from the node\n"
+	  "Nothing of the plan leaves this machine, but when the node gilde talks to\n"
+	  "collects anonymous steps ([insight] in gilde.conf(5)) and you agree (init and\n"
+	  "import ask once, on a terminal; or insight on): for each step listed, chosen,\n"
+	  "ticked off or found wanting, the kind of starter you are (phase, first\n"
+	  "sector, kind of business, student, from abroad, side activity), the need,\n"
+	  "the partner chosen, the week and a random number kept in the plan, to that\n"
+	  "node only.\n" },
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
 	  "upcoming events in start order; iCalendar export",

@@ -535,8 +535,9 @@ void insightd_ctl(struct ctl_req *rq, const msgpack_object *req)
 	if (!strcmp(action, "status")) {
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
-		ctl_pack_ok(&out, &pk, 1);
+		ctl_pack_ok(&out, &pk, 2);
 		ctl_pack_bool(&pk, "collecting", insightd_collecting(n));
+		ctl_pack_uint(&pk, "k", n->insight ? n->insight->k : 0);
 		ctl_reply(rq, &out);
 		return;
 	}
