@@ -63,6 +63,11 @@ bool insightd_collecting(const struct node *n)
 	return n->insight && n->insight->collecting;
 }
 
+unsigned insightd_k(const struct node *n)
+{
+	return insightd_collecting(n) ? n->insight->k : 0;
+}
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;

@@ -42,8 +42,10 @@ void insightd_stop(struct node *n);
 /* Close and free, once the loop has run out. */
 void insightd_free(struct node *n);
 
-/* Whether the node takes progress events ([insight] enabled). Any thread. */
+/* Whether the node takes progress events ([insight] enabled), and its k
+ * (0 when it does not).  Any thread. */
 bool insightd_collecting(const struct node *n);
+unsigned insightd_k(const struct node *n);
 
 /*
  * Take an event (len bytes of JSON).  Any thread.  *stored is false for

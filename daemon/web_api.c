@@ -513,7 +513,7 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	if (insightd_collecting(w->n)) /* the page may ask the starter (API.md, Insight) */
-		json_object_set_new(res, "insight", json_true());
+		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)insightd_k(w->n)));
 	return web_reply_json(w, c, MHD_HTTP_OK, res);
 }
 
