@@ -22,6 +22,7 @@
 #include "query/view.h"
 #include "schemas/schema.h"
 #include "schemas/taxonomy.h"
+#include "client/i18n.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
@@ -30,10 +31,16 @@ struct cli {
 	char data[PATHS_MAX];      /* resolved data directory */
 	bool json;                 /* --json */
 	const char *lang;          /* --lang, for human output: "nl" or "en" */
+	bool lang_given;           /* --lang was on the command line */
 };
 
 /* Print "gilde: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Tell the person something on stderr, as a sentence of its own (not with
+ * --json, whose stdout is the answer): an empty answer, a hint. */
+void cli_note(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set the language of human output (gilde's words and the records' texts). */
+void cli_set_lang(struct cli *cli, const char *lang);
 /* The exit code for an error code: 3 for GL_ENOTFOUND, else 1. */
 int cli_exit_for(int code);
 /* Report err and return the matching exit code. */
@@ -116,6 +123,17 @@ json_t *cli_ask(struct cli *cli, const char *op, struct gl_error *err);
 /* What a person calls record e in lang: its "name", else its "title"
  * (view_body_text); NULL for neither or a tombstone.  Free it. */
 char *cli_title(const struct store_entry *e, const char *lang);
+
+/* "848 KiB", "4.0 GiB": bytes for a person. */
+void cli_human_size(uint64_t bytes, char *out, size_t n);
+
+/*
+ * Read a JSON file a person named (what: "--profile", "the plan"): 0 and
+ * *out (the caller's), or GL_ENOTFOUND / GL_EIO / GL_EJSON with a message
+ * naming the file and what was wrong: the system's reason it could not be
+ * opened, or the line and column of bad JSON.
+ */
+int cli_load_json(const char *path, const char *what, json_t **out, struct gl_error *err);
 
 /* Print a JSON value as the one document on stdout. */
 void cli_print_json(json_t *v);

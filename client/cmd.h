@@ -96,5 +96,8 @@ int cmd_insight(struct cli *cli, int argc, char **argv);
  * d's store.  gilde insight and gilde gaps both ask it.  0 and a new
  * array, or an error in err. */
 int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struct gl_error *err);
+int cmd_map(struct cli *cli, int argc, char **argv);
+int cmd_screen(struct cli *cli, int argc, char **argv);
+int cmd_taxonomy(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -3,16 +3,20 @@
 
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "client/lookup.h"
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
 #include "proto/msg.h"
 #include "proto/record.h"
 #include "store/trust.h"
 
-/* What gilde endorse or gilde revoke is told: each has its own options. */
+/* What gilde endorse or gilde revoke is told: each has its own options.
+ * KEY and --replaces may name a partner (lookup.h); key_text and
+ * replaces_text are the keys they mean. */
 struct statement {
 	bool revoke;
 	const char *key, *name, *until, *replaces, *reason;
+	char key_text[IDENT_TEXT_MAX], replaces_text[IDENT_TEXT_MAX];
 };
 
 static int statement_option(void *ctx, int c, const char *arg)
@@ -25,6 +29,35 @@ static int statement_option(void *ctx, int c, const char *arg)
 	default: st->reason = arg; break; /* 'R' */
 	}
 	return 0;
+}
+
+/*
+ * The keys KEY and --replaces mean: a key as it is, else (read from the
+ * store) a partner's id or the start of its key, for KEY an application's
+ * too.  0, or the exit code of what was printed.
+ */
+static int resolve_keys(struct cli *cli, struct statement *st)
+{
+	uint8_t k[32];
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	struct gl_error err = { 0 };
+	const char *in[2] = { st->key, st->replaces };
+	char *out[2] = { st->key_text, st->replaces_text };
+	int rc = 0;
+	for (int i = 0; i < 2 && !rc; i++) {
+		if (!in[i] || ident_parse(IDENT_PK_PREFIX, in[i], "KEY", k, NULL) == 0) {
+			snprintf(out[i], IDENT_TEXT_MAX, "%s", in[i] ? in[i] : "");
+			continue;
+		}
+		if (!t && cli_read_store(cli, &s, &t, &err))
+			return cli_fail(&err);
+		if (!(rc = lookup_one_key(cli, t, i ? "--replaces" : "KEY", in[i], i == 0, k)))
+			ident_format(IDENT_PK_PREFIX, k, out[i]);
+	}
+	store_abort(t);
+	store_close(s);
+	return rc;
 }
 
 /* Parse and check the command line into *st; 0 or an exit code. */
@@ -47,20 +80,15 @@ static int statement_args(struct cli *cli, const struct cmd *me, int argc, char 
 	if (rc)
 		return rc;
 	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KEY (ed25519:...)");
+		return cli_usage(me, _("name exactly one KEY: ed25519:..., or a partner's id"));
 	st->key = argv[optind];
-	uint8_t k[32];
-	struct gl_error err = { 0 };
 	int64_t day;
-	if (ident_parse(IDENT_PK_PREFIX, st->key, "KEY", k, &err))
-		return cli_usage(me, "%s", err.msg);
 	if (!st->revoke && (!st->name || !*st->name))
-		return cli_usage(me, "--name NAME is required: the partner's name as members will see it");
+		return cli_usage(me, "%s", _("--name NAME is required: the partner's name as members "
+		                             "will see it"));
 	if (st->until && (strlen(st->until) != 10 || clock_parse(st->until, &day)))
-		return cli_usage(me, "--until must be a date, YYYY-MM-DD, not \"%s\"", st->until);
-	if (st->replaces && ident_parse(IDENT_PK_PREFIX, st->replaces, "--replaces", k, &err))
-		return cli_usage(me, "%s", err.msg);
-	return 0;
+		return cli_usage(me, _("--until must be a date, YYYY-MM-DD, not \"%s\""), st->until);
+	return resolve_keys(cli, st);
 }
 
 /* What the daemon answered to a statement, for a person or a script. */
@@ -69,25 +97,29 @@ static void statement_done(struct cli *cli, const struct statement *st, uint64_t
 {
 	if (cli->json) {
 		json_t *j = json_object();
-		json_object_set_new(j, "key", json_string(st->key));
+		json_object_set_new(j, "key", json_string(st->key_text));
 		json_object_set_new(j, st->revoke ? "revoked" : "endorsed", json_true());
 		json_object_set_new(j, "purged", json_integer((json_int_t)purged));
 		json_object_set_new(j, "curator", json_boolean(curator));
 		cli_print_json(j);
 		json_decref(j);
 	} else if (st->revoke) {
-		printf("revoked %s: %llu record%s removed here\n", st->key, (unsigned long long)purged,
-		       purged == 1 ? "" : "s");
+		printf(P_("revoked %s: %llu record removed here\n",
+		          "revoked %s: %llu records removed here\n", purged), st->key_text,
+		       (unsigned long long)purged);
 	} else {
-		printf("endorsed %s (%s)%s%s\n", st->key, st->name, st->until ? " until " : "",
-		       st->until ? st->until : "");
+		if (st->until)
+			printf(_("endorsed %s (%s) until %s\n"), st->key_text, st->name, st->until);
+		else
+			printf(_("endorsed %s (%s)\n"), st->key_text, st->name);
 		if (st->replaces)
-			printf("revoked %s, which it replaces: %llu record%s removed here\n",
-			       st->replaces, (unsigned long long)purged, purged == 1 ? "" : "s");
+			printf(P_("revoked %s, which it replaces: %llu record removed here\n",
+			          "revoked %s, which it replaces: %llu records removed here\n", purged),
+			       st->replaces_text, (unsigned long long)purged);
 	}
 	if (!curator)
-		cli_error("note: this node is not one of its own curators ([federation] curator); "
-		          "nodes follow only the curators they are configured with");
+		cli_error("%s", _("note: this node is not one of its own curators ([federation] "
+		                "curator); nodes follow only the curators they are configured with"));
 }
 
 static int statement(struct cli *cli, const struct cmd *me, int argc, char **argv, bool revoke)
@@ -108,7 +140,8 @@ static int statement(struct cli *cli, const struct cmd *me, int argc, char **arg
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, revoke ? "revoke" : "endorse");
 	msg_pack_str(&pk, "key");
-	msg_pack_str(&pk, st.key);
+	msg_pack_str(&pk, st.key_text);
+	vals[2] = st.replaces ? st.replaces_text : NULL;
 	for (int i = 0; i < 4; i++)
 		if (vals[i]) {
 			msg_pack_str(&pk, names[i]);
@@ -140,18 +173,20 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
 struct apps_ctx {
 	struct cli *cli;
 	json_t *arr;
+	unsigned count;
 };
 
 static int app_visit(void *vctx, const struct store_app *a)
 {
 	struct apps_ctx *ac = vctx;
 	struct record r;
+	ac->count++;
 	char key[IDENT_TEXT_MAX], ts[32];
 	ident_format(IDENT_PK_PREFIX, a->author, key);
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
 	json_object_set_new(o, "received", json_string(clock_format(a->received_ms / 1000, ts)));
-	bool parsed = record_parse(a->env, a->env_len, &r, NULL) == 0 && r.body;
+	bool parsed = record_parse_held(a->env, a->env_len, &r, NULL) == 0 && r.body;
 	if (ac->cli->json) {
 		json_t *body = parsed ? jsonmp_body_to_json(r.body, r.body_len) : NULL;
 		if (body) {
@@ -162,8 +197,10 @@ static int app_visit(void *vctx, const struct store_app *a)
 	} else {
 		char *name = parsed ? view_body_text(r.body, r.body_len, "name", ac->cli->lang) : NULL;
 		char *url = parsed ? view_body_str(r.body, r.body_len, "url") : NULL;
-		printf("%s  %s  %s%s%s\n", key, ts, name ? name : "(no name)", url ? "  " : "",
-		       url ? url : "");
+		/* the id first: gilde endorse takes it */
+		printf("partner/%.*s  %s%s%s\n    %s, %s %s\n", parsed ? (int)r.id_len : 1,
+		       parsed ? r.id : "?", name ? name : _("(no name)"), url ? "  " : "", url ? url : "",
+		       key, _("received"), ts);
 		free(url);
 		free(name);
 	}
@@ -179,10 +216,20 @@ int cmd_applications(struct cli *cli, int argc, char **argv)
 		return rc;
 	struct gl_error err = { 0 };
 	struct apps_ctx ac = { .cli = cli, .arr = json_array() };
+	struct trust_cfg cfg;
+	bool curator = false;
+	if (trust_cfg_load(d.t, &cfg, NULL) == 0) {
+		curator = trust_is_curator(&cfg, cfg.own);
+		trust_cfg_free(&cfg);
+	}
 	rc = store_app_scan(d.t, app_visit, &ac, &err);
 	cli_dir_close(&d);
 	if (!rc && cli->json)
 		cli_print_json(ac.arr);
+	else if (!rc && !ac.count)
+		cli_note(cli, _("No applications: no partner profile from an unendorsed key has "
+		                "reached this node%s."),
+		         curator ? "" : _(" (only a curator's node keeps them)"));
 	json_decref(ac.arr);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
@@ -192,6 +239,7 @@ struct members_ctx {
 	struct trust_cfg *cfg;
 	struct store_txn *t;
 	json_t *arr;
+	unsigned count;
 };
 
 static int member_visit(void *vctx, const struct store_entry *e)
@@ -199,7 +247,7 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	struct members_ctx *mc = vctx;
 	struct record r;
 	struct trust_statement st;
-	if (!trust_is_curator(mc->cfg, e->author) || record_parse(e->env, e->env_len, &r, NULL) ||
+	if (!trust_is_curator(mc->cfg, e->author) || record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    trust_parse_statement(&r, &st, NULL))
 		return 0;
 	enum trust_verdict v;
@@ -214,7 +262,9 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	}
 	if (st.has_replaces)
 		ident_format(IDENT_PK_PREFIX, st.replaces, old);
-	static const char *const status[] = { "member", "not endorsed", "revoked", "expired" };
+	mc->count++;
+	static const char *const status[] = { N_("member"), N_("not endorsed"), N_("revoked"),
+		                              N_("expired") };
 	json_t *o = json_object();
 	json_object_set_new(o, "key", json_string(key));
 	json_object_set_new(o, "name", json_string(st.name));
@@ -226,8 +276,8 @@ static int member_visit(void *vctx, const struct store_entry *e)
 	if (mc->cli->json)
 		json_array_append(mc->arr, o);
 	else
-		printf("%-8s %s  %s  until %s  by %.24s…%s%s\n", status[v], key, st.name,
-		       *until ? until : "-", by, *old ? "  replaces " : "", old);
+		printf(_("%-8s %s  %s  until %s  by %.24s…%s%s\n"), _(status[v]), key, st.name,
+		       *until ? until : "-", by, *old ? _("  replaces ") : "", old);
 	json_decref(o);
 	return 0;
 }
@@ -248,8 +298,9 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	}
 	struct members_ctx mc = { .cli = cli, .cfg = &cfg, .t = t, .arr = json_array() };
 	if (!rc && !cfg.ncurators && !cli->json)
-		printf("this node has no curators: it accepts only its own records%s\n",
-		       cfg.nallow ? " and those of its allow list" : "");
+		printf(cfg.nallow ? _("this node has no curators: it accepts only its own records and "
+		                      "those of its allow list\n")
+		                  : _("this node has no curators: it accepts only its own records\n"));
 	struct store_filter f = { .kind = RK_ENDORSE };
 	if (!rc)
 		rc = store_scan(t, &f, member_visit, &mc, &err);
@@ -257,6 +308,8 @@ int cmd_members(struct cli *cli, int argc, char **argv)
 	trust_cfg_free(&cfg);
 	if (!rc && cli->json)
 		cli_print_json(mc.arr);
+	else if (!rc && !mc.count && cfg.ncurators)
+		cli_note(cli, _("No endorsements by this node's curators here yet."));
 	json_decref(mc.arr);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
@@ -271,22 +324,35 @@ int cmd_rotate_key(struct cli *cli, int argc, char **argv)
 	if (cli_request_op(cli, "rotate-key", &ans, &err))
 		return cli_fail(&err);
 	char old[IDENT_TEXT_MAX + 1] = "", new[IDENT_TEXT_MAX + 1] = "";
-	uint64_t n = 0;
+	uint64_t n = 0, retired = 0;
+	bool curated = false;
 	msg_get_cstr(&ans.o, "old", old, sizeof old);
 	msg_get_cstr(&ans.o, "new", new, sizeof new);
 	msg_get_uint(&ans.o, "resigned", &n);
+	msg_get_uint(&ans.o, "retired", &retired);
+	msg_get_bool(&ans.o, "curated", &curated);
 	cli_answer_free(&ans);
 	if (cli->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "old", json_string(old));
-		json_object_set_new(j, "new", json_string(new));
-		json_object_set_new(j, "resigned", json_integer((json_int_t)n));
+		json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:b}", "old", old, "new", new, "resigned",
+		                      (json_int_t)n, "retired", (json_int_t)retired, "curated", curated);
 		cli_print_json(j);
 		json_decref(j);
+		return EXIT_OK;
+	}
+	printf(P_("new key %s (was %s); %llu record signed again with it\n",
+	          "new key %s (was %s); %llu records signed again with it\n", n),
+	       new, old, (unsigned long long)n);
+	if (curated) {
+		printf(P_("%llu record of the old key deleted here; other nodes keep the old copies "
+		          "until your curator runs:\n",
+		          "%llu records of the old key deleted here; other nodes keep the old copies "
+		          "until your curator runs:\n", retired), (unsigned long long)retired);
+		printf("  gilde endorse %s --name NAME --replaces %s\n", new, old);
 	} else {
-		printf("new key %s (was %s); %llu records signed again with it\n", new, old,
-		       (unsigned long long)n);
-		printf("ask your curator to run:\n  gilde endorse %s --name NAME --replaces %s\n", new, old);
+		printf(P_("%llu record of the old key retracted on every node that accepts it\n",
+		          "%llu records of the old key retracted on every node that accepts it\n",
+		          retired), (unsigned long long)retired);
+		printf(_("nodes that list the old key in [federation] allow must list the new one\n"));
 	}
 	return EXIT_OK;
 }

@@ -25,14 +25,15 @@ struct events_opts {
 struct events_ctx {
 	struct cli *cli;
 	struct store_txn *t;
+	unsigned count; /* occurrences printed, events written */
 };
 
 /* DATE (YYYY-MM-DD, 00:00 UTC) or an RFC 3339 date-time; -1 if neither. */
 static int parse_when(const struct cmd *me, const char *opt, const char *arg, int64_t *out)
 {
 	if (clock_parse(arg, out) != 0) {
-		cli_usage(me, "%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
-		              "RFC 3339 date-time (2027-03-18T19:00:00+01:00)", opt, arg);
+		cli_usage(me, _("%s: \"%s\" is neither a date (YYYY-MM-DD, taken as 00:00 UTC) nor an "
+		                "RFC 3339 date-time (2027-03-18T19:00:00+01:00)"), opt, arg);
 		return -1;
 	}
 	return 0;
@@ -57,9 +58,16 @@ static int check_term(const struct cmd *me, const char *what, const char *value)
 		ok = ok || !strcmp(json_string_value(v), value);
 	}
 	if (!ok) {
-		char *known = json_dumps(list, JSON_COMPACT);
-		cli_usage(me, "--%s: unknown %s \"%s\"; one of %s", what, what, value, known);
-		free(known);
+		struct gl_buf known = { 0 };
+		json_array_foreach(list, i, v) {
+			if (i)
+				gl_buf_append(&known, ", ", 2);
+			gl_buf_append(&known, json_string_value(v), strlen(json_string_value(v)));
+		}
+		gl_buf_append(&known, "", 1);
+		cli_usage(me, _("--%s: unknown %s \"%s\"; one of: %s (gilde taxonomy %s)"), what, what,
+		          value, (const char *)known.data, what);
+		gl_buf_free(&known);
 	}
 	schema_set_free(set);
 	return ok ? 0 : -1;
@@ -111,9 +119,9 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->f.to <= o->f.from)
-		return cli_usage(me, "--to must be later than --from (default: now)");
+		return cli_usage(me, "%s", _("--to must be later than --from (default: now)"));
 	if (o->ics && !strcmp(o->ics, "-") && cli->json)
-		return cli_usage(me, "--ics - writes the calendar on stdout; leave out --json");
+		return cli_usage(me, "%s", _("--ics - writes the calendar on stdout; leave out --json"));
 	/* a published calendar says CANCELLED, so subscribers drop the event */
 	o->f.include_cancelled = o->ics != NULL;
 	return 0;
@@ -147,13 +155,15 @@ static int print_occurrence(void *vctx, const struct events_occurrence *o)
 	struct events_ctx *ec = vctx;
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	char when[START_TEXT_MAX];
-	record_parse(o->e->env, o->e->env_len, &r, NULL);
+	record_parse_held(o->e->env, o->e->env_len, &r, NULL);
 	/* without time zone data (then nothing recurs), the start as written */
 	if (!recurrence_local_text(o->start, when) &&
 	    !body_str_copy(r.body, r.body_len, "start", when, sizeof when))
 		return 0;
-	if (strlen(when) >= 16)
+	if (strlen(when) >= 16) {
 		print_line(ec, o->e, r.body, r.body_len, when);
+		ec->count++;
+	}
 	return 0;
 }
 
@@ -166,13 +176,30 @@ static int write_calendar(struct events_ctx *ec, const struct events_filter *f, 
 	if (rc)
 		return rc;
 	if (cal.skipped)
-		cli_error("%u event%s left out of the calendar: libical cannot write their times",
-		          cal.skipped, cal.skipped == 1 ? "" : "s");
+		cli_error(P_("%u event left out of the calendar: libical cannot write its times",
+		             "%u events left out of the calendar: libical cannot write their times",
+		             cal.skipped), cal.skipped);
 	rc = ics_write(path, cal.text, err);
 	free(cal.text);
+	ec->count = cal.events;
 	if (!rc && strcmp(path, "-") && !ec->cli->json)
-		printf("wrote %u event%s to %s\n", cal.events, cal.events == 1 ? "" : "s", path);
+		printf(P_("wrote %u event to %s\n", "wrote %u events to %s\n", cal.events), cal.events,
+		       path);
 	return rc;
+}
+
+/* An empty answer, said: from when, until when, for what. */
+static void say_none(const struct cli *cli, const struct events_filter *f)
+{
+	char from[32], to[32];
+	clock_format((uint64_t)f->from, from);
+	clock_format((uint64_t)(f->to > 0 ? f->to : 0), to);
+	if (f->to != EVENTS_OPEN_END)
+		cli_note(cli, _("No events between %.10s and %.10s%s."), from, to,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
+	else
+		cli_note(cli, _("No events from %.10s on%s."), from,
+		         f->sector || f->phase ? _(" for that sector or phase") : "");
 }
 
 int cmd_events(struct cli *cli, int argc, char **argv)
@@ -198,9 +225,11 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		rc = events_occurrences(ec.t, &o.f, EVENTS_LIST_MAX, EVENTS_PER_EVENT_MAX,
 		                        print_occurrence, &ec, &more, &err);
 	if (!rc && more)
-		cli_error("the window holds more occurrences than listed (at most %d, %d of one "
-		          "event); narrow it with --from and --to", EVENTS_LIST_MAX,
+		cli_error(_("the window holds more occurrences than listed (at most %d, %d of one "
+		            "event); narrow it with --from and --to"), EVENTS_LIST_MAX,
 		          EVENTS_PER_EVENT_MAX);
+	if (!rc && !o.ics && !(cli->json ? json_array_size(arr) : ec.count))
+		say_none(cli, &o.f);
 out:
 	store_abort(ec.t);
 	json_decref(arr);

@@ -76,23 +76,23 @@ static void print_need_gaps(const struct grid *g, size_t i, size_t s)
 		return;
 	printf("  %s —", label(g, "need", id_at(g, "needs", i)));
 	if (none == g->np) {
-		printf(" no offer in any phase\n");
+		printf(" %s\n", _("no offer in any phase"));
 		return;
 	}
-	const char *sep = " no offer: ";
+	const char *sep = _(" no offer: ");
 	for (size_t j = 0; j < g->np && none; j++) {
 		if (num(cell(g, i, j, s), "offers") == 0) {
 			printf("%s%s", sep, label(g, "phase", id_at(g, "phases", j)));
 			sep = ", ";
 		}
 	}
-	sep = none ? "; one partner: " : " one partner: ";
+	sep = none ? _("; one partner: ") : _(" one partner: ");
 	for (size_t j = 0; j < g->np && single; j++) {
 		json_t *c = cell(g, i, j, s);
 		json_int_t n = num(c, "offers");
 		if (n > 0 && num(c, "partners") == 1) {
-			printf("%s%s (%lld offer%s)", sep, label(g, "phase", id_at(g, "phases", j)),
-			       (long long)n, n == 1 ? "" : "s");
+			printf("%s%s ", sep, label(g, "phase", id_at(g, "phases", j)));
+			printf(P_("(%lld offer)", "(%lld offers)", n), (long long)n);
 			sep = ", ";
 		}
 	}
@@ -153,7 +153,8 @@ static void print_table(const struct grid *g)
 			lw = w;
 	}
 	struct line l = { .len = 0 };
-	printf("Live offers per need and phase (* a gap: no offer, or all from one partner)\n\n");
+	printf("%s\n\n", _("Live offers per need and phase (* a gap: no offer, or all from one "
+	                    "partner)"));
 	add(&l, "%*s", (int)lw, "");
 	for (size_t j = 0; j < g->np; j++)
 		add(&l, "  %*s ", column(g, j), id_at(g, "phases", j));
@@ -170,13 +171,15 @@ static void print_table(const struct grid *g)
 		}
 		put_line(&l);
 	}
-	printf("\nPhases:");
+	printf("\n%s", _("Phases:"));
 	for (size_t j = 0; j < g->np; j++) {
 		const char *p = id_at(g, "phases", j);
 		printf("%s %s = %s", j ? "," : "", p, label(g, "phase", p));
 	}
 	size_t n = count_gaps(g, 0);
-	printf("\n\n%zu gap%s of %zu cells%s\n", n, n == 1 ? "" : "s", g->nn * g->np, n ? ":" : "");
+	printf("\n\n");
+	printf(P_("%zu gap of %zu cells", "%zu gaps of %zu cells", n), n, g->nn * g->np);
+	printf("%s\n", n ? ":" : "");
 	for (size_t i = 0; i < g->nn; i++)
 		print_need_gaps(g, i, 0);
 }
@@ -184,16 +187,16 @@ static void print_table(const struct grid *g)
 /* One list of gaps per sector: a table per sector would be too much to read. */
 static void print_sectors(const struct grid *g)
 {
-	printf("Gaps per sector (a gap: no offer, or all from one partner)\n");
+	printf("%s\n", _("Gaps per sector (a gap: no offer, or all from one partner)"));
 	for (size_t s = 0; s < g->ns; s++) {
 		size_t n = count_gaps(g, s);
 		const char *sid = id_at(g, "sectors", s);
 		printf("\n%s (%s): ", label(g, "sector", sid), sid);
 		if (!n) {
-			printf("no gaps\n");
+			printf("%s\n", _("no gaps"));
 			continue;
 		}
-		printf("%zu gap%s of %zu cells\n", n, n == 1 ? "" : "s", g->nn * g->np);
+		printf(P_("%zu gap of %zu cells\n", "%zu gaps of %zu cells\n", n), n, g->nn * g->np);
 		for (size_t i = 0; i < g->nn; i++)
 			print_need_gaps(g, i, s);
 	}

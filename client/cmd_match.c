@@ -37,7 +37,7 @@ static int match_option(void *ctx, int c, const char *arg)
 		errno = 0;
 		ma->per_item = (unsigned)strtoul(arg, &end, 10);
 		if (*end || errno)
-			return cli_usage(ma->me, "--per-item needs a number (0: all)");
+			return cli_usage(ma->me, "%s", _("--per-item needs a number (0: all)"));
 		return 0;
 	case 'P': json_object_set_new(ma->flags, "phase", json_string(arg)); break;
 	case 's': json_array_append_new(ma->sectors, json_string(arg)); break;
@@ -57,12 +57,12 @@ static int match_option(void *ctx, int c, const char *arg)
 	case 'l': json_array_append_new(ma->speaks, json_string(arg)); break;
 	case 'E':
 		if ((v = number(arg)) < 0)
-			return cli_usage(ma->me, "--employees needs a number of people");
+			return cli_usage(ma->me, "%s", _("--employees needs a number of people"));
 		json_object_set_new(ma->flags, "employees", json_integer(v));
 		break;
 	default: /* 'g' */
 		if ((v = number(arg)) < 0)
-			return cli_usage(ma->me, "--company-age needs a number of years");
+			return cli_usage(ma->me, "%s", _("--company-age needs a number of years"));
 		json_object_set_new(ma->flags, "company_age", json_integer(v));
 		break;
 	}
@@ -116,14 +116,13 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 		                 .per_item = *per_item };
 	struct cli_opts opts = { .lo = own, .take = match_option, .ctx = &ma };
 	json_t *p = NULL;
-	json_error_t jerr;
+	struct gl_error lerr = { 0 };
 	if ((*rc = cli_options(cli, me, argc, argv, &opts))) {
 		/* a usage error, printed */
 	} else if (ma.file && ma.any_flag) {
-		*rc = cli_usage(me, "give either --profile FILE or profile flags, not both");
-	} else if (ma.file && !(p = json_load_file(ma.file, JSON_REJECT_DUPLICATES, &jerr))) {
-		cli_error("%s:%d: %s", ma.file, jerr.line, jerr.text);
-		*rc = EXIT_FAIL;
+		*rc = cli_usage(me, "%s", _("give either --profile FILE or profile flags, not both"));
+	} else if (ma.file && cli_load_json(ma.file, "--profile", &p, &lerr)) {
+		*rc = cli_fail(&lerr);
 	} else if (!ma.file) {
 		p = profile_of_flags(&ma, cli);
 	}
@@ -146,14 +145,14 @@ void cmd_print_contact(const char *indent, const json_t *o)
 	const char *url = json_string_value(json_object_get(o, "url"));
 	printf("%s", indent);
 	if (booking)
-		printf("book: %s  ", booking);
+		printf(_("book: %s  "), booking);
 	if (email)
 		printf("%s  ", email);
 	if (phone)
 		printf("%s  ", phone);
 	if (!booking && !email && !phone)
 		printf("%s  ", page ? page : url ? url : "");
-	printf("%s\n", json_is_true(json_object_get(o, "free")) ? "(free)" : "");
+	printf("%s\n", json_is_true(json_object_get(o, "free")) ? _("(free)") : "");
 }
 
 static void print_offer(size_t k, const json_t *o, bool explain)
@@ -162,7 +161,7 @@ static void print_offer(size_t k, const json_t *o, bool explain)
 	const char *answers = json_string_value(json_object_get(o, "answers"));
 	printf("   %zu) %s%s%s%s\n", k + 1, json_string_value(json_object_get(o, "name")),
 	       partner ? " — " : "", partner ? partner : "",
-	       answers && !strcmp(answers, "in general") ? "  [general help]" : "");
+	       answers && !strcmp(answers, "in general") ? _("  [general help]") : "");
 	cmd_print_contact("      ", o);
 	if (!explain)
 		return;
@@ -173,7 +172,7 @@ static void print_offer(size_t k, const json_t *o, bool explain)
 		printf("        %+4lld  %s\n", (long long)pts,
 		       json_string_value(json_object_get(t, "what")));
 	}
-	printf("        ----\n        %4lld  score\n",
+	printf(_("        ----\n        %4lld  score\n"),
 	       (long long)json_integer_value(json_object_get(o, "score")));
 }
 
@@ -182,18 +181,18 @@ static void print_header(const json_t *res)
 	const json_t *p = json_object_get(res, "profile");
 	size_t i;
 	json_t *v;
-	printf("To-do for a starter in phase %s", json_string_value(json_object_get(p, "phase")));
+	printf(_("To-do for a starter in phase %s"), json_string_value(json_object_get(p, "phase")));
 	if (json_array_size(json_object_get(p, "sectors"))) {
-		printf(", sector");
+		printf("%s", _(", sector"));
 		json_array_foreach(json_object_get(p, "sectors"), i, v)
 			printf("%s %s", i ? "," : "", json_string_value(v));
 	}
-	printf(" (%lld offers considered, %lld ruled out by their eligibility)\n",
+	printf(_(" (%lld offers considered, %lld ruled out by their eligibility)\n"),
 	       (long long)json_integer_value(json_object_get(res, "offers_considered")),
 	       (long long)json_integer_value(json_object_get(res, "offers_excluded")));
 	const char *from = json_string_value(json_object_get(res, "needs_from"));
-	printf("%s", from && !strcmp(from, "paths") ? "The needs a city adviser proposes" :
-	             "Your needs, in the order an adviser takes them");
+	printf("%s", from && !strcmp(from, "paths") ? _("The needs a city adviser proposes") :
+	             _("Your needs, in the order an adviser takes them"));
 	json_array_foreach(json_object_get(res, "paths"), i, v)
 		printf("%s %s", i ? "," : ":", json_string_value(json_object_get(v, "label")));
 	printf("\n");
@@ -208,14 +207,14 @@ static void print_todo(const json_t *res, bool explain)
 		json_t *offers = json_object_get(item, "offers"), *later = json_object_get(item, "later");
 		printf("\n%zu. [ ] %s\n", i + 1, json_string_value(json_object_get(item, "label")));
 		if (!json_array_size(offers))
-			printf("      no offer in the directory fits this profile yet\n");
+			printf("%s", _("      no offer in the directory fits this profile yet\n"));
 		json_array_foreach(offers, k, o)
 			print_offer(k, o, explain);
 		json_int_t more = json_integer_value(json_object_get(item, "more"));
 		if (more)
-			printf("      … and %lld more (--per-item 0 shows all)\n", (long long)more);
+			printf(_("      … and %lld more (--per-item 0 shows all)\n"), (long long)more);
 		if (json_array_size(later))
-			printf("      for later, in your next phase:\n");
+			printf("%s", _("      for later, in your next phase:\n"));
 		json_array_foreach(later, k, o)
 			print_offer(k, o, explain);
 	}
@@ -247,10 +246,14 @@ int cmd_match(struct cli *cli, int argc, char **argv)
 	bool explain = false;
 	unsigned per_item = 5;
 	int rc;
-	cli->lang = NULL;
+	if (!cli->lang_given)
+		cli->lang = NULL; /* the profile's language, unless --lang */
 	json_t *profile = profile_from(me, argc, argv, cli, &explain, &per_item, &rc);
 	if (!profile)
 		return rc;
+	const char *plang = json_string_value(json_object_get(profile, "lang"));
+	if (!cli->lang_given && plang)
+		cli_set_lang(cli, plang); /* the words around the list speak it too */
 	struct gl_error err = { 0 };
 	json_t *res = NULL;
 	if (cmd_match_run(cli, profile, per_item, &res, &err)) {

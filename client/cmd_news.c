@@ -10,11 +10,12 @@
 #include "proto/ident.h"
 #include "query/news.h"
 
-enum { OPT_LIMIT = 2000, OPT_ATOM };
+enum { OPT_LIMIT = 2000, OPT_ATOM, OPT_SELF };
 
 struct news_opts {
 	size_t limit;     /* 0: not given */
 	const char *atom; /* --atom FILE ("-": stdout), or NULL */
+	const char *self; /* --self URL: where the feed will be read */
 };
 
 /* gilde news's own options, into its news_opts. */
@@ -32,9 +33,13 @@ static int news_option(void *ctx, int c, const char *arg)
 		nt->o->atom = arg;
 		return 0;
 	}
+	if (c == OPT_SELF) {
+		nt->o->self = arg;
+		return 0;
+	}
 	n = strtoul(arg, &end, 10); /* OPT_LIMIT */
 	if (!*arg || *end || arg[0] == '-' || n < 1 || n > NEWS_LIMIT_MAX)
-		return cli_usage(nt->me, "--limit: \"%s\" is not a number from 1 to %d", arg,
+		return cli_usage(nt->me, _("--limit: \"%s\" is not a number from 1 to %d"), arg,
 		                 NEWS_LIMIT_MAX);
 	nt->o->limit = n;
 	return 0;
@@ -47,6 +52,7 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	static const struct option own[] = {
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "atom", required_argument, NULL, OPT_ATOM },
+		{ "self", required_argument, NULL, OPT_SELF },
 		{ NULL, 0, NULL, 0 },
 	};
 	*o = (struct news_opts){ 0 };
@@ -56,7 +62,9 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->atom && !strcmp(o->atom, "-") && cli->json)
-		return cli_usage(me, "--atom - writes the feed on stdout; leave out --json");
+		return cli_usage(me, "%s", _("--atom - writes the feed on stdout; leave out --json"));
+	if (o->self && !o->atom)
+		return cli_usage(me, _("--self goes with --atom: it says where the feed will be read"));
 	if (!o->limit)
 		o->limit = o->atom ? NEWS_ATOM_LIMIT : NEWS_LIMIT_DEFAULT;
 	return 0;
@@ -89,12 +97,18 @@ static int write_feed(struct cli *cli, struct store_txn *t, const struct news_op
 {
 	char *text = NULL;
 	size_t len;
-	int rc = news_atom(t, o->limit, cli->lang, &text, &len, err);
+	/* rel="self": --self, else the file's name, relative: right wherever
+	 * the file is served from under that name */
+	const char *self = o->self, *slash = strrchr(o->atom, '/');
+	if (!self && strcmp(o->atom, "-"))
+		self = slash ? slash + 1 : o->atom;
+	int rc = news_atom(t, o->limit, cli->lang, self, &text, &len, err);
 	if (!rc)
 		rc = ics_write(o->atom, text, err); /* atomic: FILE.part, fsync, rename */
 	free(text);
 	if (!rc && strcmp(o->atom, "-") && !cli->json)
-		printf("wrote %zu news item%s to %s\n", items, items == 1 ? "" : "s", o->atom);
+		printf(P_("wrote %zu news item to %s\n", "wrote %zu news items to %s\n", items), items,
+		       o->atom);
 	return rc;
 }
 
@@ -124,6 +138,8 @@ int cmd_news(struct cli *cli, int argc, char **argv)
 		json_array_foreach(items, i, v) {
 			print_item(cli, t, v);
 		}
+		if (!json_array_size(items))
+			cli_note(cli, _("No news yet."));
 	}
 out:
 	json_decref(items);

@@ -72,22 +72,10 @@ static json_t *daemon_status(struct cli *cli)
 	return j;
 }
 
-static void human_size(uint64_t b, char *out, size_t n)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)b;
-	int i = 0;
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
-
 /* One figure of the daemon's "memory" answer, as human_size writes it. */
 static const char *mem_figure(const json_t *mem, const char *key, char out[32])
 {
-	human_size((uint64_t)json_integer_value(json_object_get(mem, key)), out, 32);
+	cli_human_size((uint64_t)json_integer_value(json_object_get(mem, key)), out, 32);
 	return out;
 }
 
@@ -126,30 +114,30 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
                         const struct store_stats *st, json_t *d)
 {
 	char used[32], map[32];
-	human_size(st->used, used, sizeof used);
-	human_size(st->map_size, map, sizeof map);
-	printf("node     %s %s\n", key, nm->name);
-	printf("data     %s\n", cli->data);
+	cli_human_size(st->used, used, sizeof used);
+	cli_human_size(st->map_size, map, sizeof map);
+	printf(_("node     %s %s\n"), key, nm->name);
+	printf(_("data     %s\n"), cli->data);
 	json_t *web = json_object_get(d, "web");
 	if (json_is_true(json_object_get(d, "running")))
-		printf("daemon   running, pid %lld, up %llds, listening on %s\n",
+		printf(_("daemon   running, pid %lld, up %llds, listening on %s\n"),
 		       (long long)json_integer_value(json_object_get(d, "pid")),
 		       (long long)json_integer_value(json_object_get(d, "uptime_ms")) / 1000,
 		       json_string_value(json_object_get(d, "listen")));
 	else
-		printf("daemon   not running%s%s\n", json_object_get(d, "error") ? ": " : "",
+		printf(_("daemon   not running%s%s\n"), json_object_get(d, "error") ? ": " : "",
 		       json_object_get(d, "error") ? json_string_value(json_object_get(d, "error")) : "");
 	if (web)
-		printf("web      http://%s/ (%lld requests, %lld refused by the rate limit)\n",
+		printf(_("web      http://%s/ (%lld requests, %lld refused by the rate limit)\n"),
 		       json_string_value(json_object_get(web, "listen")),
 		       (long long)json_integer_value(json_object_get(web, "requests")),
 		       (long long)json_integer_value(json_object_get(web, "rate_limited")));
 	json_t *ins = json_object_get(d, "insight");
 	if (ins)
-		printf("insight  %s, %lld progress events kept (gilde insight)\n",
-		       json_is_true(json_object_get(ins, "collecting")) ? "collecting" : "not collecting",
+		printf(_("insight  %s, %lld progress events kept (gilde insight)\n"),
+		       json_is_true(json_object_get(ins, "collecting")) ? _("collecting") : _("not collecting"),
 		       (long long)json_integer_value(json_object_get(ins, "events")));
-	printf("records  %llu live (", (unsigned long long)st->live_total);
+	printf(_("records  %llu live ("), (unsigned long long)st->live_total);
 	for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
 		if (!st->live[k])
 			continue;
@@ -157,13 +145,13 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
 		       (unsigned long long)st->live[k]);
 		first = 0;
 	}
-	printf("), %llu retracted\n", (unsigned long long)st->tombstones);
-	printf("store    %s used, may grow to %s\n", used, map);
+	printf(_("), %llu retracted\n"), (unsigned long long)st->tombstones);
+	printf(_("store    %s used, may grow to %s\n"), used, map);
 	json_t *mem = json_object_get(d, "memory");
 	if (mem) {
 		char res[32], anon[32], file[32], peak[32];
-		printf("memory   %s resident (%s own, %s of files: store pages, program), "
-		       "at most %s\n", mem_figure(mem, "resident", res),
+		printf(_("memory   %s resident (%s own, %s of files: store pages, program), "
+		         "at most %s\n"), mem_figure(mem, "resident", res),
 		       mem_figure(mem, "anonymous", anon), mem_figure(mem, "file", file),
 		       mem_figure(mem, "peak", peak));
 	}

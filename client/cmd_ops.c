@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "client/cmd.h"
+#include "gilde_config.h"
 #include "schemas/config.h"
 #include "proto/ident.h"
 #include "proto/record.h"
@@ -268,11 +269,17 @@ __attribute__((format(printf, 5, 6)))
 static void report(struct doctor *d, enum verdict v, const char *what, const char *fix,
                    const char *fmt, ...)
 {
-	static const char *const names[] = { "ok", "warn", "FAIL" };
+	static const char *const names[] = { N_("ok"), N_("warn"), N_("FAIL") };
+	/* the names of the checks, for the catalogue: report() translates what */
+	static const char *const checks[] __attribute__((unused)) = {
+		N_("data"), N_("key"), N_("config"), N_("store"), N_("daemon"), N_("peer"),
+		N_("clock"), N_("web"), N_("page"), N_("lang"),
+	};
 	char detail[1024];
 	va_list ap;
+	/* words for a person in --lang; --json keeps the source's, for scripts */
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	vsnprintf(detail, sizeof detail, d->cli->json ? fmt : _(fmt), ap);
 	va_end(ap);
 	d->warns += v == WARN;
 	d->fails += v == FAIL;
@@ -286,9 +293,12 @@ static void report(struct doctor *d, enum verdict v, const char *what, const cha
 		json_array_append_new(d->checks, o);
 		return;
 	}
-	printf("%-4s %-10s %s\n", names[v], what, detail);
+	int w = 4;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		w = (int)strlen(_(names[i])) > w ? (int)strlen(_(names[i])) : w;
+	printf("%-*s %-10s %s\n", w, _(names[v]), _(what), detail);
 	if (fix && v != OK)
-		printf("     %-10s fix: %s\n", "", fix);
+		printf(_("%*s %-10s fix: %s\n"), w, "", "", _(fix));
 }
 
 static void check_datadir(struct doctor *d)
@@ -296,20 +306,20 @@ static void check_datadir(struct doctor *d)
 	const char *dir = d->cli->data;
 	struct stat sb;
 	if (stat(dir, &sb) != 0) {
-		report(d, FAIL, "data", "start gilded once with --data DIR, or pass the right --data",
+		report(d, FAIL, "data", N_("start gilded once with --data DIR, or pass the right --data"),
 		       "%s: %s", dir, strerror(errno));
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
-		report(d, FAIL, "data", "point --data at the node's data directory", "%s is not a directory",
+		report(d, FAIL, "data", N_("point --data at the node's data directory"), "%s is not a directory",
 		       dir);
 		return;
 	}
 	if (access(dir, R_OK | W_OK | X_OK) != 0)
-		report(d, FAIL, "data", "run gilde as the user gilded runs as",
+		report(d, FAIL, "data", N_("run gilde as the user gilded runs as"),
 		       "%s: this user (uid %u) cannot read and write it", dir, (unsigned)geteuid());
 	else if (sb.st_mode & 077)
-		report(d, WARN, "data", "chmod 700 on the directory: it holds the node's secret key",
+		report(d, WARN, "data", N_("chmod 700 on the directory: it holds the node's secret key"),
 		       "%s is open to other users (mode %03o)", dir, (unsigned)(sb.st_mode & 0777));
 	else
 		report(d, OK, "data", NULL, "%s (mode %03o, owner uid %u)", dir,
@@ -328,7 +338,7 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	struct stat sb;
 	FILE *f = fopen(path, "r");
 	if (!f || fstat(fileno(f), &sb) != 0) {
-		report(d, FAIL, "key", "start gilded once: it creates the key",
+		report(d, FAIL, "key", N_("start gilded once: it creates the key"),
 		       "%s: %s", path, strerror(errno));
 		if (f)
 			fclose(f);
@@ -344,7 +354,7 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	sodium_memzero(text, sizeof text);
 	if (rc) {
 		sodium_memzero(seed, sizeof seed);
-		report(d, FAIL, "key", "restore identity.key from a backup", "%s: %s", path, err.msg);
+		report(d, FAIL, "key", N_("restore identity.key from a backup"), "%s: %s", path, err.msg);
 		return;
 	}
 	crypto_sign_seed_keypair(pk, sk, seed);
@@ -354,131 +364,181 @@ static void check_key(struct doctor *d, const uint8_t *store_pk)
 	ident_format(IDENT_PK_PREFIX, pk, key);
 	if (store_pk && memcmp(pk, store_pk, 32) != 0)
 		report(d, FAIL, "key",
-		       "put back the identity.key this store was made with (or rotate with gilde rotate-key)",
+		       N_("put back the identity.key this store was made with (or rotate with gilde rotate-key)"),
 		       "%s holds %s, but the store was written by another key", path, key);
 	else if (sb.st_mode & 077)
-		report(d, FAIL, "key", "chmod 600 identity.key, and make a new key if others may have read it",
+		report(d, FAIL, "key",
+		       N_("chmod 600 identity.key, and make a new key if others may have read it"),
 		       "%s is readable by other users (mode %03o)", path, (unsigned)(sb.st_mode & 0777));
 	else
 		report(d, OK, "key", NULL, "%s (mode %03o)", key, (unsigned)(sb.st_mode & 0777));
 }
 
+/* A warning of config_warnings(), as a check. */
+static void config_warning(void *ctx, const char *text)
+{
+	report(ctx, WARN, "config", N_("change the option named, then reload gilded (SIGHUP)"),
+	       "%s", text);
+}
+
 static void check_config(struct doctor *d, const char *path)
 {
 	if (!path || !*path) {
-		report(d, OK, "config", NULL, "no configuration file (the daemon runs on defaults and flags)");
+		report(d, OK, "config", NULL,
+		       "no configuration file (the daemon runs on defaults and flags)");
 		return;
 	}
 	struct config cfg;
 	config_defaults(&cfg);
 	struct gl_error err = { 0 };
 	if (config_load(&cfg, path, &err))
-		report(d, FAIL, "config", "correct the line named, then reload with SIGHUP", "%s", err.msg);
+		report(d, FAIL, "config", N_("correct the line named, then reload with SIGHUP"), "%s",
+		       err.msg);
 	else if (!cfg.has_network_key && cfg.peers.n)
-		report(d, WARN, "config", "set [federation] network_key (gilde network-key makes one)",
+		report(d, WARN, "config", N_("set [federation] network_key (gilde network-key makes one)"),
 		       "%s: peers are configured but no network_key: no peer will accept us", path);
-	else
+	else if (!config_warnings(&cfg, config_warning, d))
 		report(d, OK, "config", NULL, "%s parses", path);
 	config_free(&cfg);
 }
 
 static void check_store(struct doctor *d, const struct store_stats *st)
 {
+	char used[32], map[32];
+	cli_human_size(st->used, used, sizeof used);
+	cli_human_size(st->map_size, map, sizeof map);
 	if (st->n_records != st->n_items || st->n_records != st->n_expiry ||
 	    st->n_kinds != st->live_total)
 		report(d, FAIL, "store",
-		       "stop gilded, export what is left (gilde export), and import it into a fresh data "
-		       "directory",
+		       N_("stop gilded, export what is left (gilde export), and import it into a fresh data "
+		       "directory"),
 		       "indexes out of step: %llu records, %llu items, %llu expiry, %llu kinds for %llu live",
 		       (unsigned long long)st->n_records, (unsigned long long)st->n_items,
 		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
 		       (unsigned long long)st->live_total);
 	else if (st->map_size && st->used * 10 > st->map_size * 8)
-		report(d, WARN, "store", "raise [store] map_size and restart gilded",
-		       "%llu of %llu MiB used (over 80%%)", (unsigned long long)(st->used >> 20),
-		       (unsigned long long)(st->map_size >> 20));
+		report(d, WARN, "store", N_("raise [store] map_size and restart gilded"),
+		       "%s used of the %s the store may grow to (over 80%%)", used, map);
 	else
 		report(d, OK, "store", NULL,
-		       "%llu live records, %llu retractions; %llu of %llu MiB used; depth %u, page %llu B",
-		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones,
-		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20),
+		       "%llu live records, %llu retractions; %s used of the %s the store may grow "
+		         "to; B-tree depth %u, pages of %llu bytes",
+		       (unsigned long long)st->live_total, (unsigned long long)st->tombstones, used, map,
 		       st->depth, (unsigned long long)st->page_size);
 }
 
-/* GET path from HOST:PORT within timeout_ms; the status code, or -1 and why. */
-static int http_status(const char *addr, const char *path, int timeout_ms, char *why,
-                       size_t whylen)
+/* What an HTTP GET answered: its status code (-1: none, why says why) and
+ * the start of its Content-Type. */
+struct http_answer {
+	int code;
+	char type[64];
+	char why[256];
+};
+
+/* Read the answer's head from fd into a: status line and Content-Type. */
+static void http_read_head(int fd, int timeout_ms, struct http_answer *a)
+{
+	char head[2048];
+	size_t got = 0;
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	while (got < sizeof head - 1 && poll(&pf, 1, timeout_ms) == 1) {
+		ssize_t r = recv(fd, head + got, sizeof head - 1 - got, 0);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		head[got] = '\0';
+		if (strstr(head, "\r\n\r\n"))
+			break;
+	}
+	head[got] = '\0';
+	if (sscanf(head, "HTTP/1.%*d %d", &a->code) != 1) {
+		a->code = -1;
+		snprintf(a->why, sizeof a->why, _("not an HTTP answer"));
+		return;
+	}
+	for (char *line = strstr(head, "\r\n"); line && line[2] != '\r'; line = strstr(line + 2, "\r\n"))
+		if (!strncasecmp(line + 2, "Content-Type:", 13))
+			sscanf(line + 15, " %63[^;\r\n ]", a->type);
+}
+
+/* GET path from HOST:PORT within timeout_ms, into *a. */
+static void http_get(const char *addr, const char *path, int timeout_ms, struct http_answer *a)
 {
 	char host[256], port[8];
 	int p;
+	*a = (struct http_answer){ .code = -1 };
 	if (config_parse_addr(addr, host, sizeof host, &p)) {
-		snprintf(why, whylen, "\"%s\" is not HOST:PORT", addr);
-		return -1;
+		snprintf(a->why, sizeof a->why, _("\"%s\" is not HOST:PORT"), addr);
+		return;
 	}
 	snprintf(port, sizeof port, "%d", p);
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *ai;
 	int gai = getaddrinfo(host, port, &hints, &ai);
 	if (gai) {
-		snprintf(why, whylen, "%.200s: %s", host, gai_strerror(gai));
-		return -1;
+		snprintf(a->why, sizeof a->why, "%.200s: %s", host, gai_strerror(gai));
+		return;
 	}
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), code = -1;
-	char req[512], resp[64];
-	size_t got = 0;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	char req[512];
 	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
-	snprintf(why, whylen, "no answer within %d ms", timeout_ms);
-	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)) {
-		snprintf(why, whylen, "cannot connect: %s", strerror(errno));
-		goto out;
-	}
+	snprintf(a->why, sizeof a->why, _("no answer within %d ms"), timeout_ms);
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
-	if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
-	    soerr) {
-		snprintf(why, whylen, "cannot connect: %s", soerr ? strerror(soerr) : "timed out");
-		goto out;
-	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
-		goto out;
-	pf.events = POLLIN;
-	while (got < sizeof resp - 1 && !memchr(resp, '\n', got) && poll(&pf, 1, timeout_ms) == 1) {
-		ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	resp[got] = '\0';
-	if (sscanf(resp, "HTTP/1.%*d %d", &code) != 1) {
-		code = -1;
-		snprintf(why, whylen, "not an HTTP answer");
-	}
-out:
+	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS))
+		snprintf(a->why, sizeof a->why, _("cannot connect: %s"), strerror(errno));
+	else if (poll(&pf, 1, timeout_ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ||
+	         soerr)
+		snprintf(a->why, sizeof a->why, _("cannot connect: %s"),
+		         soerr ? strerror(soerr) : _("timed out"));
+	else if (send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req))
+		http_read_head(fd, timeout_ms, a);
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
-	return code;
 }
 
-/* [web]: the server answers, and has not been failing. */
-static void check_web(struct doctor *d, json_t *web)
+/* Where the page should be: [web] root, else where meson installs it. */
+static const char *web_root(const struct config *cfg)
+{
+	return cfg && cfg->web_root ? cfg->web_root : GILDE_DATADIR "/web";
+}
+
+/* [web]: the API answers, / serves the page, and nothing has been failing. */
+static void check_web(struct doctor *d, json_t *web, const struct config *cfg)
 {
 	const char *addr = gets(web, "listen");
-	char why[256];
-	int code = http_status(addr, "/api/v1/taxonomy", 2000, why, sizeof why);
-	if (code == 200)
-		report(d, OK, "web", NULL, "http://%s/ answers; %lld requests, %lld refused by the rate "
-		       "limit", addr, geti(web, "requests"), geti(web, "rate_limited"));
-	else if (code == 429)
-		report(d, WARN, "web", "raise [web] rate and burst, or set rate = 0 behind a proxy",
+	struct http_answer a;
+	http_get(addr, "/api/v1/taxonomy", 2000, &a);
+	if (a.code == 200)
+		report(d, OK, "web", NULL, "http://%s/ answers; %lld requests, %lld refused by the "
+		                             "rate limit", addr, geti(web, "requests"),
+		       geti(web, "rate_limited"));
+	else if (a.code == 429)
+		report(d, WARN, "web", N_("raise [web] rate and burst, or set rate = 0 behind a proxy"),
 		       "http://%s/ answered 429: this address is over its rate limit", addr);
-	else if (code > 0)
-		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/ answered %d", addr,
-		       code);
+	else if (a.code > 0)
+		report(d, FAIL, "web", N_("see gilded's log (lines web-...)"),
+		       "http://%s/api/v1/taxonomy answered %d", addr, a.code);
 	else
-		report(d, FAIL, "web", "see gilded's log (web-… lines)", "http://%s/: %s", addr, why);
+		report(d, FAIL, "web", N_("see gilded's log (lines web-...)"), "http://%s/: %s", addr,
+		       a.why);
+	if (a.code == 200) {
+		http_get(addr, "/", 2000, &a);
+		char fix[PATHS_MAX + 256];
+		snprintf(fix, sizeof fix, _("set [web] root to the folder that holds the page's "
+		                            "index.html (in a source tree: %s; installed: %s), then "
+		                            "restart gilded"), GILDE_SOURCE_WEB, GILDE_DATADIR "/web");
+		if (a.code == 200 && !strcmp(a.type, "text/html"))
+			report(d, OK, "page", NULL, "http://%s/ serves the page from %s", addr,
+			       web_root(cfg));
+		else
+			report(d, FAIL, "page", fix, "http://%s/ answers %d (%s), not the page: no "
+			                               "index.html in %s",
+			       addr, a.code, *a.type ? a.type : "-", web_root(cfg));
+	}
 	if (geti(web, "server_errors"))
-		report(d, WARN, "web", "see gilded's log: web-failed lines say why",
+		report(d, WARN, "web", N_("see gilded's log: lines web-failed say why"),
 		       "%lld answers were server errors (5xx)", geti(web, "server_errors"));
 }
 
@@ -498,26 +558,33 @@ static void check_peers(struct doctor *d, json_t *pm, uint64_t max_skew_s)
 			report(d, OK, "peer", NULL, "%s connected", gets(p, "address"));
 		else
 			report(d, geti(p, "failures") ? FAIL : WARN, "peer",
-			       "check the address, that the peer runs, that a firewall lets the port "
-			       "through, and that both use the same network_key",
+			       N_("check the address, that the peer runs, that a firewall lets the port "
+			       "through, and that both use the same network_key"),
 			       "%s not connected (%lld failures%s%s)", gets(p, "address"), geti(p, "failures"),
 			       *gets(p, "last_error") ? ": " : "", gets(p, "last_error"));
 	}
 	if (!open)
-		report(d, WARN, "peer", "configure a peer ([peers] peer = HOST:PORT)",
+		report(d, WARN, "peer", N_("configure a peer ([peers] peer = HOST:PORT)"),
 		       "no open connection: this node neither sends nor receives records");
+	size_t in_step = 0;
 	json_array_foreach(conns, i, p) {
 		json_t *off = json_object_get(p, "clock_offset_ms");
 		if (!json_is_integer(off))
 			continue;
 		long long ms = (long long)json_integer_value(off), a = ms < 0 ? -ms : ms;
 		enum verdict v = (uint64_t)a / 1000 > max_skew_s ? FAIL : a > 2000 ? WARN : OK;
-		report(d, v, "clock",
-		       "run NTP (systemd-timesyncd or chrony) on both machines; records issued "
-		       "in the future beyond [limits] max_clock_skew are refused",
-		       "%s (%s) is %+.1f s from this node", gets(p, "name"), gets(p, "address"),
-		       (double)ms / 1000.0);
+		in_step += v == OK;
+		if (v != OK)
+			report(d, v, "clock",
+			       N_("run NTP (systemd-timesyncd or chrony) on both machines; records issued "
+			         "in the future beyond [limits] max_clock_skew are refused"),
+			       "%s (%s) is %+.1f s from this node", gets(p, "name"), gets(p, "address"),
+			       (double)ms / 1000.0);
 	}
+	if (in_step)
+		report(d, OK, "clock", NULL, P_("%zu peer's clock is within 2 s of this node's",
+		                                "%zu peers' clocks are within 2 s of this node's",
+		                                in_step), in_step);
 }
 
 /* The store (counted the slow way, against its indexes) and the key file. */
@@ -536,12 +603,12 @@ static void check_store_and_key(struct doctor *d)
 			if (store_stats(t, STORE_COUNT_READ, &st, &err) == 0)
 				check_store(d, &st);
 			else
-				report(d, FAIL, "store", "restore the data directory from a backup", "%s", err.msg);
+				report(d, FAIL, "store", N_("restore the data directory from a backup"), "%s", err.msg);
 			store_abort(t);
 		}
 		store_close(s);
 	} else {
-		report(d, FAIL, "store", "start gilded once with this --data to create the store", "%s",
+		report(d, FAIL, "store", N_("start gilded once with this --data to create the store"), "%s",
 		       err.msg);
 	}
 	check_key(d, have_meta ? m.pk : NULL);
@@ -549,10 +616,10 @@ static void check_store_and_key(struct doctor *d)
 
 /* The daemon (its status, or derr for why there is none), its peers and web. */
 static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr,
-                         uint64_t max_skew)
+                         uint64_t max_skew, const struct config *cfg)
 {
 	if (!status) {
-		report(d, FAIL, "daemon", "start gilded with this --data (or see its log for why it stopped)",
+		report(d, FAIL, "daemon", N_("start gilded with this --data (or see its log for why it stopped)"),
 		       "%s", derr->msg);
 		return;
 	}
@@ -567,7 +634,7 @@ static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr
 	json_decref(peers);
 	json_t *web = json_object_get(status, "web");
 	if (web)
-		check_web(d, web);
+		check_web(d, web, cfg);
 }
 
 /* --config FILE, gilde doctor's one option. */
@@ -592,6 +659,10 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (cli_resolve_data(cli, &err))
 		return cli_fail(&err);
 	struct doctor d = { .cli = cli, .checks = json_array() };
+	if (!strcmp(cli->lang, "nl") && !i18n_catalogue(NULL))
+		report(&d, WARN, "lang", N_("install gilde (meson install), or run the gilde of a "
+		                            "build tree"),
+		       "no Dutch message catalogue found (gilde.mo): gilde speaks English");
 	check_datadir(&d);
 
 	check_store_and_key(&d);
@@ -601,16 +672,17 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	if (!config_path && status)
 		config_path = gets(status, "config");
 	uint64_t max_skew = 600;
+	struct config cfg;
+	bool have_cfg = false;
+	config_defaults(&cfg);
 	if (config_path && *config_path) {
-		struct config cfg;
-		config_defaults(&cfg);
 		struct gl_error e2;
-		if (config_load(&cfg, config_path, &e2) == 0)
+		if ((have_cfg = config_load(&cfg, config_path, &e2) == 0))
 			max_skew = cfg.max_clock_skew;
-		config_free(&cfg);
 	}
 	check_config(&d, config_path);
-	check_daemon(&d, status, &derr, max_skew);
+	check_daemon(&d, status, &derr, max_skew, have_cfg ? &cfg : NULL);
+	config_free(&cfg);
 	json_decref(status);
 	if (cli->json) {
 		json_t *o = json_object();
@@ -621,8 +693,8 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 		json_decref(o);
 	} else {
 		json_decref(d.checks);
-		printf("%u failure%s, %u warning%s\n", d.fails, d.fails == 1 ? "" : "s", d.warns,
-		       d.warns == 1 ? "" : "s");
+		printf(P_("%u failure, ", "%u failures, ", d.fails), d.fails);
+		printf(P_("%u warning\n", "%u warnings\n", d.warns), d.warns);
 	}
 	return d.fails ? EXIT_FAIL : EXIT_OK;
 }

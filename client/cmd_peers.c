@@ -7,16 +7,16 @@
 static void age(uint64_t then_ms, char *out, size_t n)
 {
 	if (!then_ms) {
-		snprintf(out, n, "never");
+		snprintf(out, n, "%s", _("never"));
 		return;
 	}
 	uint64_t now = clock_now_ms(), s = now > then_ms ? (now - then_ms) / 1000 : 0;
 	if (s < 120)
-		snprintf(out, n, "%llus ago", (unsigned long long)s);
+		snprintf(out, n, _("%llus ago"), (unsigned long long)s);
 	else if (s < 7200)
-		snprintf(out, n, "%llum ago", (unsigned long long)s / 60);
+		snprintf(out, n, _("%llum ago"), (unsigned long long)s / 60);
 	else
-		snprintf(out, n, "%lluh ago", (unsigned long long)s / 3600);
+		snprintf(out, n, _("%lluh ago"), (unsigned long long)s / 3600);
 }
 
 static long long geti(json_t *o, const char *k)
@@ -41,7 +41,7 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 	json_t *j = json_object_get(answer, "peers");
 	int rc = EXIT_OK;
 	if (!json_is_object(j)) {
-		cli_error("the daemon's answer has no peers");
+		cli_error("%s", _("the daemon's answer has no peers"));
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -51,24 +51,26 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 		json_t *conns = json_object_get(j, "connections"), *addrs = json_object_get(j, "addresses");
 		size_t i;
 		json_t *p;
-		printf("%zu connection%s\n", json_array_size(conns), json_array_size(conns) == 1 ? "" : "s");
+		printf(P_("%zu connection\n", "%zu connections\n", json_array_size(conns)),
+		       json_array_size(conns));
 		json_array_foreach(conns, i, p) {
 			char when[32];
 			age((uint64_t)geti(p, "last_recon_ms"), when, sizeof when);
 			printf("  %s %s %-4s %s %s\n", gets(p, "state"), gets(p, "key"), gets(p, "direction"),
 			       gets(p, "address"), gets(p, "name"));
-			printf("      records in %lld (duplicates %lld), out %lld; bytes in %lld, out %lld; "
-			       "last reconciliation %s (%lld rounds, %lld bytes)\n",
+			printf(_("      records in %lld (duplicates %lld), out %lld; bytes in %lld, out %lld; "
+			         "last reconciliation %s (%lld rounds, %lld bytes)\n"),
 			       geti(p, "records_in"), geti(p, "duplicates_in"), geti(p, "records_out"),
 			       geti(p, "bytes_in"), geti(p, "bytes_out"), when, geti(p, "last_recon_rounds"),
 			       geti(p, "last_recon_bytes"));
 		}
-		printf("%zu known address%s\n", json_array_size(addrs), json_array_size(addrs) == 1 ? "" : "es");
+		printf(P_("%zu known address\n", "%zu known addresses\n", json_array_size(addrs)),
+		       json_array_size(addrs));
 		json_array_foreach(addrs, i, p) {
 			printf("  %-22s %-10s %-10s %s", gets(p, "address"), gets(p, "source"), gets(p, "state"),
 			       gets(p, "key"));
 			if (geti(p, "failures"))
-				printf(" (%lld failures, next try in %llds: %s)", geti(p, "failures"),
+				printf(_(" (%lld failures, next try in %llds: %s)"), geti(p, "failures"),
 				       geti(p, "next_attempt_ms") / 1000, gets(p, "last_error"));
 			printf("\n");
 		}

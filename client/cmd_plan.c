@@ -21,26 +21,51 @@
 #include "query/match.h"
 #include "schemas/taxonomy.h"
 
+/* mkdir -p dir (mode 0700 for what it makes); 0, or -1 with errno and
+ * the folder that could not be made in failed. */
+static int make_dirs(const char *dir, char *failed, size_t n)
+{
+	char path[PATHS_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			snprintf(failed, n, "%s", path);
+			return -1;
+		}
+		if (!(*p = c))
+			return 0;
+	}
+}
+
+/* The plan's file: --plan FILE, else plan.json in gilde's folder of the
+ * user's data ($XDG_DATA_HOME/gilde), which is made if missing. */
 static int plan_path(const char *opt, char *out, size_t n, struct gl_error *err)
 {
 	if (opt) {
 		if (strlen(opt) >= n)
-			return gl_errorf(err, GL_ELIMIT, "--plan: path over PATHS_MAX (%zu)", n - 1);
+			return gl_errorf(err, GL_ELIMIT, _("--plan: path over PATHS_MAX (%zu)"), n - 1);
 		snprintf(out, n, "%s", opt);
 		return 0;
 	}
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-	char dir[PATHS_MAX - 16];
+	char dir[PATHS_MAX - 16], failed[PATHS_MAX];
 	if (xdg && *xdg == '/')
 		snprintf(dir, sizeof dir, "%s/gilde", xdg);
 	else if (home && *home)
 		snprintf(dir, sizeof dir, "%s/.local/share/gilde", home);
 	else
-		return gl_errorf(err, GL_ENOTFOUND, "no place for the plan: set HOME or pass --plan FILE");
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return gl_errorf(err, GL_EIO, "%s: %s", dir, strerror(errno));
+		return gl_errorf(err, GL_ENOTFOUND,
+		                 _("no place for the plan: set HOME, or name a file with --plan FILE"));
+	if (make_dirs(dir, failed, sizeof failed))
+		return gl_errorf(err, GL_EIO, _("cannot make the folder %s for the plan (%s/plan.json): "
+		                                "%s; name another file with --plan FILE"),
+		                 failed, dir, strerror(errno));
 	if (strlen(dir) + sizeof "/plan.json" > n)
-		return gl_errorf(err, GL_ELIMIT, "%s: path too long", dir);
+		return gl_errorf(err, GL_ELIMIT, _("%s: path too long"), dir);
 	snprintf(out, n, "%s/plan.json", dir);
 	return 0;
 }
@@ -122,19 +147,19 @@ static void print_chosen(size_t i, const json_t *c)
 {
 	const char *partner = json_string_value(json_object_get(c, "partner"));
 	const char *name = json_string_value(json_object_get(c, "name"));
-	printf("     chosen: %s%s%s  (chosen %s", name ? name : json_string_value(json_object_get(c, "id")),
+	printf(_("     chosen: %s%s%s  (chosen %s"), name ? name : json_string_value(json_object_get(c, "id")),
 	       partner ? " — " : "", partner ? partner : "", day(json_object_get(c, "chosen_at")));
 	if (json_object_get(c, "asked_at"))
-		printf(", asked %s)\n", day(json_object_get(c, "asked_at")));
+		printf(_(", asked %s)\n"), day(json_object_get(c, "asked_at")));
 	else
-		printf("; not asked yet: gilde plan asked %zu)\n", i + 1);
+		printf(_("; not asked yet: gilde plan asked %zu)\n"), i + 1);
 	cmd_print_contact("       ", c);
 }
 
 static void print_notes(const char *notes)
 {
 	const char *p = notes;
-	printf("     note: ");
+	printf("%s", _("     note: "));
 	for (; *p; p++) {
 		putchar(*p);
 		if (*p == '\n' && p[1])
@@ -154,17 +179,17 @@ static void print_step(size_t i, const json_t *it)
 	printf("%zu. [%c] %s", i + 1, d ? 'x' : ' ',
 	       label ? label : json_string_value(json_object_get(it, "need")));
 	if (d && json_object_get(it, "done_at"))
-		printf("  (done %s)", day(json_object_get(it, "done_at")));
+		printf(_("  (done %s)"), day(json_object_get(it, "done_at")));
 	printf("\n");
 	if (c)
 		print_chosen(i, c);
 	if (json_is_string(json_object_get(it, "notes")))
 		print_notes(json_string_value(json_object_get(it, "notes")));
 	if (!json_array_size(offers))
-		printf("     no offer in the directory answers this any more\n");
+		printf("%s", _("     no offer in the directory answers this any more\n"));
 	json_array_foreach(offers, k, o) {
 		if (k == 3) {
-			printf("     … and %zu more (gilde plan show --json)\n", json_array_size(offers) - 3);
+			printf(_("     … and %zu more (gilde plan show --json)\n"), json_array_size(offers) - 3);
 			break;
 		}
 		const char *p = json_string_value(json_object_get(o, "partner"));
@@ -172,11 +197,11 @@ static void print_step(size_t i, const json_t *it)
 		       p ? " — " : "", p ? p : "",
 		       c && json_equal(json_object_get(c, "id"), json_object_get(o, "id")) &&
 		       json_equal(json_object_get(c, "author"), json_object_get(o, "author"))
-		               ? "  [chosen]" : "");
+		               ? _("  [chosen]") : "");
 		cmd_print_contact("        ", o);
 	}
 	json_array_foreach(json_object_get(it, "gone"), k, o)
-		printf("     gone: %s (no longer in the directory)\n",
+		printf(_("     gone: %s (no longer in the directory)\n"),
 		       json_string_value(json_object_get(o, "name")));
 }
 
@@ -190,7 +215,7 @@ static void plan_print(const json_t *plan)
 		done += json_is_true(json_object_get(it, "done"));
 		print_step(i, it);
 	}
-	printf("%u of %u done\n", done, total);
+	printf(_("%u of %u done\n"), done, total);
 }
 
 /* ---- making and matching again ---------------------------------------------- */
@@ -215,7 +240,10 @@ static int plan_build(struct plan_ctx *pc, const json_t *profile, const json_t *
 		lang = json_string_value(json_object_get(profile, "lang"));
 	if (!lang || (strcmp(lang, "nl") && strcmp(lang, "en")))
 		lang = "en";
-	pc->cli->lang = lang;
+	if (pc->cli->lang_given)
+		pc->cli->lang = lang;
+	else
+		cli_set_lang(pc->cli, lang); /* the plan speaks its own language */
 	json_t *res = NULL;
 	int rc = cmd_match_run(pc->cli, profile, PLANFILE_OFFERS_MAX, &res, err);
 	if (rc)
@@ -241,12 +269,9 @@ static int plan_init(struct plan_ctx *pc, const struct plan_args *pa, json_t **o
 	int rc = fresh_path(pa, pc->path, "gilde plan refresh updates it, --force replaces it");
 	if (rc)
 		return rc;
-	json_error_t jerr;
-	json_t *profile = json_load_file(pa->profile_file, JSON_REJECT_DUPLICATES, &jerr);
-	if (!profile) {
-		cli_error("%s:%d: %s", pa->profile_file, jerr.line, jerr.text);
-		return EXIT_FAIL;
-	}
+	json_t *profile;
+	if (cli_load_json(pa->profile_file, "--profile", &profile, &err))
+		return cli_fail(&err);
 	rc = plan_build(pc, profile, NULL, out, &err);
 	json_decref(profile);
 	if (!rc && (rc = planfile_save(pc->d.set, pc->path, *out, &err))) {
@@ -425,7 +450,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	};
 	struct plan_args pa = { 0 };
 	struct cli_opts opts = { .lo = own, .take = plan_option, .ctx = &pa, .maxpos = -1 };
-	cli->lang = NULL; /* given or not: the plan's own language otherwise */
+	if (!cli->lang_given)
+		cli->lang = NULL; /* the plan's own language, unless --lang */
 	int rc = cli_options(cli, me, argc, argv, &opts);
 	if (rc || (rc = plan_action(me, argc, argv, &pa)))
 		return rc;
@@ -439,6 +465,11 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = plan_run(&pc, &pa, &plan)))
 		goto out;
+	/* show, done and the rest speak the plan's language, unless --lang */
+	if (!cli->lang_given && json_string_value(json_object_get(plan, "lang")))
+		cli_set_lang(cli, json_string_value(json_object_get(plan, "lang")));
+	if (!strcmp(pa.verb->name, "init"))
+		cli_note(cli, _("The plan is kept in %s."), pc.path);
 	/* the anonymous steps, if the starter agreed (client/plan_insight.h) */
 	bool changed, printed;
 	rc = plan_insight(cli, plan, pa.verb->name, pa.arg[0], &changed, &printed);
@@ -453,8 +484,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		cli_print_json(plan);
 	} else {
 		if (!strcmp(pa.verb->name, "refresh"))
-			printf("refreshed: %u new offer%s, %u gone\n", pc.added, pc.added == 1 ? "" : "s",
-			       pc.gone);
+			printf(P_("refreshed: %u new offer, %u gone\n", "refreshed: %u new offers, %u gone\n",
+			          pc.added), pc.added, pc.gone);
 		plan_print(plan);
 	}
 out:

@@ -4,6 +4,8 @@
 
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "client/i18n.h"
+#include "client/lookup.h"
 #include "schemas/doc.h"
 #include "proto/ident.h"
 #include "proto/msg.h"
@@ -17,7 +19,7 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, "%s: %s", path,
+		return gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, _("%s: cannot open it: %s"), path,
 		                 strerror(errno));
 	struct gl_buf b = { 0 };
 	for (;;) {
@@ -27,8 +29,8 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 		if (b.len > DOC_FILE_MAX) {
 			fclose(f);
 			gl_buf_free(&b);
-			return gl_errorf(err, GL_ELIMIT, "%s: larger than %u bytes; a record is at most "
-			                 "64 KiB", path, DOC_FILE_MAX);
+			return gl_errorf(err, GL_ELIMIT, _("%s: larger than %u bytes; a record is at most "
+			                                   "64 KiB"), path, DOC_FILE_MAX);
 		}
 		if (n == 0)
 			break;
@@ -37,7 +39,7 @@ static int read_file(const char *path, char **out, size_t *len, struct gl_error 
 	fclose(f);
 	if (bad) {
 		gl_buf_free(&b);
-		return gl_errorf(err, GL_EIO, "%s: read error", path);
+		return gl_errorf(err, GL_EIO, _("%s: cannot read it"), path);
 	}
 	gl_buf_append(&b, "", 1);
 	*out = (char *)b.data;
@@ -82,7 +84,7 @@ static void print_published(const struct cli *cli, const msgpack_object *r, json
 	if (msg_get_bin(r, "cid", &cid, &cl) && cl == RECORD_CID_LEN)
 		ident_hex(cid, cl, hex);
 	if (!cli->json) {
-		printf("published %s/%s version %llu content %s\n", kind, id,
+		printf(_("published %s/%s version %llu content %s\n"), kind, id,
 		       (unsigned long long)version, hex);
 		return;
 	}
@@ -135,9 +137,9 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		return EXIT_USAGE;
 	int nfiles = argc - optind;
 	if (nfiles < 1)
-		return cli_usage(me, "name at least one JSON file");
+		return cli_usage(me, "%s", _("name at least one JSON file"));
 	if (nfiles > 8192)
-		return cli_usage(me, "at most 8192 files at once");
+		return cli_usage(me, "%s", _("at most 8192 files at once"));
 	struct gl_error err = { 0 };
 	struct schema_set *set;
 	if (schema_set_load(&set, &err))
@@ -148,8 +150,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 	int rc, bad = check_files(set, paths, nfiles, texts, lens);
 	schema_set_free(set);
 	if (bad) {
-		cli_error("%d of %d file%s wrong; nothing was published", bad, nfiles,
-		          nfiles == 1 ? "" : "s");
+		cli_error(P_("%d of %d file wrong; nothing was published",
+		             "%d of %d files wrong; nothing was published", nfiles), bad, nfiles);
 		rc = EXIT_FAIL;
 	} else {
 		rc = send_docs(cli, paths, nfiles, texts, lens);
@@ -167,11 +169,12 @@ static int kind_id_arg(const struct cmd *me, int argc, char **argv, int *kind,
                        char id[GL_ID_MAX + 1])
 {
 	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one KIND/ID");
+		return cli_usage(me, "%s", _("name exactly one KIND/ID"));
 	const char *arg = argv[optind], *slash = strchr(arg, '/');
 	if (!slash || !(*kind = record_kind_parse(arg, (size_t)(slash - arg))) ||
 	    !record_id_valid(slash + 1, strlen(slash + 1)) || strlen(slash + 1) > GL_ID_MAX)
-		return cli_usage(me, "\"%s\" is not KIND/ID (for example offer/starter-loan)", arg);
+		return cli_usage(me, _("\"%s\" is not KIND/ID (for example offer/pmv-winwinlening)"),
+		                 arg);
 	strcpy(id, slash + 1);
 	return 0;
 }
@@ -213,7 +216,7 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("retracted %s/%s (tombstone version %llu)\n", record_kind_name(kind), id,
+		printf(_("retracted %s/%s (tombstone version %llu)\n"), record_kind_name(kind), id,
 		       (unsigned long long)version);
 	}
 	return EXIT_OK;
@@ -221,22 +224,20 @@ int cmd_retract(struct cli *cli, int argc, char **argv)
 
 struct list_ctx {
 	struct cli *cli;
+	struct store_txn *t;
 	struct cli_json_stream js;
 	unsigned count;
 	bool all;      /* include node, endorse and revoke records */
+	/* whose the last record was: records come by author, so the next one
+	 * is most often the same partner's, and its name is not looked up again */
+	uint8_t last_author[32];
+	char *last_partner, *last_who;
 };
 
 /* The kinds a directory reader looks for; the rest run the federation. */
 static bool directory_kind(int kind)
 {
 	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
-}
-
-static void short_key(const uint8_t *pk, char *out)
-{
-	char key[IDENT_TEXT_MAX];
-	ident_format(IDENT_PK_PREFIX, pk, key);
-	snprintf(out, 24, "%.16s…", key);
 }
 
 static int list_visit(void *vctx, const struct store_entry *e)
@@ -252,12 +253,22 @@ static int list_visit(void *vctx, const struct store_entry *e)
 		json_decref(o);
 		return 0;
 	}
-	char who[32];
-	short_key(e->author, who);
+	struct record r;
+	char *partner = record_parse_held(e->env, e->env_len, &r, NULL) == 0
+	                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
+	if (!lc->last_who || memcmp(lc->last_author, e->author, 32) ||
+	    (partner ? !lc->last_partner || strcmp(partner, lc->last_partner) : !!lc->last_partner)) {
+		free(lc->last_who);
+		free(lc->last_partner);
+		lc->last_who = lookup_who(lc->t, e->author, partner, lc->cli->lang);
+		lc->last_partner = partner ? gl_xstrdup(partner) : NULL;
+		memcpy(lc->last_author, e->author, 32);
+	}
 	char *title = cli_title(e, lc->cli->lang);
-	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id, who,
-	       title ? title : "");
+	printf("%s/%.*s\t%s\t%s\n", record_kind_name(e->kind), (int)e->id_len, e->id,
+	       title ? title : "", lc->last_who);
 	free(title);
+	free(partner);
 	return 0;
 }
 
@@ -265,24 +276,21 @@ static int list_visit(void *vctx, const struct store_entry *e)
 struct list_opts {
 	const struct cmd *me;
 	struct store_filter f;
-	uint8_t author[32];
+	const char *author; /* --author's value, resolved once the store is open */
 	bool all;
 };
 
 static int list_option(void *ctx, int c, const char *arg)
 {
 	struct list_opts *lo = ctx;
-	struct gl_error e;
 	switch (c) {
 	case 'k':
 		if (!(lo->f.kind = record_kind_parse(arg, strlen(arg))))
-			return cli_usage(lo->me, "--kind: unknown kind \"%s\" (partner, offer, event, "
-			                         "news, endorse, revoke, node)", arg);
+			return cli_usage(lo->me, _("--kind: unknown kind \"%s\" (partner, offer, event, "
+			                           "news, endorse, revoke, node)"), arg);
 		return 0;
 	case 'a':
-		if (ident_parse(IDENT_PK_PREFIX, arg, "--author", lo->author, &e))
-			return cli_usage(lo->me, "%s", e.msg);
-		lo->f.author = lo->author;
+		lo->author = arg;
 		return 0;
 	default: /* 'A' */
 		lo->all = true;
@@ -306,17 +314,30 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct gl_error err = { 0 };
 	struct store *s;
 	struct store_txn *t;
+	uint8_t author[32];
 	if (cli_read_store(cli, &s, &t, &err))
 		return cli_fail(&err);
-	struct list_ctx lc = { .cli = cli, .all = lo.all || lo.f.kind };
+	struct list_ctx lc = { .cli = cli, .t = t, .all = lo.all || lo.f.kind };
+	if (lo.author && (rc = lookup_one_author(cli, t, lo.author, author)))
+		goto out;
+	lo.f.author = lo.author ? author : NULL;
 	if (cli->json)
 		cli_json_stream_begin(&lc.js);
-	rc = store_scan(t, &lo.f, list_visit, &lc, &err);
-	store_abort(t);
-	store_close(s);
+	rc = store_scan(t, &lo.f, list_visit, &lc, &err) ? cli_fail(&err) : EXIT_OK;
 	if (cli->json)
 		cli_json_stream_end(&lc.js); /* a failure after it is on stderr and in the exit code */
-	return rc ? cli_fail(&err) : EXIT_OK;
+	else if (!rc && !lc.count && lo.author)
+		cli_note(cli, _("No records by %s here."), lo.author);
+	else if (!rc && !lc.count && lo.f.kind)
+		cli_note(cli, _("No records of kind %s here."), record_kind_name(lo.f.kind));
+	else if (!rc && !lc.count)
+		cli_note(cli, _("No records here yet: gilde publish FILE.json publishes one."));
+out:
+	free(lc.last_who);
+	free(lc.last_partner);
+	store_abort(t);
+	store_close(s);
+	return rc;
 }
 
 static void print_value(json_t *v, const char *lang, int indent);
@@ -369,26 +390,16 @@ static void print_value(json_t *v, const char *lang, int indent)
 	}
 }
 
-/* gilde get's --author. */
-struct get_opts {
-	const struct cmd *me;
-	uint8_t author[32];
-	bool have_author;
-};
-
+/* gilde get's --author, resolved once the store is open. */
 static int get_option(void *ctx, int c, const char *arg)
 {
-	struct get_opts *go = ctx;
-	struct gl_error e;
 	(void)c; /* 'a' */
-	if (ident_parse(IDENT_PK_PREFIX, arg, "--author", go->author, &e))
-		return cli_usage(go->me, "%s", e.msg);
-	go->have_author = true;
+	*(const char **)ctx = arg;
 	return 0;
 }
 
 /* gilde get's answer: the record's JSON, or its fields for a person. */
-static void print_record(struct cli *cli, const struct store_entry *e)
+static void print_record(struct cli *cli, struct store_txn *t, const struct store_entry *e)
 {
 	json_t *o = view_entry_json(e);
 	if (cli->json) {
@@ -396,7 +407,13 @@ static void print_record(struct cli *cli, const struct store_entry *e)
 	} else {
 		char key[IDENT_TEXT_MAX];
 		ident_format(IDENT_PK_PREFIX, e->author, key);
-		printf("%s/%.*s by %s\n", record_kind_name(e->kind), (int)e->id_len, e->id, key);
+		char *name = view_partner_name(t, e->author,
+		                               json_string_value(json_object_get(o, "partner")),
+		                               cli->lang);
+		/* TRANSLATORS: "offer/x by PARTNER (ed25519:…)" */
+		printf(_("%s/%.*s by %s (%s)\n"), record_kind_name(e->kind), (int)e->id_len, e->id,
+		       name ? name : _("no partner record"), key);
+		free(name);
 		json_t *body = json_deep_copy(o);
 		static const char *const meta[] = { "author", "kind", "id" };
 		for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
@@ -407,49 +424,88 @@ static void print_record(struct cli *cli, const struct store_entry *e)
 	json_decref(o);
 }
 
+/*
+ * Whose kind/id gilde get shows without --author: this node's if it has
+ * one, else the one author that has it.  0 and *author; or, after saying
+ * why, EXIT_NOTFOUND (nobody has it) or EXIT_USAGE (several do: listed).
+ */
+static int get_whose(struct cli *cli, struct store *s, struct store_txn *t, int kind,
+                     const char *id, uint8_t author[32])
+{
+	struct gl_error err = { 0 };
+	struct cli_node m;
+	struct lookup_keys keys;
+	bool have_own = cli_node_meta(s, &m, NULL) == 0;
+	if (lookup_record_authors(t, kind, id, &keys, &err))
+		return cli_fail(&err);
+	int rc = 0;
+	for (size_t i = 0; i < keys.n && have_own; i++)
+		if (!memcmp(keys.v[i], m.pk, 32))
+			goto own;
+	if (keys.n == 1) {
+		memcpy(author, keys.v[0], 32);
+	} else if (keys.n > 1) {
+		cli_error(_("%zu partners publish %s/%s; say whose with --author:"), keys.n,
+		          record_kind_name(kind), id);
+		lookup_print_candidates(cli, t, kind, id, &keys);
+		rc = EXIT_USAGE;
+	} else if (have_own) {
+		goto own; /* this node's own, if anything: a retraction says so */
+	} else {
+		rc = -1;
+	}
+	free(keys.v);
+	return rc;
+own:
+	memcpy(author, m.pk, 32);
+	free(keys.v);
+	return 0;
+}
+
 int cmd_get(struct cli *cli, int argc, char **argv)
 {
 	static const struct option own[] = {
 		{ "author", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct get_opts go = { .me = cmd_find("get") };
-	const struct cmd *me = go.me;
-	struct cli_opts opts = { .lo = own, .shorts = "a:", .take = get_option, .ctx = &go,
+	const struct cmd *me = cmd_find("get");
+	const char *author_arg = NULL;
+	struct cli_opts opts = { .lo = own, .shorts = "a:", .take = get_option, .ctx = &author_arg,
 	                         .maxpos = -1 };
-	int urc = cli_options(cli, me, argc, argv, &opts);
-	if (urc)
-		return urc;
+	int rc = cli_options(cli, me, argc, argv, &opts);
+	if (rc)
+		return rc;
 	int kind;
 	char id[GL_ID_MAX + 1];
 	if (kind_id_arg(me, argc, argv, &kind, id))
 		return EXIT_USAGE;
 	struct gl_error err = { 0 };
 	struct store *s;
-	struct store_txn *t = NULL;
-	struct cli_node m;
-	if (cli_open_store(cli, &s, &err))
-		return cli_fail(&err);
-	int rc = 0;
-	if (!go.have_author) {
-		if ((rc = cli_node_meta(s, &m, &err)))
-			goto out;
-		memcpy(go.author, m.pk, 32);
-	}
-	if ((rc = store_begin(s, false, &t, &err)))
-		goto out;
+	struct store_txn *t;
+	uint8_t author[32];
 	struct store_entry e;
-	if ((rc = store_get(t, go.author, kind, id, strlen(id), &e, &err)))
+	if (cli_read_store(cli, &s, &t, &err))
+		return cli_fail(&err);
+	if (author_arg)
+		rc = lookup_one_author(cli, t, author_arg, author);
+	else
+		rc = get_whose(cli, s, t, kind, id, author);
+	if (rc > 0)
 		goto out;
-	if (e.tombstone) {
+	if (rc < 0 || store_get(t, author, kind, id, strlen(id), &e, NULL)) {
+		cli_error(_("no %s/%s here (gilde search %s finds records by their words)"),
+		          record_kind_name(kind), id, id);
+		rc = EXIT_NOTFOUND;
+	} else if (e.tombstone) {
 		char ts[32];
-		rc = gl_errorf(&err, GL_ENOTFOUND, "%s/%s was retracted (at %s)", record_kind_name(kind),
-		               id, clock_format(e.issued, ts));
-		goto out;
+		cli_error(_("%s/%s was retracted (at %s)"), record_kind_name(kind), id,
+		          clock_format(e.issued, ts));
+		rc = EXIT_NOTFOUND;
+	} else {
+		print_record(cli, t, &e);
 	}
-	print_record(cli, &e);
 out:
 	store_abort(t);
 	store_close(s);
-	return rc ? cli_fail(&err) : EXIT_OK;
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client/cmd.h"
+#include "client/lookup.h"
 #include "proto/record.h"
 #include "query/search.h"
 
@@ -41,10 +42,16 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 			json_array_append_new(arr, o);
 			continue;
 		}
+		struct record r;
+		char *partner = record_parse_held(e.env, e.env_len, &r, NULL) == 0
+		                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
+		char *who = lookup_who(t, e.author, partner, cli->lang);
 		char *title = cli_title(&e, cli->lang);
-		printf("%.2f\t%s/%.*s\t%s\n", h[i].score, record_kind_name(e.kind), (int)e.id_len,
-		       e.id, title ? title : "");
+		printf("%.2f\t%s/%.*s\t%s\t%s\n", h[i].score, record_kind_name(e.kind),
+		       (int)e.id_len, e.id, title ? title : "", who);
 		free(title);
+		free(who);
+		free(partner);
 	}
 	if (arr && rc == 0)
 		cli_print_json(arr);
@@ -64,21 +71,21 @@ static int search_option(void *ctx, int c, const char *arg)
 	char *end;
 	if (c == 'p') {
 		if (strcmp(arg, "nl") && strcmp(arg, "en"))
-			return cli_usage(sa->me, "--prefer: \"%s\" is not nl or en", arg);
+			return cli_usage(sa->me, _("--prefer: \"%s\" is not nl or en"), arg);
 		sa->o.prefer = arg;
 		return 0;
 	}
 	if (c == 'k') {
 		int kind = record_kind_parse(arg, strlen(arg));
 		if (kind != RK_PARTNER && kind != RK_OFFER && kind != RK_EVENT && kind != RK_NEWS)
-			return cli_usage(sa->me, "--kind: \"%s\" is not partner, offer, event or news",
+			return cli_usage(sa->me, _("--kind: \"%s\" is not partner, offer, event or news"),
 			                 arg);
 		sa->o.kind = kind;
 		return 0;
 	}
 	sa->o.max_hits = (size_t)strtoul(arg, &end, 10); /* 'n' */
 	if (!*arg || *end || arg[0] == '-')
-		return cli_usage(sa->me, "--limit: \"%s\" is not a number", arg);
+		return cli_usage(sa->me, _("--limit: \"%s\" is not a number"), arg);
 	return 0;
 }
 
@@ -108,10 +115,10 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	if (rc)
 		return rc;
 	if (o->lang && o->prefer)
-		return cli_usage(me, "--lang cuts the query in one language, --prefer in every "
-		                 "language with one first: give one of them");
+		return cli_usage(me, "%s", _("--lang cuts the query in one language, --prefer in every "
+		                             "language with one first: give one of them"));
 	if (optind == argc)
-		return cli_usage(me, "name the TEXT to search for");
+		return cli_usage(me, "%s", _("name the TEXT to search for"));
 	return 0;
 }
 
@@ -124,7 +131,7 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 		return urc;
 	char *text = join_words(argc - optind, argv + optind);
 	if (!text)
-		return cli_usage(me, "the TEXT is longer than %d bytes", SEARCH_QUERY_MAX);
+		return cli_usage(me, _("the TEXT is longer than %d bytes"), SEARCH_QUERY_MAX);
 	struct gl_error err = { 0 };
 	struct store *s = NULL;
 	struct store_txn *t = NULL;
@@ -135,6 +142,10 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 	    (rc = search_query(t, text, &o, &hits, &n, &err)))
 		goto out;
 	rc = print_hits(cli, t, hits, n, &err);
+	if (!rc && !n && o.kind)
+		cli_note(cli, _("No record of kind %s matches \"%s\"."), record_kind_name(o.kind), text);
+	else if (!rc && !n)
+		cli_note(cli, _("No record matches \"%s\"."), text);
 out:
 	free(hits);
 	store_abort(t);

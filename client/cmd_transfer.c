@@ -38,11 +38,11 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	if (cli_common_only(cli, me, argc, argv, -1))
 		return EXIT_USAGE;
 	if (argc - optind > 1)
-		return cli_usage(me, "at most one FILE");
+		return cli_usage(me, "%s", _("at most one FILE"));
 	const char *path = optind < argc ? argv[optind] : NULL;
 	if (!path && isatty(STDOUT_FILENO)) {
-		cli_error("export: refusing to write binary records to a terminal; name a FILE or "
-		          "redirect the output");
+		cli_error("%s", _("export: refusing to write binary records to a terminal; name a FILE "
+		                "or redirect the output"));
 		return EXIT_USAGE;
 	}
 	struct gl_error err = { 0 };
@@ -77,7 +77,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		return cli_fail(&err);
 	}
 	if (x.failed) {
-		cli_error("%s: write failed: %s", path ? tmp : "stdout", strerror(errno));
+		cli_error(_("%s: write failed: %s"), path ? tmp : "stdout", strerror(errno));
 		if (path)
 			unlink(tmp);
 		return EXIT_FAIL;
@@ -98,8 +98,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		json_decref(o);
 	}
 	if (!cli->json || !path)
-		fprintf(stderr, "exported %llu records (%llu bytes)%s%s\n", x.count, x.bytes,
-		        path ? " to " : "", path ? path : "");
+		fprintf(stderr, path ? _("exported %llu records (%llu bytes) to %s\n")
+		                     : _("exported %llu records (%llu bytes)\n"), x.count, x.bytes, path);
 	return EXIT_OK;
 }
 
@@ -247,7 +247,7 @@ static size_t import_chunk(void)
 	char *end;
 	unsigned long long v = strtoull(chunk_env, &end, 10);
 	if (*end || v < 1 || v > IMPORT_CHUNK) {
-		cli_error("GILDE_IMPORT_CHUNK=%s: expected a number of bytes from 1 to %u", chunk_env,
+		cli_error(_("GILDE_IMPORT_CHUNK=%s: expected a number of bytes from 1 to %u"), chunk_env,
 		          IMPORT_CHUNK);
 		return 0;
 	}
@@ -288,9 +288,9 @@ static int read_chunk(struct import_run *ir, size_t *scan, size_t *n, bool *dama
 		int src = record_span(ir->in.data + *scan, ir->in.len - *scan, &span, err);
 		if (src) {
 			*damaged = true;
-			return gl_error_prefix(err, GL_EFORMAT, "%s: byte %llu: not a record%s", ir->path,
+			return gl_error_prefix(err, GL_EFORMAT, _("%s: byte %llu: not a record%s"), ir->path,
 			                       ir->base + *scan,
-			                       src == GL_ETRUNC ? " (the file ends inside it)" : "");
+			                       src == GL_ETRUNC ? _(" (the file ends inside it)") : "");
 		}
 		if (*n == ir->slots_cap) {
 			ir->slots_cap = ir->slots_cap ? ir->slots_cap * 2 : 4096;
@@ -319,9 +319,11 @@ static int send_chunk(struct import_run *ir, size_t n, bool last, struct gl_erro
 			rc = send_batch(&ir->im, ir->batch.data, ir->lens, ir->nb, err);
 			ir->batch.len = 0;
 			ir->nb = 0;
-			if (ir->progress)
-				fprintf(stderr, "\rimport: %llu records, %llu%% of the file", ir->im.tot->sent,
+			if (ir->progress) {
+				fputc('\r', stderr);
+				fprintf(stderr, _("import: %llu records, %llu%% of the file"), ir->im.tot->sent,
 				        ir->size ? (ir->base + sent) * 100 / ir->size : 100);
+			}
 		}
 	}
 	if (!rc && last)
@@ -374,11 +376,11 @@ static int import_report(const struct cli *cli, const struct import_totals *tot,
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%llu accepted, %llu older, %llu rejected\n", tot->accepted, tot->older,
+		printf(_("%llu accepted, %llu older, %llu rejected\n"), tot->accepted, tot->older,
 		       tot->rejected);
 	}
 	if (tot->first_error[0])
-		cli_error("first rejected record: %s", tot->first_error);
+		cli_error(_("first rejected record: %s"), tot->first_error);
 	if (rc)
 		return cli_fail(err);
 	return tot->rejected ? EXIT_FAIL : EXIT_OK;
@@ -390,7 +392,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (cli_common_only(cli, me, argc, argv, -1))
 		return EXIT_USAGE;
 	if (argc - optind != 1)
-		return cli_usage(me, "name exactly one FILE");
+		return cli_usage(me, "%s", _("name exactly one FILE"));
 	struct import_totals tot = { 0 };
 	struct import_run ir = { .path = argv[optind], .im = { .fd = -1, .tot = &tot },
 		                 .progress = cli_progress() && !cli->json };

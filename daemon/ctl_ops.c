@@ -304,10 +304,12 @@ static void reply_rotate(struct self_rotate_req *r)
 		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
 		struct gl_buf out = { 0 };
 		msgpack_packer pk;
-		ctl_pack_ok(&out, &pk, 3);
+		ctl_pack_ok(&out, &pk, 5);
 		ctl_pack_str(&pk, "old", old);
 		ctl_pack_str(&pk, "new", ctl_node(cl)->key_text);
 		ctl_pack_uint(&pk, "resigned", r->resigned);
+		ctl_pack_uint(&pk, "retired", r->retired);
+		ctl_pack_bool(&pk, "curated", r->curated);
 		ctl_reply(cl, &out);
 	}
 	self_rotate_free(r);

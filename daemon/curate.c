@@ -140,6 +140,13 @@ int curate_admit(struct node *n, struct store_txn *t, const struct record *r, ui
 		*verdict = CURATE_REFUSED;
 		return 0;
 	}
+	if (r->kind != RK_ENDORSE && r->kind != RK_REVOKE && trust_is_retired(t, r->author)) {
+		ident_format(IDENT_PK_PREFIX, r->author, key);
+		gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: a key this node rotated away from",
+		          record_kind_name(r->kind), (int)r->id_len, r->id, key);
+		*verdict = CURATE_REFUSED;
+		return 0;
+	}
 	enum trust_verdict v;
 	int rc = trust_check(&ct->cfg, t, r->author, now, &v, err);
 	if (rc)

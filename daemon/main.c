@@ -420,6 +420,20 @@ static void finish_loop(struct node *n, bool failed)
 	gossip_free(n);
 }
 
+/* config_warnings()'s sentences: for a person (--check-config) or the log. */
+static void warn_stderr(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "gilded: warning: %s\n", text);
+}
+
+static void warn_log(void *ctx, const char *text)
+{
+	(void)ctx;
+	char q[600];
+	log_warn("config-warning", "reason=%s", log_q(text, q, sizeof q));
+}
+
 int main(int argc, char **argv)
 {
 	struct node node;
@@ -437,11 +451,13 @@ int main(int argc, char **argv)
 	}
 	if (rf.check_only) {
 		config_dump(&n->cfg, stdout);
+		config_warnings(&n->cfg, warn_stderr, NULL);
 		config_free(&n->cfg);
 		return 0;
 	}
 	log_set_level((enum log_level)n->cfg.log_level);
 	log_set_syslog(n->cfg.log_syslog);
+	config_warnings(&n->cfg, warn_log, NULL);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "gilded: libsodium failed to initialise\n");
 		return 1;

@@ -154,6 +154,76 @@ static int resign_own(struct self_rotate_req *r, struct store_txn *t, struct gl_
 	return rc;
 }
 
+/* The old key's records that stand for the partner: the directory's kinds
+ * and the node record.  Its statements (endorse, revoke) keep their
+ * signer: a curator's stay valid for as long as nodes name that key. */
+static bool retired_kind(int kind)
+{
+	return kind == RK_PARTNER || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS ||
+	       kind == RK_NODE;
+}
+
+/* The old key's live records of those kinds, as kind(1) expires(8)
+ * id_len(1) id, back to back (the store cannot be read on while it is
+ * written). */
+static int collect_retired(void *ctx, const struct store_entry *e)
+{
+	struct gl_buf *list = ctx;
+	if (!retired_kind(e->kind) || e->tombstone)
+		return 0;
+	uint8_t h[10] = { (uint8_t)e->kind };
+	memcpy(h + 1, &e->expires, 8);
+	h[9] = (uint8_t)e->id_len;
+	gl_buf_append(list, h, sizeof h);
+	gl_buf_append(list, e->id, e->id_len);
+	return 0;
+}
+
+/*
+ * Take the old key's records out of the directory, now that their copies
+ * under the new key are stored.  In a curated federation the other nodes
+ * keep the old copies (they do not accept the new key yet) until a
+ * curator endorses the new key with `replaces`, which revokes the old one
+ * everywhere: here they are deleted, and the store's list of retired keys
+ * keeps peers from bringing them back (curate_admit).  Otherwise (own
+ * records only, an allow list, an open node) every node that accepts the
+ * old key must drop them: they are retracted, with tombstones signed by
+ * the old key that outlive them.
+ */
+static int retire_old(struct self_rotate_req *r, struct store_txn *t, bool curated,
+                      struct gl_error *err)
+{
+	struct node *n = r->node;
+	struct gl_buf list = { 0 };
+	struct store_filter f = { .author = n->pk };
+	int rc = store_scan(t, &f, collect_retired, &list, err);
+	uint64_t now = clock_now();
+	for (size_t off = 0; !rc && off < list.len;) {
+		int kind = list.data[off];
+		uint64_t expires;
+		memcpy(&expires, list.data + off + 1, 8);
+		size_t il = list.data[off + 9];
+		char id[GL_ID_MAX + 1];
+		memcpy(id, list.data + off + 10, il);
+		id[il] = '\0';
+		off += 10 + il;
+		bool removed = false;
+		uint8_t item[32];
+		uint64_t until = now + n->cfg.tombstone_lifetime;
+		if (curated)
+			rc = store_delete(t, n->pk, kind, id, il, &removed, err);
+		else if (!(rc = publish_record(n, t, n->sk, kind, id, NULL, 0,
+		                               expires > until ? expires : until, item, NULL, NULL,
+		                               err)))
+			itemlist_push(&r->announce, item);
+		r->retired += curated ? removed : rc == 0;
+	}
+	if (!rc && curated)
+		rc = trust_retired_add(t, n->pk, err);
+	gl_buf_free(&list);
+	return rc;
+}
+
 static int write_rotation(struct wjob *job, struct store_txn *t, struct gl_error *err)
 {
 	struct self_rotate_req *r =
@@ -163,7 +233,11 @@ static int write_rotation(struct wjob *job, struct store_txn *t, struct gl_error
 	randombytes_buf(seed, sizeof seed);
 	crypto_sign_seed_keypair(pk, r->new_sk, seed);
 	memcpy(r->old_pk, n->pk, 32);
+	const struct trust_cfg *tc_now = &curate_trust(n)->cfg;
+	r->curated = tc_now->ncurators && !tc_now->open;
 	int rc = resign_own(r, t, err);
+	if (!rc)
+		rc = retire_old(r, t, r->curated, err);
 	if (!rc)
 		rc = store_meta_put(t, "node_pk", pk, 32, err);
 	if (!rc) {
@@ -195,7 +269,8 @@ static void rotation_written(struct wjob *job)
 		ident_format(IDENT_PK_PREFIX, n->pk, n->key_text);
 		char old[IDENT_TEXT_MAX];
 		ident_format(IDENT_PK_PREFIX, r->old_pk, old);
-		log_info("key-rotated", "old=%s new=%s resigned=%u", old, n->key_text, r->resigned);
+		log_info("key-rotated", "old=%s new=%s resigned=%u retired=%u how=%s", old, n->key_text,
+		         r->resigned, r->retired, r->curated ? "deleted-here" : "retracted");
 		/* links were authenticated with the old key: make them again */
 		net_close_links(n, "key rotated");
 		self_publish_node_record(n);

@@ -9,11 +9,19 @@
  *     start when it changed or has less than half its [limits] lifetime
  *     left, then announced.
  *   - A new key (gilde rotate-key): every record this node signed is
- *     signed again with the new key, the store and the trust settings
- *     learn it, and the key file is replaced, all in one write job; then
- *     the node switches keys, closes its links (authenticated with the old
- *     key) and announces what it signed.  A curator endorses the new key
- *     with `replaces` naming the old one (curate.h).
+ *     signed again with the new key, the old key's directory and node
+ *     records leave the directory (so that no query lists a partner's
+ *     records twice), the store and the trust settings learn the new key,
+ *     and the key file is replaced, all in one write job; then the node
+ *     switches keys, closes its links (authenticated with the old key) and
+ *     announces what it signed.  How the old records leave depends on the
+ *     federation: with curators they are deleted here only and the old key
+ *     is refused here from then on (trust_retired_add), while every other
+ *     node keeps them until a curator endorses the new key with `replaces`
+ *     naming the old one, which revokes it everywhere (curate.h); without
+ *     curators they are retracted by tombstones signed with the old key,
+ *     which every node that accepts that key takes in.  Statements
+ *     (endorse, revoke) stay under the old key.
  */
 #ifndef GILDE_SELF_H
 #define GILDE_SELF_H
@@ -39,6 +47,8 @@ struct self_rotate_req {
 	struct gl_error err;
 	uint8_t old_pk[32];      /* the key replaced */
 	unsigned resigned;       /* records signed again with the new key */
+	unsigned retired;        /* the old key's records taken out of the directory */
+	bool curated;            /* deleted here (curators), not retracted everywhere */
 	/* private */
 	struct node *node;
 	uint8_t *new_sk;         /* sodium_malloc'd, 64 bytes */

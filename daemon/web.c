@@ -572,6 +572,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static void web_release(struct web *w)
 {
 	todo_free(w->paths);
+	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	free(w->buckets);
@@ -579,6 +580,7 @@ static void web_release(struct web *w)
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
 	w->paths = NULL;
+	w->screening = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
 }
@@ -612,8 +614,8 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 		                                                 : "out of memory");
 	else if (taxonomy_load(n->schemas, &w->tax, err))
 		rc = GL_ESCHEMA;
-	else
-		rc = todo_load(n->schemas, w->tax, n->cfg.web_paths, &w->paths, err);
+	else if (!(rc = todo_load(n->schemas, w->tax, n->cfg.web_paths, &w->paths, err)))
+		rc = screen_load(n->schemas, w->tax, n->cfg.web_screening, &w->screening, err);
 	if (rc) {
 		web_release(w);
 		free(w);

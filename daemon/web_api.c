@@ -21,6 +21,7 @@
 #include "proto/ident.h"
 #include "query/calendar.h"
 #include "query/directory.h"
+#include "query/ecomap.h"
 #include "query/gaps.h"
 #include "query/match.h"
 #include "query/news.h"
@@ -37,6 +38,7 @@
 #define NEWS_LIMIT_MAX 200
 #define MATCH_PER_ITEM 5
 #define MATCH_PER_ITEM_MAX 100
+#define SVG_TYPE "image/svg+xml; charset=utf-8"
 
 /* A handler: one endpoint, in the read transaction t. */
 typedef enum MHD_Result (*handler_fn)(struct web *w, struct MHD_Connection *c,
@@ -439,7 +441,10 @@ static enum MHD_Result feed_news(struct web *w, struct MHD_Connection *c, struct
 	struct gl_error err = { 0 };
 	char *text;
 	size_t len;
-	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", &text, &len, &err))
+	/* relative: right behind a proxy too, whatever its host and path */
+	const char *self = !lang ? "news.atom" : !strcmp(lang, "nl") ? "news.atom?lang=nl"
+	                                                             : "news.atom?lang=en";
+	if (news_atom(t, NEWS_ATOM_LIMIT, lang ? lang : "en", self, &text, &len, &err))
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_text(w, c, MHD_HTTP_OK, text, len, "application/atom+xml; charset=utf-8");
 }
@@ -517,6 +522,132 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	return web_reply_json(w, c, MHD_HTTP_OK, res);
 }
 
+/* -- the screening and the map of the ecosystem ---------------------------------- */
+
+static enum MHD_Result api_screening(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                     const char *url, const struct web_req *rq)
+{
+	(void)t;
+	(void)url;
+	(void)rq;
+	return web_reply_json(w, c, MHD_HTTP_OK, screen_questions(w->screening));
+}
+
+/* The body of POST /api/v1/screen: {"answers": {…}, "lang": "nl"|"en"}; NULL
+ * with why in msg. */
+static json_t *screen_body(const struct web_req *rq, const char **lang, char *msg, size_t n)
+{
+	json_error_t jerr;
+	json_t *body = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *key;
+	json_t *v;
+	if (!body) {
+		snprintf(msg, n, "the body is not JSON: line %d: %s", jerr.line, jerr.text);
+		return NULL;
+	}
+	*lang = json_string_value(json_object_get(body, "lang"));
+	json_object_foreach(body, key, v)
+		if (strcmp(key, "answers") && strcmp(key, "lang"))
+			break;
+	if (!json_is_object(body) || key || !json_is_object(json_object_get(body, "answers")))
+		snprintf(msg, n, "the body is {\"answers\": {question id: answer, …}, \"lang\": "
+		         "\"en\"}, nothing else");
+	else if (json_object_get(body, "lang") && (!*lang || (strcmp(*lang, "nl") &&
+	                                                       strcmp(*lang, "en"))))
+		snprintf(msg, n, "lang: give nl or en");
+	else
+		return body;
+	json_decref(body);
+	return NULL;
+}
+
+static enum MHD_Result api_screen(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                  const char *url, const struct web_req *rq)
+{
+	static const char *const names[] = { "per_step", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	char msg[512];
+	long per_step = SCREEN_PER_STEP;
+	const char *lang = NULL;
+	if (!params_ok(w, c, names, &p, &ok))
+		return ok;
+	if (web_param(&p, "per_step") &&
+	    number_check(web_param(&p, "per_step"), 0, MATCH_PER_ITEM_MAX, &per_step, msg, sizeof msg))
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_step", "per_step: %s", msg);
+	if (!web_json_body(c))
+		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
+		                       "send the answers as Content-Type: application/json");
+	json_t *body = screen_body(rq, &lang, msg, sizeof msg);
+	if (!body)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", msg);
+	struct screen_opts o = { .lang = lang, .per_step = (unsigned)per_step, .paths = w->paths };
+	struct gl_error err = { 0 };
+	json_t *res = NULL;
+	int rc = screen_report(t, w->tax, w->n->schemas, w->screening, json_object_get(body, "answers"),
+	                       &o, &res, &err);
+	json_decref(body); /* the answers are forgotten here */
+	if (rc == GL_ESCHEMA)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", err.msg);
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, res);
+}
+
+/* sector= of the map: NULL (all) or a term; false if refused. */
+static bool map_sector(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                      const char **sector, enum MHD_Result *ok)
+{
+	char msg[1024];
+	*sector = web_param(p, "sector");
+	if (!*sector || !term_check(w, "sector", *sector, msg, sizeof msg))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "sector", "sector: %s", msg);
+	return false;
+}
+
+static enum MHD_Result api_map(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                               const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "sector", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	const char *sector;
+	if (!params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	json_t *map;
+	if (ecomap_run(t, w->tax, sector, clock_now(), &map, &err))
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_json(w, c, MHD_HTTP_OK, map);
+}
+
+static enum MHD_Result feed_map(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                                const char *url, const struct web_req *rq)
+{
+	(void)rq;
+	static const char *const names[] = { "sector", "lang", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	const char *sector, *lang;
+	if (!params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok) ||
+	    !lang_read(w, c, &p, &lang, &ok))
+		return ok;
+	struct gl_error err = { 0 };
+	json_t *map;
+	char *svg = NULL;
+	size_t len = 0;
+	int rc = ecomap_run(t, w->tax, sector, clock_now(), &map, &err);
+	if (!rc) {
+		rc = ecomap_svg(map, lang ? lang : "en", &svg, &len, &err);
+		json_decref(map);
+	}
+	if (rc)
+		return web_reply_fail(w, c, url, &err);
+	return web_reply_text(w, c, MHD_HTTP_OK, svg, len, SVG_TYPE);
+}
+
 /* -- the endpoints ------------------------------------------------------------- */
 
 static const struct endpoint {
@@ -534,6 +665,10 @@ static const struct endpoint {
 	{ "/api/v1/news", false, false, api_news },
 	{ "/api/v1/gaps", false, false, api_gaps },
 	{ "/api/v1/match", false, true, api_match },
+	{ "/api/v1/screening", false, false, api_screening },
+	{ "/api/v1/screen", false, true, api_screen },
+	{ "/api/v1/map", false, false, api_map },
+	{ "/map.svg", false, false, feed_map },
 	{ "/events.ics", false, false, feed_events },
 	{ "/news.atom", false, false, feed_news },
 	{ "/api/v1/insight", false, false, web_insight_releases },
@@ -581,7 +716,8 @@ unsigned web_api_methods(const char *url)
 /* Endpoints that take no parameter at all say so before anything else. */
 static bool takes_none(const struct endpoint *e)
 {
-	return e->fn == api_taxonomy || e->fn == api_partners || e->fn == api_partner;
+	return e->fn == api_taxonomy || e->fn == api_partners || e->fn == api_partner ||
+	       e->fn == api_screening;
 }
 
 enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,

@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "proto/err.h"
+#include "query/screen.h"
 #include "query/todo.h"
 #include "schemas/taxonomy.h"
 #include "store/paths.h"
@@ -45,6 +46,7 @@ struct web {
 	struct MHD_Daemon *d;
 	struct taxonomy *tax;
 	struct todo_paths *paths; /* the to-do paths of every match */
+	struct screen *screening; /* the screening of foreign start-ups */
 	char root[PATHS_MAX];
 	double rate, burst;
 	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */

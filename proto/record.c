@@ -51,7 +51,7 @@ bool record_id_valid(const char *id, size_t len)
 	return true;
 }
 
-static int parse_payload(struct record *r, struct gl_error *err)
+static int parse_payload(struct record *r, bool held, struct gl_error *err)
 {
 	struct mp_reader rd;
 	mp_reader_init(&rd, r->payload, r->payload_len);
@@ -106,6 +106,14 @@ static int parse_payload(struct record *r, struct gl_error *err)
 		r->body = NULL;
 		r->body_len = 0;
 		rd.p++;
+	} else if (held) {
+		/* checked whole when it entered the store: the rest is the body
+		 * (a fixmap, map16 or map32), not walked again */
+		if (!mp_left(&rd) || !((rd.p[0] & 0xf0) == 0x80 || rd.p[0] == 0xde || rd.p[0] == 0xdf))
+			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
+		r->body = rd.p;
+		r->body_len = mp_left(&rd);
+		rd.p += r->body_len;
 	} else {
 		const uint8_t *start = rd.p;
 		struct mp_reader peek = rd;
@@ -128,8 +136,8 @@ static int parse_payload(struct record *r, struct gl_error *err)
 	return 0;
 }
 
-int record_parse(const uint8_t *env, size_t len, struct record *out,
-                 struct gl_error *err)
+static int parse_envelope(const uint8_t *env, size_t len, bool held, struct record *out,
+                          struct gl_error *err)
 {
 	if (len > GL_RECORD_MAX)
 		return gl_errorf(err, GL_ELIMIT, "record of %zu bytes over the %u-byte limit",
@@ -158,10 +166,21 @@ int record_parse(const uint8_t *env, size_t len, struct record *out,
 	if (mp_left(&rd) != 0)
 		return gl_errorf(err, GL_EFORMAT, "envelope: %zu bytes after the signature",
 		                 mp_left(&rd));
-	if ((rc = parse_payload(&r, err)))
+	if ((rc = parse_payload(&r, held, err)))
 		return rc;
 	*out = r;
 	return 0;
+}
+
+int record_parse(const uint8_t *env, size_t len, struct record *out, struct gl_error *err)
+{
+	return parse_envelope(env, len, false, out, err);
+}
+
+int record_parse_held(const uint8_t *env, size_t len, struct record *out,
+                      struct gl_error *err)
+{
+	return parse_envelope(env, len, true, out, err);
 }
 
 int record_span(const uint8_t *buf, size_t len, size_t *span, struct gl_error *err)

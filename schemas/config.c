@@ -1,6 +1,7 @@
 #include "schemas/config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -129,6 +130,9 @@ static const struct opt opts[] = {
 	{ "web", "paths", OPT_PATH, OFF(web_paths), NULL, 0, 0,
 	  "The to-do paths the page's to-do lists follow: a copy of schemas/paths.json "
 	  "the city edits (default: the paths built into gilded)." },
+	{ "web", "screening", OPT_PATH, OFF(web_screening), NULL, 0, 0,
+	  "The screening of foreign start-ups the page asks: a copy of schemas/screening.json "
+	  "a landing programme edits (default: the screening built into gilded)." },
 	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
@@ -438,6 +442,7 @@ void config_free(struct config *c)
 	free(c->web_listen);
 	free(c->web_root);
 	free(c->web_paths);
+	free(c->web_screening);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);
@@ -616,4 +621,83 @@ void config_help(FILE *out)
 		        opts[i].dflt ? " Default: " : "", opts[i].dflt ? opts[i].dflt : "",
 		        opts[i].dflt ? "." : "");
 	}
+}
+
+/* ---- warnings: what parses but is surely not meant -------------------- */
+
+/* A key a person copied from an example and did not replace: its text
+ * spells PLACEHOLDER (contrib/gilded.conf's keys do), or it is one byte
+ * repeated (all zeros, say), which no key generator makes. */
+static bool placeholder_key(const uint8_t key[32], const char *prefix)
+{
+	char text[IDENT_TEXT_MAX];
+	ident_format(prefix, key, text);
+	bool same = true;
+	for (int i = 1; i < 32 && same; i++)
+		same = key[i] == key[0];
+	return same || strstr(text, "PLACEHOLDER") != NULL;
+}
+
+/* HOST of HOST:PORT is every address: 0.0.0.0, [::] or empty. */
+static bool wildcard(const char *addr)
+{
+	char host[256];
+	int port;
+	return addr && config_parse_addr(addr, host, sizeof host, &port) == 0 &&
+	       (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]"));
+}
+
+static void warn(unsigned *n, void (*fn)(void *ctx, const char *text), void *ctx,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void warn(unsigned *n, void (*fn)(void *ctx, const char *text), void *ctx,
+                 const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	(*n)++;
+	fn(ctx, text);
+}
+
+/* Placeholders among the keys of list (option: its name). */
+static void warn_keys(const char *where, const struct keylist *l, const char *option,
+                      const char *fix, unsigned *n, void (*fn)(void *ctx, const char *text),
+                      void *ctx)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		char text[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, l->v[i], text);
+		if (placeholder_key(l->v[i], IDENT_PK_PREFIX))
+			warn(n, fn, ctx, "%s: [federation] %s = %s is a placeholder: %s", where, option,
+			     text, fix);
+	}
+}
+
+unsigned config_warnings(const struct config *c, void (*fn)(void *ctx, const char *text),
+                         void *ctx)
+{
+	unsigned n = 0;
+	const char *where = c->path ? c->path : "the configuration";
+	if (c->has_network_key && placeholder_key(c->network_key, IDENT_NET_PREFIX))
+		warn(&n, fn, ctx, "%s: [federation] network_key is a placeholder: make the "
+		     "federation's key once with `gilde network-key` and put the same one on every "
+		     "node (no node with another key will talk to this one)", where);
+	warn_keys(where, &c->curators, "curator", "put the curator's key here (`gilde id` on its node "
+	          "prints it), or remove the line", &n, fn, ctx);
+	warn_keys(where, &c->allow, "allow", "put the partner's key here, or remove the line", &n, fn,
+	          ctx);
+	if (wildcard(c->listen))
+		warn(&n, fn, ctx, "%s: [node] listen = %s accepts peers on every address of this "
+		     "machine: keep it on 127.0.0.1 unless peers are elsewhere, and then open only "
+		     "that port in the firewall%s", where, c->listen,
+		     c->public_endpoints.n ? "" : "; set [node] public to the address peers dial, "
+		     "or no node record says where to reach this node");
+	if (wildcard(c->web_listen))
+		warn(&n, fn, ctx, "%s: [web] listen = %s serves the web on every address of this "
+		     "machine: keep it on 127.0.0.1 and let a TLS reverse proxy face the internet "
+		     "(contrib/GUIDE.md: the page on the internet)", where, c->web_listen);
+	return n;
 }

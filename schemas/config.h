@@ -68,6 +68,7 @@ struct config {
 	char *web_listen;             /* NULL: no web server */
 	char *web_root;               /* NULL: GILDE_WEBDIR */
 	char *web_paths;              /* NULL: the to-do paths built in (schemas/paths.json) */
+	char *web_screening;          /* NULL: the screening built in (schemas/screening.json) */
 	uint64_t web_connections;
 	uint64_t web_per_ip;
 	uint64_t web_rate;            /* requests per second per client address */
@@ -113,6 +114,16 @@ int config_set(struct config *c, const char *section, const char *name,
 
 /* Write the effective configuration as INI (secrets redacted). */
 void config_dump(const struct config *c, FILE *out);
+
+/*
+ * What parses but is surely not meant, one sentence each, naming the file
+ * and option and saying what to do: a placeholder key (network_key,
+ * curator, allow) left from an example (its text spells PLACEHOLDER, or it
+ * is one byte repeated), and a wildcard address in [node] listen or [web]
+ * listen.  Calls fn once per warning; returns how many.
+ */
+unsigned config_warnings(const struct config *c, void (*fn)(void *ctx, const char *text),
+                         void *ctx);
 
 /* Write the option reference (section, name, default, doc) for --help. */
 void config_help(FILE *out);

@@ -73,8 +73,12 @@ int doc_parse(const struct schema_set *set, const char *text, size_t len,
 	json_t *jk = json_object_get(root, "kind");
 	json_t *ji = json_object_get(root, "id");
 	if (!json_is_string(jk)) {
+		/* the sample's profiles lie beside its records: say what they are */
+		bool profile = !jk && json_object_get(root, "phase") && json_object_get(root, "needs");
 		rc = gl_errorf(err, GL_ESCHEMA,
-		               "%s: /kind: required, one of partner, offer, event, news", source);
+		               "%s: /kind: required, one of partner, offer, event, news%s", source,
+		               profile ? " (this is a starter's profile, not a record: gilde match "
+		                         "--profile and gilde plan init --profile take it)" : "");
 		goto fail;
 	}
 	const char *ks = json_string_value(jk);

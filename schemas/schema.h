@@ -35,7 +35,7 @@ struct schema_file {
 extern const struct schema_file schema_files[];
 extern const size_t schema_file_count;
 /* Embedded data files that are not schemas, each checked by one:
- * paths.json (by paths.schema.json). */
+ * paths.json (by paths.schema.json), screening.json (by screening.schema.json). */
 extern const struct schema_file schema_data_files[];
 extern const size_t schema_data_file_count;
 

@@ -160,20 +160,30 @@ static void check_string(struct vctx *c, const struct snode *s, const msgpack_ob
 		          : "date-time (YYYY-MM-DDTHH:MM:SS with Z or an offset such as +01:00)");
 }
 
+/* The error for a value outside s's enum: every allowed value, never a cut
+ * list; if they do not all fit in a message, how many there are and where
+ * they are listed. */
 static void check_enum(struct vctx *c, const struct snode *s, const msgpack_object *o)
 {
 	for (size_t i = 0; i < s->nenum; i++)
 		if (str_is(o, &s->enums[i]))
 			return;
-	char list[240] = "";
+	char list[sizeof c->errs->e[0].msg] = "";
 	size_t len = 0;
-	for (size_t i = 0; i < s->nenum; i++) {
+	bool all = true;
+	for (size_t i = 0; i < s->nenum && all; i++) {
 		int n = snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", s->enums[i].s);
-		if (n < 0 || (size_t)n >= sizeof list - len - 8) {
-			memcpy(list + len, ", …", sizeof ", …");
-			break;
-		}
-		len += (size_t)n;
+		all = n >= 0 && (size_t)n < sizeof list - len;
+		len += all ? (size_t)n : 0;
+	}
+	/* room for the value (60 bytes at most) and the words around it */
+	if (!all || len + 60 + 32 >= sizeof list) {
+		int vl = o->type != MSGPACK_OBJECT_STR ? 0
+		         : (int)(o->via.str.size > 60 ? 60 : o->via.str.size);
+		fail(c, "%s%.*s%sis not one of the %zu values allowed here (gilde taxonomy lists the "
+		     "taxonomy's terms)", vl ? "\"" : "", vl, vl ? o->via.str.ptr : "", vl ? "\" " : "",
+		     s->nenum);
+		return;
 	}
 	if (o->type == MSGPACK_OBJECT_STR)
 		fail(c, "\"%.*s\" is not one of: %s", (int)(o->via.str.size > 60 ? 60 : o->via.str.size),
@@ -379,18 +389,22 @@ int schema_errors_report(const struct schema_errors *errs, const char *source,
 	if (!err)
 		return GL_ESCHEMA;
 	size_t len = 0;
+	unsigned shown = 0;
 	err->msg[0] = '\0';
+	/* whole problems only: one that does not fit is counted below, not cut */
 	for (unsigned i = 0; i < errs->n; i++) {
-		int n = snprintf(err->msg + len, sizeof err->msg - len, "%s%s: %s: %s",
-		                 i ? "\n" : "", source, errs->e[i].pointer[0] ? errs->e[i].pointer : "/",
-		                 errs->e[i].msg);
-		if (n < 0 || (size_t)n >= sizeof err->msg - len)
+		char one[sizeof err->msg];
+		int n = snprintf(one, sizeof one, "%s%s: %s: %s", i ? "\n" : "", source,
+		                 errs->e[i].pointer[0] ? errs->e[i].pointer : "/", errs->e[i].msg);
+		if (n < 0 || (size_t)n >= sizeof err->msg - len - 64)
 			break;
+		memcpy(err->msg + len, one, (size_t)n + 1);
 		len += (size_t)n;
+		shown++;
 	}
-	if (errs->total > errs->n && len + 40 < sizeof err->msg)
+	if (errs->total > shown)
 		snprintf(err->msg + len, sizeof err->msg - len, "\n%s: … and %u more problem%s",
-		         source, errs->total - errs->n, errs->total - errs->n == 1 ? "" : "s");
+		         source, errs->total - shown, errs->total - shown == 1 ? "" : "s");
 	err->code = GL_ESCHEMA;
 	return GL_ESCHEMA;
 }

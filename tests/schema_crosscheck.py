@@ -97,7 +97,7 @@ def no_network(uri):
 # ---------------------------------------------------------------- loading
 
 # Data files in schemas/ that are no schema, each checked by one.
-DATA = {"paths.json": "paths.schema.json"}
+DATA = {"paths.json": "paths.schema.json", "screening.json": "screening.schema.json"}
 
 
 def load_schemas(schema_dir):

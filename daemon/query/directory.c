@@ -98,7 +98,7 @@ static int collect_visit(void *vc, const struct store_entry *e)
 	struct collect *cc = vc;
 	struct record r;
 	if (cc->keep) {
-		if (record_parse(e->env, e->env_len, &r, NULL))
+		if (record_parse_held(e->env, e->env_len, &r, NULL))
 			return 0;
 		if (!cc->keep(cc->arg, r.body, r.body_len))
 			return 0;
@@ -200,7 +200,7 @@ static int count_offer(void *vc, const struct store_entry *e)
 	const uint8_t *pid;
 	uint32_t pid_len;
 	char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
-	if (record_parse(e->env, e->env_len, &r, NULL) ||
+	if (record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX ||
 	    !eligibility_body_current(r.body, r.body_len, c->now))
 		return 0;

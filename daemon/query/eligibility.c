@@ -335,7 +335,7 @@ bool eligibility_body_current(const uint8_t *body, size_t len, uint64_t now)
 bool eligibility_entry_current(const struct store_entry *e, uint64_t now)
 {
 	struct record r;
-	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+	if (e->tombstone || record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return false;
 	return eligibility_body_current(r.body, r.body_len, now);
 }

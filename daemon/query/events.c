@@ -44,7 +44,7 @@ static int lookup(struct store_txn *t, const uint8_t *rkey, size_t rlen, struct 
 		return gl_errorf(err, GL_ESTORE, "%s: events index out of step", store_path(store_of(t)));
 	if (rc)
 		return rc;
-	if (record_parse(e->env, e->env_len, r, NULL) != 0 || !r->body)
+	if (record_parse_held(e->env, e->env_len, r, NULL) != 0 || !r->body)
 		return gl_errorf(err, GL_ESTORE, "%s: a held record does not parse",
 		                 store_path(store_of(t)));
 	return 0;

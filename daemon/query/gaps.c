@@ -91,7 +91,7 @@ static int consider(void *vc, const struct store_entry *e)
 {
 	struct ctx *c = vc;
 	struct record r;
-	if (!eligibility_entry_current(e, c->now) || record_parse(e->env, e->env_len, &r, NULL) ||
+	if (!eligibility_entry_current(e, c->now) || record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    !r.body)
 		return 0;
 	const uint8_t *b = r.body, *el = NULL;

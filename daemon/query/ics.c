@@ -265,7 +265,7 @@ int ics_add_entry(struct ics_calendar *c, const struct store_entry *e, struct gl
 	struct record r = { .body = NULL }; /* untouched if it does not parse: no start */
 	int64_t start = 0, end = 0;
 	if (!e->tombstone)
-		record_parse(e->env, e->env_len, &r, NULL);
+		record_parse_held(e->env, e->env_len, &r, NULL);
 	int rc = body_time(e, r.body, r.body_len, "start", &start, err);
 	if (rc == 1)
 		return gl_errorf(err, GL_EFORMAT, "event %.*s has no start", (int)e->id_len, e->id);

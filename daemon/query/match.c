@@ -172,7 +172,7 @@ static int gather_event(void *vc, const struct store_entry *e, int64_t start)
 	const uint8_t *s;
 	uint32_t sl;
 	struct mp_reader rec;
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body ||
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body ||
 	    body_field(r.body, r.body_len, "recurrence", &rec))
 		return 0; /* weekly office hours are no occasion */
 	c->events = gl_xrealloc(c->events, (c->nevents + 1) * sizeof *c->events);
@@ -345,7 +345,7 @@ static int consider_offer(void *vc, const struct store_entry *e)
 	struct record r;
 	struct eligibility_offer facts;
 	char partner[GL_ID_MAX + 1] = "";
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return 0;
 	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
 	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);

@@ -77,11 +77,12 @@
  *                  "offers": [ OFFER … ], "more": n,
  *                  "later": [ OFFER + "phases" … ] } … ] }
  *   OFFER = { "author", "id", "name", "partner", "partner_id", "url",
- *             "contact": {…} | null, "contact_from": "offer" | "partner",
+ *             "contact": {…} | null, "contact_from": "offer" | "partner" | "none",
  *             "free", "languages", "score",
  *             "answers": "exactly" | "in part" | "in general",
  *             "criteria": { name: "matched" | "unknown" | "failed" },
- *             "terms": [ { "what": text, "points": n } … ],  (sum = score)
+ *             "terms": [ { "code", "what": text in the answer's language,
+ *                          "points": n } … ],  (sum = score)
  *             "reasons": [ text … ] }
  */
 #ifndef GILDE_QUERY_MATCH_H

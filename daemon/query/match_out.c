@@ -76,7 +76,7 @@ static const struct mpartner *partner_of(struct mctx *c, struct store_txn *t,
 		memcpy(mp->author, cd->author, RECORD_KEY_LEN);
 		strcpy(mp->key, cd->partner);
 		if (partner_entry(t, cd->author, cd->partner, &e) &&
-		    !record_parse(e.env, e.env_len, &r, NULL) && r.body) {
+		    !record_parse_held(e.env, e.env_len, &r, NULL) && r.body) {
 			memcpy(mp->id, e.id, e.id_len);
 			mp->id[e.id_len] = '\0';
 			if (body_text(r.body, r.body_len, "name", c->p.lang, &s, &sl))
@@ -95,49 +95,101 @@ static const char *need_label(const struct mctx *c, size_t item)
 	return taxonomy_label(&needs[c->p.items[item].need], c->p.lang);
 }
 
-static const char *plural(int n)
-{
-	return n == 1 ? "" : "s";
-}
+/* The words of a term: its code (stable, for scripts and the page) and
+ * its text in English and Dutch, with %s / %d as term_text() fills them. */
+struct words {
+	const char *code, *en, *nl;
+};
 
-/* One term in words, into buf. */
-static void term_text(const struct mctx *c, const struct mterm *t, const struct mevent *ev,
-                      size_t item, char *buf, size_t n)
+static const struct words tier_words[] = {
+	{ "none", "", "" },
+	{ "general", "answers your need %s in general", "beantwoordt je nood in het algemeen: %s" },
+	{ "part", "answers a part of your need %s", "beantwoordt een deel van je nood: %s" },
+	{ "exact", "answers your need %s", "beantwoordt je nood: %s" },
+};
+
+static const struct words kind_words[] = {
+	[MT_UNKNOWN] = { "unknown", "%s: restricted, and your profile does not say (check it)",
+	                 "%s: beperkt, en je profiel zegt het niet (kijk het na)" },
+	[MT_SOFT] = { "soft", "%s: a preference you do not meet",
+	              "%s: een voorkeur waaraan je niet voldoet" },
+	[MT_PHASE] = { "phase", "made for %d phase(s), yours among them",
+	               "gemaakt voor %d fase(s), de jouwe erbij" },
+	[MT_SECTOR] = { "sector", "made for %d sector(s), yours among them",
+	                "gemaakt voor %d sector(en), de jouwe erbij" },
+	[MT_ACTIVITY] = { "activity", "made for %d kind(s) of business, yours among them",
+	                  "gemaakt voor %d soort(en) zaak, de jouwe erbij" },
+	[MT_SITUATION] = { "situation", "only for %s, as you are", "alleen voor %s, zoals jij" },
+	[MT_SCHOOL] = { "school", "only for the students of a few schools, yours among them",
+	                "alleen voor de studenten van enkele scholen, de jouwe erbij" },
+	[MT_STEP] = { "step", "step %d of your list", "stap %d van je lijst" },
+	[MT_FREE] = { "free", "free", "gratis" },
+	[MT_EVENT] = { "event", "next event on this: %s on %s", "volgende activiteit hierover: %s op %s" },
+};
+
+static const struct words focus_words[] = {
+	{ "focus", "made for this need", "gemaakt voor deze nood" },
+	{ "focus", "made for this need and one other", "gemaakt voor deze nood en nog een andere" },
+};
+
+static const struct words lang_words[] = {
+	{ "language", "offered in %s", "aangeboden in het %s" },
+	{ "language", "not offered in %s, but in another language you speak",
+	  "niet aangeboden in het %s, wel in een andere taal die je spreekt" },
+	{ "language", "not offered in %s, nor in another language you speak",
+	  "niet aangeboden in het %s, noch in een andere taal die je spreekt" },
+};
+
+/* Criteria and situations in words, by enum eligibility_criterion. */
+static const char *const crit_nl[ELIGIBILITY_COUNT] = {
+	"fases", "sectoren", "soorten zaak", "regio's", "scholen", "student",
+	"uit het buitenland", "bijberoep", "onderzoek", "leeftijd van het bedrijf",
+	"minimum aantal werknemers", "maximum aantal werknemers",
+};
+static const char *const who_en[] = { "students", "founders from abroad",
+                                      "starters with a side activity",
+                                      "starters with research results" };
+static const char *const who_nl[] = { "studenten", "ondernemers uit het buitenland",
+                                      "ondernemers in bijberoep",
+                                      "ondernemers met onderzoeksresultaten" };
+
+/* One term in words, into buf (in the answer's language); its code. */
+static const char *term_text(const struct mctx *c, const struct mterm *t,
+                             const struct mevent *ev, size_t item, char *buf, size_t n)
 {
-	static const char *const how[] = { "", "answers your need %s in general",
-	                                   "answers a part of your need %s", "answers your need %s" };
-	static const char *const who[] = { "students", "founders from abroad",
-	                                   "starters with a side activity",
-	                                   "starters with research results" };
-	const char *lang = !strcmp(c->p.lang, "nl") ? "Dutch" : "English";
-	const char *crit = eligibility_criterion_names[t->n];
+	bool nl = !strcmp(c->p.lang, "nl");
+	const struct words *w;
+	/* the answer's language is the one the term speaks of */
+	const char *langname = nl ? "Nederlands" : "English", *text;
 	switch (t->kind) {
-	case MT_TIER: snprintf(buf, n, how[t->n], need_label(c, item)); break;
-	case MT_UNKNOWN:
-		snprintf(buf, n, "%s: restricted, and your profile does not say (check it)", crit);
-		break;
-	case MT_SOFT: snprintf(buf, n, "%s: a preference you do not meet", crit); break;
-	case MT_FOCUS:
-		snprintf(buf, n, t->n == 1 ? "made for this need" : "made for this need and one other");
-		break;
-	case MT_PHASE: snprintf(buf, n, "made for %d phase%s, yours among them", t->n, plural(t->n)); break;
-	case MT_SECTOR: snprintf(buf, n, "made for %d sector%s, yours among them", t->n, plural(t->n)); break;
-	case MT_ACTIVITY:
-		snprintf(buf, n, "made for %d kind%s of business, yours among them", t->n, plural(t->n));
-		break;
-	case MT_SITUATION:
-		snprintf(buf, n, "only for %s, as you are", who[t->n - ELIGIBILITY_STUDENT]);
-		break;
-	case MT_SCHOOL: snprintf(buf, n, "only for the students of a few schools, yours among them"); break;
-	case MT_STEP: snprintf(buf, n, "step %d of your list", t->n); break;
-	case MT_LANG:
-		snprintf(buf, n, !t->points ? "offered in %s" : t->points == MATCH_LANG_OTHER
-		         ? "not offered in %s, but in another language you speak"
-		         : "not offered in %s, nor in another language you speak", lang);
-		break;
-	case MT_FREE: snprintf(buf, n, "free"); break;
-	default: snprintf(buf, n, "next event on this: %s on %s", ev->name, ev->date); break;
+	case MT_TIER: w = &tier_words[t->n]; break;
+	case MT_FOCUS: w = &focus_words[t->n == 1 ? 0 : 1]; break;
+	case MT_LANG: w = &lang_words[!t->points ? 0 : t->points == MATCH_LANG_OTHER ? 1 : 2]; break;
+	default: w = &kind_words[t->kind]; break;
 	}
+	text = nl ? w->nl : w->en;
+	switch (t->kind) {
+	case MT_TIER: snprintf(buf, n, text, need_label(c, item)); break;
+	case MT_UNKNOWN:
+	case MT_SOFT:
+		snprintf(buf, n, text, nl ? crit_nl[t->n] : eligibility_criterion_names[t->n]);
+		break;
+	case MT_PHASE:
+	case MT_SECTOR:
+	case MT_ACTIVITY:
+	case MT_STEP: snprintf(buf, n, text, t->n); break;
+	case MT_SITUATION: {
+		size_t who = (size_t)(t->n - ELIGIBILITY_STUDENT);
+		if (who >= sizeof who_en / sizeof *who_en)
+			who = 0;
+		snprintf(buf, n, text, nl ? who_nl[who] : who_en[who]);
+		break;
+	}
+	case MT_LANG: snprintf(buf, n, text, langname); break;
+	case MT_EVENT: snprintf(buf, n, text, ev->name, ev->date); break;
+	default: snprintf(buf, n, "%s", text); break;
+	}
+	return w->code;
 }
 
 /* The terms of rk's score for item i into terms and reasons; returns their sum. */
@@ -150,8 +202,9 @@ static int score_terms(const struct mctx *c, const struct ranked *rk, size_t i, 
 	int sum = 0;
 	for (size_t k = 0; k < n; k++) {
 		char what[512], line[544];
-		term_text(c, &t[k], ev, i, what, sizeof what);
-		json_array_append_new(terms, json_pack("{s:s, s:i}", "what", what, "points", t[k].points));
+		const char *code = term_text(c, &t[k], ev, i, what, sizeof what);
+		json_array_append_new(terms, json_pack("{s:s, s:s, s:i}", "code", code, "what", what,
+		                                       "points", t[k].points));
 		if (t[k].points)
 			snprintf(line, sizeof line, "%s (%+d)", what, t[k].points);
 		else

@@ -89,7 +89,7 @@ static bool published(const struct store_entry *e, int64_t *at)
 {
 	struct record r;
 	char text[PUBLISHED_TEXT_MAX];
-	return record_parse(e->env, e->env_len, &r, NULL) == 0 &&
+	return record_parse_held(e->env, e->env_len, &r, NULL) == 0 &&
 	       body_str_copy(r.body, r.body_len, "published", text, sizeof text) &&
 	       clock_parse(text, at) == 0;
 }
@@ -241,9 +241,10 @@ static const char *utc(const struct key *k, char ts[32])
 	return clock_format((uint64_t)(k->published < 0 ? 0 : k->published), ts);
 }
 
-/* The entry of news record k, whose body is b (NULL: it does not parse). */
-static void entry(struct feed *fd, struct store_txn *t, const struct key *k, const uint8_t *b,
-                  size_t n)
+/* The entry of news record k, whose current version was issued at
+ * `issued` and whose body is b (NULL: it does not parse). */
+static void entry(struct feed *fd, struct store_txn *t, const struct key *k, uint64_t issued,
+                  const uint8_t *b, size_t n)
 {
 	char hex[2 * RECORD_KEY_LEN + 1], id[sizeof NEWS_URN + sizeof hex + GL_ID_MAX + 8];
 	char ts[32], key[IDENT_TEXT_MAX];
@@ -259,8 +260,8 @@ static void entry(struct feed *fd, struct store_txn *t, const struct key *k, con
 	start(fd, "entry");
 	element(fd, "id", id);
 	element(fd, "title", title ? title : "");
-	element(fd, "updated", utc(k, ts));
-	element(fd, "published", ts);
+	element(fd, "updated", clock_format(issued, ts));
+	element(fd, "published", utc(k, ts));
 	person(fd, who ? who : key);
 	element(fd, "summary", summary);
 	if (url) {
@@ -286,12 +287,14 @@ static void entry(struct feed *fd, struct store_txn *t, const struct key *k, con
 	free(title);
 }
 
-/* The feed's own elements, before the entries. */
-static void head(struct feed *fd, struct store_txn *t, const struct key *newest)
+/* The feed's own elements, before the entries; updated: the latest
+ * entry's (0: none, then now). */
+static void head(struct feed *fd, struct store_txn *t, uint64_t updated, const char *self)
 {
 	const void *v;
 	size_t len;
-	char id[sizeof NEWS_URN + 2 * RECORD_KEY_LEN + 8], name[NODE_NAME_MAX], title[NODE_NAME_MAX + 16];
+	char id[sizeof NEWS_URN + 2 * RECORD_KEY_LEN + 8], name[NODE_NAME_MAX];
+	char title[NODE_NAME_MAX + 64];
 	char ts[32];
 	if (store_meta_get(t, "node_pk", &v, &len) == 0 && len == RECORD_KEY_LEN) {
 		char hex[2 * RECORD_KEY_LEN + 1];
@@ -304,20 +307,40 @@ static void head(struct feed *fd, struct store_txn *t, const struct key *newest)
 	if (store_meta_get(t, "node_name", &v, &len) == 0 && len > 0)
 		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
 		         (const char *)v);
-	snprintf(title, sizeof title, "%s: %s", name, !strcmp(fd->lang, "nl") ? "nieuws" : "news");
+	snprintf(title, sizeof title, "%s: %s", name,
+	         !strcmp(fd->lang, "nl") ? "nieuws van de partners" : "news from the partners");
 
 	start(fd, "feed");
 	attr(fd, "xmlns", NEWS_FEED_NS);
 	attr(fd, "xml:lang", fd->lang);
 	element(fd, "id", id);
 	element(fd, "title", title);
-	element(fd, "updated", newest ? utc(newest, ts) : clock_format(clock_now(), ts));
+	if (self) {
+		start(fd, "link");
+		attr(fd, "rel", "self");
+		attr(fd, "type", "application/atom+xml");
+		attr(fd, "href", self);
+		end(fd);
+	}
+	element(fd, "updated", clock_format(updated ? updated : clock_now(), ts));
 	person(fd, name);
 	element(fd, "generator", "gilde");
 }
 
-int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, size_t *len,
-              struct gl_error *err)
+/* When the newest version among the kept news was issued; 0 if none. */
+static uint64_t last_issued(struct store_txn *t, const struct key *keys, size_t n)
+{
+	uint64_t last = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		if (fetch(t, &keys[i], &e) && e.issued > last)
+			last = e.issued;
+	}
+	return last;
+}
+
+int news_atom(struct store_txn *t, size_t limit, const char *lang, const char *self, char **out,
+              size_t *len, struct gl_error *err)
 {
 	if (!out || !len)
 		return gl_errorf(err, GL_EINVAL, "news_atom: nowhere to put the feed");
@@ -333,14 +356,14 @@ int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, s
 	fd.ok = fd.ok && xmlTextWriterSetIndent(w, 1) >= 0 &&
 	        xmlTextWriterSetIndentString(w, BAD_CAST "  ") >= 0 &&
 	        xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) >= 0;
-	head(&fd, t, n ? &keys[0] : NULL);
+	head(&fd, t, last_issued(t, keys, n), self);
 	for (size_t i = 0; i < n && fd.ok; i++) {
 		struct store_entry e;
 		struct record r = { .body = NULL }; /* untouched if it does not parse: no texts */
 		if (!fetch(t, &keys[i], &e))
 			continue;
-		record_parse(e.env, e.env_len, &r, NULL);
-		entry(&fd, t, &keys[i], r.body, r.body_len);
+		record_parse_held(e.env, e.env_len, &r, NULL);
+		entry(&fd, t, &keys[i], e.issued, r.body, r.body_len);
 	}
 	fd.ok = fd.ok && xmlTextWriterEndDocument(w) >= 0; /* closes feed */
 	if (w)

@@ -17,14 +17,21 @@
  *                   "node_pk") in 64 hex digits: stable for the node (it
  *                   changes with `gilde rotate-key`); urn:gilde:news if
  *                   the store has no node key
- *          title    "NAME: news" ("NAME: nieuws" in nl), NAME the node's
- *                   name (meta "node_name") or "gilde"
- *          updated  the newest entry's published, or now if none
+ *          title    "NAME: news from the partners" ("NAME: nieuws van de
+ *                   partners" in nl), NAME the node's name (meta
+ *                   "node_name") or "gilde"
+ *          link rel=self  where the feed is read (the caller says: the
+ *                   web's /news.atom, gilde news --atom FILE's name or
+ *                   --self URL), if the caller knows
+ *          updated  the latest `updated` of its entries, or now if none
  *          author   the node's name; generator "gilde"; xml:lang = lang
  *   entry  id       urn:gilde:HEX:news:ID, HEX the author's key: the same
  *                   for every version of the record
  *          title, summary  in lang, falling back as view_text() does
- *          updated, published  the record's "published", in UTC
+ *          updated  when the record's current version was issued (the
+ *                   envelope's issued time, UTC): it moves with every
+ *                   update of the record, so readers show the change
+ *          published  the record's "published", in UTC
  *                   (2027-03-01T08:00:00Z)
  *          author/name  the partner's name in lang (view_partner_name),
  *                   else the author's key (ed25519:…)
@@ -71,13 +78,15 @@ int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error
 
 /*
  * The latest news (at most limit) as an Atom feed, described above, with
- * texts in lang ("nl", "en"; NULL: "en").  *out receives the document,
+ * texts in lang ("nl", "en"; NULL: "en") and self as its rel="self" link
+ * (an IRI reference, relative ones resolved against where the feed is
+ * read; NULL: none).  *out receives the document,
  * UTF-8 and NUL-terminated, *len its length without the NUL; the caller
  * frees it with free().  Returns 0, the errors of news_latest(), or GL_EIO
  * if libxml2 fails to write.  *out and *len are set only on success.
  */
-int news_atom(struct store_txn *t, size_t limit, const char *lang, char **out, size_t *len,
-              struct gl_error *err);
+int news_atom(struct store_txn *t, size_t limit, const char *lang, const char *self, char **out,
+              size_t *len, struct gl_error *err);
 
 
 #endif

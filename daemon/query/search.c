@@ -256,7 +256,7 @@ static int lend_visit(void *ctx, const struct store_entry *e)
 	struct record r;
 	const uint8_t *pid;
 	uint32_t pid_len;
-	if (record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return 0;
 	if (body_str(r.body, r.body_len, "partner", &pid, &pid_len)
 	            ? pid_len != l->pid_len || memcmp(pid, l->pid, pid_len)

@@ -32,7 +32,7 @@ json_t *view_entry_json(const struct store_entry *e)
 	}
 	struct record r;
 	json_t *body = NULL;
-	if (record_parse(e->env, e->env_len, &r, NULL) == 0 && r.body)
+	if (record_parse_held(e->env, e->env_len, &r, NULL) == 0 && r.body)
 		body = jsonmp_body_to_json(r.body, r.body_len);
 	if (body) {
 		const char *k;
@@ -91,7 +91,7 @@ static int take_name(void *vctx, const struct store_entry *e)
 {
 	struct name_ctx *nc = vctx;
 	struct record r;
-	if (!e->tombstone && record_parse(e->env, e->env_len, &r, NULL) == 0)
+	if (!e->tombstone && record_parse_held(e->env, e->env_len, &r, NULL) == 0)
 		nc->name = view_body_text(r.body, r.body_len, "name", nc->lang);
 	return 1;
 }

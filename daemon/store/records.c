@@ -454,6 +454,27 @@ static int next_by_author(struct store_txn *t, MDB_cursor *c, const void *arg,
 	return 0;
 }
 
+int store_delete(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+                 const char *id, size_t id_len, bool *removed, struct gl_error *err)
+{
+	*removed = false;
+	if (id_len > GL_ID_MAX)
+		return 0;
+	uint8_t rkey[RKEY_MAX];
+	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey }, v;
+	int rc = mdb_get(t->txn, t->s->records, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "read record");
+	if (!entry_ok(&k, &v))
+		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", t->s->path);
+	if ((rc = drop_record(t, &k, &v, err)))
+		return rc;
+	*removed = true;
+	return 0;
+}
+
 int store_delete_author(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
                         unsigned *removed, struct gl_error *err)
 {

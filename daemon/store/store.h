@@ -265,6 +265,15 @@ int store_expire(struct store_txn *t, uint64_t now, unsigned limit,
                  unsigned *removed, struct gl_error *err);
 
 /*
+ * Delete the record (or tombstone) held for author, kind, id, with its
+ * index entries; *removed says whether one was held.  Nothing replaces
+ * it: a peer may offer it again (a key rotation refuses it, self.h).
+ * Returns 0 or a store error.
+ */
+int store_delete(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+                 const char *id, size_t id_len, bool *removed, struct gl_error *err);
+
+/*
  * Delete every record (tombstones too) by author; *removed says how many.
  * Used when a curator revokes a key: nothing of it stays or is forwarded.
  */

@@ -223,3 +223,35 @@ void trust_cfg_free(struct trust_cfg *cfg)
 	cfg->curators = cfg->allow = NULL;
 	cfg->ncurators = cfg->nallow = 0;
 }
+
+int trust_retired_add(struct store_txn *t, const uint8_t key[32], struct gl_error *err)
+{
+	const void *val;
+	size_t len = 0;
+	if (store_meta_get(t, "retired", &val, &len) || len % 32)
+		len = 0;
+	if (trust_is_retired(t, key))
+		return 0;
+	if (len / 32 >= TRUST_RETIRED_MAX)
+		return gl_errorf(err, GL_ELIMIT, "more than TRUST_RETIRED_MAX (%d) retired keys",
+		                 TRUST_RETIRED_MAX);
+	uint8_t *v = gl_xmalloc(len + 32);
+	if (len)
+		memcpy(v, val, len);
+	memcpy(v + len, key, 32);
+	int rc = store_meta_put(t, "retired", v, len + 32, err);
+	free(v);
+	return rc;
+}
+
+bool trust_is_retired(struct store_txn *t, const uint8_t key[32])
+{
+	const void *val;
+	size_t len;
+	if (store_meta_get(t, "retired", &val, &len) || len % 32)
+		return false;
+	for (size_t off = 0; off < len; off += 32)
+		if (!memcmp((const uint8_t *)val + off, key, 32))
+			return true;
+	return false;
+}

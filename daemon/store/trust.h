@@ -80,6 +80,18 @@ int trust_cfg_save(const struct trust_cfg *cfg, struct store_txn *t, struct gl_e
 int trust_cfg_load(struct store_txn *t, struct trust_cfg *out, struct gl_error *err);
 void trust_cfg_free(struct trust_cfg *cfg);
 
+/*
+ * Keys this node signed with before a rotation in a curated federation
+ * (self.h): their records are deleted here and refused from then on
+ * (statements excepted), while a curator's revocation is still to come.
+ * Kept in the store's meta ("retired"), at most TRUST_RETIRED_MAX.
+ * trust_retired_add returns 0 or a store error (GL_ELIMIT when full);
+ * trust_is_retired reads in t, and a damaged or missing list says no.
+ */
+#define TRUST_RETIRED_MAX 256
+int trust_retired_add(struct store_txn *t, const uint8_t key[32], struct gl_error *err);
+bool trust_is_retired(struct store_txn *t, const uint8_t key[32]);
+
 /* The record id for statements about key: 64 lowercase hex digits. */
 void trust_key_id(const uint8_t key[32], char id[65]);
 

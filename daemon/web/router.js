@@ -7,7 +7,7 @@ import { $ } from './dom.js';
 import { t } from './i18n.js';
 import { say } from './status.js';
 
-const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'insight', 'missing'];
+const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'insight', 'missing', 'landing', 'map'];
 
 function parseHash() {
   const h = location.hash.startsWith('#/') ? location.hash : '#/';
@@ -35,9 +35,16 @@ let firstRoute = true;
 /* name -> { parts: how many path segments follow the name, show(seq,
  * rest, params): draw the view, a promise or nothing }; home has no name. */
 let views = {};
+const added = {};
 
 export function setViews(table) {
-  views = table;
+  views = Object.assign({}, table, added);
+}
+
+/* A view a module of its own draws (landing.js, map.js), whenever it loads. */
+export function addView(name, v) {
+  added[name] = v;
+  views[name] = v;
 }
 
 export function route(opts) {

@@ -9,7 +9,14 @@ does nearly nothing.  Each figure is printed beside it as a ratio.
 The load comes from wrk (Debian package wrk; contrib/deps.sh installs it),
 which keeps C connections open and measures latency per request.
 
-usage: bench_web.py [CONNECTIONS] [SECONDS]   (default 64 5)
+Then the same against a node holding 100,000 generated offers (`attack
+mkexport … offers`, imported), as a regional federation would hold (issue
+22): POST /api/v1/match and search, beside the same server's static file,
+and the daemon's anonymous memory (RssAnon) apart from its mapped file
+pages (RssFile), sampled while it serves.
+
+usage: bench_web.py [CONNECTIONS] [SECONDS] [OFFERS]   (default 64 5 100000;
+                                                        OFFERS 0: the sample only)
 """
 import glob
 import json
@@ -21,7 +28,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
-from harness import SOURCE, Harness, check, run  # noqa: E402
+from harness import SOURCE, Harness, check, memory, run  # noqa: E402
 
 SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
                 if os.path.basename(os.path.dirname(f)) != 'profiles')
@@ -53,9 +60,57 @@ def wrk(url, conns, secs, script=None):
     return rps, lat, bad, errs
 
 
+def table(runs, conns, secs, node=None):
+    """wrk each (name, url, script); figures beside the first run's."""
+    ref = None
+    print('%-44s %10s %9s %9s %9s %s' % ('request', 'req/s', 'p50 ms', 'p99 ms', 'x static',
+                                         'anon/file MiB' if node else ''))
+    for name, url, sc in runs:
+        rps, lat, bad, errs = wrk(url, conns, secs, sc)
+        check(bad == 0, '%s: %d answers were not 2xx' % (name, bad))
+        mem = ''
+        if node:
+            m = memory(node.proc.pid)
+            mem = '%d / %d' % (m['RssAnon'] // 1024, m['RssFile'] // 1024)
+        if ref is None:
+            ref = rps
+        print('%-44s %10.0f %9.2f %9.2f %9.2f %s%s' % (name, rps, lat['50'], lat['99'],
+                                                      rps / ref, mem,
+                                                      '  (%d socket errors)' % errs
+                                                      if errs else ''))
+
+
+def many_offers(h, tmp, n, conns, secs, script):
+    """A node of n generated offers: match and search under load."""
+    export = os.path.join(tmp, 'offers.export')
+    attack = os.environ.get('ATTACK')
+    check(attack, 'ATTACK (tests/tools/attack) is not set')
+    subprocess.run([attack, 'mkexport', export, str(n), '100', 'ordered', 'offers'], check=True,
+                   capture_output=True, timeout=600)
+    conf = h.write_config('many', '[federation]\nopen = true\n[web]\n'
+                          'listen = 127.0.0.1:0\nroot = %s\nrate = 1000000\n'
+                          'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\n'
+                          % os.path.join(SOURCE, 'daemon', 'web'))
+    b = h.node('many', args=['--config', conf])
+    b.start()
+    b.gilde('import', export, timeout=1200)
+    base = 'http://' + b.json('status')['daemon']['web']['listen']
+    offers = b.json('status')['records']['offer']
+    m = memory(b.proc.pid)
+    print('\none gilded, %d generated offers, after import: anonymous %d MiB, file pages %d MiB'
+          % (offers, m['RssAnon'] // 1024, m['RssFile'] // 1024))
+    table([('static file /app.js (reference)', base + '/app.js', None),
+           ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering', None),
+           ('POST /api/v1/match (4 needs)', base + '/api/v1/match', script)], conns, secs, b)
+    m = memory(b.proc.pid)
+    print('after the runs: anonymous %d MiB (target <= 64), file pages %d MiB, peak resident '
+          '%d MiB' % (m['RssAnon'] // 1024, m['RssFile'] // 1024, m['VmHWM'] // 1024))
+
+
 def main():
     conns = int(sys.argv[1]) if len(sys.argv) > 1 else 64
     secs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    many = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
     check(shutil.which('wrk'), 'wrk is not installed: run contrib/deps.sh (Debian package wrk)')
     tmp = tempfile.mkdtemp(prefix='gilde-bench-web-')
     try:
@@ -76,24 +131,23 @@ def main():
             offers = a.json('status')['records']['offer']
             print('one gilded, %d records (%d offers), %d connections, %d s per run, %d cores'
                   % (len(SAMPLE), offers, conns, secs, os.cpu_count() or 0))
-            runs = [('static file /app.js (reference)', base + '/app.js', None),
-                    ('GET /api/v1/taxonomy', base + '/api/v1/taxonomy', None),
-                    ('GET /api/v1/offers?need=financing', base + '/api/v1/offers?need=financing',
-                     None),
-                    ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering',
-                     None),
-                    ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script)]
-            ref = None
-            print('%-40s %10s %9s %9s %9s' % ('request', 'req/s', 'p50 ms', 'p99 ms', 'x static'))
-            for name, url, sc in runs:
-                rps, lat, bad, errs = wrk(url, conns, secs, sc)
-                check(bad == 0, '%s: %d answers were not 2xx' % (name, bad))
-                if ref is None:
-                    ref = rps
-                print('%-40s %10.0f %9.2f %9.2f %9.2f%s' % (name, rps, lat['50'], lat['99'],
-                                                            rps / ref,
-                                                            '  (%d socket errors)' % errs
-                                                            if errs else ''))
+            table([('static file /app.js (reference)', base + '/app.js', None),
+                   ('GET /api/v1/taxonomy', base + '/api/v1/taxonomy', None),
+                   ('GET /api/v1/offers?need=financing', base + '/api/v1/offers?need=financing',
+                    None),
+                   ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering',
+                    None),
+                   ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script)],
+                  conns, secs)
+            if many:
+                script4 = os.path.join(tmp, 'match4.lua')
+                body4 = json.dumps({'phase': 'start', 'sectors': ['digital'], 'lang': 'nl',
+                                    'needs': ['administration', 'financing', 'location',
+                                              'coaching']})
+                with open(script4, 'w') as f:
+                    f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = '
+                            '"application/json"\nwrk.body = %s\n' % json.dumps(body4))
+                many_offers(h, tmp, many, conns, secs, script4)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -186,7 +186,11 @@ def check_gaps(a):
     check('%d gaps of 105 cells:' % len(doc['gaps']) in out, 'gap count:\n' + out)
     check(not any(l.endswith(' ') for l in out.splitlines()), 'trailing blanks')
     nl = a.gilde('gaps', '--lang', 'nl').stdout
-    check('  Lening — no offer: Idee' in nl, 'labels in nl:\n' + nl)
+    # every word in Dutch, the headers too
+    check('  Lening — geen aanbod: Idee' in nl, 'labels in nl:\n' + nl)
+    check(nl.startswith('Geldig aanbod per behoefte en fase') and '\nFasen:' in nl and
+          'leemten op 105 cellen:' in nl and 'no offer' not in nl and 'gap' not in nl,
+          'gaps --lang nl is not Dutch throughout:\n' + nl)
     by = a.gilde('gaps', '--by-sector').stdout
     bio = by[by.index('Biotech (biotech):'):by.index('Pharma and medtech (pharma-medtech):')]
     check('  Lab space — no offer: Idea, Preparing to start, Restart, Growth\n' in bio,
@@ -273,16 +277,23 @@ def check_news(h, a, key):
     # the feed, in Dutch, to a file
     path = os.path.join(h.dir, 'news.atom')
     out = a.gilde('news', '--atom', path, '--lang', 'nl').stdout
-    check(out.strip() == 'wrote 4 news items to %s' % path, out)
+    check(out.strip() == '4 nieuwsberichten naar %s geschreven' % path, out)
     check(not os.path.exists(path + '.part'), 'no .part left')
     raw = open(path, 'rb').read()
     check(raw.startswith(b'<?xml version="1.0" encoding="UTF-8"?>'), 'XML declaration')
-    check(a.gilde('news', '--atom', '-', '--lang', 'nl', input=b'').stdout == raw, '--atom - is the same')
+    check(a.gilde('news', '--atom', '-', '--self', 'news.atom', '--lang', 'nl', input=b'').stdout
+          == raw, '--atom - is the same')
     root, fp = read_feed(raw)
     check(len(fp.entries) == 4, '%d entries' % len(fp.entries))
     feed_id = fp.feed.id
     check(feed_id.startswith('urn:gilde:') and feed_id.endswith(':news'), 'feed id %r' % feed_id)
-    check(fp.feed.updated == utc(pub['n-new']), 'feed updated %r' % fp.feed.updated)
+    issued = {r['id']: utc(r['issued']) for r in got}
+    check(fp.feed.updated == max(issued.values()), 'feed updated %r' % fp.feed.updated)
+    check(fp.feed.title == 'a: nieuws van de partners', 'feed title %r' % fp.feed.title)
+    self_links = [l for l in root.findall(ATOM + 'link') if l.get('rel') == 'self']
+    check(len(self_links) == 1 and self_links[0].get('href') == 'news.atom' and
+          self_links[0].get('type') == 'application/atom+xml', 'rel="self": %r' %
+          [l.attrib for l in root.findall(ATOM + 'link')])
     check(root.get('{http://www.w3.org/XML/1998/namespace}lang') == 'nl', 'xml:lang')
     check([e.title for e in fp.entries] == ['Nieuwste', TRICKY_NL, 'Vroeg\ufffd', 'Oud nieuws'],
           'titles in nl: %r' % [e.title for e in fp.entries])
@@ -301,7 +312,11 @@ def check_news(h, a, key):
           'https://example.org/news?id=n-mid&x=1', 'link %r' % link.attrib)
     check(fp.entries[1].link == 'https://example.org/news?id=n-mid&x=1', 'feedparser link')
     for e, n in zip(entries, order):
-        check(e.find(ATOM + 'updated').text == utc(pub[n]), '%s updated: %r' % (n, e.find(ATOM + 'updated').text))
+        # updated: when its current version was issued; published: its own date
+        check(e.find(ATOM + 'updated').text == issued[n], '%s updated: %r' %
+              (n, e.find(ATOM + 'updated').text))
+        check(e.find(ATOM + 'published').text == utc(pub[n]), '%s published: %r' %
+              (n, e.find(ATOM + 'published').text))
     old = entries[3]
     check(old.find(ATOM + 'author/' + ATOM + 'name').text == key, 'no partner record: the key')
     check(old.find(ATOM + 'link') is None and old.find(ATOM + 'content').text ==
@@ -311,7 +326,19 @@ def check_news(h, a, key):
     check([e.title for e in en.entries] == ['Newest', TRICKY_EN], 'en and --limit: %r' %
           [e.title for e in en.entries])
 
-    # an update keeps the entry's id; a retraction drops it
+    stdout_feed = ET.fromstring(a.gilde('news', '--atom', '-', input=b'').stdout)
+    check(not [l for l in stdout_feed.findall(ATOM + 'link') if l.get('rel') == 'self'],
+          '--atom - knows no place: no rel="self"')
+    check(feedparser.parse(a.gilde('news', '--atom', '-', '--self',
+                                   'https://starters.example/news.atom',
+                                   input=b'').stdout).feed.links[0].href ==
+          'https://starters.example/news.atom', '--self')
+
+    # an update keeps the entry's id and moves its updated; a retraction drops it
+    later = NOW + datetime.timedelta(hours=1)
+    a.stop()
+    a.env = {'GILDE_FAKE_NOW': str(int(later.timestamp()))}
+    a.start()
     a.json('publish', news(h, 'n-mid', pub['n-mid'], 'Versie twee é', 'Version two', partner='p2'))
     a.gilde('retract', 'news/n-early')
     check([r['id'] for r in a.json('news')] == ['n-new', 'n-mid', 'n-old'], 'after retract')
@@ -320,6 +347,11 @@ def check_news(h, a, key):
     check([e.id for e in fp2.entries] == [ids[0], ids[1], ids[3]], 'ids after update: %r' %
           [e.id for e in fp2.entries])
     check(fp2.entries[1].title == 'Versie twee é', 'new title %r' % fp2.entries[1].title)
+    moved = later.strftime('%Y-%m-%dT%H:%M:%SZ')
+    check(fp2.entries[1].updated == moved and fp2.entries[0].updated == issued['n-new'] and
+          fp2.feed.updated == moved, 'updated after the update: %s, %s, feed %s' %
+          (fp2.entries[1].updated, fp2.entries[0].updated, fp2.feed.updated))
+    check(fp2.entries[1].published == fp.entries[1].published, 'published stays')
 
 
 def main():

@@ -276,6 +276,10 @@ def main():
         ns = '{http://www.w3.org/2005/Atom}'
         check(root.tag == ns + 'feed' and len(root.findall(ns + 'entry')) == len(pub),
               'news.atom: %d entries, %d news' % (len(root.findall(ns + 'entry')), len(pub)))
+        # rel="self", relative: right behind a proxy, whatever its host and path
+        check([l.get('href') for l in root.findall(ns + 'link') if l.get('rel') == 'self'] ==
+              ['news.atom?lang=nl'], 'news.atom: rel="self" %r' %
+              [l.attrib for l in root.findall(ns + 'link')])
 
         # bad requests
         w.error('/api/v1/offers?phase=later', 400, 'phase')

@@ -12,12 +12,14 @@
  *       replay FILE         send the records of an export file
  *       flood N             sign N news records with a fresh key and send them
  *       badsig              send a record whose signature is damaged
- *   attack mkexport FILE N [A [ORDER [text]]] write an export file of N signed news
+ *   attack mkexport FILE N [A [ORDER [text|offers]]] write an export file of N signed news
  *                                             records (ids flood-0 … flood-N-1, record
  *                                             i by author i mod A; A default 1), in
  *                                             that order, or shuffled if ORDER is
  *                                             "shuffled"; with text, each with a title
- *                                             and summary of its own (flood.h)
+ *                                             and summary of its own; with offers,
+ *                                             offers with needs, phases and sectors
+ *                                             (flood.h)
  *   attack order    FILE                      how many records of an export file sort
  *                                             before the one ahead of them (store order)
  *   attack sink     DIR SECONDS               stand in for gilded's control socket at
@@ -356,7 +358,8 @@ static int mode_peer(const char *host, int port, const char *src, const char *ne
 	return 0;
 }
 
-static int mode_mkexport(const char *path, long n, long authors, bool shuffle, bool text)
+static int mode_mkexport(const char *path, long n, long authors, bool shuffle, bool text,
+                         bool offers)
 {
 	if (n < 1 || authors < 1 || authors > n)
 		return 1;
@@ -382,11 +385,15 @@ static int mode_mkexport(const char *path, long n, long authors, bool shuffle, b
 	for (long k = 0; k < n; k++) {
 		long i = order[k];
 		envs.len = 0;
-		if (text) {
+		if (text || offers) {
 			body.len = 0;
-			flood_body_text(&body, i);
+			if (offers)
+				flood_body_offer(&body, i);
+			else
+				flood_body_text(&body, i);
 		}
-		if (flood_sign(i, (uint64_t)now, 3600, &body, sk[i % authors], &envs) ||
+		if (flood_sign_kind(i, offers ? RK_OFFER : RK_NEWS, (uint64_t)now, 3600, &body,
+		                    sk[i % authors], &envs) ||
 		    fwrite(envs.data, 1, envs.len, f) != envs.len)
 			return 1;
 	}
@@ -562,7 +569,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "mkexport") && argc >= 4 && argc <= 7)
 		return mode_mkexport(argv[2], atol(argv[3]), argc >= 5 ? atol(argv[4]) : 1,
 		                     argc >= 6 && !strcmp(argv[5], "shuffled"),
-		                     argc == 7 && !strcmp(argv[6], "text"));
+		                     argc == 7 && !strcmp(argv[6], "text"),
+		                     argc == 7 && !strcmp(argv[6], "offers"));
 	if (!strcmp(argv[1], "order") && argc == 3)
 		return mode_order(argv[2]);
 	if (!strcmp(argv[1], "sink") && argc == 4)

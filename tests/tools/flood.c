@@ -1,6 +1,7 @@
 #include "flood.h"
 
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,12 +103,69 @@ void flood_body_text(struct gl_buf *b, long i)
 	pack_news(b, text);
 }
 
+static void pick(msgpack_packer *pk, const char *const *v, unsigned n, unsigned k, uint64_t seed)
+{
+	msgpack_pack_array(pk, k);
+	for (unsigned j = 0; j < k; j++)
+		pack_str(pk, v[(seed + j * 3) % n]); /* 3: prime to every n here */
+}
+
+void flood_body_offer(struct gl_buf *b, long i)
+{
+	static const char *const needs[] = { "administration", "legal", "legal-ip", "financing",
+		"financing-loan", "financing-grant", "financing-equity", "location", "location-office",
+		"coaching", "networking", "talent", "research-valorisation", "internationalisation" };
+	static const char *const phases[] = { "idea", "prestart", "start", "restart", "growth" };
+	static const char *const sectors[] = { "biotech", "cleantech", "healthtech", "digital",
+		"agrofood", "photonics", "creative", "retail" };
+	static const char *const langs[] = { "nl", "en" };
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull + 7;
+	char t[4][TEXT_MAX];
+	words(t[0], TEXT_MAX, words_nl, sizeof words_nl / sizeof *words_nl, 6, &x);
+	words(t[1], TEXT_MAX, words_en, sizeof words_en / sizeof *words_en, 6, &x);
+	words(t[2], TEXT_MAX, words_nl, sizeof words_nl / sizeof *words_nl, 35, &x);
+	words(t[3], TEXT_MAX, words_en, sizeof words_en / sizeof *words_en, 35, &x);
+	bool elig = i % 3 != 0;
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, b, buf_write);
+	msgpack_pack_map(&pk, elig ? 6 : 5);
+	static const char *const maps[] = { "name", "description" };
+	for (int f = 0; f < 2; f++) {
+		pack_str(&pk, maps[f]);
+		msgpack_pack_map(&pk, 2);
+		pack_str(&pk, "nl");
+		pack_str(&pk, t[2 * f]);
+		pack_str(&pk, "en");
+		pack_str(&pk, t[2 * f + 1]);
+	}
+	pack_str(&pk, "url");
+	pack_str(&pk, "https://example.org/");
+	pack_str(&pk, "needs");
+	pick(&pk, needs, 14, 1 + (unsigned)(i % 3), (uint64_t)i);
+	pack_str(&pk, "languages");
+	pick(&pk, langs, 2, 1 + (unsigned)(i % 2), (uint64_t)i);
+	if (elig) {
+		pack_str(&pk, "eligibility");
+		msgpack_pack_map(&pk, 2);
+		pack_str(&pk, "phases");
+		pick(&pk, phases, 5, 1 + (unsigned)(i % 4), (uint64_t)i);
+		pack_str(&pk, "sectors");
+		pick(&pk, sectors, 8, 1 + (unsigned)(i % 3), (uint64_t)i / 2);
+	}
+}
+
 int flood_sign(long i, uint64_t now, unsigned spread, const struct gl_buf *body,
                const uint8_t sk[64], struct gl_buf *envs)
 {
+	return flood_sign_kind(i, RK_NEWS, now, spread, body, sk, envs);
+}
+
+int flood_sign_kind(long i, int kind, uint64_t now, unsigned spread, const struct gl_buf *body,
+                    const uint8_t sk[64], struct gl_buf *envs)
+{
 	char id[32];
 	snprintf(id, sizeof id, "flood-%ld", i);
-	struct record_draft d = { .kind = RK_NEWS, .id = id, .id_len = strlen(id), .version = 1,
+	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id), .version = 1,
 	                          .issued = now,
 	                          .expires = now + 86400 + (uint64_t)i % (spread ? spread : 1),
 	                          .body = body->data, .body_len = body->len };

@@ -19,8 +19,17 @@ void flood_body(struct gl_buf *body);
  * index, as real news has. */
 void flood_body_text(struct gl_buf *body, long i);
 
-/* Append record i, signed by sk and issued at now, to envs.  Returns 0 or
- * the error of record_sign(). */
+/* An offer's body for record i (schemas/offer.schema.json): a name and
+ * a description of words as flood_body_text()'s, one to three needs of the
+ * taxonomy, its languages, and for two offers in three an eligibility of
+ * phases and sectors: the offers of a large federation, for the query
+ * benchmarks. */
+void flood_body_offer(struct gl_buf *body, long i);
+
+/* Append record i of kind (RK_NEWS for flood_sign), signed by sk and
+ * issued at now, to envs.  Returns 0 or the error of record_sign(). */
+int flood_sign_kind(long i, int kind, uint64_t now, unsigned spread, const struct gl_buf *body,
+                    const uint8_t sk[64], struct gl_buf *envs);
 int flood_sign(long i, uint64_t now, unsigned spread, const struct gl_buf *body,
                const uint8_t sk[64], struct gl_buf *envs);
 

@@ -45,9 +45,10 @@ static struct store *open_store(const char *name)
 	return s;
 }
 
-/* Sign and store a record whose body is the JSON text body (NULL: a tombstone). */
-static void put(struct store *s, const uint8_t *key, int kind, const char *id, uint64_t version,
-                const char *body)
+/* Sign and store a record issued at `issued`, whose body is the JSON text
+ * body (NULL: a tombstone). */
+static void put_at(struct store *s, const uint8_t *key, int kind, const char *id,
+                   uint64_t version, uint64_t issued, const char *body)
 {
 	struct gl_buf b = { 0 }, env = { 0 };
 	if (body) {
@@ -57,7 +58,7 @@ static void put(struct store *s, const uint8_t *key, int kind, const char *id, u
 		json_decref(j);
 	}
 	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id), .version = version,
-	                          .issued = 100, .expires = 4000000000u, .body = b.data,
+	                          .issued = issued, .expires = 4000000000u, .body = b.data,
 	                          .body_len = b.len };
 	assert_int_equal(record_sign(&d, key, &env, NULL), 0);
 	struct record r;
@@ -69,6 +70,12 @@ static void put(struct store *s, const uint8_t *key, int kind, const char *id, u
 	assert_int_equal(store_commit(t, NULL), 0);
 	gl_buf_free(&b);
 	gl_buf_free(&env);
+}
+
+static void put(struct store *s, const uint8_t *key, int kind, const char *id, uint64_t version,
+                const char *body)
+{
+	put_at(s, key, kind, id, version, 100, body);
 }
 
 static json_t *gaps(struct store *s, bool by_sector, uint64_t now)
@@ -260,7 +267,7 @@ static void test_news_order(void **state)
 	/* the feed: well-formed, one entry per item, in lang */
 	char *xml = NULL;
 	size_t len = 0;
-	assert_int_equal(news_atom(t, 4, "nl", &xml, &len, &err), 0);
+	assert_int_equal(news_atom(t, 4, "nl", "news.atom?lang=nl", &xml, &len, &err), 0);
 	assert_int_equal(strlen(xml), len);
 	xmlDocPtr doc = xmlReadMemory(xml, (int)len, "feed.atom", NULL, XML_PARSE_NONET);
 	assert_non_null(doc);
@@ -270,7 +277,35 @@ static void test_news_order(void **state)
 		entries++;
 	assert_int_equal(entries, 4);
 	assert_non_null(strstr(xml, "<title>n28 nl</title>"));
-	assert_non_null(strstr(xml, "<updated>2027-01-28T09:00:00Z</updated>"));
+	assert_non_null(strstr(xml, "<published>2027-01-28T09:00:00Z</published>"));
+	/* what it is, and where it is read */
+	assert_non_null(strstr(xml, "<title>gilde: nieuws van de partners</title>"));
+	assert_non_null(strstr(xml, "<link rel=\"self\" type=\"application/atom+xml\" "
+	                            "href=\"news.atom?lang=nl\"/>"));
+	/* updated: when the current version was issued (put: at 100 s) */
+	assert_non_null(strstr(xml, "<updated>1970-01-01T00:01:40Z</updated>"));
+	assert_null(strstr(xml, "<updated>2027-01-28T09:00:00Z</updated>"));
+	free(xml);
+	store_abort(t);
+	/* a new version of n28, issued later, moves its updated (and the feed's) */
+	put_at(s, sk, RK_NEWS, "n28", 2, 5000,
+	       "{\"title\": {\"nl\": \"n28 nl, herzien\", \"en\": \"n28\"}, "
+	       "\"summary\": {\"nl\": \"s\", \"en\": \"s\"}, "
+	       "\"published\": \"2027-01-28T10:00:00+01:00\"}");
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(news_atom(t, 4, "en", NULL, &xml, &len, &err), 0);
+	const char *n28 = strstr(xml, "<title>n28</title>");
+	assert_non_null(n28);
+	const char *upd = strstr(n28, "<updated>");
+	assert_non_null(upd);
+	assert_memory_equal(upd, "<updated>1970-01-01T01:23:20Z</updated>", 38);
+	assert_non_null(strstr(xml, "<published>2027-01-28T09:00:00Z</published>"));
+	assert_non_null(strstr(xml, "<title>gilde: news from the partners</title>"));
+	assert_null(strstr(xml, "rel=\"self\""));
+	/* the feed's own updated comes before the entries: the latest of theirs */
+	const char *feed_upd = strstr(xml, "<updated>");
+	assert_true(feed_upd < strstr(xml, "<entry>"));
+	assert_memory_equal(feed_upd, "<updated>1970-01-01T01:23:20Z</updated>", 38);
 	free(xml);
 	store_abort(t);
 	store_close(s);

@@ -1,0 +1,306 @@
+/*
+ * landing.js — the screening of a start-up from abroad (#/landing): the
+ * questions a landing programme asks (GET /api/v1/screening, as the node's
+ * schemas/screening.json gives them, English first), and the readiness
+ * report (POST /api/v1/screen): what is in place, what to prepare and in
+ * which order, with the partners for each step.
+ *
+ * The answers stay in this browser (localStorage); they go to the node
+ * only as the body of POST /api/v1/screen, which keeps nothing.  Like the
+ * other views, everything a partner or the screening's file wrote is put
+ * in the page as text, never as HTML.
+ */
+import { api } from './api.js';
+import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink } from './dom.js';
+import { lang, t, txt } from './i18n.js';
+import { store } from './local.js';
+import { addView, route } from './router.js';
+import { busy, say, sayError } from './status.js';
+import { I18N } from './words.js';
+
+const KEY = 'gilde.landing';        /* the answers, kept in this browser */
+const PER_STEP = 3;                 /* offers shown per step */
+
+/* This view's own words, added to the page's (words.js is the page's own). */
+const WORDS = {
+  en: {
+    'nav.landing': 'Landing in Ghent',
+    'landing.required': '(required)',
+    'landing.optional': '(optional)',
+    'landing.yes': 'Yes',
+    'landing.no': 'No',
+    'landing.submit': 'Make my readiness report',
+    'landing.clear': 'Clear my answers',
+    'landing.print': 'Print the report',
+    'landing.privacy': 'Your answers are kept in this browser only. The node uses them to make your report and forgets them at once.',
+    'landing.report': 'Your readiness report',
+    'landing.summary': '{0} in place, {1} to prepare. The steps, in the order to take them:',
+    'landing.inPlace': 'In place',
+    'landing.toPrepare': 'To prepare',
+    'landing.whoHelps': 'Who helps with this ({0}):',
+    'landing.seeStep': 'The partners of step {0} help here too.',
+    'landing.noOffers': 'No offer in the directory fits this step yet.',
+    'landing.why': 'Why this offer',
+    'landing.by': 'by',
+    'landing.website': 'Website',
+    'landing.more': 'and {0} more in the directory',
+    'landing.err.required': 'Please answer this question.',
+    'landing.err.many': 'Choose at most {0}.',
+    'landing.err.number': 'Give a whole number from {0} to {1}.',
+    'landing.err.text': 'At most {0} characters.',
+    'landing.err.form': 'Some answers are missing or do not fit:',
+    'landing.sending': 'Making your report…',
+    'landing.ready': 'Your report is ready: {0} steps.',
+    'landing.cleared': 'Your answers are gone from this browser.',
+  },
+  nl: {
+    'nav.landing': 'Landen in Gent',
+    'landing.required': '(verplicht)',
+    'landing.optional': '(niet verplicht)',
+    'landing.yes': 'Ja',
+    'landing.no': 'Nee',
+    'landing.submit': 'Maak mijn overzicht',
+    'landing.clear': 'Wis mijn antwoorden',
+    'landing.print': 'Het overzicht afdrukken',
+    'landing.privacy': 'Je antwoorden blijven alleen in deze browser. De server gebruikt ze om je overzicht te maken en vergeet ze meteen.',
+    'landing.report': 'Je overzicht: hoe klaar ben je?',
+    'landing.summary': '{0} in orde, {1} voor te bereiden. De stappen, in de volgorde om ze te zetten:',
+    'landing.inPlace': 'In orde',
+    'landing.toPrepare': 'Voor te bereiden',
+    'landing.whoHelps': 'Wie helpt hierbij ({0}):',
+    'landing.seeStep': 'De partners van stap {0} helpen hier ook.',
+    'landing.noOffers': 'Nog geen aanbod in de gids dat bij deze stap past.',
+    'landing.why': 'Waarom dit aanbod',
+    'landing.by': 'door',
+    'landing.website': 'Website',
+    'landing.more': 'en nog {0} in de gids',
+    'landing.err.required': 'Beantwoord deze vraag.',
+    'landing.err.many': 'Kies er hoogstens {0}.',
+    'landing.err.number': 'Geef een geheel getal van {0} tot {1}.',
+    'landing.err.text': 'Hoogstens {0} tekens.',
+    'landing.err.form': 'Er ontbreken antwoorden of ze passen niet:',
+    'landing.sending': 'Je overzicht wordt gemaakt…',
+    'landing.ready': 'Je overzicht is klaar: {0} stappen.',
+    'landing.cleared': 'Je antwoorden zijn uit deze browser gewist.',
+  },
+};
+Object.assign(I18N.en, WORDS.en);
+Object.assign(I18N.nl, WORDS.nl);
+/* the page may have labelled the menu before this module came */
+for (const a of document.querySelectorAll('[data-i18n="nav.landing"]')) a.textContent = t('nav.landing');
+
+const state = { screening: null, report: null, reportLang: null };
+
+function saved() {
+  const v = store.get(KEY, null);
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+}
+
+/* ---- the questions ------------------------------------------------------------ */
+
+function choiceInput(type, q, value, label, checked) {
+  const id = 'lq-' + q.id + '-' + value;
+  return el('div', { class: 'choice' },
+    el('input', { type, name: 'lq-' + q.id, value, id, checked, 'data-test': 'lq-' + q.id }),
+    el('label', { for: id }, label));
+}
+
+function questionField(q, answer) {
+  const req = el('span', { class: q.required ? 'req' : 'opt' }, t(q.required ? 'landing.required' : 'landing.optional'));
+  const hintId = 'lq-' + q.id + '-hint';
+  const errId = 'lq-' + q.id + '-error';
+  const hint = q.hint ? el('p', { id: hintId, class: 'hint' }, txt(q.hint)) : null;
+  const error = el('p', { id: errId, class: 'field-error', hidden: true });
+  const described = (hint ? hintId + ' ' : '') + errId;
+  if (q.type === 'text' || q.type === 'number') {
+    const input = q.type === 'text' && q.max_length > 120
+      ? el('textarea', { id: 'lq-' + q.id, rows: 3, maxlength: q.max_length })
+      : el('input', q.type === 'text'
+        ? { type: 'text', id: 'lq-' + q.id, maxlength: q.max_length }
+        : { type: 'number', id: 'lq-' + q.id, min: q.min, max: q.max, step: 1, inputmode: 'numeric' });
+    input.setAttribute('aria-describedby', described);
+    input.setAttribute('data-test', 'lq-' + q.id);
+    if (answer !== undefined) input.value = String(answer);
+    return el('div', { class: 'group field landing-q', 'data-q': q.id },
+      el('label', { for: 'lq-' + q.id }, txt(q.label), ' ', req), hint, input, error);
+  }
+  let choices;
+  if (q.type === 'yesno') {
+    choices = [choiceInput('radio', q, 'yes', t('landing.yes'), answer === true),
+      choiceInput('radio', q, 'no', t('landing.no'), answer === false)];
+  } else {
+    const picked = Array.isArray(answer) ? answer : [answer];
+    choices = (q.options || []).map((o) => choiceInput(q.type === 'multi' ? 'checkbox' : 'radio', q,
+      o.id, txt(o.label), picked.includes(o.id)));
+  }
+  return el('fieldset', { class: 'group landing-q', 'data-q': q.id, 'aria-describedby': described },
+    el('legend', null, txt(q.label), ' ', req), hint,
+    el('div', { class: q.type === 'yesno' ? 'choices inline' : 'choices' }, choices), error);
+}
+
+function drawForm() {
+  const s = state.screening;
+  const answers = saved() || {};
+  const form = el('form', { id: 'landing-form', class: 'questionnaire', novalidate: true, 'data-test': 'landing-form' },
+    (s.questions || []).map((q) => questionField(q, answers[q.id])),
+    el('p', { class: 'privacy' }, t('landing.privacy')),
+    el('div', { class: 'actions' },
+      el('button', { type: 'submit', class: 'primary', 'data-test': 'landing-submit' }, t('landing.submit')),
+      el('button', { type: 'button', class: 'secondary', id: 'landing-clear' }, t('landing.clear'))));
+  form.addEventListener('submit', onSubmit);
+  form.querySelector('#landing-clear').addEventListener('click', forget);
+  return form;
+}
+
+/* The answers in the form, checked as the node will check them. */
+function readForm() {
+  const answers = {};
+  const errors = [];
+  for (const q of state.screening.questions || []) {
+    const inputs = Array.from(document.querySelectorAll('[name="lq-' + q.id + '"]'));
+    const picked = inputs.filter((i) => i.checked).map((i) => i.value);
+    const box = $('lq-' + q.id);
+    const raw = box ? box.value.trim() : '';
+    let value;
+    let why = null;
+    if (q.type === 'yesno') value = picked.length ? picked[0] === 'yes' : undefined;
+    else if (q.type === 'choice') value = picked[0];
+    else if (q.type === 'multi') value = picked.length ? picked : undefined;
+    else if (raw !== '') value = q.type === 'number' ? Number(raw) : raw;
+    if (value === undefined) {
+      if (q.required) why = t('landing.err.required');
+    } else if (q.type === 'multi' && q.max_choices && value.length > q.max_choices) {
+      why = t('landing.err.many', q.max_choices);
+    } else if (q.type === 'number' && (!/^\d+$/.test(raw) || value < q.min || value > q.max)) {
+      why = t('landing.err.number', q.min, q.max);
+    } else if (q.type === 'text' && Array.from(value).length > q.max_length) {
+      why = t('landing.err.text', q.max_length);
+    }
+    const err = $('lq-' + q.id + '-error');
+    err.textContent = why || '';
+    err.hidden = !why;
+    if (why) errors.push([q, why]);
+    else if (value !== undefined) answers[q.id] = value;
+  }
+  return { answers, errors };
+}
+
+/* ---- the report ------------------------------------------------------------------ */
+
+function offerCard(o) {
+  const contact = o.contact || {};
+  const links = el('ul', { class: 'contact' },
+    o.url ? el('li', null, extLink(o.url, t('landing.website'), null, o.name)) : null,
+    mailLink(contact.email) ? el('li', null, mailLink(contact.email)) : null,
+    phoneLink(contact.phone) ? el('li', null, phoneLink(contact.phone)) : null);
+  const by = o.partner ? el('p', { class: 'by' }, t('landing.by') + ' ',
+    o.partner_id ? el('a', { href: partnerHref(o.author, o.partner_id) }, o.partner) : o.partner) : null;
+  const reasons = Array.isArray(o.reasons) && o.reasons.length
+    ? el('details', { class: 'reasons' }, el('summary', null, t('landing.why')),
+      el('ul', null, o.reasons.map((r) => el('li', null, String(r)))))
+    : null;
+  return el('li', { class: 'offer', 'data-test': 'landing-offer', 'data-offer': o.id },
+    el('h4', { class: 'offer-name' }, String(o.name || o.id)), by,
+    links.childNodes.length ? links : null, reasons);
+}
+
+function stepItem(st) {
+  const done = st.status === 'in_place';
+  const li = el('li', { class: 'landing-step ' + (done ? 'in-place' : 'to-prepare'), 'data-test': 'landing-step',
+    'data-rule': st.rule, 'data-status': st.status },
+  el('h3', { class: 'step-title' }, badge(t(done ? 'landing.inPlace' : 'landing.toPrepare'), done ? 'step-ok' : 'step-todo'),
+    ' ', String(st.title)),
+  el('p', { class: 'step-text' }, String(st.text)));
+  if (done || !st.need) return li;
+  if (st.see_step) {
+    li.appendChild(el('p', { class: 'see-step' }, t('landing.seeStep', st.see_step)));
+  } else if (!Array.isArray(st.offers) || !st.offers.length) {
+    li.appendChild(el('p', { class: 'no-offers' }, t('landing.noOffers')));
+  } else {
+    li.appendChild(el('p', { class: 'who-helps' }, t('landing.whoHelps', String(st.need_label || st.need))));
+    li.appendChild(el('ul', { class: 'offers' }, st.offers.map(offerCard)));
+    if (st.more > 0) li.appendChild(el('p', { class: 'more' }, t('landing.more', st.more)));
+  }
+  return li;
+}
+
+function drawReport() {
+  const box = clear($('landing-report'));
+  const r = state.report;
+  if (!r) return;
+  const print = el('button', { type: 'button', class: 'secondary', 'data-test': 'landing-print' }, t('landing.print'));
+  print.addEventListener('click', () => window.print());
+  box.appendChild(el('h2', { id: 'landing-report-title', tabindex: '-1' }, t('landing.report')));
+  box.appendChild(el('p', { class: 'lead', 'data-test': 'landing-summary' }, t('landing.summary', r.in_place, r.to_prepare)));
+  box.appendChild(el('ol', { class: 'landing-steps', 'data-test': 'landing-steps' }, (r.steps || []).map(stepItem)));
+  box.appendChild(el('div', { class: 'actions' }, print));
+}
+
+async function makeReport(answers) {
+  state.report = await api('api/v1/screen?per_step=' + PER_STEP, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ answers, lang }),
+  });
+  state.reportLang = lang;
+}
+
+async function onSubmit(ev) {
+  ev.preventDefault();
+  const { answers, errors } = readForm();
+  if (errors.length) {
+    say(t('landing.err.form') + '\n' + errors.map(([q, why]) => txt(q.label) + ' ' + why).join('\n'), true);
+    const first = document.querySelector('[data-q="' + CSS.escape(errors[0][0].id) + '"] input, [data-q="' +
+      CSS.escape(errors[0][0].id) + '"] textarea');
+    if (first) first.focus();
+    return;
+  }
+  store.set(KEY, answers);
+  const button = ev.target.querySelector('[type="submit"]');
+  button.disabled = true;
+  say(t('landing.sending'));
+  try {
+    await makeReport(answers);
+    drawReport();
+    say(t('landing.ready', (state.report.steps || []).length));
+    $('landing-report-title').focus();
+  } catch (e) {
+    sayError(e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function forget() {
+  store.remove(KEY);
+  state.report = null;
+  show(route.seq);
+  say(t('landing.cleared'));
+}
+
+/* ---- the view -------------------------------------------------------------------- */
+
+async function show(seq) {
+  const view = clear($('view-landing'));
+  busy(true);
+  try {
+    if (!state.screening) state.screening = await api('api/v1/screening');
+    /* a report is in one language: made again after a switch */
+    const answers = saved();
+    if (state.report && state.reportLang !== lang && answers) await makeReport(answers);
+    if (seq !== route.seq) return;
+    busy(false);
+  } catch (e) {
+    if (seq !== route.seq) return;
+    sayError(e);
+    return;
+  }
+  const s = state.screening;
+  view.appendChild(el('h1', { id: 'landing-title', tabindex: '-1' }, txt(s.title)));
+  view.appendChild(el('p', { class: 'lead' }, txt(s.intro)));
+  view.appendChild(drawForm());
+  view.appendChild(el('section', { id: 'landing-report', class: 'landing-report', 'data-test': 'landing-report' }));
+  drawReport();
+}
+
+addView('landing', { parts: 0, show: (seq) => show(seq) });

@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Landing in Ghent, with real daemons and the real gilde: the screening of
+foreign start-ups (daemon/query/screen.h) and the map of the ecosystem
+(daemon/query/ecomap.h).
+
+The screening:
+- `gilde screen --answers FILE --json` is the answer of POST /api/v1/screen
+  for the same answers; --answer flags, --ask on stdin and --save/--answers
+  give the same report;
+- the report in English and in Dutch: every step's title and text are the
+  screening file's, in that language;
+- the steps follow the rules: a route worked out by hand from
+  schemas/screening.json; every step to prepare with a need lists the
+  offers of the same match, with reasons;
+- wrong answers are refused with the question named (exit 1, HTTP 400);
+- a landing programme's own copy (GILDE_SCREENING, [web] screening) is
+  used, and a broken copy is refused with where;
+- the answers are stored nowhere: not in the store's files, not in the log.
+
+The map, against the records:
+- `gilde map --json` holds exactly the (partner, need, offer) triples a
+  small model of the rules makes from the sample's files, for all sectors
+  and for one; --csv and --svg say the same; /api/v1/map and /map.svg are
+  the same map;
+- in a curated federation: a partner's new offer appears on the city's map
+  once it arrives; when the city revokes the partner, it is gone from the
+  map, the CSV and the picture."""
+import http.client
+import json
+import os
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+
+from harness import GHENT, GILDE, SOURCE, Harness, TestFailure, check, ghent_records, run, wait_until
+
+SCREENING = json.load(open(os.path.join(SOURCE, 'schemas', 'screening.json')))
+RULES = {r['id']: r for r in SCREENING['rules']}
+TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']
+PARENT = {t['id']: t.get('parent') for t in TAXONOMY['need']}
+SVG = '{http://www.w3.org/2000/svg}'
+MARKER = 'Atlantis-7f3e9c'  # a home country no file of the node may hold
+
+ANSWERS = {
+    'home_country': MARKER, 'stage': 'market', 'offering': 'tech', 'product_in_market': True,
+    'team_size': 4, 'funding': 'none', 'sectors': ['photonics', 'digital'],
+    'why': ['talent', 'research'], 'wants': ['office', 'permits', 'talent'],
+    'relocating': True, 'nationality': 'some_non_eu', 'entity_here': False,
+}
+# the route schemas/screening.json gives these answers, worked out by hand
+ROUTE = ['landing-desk-contact', 'why-here-write', 'market-in', 'entity-decide', 'permits-non-eu',
+         'office-find', 'talent-hire', 'research-reason']
+
+
+class Web:
+    """The node's web API over real HTTP."""
+
+    def __init__(self, node):
+        web = node.json('status')['daemon'].get('web') or {}
+        check(web.get('listen', '').startswith('127.0.0.1:'), 'no web address: %r' % web)
+        host, port = web['listen'].rsplit(':', 1)
+        self.host, self.port = host, int(port)
+
+    def raw(self, method, path, body=None, headers=None):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            c.close()
+
+    def get(self, path):
+        st, hd, data = self.raw('GET', path)
+        check(st == 200, 'GET %s: %d: %s' % (path, st, data[:300]))
+        return hd, data
+
+    def json(self, path, status=200, method='GET', body=None, headers=None):
+        st, hd, data = self.raw(method, path, body, headers)
+        check(st == status, '%s %s: %d, expected %d: %s' % (method, path, st, status, data[:400]))
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise TestFailure('%s %s: not JSON: %r' % (method, path, data[:200]))
+
+    def error(self, path, status, param=None, method='GET', body=None, headers=None):
+        e = self.json(path, status, method, body, headers).get('error') or {}
+        check(e.get('status') == status and e.get('message') and
+              (param is None or e.get('parameter') == param), '%s: error %r' % (path, e))
+        return e['message']
+
+
+def top(need):
+    while PARENT.get(need):
+        need = PARENT[need]
+    return need
+
+
+def model_map(sector=None, extra=()):
+    """{(partner id, top-level need, offer id)} of the sample (and extra
+    offers), as ecomap.h says: current offers, under their partner, once
+    per top-level need, for the sector (eligibility.sectors absent or
+    holding it)."""
+    out = set()
+    for o in ghent_records('offer') + list(extra):
+        if o.get('status') == 'inactive' or o.get('valid_until', '9999') < '2026':
+            continue
+        sectors = (o.get('eligibility') or {}).get('sectors')
+        if sector and sectors is not None and sector not in sectors:
+            continue
+        for n in {top(n) for n in o['needs']}:
+            out.add((o['partner'], n, o['id']))
+    return out
+
+
+def map_triples(m):
+    return {(p['id'], c['need'], o['id']) for p in m['partners'] for c in p['cells']
+            for o in c['offers']}
+
+
+def check_report(rep, lang, what):
+    got = [s['rule'] for s in rep['steps']]
+    check(got == ROUTE, '%s: route %r, expected %r' % (what, got, ROUTE))
+    check(rep['lang'] == lang and rep['title'] == SCREENING['title'][lang], '%s: title %r' % (what, rep['title']))
+    for s in rep['steps']:
+        r = RULES[s['rule']]
+        check(s['title'] == r['title'][lang] and s['text'] == r['text'][lang],
+              '%s: step %s is not the file\'s %s text' % (what, s['rule'], lang))
+        check(s['status'] == r['status'] and s['need'] == r.get('need'), '%s: step %r' % (what, s))
+    in_place = sum(s['status'] == 'in_place' for s in rep['steps'])
+    check(rep['in_place'] == in_place and rep['to_prepare'] == len(ROUTE) - in_place,
+          '%s: counts %r %r' % (what, rep['in_place'], rep['to_prepare']))
+    sample = {o['id'] for o in ghent_records('offer')}
+    seen = set()
+    for s in rep['steps']:
+        if s['status'] != 'to_prepare' or not s['need']:
+            check(not s['offers'], '%s: step %s lists offers' % (what, s['rule']))
+            continue
+        if s['need'] in seen:
+            check(s.get('see_step') and not s['offers'], '%s: %s repeats need %s' % (what, s['rule'], s['need']))
+            continue
+        seen.add(s['need'])
+        check(s['offers'], '%s: step %s (%s) lists no offer' % (what, s['rule'], s['need']))
+        for o in s['offers']:
+            check(o['id'] in sample and o['reasons'], '%s: offer %r' % (what, o.get('id')))
+    check(rep['profile']['international'] is True and rep['profile']['phase'] == 'start' and
+          rep['profile']['sectors'] == ['digital', 'photonics'], '%s: profile %r' % (what, rep['profile']))
+
+
+def screening_checks(h, a, w):
+    path = os.path.join(h.dir, 'answers.json')
+    json.dump(ANSWERS, open(path, 'w'))
+    en = a.json('screen', '--answers', path)
+    check_report(en, 'en', 'gilde screen --json')
+    nl = a.json('screen', '--answers', path, '--lang', 'nl')
+    check_report(nl, 'nl', 'gilde screen --lang nl --json')
+    api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
+                 body=json.dumps({'answers': ANSWERS, 'lang': 'en'}))
+    check(api == en, 'POST /api/v1/screen differs from gilde screen --json')
+    check(w.json('/api/v1/screening') == a.json('screen', '--questions'),
+          'GET /api/v1/screening differs from gilde screen --questions --json')
+
+    # the same answers as flags, asked on stdin, saved and read again
+    flags = []
+    for k, v in ANSWERS.items():
+        v = ','.join(v) if isinstance(v, list) else ('yes' if v is True else 'no' if v is False else v)
+        flags += ['--answer', '%s=%s' % (k, v)]
+    check(a.json('screen', *flags) == en, 'gilde screen --answer ... differs from --answers')
+    lines = []
+    for q in SCREENING['questions']:
+        v = ANSWERS.get(q['id'])
+        if v is None:
+            lines.append('')
+        elif q['type'] in ('choice', 'multi'):
+            ids = [o['id'] for o in q['options']]
+            lines.append(','.join(str(ids.index(x) + 1) for x in (v if isinstance(v, list) else [v])))
+        elif q['type'] == 'yesno':
+            lines.append('y' if v else 'n')
+        else:
+            lines.append(str(v))
+    saved = os.path.join(h.dir, 'saved.json')
+    p = a.gilde('screen', '--ask', '--save', saved, '--json', input='\n'.join(['maybe'] + lines[1:]) + '\n',
+                check_rc=False)
+    # "maybe" is a fine home country: the one wrong answer is in the next test
+    check(p.returncode == 0, 'gilde screen --ask: %d %s' % (p.returncode, p.stderr))
+    asked = json.loads(p.stdout)
+    check([s['rule'] for s in asked['steps']] == ROUTE, 'gilde screen --ask: route %r'
+          % [s['rule'] for s in asked['steps']])
+    check(json.load(open(saved)) == dict(ANSWERS, home_country='maybe'), 'saved answers differ')
+    p = a.gilde('screen', '--ask', '--json', input='\n'.join([lines[0], 'later', '3'] + lines[2:]) + '\n',
+                check_rc=False)
+    check(p.returncode == 0 and 'give one of: idea, prototype, market, scaling' in p.stderr,
+          'gilde screen --ask did not ask again after a wrong answer: %s' % p.stderr)
+    check(json.loads(p.stdout) == en, 'gilde screen --ask after a retry differs')
+
+    # on a terminal, gilde asks by itself (no --ask): the questions on it, the report on stdout
+    master, slave = os.openpty()
+    proc = subprocess.Popen([GILDE, 'screen', '--data', a.data, '--json'], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = []
+
+    def drain():  # what gilde shows on the terminal, read so that it never blocks
+        try:
+            while True:
+                chunk = os.read(master, 4096)
+                if not chunk:
+                    break
+                shown.append(chunk)
+        except OSError:
+            pass  # the terminal closed with gilde
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    os.write(master, ('\n'.join(lines) + '\n').encode())
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        reader.join(10)
+        os.close(master)
+    check(SCREENING['questions'][1]['label']['en'].encode() in b''.join(shown),
+          'gilde screen on a terminal did not show the questions')
+    check(proc.returncode == 0 and json.loads(out) == en, 'gilde screen on a terminal: %d' % proc.returncode)
+
+    # the human report, in both languages
+    out = a.gilde('screen', '--answers', path, '--lang', 'nl').stdout
+    for rule in ROUTE:
+        check(RULES[rule]['title']['nl'] in out, 'the Dutch report lacks %s' % rule)
+    out = a.gilde('screen', '--answers', path).stdout
+    check(all(RULES[r]['title']['en'] in out for r in ROUTE) and 'Who helps' in out, out[:500])
+
+    # wrong answers, named
+    bad = os.path.join(h.dir, 'bad.json')
+    json.dump(dict(ANSWERS, stage='later', team_size=0), open(bad, 'w'))
+    p = a.gilde('screen', '--answers', bad, check_rc=False)
+    check(p.returncode == 1 and 'answers: /stage: give one of' in p.stderr and '/team_size:' in p.stderr,
+          'bad answers: %d %s' % (p.returncode, p.stderr))
+    msg = w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
+                  body=json.dumps({'answers': {'stage': 'later'}}))
+    check('/stage: give one of' in msg and '/home_country: required' in msg, msg)
+    w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
+            body=json.dumps({'answers': ANSWERS, 'lang': 'fr'}))
+    w.error('/api/v1/screen', 415, method='POST', body=json.dumps({'answers': ANSWERS}))
+    w.error('/api/v1/screen?per_step=101', 400, 'per_step', method='POST',
+            headers={'Content-Type': 'application/json'}, body=json.dumps({'answers': ANSWERS}))
+    p = a.gilde('screen', '--answer', 'colour=red', check_rc=False)
+    check(p.returncode == 2 and 'colour: no such question' in p.stderr, p.stderr)
+    p = subprocess.run([GILDE, 'screen', '--data', a.data], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    check(p.returncode == 2 and '--answers FILE' in p.stderr, 'no answers, no terminal: %s' % p.stderr)
+
+    # a landing programme's own copy, and a broken one
+    own = json.loads(json.dumps(SCREENING))
+    own['title']['en'] = 'Landing in Ghent, as a test programme asks it'
+    own_path = os.path.join(h.dir, 'own-screening.json')
+    json.dump(own, open(own_path, 'w'))
+    env = dict(os.environ, GILDE_SCREENING=own_path)
+    p = subprocess.run([GILDE, 'screen', '--data', a.data, '--answers', path, '--json'],
+                       capture_output=True, text=True, env=env, timeout=60)
+    check(p.returncode == 0 and json.loads(p.stdout)['title'] == own['title']['en'],
+          'GILDE_SCREENING is not used: %s' % p.stderr)
+    own['rules'][0]['when'][0]['q'] = 'nope'
+    json.dump(own, open(own_path, 'w'))
+    p = subprocess.run([GILDE, 'screen', '--data', a.data, '--check'], capture_output=True,
+                       text=True, env=env, timeout=60)
+    check(p.returncode == 1 and '/rules/0/when/0/q: no question "nope"' in p.stderr,
+          'a broken screening: %d %s' % (p.returncode, p.stderr))
+    check('sound' in a.gilde('screen', '--check').stdout, 'gilde screen --check on the built-in copy')
+
+    # the answers went nowhere
+    for root, _, files in os.walk(a.data):
+        for f in files:
+            if not os.path.isfile(os.path.join(root, f)):
+                continue  # the control socket
+            with open(os.path.join(root, f), 'rb') as fh:
+                check(MARKER.encode() not in fh.read(), 'the answers are in %s' % os.path.join(root, f))
+    check(MARKER not in open(a.log_path, errors='replace').read(), 'the answers are in the log')
+
+
+def map_checks(a, w):
+    for sector in (None, 'photonics', 'agrofood'):
+        args = ['--sector', sector] if sector else []
+        m = a.json('map', *args)
+        want = model_map(sector)
+        got = map_triples(m)
+        check(got == want, 'gilde map %s: %d triples, model %d; only in the map: %r; only in the model: %r'
+              % (sector, len(got), len(want), sorted(got - want)[:5], sorted(want - got)[:5]))
+        check(m['offers_shown'] == len({t[2] for t in want}) and
+              m['partners_shown'] == len({t[0] for t in want}), 'counts %r' % m)
+        q = '?sector=' + sector if sector else ''
+        check(w.json('/api/v1/map' + q) == m, '/api/v1/map%s differs from gilde map --json' % q)
+        # the CSV: one row per partner, need and sector
+        out = subprocess.run([GILDE, 'map', '--data', a.data, '--csv'] + args, capture_output=True,
+                             timeout=60).stdout.decode()
+        rows = out.split('\r\n')  # RFC 4180: CRLF
+        check(rows[0] == '"partner_id","partner","hub","place","need","sector","offers","offer_ids"'
+              and rows[-1] == '' and '\n' not in ''.join(rows), 'CSV: %r' % out[:200])
+        csv = set()
+        for r in rows[1:-1]:
+            f = r[1:-1].split('","')
+            for oid in f[7].split(' '):
+                csv.add((f[0], f[4], oid))
+        check(csv == want, 'gilde map --csv %s differs from the model' % sector)
+        # the picture: a dot per cell, every partner named
+        svg = a.gilde('map', '--svg', '-', '--lang', 'nl', *args).stdout
+        root = ET.fromstring(svg.encode())
+        cells = sum(len(p['cells']) for p in m['partners'])
+        dots = root.findall('.//%sg/%scircle' % (SVG, SVG))
+        check(len(dots) == cells, 'the SVG has %d dots for %d cells' % (len(dots), cells))
+        texts = ''.join(''.join(t.itertext()) for t in root.iter(SVG + 'text'))
+        for p in m['partners']:
+            check(p['name']['nl'][:20] in texts, 'the SVG does not name %s' % p['id'])
+        status, hd, body = w.raw('GET', '/map.svg?lang=nl' + ('&sector=' + sector if sector else ''))
+        check(status == 200 and hd['content-type'].startswith('image/svg+xml') and body.decode() == svg,
+              '/map.svg differs from gilde map --svg -')
+    hubs = {h['id'] for h in a.json('map')['hubs']}
+    check({'tech-lane-ghent-science-park', 'wintercircus'} <= hubs, 'hubs on the map: %r' % hubs)
+    p = a.gilde('map', '--sector', 'space', check_rc=False)
+    check(p.returncode == 2 and 'not one of' in p.stderr, p.stderr)
+    w.error('/api/v1/map?sector=space', 400, 'sector')
+
+
+def partner_files(h, offers):
+    d = os.path.join(h.dir, 'partner')
+    os.makedirs(d, exist_ok=True)
+    recs = [{'kind': 'partner', 'id': 'lab-x', 'name': {'nl': 'Labo X', 'en': 'Lab X'},
+             'description': {'nl': 'Een proeflabo.', 'en': 'A test lab.'},
+             'url': 'https://lab-x.example.org/', 'org_type': 'incubator',
+             'hub': {'id': 'test-park', 'name': {'nl': 'Testpark', 'en': 'Test Park'},
+                     'locality': 'Gent (Testwijk)'}}]
+    for oid, needs in offers:
+        recs.append({'kind': 'offer', 'id': oid, 'partner': 'lab-x', 'name': {'nl': oid, 'en': oid},
+                     'description': {'nl': 'Proef.', 'en': 'Test.'}, 'url': 'https://lab-x.example.org/',
+                     'needs': needs, 'languages': ['en']})
+    paths = []
+    for r in recs:
+        p = os.path.join(d, '%s-%s.json' % (r['kind'], r['id']))
+        json.dump(r, open(p, 'w'))
+        paths.append(p)
+    return paths
+
+
+def federation_checks(h):
+    """A partner's new offer appears on the city's map; revoked, it is gone."""
+    city = h.node('city')
+    city_key = city.first_key()
+    conf, _ = h.federation_config('curated', federation='curator = %s\n' % city_key,
+                                  extra='dial = 0\n[web]\nlisten = 127.0.0.1:0\n')
+    city.args = ['--config', conf]
+    city.start()
+    w = Web(city)
+    city.gilde('publish', *GHENT)
+    lab = h.node('lab', ['--config', conf, '--peer', city.addr])
+    lab.start()
+    city.gilde('endorse', lab.key, '--name', 'Lab X')
+    lab.gilde('publish', *partner_files(h, [('lab-x-desks', ['location-office'])]))
+
+    def lab_on_map():
+        m = city.json('map')
+        return next((p for p in m['partners'] if p['id'] == 'lab-x'), None)
+    p = wait_until(lab_on_map, 40, 'the endorsed partner on the city\'s map')
+    check(p['hub'] == 'test-park' and p['location'] == {'from': 'hub', 'locality': 'Gent (Testwijk)'} and
+          [(c['need'], [o['id'] for o in c['offers']]) for c in p['cells']] == [('location', ['lab-x-desks'])],
+          'the partner on the map: %r' % p)
+    check(any(h_['id'] == 'test-park' and h_['partners'] == 1 for h_ in city.json('map')['hubs']),
+          'its hub is not on the map')
+
+    # a new offer: it appears, under its need, in JSON, CSV and picture
+    lab.gilde('publish', *partner_files(h, [('lab-x-hiring', ['talent'])])[1:])
+    wait_until(lambda: ('lab-x', 'talent', 'lab-x-hiring') in map_triples(city.json('map')), 40,
+               'the new offer on the city\'s map')
+    check('"lab-x","Lab X","test-park","Gent (Testwijk)","talent","","1","lab-x-hiring"'
+          in city.gilde('map', '--csv').stdout, 'the new offer is not in the CSV')
+    svg = w.get('/map.svg')[1].decode()
+    check('Lab X' in svg and 'lab-x-hiring' in svg, 'the new offer is not in the picture')
+
+    # revoked: gone from the map, the CSV and the picture
+    city.gilde('revoke', lab.key, '--reason', 'left')
+    wait_until(lambda: lab_on_map() is None, 40, 'the revoked partner to leave the map')
+    check('lab-x' not in city.gilde('map', '--csv').stdout, 'the revoked partner is in the CSV')
+    svg = w.get('/map.svg')[1].decode()
+    check('Lab X' not in svg and 'Test Park' not in svg, 'the revoked partner is in the picture')
+    check('test-park' not in {h_['id'] for h_ in city.json('map')['hubs']}, 'its hub stays on the map')
+    check(map_triples(city.json('map')) == model_map(), 'the map after the revocation is not the sample\'s')
+
+
+def main():
+    with Harness('landing') as h:
+        conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
+                                   'rate = 100000\nburst = 100000\n')
+        a = h.node('a', args=['--config', conf])
+        a.start()
+        w = Web(a)
+        a.gilde('publish', *GHENT)
+        screening_checks(h, a, w)
+        map_checks(a, w)
+        federation_checks(h)
+        print('ok: screening and map against %d sample offers' % len(ghent_records('offer')))
+
+
+if __name__ == '__main__':
+    run(main)

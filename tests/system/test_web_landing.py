@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""The screening and the map on the starter's page, in a real headless
+Chromium against a real gilded serving the Ghent sample:
+
+- #/landing asks the questions of schemas/screening.json, in English first;
+  sending without the required answers marks them and sends nothing;
+- the answers make the report POST /api/v1/screen gives for them: the same
+  steps in the same order, the same offers, in place and to prepare;
+- the answers are kept in this browser and sent only as the body of that
+  POST (answers and lang, nothing else); a reload fills the form again;
+- the language switch makes the report again in Dutch (the file's texts);
+- #/map shows the node's /map.svg (loaded, in the page's language), the
+  sector filter changes it and the table under it, and the print
+  stylesheet hides the menu and the controls but not the picture;
+- the browser asks nothing of anyone but the node; a screenshot of the
+  report is left in meson-logs/test_web_landing.png.
+
+Needs chromium, chromium-driver and python3-selenium (contrib/deps.sh);
+without them the test fails, it does not skip."""
+import json
+import os
+import shutil
+import sys
+import urllib.request
+
+# Debian's python3-selenium lives in the system interpreter
+try:
+    import selenium
+except ImportError:
+    selenium = None
+if selenium is None:
+    if os.path.exists('/usr/bin/python3') and os.path.realpath(sys.executable) != \
+            os.path.realpath('/usr/bin/python3') and not os.environ.get('GILDE_WEB_REEXEC'):
+        os.environ['GILDE_WEB_REEXEC'] = '1'
+        os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
+
+from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError as e:
+    webdriver = None
+    SELENIUM_ERROR = str(e)
+
+DEPS = ('run contrib/deps.sh (or apt-get install chromium chromium-driver python3-selenium) '
+        'to install it')
+WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
+SCREENING = json.load(open(os.path.join(SOURCE, 'schemas', 'screening.json')))
+RULES = {r['id']: r for r in SCREENING['rules']}
+WAIT = 30 * SLOW
+
+ANSWERS = {
+    'home_country': 'Canada', 'stage': 'market', 'product_in_market': True, 'team_size': 3,
+    'funding': 'small', 'sectors': ['photonics'], 'why': ['talent', 'research'],
+    'wants': ['office', 'permits', 'funding'], 'relocating': True, 'nationality': 'some_non_eu',
+    'entity_here': False,
+}
+ROUTE = ['landing-desk-contact', 'why-here-write', 'market-in', 'entity-decide', 'permits-non-eu',
+         'office-find', 'team-in', 'funding-grants', 'research-reason']
+
+
+def start_browser(profile):
+    if webdriver is None:
+        raise TestFailure('python3-selenium is not installed (%s): %s' % (SELENIUM_ERROR, DEPS))
+    browser = next((p for p in (shutil.which('chromium'), shutil.which('chromium-browser'),
+                                shutil.which('google-chrome')) if p), None)
+    driver = next((p for p in (shutil.which('chromedriver'), '/usr/lib/chromium/chromedriver')
+                   if p and os.access(p, os.X_OK)), None)
+    if not browser or not driver:
+        raise TestFailure('chromium or chromedriver is not installed: ' + DEPS)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = browser
+    for a in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--window-size=1280,1000',
+              '--lang=en-US', '--no-first-run', '--disable-extensions', '--disable-sync',
+              '--disable-background-networking', '--disable-component-update',
+              '--user-data-dir=' + profile):
+        opts.add_argument(a)
+    opts.add_experimental_option('prefs', {'intl.accept_languages': 'en-US,en'})
+    opts.set_capability('goog:loggingPrefs', {'performance': 'ALL', 'browser': 'ALL'})
+    try:
+        d = webdriver.Chrome(service=Service(driver), options=opts)
+    except WebDriverException as e:
+        raise TestFailure('could not start headless chromium: %s (%s)' % (e.msg, DEPS))
+    d.set_page_load_timeout(WAIT)
+    d.set_script_timeout(WAIT)
+    return d
+
+
+class Page:
+    def __init__(self, d, origin):
+        self.d, self.origin = d, origin
+        self.requests, self.console = [], []
+
+    def wait(self, what, fn):
+        try:
+            # a view drawn again under an element found a moment ago: look again
+            return WebDriverWait(self.d, WAIT, poll_frequency=0.05,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
+        except TimeoutException:
+            raise TestFailure('timed out waiting for %s (page at %s; status: %r)'
+                              % (what, self.d.current_url, self.status()))
+
+    def css(self, sel):
+        return self.d.find_elements(By.CSS_SELECTOR, sel)
+
+    def one(self, sel):
+        found = self.css(sel)
+        check(len(found) == 1, 'expected one %s, found %d' % (sel, len(found)))
+        return found[0]
+
+    def status(self):
+        try:
+            return self.d.find_element(By.ID, 'status').text
+        except WebDriverException:
+            return None
+
+    def logs(self, keep=True):
+        for e in self.d.get_log('performance'):
+            m = json.loads(e['message'])['message']
+            if keep and m.get('method') == 'Network.requestWillBeSent':
+                r = m['params']['request']
+                self.requests.append((r.get('method'), r.get('url'), r.get('postData')))
+        for e in self.d.get_log('browser'):
+            if keep:
+                self.console.append(e)
+
+
+def fill(p, answers):
+    for q in SCREENING['questions']:
+        v = answers.get(q['id'])
+        if v is None:
+            continue
+        if q['type'] in ('text', 'number'):
+            box = p.one('#lq-' + q['id'])
+            box.clear()
+            box.send_keys(str(v))
+        elif q['type'] == 'yesno':
+            p.one('input[name="lq-%s"][value="%s"]' % (q['id'], 'yes' if v else 'no')).click()
+        else:
+            for x in v if isinstance(v, list) else [v]:
+                p.one('input[name="lq-%s"][value="%s"]' % (q['id'], x)).click()
+
+
+def steps(p):
+    """[(rule, status, [offer ids], title)] of the report drawn, or None:
+    read in one script, so that a view drawn again meanwhile is no matter."""
+    got = p.d.execute_script(
+        'return Array.from(document.querySelectorAll(\'[data-test="landing-steps"] [data-test="landing-step"]\'))'
+        '.map(li => [li.getAttribute("data-rule"), li.getAttribute("data-status"),'
+        ' Array.from(li.querySelectorAll(\'[data-test="landing-offer"]\')).map(o => o.getAttribute("data-offer")),'
+        ' li.querySelector(".step-title").textContent]);')
+    return [tuple(g) for g in got] or None
+
+
+def api_report(origin, lang):
+    req = urllib.request.Request(origin + '/api/v1/screen?per_step=3', method='POST',
+                                 data=json.dumps({'answers': ANSWERS, 'lang': lang}).encode(),
+                                 headers={'Content-Type': 'application/json'})
+    return json.load(urllib.request.urlopen(req, timeout=WAIT))
+
+
+def check_report(p, origin, lang):
+    want = api_report(origin, lang)
+    check([s['rule'] for s in want['steps']] == ROUTE, 'the API\'s route %r' % [s['rule'] for s in want['steps']])
+    def drawn():
+        got = steps(p)
+        return got if got and len(got) == len(ROUTE) and got[0][3].endswith(RULES[ROUTE[0]]['title'][lang]) \
+            else None
+    got = p.wait('the report in %s' % lang, drawn)
+    check([g[0] for g in got] == ROUTE, 'the page\'s route %r' % [g[0] for g in got])
+    sample = {o['id'] for o in ghent_records('offer')}
+    for g, s in zip(got, want['steps']):
+        check(g[1] == s['status'], 'step %s: %s on the page, %s from the API' % (g[0], g[1], s['status']))
+        check(g[2] == [o['id'] for o in s['offers']], 'step %s: offers %r on the page, %r from the API'
+              % (g[0], g[2], [o['id'] for o in s['offers']]))
+        check(all(o in sample for o in g[2]), 'step %s lists offers not in the sample' % g[0])
+    check(any(g[2] for g in got), 'no step lists an offer')
+    for t, rule in zip([g[3] for g in got], ROUTE):
+        check(t.endswith(RULES[rule]['title'][lang]), 'step title %r, not the file\'s %s one' % (t, lang))
+
+
+def main():
+    with Harness('web-landing') as h:
+        conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
+                                   'root = %s\nrate = 100000\nburst = 100000\n' % WEB_ROOT)
+        a = h.node('a', args=['--config', conf])
+        d = start_browser(os.path.join(h.dir, 'chromium-profile'))
+        try:
+            a.start()
+            origin = 'http://' + a.json('status')['daemon']['web']['listen']
+            a.gilde('publish', *GHENT)
+            shots = os.environ.get('GILDE_BUILD_ROOT')
+            shots = os.path.join(shots, 'meson-logs') if shots and os.path.isdir(shots) else h.dir
+            p = Page(d, origin)
+            p.logs(keep=False)
+            walk(p, origin, os.path.join(shots, 'test_web_landing.png'))
+            map_walk(p, origin, os.path.join(shots, 'test_web_landing_map.png'))
+            p.logs()
+            outside = [u for _, u, _ in p.requests if not (u.startswith(origin + '/') or u.startswith('data:'))]
+            check(not outside, 'the browser asked outside the node: %r' % outside)
+            errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+            check(not errors, 'the console shows errors: %r' % errors)
+            print('ok: %d requests, all to %s' % (len(p.requests), origin))
+        except BaseException:
+            try:
+                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
+                sys.stderr.write('screenshot of the failure: %s\n' % os.path.join(h.dir, 'failure.png'))
+            except Exception:  # the browser is gone: nothing to show
+                pass
+            raise
+        finally:
+            try:
+                d.quit()
+            except Exception:  # the browser is gone already
+                pass
+
+
+def walk(p, origin, shot):
+    d = p.d
+    d.get(origin + '/#/landing')
+    p.wait('the screening', lambda: p.css('[data-test="landing-form"] .landing-q'))
+    check(d.execute_script('return document.documentElement.lang') == 'en', 'the page is not in English')
+    # the view may be drawn once more as the page settles: wait for its heading
+    p.wait('the English heading', lambda: [h.text for h in p.css('#view-landing h1')] == [SCREENING['title']['en']])
+    check(len(p.css('.landing-q')) == len(SCREENING['questions']), 'questions on the page: %d of %d'
+          % (len(p.css('.landing-q')), len(SCREENING['questions'])))
+    check(p.one('a[data-nav="landing"]').get_attribute('aria-current') == 'page', 'the menu does not mark the view')
+
+    # nothing answered: the required questions are marked, nothing is sent
+    p.logs()
+    before = len(p.requests)
+    p.one('[data-test="landing-submit"]').click()
+    p.wait('the errors', lambda: p.css('.landing-q .field-error:not([hidden])'))
+    required = sum(1 for q in SCREENING['questions'] if q['required'])
+    check(len(p.css('.landing-q .field-error:not([hidden])')) == required, 'marked %d of %d required'
+          % (len(p.css('.landing-q .field-error:not([hidden])')), required))
+    p.logs()
+    check(not [r for r in p.requests[before:] if '/api/v1/screen' in r[1] and r[0] == 'POST'],
+          'the page sent unanswered questions')
+
+    # the answers: the report the API gives
+    fill(p, ANSWERS)
+    p.one('[data-test="landing-submit"]').click()
+    check_report(p, origin, 'en')
+    check(d.switch_to.active_element.get_attribute('id') == 'landing-report-title', 'the focus is not on the report')
+    stored = json.loads(d.execute_script('return localStorage.getItem("gilde.landing")') or 'null')
+    check(stored == ANSWERS, 'the answers kept in this browser: %r' % stored)
+    d.execute_script('document.getElementById("landing-report-title").scrollIntoView()')
+    d.save_screenshot(shot)
+    print('screenshot: ' + shot)
+
+    # a reload fills the form again; the switch makes the report in Dutch
+    d.refresh()
+    p.wait('the form again', lambda: p.css('input[name="lq-stage"][value="market"]'))
+    check(p.one('input[name="lq-stage"][value="market"]').is_selected() and
+          p.one('#lq-home_country').get_attribute('value') == 'Canada', 'the reload lost the answers')
+    p.one('[data-test="landing-submit"]').click()
+    check_report(p, origin, 'en')
+    p.one('[data-test="lang-switch"]').click()
+    p.wait('the Dutch heading', lambda: [h.text for h in p.css('#view-landing h1')] == [SCREENING['title']['nl']])
+    check_report(p, origin, 'nl')
+    check(p.one('a[data-nav="landing"]').text == 'Landen in Gent', 'the menu item is not in Dutch')
+
+    # what was sent: the answers and the language, to the node, nothing more
+    p.logs()
+    posts = [r for r in p.requests if r[0] == 'POST']
+    check(len(posts) >= 3, 'expected a POST per report: %r' % [r[1] for r in posts])
+    for _, url, body in posts:
+        check(url.startswith(origin + '/api/v1/screen?'), 'a POST to %s' % url)
+        check(json.loads(body) in ({'answers': ANSWERS, 'lang': 'en'}, {'answers': ANSWERS, 'lang': 'nl'}),
+              'the page sent %r' % body)
+
+
+def map_walk(p, origin, shot):
+    d = p.d
+    d.get(origin + '/#/map')
+    img = p.wait('the map', lambda: p.css('img[data-test="map-img"]'))[0]
+    p.wait('the picture to load', lambda: d.execute_script('return arguments[0].complete && '
+                                                           'arguments[0].naturalWidth', img) > 300)
+    src = img.get_attribute('src')
+    check(src.startswith(origin + '/map.svg') and 'lang=nl' in src, 'the picture is %r' % src)
+    all_rows = len(p.css('[data-test="map-table"] tbody tr'))
+    whole = json.load(urllib.request.urlopen(origin + '/api/v1/map', timeout=WAIT))
+    check(all_rows == whole['partners_shown'] == len(whole['partners']), 'table rows %d, map %d'
+          % (all_rows, whole['partners_shown']))
+    hubs = {li.get_attribute('data-hub') for li in p.css('[data-test="map-hubs"] li')}
+    check(hubs == {h['id'] for h in whole['hubs']} and 'tech-lane-ghent-science-park' in hubs, 'hubs %r' % hubs)
+
+    Select(p.one('[data-test="map-sector"]')).select_by_value('photonics')
+    p.wait('the photonics map', lambda: d.current_url.endswith('#/map?sector=photonics') and
+           'sector=photonics' in (d.execute_script('const i = document.querySelector(\'img[data-test="map-img"]\');'
+                                                   'return i ? i.getAttribute("src") : "";') or ''))
+    img = p.one('img[data-test="map-img"]')
+    p.wait('the photonics picture', lambda: d.execute_script('return arguments[0].complete && '
+                                                             'arguments[0].naturalWidth', img) > 300)
+    one = json.load(urllib.request.urlopen(origin + '/api/v1/map?sector=photonics', timeout=WAIT))
+    p.wait('the photonics table', lambda: len(p.css('[data-test="map-table"] tbody tr')) == one['partners_shown'])
+    check(one['partners_shown'] < whole['partners_shown'], 'the filter keeps every partner')
+    svg = urllib.request.urlopen(img.get_attribute('src'), timeout=WAIT).read().decode()
+    check('fotonica' in svg.lower(), 'the picture is not the Dutch photonics map')
+    d.save_screenshot(shot)
+
+    # printing: no menu, no controls; the picture stays
+    d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': 'print'})
+    try:
+        shown = d.execute_script(
+            'const s = (q) => getComputedStyle(document.querySelector(q)).display;'
+            'return [s("#nav"), s(".map-filters"), s("img.map-img")];')
+        check(shown[0] == 'none' and shown[1] == 'none' and shown[2] != 'none',
+              'print: menu %s, controls %s, picture %s' % tuple(shown))
+    finally:
+        d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
+
+
+if __name__ == '__main__':
+    run(main)
