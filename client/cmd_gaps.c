@@ -1,7 +1,8 @@
 /*
  * gilde gaps — where the directory's offer has holes: live offers per need
  * and phase (and sector), read from the store (daemon/query/gaps.h), as a table,
- * as lists per sector, or as JSON.
+ * as lists per sector, or as JSON; where starters agreed to help (gilde
+ * insight), the cells where they found nothing come first.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -201,6 +202,41 @@ static void print_sectors(const struct grid *g)
 	}
 }
 
+/*
+ * The cells where opted-in starters found nothing, most first (gaps.h,
+ * gaps_run_demand), or a line saying there are no such figures.
+ */
+static void print_demand(const struct grid *g, bool by_sector)
+{
+	json_t *demand = json_object_get(g->res, "demand"), *c;
+	if (!demand) {
+		printf("\nNo figures from starters here (gilde insight): the gaps count offers only.\n");
+		return;
+	}
+	json_int_t k = json_integer_value(json_object_get(demand, "k"));
+	json_t *unmet = json_object_get(g->res, "unmet");
+	printf("Where starters found nothing, most first (starters who agreed to help, %lld at "
+	       "least per figure;\ngilde insight):\n", (long long)k);
+	if (!json_array_size(unmet))
+		printf("  no need where %lld or more found nothing\n", (long long)k);
+	size_t i;
+	json_array_foreach(unmet, i, c) {
+		if (i == 20) {
+			printf("  … and %zu more (gilde gaps --json)\n", json_array_size(unmet) - 20);
+			break;
+		}
+		printf("  %4lld  %s, %s", (long long)num(c, "unmet"),
+		       label(g, "need", json_string_value(json_object_get(c, "need"))),
+		       label(g, "phase", json_string_value(json_object_get(c, "phase"))));
+		if (by_sector)
+			printf(", %s", label(g, "sector", json_string_value(json_object_get(c, "sector"))));
+		printf(" — %lld offer%s, %lld partner%s\n", (long long)num(c, "offers"),
+		       num(c, "offers") == 1 ? "" : "s", (long long)num(c, "partners"),
+		       num(c, "partners") == 1 ? "" : "s");
+	}
+	printf("\n");
+}
+
 /* --by-sector, gilde gaps's one option. */
 static int gaps_option(void *ctx, int c, const char *arg)
 {
@@ -224,10 +260,12 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 
 	struct gl_error err = { 0 };
 	struct cli_dir d = { 0 };
-	json_t *res = NULL;
+	json_t *res = NULL, *releases = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = gaps_run(d.t, d.tax, by_sector, clock_now(), &res, &err)))
+	    (rc = cmd_insight_releases(cli, &d, &releases, &err)) ||
+	    (rc = gaps_run_demand(d.t, d.tax, by_sector, clock_now(), json_array_get(releases, 0),
+	                          &res, &err)))
 		goto out;
 	if (cli->json) {
 		cli_print_json(res);
@@ -239,11 +277,16 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 		.np = json_array_size(json_object_get(res, "phases")),
 		.ns = by_sector ? json_array_size(json_object_get(res, "sectors")) : 1,
 	};
+	if (json_object_get(res, "demand"))
+		print_demand(&g, by_sector);
 	if (by_sector)
 		print_sectors(&g);
 	else
 		print_table(&g);
+	if (!json_object_get(res, "demand"))
+		print_demand(&g, by_sector);
 out:
+	json_decref(releases);
 	json_decref(res);
 	cli_dir_close(&d);
 	return rc ? cli_fail(&err) : EXIT_OK;

@@ -58,7 +58,7 @@ static json_t *daemon_status(struct cli *cli)
 	for (size_t i = 0; i < sizeof uints / sizeof uints[0]; i++)
 		if (msg_get_uint(o, uints[i], &v))
 			json_object_set_new(j, uints[i], json_integer((json_int_t)v));
-	static const char *const maps[] = { "rejected_by", "web", "memory" };
+	static const char *const maps[] = { "rejected_by", "web", "memory", "insight" };
 	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
 		const msgpack_object *m = msg_get(o, maps[i]);
 		if (m && m->type == MSGPACK_OBJECT_MAP)
@@ -132,6 +132,11 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
 		       json_string_value(json_object_get(web, "listen")),
 		       (long long)json_integer_value(json_object_get(web, "requests")),
 		       (long long)json_integer_value(json_object_get(web, "rate_limited")));
+	json_t *ins = json_object_get(d, "insight");
+	if (ins)
+		printf(_("insight  %s, %lld progress events kept (gilde insight)\n"),
+		       json_is_true(json_object_get(ins, "collecting")) ? _("collecting") : _("not collecting"),
+		       (long long)json_integer_value(json_object_get(ins, "events")));
 	printf(_("records  %llu live ("), (unsigned long long)st->live_total);
 	for (int k = RK_FIRST, first = 1; k <= RK_LAST; k++) {
 		if (!st->live[k])

@@ -5,7 +5,8 @@
  * so a plan moves between the page and the command line with its ticks,
  * chosen partners and dates.  The plan is made and matched again from the
  * local store with the same matcher as gilde match; nothing about the
- * starter is sent to a daemon or a peer.
+ * starter is sent to a daemon or a peer, but the anonymous steps of issue
+ * 26 to the node gilde talks to, once the starter agreed (plan_insight.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "proto/clock.h"
 #include "client/cmd.h"
+#include "client/plan_insight.h"
 #include "client/planfile.h"
 #include "query/match.h"
 #include "schemas/taxonomy.h"
@@ -79,10 +81,11 @@ static const struct plan_verb {
 	{ "init", 0, "" },         { "show", 0, "" },          { "refresh", 0, "" },
 	{ "done", 1, "ITEM" },     { "undo", 1, "ITEM" },      { "choose", 2, "ITEM OFFER" },
 	{ "asked", 1, "ITEM" },    { "note", 2, "ITEM TEXT" }, { "export", 1, "FILE" },
-	{ "import", 1, "FILE" },
+	{ "import", 1, "FILE" },   { "nofit", 1, "ITEM" },     { "insight", 1, "on|off|sent|withdraw" },
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
-#define VERB_LIST "init, show, refresh, done, undo, choose, asked, note, export, import"
+#define VERB_LIST "init, show, refresh, done, undo, choose, asked, note, export, import, nofit, " \
+                  "insight"
 
 struct plan_args {
 	const char *profile_file, *plan_opt;
@@ -431,8 +434,8 @@ static int plan_run(struct plan_ctx *pc, const struct plan_args *pa, json_t **pl
 			return rc;
 		return planfile_save(pc->d.set, pa->arg[0], *plan, &err) ? cli_fail(&err) : 0;
 	}
-	if (!strcmp(verb, "show"))
-		return 0;
+	if (!strcmp(verb, "show") || !strcmp(verb, "nofit") || !strcmp(verb, "insight"))
+		return 0; /* nofit and insight: plan_insight() */
 	return plan_change(pc, *plan, pa);
 }
 
@@ -467,6 +470,13 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		cli_set_lang(cli, json_string_value(json_object_get(plan, "lang")));
 	if (!strcmp(pa.verb->name, "init"))
 		cli_note(cli, _("The plan is kept in %s."), pc.path);
+	/* the anonymous steps, if the starter agreed (client/plan_insight.h) */
+	bool changed, printed;
+	rc = plan_insight(cli, plan, pa.verb->name, pa.arg[0], &changed, &printed);
+	if (changed && planfile_save(pc.d.set, pc.path, plan, &err))
+		rc = cli_fail(&err);
+	if (rc || printed)
+		goto out;
 	if (!strcmp(pa.verb->name, "export")) {
 		if (strcmp(pa.arg[0], "-"))
 			fprintf(stderr, "plan written to %s\n", pa.arg[0]);

@@ -43,7 +43,8 @@ const struct cmd cmds[] = {
 	{ "plan", cmd_plan,
 	  "plan init --profile FILE [--force] | show | refresh | done ITEM | undo ITEM\n"
 	  "             | choose ITEM OFFER | asked ITEM | note ITEM TEXT\n"
-	  "             | export FILE [--force] | import FILE [--force]   [--plan FILE]",
+	  "             | export FILE [--force] | import FILE [--force]\n"
+	  "             | nofit ITEM | insight on|off|sent|withdraw   [--plan FILE]",
 	  N_("keep a personal to-do plan on this machine"),
 	  N_("The plan lives in a file on this machine only ($XDG_DATA_HOME/gilde/plan.json\n"
 	  "or --plan FILE), in the format the web page saves and opens\n"
@@ -61,7 +62,16 @@ const struct cmd cmds[] = {
 	  "  export    write the plan to FILE (- for stdout), for the web page\n"
 	  "  import    make a plan file (saved by the web page) this machine's plan,\n"
 	  "            matched again against this directory\n"
-	  "Nothing of the plan leaves this machine.\n") },
+	  "  nofit     say, anonymously, that no offer here fits you for a step\n"
+	  "  insight   on: help the city improve its support anonymously; off: stop;\n"
+	  "            sent: what was sent; withdraw: delete it from the node\n"
+	  "Nothing of the plan leaves this machine, but when the node gilde talks to\n"
+	  "collects anonymous steps ([insight] in gilde.conf(5)) and you agree (init and\n"
+	  "import ask once, on a terminal; or insight on): for each step listed, chosen,\n"
+	  "ticked off or found wanting, the kind of starter you are (phase, first\n"
+	  "sector, kind of business, student, from abroad, side activity), the need,\n"
+	  "the partner chosen, the week and a random number kept in the plan, to that\n"
+	  "node only.\n") },
 	{ "events", cmd_events,
 	  "events [--from DATE] [--to DATE] [--sector S] [--phase P] [--json] [--ics FILE]",
 	  N_("upcoming events in start order; iCalendar export"),
@@ -111,7 +121,10 @@ const struct cmd cmds[] = {
 	  "for financing not for financing-loan.  A gap is a need and phase with no\n"
 	  "offer, or with offers from a single partner: a starter there has no\n"
 	  "choice.\n"
-	  "  --by-sector    count per sector too, and list the gaps sector by sector\n") },
+	  "  --by-sector    count per sector too, and list the gaps sector by sector\n"
+	  "Where starters agreed to help (gilde insight), the gaps that matter come\n"
+	  "first: each cell is weighed by how many of them needed it and chose or\n"
+	  "found nothing; without such figures gilde gaps says so and counts offers.\n") },
 	{ "taxonomy", cmd_taxonomy, "taxonomy [FACET...] [--json]",
 	  N_("the terms profiles and offers use: needs, phases, sectors, areas, ..."),
 	  N_("Every facet of schemas/taxonomy.json (or those named: need, phase, sector,\n"
@@ -150,6 +163,16 @@ const struct cmd cmds[] = {
 	  "  --check         check the screening file and exit\n"
 	  "  GILDE_SCREENING=FILE  a landing programme's own copy of screening.json\n"
 	  "  GILDE_PATHS=FILE  a city's own copy of schemas/paths.json\n") },
+	{ "insight", cmd_insight, "insight [--json]",
+	  N_("how starters use the directory: anonymous figures of at least k starters"),
+	  N_("On a city node that collects progress events ([insight] in gilde.conf(5)),\n"
+	  "its latest release; on any node, the insight records city nodes published.\n"
+	  "Per bucket of starters (phase, sector, kind of business, student, from\n"
+	  "abroad, side activity; buckets of fewer than k starters merge into coarser\n"
+	  "ones): the funnel of each need (listed, partner chosen, done, dropped, no\n"
+	  "offer fits, found nothing), the partners chosen per need, and the common\n"
+	  "orders of steps with the median weeks between them.  No figure counts\n"
+	  "fewer than k starters, and a figure changes only once k starters moved it.\n") },
 	{ "publish", cmd_publish, "publish FILE...", N_("validate, sign and store records written as JSON"),
 	  N_("Each FILE holds one JSON object with \"kind\" (partner, offer, event, news),\n"
 	  "\"id\" and the kind's fields (schemas/KIND.schema.json).  Every file is\n"

@@ -284,6 +284,8 @@ json_t *planfile_merge(const json_t *profile, const json_t *answer, const json_t
 		json_array_append_new(items, merge_step(it, step_of(old, json_object_get(it, "need")),
 		                                        added, gone));
 	json_object_set_new(plan, "items", items);
+	if (old && json_object_get(old, "insight")) /* the starter's answer, asked once */
+		json_object_set(plan, "insight", json_object_get(old, "insight"));
 	json_array_foreach(old ? json_object_get(old, "items") : NULL, i, it)
 		if (!step_of(plan, json_object_get(it, "need")))
 			(*dropped)++;

@@ -11,7 +11,8 @@
  *                  "chosen": { "author", "id", "name", "partner",
  *                              "partner_id", "contact", "chosen_at",
  *                              "asked_at" },
- *                  "notes", "offers": [ … ], "gone": [ … ] } … ] }
+ *                  "notes", "offers": [ … ], "gone": [ … ] } … ],
+ *     "insight": { "consent", "token" } }   (issue 26: client/plan_insight.h)
  *
  * Invariants of a plan this module hands out or writes: it follows
  * plan.schema.json, its profile follows profile.schema.json, and no need

@@ -11,6 +11,7 @@
 #include "gilde_config.h"
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
+#include "daemon/insightd.h"
 #include "daemon/log.h"
 #include "proto/msg.h"
 #include "daemon/net.h"
@@ -27,7 +28,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	(void)req;
 	struct gl_buf out = { 0 };
 	msgpack_packer pk;
-	ctl_pack_ok(&out, &pk, n->web ? 18 : 17);
+	ctl_pack_ok(&out, &pk, (n->web ? 18 : 17) + insightd_has_status(n));
 	ctl_pack_uint(&pk, "pid", (uint64_t)getpid());
 	ctl_pack_str(&pk, "version", GILDE_VERSION);
 	ctl_pack_str(&pk, "key", n->key_text);
@@ -71,6 +72,8 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 		ctl_pack_uint(&pk, "rate_limited", wc.rate_limited);
 		ctl_pack_uint(&pk, "server_errors", wc.server_errors);
 	}
+	if (insightd_has_status(n))
+		insightd_pack_status(n, &pk);
 	ctl_reply(cl, &out);
 }
 
@@ -334,5 +337,6 @@ const struct ctl_op ctl_ops[] = {
 	{ "publish", op_publish },
 	{ "retract", op_retract },
 	{ "import", op_import },
+	{ "insight", insightd_ctl },
 	{ NULL, NULL },
 };

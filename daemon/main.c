@@ -19,6 +19,7 @@
 #include "gilde_config.h"
 #include "proto/ident.h"
 #include "daemon/identity.h"
+#include "daemon/insightd.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/node.h"
@@ -214,6 +215,20 @@ static void on_hup(uv_signal_t *s, int signum)
 	              next.web_per_ip != n->cfg.web_per_ip || next.web_rate != n->cfg.web_rate ||
 	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout ||
 	              next.web_behind_proxy != n->cfg.web_behind_proxy);
+	needs_restart("[insight]", next.insight_enabled != n->cfg.insight_enabled ||
+	              next.insight_k != n->cfg.insight_k ||
+	              next.insight_retention != n->cfg.insight_retention ||
+	              next.insight_release != n->cfg.insight_release ||
+	              next.insight_rate != n->cfg.insight_rate ||
+	              next.insight_burst != n->cfg.insight_burst ||
+	              next.insight_publish != n->cfg.insight_publish);
+	next.insight_enabled = n->cfg.insight_enabled;
+	next.insight_k = n->cfg.insight_k;
+	next.insight_retention = n->cfg.insight_retention;
+	next.insight_release = n->cfg.insight_release;
+	next.insight_rate = n->cfg.insight_rate;
+	next.insight_burst = n->cfg.insight_burst;
+	next.insight_publish = n->cfg.insight_publish;
 	/* those keep their running values; everything else is taken as read */
 	free(next.web_listen);
 	free(next.web_root);
@@ -288,6 +303,7 @@ void node_stop(struct node *n, const char *why)
 	log_info("stopping", "reason=%s", why);
 	ctl_close(n);
 	web_stop(n);
+	insightd_stop(n);
 	net_close(n);
 	curate_stop(n);
 	/* let queued writes finish: they may hold acknowledged records */
@@ -406,7 +422,7 @@ static int start_node(struct node *n, struct gl_error *err)
 	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
 	gossip_init(n);
 	if ((rc = net_start(n, &gossip_link, err)) || (rc = ctl_start(n, ctl_ops, err)) ||
-	    (rc = web_start(n, err)))
+	    (rc = insightd_start(n, err)) || (rc = web_start(n, err)))
 		return rc;
 	start_signals(n);
 	self_publish_node_record(n);
@@ -426,6 +442,7 @@ static void finish_loop(struct node *n, bool failed)
 	uv_loop_close(n->loop);
 	free(n->loop);
 	web_free(n);
+	insightd_free(n);
 	ctl_free(n);
 	net_free(n);
 	gossip_free(n);

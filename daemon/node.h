@@ -21,6 +21,7 @@
 struct ctl;
 struct gossip;
 struct reconjobs;
+struct insightd;
 struct net;
 struct web;
 
@@ -83,6 +84,7 @@ struct node {
 	char listen_addr[300];    /* as bound, port resolved */
 	struct web *web;          /* NULL unless [web] listen is set */
 	char web_addr[300];       /* the web server's address, port resolved; "" if none */
+	struct insightd *insight; /* progress events (insightd.h); NULL without DATA/insight */
 };
 
 /* Begin an orderly stop: stop accepting, let running jobs finish, close. */

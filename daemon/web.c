@@ -461,15 +461,18 @@ static bool known_path(const char *url)
 static enum MHD_Result route(struct web *w, struct MHD_Connection *c, const char *url,
                              const char *method, const struct web_req *rq)
 {
-	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	bool post = !strcmp(method, "POST");
-	bool takes_post = web_api_takes_post(url);
-	if (((takes_post && !post) || (!takes_post && !get)) && known_path(url)) {
-		struct web_header allow = { MHD_HTTP_HEADER_ALLOW, takes_post ? "POST" : "GET, HEAD" };
+	unsigned m = !strcmp(method, "GET") || !strcmp(method, "HEAD") ? WEB_GET
+	           : !strcmp(method, "POST") ? WEB_POST : !strcmp(method, "DELETE") ? WEB_DELETE : 0;
+	unsigned takes = web_api_methods(url);
+	if (!(takes & m) && known_path(url)) {
+		char list[32] = "";
+		snprintf(list, sizeof list, "%s%s%s", takes & WEB_GET ? ", GET, HEAD" : "",
+		         takes & WEB_POST ? ", POST" : "", takes & WEB_DELETE ? ", DELETE" : "");
+		struct web_header allow = { MHD_HTTP_HEADER_ALLOW, list + 2 };
 		return reply_error_x(w, c, MHD_HTTP_METHOD_NOT_ALLOWED, &allow,
 		                     "method not allowed here");
 	}
-	if (!get && !post)
+	if (!m)
 		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL, "no such path");
 	if (rq->too_large)
 		return web_reply_error(w, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
@@ -520,6 +523,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!rq)
 			return MHD_NO;
 		*con_cls = rq;
+		rq->method = method;
 		web_guard_headers(w->guard, c);
 		if (ambiguous_framing(c)) {
 			struct web_header close = { MHD_HTTP_HEADER_CONNECTION, "close" };

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "daemon/log.h"
+#include "daemon/insightd.h"
 #include "daemon/node.h"
 #include "daemon/web.h"
 #include "daemon/web_http.h"
@@ -462,14 +463,18 @@ static enum MHD_Result api_gaps(struct web *w, struct MHD_Connection *c, struct 
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "by", "by: \"%.32s\" is not sector",
 		                       by);
 	struct gl_error err = { 0 };
-	json_t *out;
-	if (gaps_run(t, w->tax, by != NULL, clock_now(), &out, &err))
+	json_t *out, *releases = NULL;
+	int rc = insightd_releases(w->n, t, &releases, &err);
+	if (!rc)
+		rc = gaps_run_demand(t, w->tax, by != NULL, clock_now(), json_array_get(releases, 0),
+		                     &out, &err);
+	json_decref(releases);
+	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_json(w, c, MHD_HTTP_OK, out);
 }
 
-/* Whether the request says its body is JSON. */
-static bool json_body(struct MHD_Connection *c)
+bool web_json_body(struct MHD_Connection *c)
 {
 	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                               MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -491,7 +496,7 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	if (web_param(&p, "per_item") &&
 	    number_check(web_param(&p, "per_item"), 0, MATCH_PER_ITEM_MAX, &per_item, msg, sizeof msg))
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_item", "per_item: %s", msg);
-	if (!json_body(c))
+	if (!web_json_body(c))
 		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                       "send the profile as Content-Type: application/json");
 	json_error_t jerr;
@@ -512,6 +517,8 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	json_decref(profile);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
+	if (insightd_collecting(w->n)) /* the page may ask the starter (API.md, Insight) */
+		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)insightd_k(w->n)));
 	return web_reply_json(w, c, MHD_HTTP_OK, res);
 }
 
@@ -568,7 +575,7 @@ static enum MHD_Result api_screen(struct web *w, struct MHD_Connection *c, struc
 	if (web_param(&p, "per_step") &&
 	    number_check(web_param(&p, "per_step"), 0, MATCH_PER_ITEM_MAX, &per_step, msg, sizeof msg))
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_step", "per_step: %s", msg);
-	if (!json_body(c))
+	if (!web_json_body(c))
 		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                       "send the answers as Content-Type: application/json");
 	json_t *body = screen_body(rq, &lang, msg, sizeof msg);
@@ -664,6 +671,16 @@ static const struct endpoint {
 	{ "/map.svg", false, false, feed_map },
 	{ "/events.ics", false, false, feed_events },
 	{ "/news.atom", false, false, feed_news },
+	{ "/api/v1/insight", false, false, web_insight_releases },
+	{ "/api/v1/insight/events", false, false, web_insight_events },
+};
+
+/* Endpoints that take methods besides their row's (web_http.h, WEB_*). */
+static const struct {
+	const char *path;
+	unsigned also;
+} more_methods[] = {
+	{ "/api/v1/insight/events", WEB_POST | WEB_DELETE },
 };
 
 static const struct endpoint *endpoint_of(const char *url)
@@ -686,10 +703,14 @@ bool web_api_exists(const char *url)
 	return endpoint_of(url) != NULL;
 }
 
-bool web_api_takes_post(const char *url)
+unsigned web_api_methods(const char *url)
 {
 	const struct endpoint *e = endpoint_of(url);
-	return e && e->post;
+	unsigned m = !e || !e->post ? WEB_GET : WEB_POST;
+	for (size_t i = 0; e && i < sizeof more_methods / sizeof more_methods[0]; i++)
+		if (!strcmp(e->path, more_methods[i].path))
+			m |= more_methods[i].also;
+	return m;
 }
 
 /* Endpoints that take no parameter at all say so before anything else. */

@@ -60,6 +60,7 @@ struct web {
 
 /* Per request: the body of a POST as it arrives. */
 struct web_req {
+	const char *method; /* "GET", "POST", …: libmicrohttpd's, for the request's life */
 	bool seen;      /* answered, or being answered */
 	bool too_large; /* its Content-Length is over WEB_BODY_MAX */
 	char *body;
@@ -129,12 +130,30 @@ bool web_api_owns(const char *url);
 /* Whether an endpoint has this path (some method is allowed there). */
 bool web_api_exists(const char *url);
 
-/* Whether the endpoint at url takes POST (and only POST) rather than GET and HEAD. */
-bool web_api_takes_post(const char *url);
+/* The methods the endpoint at url takes: WEB_GET (and HEAD), WEB_POST,
+ * WEB_DELETE; a path that is no endpoint takes WEB_GET (a file). */
+enum { WEB_GET = 1, WEB_POST = 2, WEB_DELETE = 4 };
+unsigned web_api_methods(const char *url);
+
+/* Whether the request says its body is JSON (Content-Type). */
+bool web_json_body(struct MHD_Connection *c);
 
 /* Answer a request for a path web_api_owns(), with the method checked and
  * the body (if any) in rq, in a read transaction of the node's store. */
 enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,
                                const struct web_req *rq);
+
+/* ---- given by web_insight.c: the endpoints of issue 26 (proto/API.md, Insight) -- */
+
+struct store_txn;
+/* GET /api/v1/insight: the releases this node shows. */
+enum MHD_Result web_insight_releases(struct web *w, struct MHD_Connection *c,
+                                     struct store_txn *t, const char *url,
+                                     const struct web_req *rq);
+/* POST, GET and DELETE /api/v1/insight/events: a progress event taken,
+ * what a token sent, and withdrawing it. */
+enum MHD_Result web_insight_events(struct web *w, struct MHD_Connection *c,
+                                   struct store_txn *t, const char *url,
+                                   const struct web_req *rq);
 
 #endif

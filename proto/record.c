@@ -20,7 +20,7 @@ const struct mp_limits record_body_limits = {
 static const char *const kind_names[] = {
 	[RK_PARTNER] = "partner", [RK_OFFER] = "offer",   [RK_EVENT] = "event",
 	[RK_NEWS] = "news",       [RK_ENDORSE] = "endorse", [RK_REVOKE] = "revoke",
-	[RK_NODE] = "node",
+	[RK_NODE] = "node",       [RK_INSIGHT] = "insight",
 };
 
 const char *record_kind_name(int k)

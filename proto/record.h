@@ -43,9 +43,10 @@ enum record_kind {
 	RK_ENDORSE = 5,
 	RK_REVOKE = 6,
 	RK_NODE = 7,
+	RK_INSIGHT = 8, /* a city node's anonymous figures (PROTOCOL.md 2.8) */
 };
 #define RK_FIRST RK_PARTNER
-#define RK_LAST RK_NODE
+#define RK_LAST RK_INSIGHT
 
 /* The kind's wire name ("offer"), or NULL if k is not a kind. */
 const char *record_kind_name(int k);

@@ -147,6 +147,30 @@ static const struct opt opts[] = {
 	  "address of its X-Forwarded-For header, not the proxy's." },
 	{ "web", "timeout", OPT_DURATION, OFF(web_timeout), "10s", 1, 3600,
 	  "An HTTP connection idle this long is closed." },
+	{ "insight", "enabled", OPT_BOOL, OFF(insight_enabled), "false", 0, 0,
+	  "Take anonymous progress events from starters who agree to send them (the page asks "
+	  "each starter once; gilde plan too): the kind of starter, a step on a need, the partner "
+	  "chosen, the week and a random token, kept in DATA/insight apart from the directory. "
+	  "Off: nothing is asked or taken, and the page's insight endpoints answer 404." },
+	{ "insight", "k", OPT_COUNT, OFF(insight_k), "10", 5, 1000,
+	  "No figure is shown (by gilde insight, the API, the gaps, the records) unless it counts "
+	  "at least this many starters, and a figure shown changes only once this many starters "
+	  "moved it; never below 5." },
+	{ "insight", "retention", OPT_DURATION, OFF(insight_retention), "548d", 7 * 86400,
+	  3650ull * 86400,
+	  "How long a progress event is kept (548d: 18 months), counted from the end of its week; "
+	  "older ones are deleted at the next release." },
+	{ "insight", "release", OPT_DURATION, OFF(insight_release), "1d", 1, 30 * 86400,
+	  "How often the figures are released anew from the events, and old events deleted." },
+	{ "insight", "rate", OPT_COUNT, OFF(insight_rate), "5", 1, 100000,
+	  "Progress events per second the node takes from all starters together; beyond it the "
+	  "answer is 429 (each token also holds at most 256 events)." },
+	{ "insight", "burst", OPT_COUNT, OFF(insight_burst), "50", 1, 1000000,
+	  "Progress events the node takes at once before the rate applies." },
+	{ "insight", "publish", OPT_BOOL, OFF(insight_publish), "false", 0, 0,
+	  "Sign each release as insight records (one per bucket, only figures of at least k "
+	  "starters), which gossip to every node, so that partners see the figures on their "
+	  "own node." },
 };
 
 #define NOPTS (sizeof opts / sizeof opts[0])

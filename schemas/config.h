@@ -75,6 +75,14 @@ struct config {
 	uint64_t web_burst;
 	uint64_t web_timeout;         /* seconds */
 	bool web_behind_proxy;        /* rate-limit by X-Forwarded-For from a local proxy */
+	/* [insight]: anonymous progress events (issue 26), off by default */
+	bool insight_enabled;
+	uint64_t insight_k;           /* least starters behind any figure shown */
+	uint64_t insight_retention;   /* seconds an event is kept */
+	uint64_t insight_release;     /* seconds between releases (and expiry runs) */
+	uint64_t insight_rate;        /* events per second the node takes, in all */
+	uint64_t insight_burst;
+	bool insight_publish;         /* sign the release as insight records */
 };
 
 /*

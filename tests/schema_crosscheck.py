@@ -11,7 +11,7 @@ Checks
  1. every schema file is valid against the draft 2020-12 metaschema;
  2. every file in SCHEMA_DIR/examples/ is valid against the schema its name
     prefix selects (<kind>-<slug>.json; kind partner, offer, event, news,
-    profile, plan) and, for records, its id equals <slug>; a plan's profile
+    profile, plan, progress, insight) and, for records, its id equals <slug>; a plan's profile
     is valid against profile.schema.json;
  3. every file in SCHEMA_DIR/examples/invalid/ is invalid, the error
     locations include the JSON pointer given in expect.tsv (a `required`
@@ -45,8 +45,10 @@ KINDS = {
     "news": "news.schema.json",
     "profile": "profile.schema.json",
     "plan": "plan.schema.json",
+    "progress": "progress.schema.json",
+    "insight": "insight.schema.json",
 }
-RECORD_KINDS = {"partner", "offer", "event", "news"}
+RECORD_KINDS = {"partner", "offer", "event", "news", "insight"}
 
 ALLOWED = {
     "$schema", "$id", "$defs", "$ref", "$comment", "title", "description",

@@ -238,3 +238,100 @@ int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, ui
 	free(c.offers);
 	return 0;
 }
+
+/* ---- weighed by demand ---------------------------------------------------------- */
+
+struct ranked {
+	json_t *cell;
+	size_t at;
+};
+
+static int cmp_unmet(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	json_int_t ux = json_integer_value(json_object_get(x->cell, "unmet"));
+	json_int_t uy = json_integer_value(json_object_get(y->cell, "unmet"));
+	if (ux != uy)
+		return ux > uy ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* A new array of the cells of list (with unmet > 0 only, if `only`), most
+ * unmet first, list's order kept among equals. */
+static json_t *by_unmet(json_t *list, bool only)
+{
+	size_t n = json_array_size(list), m = 0;
+	struct ranked *r = gl_xcalloc(n ? n : 1, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		json_t *c = json_array_get(list, i);
+		if (!only || json_integer_value(json_object_get(c, "unmet")) > 0)
+			r[m++] = (struct ranked){ c, i };
+	}
+	if (m)
+		qsort(r, m, sizeof *r, cmp_unmet);
+	json_t *out = json_array();
+	for (size_t i = 0; i < m; i++)
+		json_array_append(out, r[i].cell);
+	free(r);
+	return out;
+}
+
+/* The cell of a bucket's need row, or NULL if the bucket names none. */
+static json_t *demand_cell(json_t *res, const struct taxonomy *tax, bool by_sector,
+                           const json_t *bucket, const json_t *row)
+{
+	const struct tax_term *need = taxonomy_term(tax, "need",
+	                                            json_string_value(json_object_get(row, "need")));
+	const struct tax_term *phase = taxonomy_term(tax, "phase",
+	                                             json_string_value(json_object_get(bucket, "phase")));
+	const struct tax_term *sector = taxonomy_term(tax, "sector",
+	                                              json_string_value(json_object_get(bucket, "sector")));
+	size_t np = json_array_size(json_object_get(res, "phases"));
+	size_t ns = by_sector ? json_array_size(json_object_get(res, "sectors")) : 1;
+	if (!need || !phase || (by_sector && !sector) || phase->order >= np ||
+	    (by_sector && sector->order >= ns))
+		return NULL;
+	size_t cell = (need->order * np + phase->order) * ns + (by_sector ? sector->order : 0);
+	return json_array_get(json_object_get(res, "cells"), cell);
+}
+
+static void weigh(json_t *res, const struct taxonomy *tax, bool by_sector, const json_t *release)
+{
+	size_t i, j;
+	json_t *c, *b, *row;
+	json_array_foreach(json_object_get(res, "cells"), i, c)
+		json_object_set_new(c, "unmet", json_integer(0));
+	json_int_t starters = 0;
+	json_array_foreach(json_object_get(release, "buckets"), i, b) {
+		starters += json_integer_value(json_object_get(b, "starters"));
+		json_array_foreach(json_object_get(b, "needs"), j, row) {
+			json_t *unmet = json_object_get(row, "unmet");
+			json_t *cell = json_is_integer(unmet) ? demand_cell(res, tax, by_sector, b, row) : NULL;
+			if (cell)
+				json_object_set_new(cell, "unmet", json_integer(
+					json_integer_value(json_object_get(cell, "unmet")) + json_integer_value(unmet)));
+		}
+	}
+	json_t *demand = json_object();
+	static const char *const copied[] = { "from", "k", "week", "issued" };
+	for (i = 0; i < sizeof copied / sizeof copied[0]; i++)
+		if (json_object_get(release, copied[i]))
+			json_object_set(demand, copied[i], json_object_get(release, copied[i]));
+	json_object_set_new(demand, "starters", json_integer(starters));
+	json_object_set_new(res, "demand", demand);
+	json_object_set_new(res, "unmet", by_unmet(json_object_get(res, "cells"), true));
+	json_object_set_new(res, "gaps", by_unmet(json_object_get(res, "gaps"), false));
+}
+
+int gaps_run_demand(struct store_txn *t, const struct taxonomy *tax, bool by_sector, uint64_t now,
+                    const json_t *release, json_t **out, struct gl_error *err)
+{
+	json_t *res;
+	int rc = gaps_run(t, tax, by_sector, now, &res, err);
+	if (rc)
+		return rc;
+	if (json_is_object(release))
+		weigh(res, tax, by_sector, release);
+	*out = res;
+	return 0;
+}

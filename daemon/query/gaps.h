@@ -74,4 +74,28 @@
 int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, uint64_t now,
              json_t **out, struct gl_error *err);
 
+/*
+ * The same, weighed by demand (issue 26): release is one of the releases
+ * a node holds (query/release.h, release_list), or NULL for none.
+ *
+ * Without a release the answer is gaps_run's, unchanged.  With one, each
+ * cell gets "unmet": how many opted-in starters needed its need and chose
+ * or found nothing, as the release counts them (a bucket's need row
+ * "unmet": said no offer fits, or had it on their list four weeks and
+ * more and chose no partner).  A cell's figure is the sum over the
+ * release's buckets of its phase (and sector, with by_sector; buckets of
+ * level 0, or of level 1 with by_sector, name no such cell and count for
+ * none), and over figures the release shows only, so it tells nothing
+ * the release does not; 0 where it shows none.  The answer gets
+ *   "demand": { "from": the release's "from", "k", ("week" | "issued"),
+ *               "starters": the sum of its buckets' "starters" }
+ *   "unmet":  [ the cells with unmet > 0, most first ]
+ * and "gaps" is ordered by unmet, most first, the cell order kept among
+ * equals: the gaps that matter first.
+ *
+ * Returns as gaps_run.
+ */
+int gaps_run_demand(struct store_txn *t, const struct taxonomy *tax, bool by_sector, uint64_t now,
+                    const json_t *release, json_t **out, struct gl_error *err);
+
 #endif

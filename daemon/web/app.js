@@ -19,6 +19,8 @@
  *   ask.js     asking for an appointment (e-mail)      terms.js   why this offer
  *   planstate.js  ticks, choices, notes; the plan file
  *   events.js, search.js, news.js, partners.js         the other views
+ *   insight.js  asking once, the anonymous steps (issue 26)
+ *   insightview.js  the figures for the city and partners (#/insight)
  */
 import { query } from './api.js';
 import { loadTaxonomy, termLabel } from './data.js';
@@ -31,6 +33,7 @@ import { KEYS, store } from './local.js';
 import { showNews } from './news.js';
 import { showPartner, showPartners } from './partners.js';
 import { forgetPlan, onAddStep, onExport, onImport, onProposed, onTick, showPlan } from './plan.js';
+import { showInsight } from './insightview.js';
 import { go, route, setViews } from './router.js';
 import { showSearch } from './search.js';
 import { sayError } from './status.js';
@@ -50,6 +53,7 @@ const VIEWS = {
   news: { parts: 0, show: (seq) => showNews(seq) },
   partners: { parts: 0, show: (seq) => showPartners(seq) },
   partner: { parts: 2, show: (seq, rest) => showPartner(seq, rest[0], rest[1]) },
+  insight: { parts: 0, show: (seq) => showInsight(seq) },
 };
 
 function applyLang() {

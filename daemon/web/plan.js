@@ -20,6 +20,7 @@ import {
   PLAN_FILE_MAX, PlanFileError, adoptPlan, chosenOf, forgetState, nowIso, planFile,
   readPlanFile, stepState, updateStep,
 } from './planstate.js';
+import { insightDrawn, insightStep, nofitButton } from './insight.js';
 import { go, route } from './router.js';
 import { busy, say, sayError } from './status.js';
 
@@ -131,6 +132,7 @@ function choose(need, o) {
   updateStep(need, (st) => {
     if (!sameOffer(st.chosen, o)) st.chosen = chosenOf(o);
   });
+  insightStep('chosen', need, o);
   say(t('plan.chosen', txt(o.partner) || txt(o.name)));
   later(drawPlan);
   focusLater('chosen-' + need);
@@ -238,7 +240,10 @@ function dropButton(need, label, count) {
   const drop = el('button', {
     type: 'button', class: 'link drop', 'data-test': 'drop', 'data-need': need, 'aria-label': t('plan.dropLabel', label),
   }, t('plan.drop'));
-  drop.addEventListener('click', () => setNeeds(needs().filter((n) => n !== need)));
+  drop.addEventListener('click', () => {
+    insightStep('dropped', need);
+    setNeeds(needs().filter((n) => n !== need));
+  });
   return el('p', { class: 'step-actions' }, drop);
 }
 
@@ -257,6 +262,8 @@ function stepItem(item, i, count) {
   const more = (Number(item.more) || 0) + (all.length - shown.length);
   if (shown.length === 0) li.appendChild(el('p', { class: 'no-offers', 'data-test': 'no-offers' }, t('plan.noOffers')));
   else li.appendChild(el('ul', { class: 'offers' }, shown.map((o) => offerCard(o, ctx))));
+  const nofit = nofitButton(need);
+  if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
   if (more > 0 && !expanded) li.appendChild(moreButton(need, more));
   const ahead = Array.isArray(item.later) ? item.later : [];
   if (ahead.length) {
@@ -305,6 +312,7 @@ function drawPlan() {
   drawAdd();
   updateProgress();
   $('plan-body').hidden = false;
+  insightDrawn(plan.profile, plan.answer);
 }
 
 function updateProgress() {
@@ -321,6 +329,7 @@ export function onTick(ev) {
     st.done = box.checked;
     st.done_at = box.checked ? nowIso() : undefined;
   });
+  if (box.checked) insightStep('done', need);
   const li = box.closest('.todo-item');
   if (li) li.classList.toggle('done', box.checked);
   updateProgress();

@@ -10,6 +10,7 @@
  * opens it, and `gilde plan` keeps its plan in the same format.
  */
 import { KEYS, store } from './local.js';
+import { adoptInsight, insightForFile } from './insight.js';
 
 export const PLAN_FORMAT = 'gilde-plan';
 export const PLAN_VERSION = 2;
@@ -97,10 +98,13 @@ export function planFile(profile, answer, lang) {
     put(out, 'notes', st.notes);
     return out;
   });
-  return {
+  const doc = {
     format: PLAN_FORMAT, version: PLAN_VERSION, lang, profile,
     created: s.created || nowIso(), updated: nowIso(), items,
   };
+  const insight = insightForFile(); /* the answer to "help the city?", if given */
+  if (insight) doc.insight = insight;
+  return doc;
 }
 
 /* A problem with a plan file, said to the starter (the key's text in words.js). */
@@ -171,11 +175,12 @@ export function readPlanFile(text, needIds) {
     items[it.need] = st;
     order.push(it.need);
   });
-  return { profile: doc.profile, created: doc.created, items, order };
+  return { profile: doc.profile, created: doc.created, items, order, insight: doc.insight };
 }
 
 /* Make the state of a plan file (readPlanFile's) this browser's. */
 export function adoptPlan(read) {
   store.set(KEYS.plan, { created: read.created || nowIso(), items: read.items });
   store.remove(KEYS.ticks);
+  adoptInsight(read.insight);
 }

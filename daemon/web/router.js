@@ -7,7 +7,7 @@ import { $ } from './dom.js';
 import { t } from './i18n.js';
 import { say } from './status.js';
 
-const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'missing', 'landing', 'map'];
+const VIEWS = ['home', 'plan', 'events', 'search', 'news', 'partners', 'partner', 'insight', 'missing', 'landing', 'map'];
 
 function parseHash() {
   const h = location.hash.startsWith('#/') ? location.hash : '#/';

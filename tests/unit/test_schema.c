@@ -48,11 +48,15 @@ static int validate_file(const char *path, const char *name, struct gl_error *er
 	assert_non_null(text);
 	int rc;
 	bool plan = has_prefix(name, "plan-");
-	if (plan || has_prefix(name, "profile-")) {
+	/* a progress event, and an insight record, which the node signs itself */
+	const char *whole = plan ? "plan.schema.json" : has_prefix(name, "profile-") ? "profile.schema.json"
+	                  : has_prefix(name, "progress-") ? "progress.schema.json"
+	                  : has_prefix(name, "insight-") ? "insight.schema.json" : NULL;
+	if (whole) {
 		json_error_t jerr;
 		json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 		assert_non_null(j);
-		rc = validate_json(j, plan ? "plan.schema.json" : "profile.schema.json", name, err);
+		rc = validate_json(j, whole, name, err);
 		if (!rc && plan)
 			rc = validate_json(json_object_get(j, "profile"), "profile.schema.json", name, err);
 		json_decref(j);

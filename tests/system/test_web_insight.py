@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Issue 26 on the page (daemon/web/insight.js, insightview.js) in a real
+headless Chromium, against real gilded nodes serving the Ghent sample,
+every request the page makes recorded (harness.py and the browser setup of
+test_web_browser.py):
+
+- a node with [insight] off: the page never asks and sends nothing but
+  what it always sent;
+- a node with [insight] on: the page asks once, in plain words saying what
+  would be sent (the kind of starter, the step, the week, a random
+  number; no name, no address); before an answer, and after "no", ticking,
+  choosing and dropping send nothing; a reload does not ask again;
+- after "yes": listed, done, chosen, nofit and dropped go to the node
+  and nowhere else, each holding only the fields of progress.schema.json,
+  the ISO week and the same random token, never a note, an e-mail or a
+  time; the node's store of events holds neither the browser's user
+  agent nor its address, and its log no token;
+- "what was sent" lists what the node holds for the token; withdrawing
+  deletes it on the node, and nothing is sent after;
+- the figures view draws the funnel, the orders and the demand-weighted
+  heat map as SVG, with the figures the API gives, in English and Dutch;
+- nothing is asked of anyone but the node, and no console error."""
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import test_web_browser as wb
+from harness import GHENT, Harness, check, run, wait_until
+
+WAIT = wb.WAIT
+EVENT_FIELDS = {'token', 'week', 'bucket', 'step', 'need', 'partner'}
+BUCKET_FIELDS = {'phase', 'sector', 'activity', 'student', 'international', 'side_activity'}
+WEEK = re.compile(r'^[0-9]{4}-W[0-9]{2}$')
+ANSWERS = {'phase': 'prestart', 'activity': 'shop', 'premises': 'needed', 'languages': ['nl', 'en']}
+
+
+def insight_requests(p, since=0):
+    """(method, path, body, headers) of the page's requests to /api/v1/insight…"""
+    p.collect_logs()
+    out = []
+    for method, url, body, _ in p.requests[since:]:
+        path = urllib.parse.urlsplit(url).path
+        if path.startswith('/api/v1/insight'):
+            out.append((method, path, body))
+    return out
+
+
+def sent_posts(p, since=0):
+    return [json.loads(b) for m, path, b in insight_requests(p, since)
+            if m == 'POST' and path == '/api/v1/insight/events']
+
+
+def iso_week(p):
+    """The week the browser is in, by Python's calendar (the page computes its own)."""
+    return p.js('const d = new Date(); return [d.getFullYear(), d.getMonth() + 1, d.getDate()]')
+
+
+def python_week(ymd):
+    import datetime
+    y, w, _ = datetime.date(*ymd).isocalendar()
+    return '%04d-W%02d' % (y, w)
+
+
+def http(origin, method, path, body=None, headers=None):
+    req = urllib.request.Request(origin + path, data=json.dumps(body).encode() if body is not None else None,
+                                 headers=dict({'Content-Type': 'application/json'}, **(headers or {})),
+                                 method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=WAIT) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
+
+
+def start_node(h, name, insight):
+    conf = h.write_config(name, '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
+                                'root = %s\nrate = 100000\nburst = 100000\n%s'
+                          % (wb.WEB_ROOT, insight))
+    n = h.node(name, args=['--config', conf, '--log-level', 'debug'])
+    n.start()
+    n.gilde('publish', *GHENT)
+    return n, 'http://' + n.json('status')['daemon']['web']['listen']
+
+
+def draw_list(p, origin):
+    p.d.get(origin + '/')
+    wb.answer_questionnaire(p, ANSWERS)
+    return p.wait('the to-do list', lambda: wb.todo_items(p))
+
+
+def tick(p, need):
+    p.one('[data-test="todo-item"][data-need="%s"] input[data-test="tick"]' % need).click()
+    p.wait('the tick of %s' % need, lambda: wb.state(p).get(need, {}).get('done'))
+
+
+def choose_first(p, need):
+    box = p.one('[data-test="todo-item"][data-need="%s"]' % need)
+    box.find_element(wb.By.CSS_SELECTOR, '[data-test="offer"] [data-test="choose"]').click()
+    p.wait('the choice for %s' % need, lambda: wb.state(p).get(need, {}).get('chosen'))
+    return wb.state(p)[need]['chosen']
+
+
+def off_node(p, h):
+    """[insight] off: no question, nothing sent, the endpoints answer 404."""
+    a, origin = start_node(h, 'off', '')
+    p.origin = origin
+    start = len(p.requests)
+    items = draw_list(p, origin)
+    check(not p.one('[data-test="insight-box"]').is_displayed(), 'a node without [insight] asks')
+    tick(p, items[0][0])
+    check(not insight_requests(p, start), 'the page asked a node without [insight]: %r'
+          % insight_requests(p, start))
+    status, body = http(origin, 'POST', '/api/v1/insight/events', {})
+    check(status == 404, 'POST to a node without [insight]: %d %r' % (status, body))
+    outside = [u for u in p.outside() if not u.startswith('mailto:')]
+    check(not outside, 'requests outside the node: %r' % outside)
+    p.js('localStorage.clear()')
+    p.requests = []  # the next node has another origin
+    a.stop()
+
+
+def ask_once(p, origin):
+    """The question, in plain words; nothing sent before an answer, nor after no."""
+    start = len(p.requests)
+    items = draw_list(p, origin)
+    box = p.wait('the question', lambda: p.one('[data-test="insight-box"]').is_displayed() and
+                 p.one('[data-test="insight-box"]'))
+    words = box.text
+    for want in ('anonymously', 'no one else', 'phase', 'sector', 'student', 'from abroad',
+                 'week of the year (never the day or the time)', 'random number', 'Not sent: your name',
+                 'address on the internet', 'at least 5 starters', 'withdraw'):
+        check(want in words, 'the question does not say %r:\n%s' % (want, words))
+    needs = [x[0] for x in items]
+    tick(p, needs[0])
+    choose_first(p, needs[1])
+    check(not sent_posts(p, start), 'sent before the starter answered: %r' % sent_posts(p, start))
+    p.one('[data-test="insight-no"]').click()
+    p.wait('the answer no', lambda: p.css('[data-test="insight-off"]'))
+    tick(p, needs[2])
+    check(not sent_posts(p, start), 'sent after no: %r' % sent_posts(p, start))
+    p.d.refresh()
+    p.wait('the list again', lambda: wb.todo_items(p))
+    p.wait('the box after a reload', lambda: p.one('[data-test="insight-box"]').is_displayed())
+    check(p.css('[data-test="insight-off"]') and not p.css('[data-test="insight-yes"]'),
+          'the page asked again after a reload: %r' % p.one('[data-test="insight-box"]').text)
+    check(not [r for r in insight_requests(p, start) if r[0] != 'GET'],
+          'requests after no: %r' % insight_requests(p, start))
+    return needs
+
+
+def help_anonymously(p, origin, needs, a):
+    """Yes: the steps go to the node, with nothing but the schema's fields."""
+    start = len(p.requests)
+    p.one('[data-test="insight-change"]').click()
+    p.wait('the question again', lambda: p.css('[data-test="insight-yes"]'))
+    p.one('[data-test="insight-yes"]').click()
+    p.wait('the answer yes', lambda: p.css('[data-test="insight-on"]'))
+    p.wait('listed sent', lambda: {e['need'] for e in sent_posts(p, start) if e['step'] == 'listed'} >= set(needs))
+    tick(p, needs[3])
+    chosen = choose_first(p, needs[4])
+    p.one('[data-test="nofit"][data-need="%s"]' % needs[5]).click()
+    p.one('[data-test="drop"][data-need="%s"]' % needs[2]).click()
+    want = {('done', needs[3]), ('chosen', needs[4]), ('nofit', needs[5]), ('dropped', needs[2])}
+    p.wait('the steps sent', lambda: want <= {(e['step'], e['need']) for e in sent_posts(p, start)})
+    events = sent_posts(p, start)
+    week = python_week(iso_week(p))
+    tokens = {e['token'] for e in events}
+    check(len(tokens) == 1 and re.match(r'^[A-Za-z0-9_-]{22}$', tokens.pop()), 'tokens: %r' % events)
+    for e in events:
+        check(set(e) <= EVENT_FIELDS, 'an event holds more than the schema: %r' % e)
+        check(set(e['bucket']) <= BUCKET_FIELDS, 'a bucket holds more: %r' % e)
+        check(e['week'] == week and WEEK.match(e['week']), 'the week %r, not %s' % (e['week'], week))
+        check(e['bucket']['phase'] == 'prestart' and e['bucket'].get('activity') == 'shop', 'bucket %r' % e)
+        check(('partner' in e) == (e['step'] == 'chosen'), 'a partner where none belongs: %r' % e)
+    ch = [e for e in events if e['step'] == 'chosen'][0]
+    check(ch['partner']['author'] == chosen['author'], 'the partner chosen %r, not %r' % (ch['partner'], chosen))
+    for _, _, body in insight_requests(p, start):
+        for secret in ('done_at', 'chosen_at', 'notes', 'T0', ':00'):
+            check(secret not in (body or ''), 'a request carries %r: %s' % (secret, body))
+    return events
+
+
+def what_was_sent(p, origin, a, events):
+    """The page shows what the node holds; the node's files hold no agent nor address."""
+    token = json.loads(p.js('return localStorage.getItem("gilde.insight")'))['token']
+    status, held = http(origin, 'GET', '/api/v1/insight/events', headers={'Insight-Token': token})
+    check(status == 200 and len(held['events']) >= len(events), 'held: %d %r' % (status, held))
+    for e in held['events']:
+        check(set(e) <= {'week', 'bucket', 'step', 'need', 'partner'}, 'the node keeps %r' % e)
+    p.one('[data-test="insight-show-sent"]').click()
+    shown = p.wait('what was sent', lambda: p.css('[data-test="insight-sent-event"]'))
+    check(len(shown) == len(held['events']), 'the page lists %d, the node holds %d' % (len(shown), len(held['events'])))
+    agent = p.js('return navigator.userAgent')
+    data = b''
+    for root, _, files in os.walk(os.path.join(a.data, 'insight')):
+        for f in files:
+            data += open(os.path.join(root, f), 'rb').read()
+    check(b'"step"' in data, 'the events are not in DATA/insight')
+    for secret in (agent.encode(), b'127.0.0.1', token.encode(), b'HeadlessChrome'):
+        check(secret not in data, 'DATA/insight holds %r' % secret)
+    log = open(a.log_path, 'rb').read()
+    check(b'insight/events' in log, 'the debug log shows no request at all (is debug on?)')
+    for secret in (token.encode(), b'"step"', agent.encode()):
+        check(secret not in log, 'the log holds %r' % secret)
+    return token
+
+
+def withdraw(p, origin, token, needs):
+    start = len(p.requests)
+    p.one('[data-test="insight-withdraw"]').click()
+    p.wait('withdrawn', lambda: p.css('[data-test="insight-off"]'))
+    check([r for r in insight_requests(p, start) if r[0] == 'DELETE'], 'no DELETE was made')
+    status, held = http(origin, 'GET', '/api/v1/insight/events', headers={'Insight-Token': token})
+    check(status == 200 and held['events'] == [], 'after withdrawing the node holds %r' % held)
+    check('token' not in json.loads(p.js('return localStorage.getItem("gilde.insight")')),
+          'the browser keeps its token after withdrawing')
+    tick(p, needs[5])
+    check(not sent_posts(p, start), 'sent after withdrawing: %r' % sent_posts(p, start))
+
+
+def seed(origin, partner_key):
+    """Five starters of another kind, through the API: enough for k = 5."""
+    import datetime
+    y, w, _ = datetime.date.today().isocalendar()
+    week = '%04d-W%02d' % (y, w)
+    bucket = {'phase': 'prestart', 'sector': 'retail', 'activity': 'shop', 'student': False,
+              'international': False, 'side_activity': False}
+    for i in range(5):
+        token = 'seedseedseedseedseed%02d' % i
+        for step, need, extra in (('listed', 'location-shop', {}), ('nofit', 'location-shop', {}),
+                                  ('done', 'administration', {}), ('done', 'financing-loan', {}),
+                                  ('chosen', 'administration', {'partner': {'author': partner_key, 'id': 'stad-gent'}})):
+            ev = dict({'token': token, 'week': week, 'bucket': bucket, 'step': step, 'need': need}, **extra)
+            status, body = http(origin, 'POST', '/api/v1/insight/events', ev)
+            check(status == 200 and body['stored'], 'seeding: %d %r' % (status, body))
+
+
+def figures_view(p, origin, a):
+    seed(origin, a.json('id')['key'])  # the node published the sample: stad-gent is its
+    wait_until(lambda: any(b.get('starters') == 5 for r in http(origin, 'GET', '/api/v1/insight')[1]['releases']
+                           for b in r['buckets']), 30, 'a release of the seeded starters')
+    p.d.get(origin + '/#/insight')
+    funnel = p.wait('the funnel', lambda: p.css('svg[data-test="insight-funnel"]'))
+    check(funnel[0].get_attribute('role') == 'img', 'the funnel is no image to a screen reader')
+    bars = {(b.get_attribute('data-need'), b.get_attribute('data-step')): int(b.get_attribute('data-value'))
+            for b in p.css('svg[data-test="insight-funnel"] rect[data-step]')}
+    check(bars.get(('location-shop', 'unmet')) == 5 and bars.get(('administration', 'done')) == 5,
+          'the funnel draws %r' % bars)
+    check(p.css('svg[data-test="insight-orders"] rect.step'), 'no order of steps drawn')
+    named = p.one('[data-test="insight-partners"]').text
+    check('City of Ghent' in named, 'the partner chosen is not named: %r' % named)
+    cells = p.wait('the heat map', lambda: p.css('svg[data-test="insight-heatmap"] rect[data-test="heat-cell"]'))
+    gaps = http(origin, 'GET', '/api/v1/gaps')[1]
+    api = {(c['need'], c['phase']): c['unmet'] for c in gaps['cells']}
+    drawn = {(c.get_attribute('data-need'), c.get_attribute('data-phase')): int(c.get_attribute('data-unmet'))
+             for c in cells}
+    check(drawn == api and api[('location-shop', 'prestart')] == 5, 'the heat map %r, the API %r'
+          % ({k: v for k, v in drawn.items() if v}, {k: v for k, v in api.items() if v}))
+    hot = [c for c in cells if c.get_attribute('data-need') == 'location-shop' and
+           c.get_attribute('data-phase') == 'prestart'][0]
+    check(hot.get_attribute('class') == 'heat-5', 'the cell found wanting most is %r' % hot.get_attribute('class'))
+    heading = p.one('#view-insight h1').text
+    p.one('[data-test="lang-switch"]').click()
+    p.wait('Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
+           p.css('svg[data-test="insight-heatmap"]'))
+    check('Waar starters niets vonden' in p.one('#insight-body').text, 'the view is not in Dutch')
+
+
+def main():
+    browser, driver = wb.find_browser()
+    with Harness('web-insight') as h:
+        downloads = os.path.join(h.dir, 'downloads')
+        os.mkdir(downloads)
+        d = wb.start_browser(browser, driver, os.path.join(h.dir, 'chromium-profile'), downloads)
+        p = wb.Page(d, 'http://127.0.0.1')
+        try:
+            p.collect_logs(keep=False)
+            print('-- a node with [insight] off', flush=True)
+            off_node(p, h)
+            print('-- a node with [insight] on: asked once', flush=True)
+            a, origin = start_node(h, 'on', '[insight]\nenabled = true\nk = 5\nrelease = 1s\n'
+                                             'rate = 1000\nburst = 1000\n')
+            p.origin = origin
+            needs = ask_once(p, origin)
+            check(len(needs) >= 6, 'the list has too few steps for the test: %r' % needs)
+            print('-- yes: the steps go to the node, and only what the schema names', flush=True)
+            events = help_anonymously(p, origin, needs, a)
+            print('-- what was sent, and withdrawing it', flush=True)
+            token = what_was_sent(p, origin, a, events)
+            withdraw(p, origin, token, needs)
+            print('-- the figures view', flush=True)
+            figures_view(p, origin, a)
+            p.collect_logs()
+            outside = [u for u in p.outside() if not u.startswith('mailto:')]
+            check(not outside, 'requests outside the nodes: %r' % outside)
+            errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+            check(not errors, 'console errors: %r' % errors)
+            print('ok: %d requests' % len(p.requests))
+        except BaseException:
+            try:
+                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
+                sys.stderr.write('screenshot: %s\n' % os.path.join(h.dir, 'failure.png'))
+            except Exception:  # the browser is gone: nothing to show
+                pass
+            raise
+        finally:
+            try:
+                d.quit()
+            except Exception:  # the browser is gone already
+                pass
+
+
+if __name__ == '__main__':
+    run(main)
