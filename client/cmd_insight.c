@@ -208,11 +208,13 @@ int cmd_insight(struct cli *cli, int argc, char **argv)
 		       "have reached it.\n");
 	size_t i;
 	json_t *rel;
-	json_array_foreach(list, i, rel) {
+	json_t *shown = cli_json_lines(list); /* records from other nodes: outside texts */
+	json_array_foreach(shown, i, rel) {
 		if (i)
 			printf("\n");
 		print_release(&d, rel, cli->lang ? cli->lang : "en");
 	}
+	json_decref(shown);
 out:
 	json_decref(list);
 	cli_dir_close(&d);
