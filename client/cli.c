@@ -624,3 +624,15 @@ void cli_guard_terminal(void)
 	if (isatty(STDERR_FILENO) && (f = term_stream(&err, STDERR_FILENO, _IONBF)))
 		stderr = f;
 }
+
+const char *cli_str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+const char *cli_in_lang(const json_t *text, const char *lang)
+{
+	const char *s = json_string_value(json_object_get(text, lang));
+	return s ? s : cli_str(text, "en");
+}

@@ -163,6 +163,10 @@ int cli_put(FILE *f, const char *s, int indent);
 /* The same as a new string for one line (indent < 0), to free; NULL for
  * NULL.  For a printf that takes several outside texts. */
 char *cli_line(const char *s);
+/* o's string k, or "" (never NULL): for documents the client made. */
+const char *cli_str(const json_t *o, const char *k);
+/* A {"nl": …, "en": …} text in lang, else in English, else "". */
+const char *cli_in_lang(const json_t *text, const char *lang);
 /* Every string of v (keys too), one line each as cli_line() makes it, in
  * a new copy of v to json_decref: for a document printed for a person. */
 json_t *cli_json_lines(const json_t *v);

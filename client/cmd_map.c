@@ -33,25 +33,13 @@ static int map_option(void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static const char *in_lang(const json_t *map, const char *lang)
-{
-	const char *s = json_string_value(json_object_get(map, lang));
-	return s ? s : str(map, "en");
-}
-
 /* Where a partner is, in a few words. */
 static const char *place(const json_t *p, const char *lang)
 {
 	const json_t *loc = json_object_get(p, "location");
-	if (!strcmp(str(loc, "from"), "area"))
-		return in_lang(json_object_get(loc, "label"), lang);
-	return str(loc, "locality");
+	if (!strcmp(cli_str(loc, "from"), "area"))
+		return cli_in_lang(json_object_get(loc, "label"), lang);
+	return cli_str(loc, "locality");
 }
 
 /* "  Name (place)" and its needs, "*" where offers are made for sectors. */
@@ -59,19 +47,19 @@ static void print_partner(const json_t *map, const json_t *p, const char *lang)
 {
 	size_t k, c, i;
 	json_t *need, *cell, *o;
-	printf("  %s", in_lang(json_object_get(p, "name"), lang));
+	printf("  %s", cli_in_lang(json_object_get(p, "name"), lang));
 	if (*place(p, lang))
 		printf(" (%s)", place(p, lang));
 	printf("\n    ");
 	bool first = true;
 	json_array_foreach(json_object_get(map, "needs"), k, need)
 		json_array_foreach(json_object_get(p, "cells"), c, cell) {
-			if (strcmp(str(cell, "need"), str(need, "id")))
+			if (strcmp(cli_str(cell, "need"), cli_str(need, "id")))
 				continue;
 			bool made_for = false;
 			json_array_foreach(json_object_get(cell, "offers"), i, o)
 				made_for |= !json_is_null(json_object_get(o, "sectors"));
-			printf("%s%s%s (%zu)", first ? "" : ", ", in_lang(json_object_get(need, "label"), lang),
+			printf("%s%s%s (%zu)", first ? "" : ", ", cli_in_lang(json_object_get(need, "label"), lang),
 			       made_for ? "*" : "", json_array_size(json_object_get(cell, "offers")));
 			first = false;
 		}
@@ -83,13 +71,13 @@ static void print_group(const json_t *map, const json_t *hub, const char *lang)
 	size_t k;
 	json_t *p;
 	if (hub)
-		printf("\n%s \xE2\x80\x94 %s\n", in_lang(json_object_get(hub, "name"), lang),
-		       str(hub, "locality"));
+		printf("\n%s \xE2\x80\x94 %s\n", cli_in_lang(json_object_get(hub, "name"), lang),
+		       cli_str(hub, "locality"));
 	else
 		printf("\n%s\n", !strcmp(lang, "nl") ? "Niet op een hub" : "Not at a hub");
 	json_array_foreach(json_object_get(map, "partners"), k, p) {
 		const char *h = json_string_value(json_object_get(p, "hub"));
-		if (hub ? h && !strcmp(h, str(hub, "id")) : !h)
+		if (hub ? h && !strcmp(h, cli_str(hub, "id")) : !h)
 			print_partner(map, p, lang);
 	}
 }
@@ -102,8 +90,8 @@ static void print_map(const json_t *map, const char *lang)
 	bool loose = false;
 	const char *label = sector;
 	json_array_foreach(json_object_get(map, "sectors"), k, h)
-		if (sector && !strcmp(str(h, "id"), sector))
-			label = in_lang(json_object_get(h, "label"), lang);
+		if (sector && !strcmp(cli_str(h, "id"), sector))
+			label = cli_in_lang(json_object_get(h, "label"), lang);
 	printf("Who helps start-ups with what, in %s: %lld partners, %lld offers\n",
 	       label ? label : "every sector",
 	       (long long)json_integer_value(json_object_get(map, "partners_shown")),

@@ -61,18 +61,6 @@ static int screen_option(void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static const char *in_lang(const json_t *map, const char *lang)
-{
-	const char *s = json_string_value(json_object_get(map, lang));
-	return s ? s : str(map, "en");
-}
-
 /* ---- answers from text ------------------------------------------------------ */
 
 static const json_t *question_of(const json_t *questions, const char *id)
@@ -80,7 +68,7 @@ static const json_t *question_of(const json_t *questions, const char *id)
 	size_t k;
 	json_t *q;
 	json_array_foreach(questions, k, q)
-		if (!strcmp(str(q, "id"), id))
+		if (!strcmp(cli_str(q, "id"), id))
 			return q;
 	return NULL;
 }
@@ -93,8 +81,8 @@ static const char *option_of(const json_t *q, const char *text, bool by_number)
 	char *end;
 	long n = by_number ? strtol(text, &end, 10) : 0;
 	json_array_foreach(json_object_get(q, "options"), k, o)
-		if (!strcmp(str(o, "id"), text) || (by_number && !*end && n == (long)k + 1))
-			return str(o, "id");
+		if (!strcmp(cli_str(o, "id"), text) || (by_number && !*end && n == (long)k + 1))
+			return cli_str(o, "id");
 	return NULL;
 }
 
@@ -102,7 +90,7 @@ static const char *option_of(const json_t *q, const char *text, bool by_number)
  * check then says why, as for any answer). */
 static json_t *answer_of(const json_t *q, const char *text, bool by_number)
 {
-	const char *type = str(q, "type");
+	const char *type = cli_str(q, "type");
 	char *end;
 	if (!strcmp(type, "yesno")) {
 		static const char *const yes[] = { "y", "yes", "true", "j", "ja" }, *const no[] = {
@@ -150,7 +138,7 @@ static int read_given(const struct screen_args *a, const json_t *questions, json
 			                 "lists them)", id);
 		if (!ans)
 			return cli_usage(a->me, "--answer %s: \"%s\" is not a %s answer", id,
-			                 json_string_value(v), str(q, "type"));
+			                 json_string_value(v), cli_str(q, "type"));
 		json_object_set_new(answers, id, ans);
 	}
 	return 0;
@@ -160,15 +148,15 @@ static int read_given(const struct screen_args *a, const json_t *questions, json
 
 static void show_question(const json_t *q, const char *lang)
 {
-	const char *type = str(q, "type");
+	const char *type = cli_str(q, "type");
 	size_t k;
 	json_t *o;
-	fprintf(stderr, "\n%s%s\n", in_lang(json_object_get(q, "label"), lang),
+	fprintf(stderr, "\n%s%s\n", cli_in_lang(json_object_get(q, "label"), lang),
 	        json_is_true(json_object_get(q, "required")) ? "" : " (Enter: skip)");
 	if (json_object_get(q, "hint"))
-		fprintf(stderr, "  %s\n", in_lang(json_object_get(q, "hint"), lang));
+		fprintf(stderr, "  %s\n", cli_in_lang(json_object_get(q, "hint"), lang));
 	json_array_foreach(json_object_get(q, "options"), k, o)
-		fprintf(stderr, "  %2zu) %s\n", k + 1, in_lang(json_object_get(o, "label"), lang));
+		fprintf(stderr, "  %2zu) %s\n", k + 1, cli_in_lang(json_object_get(o, "label"), lang));
 	if (!strcmp(type, "multi"))
 		fprintf(stderr, "  numbers separated by commas\n");
 	else if (!strcmp(type, "yesno"))
@@ -195,7 +183,7 @@ static int ask_all(const struct screen *s, const json_t *questions, const char *
 	json_t *q;
 	char line[SCREEN_LINE_MAX];
 	json_array_foreach(questions, k, q) {
-		const char *id = str(q, "id");
+		const char *id = cli_str(q, "id");
 		bool required = json_is_true(json_object_get(q, "required"));
 		show_question(q, lang);
 		for (int tries = 0;; tries++) {
@@ -250,12 +238,12 @@ static void print_contact(const json_t *o)
 	bool any = false;
 	printf("        ");
 	for (size_t i = 0; i < 3; i++)
-		if (*str(ct, fields[i])) {
-			printf("%s%s", any ? "  " : "", str(ct, fields[i]));
+		if (*cli_str(ct, fields[i])) {
+			printf("%s%s", any ? "  " : "", cli_str(ct, fields[i]));
 			any = true;
 		}
 	if (!any)
-		printf("%s", *str(ct, "url") ? str(ct, "url") : str(o, "url"));
+		printf("%s", *cli_str(ct, "url") ? cli_str(ct, "url") : cli_str(o, "url"));
 	printf("\n");
 }
 
@@ -274,9 +262,9 @@ static void print_offers(const json_t *st, bool nl)
 		          : "    No offer in the directory fits here yet.\n");
 		return;
 	}
-	printf(nl ? "    Wie helpt (%s):\n" : "    Who helps (%s):\n", str(st, "need_label"));
+	printf(nl ? "    Wie helpt (%s):\n" : "    Who helps (%s):\n", cli_str(st, "need_label"));
 	json_array_foreach(json_object_get(st, "offers"), k, o) {
-		printf("      %zu) %s \xE2\x80\x94 %s\n", k + 1, str(o, "name"), str(o, "partner"));
+		printf("      %zu) %s \xE2\x80\x94 %s\n", k + 1, cli_str(o, "name"), cli_str(o, "partner"));
 		print_contact(o);
 		json_array_foreach(json_object_get(o, "reasons"), r, why)
 			printf("        %s %s\n", r ? " " : "\xE2\x80\xA2", json_string_value(why));
@@ -289,20 +277,20 @@ static void print_offers(const json_t *st, bool nl)
 
 static void print_report(const json_t *rep)
 {
-	bool nl = !strcmp(str(rep, "lang"), "nl");
+	bool nl = !strcmp(cli_str(rep, "lang"), "nl");
 	size_t k;
 	json_t *st;
-	printf("%s\n", str(rep, "title"));
+	printf("%s\n", cli_str(rep, "title"));
 	printf(nl ? "%lld in orde, %lld voor te bereiden; de stappen in de volgorde om ze te zetten:\n"
 	          : "%lld in place, %lld to prepare; the steps in the order to take them:\n",
 	       (long long)json_integer_value(json_object_get(rep, "in_place")),
 	       (long long)json_integer_value(json_object_get(rep, "to_prepare")));
 	json_array_foreach(json_object_get(rep, "steps"), k, st) {
-		bool done = !strcmp(str(st, "status"), "in_place");
+		bool done = !strcmp(cli_str(st, "status"), "in_place");
 		printf("\n%2zu. [%s] %s\n", k + 1, done ? (nl ? "in orde" : "in place")
 		                                       : (nl ? "voor te bereiden" : "to prepare"),
-		       str(st, "title"));
-		print_wrapped(str(st, "text"), 4, 72);
+		       cli_str(st, "title"));
+		print_wrapped(cli_str(st, "text"), 4, 72);
 		if (!done && !json_is_null(json_object_get(st, "need")))
 			print_offers(st, nl);
 	}
@@ -312,13 +300,13 @@ static void print_questions(const json_t *qs, const char *lang)
 {
 	size_t k, i;
 	json_t *q, *o;
-	printf("%s\n", in_lang(json_object_get(qs, "title"), lang));
+	printf("%s\n", cli_in_lang(json_object_get(qs, "title"), lang));
 	json_array_foreach(json_object_get(qs, "questions"), k, q) {
-		printf("\n%s (%s%s)\n  %s\n", str(q, "id"), str(q, "type"),
+		printf("\n%s (%s%s)\n  %s\n", cli_str(q, "id"), cli_str(q, "type"),
 		       json_is_true(json_object_get(q, "required")) ? ", required" : "",
-		       in_lang(json_object_get(q, "label"), lang));
+		       cli_in_lang(json_object_get(q, "label"), lang));
 		json_array_foreach(json_object_get(q, "options"), i, o)
-			printf("    %-16s %s\n", str(o, "id"), in_lang(json_object_get(o, "label"), lang));
+			printf("    %-16s %s\n", cli_str(o, "id"), cli_in_lang(json_object_get(o, "label"), lang));
 	}
 }
 

@@ -6,6 +6,7 @@
  */
 #include "schemas/schema_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,4 +372,35 @@ const json_t *schema_set_file(const struct schema_set *set, const char *name)
 {
 	const struct sfile *f = schema_find_file(set, name, strlen(name));
 	return f ? f->root : NULL;
+}
+
+json_t *schema_data_load(const char *name, const char *file, const char *what,
+                         struct gl_error *err)
+{
+	json_error_t je;
+	json_t *j;
+	if (!file) {
+		for (size_t i = 0; i < schema_data_file_count; i++)
+			if (!strcmp(schema_data_files[i].name, name)) {
+				j = json_loadb(schema_data_files[i].text, schema_data_files[i].len,
+				               JSON_REJECT_DUPLICATES, &je);
+				if (!j)
+					gl_errorf(err, GL_EFORMAT, "%s (built in):%d: %s", name, je.line,
+					          je.text);
+				return j;
+			}
+		gl_errorf(err, GL_ENOTFOUND, "%s is not built into this program", name);
+		return NULL;
+	}
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, "%s: cannot open %s: %s", file,
+		          what, strerror(errno));
+		return NULL;
+	}
+	j = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+	fclose(f);
+	if (!j)
+		gl_errorf(err, GL_EFORMAT, "%s:%d: %s", file, je.line, je.text);
+	return j;
 }

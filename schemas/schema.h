@@ -39,6 +39,17 @@ extern const size_t schema_file_count;
 extern const struct schema_file schema_data_files[];
 extern const size_t schema_data_file_count;
 
+/*
+ * One of those data files as JSON: the embedded copy of name when file is
+ * NULL, else the file at path file (an operator's own copy; what says what
+ * it is in an error, "the screening").  Returns a new reference, or NULL
+ * with err naming the file and line: GL_ENOTFOUND (no such file, or name
+ * not embedded), GL_EIO, GL_EFORMAT (not JSON, or a key twice).  The
+ * document is not validated here: the caller checks it against its schema.
+ */
+json_t *schema_data_load(const char *name, const char *file, const char *what,
+                         struct gl_error *err);
+
 #define SCHEMA_ERRORS_MAX 8
 
 /* The failures found in one document, in document order. */

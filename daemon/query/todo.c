@@ -139,32 +139,7 @@ static void read_path(const struct taxonomy *tax, const json_t *j, struct path *
 /* The parsed file: the embedded text, or the file at path. */
 static json_t *parse(const char *file, struct gl_error *err)
 {
-	json_error_t je;
-	json_t *j;
-	if (!file) {
-		for (size_t i = 0; i < schema_data_file_count; i++)
-			if (!strcmp(schema_data_files[i].name, "paths.json")) {
-				j = json_loadb(schema_data_files[i].text, schema_data_files[i].len,
-				               JSON_REJECT_DUPLICATES, &je);
-				if (!j)
-					gl_errorf(err, GL_EFORMAT, "paths.json (built in):%d: %s", je.line,
-					          je.text);
-				return j;
-			}
-		gl_errorf(err, GL_ENOTFOUND, "paths.json is not built into this program");
-		return NULL;
-	}
-	FILE *f = fopen(file, "r");
-	if (!f) {
-		gl_errorf(err, errno == ENOENT ? GL_ENOTFOUND : GL_EIO, "%s: cannot open the to-do "
-		          "paths: %s", file, strerror(errno));
-		return NULL;
-	}
-	j = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-	fclose(f);
-	if (!j)
-		gl_errorf(err, GL_EFORMAT, "%s:%d: %s", file, je.line, je.text);
-	return j;
+	return schema_data_load("paths.json", file, "the to-do paths", err);
 }
 
 int todo_load(const struct schema_set *set, const struct taxonomy *tax, const char *file,
