@@ -51,6 +51,45 @@ bool record_id_valid(const char *id, size_t len)
 	return true;
 }
 
+/* The payload's last item, the body (a map or nil), into r; with held, a
+ * body checked when it entered the store is not walked again. */
+static int parse_body(struct record *r, struct mp_reader *rd, bool held, struct gl_error *err)
+{
+	int rc;
+	if (mp_left(rd) >= 1 && rd->p[0] == 0xc0) {
+		r->body = NULL;
+		r->body_len = 0;
+		rd->p++;
+	} else if (held) {
+		/* checked whole when it entered the store: the rest is the body
+		 * (a fixmap, map16 or map32), not walked again */
+		if (!mp_left(rd) || !((rd->p[0] & 0xf0) == 0x80 || rd->p[0] == 0xde || rd->p[0] == 0xdf))
+			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
+		r->body = rd->p;
+		r->body_len = mp_left(rd);
+		rd->p += r->body_len;
+	} else {
+		const uint8_t *start = rd->p;
+		struct mp_reader peek = *rd;
+		struct mp_item it;
+		if ((rc = mp_next(&peek, &it, err)))
+			return gl_error_prefix(err, rc, "body");
+		if (it.type != MP_MAP)
+			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
+		/* the payload array and its first seven items are eight values;
+		 * the body map, the eighth item, counts itself (PROTOCOL.md 2.5) */
+		uint32_t values = 8;
+		if ((rc = mp_check_value(rd, &record_body_limits, 1, &values, err)))
+			return gl_error_prefix(err, rc, "body");
+		r->body = start;
+		r->body_len = (size_t)(rd->p - start);
+	}
+	if (mp_left(rd) != 0)
+		return gl_errorf(err, GL_EFORMAT, "payload: %zu bytes after the last item",
+		                 mp_left(rd));
+	return 0;
+}
+
 static int parse_payload(struct record *r, bool held, struct gl_error *err)
 {
 	struct mp_reader rd;
@@ -102,38 +141,7 @@ static int parse_payload(struct record *r, bool held, struct gl_error *err)
 	if (r->expires <= r->issued)
 		return gl_errorf(err, GL_EFORMAT, "expires: not after issued");
 
-	if (mp_left(&rd) >= 1 && rd.p[0] == 0xc0) {
-		r->body = NULL;
-		r->body_len = 0;
-		rd.p++;
-	} else if (held) {
-		/* checked whole when it entered the store: the rest is the body
-		 * (a fixmap, map16 or map32), not walked again */
-		if (!mp_left(&rd) || !((rd.p[0] & 0xf0) == 0x80 || rd.p[0] == 0xde || rd.p[0] == 0xdf))
-			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
-		r->body = rd.p;
-		r->body_len = mp_left(&rd);
-		rd.p += r->body_len;
-	} else {
-		const uint8_t *start = rd.p;
-		struct mp_reader peek = rd;
-		struct mp_item it;
-		if ((rc = mp_next(&peek, &it, err)))
-			return gl_error_prefix(err, rc, "body");
-		if (it.type != MP_MAP)
-			return gl_errorf(err, GL_EFORMAT, "body: expected a map or nil");
-		/* the payload array and its first seven items are eight values;
-		 * the body map, the eighth item, counts itself (PROTOCOL.md 2.5) */
-		uint32_t values = 8;
-		if ((rc = mp_check_value(&rd, &record_body_limits, 1, &values, err)))
-			return gl_error_prefix(err, rc, "body");
-		r->body = start;
-		r->body_len = (size_t)(rd.p - start);
-	}
-	if (mp_left(&rd) != 0)
-		return gl_errorf(err, GL_EFORMAT, "payload: %zu bytes after the last item",
-		                 mp_left(&rd));
-	return 0;
+	return parse_body(r, &rd, held, err);
 }
 
 static int parse_envelope(const uint8_t *env, size_t len, bool held, struct record *out,
