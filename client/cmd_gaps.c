@@ -210,19 +210,19 @@ static void print_demand(const struct grid *g, bool by_sector)
 {
 	json_t *demand = json_object_get(g->res, "demand"), *c;
 	if (!demand) {
-		printf("\nNo figures from starters here (gilde insight): the gaps count offers only.\n");
+		printf("\n%s\n", _("No figures from starters here (gilde insight): the gaps count offers only."));
 		return;
 	}
 	json_int_t k = json_integer_value(json_object_get(demand, "k"));
 	json_t *unmet = json_object_get(g->res, "unmet");
-	printf("Where starters found nothing, most first (starters who agreed to help, %lld at "
-	       "least per figure;\ngilde insight):\n", (long long)k);
+	printf(_("Where starters found nothing, most first (starters who agreed to help, %lld at "
+	         "least per figure;\ngilde insight):\n"), (long long)k);
 	if (!json_array_size(unmet))
-		printf("  no need where %lld or more found nothing\n", (long long)k);
+		printf(_("  no need where %lld or more found nothing\n"), (long long)k);
 	size_t i;
 	json_array_foreach(unmet, i, c) {
 		if (i == 20) {
-			printf("  … and %zu more (gilde gaps --json)\n", json_array_size(unmet) - 20);
+			printf(_("  … and %zu more (gilde gaps --json)\n"), json_array_size(unmet) - 20);
 			break;
 		}
 		printf("  %4lld  %s, %s", (long long)num(c, "unmet"),
@@ -230,9 +230,10 @@ static void print_demand(const struct grid *g, bool by_sector)
 		       label(g, "phase", json_string_value(json_object_get(c, "phase"))));
 		if (by_sector)
 			printf(", %s", label(g, "sector", json_string_value(json_object_get(c, "sector"))));
-		printf(" — %lld offer%s, %lld partner%s\n", (long long)num(c, "offers"),
-		       num(c, "offers") == 1 ? "" : "s", (long long)num(c, "partners"),
-		       num(c, "partners") == 1 ? "" : "s");
+		printf(P_(" — %lld offer", " — %lld offers", (unsigned long)num(c, "offers")),
+		       (long long)num(c, "offers"));
+		printf(P_(", %lld partner\n", ", %lld partners\n", (unsigned long)num(c, "partners")),
+		       (long long)num(c, "partners"));
 	}
 	printf("\n");
 }

@@ -445,7 +445,7 @@ static void check_store(struct doctor *d, const struct store_stats *st)
 		       (unsigned long long)st->n_expiry, (unsigned long long)st->n_kinds,
 		       (unsigned long long)st->live_total);
 	else if (st->map_size && st->used * 100 >= st->map_size * 95)
-		report(d, FAIL, "store", "raise [store] map_size and restart gilded",
+		report(d, FAIL, "store", N_("raise [store] map_size and restart gilded"),
 		       "the store is full: %llu of %llu MiB used; new records are refused",
 		       (unsigned long long)(st->used >> 20), (unsigned long long)(st->map_size >> 20));
 	else if (st->map_size && st->used * 10 > st->map_size * 8)
@@ -471,12 +471,13 @@ static void check_disk(struct doctor *d, const struct store_stats *st)
 	uint64_t avail = (uint64_t)fs.f_bavail * fs.f_frsize;
 	uint64_t room = st->map_size > st->used ? st->map_size - st->used : 0;
 	if (avail < DOCTOR_DISK_LOW)
-		report(d, FAIL, "disk", "free space on that file system, or move the data directory to "
-		       "a larger disk", "no space left on device: %s has %llu KiB free; the store needs "
+		report(d, FAIL, "disk", N_("free space on that file system, or move the data directory "
+		       "to a larger disk"), "no space left on device: %s has %llu KiB free; the store needs "
 		       "at least %u MiB to write", d->cli->data, (unsigned long long)(avail >> 10),
 		       DOCTOR_DISK_LOW >> 20);
 	else if (avail < room)
-		report(d, WARN, "disk", "free space there, or lower [store] map_size to what the disk holds",
+		report(d, WARN, "disk",
+		       N_("free space there, or lower [store] map_size to what the disk holds"),
 		       "%s has %llu MiB free, less than the %llu MiB the store may still grow by",
 		       d->cli->data, (unsigned long long)(avail >> 20), (unsigned long long)(room >> 20));
 	else
@@ -685,8 +686,8 @@ static void check_daemon(struct doctor *d, json_t *status, struct gl_error *derr
 	report(d, OK, "daemon", NULL, "running, pid %lld, up %lld s, listening on %s",
 	       geti(status, "pid"), geti(status, "uptime_ms") / 1000, gets(status, "listen"));
 	if (*gets(status, "store_error"))
-		report(d, FAIL, "store", "do what the message says (free disk space, or raise [store] "
-		       "map_size and restart gilded)", "writes fail: %s", gets(status, "store_error"));
+		report(d, FAIL, "store", N_("do what the message says (free disk space, or raise "
+		       "[store] map_size and restart gilded)"), "writes fail: %s", gets(status, "store_error"));
 	json_t *peers = cli_ask(d->cli, "peers", derr);
 	json_t *pm = peers ? json_object_get(peers, "peers") : NULL;
 	if (pm)

@@ -414,9 +414,11 @@ static void print_record(struct cli *cli, struct store_txn *t, const struct stor
 		char *name = view_partner_name(t, e->author,
 		                               json_string_value(json_object_get(o, "partner")),
 		                               cli->lang);
+		char *shown = name ? cli_line(name) : NULL; /* a partner's name: outside text */
 		/* TRANSLATORS: "offer/x by PARTNER (ed25519:…)" */
 		printf(_("%s/%.*s by %s (%s)\n"), record_kind_name(e->kind), (int)e->id_len, e->id,
-		       name ? name : _("no partner record"), key);
+		       shown ? shown : _("no partner record"), key);
+		free(shown);
 		free(name);
 		json_t *body = json_deep_copy(o);
 		static const char *const meta[] = { "author", "kind", "id" };

@@ -38,6 +38,7 @@ def main():
     with open(real, 'w') as f:
         f.write('[federation]\nnetwork_key = %s\ncurator = %s\n[web]\nlisten = 127.0.0.1:8080\n'
                 % (netkey, 'ed25519:' + base64.urlsafe_b64encode(os.urandom(32)).decode()[:43]))
+    os.chmod(real, 0o600)  # it holds the network key: for the node's user only (issue 24)
     out = subprocess.run([GILDED, '-n', '-c', real], capture_output=True, text=True, timeout=30)
     check(out.returncode == 0 and out.stderr == '', 'a sound config warned: %r' % out.stderr)
     with open(real, 'a') as f:
