@@ -144,6 +144,19 @@ json_t *jsonmp_to_json(const msgpack_object *o)
 	}
 }
 
+json_t *jsonmp_value_to_json(const uint8_t *val, size_t len)
+{
+	msgpack_zone zone;
+	msgpack_zone_init(&zone, 512);
+	msgpack_object o;
+	size_t off = 0;
+	json_t *j = NULL;
+	if (msgpack_unpack((const char *)val, len, &off, &zone, &o) == MSGPACK_UNPACK_SUCCESS)
+		j = jsonmp_to_json(&o);
+	msgpack_zone_destroy(&zone);
+	return j;
+}
+
 json_t *jsonmp_body_to_json(const uint8_t *body, size_t len)
 {
 	msgpack_zone zone;

@@ -31,4 +31,8 @@ json_t *jsonmp_to_json(const msgpack_object *o);
  */
 json_t *jsonmp_body_to_json(const uint8_t *body, size_t len);
 
+/* The same for one msgpack value of len bytes of any type JSON has (a
+ * value of a checked body, as body_value() gives it); NULL otherwise. */
+json_t *jsonmp_value_to_json(const uint8_t *val, size_t len);
+
 #endif

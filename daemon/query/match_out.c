@@ -12,6 +12,7 @@
 #include "proto/alloc.h"
 #include "proto/body.h"
 #include "proto/ident.h"
+#include "schemas/jsonmp.h"
 #include "query/view.h"
 
 /* by enum eligibility_state */
@@ -217,31 +218,39 @@ static int score_terms(const struct mctx *c, const struct ranked *rk, size_t i, 
 
 /* ---- an offer ------------------------------------------------------------------- */
 
-/* The text of a language-map field of a record's JSON, in lang. */
-static json_t *text_of(json_t *rec, const char *field, const char *lang)
+/* The text of a language-map field of a body, in lang (body_text). */
+static json_t *text_of(const struct record *r, const char *field, const char *lang)
 {
-	const char *s = view_text(rec, field, lang);
-	return s ? json_string(s) : json_null();
+	const uint8_t *s;
+	uint32_t sl;
+	return body_text(r->body, r->body_len, field, lang, &s, &sl)
+	               ? json_stringn((const char *)s, sl) : json_null();
+}
+
+/* The value of field in a body as JSON, or NULL if it has none. */
+static json_t *value_of(const uint8_t *body, size_t len, const char *field)
+{
+	const uint8_t *v;
+	size_t vl;
+	return body_value(body, len, field, &v, &vl) ? jsonmp_value_to_json(v, vl) : NULL;
 }
 
 /* How to reach the partner for this offer: its own contact, else the
  * partner's (common.json: contact). */
-static void contact_of(const struct mctx *c, struct store_txn *t, const struct cand *cd,
-                       json_t *offer, json_t *o)
+static void contact_of(struct store_txn *t, const struct cand *cd, const struct record *offer,
+                       json_t *o)
 {
-	json_t *ct = json_object_get(offer, "contact");
+	json_t *ct = value_of(offer->body, offer->body_len, "contact");
 	const char *from = "offer";
-	json_t *partner = NULL;
 	struct store_entry pe;
-	if (!ct && partner_entry(t, cd->author, cd->partner, &pe)) {
-		partner = view_entry_json(&pe);
-		ct = json_object_get(partner, "contact");
+	struct record pr;
+	if (!ct && partner_entry(t, cd->author, cd->partner, &pe) &&
+	    !record_parse_held(pe.env, pe.env_len, &pr, NULL) && pr.body) {
+		ct = value_of(pr.body, pr.body_len, "contact");
 		from = "partner";
 	}
-	(void)c;
-	json_object_set_new(o, "contact", ct ? json_incref(ct) : json_null());
+	json_object_set_new(o, "contact", ct ? ct : json_null());
 	json_object_set_new(o, "contact_from", json_string(ct ? from : "none"));
-	json_decref(partner);
 }
 
 json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
@@ -250,23 +259,25 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	const struct cand *cd = rk->cd;
 	const struct mpartner *mp = partner_of(c, t, cd);
 	struct store_entry e;
-	if (store_get(t, cd->author, RK_OFFER, cd->id, strlen(cd->id), &e, NULL) || e.tombstone)
+	struct record r;
+	if (store_get(t, cd->author, RK_OFFER, cd->id, strlen(cd->id), &e, NULL) || e.tombstone ||
+	    record_parse_held(e.env, e.env_len, &r, NULL) || !r.body)
 		return NULL;
-	json_t *rec = view_entry_json(&e), *o = json_object();
-	json_t *terms = json_array(), *reasons = json_array(), *crit = json_object();
+	json_t *o = json_object();
+	json_t *terms = json_array(), *reasons = json_array(), *crit = json_object(), *v;
 	char key[IDENT_TEXT_MAX];
 	ident_format(IDENT_PK_PREFIX, cd->author, key);
 	json_object_set_new(o, "author", json_string(key));
 	json_object_set_new(o, "id", json_string(cd->id));
-	json_object_set_new(o, "name", text_of(rec, "name", c->p.lang));
+	json_object_set_new(o, "name", text_of(&r, "name", c->p.lang));
 	json_object_set_new(o, "partner", *mp->name ? json_string(mp->name) : json_null());
 	json_object_set_new(o, "partner_id", *mp->id ? json_string(mp->id) : json_null());
-	json_object_set(o, "url", json_object_get(rec, "url") ? json_object_get(rec, "url")
-	                                                      : json_null());
-	contact_of(c, t, cd, rec, o);
+	v = value_of(r.body, r.body_len, "url");
+	json_object_set_new(o, "url", v ? v : json_null());
+	contact_of(t, cd, &r, o);
 	json_object_set_new(o, "free", json_boolean(cd->facts.free));
-	json_t *langs = json_object_get(rec, "languages");
-	json_object_set_new(o, "languages", langs ? json_incref(langs) : json_array());
+	v = value_of(r.body, r.body_len, "languages");
+	json_object_set_new(o, "languages", v ? v : json_array());
 	static const char *const answers[] = { "", "in general", "in part", "exactly" };
 	json_object_set_new(o, "answers", json_string(answers[cd->fit[i]]));
 	int sum = score_terms(c, rk, i, terms, reasons);
@@ -277,10 +288,10 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	json_object_set_new(o, "criteria", crit);
 	json_object_set_new(o, "terms", terms);
 	json_object_set_new(o, "reasons", reasons);
-	if (cd->later) {
-		json_t *el = json_object_get(rec, "eligibility");
-		json_object_set(o, "phases", json_object_get(el, "phases"));
-	}
-	json_decref(rec);
+	const uint8_t *el;
+	size_t ell;
+	if (cd->later && body_value(r.body, r.body_len, "eligibility", &el, &ell) &&
+	    (v = value_of(el, ell, "phases")))
+		json_object_set_new(o, "phases", v);
 	return o;
 }
