@@ -159,14 +159,10 @@ json_t *jsonmp_value_to_json(const uint8_t *val, size_t len)
 
 json_t *jsonmp_body_to_json(const uint8_t *body, size_t len)
 {
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 2048);
-	msgpack_object o;
-	size_t off = 0;
-	json_t *j = NULL;
-	if (msgpack_unpack((const char *)body, len, &off, &zone, &o) == MSGPACK_UNPACK_SUCCESS &&
-	    o.type == MSGPACK_OBJECT_MAP)
-		j = jsonmp_to_json(&o);
-	msgpack_zone_destroy(&zone);
+	json_t *j = jsonmp_value_to_json(body, len);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
