@@ -399,6 +399,9 @@ def main():
         check(doc['demand']['k'] == K and doc['demand']['starters'] == SEVEN, 'demand: %r' % doc['demand'])
         check(doc['unmet'] and doc['unmet'][0]['need'] == first and doc['unmet'][0]['unmet'] == K
               and doc['unmet'][0]['phase'] == 'prestart', 'unmet: %r' % doc['unmet'][:3])
+        pgaps = partner.json('gaps')  # the partner weighs by the records it received
+        check(pgaps['demand']['from'] == city.key and pgaps['unmet'] == doc['unmet'],
+              'gaps on the partner node: %r' % pgaps.get('demand'))
         status, api = http(origin, 'GET', '/api/v1/gaps')
         check(status == 200 and api['unmet'] == doc['unmet'], 'GET /api/v1/gaps: %r' % api.get('unmet'))
 
