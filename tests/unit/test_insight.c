@@ -485,6 +485,17 @@ static void test_differencing_in_time(void **state)
 /* A bucket and its sub-bucket: the coarser one never holds the finer one's
  * starters, so their difference is no group of starters; a figure for a
  * coarser cell (the gaps) is the sum of shown figures only. */
+/* A new directory store NAME under dir, and a transaction in it. */
+static struct store *open_store(const char *name, bool write, struct store_txn **t)
+{
+	struct store *s;
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	assert_int_equal(store_begin(s, write, t, NULL), 0);
+	return s;
+}
+
 static void test_differencing_nested(void **state)
 {
 	(void)state;
@@ -502,12 +513,8 @@ static void test_differencing_nested(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "buckets")), 1);
 	json_t *rel = json_deep_copy(r);
 	json_object_set_new(rel, "from", json_string("this node"));
-	struct store *s;
 	struct store_txn *t;
-	char path[128];
-	snprintf(path, sizeof path, "%s/gaps-store", dir);
-	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
-	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	struct store *s = open_store("gaps-store", false, &t);
 	json_t *g;
 	assert_int_equal(gaps_run_demand(t, tax, false, NOW, rel, &g, NULL), 0);
 	json_t *first = json_array_get(json_object_get(g, "gaps"), 0);
@@ -616,12 +623,8 @@ static void test_reader_refuses_small(void **state)
 	uint8_t pk[32], sk[64], own[32], own_sk[64];
 	tu_keypair(7, pk, sk);
 	tu_keypair(8, own, own_sk);
-	struct store *s;
 	struct store_txn *t;
-	char path[128];
-	snprintf(path, sizeof path, "%s/reader-store", dir);
-	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
-	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	struct store *s = open_store("reader-store", true, &t);
 	put_insight(t, sk, "prestart", "{\"k\": 5, \"level\": 1, \"phase\": \"prestart\", "
 	            "\"starters\": 6, \"needs\": [{\"need\": \"financing\", \"listed\": 5}]}");
 	put_insight(t, sk, "start", "{\"k\": 10, \"level\": 1, \"phase\": \"start\", "
