@@ -11,8 +11,10 @@
  *     rate, burst) and PROGRESS_TOKEN_EVENTS_MAX per token bound it.
  *     Nothing about the sender is kept: no address, no time but the week.
  *   - What a token sent, and withdrawing it: every event of the token.
- *   - Releasing: every [insight] release, on the thread pool, events past
- *     [insight] retention are deleted and the figures released anew
+ *   - Releasing: 200 ms after the start and then every [insight] release
+ *     (sys-insight restarts the node to release at a moment it chooses),
+ *     on the thread pool, events past [insight] retention are deleted
+ *     and the figures released anew
  *     (query/release.h) when events changed or the week turned; with
  *     [insight] publish, the release is signed as insight records on the
  *     writer (one per bucket, tombstones for buckets gone) and announced.

@@ -330,7 +330,8 @@ int gaps_run_demand(struct store_txn *t, const struct taxonomy *tax, bool by_sec
 	int rc = gaps_run(t, tax, by_sector, now, &res, err);
 	if (rc)
 		return rc;
-	if (json_is_object(release))
+	/* a release of no bucket has no figure: no data to weigh by (issue 26) */
+	if (json_is_object(release) && json_array_size(json_object_get(release, "buckets")))
 		weigh(res, tax, by_sector, release);
 	*out = res;
 	return 0;

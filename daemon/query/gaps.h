@@ -78,7 +78,8 @@ int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, ui
  * The same, weighed by demand (issue 26): release is one of the releases
  * a node holds (query/release.h, release_list), or NULL for none.
  *
- * Without a release the answer is gaps_run's, unchanged.  With one, each
+ * Without a release, or with one that shows no bucket (fewer than k
+ * starters so far), the answer is gaps_run's, unchanged.  With one, each
  * cell gets "unmet": how many opted-in starters needed its need and chose
  * or found nothing, as the release counts them (a bucket's need row
  * "unmet": said no offer fits, or had it on their list four weeks and

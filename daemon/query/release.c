@@ -287,6 +287,19 @@ struct gather {
 	size_t n;
 };
 
+/* Whether every count of an insight record's body (with its "id") is at
+ * least its k, and k at least TRAJECTORY_K_MIN. */
+static bool counts_at_least(const json_t *body, json_int_t k)
+{
+	struct figures f = { 0 };
+	bool ok = k >= TRAJECTORY_K_MIN;
+	bucket_figures(body, &f);
+	for (size_t i = 0; ok && i < f.n; i++)
+		ok = f.v[i].n >= k;
+	figures_free(&f);
+	return ok;
+}
+
 static int gather_record(void *ctx, const struct store_entry *e)
 {
 	struct gather *g = ctx;
@@ -295,8 +308,10 @@ static int gather_record(void *ctx, const struct store_entry *e)
 	    record_parse(e->env, e->env_len, &r, NULL) || !r.body)
 		return 0;
 	json_t *body = jsonmp_body_to_json(r.body, r.body_len);
-	if (!json_is_object(body)) {
-		json_decref(body);
+	json_int_t k = json_integer_value(json_object_get(body, "k"));
+	json_object_set_new(body, "id", json_stringn(e->id, e->id_len));
+	if (!json_is_object(body) || !counts_at_least(body, k)) {
+		json_decref(body); /* a record breaking PROTOCOL.md 2.8: none of it is shown */
 		return 0;
 	}
 	if (!g->n || memcmp(g->v[g->n - 1].author, e->author, RECORD_KEY_LEN)) {
@@ -308,11 +323,9 @@ static int gather_record(void *ctx, const struct store_entry *e)
 	struct author_release *a = &g->v[g->n - 1];
 	if (e->issued > a->issued)
 		a->issued = e->issued;
-	json_int_t k = json_integer_value(json_object_get(body, "k"));
 	if (k > a->k)
 		a->k = k;
 	json_object_del(body, "k");
-	json_object_set_new(body, "id", json_stringn(e->id, e->id_len));
 	json_array_append_new(a->buckets, body);
 	return 0;
 }

@@ -203,7 +203,7 @@ static int scan_from(struct progress_txn *t, const uint8_t *prefix, size_t plen,
 	if (rc)
 		return fail(rc, err, p, "cursor");
 	uint8_t start[EKEY_LEN] = { 0 };
-	if (plen)
+	if (plen) /* prefix is NULL for a scan of all: memcpy must not see it */
 		memcpy(start, prefix, plen);
 	MDB_val k = { .mv_size = plen ? EKEY_LEN : 0, .mv_data = start }, v;
 	rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);

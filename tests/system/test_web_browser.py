@@ -46,6 +46,7 @@ if selenium is None:
         os.environ['GILDE_WEB_REEXEC'] = '1'
         os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
+from browser import console_errors, session
 from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
 
 DEPS = ('run contrib/deps.sh (or apt-get install chromium chromium-driver python3-selenium) '
@@ -531,7 +532,7 @@ def main():
         os.mkdir(downloads)
         d = start_browser(browser, driver, os.path.join(h.dir, 'chromium-profile'), downloads)
         p = Page(d, origin)
-        try:
+        with session(h, d):
             # -- the questionnaire, in English (the browser asks for English) ---------
             print('-- the questionnaire, in English (the browser asks for English)', flush=True)
             p.collect_logs(keep=False)
@@ -676,22 +677,9 @@ def main():
                            '.filter(n => /^[a-z]+:/.test(n))')
             check(all(p.local(n) for n in entries),
                   'performance entries outside the node: %r' % entries)
-            errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+            errors = console_errors(p)
             check(not errors, 'the console shows errors (a CSP violation?): %r' % errors)
             print('ok: %d requests, all to %s' % (len(p.requests), origin))
-        except BaseException:
-            # the harness keeps its directory when a test fails: the page as it was
-            try:
-                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
-                sys.stderr.write('screenshot of the failure: %s\n' % os.path.join(h.dir, 'failure.png'))
-            except Exception:  # the browser is gone: nothing to show
-                pass
-            raise
-        finally:
-            try:
-                d.quit()
-            except Exception:  # the browser is gone already: nothing left to stop
-                pass
 
 
 if __name__ == '__main__':

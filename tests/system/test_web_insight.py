@@ -23,12 +23,12 @@ test_web_browser.py):
 import json
 import os
 import re
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import test_web_browser as wb
+from browser import console_errors, session
 from harness import GHENT, Harness, check, run, wait_until
 
 WAIT = wb.WAIT
@@ -265,9 +265,10 @@ def figures_view(p, origin, a):
     check(hot.get_attribute('class') == 'heat-5', 'the cell found wanting most is %r' % hot.get_attribute('class'))
     heading = p.one('#view-insight h1').text
     p.one('[data-test="lang-switch"]').click()
-    p.wait('Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
+    # the view draws again after the switch: wait for the Dutch one, not the old heat map
+    p.wait('the view in Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
+           'Waar starters niets vonden' in p.one('#insight-body').text and
            p.css('svg[data-test="insight-heatmap"]'))
-    check('Waar starters niets vonden' in p.one('#insight-body').text, 'the view is not in Dutch')
 
 
 def main():
@@ -277,7 +278,7 @@ def main():
         os.mkdir(downloads)
         d = wb.start_browser(browser, driver, os.path.join(h.dir, 'chromium-profile'), downloads)
         p = wb.Page(d, 'http://127.0.0.1')
-        try:
+        with session(h, d):
             p.collect_logs(keep=False)
             print('-- a node with [insight] off', flush=True)
             off_node(p, h)
@@ -297,21 +298,9 @@ def main():
             p.collect_logs()
             outside = [u for u in p.outside() if not u.startswith('mailto:')]
             check(not outside, 'requests outside the nodes: %r' % outside)
-            errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+            errors = console_errors(p)
             check(not errors, 'console errors: %r' % errors)
             print('ok: %d requests' % len(p.requests))
-        except BaseException:
-            try:
-                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
-                sys.stderr.write('screenshot: %s\n' % os.path.join(h.dir, 'failure.png'))
-            except Exception:  # the browser is gone: nothing to show
-                pass
-            raise
-        finally:
-            try:
-                d.quit()
-            except Exception:  # the browser is gone already
-                pass
 
 
 if __name__ == '__main__':

@@ -34,6 +34,7 @@ if selenium is None:
         os.environ['GILDE_WEB_REEXEC'] = '1'
         os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
 
+from browser import console_errors, session
 from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
 
 try:
@@ -189,7 +190,7 @@ def main():
                                    'root = %s\nrate = 100000\nburst = 100000\n' % WEB_ROOT)
         a = h.node('a', args=['--config', conf])
         d = start_browser(os.path.join(h.dir, 'chromium-profile'))
-        try:
+        with session(h, d):
             a.start()
             origin = 'http://' + a.json('status')['daemon']['web']['listen']
             a.gilde('publish', *GHENT)
@@ -204,21 +205,9 @@ def main():
             outside = [u for _, u, _ in p.requests
                        if not (u.startswith(origin + '/') or u.startswith(('data:', 'chrome://')))]
             check(not outside, 'the browser asked outside the node: %r' % outside)
-            errors = [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+            errors = console_errors(p)
             check(not errors, 'the console shows errors: %r' % errors)
             print('ok: %d requests, all to %s' % (len(p.requests), origin))
-        except BaseException:
-            try:
-                d.save_screenshot(os.path.join(h.dir, 'failure.png'))
-                sys.stderr.write('screenshot of the failure: %s\n' % os.path.join(h.dir, 'failure.png'))
-            except Exception:  # the browser is gone: nothing to show
-                pass
-            raise
-        finally:
-            try:
-                d.quit()
-            except Exception:  # the browser is gone already
-                pass
 
 
 def walk(p, origin, shot):

@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 #include "proto/clock.h"
+#include "proto/record.h"
+#include "schemas/jsonmp.h"
 #include "query/gaps.h"
 #include "query/insight.h"
 #include "query/release.h"
@@ -483,6 +485,17 @@ static void test_differencing_in_time(void **state)
 /* A bucket and its sub-bucket: the coarser one never holds the finer one's
  * starters, so their difference is no group of starters; a figure for a
  * coarser cell (the gaps) is the sum of shown figures only. */
+/* A new directory store NAME under dir, and a transaction in it. */
+static struct store *open_store(const char *name, bool write, struct store_txn **t)
+{
+	struct store *s;
+	char path[128];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	assert_int_equal(store_begin(s, write, t, NULL), 0);
+	return s;
+}
+
 static void test_differencing_nested(void **state)
 {
 	(void)state;
@@ -500,12 +513,8 @@ static void test_differencing_nested(void **state)
 	assert_int_equal(json_array_size(json_object_get(r, "buckets")), 1);
 	json_t *rel = json_deep_copy(r);
 	json_object_set_new(rel, "from", json_string("this node"));
-	struct store *s;
 	struct store_txn *t;
-	char path[128];
-	snprintf(path, sizeof path, "%s/gaps-store", dir);
-	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
-	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	struct store *s = open_store("gaps-store", false, &t);
 	json_t *g;
 	assert_int_equal(gaps_run_demand(t, tax, false, NOW, rel, &g, NULL), 0);
 	json_t *first = json_array_get(json_object_get(g, "gaps"), 0);
@@ -586,6 +595,57 @@ static void test_orders_and_partners(void **state)
 	json_decref(r);
 }
 
+/* Put an insight record of author sk with the body JSON text into t. */
+static void put_insight(struct store_txn *t, const uint8_t sk[64], const char *id, const char *body)
+{
+	json_t *doc = json_loads(body, 0, NULL);
+	struct gl_buf mp = { 0 }, env = { 0 };
+	assert_non_null(doc);
+	assert_int_equal(jsonmp_pack(doc, NULL, &mp, NULL), 0);
+	struct record_draft dr = { .kind = RK_INSIGHT, .id = id, .id_len = strlen(id),
+	                           .version = 1, .issued = NOW, .expires = NOW + 86400,
+	                           .body = mp.data, .body_len = mp.len };
+	assert_int_equal(record_sign(&dr, sk, &env, NULL), 0);
+	struct record r;
+	enum store_outcome oc;
+	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	gl_buf_free(&mp);
+	gl_buf_free(&env);
+	json_decref(doc);
+}
+
+/* A reader shows no record with a count under its own k, or a k under 5
+ * (PROTOCOL.md 2.8): another node's bug or malice singles out no one. */
+static void test_reader_refuses_small(void **state)
+{
+	(void)state;
+	uint8_t pk[32], sk[64], own[32], own_sk[64];
+	tu_keypair(7, pk, sk);
+	tu_keypair(8, own, own_sk);
+	struct store_txn *t;
+	struct store *s = open_store("reader-store", true, &t);
+	put_insight(t, sk, "prestart", "{\"k\": 5, \"level\": 1, \"phase\": \"prestart\", "
+	            "\"starters\": 6, \"needs\": [{\"need\": \"financing\", \"listed\": 5}]}");
+	put_insight(t, sk, "start", "{\"k\": 10, \"level\": 1, \"phase\": \"start\", "
+	            "\"starters\": 12, \"needs\": [{\"need\": \"financing\", \"nofit\": 6}]}");
+	put_insight(t, sk, "idea", "{\"k\": 4, \"level\": 1, \"phase\": \"idea\", "
+	            "\"starters\": 4}");
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	json_t *list;
+	assert_int_equal(release_list(t, NULL, own, &list, NULL), 0);
+	assert_int_equal(json_array_size(list), 1);
+	json_t *buckets = json_object_get(json_array_get(list, 0), "buckets");
+	assert_int_equal(json_array_size(buckets), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(buckets, 0), "id")),
+	                    "prestart");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "k")), 5);
+	json_decref(list);
+	store_abort(t);
+	store_close(s);
+}
+
 static void test_k_floor(void **state)
 {
 	(void)state;
@@ -610,6 +670,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_differencing_nested, fresh, close_it),
 		cmocka_unit_test_setup_teardown(test_orders_and_partners, fresh, close_it),
 		cmocka_unit_test_setup_teardown(test_k_floor, fresh, close_it),
+		cmocka_unit_test(test_reader_refuses_small),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include "proto/handshake.h"
 #include "proto/ident.h"
 #include "schemas/jsonmp.h"
+#include "schemas/schema.h"
 #include "proto/recon.h"
 #include "proto/recon2.h"
 #include "proto/riblt.h"
@@ -123,6 +124,44 @@ static void test_record_example(void **state)
 /* Section 6.1/6.2: the handshake between two seeded nodes, and the
  * example frame (whose random header cannot be recomputed, but which must
  * open with the initiator's send key). */
+/* 2.8: an insight record's body, in the order the document gives. */
+static const char insight_body[] =
+	"{\"k\": 10, \"level\": 2, \"phase\": \"prestart\", \"sector\": \"retail\", "
+	"\"starters\": 14, \"needs\": [{\"need\": \"location-shop\", \"listed\": 12, "
+	"\"unmet\": 10}], \"partners\": [{\"need\": \"financing-loan\", \"author\": "
+	"\"ed25519:A6EHv_POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg\", \"partner\": \"example\", "
+	"\"starters\": 11}], \"orders\": [{\"steps\": [\"administration\", "
+	"\"financing-loan\"], \"starters\": 10, \"weeks\": [3]}]}";
+
+static void test_insight_example(void **state)
+{
+	(void)state;
+	uint8_t seed[32], pk[32], sk[64], kh[16];
+	for (int i = 0; i < 32; i++)
+		seed[i] = (uint8_t)i;
+	crypto_sign_seed_keypair(pk, sk, seed);
+	json_t *j = json_loads(insight_body, 0, NULL);
+	assert_non_null(j);
+	if (!strstr(doc, "\"partner\": \"example\", \"starters\": 11}],"))
+		fail_msg("PROTOCOL.md 2.8 should show the example body as this test packs it");
+	struct gl_buf body = { 0 };
+	assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
+	expect_hex("insight-body", body.data, body.len);
+	/* the body follows the insight schema: the receiver's check of 2.7 */
+	struct schema_set *set;
+	struct gl_error err = { 0 };
+	assert_int_equal(schema_set_load(&set, NULL), 0);
+	json_object_set_new(j, "kind", json_string("insight"));
+	json_object_set_new(j, "id", json_string("prestart.retail"));
+	if (schema_validate_json(set, "insight.schema.json", j, "insight", &err))
+		fail_msg("the example of 2.8: %s", err.msg);
+	schema_set_free(set);
+	record_keyhash(pk, RK_INSIGHT, "prestart.retail", 15, kh);
+	expect_hex("insight-keyhash", kh, 16);
+	json_decref(j);
+	gl_buf_free(&body);
+}
+
 static void test_handshake_example(void **state)
 {
 	(void)state;
@@ -438,6 +477,7 @@ int main(void)
 	free(path);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_example),
+		cmocka_unit_test(test_insight_example),
 		cmocka_unit_test(test_recon_example),
 		cmocka_unit_test(test_handshake_example),
 		cmocka_unit_test(test_recon2_example),
