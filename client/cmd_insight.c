@@ -56,33 +56,35 @@ static size_t width(const char *s)
 /* "Pre-start · Retail · Shop · not a student · …", what the bucket fixes. */
 static void print_bucket_head(const struct taxonomy *tax, const json_t *b, const char *lang)
 {
-	static const char *const yes[] = { "a student", "from abroad", "a side activity" };
-	static const char *const no[] = { "not a student", "not from abroad", "the main activity" };
+	static const char *const yes[] = { N_("a student"), N_("from abroad"), N_("a side activity") };
+	static const char *const no[] = { N_("not a student"), N_("not from abroad"),
+	                                  N_("the main activity") };
 	static const char *const answers[] = { "student", "international", "side_activity" };
 	json_int_t level = json_integer_value(json_object_get(b, "level"));
 	if (level == 0) {
-		printf("\nEvery other starter");
+		printf("\n%s", _("Every other starter"));
 	} else {
 		printf("\n%s", label(tax, "phase", json_string_value(json_object_get(b, "phase")), lang));
 		if (level >= 2)
 			printf(" · %s", json_object_get(b, "sector")
 			       ? label(tax, "sector", json_string_value(json_object_get(b, "sector")), lang)
-			       : "sector not answered");
+			       : _("sector not answered"));
 		if (level >= 3)
 			printf(" · %s", json_object_get(b, "activity")
 			       ? label(tax, "activity", json_string_value(json_object_get(b, "activity")), lang)
-			       : "kind of business not answered");
+			       : _("kind of business not answered"));
 		for (int i = 0; level >= 4 && i < 3; i++) {
 			json_t *v = json_object_get(b, answers[i]);
 			if (v)
-				printf(" · %s", json_is_true(v) ? yes[i] : no[i]);
+				printf(" · %s", json_is_true(v) ? _(yes[i]) : _(no[i]));
 		}
 		if (level < 4)
-			printf(" · the others");
+			printf(" · %s", _("the others"));
 	}
 	json_t *n = json_object_get(b, "starters");
 	if (n)
-		printf(": %lld starters\n", (long long)json_integer_value(n));
+		printf(P_(": %lld starter\n", ": %lld starters\n", (unsigned long)json_integer_value(n)),
+		       (long long)json_integer_value(n));
 	else
 		printf("\n");
 }
@@ -90,8 +92,8 @@ static void print_bucket_head(const struct taxonomy *tax, const json_t *b, const
 static void print_funnel(const struct taxonomy *tax, const json_t *b, const char *lang)
 {
 	static const char *const steps[] = { "listed", "chosen", "done", "dropped", "nofit", "unmet" };
-	static const char *const heads[] = { "listed", "chosen", "done", "dropped", "no fit",
-	                                     "unmet" };
+	static const char *const heads[] = { N_("listed"), N_("chosen"), N_("done"), N_("dropped"),
+	                                     N_("no fit"), N_("unmet") };
 	json_t *rows = json_object_get(b, "needs"), *r;
 	size_t i, lw = 4;
 	json_array_foreach(rows, i, r) {
@@ -100,9 +102,9 @@ static void print_funnel(const struct taxonomy *tax, const json_t *b, const char
 	}
 	if (!json_array_size(rows))
 		return;
-	printf("  %-*s", (int)lw, "need");
+	printf("  %-*s", (int)lw, _("need"));
 	for (int s = 0; s < 6; s++)
-		printf("  %7s", heads[s]);
+		printf("  %7s", _(heads[s]));
 	printf("\n");
 	json_array_foreach(rows, i, r) {
 		const char *l = label(tax, "need", json_string_value(json_object_get(r, "need")), lang);
@@ -124,17 +126,19 @@ static void print_partners(struct store_txn *t, const struct taxonomy *tax, cons
 	size_t i;
 	json_t *r;
 	if (json_array_size(json_object_get(b, "partners")))
-		printf("  partners chosen:\n");
+		printf("  %s\n", _("partners chosen:"));
 	json_array_foreach(json_object_get(b, "partners"), i, r) {
 		const char *author = json_string_value(json_object_get(r, "author"));
 		const char *id = json_string_value(json_object_get(r, "partner"));
 		uint8_t pk[32];
 		char *name = author && !ident_parse(IDENT_PK_PREFIX, author, "author", pk, NULL)
 		             ? view_partner_name(t, pk, id, lang) : NULL;
+		char *shown = name ? cli_line(name) : NULL; /* a partner's name: outside text */
 		printf("    %s: %s (%s) %lld\n",
 		       label(tax, "need", json_string_value(json_object_get(r, "need")), lang),
-		       name ? name : "a partner not in this directory", id ? id : author,
+		       shown ? shown : _("a partner not in this directory"), id ? id : author,
 		       (long long)json_integer_value(json_object_get(r, "starters")));
+		free(shown);
 		free(name);
 	}
 }
@@ -144,16 +148,17 @@ static void print_orders(const struct taxonomy *tax, const json_t *b, const char
 	size_t i, s;
 	json_t *r, *step;
 	if (json_array_size(json_object_get(b, "orders")))
-		printf("  common orders of steps ticked off (median weeks between them):\n");
+		printf("  %s\n", _("common orders of steps ticked off (median weeks between them):"));
 	json_array_foreach(json_object_get(b, "orders"), i, r) {
 		printf("    ");
 		json_array_foreach(json_object_get(r, "steps"), s, step) {
 			if (s)
-				printf(" → (%lld wk) ", (long long)json_integer_value(
+				printf(_(" → (%lld wk) "), (long long)json_integer_value(
 					json_array_get(json_object_get(r, "weeks"), s - 1)));
 			printf("%s", label(tax, "need", json_string_value(step), lang));
 		}
-		printf(": %lld starters\n", (long long)json_integer_value(json_object_get(r, "starters")));
+		json_int_t n = json_integer_value(json_object_get(r, "starters"));
+		printf(P_(": %lld starter\n", ": %lld starters\n", (unsigned long)n), (long long)n);
 	}
 }
 
@@ -162,20 +167,20 @@ static void print_release(const struct cli_dir *d, const json_t *rel, const char
 	const char *from = json_string_value(json_object_get(rel, "from"));
 	json_int_t k = json_integer_value(json_object_get(rel, "k"));
 	if (from && !strcmp(from, "this node"))
-		printf("This node's release, week %s (k = %lld)\n",
+		printf(_("This node's release, week %s (k = %lld)\n"),
 		       json_string_value(json_object_get(rel, "week")), (long long)k);
 	else
-		printf("Published by %s (%s), %s (k = %lld)\n",
+		printf(_("Published by %s (%s), %s (k = %lld)\n"),
 		       json_string_value(json_object_get(rel, "name")) ? json_string_value(
-		               json_object_get(rel, "name")) : "a node", from,
+		               json_object_get(rel, "name")) : _("a node"), from,
 		       json_string_value(json_object_get(rel, "issued")), (long long)k);
-	printf("Every figure counts at least %lld starters who agreed to send their steps; "
-	       "smaller ones are left out,\nand a figure changes only once %lld starters moved it.\n",
+	printf(_("Every figure counts at least %lld starters who agreed to send their steps; "
+	         "smaller ones are left out,\nand a figure changes only once %lld starters moved it.\n"),
 	       (long long)k, (long long)k);
 	size_t i;
 	json_t *b;
 	if (!json_array_size(json_object_get(rel, "buckets")))
-		printf("\nNo bucket of %lld starters yet.\n", (long long)k);
+		printf(_("\nNo bucket of %lld starters yet.\n"), (long long)k);
 	json_array_foreach(json_object_get(rel, "buckets"), i, b) {
 		print_bucket_head(d->tax, b, lang);
 		print_funnel(d->tax, b, lang);
@@ -203,9 +208,9 @@ int cmd_insight(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!json_array_size(list))
-		printf("No figures from starters here: this node collects no progress events "
-		       "([insight] in gilde.conf(5)),\nand no insight records from a node that does "
-		       "have reached it.\n");
+		printf(_("No figures from starters here: this node collects no progress events "
+		         "([insight] in gilde.conf(5)),\nand no insight records from a node that does "
+		         "have reached it.\n"));
 	size_t i;
 	json_t *rel;
 	json_t *shown = cli_json_lines(list); /* records from other nodes: outside texts */

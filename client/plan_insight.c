@@ -73,7 +73,7 @@ static void agree(json_t *plan)
 /* The question, in plain words, and the answer; true for yes. */
 static bool ask_starter(uint64_t k)
 {
-	fprintf(stderr,
+	fprintf(stderr, _(
 	        "\nThe node this plan uses can help the city improve its support for starters,\n"
 	        "anonymously. If you agree, gilde plan sends that node, and no one else, a short\n"
 	        "note each time you make, refresh or tick off a step of this plan, choose a\n"
@@ -84,7 +84,7 @@ static bool ask_starter(uint64_t k)
 	        "put in order. Not your name, your other answers or your notes. The city sees\n"
 	        "only totals of at least %llu starters. `gilde plan insight sent` shows what\n"
 	        "was sent, `gilde plan insight withdraw` deletes it, whenever you like.\n"
-	        "Help the city, anonymously? [y/N] ", (unsigned long long)(k ? k : 10));
+	        "Help the city, anonymously? [y/N] "), (unsigned long long)(k ? k : 10));
 	char line[64];
 	if (!fgets(line, sizeof line, stdin))
 		return false;
@@ -158,7 +158,7 @@ static int show_sent(struct cli *cli, const json_t *plan)
 	const char *v;
 	size_t len;
 	if (!token_of(plan)) {
-		printf(cli->json ? "[]\n" : "You have not agreed to help: nothing was sent.\n");
+		printf("%s", cli->json ? "[]\n" : _("You have not agreed to help: nothing was sent.\n"));
 		return EXIT_OK;
 	}
 	if (ask_node(cli, "sent", "token", token_of(plan), &ans, &err))
@@ -170,8 +170,9 @@ static int show_sent(struct cli *cli, const json_t *plan)
 	} else {
 		size_t i;
 		json_t *e;
-		printf("The node holds %zu step%s from this plan:\n", json_array_size(events),
-		       json_array_size(events) == 1 ? "" : "s");
+		printf(P_("The node holds %zu step from this plan:\n",
+		          "The node holds %zu steps from this plan:\n", json_array_size(events)),
+		       json_array_size(events));
 		json_array_foreach(events, i, e) {
 			char *bucket = json_dumps(json_object_get(e, "bucket"), JSON_COMPACT | JSON_SORT_KEYS);
 			printf("  %s  %-7s %s  %s\n", json_string_value(json_object_get(e, "week")),
@@ -197,8 +198,9 @@ static int withdraw(struct cli *cli, json_t *plan, bool *changed)
 	}
 	json_object_set_new(plan, "insight", json_pack("{s:b}", "consent", 0));
 	*changed = true;
-	printf("Withdrawn: the node deleted the %llu step%s this plan sent; nothing more will be "
-	       "sent.\n", (unsigned long long)n, n == 1 ? "" : "s");
+	printf(P_("Withdrawn: the node deleted the %llu step this plan sent; nothing more will be "
+	          "sent.\n", "Withdrawn: the node deleted the %llu steps this plan sent; nothing more "
+	          "will be sent.\n", n), (unsigned long long)n);
 	return EXIT_OK;
 }
 
@@ -212,27 +214,27 @@ static int insight_verb(struct cli *cli, json_t *plan, const char *arg, bool *ch
 		return withdraw(cli, plan, changed);
 	if (!strcmp(arg, "off")) {
 		if (token_of(plan))
-			printf("Nothing more will be sent. What was sent stays until you withdraw it "
-			       "(gilde plan insight withdraw).\n");
+			printf("%s", _("Nothing more will be sent. What was sent stays until you withdraw it "
+			               "(gilde plan insight withdraw).\n"));
 		json_object_set_new(plan, "insight", json_pack("{s:b}", "consent", 0));
 		*changed = true;
 		return EXIT_OK;
 	}
 	if (strcmp(arg, "on")) {
-		cli_error("gilde plan insight: on, off, sent or withdraw, not \"%s\"", arg);
+		cli_error(_("gilde plan insight: on, off, sent or withdraw, not \"%s\""), arg);
 		return EXIT_USAGE;
 	}
 	struct node_insight ni = node_status(cli);
 	if (!ni.collecting) {
-		cli_error("the node gilde talks to collects no anonymous steps ([insight] is off, or "
-		          "gilded is not running): nothing would be sent");
+		cli_error("%s", _("the node gilde talks to collects no anonymous steps ([insight] is off, "
+		                "or gilded is not running): nothing would be sent"));
 		return EXIT_FAIL;
 	}
 	if (!token_of(plan)) {
 		agree(plan);
 		*changed = true;
 	}
-	printf("Thank you: this plan's steps go to the node anonymously from now on.\n");
+	printf("%s", _("Thank you: this plan's steps go to the node anonymously from now on.\n"));
 	return send_listed(cli, plan) ? EXIT_OK : EXIT_FAIL;
 }
 
@@ -271,7 +273,7 @@ int plan_insight(struct cli *cli, json_t *plan, const char *verb, const char *ar
 		*printed = true;
 		if (!send_event(cli, plan, "nofit", item))
 			return EXIT_FAIL;
-		printf("Sent, anonymously: no offer here fits you for %s.\n",
+		printf(_("Sent, anonymously: no offer here fits you for %s.\n"),
 		       json_string_value(json_object_get(item, "need")));
 		return EXIT_OK;
 	}

@@ -390,6 +390,10 @@ def main():
         text = partner.gilde('insight').stdout
         check('Published by' in text and ': %d starters' % SEVEN in text and 'at least %d' % K in text,
               'gilde insight on the partner node:\n' + text)
+        nl = partner.gilde('insight', '--lang', 'nl').stdout
+        check('Gepubliceerd door' in nl and ': %d starters' % SEVEN in nl and 'Published' not in nl
+              and 'Every figure' not in nl and 'partners chosen' not in nl,
+              'gilde insight --lang nl is not Dutch throughout:\n' + nl)
 
         # -- gaps by demand ------------------------------------------------------------
         gaps = city.gilde('gaps').stdout
