@@ -42,6 +42,7 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->research = answer(json_object_get(j, "research"));
 	e->takeover = answer(json_object_get(j, "takeover"));
 	e->bank_refused = answer(json_object_get(j, "bank_refused"));
+	e->jobseeker = answer(json_object_get(j, "jobseeker"));
 	/* a school is said by students only */
 	if (e->school >= 0)
 		e->student = ELIGIBILITY_YES;
@@ -262,7 +263,8 @@ static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm 
 	    (o->activities >> e->activity & 1))
 		add(out, n, MT_ACTIVITY, AT(activity_pts, o->nactivities), o->nactivities);
 	const enum eligibility_answer have[ELIGIBILITY_SITUATIONS] = {
-		e->student, e->international, e->side_activity, e->research, e->takeover, e->bank_refused
+		e->student,  e->international, e->side_activity, e->research,
+		e->takeover, e->bank_refused,  e->jobseeker
 	};
 	for (int s = 0; s < ELIGIBILITY_SITUATIONS; s++)
 		if (o->incl[s] == 1 && have[s] == ELIGIBILITY_YES)

@@ -46,8 +46,9 @@
  *      made for your business MATCH_ACTIVITY[n] for n kinds of business;
  *      made for your situation MATCH_SITUATION for an offer only for
  *                             students, founders from abroad, a side
- *                             activity, research results, a takeover or
- *                             those a bank turned down, when you are;
+ *                             activity, research results, a takeover,
+ *                             those a bank turned down or jobseekers,
+ *                             when you are;
  *                             MATCH_SCHOOL for one only for the students
  *                             of at most three schools, yours among them;
  *    and the rest:

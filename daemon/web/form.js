@@ -115,6 +115,7 @@ export function fillForm(p) {
     yesNo('research', p.research);
     yesNo('takeover', p.takeover);
     yesNo('bank_refused', p.bank_refused);
+    yesNo('jobseeker', p.jobseeker);
     if (p.premises) check('premises', p.premises);
     if (p.school) $('school').value = p.school;
     if (p.area) $('area').value = p.area;
@@ -218,6 +219,7 @@ function readForm() {
   put('international', yesNo('international'));
   put('takeover', yesNo('takeover'));
   put('bank_refused', yesNo('bank_refused'));
+  put('jobseeker', yesNo('jobseeker'));
   put('languages', checked('speaks'));
   put('premises', checked('premises')[0]);
   put('area', $('area').value);

@@ -1,7 +1,8 @@
 /* Unit tests: the matcher's rules that are not a plain weight
  * (daemon/query/match.c): a partner's event lifts an offer only for a
- * starter the event is for; the situations takeover and bank_refused rule
- * offers in and out, and tailor; and the to-do path they start. */
+ * starter the event is for; the situations takeover, bank_refused and
+ * jobseeker rule offers in and out, and tailor; and the to-do paths
+ * they start. */
 #include "testutil.h"
 
 #include <jansson.h>
@@ -74,6 +75,8 @@ static int setup(void **state)
 	    " \"eligibility\": {\"takeover\": \"only\"}}");
 	put(RK_OFFER, "microloan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"bank_refused\": \"only\", \"soft\": [\"bank_refused\"]}}");
+	put(RK_OFFER, "jobseeker-desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"jobseeker\": \"only\"}}");
 	return 0;
 }
 
@@ -175,6 +178,11 @@ static void test_takeover_and_bank(void **state)
 	                          "situation"), MATCH_SITUATION);
 	assert_int_equal(term_for("{\"phase\": \"prestart\", \"needs\": [\"financing-loan\"]}",
 	                          "financing-loan", "microloan", "soft"), MATCH_SOFT);
+	/* an offer for jobseekers: out for others, made for a jobseeker */
+	assert_int_equal(term_for("{\"phase\": \"idea\", \"needs\": [\"coaching\"]}", "coaching",
+	                          "jobseeker-desk", "exact"), -100);
+	assert_int_equal(term_for("{\"phase\": \"idea\", \"jobseeker\": true, \"needs\": [\"coaching\"]}",
+	                          "coaching", "jobseeker-desk", "situation"), MATCH_SITUATION);
 }
 
 static void test_paths_of_facts(void **state)
