@@ -53,6 +53,9 @@ static int match_option(void *ctx, int c, const char *arg)
 	case 'd': json_object_set_new(ma->flags, "side_activity", json_true()); break;
 	case 'm': json_object_set_new(ma->flags, "side_activity", json_false()); break;
 	case 'R': json_object_set_new(ma->flags, "research", json_true()); break;
+	case 'T': json_object_set_new(ma->flags, "takeover", json_true()); break;
+	case 'B': json_object_set_new(ma->flags, "bank_refused", json_true()); break;
+	case 'J': json_object_set_new(ma->flags, "jobseeker", json_true()); break;
 	case 'i': json_object_set_new(ma->flags, "premises", json_string(arg)); break;
 	case 'l': json_array_append_new(ma->speaks, json_string(arg)); break;
 	case 'E':
@@ -104,6 +107,9 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 		{ "side-activity", no_argument, NULL, 'd' },
 		{ "main-activity", no_argument, NULL, 'm' },
 		{ "research", no_argument, NULL, 'R' },
+		{ "takeover", no_argument, NULL, 'T' },
+		{ "bank-refused", no_argument, NULL, 'B' },
+		{ "jobseeker", no_argument, NULL, 'J' },
 		{ "premises", required_argument, NULL, 'i' },
 		{ "speaks", required_argument, NULL, 'l' },
 		{ "employees", required_argument, NULL, 'E' },

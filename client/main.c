@@ -20,6 +20,7 @@ const struct cmd cmds[] = {
 	{ "match", cmd_match,
 	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
 	  "              [--international] [--side-activity | --main-activity] [--research]\n"
+	  "              [--takeover] [--bank-refused] [--jobseeker]\n"
 	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
 	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  N_("a starter's to-do list: the offers that fit, need by need"),
@@ -35,6 +36,9 @@ const struct cmd cmds[] = {
 	  "  --school S      a student's school (gilde taxonomy lists them)\n"
 	  "  --side-activity the business is started next to a job or studies\n"
 	  "  --research      the idea comes out of research at a university or institute\n"
+	  "  --takeover      you take over an existing business rather than start one\n"
+	  "  --bank-refused  a bank turned you down for the loan the business needs\n"
+	  "  --jobseeker     you are a jobseeker (registered as unemployed)\n"
 	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
 	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
 	  "  --explain       each offer's score, term by term\n"

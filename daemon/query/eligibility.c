@@ -16,7 +16,8 @@
 
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "schools", "student", "international",
-	"side_activity", "research", "max_company_age", "min_employees", "max_employees",
+	"side_activity", "research", "takeover", "bank_refused", "jobseeker",
+	"max_company_age", "min_employees", "max_employees",
 };
 
 /*
@@ -249,7 +250,7 @@ static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
 				o->nactivities = (uint8_t)(n > 255 ? 255 : n);
 		}
 	}
-	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_RESEARCH; k++)
+	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_JOBSEEKER; k++)
 		if (has[k] && (o->incl[k - ELIGIBILITY_STUDENT] = inclusion_of(at[k])))
 			o->restricted |= (uint16_t)(1u << k);
 	uint32_t *limits[] = { &o->max_age, &o->min_employees, &o->max_employees };
@@ -408,8 +409,9 @@ static enum eligibility_state limit_state(bool has, long long v, uint32_t limit,
 static enum eligibility_state judge_one(const struct eligibility_offer *o,
                                         const struct eligibility_profile *p, int k)
 {
-	const enum eligibility_answer incl[] = { p->student, p->international, p->side_activity,
-	                                         p->research };
+	const enum eligibility_answer incl[] = { p->student,  p->international, p->side_activity,
+	                                         p->research, p->takeover,      p->bank_refused,
+	                                         p->jobseeker };
 	switch (k) {
 	case ELIGIBILITY_PHASES:     return one_of(o->phases, p->phase);
 	case ELIGIBILITY_SECTORS:    return any_of(o->sectors, p->sectors);

@@ -32,9 +32,10 @@
  *       field is an array (an empty one, or one of unknown terms only,
  *       then admits nothing).  The areas of the offer admit a profile
  *       whose area lies within one of them (gent within oost-vlaanderen);
- *   student, international, side_activity, research   "only" admits just
- *       the starters who are, "excluded" just those who are not; any other
- *       value does not restrict;
+ *   student, international, side_activity, research, takeover,
+ *   bank_refused, jobseeker   "only" admits just the starters who are (or did),
+ *       "excluded" just those who are not; any other value does not
+ *       restrict;
  *   max_company_age, min_employees, max_employees   non-negative integers.
  * Terms the taxonomy does not know (a newer node's) are no term: they
  * never match.
@@ -69,11 +70,17 @@ enum eligibility_criterion {
 	ELIGIBILITY_INTERNATIONAL,
 	ELIGIBILITY_SIDE_ACTIVITY,
 	ELIGIBILITY_RESEARCH,
+	ELIGIBILITY_TAKEOVER,
+	ELIGIBILITY_BANK_REFUSED,
+	ELIGIBILITY_JOBSEEKER,
 	ELIGIBILITY_AGE,
 	ELIGIBILITY_MIN_EMPLOYEES,
 	ELIGIBILITY_MAX_EMPLOYEES,
 	ELIGIBILITY_COUNT
 };
+
+/* The yes-or-no situations, ELIGIBILITY_STUDENT … ELIGIBILITY_JOBSEEKER. */
+#define ELIGIBILITY_SITUATIONS (ELIGIBILITY_JOBSEEKER - ELIGIBILITY_STUDENT + 1)
 
 /* Each criterion's field name in eligibility ("phases", …, "max_employees"). */
 extern const char *const eligibility_criterion_names[ELIGIBILITY_COUNT];
@@ -106,7 +113,8 @@ struct eligibility_profile {
 	int phase, activity, school;       /* term orders; -1: unsaid */
 	uint64_t sectors;                  /* bits of the profile's sectors */
 	uint64_t within;                   /* bits of the areas its area lies within; 0: unsaid */
-	enum eligibility_answer student, international, side_activity, research;
+	enum eligibility_answer student, international, side_activity, research, takeover,
+	                        bank_refused, jobseeker;
 	bool has_age, has_employees;
 	long long age, employees;          /* read only if has_*: whole years, people */
 };
@@ -129,7 +137,7 @@ struct eligibility_offer {
 	uint64_t phases, activities, areas, schools;
 	uint16_t restricted;  /* bit per enum eligibility_criterion */
 	uint16_t soft;        /* bit per criterion listed in eligibility.soft */
-	uint8_t incl[4];      /* student, international, side_activity, research:
+	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … jobseeker (enum order):
 	                       * 0 open, 1 only, 2 excluded */
 	uint8_t languages;    /* ELIGIBILITY_NL | … */
 	uint8_t nsectors;     /* sectors the eligibility lists (known or not) */

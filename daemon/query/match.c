@@ -40,6 +40,9 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->international = answer(json_object_get(j, "international"));
 	e->side_activity = answer(json_object_get(j, "side_activity"));
 	e->research = answer(json_object_get(j, "research"));
+	e->takeover = answer(json_object_get(j, "takeover"));
+	e->bank_refused = answer(json_object_get(j, "bank_refused"));
+	e->jobseeker = answer(json_object_get(j, "jobseeker"));
 	/* a school is said by students only */
 	if (e->school >= 0)
 		e->student = ELIGIBILITY_YES;
@@ -165,6 +168,28 @@ static void copy_cut(char *buf, size_t n, const uint8_t *s, uint32_t sl)
 	buf[l] = '\0';
 }
 
+/* Whether the event is for the starter: its own eligibility (the same
+ * criteria as an offer's), its phases and its sectors, judged as an
+ * offer's against the profile; a criterion the profile leaves open does
+ * not rule it out, a preference it fails does not either. */
+static bool event_fits(const struct mctx *c, const uint8_t *b, size_t n)
+{
+	struct eligibility_offer who;
+	struct eligibility_verdict v;
+	struct body_iter it;
+	eligibility_offer_read(c->tax, b, n, &who);
+	if (body_strs(b, n, "phases", &it)) {
+		who.phases = strs_bits(c->tax, "phase", b, n, "phases");
+		who.restricted |= 1u << ELIGIBILITY_PHASES;
+	}
+	if (body_strs(b, n, "sectors", &it)) {
+		who.sectors = strs_bits(c->tax, "sector", b, n, "sectors");
+		who.restricted |= 1u << ELIGIBILITY_SECTORS;
+	}
+	eligibility_judge(&who, &c->p.e, &v);
+	return !eligibility_excluded(&v);
+}
+
 static int gather_event(void *vc, const struct store_entry *e, int64_t start)
 {
 	struct mctx *c = vc;
@@ -175,6 +200,8 @@ static int gather_event(void *vc, const struct store_entry *e, int64_t start)
 	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body ||
 	    body_field(r.body, r.body_len, "recurrence", &rec))
 		return 0; /* weekly office hours are no occasion */
+	if (!event_fits(c, r.body, r.body_len))
+		return 0; /* an evening for students lifts nothing for a hairdresser */
 	c->events = gl_xrealloc(c->events, (c->nevents + 1) * sizeof *c->events);
 	struct mevent *ev = &c->events[c->nevents++];
 	memset(ev, 0, sizeof *ev);
@@ -235,9 +262,11 @@ static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm 
 	if ((o->restricted >> ELIGIBILITY_ACTIVITIES & 1) && e->activity >= 0 &&
 	    (o->activities >> e->activity & 1))
 		add(out, n, MT_ACTIVITY, AT(activity_pts, o->nactivities), o->nactivities);
-	const enum eligibility_answer have[] = { e->student, e->international, e->side_activity,
-	                                         e->research };
-	for (int s = 0; s < 4; s++)
+	const enum eligibility_answer have[ELIGIBILITY_SITUATIONS] = {
+		e->student,  e->international, e->side_activity, e->research,
+		e->takeover, e->bank_refused,  e->jobseeker
+	};
+	for (int s = 0; s < ELIGIBILITY_SITUATIONS; s++)
 		if (o->incl[s] == 1 && have[s] == ELIGIBILITY_YES)
 			add(out, n, MT_SITUATION, MATCH_SITUATION, ELIGIBILITY_STUDENT + s);
 	if ((o->restricted >> ELIGIBILITY_SCHOOLS & 1) && e->school >= 0 &&

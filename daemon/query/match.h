@@ -46,7 +46,9 @@
  *      made for your business MATCH_ACTIVITY[n] for n kinds of business;
  *      made for your situation MATCH_SITUATION for an offer only for
  *                             students, founders from abroad, a side
- *                             activity or research results, when you are;
+ *                             activity, research results, a takeover,
+ *                             those a bank turned down or jobseekers,
+ *                             when you are;
  *                             MATCH_SCHOOL for one only for the students
  *                             of at most three schools, yours among them;
  *    and the rest:
@@ -62,8 +64,13 @@
  *      an event soon          MATCH_EVENT when the offer's partner holds
  *                             an event in the next 90 days on one of the
  *                             offer's needs, and for your sector or on
- *                             this item's need (a recurring one, such as
- *                             weekly office hours, is no occasion);
+ *                             this item's need, that is for you: its
+ *                             eligibility, phases and sectors are judged
+ *                             as an offer's, and one that rules you out
+ *                             (an evening for students, a session on a
+ *                             side activity for a full-time starter)
+ *                             lifts nothing; a recurring one, such as
+ *                             weekly office hours, is no occasion;
  *      unknown criterion      MATCH_UNKNOWN each: it restricts what your
  *                             profile does not say (check it);
  *      a preference unmet     MATCH_SOFT each: a soft criterion failed.

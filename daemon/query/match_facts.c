@@ -22,7 +22,7 @@
 #include "query/eligibility.h"
 
 /* Bump when struct eligibility_offer or the value's layout changes. */
-#define FACTS_LAYOUT 1
+#define FACTS_LAYOUT 2
 
 void match_facts_version(const struct taxonomy *tax, char out[MATCH_FACTS_VERSION_MAX])
 {

@@ -144,15 +144,20 @@ static const struct words lang_words[] = {
 /* Criteria and situations in words, by enum eligibility_criterion. */
 static const char *const crit_nl[ELIGIBILITY_COUNT] = {
 	"fases", "sectoren", "soorten zaak", "regio's", "scholen", "student",
-	"uit het buitenland", "bijberoep", "onderzoek", "leeftijd van het bedrijf",
+	"uit het buitenland", "bijberoep", "onderzoek", "overname", "lening geweigerd", "werkzoekend",
+	"leeftijd van het bedrijf",
 	"minimum aantal werknemers", "maximum aantal werknemers",
 };
-static const char *const who_en[] = { "students", "founders from abroad",
-                                      "starters with a side activity",
-                                      "starters with research results" };
-static const char *const who_nl[] = { "studenten", "ondernemers uit het buitenland",
-                                      "ondernemers in bijberoep",
-                                      "ondernemers met onderzoeksresultaten" };
+static const char *const who_en[ELIGIBILITY_SITUATIONS] = {
+	"students", "founders from abroad", "starters with a side activity",
+	"starters with research results", "those taking over a business",
+	"those a bank turned down for a loan", "jobseekers"
+};
+static const char *const who_nl[ELIGIBILITY_SITUATIONS] = {
+	"studenten", "ondernemers uit het buitenland", "ondernemers in bijberoep",
+	"ondernemers met onderzoeksresultaten", "wie een zaak overneemt",
+	"wie bij de bank geen lening kreeg", "werkzoekenden"
+};
 
 /* One term in words, into buf (in the answer's language); its code. */
 static const char *term_text(const struct mctx *c, const struct mterm *t,

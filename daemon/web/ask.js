@@ -42,6 +42,9 @@ export function answerLines(p) {
   if (p.student === true) lines.push('- ' + (p.school ? t('mail.studentAt', termLabel('school', p.school)) : t('mail.student')));
   if (p.international === true) lines.push('- ' + t('mail.international'));
   if (p.research === true) lines.push('- ' + t('mail.research'));
+  if (p.takeover === true) lines.push('- ' + t('mail.takeover'));
+  if (p.bank_refused === true) lines.push('- ' + t('mail.bankRefused'));
+  if (p.jobseeker === true) lines.push('- ' + t('mail.jobseeker'));
   if (Number.isInteger(p.employees)) add('mail.employees', p.employees);
   if (Number.isInteger(p.company_age)) add('mail.age', t('mail.years', p.company_age));
   if (p.premises) add('mail.premises', t('mail.premises.' + p.premises));

@@ -113,6 +113,9 @@ export function fillForm(p) {
     yesNo('student', p.student);
     yesNo('international', p.international);
     yesNo('research', p.research);
+    yesNo('takeover', p.takeover);
+    yesNo('bank_refused', p.bank_refused);
+    yesNo('jobseeker', p.jobseeker);
     if (p.premises) check('premises', p.premises);
     if (p.school) $('school').value = p.school;
     if (p.area) $('area').value = p.area;
@@ -214,6 +217,9 @@ function readForm() {
   put('student', yesNo('student'));
   if (p.student === true) put('school', $('school').value);
   put('international', yesNo('international'));
+  put('takeover', yesNo('takeover'));
+  put('bank_refused', yesNo('bank_refused'));
+  put('jobseeker', yesNo('jobseeker'));
   put('languages', checked('speaks'));
   put('premises', checked('premises')[0]);
   put('area', $('area').value);

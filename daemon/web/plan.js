@@ -59,6 +59,9 @@ function profileSummary(p) {
   if (p.student === true) bits.push(p.school ? t('p.studentAt', termLabel('school', p.school)) : t('p.student'));
   if (p.international === true) bits.push(t('p.international'));
   if (p.research === true) bits.push(t('p.research'));
+  if (p.takeover === true) bits.push(t('p.takeover'));
+  if (p.bank_refused === true) bits.push(t('p.bankRefused'));
+  if (p.jobseeker === true) bits.push(t('p.jobseeker'));
   if (Number.isInteger(p.employees)) bits.push(t('p.employees', p.employees));
   if (Number.isInteger(p.company_age)) bits.push(t('p.age', p.company_age));
   if (p.premises) bits.push(t('p.premises.' + p.premises));

@@ -1,0 +1,212 @@
+/* Unit tests: the matcher's rules that are not a plain weight
+ * (daemon/query/match.c): a partner's event lifts an offer only for a
+ * starter the event is for; the situations takeover, bank_refused and
+ * jobseeker rule offers in and out, and tailor; and the to-do paths
+ * they start. */
+#include "testutil.h"
+
+#include <jansson.h>
+
+#include "proto/record.h"
+#include "query/match.h"
+#include "query/todo.h"
+#include "schemas/jsonmp.h"
+#include "schemas/schema.h"
+#include "schemas/taxonomy.h"
+#include "store/store.h"
+
+static struct schema_set *set;
+static struct taxonomy *tax;
+static struct todo_paths *paths;
+static uint8_t pk[32], sk[64];
+static uint64_t version = 1;
+static char dir[64];
+static struct store *st;
+
+/* 2026-03-10, twelve days before the events below */
+#define NOW 1773144000u
+
+/* Put a record of kind with this body (JSON text). */
+static void put(int kind, const char *id, const char *body_json)
+{
+	struct gl_buf body = { 0 }, env = { 0 };
+	json_t *j = json_loads(body_json, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
+	json_decref(j);
+	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id),
+	                          .version = version++, .issued = 1700000000,
+	                          .expires = 4000000000u, .body = body.data, .body_len = body.len };
+	struct record r;
+	enum store_outcome oc;
+	struct store_txn *t;
+	assert_int_equal(record_sign(&d, sk, &env, NULL), 0);
+	assert_int_equal(record_parse(env.data, env.len, &r, NULL), 0);
+	assert_int_equal(store_begin(st, true, &t, NULL), 0);
+	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	gl_buf_free(&body);
+	gl_buf_free(&env);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	tu_keypair(11, pk, sk);
+	if (schema_set_load(&set, NULL) || taxonomy_load(set, &tax, NULL) ||
+	    todo_load(set, tax, NULL, &paths, NULL) || tu_tmpdir(dir, "match") ||
+	    store_open(dir, 0, 0, &st, NULL))
+		return -1;
+	put(RK_PARTNER, "p", "{\"name\": {\"nl\": \"P\", \"en\": \"P\"}}");
+	put(RK_OFFER, "desk", "{\"needs\": [\"administration\"], \"languages\": [\"en\"],"
+	    " \"partner\": \"p\"}");
+	/* an evening on the desk's need, for starters in bijberoep at idea or prestart */
+	put(RK_EVENT, "side-evening", "{\"partner\": \"p\", \"needs\": [\"administration\"],"
+	    " \"phases\": [\"idea\", \"prestart\"], \"eligibility\": {\"side_activity\": \"only\"},"
+	    " \"name\": {\"en\": \"Side evening\", \"nl\": \"Avond bijberoep\"},"
+	    " \"start\": \"2026-03-22T19:00:00+01:00\"}");
+	put(RK_OFFER, "lab", "{\"needs\": [\"networking\"], \"languages\": [\"en\"],"
+	    " \"partner\": \"p\"}");
+	/* an evening on the lab's need, for biotech only */
+	put(RK_EVENT, "bio-evening", "{\"partner\": \"p\", \"needs\": [\"networking\"],"
+	    " \"sectors\": [\"biotech\"], \"name\": {\"en\": \"Bio evening\", \"nl\": \"Bio-avond\"},"
+	    " \"start\": \"2026-03-23T19:00:00+01:00\"}");
+	put(RK_OFFER, "takeover-help", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"takeover\": \"only\"}}");
+	put(RK_OFFER, "microloan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"bank_refused\": \"only\", \"soft\": [\"bank_refused\"]}}");
+	put(RK_OFFER, "jobseeker-desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"jobseeker\": \"only\"}}");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_close(st);
+	todo_free(paths);
+	taxonomy_free(tax);
+	schema_set_free(set);
+	return tu_rmtree(dir);
+}
+
+static json_t *match(const char *profile)
+{
+	struct store_txn *t;
+	json_t *p = json_loads(profile, 0, NULL), *out = NULL;
+	struct match_opts o = { .lang = "en", .now = NOW, .paths = paths };
+	assert_non_null(p);
+	assert_int_equal(store_begin(st, false, &t, NULL), 0);
+	assert_int_equal(match_run(t, tax, p, &o, &out, NULL), 0);
+	store_abort(t);
+	json_decref(p);
+	return out;
+}
+
+/* Offer id under the item for need, or NULL. */
+static json_t *offer_under(json_t *res, const char *need, const char *id)
+{
+	size_t i, k;
+	json_t *item, *o;
+	json_array_foreach(json_object_get(res, "items"), i, item) {
+		if (strcmp(json_string_value(json_object_get(item, "need")), need))
+			continue;
+		json_array_foreach(json_object_get(item, "offers"), k, o)
+			if (!strcmp(json_string_value(json_object_get(o, "id")), id))
+				return o;
+	}
+	return NULL;
+}
+
+/* The points of the offer's term code; -99 if it has none. */
+static int term(const json_t *offer, const char *code)
+{
+	size_t i;
+	json_t *tm;
+	json_array_foreach(json_object_get(offer, "terms"), i, tm)
+		if (!strcmp(json_string_value(json_object_get(tm, "code")), code))
+			return (int)json_integer_value(json_object_get(tm, "points"));
+	return -99;
+}
+
+/* The offer's term code for a profile (JSON text), -99 without; -100 if
+ * the offer is not under the need. */
+static int term_for(const char *profile, const char *need, const char *id, const char *code)
+{
+	json_t *res = match(profile), *o = offer_under(res, need, id);
+	int pts = o ? term(o, code) : -100;
+	json_decref(res);
+	return pts;
+}
+
+static void test_event_for_whom(void **state)
+{
+	(void)state;
+	/* in bijberoep at prestart: the evening is for them */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"side_activity\": true,"
+	                          " \"needs\": [\"administration\"]}", "administration", "desk", "event"),
+	                 MATCH_EVENT);
+	/* full time: not for them, though on the desk's need */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"side_activity\": false,"
+	                          " \"needs\": [\"administration\"]}", "administration", "desk", "event"),
+	                 -99);
+	/* in bijberoep, but past the event's phases */
+	assert_int_equal(term_for("{\"phase\": \"start\", \"side_activity\": true,"
+	                          " \"needs\": [\"administration\"]}", "administration", "desk", "event"),
+	                 -99);
+	/* an evening for biotech lifts nothing for a shop, even on the item's need ... */
+	assert_int_equal(term_for("{\"phase\": \"start\", \"sectors\": [\"retail\"],"
+	                          " \"needs\": [\"networking\"]}", "networking", "lab", "event"),
+	                 -99);
+	/* ... and does for a biotech start-up */
+	assert_int_equal(term_for("{\"phase\": \"start\", \"sectors\": [\"biotech\"],"
+	                          " \"needs\": [\"networking\"]}", "networking", "lab", "event"),
+	                 MATCH_EVENT);
+}
+
+static void test_takeover_and_bank(void **state)
+{
+	(void)state;
+	/* an offer only for takeovers: out for a starter from scratch, made for a taker-over */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"needs\": [\"coaching\"]}", "coaching",
+	                          "takeover-help", "exact"), -100);
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"takeover\": true, \"needs\": [\"coaching\"]}",
+	                          "coaching", "takeover-help", "situation"), MATCH_SITUATION);
+	/* a microloan prefers those a bank turned down: made for them, a cost for others */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"bank_refused\": true,"
+	                          " \"needs\": [\"financing-loan\"]}", "financing-loan", "microloan",
+	                          "situation"), MATCH_SITUATION);
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"needs\": [\"financing-loan\"]}",
+	                          "financing-loan", "microloan", "soft"), MATCH_SOFT);
+	/* an offer for jobseekers: out for others, made for a jobseeker */
+	assert_int_equal(term_for("{\"phase\": \"idea\", \"needs\": [\"coaching\"]}", "coaching",
+	                          "jobseeker-desk", "exact"), -100);
+	assert_int_equal(term_for("{\"phase\": \"idea\", \"jobseeker\": true, \"needs\": [\"coaching\"]}",
+	                          "coaching", "jobseeker-desk", "situation"), MATCH_SITUATION);
+}
+
+static void test_paths_of_facts(void **state)
+{
+	(void)state;
+	/* without needs, a takeover starts with the takeover's path, a refusal with the loan */
+	json_t *res = match("{\"phase\": \"prestart\", \"activity\": \"shop\", \"takeover\": true}");
+	json_t *first = json_array_get(json_object_get(res, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "path")), "takeover");
+	assert_string_equal(json_string_value(json_object_get(first, "need")), "coaching");
+	json_decref(res);
+	res = match("{\"phase\": \"prestart\", \"activity\": \"services\", \"bank_refused\": true}");
+	first = json_array_get(json_object_get(res, "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "path")), "bank-refused");
+	assert_string_equal(json_string_value(json_object_get(first, "need")), "financing-loan");
+	json_decref(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_for_whom),
+		cmocka_unit_test(test_takeover_and_bank),
+		cmocka_unit_test(test_paths_of_facts),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
