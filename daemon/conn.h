@@ -167,6 +167,8 @@ struct conn {
 	uint64_t next_sid;           /* our sessions: odd if we dialled, even if not */
 	struct recon2_init r2_init;  /* our session */
 	struct recon2_resp r2_resp;  /* the peer's session */
+	struct recon_items r2_take;  /* the peer's session: what we took (asked), */
+	uint64_t r2_take_sid;        /* ... until its SENT says what came */
 	uint64_t r2r_started_ms;     /* the peer's session: start, messages, bytes */
 	unsigned r2r_rounds;
 	uint64_t r2r_bytes;

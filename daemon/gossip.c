@@ -70,6 +70,12 @@ void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count
 		itemset_put(&n->gossip->wanted, items[i], now);
 }
 
+void gossip_unmark_wanted(struct node *n, const uint8_t (*items)[32], size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		itemset_del(&n->gossip->wanted, items[i]);
+}
+
 bool gossip_asked_recently(void *node, const uint8_t item[32])
 {
 	struct node *n = node;

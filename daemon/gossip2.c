@@ -101,8 +101,14 @@ static void responder_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 	gossip_recon_stats(c, 2, c->r2r_started_ms, c->r2r_rounds, c->r2r_bytes);
 	if (out->status != R2_DECODED)
 		return;
-	/* what the initiator sends unasked: not to be asked of anyone else */
+	/* what the initiator sends unasked: not to be asked of anyone else
+	 * until its SENT, which frees what did not come (it may hold back a
+	 * record it stored a moment ago: 6.4, "Moving the records") */
 	gossip_mark_wanted(c->node, (const uint8_t (*)[32])out->take.v, out->take.n);
+	free(c->r2_take.v);
+	c->r2_take = out->take;
+	memset(&out->take, 0, sizeof out->take);
+	c->r2_take_sid = sid;
 	size_t k = gossip_give(c, (const uint8_t (*)[32])out->give.v, out->give.n, true);
 	gossip_sent_due(c, sid, k, false);
 }
@@ -124,6 +130,14 @@ static bool ours(const struct conn *c, const struct recon2_msg *m)
 static void on_sent(struct conn *c, const struct recon2_msg *m)
 {
 	c->st.sent_in++;
+	if (m->sid && m->sid == c->r2_take_sid) {
+		/* its records are all out: what has not arrived may be asked again
+		 * (records still being checked and stored arrive as duplicates at worst) */
+		gossip_unmark_wanted(c->node, (const uint8_t (*)[32])c->r2_take.v, c->r2_take.n);
+		free(c->r2_take.v);
+		memset(&c->r2_take, 0, sizeof c->r2_take);
+		c->r2_take_sid = 0;
+	}
 	log_debug("recon-sent", "peer=%s sid=%llu records=%llu", c->remote_key,
 	          (unsigned long long)m->sid, (unsigned long long)m->records);
 }
@@ -197,4 +211,6 @@ void gossip2_close(struct conn *c)
 {
 	recon2_init_free(&c->r2_init);
 	recon2_resp_free(&c->r2_resp);
+	free(c->r2_take.v);
+	memset(&c->r2_take, 0, sizeof c->r2_take);
 }

@@ -37,6 +37,8 @@ void gossip_sent_due(struct conn *c, uint64_t sid, uint64_t records, bool after_
 void gossip_pump(struct conn *c);
 /* Mark items as asked for now (a HAVE for them does not ask again). */
 void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count);
+/* Forget that items were asked for (they did not come: ask again). */
+void gossip_unmark_wanted(struct node *n, const uint8_t (*items)[32], size_t count);
 /* Was item asked of any peer less than WANT_TTL_MS ago? */
 bool gossip_asked_recently(void *node, const uint8_t item[32]);
 /* Count one reconciliation message against the peer's window; false (the
