@@ -28,10 +28,6 @@
 /* Most items queued to send to one peer; the rest waits for the next reconciliation. */
 #define GIVE_MAX (1u << 18)
 
-struct gossip {
-	struct itemset wanted;
-	uint64_t next_expire_ms;
-};
 
 void gossip_init(struct node *n)
 {
@@ -366,6 +362,11 @@ void gossip_recon_stats(struct conn *c, unsigned version, uint64_t started_ms, u
 static void recon_finished(struct conn *c, uint64_t now)
 {
 	gossip_recon_stats(c, 1, c->recon_started_ms, c->recon_rounds, c->recon_bytes);
+	if (c->recon_active && c->recon_running == 2)
+		return; /* the peer's v1 ended; ours, v2, runs on (its session says when it ends) */
+	/* the next of ours, on any link, once its records came: SENT 0 from a
+	 * v2 peer, or a moment for a v1 peer's */
+	gossip2_release(c, c->recon_version >= 2 ? RECON_SENT_WAIT_MS : RECON_V1_WAIT_MS, 0);
 	c->recon_active = false;
 	c->recon_rounds = 0;
 	c->recon_bytes = 0;
@@ -438,6 +439,7 @@ static void start_recon(struct conn *c)
 	c->recon_force_v1 = false;
 	c->recon_active = true;
 	c->recon_running = 1;
+	gossip2_own(c);
 	c->recon_started_ms = c->recon_answer_ms = clock_now_ms();
 	c->recon_rounds = 0;
 	c->recon_bytes = 0;
@@ -452,6 +454,10 @@ void gossip_start_v1(struct conn *c)
 /* Start ours: v2 when both speak it and the sketch is ready, else v1. */
 static void begin_recon(struct conn *c)
 {
+	if (!gossip2_may_start(c)) {
+		c->recon_now = !c->outbound; /* another link's runs: the tick tries again */
+		return;
+	}
 	if (!c->recon_force_v1 && gossip2_start(c))
 		return;
 	/* both speak v2 and the sketch is nearly built (a small store's takes
@@ -529,6 +535,7 @@ static void on_tick(struct conn *c, uint64_t now)
 		         c->remote_key, c->recon_running, RECON_GIVE_UP_MS / 1000);
 		c->st.recons_abandoned++;
 		c->recon_active = false;
+		gossip2_release(c, 0, 0);
 		recon2_init_free(&c->r2_init);
 		c->next_recon_ms = now + c->node->cfg.recon_interval * 1000;
 	}

@@ -51,6 +51,35 @@ static void send_out(struct conn *c, struct recon2_out *out, unsigned *rounds, u
 		++*rounds; /* a flight of SYMBOLS is one step, as START or END */
 }
 
+bool gossip2_may_start(struct conn *c)
+{
+	struct gossip *g = c->node->gossip;
+	if (g->owner && g->owner != c && clock_now_ms() >= g->owner_until_ms)
+		g->owner = NULL; /* its records should be here by now */
+	return !g->owner || g->owner == c;
+}
+
+void gossip2_own(struct conn *c)
+{
+	struct gossip *g = c->node->gossip;
+	g->owner = c;
+	g->owner_sid = 0;
+	g->owner_until_ms = UINT64_MAX;
+}
+
+void gossip2_release(struct conn *c, uint64_t wait_ms, uint64_t sid)
+{
+	struct gossip *g = c->node->gossip;
+	if (g->owner != c)
+		return;
+	if (wait_ms == 0) {
+		g->owner = NULL;
+		return;
+	}
+	g->owner_sid = sid;
+	g->owner_until_ms = clock_now_ms() + wait_ms;
+}
+
 bool gossip2_start(struct conn *c)
 {
 	const struct riblt_sketch *own = sketch_get(c->node);
@@ -65,6 +94,7 @@ bool gossip2_start(struct conn *c)
 		return false;
 	}
 	uint64_t now = clock_now_ms();
+	gossip2_own(c);
 	c->recon_active = true;
 	c->recon_running = 2;
 	c->recon_started_ms = c->recon_answer_ms = now;
@@ -88,6 +118,8 @@ static void initiator_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 		return;
 	}
 	gossip_recon_stats(c, 2, c->recon_started_ms, c->recon_rounds, c->recon_bytes);
+	/* the next of ours once the peer's records came (its SENT) */
+	gossip2_release(c, out->status == R2_DECODED ? RECON_SENT_WAIT_MS : 0, sid);
 	if (out->status == R2_DECODED) {
 		/* the take keys, resolved to the versions held when sent */
 		size_t k = gossip_give(c, (const uint8_t (*)[32])out->give.v, out->give.n, true);
@@ -130,6 +162,9 @@ static bool ours(const struct conn *c, const struct recon2_msg *m)
 static void on_sent(struct conn *c, const struct recon2_msg *m)
 {
 	c->st.sent_in++;
+	struct gossip *g = c->node->gossip;
+	if (g->owner == c && g->owner_until_ms != UINT64_MAX && m->sid == g->owner_sid)
+		g->owner = NULL; /* our reconciliation's records are here */
 	if (m->sid && m->sid == c->r2_take_sid) {
 		/* its records are all out: what has not arrived may be asked again
 		 * (records still being checked and stored arrive as duplicates at worst) */
@@ -209,6 +244,7 @@ void gossip2_message(struct conn *c, const uint8_t *p, size_t len)
 
 void gossip2_close(struct conn *c)
 {
+	gossip2_release(c, 0, 0);
 	recon2_init_free(&c->r2_init);
 	recon2_resp_free(&c->r2_resp);
 	free(c->r2_take.v);

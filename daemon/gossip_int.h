@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "daemon/conn.h"
+#include "daemon/itemset.h"
 #include "proto/alloc.h"
 
 /* An item asked for is not asked again (of any peer) for this long. */
@@ -23,6 +24,23 @@
 /* A record stored this recently is not given for a reconciliation: push
  * is delivering it (PROTOCOL.md 6.4, "Moving the records"). */
 #define RECON_GIVE_FRESH_MS 10000
+
+/* A reconciliation of ours whose records should have come by now
+ * without its SENT (a lost or late one), or a v1 peer's (no SENT). */
+#define RECON_SENT_WAIT_MS 10000
+#define RECON_V1_WAIT_MS 2000
+
+/* Node-wide gossip state. */
+struct gossip {
+	struct itemset wanted;   /* items asked for -> when (ms) */
+	uint64_t next_expire_ms;
+	/* one reconciliation of ours at a time, across links (PROTOCOL.md
+	 * 6.4): the link whose runs or whose records are awaited (until
+	 * owner_until_ms), NULL if none */
+	struct conn *owner;
+	uint64_t owner_sid;      /* the session whose SENT ends the wait (0: v1's) */
+	uint64_t owner_until_ms;
+};
 
 /* Send m on c and free it. */
 void gossip_send(struct conn *c, struct gl_buf *m);
@@ -60,6 +78,13 @@ void gossip2_hello(struct conn *c, const struct wire_msg *m);
 bool gossip2_start(struct conn *c);
 /* A message of types 9-14 (the frame's plaintext p, len bytes). */
 void gossip2_message(struct conn *c, const uint8_t *p, size_t len);
+/* May c start a reconciliation of ours now (no other link's runs)? */
+bool gossip2_may_start(struct conn *c);
+/* c's runs now (it holds the turn). */
+void gossip2_own(struct conn *c);
+/* c's is over: the turn passes once SENT sid arrives, or after wait_ms
+ * (0: at once). */
+void gossip2_release(struct conn *c, uint64_t wait_ms, uint64_t sid);
 /* The link closes: drop its sessions. */
 void gossip2_close(struct conn *c);
 
