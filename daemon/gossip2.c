@@ -184,7 +184,7 @@ static int dispatch(struct conn *c, const struct recon2_msg *m, size_t len,
 	struct recon2_out out = { 0 };
 	int rc = 0;
 	if (ours(c, m)) {
-		if (!c->recon_active || c->recon_running != 2 || m->sid != c->r2_init.sid)
+		if (!own || !c->recon_active || c->recon_running != 2 || m->sid != c->r2_init.sid)
 			goto out; /* an answer to a session given up: ignored */
 		c->recon_answer_ms = clock_now_ms();
 		c->recon_rounds++;
