@@ -50,7 +50,7 @@ bool sketch_building(const struct node *n);
  * within_ms ago (at most SKETCH_RECENT_MS)?  Recorded as the writer's
  * changes are applied, for at most SKETCH_RECENT_MAX keys. */
 #define SKETCH_RECENT_MS 10000
-#define SKETCH_RECENT_MAX 65536
+#define SKETCH_RECENT_MAX 16384
 bool sketch_recent(struct node *n, const uint8_t item[32], uint64_t within_ms);
 
 /* What sketch_check found. */
