@@ -137,6 +137,8 @@ static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool c
 static void queue_give(struct conn *c, const uint8_t (*items)[32], size_t n)
 {
 	struct recon_items *g = &c->give;
+	if (n == 0)
+		return; /* items may be NULL then */
 	if (c->give_pos == g->n) {
 		g->n = c->give_pos = 0;
 	}
