@@ -35,6 +35,7 @@
 #include "daemon/itemset.h"
 #include "daemon/node.h"
 #include "proto/recon.h"
+#include "proto/recon2.h"
 #include "store/store.h"
 #include "proto/wire.h"
 
@@ -98,6 +99,11 @@ struct conn_stats {
 	uint64_t throttled;      /* times reading paused for a spent budget (any) */
 	uint64_t have_dropped;   /* HAVE items left to reconciliation: over its WANT budget */
 	uint64_t unknown_in;     /* messages of a type this version does not know */
+	unsigned last_recon_version; /* 1 or 2: the version of the last one finished; 0 none */
+	uint64_t recons_v2;      /* reconciliations finished with v2 (either side started) */
+	uint64_t v2_fallbacks;   /* v2 sessions of ours that ended TOO_MANY or FAILED (then v1) */
+	uint64_t recons_abandoned; /* ours given up after RECON_GIVE_UP_MS without an answer */
+	uint64_t sent_in, sent_out; /* SENT messages (the end of a reconciliation's records) */
 	bool clock_known;        /* the peer's HELLO carried its clock */
 	int64_t clock_offset_ms; /* its clock minus ours when its HELLO arrived */
 };
@@ -153,6 +159,24 @@ struct conn {
 	unsigned recon_rounds;
 	uint64_t recon_bytes;
 	uint64_t next_recon_ms;
+	uint64_t recon_answer_ms;    /* our reconciliation's start or last answer (give up after 60 s) */
+	/* reconciliation v2 (PROTOCOL.md 6.7; gossip2.c) */
+	unsigned recon_version;      /* agreed in HELLO: 1, or 2 when both list it */
+	bool recon_force_v1;         /* our next reconciliation is v1 (a v2 one fell back) */
+	unsigned recon_running;      /* the version of ours that runs (recon_active) */
+	uint64_t next_sid;           /* our sessions: odd if we dialled, even if not */
+	struct recon2_init r2_init;  /* our session */
+	struct recon2_resp r2_resp;  /* the peer's session */
+	struct recon_items r2_take;  /* the peer's session: what we took (asked), */
+	uint64_t r2_take_sid;        /* ... until its SENT says what came */
+	uint64_t r2r_started_ms;     /* the peer's session: start, messages, bytes */
+	unsigned r2r_rounds;
+	uint64_t r2r_bytes;
+	uint64_t v1_given;           /* items given for v1 reconciliations since the last SENT 0 */
+	/* SENT due once the give queue has sent up to a position (gossip.c) */
+	struct conn_sent { uint64_t sid, upto, records; bool after_spans; } sent_due[8];
+	unsigned nsent_due;
+	uint64_t give_queued, give_done; /* items ever queued in give, and gone past */
 	struct recon_items give;     /* items to send, from give_pos on */
 	size_t give_pos;
 	/* ranges to send whole (recon.h), the first being read from the store

@@ -17,6 +17,7 @@
 #include "daemon/net.h"
 #include "daemon/publish.h"
 #include "daemon/self.h"
+#include "daemon/sketch.h"
 #include "daemon/web.h"
 
 /* Most records one import request may carry. */
@@ -237,6 +238,33 @@ static void op_peers(struct ctl_req *cl, const msgpack_object *req)
 	ctl_reply(cl, &out);
 }
 
+/* sketch: the v2 sketch against one built anew from the store (tests,
+ * operators; PROTOCOL.md 5) */
+static void reply_sketch(void *ctx, const struct sketch_check *r)
+{
+	struct ctl_req *cl = ctx;
+	if (r->rc) {
+		ctl_reply_error(cl, r->rc, "reading the store's items failed");
+		return;
+	}
+	struct gl_buf out = { 0 };
+	msgpack_packer pk;
+	ctl_pack_ok(&out, &pk, 6);
+	ctl_pack_bool(&pk, "ready", r->ready);
+	ctl_pack_bool(&pk, "moved", r->moved);
+	ctl_pack_bool(&pk, "equal", r->equal);
+	ctl_pack_uint(&pk, "items", r->items);
+	ctl_pack_uint(&pk, "fresh_items", r->fresh_items);
+	ctl_pack_uint(&pk, "txn", r->txn_id);
+	ctl_reply(cl, &out);
+}
+
+static void op_sketch(struct ctl_req *cl, const msgpack_object *req)
+{
+	(void)req;
+	sketch_check(ctl_node(cl), reply_sketch, cl);
+}
+
 static void reply_statement(struct curate_req *r)
 {
 	struct ctl_req *cl = r->ctx;
@@ -333,6 +361,7 @@ const struct ctl_op ctl_ops[] = {
 	{ "revoke", op_revoke },
 	{ "rotate-key", op_rotate },
 	{ "peers", op_peers },
+	{ "sketch", op_sketch },
 	{ "status", op_status },
 	{ "publish", op_publish },
 	{ "retract", op_retract },

@@ -3,17 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <msgpack.h>
-
 #include "proto/alloc.h"
 #include "proto/clock.h"
+#include "daemon/gossip_int.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/reconjob.h"
+#include "daemon/sketch.h"
 #include "proto/record.h"
 
-/* An item asked for is not asked again (of any peer) for this long. */
-#define WANT_TTL_MS 30000
 /* Items we may ask one peer for (WANT) and not have received: a record
  * that arrives gives its place back, and the whole budget comes back over
  * WANT_TTL_MS.  A peer announcing (HAVE) what it never sends was answered
@@ -30,21 +28,19 @@
 /* Most items queued to send to one peer; the rest waits for the next reconciliation. */
 #define GIVE_MAX (1u << 18)
 
-struct gossip {
-	struct itemset wanted;
-	uint64_t next_expire_ms;
-};
 
 void gossip_init(struct node *n)
 {
 	n->gossip = gl_xcalloc(1, sizeof *n->gossip);
 	itemset_init(&n->gossip->wanted, WANTED_MAX);
 	reconjob_init(n);
+	sketch_start(n);
 }
 
 void gossip_free(struct node *n)
 {
 	reconjob_free(n);
+	sketch_free(n);
 	if (!n->gossip)
 		return;
 	itemset_free(&n->gossip->wanted);
@@ -56,6 +52,31 @@ static void send_and_free(struct conn *c, struct gl_buf *m)
 {
 	conn_send(c, m);
 	gl_buf_free(m);
+}
+
+void gossip_send(struct conn *c, struct gl_buf *m)
+{
+	send_and_free(c, m);
+}
+
+void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count)
+{
+	uint64_t now = clock_now_ms();
+	for (size_t i = 0; i < count; i++)
+		itemset_put(&n->gossip->wanted, items[i], now);
+}
+
+void gossip_unmark_wanted(struct node *n, const uint8_t (*items)[32], size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		itemset_del(&n->gossip->wanted, items[i]);
+}
+
+bool gossip_asked_recently(void *node, const uint8_t item[32])
+{
+	struct node *n = node;
+	uint64_t asked = itemset_get(&n->gossip->wanted, item);
+	return asked && clock_now_ms() - asked < WANT_TTL_MS;
 }
 
 /* WANT or HAVE the n items, WIRE_ITEMS_MAX to a message. */
@@ -116,6 +137,8 @@ static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool c
 static void queue_give(struct conn *c, const uint8_t (*items)[32], size_t n)
 {
 	struct recon_items *g = &c->give;
+	if (n == 0)
+		return; /* items may be NULL then */
 	if (c->give_pos == g->n) {
 		g->n = c->give_pos = 0;
 	}
@@ -130,6 +153,57 @@ static void queue_give(struct conn *c, const uint8_t (*items)[32], size_t n)
 	}
 	memcpy(g->v + g->n, items, n * 32);
 	g->n += n;
+	c->give_queued += n;
+}
+
+static void pump(struct conn *c);
+
+size_t gossip_give(struct conn *c, const uint8_t (*items)[32], size_t n, bool fresh_filter)
+{
+	if (!fresh_filter) {
+		size_t before = c->give_queued;
+		queue_give(c, items, n);
+		return (size_t)(c->give_queued - before);
+	}
+	uint8_t (*keep)[32] = n ? gl_xmalloc(n * 32) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!sketch_recent(c->node, items[i], RECON_GIVE_FRESH_MS))
+			memcpy(keep[k++], items[i], 32);
+	size_t before = c->give_queued;
+	queue_give(c, (const uint8_t (*)[32])keep, k);
+	free(keep);
+	return (size_t)(c->give_queued - before);
+}
+
+void gossip_sent_due(struct conn *c, uint64_t sid, uint64_t records, bool after_spans)
+{
+	if (c->nsent_due == sizeof c->sent_due / sizeof c->sent_due[0]) {
+		log_debug("sent-dropped", "peer=%s sid=%llu", c->remote_key, (unsigned long long)sid);
+		return;
+	}
+	c->sent_due[c->nsent_due++] = (struct conn_sent){ sid, c->give_queued, records, after_spans };
+	pump(c);
+}
+
+/* SENT for each session whose records are all out (PROTOCOL.md 6.7.3). */
+static void send_sent(struct conn *c)
+{
+	while (c->nsent_due && c->state == CONN_OPEN) {
+		struct conn_sent *d = &c->sent_due[0];
+		if (d->upto > c->give_done || (d->after_spans && c->nspans))
+			return;
+		uint64_t records = d->records;
+		if (d->sid == 0) { /* v1: what it gave, spans included, counted as sent */
+			records = c->v1_given;
+			c->v1_given = 0;
+		}
+		struct gl_buf msg = { 0 };
+		recon2_msg_sent(&msg, d->sid, records);
+		send_and_free(c, &msg);
+		c->st.sent_out++;
+		memmove(d, d + 1, --c->nsent_due * sizeof *d);
+	}
 }
 
 /* One frame's worth of a span's records, read in key order. */
@@ -157,8 +231,10 @@ static int span_visit(void *arg, const struct store_entry *e)
 	                    .id_len = e->id_len, .version = e->version };
 	uint8_t item[RECORD_ITEM_LEN];
 	record_item(&r, e->cid, item);
-	if (!recon_span_wants(&c->spans[0], item))
+	if (!recon_span_wants(&c->spans[0], item) ||
+	    sketch_recent(c->node, item, RECON_GIVE_FRESH_MS))
 		return 0;
+	c->v1_given++;
 	f->envs[f->count] = e->env;
 	f->lens[f->count++] = e->env_len;
 	f->bytes += e->env_len + 8;
@@ -220,6 +296,7 @@ static void pump(struct conn *c)
 		struct store_txn *t;
 		if (store_begin(n->store, false, &t, NULL) != 0)
 			return;
+		size_t pos0 = c->give_pos;
 		const uint8_t *envs[WIRE_RECORDS_MAX];
 		size_t lens[WIRE_RECORDS_MAX], count = 0, bytes = 64;
 		while (c->give_pos < c->give.n && count < WIRE_RECORDS_MAX) {
@@ -245,6 +322,7 @@ static void pump(struct conn *c)
 		if (count)
 			send_records(c, envs, lens, count);
 		store_abort(t);
+		c->give_done += c->give_pos - pos0;
 	}
 	if (c->give_pos == c->give.n && c->give.cap > 65536) {
 		free(c->give.v);
@@ -257,20 +335,40 @@ static void pump(struct conn *c)
 	       c->nspans && visits < SPAN_VISITS_MAX)
 		if (!pump_span(c, &visits))
 			break;
+	send_sent(c);
+}
+
+void gossip_pump(struct conn *c)
+{
+	pump(c);
 }
 
 /* ---- reconciliation ----------------------------------------------------- */
 
+void gossip_recon_stats(struct conn *c, unsigned version, uint64_t started_ms, unsigned rounds,
+                        uint64_t bytes)
+{
+	uint64_t now = clock_now_ms();
+	c->st.recons++;
+	c->st.recons_v2 += version == 2;
+	c->st.last_recon_version = version;
+	c->st.last_recon_ms = now;
+	c->st.last_recon_duration_ms = now - started_ms;
+	c->st.last_recon_rounds = rounds;
+	c->st.last_recon_bytes = bytes;
+	log_debug("recon-done", "peer=%s version=%u rounds=%u bytes=%llu ms=%llu", c->remote_key,
+	          version, rounds, (unsigned long long)bytes,
+	          (unsigned long long)c->st.last_recon_duration_ms);
+}
+
 static void recon_finished(struct conn *c, uint64_t now)
 {
-	c->st.recons++;
-	c->st.last_recon_ms = now;
-	c->st.last_recon_duration_ms = now - c->recon_started_ms;
-	c->st.last_recon_rounds = c->recon_rounds;
-	c->st.last_recon_bytes = c->recon_bytes;
-	log_debug("recon-done", "peer=%s rounds=%u bytes=%llu ms=%llu", c->remote_key,
-	          c->recon_rounds, (unsigned long long)c->recon_bytes,
-	          (unsigned long long)c->st.last_recon_duration_ms);
+	gossip_recon_stats(c, 1, c->recon_started_ms, c->recon_rounds, c->recon_bytes);
+	if (c->recon_active && c->recon_running == 2)
+		return; /* the peer's v1 ended; ours, v2, runs on (its session says when it ends) */
+	/* the next of ours, on any link, once its records came: SENT 0 from a
+	 * v2 peer, or a moment for a v1 peer's */
+	gossip2_release(c, c->recon_version >= 2 ? RECON_SENT_WAIT_MS : RECON_V1_WAIT_MS, 0);
 	c->recon_active = false;
 	c->recon_rounds = 0;
 	c->recon_bytes = 0;
@@ -289,8 +387,11 @@ static void recon_apply(struct conn *c, struct recon_out *out, bool initiate)
 	}
 	if (initiate)
 		return;
-	if (out->finished)
+	if (out->finished) {
 		recon_finished(c, clock_now_ms());
+		if (c->recon_version >= 2) /* SENT 0 once what it gives is out */
+			gossip_sent_due(c, 0, 0, true);
+	}
 	for (size_t i = 0; i < out->nspans; i++) {
 		if (c->nspans == CONN_SPANS_MAX) {
 			log_debug("span-dropped", "peer=%s reason=\"%u spans queued; left to a later round\"",
@@ -301,7 +402,7 @@ static void recon_apply(struct conn *c, struct recon_out *out, bool initiate)
 		memset(&out->spans[i], 0, sizeof out->spans[i]); /* the connection owns it now */
 	}
 	if (out->give.n)
-		queue_give(c, (const uint8_t (*)[32])out->give.v, out->give.n);
+		c->v1_given += gossip_give(c, (const uint8_t (*)[32])out->give.v, out->give.n, true);
 	if (out->give.n || out->nspans)
 		pump(c);
 	if (out->take.n)
@@ -333,20 +434,49 @@ static void recon_scanned(struct conn *c, struct reconjob_result *r)
 
 static void start_recon(struct conn *c)
 {
-	if (c->recon_jobs)
+	if (c->recon_jobs) {
+		c->recon_force_v1 = true; /* a fallback's v1 waits for the next tick */
 		return; /* an answer is being worked out: the next tick tries again */
+	}
+	c->recon_force_v1 = false;
 	c->recon_active = true;
-	c->recon_started_ms = clock_now_ms();
+	c->recon_running = 1;
+	gossip2_own(c);
+	c->recon_started_ms = c->recon_answer_ms = clock_now_ms();
 	c->recon_rounds = 0;
 	c->recon_bytes = 0;
 	reconjob_submit(c, NULL, 0, recon_scanned);
+}
+
+void gossip_start_v1(struct conn *c)
+{
+	start_recon(c);
+}
+
+/* Start ours: v2 when both speak it and the sketch is ready, else v1. */
+static void begin_recon(struct conn *c)
+{
+	if (!gossip2_may_start(c)) {
+		c->recon_now = !c->outbound; /* another link's runs: the tick tries again */
+		return;
+	}
+	if (!c->recon_force_v1 && gossip2_start(c))
+		return;
+	/* both speak v2 and the sketch is nearly built (a small store's takes
+	 * milliseconds): wait for it a little, ticking, rather than run v1 */
+	if (!c->recon_force_v1 && c->recon_version >= 2 && sketch_building(c->node) &&
+	    clock_now_ms() - c->opened_ms < RECON_SKETCH_WAIT_MS) {
+		c->recon_now = !c->outbound; /* the tick starts it, whichever side */
+		return;
+	}
+	start_recon(c);
 }
 
 /* A reconciliation takes a few messages; a stream of them only makes us scan. */
 #define RECON_WINDOW_MS 10000
 #define RECON_WINDOW_MAX 64
 
-static void on_recon(struct conn *c, const struct wire_msg *m)
+bool gossip_recon_window(struct conn *c)
 {
 	uint64_t now = clock_now_ms();
 	if (now - c->recon_window_ms > RECON_WINDOW_MS) {
@@ -355,8 +485,18 @@ static void on_recon(struct conn *c, const struct wire_msg *m)
 	}
 	if (++c->recon_window_count > RECON_WINDOW_MAX) {
 		conn_misbehaved(c, "too many reconciliation messages");
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void on_recon(struct conn *c, const struct wire_msg *m)
+{
+	uint64_t now = clock_now_ms();
+	if (!gossip_recon_window(c))
+		return;
+	if (c->recon_active && c->recon_running == 1)
+		c->recon_answer_ms = now; /* v1 carries no session: any RECON is an answer */
 	if (!c->recon_active && c->recon_rounds == 0)
 		c->recon_started_ms = now; /* the peer started one */
 	c->recon_rounds++;
@@ -392,9 +532,18 @@ static void on_tick(struct conn *c, uint64_t now)
 	 * answer stands on its own) */
 	if (c->nspans && c->wq_bytes == 0)
 		pump(c); /* a span whose reading paused on its visit budget */
+	if (c->recon_active && now - c->recon_answer_ms > RECON_GIVE_UP_MS) {
+		log_info("recon-abandoned", "peer=%s version=%u reason=\"no answer for %u s\"",
+		         c->remote_key, c->recon_running, RECON_GIVE_UP_MS / 1000);
+		c->st.recons_abandoned++;
+		c->recon_active = false;
+		gossip2_release(c, 0, 0);
+		recon2_init_free(&c->r2_init);
+		c->next_recon_ms = now + c->node->cfg.recon_interval * 1000;
+	}
 	if (c->hello && !c->recon_active && (c->outbound || c->recon_now) && now >= c->next_recon_ms) {
 		c->recon_now = false;
-		start_recon(c);
+		begin_recon(c);
 	}
 }
 
@@ -517,8 +666,13 @@ static void on_open(struct conn *c)
 	c->scan_tokens = 2 * (int64_t)RECONJOB_ITEMS_PER_S;
 	c->want_tokens = WANT_PEER_MAX;
 	struct gl_buf msg = { 0 };
-	wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
-	           clock_now_ms());
+	unsigned versions = gossip2_versions();
+	if (versions & WIRE_RECON_V2)
+		wire_hello_recon(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
+		                 clock_now_ms(), versions);
+	else /* as a node before v2 did */
+		wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
+		           clock_now_ms());
 	send_and_free(c, &msg);
 }
 
@@ -568,8 +722,9 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 				         "more than [limits] max_clock_skew: records it signs now may be refused\"",
 				         c->remote_key, (long long)c->st.clock_offset_ms);
 		}
+		gossip2_hello(c, m);
 		if (c->outbound)
-			start_recon(c);
+			begin_recon(c);
 		break;
 	}
 	case WIRE_RECON:
@@ -609,7 +764,10 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		break;
 	}
 	default:
-		on_unknown(c); /* a later version's message: ignored, within bounds */
+		if (recon2_is_type(m->type) && c->recon_version >= 2)
+			gossip2_message(c, c->plain.data, c->plain.len);
+		else
+			on_unknown(c); /* a later version's message: ignored, within bounds */
 		break;
 	}
 }
@@ -622,6 +780,8 @@ static void on_close(struct conn *c, const char *why)
 	c->give_pos = 0;
 	while (c->nspans)
 		span_done(c);
+	c->nsent_due = 0;
+	gossip2_close(c);
 }
 
 /* What gossip does on a link: net_start() passes it to every connection. */
@@ -632,82 +792,3 @@ const struct conn_cb gossip_link = {
 	.tick = on_tick,
 	.closed = on_close,
 };
-
-/* ---- announcing --------------------------------------------------------- */
-
-void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count, struct conn *from)
-{
-	if (!count)
-		return;
-	uint8_t (*tell)[32] = gl_xmalloc(count * 32);
-	for (struct conn *c = net_conns(n); c; c = c->next) {
-		if (c == from || c->state != CONN_OPEN || !c->hello)
-			continue;
-		size_t k = 0;
-		for (size_t i = 0; i < count; i++) {
-			if (itemcache_has(&c->known, items[i]) || itemcache_has(&c->announced, items[i]))
-				continue;
-			itemcache_put(&c->announced, items[i]);
-			memcpy(tell[k++], items[i], 32);
-		}
-		send_items(c, WIRE_HAVE, (const uint8_t (*)[32])tell, k);
-		c->st.have_out += k;
-	}
-	free(tell);
-}
-
-/* Endpoints of a node record's body, for discovery. */
-static void learn_from_node_record(struct node *n, const struct record *r)
-{
-	if (!r->body || memcmp(r->author, n->pk, 32) == 0)
-		return;
-	msgpack_zone zone;
-	msgpack_zone_init(&zone, 1024);
-	msgpack_object o;
-	size_t off = 0;
-	if (msgpack_unpack((const char *)r->body, r->body_len, &off, &zone, &o) ==
-	    MSGPACK_UNPACK_SUCCESS && o.type == MSGPACK_OBJECT_MAP) {
-		for (uint32_t i = 0; i < o.via.map.size; i++) {
-			const msgpack_object *k = &o.via.map.ptr[i].key, *v = &o.via.map.ptr[i].val;
-			if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 9 ||
-			    memcmp(k->via.str.ptr, "endpoints", 9) || v->type != MSGPACK_OBJECT_ARRAY)
-				continue;
-			for (uint32_t j = 0; j < v->via.array.size; j++)
-				if (v->via.array.ptr[j].type == MSGPACK_OBJECT_STR)
-					net_learn(n, r->author, v->via.array.ptr[j].via.str.ptr,
-					          v->via.array.ptr[j].via.str.size, true);
-		}
-	}
-	msgpack_zone_destroy(&zone);
-}
-
-void gossip_stored(struct node *n, const struct ingest_batch *b, struct conn *from)
-{
-	uint8_t (*items)[32] = b->n ? gl_xmalloc(b->n * 32) : NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct ingest_rec *r = &b->recs[i];
-		if (!ingest_stored(r))
-			continue;
-		memcpy(items[k++], r->item, RECORD_ITEM_LEN);
-		if (log_get_level() >= LOG_DEBUG)
-			log_debug("stored", "kind=%s id=%.*s version=%llu from=%s",
-			          record_kind_name(r->rec.kind), (int)r->rec.id_len, r->rec.id,
-			          (unsigned long long)r->rec.version, from ? from->remote_key : "local");
-		if (r->rec.kind == RK_NODE)
-			learn_from_node_record(n, &r->rec);
-	}
-	gossip_announce(n, (const uint8_t (*)[32])items, k, from);
-	free(items);
-	gossip_curated(n, &b->changes);
-}
-
-void gossip_curated(struct node *n, const struct curate_changes *ch)
-{
-	/* records admitted with an endorsement came from this node's
-	 * applications, statements signed here from nowhere else: every
-	 * peer may lack them */
-	gossip_announce(n, (const uint8_t (*)[32])ch->announce.v, ch->announce.n, NULL);
-	if (ch->trust_changed)
-		gossip_trust_changed(n);
-}

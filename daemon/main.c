@@ -415,12 +415,13 @@ static int start_node(struct node *n, struct gl_error *err)
 {
 	int rc;
 	n->started_ms = clock_now_ms();
+	/* first: the v2 sketch watches every commit the writer makes */
+	gossip_init(n);
 	if (writer_init(&n->writer, n->loop, n->store))
 		return gl_errorf(err, GL_EIO, "cannot start the writer thread");
 	uv_timer_init(n->loop, &n->mem_timer);
 	n->mem_timer.data = n;
 	uv_timer_start(&n->mem_timer, on_mem_timer, 1000, 1000);
-	gossip_init(n);
 	if ((rc = net_start(n, &gossip_link, err)) || (rc = ctl_start(n, ctl_ops, err)) ||
 	    (rc = insightd_start(n, err)) || (rc = web_start(n, err)))
 		return rc;

@@ -629,7 +629,7 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 {
 	static const char *const states[] = { "connecting", "handshake", "open", "closing" };
 	const struct conn_stats *s = &c->st;
-	msgpack_pack_map(pk, c->st.clock_known ? 29 : 28);
+	msgpack_pack_map(pk, c->st.clock_known ? 36 : 35);
 	ctl_pack_str(pk, "key", c->state == CONN_OPEN ? c->remote_key : "");
 	ctl_pack_str(pk, "name", c->remote_name);
 	ctl_pack_str(pk, "address", c->remote);
@@ -652,6 +652,15 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	ctl_pack_uint(pk, "last_recon_rounds", s->last_recon_rounds);
 	ctl_pack_uint(pk, "last_recon_bytes", s->last_recon_bytes);
 	ctl_pack_uint(pk, "spans_out", s->spans_out);
+	/* reconciliation v2 (PROTOCOL.md 6.7): the version agreed in HELLO
+	 * (0 before it), the last one's, and how often v2 fell back to v1 */
+	ctl_pack_uint(pk, "recon_version", c->recon_version);
+	ctl_pack_uint(pk, "last_recon_version", s->last_recon_version);
+	ctl_pack_uint(pk, "reconciliations_v2", s->recons_v2);
+	ctl_pack_uint(pk, "v2_fallbacks", s->v2_fallbacks);
+	ctl_pack_uint(pk, "recons_abandoned", s->recons_abandoned);
+	ctl_pack_uint(pk, "sent_in", s->sent_in);
+	ctl_pack_uint(pk, "sent_out", s->sent_out);
 	ctl_pack_uint(pk, "batches_in_flight", c->ingest_inflight);
 	ctl_pack_uint(pk, "bytes_in_flight", c->ingest_bytes);
 	/* what its budgets held back (issue 24) */

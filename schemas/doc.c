@@ -118,7 +118,9 @@ int doc_parse(const struct schema_set *set, const char *text, size_t len,
 	/* the same structural limits a receiver applies (depth, sizes, counts) */
 	struct mp_reader rd;
 	mp_reader_init(&rd, body.data, body.len);
-	uint32_t values = 9;
+	/* the payload array and its first seven items are eight values; the
+	 * body map, the eighth item, counts itself (PROTOCOL.md 2.5) */
+	uint32_t values = 8;
 	rc = mp_check_value(&rd, &record_body_limits, 1, &values, err);
 	if (rc) {
 		gl_error_prefix(err, rc, "%s", source);

@@ -73,7 +73,21 @@ int store_items_put(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN],
 	memcpy(key + RUN_LEN, item, RECORD_ITEM_LEN);
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
 	MDB_val v = { .mv_size = rlen, .mv_data = (void *)rkey };
-	return mdb_put(t->txn, t->s->fresh, &k, &v, 0);
+	if ((rc = mdb_put(t->txn, t->s->fresh, &k, &v, 0)) == 0)
+		store_items_logged(t, item, +1);
+	return rc;
+}
+
+void store_items_logged(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN], int sign)
+{
+	if (!t->s->items_hook)
+		return;
+	if (t->nlog == t->caplog) {
+		t->caplog = t->caplog ? 2 * t->caplog : 64;
+		t->log = gl_xrealloc(t->log, t->caplog * sizeof *t->log);
+	}
+	memcpy(t->log[t->nlog].item, item, RECORD_ITEM_LEN);
+	t->log[t->nlog++].sign = sign;
 }
 
 int store_items_del(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN])
@@ -81,6 +95,8 @@ int store_items_del(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN])
 	struct store *s = t->s;
 	MDB_val k = { .mv_size = RECORD_ITEM_LEN, .mv_data = (void *)item };
 	int rc = mdb_del(t->txn, s->items, &k, NULL);
+	if (rc == 0)
+		store_items_logged(t, item, -1);
 	if (rc != MDB_NOTFOUND)
 		return rc;
 	uint32_t first, last;
@@ -92,7 +108,9 @@ int store_items_del(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN])
 	k.mv_data = key;
 	for (uint32_t r = first; r <= last && r != 0; r++) {
 		store_put_be32(key, r);
-		if ((rc = mdb_del(t->txn, s->fresh, &k, NULL)) != MDB_NOTFOUND)
+		if ((rc = mdb_del(t->txn, s->fresh, &k, NULL)) == 0)
+			store_items_logged(t, item, -1);
+		if (rc != MDB_NOTFOUND)
 			return rc;
 	}
 	return MDB_NOTFOUND;

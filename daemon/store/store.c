@@ -267,7 +267,30 @@ static struct store_txn *wrap_txn(struct store *s, MDB_txn *txn, bool write)
 	t->write = write;
 	t->run = 0;
 	t->pend = NULL;
+	t->parent = NULL;
+	t->log = NULL;
+	t->nlog = t->caplog = 0;
 	return t;
+}
+
+void store_set_items_hook(struct store *s, store_items_hook fn, void *ctx)
+{
+	s->items_hook_ctx = ctx;
+	s->items_hook = fn;
+}
+
+uint64_t store_txn_id(const struct store_txn *t)
+{
+	const struct store_txn *top = t;
+	while (top->parent)
+		top = top->parent;
+	return (uint64_t)mdb_txn_id(top->txn);
+}
+
+static void txn_free(struct store_txn *t)
+{
+	free(t->log);
+	free(t);
 }
 
 int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_error *err)
@@ -306,6 +329,7 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 		return store_mdb_fail(rc, err, s, "begin nested transaction");
 	*out = wrap_txn(s, txn, true);
 	(*out)->run = run;
+	(*out)->parent = parent;
 	return 0;
 }
 
@@ -316,11 +340,22 @@ int store_commit(struct store_txn *t, struct gl_error *err)
 	textindex_pending_free(t);
 	if (rc) {
 		mdb_txn_abort(t->txn);
-		free(t);
+		txn_free(t);
 		return rc;
 	}
 	rc = mdb_txn_commit(t->txn);
-	free(t);
+	if (rc == 0 && t->parent) {
+		/* the child's changes are its parent's now */
+		for (size_t i = 0; i < t->nlog; i++)
+			store_items_logged(t->parent, t->log[i].item, t->log[i].sign);
+	} else if (rc == 0 && t->write && s->items_hook) {
+		/* the id readers see now (a commit that wrote nothing keeps the
+		 * last one); this thread is the only writer */
+		MDB_envinfo info;
+		mdb_env_info(s->env, &info);
+		s->items_hook(s->items_hook_ctx, (uint64_t)info.me_last_txnid, t->log, t->nlog);
+	}
+	txn_free(t);
 	return rc ? store_mdb_fail(rc, err, s, "commit") : 0;
 }
 
@@ -330,7 +365,7 @@ void store_abort(struct store_txn *t)
 		return;
 	textindex_pending_free(t);
 	mdb_txn_abort(t->txn);
-	free(t);
+	txn_free(t);
 }
 
 int store_meta_get(struct store_txn *t, const char *name, const void **val, size_t *len)

@@ -228,6 +228,27 @@ int store_settle(struct store_txn *t, uint64_t due, uint64_t *moved, struct gl_e
 /* The same in a write transaction of its own, committed if anything moved. */
 int store_settle_alone(struct store *s, uint64_t due, uint64_t *moved, struct gl_error *err);
 
+/*
+ * Watching the set of reconciliation items (the daemon's v2 sketch,
+ * PROTOCOL.md 6.7.2): once set, every top-level write transaction that
+ * commits calls fn(ctx, id, changes, n) on the committing thread, after
+ * the commit, with its transaction id (store_txn_id) and the items it
+ * added (+1) and removed (-1), in order, a nested transaction's only if
+ * it committed into its parent (n may be 0).  Set it before any write
+ * transaction runs on another thread.  Settling moves items, it neither
+ * adds nor removes them.
+ */
+struct store_item_change {
+	uint8_t item[RECORD_ITEM_LEN];
+	int sign; /* +1 added, -1 removed */
+};
+typedef void (*store_items_hook)(void *ctx, uint64_t txn_id, const struct store_item_change *v,
+                                 size_t n);
+void store_set_items_hook(struct store *s, store_items_hook fn, void *ctx);
+/* The id of t's snapshot (a read transaction: the last commit it sees)
+ * or of the commit t will be (a top-level write transaction). */
+uint64_t store_txn_id(const struct store_txn *t);
+
 /* Read a meta value; returns GL_ENOTFOUND if absent.  *val is valid until
  * the transaction ends. */
 int store_meta_get(struct store_txn *t, const char *name, const void **val,

@@ -42,6 +42,8 @@ struct store {
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
 	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
+	store_items_hook items_hook;          /* store_set_items_hook(); NULL: none */
+	void *items_hook_ctx;
 };
 
 /*
@@ -63,7 +65,13 @@ struct store_txn {
 	bool write;
 	uint32_t run; /* of its fresh items (items.c); 0: not yet chosen */
 	struct textindex_pending *pend; /* postings not yet written (textindex_pend.c); NULL: none */
+	struct store_txn *parent;       /* of a nested transaction; NULL: top level */
+	struct store_item_change *log;  /* its item changes, for items_hook (items.c) */
+	size_t nlog, caplog;
 };
+
+/* Note an item change in t's log (only while an items hook is set). */
+void store_items_logged(struct store_txn *t, const uint8_t item[RECORD_ITEM_LEN], int sign);
 
 /*
  * The postings a write transaction adds wait in t->pend and go into the

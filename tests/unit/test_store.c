@@ -247,6 +247,123 @@ static void test_delete_author(void **state)
 	gl_buf_free(&e);
 }
 
+/* ---- the items hook (the daemon's v2 sketch follows it) ------------------ */
+
+struct seen {
+	uint8_t v[64][RECORD_ITEM_LEN];
+	size_t n;
+	uint64_t last_id;
+	unsigned calls;
+};
+
+static void on_items(void *ctx, uint64_t id, const struct store_item_change *c, size_t n)
+{
+	struct seen *s = ctx;
+	s->calls++;
+	assert_true(id >= s->last_id);
+	s->last_id = id;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < s->n && memcmp(s->v[j], c[i].item, RECORD_ITEM_LEN))
+			j++;
+		if (c[i].sign > 0) {
+			assert_int_equal(j, s->n); /* never added twice */
+			assert_true(s->n < 64);
+			memcpy(s->v[s->n++], c[i].item, RECORD_ITEM_LEN);
+		} else {
+			assert_true(j < s->n); /* never removed unless held */
+			memmove(s->v[j], s->v[j + 1], (s->n - j - 1) * RECORD_ITEM_LEN);
+			s->n--;
+		}
+	}
+}
+
+static int seen_has(void *arg, const uint8_t item[RECORD_ITEM_LEN])
+{
+	struct seen *s = arg;
+	for (size_t j = 0; j < s->n; j++)
+		if (!memcmp(s->v[j], item, RECORD_ITEM_LEN))
+			return 0;
+	return 1; /* an item the hook never reported */
+}
+
+/* What the hook reported is exactly the items held, and its last id is
+ * the snapshot a reader sees. */
+static void check_seen(struct store *s, const struct seen *seen, uint64_t items)
+{
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(store_items_scan(t, NULL, NULL, seen_has, (void *)seen, NULL), 0);
+	assert_int_equal(store_txn_id(t), seen->last_id);
+	store_abort(t);
+	assert_int_equal(seen->n, items);
+}
+
+static void test_items_hook(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/hook", dir);
+	struct store *s;
+	assert_int_equal(store_open(path, 0, 1 << 24, &s, NULL), 0);
+	struct seen seen = { 0 };
+	store_set_items_hook(s, on_items, &seen);
+	struct gl_buf e = { 0 };
+	for (int i = 0; i < 6; i++) {
+		char id[8];
+		snprintf(id, sizeof id, "h%d", i);
+		make(&e, i < 4 ? sk : sk2, RK_NEWS, id, 1, 200 + (uint64_t)i * 10, false);
+		assert_int_equal(put(s, &e), STORE_NEW);
+	}
+	check_seen(s, &seen, 6);
+	/* a newer version: the old item out, the new in; the same again: nothing */
+	make(&e, sk, RK_NEWS, "h0", 2, 5000, true);
+	assert_int_equal(put(s, &e), STORE_REPLACED);
+	unsigned calls = seen.calls;
+	assert_int_equal(put(s, &e), STORE_SAME);
+	assert_int_equal(seen.calls, calls + 1);
+	check_seen(s, &seen, 6);
+	/* a nested transaction: an aborted child's items never reported, a
+	 * committed child's once its parent commits */
+	struct store_txn *t, *child;
+	struct record r;
+	enum store_outcome oc;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	make(&e, sk, RK_NEWS, "lost", 1, 5000, false);
+	assert_int_equal(record_open(e.data, e.len, &r, NULL), 0);
+	assert_int_equal(store_begin_child(t, &child, NULL), 0);
+	assert_int_equal(store_put(child, &r, &oc, NULL), 0);
+	store_abort(child);
+	make(&e, sk, RK_NEWS, "kept", 1, 5000, false);
+	assert_int_equal(record_open(e.data, e.len, &r, NULL), 0);
+	assert_int_equal(store_begin_child(t, &child, NULL), 0);
+	assert_int_equal(store_put(child, &r, &oc, NULL), 0);
+	assert_int_equal(store_commit(child, NULL), 0);
+	calls = seen.calls;
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(seen.calls, calls + 1);
+	check_seen(s, &seen, 7);
+	/* expiry, an author's records deleted, settling: all followed */
+	unsigned removed;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_expire(t, 225, 100, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 2); /* h1, h2 (h0 is now a tombstone of 5000) */
+	check_seen(s, &seen, 5);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_delete_author(t, pk2, &removed, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(removed, 2);
+	check_seen(s, &seen, 3);
+	uint64_t moved;
+	assert_int_equal(store_settle_alone(s, 1, &moved, NULL), 0);
+	assert_true(moved > 0);
+	check_seen(s, &seen, 3);
+	store_set_items_hook(s, NULL, NULL);
+	store_close(s);
+	gl_buf_free(&e);
+}
+
 static void test_open_errors(void **state)
 {
 	(void)state;
@@ -612,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_delete_author),
+		cmocka_unit_test(test_items_hook),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_map_full),
 		cmocka_unit_test(test_items),
