@@ -95,10 +95,11 @@ void ingest_submit(struct node *n, struct ingest_batch *b)
 /* ---- 1. verify, on the thread pool ------------------------------------- */
 
 /*
- * Would this author's record be refused anyway?  Then spare the writer's
- * trust check (the signature, times and schema are checked first, so a
- * forgery counts as one).  Only a definite refusal counts: a partner record that a curator
- * node would keep as an application goes the whole way.
+ * Would this author's record be refused anyway?  Then spare the signature
+ * check: a record of an author this node does not trust counts as
+ * untrusted whether it verifies or not.  Only a definite refusal counts: a
+ * partner record that a curator node would keep as an application goes
+ * the whole way.
  */
 static bool refused_early(struct node *n, struct store_txn *t, const struct record *rec,
                           uint64_t now)
@@ -121,6 +122,14 @@ static int verify_one(struct node *n, struct store_txn *t, struct ingest_rec *r,
 	record_item(&r->rec, r->cid, r->item);
 	r->parsed = true;
 	const struct record *rec = &r->rec;
+	/* trust before the signature (PROTOCOL.md 7): a record this node will
+	 * not keep costs it no signature check, forged or not (issue 24) */
+	if (refused_early(n, t, rec, now)) {
+		char key[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, rec->author, key);
+		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: not trusted here",
+		                 record_kind_name(rec->kind), (int)rec->id_len, rec->id, key);
+	}
 	if (record_verify(rec))
 		return gl_errorf(err, GL_ESIG, "%s/%.*s: signature does not verify",
 		                 record_kind_name(rec->kind), (int)rec->id_len, rec->id);
@@ -139,15 +148,6 @@ static int verify_one(struct node *n, struct store_txn *t, struct ingest_rec *r,
 	if (rec->body && (rec->kind == RK_ENDORSE || rec->kind == RK_REVOKE) &&
 	    trust_parse_statement(rec, &st, err))
 		return gl_error_prefix(err, GL_EFORMAT, "%s/%.16s", record_kind_name(rec->kind), rec->id);
-	/* trust after the checks of 2.7 (PROTOCOL.md 7): a forged record of an
-	 * untrusted author is a forgery (GL_ESIG, the sender's doing), not
-	 * merely refused */
-	if (refused_early(n, t, rec, now)) {
-		char key[IDENT_TEXT_MAX];
-		ident_format(IDENT_PK_PREFIX, rec->author, key);
-		return gl_errorf(err, GL_EREFUSED, "%s/%.*s by %s: not trusted here",
-		                 record_kind_name(rec->kind), (int)rec->id_len, rec->id, key);
-	}
 	/* the writer files the terms; should cutting fail here, it cuts them
 	 * again and fails with the reason */
 	(void)textindex_cut(rec, &r->terms, NULL);
