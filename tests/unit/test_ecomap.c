@@ -5,6 +5,7 @@
  * hubs; the CSV's quoting and rows; the SVG well-formed XML (libxml2
  * reads it back) whatever the names hold, one dot per cell. */
 #include "testutil.h"
+#include "tu_store.h"
 
 #include <jansson.h>
 #include <libxml/parser.h>
@@ -26,26 +27,7 @@ static uint64_t version = 1;
 
 static void put(const uint8_t *key, int kind, const char *id, const char *body_json)
 {
-	struct gl_buf body = { 0 }, env = { 0 };
-	json_error_t je;
-	json_t *j = json_loads(body_json, 0, &je);
-	if (!j)
-		fail_msg("bad JSON in the test: %s", je.text);
-	assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
-	json_decref(j);
-	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id),
-	                          .version = version++, .issued = 1700000000,
-	                          .expires = 4000000000u, .body = body.data, .body_len = body.len };
-	struct record r;
-	enum store_outcome oc;
-	struct store_txn *t;
-	assert_int_equal(record_sign(&d, key, &env, NULL), 0);
-	assert_int_equal(record_parse(env.data, env.len, &r, NULL), 0);
-	assert_int_equal(store_begin(st, true, &t, NULL), 0);
-	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
-	assert_int_equal(store_commit(t, NULL), 0);
-	gl_buf_free(&body);
-	gl_buf_free(&env);
+	tu_put_json(st, key, &version, kind, id, body_json);
 }
 
 #define NAME(s) "\"name\": {\"nl\": \"" s " (nl)\", \"en\": \"" s "\"}"

@@ -4,6 +4,7 @@
  * version changes, forgotten by a writer without it, and a match from the
  * table answers exactly as a match from the bodies. */
 #include "testutil.h"
+#include "tu_store.h"
 
 #include <jansson.h>
 
@@ -42,26 +43,7 @@ static int teardown(void **state)
 /* Put a record of kind with this body (JSON text; NULL: a tombstone). */
 static void put(struct store *s, int kind, const char *id, const char *body_json)
 {
-	struct gl_buf body = { 0 }, env = { 0 };
-	if (body_json) {
-		json_t *j = json_loads(body_json, 0, NULL);
-		assert_non_null(j);
-		assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
-		json_decref(j);
-	}
-	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id),
-	                          .version = version++, .issued = 1700000000,
-	                          .expires = 4000000000u, .body = body.data, .body_len = body.len };
-	struct record r;
-	enum store_outcome oc;
-	struct store_txn *t;
-	assert_int_equal(record_sign(&d, sk, &env, NULL), 0);
-	assert_int_equal(record_parse(env.data, env.len, &r, NULL), 0);
-	assert_int_equal(store_begin(s, true, &t, NULL), 0);
-	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
-	assert_int_equal(store_commit(t, NULL), 0);
-	gl_buf_free(&body);
-	gl_buf_free(&env);
+	tu_put_json(s, sk, &version, kind, id, body_json);
 }
 
 static int count_one(void *ctx, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)

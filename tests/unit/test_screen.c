@@ -16,6 +16,7 @@
  *   the steps in place, a need listed once, the texts in both languages.
  */
 #include "testutil.h"
+#include "tu_store.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -451,24 +452,7 @@ static uint64_t version = 1;
 
 static void put(struct store *s, int kind, const char *id, const char *body_json)
 {
-	struct gl_buf body = { 0 }, env = { 0 };
-	json_t *j = json_loads(body_json, 0, NULL);
-	assert_non_null(j);
-	assert_int_equal(jsonmp_pack(j, NULL, &body, NULL), 0);
-	json_decref(j);
-	struct record_draft d = { .kind = kind, .id = id, .id_len = strlen(id),
-	                          .version = version++, .issued = 1700000000,
-	                          .expires = 4000000000u, .body = body.data, .body_len = body.len };
-	struct record r;
-	enum store_outcome oc;
-	struct store_txn *t;
-	assert_int_equal(record_sign(&d, sk, &env, NULL), 0);
-	assert_int_equal(record_parse(env.data, env.len, &r, NULL), 0);
-	assert_int_equal(store_begin(s, true, &t, NULL), 0);
-	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
-	assert_int_equal(store_commit(t, NULL), 0);
-	gl_buf_free(&body);
-	gl_buf_free(&env);
+	tu_put_json(s, sk, &version, kind, id, body_json);
 }
 
 static json_t *report(struct store *s, const char *answers, const char *lang)
