@@ -169,7 +169,8 @@ def plan_lang(h):
     p = plan('init', '--profile', os.path.join(h.dir, 'nope.json'))
     check(said(p, 3, '--profile %s' % os.path.join(h.dir, 'nope.json'), 'cannot open it',
                'No such file'), 'a missing profile: %r' % p.stderr)
-    check('-1' not in p.stderr, 'jansson\'s line -1: %r' % p.stderr)
+    # the temporary directory's name may hold "-1" itself: look for jansson's forms
+    check(not re.search(r':-1\b|line -1', p.stderr), 'jansson\'s line -1: %r' % p.stderr)
     p = plan('init', '--profile', prof)
     check(p.returncode == 0, 'plan init with a fresh home: %s' % p.stderr)
     path = os.path.join(home, '.local', 'share', 'gilde', 'plan.json')
