@@ -162,8 +162,9 @@ def help_anonymously(p, origin, needs, a):
     p.wait('listed sent', lambda: {e['need'] for e in sent_posts(p, start) if e['step'] == 'listed'} >= set(needs))
     tick(p, needs[3])
     chosen = choose_first(p, needs[4])
-    p.one('[data-test="nofit"][data-need="%s"]' % needs[5]).click()
-    p.one('[data-test="drop"][data-need="%s"]' % needs[2]).click()
+    # a choice draws the list again a moment later: wait for each button
+    wb.click(p, '[data-test="nofit"][data-need="%s"]' % needs[5])
+    wb.click(p, '[data-test="drop"][data-need="%s"]' % needs[2])
     want = {('done', needs[3]), ('chosen', needs[4]), ('nofit', needs[5]), ('dropped', needs[2])}
     p.wait('the steps sent', lambda: want <= {(e['step'], e['need']) for e in sent_posts(p, start)})
     events = sent_posts(p, start)
