@@ -29,23 +29,11 @@ without them the test fails, it does not skip."""
 import json
 import os
 import shutil
-import sys
 import tempfile
 import urllib.parse
 import urllib.request
 
-# Debian's python3-selenium lives in the system interpreter; if this one
-# lacks it (a pyenv or venv python3 found first on PATH), run under that.
-try:
-    import selenium
-except ImportError:
-    selenium = None
-if selenium is None:
-    if os.path.exists('/usr/bin/python3') and os.path.realpath(sys.executable) != \
-            os.path.realpath('/usr/bin/python3') and not os.environ.get('GILDE_WEB_REEXEC'):
-        os.environ['GILDE_WEB_REEXEC'] = '1'
-        os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
-
+# browser (imported first) runs this test under the python3 that has selenium
 from browser import console_errors, session
 from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
 
