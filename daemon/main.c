@@ -212,7 +212,8 @@ static void on_hup(uv_signal_t *s, int signum)
 	needs_restart("[web]", str_changed(next.web_listen, n->cfg.web_listen) ||
 	              str_changed(next.web_root, n->cfg.web_root) ||
 	              next.web_connections != n->cfg.web_connections ||
-	              next.web_per_ip != n->cfg.web_per_ip || next.web_rate != n->cfg.web_rate ||
+	              next.web_per_ip != n->cfg.web_per_ip || next.web_waiting != n->cfg.web_waiting ||
+	              next.web_rate != n->cfg.web_rate ||
 	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout ||
 	              next.web_behind_proxy != n->cfg.web_behind_proxy);
 	needs_restart("[insight]", next.insight_enabled != n->cfg.insight_enabled ||
@@ -236,6 +237,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	next.web_root = n->cfg.web_root ? gl_xstrdup(n->cfg.web_root) : NULL;
 	next.web_connections = n->cfg.web_connections;
 	next.web_per_ip = n->cfg.web_per_ip;
+	next.web_waiting = n->cfg.web_waiting;
 	next.web_rate = n->cfg.web_rate;
 	next.web_burst = n->cfg.web_burst;
 	next.web_timeout = n->cfg.web_timeout;

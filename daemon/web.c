@@ -645,7 +645,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->ics_lock, NULL);
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
-	w->guard = web_guard_new();
+	w->guard = web_guard_new((unsigned)n->cfg.web_waiting, n->cfg.web_behind_proxy);
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;

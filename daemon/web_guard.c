@@ -27,6 +27,8 @@ struct web_guard {
 	bool quit;
 	struct watched *head;
 	uint64_t slow, refused;
+	unsigned waiting_max;  /* connections waiting for headers per group */
+	bool proxy_exempt;     /* loopback (the proxy) is not counted */
 };
 
 static uint64_t mono_ms(void)
@@ -49,6 +51,16 @@ static void group_of(const struct sockaddr *sa, uint8_t out[16])
 		if (memcmp(out, v4_mapped, 12))
 			memset(out + 8, 0, 8);
 	}
+}
+
+/* Whether a group is this machine's: ::1 or 127.0.0.0/8. */
+static bool group_loopback(const uint8_t grp[16])
+{
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t one[8] = { 0 }; /* ::1's /64 is all zeros */
+	if (!memcmp(grp, v4_mapped, 12))
+		return grp[12] == 127;
+	return !memcmp(grp, one, 8);
 }
 
 static void *sweeper(void *arg)
@@ -79,11 +91,13 @@ static void *sweeper(void *arg)
 	return NULL;
 }
 
-struct web_guard *web_guard_new(void)
+struct web_guard *web_guard_new(unsigned waiting_max, bool proxy_exempt)
 {
 	struct web_guard *g = calloc(1, sizeof *g);
 	if (!g)
 		return NULL;
+	g->waiting_max = waiting_max ? waiting_max : 1;
+	g->proxy_exempt = proxy_exempt;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->wake, NULL);
 	if (pthread_create(&g->thread, NULL, sweeper, g) != 0) {
@@ -119,11 +133,13 @@ enum MHD_Result web_guard_accept(void *cls, const struct sockaddr *addr, socklen
 	uint8_t grp[16];
 	(void)len;
 	group_of(addr, grp);
+	if (g->proxy_exempt && group_loopback(grp))
+		return MHD_YES;
 	unsigned waiting = 0;
 	pthread_mutex_lock(&g->lock);
 	for (struct watched *w = g->head; w; w = w->next)
 		waiting += w->waiting && !w->shut && !memcmp(w->group, grp, 16);
-	bool ok = waiting < WEB_WAITING_PER_GROUP;
+	bool ok = waiting < g->waiting_max;
 	g->refused += !ok;
 	pthread_mutex_unlock(&g->lock);
 	return ok ? MHD_YES : MHD_NO;

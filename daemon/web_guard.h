@@ -9,11 +9,15 @@
  *     past that, the guard's thread shuts the socket down and
  *     libmicrohttpd closes it;
  *   - one address group (an IPv4 address, an IPv6 /64) holds at most
- *     WEB_WAITING_PER_GROUP connections waiting for their headers; a
- *     further one is refused at accept (a browser opens six at most).
+ *     [web] waiting_per_ip connections waiting for their headers (8 by
+ *     default); a further one is refused at accept (a browser opens six at
+ *     most).  Behind a proxy on this machine ([web] behind_proxy), the
+ *     proxy's own address is not counted: every starter's requests come
+ *     from it, kept alive in its pool, and the proxy itself takes the
+ *     slow clients.
  *
- * So sixteen slow addresses hold at most 128 of the connections, each
- * for WEB_HEADER_MS at a time.  The guard gets its events from
+ * So sixteen slow addresses hold at most 128 of the connections (by
+ * default), each for WEB_HEADER_MS at a time.  The guard gets its events from
  * libmicrohttpd's accept policy and connection notices (web.c passes
  * them), and from web.c when headers have arrived or an answer is done.
  * Any thread; the state is behind one mutex.
@@ -21,23 +25,25 @@
 #ifndef GILDE_WEB_GUARD_H
 #define GILDE_WEB_GUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
 
 #define WEB_HEADER_MS 5000
-#define WEB_WAITING_PER_GROUP 8
 
 struct web_guard;
 
-/* A guard with its thread running; NULL if the thread cannot start. */
-struct web_guard *web_guard_new(void);
+/* A guard with its thread running, allowing waiting_max connections
+ * waiting per address group (at least 1), and any number from a loopback
+ * address if proxy_exempt; NULL if the thread cannot start. */
+struct web_guard *web_guard_new(unsigned waiting_max, bool proxy_exempt);
 /* Stop the thread and free the guard (after MHD_stop_daemon). */
 void web_guard_free(struct web_guard *g);
 
 /* MHD_AcceptPolicyCallback: refuse an address group already waiting on
- * WEB_WAITING_PER_GROUP connections.  cls is the guard. */
+ * waiting_max connections.  cls is the guard. */
 enum MHD_Result web_guard_accept(void *cls, const struct sockaddr *addr, socklen_t len);
 /* MHD_NotifyConnectionCallback: start and stop watching a connection. */
 void web_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,

@@ -137,6 +137,10 @@ static const struct opt opts[] = {
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
 	  "Most HTTP connections from one IP address." },
+	{ "web", "waiting_per_ip", OPT_COUNT, OFF(web_waiting), "8", 1, 65536,
+	  "Most HTTP connections from one IP address (an IPv6 /64) waiting for a request at once, "
+	  "kept-alive ones included; a further one is refused (a browser opens six at most). "
+	  "With behind_proxy, the proxy's own loopback address is not counted." },
 	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 0, 1000000,
 	  "Requests per second one client address (an IPv6 /64) may make on average; beyond "
 	  "it the answer is 429 with Retry-After (0: no limit, for a proxy that limits)." },

@@ -71,6 +71,7 @@ struct config {
 	char *web_screening;          /* NULL: the screening built in (schemas/screening.json) */
 	uint64_t web_connections;
 	uint64_t web_per_ip;
+	uint64_t web_waiting;         /* connections waiting for headers per address */
 	uint64_t web_rate;            /* requests per second per client address */
 	uint64_t web_burst;
 	uint64_t web_timeout;         /* seconds */
