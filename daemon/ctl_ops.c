@@ -66,12 +66,14 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 		struct web_counters wc;
 		web_counters(n, &wc);
 		msg_pack_str(&pk, "web");
-		msgpack_pack_map(&pk, 5);
+		msgpack_pack_map(&pk, 7);
 		ctl_pack_str(&pk, "listen", n->web_addr);
 		ctl_pack_uint(&pk, "requests", wc.requests);
 		ctl_pack_uint(&pk, "client_errors", wc.client_errors);
 		ctl_pack_uint(&pk, "rate_limited", wc.rate_limited);
 		ctl_pack_uint(&pk, "server_errors", wc.server_errors);
+		ctl_pack_uint(&pk, "match_cached", wc.match_cached);
+		ctl_pack_uint(&pk, "match_computed", wc.match_computed);
 	}
 	if (insightd_has_status(n))
 		insightd_pack_status(n, &pk);

@@ -213,6 +213,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	              str_changed(next.web_root, n->cfg.web_root) ||
 	              next.web_connections != n->cfg.web_connections ||
 	              next.web_per_ip != n->cfg.web_per_ip || next.web_waiting != n->cfg.web_waiting ||
+	              next.web_answer_cache != n->cfg.web_answer_cache ||
 	              next.web_rate != n->cfg.web_rate ||
 	              next.web_burst != n->cfg.web_burst || next.web_timeout != n->cfg.web_timeout ||
 	              next.web_behind_proxy != n->cfg.web_behind_proxy);
@@ -238,6 +239,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	next.web_connections = n->cfg.web_connections;
 	next.web_per_ip = n->cfg.web_per_ip;
 	next.web_waiting = n->cfg.web_waiting;
+	next.web_answer_cache = n->cfg.web_answer_cache;
 	next.web_rate = n->cfg.web_rate;
 	next.web_burst = n->cfg.web_burst;
 	next.web_timeout = n->cfg.web_timeout;

@@ -21,6 +21,7 @@
 
 #include "daemon/log.h"
 #include "daemon/node.h"
+#include "daemon/web_cache.h"
 #include "daemon/web_guard.h"
 #include "daemon/web_http.h"
 #include "gilde_config.h"
@@ -616,6 +617,8 @@ static void web_release(struct web *w)
 	free(w->buckets);
 	web_guard_free(w->guard);
 	w->guard = NULL;
+	web_cache_free(w->answers);
+	w->answers = NULL;
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
@@ -646,6 +649,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	pthread_mutex_init(&w->ics_lock, NULL);
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
 	w->guard = web_guard_new((unsigned)n->cfg.web_waiting, n->cfg.web_behind_proxy);
+	w->answers = web_cache_new((unsigned)n->cfg.web_answer_cache);
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
@@ -760,6 +764,7 @@ void web_counters(const struct node *n, struct web_counters *out)
 	out->client_errors = atomic_load(&w->client_errors);
 	out->rate_limited = atomic_load(&w->rate_limited);
 	out->server_errors = atomic_load(&w->server_errors);
+	web_cache_counts(w->answers, &out->match_cached, &out->match_computed);
 }
 
 void web_free(struct node *n)

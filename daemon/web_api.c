@@ -12,10 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "daemon/log.h"
 #include "daemon/insightd.h"
 #include "daemon/node.h"
 #include "daemon/web.h"
+#include "daemon/web_cache.h"
 #include "daemon/web_http.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
@@ -483,6 +486,28 @@ bool web_json_body(struct MHD_Connection *c)
 	       (!type[tl] || type[tl] == ';' || type[tl] == ' ');
 }
 
+/* The key of a match's answer (web_cache.h) into key: the profile in one
+ * form (its keys sorted), per_item and the insight's k.  Returns the
+ * profile's text (the caller frees), or NULL if it cannot be written (then
+ * the answer is not kept). */
+static char *match_key(const json_t *profile, uint64_t per_item, uint64_t k,
+                       uint8_t key[WEB_CACHE_KEY_LEN])
+{
+	char *text = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return NULL;
+	uint8_t opts[16];
+	memcpy(opts, &per_item, 8);
+	memcpy(opts + 8, &k, 8);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, WEB_CACHE_KEY_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)"match\0", 6);
+	crypto_generichash_update(&st, opts, sizeof opts);
+	crypto_generichash_update(&st, (const uint8_t *)text, strlen(text));
+	crypto_generichash_final(&st, key, WEB_CACHE_KEY_LEN);
+	return text;
+}
+
 static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                  const char *url, const struct web_req *rq)
 {
@@ -511,15 +536,36 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s",
 		                       err.msg[0] ? err.msg : "the profile must be a JSON object");
 	}
+	/* the same profile, options and store as an answer kept: that answer */
+	uint64_t k = insightd_collecting(w->n) ? insightd_k(w->n) : 0, gen = store_txn_id(t);
+	uint8_t key[WEB_CACHE_KEY_LEN];
+	char *text = match_key(profile, (uint64_t)per_item, k, key);
+	size_t len;
+	char *kept = text ? web_cache_get(w->answers, key, gen, &len) : NULL;
+	if (kept) {
+		free(text);
+		json_decref(profile);
+		return web_reply_text(w, c, MHD_HTTP_OK, kept, len, "application/json; charset=utf-8");
+	}
 	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths };
 	json_t *res = NULL;
 	int rc = match_run(t, w->tax, profile, &o, &res, &err);
 	json_decref(profile);
+	free(text);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	if (insightd_collecting(w->n)) /* the page may ask the starter (API.md, Insight) */
-		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)insightd_k(w->n)));
-	return web_reply_json(w, c, MHD_HTTP_OK, res);
+	if (k) /* the page may ask the starter (API.md, Insight) */
+		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)k));
+	if (!w->answers)
+		return web_reply_json(w, c, MHD_HTTP_OK, res);
+	char *answer = json_dumps(res, JSON_COMPACT);
+	json_decref(res);
+	if (!answer)
+		return web_reply_json(w, c, MHD_HTTP_OK, NULL); /* the 500 of an answer not written */
+	len = strlen(answer);
+	if (text)
+		web_cache_put(w->answers, key, gen, answer, len);
+	return web_reply_text(w, c, MHD_HTTP_OK, answer, len, "application/json; charset=utf-8");
 }
 
 /* -- the screening and the map of the ecosystem ---------------------------------- */

@@ -55,6 +55,7 @@ struct web {
 	pthread_mutex_t ics_lock; /* libical, which is not thread-safe */
 	struct web_bucket *buckets;
 	struct web_guard *guard;  /* slow clients (web_guard.h) */
+	struct web_cache *answers;/* match answers kept (web_cache.h); NULL: none */
 	_Atomic uint64_t requests, client_errors, rate_limited, server_errors;
 };
 

@@ -72,6 +72,7 @@ struct config {
 	uint64_t web_connections;
 	uint64_t web_per_ip;
 	uint64_t web_waiting;         /* connections waiting for headers per address */
+	uint64_t web_answer_cache;    /* match answers kept (0: none) */
 	uint64_t web_rate;            /* requests per second per client address */
 	uint64_t web_burst;
 	uint64_t web_timeout;         /* seconds */

@@ -65,7 +65,9 @@ def table(runs, conns, secs, node=None):
     ref = None
     print('%-44s %10s %9s %9s %9s %s' % ('request', 'req/s', 'p50 ms', 'p99 ms', 'x static',
                                          'anon/file MiB' if node else ''))
-    for name, url, sc in runs:
+    for run in runs:
+        name, url, sc = run[:3]
+        before = run[3]() if len(run) > 3 else None
         rps, lat, bad, errs = wrk(url, conns, secs, sc)
         check(bad == 0, '%s: %d answers were not 2xx' % (name, bad))
         mem = ''
@@ -78,6 +80,10 @@ def table(runs, conns, secs, node=None):
                                                       rps / ref, mem,
                                                       '  (%d socket errors)' % errs
                                                       if errs else ''))
+        if before is not None:
+            after = run[3]()
+            print('%44s answers from the cache: %d of %d' % (
+                '', after[0] - before[0], after[0] + after[1] - before[0] - before[1]))
 
 
 def many_offers(h, tmp, n, conns, secs, script):
@@ -89,7 +95,7 @@ def many_offers(h, tmp, n, conns, secs, script):
                    capture_output=True, timeout=600)
     conf = h.write_config('many', '[federation]\nopen = true\n[web]\n'
                           'listen = 127.0.0.1:0\nroot = %s\nrate = 1000000\n'
-                          'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\n'
+                          'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\nwaiting_per_ip = 1024\n'
                           % os.path.join(SOURCE, 'daemon', 'web'))
     b = h.node('many', args=['--config', conf])
     b.start()
@@ -115,14 +121,25 @@ def main():
     tmp = tempfile.mkdtemp(prefix='gilde-bench-web-')
     try:
         script = os.path.join(tmp, 'match.lua')
-        body = json.dumps(json.load(open(PROFILE)))
+        profile = json.load(open(PROFILE))
+        body = json.dumps(profile)
         with open(script, 'w') as f:
             f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                     'wrk.body = %s\n' % json.dumps(body))
+        # the same profile with another number of employees in every request,
+        # each wrk thread counting from its own base: no answer kept is asked again
+        fresh = os.path.join(tmp, 'match-fresh.lua')
+        template = json.dumps(dict(profile, employees=12345)).replace('12345', '%d')
+        with open(fresh, 'w') as f:
+            f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                    'local threads = 0\nfunction setup(t) t:set("base", threads * 400000); '
+                    'threads = threads + 1 end\nlocal n = 0\nfunction request() n = n + 1\n'
+                    '  return wrk.format(nil, nil, nil, string.format(%s, base + n)) end\n'
+                    % json.dumps(template))
         with Harness('bench-web') as h:
             conf = h.write_config('web', '[federation]\nopen = true\n[web]\n'
                                   'listen = 127.0.0.1:0\nroot = %s\nrate = 1000000\n'
-                                  'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\n'
+                                  'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\nwaiting_per_ip = 1024\n'
                                   % os.path.join(SOURCE, 'daemon', 'web'))
             a = h.node('a', args=['--config', conf])
             a.start()
@@ -131,13 +148,19 @@ def main():
             offers = a.json('status')['records']['offer']
             print('one gilded, %d records (%d offers), %d connections, %d s per run, %d cores'
                   % (len(SAMPLE), offers, conns, secs, os.cpu_count() or 0))
+            def kept():
+                web = a.json('status')['daemon']['web']
+                return web['match_cached'], web['match_computed']
+
             table([('static file /app.js (reference)', base + '/app.js', None),
                    ('GET /api/v1/taxonomy', base + '/api/v1/taxonomy', None),
                    ('GET /api/v1/offers?need=financing', base + '/api/v1/offers?need=financing',
                     None),
                    ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering',
                     None),
-                   ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script)],
+                   ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script, kept),
+                   ('POST /api/v1/match, a new profile each time', base + '/api/v1/match', fresh,
+                    kept)],
                   conns, secs)
             if many:
                 script4 = os.path.join(tmp, 'match4.lua')

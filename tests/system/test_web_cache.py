@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Answers of POST /api/v1/match kept for the same profile ([web]
+answer_cache, daemon/web_cache.h):
+
+  - the same profile, its fields in another order, gets the same bytes
+    (the profile echoed as first asked: the same JSON object), counted as
+    from the cache; another per_item is another answer;
+  - an offer published since is in the next answer (an answer is never
+    older than the store);
+  - with answer_cache = 0 every answer is made afresh and none is counted.
+"""
+import json
+import os
+import urllib.request
+
+from harness import SOURCE, Harness, check, run
+
+PROFILE = {'phase': 'start', 'needs': ['administration', 'financing'], 'sectors': ['digital'],
+           'lang': 'en'}
+REORDERED = dict(reversed(list(PROFILE.items())))
+
+
+def offer(h, oid, needs):
+    path = os.path.join(h.dir, oid + '.json')
+    json.dump({'kind': 'offer', 'id': oid, 'name': {'nl': oid, 'en': oid},
+               'description': {'nl': 'Testaanbod ' + oid, 'en': 'Test offer ' + oid},
+               'url': 'https://example.org/' + oid, 'needs': needs, 'languages': ['nl', 'en']},
+              open(path, 'w'))
+    return path
+
+
+def post(base, profile, query=''):
+    req = urllib.request.Request(base + '/api/v1/match' + query, data=json.dumps(profile).encode(),
+                                 headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        check(r.status == 200, 'match answered %d' % r.status)
+        return r.read()
+
+
+def counts(n):
+    web = n.json('status')['daemon']['web']
+    return web['match_cached'], web['match_computed']
+
+
+def offer_ids(answer):
+    return {o['id'] for it in json.loads(answer)['items'] for o in it['offers'] + it['later']}
+
+
+def node(h, name, extra=''):
+    conf = h.write_config(name, '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
+                          'root = %s\n%s' % (os.path.join(SOURCE, 'daemon', 'web'), extra))
+    n = h.node(name, ['--config', conf])
+    n.start()
+    n.json('publish', offer(h, 'first-money', ['financing']), offer(h, 'more-money', ['financing']),
+           offer(h, 'desk', ['administration']))
+    return n, 'http://' + n.json('status')['daemon']['web']['listen']
+
+
+def main():
+    with Harness('web-cache') as h:
+        a, base = node(h, 'cached')
+        one = post(base, PROFILE)
+        check(counts(a) == (0, 1), 'first answer: cached, computed = %r' % (counts(a),))
+        two = post(base, REORDERED)
+        check(two == one, 'the same profile reordered got another answer')
+        check(counts(a) == (1, 1), 'second answer: cached, computed = %r' % (counts(a),))
+        short = post(base, PROFILE, '?per_item=1')
+        check(short != one and counts(a) == (1, 2),
+              'per_item=1 answered from the cache: %r' % (counts(a),))
+        a.json('publish', offer(h, 'new-money', ['financing']))
+        three = post(base, PROFILE)
+        check('new-money' in offer_ids(three) and 'new-money' not in offer_ids(one),
+              'an offer published since is not in the answer: %s' % sorted(offer_ids(three)))
+        check(counts(a) == (1, 3), 'after a publish: cached, computed = %r' % (counts(a),))
+        four = post(base, PROFILE)
+        check(four == three and counts(a) == (2, 3), 'the new answer was not kept: %r'
+              % (counts(a),))
+        print('answer cache: the same profile from the cache (%d bytes), a publish seen at once'
+              % len(one))
+
+        b, base_b = node(h, 'uncached', 'answer_cache = 0\n')
+        x, y = post(base_b, PROFILE), post(base_b, REORDERED)
+        same = json.loads(x) == json.loads(y)
+        check(same and counts(b) == (0, 0), 'answer_cache = 0: the same %s, counts %r'
+              % (same, counts(b)))
+        check(offer_ids(x) == offer_ids(one), 'with and without the cache the offers differ')
+    print('web-cache: ok')
+
+
+if __name__ == '__main__':
+    run(main)
