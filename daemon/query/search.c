@@ -95,13 +95,17 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 }
 
 /* A query word's contribution to one document's score (rkey points into
- * the store: valid in the transaction). */
+ * the store: valid in the transaction).  Parts are grouped by order, the
+ * document's number and the word: integers to compare, where record keys
+ * share their first 32 bytes with every record of the same author. */
 struct part {
+	uint64_t order; /* doc << PART_WORD_BITS | word */
 	const uint8_t *rkey;
-	size_t rlen;
-	size_t word;
 	double score;
+	uint32_t rlen;
 };
+#define PART_WORD_BITS 8
+_Static_assert(SEARCH_QUERY_WORDS < (1 << PART_WORD_BITS), "a word's number fits a part");
 
 /* A partner whose name holds a query word: what it lends its records. */
 struct pname {
@@ -113,6 +117,7 @@ struct pname {
 
 struct qrun {
 	struct store_txn *t;
+	struct textindex_docs *docs;
 	int kind;
 	double n_docs, avgdl;
 	struct textindex_posting *p;
@@ -138,8 +143,7 @@ static int posting_cmp(const void *a, const void *b)
 static int part_cmp(const void *a, const void *b)
 {
 	const struct part *x = a, *y = b;
-	int c = rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-	return c ? c : x->word < y->word ? -1 : x->word > y->word;
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 static int pname_cmp(const void *a, const void *b)
@@ -160,13 +164,14 @@ static int read_postings(struct qrun *qr, const char *term, size_t len, struct g
 	return rc;
 }
 
-static void add_part(struct qrun *qr, const uint8_t *rkey, size_t rlen, size_t word, double sc)
+static void add_part(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
 {
 	if (qr->nparts == qr->partcap) {
 		qr->partcap = qr->partcap ? 2 * qr->partcap : 64;
 		qr->parts = gl_xrealloc(qr->parts, qr->partcap * sizeof *qr->parts);
 	}
-	qr->parts[qr->nparts++] = (struct part){ rkey, rlen, word, sc };
+	qr->parts[qr->nparts++] = (struct part){ doc->num << PART_WORD_BITS | word, doc->rkey, sc,
+		                                 (uint32_t)doc->rlen };
 }
 
 static void add_pname(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
@@ -216,7 +221,7 @@ static int score_form(struct qrun *qr, size_t word, double factor, struct gl_err
 		}
 		bool found;
 		struct textindex_doc doc;
-		int rc = textindex_doc(qr->t, qr->p[i].doc, &found, &doc, err);
+		int rc = textindex_docs_get(qr->docs, qr->p[i].doc, &found, &doc, err);
 		if (rc)
 			return rc;
 		if (!found)
@@ -227,7 +232,7 @@ static int score_form(struct qrun *qr, size_t word, double factor, struct gl_err
 			          factor * bm25(qr, idf, SEARCH_WEIGHT_PARTNER * name, doc.len));
 		if (qr->kind && doc.kind != qr->kind)
 			continue;
-		add_part(qr, doc.rkey, doc.rlen, word, factor * bm25(qr, idf, tf, doc.len));
+		add_part(qr, &doc, word, factor * bm25(qr, idf, tf, doc.len));
 	}
 	return 0;
 }
@@ -270,7 +275,7 @@ static int lend_visit(void *ctx, const struct store_entry *e)
 	if (rc || !found)
 		return rc;
 	for (size_t i = 0; i < l->npn; i++)
-		add_part(l->qr, doc.rkey, doc.rlen, l->pn[i].word, l->pn[i].score);
+		add_part(l->qr, &doc, l->pn[i].word, l->pn[i].score);
 	return 0;
 }
 
@@ -302,47 +307,109 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 	return rc;
 }
 
-static int hit_cmp(const void *a, const void *b)
+/* A hit before it is copied out: its score and its record's key (in the
+ * store: valid in the transaction). */
+struct ranked {
+	double score;
+	const uint8_t *rkey;
+	size_t rlen;
+};
+
+/* Hits' order: the higher score first; equal scores in record key order
+ * (keys differ, so no two hits tie). */
+static int ranked_cmp(const void *a, const void *b)
 {
-	const struct search_hit *x = a, *y = b;
+	const struct ranked *x = a, *y = b;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return rkey_cmp(x->rkey, x->rkey_len, y->rkey, y->rkey_len);
+	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
-/* Sum the parts per document (the best form of each word) into hits; a
- * document that holds only weak words of a query that has others is no
- * hit (search.h). */
-static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct search_hit **out)
+/* Sift h[i] down the heap h[0..n) whose top ranks last. */
+static void sift_down(struct ranked *h, size_t n, size_t i)
 {
-	*out = NULL;
-	if (qr->nparts == 0)
-		return 0;
-	qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
-	struct search_hit *h = gl_xcalloc(qr->nparts, sizeof *h);
+	for (;;) {
+		size_t m = i, l = 2 * i + 1;
+		if (l < n && ranked_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (l + 1 < n && ranked_cmp(&h[l + 1], &h[m]) > 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		struct ranked x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+/* The best k of h's n hits (all if k is 0 or k >= n) into h[0..), in
+ * order; returns how many.  A page of 20 of 60,000 hits keeps a heap of
+ * the 20 best seen and sorts those, not all 60,000. */
+static size_t rank_best(struct ranked *h, size_t n, size_t k)
+{
+	if (k == 0 || k >= n) {
+		qsort(h, n, sizeof *h, ranked_cmp);
+		return n;
+	}
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(h, k, i);
+	for (size_t i = k; i < n; i++)
+		if (ranked_cmp(&h[i], &h[0]) < 0) {
+			h[0] = h[i];
+			sift_down(h, k, 0);
+		}
+	qsort(h, k, sizeof *h, ranked_cmp);
+	return k;
+}
+
+/* Sum the parts per document (the best form of each word) into r (room
+ * for qr->nparts); a document that holds only weak words of a query that
+ * has others is no hit (search.h).  Returns how many. */
+static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked *r)
+{
 	size_t nh = 0;
+	qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
 	for (size_t i = 0, j; i < qr->nparts; i = j) {
 		const struct part *p = &qr->parts[i];
+		uint64_t doc = p->order >> PART_WORD_BITS;
 		double sum = 0, best = 0;
 		bool strong = false;
-		for (j = i; j < qr->nparts && !rkey_cmp(p->rkey, p->rlen, qr->parts[j].rkey,
-		                                        qr->parts[j].rlen); j++) {
-			if (j > i && qr->parts[j].word != qr->parts[j - 1].word) {
+		for (j = i; j < qr->nparts && qr->parts[j].order >> PART_WORD_BITS == doc; j++) {
+			if (j > i && qr->parts[j].order != qr->parts[j - 1].order) {
 				sum += best;
 				best = 0;
 			}
 			if (qr->parts[j].score > best)
 				best = qr->parts[j].score;
-			strong |= !q->w[qr->parts[j].word].weak;
+			size_t word = (size_t)(qr->parts[j].order & ((1u << PART_WORD_BITS) - 1));
+			strong |= !q->w[word].weak;
 		}
 		if (q->strong && !strong)
 			continue;
-		memcpy(h[nh].rkey, p->rkey, p->rlen);
-		h[nh].rkey_len = p->rlen;
-		h[nh].kind = p->rkey[RECORD_KEY_LEN];
-		h[nh++].score = sum + best;
+		r[nh++] = (struct ranked){ sum + best, p->rkey, p->rlen };
 	}
-	qsort(h, nh, sizeof *h, hit_cmp);
+	return nh;
+}
+
+/* The best max hits (0: all) of the parts, in order, into *out (NULL if
+ * none); returns how many. */
+static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
+                        struct search_hit **out)
+{
+	*out = NULL;
+	if (qr->nparts == 0)
+		return 0;
+	struct ranked *r = gl_xmalloc(qr->nparts * sizeof *r);
+	size_t nh = rank_best(r, gather_hits(qr, q, r), max);
+	struct search_hit *h = nh ? gl_xcalloc(nh, sizeof *h) : NULL;
+	for (size_t i = 0; i < nh; i++) {
+		memcpy(h[i].rkey, r[i].rkey, r[i].rlen);
+		h[i].rkey_len = r[i].rlen;
+		h[i].kind = r[i].rkey[RECORD_KEY_LEN];
+		h[i].score = r[i].score;
+	}
+	free(r);
 	*out = h;
 	return nh;
 }
@@ -375,6 +442,8 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
 	    (rc = parse_query(text, o, &q, err)) || (rc = textindex_totals(t, &docs, &total, err)))
 		goto out;
+	if ((rc = textindex_docs_open(t, &qr.docs, err)))
+		goto out;
 	qr.n_docs = (double)docs;
 	qr.avgdl = docs && total ? (double)total / (double)docs : 1.0;
 	for (size_t w = 0; w < q.n && docs; w++) {
@@ -387,16 +456,11 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	}
 	if ((rc = lend_names(&qr, err)))
 		goto out;
-	nh = gather_hits(&qr, &q, &h);
-	if (o->max_hits && nh > o->max_hits)
-		nh = o->max_hits;
-	if (nh == 0) {
-		free(h);
-		h = NULL;
-	}
+	nh = best_hits(&qr, &q, o->max_hits, &h);
 	*hits = h;
 	*nhits = nh;
 out:
+	textindex_docs_close(qr.docs);
 	free(q.w);
 	free(qr.p);
 	free(qr.parts);

@@ -4,6 +4,7 @@
  * reading the index.  Cutting terms is textindex_cut.c's, the postings
  * that wait textindex_pend.c's, checks and rebuilding textindex_rebuild.c's.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/textindex_int.h"
@@ -196,13 +197,14 @@ struct doc {
 	size_t rlen;
 };
 
-static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
-                   struct gl_error *err)
+/* (by cursor c on docnums, or NULL: by mdb_get) */
+static int doc_read(struct store_txn *t, MDB_cursor *c, uint64_t dn, bool *found,
+                    struct doc *out, struct gl_error *err)
 {
 	uint8_t key[DOCNUM_LEN];
 	put_docnum(key, dn);
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
-	int rc = mdb_get(t->txn, t->s->docnums, &k, &v);
+	int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->docnums, &k, &v);
 	*found = rc == 0;
 	if (rc == MDB_NOTFOUND)
 		return 0;
@@ -217,6 +219,12 @@ static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *ou
 	out->rkey = p + DOC_VAL_HDR;
 	out->rlen = v.mv_size - DOC_VAL_HDR;
 	return 0;
+}
+
+static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
+                   struct gl_error *err)
+{
+	return doc_read(t, NULL, dn, found, out, err);
 }
 
 /* Take document dn (of record rkey) out of docs, docnums and the stats. */
@@ -400,9 +408,47 @@ int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textind
 	struct doc d;
 	int rc = doc_get(t, doc, found, &d, err);
 	if (rc == 0 && *found)
-		*out = (struct textindex_doc){ .len = d.len, .kind = d.kind, .rkey = d.rkey,
-		                               .rlen = d.rlen };
+		*out = (struct textindex_doc){ .num = doc, .len = d.len, .kind = d.kind,
+		                               .rkey = d.rkey, .rlen = d.rlen };
 	return rc;
+}
+
+struct textindex_docs {
+	struct store_txn *t;
+	MDB_cursor *c;
+};
+
+int textindex_docs_open(struct store_txn *t, struct textindex_docs **out, struct gl_error *err)
+{
+	MDB_cursor *c;
+	int rc = textindex_ready(t, err);
+	if (rc || (rc = textindex_flush(t, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->s->docnums, &c)))
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	struct textindex_docs *d = gl_xmalloc(sizeof *d);
+	*d = (struct textindex_docs){ .t = t, .c = c };
+	*out = d;
+	return 0;
+}
+
+int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
+                       struct textindex_doc *out, struct gl_error *err)
+{
+	struct doc dd;
+	int rc = doc_read(d->t, d->c, doc, found, &dd, err);
+	if (rc == 0 && *found)
+		*out = (struct textindex_doc){ .num = doc, .len = dd.len, .kind = dd.kind,
+		                               .rkey = dd.rkey, .rlen = dd.rlen };
+	return rc;
+}
+
+void textindex_docs_close(struct textindex_docs *d)
+{
+	if (!d)
+		return;
+	mdb_cursor_close(d->c);
+	free(d);
 }
 
 int textindex_doc_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,
