@@ -115,15 +115,33 @@ struct pname {
 	double score;  /* the word's in a name field of the partner's */
 };
 
+/* A run of one form's postings in document order (one field's). */
+struct prun {
+	size_t pos, end; /* in qrun.p */
+};
+
+/* One form of a query word, its postings read (read_form). */
+struct qform {
+	size_t word;
+	double factor;     /* 1, or SEARCH_OTHER_LANG for another language's form */
+	double idf;
+	size_t run0, nrun; /* its runs in qrun.runs */
+};
+
 struct qrun {
 	struct store_txn *t;
 	struct textindex_docs *docs;
 	int kind;
 	double n_docs, avgdl;
-	struct textindex_posting *p;
+	struct textindex_posting *p; /* every form's postings */
 	size_t np, pcap;
-	struct part *parts;
+	struct prun *runs;
+	size_t nruns, runcap;
+	struct qform *forms;
+	size_t nforms, formcap;
+	struct part *parts;   /* score_docs' in (document, word) order, then lend_names' */
 	size_t nparts, partcap;
+	size_t nscored;       /* score_docs' */
 	struct pname *pn;
 	size_t npn, pncap;
 };
@@ -132,12 +150,6 @@ static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
 	int c = memcmp(a, b, al < bl ? al : bl);
 	return c ? c : al < bl ? -1 : al > bl;
-}
-
-static int posting_cmp(const void *a, const void *b)
-{
-	const struct textindex_posting *x = a, *y = b;
-	return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
 static int part_cmp(const void *a, const void *b)
@@ -150,18 +162,6 @@ static int pname_cmp(const void *a, const void *b)
 {
 	const struct pname *x = a, *y = b;
 	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-}
-
-/* All postings of one term into qr->p (replacing what was there), by
- * document number. */
-static int read_postings(struct qrun *qr, const char *term, size_t len, struct gl_error *err)
-{
-	qr->np = 0;
-	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
-	/* each field's postings are in order: merge them */
-	if (rc == 0 && qr->np > 1)
-		qsort(qr->p, qr->np, sizeof *qr->p, posting_cmp);
-	return rc;
 }
 
 static void add_part(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
@@ -201,38 +201,108 @@ static bool lends(int kind)
 	return kind == 0 || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
-/* BM25 of one term form for every document holding it (postings grouped
- * by document), times factor; a partner whose name holds it is kept for
- * its records (lend_names).  A posting of no document (left by an index
- * out of step) counts for nothing. */
-static int score_form(struct qrun *qr, size_t word, double factor, struct gl_error *err)
+/* The lowest document number at the head of runs r[0..n) (UINT64_MAX if
+ * all are done). */
+static uint64_t runs_head(const struct textindex_posting *p, const struct prun *r, size_t n)
 {
-	size_t df = 0;
-	for (size_t i = 0; i < qr->np; i++)
-		df += i == 0 || qr->p[i - 1].doc != qr->p[i].doc;
-	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
-	double idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-	for (size_t i = 0, j; i < qr->np; i = j) {
-		double tf = 0, name = 0;
-		for (j = i; j < qr->np && qr->p[i].doc == qr->p[j].doc; j++) {
-			tf += weight(qr->p[j].field) * (double)qr->p[j].tf;
-			if (qr->p[j].field == TEXTINDEX_TITLE)
-				name += (double)qr->p[j].tf;
+	uint64_t doc = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].pos < r[i].end && p[r[i].pos].doc < doc)
+			doc = p[r[i].pos].doc;
+	return doc;
+}
+
+/* Read the postings of one form of query word `word` (append them to
+ * qr->p, cut into runs in document order: each field's) and its idf from
+ * the documents that hold it (a posting of no document, left by an index
+ * out of step, counts too, as it always did). */
+static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
+                     struct gl_error *err)
+{
+	size_t start = qr->np;
+	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
+	if (rc)
+		return rc;
+	if (qr->nforms == qr->formcap) {
+		qr->formcap = qr->formcap ? 2 * qr->formcap : 8;
+		qr->forms = gl_xrealloc(qr->forms, qr->formcap * sizeof *qr->forms);
+	}
+	struct qform *f = &qr->forms[qr->nforms++];
+	*f = (struct qform){ .word = word, .factor = factor, .run0 = qr->nruns };
+	for (size_t i = start; i < qr->np; i++) {
+		if (i > start && qr->p[i].doc > qr->p[i - 1].doc) {
+			qr->runs[qr->nruns - 1].end = i + 1;
+			continue;
 		}
+		if (qr->nruns == qr->runcap) {
+			qr->runcap = qr->runcap ? 2 * qr->runcap : 16;
+			qr->runs = gl_xrealloc(qr->runs, qr->runcap * sizeof *qr->runs);
+		}
+		qr->runs[qr->nruns++] = (struct prun){ i, i + 1 };
+	}
+	f->nrun = qr->nruns - f->run0;
+	/* df: the distinct documents of its runs, merged (on a copy) */
+	struct prun *r = gl_xmalloc((f->nrun ? f->nrun : 1) * sizeof *r);
+	memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
+	size_t df = 0;
+	for (uint64_t doc; (doc = runs_head(qr->p, r, f->nrun)) != UINT64_MAX; df++)
+		for (size_t i = 0; i < f->nrun; i++)
+			while (r[i].pos < r[i].end && qr->p[r[i].pos].doc == doc)
+				r[i].pos++;
+	free(r);
+	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
+	f->idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
+	return 0;
+}
+
+/* Form f's BM25 in document doc, whose postings stand at the heads of its
+ * runs (which move past them); a partner whose name holds it is kept for
+ * its records (lend_names). */
+static void score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc)
+{
+	double tf = 0, name = 0;
+	bool has = false;
+	for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
+		struct prun *r = &qr->runs[k];
+		for (; r->pos < r->end && qr->p[r->pos].doc == doc->num; r->pos++) {
+			const struct textindex_posting *p = &qr->p[r->pos];
+			tf += weight(p->field) * (double)p->tf;
+			if (p->field == TEXTINDEX_TITLE)
+				name += (double)p->tf;
+			has = true;
+		}
+	}
+	if (!has)
+		return;
+	/* with the partner's length: the partner ranks above what it lends to */
+	if (doc->kind == RK_PARTNER && name > 0 && lends(qr->kind))
+		add_pname(qr, doc, f->word,
+		          f->factor * bm25(qr, f->idf, SEARCH_WEIGHT_PARTNER * name, doc->len));
+	if (qr->kind && doc->kind != qr->kind)
+		return;
+	add_part(qr, doc, f->word, f->factor * bm25(qr, f->idf, tf, doc->len));
+}
+
+/* Every document the forms' postings name, in number order, each looked
+ * up once: its parts come in (document, word) order, as gather_hits wants
+ * them.  A posting of no document counts for nothing. */
+static int score_docs(struct qrun *qr, struct gl_error *err)
+{
+	for (uint64_t doc; (doc = runs_head(qr->p, qr->runs, qr->nruns)) != UINT64_MAX;) {
 		bool found;
-		struct textindex_doc doc;
-		int rc = textindex_docs_get(qr->docs, qr->p[i].doc, &found, &doc, err);
+		struct textindex_doc d;
+		int rc = textindex_docs_get(qr->docs, doc, &found, &d, err);
 		if (rc)
 			return rc;
-		if (!found)
+		if (!found) { /* pass over its postings */
+			for (size_t k = 0; k < qr->nruns; k++)
+				while (qr->runs[k].pos < qr->runs[k].end &&
+				       qr->p[qr->runs[k].pos].doc == doc)
+					qr->runs[k].pos++;
 			continue;
-		/* with the partner's length: the partner ranks above what it lends to */
-		if (doc.kind == RK_PARTNER && name > 0 && lends(qr->kind))
-			add_pname(qr, &doc, word,
-			          factor * bm25(qr, idf, SEARCH_WEIGHT_PARTNER * name, doc.len));
-		if (qr->kind && doc.kind != qr->kind)
-			continue;
-		add_part(qr, &doc, word, factor * bm25(qr, idf, tf, doc.len));
+		}
+		for (size_t f = 0; f < qr->nforms; f++)
+			score_doc(qr, &qr->forms[f], &d);
 	}
 	return 0;
 }
@@ -363,13 +433,31 @@ static size_t rank_best(struct ranked *h, size_t n, size_t k)
 	return k;
 }
 
+/* Put the parts in (document, word) order: score_docs' are, lend_names'
+ * (a partner's records, fewer) are sorted and merged with them. */
+static void order_parts(struct qrun *qr)
+{
+	size_t a = qr->nscored, n = qr->nparts;
+	if (a == n)
+		return;
+	qsort(qr->parts + a, n - a, sizeof *qr->parts, part_cmp);
+	struct part *m = gl_xmalloc(n * sizeof *m);
+	size_t i = 0, j = a, k = 0;
+	while (i < a || j < n)
+		m[k++] = j == n || (i < a && qr->parts[i].order <= qr->parts[j].order) ? qr->parts[i++]
+		                                                                       : qr->parts[j++];
+	free(qr->parts);
+	qr->parts = m;
+	qr->partcap = n;
+}
+
 /* Sum the parts per document (the best form of each word) into r (room
  * for qr->nparts); a document that holds only weak words of a query that
  * has others is no hit (search.h).  Returns how many. */
 static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked *r)
 {
 	size_t nh = 0;
-	qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
+	order_parts(qr);
 	for (size_t i = 0, j; i < qr->nparts; i = j) {
 		const struct part *p = &qr->parts[i];
 		uint64_t doc = p->order >> PART_WORD_BITS;
@@ -449,11 +537,13 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	for (size_t w = 0; w < q.n && docs; w++) {
 		for (unsigned f = 0; f < q.w[w].nforms; f++) {
 			double factor = q.w[w].fruns[f] & q.own ? 1.0 : SEARCH_OTHER_LANG;
-			if ((rc = read_postings(&qr, q.w[w].form[f], q.w[w].len[f], err)) ||
-			    (rc = score_form(&qr, w, factor, err)))
+			if ((rc = read_form(&qr, w, factor, q.w[w].form[f], q.w[w].len[f], err)))
 				goto out;
 		}
 	}
+	if ((rc = score_docs(&qr, err)))
+		goto out;
+	qr.nscored = qr.nparts;
 	if ((rc = lend_names(&qr, err)))
 		goto out;
 	nh = best_hits(&qr, &q, o->max_hits, &h);
@@ -463,6 +553,8 @@ out:
 	textindex_docs_close(qr.docs);
 	free(q.w);
 	free(qr.p);
+	free(qr.runs);
+	free(qr.forms);
 	free(qr.parts);
 	free(qr.pn);
 	return rc;
