@@ -489,6 +489,72 @@ static void test_rank(void **state)
 	store_close(s);
 }
 
+/* Hits of one search with max_hits (0: all), in a read transaction. */
+static size_t hits_of(struct store *s, const char *q, size_t max, struct search_hit **h)
+{
+	struct store_txn *t;
+	size_t n = 0;
+	struct search_opts o = { .max_hits = max };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, q, &o, h, &n, NULL), 0);
+	store_abort(t);
+	return n;
+}
+
+/* A page of the best k (a heap of k) is the first k of the whole list
+ * sorted, ties (equal scores) in record key order, for every k. */
+static void test_top_k(void **state)
+{
+	(void)state;
+	struct store *s = open_store("topk");
+	static const struct doc shapes[3] = {
+		TEXTS("Microkrediet", "Microcredit", "Kort.", "Short."),
+		TEXTS("Lening", "Loan", "Een microkrediet voor wie start.", "A microcredit."),
+		TEXTS("Begeleiding", "Coaching", "Microkrediet en nog veel meer woorden hier.",
+		      "Microcredit and many more words here."),
+	};
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	/* ids put in an order other than their keys', so that document numbers
+	 * (the order the index reads in) are not the ties' order */
+	for (unsigned i = 0; i < 40; i++) {
+		unsigned k = (i * 17) % 40;
+		char id[16];
+		snprintf(id, sizeof id, "o-%02u", k);
+		put_in(t, k % 2 ? sk : sk2, RK_OFFER, id, 1, &shapes[k % 3]);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	struct search_hit *all = NULL;
+	size_t n = hits_of(s, "microkrediet", 0, &all);
+	assert_int_equal(n, 40);
+	size_t ties = 0;
+	for (size_t i = 1; i < n; i++) {
+		assert_true(all[i - 1].score >= all[i].score);
+		if (all[i - 1].score == all[i].score) {
+			ties++;
+			size_t l = all[i - 1].rkey_len < all[i].rkey_len ? all[i - 1].rkey_len
+			                                                 : all[i].rkey_len;
+			int c = memcmp(all[i - 1].rkey, all[i].rkey, l);
+			assert_true(c < 0 || (c == 0 && all[i - 1].rkey_len < all[i].rkey_len));
+		}
+	}
+	assert_true(ties >= 30); /* three shapes, two authors: mostly ties */
+	for (size_t k = 1; k <= n + 1; k++) {
+		struct search_hit *h = NULL;
+		size_t m = hits_of(s, "microkrediet", k, &h);
+		assert_int_equal(m, k < n ? k : n);
+		for (size_t i = 0; i < m; i++) {
+			assert_int_equal(h[i].rkey_len, all[i].rkey_len);
+			assert_memory_equal(h[i].rkey, all[i].rkey, all[i].rkey_len);
+			assert_true(h[i].score == all[i].score);
+			assert_int_equal(h[i].kind, RK_OFFER);
+		}
+		free(h);
+	}
+	free(all);
+	store_close(s);
+}
+
 static void test_changes(void **state)
 {
 	(void)state;
@@ -1476,6 +1542,11 @@ static void test_partner_names(void **state)
 	assert_true(sc[1] == demo_sc);
 	assert_int_equal(find(s, "wintercircus", RK_PARTNER, NULL, ids, sizeof ids, sc), 1);
 	assert_true(sc[0] > demo_sc);
+	/* a record's own word and a word its partner's name lends it add up,
+	 * once per record */
+	assert_int_equal(find(s, "wintercircus demodag", 0, NULL, ids, sizeof ids, sc), 4);
+	assert_memory_equal(ids, "wc-demo ", 8);
+	assert_true(sc[0] > demo_sc);
 	/* no "partner": the author's first partner record's */
 	assert_string_equal(hits(s, "atelier", 0), "aa aa-own");
 	/* a partner's description is not its name */
@@ -1694,6 +1765,7 @@ int main(void)
 		cmocka_unit_test(test_dutch_plural),
 		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
+		cmocka_unit_test(test_top_k),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
