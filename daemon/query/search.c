@@ -257,10 +257,12 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 	return 0;
 }
 
-/* Form f's BM25 in document doc, whose postings stand at the heads of its
- * runs (which move past them); a partner whose name holds it is kept for
- * its records (lend_names). */
-static void score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc)
+/* Form f's BM25 in document doc into *sc, whose postings stand at the
+ * heads of its runs (which move past them); false if it has none or is of
+ * another kind than searched for.  A partner whose name holds it is kept
+ * for its records (lend_names). */
+static bool score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc,
+                      double *sc)
 {
 	double tf = 0, name = 0;
 	bool has = false;
@@ -275,19 +277,46 @@ static void score_doc(struct qrun *qr, struct qform *f, const struct textindex_d
 		}
 	}
 	if (!has)
-		return;
+		return false;
 	/* with the partner's length: the partner ranks above what it lends to */
 	if (doc->kind == RK_PARTNER && name > 0 && lends(qr->kind))
 		add_pname(qr, doc, f->word,
 		          f->factor * bm25(qr, f->idf, SEARCH_WEIGHT_PARTNER * name, doc->len));
 	if (qr->kind && doc->kind != qr->kind)
-		return;
-	add_part(qr, doc, f->word, f->factor * bm25(qr, f->idf, tf, doc->len));
+		return false;
+	*sc = f->factor * bm25(qr, f->idf, tf, doc->len);
+	return true;
+}
+
+/* Document doc's parts: one per word it holds, the best of the word's
+ * forms (the forms come word by word), as gather_hits would take it. */
+static void score_words(struct qrun *qr, const struct textindex_doc *doc)
+{
+	size_t word = 0;
+	double best = 0, sc;
+	bool open = false;
+	for (size_t f = 0; f < qr->nforms; f++) {
+		if (!score_doc(qr, &qr->forms[f], doc, &sc))
+			continue;
+		if (open && qr->forms[f].word != word) {
+			add_part(qr, doc, word, best);
+			open = false;
+		}
+		if (!open) {
+			word = qr->forms[f].word;
+			best = 0;
+			open = true;
+		}
+		if (sc > best)
+			best = sc;
+	}
+	if (open)
+		add_part(qr, doc, word, best);
 }
 
 /* Every document the forms' postings name, in number order, each looked
  * up once: its parts come in (document, word) order, as gather_hits wants
- * them.  A posting of no document counts for nothing. */
+ * them, one per word.  A posting of no document counts for nothing. */
 static int score_docs(struct qrun *qr, struct gl_error *err)
 {
 	for (uint64_t doc; (doc = runs_head(qr->p, qr->runs, qr->nruns)) != UINT64_MAX;) {
@@ -303,8 +332,7 @@ static int score_docs(struct qrun *qr, struct gl_error *err)
 					qr->runs[k].pos++;
 			continue;
 		}
-		for (size_t f = 0; f < qr->nforms; f++)
-			score_doc(qr, &qr->forms[f], &d);
+		score_words(qr, &d);
 	}
 	return 0;
 }
