@@ -48,7 +48,7 @@ static void print_line(struct cli *cli, struct lookup_cache *who, const struct s
 	printf("%.2f\t%s/%.*s\t", h->score, record_kind_name(e->kind), (int)e->id_len, e->id);
 	cli_put(stdout, title ? title : "", -1); /* partners' texts: outside text */
 	putchar('\t');
-	cli_put(stdout, lookup_who_cached(who, e->author, (const char *)partner, plen), -1);
+	fputs(lookup_who_cached(who, e->author, (const char *)partner, plen), stdout);
 	putchar('\n');
 	free(title);
 }

@@ -103,7 +103,9 @@ const char *lookup_who_cached(struct lookup_cache *c, const uint8_t author[32],
 	struct cache_slot *s = &c->slot[i];
 	s->partner = partner ? gl_xstrndup(partner, partner_len) : NULL;
 	memcpy(s->author, author, 32);
-	s->who = lookup_who(c->t, author, s->partner, c->lang);
+	char *who = lookup_who(c->t, author, s->partner, c->lang);
+	s->who = cli_line(who); /* partners' texts: outside text */
+	free(who);
 	c->used++;
 	return s->who;
 }

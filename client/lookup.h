@@ -46,9 +46,10 @@ char *lookup_who(struct store_txn *t, const uint8_t author[32], const char *part
  * hits come by score, not by author, so the last name (gilde list's) is
  * seldom the next one's.  Each (author, partner) is looked up once, in t
  * and lang, which must outlive the cache.  Past LOOKUP_CACHE_MAX pairs
- * the cache starts over.  lookup_who_cached() returns the words, owned by
- * the cache (valid until the next call or lookup_cache_free); partner
- * (partner_len bytes, not NUL-terminated; NULL for none) as lookup_who's.
+ * the cache starts over.  lookup_who_cached() returns the words made one
+ * line of outside text (cli_line: ready to print), owned by the cache
+ * (valid until the next call or lookup_cache_free); partner (partner_len
+ * bytes, not NUL-terminated; NULL for none) as lookup_who's.
  */
 #define LOOKUP_CACHE_MAX 1024
 struct lookup_cache;

@@ -510,6 +510,18 @@ static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked
 	return nh;
 }
 
+/* An array of n hits (NULL for none) with room for keys bytes of their
+ * record keys after it (*arena): one allocation, one free(). */
+static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
+{
+	*arena = NULL;
+	if (n == 0)
+		return NULL;
+	struct search_hit *h = gl_xmalloc(n * sizeof *h + keys);
+	*arena = (uint8_t *)(h + n);
+	return h;
+}
+
 /* The best max hits (0: all) of the parts, in order, into *out (NULL if
  * none); returns how many. */
 static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
@@ -519,13 +531,16 @@ static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
 	if (qr->nparts == 0)
 		return 0;
 	struct ranked *r = gl_xmalloc(qr->nparts * sizeof *r);
-	size_t nh = rank_best(r, gather_hits(qr, q, r), max);
-	struct search_hit *h = nh ? gl_xcalloc(nh, sizeof *h) : NULL;
+	size_t nh = rank_best(r, gather_hits(qr, q, r), max), keys = 0;
+	for (size_t i = 0; i < nh; i++)
+		keys += r[i].rlen;
+	uint8_t *arena;
+	struct search_hit *h = hits_alloc(nh, keys, &arena);
 	for (size_t i = 0; i < nh; i++) {
-		memcpy(h[i].rkey, r[i].rkey, r[i].rlen);
-		h[i].rkey_len = r[i].rlen;
-		h[i].kind = r[i].rkey[RECORD_KEY_LEN];
-		h[i].score = r[i].score;
+		memcpy(arena, r[i].rkey, r[i].rlen);
+		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = r[i].rlen, .score = r[i].score,
+			                    .kind = r[i].rkey[RECORD_KEY_LEN] };
+		arena += r[i].rlen;
 	}
 	free(r);
 	*out = h;
@@ -660,10 +675,17 @@ static char *cache_key(const char *text, const struct search_opts *o)
 
 static struct search_hit *hits_copy(const struct search_hit *h, size_t n)
 {
-	if (n == 0)
-		return NULL;
-	struct search_hit *c = gl_xmalloc(n * sizeof *c);
-	memcpy(c, h, n * sizeof *c);
+	size_t keys = 0;
+	for (size_t i = 0; i < n; i++)
+		keys += h[i].rkey_len;
+	uint8_t *arena;
+	struct search_hit *c = hits_alloc(n, keys, &arena);
+	for (size_t i = 0; i < n; i++) {
+		c[i] = h[i];
+		memcpy(arena, h[i].rkey, h[i].rkey_len);
+		c[i].rkey = arena;
+		arena += h[i].rkey_len;
+	}
 	return c;
 }
 

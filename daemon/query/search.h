@@ -64,9 +64,11 @@
 /* Words in a query, at most (stop words and short tokens not counted). */
 #define SEARCH_QUERY_WORDS 32
 
-/* One result: the record's key (author || kind || id), its score and kind. */
+/* One result: the record's key (author || kind || id, rkey_len bytes, held
+ * in the same allocation as the array of hits, freed with it), its score
+ * and kind. */
 struct search_hit {
-	uint8_t rkey[STORE_KEY_MAX];
+	const uint8_t *rkey;
 	size_t rkey_len;
 	double score;
 	int kind;
