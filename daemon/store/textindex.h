@@ -173,13 +173,14 @@ int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textind
                   struct gl_error *err);
 /*
  * A reader of many documents by number, for a query that looks up every
- * document its postings name: one cursor, so that a number on the page
- * the last one was found on is found without descending the tree again
- * (cheapest in rising order).  Open it in t and close it before t ends;
+ * document its postings name: one cursor, stepped on to a number a few
+ * ahead of the last one read, so that documents asked for in rising order
+ * cost about a walk over them, not a search each.  Open it in t and close it before t ends;
  * the documents it gives are as textindex_doc's.  textindex_docs_open
  * returns 0, GL_ESTORE (see textindex_ready) or GL_EIO; *out is set only
  * on success.  textindex_docs_get returns as textindex_doc.
  */
+#define TEXTINDEX_DOCS_STEPS 16 /* a number this far ahead is stepped to, not searched for */
 struct textindex_docs;
 int textindex_docs_open(struct store_txn *t, struct textindex_docs **out, struct gl_error *err);
 int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
