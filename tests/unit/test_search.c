@@ -643,6 +643,65 @@ static void test_cache(void **state)
 	store_close(s);
 }
 
+/* Document d as the reader gives it equals textindex_doc's. */
+static void same_doc(struct store_txn *t, struct textindex_docs *r, uint64_t d)
+{
+	bool f1 = true, f2 = false;
+	struct textindex_doc a = { 0 }, b = { 0 };
+	assert_int_equal(textindex_doc(t, d, &f1, &a, NULL), 0);
+	assert_int_equal(textindex_docs_get(r, d, &f2, &b, NULL), 0);
+	assert_int_equal(f1, f2);
+	if (!f1)
+		return;
+	assert_int_equal(a.num, d);
+	assert_int_equal(b.num, d);
+	assert_int_equal(a.len, b.len);
+	assert_int_equal(a.kind, b.kind);
+	assert_int_equal(a.rlen, b.rlen);
+	assert_memory_equal(a.rkey, b.rkey, a.rlen);
+}
+
+/* The documents reader (stepping on, or searching) gives what
+ * textindex_doc gives, for numbers held and gone, in any order. */
+static void test_docs_reader(void **state)
+{
+	(void)state;
+	struct store *s = open_store("docsreader");
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < 90; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "r-%02u", i);
+		put_in(t, sk, i % 4 ? RK_OFFER : RK_EVENT, id, 1, i % 2 ? &d_title : &d_cafe);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	/* gaps: single numbers, and a run longer than TEXTINDEX_DOCS_STEPS */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < 90; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "r-%02u", i);
+		if (i % 3 == 0 || (i >= 40 && i < 40 + TEXTINDEX_DOCS_STEPS + 5))
+			put_in(t, sk, i % 4 ? RK_OFFER : RK_EVENT, id, 2, NULL);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	static const unsigned strides[] = { 1, 2, 5, TEXTINDEX_DOCS_STEPS, TEXTINDEX_DOCS_STEPS + 1,
+		                            40 };
+	for (size_t k = 0; k < sizeof strides / sizeof strides[0]; k++) {
+		struct textindex_docs *r;
+		assert_int_equal(textindex_docs_open(t, &r, NULL), 0);
+		for (uint64_t d = 0; d < 110; d += strides[k])
+			same_doc(t, r, d);
+		for (uint64_t d = 110; d-- > 0;) /* backwards: a search each */
+			same_doc(t, r, d);
+		same_doc(t, r, 7);
+		same_doc(t, r, 7); /* the one it stands on */
+		textindex_docs_close(r);
+	}
+	store_abort(t);
+	store_close(s);
+}
+
 static void test_changes(void **state)
 {
 	(void)state;
@@ -1855,6 +1914,7 @@ int main(void)
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_top_k),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_docs_reader),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
