@@ -245,7 +245,8 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 	f->nrun = qr->nruns - f->run0;
 	/* df: the distinct documents of its runs, merged (on a copy) */
 	struct prun *r = gl_xmalloc((f->nrun ? f->nrun : 1) * sizeof *r);
-	memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
+	if (f->nrun)
+		memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
 	size_t df = 0;
 	for (uint64_t doc; (doc = runs_head(qr->p, r, f->nrun)) != UINT64_MAX; df++)
 		for (size_t i = 0; i < f->nrun; i++)
