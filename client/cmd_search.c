@@ -4,6 +4,8 @@
 
 #include "client/cmd.h"
 #include "client/lookup.h"
+#include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/record.h"
 #include "query/search.h"
 
@@ -26,39 +28,54 @@ static char *join_words(int n, char **words)
 	return s;
 }
 
+/* One hit's line: score, KIND/ID, title and whose it is.  The record is
+ * parsed once for its partner and its title; the partner's name comes
+ * from the cache (hits come by score, the same partners over and over). */
+static void print_line(struct cli *cli, struct lookup_cache *who, const struct search_hit *h,
+                       const struct store_entry *e)
+{
+	struct record r;
+	const uint8_t *partner = NULL, *s;
+	uint32_t plen = 0, sl;
+	char *title = NULL;
+	if (!e->tombstone && record_parse_held(e->env, e->env_len, &r, NULL) == 0) {
+		if (!body_str(r.body, r.body_len, "partner", &partner, &plen))
+			partner = NULL;
+		if (body_text(r.body, r.body_len, "name", cli->lang, &s, &sl) ||
+		    body_text(r.body, r.body_len, "title", cli->lang, &s, &sl))
+			title = gl_xstrndup((const char *)s, sl);
+	}
+	printf("%.2f\t%s/%.*s\t", h->score, record_kind_name(e->kind), (int)e->id_len, e->id);
+	cli_put(stdout, title ? title : "", -1); /* partners' texts: outside text */
+	putchar('\t');
+	fputs(lookup_who_cached(who, e->author, (const char *)partner, plen), stdout);
+	putchar('\n');
+	free(title);
+}
+
 /* Print the hits (human lines or one JSON array). */
 static int print_hits(struct cli *cli, struct store_txn *t, const struct search_hit *h,
                       size_t n, struct gl_error *err)
 {
 	json_t *arr = cli->json ? json_array() : NULL;
+	struct lookup_cache *who = cli->json ? NULL : lookup_cache_new(t, cli->lang);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct store_entry e;
 		if ((rc = search_hit_entry(t, &h[i], &e, err)))
 			break;
-		if (cli->json) {
-			json_t *o = view_entry_json(&e);
-			json_object_set_new(o, "score", json_real(h[i].score));
-			json_array_append_new(arr, o);
+		if (!cli->json) {
+			print_line(cli, who, &h[i], &e);
 			continue;
 		}
-		struct record r;
-		char *partner = record_parse_held(e.env, e.env_len, &r, NULL) == 0
-		                        ? view_body_str(r.body, r.body_len, "partner") : NULL;
-		char *who = lookup_who(t, e.author, partner, cli->lang);
-		char *title = cli_title(&e, cli->lang);
-		printf("%.2f\t%s/%.*s\t", h[i].score, record_kind_name(e.kind), (int)e.id_len, e.id);
-		cli_put(stdout, title ? title : "", -1); /* partners' texts: outside text */
-		putchar('\t');
-		cli_put(stdout, who, -1);
-		putchar('\n');
-		free(title);
-		free(who);
-		free(partner);
+		json_t *o = view_entry_json(&e);
+		json_object_set_new(o, "score", json_real(h[i].score));
+		json_array_append_new(arr, o);
 	}
 	if (arr && rc == 0)
 		cli_print_json(arr);
 	json_decref(arr);
+	lookup_cache_free(who);
 	return rc;
 }
 

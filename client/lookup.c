@@ -31,6 +31,85 @@ char *lookup_who(struct store_txn *t, const uint8_t author[32], const char *part
 	return out;
 }
 
+#define CACHE_SLOTS (2 * LOOKUP_CACHE_MAX) /* open addressing, at most half full */
+
+struct cache_slot {
+	char *who;     /* NULL: an empty slot */
+	uint8_t author[32];
+	char *partner; /* NULL for none */
+};
+
+struct lookup_cache {
+	struct store_txn *t;
+	const char *lang;
+	size_t used;
+	struct cache_slot slot[CACHE_SLOTS];
+};
+
+struct lookup_cache *lookup_cache_new(struct store_txn *t, const char *lang)
+{
+	struct lookup_cache *c = gl_xcalloc(1, sizeof *c);
+	c->t = t;
+	c->lang = lang;
+	return c;
+}
+
+static void cache_empty(struct lookup_cache *c)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		free(c->slot[i].who);
+		free(c->slot[i].partner);
+		c->slot[i] = (struct cache_slot){ 0 };
+	}
+	c->used = 0;
+}
+
+void lookup_cache_free(struct lookup_cache *c)
+{
+	if (!c)
+		return;
+	cache_empty(c);
+	free(c);
+}
+
+/* FNV-1a over the author and the partner's bytes (none: one byte more). */
+static size_t cache_hash(const uint8_t author[32], const char *partner, size_t len)
+{
+	uint64_t h = 14695981039346656037u;
+	for (size_t i = 0; i < 32; i++)
+		h = (h ^ author[i]) * 1099511628211u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)partner[i]) * 1099511628211u;
+	h = (h ^ (partner ? 1u : 2u)) * 1099511628211u;
+	return (size_t)(h % CACHE_SLOTS);
+}
+
+const char *lookup_who_cached(struct lookup_cache *c, const uint8_t author[32],
+                              const char *partner, size_t partner_len)
+{
+	/* as lookup_who is given it: a C string, which ends at a NUL */
+	if (partner)
+		partner_len = strnlen(partner, partner_len);
+	size_t i = cache_hash(author, partner, partner_len);
+	for (struct cache_slot *s; (s = &c->slot[i])->who; i = (i + 1) % CACHE_SLOTS)
+		if (!memcmp(s->author, author, 32) && !s->partner == !partner &&
+		    (!partner || (strlen(s->partner) == partner_len &&
+		                  !memcmp(s->partner, partner, partner_len))))
+			return s->who;
+	if (c->used == LOOKUP_CACHE_MAX) {
+		cache_empty(c);
+		i = cache_hash(author, partner, partner_len);
+	}
+	struct cache_slot *s = &c->slot[i];
+	s->partner = partner ? gl_xstrndup(partner, partner_len) : NULL;
+	memcpy(s->author, author, 32);
+	char *who = lookup_who(c->t, author, s->partner, c->lang);
+	s->who = cli_line(who); /* partners' texts: outside text */
+	free(who);
+	c->used++;
+	return s->who;
+}
+
 static void add_key(struct lookup_keys *k, const uint8_t key[32])
 {
 	for (size_t i = 0; i < k->n; i++)

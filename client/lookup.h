@@ -42,6 +42,23 @@ char *lookup_who(struct store_txn *t, const uint8_t author[32], const char *part
                  const char *lang);
 
 /*
+ * lookup_who() remembered, for many records of few partners: a search's
+ * hits come by score, not by author, so the last name (gilde list's) is
+ * seldom the next one's.  Each (author, partner) is looked up once, in t
+ * and lang, which must outlive the cache.  Past LOOKUP_CACHE_MAX pairs
+ * the cache starts over.  lookup_who_cached() returns the words made one
+ * line of outside text (cli_line: ready to print), owned by the cache
+ * (valid until the next call or lookup_cache_free); partner (partner_len
+ * bytes, not NUL-terminated; NULL for none) as lookup_who's.
+ */
+#define LOOKUP_CACHE_MAX 1024
+struct lookup_cache;
+struct lookup_cache *lookup_cache_new(struct store_txn *t, const char *lang);
+const char *lookup_who_cached(struct lookup_cache *c, const uint8_t author[32],
+                              const char *partner, size_t partner_len);
+void lookup_cache_free(struct lookup_cache *c);
+
+/*
  * The authors a --author value means, in key order, each once: the key
  * itself if value is a whole key; else the authors of partner records
  * whose id is value, and the authors whose key starts with value (a short

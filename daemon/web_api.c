@@ -374,6 +374,17 @@ static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, stru
 
 /* -- search, news, gaps, match --------------------------------------------------- */
 
+/* Answers kept for the searches the page asks over and over, by the state
+ * of the store each read (query/search.h): one cache for the one store
+ * this process serves, made on the first search and kept while it runs. */
+static struct search_cache *search_answers;
+static pthread_once_t search_answers_once = PTHREAD_ONCE_INIT;
+
+static void search_answers_make(void)
+{
+	search_answers = search_cache_new();
+}
+
 static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                   const char *url, const struct web_req *rq)
 {
@@ -404,6 +415,8 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 		                       "query in one language) or prefer (every language, this one "
 		                       "first), not both");
 	o.max_hits = (size_t)limit;
+	pthread_once(&search_answers_once, search_answers_make);
+	o.cache = search_answers;
 	struct gl_error err = { 0 };
 	json_t *hits;
 	int rc = directory_search(t, q, &o, &hits, &err);

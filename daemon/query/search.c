@@ -2,6 +2,8 @@
 #include "query/search.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,13 +97,17 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 }
 
 /* A query word's contribution to one document's score (rkey points into
- * the store: valid in the transaction). */
+ * the store: valid in the transaction).  Parts are grouped by order, the
+ * document's number and the word: integers to compare, where record keys
+ * share their first 32 bytes with every record of the same author. */
 struct part {
+	uint64_t order; /* doc << PART_WORD_BITS | word */
 	const uint8_t *rkey;
-	size_t rlen;
-	size_t word;
 	double score;
+	uint32_t rlen;
 };
+#define PART_WORD_BITS 8
+_Static_assert(SEARCH_QUERY_WORDS < (1 << PART_WORD_BITS), "a word's number fits a part");
 
 /* A partner whose name holds a query word: what it lends its records. */
 struct pname {
@@ -111,14 +117,33 @@ struct pname {
 	double score;  /* the word's in a name field of the partner's */
 };
 
+/* A run of one form's postings in document order (one field's). */
+struct prun {
+	size_t pos, end; /* in qrun.p */
+};
+
+/* One form of a query word, its postings read (read_form). */
+struct qform {
+	size_t word;
+	double factor;     /* 1, or SEARCH_OTHER_LANG for another language's form */
+	double idf;
+	size_t run0, nrun; /* its runs in qrun.runs */
+};
+
 struct qrun {
 	struct store_txn *t;
+	struct textindex_docs *docs;
 	int kind;
 	double n_docs, avgdl;
-	struct textindex_posting *p;
+	struct textindex_posting *p; /* every form's postings */
 	size_t np, pcap;
-	struct part *parts;
+	struct prun *runs;
+	size_t nruns, runcap;
+	struct qform *forms;
+	size_t nforms, formcap;
+	struct part *parts;   /* score_docs' in (document, word) order, then lend_names' */
 	size_t nparts, partcap;
+	size_t nscored;       /* score_docs' */
 	struct pname *pn;
 	size_t npn, pncap;
 };
@@ -129,17 +154,10 @@ static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return c ? c : al < bl ? -1 : al > bl;
 }
 
-static int posting_cmp(const void *a, const void *b)
-{
-	const struct textindex_posting *x = a, *y = b;
-	return (x->doc > y->doc) - (x->doc < y->doc);
-}
-
 static int part_cmp(const void *a, const void *b)
 {
 	const struct part *x = a, *y = b;
-	int c = rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-	return c ? c : x->word < y->word ? -1 : x->word > y->word;
+	return (x->order > y->order) - (x->order < y->order);
 }
 
 static int pname_cmp(const void *a, const void *b)
@@ -148,25 +166,14 @@ static int pname_cmp(const void *a, const void *b)
 	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
-/* All postings of one term into qr->p (replacing what was there), by
- * document number. */
-static int read_postings(struct qrun *qr, const char *term, size_t len, struct gl_error *err)
-{
-	qr->np = 0;
-	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
-	/* each field's postings are in order: merge them */
-	if (rc == 0 && qr->np > 1)
-		qsort(qr->p, qr->np, sizeof *qr->p, posting_cmp);
-	return rc;
-}
-
-static void add_part(struct qrun *qr, const uint8_t *rkey, size_t rlen, size_t word, double sc)
+static void add_part(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
 {
 	if (qr->nparts == qr->partcap) {
 		qr->partcap = qr->partcap ? 2 * qr->partcap : 64;
 		qr->parts = gl_xrealloc(qr->parts, qr->partcap * sizeof *qr->parts);
 	}
-	qr->parts[qr->nparts++] = (struct part){ rkey, rlen, word, sc };
+	qr->parts[qr->nparts++] = (struct part){ doc->num << PART_WORD_BITS | word, doc->rkey, sc,
+		                                 (uint32_t)doc->rlen };
 }
 
 static void add_pname(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
@@ -196,38 +203,137 @@ static bool lends(int kind)
 	return kind == 0 || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
 }
 
-/* BM25 of one term form for every document holding it (postings grouped
- * by document), times factor; a partner whose name holds it is kept for
- * its records (lend_names).  A posting of no document (left by an index
- * out of step) counts for nothing. */
-static int score_form(struct qrun *qr, size_t word, double factor, struct gl_error *err)
+/* The lowest document number at the head of runs r[0..n) (UINT64_MAX if
+ * all are done). */
+static uint64_t runs_head(const struct textindex_posting *p, const struct prun *r, size_t n)
 {
-	size_t df = 0;
-	for (size_t i = 0; i < qr->np; i++)
-		df += i == 0 || qr->p[i - 1].doc != qr->p[i].doc;
-	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
-	double idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
-	for (size_t i = 0, j; i < qr->np; i = j) {
-		double tf = 0, name = 0;
-		for (j = i; j < qr->np && qr->p[i].doc == qr->p[j].doc; j++) {
-			tf += weight(qr->p[j].field) * (double)qr->p[j].tf;
-			if (qr->p[j].field == TEXTINDEX_TITLE)
-				name += (double)qr->p[j].tf;
+	uint64_t doc = UINT64_MAX;
+	for (size_t i = 0; i < n; i++)
+		if (r[i].pos < r[i].end && p[r[i].pos].doc < doc)
+			doc = p[r[i].pos].doc;
+	return doc;
+}
+
+/* Read the postings of one form of query word `word` (append them to
+ * qr->p, cut into runs in document order: each field's) and its idf from
+ * the documents that hold it (a posting of no document, left by an index
+ * out of step, counts too, as it always did). */
+static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
+                     struct gl_error *err)
+{
+	size_t start = qr->np;
+	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
+	if (rc)
+		return rc;
+	if (qr->nforms == qr->formcap) {
+		qr->formcap = qr->formcap ? 2 * qr->formcap : 8;
+		qr->forms = gl_xrealloc(qr->forms, qr->formcap * sizeof *qr->forms);
+	}
+	struct qform *f = &qr->forms[qr->nforms++];
+	*f = (struct qform){ .word = word, .factor = factor, .run0 = qr->nruns };
+	for (size_t i = start; i < qr->np; i++) {
+		if (i > start && qr->p[i].doc > qr->p[i - 1].doc) {
+			qr->runs[qr->nruns - 1].end = i + 1;
+			continue;
 		}
+		if (qr->nruns == qr->runcap) {
+			qr->runcap = qr->runcap ? 2 * qr->runcap : 16;
+			qr->runs = gl_xrealloc(qr->runs, qr->runcap * sizeof *qr->runs);
+		}
+		qr->runs[qr->nruns++] = (struct prun){ i, i + 1 };
+	}
+	f->nrun = qr->nruns - f->run0;
+	/* df: the distinct documents of its runs, merged (on a copy) */
+	struct prun *r = gl_xmalloc((f->nrun ? f->nrun : 1) * sizeof *r);
+	if (f->nrun)
+		memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
+	size_t df = 0;
+	for (uint64_t doc; (doc = runs_head(qr->p, r, f->nrun)) != UINT64_MAX; df++)
+		for (size_t i = 0; i < f->nrun; i++)
+			while (r[i].pos < r[i].end && qr->p[r[i].pos].doc == doc)
+				r[i].pos++;
+	free(r);
+	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
+	f->idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
+	return 0;
+}
+
+/* Form f's BM25 in document doc into *sc, whose postings stand at the
+ * heads of its runs (which move past them); false if it has none or is of
+ * another kind than searched for.  A partner whose name holds it is kept
+ * for its records (lend_names). */
+static bool score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc,
+                      double *sc)
+{
+	double tf = 0, name = 0;
+	bool has = false;
+	for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
+		struct prun *r = &qr->runs[k];
+		for (; r->pos < r->end && qr->p[r->pos].doc == doc->num; r->pos++) {
+			const struct textindex_posting *p = &qr->p[r->pos];
+			tf += weight(p->field) * (double)p->tf;
+			if (p->field == TEXTINDEX_TITLE)
+				name += (double)p->tf;
+			has = true;
+		}
+	}
+	if (!has)
+		return false;
+	/* with the partner's length: the partner ranks above what it lends to */
+	if (doc->kind == RK_PARTNER && name > 0 && lends(qr->kind))
+		add_pname(qr, doc, f->word,
+		          f->factor * bm25(qr, f->idf, SEARCH_WEIGHT_PARTNER * name, doc->len));
+	if (qr->kind && doc->kind != qr->kind)
+		return false;
+	*sc = f->factor * bm25(qr, f->idf, tf, doc->len);
+	return true;
+}
+
+/* Document doc's parts: one per word it holds, the best of the word's
+ * forms (the forms come word by word), as gather_hits would take it. */
+static void score_words(struct qrun *qr, const struct textindex_doc *doc)
+{
+	size_t word = 0;
+	double best = 0, sc;
+	bool open = false;
+	for (size_t f = 0; f < qr->nforms; f++) {
+		if (!score_doc(qr, &qr->forms[f], doc, &sc))
+			continue;
+		if (open && qr->forms[f].word != word) {
+			add_part(qr, doc, word, best);
+			open = false;
+		}
+		if (!open) {
+			word = qr->forms[f].word;
+			best = 0;
+			open = true;
+		}
+		if (sc > best)
+			best = sc;
+	}
+	if (open)
+		add_part(qr, doc, word, best);
+}
+
+/* Every document the forms' postings name, in number order, each looked
+ * up once: its parts come in (document, word) order, as gather_hits wants
+ * them, one per word.  A posting of no document counts for nothing. */
+static int score_docs(struct qrun *qr, struct gl_error *err)
+{
+	for (uint64_t doc; (doc = runs_head(qr->p, qr->runs, qr->nruns)) != UINT64_MAX;) {
 		bool found;
-		struct textindex_doc doc;
-		int rc = textindex_doc(qr->t, qr->p[i].doc, &found, &doc, err);
+		struct textindex_doc d;
+		int rc = textindex_docs_get(qr->docs, doc, &found, &d, err);
 		if (rc)
 			return rc;
-		if (!found)
+		if (!found) { /* pass over its postings */
+			for (size_t k = 0; k < qr->nruns; k++)
+				while (qr->runs[k].pos < qr->runs[k].end &&
+				       qr->p[qr->runs[k].pos].doc == doc)
+					qr->runs[k].pos++;
 			continue;
-		/* with the partner's length: the partner ranks above what it lends to */
-		if (doc.kind == RK_PARTNER && name > 0 && lends(qr->kind))
-			add_pname(qr, &doc, word,
-			          factor * bm25(qr, idf, SEARCH_WEIGHT_PARTNER * name, doc.len));
-		if (qr->kind && doc.kind != qr->kind)
-			continue;
-		add_part(qr, doc.rkey, doc.rlen, word, factor * bm25(qr, idf, tf, doc.len));
+		}
+		score_words(qr, &d);
 	}
 	return 0;
 }
@@ -270,7 +376,7 @@ static int lend_visit(void *ctx, const struct store_entry *e)
 	if (rc || !found)
 		return rc;
 	for (size_t i = 0; i < l->npn; i++)
-		add_part(l->qr, doc.rkey, doc.rlen, l->pn[i].word, l->pn[i].score);
+		add_part(l->qr, &doc, l->pn[i].word, l->pn[i].score);
 	return 0;
 }
 
@@ -302,47 +408,142 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 	return rc;
 }
 
-static int hit_cmp(const void *a, const void *b)
+/* A hit before it is copied out: its score and its record's key (in the
+ * store: valid in the transaction). */
+struct ranked {
+	double score;
+	const uint8_t *rkey;
+	size_t rlen;
+};
+
+/* Hits' order: the higher score first; equal scores in record key order
+ * (keys differ, so no two hits tie). */
+static int ranked_cmp(const void *a, const void *b)
 {
-	const struct search_hit *x = a, *y = b;
+	const struct ranked *x = a, *y = b;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
-	return rkey_cmp(x->rkey, x->rkey_len, y->rkey, y->rkey_len);
+	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
-/* Sum the parts per document (the best form of each word) into hits; a
- * document that holds only weak words of a query that has others is no
- * hit (search.h). */
-static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct search_hit **out)
+/* Sift h[i] down the heap h[0..n) whose top ranks last. */
+static void sift_down(struct ranked *h, size_t n, size_t i)
 {
-	*out = NULL;
-	if (qr->nparts == 0)
-		return 0;
-	qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
-	struct search_hit *h = gl_xcalloc(qr->nparts, sizeof *h);
+	for (;;) {
+		size_t m = i, l = 2 * i + 1;
+		if (l < n && ranked_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (l + 1 < n && ranked_cmp(&h[l + 1], &h[m]) > 0)
+			m = l + 1;
+		if (m == i)
+			return;
+		struct ranked x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+/* The best k of h's n hits (all if k is 0 or k >= n) into h[0..), in
+ * order; returns how many.  A page of 20 of 60,000 hits keeps a heap of
+ * the 20 best seen and sorts those, not all 60,000. */
+static size_t rank_best(struct ranked *h, size_t n, size_t k)
+{
+	if (k == 0 || k >= n) {
+		qsort(h, n, sizeof *h, ranked_cmp);
+		return n;
+	}
+	for (size_t i = k / 2; i-- > 0;)
+		sift_down(h, k, i);
+	for (size_t i = k; i < n; i++)
+		if (ranked_cmp(&h[i], &h[0]) < 0) {
+			h[0] = h[i];
+			sift_down(h, k, 0);
+		}
+	qsort(h, k, sizeof *h, ranked_cmp);
+	return k;
+}
+
+/* Put the parts in (document, word) order: score_docs' are, lend_names'
+ * (a partner's records, fewer) are sorted and merged with them. */
+static void order_parts(struct qrun *qr)
+{
+	size_t a = qr->nscored, n = qr->nparts;
+	if (a == n)
+		return;
+	qsort(qr->parts + a, n - a, sizeof *qr->parts, part_cmp);
+	struct part *m = gl_xmalloc(n * sizeof *m);
+	size_t i = 0, j = a, k = 0;
+	while (i < a || j < n)
+		m[k++] = j == n || (i < a && qr->parts[i].order <= qr->parts[j].order) ? qr->parts[i++]
+		                                                                       : qr->parts[j++];
+	free(qr->parts);
+	qr->parts = m;
+	qr->partcap = n;
+}
+
+/* Sum the parts per document (the best form of each word) into r (room
+ * for qr->nparts); a document that holds only weak words of a query that
+ * has others is no hit (search.h).  Returns how many. */
+static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked *r)
+{
 	size_t nh = 0;
+	order_parts(qr);
 	for (size_t i = 0, j; i < qr->nparts; i = j) {
 		const struct part *p = &qr->parts[i];
+		uint64_t doc = p->order >> PART_WORD_BITS;
 		double sum = 0, best = 0;
 		bool strong = false;
-		for (j = i; j < qr->nparts && !rkey_cmp(p->rkey, p->rlen, qr->parts[j].rkey,
-		                                        qr->parts[j].rlen); j++) {
-			if (j > i && qr->parts[j].word != qr->parts[j - 1].word) {
+		for (j = i; j < qr->nparts && qr->parts[j].order >> PART_WORD_BITS == doc; j++) {
+			if (j > i && qr->parts[j].order != qr->parts[j - 1].order) {
 				sum += best;
 				best = 0;
 			}
 			if (qr->parts[j].score > best)
 				best = qr->parts[j].score;
-			strong |= !q->w[qr->parts[j].word].weak;
+			size_t word = (size_t)(qr->parts[j].order & ((1u << PART_WORD_BITS) - 1));
+			strong |= !q->w[word].weak;
 		}
 		if (q->strong && !strong)
 			continue;
-		memcpy(h[nh].rkey, p->rkey, p->rlen);
-		h[nh].rkey_len = p->rlen;
-		h[nh].kind = p->rkey[RECORD_KEY_LEN];
-		h[nh++].score = sum + best;
+		r[nh++] = (struct ranked){ sum + best, p->rkey, p->rlen };
 	}
-	qsort(h, nh, sizeof *h, hit_cmp);
+	return nh;
+}
+
+/* An array of n hits (NULL for none) with room for keys bytes of their
+ * record keys after it (*arena): one allocation, one free(). */
+static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
+{
+	*arena = NULL;
+	if (n == 0)
+		return NULL;
+	struct search_hit *h = gl_xmalloc(n * sizeof *h + keys);
+	*arena = (uint8_t *)(h + n);
+	return h;
+}
+
+/* The best max hits (0: all) of the parts, in order, into *out (NULL if
+ * none); returns how many. */
+static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
+                        struct search_hit **out)
+{
+	*out = NULL;
+	if (qr->nparts == 0)
+		return 0;
+	struct ranked *r = gl_xmalloc(qr->nparts * sizeof *r);
+	size_t nh = rank_best(r, gather_hits(qr, q, r), max), keys = 0;
+	for (size_t i = 0; i < nh; i++)
+		keys += r[i].rlen;
+	uint8_t *arena;
+	struct search_hit *h = hits_alloc(nh, keys, &arena);
+	for (size_t i = 0; i < nh; i++) {
+		memcpy(arena, r[i].rkey, r[i].rlen);
+		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = r[i].rlen, .score = r[i].score,
+			                    .kind = r[i].rkey[RECORD_KEY_LEN] };
+		arena += r[i].rlen;
+	}
+	free(r);
 	*out = h;
 	return nh;
 }
@@ -361,11 +562,10 @@ static int check_opts(const char *text, const struct search_opts *o, struct gl_e
 	return 0;
 }
 
-int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
-                 struct search_hit **hits, size_t *nhits, struct gl_error *err)
+/* search_query without the cache (o is not NULL). */
+static int search_run(struct store_txn *t, const char *text, const struct search_opts *o,
+                      struct search_hit **hits, size_t *nhits, struct gl_error *err)
 {
-	static const struct search_opts none = { 0 };
-	o = o ? o : &none;
 	struct qparse q = { 0 };
 	struct qrun qr = { .t = t, .kind = o->kind };
 	struct search_hit *h = NULL;
@@ -375,30 +575,31 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
 	    (rc = parse_query(text, o, &q, err)) || (rc = textindex_totals(t, &docs, &total, err)))
 		goto out;
+	if ((rc = textindex_docs_open(t, &qr.docs, err)))
+		goto out;
 	qr.n_docs = (double)docs;
 	qr.avgdl = docs && total ? (double)total / (double)docs : 1.0;
 	for (size_t w = 0; w < q.n && docs; w++) {
 		for (unsigned f = 0; f < q.w[w].nforms; f++) {
 			double factor = q.w[w].fruns[f] & q.own ? 1.0 : SEARCH_OTHER_LANG;
-			if ((rc = read_postings(&qr, q.w[w].form[f], q.w[w].len[f], err)) ||
-			    (rc = score_form(&qr, w, factor, err)))
+			if ((rc = read_form(&qr, w, factor, q.w[w].form[f], q.w[w].len[f], err)))
 				goto out;
 		}
 	}
+	if ((rc = score_docs(&qr, err)))
+		goto out;
+	qr.nscored = qr.nparts;
 	if ((rc = lend_names(&qr, err)))
 		goto out;
-	nh = gather_hits(&qr, &q, &h);
-	if (o->max_hits && nh > o->max_hits)
-		nh = o->max_hits;
-	if (nh == 0) {
-		free(h);
-		h = NULL;
-	}
+	nh = best_hits(&qr, &q, o->max_hits, &h);
 	*hits = h;
 	*nhits = nh;
 out:
+	textindex_docs_close(qr.docs);
 	free(q.w);
 	free(qr.p);
+	free(qr.runs);
+	free(qr.forms);
 	free(qr.parts);
 	free(qr.pn);
 	return rc;
@@ -413,4 +614,144 @@ int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct sto
 	return store_get(t, h->rkey, h->rkey[RECORD_KEY_LEN],
 	                 (const char *)h->rkey + RECORD_KEY_LEN + 1,
 	                 h->rkey_len - RECORD_KEY_LEN - 1, out, err);
+}
+
+/* ---- answers kept (search_cache) ---- */
+
+struct centry {
+	char *key;          /* the text and options (cache_key); NULL: an empty entry */
+	const struct store *s;
+	uint64_t snap;      /* the state it was read in (store_txn_snapshot) */
+	struct search_hit *hits;
+	size_t n;
+	uint64_t used;      /* the cache's clock when it was last given */
+};
+
+struct search_cache {
+	pthread_mutex_t mu;
+	uint64_t clock, hits, misses;
+	struct centry e[SEARCH_CACHE_ENTRIES];
+};
+
+struct search_cache *search_cache_new(void)
+{
+	struct search_cache *c = gl_xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void search_cache_free(struct search_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES; i++) {
+		free(c->e[i].key);
+		free(c->e[i].hits);
+	}
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+void search_cache_counts(struct search_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&c->mu);
+	*hits = c->hits;
+	*misses = c->misses;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* The text and every option, each field's length first: two questions
+ * have one key only if they are the same question. */
+static char *cache_key(const char *text, const struct search_opts *o)
+{
+	const char *lang = o->lang ? o->lang : "", *prefer = o->prefer ? o->prefer : "";
+	size_t n = strlen(text) + strlen(lang) + strlen(prefer) + 96;
+	char *k = gl_xmalloc(n);
+	/* a length of 0: none; else 1 + its bytes */
+	snprintf(k, n, "%d %zu %zu:%s %zu:%s %zu:%s", o->kind, o->max_hits,
+	         o->lang ? strlen(lang) + 1 : 0, lang, o->prefer ? strlen(prefer) + 1 : 0, prefer,
+	         strlen(text), text);
+	return k;
+}
+
+static struct search_hit *hits_copy(const struct search_hit *h, size_t n)
+{
+	size_t keys = 0;
+	for (size_t i = 0; i < n; i++)
+		keys += h[i].rkey_len;
+	uint8_t *arena;
+	struct search_hit *c = hits_alloc(n, keys, &arena);
+	for (size_t i = 0; i < n; i++) {
+		c[i] = h[i];
+		memcpy(arena, h[i].rkey, h[i].rkey_len);
+		c[i].rkey = arena;
+		arena += h[i].rkey_len;
+	}
+	return c;
+}
+
+/* The entry that holds key for (s, snap), or NULL; under c->mu. */
+static struct centry *cache_find(struct search_cache *c, const struct store *s, uint64_t snap,
+                                 const char *key)
+{
+	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES; i++) {
+		struct centry *e = &c->e[i];
+		if (e->key && e->s == s && e->snap == snap && !strcmp(e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+/* Keep an answer (key is taken), in an empty entry or the least recently
+ * used; under c->mu. */
+static void cache_keep(struct search_cache *c, const struct store *s, uint64_t snap, char *key,
+                       const struct search_hit *h, size_t n)
+{
+	struct centry *e = &c->e[0];
+	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES && e->key; i++)
+		if (!c->e[i].key || c->e[i].used < e->used)
+			e = &c->e[i];
+	free(e->key);
+	free(e->hits);
+	*e = (struct centry){ .key = key, .s = s, .snap = snap, .hits = hits_copy(h, n), .n = n,
+		              .used = ++c->clock };
+}
+
+int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
+                 struct search_hit **hits, size_t *nhits, struct gl_error *err)
+{
+	static const struct search_opts none = { 0 };
+	o = o ? o : &none;
+	struct search_cache *c = o->cache;
+	uint64_t snap = store_txn_snapshot(t);
+	if (!c || !snap)
+		return search_run(t, text, o, hits, nhits, err);
+	const struct store *s = store_of(t);
+	char *key = cache_key(text, o);
+	pthread_mutex_lock(&c->mu);
+	struct centry *e = cache_find(c, s, snap, key);
+	if (e) {
+		e->used = ++c->clock;
+		c->hits++;
+		*hits = hits_copy(e->hits, e->n);
+		*nhits = e->n;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (e) {
+		free(key);
+		return 0;
+	}
+	int rc = search_run(t, text, o, hits, nhits, err);
+	if (rc) {
+		free(key);
+		return rc;
+	}
+	pthread_mutex_lock(&c->mu);
+	c->misses++;
+	if (cache_find(c, s, snap, key)) /* another thread kept it meanwhile */
+		free(key);
+	else
+		cache_keep(c, s, snap, key, *hits, *nhits);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
 }

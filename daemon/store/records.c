@@ -214,18 +214,17 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
 	uint8_t rkey[RKEY_MAX];
 	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey };
 	MDB_val v;
-	int rc = mdb_get(t->txn, t->s->records, &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
-		                 record_kind_name(kind), (int)id_len, id);
-	if (rc)
-		return store_mdb_fail(rc, err, t->s, "read record");
-	/* hand out the key from the database, which lives as long as the value */
+	/* one descent that hands out the key from the database, which lives as
+	 * long as the value (not mdb_get and then the cursor: two) */
 	MDB_cursor *c;
-	if ((rc = mdb_cursor_open(t->txn, t->s->records, &c)))
+	int rc = mdb_cursor_open(t->txn, t->s->records, &c);
+	if (rc)
 		return store_mdb_fail(rc, err, t->s, "cursor");
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
+		                 record_kind_name(kind), (int)id_len, id);
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read record");
 	if (!entry_ok(&k, &v))

@@ -97,6 +97,11 @@ struct store *store_of(const struct store_txn *t)
 	return t->s;
 }
 
+uint64_t store_txn_snapshot(const struct store_txn *t)
+{
+	return t->write ? 0 : (uint64_t)mdb_txn_id(t->txn);
+}
+
 /* The layout a store says it has, or (*found false) none yet. */
 static int read_layout(struct store *s, MDB_txn *txn, bool *found, unsigned *layout,
                        struct gl_error *err)

@@ -165,6 +165,14 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
               const char *id, size_t id_len, struct store_entry *out,
               struct gl_error *err);
 
+/*
+ * The state of the store a read transaction reads: the id of the last
+ * write committed before it began, the same for every read of one state
+ * (what a cache of answers is kept by); 0 for a write transaction, whose
+ * state changes as it writes.
+ */
+uint64_t store_txn_snapshot(const struct store_txn *t);
+
 /* What store_scan() visits.  kind 0 and author NULL mean any. */
 struct store_filter {
 	int kind;

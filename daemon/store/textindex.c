@@ -4,6 +4,7 @@
  * reading the index.  Cutting terms is textindex_cut.c's, the postings
  * that wait textindex_pend.c's, checks and rebuilding textindex_rebuild.c's.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/textindex_int.h"
@@ -196,8 +197,24 @@ struct doc {
 	size_t rlen;
 };
 
-static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
-                   struct gl_error *err)
+/* Document dn's entry v (from docnums) into out. */
+static int doc_decode(const struct store_txn *t, const MDB_val *v, struct doc *out,
+                      struct gl_error *err)
+{
+	if (v->mv_size <= DOC_VAL_HDR + RECORD_KEY_LEN + 1 ||
+	    v->mv_size > DOC_VAL_HDR + STORE_KEY_MAX)
+		return gl_errorf(err, GL_ESTORE, "%s: damaged search document entry", t->s->path);
+	const uint8_t *p = v->mv_data;
+	out->len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	           (uint32_t)p[3] << 24;
+	out->kind = p[4];
+	out->rkey = p + DOC_VAL_HDR;
+	out->rlen = v->mv_size - DOC_VAL_HDR;
+	return 0;
+}
+
+static int doc_read(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
+                    struct gl_error *err)
 {
 	uint8_t key[DOCNUM_LEN];
 	put_docnum(key, dn);
@@ -208,15 +225,13 @@ static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *ou
 		return 0;
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "read search document");
-	if (v.mv_size <= DOC_VAL_HDR + RECORD_KEY_LEN + 1 || v.mv_size > DOC_VAL_HDR + STORE_KEY_MAX)
-		return gl_errorf(err, GL_ESTORE, "%s: damaged search document entry", t->s->path);
-	const uint8_t *p = v.mv_data;
-	out->len = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	           (uint32_t)p[3] << 24;
-	out->kind = p[4];
-	out->rkey = p + DOC_VAL_HDR;
-	out->rlen = v.mv_size - DOC_VAL_HDR;
-	return 0;
+	return doc_decode(t, &v, out, err);
+}
+
+static int doc_get(struct store_txn *t, uint64_t dn, bool *found, struct doc *out,
+                   struct gl_error *err)
+{
+	return doc_read(t, dn, found, out, err);
 }
 
 /* Take document dn (of record rkey) out of docs, docnums and the stats. */
@@ -400,9 +415,85 @@ int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textind
 	struct doc d;
 	int rc = doc_get(t, doc, found, &d, err);
 	if (rc == 0 && *found)
-		*out = (struct textindex_doc){ .len = d.len, .kind = d.kind, .rkey = d.rkey,
-		                               .rlen = d.rlen };
+		*out = (struct textindex_doc){ .num = doc, .len = d.len, .kind = d.kind,
+		                               .rkey = d.rkey, .rlen = d.rlen };
 	return rc;
+}
+
+struct textindex_docs {
+	struct store_txn *t;
+	MDB_cursor *c;
+	uint64_t at; /* the number the cursor stands on; 0: none */
+};
+
+int textindex_docs_open(struct store_txn *t, struct textindex_docs **out, struct gl_error *err)
+{
+	MDB_cursor *c;
+	int rc = textindex_ready(t, err);
+	if (rc || (rc = textindex_flush(t, err)))
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->s->docnums, &c)))
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	struct textindex_docs *d = gl_xmalloc(sizeof *d);
+	*d = (struct textindex_docs){ .t = t, .c = c };
+	*out = d;
+	return 0;
+}
+
+/* Move the cursor to the first number >= doc (k, v there; d->at its
+ * number, 0 past the end): by stepping on if doc is a few numbers ahead,
+ * else by a search. */
+static int docs_seek(struct textindex_docs *d, uint64_t doc, MDB_val *k, MDB_val *v)
+{
+	int rc = MDB_NOTFOUND;
+	if (d->at && d->at <= doc && doc - d->at <= TEXTINDEX_DOCS_STEPS) {
+		rc = mdb_cursor_get(d->c, k, v, MDB_GET_CURRENT);
+		for (unsigned i = 0; rc == 0 && i <= TEXTINDEX_DOCS_STEPS; i++) {
+			if (k->mv_size != DOCNUM_LEN)
+				return MDB_CORRUPTED;
+			if ((d->at = get_docnum(k->mv_data)) >= doc)
+				return 0;
+			rc = mdb_cursor_get(d->c, k, v, MDB_NEXT);
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	uint8_t key[DOCNUM_LEN];
+	put_docnum(key, doc);
+	*k = (MDB_val){ .mv_size = sizeof key, .mv_data = key };
+	rc = mdb_cursor_get(d->c, k, v, MDB_SET_RANGE);
+	d->at = 0;
+	if (rc == 0 && k->mv_size != DOCNUM_LEN)
+		return MDB_CORRUPTED;
+	if (rc == 0)
+		d->at = get_docnum(k->mv_data);
+	return rc;
+}
+
+int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
+                       struct textindex_doc *out, struct gl_error *err)
+{
+	MDB_val k, v;
+	struct doc dd;
+	int rc = docs_seek(d, doc, &k, &v);
+	*found = rc == 0 && d->at == doc;
+	if (rc == MDB_NOTFOUND || (rc == 0 && !*found))
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, d->t->s, "read search document");
+	if ((rc = doc_decode(d->t, &v, &dd, err)))
+		return rc;
+	*out = (struct textindex_doc){ .num = doc, .len = dd.len, .kind = dd.kind, .rkey = dd.rkey,
+		                       .rlen = dd.rlen };
+	return 0;
+}
+
+void textindex_docs_close(struct textindex_docs *d)
+{
+	if (!d)
+		return;
+	mdb_cursor_close(d->c);
+	free(d);
 }
 
 int textindex_doc_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,

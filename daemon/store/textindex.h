@@ -157,9 +157,10 @@ int textindex_postings(struct store_txn *t, const char *term, size_t len,
                        struct textindex_posting **p, size_t *n, size_t *cap,
                        struct gl_error *err);
 
-/* A document: its length in terms, its record's kind and key (rkey points
- * into the store, valid while t is and is not written to). */
+/* A document: its number, its length in terms, its record's kind and key
+ * (rkey points into the store, valid while t is and is not written to). */
 struct textindex_doc {
+	uint64_t num;
 	uint32_t len;
 	int kind;
 	const uint8_t *rkey;
@@ -170,6 +171,22 @@ struct textindex_doc {
  * left by an index out of step, which a query passes over). */
 int textindex_doc(struct store_txn *t, uint64_t doc, bool *found, struct textindex_doc *out,
                   struct gl_error *err);
+/*
+ * A reader of many documents by number, for a query that looks up every
+ * document its postings name: one cursor, stepped on to a number a few
+ * ahead of the last one read, so that documents asked for in rising order
+ * cost about a walk over them, not a search each.  Open it in t and close it before t ends;
+ * the documents it gives are as textindex_doc's.  textindex_docs_open
+ * returns 0, GL_ESTORE (see textindex_ready) or GL_EIO; *out is set only
+ * on success.  textindex_docs_get returns as textindex_doc.
+ */
+#define TEXTINDEX_DOCS_STEPS 16 /* a number this far ahead is stepped to, not searched for */
+struct textindex_docs;
+int textindex_docs_open(struct store_txn *t, struct textindex_docs **out, struct gl_error *err);
+int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
+                       struct textindex_doc *out, struct gl_error *err);
+void textindex_docs_close(struct textindex_docs *d);
+
 /* The document of record key rkey (rlen bytes); *found false if the
  * record is not indexed.  GL_EINVAL for a key of an impossible length. */
 int textindex_doc_of(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *found,

@@ -110,6 +110,22 @@ def starters_type(a, files):
     check(set(got[:2]) == web_shop and saying(docs, r'\bwebshops?\b') <= set(got),
           'webshop: %r' % got)
 
+    # human lines say whose each hit is: its own partner's name, though the
+    # sample's partners share one key and hits come by score, not by partner
+    by_id = {(d['kind'], d['id']): d for d in docs}
+    shown = 0
+    for line in a.gilde('search', 'financiering', '--prefer', 'en', '--limit', '100').stdout.splitlines():
+        cols = line.split('\t')
+        kind, ident = cols[1].split('/', 1)
+        doc = by_id.get((kind, ident))  # the test's own records have no partner
+        if kind == 'partner' or not doc or 'partner' not in doc:
+            continue
+        name = by_id[('partner', doc['partner'])]['name']['en']
+        check(cols[3].startswith(name + ' ('), 'whose %s is: %r, not %r' % (cols[1], cols[3], name))
+        shown += 1
+    partners = {by_id[(k, i)].get('partner') for k, i in by_id if k != 'partner'}
+    check(shown >= 10 and len(partners) >= 5, 'only %d hits with a partner' % shown)
+
     # a partner's name finds it, then its records
     wc = {d['kind'] + '/' + d['id'] for d in docs if d.get('partner') == 'wintercircus'}
     check(len(wc) >= 2, 'the sample has %r' % wc)

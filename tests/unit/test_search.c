@@ -489,6 +489,219 @@ static void test_rank(void **state)
 	store_close(s);
 }
 
+/* Hits of one search with max_hits (0: all), in a read transaction. */
+static size_t hits_of(struct store *s, const char *q, size_t max, struct search_hit **h)
+{
+	struct store_txn *t;
+	size_t n = 0;
+	struct search_opts o = { .max_hits = max };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, q, &o, h, &n, NULL), 0);
+	store_abort(t);
+	return n;
+}
+
+/* A page of the best k (a heap of k) is the first k of the whole list
+ * sorted, ties (equal scores) in record key order, for every k. */
+static void test_top_k(void **state)
+{
+	(void)state;
+	struct store *s = open_store("topk");
+	static const struct doc shapes[3] = {
+		TEXTS("Microkrediet", "Microcredit", "Kort.", "Short."),
+		TEXTS("Lening", "Loan", "Een microkrediet voor wie start.", "A microcredit."),
+		TEXTS("Begeleiding", "Coaching", "Microkrediet en nog veel meer woorden hier.",
+		      "Microcredit and many more words here."),
+	};
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	/* ids put in an order other than their keys', so that document numbers
+	 * (the order the index reads in) are not the ties' order */
+	for (unsigned i = 0; i < 40; i++) {
+		unsigned k = (i * 17) % 40;
+		char id[16];
+		snprintf(id, sizeof id, "o-%02u", k);
+		put_in(t, k % 2 ? sk : sk2, RK_OFFER, id, 1, &shapes[k % 3]);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	struct search_hit *all = NULL;
+	size_t n = hits_of(s, "microkrediet", 0, &all);
+	assert_int_equal(n, 40);
+	size_t ties = 0;
+	for (size_t i = 1; i < n; i++) {
+		assert_true(all[i - 1].score >= all[i].score);
+		if (all[i - 1].score == all[i].score) {
+			ties++;
+			size_t l = all[i - 1].rkey_len < all[i].rkey_len ? all[i - 1].rkey_len
+			                                                 : all[i].rkey_len;
+			int c = memcmp(all[i - 1].rkey, all[i].rkey, l);
+			assert_true(c < 0 || (c == 0 && all[i - 1].rkey_len < all[i].rkey_len));
+		}
+	}
+	assert_true(ties >= 30); /* three shapes, two authors: mostly ties */
+	for (size_t k = 1; k <= n + 1; k++) {
+		struct search_hit *h = NULL;
+		size_t m = hits_of(s, "microkrediet", k, &h);
+		assert_int_equal(m, k < n ? k : n);
+		for (size_t i = 0; i < m; i++) {
+			assert_int_equal(h[i].rkey_len, all[i].rkey_len);
+			assert_memory_equal(h[i].rkey, all[i].rkey, all[i].rkey_len);
+			assert_true(h[i].score == all[i].score);
+			assert_int_equal(h[i].kind, RK_OFFER);
+		}
+		free(h);
+	}
+	free(all);
+	store_close(s);
+}
+
+/* One search through cache c (o's other options as given); the hits' ids
+ * and scores as text, into out. */
+static void cached_ids(struct store_txn *t, struct search_cache *c, const char *q,
+                       struct search_opts o, char *out, size_t outn)
+{
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	o.cache = c;
+	assert_int_equal(search_query(t, q, &o, &h, &n, NULL), 0);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		assert_int_equal(search_hit_entry(t, &h[i], &e, NULL), 0);
+		snprintf(out + strlen(out), outn - strlen(out), "%.*s:%.17g ", (int)e.id_len, e.id,
+		         h[i].score);
+	}
+	free(h);
+}
+
+/*
+ * Kept answers: the same as asked anew, for each question apart; given
+ * again only in a read transaction of the same committed state; never in
+ * a write transaction.
+ */
+static void test_cache(void **state)
+{
+	(void)state;
+	struct store *s = open_store("cache");
+	put(s, sk, RK_OFFER, "body-only", 1, &d_body);
+	put(s, sk, RK_OFFER, "in-title", 1, &d_title);
+	put(s, sk2, RK_EVENT, "session", 1, &d_event);
+	struct search_cache *c = search_cache_new();
+	struct store_txn *t;
+	char want[512], got[512];
+	uint64_t hits, misses;
+	const struct search_opts opts[] = {
+		{ 0 }, { .max_hits = 1 }, { .kind = RK_OFFER }, { .lang = "en" }, { .prefer = "en" },
+	};
+	const char *const qs[] = { "microkrediet", "microcredit", "coaching microkrediet" };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_true(store_txn_snapshot(t) > 0);
+	for (int round = 0; round < 2; round++) /* asked, then kept */
+		for (size_t q = 0; q < 3; q++)
+			for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+				cached_ids(t, NULL, qs[q], opts[k], want, sizeof want);
+				cached_ids(t, c, qs[q], opts[k], got, sizeof got);
+				assert_string_equal(got, want);
+			}
+	search_cache_counts(c, &hits, &misses);
+	assert_int_equal(misses, 15);
+	assert_int_equal(hits, 15);
+	store_abort(t);
+
+	/* a commit: a new read transaction asks anew and sees it */
+	put(s, sk, RK_OFFER, "cafe", 1, &d_title);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	cached_ids(t, c, "microkrediet", opts[0], got, sizeof got);
+	assert_non_null(strstr(got, "cafe:"));
+	search_cache_counts(c, &hits, &misses);
+	assert_int_equal(misses, 16);
+	store_abort(t);
+
+	/* a write transaction changes as it writes: never answered from the cache */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_txn_snapshot(t), 0);
+	cached_ids(t, c, "microkrediet", opts[0], want, sizeof want);
+	put_in(t, sk, RK_OFFER, "more", 1, &d_title);
+	cached_ids(t, c, "microkrediet", opts[0], got, sizeof got);
+	assert_non_null(strstr(got, "more:"));
+	assert_null(strstr(want, "more:"));
+	search_cache_counts(c, &hits, &misses);
+	assert_int_equal(hits, 15);
+	assert_int_equal(misses, 16);
+	store_abort(t);
+
+	/* more questions than it keeps: the least recently used go, answers stay right */
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES + 8; i++) {
+		struct search_opts o = { .max_hits = i + 1 };
+		cached_ids(t, NULL, "microkrediet", o, want, sizeof want);
+		cached_ids(t, c, "microkrediet", o, got, sizeof got);
+		assert_string_equal(got, want);
+	}
+	store_abort(t);
+	search_cache_free(c);
+	store_close(s);
+}
+
+/* Document d as the reader gives it equals textindex_doc's. */
+static void same_doc(struct store_txn *t, struct textindex_docs *r, uint64_t d)
+{
+	bool f1 = true, f2 = false;
+	struct textindex_doc a = { 0 }, b = { 0 };
+	assert_int_equal(textindex_doc(t, d, &f1, &a, NULL), 0);
+	assert_int_equal(textindex_docs_get(r, d, &f2, &b, NULL), 0);
+	assert_int_equal(f1, f2);
+	if (!f1)
+		return;
+	assert_int_equal(a.num, d);
+	assert_int_equal(b.num, d);
+	assert_int_equal(a.len, b.len);
+	assert_int_equal(a.kind, b.kind);
+	assert_int_equal(a.rlen, b.rlen);
+	assert_memory_equal(a.rkey, b.rkey, a.rlen);
+}
+
+/* The documents reader (stepping on, or searching) gives what
+ * textindex_doc gives, for numbers held and gone, in any order. */
+static void test_docs_reader(void **state)
+{
+	(void)state;
+	struct store *s = open_store("docsreader");
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < 90; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "r-%02u", i);
+		put_in(t, sk, i % 4 ? RK_OFFER : RK_EVENT, id, 1, i % 2 ? &d_title : &d_cafe);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	/* gaps: single numbers, and a run longer than TEXTINDEX_DOCS_STEPS */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < 90; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "r-%02u", i);
+		if (i % 3 == 0 || (i >= 40 && i < 40 + TEXTINDEX_DOCS_STEPS + 5))
+			put_in(t, sk, i % 4 ? RK_OFFER : RK_EVENT, id, 2, NULL);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	static const unsigned strides[] = { 1, 2, 5, TEXTINDEX_DOCS_STEPS, TEXTINDEX_DOCS_STEPS + 1,
+		                            40 };
+	for (size_t k = 0; k < sizeof strides / sizeof strides[0]; k++) {
+		struct textindex_docs *r;
+		assert_int_equal(textindex_docs_open(t, &r, NULL), 0);
+		for (uint64_t d = 0; d < 110; d += strides[k])
+			same_doc(t, r, d);
+		for (uint64_t d = 110; d-- > 0;) /* backwards: a search each */
+			same_doc(t, r, d);
+		same_doc(t, r, 7);
+		same_doc(t, r, 7); /* the one it stands on */
+		textindex_docs_close(r);
+	}
+	store_abort(t);
+	store_close(s);
+}
+
 static void test_changes(void **state)
 {
 	(void)state;
@@ -1476,6 +1689,11 @@ static void test_partner_names(void **state)
 	assert_true(sc[1] == demo_sc);
 	assert_int_equal(find(s, "wintercircus", RK_PARTNER, NULL, ids, sizeof ids, sc), 1);
 	assert_true(sc[0] > demo_sc);
+	/* a record's own word and a word its partner's name lends it add up,
+	 * once per record */
+	assert_int_equal(find(s, "wintercircus demodag", 0, NULL, ids, sizeof ids, sc), 4);
+	assert_memory_equal(ids, "wc-demo ", 8);
+	assert_true(sc[0] > demo_sc);
 	/* no "partner": the author's first partner record's */
 	assert_string_equal(hits(s, "atelier", 0), "aa aa-own");
 	/* a partner's description is not its name */
@@ -1694,6 +1912,9 @@ int main(void)
 		cmocka_unit_test(test_dutch_plural),
 		cmocka_unit_test(test_ascii_path),
 		cmocka_unit_test(test_rank),
+		cmocka_unit_test(test_top_k),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_docs_reader),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_one_transaction),
 		cmocka_unit_test(test_stats_churn),
