@@ -281,9 +281,9 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 	size_t n = 0;
 	add(out, &n, MT_TIER, tier[cd->fit[item]], cd->fit[item]);
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		if (cd->verdict.state[k] == ELIGIBILITY_UNKNOWN)
+		if (match_state(cd, k) == ELIGIBILITY_UNKNOWN)
 			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
-		else if (cd->verdict.state[k] == ELIGIBILITY_FAILED)
+		else if (match_state(cd, k) == ELIGIBILITY_FAILED)
 			add(out, &n, MT_SOFT, MATCH_SOFT, k);
 	}
 	tailoring(c, cd, out, &n);
@@ -324,13 +324,69 @@ static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
 	return !eligibility_excluded(v);
 }
 
+static void bucket_add(struct mbucket *b, uint32_t k)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 256;
+		b->v = gl_xrealloc(b->v, b->cap * sizeof *b->v);
+	}
+	b->v[b->n++] = k;
+}
+
+/* Keep an offer that is in as a candidate, under each item it answers:
+ * its author, id (id_len bytes) and partner go to the string pool. */
+static void keep(struct mctx *c, const struct eligibility_offer *facts,
+                 const struct eligibility_verdict *v, bool later, const uint8_t fit[TODO_ITEMS_MAX],
+                 const uint8_t *author, const char *id, size_t id_len, const char *partner)
+{
+	if (c->ncands == c->capcands) {
+		c->capcands = c->capcands ? 2 * c->capcands : 256;
+		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
+	}
+	struct cand *cd = &c->cands[c->ncands];
+	cd->facts = *facts;
+	cd->unknown = cd->failed = 0;
+	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
+		cd->unknown |= (uint16_t)((v->state[k] == ELIGIBILITY_UNKNOWN) << k);
+		cd->failed |= (uint16_t)((v->state[k] == ELIGIBILITY_FAILED) << k);
+	}
+	cd->later = later;
+	memcpy(cd->fit, fit, TODO_ITEMS_MAX);
+	uint64_t lines = 0;
+	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
+		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
+	cd->families = (unsigned)__builtin_popcountll(lines);
+	cd->at = c->strs.len;
+	gl_buf_append(&c->strs, author, RECORD_KEY_LEN);
+	gl_buf_append(&c->strs, id, id_len);
+	gl_buf_append(&c->strs, "", 1);
+	gl_buf_append(&c->strs, partner, strlen(partner) + 1);
+	for (size_t i = 0; i < c->p.nitems; i++)
+		/* general help is worth a line only when it is wholly for the starter */
+		if (fit[i] != ELIGIBILITY_FIT_NONE &&
+		    !(fit[i] == ELIGIBILITY_FIT_BROADER && cd->failed))
+			bucket_add(&c->items[i][later], (uint32_t)c->ncands);
+	c->ncands++;
+}
+
+/* Point the candidates at their strings, now that the pool stays put. */
+static void settle_cands(struct mctx *c)
+{
+	for (size_t k = 0; k < c->ncands; k++) {
+		struct cand *cd = &c->cands[k];
+		cd->author = c->strs.data + cd->at;
+		cd->id = (const char *)cd->author + RECORD_KEY_LEN;
+		cd->partner = cd->id + strlen(cd->id) + 1;
+	}
+}
+
 /* Judge an offer's facts; keep it as a candidate if it is in and answers
  * an item.  id is id_len bytes; partner is its "partner" field or "". */
 static void consider(struct mctx *c, const struct eligibility_offer *facts,
                      const uint8_t *author, const char *id, size_t id_len, const char *partner)
 {
 	struct eligibility_verdict v;
-	uint8_t fit[TODO_ITEMS_MAX];
+	uint8_t fit[TODO_ITEMS_MAX] = { 0 };
 	bool later = false, any = false;
 	c->considered++;
 	if (!eligibility_current(facts, c->now)) {
@@ -348,23 +404,7 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 	}
 	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
 		return;
-	if (c->ncands == c->capcands) {
-		c->capcands = c->capcands ? 2 * c->capcands : 64;
-		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
-	}
-	struct cand *cd = &c->cands[c->ncands++];
-	cd->facts = *facts;
-	cd->verdict = v;
-	cd->later = later;
-	memcpy(cd->fit, fit, sizeof fit);
-	uint64_t lines = 0;
-	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
-		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
-	cd->families = (unsigned)__builtin_popcountll(lines);
-	memcpy(cd->author, author, RECORD_KEY_LEN);
-	memcpy(cd->id, id, id_len);
-	cd->id[id_len] = '\0';
-	strcpy(cd->partner, partner);
+	keep(c, facts, &v, later, fit, author, id, id_len, partner);
 }
 
 /* An offer from its record: its body read on the spot. */
@@ -432,21 +472,16 @@ static void keep_best(struct ranked *rk, size_t *n, size_t keep, const struct ra
 static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
                            unsigned per_item, struct ranked *rk, size_t *more)
 {
-	size_t n = 0, all = 0;
-	for (size_t k = 0; k < c->ncands; k++) {
-		const struct cand *cd = &c->cands[k];
-		if (cd->later != later || cd->fit[i] == ELIGIBILITY_FIT_NONE)
-			continue;
-		/* general help is worth a line only when it is wholly for the starter */
-		if (cd->fit[i] == ELIGIBILITY_FIT_BROADER && eligibility_any_failed(&cd->verdict))
-			continue;
+	const struct mbucket *b = &c->items[i][later];
+	size_t n = 0, all = b->n;
+	for (size_t k = 0; k < b->n; k++) {
+		const struct cand *cd = &c->cands[b->v[k]];
 		struct ranked r = { .cd = cd };
 		r.score = match_score(c, cd, i, &r.event);
 		if (per_item)
 			keep_best(rk, &n, per_item, &r);
 		else
 			rk[n++] = r;
-		all++;
 	}
 	if (!per_item)
 		qsort(rk, n, sizeof *rk, cmp_ranked);
@@ -524,6 +559,7 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	                                     : store_scan(t, &fo, consider_offer, &c, err);
 	if (rc)
 		goto out;
+	settle_cands(&c);
 	json_t *res = json_object();
 	json_object_set(res, "profile", (json_t *)profile);
 	json_object_set_new(res, "needs_from", json_string(c.p.needs_given ? "profile" : "paths"));
@@ -536,5 +572,8 @@ out:
 	free(c.events);
 	free(c.cands);
 	free(c.partners);
+	gl_buf_free(&c.strs);
+	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
+		free(c.items[i][0].v), free(c.items[i][1].v);
 	return rc;
 }

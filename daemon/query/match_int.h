@@ -6,6 +6,7 @@
 #ifndef GILDE_QUERY_MATCH_INT_H
 #define GILDE_QUERY_MATCH_INT_H
 
+#include "proto/alloc.h"
 #include "proto/bounds.h"
 #include "proto/record.h"
 #include "query/eligibility.h"
@@ -40,16 +41,33 @@ struct mpartner {
 	char name[128];
 };
 
-/* An offer that is in (or in for later). */
+/* An offer that is in (or in for later).  Its author, id and partner lie
+ * in the match's string pool (struct mctx: strs), set once the offers are
+ * all read. */
 struct cand {
-	uint8_t author[RECORD_KEY_LEN];
-	char id[GL_ID_MAX + 1];
-	char partner[GL_ID_MAX + 1];   /* its "partner" field, or "" */
+	const uint8_t *author;         /* RECORD_KEY_LEN bytes */
+	const char *id;
+	const char *partner;           /* its "partner" field, or "" */
+	size_t at;                     /* where its author lies in the pool */
 	struct eligibility_offer facts;
-	struct eligibility_verdict verdict;
+	uint16_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
 	bool later;                    /* only for the next phase */
 	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
 	unsigned families;             /* lines of needs it lists ("a loan" and "funding": one) */
+};
+
+/* How cd fared on criterion k. */
+static inline enum eligibility_state match_state(const struct cand *cd, int k)
+{
+	return cd->failed >> k & 1    ? ELIGIBILITY_FAILED
+	       : cd->unknown >> k & 1 ? ELIGIBILITY_UNKNOWN
+	                              : ELIGIBILITY_MATCHED;
+}
+
+/* The candidates of one item (and of its later list): indexes into cands. */
+struct mbucket {
+	uint32_t *v;
+	size_t n, cap;
 };
 
 struct mctx {
@@ -64,6 +82,8 @@ struct mctx {
 	size_t nevents;
 	struct cand *cands;
 	size_t ncands, capcands;
+	struct gl_buf strs;            /* the candidates' authors, ids and partners */
+	struct mbucket items[TODO_ITEMS_MAX][2]; /* [item][later] */
 	struct mpartner *partners;     /* looked up so far (match_partner_of) */
 	size_t npartners;
 	unsigned considered, excluded;
