@@ -24,6 +24,7 @@
 #include "daemon/web_guard.h"
 #include "daemon/web_http.h"
 #include "gilde_config.h"
+#include "query/match.h"
 #include "query/news.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; " \
@@ -610,6 +611,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static void web_release(struct web *w)
 {
 	todo_free(w->paths);
+	match_cache_free(w->match_cache);
 	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
@@ -620,6 +622,7 @@ static void web_release(struct web *w)
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
 	w->paths = NULL;
+	w->match_cache = NULL;
 	w->screening = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
@@ -646,6 +649,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	pthread_mutex_init(&w->ics_lock, NULL);
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
 	w->guard = web_guard_new();
+	w->match_cache = match_cache_new(MATCH_CACHE_BYTES);
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;

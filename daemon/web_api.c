@@ -511,7 +511,8 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s",
 		                       err.msg[0] ? err.msg : "the profile must be a JSON object");
 	}
-	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths };
+	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths,
+		                .cache = w->match_cache };
 	json_t *res = NULL;
 	int rc = match_run(t, w->tax, profile, &o, &res, &err);
 	json_decref(profile);

@@ -226,7 +226,7 @@ static const struct mevent *event_for(const struct mctx *c, const struct cand *c
 	for (size_t k = 0; k < c->nevents; k++) {
 		const struct mevent *ev = &c->events[k];
 		if (memcmp(ev->author, cd->author, RECORD_KEY_LEN) || strcmp(ev->partner, cd->partner) ||
-		    !(ev->needs & cd->facts.needs))
+		    !(ev->needs & cd->facts->needs))
 			continue;
 		if ((ev->sectors & c->p.e.sectors) || (ev->needs & need))
 			return ev; /* events come in start order: the soonest */
@@ -249,7 +249,7 @@ static void add(struct mterm *out, size_t *n, enum mterm_kind kind, int points, 
 /* The terms of tailoring: how closely the offer is made for this starter. */
 static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm *out, size_t *n)
 {
-	const struct eligibility_offer *o = &cd->facts;
+	const struct eligibility_offer *o = cd->facts;
 	const struct eligibility_profile *e = &c->p.e;
 	unsigned k;
 	add(out, n, MT_FOCUS, AT(focus_pts, cd->families), (int)cd->families);
@@ -288,10 +288,10 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 	}
 	tailoring(c, cd, out, &n);
 	add(out, &n, MT_STEP, AT(step_pts, item), (int)item + 1);
-	int lang = cd->facts.languages & eligibility_lang_bit(c->p.lang) ? 0
-	           : cd->facts.languages & c->p.speaks ? MATCH_LANG_OTHER : MATCH_LANG_NONE;
+	int lang = cd->facts->languages & eligibility_lang_bit(c->p.lang) ? 0
+	           : cd->facts->languages & c->p.speaks ? MATCH_LANG_OTHER : MATCH_LANG_NONE;
 	add(out, &n, MT_LANG, lang, 0);
-	add(out, &n, MT_FREE, cd->facts.free ? MATCH_FREE : 0, 0);
+	add(out, &n, MT_FREE, cd->facts->free ? MATCH_FREE : 0, 0);
 	*event = event_for(c, cd, item);
 	add(out, &n, MT_EVENT, *event ? MATCH_EVENT : 0, 0);
 	return n;
@@ -333,18 +333,19 @@ static void bucket_add(struct mbucket *b, uint32_t k)
 	b->v[b->n++] = k;
 }
 
-/* Keep an offer that is in as a candidate, under each item it answers:
- * its author, id (id_len bytes) and partner go to the string pool. */
-static void keep(struct mctx *c, const struct eligibility_offer *facts,
-                 const struct eligibility_verdict *v, bool later, const uint8_t fit[TODO_ITEMS_MAX],
-                 const uint8_t *author, const char *id, size_t id_len, const char *partner)
+/* Keep an offer that is in as a candidate, under each item it answers.
+ * Its facts, author, id (id_len bytes) and partner are held (a copy of
+ * the table's, which outlives the match), or go to the pools. */
+static void keep_cand(struct mctx *c, const struct eligibility_offer *facts,
+                      const struct eligibility_verdict *v, bool later,
+                      const uint8_t fit[TODO_ITEMS_MAX], const struct mfact *held,
+                      const uint8_t *author, const char *id, size_t id_len, const char *partner)
 {
 	if (c->ncands == c->capcands) {
 		c->capcands = c->capcands ? 2 * c->capcands : 256;
 		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
 	}
 	struct cand *cd = &c->cands[c->ncands];
-	cd->facts = *facts;
 	cd->unknown = cd->failed = 0;
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
 		cd->unknown |= (uint16_t)((v->state[k] == ELIGIBILITY_UNKNOWN) << k);
@@ -356,11 +357,22 @@ static void keep(struct mctx *c, const struct eligibility_offer *facts,
 	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
 		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
 	cd->families = (unsigned)__builtin_popcountll(lines);
-	cd->at = c->strs.len;
-	gl_buf_append(&c->strs, author, RECORD_KEY_LEN);
-	gl_buf_append(&c->strs, id, id_len);
-	gl_buf_append(&c->strs, "", 1);
-	gl_buf_append(&c->strs, partner, strlen(partner) + 1);
+	if (held) {
+		cd->facts = facts;
+		cd->author = author;
+		cd->id = id;
+		cd->partner = partner;
+	} else {
+		cd->facts = NULL;
+		cd->author = NULL;
+		cd->fat = c->facts.len;
+		gl_buf_append(&c->facts, facts, sizeof *facts);
+		cd->at = c->strs.len;
+		gl_buf_append(&c->strs, author, RECORD_KEY_LEN);
+		gl_buf_append(&c->strs, id, id_len);
+		gl_buf_append(&c->strs, "", 1);
+		gl_buf_append(&c->strs, partner, strlen(partner) + 1);
+	}
 	for (size_t i = 0; i < c->p.nitems; i++)
 		/* general help is worth a line only when it is wholly for the starter */
 		if (fit[i] != ELIGIBILITY_FIT_NONE &&
@@ -369,11 +381,14 @@ static void keep(struct mctx *c, const struct eligibility_offer *facts,
 	c->ncands++;
 }
 
-/* Point the candidates at their strings, now that the pool stays put. */
+/* Point the candidates at their pools, now that the pools stay put. */
 static void settle_cands(struct mctx *c)
 {
 	for (size_t k = 0; k < c->ncands; k++) {
 		struct cand *cd = &c->cands[k];
+		if (cd->author)
+			continue; /* held */
+		cd->facts = (const struct eligibility_offer *)(c->facts.data + cd->fat);
 		cd->author = c->strs.data + cd->at;
 		cd->id = (const char *)cd->author + RECORD_KEY_LEN;
 		cd->partner = cd->id + strlen(cd->id) + 1;
@@ -381,9 +396,11 @@ static void settle_cands(struct mctx *c)
 }
 
 /* Judge an offer's facts; keep it as a candidate if it is in and answers
- * an item.  id is id_len bytes; partner is its "partner" field or "". */
+ * an item.  id is id_len bytes (NUL-terminated if held); partner is its
+ * "partner" field or "". */
 static void consider(struct mctx *c, const struct eligibility_offer *facts,
-                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
+                     const struct mfact *held, const uint8_t *author, const char *id,
+                     size_t id_len, const char *partner)
 {
 	struct eligibility_verdict v;
 	uint8_t fit[TODO_ITEMS_MAX] = { 0 };
@@ -404,7 +421,7 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 	}
 	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
 		return;
-	keep(c, facts, &v, later, fit, author, id, id_len, partner);
+	keep_cand(c, facts, &v, later, fit, held, author, id, id_len, partner);
 }
 
 /* An offer from its record: its body read on the spot. */
@@ -418,7 +435,7 @@ static int consider_offer(void *vc, const struct store_entry *e)
 		return 0;
 	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
 	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
-	consider(c, &facts, e->author, e->id, e->id_len, partner);
+	consider(c, &facts, NULL, e->author, e->id, e->id_len, partner);
 	return 0;
 }
 
@@ -431,9 +448,37 @@ static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint
 	char partner[GL_ID_MAX + 1];
 	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
 		return 0; /* not an offer's: no value of this version */
-	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
+	consider(c, &facts, NULL, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
 	         rlen - RECORD_KEY_LEN - 1, partner);
 	return 0;
+}
+
+/* The offers of a copy of the table (match_cache.c), in the table's order. */
+static void consider_copy(struct mctx *c, const struct mtable *tab)
+{
+	for (size_t k = 0; k < tab->n; k++) {
+		const struct mfact *f = &tab->v[k];
+		const uint8_t *author = tab->strs.data + f->at;
+		const char *id = (const char *)author + RECORD_KEY_LEN;
+		size_t id_len = strlen(id);
+		consider(c, &f->facts, f, author, id, id_len, id + id_len + 1);
+	}
+}
+
+/* The offers: from a copy of the table, the table, or their bodies. */
+static int read_offers(struct mctx *c, struct store_txn *t, const struct match_opts *o,
+                       struct mtable **held, struct gl_error *err)
+{
+	char version[MATCH_FACTS_VERSION_MAX];
+	struct store_filter fo = { .kind = RK_OFFER };
+	match_facts_version(c->tax, version);
+	if (!store_derived_ready(t, version))
+		return store_scan(t, &fo, consider_offer, c, err);
+	if (o->cache && (*held = match_cache_get(o->cache, t))) {
+		consider_copy(c, *held);
+		return 0;
+	}
+	return store_derived_scan(t, consider_facts, c, err);
 }
 
 /* ---- the to-do list -------------------------------------------------------------- */
@@ -549,15 +594,10 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	prepare_items(&c);
 	struct events_filter fe = { .from = (int64_t)c.now,
 	                            .to = (int64_t)c.now + MATCH_EVENT_HORIZON };
-	struct store_filter fo = { .kind = RK_OFFER };
-	char version[MATCH_FACTS_VERSION_MAX];
-	match_facts_version(tax, version);
+	struct mtable *held = NULL;
 	int rc;
-	if ((rc = events_scan(t, &fe, gather_event, &c, err)))
-		goto out;
-	rc = store_derived_ready(t, version) ? store_derived_scan(t, consider_facts, &c, err)
-	                                     : store_scan(t, &fo, consider_offer, &c, err);
-	if (rc)
+	if ((rc = events_scan(t, &fe, gather_event, &c, err)) ||
+	    (rc = read_offers(&c, t, o, &held, err)))
 		goto out;
 	settle_cands(&c);
 	json_t *res = json_object();
@@ -573,6 +613,9 @@ out:
 	free(c.cands);
 	free(c.partners);
 	gl_buf_free(&c.strs);
+	gl_buf_free(&c.facts);
+	if (held)
+		match_cache_put(o->cache, held);
 	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
 		free(c.items[i][0].v), free(c.items[i][1].v);
 	return rc;

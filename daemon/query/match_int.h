@@ -41,15 +41,36 @@ struct mpartner {
 	char name[128];
 };
 
-/* An offer that is in (or in for later).  Its author, id and partner lie
- * in the match's string pool (struct mctx: strs), set once the offers are
- * all read. */
+/* An offer's facts in a copy of the table (match_cache.c). */
+struct mfact {
+	struct eligibility_offer facts;
+	size_t at;   /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
+};
+
+/* A copy of the store's table of facts at one generation, shared by the
+ * matches that read it (refs, under the cache's lock). */
+struct mtable {
+	uint64_t gen;
+	unsigned refs;
+	struct mfact *v;
+	size_t n, bytes;
+	struct gl_buf strs;
+};
+
+/* The cache's copy for t's generation, held until match_cache_put(); NULL:
+ * read the store (no generation, a copy being made, or too large). */
+struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t);
+void match_cache_put(struct match_cache *mc, struct mtable *tab);
+
+/* An offer that is in (or in for later).  Its facts, author, id and
+ * partner lie in a copy of the table (match_cache.c) or in the match's
+ * pools (struct mctx: facts, strs), set once the offers are all read. */
 struct cand {
 	const uint8_t *author;         /* RECORD_KEY_LEN bytes */
 	const char *id;
 	const char *partner;           /* its "partner" field, or "" */
-	size_t at;                     /* where its author lies in the pool */
-	struct eligibility_offer facts;
+	const struct eligibility_offer *facts;
+	size_t at, fat;                /* where its author and its facts lie in the pools */
 	uint16_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
 	bool later;                    /* only for the next phase */
 	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
@@ -83,6 +104,7 @@ struct mctx {
 	struct cand *cands;
 	size_t ncands, capcands;
 	struct gl_buf strs;            /* the candidates' authors, ids and partners */
+	struct gl_buf facts;           /* and their facts (struct eligibility_offer) */
 	struct mbucket items[TODO_ITEMS_MAX][2]; /* [item][later] */
 	struct mpartner *partners;     /* looked up so far (match_partner_of) */
 	size_t npartners;

@@ -9,6 +9,7 @@
 #include "store/store_int.h"
 
 #define VERSION_KEY "derived"
+#define GENERATION_KEY "derived-generation"
 
 int store_derived_open(struct store *s, MDB_txn *txn, unsigned flags)
 {
@@ -28,6 +29,36 @@ static bool version_of(MDB_txn *txn, const struct store *s, char buf[STORE_DERIV
 	return true;
 }
 
+static uint64_t generation_of(MDB_txn *txn, const struct store *s)
+{
+	MDB_val k = { .mv_size = strlen(GENERATION_KEY), .mv_data = GENERATION_KEY }, v;
+	uint64_t gen = 0;
+	if (!mdb_get(txn, s->meta, &k, &v) && v.mv_size == sizeof gen)
+		memcpy(&gen, v.mv_data, sizeof gen);
+	return gen;
+}
+
+uint64_t store_derived_generation(struct store_txn *t)
+{
+	return t->s->has_derived ? generation_of(t->txn, t->s) : 0;
+}
+
+/* The table changes in t: count one more generation, once per transaction. */
+static int moved(struct store_txn *t, struct gl_error *err)
+{
+	for (const struct store_txn *p = t; p; p = p->parent)
+		if (p->derived_moved)
+			return 0;
+	uint64_t gen = generation_of(t->txn, t->s) + 1;
+	MDB_val k = { .mv_size = strlen(GENERATION_KEY), .mv_data = GENERATION_KEY };
+	MDB_val v = { .mv_size = sizeof gen, .mv_data = &gen };
+	int rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "write derived generation");
+	t->derived_moved = true;
+	return 0;
+}
+
 bool store_derived_ready(struct store_txn *t, const char *version)
 {
 	char have[STORE_DERIVE_VERSION_MAX + 1];
@@ -42,6 +73,8 @@ int store_derived_put(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 		return 0;
 	struct gl_buf val = { 0 };
 	int rc = r->body ? d->fn(d->ctx, r, &val, err) : 0;
+	if (rc == 0)
+		rc = moved(t, err);
 	if (rc == 0) {
 		MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
 		MDB_val v = { .mv_size = val.len, .mv_data = val.data };
@@ -63,7 +96,10 @@ int store_derived_del(struct store_txn *t, const uint8_t *rkey, size_t rlen, int
 	if (!d || kind != d->kind || !t->s->has_derived)
 		return 0;
 	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
-	int rc = mdb_del(t->txn, t->s->derived, &k, NULL);
+	int rc = moved(t, err);
+	if (rc)
+		return rc;
+	rc = mdb_del(t->txn, t->s->derived, &k, NULL);
 	return rc && rc != MDB_NOTFOUND ? store_mdb_fail(rc, err, t->s, "delete derived value") : 0;
 }
 
@@ -96,6 +132,7 @@ static int rebuild(struct store *s, struct gl_error *err)
 	MDB_val v = { .mv_size = strlen(s->derive->version), .mv_data = (void *)s->derive->version };
 	if ((rc = mdb_drop(t->txn, s->derived, 0))) {
 		rc = store_mdb_fail(rc, err, s, "empty derived values");
+	} else if ((rc = moved(t, err))) {
 	} else if ((rc = store_scan(t, &f, rebuild_one, &rb, err)) == 0 &&
 	           (rc = mdb_put(t->txn, s->meta, &k, &v, 0))) {
 		rc = store_mdb_fail(rc, err, s, "write derived version");

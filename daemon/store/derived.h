@@ -11,6 +11,9 @@
  *   derived  key  rkey (author || kind || id)   val  the bytes fn() made
  *   meta     "derived"                          val  the version they were
  *                                                    made with
+ *   meta     "derived-generation"               val  uint64 (host order): one
+ *                                                    more in each transaction
+ *                                                    that changes the table
  *
  * Invariants: when meta "derived" holds version V, every live record of
  * the deriver's kind has the entry V's fn() makes of it (or none, where fn
@@ -18,6 +21,11 @@
  * deriver of another version (or none before) rebuilds the table in that
  * open; a write open without a deriver deletes meta "derived", so a table
  * that writes without it would leave out of step is never read.
+ *
+ * The generation is never lowered nor deleted: a reader that keeps a copy
+ * of the table (query/match.c's cache) may reuse it while the table is
+ * ready with the same version and the generation is the one it copied;
+ * a rebuild counts a generation too.
  *
  * Readers ask store_derived_ready() with the version they understand, and
  * decode the records themselves when it says no.
@@ -53,6 +61,10 @@ struct store_txn;
 
 /* Whether the table is in step and made with version. */
 bool store_derived_ready(struct store_txn *t, const char *version);
+
+/* The table's generation in t (above); 0 for a store that has counted
+ * none yet (made before the count), which no copy should be kept for. */
+uint64_t store_derived_generation(struct store_txn *t);
 
 /* Called for each entry: rkey (rlen bytes) and the value (len bytes), both
  * pointing into the store, valid until t ends.  Non-zero stops. */

@@ -1,0 +1,138 @@
+/*
+ * match_cache.c — the store's table of the offers' facts (match_facts.c)
+ * copied into memory once and read by every match while the table stays
+ * the same (match.h: struct match_cache).  "The same" is the store's
+ * word: the table is ready with our version and its generation
+ * (store/derived.h), counted in the transaction of every change, is the
+ * one the copy was made at.  A copy is made in a reader's transaction, so
+ * it holds exactly what that generation holds.
+ */
+#include "query/match_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct match_cache {
+	pthread_mutex_t lock;    /* cur, building, refs of the tables */
+	struct mtable *cur;      /* the copy of the newest generation seen; NULL: none */
+	bool building;           /* a request is making a copy */
+	uint64_t too_big;        /* the generation found over max_bytes; 0: none */
+	size_t max_bytes;
+};
+
+struct match_cache *match_cache_new(size_t max_bytes)
+{
+	struct match_cache *mc = gl_xcalloc(1, sizeof *mc);
+	pthread_mutex_init(&mc->lock, NULL);
+	mc->max_bytes = max_bytes;
+	return mc;
+}
+
+static void table_free(struct mtable *tab)
+{
+	if (!tab)
+		return;
+	free(tab->v);
+	gl_buf_free(&tab->strs);
+	free(tab);
+}
+
+void match_cache_free(struct match_cache *mc)
+{
+	if (!mc)
+		return;
+	table_free(mc->cur); /* no request holds it any more */
+	pthread_mutex_destroy(&mc->lock);
+	free(mc);
+}
+
+struct build {
+	struct mtable *tab;
+	size_t cap, max_bytes;
+};
+
+static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
+{
+	struct build *b = vb;
+	struct mtable *tab = b->tab;
+	char partner[GL_ID_MAX + 1];
+	struct mfact f;
+	size_t id_len = rlen - RECORD_KEY_LEN - 1;
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || id_len > GL_ID_MAX ||
+	    !match_facts_decode(val, len, &f.facts, partner))
+		return 0; /* match.c's consider_facts() leaves it out too */
+	size_t plen = strlen(partner);
+	tab->bytes += sizeof f + RECORD_KEY_LEN + id_len + plen + 2;
+	if (tab->bytes > b->max_bytes)
+		return 1;
+	f.at = tab->strs.len;
+	gl_buf_append(&tab->strs, rkey, RECORD_KEY_LEN);
+	gl_buf_append(&tab->strs, rkey + RECORD_KEY_LEN + 1, id_len);
+	gl_buf_append(&tab->strs, "", 1);
+	gl_buf_append(&tab->strs, partner, plen + 1);
+	if (tab->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 1024;
+		tab->v = gl_xrealloc(tab->v, b->cap * sizeof *tab->v);
+	}
+	tab->v[tab->n++] = f;
+	return 0;
+}
+
+/* A copy of t's table at generation gen, or NULL (over max_bytes, or an
+ * error reading it; the caller then reads the store). */
+static struct mtable *build(struct store_txn *t, uint64_t gen, size_t max_bytes)
+{
+	struct build b = { .tab = gl_xcalloc(1, sizeof *b.tab), .max_bytes = max_bytes };
+	b.tab->gen = gen;
+	if (store_derived_scan(t, copy_one, &b, NULL)) {
+		table_free(b.tab);
+		return NULL;
+	}
+	return b.tab;
+}
+
+struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t)
+{
+	uint64_t gen = store_derived_generation(t);
+	struct mtable *tab = NULL;
+	if (!gen) /* a store that counts no generations: no copy is safe */
+		return NULL;
+	pthread_mutex_lock(&mc->lock);
+	bool make = false;
+	if (mc->cur && mc->cur->gen == gen) {
+		tab = mc->cur;
+		tab->refs++;
+	} else if (!mc->building && mc->too_big != gen && (!mc->cur || mc->cur->gen < gen)) {
+		mc->building = make = true; /* one copy at a time; the others read the store */
+	}
+	pthread_mutex_unlock(&mc->lock);
+	if (!make)
+		return tab;
+	tab = build(t, gen, mc->max_bytes);
+	pthread_mutex_lock(&mc->lock);
+	mc->building = false;
+	struct mtable *old = NULL;
+	if (!tab) {
+		mc->too_big = gen;
+	} else {
+		tab->refs = 2; /* the cache's and the caller's */
+		if (mc->cur && --mc->cur->refs == 0)
+			old = mc->cur;
+		mc->cur = tab;
+	}
+	pthread_mutex_unlock(&mc->lock);
+	table_free(old);
+	return tab;
+}
+
+void match_cache_put(struct match_cache *mc, struct mtable *tab)
+{
+	if (!tab)
+		return;
+	pthread_mutex_lock(&mc->lock);
+	bool last = --tab->refs == 0;
+	pthread_mutex_unlock(&mc->lock);
+	if (last)
+		table_free(tab);
+}
