@@ -2,7 +2,10 @@
  * offers' facts the matcher reads from it (daemon/query/match_facts.c):
  * kept in step through puts, updates and tombstones, made again when the
  * version changes, forgotten by a writer without it, and a match from the
- * table answers exactly as a match from the bodies. */
+ * table answers exactly as a match from the bodies; the table's
+ * generation counts every change, and a match from the web server's copy
+ * of the table (query/match_cache.c) answers as one from the store,
+ * however the table changed since the copy was made. */
 #include "testutil.h"
 #include "tu_store.h"
 
@@ -78,17 +81,31 @@ static struct store *open_with(const char *dir, const struct store_derive *d)
 	return s;
 }
 
-static json_t *match(struct store *s, const char *profile)
+static uint64_t generation(struct store *s)
+{
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	uint64_t gen = store_derived_generation(t);
+	store_abort(t);
+	return gen;
+}
+
+static json_t *match_with(struct store *s, const char *profile, struct match_cache *mc)
 {
 	struct store_txn *t;
 	json_t *p = json_loads(profile, 0, NULL), *out = NULL;
-	struct match_opts o = { .lang = "en", .now = 1773144000u, .paths = paths };
+	struct match_opts o = { .lang = "en", .now = 1773144000u, .paths = paths, .cache = mc };
 	assert_non_null(p);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
 	assert_int_equal(match_run(t, tax, p, &o, &out, NULL), 0);
 	store_abort(t);
 	json_decref(p);
 	return out;
+}
+
+static json_t *match(struct store *s, const char *profile)
+{
+	return match_with(s, profile, NULL);
 }
 
 static void test_in_step(void **state)
@@ -183,11 +200,117 @@ static void test_same_answer(void **state)
 	tu_rmtree(without);
 }
 
+static void test_generation(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts-gen"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	uint64_t g0 = generation(s);
+	assert_true(g0 > 0); /* the first making of the table counts one */
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}");
+	uint64_t g1 = generation(s);
+	assert_int_equal(g1, g0 + 1);
+	put(s, RK_PARTNER, "p", "{\"name\": {\"nl\": \"P\", \"en\": \"P\"}}");
+	assert_int_equal(generation(s), g1); /* not an offer: the table is the same */
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"legal\"], \"languages\": [\"en\"]}");
+	assert_int_equal(generation(s), g1 + 1);
+	put(s, RK_OFFER, "desk", NULL);
+	assert_int_equal(generation(s), g1 + 2);
+	store_close(s);
+	/* a writer without the deriver counts nothing, but the table is then
+	 * not ready; made anew, it counts on from where it was */
+	s = open_with(dir, NULL);
+	put(s, RK_OFFER, "grant", "{\"needs\": [\"financing-grant\"], \"languages\": [\"en\"]}");
+	assert_int_equal(entries(s, &mf), -1);
+	store_close(s);
+	s = open_with(dir, &mf.derive);
+	assert_true(generation(s) > g1 + 2);
+	assert_int_equal(entries(s, &mf), 1);
+	store_close(s);
+	tu_rmtree(dir);
+}
+
+/* A match from the cache's copy is the same as one from the store, after
+ * each kind of change. */
+static void same_with_cache(struct store *s, struct match_cache *mc, const char *profile)
+{
+	json_t *x = match(s, profile), *y = match_with(s, profile, mc);
+	char *tx = json_dumps(x, JSON_SORT_KEYS), *ty = json_dumps(y, JSON_SORT_KEYS);
+	assert_string_equal(tx, ty);
+	free(tx);
+	free(ty);
+	json_decref(x);
+	json_decref(y);
+}
+
+static int offers_of(struct store *s, struct match_cache *mc, const char *profile)
+{
+	json_t *x = match_with(s, profile, mc);
+	int n = (int)json_integer_value(json_object_get(x, "offers_considered"));
+	json_decref(x);
+	return n;
+}
+
+static void test_cache(void **state)
+{
+	(void)state;
+	static const char *const profile =
+		"{\"phase\": \"start\", \"needs\": [\"coaching\", \"financing\"], \"lang\": \"en\"}";
+	char dir[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts-cache"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	struct match_cache *mc = match_cache_new(MATCH_CACHE_BYTES);
+	put(s, RK_PARTNER, "p", "{\"name\": {\"nl\": \"P\", \"en\": \"P\"}}");
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+	    " \"partner\": \"p\"}");
+	put(s, RK_OFFER, "loan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"nl\"],"
+	    " \"eligibility\": {\"phases\": [\"prestart\"]}}");
+	same_with_cache(s, mc, profile); /* makes the copy */
+	same_with_cache(s, mc, profile); /* reads it */
+	assert_int_equal(offers_of(s, mc, profile), 2);
+	/* replaced: now for this starter's phase, and a new one */
+	put(s, RK_OFFER, "loan", "{\"needs\": [\"financing\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"phases\": [\"start\"]}}");
+	put(s, RK_OFFER, "grant", "{\"needs\": [\"financing-grant\"], \"languages\": [\"en\"]}");
+	same_with_cache(s, mc, profile);
+	assert_int_equal(offers_of(s, mc, profile), 3);
+	put(s, RK_OFFER, "desk", NULL); /* deleted */
+	same_with_cache(s, mc, profile);
+	assert_int_equal(offers_of(s, mc, profile), 2);
+	store_close(s);
+	/* a writer without the deriver changes the offers: no copy is read */
+	s = open_with(dir, NULL);
+	put(s, RK_OFFER, "grant", NULL);
+	same_with_cache(s, mc, profile);
+	assert_int_equal(offers_of(s, mc, profile), 1);
+	store_close(s);
+	s = open_with(dir, &mf.derive);
+	same_with_cache(s, mc, profile);
+	assert_int_equal(offers_of(s, mc, profile), 1);
+	store_close(s);
+	match_cache_free(mc);
+	/* a table over the bound is read from the store each time */
+	s = open_with(dir, &mf.derive);
+	mc = match_cache_new(16);
+	same_with_cache(s, mc, profile);
+	same_with_cache(s, mc, profile);
+	match_cache_free(mc);
+	store_close(s);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_step),
 		cmocka_unit_test(test_same_answer),
+		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
