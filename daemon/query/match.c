@@ -226,7 +226,7 @@ static const struct mevent *event_for(const struct mctx *c, const struct cand *c
 	for (size_t k = 0; k < c->nevents; k++) {
 		const struct mevent *ev = &c->events[k];
 		if (memcmp(ev->author, cd->author, RECORD_KEY_LEN) || strcmp(ev->partner, cd->partner) ||
-		    !(ev->needs & cd->facts->needs))
+		    !(ev->needs & cd->facts.needs))
 			continue;
 		if ((ev->sectors & c->p.e.sectors) || (ev->needs & need))
 			return ev; /* events come in start order: the soonest */
@@ -249,7 +249,7 @@ static void add(struct mterm *out, size_t *n, enum mterm_kind kind, int points, 
 /* The terms of tailoring: how closely the offer is made for this starter. */
 static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm *out, size_t *n)
 {
-	const struct eligibility_offer *o = cd->facts;
+	const struct eligibility_offer *o = &cd->facts;
 	const struct eligibility_profile *e = &c->p.e;
 	unsigned k;
 	add(out, n, MT_FOCUS, AT(focus_pts, cd->families), (int)cd->families);
@@ -288,10 +288,10 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 	}
 	tailoring(c, cd, out, &n);
 	add(out, &n, MT_STEP, AT(step_pts, item), (int)item + 1);
-	int lang = cd->facts->languages & eligibility_lang_bit(c->p.lang) ? 0
-	           : cd->facts->languages & c->p.speaks ? MATCH_LANG_OTHER : MATCH_LANG_NONE;
+	int lang = cd->facts.languages & eligibility_lang_bit(c->p.lang) ? 0
+	           : cd->facts.languages & c->p.speaks ? MATCH_LANG_OTHER : MATCH_LANG_NONE;
 	add(out, &n, MT_LANG, lang, 0);
-	add(out, &n, MT_FREE, cd->facts->free ? MATCH_FREE : 0, 0);
+	add(out, &n, MT_FREE, cd->facts.free ? MATCH_FREE : 0, 0);
 	*event = event_for(c, cd, item);
 	add(out, &n, MT_EVENT, *event ? MATCH_EVENT : 0, 0);
 	return n;
@@ -324,164 +324,7 @@ static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
 	return !eligibility_excluded(v);
 }
 
-static void bucket_add(struct mbucket *b, uint32_t k)
-{
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 256;
-		b->v = gl_xrealloc(b->v, b->cap * sizeof *b->v);
-	}
-	b->v[b->n++] = k;
-}
-
-/* Keep an offer that is in as a candidate, under each item it answers.
- * Its facts, author, id (id_len bytes) and partner are held (a copy of
- * the table's, which outlives the match), or go to the pools. */
-static void keep_cand(struct mctx *c, const struct eligibility_offer *facts,
-                      const struct eligibility_verdict *v, bool later,
-                      const uint8_t fit[TODO_ITEMS_MAX], const struct mfact *held,
-                      const uint8_t *author, const char *id, size_t id_len, const char *partner)
-{
-	if (c->ncands == c->capcands) {
-		c->capcands = c->capcands ? 2 * c->capcands : 256;
-		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
-	}
-	struct cand *cd = &c->cands[c->ncands];
-	cd->unknown = cd->failed = 0;
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		cd->unknown |= (uint16_t)((v->state[k] == ELIGIBILITY_UNKNOWN) << k);
-		cd->failed |= (uint16_t)((v->state[k] == ELIGIBILITY_FAILED) << k);
-	}
-	cd->later = later;
-	memcpy(cd->fit, fit, TODO_ITEMS_MAX);
-	uint64_t lines = 0;
-	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
-		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
-	cd->families = (unsigned)__builtin_popcountll(lines);
-	if (held) {
-		cd->facts = facts;
-		cd->author = author;
-		cd->id = id;
-		cd->partner = partner;
-	} else {
-		cd->facts = NULL;
-		cd->author = NULL;
-		cd->fat = c->facts.len;
-		gl_buf_append(&c->facts, facts, sizeof *facts);
-		cd->at = c->strs.len;
-		gl_buf_append(&c->strs, author, RECORD_KEY_LEN);
-		gl_buf_append(&c->strs, id, id_len);
-		gl_buf_append(&c->strs, "", 1);
-		gl_buf_append(&c->strs, partner, strlen(partner) + 1);
-	}
-	for (size_t i = 0; i < c->p.nitems; i++)
-		/* general help is worth a line only when it is wholly for the starter */
-		if (fit[i] != ELIGIBILITY_FIT_NONE &&
-		    !(fit[i] == ELIGIBILITY_FIT_BROADER && cd->failed))
-			bucket_add(&c->items[i][later], (uint32_t)c->ncands);
-	c->ncands++;
-}
-
-/* Point the candidates at their pools, now that the pools stay put. */
-static void settle_cands(struct mctx *c)
-{
-	for (size_t k = 0; k < c->ncands; k++) {
-		struct cand *cd = &c->cands[k];
-		if (cd->author)
-			continue; /* held */
-		cd->facts = (const struct eligibility_offer *)(c->facts.data + cd->fat);
-		cd->author = c->strs.data + cd->at;
-		cd->id = (const char *)cd->author + RECORD_KEY_LEN;
-		cd->partner = cd->id + strlen(cd->id) + 1;
-	}
-}
-
-/* Judge an offer's facts; keep it as a candidate if it is in and answers
- * an item.  id is id_len bytes (NUL-terminated if held); partner is its
- * "partner" field or "". */
-static void consider(struct mctx *c, const struct eligibility_offer *facts,
-                     const struct mfact *held, const uint8_t *author, const char *id,
-                     size_t id_len, const char *partner)
-{
-	struct eligibility_verdict v;
-	uint8_t fit[TODO_ITEMS_MAX] = { 0 };
-	bool later = false, any = false;
-	c->considered++;
-	if (!eligibility_current(facts, c->now)) {
-		c->excluded++;
-		return;
-	}
-	eligibility_judge(facts, &c->p.e, &v);
-	if (eligibility_excluded(&v) && !(later = for_later(c, facts, &v))) {
-		c->excluded++;
-		return;
-	}
-	for (size_t i = 0; i < c->p.nitems; i++) {
-		fit[i] = (uint8_t)fit_of(c, facts, i);
-		any |= fit[i] != ELIGIBILITY_FIT_NONE;
-	}
-	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
-		return;
-	keep_cand(c, facts, &v, later, fit, held, author, id, id_len, partner);
-}
-
-/* An offer from its record: its body read on the spot. */
-static int consider_offer(void *vc, const struct store_entry *e)
-{
-	struct mctx *c = vc;
-	struct record r;
-	struct eligibility_offer facts;
-	char partner[GL_ID_MAX + 1] = "";
-	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
-		return 0;
-	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
-	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
-	consider(c, &facts, NULL, e->author, e->id, e->id_len, partner);
-	return 0;
-}
-
-/* An offer from the store's table of offers' facts (match_facts.c). */
-static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
-                          size_t len)
-{
-	struct mctx *c = vc;
-	struct eligibility_offer facts;
-	char partner[GL_ID_MAX + 1];
-	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
-		return 0; /* not an offer's: no value of this version */
-	consider(c, &facts, NULL, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
-	         rlen - RECORD_KEY_LEN - 1, partner);
-	return 0;
-}
-
-/* The offers of a copy of the table (match_cache.c), in the table's order. */
-static void consider_copy(struct mctx *c, const struct mtable *tab)
-{
-	for (size_t k = 0; k < tab->n; k++) {
-		const struct mfact *f = &tab->v[k];
-		const uint8_t *author = tab->strs.data + f->at;
-		const char *id = (const char *)author + RECORD_KEY_LEN;
-		size_t id_len = strlen(id);
-		consider(c, &f->facts, f, author, id, id_len, id + id_len + 1);
-	}
-}
-
-/* The offers: from a copy of the table, the table, or their bodies. */
-static int read_offers(struct mctx *c, struct store_txn *t, const struct match_opts *o,
-                       struct mtable **held, struct gl_error *err)
-{
-	char version[MATCH_FACTS_VERSION_MAX];
-	struct store_filter fo = { .kind = RK_OFFER };
-	match_facts_version(c->tax, version);
-	if (!store_derived_ready(t, version))
-		return store_scan(t, &fo, consider_offer, c, err);
-	if (o->cache && (*held = match_cache_get(o->cache, t))) {
-		consider_copy(c, *held);
-		return 0;
-	}
-	return store_derived_scan(t, consider_facts, c, err);
-}
-
-/* ---- the to-do list -------------------------------------------------------------- */
+/* ---- ranking as the offers are read -------------------------------------------- */
 
 /* Best first: the score, then the author, the partner and the id, so that
  * equal scores keep one order whatever the store's. */
@@ -512,38 +355,174 @@ static void keep_best(struct ranked *rk, size_t *n, size_t keep, const struct ra
 	rk[at] = *r;
 }
 
-/* Item i's offers (later: those for the next phase) as a JSON array, the
- * best first, at most per_item (0: all); *more counts those left out. */
-static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
-                           unsigned per_item, struct ranked *rk, size_t *more)
+/* A lasting copy of the candidate cd (the blocks never move). */
+static const struct cand *cand_keep(struct mctx *c, const struct cand *cd)
 {
-	const struct mbucket *b = &c->items[i][later];
-	size_t n = 0, all = b->n;
-	for (size_t k = 0; k < b->n; k++) {
-		const struct cand *cd = &c->cands[b->v[k]];
+	size_t b = c->ncands / MATCH_CAND_BLOCK;
+	if (c->ncands % MATCH_CAND_BLOCK == 0) {
+		c->blocks = gl_xrealloc(c->blocks, (b + 1) * sizeof *c->blocks);
+		c->blocks[b] = gl_xmalloc(MATCH_CAND_BLOCK * sizeof *c->blocks[b]);
+	}
+	struct cand *kept = &c->blocks[b][c->ncands++ % MATCH_CAND_BLOCK];
+	*kept = *cd;
+	return kept;
+}
+
+/* Rank cd (in, on the stack) under each item it answers: kept where it is
+ * among the best so far, or always when the match lists all. */
+static void rank(struct mctx *c, const struct cand *cd)
+{
+	const struct cand *kept = NULL;
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		/* general help is worth a line only when it is wholly for the starter */
+		if (cd->fit[i] == ELIGIBILITY_FIT_NONE ||
+		    (cd->fit[i] == ELIGIBILITY_FIT_BROADER && cd->failed))
+			continue;
+		struct mlist *l = &c->lists[i][cd->later];
 		struct ranked r = { .cd = cd };
 		r.score = match_score(c, cd, i, &r.event);
-		if (per_item)
-			keep_best(rk, &n, per_item, &r);
-		else
-			rk[n++] = r;
+		l->all++;
+		if (c->per_item && l->n == c->per_item && cmp_ranked(&r, &l->rk[l->n - 1]) >= 0)
+			continue; /* not among the best */
+		r.cd = kept ? kept : (kept = cand_keep(c, cd));
+		if (c->per_item) {
+			if (!l->rk)
+				l->rk = gl_xcalloc(c->per_item, sizeof *l->rk);
+			keep_best(l->rk, &l->n, c->per_item, &r);
+			continue;
+		}
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 256;
+			l->rk = gl_xrealloc(l->rk, l->cap * sizeof *l->rk);
+		}
+		l->rk[l->n++] = r;
 	}
-	if (!per_item)
-		qsort(rk, n, sizeof *rk, cmp_ranked);
+}
+
+/* Judge an offer's facts; rank it if it is in and answers an item.  id is
+ * id_len bytes; partner is its "partner" field or "". */
+static void consider(struct mctx *c, const struct eligibility_offer *facts,
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
+{
+	struct eligibility_verdict v;
+	struct cand cd;
+	bool any = false;
+	c->considered++;
+	if (!eligibility_current(facts, c->now)) {
+		c->excluded++;
+		return;
+	}
+	eligibility_judge(facts, &c->p.e, &v);
+	cd.later = false;
+	if (eligibility_excluded(&v) && !(cd.later = for_later(c, facts, &v))) {
+		c->excluded++;
+		return;
+	}
+	memset(cd.fit, 0, sizeof cd.fit);
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		cd.fit[i] = (uint8_t)fit_of(c, facts, i);
+		any |= cd.fit[i] != ELIGIBILITY_FIT_NONE;
+	}
+	size_t plen = strlen(partner);
+	if (!any || id_len > GL_ID_MAX || plen > GL_ID_MAX)
+		return;
+	cd.facts = *facts;
+	cd.unknown = cd.failed = 0;
+	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
+		cd.unknown |= (uint16_t)((v.state[k] == ELIGIBILITY_UNKNOWN) << k);
+		cd.failed |= (uint16_t)((v.state[k] == ELIGIBILITY_FAILED) << k);
+	}
+	uint64_t lines = 0;
+	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
+		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
+	cd.families = (unsigned)__builtin_popcountll(lines);
+	memcpy(cd.author, author, RECORD_KEY_LEN);
+	memcpy(cd.id, id, id_len);
+	cd.id[id_len] = '\0';
+	memcpy(cd.partner, partner, plen + 1);
+	rank(c, &cd);
+}
+
+/* An offer from its record: its body read on the spot. */
+static int consider_offer(void *vc, const struct store_entry *e)
+{
+	struct mctx *c = vc;
+	struct record r;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1] = "";
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
+	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
+	consider(c, &facts, e->author, e->id, e->id_len, partner);
+	return 0;
+}
+
+/* An offer from the store's table of offers' facts (match_facts.c). */
+static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                          size_t len)
+{
+	struct mctx *c = vc;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1];
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
+		return 0; /* not an offer's: no value of this version */
+	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
+	         rlen - RECORD_KEY_LEN - 1, partner);
+	return 0;
+}
+
+/* The offers of a copy of the table (match_cache.c), in the table's order. */
+static void consider_copy(struct mctx *c, const struct mtable *tab)
+{
+	for (size_t k = 0; k < tab->n; k++) {
+		const struct mfact *f = &tab->v[k];
+		const uint8_t *author = tab->strs.data + f->at;
+		const char *id = (const char *)author + RECORD_KEY_LEN;
+		size_t id_len = strlen(id);
+		consider(c, &f->facts, author, id, id_len, id + id_len + 1);
+	}
+}
+
+/* The offers: from a copy of the table, the table, or their bodies. */
+static int read_offers(struct mctx *c, struct store_txn *t, const struct match_opts *o,
+                       struct mtable **held, struct gl_error *err)
+{
+	char version[MATCH_FACTS_VERSION_MAX];
+	struct store_filter fo = { .kind = RK_OFFER };
+	match_facts_version(c->tax, version);
+	if (!store_derived_ready(t, version))
+		return store_scan(t, &fo, consider_offer, c, err);
+	if (o->cache && (*held = match_cache_get(o->cache, t))) {
+		consider_copy(c, *held);
+		return 0;
+	}
+	return store_derived_scan(t, consider_facts, c, err);
+}
+
+/* ---- the to-do list -------------------------------------------------------------- */
+
+/* Item i's offers (later: those for the next phase) as a JSON array, the
+ * best first; *more counts those left out. */
+static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
+                           size_t *more)
+{
+	struct mlist *l = &c->lists[i][later];
+	if (!c->per_item && l->n)
+		qsort(l->rk, l->n, sizeof *l->rk, cmp_ranked);
 	json_t *arr = json_array();
-	for (size_t k = 0; k < n; k++) {
-		json_t *oj = match_offer_json(c, t, &rk[k], i);
+	for (size_t k = 0; k < l->n; k++) {
+		json_t *oj = match_offer_json(c, t, &l->rk[k], i);
 		if (oj)
 			json_array_append_new(arr, oj);
 	}
-	*more = all - n;
+	*more = l->all - l->n;
 	return arr;
 }
 
-static json_t *build_items(struct mctx *c, struct store_txn *t, const struct match_opts *o)
+static json_t *build_items(struct mctx *c, struct store_txn *t)
 {
 	json_t *items = json_array();
-	struct ranked *rk = gl_xcalloc(c->ncands ? c->ncands : 1, sizeof *rk);
 	size_t nterms;
 	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &nterms);
 	for (size_t i = 0; i < c->p.nitems; i++) {
@@ -554,13 +533,12 @@ static json_t *build_items(struct mctx *c, struct store_txn *t, const struct mat
 		json_object_set_new(item, "need", json_string(need->id));
 		json_object_set_new(item, "label", json_string(taxonomy_label(need, c->p.lang)));
 		json_object_set_new(item, "path", path ? json_string(path) : json_null());
-		json_object_set_new(item, "offers", item_offers(c, t, i, false, o->per_item, rk, &more));
+		json_object_set_new(item, "offers", item_offers(c, t, i, false, &more));
 		json_object_set_new(item, "more", json_integer((json_int_t)more));
 		json_object_set_new(item, "later",
-		                    item_offers(c, t, i, true, o->per_item, rk, &later_more));
+		                    item_offers(c, t, i, true, &later_more));
 		json_array_append_new(items, item);
 	}
-	free(rk);
 	return items;
 }
 
@@ -589,6 +567,7 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	memset(&c, 0, sizeof c);
 	c.tax = tax;
 	c.paths = o->paths;
+	c.per_item = o->per_item;
 	c.now = o->now ? o->now : clock_now();
 	read_profile(&c, profile, o->lang);
 	prepare_items(&c);
@@ -599,24 +578,23 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	if ((rc = events_scan(t, &fe, gather_event, &c, err)) ||
 	    (rc = read_offers(&c, t, o, &held, err)))
 		goto out;
-	settle_cands(&c);
 	json_t *res = json_object();
 	json_object_set(res, "profile", (json_t *)profile);
 	json_object_set_new(res, "needs_from", json_string(c.p.needs_given ? "profile" : "paths"));
 	json_object_set_new(res, "paths", paths_json(&c));
 	json_object_set_new(res, "offers_considered", json_integer(c.considered));
 	json_object_set_new(res, "offers_excluded", json_integer(c.excluded));
-	json_object_set_new(res, "items", build_items(&c, t, o));
+	json_object_set_new(res, "items", build_items(&c, t));
 	*out = res;
 out:
 	free(c.events);
-	free(c.cands);
 	free(c.partners);
-	gl_buf_free(&c.strs);
-	gl_buf_free(&c.facts);
+	for (size_t b = 0; b < (c.ncands + MATCH_CAND_BLOCK - 1) / MATCH_CAND_BLOCK; b++)
+		free(c.blocks[b]);
+	free(c.blocks);
+	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
+		free(c.lists[i][0].rk), free(c.lists[i][1].rk);
 	if (held)
 		match_cache_put(o->cache, held);
-	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
-		free(c.items[i][0].v), free(c.items[i][1].v);
 	return rc;
 }

@@ -62,15 +62,14 @@ struct mtable {
 struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t);
 void match_cache_put(struct match_cache *mc, struct mtable *tab);
 
-/* An offer that is in (or in for later).  Its facts, author, id and
- * partner lie in a copy of the table (match_cache.c) or in the match's
- * pools (struct mctx: facts, strs), set once the offers are all read. */
+/* An offer that is in (or in for later) and among the best of an item
+ * so far (or, listing all, any offer in).  Kept in blocks that never
+ * move: a struct ranked points at it. */
 struct cand {
-	const uint8_t *author;         /* RECORD_KEY_LEN bytes */
-	const char *id;
-	const char *partner;           /* its "partner" field, or "" */
-	const struct eligibility_offer *facts;
-	size_t at, fat;                /* where its author and its facts lie in the pools */
+	uint8_t author[RECORD_KEY_LEN];
+	char id[GL_ID_MAX + 1];
+	char partner[GL_ID_MAX + 1];   /* its "partner" field, or "" */
+	struct eligibility_offer facts;
 	uint16_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
 	bool later;                    /* only for the next phase */
 	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
@@ -85,11 +84,22 @@ static inline enum eligibility_state match_state(const struct cand *cd, int k)
 	                              : ELIGIBILITY_MATCHED;
 }
 
-/* The candidates of one item (and of its later list): indexes into cands. */
-struct mbucket {
-	uint32_t *v;
-	size_t n, cap;
+/* One ranked offer of an item. */
+struct ranked {
+	const struct cand *cd;
+	int score;
+	const struct mevent *event;   /* the event that counted, or NULL */
 };
+
+/* An item's list (or its later list) as the offers are read: the best so
+ * far, best first (all of them, unsorted, when the match lists all), and
+ * how many are in. */
+struct mlist {
+	struct ranked *rk;
+	size_t n, cap, all;
+};
+
+#define MATCH_CAND_BLOCK 256
 
 struct mctx {
 	const struct taxonomy *tax;
@@ -101,21 +111,13 @@ struct mctx {
 	int top[ELIGIBILITY_FACET_MAX];  /* each need's line: the need at its top */
 	struct mevent *events;
 	size_t nevents;
-	struct cand *cands;
-	size_t ncands, capcands;
-	struct gl_buf strs;            /* the candidates' authors, ids and partners */
-	struct gl_buf facts;           /* and their facts (struct eligibility_offer) */
-	struct mbucket items[TODO_ITEMS_MAX][2]; /* [item][later] */
+	unsigned per_item;             /* match_opts.per_item */
+	struct cand **blocks;          /* the candidates, MATCH_CAND_BLOCK a block */
+	size_t ncands;
+	struct mlist lists[TODO_ITEMS_MAX][2]; /* [item][later] */
 	struct mpartner *partners;     /* looked up so far (match_partner_of) */
 	size_t npartners;
 	unsigned considered, excluded;
-};
-
-/* One ranked offer of an item. */
-struct ranked {
-	const struct cand *cd;
-	int score;
-	const struct mevent *event;   /* the event that counted, or NULL */
 };
 
 /* The terms of a score (match.h, 4), in the order --explain shows them. */

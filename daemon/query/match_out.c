@@ -280,7 +280,7 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	v = value_of(r.body, r.body_len, "url");
 	json_object_set_new(o, "url", v ? v : json_null());
 	contact_of(t, cd, &r, o);
-	json_object_set_new(o, "free", json_boolean(cd->facts->free));
+	json_object_set_new(o, "free", json_boolean(cd->facts.free));
 	v = value_of(r.body, r.body_len, "languages");
 	json_object_set_new(o, "languages", v ? v : json_array());
 	static const char *const answers[] = { "", "in general", "in part", "exactly" };
