@@ -233,6 +233,72 @@ static void test_generation(void **state)
 	tu_rmtree(dir);
 }
 
+struct first {
+	uint8_t val[512];
+	size_t len;
+};
+
+static int first_value(void *ctx, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
+{
+	(void)rkey;
+	(void)rlen;
+	struct first *f = ctx;
+	assert_true(len <= sizeof f->val);
+	memcpy(f->val, val, len);
+	f->len = len;
+	return 1;
+}
+
+/* Every field of the facts goes through the table's value unchanged: the
+ * value decodes to what reading the body gives, byte for byte, and a
+ * value cut short or with a byte too many is refused. */
+static void test_roundtrip(void **state)
+{
+	(void)state;
+	static const char *const bodies[] = {
+		"{\"needs\": [\"financing-loan\", \"coaching\"], \"languages\": [\"nl\", \"fr\"],"
+		" \"partner\": \"p\", \"cost\": {\"free\": true}, \"status\": \"inactive\","
+		" \"valid_until\": \"2031-06-30\", \"eligibility\": {\"phases\": [\"start\", \"growth\"],"
+		" \"sectors\": [\"biotech\", \"nosuch\"], \"activities\": [\"shop\"],"
+		" \"areas\": [\"oost-vlaanderen\"], \"schools\": [\"ugent\", \"odisee\"],"
+		" \"student\": \"only\", \"international\": \"excluded\", \"jobseeker\": \"only\","
+		" \"max_company_age\": 5, \"min_employees\": 2, \"max_employees\": 4000000000,"
+		" \"soft\": [\"sectors\", \"max_company_age\"]}}",
+		"{}",
+		"{\"needs\": [\"legal\"], \"valid_until\": \"1969-12-31\"}",
+	};
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+		char dir[64];
+		assert_int_equal(tu_tmpdir(dir, "facts-roundtrip"), 0);
+		struct store *s = open_with(dir, &mf.derive);
+		put(s, RK_OFFER, "all", bodies[b]);
+		struct store_txn *t;
+		struct store_entry e;
+		struct record r;
+		struct first f = { .len = 0 };
+		assert_int_equal(store_begin(s, false, &t, NULL), 0);
+		assert_int_equal(store_derived_scan(t, first_value, &f, NULL), 1);
+		assert_int_equal(store_get(t, pk, RK_OFFER, "all", 3, &e, NULL), 0);
+		assert_int_equal(record_parse(e.env, e.env_len, &r, NULL), 0);
+		struct eligibility_offer want, got;
+		char partner[GL_ID_MAX + 1];
+		eligibility_offer_read(tax, r.body, r.body_len, &want);
+		assert_true(match_facts_decode(f.val, f.len, &got, partner));
+		assert_memory_equal(&got, &want, sizeof want);
+		assert_string_equal(partner, b == 0 ? "p" : "");
+		assert_true(f.len < 64); /* compact, not the struct */
+		for (size_t cut = 0; cut < f.len; cut++)
+			assert_false(match_facts_decode(f.val, cut, &got, partner));
+		f.val[f.len] = 'x';
+		assert_false(match_facts_decode(f.val, f.len + 1, &got, partner));
+		store_abort(t);
+		store_close(s);
+		tu_rmtree(dir);
+	}
+}
+
 /* A match from the cache's copy is the same as one from the store, after
  * each kind of change. */
 static void same_with_cache(struct store *s, struct match_cache *mc, const char *profile)
@@ -310,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_in_step),
 		cmocka_unit_test(test_same_answer),
 		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
