@@ -10,6 +10,7 @@
 #include "tu_store.h"
 
 #include <jansson.h>
+#include <lmdb.h>
 
 #include "proto/record.h"
 #include "query/match.h"
@@ -233,6 +234,49 @@ static void test_generation(void **state)
 	tu_rmtree(dir);
 }
 
+/* A store whose table is of the layout before (one value per record key,
+ * meta "derived"), as an older gilded left it: a write open drops both,
+ * so that no older program reads them out of step. */
+static void test_older_layout(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts-older"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}");
+	store_close(s);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi old, meta;
+	MDB_val k = { 7, "derived" }, v = { 3, "old" };
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "derived", MDB_CREATE, &old), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, old, &k, &v, 0), 0);
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	s = open_with(dir, &mf.derive);
+	assert_int_equal(entries(s, &mf), 1);
+	store_close(s);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "derived", 0, &old), MDB_NOTFOUND);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_get(txn, meta, &k, &v), MDB_NOTFOUND);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	tu_rmtree(dir);
+}
+
 struct first {
 	uint8_t val[512];
 	size_t len;
@@ -377,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_same_answer),
 		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_older_layout),
 		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
