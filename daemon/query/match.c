@@ -400,9 +400,10 @@ static void rank(struct mctx *c, const struct cand *cd)
 }
 
 /* Judge an offer's facts; rank it if it is in and answers an item.  id is
- * id_len bytes; partner is its "partner" field or "". */
+ * id_len bytes; partner is its "partner" field or "", plen bytes. */
 static void consider(struct mctx *c, const struct eligibility_offer *facts,
-                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner,
+                     size_t plen)
 {
 	struct eligibility_verdict v;
 	struct cand cd;
@@ -423,7 +424,6 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 		cd.fit[i] = (uint8_t)fit_of(c, facts, i);
 		any |= cd.fit[i] != ELIGIBILITY_FIT_NONE;
 	}
-	size_t plen = strlen(partner);
 	if (!any || id_len > GL_ID_MAX || plen > GL_ID_MAX)
 		return;
 	cd.facts = *facts;
@@ -454,7 +454,7 @@ static int consider_offer(void *vc, const struct store_entry *e)
 		return 0;
 	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
 	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
-	consider(c, &facts, e->author, e->id, e->id_len, partner);
+	consider(c, &facts, e->author, e->id, e->id_len, partner, strlen(partner));
 	return 0;
 }
 
@@ -468,7 +468,7 @@ static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint
 	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
 		return 0; /* not an offer's: no value of this version */
 	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
-	         rlen - RECORD_KEY_LEN - 1, partner);
+	         rlen - RECORD_KEY_LEN - 1, partner, strlen(partner));
 	return 0;
 }
 
@@ -479,8 +479,7 @@ static void consider_copy(struct mctx *c, const struct mtable *tab)
 		const struct mfact *f = &tab->v[k];
 		const uint8_t *author = tab->strs.data + f->at;
 		const char *id = (const char *)author + RECORD_KEY_LEN;
-		size_t id_len = strlen(id);
-		consider(c, &f->facts, author, id, id_len, id + id_len + 1);
+		consider(c, &f->facts, author, id, f->id_len, id + f->id_len + 1, f->plen);
 	}
 }
 

@@ -64,9 +64,11 @@ static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *v
 		return 0; /* match.c's consider_facts() leaves it out too */
 	size_t plen = strlen(partner);
 	tab->bytes += sizeof f + RECORD_KEY_LEN + id_len + plen + 2;
-	if (tab->bytes > b->max_bytes)
+	if (tab->bytes > b->max_bytes || tab->strs.len > UINT32_MAX - STORE_KEY_MAX - GL_ID_MAX - 2)
 		return 1;
-	f.at = tab->strs.len;
+	f.at = (uint32_t)tab->strs.len;
+	f.id_len = (uint8_t)id_len;
+	f.plen = (uint8_t)plen;
 	gl_buf_append(&tab->strs, rkey, RECORD_KEY_LEN);
 	gl_buf_append(&tab->strs, rkey + RECORD_KEY_LEN + 1, id_len);
 	gl_buf_append(&tab->strs, "", 1);
@@ -88,6 +90,13 @@ static struct mtable *build(struct store_txn *t, uint64_t gen, size_t max_bytes)
 	if (store_derived_scan(t, copy_one, &b, NULL)) {
 		table_free(b.tab);
 		return NULL;
+	}
+	/* held for many requests: no room to spare */
+	if (b.tab->n)
+		b.tab->v = gl_xrealloc(b.tab->v, b.tab->n * sizeof *b.tab->v);
+	if (b.tab->strs.len) {
+		b.tab->strs.data = gl_xrealloc(b.tab->strs.data, b.tab->strs.len);
+		b.tab->strs.cap = b.tab->strs.len;
 	}
 	return b.tab;
 }

@@ -44,7 +44,8 @@ struct mpartner {
 /* An offer's facts in a copy of the table (match_cache.c). */
 struct mfact {
 	struct eligibility_offer facts;
-	size_t at;   /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
+	uint32_t at;           /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
+	uint8_t id_len, plen;  /* the lengths of its id and partner */
 };
 
 /* A copy of the store's table of facts at one generation, shared by the
