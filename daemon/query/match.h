@@ -169,6 +169,7 @@ bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer
  * store/derived.h), and else makes a new copy in its transaction, one
  * match at a time (the others read the store meanwhile).  A table larger
  * than max_bytes is not copied.  The answers are the same either way.
+ * One cache serves one store (it knows the table by its generation only).
  * Thread-safe; free it after the last match that used it has returned.
  */
 #define MATCH_CACHE_BYTES (32u << 20)
