@@ -280,11 +280,12 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 	static const int tier[] = { 0, MATCH_GENERAL, MATCH_EXACT, MATCH_EXACT };
 	size_t n = 0;
 	add(out, &n, MT_TIER, tier[cd->fit[item]], cd->fit[item]);
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		if (match_state(cd, k) == ELIGIBILITY_UNKNOWN)
-			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
-		else if (match_state(cd, k) == ELIGIBILITY_FAILED)
+	for (unsigned rest = cd->unknown | cd->failed; rest; rest &= rest - 1) {
+		int k = __builtin_ctz(rest); /* in the criteria's order */
+		if (cd->failed >> k & 1)
 			add(out, &n, MT_SOFT, MATCH_SOFT, k);
+		else
+			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
 	}
 	tailoring(c, cd, out, &n);
 	add(out, &n, MT_STEP, AT(step_pts, item), (int)item + 1);
@@ -310,18 +311,19 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
 
 /* ---- judging offers ----------------------------------------------------------- */
 
-/* Whether an offer ruled out for the phase alone is for the next phase. */
-static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
-                      struct eligibility_verdict *v)
+/* Whether an offer ruled out for the phase alone is for the next phase;
+ * its judgement (eligibility_judge_bits) is then the next phase's. */
+static bool for_later(const struct mctx *c, const struct eligibility_offer *o, uint16_t *unknown,
+                      uint16_t *failed)
 {
 	int next = todo_next_phase(c->paths, c->p.e.phase);
-	if (next < 0 || v->state[ELIGIBILITY_PHASES] != ELIGIBILITY_FAILED ||
-	    v->soft[ELIGIBILITY_PHASES] || !(o->phases >> next & 1))
+	if (next < 0 || !(*failed >> ELIGIBILITY_PHASES & 1) || (o->soft >> ELIGIBILITY_PHASES & 1) ||
+	    !(o->phases >> next & 1))
 		return false;
 	struct eligibility_profile ahead = c->p.e;
 	ahead.phase = next;
-	eligibility_judge(o, &ahead, v);
-	return !eligibility_excluded(v);
+	eligibility_judge_bits(o, &ahead, unknown, failed);
+	return !(*failed & ~o->soft);
 }
 
 /* ---- ranking as the offers are read -------------------------------------------- */
@@ -405,7 +407,6 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
                      const uint8_t *author, const char *id, size_t id_len, const char *partner,
                      size_t plen)
 {
-	struct eligibility_verdict v;
 	struct cand cd;
 	bool any = false;
 	c->considered++;
@@ -413,9 +414,9 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 		c->excluded++;
 		return;
 	}
-	eligibility_judge(facts, &c->p.e, &v);
+	eligibility_judge_bits(facts, &c->p.e, &cd.unknown, &cd.failed);
 	cd.later = false;
-	if (eligibility_excluded(&v) && !(cd.later = for_later(c, facts, &v))) {
+	if ((cd.failed & ~facts->soft) && !(cd.later = for_later(c, facts, &cd.unknown, &cd.failed))) {
 		c->excluded++;
 		return;
 	}
@@ -427,11 +428,6 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 	if (!any || id_len > GL_ID_MAX || plen > GL_ID_MAX)
 		return;
 	cd.facts = *facts;
-	cd.unknown = cd.failed = 0;
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		cd.unknown |= (uint16_t)((v.state[k] == ELIGIBILITY_UNKNOWN) << k);
-		cd.failed |= (uint16_t)((v.state[k] == ELIGIBILITY_FAILED) << k);
-	}
 	uint64_t lines = 0;
 	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
 		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
