@@ -167,7 +167,8 @@ bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer
  * one (match_opts.cache) reads the copy rather than the table while the
  * store says the table has not changed since (its generation,
  * store/derived.h), and else makes a new copy in its transaction, one
- * match at a time (the others read the store meanwhile).  A table larger
+ * match at a time (the others of that generation wait for it; those of
+ * another read the store meanwhile).  A table larger
  * than max_bytes is not copied.  The answers are the same either way.
  * One cache serves one store (it knows the table by its generation only).
  * Thread-safe; free it after the last match that used it has returned.

@@ -15,8 +15,10 @@
 
 struct match_cache {
 	pthread_mutex_t lock;    /* cur, building, refs of the tables */
+	pthread_cond_t built;    /* signalled when a copy is made (or could not be) */
 	struct mtable *cur;      /* the copy of the newest generation seen; NULL: none */
 	bool building;           /* a request is making a copy */
+	uint64_t building_gen;   /* of this generation */
 	uint64_t too_big;        /* the generation found over max_bytes; 0: none */
 	size_t max_bytes;
 };
@@ -25,6 +27,7 @@ struct match_cache *match_cache_new(size_t max_bytes)
 {
 	struct match_cache *mc = gl_xcalloc(1, sizeof *mc);
 	pthread_mutex_init(&mc->lock, NULL);
+	pthread_cond_init(&mc->built, NULL);
 	mc->max_bytes = max_bytes;
 	return mc;
 }
@@ -43,6 +46,7 @@ void match_cache_free(struct match_cache *mc)
 	if (!mc)
 		return;
 	table_free(mc->cur); /* no request holds it any more */
+	pthread_cond_destroy(&mc->built);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc);
 }
@@ -108,16 +112,21 @@ struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t)
 	if (!gen) /* a store that counts no generations: no copy is safe */
 		return NULL;
 	pthread_mutex_lock(&mc->lock);
+	/* one copy at a time: the others wait for it rather than each read
+	 * the whole table meanwhile, as long as it is of their generation */
+	while (mc->building && mc->building_gen == gen)
+		pthread_cond_wait(&mc->built, &mc->lock);
 	bool make = false;
 	if (mc->cur && mc->cur->gen == gen) {
 		tab = mc->cur;
 		tab->refs++;
 	} else if (!mc->building && mc->too_big != gen && (!mc->cur || mc->cur->gen < gen)) {
-		mc->building = make = true; /* one copy at a time; the others read the store */
+		mc->building = make = true;
+		mc->building_gen = gen;
 	}
 	pthread_mutex_unlock(&mc->lock);
 	if (!make)
-		return tab;
+		return tab; /* NULL: read the store */
 	tab = build(t, gen, mc->max_bytes);
 	pthread_mutex_lock(&mc->lock);
 	mc->building = false;
@@ -130,6 +139,7 @@ struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t)
 			old = mc->cur;
 		mc->cur = tab;
 	}
+	pthread_cond_broadcast(&mc->built);
 	pthread_mutex_unlock(&mc->lock);
 	table_free(old);
 	return tab;

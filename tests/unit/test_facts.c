@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "proto/record.h"
 #include "query/match.h"
@@ -414,6 +415,65 @@ static void test_cache(void **state)
 	tu_rmtree(dir);
 }
 
+struct racer {
+	struct store *s;
+	struct match_cache *mc;
+	const char *profile, *want;
+	int same;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	for (int i = 0; i < 5; i++) {
+		json_t *x = match_with(r->s, r->profile, r->mc);
+		char *tx = json_dumps(x, JSON_SORT_KEYS);
+		r->same += !strcmp(tx, r->want);
+		free(tx);
+		json_decref(x);
+	}
+	return NULL;
+}
+
+/* Matches on four threads at once share one cache: one makes the copy,
+ * the others wait for it or read the store; every answer is the store's. */
+static void test_cache_threads(void **state)
+{
+	(void)state;
+	static const char *const profile =
+		"{\"phase\": \"start\", \"needs\": [\"coaching\", \"financing\"], \"lang\": \"en\"}";
+	char dir[64];
+	struct match_facts mf;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts-threads"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	char id[32];
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof id, "o%d", i);
+		put(s, RK_OFFER, id, i % 2 ? "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}"
+		                           : "{\"needs\": [\"financing-loan\"], \"languages\": [\"nl\"],"
+		                             " \"eligibility\": {\"phases\": [\"start\"]}}");
+	}
+	json_t *x = match(s, profile);
+	char *want = json_dumps(x, JSON_SORT_KEYS);
+	json_decref(x);
+	struct match_cache *mc = match_cache_new(MATCH_CACHE_BYTES);
+	struct racer r[4];
+	pthread_t th[4];
+	for (int k = 0; k < 4; k++) {
+		r[k] = (struct racer){ .s = s, .mc = mc, .profile = profile, .want = want };
+		assert_int_equal(pthread_create(&th[k], NULL, race, &r[k]), 0);
+	}
+	for (int k = 0; k < 4; k++) {
+		assert_int_equal(pthread_join(th[k], NULL), 0);
+		assert_int_equal(r[k].same, 5);
+	}
+	match_cache_free(mc);
+	free(want);
+	store_close(s);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_older_layout),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
