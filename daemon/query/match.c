@@ -401,25 +401,31 @@ static void rank(struct mctx *c, const struct cand *cd)
 	}
 }
 
-/* Judge an offer's facts; rank it if it is in and answers an item.  id is
- * id_len bytes; partner is its "partner" field or "", plen bytes. */
-static void consider(struct mctx *c, const struct eligibility_offer *facts,
-                     const uint8_t *author, const char *id, size_t id_len, const char *partner,
-                     size_t plen)
+/* How an offer in was judged. */
+struct judged {
+	uint16_t unknown, failed;  /* eligibility_judge_bits() */
+	bool later;                /* only for the next phase */
+};
+
+/* Whether an offer is in: current, and not ruled out (or for later).  It
+ * depends on the offer's rule only (match_cache.c: same_rule). */
+static bool judge(const struct mctx *c, const struct eligibility_offer *facts, struct judged *j)
+{
+	if (!eligibility_current(facts, c->now))
+		return false;
+	eligibility_judge_bits(facts, &c->p.e, &j->unknown, &j->failed);
+	j->later = false;
+	return !(j->failed & ~facts->soft) || (j->later = for_later(c, facts, &j->unknown, &j->failed));
+}
+
+/* Rank an offer in, as judged, if it answers an item.  id is id_len
+ * bytes; partner is its "partner" field or "", plen bytes. */
+static void consider_in(struct mctx *c, const struct eligibility_offer *facts,
+                        const struct judged *j, const uint8_t *author, const char *id,
+                        size_t id_len, const char *partner, size_t plen)
 {
 	struct cand cd;
 	bool any = false;
-	c->considered++;
-	if (!eligibility_current(facts, c->now)) {
-		c->excluded++;
-		return;
-	}
-	eligibility_judge_bits(facts, &c->p.e, &cd.unknown, &cd.failed);
-	cd.later = false;
-	if ((cd.failed & ~facts->soft) && !(cd.later = for_later(c, facts, &cd.unknown, &cd.failed))) {
-		c->excluded++;
-		return;
-	}
 	memset(cd.fit, 0, sizeof cd.fit);
 	for (size_t i = 0; i < c->p.nitems; i++) {
 		cd.fit[i] = (uint8_t)fit_of(c, facts, i);
@@ -427,6 +433,9 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 	}
 	if (!any || id_len > GL_ID_MAX || plen > GL_ID_MAX)
 		return;
+	cd.unknown = j->unknown;
+	cd.failed = j->failed;
+	cd.later = j->later;
 	cd.facts = *facts;
 	uint64_t lines = 0;
 	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
@@ -437,6 +446,19 @@ static void consider(struct mctx *c, const struct eligibility_offer *facts,
 	cd.id[id_len] = '\0';
 	memcpy(cd.partner, partner, plen + 1);
 	rank(c, &cd);
+}
+
+/* Judge an offer's facts; rank it if it is in and answers an item. */
+static void consider(struct mctx *c, const struct eligibility_offer *facts,
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner,
+                     size_t plen)
+{
+	struct judged j;
+	c->considered++;
+	if (!judge(c, facts, &j))
+		c->excluded++;
+	else
+		consider_in(c, facts, &j, author, id, id_len, partner, plen);
 }
 
 /* An offer from its record: its body read on the spot. */
@@ -468,15 +490,27 @@ static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint
 	return 0;
 }
 
-/* The offers of a copy of the table (match_cache.c), in the table's order. */
+/* The offers of a copy of the table (match_cache.c), in the table's order:
+ * the offers of one rule are judged once. */
 static void consider_copy(struct mctx *c, const struct mtable *tab)
 {
+	struct judged *memo = gl_xmalloc((tab->nrules ? tab->nrules : 1) * sizeof *memo);
+	uint8_t *seen = gl_xcalloc(tab->nrules ? tab->nrules : 1, 1); /* 0, 1: out, 2: in */
 	for (size_t k = 0; k < tab->n; k++) {
 		const struct mfact *f = &tab->v[k];
 		const uint8_t *author = tab->strs.data + f->at;
 		const char *id = (const char *)author + RECORD_KEY_LEN;
-		consider(c, &f->facts, author, id, f->id_len, id + f->id_len + 1, f->plen);
+		c->considered++;
+		if (!seen[f->rule])
+			seen[f->rule] = judge(c, &f->facts, &memo[f->rule]) ? 2 : 1;
+		if (seen[f->rule] == 1)
+			c->excluded++;
+		else
+			consider_in(c, &f->facts, &memo[f->rule], author, id, f->id_len,
+			            id + f->id_len + 1, f->plen);
 	}
+	free(memo);
+	free(seen);
 }
 
 /* The offers: from a copy of the table, the table, or their bodies. */

@@ -68,7 +68,8 @@ static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *v
 		return 0; /* match.c's consider_facts() leaves it out too */
 	size_t plen = strlen(partner);
 	tab->bytes += sizeof f + RECORD_KEY_LEN + id_len + plen + 2;
-	if (tab->bytes > b->max_bytes || tab->strs.len > UINT32_MAX - STORE_KEY_MAX - GL_ID_MAX - 2)
+	if (tab->bytes > b->max_bytes || tab->n >= UINT32_MAX - 1 ||
+	    tab->strs.len > UINT32_MAX - STORE_KEY_MAX - GL_ID_MAX - 2)
 		return 1;
 	f.at = (uint32_t)tab->strs.len;
 	f.id_len = (uint8_t)id_len;
@@ -85,6 +86,72 @@ static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *v
 	return 0;
 }
 
+/* What judging an offer reads (match.c: judge): eligibility_current and
+ * eligibility_judge_bits, for the profile's phase and the next.  Offers
+ * with the same rule are judged once a match. */
+struct rule {
+	uint64_t phases, sectors, activities, areas, schools;
+	int64_t until;
+	uint32_t max_age, min_employees, max_employees;
+	uint16_t restricted, soft;
+	uint8_t incl[ELIGIBILITY_SITUATIONS];
+	bool inactive;
+};
+
+static void rule_of(const struct eligibility_offer *o, struct rule *r)
+{
+	memset(r, 0, sizeof *r); /* the padding too: rules are compared as bytes */
+	r->phases = o->phases;
+	r->sectors = o->sectors;
+	r->activities = o->activities;
+	r->areas = o->areas;
+	r->schools = o->schools;
+	r->until = o->until;
+	r->max_age = o->max_age;
+	r->min_employees = o->min_employees;
+	r->max_employees = o->max_employees;
+	r->restricted = o->restricted;
+	r->soft = o->soft;
+	memcpy(r->incl, o->incl, sizeof r->incl);
+	r->inactive = o->inactive;
+}
+
+static uint64_t rule_hash(const struct rule *r)
+{
+	const uint8_t *p = (const uint8_t *)r;
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (size_t i = 0; i < sizeof *r; i++)
+		h = (h ^ p[i]) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* Number the rules of tab's offers (mfact.rule), by an open hash of them. */
+static void number_rules(struct mtable *tab)
+{
+	size_t cap = 16;
+	while (cap < 2 * tab->n)
+		cap *= 2;
+	uint32_t *first = gl_xcalloc(cap, sizeof *first); /* 1 + the first offer of a rule; 0: free */
+	struct rule r, q;
+	tab->nrules = 0;
+	for (size_t k = 0; k < tab->n; k++) {
+		rule_of(&tab->v[k].facts, &r);
+		size_t at = rule_hash(&r) & (cap - 1);
+		for (; first[at]; at = (at + 1) & (cap - 1)) {
+			rule_of(&tab->v[first[at] - 1].facts, &q);
+			if (!memcmp(&q, &r, sizeof r))
+				break;
+		}
+		if (!first[at]) {
+			first[at] = (uint32_t)k + 1;
+			tab->v[k].rule = tab->nrules++;
+		} else {
+			tab->v[k].rule = tab->v[first[at] - 1].rule;
+		}
+	}
+	free(first);
+}
+
 /* A copy of t's table at generation gen, or NULL (over max_bytes, or an
  * error reading it; the caller then reads the store). */
 static struct mtable *build(struct store_txn *t, uint64_t gen, size_t max_bytes)
@@ -95,6 +162,7 @@ static struct mtable *build(struct store_txn *t, uint64_t gen, size_t max_bytes)
 		table_free(b.tab);
 		return NULL;
 	}
+	number_rules(b.tab);
 	/* held for many requests: no room to spare */
 	if (b.tab->n)
 		b.tab->v = gl_xrealloc(b.tab->v, b.tab->n * sizeof *b.tab->v);

@@ -45,6 +45,7 @@ struct mpartner {
 struct mfact {
 	struct eligibility_offer facts;
 	uint32_t at;           /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
+	uint32_t rule;         /* offers of one rule (what judging reads) share it: 0 .. nrules-1 */
 	uint8_t id_len, plen;  /* the lengths of its id and partner */
 };
 
@@ -55,6 +56,7 @@ struct mtable {
 	unsigned refs;
 	struct mfact *v;
 	size_t n, bytes;
+	uint32_t nrules;
 	struct gl_buf strs;
 };
 

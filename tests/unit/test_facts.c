@@ -404,6 +404,36 @@ static void test_cache(void **state)
 	same_with_cache(s, mc, profile);
 	assert_int_equal(offers_of(s, mc, profile), 1);
 	store_close(s);
+	/* offers alike but for one thing judging reads: each judged on its own
+	 * (the copy judges the offers of one rule once) */
+	static const char *const alike[][2] = {
+		{ "a1", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}" },
+		{ "a2", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"], \"valid_until\": \"2020-01-01\"}" },
+		{ "a3", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"], \"status\": \"inactive\"}" },
+		{ "a4", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+		        " \"eligibility\": {\"max_company_age\": 1}}" },
+		{ "a5", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+		        " \"eligibility\": {\"max_company_age\": 1, \"soft\": [\"max_company_age\"]}}" },
+		{ "a6", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+		        " \"eligibility\": {\"student\": \"excluded\"}}" },
+		{ "a7", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+		        " \"eligibility\": {\"phases\": [\"growth\"]}}" },
+		{ "a8", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+		        " \"eligibility\": {\"max_company_age\": 5}}" },
+	};
+	s = open_with(dir, &mf.derive);
+	for (size_t i = 0; i < sizeof alike / sizeof alike[0]; i++)
+		put(s, RK_OFFER, alike[i][0], alike[i][1]);
+	static const char *const old_student = "{\"phase\": \"start\", \"needs\": [\"coaching\"],"
+		" \"company_age\": 3, \"student\": true, \"lang\": \"en\"}";
+	same_with_cache(s, mc, old_student);
+	same_with_cache(s, mc, profile);
+	json_t *x = match_with(s, old_student, mc);
+	/* a2 (over), a3 (inactive), a4 (too old), a6 (a student); a5 is in at a
+	 * cost, a7 in for later (growth follows start), a8 and loan in */
+	assert_int_equal(json_integer_value(json_object_get(x, "offers_excluded")), 4);
+	json_decref(x);
+	store_close(s);
 	match_cache_free(mc);
 	/* a table over the bound is read from the store each time */
 	s = open_with(dir, &mf.derive);
