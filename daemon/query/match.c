@@ -496,18 +496,21 @@ static void consider_copy(struct mctx *c, const struct mtable *tab)
 {
 	struct judged *memo = gl_xmalloc((tab->nrules ? tab->nrules : 1) * sizeof *memo);
 	uint8_t *seen = gl_xcalloc(tab->nrules ? tab->nrules : 1, 1); /* 0, 1: out, 2: in */
+	struct eligibility_offer facts;
 	for (size_t k = 0; k < tab->n; k++) {
 		const struct mfact *f = &tab->v[k];
 		const uint8_t *author = tab->strs.data + f->at;
 		const char *id = (const char *)author + RECORD_KEY_LEN;
 		c->considered++;
-		if (!seen[f->rule])
-			seen[f->rule] = judge(c, &f->facts, &memo[f->rule]) ? 2 : 1;
-		if (seen[f->rule] == 1)
+		if (!seen[f->rule]) /* the rule holds all that judging reads */
+			seen[f->rule] = judge(c, &tab->rules[f->rule], &memo[f->rule]) ? 2 : 1;
+		if (seen[f->rule] == 1) {
 			c->excluded++;
-		else
-			consider_in(c, &f->facts, &memo[f->rule], author, id, f->id_len,
-			            id + f->id_len + 1, f->plen);
+			continue;
+		}
+		match_fact(tab, f, &facts);
+		consider_in(c, &facts, &memo[f->rule], author, id, f->id_len, id + f->id_len + 1,
+		            f->plen);
 	}
 	free(memo);
 	free(seen);

@@ -37,6 +37,7 @@ static void table_free(struct mtable *tab)
 	if (!tab)
 		return;
 	free(tab->v);
+	free(tab->rules);
 	gl_buf_free(&tab->strs);
 	free(tab);
 }
@@ -53,38 +54,10 @@ void match_cache_free(struct match_cache *mc)
 
 struct build {
 	struct mtable *tab;
-	size_t cap, max_bytes;
+	size_t cap, caprules, max_bytes;
+	uint32_t *slots;  /* an open hash of the rules: 1 + the rule's number; 0: free */
+	size_t nslots;    /* a power of 2, at least twice the rules */
 };
-
-static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
-{
-	struct build *b = vb;
-	struct mtable *tab = b->tab;
-	char partner[GL_ID_MAX + 1];
-	struct mfact f;
-	size_t id_len = rlen - RECORD_KEY_LEN - 1;
-	if (rkey[RECORD_KEY_LEN] != RK_OFFER || id_len > GL_ID_MAX ||
-	    !match_facts_decode(val, len, &f.facts, partner))
-		return 0; /* match.c's consider_facts() leaves it out too */
-	size_t plen = strlen(partner);
-	tab->bytes += sizeof f + RECORD_KEY_LEN + id_len + plen + 2;
-	if (tab->bytes > b->max_bytes || tab->n >= UINT32_MAX - 1 ||
-	    tab->strs.len > UINT32_MAX - STORE_KEY_MAX - GL_ID_MAX - 2)
-		return 1;
-	f.at = (uint32_t)tab->strs.len;
-	f.id_len = (uint8_t)id_len;
-	f.plen = (uint8_t)plen;
-	gl_buf_append(&tab->strs, rkey, RECORD_KEY_LEN);
-	gl_buf_append(&tab->strs, rkey + RECORD_KEY_LEN + 1, id_len);
-	gl_buf_append(&tab->strs, "", 1);
-	gl_buf_append(&tab->strs, partner, plen + 1);
-	if (tab->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 1024;
-		tab->v = gl_xrealloc(tab->v, b->cap * sizeof *tab->v);
-	}
-	tab->v[tab->n++] = f;
-	return 0;
-}
 
 /* What judging an offer reads (match.c: judge): eligibility_current and
  * eligibility_judge_bits, for the profile's phase and the next.  Offers
@@ -125,31 +98,79 @@ static uint64_t rule_hash(const struct rule *r)
 	return h;
 }
 
-/* Number the rules of tab's offers (mfact.rule), by an open hash of them. */
-static void number_rules(struct mtable *tab)
+/* Put rule number k (tab->rules[k]) into the hash. */
+static void slot_in(struct build *b, uint32_t k)
 {
-	size_t cap = 16;
-	while (cap < 2 * tab->n)
-		cap *= 2;
-	uint32_t *first = gl_xcalloc(cap, sizeof *first); /* 1 + the first offer of a rule; 0: free */
+	struct rule r;
+	rule_of(&b->tab->rules[k], &r);
+	size_t at = rule_hash(&r) & (b->nslots - 1);
+	while (b->slots[at])
+		at = (at + 1) & (b->nslots - 1);
+	b->slots[at] = k + 1;
+}
+
+/* The number of o's rule, a new one if no offer before had it. */
+static uint32_t rule_number(struct build *b, const struct eligibility_offer *o)
+{
+	struct mtable *tab = b->tab;
 	struct rule r, q;
-	tab->nrules = 0;
-	for (size_t k = 0; k < tab->n; k++) {
-		rule_of(&tab->v[k].facts, &r);
-		size_t at = rule_hash(&r) & (cap - 1);
-		for (; first[at]; at = (at + 1) & (cap - 1)) {
-			rule_of(&tab->v[first[at] - 1].facts, &q);
-			if (!memcmp(&q, &r, sizeof r))
-				break;
-		}
-		if (!first[at]) {
-			first[at] = (uint32_t)k + 1;
-			tab->v[k].rule = tab->nrules++;
-		} else {
-			tab->v[k].rule = tab->v[first[at] - 1].rule;
-		}
+	if (2 * ((size_t)tab->nrules + 1) > b->nslots) {
+		b->nslots = b->nslots ? 2 * b->nslots : 64;
+		free(b->slots);
+		b->slots = gl_xcalloc(b->nslots, sizeof *b->slots);
+		for (uint32_t k = 0; k < tab->nrules; k++)
+			slot_in(b, k);
 	}
-	free(first);
+	rule_of(o, &r);
+	size_t at = rule_hash(&r) & (b->nslots - 1);
+	for (; b->slots[at]; at = (at + 1) & (b->nslots - 1)) {
+		rule_of(&tab->rules[b->slots[at] - 1], &q);
+		if (!memcmp(&q, &r, sizeof r))
+			return b->slots[at] - 1;
+	}
+	if (tab->nrules == b->caprules) {
+		b->caprules = b->caprules ? 2 * b->caprules : 64;
+		tab->rules = gl_xrealloc(tab->rules, b->caprules * sizeof *tab->rules);
+	}
+	struct eligibility_offer *rule = &tab->rules[tab->nrules];
+	*rule = *o;
+	rule->needs = 0;
+	rule->languages = rule->nsectors = rule->nactivities = 0;
+	rule->free = false;
+	b->slots[at] = tab->nrules + 1;
+	tab->bytes += sizeof *rule;
+	return tab->nrules++;
+}
+
+static int copy_one(void *vb, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
+{
+	struct build *b = vb;
+	struct mtable *tab = b->tab;
+	char partner[GL_ID_MAX + 1];
+	struct eligibility_offer o;
+	size_t id_len = rlen - RECORD_KEY_LEN - 1;
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || id_len > GL_ID_MAX ||
+	    !match_facts_decode(val, len, &o, partner))
+		return 0; /* match.c's consider_facts() leaves it out too */
+	size_t plen = strlen(partner);
+	tab->bytes += sizeof(struct mfact) + RECORD_KEY_LEN + id_len + plen + 2;
+	if (tab->bytes > b->max_bytes || tab->n >= UINT32_MAX - 1 ||
+	    tab->strs.len > UINT32_MAX - STORE_KEY_MAX - GL_ID_MAX - 2)
+		return 1;
+	struct mfact f = { .needs = o.needs, .at = (uint32_t)tab->strs.len, .rule = rule_number(b, &o),
+	                   .languages = o.languages, .nsectors = o.nsectors,
+	                   .nactivities = o.nactivities, .free = o.free, .id_len = (uint8_t)id_len,
+	                   .plen = (uint8_t)plen };
+	gl_buf_append(&tab->strs, rkey, RECORD_KEY_LEN);
+	gl_buf_append(&tab->strs, rkey + RECORD_KEY_LEN + 1, id_len);
+	gl_buf_append(&tab->strs, "", 1);
+	gl_buf_append(&tab->strs, partner, plen + 1);
+	if (tab->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 1024;
+		tab->v = gl_xrealloc(tab->v, b->cap * sizeof *tab->v);
+	}
+	tab->v[tab->n++] = f;
+	return 0;
 }
 
 /* A copy of t's table at generation gen, or NULL (over max_bytes, or an
@@ -158,14 +179,17 @@ static struct mtable *build(struct store_txn *t, uint64_t gen, size_t max_bytes)
 {
 	struct build b = { .tab = gl_xcalloc(1, sizeof *b.tab), .max_bytes = max_bytes };
 	b.tab->gen = gen;
-	if (store_derived_scan(t, copy_one, &b, NULL)) {
+	int rc = store_derived_scan(t, copy_one, &b, NULL);
+	free(b.slots);
+	if (rc) {
 		table_free(b.tab);
 		return NULL;
 	}
-	number_rules(b.tab);
 	/* held for many requests: no room to spare */
 	if (b.tab->n)
 		b.tab->v = gl_xrealloc(b.tab->v, b.tab->n * sizeof *b.tab->v);
+	if (b.tab->nrules)
+		b.tab->rules = gl_xrealloc(b.tab->rules, b.tab->nrules * sizeof *b.tab->rules);
 	if (b.tab->strs.len) {
 		b.tab->strs.data = gl_xrealloc(b.tab->strs.data, b.tab->strs.len);
 		b.tab->strs.cap = b.tab->strs.len;

@@ -41,11 +41,14 @@ struct mpartner {
 	char name[128];
 };
 
-/* An offer's facts in a copy of the table (match_cache.c). */
+/* An offer in a copy of the table (match_cache.c): what is its own, and
+ * its rule, which holds the rest of its facts (what judging reads). */
 struct mfact {
-	struct eligibility_offer facts;
+	uint64_t needs;
 	uint32_t at;           /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
-	uint32_t rule;         /* offers of one rule (what judging reads) share it: 0 .. nrules-1 */
+	uint32_t rule;         /* in rules */
+	uint8_t languages, nsectors, nactivities;
+	bool free;
 	uint8_t id_len, plen;  /* the lengths of its id and partner */
 };
 
@@ -56,9 +59,23 @@ struct mtable {
 	unsigned refs;
 	struct mfact *v;
 	size_t n, bytes;
+	struct eligibility_offer *rules; /* the offers' distinct rules: their facts, with
+	                                  * needs, languages, free, nsectors and nactivities 0 */
 	uint32_t nrules;
 	struct gl_buf strs;
 };
+
+/* An offer's facts, from its own and its rule's. */
+static inline void match_fact(const struct mtable *tab, const struct mfact *f,
+                              struct eligibility_offer *o)
+{
+	*o = tab->rules[f->rule];
+	o->needs = f->needs;
+	o->languages = f->languages;
+	o->nsectors = f->nsectors;
+	o->nactivities = f->nactivities;
+	o->free = f->free;
+}
 
 /* The cache's copy for t's generation, held until match_cache_put(); NULL:
  * read the store (no generation, a copy being made, or too large). */
