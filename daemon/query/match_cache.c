@@ -6,6 +6,11 @@
  * (store/derived.h), counted in the transaction of every change, is the
  * one the copy was made at.  A copy is made in a reader's transaction, so
  * it holds exactly what that generation holds.
+ *
+ * The copy keeps per offer what is its own (struct mfact: needs,
+ * languages, free, its id and partner) and the number of its rule: what
+ * judging it reads (struct rule), kept once however many offers share it,
+ * so that a match judges each rule once (match.c: consider_copy).
  */
 #include "query/match_int.h"
 
