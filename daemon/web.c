@@ -25,6 +25,7 @@
 #include "daemon/web_guard.h"
 #include "daemon/web_http.h"
 #include "gilde_config.h"
+#include "query/match.h"
 #include "query/news.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; " \
@@ -611,6 +612,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static void web_release(struct web *w)
 {
 	todo_free(w->paths);
+	match_cache_free(w->match_cache);
 	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
@@ -623,6 +625,7 @@ static void web_release(struct web *w)
 	pthread_mutex_destroy(&w->ics_lock);
 	w->tax = NULL;
 	w->paths = NULL;
+	w->match_cache = NULL;
 	w->screening = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
@@ -650,6 +653,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	w->buckets = calloc(WEB_RATE_SLOTS, sizeof *w->buckets);
 	w->guard = web_guard_new((unsigned)n->cfg.web_waiting, n->cfg.web_behind_proxy);
 	w->answers = web_cache_new((unsigned)n->cfg.web_answer_cache);
+	w->match_cache = match_cache_new(MATCH_CACHE_BYTES);
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;

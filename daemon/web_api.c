@@ -560,7 +560,8 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 		json_decref(profile);
 		return web_reply_text(w, c, MHD_HTTP_OK, kept, len, "application/json; charset=utf-8");
 	}
-	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths };
+	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths,
+		                .cache = w->match_cache };
 	json_t *res = NULL;
 	int rc = match_run(t, w->tax, profile, &o, &res, &err);
 	json_decref(profile);

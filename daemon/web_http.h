@@ -46,6 +46,7 @@ struct web {
 	struct MHD_Daemon *d;
 	struct taxonomy *tax;
 	struct todo_paths *paths; /* the to-do paths of every match */
+	struct match_cache *match_cache; /* the offers' facts between matches (match.h) */
 	struct screen *screening; /* the screening of foreign start-ups */
 	char root[PATHS_MAX];
 	double rate, burst;

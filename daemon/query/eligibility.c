@@ -443,6 +443,20 @@ void eligibility_judge(const struct eligibility_offer *o, const struct eligibili
 	}
 }
 
+void eligibility_judge_bits(const struct eligibility_offer *o, const struct eligibility_profile *p,
+                            uint16_t *unknown, uint16_t *failed)
+{
+	*unknown = *failed = 0;
+	for (unsigned rest = o->restricted; rest; rest &= rest - 1) {
+		int k = __builtin_ctz(rest);
+		enum eligibility_state st = judge_one(o, p, k);
+		if (st == ELIGIBILITY_UNKNOWN)
+			*unknown |= (uint16_t)(1u << k);
+		else if (st == ELIGIBILITY_FAILED)
+			*failed |= (uint16_t)(1u << k);
+	}
+}
+
 bool eligibility_excluded(const struct eligibility_verdict *v)
 {
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++)

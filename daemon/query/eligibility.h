@@ -172,6 +172,13 @@ struct eligibility_verdict {
 void eligibility_judge(const struct eligibility_offer *o, const struct eligibility_profile *p,
                        struct eligibility_verdict *out);
 
+/* The same judgement as two bit sets (a bit per enum eligibility_criterion):
+ * the criteria UNKNOWN and those FAILED; the others matched or are not
+ * restricted.  For a caller that judges many offers.  The offer is not for
+ * p when *failed & ~o->soft is not 0 (eligibility_excluded). */
+void eligibility_judge_bits(const struct eligibility_offer *o, const struct eligibility_profile *p,
+                            uint16_t *unknown, uint16_t *failed);
+
 /* True if a criterion failed that is not soft: the offer is not for p. */
 bool eligibility_excluded(const struct eligibility_verdict *v);
 

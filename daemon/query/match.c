@@ -280,11 +280,12 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 	static const int tier[] = { 0, MATCH_GENERAL, MATCH_EXACT, MATCH_EXACT };
 	size_t n = 0;
 	add(out, &n, MT_TIER, tier[cd->fit[item]], cd->fit[item]);
-	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
-		if (cd->verdict.state[k] == ELIGIBILITY_UNKNOWN)
-			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
-		else if (cd->verdict.state[k] == ELIGIBILITY_FAILED)
+	for (unsigned rest = cd->unknown | cd->failed; rest; rest &= rest - 1) {
+		int k = __builtin_ctz(rest); /* in the criteria's order */
+		if (cd->failed >> k & 1)
 			add(out, &n, MT_SOFT, MATCH_SOFT, k);
+		else
+			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
 	}
 	tailoring(c, cd, out, &n);
 	add(out, &n, MT_STEP, AT(step_pts, item), (int)item + 1);
@@ -310,93 +311,22 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
 
 /* ---- judging offers ----------------------------------------------------------- */
 
-/* Whether an offer ruled out for the phase alone is for the next phase. */
-static bool for_later(const struct mctx *c, const struct eligibility_offer *o,
-                      struct eligibility_verdict *v)
+/* Whether an offer ruled out for the phase alone is for the next phase;
+ * its judgement (eligibility_judge_bits) is then the next phase's. */
+static bool for_later(const struct mctx *c, const struct eligibility_offer *o, uint16_t *unknown,
+                      uint16_t *failed)
 {
 	int next = todo_next_phase(c->paths, c->p.e.phase);
-	if (next < 0 || v->state[ELIGIBILITY_PHASES] != ELIGIBILITY_FAILED ||
-	    v->soft[ELIGIBILITY_PHASES] || !(o->phases >> next & 1))
+	if (next < 0 || !(*failed >> ELIGIBILITY_PHASES & 1) || (o->soft >> ELIGIBILITY_PHASES & 1) ||
+	    !(o->phases >> next & 1))
 		return false;
 	struct eligibility_profile ahead = c->p.e;
 	ahead.phase = next;
-	eligibility_judge(o, &ahead, v);
-	return !eligibility_excluded(v);
+	eligibility_judge_bits(o, &ahead, unknown, failed);
+	return !(*failed & ~o->soft);
 }
 
-/* Judge an offer's facts; keep it as a candidate if it is in and answers
- * an item.  id is id_len bytes; partner is its "partner" field or "". */
-static void consider(struct mctx *c, const struct eligibility_offer *facts,
-                     const uint8_t *author, const char *id, size_t id_len, const char *partner)
-{
-	struct eligibility_verdict v;
-	uint8_t fit[TODO_ITEMS_MAX];
-	bool later = false, any = false;
-	c->considered++;
-	if (!eligibility_current(facts, c->now)) {
-		c->excluded++;
-		return;
-	}
-	eligibility_judge(facts, &c->p.e, &v);
-	if (eligibility_excluded(&v) && !(later = for_later(c, facts, &v))) {
-		c->excluded++;
-		return;
-	}
-	for (size_t i = 0; i < c->p.nitems; i++) {
-		fit[i] = (uint8_t)fit_of(c, facts, i);
-		any |= fit[i] != ELIGIBILITY_FIT_NONE;
-	}
-	if (!any || id_len > GL_ID_MAX || strlen(partner) > GL_ID_MAX)
-		return;
-	if (c->ncands == c->capcands) {
-		c->capcands = c->capcands ? 2 * c->capcands : 64;
-		c->cands = gl_xrealloc(c->cands, c->capcands * sizeof *c->cands);
-	}
-	struct cand *cd = &c->cands[c->ncands++];
-	cd->facts = *facts;
-	cd->verdict = v;
-	cd->later = later;
-	memcpy(cd->fit, fit, sizeof fit);
-	uint64_t lines = 0;
-	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
-		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
-	cd->families = (unsigned)__builtin_popcountll(lines);
-	memcpy(cd->author, author, RECORD_KEY_LEN);
-	memcpy(cd->id, id, id_len);
-	cd->id[id_len] = '\0';
-	strcpy(cd->partner, partner);
-}
-
-/* An offer from its record: its body read on the spot. */
-static int consider_offer(void *vc, const struct store_entry *e)
-{
-	struct mctx *c = vc;
-	struct record r;
-	struct eligibility_offer facts;
-	char partner[GL_ID_MAX + 1] = "";
-	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
-		return 0;
-	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
-	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
-	consider(c, &facts, e->author, e->id, e->id_len, partner);
-	return 0;
-}
-
-/* An offer from the store's table of offers' facts (match_facts.c). */
-static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
-                          size_t len)
-{
-	struct mctx *c = vc;
-	struct eligibility_offer facts;
-	char partner[GL_ID_MAX + 1];
-	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
-		return 0; /* not an offer's: no value of this version */
-	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
-	         rlen - RECORD_KEY_LEN - 1, partner);
-	return 0;
-}
-
-/* ---- the to-do list -------------------------------------------------------------- */
+/* ---- ranking as the offers are read -------------------------------------------- */
 
 /* Best first: the score, then the author, the partner and the id, so that
  * equal scores keep one order whatever the store's. */
@@ -427,43 +357,204 @@ static void keep_best(struct ranked *rk, size_t *n, size_t keep, const struct ra
 	rk[at] = *r;
 }
 
-/* Item i's offers (later: those for the next phase) as a JSON array, the
- * best first, at most per_item (0: all); *more counts those left out. */
-static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
-                           unsigned per_item, struct ranked *rk, size_t *more)
+/* A lasting copy of the candidate cd (the blocks never move). */
+static const struct cand *cand_keep(struct mctx *c, const struct cand *cd)
 {
-	size_t n = 0, all = 0;
-	for (size_t k = 0; k < c->ncands; k++) {
-		const struct cand *cd = &c->cands[k];
-		if (cd->later != later || cd->fit[i] == ELIGIBILITY_FIT_NONE)
-			continue;
+	size_t b = c->ncands / MATCH_CAND_BLOCK;
+	if (c->ncands % MATCH_CAND_BLOCK == 0) {
+		c->blocks = gl_xrealloc(c->blocks, (b + 1) * sizeof *c->blocks);
+		c->blocks[b] = gl_xmalloc(MATCH_CAND_BLOCK * sizeof *c->blocks[b]);
+	}
+	struct cand *kept = &c->blocks[b][c->ncands++ % MATCH_CAND_BLOCK];
+	*kept = *cd;
+	return kept;
+}
+
+/* Rank cd (in, on the stack) under each item it answers: kept where it is
+ * among the best so far, or always when the match lists all. */
+static void rank(struct mctx *c, const struct cand *cd)
+{
+	const struct cand *kept = NULL;
+	for (size_t i = 0; i < c->p.nitems; i++) {
 		/* general help is worth a line only when it is wholly for the starter */
-		if (cd->fit[i] == ELIGIBILITY_FIT_BROADER && eligibility_any_failed(&cd->verdict))
+		if (cd->fit[i] == ELIGIBILITY_FIT_NONE ||
+		    (cd->fit[i] == ELIGIBILITY_FIT_BROADER && cd->failed))
 			continue;
+		struct mlist *l = &c->lists[i][cd->later];
 		struct ranked r = { .cd = cd };
 		r.score = match_score(c, cd, i, &r.event);
-		if (per_item)
-			keep_best(rk, &n, per_item, &r);
-		else
-			rk[n++] = r;
-		all++;
+		l->all++;
+		if (c->per_item && l->n == c->per_item && cmp_ranked(&r, &l->rk[l->n - 1]) >= 0)
+			continue; /* not among the best */
+		r.cd = kept ? kept : (kept = cand_keep(c, cd));
+		if (c->per_item) {
+			if (!l->rk)
+				l->rk = gl_xcalloc(c->per_item, sizeof *l->rk);
+			keep_best(l->rk, &l->n, c->per_item, &r);
+			continue;
+		}
+		if (l->n == l->cap) {
+			l->cap = l->cap ? 2 * l->cap : 256;
+			l->rk = gl_xrealloc(l->rk, l->cap * sizeof *l->rk);
+		}
+		l->rk[l->n++] = r;
 	}
-	if (!per_item)
-		qsort(rk, n, sizeof *rk, cmp_ranked);
+}
+
+/* How an offer in was judged. */
+struct judged {
+	uint16_t unknown, failed;  /* eligibility_judge_bits() */
+	bool later;                /* only for the next phase */
+};
+
+/* Whether an offer is in: current, and not ruled out (or for later).  It
+ * depends on the offer's rule only (match_cache.c: same_rule). */
+static bool judge(const struct mctx *c, const struct eligibility_offer *facts, struct judged *j)
+{
+	if (!eligibility_current(facts, c->now))
+		return false;
+	eligibility_judge_bits(facts, &c->p.e, &j->unknown, &j->failed);
+	j->later = false;
+	return !(j->failed & ~facts->soft) || (j->later = for_later(c, facts, &j->unknown, &j->failed));
+}
+
+/* Rank an offer in, as judged, if it answers an item.  id is id_len
+ * bytes; partner is its "partner" field or "", plen bytes. */
+static void consider_in(struct mctx *c, const struct eligibility_offer *facts,
+                        const struct judged *j, const uint8_t *author, const char *id,
+                        size_t id_len, const char *partner, size_t plen)
+{
+	struct cand cd;
+	bool any = false;
+	memset(cd.fit, 0, sizeof cd.fit);
+	for (size_t i = 0; i < c->p.nitems; i++) {
+		cd.fit[i] = (uint8_t)fit_of(c, facts, i);
+		any |= cd.fit[i] != ELIGIBILITY_FIT_NONE;
+	}
+	if (!any || id_len > GL_ID_MAX || plen > GL_ID_MAX)
+		return;
+	cd.unknown = j->unknown;
+	cd.failed = j->failed;
+	cd.later = j->later;
+	cd.facts = *facts;
+	uint64_t lines = 0;
+	for (uint64_t rest = facts->needs; rest; rest &= rest - 1)
+		lines |= UINT64_C(1) << c->top[__builtin_ctzll(rest)];
+	cd.families = (unsigned)__builtin_popcountll(lines);
+	memcpy(cd.author, author, RECORD_KEY_LEN);
+	memcpy(cd.id, id, id_len);
+	cd.id[id_len] = '\0';
+	memcpy(cd.partner, partner, plen + 1);
+	rank(c, &cd);
+}
+
+/* Judge an offer's facts; rank it if it is in and answers an item. */
+static void consider(struct mctx *c, const struct eligibility_offer *facts,
+                     const uint8_t *author, const char *id, size_t id_len, const char *partner,
+                     size_t plen)
+{
+	struct judged j;
+	c->considered++;
+	if (!judge(c, facts, &j))
+		c->excluded++;
+	else
+		consider_in(c, facts, &j, author, id, id_len, partner, plen);
+}
+
+/* An offer from its record: its body read on the spot. */
+static int consider_offer(void *vc, const struct store_entry *e)
+{
+	struct mctx *c = vc;
+	struct record r;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1] = "";
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
+		return 0;
+	eligibility_offer_read(c->tax, r.body, r.body_len, &facts);
+	body_str_copy(r.body, r.body_len, "partner", partner, sizeof partner);
+	consider(c, &facts, e->author, e->id, e->id_len, partner, strlen(partner));
+	return 0;
+}
+
+/* An offer from the store's table of offers' facts (match_facts.c). */
+static int consider_facts(void *vc, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                          size_t len)
+{
+	struct mctx *c = vc;
+	struct eligibility_offer facts;
+	char partner[GL_ID_MAX + 1];
+	if (rkey[RECORD_KEY_LEN] != RK_OFFER || !match_facts_decode(val, len, &facts, partner))
+		return 0; /* not an offer's: no value of this version */
+	consider(c, &facts, rkey, (const char *)rkey + RECORD_KEY_LEN + 1,
+	         rlen - RECORD_KEY_LEN - 1, partner, strlen(partner));
+	return 0;
+}
+
+/* The offers of a copy of the table (match_cache.c), in the table's order:
+ * the offers of one rule are judged once. */
+static void consider_copy(struct mctx *c, const struct mtable *tab)
+{
+	struct judged *memo = gl_xmalloc((tab->nrules ? tab->nrules : 1) * sizeof *memo);
+	uint8_t *seen = gl_xcalloc(tab->nrules ? tab->nrules : 1, 1); /* 0, 1: out, 2: in */
+	struct eligibility_offer facts;
+	for (size_t k = 0; k < tab->n; k++) {
+		const struct mfact *f = &tab->v[k];
+		const uint8_t *author = tab->strs.data + f->at;
+		const char *id = (const char *)author + RECORD_KEY_LEN;
+		c->considered++;
+		if (!seen[f->rule]) /* the rule holds all that judging reads */
+			seen[f->rule] = judge(c, &tab->rules[f->rule], &memo[f->rule]) ? 2 : 1;
+		if (seen[f->rule] == 1) {
+			c->excluded++;
+			continue;
+		}
+		match_fact(tab, f, &facts);
+		consider_in(c, &facts, &memo[f->rule], author, id, f->id_len, id + f->id_len + 1,
+		            f->plen);
+	}
+	free(memo);
+	free(seen);
+}
+
+/* The offers: from a copy of the table, the table, or their bodies. */
+static int read_offers(struct mctx *c, struct store_txn *t, const struct match_opts *o,
+                       struct mtable **held, struct gl_error *err)
+{
+	char version[MATCH_FACTS_VERSION_MAX];
+	struct store_filter fo = { .kind = RK_OFFER };
+	match_facts_version(c->tax, version);
+	if (!store_derived_ready(t, version))
+		return store_scan(t, &fo, consider_offer, c, err);
+	if (o->cache && (*held = match_cache_get(o->cache, t))) {
+		consider_copy(c, *held);
+		return 0;
+	}
+	return store_derived_scan(t, consider_facts, c, err);
+}
+
+/* ---- the to-do list -------------------------------------------------------------- */
+
+/* Item i's offers (later: those for the next phase) as a JSON array, the
+ * best first; *more counts those left out. */
+static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
+                           size_t *more)
+{
+	struct mlist *l = &c->lists[i][later];
+	if (!c->per_item && l->n)
+		qsort(l->rk, l->n, sizeof *l->rk, cmp_ranked);
 	json_t *arr = json_array();
-	for (size_t k = 0; k < n; k++) {
-		json_t *oj = match_offer_json(c, t, &rk[k], i);
+	for (size_t k = 0; k < l->n; k++) {
+		json_t *oj = match_offer_json(c, t, &l->rk[k], i);
 		if (oj)
 			json_array_append_new(arr, oj);
 	}
-	*more = all - n;
+	*more = l->all - l->n;
 	return arr;
 }
 
-static json_t *build_items(struct mctx *c, struct store_txn *t, const struct match_opts *o)
+static json_t *build_items(struct mctx *c, struct store_txn *t)
 {
 	json_t *items = json_array();
-	struct ranked *rk = gl_xcalloc(c->ncands ? c->ncands : 1, sizeof *rk);
 	size_t nterms;
 	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &nterms);
 	for (size_t i = 0; i < c->p.nitems; i++) {
@@ -474,13 +565,12 @@ static json_t *build_items(struct mctx *c, struct store_txn *t, const struct mat
 		json_object_set_new(item, "need", json_string(need->id));
 		json_object_set_new(item, "label", json_string(taxonomy_label(need, c->p.lang)));
 		json_object_set_new(item, "path", path ? json_string(path) : json_null());
-		json_object_set_new(item, "offers", item_offers(c, t, i, false, o->per_item, rk, &more));
+		json_object_set_new(item, "offers", item_offers(c, t, i, false, &more));
 		json_object_set_new(item, "more", json_integer((json_int_t)more));
 		json_object_set_new(item, "later",
-		                    item_offers(c, t, i, true, o->per_item, rk, &later_more));
+		                    item_offers(c, t, i, true, &later_more));
 		json_array_append_new(items, item);
 	}
-	free(rk);
 	return items;
 }
 
@@ -509,20 +599,16 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	memset(&c, 0, sizeof c);
 	c.tax = tax;
 	c.paths = o->paths;
+	c.per_item = o->per_item;
 	c.now = o->now ? o->now : clock_now();
 	read_profile(&c, profile, o->lang);
 	prepare_items(&c);
 	struct events_filter fe = { .from = (int64_t)c.now,
 	                            .to = (int64_t)c.now + MATCH_EVENT_HORIZON };
-	struct store_filter fo = { .kind = RK_OFFER };
-	char version[MATCH_FACTS_VERSION_MAX];
-	match_facts_version(tax, version);
+	struct mtable *held = NULL;
 	int rc;
-	if ((rc = events_scan(t, &fe, gather_event, &c, err)))
-		goto out;
-	rc = store_derived_ready(t, version) ? store_derived_scan(t, consider_facts, &c, err)
-	                                     : store_scan(t, &fo, consider_offer, &c, err);
-	if (rc)
+	if ((rc = events_scan(t, &fe, gather_event, &c, err)) ||
+	    (rc = read_offers(&c, t, o, &held, err)))
 		goto out;
 	json_t *res = json_object();
 	json_object_set(res, "profile", (json_t *)profile);
@@ -530,11 +616,17 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 	json_object_set_new(res, "paths", paths_json(&c));
 	json_object_set_new(res, "offers_considered", json_integer(c.considered));
 	json_object_set_new(res, "offers_excluded", json_integer(c.excluded));
-	json_object_set_new(res, "items", build_items(&c, t, o));
+	json_object_set_new(res, "items", build_items(&c, t));
 	*out = res;
 out:
 	free(c.events);
-	free(c.cands);
 	free(c.partners);
+	for (size_t b = 0; b < (c.ncands + MATCH_CAND_BLOCK - 1) / MATCH_CAND_BLOCK; b++)
+		free(c.blocks[b]);
+	free(c.blocks);
+	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
+		free(c.lists[i][0].rk), free(c.lists[i][1].rk);
+	if (held)
+		match_cache_put(o->cache, held);
 	return rc;
 }

@@ -129,11 +129,14 @@
 /* How far ahead a partner's event counts. */
 #define MATCH_EVENT_HORIZON (90 * 86400)
 
+struct match_cache;
+
 struct match_opts {
 	const char *lang;           /* "nl" or "en": labels and texts; NULL: the profile's, else en */
 	unsigned per_item;          /* most offers listed per item (and later); 0: all */
 	uint64_t now;               /* seconds; 0: the clock */
 	const struct todo_paths *paths; /* the to-do paths (todo_load); required */
+	struct match_cache *cache;  /* a copy of the offers' facts kept between matches; NULL: none */
 };
 
 /*
@@ -157,6 +160,22 @@ void match_facts_version(const struct taxonomy *tax, char out[MATCH_FACTS_VERSIO
  * false for a value of another shape. */
 bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer *o,
                         char partner[GL_ID_MAX + 1]);
+
+/*
+ * A copy of the store's table of the offers' facts in memory, for a
+ * process that matches often (gilded's web server): match_run() given
+ * one (match_opts.cache) reads the copy rather than the table while the
+ * store says the table has not changed since (its generation,
+ * store/derived.h), and else makes a new copy in its transaction, one
+ * match at a time (the others of that generation wait for it; those of
+ * another read the store meanwhile).  A table larger
+ * than max_bytes is not copied.  The answers are the same either way.
+ * One cache serves one store (it knows the table by its generation only).
+ * Thread-safe; free it after the last match that used it has returned.
+ */
+#define MATCH_CACHE_BYTES (32u << 20)
+struct match_cache *match_cache_new(size_t max_bytes);
+void match_cache_free(struct match_cache *mc);
 
 /*
  * Check a profile against profile.schema.json.  Returns 0, or GL_ESCHEMA

@@ -6,6 +6,7 @@
 #ifndef GILDE_QUERY_MATCH_INT_H
 #define GILDE_QUERY_MATCH_INT_H
 
+#include "proto/alloc.h"
 #include "proto/bounds.h"
 #include "proto/record.h"
 #include "query/eligibility.h"
@@ -40,17 +41,85 @@ struct mpartner {
 	char name[128];
 };
 
-/* An offer that is in (or in for later). */
+/* An offer in a copy of the table (match_cache.c): what is its own, and
+ * its rule, which holds the rest of its facts (what judging reads). */
+struct mfact {
+	uint64_t needs;
+	uint32_t at;           /* in strs: its author (RECORD_KEY_LEN bytes), id, NUL, partner, NUL */
+	uint32_t rule;         /* in rules */
+	uint8_t languages, nsectors, nactivities;
+	bool free;
+	uint8_t id_len, plen;  /* the lengths of its id and partner */
+};
+
+/* A copy of the store's table of facts at one generation, shared by the
+ * matches that read it (refs, under the cache's lock). */
+struct mtable {
+	uint64_t gen;
+	unsigned refs;
+	struct mfact *v;
+	size_t n, bytes;
+	struct eligibility_offer *rules; /* the offers' distinct rules: their facts, with
+	                                  * needs, languages, free, nsectors and nactivities 0 */
+	uint32_t nrules;
+	struct gl_buf strs;
+};
+
+/* An offer's facts, from its own and its rule's. */
+static inline void match_fact(const struct mtable *tab, const struct mfact *f,
+                              struct eligibility_offer *o)
+{
+	*o = tab->rules[f->rule];
+	o->needs = f->needs;
+	o->languages = f->languages;
+	o->nsectors = f->nsectors;
+	o->nactivities = f->nactivities;
+	o->free = f->free;
+}
+
+/* The cache's copy for t's generation, held until match_cache_put(); NULL:
+ * read the store (no generation, a copy being made, or too large). */
+struct mtable *match_cache_get(struct match_cache *mc, struct store_txn *t);
+void match_cache_put(struct match_cache *mc, struct mtable *tab);
+
+/* An offer that is in (or in for later) and among the best of an item
+ * so far (or, listing all, any offer in).  Kept in blocks that never
+ * move: a struct ranked points at it. */
 struct cand {
 	uint8_t author[RECORD_KEY_LEN];
 	char id[GL_ID_MAX + 1];
 	char partner[GL_ID_MAX + 1];   /* its "partner" field, or "" */
 	struct eligibility_offer facts;
-	struct eligibility_verdict verdict;
+	uint16_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
 	bool later;                    /* only for the next phase */
 	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
 	unsigned families;             /* lines of needs it lists ("a loan" and "funding": one) */
 };
+
+/* How cd fared on criterion k. */
+static inline enum eligibility_state match_state(const struct cand *cd, int k)
+{
+	return cd->failed >> k & 1    ? ELIGIBILITY_FAILED
+	       : cd->unknown >> k & 1 ? ELIGIBILITY_UNKNOWN
+	                              : ELIGIBILITY_MATCHED;
+}
+
+/* One ranked offer of an item. */
+struct ranked {
+	const struct cand *cd;
+	int score;
+	const struct mevent *event;   /* the event that counted, or NULL */
+};
+
+/* An item's list (or its later list) as the offers are read: the best so
+ * far, best first (all of them, unsorted, when the match lists all), and
+ * how many are in. */
+struct mlist {
+	struct ranked *rk;
+	size_t n, cap, all;
+};
+
+#define MATCH_CAND_BLOCK 256
 
 struct mctx {
 	const struct taxonomy *tax;
@@ -62,18 +131,13 @@ struct mctx {
 	int top[ELIGIBILITY_FACET_MAX];  /* each need's line: the need at its top */
 	struct mevent *events;
 	size_t nevents;
-	struct cand *cands;
-	size_t ncands, capcands;
+	unsigned per_item;             /* match_opts.per_item */
+	struct cand **blocks;          /* the candidates, MATCH_CAND_BLOCK a block */
+	size_t ncands;
+	struct mlist lists[TODO_ITEMS_MAX][2]; /* [item][later] */
 	struct mpartner *partners;     /* looked up so far (match_partner_of) */
 	size_t npartners;
 	unsigned considered, excluded;
-};
-
-/* One ranked offer of an item. */
-struct ranked {
-	const struct cand *cd;
-	int score;
-	const struct mevent *event;   /* the event that counted, or NULL */
 };
 
 /* The terms of a score (match.h, 4), in the order --explain shows them. */

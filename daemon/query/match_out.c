@@ -289,7 +289,7 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	json_object_set_new(o, "score", json_integer(sum));
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++)
 		json_object_set_new(crit, eligibility_criterion_names[k],
-		                    json_string(state_names[cd->verdict.state[k]]));
+		                    json_string(state_names[match_state(cd, k)]));
 	json_object_set_new(o, "criteria", crit);
 	json_object_set_new(o, "terms", terms);
 	json_object_set_new(o, "reasons", reasons);

@@ -1,6 +1,12 @@
 /*
  * derived.c — the table of derived values (derived.h): kept in step by the
  * index hooks (index.c), made again at a write open whose deriver is new.
+ *
+ * The table holds one key per author and kind, its values sorted
+ * duplicates "id NUL value": an entry costs its id and value and a few
+ * bytes, not the 33 bytes of author and kind again, so that a reader
+ * walks half the pages.  Ids hold no NUL (record_id_valid), so the order
+ * is the records' key order.
  */
 #include "store/derived.h"
 
@@ -8,13 +14,88 @@
 
 #include "store/store_int.h"
 
-#define VERSION_KEY "derived"
+#define TABLE "derived-by-author"
+#define VERSION_KEY "derived-by-author"
+#define GENERATION_KEY "derived-generation"
+/* The table and version of the layout before, one value per record key. */
+#define OLD_TABLE "derived"
+#define OLD_VERSION_KEY "derived"
+
+/* The table's key of a record key: its author and kind. */
+#define AUTHOR_KIND (RECORD_KEY_LEN + 1)
 
 int store_derived_open(struct store *s, MDB_txn *txn, unsigned flags)
 {
-	int rc = mdb_dbi_open(txn, "derived", flags, &s->derived);
+	int rc = mdb_dbi_open(txn, TABLE, flags | MDB_DUPSORT, &s->derived);
 	s->has_derived = rc == 0;
 	return rc == MDB_NOTFOUND ? 0 : rc; /* a read-only open of an older store */
+}
+
+/* Drop the table of the layout before and its version, so that no older
+ * program reads it out of step. */
+static int forget_old(struct store *s, struct gl_error *err)
+{
+	MDB_txn *txn;
+	MDB_dbi old;
+	MDB_val k = { .mv_size = strlen(OLD_VERSION_KEY), .mv_data = OLD_VERSION_KEY };
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return store_mdb_fail(rc, err, s, "begin");
+	rc = mdb_dbi_open(txn, OLD_TABLE, 0, &old);
+	if (rc == 0)
+		rc = mdb_drop(txn, old, 1);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = mdb_del(txn, s->meta, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	return rc ? store_mdb_fail(rc, err, s, "drop the older derived values") : 0;
+}
+
+/* Place c on the value of the record key (rlen bytes); false if none. */
+static bool find(MDB_cursor *c, const uint8_t *rkey, size_t rlen)
+{
+	uint8_t idz[GL_ID_MAX + 1];
+	size_t idn = rlen - AUTHOR_KIND;
+	memcpy(idz, rkey + AUTHOR_KIND, idn);
+	idz[idn] = '\0';
+	MDB_val k = { .mv_size = AUTHOR_KIND, .mv_data = (void *)rkey };
+	MDB_val d = { .mv_size = idn + 1, .mv_data = idz };
+	return mdb_cursor_get(c, &k, &d, MDB_GET_BOTH_RANGE) == 0 && d.mv_size > idn &&
+	       !memcmp(d.mv_data, idz, idn + 1);
+}
+
+/* Delete the value of the record key, then put val (none if len is 0). */
+static int replace(struct store_txn *t, const uint8_t *rkey, size_t rlen, const uint8_t *val,
+                   size_t len, struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	uint8_t data[GL_ID_MAX + 1 + STORE_DERIVE_VALUE_MAX];
+	size_t idn = rlen - AUTHOR_KIND;
+	if (rlen <= AUTHOR_KIND || idn > GL_ID_MAX)
+		return gl_errorf(err, GL_EINVAL, "derived values: a key of %zu bytes", rlen);
+	if (len > STORE_DERIVE_VALUE_MAX)
+		return gl_errorf(err, GL_EINVAL, "derived values: a value of %zu bytes (at most %d)",
+		                 len, STORE_DERIVE_VALUE_MAX);
+	int rc = mdb_cursor_open(t->txn, s->derived, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, s, "cursor");
+	if (find(c, rkey, rlen))
+		rc = mdb_cursor_del(c, 0);
+	mdb_cursor_close(c);
+	if (rc == 0 && len) {
+		memcpy(data, rkey + AUTHOR_KIND, idn);
+		data[idn] = '\0';
+		memcpy(data + idn + 1, val, len);
+		MDB_val k = { .mv_size = AUTHOR_KIND, .mv_data = (void *)rkey };
+		MDB_val d = { .mv_size = idn + 1 + len, .mv_data = data };
+		rc = mdb_put(t->txn, s->derived, &k, &d, 0);
+	}
+	return rc ? store_mdb_fail(rc, err, s, "write derived value") : 0;
 }
 
 /* The version the table says it was made with, as a C string in buf. */
@@ -26,6 +107,36 @@ static bool version_of(MDB_txn *txn, const struct store *s, char buf[STORE_DERIV
 	memcpy(buf, v.mv_data, v.mv_size);
 	buf[v.mv_size] = '\0';
 	return true;
+}
+
+static uint64_t generation_of(MDB_txn *txn, const struct store *s)
+{
+	MDB_val k = { .mv_size = strlen(GENERATION_KEY), .mv_data = GENERATION_KEY }, v;
+	uint64_t gen = 0;
+	if (!mdb_get(txn, s->meta, &k, &v) && v.mv_size == sizeof gen)
+		memcpy(&gen, v.mv_data, sizeof gen);
+	return gen;
+}
+
+uint64_t store_derived_generation(struct store_txn *t)
+{
+	return t->s->has_derived ? generation_of(t->txn, t->s) : 0;
+}
+
+/* The table changes in t: count one more generation, once per transaction. */
+static int moved(struct store_txn *t, struct gl_error *err)
+{
+	for (const struct store_txn *p = t; p; p = p->parent)
+		if (p->derived_moved)
+			return 0;
+	uint64_t gen = generation_of(t->txn, t->s) + 1;
+	MDB_val k = { .mv_size = strlen(GENERATION_KEY), .mv_data = GENERATION_KEY };
+	MDB_val v = { .mv_size = sizeof gen, .mv_data = &gen };
+	int rc = mdb_put(t->txn, t->s->meta, &k, &v, 0);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "write derived generation");
+	t->derived_moved = true;
+	return 0;
 }
 
 bool store_derived_ready(struct store_txn *t, const char *version)
@@ -42,16 +153,10 @@ int store_derived_put(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 		return 0;
 	struct gl_buf val = { 0 };
 	int rc = r->body ? d->fn(d->ctx, r, &val, err) : 0;
-	if (rc == 0) {
-		MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
-		MDB_val v = { .mv_size = val.len, .mv_data = val.data };
-		rc = val.len ? mdb_put(t->txn, t->s->derived, &k, &v, 0)
-		             : mdb_del(t->txn, t->s->derived, &k, NULL);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-		if (rc)
-			rc = store_mdb_fail(rc, err, t->s, "write derived value");
-	}
+	if (rc == 0)
+		rc = moved(t, err);
+	if (rc == 0)
+		rc = replace(t, rkey, rlen, val.data, val.len, err);
 	gl_buf_free(&val);
 	return rc;
 }
@@ -62,9 +167,8 @@ int store_derived_del(struct store_txn *t, const uint8_t *rkey, size_t rlen, int
 	const struct store_derive *d = t->s->derive;
 	if (!d || kind != d->kind || !t->s->has_derived)
 		return 0;
-	MDB_val k = { .mv_size = rlen, .mv_data = (void *)rkey };
-	int rc = mdb_del(t->txn, t->s->derived, &k, NULL);
-	return rc && rc != MDB_NOTFOUND ? store_mdb_fail(rc, err, t->s, "delete derived value") : 0;
+	int rc = moved(t, err);
+	return rc ? rc : replace(t, rkey, rlen, NULL, 0, err);
 }
 
 struct rebuild {
@@ -96,6 +200,7 @@ static int rebuild(struct store *s, struct gl_error *err)
 	MDB_val v = { .mv_size = strlen(s->derive->version), .mv_data = (void *)s->derive->version };
 	if ((rc = mdb_drop(t->txn, s->derived, 0))) {
 		rc = store_mdb_fail(rc, err, s, "empty derived values");
+	} else if ((rc = moved(t, err))) {
 	} else if ((rc = store_scan(t, &f, rebuild_one, &rb, err)) == 0 &&
 	           (rc = mdb_put(t->txn, s->meta, &k, &v, 0))) {
 		rc = store_mdb_fail(rc, err, s, "write derived version");
@@ -113,7 +218,10 @@ int store_derived_settle(struct store *s, struct gl_error *err)
 	MDB_txn *txn;
 	if (s->rdonly || !s->has_derived)
 		return 0;
-	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
+	int rc = forget_old(s, err);
+	if (rc)
+		return rc;
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn);
 	if (rc)
 		return store_mdb_fail(rc, err, s, "begin");
 	bool has = version_of(txn, s, have);
@@ -144,6 +252,7 @@ int store_derived_scan(struct store_txn *t, store_derived_fn fn, void *ctx,
 	struct store *s = t->s;
 	MDB_cursor *c;
 	MDB_val k, v;
+	uint8_t rkey[STORE_KEY_MAX];
 	if (!s->has_derived)
 		return 0;
 	int rc = mdb_cursor_open(t->txn, s->derived, &c), out = 0;
@@ -152,11 +261,15 @@ int store_derived_scan(struct store_txn *t, store_derived_fn fn, void *ctx,
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		store_map_work(s, 1);
-		if (k.mv_size <= RECORD_KEY_LEN + 1 || k.mv_size > STORE_KEY_MAX) {
+		const uint8_t *nul = v.mv_size ? memchr(v.mv_data, 0, v.mv_size) : NULL;
+		size_t idn = nul ? (size_t)(nul - (const uint8_t *)v.mv_data) : 0;
+		if (k.mv_size != AUTHOR_KIND || !idn || idn > GL_ID_MAX) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged derived values", s->path);
 			break;
 		}
-		if ((out = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size)))
+		memcpy(rkey, k.mv_data, AUTHOR_KIND);
+		memcpy(rkey + AUTHOR_KIND, v.mv_data, idn);
+		if ((out = fn(ctx, rkey, AUTHOR_KIND + idn, nul + 1, v.mv_size - idn - 1)))
 			break;
 	}
 	mdb_cursor_close(c);

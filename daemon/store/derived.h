@@ -8,16 +8,29 @@
  * for writing hands it a struct store_derive (store_options.derive; the
  * query library fills one), whose version names the encoding.  Layout:
  *
- *   derived  key  rkey (author || kind || id)   val  the bytes fn() made
- *   meta     "derived"                          val  the version they were
+ *   derived-by-author  key  author || kind   vals  id || NUL || the bytes
+ *                                               fn() made (sorted duplicates:
+ *                                               in the records' key order)
+ *   meta     "derived-by-author"                val  the version they were
  *                                                    made with
+ *   meta     "derived-generation"               val  uint64 (host order): one
+ *                                                    more in each transaction
+ *                                                    that changes the table
  *
- * Invariants: when meta "derived" holds version V, every live record of
+ * Invariants: when meta "derived-by-author" holds version V, every live record of
  * the deriver's kind has the entry V's fn() makes of it (or none, where fn
  * makes none), and nothing else is in the table.  A write open with a
  * deriver of another version (or none before) rebuilds the table in that
- * open; a write open without a deriver deletes meta "derived", so a table
+ * open; a write open without a deriver deletes that version, so a table
  * that writes without it would leave out of step is never read.
+ *
+ * The generation is never lowered nor deleted: a reader that keeps a copy
+ * of the table (query/match.c's cache) may reuse it while the table is
+ * ready with the same version and the generation is the one it copied;
+ * a rebuild counts a generation too.
+ *
+ * A write open also drops the table of the layout before (meta "derived",
+ * one value per record key), which it no longer keeps in step.
  *
  * Readers ask store_derived_ready() with the version they understand, and
  * decode the records themselves when it says no.
@@ -35,13 +48,17 @@
 
 /* The longest version text. */
 #define STORE_DERIVE_VERSION_MAX 128
+/* The longest value fn() may make (the table's values are LMDB keys of
+ * at most 511 bytes, the id before them). */
+#define STORE_DERIVE_VALUE_MAX 400
 
 struct store_derive {
 	const char *version;  /* names the encoding; at most STORE_DERIVE_VERSION_MAX bytes */
 	int kind;             /* the kind of record it derives a value from (RK_OFFER, …) */
 	/*
 	 * The value of live record r (its body parsed) into out, which is
-	 * empty; leave it empty for no entry.  Called in the write
+	 * empty; leave it empty for no entry.  At most STORE_DERIVE_VALUE_MAX
+	 * bytes: a longer one fails the write.  Called in the write
 	 * transaction, on the writer's thread: it must not touch the store.
 	 * Returns 0, or an error that fails the write.
 	 */
@@ -53,6 +70,10 @@ struct store_txn;
 
 /* Whether the table is in step and made with version. */
 bool store_derived_ready(struct store_txn *t, const char *version);
+
+/* The table's generation in t (above); 0 for a store that has counted
+ * none yet (made before the count), which no copy should be kept for. */
+uint64_t store_derived_generation(struct store_txn *t);
 
 /* Called for each entry: rkey (rlen bytes) and the value (len bytes), both
  * pointing into the store, valid until t ends.  Non-zero stops. */

@@ -275,6 +275,7 @@ static struct store_txn *wrap_txn(struct store *s, MDB_txn *txn, bool write)
 	t->parent = NULL;
 	t->log = NULL;
 	t->nlog = t->caplog = 0;
+	t->derived_moved = false;
 	return t;
 }
 

@@ -68,6 +68,7 @@ struct store_txn {
 	struct store_txn *parent;       /* of a nested transaction; NULL: top level */
 	struct store_item_change *log;  /* its item changes, for items_hook (items.c) */
 	size_t nlog, caplog;
+	bool derived_moved;             /* it bumped the derived table's generation (derived.c) */
 };
 
 /* Note an item change in t's log (only while an items hook is set). */
