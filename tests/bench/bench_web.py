@@ -70,9 +70,9 @@ def table(runs, conns, secs, node=None):
     ref = None
     print('%-44s %10s %9s %9s %9s %s' % ('request', 'req/s', 'p50 ms', 'p99 ms', 'x static',
                                          'anon/file MiB' if node else ''))
-    for run in runs:
-        name, url, sc = run[:3]
-        before = run[3]() if len(run) > 3 else None
+    for row in runs:
+        name, url, sc = row[:3]
+        before = row[3]() if len(row) > 3 else None
         rps, lat, bad, errs = wrk(url, conns, secs, sc)
         check(bad == 0, '%s: %d answers were not 2xx' % (name, bad))
         mem = ''
@@ -86,7 +86,7 @@ def table(runs, conns, secs, node=None):
                                                       '  (%d socket errors)' % errs
                                                       if errs else ''))
         if before is not None:
-            after = run[3]()
+            after = row[3]()
             print('%44s answers from the cache: %d of %d' % (
                 '', after[0] - before[0], after[0] + after[1] - before[0] - before[1]))
 
