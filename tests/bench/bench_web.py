@@ -147,8 +147,8 @@ def many_offers(h, tmp, n, conns, secs, script):
         body = json.loads(re.search(r'wrk.body = (.*)', f.read()).group(1)).encode()
     # the second another profile: the same again would be an answer kept (web_cache.h)
     profile = json.loads(body)
-    for what, emp in (('first match after the import (makes the copy)', 1),
-                      ('the next, another profile (reads it)', 2)):
+    for what, emp in (('first match after the import (makes the copy)', 999999),
+                      ('the next, another profile (reads it)', 1000000)):
         req = urllib.request.Request(base + '/api/v1/match',
                                      data=json.dumps(dict(profile, employees=emp)).encode(),
                                      headers={'Content-Type': 'application/json'})
