@@ -188,12 +188,12 @@ static void metrics_memory_web(json_t *status)
 		family("gilde_web_rate_limited_total", "counter",
 		       "HTTP requests refused with 429 by the per-address rate limit.");
 		sample("gilde_web_rate_limited_total", NULL, (double)geti(web, "rate_limited"));
-		family("gilde_web_match_answers_total", "counter",
-		       "Answers of POST /api/v1/match while [web] answer_cache is on, by where from.");
-		sample("gilde_web_match_answers_total", "{from=\"cache\"}",
-		       (double)geti(web, "match_cached"));
-		sample("gilde_web_match_answers_total", "{from=\"computed\"}",
-		       (double)geti(web, "match_computed"));
+		family("gilde_web_answers_total", "counter",
+		       "Answers of match and search while [web] answer_cache is on, by where from.");
+		sample("gilde_web_answers_total", "{from=\"cache\"}",
+		       (double)geti(web, "answers_cached"));
+		sample("gilde_web_answers_total", "{from=\"computed\"}",
+		       (double)geti(web, "answers_computed"));
 	}
 }
 

@@ -72,8 +72,8 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 		ctl_pack_uint(&pk, "client_errors", wc.client_errors);
 		ctl_pack_uint(&pk, "rate_limited", wc.rate_limited);
 		ctl_pack_uint(&pk, "server_errors", wc.server_errors);
-		ctl_pack_uint(&pk, "match_cached", wc.match_cached);
-		ctl_pack_uint(&pk, "match_computed", wc.match_computed);
+		ctl_pack_uint(&pk, "answers_cached", wc.answers_cached);
+		ctl_pack_uint(&pk, "answers_computed", wc.answers_computed);
 	}
 	if (insightd_has_status(n))
 		insightd_pack_status(n, &pk);

@@ -768,7 +768,7 @@ void web_counters(const struct node *n, struct web_counters *out)
 	out->client_errors = atomic_load(&w->client_errors);
 	out->rate_limited = atomic_load(&w->rate_limited);
 	out->server_errors = atomic_load(&w->server_errors);
-	web_cache_counts(w->answers, &out->match_cached, &out->match_computed);
+	web_cache_counts(w->answers, &out->answers_cached, &out->answers_computed);
 }
 
 void web_free(struct node *n)

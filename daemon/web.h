@@ -39,8 +39,8 @@ struct web_counters {
 	uint64_t client_errors;/* 4xx, rate limiting included */
 	uint64_t rate_limited; /* 429 */
 	uint64_t server_errors;/* 5xx */
-	uint64_t match_cached; /* POST /api/v1/match answered from the answers kept */
-	uint64_t match_computed; /* ... and made afresh (the cache on) */
+	uint64_t answers_cached;   /* match and search answered from the answers kept */
+	uint64_t answers_computed; /* ... and made afresh (the cache on) */
 };
 
 /* Start serving if [web] listen is set; the bound address goes to

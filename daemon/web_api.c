@@ -12,8 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sodium.h>
-
 #include "daemon/log.h"
 #include "daemon/insightd.h"
 #include "daemon/node.h"
@@ -374,15 +372,31 @@ static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, stru
 
 /* -- search, news, gaps, match --------------------------------------------------- */
 
-/* Answers kept for the searches the page asks over and over, by the state
- * of the store each read (query/search.h): one cache for the one store
- * this process serves, made on the first search and kept while it runs. */
-static struct search_cache *search_answers;
-static pthread_once_t search_answers_once = PTHREAD_ONCE_INIT;
-
-static void search_answers_make(void)
+/* The answer kept under key for the store's state gen (0: none kept), as
+ * the reply into *ok; false if none is kept. */
+static bool reply_kept(struct web *w, struct MHD_Connection *c, const uint8_t *key, uint64_t gen,
+                       enum MHD_Result *ok)
 {
-	search_answers = search_cache_new();
+	size_t len;
+	char *kept = gen ? web_cache_get(w->answers, key, gen, &len) : NULL;
+	if (kept)
+		*ok = web_reply_text(w, c, MHD_HTTP_OK, kept, len, "application/json; charset=utf-8");
+	return kept != NULL;
+}
+
+/* res (taken) as the reply, and kept under key for gen (0: not kept). */
+static enum MHD_Result reply_keep(struct web *w, struct MHD_Connection *c, const uint8_t *key,
+                                  uint64_t gen, json_t *res)
+{
+	if (!w->answers || !gen)
+		return web_reply_json(w, c, MHD_HTTP_OK, res);
+	char *answer = json_dumps(res, JSON_COMPACT);
+	json_decref(res);
+	if (!answer)
+		return web_reply_json(w, c, MHD_HTTP_OK, NULL); /* the 500 of an answer not written */
+	size_t len = strlen(answer);
+	web_cache_put(w->answers, key, gen, answer, len);
+	return web_reply_text(w, c, MHD_HTTP_OK, answer, len, "application/json; charset=utf-8");
 }
 
 static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struct store_txn *t,
@@ -415,8 +429,15 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 		                       "query in one language) or prefer (every language, this one "
 		                       "first), not both");
 	o.max_hits = (size_t)limit;
-	pthread_once(&search_answers_once, search_answers_make);
-	o.cache = search_answers;
+	/* the same question of the same store as an answer kept: that answer */
+	char lim[24];
+	snprintf(lim, sizeof lim, "%ld", limit);
+	const char *const parts[] = { q, kind, o.lang, prefer, lim };
+	uint8_t key[WEB_CACHE_KEY_LEN];
+	uint64_t gen = store_txn_snapshot(t);
+	web_cache_key(key, "search", parts, sizeof parts / sizeof *parts);
+	if (reply_kept(w, c, key, gen, &ok))
+		return ok;
 	struct gl_error err = { 0 };
 	json_t *hits;
 	int rc = directory_search(t, q, &o, &hits, &err);
@@ -424,7 +445,7 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:s, s:o}", "query", q, "hits", hits));
+	return reply_keep(w, c, key, gen, json_pack("{s:s, s:o}", "query", q, "hits", hits));
 }
 
 static enum MHD_Result api_news(struct web *w, struct MHD_Connection *c, struct store_txn *t,
@@ -499,28 +520,6 @@ bool web_json_body(struct MHD_Connection *c)
 	       (!type[tl] || type[tl] == ';' || type[tl] == ' ');
 }
 
-/* The key of a match's answer (web_cache.h) into key: the profile in one
- * form (its keys sorted), per_item and the insight's k.  Returns the
- * profile's text (the caller frees), or NULL if it cannot be written (then
- * the answer is not kept). */
-static char *match_key(const json_t *profile, uint64_t per_item, uint64_t k,
-                       uint8_t key[WEB_CACHE_KEY_LEN])
-{
-	char *text = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text)
-		return NULL;
-	uint8_t opts[16];
-	memcpy(opts, &per_item, 8);
-	memcpy(opts + 8, &k, 8);
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, WEB_CACHE_KEY_LEN);
-	crypto_generichash_update(&st, (const uint8_t *)"match\0", 6);
-	crypto_generichash_update(&st, opts, sizeof opts);
-	crypto_generichash_update(&st, (const uint8_t *)text, strlen(text));
-	crypto_generichash_final(&st, key, WEB_CACHE_KEY_LEN);
-	return text;
-}
-
 static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                  const char *url, const struct web_req *rq)
 {
@@ -549,37 +548,30 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s",
 		                       err.msg[0] ? err.msg : "the profile must be a JSON object");
 	}
-	/* the same profile, options and store as an answer kept: that answer */
-	uint64_t k = insightd_collecting(w->n) ? insightd_k(w->n) : 0, gen = store_txn_id(t);
+	/* the same profile, options and store as an answer kept: that answer;
+	 * the profile in one form (its keys sorted) */
+	uint64_t k = insightd_collecting(w->n) ? insightd_k(w->n) : 0;
+	char *text = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS), opts[48];
+	snprintf(opts, sizeof opts, "%ld %llu", per_item, (unsigned long long)k);
+	const char *const parts[] = { text, opts };
 	uint8_t key[WEB_CACHE_KEY_LEN];
-	char *text = match_key(profile, (uint64_t)per_item, k, key);
-	size_t len;
-	char *kept = text ? web_cache_get(w->answers, key, gen, &len) : NULL;
-	if (kept) {
-		free(text);
+	uint64_t gen = text ? store_txn_snapshot(t) : 0; /* not written: not kept */
+	web_cache_key(key, "match", parts, sizeof parts / sizeof *parts);
+	free(text);
+	if (reply_kept(w, c, key, gen, &ok)) {
 		json_decref(profile);
-		return web_reply_text(w, c, MHD_HTTP_OK, kept, len, "application/json; charset=utf-8");
+		return ok;
 	}
 	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths,
 		                .cache = w->match_cache };
 	json_t *res = NULL;
 	int rc = match_run(t, w->tax, profile, &o, &res, &err);
 	json_decref(profile);
-	free(text);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	if (k) /* the page may ask the starter (API.md, Insight) */
 		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)k));
-	if (!w->answers)
-		return web_reply_json(w, c, MHD_HTTP_OK, res);
-	char *answer = json_dumps(res, JSON_COMPACT);
-	json_decref(res);
-	if (!answer)
-		return web_reply_json(w, c, MHD_HTTP_OK, NULL); /* the 500 of an answer not written */
-	len = strlen(answer);
-	if (text)
-		web_cache_put(w->answers, key, gen, answer, len);
-	return web_reply_text(w, c, MHD_HTTP_OK, answer, len, "application/json; charset=utf-8");
+	return reply_keep(w, c, key, gen, res);
 }
 
 /* -- the screening and the map of the ecosystem ---------------------------------- */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 struct slot {
 	uint8_t key[WEB_CACHE_KEY_LEN];
 	uint64_t gen;
@@ -32,6 +34,21 @@ static uint64_t mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void web_cache_key(uint8_t key[WEB_CACHE_KEY_LEN], const char *what, const char *const *parts,
+                   size_t n)
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, WEB_CACHE_KEY_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)what, strlen(what) + 1);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t len = parts[i] ? strlen(parts[i]) + 1 : 0;
+		crypto_generichash_update(&st, (const uint8_t *)&len, sizeof len);
+		if (parts[i])
+			crypto_generichash_update(&st, (const uint8_t *)parts[i], len - 1);
+	}
+	crypto_generichash_final(&st, key, WEB_CACHE_KEY_LEN);
 }
 
 struct web_cache *web_cache_new(unsigned entries)

@@ -28,6 +28,12 @@
 
 struct web_cache;
 
+/* The key of an answer into key: BLAKE2b-256 over what it answers
+ * ("match", "search"), then each of the n parts with its length (NULL
+ * apart from ""). */
+void web_cache_key(uint8_t key[WEB_CACHE_KEY_LEN], const char *what, const char *const *parts,
+                   size_t n);
+
 /* A cache of at most entries answers; NULL for 0 (no cache) or no memory.
  * Every call below takes a NULL cache as one that holds nothing. */
 struct web_cache *web_cache_new(unsigned entries);

@@ -142,8 +142,9 @@ static const struct opt opts[] = {
 	  "kept-alive ones included; a further one is refused (a browser opens six at most). "
 	  "With behind_proxy, the proxy's own loopback address is not counted." },
 	{ "web", "answer_cache", OPT_COUNT, OFF(web_answer_cache), "64", 0, 4096,
-	  "Answers of POST /api/v1/match kept, so that the same profile asked again is answered "
-	  "from memory while the store is unchanged (at most a minute; 16 MiB in all); 0: none." },
+	  "Answers of POST /api/v1/match and GET /api/v1/search kept, so that the same question "
+	  "asked again is answered from memory while the store is unchanged (at most a minute; "
+	  "16 MiB in all); 0: none." },
 	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 0, 1000000,
 	  "Requests per second one client address (an IPv6 /64) may make on average; beyond "
 	  "it the answer is 429 with Retry-After (0: no limit, for a proxy that limits)." },

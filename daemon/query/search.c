@@ -2,8 +2,6 @@
 #include "query/search.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -562,10 +560,11 @@ static int check_opts(const char *text, const struct search_opts *o, struct gl_e
 	return 0;
 }
 
-/* search_query without the cache (o is not NULL). */
-static int search_run(struct store_txn *t, const char *text, const struct search_opts *o,
-                      struct search_hit **hits, size_t *nhits, struct gl_error *err)
+int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
+                 struct search_hit **hits, size_t *nhits, struct gl_error *err)
 {
+	static const struct search_opts none = { 0 };
+	o = o ? o : &none;
 	struct qparse q = { 0 };
 	struct qrun qr = { .t = t, .kind = o->kind };
 	struct search_hit *h = NULL;
@@ -614,144 +613,4 @@ int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct sto
 	return store_get(t, h->rkey, h->rkey[RECORD_KEY_LEN],
 	                 (const char *)h->rkey + RECORD_KEY_LEN + 1,
 	                 h->rkey_len - RECORD_KEY_LEN - 1, out, err);
-}
-
-/* ---- answers kept (search_cache) ---- */
-
-struct centry {
-	char *key;          /* the text and options (cache_key); NULL: an empty entry */
-	const struct store *s;
-	uint64_t snap;      /* the state it was read in (store_txn_snapshot) */
-	struct search_hit *hits;
-	size_t n;
-	uint64_t used;      /* the cache's clock when it was last given */
-};
-
-struct search_cache {
-	pthread_mutex_t mu;
-	uint64_t clock, hits, misses;
-	struct centry e[SEARCH_CACHE_ENTRIES];
-};
-
-struct search_cache *search_cache_new(void)
-{
-	struct search_cache *c = gl_xcalloc(1, sizeof *c);
-	pthread_mutex_init(&c->mu, NULL);
-	return c;
-}
-
-void search_cache_free(struct search_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES; i++) {
-		free(c->e[i].key);
-		free(c->e[i].hits);
-	}
-	pthread_mutex_destroy(&c->mu);
-	free(c);
-}
-
-void search_cache_counts(struct search_cache *c, uint64_t *hits, uint64_t *misses)
-{
-	pthread_mutex_lock(&c->mu);
-	*hits = c->hits;
-	*misses = c->misses;
-	pthread_mutex_unlock(&c->mu);
-}
-
-/* The text and every option, each field's length first: two questions
- * have one key only if they are the same question. */
-static char *cache_key(const char *text, const struct search_opts *o)
-{
-	const char *lang = o->lang ? o->lang : "", *prefer = o->prefer ? o->prefer : "";
-	size_t n = strlen(text) + strlen(lang) + strlen(prefer) + 96;
-	char *k = gl_xmalloc(n);
-	/* a length of 0: none; else 1 + its bytes */
-	snprintf(k, n, "%d %zu %zu:%s %zu:%s %zu:%s", o->kind, o->max_hits,
-	         o->lang ? strlen(lang) + 1 : 0, lang, o->prefer ? strlen(prefer) + 1 : 0, prefer,
-	         strlen(text), text);
-	return k;
-}
-
-static struct search_hit *hits_copy(const struct search_hit *h, size_t n)
-{
-	size_t keys = 0;
-	for (size_t i = 0; i < n; i++)
-		keys += h[i].rkey_len;
-	uint8_t *arena;
-	struct search_hit *c = hits_alloc(n, keys, &arena);
-	for (size_t i = 0; i < n; i++) {
-		c[i] = h[i];
-		memcpy(arena, h[i].rkey, h[i].rkey_len);
-		c[i].rkey = arena;
-		arena += h[i].rkey_len;
-	}
-	return c;
-}
-
-/* The entry that holds key for (s, snap), or NULL; under c->mu. */
-static struct centry *cache_find(struct search_cache *c, const struct store *s, uint64_t snap,
-                                 const char *key)
-{
-	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES; i++) {
-		struct centry *e = &c->e[i];
-		if (e->key && e->s == s && e->snap == snap && !strcmp(e->key, key))
-			return e;
-	}
-	return NULL;
-}
-
-/* Keep an answer (key is taken), in an empty entry or the least recently
- * used; under c->mu. */
-static void cache_keep(struct search_cache *c, const struct store *s, uint64_t snap, char *key,
-                       const struct search_hit *h, size_t n)
-{
-	struct centry *e = &c->e[0];
-	for (size_t i = 0; i < SEARCH_CACHE_ENTRIES && e->key; i++)
-		if (!c->e[i].key || c->e[i].used < e->used)
-			e = &c->e[i];
-	free(e->key);
-	free(e->hits);
-	*e = (struct centry){ .key = key, .s = s, .snap = snap, .hits = hits_copy(h, n), .n = n,
-		              .used = ++c->clock };
-}
-
-int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
-                 struct search_hit **hits, size_t *nhits, struct gl_error *err)
-{
-	static const struct search_opts none = { 0 };
-	o = o ? o : &none;
-	struct search_cache *c = o->cache;
-	uint64_t snap = store_txn_snapshot(t);
-	if (!c || !snap)
-		return search_run(t, text, o, hits, nhits, err);
-	const struct store *s = store_of(t);
-	char *key = cache_key(text, o);
-	pthread_mutex_lock(&c->mu);
-	struct centry *e = cache_find(c, s, snap, key);
-	if (e) {
-		e->used = ++c->clock;
-		c->hits++;
-		*hits = hits_copy(e->hits, e->n);
-		*nhits = e->n;
-	}
-	pthread_mutex_unlock(&c->mu);
-	if (e) {
-		free(key);
-		return 0;
-	}
-	int rc = search_run(t, text, o, hits, nhits, err);
-	if (rc) {
-		free(key);
-		return rc;
-	}
-	pthread_mutex_lock(&c->mu);
-	c->misses++;
-	if (cache_find(c, s, snap, key)) /* another thread kept it meanwhile */
-		free(key);
-	else
-		cache_keep(c, s, snap, key, *hits, *nhits);
-	pthread_mutex_unlock(&c->mu);
-	return 0;
 }

@@ -74,8 +74,6 @@ struct search_hit {
 	int kind;
 };
 
-struct search_cache;
-
 /* What to search for besides the text, and how. */
 struct search_opts {
 	int kind;           /* 0 for any, or RK_PARTNER / RK_OFFER / RK_EVENT / RK_NEWS */
@@ -84,8 +82,6 @@ struct search_opts {
 	const char *prefer; /* "nl" or "en": the reader's language, whose forms count
 	                     * in full (above); NULL: every form does.  Not with lang */
 	size_t max_hits;    /* at most this many hits (0: all) */
-	struct search_cache *cache; /* answers kept (below; NULL: none): the same
-	                             * answer, a copy, without reading the index */
 };
 
 /*
@@ -106,26 +102,6 @@ struct search_opts {
  */
 int search_query(struct store_txn *t, const char *text, const struct search_opts *o,
                  struct search_hit **hits, size_t *nhits, struct gl_error *err);
-
-/*
- * Answers kept for the same questions asked of the same state of one
- * store: a city node's page is asked "financiering" over and over, and
- * each answer over 100,000 offers reads tens of thousands of postings.
- * An answer is kept by its text and options and the state its read
- * transaction reads (store_txn_snapshot): once a write is committed, a
- * new read transaction asks anew, so a kept answer never disagrees with
- * the store it is read beside.  Answers in a write transaction are never
- * kept.  At most SEARCH_CACHE_ENTRIES answers, the least recently used
- * given up first; safe from several threads at once.  One cache serves
- * the stores of one process, told apart by their struct store, each of
- * which must outlive the cache or be closed only after search_cache_free.
- */
-#define SEARCH_CACHE_ENTRIES 64
-struct search_cache *search_cache_new(void);
-void search_cache_free(struct search_cache *c);
-
-/* How many answers c gave from what it kept (hits) and by asking (misses). */
-void search_cache_counts(struct search_cache *c, uint64_t *hits, uint64_t *misses);
 
 /*
  * The record of a hit, as store_get() returns it (pointers valid until

@@ -109,7 +109,7 @@ def kept_answers(node):
     """The node's count of match answers from the cache and made afresh."""
     def kept():
         web = node.json('status')['daemon']['web']
-        return web['match_cached'], web['match_computed']
+        return web['answers_cached'], web['answers_computed']
     return kept
 
 
@@ -134,7 +134,7 @@ def many_offers(h, tmp, n, conns, secs, script):
     print('\none gilded, %d generated offers, after import: anonymous %d MiB, file pages %d MiB'
           % (offers, m['RssAnon'] // 1024, m['RssFile'] // 1024))
     # the same question again is answered from the answers kept for this
-    # state of the store (query/search.h); a word no offer holds, new each
+    # state of the store (daemon/web_cache.h); a word no offer holds, new each
     # time, makes every request a question asked anew of the index
     fresh = os.path.join(tmp, 'search_fresh.lua')
     with open(fresh, 'w') as f:
@@ -158,8 +158,10 @@ def many_offers(h, tmp, n, conns, secs, script):
             r.read()
         print('%-44s %8.1f ms' % (what, (time.monotonic() - t0) * 1e3))
     table([('static file /app.js (reference)', base + '/app.js', None),
-           ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering', None),
-           ('  the same, a new question each time', base + '/api/v1/search', fresh),
+           ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering', None,
+            kept_answers(b)),
+           ('  the same, a new question each time', base + '/api/v1/search', fresh,
+            kept_answers(b)),
            ('POST /api/v1/match (4 needs)', base + '/api/v1/match', script, kept_answers(b)),
            ('  the same, a new profile each time', base + '/api/v1/match',
             fresh_match_script(os.path.join(tmp, 'match4-fresh.lua'), profile), kept_answers(b))],
@@ -202,7 +204,7 @@ def main():
                    ('GET /api/v1/offers?need=financing', base + '/api/v1/offers?need=financing',
                     None),
                    ('GET /api/v1/search?q=financiering', base + '/api/v1/search?q=financiering',
-                    None),
+                    None, kept),
                    ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script, kept),
                    ('POST /api/v1/match, a new profile each time', base + '/api/v1/match', fresh,
                     kept)],

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Answers of POST /api/v1/match kept for the same profile ([web]
-answer_cache, daemon/web_cache.h):
+"""Answers of POST /api/v1/match and GET /api/v1/search kept for the same
+question ([web] answer_cache, daemon/web_cache.h):
 
   - the same profile, its fields in another order, gets the same bytes
     (the profile echoed as first asked: the same JSON object), counted as
     from the cache; another per_item is another answer;
   - an offer published since is in the next answer (an answer is never
     older than the store);
+  - the same search again is answered from the cache, another limit is
+    another answer, and an offer published since is found at once;
   - with answer_cache = 0 every answer is made afresh and none is counted.
 """
 import json
 import os
+import urllib.parse
 import urllib.request
 
 from harness import SOURCE, Harness, check, run
@@ -37,9 +40,20 @@ def post(base, profile, query=''):
         return r.read()
 
 
+def search(base, q, limit=20):
+    url = '%s/api/v1/search?%s' % (base, urllib.parse.urlencode({'q': q, 'limit': limit}))
+    with urllib.request.urlopen(url, timeout=30) as r:
+        check(r.status == 200, 'search answered %d' % r.status)
+        return r.read()
+
+
+def hit_ids(answer):
+    return {h['record']['id'] for h in json.loads(answer)['hits']}
+
+
 def counts(n):
     web = n.json('status')['daemon']['web']
-    return web['match_cached'], web['match_computed']
+    return web['answers_cached'], web['answers_computed']
 
 
 def offer_ids(answer):
@@ -77,6 +91,18 @@ def main():
               % (counts(a),))
         print('answer cache: the same profile from the cache (%d bytes), a publish seen at once'
               % len(one))
+
+        s1 = search(base, 'money')
+        s2 = search(base, 'money')
+        check(s2 == s1 and counts(a) == (3, 4), 'search asked again: %r' % (counts(a),))
+        search(base, 'money', 1)
+        check(counts(a) == (3, 5), 'search with another limit from the cache: %r'
+              % (counts(a),))
+        a.json('publish', offer(h, 'money-later', ['financing']))
+        s3 = search(base, 'money')
+        check('money-later' in hit_ids(s3) and 'money-later' not in hit_ids(s1),
+              'an offer published since is not found: %s' % sorted(hit_ids(s3)))
+        print('answer cache: a search again from the cache, a publish found at once')
 
         b, base_b = node(h, 'uncached', 'answer_cache = 0\n')
         x, y = post(base_b, PROFILE), post(base_b, REORDERED)

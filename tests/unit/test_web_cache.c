@@ -96,12 +96,33 @@ static void test_bounds(void **state)
 	web_cache_free(wc);
 }
 
+/* Keys differ where the question differs, whatever its parts' bytes. */
+static void test_keys(void **state)
+{
+	(void)state;
+	uint8_t a[WEB_CACHE_KEY_LEN], b[WEB_CACHE_KEY_LEN];
+	const char *const ab_c[] = { "ab", "c" }, *const a_bc[] = { "a", "bc" };
+	const char *const none[] = { NULL }, *const empty[] = { "" };
+	web_cache_key(a, "search", ab_c, 2);
+	web_cache_key(b, "search", a_bc, 2);
+	assert_memory_not_equal(a, b, WEB_CACHE_KEY_LEN);
+	web_cache_key(a, "search", none, 1);
+	web_cache_key(b, "search", empty, 1);
+	assert_memory_not_equal(a, b, WEB_CACHE_KEY_LEN);
+	web_cache_key(a, "search", ab_c, 2);
+	web_cache_key(b, "match", ab_c, 2);
+	assert_memory_not_equal(a, b, WEB_CACHE_KEY_LEN);
+	web_cache_key(b, "search", ab_c, 2);
+	assert_memory_equal(a, b, WEB_CACHE_KEY_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_least_recently_used),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
