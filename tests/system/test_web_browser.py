@@ -131,6 +131,17 @@ class Page:
     def css(self, sel):
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
+    def click(self, sel):
+        """Click the one element sel names; found again if the page redrew it
+        between the finding and the click (a stale element is not clicked)."""
+        def go():
+            found = self.css(sel)
+            if len(found) != 1:
+                return False
+            found[0].click()
+            return True
+        self.wait('one %s to click' % sel, go)
+
     def one(self, sel):
         found = self.css(sel)
         check(len(found) == 1, 'expected one %s, found %d' % (sel, len(found)))
@@ -177,7 +188,7 @@ class Page:
 
 def click(p, sel):
     p.wait('%s to show' % sel, lambda: p.css(sel) and p.css(sel)[0].is_displayed())
-    p.one(sel).click()
+    p.click(sel)
 
 
 def answer_questionnaire(p, answers):
@@ -363,7 +374,7 @@ def ask_by_mail(p, profile, since):
     q = urllib.parse.parse_qs(parts.query)
     check(parts.scheme == 'mailto' and parts.path == MAIL_TO and q.get('subject') == [subject] and
           q['body'][0].replace('\r\n', '\n').endswith(marker), 'the mailto: link %r' % href)
-    p.one('[data-test="ask-send"]').click()
+    p.click('[data-test="ask-send"]')
     p.wait('the dialog to close', lambda: not p.one('[data-test="ask-dialog"]').is_displayed())
     c = p.wait('the choice to be kept', lambda: state(p).get('administration', {}).get('chosen'))
     check(c['id'] == 'proeftuin-mail' and c.get('asked_at'), 'asked by e-mail: %r' % c)
@@ -549,7 +560,7 @@ def main():
             check(sent and sent[0] == profile, 'the page sent %r, not the answers %r' % (sent[:1], profile))
             check_offer_details(p, origin, profile, answer)
 
-            p.one('[data-test="todo-item"][data-need="administration"] input[data-test="tick"]').click()
+            p.click('[data-test="todo-item"][data-need="administration"] input[data-test="tick"]')
             p.wait('the tick to be stored', lambda: state(p).get('administration', {}).get('done'))
 
             # -- a reload shows the same list with the same ticks ------------------------
@@ -563,7 +574,7 @@ def main():
             # -- the language switch ------------------------------------------------------
             print('-- the language switch', flush=True)
             heading = p.one('#view-plan h1').text
-            p.one('[data-test="lang-switch"]').click()
+            p.click('[data-test="lang-switch"]')
             p.wait('the heading to change language',
                    lambda: p.one('#view-plan h1').text not in ('', heading))
             check(p.js('return document.documentElement.lang') == 'nl', 'html lang is not nl')
@@ -575,7 +586,7 @@ def main():
             d.refresh()
             p.wait('the Dutch heading after a reload', lambda: p.one('#view-plan h1').text == nl_heading)
             check_plan(p, needs, records, ticked={'administration'})
-            p.one('[data-test="lang-switch"]').click()
+            p.click('[data-test="lang-switch"]')
             p.wait('English again', lambda: p.js('return document.documentElement.lang') == 'en' and todo_items(p))
 
             # -- asking for an appointment: e-mail and booking page ----------------------

@@ -93,7 +93,7 @@ def draw_list(p, origin):
 
 
 def tick(p, need):
-    p.one('[data-test="todo-item"][data-need="%s"] input[data-test="tick"]' % need).click()
+    p.click('[data-test="todo-item"][data-need="%s"] input[data-test="tick"]' % need)
     p.wait('the tick of %s' % need, lambda: wb.state(p).get(need, {}).get('done'))
 
 
@@ -138,7 +138,7 @@ def ask_once(p, origin):
     tick(p, needs[0])
     choose_first(p, needs[1])
     check(not sent_posts(p, start), 'sent before the starter answered: %r' % sent_posts(p, start))
-    p.one('[data-test="insight-no"]').click()
+    p.click('[data-test="insight-no"]')
     p.wait('the answer no', lambda: p.css('[data-test="insight-off"]'))
     tick(p, needs[2])
     check(not sent_posts(p, start), 'sent after no: %r' % sent_posts(p, start))
@@ -155,9 +155,9 @@ def ask_once(p, origin):
 def help_anonymously(p, origin, needs, a):
     """Yes: the steps go to the node, with nothing but the schema's fields."""
     start = len(p.requests)
-    p.one('[data-test="insight-change"]').click()
+    p.click('[data-test="insight-change"]')
     p.wait('the question again', lambda: p.css('[data-test="insight-yes"]'))
-    p.one('[data-test="insight-yes"]').click()
+    p.click('[data-test="insight-yes"]')
     p.wait('the answer yes', lambda: p.css('[data-test="insight-on"]'))
     p.wait('listed sent', lambda: {e['need'] for e in sent_posts(p, start) if e['step'] == 'listed'} >= set(needs))
     tick(p, needs[3])
@@ -192,7 +192,7 @@ def what_was_sent(p, origin, a, events):
     check(status == 200 and len(held['events']) >= len(events), 'held: %d %r' % (status, held))
     for e in held['events']:
         check(set(e) <= {'week', 'bucket', 'step', 'need', 'partner'}, 'the node keeps %r' % e)
-    p.one('[data-test="insight-show-sent"]').click()
+    p.click('[data-test="insight-show-sent"]')
     shown = p.wait('what was sent', lambda: p.css('[data-test="insight-sent-event"]'))
     check(len(shown) == len(held['events']), 'the page lists %d, the node holds %d' % (len(shown), len(held['events'])))
     agent = p.js('return navigator.userAgent')
@@ -212,7 +212,7 @@ def what_was_sent(p, origin, a, events):
 
 def withdraw(p, origin, token, needs):
     start = len(p.requests)
-    p.one('[data-test="insight-withdraw"]').click()
+    p.click('[data-test="insight-withdraw"]')
     p.wait('withdrawn', lambda: p.css('[data-test="insight-off"]'))
     check([r for r in insight_requests(p, start) if r[0] == 'DELETE'], 'no DELETE was made')
     status, held = http(origin, 'GET', '/api/v1/insight/events', headers={'Insight-Token': token})
@@ -265,7 +265,7 @@ def figures_view(p, origin, a):
            c.get_attribute('data-phase') == 'prestart'][0]
     check(hot.get_attribute('class') == 'heat-5', 'the cell found wanting most is %r' % hot.get_attribute('class'))
     heading = p.one('#view-insight h1').text
-    p.one('[data-test="lang-switch"]').click()
+    p.click('[data-test="lang-switch"]')
     # the view draws again after the switch: wait for the Dutch one, not the old heat map
     p.wait('the view in Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
            'Waar starters niets vonden' in p.one('#insight-body').text and

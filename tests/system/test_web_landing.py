@@ -97,6 +97,17 @@ class Page:
     def css(self, sel):
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
+    def click(self, sel):
+        """Click the one element sel names; found again if the page redrew it
+        between the finding and the click (a stale element is not clicked)."""
+        def go():
+            found = self.css(sel)
+            if len(found) != 1:
+                return False
+            found[0].click()
+            return True
+        self.wait('one %s to click' % sel, go)
+
     def one(self, sel):
         found = self.css(sel)
         check(len(found) == 1, 'expected one %s, found %d' % (sel, len(found)))
@@ -129,10 +140,10 @@ def fill(p, answers):
             box.clear()
             box.send_keys(str(v))
         elif q['type'] == 'yesno':
-            p.one('input[name="lq-%s"][value="%s"]' % (q['id'], 'yes' if v else 'no')).click()
+            p.click('input[name="lq-%s"][value="%s"]' % (q['id'], 'yes' if v else 'no'))
         else:
             for x in v if isinstance(v, list) else [v]:
-                p.one('input[name="lq-%s"][value="%s"]' % (q['id'], x)).click()
+                p.click('input[name="lq-%s"][value="%s"]' % (q['id'], x))
 
 
 def steps(p):
@@ -213,7 +224,7 @@ def walk(p, origin, shot):
     # nothing answered: the required questions are marked, nothing is sent
     p.logs()
     before = len(p.requests)
-    p.one('[data-test="landing-submit"]').click()
+    p.click('[data-test="landing-submit"]')
     p.wait('the errors', lambda: p.css('.landing-q .field-error:not([hidden])'))
     required = sum(1 for q in SCREENING['questions'] if q['required'])
     check(len(p.css('.landing-q .field-error:not([hidden])')) == required, 'marked %d of %d required'
@@ -224,7 +235,7 @@ def walk(p, origin, shot):
 
     # the answers: the report the API gives
     fill(p, ANSWERS)
-    p.one('[data-test="landing-submit"]').click()
+    p.click('[data-test="landing-submit"]')
     check_report(p, origin, 'en')
     check(d.switch_to.active_element.get_attribute('id') == 'landing-report-title', 'the focus is not on the report')
     stored = json.loads(d.execute_script('return localStorage.getItem("gilde.landing")') or 'null')
@@ -238,9 +249,9 @@ def walk(p, origin, shot):
     p.wait('the form again', lambda: p.css('input[name="lq-stage"][value="market"]'))
     check(p.one('input[name="lq-stage"][value="market"]').is_selected() and
           p.one('#lq-home_country').get_attribute('value') == 'Canada', 'the reload lost the answers')
-    p.one('[data-test="landing-submit"]').click()
+    p.click('[data-test="landing-submit"]')
     check_report(p, origin, 'en')
-    p.one('[data-test="lang-switch"]').click()
+    p.click('[data-test="lang-switch"]')
     p.wait('the Dutch heading', lambda: [h.text for h in p.css('#view-landing h1')] == [SCREENING['title']['nl']])
     check_report(p, origin, 'nl')
     check(p.one('a[data-nav="landing"]').text == 'Landen in Gent', 'the menu item is not in Dutch')
