@@ -44,3 +44,16 @@ def session(h, d):
 def console_errors(p):
     """The messages of the page's console errors (a CSP violation, a script error)."""
     return [e['message'] for e in p.console if e.get('level') == 'SEVERE']
+
+
+def click_one(p, sel):
+    """Click the one element sel names on page p (a Page with css and wait);
+    found again if the page redrew it between the finding and the click (a
+    stale element is not clicked).  The Pages take it as their click."""
+    def go():
+        found = p.css(sel)
+        if len(found) != 1:
+            return False
+        found[0].click()
+        return True
+    p.wait('one %s to click' % sel, go)

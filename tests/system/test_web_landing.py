@@ -23,7 +23,7 @@ import shutil
 import urllib.request
 
 # browser (imported first) runs this test under the python3 that has selenium
-from browser import console_errors, session
+from browser import click_one, console_errors, session
 from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_records, run
 
 try:
@@ -97,16 +97,7 @@ class Page:
     def css(self, sel):
         return self.d.find_elements(By.CSS_SELECTOR, sel)
 
-    def click(self, sel):
-        """Click the one element sel names; found again if the page redrew it
-        between the finding and the click (a stale element is not clicked)."""
-        def go():
-            found = self.css(sel)
-            if len(found) != 1:
-                return False
-            found[0].click()
-            return True
-        self.wait('one %s to click' % sel, go)
+    click = click_one
 
     def one(self, sel):
         found = self.css(sel)
