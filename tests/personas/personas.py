@@ -7,6 +7,15 @@ certainly name for that starter ("certain"), and the offers an adviser
 would never show them ("never"), each with the reason.  They were written
 from what the offers say and what an adviser knows, before the matcher
 they measure was run on them; they are not edited to make a figure pass.
+A profile is what the starter answers to every question the questionnaire
+asks (schemas/profile.schema.json), taken from the situation's own words;
+when the questionnaire gains a question, every persona gets its answer to
+it that way, and "certain" and "never" stay as they were.  So on
+2026-12-05 all 18 answered takeover, jobseeker and bank_refused (asked
+since 134b8b0 and 504df49): yes only where the situation says it (the
+bakery "take it over", the jobseeker "registered with VDAB as a jobseeker"
+and "the bank turned me down", the hairdresser "my bank will not lend to
+me"), no elsewhere.
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:
