@@ -104,6 +104,8 @@ static void status_json(const struct cli *cli, const char *key, const struct cli
 	json_object_set_new(so, "entries_fresh", json_integer((json_int_t)st->n_fresh));
 	json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st->n_expiry));
 	json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st->n_kinds));
+	/* the offers' facts in one value, read fast (store/derived.h) */
+	json_object_set_new(so, "facts_packed", json_boolean(st->facts_packed));
 	json_object_set_new(o, "store", so);
 	cli_print_json(o);
 	json_decref(o);

@@ -39,6 +39,7 @@ struct wjob;
  *   trust-save   curate.c     the trust settings after a reload
  *   node-record  self.c       this node's node record, when it changed
  *   rotate-key   self.c       this node's records signed again with a new key
+ *   pack         packjob.c    the offers' facts packed into one value
  */
 struct wjob_kind {
 	const char *name;  /* as above; in the writer's debug log */

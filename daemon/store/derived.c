@@ -10,6 +10,7 @@
  */
 #include "store/derived.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "store/store_int.h"
@@ -17,6 +18,7 @@
 #define TABLE "derived-by-author"
 #define VERSION_KEY "derived-by-author"
 #define GENERATION_KEY "derived-generation"
+#define PACKED_KEY "derived-packed"
 /* The table and version of the layout before, one value per record key. */
 #define OLD_TABLE "derived"
 #define OLD_VERSION_KEY "derived"
@@ -246,6 +248,156 @@ int store_derived_settle(struct store *s, struct gl_error *err)
 	return 0;
 }
 
+/* ---- the packed copy ---------------------------------------------------------- */
+
+/* Bytes of a packed group's head and of an entry's length. */
+#define PACK_GROUP (AUTHOR_KIND + 4)
+#define PACK_LEN 2
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> 8 * i);
+}
+
+/* The packed copy in t, if it holds the table as it is now. */
+static bool packed_of(struct store_txn *t, MDB_val *v)
+{
+	struct store *s = t->s;
+	MDB_val k = { .mv_size = strlen(PACKED_KEY), .mv_data = PACKED_KEY };
+	uint64_t gen;
+	if (!s->has_derived || mdb_get(t->txn, s->meta, &k, v) || v->mv_size < sizeof gen)
+		return false;
+	memcpy(&gen, v->mv_data, sizeof gen);
+	return gen == generation_of(t->txn, s) && gen != 0;
+}
+
+bool store_derived_packed(struct store_txn *t)
+{
+	MDB_val v;
+	return packed_of(t, &v);
+}
+
+/* One entry of the table to fn (rkey's buffer given): the checks of a value
+ * that store_derived_scan makes on the table's and the packed copy's alike. */
+static int one(struct store *s, const uint8_t *key, const uint8_t *val, size_t len,
+               uint8_t rkey[STORE_KEY_MAX], store_derived_fn fn, void *ctx, struct gl_error *err)
+{
+	const uint8_t *nul = len ? memchr(val, 0, len) : NULL;
+	size_t idn = nul ? (size_t)(nul - val) : 0;
+	if (!idn || idn > GL_ID_MAX)
+		return gl_errorf(err, GL_ESTORE, "%s: damaged derived values", s->path);
+	memcpy(rkey, key, AUTHOR_KIND);
+	memcpy(rkey + AUTHOR_KIND, val, idn);
+	return fn(ctx, rkey, AUTHOR_KIND + idn, nul + 1, len - idn - 1);
+}
+
+/* Walk the packed copy (layout in derived.h). */
+static int scan_packed(struct store_txn *t, const MDB_val *v, store_derived_fn fn, void *ctx,
+                       struct gl_error *err)
+{
+	struct store *s = t->s;
+	const uint8_t *p = (const uint8_t *)v->mv_data + 8;
+	const uint8_t *end = (const uint8_t *)v->mv_data + v->mv_size;
+	uint8_t rkey[STORE_KEY_MAX];
+	while (p < end) {
+		if ((size_t)(end - p) < PACK_GROUP)
+			return gl_errorf(err, GL_ESTORE, "%s: damaged packed derived values", s->path);
+		const uint8_t *key = p;
+		uint32_t n = get32(p + AUTHOR_KIND);
+		p += PACK_GROUP;
+		for (uint32_t i = 0; i < n; i++) {
+			size_t len = end - p >= PACK_LEN ? (size_t)(p[0] | p[1] << 8) : SIZE_MAX;
+			if (len == SIZE_MAX || (size_t)(end - p) - PACK_LEN < len)
+				return gl_errorf(err, GL_ESTORE, "%s: damaged packed derived values",
+				                 s->path);
+			store_map_work(s, 1);
+			int out = one(s, key, p + PACK_LEN, len, rkey, fn, ctx, err);
+			if (out)
+				return out;
+			p += PACK_LEN + len;
+		}
+	}
+	return 0;
+}
+
+/* The table's entries into out (NULL: only count the bytes into *size). */
+static int pack_walk(struct store_txn *t, uint8_t *out, size_t *size, struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(t->txn, s->derived, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, s, "cursor");
+	size_t at = 8;
+	uint8_t *group = NULL; /* the head of the group being written */
+	size_t count = 0, nd = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+		if (k.mv_size != AUTHOR_KIND || (rc = mdb_cursor_count(c, &nd)))
+			break;
+		if (out) {
+			group = out + at;
+			memcpy(group, k.mv_data, AUTHOR_KIND);
+		}
+		at += PACK_GROUP;
+		for (count = 0; count < nd; count++) {
+			if (count && (rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)))
+				break;
+			if (v.mv_size > UINT16_MAX)
+				break;
+			if (out) {
+				out[at] = (uint8_t)v.mv_size;
+				out[at + 1] = (uint8_t)(v.mv_size >> 8);
+				memcpy(out + at + PACK_LEN, v.mv_data, v.mv_size);
+			}
+			at += PACK_LEN + v.mv_size;
+		}
+		if (rc || count != nd || nd > UINT32_MAX)
+			break;
+		if (out)
+			put32(group + AUTHOR_KIND, (uint32_t)count);
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc ? store_mdb_fail(rc, err, s, "pack derived values")
+		          : gl_errorf(err, GL_ESTORE, "%s: damaged derived values", s->path);
+	if (!out)
+		*size = at;
+	else if (at != *size)
+		return gl_errorf(err, GL_ESTORE, "%s: derived values changed while packed", s->path);
+	return 0;
+}
+
+int store_derived_pack(struct store_txn *t, bool *wrote, struct gl_error *err)
+{
+	struct store *s = t->s;
+	MDB_val have;
+	*wrote = false;
+	if (!s->has_derived || !store_derived_generation(t) || packed_of(t, &have))
+		return 0;
+	size_t size = 0;
+	int rc = pack_walk(t, NULL, &size, err);
+	if (rc)
+		return rc;
+	MDB_val k = { .mv_size = strlen(PACKED_KEY), .mv_data = PACKED_KEY };
+	MDB_val v = { .mv_size = size, .mv_data = NULL };
+	if ((rc = mdb_put(t->txn, s->meta, &k, &v, MDB_RESERVE)))
+		return store_mdb_fail(rc, err, s, "write packed derived values");
+	uint64_t gen = generation_of(t->txn, s);
+	memcpy(v.mv_data, &gen, sizeof gen);
+	if ((rc = pack_walk(t, v.mv_data, &size, err)))
+		return rc;
+	*wrote = true;
+	return 0;
+}
+
 int store_derived_scan(struct store_txn *t, store_derived_fn fn, void *ctx,
                        struct gl_error *err)
 {
@@ -255,21 +407,19 @@ int store_derived_scan(struct store_txn *t, store_derived_fn fn, void *ctx,
 	uint8_t rkey[STORE_KEY_MAX];
 	if (!s->has_derived)
 		return 0;
+	if (packed_of(t, &v))
+		return scan_packed(t, &v, fn, ctx, err);
 	int rc = mdb_cursor_open(t->txn, s->derived, &c), out = 0;
 	if (rc)
 		return store_mdb_fail(rc, err, s, "cursor");
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		store_map_work(s, 1);
-		const uint8_t *nul = v.mv_size ? memchr(v.mv_data, 0, v.mv_size) : NULL;
-		size_t idn = nul ? (size_t)(nul - (const uint8_t *)v.mv_data) : 0;
-		if (k.mv_size != AUTHOR_KIND || !idn || idn > GL_ID_MAX) {
+		if (k.mv_size != AUTHOR_KIND) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged derived values", s->path);
 			break;
 		}
-		memcpy(rkey, k.mv_data, AUTHOR_KIND);
-		memcpy(rkey + AUTHOR_KIND, v.mv_data, idn);
-		if ((out = fn(ctx, rkey, AUTHOR_KIND + idn, nul + 1, v.mv_size - idn - 1)))
+		if ((out = one(s, k.mv_data, v.mv_data, v.mv_size, rkey, fn, ctx, err)))
 			break;
 	}
 	mdb_cursor_close(c);

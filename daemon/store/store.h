@@ -275,6 +275,7 @@ struct store_stats {
 	/* entries in each database (the invariants say how they relate);
 	 * n_items counts items and fresh, n_fresh fresh alone */
 	uint64_t n_records, n_kinds, n_items, n_expiry, n_fresh;
+	bool facts_packed;          /* the derived table's packed copy is in step (derived.h) */
 };
 /*
  * How store_stats() counts live records and tombstones: FAST from the kinds

@@ -247,10 +247,19 @@ def figures_view(p, origin, a):
     p.d.get(origin + '/#/insight')
     funnel = p.wait('the funnel', lambda: p.css('svg[data-test="insight-funnel"]'))
     check(funnel[0].get_attribute('role') == 'img', 'the funnel is no image to a screen reader')
-    bars = {(b.get_attribute('data-need'), b.get_attribute('data-step')): int(b.get_attribute('data-value'))
-            for b in p.css('svg[data-test="insight-funnel"] rect[data-step]')}
-    check(bars.get(('location-shop', 'unmet')) == 5 and bars.get(('administration', 'done')) == 5,
-          'the funnel draws %r' % bars)
+    def bars():
+        return {(b.get_attribute('data-need'), b.get_attribute('data-step')): int(b.get_attribute('data-value'))
+                for b in p.css('svg[data-test="insight-funnel"] rect[data-step]')}
+
+    def drawn():
+        # a release made while the seeding was still stored draws fewer
+        # steps; the page shows the next one when it comes
+        b = bars()
+        return b if b.get(('location-shop', 'unmet')) == 5 and b.get(('administration', 'done')) == 5 else None
+    try:
+        p.wait('the funnel of the seeded starters', drawn)
+    except Exception:
+        check(False, 'the funnel draws %r' % bars())
     check(p.css('svg[data-test="insight-orders"] rect.step'), 'no order of steps drawn')
     named = p.one('[data-test="insight-partners"]').text
     check('City of Ghent' in named, 'the partner chosen is not named: %r' % named)

@@ -278,6 +278,116 @@ static void test_older_layout(void **state)
 	tu_rmtree(dir);
 }
 
+/* Every entry of a scan, rkey and value, appended to a buffer. */
+static int collect(void *ctx, const uint8_t *rkey, size_t rlen, const uint8_t *val, size_t len)
+{
+	struct gl_buf *b = ctx;
+	uint8_t n[2] = { (uint8_t)rlen, (uint8_t)len };
+	gl_buf_append(b, n, 2);
+	gl_buf_append(b, rkey, rlen);
+	gl_buf_append(b, val, len);
+	return 0;
+}
+
+/* The scan's entries, and whether it read the packed copy. */
+static int scan_all(struct store *s, struct gl_buf *out, bool *packed)
+{
+	struct store_txn *t;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	*packed = store_derived_packed(t);
+	gl_buf_free(out);
+	*out = (struct gl_buf){ 0 };
+	int rc = store_derived_scan(t, collect, out, NULL);
+	store_abort(t);
+	return rc;
+}
+
+static bool pack(struct store *s)
+{
+	struct store_txn *t;
+	bool wrote = false;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	assert_int_equal(store_derived_pack(t, &wrote, NULL), 0);
+	assert_int_equal(store_commit(t, NULL), 0);
+	return wrote;
+}
+
+/* Overwrite the packed copy's bytes from at on (a damaged store). */
+static void damage_packed(const char *dir, size_t at, uint8_t byte)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	MDB_val k = { 14, "derived-packed" }, v;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_get(txn, meta, &k, &v), 0);
+	uint8_t copy[4096];
+	assert_true(v.mv_size <= sizeof copy && at < v.mv_size);
+	memcpy(copy, v.mv_data, v.mv_size);
+	copy[at] = byte;
+	v.mv_data = copy;
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The packed copy (derived.h) gives the table's entries, in its order,
+ * only while no write moved the table; packing again after one does; a
+ * damaged copy is refused, not read past its end. */
+static void test_packed(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct match_facts mf;
+	struct gl_buf table = { 0 }, packed = { 0 };
+	bool from_pack;
+	match_facts_init(&mf, tax);
+	assert_int_equal(tu_tmpdir(dir, "facts-packed"), 0);
+	struct store *s = open_with(dir, &mf.derive);
+	put(s, RK_OFFER, "desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"]}");
+	put(s, RK_OFFER, "grant", "{\"needs\": [\"financing-grant\"], \"languages\": [\"nl\"], "
+	                          "\"eligibility\": {\"phases\": [\"start\"]}}");
+	put(s, RK_OFFER, "aa", "{\"needs\": [\"legal\"], \"languages\": [\"en\"]}");
+	assert_int_equal(scan_all(s, &table, &from_pack), 0);
+	assert_false(from_pack);
+	assert_true(pack(s));
+	assert_false(pack(s)); /* it holds the table already */
+	assert_int_equal(scan_all(s, &packed, &from_pack), 0);
+	assert_true(from_pack);
+	assert_int_equal(packed.len, table.len);
+	assert_memory_equal(packed.data, table.data, table.len);
+	/* a write leaves the copy unused until it is made again */
+	put(s, RK_OFFER, "desk", NULL);
+	assert_int_equal(scan_all(s, &table, &from_pack), 0);
+	assert_false(from_pack);
+	assert_int_equal(entries(s, &mf), 2);
+	assert_true(pack(s));
+	assert_int_equal(scan_all(s, &packed, &from_pack), 0);
+	assert_true(from_pack);
+	assert_int_equal(packed.len, table.len);
+	assert_memory_equal(packed.data, table.data, table.len);
+	store_close(s);
+	/* a count past the end of the copy (byte 8 + 33: the first group's
+	 * count), then an entry's length past it */
+	damage_packed(dir, 8 + 33, 0xff);
+	s = open_with(dir, &mf.derive);
+	assert_int_equal(scan_all(s, &packed, &from_pack), GL_ESTORE);
+	assert_true(from_pack);
+	store_close(s);
+	damage_packed(dir, 8 + 33, 2);
+	damage_packed(dir, 8 + 33 + 4 + 1, 0xff);
+	s = open_with(dir, &mf.derive);
+	assert_int_equal(scan_all(s, &packed, &from_pack), GL_ESTORE);
+	store_close(s);
+	gl_buf_free(&table);
+	gl_buf_free(&packed);
+	tu_rmtree(dir);
+}
+
 struct first {
 	uint8_t val[512];
 	size_t len;
@@ -512,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_older_layout),
+		cmocka_unit_test(test_packed),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_threads),
 	};
