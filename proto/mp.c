@@ -325,6 +325,49 @@ int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
 	return check_map(r, lim, depth, n, values, err);
 }
 
+/* The bytes of the string at p (header and all) into *total, without
+ * reading it; false if p holds no string or too few bytes for its header. */
+static bool str_span(const uint8_t *p, size_t left, uint64_t *total)
+{
+	if (p[0] >= 0xa0 && p[0] <= 0xbf) {
+		*total = 1u + (p[0] & 0x1fu);
+		return true;
+	}
+	if (p[0] < 0xd9 || p[0] > 0xdb)
+		return false;
+	unsigned width = 1u << (p[0] - 0xd9);
+	if (left < 1 + width)
+		return false;
+	*total = 1 + width + be(p + 1, width);
+	return true;
+}
+
+int mp_skip(struct mp_reader *r, struct gl_error *err)
+{
+	uint64_t pending = 1; /* values still to pass */
+	while (pending) {
+		struct mp_item it;
+		uint64_t total;
+		if (mp_left(r) && str_span(r->p, mp_left(r), &total)) {
+			if (total > mp_left(r))
+				return trunc_err(err);
+			r->p += total; /* its UTF-8 was checked when the input was */
+			pending--;
+			continue;
+		}
+		int rc = mp_next(r, &it, err);
+		if (rc)
+			return rc;
+		pending--;
+		if (it.type == MP_ARRAY || it.type == MP_MAP)
+			pending += (uint64_t)it.v.n * (it.type == MP_MAP ? 2 : 1);
+		/* every value takes at least one byte */
+		if (pending > mp_left(r))
+			return trunc_err(err);
+	}
+	return 0;
+}
+
 static int want(struct mp_reader *r, struct mp_item *it, enum mp_type t,
                 const char *name, struct gl_error *err)
 {

@@ -100,6 +100,15 @@ int mp_next(struct mp_reader *r, struct mp_item *item, struct gl_error *err);
 int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
                    unsigned depth, uint32_t *values, struct gl_error *err);
 
+/*
+ * Pass over one whole value (nested arrays and maps included) without
+ * checking what mp_check_value checks beyond its bounds: for input that
+ * was checked once already (record bodies held in the store, body.h).
+ * Never reads past the input; returns 0, GL_ETRUNC (cut short or counts
+ * the input cannot hold) or GL_EFORMAT (an unused byte).
+ */
+int mp_skip(struct mp_reader *r, struct gl_error *err);
+
 /* Convenience readers: read one item of the stated type or fail. */
 int mp_read_uint(struct mp_reader *r, uint64_t *out, struct gl_error *err);
 int mp_read_str(struct mp_reader *r, const uint8_t **p, uint32_t *len,

@@ -202,6 +202,34 @@ static void test_write_reads_back(void **state)
 	gl_buf_free(&b);
 }
 
+/* mp_skip passes over exactly the value mp_check_value accepts, nested
+ * or not, and over nothing that is cut short or claims more than it holds. */
+static void test_skip(void **state)
+{
+	(void)state;
+	/* {"a": [1, {"b": "xy"}, []], "c": nil} then a trailing 7 */
+	const uint8_t v[] = { 0x82, 0xa1, 'a', 0x93, 0x01, 0x81, 0xa1, 'b', 0xa2, 'x', 'y', 0x90,
+		              0xa1, 'c', 0xc0, 0x07 };
+	struct mp_reader r;
+	mp_reader_init(&r, v, sizeof v);
+	assert_int_equal(mp_skip(&r, NULL), 0);
+	assert_int_equal(mp_left(&r), 1);
+	assert_int_equal(*r.p, 0x07);
+	for (size_t n = 0; n < sizeof v - 1; n++) { /* every prefix is truncated */
+		mp_reader_init(&r, v, n);
+		assert_int_equal(mp_skip(&r, NULL), GL_ETRUNC);
+	}
+	/* an array32 of 2^32 - 1 items in six bytes: refused at once */
+	const uint8_t big[] = { 0xdd, 0xff, 0xff, 0xff, 0xff, 0x01 };
+	mp_reader_init(&r, big, sizeof big);
+	assert_int_equal(mp_skip(&r, NULL), GL_ETRUNC);
+	/* what it does not check: a string that is not UTF-8 is passed over */
+	const uint8_t raw[] = { 0x91, 0xa1, 0xff };
+	mp_reader_init(&r, raw, sizeof raw);
+	assert_int_equal(mp_skip(&r, NULL), 0);
+	assert_int_equal(mp_left(&r), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_counts_cannot_exceed_input),
 		cmocka_unit_test(test_every_prefix_is_truncated),
 		cmocka_unit_test(test_write_reads_back),
+		cmocka_unit_test(test_skip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
