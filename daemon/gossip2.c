@@ -8,8 +8,8 @@
  *
  * Nothing here grows with the number of items: START and ESTIMATE read the
  * sketch's first symbols, SYMBOLS copy at most a session's, and decoding
- * works over the symbols received (about 50 us per differing item, on the
- * loop: at most 8,192 symbols a session).
+ * works over the symbols received (a few us per differing item, its L(x)
+ * included, on the loop: at most 8,192 symbols a session).
  *
  * Test switches (tests of a mixed federation; gilded(8)), in gilded's
  * environment: GILDED_RECON_VERSIONS=1 makes it list no coded-symbol
