@@ -36,6 +36,7 @@
  *            multiset hash after LtHash; the empty set's is all zeros)
  *   digest   BLAKE2b-256, no key, over "gilde-recon-v3/d" || the state's
  *            2048 bytes (lanes little-endian): 32 bytes on the wire
+ *
  *   indices of x: j = 0 first; then, with a SplitMix64 state starting at
  *   s(x), each next index is drawn from r = the high 32 bits of the next
  *   SplitMix64 output as the smallest j' with
@@ -113,7 +114,7 @@ void riblt_state_digest(const uint16_t state[RIBLT_LANES], uint8_t d[RIBLT_DIGES
  * A sketch: the first `size` coded symbols of a set, its item count and
  * its multiset-hash state, kept up to date one item at a time.  Each add
  * or remove touches about 2 ln(size) symbols and adds or subtracts one
- * L(x) (2-4 us in all).  Invariant: sym holds `size` symbols; n and state
+ * L(x) (4-6 us in all, bench_recon).  Invariant: sym holds `size` symbols; n and state
  * describe exactly the items added and not removed.
  */
 struct riblt_sketch {
