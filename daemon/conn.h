@@ -99,8 +99,8 @@ struct conn_stats {
 	uint64_t throttled;      /* times reading paused for a spent budget (any) */
 	uint64_t have_dropped;   /* HAVE items left to reconciliation: over its WANT budget */
 	uint64_t unknown_in;     /* messages of a type this version does not know */
-	unsigned last_recon_version; /* 1 or 2: the version of the last one finished; 0 none */
-	uint64_t recons_v2;      /* reconciliations finished with v2 (either side started) */
+	unsigned last_recon_version; /* 1 or 3: the version of the last one finished; 0 none */
+	uint64_t recons_v2;      /* finished by coded symbols, v3 (either side started) */
 	uint64_t v2_fallbacks;   /* v2 sessions of ours that ended TOO_MANY or FAILED (then v1) */
 	uint64_t recons_abandoned; /* ours given up after RECON_GIVE_UP_MS without an answer */
 	uint64_t sent_in, sent_out; /* SENT messages (the end of a reconciliation's records) */
@@ -161,7 +161,7 @@ struct conn {
 	uint64_t next_recon_ms;
 	uint64_t recon_answer_ms;    /* our reconciliation's start or last answer (give up after 60 s) */
 	/* reconciliation v2 (PROTOCOL.md 6.7; gossip2.c) */
-	unsigned recon_version;      /* agreed in HELLO: 1, or 2 when both list it */
+	unsigned recon_version;      /* agreed in HELLO: 1, or 3 when both list it */
 	bool recon_force_v1;         /* our next reconciliation is v1 (a v2 one fell back) */
 	unsigned recon_running;      /* the version of ours that runs (recon_active) */
 	uint64_t next_sid;           /* our sessions: odd if we dialled, even if not */

@@ -240,7 +240,7 @@ static void op_peers(struct ctl_req *cl, const msgpack_object *req)
 	ctl_reply(cl, &out);
 }
 
-/* sketch: the v2 sketch against one built anew from the store (tests,
+/* sketch: the v3 sketch against one built anew from the store (tests,
  * operators; PROTOCOL.md 5) */
 static void reply_sketch(void *ctx, const struct sketch_check *r)
 {

@@ -350,7 +350,7 @@ void gossip_recon_stats(struct conn *c, unsigned version, uint64_t started_ms, u
 {
 	uint64_t now = clock_now_ms();
 	c->st.recons++;
-	c->st.recons_v2 += version == 2;
+	c->st.recons_v2 += version == RECON2_VERSION; /* by coded symbols */
 	c->st.last_recon_version = version;
 	c->st.last_recon_ms = now;
 	c->st.last_recon_duration_ms = now - started_ms;
@@ -667,7 +667,7 @@ static void on_open(struct conn *c)
 	c->want_tokens = WANT_PEER_MAX;
 	struct gl_buf msg = { 0 };
 	unsigned versions = gossip2_versions();
-	if (versions & WIRE_RECON_V2)
+	if (versions != WIRE_RECON_V1)
 		wire_hello_recon(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
 		                 clock_now_ms(), versions);
 	else /* as a node before v2 did */

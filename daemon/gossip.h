@@ -13,11 +13,11 @@
  * Reconciliation: the dialling side of each link starts one as soon as
  * HELLO has been exchanged and then every [federation] recon_interval;
  * either side sends what the other lacks and asks for what it lacks.
- * Version 2 (coded symbols over the node's sketch: gossip2.c, sketch.h)
+ * Version 3 (coded symbols over the node's sketch: gossip2.c, sketch.h)
  * when both list it in HELLO and the sketch is built, else v1 (range
- * fingerprints, their store scans on the pool: reconjob.h); a v2 session
+ * fingerprints, their store scans on the pool: reconjob.h); a v3 session
  * that ends TOO_MANY or FAILED runs v1 at once.  The records a
- * reconciliation names end with SENT for a v2 peer; records stored less
+ * reconciliation names end with SENT for a v3 peer; records stored less
  * than 10 s ago are left to push; one reconciliation of ours runs at a
  * time across links; one without an answer for 60 s is given up.
  */

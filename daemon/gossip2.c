@@ -1,5 +1,6 @@
 /*
- * gossip2.c — reconciliation v2 on a link (PROTOCOL.md 6.7): the version
+ * gossip2.c — reconciliation by coded symbols on a link, version 3 on the
+ * wire (PROTOCOL.md 6.7; v2's messages with v3's digest): the version
  * agreed in HELLO, sessions started and answered over the node's sketch
  * (sketch.h) with proto/recon2.h, the records they name queued like v1's
  * (gossip.c), SENT after them, and v1 at once when a session of ours ends
@@ -7,12 +8,14 @@
  *
  * Nothing here grows with the number of items: START and ESTIMATE read the
  * sketch's first symbols, SYMBOLS copy at most a session's, and decoding
- * works over the symbols received (about 50 us per differing item, on the
- * loop: at most 8,192 symbols a session).
+ * works over the symbols received (a few us per differing item, its L(x)
+ * included, on the loop: at most 8,192 symbols a session).
  *
- * Test switch: GILDED_RECON_VERSIONS=1 in gilded's environment makes it
- * list no v2 in HELLO and send the HELLO of a node before v2 (tests of a
- * mixed federation; gilded(8)).  Loop thread.
+ * Test switches (tests of a mixed federation; gilded(8)), in gilded's
+ * environment: GILDED_RECON_VERSIONS=1 makes it list no coded-symbol
+ * version and send the HELLO of a node before v2; GILDED_RECON_VERSIONS=2
+ * makes it list [1, 2] as a node before v3 did (it then speaks v1 with
+ * everyone: this build has no v2 digest).  Loop thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +31,16 @@ unsigned gossip2_versions(void)
 	const char *v = getenv("GILDED_RECON_VERSIONS");
 	if (v && strcmp(v, "1") == 0)
 		return WIRE_RECON_V1;
-	return WIRE_RECON_V1 | WIRE_RECON_V2;
+	if (v && strcmp(v, "2") == 0)
+		return WIRE_RECON_V1 | WIRE_RECON_V2;
+	return WIRE_RECON_V1 | WIRE_RECON_V3;
 }
 
 void gossip2_hello(struct conn *c, const struct wire_msg *m)
 {
-	c->recon_version = wire_recon_pick(gossip2_versions(), m->recon_versions);
+	/* of what it lists, this build speaks 1 and 3 (6.7.1) */
+	unsigned spoken = gossip2_versions() & (WIRE_RECON_V1 | WIRE_RECON_V3);
+	c->recon_version = wire_recon_pick(spoken, m->recon_versions);
 	/* odd sessions for the dialler, even for the other (6.7.3) */
 	c->next_sid = c->outbound ? 1 : 2;
 	c->r2_resp.skip = gossip_asked_recently;
@@ -83,7 +90,7 @@ void gossip2_release(struct conn *c, uint64_t wait_ms, uint64_t sid)
 bool gossip2_start(struct conn *c)
 {
 	const struct riblt_sketch *own = sketch_get(c->node);
-	if (c->recon_version < 2 || !own)
+	if (c->recon_version != RECON2_VERSION || !own)
 		return false;
 	struct recon2_out out = { 0 };
 	struct gl_error err = { 0 };
@@ -117,7 +124,7 @@ static void initiator_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 		gossip_start_v1(c); /* 6.7.4 step 7: v1 at once */
 		return;
 	}
-	gossip_recon_stats(c, 2, c->recon_started_ms, c->recon_rounds, c->recon_bytes);
+	gossip_recon_stats(c, RECON2_VERSION, c->recon_started_ms, c->recon_rounds, c->recon_bytes);
 	/* the next of ours once the peer's records came (its SENT) */
 	gossip2_release(c, out->status == R2_DECODED ? RECON_SENT_WAIT_MS : 0, sid);
 	if (out->status == R2_DECODED) {
@@ -130,7 +137,7 @@ static void initiator_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 /* The peer's session ended (out->done). */
 static void responder_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 {
-	gossip_recon_stats(c, 2, c->r2r_started_ms, c->r2r_rounds, c->r2r_bytes);
+	gossip_recon_stats(c, RECON2_VERSION, c->r2r_started_ms, c->r2r_rounds, c->r2r_bytes);
 	if (out->status != R2_DECODED)
 		return;
 	/* what the initiator sends unasked: not to be asked of anyone else

@@ -1,5 +1,5 @@
 /*
- * gossip_int.h — what gossip.c shares with gossip2.c (reconciliation v2 on
+ * gossip_int.h — what gossip.c shares with gossip2.c (reconciliation v3 on
  * a link) and nothing else includes.  Loop thread.
  */
 #ifndef GILDE_GOSSIP_INT_H
@@ -73,7 +73,7 @@ void gossip_recon_stats(struct conn *c, unsigned version, uint64_t started_ms, u
 unsigned gossip2_versions(void);
 /* The peer's HELLO arrived: agree on the version. */
 void gossip2_hello(struct conn *c, const struct wire_msg *m);
-/* Start a reconciliation of ours with v2 if both speak it and the sketch
+/* Start a reconciliation of ours with v3 if both speak it and the sketch
  * is ready; false: the caller runs v1. */
 bool gossip2_start(struct conn *c);
 /* A message of types 9-14 (the frame's plaintext p, len bytes). */

@@ -422,7 +422,7 @@ static int start_node(struct node *n, struct gl_error *err)
 {
 	int rc;
 	n->started_ms = clock_now_ms();
-	/* first: the v2 sketch watches every commit the writer makes */
+	/* first: the v3 sketch watches every commit the writer makes */
 	gossip_init(n);
 	if (writer_init(&n->writer, n->loop, n->store))
 		return gl_errorf(err, GL_EIO, "cannot start the writer thread");

@@ -67,7 +67,7 @@ struct node {
 	struct net *net;
 	struct gossip *gossip;
 	struct reconjobs *reconjobs; /* reconciliation scans on the pool (reconjob.h) */
-	struct sketch *sketch;    /* the items' v2 sketch (sketch.h) */
+	struct sketch *sketch;    /* the items' v3 sketch (sketch.h) */
 	struct strlist endpoints; /* where peers reach us: our node record */
 	/* whose records this node accepts (curate.h): an immutable snapshot,
 	 * replaced whole (SIGHUP, key rotation) and read from any thread with

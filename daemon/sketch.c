@@ -218,7 +218,7 @@ struct check_job {
 
 static bool same_sketch(const struct riblt_sketch *a, const struct riblt_sketch *b)
 {
-	if (a->n != b->n || a->size != b->size || memcmp(a->digest, b->digest, RIBLT_DIGEST))
+	if (a->n != b->n || a->size != b->size || memcmp(a->state, b->state, sizeof a->state))
 		return false;
 	for (uint32_t i = 0; i < a->size; i++)
 		if (memcmp(a->sym[i].sum, b->sym[i].sum, RIBLT_ITEM) ||

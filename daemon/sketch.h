@@ -1,7 +1,8 @@
 /*
- * sketch.h — the node's sketch of its reconciliation items for v2
+ * sketch.h — the node's sketch of its reconciliation items for v3
  * (PROTOCOL.md 6.7.2, riblt.h): RIBLT_SYMBOLS_MAX coded symbols, the item
- * count and the digest of exactly the items the store has committed.
+ * count and the multiset-hash state (whose hash is the digest) of exactly
+ * the items the store has committed.
  *
  * How it stays exact:
  *   - the store reports every committed transaction's item changes
@@ -14,9 +15,11 @@
  *     after (applied).  Until the build is done the sketch is not ready and
  *     the node reconciles with v1 (sketch_get returns NULL).
  *
- * Cost on the loop: one P(x) (25-45 us) and about 17 symbol updates per
- * committed item change; nothing that grows with the number of items.
- * The build takes the same per item, on the pool (100,000 items: 2.5-8 s).
+ * Cost on the loop: one L(x) added to the state and about 17 symbol
+ * updates per committed item change, a few us (bench_recon's first lines);
+ * nothing that grows with the number of items.  The build takes the same
+ * per item, on the pool (100,000 items: 1.3 s in bench_recon on a loaded
+ * machine).
  *
  * Loop thread, but for the hook (writer thread) and the build (pool).
  */
@@ -57,7 +60,7 @@ bool sketch_recent(struct node *n, const uint8_t item[32], uint64_t within_ms);
 struct sketch_check {
 	bool ready;      /* the sketch was built */
 	bool moved;      /* the store committed meanwhile: ask again */
-	bool equal;      /* symbols, count and digest equal a fresh build */
+	bool equal;      /* symbols, count and state equal a fresh build */
 	uint64_t items;  /* the sketch's count */
 	uint64_t fresh_items;
 	uint64_t txn_id; /* the commit both describe */

@@ -162,7 +162,9 @@ int recon2_initiate(struct recon2_init *in, uint64_t sid, const struct riblt_ske
 	recon2_init_free(in);
 	in->sid = sid;
 	in->phase = PH_STARTED;
-	recon2_msg_start(out_msg(out), sid, own->n, own->digest);
+	uint8_t d[RIBLT_DIGEST];
+	riblt_sketch_digest(own, d);
+	recon2_msg_start(out_msg(out), sid, own->n, d);
 	return 0;
 }
 
@@ -206,7 +208,7 @@ static void on_estimate(struct recon2_init *in, const struct riblt_sketch *own,
 	in->snap = gl_xmalloc((size_t)in->snap_end * RIBLT_SYMBOL_WIRE);
 	riblt_sketch_encode(own, 0, in->snap_end, in->snap);
 	in->n = own->n;
-	memcpy(in->digest, own->digest, RIBLT_DIGEST);
+	riblt_sketch_digest(own, in->digest);
 	in->phase = PH_FLIGHT;
 	flight(in, 0, first, out);
 }
@@ -268,7 +270,9 @@ static void on_start(struct recon2_resp *re, const struct riblt_sketch *own,
 	recon2_resp_free(re);
 	re->sid = m->sid;
 	uint64_t delta = m->count > own->n ? m->count - own->n : own->n - m->count;
-	if (delta == 0 && memcmp(m->digest, own->digest, RIBLT_DIGEST) == 0) {
+	uint8_t d[RIBLT_DIGEST];
+	riblt_sketch_digest(own, d);
+	if (delta == 0 && memcmp(m->digest, d, RIBLT_DIGEST) == 0) {
 		resp_end(re, R2_SAME, NULL, 0, out);
 	} else if (delta > own->size / 2) {
 		resp_end(re, R2_TOO_MANY, NULL, 0, out);

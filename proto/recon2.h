@@ -1,5 +1,7 @@
 /*
- * recon2.h — reconciliation v2 (PROTOCOL.md 6.7): two nodes find the
+ * recon2.h — reconciliation by coded symbols, version 3 on the wire
+ * (PROTOCOL.md 6.7; the messages of version 2 with a cheaper digest, so
+ * the module keeps v2's name): two nodes find the
  * records one holds and the other lacks from coded symbols (riblt.h) in
  * one round trip when they agree and about two when they do not, with
  * bytes that grow with the number of differences and CPU that does not
@@ -20,7 +22,8 @@
  *            if it accepted it (so a node tells its own sessions from its
  *            peer's); SENT uses 0 for records of a v1 reconciliation
  *   count    uint, the sender's number of items
- *   digest   bin 32, the sender's set digest (riblt.h)
+ *   digest   bin 32, the sender's set digest (riblt.h: the v3 multiset
+ *            hash)
  *   counts   bin of 0 to RECON2_COUNTS_MAX bytes: the counts, modulo 256,
  *            of R's symbols 1, 2, ... (an estimate of the difference)
  *   first    uint, the index of the first symbol in `symbols`
@@ -83,8 +86,10 @@ enum recon2_status {
 	R2_FAILED = 3,
 };
 
-/* The reconciliation versions a node speaks, as HELLO lists them. */
-#define RECON2_VERSION 2
+/* The reconciliation version these messages and this digest are, as HELLO
+ * lists it (version 2, the same messages with a ristretto255 digest, is
+ * no longer spoken: PROTOCOL.md 6.7.1). */
+#define RECON2_VERSION 3
 /* Most counts in ESTIMATE, and how many a responder sends. */
 #define RECON2_COUNTS_MAX 1024
 #define RECON2_COUNTS 512

@@ -28,11 +28,14 @@
  *            (16 ASCII bytes, then the 32-byte item)
  *   c(x)     h(x) bytes 0..3 as a little-endian uint32: the checksum
  *   s(x)     h(x) bytes 8..15 as a little-endian uint64: the seed
- *   P(x)     the ristretto255 element derived (RFC 9496 4.3.4, libsodium
- *            crypto_core_ristretto255_from_hash) from BLAKE2b-512, no key,
- *            over "gilde-recon-v2/p" || x
- *   digest   the ristretto255 sum of P(x) over the set, encoded (32 bytes);
- *            the empty set's digest is 32 zero bytes (the identity)
+ *   L(x)     2048 bytes: the ChaCha20 key stream (RFC 8439; libsodium
+ *            crypto_stream_chacha20_ietf) under the key k(x) = BLAKE2b-256,
+ *            no key, over "gilde-recon-v3/l" || x, nonce 12 zero bytes,
+ *            block counter from 0; read as 1024 little-endian uint16 lanes
+ *   state    the lane-wise sum, modulo 2^16, of L(x) over the set (a
+ *            multiset hash after LtHash; the empty set's is all zeros)
+ *   digest   BLAKE2b-256, no key, over "gilde-recon-v3/d" || the state's
+ *            2048 bytes (lanes little-endian): 32 bytes on the wire
  *
  *   indices of x: j = 0 first; then, with a SplitMix64 state starting at
  *   s(x), each next index is drawn from r = the high 32 bits of the next
@@ -40,10 +43,15 @@
  *       (j'+1)(j'+2) > T,  T = floor((j+1)(j+2) * 2^32 / (r+1)),
  *   and the walk stops at the first j' >= RIBLT_SYMBOLS_MAX.
  *
- * The digest is a multiset hash whose collisions are as hard as discrete
- * logarithms: a decoded difference is accepted only if it moves one side's
- * digest and count exactly onto the other's (riblt_verify), so no choice of
- * items or symbols can make two nodes believe they agree when they do not.
+ * The digest is a multiset hash whose collisions are as hard as short
+ * integer solutions in a lattice of dimension 1024 modulo 2^16 (PROTOCOL.md
+ * 6.7.2): a decoded difference is accepted only if it moves one side's
+ * state and count exactly onto the other's digest and count
+ * (riblt_verify), so no choice of items or symbols can make two nodes
+ * believe they agree when they do not.  Adding an item to the state costs
+ * one BLAKE2b, 2 KiB of ChaCha20 and 1024 additions (a few us); the
+ * digest is hashed from the state when it is needed (a session's START,
+ * SYMBOLS or verification), not per item.
  *
  * Caveats: a symbol's count is kept in full in a sketch but travels modulo
  * 256; a decoder works modulo 256.  Items are added once: adding an item
@@ -65,9 +73,14 @@
 /* A symbol on the wire: sum (32) || chk (4, little-endian) || count mod 256 (1). */
 #define RIBLT_SYMBOL_WIRE 37
 #define RIBLT_DIGEST 32
-/* The 16-byte prefixes of the two item hashes. */
+/* The multiset hash: lanes of a state, its bytes. */
+#define RIBLT_LANES 1024
+#define RIBLT_STATE (2 * RIBLT_LANES)
+/* The 16-byte prefixes of the item hashes and of the digest.  h(x) keeps
+ * v2's tag: the coded symbols did not change. */
 #define RIBLT_TAG_H "gilde-recon-v2/h"
-#define RIBLT_TAG_P "gilde-recon-v2/p"
+#define RIBLT_TAG_L "gilde-recon-v3/l"
+#define RIBLT_TAG_D "gilde-recon-v3/d"
 
 /* One coded symbol in memory. */
 struct riblt_sym {
@@ -90,24 +103,25 @@ void riblt_walk_start(struct riblt_walk *w, uint64_t seed);
 /* Move to the next index; false (and index RIBLT_SYMBOLS_MAX) past the last. */
 bool riblt_walk_next(struct riblt_walk *w);
 
-/* P(x), 32 bytes. */
-void riblt_point(const uint8_t x[RIBLT_ITEM], uint8_t p[RIBLT_DIGEST]);
-/* d = d + p, or d - p if sub; GL_EINVAL if either is not a valid encoding
- * (a digest from the network may be anything). */
-int riblt_digest_add(uint8_t d[RIBLT_DIGEST], const uint8_t p[RIBLT_DIGEST], bool sub);
+/* L(x): 1024 lanes. */
+void riblt_lanes(const uint8_t x[RIBLT_ITEM], uint16_t l[RIBLT_LANES]);
+/* state = state + l (sign > 0) or state - l (sign < 0), lane-wise mod 2^16. */
+void riblt_state_apply(uint16_t state[RIBLT_LANES], const uint16_t l[RIBLT_LANES], int sign);
+/* The digest of a state. */
+void riblt_state_digest(const uint16_t state[RIBLT_LANES], uint8_t d[RIBLT_DIGEST]);
 
 /*
  * A sketch: the first `size` coded symbols of a set, its item count and
- * its digest, kept up to date one item at a time.  Each add or remove
- * touches about 2 ln(size) symbols and computes one P(x) (about 25 us, the
- * bulk of the cost).  Invariant: sym holds `size` symbols; n and digest
+ * its multiset-hash state, kept up to date one item at a time.  Each add
+ * or remove touches about 2 ln(size) symbols and adds or subtracts one
+ * L(x) (4-6 us in all, bench_recon).  Invariant: sym holds `size` symbols; n and state
  * describe exactly the items added and not removed.
  */
 struct riblt_sketch {
 	struct riblt_sym *sym;
 	uint32_t size;
 	uint64_t n;
-	uint8_t digest[RIBLT_DIGEST];
+	uint16_t state[RIBLT_LANES];
 };
 
 /* An empty sketch of size symbols (1 to RIBLT_SYMBOLS_MAX): 0 or GL_EINVAL. */
@@ -119,12 +133,14 @@ void riblt_sketch_copy(struct riblt_sketch *dst, const struct riblt_sketch *src)
 void riblt_sketch_add(struct riblt_sketch *s, const uint8_t x[RIBLT_ITEM]);
 void riblt_sketch_remove(struct riblt_sketch *s, const uint8_t x[RIBLT_ITEM]);
 /*
- * Add (sign +1) or remove (-1) an item whose P(x) the caller already has
- * (p may be NULL: the digest is then left alone and the caller keeps it).
+ * Add (sign +1) or remove (-1) an item whose L(x) the caller already has
+ * (l may be NULL: the state is then left alone and the caller keeps it).
  * For building many sketches over one shared set (the simulator).
  */
 void riblt_sketch_apply(struct riblt_sketch *s, const uint8_t x[RIBLT_ITEM],
-                        const uint8_t *p, int sign);
+                        const uint16_t *l, int sign);
+/* The sketch's digest (hashes the state: about 3 us). */
+void riblt_sketch_digest(const struct riblt_sketch *s, uint8_t d[RIBLT_DIGEST]);
 
 /* Symbols [first, first + k) in wire form into out (k * RIBLT_SYMBOL_WIRE
  * bytes); first + k <= s->size. */
@@ -159,8 +175,8 @@ int riblt_decode(const uint8_t *peer, uint32_t end, const struct riblt_sketch *o
 
 /*
  * Check a decoded difference against the peer's item count and digest:
- * peer_n == own n + nplus - nminus and peer digest == own digest +
- * sum P(plus) - sum P(minus).  Returns 0 or GL_EPROTO (the difference is
+ * peer_n == own n + nplus - nminus and peer digest == the digest of own
+ * state + sum L(plus) - sum L(minus).  Returns 0 or GL_EPROTO (the difference is
  * not the whole truth: crafted symbols or crafted items).
  */
 int riblt_verify(const struct riblt_result *r, const struct riblt_sketch *own, uint64_t peer_n,

@@ -53,7 +53,8 @@ enum wire_type {
 #define WIRE_REASON_MAX 256
 /* Reconciliation versions, one bit each, in wire_msg.recon_versions. */
 #define WIRE_RECON_V1 (1u << 1)
-#define WIRE_RECON_V2 (1u << 2)
+#define WIRE_RECON_V2 (1u << 2) /* listed only by nodes before v3 */
+#define WIRE_RECON_V3 (1u << 3)
 #define WIRE_RECON_LIST_MAX 8
 
 /* A parsed message.  Pointers point into the frame given to wire_parse;

@@ -135,7 +135,7 @@ def federation(k, records, rng):
         time.sleep(12)
         sessions = [c for x in nodes for c in x.json('peers')['connections']
                     if c['direction'] == 'out' and c['reconciliations'] >= 1]
-        v2 = [c for c in sessions if c['last_recon_version'] == 2]
+        v2 = [c for c in sessions if c['last_recon_version'] == 3]  # coded symbols (v3)
         print('%d daemons on loopback, %d records, v2 sessions at rest %d of %d links:' % (
             k, records + 20, len(v2), len(sessions)))
         print('  gilded: per node per record: records_in %.3f  duplicates_in %.3f  have_in %.2f  '

@@ -524,7 +524,9 @@ static void seeds_recon2(void)
 	put_mode("init-session", 1, &init);
 	/* equal sets; MORE; an initiator that gives up */
 	resp.len = 0;
-	recon2_msg_start(&m, 3, b->n, b->digest);
+	uint8_t db[RIBLT_DIGEST];
+	riblt_sketch_digest(b, db);
+	recon2_msg_start(&m, 3, b->n, db);
 	framed(&resp, &m);
 	put_mode("resp-same", 0, &resp);
 	m.len = 0;

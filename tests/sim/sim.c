@@ -51,7 +51,6 @@ struct sim {
 	struct riblt_sketch base_sketch;
 	struct sim_rec *recs;
 	size_t nrecs, recs_cap;
-	uint8_t (*points)[32]; /* P(x) of each record, as recs */
 	struct imap rec_index; /* item -> record index + 1 */
 	uint64_t rng;
 	uint64_t publish_every;
@@ -335,7 +334,6 @@ static size_t rec_add(struct sim *s, struct gl_buf *env)
 	if (s->nrecs == s->recs_cap) {
 		s->recs_cap = s->recs_cap ? 2 * s->recs_cap : 256;
 		s->recs = gl_xrealloc(s->recs, s->recs_cap * sizeof *s->recs);
-		s->points = gl_xrealloc(s->points, s->recs_cap * 32);
 	}
 	struct sim_rec *rec = &s->recs[s->nrecs];
 	memset(rec, 0, sizeof *rec);
@@ -344,7 +342,6 @@ static size_t rec_add(struct sim *s, struct gl_buf *env)
 	rec->env = *env;
 	memset(env, 0, sizeof *env);
 	rec->published_us = s->now;
-	riblt_point(rec->item, s->points[s->nrecs]);
 	imap_put(&s->rec_index, rec->item, s->nrecs + 1);
 	return s->nrecs++;
 }
@@ -397,15 +394,6 @@ static void make_record(struct sim *s, struct sim_node *n, bool node, size_t siz
 
 /* ---- storing and announcing (gossip_stored, gossip_announce) ---- */
 
-static void point_of(const struct sim *s, const uint8_t x[32], uint8_t p[32])
-{
-	uint64_t k = imap_get(&s->rec_index, x);
-	if (k)
-		memcpy(p, s->points[k - 1], 32);
-	else
-		riblt_point(x, p);
-}
-
 static void announce(struct sim *s, struct sim_node *n, const uint8_t x[32], struct sim_conn *from)
 {
 	for (unsigned i = 0; i < n->nconns; i++) {
@@ -426,12 +414,11 @@ static void announce(struct sim *s, struct sim_node *n, const uint8_t x[32], str
 static bool store(struct sim *s, struct sim_node *n, size_t k, struct sim_conn *from)
 {
 	struct sim_rec *rec = &s->recs[k];
-	uint8_t h[32], p[32];
+	uint8_t h[32];
 	if (held(s, n, rec->item, h)) {
 		if (memcmp(h + 16, rec->item + 16, 16) >= 0)
 			return false;
-		point_of(s, h, p);
-		riblt_sketch_apply(&n->sketch, h, p, -1);
+		riblt_sketch_remove(&n->sketch, h);
 		if (sarr_has(&n->extra, h))
 			sarr_remove(&n->extra, h);
 		else
@@ -439,7 +426,7 @@ static bool store(struct sim *s, struct sim_node *n, size_t k, struct sim_conn *
 	}
 	sarr_insert(&n->extra, rec->item);
 	imap_put(&n->stored, rec->item, s->now + 1);
-	riblt_sketch_apply(&n->sketch, rec->item, s->points[k], 1);
+	riblt_sketch_add(&n->sketch, rec->item);
 	imap_del(&n->wanted, rec->item);
 	rec->holders++;
 	rec->last_us = s->now;
@@ -1028,15 +1015,15 @@ static void make_base(struct sim *s)
 			x[k] = (uint8_t)rnd(s);
 	}
 	qsort(s->base, s->nbase, 32, cmp_item);
-	/* The base's symbols are real; its digest is any fixed element, since
+	/* The base's symbols are real; its state is any fixed one, since
 	 * digests are only ever compared after the same base: the true sum of
-	 * a million P(x) would take a minute and change nothing. */
+	 * a million L(x) would take seconds and change nothing. */
 	if (riblt_sketch_init(&s->base_sketch, s->p.sketch_size) != 0)
 		abort();
 	for (size_t i = 0; i < s->nbase; i++)
 		riblt_sketch_apply(&s->base_sketch, s->base[i], NULL, 1);
 	uint8_t seed[32] = "gilde simulation base set";
-	riblt_point(seed, s->base_sketch.digest);
+	riblt_lanes(seed, s->base_sketch.state);
 }
 
 struct sim *sim_new(const struct sim_params *p)
@@ -1100,7 +1087,6 @@ void sim_free(struct sim *s)
 		free(s->recs[i].got);
 	}
 	free(s->recs);
-	free(s->points);
 	imap_free(&s->rec_index);
 	riblt_sketch_free(&s->base_sketch);
 	free(s->base);

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Reconciliation v2 between real daemons (PROTOCOL.md 6.7, issue 23):
+"""Reconciliation by coded symbols, v3, between real daemons (PROTOCOL.md
+6.7, issues 22 and 23):
 
-  - two v2 nodes that differ both ways converge by v2 (`gilde peers`:
-    version 2, no fall back to v1), the records moving once, and each
+  - two v3 nodes that differ both ways converge by v3 (`gilde peers`:
+    version 3, no fall back to v1), the records moving once, and each
     says SENT after a session's records;
-  - a node that lists only v1 in HELLO (GILDED_RECON_VERSIONS=1) still
-    converges with a v2 node, by v1;
+  - a node that lists only v1 in HELLO (GILDED_RECON_VERSIONS=1), and one
+    that lists [1, 2] as a node before v3 did (GILDED_RECON_VERSIONS=2),
+    still converge with a v3 node, by v1, and no v2/v3 message crosses;
   - the node's sketch equals one built anew from its store after publish,
     retract, a peer's records and expiry (the control socket's `sketch`);
   - a forged record of an untrusted author counts as `untrusted`: trust
@@ -129,17 +131,17 @@ def main():
 
         b.stop()
         b.start(extra=['--peer', a.addr])
-        view = h.converged([a, b], what='a and b to converge by v2')
+        view = h.converged([a, b], what='a and b to converge by v3')
         check(len([r for r in view if r[1] == 'news']) >= 270, 'every news record on both')
         lb = wait_until(lambda: (lambda c: c if c and c['reconciliations_v2'] >= 1 else None)(
-            link(b, a.key)), 20, 'b to report its v2 reconciliation')
-        check(lb['recon_version'] == 2 and lb['last_recon_version'] == 2,
-              'b speaks v1 with a v2 peer: %r' % lb)
-        check(lb['v2_fallbacks'] == 0, 'v2 fell back to v1 between two v2 nodes: %r' % lb)
+            link(b, a.key)), 20, 'b to report its v3 reconciliation')
+        check(lb['recon_version'] == 3 and lb['last_recon_version'] == 3,
+              'b speaks another version with a v3 peer: %r' % lb)
+        check(lb['v2_fallbacks'] == 0, 'v3 fell back to v1 between two v3 nodes: %r' % lb)
         check(lb['reconciliations'] == lb['reconciliations_v2'],
-              'b reconciled by v1 with a v2 peer: %r' % lb)
+              'b reconciled by v1 with a v3 peer: %r' % lb)
         la = link(a, b.key)
-        check(la['recon_version'] == 2, 'a agreed on %r' % la['recon_version'])
+        check(la['recon_version'] == 3, 'a agreed on %r' % la['recon_version'])
         # the records moved once each: nothing came twice
         check(lb['duplicates_in'] == 0 and la['duplicates_in'] == 0,
               'records came twice: %r %r' % (la['duplicates_in'], lb['duplicates_in']))
@@ -148,9 +150,10 @@ def main():
                    20, 'SENT both ways')
         sketch_exact(a, 'after reconciling')
         sketch_exact(b, 'after reconciling')
-        # later reconciliations find nothing to move, by v2, and say so in one round trip
+        # later reconciliations find nothing to move, by v3, and say so in one round trip
+        # (START and END SAME: the digests agree)
         before = link(b, a.key)['reconciliations_v2']
-        wait_until(lambda: link(b, a.key)['reconciliations_v2'] > before, 20, 'another v2 session')
+        wait_until(lambda: link(b, a.key)['reconciliations_v2'] > before, 20, 'another v3 session')
         lb = link(b, a.key)
         check(lb['last_recon_rounds'] == 2, 'equal sets took %r messages' % lb['last_recon_rounds'])
 
@@ -161,20 +164,26 @@ def main():
         sketch_exact(a, 'after a retraction')
         sketch_exact(b, 'after a retraction from a peer')
 
-        # a node that speaks only v1 converges with the v2 node by v1
-        c = h.node('c', ['--config', conf, '--peer', a.addr],
-                   env={'GILDED_RECON_VERSIONS': '1'})
-        c.start()
-        c.gilde('import', mkexport(h, 'only-c', 25))
-        h.converged([a, b, c], what='the v1 node to converge with the v2 nodes')
-        lc = wait_until(lambda: (lambda x: x if x and x['reconciliations'] >= 1 else None)(
-            link(c, a.key)), 20, 'c to reconcile')
-        check(lc['recon_version'] == 1 and lc['reconciliations_v2'] == 0 and
-              lc['last_recon_version'] == 1, 'c: %r' % lc)
-        lac = link(a, c.key)
-        check(lac['recon_version'] == 1 and lac['sent_out'] == 0,
-              'a spoke v2 to a v1 peer: %r' % lac)
-        check(link(c, a.key)['unknown_in'] == 0, 'c received messages it does not know')
+        # a node that speaks only v1, and one that lists [1, 2] as before v3,
+        # converge with the v3 node by v1
+        for name, versions, n in (('c', '1', 25), ('e', '2', 15)):
+            c = h.node(name, ['--config', conf, '--peer', a.addr],
+                       env={'GILDED_RECON_VERSIONS': versions})
+            c.start()
+            c.gilde('import', mkexport(h, 'only-' + name, n))
+            h.converged([a, b, c], what='the node listing %s to converge with v3 nodes' % versions)
+            lc = wait_until(lambda: (lambda x: x if x and x['reconciliations'] >= 1 else None)(
+                link(c, a.key)), 20, name + ' to reconcile')
+            check(lc['recon_version'] == 1 and lc['reconciliations_v2'] == 0 and
+                  lc['last_recon_version'] == 1, '%s: %r' % (name, lc))
+            lac = link(a, c.key)
+            check(lac['recon_version'] == 1 and lac['sent_out'] == 0 and
+                  lac['reconciliations_v2'] == 0,
+                  'a spoke v3 to a peer listing %s: %r' % (versions, lac))
+            check(link(c, a.key)['unknown_in'] == 0 and lac['unknown_in'] == 0,
+                  'messages of an unagreed version crossed (%s)' % name)
+            if name == 'c':
+                c.stop()
         c.stop()
         b.stop()
 

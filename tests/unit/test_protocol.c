@@ -328,7 +328,7 @@ static void test_recon_example(void **state)
 	expect_hex("recon-bound", x[2], l + 1);
 }
 
-/* Section 6.7: reconciliation v2 over the three items of the 6.4 example. */
+/* Section 6.7: reconciliation v3 over the three items of the 6.4 example. */
 static void test_recon2_example(void **state)
 {
 	(void)state;
@@ -340,7 +340,7 @@ static void test_recon2_example(void **state)
 		assert_int_equal(ident_unhex(hex, x[i], 32), 0);
 		free(hex);
 	}
-	/* h(x1), the first three draws of its walk, all its indices, P(x1) */
+	/* h(x1), the first three draws of its walk, all its indices, k(x1), L(x1) */
 	uint8_t m[48], h[16];
 	memcpy(m, "gilde-recon-v2/h", 16);
 	memcpy(m + 16, x[0], 32);
@@ -372,9 +372,22 @@ static void test_recon2_example(void **state)
 		walk[nw++] = (uint8_t)w.index;
 	} while (riblt_walk_next(&w) && nw < sizeof walk);
 	expect_hex("recon2-walk-x1", walk, nw);
-	uint8_t p[32];
-	riblt_point(x[0], p);
-	expect_hex("recon2-p-x1", p, 32);
+	uint8_t k[32], lb[RIBLT_STATE];
+	uint16_t l[RIBLT_LANES];
+	memcpy(m, "gilde-recon-v3/l", 16);
+	crypto_generichash(k, 32, m, 48, NULL, 0);
+	expect_hex("recon3-k-x1", k, 32);
+	riblt_lanes(x[0], l);
+	for (int i = 0; i < RIBLT_LANES; i++) {
+		lb[2 * i] = (uint8_t)l[i];
+		lb[2 * i + 1] = (uint8_t)(l[i] >> 8);
+	}
+	expect_hex("recon3-l-x1", lb, 32);
+	expect_hex("recon3-l-x1-end", lb + RIBLT_STATE - 8, 8);
+	uint16_t zero[RIBLT_LANES] = { 0 };
+	uint8_t d[RIBLT_DIGEST];
+	riblt_state_digest(zero, d);
+	expect_hex("recon3-empty", d, 32);
 
 	/* the initiator holds x1, x2, x3; the responder x1 and x3 */
 	struct riblt_sketch si, sr;
@@ -384,13 +397,20 @@ static void test_recon2_example(void **state)
 		riblt_sketch_add(&si, x[i]);
 	riblt_sketch_add(&sr, x[0]);
 	riblt_sketch_add(&sr, x[2]);
-	expect_hex("recon2-digest", si.digest, 32);
+	uint8_t sb[32];
+	for (int i = 0; i < 16; i++) {
+		sb[2 * i] = (uint8_t)si.state[i];
+		sb[2 * i + 1] = (uint8_t)(si.state[i] >> 8);
+	}
+	expect_hex("recon3-state", sb, 32);
+	riblt_sketch_digest(&si, d);
+	expect_hex("recon3-digest", d, 32);
 	uint8_t syms[4 * RIBLT_SYMBOL_WIRE];
 	riblt_sketch_encode(&si, 0, 4, syms);
 	expect_hex("recon2-symbols", syms, sizeof syms);
 
 	struct gl_buf b = { 0 };
-	recon2_msg_start(&b, 1, si.n, si.digest);
+	recon2_msg_start(&b, 1, si.n, d);
 	expect_hex("recon2-start", b.data, b.len);
 	uint8_t counts[4];
 	riblt_sketch_counts(&sr, 1, 4, counts);
@@ -398,7 +418,7 @@ static void test_recon2_example(void **state)
 	recon2_msg_estimate(&b, 1, sr.n, counts, 4);
 	expect_hex("recon2-estimate", b.data, b.len);
 	b.len = 0;
-	recon2_msg_symbols(&b, 1, 0, 4, si.n, si.digest, syms, 4);
+	recon2_msg_symbols(&b, 1, 0, 4, si.n, d, syms, 4);
 	expect_hex("recon2-symbols-msg", b.data, b.len);
 	/* the responder decodes x2, only the initiator's, and takes its key */
 	struct riblt_result res = { 0 };
@@ -406,7 +426,7 @@ static void test_recon2_example(void **state)
 	assert_int_equal(res.nplus, 1);
 	assert_int_equal(res.nminus, 0);
 	assert_memory_equal(res.plus[0], x[1], 32);
-	assert_int_equal(riblt_verify(&res, &sr, si.n, si.digest, NULL), 0);
+	assert_int_equal(riblt_verify(&res, &sr, si.n, d, NULL), 0);
 	riblt_result_free(&res);
 	const uint8_t (*take)[16] = (const uint8_t (*)[16])x[1];
 	b.len = 0;
@@ -422,8 +442,9 @@ static void test_recon2_example(void **state)
 	struct recon2_msg msg;
 	assert_int_equal(recon2_initiate(&in, 1, &si, &oi, NULL), 0);
 	b.len = 0;
-	recon2_msg_start(&b, 1, si.n, si.digest);
+	recon2_msg_start(&b, 1, si.n, d);
 	assert_int_equal(oi.msgs[0].len, b.len);
+	assert_memory_equal(oi.msgs[0].data, b.data, b.len);
 	assert_int_equal(recon2_parse(oi.msgs[0].data, oi.msgs[0].len, &msg, NULL), 0);
 	assert_int_equal(recon2_responder_on(&re, &sr, &msg, &or, NULL), 0);
 	assert_int_equal(recon2_parse(or.msgs[0].data, or.msgs[0].len, &msg, NULL), 0);
@@ -447,11 +468,11 @@ static void test_recon2_example(void **state)
 	recon2_init_free(&in);
 	recon2_resp_free(&re);
 
-	/* HELLO listing reconciliation versions 1 and 2 */
+	/* HELLO listing reconciliation versions 1 and 3 */
 	const char *eps[] = { "node.example.org:7946" };
 	b.len = 0;
-	wire_hello_recon(&b, "Startersfabriek", eps, 1, 1700000000000u, WIRE_RECON_V2);
-	expect_hex("hello-v2", b.data, b.len);
+	wire_hello_recon(&b, "Startersfabriek", eps, 1, 1700000000000u, WIRE_RECON_V3);
+	expect_hex("hello-v3", b.data, b.len);
 	/* the network key of 6.1's example in its text form */
 	uint8_t netkey[32];
 	char text[IDENT_TEXT_MAX];

@@ -1,4 +1,5 @@
-/* Unit tests: rateless IBLT coding under reconciliation v2 (proto/riblt.c). */
+/* Unit tests: rateless IBLT coding and the multiset hash under reconciliation
+ * v3 (proto/riblt.c). */
 #include "testutil.h"
 
 #include <math.h>
@@ -24,6 +25,22 @@ static void rnd_item(uint8_t x[32])
 static int cmp_item(const void *a, const void *b)
 {
 	return memcmp(a, b, 32);
+}
+
+/* A sketch's digest (into d, returned for use in an argument list). */
+static const uint8_t *dg(const struct riblt_sketch *s, uint8_t d[RIBLT_DIGEST])
+{
+	riblt_sketch_digest(s, d);
+	return d;
+}
+
+/* The empty set's digest by the definition: BLAKE2b-256 of the tag and
+ * 2048 zero bytes. */
+static void empty_digest(uint8_t d[RIBLT_DIGEST])
+{
+	uint8_t b[16 + RIBLT_STATE] = { 0 };
+	memcpy(b, "gilde-recon-v3/d", 16);
+	crypto_generichash(d, RIBLT_DIGEST, b, sizeof b, NULL, 0);
 }
 
 /* ---- the index walk ---- */
@@ -104,7 +121,9 @@ static void assert_sketch_equal(const struct riblt_sketch *a, const struct riblt
 {
 	assert_int_equal(a->size, b->size);
 	assert_int_equal(a->n, b->n);
-	assert_memory_equal(a->digest, b->digest, RIBLT_DIGEST);
+	assert_memory_equal(a->state, b->state, sizeof a->state);
+	uint8_t da[RIBLT_DIGEST], db[RIBLT_DIGEST];
+	assert_memory_equal(dg(a, da), dg(b, db), RIBLT_DIGEST);
 	for (uint32_t i = 0; i < a->size; i++) {
 		assert_memory_equal(a->sym[i].sum, b->sym[i].sum, 32);
 		assert_int_equal(a->sym[i].chk, b->sym[i].chk);
@@ -142,11 +161,18 @@ static void test_sketch_incremental(void **state)
 	uint64_t seed;
 	riblt_hash(items[0], &chk, &seed);
 	assert_int_equal(one.sym[0].chk, chk);
-	/* removing everything leaves the empty sketch, digest the identity */
+	/* its state is L(x) */
+	uint16_t l[RIBLT_LANES];
+	riblt_lanes(items[0], l);
+	assert_memory_equal(one.state, l, sizeof l);
+	/* removing everything leaves the empty sketch: state zero, the empty digest */
 	riblt_sketch_remove(&one, items[0]);
-	static const uint8_t zero[32];
+	static const uint16_t zero[RIBLT_LANES];
+	uint8_t d[RIBLT_DIGEST], e[RIBLT_DIGEST];
+	empty_digest(e);
 	assert_int_equal(one.n, 0);
-	assert_memory_equal(one.digest, zero, 32);
+	assert_memory_equal(one.state, zero, sizeof zero);
+	assert_memory_equal(dg(&one, d), e, RIBLT_DIGEST);
 	for (uint32_t i = 0; i < one.size; i++)
 		assert_int_equal(one.sym[i].count, 0);
 	/* copies are equal and independent */
@@ -240,6 +266,7 @@ static int decode(struct pair *p, uint32_t end, struct riblt_result *r)
 static void test_decode_round_trip(void **state)
 {
 	(void)state;
+	uint8_t da[RIBLT_DIGEST];
 	static const size_t cases[][2] = { { 0, 0 }, { 1, 0 }, { 0, 1 }, { 3, 2 }, { 25, 25 },
 	                                   { 100, 0 }, { 150, 150 } };
 	rng_state = 4;
@@ -256,7 +283,7 @@ static void test_decode_round_trip(void **state)
 			assert_memory_equal(r.plus, p.aonly, p.na * 32);
 		if (p.nb)
 			assert_memory_equal(r.minus, p.bonly, p.nb * 32);
-		assert_int_equal(riblt_verify(&r, &p.b, p.a.n, p.a.digest, NULL), 0);
+		assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), NULL), 0);
 		riblt_result_free(&r);
 		pair_free(&p);
 	}
@@ -283,26 +310,27 @@ static void test_decode_needs_more(void **state)
 static void test_verify_rejects(void **state)
 {
 	(void)state;
+	uint8_t da[RIBLT_DIGEST];
 	rng_state = 6;
 	struct pair p;
 	make_pair(&p, 512, 50, 10, 10);
 	struct riblt_result r = { 0 };
 	assert_int_equal(decode(&p, 100, &r), 0);
-	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, p.a.digest, NULL), 0);
-	assert_int_equal(riblt_verify(&r, &p.b, p.a.n + 1, p.a.digest, NULL), GL_EPROTO);
+	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), NULL), 0);
+	assert_int_equal(riblt_verify(&r, &p.b, p.a.n + 1, dg(&p.a, da), NULL), GL_EPROTO);
 	uint8_t bad[32];
-	memcpy(bad, p.a.digest, 32);
+	memcpy(bad, dg(&p.a, da), 32);
 	bad[0] ^= 1;
 	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, bad, NULL), GL_EPROTO);
 	/* one item swapped for another: count right, digest wrong */
 	r.plus[0][31] ^= 1;
 	struct gl_error err = { 0 };
-	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, p.a.digest, &err), GL_EPROTO);
+	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), &err), GL_EPROTO);
 	assert_non_null(strstr(err.msg, "digest"));
 	/* one item dropped, one of ours added in its place */
 	r.plus[0][31] ^= 1;
 	r.nplus--;
-	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, p.a.digest, NULL), GL_EPROTO);
+	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), NULL), GL_EPROTO);
 	r.nplus++;
 	riblt_result_free(&r);
 	pair_free(&p);
@@ -347,6 +375,7 @@ static void test_decode_crafted_repeat(void **state)
 static void test_decode_garbage(void **state)
 {
 	(void)state;
+	uint8_t da[RIBLT_DIGEST];
 	rng_state = 7;
 	struct pair p;
 	make_pair(&p, 256, 100, 5, 5);
@@ -368,7 +397,7 @@ static void test_decode_garbage(void **state)
 		assert_true(rc == 0 || rc == 1 || rc == GL_EPROTO);
 		outcomes[rc == 0 ? 0 : rc == 1 ? 1 : 2]++;
 		if (rc == 0) {
-			assert_int_equal(riblt_verify(&r, &p.b, p.a.n, p.a.digest, NULL), GL_EPROTO);
+			assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), NULL), GL_EPROTO);
 			riblt_result_free(&r);
 		}
 	}
@@ -378,26 +407,125 @@ static void test_decode_garbage(void **state)
 	pair_free(&p);
 }
 
-static void test_digest(void **state)
+/* L(x) by the definition: ChaCha20 (IETF) under BLAKE2b-256 of the tag and
+ * x, nonce zero, the key stream read as little-endian 16-bit lanes. */
+static void test_lanes_definition(void **state)
 {
 	(void)state;
-	uint8_t d[32] = { 0 }, p1[32], p2[32], x[32], zero[32] = { 0 };
-	memset(x, 1, 32);
-	riblt_point(x, p1);
-	x[0] = 2;
-	riblt_point(x, p2);
-	assert_int_equal(riblt_digest_add(d, p1, false), 0);
-	assert_int_equal(riblt_digest_add(d, p2, false), 0);
-	uint8_t e[32] = { 0 };
-	assert_int_equal(riblt_digest_add(e, p2, false), 0);
-	assert_int_equal(riblt_digest_add(e, p1, false), 0);
-	assert_memory_equal(d, e, 32);
-	assert_int_equal(riblt_digest_add(d, p1, true), 0);
-	assert_int_equal(riblt_digest_add(d, p2, true), 0);
-	assert_memory_equal(d, zero, 32);
-	/* a digest from the network that is no point is refused */
-	memset(e, 0xff, 32);
-	assert_int_equal(riblt_digest_add(e, p1, false), GL_EINVAL);
+	uint8_t x[32], m[48], k[32], nonce[12] = { 0 }, ks[RIBLT_STATE];
+	uint16_t l[RIBLT_LANES];
+	rng_state = 8;
+	for (int t = 0; t < 20; t++) {
+		rnd_item(x);
+		memcpy(m, "gilde-recon-v3/l", 16);
+		memcpy(m + 16, x, 32);
+		crypto_generichash(k, sizeof k, m, sizeof m, NULL, 0);
+		/* the stream as blocks of 64 bytes, counter 0, 1, ...: the same bytes */
+		for (uint32_t b = 0; b < RIBLT_STATE / 64; b++)
+			crypto_stream_chacha20_ietf_xor_ic(ks + 64 * b, (const uint8_t[64]){ 0 }, 64,
+			                                   nonce, b, k);
+		riblt_lanes(x, l);
+		for (int i = 0; i < RIBLT_LANES; i++)
+			assert_int_equal(l[i], ks[2 * i] | ks[2 * i + 1] << 8);
+	}
+}
+
+/* The state is a lane-wise sum modulo 2^16: order-free, additive, and
+ * removing undoes adding; the digest hashes the state's bytes. */
+static void test_multiset_hash(void **state)
+{
+	(void)state;
+	enum { N = 50 };
+	uint8_t x[N][32], d1[RIBLT_DIGEST], d2[RIBLT_DIGEST];
+	uint16_t a[RIBLT_LANES] = { 0 }, b[RIBLT_LANES] = { 0 }, l[RIBLT_LANES];
+	rng_state = 9;
+	for (int i = 0; i < N; i++)
+		rnd_item(x[i]);
+	for (int i = 0; i < N; i++) {
+		riblt_lanes(x[i], l);
+		riblt_state_apply(a, l, 1);
+		riblt_lanes(x[N - 1 - i], l);
+		riblt_state_apply(b, l, 1);
+	}
+	assert_memory_equal(a, b, sizeof a);
+	riblt_state_digest(a, d1);
+	riblt_state_digest(b, d2);
+	assert_memory_equal(d1, d2, RIBLT_DIGEST);
+	/* one item more: another digest; removed again: the same */
+	uint8_t y[32];
+	rnd_item(y);
+	riblt_lanes(y, l);
+	riblt_state_apply(b, l, 1);
+	riblt_state_digest(b, d2);
+	assert_memory_not_equal(d1, d2, RIBLT_DIGEST);
+	riblt_state_apply(b, l, -1);
+	assert_memory_equal(a, b, sizeof a);
+	/* lanes wrap modulo 2^16 */
+	uint16_t s[RIBLT_LANES] = { 0 }, one[RIBLT_LANES] = { 0 };
+	s[0] = 0xffff;
+	one[0] = 1;
+	one[1] = 2;
+	riblt_state_apply(s, one, 1);
+	assert_int_equal(s[0], 0);
+	assert_int_equal(s[1], 2);
+	riblt_state_apply(s, one, -1);
+	riblt_state_apply(s, one, -1);
+	assert_int_equal(s[0], 0xfffe);
+	assert_int_equal(s[1], 0xfffe);
+	/* the digest is BLAKE2b-256 of the tag and the lanes little-endian */
+	uint8_t buf[16 + RIBLT_STATE] = { 0 };
+	memcpy(buf, "gilde-recon-v3/d", 16);
+	buf[16] = 0xfe;
+	buf[17] = 0xff;
+	buf[18] = 0xfe;
+	buf[19] = 0xff;
+	crypto_generichash(d1, RIBLT_DIGEST, buf, sizeof buf, NULL, 0);
+	riblt_state_digest(s, d2);
+	assert_memory_equal(d1, d2, RIBLT_DIGEST);
+}
+
+/*
+ * A peer's symbols that decode to a difference with the right count but
+ * the wrong items (one item of its set swapped for another) are refused by
+ * the digest, also when the count alone would pass.
+ */
+static void test_verify_crafted_swap(void **state)
+{
+	(void)state;
+	uint8_t da[RIBLT_DIGEST], dc[RIBLT_DIGEST];
+	rng_state = 10;
+	struct pair p;
+	make_pair(&p, 256, 80, 6, 4);
+	/* c: the peer's set with one of its own items swapped for y */
+	struct riblt_sketch c = { 0 };
+	riblt_sketch_copy(&c, &p.a);
+	uint8_t y[32];
+	rnd_item(y);
+	riblt_sketch_remove(&c, p.aonly[2]);
+	riblt_sketch_add(&c, y);
+	assert_int_equal(c.n, p.a.n);
+	uint8_t *w = gl_xmalloc(64 * RIBLT_SYMBOL_WIRE);
+	riblt_sketch_encode(&c, 0, 64, w);
+	struct riblt_result r = { 0 };
+	assert_int_equal(riblt_decode(w, 64, &p.b, &r, NULL), 0);
+	assert_int_equal(r.nplus, p.na);
+	/* the count and digest of the set the symbols are of: accepted */
+	assert_int_equal(riblt_verify(&r, &p.b, c.n, dg(&c, dc), NULL), 0);
+	/* a's count and digest with c's symbols: the count holds, the digest not */
+	struct gl_error err = { 0 };
+	assert_int_equal(riblt_verify(&r, &p.b, p.a.n, dg(&p.a, da), &err), GL_EPROTO);
+	assert_non_null(strstr(err.msg, "digest"));
+	/* and a minus item left out with a plus item dropped: count right, digest not */
+	assert_int_equal(riblt_verify(&r, &p.b, c.n, dc, NULL), 0);
+	r.nplus--;
+	r.nminus--;
+	assert_int_equal(riblt_verify(&r, &p.b, c.n, dc, NULL), GL_EPROTO);
+	r.nplus++;
+	r.nminus++;
+	riblt_result_free(&r);
+	free(w);
+	riblt_sketch_free(&c);
+	pair_free(&p);
 }
 
 int main(void)
@@ -414,7 +542,9 @@ int main(void)
 		cmocka_unit_test(test_verify_rejects),
 		cmocka_unit_test(test_decode_crafted_repeat),
 		cmocka_unit_test(test_decode_garbage),
-		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_lanes_definition),
+		cmocka_unit_test(test_multiset_hash),
+		cmocka_unit_test(test_verify_crafted_swap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
