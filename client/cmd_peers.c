@@ -65,8 +65,8 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 			       geti(p, "records_in"), geti(p, "duplicates_in"), geti(p, "records_out"),
 			       geti(p, "bytes_in"), geti(p, "bytes_out"), when, geti(p, "last_recon_rounds"),
 			       geti(p, "last_recon_bytes"));
-			printf(_("      reconciliation version %lld (last by %lld); %lld by v2, %lld fell "
-			         "back to v1\n"),
+			printf(_("      reconciliation version %lld (last by %lld); %lld by coded symbols, "
+			         "%lld fell back to v1\n"),
 			       geti(p, "recon_version"), geti(p, "last_recon_version"),
 			       geti(p, "reconciliations_v2"), geti(p, "v2_fallbacks"));
 		}
