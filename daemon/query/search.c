@@ -8,6 +8,7 @@
 #include "proto/alloc.h"
 #include "proto/body.h"
 #include "store/text.h"
+#include "query/search_int.h"
 #include "store/textindex.h"
 
 #define QUERY_RUNS 3  /* Dutch, English, unstemmed */
@@ -94,10 +95,9 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 	return 0;
 }
 
-/* A query word's contribution to one document's score (rkey points into
- * the store: valid in the transaction).  Parts are grouped by order, the
- * document's number and the word: integers to compare, where record keys
- * share their first 32 bytes with every record of the same author. */
+/* What a partner's name lends one of its records for one query word
+ * (lend_names; rkey points into the store: valid in the transaction).
+ * Parts are ordered by the document's number and the word. */
 struct part {
 	uint64_t order; /* doc << PART_WORD_BITS | word */
 	const uint8_t *rkey;
@@ -115,7 +115,8 @@ struct pname {
 	double score;  /* the word's in a name field of the partner's */
 };
 
-/* A run of one form's postings in document order (one field's). */
+/* A run of one form's postings in document order (one field's, or more
+ * fields' one after the other when their documents rise). */
 struct prun {
 	size_t pos, end; /* in qrun.p */
 };
@@ -128,9 +129,19 @@ struct qform {
 	size_t run0, nrun; /* its runs in qrun.runs */
 };
 
+/* A hit as scoring finds it: its score, its document and, once read
+ * (cand_key), its record's key (in the store: valid in the transaction). */
+struct cand {
+	double score;
+	uint64_t doc;
+	const uint8_t *rkey;
+	size_t rlen;
+};
+
 struct qrun {
 	struct store_txn *t;
 	struct textindex_docs *docs;
+	struct search_cache *cache; /* held (search_int.h), or NULL */
 	int kind;
 	double n_docs, avgdl;
 	struct textindex_posting *p; /* every form's postings */
@@ -139,11 +150,15 @@ struct qrun {
 	size_t nruns, runcap;
 	struct qform *forms;
 	size_t nforms, formcap;
-	struct part *parts;   /* score_docs' in (document, word) order, then lend_names' */
+	struct part *parts;   /* lend_names', then in (document, word) order */
 	size_t nparts, partcap;
-	size_t nscored;       /* score_docs' */
 	struct pname *pn;
 	size_t npn, pncap;
+	struct cand *best;    /* the best max so far, a heap whose top ranks last;
+	                       * every hit when max is 0 */
+	size_t nbest, bestcap, max;
+	int rc;               /* of reading a key (cand_key), with err */
+	struct gl_error *err;
 };
 
 static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -213,9 +228,9 @@ static uint64_t runs_head(const struct textindex_posting *p, const struct prun *
 }
 
 /* Read the postings of one form of query word `word` (append them to
- * qr->p, cut into runs in document order: each field's) and its idf from
- * the documents that hold it (a posting of no document, left by an index
- * out of step, counts too, as it always did). */
+ * qr->p, cut into runs in document order) and its idf from the documents
+ * that hold it (a posting of no document, left by an index out of step,
+ * counts too, as it always did). */
 static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
                      struct gl_error *err)
 {
@@ -256,82 +271,49 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 	return 0;
 }
 
-/* Form f's BM25 in document doc into *sc, whose postings stand at the
- * heads of its runs (which move past them); false if it has none or is of
- * another kind than searched for.  A partner whose name holds it is kept
- * for its records (lend_names). */
-static bool score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc,
-                      double *sc)
+/* Document doc's length and kind (its key too when read from the index):
+ * from the cache if it knows it, else from the index. */
+static int doc_meta(struct qrun *qr, uint64_t doc, bool *found, struct textindex_doc *d,
+                    struct gl_error *err)
 {
-	double tf = 0, name = 0;
-	bool has = false;
-	for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
-		struct prun *r = &qr->runs[k];
-		for (; r->pos < r->end && qr->p[r->pos].doc == doc->num; r->pos++) {
-			const struct textindex_posting *p = &qr->p[r->pos];
-			tf += weight(p->field) * (double)p->tf;
-			if (p->field == TEXTINDEX_TITLE)
-				name += (double)p->tf;
-			has = true;
-		}
+	uint32_t e = qr->cache ? search_cache_get(qr->cache, doc) : 0;
+	if (e) {
+		*found = true;
+		*d = (struct textindex_doc){ .num = doc, .len = e >> SEARCH_CACHE_KIND_BITS,
+			                     .kind = (int)(e & ((1u << SEARCH_CACHE_KIND_BITS) - 1)) };
+		return 0;
 	}
-	if (!has)
-		return false;
-	/* with the partner's length: the partner ranks above what it lends to */
-	if (doc->kind == RK_PARTNER && name > 0 && lends(qr->kind))
-		add_pname(qr, doc, f->word,
-		          f->factor * bm25(qr, f->idf, SEARCH_WEIGHT_PARTNER * name, doc->len));
-	if (qr->kind && doc->kind != qr->kind)
-		return false;
-	*sc = f->factor * bm25(qr, f->idf, tf, doc->len);
-	return true;
+	return textindex_docs_get(qr->docs, doc, found, d, err);
 }
 
-/* Document doc's parts: one per word it holds, the best of the word's
- * forms (the forms come word by word), as gather_hits would take it. */
-static void score_words(struct qrun *qr, const struct textindex_doc *doc)
+/* The partners whose name holds a form, with the form's score in a name
+ * field of weight SEARCH_WEIGHT_PARTNER, the partner's length: what they
+ * lend their records (lend_names).  Read before the scoring, so that a
+ * record's whole score is known when it is scored. */
+static int find_names(struct qrun *qr, struct gl_error *err)
 {
-	size_t word = 0;
-	double best = 0, sc;
-	bool open = false;
-	for (size_t f = 0; f < qr->nforms; f++) {
-		if (!score_doc(qr, &qr->forms[f], doc, &sc))
+	for (size_t fi = 0; fi < qr->nforms && lends(qr->kind); fi++) {
+		const struct qform *f = &qr->forms[fi];
+		if (!f->nrun)
 			continue;
-		if (open && qr->forms[f].word != word) {
-			add_part(qr, doc, word, best);
-			open = false;
+		size_t from = qr->runs[f->run0].pos, to = qr->runs[f->run0 + f->nrun - 1].end;
+		for (size_t i = from; i < to; i++) {
+			const struct textindex_posting *p = &qr->p[i];
+			bool found;
+			struct textindex_doc d;
+			int rc;
+			if (p->field != TEXTINDEX_TITLE || p->tf == 0)
+				continue;
+			if ((rc = doc_meta(qr, p->doc, &found, &d, err)))
+				return rc;
+			if (!found || d.kind != RK_PARTNER)
+				continue;
+			if (!d.rkey && (rc = textindex_doc(qr->t, p->doc, &found, &d, err)))
+				return rc;
+			if (found)
+				add_pname(qr, &d, f->word, f->factor * bm25(qr, f->idf,
+				          SEARCH_WEIGHT_PARTNER * (double)p->tf, d.len));
 		}
-		if (!open) {
-			word = qr->forms[f].word;
-			best = 0;
-			open = true;
-		}
-		if (sc > best)
-			best = sc;
-	}
-	if (open)
-		add_part(qr, doc, word, best);
-}
-
-/* Every document the forms' postings name, in number order, each looked
- * up once: its parts come in (document, word) order, as gather_hits wants
- * them, one per word.  A posting of no document counts for nothing. */
-static int score_docs(struct qrun *qr, struct gl_error *err)
-{
-	for (uint64_t doc; (doc = runs_head(qr->p, qr->runs, qr->nruns)) != UINT64_MAX;) {
-		bool found;
-		struct textindex_doc d;
-		int rc = textindex_docs_get(qr->docs, doc, &found, &d, err);
-		if (rc)
-			return rc;
-		if (!found) { /* pass over its postings */
-			for (size_t k = 0; k < qr->nruns; k++)
-				while (qr->runs[k].pos < qr->runs[k].end &&
-				       qr->p[qr->runs[k].pos].doc == doc)
-					qr->runs[k].pos++;
-			continue;
-		}
-		score_words(qr, &d);
 	}
 	return 0;
 }
@@ -406,107 +388,156 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 	return rc;
 }
 
-/* A hit before it is copied out: its score and its record's key (in the
- * store: valid in the transaction). */
-struct ranked {
-	double score;
-	const uint8_t *rkey;
-	size_t rlen;
-};
+
+/* Read c's record key if it is not read yet (an error is kept in qr). */
+static void cand_key(struct qrun *qr, struct cand *c)
+{
+	bool found = false;
+	struct textindex_doc d;
+	if (c->rkey || qr->rc)
+		return;
+	qr->rc = textindex_doc(qr->t, c->doc, &found, &d, qr->err);
+	if (!qr->rc && !found)
+		qr->rc = gl_errorf(qr->err, GL_ESTORE, "search index: document %llu went away",
+		                   (unsigned long long)c->doc);
+	if (!qr->rc) {
+		c->rkey = d.rkey;
+		c->rlen = d.rlen;
+	}
+}
 
 /* Hits' order: the higher score first; equal scores in record key order
- * (keys differ, so no two hits tie). */
-static int ranked_cmp(const void *a, const void *b)
+ * (keys differ, so no two hits tie).  The keys are read only for a tie. */
+static int cand_cmp(struct qrun *qr, struct cand *x, struct cand *y)
 {
-	const struct ranked *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	cand_key(qr, x);
+	cand_key(qr, y);
+	if (qr->rc)
+		return 0;
+	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+}
+
+/* The same for candidates whose keys are read (qsort's). */
+static int cand_sort(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
 	if (x->score != y->score)
 		return x->score > y->score ? -1 : 1;
 	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
-/* Sift h[i] down the heap h[0..n) whose top ranks last. */
-static void sift_down(struct ranked *h, size_t n, size_t i)
+static void cand_swap(struct cand *h, size_t i, size_t j)
 {
-	for (;;) {
-		size_t m = i, l = 2 * i + 1;
-		if (l < n && ranked_cmp(&h[l], &h[m]) > 0)
-			m = l;
-		if (l + 1 < n && ranked_cmp(&h[l + 1], &h[m]) > 0)
-			m = l + 1;
-		if (m == i)
+	struct cand x = h[i];
+	h[i] = h[j];
+	h[j] = x;
+}
+
+/* Keep c if it is among the best qr->max so far (all if max is 0): a heap
+ * whose top ranks last, so that a page of 20 of 60,000 hits keeps 20. */
+static void offer(struct qrun *qr, struct cand c)
+{
+	struct cand *h = qr->best;
+	if (qr->max && qr->nbest == qr->max) {
+		if (c.score < h[0].score || cand_cmp(qr, &c, &h[0]) >= 0)
 			return;
-		struct ranked x = h[i];
-		h[i] = h[m];
-		h[m] = x;
-		i = m;
-	}
-}
-
-/* The best k of h's n hits (all if k is 0 or k >= n) into h[0..), in
- * order; returns how many.  A page of 20 of 60,000 hits keeps a heap of
- * the 20 best seen and sorts those, not all 60,000. */
-static size_t rank_best(struct ranked *h, size_t n, size_t k)
-{
-	if (k == 0 || k >= n) {
-		qsort(h, n, sizeof *h, ranked_cmp);
-		return n;
-	}
-	for (size_t i = k / 2; i-- > 0;)
-		sift_down(h, k, i);
-	for (size_t i = k; i < n; i++)
-		if (ranked_cmp(&h[i], &h[0]) < 0) {
-			h[0] = h[i];
-			sift_down(h, k, 0);
+		h[0] = c;
+		for (size_t i = 0, m;; i = m) { /* sift down */
+			size_t l = 2 * i + 1;
+			m = i;
+			if (l < qr->nbest && cand_cmp(qr, &h[l], &h[m]) > 0)
+				m = l;
+			if (l + 1 < qr->nbest && cand_cmp(qr, &h[l + 1], &h[m]) > 0)
+				m = l + 1;
+			if (m == i)
+				return;
+			cand_swap(h, i, m);
 		}
-	qsort(h, k, sizeof *h, ranked_cmp);
-	return k;
+	}
+	if (qr->nbest == qr->bestcap) {
+		qr->bestcap = qr->bestcap ? 2 * qr->bestcap : (qr->max ? qr->max : 64);
+		h = qr->best = gl_xrealloc(qr->best, qr->bestcap * sizeof *qr->best);
+	}
+	size_t i = qr->nbest++;
+	h[i] = c;
+	for (; qr->max && i > 0 && cand_cmp(qr, &h[(i - 1) / 2], &h[i]) < 0; i = (i - 1) / 2)
+		cand_swap(h, i, (i - 1) / 2); /* sift up */
 }
 
-/* Put the parts in (document, word) order: score_docs' are, lend_names'
- * (a partner's records, fewer) are sorted and merged with them. */
-static void order_parts(struct qrun *qr)
+/* Document d's score: each word's best form (or what a partner's name
+ * lends it: the parts at *li, which moves past them), summed in word
+ * order; the postings at the runs' heads move past it.  False if it is
+ * no hit: none of its words, or only weak ones of a query with others
+ * (search.h), or of another kind than searched for. */
+static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
+                      bool take, size_t *li, double *score)
 {
-	size_t a = qr->nscored, n = qr->nparts;
-	if (a == n)
-		return;
-	qsort(qr->parts + a, n - a, sizeof *qr->parts, part_cmp);
-	struct part *m = gl_xmalloc(n * sizeof *m);
-	size_t i = 0, j = a, k = 0;
-	while (i < a || j < n)
-		m[k++] = j == n || (i < a && qr->parts[i].order <= qr->parts[j].order) ? qr->parts[i++]
-		                                                                       : qr->parts[j++];
-	free(qr->parts);
-	qr->parts = m;
-	qr->partcap = n;
-}
-
-/* Sum the parts per document (the best form of each word) into r (room
- * for qr->nparts); a document that holds only weak words of a query that
- * has others is no hit (search.h).  Returns how many. */
-static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked *r)
-{
-	size_t nh = 0;
-	order_parts(qr);
-	for (size_t i = 0, j; i < qr->nparts; i = j) {
-		const struct part *p = &qr->parts[i];
-		uint64_t doc = p->order >> PART_WORD_BITS;
-		double sum = 0, best = 0;
-		bool strong = false;
-		for (j = i; j < qr->nparts && qr->parts[j].order >> PART_WORD_BITS == doc; j++) {
-			if (j > i && qr->parts[j].order != qr->parts[j - 1].order) {
-				sum += best;
-				best = 0;
+	double best[SEARCH_QUERY_WORDS] = { 0 };
+	bool has[SEARCH_QUERY_WORDS] = { false }, any = false, strong = false;
+	for (size_t fi = 0; fi < qr->nforms; fi++) {
+		const struct qform *f = &qr->forms[fi];
+		double tf = 0;
+		bool in = false;
+		for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
+			struct prun *r = &qr->runs[k];
+			for (; r->pos < r->end && qr->p[r->pos].doc == d->num; r->pos++) {
+				tf += weight(qr->p[r->pos].field) * (double)qr->p[r->pos].tf;
+				in = true;
 			}
-			if (qr->parts[j].score > best)
-				best = qr->parts[j].score;
-			size_t word = (size_t)(qr->parts[j].order & ((1u << PART_WORD_BITS) - 1));
-			strong |= !q->w[word].weak;
 		}
-		if (q->strong && !strong)
+		if (!in || !take)
 			continue;
-		r[nh++] = (struct ranked){ sum + best, p->rkey, p->rlen };
+		double sc = f->factor * bm25(qr, f->idf, tf, d->len);
+		if (sc > best[f->word])
+			best[f->word] = sc;
+		has[f->word] = true;
 	}
-	return nh;
+	for (; *li < qr->nparts && qr->parts[*li].order >> PART_WORD_BITS == d->num; ++*li) {
+		size_t w = (size_t)(qr->parts[*li].order & ((1u << PART_WORD_BITS) - 1));
+		if (qr->parts[*li].score > best[w])
+			best[w] = qr->parts[*li].score;
+		has[w] = true;
+	}
+	double sum = 0;
+	for (size_t w = 0; w < q->n; w++)
+		if (has[w]) {
+			sum += best[w];
+			any = true;
+			strong |= !q->w[w].weak;
+		}
+	*score = sum;
+	return any && (strong || !q->strong);
+}
+
+/* Every document the forms' postings or the partners' names (qr->parts,
+ * in document order) name, in number order, each looked up once and
+ * offered with its score.  A posting of no document counts for nothing. */
+static int score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+{
+	size_t li = 0;
+	for (;;) {
+		uint64_t doc = runs_head(qr->p, qr->runs, qr->nruns);
+		if (li < qr->nparts && qr->parts[li].order >> PART_WORD_BITS < doc)
+			doc = qr->parts[li].order >> PART_WORD_BITS;
+		if (doc == UINT64_MAX)
+			break;
+		bool found;
+		struct textindex_doc d;
+		double sc;
+		int rc = doc_meta(qr, doc, &found, &d, err);
+		if (rc)
+			return rc;
+		if (!found)
+			d = (struct textindex_doc){ .num = doc };
+		bool take = found && (!qr->kind || d.kind == qr->kind);
+		if (score_doc(qr, q, &d, take, &li, &sc))
+			offer(qr, (struct cand){ sc, doc, d.rkey, d.rlen });
+		if (qr->rc)
+			return qr->rc;
+	}
+	return 0;
 }
 
 /* An array of n hits (NULL for none) with room for keys bytes of their
@@ -521,29 +552,59 @@ static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
 	return h;
 }
 
-/* The best max hits (0: all) of the parts, in order, into *out (NULL if
- * none); returns how many. */
-static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
-                        struct search_hit **out)
+/* The candidates kept, in order, into *out (NULL if none), *n of them;
+ * both written only on success. */
+static int best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
 {
-	*out = NULL;
-	if (qr->nparts == 0)
-		return 0;
-	struct ranked *r = gl_xmalloc(qr->nparts * sizeof *r);
-	size_t nh = rank_best(r, gather_hits(qr, q, r), max), keys = 0;
-	for (size_t i = 0; i < nh; i++)
-		keys += r[i].rlen;
+	size_t nh = qr->nbest, keys = 0;
+	for (size_t i = 0; i < nh && !qr->rc; i++) {
+		cand_key(qr, &qr->best[i]);
+		keys += qr->best[i].rlen;
+	}
+	if (qr->rc)
+		return qr->rc;
+	if (nh > 1)
+		qsort(qr->best, nh, sizeof *qr->best, cand_sort);
 	uint8_t *arena;
 	struct search_hit *h = hits_alloc(nh, keys, &arena);
 	for (size_t i = 0; i < nh; i++) {
-		memcpy(arena, r[i].rkey, r[i].rlen);
-		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = r[i].rlen, .score = r[i].score,
-			                    .kind = r[i].rkey[RECORD_KEY_LEN] };
-		arena += r[i].rlen;
+		const struct cand *c = &qr->best[i];
+		memcpy(arena, c->rkey, c->rlen);
+		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = c->rlen, .score = c->score,
+			                    .kind = c->rkey[RECORD_KEY_LEN] };
+		arena += c->rlen;
 	}
-	free(r);
 	*out = h;
-	return nh;
+	*n = nh;
+	return 0;
+}
+
+/* The highest document number the postings name, plus one (0: none). */
+static uint64_t docs_named(const struct qrun *qr)
+{
+	uint64_t top = 0;
+	for (size_t k = 0; k < qr->nruns; k++)
+		if (qr->runs[k].end > qr->runs[k].pos && qr->p[qr->runs[k].end - 1].doc >= top)
+			top = qr->p[qr->runs[k].end - 1].doc + 1;
+	return top;
+}
+
+/* Score the postings read (read_form) into qr->best: the partners' names
+ * first, then every document. */
+static int score(struct qrun *qr, const struct qparse *q, struct search_cache *cache,
+                 struct gl_error *err)
+{
+	int rc;
+	if (cache && store_txn_snapshot(qr->t)) {
+		if ((rc = search_cache_hold(cache, qr->t, docs_named(qr), err)))
+			return rc;
+		qr->cache = cache;
+	}
+	if ((rc = find_names(qr, err)) || (rc = lend_names(qr, err)))
+		return rc;
+	if (qr->nparts > 1)
+		qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
+	return score_docs(qr, q, err);
 }
 
 static int check_opts(const char *text, const struct search_opts *o, struct gl_error *err)
@@ -566,9 +627,7 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	static const struct search_opts none = { 0 };
 	o = o ? o : &none;
 	struct qparse q = { 0 };
-	struct qrun qr = { .t = t, .kind = o->kind };
-	struct search_hit *h = NULL;
-	size_t nh = 0;
+	struct qrun qr = { .t = t, .kind = o->kind, .max = o->max_hits, .err = err };
 	uint64_t docs, total;
 	int rc;
 	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
@@ -585,15 +644,11 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 				goto out;
 		}
 	}
-	if ((rc = score_docs(&qr, err)))
+	if ((rc = score(&qr, &q, o->cache, err)) || (rc = best_hits(&qr, hits, nhits)))
 		goto out;
-	qr.nscored = qr.nparts;
-	if ((rc = lend_names(&qr, err)))
-		goto out;
-	nh = best_hits(&qr, &q, o->max_hits, &h);
-	*hits = h;
-	*nhits = nh;
 out:
+	if (qr.cache)
+		search_cache_release(qr.cache);
 	textindex_docs_close(qr.docs);
 	free(q.w);
 	free(qr.p);
@@ -601,6 +656,7 @@ out:
 	free(qr.forms);
 	free(qr.parts);
 	free(qr.pn);
+	free(qr.best);
 	return rc;
 }
 

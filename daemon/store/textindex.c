@@ -488,6 +488,24 @@ int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
 	return 0;
 }
 
+int textindex_docs_next(struct textindex_docs *d, uint64_t doc, bool *found,
+                        struct textindex_doc *out, struct gl_error *err)
+{
+	MDB_val k, v;
+	struct doc dd;
+	int rc = docs_seek(d, doc, &k, &v);
+	*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, d->t->s, "read search document");
+	if ((rc = doc_decode(d->t, &v, &dd, err)))
+		return rc;
+	*out = (struct textindex_doc){ .num = d->at, .len = dd.len, .kind = dd.kind,
+		                       .rkey = dd.rkey, .rlen = dd.rlen };
+	return 0;
+}
+
 void textindex_docs_close(struct textindex_docs *d)
 {
 	if (!d)
