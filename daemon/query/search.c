@@ -474,8 +474,12 @@ static void offer(struct qrun *qr, struct cand c)
 static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
                       bool take, size_t *li, double *score)
 {
-	double best[SEARCH_QUERY_WORDS] = { 0 };
-	bool has[SEARCH_QUERY_WORDS] = { false }, any = false, strong = false;
+	double best[SEARCH_QUERY_WORDS];
+	bool has[SEARCH_QUERY_WORDS], any = false, strong = false;
+	for (size_t w = 0; w < q->n; w++) {
+		best[w] = 0;
+		has[w] = false;
+	}
 	for (size_t fi = 0; fi < qr->nforms; fi++) {
 		const struct qform *f = &qr->forms[fi];
 		double tf = 0;

@@ -7,10 +7,11 @@
  * beside one walk over the store's offers (store_scan of one kind) in the
  * same run.
  *
- * usage: bench_search DATADIR [QUERIES] [LIMIT]   (default 200 20)
+ * usage: bench_search DATADIR [QUERIES] [LIMIT] [none|cache]   (default 200 20, both)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "query/search.h"
@@ -33,7 +34,7 @@ static int count(void *ctx, const struct store_entry *e)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_search DATADIR [QUERIES] [LIMIT]\n");
+		fprintf(stderr, "usage: bench_search DATADIR [QUERIES] [LIMIT] [none|cache]\n");
 		return 2;
 	}
 	unsigned n = argc > 2 ? (unsigned)atoi(argv[2]) : 200;
@@ -55,7 +56,8 @@ int main(int argc, char **argv)
 	double walk = cpu_s() - c0;
 	printf("walk of the %zu offers (store_scan): %.2f ms CPU\n", offers, walk * 1e3);
 	struct search_cache *cache = search_cache_new();
-	for (int cached = 0; cached < 2; cached++) {
+	const char *only = argc > 4 ? argv[4] : "";
+	for (int cached = !strcmp(only, "cache"); cached < 2 - !strcmp(only, "none"); cached++) {
 		size_t hits = 0;
 		struct search_opts o = { .max_hits = limit, .cache = cached ? cache : NULL };
 		c0 = cpu_s();
