@@ -227,6 +227,49 @@ static uint64_t runs_head(const struct textindex_posting *p, const struct prun *
 	return doc;
 }
 
+/* The distinct documents of n postings (each document at most once a
+ * field): a bit a document over the range they span, or a merge of
+ * their runs when the range is too wide for that. */
+#define DF_BITS_MAX (1u << 26) /* bits (8 MiB): a range wider is merged */
+static size_t distinct_docs(const struct textindex_posting *p, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t df = 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = p[i].doc < lo ? p[i].doc : lo;
+		hi = p[i].doc > hi ? p[i].doc : hi;
+	}
+	if (n == 0)
+		return 0;
+	if (hi - lo < DF_BITS_MAX) {
+		uint64_t *bits = gl_xcalloc((size_t)((hi - lo) / 64 + 1), sizeof *bits);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t d = p[i].doc - lo, m = 1ull << (d % 64);
+			df += !(bits[d / 64] & m);
+			bits[d / 64] |= m;
+		}
+		free(bits);
+		return df;
+	}
+	/* runs: where the document number does not rise, another begins */
+	size_t nrun = 1;
+	for (size_t i = 1; i < n; i++)
+		nrun += p[i].doc <= p[i - 1].doc;
+	struct prun *r = gl_xmalloc(nrun * sizeof *r);
+	r[0] = (struct prun){ 0, 1 };
+	for (size_t i = 1, k = 0; i < n; i++) {
+		if (p[i].doc <= p[i - 1].doc)
+			r[++k].pos = i;
+		r[k].end = i + 1;
+	}
+	for (uint64_t doc; (doc = runs_head(p, r, nrun)) != UINT64_MAX; df++)
+		for (size_t i = 0; i < nrun; i++)
+			while (r[i].pos < r[i].end && p[r[i].pos].doc == doc)
+				r[i].pos++;
+	free(r);
+	return df;
+}
+
 /* Read the postings of one form of query word `word` (append them to
  * qr->p, cut into runs in document order) and its idf from the documents
  * that hold it (a posting of no document, left by an index out of step,
@@ -256,16 +299,7 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 		qr->runs[qr->nruns++] = (struct prun){ i, i + 1 };
 	}
 	f->nrun = qr->nruns - f->run0;
-	/* df: the distinct documents of its runs, merged (on a copy) */
-	struct prun *r = gl_xmalloc((f->nrun ? f->nrun : 1) * sizeof *r);
-	if (f->nrun)
-		memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
-	size_t df = 0;
-	for (uint64_t doc; (doc = runs_head(qr->p, r, f->nrun)) != UINT64_MAX; df++)
-		for (size_t i = 0; i < f->nrun; i++)
-			while (r[i].pos < r[i].end && qr->p[r[i].pos].doc == doc)
-				r[i].pos++;
-	free(r);
+	size_t df = distinct_docs(qr->p + start, qr->np - start);
 	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
 	f->idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
 	return 0;
