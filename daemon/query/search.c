@@ -7,30 +7,9 @@
 
 #include "proto/alloc.h"
 #include "proto/body.h"
-#include "store/text.h"
 #include "query/search_int.h"
+#include "store/text.h"
 #include "store/textindex.h"
-
-#define QUERY_RUNS 3  /* Dutch, English, unstemmed */
-#define QUERY_FORMS 3 /* at most one per run */
-
-struct qword {
-	unsigned pos;
-	unsigned runs;   /* bit i: run i produced a form */
-	bool weak;       /* from a short token (text.h: TEXT_WEAK) */
-	unsigned nforms;
-	uint8_t len[QUERY_FORMS];
-	uint8_t fruns[QUERY_FORMS]; /* bit i: run i produced this form */
-	char form[QUERY_FORMS][TEXT_TERM_MAX];
-};
-
-struct qparse {
-	struct qword *w;
-	size_t n, cap;
-	unsigned run;
-	unsigned own;    /* the runs whose forms count in full */
-	bool strong;     /* a word is not weak */
-};
 
 static int qcollect(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
@@ -95,78 +74,6 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 	return 0;
 }
 
-/* What a partner's name lends one of its records for one query word
- * (lend_names; rkey points into the store: valid in the transaction).
- * Parts are ordered by the document's number and the word. */
-struct part {
-	uint64_t order; /* doc << PART_WORD_BITS | word */
-	const uint8_t *rkey;
-	double score;
-	uint32_t rlen;
-};
-#define PART_WORD_BITS 8
-_Static_assert(SEARCH_QUERY_WORDS < (1 << PART_WORD_BITS), "a word's number fits a part");
-
-/* A partner whose name holds a query word: what it lends its records. */
-struct pname {
-	const uint8_t *rkey; /* the partner's */
-	size_t rlen;
-	size_t word;
-	double score;  /* the word's in a name field of the partner's */
-};
-
-/* A run of one form's postings in document order (one field's, or more
- * fields' one after the other when their documents rise). */
-struct prun {
-	size_t pos, end; /* in qrun.p */
-};
-
-/* One form of a query word, its postings read (read_form). */
-struct qform {
-	size_t word;
-	double factor;     /* 1, or SEARCH_OTHER_LANG for another language's form */
-	double idf;
-	size_t run0, nrun; /* its runs in qrun.runs */
-};
-
-/* A hit as scoring finds it: its score, its document and, once read
- * (cand_key), its record's key (in the store: valid in the transaction). */
-struct cand {
-	double score;
-	uint64_t doc;
-	const uint8_t *rkey;
-	size_t rlen;
-};
-
-struct qrun {
-	struct store_txn *t;
-	struct textindex_docs *docs;
-	struct search_cache *cache; /* held (search_int.h), or NULL */
-	int kind;
-	double n_docs, avgdl;
-	struct textindex_posting *p; /* every form's postings */
-	size_t np, pcap;
-	struct prun *runs;
-	size_t nruns, runcap;
-	struct qform *forms;
-	size_t nforms, formcap;
-	struct part *parts;   /* lend_names', then in (document, word) order */
-	size_t nparts, partcap;
-	struct pname *pn;
-	size_t npn, pncap;
-	struct cand *best;    /* the best max so far, a heap whose top ranks last;
-	                       * every hit when max is 0 */
-	size_t nbest, bestcap, max;
-	int rc;               /* of reading a key (cand_key), with err */
-	struct gl_error *err;
-};
-
-static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	int c = memcmp(a, b, al < bl ? al : bl);
-	return c ? c : al < bl ? -1 : al > bl;
-}
-
 static int part_cmp(const void *a, const void *b)
 {
 	const struct part *x = a, *y = b;
@@ -176,7 +83,7 @@ static int part_cmp(const void *a, const void *b)
 static int pname_cmp(const void *a, const void *b)
 {
 	const struct pname *x = a, *y = b;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
 static void add_part(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
@@ -196,35 +103,6 @@ static void add_pname(struct qrun *qr, const struct textindex_doc *doc, size_t w
 		qr->pn = gl_xrealloc(qr->pn, qr->pncap * sizeof *qr->pn);
 	}
 	qr->pn[qr->npn++] = (struct pname){ doc->rkey, doc->rlen, word, sc };
-}
-
-static double weight(uint8_t field)
-{
-	return field == TEXTINDEX_TITLE ? SEARCH_WEIGHT_TITLE
-	       : field == TEXTINDEX_LABEL ? SEARCH_WEIGHT_LABEL : SEARCH_WEIGHT_TEXT;
-}
-
-static double bm25(const struct qrun *qr, double idf, double tf, uint32_t dl)
-{
-	double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)dl / qr->avgdl;
-	return idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
-}
-
-/* Whether partners' names lend words to the records searched for. */
-static bool lends(int kind)
-{
-	return kind == 0 || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
-}
-
-/* The lowest document number at the head of runs r[0..n) (UINT64_MAX if
- * all are done). */
-static uint64_t runs_head(const struct textindex_posting *p, const struct prun *r, size_t n)
-{
-	uint64_t doc = UINT64_MAX;
-	for (size_t i = 0; i < n; i++)
-		if (r[i].pos < r[i].end && p[r[i].pos].doc < doc)
-			doc = p[r[i].pos].doc;
-	return doc;
 }
 
 /* The distinct documents of n postings (each document at most once a
@@ -262,7 +140,7 @@ static size_t distinct_docs(const struct textindex_posting *p, size_t n)
 			r[++k].pos = i;
 		r[k].end = i + 1;
 	}
-	for (uint64_t doc; (doc = runs_head(p, r, nrun)) != UINT64_MAX; df++)
+	for (uint64_t doc; (doc = search_runs_head(p, r, nrun)) != UINT64_MAX; df++)
 		for (size_t i = 0; i < nrun; i++)
 			while (r[i].pos < r[i].end && p[r[i].pos].doc == doc)
 				r[i].pos++;
@@ -305,28 +183,13 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 	return 0;
 }
 
-/* Document doc's length and kind (its key too when read from the index):
- * from the cache if it knows it, else from the index. */
-static int doc_meta(struct qrun *qr, uint64_t doc, bool *found, struct textindex_doc *d,
-                    struct gl_error *err)
-{
-	uint32_t e = qr->cache ? search_cache_get(qr->cache, doc) : 0;
-	if (e) {
-		*found = true;
-		*d = (struct textindex_doc){ .num = doc, .len = e >> SEARCH_CACHE_KIND_BITS,
-			                     .kind = (int)(e & ((1u << SEARCH_CACHE_KIND_BITS) - 1)) };
-		return 0;
-	}
-	return textindex_docs_get(qr->docs, doc, found, d, err);
-}
-
 /* The partners whose name holds a form, with the form's score in a name
  * field of weight SEARCH_WEIGHT_PARTNER, the partner's length: what they
  * lend their records (lend_names).  Read before the scoring, so that a
  * record's whole score is known when it is scored. */
 static int find_names(struct qrun *qr, struct gl_error *err)
 {
-	for (size_t fi = 0; fi < qr->nforms && lends(qr->kind); fi++) {
+	for (size_t fi = 0; fi < qr->nforms && search_lends(qr->kind); fi++) {
 		const struct qform *f = &qr->forms[fi];
 		if (!f->nrun)
 			continue;
@@ -338,14 +201,14 @@ static int find_names(struct qrun *qr, struct gl_error *err)
 			int rc;
 			if (p->field != TEXTINDEX_TITLE || p->tf == 0)
 				continue;
-			if ((rc = doc_meta(qr, p->doc, &found, &d, err)))
+			if ((rc = search_doc_meta(qr, p->doc, &found, &d, err)))
 				return rc;
 			if (!found || d.kind != RK_PARTNER)
 				continue;
 			if (!d.rkey && (rc = textindex_doc(qr->t, p->doc, &found, &d, err)))
 				return rc;
 			if (found)
-				add_pname(qr, &d, f->word, f->factor * bm25(qr, f->idf,
+				add_pname(qr, &d, f->word, f->factor * search_bm25(qr, f->idf,
 				          SEARCH_WEIGHT_PARTNER * (double)p->tf, d.len));
 		}
 	}
@@ -423,200 +286,6 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 }
 
 
-/* Read c's record key if it is not read yet (an error is kept in qr). */
-static void cand_key(struct qrun *qr, struct cand *c)
-{
-	bool found = false;
-	struct textindex_doc d;
-	if (c->rkey || qr->rc)
-		return;
-	qr->rc = textindex_doc(qr->t, c->doc, &found, &d, qr->err);
-	if (!qr->rc && !found)
-		qr->rc = gl_errorf(qr->err, GL_ESTORE, "search index: document %llu went away",
-		                   (unsigned long long)c->doc);
-	if (!qr->rc) {
-		c->rkey = d.rkey;
-		c->rlen = d.rlen;
-	}
-}
-
-/* Hits' order: the higher score first; equal scores in record key order
- * (keys differ, so no two hits tie).  The keys are read only for a tie. */
-static int cand_cmp(struct qrun *qr, struct cand *x, struct cand *y)
-{
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	cand_key(qr, x);
-	cand_key(qr, y);
-	if (qr->rc)
-		return 0;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-}
-
-/* The same for candidates whose keys are read (qsort's). */
-static int cand_sort(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-}
-
-static void cand_swap(struct cand *h, size_t i, size_t j)
-{
-	struct cand x = h[i];
-	h[i] = h[j];
-	h[j] = x;
-}
-
-/* Keep c if it is among the best qr->max so far (all if max is 0): a heap
- * whose top ranks last, so that a page of 20 of 60,000 hits keeps 20. */
-static void offer(struct qrun *qr, struct cand c)
-{
-	struct cand *h = qr->best;
-	if (qr->max && qr->nbest == qr->max) {
-		if (c.score < h[0].score || cand_cmp(qr, &c, &h[0]) >= 0)
-			return;
-		h[0] = c;
-		for (size_t i = 0, m;; i = m) { /* sift down */
-			size_t l = 2 * i + 1;
-			m = i;
-			if (l < qr->nbest && cand_cmp(qr, &h[l], &h[m]) > 0)
-				m = l;
-			if (l + 1 < qr->nbest && cand_cmp(qr, &h[l + 1], &h[m]) > 0)
-				m = l + 1;
-			if (m == i)
-				return;
-			cand_swap(h, i, m);
-		}
-	}
-	if (qr->nbest == qr->bestcap) {
-		qr->bestcap = qr->bestcap ? 2 * qr->bestcap : (qr->max ? qr->max : 64);
-		h = qr->best = gl_xrealloc(qr->best, qr->bestcap * sizeof *qr->best);
-	}
-	size_t i = qr->nbest++;
-	h[i] = c;
-	for (; qr->max && i > 0 && cand_cmp(qr, &h[(i - 1) / 2], &h[i]) < 0; i = (i - 1) / 2)
-		cand_swap(h, i, (i - 1) / 2); /* sift up */
-}
-
-/* Document d's score: each word's best form (or what a partner's name
- * lends it: the parts at *li, which moves past them), summed in word
- * order; the postings at the runs' heads move past it.  False if it is
- * no hit: none of its words, or only weak ones of a query with others
- * (search.h), or of another kind than searched for. */
-static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
-                      bool take, size_t *li, double *score)
-{
-	double best[SEARCH_QUERY_WORDS];
-	bool has[SEARCH_QUERY_WORDS], any = false, strong = false;
-	for (size_t w = 0; w < q->n; w++) {
-		best[w] = 0;
-		has[w] = false;
-	}
-	for (size_t fi = 0; fi < qr->nforms; fi++) {
-		const struct qform *f = &qr->forms[fi];
-		double tf = 0;
-		bool in = false;
-		for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
-			struct prun *r = &qr->runs[k];
-			for (; r->pos < r->end && qr->p[r->pos].doc == d->num; r->pos++) {
-				tf += weight(qr->p[r->pos].field) * (double)qr->p[r->pos].tf;
-				in = true;
-			}
-		}
-		if (!in || !take)
-			continue;
-		double sc = f->factor * bm25(qr, f->idf, tf, d->len);
-		if (sc > best[f->word])
-			best[f->word] = sc;
-		has[f->word] = true;
-	}
-	for (; *li < qr->nparts && qr->parts[*li].order >> PART_WORD_BITS == d->num; ++*li) {
-		size_t w = (size_t)(qr->parts[*li].order & ((1u << PART_WORD_BITS) - 1));
-		if (qr->parts[*li].score > best[w])
-			best[w] = qr->parts[*li].score;
-		has[w] = true;
-	}
-	double sum = 0;
-	for (size_t w = 0; w < q->n; w++)
-		if (has[w]) {
-			sum += best[w];
-			any = true;
-			strong |= !q->w[w].weak;
-		}
-	*score = sum;
-	return any && (strong || !q->strong);
-}
-
-/* Every document the forms' postings or the partners' names (qr->parts,
- * in document order) name, in number order, each looked up once and
- * offered with its score.  A posting of no document counts for nothing. */
-static int score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err)
-{
-	size_t li = 0;
-	for (;;) {
-		uint64_t doc = runs_head(qr->p, qr->runs, qr->nruns);
-		if (li < qr->nparts && qr->parts[li].order >> PART_WORD_BITS < doc)
-			doc = qr->parts[li].order >> PART_WORD_BITS;
-		if (doc == UINT64_MAX)
-			break;
-		bool found;
-		struct textindex_doc d;
-		double sc;
-		int rc = doc_meta(qr, doc, &found, &d, err);
-		if (rc)
-			return rc;
-		if (!found)
-			d = (struct textindex_doc){ .num = doc };
-		bool take = found && (!qr->kind || d.kind == qr->kind);
-		if (score_doc(qr, q, &d, take, &li, &sc))
-			offer(qr, (struct cand){ sc, doc, d.rkey, d.rlen });
-		if (qr->rc)
-			return qr->rc;
-	}
-	return 0;
-}
-
-/* An array of n hits (NULL for none) with room for keys bytes of their
- * record keys after it (*arena): one allocation, one free(). */
-static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
-{
-	*arena = NULL;
-	if (n == 0)
-		return NULL;
-	struct search_hit *h = gl_xmalloc(n * sizeof *h + keys);
-	*arena = (uint8_t *)(h + n);
-	return h;
-}
-
-/* The candidates kept, in order, into *out (NULL if none), *n of them;
- * both written only on success. */
-static int best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
-{
-	size_t nh = qr->nbest, keys = 0;
-	for (size_t i = 0; i < nh && !qr->rc; i++) {
-		cand_key(qr, &qr->best[i]);
-		keys += qr->best[i].rlen;
-	}
-	if (qr->rc)
-		return qr->rc;
-	if (nh > 1)
-		qsort(qr->best, nh, sizeof *qr->best, cand_sort);
-	uint8_t *arena;
-	struct search_hit *h = hits_alloc(nh, keys, &arena);
-	for (size_t i = 0; i < nh; i++) {
-		const struct cand *c = &qr->best[i];
-		memcpy(arena, c->rkey, c->rlen);
-		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = c->rlen, .score = c->score,
-			                    .kind = c->rkey[RECORD_KEY_LEN] };
-		arena += c->rlen;
-	}
-	*out = h;
-	*n = nh;
-	return 0;
-}
-
 /* The highest document number the postings name, plus one (0: none). */
 static uint64_t docs_named(const struct qrun *qr)
 {
@@ -638,11 +307,15 @@ static int score(struct qrun *qr, const struct qparse *q, struct search_cache *c
 			return rc;
 		qr->cache = cache;
 	}
+	qr->live = gl_xmalloc((qr->nforms ? qr->nforms : 1) * sizeof *qr->live);
+	for (size_t f = 0; f < qr->nforms; f++)
+		if (qr->forms[f].nrun)
+			qr->live[qr->nlive++] = f;
 	if ((rc = find_names(qr, err)) || (rc = lend_names(qr, err)))
 		return rc;
 	if (qr->nparts > 1)
 		qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
-	return score_docs(qr, q, err);
+	return search_score_docs(qr, q, err);
 }
 
 static int check_opts(const char *text, const struct search_opts *o, struct gl_error *err)
@@ -682,7 +355,7 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 				goto out;
 		}
 	}
-	if ((rc = score(&qr, &q, o->cache, err)) || (rc = best_hits(&qr, hits, nhits)))
+	if ((rc = score(&qr, &q, o->cache, err)) || (rc = search_best_hits(&qr, hits, nhits)))
 		goto out;
 out:
 	if (qr.cache)
@@ -695,6 +368,7 @@ out:
 	free(qr.parts);
 	free(qr.pn);
 	free(qr.best);
+	free(qr.live);
 	return rc;
 }
 
