@@ -65,6 +65,7 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 	for (size_t i = 0; i < q->n; i++)
 		if (q->w[i].runs == (1u << nruns) - 1) {
 			q->strong |= !q->w[i].weak;
+			q->strong_words |= (uint32_t)!q->w[i].weak << (keep & 31);
 			q->w[keep++] = q->w[i];
 		}
 	q->n = keep;

@@ -14,19 +14,12 @@
  */
 #include "query/search_int.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/alloc.h"
 #include "store/textindex.h"
 
-struct search_cache {
-	pthread_rwlock_t lock; /* writers: the walk that reads more of the table */
-	uint32_t *e;           /* entries by document number */
-	uint64_t n;            /* numbers below n have been looked for */
-	size_t cap;
-};
 
 struct search_cache *search_cache_new(void)
 {
@@ -110,9 +103,4 @@ int search_cache_hold(struct search_cache *c, struct store_txn *t, uint64_t upto
 void search_cache_release(struct search_cache *c)
 {
 	pthread_rwlock_unlock(&c->lock);
-}
-
-uint32_t search_cache_get(const struct search_cache *c, uint64_t doc)
-{
-	return doc < c->n && doc < c->cap ? c->e[doc] : 0;
 }

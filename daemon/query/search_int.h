@@ -6,6 +6,7 @@
 #ifndef GILDE_QUERY_SEARCH_INT_H
 #define GILDE_QUERY_SEARCH_INT_H
 
+#include <pthread.h>
 #include <string.h>
 
 #include "query/search.h"
@@ -31,6 +32,7 @@ struct qparse {
 	unsigned run;
 	unsigned own;    /* the runs whose forms count in full */
 	bool strong;     /* a word is not weak */
+	uint32_t strong_words; /* bit i: word i is not weak */
 };
 
 /* What a partner's name lends one of its records for one query word
@@ -141,6 +143,12 @@ static inline uint64_t search_runs_head(const struct textindex_posting *p, const
 }
 
 
+/* Scoring over an array a document (search_score.c: score_dense) when
+ * the documents a query names span at most SEARCH_DENSE_SPREAD numbers a
+ * posting and the arrays fit in SEARCH_DENSE_BYTES; else by a merge. */
+#define SEARCH_DENSE_SPREAD 64
+#define SEARCH_DENSE_BYTES (4u << 20)
+
 /* Document doc's length and kind (its key too when read from the index):
  * from the cache if it knows it, else from the index (search_score.c). */
 int search_doc_meta(struct qrun *qr, uint64_t doc, bool *found, struct textindex_doc *d,
@@ -173,6 +181,15 @@ void search_cache_release(struct search_cache *c);
  * cache does not know it (then ask the index). */
 #define SEARCH_CACHE_KIND_BITS 4
 #define SEARCH_CACHE_ENTRY(len, kind) ((uint32_t)(len) << SEARCH_CACHE_KIND_BITS | (uint32_t)(kind))
-uint32_t search_cache_get(const struct search_cache *c, uint64_t doc);
+struct search_cache {
+	pthread_rwlock_t lock; /* writers: the walk that reads more of the table */
+	uint32_t *e;           /* entries by document number */
+	uint64_t n;            /* numbers below n have been looked for */
+	size_t cap;
+};
+static inline uint32_t search_cache_get(const struct search_cache *c, uint64_t doc)
+{
+	return doc < c->n && doc < c->cap ? c->e[doc] : 0;
+}
 
 #endif

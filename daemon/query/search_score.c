@@ -98,82 +98,158 @@ static void offer(struct qrun *qr, struct cand c)
 		cand_swap(h, i, (i - 1) / 2); /* sift up */
 }
 
-/* Document d's score: each word's best form (or what a partner's name
- * lends it: the parts at *li, which moves past them), summed in word
- * order; the postings at the runs' heads move past it.  False if it is
- * no hit: none of its words, or only weak ones of a query with others
- * (search.h), or of another kind than searched for. */
-static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
-                      bool take, size_t *li, double *score)
+/* Word w's best score so far (0 if none is above) with sc. */
+static inline void best_of(double *best, uint32_t *has, size_t w, double sc)
 {
-	double best[SEARCH_QUERY_WORDS];
-	bool has[SEARCH_QUERY_WORDS], any = false, strong = false;
-	for (size_t w = 0; w < q->n; w++) {
-		best[w] = 0;
-		has[w] = false;
+	if (!(*has & 1u << w)) {
+		best[w] = sc > 0 ? sc : 0;
+		*has |= 1u << w;
+	} else if (sc > best[w]) {
+		best[w] = sc;
 	}
-	for (size_t lf = 0; lf < qr->nlive; lf++) {
-		const struct qform *f = &qr->forms[qr->live[lf]];
-		double tf = 0;
-		bool in = false;
-		for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
-			struct prun *r = &qr->runs[k];
-			for (; r->pos < r->end && qr->p[r->pos].doc == d->num; r->pos++) {
-				tf += search_weight(qr->p[r->pos].field) * (double)qr->p[r->pos].tf;
-				in = true;
-			}
-		}
-		if (!in || !take)
-			continue;
-		double sc = f->factor * search_bm25(qr, f->idf, tf, d->len);
-		if (sc > best[f->word])
-			best[f->word] = sc;
-		has[f->word] = true;
-	}
-	for (; *li < qr->nparts && qr->parts[*li].order >> PART_WORD_BITS == d->num; ++*li) {
-		size_t w = (size_t)(qr->parts[*li].order & ((1u << PART_WORD_BITS) - 1));
-		if (qr->parts[*li].score > best[w])
-			best[w] = qr->parts[*li].score;
-		has[w] = true;
-	}
-	double sum = 0;
-	for (size_t w = 0; w < q->n; w++)
-		if (has[w]) {
-			sum += best[w];
-			any = true;
-			strong |= !q->w[w].weak;
-		}
-	*score = sum;
-	return any && (strong || !q->strong);
 }
 
-/* Every document the forms' postings or the partners' names (qr->parts,
- * in document order) name, in number order, each looked up once and
- * offered with its score.  A posting of no document counts for nothing. */
-int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+/* Document d's score: each word's best form (tf[lf]: live form lf's
+ * weighted frequency in d, or -1 where d lacks it) or what a partner's
+ * name lends it (the parts at *li, which moves past them), summed in word
+ * order.  False if it is no hit: none of its words, or only weak ones of
+ * a query with others (search.h), or of another kind than searched for
+ * (take false). */
+static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
+                      bool take, const double *tf, size_t *li, double *score)
+{
+	double best[SEARCH_QUERY_WORDS];
+	uint32_t has = 0; /* bit w: word w is held (best[w] is set) */
+	_Static_assert(SEARCH_QUERY_WORDS <= 32, "a word a bit");
+	for (size_t lf = 0; lf < qr->nlive && take; lf++) {
+		const struct qform *f = &qr->forms[qr->live[lf]];
+		if (tf[lf] < 0)
+			continue;
+		double sc = f->factor * search_bm25(qr, f->idf, tf[lf], d->len);
+		best_of(best, &has, f->word, sc);
+	}
+	for (; *li < qr->nparts && qr->parts[*li].order >> PART_WORD_BITS == d->num; ++*li)
+		best_of(best, &has, (size_t)(qr->parts[*li].order & ((1u << PART_WORD_BITS) - 1)),
+		        qr->parts[*li].score);
+	double sum = 0;
+	for (uint32_t m = has; m; m &= m - 1)
+		sum += best[__builtin_ctz(m)]; /* in word order */
+	*score = sum;
+	return has && ((has & q->strong_words) || !q->strong);
+}
+
+/* Score document doc (tf: its forms' frequencies, as score_doc's) and
+ * offer it. */
+static int score_one(struct qrun *qr, const struct qparse *q, uint64_t doc, const double *tf,
+                     size_t *li, struct gl_error *err)
+{
+	bool found;
+	struct textindex_doc d;
+	double sc;
+	int rc = search_doc_meta(qr, doc, &found, &d, err);
+	if (rc)
+		return rc;
+	if (!found)
+		d = (struct textindex_doc){ .num = doc };
+	bool take = found && (!qr->kind || d.kind == qr->kind);
+	if (score_doc(qr, q, &d, take, tf, li, &sc))
+		offer(qr, (struct cand){ sc, doc, d.rkey, d.rlen });
+	return qr->rc;
+}
+
+/* The documents in number order by a merge of the forms' runs. */
+static int score_merged(struct qrun *qr, const struct qparse *q, struct gl_error *err)
 {
 	size_t li = 0;
-	for (;;) {
+	double tf[QUERY_FORMS * SEARCH_QUERY_WORDS];
+	int rc = 0;
+	while (rc == 0) {
 		uint64_t doc = search_runs_head(qr->p, qr->runs, qr->nruns);
 		if (li < qr->nparts && qr->parts[li].order >> PART_WORD_BITS < doc)
 			doc = qr->parts[li].order >> PART_WORD_BITS;
 		if (doc == UINT64_MAX)
 			break;
-		bool found;
-		struct textindex_doc d;
-		double sc;
-		int rc = search_doc_meta(qr, doc, &found, &d, err);
-		if (rc)
-			return rc;
-		if (!found)
-			d = (struct textindex_doc){ .num = doc };
-		bool take = found && (!qr->kind || d.kind == qr->kind);
-		if (score_doc(qr, q, &d, take, &li, &sc))
-			offer(qr, (struct cand){ sc, doc, d.rkey, d.rlen });
-		if (qr->rc)
-			return qr->rc;
+		for (size_t lf = 0; lf < qr->nlive; lf++) {
+			const struct qform *f = &qr->forms[qr->live[lf]];
+			tf[lf] = -1;
+			for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
+				struct prun *r = &qr->runs[k];
+				for (; r->pos < r->end && qr->p[r->pos].doc == doc; r->pos++)
+					tf[lf] = (tf[lf] < 0 ? 0 : tf[lf]) +
+					         search_weight(qr->p[r->pos].field) * (double)qr->p[r->pos].tf;
+			}
+		}
+		rc = score_one(qr, q, doc, tf, &li, err);
 	}
-	return 0;
+	return rc;
+}
+
+/* The documents in number order from a bit each over the range [lo, lo +
+ * span) they lie in, each form's frequencies summed into an array over
+ * that range (1 + the frequency; 0: not held; floats add the whole
+ * numbers they are exactly): no merge, a walk over each form's postings
+ * and then over the bits. */
+static int score_dense(struct qrun *qr, const struct qparse *q, uint64_t lo, size_t span,
+                       struct gl_error *err)
+{
+	float *acc = gl_xcalloc(qr->nlive * span, sizeof *acc);
+	uint64_t *bits = gl_xcalloc(span / 64 + 1, sizeof *bits);
+	for (size_t lf = 0; lf < qr->nlive; lf++) {
+		const struct qform *f = &qr->forms[qr->live[lf]];
+		size_t from = qr->runs[f->run0].pos, to = qr->runs[f->run0 + f->nrun - 1].end;
+		for (size_t i = from; i < to; i++) {
+			size_t off = (size_t)(qr->p[i].doc - lo);
+			float *a = &acc[lf * span + off];
+			*a = (*a != 0 ? *a : 1) +
+			     (float)(search_weight(qr->p[i].field) * (double)qr->p[i].tf);
+			bits[off / 64] |= 1ull << (off % 64);
+		}
+	}
+	for (size_t i = 0; i < qr->nparts; i++) {
+		size_t off = (size_t)((qr->parts[i].order >> PART_WORD_BITS) - lo);
+		bits[off / 64] |= 1ull << (off % 64);
+	}
+	size_t li = 0;
+	double tf[QUERY_FORMS * SEARCH_QUERY_WORDS];
+	int rc = 0;
+	for (size_t w = 0; w <= span / 64 && rc == 0; w++)
+		for (uint64_t b = bits[w]; b && rc == 0; b &= b - 1) {
+			size_t off = w * 64 + (size_t)__builtin_ctzll(b);
+			for (size_t lf = 0; lf < qr->nlive; lf++) {
+				float a = acc[lf * span + off];
+				tf[lf] = a != 0 ? (double)a - 1 : -1;
+			}
+			rc = score_one(qr, q, lo + off, tf, &li, err);
+		}
+	free(acc);
+	free(bits);
+	return rc;
+}
+
+/* Every document the forms' postings or the partners' names (qr->parts,
+ * in document order) name, in number order, each looked up once and
+ * offered with its score.  A posting of no document counts for nothing.
+ * Dense (score_dense) where the documents crowd a range narrow enough,
+ * else by a merge. */
+int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < qr->np; i++) {
+		lo = qr->p[i].doc < lo ? qr->p[i].doc : lo;
+		hi = qr->p[i].doc > hi ? qr->p[i].doc : hi;
+	}
+	for (size_t i = 0; i < qr->nparts; i++) {
+		uint64_t d = qr->parts[i].order >> PART_WORD_BITS;
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	if (lo > hi)
+		return 0;
+	uint64_t span = hi - lo + 1, held = qr->np + qr->nparts;
+	if (span <= SEARCH_DENSE_SPREAD * held &&
+	    span * (qr->nlive ? qr->nlive : 1) <= SEARCH_DENSE_BYTES / sizeof(float))
+		return score_dense(qr, q, lo, (size_t)span, err);
+	return score_merged(qr, q, err);
 }
 
 /* An array of n hits (NULL for none) with room for keys bytes of their

@@ -5,6 +5,7 @@
  * that wait textindex_pend.c's, checks and rebuilding textindex_rebuild.c's.
  */
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 
 #include "store/textindex_int.h"
@@ -375,11 +376,14 @@ static void postings_put(const uint8_t *v, size_t n, uint8_t field,
 		*p = gl_xrealloc(*p, *cap * sizeof **p);
 	}
 	struct textindex_posting *o = *p + *np;
-	for (size_t i = 0; i < n; i++, v += POSTING_LEN)
-		o[i] = (struct textindex_posting){
-			.doc = get_docnum(v), .field = field,
-			.tf = (uint16_t)(v[DOCNUM_LEN] << 8 | v[DOCNUM_LEN + 1])
-		};
+	_Static_assert(POSTING_LEN == 8 && DOCNUM_LEN == 6, "a posting is one big-endian u64");
+	for (size_t i = 0; i < n; i++, v += POSTING_LEN) {
+		uint64_t x;
+		memcpy(&x, v, sizeof x);
+		x = be64toh(x); /* docnum(6) || frequency(2) */
+		o[i] = (struct textindex_posting){ .doc = x >> 16, .field = field,
+			                           .tf = (uint16_t)(x & 0xffff) };
+	}
 	*np += n;
 }
 
