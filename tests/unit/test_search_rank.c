@@ -11,7 +11,8 @@
  * partners whose names hold query words (what they lend their records),
  * texts from a few shapes (so that many scores tie, across authors), a
  * word in most records (its postings fill many pages), one in one record,
- * and a weak (short) word.
+ * one in two records far apart (scored by a merge: search_score.c) and a
+ * weak (short) word.
  */
 #include "testutil.h"
 
@@ -65,6 +66,8 @@ static void words(char *out, size_t outn, unsigned n, unsigned i)
 		snprintf(out, outn, "mango ");
 	if (i == 7)
 		snprintf(out + strlen(out), outn - strlen(out), "uniek ");
+	if (i == 3 || i == NDOCS - 3) /* two far apart: scored by a merge, not an array */
+		snprintf(out + strlen(out), outn - strlen(out), "zeldzaam ");
 	for (unsigned k = 0; k < n; k++)
 		snprintf(out + strlen(out), outn - strlen(out), "%s ", vocab[rnd(NVOCAB)]);
 }
@@ -348,7 +351,7 @@ static void same(struct store_txn *t, const char *text, int kind, struct search_
 
 static const char *const queries[] = { "mango", "zebra kiwi", "mango ai", "ai", "uniek",
 	                               "kiwi zebra mango papaja dadel", "onbekend", "huis",
-	                               "limoen zq123456" };
+	                               "limoen zq123456", "zeldzaam", "zeldzaam huis" };
 
 static void all_same(struct store *s, struct search_cache *cache)
 {
