@@ -58,8 +58,11 @@ static int cache_read(struct search_cache *c, struct store_txn *t, struct gl_err
 	bool found = true;
 	struct textindex_doc doc;
 	while (from < SEARCH_CACHE_DOCS &&
-	       !(rc = textindex_docs_next(d, from, &found, &doc, err)) && found &&
-	       doc.num < SEARCH_CACHE_DOCS) {
+	       !(rc = textindex_docs_next(d, from, &found, &doc, err)) && found) {
+		if (doc.num >= SEARCH_CACHE_DOCS) { /* those below it not found are gone */
+			c->n = SEARCH_CACHE_DOCS;
+			break;
+		}
 		if (doc.num >= c->cap) {
 			size_t cap = c->cap ? c->cap : 4096;
 			while (cap <= doc.num)
