@@ -613,6 +613,7 @@ static void web_release(struct web *w)
 {
 	todo_free(w->paths);
 	match_cache_free(w->match_cache);
+	search_cache_free(w->search_cache);
 	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
@@ -626,6 +627,7 @@ static void web_release(struct web *w)
 	w->tax = NULL;
 	w->paths = NULL;
 	w->match_cache = NULL;
+	w->search_cache = NULL;
 	w->screening = NULL;
 	w->taxonomy_json = NULL;
 	w->buckets = NULL;
@@ -654,6 +656,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 	w->guard = web_guard_new((unsigned)n->cfg.web_waiting, n->cfg.web_behind_proxy);
 	w->answers = web_cache_new((unsigned)n->cfg.web_answer_cache);
 	w->match_cache = match_cache_new(MATCH_CACHE_BYTES);
+	w->search_cache = search_cache_new();
 	const json_t *terms = json_object_get(schema_set_file(n->schemas, "taxonomy.json"),
 	                                      "x-terms");
 	w->taxonomy_json = terms ? json_dumps(terms, JSON_COMPACT) : NULL;

@@ -418,7 +418,7 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	if (kind && rk != RK_PARTNER && rk != RK_OFFER && rk != RK_EVENT && rk != RK_NEWS)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "kind",
 		                       "kind: \"%.32s\" is not one of: partner, offer, event, news", kind);
-	struct search_opts o = { .kind = rk, .prefer = prefer };
+	struct search_opts o = { .kind = rk, .prefer = prefer, .cache = w->search_cache };
 	if (!lang_read(w, c, &p, &o.lang, &ok) || !limit_read(w, c, &p, SEARCH_LIMIT_MAX, &limit, &ok))
 		return ok;
 	if (prefer && strcmp(prefer, "nl") && strcmp(prefer, "en"))

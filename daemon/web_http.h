@@ -24,6 +24,7 @@
 
 #include "proto/err.h"
 #include "query/screen.h"
+#include "query/search.h"
 #include "query/todo.h"
 #include "schemas/taxonomy.h"
 #include "store/paths.h"
@@ -47,6 +48,7 @@ struct web {
 	struct taxonomy *tax;
 	struct todo_paths *paths; /* the to-do paths of every match */
 	struct match_cache *match_cache; /* the offers' facts between matches (match.h) */
+	struct search_cache *search_cache; /* the documents' lengths between searches (search.h) */
 	struct screen *screening; /* the screening of foreign start-ups */
 	char root[PATHS_MAX];
 	double rate, burst;

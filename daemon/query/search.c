@@ -7,29 +7,9 @@
 
 #include "proto/alloc.h"
 #include "proto/body.h"
+#include "query/search_int.h"
 #include "store/text.h"
 #include "store/textindex.h"
-
-#define QUERY_RUNS 3  /* Dutch, English, unstemmed */
-#define QUERY_FORMS 3 /* at most one per run */
-
-struct qword {
-	unsigned pos;
-	unsigned runs;   /* bit i: run i produced a form */
-	bool weak;       /* from a short token (text.h: TEXT_WEAK) */
-	unsigned nforms;
-	uint8_t len[QUERY_FORMS];
-	uint8_t fruns[QUERY_FORMS]; /* bit i: run i produced this form */
-	char form[QUERY_FORMS][TEXT_TERM_MAX];
-};
-
-struct qparse {
-	struct qword *w;
-	size_t n, cap;
-	unsigned run;
-	unsigned own;    /* the runs whose forms count in full */
-	bool strong;     /* a word is not weak */
-};
 
 static int qcollect(void *ctx, const char *term, size_t len, unsigned pos, unsigned flags)
 {
@@ -85,6 +65,7 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 	for (size_t i = 0; i < q->n; i++)
 		if (q->w[i].runs == (1u << nruns) - 1) {
 			q->strong |= !q->w[i].weak;
+			q->strong_words |= (uint32_t)!q->w[i].weak << (keep & 31);
 			q->w[keep++] = q->w[i];
 		}
 	q->n = keep;
@@ -92,64 +73,6 @@ static int parse_query(const char *text, const struct search_opts *o, struct qpa
 		return gl_errorf(err, GL_ELIMIT, "the search has %zu words; at most %d",
 		                 q->n, SEARCH_QUERY_WORDS);
 	return 0;
-}
-
-/* A query word's contribution to one document's score (rkey points into
- * the store: valid in the transaction).  Parts are grouped by order, the
- * document's number and the word: integers to compare, where record keys
- * share their first 32 bytes with every record of the same author. */
-struct part {
-	uint64_t order; /* doc << PART_WORD_BITS | word */
-	const uint8_t *rkey;
-	double score;
-	uint32_t rlen;
-};
-#define PART_WORD_BITS 8
-_Static_assert(SEARCH_QUERY_WORDS < (1 << PART_WORD_BITS), "a word's number fits a part");
-
-/* A partner whose name holds a query word: what it lends its records. */
-struct pname {
-	const uint8_t *rkey; /* the partner's */
-	size_t rlen;
-	size_t word;
-	double score;  /* the word's in a name field of the partner's */
-};
-
-/* A run of one form's postings in document order (one field's). */
-struct prun {
-	size_t pos, end; /* in qrun.p */
-};
-
-/* One form of a query word, its postings read (read_form). */
-struct qform {
-	size_t word;
-	double factor;     /* 1, or SEARCH_OTHER_LANG for another language's form */
-	double idf;
-	size_t run0, nrun; /* its runs in qrun.runs */
-};
-
-struct qrun {
-	struct store_txn *t;
-	struct textindex_docs *docs;
-	int kind;
-	double n_docs, avgdl;
-	struct textindex_posting *p; /* every form's postings */
-	size_t np, pcap;
-	struct prun *runs;
-	size_t nruns, runcap;
-	struct qform *forms;
-	size_t nforms, formcap;
-	struct part *parts;   /* score_docs' in (document, word) order, then lend_names' */
-	size_t nparts, partcap;
-	size_t nscored;       /* score_docs' */
-	struct pname *pn;
-	size_t npn, pncap;
-};
-
-static int rkey_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	int c = memcmp(a, b, al < bl ? al : bl);
-	return c ? c : al < bl ? -1 : al > bl;
 }
 
 static int part_cmp(const void *a, const void *b)
@@ -161,7 +84,7 @@ static int part_cmp(const void *a, const void *b)
 static int pname_cmp(const void *a, const void *b)
 {
 	const struct pname *x = a, *y = b;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
 static void add_part(struct qrun *qr, const struct textindex_doc *doc, size_t word, double sc)
@@ -183,39 +106,53 @@ static void add_pname(struct qrun *qr, const struct textindex_doc *doc, size_t w
 	qr->pn[qr->npn++] = (struct pname){ doc->rkey, doc->rlen, word, sc };
 }
 
-static double weight(uint8_t field)
+/* The distinct documents of n postings (each document at most once a
+ * field): a bit a document over the range they span, or a merge of
+ * their runs when the range is too wide for that. */
+#define DF_BITS_MAX (1u << 26) /* bits (8 MiB): a range wider is merged */
+static size_t distinct_docs(const struct textindex_posting *p, size_t n)
 {
-	return field == TEXTINDEX_TITLE ? SEARCH_WEIGHT_TITLE
-	       : field == TEXTINDEX_LABEL ? SEARCH_WEIGHT_LABEL : SEARCH_WEIGHT_TEXT;
-}
-
-static double bm25(const struct qrun *qr, double idf, double tf, uint32_t dl)
-{
-	double norm = 1.0 - SEARCH_BM25_B + SEARCH_BM25_B * (double)dl / qr->avgdl;
-	return idf * tf * (SEARCH_BM25_K1 + 1.0) / (tf + SEARCH_BM25_K1 * norm);
-}
-
-/* Whether partners' names lend words to the records searched for. */
-static bool lends(int kind)
-{
-	return kind == 0 || kind == RK_OFFER || kind == RK_EVENT || kind == RK_NEWS;
-}
-
-/* The lowest document number at the head of runs r[0..n) (UINT64_MAX if
- * all are done). */
-static uint64_t runs_head(const struct textindex_posting *p, const struct prun *r, size_t n)
-{
-	uint64_t doc = UINT64_MAX;
-	for (size_t i = 0; i < n; i++)
-		if (r[i].pos < r[i].end && p[r[i].pos].doc < doc)
-			doc = p[r[i].pos].doc;
-	return doc;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	size_t df = 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = p[i].doc < lo ? p[i].doc : lo;
+		hi = p[i].doc > hi ? p[i].doc : hi;
+	}
+	if (n == 0)
+		return 0;
+	if (hi - lo < DF_BITS_MAX) {
+		uint64_t *bits = gl_xcalloc((size_t)((hi - lo) / 64 + 1), sizeof *bits);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t d = p[i].doc - lo, m = 1ull << (d % 64);
+			df += !(bits[d / 64] & m);
+			bits[d / 64] |= m;
+		}
+		free(bits);
+		return df;
+	}
+	/* runs: where the document number does not rise, another begins */
+	size_t nrun = 1;
+	for (size_t i = 1; i < n; i++)
+		nrun += p[i].doc <= p[i - 1].doc;
+	struct prun *r = gl_xmalloc(nrun * sizeof *r);
+	r[0] = (struct prun){ 0, 1 };
+	for (size_t i = 1, k = 0; i < n; i++) {
+		if (p[i].doc <= p[i - 1].doc)
+			r[++k].pos = i;
+		r[k].end = i + 1;
+	}
+	for (uint64_t doc; (doc = search_runs_head(p, r, nrun)) != UINT64_MAX; df++)
+		for (size_t i = 0; i < nrun; i++)
+			while (r[i].pos < r[i].end && p[r[i].pos].doc == doc)
+				r[i].pos++;
+	free(r);
+	return df;
 }
 
 /* Read the postings of one form of query word `word` (append them to
- * qr->p, cut into runs in document order: each field's) and its idf from
- * the documents that hold it (a posting of no document, left by an index
- * out of step, counts too, as it always did). */
+ * qr->p, cut into runs in document order) and its idf from the documents
+ * that hold it (a posting of no document, left by an index out of step,
+ * counts too, as it always did). */
 static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
                      struct gl_error *err)
 {
@@ -241,97 +178,40 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 		qr->runs[qr->nruns++] = (struct prun){ i, i + 1 };
 	}
 	f->nrun = qr->nruns - f->run0;
-	/* df: the distinct documents of its runs, merged (on a copy) */
-	struct prun *r = gl_xmalloc((f->nrun ? f->nrun : 1) * sizeof *r);
-	if (f->nrun)
-		memcpy(r, qr->runs + f->run0, f->nrun * sizeof *r);
-	size_t df = 0;
-	for (uint64_t doc; (doc = runs_head(qr->p, r, f->nrun)) != UINT64_MAX; df++)
-		for (size_t i = 0; i < f->nrun; i++)
-			while (r[i].pos < r[i].end && qr->p[r[i].pos].doc == doc)
-				r[i].pos++;
-	free(r);
+	size_t df = distinct_docs(qr->p + start, qr->np - start);
 	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
 	f->idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
 	return 0;
 }
 
-/* Form f's BM25 in document doc into *sc, whose postings stand at the
- * heads of its runs (which move past them); false if it has none or is of
- * another kind than searched for.  A partner whose name holds it is kept
- * for its records (lend_names). */
-static bool score_doc(struct qrun *qr, struct qform *f, const struct textindex_doc *doc,
-                      double *sc)
+/* The partners whose name holds a form, with the form's score in a name
+ * field of weight SEARCH_WEIGHT_PARTNER, the partner's length: what they
+ * lend their records (lend_names).  Read before the scoring, so that a
+ * record's whole score is known when it is scored. */
+static int find_names(struct qrun *qr, struct gl_error *err)
 {
-	double tf = 0, name = 0;
-	bool has = false;
-	for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
-		struct prun *r = &qr->runs[k];
-		for (; r->pos < r->end && qr->p[r->pos].doc == doc->num; r->pos++) {
-			const struct textindex_posting *p = &qr->p[r->pos];
-			tf += weight(p->field) * (double)p->tf;
-			if (p->field == TEXTINDEX_TITLE)
-				name += (double)p->tf;
-			has = true;
-		}
-	}
-	if (!has)
-		return false;
-	/* with the partner's length: the partner ranks above what it lends to */
-	if (doc->kind == RK_PARTNER && name > 0 && lends(qr->kind))
-		add_pname(qr, doc, f->word,
-		          f->factor * bm25(qr, f->idf, SEARCH_WEIGHT_PARTNER * name, doc->len));
-	if (qr->kind && doc->kind != qr->kind)
-		return false;
-	*sc = f->factor * bm25(qr, f->idf, tf, doc->len);
-	return true;
-}
-
-/* Document doc's parts: one per word it holds, the best of the word's
- * forms (the forms come word by word), as gather_hits would take it. */
-static void score_words(struct qrun *qr, const struct textindex_doc *doc)
-{
-	size_t word = 0;
-	double best = 0, sc;
-	bool open = false;
-	for (size_t f = 0; f < qr->nforms; f++) {
-		if (!score_doc(qr, &qr->forms[f], doc, &sc))
+	for (size_t fi = 0; fi < qr->nforms && search_lends(qr->kind); fi++) {
+		const struct qform *f = &qr->forms[fi];
+		if (!f->nrun)
 			continue;
-		if (open && qr->forms[f].word != word) {
-			add_part(qr, doc, word, best);
-			open = false;
+		size_t from = qr->runs[f->run0].pos, to = qr->runs[f->run0 + f->nrun - 1].end;
+		for (size_t i = from; i < to; i++) {
+			const struct textindex_posting *p = &qr->p[i];
+			bool found;
+			struct textindex_doc d;
+			int rc;
+			if (p->field != TEXTINDEX_TITLE || p->tf == 0)
+				continue;
+			if ((rc = search_doc_meta(qr, p->doc, &found, &d, err)))
+				return rc;
+			if (!found || d.kind != RK_PARTNER)
+				continue;
+			if (!d.rkey && (rc = textindex_doc(qr->t, p->doc, &found, &d, err)))
+				return rc;
+			if (found)
+				add_pname(qr, &d, f->word, f->factor * search_bm25(qr, f->idf,
+				          SEARCH_WEIGHT_PARTNER * (double)p->tf, d.len));
 		}
-		if (!open) {
-			word = qr->forms[f].word;
-			best = 0;
-			open = true;
-		}
-		if (sc > best)
-			best = sc;
-	}
-	if (open)
-		add_part(qr, doc, word, best);
-}
-
-/* Every document the forms' postings name, in number order, each looked
- * up once: its parts come in (document, word) order, as gather_hits wants
- * them, one per word.  A posting of no document counts for nothing. */
-static int score_docs(struct qrun *qr, struct gl_error *err)
-{
-	for (uint64_t doc; (doc = runs_head(qr->p, qr->runs, qr->nruns)) != UINT64_MAX;) {
-		bool found;
-		struct textindex_doc d;
-		int rc = textindex_docs_get(qr->docs, doc, &found, &d, err);
-		if (rc)
-			return rc;
-		if (!found) { /* pass over its postings */
-			for (size_t k = 0; k < qr->nruns; k++)
-				while (qr->runs[k].pos < qr->runs[k].end &&
-				       qr->p[qr->runs[k].pos].doc == doc)
-					qr->runs[k].pos++;
-			continue;
-		}
-		score_words(qr, &d);
 	}
 	return 0;
 }
@@ -406,144 +286,37 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 	return rc;
 }
 
-/* A hit before it is copied out: its score and its record's key (in the
- * store: valid in the transaction). */
-struct ranked {
-	double score;
-	const uint8_t *rkey;
-	size_t rlen;
-};
 
-/* Hits' order: the higher score first; equal scores in record key order
- * (keys differ, so no two hits tie). */
-static int ranked_cmp(const void *a, const void *b)
+/* The highest document number the postings name, plus one (0: none). */
+static uint64_t docs_named(const struct qrun *qr)
 {
-	const struct ranked *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+	uint64_t top = 0;
+	for (size_t k = 0; k < qr->nruns; k++)
+		if (qr->runs[k].end > qr->runs[k].pos && qr->p[qr->runs[k].end - 1].doc >= top)
+			top = qr->p[qr->runs[k].end - 1].doc + 1;
+	return top;
 }
 
-/* Sift h[i] down the heap h[0..n) whose top ranks last. */
-static void sift_down(struct ranked *h, size_t n, size_t i)
+/* Score the postings read (read_form) into qr->best: the partners' names
+ * first, then every document. */
+static int score(struct qrun *qr, const struct qparse *q, struct search_cache *cache,
+                 struct gl_error *err)
 {
-	for (;;) {
-		size_t m = i, l = 2 * i + 1;
-		if (l < n && ranked_cmp(&h[l], &h[m]) > 0)
-			m = l;
-		if (l + 1 < n && ranked_cmp(&h[l + 1], &h[m]) > 0)
-			m = l + 1;
-		if (m == i)
-			return;
-		struct ranked x = h[i];
-		h[i] = h[m];
-		h[m] = x;
-		i = m;
+	int rc;
+	if (cache && store_txn_snapshot(qr->t)) {
+		if ((rc = search_cache_hold(cache, qr->t, docs_named(qr), err)))
+			return rc;
+		qr->cache = cache;
 	}
-}
-
-/* The best k of h's n hits (all if k is 0 or k >= n) into h[0..), in
- * order; returns how many.  A page of 20 of 60,000 hits keeps a heap of
- * the 20 best seen and sorts those, not all 60,000. */
-static size_t rank_best(struct ranked *h, size_t n, size_t k)
-{
-	if (k == 0 || k >= n) {
-		qsort(h, n, sizeof *h, ranked_cmp);
-		return n;
-	}
-	for (size_t i = k / 2; i-- > 0;)
-		sift_down(h, k, i);
-	for (size_t i = k; i < n; i++)
-		if (ranked_cmp(&h[i], &h[0]) < 0) {
-			h[0] = h[i];
-			sift_down(h, k, 0);
-		}
-	qsort(h, k, sizeof *h, ranked_cmp);
-	return k;
-}
-
-/* Put the parts in (document, word) order: score_docs' are, lend_names'
- * (a partner's records, fewer) are sorted and merged with them. */
-static void order_parts(struct qrun *qr)
-{
-	size_t a = qr->nscored, n = qr->nparts;
-	if (a == n)
-		return;
-	qsort(qr->parts + a, n - a, sizeof *qr->parts, part_cmp);
-	struct part *m = gl_xmalloc(n * sizeof *m);
-	size_t i = 0, j = a, k = 0;
-	while (i < a || j < n)
-		m[k++] = j == n || (i < a && qr->parts[i].order <= qr->parts[j].order) ? qr->parts[i++]
-		                                                                       : qr->parts[j++];
-	free(qr->parts);
-	qr->parts = m;
-	qr->partcap = n;
-}
-
-/* Sum the parts per document (the best form of each word) into r (room
- * for qr->nparts); a document that holds only weak words of a query that
- * has others is no hit (search.h).  Returns how many. */
-static size_t gather_hits(struct qrun *qr, const struct qparse *q, struct ranked *r)
-{
-	size_t nh = 0;
-	order_parts(qr);
-	for (size_t i = 0, j; i < qr->nparts; i = j) {
-		const struct part *p = &qr->parts[i];
-		uint64_t doc = p->order >> PART_WORD_BITS;
-		double sum = 0, best = 0;
-		bool strong = false;
-		for (j = i; j < qr->nparts && qr->parts[j].order >> PART_WORD_BITS == doc; j++) {
-			if (j > i && qr->parts[j].order != qr->parts[j - 1].order) {
-				sum += best;
-				best = 0;
-			}
-			if (qr->parts[j].score > best)
-				best = qr->parts[j].score;
-			size_t word = (size_t)(qr->parts[j].order & ((1u << PART_WORD_BITS) - 1));
-			strong |= !q->w[word].weak;
-		}
-		if (q->strong && !strong)
-			continue;
-		r[nh++] = (struct ranked){ sum + best, p->rkey, p->rlen };
-	}
-	return nh;
-}
-
-/* An array of n hits (NULL for none) with room for keys bytes of their
- * record keys after it (*arena): one allocation, one free(). */
-static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
-{
-	*arena = NULL;
-	if (n == 0)
-		return NULL;
-	struct search_hit *h = gl_xmalloc(n * sizeof *h + keys);
-	*arena = (uint8_t *)(h + n);
-	return h;
-}
-
-/* The best max hits (0: all) of the parts, in order, into *out (NULL if
- * none); returns how many. */
-static size_t best_hits(struct qrun *qr, const struct qparse *q, size_t max,
-                        struct search_hit **out)
-{
-	*out = NULL;
-	if (qr->nparts == 0)
-		return 0;
-	struct ranked *r = gl_xmalloc(qr->nparts * sizeof *r);
-	size_t nh = rank_best(r, gather_hits(qr, q, r), max), keys = 0;
-	for (size_t i = 0; i < nh; i++)
-		keys += r[i].rlen;
-	uint8_t *arena;
-	struct search_hit *h = hits_alloc(nh, keys, &arena);
-	for (size_t i = 0; i < nh; i++) {
-		memcpy(arena, r[i].rkey, r[i].rlen);
-		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = r[i].rlen, .score = r[i].score,
-			                    .kind = r[i].rkey[RECORD_KEY_LEN] };
-		arena += r[i].rlen;
-	}
-	free(r);
-	*out = h;
-	return nh;
+	qr->live = gl_xmalloc((qr->nforms ? qr->nforms : 1) * sizeof *qr->live);
+	for (size_t f = 0; f < qr->nforms; f++)
+		if (qr->forms[f].nrun)
+			qr->live[qr->nlive++] = f;
+	if ((rc = find_names(qr, err)) || (rc = lend_names(qr, err)))
+		return rc;
+	if (qr->nparts > 1)
+		qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
+	return search_score_docs(qr, q, err);
 }
 
 static int check_opts(const char *text, const struct search_opts *o, struct gl_error *err)
@@ -566,9 +339,7 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	static const struct search_opts none = { 0 };
 	o = o ? o : &none;
 	struct qparse q = { 0 };
-	struct qrun qr = { .t = t, .kind = o->kind };
-	struct search_hit *h = NULL;
-	size_t nh = 0;
+	struct qrun qr = { .t = t, .kind = o->kind, .max = o->max_hits, .err = err };
 	uint64_t docs, total;
 	int rc;
 	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
@@ -585,15 +356,11 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 				goto out;
 		}
 	}
-	if ((rc = score_docs(&qr, err)))
+	if ((rc = score(&qr, &q, o->cache, err)) || (rc = search_best_hits(&qr, hits, nhits)))
 		goto out;
-	qr.nscored = qr.nparts;
-	if ((rc = lend_names(&qr, err)))
-		goto out;
-	nh = best_hits(&qr, &q, o->max_hits, &h);
-	*hits = h;
-	*nhits = nh;
 out:
+	if (qr.cache)
+		search_cache_release(qr.cache);
 	textindex_docs_close(qr.docs);
 	free(q.w);
 	free(qr.p);
@@ -601,6 +368,8 @@ out:
 	free(qr.forms);
 	free(qr.parts);
 	free(qr.pn);
+	free(qr.best);
+	free(qr.live);
 	return rc;
 }
 

@@ -74,6 +74,25 @@ struct search_hit {
 	int kind;
 };
 
+/*
+ * The length and kind of the index's documents, kept in memory between
+ * queries by a process that searches often (gilded's web server), so
+ * that a query scores a document without reading the index's entry for
+ * it (query/search_cache.c says why a table that only grows stays right).
+ * A query given one (search_opts.cache) in a read transaction reads it,
+ * and first reads into it the documents it lacks; in a write
+ * transaction it is not used.  The answers are the same either way.
+ * At most SEARCH_CACHE_DOCS document numbers (4 bytes each); documents
+ * numbered above are read from the index.  One cache serves one store.
+ * Thread-safe; free it after the last query that used it has returned.
+ */
+#define SEARCH_CACHE_DOCS (1u << 22)
+struct search_cache;
+struct search_cache *search_cache_new(void);
+void search_cache_free(struct search_cache *c);
+/* The bytes its table holds. */
+size_t search_cache_bytes(const struct search_cache *c);
+
 /* What to search for besides the text, and how. */
 struct search_opts {
 	int kind;           /* 0 for any, or RK_PARTNER / RK_OFFER / RK_EVENT / RK_NEWS */
@@ -82,6 +101,7 @@ struct search_opts {
 	const char *prefer; /* "nl" or "en": the reader's language, whose forms count
 	                     * in full (above); NULL: every form does.  Not with lang */
 	size_t max_hits;    /* at most this many hits (0: all) */
+	struct search_cache *cache; /* the documents' lengths and kinds kept; NULL: none */
 };
 
 /*

@@ -5,6 +5,7 @@
  * that wait textindex_pend.c's, checks and rebuilding textindex_rebuild.c's.
  */
 #include <stdlib.h>
+#include <endian.h>
 #include <string.h>
 
 #include "store/textindex_int.h"
@@ -364,6 +365,53 @@ int textindex_totals(struct store_txn *t, uint64_t *docs, uint64_t *total,
 	return 0;
 }
 
+/* Append n postings of field (8 bytes each at v) to *p. */
+static void postings_put(const uint8_t *v, size_t n, uint8_t field,
+                         struct textindex_posting **p, size_t *np, size_t *cap)
+{
+	if (*np + n > *cap) {
+		*cap = *cap ? *cap : 64;
+		while (*cap < *np + n)
+			*cap *= 2;
+		*p = gl_xrealloc(*p, *cap * sizeof **p);
+	}
+	struct textindex_posting *o = *p + *np;
+	_Static_assert(POSTING_LEN == 8 && DOCNUM_LEN == 6, "a posting is one big-endian u64");
+	for (size_t i = 0; i < n; i++, v += POSTING_LEN) {
+		uint64_t x;
+		memcpy(&x, v, sizeof x);
+		x = be64toh(x); /* docnum(6) || frequency(2) */
+		o[i] = (struct textindex_posting){ .doc = x >> 16, .field = field,
+			                           .tf = (uint16_t)(x & 0xffff) };
+	}
+	*np += n;
+}
+
+/* The postings of the key the cursor stands on (field; first, its first
+ * posting), a page of them at a time (MDB_GET_MULTIPLE: the table is
+ * MDB_DUPFIXED; a key of one posting has no page of them). */
+static int postings_key(MDB_cursor *c, uint8_t field, MDB_val first, struct store *s,
+                        struct textindex_posting **p, size_t *n, size_t *cap,
+                        struct gl_error *err)
+{
+	MDB_val k, v;
+	size_t count;
+	int rc = mdb_cursor_count(c, &count);
+	if (rc == 0 && count == 1) {
+		postings_put(first.mv_data, 1, field, p, n, cap);
+		return 0;
+	}
+	if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &v, MDB_GET_MULTIPLE);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_MULTIPLE)) {
+		if (v.mv_size % POSTING_LEN)
+			return gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", s->path);
+		store_map_work(s, (unsigned)(v.mv_size / POSTING_LEN));
+		postings_put(v.mv_data, v.mv_size / POSTING_LEN, field, p, n, cap);
+	}
+	return rc == MDB_NOTFOUND ? 0 : store_mdb_fail(rc, err, s, "read search terms");
+}
+
 int textindex_postings(struct store_txn *t, const char *term, size_t len,
                        struct textindex_posting **p, size_t *n, size_t *cap,
                        struct gl_error *err)
@@ -382,24 +430,15 @@ int textindex_postings(struct store_txn *t, const char *term, size_t len,
 		return store_mdb_fail(rc, err, s, "cursor");
 	MDB_val k = { .mv_size = len + 1, .mv_data = prefix }, v;
 	int out = 0;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		store_map_work(s, 1);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && !out;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
 		if (k.mv_size < len + 1 || memcmp(k.mv_data, prefix, len + 1))
 			break;
-		const uint8_t *kp = k.mv_data, *pv = v.mv_data;
 		if (k.mv_size != len + 2 || v.mv_size != POSTING_LEN) {
 			out = gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", s->path);
 			break;
 		}
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 64;
-			*p = gl_xrealloc(*p, *cap * sizeof **p);
-		}
-		(*p)[(*n)++] = (struct textindex_posting){
-			.doc = get_docnum(pv), .field = kp[len + 1],
-			.tf = (uint16_t)(pv[DOCNUM_LEN] << 8 | pv[DOCNUM_LEN + 1])
-		};
+		out = postings_key(c, ((const uint8_t *)k.mv_data)[len + 1], v, s, p, n, cap, err);
 	}
 	mdb_cursor_close(c);
 	if (out)
@@ -485,6 +524,24 @@ int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
 		return rc;
 	*out = (struct textindex_doc){ .num = doc, .len = dd.len, .kind = dd.kind, .rkey = dd.rkey,
 		                       .rlen = dd.rlen };
+	return 0;
+}
+
+int textindex_docs_next(struct textindex_docs *d, uint64_t doc, bool *found,
+                        struct textindex_doc *out, struct gl_error *err)
+{
+	MDB_val k, v;
+	struct doc dd;
+	int rc = docs_seek(d, doc, &k, &v);
+	*found = rc == 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_mdb_fail(rc, err, d->t->s, "read search document");
+	if ((rc = doc_decode(d->t, &v, &dd, err)))
+		return rc;
+	*out = (struct textindex_doc){ .num = d->at, .len = dd.len, .kind = dd.kind,
+		                       .rkey = dd.rkey, .rlen = dd.rlen };
 	return 0;
 }
 

@@ -185,6 +185,11 @@ struct textindex_docs;
 int textindex_docs_open(struct store_txn *t, struct textindex_docs **out, struct gl_error *err);
 int textindex_docs_get(struct textindex_docs *d, uint64_t doc, bool *found,
                        struct textindex_doc *out, struct gl_error *err);
+/* The first document numbered doc or more (*found false past the last):
+ * for a walk over the documents in number order.  Returns as
+ * textindex_doc. */
+int textindex_docs_next(struct textindex_docs *d, uint64_t doc, bool *found,
+                        struct textindex_doc *out, struct gl_error *err);
 void textindex_docs_close(struct textindex_docs *d);
 
 /* The document of record key rkey (rlen bytes); *found false if the

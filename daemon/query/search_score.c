@@ -1,0 +1,293 @@
+/* search_score.c — scoring the documents a query's postings name and
+ * keeping the best (search.h's ranking; search_int.h). */
+#include "query/search_int.h"
+
+#include <stdlib.h>
+
+#include "proto/alloc.h"
+
+/* Document doc's length and kind (its key too when read from the index):
+ * from the cache if it knows it, else from the index. */
+int search_doc_meta(struct qrun *qr, uint64_t doc, bool *found, struct textindex_doc *d,
+                    struct gl_error *err)
+{
+	uint32_t e = qr->cache ? search_cache_get(qr->cache, doc) : 0;
+	if (e) {
+		*found = true;
+		*d = (struct textindex_doc){ .num = doc, .len = e >> SEARCH_CACHE_KIND_BITS,
+			                     .kind = (int)(e & ((1u << SEARCH_CACHE_KIND_BITS) - 1)) };
+		return 0;
+	}
+	return textindex_docs_get(qr->docs, doc, found, d, err);
+}
+
+/* Read c's record key if it is not read yet (an error is kept in qr). */
+static void cand_key(struct qrun *qr, struct cand *c)
+{
+	bool found = false;
+	struct textindex_doc d;
+	if (c->rkey || qr->rc)
+		return;
+	qr->rc = textindex_doc(qr->t, c->doc, &found, &d, qr->err);
+	if (!qr->rc && !found)
+		qr->rc = gl_errorf(qr->err, GL_ESTORE, "search index: document %llu went away",
+		                   (unsigned long long)c->doc);
+	if (!qr->rc) {
+		c->rkey = d.rkey;
+		c->rlen = d.rlen;
+	}
+}
+
+/* Hits' order: the higher score first; equal scores in record key order
+ * (keys differ, so no two hits tie).  The keys are read only for a tie. */
+static int cand_cmp(struct qrun *qr, struct cand *x, struct cand *y)
+{
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	cand_key(qr, x);
+	cand_key(qr, y);
+	if (qr->rc)
+		return 0;
+	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+}
+
+/* The same for candidates whose keys are read (qsort's). */
+static int cand_sort(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+}
+
+static void cand_swap(struct cand *h, size_t i, size_t j)
+{
+	struct cand x = h[i];
+	h[i] = h[j];
+	h[j] = x;
+}
+
+/* Keep c if it is among the best qr->max so far (all if max is 0): a heap
+ * whose top ranks last, so that a page of 20 of 60,000 hits keeps 20. */
+static void offer(struct qrun *qr, struct cand c)
+{
+	struct cand *h = qr->best;
+	if (qr->max && qr->nbest == qr->max) {
+		if (c.score < h[0].score || cand_cmp(qr, &c, &h[0]) >= 0)
+			return;
+		h[0] = c;
+		for (size_t i = 0, m;; i = m) { /* sift down */
+			size_t l = 2 * i + 1;
+			m = i;
+			if (l < qr->nbest && cand_cmp(qr, &h[l], &h[m]) > 0)
+				m = l;
+			if (l + 1 < qr->nbest && cand_cmp(qr, &h[l + 1], &h[m]) > 0)
+				m = l + 1;
+			if (m == i)
+				return;
+			cand_swap(h, i, m);
+		}
+	}
+	if (qr->nbest == qr->bestcap) {
+		qr->bestcap = qr->bestcap ? 2 * qr->bestcap : (qr->max ? qr->max : 64);
+		h = qr->best = gl_xrealloc(qr->best, qr->bestcap * sizeof *qr->best);
+	}
+	size_t i = qr->nbest++;
+	h[i] = c;
+	for (; qr->max && i > 0 && cand_cmp(qr, &h[(i - 1) / 2], &h[i]) < 0; i = (i - 1) / 2)
+		cand_swap(h, i, (i - 1) / 2); /* sift up */
+}
+
+/* Word w's best score so far (0 if none is above) with sc. */
+static inline void best_of(double *best, uint32_t *has, size_t w, double sc)
+{
+	if (!(*has & 1u << w)) {
+		best[w] = sc > 0 ? sc : 0;
+		*has |= 1u << w;
+	} else if (sc > best[w]) {
+		best[w] = sc;
+	}
+}
+
+/* Document d's score: each word's best form (tf[lf]: live form lf's
+ * weighted frequency in d, or -1 where d lacks it) or what a partner's
+ * name lends it (the parts at *li, which moves past them), summed in word
+ * order.  False if it is no hit: none of its words, or only weak ones of
+ * a query with others (search.h), or of another kind than searched for
+ * (take false). */
+static bool score_doc(struct qrun *qr, const struct qparse *q, const struct textindex_doc *d,
+                      bool take, const double *tf, size_t *li, double *score)
+{
+	double best[SEARCH_QUERY_WORDS];
+	uint32_t has = 0; /* bit w: word w is held (best[w] is set) */
+	_Static_assert(SEARCH_QUERY_WORDS <= 32, "a word a bit");
+	for (size_t lf = 0; lf < qr->nlive && take; lf++) {
+		const struct qform *f = &qr->forms[qr->live[lf]];
+		if (tf[lf] < 0)
+			continue;
+		double sc = f->factor * search_bm25(qr, f->idf, tf[lf], d->len);
+		best_of(best, &has, f->word, sc);
+	}
+	for (; *li < qr->nparts && qr->parts[*li].order >> PART_WORD_BITS == d->num; ++*li)
+		best_of(best, &has, (size_t)(qr->parts[*li].order & ((1u << PART_WORD_BITS) - 1)),
+		        qr->parts[*li].score);
+	double sum = 0;
+	for (uint32_t m = has; m; m &= m - 1)
+		sum += best[__builtin_ctz(m)]; /* in word order */
+	*score = sum;
+	return has && ((has & q->strong_words) || !q->strong);
+}
+
+/* Score document doc (tf: its forms' frequencies, as score_doc's) and
+ * offer it. */
+static int score_one(struct qrun *qr, const struct qparse *q, uint64_t doc, const double *tf,
+                     size_t *li, struct gl_error *err)
+{
+	bool found;
+	struct textindex_doc d;
+	double sc;
+	int rc = search_doc_meta(qr, doc, &found, &d, err);
+	if (rc)
+		return rc;
+	if (!found)
+		d = (struct textindex_doc){ .num = doc };
+	bool take = found && (!qr->kind || d.kind == qr->kind);
+	if (score_doc(qr, q, &d, take, tf, li, &sc))
+		offer(qr, (struct cand){ sc, doc, d.rkey, d.rlen });
+	return qr->rc;
+}
+
+/* The documents in number order by a merge of the forms' runs. */
+static int score_merged(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+{
+	size_t li = 0;
+	double tf[QUERY_FORMS * SEARCH_QUERY_WORDS];
+	int rc = 0;
+	while (rc == 0) {
+		uint64_t doc = search_runs_head(qr->p, qr->runs, qr->nruns);
+		if (li < qr->nparts && qr->parts[li].order >> PART_WORD_BITS < doc)
+			doc = qr->parts[li].order >> PART_WORD_BITS;
+		if (doc == UINT64_MAX)
+			break;
+		for (size_t lf = 0; lf < qr->nlive; lf++) {
+			const struct qform *f = &qr->forms[qr->live[lf]];
+			tf[lf] = -1;
+			for (size_t k = f->run0; k < f->run0 + f->nrun; k++) {
+				struct prun *r = &qr->runs[k];
+				for (; r->pos < r->end && qr->p[r->pos].doc == doc; r->pos++)
+					tf[lf] = (tf[lf] < 0 ? 0 : tf[lf]) +
+					         search_weight(qr->p[r->pos].field) * (double)qr->p[r->pos].tf;
+			}
+		}
+		rc = score_one(qr, q, doc, tf, &li, err);
+	}
+	return rc;
+}
+
+/* The documents in number order from a bit each over the range [lo, lo +
+ * span) they lie in, each form's frequencies summed into an array over
+ * that range (1 + the frequency; 0: not held; floats add the whole
+ * numbers they are exactly): no merge, a walk over each form's postings
+ * and then over the bits. */
+static int score_dense(struct qrun *qr, const struct qparse *q, uint64_t lo, size_t span,
+                       struct gl_error *err)
+{
+	float *acc = gl_xcalloc(qr->nlive * span, sizeof *acc);
+	uint64_t *bits = gl_xcalloc(span / 64 + 1, sizeof *bits);
+	for (size_t lf = 0; lf < qr->nlive; lf++) {
+		const struct qform *f = &qr->forms[qr->live[lf]];
+		size_t from = qr->runs[f->run0].pos, to = qr->runs[f->run0 + f->nrun - 1].end;
+		for (size_t i = from; i < to; i++) {
+			size_t off = (size_t)(qr->p[i].doc - lo);
+			float *a = &acc[lf * span + off];
+			*a = (*a != 0 ? *a : 1) +
+			     (float)(search_weight(qr->p[i].field) * (double)qr->p[i].tf);
+			bits[off / 64] |= 1ull << (off % 64);
+		}
+	}
+	for (size_t i = 0; i < qr->nparts; i++) {
+		size_t off = (size_t)((qr->parts[i].order >> PART_WORD_BITS) - lo);
+		bits[off / 64] |= 1ull << (off % 64);
+	}
+	size_t li = 0;
+	double tf[QUERY_FORMS * SEARCH_QUERY_WORDS];
+	int rc = 0;
+	for (size_t w = 0; w <= span / 64 && rc == 0; w++)
+		for (uint64_t b = bits[w]; b && rc == 0; b &= b - 1) {
+			size_t off = w * 64 + (size_t)__builtin_ctzll(b);
+			for (size_t lf = 0; lf < qr->nlive; lf++) {
+				float a = acc[lf * span + off];
+				tf[lf] = a != 0 ? (double)a - 1 : -1;
+			}
+			rc = score_one(qr, q, lo + off, tf, &li, err);
+		}
+	free(acc);
+	free(bits);
+	return rc;
+}
+
+/* Every document the forms' postings or the partners' names (qr->parts,
+ * in document order) name, in number order, each looked up once and
+ * offered with its score.  A posting of no document counts for nothing.
+ * Dense (score_dense) where the documents crowd a range narrow enough,
+ * else by a merge. */
+int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < qr->np; i++) {
+		lo = qr->p[i].doc < lo ? qr->p[i].doc : lo;
+		hi = qr->p[i].doc > hi ? qr->p[i].doc : hi;
+	}
+	for (size_t i = 0; i < qr->nparts; i++) {
+		uint64_t d = qr->parts[i].order >> PART_WORD_BITS;
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	if (lo > hi)
+		return 0;
+	uint64_t span = hi - lo + 1, held = qr->np + qr->nparts;
+	if (span <= SEARCH_DENSE_SPREAD * held &&
+	    span * (qr->nlive ? qr->nlive : 1) <= SEARCH_DENSE_BYTES / sizeof(float))
+		return score_dense(qr, q, lo, (size_t)span, err);
+	return score_merged(qr, q, err);
+}
+
+/* An array of n hits (NULL for none) with room for keys bytes of their
+ * record keys after it (*arena): one allocation, one free(). */
+static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
+{
+	*arena = NULL;
+	if (n == 0)
+		return NULL;
+	struct search_hit *h = gl_xmalloc(n * sizeof *h + keys);
+	*arena = (uint8_t *)(h + n);
+	return h;
+}
+
+/* The candidates kept, in order, into *out (NULL if none), *n of them;
+ * both written only on success. */
+int search_best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
+{
+	size_t nh = qr->nbest, keys = 0;
+	for (size_t i = 0; i < nh && !qr->rc; i++) {
+		cand_key(qr, &qr->best[i]);
+		keys += qr->best[i].rlen;
+	}
+	if (qr->rc)
+		return qr->rc;
+	if (nh > 1)
+		qsort(qr->best, nh, sizeof *qr->best, cand_sort);
+	uint8_t *arena;
+	struct search_hit *h = hits_alloc(nh, keys, &arena);
+	for (size_t i = 0; i < nh; i++) {
+		const struct cand *c = &qr->best[i];
+		memcpy(arena, c->rkey, c->rlen);
+		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = c->rlen, .score = c->score,
+			                    .kind = c->rkey[RECORD_KEY_LEN] };
+		arena += c->rlen;
+	}
+	*out = h;
+	*n = nh;
+	return 0;
+}
+
