@@ -20,6 +20,7 @@ change: that first one is timed apart, before the load.
 
 usage: bench_web.py [CONNECTIONS] [SECONDS] [OFFERS]   (default 64 5 100000;
                                                         OFFERS 0: the sample only)
+       BENCH_MAPPED_MAX=SIZE: the 100k node with [store] mapped_max = SIZE
 """
 import glob
 import json
@@ -113,6 +114,16 @@ def kept_answers(node):
     return kept
 
 
+def mapped_max():
+    """BENCH_MAPPED_MAX=64M runs the 100k node with that bound on its
+    mapped store pages ([store] mapped_max, off by default), to measure what
+    the bound costs."""
+    bound = os.environ.get('BENCH_MAPPED_MAX')
+    if bound:
+        print('[store] mapped_max = %s on the node of generated offers' % bound)
+    return '[store]\nmapped_max = %s\n' % bound if bound else ''
+
+
 def many_offers(h, tmp, n, conns, secs, script):
     """A node of n generated offers: match and search under load."""
     export = os.path.join(tmp, 'offers.export')
@@ -123,8 +134,8 @@ def many_offers(h, tmp, n, conns, secs, script):
     conf = h.write_config('many', '[federation]\nopen = true\n[web]\n'
                           'listen = 127.0.0.1:0\nroot = %s\nrate = 1000000\n'
                           'burst = 1000000\nmax_connections = 1024\nmax_per_ip = 1024\n'
-                          'waiting_per_ip = 1024\n'
-                          % os.path.join(SOURCE, 'daemon', 'web'))
+                          'waiting_per_ip = 1024\n%s'
+                          % (os.path.join(SOURCE, 'daemon', 'web'), mapped_max()))
     b = h.node('many', args=['--config', conf])
     b.start()
     b.gilde('import', export, timeout=1200)
