@@ -179,7 +179,9 @@ def many_offers(h, tmp, n, conns, secs, script):
           conns, secs, b)
     m = memory(b.proc.pid)
     print('after the runs: anonymous %d MiB (target <= 64), file pages %d MiB, peak resident '
-          '%d MiB' % (m['RssAnon'] // 1024, m['RssFile'] // 1024, m['VmHWM'] // 1024))
+          '%d MiB; the store\'s map let go of %d times ([store] mapped_max)'
+          % (m['RssAnon'] // 1024, m['RssFile'] // 1024, m['VmHWM'] // 1024,
+             b.json('status')['daemon']['memory']['map_releases']))
 
 
 def main():
