@@ -179,8 +179,10 @@ static int open_dbs(struct store *s, struct gl_error *err)
 		rc = store_mdb_fail(rc, err, s, "open databases");
 		goto fail;
 	}
-	/* a store being reindexed says its new layout once the index is rebuilt */
-	if (!found && (rc = write_layout(s, txn, err)))
+	/* a store being reindexed says its new layout once the index is rebuilt;
+	 * one of layout 4 has its queue now (store_index_open) */
+	if ((!found || (layout == 4 && !s->rdonly && !s->reindex)) &&
+	    (rc = write_layout(s, txn, err)))
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)))
 		return store_mdb_fail(rc, err, s, "commit");

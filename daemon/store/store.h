@@ -59,15 +59,18 @@
 #include "proto/record.h"
 #include "store/map.h" /* the bound on the store's mapped memory */
 
-/* 4: postings by document number (search.h); 3: fresh items; 2: events
- * and full-text indexes.  Layouts 2 and 3 are read as they are, without
+/* 5: records indexed after their commit wait in a queue (textindex.h);
+ * 4: postings by document number (search.h); 3: fresh items; 2: events
+ * and full-text indexes.  A write open of layout 4 adds the queue, empty,
+ * and says layout 5 (an older gilde would not see what waits).  A
+ * read-only open of layout 4 reads it as it is: nothing waits.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
  * index (textindex_rebuild), which takes about as long as indexing every
  * record again, in steps (reindex.c).  A write open of layout 4
  * rebuilds it too when it finds the index out of step (textindex_check in
  * store_int.h), cut by other rules ("textrules" in meta: textindex.h) or
  * a rebuild cut short. */
-#define STORE_LAYOUT 4
+#define STORE_LAYOUT 5
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256
