@@ -105,6 +105,10 @@ static void status_json(const struct cli *cli, const char *key, const struct cli
 	json_object_set_new(so, "entries_expiry", json_integer((json_int_t)st->n_expiry));
 	json_object_set_new(so, "entries_kinds", json_integer((json_int_t)st->n_kinds));
 	json_object_set_new(o, "store", so);
+	/* records committed, not yet indexed for search (textindex.h) */
+	json_t *se = json_object();
+	json_object_set_new(se, "index_behind", json_integer((json_int_t)st->text_behind));
+	json_object_set_new(o, "search", se);
 	cli_print_json(o);
 	json_decref(o);
 }
@@ -147,6 +151,9 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
 	}
 	printf(_("), %llu retracted\n"), (unsigned long long)st->tombstones);
 	printf(_("store    %s used, may grow to %s\n"), used, map);
+	if (st->text_behind)
+		printf(_("search   %llu records not yet indexed (the daemon indexes them when idle)\n"),
+		       (unsigned long long)st->text_behind);
 	const char *serr = json_string_value(json_object_get(d, "store_error"));
 	if (serr && *serr)
 		printf(_("store    WRITES FAIL: %s\n"), serr);

@@ -465,6 +465,8 @@ int store_stats(struct store_txn *t, enum store_count how, struct store_stats *o
 	st.page_size = ms.ms_psize;
 	st.used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	st.depth = ms.ms_depth;
+	if ((rc = textindex_behind(t, &st.text_behind, err)))
+		return rc;
 	*out = st;
 	return 0;
 }

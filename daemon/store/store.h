@@ -278,6 +278,7 @@ struct store_stats {
 	/* entries in each database (the invariants say how they relate);
 	 * n_items counts items and fresh, n_fresh fresh alone */
 	uint64_t n_records, n_kinds, n_items, n_expiry, n_fresh;
+	uint64_t text_behind; /* records not yet searchable (textindex.h: textindex_behind) */
 };
 /*
  * How store_stats() counts live records and tombstones: FAST from the kinds
