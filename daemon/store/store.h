@@ -140,8 +140,9 @@ enum store_outcome {
  * GL_ENOSPC / GL_EIO (then abort the transaction).  store_put_hashed takes
  * the record's content id and item computed already (record_cid,
  * record_item) and, unless cut is NULL, its search terms
- * (textindex_cut), as ingest does on the threads that check
- * signatures. */
+ * (textindex_cut), as ingest did on the threads that check
+ * signatures, or the flag that defers them (textindex.h: the queue), as
+ * ingest does now. */
 struct textindex_terms;
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
