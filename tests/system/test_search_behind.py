@@ -33,6 +33,8 @@ def searched(node, web):
     behind = 0
     if p.stderr.strip():
         behind = json.loads(p.stderr.strip().splitlines()[-1])['index_behind']
+    if web is None:  # the daemon is down: the CLI reads the store alone
+        return len(hits), behind, None
     url = 'http://%s/api/v1/search?%s' % (web, urllib.parse.urlencode({'q': QUERY, 'limit': 1}))
     with urllib.request.urlopen(url, timeout=30) as r:
         api = json.loads(r.read())
@@ -87,7 +89,16 @@ def main():
             b.kill()
         finally:
             imp.wait(timeout=60)
-        print('b killed during the import with %d records not yet indexed' % left)
+        # the store as the kill left it, read by gilde alone: the records
+        # not found are the ones the search says wait
+        held = b.json('status')['records']['news']
+        found, behind, _ = searched(b, None)
+        print('b killed during the import: %d records held, %d found, %d not yet indexed '
+              '(status said %d before the kill)' % (held, found, behind, left))
+        check(behind > 0, 'nothing waited when b was killed during the import')
+        check(found + behind == held and status_behind(b) == behind,
+              '%d found + %d not yet indexed != %d held (status: %d)'
+              % (found, behind, held, status_behind(b)))
         b.start()
         web = b.json('status')['daemon']['web']['listen']
         held = b.json('status')['records']['news']
