@@ -31,7 +31,8 @@
 #define LINGER_MS 50
 #define LINGER_WEIGHT 256
 #define SETTLE_RETRY 64
-#define CATCH_UP_AFTER_MS 200
+#define CATCH_UP_AFTER_MS 1000
+#define CATCH_UP_CHUNK 64
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -177,12 +178,16 @@ static void settle(struct writer *w)
 }
 
 /*
- * Index records committed without their postings (textindex.h), one
- * bounded step in a transaction of its own; text_behind stays set while
- * some wait.  A failure (a full map, say) is said once and tried again
- * after the next group.
+ * Index records committed without their postings (textindex.h), in a
+ * transaction of its own: CATCH_UP_CHUNK records at a time, up to
+ * TEXTINDEX_CATCH_UP_RECORDS, stopping after the chunk in which a job
+ * came or (unless patient: announced jobs that do not come) a batch
+ * began its verification, so that a job waits for a chunk, never for a
+ * step, and the index takes no core from the signature checks.
+ * text_behind stays set while records wait.  A failure (a full map, say)
+ * is said once and tried again after the next group.
  */
-static void catch_up(struct writer *w)
+static void catch_up(struct writer *w, bool patient)
 {
 	struct gl_error err = { 0 };
 	struct store_txn *t;
@@ -191,7 +196,15 @@ static void catch_up(struct writer *w)
 	if (rc == 0 && (rc = textindex_behind(t, &left, &err)) == 0 && left == 0) {
 		store_abort(t); /* nothing waits: nothing to commit */
 	} else if (rc == 0) {
-		if ((rc = textindex_catch_up(t, TEXTINDEX_CATCH_UP_RECORDS, &left, &skipped, &err)))
+		bool busy = false;
+		for (unsigned n = 0; rc == 0 && left > 0 && !busy && n < TEXTINDEX_CATCH_UP_RECORDS;
+		     n += CATCH_UP_CHUNK) {
+			rc = textindex_catch_up(t, CATCH_UP_CHUNK, &left, &skipped, &err);
+			uv_mutex_lock(&w->lock);
+			busy = w->todo || w->quit || (!patient && w->expected > 0);
+			uv_mutex_unlock(&w->lock);
+		}
+		if (rc)
 			store_abort(t);
 		else
 			rc = store_commit(t, &err);
@@ -209,7 +222,7 @@ static void catch_up(struct writer *w)
 /*
  * Wait for a job (lock held).  Meanwhile, the search index catches up:
  * when no job is announced either, or when those announced have not come
- * for CATCH_UP_AFTER_MS (a sender gone quiet), a step at a time.
+ * for CATCH_UP_AFTER_MS (a sender gone quiet).
  */
 static void wait_for_job(struct writer *w)
 {
@@ -218,13 +231,14 @@ static void wait_for_job(struct writer *w)
 			uv_cond_wait(&w->wake, &w->lock);
 			continue;
 		}
-		if (w->expected > 0 &&
+		bool patient = w->expected > 0;
+		if (patient &&
 		    uv_cond_timedwait(&w->wake, &w->lock, (uint64_t)CATCH_UP_AFTER_MS * 1000000u) == 0)
 			continue; /* woken: a job, or fewer announced */
 		if (w->todo || w->quit)
 			break;
 		uv_mutex_unlock(&w->lock);
-		catch_up(w);
+		catch_up(w, patient);
 		uv_mutex_lock(&w->lock);
 	}
 }

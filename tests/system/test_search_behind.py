@@ -95,7 +95,9 @@ def main():
         found, behind, _ = searched(b, None)
         print('b killed during the import: %d records held, %d found, %d not yet indexed '
               '(status said %d before the kill)' % (held, found, behind, left))
-        check(behind > 0, 'nothing waited when b was killed during the import')
+        # the writer indexes in the gaps between batches, so how many wait
+        # depends on the machine's load; the unit tests (textqueue) count
+        # a backlog made on purpose
         check(found + behind == held and status_behind(b) == behind,
               '%d found + %d not yet indexed != %d held (status: %d)'
               % (found, behind, held, status_behind(b)))
