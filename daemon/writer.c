@@ -32,6 +32,7 @@
 #define LINGER_WEIGHT 256
 #define SETTLE_RETRY 64
 #define CATCH_UP_AFTER_MS 1000
+#define CATCH_UP_QUIET_MS 50
 #define CATCH_UP_CHUNK 64
 
 static void run_job(struct store_txn *parent, struct wjob *job)
@@ -221,8 +222,10 @@ static void catch_up(struct writer *w, bool patient)
 
 /*
  * Wait for a job (lock held).  Meanwhile, the search index catches up:
- * when no job is announced either, or when those announced have not come
- * for CATCH_UP_AFTER_MS (a sender gone quiet).
+ * once neither a job nor an announced batch came for CATCH_UP_QUIET_MS
+ * (between the batches of an import it waits: each step's commit costs
+ * the last page of every term it touches), or when announced batches
+ * have not come for CATCH_UP_AFTER_MS (a sender gone quiet).
  */
 static void wait_for_job(struct writer *w)
 {
@@ -232,11 +235,13 @@ static void wait_for_job(struct writer *w)
 			continue;
 		}
 		bool patient = w->expected > 0;
-		if (patient &&
-		    uv_cond_timedwait(&w->wake, &w->lock, (uint64_t)CATCH_UP_AFTER_MS * 1000000u) == 0)
-			continue; /* woken: a job, or fewer announced */
+		unsigned ms = patient ? CATCH_UP_AFTER_MS : CATCH_UP_QUIET_MS;
+		if (uv_cond_timedwait(&w->wake, &w->lock, (uint64_t)ms * 1000000u) == 0)
+			continue; /* woken: a job, or a batch announced or come */
 		if (w->todo || w->quit)
 			break;
+		if (!patient && w->expected > 0)
+			continue; /* a batch announced meanwhile: wait for it */
 		uv_mutex_unlock(&w->lock);
 		catch_up(w, patient);
 		uv_mutex_lock(&w->lock);

@@ -290,7 +290,7 @@ int textindex_behind(struct store_txn *t, uint64_t *n, struct gl_error *err);
  * index (counted in *skipped, if not NULL), as a rebuild does.  Returns 0,
  * GL_ENOSPC, GL_EIO, GL_ESTORE or GL_ECONFIG, as textindex_add.
  */
-#define TEXTINDEX_CATCH_UP_RECORDS 1024
+#define TEXTINDEX_CATCH_UP_RECORDS 4096
 int textindex_catch_up(struct store_txn *t, unsigned max_records, uint64_t *left,
                        uint64_t *skipped, struct gl_error *err);
 
