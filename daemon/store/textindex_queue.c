@@ -110,6 +110,9 @@ static int index_one(struct store_txn *t, const uint8_t *rkey, size_t rlen, uint
 			(*skipped)++;
 		return 0;
 	}
+	/* the record read where it lies (the queue is in commit order, not
+	 * key order) and its entries written: as a record written counts */
+	store_map_work(t->s, 4);
 	struct textindex_terms cut = { 0 };
 	if ((rc = textindex_cut(&r, &cut, err)) == 0)
 		rc = textindex_add(t, rkey, rlen, &r, &cut, err);
