@@ -107,6 +107,10 @@ static void status_json(const struct cli *cli, const char *key, const struct cli
 	/* the offers' facts in one value, read fast (store/derived.h) */
 	json_object_set_new(so, "facts_packed", json_boolean(st->facts_packed));
 	json_object_set_new(o, "store", so);
+	/* records committed, not yet indexed for search (textindex.h) */
+	json_t *se = json_object();
+	json_object_set_new(se, "index_behind", json_integer((json_int_t)st->text_behind));
+	json_object_set_new(o, "search", se);
 	cli_print_json(o);
 	json_decref(o);
 }
@@ -149,6 +153,9 @@ static void status_text(const struct cli *cli, const char *key, const struct cli
 	}
 	printf(_("), %llu retracted\n"), (unsigned long long)st->tombstones);
 	printf(_("store    %s used, may grow to %s\n"), used, map);
+	if (st->text_behind)
+		printf(_("search   %llu records not yet indexed (the daemon indexes them when idle)\n"),
+		       (unsigned long long)st->text_behind);
 	const char *serr = json_string_value(json_object_get(d, "store_error"));
 	if (serr && *serr)
 		printf(_("store    WRITES FAIL: %s\n"), serr);

@@ -8,6 +8,7 @@
 #include "proto/body.h"
 #include "proto/record.h"
 #include "query/search.h"
+#include "store/textindex.h"
 
 /* Join the TEXT arguments with spaces; NULL if they are too long. */
 static char *join_words(int n, char **words)
@@ -77,6 +78,27 @@ static int print_hits(struct cli *cli, struct store_txn *t, const struct search_
 	json_decref(arr);
 	lookup_cache_free(who);
 	return rc;
+}
+
+/*
+ * Records committed but not yet indexed (textindex.h) are not found: say
+ * how many on stderr, so that a search never disagrees with gilde list
+ * without saying so.  With --json, stdout keeps its array and stderr gets
+ * {"index_behind": N}.
+ */
+static int note_behind(const struct cli *cli, struct store_txn *t, struct gl_error *err)
+{
+	uint64_t behind;
+	int rc = textindex_behind(t, &behind, err);
+	if (rc || !behind)
+		return rc;
+	if (cli->json)
+		fprintf(stderr, "{\"index_behind\": %llu}\n", (unsigned long long)behind);
+	else
+		fprintf(stderr, _("%llu records are not yet indexed for search (the daemon is "
+		                  "indexing them): they are not among the hits.\n"),
+		        (unsigned long long)behind);
+	return 0;
 }
 
 /* What gilde search is told besides its TEXT. */
@@ -166,6 +188,8 @@ int cmd_search(struct cli *cli, int argc, char **argv)
 		cli_note(cli, _("No record of kind %s matches \"%s\"."), record_kind_name(o.kind), text);
 	else if (!rc && !n)
 		cli_note(cli, _("No record matches \"%s\"."), text);
+	if (!rc)
+		rc = note_behind(cli, t, &err);
 out:
 	free(hits);
 	store_abort(t);

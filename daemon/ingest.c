@@ -148,9 +148,10 @@ static int verify_one(struct node *n, struct store_txn *t, struct ingest_rec *r,
 	if (rec->body && (rec->kind == RK_ENDORSE || rec->kind == RK_REVOKE) &&
 	    trust_parse_statement(rec, &st, err))
 		return gl_error_prefix(err, GL_EFORMAT, "%s/%.16s", record_kind_name(rec->kind), rec->id);
-	/* the writer files the terms; should cutting fail here, it cuts them
-	 * again and fails with the reason */
-	(void)textindex_cut(rec, &r->terms, NULL);
+	/* the record is searchable once the writer indexes it, after the
+	 * commit and in its idle time (textindex.h): the terms are cut then,
+	 * off the path of an import or a sync */
+	r->terms.defer = true;
 	return 0;
 }
 

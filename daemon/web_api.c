@@ -27,6 +27,7 @@
 #include "query/match.h"
 #include "query/news.h"
 #include "query/search.h"
+#include "store/textindex.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ICS_TYPE "text/calendar; charset=utf-8"
@@ -443,9 +444,14 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	int rc = directory_search(t, q, &o, &hits, &err);
 	if (rc == GL_ELIMIT || rc == GL_EFORMAT)
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "q", "q: %s", err.msg);
+	/* records committed, not yet indexed: not among the hits (textindex.h) */
+	uint64_t behind = 0;
+	if (rc == 0 && (rc = textindex_behind(t, &behind, &err)))
+		json_decref(hits);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	return reply_keep(w, c, key, gen, json_pack("{s:s, s:o}", "query", q, "hits", hits));
+	return reply_keep(w, c, key, gen, json_pack("{s:s, s:o, s:I}", "query", q, "hits", hits,
+	                                             "index_behind", (json_int_t)behind));
 }
 
 static enum MHD_Result api_news(struct web *w, struct MHD_Connection *c, struct store_txn *t,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "store/textindex.h"
 
 /*
  * Group commit: every job of a group runs in a transaction of its own
@@ -30,6 +31,9 @@
 #define LINGER_MS 50
 #define LINGER_WEIGHT 256
 #define SETTLE_RETRY 64
+#define CATCH_UP_AFTER_MS 1000
+#define CATCH_UP_QUIET_MS 50
+#define CATCH_UP_CHUNK 64
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -174,20 +178,91 @@ static void settle(struct writer *w)
 	w->settle_failing = rc != 0;
 }
 
+/*
+ * Index records committed without their postings (textindex.h), in a
+ * transaction of its own: CATCH_UP_CHUNK records at a time, up to
+ * TEXTINDEX_CATCH_UP_RECORDS, stopping after the chunk in which a job
+ * came or (unless patient: announced jobs that do not come) a batch
+ * began its verification, so that a job waits for a chunk, never for a
+ * step, and the index takes no core from the signature checks.
+ * text_behind stays set while records wait.  A failure (a full map, say)
+ * is said once and tried again after the next group.
+ */
+static void catch_up(struct writer *w, bool patient)
+{
+	struct gl_error err = { 0 };
+	struct store_txn *t;
+	uint64_t left = 0, skipped = 0;
+	int rc = store_begin(w->store, true, &t, &err);
+	if (rc == 0 && (rc = textindex_behind(t, &left, &err)) == 0 && left == 0) {
+		store_abort(t); /* nothing waits: nothing to commit */
+	} else if (rc == 0) {
+		bool busy = false;
+		for (unsigned n = 0; rc == 0 && left > 0 && !busy && n < TEXTINDEX_CATCH_UP_RECORDS;
+		     n += CATCH_UP_CHUNK) {
+			rc = textindex_catch_up(t, CATCH_UP_CHUNK, &left, &skipped, &err);
+			uv_mutex_lock(&w->lock);
+			busy = w->todo || w->quit || (!patient && w->expected > 0);
+			uv_mutex_unlock(&w->lock);
+		}
+		if (rc)
+			store_abort(t);
+		else
+			rc = store_commit(t, &err);
+	}
+	char q[600];
+	if (rc && !w->text_failing)
+		log_error("index-failed", "reason=%s", log_q(err.msg, q, sizeof q));
+	if (skipped)
+		log_warn("index-skipped", "records=%llu reason=\"a held record does not parse\"",
+		         (unsigned long long)skipped);
+	w->text_failing = rc != 0;
+	w->text_behind = rc == 0 && left > 0;
+}
+
+/*
+ * Wait for a job (lock held).  Meanwhile, the search index catches up:
+ * once neither a job nor an announced batch came for CATCH_UP_QUIET_MS
+ * (between the batches of an import it waits: each step's commit costs
+ * the last page of every term it touches), or when announced batches
+ * have not come for CATCH_UP_AFTER_MS (a sender gone quiet).
+ */
+static void wait_for_job(struct writer *w)
+{
+	while (!w->todo && !w->quit) {
+		if (!w->text_behind) {
+			uv_cond_wait(&w->wake, &w->lock);
+			continue;
+		}
+		bool patient = w->expected > 0;
+		unsigned ms = patient ? CATCH_UP_AFTER_MS : CATCH_UP_QUIET_MS;
+		if (uv_cond_timedwait(&w->wake, &w->lock, (uint64_t)ms * 1000000u) == 0)
+			continue; /* woken: a job, or a batch announced or come */
+		if (w->todo || w->quit)
+			break;
+		if (!patient && w->expected > 0)
+			continue; /* a batch announced meanwhile: wait for it */
+		uv_mutex_unlock(&w->lock);
+		catch_up(w, patient);
+		uv_mutex_lock(&w->lock);
+	}
+}
+
 static void thread_main(void *arg)
 {
 	struct writer *w = arg;
 	/* so that top -H and perf tell the writer from the verifiers */
 	pthread_setname_np(pthread_self(), "gilded-writer");
+	w->text_behind = true; /* a restart goes on from the store's mark */
 	uv_mutex_lock(&w->lock);
 	for (;;) {
-		while (!w->todo && !w->quit)
-			uv_cond_wait(&w->wake, &w->lock);
+		wait_for_job(w);
 		if (!w->todo)
 			break; /* quit, and nothing left */
 		run_group(w);
 		uv_mutex_unlock(&w->lock);
 		settle(w);
+		w->text_behind = !w->text_failing || w->groups % SETTLE_RETRY == 0;
 		uv_mutex_lock(&w->lock);
 	}
 	uv_mutex_unlock(&w->lock);

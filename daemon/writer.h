@@ -106,6 +106,10 @@ struct writer {
 	bool quit;                       /* (lock) */
 	unsigned long long groups;       /* transactions committed (lock) */
 	bool settle_failing;             /* the last settle failed (writer thread) */
+	/* records may wait for the search index (textindex.h): true after a
+	 * group, false once a catch-up found none; the last one failed
+	 * (writer thread) */
+	bool text_behind, text_failing;
 	bool started;
 	unsigned long long committed;    /* (loop) */
 	/* the last group's commit failed (lock): a full disk or map, why in

@@ -34,7 +34,15 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 		return 0; /* read without search until gilded rebuilds it */
 	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
 	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)) ||
-	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)) || s->rdonly)
+	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)))
+		return rc;
+	/* layout 5's queue (textindex.h); made empty in an older store by a
+	 * write open, absent from one a read-only open finds */
+	rc = mdb_dbi_open(txn, "textqueue", flags, &s->textqueue);
+	s->has_textqueue = rc == 0;
+	if ((rc && rc != MDB_NOTFOUND) || s->rdonly)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc)
 		return rc;
 	/* layout 2 and 3 kept postings by record key in "terms": the rebuild
 	 * drops them in its first step, and goes on from its mark after a

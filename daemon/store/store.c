@@ -179,8 +179,10 @@ static int open_dbs(struct store *s, struct gl_error *err)
 		rc = store_mdb_fail(rc, err, s, "open databases");
 		goto fail;
 	}
-	/* a store being reindexed says its new layout once the index is rebuilt */
-	if (!found && (rc = write_layout(s, txn, err)))
+	/* a store being reindexed says its new layout once the index is rebuilt;
+	 * one of layout 4 has its queue now (store_index_open) */
+	if ((!found || (layout == 4 && !s->rdonly && !s->reindex)) &&
+	    (rc = write_layout(s, txn, err)))
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)))
 		return store_mdb_fail(rc, err, s, "commit");
@@ -464,6 +466,8 @@ int store_stats(struct store_txn *t, enum store_count how, struct store_stats *o
 	st.used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	st.depth = ms.ms_depth;
 	st.facts_packed = store_derived_packed(t);
+	if ((rc = textindex_behind(t, &st.text_behind, err)))
+		return rc;
 	*out = st;
 	return 0;
 }

@@ -59,15 +59,18 @@
 #include "proto/record.h"
 #include "store/map.h" /* the bound on the store's mapped memory */
 
-/* 4: postings by document number (search.h); 3: fresh items; 2: events
- * and full-text indexes.  Layouts 2 and 3 are read as they are, without
+/* 5: records indexed after their commit wait in a queue (textindex.h);
+ * 4: postings by document number (search.h); 3: fresh items; 2: events
+ * and full-text indexes.  A write open of layout 4 adds the queue, empty,
+ * and says layout 5 (an older gilde would not see what waits).  A
+ * read-only open of layout 4 reads it as it is: nothing waits.  Layouts 2 and 3 are read as they are, without
  * search; the first write open adds fresh, empty, and rebuilds the search
  * index (textindex_rebuild), which takes about as long as indexing every
  * record again, in steps (reindex.c).  A write open of layout 4
  * rebuilds it too when it finds the index out of step (textindex_check in
  * store_int.h), cut by other rules ("textrules" in meta: textindex.h) or
  * a rebuild cut short. */
-#define STORE_LAYOUT 4
+#define STORE_LAYOUT 5
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256
@@ -137,8 +140,9 @@ enum store_outcome {
  * GL_ENOSPC / GL_EIO (then abort the transaction).  store_put_hashed takes
  * the record's content id and item computed already (record_cid,
  * record_item) and, unless cut is NULL, its search terms
- * (textindex_cut), as ingest does on the threads that check
- * signatures. */
+ * (textindex_cut), as ingest did on the threads that check
+ * signatures, or the flag that defers them (textindex.h: the queue), as
+ * ingest does now. */
 struct textindex_terms;
 int store_put_hashed(struct store_txn *t, const struct record *r,
                      const uint8_t cid[RECORD_CID_LEN], const uint8_t item[RECORD_ITEM_LEN],
@@ -276,6 +280,7 @@ struct store_stats {
 	 * n_items counts items and fresh, n_fresh fresh alone */
 	uint64_t n_records, n_kinds, n_items, n_expiry, n_fresh;
 	bool facts_packed;          /* the derived table's packed copy is in step (derived.h) */
+	uint64_t text_behind; /* records not yet searchable (textindex.h: textindex_behind) */
 };
 /*
  * How store_stats() counts live records and tombstones: FAST from the kinds

@@ -28,6 +28,8 @@ struct store {
 	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
 	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
+	MDB_dbi textqueue;  /* records indexed after their commit (textindex.h) */
+	bool has_textqueue; /* false only reading a store of layout 4 or older */
 	MDB_dbi derived;  /* derived values (derived.c); see has_derived */
 	bool has_derived; /* false only reading a store made before them */
 	const struct store_derive *derive; /* the writer's deriver; NULL: none */

@@ -276,6 +276,8 @@ int textindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 	int rc;
 	if ((rc = check_rkey(t, rlen, err)) || !r->body)
 		return rc;
+	if (cut && cut->defer) /* indexed after the commit (textindex.h) */
+		return textindex_queue_add(t, rkey, rlen, err);
 	if (!cut || !cut->ready) {
 		if ((rc = textindex_cut(r, &own, err)))
 			goto out;
@@ -320,6 +322,13 @@ int textindex_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
 out:
 	textindex_terms_free(&own);
 	return rc;
+}
+
+int textindex_indexed(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *had,
+                      struct gl_error *err)
+{
+	uint64_t dn;
+	return docnum_of(t, rkey, rlen, had, &dn, err);
 }
 
 int textindex_remove(struct store_txn *t, const uint8_t *rkey, size_t rlen,
@@ -587,6 +596,8 @@ int textindex_stats(struct store_txn *t, struct textindex_counts *out, struct gl
 	if ((rc = mdb_stat(t->txn, t->s->postings, &ms)))
 		return store_mdb_fail(rc, err, t->s, "stat");
 	st.postings = ms.ms_entries;
+	if ((rc = textindex_behind(t, &st.waiting, err)))
+		return rc;
 	*out = st;
 	return 0;
 }

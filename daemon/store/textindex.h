@@ -39,7 +39,7 @@
  * indexed by other rules rebuilds the index (reindex.c), as it does for an
  * older layout, and a read-only one does not search it.
  *
- * Layout (store layout 4; three databases of the store; integers
+ * Layout (store layout 4 and 5; three databases of the store; integers
  * big-endian in keys and in postings, little-endian in other values):
  *   postings key  term || 0x00 || field(1)        MDB_DUPSORT | MDB_DUPFIXED;
  *            dup  docnum(6) || frequency u16      one per document, in
@@ -57,11 +57,35 @@
  * layout 3 held the 33-97-byte record key in each posting's key: the
  * index is about a third the size.
  *
- * Invariants, kept in the record's write transaction: a live searchable
- * record has exactly one docs entry, one docnums entry and one posting
- * per distinct (term, field) of its text; nothing else is in any of the
- * three databases; the stats are the count and the sum of lengths of the
- * documents.  textindex_recount() checks them.
+ * Indexing after the commit (store layout 5).  A record written with
+ * its terms' defer flag set (textindex_terms: gilded's ingest does, so
+ * that checking signatures, not filing terms, sets the pace of an import
+ * or a sync) enters no posting in its write transaction: its key joins a
+ * queue, and textindex_catch_up() indexes the queue later, in commit
+ * order, in bounded steps, each in a transaction of its own (gilded's
+ * writer does, in its idle time):
+ *   textqueue key  seq u64 big-endian              val  rkey
+ *   meta "textqueue"  next u64, done u64 (little-endian): the next seq
+ *                     to give, and the first not yet indexed ("indexed
+ *                     up to"); the queue holds exactly the seqs done ..
+ *                     next - 1.
+ * The mark moves in the same transaction as the entries it counts, so a
+ * crash or a restart goes on from it and never loses nor doubles a
+ * posting.  A queued key is indexed as the record held under it then is:
+ * a record replaced or deleted while it waits leaves its entry to be
+ * passed over (the replacement's remove finds no document; its own entry,
+ * or the older one, indexes the newer version once, and the other finds
+ * it indexed).  textindex_behind() says how many entries wait: records
+ * not yet searchable, counting a record replaced while it waited twice
+ * until the queue reaches it.
+ *
+ * Invariants, kept in the record's write transaction and in each step of
+ * textindex_catch_up: a live searchable record is either indexed — it
+ * has exactly one docs entry, one docnums entry and one posting per
+ * distinct (term, field) of its text — or waiting: it has none of them
+ * and its key is in the queue.  Nothing else is in docs, docnums or
+ * postings; the stats are the count and the sum of lengths of the
+ * documents indexed.  textindex_recount() checks them.
  */
 #ifndef GILDE_STORE_TEXTINDEX_H
 #define GILDE_STORE_TEXTINDEX_H
@@ -96,6 +120,7 @@ struct textindex_terms {
 	struct gl_buf packed; /* (term, field, frequency) after another (textindex_cut.c) */
 	uint32_t length;      /* the document's length: its terms in all */
 	bool ready;
+	bool defer;           /* not cut: the record waits in the queue (above) */
 };
 
 /*
@@ -201,6 +226,8 @@ struct textindex_counts {
 	uint64_t docs;      /* documents indexed */
 	uint64_t total_len; /* terms in all of them */
 	uint64_t postings;  /* entries in terms */
+	uint64_t waiting;   /* textindex_stats: queue entries (textindex_behind);
+	                     * textindex_recount: live records waiting in it */
 };
 
 /* The statistics as the index keeps them (postings: entries in terms). */
@@ -208,8 +235,11 @@ int textindex_stats(struct store_txn *t, struct textindex_counts *out, struct gl
 
 /*
  * The statistics the index should have, recomputed from the live records
- * (a full scan, for checks and tests).  Equal to textindex_stats() iff the
- * counts are in step.
+ * (a full scan, for checks and tests): a record whose key waits in the
+ * queue and that has no document counts as waiting, every other one as
+ * indexed.  docs, total_len and postings are equal to textindex_stats()'s
+ * iff the counts are in step; waiting is at most textindex_stats()'s, and
+ * equal when no record was replaced while it waited.
  */
 int textindex_recount(struct store_txn *t, struct textindex_counts *out, struct gl_error *err);
 
@@ -248,5 +278,25 @@ int textindex_rebuild_step(struct store_txn *t, const uint8_t *after, size_t aft
                         uint8_t last[STORE_KEY_MAX], size_t *last_len, bool *done,
                         uint64_t *skipped, struct gl_error *err);
 
+/*
+ * The records committed but not yet indexed (the queue's entries, above):
+ * 0 for a store that never deferred one.  A lookup; in any transaction.
+ * Returns 0 or GL_ESTORE (a damaged mark).
+ */
+int textindex_behind(struct store_txn *t, uint64_t *n, struct gl_error *err);
+
+/*
+ * Index the oldest waiting records, in commit order, in write transaction
+ * t (its own: the caller commits it, and a failure aborts it, leaving the
+ * queue as it was): at most max_records of them, or fewer once
+ * TEXTINDEX_STEP_TERMS terms are filed.  *left says how many wait after
+ * it.  A waiting key whose record is gone, a tombstone or indexed already
+ * is passed over; one whose record does not parse is left out of the
+ * index (counted in *skipped, if not NULL), as a rebuild does.  Returns 0,
+ * GL_ENOSPC, GL_EIO, GL_ESTORE or GL_ECONFIG, as textindex_add.
+ */
+#define TEXTINDEX_CATCH_UP_RECORDS 4096
+int textindex_catch_up(struct store_txn *t, unsigned max_records, uint64_t *left,
+                       uint64_t *skipped, struct gl_error *err);
 
 #endif

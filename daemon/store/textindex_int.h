@@ -28,6 +28,22 @@ void textindex_pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 bool textindex_pend_full(const struct store_txn *t);
 
 /*
+ * The queue of records indexed after their commit (textindex.h;
+ * textindex_queue.c).  textindex_queue_add puts rkey at its end (the
+ * record's write transaction); textindex_queue_empty empties it, as an
+ * emptied index (textindex_empty) waits for nothing.  Return 0 or a store
+ * error.
+ */
+#define TEXTINDEX_QUEUE_KEY "textqueue" /* the mark, in the store's meta */
+int textindex_queue_add(struct store_txn *t, const uint8_t *rkey, size_t rlen,
+                        struct gl_error *err);
+int textindex_queue_empty(struct store_txn *t, struct gl_error *err);
+
+/* Whether record key rkey has a document (*had); 0 or a store error. */
+int textindex_indexed(struct store_txn *t, const uint8_t *rkey, size_t rlen, bool *had,
+                      struct gl_error *err);
+
+/*
  * The labels of the taxonomy's needs, sectors and activities, made into a
  * table when gilde is built (textindex_labels.py, from
  * schemas/taxonomy.json): sorted by facet, then id.

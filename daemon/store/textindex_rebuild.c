@@ -2,17 +2,58 @@
  * textindex_rebuild.c — checking the full-text index against the records
  * (textindex_recount) and making it again from them, whole or in steps.
  */
+#include <stdlib.h>
 #include <string.h>
+
+#include "proto/alloc.h"
 
 #include "store/textindex_int.h"
 
 struct visit_ctx {
 	struct store_txn *t;
 	struct textindex_counts st;
+	MDB_val *queued; /* recounting: the keys in the queue, sorted */
+	size_t nqueued;
 	bool rebuild;
 	uint64_t skipped; /* rebuilding: records that do not parse */
 	struct gl_error *err;
 };
+
+static int val_cmp(const void *a, const void *b)
+{
+	const MDB_val *x = a, *y = b;
+	int c = memcmp(x->mv_data, y->mv_data, x->mv_size < y->mv_size ? x->mv_size : y->mv_size);
+	return c ? c : (x->mv_size > y->mv_size) - (x->mv_size < y->mv_size);
+}
+
+/* The keys the queue holds into vc->queued, sorted (they point into the
+ * store: valid while t is and is not written to). */
+static int queued_keys(struct visit_ctx *vc)
+{
+	struct store_txn *t = vc->t;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t cap = 0;
+	if (!t->s->has_textqueue)
+		return 0;
+	int rc = mdb_cursor_open(t->txn, t->s->textqueue, &c);
+	if (rc)
+		return store_mdb_fail(rc, vc->err, t->s, "cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (vc->nqueued == cap) {
+			cap = cap ? 2 * cap : 64;
+			vc->queued = gl_xrealloc(vc->queued, cap * sizeof *vc->queued);
+		}
+		vc->queued[vc->nqueued++] = v;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return store_mdb_fail(rc, vc->err, t->s, "read the search index's queue");
+	if (vc->nqueued)
+		qsort(vc->queued, vc->nqueued, sizeof *vc->queued, val_cmp);
+	return 0;
+}
 
 static int live_visit(void *vctx, const struct store_entry *e)
 {
@@ -32,8 +73,19 @@ static int live_visit(void *vctx, const struct store_entry *e)
 		uint8_t rkey[STORE_KEY_MAX];
 		return textindex_add(vc->t, rkey, store_entry_key(e, rkey), &r, NULL, vc->err);
 	}
+	/* waiting: no document, its key in the queue */
+	uint8_t rkey[STORE_KEY_MAX];
+	MDB_val key = { .mv_size = store_entry_key(e, rkey), .mv_data = rkey };
+	bool had;
+	int rc = textindex_indexed(vc->t, rkey, key.mv_size, &had, vc->err);
+	if (rc)
+		return rc;
+	if (!had && bsearch(&key, vc->queued, vc->nqueued, sizeof key, val_cmp)) {
+		vc->st.waiting++;
+		return 0;
+	}
 	struct textindex_terms cut = { 0 };
-	int rc = textindex_cut(&r, &cut, vc->err);
+	rc = textindex_cut(&r, &cut, vc->err);
 	if (rc == 0) {
 		const uint8_t *term;
 		uint8_t len, field;
@@ -62,9 +114,12 @@ static int visit_searchable(struct visit_ctx *vc)
 int textindex_recount(struct store_txn *t, struct textindex_counts *out, struct gl_error *err)
 {
 	struct visit_ctx vc = { .t = t, .err = err };
-	int rc = visit_searchable(&vc);
+	int rc = textindex_ready(t, err);
+	if (rc == 0 && (rc = textindex_flush(t, err)) == 0 && (rc = queued_keys(&vc)) == 0)
+		rc = visit_searchable(&vc);
 	if (rc == 0)
 		*out = vc.st;
+	free(vc.queued);
 	return rc;
 }
 
@@ -77,7 +132,8 @@ int textindex_empty(struct store_txn *t, struct gl_error *err)
 	if ((rc = mdb_drop(t->txn, t->s->postings, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)) ||
 	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
-	return 0;
+	/* the index made again holds every record: none waits */
+	return textindex_queue_empty(t, err);
 }
 
 int textindex_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
@@ -105,7 +161,9 @@ int textindex_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
 	 * their leaves */
 	if (*done && (rc = mdb_drop(t->txn, t->s->docs, 0)) == 0)
 		rc = mdb_drop(t->txn, t->s->docnums, 0);
-	return rc ? store_mdb_fail(rc, err, t->s, "empty the search index") : 0;
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "empty the search index");
+	return *done ? textindex_queue_empty(t, err) : 0;
 }
 
 struct step_ctx {

@@ -25,6 +25,9 @@ verification, on every core.  In one run:
     records held;
   - the longest time `gilde status` and `gilde peers` waited for an answer
     during the sync, and the serving node's memory before and after it;
+  - after each import, the time until the search index caught up (the
+    daemon indexes what it received after the commit, when idle) and the
+    daemon's CPU meanwhile;
   - the text node's search index rebuilt at start (gilded
     --rebuild-index): its time against the import of the same records,
     and the daemon's peak resident set after it.
@@ -111,6 +114,8 @@ def main():
         # (the export holds a's node record)
         conf_alone, _ = h.federation_config('fed-alone', extra='dial = 0\n', recon_interval='60s')
 
+        catchups = {}  # what -> [(seconds after the import, daemon CPU seconds)]
+
         def timed_import(node, path, what, who, accepted):
             c0, g0 = cpu(node.proc.pid), children_cpu()
             t0 = time.monotonic()
@@ -119,8 +124,15 @@ def main():
             assert res['accepted'] == accepted, res
             # the daemon's CPU and the gilde command's
             used = cpu(node.proc.pid) - c0 + children_cpu() - g0
+            c1 = cpu(node.proc.pid)
             stores[who] = node.json('status')['store']['used_bytes']
             record(what, seconds, who, memory(node.proc.pid), used)
+            # records are searchable once the writer indexed them, after
+            # their commit (textindex.h): until the index caught up
+            wait_until(lambda: node.json('status').get('search', {}).get('index_behind', 0) == 0,
+                       600, 'the search index to catch up', interval=0.05)
+            catchups.setdefault(what, []).append((time.monotonic() - t0 - seconds,
+                                                  cpu(node.proc.pid) - c1))
 
         def imports_on_fresh_nodes(prefix, path, what, who, accepted, first=0, env=None):
             """Runs first .. repeat-1 of an import phase, each on a node of its own."""
@@ -246,6 +258,11 @@ def main():
             c = min(cs) * 1e6 / n
             print('%-48s %6.1f us of CPU per record, of which a raw verification is %.2f; least '
                   'of %s s' % (what, c, raw_cpu / c, ', '.join('%.2f' % x for x in cs)))
+        for what, cs in catchups.items():
+            print('%-48s search index caught up %.2f s after the import returned (%.1f us of the '
+                  "daemon's CPU per record meanwhile); each run: %s" %
+                  (what, min(c for c, _ in cs), min(u for _, u in cs) * 1e6 / n,
+                   ', '.join('%.2f s' % c for c, _ in cs)))
         for who, ms in mems.items():
             print('%-20s with %d records held: peak resident %3d MiB (highest of %d runs), of '
                   'which anonymous at the end %3d MiB (the rest: pages of the store file mapped)' %

@@ -153,6 +153,9 @@ def main():
         attack_json('mkexport', texts, '300', '3', 'ordered', 'text')
         res = e.json('import', texts)
         check(res['accepted'] == 300 and res['rejected'] == 0, 'records with text: %r' % res)
+        # imported records are indexed after their commit (textindex.h)
+        wait_until(lambda: e.json('status')['search']['index_behind'] == 0, 60,
+                   'the search index to catch up')
         for word in ('financiering', 'financing'):
             hits = [r for r in e.json('search', word) if r['id'].startswith('flood-')]
             check(len(hits) >= 10, 'search %s: %d of the records with text' % (word, len(hits)))

@@ -11,7 +11,7 @@ import subprocess
 from harness import Harness, check, memory, run, wait_until
 
 ATTACK = os.environ.get('ATTACK', 'attack')
-N = 30000
+N = 36000
 BOUND = 24 << 20
 
 
@@ -33,6 +33,10 @@ def main():
         for node in (a, b):
             node.start()
             check(node.json('import', export)['accepted'] == N, node.name + ': import')
+            # and the search index caught up (records are indexed after
+            # their commit): its pages are the store's too, under the bound
+            wait_until(lambda: node.json('status')['search']['index_behind'] == 0, 120,
+                       node.name + ': the search index to catch up')
             mem = node.json('status')['daemon']['memory']
             check(mem['resident'] == mem['anonymous'] + mem['file'] and mem['peak'] >= mem['resident'],
                   '%s: memory figures add up: %r' % (node.name, mem))

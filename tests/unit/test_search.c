@@ -1154,7 +1154,7 @@ static void test_layout_upgrade(void **state)
 	store_abort(t);
 	store_close(s);
 
-	/* a write open rebuilds: the same hits, the same scores, layout 4 */
+	/* a write open rebuilds: the same hits, the same scores, layout 5 (STORE_LAYOUT) */
 	s = open_store("old");
 	uint64_t skipped = 1;
 	assert_true(store_reindexed(s, &skipped, NULL));
@@ -1165,7 +1165,7 @@ static void test_layout_upgrade(void **state)
 	for (size_t i = 0; i < 3; i++)
 		assert_true(sa[i] == sb[i]);
 	store_close(s);
-	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_int_equal(raw_layout(path, &terms), STORE_LAYOUT);
 	assert_false(terms);
 }
 
@@ -1244,7 +1244,7 @@ static void test_upgrade_fails_whole(void **state)
 	assert_int_equal(find(s, "lening", 0, NULL, ids, sizeof ids, NULL), 1);
 	assert_string_equal(ids, "micro");
 	store_close(s);
-	assert_int_equal(raw_layout(tight, &terms), 4);
+	assert_int_equal(raw_layout(tight, &terms), STORE_LAYOUT);
 	assert_false(terms);
 	assert_false(raw_marked(tight));
 }
@@ -1327,7 +1327,7 @@ static void test_rebuild_resumes(void **state)
 	assert_string_equal(ids, id);
 	store_close(s);
 	bool terms;
-	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_int_equal(raw_layout(path, &terms), STORE_LAYOUT);
 	assert_false(raw_marked(path));
 }
 
@@ -1380,7 +1380,7 @@ static void test_upgrade_skips_unparsable(void **state)
 	assert_int_equal(find(s, "begeleiding", 0, NULL, ids, sizeof ids, NULL), 0);
 	store_close(s);
 	bool terms;
-	assert_int_equal(raw_layout(path, &terms), 4);
+	assert_int_equal(raw_layout(path, &terms), STORE_LAYOUT);
 	assert_false(terms);
 }
 
