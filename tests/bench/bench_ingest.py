@@ -156,14 +156,17 @@ def main():
             # the daemon's CPU and the gilde command's
             used = cpu(node.proc.pid) - c0 + children_cpu() - g0
             c1 = cpu(node.proc.pid)
-            stores[who] = node.json('status')['store']['used_bytes']
-            record(what, seconds, who, memory(node.proc.pid), used)
+            mem = memory(node.proc.pid)
             # records are searchable once the writer indexed them, after
-            # their commit (textindex.h): until the index caught up
+            # their commit (textindex.h): until the index caught up (polled
+            # before record() measures the raw rate again, which takes
+            # seconds and would count in it)
             wait_until(lambda: node.json('status').get('search', {}).get('index_behind', 0) == 0,
                        600, 'the search index to catch up', interval=0.05)
             catchups.setdefault(what, []).append((time.monotonic() - t0 - seconds,
                                                   cpu(node.proc.pid) - c1))
+            stores[who] = node.json('status')['store']['used_bytes']
+            record(what, seconds, who, mem, used)
 
         def imports_on_fresh_nodes(prefix, path, what, who, accepted, first=0, env=None):
             """Runs first .. repeat-1 of an import phase, each on a node of its own."""
