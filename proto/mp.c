@@ -157,13 +157,14 @@ static int count(const uint8_t *p, size_t left, struct mp_item *it, size_t *used
 	return 0;
 }
 
-/* A str or bin of len bytes after a header of hdr bytes. */
+/* A str or bin of len bytes after a header of hdr bytes; a str's UTF-8
+ * checked if utf8 (mp_skip passes over input checked before). */
 static int bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned hdr, uint64_t len,
-                 struct mp_item *it, size_t *used, struct gl_error *err)
+                 bool utf8, struct mp_item *it, size_t *used, struct gl_error *err)
 {
 	if (left - hdr < len)
 		return trunc_err(err);
-	if (t == MP_STR && !mp_utf8_valid(p + hdr, (size_t)len))
+	if (t == MP_STR && utf8 && !mp_utf8_valid(p + hdr, (size_t)len))
 		return gl_errorf(err, GL_EFORMAT,
 		                 "msgpack: string is not valid UTF-8 or contains NUL");
 	it->type = t;
@@ -174,7 +175,7 @@ static int bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned hdr, ui
 }
 
 /* str 8/16/32 and bin 8/16/32: a length of width bytes, then the bytes. */
-static int sized_bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned width,
+static int sized_bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned width, bool utf8,
                        struct mp_item *it, size_t *used, struct gl_error *err)
 {
 	if (left < 1 + width)
@@ -185,7 +186,7 @@ static int sized_bytes(const uint8_t *p, size_t left, enum mp_type t, unsigned w
 	uint64_t min = width == 1 ? min8 : width == 2 ? 0x100 : 0x10000;
 	if (len < min)
 		return noncanon(err, t == MP_STR ? "string header" : "binary header");
-	return bytes(p, left, t, 1 + width, len, it, used, err);
+	return bytes(p, left, t, 1 + width, len, utf8, it, used, err);
 }
 
 /* A first byte gilde does not use. */
@@ -199,7 +200,8 @@ static int unused_byte(uint8_t b, struct gl_error *err)
 	return gl_errorf(err, GL_EFORMAT, "msgpack: extension types are not allowed");
 }
 
-int mp_next(struct mp_reader *r, struct mp_item *it, struct gl_error *err)
+/* mp_next, with a string's UTF-8 checked or not. */
+static int next(struct mp_reader *r, struct mp_item *it, bool utf8, struct gl_error *err)
 {
 	const uint8_t *p = r->p;
 	size_t left = mp_left(r), used = 1;
@@ -210,20 +212,25 @@ int mp_next(struct mp_reader *r, struct mp_item *it, struct gl_error *err)
 	if (one_byte(b, it))
 		rc = 0;
 	else if (b >= 0xa0 && b <= 0xbf) /* fixstr */
-		rc = bytes(p, left, MP_STR, 1, b & 0x1f, it, &used, err);
+		rc = bytes(p, left, MP_STR, 1, b & 0x1f, utf8, it, &used, err);
 	else if (b >= 0xcc && b <= 0xd3)
 		rc = integer(p, left, it, &used, err);
 	else if (b >= 0xdc && b <= 0xdf)
 		rc = count(p, left, it, &used, err);
 	else if (b >= 0xd9 && b <= 0xdb)
-		rc = sized_bytes(p, left, MP_STR, 1u << (b - 0xd9), it, &used, err);
+		rc = sized_bytes(p, left, MP_STR, 1u << (b - 0xd9), utf8, it, &used, err);
 	else if (b >= 0xc4 && b <= 0xc6)
-		rc = sized_bytes(p, left, MP_BIN, 1u << (b - 0xc4), it, &used, err);
+		rc = sized_bytes(p, left, MP_BIN, 1u << (b - 0xc4), utf8, it, &used, err);
 	else
 		rc = unused_byte(b, err);
 	if (rc == 0)
 		r->p = p + used;
 	return rc;
+}
+
+int mp_next(struct mp_reader *r, struct mp_item *it, struct gl_error *err)
+{
+	return next(r, it, true, err);
 }
 
 struct keyref {
@@ -325,37 +332,12 @@ int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
 	return check_map(r, lim, depth, n, values, err);
 }
 
-/* The bytes of the string at p (header and all) into *total, without
- * reading it; false if p holds no string or too few bytes for its header. */
-static bool str_span(const uint8_t *p, size_t left, uint64_t *total)
-{
-	if (p[0] >= 0xa0 && p[0] <= 0xbf) {
-		*total = 1u + (p[0] & 0x1fu);
-		return true;
-	}
-	if (p[0] < 0xd9 || p[0] > 0xdb)
-		return false;
-	unsigned width = 1u << (p[0] - 0xd9);
-	if (left < 1 + width)
-		return false;
-	*total = 1 + width + be(p + 1, width);
-	return true;
-}
-
 int mp_skip(struct mp_reader *r, struct gl_error *err)
 {
 	uint64_t pending = 1; /* values still to pass */
 	while (pending) {
 		struct mp_item it;
-		uint64_t total;
-		if (mp_left(r) && str_span(r->p, mp_left(r), &total)) {
-			if (total > mp_left(r))
-				return trunc_err(err);
-			r->p += total; /* its UTF-8 was checked when the input was */
-			pending--;
-			continue;
-		}
-		int rc = mp_next(r, &it, err);
+		int rc = next(r, &it, false, err); /* its UTF-8 was checked with the input */
 		if (rc)
 			return rc;
 		pending--;

@@ -101,11 +101,12 @@ int mp_check_value(struct mp_reader *r, const struct mp_limits *lim,
                    unsigned depth, uint32_t *values, struct gl_error *err);
 
 /*
- * Pass over one whole value (nested arrays and maps included) without
- * checking what mp_check_value checks beyond its bounds: for input that
- * was checked once already (record bodies held in the store, body.h).
- * Never reads past the input; returns 0, GL_ETRUNC (cut short or counts
- * the input cannot hold) or GL_EFORMAT (an unused byte).
+ * Pass over one whole value (nested arrays and maps included), reading
+ * each item as mp_next does but without checking strings' UTF-8 nor what
+ * mp_check_value adds (limits, map keys): for input that was checked once
+ * already (record bodies held in the store, body.h).  Never reads past the
+ * input; returns 0, GL_ETRUNC (cut short, or counts the input cannot
+ * hold) or GL_EFORMAT (a byte or header mp_next refuses).
  */
 int mp_skip(struct mp_reader *r, struct gl_error *err);
 
