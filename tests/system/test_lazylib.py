@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from harness import GHENT, GILDE, GILDED, Harness, check, run
 
 HEAVY = ('libical', 'libxml2', 'libicu', 'libstdc++')
+# the sanitizers' runtimes bring libstdc++ themselves
+LOADED = HEAVY[:3] if os.environ.get('GILDE_SANITIZED') else HEAVY
 
 
 def needed(path):
@@ -30,8 +32,8 @@ def loaded(node, *args):
     return {os.path.basename(x) for x in libs}, p.stdout.decode()
 
 
-def heavy(libs):
-    return sorted(x for x in libs if x.startswith(HEAVY))
+def heavy(libs, which=HEAVY):
+    return sorted(x for x in libs if x.startswith(which))
 
 
 def main():
@@ -47,7 +49,7 @@ def main():
         a.gilde('publish', *GHENT)
         libs, out = loaded(a, 'match', '--phase', 'start', '--need', 'financing')
         check(out.startswith('To-do for a starter'), 'match printed %r' % out[:200])
-        check(not heavy(libs), 'a match loaded %r' % heavy(libs))
+        check(not heavy(libs, LOADED), 'a match loaded %r' % heavy(libs, LOADED))
         # the weekly consultation hours expand by libical's RRULE iterator
         libs, out = loaded(a, 'events', '--json')
         check(any(x.startswith('libical') for x in libs), 'events loaded %r' % sorted(libs))
