@@ -182,8 +182,8 @@ int cli_dir_command(struct cli *cli, const char *cmd, int argc, char **argv,
 
 int cli_dir_schemas(struct cli_dir *d, struct gl_error *err)
 {
-	int rc = schema_set_load(&d->set, err);
-	return rc ? rc : taxonomy_load(d->set, &d->tax, err);
+	schema_set_open(&d->set); /* each file read when first used */
+	return taxonomy_load(d->set, &d->tax, err);
 }
 
 int cli_dir_store(struct cli *cli, struct cli_dir *d, struct gl_error *err)

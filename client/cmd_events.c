@@ -42,12 +42,8 @@ static int parse_when(const struct cmd *me, const char *opt, const char *arg, in
 /* Check value against the taxonomy's list of sectors or phases. */
 static int check_term(const struct cmd *me, const char *what, const char *value)
 {
-	struct gl_error err = { 0 };
 	struct schema_set *set;
-	if (schema_set_load(&set, &err)) {
-		cli_fail(&err);
-		return -1;
-	}
+	schema_set_open(&set);
 	json_t *defs = json_object_get(schema_set_file(set, "taxonomy.json"), "$defs");
 	json_t *list = json_object_get(json_object_get(defs, what), "enum");
 	/* without a list (an older taxonomy) every value passes */

@@ -140,10 +140,8 @@ int cmd_publish(struct cli *cli, int argc, char **argv)
 		return cli_usage(me, "%s", _("name at least one JSON file"));
 	if (nfiles > 8192)
 		return cli_usage(me, "%s", _("at most 8192 files at once"));
-	struct gl_error err = { 0 };
 	struct schema_set *set;
-	if (schema_set_load(&set, &err))
-		return cli_fail(&err);
+	schema_set_open(&set); /* each file read when a record names it */
 	char **paths = argv + optind;
 	char **texts = gl_xcalloc((size_t)nfiles, sizeof *texts);
 	size_t *lens = gl_xcalloc((size_t)nfiles, sizeof *lens);

@@ -25,6 +25,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
+#include "client/i18n.h"
 #include "gilde_config.h"
 
 enum lazylib { LAZYLIB_ICAL, LAZYLIB_XML2, LAZYLIB_COUNT };
@@ -48,15 +49,16 @@ static void *lazylib_sym(enum lazylib lib, const char *name)
 	if (!lazylib_handle[lib]) {
 		lazylib_handle[lib] = dlopen(lazylib_soname[lib], RTLD_NOW | RTLD_LOCAL);
 		if (!lazylib_handle[lib]) {
-			fprintf(stderr, "gilde: cannot load %s (%s); install it: contrib/deps.sh "
-			        "lists the packages gilde needs\n", lazylib_soname[lib], dlerror());
+			fprintf(stderr, _("gilde: cannot load %s (%s); install it: contrib/deps.sh "
+			                  "lists the packages gilde needs\n"), lazylib_soname[lib],
+			        dlerror());
 			exit(EXIT_FAILURE);
 		}
 	}
 	void *p = dlsym(lazylib_handle[lib], name);
 	if (!p) {
-		fprintf(stderr, "gilde: %s has no function %s; gilde was built against "
-		        "another version of it\n", lazylib_soname[lib], name);
+		fprintf(stderr, _("gilde: %s has no function %s; gilde was built against "
+		                  "another version of it\n"), lazylib_soname[lib], name);
 		exit(EXIT_FAILURE);
 	}
 	return p;

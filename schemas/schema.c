@@ -15,13 +15,29 @@
 
 /* ---- loading ---------------------------------------------------------- */
 
-const struct sfile *schema_find_file(const struct schema_set *set, const char *name,
+static int read_file(struct schema_set *set, struct sfile *f, struct gl_error *err);
+
+const struct sfile *schema_find_file(const struct schema_set *cset, const char *name,
                                      size_t len)
 {
-	for (size_t i = 0; i < set->nfiles; i++)
-		if (strlen(set->files[i].name) == len &&
-		    memcmp(set->files[i].name, name, len) == 0)
-			return &set->files[i];
+	/* reading a file fills in the set: a set that is shared between
+	 * threads was loaded whole (schema_set_load), and so is never changed
+	 * here */
+	struct schema_set *set = (struct schema_set *)cset;
+	for (size_t i = 0; i < set->nfiles; i++) {
+		struct sfile *f = &set->files[i];
+		if (strlen(f->name) != len || memcmp(f->name, name, len) != 0)
+			continue;
+		if (f->state == SFILE_UNREAD) {
+			struct gl_error e = { 0 };
+			int rc = read_file(set, f, &e);
+			if (rc && !set->read_rc) {
+				set->read_rc = rc;
+				set->read_err = e;
+			}
+		}
+		return f->state == SFILE_FAILED ? NULL : f;
+	}
 	return NULL;
 }
 
@@ -311,41 +327,69 @@ static const struct snode *compile(struct schema_set *set, const struct sfile *f
 	return s;
 }
 
+/*
+ * Parse, check and compile f.  Its $refs read the files they name first;
+ * a file that names f back finds it being read, with its root parsed.
+ */
+static int read_file(struct schema_set *set, struct sfile *f, struct gl_error *err)
+{
+	json_error_t jerr;
+	char ptr[512] = "";
+	int before = set->read_rc;
+	f->state = SFILE_READING;
+	f->root = json_loadb(f->src->text, f->src->len, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = f->root ? 0 : gl_errorf(err, GL_ESCHEMA, "%s:%d: %s", f->name, jerr.line,
+	                                 jerr.text);
+	if (!rc)
+		rc = check_node(set, f, f->root, ptr, 0, true, err);
+	if (rc && !before && set->read_rc) /* a file it names failed: that is why */
+		rc = gl_errorf(err, set->read_rc, "%s", set->read_err.msg);
+	if (rc) {
+		f->state = SFILE_FAILED;
+		return rc;
+	}
+	f->croot = compile(set, f, f->root);
+	f->state = SFILE_READ;
+	return 0;
+}
+
+static struct schema_set *set_new(const struct schema_file *files, size_t n)
+{
+	struct schema_set *set = gl_xcalloc(1, sizeof *set);
+	set->files = gl_xcalloc(n ? n : 1, sizeof *set->files);
+	for (size_t i = 0; i < n; i++)
+		set->files[i] = (struct sfile){ .name = files[i].name, .src = &files[i] };
+	set->nfiles = n;
+	return set;
+}
+
 int schema_set_load(struct schema_set **out, struct gl_error *err)
 {
 	return schema_set_load_files(schema_files, schema_file_count, out, err);
 }
 
+int schema_set_open(struct schema_set **out)
+{
+	*out = set_new(schema_files, schema_file_count);
+	return 0;
+}
+
 int schema_set_load_files(const struct schema_file *files, size_t n,
                           struct schema_set **out, struct gl_error *err)
 {
-	struct schema_set *set = gl_xcalloc(1, sizeof *set);
-	set->files = gl_xcalloc(n, sizeof *set->files);
+	struct schema_set *set = set_new(files, n);
 	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		json_error_t jerr;
-		json_t *root = json_loadb(files[i].text, files[i].len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!root) {
-			rc = gl_errorf(err, GL_ESCHEMA, "%s:%d: %s", files[i].name, jerr.line, jerr.text);
-			goto fail;
-		}
-		set->files[set->nfiles].name = files[i].name;
-		set->files[set->nfiles].root = root;
-		set->nfiles++;
+	for (size_t i = 0; i < n && !rc; i++)
+		if (set->files[i].state == SFILE_UNREAD)
+			rc = read_file(set, &set->files[i], err);
+	if (!rc && set->read_rc)
+		rc = gl_errorf(err, set->read_rc, "%s", set->read_err.msg);
+	if (rc) {
+		schema_set_free(set);
+		return rc;
 	}
-	for (size_t i = 0; i < set->nfiles; i++) {
-		char ptr[512] = "";
-		rc = check_node(set, &set->files[i], set->files[i].root, ptr, 0, true, err);
-		if (rc)
-			goto fail;
-	}
-	for (size_t i = 0; i < set->nfiles; i++)
-		set->files[i].croot = compile(set, &set->files[i], set->files[i].root);
 	*out = set;
 	return 0;
-fail:
-	schema_set_free(set);
-	return rc;
 }
 
 void schema_set_free(struct schema_set *set)

@@ -55,9 +55,15 @@ struct snode {
 	const json_t *minimum, *maximum;
 };
 
+/* A file of the set: read (parsed, checked, compiled) when the set is
+ * loaded, or, in a set opened with schema_set_open(), when first named. */
+enum sfile_state { SFILE_UNREAD, SFILE_READING, SFILE_READ, SFILE_FAILED };
+
 struct sfile {
 	const char *name;
-	json_t *root;
+	const struct schema_file *src; /* its text */
+	enum sfile_state state;
+	json_t *root;                  /* NULL until it is read */
 	const struct snode *croot;
 };
 
@@ -73,9 +79,15 @@ struct schema_set {
 	size_t npats;
 	struct snode **nodes; /* every compiled node, found by its src */
 	size_t nnodes;
+	int read_rc;          /* the first failure to read a file, 0 if none */
+	struct gl_error read_err;
 };
 
-/* The file of the set named name (len bytes), or NULL (schema.c). */
+/*
+ * The file of the set named name (len bytes), read first if it was not
+ * (schema.c); NULL if the set has none of that name or it could not be
+ * read (the reason in the set, for schema_set_load_files()).
+ */
 const struct sfile *schema_find_file(const struct schema_set *set, const char *name,
                                      size_t len);
 

@@ -279,6 +279,43 @@ static void test_taxonomy_terms(void **state)
 	}
 }
 
+/* The examples again, through a set whose files are read when first named
+ * (schema_set_open, as gilde opens it): the same verdicts, the same
+ * places named. */
+static void test_examples_lazily(void **state)
+{
+	struct schema_set *whole = set;
+	schema_set_open(&set);
+	test_valid_examples(state);
+	test_invalid_examples(state);
+	test_taxonomy_terms(state);
+	schema_set_free(set);
+	set = whole;
+}
+
+/* A file that fails to read while another names it: the load fails with
+ * that file's own reason, not a $ref that "does not resolve". */
+static void test_named_file_fails(void **state)
+{
+	(void)state;
+	static const char a[] = "{\"type\": \"object\", \"properties\": "
+	                        "{\"x\": {\"$ref\": \"b.schema.json#/$defs/x\"}}}";
+	static const char b[] = "{\"$defs\": {\"x\": {\"type\": \"strin\"}}}";
+	static const char c[] = "{\"$defs\": {\"x\": {\"type\": \"string\"}}}";
+	struct schema_file fs[] = { { "a.schema.json", sizeof a - 1, a },
+		                    { "b.schema.json", sizeof b - 1, b } };
+	struct schema_set *s = NULL;
+	struct gl_error err = { 0 };
+	assert_int_equal(schema_set_load_files(fs, 2, &s, &err), GL_ESCHEMA);
+	assert_null(s);
+	if (!strstr(err.msg, "b.schema.json: /$defs/x/type: type must be one of"))
+		fail_msg("the reason given: %s", err.msg);
+	fs[1].text = c;
+	fs[1].len = sizeof c - 1;
+	assert_int_equal(schema_set_load_files(fs, 2, &s, &err), 0);
+	schema_set_free(s);
+}
+
 int main(void)
 {
 	struct gl_error err = { 0 };
@@ -294,6 +331,8 @@ int main(void)
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_body_round_trip),
 		cmocka_unit_test(test_taxonomy_terms),
+		cmocka_unit_test(test_examples_lazily),
+		cmocka_unit_test(test_named_file_fails),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	schema_set_free(set);
