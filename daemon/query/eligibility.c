@@ -17,7 +17,7 @@
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "schools", "student", "international",
 	"side_activity", "research", "takeover", "bank_refused", "jobseeker",
-	"max_company_age", "min_employees", "max_employees",
+	"max_company_age", "min_employees", "max_employees", "premises",
 };
 
 /*
@@ -228,6 +228,25 @@ static bool uint_of(struct mp_reader rd, uint32_t *out)
 	return true;
 }
 
+unsigned eligibility_premises_bit(const char *s)
+{
+	return !s ? 0 : !strcmp(s, "needed") ? ELIGIBILITY_PREMISES_NEEDED
+	       : !strcmp(s, "online") ? ELIGIBILITY_PREMISES_ONLINE
+	       : !strcmp(s, "have") ? ELIGIBILITY_PREMISES_HAVE : 0;
+}
+
+/* The premises answers of the array at rd into o; false if it is not one. */
+static bool premises_bits(struct mp_reader rd, struct eligibility_offer *o)
+{
+	struct items it;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	if (!items_begin(rd, &it))
+		return false;
+	while (items_next_term(&it, term))
+		o->premises |= (uint8_t)eligibility_premises_bit(term);
+	return true;
+}
+
 /* The criteria of the eligibility map at rd into o. */
 static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
                           struct eligibility_offer *o)
@@ -257,6 +276,8 @@ static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
 	for (int k = ELIGIBILITY_AGE; k <= ELIGIBILITY_MAX_EMPLOYEES; k++)
 		if (has[k] && uint_of(at[k], limits[k - ELIGIBILITY_AGE]))
 			o->restricted |= (uint16_t)(1u << k);
+	if (has[ELIGIBILITY_PREMISES] && premises_bits(at[ELIGIBILITY_PREMISES], o))
+		o->restricted |= (uint16_t)(1u << ELIGIBILITY_PREMISES);
 	struct items it;
 	char term[ELIGIBILITY_TERM_MAX + 1];
 	if (has[ELIGIBILITY_COUNT] && items_begin(at[ELIGIBILITY_COUNT], &it))
@@ -425,6 +446,9 @@ static enum eligibility_state judge_one(const struct eligibility_offer *o,
 		return limit_state(p->has_employees, p->employees, o->min_employees, false);
 	case ELIGIBILITY_MAX_EMPLOYEES:
 		return limit_state(p->has_employees, p->employees, o->max_employees, true);
+	case ELIGIBILITY_PREMISES:
+		return !p->premises ? ELIGIBILITY_UNKNOWN
+		       : o->premises & p->premises ? ELIGIBILITY_MATCHED : ELIGIBILITY_FAILED;
 	default:
 		return inclusion_state(o->incl[k - ELIGIBILITY_STUDENT], incl[k - ELIGIBILITY_STUDENT]);
 	}

@@ -36,7 +36,10 @@
  *   bank_refused, jobseeker   "only" admits just the starters who are (or did),
  *       "excluded" just those who are not; any other value does not
  *       restrict;
- *   max_company_age, min_employees, max_employees   non-negative integers.
+ *   max_company_age, min_employees, max_employees   non-negative integers;
+ *   premises   a list of the answers it serves to "does the business need
+ *       premises": "needed", "online" (online only: a webshop), "have"; an
+ *       offer for webshops says ["online"].  Restricts like the lists above.
  * Terms the taxonomy does not know (a newer node's) are no term: they
  * never match.
  *
@@ -76,6 +79,7 @@ enum eligibility_criterion {
 	ELIGIBILITY_AGE,
 	ELIGIBILITY_MIN_EMPLOYEES,
 	ELIGIBILITY_MAX_EMPLOYEES,
+	ELIGIBILITY_PREMISES,
 	ELIGIBILITY_COUNT
 };
 
@@ -98,6 +102,13 @@ enum eligibility_fit {
 /* A yes-or-no question a profile may leave open. */
 enum eligibility_answer { ELIGIBILITY_UNSAID, ELIGIBILITY_YES, ELIGIBILITY_NO };
 
+/* The answers about premises, one bit each (profile.schema.json: premises). */
+enum { ELIGIBILITY_PREMISES_NEEDED = 1, ELIGIBILITY_PREMISES_ONLINE = 2,
+       ELIGIBILITY_PREMISES_HAVE = 4 };
+
+/* The bit of a premises answer ("needed", "online", "have"); 0 for another. */
+unsigned eligibility_premises_bit(const char *s);
+
 /* The languages an offer may be in (common.json: lang), one bit each. */
 enum { ELIGIBILITY_NL = 1, ELIGIBILITY_EN = 2, ELIGIBILITY_FR = 4, ELIGIBILITY_DE = 8 };
 
@@ -117,6 +128,7 @@ struct eligibility_profile {
 	                        bank_refused, jobseeker;
 	bool has_age, has_employees;
 	long long age, employees;          /* read only if has_*: whole years, people */
+	unsigned premises;                 /* its ELIGIBILITY_PREMISES_* bit; 0: unsaid */
 };
 
 void eligibility_profile_init(struct eligibility_profile *p);
@@ -140,6 +152,7 @@ struct eligibility_offer {
 	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … jobseeker (enum order):
 	                       * 0 open, 1 only, 2 excluded */
 	uint8_t languages;    /* ELIGIBILITY_NL | … */
+	uint8_t premises;     /* eligibility.premises: ELIGIBILITY_PREMISES_* bits */
 	uint8_t nsectors;     /* sectors the eligibility lists (known or not) */
 	uint8_t nactivities;  /* and activities */
 	bool free;            /* cost.free is true */

@@ -43,6 +43,7 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->takeover = answer(json_object_get(j, "takeover"));
 	e->bank_refused = answer(json_object_get(j, "bank_refused"));
 	e->jobseeker = answer(json_object_get(j, "jobseeker"));
+	e->premises = eligibility_premises_bit(json_string_value(json_object_get(j, "premises")));
 	/* a school is said by students only */
 	if (e->school >= 0)
 		e->student = ELIGIBILITY_YES;
@@ -78,7 +79,7 @@ static void read_profile(struct mctx *c, const json_t *j, const char *lang)
 	memset(p, 0, sizeof *p);
 	read_eligibility(c->tax, j, &p->e);
 	p->pp.e = &p->e;
-	p->pp.premises = todo_premises_bit(json_string_value(json_object_get(j, "premises")));
+	p->pp.premises = p->e.premises;
 	p->lang = lang ? lang : json_string_value(json_object_get(j, "lang"));
 	if (!p->lang || (strcmp(p->lang, "nl") && strcmp(p->lang, "en")))
 		p->lang = "en";

@@ -73,6 +73,7 @@ struct rule {
 	uint32_t max_age, min_employees, max_employees;
 	uint16_t restricted, soft;
 	uint8_t incl[ELIGIBILITY_SITUATIONS];
+	uint8_t premises;
 	bool inactive;
 };
 
@@ -91,6 +92,7 @@ static void rule_of(const struct eligibility_offer *o, struct rule *r)
 	r->restricted = o->restricted;
 	r->soft = o->soft;
 	memcpy(r->incl, o->incl, sizeof r->incl);
+	r->premises = o->premises;
 	r->inactive = o->inactive;
 }
 

@@ -25,12 +25,12 @@
 #include "query/eligibility.h"
 
 /* Bump when struct eligibility_offer or the value's layout changes. */
-#define FACTS_LAYOUT 3
+#define FACTS_LAYOUT 4
 
 enum field {
 	F_NEEDS, F_SECTORS, F_PHASES, F_ACTIVITIES, F_AREAS, F_SCHOOLS, F_RESTRICTED, F_SOFT, F_INCL,
 	F_LANGUAGES, F_NSECTORS, F_NACTIVITIES, F_FREE, F_INACTIVE, F_UNTIL, F_MAX_AGE,
-	F_MIN_EMPLOYEES, F_MAX_EMPLOYEES, F_COUNT
+	F_MIN_EMPLOYEES, F_MAX_EMPLOYEES, F_PREMISES, F_COUNT
 };
 
 /* The longest varint: 64 bits, 7 a byte. */
@@ -105,6 +105,7 @@ static void fields_of(const struct eligibility_offer *o, uint64_t f[F_COUNT], bo
 		[F_NACTIVITIES] = o->nactivities, [F_FREE] = o->free, [F_INACTIVE] = o->inactive,
 		[F_UNTIL] = until << 1 ^ (uint64_t)(o->until >> 63), [F_MAX_AGE] = o->max_age,
 		[F_MIN_EMPLOYEES] = o->min_employees, [F_MAX_EMPLOYEES] = o->max_employees,
+		[F_PREMISES] = o->premises,
 	};
 	memcpy(f, v, sizeof v);
 }
@@ -142,7 +143,7 @@ static bool set_field(struct eligibility_offer *o, int k, uint64_t v)
 		[F_INCL] = (UINT64_C(1) << (2 * ELIGIBILITY_SITUATIONS)) - 1, [F_LANGUAGES] = UINT8_MAX,
 		[F_NSECTORS] = UINT8_MAX, [F_NACTIVITIES] = UINT8_MAX, [F_FREE] = 1, [F_INACTIVE] = 1,
 		[F_UNTIL] = UINT64_MAX, [F_MAX_AGE] = UINT32_MAX, [F_MIN_EMPLOYEES] = UINT32_MAX,
-		[F_MAX_EMPLOYEES] = UINT32_MAX,
+		[F_MAX_EMPLOYEES] = UINT32_MAX, [F_PREMISES] = UINT8_MAX,
 	};
 	if (v > most[k])
 		return false;
@@ -167,7 +168,8 @@ static bool set_field(struct eligibility_offer *o, int k, uint64_t v)
 	case F_UNTIL: o->until = (int64_t)(v >> 1) ^ -(int64_t)(v & 1); break;
 	case F_MAX_AGE: o->max_age = (uint32_t)v; break;
 	case F_MIN_EMPLOYEES: o->min_employees = (uint32_t)v; break;
-	default: o->max_employees = (uint32_t)v; break;
+	case F_MAX_EMPLOYEES: o->max_employees = (uint32_t)v; break;
+	default: o->premises = (uint8_t)v; break;
 	}
 	return true;
 }

@@ -146,7 +146,7 @@ static const char *const crit_nl[ELIGIBILITY_COUNT] = {
 	"fases", "sectoren", "soorten zaak", "regio's", "scholen", "student",
 	"uit het buitenland", "bijberoep", "onderzoek", "overname", "lening geweigerd", "werkzoekend",
 	"leeftijd van het bedrijf",
-	"minimum aantal werknemers", "maximum aantal werknemers",
+	"minimum aantal werknemers", "maximum aantal werknemers", "bedrijfsruimte",
 };
 static const char *const who_en[ELIGIBILITY_SITUATIONS] = {
 	"students", "founders from abroad", "starters with a side activity",

@@ -60,9 +60,7 @@ struct todo_paths {
 
 unsigned todo_premises_bit(const char *s)
 {
-	return !s ? 0 : !strcmp(s, "needed") ? TODO_PREMISES_NEEDED
-	       : !strcmp(s, "online") ? TODO_PREMISES_ONLINE
-	       : !strcmp(s, "have") ? TODO_PREMISES_HAVE : 0;
+	return eligibility_premises_bit(s);
 }
 
 /* ---- loading -------------------------------------------------------------- */

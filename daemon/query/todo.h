@@ -39,7 +39,9 @@
 #define TODO_ITEMS_MAX 16
 
 /* The profile's answer about premises, one bit each (0: unsaid). */
-enum { TODO_PREMISES_NEEDED = 1, TODO_PREMISES_ONLINE = 2, TODO_PREMISES_HAVE = 4 };
+enum { TODO_PREMISES_NEEDED = ELIGIBILITY_PREMISES_NEEDED,
+       TODO_PREMISES_ONLINE = ELIGIBILITY_PREMISES_ONLINE,
+       TODO_PREMISES_HAVE = ELIGIBILITY_PREMISES_HAVE };
 
 /* The bit of a premises answer ("needed", "online", "have"); 0 for another. */
 unsigned todo_premises_bit(const char *s);

@@ -15,7 +15,7 @@ import { lang, t } from './i18n.js';
 /* eligibility_criterion_names (daemon/query/eligibility.h) */
 const CRITERIA = ['phases', 'sectors', 'activities', 'areas', 'schools', 'student', 'international',
   'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker',
-  'max_company_age', 'min_employees', 'max_employees'];
+  'max_company_age', 'min_employees', 'max_employees', 'premises'];
 const WHO = { 'students': 'students', 'founders from abroad': 'abroad',
   'starters with a side activity': 'side', 'starters with research results': 'research',
   'those taking over a business': 'takeover', 'those a bank turned down for a loan': 'bank',

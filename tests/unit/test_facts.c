@@ -418,7 +418,8 @@ static void test_roundtrip(void **state)
 		" \"areas\": [\"oost-vlaanderen\"], \"schools\": [\"ugent\", \"odisee\"],"
 		" \"student\": \"only\", \"international\": \"excluded\", \"jobseeker\": \"only\","
 		" \"max_company_age\": 5, \"min_employees\": 2, \"max_employees\": 4000000000,"
-		" \"soft\": [\"sectors\", \"max_company_age\"]}}",
+		" \"premises\": [\"online\", \"have\"],"
+		" \"soft\": [\"sectors\", \"max_company_age\", \"premises\"]}}",
 		"{}",
 		"{\"needs\": [\"legal\"], \"valid_until\": \"1969-12-31\"}",
 	};

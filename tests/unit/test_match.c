@@ -1,8 +1,8 @@
 /* Unit tests: the matcher's rules that are not a plain weight
  * (daemon/query/match.c): a partner's event lifts an offer only for a
  * starter the event is for; the situations takeover, bank_refused and
- * jobseeker rule offers in and out, and tailor; and the to-do paths
- * they start. */
+ * jobseeker rule offers in and out, and tailor; an offer for webshops
+ * is not for a starter with premises; and the to-do paths they start. */
 #include "testutil.h"
 #include "tu_store.h"
 
@@ -61,6 +61,9 @@ static int setup(void **state)
 	    " \"eligibility\": {\"bank_refused\": \"only\", \"soft\": [\"bank_refused\"]}}");
 	put(RK_OFFER, "jobseeker-desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"jobseeker\": \"only\"}}");
+	/* the rules a webshop must follow: for online-only businesses */
+	put(RK_OFFER, "webshop-rules", "{\"needs\": [\"legal\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"premises\": [\"online\"]}}");
 	return 0;
 }
 
@@ -169,6 +172,25 @@ static void test_takeover_and_bank(void **state)
 	                          "coaching", "jobseeker-desk", "situation"), MATCH_SITUATION);
 }
 
+static void test_online_only(void **state)
+{
+	(void)state;
+	/* a webshop: in, nothing left to check */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"online\","
+	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"),
+	                 MATCH_EXACT);
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"online\","
+	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "unknown"), -99);
+	/* a bakery with its shop, or a café looking for one: not for them */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"have\","
+	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"), -100);
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"needed\","
+	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"), -100);
+	/* premises unsaid: in, with the criterion to check */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"needs\": [\"legal\"]}", "legal",
+	                          "webshop-rules", "unknown"), MATCH_UNKNOWN);
+}
+
 static void test_paths_of_facts(void **state)
 {
 	(void)state;
@@ -190,6 +212,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_for_whom),
 		cmocka_unit_test(test_takeover_and_bank),
+		cmocka_unit_test(test_online_only),
 		cmocka_unit_test(test_paths_of_facts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
