@@ -22,7 +22,6 @@
 #include "daemon/insightd.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
-#include "daemon/packjob.h"
 #include "daemon/node.h"
 #include "daemon/self.h"
 #include "daemon/web.h"
@@ -318,13 +317,11 @@ void node_stop(struct node *n, const char *why)
 }
 
 /* Scans and writes check the store's share of memory as they go; single
- * lookups (web pages, peers' requests) are covered by this.  The same
- * second's tick packs the offers' facts again when they moved. */
+ * lookups (web pages, peers' requests) are covered by this. */
 static void on_mem_timer(uv_timer_t *t)
 {
 	struct node *n = t->data;
 	store_map_check(n->store);
-	packjob_tick(n);
 }
 
 static void set_threadpool_size(void)

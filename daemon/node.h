@@ -77,8 +77,6 @@ struct node {
 	uv_timer_t sweep_timer;
 	uv_timer_t mem_timer;     /* store_map_check() once a second */
 	bool sweep_running;
-	bool pack_running;        /* the offers' facts being packed (packjob.h) */
-	uint64_t pack_last_ms;    /* when last packed; 0: not yet */
 	uv_signal_t sig_int, sig_term, sig_hup;
 	int argc;                 /* the command line, read again on SIGHUP */
 	char **argv;

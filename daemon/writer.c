@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "proto/clock.h"
+#include "store/derived.h"
 #include "store/textindex.h"
 
 /*
@@ -34,6 +36,8 @@
 #define CATCH_UP_AFTER_MS 1000
 #define CATCH_UP_QUIET_MS 50
 #define CATCH_UP_CHUNK 64
+/* The offers' facts packed again at most once in this long (see pack()). */
+#define PACK_INTERVAL_MS WRITER_PACK_INTERVAL_MS
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -221,29 +225,80 @@ static void catch_up(struct writer *w, bool patient)
 }
 
 /*
- * Wait for a job (lock held).  Meanwhile, the search index catches up:
- * once neither a job nor an announced batch came for CATCH_UP_QUIET_MS
- * (between the batches of an import it waits: each step's commit costs
- * the last page of every term it touches), or when announced batches
- * have not come for CATCH_UP_AFTER_MS (a sender gone quiet).
+ * Pack the offers' facts again (store/derived.h), in a transaction of its
+ * own, if a group may have moved them: readers meanwhile read the table,
+ * the same facts more slowly the first time.  At most once in
+ * PACK_INTERVAL_MS, so that a stream of publishes does not rewrite the
+ * whole copy for each (100,000 offers: 5 MiB).  A failure is said once
+ * and tried again after the next group.
+ */
+static void pack(struct writer *w)
+{
+	struct gl_error err = { 0 };
+	struct store_txn *t;
+	bool wrote = false;
+	int rc = store_begin(w->store, true, &t, &err);
+	if (rc == 0) {
+		rc = store_derived_pack(t, &wrote, &err);
+		if (rc == 0 && wrote)
+			rc = store_commit(t, &err);
+		else
+			store_abort(t); /* nothing to write, or a failure */
+	}
+	char q[600];
+	if (rc && !w->pack_failing)
+		log_error("pack-failed", "reason=%s", log_q(err.msg, q, sizeof q));
+	else if (wrote && rc == 0)
+		log_debug("packed", "what=offer-facts");
+	w->pack_failing = rc != 0;
+	w->pack_behind = false;
+	w->pack_last_ms = clock_now_ms();
+}
+
+/* How long the idle writer waits before its next idle work: 0 for as
+ * long as it takes (none to do), else ms (lock held). */
+static unsigned idle_wait_ms(const struct writer *w)
+{
+	if (w->text_behind)
+		return w->expected > 0 ? CATCH_UP_AFTER_MS : CATCH_UP_QUIET_MS;
+	if (!w->pack_behind)
+		return 0;
+	uint64_t since = clock_now_ms() - w->pack_last_ms;
+	unsigned wait = since >= PACK_INTERVAL_MS ? 0 : (unsigned)(PACK_INTERVAL_MS - since);
+	wait = wait > CATCH_UP_QUIET_MS ? wait : CATCH_UP_QUIET_MS;
+	return w->expected > 0 && wait < CATCH_UP_AFTER_MS ? CATCH_UP_AFTER_MS : wait;
+}
+
+/*
+ * Wait for a job (lock held).  Meanwhile, the writer does its idle work:
+ * first the search index catches up, then the offers' facts are packed.
+ * Each waits until neither a job nor an announced batch came for
+ * CATCH_UP_QUIET_MS (between the batches of an import it waits: each
+ * step's commit costs the last page of every term it touches), or until
+ * announced batches have not come for CATCH_UP_AFTER_MS (a sender gone
+ * quiet).
  */
 static void wait_for_job(struct writer *w)
 {
 	while (!w->todo && !w->quit) {
-		if (!w->text_behind) {
+		unsigned ms = idle_wait_ms(w);
+		if (!ms) {
 			uv_cond_wait(&w->wake, &w->lock);
 			continue;
 		}
 		bool patient = w->expected > 0;
-		unsigned ms = patient ? CATCH_UP_AFTER_MS : CATCH_UP_QUIET_MS;
 		if (uv_cond_timedwait(&w->wake, &w->lock, (uint64_t)ms * 1000000u) == 0)
 			continue; /* woken: a job, or a batch announced or come */
 		if (w->todo || w->quit)
 			break;
 		if (!patient && w->expected > 0)
 			continue; /* a batch announced meanwhile: wait for it */
+		bool text = w->text_behind;
 		uv_mutex_unlock(&w->lock);
-		catch_up(w, patient);
+		if (text)
+			catch_up(w, patient);
+		else
+			pack(w);
 		uv_mutex_lock(&w->lock);
 	}
 }
@@ -254,6 +309,7 @@ static void thread_main(void *arg)
 	/* so that top -H and perf tell the writer from the verifiers */
 	pthread_setname_np(pthread_self(), "gilded-writer");
 	w->text_behind = true; /* a restart goes on from the store's mark */
+	w->pack_behind = true;  /* and packs what a previous run left behind */
 	uv_mutex_lock(&w->lock);
 	for (;;) {
 		wait_for_job(w);
@@ -263,6 +319,7 @@ static void thread_main(void *arg)
 		uv_mutex_unlock(&w->lock);
 		settle(w);
 		w->text_behind = !w->text_failing || w->groups % SETTLE_RETRY == 0;
+		w->pack_behind = true; /* pack() finds out whether offers moved */
 		uv_mutex_lock(&w->lock);
 	}
 	uv_mutex_unlock(&w->lock);

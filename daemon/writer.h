@@ -39,7 +39,6 @@ struct wjob;
  *   trust-save   curate.c     the trust settings after a reload
  *   node-record  self.c       this node's node record, when it changed
  *   rotate-key   self.c       this node's records signed again with a new key
- *   pack         packjob.c    the offers' facts packed into one value
  */
 struct wjob_kind {
 	const char *name;  /* as above; in the writer's debug log */
@@ -63,6 +62,9 @@ struct wjob_kind {
 #define WJOB_TERMS_WEIGHT 8
 /* A group's weight at most (writer.c), unless one job weighs more. */
 #define WRITER_GROUP_WEIGHT 8192
+/* When idle, the writer packs the offers' facts again (store/derived.h)
+ * at most once in this long. */
+#define WRITER_PACK_INTERVAL_MS 10000
 /*
  * Records in no order (a peer's batch of records from all over the store)
  * each land on pages of their own in the records, kinds and expiry
@@ -110,6 +112,10 @@ struct writer {
 	 * group, false once a catch-up found none; the last one failed
 	 * (writer thread) */
 	bool text_behind, text_failing;
+	/* the offers' facts may need packing again (store/derived.h): true
+	 * after a group; the last pack failed; when it was (writer thread) */
+	bool pack_behind, pack_failing;
+	uint64_t pack_last_ms;
 	bool started;
 	unsigned long long committed;    /* (loop) */
 	/* the last group's commit failed (lock): a full disk or map, why in

@@ -29,7 +29,7 @@
  * maps sixteen at a time (104 faults, 7-10 ms).  Readers use it only while
  * its generation is the table's (so any write to the table leaves it
  * unused until it is made again); the daemon makes it again when its
- * writer is idle (daemon/packjob.c).
+ * writer is idle (daemon/writer.c: pack).
  *
  * Invariants: when meta "derived-by-author" holds version V, every live record of
  * the deriver's kind has the entry V's fn() makes of it (or none, where fn

@@ -10,7 +10,7 @@
  * The store is written as gilded writes it, with the table of the offers'
  * facts (query/match_facts.c); `gilde match` is timed reading that table,
  * then its packed copy as gilded makes it when its writer is idle
- * (store/derived.h, daemon/packjob.h), and, after a writer without it has
+ * (store/derived.h, daemon/writer.c: pack), and, after a writer without it has
  * made the table unreadable, reading the offers' bodies.  The same match is also timed in this process as
  * gilded's web server runs it (match_run() with the copy of the table it
  * keeps between requests, query/match.h: struct match_cache): the CPU
@@ -126,7 +126,7 @@ static int open_store(const char *dir, const struct store_derive *derive, struct
 	return store_open_with(path, &o, s, err);
 }
 
-/* Pack the facts as gilded does when its writer is idle (daemon/packjob.h). */
+/* Pack the facts as gilded does when its writer is idle (daemon/writer.c: pack). */
 static int pack(const char *dir, const struct store_derive *derive)
 {
 	struct store *s;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The offers' facts packed into one value (store/derived.h,
-daemon/packjob.h): a node packs them once its writer is idle and says so
+daemon/writer.c, pack()): a node packs them once its writer is idle and says so
 in `gilde status`; a publish leaves the copy behind the table, and
 `gilde match` then reads the table (the new offer is matched at once);
 the node packs again, and the match reads the same from the copy."""
@@ -41,7 +41,7 @@ def main():
         seen = time.monotonic()
         check(matched(a) == ['desk', 'lawyer'], 'from the copy: %r' % matched(a))
         a.gilde('publish', offer(h, 'mentor', ['coaching']))
-        # the node packs at most once in 10 s (packjob.h): the copy is behind
+        # the node packs at most once in 10 s (writer.h): the copy is behind
         if time.monotonic() - seen < 5:
             check(not packed(a), 'the copy is said in step right after a publish')
         check(matched(a) == ['desk', 'lawyer', 'mentor'],

@@ -72,7 +72,7 @@ def node(h, name, extra=''):
 
 
 def packed(n):
-    """Wait for the node to pack the offers' facts (daemon/packjob.h): that
+    """Wait for the node to pack the offers' facts (daemon/writer.c, pack()): that
     commit, like any, makes the answers kept before it be made again once,
     and the counts below would depend on when it comes."""
     wait_until(lambda: n.json('status')['store']['facts_packed'], 40,
