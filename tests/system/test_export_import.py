@@ -136,7 +136,7 @@ def main():
               'long damaged file in small chunks: %s' % p.stderr)
         res = json.loads(p.stdout)
         check(res['accepted'] + res['older'] == (len(files) + 1) * copies and res['rejected'] == 0,
-              'long damaged file in small chunks: %r' % res)
+              'long damaged file in small chunks: %r; stderr: %s' % (res, p.stderr[-600:]))
         check(e.listing('--author', a.key) == d.listing('--author', a.key),
               'small chunks stored other records')
         p = subprocess.run([GILDE, 'import', '--data', e.data, exp], capture_output=True,
