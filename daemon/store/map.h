@@ -25,9 +25,10 @@
  *   - any other thread (queries, syncs, the daemon's once-a-second timer)
  *     lets go only if no one did for STORE_MAP_READ_INTERVAL_MS, and
  *     reads statm at most every STORE_MAP_READ_CHECK_MS.  Letting go costs
- *     the next queries their whole working set again in faults: a store of
- *     100,000 offers with a 64 MiB bound let go 42 times in one benchmark
- *     run and served search 20-40 % slower.  So between two releases
+ *     the next queries their whole working set again in faults: queries
+ *     that each read more than the bound (lists of 30,000 offers, test
+ *     sys-memory_queries) let go 80 times in 15 s while every thread let
+ *     go at once.  So between two releases
  *     queries may map more than the bound (up to what they read in that
  *     time, at most the store file), and are brought under it again at
  *     the next release.
