@@ -68,9 +68,10 @@ static const struct opt opts[] = {
 	  "Largest size the store may grow to (K, M, G, T suffixes)." },
 	{ "store", "mapped_max", OPT_SIZE, OFF(mapped_max), "0", 0, 1ull << 40,
 	  "File-backed resident memory (store pages read through its map, the program, its "
-	  "libraries) above which gilded lets go of its mapping of the store; checked as "
-	  "records are written and read, and once a second. Off by default: those pages are "
-	  "the kernel's page cache, shared and reclaimable, not gilded's own memory (0: no "
+	  "libraries) above which gilded lets go of its mapping of the store. Writes are held "
+	  "to it as they go; queries and syncs let go at most every 5 s (and the node checks "
+	  "once a second), so between releases they may map more. Off by default: those pages "
+	  "are the kernel's page cache, shared and reclaimable, not gilded's own memory (0: no "
 	  "bound)." },
 	{ "log", "level", OPT_LEVEL, OFF(log_level), "info", 0, 0,
 	  "Least severe level logged: error, warn, info or debug." },

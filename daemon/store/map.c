@@ -1,7 +1,8 @@
 /*
  * map.c — the store's share of the process's memory (store/map.h): the
  * process's figures from /proc/self, and the bound on the pages the
- * store's mapping holds, checked as the store works (store_map_work).
+ * store's mapping holds, checked as the store works (store_map_work):
+ * strictly by the writer, at most every few seconds by queries (map.h).
  */
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/paths.h"
@@ -136,13 +138,59 @@ int store_mem_read(struct store_mem *m)
 	return 0;
 }
 
-bool store_map_check(struct store *s)
+/* this thread holds the write transaction (store_map_writing) */
+static _Thread_local bool map_writing;
+
+void store_map_writing(bool on)
 {
-	uint64_t max = s->mapped_max, resident, file;
-	if (!max || read_statm(&resident, &file) || file <= max || store_release_map(s))
+	map_writing = on;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	/* the coarse clock (a few ms) is enough for intervals of seconds, and
+	 * costs no system call */
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 &&
+	    clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* May a query's thread release now: no release for the interval?  */
+static bool read_may_release(struct store *s, uint64_t now)
+{
+	uint64_t last = atomic_load(&s->released_ms);
+	return !last || now - last >= STORE_MAP_READ_INTERVAL_MS;
+}
+
+static bool release(struct store *s, uint64_t max)
+{
+	uint64_t resident, file;
+	if (read_statm(&resident, &file) || file <= max)
+		return false;
+	uint64_t now = now_ms();
+	if (!map_writing) {
+		/* of the queries that found the bound passed at once, one lets go */
+		uint64_t last = atomic_load(&s->released_ms);
+		if ((last && now - last < STORE_MAP_READ_INTERVAL_MS) ||
+		    !atomic_compare_exchange_strong(&s->released_ms, &last, now ? now : 1))
+			return false;
+	} else {
+		atomic_store(&s->released_ms, now ? now : 1);
+	}
+	if (store_release_map(s))
 		return false;
 	s->releases++;
 	return true;
+}
+
+bool store_map_check(struct store *s)
+{
+	uint64_t max = s->mapped_max;
+	if (!max || (!map_writing && !read_may_release(s, now_ms())))
+		return false;
+	return release(s, max);
 }
 
 #define MAP_WORK 64
@@ -154,6 +202,18 @@ void store_map_work(struct store *s, unsigned n)
 {
 	unsigned before = map_work_done;
 	map_work_done += n;
-	if (before / MAP_WORK != map_work_done / MAP_WORK && s->mapped_max)
-		store_map_check(s);
+	uint64_t max = s->mapped_max;
+	if (before / MAP_WORK == map_work_done / MAP_WORK || !max)
+		return;
+	if (map_writing) {
+		release(s, max);
+		return;
+	}
+	/* a query: within the interval of the last release, or within a few ms
+	 * of another query's look, not even statm is read */
+	uint64_t now = now_ms(), seen = atomic_load(&s->read_checked_ms);
+	if (!read_may_release(s, now) || (seen && now - seen < STORE_MAP_READ_CHECK_MS) ||
+	    !atomic_compare_exchange_strong(&s->read_checked_ms, &seen, now ? now : 1))
+		return;
+	release(s, max);
 }

@@ -315,6 +315,8 @@ int store_begin(struct store *s, bool write, struct store_txn **out, struct gl_e
 	if (rc)
 		return store_mdb_fail(rc, err, s, "begin transaction");
 	*out = wrap_txn(s, txn, write);
+	if (write)
+		store_map_writing(true); /* the writer's checks of the bound are strict */
 	return 0;
 }
 
@@ -344,11 +346,14 @@ int store_begin_child(struct store_txn *parent, struct store_txn **out, struct g
 int store_commit(struct store_txn *t, struct gl_error *err)
 {
 	struct store *s = t->s;
+	bool top_write = t->write && !t->parent;
 	int rc = textindex_flush(t, err);
 	textindex_pending_free(t);
 	if (rc) {
 		mdb_txn_abort(t->txn);
 		txn_free(t);
+		if (top_write)
+			store_map_writing(false);
 		return rc;
 	}
 	rc = mdb_txn_commit(t->txn);
@@ -364,6 +369,8 @@ int store_commit(struct store_txn *t, struct gl_error *err)
 		s->items_hook(s->items_hook_ctx, (uint64_t)info.me_last_txnid, t->log, t->nlog);
 	}
 	txn_free(t);
+	if (top_write)
+		store_map_writing(false);
 	return rc ? store_mdb_fail(rc, err, s, "commit") : 0;
 }
 
@@ -371,9 +378,12 @@ void store_abort(struct store_txn *t)
 {
 	if (!t)
 		return;
+	bool top_write = t->write && !t->parent;
 	textindex_pending_free(t);
 	mdb_txn_abort(t->txn);
 	txn_free(t);
+	if (top_write)
+		store_map_writing(false);
 }
 
 int store_meta_get(struct store_txn *t, const char *name, const void **val, size_t *len)

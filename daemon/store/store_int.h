@@ -44,6 +44,8 @@ struct store {
 	char *path;
 	_Atomic uint64_t mapped_max;          /* store_set_mapped_max(); 0: no bound */
 	_Atomic unsigned long long releases;  /* store_release_map() calls that worked */
+	_Atomic uint64_t released_ms;         /* monotonic ms of the last; 0: none yet */
+	_Atomic uint64_t read_checked_ms;     /* of a query's last look at statm (map.h) */
 	store_items_hook items_hook;          /* store_set_items_hook(); NULL: none */
 	void *items_hook_ctx;
 };
@@ -58,6 +60,10 @@ struct store {
  * so scans on other threads share no counter and cost no atomic operation.
  */
 void store_map_work(struct store *s, unsigned n);
+/* The calling thread holds (true) or no longer holds (false) the store's
+ * top-level write transaction: its checks of the bound are strict (map.h).
+ * store_begin, store_commit and store_abort call it. */
+void store_map_writing(bool on);
 
 struct textindex_pending;
 
