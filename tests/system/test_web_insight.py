@@ -188,8 +188,16 @@ def help_anonymously(p, origin, needs, a):
 def what_was_sent(p, origin, a, events):
     """The page shows what the node holds; the node's files hold no agent nor address."""
     token = json.loads(p.js('return localStorage.getItem("gilde.insight")'))['token']
-    status, held = http(origin, 'GET', '/api/v1/insight/events', headers={'Insight-Token': token})
-    check(status == 200 and len(held['events']) >= len(events), 'held: %d %r' % (status, held))
+    # the page counts a step sent once its request went out: the node may
+    # still be storing the last one
+    last = {}
+
+    def all_held():
+        last['status'], last['held'] = http(origin, 'GET', '/api/v1/insight/events',
+                                            headers={'Insight-Token': token})
+        return last['status'] == 200 and len(last['held']['events']) >= len(events)
+    wait_until(all_held, 20, 'the node to hold every step the page sent')
+    held = last['held']
     for e in held['events']:
         check(set(e) <= {'week', 'bucket', 'step', 'need', 'partner'}, 'the node keeps %r' % e)
     p.click('[data-test="insight-show-sent"]')
