@@ -68,7 +68,7 @@ int cmd_peers(struct cli *cli, int argc, char **argv)
 			printf(_("      reconciliation version %lld (last by %lld); %lld by coded symbols, "
 			         "%lld fell back to v1\n"),
 			       geti(p, "recon_version"), geti(p, "last_recon_version"),
-			       geti(p, "reconciliations_v2"), geti(p, "v2_fallbacks"));
+			       geti(p, "reconciliations_coded"), geti(p, "coded_fallbacks"));
 		}
 		printf(P_("%zu known address\n", "%zu known addresses\n", json_array_size(addrs)),
 		       json_array_size(addrs));

@@ -656,8 +656,8 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	 * (0 before it), the last one's, and how often v2 fell back to v1 */
 	ctl_pack_uint(pk, "recon_version", c->recon_version);
 	ctl_pack_uint(pk, "last_recon_version", s->last_recon_version);
-	ctl_pack_uint(pk, "reconciliations_v2", s->recons_v2);
-	ctl_pack_uint(pk, "v2_fallbacks", s->v2_fallbacks);
+	ctl_pack_uint(pk, "reconciliations_coded", s->recons_v2);
+	ctl_pack_uint(pk, "coded_fallbacks", s->v2_fallbacks);
 	ctl_pack_uint(pk, "recons_abandoned", s->recons_abandoned);
 	ctl_pack_uint(pk, "sent_in", s->sent_in);
 	ctl_pack_uint(pk, "sent_out", s->sent_out);

@@ -146,7 +146,7 @@ def federation(k, records, rng):
             print('  gilded: %.1f B a session both ways, %.2f messages a session (v2, d=0), '
                   'fallbacks %d' % (sum(c['last_recon_bytes'] for c in v2) / len(v2),
                                     sum(c['last_recon_rounds'] for c in v2) / len(v2),
-                                    sum(c['v2_fallbacks'] for c in v2)))
+                                    sum(c['coded_fallbacks'] for c in v2)))
 
 
 def main():
@@ -176,7 +176,7 @@ def main():
             print('%-4s %6d %9d %12.1f %9d %8.1f %9.2fx   (version used: %d, fallbacks %d)' % (
                 tag, diff, c['last_recon_bytes'], per, c['last_recon_rounds'],
                 c['last_recon_rounds'] / 2, per / SYMBOL, c['last_recon_version'],
-                c['v2_fallbacks']))
+                c['coded_fallbacks']))
             sys.stdout.flush()
     if k:
         federation(k, records, random.Random(23))

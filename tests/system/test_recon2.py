@@ -133,12 +133,12 @@ def main():
         b.start(extra=['--peer', a.addr])
         view = h.converged([a, b], what='a and b to converge by v3')
         check(len([r for r in view if r[1] == 'news']) >= 270, 'every news record on both')
-        lb = wait_until(lambda: (lambda c: c if c and c['reconciliations_v2'] >= 1 else None)(
+        lb = wait_until(lambda: (lambda c: c if c and c['reconciliations_coded'] >= 1 else None)(
             link(b, a.key)), 20, 'b to report its v3 reconciliation')
         check(lb['recon_version'] == 3 and lb['last_recon_version'] == 3,
               'b speaks another version with a v3 peer: %r' % lb)
-        check(lb['v2_fallbacks'] == 0, 'v3 fell back to v1 between two v3 nodes: %r' % lb)
-        check(lb['reconciliations'] == lb['reconciliations_v2'],
+        check(lb['coded_fallbacks'] == 0, 'v3 fell back to v1 between two v3 nodes: %r' % lb)
+        check(lb['reconciliations'] == lb['reconciliations_coded'],
               'b reconciled by v1 with a v3 peer: %r' % lb)
         la = link(a, b.key)
         check(la['recon_version'] == 3, 'a agreed on %r' % la['recon_version'])
@@ -152,8 +152,8 @@ def main():
         sketch_exact(b, 'after reconciling')
         # later reconciliations find nothing to move, by v3, and say so in one round trip
         # (START and END SAME: the digests agree)
-        before = link(b, a.key)['reconciliations_v2']
-        wait_until(lambda: link(b, a.key)['reconciliations_v2'] > before, 20, 'another v3 session')
+        before = link(b, a.key)['reconciliations_coded']
+        wait_until(lambda: link(b, a.key)['reconciliations_coded'] > before, 20, 'another v3 session')
         lb = link(b, a.key)
         check(lb['last_recon_rounds'] == 2, 'equal sets took %r messages' % lb['last_recon_rounds'])
 
@@ -174,11 +174,11 @@ def main():
             h.converged([a, b, c], what='the node listing %s to converge with v3 nodes' % versions)
             lc = wait_until(lambda: (lambda x: x if x and x['reconciliations'] >= 1 else None)(
                 link(c, a.key)), 20, name + ' to reconcile')
-            check(lc['recon_version'] == 1 and lc['reconciliations_v2'] == 0 and
+            check(lc['recon_version'] == 1 and lc['reconciliations_coded'] == 0 and
                   lc['last_recon_version'] == 1, '%s: %r' % (name, lc))
             lac = link(a, c.key)
             check(lac['recon_version'] == 1 and lac['sent_out'] == 0 and
-                  lac['reconciliations_v2'] == 0,
+                  lac['reconciliations_coded'] == 0,
                   'a spoke v3 to a peer listing %s: %r' % (versions, lac))
             check(link(c, a.key)['unknown_in'] == 0 and lac['unknown_in'] == 0,
                   'messages of an unagreed version crossed (%s)' % name)
