@@ -52,8 +52,11 @@ export async function showSearch(seq, params) {
     if (seq !== route.seq) return;
     const hits = ans.hits || [];
     const count = hits.length ? t('search.count', hits.length, q) : t('search.none', q);
+    // records the node holds but has not indexed yet: no search finds them
+    const behind = Number.isInteger(ans.index_behind) && ans.index_behind > 0
+      ? ' ' + t('search.behind', ans.index_behind) : '';
     busy(false);
-    $('search-count').textContent = count;
+    $('search-count').textContent = count + behind;
     for (const hit of hits) list.appendChild(hitItem(hit, partners));
   } catch (e) {
     if (seq !== route.seq) return;

@@ -471,6 +471,38 @@ def page_to_cli_and_back(p, h, a, origin, downloads):
     check(said(third['items']) == cli_said, 'page -> file again: %r\n%r' % (said(third['items']), cli_said))
 
 
+def check_search(p, origin):
+    """The search page lists the API's hits for a question (in the page's
+    language first), and says when records wait for the index: the
+    answer's index_behind, made 7 here by wrapping the page's fetch (the
+    node's own count is tested by sys-search_behind)."""
+    lang = p.js('return document.documentElement.lang')
+    q = 'financiering'
+    want = json.loads(urllib.request.urlopen(
+        origin + '/api/v1/search?' + urllib.parse.urlencode({'q': q, 'prefer': lang}),
+        timeout=WAIT).read())
+    check(want['hits'] and want['index_behind'] == 0, 'the API: %r' % want)
+    p.d.get(origin + '/#/search?' + urllib.parse.urlencode({'q': q}))
+    hits = p.wait('the hits', lambda: p.css('[data-test="hit"]'))
+    check(len(hits) == len(want['hits']), 'the page lists %d hits, the API %d'
+          % (len(hits), len(want['hits'])))
+    count = p.one('#search-count').text
+    check(str(len(hits)) in count and q in count and 'index' not in count, 'count: %r' % count)
+    p.js("""const orig = window.fetch;
+            window.fetch = async (...args) => {
+              const res = await orig(...args);
+              if (!String(args[0]).includes('api/v1/search')) return res;
+              const body = await res.json();
+              body.index_behind = 7;
+              return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+            };""")
+    p.js('location.hash = arguments[0]', '#/search?' + urllib.parse.urlencode({'q': 'subsidie'}))
+    said = p.wait('the records waiting', lambda: (lambda t: t if 'subsidie' in t and '7' in t
+                                                   else None)(p.one('#search-count').text))
+    check(('not searchable yet' if lang == 'en' else 'nog niet doorzoekbaar') in said,
+          'the page does not say records wait: %r' % said)
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)
@@ -640,6 +672,10 @@ def main():
             whole = urllib.request.urlopen(ics_all, timeout=WAIT).read().decode()
             check(uid[0].strip() in whole.replace('\r\n ', ''),
                   'the event .ics has %s, which the node\'s events.ics does not' % uid[0].strip())
+
+            # -- search: the hits the API gives, and how many records wait -------------
+            print('-- search: the hits the API gives, and how many records wait', flush=True)
+            check_search(p, origin)
 
             # -- nothing but the node was asked for anything, and only profiles sent -----
             print('-- nothing but the node was asked for anything, and only profiles sent', flush=True)
