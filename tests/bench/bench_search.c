@@ -16,6 +16,7 @@
 
 #include "query/search.h"
 #include "store/store.h"
+#include "store/textindex.h"
 
 static double cpu_s(void)
 {
@@ -58,8 +59,10 @@ int main(int argc, char **argv)
 	struct search_cache *cache = search_cache_new();
 	const char *only = argc > 4 ? argv[4] : "";
 	for (int cached = !strcmp(only, "cache"); cached < 2 - !strcmp(only, "none"); cached++) {
-		size_t hits = 0;
-		struct search_opts o = { .max_hits = limit, .cache = cached ? cache : NULL };
+		size_t hits = 0, scored = 0, passed = 0;
+		struct search_work work = { 0 };
+		struct search_opts o = { .max_hits = limit, .cache = cached ? cache : NULL,
+			                 .work = &work };
 		c0 = cpu_s();
 		for (unsigned i = 0; i < n; i++) {
 			char q[64];
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			hits += nh;
+			scored += work.blocks_scored;
+			passed += work.blocks_passed;
 			free(h);
 		}
 		double one = (cpu_s() - c0) / n;
@@ -78,6 +83,9 @@ int main(int argc, char **argv)
 		       "walk, %.0f queries/s a core (%zu hits a query)\n", limit,
 		       cached ? "lengths kept (as gilded)" : "no cache (as gilde)", one * 1e3,
 		       one / walk, 1 / one, hits / (n ? n : 1));
+		if (limit)
+			printf("  blocks of %d documents a query: %zu scored, %zu passed over\n",
+			       TEXTINDEX_BLOCK_DOCS, scored / (n ? n : 1), passed / (n ? n : 1));
 	}
 	printf("the cache holds %zu bytes\n", search_cache_bytes(cache));
 	search_cache_free(cache);
