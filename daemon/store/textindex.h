@@ -201,7 +201,7 @@ int textindex_postings(struct store_txn *t, const char *term, size_t len,
                        struct gl_error *err);
 
 /* One of a term's blocks (above): read by textindex_blocks. */
-#define TEXTINDEX_BLOCK_DOCS 128
+#define TEXTINDEX_BLOCK_DOCS 64
 struct textindex_block {
 	uint64_t start;  /* its first number, a multiple of TEXTINDEX_BLOCK_DOCS */
 	uint64_t held[TEXTINDEX_BLOCK_DOCS / 64]; /* bit i: document start + i */

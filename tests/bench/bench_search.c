@@ -57,6 +57,23 @@ int main(int argc, char **argv)
 	double walk = cpu_s() - c0;
 	printf("walk of the %zu offers (store_scan): %.2f ms CPU\n", offers, walk * 1e3);
 	struct search_cache *cache = search_cache_new();
+	{ /* how many documents score as the last of the page: a block that
+	   * holds one is scored whatever its bound, as its key may rank first */
+		struct search_hit *h;
+		size_t nh, ties = 0, above = 0;
+		struct search_opts all = { 0 };
+		if (search_query(t, "financiering zq1", &all, &h, &nh, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		for (size_t i = 0; limit && nh >= limit && i < nh; i++) {
+			ties += h[i].score == h[limit - 1].score;
+			above += h[i].score > h[limit - 1].score;
+		}
+		printf("%zu hits; %zu score above the page's last, %zu as much as it\n", nh, above,
+		       ties);
+		free(h);
+	}
 	const char *only = argc > 4 ? argv[4] : "";
 	for (int cached = !strcmp(only, "cache"); cached < 2 - !strcmp(only, "none"); cached++) {
 		size_t hits = 0, scored = 0, passed = 0;
