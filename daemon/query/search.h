@@ -107,9 +107,11 @@ struct search_opts {
 
 /* What a query with a limit did: blocks of documents (textindex.h:
  * TEXTINDEX_BLOCK_DOCS numbers) scored, and passed over because the bound
- * of their maxima could not reach the page (for benchmarks and tests). */
+ * of their maxima could not reach the page; or (whole) every document
+ * scored, as too many blocks could (for benchmarks and tests). */
 struct search_work {
 	size_t blocks_scored, blocks_passed;
+	bool whole;
 };
 
 /*

@@ -240,6 +240,20 @@ static int score_block(struct qrun *qr, const struct qparse *q, uint64_t start,
 	return search_score_merged(qr, q, err);
 }
 
+/* How many of u[0..n) (in falling order) reach x. */
+static size_t bounds_reaching(const struct bound *u, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (u[mid].ub >= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error *err)
 {
 	uint64_t *st;
@@ -251,13 +265,22 @@ int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error
 	int rc = 0;
 	size_t i = 0;
 	for (; i < nb && rc == 0; i++) {
+		bool full = qr->nbest == qr->max;
 		/* the blocks left can give none better than the last kept */
-		if (qr->nbest == qr->max && u[i].ub < qr->best[0].score)
+		if (full && u[i].ub < qr->best[0].score)
 			break;
+		/* now and then, once the best blocks have raised the last kept */
+		if (full && i >= SEARCH_BLOCKS_FIRST && !(i & (i - 1)) &&
+		    bounds_reaching(u + i, nb - i, qr->best[0].score) > nb / SEARCH_BLOCKS_SHARE) {
+			rc = SEARCH_BLOCKS_MANY;
+			break;
+		}
 		rc = score_block(qr, q, u[i].start, parts, nparts, err);
 	}
 	if (qr->work)
-		*qr->work = (struct search_work){ .blocks_scored = i, .blocks_passed = nb - i };
+		*qr->work = rc == SEARCH_BLOCKS_MANY
+		                    ? (struct search_work){ .blocks_scored = nb, .whole = true }
+		                    : (struct search_work){ .blocks_scored = i, .blocks_passed = nb - i };
 	qr->parts = parts;
 	qr->nparts = nparts;
 	free(st);

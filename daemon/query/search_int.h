@@ -182,6 +182,15 @@ int search_score_merged(struct qrun *qr, const struct qparse *q, struct gl_error
  * qr->max found so far: the hits are the same.
  */
 int search_read_blocks(struct qrun *qr, struct qform *f, struct gl_error *err);
+/* search_score_blocks returns SEARCH_BLOCKS_MANY (qr->best then holds
+ * some) when, the page full after the best SEARCH_BLOCKS_FIRST blocks (and
+ * again after 2, 4, ... times as many), more than 1 in SEARCH_BLOCKS_SHARE
+ * of the blocks are left that can reach it: scoring every document from
+ * the postings read whole costs less then (a block read and scored alone
+ * costs about four times a block of that walk). */
+#define SEARCH_BLOCKS_MANY 1
+#define SEARCH_BLOCKS_FIRST 32
+#define SEARCH_BLOCKS_SHARE 5
 uint64_t search_blocks_top(const struct qrun *qr);
 int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error *err);
 

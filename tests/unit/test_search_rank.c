@@ -458,6 +458,25 @@ static void passes_over(struct store *s, const char *text, size_t k, struct sear
 	store_abort(t);
 }
 
+/* search_query with limit k finds too many blocks that can reach the
+ * page and scores every document (work says so), as the straightforward
+ * ranking does. */
+static void scores_whole(struct store *s, const char *text, size_t k)
+{
+	struct store_txn *t;
+	struct search_work work = { 0 };
+	struct search_opts o = { .lang = "nl", .max_hits = k, .work = &work };
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, text, &o, &h, &n, NULL), 0);
+	assert_int_equal(n, k);
+	assert_true(work.whole);
+	free(h);
+	same(t, text, 0, NULL);
+	store_abort(t);
+}
+
 /* A term in thousands of documents with a limit: the blocks whose maxima
  * cannot reach the page are passed over, and the hits are the
  * straightforward ranking's, after adds, replacements and retractions
@@ -478,6 +497,8 @@ static void test_rank_blocks(void **state)
 	passes_over(s, "mango", 10, NULL);
 	passes_over(s, "mango", 10, cache);
 	passes_over(s, "mango zq77", 3, cache);
+	scores_whole(s, "kiwi", 10);          /* in random texts: flat maxima */
+	scores_whole(s, "zebra ananas", 10);
 	/* added to the last block, which holds others: its maxima rise */
 	assert_int_equal(store_begin(s, true, &t, NULL), 0);
 	put_block_doc(t, BLOCK_DOCS, 1, "mango mango mango mango mango", "mango");
