@@ -259,6 +259,10 @@ int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error
 	uint64_t *st;
 	size_t nb, nw = q->n ? q->n : 1;
 	block_starts(qr, &st, &nb);
+	if (nb == 0) {
+		free(st);
+		return 0;
+	}
 	struct bound *u = block_bounds(qr, st, nb, nw);
 	struct part *parts = qr->parts;
 	size_t nparts = qr->nparts;
