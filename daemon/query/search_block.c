@@ -112,12 +112,30 @@ struct bound {
 	double ub;
 };
 
-static int bound_cmp(const void *a, const void *b)
+/* Whether x comes before y: the higher bound first, then the lower start. */
+static bool bound_before(const struct bound *x, const struct bound *y)
 {
-	const struct bound *x = a, *y = b;
-	if (x->ub != y->ub)
-		return x->ub > y->ub ? -1 : 1;
-	return (x->start > y->start) - (x->start < y->start);
+	return x->ub != y->ub ? x->ub > y->ub : x->start < y->start;
+}
+
+/* Sift u[i] down the heap u[0..n) whose top comes first (bound_before):
+ * the blocks are taken from the top one at a time, and only those before
+ * the stop are ever ordered. */
+static void bound_sift(struct bound *u, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && bound_before(&u[l], &u[m]))
+			m = l;
+		if (l + 1 < n && bound_before(&u[l + 1], &u[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct bound x = u[i];
+		u[i] = u[m];
+		u[m] = x;
+		i = m;
+	}
 }
 
 /* The starts of the blocks any live form or part names, in order, into
@@ -136,7 +154,11 @@ static void block_starts(const struct qrun *qr, uint64_t **st, size_t *n)
 	}
 	for (size_t i = 0; i < qr->nparts; i++)
 		s[m++] = block_of(qr->parts[i].order >> PART_WORD_BITS);
-	qsort(s, m, sizeof *s, u64_cmp);
+	bool sorted = true; /* one form's blocks, no parts: in order already */
+	for (size_t i = 1; i < m && sorted; i++)
+		sorted = s[i - 1] <= s[i];
+	if (!sorted)
+		qsort(s, m, sizeof *s, u64_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < m; i++)
 		if (k == 0 || s[i] != s[k - 1])
@@ -181,7 +203,8 @@ static struct bound *block_bounds(const struct qrun *qr, const uint64_t *st, siz
 		u[j] = (struct bound){ st[j], sum * (1 + BOUND_SLACK) };
 	}
 	free(wm);
-	qsort(u, nb, sizeof *u, bound_cmp);
+	for (size_t j = nb / 2; j-- > 0;)
+		bound_sift(u, nb, j);
 	return u;
 }
 
@@ -240,18 +263,13 @@ static int score_block(struct qrun *qr, const struct qparse *q, uint64_t start,
 	return search_score_merged(qr, q, err);
 }
 
-/* How many of u[0..n) (in falling order) reach x. */
+/* How many of u[0..n) reach x. */
 static size_t bounds_reaching(const struct bound *u, size_t n, double x)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (u[mid].ub >= x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += u[i].ub >= x;
+	return k;
 }
 
 int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error *err)
@@ -270,16 +288,20 @@ int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error
 	size_t i = 0;
 	for (; i < nb && rc == 0; i++) {
 		bool full = qr->nbest == qr->max;
-		/* the blocks left can give none better than the last kept */
-		if (full && u[i].ub < qr->best[0].score)
+		/* u[0..nb - i) is a heap of the blocks left, the best on top: the
+		 * blocks left can give none better than the last kept */
+		if (full && u[0].ub < qr->best[0].score)
 			break;
 		/* now and then, once the best blocks have raised the last kept */
 		if (full && i >= SEARCH_BLOCKS_FIRST && !(i & (i - 1)) &&
-		    bounds_reaching(u + i, nb - i, qr->best[0].score) > nb / SEARCH_BLOCKS_SHARE) {
+		    bounds_reaching(u, nb - i, qr->best[0].score) > nb / SEARCH_BLOCKS_SHARE) {
 			rc = SEARCH_BLOCKS_MANY;
 			break;
 		}
-		rc = score_block(qr, q, u[i].start, parts, nparts, err);
+		uint64_t start = u[0].start;
+		u[0] = u[nb - i - 1];
+		bound_sift(u, nb - i - 1, 0);
+		rc = score_block(qr, q, start, parts, nparts, err);
 	}
 	if (qr->work)
 		*qr->work = rc == SEARCH_BLOCKS_MANY

@@ -219,6 +219,42 @@ int textindex_range_open(struct store_txn *t, struct textindex_range **out,
 	return 0;
 }
 
+/* Append the postings at v (n of them, in number order) with numbers in
+ * [from, to) to *p; false once one is at or past to. */
+static bool range_put(const uint8_t *v, size_t n, uint8_t field, uint64_t from, uint64_t to,
+                      struct textindex_posting **p, size_t *np, size_t *cap)
+{
+	/* the first at or past from, by halves (numbers big-endian: in order
+	 * as bytes) */
+	uint8_t lo[DOCNUM_LEN];
+	for (int j = 0; j < DOCNUM_LEN; j++)
+		lo[j] = (uint8_t)(from >> (8 * (DOCNUM_LEN - 1 - j)));
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+		if (memcmp(v + mid * POSTING_LEN, lo, DOCNUM_LEN) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	v += a * POSTING_LEN;
+	for (size_t i = a; i < n; i++, v += POSTING_LEN) {
+		uint64_t dn = 0;
+		for (int j = 0; j < DOCNUM_LEN; j++)
+			dn = dn << 8 | v[j];
+		if (dn >= to)
+			return false;
+		if (*np == *cap) {
+			*cap = *cap ? 2 * *cap : 256;
+			*p = gl_xrealloc(*p, *cap * sizeof **p);
+		}
+		(*p)[(*np)++] = (struct textindex_posting){ .doc = dn, .field = field,
+			                                    .tf = (uint16_t)(v[DOCNUM_LEN] << 8 |
+			                                                     v[DOCNUM_LEN + 1]) };
+	}
+	return true;
+}
+
 int textindex_range_get(struct textindex_range *r, const char *term, size_t len, uint8_t field,
                         uint64_t from, uint64_t to, struct textindex_posting **p, size_t *n,
                         size_t *cap, struct gl_error *err)
@@ -232,23 +268,25 @@ int textindex_range_get(struct textindex_range *r, const char *term, size_t len,
 	for (int i = 0; i < DOCNUM_LEN; i++)
 		lo[i] = (uint8_t)(from >> (8 * (DOCNUM_LEN - 1 - i)));
 	MDB_val k = { .mv_size = len + 2, .mv_data = key }, v = { .mv_size = sizeof lo, .mv_data = lo };
+	size_t count = 0;
 	int rc = mdb_cursor_get(r->c, &k, &v, MDB_GET_BOTH_RANGE);
-	for (; rc == 0; rc = mdb_cursor_get(r->c, &k, &v, MDB_NEXT_DUP)) {
+	if (rc == 0)
+		rc = mdb_cursor_count(r->c, &count);
+	if (rc == 0 && count == 1) { /* a key of one posting has no page of them */
 		if (v.mv_size != POSTING_LEN)
 			return gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", r->t->s->path);
-		const uint8_t *d = v.mv_data;
-		uint64_t dn = 0;
-		for (int i = 0; i < DOCNUM_LEN; i++)
-			dn = dn << 8 | d[i];
-		if (dn >= to)
+		range_put(v.mv_data, 1, field, from, to, p, n, cap);
+		return 0;
+	}
+	/* a page at a time, the first from its start (those below from
+	 * passed over) */
+	if (rc == 0)
+		rc = mdb_cursor_get(r->c, &k, &v, MDB_GET_MULTIPLE);
+	for (; rc == 0; rc = mdb_cursor_get(r->c, &k, &v, MDB_NEXT_MULTIPLE)) {
+		if (v.mv_size % POSTING_LEN)
+			return gl_errorf(err, GL_ESTORE, "%s: damaged search term entry", r->t->s->path);
+		if (!range_put(v.mv_data, v.mv_size / POSTING_LEN, field, from, to, p, n, cap))
 			break;
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 256;
-			*p = gl_xrealloc(*p, *cap * sizeof **p);
-		}
-		(*p)[(*n)++] = (struct textindex_posting){ .doc = dn, .field = field,
-			                                   .tf = (uint16_t)(d[DOCNUM_LEN] << 8 |
-			                                                    d[DOCNUM_LEN + 1]) };
 	}
 	if (rc && rc != MDB_NOTFOUND)
 		return store_mdb_fail(rc, err, r->t->s, "read search terms");
