@@ -5,7 +5,9 @@
  * bench_web.py asks), over a store made by bench_query (BENCH_KEEP=1).
  * Prints the CPU time of one query and the queries a core runs a second,
  * beside one walk over the store's offers (store_scan of one kind) in the
- * same run.
+ * same run; with a limit, how many blocks of the index's block maxima
+ * (textindex.h) a query scored and passed over, and how many documents
+ * score as much as the page's last (a block holding one is always read).
  *
  * usage: bench_search DATADIR [QUERIES] [LIMIT] [none|cache]   (default 200 20, both)
  */
