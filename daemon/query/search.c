@@ -153,19 +153,15 @@ static size_t distinct_docs(const struct textindex_posting *p, size_t n)
  * qr->p, cut into runs in document order) and its idf from the documents
  * that hold it (a posting of no document, left by an index out of step,
  * counts too, as it always did). */
-static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
-                     struct gl_error *err)
+/* Read all of form f's postings (appended to qr->p, cut into runs in
+ * document order) and its idf from the documents that hold it. */
+static int read_postings(struct qrun *qr, struct qform *f, struct gl_error *err)
 {
 	size_t start = qr->np;
-	int rc = textindex_postings(qr->t, term, len, &qr->p, &qr->np, &qr->pcap, err);
+	f->run0 = qr->nruns;
+	int rc = textindex_postings(qr->t, f->term, f->tlen, &qr->p, &qr->np, &qr->pcap, err);
 	if (rc)
 		return rc;
-	if (qr->nforms == qr->formcap) {
-		qr->formcap = qr->formcap ? 2 * qr->formcap : 8;
-		qr->forms = gl_xrealloc(qr->forms, qr->formcap * sizeof *qr->forms);
-	}
-	struct qform *f = &qr->forms[qr->nforms++];
-	*f = (struct qform){ .word = word, .factor = factor, .run0 = qr->nruns };
 	for (size_t i = start; i < qr->np; i++) {
 		if (i > start && qr->p[i].doc > qr->p[i - 1].doc) {
 			qr->runs[qr->nruns - 1].end = i + 1;
@@ -182,6 +178,35 @@ static int read_form(struct qrun *qr, size_t word, double factor, const char *te
 	double n = qr->n_docs > (double)df ? qr->n_docs : (double)df;
 	f->idf = log(1.0 + (n - (double)df + 0.5) / ((double)df + 0.5));
 	return 0;
+}
+
+static int read_form(struct qrun *qr, size_t word, double factor, const char *term, size_t len,
+                     struct gl_error *err)
+{
+	if (qr->nforms == qr->formcap) {
+		qr->formcap = qr->formcap ? 2 * qr->formcap : 8;
+		qr->forms = gl_xrealloc(qr->forms, qr->formcap * sizeof *qr->forms);
+	}
+	struct qform *f = &qr->forms[qr->nforms++];
+	*f = (struct qform){ .word = word, .factor = factor, .run0 = qr->nruns, .term = term,
+		             .tlen = len };
+	/* with a limit its blocks, and only its title's postings */
+	return qr->blocked ? search_read_blocks(qr, f, err) : read_postings(qr, f, err);
+}
+
+/* A query with a limit whose blocks' bounds leave too many to score one
+ * by one (search_score_blocks): every document, as without a limit, the
+ * best found so far let go of. */
+static int score_all(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+{
+	int rc = 0;
+	qr->np = qr->nruns = qr->nbest = qr->nlive = 0;
+	for (size_t f = 0; f < qr->nforms && rc == 0; f++)
+		rc = read_postings(qr, &qr->forms[f], err);
+	for (size_t f = 0; f < qr->nforms; f++)
+		if (qr->forms[f].nrun)
+			qr->live[qr->nlive++] = f;
+	return rc ? rc : search_score_docs(qr, q, err);
 }
 
 /* The partners whose name holds a form, with the form's score in a name
@@ -304,19 +329,23 @@ static int score(struct qrun *qr, const struct qparse *q, struct search_cache *c
 {
 	int rc;
 	if (cache && store_txn_snapshot(qr->t)) {
-		if ((rc = search_cache_hold(cache, qr->t, docs_named(qr), err)))
+		uint64_t upto = qr->blocked ? search_blocks_top(qr) : docs_named(qr);
+		if ((rc = search_cache_hold(cache, qr->t, upto, err)))
 			return rc;
 		qr->cache = cache;
 	}
 	qr->live = gl_xmalloc((qr->nforms ? qr->nforms : 1) * sizeof *qr->live);
 	for (size_t f = 0; f < qr->nforms; f++)
-		if (qr->forms[f].nrun)
+		if (qr->blocked ? qr->forms[f].nblk : qr->forms[f].nrun)
 			qr->live[qr->nlive++] = f;
 	if ((rc = find_names(qr, err)) || (rc = lend_names(qr, err)))
 		return rc;
 	if (qr->nparts > 1)
 		qsort(qr->parts, qr->nparts, sizeof *qr->parts, part_cmp);
-	return search_score_docs(qr, q, err);
+	if (!qr->blocked)
+		return search_score_docs(qr, q, err);
+	rc = search_score_blocks(qr, q, err);
+	return rc == SEARCH_BLOCKS_MANY ? score_all(qr, q, err) : rc;
 }
 
 static int check_opts(const char *text, const struct search_opts *o, struct gl_error *err)
@@ -339,7 +368,8 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 	static const struct search_opts none = { 0 };
 	o = o ? o : &none;
 	struct qparse q = { 0 };
-	struct qrun qr = { .t = t, .kind = o->kind, .max = o->max_hits, .err = err };
+	struct qrun qr = { .t = t, .kind = o->kind, .max = o->max_hits, .err = err,
+		           .blocked = o->max_hits > 0, .work = o->work };
 	uint64_t docs, total;
 	int rc;
 	if ((rc = check_opts(text, o, err)) || (rc = textindex_ready(t, err)) ||
@@ -362,6 +392,8 @@ out:
 	if (qr.cache)
 		search_cache_release(qr.cache);
 	textindex_docs_close(qr.docs);
+	textindex_range_close(qr.range);
+	free(qr.blk);
 	free(q.w);
 	free(qr.p);
 	free(qr.runs);

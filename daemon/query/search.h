@@ -102,6 +102,16 @@ struct search_opts {
 	                     * in full (above); NULL: every form does.  Not with lang */
 	size_t max_hits;    /* at most this many hits (0: all) */
 	struct search_cache *cache; /* the documents' lengths and kinds kept; NULL: none */
+	struct search_work *work;   /* if not NULL: told what the query did */
+};
+
+/* What a query with a limit did: blocks of documents (textindex.h:
+ * TEXTINDEX_BLOCK_DOCS numbers) scored, and passed over because the bound
+ * of their maxima could not reach the page; or (whole) every document
+ * scored, as too many blocks could (for benchmarks and tests). */
+struct search_work {
+	size_t blocks_scored, blocks_passed;
+	bool whole;
 };
 
 /*

@@ -67,6 +67,9 @@ struct qform {
 	double factor;     /* 1, or SEARCH_OTHER_LANG for another language's form */
 	double idf;
 	size_t run0, nrun; /* its runs in qrun.runs */
+	const char *term;  /* the form (in the query's qparse), tlen bytes */
+	size_t tlen;
+	size_t blk0, nblk; /* a query with a limit: its blocks in qrun.blk */
 };
 
 /* A hit as scoring finds it: its score, its document and, once read
@@ -97,6 +100,11 @@ struct qrun {
 	struct cand *best;    /* the best max so far, a heap whose top ranks last;
 	                       * every hit when max is 0 */
 	size_t nbest, bestcap, max;
+	bool blocked;         /* max is set: by blocks (search_block.c) */
+	struct textindex_block *blk; /* every form's blocks (blocked) */
+	size_t nblk, blkcap;
+	struct textindex_range *range; /* reads postings a block at a time */
+	struct search_work *work;      /* what it did, or NULL */
 	size_t *live;         /* the forms that have postings, in order */
 	size_t nlive;
 	int rc;               /* of reading a key (cand_key), with err */
@@ -158,6 +166,33 @@ int search_doc_meta(struct qrun *qr, uint64_t doc, bool *found, struct textindex
  * have some) and the partners' names (qr->parts, in document order)
  * name, keeping the best qr->max in qr->best (search_score.c). */
 int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *err);
+
+/* The same by a merge of the runs of postings qr->p holds (in document
+ * order), without the dense array (search_score.c). */
+int search_score_merged(struct qrun *qr, const struct qparse *q, struct gl_error *err);
+
+/*
+ * A query with a limit (qr->max) by blocks (search_block.c).
+ * search_read_blocks: one form's blocks (appended to qr->blk; f->blk0,
+ * f->nblk), its idf from the documents they hold, and its title postings
+ * as f's one run (for the partners' names).  search_blocks_top: the
+ * highest document number the blocks name, plus one.  search_score_blocks:
+ * as search_score_docs, but each block of TEXTINDEX_BLOCK_DOCS numbers
+ * read and scored only if the bound of its maxima can reach the best
+ * qr->max found so far: the hits are the same.
+ */
+int search_read_blocks(struct qrun *qr, struct qform *f, struct gl_error *err);
+/* search_score_blocks returns SEARCH_BLOCKS_MANY (qr->best then holds
+ * some) when, the page full after the best SEARCH_BLOCKS_FIRST blocks (and
+ * again after 2, 4, ... times as many), more than 1 in SEARCH_BLOCKS_SHARE
+ * of the blocks are left that can reach it: scoring every document from
+ * the postings read whole costs less then (a block read and scored alone
+ * costs about four times a block of that walk). */
+#define SEARCH_BLOCKS_MANY 1
+#define SEARCH_BLOCKS_FIRST 32
+#define SEARCH_BLOCKS_SHARE 5
+uint64_t search_blocks_top(const struct qrun *qr);
+int search_score_blocks(struct qrun *qr, const struct qparse *q, struct gl_error *err);
 
 /* qr->best in order as hits into *out (NULL if none), *n of them; both
  * written only on success (search_score.c). */

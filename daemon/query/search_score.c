@@ -157,8 +157,9 @@ static int score_one(struct qrun *qr, const struct qparse *q, uint64_t doc, cons
 	return qr->rc;
 }
 
-/* The documents in number order by a merge of the forms' runs. */
-static int score_merged(struct qrun *qr, const struct qparse *q, struct gl_error *err)
+/* The documents in number order by a merge of the forms' runs
+ * (search_int.h). */
+int search_score_merged(struct qrun *qr, const struct qparse *q, struct gl_error *err)
 {
 	size_t li = 0;
 	double tf[QUERY_FORMS * SEARCH_QUERY_WORDS];
@@ -249,7 +250,7 @@ int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *
 	if (span <= SEARCH_DENSE_SPREAD * held &&
 	    span * (qr->nlive ? qr->nlive : 1) <= SEARCH_DENSE_BYTES / sizeof(float))
 		return score_dense(qr, q, lo, (size_t)span, err);
-	return score_merged(qr, q, err);
+	return search_score_merged(qr, q, err);
 }
 
 /* An array of n hits (NULL for none) with room for keys bytes of their

@@ -29,12 +29,17 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 		return rc;
 	bool same_rules = rc == 0 && rv.mv_size == sizeof rules &&
 	                  !memcmp(rv.mv_data, rules, sizeof rules);
-	s->has_search = layout >= 4 && !marked && same_rules;
+	s->has_search = layout >= 6 && !marked && same_rules;
 	if (!s->has_search && s->rdonly)
 		return 0; /* read without search until gilded rebuilds it */
 	if ((rc = mdb_dbi_open(txn, "postings", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->postings)) ||
 	    (rc = mdb_dbi_open(txn, "docs", flags, &s->docs)) ||
 	    (rc = mdb_dbi_open(txn, "docnums", flags, &s->docnums)))
+		return rc;
+	/* layout 6's block maxima (textindex.h): an older store has none, and
+	 * a write open rebuilds its index, which fills them */
+	rc = mdb_dbi_open(txn, "blocks", flags | MDB_DUPSORT | MDB_DUPFIXED, &s->blocks);
+	if (rc)
 		return rc;
 	/* layout 5's queue (textindex.h); made empty in an older store by a
 	 * write open, absent from one a read-only open finds */
@@ -47,11 +52,12 @@ int store_index_open(struct store *s, MDB_txn *txn, unsigned flags, unsigned lay
 	/* layout 2 and 3 kept postings by record key in "terms": the rebuild
 	 * drops them in its first step, and goes on from its mark after a
 	 * crash or a failure; a layout 4 index out of step, or cut by other
-	 * rules, is rebuilt too */
+	 * rules, is rebuilt too, and so is one of layout 4 or 5, which lacks
+	 * the block maxima */
 	bool out_of_step = false;
 	if (layout >= 4 && !marked && (rc = textindex_check(txn, s, &out_of_step)))
 		return rc;
-	s->reindex = layout < 4 || marked || !same_rules || out_of_step || s->force_reindex;
+	s->reindex = layout < 6 || marked || !same_rules || out_of_step || s->force_reindex;
 	s->has_search = true;
 	return 0;
 }

@@ -235,7 +235,7 @@ int store_open_with(const char *dir, const struct store_options *o, struct store
 		rc = store_mdb_fail(rc, err, s, "create environment");
 		goto fail;
 	}
-	mdb_env_set_maxdbs(s->env, 16);
+	mdb_env_set_maxdbs(s->env, 24);
 	/* A reader given no size takes the one the store's writer set (LMDB
 	 * keeps it in the meta page): gilde reports the real bound, not ours. */
 	if (map_size || !s->rdonly)

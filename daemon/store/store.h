@@ -59,7 +59,11 @@
 #include "proto/record.h"
 #include "store/map.h" /* the bound on the store's mapped memory */
 
-/* 5: records indexed after their commit wait in a queue (textindex.h);
+/* 6: each term's block maxima beside its postings (textindex.h), so that
+ * a query with a limit passes over blocks that cannot make its page; a
+ * write open of layout 4 or 5 rebuilds the index, as for other rules,
+ * and a read-only one does not search it until then;
+ * 5: records indexed after their commit wait in a queue (textindex.h);
  * 4: postings by document number (search.h); 3: fresh items; 2: events
  * and full-text indexes.  A write open of layout 4 adds the queue, empty,
  * and says layout 5 (an older gilde would not see what waits).  A
@@ -70,7 +74,7 @@
  * rebuilds it too when it finds the index out of step (textindex_check in
  * store_int.h), cut by other rules ("textrules" in meta: textindex.h) or
  * a rebuild cut short. */
-#define STORE_LAYOUT 5
+#define STORE_LAYOUT 6
 #define STORE_LAYOUT_OLDEST 2
 #define STORE_DEFAULT_MAP_SIZE (4ull << 30)
 #define STORE_APPS_MAX 256

@@ -27,7 +27,7 @@ struct store {
 	MDB_dbi records, kinds, items, expiry, meta, apps, appstime;
 	MDB_dbi fresh;   /* items not yet settled (store.h); see has_fresh */
 	bool has_fresh;  /* false only reading a layout 2 store, which has none */
-	MDB_dbi events, postings, docs, docnums; /* indexes (index.c) */
+	MDB_dbi events, postings, docs, docnums, blocks; /* indexes (index.c) */
 	MDB_dbi textqueue;  /* records indexed after their commit (textindex.h) */
 	bool has_textqueue; /* false only reading a store of layout 4 or older */
 	MDB_dbi derived;  /* derived values (derived.c); see has_derived */

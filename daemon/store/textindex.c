@@ -132,29 +132,35 @@ static size_t term_key(uint8_t *key, const char *term, size_t len, uint8_t field
 }
 
 /* Add (to t's pending postings) or delete (!add) document dn's posting of
- * each (term, field) of st. */
+ * each (term, field) of st, and its bit in the term's block. */
 static int postings_apply(struct store_txn *t, uint64_t dn, const struct textindex_terms *st,
                           bool add, struct gl_error *err)
 {
 	uint8_t key[TERM_KEY_MAX], val[POSTING_LEN];
-	MDB_cursor *c = NULL;
+	MDB_cursor *c = NULL, *bc = NULL;
 	int rc;
 	/* a delete must find what waits; a full buffer is written */
 	if ((!add || textindex_pend_full(t)) && (rc = textindex_flush(t, err)))
 		return rc;
-	if (!add && (rc = mdb_cursor_open(t->txn, t->s->postings, &c)))
+	if (!add && ((rc = mdb_cursor_open(t->txn, t->s->postings, &c)) ||
+	             (rc = mdb_cursor_open(t->txn, t->s->blocks, &bc)))) {
+		if (c)
+			mdb_cursor_close(c);
 		return store_mdb_fail(rc, err, t->s, "cursor");
+	}
 	put_docnum(val, dn);
 	rc = 0;
+	int out = 0;
 	const uint8_t *term;
 	uint8_t len, field;
 	uint16_t tf;
-	for (size_t at = 0; rc == 0 && textindex_next_term(st, &at, &term, &len, &field, &tf);) {
+	for (size_t at = 0; rc == 0 && !out &&
+	                    textindex_next_term(st, &at, &term, &len, &field, &tf);) {
 		size_t klen = term_key(key, (const char *)term, len, field);
 		val[DOCNUM_LEN] = (uint8_t)(tf >> 8);
 		val[DOCNUM_LEN + 1] = (uint8_t)tf;
 		if (add) {
-			textindex_pend_add(t, key, klen, val);
+			textindex_pend_add(t, key, klen, val, st->length);
 			continue;
 		}
 		/* the posting of dn, whatever its frequency */
@@ -166,9 +172,15 @@ static int postings_apply(struct store_txn *t, uint64_t dn, const struct textind
 			rc = mdb_cursor_del(c, 0);
 		else if (rc == 0 || rc == MDB_NOTFOUND)
 			rc = 0; /* not there: nothing to delete */
+		if (rc == 0)
+			out = textindex_blocks_clear(t, bc, key, klen, dn, err);
 	}
 	if (c)
 		mdb_cursor_close(c);
+	if (bc)
+		mdb_cursor_close(bc);
+	if (out)
+		return out;
 	return rc ? store_mdb_fail(rc, err, t->s, "delete search term") : 0;
 }
 

@@ -39,7 +39,7 @@
  * indexed by other rules rebuilds the index (reindex.c), as it does for an
  * older layout, and a read-only one does not search it.
  *
- * Layout (store layout 4 and 5; three databases of the store; integers
+ * Layout (store layout 6; four databases of the store; integers
  * big-endian in keys and in postings, little-endian in other values):
  *   postings key  term || 0x00 || field(1)        MDB_DUPSORT | MDB_DUPFIXED;
  *            dup  docnum(6) || frequency u16      one per document, in
@@ -49,6 +49,13 @@
  *                                                      total length u64,
  *                                                      next docnum u64
  *   docnums  key  docnum(6)                       val  length u32, kind u8, rkey
+ *   blocks   key  term || 0x00                    MDB_DUPSORT | MDB_DUPFIXED;
+ *            dup  start docnum(6) || held (TEXTINDEX_BLOCK_DOCS bits, u64s)
+ *                 || maxtf u16 for title, text, label || mindl u32 ||
+ *                 fields u8                      one per block of
+ *                                                 TEXTINDEX_BLOCK_DOCS
+ *                                                 numbers the term is in
+ *                                                 (layout 6)
  * Every indexed document gets the next document number (from 1; never
  * reused, so a new document's postings go at the end of each term's).
  * A document's length is its number of terms (all fields, all
@@ -56,6 +63,17 @@
  * keys that start with term || 0x00.  A posting holds 8 bytes where
  * layout 3 held the 33-97-byte record key in each posting's key: the
  * index is about a third the size.
+ *
+ * A term's blocks: the numbers [start, start + TEXTINDEX_BLOCK_DOCS)
+ * where it has postings; held says exactly which documents have one (in
+ * any field: their count is the term's document frequency, without
+ * reading its postings), maxtf at least the highest frequency in each
+ * field and mindl at most the shortest length of a document held, so
+ * that BM25 of (maxtf, mindl) bounds the score of any document in the
+ * block (query/search.c passes over blocks that cannot reach its page).
+ * Written with the postings (textindex_flush); a document taken out
+ * clears its bit and leaves the maxima, which may then be above what the
+ * block holds, never below; a block that holds none goes.
  *
  * Indexing after the commit (store layout 5).  A record written with
  * its terms' defer flag set (textindex_terms: gilded's ingest does, so
@@ -181,6 +199,40 @@ struct textindex_posting {
 int textindex_postings(struct store_txn *t, const char *term, size_t len,
                        struct textindex_posting **p, size_t *n, size_t *cap,
                        struct gl_error *err);
+
+/* One of a term's blocks (above): read by textindex_blocks. */
+#define TEXTINDEX_BLOCK_DOCS 64
+struct textindex_block {
+	uint64_t start;  /* its first number, a multiple of TEXTINDEX_BLOCK_DOCS */
+	uint64_t held[TEXTINDEX_BLOCK_DOCS / 64]; /* bit i: document start + i */
+	uint16_t maxtf[4]; /* by field (TEXTINDEX_TITLE..LABEL; [0] unused) */
+	uint32_t mindl;
+	uint8_t fields;  /* bit f: field f has had postings in the block */
+};
+
+/*
+ * Append the blocks of term (len bytes, 1..TEXT_TERM_MAX), in number
+ * order, to *b (as textindex_postings' array).  GL_EINVAL for a term of a
+ * bad length.
+ */
+int textindex_blocks(struct store_txn *t, const char *term, size_t len,
+                     struct textindex_block **b, size_t *n, size_t *cap, struct gl_error *err);
+
+/*
+ * A reader of postings a range of document numbers at a time (for the
+ * blocks a query does not pass over): open it in t, close it before t
+ * ends.  textindex_range_get appends term's postings in field with
+ * numbers in [from, to), in number order, to *p (as textindex_postings).
+ * Both return 0, GL_ESTORE, GL_EIO, or GL_EINVAL for a term of a bad
+ * length; *out is set only on success.
+ */
+struct textindex_range;
+int textindex_range_open(struct store_txn *t, struct textindex_range **out,
+                         struct gl_error *err);
+int textindex_range_get(struct textindex_range *r, const char *term, size_t len, uint8_t field,
+                        uint64_t from, uint64_t to, struct textindex_posting **p, size_t *n,
+                        size_t *cap, struct gl_error *err);
+void textindex_range_close(struct textindex_range *r);
 
 /* A document: its number, its length in terms, its record's kind and key
  * (rkey points into the store, valid while t is and is not written to). */

@@ -19,10 +19,26 @@
 bool textindex_next_term(const struct textindex_terms *st, size_t *at, const uint8_t **term,
                          uint8_t *len, uint8_t *field, uint16_t *tf);
 
-/* Add one posting (val) under term key key (klen bytes) to what t's
- * transaction writes at its next textindex_flush (textindex_pend.c). */
+/* Add one posting (val) of a document of length len under term key key
+ * (klen bytes) to what t's transaction writes at its next textindex_flush
+ * (textindex_pend.c). */
 void textindex_pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
-                        const uint8_t val[POSTING_LEN]);
+                        const uint8_t val[POSTING_LEN], uint32_t len);
+
+/*
+ * The block maxima (textindex.h; textindex_blocks.c), c a cursor on
+ * t->s->blocks.  textindex_blocks_put: merge n postings (vals, in document
+ * order, of documents of lengths lens) of term key key (term || 0x00 ||
+ * field, klen bytes) into their blocks.  textindex_blocks_clear: document
+ * dn no longer holds the term of key key (any field): its bit goes, the
+ * maxima stay (upper bounds still), and a block that holds no document
+ * goes.  Return 0 or a store error.
+ */
+int textindex_blocks_put(struct store_txn *t, MDB_cursor *c, const uint8_t *key, size_t klen,
+                         const uint8_t *vals, const uint32_t *lens, size_t n,
+                         struct gl_error *err);
+int textindex_blocks_clear(struct store_txn *t, MDB_cursor *c, const uint8_t *key,
+                           size_t klen, uint64_t dn, struct gl_error *err);
 
 /* Whether so many postings wait in t that they are to be written first. */
 bool textindex_pend_full(const struct store_txn *t);

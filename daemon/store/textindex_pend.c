@@ -29,6 +29,7 @@ struct textindex_pending {
 	size_t nslots;   /* a power of two, at least twice nk */
 	struct pval {
 		uint32_t key;
+		uint32_t len; /* its document's (the block maxima's) */
 		uint8_t val[POSTING_LEN];
 	} *v;
 	size_t n, cap;
@@ -76,6 +77,7 @@ int textindex_flush(struct store_txn *t, struct gl_error *err)
 	uint32_t *order = gl_xmalloc(p->nk * sizeof *order);
 	uint32_t *start = gl_xmalloc(p->nk * sizeof *start);
 	uint8_t *vals = gl_xmalloc(p->n * POSTING_LEN);
+	uint32_t *lens = gl_xmalloc(p->n * sizeof *lens);
 	for (size_t i = 0; i < p->nk; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, p->nk, sizeof *order, pkey_cmp, p);
@@ -84,10 +86,15 @@ int textindex_flush(struct store_txn *t, struct gl_error *err)
 		start[order[r]] = at;
 		at += p->k[order[r]].count;
 	}
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
+		lens[start[p->v[i].key]] = p->v[i].len;
 		memcpy(vals + (size_t)start[p->v[i].key]++ * POSTING_LEN, p->v[i].val, POSTING_LEN);
-	MDB_cursor *c = NULL;
+	}
+	MDB_cursor *c = NULL, *bc = NULL;
 	int rc = mdb_cursor_open(t->txn, t->s->postings, &c);
+	if (rc == 0)
+		rc = mdb_cursor_open(t->txn, t->s->blocks, &bc);
+	struct gl_error berr = { 0 };
 	/* one cursor, keys in order: LMDB finds each next place on the page it
 	 * is on, not from the root; a new document's number is the largest
 	 * yet, so its postings go at the end of their terms' */
@@ -114,18 +121,29 @@ int textindex_flush(struct store_txn *t, struct gl_error *err)
 		}
 		if (rc == 0 && v[1].mv_size != x->count)
 			rc = EIO; /* LMDB said it wrote fewer than asked */
+		if (rc == 0 && textindex_blocks_put(t, bc, p->keys.data + x->off, x->klen,
+		                                    vals + (size_t)at * POSTING_LEN, lens + at,
+		                                    x->count, &berr))
+			rc = EIO; /* berr says what failed: kept below */
 		at += x->count;
 		/* the term's last pages: the walk maps the table */
 		store_map_work(t->s, 1 + x->count / POSTINGS_PER_PAGE);
 	}
 	if (c)
 		mdb_cursor_close(c);
+	if (bc)
+		mdb_cursor_close(bc);
 	free(order);
 	free(start);
 	free(vals);
+	free(lens);
 	p->n = p->nk = 0;
 	p->keys.len = 0;
 	memset(p->slots, 0, p->nslots * sizeof *p->slots);
+	if (rc && berr.code) {
+		*err = berr;
+		return berr.code;
+	}
 	return rc ? store_mdb_fail(rc, err, t->s, "write search term") : 0;
 }
 
@@ -151,7 +169,7 @@ static void slots_grow(struct textindex_pending *p)
 }
 
 void textindex_pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
-                        const uint8_t val[POSTING_LEN])
+                        const uint8_t val[POSTING_LEN], uint32_t len)
 {
 	if (!t->pend)
 		t->pend = gl_xcalloc(1, sizeof *t->pend);
@@ -182,5 +200,6 @@ void textindex_pend_add(struct store_txn *t, const uint8_t *key, size_t klen,
 	p->k[p->slots[j] - 1].count++;
 	struct pval *x = &p->v[p->n++];
 	x->key = p->slots[j] - 1;
+	x->len = len;
 	memcpy(x->val, val, POSTING_LEN);
 }

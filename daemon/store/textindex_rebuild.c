@@ -130,7 +130,7 @@ int textindex_empty(struct store_txn *t, struct gl_error *err)
 	textindex_pending_free(t); /* what waits would land in the emptied table */
 	int rc;
 	if ((rc = mdb_drop(t->txn, t->s->postings, 0)) || (rc = mdb_drop(t->txn, t->s->docs, 0)) ||
-	    (rc = mdb_drop(t->txn, t->s->docnums, 0)))
+	    (rc = mdb_drop(t->txn, t->s->docnums, 0)) || (rc = mdb_drop(t->txn, t->s->blocks, 0)))
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
 	/* the index made again holds every record: none waits */
 	return textindex_queue_empty(t, err);
@@ -158,9 +158,10 @@ int textindex_empty_step(struct store_txn *t, unsigned max_terms, bool *done,
 	mdb_cursor_close(c);
 	*done = rc == MDB_NOTFOUND;
 	/* docs and docnums hold no sub-databases: dropped without reading
-	 * their leaves */
-	if (*done && (rc = mdb_drop(t->txn, t->s->docs, 0)) == 0)
-		rc = mdb_drop(t->txn, t->s->docnums, 0);
+	 * their leaves; blocks, a few hundredths of the postings, at once */
+	if (*done && (rc = mdb_drop(t->txn, t->s->docs, 0)) == 0 &&
+	    (rc = mdb_drop(t->txn, t->s->docnums, 0)) == 0)
+		rc = mdb_drop(t->txn, t->s->blocks, 0);
 	if (rc)
 		return store_mdb_fail(rc, err, t->s, "empty the search index");
 	return *done ? textindex_queue_empty(t, err) : 0;

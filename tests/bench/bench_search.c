@@ -5,7 +5,9 @@
  * bench_web.py asks), over a store made by bench_query (BENCH_KEEP=1).
  * Prints the CPU time of one query and the queries a core runs a second,
  * beside one walk over the store's offers (store_scan of one kind) in the
- * same run.
+ * same run; with a limit, how many blocks of the index's block maxima
+ * (textindex.h) a query scored and passed over, and how many documents
+ * score as much as the page's last (a block holding one is always read).
  *
  * usage: bench_search DATADIR [QUERIES] [LIMIT] [none|cache]   (default 200 20, both)
  */
@@ -16,6 +18,7 @@
 
 #include "query/search.h"
 #include "store/store.h"
+#include "store/textindex.h"
 
 static double cpu_s(void)
 {
@@ -56,10 +59,29 @@ int main(int argc, char **argv)
 	double walk = cpu_s() - c0;
 	printf("walk of the %zu offers (store_scan): %.2f ms CPU\n", offers, walk * 1e3);
 	struct search_cache *cache = search_cache_new();
+	{ /* how many documents score as the last of the page: a block that
+	   * holds one is scored whatever its bound, as its key may rank first */
+		struct search_hit *h;
+		size_t nh, ties = 0, above = 0;
+		struct search_opts all = { 0 };
+		if (search_query(t, "financiering zq1", &all, &h, &nh, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		for (size_t i = 0; limit && nh >= limit && i < nh; i++) {
+			ties += h[i].score == h[limit - 1].score;
+			above += h[i].score > h[limit - 1].score;
+		}
+		printf("%zu hits; %zu score above the page's last, %zu as much as it\n", nh, above,
+		       ties);
+		free(h);
+	}
 	const char *only = argc > 4 ? argv[4] : "";
 	for (int cached = !strcmp(only, "cache"); cached < 2 - !strcmp(only, "none"); cached++) {
-		size_t hits = 0;
-		struct search_opts o = { .max_hits = limit, .cache = cached ? cache : NULL };
+		size_t hits = 0, scored = 0, passed = 0, whole = 0;
+		struct search_work work = { 0 };
+		struct search_opts o = { .max_hits = limit, .cache = cached ? cache : NULL,
+			                 .work = &work };
 		c0 = cpu_s();
 		for (unsigned i = 0; i < n; i++) {
 			char q[64];
@@ -71,6 +93,9 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			hits += nh;
+			scored += work.blocks_scored;
+			passed += work.blocks_passed;
+			whole += work.whole;
 			free(h);
 		}
 		double one = (cpu_s() - c0) / n;
@@ -78,6 +103,10 @@ int main(int argc, char **argv)
 		       "walk, %.0f queries/s a core (%zu hits a query)\n", limit,
 		       cached ? "lengths kept (as gilded)" : "no cache (as gilde)", one * 1e3,
 		       one / walk, 1 / one, hits / (n ? n : 1));
+		if (limit)
+			printf("  blocks of %d documents a query: %zu scored, %zu passed over; %zu of %u "
+			       "queries scored every document (too many blocks could reach the page)\n",
+			       TEXTINDEX_BLOCK_DOCS, scored / (n ? n : 1), passed / (n ? n : 1), whole, n);
 	}
 	printf("the cache holds %zu bytes\n", search_cache_bytes(cache));
 	search_cache_free(cache);

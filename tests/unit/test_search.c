@@ -872,7 +872,7 @@ static MDB_txn *raw_begin(const char *path, bool write, MDB_env **env)
 {
 	MDB_txn *txn;
 	assert_int_equal(mdb_env_create(env), 0);
-	assert_int_equal(mdb_env_set_maxdbs(*env, 16), 0);
+	assert_int_equal(mdb_env_set_maxdbs(*env, 24), 0);
 	assert_int_equal(mdb_env_open(*env, path, write ? 0 : MDB_RDONLY, 0600), 0);
 	assert_int_equal(mdb_txn_begin(*env, NULL, write ? 0 : MDB_RDONLY, &txn), 0);
 	return txn;
@@ -1154,7 +1154,7 @@ static void test_layout_upgrade(void **state)
 	store_abort(t);
 	store_close(s);
 
-	/* a write open rebuilds: the same hits, the same scores, layout 5 (STORE_LAYOUT) */
+	/* a write open rebuilds: the same hits, the same scores, STORE_LAYOUT */
 	s = open_store("old");
 	uint64_t skipped = 1;
 	assert_true(store_reindexed(s, &skipped, NULL));
@@ -1167,6 +1167,86 @@ static void test_layout_upgrade(void **state)
 	store_close(s);
 	assert_int_equal(raw_layout(path, &terms), STORE_LAYOUT);
 	assert_false(terms);
+}
+
+/* The hits of q with a limit of k (by blocks) into out, as find's. */
+static size_t find_limited(struct store *s, const char *q, size_t k, char *out, size_t outn)
+{
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n = 99;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	struct search_opts o = { .max_hits = k };
+	assert_int_equal(search_query(t, q, &o, &h, &n, NULL), 0);
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct store_entry e;
+		assert_int_equal(search_hit_entry(t, &h[i], &e, NULL), 0);
+		snprintf(out + strlen(out), outn - strlen(out), "%s%.*s", i ? " " : "",
+		         (int)e.id_len, e.id);
+	}
+	free(h);
+	store_abort(t);
+	return n;
+}
+
+/*
+ * Layout 5 had no block maxima ("blocks"): a read-only open refuses to
+ * search it, naming the fix; a write open rebuilds the index, which
+ * fills them, and says layout 6; a query with a limit then agrees with
+ * one without.
+ */
+static void test_layout5_blocks(void **state)
+{
+	(void)state;
+	struct store *s = open_store("five");
+	put(s, sk, RK_OFFER, "micro", 1, &d_title);
+	put(s, sk2, RK_OFFER, "coach", 1, &d_body);
+	put(s, sk2, RK_EVENT, "info", 1, &d_event);
+	char all[256], page[256];
+	assert_int_equal(find(s, "microkrediet", 0, NULL, all, sizeof all, NULL), 3);
+	store_close(s);
+	char path[128];
+	snprintf(path, sizeof path, "%s/five", dir);
+	MDB_env *env;
+	MDB_dbi meta, blocks;
+	MDB_txn *txn = raw_begin(path, true, &env);
+	uint8_t five = 5;
+	MDB_val k = { .mv_size = 6, .mv_data = "layout" }, v = { .mv_size = 1, .mv_data = &five };
+	assert_int_equal(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
+	assert_int_equal(mdb_dbi_open(txn, "blocks", 0, &blocks), 0);
+	assert_int_equal(mdb_drop(txn, blocks, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	struct store_txn *t;
+	struct search_hit *h = NULL;
+	size_t n;
+	struct gl_error err = { 0 };
+	assert_int_equal(store_open(path, STORE_RDONLY, 0, &s, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, "microkrediet", NULL, &h, &n, &err), GL_ESTORE);
+	assert_non_null(strstr(err.msg, "older store layout"));
+	store_abort(t);
+	store_close(s);
+
+	s = open_store("five");
+	assert_true(store_reindexed(s, NULL, NULL));
+	assert_int_equal(find(s, "microkrediet", 0, NULL, page, sizeof page, NULL), 3);
+	assert_string_equal(all, page);
+	assert_int_equal(find_limited(s, "microkrediet", 2, page, sizeof page), 2);
+	assert_memory_equal(all, page, strlen(page));
+	store_close(s);
+	bool terms;
+	assert_int_equal(raw_layout(path, &terms), STORE_LAYOUT);
+	txn = raw_begin(path, false, &env);
+	MDB_stat ms;
+	assert_int_equal(mdb_dbi_open(txn, "blocks", 0, &blocks), 0);
+	assert_int_equal(mdb_stat(txn, blocks, &ms), 0);
+	assert_true(ms.ms_entries > 0);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
 }
 
 /* Whether meta holds the mark of a rebuild under way (reindex.c). */
@@ -1863,6 +1943,7 @@ int main(void)
 		cmocka_unit_test(test_lost_stats),
 		cmocka_unit_test(test_flush_past_pending),
 		cmocka_unit_test(test_layout_upgrade),
+		cmocka_unit_test(test_layout5_blocks),
 		cmocka_unit_test(test_upgrade_fails_whole),
 		cmocka_unit_test(test_rebuild_resumes),
 		cmocka_unit_test(test_upgrade_skips_unparsable),

@@ -321,7 +321,7 @@ static size_t ref_search(struct store_txn *t, const char *text, int kind, struct
  * hit by hit and bit for bit, for every k. */
 static void same(struct store_txn *t, const char *text, int kind, struct search_cache *cache)
 {
-	static const size_t ks[] = { 1, 3, 20, 100, 0 };
+	static const size_t ks[] = { 1, 3, 10, 20, 100, 0 };
 	struct ref_hit *want;
 	size_t all = ref_search(t, text, kind, &want);
 	for (size_t j = 0; j < sizeof ks / sizeof *ks; j++) {
@@ -417,10 +417,114 @@ static void test_rank_exact(void **state)
 	store_close(s);
 }
 
+/* ---- blocks passed over (search_block.c) ---- */
+
+#define BLOCK_DOCS 4000 /* documents of "mango", 32 blocks of 128 numbers */
+
+/* Record i of the blocks' store at version v: "mango" once in a title
+ * and a text of 3 to 12 words, but three times in the title and once in
+ * a short text in one record of 400 (the page of a limit of 10). */
+static void put_block_doc(struct store_txn *t, unsigned i, uint64_t v, const char *title,
+                          const char *text)
+{
+	char id[16], tb[256], xb[512];
+	snprintf(id, sizeof id, "b-%05u", (i * 7919u) % 100000);
+	if (!title) {
+		bool top = i % 400 == 17;
+		snprintf(tb, sizeof tb, top ? "mango mango mango %s" : "mango %s", vocab[i % NVOCAB]);
+		words(xb, sizeof xb, top ? 1 : 3 + rnd(10), 1);
+		title = tb;
+		text = xb;
+	}
+	put_rec(t, (int)(i % 2), i % 5 == 4 ? RK_NEWS : RK_OFFER, id, v, title, text, NULL);
+}
+
+/* search_query with limit k passes over blocks (work says so) and gives
+ * the straightforward ranking's first k. */
+static void passes_over(struct store *s, const char *text, size_t k, struct search_cache *cache)
+{
+	struct store_txn *t;
+	struct search_work work = { 0 };
+	struct search_opts o = { .lang = "nl", .max_hits = k, .cache = cache, .work = &work };
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, text, &o, &h, &n, NULL), 0);
+	assert_int_equal(n, k);
+	assert_true(work.blocks_passed > work.blocks_scored);
+	free(h);
+	same(t, text, 0, cache);
+	same(t, text, RK_NEWS, cache);
+	store_abort(t);
+}
+
+/* search_query with limit k finds too many blocks that can reach the
+ * page and scores every document (work says so), as the straightforward
+ * ranking does. */
+static void scores_whole(struct store *s, const char *text, size_t k)
+{
+	struct store_txn *t;
+	struct search_work work = { 0 };
+	struct search_opts o = { .lang = "nl", .max_hits = k, .work = &work };
+	struct search_hit *h = NULL;
+	size_t n = 0;
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, text, &o, &h, &n, NULL), 0);
+	assert_int_equal(n, k);
+	assert_true(work.whole);
+	free(h);
+	same(t, text, 0, NULL);
+	store_abort(t);
+}
+
+/* A term in thousands of documents with a limit: the blocks whose maxima
+ * cannot reach the page are passed over, and the hits are the
+ * straightforward ranking's, after adds, replacements and retractions
+ * (the maxima of a block a document left stay above what it holds). */
+static void test_rank_blocks(void **state)
+{
+	(void)state;
+	char path[128];
+	snprintf(path, sizeof path, "%s/blocks", dir);
+	struct store *s;
+	struct store_txn *t;
+	struct search_cache *cache = search_cache_new();
+	assert_int_equal(store_open(path, 0, 1 << 27, &s, NULL), 0);
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < BLOCK_DOCS; i++)
+		put_block_doc(t, i, 1, NULL, NULL);
+	assert_int_equal(store_commit(t, NULL), 0);
+	passes_over(s, "mango", 10, NULL);
+	passes_over(s, "mango", 10, cache);
+	passes_over(s, "mango zq77", 3, cache);
+	scores_whole(s, "kiwi", 10);          /* in random texts: flat maxima */
+	scores_whole(s, "zebra ananas", 10);
+	/* added to the last block, which holds others: its maxima rise */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	put_block_doc(t, BLOCK_DOCS, 1, "mango mango mango mango mango", "mango");
+	assert_int_equal(store_commit(t, NULL), 0);
+	passes_over(s, "mango", 10, cache);
+	/* the best replaced by a longer text, another by a better one, one retracted */
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	put_block_doc(t, BLOCK_DOCS, 2, "mango en een veel langere naam dan eerst",
+	              "mango kiwi zebra papaja limoen vijg dadel ananas banaan");
+	put_block_doc(t, 1000, 2, "mango mango mango mango", "mango mango");
+	put_block_doc(t, 417, 2, NULL, NULL);
+	char id[16];
+	snprintf(id, sizeof id, "b-%05u", (817 * 7919u) % 100000);
+	put_rec(t, 817 % 2, 817 % 5 == 4 ? RK_NEWS : RK_OFFER, id, 3, NULL, NULL, NULL);
+	assert_int_equal(store_commit(t, NULL), 0);
+	passes_over(s, "mango", 10, cache);
+	passes_over(s, "mango", 10, NULL);
+	search_cache_free(cache);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rank_exact),
+		cmocka_unit_test(test_rank_blocks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

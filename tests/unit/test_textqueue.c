@@ -243,6 +243,67 @@ static void test_rebuild_empties_queue(void **state)
 	store_close(s);
 }
 
+/* The first k hits of q with a limit (by blocks, search_block.c) are
+ * those of the query without one (every document scored), bit for bit. */
+static void limit_agrees(struct store *s, const char *q, size_t k)
+{
+	struct store_txn *t;
+	struct search_hit *all = NULL, *page = NULL;
+	size_t nall = 0, npage = 0;
+	struct search_work work = { 0 };
+	struct search_opts o = { 0 }, lim = { .max_hits = k, .work = &work };
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	assert_int_equal(search_query(t, q, &o, &all, &nall, NULL), 0);
+	assert_int_equal(search_query(t, q, &lim, &page, &npage, NULL), 0);
+	assert_int_equal(npage, nall < k ? nall : k);
+	for (size_t i = 0; i < npage; i++) {
+		assert_true(page[i].score == all[i].score);
+		assert_int_equal(page[i].rkey_len, all[i].rkey_len);
+		assert_memory_equal(page[i].rkey, all[i].rkey, all[i].rkey_len);
+	}
+	assert_true(work.blocks_passed > 0);
+	free(all);
+	free(page);
+	store_abort(t);
+}
+
+/* Records indexed after their commit keep the block maxima right: a
+ * query with a limit agrees with one without after the queue is caught
+ * up, and again after records are replaced (a longer text, a better one)
+ * and retracted while they wait. */
+static void test_blocks_after_queue(void **state)
+{
+	(void)state;
+	struct store *s = open_store("blocks");
+	struct store_txn *t;
+	char id[32], words[128];
+	uint64_t behind;
+	assert_int_equal(store_begin(s, true, &t, NULL), 0);
+	for (unsigned i = 0; i < 1200; i++) {
+		snprintf(id, sizeof id, "n-%04u", (i * 7919u) % 10000);
+		snprintf(words, sizeof words, i % 300 == 5 ? "kantoor kantoor kantoor %u" :
+		         "kantoor met een langere tekst van nummer %u", i);
+		put_deferred_in(t, id, 1, words);
+	}
+	assert_int_equal(store_commit(t, NULL), 0);
+	while (catch_up(s, 500) > 0)
+		;
+	limit_agrees(s, "kantoor", 5);
+	snprintf(id, sizeof id, "n-%04u", (5 * 7919u) % 10000);
+	put_deferred(s, id, 2, "kantoor in een veel langere tekst dan eerst stond");
+	snprintf(id, sizeof id, "n-%04u", (600 * 7919u) % 10000);
+	put_deferred(s, id, 2, "kantoor kantoor kantoor kantoor");
+	snprintf(id, sizeof id, "n-%04u", (905 * 7919u) % 10000);
+	put_deferred(s, id, 2, NULL);
+	assert_true(hits(s, "kantoor", &behind) > 0 && behind > 0);
+	while (catch_up(s, 2) > 0)
+		;
+	limit_agrees(s, "kantoor", 5);
+	limit_agrees(s, "kantoor", 1);
+	check_counts(s, 1199, 0);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0 || tu_tmpdir(dir, "textqueue"))
@@ -253,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_replaced_while_waiting),
 		cmocka_unit_test(test_crash_resumes),
 		cmocka_unit_test(test_rebuild_empties_queue),
+		cmocka_unit_test(test_blocks_after_queue),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tu_rmtree(dir);
