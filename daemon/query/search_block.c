@@ -9,7 +9,9 @@
 #include "query/search_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "proto/alloc.h"
 
@@ -72,32 +74,29 @@ static uint64_t block_of(uint64_t doc)
 	return doc & ~(uint64_t)(TEXTINDEX_BLOCK_DOCS - 1);
 }
 
-/* Index of the block starting at start in b[0..n) (n if none). */
-static size_t find_block(const struct textindex_block *b, size_t n, uint64_t start)
+/* Index of the first of the n elements at base, stride bytes apart and in
+ * order of the uint64_t each begins with, whose key is at or above x. */
+static size_t lower(const void *base, size_t n, size_t stride, uint64_t x)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (b[mid].start < start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && b[lo].start == start ? lo : n;
-}
-
-/* Index of the first start in st[0..n) at or above x. */
-static size_t lower(const uint64_t *st, size_t n, uint64_t x)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (st[mid] < x)
+		uint64_t key;
+		memcpy(&key, (const char *)base + mid * stride, sizeof key);
+		if (key < x)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Index of the block starting at start in b[0..n) (n if none). */
+static size_t find_block(const struct textindex_block *b, size_t n, uint64_t start)
+{
+	_Static_assert(offsetof(struct textindex_block, start) == 0, "a block begins with its start");
+	size_t i = lower(b, n, sizeof *b, start);
+	return i < n && b[i].start == start ? i : n;
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -191,7 +190,7 @@ static struct bound *block_bounds(const struct qrun *qr, const uint64_t *st, siz
 		}
 	}
 	for (size_t i = 0; i < qr->nparts; i++) {
-		size_t j = lower(st, nb, block_of(qr->parts[i].order >> PART_WORD_BITS));
+		size_t j = lower(st, nb, sizeof *st, block_of(qr->parts[i].order >> PART_WORD_BITS));
 		double *m = &wm[j * nw + (qr->parts[i].order & ((1u << PART_WORD_BITS) - 1))];
 		*m = qr->parts[i].score > *m ? qr->parts[i].score : *m;
 	}
@@ -211,15 +210,8 @@ static struct bound *block_bounds(const struct qrun *qr, const uint64_t *st, siz
 /* Index of the first of parts[0..n) (in order) at or above order x. */
 static size_t parts_from(const struct part *p, size_t n, uint64_t x)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p[mid].order < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	_Static_assert(offsetof(struct part, order) == 0, "a part begins with its order");
+	return lower(p, n, sizeof *p, x);
 }
 
 /* Score the documents of the block at start: its postings read into
