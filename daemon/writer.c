@@ -36,8 +36,6 @@
 #define CATCH_UP_AFTER_MS 1000
 #define CATCH_UP_QUIET_MS 50
 #define CATCH_UP_CHUNK 64
-/* The offers' facts packed again at most once in this long (see pack()). */
-#define PACK_INTERVAL_MS WRITER_PACK_INTERVAL_MS
 
 static void run_job(struct store_txn *parent, struct wjob *job)
 {
@@ -228,7 +226,7 @@ static void catch_up(struct writer *w, bool patient)
  * Pack the offers' facts again (store/derived.h), in a transaction of its
  * own, if a group may have moved them: readers meanwhile read the table,
  * the same facts more slowly the first time.  At most once in
- * PACK_INTERVAL_MS, so that a stream of publishes does not rewrite the
+ * WRITER_PACK_INTERVAL_MS, so that a stream of publishes does not rewrite the
  * whole copy for each (100,000 offers: 5 MiB).  A failure is said once
  * and tried again after the next group.
  */
@@ -264,7 +262,8 @@ static unsigned idle_wait_ms(const struct writer *w)
 	if (!w->pack_behind)
 		return 0;
 	uint64_t since = clock_now_ms() - w->pack_last_ms;
-	unsigned wait = since >= PACK_INTERVAL_MS ? 0 : (unsigned)(PACK_INTERVAL_MS - since);
+	unsigned wait = since >= WRITER_PACK_INTERVAL_MS ? 0
+	                                                 : (unsigned)(WRITER_PACK_INTERVAL_MS - since);
 	wait = wait > CATCH_UP_QUIET_MS ? wait : CATCH_UP_QUIET_MS;
 	return w->expected > 0 && wait < CATCH_UP_AFTER_MS ? CATCH_UP_AFTER_MS : wait;
 }
