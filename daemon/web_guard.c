@@ -5,19 +5,20 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 /* How often the guard's thread looks for connections out of time. */
 #define SWEEP_MS 250
 
 /* One connection being watched: its socket_context. */
-struct watched {
+struct web_guard_conn {
 	int fd;
 	uint8_t group[16];   /* IPv6 /64, or IPv4-mapped */
 	bool waiting;        /* for a request's headers */
 	bool shut;           /* shut down already */
 	uint64_t since_ms;   /* waiting since */
-	struct watched *prev, *next;
+	struct web_guard_conn *prev, *next;
 };
 
 struct web_guard {
@@ -25,13 +26,13 @@ struct web_guard {
 	pthread_cond_t wake;
 	pthread_t thread;
 	bool quit;
-	struct watched *head;
+	struct web_guard_conn *head;
 	uint64_t slow, refused;
 	unsigned waiting_max;  /* connections waiting for headers per group */
 	bool proxy_exempt;     /* loopback (the proxy) is not counted */
 };
 
-static uint64_t mono_ms(void)
+uint64_t web_guard_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -63,6 +64,33 @@ static bool group_loopback(const uint8_t grp[16])
 	return !memcmp(grp, one, 8);
 }
 
+/* Whether bytes the client sent wait unread in fd's socket: then the
+ * time is the server's (its threads busy with other answers), not the
+ * client's, and the connection is not cut for it. */
+static bool unread(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+unsigned web_guard_sweep(struct web_guard *g, uint64_t now_ms)
+{
+	unsigned cut = 0;
+	pthread_mutex_lock(&g->lock);
+	/* the socket stays open while its entry is here (closing removes it
+	 * under this lock first): shutting it down makes libmicrohttpd read
+	 * its end and close it */
+	for (struct web_guard_conn *w = g->head; w; w = w->next)
+		if (w->waiting && !w->shut && now_ms - w->since_ms > WEB_HEADER_MS && !unread(w->fd)) {
+			shutdown(w->fd, SHUT_RDWR);
+			w->shut = true;
+			g->slow++;
+			cut++;
+		}
+	pthread_mutex_unlock(&g->lock);
+	return cut;
+}
+
 static void *sweeper(void *arg)
 {
 	struct web_guard *g = arg;
@@ -76,16 +104,11 @@ static void *sweeper(void *arg)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&g->wake, &g->lock, &until);
-		uint64_t now = mono_ms();
-		/* the socket stays open while its entry is here (closing removes
-		 * it under this lock first): shutting it down makes
-		 * libmicrohttpd read its end and close it */
-		for (struct watched *w = g->head; w; w = w->next)
-			if (w->waiting && !w->shut && now - w->since_ms > WEB_HEADER_MS) {
-				shutdown(w->fd, SHUT_RDWR);
-				w->shut = true;
-				g->slow++;
-			}
+		if (g->quit)
+			break;
+		pthread_mutex_unlock(&g->lock);
+		web_guard_sweep(g, web_guard_now_ms());
+		pthread_mutex_lock(&g->lock);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -118,7 +141,7 @@ void web_guard_free(struct web_guard *g)
 	pthread_cond_signal(&g->wake);
 	pthread_mutex_unlock(&g->lock);
 	pthread_join(g->thread, NULL);
-	for (struct watched *w = g->head, *next; w; w = next) {
+	for (struct web_guard_conn *w = g->head, *next; w; w = next) {
 		next = w->next;
 		free(w);
 	}
@@ -137,7 +160,7 @@ enum MHD_Result web_guard_accept(void *cls, const struct sockaddr *addr, socklen
 		return MHD_YES;
 	unsigned waiting = 0;
 	pthread_mutex_lock(&g->lock);
-	for (struct watched *w = g->head; w; w = w->next)
+	for (struct web_guard_conn *w = g->head; w; w = w->next)
 		waiting += w->waiting && !w->shut && !memcmp(w->group, grp, 16);
 	bool ok = waiting < g->waiting_max;
 	g->refused += !ok;
@@ -154,27 +177,37 @@ void web_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context
 			MHD_CONNECTION_INFO_CONNECTION_FD);
 		const union MHD_ConnectionInfo *ad = MHD_get_connection_info(c,
 			MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		struct watched *w = calloc(1, sizeof *w);
-		if (!w || !fd) {
-			free(w); /* not watched: the connection still has MHD's timeout */
-			return;
-		}
-		w->fd = fd->connect_fd;
-		group_of(ad ? ad->client_addr : NULL, w->group);
-		w->waiting = true;
-		w->since_ms = mono_ms();
-		pthread_mutex_lock(&g->lock);
-		w->next = g->head;
-		if (g->head)
-			g->head->prev = w;
-		g->head = w;
-		pthread_mutex_unlock(&g->lock);
-		*socket_context = w;
+		/* NULL, not watched: the connection still has MHD's timeout */
+		*socket_context = fd ? web_guard_watch(g, fd->connect_fd,
+		                                       ad ? ad->client_addr : NULL) : NULL;
 		return;
 	}
-	struct watched *w = *socket_context;
-	if (code != MHD_CONNECTION_NOTIFY_CLOSED || !w)
-		return;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		web_guard_unwatch(g, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+struct web_guard_conn *web_guard_watch(struct web_guard *g, int fd, const struct sockaddr *addr)
+{
+	struct web_guard_conn *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->fd = fd;
+	group_of(addr, w->group);
+	w->waiting = true;
+	w->since_ms = web_guard_now_ms();
+	pthread_mutex_lock(&g->lock);
+	w->next = g->head;
+	if (g->head)
+		g->head->prev = w;
+	g->head = w;
+	pthread_mutex_unlock(&g->lock);
+	return w;
+}
+
+void web_guard_unwatch(struct web_guard *g, struct web_guard_conn *w)
+{
 	pthread_mutex_lock(&g->lock);
 	if (w->prev)
 		w->prev->next = w->next;
@@ -184,11 +217,10 @@ void web_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context
 		w->next->prev = w->prev;
 	pthread_mutex_unlock(&g->lock);
 	free(w);
-	*socket_context = NULL;
 }
 
 /* c's watched entry, or NULL. */
-static struct watched *watched_of(struct MHD_Connection *c)
+static struct web_guard_conn *watched_of(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
 		MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -197,7 +229,7 @@ static struct watched *watched_of(struct MHD_Connection *c)
 
 void web_guard_headers(struct web_guard *g, struct MHD_Connection *c)
 {
-	struct watched *w = watched_of(c);
+	struct web_guard_conn *w = watched_of(c);
 	if (!w)
 		return;
 	pthread_mutex_lock(&g->lock);
@@ -207,12 +239,12 @@ void web_guard_headers(struct web_guard *g, struct MHD_Connection *c)
 
 void web_guard_answered(struct web_guard *g, struct MHD_Connection *c)
 {
-	struct watched *w = watched_of(c);
+	struct web_guard_conn *w = watched_of(c);
 	if (!w)
 		return;
 	pthread_mutex_lock(&g->lock);
 	w->waiting = true;
-	w->since_ms = mono_ms();
+	w->since_ms = web_guard_now_ms();
 	pthread_mutex_unlock(&g->lock);
 }
 
