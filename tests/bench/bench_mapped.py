@@ -31,7 +31,7 @@ import shutil
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import SOURCE, Harness, check, memory, run, wait_until  # noqa: E402
-from bench_web import cpu_seconds, fresh_match_script, wrk  # noqa: E402
+from bench_web import cpu_seconds, fresh_match_script, fresh_search_script, wrk  # noqa: E402
 
 PROFILE = {'phase': 'start', 'sectors': ['digital'], 'lang': 'nl',
            'needs': ['administration', 'financing', 'location', 'coaching']}
@@ -79,13 +79,7 @@ def main():
         export = os.path.join(tmp, 'offers.export')
         subprocess.run([attack, 'mkexport', export, str(n), '100', 'ordered', 'offers'],
                        check=True, capture_output=True, timeout=600)
-        search = os.path.join(tmp, 'search.lua')
-        with open(search, 'w') as f:
-            f.write('math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n'
-                    'request = function()\n'
-                    '  return wrk.format("GET", "/api/v1/search?q=financiering+zq" ..\n'
-                    '                    math.random(1, 1000000000))\n'
-                    'end\n')
+        search = fresh_search_script(os.path.join(tmp, 'search.lua'))
         match = fresh_match_script(os.path.join(tmp, 'match.lua'), PROFILE)
         with Harness('bench-mapped') as h:
             nodes = {'on': node_with(h, 'on', export, bound), 'off': node_with(h, 'off', export, None)}

@@ -119,6 +119,18 @@ def fresh_match_script(path, profile):
     return path
 
 
+def fresh_search_script(path):
+    """A wrk script searching for `financiering` beside a word no offer
+    holds, new in every request: no answer kept is asked for again."""
+    with open(path, 'w') as f:
+        f.write('math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n'
+                'request = function()\n'
+                '  return wrk.format("GET", "/api/v1/search?q=financiering+zq" ..\n'
+                '                    math.random(1, 1000000000))\n'
+                'end\n')
+    return path
+
+
 def kept_answers(node):
     """The node's count of match answers from the cache and made afresh."""
     def kept():
@@ -190,13 +202,7 @@ def many_offers(h, tmp, n, conns, secs, script):
     # the same question again is answered from the answers kept for this
     # state of the store (daemon/web_cache.h); a word no offer holds, new each
     # time, makes every request a question asked anew of the index
-    fresh = os.path.join(tmp, 'search_fresh.lua')
-    with open(fresh, 'w') as f:
-        f.write('math.randomseed(os.time() + math.floor(os.clock() * 1000000))\n'
-                'request = function()\n'
-                '  return wrk.format("GET", "/api/v1/search?q=financiering+zq" ..\n'
-                '                    math.random(1, 1000000000))\n'
-                'end\n')
+    fresh = fresh_search_script(os.path.join(tmp, 'search_fresh.lua'))
     with open(script) as f:
         body = json.loads(re.search(r'wrk.body = (.*)', f.read()).group(1)).encode()
     # the second another profile: the same again would be an answer kept (web_cache.h)
