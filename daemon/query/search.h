@@ -66,12 +66,15 @@
 
 /* One result: the record's key (author || kind || id, rkey_len bytes, held
  * in the same allocation as the array of hits, freed with it), its score
- * and kind. */
+ * and kind, and its place among the hits in key order (0 for the hit of
+ * the lowest key; a reader that visits the records in key order, one
+ * cursor over the store, finds each hit's place in the answer by it). */
 struct search_hit {
 	const uint8_t *rkey;
 	size_t rkey_len;
 	double score;
 	int kind;
+	size_t key_rank;
 };
 
 /*
