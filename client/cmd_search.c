@@ -55,6 +55,13 @@ static void partner_title(const struct record *r, const char *lang, const uint8_
 		*title = NULL;
 }
 
+/* n bytes at p onto b, which has room for them. */
+static inline void put(struct gl_buf *b, const void *p, size_t n)
+{
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
 /* A hit's line after its score, "\tKIND/ID\tTITLE\tWHO\n", appended to b:
  * the record parsed once for its partner and its title; the partner's
  * name from the cache (the same partners over and over). */
@@ -67,17 +74,20 @@ static void line_tail(struct cli *cli, struct lookup_cache *who, const struct st
 	if (!e->tombstone && record_parse_held(e->env, e->env_len, &r, NULL) == 0)
 		partner_title(&r, cli->lang, &partner, &plen, &title, &tlen);
 	const char *kind = record_kind_name(e->kind);
-	gl_buf_append(b, "\t", 1);
-	gl_buf_append(b, kind, strlen(kind));
-	gl_buf_append(b, "/", 1);
-	gl_buf_append(b, e->id, strnlen(e->id, e->id_len)); /* as %.*s */
-	gl_buf_append(b, "\t", 1);
+	const char *w = lookup_who_cached(who, e->author, (const char *)partner, plen);
+	size_t kl = strlen(kind), il = strnlen(e->id, e->id_len) /* as %.*s */, wl = strlen(w);
+	gl_buf_reserve(b, kl + il + wl + 5);
+	put(b, "\t", 1);
+	put(b, kind, kl);
+	put(b, "/", 1);
+	put(b, e->id, il);
+	put(b, "\t", 1);
 	if (title) /* partners' texts: outside text */
 		cli_line_append(b, (const char *)title, tlen);
-	gl_buf_append(b, "\t", 1);
-	const char *w = lookup_who_cached(who, e->author, (const char *)partner, plen);
-	gl_buf_append(b, w, strlen(w));
-	gl_buf_append(b, "\n", 1);
+	gl_buf_reserve(b, wl + 2);
+	put(b, "\t", 1);
+	put(b, w, wl);
+	put(b, "\n", 1);
 }
 
 /* The hits' lines after their scores (tail: hit i's from offset at[i] to

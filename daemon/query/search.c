@@ -386,7 +386,11 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 				goto out;
 		}
 	}
-	if ((rc = score(&qr, &q, o->cache, err)) || (rc = search_best_hits(&qr, hits, nhits)))
+	if ((rc = score(&qr, &q, o->cache, err)))
+		goto out;
+	free(qr.p); /* scored: their pages serve the hits' order and array */
+	qr.p = NULL;
+	if ((rc = search_best_hits(&qr, hits, nhits)))
 		goto out;
 out:
 	if (qr.cache)

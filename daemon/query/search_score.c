@@ -238,6 +238,10 @@ int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *
 	if (lo > hi)
 		return 0;
 	uint64_t span = hi - lo + 1, held = qr->np + qr->nparts;
+	if (!qr->max && qr->bestcap < held) { /* every hit kept: room once, not by doubling */
+		qr->bestcap = (size_t)held;
+		qr->best = gl_xrealloc(qr->best, qr->bestcap * sizeof *qr->best);
+	}
 	if (span <= SEARCH_DENSE_SPREAD * held &&
 	    span * (qr->nlive ? qr->nlive : 1) <= SEARCH_DENSE_BYTES / sizeof(float))
 		return score_dense(qr, q, lo, (size_t)span, err);
