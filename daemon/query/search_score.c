@@ -391,16 +391,22 @@ int search_best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
 	}
 	if (qr->rc)
 		return qr->rc;
-	uint32_t *ord = gl_xmalloc((nh ? nh : 1) * sizeof *ord);
-	struct rank *r = nh ? rank_hits(qr->best, nh, ord) : NULL;
+	/* the keys copied first, in the candidates' order: the sorts read
+	 * them there, together, not on the index's pages */
 	uint8_t *arena;
 	struct search_hit *h = hits_alloc(nh, keys, &arena);
 	for (size_t i = 0; i < nh; i++) {
-		const struct cand *c = &qr->best[r[i].i];
+		struct cand *c = &qr->best[i];
 		memcpy(arena, c->rkey, c->rlen);
-		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = c->rlen, .score = c->score,
-			                    .kind = c->rkey[RECORD_KEY_LEN], .key_rank = ord[r[i].i] };
+		c->rkey = arena;
 		arena += c->rlen;
+	}
+	uint32_t *ord = gl_xmalloc((nh ? nh : 1) * sizeof *ord);
+	struct rank *r = nh ? rank_hits(qr->best, nh, ord) : NULL;
+	for (size_t i = 0; i < nh; i++) {
+		const struct cand *c = &qr->best[r[i].i];
+		h[i] = (struct search_hit){ .rkey = c->rkey, .rkey_len = c->rlen, .score = c->score,
+			                    .kind = c->rkey[RECORD_KEY_LEN], .key_rank = ord[r[i].i] };
 	}
 	free(r);
 	free(ord);
