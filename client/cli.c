@@ -473,26 +473,42 @@ int cli_node_meta(struct store *s, struct cli_node *m, struct gl_error *err)
 }
 
 
-/* s for a person into b (cli_put() says how), NUL-terminated. */
-static void clean_into(struct gl_buf *b, const char *s, int indent)
+/* The bytes of s up to its first NUL, at most n, for a person into b
+ * (cli_put() says how), no NUL after them; plain runs appended whole. */
+static void clean_append(struct gl_buf *b, const char *s, size_t n, int indent)
 {
 	static const char repl[] = "\xEF\xBF\xBD"; /* U+FFFD */
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		bool c1 = p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9f;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
+	for (; p < end && *p; p++) {
+		bool c1 = p[0] == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9f;
+		if (*p >= ' ' && *p != 0x7f && !c1)
+			continue;
+		gl_buf_append(b, run, (size_t)(p - run));
 		if (*p == '\n' && indent >= 0) {
 			gl_buf_append(b, "\n", 1);
 			for (int i = 0; i < indent; i++)
 				gl_buf_append(b, " ", 1);
 		} else if (*p == '\t' && indent >= 0) {
 			gl_buf_append(b, "\t", 1);
-		} else if (*p < ' ' || *p == 0x7f || c1) {
+		} else {
 			gl_buf_append(b, repl, 3);
 			p += c1;
-		} else {
-			gl_buf_append(b, p, 1);
 		}
+		run = p + 1;
 	}
+	gl_buf_append(b, run, (size_t)(p - run));
+}
+
+/* s for a person into b (cli_put() says how), NUL-terminated. */
+static void clean_into(struct gl_buf *b, const char *s, int indent)
+{
+	clean_append(b, s, strlen(s), indent);
 	gl_buf_append(b, "", 1);
+}
+
+void cli_line_append(struct gl_buf *b, const char *s, size_t n)
+{
+	clean_append(b, s, n, -1);
 }
 
 int cli_put(FILE *f, const char *s, int indent)

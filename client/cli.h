@@ -163,6 +163,10 @@ int cli_put(FILE *f, const char *s, int indent);
 /* The same as a new string for one line (indent < 0), to free; NULL for
  * NULL.  For a printf that takes several outside texts. */
 char *cli_line(const char *s);
+/* The same appended to b, no NUL after it: s's bytes up to its first NUL,
+ * at most n of them. */
+struct gl_buf;
+void cli_line_append(struct gl_buf *b, const char *s, size_t n);
 /* o's string k, or "" (never NULL): for documents the client made. */
 const char *cli_str(const json_t *o, const char *k);
 /* A {"nl": …, "en": …} text in lang, else in English, else "". */

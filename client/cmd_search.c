@@ -1,4 +1,5 @@
 /* gilde search — full-text search over the node's store (search.h). */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,54 +30,154 @@ static char *join_words(int n, char **words)
 	return s;
 }
 
-/* One hit's line: score, KIND/ID, title and whose it is.  The record is
- * parsed once for its partner and its title; the partner's name comes
- * from the cache (hits come by score, the same partners over and over). */
-static void print_line(struct cli *cli, struct lookup_cache *who, const struct search_hit *h,
-                       const struct store_entry *e)
+/* A record's partner (its "partner" string, *partner NULL if none) and
+ * title (its name's text in lang, else its title's; *title NULL if
+ * neither), from one walk over its body that stops once both are found. */
+static void partner_title(const struct record *r, const char *lang, const uint8_t **partner,
+                          uint32_t *plen, const uint8_t **title, uint32_t *tlen)
+{
+	const uint8_t *k, *v, *name = NULL, *ttl = NULL;
+	size_t vl, name_len = 0, ttl_len = 0;
+	uint32_t kl;
+	struct body_iter it;
+	*partner = *title = NULL;
+	bool more = body_entries(r->body, r->body_len, &it);
+	while (more && !(*partner && name) && body_entries_next(&it, &k, &kl, &v, &vl)) {
+		if (kl == 7 && !memcmp(k, "partner", 7) && !body_value_str(v, vl, partner, plen))
+			*partner = NULL;
+		else if (kl == 4 && !memcmp(k, "name", 4))
+			name = v, name_len = vl;
+		else if (kl == 5 && !memcmp(k, "title", 5))
+			ttl = v, ttl_len = vl;
+	}
+	if (!(name && body_text_value(name, name_len, lang, title, tlen)) &&
+	    !(ttl && body_text_value(ttl, ttl_len, lang, title, tlen)))
+		*title = NULL;
+}
+
+/* n bytes at p onto b, which has room for them. */
+static inline void put(struct gl_buf *b, const void *p, size_t n)
+{
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* A hit's line after its score, "\tKIND/ID\tTITLE\tWHO\n", appended to b:
+ * the record parsed once for its partner and its title; the partner's
+ * name from the cache (the same partners over and over). */
+static void line_tail(struct cli *cli, struct lookup_cache *who, const struct store_entry *e,
+                      struct gl_buf *b)
 {
 	struct record r;
-	const uint8_t *partner = NULL, *s;
-	uint32_t plen = 0, sl;
-	char *title = NULL;
-	if (!e->tombstone && record_parse_held(e->env, e->env_len, &r, NULL) == 0) {
-		if (!body_str(r.body, r.body_len, "partner", &partner, &plen))
-			partner = NULL;
-		if (body_text(r.body, r.body_len, "name", cli->lang, &s, &sl) ||
-		    body_text(r.body, r.body_len, "title", cli->lang, &s, &sl))
-			title = gl_xstrndup((const char *)s, sl);
+	const uint8_t *partner = NULL, *title = NULL;
+	uint32_t plen = 0, tlen = 0;
+	if (!e->tombstone && record_parse_held(e->env, e->env_len, &r, NULL) == 0)
+		partner_title(&r, cli->lang, &partner, &plen, &title, &tlen);
+	const char *kind = record_kind_name(e->kind);
+	const char *w = lookup_who_cached(who, e->author, (const char *)partner, plen);
+	size_t kl = strlen(kind), il = strnlen(e->id, e->id_len) /* as %.*s */, wl = strlen(w);
+	gl_buf_reserve(b, kl + il + wl + 5);
+	put(b, "\t", 1);
+	put(b, kind, kl);
+	put(b, "/", 1);
+	put(b, e->id, il);
+	put(b, "\t", 1);
+	if (title) /* partners' texts: outside text */
+		cli_line_append(b, (const char *)title, tlen);
+	gl_buf_reserve(b, wl + 2);
+	put(b, "\t", 1);
+	put(b, w, wl);
+	put(b, "\n", 1);
+}
+
+/* The hits' lines after their scores (tail: hit i's from offset at[i] to
+ * at[i + 1]), made in key order with one reader over the store, which
+ * walks its pages once rather than looking up each hit from the root.
+ * Returns 0, or the error of the best ranked hit that failed, whose rank
+ * goes in *upto (the lines above it are printed); *upto is n otherwise. */
+static int tails(struct cli *cli, struct store_txn *t, const struct search_hit *h, size_t n,
+                 struct gl_buf *tail, size_t *at, size_t *upto, struct gl_error *err)
+{
+	size_t *by_key = gl_xcalloc(n ? n : 1, sizeof *by_key);
+	struct lookup_cache *who = lookup_cache_new(t, cli->lang);
+	struct store_reader *rd = NULL;
+	struct gl_error e1;
+	int rc = store_reader_open(t, &rd, err), first = 0;
+	*upto = rc ? 0 : n;
+	for (size_t i = 0; i < n; i++)
+		by_key[h[i].key_rank < n ? h[i].key_rank : 0] = i;
+	for (size_t k = 0; k < n && !rc; k++) {
+		size_t i = by_key[k], len = tail->len;
+		struct store_entry e;
+		int hrc = search_hit_read(rd, &h[i], &e, &e1);
+		if (hrc && i < *upto) {
+			*upto = i;
+			first = hrc;
+			*err = e1;
+		}
+		if (!hrc)
+			line_tail(cli, who, &e, tail);
+		at[i] = len;
+		at[n + i] = tail->len; /* its end */
 	}
-	printf("%.2f\t%s/%.*s\t", h->score, record_kind_name(e->kind), (int)e->id_len, e->id);
-	cli_put(stdout, title ? title : "", -1); /* partners' texts: outside text */
-	putchar('\t');
-	fputs(lookup_who_cached(who, e->author, (const char *)partner, plen), stdout);
-	putchar('\n');
-	free(title);
+	store_reader_close(rd);
+	lookup_cache_free(who);
+	free(by_key);
+	return rc ? rc : first;
+}
+
+#define PRINT_LINE_GUESS 96 /* bytes a line after its score, for the first reserve */
+#define PRINT_CHUNK (64 * 1024) /* bytes written at a time */
+
+/* Print the hits as lines, "SCORE\tKIND/ID\tTITLE\tWHO", best first: the
+ * lines after their scores made in key order (tails), then written in
+ * rank order with each distinct score formatted once, PRINT_CHUNK bytes a
+ * write. */
+static int print_lines(struct cli *cli, struct store_txn *t, const struct search_hit *h,
+                       size_t n, struct gl_error *err)
+{
+	struct gl_buf tail = { 0 }, out = { 0 };
+	size_t *at = gl_xcalloc(2 * (n ? n : 1), sizeof *at), upto;
+	gl_buf_reserve(&tail, n * PRINT_LINE_GUESS); /* pages touched only as used */
+	int rc = tails(cli, t, h, n, &tail, at, &upto, err);
+	char sc[400]; /* "%.2f" of DBL_MAX: 312 bytes */
+	int sl = 0;
+	for (size_t i = 0; i < upto; i++) {
+		if (i == 0 || memcmp(&h[i].score, &h[i - 1].score, sizeof h[i].score) || sl <= 0)
+			sl = snprintf(sc, sizeof sc, "%.2f", h[i].score);
+		if (sl > 0)
+			gl_buf_append(&out, sc, (size_t)sl < sizeof sc ? (size_t)sl : sizeof sc - 1);
+		gl_buf_append(&out, tail.data + at[i], at[n + i] - at[i]);
+		if (out.len >= PRINT_CHUNK || i + 1 == upto) {
+			fwrite(out.data, 1, out.len, stdout);
+			out.len = 0;
+		}
+	}
+	gl_buf_free(&out);
+	gl_buf_free(&tail);
+	free(at);
+	return rc;
 }
 
 /* Print the hits (human lines or one JSON array). */
 static int print_hits(struct cli *cli, struct store_txn *t, const struct search_hit *h,
                       size_t n, struct gl_error *err)
 {
-	json_t *arr = cli->json ? json_array() : NULL;
-	struct lookup_cache *who = cli->json ? NULL : lookup_cache_new(t, cli->lang);
+	if (!cli->json)
+		return print_lines(cli, t, h, n, err);
+	json_t *arr = json_array();
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct store_entry e;
 		if ((rc = search_hit_entry(t, &h[i], &e, err)))
 			break;
-		if (!cli->json) {
-			print_line(cli, who, &h[i], &e);
-			continue;
-		}
 		json_t *o = view_entry_json(&e);
 		json_object_set_new(o, "score", json_real(h[i].score));
 		json_array_append_new(arr, o);
 	}
-	if (arr && rc == 0)
+	if (rc == 0)
 		cli_print_json(arr);
 	json_decref(arr);
-	lookup_cache_free(who);
 	return rc;
 }
 
@@ -164,9 +265,17 @@ static int parse_opts(struct cli *cli, const struct cmd *me, int argc, char **ar
 	return 0;
 }
 
+/* A query's arrays (postings, candidates, hits, lines) come and go by the
+ * megabyte: kept in the heap once freed (glibc: not handed back with
+ * munmap and faulted in anew at the next), about a fifth of the page
+ * faults of a search that prints every hit of 100,000 documents. */
+#define SEARCH_HEAP_KEEP (32u << 20)
+
 int cmd_search(struct cli *cli, int argc, char **argv)
 {
 	const struct cmd *me = cmd_find("search");
+	mallopt(M_MMAP_THRESHOLD, SEARCH_HEAP_KEEP);
+	mallopt(M_TRIM_THRESHOLD, 2 * SEARCH_HEAP_KEEP);
 	struct search_opts o;
 	int urc = parse_opts(cli, me, argc, argv, &o);
 	if (urc)

@@ -124,15 +124,13 @@ static bool lang_text(const uint8_t *map, size_t len, const char *lang, const ui
 	return lang && body_str(map, len, lang, s, slen);
 }
 
-bool body_text(const uint8_t *body, size_t len, const char *key, const char *lang,
-               const uint8_t **s, uint32_t *slen)
+bool body_text_value(const uint8_t *v, size_t vl, const char *lang, const uint8_t **s,
+                     uint32_t *slen)
 {
-	const uint8_t *v, *k, *ev;
-	size_t vl, evl;
+	const uint8_t *k, *ev;
+	size_t evl;
 	uint32_t kl;
 	struct body_iter it;
-	if (!body_value(body, len, key, &v, &vl))
-		return false;
 	if (body_value_str(v, vl, s, slen))
 		return true;
 	if (!body_entries(v, vl, &it))
@@ -144,6 +142,14 @@ bool body_text(const uint8_t *body, size_t len, const char *key, const char *lan
 		if (body_value_str(ev, evl, s, slen))
 			return true;
 	return false;
+}
+
+bool body_text(const uint8_t *body, size_t len, const char *key, const char *lang,
+               const uint8_t **s, uint32_t *slen)
+{
+	const uint8_t *v;
+	size_t vl;
+	return body_value(body, len, key, &v, &vl) && body_text_value(v, vl, lang, s, slen);
 }
 
 bool body_int(const uint8_t *body, size_t len, const char *key, int64_t *out)

@@ -55,6 +55,10 @@ bool body_str_copy(const uint8_t *body, size_t len, const char *key, char *buf, 
 bool body_text(const uint8_t *body, size_t len, const char *key, const char *lang,
                const uint8_t **s, uint32_t *slen);
 
+/* The same for a field's value v (vl bytes, as body_value gives it). */
+bool body_text_value(const uint8_t *v, size_t vl, const char *lang, const uint8_t **s,
+                     uint32_t *slen);
+
 /* The integer value of key; false if absent, not an integer, or above
  * INT64_MAX. */
 bool body_int(const uint8_t *body, size_t len, const char *key, int64_t *out);

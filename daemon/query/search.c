@@ -386,7 +386,11 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
 				goto out;
 		}
 	}
-	if ((rc = score(&qr, &q, o->cache, err)) || (rc = search_best_hits(&qr, hits, nhits)))
+	if ((rc = score(&qr, &q, o->cache, err)))
+		goto out;
+	free(qr.p); /* scored: their pages serve the hits' order and array */
+	qr.p = NULL;
+	if ((rc = search_best_hits(&qr, hits, nhits)))
 		goto out;
 out:
 	if (qr.cache)
@@ -405,13 +409,28 @@ out:
 	return rc;
 }
 
-int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct store_entry *out,
-                     struct gl_error *err)
+static int hit_key_ok(const struct search_hit *h, struct gl_error *err)
 {
 	if (h->rkey_len <= RECORD_KEY_LEN + 1 || h->rkey_len > STORE_KEY_MAX)
 		return gl_errorf(err, GL_EINVAL, "search hit with a record key of %zu bytes",
 		                 h->rkey_len);
-	return store_get(t, h->rkey, h->rkey[RECORD_KEY_LEN],
-	                 (const char *)h->rkey + RECORD_KEY_LEN + 1,
-	                 h->rkey_len - RECORD_KEY_LEN - 1, out, err);
+	return 0;
+}
+
+int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct store_entry *out,
+                     struct gl_error *err)
+{
+	int rc = hit_key_ok(h, err);
+	return rc ? rc : store_get(t, h->rkey, h->rkey[RECORD_KEY_LEN],
+	                           (const char *)h->rkey + RECORD_KEY_LEN + 1,
+	                           h->rkey_len - RECORD_KEY_LEN - 1, out, err);
+}
+
+int search_hit_read(struct store_reader *r, const struct search_hit *h,
+                    struct store_entry *out, struct gl_error *err)
+{
+	int rc = hit_key_ok(h, err);
+	return rc ? rc : store_reader_get(r, h->rkey, h->rkey[RECORD_KEY_LEN],
+	                                  (const char *)h->rkey + RECORD_KEY_LEN + 1,
+	                                  h->rkey_len - RECORD_KEY_LEN - 1, out, err);
 }

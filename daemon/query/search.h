@@ -66,12 +66,16 @@
 
 /* One result: the record's key (author || kind || id, rkey_len bytes, held
  * in the same allocation as the array of hits, freed with it), its score
- * and kind. */
+ * and kind, and its place among the hits in key order (0 for the hit of
+ * the lowest key: the hits' key_ranks are 0 to n - 1, each once; a reader
+ * that visits the records in key order, one cursor over the store, finds
+ * each hit's place in the answer by it). */
 struct search_hit {
 	const uint8_t *rkey;
 	size_t rkey_len;
 	double score;
 	int kind;
+	size_t key_rank;
 };
 
 /*
@@ -141,5 +145,9 @@ int search_query(struct store_txn *t, const char *text, const struct search_opts
  */
 int search_hit_entry(struct store_txn *t, const struct search_hit *h, struct store_entry *out,
                      struct gl_error *err);
+/* The same by a reader (store.h: store_reader), for many hits read in
+ * key order, by key_rank. */
+int search_hit_read(struct store_reader *r, const struct search_hit *h,
+                    struct store_entry *out, struct gl_error *err);
 
 #endif

@@ -51,15 +51,6 @@ static int cand_cmp(struct qrun *qr, struct cand *x, struct cand *y)
 	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
 }
 
-/* The same for candidates whose keys are read (qsort's). */
-static int cand_sort(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
-}
-
 static void cand_swap(struct cand *h, size_t i, size_t j)
 {
 	struct cand x = h[i];
@@ -247,6 +238,10 @@ int search_score_docs(struct qrun *qr, const struct qparse *q, struct gl_error *
 	if (lo > hi)
 		return 0;
 	uint64_t span = hi - lo + 1, held = qr->np + qr->nparts;
+	if (!qr->max && qr->bestcap < held) { /* every hit kept: room once, not by doubling */
+		qr->bestcap = (size_t)held;
+		qr->best = gl_xrealloc(qr->best, qr->bestcap * sizeof *qr->best);
+	}
 	if (span <= SEARCH_DENSE_SPREAD * held &&
 	    span * (qr->nlive ? qr->nlive : 1) <= SEARCH_DENSE_BYTES / sizeof(float))
 		return score_dense(qr, q, lo, (size_t)span, err);
@@ -265,6 +260,126 @@ static struct search_hit *hits_alloc(size_t n, size_t keys, uint8_t **arena)
 	return h;
 }
 
+/* A hit while the hits are put in order: kp, the integer it is sorted
+ * by (8 bytes of its key from where key_sort looks, big-endian, zeros past
+ * its end; then its score), its key and its candidate. */
+struct rank {
+	uint64_t kp;
+	const uint8_t *rkey;
+	uint32_t rlen;
+	uint32_t i;
+};
+
+/* Sort the n ranks at r by kp, stably: a radix sort a byte at a time from
+ * the least significant (every byte's counts from one pass), passing over
+ * a byte they all share; tmp has room for n. */
+static void kp_sort(struct rank *r, struct rank *tmp, size_t n)
+{
+	if (n < 24) { /* insertion */
+		for (size_t i = 1; i < n; i++) {
+			struct rank x = r[i];
+			size_t j = i;
+			for (; j > 0 && r[j - 1].kp > x.kp; j--)
+				r[j] = r[j - 1];
+			r[j] = x;
+		}
+		return;
+	}
+	size_t count[8][256] = { { 0 } };
+	for (size_t i = 0; i < n; i++)
+		for (unsigned b = 0; b < 8; b++)
+			count[b][r[i].kp >> 8 * b & 0xff]++;
+	struct rank *src = r, *dst = tmp;
+	for (unsigned b = 0; b < 8; b++) {
+		size_t *c = count[b], at = 0;
+		if (c[src[0].kp >> 8 * b & 0xff] == n)
+			continue;
+		for (size_t d = 0; d < 256; d++) {
+			size_t k = c[d];
+			c[d] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[c[src[i].kp >> 8 * b & 0xff]++] = src[i];
+		struct rank *x = src;
+		src = dst;
+		dst = x;
+	}
+	if (src != r)
+		memcpy(r, src, n * sizeof *r);
+}
+
+static int rank_key_cmp(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+	return search_rkey_cmp(x->rkey, x->rlen, y->rkey, y->rlen);
+}
+
+/*
+ * Sort the n ranks at r, whose keys agree on their first depth bytes, by
+ * key: 8 bytes at a time after the prefix they all share, as integers
+ * (a radix sort from the most significant end whose digits are 8 bytes),
+ * the keys themselves compared only where one of them ends before depth
+ * (one holds a NUL byte where another ended: zeros tie).
+ */
+static void key_sort(struct rank *r, struct rank *tmp, size_t n, size_t depth)
+{
+	size_t common = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].rlen < depth) {
+			qsort(r, n, sizeof *r, rank_key_cmp);
+			return;
+		}
+		size_t m = r[i].rlen < common ? r[i].rlen : common, k = depth;
+		while (k < m && r[i].rkey[k] == r[0].rkey[k])
+			k++;
+		common = k;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t kp = 0;
+		for (size_t k = common; k < common + 8; k++)
+			kp = kp << 8 | (k < r[i].rlen ? r[i].rkey[k] : 0);
+		r[i].kp = kp;
+	}
+	kp_sort(r, tmp, n);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && r[j].kp == r[i].kp; j++)
+			;
+		if (j - i > 1)
+			key_sort(r + i, tmp, j - i, common + 8);
+	}
+}
+
+/* A score as an integer that falls as the score rises (scores are not
+ * NaN): the bits of a double in the order of its value, inverted. */
+static uint64_t score_falling(double score)
+{
+	uint64_t u;
+	score += 0.0; /* -0 as 0: they are equal */
+	memcpy(&u, &score, sizeof u);
+	u = u >> 63 ? ~u : u | 1ull << 63;
+	return ~u;
+}
+
+/* The n candidates c as ranks in hits' order (cand_cmp's), and each
+ * one's place in key order (in ord[rank's i]): a sort by key, then a
+ * stable one by score, a radix sort each, so that a key, which lies on a
+ * page of the store, is read a few times, not at each comparison. */
+static struct rank *rank_hits(const struct cand *c, size_t n, uint32_t *ord)
+{
+	struct rank *r = gl_xmalloc(n * sizeof *r), *tmp = gl_xmalloc(n * sizeof *r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct rank){ 0, c[i].rkey, (uint32_t)c[i].rlen, (uint32_t)i };
+	key_sort(r, tmp, n, 0);
+	for (size_t i = 0; i < n; i++) {
+		ord[r[i].i] = (uint32_t)i;
+		r[i].kp = score_falling(c[r[i].i].score);
+	}
+	kp_sort(r, tmp, n);
+	free(tmp);
+	return r;
+}
+
 /* The candidates kept, in order, into *out (NULL if none), *n of them;
  * both written only on success. */
 int search_best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
@@ -276,19 +391,26 @@ int search_best_hits(struct qrun *qr, struct search_hit **out, size_t *n)
 	}
 	if (qr->rc)
 		return qr->rc;
-	if (nh > 1)
-		qsort(qr->best, nh, sizeof *qr->best, cand_sort);
+	/* the keys copied first, in the candidates' order: the sorts read
+	 * them there, together, not on the index's pages */
 	uint8_t *arena;
 	struct search_hit *h = hits_alloc(nh, keys, &arena);
 	for (size_t i = 0; i < nh; i++) {
-		const struct cand *c = &qr->best[i];
+		struct cand *c = &qr->best[i];
 		memcpy(arena, c->rkey, c->rlen);
-		h[i] = (struct search_hit){ .rkey = arena, .rkey_len = c->rlen, .score = c->score,
-			                    .kind = c->rkey[RECORD_KEY_LEN] };
+		c->rkey = arena;
 		arena += c->rlen;
 	}
+	uint32_t *ord = gl_xmalloc((nh ? nh : 1) * sizeof *ord);
+	struct rank *r = nh ? rank_hits(qr->best, nh, ord) : NULL;
+	for (size_t i = 0; i < nh; i++) {
+		const struct cand *c = &qr->best[r[i].i];
+		h[i] = (struct search_hit){ .rkey = c->rkey, .rkey_len = c->rlen, .score = c->score,
+			                    .kind = c->rkey[RECORD_KEY_LEN], .key_rank = ord[r[i].i] };
+	}
+	free(r);
+	free(ord);
 	*out = h;
 	*n = nh;
 	return 0;
 }
-

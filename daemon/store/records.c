@@ -233,6 +233,53 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
 	return 0;
 }
 
+struct store_reader {
+	struct store_txn *t;
+	MDB_cursor *c;
+};
+
+int store_reader_open(struct store_txn *t, struct store_reader **out, struct gl_error *err)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->s->records, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	struct store_reader *r = gl_xmalloc(sizeof *r);
+	*r = (struct store_reader){ t, c };
+	*out = r;
+	return 0;
+}
+
+int store_reader_get(struct store_reader *r, const uint8_t author[RECORD_KEY_LEN], int kind,
+                     const char *id, size_t id_len, struct store_entry *out,
+                     struct gl_error *err)
+{
+	if (id_len > GL_ID_MAX)
+		return gl_errorf(err, GL_ENOTFOUND, "no such record");
+	uint8_t rkey[RKEY_MAX];
+	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey };
+	MDB_val v;
+	/* a cursor that stands on a page looks there first (LMDB: mdb_cursor_set) */
+	int rc = mdb_cursor_get(r->c, &k, &v, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND)
+		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
+		                 record_kind_name(kind), (int)id_len, id);
+	if (rc)
+		return store_mdb_fail(rc, err, r->t->s, "read record");
+	if (!entry_ok(&k, &v))
+		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", r->t->s->path);
+	entry_from(out, &k, &v);
+	return 0;
+}
+
+void store_reader_close(struct store_reader *r)
+{
+	if (!r)
+		return;
+	mdb_cursor_close(r->c);
+	free(r);
+}
+
 size_t store_entry_key(const struct store_entry *e, uint8_t out[STORE_KEY_MAX])
 {
 	return make_rkey(out, e->author, e->kind, e->id, e->id_len);

@@ -174,6 +174,22 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
               struct gl_error *err);
 
 /*
+ * A reader of many records by key, for keys asked for in rising order (a
+ * search's hits by their key_rank): one cursor, which finds a key on the
+ * page it stands on without a descent from the root, and walks the pages
+ * in order.  Any order gives the same answers, as store_get's.  Open it
+ * in t and close it (NULL: nothing) before t ends.  store_reader_open
+ * returns 0 or GL_ESTORE/GL_EIO (*out set only on success);
+ * store_reader_get returns as store_get.
+ */
+struct store_reader;
+int store_reader_open(struct store_txn *t, struct store_reader **out, struct gl_error *err);
+int store_reader_get(struct store_reader *r, const uint8_t author[RECORD_KEY_LEN], int kind,
+                     const char *id, size_t id_len, struct store_entry *out,
+                     struct gl_error *err);
+void store_reader_close(struct store_reader *r);
+
+/*
  * The state of the store a read transaction reads: the id of the last
  * write committed before it began, the same for every read of one state
  * (what a cache of answers is kept by); 0 for a write transaction, whose

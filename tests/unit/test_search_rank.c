@@ -146,6 +146,17 @@ static struct store *make_index(const char *name)
 	}
 	for (unsigned i = 0; i < NDOCS; i++)
 		put_doc(t, i, 1);
+	/* ties whose keys agree past 8 bytes of their ids, and ids that begin
+	 * others ("r-7" and "r-70"): the hits' sort by key (search_score.c)
+	 * reads 8 bytes at a time and compares whole keys where an id ends */
+	for (unsigned i = 0; i < 40; i++) {
+		char id[64];
+		if (i < 24)
+			snprintf(id, sizeof id, "r-gedeeld-voorvoegsel-%s%u", i % 2 ? "x" : "", i / 2);
+		else
+			snprintf(id, sizeof id, "r-%u", i % 3 ? i - 17 : (i - 17) * 10);
+		put_rec(t, (int)(i % 2), RK_OFFER, id, 1, "mango kiwi", "mango zebra kiwi", NULL);
+	}
 	assert_int_equal(store_commit(t, NULL), 0);
 	return s;
 }
@@ -317,6 +328,22 @@ static size_t ref_search(struct store_txn *t, const char *text, int kind, struct
 	return nh;
 }
 
+/* Each hit's key_rank is its key's place among the n hits' keys. */
+static void key_ranks(const struct search_hit *h, size_t n, const char *text, size_t k)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t below = 0;
+		for (size_t j = 0; j < n; j++) {
+			size_t m = h[j].rkey_len < h[i].rkey_len ? h[j].rkey_len : h[i].rkey_len;
+			int c = memcmp(h[j].rkey, h[i].rkey, m);
+			below += c < 0 || (c == 0 && h[j].rkey_len < h[i].rkey_len);
+		}
+		if (h[i].key_rank != below)
+			fail_msg("\"%s\" k %zu: hit %zu's key_rank is %zu, its key is the %zu-th", text,
+			         k, i, h[i].key_rank, below);
+	}
+}
+
 /* search_query's answer in t must be the straightforward one's first k,
  * hit by hit and bit for bit, for every k. */
 static void same(struct store_txn *t, const char *text, int kind, struct search_cache *cache)
@@ -344,6 +371,7 @@ static void same(struct store_txn *t, const char *text, int kind, struct search_
 				         (const char *)h[i].rkey + RECORD_KEY_LEN + 1, h[i].score,
 				         (int)(want[i].rlen - RECORD_KEY_LEN - 1),
 				         (const char *)want[i].rkey + RECORD_KEY_LEN + 1, want[i].score);
+		key_ranks(h, n, text, k);
 		free(h);
 	}
 	free(want);
