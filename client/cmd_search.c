@@ -159,25 +159,26 @@ static int print_lines(struct cli *cli, struct store_txn *t, const struct search
 	return rc;
 }
 
-/* Print the hits (human lines or one JSON array). */
+/* Print the hits (human lines, or one JSON array written a hit at a time,
+ * as gilde list does: a failure part-way is on stderr and in the exit code). */
 static int print_hits(struct cli *cli, struct store_txn *t, const struct search_hit *h,
                       size_t n, struct gl_error *err)
 {
 	if (!cli->json)
 		return print_lines(cli, t, h, n, err);
-	json_t *arr = json_array();
+	struct cli_json_stream js;
 	int rc = 0;
+	cli_json_stream_begin(&js);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct store_entry e;
 		if ((rc = search_hit_entry(t, &h[i], &e, err)))
 			break;
 		json_t *o = view_entry_json(&e);
 		json_object_set_new(o, "score", json_real(h[i].score));
-		json_array_append_new(arr, o);
+		cli_json_stream_item(&js, o);
+		json_decref(o);
 	}
-	if (rc == 0)
-		cli_print_json(arr);
-	json_decref(arr);
+	cli_json_stream_end(&js);
 	return rc;
 }
 
