@@ -97,29 +97,48 @@ int match_profile_check(const struct schema_set *set, const json_t *profile, con
 
 /* ---- the items' needs ------------------------------------------------------- */
 
+/* Whether need k is need anc or under it, by parent; parent[] holds each
+ * need's parent's position (-1: none), the bound a guard against a cycle. */
+static bool need_within(const int *parent, int k, int anc)
+{
+	for (int steps = 0; k >= 0 && steps < 16; steps++, k = parent[k])
+		if (k == anc)
+			return true;
+	return false;
+}
+
 /* For each item: the needs under it and above it; and which narrower
- * needs fill their parent for this profile. */
+ * needs fill their parent for this profile.  The needs' parents are
+ * looked up once, by position (taxonomy_within's walk without its
+ * lookups by name). */
 static void prepare_items(struct mctx *c)
 {
 	size_t n;
 	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &n);
+	int parent[ELIGIBILITY_FACET_MAX];
+	n = n < ELIGIBILITY_FACET_MAX ? n : ELIGIBILITY_FACET_MAX;
+	for (size_t k = 0; k < n; k++) {
+		const struct tax_term *up = needs[k].parent
+		                            ? taxonomy_term(c->tax, "need", needs[k].parent) : NULL;
+		parent[k] = up && up->order < n ? (int)up->order : -1;
+	}
 	for (size_t k = 0; k < ELIGIBILITY_FACET_MAX; k++) {
 		c->top[k] = (int)k;
-		for (size_t up = 0; k < n && up < n && up < ELIGIBILITY_FACET_MAX; up++)
-			if (!needs[up].parent && taxonomy_within(c->tax, "need", needs[k].id, needs[up].id))
+		for (size_t up = 0; k < n && up < n; up++)
+			if (!needs[up].parent && need_within(parent, (int)k, (int)up))
 				c->top[k] = (int)up;
 	}
-	for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++)
+	for (size_t k = 0; k < n; k++)
 		if (todo_narrower(c->paths, &c->p.pp, (int)k))
 			c->narrower_ok |= UINT64_C(1) << k;
 	for (size_t i = 0; i < c->p.nitems; i++) {
-		const char *id = needs[c->p.items[i].need].id;
-		for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++) {
-			if ((int)k == c->p.items[i].need)
+		int need = c->p.items[i].need;
+		for (size_t k = 0; k < n; k++) {
+			if ((int)k == need)
 				continue;
-			if (taxonomy_within(c->tax, "need", needs[k].id, id))
+			if (need_within(parent, (int)k, need))
 				c->under[i] |= UINT64_C(1) << k;
-			if (taxonomy_within(c->tax, "need", id, needs[k].id))
+			if (need_within(parent, need, (int)k))
 				c->above[i] |= UINT64_C(1) << k;
 		}
 	}
