@@ -165,9 +165,19 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
                 const struct mevent **event);
 
 /* The JSON of a ranked offer for item i (match_out.c), its partner looked
- * up once per partner (c->partners); NULL if the offer is gone from t. */
+ * up once per partner (c->partners); NULL if the offer is gone from t.
+ * It is the members of match_offer_own() followed by those of
+ * match_offer_scored(): */
 json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
                          size_t item);
+/* its own: author, id, name, partner, partner_id, url, contact,
+ * contact_from, free, languages, of its record and its partner's in the
+ * answer's language (NULL if the offer is gone from t); */
+json_t *match_offer_own(struct mctx *c, struct store_txn *t, const struct cand *cd);
+/* how it answers item i: answers, score, criteria, terms, reasons, and
+ * for an offer for later its phases (read from t). */
+json_t *match_offer_scored(const struct mctx *c, struct store_txn *t, const struct ranked *rk,
+                           size_t item);
 
 /* ---- a match in steps (match.c), for match_run() and match_run_text() ---- */
 

@@ -6,13 +6,16 @@
  * item's before "offers" as objects whose closing brace is left off, each
  * offer as match_offer_json() builds it, and the structure between them
  * (`,"items":[`, `,"offers":`, `]}`) as the fixed ASCII it is in
- * json_dumps(…, JSON_COMPACT).  An offer's text is a function of its
- * record, its partner's and the events of the store (one state: the
- * snapshot), the answer's language, the item's need, how it fits it, the
- * criteria as judged, whether it is for later and the terms of its score
- * (which hold the rest of the profile: the step, the tailoring, the event
- * that counts): all that, byte for byte, is the key it is kept under
- * between matches (match_memo.c).
+ * json_dumps(…, JSON_COMPACT).  An offer's text is in two pieces, each
+ * kept between matches of one state of the store (match_memo.c) under
+ * all it is made of, byte for byte: its own members (match_offer_own: of
+ * its record and its partner's, in the answer's language) and how it
+ * answers the item (match_offer_scored: of the answer's language, the
+ * item's need, how the offer fits it, the criteria as judged and the
+ * terms of its score, which hold the rest of the profile: the step, the
+ * tailoring, the event that counts).  The second is shared by the offers
+ * that answer alike, so that a profile unlike any before still finds
+ * most of its text kept.
  */
 #include "query/match_int.h"
 
@@ -57,9 +60,56 @@ static bool put_open(struct gl_buf *out, json_t *obj)
 	return ok;
 }
 
-/* The offer's key (the file's comment): all its text is made of but the
- * store's state, into x->key. */
-static void offer_key(struct text *x, const struct ranked *rk, size_t i)
+/* A text kept under x->key, appended to x->out: whether one was. */
+static bool kept(struct text *x)
+{
+	return x->memo && match_memo_get(x->memo, x->gen, x->key.data, x->key.len, &x->out);
+}
+
+/* Keep the text of x->out from at under x->key. */
+static void keep(struct text *x, size_t at)
+{
+	if (x->memo)
+		match_memo_put(x->memo, x->gen, x->key.data, x->key.len,
+		               (const char *)x->out.data + at, x->out.len - at);
+}
+
+static void key_str(struct gl_buf *k, const char *s)
+{
+	gl_buf_append(k, s, strlen(s) + 1);
+}
+
+/* The offer's own members (match_offer_own), without the closing brace:
+ * 1, 0 for an offer gone from the store (nothing appended), -1 not written.
+ * Keyed by the offer, its "partner" and the answer's language. */
+static int own_text(struct text *x, const struct cand *cd)
+{
+	struct gl_buf *k = &x->key;
+	k->len = 0;
+	gl_buf_append(k, "own", 4);
+	gl_buf_append(k, cd->author, RECORD_KEY_LEN);
+	key_str(k, cd->id);
+	key_str(k, cd->partner);
+	key_str(k, x->c->p.lang);
+	gl_buf_append(k, &cd->facts.free, sizeof cd->facts.free);
+	if (kept(x))
+		return 1;
+	size_t at = x->out.len;
+	json_t *o = match_offer_own(x->c, x->t, cd);
+	if (!o)
+		return 0;
+	if (!put_open(&x->out, o))
+		return -1;
+	keep(x, at);
+	return 1;
+}
+
+/* How the offer answers item i (match_offer_scored), its members after a
+ * comma and the closing brace.  Keyed by the answer's language, the
+ * item's need, the fit, the criteria as judged, the terms of the score
+ * and the event that counted, and for an offer for later the offer (its
+ * phases): the same text for every offer that answers alike. */
+static bool scored_text(struct text *x, const struct ranked *rk, size_t i)
 {
 	const struct mctx *c = x->c;
 	const struct cand *cd = rk->cd;
@@ -67,45 +117,41 @@ static void offer_key(struct text *x, const struct ranked *rk, size_t i)
 	const struct mevent *ev;
 	size_t n = match_terms(c, cd, i, terms, &ev);
 	struct gl_buf *k = &x->key;
-	const uint8_t flags[3] = { cd->fit[i], cd->later, cd->facts.free };
+	const uint8_t flags[2] = { cd->fit[i], cd->later };
 	k->len = 0;
-	gl_buf_append(k, cd->author, RECORD_KEY_LEN);
-	gl_buf_append(k, cd->id, strlen(cd->id) + 1);
-	gl_buf_append(k, cd->partner, strlen(cd->partner) + 1);
-	gl_buf_append(k, c->p.lang, strlen(c->p.lang) + 1);
+	gl_buf_append(k, "scored", 7);
+	key_str(k, c->p.lang);
 	gl_buf_append(k, &c->p.items[i].need, sizeof c->p.items[i].need);
 	gl_buf_append(k, flags, sizeof flags);
 	gl_buf_append(k, &cd->unknown, sizeof cd->unknown);
 	gl_buf_append(k, &cd->failed, sizeof cd->failed);
 	gl_buf_append(k, &n, sizeof n);
 	gl_buf_append(k, terms, n * sizeof *terms);
-	if (ev) {
-		gl_buf_append(k, ev->name, strlen(ev->name) + 1);
-		gl_buf_append(k, ev->date, strlen(ev->date) + 1);
+	key_str(k, ev ? ev->name : "");
+	key_str(k, ev ? ev->date : "");
+	if (cd->later) {
+		gl_buf_append(k, cd->author, RECORD_KEY_LEN);
+		key_str(k, cd->id);
 	}
+	if (kept(x))
+		return true;
+	size_t at = x->out.len;
+	json_t *o = match_offer_scored(c, x->t, rk, i);
+	bool ok = json_object_size(o) && put_json(&x->out, o);
+	json_decref(o);
+	if (!ok)
+		return false;
+	x->out.data[at] = ','; /* its '{': the members follow the offer's own */
+	keep(x, at);
+	return true;
 }
 
 /* The text of a ranked offer of item i appended to x->out: 1, or 0 for an
  * offer gone from the store (nothing appended), or -1 not written. */
 static int offer_text(struct text *x, const struct ranked *rk, size_t i)
 {
-	size_t at = x->out.len;
-	if (x->memo) {
-		offer_key(x, rk, i);
-		if (match_memo_get(x->memo, x->gen, x->key.data, x->key.len, &x->out))
-			return 1;
-	}
-	json_t *oj = match_offer_json(x->c, x->t, rk, i);
-	if (!oj)
-		return 0;
-	bool ok = put_json(&x->out, oj);
-	json_decref(oj);
-	if (!ok)
-		return -1;
-	if (x->memo)
-		match_memo_put(x->memo, x->gen, x->key.data, x->key.len,
-		               (const char *)x->out.data + at, x->out.len - at);
-	return 1;
+	int rc = own_text(x, rk->cd);
+	return rc <= 0 ? rc : scored_text(x, rk, i) ? 1 : -1;
 }
 
 /* Item i's offers (later: for the next phase) as an array, the best
