@@ -269,6 +269,43 @@ static void test_changed_offer(void **state)
 	match_cache_free(mc);
 }
 
+/* Three offers alike but for their partners' events, two of the same day
+ * and two of the same name: each its own event's name and date (the
+ * memo's key holds them). */
+static void test_events_apart(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "Octrooiavond", "Merkenochtend", "Merkenochtend" };
+	static const char *const starts[] = { "2027-01-12T19:00:00+01:00",
+		                              "2027-01-12T09:00:00+01:00",
+		                              "2027-01-20T09:00:00+01:00" };
+	struct match_cache *mc = match_cache_new(MATCH_CACHE_BYTES);
+	for (int i = 0; i < 3; i++) {
+		uint8_t pk[32], sk[64];
+		char ev[400];
+		tu_keypair((uint8_t)(200 + i), pk, sk);
+		tu_put_json(st, sk, &version, RK_PARTNER, "ip-desk",
+		            "{\"name\": {\"nl\": \"IP-loket\", \"en\": \"IP desk\"}}");
+		tu_put_json(st, sk, &version, RK_OFFER, "ip-advice",
+		            "{\"needs\": [\"legal-ip\"], \"languages\": [\"nl\"], \"partner\": \"ip-desk\","
+		            " \"name\": {\"nl\": \"IP-advies\", \"en\": \"IP advice\"}}");
+		snprintf(ev, sizeof ev, "{\"partner\": \"ip-desk\", \"needs\": [\"legal-ip\"],"
+		         " \"name\": {\"nl\": \"%s\", \"en\": \"%s\"}, \"start\": \"%s\"}",
+		         names[i], names[i], starts[i]);
+		tu_put_json(st, sk, &version, RK_EVENT, "ip-evening", ev);
+	}
+	json_t *p = json_pack("{s:s, s:[s], s:s, s:s}", "phase", "start", "needs", "legal-ip",
+	                      "activity", "tech-product", "lang", "nl");
+	free(both_ways(p, 0, mc, NULL));
+	char *text = both_ways(p, 0, mc, NULL);
+	assert_non_null(strstr(text, "Octrooiavond op 2027-01-12"));
+	assert_non_null(strstr(text, "Merkenochtend op 2027-01-12"));
+	assert_non_null(strstr(text, "Merkenochtend op 2027-01-20"));
+	free(text);
+	json_decref(p);
+	match_cache_free(mc);
+}
+
 static void test_memo(void **state)
 {
 	(void)state;
@@ -313,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_is_the_tree),
 		cmocka_unit_test(test_changed_offer),
+		cmocka_unit_test(test_events_apart),
 		cmocka_unit_test(test_memo),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
