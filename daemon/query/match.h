@@ -196,13 +196,15 @@ int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *pro
 
 /*
  * The answer of match_run() as its text, as json_dumps(out, JSON_COMPACT)
- * writes it, byte for byte, with the members of tail (an object, or NULL)
- * after "items", as json_object_set() would add them.  Each value's text is
- * jansson's; with o->cache, an offer's is kept (match_memo.c) under all it
- * is made of, for the store's state (store_txn_snapshot), and taken from
- * there when a later match lists that offer the same way.  *text (NUL-
- * terminated, len bytes) is the caller's to free.  Returns what
- * match_run() does.
+ * writes it, byte for byte, with the members of tail (an object, or NULL;
+ * names other than the answer's) after "items", as json_object_set() would
+ * add them.  Each value's text is jansson's; with o->cache, the pieces of
+ * an offer's (its own members; how it answers the item) are kept
+ * (match_text.c, match_memo.c) under all they are made of, for the
+ * store's state (store_txn_snapshot), and taken from there when a later
+ * match of that state lists them alike.  *text (NUL-terminated, len
+ * bytes) is the caller's to free.  Returns what match_run() does, or
+ * GL_EINVAL if jansson could not write a value.
  */
 int match_run_text(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
                    const struct match_opts *o, const json_t *tail, char **text, size_t *len,
