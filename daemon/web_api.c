@@ -136,9 +136,7 @@ static const char *author_read(const char *text, uint8_t pk[RECORD_KEY_LEN], con
 static enum MHD_Result api_taxonomy(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                     const char *url, const struct web_req *rq)
 {
-	(void)t;
-	(void)url;
-	(void)rq;
+	(void)t, (void)url, (void)rq;
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		strlen(w->taxonomy_json), w->taxonomy_json, MHD_RESPMEM_PERSISTENT);
 	return web_queue(w, c, MHD_HTTP_OK, r, JSON_TYPE, "no-store", NULL);
@@ -385,19 +383,21 @@ static bool reply_kept(struct web *w, struct MHD_Connection *c, const uint8_t *k
 	return kept != NULL;
 }
 
-/* res (taken) as the reply, and kept under key for gen (0: not kept). */
+/* res (taken) or, if NULL, text (len bytes, taken) as the reply, and kept
+ * under key for gen (0: not kept). */
 static enum MHD_Result reply_keep(struct web *w, struct MHD_Connection *c, const uint8_t *key,
-                                  uint64_t gen, json_t *res)
+                                  uint64_t gen, json_t *res, char *text, size_t len)
 {
-	if (!w->answers || !gen)
-		return web_reply_json(w, c, MHD_HTTP_OK, res);
-	char *answer = json_dumps(res, JSON_COMPACT);
-	json_decref(res);
-	if (!answer)
-		return web_reply_json(w, c, MHD_HTTP_OK, NULL); /* the 500 of an answer not written */
-	size_t len = strlen(answer);
-	web_cache_put(w->answers, key, gen, answer, len);
-	return web_reply_text(w, c, MHD_HTTP_OK, answer, len, "application/json; charset=utf-8");
+	if (res) {
+		text = json_dumps(res, JSON_COMPACT);
+		json_decref(res);
+		if (!text)
+			return web_reply_json(w, c, MHD_HTTP_OK, NULL); /* the 500 of an answer not written */
+		len = strlen(text);
+	}
+	if (w->answers && gen)
+		web_cache_put(w->answers, key, gen, text, len);
+	return web_reply_text(w, c, MHD_HTTP_OK, text, len, "application/json; charset=utf-8");
 }
 
 static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struct store_txn *t,
@@ -451,7 +451,7 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	return reply_keep(w, c, key, gen, json_pack("{s:s, s:o, s:I}", "query", q, "hits", hits,
-	                                             "index_behind", (json_int_t)behind));
+	                                             "index_behind", (json_int_t)behind), NULL, 0);
 }
 
 static enum MHD_Result api_news(struct web *w, struct MHD_Connection *c, struct store_txn *t,
@@ -570,14 +570,16 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	}
 	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths,
 		                .cache = w->match_cache };
-	json_t *res = NULL;
-	int rc = match_run(t, w->tax, profile, &o, &res, &err);
+	/* the answer written as text (no tree); the page may ask the starter (API.md, Insight) */
+	json_t *tail = k ? json_pack("{s:{s:i}}", "insight", "k", (int)k) : NULL;
+	char *answer;
+	size_t len;
+	int rc = match_run_text(t, w->tax, profile, &o, tail, &answer, &len, &err);
 	json_decref(profile);
+	json_decref(tail);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	if (k) /* the page may ask the starter (API.md, Insight) */
-		json_object_set_new(res, "insight", json_pack("{s:i}", "k", (int)k));
-	return reply_keep(w, c, key, gen, res);
+	return reply_keep(w, c, key, gen, NULL, answer, len);
 }
 
 /* -- the screening and the map of the ecosystem ---------------------------------- */
@@ -585,9 +587,7 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 static enum MHD_Result api_screening(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                      const char *url, const struct web_req *rq)
 {
-	(void)t;
-	(void)url;
-	(void)rq;
+	(void)t, (void)url, (void)rq;
 	return web_reply_json(w, c, MHD_HTTP_OK, screen_questions(w->screening));
 }
 

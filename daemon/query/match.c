@@ -97,29 +97,48 @@ int match_profile_check(const struct schema_set *set, const json_t *profile, con
 
 /* ---- the items' needs ------------------------------------------------------- */
 
+/* Whether need k is need anc or under it, by parent; parent[] holds each
+ * need's parent's position (-1: none), the bound a guard against a cycle. */
+static bool need_within(const int *parent, int k, int anc)
+{
+	for (int steps = 0; k >= 0 && steps < 16; steps++, k = parent[k])
+		if (k == anc)
+			return true;
+	return false;
+}
+
 /* For each item: the needs under it and above it; and which narrower
- * needs fill their parent for this profile. */
+ * needs fill their parent for this profile.  The needs' parents are
+ * looked up once, by position (taxonomy_within's walk without its
+ * lookups by name). */
 static void prepare_items(struct mctx *c)
 {
 	size_t n;
 	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &n);
+	int parent[ELIGIBILITY_FACET_MAX];
+	n = n < ELIGIBILITY_FACET_MAX ? n : ELIGIBILITY_FACET_MAX;
+	for (size_t k = 0; k < n; k++) {
+		const struct tax_term *up = needs[k].parent
+		                            ? taxonomy_term(c->tax, "need", needs[k].parent) : NULL;
+		parent[k] = up && up->order < n ? (int)up->order : -1;
+	}
 	for (size_t k = 0; k < ELIGIBILITY_FACET_MAX; k++) {
 		c->top[k] = (int)k;
-		for (size_t up = 0; k < n && up < n && up < ELIGIBILITY_FACET_MAX; up++)
-			if (!needs[up].parent && taxonomy_within(c->tax, "need", needs[k].id, needs[up].id))
+		for (size_t up = 0; k < n && up < n; up++)
+			if (!needs[up].parent && need_within(parent, (int)k, (int)up))
 				c->top[k] = (int)up;
 	}
-	for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++)
+	for (size_t k = 0; k < n; k++)
 		if (todo_narrower(c->paths, &c->p.pp, (int)k))
 			c->narrower_ok |= UINT64_C(1) << k;
 	for (size_t i = 0; i < c->p.nitems; i++) {
-		const char *id = needs[c->p.items[i].need].id;
-		for (size_t k = 0; k < n && k < ELIGIBILITY_FACET_MAX; k++) {
-			if ((int)k == c->p.items[i].need)
+		int need = c->p.items[i].need;
+		for (size_t k = 0; k < n; k++) {
+			if ((int)k == need)
 				continue;
-			if (taxonomy_within(c->tax, "need", needs[k].id, id))
+			if (need_within(parent, (int)k, need))
 				c->under[i] |= UINT64_C(1) << k;
-			if (taxonomy_within(c->tax, "need", id, needs[k].id))
+			if (need_within(parent, need, (int)k))
 				c->above[i] |= UINT64_C(1) << k;
 		}
 	}
@@ -535,14 +554,21 @@ static int read_offers(struct mctx *c, struct store_txn *t, const struct match_o
 
 /* ---- the to-do list -------------------------------------------------------------- */
 
+struct mlist *match_list(struct mctx *c, size_t i, bool later)
+{
+	struct mlist *l = &c->lists[i][later];
+	if (!c->per_item && l->n && !l->sorted)
+		qsort(l->rk, l->n, sizeof *l->rk, cmp_ranked);
+	l->sorted = true;
+	return l;
+}
+
 /* Item i's offers (later: those for the next phase) as a JSON array, the
  * best first; *more counts those left out. */
 static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool later,
                            size_t *more)
 {
-	struct mlist *l = &c->lists[i][later];
-	if (!c->per_item && l->n)
-		qsort(l->rk, l->n, sizeof *l->rk, cmp_ranked);
+	const struct mlist *l = match_list(c, i, later);
 	json_t *arr = json_array();
 	for (size_t k = 0; k < l->n; k++) {
 		json_t *oj = match_offer_json(c, t, &l->rk[k], i);
@@ -553,19 +579,24 @@ static json_t *item_offers(struct mctx *c, struct store_txn *t, size_t i, bool l
 	return arr;
 }
 
+json_t *match_item_head(const struct mctx *c, size_t i)
+{
+	size_t nterms;
+	const struct tax_term *need = &taxonomy_facet(c->tax, "need", &nterms)[c->p.items[i].need];
+	const char *path = c->p.items[i].path;
+	json_t *item = json_object();
+	json_object_set_new(item, "need", json_string(need->id));
+	json_object_set_new(item, "label", json_string(taxonomy_label(need, c->p.lang)));
+	json_object_set_new(item, "path", path ? json_string(path) : json_null());
+	return item;
+}
+
 static json_t *build_items(struct mctx *c, struct store_txn *t)
 {
 	json_t *items = json_array();
-	size_t nterms;
-	const struct tax_term *needs = taxonomy_facet(c->tax, "need", &nterms);
 	for (size_t i = 0; i < c->p.nitems; i++) {
-		const struct tax_term *need = &needs[c->p.items[i].need];
-		const char *path = c->p.items[i].path;
 		size_t more, later_more;
-		json_t *item = json_object();
-		json_object_set_new(item, "need", json_string(need->id));
-		json_object_set_new(item, "label", json_string(taxonomy_label(need, c->p.lang)));
-		json_object_set_new(item, "path", path ? json_string(path) : json_null());
+		json_t *item = match_item_head(c, i);
 		json_object_set_new(item, "offers", item_offers(c, t, i, false, &more));
 		json_object_set_new(item, "more", json_integer((json_int_t)more));
 		json_object_set_new(item, "later",
@@ -591,43 +622,60 @@ static json_t *paths_json(const struct mctx *c)
 	return arr;
 }
 
+json_t *match_head_json(const struct mctx *c, const json_t *profile)
+{
+	json_t *res = json_object();
+	json_object_set(res, "profile", (json_t *)profile);
+	json_object_set_new(res, "needs_from", json_string(c->p.needs_given ? "profile" : "paths"));
+	json_object_set_new(res, "paths", paths_json(c));
+	json_object_set_new(res, "offers_considered", json_integer(c->considered));
+	json_object_set_new(res, "offers_excluded", json_integer(c->excluded));
+	return res;
+}
+
+int match_prepare(struct mctx *c, struct store_txn *t, const struct taxonomy *tax,
+                  const json_t *profile, const struct match_opts *o, struct mtable **held,
+                  struct gl_error *err)
+{
+	memset(c, 0, sizeof *c);
+	*held = NULL;
+	if (!o->paths)
+		return gl_errorf(err, GL_EINVAL, "match_run: no to-do paths");
+	c->tax = tax;
+	c->paths = o->paths;
+	c->per_item = o->per_item;
+	c->now = o->now ? o->now : clock_now();
+	read_profile(c, profile, o->lang);
+	prepare_items(c);
+	struct events_filter fe = { .from = (int64_t)c->now,
+	                            .to = (int64_t)c->now + MATCH_EVENT_HORIZON };
+	int rc = events_scan(t, &fe, gather_event, c, err);
+	return rc ? rc : read_offers(c, t, o, held, err);
+}
+
+void match_release(struct mctx *c, const struct match_opts *o, struct mtable *held)
+{
+	free(c->events);
+	free(c->partners);
+	for (size_t b = 0; b < (c->ncands + MATCH_CAND_BLOCK - 1) / MATCH_CAND_BLOCK; b++)
+		free(c->blocks[b]);
+	free(c->blocks);
+	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
+		free(c->lists[i][0].rk), free(c->lists[i][1].rk);
+	if (held)
+		match_cache_put(o->cache, held);
+}
+
 int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
               const struct match_opts *o, json_t **out, struct gl_error *err)
 {
-	if (!o->paths)
-		return gl_errorf(err, GL_EINVAL, "match_run: no to-do paths");
 	struct mctx c;
-	memset(&c, 0, sizeof c);
-	c.tax = tax;
-	c.paths = o->paths;
-	c.per_item = o->per_item;
-	c.now = o->now ? o->now : clock_now();
-	read_profile(&c, profile, o->lang);
-	prepare_items(&c);
-	struct events_filter fe = { .from = (int64_t)c.now,
-	                            .to = (int64_t)c.now + MATCH_EVENT_HORIZON };
-	struct mtable *held = NULL;
-	int rc;
-	if ((rc = events_scan(t, &fe, gather_event, &c, err)) ||
-	    (rc = read_offers(&c, t, o, &held, err)))
-		goto out;
-	json_t *res = json_object();
-	json_object_set(res, "profile", (json_t *)profile);
-	json_object_set_new(res, "needs_from", json_string(c.p.needs_given ? "profile" : "paths"));
-	json_object_set_new(res, "paths", paths_json(&c));
-	json_object_set_new(res, "offers_considered", json_integer(c.considered));
-	json_object_set_new(res, "offers_excluded", json_integer(c.excluded));
-	json_object_set_new(res, "items", build_items(&c, t));
-	*out = res;
-out:
-	free(c.events);
-	free(c.partners);
-	for (size_t b = 0; b < (c.ncands + MATCH_CAND_BLOCK - 1) / MATCH_CAND_BLOCK; b++)
-		free(c.blocks[b]);
-	free(c.blocks);
-	for (size_t i = 0; i < TODO_ITEMS_MAX; i++)
-		free(c.lists[i][0].rk), free(c.lists[i][1].rk);
-	if (held)
-		match_cache_put(o->cache, held);
+	struct mtable *held;
+	int rc = match_prepare(&c, t, tax, profile, o, &held, err);
+	if (!rc) {
+		*out = match_head_json(&c, profile);
+		json_object_set_new(*out, "items", build_items(&c, t));
+	}
+	match_release(&c, o, held);
 	return rc;
 }

@@ -174,6 +174,9 @@ bool match_facts_decode(const uint8_t *val, size_t len, struct eligibility_offer
  * Thread-safe; free it after the last match that used it has returned.
  */
 #define MATCH_CACHE_BYTES (32u << 20)
+/* The cache keeps the text of the offers answered too (match_run_text),
+ * for the store state they were read in, up to this many bytes. */
+#define MATCH_MEMO_BYTES (8u << 20)
 struct match_cache *match_cache_new(size_t max_bytes);
 void match_cache_free(struct match_cache *mc);
 
@@ -190,5 +193,21 @@ int match_profile_check(const struct schema_set *set, const json_t *profile,
  */
 int match_run(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
               const struct match_opts *o, json_t **out, struct gl_error *err);
+
+/*
+ * The answer of match_run() as its text, as json_dumps(out, JSON_COMPACT)
+ * writes it, byte for byte, with the members of tail (an object, or NULL;
+ * names other than the answer's) after "items", as json_object_set() would
+ * add them.  Each value's text is jansson's; with o->cache, the pieces of
+ * an offer's (its own members; how it answers the item) are kept
+ * (match_text.c, match_memo.c) under all they are made of, for the
+ * store's state (store_txn_snapshot), and taken from there when a later
+ * match of that state lists them alike.  *text (NUL-terminated, len
+ * bytes) is the caller's to free.  Returns what match_run() does, or
+ * GL_EINVAL if jansson could not write a value.
+ */
+int match_run_text(struct store_txn *t, const struct taxonomy *tax, const json_t *profile,
+                   const struct match_opts *o, const json_t *tail, char **text, size_t *len,
+                   struct gl_error *err);
 
 #endif

@@ -26,6 +26,7 @@ struct match_cache {
 	uint64_t building_gen;   /* of this generation */
 	uint64_t too_big;        /* the generation found over max_bytes; 0: none */
 	size_t max_bytes;
+	struct match_memo *memo; /* the texts of offers answered (match_memo.c) */
 };
 
 struct match_cache *match_cache_new(size_t max_bytes)
@@ -34,7 +35,13 @@ struct match_cache *match_cache_new(size_t max_bytes)
 	pthread_mutex_init(&mc->lock, NULL);
 	pthread_cond_init(&mc->built, NULL);
 	mc->max_bytes = max_bytes;
+	mc->memo = match_memo_new(MATCH_MEMO_BYTES);
 	return mc;
+}
+
+struct match_memo *match_cache_memo(struct match_cache *mc)
+{
+	return mc ? mc->memo : NULL;
 }
 
 static void table_free(struct mtable *tab)
@@ -52,6 +59,7 @@ void match_cache_free(struct match_cache *mc)
 	if (!mc)
 		return;
 	table_free(mc->cur); /* no request holds it any more */
+	match_memo_free(mc->memo);
 	pthread_cond_destroy(&mc->built);
 	pthread_mutex_destroy(&mc->lock);
 	free(mc);

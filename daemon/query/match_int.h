@@ -117,6 +117,7 @@ struct ranked {
 struct mlist {
 	struct ranked *rk;
 	size_t n, cap, all;
+	bool sorted;       /* match_list() has put it in order */
 };
 
 #define MATCH_CAND_BLOCK 256
@@ -164,8 +165,53 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
                 const struct mevent **event);
 
 /* The JSON of a ranked offer for item i (match_out.c), its partner looked
- * up once per partner (c->partners); NULL if the offer is gone from t. */
+ * up once per partner (c->partners); NULL if the offer is gone from t.
+ * It is the members of match_offer_own() followed by those of
+ * match_offer_scored(): */
 json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
                          size_t item);
+/* its own: author, id, name, partner, partner_id, url, contact,
+ * contact_from, free, languages, of its record and its partner's in the
+ * answer's language (NULL if the offer is gone from t); */
+json_t *match_offer_own(struct mctx *c, struct store_txn *t, const struct cand *cd);
+/* how it answers item i: answers, score, criteria, terms, reasons, and
+ * for an offer for later its phases (read from t). */
+json_t *match_offer_scored(const struct mctx *c, struct store_txn *t, const struct ranked *rk,
+                           size_t item);
+
+/* ---- a match in steps (match.c), for match_run() and match_run_text() ---- */
+
+/* Judge and rank the offers of t for profile into c; *held is the copy of
+ * the table read (or NULL).  match_release() c and *held in any case. */
+int match_prepare(struct mctx *c, struct store_txn *t, const struct taxonomy *tax,
+                  const json_t *profile, const struct match_opts *o, struct mtable **held,
+                  struct gl_error *err);
+void match_release(struct mctx *c, const struct match_opts *o, struct mtable *held);
+/* The answer's members before "items" (match.h), a new object. */
+json_t *match_head_json(const struct mctx *c, const json_t *profile);
+/* Item i's members before "offers": need, label, path; a new object. */
+json_t *match_item_head(const struct mctx *c, size_t i);
+/* Item i's list (later: for the next phase), best first. */
+struct mlist *match_list(struct mctx *c, size_t i, bool later);
+
+/* ---- the texts of offers kept between matches (match_memo.c) -------------- */
+
+/* Texts under keys of bytes, for one state of the store at a time (its
+ * snapshot, store_txn_snapshot): a text kept for another state is not
+ * found, and one put for a new state drops all the others.  At most
+ * max_bytes in all (keys, texts and their bookkeeping): a text that would
+ * pass it drops all the others first.  Thread-safe. */
+struct match_memo;
+struct match_memo *match_memo_new(size_t max_bytes);
+void match_memo_free(struct match_memo *mm);
+/* Append the text kept under key (klen bytes) for state gen to out; false
+ * if none is. */
+bool match_memo_get(struct match_memo *mm, uint64_t gen, const void *key, size_t klen,
+                    struct gl_buf *out);
+/* Keep text (len bytes) under key for state gen (0: nothing kept). */
+void match_memo_put(struct match_memo *mm, uint64_t gen, const void *key, size_t klen,
+                    const char *text, size_t len);
+/* The memo of a cache (kept with it), or NULL for none. */
+struct match_memo *match_cache_memo(struct match_cache *mc);
 
 #endif

@@ -258,18 +258,21 @@ static void contact_of(struct store_txn *t, const struct cand *cd, const struct 
 	json_object_set_new(o, "contact_from", json_string(ct ? from : "none"));
 }
 
-json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
-                         size_t i)
+/* The offer's record in t (not a tombstone, with a body), into *r. */
+static bool offer_record(struct store_txn *t, const struct cand *cd, struct record *r)
 {
-	const struct cand *cd = rk->cd;
-	const struct mpartner *mp = partner_of(c, t, cd);
 	struct store_entry e;
+	return !store_get(t, cd->author, RK_OFFER, cd->id, strlen(cd->id), &e, NULL) &&
+	       !e.tombstone && !record_parse_held(e.env, e.env_len, r, NULL) && r->body;
+}
+
+json_t *match_offer_own(struct mctx *c, struct store_txn *t, const struct cand *cd)
+{
+	const struct mpartner *mp = partner_of(c, t, cd);
 	struct record r;
-	if (store_get(t, cd->author, RK_OFFER, cd->id, strlen(cd->id), &e, NULL) || e.tombstone ||
-	    record_parse_held(e.env, e.env_len, &r, NULL) || !r.body)
+	if (!offer_record(t, cd, &r))
 		return NULL;
-	json_t *o = json_object();
-	json_t *terms = json_array(), *reasons = json_array(), *crit = json_object(), *v;
+	json_t *o = json_object(), *v;
 	char key[IDENT_TEXT_MAX];
 	ident_format(IDENT_PK_PREFIX, cd->author, key);
 	json_object_set_new(o, "author", json_string(key));
@@ -283,7 +286,16 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	json_object_set_new(o, "free", json_boolean(cd->facts.free));
 	v = value_of(r.body, r.body_len, "languages");
 	json_object_set_new(o, "languages", v ? v : json_array());
+	return o;
+}
+
+json_t *match_offer_scored(const struct mctx *c, struct store_txn *t, const struct ranked *rk,
+                           size_t i)
+{
 	static const char *const answers[] = { "", "in general", "in part", "exactly" };
+	const struct cand *cd = rk->cd;
+	json_t *o = json_object();
+	json_t *terms = json_array(), *reasons = json_array(), *crit = json_object(), *v;
 	json_object_set_new(o, "answers", json_string(answers[cd->fit[i]]));
 	int sum = score_terms(c, rk, i, terms, reasons);
 	json_object_set_new(o, "score", json_integer(sum));
@@ -295,8 +307,22 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	json_object_set_new(o, "reasons", reasons);
 	const uint8_t *el;
 	size_t ell;
-	if (cd->later && body_value(r.body, r.body_len, "eligibility", &el, &ell) &&
+	struct record r;
+	if (cd->later && offer_record(t, cd, &r) &&
+	    body_value(r.body, r.body_len, "eligibility", &el, &ell) &&
 	    (v = value_of(el, ell, "phases")))
 		json_object_set_new(o, "phases", v);
+	return o;
+}
+
+json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
+                         size_t i)
+{
+	json_t *o = match_offer_own(c, t, rk->cd), *scored;
+	if (o) {
+		scored = match_offer_scored(c, t, rk, i);
+		json_object_update(o, scored); /* its members after the offer's own, in order */
+		json_decref(scored);
+	}
 	return o;
 }

@@ -39,6 +39,7 @@ from harness import SOURCE, Harness, check, memory, run, wait_until  # noqa: E40
 
 SAMPLE = sorted(f for f in glob.glob(os.path.join(SOURCE, 'contrib', 'ghent', '*', '*.json'))
                 if os.path.basename(os.path.dirname(f)) != 'profiles')
+BENCH = os.path.dirname(os.path.abspath(__file__))
 PROFILE = os.path.join(SOURCE, 'contrib', 'ghent', 'profiles', 'profile-student-webshop.json')
 
 
@@ -271,7 +272,13 @@ def main():
                     None, kept),
                    ('POST /api/v1/match (student webshop)', base + '/api/v1/match', script, kept),
                    ('POST /api/v1/match, a new profile each time', base + '/api/v1/match', fresh,
-                    kept)],
+                    kept),
+                   # phase, sectors, needs, activity, student, lang among 960 profiles
+                   ('  the same, 960 kinds of profile', base + '/api/v1/match',
+                    os.path.join(BENCH, 'wrk_match_vary.lua'), kept),
+                   # drawn at random from the whole taxonomy
+                   ('  the same, a random profile', base + '/api/v1/match',
+                    os.path.join(BENCH, 'wrk_match_wide.lua'), kept)],
                   conns, secs)
             if many:
                 script4 = os.path.join(tmp, 'match4.lua')

@@ -144,6 +144,46 @@ def one_event_ics(w, key, events, whole):
     w.error('/events.ics?author=%s&id=%s&lang=fr' % (key, events[0]['id']), 400, 'lang')
 
 
+def ordered(text):
+    """JSON text parsed with its objects as lists of pairs: equal only in
+    the same key order."""
+    return json.loads(text, object_pairs_hook=list)
+
+
+def match_personas(h, w, a):
+    """Every persona, as it is, at another phase and with one more employee,
+    with all its offers: the API answers what gilde match --json does, keys
+    in the same order (the node keeping its offers' texts between them);
+    an offer renamed (published anew) is answered renamed."""
+    files = sorted(glob.glob(os.path.join(SOURCE, 'tests', 'personas', '*.json')))
+    check(len(files) >= 10, 'only %d personas' % len(files))
+    hdr = {'Content-Type': 'application/json'}
+    for f in files:
+        prof = json.load(open(f))['profile']
+        # another phase; one more employee: a new profile whose offers mostly read the same
+        for p in (prof, dict(prof, phase='growth'),
+                  dict(prof, employees=prof.get('employees', 0) + 1)):
+            path = os.path.join(h.dir, 'persona.json')
+            with open(path, 'w') as fh:
+                json.dump(p, fh)
+            want = ordered(a.gilde('match', '--json', '--per-item', '0', '--profile', path).stdout)
+            st, _, data = w.raw('POST', '/api/v1/match?per_item=0', json.dumps(p), hdr)
+            check(st == 200 and ordered(data) == want,
+                  'match %s: the API and gilde match differ for %r' % (f, p))
+    body = json.dumps(prof)
+    first = json.loads(w.raw('POST', '/api/v1/match', body, hdr)[2])['items'][0]['offers'][0]
+    rec = [o for o in ghent_records('offer') if o['id'] == first['id']][0]
+    renamed = dict(rec, name={'nl': 'Hernoemd voor issue 22', 'en': 'Renamed for issue 22'})
+    path = os.path.join(h.dir, 'renamed.json')
+    with open(path, 'w') as fh:
+        json.dump(renamed, fh)
+    a.gilde('publish', path)
+    got = json.loads(w.raw('POST', '/api/v1/match', body, hdr)[2])['items'][0]['offers'][0]
+    check(got['id'] == first['id'] and got['name'] in ('Hernoemd voor issue 22',
+                                                       'Renamed for issue 22'),
+          'match after a rename: %r, was %r' % (got['name'], first['name']))
+
+
 def main():
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')),
           WEB_ROOT + '/index.html is missing')
@@ -260,6 +300,7 @@ def main():
         check([i['need'] for i in got['items']] == ['financing', 'location'],
               'match items %r' % [i['need'] for i in got['items']])
         check(all(len(i['offers']) <= 1 for i in got['items']), 'per_item=1 not applied')
+        match_personas(h, w, a)
 
         # feeds
         hd, ics = w.get('/events.ics?from=2026-01-01&lang=nl')
