@@ -23,6 +23,7 @@ usage: bench_mapped.py [CONNECTIONS] [SECONDS] [OFFERS] [PAIRS] [BOUND]
        (default 16 4 100000 3 64M)
 """
 import os
+from statistics import median
 import subprocess
 import sys
 import tempfile
@@ -99,9 +100,11 @@ def main():
                         us, rps, rel, fmib = one_run(nodes[k], base[k] + path, script, conns, secs)
                         cpu[k].append(us)
                         print('%-34s %-4s %12.0f %9.0f %9d %9d' % (what, k, us, rps, rel, fmib))
-                on, off = (sum(cpu[k]) / len(cpu[k]) for k in ('on', 'off'))
-                print('%-34s CPU a request with the bound %.0f us, without %.0f us: %.3f x '
-                      '(%+.1f %%; target < 5 %%)' % (what, on, off, on / off, (on / off - 1) * 100))
+                for how, f in (('mean', lambda v: sum(v) / len(v)), ('median', median)):
+                    on, off = f(cpu['on']), f(cpu['off'])
+                    print('%-34s CPU a request with the bound %.0f us, without %.0f us (%s): '
+                          '%.3f x (%+.1f %%; target < 5 %%)' % (what, on, off, how, on / off,
+                                                                (on / off - 1) * 100))
             for k, x in nodes.items():
                 m = memory(x.proc.pid)
                 print('node %-3s after the runs: anonymous %d MiB, file pages %d MiB, '
