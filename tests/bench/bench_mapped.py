@@ -10,7 +10,9 @@ loads the two in turn, in the order on, off, off, on (repeated), so that a
 machine growing busier or quieter during the run (other tenants share this
 VM) weighs on both alike.  For each run it prints the daemon's CPU time a
 request (its utime + stime over the requests wrk completed: on a shared
-machine this moves less than the rate does), the rate, and the releases
+machine this moves less than the rate does), its minor page faults a
+request (what a release of the map costs is pages touched again: this
+count does not move with other tenants), the rate, and the releases
 of the map the bounded node made; then, per kind of request, the mean CPU
 a request with the bound against without, as a ratio.
 
@@ -57,14 +59,22 @@ def releases(x):
     return x.json('status')['daemon']['memory']['map_releases']
 
 
+def minor_faults(pid):
+    """Minor page faults of a process so far (/proc/PID/stat): the pages a
+    released map makes it touch again are counted here."""
+    with open('/proc/%d/stat' % pid) as f:
+        return int(f.read().rsplit(')', 1)[1].split()[7])
+
+
 def one_run(x, url, script, conns, secs):
-    """wrk on x: (CPU µs a request, requests/s, releases meanwhile, file MiB after)."""
-    r0, c0 = releases(x), cpu_seconds(x.proc.pid)
+    """wrk on x: (CPU µs a request, minor faults a request, requests/s,
+    releases meanwhile, file MiB after)."""
+    r0, c0, f0 = releases(x), cpu_seconds(x.proc.pid), minor_faults(x.proc.pid)
     rps, _, bad, _ = wrk(url, conns, secs, script)
     check(bad == 0, '%s: %d answers were not 2xx' % (url, bad))
-    used = cpu_seconds(x.proc.pid) - c0
-    return used * 1e6 / max(1.0, rps * secs), rps, releases(x) - r0, \
-        memory(x.proc.pid)['RssFile'] // 1024
+    used, reqs = cpu_seconds(x.proc.pid) - c0, max(1.0, rps * secs)
+    return used * 1e6 / reqs, (minor_faults(x.proc.pid) - f0) / reqs, rps, \
+        releases(x) - r0, memory(x.proc.pid)['RssFile'] // 1024
 
 
 def main():
@@ -89,22 +99,30 @@ def main():
             print('two gilded, %d generated offers each; [store] mapped_max = %s on one, off on '
                   'the other; %d connections, %d s a run, runs in the order on, off, off, on '
                   '(%d times)' % (n, bound, conns, secs, pairs))
-            print('%-34s %-4s %12s %9s %9s %9s' % ('request', 'map', 'CPU us/req', 'req/s',
-                                                   'releases', 'file MiB'))
+            print('%-34s %-4s %12s %11s %9s %9s %9s' % ('request', 'map', 'CPU us/req',
+                                                         'faults/req', 'req/s', 'releases',
+                                                         'file MiB'))
             for what, path, script in (('search, a new question each time', '/api/v1/search',
                                         search),
                                        ('match, a new profile each time', '/api/v1/match', match)):
-                cpu = {'on': [], 'off': []}
+                cpu, faults = {'on': [], 'off': []}, {'on': [], 'off': []}
                 for _ in range(pairs):
                     for k in ('on', 'off', 'off', 'on'):
-                        us, rps, rel, fmib = one_run(nodes[k], base[k] + path, script, conns, secs)
+                        us, flt, rps, rel, fmib = one_run(nodes[k], base[k] + path, script,
+                                                          conns, secs)
                         cpu[k].append(us)
-                        print('%-34s %-4s %12.0f %9.0f %9d %9d' % (what, k, us, rps, rel, fmib))
+                        faults[k].append(flt)
+                        print('%-34s %-4s %12.0f %11.2f %9.0f %9d %9d' % (what, k, us, flt, rps,
+                                                                         rel, fmib))
                 for how, f in (('mean', lambda v: sum(v) / len(v)), ('median', median)):
                     on, off = f(cpu['on']), f(cpu['off'])
                     print('%-34s CPU a request with the bound %.0f us, without %.0f us (%s): '
                           '%.3f x (%+.1f %%; target < 5 %%)' % (what, on, off, how, on / off,
                                                                 (on / off - 1) * 100))
+                print('%-34s minor page faults a request with the bound %.2f, without %.2f '
+                      '(mean): what releasing the map makes the queries touch again'
+                      % (what, sum(faults['on']) / len(faults['on']),
+                         sum(faults['off']) / len(faults['off'])))
             for k, x in nodes.items():
                 m = memory(x.proc.pid)
                 print('node %-3s after the runs: anonymous %d MiB, file pages %d MiB, '
