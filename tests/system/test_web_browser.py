@@ -42,7 +42,9 @@ DEPS = ('run contrib/deps.sh (or apt-get install chromium chromium-driver python
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import (StaleElementReferenceException, TimeoutException,
+    from selenium.common.exceptions import (ElementClickInterceptedException,
+                                            ElementNotInteractableException,
+                                            StaleElementReferenceException, TimeoutException,
                                             WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -121,9 +123,13 @@ class Page:
 
     def wait(self, what, fn, timeout=WAIT):
         try:
-            # the page redraws its lists: an element may go stale while read
+            # the page redraws its lists: an element may go stale while read;
+            # one just drawn may not take a click until its layout settles
+            # (under the sanitizers the page is slower than the driver)
             return WebDriverWait(self.d, timeout, poll_frequency=0.05,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
+                                 ignored_exceptions=(StaleElementReferenceException,
+                                                     ElementNotInteractableException,
+                                                     ElementClickInterceptedException)).until(lambda d: fn())
         except TimeoutException:
             raise TestFailure('timed out after %.0fs waiting for %s (page at %s; status: %r)'
                               % (timeout, what, self.d.current_url, self.status()))

@@ -28,7 +28,10 @@ from harness import GHENT, SLOW, SOURCE, Harness, TestFailure, check, ghent_reco
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+    from selenium.common.exceptions import (ElementClickInterceptedException,
+                                            ElementNotInteractableException,
+                                            StaleElementReferenceException, TimeoutException,
+                                            WebDriverException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -87,9 +90,12 @@ class Page:
 
     def wait(self, what, fn):
         try:
-            # a view drawn again under an element found a moment ago: look again
+            # a view drawn again under an element found a moment ago: look
+            # again; one just drawn may not take a click until it settles
             return WebDriverWait(self.d, WAIT, poll_frequency=0.05,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: fn())
+                                 ignored_exceptions=(StaleElementReferenceException,
+                                                     ElementNotInteractableException,
+                                                     ElementClickInterceptedException)).until(lambda d: fn())
         except TimeoutException:
             raise TestFailure('timed out waiting for %s (page at %s; status: %r)'
                               % (what, self.d.current_url, self.status()))
