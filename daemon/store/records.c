@@ -206,22 +206,20 @@ int store_put_hashed(struct store_txn *t, const struct record *r,
 	return 0;
 }
 
-int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
-              const char *id, size_t id_len, struct store_entry *out, struct gl_error *err)
+/* The record under (author, kind, id) by cursor c of t's records. */
+static int cursor_get(struct store_txn *t, MDB_cursor *c, const uint8_t author[RECORD_KEY_LEN],
+                      int kind, const char *id, size_t id_len, struct store_entry *out,
+                      struct gl_error *err)
 {
 	if (id_len > GL_ID_MAX)
 		return gl_errorf(err, GL_ENOTFOUND, "no such record");
 	uint8_t rkey[RKEY_MAX];
 	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey };
 	MDB_val v;
-	/* one descent that hands out the key from the database, which lives as
-	 * long as the value (not mdb_get and then the cursor: two) */
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t->txn, t->s->records, &c);
-	if (rc)
-		return store_mdb_fail(rc, err, t->s, "cursor");
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	mdb_cursor_close(c);
+	/* the key handed out is the database's, which lives as long as the
+	 * value; a cursor that stands on a page looks there first (LMDB:
+	 * mdb_cursor_set) */
+	int rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	if (rc == MDB_NOTFOUND)
 		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
 		                 record_kind_name(kind), (int)id_len, id);
@@ -231,6 +229,19 @@ int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kin
 		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", t->s->path);
 	entry_from(out, &k, &v);
 	return 0;
+}
+
+int store_get(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], int kind,
+              const char *id, size_t id_len, struct store_entry *out, struct gl_error *err)
+{
+	/* one descent by a cursor (not mdb_get and then the cursor: two) */
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t->txn, t->s->records, &c);
+	if (rc)
+		return store_mdb_fail(rc, err, t->s, "cursor");
+	rc = cursor_get(t, c, author, kind, id, id_len, out, err);
+	mdb_cursor_close(c);
+	return rc;
 }
 
 struct store_reader {
@@ -254,22 +265,7 @@ int store_reader_get(struct store_reader *r, const uint8_t author[RECORD_KEY_LEN
                      const char *id, size_t id_len, struct store_entry *out,
                      struct gl_error *err)
 {
-	if (id_len > GL_ID_MAX)
-		return gl_errorf(err, GL_ENOTFOUND, "no such record");
-	uint8_t rkey[RKEY_MAX];
-	MDB_val k = { .mv_size = make_rkey(rkey, author, kind, id, id_len), .mv_data = rkey };
-	MDB_val v;
-	/* a cursor that stands on a page looks there first (LMDB: mdb_cursor_set) */
-	int rc = mdb_cursor_get(r->c, &k, &v, MDB_SET_KEY);
-	if (rc == MDB_NOTFOUND)
-		return gl_errorf(err, GL_ENOTFOUND, "%s/%.*s: no such record",
-		                 record_kind_name(kind), (int)id_len, id);
-	if (rc)
-		return store_mdb_fail(rc, err, r->t->s, "read record");
-	if (!entry_ok(&k, &v))
-		return gl_errorf(err, GL_ESTORE, "%s: damaged record entry", r->t->s->path);
-	entry_from(out, &k, &v);
-	return 0;
+	return cursor_get(r->t, r->c, author, kind, id, id_len, out, err);
 }
 
 void store_reader_close(struct store_reader *r)
