@@ -265,8 +265,8 @@ def figures_view(p, origin, a):
                 for b in p.css('svg[data-test="insight-funnel"] rect[data-step]')}
 
     def drawn():
-        # a release made while the seeding was still stored draws fewer
-        # steps; the page shows the next one when it comes
+        # the page was loaded after a release of every seeded step was
+        # made; it draws the newest release, once
         b = bars()
         whole = (b.get(('location-shop', 'unmet')) == 5 and b.get(('administration', 'done')) == 5 and
                  p.css('svg[data-test="insight-orders"] rect.step') and
