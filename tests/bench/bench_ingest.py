@@ -16,6 +16,11 @@ verification, on every core.  In one run:
   - a fresh node syncing the same N records from a peer over loopback
     (from its start until it stored the last of them, by its own clock);
   - each as records per second and as a ratio to the all-core raw rate;
+  - the floor of the same files (bench_floor): what any node must do for
+    each of their records, on every core and with nothing else (the
+    envelope, the schema, the signature over the record's own bytes, the
+    content id, the reconciliation sketch), its rate against the raw rate
+    (the most an import could reach) and each phase against it;
   - the CPU time each phase took per record (the daemons', and gilde's for
     an import), against the CPU time of one raw verification on all cores:
     other tenants of the machine take cores away, which slows the rates
@@ -55,10 +60,19 @@ from harness import Harness, memory, wait_until  # noqa: E402
 
 ATTACK = os.environ['ATTACK']
 VERIFY = os.environ['BENCH_VERIFY']
+FLOOR = os.environ['BENCH_FLOOR']
 
 
 def count(node):
     return node.json('status')['records']['news']
+
+
+def floor(path):
+    """bench_floor on a file: the work a node cannot skip for its records
+    (envelope, schema, signature over the record's own bytes, content id,
+    reconciliation sketch), on every core with nothing else."""
+    return json.loads(subprocess.run([FLOOR, path], capture_output=True, text=True, check=True,
+                                     timeout=600).stdout)
 
 
 def raw_rate():
@@ -262,6 +276,12 @@ def main():
             assert done == i + 1, 'the log says %d rebuilds, not %d' % (done, i + 1)
             assert ts.json('search', 'financiering', '--limit', '1'), 'no hits after the rebuild'
 
+        # the floor of each file's records, measured R times, after the
+        # phases (each run takes a few seconds of both cores)
+        files = {'records without text': shuffled, 'records with text': texts}
+        floors = {k: [floor(v) for _ in range(repeat)] for k, v in files.items()}
+        of_file = {w: ('records with text' if 'text' in w else 'records without text') for w in phases}
+
         for r in raws:
             print('raw Ed25519 verify: %.0f/s on one core, %.0f/s on all %d cores (one signature '
                   'over and over: %.0f/s, %.0f/s)' %
@@ -295,6 +315,27 @@ def main():
             c = min(cs) * 1e6 / n
             print('%-48s %6.1f us of CPU per record, of which a raw verification is %.2f; least '
                   'of %s s' % (what, c, raw_cpu / c, ', '.join('%.2f' % x for x in cs)))
+        # the floor: what any node must do for these very records (the
+        # signature over their own bytes, 917 bytes with text, not 300; the
+        # schema, the content id, the reconciliation sketch), with no store
+        # and no transport; its all-core rate is the most an import of them
+        # could reach, whatever the daemon did
+        print('the floor, bench_floor on the same files (the work a node cannot skip for each '
+              'record, on every core, nothing else):')
+        for k, fl in floors.items():
+            fr = max(x['floor_per_s_all_cores'] for x in fl)
+            print('%-48s %8.0f records/s (%.2f x the all-core verify rate), %.1f us of CPU per '
+                  'record (the envelope and signature alone: %.1f us over %d bytes); best of %s' %
+                  (k, fr, fr / best, min(x['cpu_us_floor'] for x in fl),
+                   min(x['cpu_us_signature'] for x in fl), fl[0]['mean_bytes'],
+                   ', '.join('%.0f' % x['floor_per_s_all_cores'] for x in fl)))
+        print('each phase against the floor of its records (rate; CPU):')
+        for what, times in phases.items():
+            fl = floors[of_file[what]]
+            fr = max(x['floor_per_s_all_cores'] for x in fl)
+            fc = min(x['cpu_us_floor'] for x in fl)
+            print('%-48s %.2f x the floor\'s rate; the floor is %.2f of its CPU per record' %
+                  (what, n / min(times) / fr, fc / (min(cpus[what]) * 1e6 / n)))
         for what, cs in catchups.items():
             print('%-48s search index caught up %.2f s after the import returned (%.1f us of the '
                   "daemon's CPU per record meanwhile); each run: %s" %
