@@ -1,7 +1,11 @@
 /* gilde export, import */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,6 +120,7 @@ struct importer {
 	int fd;
 	unsigned pending;
 	struct import_totals *tot;
+	struct gl_buf req;        /* the request being sent, kept between batches */
 };
 
 static int read_answer(struct importer *im, struct gl_error *err)
@@ -139,6 +144,32 @@ static int read_answer(struct importer *im, struct gl_error *err)
 	return 0;
 }
 
+/*
+ * The records of an import are sent in the store's key order, a chunk of
+ * the file at a time: the daemon then adds each transaction's records at
+ * one place in its records table instead of all over it, so every page is
+ * copied and written once, not once per transaction (store.h).  An export
+ * is in that order already; a shuffled or concatenated file imports as
+ * fast as one.  A chunk is the whole records that start in the next
+ * IMPORT_CHUNK bytes, which bounds this process's memory; a file larger
+ * than that is sent as several ordered runs.  GILDE_IMPORT_CHUNK sets a
+ * smaller chunk, for tests.
+ *
+ * A regular file is mapped: its records are read where the kernel holds
+ * them, and copied once, into the batch being filled.  Anything else (a
+ * pipe, a terminal) is read into a buffer that holds a chunk and a little
+ * more.  Mapped, the file's pages are the kernel's page cache, and each
+ * chunk's are let go of once sent.
+ */
+#define IMPORT_CHUNK (64u << 20)
+#define IMPORT_READ (1u << 20)
+
+struct import_slot {
+	size_t off, len;          /* in the chunk */
+	struct record_key key;
+	bool keyed;               /* false: its key cannot be read; sent last */
+};
+
 static int send_batch(struct importer *im, const uint8_t *data, const size_t *lens, size_t n,
                       struct gl_error *err)
 {
@@ -147,9 +178,9 @@ static int send_batch(struct importer *im, const uint8_t *data, const size_t *le
 		if (rc)
 			return rc;
 	}
-	struct gl_buf req = { 0 };
+	im->req.len = 0;
 	msgpack_packer pk;
-	msg_begin(&req, &pk);
+	msg_begin(&im->req, &pk);
 	msgpack_pack_map(&pk, 2);
 	msg_pack_str(&pk, "op");
 	msg_pack_str(&pk, "import");
@@ -160,9 +191,8 @@ static int send_batch(struct importer *im, const uint8_t *data, const size_t *le
 		msgpack_pack_bin_with_body(&pk, data + off, lens[i]);
 		off += lens[i];
 	}
-	msg_end(&req, 0);
-	int rc = cli_send(im->fd, &req, err);
-	gl_buf_free(&req);
+	msg_end(&im->req, 0);
+	int rc = cli_send(im->fd, &im->req, err);
 	if (!rc)
 		im->pending++;
 	return rc;
@@ -176,26 +206,6 @@ static int finish(struct importer *im, struct gl_error *err)
 		rc = read_answer(im, err);
 	return rc;
 }
-
-/*
- * The records of an import are sent in the store's key order, a chunk of
- * the file at a time: the daemon then adds each transaction's records at
- * one place in its records table instead of all over it, so every page is
- * copied and written once, not once per transaction (store.h).  An export
- * is in that order already; a shuffled or concatenated file imports as
- * fast as one.  A chunk is the whole records that start in the next
- * IMPORT_CHUNK bytes, which bounds this process's memory; a file larger
- * than that is sent as several ordered runs.  GILDE_IMPORT_CHUNK sets a
- * smaller chunk, for tests.
- */
-#define IMPORT_CHUNK (64u << 20)
-#define IMPORT_READ (1u << 20)
-
-struct import_slot {
-	size_t off, len;          /* in the chunk */
-	struct record_key key;
-	bool keyed;               /* false: its key cannot be read; sent last */
-};
 
 static int slot_cmp(const void *va, const void *vb)
 {
@@ -223,17 +233,21 @@ static void order_chunk(const uint8_t *chunk, struct import_slot *slots, size_t 
 		qsort(slots, n, sizeof *slots, slot_cmp);
 }
 
-/* One import: the file, what was read of it, the batch being filled. */
+/* One import: the file, what was read of it, the chunk being sent. */
 struct import_run {
 	int fd;
 	const char *path;
 	size_t chunk;                /* IMPORT_CHUNK, or GILDE_IMPORT_CHUNK */
 	unsigned long long size;     /* the file's */
-	struct gl_buf in, batch;
+	uint8_t *map;                /* the whole file, mapped; NULL: read into in */
+	struct gl_buf in;            /* read: the bytes not yet sent */
+	struct gl_buf batch;         /* the records of the next request */
 	size_t *lens, nb;            /* the records in batch */
+	const uint8_t *p;            /* the bytes not yet sent: map + base, or in.data */
+	size_t len;
 	struct import_slot *slots;
 	size_t slots_cap;
-	unsigned long long base;     /* file offset of in.data[0] */
+	unsigned long long base;     /* file offset of p[0] */
 	bool eof, progress;
 	struct importer im;
 };
@@ -254,9 +268,31 @@ static size_t import_chunk(void)
 	return (size_t)v;
 }
 
-/* Keep at least one whole record past scan in the buffer (or all that is left). */
+/* Map a regular file whole; false (and the file is read) if it cannot be. */
+static bool map_file(struct import_run *ir)
+{
+	struct stat st;
+	if (fstat(ir->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > SIZE_MAX)
+		return false;
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, ir->fd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	ir->map = m;
+	ir->size = (unsigned long long)st.st_size;
+	return true;
+}
+
+/* Keep at least one whole record past scan in view (or all that is left). */
 static int fill(struct import_run *ir, size_t scan, struct gl_error *err)
 {
+	if (ir->map) {
+		ir->eof = true;
+		ir->p = ir->map + ir->base;
+		ir->len = (size_t)(ir->size - ir->base);
+		return 0;
+	}
 	while (!ir->eof && ir->in.len - scan < GL_RECORD_MAX) {
 		/* IMPORT_READ at a time: the buffer holds a chunk and little more */
 		gl_buf_reserve(&ir->in, IMPORT_READ);
@@ -269,12 +305,29 @@ static int fill(struct import_run *ir, size_t scan, struct gl_error *err)
 			ir->eof = true;
 		ir->in.len += (size_t)r;
 	}
+	ir->p = ir->in.data;
+	ir->len = ir->in.len;
 	return 0;
 }
 
+/* The bytes of one chunk are sent: let them go. */
+static void consume(struct import_run *ir, size_t scan)
+{
+	if (ir->map) {
+		/* whole pages before the next chunk's first byte */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t from = (size_t)ir->base / page * page, to = (size_t)(ir->base + scan) / page * page;
+		if (to > from)
+			madvise(ir->map + from, to - from, MADV_DONTNEED);
+	} else {
+		gl_buf_consume(&ir->in, scan);
+	}
+	ir->base += scan;
+}
+
 /*
- * A chunk: whole records from in.data[0], up to the chunk size, the end of
- * the file, or a damaged record (*damaged, with rc GL_EFORMAT); *scan the
+ * A chunk: whole records from p[0], up to the chunk size, the end of the
+ * file, or a damaged record (*damaged, with rc GL_EFORMAT); *scan the
  * bytes and *n the records (slots) it holds.
  */
 static int read_chunk(struct import_run *ir, size_t *scan, size_t *n, bool *damaged,
@@ -283,9 +336,9 @@ static int read_chunk(struct import_run *ir, size_t *scan, size_t *n, bool *dama
 	int rc;
 	*scan = *n = 0;
 	*damaged = false;
-	while (!(rc = fill(ir, *scan, err)) && *scan < ir->in.len && *scan < ir->chunk) {
+	while (!(rc = fill(ir, *scan, err)) && *scan < ir->len && *scan < ir->chunk) {
 		size_t span = 0;
-		int src = record_span(ir->in.data + *scan, ir->in.len - *scan, &span, err);
+		int src = record_span(ir->p + *scan, ir->len - *scan, &span, err);
 		if (src) {
 			*damaged = true;
 			return gl_error_prefix(err, GL_EFORMAT, _("%s: byte %llu: not a record%s"), ir->path,
@@ -310,7 +363,7 @@ static int send_chunk(struct import_run *ir, size_t n, bool last, struct gl_erro
 	size_t sent = 0;
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (i < n) {
-			gl_buf_append(&ir->batch, ir->in.data + ir->slots[i].off, ir->slots[i].len);
+			gl_buf_append(&ir->batch, ir->p + ir->slots[i].off, ir->slots[i].len);
 			ir->lens[ir->nb++] = ir->slots[i].len;
 			sent += ir->slots[i].len;
 		}
@@ -341,8 +394,8 @@ static int import_file(struct import_run *ir, struct gl_error *err)
 		rc = read_chunk(ir, &scan, &n, &damaged, err);
 		if (rc && !damaged)
 			break;
-		order_chunk(ir->in.data, ir->slots, n);
-		bool last = damaged || (ir->eof && scan == ir->in.len);
+		order_chunk(ir->p, ir->slots, n);
+		bool last = damaged || (ir->eof && scan == ir->len);
 		/* what comes before damage is still imported */
 		struct gl_error e2 = { 0 };
 		int brc = send_chunk(ir, n, last, damaged ? &e2 : err);
@@ -354,9 +407,55 @@ static int import_file(struct import_run *ir, struct gl_error *err)
 		rc = brc;
 		if (last || rc)
 			break;
-		gl_buf_consume(&ir->in, scan);
-		ir->base += scan;
+		consume(ir, scan);
 	}
+	return rc;
+}
+
+/*
+ * A mapped file that another program shortens while it is imported: the
+ * pages past its new end are gone, and reading them raises SIGBUS.  The
+ * import stops there with an error that says so, instead of the process
+ * dying; a SIGBUS anywhere else is not ours and ends it as before.
+ */
+static sigjmp_buf shrank_jmp;
+static const uint8_t *shrank_from, *shrank_to;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	const uint8_t *a = si->si_addr;
+	if (a >= shrank_from && a < shrank_to)
+		siglongjmp(shrank_jmp, 1);
+	signal(sig, SIG_DFL); /* returns to the fault, which now ends the process */
+}
+
+static int import_guarded(struct import_run *ir, struct gl_error *err)
+{
+	if (!ir->map)
+		return import_file(ir, err);
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO }, old;
+	sigemptyset(&sa.sa_mask);
+	shrank_from = ir->map;
+	shrank_to = ir->map + ir->size;
+	sigaction(SIGBUS, &sa, &old);
+	int rc;
+	if (sigsetjmp(shrank_jmp, 1) == 0)
+		rc = import_file(ir, err);
+	else
+		rc = GL_EIO;
+	sigaction(SIGBUS, &old, NULL);
+	/* a cut inside the last page reads as zeros, not SIGBUS: a record
+	 * that does not read is named for what happened to the file */
+	struct stat st;
+	if (rc && fstat(ir->fd, &st) == 0 && (unsigned long long)st.st_size < ir->size)
+		rc = gl_errorf(err, GL_EIO, _("%s: the file was shortened while it was imported (by "
+		                              "another program?), from %llu to %llu bytes; records before "
+		                              "byte %llu may be imported: run the import again once the "
+		                              "file is whole"),
+		               ir->path, ir->size, (unsigned long long)st.st_size, ir->base);
+	else if (rc == GL_EIO && !err->msg[0])
+		rc = gl_errorf(err, GL_EIO, _("%s: a page of the file could not be read"), ir->path);
 	return rc;
 }
 
@@ -401,24 +500,29 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		cli_error("%s: %s", ir.path, strerror(errno));
 		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_FAIL;
 	}
-	struct stat st;
-	fstat(ir.fd, &st);
-	ir.size = (unsigned long long)st.st_size;
 	if (!(ir.chunk = import_chunk())) {
 		close(ir.fd);
 		return EXIT_USAGE;
+	}
+	if (!map_file(&ir)) {
+		struct stat st;
+		if (fstat(ir.fd, &st) == 0 && S_ISREG(st.st_mode))
+			ir.size = (unsigned long long)st.st_size;
 	}
 	struct gl_error err = { 0 };
 	ir.lens = gl_xcalloc(IMPORT_BATCH, sizeof *ir.lens);
 	int rc = cli_connect(cli, &ir.im.fd, &err);
 	if (!rc)
-		rc = import_file(&ir, &err);
+		rc = import_guarded(&ir, &err);
 	if (ir.progress)
 		fputc('\n', stderr);
 	if (ir.im.fd >= 0)
 		close(ir.im.fd);
 	close(ir.fd);
+	if (ir.map)
+		munmap(ir.map, (size_t)ir.size);
 	gl_buf_free(&ir.in);
+	gl_buf_free(&ir.im.req);
 	gl_buf_free(&ir.batch);
 	free(ir.lens);
 	free(ir.slots);

@@ -2,7 +2,9 @@
 """Export from one node, import into another: identical listing, every
 signature still verifies; re-import is all older; damage is rejected.
 gilde import sends a file's records in the store's key order, a chunk of
-the file at a time, whatever their order in the file."""
+the file at a time, whatever their order in the file.  A file is mapped,
+a pipe is read: both import the same, and a file shortened while it is
+imported ends the import with an error that says so."""
 import json
 import os
 import subprocess
@@ -36,6 +38,55 @@ def import_into_sink(h, name, path, chunk=None):
         sink.wait()
     check(not out['bad'], 'the sink got a bad request: %r' % out)
     return out
+
+
+def mapped(pid, path):
+    """Whether process pid has path mapped."""
+    try:
+        with open('/proc/%d/maps' % pid) as m:
+            return any(line.rstrip().endswith(path) for line in m)
+    except OSError:
+        return False
+
+
+def shrink_while_importing(h, node):
+    """A big file, cut as soon as gilde has mapped it: to nothing (every
+    page gone: the next read of the map raises SIGBUS), then to 100 bytes
+    (the first page stays, read as zeros past the cut, if gilde gets there
+    first)."""
+    for cut in (0, 100):
+        shrink_once(h, node, cut)
+
+
+def shrink_once(h, node, cut):
+    big = os.path.join(h.dir, 'shrinking.gilde')
+    attack_json('mkexport', big, '20000', '20', 'ordered', 'text')
+    size = os.path.getsize(big)
+    imp = subprocess.Popen([GILDE, 'import', '--data', node.data, '--json', big],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: mapped(imp.pid, big) or imp.poll() is not None, 30, 'gilde to map the file',
+                   interval=0.001)
+        os.truncate(big, cut)
+        out, err = imp.communicate(timeout=120)
+    finally:
+        if imp.poll() is None:
+            imp.kill()
+            imp.wait()
+    err = err.decode(errors='replace')
+    check(imp.returncode >= 0, 'gilde was killed by signal %d: %s' % (-imp.returncode, err[-400:]))
+    # 20,000 records with text (%d bytes) take far longer to send than the
+    # cut takes after the map: the import cannot have finished
+    check(imp.returncode == 1 and 'shrinking.gilde: the file was shortened while it was imported'
+          ' (by another program?), from %d to %d bytes' % (size, cut) in err,
+          'a file shortened during the import (%d bytes, cut to %d): exit %d, %s'
+          % (size, cut, imp.returncode, err[-400:]))
+    res = json.loads(out)
+    # cut to 100 bytes, the records of the first page may have been sent
+    # with zeros past the cut, and the daemon refuses them; no more
+    first_page = 4096 // (size // 20000) + 1
+    check(res['accepted'] + res['rejected'] < 20000 and res['rejected'] <= (first_page if cut else 0),
+          'shortened file, cut to %d: %r' % (cut, res))
 
 
 def import_order(h):
@@ -159,6 +210,18 @@ def main():
         for word in ('financiering', 'financing'):
             hits = [r for r in e.json('search', word) if r['id'].startswith('flood-')]
             check(len(hits) >= 10, 'search %s: %d of the records with text' % (word, len(hits)))
+        # a file is mapped, anything else is read: the same records from a
+        # pipe land the same (the read path), and a file another program
+        # shortens while it is imported stops the import with an error that
+        # names it, not with the process killed by SIGBUS (the mapped path)
+        f = h.node('f', ['--config', open_conf])
+        f.start()
+        p = subprocess.run([GILDE, 'import', '--data', f.data, '--json', '/dev/stdin'],
+                           input=open(texts, 'rb').read(), capture_output=True, timeout=120)
+        check(p.returncode == 0 and json.loads(p.stdout)['accepted'] == 300,
+              'import from a pipe: %r %r' % (p.stdout, p.stderr[-400:]))
+        check(f.json('status')['records']['news'] == 300, 'after the pipe: %r' % f.json('status')['records'])
+        shrink_while_importing(h, f)
         # nodes without a network key never federate, even when an import
         # taught them each other's endpoints (a's node record is in b now)
         check(a.json('peers')['connections'] == [] and b.json('peers')['connections'] == [],
