@@ -38,8 +38,6 @@
 #define SEARCH_LIMIT_MAX 100
 #define NEWS_LIMIT 20
 #define NEWS_LIMIT_MAX 200
-#define MATCH_PER_ITEM 5
-#define MATCH_PER_ITEM_MAX 100
 #define SVG_TYPE "image/svg+xml; charset=utf-8"
 
 /* A handler: one endpoint, in the read transaction t. */
@@ -69,8 +67,8 @@ static const char *term_check(struct web *w, const char *facet, const char *valu
 	return msg;
 }
 
-static const char *number_check(const char *value, long lo, long hi, long *out, char *msg,
-                                size_t msglen)
+const char *web_number_check(const char *value, long lo, long hi, long *out, char *msg,
+                             size_t msglen)
 {
 	char *end;
 	errno = 0;
@@ -90,7 +88,7 @@ static bool limit_read(struct web *w, struct MHD_Connection *c, const struct web
 {
 	char msg[256];
 	const char *v = web_param(p, "limit");
-	if (!v || !number_check(v, 1, max, limit, msg, sizeof msg))
+	if (!v || !web_number_check(v, 1, max, limit, msg, sizeof msg))
 		return true;
 	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "limit", "limit: %s", msg);
 	return false;
@@ -109,8 +107,8 @@ static bool lang_read(struct web *w, struct MHD_Connection *c, const struct web_
 }
 
 /* Read the parameters an endpoint takes; false if they were refused. */
-static bool params_ok(struct web *w, struct MHD_Connection *c, const char *const *names,
-                      struct web_params *p, enum MHD_Result *ok)
+bool web_params_ok(struct web *w, struct MHD_Connection *c, const char *const *names,
+                   struct web_params *p, enum MHD_Result *ok)
 {
 	char msg[1024];
 	const char *bad;
@@ -207,13 +205,13 @@ static enum MHD_Result api_offers(struct web *w, struct MHD_Connection *c, struc
 {
 	(void)rq;
 	static const char *const names[] = { "phase", "sector", "activity", "need", "lang",
-	                                     "partner", NULL };
+	                                     "partner", "limit", "after", NULL };
 	static const char *const facets[] = { "phase", "sector", "activity", "need" };
 	struct web_params p;
 	enum MHD_Result ok;
 	char msg[1024];
 	const char *lang;
-	if (!params_ok(w, c, names, &p, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
 	for (size_t i = 0; i < sizeof facets / sizeof facets[0]; i++) {
 		const char *v = web_param(&p, facets[i]);
@@ -221,7 +219,8 @@ static enum MHD_Result api_offers(struct web *w, struct MHD_Connection *c, struc
 			return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, facets[i], "%s: %s",
 			                       facets[i], msg);
 	}
-	if (!lang_read(w, c, &p, &lang, &ok))
+	long limit = DIRECTORY_OFFERS_LIMIT;
+	if (!lang_read(w, c, &p, &lang, &ok) || !limit_read(w, c, &p, DIRECTORY_OFFERS_MAX, &limit, &ok))
 		return ok;
 	struct directory_offer_filter f = {
 		.phase = web_param(&p, "phase"), .sector = web_param(&p, "sector"),
@@ -232,10 +231,18 @@ static enum MHD_Result api_offers(struct web *w, struct MHD_Connection *c, struc
 	if (ref && offer_partner_read(ref, &f, pk, msg, sizeof msg))
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "partner", "%s", msg);
 	struct gl_error err = { 0 };
+	struct directory_page pg = { web_param(&p, "after"), (size_t)limit };
+	char next[DIRECTORY_CURSOR_MAX];
 	json_t *list;
-	if (directory_offers(t, w->tax, &f, clock_now(), &list, &err))
+	int rc = directory_offers(t, w->tax, &f, clock_now(), &pg, &list, next, &err);
+	if (rc == GL_EINVAL)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "after", "after: %s", err.msg);
+	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "offers", list));
+	json_t *ans = json_pack("{s:o, s:b}", "offers", list, "more", next[0] != '\0');
+	if (next[0])
+		json_object_set_new(ans, "next", json_string(next));
+	return web_reply_json(w, c, MHD_HTTP_OK, ans);
 }
 
 /* -- events ------------------------------------------------------------------ */
@@ -293,7 +300,7 @@ static enum MHD_Result api_events(struct web *w, struct MHD_Connection *c, struc
 	struct events_filter f;
 	enum MHD_Result ok;
 	long limit = EVENTS_JSON_LIMIT;
-	if (!params_ok(w, c, names, &p, &ok) || !events_filter_ok(w, c, &p, &f, &ok) ||
+	if (!web_params_ok(w, c, names, &p, &ok) || !events_filter_ok(w, c, &p, &f, &ok) ||
 	    !limit_read(w, c, &p, EVENTS_JSON_LIMIT_MAX, &limit, &ok))
 		return ok;
 	struct gl_error err = { 0 };
@@ -351,7 +358,7 @@ static enum MHD_Result feed_events(struct web *w, struct MHD_Connection *c, stru
 	struct events_filter f;
 	enum MHD_Result ok;
 	const char *lang;
-	if (!params_ok(w, c, names, &p, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
 	if (web_param(&p, "author") || web_param(&p, "id"))
 		return lang_read(w, c, &p, &lang, &ok) ? event_ics(w, c, t, url, &p, lang) : ok;
@@ -408,7 +415,7 @@ static enum MHD_Result api_search(struct web *w, struct MHD_Connection *c, struc
 	struct web_params p;
 	enum MHD_Result ok;
 	long limit = SEARCH_LIMIT;
-	if (!params_ok(w, c, names, &p, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
 	const char *q = web_param(&p, "q"), *kind = web_param(&p, "kind");
 	const char *prefer = web_param(&p, "prefer");
@@ -462,7 +469,7 @@ static enum MHD_Result api_news(struct web *w, struct MHD_Connection *c, struct 
 	struct web_params p;
 	enum MHD_Result ok;
 	long limit = NEWS_LIMIT;
-	if (!params_ok(w, c, names, &p, &ok) || !limit_read(w, c, &p, NEWS_LIMIT_MAX, &limit, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok) || !limit_read(w, c, &p, NEWS_LIMIT_MAX, &limit, &ok))
 		return ok;
 	struct gl_error err = { 0 };
 	json_t *list;
@@ -479,7 +486,7 @@ static enum MHD_Result feed_news(struct web *w, struct MHD_Connection *c, struct
 	struct web_params p;
 	enum MHD_Result ok;
 	const char *lang;
-	if (!params_ok(w, c, names, &p, &ok) || !lang_read(w, c, &p, &lang, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok) || !lang_read(w, c, &p, &lang, &ok))
 		return ok;
 	struct gl_error err = { 0 };
 	char *text;
@@ -499,7 +506,7 @@ static enum MHD_Result api_gaps(struct web *w, struct MHD_Connection *c, struct 
 	static const char *const names[] = { "by", NULL };
 	struct web_params p;
 	enum MHD_Result ok;
-	if (!params_ok(w, c, names, &p, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
 	const char *by = web_param(&p, "by");
 	if (by && strcmp(by, "sector"))
@@ -533,12 +540,15 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	struct web_params p;
 	enum MHD_Result ok;
 	char msg[256];
-	long per_item = MATCH_PER_ITEM;
-	if (!params_ok(w, c, names, &p, &ok))
+	long per_item = WEB_MATCH_PER_ITEM;
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
-	if (web_param(&p, "per_item") &&
-	    number_check(web_param(&p, "per_item"), 0, MATCH_PER_ITEM_MAX, &per_item, msg, sizeof msg))
+	if (web_param(&p, "per_item") && web_number_check(web_param(&p, "per_item"), 0,
+	                                                  WEB_MATCH_PER_ITEM_MAX, &per_item, msg,
+	                                                  sizeof msg))
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_item", "per_item: %s", msg);
+	if (per_item == 0)
+		per_item = WEB_MATCH_PER_ITEM_MAX; /* "all", as many as any answer holds */
 	if (!web_json_body(c))
 		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                       "send the profile as Content-Type: application/json");
@@ -582,75 +592,7 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	return reply_keep(w, c, key, gen, NULL, answer, len);
 }
 
-/* -- the screening and the map of the ecosystem ---------------------------------- */
-
-static enum MHD_Result api_screening(struct web *w, struct MHD_Connection *c, struct store_txn *t,
-                                     const char *url, const struct web_req *rq)
-{
-	(void)t, (void)url, (void)rq;
-	return web_reply_json(w, c, MHD_HTTP_OK, screen_questions(w->screening));
-}
-
-/* The body of POST /api/v1/screen: {"answers": {…}, "lang": "nl"|"en"}; NULL
- * with why in msg. */
-static json_t *screen_body(const struct web_req *rq, const char **lang, char *msg, size_t n)
-{
-	json_error_t jerr;
-	json_t *body = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
-	const char *key;
-	json_t *v;
-	if (!body) {
-		snprintf(msg, n, "the body is not JSON: line %d: %s", jerr.line, jerr.text);
-		return NULL;
-	}
-	*lang = json_string_value(json_object_get(body, "lang"));
-	json_object_foreach(body, key, v)
-		if (strcmp(key, "answers") && strcmp(key, "lang"))
-			break;
-	if (!json_is_object(body) || key || !json_is_object(json_object_get(body, "answers")))
-		snprintf(msg, n, "the body is {\"answers\": {question id: answer, …}, \"lang\": "
-		         "\"en\"}, nothing else");
-	else if (json_object_get(body, "lang") && (!*lang || (strcmp(*lang, "nl") &&
-	                                                       strcmp(*lang, "en"))))
-		snprintf(msg, n, "lang: give nl or en");
-	else
-		return body;
-	json_decref(body);
-	return NULL;
-}
-
-static enum MHD_Result api_screen(struct web *w, struct MHD_Connection *c, struct store_txn *t,
-                                  const char *url, const struct web_req *rq)
-{
-	static const char *const names[] = { "per_step", NULL };
-	struct web_params p;
-	enum MHD_Result ok;
-	char msg[512];
-	long per_step = SCREEN_PER_STEP;
-	const char *lang = NULL;
-	if (!params_ok(w, c, names, &p, &ok))
-		return ok;
-	if (web_param(&p, "per_step") &&
-	    number_check(web_param(&p, "per_step"), 0, MATCH_PER_ITEM_MAX, &per_step, msg, sizeof msg))
-		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_step", "per_step: %s", msg);
-	if (!web_json_body(c))
-		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
-		                       "send the answers as Content-Type: application/json");
-	json_t *body = screen_body(rq, &lang, msg, sizeof msg);
-	if (!body)
-		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", msg);
-	struct screen_opts o = { .lang = lang, .per_step = (unsigned)per_step, .paths = w->paths };
-	struct gl_error err = { 0 };
-	json_t *res = NULL;
-	int rc = screen_report(t, w->tax, w->n->schemas, w->screening, json_object_get(body, "answers"),
-	                       &o, &res, &err);
-	json_decref(body); /* the answers are forgotten here */
-	if (rc == GL_ESCHEMA)
-		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", err.msg);
-	if (rc)
-		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, res);
-}
+/* -- the map of the ecosystem ----------------------------------------------------- */
 
 /* sector= of the map: NULL (all) or a term; false if refused. */
 static bool map_sector(struct web *w, struct MHD_Connection *c, const struct web_params *p,
@@ -672,7 +614,7 @@ static enum MHD_Result api_map(struct web *w, struct MHD_Connection *c, struct s
 	struct web_params p;
 	enum MHD_Result ok;
 	const char *sector;
-	if (!params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok))
 		return ok;
 	struct gl_error err = { 0 };
 	json_t *map;
@@ -689,7 +631,7 @@ static enum MHD_Result feed_map(struct web *w, struct MHD_Connection *c, struct 
 	struct web_params p;
 	enum MHD_Result ok;
 	const char *sector, *lang;
-	if (!params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok) ||
+	if (!web_params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok) ||
 	    !lang_read(w, c, &p, &lang, &ok))
 		return ok;
 	struct gl_error err = { 0 };
@@ -723,8 +665,8 @@ static const struct endpoint {
 	{ "/api/v1/news", false, false, api_news },
 	{ "/api/v1/gaps", false, false, api_gaps },
 	{ "/api/v1/match", false, true, api_match },
-	{ "/api/v1/screening", false, false, api_screening },
-	{ "/api/v1/screen", false, true, api_screen },
+	{ "/api/v1/screening", false, false, web_screening },
+	{ "/api/v1/screen", false, true, web_screen },
 	{ "/api/v1/map", false, false, api_map },
 	{ "/map.svg", false, false, feed_map },
 	{ "/events.ics", false, false, feed_events },
@@ -775,7 +717,7 @@ unsigned web_api_methods(const char *url)
 static bool takes_none(const struct endpoint *e)
 {
 	return e->fn == api_taxonomy || e->fn == api_partners || e->fn == api_partner ||
-	       e->fn == api_screening;
+	       e->fn == web_screening;
 }
 
 enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,
@@ -788,7 +730,7 @@ enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const ch
 	if (!e)
 		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, NULL,
 		                       "no such endpoint; see proto/API.md");
-	if (takes_none(e) && !params_ok(w, c, none, &p, &ok))
+	if (takes_none(e) && !web_params_ok(w, c, none, &p, &ok))
 		return ok;
 	struct gl_error err = { 0 };
 	struct store_txn *t;

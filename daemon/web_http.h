@@ -147,9 +147,34 @@ bool web_json_body(struct MHD_Connection *c);
 enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const char *url,
                                const struct web_req *rq);
 
-/* ---- given by web_insight.c: the endpoints of issue 26 (proto/API.md, Insight) -- */
+/* ---- parameters, for the files of endpoints (web_api.c) ------------------------ */
+
+/* Offers per to-do item of POST /api/v1/match (per_item=), and per step of
+ * POST /api/v1/screen (per_step=): the default, and the most; 0 asks for
+ * all, which is the most too, so that no answer grows with the store. */
+#define WEB_MATCH_PER_ITEM 5
+#define WEB_MATCH_PER_ITEM_MAX 100
+
+/* Read the query's parameters, each one of names (NULL-terminated); false
+ * if one is refused (a 400 naming it is queued, its result in *ok). */
+bool web_params_ok(struct web *w, struct MHD_Connection *c, const char *const *names,
+                   struct web_params *p, enum MHD_Result *ok);
+/* value as a whole number from lo to hi into *out: NULL, or why not in msg. */
+const char *web_number_check(const char *value, long lo, long hi, long *out, char *msg,
+                             size_t msglen);
+
+/* ---- given by web_screen.c: the screening (proto/API.md) ------------------------ */
 
 struct store_txn;
+/* GET /api/v1/screening: the questions. */
+enum MHD_Result web_screening(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                              const char *url, const struct web_req *rq);
+/* POST /api/v1/screen: the report on a plan's answers. */
+enum MHD_Result web_screen(struct web *w, struct MHD_Connection *c, struct store_txn *t,
+                           const char *url, const struct web_req *rq);
+
+/* ---- given by web_insight.c: the endpoints of issue 26 (proto/API.md, Insight) -- */
+
 /* GET /api/v1/insight: the releases this node shows. */
 enum MHD_Result web_insight_releases(struct web *w, struct MHD_Connection *c,
                                      struct store_txn *t, const char *url,

@@ -36,13 +36,6 @@ static int cmp_by_id(const void *a, const void *b)
 	return c ? c : strcmp(str_of(x, "author"), str_of(y, "author"));
 }
 
-static int cmp_by_partner(const void *a, const void *b)
-{
-	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-	int c = strcmp(str_of(x, "partner"), str_of(y, "partner"));
-	return c ? c : cmp_by_id(a, b);
-}
-
 /* A time field of a record as seconds; 0 if absent or unreadable. */
 static int64_t time_of(const json_t *rec, const char *field)
 {
@@ -162,16 +155,150 @@ static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 	return !f->partner || partner_is(body, len, f->partner);
 }
 
-int directory_offers(struct store_txn *t, const struct taxonomy *tax,
-                     const struct directory_offer_filter *f, uint64_t now, json_t **out,
-                     struct gl_error *err)
+/* An offer's place in the list: partner, id, author (as cmp_by_partner). */
+struct offer_place {
+	char partner[GL_ID_MAX + 1], id[GL_ID_MAX + 1], author[IDENT_TEXT_MAX];
+};
+
+static int place_cmp(const struct offer_place *a, const struct offer_place *b)
 {
-	struct offer_keep k = { tax, f, now };
-	json_t *list;
-	int rc = scan_kind(t, RK_OFFER, f->author, offer_keep, &k, &list, err);
-	if (rc)
+	int c = strcmp(a->partner, b->partner);
+	if (!c)
+		c = strcmp(a->id, b->id);
+	return c ? c : strcmp(a->author, b->author);
+}
+
+/* A bounded max-heap of the first offers past the cursor: at most cap. */
+struct page_heap {
+	struct page_entry {
+		struct offer_place at;
+		json_t *rec;
+	} *v;
+	size_t n, cap;
+};
+
+static void heap_sift_down(struct page_heap *h, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->n && place_cmp(&h->v[l].at, &h->v[m].at) > 0)
+			m = l;
+		if (r < h->n && place_cmp(&h->v[r].at, &h->v[m].at) > 0)
+			m = r;
+		if (m == i)
+			return;
+		struct page_entry x = h->v[i];
+		h->v[i] = h->v[m];
+		h->v[m] = x;
+		i = m;
+	}
+}
+
+static void heap_offer(struct page_heap *h, const struct offer_place *at,
+                       const struct store_entry *e)
+{
+	if (h->n == h->cap) {
+		if (place_cmp(at, &h->v[0].at) >= 0)
+			return; /* after every offer kept so far */
+		json_decref(h->v[0].rec);
+		h->v[0] = (struct page_entry){ *at, view_entry_json(e) };
+		heap_sift_down(h, 0);
+		return;
+	}
+	size_t i = h->n++;
+	h->v[i] = (struct page_entry){ *at, view_entry_json(e) };
+	while (i && place_cmp(&h->v[(i - 1) / 2].at, &h->v[i].at) < 0) {
+		struct page_entry x = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = x;
+		i = (i - 1) / 2;
+	}
+}
+
+struct page_scan {
+	struct offer_keep keep;
+	const struct offer_place *after; /* NULL: from the first */
+	struct page_heap heap;
+};
+
+static int page_visit(void *vp, const struct store_entry *e)
+{
+	struct page_scan *ps = vp;
+	struct record r;
+	const uint8_t *pid;
+	uint32_t pid_len = 0;
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || r.id_len > GL_ID_MAX ||
+	    !offer_keep(&ps->keep, r.body, r.body_len))
+		return 0;
+	struct offer_place at;
+	if (!body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX)
+		pid_len = 0;
+	memcpy(at.partner, pid_len ? (const char *)pid : "", pid_len);
+	at.partner[pid_len] = '\0';
+	memcpy(at.id, r.id, r.id_len);
+	at.id[r.id_len] = '\0';
+	ident_format(IDENT_PK_PREFIX, e->author, at.author);
+	if (!ps->after || place_cmp(&at, ps->after) > 0)
+		heap_offer(&ps->heap, &at, e);
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return place_cmp(&((const struct page_entry *)a)->at, &((const struct page_entry *)b)->at);
+}
+
+/* "PARTNER/ID/AUTHOR" into *at: 0, or GL_EINVAL. */
+static int cursor_read(const char *text, struct offer_place *at, struct gl_error *err)
+{
+	const char *s1 = strchr(text, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+	size_t np = s1 ? (size_t)(s1 - text) : 0, ni = s2 ? (size_t)(s2 - s1 - 1) : 0;
+	if (!s2 || np > GL_ID_MAX || ni == 0 || ni > GL_ID_MAX || strlen(s2 + 1) >= IDENT_TEXT_MAX ||
+	    strchr(s2 + 1, '/'))
+		return gl_errorf(err, GL_EINVAL, "\"%.80s\" is not a place in the list: give the "
+		                 "\"next\" of the page before", text);
+	memcpy(at->partner, text, np);
+	at->partner[np] = '\0';
+	memcpy(at->id, s1 + 1, ni);
+	at->id[ni] = '\0';
+	strcpy(at->author, s2 + 1);
+	return 0;
+}
+
+int directory_offers(struct store_txn *t, const struct taxonomy *tax,
+                     const struct directory_offer_filter *f, uint64_t now,
+                     const struct directory_page *pg, json_t **out,
+                     char next[DIRECTORY_CURSOR_MAX], struct gl_error *err)
+{
+	struct offer_place after;
+	size_t limit = pg->limit;
+	if (limit < 1 || limit > DIRECTORY_OFFERS_MAX)
+		return gl_errorf(err, GL_EINVAL, "limit: %zu is not from 1 to %u", limit,
+		                 DIRECTORY_OFFERS_MAX);
+	if (pg->after && cursor_read(pg->after, &after, err))
+		return GL_EINVAL;
+	struct page_scan ps = { .keep = { tax, f, now }, .after = pg->after ? &after : NULL };
+	ps.heap.cap = limit + 1; /* one more: whether a next page exists */
+	ps.heap.v = gl_xmalloc(ps.heap.cap * sizeof *ps.heap.v);
+	struct store_filter sf = { .kind = RK_OFFER, .author = f->author };
+	int rc = store_scan(t, &sf, page_visit, &ps, err);
+	qsort(ps.heap.v, ps.heap.n, sizeof *ps.heap.v, entry_cmp);
+	json_t *list = json_array();
+	next[0] = '\0';
+	for (size_t i = 0; i < ps.heap.n; i++) {
+		if (!rc && i < limit)
+			json_array_append(list, ps.heap.v[i].rec);
+		json_decref(ps.heap.v[i].rec);
+	}
+	if (!rc && ps.heap.n > limit) {
+		const struct offer_place *last = &ps.heap.v[limit - 1].at;
+		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s/%s", last->partner, last->id, last->author);
+	}
+	free(ps.heap.v);
+	if (rc) {
+		json_decref(list);
 		return rc;
-	sort_array(list, cmp_by_partner);
+	}
 	*out = list;
 	return 0;
 }

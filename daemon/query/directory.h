@@ -26,6 +26,8 @@
 #include <jansson.h>
 
 #include "proto/err.h"
+#include "proto/bounds.h"
+#include "proto/ident.h"
 #include "proto/record.h"
 #include "query/search.h"
 #include "schemas/taxonomy.h"
@@ -51,13 +53,29 @@ struct directory_offer_filter {
 	const char *partner;   /* only offers whose "partner" is this id */
 };
 
+/* A page of directory_offers(): at most limit offers (1 to
+ * DIRECTORY_OFFERS_MAX), those after the cursor `after` if given (the
+ * `next` of the page before: "PARTNER/ID/AUTHOR"). */
+#define DIRECTORY_OFFERS_LIMIT 200
+#define DIRECTORY_OFFERS_MAX 1000
+#define DIRECTORY_CURSOR_MAX (2 * GL_ID_MAX + IDENT_TEXT_MAX + 3)
+struct directory_page {
+	const char *after; /* NULL: from the first */
+	size_t limit;
+};
+
 /*
- * The current offers that f keeps, at now (seconds since the epoch), as a
- * JSON array sorted by "partner" (none first), then id, then author.
+ * The current offers that f keeps, at now (seconds since the epoch), in
+ * the order "partner" (none first), then id, then author: a page of them,
+ * as a JSON array in *out, and in next the cursor of the page after it
+ * ("" if none follows).  Whatever the store holds, this holds at most
+ * limit + 1 offers in memory at once.  GL_EINVAL (err says which) for a
+ * limit out of range or a cursor that does not read.
  */
 int directory_offers(struct store_txn *t, const struct taxonomy *tax,
-                     const struct directory_offer_filter *f, uint64_t now, json_t **out,
-                     struct gl_error *err);
+                     const struct directory_offer_filter *f, uint64_t now,
+                     const struct directory_page *pg, json_t **out,
+                     char next[DIRECTORY_CURSOR_MAX], struct gl_error *err);
 
 /*
  * Every partner record as a JSON array sorted by id, then author; each

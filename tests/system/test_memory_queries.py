@@ -7,6 +7,7 @@ its pages in again, issue 22); the queries do pass the bound (or the test
 proves nothing), and once they stop the node is under the bound again
 within the interval.  The writer's side (an import held to the bound
 throughout) is test_memory's."""
+import json
 import os
 import re
 import subprocess
@@ -55,6 +56,25 @@ def burst(base, stop, errors, served):
             return
 
 
+def bounded_answers(a, base):
+    """No answer grows with the directory: a page of offers holds at most
+    its limit (and says more follow), a match asked for all offers at most
+    100 per item (and counts the rest)."""
+    with urllib.request.urlopen(base + '/api/v1/offers?limit=1000', timeout=120) as r:
+        page = json.load(r)
+    check(len(page['offers']) == 1000 and page['more'] and page['next'],
+          'a page of 1000 of %d offers: %d, more %r' % (N, len(page['offers']), page['more']))
+    prof = json.load(open(os.path.join(SOURCE, 'contrib', 'ghent', 'profiles',
+                                       'profile-student-webshop.json')))
+    req = urllib.request.Request(base + '/api/v1/match?per_item=0', data=json.dumps(prof).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+    with urllib.request.urlopen(req, timeout=120) as r:
+        res = json.load(r)
+    sizes = [(len(i['offers']), i.get('more', 0)) for i in res['items']]
+    check(all(n <= 100 for n, _ in sizes) and any(n == 100 and more > 0 for n, more in sizes),
+          'match with per_item=0 over %d offers: (offers, more) per item %r' % (N, sizes))
+
+
 def main():
     interval = read_interval_ms() / 1000.0
     with Harness('memory_queries') as h:
@@ -84,9 +104,11 @@ def main():
         check(before > 0, 'the import over a store this size never let go of the map')
         for t in threads:
             t.start()
+        anon = 0
         try:
             while time.monotonic() - t0 < BURST and not errors:
-                most = max(most, mem()['file'])
+                m = mem()
+                most, anon = max(most, m['file']), max(anon, m['anonymous'])
                 time.sleep(0.1)
         finally:
             stop.set()
@@ -112,6 +134,12 @@ def main():
         wait_until(lambda: mem()['file'] <= BOUND, interval + 5,
                    'the node to come back under the bound after the queries')
         check(mem()['map_releases'] > before, 'the queries\' pages were let go of')
+        bounded_answers(a, base)
+        # issue 22: at most 64 MiB of the daemon's own memory while it
+        # answers; ASan's quarantine and shadow memory are not the daemon's
+        print('anonymous memory at most %d MiB during the queries' % (anon >> 20))
+        if not os.environ.get('GILDE_SANITIZED'):
+            check(anon <= 64 << 20, 'anonymous memory reached %d MiB' % (anon >> 20))
 
 
 if __name__ == '__main__':

@@ -184,6 +184,38 @@ def match_personas(h, w, a):
           'match after a rename: %r, was %r' % (got['name'], first['name']))
 
 
+def offers_in_pages(w):
+    """/api/v1/offers a page at a time: the pages, read on by their
+    cursors, are the whole list in its order, each offer once."""
+    whole = w.json('/api/v1/offers')
+    check(not whole['more'] and 'next' not in whole and len(whole['offers']) > 20,
+          'the sample fits one page of the default 200: %r' % {k: v for k, v in whole.items()
+                                                               if k != 'offers'})
+    place = [(o.get('partner', ''), o['id'], o['author']) for o in whole['offers']]
+    check(place == sorted(place), 'the list is not in the order of partner, id, author')
+    got, after, pages = [], None, 0
+    while pages < 100:
+        page = w.json('/api/v1/offers?limit=7' + ('&after=' + urllib.parse.quote(after) if after else ''))
+        pages += 1
+        check(len(page['offers']) <= 7, 'a page of %d offers for limit=7' % len(page['offers']))
+        got += [(o.get('partner', ''), o['id'], o['author']) for o in page['offers']]
+        if not page['more']:
+            check('next' not in page, 'the last page names a next one')
+            break
+        check(len(page['offers']) == 7, 'a page before the last holds %d' % len(page['offers']))
+        after = page['next']
+        check(after == '%s/%s/%s' % got[-1], 'next %r is not the last offer listed %r' % (after, got[-1]))
+    check(got == place and pages == (len(place) + 6) // 7,
+          'in pages of 7: %d offers in %d pages, the whole list %d' % (len(got), pages, len(place)))
+    # a cursor of an offer that is not there still places: the offers after it
+    mid = place[len(place) // 2]
+    rest = w.json('/api/v1/offers?after=' + urllib.parse.quote('%s/%s~/%s' % mid))['offers']
+    check([(o.get('partner', ''), o['id'], o['author']) for o in rest] == place[len(place) // 2 + 1:],
+          'after a place between two offers')
+    for bad in ('limit=0', 'limit=1001', 'limit=x', 'after=nothing', 'after=a/b/c/d', 'after=a//c'):
+        w.error('/api/v1/offers?' + bad, 400, bad.split('=')[0])
+
+
 def main():
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')),
           WEB_ROOT + '/index.html is missing')
@@ -248,6 +280,7 @@ def main():
             got = sorted(o['id'] for o in w.json('/api/v1/offers?' + q)['offers'])
             check(got == expect(flt), 'offers?%s: %s, expected %s' % (q, got, expect(flt)))
             check(got, 'offers?%s: none (the sample has some)' % q)
+        offers_in_pages(w)
 
         # events, search, news, match, gaps: the same answers as gilde gives
         # (occurrences: a recurring event once for each, told apart by recurrence_id)
