@@ -6,6 +6,7 @@
  */
 #include "schemas/recurrence.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,23 @@ struct recurrence_iter {
 	int64_t from;
 };
 
-static icaltimezone *brussels(void)
+static icaltimezone *brussels_zone;
+static pthread_once_t brussels_once = PTHREAD_ONCE_INIT;
+
+static void brussels_load(void)
 {
 	/* a libical error must come back as a value, never abort gilde */
 	icalerror_set_errors_are_fatal(0);
-	return icaltimezone_get_builtin_timezone(RECURRENCE_TZID);
+	brussels_zone = icaltimezone_get_builtin_timezone(RECURRENCE_TZID);
+}
+
+/* Looked up once: libical's first lookup fills its table of zones
+ * unlocked, and gilded's verifying threads check events side by side
+ * (two first lookups at once crashed gilded in strcmp). */
+static icaltimezone *brussels(void)
+{
+	pthread_once(&brussels_once, brussels_load);
+	return brussels_zone;
 }
 
 static int no_zone(struct gl_error *err)

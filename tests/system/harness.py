@@ -219,6 +219,12 @@ class Harness:
         for n in self.nodes:
             if n.proc is None:
                 continue
+            rc = n.proc.poll()
+            if etype is not None and rc:
+                # a daemon that died shows to the test only as a closed
+                # connection: say how it ended (a signal: a crash)
+                sys.stderr.write('%s had exited with %d before the test stopped it%s\n' %
+                                 (n.name, rc, ' (%s)' % signal.Signals(-rc).name if rc < 0 else ''))
             try:
                 n.stop(expect_rc=0 if etype is None else None)
             except TestFailure as e:

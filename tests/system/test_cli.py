@@ -114,7 +114,13 @@ def two_partners(h):
     for node, partner in ((p, 'partner-vib.json'), (q, 'partner-ugent-techtransfer.json')):
         node.json('publish', os.path.join(src, partner), os.path.join(src, 'offer-imec-istart.json'))
     q.json('publish', os.path.join(src, 'offer-ugent-spin-off-support.json'))  # q alone
-    wait_until(lambda: len(p.json('list', '--kind', 'offer')) == 3, 30, 'p to hold q\'s offers')
+    # the offers and the partner records that name them: get and search
+    # below name each offer's partner (two batches, from two peers, may
+    # bring an offer before its partner record)
+    def holds_all(n):
+        return (len(n.json('list', '--kind', 'offer')) == 3 and
+                len(n.json('list', '--kind', 'partner')) == 2)
+    wait_until(lambda: holds_all(p), 30, 'p to hold q\'s offers and partner record')
     vib, ugent = (json.load(open(os.path.join(src, f)))['name']['en']
                   for f in ('partner-vib.json', 'partner-ugent-techtransfer.json'))
     # one author has it: found, whoever it is
@@ -127,7 +133,10 @@ def two_partners(h):
     check(p.json('get', 'offer/imec-istart')['author'] == p.key, 'get prefers this node\'s own')
     x = h.node('x', ['--config', conf, '--peer', p.addr])
     x.start()
-    wait_until(lambda: len(x.json('list', '--kind', 'offer')) == 3, 30, 'x to hold the offers')
+    # records received are searchable once the writer indexes them, after
+    # their commit (textindex.h): the search below needs that too
+    wait_until(lambda: holds_all(x) and x.json('status')['search']['index_behind'] == 0, 30,
+               'x to hold the offers and their partners, and to index them')
     c = x.gilde('get', 'offer/imec-istart', check_rc=False)
     check(said(c, 2, '2 partners publish offer/imec-istart', '--author ' + p.key[:16],
                '--author ' + q.key[:16], vib, ugent), 'candidates: %r' % c.stderr)

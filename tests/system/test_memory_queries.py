@@ -90,6 +90,12 @@ def main():
         check(a.json('import', export)['accepted'] == N, 'import')
         wait_until(lambda: a.json('status')['search']['index_behind'] == 0, 120,
                    'the search index to catch up')
+        # and the offers' facts packed (daemon/writer.c, pack()): the writer
+        # packs them once the index caught up, which fell in the queries'
+        # time; holding the write transaction, it lets go of the map at once,
+        # a release the queries' rule does not allow for
+        wait_until(lambda: a.json('status')['store']['facts_packed'], 40,
+                   'the node to pack the offers\' facts')
         base = 'http://' + a.json('status')['daemon']['web']['listen']
 
         def mem():

@@ -97,6 +97,12 @@ def main():
         wait_until(lambda: any(p['state'] == 'open' and 'clock_offset_ms' in p
                                for p in a.json('peers')['connections']), 20, 'a and b to connect')
         a.json('publish', *examples(('partner', 'offer')))
+        # b's node record, the one record b has to send, reaches a at the
+        # link's first reconciliation or one ~12 s later (made while the link
+        # was in its handshake): the metrics and the status read below, one
+        # after the other, must count the same records
+        wait_until(lambda: any(r['author'] == b.key and r['kind'] == 'node'
+                               for r in a.json('list', '--all')), 30, 'a to hold b\'s node record')
 
         # ---- metrics
         m = metrics(a)
