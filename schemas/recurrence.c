@@ -42,12 +42,15 @@ static void brussels_load(void)
 	/* a libical error must come back as a value, never abort gilde */
 	icalerror_set_errors_are_fatal(0);
 	brussels_zone = icaltimezone_get_builtin_timezone(RECURRENCE_TZID);
+	/* its rules are read from the zone data on first use: now, once */
+	if (brussels_zone)
+		icaltimezone_get_component(brussels_zone);
 }
 
 /* Looked up once: libical's first lookup fills its table of zones
  * unlocked, and gilded's verifying threads check events side by side
  * (two first lookups at once crashed gilded in strcmp). */
-static icaltimezone *brussels(void)
+icaltimezone *recurrence_zone(void)
 {
 	pthread_once(&brussels_once, brussels_load);
 	return brussels_zone;
@@ -215,7 +218,7 @@ int recurrence_read(const uint8_t *body, size_t len, struct recurrence *out,
 		return gl_errorf(err, GL_ESCHEMA, "/recurrence/rrule: required, an RRULE of at most %d "
 		                 "characters", RECURRENCE_RULE_MAX);
 	struct recurrence *r = gl_xcalloc(1, sizeof *r);
-	icaltimezone *z = brussels();
+	icaltimezone *z = recurrence_zone();
 	int rc;
 	if (!body_str_copy(body, len, "start", when, sizeof when) || clock_parse(when, &r->start)) {
 		rc = gl_errorf(err, GL_ESCHEMA, "/start: a recurring event needs its start, an RFC "
@@ -260,7 +263,7 @@ bool recurrence_excluded(const struct recurrence *r, int64_t t)
 int recurrence_iter_new(const struct recurrence *r, int64_t from, struct recurrence_iter **out,
                         struct gl_error *err)
 {
-	icaltimezone *z = brussels();
+	icaltimezone *z = recurrence_zone();
 	if (!z)
 		return no_zone(err);
 	icalrecur_iterator *ii = ical_iter(r, z);
@@ -389,7 +392,7 @@ int recurrence_check(const uint8_t *body, size_t len, struct gl_error *err)
 
 char *recurrence_local_text(int64_t t, char out[RECURRENCE_TIME_TEXT])
 {
-	icaltimezone *z = brussels();
+	icaltimezone *z = recurrence_zone();
 	out[0] = '\0';
 	if (!z)
 		return NULL;

@@ -66,6 +66,15 @@
 /* No UNTIL. */
 #define RECURRENCE_NO_UNTIL INT64_MAX
 
+/*
+ * RECURRENCE_TZID as libical knows it, for every thread of the process:
+ * looked up and its rules loaded once, since libical does both unlocked
+ * the first time (two threads at once crashed gilded).  NULL if libical
+ * has no zone data.  Every lookup of the zone goes through here (ics.c
+ * too).  The zone is libical's: never freed.
+ */
+icaltimezone *recurrence_zone(void);
+
 /* An event's recurrence, read. */
 struct recurrence {
 	struct icalrecurrencetype rule; /* as libical read it, but until: null */

@@ -96,7 +96,8 @@ int ics_new(const char *lang, struct ics_calendar **out, struct gl_error *err)
 {
 	/* a libical error must come back as a value, never abort gilde */
 	icalerror_set_errors_are_fatal(0);
-	icaltimezone *builtin = icaltimezone_get_builtin_timezone(ICS_TZID);
+	/* looked up once for every thread (the web's answer side by side) */
+	icaltimezone *builtin = recurrence_zone();
 	icaltimezone *zone = builtin ? renamed_zone(builtin) : NULL;
 	if (!zone)
 		return gl_errorf(err, GL_ENOTFOUND, "libical has no time zone data for %s "

@@ -41,10 +41,11 @@
 #include <jansson.h>
 
 #include "proto/err.h"
+#include "schemas/recurrence.h"
 #include "store/store.h"
 
-/* The timezone of every DTSTART and DTEND. */
-#define ICS_TZID "Europe/Brussels"
+/* The timezone of every DTSTART and DTEND: the one events recur in. */
+#define ICS_TZID RECURRENCE_TZID
 
 struct ics_calendar;
 
