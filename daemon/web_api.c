@@ -94,6 +94,21 @@ static bool limit_read(struct web *w, struct MHD_Connection *c, const struct web
 	return false;
 }
 
+bool web_per_item_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                       const char *name, long dflt, long *out, enum MHD_Result *ok)
+{
+	char msg[256];
+	const char *v = web_param(p, name);
+	*out = dflt;
+	if (v && web_number_check(v, 0, WEB_MATCH_PER_ITEM_MAX, out, msg, sizeof msg)) {
+		*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, name, "%s: %s", name, msg);
+		return false;
+	}
+	if (*out == 0)
+		*out = WEB_MATCH_PER_ITEM_MAX; /* "all", as many as any answer holds */
+	return true;
+}
+
 /* The parameter lang, if given, is nl or en; false if it was refused. */
 static bool lang_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
                       const char **lang, enum MHD_Result *ok)
@@ -539,16 +554,10 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	static const char *const names[] = { "per_item", NULL };
 	struct web_params p;
 	enum MHD_Result ok;
-	char msg[256];
-	long per_item = WEB_MATCH_PER_ITEM;
-	if (!web_params_ok(w, c, names, &p, &ok))
+	long per_item;
+	if (!web_params_ok(w, c, names, &p, &ok) ||
+	    !web_per_item_read(w, c, &p, "per_item", WEB_MATCH_PER_ITEM, &per_item, &ok))
 		return ok;
-	if (web_param(&p, "per_item") && web_number_check(web_param(&p, "per_item"), 0,
-	                                                  WEB_MATCH_PER_ITEM_MAX, &per_item, msg,
-	                                                  sizeof msg))
-		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_item", "per_item: %s", msg);
-	if (per_item == 0)
-		per_item = WEB_MATCH_PER_ITEM_MAX; /* "all", as many as any answer holds */
 	if (!web_json_body(c))
 		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                       "send the profile as Content-Type: application/json");

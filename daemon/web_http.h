@@ -159,6 +159,10 @@ enum MHD_Result web_api_answer(struct web *w, struct MHD_Connection *c, const ch
  * if one is refused (a 400 naming it is queued, its result in *ok). */
 bool web_params_ok(struct web *w, struct MHD_Connection *c, const char *const *names,
                    struct web_params *p, enum MHD_Result *ok);
+/* The parameter name (per_item=, per_step=) into *out: dflt if absent, 0
+ * ("all") as WEB_MATCH_PER_ITEM_MAX; false if refused (a 400 queued). */
+bool web_per_item_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                       const char *name, long dflt, long *out, enum MHD_Result *ok);
 /* value as a whole number from lo to hi into *out: NULL, or why not in msg. */
 const char *web_number_check(const char *value, long lo, long hi, long *out, char *msg,
                              size_t msglen);

@@ -53,16 +53,11 @@ enum MHD_Result web_screen(struct web *w, struct MHD_Connection *c, struct store
 	struct web_params p;
 	enum MHD_Result ok;
 	char msg[512];
-	long per_step = SCREEN_PER_STEP;
+	long per_step;
 	const char *lang = NULL;
-	if (!web_params_ok(w, c, names, &p, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok) ||
+	    !web_per_item_read(w, c, &p, "per_step", SCREEN_PER_STEP, &per_step, &ok))
 		return ok;
-	if (web_param(&p, "per_step") && web_number_check(web_param(&p, "per_step"), 0,
-	                                                  WEB_MATCH_PER_ITEM_MAX, &per_step, msg,
-	                                                  sizeof msg))
-		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "per_step", "per_step: %s", msg);
-	if (per_step == 0)
-		per_step = WEB_MATCH_PER_ITEM_MAX; /* "all", as many as any answer holds */
 	if (!web_json_body(c))
 		return web_reply_error(w, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL,
 		                       "send the answers as Content-Type: application/json");

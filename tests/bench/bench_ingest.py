@@ -56,7 +56,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'system'))
-from harness import Harness, memory, wait_until  # noqa: E402
+from harness import Harness, MemoryPeak, memory, wait_until  # noqa: E402
 
 ATTACK = os.environ['ATTACK']
 VERIFY = os.environ['BENCH_VERIFY']
@@ -92,34 +92,6 @@ def cpu(pid):
 def children_cpu():
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
-
-
-class AnonPeak:
-    """The most anonymous memory (RssAnon) a process holds while the block
-    runs, sampled every 50 ms on a thread of its own (issue 22: 64 MiB at
-    most throughout ingest and sync, not only at its end)."""
-
-    def __init__(self, pid):
-        self.pid, self.kib = pid, 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.sample)
-
-    def sample(self):
-        while True:
-            try:
-                self.kib = max(self.kib, memory(self.pid).get('RssAnon', 0))
-            except OSError:
-                return
-            if self.stop.wait(0.05):
-                return
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
 
 
 def main():
@@ -162,7 +134,7 @@ def main():
         def timed_import(node, path, what, who, accepted):
             c0, g0 = cpu(node.proc.pid), children_cpu()
             t0 = time.monotonic()
-            with AnonPeak(node.proc.pid) as peak:
+            with MemoryPeak(node.proc.pid) as peak:
                 res = node.json('import', path)
             anon_peaks.setdefault(who, []).append(peak.kib)
             seconds = time.monotonic() - t0
@@ -246,7 +218,7 @@ def main():
             th = threading.Thread(target=probe)
             th.start()
             try:
-                with AnonPeak(b.proc.pid) as peak, AnonPeak(server.proc.pid) as speak:
+                with MemoryPeak(b.proc.pid) as peak, MemoryPeak(server.proc.pid) as speak:
                     wait_until(lambda: count(b) >= n, 600, 'b to sync', interval=1.0)
                 anon_peaks.setdefault(who, []).append(peak.kib)
                 anon_peaks.setdefault('serving node', []).append(speak.kib)

@@ -7,41 +7,12 @@ check can fail.  SIGHUP sets a new bound."""
 import os
 import signal
 import subprocess
-import threading
 
-from harness import Harness, check, memory, run, wait_until
+from harness import Harness, MemoryPeak, check, memory, run, wait_until
 
 ATTACK = os.environ.get('ATTACK', 'attack')
 N = 36000
 BOUND = 24 << 20
-
-
-class FilePeak:
-    """The most of files (RssFile + RssShmem, KiB) a process maps while
-    the block runs, sampled every 10 ms on a thread of its own."""
-
-    def __init__(self, pid):
-        self.pid, self.kib = pid, 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.sample)
-
-    def sample(self):
-        while True:
-            try:
-                m = memory(self.pid)
-            except OSError:
-                return
-            self.kib = max(self.kib, m.get('RssFile', 0) + m.get('RssShmem', 0))
-            if self.stop.wait(0.01):
-                return
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join()
 
 
 def main():
@@ -62,7 +33,7 @@ def main():
         file_peaks = {}
         for node in (a, b):
             node.start()
-            with FilePeak(node.proc.pid) as fp:
+            with MemoryPeak(node.proc.pid, ('RssFile', 'RssShmem'), 0.01) as fp:
                 check(node.json('import', export)['accepted'] == N, node.name + ': import')
                 # and the search index caught up (records are indexed after
                 # their commit): its pages are the store's too, under the bound
