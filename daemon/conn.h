@@ -143,6 +143,7 @@ struct conn {
 	char remote_key[64];         /* ed25519:… */
 	char remote_name[WIRE_NAME_MAX + 1];
 	bool hello;                  /* the peer's HELLO arrived */
+	uint64_t hello_ms;           /* ... then: push reaches it from here on */
 	uint8_t recon_key[32];
 	/* gossip state */
 	bool recon_active;           /* we started a reconciliation and it runs */

@@ -168,7 +168,7 @@ size_t gossip_give(struct conn *c, const uint8_t (*items)[32], size_t n, bool fr
 	uint8_t (*keep)[32] = n ? gl_xmalloc(n * 32) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!sketch_recent(c->node, items[i], RECON_GIVE_FRESH_MS))
+		if (!gossip_pushed(c, items[i]))
 			memcpy(keep[k++], items[i], 32);
 	size_t before = c->give_queued;
 	queue_give(c, (const uint8_t (*)[32])keep, k);
@@ -232,7 +232,7 @@ static int span_visit(void *arg, const struct store_entry *e)
 	uint8_t item[RECORD_ITEM_LEN];
 	record_item(&r, e->cid, item);
 	if (!recon_span_wants(&c->spans[0], item) ||
-	    sketch_recent(c->node, item, RECON_GIVE_FRESH_MS))
+	    gossip_pushed(c, item))
 		return 0;
 	c->v1_given++;
 	f->envs[f->count] = e->env;
@@ -704,6 +704,7 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 			return;
 		}
 		c->hello = true;
+		c->hello_ms = clock_now_ms();
 		size_t nl = m->name_len < WIRE_NAME_MAX ? m->name_len : WIRE_NAME_MAX;
 		memcpy(c->remote_name, m->name, nl);
 		c->remote_name[nl] = '\0';

@@ -18,8 +18,9 @@
  * fingerprints, their store scans on the pool: reconjob.h); a v3 session
  * that ends TOO_MANY or FAILED runs v1 at once.  The records a
  * reconciliation names end with SENT for a v3 peer; records stored less
- * than 10 s ago are left to push; one reconciliation of ours runs at a
- * time across links; one without an answer for 60 s is given up.
+ * than 10 s ago, after the peer's HELLO, are left to push (those stored
+ * before it were never pushed on the link); one reconciliation of ours
+ * runs at a time across links; one without an answer for 60 s is given up.
  */
 #ifndef GILDE_GOSSIP_H
 #define GILDE_GOSSIP_H

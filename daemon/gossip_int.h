@@ -45,14 +45,19 @@ struct gossip {
 /* Send m on c and free it. */
 void gossip_send(struct conn *c, struct gl_buf *m);
 /* Queue items to send as records (own items, or key hashes + 16 zero
- * bytes: the version held), leaving out those stored less than
- * RECON_GIVE_FRESH_MS ago when fresh_filter; returns how many were queued. */
+ * bytes: the version held), leaving out those push is delivering on c
+ * (gossip_pushed) when fresh_filter; returns how many were queued. */
 size_t gossip_give(struct conn *c, const uint8_t (*items)[32], size_t n, bool fresh_filter);
 /* SENT [14, sid, records] once everything queued so far has been sent
  * (and the spans too, if after_spans). */
 void gossip_sent_due(struct conn *c, uint64_t sid, uint64_t records, bool after_spans);
 /* Send what is queued (records, spans, SENT due) while the link has room. */
 void gossip_pump(struct conn *c);
+/* Is push delivering item's record on c: stored less than
+ * RECON_GIVE_FRESH_MS ago, and after c's HELLO arrived (gossip_announce
+ * reaches only links past HELLO; what was stored before was never
+ * announced on c, so a reconciliation must give it)? */
+bool gossip_pushed(struct conn *c, const uint8_t item[32]);
 /* Mark items as asked for now (a HAVE for them does not ask again). */
 void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count);
 /* Forget that items were asked for (they did not come: ask again). */

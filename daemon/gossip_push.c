@@ -11,8 +11,11 @@
 #include <msgpack.h>
 
 #include "proto/alloc.h"
+#include "proto/clock.h"
+#include "daemon/gossip_int.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
+#include "daemon/sketch.h"
 #include "proto/record.h"
 
 /* HAVE the n items, WIRE_ITEMS_MAX to a message. */
@@ -28,6 +31,17 @@ static void send_have(struct conn *c, const uint8_t (*items)[32], size_t n)
 }
 
 /* ---- announcing --------------------------------------------------------- */
+
+bool gossip_pushed(struct conn *c, const uint8_t item[32])
+{
+	/* only a record committed after the HELLO's millisecond is left to
+	 * push; one committed within it is given, at worst a copy more (a
+	 * clock stepped back makes `since` huge: the 10 s alone then) */
+	uint64_t since = clock_now_ms() - c->hello_ms;
+	if (since > RECON_GIVE_FRESH_MS)
+		since = RECON_GIVE_FRESH_MS;
+	return sketch_recent(c->node, item, since);
+}
 
 void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count, struct conn *from)
 {

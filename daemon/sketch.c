@@ -12,6 +12,7 @@
 /* One item change the writer reported, with its commit. */
 struct change {
 	uint64_t id;
+	uint64_t at;   /* when committed (ms) */
 	uint8_t item[RIBLT_ITEM];
 	int sign;
 };
@@ -22,7 +23,7 @@ struct sketch {
 	bool ready;
 	bool building;
 	uint64_t applied_id;     /* the last commit s describes */
-	struct itemset recent;   /* key hash || 16 zero bytes -> when stored (ms) */
+	struct itemset recent;   /* key hash || 16 zero bytes -> when committed (ms) */
 	uint64_t next_expire_ms;
 	uv_async_t async;
 	uv_work_t build_req;
@@ -42,6 +43,7 @@ struct sketch {
 static void on_commit(void *ctx, uint64_t id, const struct store_item_change *v, size_t n)
 {
 	struct sketch *k = ctx;
+	uint64_t now = clock_now_ms();
 	uv_mutex_lock(&k->lock);
 	if (k->njournal + n > k->capjournal) {
 		size_t cap = k->capjournal ? k->capjournal : 256;
@@ -53,6 +55,7 @@ static void on_commit(void *ctx, uint64_t id, const struct store_item_change *v,
 	for (size_t i = 0; i < n; i++) {
 		struct change *c = &k->journal[k->njournal++];
 		c->id = id;
+		c->at = now;
 		memcpy(c->item, v[i].item, RIBLT_ITEM);
 		c->sign = v[i].sign;
 	}
@@ -88,7 +91,7 @@ static void drain(struct sketch *k)
 			riblt_sketch_add(&k->s, v[i].item);
 			uint8_t key[32] = { 0 };
 			memcpy(key, v[i].item, 16);
-			itemset_put(&k->recent, key, now); /* full: not filtered, at worst a copy more */
+			itemset_put(&k->recent, key, v[i].at); /* full: not filtered, a copy more */
 		} else {
 			riblt_sketch_remove(&k->s, v[i].item);
 		}
