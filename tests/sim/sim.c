@@ -480,16 +480,17 @@ static void request(struct sim *s, struct sim_conn *c, const uint8_t (*items)[32
  * finds it as a difference, and giving it then sends it a second time;
  * so does every peer of a node that returns and reconciles with all of
  * them at once.  With p.dedup, three rules a node follows on its own:
- * it gives no record it stored less than young_us ago (push is delivering
- * it; the next reconciliation finds it if push failed), it runs one
+ * it gives no record it stored less than young_us ago and after the
+ * link's HELLO (push is delivering it; the next reconciliation finds it if
+ * push failed; one stored before was never pushed on the link), it runs one
  * reconciliation it started at a time (records given by the first arrive
  * before the second looks), and as responder it does not take a record it
  * asked another peer for less than 30 s ago (recon2_resp.skip).
  */
-static bool young(const struct sim *s, const struct sim_node *n, const uint8_t x[32], int cls)
+static bool young(const struct sim *s, const struct sim_conn *c, const uint8_t x[32], int cls)
 {
-	uint64_t t = cls == SC_GIVEN && s->p.dedup ? imap_get(&n->stored, x) : 0;
-	return t && s->now + 1 - t < s->p.young_us;
+	uint64_t t = cls == SC_GIVEN && s->p.dedup ? imap_get(&c->self->stored, x) : 0;
+	return t && t > c->hello_us && s->now + 1 - t < s->p.young_us; /* t: stored + 1 */
 }
 
 static bool skip_take(void *ctx, const uint8_t x[RECON_ITEM])
@@ -508,7 +509,7 @@ static size_t give(struct sim *s, struct sim_conn *c, const uint8_t (*items)[32]
 	uint8_t h[32];
 	const struct gl_buf *envs[WIRE_RECORDS_MAX];
 	for (size_t i = 0; i <= n; i++) {
-		if (i < n && held(s, c->self, items[i], h) && !young(s, c->self, h, cls)) {
+		if (i < n && held(s, c->self, items[i], h) && !young(s, c, h, cls)) {
 			uint64_t k = imap_get(&s->rec_index, h);
 			if (k) { /* base items are held by everyone: never asked */
 				envs[count++] = &s->recs[k - 1].env;
@@ -727,6 +728,7 @@ static void on_hello(struct sim *s, struct sim_conn *c, const struct wire_msg *m
 {
 	unsigned mine = s->p.version == 2 ? WIRE_RECON_V1 | WIRE_RECON_V2 : WIRE_RECON_V1;
 	c->hello = true;
+	c->hello_us = s->now;
 	c->version = wire_recon_pick(mine, m->recon_versions);
 	if (c->outbound)
 		start_recon(s, c);

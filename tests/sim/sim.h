@@ -91,6 +91,7 @@ struct sim_conn {
 	struct sim_node *self, *peer_node;
 	struct sim_conn *peer;      /* the other end */
 	bool outbound, open, hello, closing;
+	uint64_t hello_us;          /* when the peer's HELLO arrived */
 	unsigned version;           /* reconciliation version in use */
 	uint64_t arrive_us;         /* when the last message sent here arrives */
 	uint64_t next_recon_us;
