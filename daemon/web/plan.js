@@ -268,6 +268,8 @@ function stepItem(item, i, count) {
   const nofit = nofitButton(need);
   if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
   if (more > 0 && !expanded) li.appendChild(moreButton(need, more));
+  /* "all" is 100 at most (proto/API.md): say that a large directory holds more */
+  if (more > 0 && expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
   const ahead = Array.isArray(item.later) ? item.later : [];
   if (ahead.length) {
     const lctx = Object.assign({}, ctx, { later: true });
