@@ -54,9 +54,10 @@ void gossip_sent_due(struct conn *c, uint64_t sid, uint64_t records, bool after_
 /* Send what is queued (records, spans, SENT due) while the link has room. */
 void gossip_pump(struct conn *c);
 /* Is push delivering item's record on c: stored less than
- * RECON_GIVE_FRESH_MS ago, and after c's HELLO arrived (gossip_announce
- * reaches only links past HELLO; what was stored before was never
- * announced on c, so a reconciliation must give it)? */
+ * RECON_GIVE_FRESH_MS ago, and after c's HELLO arrived or announced on c
+ * (gossip_announce reaches only links past HELLO; what was stored before
+ * and not announced since was never pushed on c, so a reconciliation
+ * must give it)? */
 bool gossip_pushed(struct conn *c, const uint8_t item[32]);
 /* Mark items as asked for now (a HAVE for them does not ask again). */
 void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count);

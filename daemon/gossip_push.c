@@ -34,13 +34,21 @@ static void send_have(struct conn *c, const uint8_t (*items)[32], size_t n)
 
 bool gossip_pushed(struct conn *c, const uint8_t item[32])
 {
-	/* only a record committed after the HELLO's millisecond is left to
-	 * push; one committed within it is given, at worst a copy more (a
-	 * clock stepped back makes `since` huge: the 10 s alone then) */
+	/* a record committed after the HELLO's millisecond is left to push;
+	 * one committed within it is given, at worst a copy more (a clock
+	 * stepped back makes `since` huge: the 10 s alone then) */
 	uint64_t since = clock_now_ms() - c->hello_ms;
 	if (since > RECON_GIVE_FRESH_MS)
 		since = RECON_GIVE_FRESH_MS;
-	return sketch_recent(c->node, item, since);
+	if (sketch_recent(c->node, item, since))
+		return true;
+	/* so is one committed before the HELLO but announced on c after it
+	 * (its commit's callback ran once the link was up: a node record
+	 * written as the first link opens), while it is fresh: the peer
+	 * asks for it by WANT, and a reconciliation giving it too would send
+	 * it twice; if push failed, the next reconciliation finds it */
+	return itemcache_has(&c->announced, item) &&
+	       sketch_recent(c->node, item, RECON_GIVE_FRESH_MS);
 }
 
 void gossip_announce(struct node *n, const uint8_t (*items)[32], size_t count, struct conn *from)

@@ -481,8 +481,9 @@ static void request(struct sim *s, struct sim_conn *c, const uint8_t (*items)[32
  * so does every peer of a node that returns and reconciles with all of
  * them at once.  With p.dedup, three rules a node follows on its own:
  * it gives no record it stored less than young_us ago and after the
- * link's HELLO (push is delivering it; the next reconciliation finds it if
- * push failed; one stored before was never pushed on the link), it runs one
+ * link's HELLO or announced on it (push is delivering it; the next
+ * reconciliation finds it if push failed; one stored before and not
+ * announced was never pushed on the link), it runs one
  * reconciliation it started at a time (records given by the first arrive
  * before the second looks), and as responder it does not take a record it
  * asked another peer for less than 30 s ago (recon2_resp.skip).
@@ -490,7 +491,9 @@ static void request(struct sim *s, struct sim_conn *c, const uint8_t (*items)[32
 static bool young(const struct sim *s, const struct sim_conn *c, const uint8_t x[32], int cls)
 {
 	uint64_t t = cls == SC_GIVEN && s->p.dedup ? imap_get(&c->self->stored, x) : 0;
-	return t && t > c->hello_us && s->now + 1 - t < s->p.young_us; /* t: stored + 1 */
+	/* t: stored + 1; stored after the HELLO, or announced on c since */
+	return t && (t > c->hello_us || cache_has(c->announced, x)) &&
+	       s->now + 1 - t < s->p.young_us;
 }
 
 static bool skip_take(void *ctx, const uint8_t x[RECON_ITEM])
