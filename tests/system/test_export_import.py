@@ -65,7 +65,8 @@ def shrink_once(h, node, cut):
     imp = subprocess.Popen([GILDE, 'import', '--data', node.data, '--json', big],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_until(lambda: mapped(imp.pid, big) or imp.poll() is not None, 30, 'gilde to map the file',
+        wait_until(lambda: mapped(imp.pid, os.path.realpath(big)) or imp.poll() is not None, 30,
+                   'gilde to map the file',
                    interval=0.001)
         os.truncate(big, cut)
         out, err = imp.communicate(timeout=120)
@@ -84,7 +85,7 @@ def shrink_once(h, node, cut):
     res = json.loads(out)
     # cut to 100 bytes, the records of the first page may have been sent
     # with zeros past the cut, and the daemon refuses them; no more
-    first_page = 4096 // (size // 20000) + 1
+    first_page = os.sysconf('SC_PAGE_SIZE') // (size // 20000) + 1
     check(res['accepted'] + res['rejected'] < 20000 and res['rejected'] <= (first_page if cut else 0),
           'shortened file, cut to %d: %r' % (cut, res))
 
