@@ -16,6 +16,7 @@
 #include "proto/ident.h"
 #include "query/eligibility.h"
 #include "query/search.h"
+#include "query/topk.h"
 #include "query/view.h"
 
 /* The longest time text read (RFC 3339 with a fraction and an offset fits). */
@@ -155,70 +156,26 @@ static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 	return !f->partner || partner_is(body, len, f->partner);
 }
 
-/* An offer's place in the list: partner, id, author (as cmp_by_partner). */
+/* An offer's place in the list: partner, id, author (its key text); and
+ * its key in the store, to read it once it is known to be on the page. */
 struct offer_place {
 	char partner[GL_ID_MAX + 1], id[GL_ID_MAX + 1], author[IDENT_TEXT_MAX];
+	uint8_t pk[RECORD_KEY_LEN];
 };
 
-static int place_cmp(const struct offer_place *a, const struct offer_place *b)
+static int place_cmp(const void *va, const void *vb)
 {
+	const struct offer_place *a = va, *b = vb;
 	int c = strcmp(a->partner, b->partner);
 	if (!c)
 		c = strcmp(a->id, b->id);
 	return c ? c : strcmp(a->author, b->author);
 }
 
-/* A bounded max-heap of the first offers past the cursor: at most cap. */
-struct page_heap {
-	struct page_entry {
-		struct offer_place at;
-		json_t *rec;
-	} *v;
-	size_t n, cap;
-};
-
-static void heap_sift_down(struct page_heap *h, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < h->n && place_cmp(&h->v[l].at, &h->v[m].at) > 0)
-			m = l;
-		if (r < h->n && place_cmp(&h->v[r].at, &h->v[m].at) > 0)
-			m = r;
-		if (m == i)
-			return;
-		struct page_entry x = h->v[i];
-		h->v[i] = h->v[m];
-		h->v[m] = x;
-		i = m;
-	}
-}
-
-static void heap_offer(struct page_heap *h, const struct offer_place *at,
-                       const struct store_entry *e)
-{
-	if (h->n == h->cap) {
-		if (place_cmp(at, &h->v[0].at) >= 0)
-			return; /* after every offer kept so far */
-		json_decref(h->v[0].rec);
-		h->v[0] = (struct page_entry){ *at, view_entry_json(e) };
-		heap_sift_down(h, 0);
-		return;
-	}
-	size_t i = h->n++;
-	h->v[i] = (struct page_entry){ *at, view_entry_json(e) };
-	while (i && place_cmp(&h->v[(i - 1) / 2].at, &h->v[i].at) < 0) {
-		struct page_entry x = h->v[i];
-		h->v[i] = h->v[(i - 1) / 2];
-		h->v[(i - 1) / 2] = x;
-		i = (i - 1) / 2;
-	}
-}
-
 struct page_scan {
 	struct offer_keep keep;
 	const struct offer_place *after; /* NULL: from the first */
-	struct page_heap heap;
+	struct topk first;               /* the first offers past it */
 };
 
 static int page_visit(void *vp, const struct store_entry *e)
@@ -238,14 +195,10 @@ static int page_visit(void *vp, const struct store_entry *e)
 	memcpy(at.id, r.id, r.id_len);
 	at.id[r.id_len] = '\0';
 	ident_format(IDENT_PK_PREFIX, e->author, at.author);
+	memcpy(at.pk, e->author, RECORD_KEY_LEN);
 	if (!ps->after || place_cmp(&at, ps->after) > 0)
-		heap_offer(&ps->heap, &at, e);
+		topk_offer(&ps->first, &at);
 	return 0;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	return place_cmp(&((const struct page_entry *)a)->at, &((const struct page_entry *)b)->at);
 }
 
 /* "PARTNER/ID/AUTHOR" into *at: 0, or GL_EINVAL. */
@@ -278,27 +231,33 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 	if (pg->after && cursor_read(pg->after, &after, err))
 		return GL_EINVAL;
 	struct page_scan ps = { .keep = { tax, f, now }, .after = pg->after ? &after : NULL };
-	ps.heap.cap = limit + 1; /* one more: whether a next page exists */
-	ps.heap.v = gl_xmalloc(ps.heap.cap * sizeof *ps.heap.v);
+	/* one more than the page: whether a next page exists */
+	topk_init(&ps.first, limit + 1, sizeof(struct offer_place), place_cmp);
 	struct store_filter sf = { .kind = RK_OFFER, .author = f->author };
 	int rc = store_scan(t, &sf, page_visit, &ps, err);
-	qsort(ps.heap.v, ps.heap.n, sizeof *ps.heap.v, entry_cmp);
-	json_t *list = json_array();
-	next[0] = '\0';
-	for (size_t i = 0; i < ps.heap.n; i++) {
-		if (!rc && i < limit)
-			json_array_append(list, ps.heap.v[i].rec);
-		json_decref(ps.heap.v[i].rec);
-	}
-	if (!rc && ps.heap.n > limit) {
-		const struct offer_place *last = &ps.heap.v[limit - 1].at;
-		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s/%s", last->partner, last->id, last->author);
-	}
-	free(ps.heap.v);
 	if (rc) {
-		json_decref(list);
+		topk_free(&ps.first);
 		return rc;
 	}
+	topk_sort(&ps.first);
+	/* read from the same transaction as the scan: every one is there */
+	json_t *list = json_array();
+	for (size_t i = 0; i < ps.first.n && i < limit; i++) {
+		const struct offer_place *at = topk_at(&ps.first, i);
+		struct store_entry e;
+		if ((rc = store_get(t, at->pk, RK_OFFER, at->id, strlen(at->id), &e, err))) {
+			json_decref(list);
+			topk_free(&ps.first);
+			return rc;
+		}
+		json_array_append_new(list, view_entry_json(&e));
+	}
+	next[0] = '\0';
+	if (ps.first.n > limit) {
+		const struct offer_place *last = topk_at(&ps.first, limit - 1);
+		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s/%s", last->partner, last->id, last->author);
+	}
+	topk_free(&ps.first);
 	*out = list;
 	return 0;
 }

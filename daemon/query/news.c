@@ -20,6 +20,7 @@
 #include "proto/body.h"
 #include "proto/clock.h"
 #include "proto/ident.h"
+#include "query/topk.h"
 #include "query/view.h"
 
 #define NEWS_FEED_NS "http://www.w3.org/2005/Atom"
@@ -34,54 +35,14 @@ struct key {
 	size_t id_len;
 };
 
-struct top {
-	struct key *keys; /* a heap of n <= limit: keys[0] ranks last */
-	size_t n, limit;
-};
-
 /* <0 if a comes first in the listing: newer, then by author, then id. */
-static int rank(const struct key *a, const struct key *b)
+static int rank(const void *va, const void *vb)
 {
+	const struct key *a = va, *b = vb;
 	if (a->published != b->published)
 		return a->published > b->published ? -1 : 1;
 	int d = memcmp(a->author, b->author, RECORD_KEY_LEN);
 	return d ? d : strcmp(a->id, b->id);
-}
-
-static int cmp_rank(const void *a, const void *b)
-{
-	return rank(a, b);
-}
-
-/* Heap order: a parent ranks after its children. */
-static void sift_down(struct top *tp, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, worst = i;
-		if (l < tp->n && rank(&tp->keys[l], &tp->keys[worst]) > 0)
-			worst = l;
-		if (r < tp->n && rank(&tp->keys[r], &tp->keys[worst]) > 0)
-			worst = r;
-		if (worst == i)
-			return;
-		struct key k = tp->keys[i];
-		tp->keys[i] = tp->keys[worst];
-		tp->keys[worst] = k;
-		i = worst;
-	}
-}
-
-static void sift_up(struct top *tp, size_t i)
-{
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (rank(&tp->keys[i], &tp->keys[p]) <= 0)
-			return;
-		struct key k = tp->keys[i];
-		tp->keys[i] = tp->keys[p];
-		tp->keys[p] = k;
-		i = p;
-	}
 }
 
 /* The body's "published" as an instant; false if it has none that parses. */
@@ -94,9 +55,8 @@ static bool published(const struct store_entry *e, int64_t *at)
 	       clock_parse(text, at) == 0;
 }
 
-static int keep(void *vtp, const struct store_entry *e)
+static int keep(void *vtk, const struct store_entry *e)
 {
-	struct top *tp = vtp;
 	struct key k;
 	if (e->id_len > GL_ID_MAX || !published(e, &k.published))
 		return 0;
@@ -104,35 +64,26 @@ static int keep(void *vtp, const struct store_entry *e)
 	memcpy(k.id, e->id, e->id_len);
 	k.id[e->id_len] = '\0';
 	k.id_len = e->id_len;
-	if (tp->n < tp->limit) {
-		tp->keys[tp->n++] = k;
-		sift_up(tp, tp->n - 1);
-	} else if (rank(&k, &tp->keys[0]) < 0) {
-		tp->keys[0] = k;
-		sift_down(tp, 0);
-	}
+	topk_offer(vtk, &k);
 	return 0;
 }
 
-/* The best limit keys, sorted; *keys is the caller's to free. */
-static int top_news(struct store_txn *t, size_t limit, struct key **keys, size_t *n,
-                    struct gl_error *err)
+/* The best limit keys, sorted, in *tk (the caller's to topk_free). */
+static int top_news(struct store_txn *t, size_t limit, struct topk *tk, struct gl_error *err)
 {
 	if (!t || !limit)
 		return gl_errorf(err, GL_EINVAL, "news: no transaction, or a limit of 0");
 	if (limit > NEWS_LIMIT_MAX)
 		return gl_errorf(err, GL_ELIMIT, "news: a limit of %zu is over NEWS_LIMIT_MAX (%d)",
 		                 limit, NEWS_LIMIT_MAX);
-	struct top tp = { .keys = gl_xcalloc(limit, sizeof *tp.keys), .limit = limit };
+	topk_init(tk, limit, sizeof(struct key), rank);
 	struct store_filter f = { .kind = RK_NEWS };
-	int rc = store_scan(t, &f, keep, &tp, err);
+	int rc = store_scan(t, &f, keep, tk, err);
 	if (rc) {
-		free(tp.keys);
+		topk_free(tk);
 		return rc;
 	}
-	qsort(tp.keys, tp.n, sizeof *tp.keys, cmp_rank);
-	*keys = tp.keys;
-	*n = tp.n;
+	topk_sort(tk);
 	return 0;
 }
 
@@ -146,18 +97,19 @@ int news_latest(struct store_txn *t, size_t limit, json_t **out, struct gl_error
 {
 	if (!out)
 		return gl_errorf(err, GL_EINVAL, "news_latest: nowhere to put the result");
-	struct key *keys;
-	size_t n;
-	int rc = top_news(t, limit, &keys, &n, err);
+	struct topk tk;
+	int rc = top_news(t, limit, &tk, err);
 	if (rc)
 		return rc;
+	const struct key *keys = topk_at(&tk, 0);
+	size_t n = tk.n;
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct store_entry e;
 		if (fetch(t, &keys[i], &e))
 			json_array_append_new(arr, view_entry_json(&e));
 	}
-	free(keys);
+	topk_free(&tk);
 	*out = arr;
 	return 0;
 }
@@ -367,11 +319,12 @@ int news_atom(struct store_txn *t, size_t limit, const char *lang, const char *s
 {
 	if (!out || !len)
 		return gl_errorf(err, GL_EINVAL, "news_atom: nowhere to put the feed");
-	struct key *keys;
-	size_t n;
-	int rc = top_news(t, limit, &keys, &n, err);
+	struct topk tk;
+	int rc = top_news(t, limit, &tk, err);
 	if (rc)
 		return rc;
+	const struct key *keys = topk_at(&tk, 0);
+	size_t n = tk.n;
 	news_init();
 	xmlBufferPtr buf = xmlBufferCreate();
 	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
@@ -403,6 +356,6 @@ int news_atom(struct store_txn *t, size_t limit, const char *lang, const char *s
 	}
 	if (buf)
 		xmlBufferFree(buf);
-	free(keys);
+	topk_free(&tk);
 	return rc;
 }
