@@ -81,29 +81,33 @@ const char *web_number_check(const char *value, long lo, long hi, long *out, cha
 	return NULL;
 }
 
+/* The parameter name, if given, as a number from lo to hi into *out;
+ * false if it was refused (a 400 naming it is queued in *ok). */
+static bool number_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
+                        const char *name, long lo, long hi, long *out, enum MHD_Result *ok)
+{
+	char msg[256];
+	const char *v = web_param(p, name);
+	if (!v || !web_number_check(v, lo, hi, out, msg, sizeof msg))
+		return true;
+	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, name, "%s: %s", name, msg);
+	return false;
+}
+
 /* The parameter limit, if given, into *limit; false if it was refused
  * (the answer is queued in *ok). */
 static bool limit_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
                        long max, long *limit, enum MHD_Result *ok)
 {
-	char msg[256];
-	const char *v = web_param(p, "limit");
-	if (!v || !web_number_check(v, 1, max, limit, msg, sizeof msg))
-		return true;
-	*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "limit", "limit: %s", msg);
-	return false;
+	return number_read(w, c, p, "limit", 1, max, limit, ok);
 }
 
 bool web_per_item_read(struct web *w, struct MHD_Connection *c, const struct web_params *p,
                        const char *name, long dflt, long *out, enum MHD_Result *ok)
 {
-	char msg[256];
-	const char *v = web_param(p, name);
 	*out = dflt;
-	if (v && web_number_check(v, 0, WEB_MATCH_PER_ITEM_MAX, out, msg, sizeof msg)) {
-		*ok = web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, name, "%s: %s", name, msg);
+	if (!number_read(w, c, p, name, 0, WEB_MATCH_PER_ITEM_MAX, out, ok))
 		return false;
-	}
 	if (*out == 0)
 		*out = WEB_MATCH_PER_ITEM_MAX; /* "all", as many as any answer holds */
 	return true;
