@@ -268,20 +268,21 @@ static size_t import_chunk(void)
 	return (size_t)v;
 }
 
-/* Map a regular file whole; false (and the file is read) if it cannot be. */
-static bool map_file(struct import_run *ir)
+/* Map a regular file whole (its size in ir->size, for the progress
+ * either way); if it cannot be, it is read. */
+static void map_file(struct import_run *ir)
 {
 	struct stat st;
-	if (fstat(ir->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (unsigned long long)st.st_size > SIZE_MAX)
-		return false;
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, ir->fd, 0);
-	if (m == MAP_FAILED)
-		return false;
-	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-	ir->map = m;
+	if (fstat(ir->fd, &st) || !S_ISREG(st.st_mode))
+		return;
 	ir->size = (unsigned long long)st.st_size;
-	return true;
+	if (st.st_size <= 0 || ir->size > SIZE_MAX)
+		return;
+	void *m = mmap(NULL, (size_t)ir->size, PROT_READ, MAP_PRIVATE, ir->fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	madvise(m, (size_t)ir->size, MADV_SEQUENTIAL);
+	ir->map = m;
 }
 
 /* Keep at least one whole record past scan in view (or all that is left). */
@@ -504,11 +505,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		close(ir.fd);
 		return EXIT_USAGE;
 	}
-	if (!map_file(&ir)) {
-		struct stat st;
-		if (fstat(ir.fd, &st) == 0 && S_ISREG(st.st_mode))
-			ir.size = (unsigned long long)st.st_size;
-	}
+	map_file(&ir);
 	struct gl_error err = { 0 };
 	ir.lens = gl_xcalloc(IMPORT_BATCH, sizeof *ir.lens);
 	int rc = cli_connect(cli, &ir.im.fd, &err);
