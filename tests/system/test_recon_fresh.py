@@ -46,6 +46,19 @@ def down(x, y):
                20, '%s to see %s gone' % (x.name, y.name))
 
 
+def published_while_away(label, publisher, away, kind):
+    """publisher publishes a record of kind while away is down; once away
+    is back and linked, it must hold the record within the bound."""
+    away.stop()
+    down(publisher, away)
+    publisher.json('publish', examples((kind,))[0])
+    away.start()
+    wait_until(lambda: link(away, publisher), 20, '%s: the link again to %s' % (label, away.name))
+    wait_until(lambda: holds(away, publisher.key, kind), BOUND,
+               '%s: %s\'s %s, published while %s was away, at %s'
+               % (label, publisher.name, kind, away.name, away.name))
+
+
 def scenario(env, label):
     with Harness('recon-fresh-' + label) as h:
         conf, _ = h.federation_config(recon_interval=INTERVAL)
@@ -57,23 +70,10 @@ def scenario(env, label):
         wait_until(lambda: holds(a, b.key, 'node') and holds(b, a.key, 'node'), BOUND,
                    label + ': each node record at the other, written at start')
 
-        # b (which dials) publishes while a is away
-        a.stop()
-        down(b, a)
-        b.json('publish', examples(('offer',))[0])
-        a.start()
-        wait_until(lambda: link(a, b), 20, label + ': the link again')
-        wait_until(lambda: holds(a, b.key, 'offer'), BOUND,
-                   label + ': b\'s offer, published while a was away, at a')
-
-        # a (which is dialled) publishes while b is away
-        b.stop()
-        down(a, b)
-        a.json('publish', examples(('news',))[0])
-        b.start()
-        wait_until(lambda: link(b, a), 20, label + ': the link once more')
-        wait_until(lambda: holds(b, a.key, 'news'), BOUND,
-                   label + ': a\'s news, published while b was away, at b')
+        # b (which dials) publishes while a is away, then a (which is
+        # dialled) while b is away
+        published_while_away(label, b, a, 'offer')
+        published_while_away(label, a, b, 'news')
 
         for x, y in ((a, b), (b, a)):
             p = link(x, y)
