@@ -96,7 +96,7 @@ def taxonomy():
     j = json.loads(gilde('taxonomy', '--json', 'needs', 'areas').stdout)
     check(list(j) == ['need', 'area'] and
           [t['id'] for t in j['need']] == [t['id'] for t in tax['need']] and
-          j['need'][2] == {'id': 'legal-ip', 'label': tax['need'][2]['label'], 'parent': 'legal'},
+          j['need'][3] == {'id': 'legal-ip', 'label': tax['need'][3]['label'], 'parent': 'legal'},
           'taxonomy --json: %r' % list(j))
     check(said(gilde('taxonomy', 'colours'), 2, 'no facet "colours"'), 'unknown facet')
 

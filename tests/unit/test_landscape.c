@@ -129,7 +129,7 @@ static void test_gaps_counts(void **state)
 	put(s, sk, RK_OFFER, "nothing", 1, "{\"needs\": [\"no-such-need\"]}");
 
 	json_t *res = gaps(s, false, (uint64_t)now);
-	assert_int_equal(json_array_size(json_object_get(res, "cells")), 21 * 5);
+	assert_int_equal(json_array_size(json_object_get(res, "cells")), 23 * 5);
 	assert_int_equal(cell(res, "financing-loan", "start", NULL), 302);  /* p1, p2 twice */
 	assert_int_equal(cell(res, "financing-loan", "growth", NULL), 201); /* p2 only: a gap */
 	assert_int_equal(cell(res, "financing-loan", "idea", NULL), 201);   /* not the general one */
@@ -158,7 +158,7 @@ static void test_gaps_counts(void **state)
 	json_decref(res);
 
 	res = gaps(s, true, (uint64_t)now);
-	assert_int_equal(json_array_size(json_object_get(res, "cells")), 21 * 5 * 16);
+	assert_int_equal(json_array_size(json_object_get(res, "cells")), 23 * 5 * 16);
 	assert_int_equal(json_array_size(json_object_get(res, "sectors")), 16);
 	assert_int_equal(cell(res, "location-lab", "start", "biotech"), 101);
 	assert_int_equal(cell(res, "location-lab", "start", "digital"), 0);
@@ -181,7 +181,7 @@ static void test_gaps_args(void **state)
 	assert_null(res);
 	/* an empty store: every cell a gap */
 	assert_int_equal(gaps_run(t, tax, false, 0, &res, &err), 0);
-	assert_int_equal(json_array_size(json_object_get(res, "gaps")), 21 * 5);
+	assert_int_equal(json_array_size(json_object_get(res, "gaps")), 23 * 5);
 	json_decref(res);
 	store_abort(t);
 	store_close(s);
