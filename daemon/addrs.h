@@ -47,9 +47,9 @@ struct peer_addr {
 	bool key_known;          /* key: who answered there, or who it is said to be */
 	uint8_t key[32];
 	unsigned failures;
-	uint64_t next_ms;        /* the next dial, not before */
-	uint64_t learnt_ms;      /* when it was learnt or last said again */
-	uint64_t last_ok_ms;     /* when a link through it last opened; 0 never */
+	uint64_t next_ms;        /* the next dial, not before (clock_mono_ms) */
+	uint64_t learnt_ms;      /* when it was learnt or last said again (clock_mono_ms) */
+	uint64_t last_ok_ms;     /* when a link through it last opened (Unix ms); 0 never */
 	char last_error[128];
 	struct conn *conn;       /* the outbound connection through it, or NULL */
 	bool resolving;

@@ -16,7 +16,8 @@
  * within a short deadline, and keeps it only if its key is one of those
  * (or a configured peer's).  A strike takes a key off the list.
  *
- * Loop thread only.
+ * Every `now` is clock_mono_ms(): a wall clock set back must not stretch
+ * a ban, nor one set forward lift it.  Loop thread only.
  */
 #ifndef GILDE_BANS_H
 #define GILDE_BANS_H

@@ -55,7 +55,7 @@ struct conn *conn_new(struct node *n, const struct conn_cb *cb, bool outbound, v
 	c->outbound = outbound;
 	c->data = data;
 	c->state = CONN_CONNECTING;
-	c->opened_ms = c->last_rx_ms = c->last_tx_ms = clock_now_ms();
+	c->opened_ms = c->last_rx_ms = c->last_tx_ms = clock_mono_ms();
 	uv_tcp_init(n->loop, &c->tcp);
 	uv_timer_init(n->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
@@ -104,7 +104,7 @@ static int write_raw(struct conn *c, struct gl_buf *buf)
 	uv_buf_t b = uv_buf_init((char *)w->buf.data, (unsigned)w->buf.len);
 	c->wq_bytes += w->buf.len;
 	c->st.bytes_out += w->buf.len;
-	c->last_tx_ms = clock_now_ms();
+	c->last_tx_ms = clock_mono_ms();
 	conn_ref(c);
 	int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done);
 	if (rc) {
@@ -178,7 +178,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	c->in.len += (size_t)nread;
 	c->st.bytes_in += (size_t)nread;
-	c->last_rx_ms = clock_now_ms();
+	c->last_rx_ms = clock_mono_ms();
 	c->tokens_bytes -= nread;
 	process(c);
 	if (c->tokens_bytes < 0 && c->state != CONN_CLOSING)
@@ -243,7 +243,7 @@ static void frames_step(struct conn *c)
 		}
 		if (used == 0) {
 			if (c->in.len && !c->partial_since_ms)
-				c->partial_since_ms = clock_now_ms();
+				c->partial_since_ms = clock_mono_ms();
 			return;
 		}
 		c->partial_since_ms = 0;
@@ -284,7 +284,7 @@ static void set_paused(struct conn *c, bool *reason, bool on)
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		return;
 	}
-	c->partial_since_ms = c->in.len ? clock_now_ms() : 0; /* our pause, not its slowness */
+	c->partial_since_ms = c->in.len ? clock_mono_ms() : 0; /* our pause, not its slowness */
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	process(c);
 }
@@ -377,7 +377,7 @@ void conn_start(struct conn *c)
 	set_group(c);
 	uv_tcp_nodelay(&c->tcp, 1);
 	c->state = CONN_HANDSHAKE;
-	c->opened_ms = c->last_rx_ms = clock_now_ms();
+	c->opened_ms = c->last_rx_ms = clock_mono_ms();
 	hs_init(&c->hs, c->outbound, n->cfg.network_key, n->sk);
 	if (c->outbound) {
 		uint8_t m1[HS_MAX_MSG];
@@ -414,7 +414,7 @@ static void on_timer(uv_timer_t *t)
 {
 	struct conn *c = t->data;
 	struct node *n = c->node;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	if (c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKE) {
 		handshake_timer(c, now);
 		return;

@@ -130,6 +130,8 @@ struct conn {
 	struct frame_rx rx;
 	struct gl_buf in;            /* bytes read, not yet consumed */
 	struct gl_buf plain;         /* the frame being handled */
+	/* the *_ms fields below are clock_mono_ms() readings (durations and
+	 * deadlines), but for st.last_recon_ms and the HELLO's clock */
 	uint64_t opened_ms, last_rx_ms, last_tx_ms;
 	bool paused;                 /* reading stopped: one of the reasons below */
 	bool pause_ingest;           /* ... its records wait to be verified and stored */

@@ -37,7 +37,7 @@ static void op_status(struct ctl_req *cl, const msgpack_object *req)
 	ctl_pack_str(&pk, "data", n->data);
 	ctl_pack_str(&pk, "config", n->cfg.path ? n->cfg.path : "");
 	ctl_pack_str(&pk, "listen", n->listen_addr);
-	ctl_pack_uint(&pk, "uptime_ms", clock_now_ms() - n->started_ms);
+	ctl_pack_uint(&pk, "uptime_ms", clock_mono_ms() - n->started_ms);
 	ctl_pack_uint(&pk, "published", n->counters.published);
 	ctl_pack_uint(&pk, "ingested", n->counters.ingested);
 	/* when the last record was stored, in ms after the start (0: none yet) */

@@ -61,7 +61,7 @@ void gossip_send(struct conn *c, struct gl_buf *m)
 
 void gossip_mark_wanted(struct node *n, const uint8_t (*items)[32], size_t count)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	for (size_t i = 0; i < count; i++)
 		itemset_put(&n->gossip->wanted, items[i], now);
 }
@@ -76,7 +76,7 @@ bool gossip_asked_recently(void *node, const uint8_t item[32])
 {
 	struct node *n = node;
 	uint64_t asked = itemset_get(&n->gossip->wanted, item);
-	return asked && clock_now_ms() - asked < WANT_TTL_MS;
+	return asked && clock_mono_ms() - asked < WANT_TTL_MS;
 }
 
 /* WANT or HAVE the n items, WIRE_ITEMS_MAX to a message. */
@@ -107,7 +107,7 @@ static bool held_or_beaten(struct store_txn *t, const uint8_t item[32])
 static void request(struct conn *c, const uint8_t (*items)[32], size_t n, bool check_store)
 {
 	struct node *nd = c->node;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	uint8_t (*want)[32] = n ? gl_xmalloc(n * 32) : NULL;
 	size_t k = 0;
 	struct store_txn *t = NULL;
@@ -348,11 +348,11 @@ void gossip_pump(struct conn *c)
 void gossip_recon_stats(struct conn *c, unsigned version, uint64_t started_ms, unsigned rounds,
                         uint64_t bytes)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	c->st.recons++;
 	c->st.recons_v2 += version == RECON2_VERSION; /* by coded symbols */
 	c->st.last_recon_version = version;
-	c->st.last_recon_ms = now;
+	c->st.last_recon_ms = clock_now_ms(); /* shown as a date (gilde peers): wall */
 	c->st.last_recon_duration_ms = now - started_ms;
 	c->st.last_recon_rounds = rounds;
 	c->st.last_recon_bytes = bytes;
@@ -388,7 +388,7 @@ static void recon_apply(struct conn *c, struct recon_out *out, bool initiate)
 	if (initiate)
 		return;
 	if (out->finished) {
-		recon_finished(c, clock_now_ms());
+		recon_finished(c, clock_mono_ms());
 		if (c->recon_version >= 2) /* SENT 0 once what it gives is out */
 			gossip_sent_due(c, 0, 0, true);
 	}
@@ -442,7 +442,7 @@ static void start_recon(struct conn *c)
 	c->recon_active = true;
 	c->recon_running = 1;
 	gossip2_own(c);
-	c->recon_started_ms = c->recon_answer_ms = clock_now_ms();
+	c->recon_started_ms = c->recon_answer_ms = clock_mono_ms();
 	c->recon_rounds = 0;
 	c->recon_bytes = 0;
 	reconjob_submit(c, NULL, 0, recon_scanned);
@@ -465,7 +465,7 @@ static void begin_recon(struct conn *c)
 	/* both speak v2 and the sketch is nearly built (a small store's takes
 	 * milliseconds): wait for it a little, ticking, rather than run v1 */
 	if (!c->recon_force_v1 && c->recon_version >= 2 && sketch_building(c->node) &&
-	    clock_now_ms() - c->opened_ms < RECON_SKETCH_WAIT_MS) {
+	    clock_mono_ms() - c->opened_ms < RECON_SKETCH_WAIT_MS) {
 		c->recon_now = !c->outbound; /* the tick starts it, whichever side */
 		return;
 	}
@@ -478,7 +478,7 @@ static void begin_recon(struct conn *c)
 
 bool gossip_recon_window(struct conn *c)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	if (now - c->recon_window_ms > RECON_WINDOW_MS) {
 		c->recon_window_ms = now;
 		c->recon_window_count = 0;
@@ -492,7 +492,7 @@ bool gossip_recon_window(struct conn *c)
 
 static void on_recon(struct conn *c, const struct wire_msg *m)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	if (!gossip_recon_window(c))
 		return;
 	if (c->recon_active && c->recon_running == 1)
@@ -669,7 +669,7 @@ static void on_open(struct conn *c)
 	unsigned versions = gossip2_versions();
 	if (versions != WIRE_RECON_V1)
 		wire_hello_recon(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
-		                 clock_now_ms(), versions);
+		                 clock_now_ms(), versions); /* HELLO's clock: the wall's */
 	else /* as a node before v2 did */
 		wire_hello(&msg, n->name, (const char *const *)n->endpoints.v, n->endpoints.n,
 		           clock_now_ms());
@@ -678,7 +678,7 @@ static void on_open(struct conn *c)
 
 static void on_unknown(struct conn *c)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	c->st.unknown_in++;
 	if (now - c->unknown_window_ms > UNKNOWN_WINDOW_MS) {
 		c->unknown_window_ms = now;
@@ -704,7 +704,7 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 			return;
 		}
 		c->hello = true;
-		c->hello_ms = clock_now_ms();
+		c->hello_ms = clock_mono_ms();
 		size_t nl = m->name_len < WIRE_NAME_MAX ? m->name_len : WIRE_NAME_MAX;
 		memcpy(c->remote_name, m->name, nl);
 		c->remote_name[nl] = '\0';
@@ -716,7 +716,7 @@ static void on_message(struct conn *c, const struct wire_msg *m)
 		if (m->clock_ms) {
 			/* off by the time the HELLO travelled: fine for a skew of seconds */
 			c->st.clock_known = true;
-			c->st.clock_offset_ms = (int64_t)(m->clock_ms - clock_now_ms());
+			c->st.clock_offset_ms = (int64_t)(m->clock_ms - clock_now_ms()); /* wall - wall */
 			int64_t off = c->st.clock_offset_ms < 0 ? -c->st.clock_offset_ms : c->st.clock_offset_ms;
 			if ((uint64_t)off / 1000 > c->node->cfg.max_clock_skew)
 				log_warn("peer-clock", "peer=%s offset_ms=%lld reason=\"its clock or ours is off by "

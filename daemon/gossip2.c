@@ -61,7 +61,7 @@ static void send_out(struct conn *c, struct recon2_out *out, unsigned *rounds, u
 bool gossip2_may_start(struct conn *c)
 {
 	struct gossip *g = c->node->gossip;
-	if (g->owner && g->owner != c && clock_now_ms() >= g->owner_until_ms)
+	if (g->owner && g->owner != c && clock_mono_ms() >= g->owner_until_ms)
 		g->owner = NULL; /* its records should be here by now */
 	return !g->owner || g->owner == c;
 }
@@ -84,7 +84,7 @@ void gossip2_release(struct conn *c, uint64_t wait_ms, uint64_t sid)
 		return;
 	}
 	g->owner_sid = sid;
-	g->owner_until_ms = clock_now_ms() + wait_ms;
+	g->owner_until_ms = clock_mono_ms() + wait_ms;
 }
 
 bool gossip2_start(struct conn *c)
@@ -100,7 +100,7 @@ bool gossip2_start(struct conn *c)
 		recon2_out_free(&out);
 		return false;
 	}
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	gossip2_own(c);
 	c->recon_active = true;
 	c->recon_running = 2;
@@ -116,7 +116,7 @@ bool gossip2_start(struct conn *c)
 static void initiator_done(struct conn *c, struct recon2_out *out, uint64_t sid)
 {
 	c->recon_active = false;
-	c->next_recon_ms = clock_now_ms() + c->node->cfg.recon_interval * 1000;
+	c->next_recon_ms = clock_mono_ms() + c->node->cfg.recon_interval * 1000;
 	if (out->status == R2_TOO_MANY || out->status == R2_FAILED) {
 		log_info("recon2-fallback", "peer=%s sid=%llu status=%s", c->remote_key,
 		         (unsigned long long)sid, out->status == R2_FAILED ? "failed" : "too-many");
@@ -193,7 +193,7 @@ static int dispatch(struct conn *c, const struct recon2_msg *m, size_t len,
 	if (ours(c, m)) {
 		if (!own || !c->recon_active || c->recon_running != 2 || m->sid != c->r2_init.sid)
 			goto out; /* an answer to a session given up: ignored */
-		c->recon_answer_ms = clock_now_ms();
+		c->recon_answer_ms = clock_mono_ms();
 		c->recon_rounds++;
 		c->recon_bytes += len;
 		if ((rc = recon2_initiator_on(&c->r2_init, own, m, &out, err)))
@@ -210,7 +210,7 @@ static int dispatch(struct conn *c, const struct recon2_msg *m, size_t len,
 		}
 	} else {
 		if (m->type == R2_START) {
-			c->r2r_started_ms = clock_now_ms();
+			c->r2r_started_ms = clock_mono_ms();
 			c->r2r_rounds = 0;
 			c->r2r_bytes = 0;
 		}

@@ -35,9 +35,9 @@ static void send_have(struct conn *c, const uint8_t (*items)[32], size_t n)
 bool gossip_pushed(struct conn *c, const uint8_t item[32])
 {
 	/* a record committed after the HELLO's millisecond is left to push;
-	 * one committed within it is given, at worst a copy more (a clock
-	 * stepped back makes `since` huge: the 10 s alone then) */
-	uint64_t since = clock_now_ms() - c->hello_ms;
+	 * one committed within it is given, at worst a copy more (hello_ms
+	 * and sketch.c's commit times both read the monotonic clock) */
+	uint64_t since = clock_mono_ms() - c->hello_ms;
 	if (since > RECON_GIVE_FRESH_MS)
 		since = RECON_GIVE_FRESH_MS;
 	if (sketch_recent(c->node, item, since))

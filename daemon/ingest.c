@@ -321,7 +321,7 @@ static void batch_written(struct wjob *job)
 		count(b);
 		n->counters.ingested += b->accepted;
 		if (b->accepted)
-			n->counters.last_ingest_ms = clock_now_ms();
+			n->counters.last_ingest_ms = clock_mono_ms();
 		n->counters.older += b->older;
 	}
 	n->counters.rejected += b->rejected;

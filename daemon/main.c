@@ -418,7 +418,7 @@ static void start_signals(struct node *n)
 static int start_node(struct node *n, struct gl_error *err)
 {
 	int rc;
-	n->started_ms = clock_now_ms();
+	n->started_ms = clock_mono_ms();
 	/* first: the v3 sketch watches every commit the writer makes */
 	gossip_init(n);
 	if (writer_init(&n->writer, n->loop, n->store))

@@ -154,7 +154,7 @@ void net_learn(struct node *n, const uint8_t key[32], const char *endpoint, size
 	if (is_own_endpoint(n, text))
 		return;
 	addrs_learn(&n->net->addrs, key, text, from_record ? ADDR_RECORD : ADDR_HELLO,
-	            clock_now_ms());
+	            clock_mono_ms());
 }
 
 /* ---- dialling ------------------------------------------------------------ */
@@ -170,12 +170,12 @@ struct dial {
 static void dial_failed(struct node *n, struct peer_addr *a, const char *why)
 {
 	a->failures++;
-	a->next_ms = clock_now_ms() + backoff_ms(n, a->failures);
+	a->next_ms = clock_mono_ms() + backoff_ms(n, a->failures);
 	snprintf(a->last_error, sizeof a->last_error, "%s", why);
 	char q[300];
 	log_debug("dial-failed", "addr=%s reason=%s retry_ms=%llu", log_q(a->text, q, 150),
 	          log_q(why, q + 150, 150),
-	          (unsigned long long)(a->next_ms - clock_now_ms()));
+	          (unsigned long long)(a->next_ms - clock_mono_ms()));
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -234,7 +234,7 @@ static void dial(struct node *n, struct peer_addr *a)
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 	a->resolving = true;
 	/* the next attempt waits at least this long, whatever happens */
-	a->next_ms = clock_now_ms() + backoff_ms(n, a->failures + 1);
+	a->next_ms = clock_mono_ms() + backoff_ms(n, a->failures + 1);
 	if (uv_getaddrinfo(n->loop, &d->gai, on_resolved, a->host, port, &hints) != 0) {
 		a->resolving = false;
 		dial_failed(n, a, "cannot resolve");
@@ -282,7 +282,7 @@ static void on_tick(uv_timer_t *t)
 	/* without a network key this node is on its own: it dials nobody */
 	if (net->closing || !n->cfg.has_network_key)
 		return;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	note_good(net, now);
 	struct census k = census(net, NULL);
 	/* configured first, then what signed node records say, then HELLOs */
@@ -301,7 +301,7 @@ static void on_strike(struct conn *c, const char *why)
 	uint64_t secs;
 	unsigned strikes;
 	const uint8_t *key = c->state == CONN_OPEN ? c->remote_pk : NULL;
-	bans_strike(&n->net->bans, c->group, key, n->cfg.ban, clock_now_ms(), &secs, &strikes);
+	bans_strike(&n->net->bans, c->group, key, n->cfg.ban, clock_mono_ms(), &secs, &strikes);
 	if (!secs)
 		return;
 	char q[600];
@@ -328,7 +328,7 @@ static struct conn *evictable(struct net *net, uint64_t now)
 static const char *admit(struct node *n, struct conn *c)
 {
 	struct net *net = n->net;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	struct census k = census(net, c->group);
 	/* c itself is counted: it is in its handshake */
 	if (bans_group_banned(&net->bans, c->group, now)) {
@@ -399,7 +399,7 @@ static bool configured_key(struct net *net, const uint8_t key[32])
 static const char *refuse_open(struct node *n, struct conn *c)
 {
 	struct net *net = n->net;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	bool known = bans_is_good(&net->bans, c->remote_pk) || configured_key(net, c->remote_pk);
 	if (bans_key_banned(&net->bans, c->remote_pk, now))
 		return "key banned for misbehaving";
@@ -442,6 +442,8 @@ static void on_opened(struct conn *c)
 		memcpy(a->key, c->remote_pk, 32);
 		a->key_known = true;
 		a->failures = 0;
+		/* shown by gilde peers: the wall clock (usefulness() compares these
+		 * among themselves only, never with learnt_ms) */
 		a->last_ok_ms = clock_now_ms();
 		a->last_error[0] = '\0';
 	}
@@ -483,7 +485,7 @@ static void on_closed(struct conn *c, const char *why)
 	if (c->hello) {
 		/* a link that worked: try again soon */
 		a->failures = 0;
-		a->next_ms = clock_now_ms() + backoff_ms(n, 1);
+		a->next_ms = clock_mono_ms() + backoff_ms(n, 1);
 	} else {
 		dial_failed(n, a, a->last_error[0] ? a->last_error : why);
 	}
@@ -553,7 +555,7 @@ int net_start(struct node *n, const struct conn_cb *link, struct gl_error *err)
 		                 "make one with `gilde network-key` and give every node of the "
 		                 "federation the same");
 	for (unsigned i = 0; i < n->cfg.peers.n; i++)
-		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_now_ms());
+		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_mono_ms());
 	if (!n->cfg.has_network_key)
 		log_info("federation-off", "reason=\"no [federation] network_key: this node keeps "
 		         "to itself; make a key with gilde network-key\"");
@@ -571,7 +573,7 @@ void net_reload(struct node *n)
 		return;
 	addrs_reconfigure(&net->addrs, n->cfg.peers.v, n->cfg.peers.n);
 	for (unsigned i = 0; i < n->cfg.peers.n; i++)
-		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_now_ms());
+		addrs_configure(&net->addrs, n->cfg.peers.v[i], clock_mono_ms());
 	/* the list is newest first: close from the head while over the limit */
 	struct conn *c = net->conns;
 	while (c && census(net, NULL).links > n->cfg.max_peers) {
@@ -636,7 +638,8 @@ static void pack_conn(msgpack_packer *pk, const struct conn *c)
 	ctl_pack_str(pk, "group", c->group);
 	ctl_pack_str(pk, "direction", c->outbound ? "out" : "in");
 	ctl_pack_str(pk, "state", states[c->state]);
-	ctl_pack_uint(pk, "since_ms", c->opened_ms);
+	/* opened_ms is monotonic; gilde peers shows a Unix instant */
+	ctl_pack_uint(pk, "since_ms", clock_now_ms() - (clock_mono_ms() - c->opened_ms));
 	ctl_pack_uint(pk, "bytes_in", s->bytes_in);
 	ctl_pack_uint(pk, "bytes_out", s->bytes_out);
 	ctl_pack_uint(pk, "records_in", s->records_in);
@@ -703,7 +706,7 @@ void net_pack_peers(struct node *n, msgpack_packer *pk)
 	unsigned nc = 0;
 	for (struct conn *c = net->conns; c; c = c->next)
 		nc++;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	msgpack_pack_map(pk, 7);
 	msg_pack_str(pk, "banned");
 	bans_pack(&net->bans, pk, now);

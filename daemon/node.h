@@ -45,7 +45,7 @@ struct node_counters {
 	uint64_t older;           /* offered records we already had or beat */
 	uint64_t rejected;        /* offered records refused */
 	uint64_t rejected_by[REJECT_COUNT];
-	uint64_t last_ingest_ms;  /* clock_now_ms() when one was last stored; 0: never */
+	uint64_t last_ingest_ms;  /* clock_mono_ms() when one was last stored; 0: never */
 };
 
 struct node {
@@ -81,7 +81,7 @@ struct node {
 	int argc;                 /* the command line, read again on SIGHUP */
 	char **argv;
 	bool stopping;
-	uint64_t started_ms;
+	uint64_t started_ms;      /* clock_mono_ms(): for uptime, never shown as a date */
 	struct node_counters counters;
 	char listen_addr[300];    /* as bound, port resolved */
 	struct web *web;          /* NULL unless [web] listen is set */

@@ -30,7 +30,7 @@ void reconjob_init(struct node *n)
 {
 	n->reconjobs = gl_xcalloc(1, sizeof *n->reconjobs);
 	n->reconjobs->tokens = RECONJOB_NODE_ITEMS_PER_S;
-	n->reconjobs->refilled_ms = clock_now_ms();
+	n->reconjobs->refilled_ms = clock_mono_ms();
 }
 
 static void job_free(struct job *j)
@@ -116,7 +116,7 @@ static void unqueue(struct reconjobs *q, struct job *j, struct job *prev)
  * a second's worth held). */
 static void refill(struct reconjobs *q)
 {
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	int64_t rate = RECONJOB_NODE_ITEMS_PER_S;
 	int64_t add = (int64_t)(now - q->refilled_ms) * rate / 1000;
 	if (add <= 0)

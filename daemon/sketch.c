@@ -12,7 +12,7 @@
 /* One item change the writer reported, with its commit. */
 struct change {
 	uint64_t id;
-	uint64_t at;   /* when committed (ms) */
+	uint64_t at;   /* when committed (clock_mono_ms: compared with conn hello_ms) */
 	uint8_t item[RIBLT_ITEM];
 	int sign;
 };
@@ -23,7 +23,7 @@ struct sketch {
 	bool ready;
 	bool building;
 	uint64_t applied_id;     /* the last commit s describes */
-	struct itemset recent;   /* key hash || 16 zero bytes -> when committed (ms) */
+	struct itemset recent;   /* key hash || 16 zero bytes -> when committed (mono ms) */
 	uint64_t next_expire_ms;
 	uv_async_t async;
 	uv_work_t build_req;
@@ -43,7 +43,7 @@ struct sketch {
 static void on_commit(void *ctx, uint64_t id, const struct store_item_change *v, size_t n)
 {
 	struct sketch *k = ctx;
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	uv_mutex_lock(&k->lock);
 	if (k->njournal + n > k->capjournal) {
 		size_t cap = k->capjournal ? k->capjournal : 256;
@@ -79,7 +79,7 @@ static void drain(struct sketch *k)
 	k->journal = NULL;
 	k->njournal = k->capjournal = 0;
 	uv_mutex_unlock(&k->lock);
-	uint64_t now = clock_now_ms();
+	uint64_t now = clock_mono_ms();
 	if (now >= k->next_expire_ms) {
 		itemset_expire(&k->recent, now - SKETCH_RECENT_MS);
 		k->next_expire_ms = now + 1000;
@@ -148,7 +148,7 @@ static void build_done(uv_work_t *req, int status)
 	k->ready = true;
 	drain(k);
 	log_info("sketch-ready", "items=%llu ms=%llu", (unsigned long long)k->s.n,
-	         (unsigned long long)(clock_now_ms() - k->build_started_ms));
+	         (unsigned long long)(clock_mono_ms() - k->build_started_ms));
 }
 
 void sketch_start(struct node *n)
@@ -162,7 +162,7 @@ void sketch_start(struct node *n)
 	k->async.data = k;
 	store_set_items_hook(n->store, on_commit, k);
 	k->building = true;
-	k->build_started_ms = clock_now_ms();
+	k->build_started_ms = clock_mono_ms();
 	k->build_req.data = k;
 	uv_queue_work(n->loop, &k->build_req, build_work, build_done);
 }
@@ -205,7 +205,7 @@ bool sketch_recent(struct node *n, const uint8_t item[32], uint64_t within_ms)
 	uint8_t key[32] = { 0 };
 	memcpy(key, item, 16);
 	uint64_t at = itemset_get(&k->recent, key);
-	return at && clock_now_ms() - at < within_ms;
+	return at && clock_mono_ms() - at < within_ms;
 }
 
 /* ---- checking ------------------------------------------------------------- */

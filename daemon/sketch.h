@@ -51,8 +51,8 @@ bool sketch_building(const struct node *n);
 
 /* Was a version of item's key (its first 16 bytes) stored less than
  * within_ms ago (at most SKETCH_RECENT_MS)?  The time is the writer's
- * commit, taken on its thread (so before anything on the loop learns of
- * the record), for at most SKETCH_RECENT_MAX keys. */
+ * commit (clock_mono_ms), taken on its thread (so before anything on the
+ * loop learns of the record), for at most SKETCH_RECENT_MAX keys. */
 #define SKETCH_RECENT_MS 10000
 #define SKETCH_RECENT_MAX 16384
 bool sketch_recent(struct node *n, const uint8_t item[32], uint64_t within_ms);

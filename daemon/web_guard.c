@@ -97,7 +97,7 @@ static void *sweeper(void *arg)
 	pthread_mutex_lock(&g->lock);
 	while (!g->quit) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until); /* the condition's clock */
 		until.tv_nsec += SWEEP_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
@@ -122,7 +122,13 @@ struct web_guard *web_guard_new(unsigned waiting_max, bool proxy_exempt)
 	g->waiting_max = waiting_max ? waiting_max : 1;
 	g->proxy_exempt = proxy_exempt;
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->wake, NULL);
+	/* the sweeper's wait is measured on the monotonic clock: one on the
+	 * wall clock would sleep an hour if the clock were set back an hour */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&g->thread, NULL, sweeper, g) != 0) {
 		pthread_cond_destroy(&g->wake);
 		pthread_mutex_destroy(&g->lock);

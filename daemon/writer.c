@@ -250,7 +250,7 @@ static void pack(struct writer *w)
 		log_debug("packed", "what=offer-facts");
 	w->pack_failing = rc != 0;
 	w->pack_behind = false;
-	w->pack_last_ms = clock_now_ms();
+	w->pack_last_ms = clock_mono_ms();
 }
 
 /* How long the idle writer waits before its next idle work: 0 for as
@@ -261,7 +261,7 @@ static unsigned idle_wait_ms(const struct writer *w)
 		return w->expected > 0 ? CATCH_UP_AFTER_MS : CATCH_UP_QUIET_MS;
 	if (!w->pack_behind)
 		return 0;
-	uint64_t since = clock_now_ms() - w->pack_last_ms;
+	uint64_t since = clock_mono_ms() - w->pack_last_ms;
 	unsigned wait = since >= WRITER_PACK_INTERVAL_MS ? 0
 	                                                 : (unsigned)(WRITER_PACK_INTERVAL_MS - since);
 	wait = wait > CATCH_UP_QUIET_MS ? wait : CATCH_UP_QUIET_MS;

@@ -8,8 +8,35 @@
 #include "proto/err.h"
 
 static uint64_t (*override)(void);
+static uint64_t (*mono_override)(void);
 static int fake_state; /* 0 unknown, 1 none, 2 fake */
 static int64_t fake_offset_ms;
+static uint64_t jump_at_ms; /* GILDE_FAKE_JUMP: monotonic reading, 0 none */
+static int64_t jump_ms;
+
+static uint64_t system_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + CLOCK_MONO_BASE_MS;
+}
+
+/* GILDE_FAKE_JUMP=M:N (clock.h), read at the first reading. */
+static void read_jump(void)
+{
+	const char *s = getenv("GILDE_FAKE_JUMP");
+	if (!s || !*s)
+		return;
+	char *end;
+	long long m = strtoll(s, &end, 10);
+	if (*end != ':' || m < 0)
+		return;
+	long long by = strtoll(end + 1, &end, 10);
+	if (*end != '\0')
+		return;
+	jump_ms = (int64_t)by * 1000;
+	jump_at_ms = system_mono_ms() + (uint64_t)m * 1000u;
+}
 
 static uint64_t system_ms(void)
 {
@@ -33,9 +60,14 @@ uint64_t clock_now_ms(void)
 				fake_state = 2;
 			}
 		}
+		read_jump();
 	}
 	uint64_t now = system_ms();
-	return fake_state == 2 ? (uint64_t)((int64_t)now + fake_offset_ms) : now;
+	if (fake_state == 2)
+		now = (uint64_t)((int64_t)now + fake_offset_ms);
+	if (jump_at_ms && system_mono_ms() >= jump_at_ms)
+		now = (uint64_t)((int64_t)now + jump_ms);
+	return now;
 }
 
 uint64_t clock_now(void)
@@ -46,6 +78,16 @@ uint64_t clock_now(void)
 void clock_set(uint64_t (*fn)(void))
 {
 	override = fn;
+}
+
+uint64_t clock_mono_ms(void)
+{
+	return mono_override ? mono_override() : system_mono_ms();
+}
+
+void clock_set_mono(uint64_t (*fn)(void))
+{
+	mono_override = fn;
 }
 
 char *clock_format(uint64_t secs, char out[32])
