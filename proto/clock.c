@@ -1,5 +1,6 @@
 #include "proto/clock.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,23 +46,30 @@ static uint64_t system_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* GILDE_FAKE_NOW and GILDE_FAKE_JUMP, read once before the first reading
+ * on any thread: the writer's, the log's and the loop's first readings
+ * may come at the same moment. */
+static void read_fakes(void)
+{
+	const char *s = getenv("GILDE_FAKE_NOW");
+	fake_state = 1;
+	if (s && *s) {
+		char *end;
+		long long v = strtoll(s, &end, 10);
+		if (*end == '\0' && v > 0) {
+			fake_offset_ms = (int64_t)v * 1000 - (int64_t)system_ms();
+			fake_state = 2;
+		}
+	}
+	read_jump();
+}
+
 uint64_t clock_now_ms(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	if (override)
 		return override();
-	if (fake_state == 0) {
-		const char *s = getenv("GILDE_FAKE_NOW");
-		fake_state = 1;
-		if (s && *s) {
-			char *end;
-			long long v = strtoll(s, &end, 10);
-			if (*end == '\0' && v > 0) {
-				fake_offset_ms = (int64_t)v * 1000 - (int64_t)system_ms();
-				fake_state = 2;
-			}
-		}
-		read_jump();
-	}
+	pthread_once(&once, read_fakes);
 	uint64_t now = system_ms();
 	if (fake_state == 2)
 		now = (uint64_t)((int64_t)now + fake_offset_ms);
