@@ -55,6 +55,11 @@ def paths_and_scores(a, h, match):
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
+    # staff for a company from abroad, but no hiring step for a freelancer
+    check('talent' in needs_of(res), 'a tech start-up from abroad: %r' % needs_of(res))
+    res = match('--phase', 'start', '--activity', 'freelance', '--international')
+    check(needs_of(res)[0] == 'soft-landing' and 'talent' not in needs_of(res),
+          'a freelancer from abroad hires nobody: %r' % needs_of(res))
     # chosen needs keep the paths' order, whatever order they were given in
     res = match('--phase', 'start', '--activity', 'tech-product', '--international',
                 '--need', 'networking', '--need', 'soft-landing')
