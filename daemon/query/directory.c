@@ -6,6 +6,7 @@
  */
 #include "query/directory.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,30 +36,6 @@ static int cmp_by_id(const void *a, const void *b)
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
 	int c = strcmp(str_of(x, "id"), str_of(y, "id"));
 	return c ? c : strcmp(str_of(x, "author"), str_of(y, "author"));
-}
-
-/* A time field of a record as seconds; 0 if absent or unreadable. */
-static int64_t time_of(const json_t *rec, const char *field)
-{
-	const char *s = json_string_value(json_object_get(rec, field));
-	int64_t t = 0;
-	if (!s || clock_parse(s, &t))
-		t = 0;
-	return t;
-}
-
-static int cmp_by_start(const void *a, const void *b)
-{
-	int64_t x = time_of(*(const json_t *const *)a, "start");
-	int64_t y = time_of(*(const json_t *const *)b, "start");
-	return x < y ? -1 : x > y ? 1 : cmp_by_id(a, b);
-}
-
-static int cmp_by_published_desc(const void *a, const void *b)
-{
-	int64_t x = time_of(*(const json_t *const *)a, "published");
-	int64_t y = time_of(*(const json_t *const *)b, "published");
-	return x > y ? -1 : x < y ? 1 : cmp_by_id(a, b);
 }
 
 static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
@@ -184,8 +161,7 @@ static int page_visit(void *vp, const struct store_entry *e)
 	struct record r;
 	const uint8_t *pid;
 	uint32_t pid_len = 0;
-	if (record_parse_held(e->env, e->env_len, &r, NULL) || r.id_len > GL_ID_MAX ||
-	    !offer_keep(&ps->keep, r.body, r.body_len))
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || r.id_len > GL_ID_MAX)
 		return 0;
 	struct offer_place at;
 	if (!body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX)
@@ -196,8 +172,13 @@ static int page_visit(void *vp, const struct store_entry *e)
 	at.id[r.id_len] = '\0';
 	ident_format(IDENT_PK_PREFIX, e->author, at.author);
 	memcpy(at.pk, e->author, RECORD_KEY_LEN);
-	if (!ps->after || place_cmp(&at, ps->after) > 0)
-		topk_offer(&ps->first, &at);
+	/* the place first: an offer before the cursor, or after every offer
+	 * kept so far on a full page, is not judged at all, so that each page
+	 * judges few more offers than it holds, not every offer after it */
+	if ((ps->after && place_cmp(&at, ps->after) <= 0) || !topk_wants(&ps->first, &at) ||
+	    !offer_keep(&ps->keep, r.body, r.body_len))
+		return 0;
+	topk_offer(&ps->first, &at);
 	return 0;
 }
 
@@ -366,11 +347,85 @@ static bool belongs_keep(const void *arg, const uint8_t *body, size_t len)
 	return !(body_time(body, len, "start", &t) && t + DIRECTORY_EVENT_DEFAULT_LENGTH < b->after);
 }
 
+/* A record of one author kept for a partner's page: where it stands in
+ * the list (its time, then its id) and its id, to read it once kept. */
+struct pick {
+	int64_t t;
+	char id[GL_ID_MAX + 1];
+};
+
+static int pick_cmp(const void *va, const void *vb)
+{
+	const struct pick *a = va, *b = vb;
+	return a->t < b->t ? -1 : a->t > b->t ? 1 : strcmp(a->id, b->id);
+}
+
+/* The first max records of a kind by one author that keep() keeps, in the
+ * order of field's time (descending: newest first; no field: by id), with
+ * how many more there are: a partner who publishes 100,000 offers gets a
+ * page of max, not an answer the size of its records. */
+struct picker {
+	keep_fn keep;
+	const void *arg;
+	const char *field; /* NULL: by id */
+	bool newest_first;
+	struct topk top;
+	size_t seen;
+};
+
+static int pick_visit(void *vp, const struct store_entry *e)
+{
+	struct picker *pk = vp;
+	struct record r;
+	struct pick at = { 0 };
+	if (record_parse_held(e->env, e->env_len, &r, NULL) || r.id_len > GL_ID_MAX ||
+	    !pk->keep(pk->arg, r.body, r.body_len))
+		return 0;
+	/* an unreadable time counts as 0, as time_of() does */
+	if (pk->field && !body_time(r.body, r.body_len, pk->field, &at.t))
+		at.t = 0;
+	if (pk->newest_first)
+		at.t = at.t == INT64_MIN ? INT64_MAX : -at.t;
+	memcpy(at.id, r.id, r.id_len);
+	pk->seen++;
+	topk_offer(&pk->top, &at);
+	return 0;
+}
+
+static int pick_kind(struct store_txn *t, int kind, const uint8_t *author, struct picker *pk,
+                     size_t max, json_t **out, size_t *more, struct gl_error *err)
+{
+	struct store_filter f = { .kind = kind, .author = author };
+	json_t *list = NULL;
+	topk_init(&pk->top, max, sizeof(struct pick), pick_cmp);
+	int rc = store_scan(t, &f, pick_visit, pk, err);
+	if (rc)
+		goto out;
+	topk_sort(&pk->top);
+	list = json_array();
+	for (size_t i = 0; i < pk->top.n; i++) {
+		const struct pick *at = topk_at(&pk->top, i);
+		struct store_entry e;
+		/* the same transaction as the scan: every one is there */
+		if ((rc = store_get(t, author, kind, at->id, strlen(at->id), &e, err)))
+			goto out;
+		json_array_append_new(list, view_entry_json(&e));
+	}
+	*more = pk->seen - pk->top.n;
+	*out = list;
+	list = NULL;
+out:
+	json_decref(list);
+	topk_free(&pk->top);
+	return rc;
+}
+
 int directory_partner(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], const char *id,
                       uint64_t now, json_t **out, struct gl_error *err)
 {
 	struct store_entry e;
 	json_t *offers = NULL, *events = NULL, *news = NULL;
+	size_t more_offers = 0, more_events = 0, more_news = 0;
 	int rc = store_get(t, author, RK_PARTNER, id, strlen(id), &e, err);
 	if (!rc && e.tombstone)
 		rc = gl_errorf(err, GL_ENOTFOUND, "partner %s is retracted", id);
@@ -378,16 +433,20 @@ int directory_partner(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN],
 		return rc;
 	struct belongs bo = { .pid = id, .now = now }, be = { .pid = id, .after = (int64_t)now },
 	               bn = { .pid = id };
-	if ((rc = scan_kind(t, RK_OFFER, author, offer_belongs, &bo, &offers, err)) ||
-	    (rc = scan_kind(t, RK_EVENT, author, belongs_keep, &be, &events, err)) ||
-	    (rc = scan_kind(t, RK_NEWS, author, belongs_keep, &bn, &news, err)))
+	struct picker po = { offer_belongs, &bo, NULL, false, { 0 }, 0 },
+	              pe = { belongs_keep, &be, "start", false, { 0 }, 0 },
+	              pn = { belongs_keep, &bn, "published", true, { 0 }, 0 };
+	if ((rc = pick_kind(t, RK_OFFER, author, &po, DIRECTORY_PARTNER_OFFERS, &offers,
+	                    &more_offers, err)) ||
+	    (rc = pick_kind(t, RK_EVENT, author, &pe, DIRECTORY_PARTNER_EVENTS, &events,
+	                    &more_events, err)) ||
+	    (rc = pick_kind(t, RK_NEWS, author, &pn, DIRECTORY_PARTNER_NEWS, &news, &more_news,
+	                    err)))
 		goto fail;
-	sort_array(events, cmp_by_start);
-	sort_array(news, cmp_by_published_desc);
-	while (json_array_size(news) > DIRECTORY_PARTNER_NEWS)
-		json_array_remove(news, json_array_size(news) - 1);
-	*out = json_pack("{s:o, s:o, s:o, s:o}", "partner", view_entry_json(&e), "offers", offers,
-	                 "events", events, "news", news);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "partner", view_entry_json(&e),
+	                 "offers", offers, "events", events, "news", news, "more",
+	                 "offers", (json_int_t)more_offers, "events", (json_int_t)more_events,
+	                 "news", (json_int_t)more_news);
 	return 0;
 fail:
 	json_decref(offers);

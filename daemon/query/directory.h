@@ -35,6 +35,9 @@
 
 /* The most news items of a partner's page (the newest). */
 #define DIRECTORY_PARTNER_NEWS 20
+/* A partner's page: at most this many of its offers, and of its events. */
+#define DIRECTORY_PARTNER_OFFERS 100
+#define DIRECTORY_PARTNER_EVENTS 100
 /* An event without "end" is taken to last this long (seconds). */
 #define DIRECTORY_EVENT_DEFAULT_LENGTH 86400
 
@@ -86,11 +89,15 @@ int directory_partners(struct store_txn *t, uint64_t now, json_t **out, struct g
 
 /*
  * One partner's page, at now:
- *   {"partner": record, "offers": [...], "events": [...], "news": [...]}
- * with its current offers (by id), its events that have not ended (an
- * event without "end" lasting DIRECTORY_EVENT_DEFAULT_LENGTH; by start,
- * then id, then author) and its newest DIRECTORY_PARTNER_NEWS news items
- * (newest "published" first).  Returns GL_ENOTFOUND (err says which) if
+ *   {"partner": record, "offers": [...], "events": [...], "news": [...],
+ *    "more": {"offers": N, "events": N, "news": N}}
+ * with its first DIRECTORY_PARTNER_OFFERS current offers (by id), its
+ * first DIRECTORY_PARTNER_EVENTS events that have not ended (an event
+ * without "end" lasting DIRECTORY_EVENT_DEFAULT_LENGTH; by start, then
+ * id) and its newest DIRECTORY_PARTNER_NEWS news items (newest
+ * "published" first, then by id); "more" counts those of each left out.
+ * However many records the partner has, only the page's are kept in
+ * memory and turned into JSON.  Returns GL_ENOTFOUND (err says which) if
  * author holds no live partner record `id`.
  */
 int directory_partner(struct store_txn *t, const uint8_t author[RECORD_KEY_LEN], const char *id,

@@ -40,6 +40,11 @@ static void sift_down(struct topk *t, size_t i)
 	}
 }
 
+bool topk_wants(const struct topk *t, const void *elem)
+{
+	return t->n < t->k || t->cmp(elem, topk_at(t, 0)) < 0;
+}
+
 bool topk_offer(struct topk *t, const void *elem)
 {
 	if (t->n == t->k) {

@@ -22,6 +22,9 @@ struct topk {
 
 /* Hold at most k >= 1 elements of size bytes, in cmp's order. */
 void topk_init(struct topk *t, size_t k, size_t size, int (*cmp)(const void *, const void *));
+/* Whether topk_offer(t, elem) would keep elem: to skip the costly part
+ * of judging an element that could not be kept anyway. */
+bool topk_wants(const struct topk *t, const void *elem);
 /* Keep a copy of elem if it is among the first k so far (dropping the
  * last kept when full); true if kept. */
 bool topk_offer(struct topk *t, const void *elem);

@@ -87,6 +87,8 @@ export async function showPartner(seq, author, id) {
     const offers = ans.offers || [];
     const events = ans.events || [];
     const news = ans.news || [];
+    /* a partner's page holds the first 100 of its offers and of its events */
+    const more = ans.more || {};
     append(body, [
       p.org_type ? el('p', { class: 'meta' }, el('span', { class: 'tag' }, termLabel('org_type', p.org_type))) : null,
       paragraphs(p.description, 'lead'),
@@ -95,10 +97,12 @@ export async function showPartner(seq, author, id) {
       el('section', { 'aria-labelledby': 'partner-offers', 'data-test': 'partner-offers' },
         el('h2', { id: 'partner-offers' }, t('partner.offers')),
         offers.length ? el('ul', { class: 'offers wide' }, offers.map(partnerOffer))
-          : el('p', { class: 'empty' }, t('partner.noOffers'))),
+          : el('p', { class: 'empty' }, t('partner.noOffers')),
+        more.offers > 0 ? el('p', { class: 'hint', 'data-test': 'partner-more-offers' }, t('partner.moreOffers', more.offers)) : null),
       events.length ? el('section', { 'aria-labelledby': 'partner-events' },
         el('h2', { id: 'partner-events' }, t('partner.events')),
-        el('ol', { class: 'events' }, events.map((ev) => eventItem(ev, null, false)))) : null,
+        el('ol', { class: 'events' }, events.map((ev) => eventItem(ev, null, false))),
+        more.events > 0 ? el('p', { class: 'hint', 'data-test': 'partner-more-events' }, t('partner.moreEvents', more.events)) : null) : null,
       news.length ? el('section', { 'aria-labelledby': 'partner-news' },
         el('h2', { id: 'partner-news' }, t('partner.news')),
         el('ol', { class: 'news-list' }, news.map((n) => newsItem(n, null, 3, false)))) : null,

@@ -4,8 +4,11 @@ holds (proto/API.md: "all" is 100 per item at most): a node holding the
 Ghent sample and 120 more offers for one need.  Show more lists the
 first 100 the API gives, in its order, and the page says how many more
 fit, as the API counts them, in English and in Dutch; no console
-error."""
+error.  The same 120 offers and 120 events of one partner: its page
+(/api/v1/partners/AUTHOR/ID) holds the first 100 of each and counts the
+rest, and the page says so."""
 import copy
+import datetime
 import json
 import os
 import urllib.request
@@ -41,6 +44,44 @@ def many_offers(h, need):
     return paths
 
 
+def many_events(h, partner):
+    """EXTRA events of partner, a day apart from a year on, ids of their own."""
+    base = [e for e in ghent_records('event') if 'recurrence' not in e][0]
+    paths = []
+    for i in range(EXTRA):
+        e = copy.deepcopy(base)
+        e['id'], e['partner'] = 'many-event-%03d' % i, partner
+        # listed in start order: ids in the reverse order, so that the
+        # order cannot be the ids'
+        day = 1 + (EXTRA - 1 - i)
+        e['start'] = '2030-%02d-%02dT10:00:00+01:00' % (1 + day // 28, 1 + day % 28)
+        e.pop('end', None)
+        path = os.path.join(h.dir, e['id'] + '.json')
+        with open(path, 'w') as f:
+            json.dump(e, f)
+        paths.append(path)
+    return paths
+
+
+def partner_page(origin, author, pid, want_offers):
+    """The partner's page holds its first 100 offers by id and its first
+    100 events by start, and counts the rest of each."""
+    url = '%s/api/v1/partners/%s/%s' % (origin, author, pid)
+    page = json.load(urllib.request.urlopen(url, timeout=wb.WAIT))
+    ids = [o['id'] for o in page['offers']]
+    check(ids == sorted(want_offers)[:100] and page['more']['offers'] == len(want_offers) - 100,
+          'partner page: %d offers (%s...), %r more; %d expected' % (
+              len(ids), ids[:3], page['more'], len(want_offers)))
+    starts = [e['start'] for e in page['events']]
+    ours = [e['id'] for e in page['events'] if e['id'].startswith('many-event-')]
+    at = [datetime.datetime.fromisoformat(x) for x in starts]
+    check(len(starts) == 100 and at == sorted(at) and
+          page['more']['events'] >= EXTRA - 100 and
+          ours == ['many-event-%03d' % (EXTRA - 1 - k) for k in range(len(ours))],
+          'partner page events: %d, first %r, %r more' % (len(starts), ours[:2], page['more']))
+    return page
+
+
 def main():
     browser, driver = wb.find_browser()
     with Harness('web-many') as h:
@@ -49,8 +90,15 @@ def main():
         a = h.node('a', args=['--config', conf])
         a.start()
         need = 'financing-loan'
-        a.gilde('publish', *wb.SAMPLE, *many_offers(h, need))
+        offers = many_offers(h, need)
+        with open(offers[0]) as f:
+            pid = json.load(f)['partner']
+        a.gilde('publish', *wb.SAMPLE, *offers, *many_events(h, pid))
         origin = 'http://' + a.json('status')['daemon']['web']['listen']
+        author = a.json('id')['key']
+        mine = [o['id'] for o in ghent_records('offer') if o.get('partner') == pid and
+                o.get('status', 'active') != 'inactive' and 'valid_until' not in o]
+        page = partner_page(origin, author, pid, mine + ['many-%03d' % i for i in range(EXTRA)])
         item = [i for i in match(origin, 0)['items'] if i['need'] == need]
         check(item, 'the shop at prestart has no %s item' % need)
         item = item[0]
@@ -83,9 +131,16 @@ def main():
             p.wait('the hint in Dutch', lambda: any(
                 'passen bij deze nood' in x.text and str(item['more']) in x.text
                 for x in p.css(sel + ' [data-test="more-unshown"]')))
+            d.get(origin + '/#/partner/%s/%s' % (author, pid))
+            p.wait('the partner page\'s offers', lambda: len(p.css('[data-test="partner-offer"]')) == 100)
+            hint = p.wait('the partner page\'s hint', lambda: p.css('[data-test="partner-more-offers"]'))
+            check(str(page['more']['offers']) in hint[0].text and
+                  str(page['more']['events']) in p.one('[data-test="partner-more-events"]').text,
+                  'the partner page says %r, the API counts %r' % (hint[0].text, page['more']))
             errors = console_errors(p)
             check(not errors, 'console errors: %r' % errors)
-    print('web many: %d offers for %s, 100 shown, %d more said' % (fit, need, item['more']))
+    print('web many: %d offers for %s, 100 shown, %d more said; partner %s: 100 offers and '
+          '100 events shown, %r more said' % (fit, need, item['more'], pid, page['more']))
 
 
 if __name__ == '__main__':
