@@ -163,11 +163,26 @@ static enum MHD_Result api_partners(struct web *w, struct MHD_Connection *c, str
                                     const char *url, const struct web_req *rq)
 {
 	(void)rq;
+	static const char *const names[] = { "limit", "after", NULL };
+	struct web_params p;
+	enum MHD_Result ok;
+	long limit = DIRECTORY_PARTNERS_LIMIT;
+	if (!web_params_ok(w, c, names, &p, &ok) ||
+	    !limit_read(w, c, &p, DIRECTORY_PARTNERS_MAX, &limit, &ok))
+		return ok;
 	struct gl_error err = { 0 };
+	struct directory_page pg = { web_param(&p, "after"), (size_t)limit };
+	char next[DIRECTORY_CURSOR_MAX];
 	json_t *list;
-	if (directory_partners(t, clock_now(), &list, &err))
+	int rc = directory_partners(t, clock_now(), &pg, &list, next, &err);
+	if (rc == GL_EINVAL)
+		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "after", "after: %s", err.msg);
+	if (rc)
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, json_pack("{s:o}", "partners", list));
+	json_t *ans = json_pack("{s:o, s:b}", "partners", list, "more", next[0] != '\0');
+	if (next[0])
+		json_object_set_new(ans, "next", json_string(next));
+	return web_reply_json(w, c, MHD_HTTP_OK, ans);
 }
 
 /* /api/v1/partners/AUTHOR/ID */
@@ -729,7 +744,7 @@ unsigned web_api_methods(const char *url)
 /* Endpoints that take no parameter at all say so before anything else. */
 static bool takes_none(const struct endpoint *e)
 {
-	return e->fn == api_taxonomy || e->fn == api_partners || e->fn == api_partner ||
+	return e->fn == api_taxonomy || e->fn == api_partner ||
 	       e->fn == web_screening;
 }
 

@@ -23,76 +23,10 @@
 /* The longest time text read (RFC 3339 with a fraction and an offset fits). */
 #define TIME_TEXT_MAX 64
 
-/* ---- order ------------------------------------------------------------- */
+/* ---- records -------------------------------------------------------------- */
 
-static const char *str_of(const json_t *rec, const char *field)
-{
-	const char *s = json_string_value(json_object_get(rec, field));
-	return s ? s : "";
-}
-
-static int cmp_by_id(const void *a, const void *b)
-{
-	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-	int c = strcmp(str_of(x, "id"), str_of(y, "id"));
-	return c ? c : strcmp(str_of(x, "author"), str_of(y, "author"));
-}
-
-static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
-{
-	size_t n = json_array_size(arr);
-	if (n < 2)
-		return;
-	json_t **v = gl_xmalloc(n * sizeof *v);
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof *v, cmp);
-	json_array_clear(arr);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-	free(v);
-}
-
-/* ---- collecting records ------------------------------------------------- */
-
-/* Whether to list a record, judged on its body (len bytes, NULL if none). */
+/* Whether to list a record, judged on its body (len bytes). */
 typedef bool (*keep_fn)(const void *arg, const uint8_t *body, size_t len);
-
-struct collect {
-	json_t *out;
-	keep_fn keep;
-	const void *arg;
-};
-
-static int collect_visit(void *vc, const struct store_entry *e)
-{
-	struct collect *cc = vc;
-	struct record r;
-	if (cc->keep) {
-		if (record_parse_held(e->env, e->env_len, &r, NULL))
-			return 0;
-		if (!cc->keep(cc->arg, r.body, r.body_len))
-			return 0;
-	}
-	json_array_append_new(cc->out, view_entry_json(e));
-	return 0;
-}
-
-/* Every live record of a kind (by one author if author is not NULL) that
- * keep() keeps (all if keep is NULL), as a new JSON array in key order. */
-static int scan_kind(struct store_txn *t, int kind, const uint8_t *author, keep_fn keep,
-                     const void *arg, json_t **out, struct gl_error *err)
-{
-	struct collect cc = { .out = json_array(), .keep = keep, .arg = arg };
-	struct store_filter f = { .kind = kind, .author = author };
-	int rc = store_scan(t, &f, collect_visit, &cc, err);
-	if (rc) {
-		json_decref(cc.out);
-		return rc;
-	}
-	*out = cc.out;
-	return 0;
-}
 
 /* Whether the body's "partner" is pid. */
 static bool partner_is(const uint8_t *body, size_t len, const char *pid)
@@ -245,20 +179,46 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 
 /* ---- partners ------------------------------------------------------------ */
 
-struct counts {
-	json_t *by_key; /* "AUTHOR/PARTNER" -> number of current offers */
-	uint64_t now;
+/* A partner's place in the list (id, author) and its key; its offers are
+ * counted once it is on the page. */
+struct partner_place {
+	char id[GL_ID_MAX + 1], author[IDENT_TEXT_MAX];
+	uint8_t pk[RECORD_KEY_LEN];
+	json_int_t offers;
 };
 
-static void count_key(const uint8_t author[RECORD_KEY_LEN], const uint8_t *pid, size_t pid_len,
-                      char out[IDENT_TEXT_MAX + GL_ID_MAX + 2])
+static int partner_cmp(const void *va, const void *vb)
 {
-	ident_format(IDENT_PK_PREFIX, author, out);
-	size_t n = strlen(out);
-	out[n++] = '/';
-	memcpy(out + n, pid, pid_len);
-	out[n + pid_len] = '\0';
+	const struct partner_place *a = va, *b = vb;
+	int c = strcmp(a->id, b->id);
+	return c ? c : strcmp(a->author, b->author);
 }
+
+struct partner_scan {
+	const struct partner_place *after; /* NULL: from the first */
+	struct topk first;
+};
+
+static int partner_visit(void *vp, const struct store_entry *e)
+{
+	struct partner_scan *ps = vp;
+	struct partner_place at = { 0 };
+	if (e->id_len > GL_ID_MAX)
+		return 0;
+	memcpy(at.id, e->id, e->id_len);
+	ident_format(IDENT_PK_PREFIX, e->author, at.author);
+	memcpy(at.pk, e->author, RECORD_KEY_LEN);
+	if (!ps->after || partner_cmp(&at, ps->after) > 0)
+		topk_offer(&ps->first, &at);
+	return 0;
+}
+
+/* The page's partners, sorted, whose current offers are counted. */
+struct counts {
+	struct partner_place *page;
+	size_t n;
+	uint64_t now;
+};
 
 static int count_offer(void *vc, const struct store_entry *e)
 {
@@ -266,41 +226,76 @@ static int count_offer(void *vc, const struct store_entry *e)
 	struct record r;
 	const uint8_t *pid;
 	uint32_t pid_len;
-	char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
+	struct partner_place key;
 	if (record_parse_held(e->env, e->env_len, &r, NULL) ||
-	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX ||
-	    !eligibility_body_current(r.body, r.body_len, c->now))
+	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX)
 		return 0;
-	count_key(e->author, pid, pid_len, key);
-	json_t *n = json_object_get(c->by_key, key);
-	json_object_set_new(c->by_key, key, json_integer(json_integer_value(n) + 1));
+	memcpy(key.id, pid, pid_len);
+	key.id[pid_len] = '\0';
+	ident_format(IDENT_PK_PREFIX, e->author, key.author);
+	struct partner_place *on = bsearch(&key, c->page, c->n, sizeof key, partner_cmp);
+	if (on && eligibility_body_current(r.body, r.body_len, c->now))
+		on->offers++;
 	return 0;
 }
 
-int directory_partners(struct store_txn *t, uint64_t now, json_t **out, struct gl_error *err)
+/* "ID/AUTHOR" into *at: 0, or GL_EINVAL. */
+static int partner_cursor_read(const char *text, struct partner_place *at, struct gl_error *err)
 {
-	struct counts c = { .by_key = json_object(), .now = now };
-	struct store_filter offers = { .kind = RK_OFFER };
-	json_t *list = NULL;
-	int rc;
-	if ((rc = scan_kind(t, RK_PARTNER, NULL, NULL, NULL, &list, err)) ||
-	    (rc = store_scan(t, &offers, count_offer, &c, err)))
-		goto fail;
-	sort_array(list, cmp_by_id);
-	size_t i;
-	json_t *p;
-	json_array_foreach(list, i, p) {
-		char key[IDENT_TEXT_MAX + GL_ID_MAX + 2];
-		snprintf(key, sizeof key, "%s/%s", str_of(p, "author"), str_of(p, "id"));
-		json_object_set_new(p, "offers",
-		                    json_integer(json_integer_value(json_object_get(c.by_key, key))));
-	}
-	json_decref(c.by_key);
-	*out = list;
+	const char *s = strchr(text, '/');
+	size_t ni = s ? (size_t)(s - text) : 0;
+	if (!s || ni == 0 || ni > GL_ID_MAX || strlen(s + 1) >= IDENT_TEXT_MAX || strchr(s + 1, '/'))
+		return gl_errorf(err, GL_EINVAL, "\"%.80s\" is not a place in the list: give the "
+		                 "\"next\" of the page before", text);
+	memcpy(at->id, text, ni);
+	at->id[ni] = '\0';
+	strcpy(at->author, s + 1);
 	return 0;
-fail:
+}
+
+int directory_partners(struct store_txn *t, uint64_t now, const struct directory_page *pg,
+                       json_t **out, char next[DIRECTORY_CURSOR_MAX], struct gl_error *err)
+{
+	struct partner_place after;
+	size_t limit = pg->limit;
+	if (limit < 1 || limit > DIRECTORY_PARTNERS_MAX)
+		return gl_errorf(err, GL_EINVAL, "limit: %zu is not from 1 to %u", limit,
+		                 DIRECTORY_PARTNERS_MAX);
+	if (pg->after && partner_cursor_read(pg->after, &after, err))
+		return GL_EINVAL;
+	struct partner_scan ps = { .after = pg->after ? &after : NULL };
+	/* one more than the page: whether a next page exists */
+	topk_init(&ps.first, limit + 1, sizeof(struct partner_place), partner_cmp);
+	struct store_filter fp = { .kind = RK_PARTNER }, fo = { .kind = RK_OFFER };
+	json_t *list = NULL;
+	int rc = store_scan(t, &fp, partner_visit, &ps, err);
+	if (rc)
+		goto out;
+	topk_sort(&ps.first);
+	struct counts c = { topk_at(&ps.first, 0), ps.first.n < limit ? ps.first.n : limit, now };
+	if ((rc = store_scan(t, &fo, count_offer, &c, err)))
+		goto out;
+	/* read from the same transaction as the scans: every one is there */
+	list = json_array();
+	for (size_t i = 0; i < c.n; i++) {
+		const struct partner_place *at = &c.page[i];
+		struct store_entry e;
+		if ((rc = store_get(t, at->pk, RK_PARTNER, at->id, strlen(at->id), &e, err)))
+			goto out;
+		json_t *rec = view_entry_json(&e);
+		json_object_set_new(rec, "offers", json_integer(at->offers));
+		json_array_append_new(list, rec);
+	}
+	next[0] = '\0';
+	if (ps.first.n > limit) {
+		const struct partner_place *last = &c.page[limit - 1];
+		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s", last->id, last->author);
+	}
+	*out = list;
+	list = NULL;
+out:
 	json_decref(list);
-	json_decref(c.by_key);
+	topk_free(&ps.first);
 	return rc;
 }
 

@@ -80,12 +80,21 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
                      const struct directory_page *pg, json_t **out,
                      char next[DIRECTORY_CURSOR_MAX], struct gl_error *err);
 
+/* A page of directory_partners(): 1 to DIRECTORY_PARTNERS_MAX partners. */
+#define DIRECTORY_PARTNERS_LIMIT 500
+#define DIRECTORY_PARTNERS_MAX 1000
+
 /*
- * Every partner record as a JSON array sorted by id, then author; each
- * with one more member, "offers": the number of the current offers (at
- * now) that belong to it.
+ * The partner records sorted by id, then author, a page of them (pg: at
+ * most limit, after the cursor "ID/AUTHOR" if given), as a JSON array in
+ * *out, each with one more member, "offers": the number of the current
+ * offers (at now) that belong to it; in next the cursor of the page after
+ * it ("" if none follows).  Whatever the store holds, this holds at most
+ * limit + 1 partners in memory at once.  GL_EINVAL (err says which) for a
+ * limit out of range or a cursor that does not read.
  */
-int directory_partners(struct store_txn *t, uint64_t now, json_t **out, struct gl_error *err);
+int directory_partners(struct store_txn *t, uint64_t now, const struct directory_page *pg,
+                       json_t **out, char next[DIRECTORY_CURSOR_MAX], struct gl_error *err);
 
 /*
  * One partner's page, at now:

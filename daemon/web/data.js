@@ -30,10 +30,18 @@ export function termLabel(facet, id) {
 /* author/id -> partner record; failures only cost the partner names. */
 async function loadPartners() {
   if (!cache.partners) {
-    const ans = await api('api/v1/partners');
+    /* a page of 500 at a time, at most 20 pages: a federation's partners */
+    const list = [];
+    let after = null;
+    for (let page = 0; page < 20; page++) {
+      const ans = await api('api/v1/partners' + (after ? '?after=' + encodeURIComponent(after) : ''));
+      list.push(...(ans.partners || []));
+      if (!ans.more || typeof ans.next !== 'string') break;
+      after = ans.next;
+    }
     const map = new Map();
-    for (const p of ans.partners || []) map.set(p.author + '/' + p.id, p);
-    cache.partners = { list: ans.partners || [], map };
+    for (const p of list) map.set(p.author + '/' + p.id, p);
+    cache.partners = { list, map };
   }
   return cache.partners;
 }

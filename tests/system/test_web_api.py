@@ -216,6 +216,29 @@ def offers_in_pages(w):
         w.error('/api/v1/offers?' + bad, 400, bad.split('=')[0])
 
 
+def partners_in_pages(w):
+    """/api/v1/partners a page at a time, as the offers: the pages are the
+    whole list in its order, each partner once, with the same counts."""
+    whole = w.json('/api/v1/partners')
+    check(not whole['more'] and 'next' not in whole, 'the sample fits one page of 500')
+    got, after, pages = [], None, 0
+    while pages < 100:
+        page = w.json('/api/v1/partners?limit=5' + ('&after=' + urllib.parse.quote(after) if after else ''))
+        pages += 1
+        got += page['partners']
+        if not page['more']:
+            check('next' not in page, 'the last partner page names a next one')
+            break
+        check(len(page['partners']) == 5, 'a partner page before the last holds %d' % len(page['partners']))
+        after = page['next']
+        check(after == '%s/%s' % (got[-1]['id'], got[-1]['author']), 'partners: next %r' % after)
+    check(got == whole['partners'] and pages == (len(got) + 4) // 5,
+          'partners in pages of 5: %d in %d pages, the whole list %d' % (len(got), pages,
+                                                                         len(whole['partners'])))
+    for bad in ('limit=0', 'limit=1001', 'after=nothing', 'after=a/b/c'):
+        w.error('/api/v1/partners?' + bad, 400, bad.split('=')[0])
+
+
 def main():
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')),
           WEB_ROOT + '/index.html is missing')
@@ -229,8 +252,9 @@ def main():
         # taxonomy: x-terms verbatim
         check(w.json('/api/v1/taxonomy') == TAXONOMY['x-terms'], 'taxonomy differs from x-terms')
 
-        # partners, with their offer counts
+        # partners, with their offer counts, and a page at a time
         partners = w.json('/api/v1/partners')['partners']
+        partners_in_pages(w)
         want = sorted(p['id'] for p in ghent_records('partner'))
         check([p['id'] for p in partners] == want,
               'partners: %s, expected %s' % ([p['id'] for p in partners], want))
