@@ -64,6 +64,8 @@ void taxonomy_free(struct taxonomy *t)
 
 const struct tax_term *taxonomy_term(const struct taxonomy *t, const char *facet, const char *id)
 {
+	if (!id)
+		return NULL; /* a field a record left out: no term */
 	for (size_t i = 0; i < t->nfacets; i++) {
 		if (strcmp(t->facets[i].name, facet))
 			continue;

@@ -32,7 +32,8 @@ struct taxonomy;
 int taxonomy_load(const struct schema_set *set, struct taxonomy **out, struct gl_error *err);
 void taxonomy_free(struct taxonomy *t);
 
-/* A facet's term by id ("need", "financing-loan"), or NULL. */
+/* A facet's term by id ("need", "financing-loan"), or NULL (also for a
+ * NULL id: a field a record left out). */
 const struct tax_term *taxonomy_term(const struct taxonomy *t, const char *facet, const char *id);
 /* The terms of a facet ("need"), in the taxonomy's order, and their number
  * in *n; NULL with *n = 0 for a facet the taxonomy does not have.  The

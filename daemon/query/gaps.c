@@ -284,6 +284,7 @@ static json_t *demand_cell(json_t *res, const struct taxonomy *tax, bool by_sect
 	                                            json_string_value(json_object_get(row, "need")));
 	const struct tax_term *phase = taxonomy_term(tax, "phase",
 	                                             json_string_value(json_object_get(bucket, "phase")));
+	/* a member's buckets may leave any of them out (insight.schema.json) */
 	const struct tax_term *sector = taxonomy_term(tax, "sector",
 	                                              json_string_value(json_object_get(bucket, "sector")));
 	size_t np = json_array_size(json_object_get(res, "phases"));

@@ -530,6 +530,25 @@ static void test_differencing_nested(void **state)
 	assert_string_equal(json_string_value(json_object_get(first, "sector")), "retail");
 	assert_int_equal(json_integer_value(json_object_get(first, "unmet")), 12);
 	json_decref(g);
+	/* a member's release whose buckets leave out the sector, the phase or
+	 * the need (insight.schema.json: each optional): counted nowhere, by
+	 * sector or not, and no crash (a NULL id went to strcmp) */
+	json_t *odd = json_pack("{s:s, s:[{s:i, s:[{s:s, s:i}]}, {s:s, s:i, s:[{s:s, s:i}]},"
+	                        " {s:s, s:s, s:i, s:[{s:i}]}]}",
+	                        "from", "a member", "buckets",
+	                        "starters", 20, "needs", "need", "location-shop", "unmet", 20,
+	                        "phase", "prestart", "starters", 20, "needs", "need", "location-shop",
+	                        "unmet", 20,
+	                        "phase", "prestart", "sector", "retail", "starters", 20, "needs",
+	                        "unmet", 20);
+	assert_int_equal(gaps_run_demand(t, tax, false, NOW, odd, &g, NULL), 0);
+	first = json_array_get(json_object_get(g, "unmet"), 0);
+	assert_int_equal(json_integer_value(json_object_get(first, "unmet")), 20); /* the phase's */
+	json_decref(g);
+	assert_int_equal(gaps_run_demand(t, tax, true, NOW, odd, &g, NULL), 0);
+	assert_int_equal(json_array_size(json_object_get(g, "unmet")), 0);
+	json_decref(g);
+	json_decref(odd);
 	/* without a release: today's answer, unchanged */
 	json_t *plain, *none;
 	assert_int_equal(gaps_run(t, tax, false, NOW, &plain, NULL), 0);
