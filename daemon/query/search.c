@@ -241,22 +241,46 @@ static int find_names(struct qrun *qr, struct gl_error *err)
 	return 0;
 }
 
-/* One partner's records, as lend_names finds them. */
+/* One author's records, as lend_names reads them: each goes to the names
+ * of its partner (its "partner", else the author's first partner record). */
 struct lend {
 	struct qrun *qr;
-	const struct pname *pn; /* the partner's names, npn of them */
+	const struct pname *pn; /* the author's partners' names, sorted by id */
 	size_t npn;
-	const uint8_t *pid;     /* its id */
-	size_t pid_len;
-	bool first;             /* it is its author's first partner record */
+	uint8_t first[GL_ID_MAX]; /* the author's first partner record's id */
+	size_t first_len;         /* 0: it has none */
 	struct gl_error *err;
 };
 
 static int first_partner(void *ctx, const struct store_entry *e)
 {
 	struct lend *l = ctx;
-	l->first = e->id_len == l->pid_len && !memcmp(e->id, l->pid, l->pid_len);
+	if (e->id_len <= sizeof l->first) {
+		memcpy(l->first, e->id, e->id_len);
+		l->first_len = e->id_len;
+	}
 	return 1;
+}
+
+static const uint8_t *pname_pid(const struct pname *p, size_t *len)
+{
+	*len = p->rlen - RECORD_KEY_LEN - 1;
+	return p->rkey + RECORD_KEY_LEN + 1;
+}
+
+/* The first of l's names whose partner id is pid or after it. */
+static size_t lend_lower(const struct lend *l, const uint8_t *pid, size_t pid_len)
+{
+	size_t lo = 0, hi = l->npn, len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *at = pname_pid(&l->pn[mid], &len);
+		if (search_rkey_cmp(at, len, pid, pid_len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static int lend_visit(void *ctx, const struct store_entry *e)
@@ -267,10 +291,16 @@ static int lend_visit(void *ctx, const struct store_entry *e)
 	uint32_t pid_len;
 	if (record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return 0;
-	if (body_str(r.body, r.body_len, "partner", &pid, &pid_len)
-	            ? pid_len != l->pid_len || memcmp(pid, l->pid, pid_len)
-	            : !l->first)
-		return 0;
+	if (!body_str(r.body, r.body_len, "partner", &pid, &pid_len)) {
+		pid = l->first;
+		pid_len = (uint32_t)l->first_len;
+		if (!pid_len)
+			return 0;
+	}
+	size_t i = lend_lower(l, pid, pid_len), len;
+	const uint8_t *at = i < l->npn ? pname_pid(&l->pn[i], &len) : NULL;
+	if (!at || search_rkey_cmp(at, len, pid, pid_len))
+		return 0; /* no partner of a name that matched */
 	uint8_t rkey[STORE_KEY_MAX];
 	size_t rlen = store_entry_key(e, rkey);
 	bool found;
@@ -278,13 +308,17 @@ static int lend_visit(void *ctx, const struct store_entry *e)
 	int rc = textindex_doc_of(l->qr->t, rkey, rlen, &found, &doc, l->err);
 	if (rc || !found)
 		return rc;
-	for (size_t i = 0; i < l->npn; i++)
+	for (; i < l->npn && (at = pname_pid(&l->pn[i], &len)) &&
+	       !search_rkey_cmp(at, len, pid, pid_len); i++)
 		add_part(l->qr, &doc, l->pn[i].word, l->pn[i].score);
 	return 0;
 }
 
 /* The records of each partner whose name holds a query word get the
- * word's score for a field of weight SEARCH_WEIGHT_PARTNER (search.h). */
+ * word's score for a field of weight SEARCH_WEIGHT_PARTNER (search.h).
+ * Each author's records are read once, whatever number of its partners
+ * matched: one member with thousands of partners named alike cost a read
+ * of all its records for each of them (40 s for 6,000). */
 static int lend_names(struct qrun *qr, struct gl_error *err)
 {
 	static const int kinds[] = { RK_OFFER, RK_EVENT, RK_NEWS };
@@ -292,12 +326,11 @@ static int lend_names(struct qrun *qr, struct gl_error *err)
 		qsort(qr->pn, qr->npn, sizeof *qr->pn, pname_cmp);
 	int rc = 0;
 	for (size_t i = 0, j; i < qr->npn && rc == 0; i = j) {
-		const struct pname *p = &qr->pn[i];
-		for (j = i; j < qr->npn && !pname_cmp(p, &qr->pn[j]); j++)
+		const uint8_t *author = qr->pn[i].rkey;
+		for (j = i; j < qr->npn && !memcmp(qr->pn[j].rkey, author, RECORD_KEY_LEN); j++)
 			;
-		struct lend l = { .qr = qr, .pn = p, .npn = j - i, .pid = p->rkey + RECORD_KEY_LEN + 1,
-		                  .pid_len = p->rlen - RECORD_KEY_LEN - 1, .err = err };
-		struct store_filter f = { .kind = RK_PARTNER, .author = p->rkey };
+		struct lend l = { .qr = qr, .pn = &qr->pn[i], .npn = j - i, .err = err };
+		struct store_filter f = { .kind = RK_PARTNER, .author = author };
 		if ((rc = store_scan(qr->t, &f, first_partner, &l, err)) < 0)
 			break;
 		rc = 0;

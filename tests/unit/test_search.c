@@ -1729,6 +1729,37 @@ static void test_partner_names(void **state)
 }
 
 /*
+ * Several partners of one author whose names hold the query's words: each
+ * record gets the names of its own partner only (read once per author).
+ */
+static void test_partner_names_one_author(void **state)
+{
+	(void)state;
+	struct store *s = open_store("partners-one-author");
+	struct doc north = partner_doc("Haven Noord", "Een kade.");
+	struct doc south = partner_doc("Haven Zuid", "Een dok.");
+	const struct doc o1 = { .title_nl = "Kraan", .title_en = "Crane", .text_nl = "Te huur.",
+	                        .text_en = "To rent.", .partner = "h1" };
+	const struct doc o2 = { .title_nl = "Loods", .title_en = "Shed", .text_nl = "Te huur.",
+	                        .text_en = "To rent.", .partner = "h2" };
+	const struct doc o3 = TEXTS("Steiger", "Jetty", "Te huur.", "To rent.");
+	put(s, sk, RK_PARTNER, "h2", 1, &south);
+	put(s, sk, RK_PARTNER, "h1", 1, &north); /* the first by id */
+	put(s, sk, RK_OFFER, "o1", 1, &o1);
+	put(s, sk, RK_OFFER, "o2", 1, &o2);
+	put(s, sk, RK_OFFER, "o3", 1, &o3);
+	char ids[256];
+	assert_int_equal(find(s, "haven", 0, NULL, ids, sizeof ids, NULL), 5);
+	assert_int_equal(find(s, "noord", RK_OFFER, NULL, ids, sizeof ids, NULL), 2);
+	assert_non_null(strstr(ids, "o1"));
+	assert_non_null(strstr(ids, "o3")); /* no "partner": the first partner's */
+	assert_int_equal(find(s, "zuid", RK_OFFER, NULL, ids, sizeof ids, NULL), 1);
+	assert_string_equal(ids, "o2");
+	assert_int_equal(find(s, "noord zuid", RK_OFFER, NULL, ids, sizeof ids, NULL), 3);
+	store_close(s);
+}
+
+/*
  * prefer: every language's rules, the preferred one's forms in full and
  * the others' at SEARCH_OTHER_LANG; lang: one language's rules only.  Two
  * offers of one length, one saying "coaching" in Dutch (its Dutch stem
@@ -1949,6 +1980,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_skips_unparsable),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_partner_names),
+		cmocka_unit_test(test_partner_names_one_author),
 		cmocka_unit_test(test_prefer),
 		cmocka_unit_test(test_weak_words),
 		cmocka_unit_test(test_rules_rebuild),
