@@ -52,6 +52,13 @@ def paths_and_scores(a, h, match):
     check('location-shop' not in needs_of(res) and 'legal' in needs_of(res),
           'an online shop needs no shop premises but the rules of selling online: %r'
           % needs_of(res))
+    # a shop signs a commercial lease with its premises: the lease checked (legal) right
+    # after finding them, and still when it has premises already
+    for prem in ((), ('--premises', 'have')):
+        got = needs_of(match('--phase', 'prestart', '--activity', 'hospitality', *prem))
+        check('legal' in got and ('location-shop' not in got or
+                                  got.index('legal') == got.index('location-shop') + 1),
+              'a cafe %r: the lease and the rules after the premises: %r' % (prem, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
