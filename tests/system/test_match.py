@@ -67,6 +67,14 @@ def paths_and_scores(a, h, match):
         check('research-valorisation' in got and 'financing-loan' in got and
               got.index('research-valorisation') < got.index('financing-loan'),
               'a %s producer: pilot scale before the loan: %r' % (sector, got))
+    # a company in growth registered long ago: no registration step, whatever it does; a
+    # growing webshop is past its business plan
+    for prof in (('--activity', 'manufacturing', '--sector', 'agrofood'),
+                 ('--activity', 'social-enterprise'), ('--activity', 'shop', '--takeover'),
+                 ('--activity', 'shop', '--premises', 'online'), ('--student',)):
+        got = needs_of(match('--phase', 'growth', *prof))
+        check('administration' not in got and 'coaching-business-plan' not in got,
+              'a company in growth %r registers nothing: %r' % (prof, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
