@@ -75,6 +75,15 @@ def paths_and_scores(a, h, match):
         got = needs_of(match('--phase', 'growth', *prof))
         check('administration' not in got and 'coaching-business-plan' not in got,
               'a company in growth %r registers nothing: %r' % (prof, got))
+    # who takes over a shop or a workshop takes over its premises: no search for premises,
+    # the lease goes with the contract (legal)
+    for act, place in (('shop', 'location-shop'), ('hospitality', 'location-shop'),
+                       ('manufacturing', 'location-workshop'),
+                       ('social-enterprise', 'location')):
+        got = needs_of(match('--phase', 'prestart', '--activity', act, '--takeover'))
+        check(place not in got and 'legal' in got, 'a takeover of a %s: %r' % (act, got))
+    got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing'))
+    check('location-workshop' in got, 'a new workshop looks for premises: %r' % got)
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
