@@ -84,6 +84,19 @@ def paths_and_scores(a, h, match):
         check(place not in got and 'legal' in got, 'a takeover of a %s: %r' % (act, got))
     got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing'))
     check('location-workshop' in got, 'a new workshop looks for premises: %r' % got)
+    # from abroad AND in a particular situation: land first (the professional card, the
+    # registration), then the situation's own route (a medical device's regulation and
+    # clinical testing), then settle in (office, staff)
+    got = needs_of(match('--phase', 'prestart', '--activity', 'tech-product', '--sector',
+                         'pharma-medtech', '--international'))
+    check(got[:2] == ['soft-landing', 'administration'] and 'legal' in got and
+          'research-valorisation' in got and 'talent' in got and
+          max(got.index('legal'), got.index('research-valorisation')) < got.index('talent'),
+          'a medtech start-up from abroad: %r' % got)
+    # a shop from abroad looks for shop premises, not an office
+    got = needs_of(match('--phase', 'prestart', '--activity', 'shop', '--international'))
+    check(got[0] == 'soft-landing' and 'location-office' not in got and 'location-shop' in got,
+          'a shop from abroad: %r' % got)
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
