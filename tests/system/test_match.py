@@ -97,6 +97,12 @@ def paths_and_scores(a, h, match):
     got = needs_of(match('--phase', 'prestart', '--activity', 'shop', '--international'))
     check(got[0] == 'soft-landing' and 'location-office' not in got and 'location-shop' in got,
           'a shop from abroad: %r' % got)
+    # with only an idea, the plan comes before the registration, which waits for the start
+    for prof in ((), ('--activity', 'shop'), ('--activity', 'freelance'),
+                 ('--activity', 'manufacturing')):
+        got = needs_of(match('--phase', 'idea', *prof))
+        check(got[0] == 'coaching-business-plan' and 'administration' in got,
+              'an idea %r: the plan first: %r' % (prof, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
