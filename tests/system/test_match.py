@@ -103,6 +103,12 @@ def paths_and_scores(a, h, match):
         got = needs_of(match('--phase', 'idea', *prof))
         check(got[0] == 'coaching-business-plan' and 'administration' in got,
               'an idea %r: the plan first: %r' % (prof, got))
+    # a tech product protects its name and design (a trademark check, an i-DEPOT) before
+    # it is shown to investors
+    for phase in ('prestart', 'start'):
+        got = needs_of(match('--phase', phase, '--activity', 'tech-product'))
+        check('legal-ip' in got and got.index('legal-ip') < got.index('financing-equity'),
+              'a tech product at %s: IP before investors: %r' % (phase, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
