@@ -109,6 +109,12 @@ def paths_and_scores(a, h, match):
         got = needs_of(match('--phase', phase, '--activity', 'tech-product'))
         check('legal-ip' in got and got.index('legal-ip') < got.index('financing-equity'),
               'a tech product at %s: IP before investors: %r' % (phase, got))
+    # health software or a health device may well be a medical device: the regulation and
+    # testing with care professionals come first, as for medtech
+    res = match('--phase', 'prestart', '--activity', 'tech-product', '--sector', 'healthtech')
+    check(needs_of(res)[:2] == ['legal', 'research-valorisation'] and
+          any(p['id'] == 'medical-devices' for p in res['paths']),
+          'a health tech product: %r' % needs_of(res))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
