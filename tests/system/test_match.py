@@ -115,6 +115,12 @@ def paths_and_scores(a, h, match):
     check(needs_of(res)[:2] == ['legal', 'research-valorisation'] and
           any(p['id'] == 'medical-devices' for p in res['paths']),
           'a health tech product: %r' % needs_of(res))
+    # a restarter rebuilds on the bridging right, coaching and a loan; the network comes
+    # after the shop's premises and lease, as for any shop
+    got = needs_of(match('--phase', 'restart', '--activity', 'shop'))
+    check(got[:3] == ['administration', 'coaching', 'financing-loan'] and
+          got.index('location-shop') < got.index('networking') and
+          got.index('legal') < got.index('networking'), 'a shop starting again: %r' % got)
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
