@@ -121,6 +121,11 @@ def paths_and_scores(a, h, match):
     check(got[:3] == ['administration', 'coaching', 'financing-loan'] and
           got.index('location-shop') < got.index('networking') and
           got.index('legal') < got.index('networking'), 'a shop starting again: %r' % got)
+    # a café that grows opens a second place; it does not export
+    got = needs_of(match('--phase', 'growth', '--activity', 'hospitality'))
+    check('internationalisation' not in got and 'talent' in got, 'a growing café: %r' % got)
+    got = needs_of(match('--phase', 'growth', '--activity', 'manufacturing'))
+    check('internationalisation' in got, 'a growing producer exports: %r' % got)
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
