@@ -75,6 +75,11 @@ def paths_and_scores(a, h, match):
         got = needs_of(match('--phase', 'growth', *prof))
         check('administration' not in got and 'coaching-business-plan' not in got,
               'a company in growth %r registers nothing: %r' % (prof, got))
+    # but a side business that grows switches to a main activity: its social status changes
+    side = os.path.join(h.dir, 'side.json')
+    json.dump({'phase': 'growth', 'activity': 'services', 'side_activity': True}, open(side, 'w'))
+    got = needs_of(match('--profile', side))
+    check('administration' in got, 'a side business in growth: %r' % got)
     # who takes over a shop or a workshop takes over its premises: no search for premises,
     # the lease goes with the contract (legal)
     for act, place in (('shop', 'location-shop'), ('hospitality', 'location-shop'),
