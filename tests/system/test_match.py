@@ -131,6 +131,12 @@ def paths_and_scores(a, h, match):
     check('internationalisation' not in got and 'talent' in got, 'a growing café: %r' % got)
     got = needs_of(match('--phase', 'growth', '--activity', 'manufacturing'))
     check('internationalisation' in got, 'a growing producer exports: %r' % got)
+    # nobody hires for an idea: staff comes once the business is being prepared
+    for prof in (('--activity', 'services', '--international'), ('--activity', 'social-enterprise')):
+        got = needs_of(match('--phase', 'idea', *prof))
+        check('talent' not in got, 'an idea %r hires nobody yet: %r' % (prof, got))
+        got = needs_of(match('--phase', 'prestart', *prof))
+        check('talent' in got, 'preparing %r: staff: %r' % (prof, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
