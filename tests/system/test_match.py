@@ -52,6 +52,91 @@ def paths_and_scores(a, h, match):
     check('location-shop' not in needs_of(res) and 'legal' in needs_of(res),
           'an online shop needs no shop premises but the rules of selling online: %r'
           % needs_of(res))
+    # a shop signs a commercial lease with its premises: the lease checked (legal) right
+    # after finding them, and still when it has premises already
+    for prem in ((), ('--premises', 'have')):
+        got = needs_of(match('--phase', 'prestart', '--activity', 'hospitality', *prem))
+        check('legal' in got and ('location-shop' not in got or
+                                  got.index('legal') == got.index('location-shop') + 1),
+              'a cafe %r: the lease and the rules after the premises: %r' % (prem, got))
+    # a producer tries its recipe or process at pilot scale (ILVO Food Pilot, the Bio Base
+    # pilot plant) before it borrows for a production line of its own
+    for sector in ('agrofood', 'chemistry'):
+        got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing',
+                             '--sector', sector))
+        check('research-valorisation' in got and 'financing-loan' in got and
+              got.index('research-valorisation') < got.index('financing-loan'),
+              'a %s producer: pilot scale before the loan: %r' % (sector, got))
+    # a company in growth registered long ago: no registration step, whatever it does; a
+    # growing webshop is past its business plan
+    for prof in (('--activity', 'manufacturing', '--sector', 'agrofood'),
+                 ('--activity', 'social-enterprise'), ('--activity', 'shop', '--takeover'),
+                 ('--activity', 'shop', '--premises', 'online'), ('--student',)):
+        got = needs_of(match('--phase', 'growth', *prof))
+        check('administration' not in got and 'coaching-business-plan' not in got,
+              'a company in growth %r registers nothing: %r' % (prof, got))
+    # but a side business that grows switches to a main activity: its social status changes
+    side = os.path.join(h.dir, 'side.json')
+    json.dump({'phase': 'growth', 'activity': 'services', 'side_activity': True}, open(side, 'w'))
+    got = needs_of(match('--profile', side))
+    check('administration' in got, 'a side business in growth: %r' % got)
+    # who takes over a shop or a workshop takes over its premises: no search for premises,
+    # the lease goes with the contract (legal)
+    for act, place in (('shop', 'location-shop'), ('hospitality', 'location-shop'),
+                       ('manufacturing', 'location-workshop'),
+                       ('social-enterprise', 'location')):
+        got = needs_of(match('--phase', 'prestart', '--activity', act, '--takeover'))
+        check(place not in got and 'legal' in got, 'a takeover of a %s: %r' % (act, got))
+    got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing'))
+    check('location-workshop' in got, 'a new workshop looks for premises: %r' % got)
+    # from abroad AND in a particular situation: land first (the professional card, the
+    # registration), then the situation's own route (a medical device's regulation and
+    # clinical testing), then settle in (office, staff)
+    got = needs_of(match('--phase', 'prestart', '--activity', 'tech-product', '--sector',
+                         'pharma-medtech', '--international'))
+    check(got[:2] == ['soft-landing', 'administration'] and 'legal' in got and
+          'research-valorisation' in got and 'talent' in got and
+          max(got.index('legal'), got.index('research-valorisation')) < got.index('talent'),
+          'a medtech start-up from abroad: %r' % got)
+    # a shop from abroad looks for shop premises, not an office
+    got = needs_of(match('--phase', 'prestart', '--activity', 'shop', '--international'))
+    check(got[0] == 'soft-landing' and 'location-office' not in got and 'location-shop' in got,
+          'a shop from abroad: %r' % got)
+    # with only an idea, the plan comes before the registration, which waits for the start
+    for prof in ((), ('--activity', 'shop'), ('--activity', 'freelance'),
+                 ('--activity', 'manufacturing')):
+        got = needs_of(match('--phase', 'idea', *prof))
+        check(got[0] == 'coaching-business-plan' and 'administration' in got,
+              'an idea %r: the plan first: %r' % (prof, got))
+    # a tech product protects its name and design (a trademark check, an i-DEPOT) before
+    # it is shown to investors
+    for phase in ('prestart', 'start'):
+        got = needs_of(match('--phase', phase, '--activity', 'tech-product'))
+        check('legal-ip' in got and got.index('legal-ip') < got.index('financing-equity'),
+              'a tech product at %s: IP before investors: %r' % (phase, got))
+    # health software or a health device may well be a medical device: the regulation and
+    # testing with care professionals come first, as for medtech
+    res = match('--phase', 'prestart', '--activity', 'tech-product', '--sector', 'healthtech')
+    check(needs_of(res)[:2] == ['legal', 'research-valorisation'] and
+          any(p['id'] == 'medical-devices' for p in res['paths']),
+          'a health tech product: %r' % needs_of(res))
+    # a restarter rebuilds on the bridging right, coaching and a loan; the network comes
+    # after the shop's premises and lease, as for any shop
+    got = needs_of(match('--phase', 'restart', '--activity', 'shop'))
+    check(got[:3] == ['administration', 'coaching', 'financing-loan'] and
+          got.index('location-shop') < got.index('networking') and
+          got.index('legal') < got.index('networking'), 'a shop starting again: %r' % got)
+    # a café that grows opens a second place; it does not export
+    got = needs_of(match('--phase', 'growth', '--activity', 'hospitality'))
+    check('internationalisation' not in got and 'talent' in got, 'a growing café: %r' % got)
+    got = needs_of(match('--phase', 'growth', '--activity', 'manufacturing'))
+    check('internationalisation' in got, 'a growing producer exports: %r' % got)
+    # nobody hires for an idea: staff comes once the business is being prepared
+    for prof in (('--activity', 'services', '--international'), ('--activity', 'social-enterprise')):
+        got = needs_of(match('--phase', 'idea', *prof))
+        check('talent' not in got, 'an idea %r hires nobody yet: %r' % (prof, got))
+        got = needs_of(match('--phase', 'prestart', *prof))
+        check('talent' in got, 'preparing %r: staff: %r' % (prof, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
     check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
