@@ -59,14 +59,6 @@ def paths_and_scores(a, h, match):
         check('legal' in got and ('location-shop' not in got or
                                   got.index('legal') == got.index('location-shop') + 1),
               'a cafe %r: the lease and the rules after the premises: %r' % (prem, got))
-    # a producer tries its recipe or process at pilot scale (ILVO Food Pilot, the Bio Base
-    # pilot plant) before it borrows for a production line of its own
-    for sector in ('agrofood', 'chemistry'):
-        got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing',
-                             '--sector', sector))
-        check('research-valorisation' in got and 'financing-loan' in got and
-              got.index('research-valorisation') < got.index('financing-loan'),
-              'a %s producer: pilot scale before the loan: %r' % (sector, got))
     # a company in growth registered long ago: no registration step, whatever it does; a
     # growing webshop is past its business plan
     for prof in (('--activity', 'manufacturing', '--sector', 'agrofood'),
