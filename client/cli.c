@@ -120,6 +120,14 @@ int cli_options(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 		cli_error("%s: more options than CLI_OWN_OPTS_MAX", cmd->name); /* a bug: not translated */
 		abort(); /* a programming error, found by any test of the command */
 	}
+	for (size_t i = 0; i < own; i++)
+		for (size_t k = 0; common[k].name; k++)
+			if (o->lo[i].val == common[k].val) {
+				/* --side-activity once took --data's code, and with it --data */
+				cli_error("%s: --%s has the code of --%s", cmd->name, o->lo[i].name,
+				          common[k].name); /* a bug: not translated */
+				abort(); /* a programming error, found by any test of the command */
+			}
 	if (own)
 		memcpy(lo, o->lo, own * sizeof *lo);
 	memcpy(lo + own, common, sizeof common);

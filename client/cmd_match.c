@@ -50,7 +50,7 @@ static int match_option(void *ctx, int c, const char *arg)
 		json_object_set_new(ma->flags, "student", json_true());
 		json_object_set_new(ma->flags, "school", json_string(arg));
 		break;
-	case 'd': json_object_set_new(ma->flags, "side_activity", json_true()); break;
+	case 'D': json_object_set_new(ma->flags, "side_activity", json_true()); break;
 	case 'm': json_object_set_new(ma->flags, "side_activity", json_false()); break;
 	case 'R': json_object_set_new(ma->flags, "research", json_true()); break;
 	case 'T': json_object_set_new(ma->flags, "takeover", json_true()); break;
@@ -104,7 +104,7 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 		{ "student", no_argument, NULL, 'S' },
 		{ "school", required_argument, NULL, 'c' },
 		{ "international", no_argument, NULL, 'I' },
-		{ "side-activity", no_argument, NULL, 'd' },
+		{ "side-activity", no_argument, NULL, 'D' },
 		{ "main-activity", no_argument, NULL, 'm' },
 		{ "research", no_argument, NULL, 'R' },
 		{ "takeover", no_argument, NULL, 'T' },

@@ -72,6 +72,9 @@ def paths_and_scores(a, h, match):
     json.dump({'phase': 'growth', 'activity': 'services', 'side_activity': True}, open(side, 'w'))
     got = needs_of(match('--profile', side))
     check('administration' in got, 'a side business in growth: %r' % got)
+    # the same by its flag, beside --data (it once had --data's short code and took its place)
+    check(needs_of(match('--phase', 'growth', '--activity', 'services', '--side-activity')) == got,
+          'gilde match --side-activity differs from the profile that says side_activity')
     # who takes over a shop or a workshop takes over its premises: no search for premises,
     # the lease goes with the contract (legal)
     for act, place in (('shop', 'location-shop'), ('hospitality', 'location-shop'),
