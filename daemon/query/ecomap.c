@@ -291,8 +291,8 @@ static json_t *cells_json(struct ectx *c, const struct epartner *p)
 		for (size_t i = 0; i < c->nterms; i++)
 			if (c->column[i] == (int)col && (p->needs[i / 8] >> (i % 8)) & 1)
 				json_array_append_new(needs, json_string(c->needs[i].id));
-		c->cell[p->slot][col] = offers;
-		json_array_append_new(cells, json_pack("{s:s, s:o, s:i, s:b, s:O}", "need",
+		c->cell[p->slot][col] = offers; /* borrowed: the cell holds it */
+		json_array_append_new(cells, json_pack("{s:s, s:o, s:i, s:b, s:o}", "need",
 			c->needs[c->top[col]].id, "needs", needs, "count", (json_int_t)p->count[col],
 			"made_for", (int)((p->made_for >> col) & 1), "offers", offers));
 	}
