@@ -1,7 +1,12 @@
 /*
- * ecomap.c — the map of the ecosystem as JSON (ecomap.h): one scan of the
- * partner records, one of the offers, each offer put under its partner
- * and its top-level needs.  The picture and the CSV are ecomap_out.c's.
+ * ecomap.c — the map of the ecosystem as JSON (ecomap.h).  Four scans,
+ * each holding little: the partners, kept as small structs sorted by
+ * (author, id); the offers, each found its partner by binary search and
+ * counted in that partner's cells; then, once the rows to list are
+ * chosen (the first ECOMAP_PARTNERS_MAX shown, in the map's order), the
+ * partners again, to write those rows, and the offers again, to list at
+ * most ECOMAP_CELL_OFFERS_MAX of each of their cells.  The picture and
+ * the CSV are ecomap_out.c's.
  */
 #include "query/ecomap.h"
 
@@ -10,6 +15,7 @@
 #include <string.h>
 
 #include "proto/alloc.h"
+#include "proto/bounds.h"
 #include "proto/clock.h"
 #include "proto/record.h"
 #include "query/eligibility.h"
@@ -18,13 +24,16 @@
 /* The most need terms (children included) the map takes. */
 #define NEED_TERMS_MAX 128
 
-/* A partner record as the map reads it. */
+/* A partner record as the map holds it while it counts. */
 struct epartner {
 	uint8_t author[RECORD_KEY_LEN];
-	json_t *rec;                 /* its JSON view */
-	json_t *cells[ECOMAP_NEEDS_MAX]; /* per column: the offers, or NULL */
-	json_t *needs[ECOMAP_NEEDS_MAX]; /* per column: the needs listed */
-	bool shown;
+	char id[GL_ID_MAX + 1];
+	char hub[GL_ID_MAX + 1];         /* its hub's id, if at_hub */
+	bool at_hub, shown;
+	int slot;                        /* its row in the answer; -1: not listed */
+	uint32_t cols, made_for;         /* per column: offers; some made for sectors */
+	uint32_t count[ECOMAP_NEEDS_MAX]; /* per column: the offers shown */
+	uint8_t needs[NEED_TERMS_MAX / 8]; /* the need terms its offers list */
 };
 
 struct ectx {
@@ -36,9 +45,15 @@ struct ectx {
 	int column[NEED_TERMS_MAX];      /* need term order → column, -1: none */
 	size_t ncolumns, nterms;
 	size_t top[ECOMAP_NEEDS_MAX];    /* column → need term order */
-	struct epartner *p;
+	struct epartner *p;              /* by author, then id */
 	size_t np, cap;
-	unsigned offers_shown, unplaced;
+	unsigned offers_shown, unplaced, partners_shown, hubs_shown;
+	/* the rows listed: */
+	size_t nrows;
+	json_t *rows[ECOMAP_PARTNERS_MAX];
+	json_t *cell[ECOMAP_PARTNERS_MAX][ECOMAP_NEEDS_MAX]; /* the offers listed */
+	int lead[ECOMAP_PARTNERS_MAX];   /* row → its hub's entry if it names it; -1 */
+	json_t *hubs;
 };
 
 static const char *str(const json_t *o, const char *k)
@@ -47,16 +62,31 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+static void copy_id(char *dst, const char *src, size_t len)
+{
+	len = len < GL_ID_MAX ? len : GL_ID_MAX;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 /* ---- partners ---------------------------------------------------------- */
+
+/* A live partner record's JSON view, or NULL (the caller frees it). */
+static json_t *live(const struct store_entry *e)
+{
+	json_t *rec = view_entry_json(e);
+	if (rec && !json_object_get(rec, "retracted"))
+		return rec;
+	json_decref(rec);
+	return NULL;
+}
 
 static int take_partner(void *vc, const struct store_entry *e)
 {
 	struct ectx *c = vc;
-	json_t *rec = view_entry_json(e);
-	if (!rec || json_object_get(rec, "retracted")) {
-		json_decref(rec);
+	json_t *rec = live(e);
+	if (!rec)
 		return 0;
-	}
 	if (c->np == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 32;
 		c->p = gl_xrealloc(c->p, c->cap * sizeof *c->p);
@@ -64,36 +94,59 @@ static int take_partner(void *vc, const struct store_entry *e)
 	struct epartner *p = &c->p[c->np++];
 	memset(p, 0, sizeof *p);
 	memcpy(p->author, e->author, RECORD_KEY_LEN);
-	p->rec = rec;
+	copy_id(p->id, e->id, e->id_len);
+	const json_t *hub = json_object_get(rec, "hub");
+	p->at_hub = hub != NULL;
+	copy_id(p->hub, str(hub, "id"), strlen(str(hub, "id")));
+	p->slot = -1;
+	json_decref(rec);
 	return 0;
 }
 
-static int cmp_partner(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
 	const struct epartner *x = a, *y = b;
-	const json_t *hx = json_object_get(x->rec, "hub"), *hy = json_object_get(y->rec, "hub");
-	if (!hx != !hy)
-		return hx ? -1 : 1; /* partners at a hub first */
-	int d = strcmp(str(hx, "id"), str(hy, "id"));
+	int d = memcmp(x->author, y->author, RECORD_KEY_LEN);
+	return d ? d : strcmp(x->id, y->id);
+}
+
+/* The map's order: partners at a hub first, by hub, then by id and author. */
+static int cmp_map(const void *a, const void *b)
+{
+	const struct epartner *x = *(struct epartner *const *)a, *y = *(struct epartner *const *)b;
+	if (x->at_hub != y->at_hub)
+		return x->at_hub ? -1 : 1;
+	int d = strcmp(x->hub, y->hub);
 	if (!d)
-		d = strcmp(str(x->rec, "id"), str(y->rec, "id"));
+		d = strcmp(x->id, y->id);
 	return d ? d : memcmp(x->author, y->author, RECORD_KEY_LEN);
 }
 
-/* The partner an offer by author with "partner" field ref belongs to. */
+/* The first partner of author whose id is ref or after it ("": the first). */
+static struct epartner *lower(struct ectx *c, const uint8_t *author, const char *ref)
+{
+	size_t lo = 0, hi = c->np;
+	struct epartner key;
+	memcpy(key.author, author, RECORD_KEY_LEN);
+	copy_id(key.id, ref, strlen(ref));
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_key(&c->p[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->np && !memcmp(c->p[lo].author, author, RECORD_KEY_LEN) ? &c->p[lo] : NULL;
+}
+
+/* The partner an offer by author with "partner" field ref (NULL: none)
+ * belongs to: that one, or the author's first. */
 static struct epartner *owner(struct ectx *c, const uint8_t *author, const char *ref)
 {
-	struct epartner *first = NULL;
-	for (size_t i = 0; i < c->np; i++) {
-		struct epartner *p = &c->p[i];
-		if (memcmp(p->author, author, RECORD_KEY_LEN))
-			continue;
-		if (ref && !strcmp(str(p->rec, "id"), ref))
-			return p;
-		if (!first || strcmp(str(p->rec, "id"), str(first->rec, "id")) < 0)
-			first = p;
-	}
-	return ref ? NULL : first;
+	if (ref && strlen(ref) > GL_ID_MAX)
+		return NULL;
+	struct epartner *p = lower(c, author, ref ? ref : "");
+	return p && ref && strcmp(p->id, ref) ? NULL : p;
 }
 
 /* ---- offers ------------------------------------------------------------- */
@@ -111,67 +164,90 @@ static bool for_sector(const struct ectx *c, const json_t *sectors)
 	return false;
 }
 
-static void add_need(json_t *list, const char *need)
+static const json_t *offer_sectors(const json_t *rec)
 {
-	size_t k;
-	json_t *v;
-	json_array_foreach(list, k, v)
-		if (!strcmp(json_string_value(v), need))
-			return;
-	json_array_append_new(list, json_string(need));
+	return json_object_get(json_object_get(rec, "eligibility"), "sectors");
 }
 
-/* Put the offer (its JSON view) in the cells of p. */
-static void place(struct ectx *c, struct epartner *p, const json_t *rec)
+/* The columns a live offer counts in (a bit each; 0: none, or not for the
+ * sector); the need terms it lists into needs, if not NULL. */
+static uint32_t offer_cols(const struct ectx *c, const json_t *rec, uint8_t *needs)
 {
-	const json_t *sectors = json_object_get(json_object_get(rec, "eligibility"), "sectors");
-	bool in[ECOMAP_NEEDS_MAX] = { false }, any = false;
+	uint32_t cols = 0;
 	size_t k;
 	json_t *v;
+	if (!for_sector(c, offer_sectors(rec)))
+		return 0;
 	json_array_foreach(json_object_get(rec, "needs"), k, v) {
 		const struct tax_term *t = taxonomy_term(c->tax, "need", json_string_value(v));
 		int col = t && t->order < c->nterms ? c->column[t->order] : -1;
 		if (col < 0)
 			continue;
-		if (!p->needs[col])
-			p->needs[col] = json_array();
-		add_need(p->needs[col], t->id);
-		if (in[col])
-			continue; /* once per column */
-		in[col] = any = true;
-		if (!p->cells[col])
-			p->cells[col] = json_array();
-		json_array_append_new(p->cells[col], json_pack("{s:s, s:O, s:O}", "id", str(rec, "id"),
-			"name", json_object_get(rec, "name") ? json_object_get(rec, "name") : json_null(),
-			"sectors", json_is_array(sectors) ? (json_t *)sectors : json_null()));
+		cols |= 1u << col;
+		if (needs)
+			needs[t->order / 8] |= (uint8_t)(1u << (t->order % 8));
 	}
-	if (any) {
-		p->shown = true;
-		c->offers_shown++;
-	}
+	return cols;
 }
 
-static int take_offer(void *vc, const struct store_entry *e)
+/* The current, live offer of e and its partner, or NULL (unplaced counted
+ * if count and it has none). */
+static json_t *offer_of(struct ectx *c, const struct store_entry *e, struct epartner **p,
+                        bool count)
+{
+	if (!eligibility_entry_current(e, c->now))
+		return NULL;
+	json_t *rec = live(e);
+	if (!rec)
+		return NULL;
+	*p = owner(c, e->author, json_string_value(json_object_get(rec, "partner")));
+	if (*p)
+		return rec;
+	c->unplaced += count;
+	json_decref(rec);
+	return NULL;
+}
+
+static int count_offer(void *vc, const struct store_entry *e)
 {
 	struct ectx *c = vc;
-	if (!eligibility_entry_current(e, c->now))
-		return 0;
-	json_t *rec = view_entry_json(e);
-	if (!rec || json_object_get(rec, "retracted")) {
-		json_decref(rec);
-		return 0;
+	struct epartner *p;
+	json_t *rec = offer_of(c, e, &p, true);
+	uint32_t cols = rec ? offer_cols(c, rec, p->needs) : 0;
+	if (cols) {
+		p->shown = true;
+		p->cols |= cols;
+		if (json_is_array(offer_sectors(rec)))
+			p->made_for |= cols;
+		for (size_t col = 0; col < c->ncolumns; col++)
+			p->count[col] += (cols >> col) & 1;
+		c->offers_shown++;
 	}
-	const char *ref = json_string_value(json_object_get(rec, "partner"));
-	struct epartner *p = owner(c, e->author, ref);
-	if (!p)
-		c->unplaced++;
-	else if (for_sector(c, json_object_get(json_object_get(rec, "eligibility"), "sectors")))
-		place(c, p, rec);
 	json_decref(rec);
 	return 0;
 }
 
-/* ---- the answer ------------------------------------------------------------- */
+/* The second look at an offer: listed in its listed partner's cells. */
+static int list_offer(void *vc, const struct store_entry *e)
+{
+	struct ectx *c = vc;
+	struct epartner *p;
+	json_t *rec = offer_of(c, e, &p, false);
+	uint32_t cols = rec && p->slot >= 0 ? offer_cols(c, rec, NULL) : 0;
+	const json_t *sectors = offer_sectors(rec), *name = json_object_get(rec, "name");
+	for (size_t col = 0; cols && col < c->ncolumns; col++) {
+		json_t *list = c->cell[p->slot][col];
+		if (!((cols >> col) & 1) || !list || json_array_size(list) >= ECOMAP_CELL_OFFERS_MAX)
+			continue;
+		json_array_append_new(list, json_pack("{s:s, s:O, s:O}", "id", str(rec, "id"),
+			"name", name ? (json_t *)name : json_null(),
+			"sectors", json_is_array(sectors) ? (json_t *)sectors : json_null()));
+	}
+	json_decref(rec);
+	return 0;
+}
+
+/* ---- the rows listed ---------------------------------------------------------- */
 
 static json_t *terms_json(const struct tax_term *t, size_t n, const size_t *pick, size_t npick)
 {
@@ -204,63 +280,104 @@ static json_t *location_of(const struct taxonomy *tax, const json_t *rec)
 	return json_null();
 }
 
-static json_t *partner_json(const struct ectx *c, const struct epartner *p)
+/* A listed partner's cells; each cell's (empty) offers list kept for list_offer. */
+static json_t *cells_json(struct ectx *c, const struct epartner *p)
 {
-	const json_t *r = p->rec, *hub = json_object_get(r, "hub");
 	json_t *cells = json_array();
-	for (size_t col = 0; col < c->ncolumns; col++)
-		if (p->cells[col])
-			json_array_append_new(cells, json_pack("{s:s, s:O, s:O}", "need",
-				c->needs[c->top[col]].id, "needs", p->needs[col], "offers", p->cells[col]));
-	const json_t *sectors = json_object_get(r, "sectors");
-	return json_pack("{s:s, s:s, s:O, s:s, s:s, s:o, s:o, s:o, s:o}", "author", str(r, "author"),
-	                 "id", str(r, "id"), "name", json_object_get(r, "name") ?
-	                 json_object_get(r, "name") : json_null(), "org_type", str(r, "org_type"),
-	                 "url", str(r, "url"), "hub", hub ? json_string(str(hub, "id")) : json_null(),
-	                 "location", location_of(c->tax, r),
-	                 "sectors", sectors ? json_incref((json_t *)sectors) : json_array(),
-	                 "cells", cells);
+	for (size_t col = 0; col < c->ncolumns; col++) {
+		if (!((p->cols >> col) & 1))
+			continue;
+		json_t *needs = json_array(), *offers = json_array();
+		for (size_t i = 0; i < c->nterms; i++)
+			if (c->column[i] == (int)col && (p->needs[i / 8] >> (i % 8)) & 1)
+				json_array_append_new(needs, json_string(c->needs[i].id));
+		c->cell[p->slot][col] = offers; /* borrowed: the cell holds it */
+		json_array_append_new(cells, json_pack("{s:s, s:o, s:i, s:b, s:o}", "need",
+			c->needs[c->top[col]].id, "needs", needs, "count", (json_int_t)p->count[col],
+			"made_for", (int)((p->made_for >> col) & 1), "offers", offers));
+	}
+	return cells;
 }
 
-static json_t *hubs_json(const struct ectx *c)
+/* The second look at a partner: its row, if listed. */
+static int list_partner(void *vc, const struct store_entry *e)
 {
-	json_t *hubs = json_array(), *h;
-	size_t k;
-	for (size_t i = 0; i < c->np; i++) {
-		const json_t *hub = json_object_get(c->p[i].rec, "hub");
-		if (!hub || !c->p[i].shown)
-			continue;
-		bool seen = false;
-		json_array_foreach(hubs, k, h)
-			if (!strcmp(str(h, "id"), str(hub, "id"))) {
-				json_object_set_new(h, "partners", json_integer(
-					json_integer_value(json_object_get(h, "partners")) + 1));
-				seen = true;
-			}
-		if (!seen) /* partners come sorted by id: the first names the hub */
-			json_array_append_new(hubs, json_pack("{s:s, s:O, s:s, s:i}", "id", str(hub, "id"),
-				"name", json_object_get(hub, "name"), "locality", str(hub, "locality"),
-				"partners", 1));
+	struct ectx *c = vc;
+	char id[GL_ID_MAX + 1];
+	copy_id(id, e->id, e->id_len);
+	struct epartner *p = owner(c, e->author, id);
+	json_t *r = p && p->slot >= 0 && !c->rows[p->slot] ? live(e) : NULL;
+	if (!r)
+		return 0;
+	const json_t *hub = json_object_get(r, "hub"), *sectors = json_object_get(r, "sectors");
+	c->rows[p->slot] = json_pack("{s:s, s:s, s:O, s:s, s:s, s:o, s:o, s:o, s:o}",
+		"author", str(r, "author"), "id", p->id, "name", json_object_get(r, "name") ?
+		json_object_get(r, "name") : json_null(), "org_type", str(r, "org_type"),
+		"url", str(r, "url"), "hub", hub ? json_string(p->hub) : json_null(),
+		"location", location_of(c->tax, r),
+		"sectors", sectors ? json_incref((json_t *)sectors) : json_array(),
+		"cells", cells_json(c, p));
+	if (c->lead[p->slot] >= 0) { /* the first partner at its hub names it */
+		json_t *h = json_array_get(c->hubs, (size_t)c->lead[p->slot]);
+		json_object_set(h, "name", json_object_get(hub, "name") ?
+		                json_object_get(hub, "name") : json_null());
+		json_object_set_new(h, "locality", json_string(str(hub, "locality")));
 	}
-	return hubs;
+	json_decref(r);
+	return 0;
+}
+
+/* Choose the rows: the shown partners in the map's order, the first
+ * ECOMAP_PARTNERS_MAX listed; count them and their hubs. */
+static void choose(struct ectx *c)
+{
+	struct epartner **order = gl_xmalloc((c->np ? c->np : 1) * sizeof *order);
+	size_t n = 0;
+	for (size_t i = 0; i < c->np; i++)
+		if (c->p[i].shown)
+			order[n++] = &c->p[i];
+	qsort(order, n, sizeof *order, cmp_map);
+	c->partners_shown = (unsigned)n;
+	c->hubs = json_array();
+	json_t *h = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct epartner *p = order[i];
+		bool first = p->at_hub && (!i || !order[i - 1]->at_hub || strcmp(order[i - 1]->hub, p->hub));
+		if (first)
+			c->hubs_shown++;
+		if (i < ECOMAP_PARTNERS_MAX) {
+			p->slot = (int)i;
+			c->lead[i] = -1;
+			c->nrows = i + 1;
+		}
+		if (first && i < ECOMAP_PARTNERS_MAX) {
+			h = json_pack("{s:s, s:n, s:s, s:i}", "id", p->hub, "name", "locality", "", "partners", 0);
+			c->lead[i] = (int)json_array_size(c->hubs);
+			json_array_append_new(c->hubs, h);
+		} else if (first) {
+			h = NULL; /* a hub none of whose partners is listed */
+		}
+		if (p->at_hub && h)
+			json_object_set_new(h, "partners", json_integer(
+				json_integer_value(json_object_get(h, "partners")) + 1));
+	}
+	free(order);
 }
 
 static json_t *answer(struct ectx *c)
 {
 	json_t *res = json_object(), *list = json_array();
-	unsigned shown = 0;
-	for (size_t i = 0; i < c->np; i++)
-		if (c->p[i].shown) {
-			json_array_append_new(list, partner_json(c, &c->p[i]));
-			shown++;
-		}
+	for (size_t i = 0; i < c->nrows; i++)
+		json_array_append(list, c->rows[i] ? c->rows[i] : json_null());
 	json_object_set_new(res, "sector", c->sector ? json_string(c->sector) : json_null());
-	json_object_set_new(res, "partners_shown", json_integer(shown));
+	json_object_set_new(res, "partners_shown", json_integer(c->partners_shown));
+	json_object_set_new(res, "partners_more", json_integer((json_int_t)(c->partners_shown - c->nrows)));
 	json_object_set_new(res, "offers_shown", json_integer(c->offers_shown));
 	json_object_set_new(res, "unplaced", json_integer(c->unplaced));
+	json_object_set_new(res, "hubs_shown", json_integer(c->hubs_shown));
 	json_object_set_new(res, "needs", terms_json(c->needs, c->nneeds, c->top, c->ncolumns));
 	json_object_set_new(res, "sectors", terms_json(c->sectors, c->nsectors, NULL, 0));
-	json_object_set_new(res, "hubs", hubs_json(c));
+	json_object_set(res, "hubs", c->hubs);
 	json_object_set_new(res, "partners", list);
 	return res;
 }
@@ -291,38 +408,46 @@ static int columns(struct ectx *c, struct gl_error *err)
 	return 0;
 }
 
+/* GL_ENOTFOUND if the map's sector is no term of the taxonomy. */
+static int sector_check(const struct ectx *c, struct gl_error *err)
+{
+	char list[600];
+	size_t at = 0;
+	if (!c->sector || taxonomy_term(c->tax, "sector", c->sector))
+		return 0;
+	for (size_t i = 0; i < c->nsectors && at < sizeof list; i++)
+		at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "",
+		                       c->sectors[i].id);
+	return gl_errorf(err, GL_ENOTFOUND, "sector \"%.64s\" is not one of: %s", c->sector, list);
+}
+
 int ecomap_run(struct store_txn *t, const struct taxonomy *tax, const char *sector,
                uint64_t now, json_t **out, struct gl_error *err)
 {
 	if (!t || !tax || !out)
 		return gl_errorf(err, GL_EINVAL, "ecomap_run: no transaction, taxonomy or result");
-	struct ectx c = { .tax = tax, .sector = sector, .now = now ? now : clock_now() };
+	struct ectx *c = gl_xcalloc(1, sizeof *c);
+	*c = (struct ectx){ .tax = tax, .sector = sector, .now = now ? now : clock_now() };
 	int rc;
-	if ((rc = columns(&c, err)))
-		return rc;
-	if (sector && !taxonomy_term(tax, "sector", sector)) {
-		char list[600];
-		size_t at = 0;
-		for (size_t i = 0; i < c.nsectors && at < sizeof list; i++)
-			at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "",
-			                       c.sectors[i].id);
-		return gl_errorf(err, GL_ENOTFOUND, "sector \"%.64s\" is not one of: %s", sector, list);
-	}
+	if ((rc = columns(c, err)) || (rc = sector_check(c, err)))
+		goto fail;
 	struct store_filter fp = { .kind = RK_PARTNER }, fo = { .kind = RK_OFFER };
-	if (!(rc = store_scan(t, &fp, take_partner, &c, err))) {
-		if (c.np)
-			qsort(c.p, c.np, sizeof *c.p, cmp_partner);
-		rc = store_scan(t, &fo, take_offer, &c, err);
-	}
-	if (!rc)
-		*out = answer(&c);
-	for (size_t i = 0; i < c.np; i++) {
-		json_decref(c.p[i].rec);
-		for (size_t col = 0; col < ECOMAP_NEEDS_MAX; col++) {
-			json_decref(c.p[i].cells[col]);
-			json_decref(c.p[i].needs[col]);
-		}
-	}
-	free(c.p);
+	if ((rc = store_scan(t, &fp, take_partner, c, err)))
+		goto fail;
+	if (c->np)
+		qsort(c->p, c->np, sizeof *c->p, cmp_key);
+	if ((rc = store_scan(t, &fo, count_offer, c, err)))
+		goto fail;
+	choose(c);
+	if ((rc = store_scan(t, &fp, list_partner, c, err)) ||
+	    (rc = store_scan(t, &fo, list_offer, c, err)))
+		goto fail;
+	*out = answer(c);
+fail:
+	for (size_t i = 0; i < c->nrows; i++)
+		json_decref(c->rows[i]);
+	json_decref(c->hubs);
+	free(c->p);
+	free(c);
 	return rc;
 }

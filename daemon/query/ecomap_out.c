@@ -35,19 +35,21 @@
 /* The words the picture says, in each language. */
 struct words {
 	const char *title_all, *title_for, *made_for, *made_for_all, *open, *no_hub, *where,
-	           *every_sector;
+	           *every_sector, *more_offers, *more_partners;
 };
 static const struct words EN = {
 	"Who helps start-ups with what, in every sector",
 	"Who helps start-ups with what, in %s",
 	"offers made for this sector", "offers made for some sectors",
 	"offers open to every sector", "Not at a hub", "Where", "every sector",
+	"; and %lld more", "\xE2\x80\xA6 and %lld more partners, not drawn",
 };
 static const struct words NL = {
 	"Wie helpt starters waarmee, in alle sectoren",
 	"Wie helpt starters waarmee, in %s",
 	"aanbod voor deze sector", "aanbod voor bepaalde sectoren",
 	"aanbod voor alle sectoren", "Niet op een hub", "Waar", "alle sectoren",
+	"; en nog %lld", "\xE2\x80\xA6 en nog %lld partners, niet getekend",
 };
 
 struct svg {
@@ -273,6 +275,7 @@ static void measure(const struct svg *g, const json_t *map, struct layout *l)
 		l->rows++;
 	}
 	l->rows += loose; /* the heading of those at no hub */
+	l->rows += json_integer_value(json_object_get(map, "partners_more")) > 0;
 	l->label_max = label < ECOMAP_LABEL_MAX ? label : ECOMAP_LABEL_MAX;
 	if (l->label_max < chars(g->words->no_hub))
 		l->label_max = chars(g->words->no_hub);
@@ -323,8 +326,11 @@ static void head(struct svg *g, const json_t *map, const struct layout *l)
 
 /* The <title> of a cell: who, what, and each offer with its sectors. */
 static void cell_title(struct svg *g, const json_t *map, const json_t *partner, const char *need,
-                       const json_t *offers)
+                       const json_t *cell)
 {
+	const json_t *offers = json_object_get(cell, "offers");
+	json_int_t more = json_integer_value(json_object_get(cell, "count")) -
+	                  (json_int_t)json_array_size(offers);
 	struct gl_buf b = { 0 };
 	size_t k, s;
 	json_t *o, *sec;
@@ -347,6 +353,11 @@ static void cell_title(struct svg *g, const json_t *map, const json_t *partner, 
 		}
 		gl_buf_append(&b, ")", 1);
 	}
+	if (more > 0) {
+		char n[64];
+		snprintf(n, sizeof n, g->words->more_offers, (long long)more);
+		gl_buf_append(&b, n, strlen(n));
+	}
 	gl_buf_append(&b, "", 1);
 	start(g, "title");
 	body(g, (const char *)b.data);
@@ -368,14 +379,9 @@ static void row(struct svg *g, const json_t *map, const struct layout *l, const 
 		json_array_foreach(json_object_get(partner, "cells"), c, cell) {
 			if (strcmp(str(cell, "need"), str(need, "id")))
 				continue;
-			bool made_for = false;
-			size_t i;
-			json_t *o;
-			json_array_foreach(json_object_get(cell, "offers"), i, o)
-				made_for |= !json_is_null(json_object_get(o, "sectors"));
+			bool made_for = json_is_true(json_object_get(cell, "made_for"));
 			start(g, "g");
-			cell_title(g, map, partner, text(g, json_object_get(need, "label")),
-			           json_object_get(cell, "offers"));
+			cell_title(g, map, partner, text(g, json_object_get(need, "label")), cell);
 			dot(g, l->left + ((double)k + 0.5) * COL_PX, y + ROW_PX / 2.0, made_for);
 			end(g);
 		}
@@ -437,6 +443,12 @@ static void draw(struct svg *g, const json_t *map)
 		r = group(g, map, &l, str(h, "id"), r);
 	if (loose)
 		r = group(g, map, &l, NULL, r);
+	json_int_t more = json_integer_value(json_object_get(map, "partners_more"));
+	if (more > 0) { /* the rows the answer does not list */
+		char line[160];
+		snprintf(line, sizeof line, g->words->more_partners, (long long)more);
+		label(g, MARGIN_PX, l.top + (double)r * ROW_PX + ROW_PX - 7, line, 120, "bold", NULL);
+	}
 	grid(g, &l);
 	end(g);
 }

@@ -36,6 +36,7 @@ const WORDS = {
     'map.where': 'Where',
     'map.helps': 'Helps with',
     'map.madeFor': '(made for particular sectors)',
+    'map.more': 'The picture and the table list the first {0} of the {1} partners on the map.',
   },
   nl: {
     'nav.map': 'Kaart',
@@ -56,6 +57,7 @@ const WORDS = {
     'map.where': 'Waar',
     'map.helps': 'Helpt met',
     'map.madeFor': '(voor bepaalde sectoren)',
+    'map.more': 'De afbeelding en de tabel tonen de eerste {0} van de {1} partners op de kaart.',
   },
 };
 Object.assign(I18N.en, WORDS.en);
@@ -71,9 +73,12 @@ function place(p) {
 
 function helpsWith(map, p) {
   const labels = new Map((map.needs || []).map((n) => [n.id, txt(n.label)]));
+  /* a cell counts all its offers and lists only the first few */
   return (p.cells || []).map((c) => {
-    const madeFor = (c.offers || []).some((o) => Array.isArray(o.sectors));
-    return (labels.get(c.need) || c.need) + ' (' + (c.offers || []).length + ')' + (madeFor ? ' *' : '');
+    const madeFor = typeof c.made_for === 'boolean' ? c.made_for
+      : (c.offers || []).some((o) => Array.isArray(o.sectors));
+    const n = Number.isInteger(c.count) ? c.count : (c.offers || []).length;
+    return (labels.get(c.need) || c.need) + ' (' + n + ')' + (madeFor ? ' *' : '');
   }).join(', ');
 }
 
@@ -149,6 +154,10 @@ async function show(seq, params) {
   view.appendChild(hubs(map));
   view.appendChild(el('h2', null, t('map.table')));
   view.appendChild(el('p', { class: 'hint' }, '* ' + t('map.madeFor')));
+  if (map.partners_more > 0) {
+    view.appendChild(el('p', { class: 'hint', 'data-test': 'map-more' },
+      t('map.more', (map.partners || []).length, map.partners_shown)));
+  }
   view.appendChild(table(map));
 }
 

@@ -287,6 +287,15 @@ def map_checks(a, w):
               % (sector, len(got), len(want), sorted(got - want)[:5], sorted(want - got)[:5]))
         check(m['offers_shown'] == len({t[2] for t in want}) and
               m['partners_shown'] == len({t[0] for t in want}), 'counts %r' % m)
+        # the sample is under the bounds: every partner listed, every cell whole
+        check(m['partners_more'] == 0 and len(m['partners']) == m['partners_shown'],
+              'partners listed %d of %d, more %r' % (len(m['partners']), m['partners_shown'],
+                                                     m.get('partners_more')))
+        cells = [(p['id'], c) for p in m['partners'] for c in p['cells']]
+        check(all(c['count'] == len(c['offers']) and
+                  c['made_for'] == any(o['sectors'] is not None for o in c['offers'])
+                  for _, c in cells), 'a cell whose count or made_for is not its offers\'')
+        check(m['hubs_shown'] == len(m['hubs']), 'hubs_shown %r, hubs %d' % (m['hubs_shown'], len(m['hubs'])))
         q = '?sector=' + sector if sector else ''
         check(w.json('/api/v1/map' + q) == m, '/api/v1/map%s differs from gilde map --json' % q)
         # the CSV: one row per partner, need and sector

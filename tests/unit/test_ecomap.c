@@ -73,16 +73,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-static json_t *run_map(const char *sector)
+static json_t *run_map_on(struct store *s, const char *sector)
 {
 	struct store_txn *t;
 	json_t *m = NULL;
 	struct gl_error err = { 0 };
-	assert_int_equal(store_begin(st, false, &t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
 	if (ecomap_run(t, tax, sector, 1773144000u, &m, &err))
 		fail_msg("%s", err.msg);
 	store_abort(t);
 	return m;
+}
+
+static json_t *run_map(const char *sector)
+{
+	return run_map_on(st, sector);
 }
 
 /* "partner:need:offer …" in the map's order (static). */
@@ -124,8 +129,9 @@ static void test_what_counts(void **state)
 	assert_int_equal(json_integer_value(json_object_get(m, "offers_shown")), 4);
 	assert_int_equal(json_integer_value(json_object_get(m, "partners_shown")), 4);
 	json_t *cell = json_array_get(json_object_get(partner(m, "park"), "cells"), 0);
+	/* the needs listed, in the taxonomy's order */
 	assert_string_equal(json_string_value(json_array_get(json_object_get(cell, "needs"), 0)),
-	                    "location-lab");
+	                    "location-office");
 	assert_int_equal(json_array_size(json_object_get(cell, "needs")), 2);
 	/* places: the hub, the address, the area; none */
 	json_t *want = json_loads("{\"from\": \"hub\", \"locality\": \"Gent (Zuid)\"}", 0, NULL);
@@ -219,12 +225,123 @@ static void test_svg(void **state)
 	json_decref(m);
 }
 
+/* Partner i of the big map: p000…p249 at hub-a, p250…p319 at hub-b,
+ * p320…p324 at hub-c; each with one offer, p000 with 12 more. */
+static const char *big_hub(int i)
+{
+	return i < 250 ? "hub-a" : i < 320 ? "hub-b" : "hub-c";
+}
+
+static void big_fill(struct store *s, const uint8_t *key)
+{
+	char id[32], body[512];
+	uint64_t v = 1;
+	for (int i = 0; i < 325; i++) {
+		snprintf(id, sizeof id, "p%03d", i);
+		snprintf(body, sizeof body, "{" NAME("P") ", \"org_type\": \"other\", \"hub\":"
+		         " {\"id\": \"%s\", \"name\": {\"nl\": \"%s\", \"en\": \"%s\"},"
+		         " \"locality\": \"Gent\"}}", big_hub(i), big_hub(i), big_hub(i));
+		tu_put_json(s, key, &v, RK_PARTNER, id, body);
+		snprintf(body, sizeof body, "{\"partner\": \"%s\", " NAME("O") ", \"needs\": "
+		         "[\"networking\"]}", id);
+		snprintf(id, sizeof id, "o%03d", i);
+		tu_put_json(s, key, &v, RK_OFFER, id, body);
+	}
+	/* two partners with no offer: not on the map, nor their hub */
+	tu_put_json(s, key, &v, RK_PARTNER, "q0", "{" NAME("Q") ", \"org_type\": \"other\", \"hub\":"
+	            " {\"id\": \"hub-0\", \"name\": {\"en\": \"Z\"}, \"locality\": \"Gent\"}}");
+	tu_put_json(s, key, &v, RK_PARTNER, "q1", "{" NAME("Q") ", \"org_type\": \"other\"}");
+	/* a full cell: the last offer, not listed, made for a sector */
+	for (int i = 0; i < 12; i++) {
+		snprintf(id, sizeof id, "f%02d", i);
+		snprintf(body, sizeof body, "{\"partner\": \"p000\", " NAME("F") ", \"needs\":"
+		         " [\"financing-loan\"]%s}", i == 11 ? ", \"eligibility\": {\"sectors\":"
+		         " [\"biotech\"]}" : "");
+		tu_put_json(s, key, &v, RK_OFFER, id, body);
+	}
+}
+
+static json_int_t num(const json_t *o, const char *k)
+{
+	assert_true(json_is_integer(json_object_get(o, k)));
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* More partners than the answer lists: the first ECOMAP_PARTNERS_MAX rows
+ * in the map's order, the rest counted; a full cell lists its first
+ * offers and counts all; the totals and the hubs' counts exact. */
+static void test_bounded(void **state)
+{
+	(void)state;
+	char bigdir[64];
+	struct store *big;
+	uint8_t k5[32], s5[64];
+	tu_keypair(5, k5, s5);
+	assert_int_equal(tu_tmpdir(bigdir, "ecomap-big"), 0);
+	assert_int_equal(store_open(bigdir, 0, 0, &big, NULL), 0);
+	big_fill(big, s5);
+	json_t *m = run_map_on(big, NULL);
+	json_t *ps = json_object_get(m, "partners");
+	assert_int_equal(ECOMAP_PARTNERS_MAX, 300);
+	assert_int_equal(json_array_size(ps), ECOMAP_PARTNERS_MAX);
+	assert_int_equal(num(m, "partners_shown"), 325);
+	assert_int_equal(num(m, "partners_more"), 25);
+	assert_int_equal(num(m, "offers_shown"), 337);
+	assert_int_equal(num(m, "unplaced"), 0);
+	assert_int_equal(num(m, "hubs_shown"), 3);
+	/* the first 300 in the map's order: hub-a's 250, then hub-b's first 50 */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 0), "id")), "p000");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ps, 299), "id")), "p299");
+	/* the hubs of the rows listed, with all their partners */
+	json_t *hubs = json_object_get(m, "hubs");
+	assert_int_equal(json_array_size(hubs), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(hubs, 1), "id")), "hub-b");
+	assert_int_equal(num(json_array_get(hubs, 0), "partners"), 250);
+	assert_int_equal(num(json_array_get(hubs, 1), "partners"), 70);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(hubs, 1),
+	                    "name"), "en")), "hub-b");
+	/* p000's financing: 12 offers, the first 8 listed, one made for a sector */
+	json_t *cell = json_array_get(json_object_get(json_array_get(ps, 0), "cells"), 0);
+	assert_string_equal(json_string_value(json_object_get(cell, "need")), "financing");
+	assert_int_equal(num(cell, "count"), 12);
+	assert_int_equal(json_array_size(json_object_get(cell, "offers")), ECOMAP_CELL_OFFERS_MAX);
+	assert_true(json_is_true(json_object_get(cell, "made_for")));
+	/* the picture: the rows listed, one more row, the cell's title */
+	char *svg = NULL;
+	size_t len = 0;
+	struct gl_error err = { 0 };
+	assert_int_equal(ecomap_svg(m, "en", &svg, &len, &err), 0);
+	assert_non_null(strstr(svg, "and 25 more partners"));
+	assert_non_null(strstr(svg, "; and 4 more"));
+	xmlDocPtr doc = xmlReadMemory(svg, (int)len, "map.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+	assert_non_null(doc);
+	xmlXPathContextPtr x = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(x, BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
+	xmlXPathObjectPtr dots = xmlXPathEvalExpression(BAD_CAST "//s:g/s:circle", x);
+	assert_int_equal(dots->nodesetval ? dots->nodesetval->nodeNr : 0, 301); /* 300 + p000's financing */
+	xmlXPathObjectPtr full = xmlXPathEvalExpression(BAD_CAST "//s:g/s:circle[@fill='#1b3a6b']", x);
+	assert_int_equal(full->nodesetval ? full->nodesetval->nodeNr : 0, 1);
+	xmlXPathFreeObject(full);
+	xmlXPathFreeObject(dots);
+	xmlXPathFreeContext(x);
+	xmlFreeDoc(doc);
+	free(svg);
+	json_decref(m);
+	/* a sector: p000's restricted offer alone is for biotech, the rest open */
+	m = run_map_on(big, "photonics");
+	assert_int_equal(num(m, "offers_shown"), 336);
+	json_decref(m);
+	store_close(big);
+	tu_rmtree(bigdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_what_counts),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_svg),
+		cmocka_unit_test(test_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
