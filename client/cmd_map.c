@@ -45,8 +45,8 @@ static const char *place(const json_t *p, const char *lang)
 /* "  Name (place)" and its needs, "*" where offers are made for sectors. */
 static void print_partner(const json_t *map, const json_t *p, const char *lang)
 {
-	size_t k, c, i;
-	json_t *need, *cell, *o;
+	size_t k, c;
+	json_t *need, *cell;
 	printf("  %s", cli_in_lang(json_object_get(p, "name"), lang));
 	if (*place(p, lang))
 		printf(" (%s)", place(p, lang));
@@ -56,11 +56,10 @@ static void print_partner(const json_t *map, const json_t *p, const char *lang)
 		json_array_foreach(json_object_get(p, "cells"), c, cell) {
 			if (strcmp(cli_str(cell, "need"), cli_str(need, "id")))
 				continue;
-			bool made_for = false;
-			json_array_foreach(json_object_get(cell, "offers"), i, o)
-				made_for |= !json_is_null(json_object_get(o, "sectors"));
-			printf("%s%s%s (%zu)", first ? "" : ", ", cli_in_lang(json_object_get(need, "label"), lang),
-			       made_for ? "*" : "", json_array_size(json_object_get(cell, "offers")));
+			/* the cell's own count: it lists at most ECOMAP_CELL_OFFERS_MAX */
+			bool made_for = json_is_true(json_object_get(cell, "made_for"));
+			printf("%s%s%s (%lld)", first ? "" : ", ", cli_in_lang(json_object_get(need, "label"), lang),
+			       made_for ? "*" : "", (long long)json_integer_value(json_object_get(cell, "count")));
 			first = false;
 		}
 	printf("\n");
@@ -104,6 +103,11 @@ static void print_map(const json_t *map, const char *lang)
 		loose |= json_is_null(json_object_get(p, "hub"));
 	if (loose)
 		print_group(map, NULL, lang);
+	json_int_t more = json_integer_value(json_object_get(map, "partners_more"));
+	if (more > 0)
+		printf(!strcmp(lang, "nl") ? "\n\xE2\x80\xA6 en nog %lld partners, niet opgesomd (hoogstens %d)\n"
+		                           : "\n\xE2\x80\xA6 and %lld more partners, not listed (at most %d are)\n",
+		       (long long)more, ECOMAP_PARTNERS_MAX);
 }
 
 /* Write the picture to path ("-": stdout); say where unless on stdout. */

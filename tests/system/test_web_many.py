@@ -99,6 +99,16 @@ def main():
         mine = [o['id'] for o in ghent_records('offer') if o.get('partner') == pid and
                 o.get('status', 'active') != 'inactive' and 'valid_until' not in o]
         page = partner_page(origin, author, pid, mine + ['many-%03d' % i for i in range(EXTRA)])
+        # the map's cell of that partner and need lists a few offers and counts them all, and
+        # gilde map prints the count, not the few listed
+        row = [p for p in json.load(urllib.request.urlopen(origin + '/api/v1/map', timeout=wb.WAIT))
+               ['partners'] if p['id'] == pid][0]
+        cell = [c for c in row['cells'] if need in c['needs']][0]
+        check(cell['count'] >= EXTRA and len(cell['offers']) <= 8,
+              'the map cell: %d counted, %d listed' % (cell['count'], len(cell['offers'])))
+        text = a.gilde('map').stdout
+        check('(%d)' % cell['count'] in text, 'gilde map does not print the cell\'s %d offers:\n%s'
+              % (cell['count'], text[:600]))
         item = [i for i in match(origin, 0)['items'] if i['need'] == need]
         check(item, 'the shop at prestart has no %s item' % need)
         item = item[0]
