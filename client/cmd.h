@@ -93,9 +93,11 @@ int cmd_gaps(struct cli *cli, int argc, char **argv);
 int cmd_insight(struct cli *cli, int argc, char **argv);
 /* The releases of figures this node shows (query/release.h, release_list):
  * its own from DATA/insight if it keeps one, then the insight records in
- * d's store.  gilde insight and gilde gaps both ask it.  0 and a new
- * array, or an error in err. */
-int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struct gl_error *err);
+ * d's store.  gilde insight (all: each release with its buckets) and
+ * gilde gaps (the first only) both ask it.  0 and a new array, or an
+ * error in err. */
+int cmd_insight_releases(struct cli *cli, struct cli_dir *d, bool all, json_t **out,
+                         struct gl_error *err);
 int cmd_map(struct cli *cli, int argc, char **argv);
 int cmd_screen(struct cli *cli, int argc, char **argv);
 int cmd_taxonomy(struct cli *cli, int argc, char **argv);

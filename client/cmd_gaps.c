@@ -264,7 +264,7 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 	json_t *res = NULL, *releases = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = cmd_insight_releases(cli, &d, &releases, &err)) ||
+	    (rc = cmd_insight_releases(cli, &d, false, &releases, &err)) ||
 	    (rc = gaps_run_demand(d.t, d.tax, by_sector, clock_now(), json_array_get(releases, 0),
 	                          &res, &err)))
 		goto out;

@@ -15,7 +15,8 @@
 #include "query/view.h"
 #include "store/progress.h"
 
-int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struct gl_error *err)
+int cmd_insight_releases(struct cli *cli, struct cli_dir *d, bool all, json_t **out,
+                         struct gl_error *err)
 {
 	struct cli_node me;
 	char path[PATHS_MAX];
@@ -30,7 +31,13 @@ int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struc
 	else if (!rc)
 		rc = progress_begin(p, false, &pt, err);
 	if (!rc)
-		rc = release_list(d->t, pt, me.pk, out, err);
+		rc = release_list(d->t, pt, me.pk, NULL, out, err);
+	/* every release listed, each with its buckets (the first has them) */
+	for (size_t i = 1; !rc && all && i < json_array_size(*out); i++)
+		if ((rc = release_fill(d->t, pt, json_array_get(*out, i), err))) {
+			json_decref(*out);
+			*out = NULL;
+		}
 	progress_abort(pt);
 	progress_close(p);
 	return rc;
@@ -199,7 +206,7 @@ int cmd_insight(struct cli *cli, int argc, char **argv)
 	json_t *list = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = cmd_insight_releases(cli, &d, &list, &err)))
+	    (rc = cmd_insight_releases(cli, &d, true, &list, &err)))
 		goto out;
 	if (cli->json) {
 		json_t *o = json_pack("{s:O}", "releases", list);

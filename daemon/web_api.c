@@ -548,7 +548,7 @@ static enum MHD_Result api_gaps(struct web *w, struct MHD_Connection *c, struct 
 		                       by);
 	struct gl_error err = { 0 };
 	json_t *out, *releases = NULL;
-	int rc = insightd_releases(w->n, t, &releases, &err);
+	int rc = insightd_releases(w->n, t, NULL, &releases, &err);
 	if (!rc)
 		rc = gaps_run_demand(t, w->tax, by != NULL, clock_now(), json_array_get(releases, 0),
 		                     &out, &err);

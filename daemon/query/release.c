@@ -15,6 +15,7 @@
 #include "proto/clock.h"
 #include "proto/ident.h"
 #include "proto/record.h"
+#include "query/topk.h"
 #include "schemas/jsonmp.h"
 
 /* The steps of a need row, in the order the row writes them. */
@@ -274,17 +275,18 @@ json_t *release_bodies(const json_t *release)
 
 /* ---- the releases a node holds -------------------------------------------------- */
 
-struct author_release {
+/* What the first pass keeps of an author's release: small figures only. */
+struct author_head {
 	uint8_t author[RECORD_KEY_LEN];
 	uint64_t issued;
-	json_t *buckets;
 	json_int_t k;
+	size_t n; /* buckets (records that read) */
 };
 
-struct gather {
+struct heads {
 	const uint8_t *skip; /* an author whose records are left out; NULL: none */
-	struct author_release *v;
-	size_t n;
+	struct author_head cur;
+	struct topk tk;
 };
 
 /* Whether every count of an insight record's body (with its "id") is at
@@ -300,40 +302,66 @@ static bool counts_at_least(const json_t *body, json_int_t k)
 	return ok;
 }
 
-static int gather_record(void *ctx, const struct store_entry *e)
+/* The body of an insight record with its "id" and its "k" in *k, or NULL
+ * if it is none to show (a record breaking PROTOCOL.md 2.8: none of it). */
+static json_t *record_body(const struct store_entry *e, json_int_t *k)
 {
-	struct gather *g = ctx;
 	struct record r;
-	if (e->tombstone || (g->skip && !memcmp(e->author, g->skip, RECORD_KEY_LEN)) ||
-	    record_parse(e->env, e->env_len, &r, NULL) || !r.body)
-		return 0;
+	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return NULL;
 	json_t *body = jsonmp_body_to_json(r.body, r.body_len);
-	json_int_t k = json_integer_value(json_object_get(body, "k"));
+	*k = json_integer_value(json_object_get(body, "k"));
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return NULL;
+	}
 	json_object_set_new(body, "id", json_stringn(e->id, e->id_len));
-	if (!json_is_object(body) || !counts_at_least(body, k)) {
-		json_decref(body); /* a record breaking PROTOCOL.md 2.8: none of it is shown */
-		return 0;
+	if (!counts_at_least(body, *k)) {
+		json_decref(body);
+		return NULL;
 	}
-	if (!g->n || memcmp(g->v[g->n - 1].author, e->author, RECORD_KEY_LEN)) {
-		g->v = gl_xrealloc(g->v, (g->n + 1) * sizeof *g->v);
-		g->v[g->n] = (struct author_release){ .buckets = json_array() };
-		memcpy(g->v[g->n].author, e->author, RECORD_KEY_LEN);
-		g->n++;
-	}
-	struct author_release *a = &g->v[g->n - 1];
-	if (e->issued > a->issued)
-		a->issued = e->issued;
-	if (k > a->k)
-		a->k = k;
 	json_object_del(body, "k");
-	json_array_append_new(a->buckets, body);
-	return 0;
+	return body;
 }
 
-static int cmp_issued(const void *x, const void *y)
+/* Newest first; among equals by key, so the order is stable. */
+static int head_cmp(const void *x, const void *y)
 {
-	const struct author_release *a = x, *b = y;
-	return a->issued != b->issued ? (a->issued > b->issued ? -1 : 1) : 0;
+	const struct author_head *a = x, *b = y;
+	if (a->issued != b->issued)
+		return a->issued > b->issued ? -1 : 1;
+	return memcmp(a->author, b->author, RECORD_KEY_LEN);
+}
+
+static void heads_flush(struct heads *h)
+{
+	if (h->cur.n)
+		topk_offer(&h->tk, &h->cur);
+	h->cur.n = 0;
+}
+
+/* First pass: a store scan by kind visits each author's records together. */
+static int head_record(void *ctx, const struct store_entry *e)
+{
+	struct heads *h = ctx;
+	json_int_t k;
+	if (h->skip && !memcmp(e->author, h->skip, RECORD_KEY_LEN))
+		return 0;
+	json_t *body = record_body(e, &k);
+	if (!body)
+		return 0;
+	json_decref(body);
+	if (!h->cur.n || memcmp(h->cur.author, e->author, RECORD_KEY_LEN)) {
+		heads_flush(h);
+		h->cur = (struct author_head){ .n = 0 };
+		memcpy(h->cur.author, e->author, RECORD_KEY_LEN);
+	}
+	h->cur.n++;
+	if (e->issued > h->cur.issued)
+		h->cur.issued = e->issued;
+	if (k > h->cur.k)
+		h->cur.k = k;
+	return 0;
 }
 
 /* The name in author's node record, if held. */
@@ -350,7 +378,9 @@ static json_t *node_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LE
 	return json_is_string(name) ? name : (json_decref(name), NULL);
 }
 
-static json_t *own_release(struct progress_txn *p)
+/* The node's own release, its buckets cut to RELEASE_BUCKETS_MAX with
+ * "more"; with_buckets false: none of them, all counted in "more". */
+static json_t *own_release(struct progress_txn *p, bool with_buckets)
 {
 	const void *v;
 	size_t len;
@@ -362,36 +392,113 @@ static json_t *own_release(struct progress_txn *p)
 		json_decref(r);
 		return NULL;
 	}
-	json_object_set_new(r, "from", json_string("this node"));
+	json_object_set_new(r, "from", json_string(RELEASE_OWN));
+	json_t *b = json_object_get(r, "buckets");
+	if (!json_is_array(b))
+		json_object_set_new(r, "buckets", b = json_array());
+	size_t n = json_array_size(b), keep = with_buckets ? n : 0;
+	if (keep > RELEASE_BUCKETS_MAX)
+		keep = RELEASE_BUCKETS_MAX;
+	while (json_array_size(b) > keep)
+		json_array_remove(b, json_array_size(b) - 1);
+	json_object_set_new(r, "more", json_integer((json_int_t)(n - keep)));
+	return r;
+}
+
+/* Second pass: the buckets of one author, in id order, up to the caps. */
+struct fill {
+	json_t *buckets;
+	size_t bytes, more;
+};
+
+static int fill_record(void *ctx, const struct store_entry *e)
+{
+	struct fill *f = ctx;
+	json_int_t k;
+	if (e->tombstone)
+		return 0;
+	size_t n = json_array_size(f->buckets);
+	bool room = !f->more && n < RELEASE_BUCKETS_MAX &&
+	            (!n || f->bytes + e->env_len <= RELEASE_BUCKET_BYTES_MAX);
+	json_t *body = record_body(e, &k);
+	if (!body)
+		return 0;
+	if (room) {
+		json_array_append_new(f->buckets, body);
+		f->bytes += e->env_len;
+	} else {
+		json_decref(body);
+		f->more++;
+	}
+	return 0;
+}
+
+int release_fill(struct store_txn *t, struct progress_txn *p, json_t *release,
+                 struct gl_error *err)
+{
+	const char *from = json_string_value(json_object_get(release, "from"));
+	if (from && !strcmp(from, RELEASE_OWN)) {
+		json_t *own = own_release(p, true);
+		if (own) {
+			json_object_set(release, "buckets", json_object_get(own, "buckets"));
+			json_object_set(release, "more", json_object_get(own, "more"));
+		}
+		json_decref(own);
+		return 0;
+	}
+	uint8_t author[RECORD_KEY_LEN];
+	int rc = ident_parse(IDENT_PK_PREFIX, from ? from : "", "release author", author, err);
+	if (rc)
+		return rc;
+	struct fill f = { .buckets = json_array() };
+	struct store_filter sf = { .kind = RK_INSIGHT, .author = author };
+	if ((rc = store_scan(t, &sf, fill_record, &f, err))) {
+		json_decref(f.buckets);
+		return rc;
+	}
+	json_object_set_new(release, "buckets", f.buckets);
+	json_object_set_new(release, "more", json_integer((json_int_t)f.more));
+	return 0;
+}
+
+/* The release of author head h, without its buckets (all in "more"). */
+static json_t *head_release(struct store_txn *t, const struct author_head *h)
+{
+	char key[IDENT_TEXT_MAX], when[32];
+	ident_format(IDENT_PK_PREFIX, h->author, key);
+	json_t *r = json_pack("{s:s, s:s, s:I, s:[], s:I}", "from", key, "issued",
+	                      clock_format(h->issued, when), "k", h->k, "buckets", "more",
+	                      (json_int_t)h->n);
+	json_t *name = node_name(t, h->author);
+	if (name)
+		json_object_set_new(r, "name", name);
 	return r;
 }
 
 int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
-                 json_t **out, struct gl_error *err)
+                 const char *from, json_t **out, struct gl_error *err)
 {
-	json_t *list = json_array(), *own = own_release(p);
+	json_t *list = json_array(), *own = own_release(p, false), *r;
 	if (own)
 		json_array_append_new(list, own);
-	struct gather g = { .skip = own ? own_pk : NULL };
+	struct heads h = { .skip = own ? own_pk : NULL };
+	topk_init(&h.tk, RELEASE_AUTHORS_MAX - (own ? 1 : 0), sizeof(struct author_head), head_cmp);
 	struct store_filter f = { .kind = RK_INSIGHT };
-	int rc = store_scan(t, &f, gather_record, &g, err);
-	if (g.n)
-		qsort(g.v, g.n, sizeof *g.v, cmp_issued);
-	for (size_t i = 0; i < g.n; i++) {
-		struct author_release *a = &g.v[i];
-		char key[IDENT_TEXT_MAX], when[32];
-		ident_format(IDENT_PK_PREFIX, a->author, key);
-		json_t *r = json_pack("{s:s, s:s, s:I, s:o}", "from", key, "issued",
-		                      clock_format(a->issued, when), "k", a->k, "buckets", a->buckets);
-		json_t *name = node_name(t, a->author);
-		if (name)
-			json_object_set_new(r, "name", name);
-		if (!rc)
-			json_array_append_new(list, r);
-		else
-			json_decref(r);
-	}
-	free(g.v);
+	int rc = store_scan(t, &f, head_record, &h, err);
+	heads_flush(&h);
+	topk_sort(&h.tk);
+	for (size_t i = 0; !rc && i < h.tk.n; i++)
+		json_array_append_new(list, head_release(t, topk_at(&h.tk, i)));
+	topk_free(&h.tk);
+	size_t i, at = SIZE_MAX;
+	json_array_foreach(list, i, r)
+		if (at == SIZE_MAX && (!from || !strcmp(from, json_string_value(json_object_get(r, "from")))))
+			at = i;
+	if (!rc && from && at == SIZE_MAX)
+		rc = gl_errorf(err, GL_ENOTFOUND, "from: no release from \"%.64s\" is shown "
+		               "here: ask for one of the list's \"from\"", from);
+	if (!rc && at != SIZE_MAX)
+		rc = release_fill(t, p, json_array_get(list, at), err);
 	if (rc) {
 		json_decref(list);
 		return rc;
