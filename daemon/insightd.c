@@ -221,6 +221,18 @@ int insightd_releases(struct node *n, struct store_txn *t, const char *from, jso
 	return rc;
 }
 
+int insightd_demand(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err)
+{
+	struct insightd *d = n->insight;
+	struct progress_txn *pt = NULL;
+	int rc;
+	if (insightd_collecting(n) && (rc = progress_begin(d->p, false, &pt, err)))
+		return rc;
+	rc = release_demand(t, pt, n->pk, out, err);
+	progress_abort(pt);
+	return rc;
+}
+
 /* ---- releasing (thread pool) ----------------------------------------------------- */
 
 static int expire(struct insightd *d, uint64_t now, struct gl_error *err)

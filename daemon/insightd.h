@@ -76,6 +76,11 @@ int insightd_withdraw(struct node *n, const char *token, unsigned *removed,
 int insightd_releases(struct node *n, struct store_txn *t, const char *from, json_t **out,
                       struct gl_error *err);
 
+/* What gaps by demand reads of the first release (query/release.h,
+ * release_demand).  Any thread.  0 and a new object or NULL for none, or
+ * a store error. */
+int insightd_demand(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err);
+
 /* gilde status: the map "insight" {"collecting", "events", "releases":
  * made since start, "published": records signed since start}, as one
  * key and value of the status answer; nothing without DATA/insight. */

@@ -378,9 +378,9 @@ static json_t *node_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LE
 	return json_is_string(name) ? name : (json_decref(name), NULL);
 }
 
-/* The node's own release, its buckets cut to RELEASE_BUCKETS_MAX with
- * "more"; with_buckets false: none of them, all counted in "more". */
-static json_t *own_release(struct progress_txn *p, bool with_buckets)
+/* The node's own release, its buckets cut to the first max with "more"
+ * the number left out. */
+static json_t *own_release(struct progress_txn *p, size_t max)
 {
 	const void *v;
 	size_t len;
@@ -396,9 +396,7 @@ static json_t *own_release(struct progress_txn *p, bool with_buckets)
 	json_t *b = json_object_get(r, "buckets");
 	if (!json_is_array(b))
 		json_object_set_new(r, "buckets", b = json_array());
-	size_t n = json_array_size(b), keep = with_buckets ? n : 0;
-	if (keep > RELEASE_BUCKETS_MAX)
-		keep = RELEASE_BUCKETS_MAX;
+	size_t n = json_array_size(b), keep = n < max ? n : max;
 	while (json_array_size(b) > keep)
 		json_array_remove(b, json_array_size(b) - 1);
 	json_object_set_new(r, "more", json_integer((json_int_t)(n - keep)));
@@ -438,7 +436,7 @@ int release_fill(struct store_txn *t, struct progress_txn *p, json_t *release,
 {
 	const char *from = json_string_value(json_object_get(release, "from"));
 	if (from && !strcmp(from, RELEASE_OWN)) {
-		json_t *own = own_release(p, true);
+		json_t *own = own_release(p, RELEASE_BUCKETS_MAX);
 		if (own) {
 			json_object_set(release, "buckets", json_object_get(own, "buckets"));
 			json_object_set(release, "more", json_object_get(own, "more"));
@@ -475,10 +473,11 @@ static json_t *head_release(struct store_txn *t, const struct author_head *h)
 	return r;
 }
 
-int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
-                 const char *from, json_t **out, struct gl_error *err)
+/* The releases listed, none with buckets (release_list's first part). */
+static int list_heads(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                      json_t **out, struct gl_error *err)
 {
-	json_t *list = json_array(), *own = own_release(p, false), *r;
+	json_t *list = json_array(), *own = own_release(p, 0);
 	if (own)
 		json_array_append_new(list, own);
 	struct heads h = { .skip = own ? own_pk : NULL };
@@ -490,11 +489,26 @@ int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_
 	for (size_t i = 0; !rc && i < h.tk.n; i++)
 		json_array_append_new(list, head_release(t, topk_at(&h.tk, i)));
 	topk_free(&h.tk);
+	if (rc) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                 const char *from, json_t **out, struct gl_error *err)
+{
+	json_t *list, *r;
+	int rc = list_heads(t, p, own_pk, &list, err);
+	if (rc)
+		return rc;
 	size_t i, at = SIZE_MAX;
 	json_array_foreach(list, i, r)
 		if (at == SIZE_MAX && (!from || !strcmp(from, json_string_value(json_object_get(r, "from")))))
 			at = i;
-	if (!rc && from && at == SIZE_MAX)
+	if (from && at == SIZE_MAX)
 		rc = gl_errorf(err, GL_ENOTFOUND, "from: no release from \"%.64s\" is shown "
 		               "here: ask for one of the list's \"from\"", from);
 	if (!rc && at != SIZE_MAX)
@@ -504,5 +518,106 @@ int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_
 		return rc;
 	}
 	*out = list;
+	return 0;
+}
+
+/* ---- the sums gaps by demand reads ----------------------------------------------- */
+
+/* The row of need in rows, made (with "unmet": 0) if absent. */
+static json_t *sum_row(json_t *rows, const char *need)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "need")), need))
+			return r;
+	r = json_pack("{s:s, s:i}", "need", need, "unmet", 0);
+	json_array_append_new(rows, r);
+	return r;
+}
+
+static bool same_field(const json_t *a, const json_t *b, const char *name)
+{
+	const char *x = json_string_value(json_object_get(a, name));
+	const char *y = json_string_value(json_object_get(b, name));
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+/* Add body's starters and unmet counts to its phase and sector's sum. */
+static void sum_into(json_t *sums, const json_t *body)
+{
+	size_t i;
+	json_t *s = NULL, *r;
+	json_array_foreach(sums, i, r)
+		if (same_field(r, body, "phase") && same_field(r, body, "sector")) {
+			s = r;
+			break;
+		}
+	if (!s) {
+		json_array_append_new(sums, s = json_pack("{s:i, s:[]}", "starters", 0, "needs"));
+		for (int f = 0; f < 2; f++) {
+			const char *name = f ? "sector" : "phase";
+			json_t *v = json_object_get(body, name);
+			if (json_is_string(v))
+				json_object_set(s, name, v);
+		}
+	}
+	json_object_set_new(s, "starters", json_integer(
+		json_integer_value(json_object_get(s, "starters")) +
+		json_integer_value(json_object_get(body, "starters"))));
+	json_array_foreach(json_object_get(body, "needs"), i, r) {
+		const char *need = json_string_value(json_object_get(r, "need"));
+		json_t *unmet = json_object_get(r, "unmet");
+		if (!need || !json_is_integer(unmet))
+			continue;
+		json_t *row = sum_row(json_object_get(s, "needs"), need);
+		json_object_set_new(row, "unmet", json_integer(
+			json_integer_value(json_object_get(row, "unmet")) + json_integer_value(unmet)));
+	}
+}
+
+static int sum_record(void *ctx, const struct store_entry *e)
+{
+	json_int_t k;
+	json_t *body = record_body(e, &k);
+	if (body)
+		sum_into(ctx, body);
+	json_decref(body);
+	return 0;
+}
+
+int release_demand(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                   json_t **out, struct gl_error *err)
+{
+	json_t *list, *b;
+	int rc = list_heads(t, p, own_pk, &list, err);
+	if (rc)
+		return rc;
+	json_t *r = json_incref(json_array_get(list, 0)), *sums = json_array();
+	const char *from = json_string_value(json_object_get(r, "from"));
+	uint8_t author[RECORD_KEY_LEN];
+	json_decref(list);
+	if (r && !strcmp(from, RELEASE_OWN)) {
+		json_t *own = own_release(p, SIZE_MAX);
+		size_t i;
+		json_array_foreach(json_object_get(own, "buckets"), i, b)
+			sum_into(sums, b);
+		json_decref(own);
+	} else if (r && !(rc = ident_parse(IDENT_PK_PREFIX, from, "release author", author, err))) {
+		struct store_filter sf = { .kind = RK_INSIGHT, .author = author };
+		rc = store_scan(t, &sf, sum_record, sums, err);
+	}
+	if (rc) {
+		json_decref(sums);
+		json_decref(r);
+		return rc;
+	}
+	if (r) {
+		json_object_set_new(r, "buckets", sums);
+		json_object_del(r, "more");
+	} else {
+		json_decref(sums);
+	}
+	*out = r;
 	return 0;
 }

@@ -120,4 +120,17 @@ int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_
 int release_fill(struct store_txn *t, struct progress_txn *p, json_t *release,
                  struct gl_error *err);
 
+/*
+ * What gaps by demand (query/gaps.h) reads of the first release
+ * release_list names, with every bucket counted and little held: the
+ * release's fields but "more", its "buckets" one per phase and sector
+ * found (either may be absent) as { "phase", "sector", "starters": the
+ * sum, "needs": [ { "need", "unmet": the sum }, … ] }, the records read
+ * one at a time.  Each sum is of figures the release shows, so it tells
+ * nothing they do not.  Returns 0 and *out a new object, or NULL if the
+ * node shows no release; or a store error.
+ */
+int release_demand(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                   json_t **out, struct gl_error *err);
+
 #endif

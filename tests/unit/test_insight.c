@@ -683,7 +683,8 @@ static void test_release_caps(void **state)
 	(void)state;
 	uint8_t pk[CAP_AUTHORS][32], sk[CAP_AUTHORS][64], own[32], own_sk[64];
 	char id[32], from[CAP_AUTHORS][IDENT_TEXT_MAX];
-	const char *body = "{\"k\": 5, \"level\": 1, \"phase\": \"prestart\", \"starters\": 6}";
+	const char *body = "{\"k\": 5, \"level\": 1, \"phase\": \"prestart\", \"starters\": 6, "
+	                   "\"needs\": [{\"need\": \"financing\", \"unmet\": 5}]}";
 	tu_keypair(8, own, own_sk);
 	struct store_txn *t;
 	struct store *s = open_store("caps-store", true, &t);
@@ -732,6 +733,19 @@ static void test_release_caps(void **state)
 	/* one left out of the list is not to be had */
 	struct gl_error err = { 0 };
 	assert_int_equal(release_list(t, NULL, own, from[CAP_AUTHORS - 1], &list, &err), GL_ENOTFOUND);
+	/* gaps by demand counts every bucket of the first release, not the first 500 */
+	assert_int_equal(release_demand(t, NULL, own, &r, NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "from")), from[0]);
+	json_t *g;
+	assert_int_equal(gaps_run_demand(t, tax, false, NOW, r, &g, NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(g, "demand"), "starters")),
+	                 6 * CAP_BIG);
+	json_t *first = json_array_get(json_object_get(g, "unmet"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "need")), "financing");
+	assert_string_equal(json_string_value(json_object_get(first, "phase")), "prestart");
+	assert_int_equal(json_integer_value(json_object_get(first, "unmet")), 5 * CAP_BIG);
+	json_decref(g);
+	json_decref(r);
 	store_abort(t);
 	store_close(s);
 }
