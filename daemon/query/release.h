@@ -86,7 +86,7 @@ json_t *release_bodies(const json_t *release);
 /* The buckets one answer carries of a release: at most this many, and of
  * records of at most RELEASE_BUCKET_BYTES_MAX bytes in all (one always). */
 #define RELEASE_BUCKETS_MAX 500
-#define RELEASE_BUCKET_BYTES_MAX (2u << 20)
+#define RELEASE_BUCKET_BYTES_MAX (1u << 20)
 
 /*
  * The releases a node can show, newest first, at most RELEASE_AUTHORS_MAX:

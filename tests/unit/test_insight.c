@@ -616,8 +616,9 @@ static void test_orders_and_partners(void **state)
 }
 
 /* Put an insight record of author sk with the body JSON text into t. */
-static void put_insight_at(struct store_txn *t, const uint8_t sk[64], const char *id,
-                           const char *body, uint64_t issued)
+/* Returns the length of the record's envelope. */
+static size_t put_insight_at(struct store_txn *t, const uint8_t sk[64], const char *id,
+                             const char *body, uint64_t issued)
 {
 	json_t *doc = json_loads(body, 0, NULL);
 	struct gl_buf mp = { 0 }, env = { 0 };
@@ -631,9 +632,11 @@ static void put_insight_at(struct store_txn *t, const uint8_t sk[64], const char
 	enum store_outcome oc;
 	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
 	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	size_t len = env.len;
 	gl_buf_free(&mp);
 	gl_buf_free(&env);
 	json_decref(doc);
+	return len;
 }
 
 static void put_insight(struct store_txn *t, const uint8_t sk[64], const char *id, const char *body)
@@ -750,6 +753,50 @@ static void test_release_caps(void **state)
 	store_close(s);
 }
 
+/* Large records: the buckets of an answer hold at most
+ * RELEASE_BUCKET_BYTES_MAX bytes of records, the rest counted in "more". */
+static void test_release_bytes(void **state)
+{
+	(void)state;
+	enum { BIG = 40, ROWS = 4, NAME = 15000 }; /* records near GL_RECORD_MAX */
+	uint8_t pk[32], sk[64], own[32], own_sk[64];
+	tu_keypair(9, pk, sk);
+	tu_keypair(8, own, own_sk);
+	json_t *rows = json_array();
+	char *name = malloc(NAME + 1), id[16];
+	assert_non_null(name);
+	memset(name, 'p', NAME);
+	name[NAME] = '\0';
+	for (int i = 0; i < ROWS; i++)
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:i, s:s}", "need", "financing",
+		                                      "author", "x", "starters", 5 + i, "partner", name));
+	json_t *doc = json_pack("{s:i, s:i, s:s, s:i, s:o}", "k", 5, "level", 1, "phase", "prestart",
+	                        "starters", 6, "partners", rows);
+	char *body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	free(name);
+	struct store_txn *t;
+	struct store *s = open_store("bytes-store", true, &t);
+	size_t len = 0;
+	for (int b = 0; b < BIG; b++) {
+		snprintf(id, sizeof id, "b%02d", b);
+		len = put_insight_at(t, sk, id, body, NOW);
+	}
+	free(body);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	json_t *list;
+	assert_int_equal(release_list(t, NULL, own, NULL, &list, NULL), 0);
+	json_t *r = json_array_get(list, 0);
+	size_t kept = RELEASE_BUCKET_BYTES_MAX / len;
+	assert_true(kept > 0 && kept < BIG);
+	assert_int_equal(json_array_size(json_object_get(r, "buckets")), kept);
+	assert_int_equal(json_integer_value(json_object_get(r, "more")), BIG - kept);
+	json_decref(list);
+	store_abort(t);
+	store_close(s);
+}
+
 static void test_k_floor(void **state)
 {
 	(void)state;
@@ -776,6 +823,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_k_floor, fresh, close_it),
 		cmocka_unit_test(test_reader_refuses_small),
 		cmocka_unit_test(test_release_caps),
+		cmocka_unit_test(test_release_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
