@@ -91,11 +91,15 @@ int cmd_search(struct cli *cli, int argc, char **argv);
 int cmd_news(struct cli *cli, int argc, char **argv);
 int cmd_gaps(struct cli *cli, int argc, char **argv);
 int cmd_insight(struct cli *cli, int argc, char **argv);
-/* The releases of figures this node shows (query/release.h, release_list):
- * its own from DATA/insight if it keeps one, then the insight records in
- * d's store.  gilde insight and gilde gaps both ask it.  0 and a new
- * array, or an error in err. */
-int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struct gl_error *err);
+/* The releases of figures this node shows (query/release.h): its own
+ * from DATA/insight if it keeps one, then the insight records in d's
+ * store.  CMD_RELEASE_ALL (gilde insight): release_list's array, each
+ * release with its buckets; CMD_RELEASE_DEMAND (gilde gaps):
+ * release_demand's object of the first, or NULL.  0 and a new value, or
+ * an error in err. */
+enum cmd_release { CMD_RELEASE_ALL, CMD_RELEASE_DEMAND };
+int cmd_insight_releases(struct cli *cli, struct cli_dir *d, enum cmd_release how,
+                         json_t **out, struct gl_error *err);
 int cmd_map(struct cli *cli, int argc, char **argv);
 int cmd_screen(struct cli *cli, int argc, char **argv);
 int cmd_taxonomy(struct cli *cli, int argc, char **argv);

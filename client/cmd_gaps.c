@@ -261,12 +261,11 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 
 	struct gl_error err = { 0 };
 	struct cli_dir d = { 0 };
-	json_t *res = NULL, *releases = NULL;
+	json_t *res = NULL, *release = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = cmd_insight_releases(cli, &d, &releases, &err)) ||
-	    (rc = gaps_run_demand(d.t, d.tax, by_sector, clock_now(), json_array_get(releases, 0),
-	                          &res, &err)))
+	    (rc = cmd_insight_releases(cli, &d, CMD_RELEASE_DEMAND, &release, &err)) ||
+	    (rc = gaps_run_demand(d.t, d.tax, by_sector, clock_now(), release, &res, &err)))
 		goto out;
 	if (cli->json) {
 		cli_print_json(res);
@@ -287,7 +286,7 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 	if (!json_object_get(res, "demand"))
 		print_demand(&g, by_sector);
 out:
-	json_decref(releases);
+	json_decref(release);
 	json_decref(res);
 	cli_dir_close(&d);
 	return rc ? cli_fail(&err) : EXIT_OK;

@@ -15,7 +15,8 @@
 #include "query/view.h"
 #include "store/progress.h"
 
-int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struct gl_error *err)
+int cmd_insight_releases(struct cli *cli, struct cli_dir *d, enum cmd_release how,
+                         json_t **out, struct gl_error *err)
 {
 	struct cli_node me;
 	char path[PATHS_MAX];
@@ -29,8 +30,16 @@ int cmd_insight_releases(struct cli *cli, struct cli_dir *d, json_t **out, struc
 		rc = 0; /* this node keeps no progress events */
 	else if (!rc)
 		rc = progress_begin(p, false, &pt, err);
-	if (!rc)
-		rc = release_list(d->t, pt, me.pk, out, err);
+	if (!rc && how == CMD_RELEASE_DEMAND)
+		rc = release_demand(d->t, pt, me.pk, out, err);
+	else if (!rc)
+		rc = release_list(d->t, pt, me.pk, NULL, out, err);
+	/* every release listed, each with its buckets (the first has them) */
+	for (size_t i = 1; !rc && how == CMD_RELEASE_ALL && i < json_array_size(*out); i++)
+		if ((rc = release_fill(d->t, pt, json_array_get(*out, i), err))) {
+			json_decref(*out);
+			*out = NULL;
+		}
 	progress_abort(pt);
 	progress_close(p);
 	return rc;
@@ -199,7 +208,7 @@ int cmd_insight(struct cli *cli, int argc, char **argv)
 	json_t *list = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = cmd_insight_releases(cli, &d, &list, &err)))
+	    (rc = cmd_insight_releases(cli, &d, CMD_RELEASE_ALL, &list, &err)))
 		goto out;
 	if (cli->json) {
 		json_t *o = json_pack("{s:O}", "releases", list);

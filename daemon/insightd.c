@@ -208,14 +208,27 @@ int insightd_withdraw(struct node *n, const char *token, unsigned *removed,
 	return rc;
 }
 
-int insightd_releases(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err)
+int insightd_releases(struct node *n, struct store_txn *t, const char *from, json_t **out,
+                      struct gl_error *err)
 {
 	struct insightd *d = n->insight;
 	struct progress_txn *pt = NULL;
 	int rc;
 	if (insightd_collecting(n) && (rc = progress_begin(d->p, false, &pt, err)))
 		return rc;
-	rc = release_list(t, pt, n->pk, out, err);
+	rc = release_list(t, pt, n->pk, from, out, err);
+	progress_abort(pt);
+	return rc;
+}
+
+int insightd_demand(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err)
+{
+	struct insightd *d = n->insight;
+	struct progress_txn *pt = NULL;
+	int rc;
+	if (insightd_collecting(n) && (rc = progress_begin(d->p, false, &pt, err)))
+		return rc;
+	rc = release_demand(t, pt, n->pk, out, err);
 	progress_abort(pt);
 	return rc;
 }

@@ -69,9 +69,17 @@ int insightd_sent(struct node *n, const char *token, json_t **out, struct gl_err
 int insightd_withdraw(struct node *n, const char *token, unsigned *removed,
                       struct gl_error *err);
 
-/* The releases the node shows (query/release.h, release_list) in t.  Any
- * thread.  0 and a new array, or a store error. */
-int insightd_releases(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err);
+/* The releases the node shows (query/release.h, release_list) in t, the
+ * one whose "from" is from (NULL: the first) with its buckets.  Any
+ * thread.  0 and a new array, GL_ENOTFOUND if from names none, or a store
+ * error. */
+int insightd_releases(struct node *n, struct store_txn *t, const char *from, json_t **out,
+                      struct gl_error *err);
+
+/* What gaps by demand reads of the first release (query/release.h,
+ * release_demand).  Any thread.  0 and a new object or NULL for none, or
+ * a store error. */
+int insightd_demand(struct node *n, struct store_txn *t, json_t **out, struct gl_error *err);
 
 /* gilde status: the map "insight" {"collecting", "events", "releases":
  * made since start, "published": records signed since start}, as one

@@ -547,12 +547,11 @@ static enum MHD_Result api_gaps(struct web *w, struct MHD_Connection *c, struct 
 		return web_reply_error(w, c, MHD_HTTP_BAD_REQUEST, "by", "by: \"%.32s\" is not sector",
 		                       by);
 	struct gl_error err = { 0 };
-	json_t *out, *releases = NULL;
-	int rc = insightd_releases(w->n, t, &releases, &err);
+	json_t *out, *release = NULL;
+	int rc = insightd_demand(w->n, t, &release, &err);
 	if (!rc)
-		rc = gaps_run_demand(t, w->tax, by != NULL, clock_now(), json_array_get(releases, 0),
-		                     &out, &err);
-	json_decref(releases);
+		rc = gaps_run_demand(t, w->tax, by != NULL, clock_now(), release, &out, &err);
+	json_decref(release);
 	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_json(w, c, MHD_HTTP_OK, out);

@@ -79,12 +79,18 @@ enum MHD_Result web_insight_releases(struct web *w, struct MHD_Connection *c,
                                      const struct web_req *rq)
 {
 	(void)rq;
+	static const char *const names[] = { "from", NULL };
+	struct web_params p;
 	enum MHD_Result ok;
-	if (!no_params(w, c, &ok))
+	if (!web_params_ok(w, c, names, &p, &ok))
 		return ok;
+	const char *from = web_param(&p, "from");
 	struct gl_error err = { 0 };
 	json_t *list;
-	if (insightd_releases(w->n, t, &list, &err))
+	int rc = insightd_releases(w->n, t, from, &list, &err);
+	if (rc == GL_ENOTFOUND || rc == GL_EFORMAT)
+		return web_reply_error(w, c, MHD_HTTP_NOT_FOUND, "from", "%s", err.msg);
+	if (rc)
 		return web_reply_fail(w, c, url, &err);
 	return web_reply_json(w, c, MHD_HTTP_OK,
 	                      json_pack("{s:b, s:o}", "collecting", insightd_collecting(w->n),

@@ -76,7 +76,8 @@ int gaps_run(struct store_txn *t, const struct taxonomy *tax, bool by_sector, ui
 
 /*
  * The same, weighed by demand (issue 26): release is one of the releases
- * a node holds (query/release.h, release_list), or NULL for none.
+ * a node holds (query/release.h, release_list or the sums of
+ * release_demand, which give the same answer), or NULL for none.
  *
  * Without a release, or with one that shows no bucket (fewer than k
  * starters so far), the answer is gaps_run's, unchanged.  With one, each

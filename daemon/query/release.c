@@ -15,6 +15,7 @@
 #include "proto/clock.h"
 #include "proto/ident.h"
 #include "proto/record.h"
+#include "query/topk.h"
 #include "schemas/jsonmp.h"
 
 /* The steps of a need row, in the order the row writes them. */
@@ -274,17 +275,18 @@ json_t *release_bodies(const json_t *release)
 
 /* ---- the releases a node holds -------------------------------------------------- */
 
-struct author_release {
+/* What the first pass keeps of an author's release: small figures only. */
+struct author_head {
 	uint8_t author[RECORD_KEY_LEN];
 	uint64_t issued;
-	json_t *buckets;
 	json_int_t k;
+	size_t n; /* buckets (records that read) */
 };
 
-struct gather {
+struct heads {
 	const uint8_t *skip; /* an author whose records are left out; NULL: none */
-	struct author_release *v;
-	size_t n;
+	struct author_head cur;
+	struct topk tk;
 };
 
 /* Whether every count of an insight record's body (with its "id") is at
@@ -300,40 +302,66 @@ static bool counts_at_least(const json_t *body, json_int_t k)
 	return ok;
 }
 
-static int gather_record(void *ctx, const struct store_entry *e)
+/* The body of an insight record with its "id" and its "k" in *k, or NULL
+ * if it is none to show (a record breaking PROTOCOL.md 2.8: none of it). */
+static json_t *record_body(const struct store_entry *e, json_int_t *k)
 {
-	struct gather *g = ctx;
 	struct record r;
-	if (e->tombstone || (g->skip && !memcmp(e->author, g->skip, RECORD_KEY_LEN)) ||
-	    record_parse(e->env, e->env_len, &r, NULL) || !r.body)
-		return 0;
+	if (e->tombstone || record_parse(e->env, e->env_len, &r, NULL) || !r.body)
+		return NULL;
 	json_t *body = jsonmp_body_to_json(r.body, r.body_len);
-	json_int_t k = json_integer_value(json_object_get(body, "k"));
+	*k = json_integer_value(json_object_get(body, "k"));
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return NULL;
+	}
 	json_object_set_new(body, "id", json_stringn(e->id, e->id_len));
-	if (!json_is_object(body) || !counts_at_least(body, k)) {
-		json_decref(body); /* a record breaking PROTOCOL.md 2.8: none of it is shown */
-		return 0;
+	if (!counts_at_least(body, *k)) {
+		json_decref(body);
+		return NULL;
 	}
-	if (!g->n || memcmp(g->v[g->n - 1].author, e->author, RECORD_KEY_LEN)) {
-		g->v = gl_xrealloc(g->v, (g->n + 1) * sizeof *g->v);
-		g->v[g->n] = (struct author_release){ .buckets = json_array() };
-		memcpy(g->v[g->n].author, e->author, RECORD_KEY_LEN);
-		g->n++;
-	}
-	struct author_release *a = &g->v[g->n - 1];
-	if (e->issued > a->issued)
-		a->issued = e->issued;
-	if (k > a->k)
-		a->k = k;
 	json_object_del(body, "k");
-	json_array_append_new(a->buckets, body);
-	return 0;
+	return body;
 }
 
-static int cmp_issued(const void *x, const void *y)
+/* Newest first; among equals by key, so the order is stable. */
+static int head_cmp(const void *x, const void *y)
 {
-	const struct author_release *a = x, *b = y;
-	return a->issued != b->issued ? (a->issued > b->issued ? -1 : 1) : 0;
+	const struct author_head *a = x, *b = y;
+	if (a->issued != b->issued)
+		return a->issued > b->issued ? -1 : 1;
+	return memcmp(a->author, b->author, RECORD_KEY_LEN);
+}
+
+static void heads_flush(struct heads *h)
+{
+	if (h->cur.n)
+		topk_offer(&h->tk, &h->cur);
+	h->cur.n = 0;
+}
+
+/* First pass: a store scan by kind visits each author's records together. */
+static int head_record(void *ctx, const struct store_entry *e)
+{
+	struct heads *h = ctx;
+	json_int_t k;
+	if (h->skip && !memcmp(e->author, h->skip, RECORD_KEY_LEN))
+		return 0;
+	json_t *body = record_body(e, &k);
+	if (!body)
+		return 0;
+	json_decref(body);
+	if (!h->cur.n || memcmp(h->cur.author, e->author, RECORD_KEY_LEN)) {
+		heads_flush(h);
+		h->cur = (struct author_head){ .n = 0 };
+		memcpy(h->cur.author, e->author, RECORD_KEY_LEN);
+	}
+	h->cur.n++;
+	if (e->issued > h->cur.issued)
+		h->cur.issued = e->issued;
+	if (k > h->cur.k)
+		h->cur.k = k;
+	return 0;
 }
 
 /* The name in author's node record, if held. */
@@ -350,7 +378,9 @@ static json_t *node_name(struct store_txn *t, const uint8_t author[RECORD_KEY_LE
 	return json_is_string(name) ? name : (json_decref(name), NULL);
 }
 
-static json_t *own_release(struct progress_txn *p)
+/* The node's own release, its buckets cut to the first max with "more"
+ * the number left out. */
+static json_t *own_release(struct progress_txn *p, size_t max)
 {
 	const void *v;
 	size_t len;
@@ -362,40 +392,232 @@ static json_t *own_release(struct progress_txn *p)
 		json_decref(r);
 		return NULL;
 	}
-	json_object_set_new(r, "from", json_string("this node"));
+	json_object_set_new(r, "from", json_string(RELEASE_OWN));
+	json_t *b = json_object_get(r, "buckets");
+	if (!json_is_array(b))
+		json_object_set_new(r, "buckets", b = json_array());
+	size_t n = json_array_size(b), keep = n < max ? n : max;
+	while (json_array_size(b) > keep)
+		json_array_remove(b, json_array_size(b) - 1);
+	json_object_set_new(r, "more", json_integer((json_int_t)(n - keep)));
 	return r;
 }
 
-int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
-                 json_t **out, struct gl_error *err)
+/* Second pass: the buckets of one author, in id order, up to the caps. */
+struct fill {
+	json_t *buckets;
+	size_t bytes, more;
+};
+
+static int fill_record(void *ctx, const struct store_entry *e)
 {
-	json_t *list = json_array(), *own = own_release(p);
+	struct fill *f = ctx;
+	json_int_t k;
+	if (e->tombstone)
+		return 0;
+	size_t n = json_array_size(f->buckets);
+	bool room = !f->more && n < RELEASE_BUCKETS_MAX &&
+	            (!n || f->bytes + e->env_len <= RELEASE_BUCKET_BYTES_MAX);
+	json_t *body = record_body(e, &k);
+	if (!body)
+		return 0;
+	if (room) {
+		json_array_append_new(f->buckets, body);
+		f->bytes += e->env_len;
+	} else {
+		json_decref(body);
+		f->more++;
+	}
+	return 0;
+}
+
+int release_fill(struct store_txn *t, struct progress_txn *p, json_t *release,
+                 struct gl_error *err)
+{
+	const char *from = json_string_value(json_object_get(release, "from"));
+	if (from && !strcmp(from, RELEASE_OWN)) {
+		json_t *own = own_release(p, RELEASE_BUCKETS_MAX);
+		if (own) {
+			json_object_set(release, "buckets", json_object_get(own, "buckets"));
+			json_object_set(release, "more", json_object_get(own, "more"));
+		}
+		json_decref(own);
+		return 0;
+	}
+	uint8_t author[RECORD_KEY_LEN];
+	int rc = ident_parse(IDENT_PK_PREFIX, from ? from : "", "release author", author, err);
+	if (rc)
+		return rc;
+	struct fill f = { .buckets = json_array() };
+	struct store_filter sf = { .kind = RK_INSIGHT, .author = author };
+	if ((rc = store_scan(t, &sf, fill_record, &f, err))) {
+		json_decref(f.buckets);
+		return rc;
+	}
+	json_object_set_new(release, "buckets", f.buckets);
+	json_object_set_new(release, "more", json_integer((json_int_t)f.more));
+	return 0;
+}
+
+/* The release of author head h, without its buckets (all in "more"). */
+static json_t *head_release(struct store_txn *t, const struct author_head *h)
+{
+	char key[IDENT_TEXT_MAX], when[32];
+	ident_format(IDENT_PK_PREFIX, h->author, key);
+	json_t *r = json_pack("{s:s, s:s, s:I, s:[], s:I}", "from", key, "issued",
+	                      clock_format(h->issued, when), "k", h->k, "buckets", "more",
+	                      (json_int_t)h->n);
+	json_t *name = node_name(t, h->author);
+	if (name)
+		json_object_set_new(r, "name", name);
+	return r;
+}
+
+/* The releases listed, none with buckets (release_list's first part). */
+static int list_heads(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                      json_t **out, struct gl_error *err)
+{
+	json_t *list = json_array(), *own = own_release(p, 0);
 	if (own)
 		json_array_append_new(list, own);
-	struct gather g = { .skip = own ? own_pk : NULL };
+	struct heads h = { .skip = own ? own_pk : NULL };
+	topk_init(&h.tk, RELEASE_AUTHORS_MAX - (own ? 1 : 0), sizeof(struct author_head), head_cmp);
 	struct store_filter f = { .kind = RK_INSIGHT };
-	int rc = store_scan(t, &f, gather_record, &g, err);
-	if (g.n)
-		qsort(g.v, g.n, sizeof *g.v, cmp_issued);
-	for (size_t i = 0; i < g.n; i++) {
-		struct author_release *a = &g.v[i];
-		char key[IDENT_TEXT_MAX], when[32];
-		ident_format(IDENT_PK_PREFIX, a->author, key);
-		json_t *r = json_pack("{s:s, s:s, s:I, s:o}", "from", key, "issued",
-		                      clock_format(a->issued, when), "k", a->k, "buckets", a->buckets);
-		json_t *name = node_name(t, a->author);
-		if (name)
-			json_object_set_new(r, "name", name);
-		if (!rc)
-			json_array_append_new(list, r);
-		else
-			json_decref(r);
-	}
-	free(g.v);
+	int rc = store_scan(t, &f, head_record, &h, err);
+	heads_flush(&h);
+	topk_sort(&h.tk);
+	for (size_t i = 0; !rc && i < h.tk.n; i++)
+		json_array_append_new(list, head_release(t, topk_at(&h.tk, i)));
+	topk_free(&h.tk);
 	if (rc) {
 		json_decref(list);
 		return rc;
 	}
 	*out = list;
+	return 0;
+}
+
+int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                 const char *from, json_t **out, struct gl_error *err)
+{
+	json_t *list, *r;
+	int rc = list_heads(t, p, own_pk, &list, err);
+	if (rc)
+		return rc;
+	size_t i, at = SIZE_MAX;
+	json_array_foreach(list, i, r)
+		if (at == SIZE_MAX && (!from || !strcmp(from, json_string_value(json_object_get(r, "from")))))
+			at = i;
+	if (from && at == SIZE_MAX)
+		rc = gl_errorf(err, GL_ENOTFOUND, "from: no release from \"%.64s\" is shown "
+		               "here: ask for one of the list's \"from\"", from);
+	if (!rc && at != SIZE_MAX)
+		rc = release_fill(t, p, json_array_get(list, at), err);
+	if (rc) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+/* ---- the sums gaps by demand reads ----------------------------------------------- */
+
+/* The row of need in rows, made (with "unmet": 0) if absent. */
+static json_t *sum_row(json_t *rows, const char *need)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "need")), need))
+			return r;
+	r = json_pack("{s:s, s:i}", "need", need, "unmet", 0);
+	json_array_append_new(rows, r);
+	return r;
+}
+
+static bool same_field(const json_t *a, const json_t *b, const char *name)
+{
+	const char *x = json_string_value(json_object_get(a, name));
+	const char *y = json_string_value(json_object_get(b, name));
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+/* Add body's starters and unmet counts to its phase and sector's sum. */
+static void sum_into(json_t *sums, const json_t *body)
+{
+	size_t i;
+	json_t *s = NULL, *r;
+	json_array_foreach(sums, i, r)
+		if (same_field(r, body, "phase") && same_field(r, body, "sector")) {
+			s = r;
+			break;
+		}
+	if (!s) {
+		json_array_append_new(sums, s = json_pack("{s:i, s:[]}", "starters", 0, "needs"));
+		for (int f = 0; f < 2; f++) {
+			const char *name = f ? "sector" : "phase";
+			json_t *v = json_object_get(body, name);
+			if (json_is_string(v))
+				json_object_set(s, name, v);
+		}
+	}
+	json_object_set_new(s, "starters", json_integer(
+		json_integer_value(json_object_get(s, "starters")) +
+		json_integer_value(json_object_get(body, "starters"))));
+	json_array_foreach(json_object_get(body, "needs"), i, r) {
+		const char *need = json_string_value(json_object_get(r, "need"));
+		json_t *unmet = json_object_get(r, "unmet");
+		if (!need || !json_is_integer(unmet))
+			continue;
+		json_t *row = sum_row(json_object_get(s, "needs"), need);
+		json_object_set_new(row, "unmet", json_integer(
+			json_integer_value(json_object_get(row, "unmet")) + json_integer_value(unmet)));
+	}
+}
+
+static int sum_record(void *ctx, const struct store_entry *e)
+{
+	json_int_t k;
+	json_t *body = record_body(e, &k);
+	if (body)
+		sum_into(ctx, body);
+	json_decref(body);
+	return 0;
+}
+
+int release_demand(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                   json_t **out, struct gl_error *err)
+{
+	json_t *list, *b;
+	int rc = list_heads(t, p, own_pk, &list, err);
+	if (rc)
+		return rc;
+	json_t *r = json_incref(json_array_get(list, 0)), *sums = json_array();
+	const char *from = json_string_value(json_object_get(r, "from"));
+	uint8_t author[RECORD_KEY_LEN];
+	json_decref(list);
+	if (r && !strcmp(from, RELEASE_OWN)) {
+		json_t *own = own_release(p, SIZE_MAX);
+		size_t i;
+		json_array_foreach(json_object_get(own, "buckets"), i, b)
+			sum_into(sums, b);
+		json_decref(own);
+	} else if (r && !(rc = ident_parse(IDENT_PK_PREFIX, from, "release author", author, err))) {
+		struct store_filter sf = { .kind = RK_INSIGHT, .author = author };
+		rc = store_scan(t, &sf, sum_record, sums, err);
+	}
+	if (rc) {
+		json_decref(sums);
+		json_decref(r);
+		return rc;
+	}
+	if (r) {
+		json_object_set_new(r, "buckets", sums);
+		json_object_del(r, "more");
+	} else {
+		json_decref(sums);
+	}
+	*out = r;
 	return 0;
 }

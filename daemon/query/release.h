@@ -25,6 +25,7 @@
  * "release" by the node that collects):
  *   { "format": 1, "k": 10, "week": "2026-W11", "release": 7,
  *     "buckets": [ BUCKET, … ] }            buckets by id
+ * (release_list adds "from" and "more", and may cut "buckets")
  *   BUCKET = { "id": "prestart.retail", "level": 2, "phase": …, "sector": …,
  *              ("activity", "student", "international", "side_activity"),
  *              "starters": n,
@@ -77,15 +78,59 @@ void release_figures(const json_t *release, struct figures *out);
  */
 json_t *release_bodies(const json_t *release);
 
+/* The "from" of the node's own release. */
+#define RELEASE_OWN "this node"
+/* The releases release_list names: an author may publish many records and
+ * anyone may ask, so the list is bounded (issue 22: 64 MiB in all). */
+#define RELEASE_AUTHORS_MAX 16
+/* The buckets one answer carries of a release: at most this many, and of
+ * records of at most RELEASE_BUCKET_BYTES_MAX bytes in all (one always). */
+#define RELEASE_BUCKETS_MAX 500
+#define RELEASE_BUCKET_BYTES_MAX (1u << 20)
+
 /*
- * The releases a node can show, newest first: its own (from p, NULL if it
- * keeps none) as { "from": "this node", "k", "week", "release",
- * "buckets" }, then for each author of insight records in the store but
- * own_pk, { "from": author key, "name": its node record's name if held,
- * "issued": the newest record's time, "k", "buckets" } (each record's
- * body with its "id").  Returns 0 and a new array, or a store error.
+ * The releases a node can show, newest first, at most RELEASE_AUTHORS_MAX:
+ * its own (from p, NULL if it keeps none) as { "from": "this node", "k",
+ * "week", "release", "buckets", "more" }, then the newest (by "issued",
+ * then key) authors of insight records in the store but own_pk, each as
+ * { "from": author key, "name": its node record's name if held, "issued":
+ * the newest record's time, "k", "buckets", "more" }.  A record whose
+ * counts break PROTOCOL.md 2.8 counts for nothing.
+ *
+ * Only one release carries buckets: the one whose "from" is `from`, or the
+ * first for NULL; release_fill says which.  Every other has "buckets": []
+ * and "more": how many it has.  So the answer is bounded whatever the
+ * store holds: the first pass keeps small figures per author, and only
+ * the chosen author's records are read whole.
+ *
+ * Returns 0 and a new array (the caller's), GL_ENOTFOUND if from names no
+ * listed release, or a store error.
  */
 int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
-                 json_t **out, struct gl_error *err);
+                 const char *from, json_t **out, struct gl_error *err);
+
+/*
+ * Put into release (an element of release_list's answer) its buckets:
+ * "buckets" the first in id order (each record's body with its "id", its
+ * "k" left out), at most RELEASE_BUCKETS_MAX and RELEASE_BUCKET_BYTES_MAX,
+ * and "more" the number left out.  The own release's come from p (its
+ * buckets by id as made).  Returns 0, GL_EFORMAT if "from" is neither
+ * "this node" nor a key, or a store error (release unchanged).
+ */
+int release_fill(struct store_txn *t, struct progress_txn *p, json_t *release,
+                 struct gl_error *err);
+
+/*
+ * What gaps by demand (query/gaps.h) reads of the first release
+ * release_list names, with every bucket counted and little held: the
+ * release's fields but "more", its "buckets" one per phase and sector
+ * found (either may be absent) as { "phase", "sector", "starters": the
+ * sum, "needs": [ { "need", "unmet": the sum }, … ] }, the records read
+ * one at a time.  Each sum is of figures the release shows, so it tells
+ * nothing they do not.  Returns 0 and *out a new object, or NULL if the
+ * node shows no release; or a store error.
+ */
+int release_demand(struct store_txn *t, struct progress_txn *p, const uint8_t own_pk[32],
+                   json_t **out, struct gl_error *err);
 
 #endif

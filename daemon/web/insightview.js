@@ -212,6 +212,22 @@ function drawBucket(r, partners) {
     el('h2', null, t('insight.partners')), partnersList(b, partners));
 }
 
+/* The answer carries the buckets of one release only (API.md): ask for
+ * the chosen one's the first time it is drawn. */
+async function chooseRelease(seq, partners) {
+  const releases = view.data.releases || [];
+  const r = releases[view.release];
+  if (r && r.more > 0 && !(r.buckets || []).length) {
+    busy(true);
+    const ans = await api('api/v1/insight?from=' + encodeURIComponent(r.from));
+    busy(false);
+    if (seq !== route.seq) return;
+    const got = (ans.releases || []).find((x) => x.from === r.from);
+    if (got) releases[view.release] = got;
+  }
+  await draw(seq, partners);
+}
+
 function draw(seq, partners) {
   const body = clear($('insight-body'));
   const releases = view.data.releases || [];
@@ -222,7 +238,7 @@ function draw(seq, partners) {
   } else {
     if (releases.length > 1) {
       body.appendChild(selectOf('insight-release', t('insight.from'), releases.map((x, i) => [i, releaseName(x)]), view.release,
-        (v) => { view.release = Number(v); view.bucket = 0; draw(route.seq, partners); }));
+        (v) => { view.release = Number(v); view.bucket = 0; chooseRelease(route.seq, partners).catch((e) => sayError(e)); }));
     } else {
       body.appendChild(el('p', null, t('insight.from') + ' ' + releaseName(r)));
     }

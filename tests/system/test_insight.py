@@ -31,6 +31,7 @@ import json
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from harness import GHENT, Harness, TestFailure, check, run, wait_until
@@ -115,6 +116,26 @@ def kind_bucket(rel):
     found = [b for b in rel['buckets'] if b.get('phase') == 'prestart' and
              b.get('sector') == 'retail' and b.get('activity') == 'shop']
     return found[0] if found else None
+
+
+def from_checks(origin, porigin, city, rel):
+    """GET /api/v1/insight carries one release's buckets and says how many
+    it left out ("more"); ?from= picks another listed release."""
+    ids = sorted(b['id'] for b in rel['buckets'])
+    status, api = http(origin, 'GET', '/api/v1/insight?from=' + urllib.parse.quote('this node'))
+    check(status == 200 and api['releases'][0]['from'] == 'this node' and
+          sorted(b['id'] for b in api['releases'][0]['buckets']) == ids and
+          api['releases'][0]['more'] == 0, 'GET ?from=this node: %r' % api)
+    for path in ('/api/v1/insight', '/api/v1/insight?from=' + urllib.parse.quote(city.key)):
+        status, api = http(porigin, 'GET', path)
+        got = api['releases'][0] if status == 200 and api['releases'] else {}
+        check(got.get('from') == city.key and got.get('more') == 0 and
+              sorted(b['id'] for b in got['buckets']) == ids, 'partner GET %s: %r' % (path, api))
+    for bad in ('this node', 'ed25519:nobody', city.key + 'x'):
+        status, api = http(porigin, 'GET', '/api/v1/insight?from=' + urllib.parse.quote(bad))
+        check(status == 404, 'partner GET ?from=%s: %d %r' % (bad, status, api))
+    status, api = http(porigin, 'GET', '/api/v1/insight?bucket=x')
+    check(status == 400, 'GET ?bucket=: %d %r' % (status, api))
 
 
 def partner_off(h, partner, porigin):
@@ -385,6 +406,7 @@ def main():
         check(pub['k'] == K and sorted(b['id'] for b in pub['buckets']) ==
               sorted(b['id'] for b in rel['buckets']), 'published: %r\nreleased: %r' % (pub, rel))
         check_release(pub, first, second, chosen)
+        from_checks(origin, porigin, city, rel)
         recs = partner.json('list', '--kind', 'insight')
         check(recs and all(r['author'] == city.key for r in recs), 'insight records: %r' % recs)
         text = partner.gilde('insight').stdout

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "proto/clock.h"
+#include "proto/ident.h"
 #include "proto/record.h"
 #include "schemas/jsonmp.h"
 #include "query/gaps.h"
@@ -615,23 +616,32 @@ static void test_orders_and_partners(void **state)
 }
 
 /* Put an insight record of author sk with the body JSON text into t. */
-static void put_insight(struct store_txn *t, const uint8_t sk[64], const char *id, const char *body)
+/* Returns the length of the record's envelope. */
+static size_t put_insight_at(struct store_txn *t, const uint8_t sk[64], const char *id,
+                             const char *body, uint64_t issued)
 {
 	json_t *doc = json_loads(body, 0, NULL);
 	struct gl_buf mp = { 0 }, env = { 0 };
 	assert_non_null(doc);
 	assert_int_equal(jsonmp_pack(doc, NULL, &mp, NULL), 0);
 	struct record_draft dr = { .kind = RK_INSIGHT, .id = id, .id_len = strlen(id),
-	                           .version = 1, .issued = NOW, .expires = NOW + 86400,
+	                           .version = 1, .issued = issued, .expires = issued + 86400,
 	                           .body = mp.data, .body_len = mp.len };
 	assert_int_equal(record_sign(&dr, sk, &env, NULL), 0);
 	struct record r;
 	enum store_outcome oc;
 	assert_int_equal(record_open(env.data, env.len, &r, NULL), 0);
 	assert_int_equal(store_put(t, &r, &oc, NULL), 0);
+	size_t len = env.len;
 	gl_buf_free(&mp);
 	gl_buf_free(&env);
 	json_decref(doc);
+	return len;
+}
+
+static void put_insight(struct store_txn *t, const uint8_t sk[64], const char *id, const char *body)
+{
+	put_insight_at(t, sk, id, body, NOW);
 }
 
 /* A reader shows no record with a count under its own k, or a k under 5
@@ -653,13 +663,135 @@ static void test_reader_refuses_small(void **state)
 	assert_int_equal(store_commit(t, NULL), 0);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
 	json_t *list;
-	assert_int_equal(release_list(t, NULL, own, &list, NULL), 0);
+	assert_int_equal(release_list(t, NULL, own, NULL, &list, NULL), 0);
 	assert_int_equal(json_array_size(list), 1);
 	json_t *buckets = json_object_get(json_array_get(list, 0), "buckets");
 	assert_int_equal(json_array_size(buckets), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(buckets, 0), "id")),
 	                    "prestart");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "k")), 5);
+	json_decref(list);
+	store_abort(t);
+	store_close(s);
+}
+
+#define CAP_AUTHORS (RELEASE_AUTHORS_MAX + 3)
+#define CAP_BIG (RELEASE_BUCKETS_MAX + 7)
+
+/* An answer of release_list is bounded however many records the store
+ * holds: RELEASE_AUTHORS_MAX releases, the newest, and RELEASE_BUCKETS_MAX
+ * buckets of the one asked for, with "more" counting the rest. */
+static void test_release_caps(void **state)
+{
+	(void)state;
+	uint8_t pk[CAP_AUTHORS][32], sk[CAP_AUTHORS][64], own[32], own_sk[64];
+	char id[32], from[CAP_AUTHORS][IDENT_TEXT_MAX];
+	const char *body = "{\"k\": 5, \"level\": 1, \"phase\": \"prestart\", \"starters\": 6, "
+	                   "\"needs\": [{\"need\": \"financing\", \"unmet\": 5}]}";
+	tu_keypair(8, own, own_sk);
+	struct store_txn *t;
+	struct store *s = open_store("caps-store", true, &t);
+	/* author a issued at NOW - a: author 0 the newest, with many buckets;
+	 * the last author has one record breaking PROTOCOL.md 2.8 besides */
+	for (int a = 0; a < CAP_AUTHORS; a++) {
+		tu_keypair((uint8_t)(40 + a), pk[a], sk[a]);
+		ident_format(IDENT_PK_PREFIX, pk[a], from[a]);
+		for (int b = 0; b < (a ? 2 : CAP_BIG); b++) {
+			snprintf(id, sizeof id, "b%04d", b);
+			put_insight_at(t, sk[a], id, body, NOW - (uint64_t)a * 60);
+		}
+	}
+	put_insight_at(t, sk[1], "bad", "{\"k\": 5, \"level\": 1, \"phase\": \"idea\", "
+	               "\"starters\": 4}", NOW + 60);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	json_t *list, *r;
+	assert_int_equal(release_list(t, NULL, own, NULL, &list, NULL), 0);
+	assert_int_equal(json_array_size(list), RELEASE_AUTHORS_MAX);
+	size_t i;
+	json_array_foreach(list, i, r) {
+		assert_string_equal(json_string_value(json_object_get(r, "from")), from[i]);
+		json_t *b = json_object_get(r, "buckets");
+		json_int_t more = json_integer_value(json_object_get(r, "more"));
+		assert_int_equal(json_array_size(b), i ? 0 : RELEASE_BUCKETS_MAX);
+		assert_int_equal(more, i ? 2 : CAP_BIG - RELEASE_BUCKETS_MAX);
+	}
+	/* the first buckets in id order */
+	r = json_array_get(json_object_get(json_array_get(list, 0), "buckets"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "b0000");
+	r = json_array_get(json_object_get(json_array_get(list, 0), "buckets"), RELEASE_BUCKETS_MAX - 1);
+	snprintf(id, sizeof id, "b%04d", RELEASE_BUCKETS_MAX - 1);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), id);
+	json_decref(list);
+	/* another release's buckets, asked for by its "from" */
+	assert_int_equal(release_list(t, NULL, own, from[1], &list, NULL), 0);
+	assert_int_equal(json_array_size(list), RELEASE_AUTHORS_MAX);
+	r = json_array_get(list, 1);
+	assert_int_equal(json_array_size(json_object_get(r, "buckets")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "more")), 0);
+	r = json_array_get(list, 0);
+	assert_int_equal(json_array_size(json_object_get(r, "buckets")), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "more")), CAP_BIG);
+	json_decref(list);
+	/* one left out of the list is not to be had */
+	struct gl_error err = { 0 };
+	assert_int_equal(release_list(t, NULL, own, from[CAP_AUTHORS - 1], &list, &err), GL_ENOTFOUND);
+	/* gaps by demand counts every bucket of the first release, not the first 500 */
+	assert_int_equal(release_demand(t, NULL, own, &r, NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "from")), from[0]);
+	json_t *g;
+	assert_int_equal(gaps_run_demand(t, tax, false, NOW, r, &g, NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(g, "demand"), "starters")),
+	                 6 * CAP_BIG);
+	json_t *first = json_array_get(json_object_get(g, "unmet"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "need")), "financing");
+	assert_string_equal(json_string_value(json_object_get(first, "phase")), "prestart");
+	assert_int_equal(json_integer_value(json_object_get(first, "unmet")), 5 * CAP_BIG);
+	json_decref(g);
+	json_decref(r);
+	store_abort(t);
+	store_close(s);
+}
+
+/* Large records: the buckets of an answer hold at most
+ * RELEASE_BUCKET_BYTES_MAX bytes of records, the rest counted in "more". */
+static void test_release_bytes(void **state)
+{
+	(void)state;
+	enum { BIG = 40, ROWS = 4, NAME = 15000 }; /* records near GL_RECORD_MAX */
+	uint8_t pk[32], sk[64], own[32], own_sk[64];
+	tu_keypair(9, pk, sk);
+	tu_keypair(8, own, own_sk);
+	json_t *rows = json_array();
+	char *name = malloc(NAME + 1), id[16];
+	assert_non_null(name);
+	memset(name, 'p', NAME);
+	name[NAME] = '\0';
+	for (int i = 0; i < ROWS; i++)
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:i, s:s}", "need", "financing",
+		                                      "author", "x", "starters", 5 + i, "partner", name));
+	json_t *doc = json_pack("{s:i, s:i, s:s, s:i, s:o}", "k", 5, "level", 1, "phase", "prestart",
+	                        "starters", 6, "partners", rows);
+	char *body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	free(name);
+	struct store_txn *t;
+	struct store *s = open_store("bytes-store", true, &t);
+	size_t len = 0;
+	for (int b = 0; b < BIG; b++) {
+		snprintf(id, sizeof id, "b%02d", b);
+		len = put_insight_at(t, sk, id, body, NOW);
+	}
+	free(body);
+	assert_int_equal(store_commit(t, NULL), 0);
+	assert_int_equal(store_begin(s, false, &t, NULL), 0);
+	json_t *list;
+	assert_int_equal(release_list(t, NULL, own, NULL, &list, NULL), 0);
+	json_t *r = json_array_get(list, 0);
+	size_t kept = RELEASE_BUCKET_BYTES_MAX / len;
+	assert_true(kept > 0 && kept < BIG);
+	assert_int_equal(json_array_size(json_object_get(r, "buckets")), kept);
+	assert_int_equal(json_integer_value(json_object_get(r, "more")), BIG - kept);
 	json_decref(list);
 	store_abort(t);
 	store_close(s);
@@ -690,6 +822,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orders_and_partners, fresh, close_it),
 		cmocka_unit_test_setup_teardown(test_k_floor, fresh, close_it),
 		cmocka_unit_test(test_reader_refuses_small),
+		cmocka_unit_test(test_release_caps),
+		cmocka_unit_test(test_release_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
