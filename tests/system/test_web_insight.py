@@ -180,8 +180,12 @@ def help_anonymously(p, origin, needs, a):
     ch = [e for e in events if e['step'] == 'chosen'][0]
     check(ch['partner']['author'] == chosen['author'], 'the partner chosen %r, not %r' % (ch['partner'], chosen))
     for _, _, body in insight_requests(p, start):
-        for secret in ('done_at', 'chosen_at', 'notes', 'T0', ':00'):
+        for secret in ('done_at', 'chosen_at', 'notes', ':00'):
             check(secret not in (body or ''), 'a request carries %r: %s' % (secret, body))
+        # no time of day either; 'T0' alone was looked for once, and a random
+        # token holds it one run in a few dozen
+        check(not re.search(r'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}', body or ''),
+              'a request carries a date and time: %s' % body)
     return events
 
 
