@@ -117,6 +117,22 @@ static const json_t *partner(const json_t *m, const char *id)
 	return NULL;
 }
 
+/* How many nodes of the SVG text (len bytes) the XPath finds, "s:" the
+ * SVG namespace; the text must read as XML. */
+static int svg_count(const char *svg, size_t len, const char *xpath)
+{
+	xmlDocPtr doc = xmlReadMemory(svg, (int)len, "map.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+	assert_non_null(doc);
+	xmlXPathContextPtr x = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(x, BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
+	xmlXPathObjectPtr found = xmlXPathEvalExpression(BAD_CAST xpath, x);
+	int n = found && found->nodesetval ? found->nodesetval->nodeNr : 0;
+	xmlXPathFreeObject(found);
+	xmlXPathFreeContext(x);
+	xmlFreeDoc(doc);
+	return n;
+}
+
 static void test_what_counts(void **state)
 {
 	(void)state;
@@ -204,19 +220,9 @@ static void test_svg(void **state)
 	assert_int_equal(ecomap_svg(m, "nl", &svg, &len, &err), 0);
 	assert_int_equal(strlen(svg), len);
 	/* the name's control character is gone, <, & and " escaped: XML reads it */
-	xmlDocPtr doc = xmlReadMemory(svg, (int)len, "map.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
-	assert_non_null(doc);
-	xmlXPathContextPtr x = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(x, BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
-	xmlXPathObjectPtr dots = xmlXPathEvalExpression(BAD_CAST "//s:g/s:circle", x);
-	assert_int_equal(dots->nodesetval ? dots->nodesetval->nodeNr : 0, 5); /* one per cell */
-	xmlXPathObjectPtr full = xmlXPathEvalExpression(BAD_CAST "//s:circle[@fill='#1b3a6b']", x);
+	assert_int_equal(svg_count(svg, len, "//s:g/s:circle"), 5); /* one per cell */
 	/* the legend's dot, and the cells with offers for some sectors: park's two, wide's one */
-	assert_int_equal(full->nodesetval ? full->nodesetval->nodeNr : 0, 4);
-	xmlXPathFreeObject(full);
-	xmlXPathFreeObject(dots);
-	xmlXPathFreeContext(x);
-	xmlFreeDoc(doc);
+	assert_int_equal(svg_count(svg, len, "//s:circle[@fill='#1b3a6b']"), 4);
 	assert_true(strstr(svg, "Park \"&lt;&amp;&gt;\xEF\xBF\xBD (nl)") ||
 	            strstr(svg, "Park &quot;&lt;&amp;&gt;\xEF\xBF\xBD (nl)"));
 	assert_non_null(strstr(svg, "Het Park \xE2\x80\x94 Gent (Zuid)"));
@@ -313,18 +319,8 @@ static void test_bounded(void **state)
 	assert_int_equal(ecomap_svg(m, "en", &svg, &len, &err), 0);
 	assert_non_null(strstr(svg, "and 25 more partners"));
 	assert_non_null(strstr(svg, "; and 4 more"));
-	xmlDocPtr doc = xmlReadMemory(svg, (int)len, "map.svg", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
-	assert_non_null(doc);
-	xmlXPathContextPtr x = xmlXPathNewContext(doc);
-	xmlXPathRegisterNs(x, BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
-	xmlXPathObjectPtr dots = xmlXPathEvalExpression(BAD_CAST "//s:g/s:circle", x);
-	assert_int_equal(dots->nodesetval ? dots->nodesetval->nodeNr : 0, 301); /* 300 + p000's financing */
-	xmlXPathObjectPtr full = xmlXPathEvalExpression(BAD_CAST "//s:g/s:circle[@fill='#1b3a6b']", x);
-	assert_int_equal(full->nodesetval ? full->nodesetval->nodeNr : 0, 1);
-	xmlXPathFreeObject(full);
-	xmlXPathFreeObject(dots);
-	xmlXPathFreeContext(x);
-	xmlFreeDoc(doc);
+	assert_int_equal(svg_count(svg, len, "//s:g/s:circle"), 301); /* 300 + p000's financing */
+	assert_int_equal(svg_count(svg, len, "//s:g/s:circle[@fill='#1b3a6b']"), 1);
 	free(svg);
 	json_decref(m);
 	/* a sector: p000's restricted offer alone is for biotech, the rest open */
