@@ -149,7 +149,7 @@ int cmd_map(struct cli *cli, int argc, char **argv)
 	json_t *map = NULL;
 	int rc;
 	if ((rc = cli_dir_schemas(&d, &err)) || (rc = cli_dir_store(cli, &d, &err)) ||
-	    (rc = ecomap_run(d.t, d.tax, a.sector, clock_now(), &map, &err)))
+	    (rc = ecomap_run_all(d.t, d.tax, a.sector, clock_now(), &map, &err)))
 		goto out;
 	if (a.svg && (rc = write_svg(map, a.svg, lang, cli->json || a.csv, &err)))
 		goto out;

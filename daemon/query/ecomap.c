@@ -11,6 +11,7 @@
 #include "query/ecomap.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,11 +49,11 @@ struct ectx {
 	struct epartner *p;              /* by author, then id */
 	size_t np, cap;
 	unsigned offers_shown, unplaced, partners_shown, hubs_shown;
-	/* the rows listed: */
-	size_t nrows;
-	json_t *rows[ECOMAP_PARTNERS_MAX];
-	json_t *cell[ECOMAP_PARTNERS_MAX][ECOMAP_NEEDS_MAX]; /* the offers listed */
-	int lead[ECOMAP_PARTNERS_MAX];   /* row → its hub's entry if it names it; -1 */
+	/* the rows listed: at most max_rows, each cell's first max_cell offers */
+	size_t max_rows, max_cell, nrows;
+	json_t **rows;
+	json_t *(*cell)[ECOMAP_NEEDS_MAX]; /* the offers listed */
+	int *lead;                          /* row → its hub's entry if it names it; -1 */
 	json_t *hubs;
 };
 
@@ -237,7 +238,7 @@ static int list_offer(void *vc, const struct store_entry *e)
 	const json_t *sectors = offer_sectors(rec), *name = json_object_get(rec, "name");
 	for (size_t col = 0; cols && col < c->ncolumns; col++) {
 		json_t *list = c->cell[p->slot][col];
-		if (!((cols >> col) & 1) || !list || json_array_size(list) >= ECOMAP_CELL_OFFERS_MAX)
+		if (!((cols >> col) & 1) || !list || json_array_size(list) >= c->max_cell)
 			continue;
 		json_array_append_new(list, json_pack("{s:s, s:O, s:O}", "id", str(rec, "id"),
 			"name", name ? (json_t *)name : json_null(),
@@ -338,6 +339,10 @@ static void choose(struct ectx *c)
 			order[n++] = &c->p[i];
 	qsort(order, n, sizeof *order, cmp_map);
 	c->partners_shown = (unsigned)n;
+	size_t rows = n < c->max_rows ? n : c->max_rows;
+	c->rows = gl_xcalloc(rows ? rows : 1, sizeof *c->rows);
+	c->cell = gl_xcalloc(rows ? rows : 1, sizeof *c->cell);
+	c->lead = gl_xcalloc(rows ? rows : 1, sizeof *c->lead);
 	c->hubs = json_array();
 	json_t *h = NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -345,12 +350,12 @@ static void choose(struct ectx *c)
 		bool first = p->at_hub && (!i || !order[i - 1]->at_hub || strcmp(order[i - 1]->hub, p->hub));
 		if (first)
 			c->hubs_shown++;
-		if (i < ECOMAP_PARTNERS_MAX) {
+		if (i < c->max_rows) {
 			p->slot = (int)i;
 			c->lead[i] = -1;
 			c->nrows = i + 1;
 		}
-		if (first && i < ECOMAP_PARTNERS_MAX) {
+		if (first && i < c->max_rows) {
 			h = json_pack("{s:s, s:n, s:s, s:i}", "id", p->hub, "name", "locality", "", "partners", 0);
 			c->lead[i] = (int)json_array_size(c->hubs);
 			json_array_append_new(c->hubs, h);
@@ -421,13 +426,14 @@ static int sector_check(const struct ectx *c, struct gl_error *err)
 	return gl_errorf(err, GL_ENOTFOUND, "sector \"%.64s\" is not one of: %s", c->sector, list);
 }
 
-int ecomap_run(struct store_txn *t, const struct taxonomy *tax, const char *sector,
-               uint64_t now, json_t **out, struct gl_error *err)
+static int run(struct store_txn *t, const struct taxonomy *tax, const char *sector,
+               uint64_t now, size_t max_rows, size_t max_cell, json_t **out, struct gl_error *err)
 {
 	if (!t || !tax || !out)
 		return gl_errorf(err, GL_EINVAL, "ecomap_run: no transaction, taxonomy or result");
 	struct ectx *c = gl_xcalloc(1, sizeof *c);
-	*c = (struct ectx){ .tax = tax, .sector = sector, .now = now ? now : clock_now() };
+	*c = (struct ectx){ .tax = tax, .sector = sector, .now = now ? now : clock_now(),
+	                    .max_rows = max_rows, .max_cell = max_cell };
 	int rc;
 	if ((rc = columns(c, err)) || (rc = sector_check(c, err)))
 		goto fail;
@@ -447,7 +453,22 @@ fail:
 	for (size_t i = 0; i < c->nrows; i++)
 		json_decref(c->rows[i]);
 	json_decref(c->hubs);
+	free(c->rows);
+	free(c->cell);
+	free(c->lead);
 	free(c->p);
 	free(c);
 	return rc;
+}
+
+int ecomap_run(struct store_txn *t, const struct taxonomy *tax, const char *sector,
+               uint64_t now, json_t **out, struct gl_error *err)
+{
+	return run(t, tax, sector, now, ECOMAP_PARTNERS_MAX, ECOMAP_CELL_OFFERS_MAX, out, err);
+}
+
+int ecomap_run_all(struct store_txn *t, const struct taxonomy *tax, const char *sector,
+                   uint64_t now, json_t **out, struct gl_error *err)
+{
+	return run(t, tax, sector, now, SIZE_MAX, SIZE_MAX, out, err);
 }

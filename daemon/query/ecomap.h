@@ -94,6 +94,12 @@
  */
 int ecomap_run(struct store_txn *t, const struct taxonomy *tax, const char *sector,
                uint64_t now, json_t **out, struct gl_error *err);
+/* ecomap_run without the bounds on what it lists: every shown partner and
+ * every offer of each cell, for gilde map on the node's own machine (a
+ * city's export of the whole map); its memory grows with the directory,
+ * so the web server never calls it. */
+int ecomap_run_all(struct store_txn *t, const struct taxonomy *tax, const char *sector,
+                   uint64_t now, json_t **out, struct gl_error *err);
 
 /*
  * The map (ecomap_run's answer) drawn as an SVG matrix in lang ("nl" or

@@ -109,6 +109,15 @@ def main():
         text = a.gilde('map').stdout
         check('(%d)' % cell['count'] in text, 'gilde map does not print the cell\'s %d offers:\n%s'
               % (cell['count'], text[:600]))
+        # on the node's own machine the map is whole: a city exports every offer of the cell
+        local = [p for p in a.json('map')['partners'] if p['id'] == pid][0]
+        whole = [c for c in local['cells'] if need in c['needs']][0]
+        check(len(whole['offers']) == whole['count'] == cell['count'],
+              'gilde map --json lists %d of the cell\'s %d offers' % (len(whole['offers']),
+                                                                    whole['count']))
+        csv = a.gilde('map', '--csv').stdout
+        check(sum('many-%03d' % i in csv for i in range(EXTRA)) == EXTRA,
+              'gilde map --csv leaves offers of the cell out')
         item = [i for i in match(origin, 0)['items'] if i['need'] == need]
         check(item, 'the shop at prestart has no %s item' % need)
         item = item[0]
