@@ -67,26 +67,79 @@ static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 	return !f->partner || partner_is(body, len, f->partner);
 }
 
-/* An offer's place in the list: partner, id, author (its key text); and
- * its key in the store, to read it once it is known to be on the page. */
-struct offer_place {
+/* A record's place in a paged list: partner, id, author (its key text),
+ * compared in that order; a partner record's own "partner" is empty, so
+ * partners go by id, then author.  And its key in the store, to read it
+ * once it is known to be on the page; a partner's offers, once counted. */
+struct place {
 	char partner[GL_ID_MAX + 1], id[GL_ID_MAX + 1], author[IDENT_TEXT_MAX];
 	uint8_t pk[RECORD_KEY_LEN];
+	json_int_t offers;
 };
 
 static int place_cmp(const void *va, const void *vb)
 {
-	const struct offer_place *a = va, *b = vb;
+	const struct place *a = va, *b = vb;
 	int c = strcmp(a->partner, b->partner);
 	if (!c)
 		c = strcmp(a->id, b->id);
 	return c ? c : strcmp(a->author, b->author);
 }
 
+/* A page's cursor, "PARTNER/ID/AUTHOR" (with_partner: the offers') or
+ * "ID/AUTHOR" (the partners'), into *at: 0, or GL_EINVAL. */
+static int cursor_read(const char *text, bool with_partner, struct place *at,
+                       struct gl_error *err)
+{
+	const char *s1 = with_partner ? strchr(text, '/') : NULL;
+	const char *id = with_partner ? (s1 ? s1 + 1 : NULL) : text;
+	const char *s2 = id ? strchr(id, '/') : NULL;
+	size_t np = s1 ? (size_t)(s1 - text) : 0, ni = s2 ? (size_t)(s2 - id) : 0;
+	if (!s2 || np > GL_ID_MAX || ni == 0 || ni > GL_ID_MAX || strlen(s2 + 1) >= IDENT_TEXT_MAX ||
+	    strchr(s2 + 1, '/'))
+		return gl_errorf(err, GL_EINVAL, "\"%.80s\" is not a place in the list: give the "
+		                 "\"next\" of the page before", text);
+	memcpy(at->partner, text, np);
+	at->partner[np] = '\0';
+	memcpy(at->id, id, ni);
+	at->id[ni] = '\0';
+	strcpy(at->author, s2 + 1);
+	return 0;
+}
+
+/* Check a page's limit (1 to max) and read its cursor into *after; then
+ * hold the first limit + 1 places past it in *first (one more than the
+ * page: whether a next page exists).  0, or GL_EINVAL (err says which). */
+static int page_open(const struct directory_page *pg, unsigned max, bool with_partner,
+                     struct place *after, struct topk *first, struct gl_error *err)
+{
+	if (pg->limit < 1 || pg->limit > max)
+		return gl_errorf(err, GL_EINVAL, "limit: %zu is not from 1 to %u", pg->limit, max);
+	if (pg->after && cursor_read(pg->after, with_partner, after, err))
+		return GL_EINVAL;
+	topk_init(first, pg->limit + 1, sizeof(struct place), place_cmp);
+	return 0;
+}
+
+/* The cursor of the page after first's (sorted) page of limit, in next;
+ * "" if none follows. */
+static void page_next(const struct topk *first, size_t limit, bool with_partner,
+                      char next[DIRECTORY_CURSOR_MAX])
+{
+	next[0] = '\0';
+	if (first->n <= limit)
+		return;
+	const struct place *last = topk_at(first, limit - 1);
+	if (with_partner)
+		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s/%s", last->partner, last->id, last->author);
+	else
+		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s", last->id, last->author);
+}
+
 struct page_scan {
 	struct offer_keep keep;
-	const struct offer_place *after; /* NULL: from the first */
-	struct topk first;               /* the first offers past it */
+	const struct place *after; /* NULL: from the first */
+	struct topk first;         /* the first offers past it */
 };
 
 static int page_visit(void *vp, const struct store_entry *e)
@@ -97,7 +150,7 @@ static int page_visit(void *vp, const struct store_entry *e)
 	uint32_t pid_len = 0;
 	if (record_parse_held(e->env, e->env_len, &r, NULL) || r.id_len > GL_ID_MAX)
 		return 0;
-	struct offer_place at;
+	struct place at = { 0 };
 	if (!body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX)
 		pid_len = 0;
 	memcpy(at.partner, pid_len ? (const char *)pid : "", pid_len);
@@ -116,38 +169,16 @@ static int page_visit(void *vp, const struct store_entry *e)
 	return 0;
 }
 
-/* "PARTNER/ID/AUTHOR" into *at: 0, or GL_EINVAL. */
-static int cursor_read(const char *text, struct offer_place *at, struct gl_error *err)
-{
-	const char *s1 = strchr(text, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-	size_t np = s1 ? (size_t)(s1 - text) : 0, ni = s2 ? (size_t)(s2 - s1 - 1) : 0;
-	if (!s2 || np > GL_ID_MAX || ni == 0 || ni > GL_ID_MAX || strlen(s2 + 1) >= IDENT_TEXT_MAX ||
-	    strchr(s2 + 1, '/'))
-		return gl_errorf(err, GL_EINVAL, "\"%.80s\" is not a place in the list: give the "
-		                 "\"next\" of the page before", text);
-	memcpy(at->partner, text, np);
-	at->partner[np] = '\0';
-	memcpy(at->id, s1 + 1, ni);
-	at->id[ni] = '\0';
-	strcpy(at->author, s2 + 1);
-	return 0;
-}
-
 int directory_offers(struct store_txn *t, const struct taxonomy *tax,
                      const struct directory_offer_filter *f, uint64_t now,
                      const struct directory_page *pg, json_t **out,
                      char next[DIRECTORY_CURSOR_MAX], struct gl_error *err)
 {
-	struct offer_place after;
+	struct place after;
 	size_t limit = pg->limit;
-	if (limit < 1 || limit > DIRECTORY_OFFERS_MAX)
-		return gl_errorf(err, GL_EINVAL, "limit: %zu is not from 1 to %u", limit,
-		                 DIRECTORY_OFFERS_MAX);
-	if (pg->after && cursor_read(pg->after, &after, err))
-		return GL_EINVAL;
 	struct page_scan ps = { .keep = { tax, f, now }, .after = pg->after ? &after : NULL };
-	/* one more than the page: whether a next page exists */
-	topk_init(&ps.first, limit + 1, sizeof(struct offer_place), place_cmp);
+	if (page_open(pg, DIRECTORY_OFFERS_MAX, true, &after, &ps.first, err))
+		return GL_EINVAL;
 	struct store_filter sf = { .kind = RK_OFFER, .author = f->author };
 	int rc = store_scan(t, &sf, page_visit, &ps, err);
 	if (rc) {
@@ -158,7 +189,7 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 	/* read from the same transaction as the scan: every one is there */
 	json_t *list = json_array();
 	for (size_t i = 0; i < ps.first.n && i < limit; i++) {
-		const struct offer_place *at = topk_at(&ps.first, i);
+		const struct place *at = topk_at(&ps.first, i);
 		struct store_entry e;
 		if ((rc = store_get(t, at->pk, RK_OFFER, at->id, strlen(at->id), &e, err))) {
 			json_decref(list);
@@ -167,11 +198,7 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 		}
 		json_array_append_new(list, view_entry_json(&e));
 	}
-	next[0] = '\0';
-	if (ps.first.n > limit) {
-		const struct offer_place *last = topk_at(&ps.first, limit - 1);
-		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s/%s", last->partner, last->id, last->author);
-	}
+	page_next(&ps.first, limit, true, next);
 	topk_free(&ps.first);
 	*out = list;
 	return 0;
@@ -179,43 +206,28 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 
 /* ---- partners ------------------------------------------------------------ */
 
-/* A partner's place in the list (id, author) and its key; its offers are
- * counted once it is on the page. */
-struct partner_place {
-	char id[GL_ID_MAX + 1], author[IDENT_TEXT_MAX];
-	uint8_t pk[RECORD_KEY_LEN];
-	json_int_t offers;
-};
-
-static int partner_cmp(const void *va, const void *vb)
-{
-	const struct partner_place *a = va, *b = vb;
-	int c = strcmp(a->id, b->id);
-	return c ? c : strcmp(a->author, b->author);
-}
-
 struct partner_scan {
-	const struct partner_place *after; /* NULL: from the first */
+	const struct place *after; /* NULL: from the first */
 	struct topk first;
 };
 
 static int partner_visit(void *vp, const struct store_entry *e)
 {
 	struct partner_scan *ps = vp;
-	struct partner_place at = { 0 };
+	struct place at = { 0 };
 	if (e->id_len > GL_ID_MAX)
 		return 0;
 	memcpy(at.id, e->id, e->id_len);
 	ident_format(IDENT_PK_PREFIX, e->author, at.author);
 	memcpy(at.pk, e->author, RECORD_KEY_LEN);
-	if (!ps->after || partner_cmp(&at, ps->after) > 0)
+	if (!ps->after || place_cmp(&at, ps->after) > 0)
 		topk_offer(&ps->first, &at);
 	return 0;
 }
 
 /* The page's partners, sorted, whose current offers are counted. */
 struct counts {
-	struct partner_place *page;
+	struct place *page;
 	size_t n;
 	uint64_t now;
 };
@@ -226,46 +238,27 @@ static int count_offer(void *vc, const struct store_entry *e)
 	struct record r;
 	const uint8_t *pid;
 	uint32_t pid_len;
-	struct partner_place key;
+	struct place key = { 0 };
 	if (record_parse_held(e->env, e->env_len, &r, NULL) ||
 	    !body_str(r.body, r.body_len, "partner", &pid, &pid_len) || pid_len > GL_ID_MAX)
 		return 0;
 	memcpy(key.id, pid, pid_len);
 	key.id[pid_len] = '\0';
 	ident_format(IDENT_PK_PREFIX, e->author, key.author);
-	struct partner_place *on = bsearch(&key, c->page, c->n, sizeof key, partner_cmp);
+	struct place *on = bsearch(&key, c->page, c->n, sizeof key, place_cmp);
 	if (on && eligibility_body_current(r.body, r.body_len, c->now))
 		on->offers++;
-	return 0;
-}
-
-/* "ID/AUTHOR" into *at: 0, or GL_EINVAL. */
-static int partner_cursor_read(const char *text, struct partner_place *at, struct gl_error *err)
-{
-	const char *s = strchr(text, '/');
-	size_t ni = s ? (size_t)(s - text) : 0;
-	if (!s || ni == 0 || ni > GL_ID_MAX || strlen(s + 1) >= IDENT_TEXT_MAX || strchr(s + 1, '/'))
-		return gl_errorf(err, GL_EINVAL, "\"%.80s\" is not a place in the list: give the "
-		                 "\"next\" of the page before", text);
-	memcpy(at->id, text, ni);
-	at->id[ni] = '\0';
-	strcpy(at->author, s + 1);
 	return 0;
 }
 
 int directory_partners(struct store_txn *t, uint64_t now, const struct directory_page *pg,
                        json_t **out, char next[DIRECTORY_CURSOR_MAX], struct gl_error *err)
 {
-	struct partner_place after;
+	struct place after;
 	size_t limit = pg->limit;
-	if (limit < 1 || limit > DIRECTORY_PARTNERS_MAX)
-		return gl_errorf(err, GL_EINVAL, "limit: %zu is not from 1 to %u", limit,
-		                 DIRECTORY_PARTNERS_MAX);
-	if (pg->after && partner_cursor_read(pg->after, &after, err))
-		return GL_EINVAL;
 	struct partner_scan ps = { .after = pg->after ? &after : NULL };
-	/* one more than the page: whether a next page exists */
-	topk_init(&ps.first, limit + 1, sizeof(struct partner_place), partner_cmp);
+	if (page_open(pg, DIRECTORY_PARTNERS_MAX, false, &after, &ps.first, err))
+		return GL_EINVAL;
 	struct store_filter fp = { .kind = RK_PARTNER }, fo = { .kind = RK_OFFER };
 	json_t *list = NULL;
 	int rc = store_scan(t, &fp, partner_visit, &ps, err);
@@ -278,7 +271,7 @@ int directory_partners(struct store_txn *t, uint64_t now, const struct directory
 	/* read from the same transaction as the scans: every one is there */
 	list = json_array();
 	for (size_t i = 0; i < c.n; i++) {
-		const struct partner_place *at = &c.page[i];
+		const struct place *at = &c.page[i];
 		struct store_entry e;
 		if ((rc = store_get(t, at->pk, RK_PARTNER, at->id, strlen(at->id), &e, err)))
 			goto out;
@@ -286,11 +279,7 @@ int directory_partners(struct store_txn *t, uint64_t now, const struct directory
 		json_object_set_new(rec, "offers", json_integer(at->offers));
 		json_array_append_new(list, rec);
 	}
-	next[0] = '\0';
-	if (ps.first.n > limit) {
-		const struct partner_place *last = &c.page[limit - 1];
-		snprintf(next, DIRECTORY_CURSOR_MAX, "%s/%s", last->id, last->author);
-	}
+	page_next(&ps.first, limit, false, next);
 	*out = list;
 	list = NULL;
 out:
