@@ -523,19 +523,6 @@ int release_list(struct store_txn *t, struct progress_txn *p, const uint8_t own_
 
 /* ---- the sums gaps by demand reads ----------------------------------------------- */
 
-/* The row of need in rows, made (with "unmet": 0) if absent. */
-static json_t *sum_row(json_t *rows, const char *need)
-{
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "need")), need))
-			return r;
-	r = json_pack("{s:s, s:i}", "need", need, "unmet", 0);
-	json_array_append_new(rows, r);
-	return r;
-}
-
 static bool same_field(const json_t *a, const json_t *b, const char *name)
 {
 	const char *x = json_string_value(json_object_get(a, name));
@@ -570,7 +557,7 @@ static void sum_into(json_t *sums, const json_t *body)
 		json_t *unmet = json_object_get(r, "unmet");
 		if (!need || !json_is_integer(unmet))
 			continue;
-		json_t *row = sum_row(json_object_get(s, "needs"), need);
+		json_t *row = need_row(s, need); /* a new row's "unmet" reads as 0 */
 		json_object_set_new(row, "unmet", json_integer(
 			json_integer_value(json_object_get(row, "unmet")) + json_integer_value(unmet)));
 	}
