@@ -15,7 +15,14 @@ it that way, and "certain" and "never" stay as they were.  So on
 since 134b8b0 and 504df49): yes only where the situation says it (the
 bakery "take it over", the jobseeker "registered with VDAB as a jobseeker"
 and "the bank turned me down", the hairdresser "my bank will not lend to
-me"), no elsewhere.
+me"), no elsewhere; and on 2026-12-06 all 18 answered prototype (is
+the product still a prototype, or a process still to be tested at a
+larger scale, before it can be sold?): yes where the situation says so
+(the fermentation "whether our fermentation still works at larger
+volumes", the CO2 cell "we must test it on a real industrial site", the
+barge software "looking for port companies willing to run a pilot", the
+medtech start-up "a prototype of a handheld imaging device"), no
+elsewhere.
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:
@@ -39,7 +46,9 @@ target >= 0.8, and the never-shown count, target 0.
 
 Each persona also lists the needs its situation states ("stated_needs":
 each a need of the taxonomy and the words of the situation it comes
-from, written on 2026-12-05 before any run with them).  The needs
+from, written on 2026-12-05 before any run with them; the need
+"testing", new on 2026-12-06, was added the same way, before any run
+with it, where the situation states it).  The needs
 question is optional, so the figures are measured twice: the profile
 as written (the path from the profile alone; only the digital agency
 names needs), and the same profile with the stated needs ticked, as a
