@@ -183,13 +183,14 @@ def check_gaps(a):
     check(row[-5:] == ['0*', '0*', '2', '0*', '1*'], 'Loan row: %r' % loan[0])
     check(loan[1].strip() == 'Loan — no offer: Idea, Preparing to start, Restart; '
           'one partner: Growth (1 offer)', 'Loan gaps: %r' % loan[1])
-    check('%d gaps of 115 cells:' % len(doc['gaps']) in out, 'gap count:\n' + out)
+    check('%d gaps of %d cells:' % (len(doc['gaps']), len(NEEDS) * len(PHASES)) in out,
+          'gap count:\n' + out)
     check(not any(l.endswith(' ') for l in out.splitlines()), 'trailing blanks')
     nl = a.gilde('gaps', '--lang', 'nl').stdout
     # every word in Dutch, the headers too
     check('  Lening — geen aanbod: Idee' in nl, 'labels in nl:\n' + nl)
     check(nl.startswith('Geldig aanbod per behoefte en fase') and '\nFasen:' in nl and
-          'leemten op 115 cellen:' in nl and 'no offer' not in nl and 'gap' not in nl,
+          'leemten op %d cellen:' % (len(NEEDS) * len(PHASES)) in nl and 'no offer' not in nl and 'gap' not in nl,
           'gaps --lang nl is not Dutch throughout:\n' + nl)
     by = a.gilde('gaps', '--by-sector').stdout
     bio = by[by.index('Biotech (biotech):'):by.index('Pharma and medtech (pharma-medtech):')]
