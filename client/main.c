@@ -20,7 +20,7 @@ const struct cmd cmds[] = {
 	{ "match", cmd_match,
 	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
 	  "              [--international] [--side-activity | --main-activity] [--research]\n"
-	  "              [--takeover] [--bank-refused] [--jobseeker]\n"
+	  "              [--takeover] [--bank-refused] [--jobseeker] [--prototype]\n"
 	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
 	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  N_("a starter's to-do list: the offers that fit, need by need"),
@@ -39,6 +39,8 @@ const struct cmd cmds[] = {
 	  "  --takeover      you take over an existing business rather than start one\n"
 	  "  --bank-refused  a bank turned you down for the loan the business needs\n"
 	  "  --jobseeker     you are a jobseeker (registered as unemployed)\n"
+	  "  --prototype     the product is a prototype, or a process still to test at\n"
+	  "                  a larger scale or in practice, before it can be sold\n"
 	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
 	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
 	  "  --explain       each offer's score, term by term\n"

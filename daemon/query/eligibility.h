@@ -126,6 +126,9 @@ struct eligibility_profile {
 	uint64_t within;                   /* bits of the areas its area lies within; 0: unsaid */
 	enum eligibility_answer student, international, side_activity, research, takeover,
 	                        bank_refused, jobseeker;
+	/* The product is a prototype, or a process still to test at scale: a
+	 * fact the paths read (schemas/paths.json); no offer criterion. */
+	enum eligibility_answer prototype;
 	bool has_age, has_employees;
 	long long age, employees;          /* read only if has_*: whole years, people */
 	unsigned premises;                 /* its ELIGIBILITY_PREMISES_* bit; 0: unsaid */

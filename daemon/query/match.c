@@ -43,6 +43,7 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->takeover = answer(json_object_get(j, "takeover"));
 	e->bank_refused = answer(json_object_get(j, "bank_refused"));
 	e->jobseeker = answer(json_object_get(j, "jobseeker"));
+	e->prototype = answer(json_object_get(j, "prototype"));
 	e->premises = eligibility_premises_bit(json_string_value(json_object_get(j, "premises")));
 	/* a school is said by students only */
 	if (e->school >= 0)

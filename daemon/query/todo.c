@@ -24,7 +24,8 @@
 /* A condition; every field is "any" when 0 (lists) or -1 (yes-or-no). */
 struct cond {
 	uint64_t phases, activities, sectors;
-	int8_t student, international, side_activity, research, takeover, bank_refused, jobseeker;
+	int8_t student, international, side_activity, research, takeover, bank_refused, jobseeker,
+	       prototype;
 	uint8_t premises;
 };
 
@@ -103,6 +104,7 @@ static void read_cond(const struct taxonomy *tax, const json_t *j, struct cond *
 	c->takeover = yes_no(json_object_get(j, "takeover"));
 	c->bank_refused = yes_no(json_object_get(j, "bank_refused"));
 	c->jobseeker = yes_no(json_object_get(j, "jobseeker"));
+	c->prototype = yes_no(json_object_get(j, "prototype"));
 	c->premises = 0;
 	json_array_foreach(json_object_get(j, "premises"), i, v)
 		c->premises |= (uint8_t)todo_premises_bit(json_string_value(v));
@@ -217,10 +219,10 @@ static bool holds(const struct cond *c, const struct todo_profile *pp)
 		return false;
 	const int8_t want[] = { c->student,  c->international, c->side_activity,
 	                        c->research, c->takeover,      c->bank_refused,
-	                        c->jobseeker };
+	                        c->jobseeker, c->prototype };
 	const enum eligibility_answer have[] = { e->student,  e->international, e->side_activity,
 	                                         e->research, e->takeover,      e->bank_refused,
-	                                         e->jobseeker };
+	                                         e->jobseeker, e->prototype };
 	for (size_t k = 0; k < sizeof want; k++)
 		if (want[k] >= 0 && (bool)want[k] != said_yes(have[k]))
 			return false;

@@ -116,6 +116,7 @@ export function fillForm(p) {
     yesNo('takeover', p.takeover);
     yesNo('bank_refused', p.bank_refused);
     yesNo('jobseeker', p.jobseeker);
+    yesNo('prototype', p.prototype);
     if (p.premises) check('premises', p.premises);
     if (p.school) $('school').value = p.school;
     if (p.area) $('area').value = p.area;
@@ -220,6 +221,7 @@ function readForm() {
   put('takeover', yesNo('takeover'));
   put('bank_refused', yesNo('bank_refused'));
   put('jobseeker', yesNo('jobseeker'));
+  put('prototype', yesNo('prototype'));
   put('languages', checked('speaks'));
   put('premises', checked('premises')[0]);
   put('area', $('area').value);

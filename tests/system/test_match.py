@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 
-from harness import GILDE, SOURCE, Harness, check, run
+from harness import GHENT, GILDE, SOURCE, Harness, check, run
 
 TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))
 LABEL = {t['id']: t['label']['en'] for t in TAXONOMY['x-terms']['need']}
@@ -84,6 +84,22 @@ def paths_and_scores(a, h, match):
         check(place not in got and 'legal' in got, 'a takeover of a %s: %r' % (act, got))
     got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing'))
     check('location-workshop' in got, 'a new workshop looks for premises: %r' % got)
+    # a product still to test (a recipe at pilot scale, a prototype on a real site) is
+    # tested before the money and the premises of making it; a proven one has no such step
+    food = ('--phase', 'start', '--activity', 'manufacturing', '--sector', 'agrofood')
+    got = needs_of(match(*food, '--prototype'))
+    check('testing' in got and got.index('testing') < got.index('financing-loan') and
+          got.index('testing') < got.index('location-workshop'),
+          'a food product still to test: %r' % got)
+    check('testing' not in needs_of(match(*food)), 'a proven food product: %r'
+          % needs_of(match(*food)))
+    proto = os.path.join(h.dir, 'proto.json')
+    json.dump({'phase': 'start', 'activity': 'tech-product', 'prototype': True}, open(proto, 'w'))
+    got = needs_of(match('--profile', proto))
+    check(got[0] == 'testing', 'a tech prototype pilots first: %r' % got)
+    json.dump({'phase': 'start', 'prototype': 'yes'}, open(proto, 'w'))
+    p = a.gilde('match', '--profile', proto, check_rc=False)
+    check(p.returncode != 0 and '/prototype' in p.stderr, 'prototype "yes": %s' % p.stderr)
     # from abroad AND in a particular situation: land first (the professional card, the
     # registration), then the situation's own route (a medical device's regulation and
     # clinical testing), then settle in (office, staff)
@@ -308,7 +324,30 @@ def main():
         check(any(o['id'] == 'any' for o in items['financing']['gone']), 'retracted offer not marked gone')
         a.gilde('plan', 'undo', '1', '--plan', plan)
         check(a.json('plan', 'show', '--plan', plan)['items'][0]['done'] is False, 'undo')
+        sample_testing(h)
     print('match: ok')
+
+
+def sample_testing(h):
+    """On the Ghent sample: the pilot plants and test sites answer 'testing', and a pilot
+    plant is not offered as a workshop or a lab (it lends its line, not a place)."""
+    b = h.node('b')
+    b.start()
+    b.gilde('publish', *GHENT)
+    res = b.json('match', '--per-item', '0', '--phase', 'start', '--activity', 'manufacturing',
+                 '--sector', 'agrofood', '--prototype')
+    check('ilvo-food-pilot' in ids(res, 'testing') and
+          'bio-base-europe-pilot-plant-opschaling' in ids(res, 'testing'),
+          'the pilot plants under testing: %r' % ids(res, 'testing'))
+    check('ilvo-food-pilot' not in ids(res, 'location-workshop') and
+          'stad-gent-bedrijfsruimte' in ids(res, 'location-workshop'),
+          'the workshops of a food producer: %r' % ids(res, 'location-workshop'))
+    res = b.json('match', '--per-item', '0', '--phase', 'start', '--sector', 'biotech',
+                 '--need', 'location-lab')
+    check(not {'bio-base-europe-pilot-plant-opschaling', 'vib-technologieplatformen'}
+          & set(ids(res)) and 'vib-bio-incubator' in ids(res),
+          'the labs of a biotech start: %r' % ids(res))
+    b.stop()
 
 
 if __name__ == '__main__':

@@ -59,7 +59,7 @@ WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
 TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']
 LABEL = {f: {t['id']: t['label'] for t in terms} for f, terms in TAXONOMY.items()}
 PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
-                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'area', 'company_age', 'employees', 'premises',
+                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'prototype', 'area', 'company_age', 'employees', 'premises',
                   'languages', 'lang'}
 WAIT = 20 * SLOW
 MAIL_TO = 'afspraak@proeftuin.example.org'
