@@ -330,7 +330,8 @@ def main():
 
 def sample_testing(h):
     """On the Ghent sample: the pilot plants and test sites answer 'testing', and a pilot
-    plant is not offered as a workshop or a lab (it lends its line, not a place)."""
+    plant is not offered as a workshop or a lab (it lends its line, not a place); the
+    grants for research and development are for those who develop."""
     b = h.node('b')
     b.start()
     b.gilde('publish', *GHENT)
@@ -347,6 +348,21 @@ def sample_testing(h):
     check(not {'bio-base-europe-pilot-plant-opschaling', 'vib-technologieplatformen'}
           & set(ids(res)) and 'vib-bio-incubator' in ids(res),
           'the labs of a biotech start: %r' % ids(res))
+    # grants for research and development fill "grant" only for a starter developing
+    # something (research results, a prototype); a business that grows sees the grants
+    # for what it does (hiring, advice, export), and either finds them by their own need
+    rd = {'vlaio-ontwikkelingsproject', 'imec-icon', 'vlaio-baekeland-mandaat'}
+    grow = ('--phase', 'growth', '--activity', 'tech-product', '--need', 'financing-grant')
+    got = set(ids(b.json('match', '--per-item', '0', *grow), 'financing-grant'))
+    check(not rd & got and 'vlaio-kmo-groeisubsidie' in got, 'grants for growth: %r' % got)
+    for why in ('--prototype', '--research'):
+        got = set(ids(b.json('match', '--per-item', '0', *grow, why), 'financing-grant'))
+        check(rd <= got, 'grants for a starter with %s: %r' % (why, got))
+    got = ids(b.json('match', '--per-item', '0', '--phase', 'growth', '--activity',
+                     'tech-product', '--need', 'financing-grant-rd'))
+    check(rd <= set(got) and 'vlaio-kmo-groeisubsidie' in got and
+          max(got.index(i) for i in rd) < got.index('vlaio-kmo-groeisubsidie'),
+          'R&D grants asked: the exact answers before a grant for growth: %r' % got)
     b.stop()
 
 
