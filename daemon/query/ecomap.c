@@ -16,11 +16,13 @@
 #include <string.h>
 
 #include "proto/alloc.h"
+#include "proto/body.h"
 #include "proto/bounds.h"
 #include "proto/clock.h"
 #include "proto/record.h"
 #include "query/eligibility.h"
 #include "query/view.h"
+#include "schemas/jsonmp.h"
 
 /* The most need terms (children included) the map takes. */
 #define NEED_TERMS_MAX 128
@@ -152,35 +154,54 @@ static struct epartner *owner(struct ectx *c, const uint8_t *author, const char 
 
 /* ---- offers ------------------------------------------------------------- */
 
-/* Whether an offer's eligibility admits the map's sector (any if none). */
-static bool for_sector(const struct ectx *c, const json_t *sectors)
+/* The offers are read from their bodies (proto/body.h), not turned into
+ * JSON: each is looked at twice, and only a listed one's name and sectors
+ * become JSON. */
+struct eoffer {
+	const uint8_t *body;
+	size_t len;
+	const uint8_t *sectors;  /* eligibility.sectors if an array, else NULL */
+	size_t sectors_len;
+};
+
+/* Whether a string of the body (s, n bytes) is the text want. */
+static bool same(const uint8_t *s, uint32_t n, const char *want)
 {
-	size_t k;
-	json_t *v;
-	if (!c->sector || !json_is_array(sectors))
-		return true;
-	json_array_foreach(sectors, k, v)
-		if (!strcmp(json_string_value(v) ? json_string_value(v) : "", c->sector))
-			return true;
-	return false;
+	return strlen(want) == n && !memcmp(s, want, n);
 }
 
-static const json_t *offer_sectors(const json_t *rec)
+/* Whether an offer's eligibility admits the map's sector (any if none). */
+static bool for_sector(const struct ectx *c, const struct eoffer *o)
 {
-	return json_object_get(json_object_get(rec, "eligibility"), "sectors");
+	struct body_iter it;
+	const uint8_t *s;
+	uint32_t n;
+	if (!c->sector || !o->sectors)
+		return true;
+	if (body_strs(o->sectors, o->sectors_len, "sectors", &it))
+		while (body_strs_next(&it, &s, &n))
+			if (same(s, n, c->sector))
+				return true;
+	return false;
 }
 
 /* The columns a live offer counts in (a bit each; 0: none, or not for the
  * sector); the need terms it lists into needs, if not NULL. */
-static uint32_t offer_cols(const struct ectx *c, const json_t *rec, uint8_t *needs)
+static uint32_t offer_cols(const struct ectx *c, const struct eoffer *o, uint8_t *needs)
 {
 	uint32_t cols = 0;
-	size_t k;
-	json_t *v;
-	if (!for_sector(c, offer_sectors(rec)))
+	struct body_iter it;
+	const uint8_t *s;
+	uint32_t n;
+	char term[ELIGIBILITY_TERM_MAX + 1];
+	if (!for_sector(c, o) || !body_strs(o->body, o->len, "needs", &it))
 		return 0;
-	json_array_foreach(json_object_get(rec, "needs"), k, v) {
-		const struct tax_term *t = taxonomy_term(c->tax, "need", json_string_value(v));
+	while (body_strs_next(&it, &s, &n)) {
+		if (n > ELIGIBILITY_TERM_MAX)
+			continue;
+		memcpy(term, s, n);
+		term[n] = '\0';
+		const struct tax_term *t = taxonomy_term(c->tax, "need", term);
 		int col = t && t->order < c->nterms ? c->column[t->order] : -1;
 		if (col < 0)
 			continue;
@@ -191,40 +212,53 @@ static uint32_t offer_cols(const struct ectx *c, const json_t *rec, uint8_t *nee
 	return cols;
 }
 
-/* The current, live offer of e and its partner, or NULL (unplaced counted
- * if count and it has none). */
-static json_t *offer_of(struct ectx *c, const struct store_entry *e, struct epartner **p,
-                        bool count)
+/* The current, live offer of e into *o, and its partner, or NULL
+ * (unplaced counted if count and it has none). */
+static struct epartner *offer_of(struct ectx *c, const struct store_entry *e, struct eoffer *o,
+                                 bool count)
 {
-	if (!eligibility_entry_current(e, c->now))
+	struct record r;
+	if (!eligibility_entry_current(e, c->now) ||
+	    record_parse_held(e->env, e->env_len, &r, NULL) || !r.body)
 		return NULL;
-	json_t *rec = live(e);
-	if (!rec)
-		return NULL;
-	*p = owner(c, e->author, json_string_value(json_object_get(rec, "partner")));
-	if (*p)
-		return rec;
-	c->unplaced += count;
-	json_decref(rec);
-	return NULL;
+	*o = (struct eoffer){ .body = r.body, .len = r.body_len };
+	const uint8_t *elig, *ref;
+	size_t elen;
+	uint32_t rlen;
+	struct body_iter it;
+	if (body_value(r.body, r.body_len, "eligibility", &elig, &elen) &&
+	    body_strs(elig, elen, "sectors", &it)) {
+		o->sectors = elig;
+		o->sectors_len = elen;
+	}
+	char id[GL_ID_MAX + 1];
+	struct epartner *p = NULL;
+	if (!body_str(r.body, r.body_len, "partner", &ref, &rlen)) {
+		p = owner(c, e->author, NULL);
+	} else if (rlen <= GL_ID_MAX) {
+		memcpy(id, ref, rlen);
+		id[rlen] = '\0';
+		p = strlen(id) == rlen ? owner(c, e->author, id) : NULL;
+	}
+	c->unplaced += !p && count;
+	return p;
 }
 
 static int count_offer(void *vc, const struct store_entry *e)
 {
 	struct ectx *c = vc;
-	struct epartner *p;
-	json_t *rec = offer_of(c, e, &p, true);
-	uint32_t cols = rec ? offer_cols(c, rec, p->needs) : 0;
+	struct eoffer o;
+	struct epartner *p = offer_of(c, e, &o, true);
+	uint32_t cols = p ? offer_cols(c, &o, p->needs) : 0;
 	if (cols) {
 		p->shown = true;
 		p->cols |= cols;
-		if (json_is_array(offer_sectors(rec)))
+		if (o.sectors)
 			p->made_for |= cols;
 		for (size_t col = 0; col < c->ncolumns; col++)
 			p->count[col] += (cols >> col) & 1;
 		c->offers_shown++;
 	}
-	json_decref(rec);
 	return 0;
 }
 
@@ -232,19 +266,29 @@ static int count_offer(void *vc, const struct store_entry *e)
 static int list_offer(void *vc, const struct store_entry *e)
 {
 	struct ectx *c = vc;
-	struct epartner *p;
-	json_t *rec = offer_of(c, e, &p, false);
-	uint32_t cols = rec && p->slot >= 0 ? offer_cols(c, rec, NULL) : 0;
-	const json_t *sectors = offer_sectors(rec), *name = json_object_get(rec, "name");
+	struct eoffer o;
+	struct epartner *p = offer_of(c, e, &o, false);
+	uint32_t cols = p && p->slot >= 0 ? offer_cols(c, &o, NULL) : 0;
+	json_t *name = NULL, *sectors = NULL;
+	const uint8_t *v;
+	size_t vlen;
 	for (size_t col = 0; cols && col < c->ncolumns; col++) {
 		json_t *list = c->cell[p->slot][col];
 		if (!((cols >> col) & 1) || !list || json_array_size(list) >= c->max_cell)
 			continue;
-		json_array_append_new(list, json_pack("{s:s, s:O, s:O}", "id", str(rec, "id"),
-			"name", name ? (json_t *)name : json_null(),
-			"sectors", json_is_array(sectors) ? (json_t *)sectors : json_null()));
+		if (!name) {
+			name = body_value(o.body, o.len, "name", &v, &vlen) ? jsonmp_value_to_json(v, vlen)
+			                                                    : NULL;
+			sectors = o.sectors && body_value(o.sectors, o.sectors_len, "sectors", &v, &vlen)
+			          ? jsonmp_value_to_json(v, vlen) : NULL;
+			name = name ? name : json_null();
+			sectors = sectors ? sectors : json_null();
+		}
+		json_array_append_new(list, json_pack("{s:s%, s:O, s:O}", "id", e->id, e->id_len,
+		                                      "name", name, "sectors", sectors));
 	}
-	json_decref(rec);
+	json_decref(name);
+	json_decref(sectors);
 	return 0;
 }
 
