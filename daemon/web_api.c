@@ -643,11 +643,18 @@ static enum MHD_Result api_map(struct web *w, struct MHD_Connection *c, struct s
 	const char *sector;
 	if (!web_params_ok(w, c, names, &p, &ok) || !map_sector(w, c, &p, &sector, &ok))
 		return ok;
+	/* the same for every visitor: kept while the store is as it was */
+	const char *const parts[] = { sector };
+	uint8_t key[WEB_CACHE_KEY_LEN];
+	uint64_t gen = store_txn_snapshot(t);
+	web_cache_key(key, "map", parts, 1);
+	if (reply_kept(w, c, key, gen, &ok))
+		return ok;
 	struct gl_error err = { 0 };
 	json_t *map;
 	if (ecomap_run(t, w->tax, sector, clock_now(), &map, &err))
 		return web_reply_fail(w, c, url, &err);
-	return web_reply_json(w, c, MHD_HTTP_OK, map);
+	return reply_keep(w, c, key, gen, map, NULL, 0);
 }
 
 static enum MHD_Result feed_map(struct web *w, struct MHD_Connection *c, struct store_txn *t,

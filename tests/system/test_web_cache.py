@@ -9,6 +9,8 @@ question ([web] answer_cache, daemon/web_cache.h):
     older than the store);
   - the same search again is answered from the cache, another limit is
     another answer, and an offer published since is found at once;
+  - the map (GET /api/v1/map) likewise, by sector, and a partner
+    published since is on it at once;
   - with answer_cache = 0 every answer is made afresh and none is counted.
 """
 import json
@@ -23,13 +25,29 @@ PROFILE = {'phase': 'start', 'needs': ['administration', 'financing'], 'sectors'
 REORDERED = dict(reversed(list(PROFILE.items())))
 
 
-def offer(h, oid, needs):
+def offer(h, oid, needs, partner_id=None):
     path = os.path.join(h.dir, oid + '.json')
-    json.dump({'kind': 'offer', 'id': oid, 'name': {'nl': oid, 'en': oid},
-               'description': {'nl': 'Testaanbod ' + oid, 'en': 'Test offer ' + oid},
-               'url': 'https://example.org/' + oid, 'needs': needs, 'languages': ['nl', 'en']},
-              open(path, 'w'))
+    d = {'kind': 'offer', 'id': oid, 'name': {'nl': oid, 'en': oid},
+         'description': {'nl': 'Testaanbod ' + oid, 'en': 'Test offer ' + oid},
+         'url': 'https://example.org/' + oid, 'needs': needs, 'languages': ['nl', 'en']}
+    if partner_id:
+        d['partner'] = partner_id
+    json.dump(d, open(path, 'w'))
     return path
+
+
+def partner(h, pid):
+    path = os.path.join(h.dir, pid + '.json')
+    json.dump({'kind': 'partner', 'id': pid, 'name': {'nl': pid, 'en': pid},
+               'description': {'nl': 'x', 'en': 'x'}, 'url': 'https://example.org/',
+               'org_type': 'other'}, open(path, 'w'))
+    return path
+
+
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=30) as r:
+        check(r.status == 200, '%s answered %d' % (path, r.status))
+        return r.read()
 
 
 def post(base, profile, query=''):
@@ -113,6 +131,20 @@ def main():
         check('money-later' in hit_ids(s3) and 'money-later' not in hit_ids(s1),
               'an offer published since is not found: %s' % sorted(hit_ids(s3)))
         print('answer cache: a search again from the cache, a publish found at once')
+
+        # the map is the same for every visitor: kept while the store is as it was
+        m1 = get(base, '/api/v1/map')
+        m2 = get(base, '/api/v1/map')
+        check(m2 == m1 and counts(a) == (4, 7), 'map asked again: %r' % (counts(a),))
+        get(base, '/api/v1/map?sector=digital')
+        check(counts(a) == (4, 8), 'map of a sector from the cache: %r' % (counts(a),))
+        a.json('publish', partner(h, 'newcomer'), offer(h, 'newcomer-desk', ['administration'],
+                                                         'newcomer'))
+        m3 = json.loads(get(base, '/api/v1/map'))
+        check([p['id'] for p in m3['partners']] == ['newcomer'] and
+              not json.loads(m1)['partners'], 'a partner published since is not on the map: %r'
+              % m3['partners'])
+        print('answer cache: the map again from the cache, a publish on it at once')
 
         b, base_b = node(h, 'uncached', 'answer_cache = 0\n')
         x, y = post(base_b, PROFILE), post(base_b, REORDERED)
