@@ -356,13 +356,20 @@ def check_taxonomy(schemas):
                 seen.add(cur)
                 cur = parent.get(cur)
         if name == "need":
-            # children come right after their parent (or their siblings)
+            # children come right after their parent (or their siblings and
+            # the siblings' own children)
+            def under(t, anc):
+                for _ in range(len(ids)):
+                    if t is None or t == anc:
+                        return t == anc
+                    t = parent.get(t)
+                return False
             for i, tid in enumerate(ids):
                 par = parent.get(tid)
                 if par is None:
                     continue
                 prev = ids[i - 1] if i else None
-                if prev != par and parent.get(prev) != par:
+                if not under(prev, par):
                     fail("%s: %s does not follow its parent %s directly"
                          % (where, tid, par))
 
