@@ -343,6 +343,30 @@ def sample_testing(h):
     check('ilvo-food-pilot' not in ids(res, 'location-workshop') and
           'stad-gent-bedrijfsruimte' in ids(res, 'location-workshop'),
           'the workshops of a food producer: %r' % ids(res, 'location-workshop'))
+    # the port's test partners are for logistics, energy, CO2 and by-products, not a recipe
+    check('north-sea-port-havengemeenschap' not in ids(res),
+          'the port offered to a food recipe: %r' % ids(res, 'testing'))
+    # what a starter arranges before the start is not "for later" (each offer's own words:
+    # "who want to settle in Ghent", "considering a base", the guarantee asked with the loan,
+    # premises found before opening)
+    def now_and_later(*args):
+        r = b.json('match', '--per-item', '0', *args)
+        return ({o['id'] for i in r['items'] for o in i['offers']},
+                {o['id'] for i in r['items'] for o in i['later']})
+    for args, want in ((('--phase', 'prestart', '--activity', 'tech-product', '--international',
+                         '--speaks', 'en'), ('stad-gent-invest-in-ghent', 'fit-invest-in-flanders')),
+                       (('--phase', 'prestart', '--activity', 'hospitality', '--area', 'gent'),
+                        ('pmv-waarborgregeling',)),
+                       (('--phase', 'prestart', '--activity', 'manufacturing', '--area', 'gent'),
+                        ('stad-gent-bedrijfsruimte',))):
+        now, later = now_and_later(*args)
+        for oid in want:
+            check(oid in now and oid not in later, '%s at prestart %r: now %s, later %s'
+                  % (oid, args, oid in now, oid in later))
+    # the food safety agency's training is for food businesses, not a webshop for clothes
+    now, later = now_and_later('--phase', 'prestart', '--activity', 'shop', '--sector', 'retail',
+                               '--premises', 'online', '--student', '--side-activity')
+    check('favv-voorlichting' not in now | later, 'the FASFC training for a clothes webshop')
     res = b.json('match', '--per-item', '0', '--phase', 'start', '--sector', 'biotech',
                  '--need', 'location-lab')
     check(not {'bio-base-europe-pilot-plant-opschaling', 'vib-technologieplatformen'}
