@@ -316,7 +316,7 @@ def check_taxonomy(schemas):
             if not isinstance(term, dict):
                 fail("%s/%d: not an object" % (where, i))
                 continue
-            extra = set(term) - {"id", "label", "parent"}
+            extra = set(term) - {"id", "label", "parent", "search"}
             if extra:
                 fail("%s/%d: unknown member(s) %s"
                      % (where, i, ", ".join(sorted(extra))))
@@ -331,6 +331,10 @@ def check_taxonomy(schemas):
                     fail("%s/%d: label.%s missing or empty" % (where, i, lang))
             for lang in set(label) - {"nl", "en", "fr", "de"}:
                 fail("%s/%d: label has unknown language %r" % (where, i, lang))
+            search = term.get("search", {})
+            if not isinstance(search, dict) or set(search) - set(LANGS) or \
+                    not all(isinstance(v, str) and v.strip() for v in search.values()):
+                fail("%s/%d: search must map nl and en to words" % (where, i))
         for dup in sorted({x for x in ids if ids.count(x) > 1}, key=str):
             fail("%s: id %r appears more than once" % (where, dup))
         if ids != enum:

@@ -2,7 +2,8 @@
 """Write the taxonomy's labels (schemas/taxonomy.json, "x-terms") as a C
 table for the full-text index (daemon/store/textindex_labels.c): every
 term of the facets a record's tags name (FACETS), sorted by facet and id,
-with its Dutch and English labels and the index of its parent, and a
+with its Dutch and English labels (and the words a starter types for it,
+its "search", which are not shown) and the index of its parent, and a
 digest of the whole table.
 
 The store reads no JSON at run time (tests/arrows.py): the table is made
@@ -47,7 +48,12 @@ def main():
     rows = []
     for facet in FACETS:
         for t in tax['x-terms'][facet]:
-            rows.append((facet, t['id'], t['label']['nl'], t['label']['en'], t.get('parent')))
+            # the words a starter types for the term ("search", not shown) are
+            # indexed with its label
+            more = t.get('search', {})
+            nl, en = [' '.join(filter(None, (t['label'][lang], more.get(lang))))
+                      for lang in ('nl', 'en')]
+            rows.append((facet, t['id'], nl, en, t.get('parent')))
     rows.sort(key=lambda r: (r[0].encode(), r[1].encode()))
     if len(rows) > LABELS_MAX:
         print('%s: %d labels; the index takes at most %d (TEXTINDEX_LABELS_MAX)'

@@ -8,7 +8,9 @@ And what starters type (issue 20), on the sample: "financieringen" on the
 English page (the API as the page asks it, prefer=en), the labels of a
 record's needs ("soft landing", and the Dutch label's words), a word of
 the offers' titles ("webshop"), a partner's name ("Wintercircus"),
-compounds either way ("spinoff", "spin-off", "scale-up"), Dutch plurals
+compounds either way ("spinoff", "spin-off", "scale-up"), the words
+starters type for a need that its labels do not say ("financing",
+"patent", "internship", "krediet"), Dutch plurals
 meeting singulars ("subsidies", "bedrijfsruimtes"), and "level up" /
 "scale-up" finding nothing for the word "up" alone."""
 import glob
@@ -101,6 +103,23 @@ def starters_type(a, files):
     for q in ('soft landing', 'vestigen buitenland'):
         top = api(web, q=q, prefer='en', kind='offer')[:len(soft)]
         check(set(top) == soft, '%s: the first offers are %r, not the tagged %r' % (q, top, soft))
+
+    # the words starters type for a need that neither its labels nor the offers' texts
+    # say (taxonomy.json "search"): every offer tagged with the need or under it
+    tax = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']['need']
+    parent = {t['id']: t.get('parent') for t in tax}
+
+    def under(n, top):
+        while n and n != top:
+            n = parent.get(n)
+        return n == top
+    for q, need, lang in (('financing', 'financing', 'en'), ('patent', 'legal-ip', 'en'),
+                          ('internship', 'talent-students', 'en'), ('krediet', 'financing-loan', 'nl')):
+        tagged = {'offer/' + d['id'] for d in docs if d['kind'] == 'offer' and
+                  any(under(n, need) for n in d.get('needs', []))}
+        got = set(api(web, q=q, prefer=lang, kind='offer', limit=100))
+        check(len(tagged) >= 2 and tagged <= got, '%s: %r lacks the offers for %s: %r'
+              % (q, sorted(got), need, sorted(tagged - got)))
 
     # a word of two offers' titles: those two first
     web_shop = {'offer/' + d['id'] for d in docs if d['kind'] == 'offer' and
