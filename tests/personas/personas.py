@@ -22,7 +22,12 @@ larger scale, before it can be sold?): yes where the situation says so
 volumes", the CO2 cell "we must test it on a real industrial site", the
 barge software "looking for port companies willing to run a pilot", the
 medtech start-up "a prototype of a handheld imaging device"), no
-elsewhere.
+elsewhere; and, also on 2026-12-06, staff_from_abroad (will you bring or
+hire employees from outside the EU to work here?): yes for the photonics
+site ("permits for the staff we bring from abroad"), no elsewhere (the
+medtech start-up's CEO moves to run the company, as a self-employed
+director with a professional card, which its persona names: no
+employee; the social enterprise's newcomers already live here).
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:
