@@ -21,6 +21,7 @@ const struct cmd cmds[] = {
 	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
 	  "              [--international] [--side-activity | --main-activity] [--research]\n"
 	  "              [--takeover] [--bank-refused] [--jobseeker] [--prototype]\n"
+	  "              [--staff-from-abroad]\n"
 	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
 	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  N_("a starter's to-do list: the offers that fit, need by need"),
@@ -41,6 +42,7 @@ const struct cmd cmds[] = {
 	  "  --jobseeker     you are a jobseeker (registered as unemployed)\n"
 	  "  --prototype     the product is a prototype, or a process still to test at\n"
 	  "                  a larger scale or in practice, before it can be sold\n"
+	  "  --staff-from-abroad  you will bring or hire employees from outside the EU\n"
 	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
 	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
 	  "  --explain       each offer's score, term by term\n"

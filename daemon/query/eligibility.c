@@ -16,7 +16,7 @@
 
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "schools", "student", "international",
-	"side_activity", "research", "takeover", "bank_refused", "jobseeker",
+	"side_activity", "research", "takeover", "bank_refused", "jobseeker", "staff_from_abroad",
 	"max_company_age", "min_employees", "max_employees", "premises",
 };
 
@@ -262,29 +262,29 @@ static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
 	for (int k = 0; k <= ELIGIBILITY_SCHOOLS; k++) {
 		unsigned n;
 		if (has[k] && term_bits(tax, facets[k], at[k], lists[k], &n)) {
-			o->restricted |= (uint16_t)(1u << k);
+			o->restricted |= (uint32_t)(1u << k);
 			if (k == ELIGIBILITY_SECTORS)
 				o->nsectors = (uint8_t)(n > 255 ? 255 : n);
 			if (k == ELIGIBILITY_ACTIVITIES)
 				o->nactivities = (uint8_t)(n > 255 ? 255 : n);
 		}
 	}
-	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_JOBSEEKER; k++)
+	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_STAFF_ABROAD; k++)
 		if (has[k] && (o->incl[k - ELIGIBILITY_STUDENT] = inclusion_of(at[k])))
-			o->restricted |= (uint16_t)(1u << k);
+			o->restricted |= (uint32_t)(1u << k);
 	uint32_t *limits[] = { &o->max_age, &o->min_employees, &o->max_employees };
 	for (int k = ELIGIBILITY_AGE; k <= ELIGIBILITY_MAX_EMPLOYEES; k++)
 		if (has[k] && uint_of(at[k], limits[k - ELIGIBILITY_AGE]))
-			o->restricted |= (uint16_t)(1u << k);
+			o->restricted |= (uint32_t)(1u << k);
 	if (has[ELIGIBILITY_PREMISES] && premises_bits(at[ELIGIBILITY_PREMISES], o))
-		o->restricted |= (uint16_t)(1u << ELIGIBILITY_PREMISES);
+		o->restricted |= (uint32_t)(1u << ELIGIBILITY_PREMISES);
 	struct items it;
 	char term[ELIGIBILITY_TERM_MAX + 1];
 	if (has[ELIGIBILITY_COUNT] && items_begin(at[ELIGIBILITY_COUNT], &it))
 		while (items_next_term(&it, term))
 			for (int k = 0; k < ELIGIBILITY_COUNT; k++)
 				if (!strcmp(term, eligibility_criterion_names[k]))
-					o->soft |= (uint16_t)(1u << k);
+					o->soft |= (uint32_t)(1u << k);
 }
 
 /* The end of an offer's validity: the last second of valid_until's day. */
@@ -432,7 +432,7 @@ static enum eligibility_state judge_one(const struct eligibility_offer *o,
 {
 	const enum eligibility_answer incl[] = { p->student,  p->international, p->side_activity,
 	                                         p->research, p->takeover,      p->bank_refused,
-	                                         p->jobseeker };
+	                                         p->jobseeker, p->staff_from_abroad };
 	switch (k) {
 	case ELIGIBILITY_PHASES:     return one_of(o->phases, p->phase);
 	case ELIGIBILITY_SECTORS:    return any_of(o->sectors, p->sectors);
@@ -468,16 +468,16 @@ void eligibility_judge(const struct eligibility_offer *o, const struct eligibili
 }
 
 void eligibility_judge_bits(const struct eligibility_offer *o, const struct eligibility_profile *p,
-                            uint16_t *unknown, uint16_t *failed)
+                            uint32_t *unknown, uint32_t *failed)
 {
 	*unknown = *failed = 0;
 	for (unsigned rest = o->restricted; rest; rest &= rest - 1) {
 		int k = __builtin_ctz(rest);
 		enum eligibility_state st = judge_one(o, p, k);
 		if (st == ELIGIBILITY_UNKNOWN)
-			*unknown |= (uint16_t)(1u << k);
+			*unknown |= (uint32_t)(1u << k);
 		else if (st == ELIGIBILITY_FAILED)
-			*failed |= (uint16_t)(1u << k);
+			*failed |= (uint32_t)(1u << k);
 	}
 }
 

@@ -33,7 +33,8 @@
  *       then admits nothing).  The areas of the offer admit a profile
  *       whose area lies within one of them (gent within oost-vlaanderen);
  *   student, international, side_activity, research, takeover,
- *   bank_refused, jobseeker   "only" admits just the starters who are (or did),
+ *   bank_refused, jobseeker, staff_from_abroad   "only" admits just the
+ *       starters who are (or did, or will),
  *       "excluded" just those who are not; any other value does not
  *       restrict;
  *   max_company_age, min_employees, max_employees   non-negative integers;
@@ -76,6 +77,7 @@ enum eligibility_criterion {
 	ELIGIBILITY_TAKEOVER,
 	ELIGIBILITY_BANK_REFUSED,
 	ELIGIBILITY_JOBSEEKER,
+	ELIGIBILITY_STAFF_ABROAD,
 	ELIGIBILITY_AGE,
 	ELIGIBILITY_MIN_EMPLOYEES,
 	ELIGIBILITY_MAX_EMPLOYEES,
@@ -83,8 +85,10 @@ enum eligibility_criterion {
 	ELIGIBILITY_COUNT
 };
 
-/* The yes-or-no situations, ELIGIBILITY_STUDENT … ELIGIBILITY_JOBSEEKER. */
-#define ELIGIBILITY_SITUATIONS (ELIGIBILITY_JOBSEEKER - ELIGIBILITY_STUDENT + 1)
+/* The yes-or-no situations, ELIGIBILITY_STUDENT … ELIGIBILITY_STAFF_ABROAD. */
+#define ELIGIBILITY_SITUATIONS (ELIGIBILITY_STAFF_ABROAD - ELIGIBILITY_STUDENT + 1)
+
+_Static_assert(ELIGIBILITY_COUNT <= 32, "a criterion is a bit of a uint32_t");
 
 /* Each criterion's field name in eligibility ("phases", …, "max_employees"). */
 extern const char *const eligibility_criterion_names[ELIGIBILITY_COUNT];
@@ -125,7 +129,7 @@ struct eligibility_profile {
 	uint64_t sectors;                  /* bits of the profile's sectors */
 	uint64_t within;                   /* bits of the areas its area lies within; 0: unsaid */
 	enum eligibility_answer student, international, side_activity, research, takeover,
-	                        bank_refused, jobseeker;
+	                        bank_refused, jobseeker, staff_from_abroad;
 	/* The product is a prototype, or a process still to test at scale: a
 	 * fact the paths read (schemas/paths.json); no offer criterion. */
 	enum eligibility_answer prototype;
@@ -150,9 +154,9 @@ struct eligibility_offer {
 	uint64_t needs;       /* bits of its needs (facet "need") */
 	uint64_t sectors;     /* eligibility.sectors */
 	uint64_t phases, activities, areas, schools;
-	uint16_t restricted;  /* bit per enum eligibility_criterion */
-	uint16_t soft;        /* bit per criterion listed in eligibility.soft */
-	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … jobseeker (enum order):
+	uint32_t restricted;  /* bit per enum eligibility_criterion */
+	uint32_t soft;        /* bit per criterion listed in eligibility.soft */
+	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … staff_from_abroad (enum order):
 	                       * 0 open, 1 only, 2 excluded */
 	uint8_t languages;    /* ELIGIBILITY_NL | … */
 	uint8_t premises;     /* eligibility.premises: ELIGIBILITY_PREMISES_* bits */
@@ -193,7 +197,7 @@ void eligibility_judge(const struct eligibility_offer *o, const struct eligibili
  * restricted.  For a caller that judges many offers.  The offer is not for
  * p when *failed & ~o->soft is not 0 (eligibility_excluded). */
 void eligibility_judge_bits(const struct eligibility_offer *o, const struct eligibility_profile *p,
-                            uint16_t *unknown, uint16_t *failed);
+                            uint32_t *unknown, uint32_t *failed);
 
 /* True if a criterion failed that is not soft: the offer is not for p. */
 bool eligibility_excluded(const struct eligibility_verdict *v);

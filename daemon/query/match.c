@@ -44,6 +44,7 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->bank_refused = answer(json_object_get(j, "bank_refused"));
 	e->jobseeker = answer(json_object_get(j, "jobseeker"));
 	e->prototype = answer(json_object_get(j, "prototype"));
+	e->staff_from_abroad = answer(json_object_get(j, "staff_from_abroad"));
 	e->premises = eligibility_premises_bit(json_string_value(json_object_get(j, "premises")));
 	/* a school is said by students only */
 	if (e->school >= 0)
@@ -285,7 +286,7 @@ static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm 
 		add(out, n, MT_ACTIVITY, AT(activity_pts, o->nactivities), o->nactivities);
 	const enum eligibility_answer have[ELIGIBILITY_SITUATIONS] = {
 		e->student,  e->international, e->side_activity, e->research,
-		e->takeover, e->bank_refused,  e->jobseeker
+		e->takeover, e->bank_refused,  e->jobseeker, e->staff_from_abroad
 	};
 	for (int s = 0; s < ELIGIBILITY_SITUATIONS; s++)
 		if (o->incl[s] == 1 && have[s] == ELIGIBILITY_YES)
@@ -334,8 +335,8 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
 
 /* Whether an offer ruled out for the phase alone is for the next phase;
  * its judgement (eligibility_judge_bits) is then the next phase's. */
-static bool for_later(const struct mctx *c, const struct eligibility_offer *o, uint16_t *unknown,
-                      uint16_t *failed)
+static bool for_later(const struct mctx *c, const struct eligibility_offer *o, uint32_t *unknown,
+                      uint32_t *failed)
 {
 	int next = todo_next_phase(c->paths, c->p.e.phase);
 	if (next < 0 || !(*failed >> ELIGIBILITY_PHASES & 1) || (o->soft >> ELIGIBILITY_PHASES & 1) ||
@@ -424,7 +425,7 @@ static void rank(struct mctx *c, const struct cand *cd)
 
 /* How an offer in was judged. */
 struct judged {
-	uint16_t unknown, failed;  /* eligibility_judge_bits() */
+	uint32_t unknown, failed;  /* eligibility_judge_bits() */
 	bool later;                /* only for the next phase */
 };
 

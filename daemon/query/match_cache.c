@@ -79,7 +79,7 @@ struct rule {
 	uint64_t phases, sectors, activities, areas, schools;
 	int64_t until;
 	uint32_t max_age, min_employees, max_employees;
-	uint16_t restricted, soft;
+	uint32_t restricted, soft;
 	uint8_t incl[ELIGIBILITY_SITUATIONS];
 	uint8_t premises;
 	bool inactive;

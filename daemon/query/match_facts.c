@@ -25,7 +25,7 @@
 #include "query/eligibility.h"
 
 /* Bump when struct eligibility_offer or the value's layout changes. */
-#define FACTS_LAYOUT 4
+#define FACTS_LAYOUT 5
 
 enum field {
 	F_NEEDS, F_SECTORS, F_PHASES, F_ACTIVITIES, F_AREAS, F_SCHOOLS, F_RESTRICTED, F_SOFT, F_INCL,
@@ -139,7 +139,7 @@ static bool set_field(struct eligibility_offer *o, int k, uint64_t v)
 	static const uint64_t most[F_COUNT] = {
 		[F_NEEDS] = UINT64_MAX, [F_SECTORS] = UINT64_MAX, [F_PHASES] = UINT64_MAX,
 		[F_ACTIVITIES] = UINT64_MAX, [F_AREAS] = UINT64_MAX, [F_SCHOOLS] = UINT64_MAX,
-		[F_RESTRICTED] = UINT16_MAX, [F_SOFT] = UINT16_MAX,
+		[F_RESTRICTED] = UINT32_MAX, [F_SOFT] = UINT32_MAX,
 		[F_INCL] = (UINT64_C(1) << (2 * ELIGIBILITY_SITUATIONS)) - 1, [F_LANGUAGES] = UINT8_MAX,
 		[F_NSECTORS] = UINT8_MAX, [F_NACTIVITIES] = UINT8_MAX, [F_FREE] = 1, [F_INACTIVE] = 1,
 		[F_UNTIL] = UINT64_MAX, [F_MAX_AGE] = UINT32_MAX, [F_MIN_EMPLOYEES] = UINT32_MAX,
@@ -154,8 +154,8 @@ static bool set_field(struct eligibility_offer *o, int k, uint64_t v)
 	case F_ACTIVITIES: o->activities = v; break;
 	case F_AREAS: o->areas = v; break;
 	case F_SCHOOLS: o->schools = v; break;
-	case F_RESTRICTED: o->restricted = (uint16_t)v; break;
-	case F_SOFT: o->soft = (uint16_t)v; break;
+	case F_RESTRICTED: o->restricted = (uint32_t)v; break;
+	case F_SOFT: o->soft = (uint32_t)v; break;
 	case F_INCL:
 		for (int s = 0; s < ELIGIBILITY_SITUATIONS; s++)
 			o->incl[s] = (uint8_t)(v >> (2 * s) & 3);

@@ -90,7 +90,7 @@ struct cand {
 	char id[GL_ID_MAX + 1];
 	char partner[GL_ID_MAX + 1];   /* its "partner" field, or "" */
 	struct eligibility_offer facts;
-	uint16_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
+	uint32_t unknown, failed;      /* bit per enum eligibility_criterion, as judged */
 	bool later;                    /* only for the next phase */
 	uint8_t fit[TODO_ITEMS_MAX];  /* enum eligibility_fit per item, as counted */
 	unsigned families;             /* lines of needs it lists ("a loan" and "funding": one) */

@@ -363,6 +363,17 @@ def sample_testing(h):
         for oid in want:
             check(oid in now and oid not in later, '%s at prestart %r: now %s, later %s'
                   % (oid, args, oid in now, oid in later))
+    # the single permit is for employers who bring staff from outside the EU, from abroad
+    # or not; a founder from abroad who brings none is not sent there
+    permit = 'vlaanderen-economische-migratie-single-permit'
+    r = b.json('match', '--per-item', '0', '--phase', 'start', '--activity', 'services',
+               '--area', 'gent', '--staff-from-abroad')
+    check(permit in ids(r, 'talent'), 'a Ghent employer bringing staff: %r' % ids(r, 'talent'))
+    prof = os.path.join(h.dir, 'founder.json')
+    json.dump({'phase': 'start', 'activity': 'tech-product', 'international': True,
+               'staff_from_abroad': False}, open(prof, 'w'))
+    now, later = now_and_later('--profile', prof)
+    check(permit not in now | later, 'a founder from abroad who brings no staff: single permit')
     # the food safety agency's training is for food businesses, not a webshop for clothes
     now, later = now_and_later('--phase', 'prestart', '--activity', 'shop', '--sector', 'retail',
                                '--premises', 'online', '--student', '--side-activity')

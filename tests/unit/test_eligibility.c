@@ -96,7 +96,7 @@ static void judge(const char *text, const struct eligibility_profile *p,
 	offer(text, &b, &o);
 	eligibility_judge(&o, p, v);
 	/* the bit sets the matcher reads say the same, criterion by criterion */
-	uint16_t unknown, failed;
+	uint32_t unknown, failed;
 	eligibility_judge_bits(&o, p, &unknown, &failed);
 	for (int k = 0; k < ELIGIBILITY_COUNT; k++) {
 		assert_int_equal(unknown >> k & 1, v->state[k] == ELIGIBILITY_UNKNOWN);

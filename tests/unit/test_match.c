@@ -61,6 +61,10 @@ static int setup(void **state)
 	    " \"eligibility\": {\"bank_refused\": \"only\", \"soft\": [\"bank_refused\"]}}");
 	put(RK_OFFER, "jobseeker-desk", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"jobseeker\": \"only\"}}");
+	/* a work permit for employees from outside the EU: for their employers, and past the
+	 * last criterion of a 16-bit set (premises, the 17th, after it) */
+	put(RK_OFFER, "work-permit", "{\"needs\": [\"talent\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"staff_from_abroad\": \"only\", \"premises\": [\"needed\"]}}");
 	/* the rules a webshop must follow: for online-only businesses */
 	put(RK_OFFER, "webshop-rules", "{\"needs\": [\"legal\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"premises\": [\"online\"]}}");
@@ -170,6 +174,15 @@ static void test_takeover_and_bank(void **state)
 	                          "jobseeker-desk", "exact"), -100);
 	assert_int_equal(term_for("{\"phase\": \"idea\", \"jobseeker\": true, \"needs\": [\"coaching\"]}",
 	                          "coaching", "jobseeker-desk", "situation"), MATCH_SITUATION);
+	/* a work permit: out for an employer who hires here, made for one who brings staff */
+	assert_int_equal(term_for("{\"phase\": \"start\", \"staff_from_abroad\": false,"
+	                          " \"needs\": [\"talent\"]}", "talent", "work-permit", "exact"), -100);
+	assert_int_equal(term_for("{\"phase\": \"start\", \"staff_from_abroad\": true,"
+	                          " \"premises\": \"needed\", \"needs\": [\"talent\"]}", "talent",
+	                          "work-permit", "situation"), MATCH_SITUATION);
+	assert_int_equal(term_for("{\"phase\": \"start\", \"staff_from_abroad\": true,"
+	                          " \"premises\": \"online\", \"needs\": [\"talent\"]}", "talent",
+	                          "work-permit", "exact"), -100);
 }
 
 static void test_online_only(void **state)
