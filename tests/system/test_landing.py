@@ -154,6 +154,12 @@ def screening_checks(h, a, w):
     check_report(en, 'en', 'gilde screen --json')
     nl = a.json('screen', '--answers', path, '--lang', 'nl')
     check_report(nl, 'nl', 'gilde screen --lang nl --json')
+    # "talk to a landing desk first" names Invest in Flanders and Invest in Ghent: its
+    # helpers are those desks, before any other help for landing
+    desks = {o['id'] for o in ghent_records('offer') if 'soft-landing-desk' in o['needs']}
+    first = [o['id'] for o in en['steps'][0]['offers']][:len(desks)]
+    check(desks == {'stad-gent-invest-in-ghent', 'fit-invest-in-flanders'} and set(first) == desks,
+          'the landing desk step lists first %r' % first)
     api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
                  body=json.dumps({'answers': ANSWERS, 'lang': 'en'}))
     check(api == en, 'POST /api/v1/screen differs from gilde screen --json')

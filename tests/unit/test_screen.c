@@ -402,7 +402,7 @@ static void test_shipped_profile(void **state)
 	json_t *want = json_loads("{\"phase\": \"growth\", \"international\": true, \"area\": \"gent\","
 	                          " \"activity\": \"tech-product\", \"premises\": \"needed\","
 	                          " \"sectors\": [\"digital\", \"photonics\"],"
-	                          " \"needs\": [\"soft-landing\", \"administration\", \"location-lab\","
+	                          " \"needs\": [\"soft-landing-desk\", \"administration\", \"location-lab\","
 	                          " \"talent\", \"research-valorisation\"], \"lang\": \"nl\"}", 0, NULL);
 	char *got = json_dumps(p, JSON_SORT_KEYS), *exp = json_dumps(want, JSON_SORT_KEYS);
 	if (!json_equal(p, want))
