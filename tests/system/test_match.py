@@ -100,18 +100,19 @@ def paths_and_scores(a, h, match):
     json.dump({'phase': 'start', 'prototype': 'yes'}, open(proto, 'w'))
     p = a.gilde('match', '--profile', proto, check_rc=False)
     check(p.returncode != 0 and '/prototype' in p.stderr, 'prototype "yes": %s' % p.stderr)
-    # from abroad AND in a particular situation: land first (the professional card, the
+    # from abroad AND in a particular situation: land first (a landing desk, as the landing
+    # screening says, with the rest of landing's help after it; the professional card, the
     # registration), then the situation's own route (a medical device's regulation and
     # clinical testing), then settle in (office, staff)
     got = needs_of(match('--phase', 'prestart', '--activity', 'tech-product', '--sector',
                          'pharma-medtech', '--international'))
-    check(got[:2] == ['soft-landing', 'administration'] and 'legal' in got and
+    check(got[:2] == ['soft-landing-desk', 'administration'] and 'legal' in got and
           'research-valorisation' in got and 'talent' in got and
           max(got.index('legal'), got.index('research-valorisation')) < got.index('talent'),
           'a medtech start-up from abroad: %r' % got)
     # a shop from abroad looks for shop premises, not an office
     got = needs_of(match('--phase', 'prestart', '--activity', 'shop', '--international'))
-    check(got[0] == 'soft-landing' and 'location-office' not in got and 'location-shop' in got,
+    check(got[0] == 'soft-landing-desk' and 'location-office' not in got and 'location-shop' in got,
           'a shop from abroad: %r' % got)
     # with only an idea, the plan comes before the registration, which waits for the start
     for prof in ((), ('--activity', 'shop'), ('--activity', 'freelance'),
@@ -149,12 +150,19 @@ def paths_and_scores(a, h, match):
         got = needs_of(match('--phase', 'prestart', *prof))
         check('talent' in got, 'preparing %r: staff: %r' % (prof, got))
     res = match('--phase', 'start', '--activity', 'tech-product', '--international')
-    check(needs_of(res)[0] == 'soft-landing', 'from abroad: soft landing first: %r' % needs_of(res))
+    # from abroad: a landing desk first (as the landing screening says); the rest of
+    # landing's help is listed under it, after the desks
+    check(needs_of(res)[0] == 'soft-landing-desk' and 'soft-landing' not in needs_of(res),
+          'from abroad: soft landing first: %r' % needs_of(res))
+    desk = res['items'][0]['offers']
+    check(desk and [o['answers'] for o in desk] ==
+          sorted((o['answers'] for o in desk), key=lambda a: a != 'exactly'),
+          'the landing desk item: its own answers before the rest of landing: %r' % desk)
     check(any(p['id'] == 'soft-landing' for p in res['paths']), res['paths'])
     # staff for a company from abroad, but no hiring step for a freelancer
     check('talent' in needs_of(res), 'a tech start-up from abroad: %r' % needs_of(res))
     res = match('--phase', 'start', '--activity', 'freelance', '--international')
-    check(needs_of(res)[0] == 'soft-landing' and 'talent' not in needs_of(res),
+    check(needs_of(res)[0] == 'soft-landing-desk' and 'talent' not in needs_of(res),
           'a freelancer from abroad hires nobody: %r' % needs_of(res))
     # chosen needs keep the paths' order, whatever order they were given in
     res = match('--phase', 'start', '--activity', 'tech-product', '--international',
@@ -374,6 +382,14 @@ def sample_testing(h):
                'staff_from_abroad': False}, open(prof, 'w'))
     now, later = now_and_later('--profile', prof)
     check(permit not in now | later, 'a founder from abroad who brings no staff: single permit')
+    # from abroad, the landing desks first, the rest of landing's help after them
+    r = b.json('match', '--per-item', '0', '--profile', prof)
+    first = r['items'][0]
+    check(first['need'] == 'soft-landing-desk' and
+          {o['id'] for o in first['offers'][:2]} == {'stad-gent-invest-in-ghent',
+                                                     'fit-invest-in-flanders'} and
+          'xerius-beroepskaart' in ids(r, 'soft-landing-desk'),
+          'the landing desk item: %r' % ids(r, 'soft-landing-desk'))
     # the food safety agency's training is for food businesses, not a webshop for clothes
     now, later = now_and_later('--phase', 'prestart', '--activity', 'shop', '--sector', 'retail',
                                '--premises', 'online', '--student', '--side-activity')
