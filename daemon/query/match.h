@@ -83,7 +83,7 @@
  *     "items": [ { "need", "label", "path": id | null,
  *                  "offers": [ OFFER … ], "more": n,
  *                  "later": [ OFFER + "phases" … ] } … ] }
- *   OFFER = { "author", "id", "name", "partner", "partner_id", "url",
+ *   OFFER = { "author", "id", "name", "description", "partner", "partner_id", "url",
  *             "contact": {…} | null, "contact_from": "offer" | "partner" | "none",
  *             "free", "languages", "score",
  *             "answers": "exactly" | "in part" | "in general",

@@ -170,7 +170,7 @@ int match_score(const struct mctx *c, const struct cand *cd, size_t item,
  * match_offer_scored(): */
 json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranked *rk,
                          size_t item);
-/* its own: author, id, name, partner, partner_id, url, contact,
+/* its own: author, id, name, description, partner, partner_id, url, contact,
  * contact_from, free, languages, of its record and its partner's in the
  * answer's language (NULL if the offer is gone from t); */
 json_t *match_offer_own(struct mctx *c, struct store_txn *t, const struct cand *cd);

@@ -104,9 +104,9 @@ struct words {
 
 static const struct words tier_words[] = {
 	{ "none", "", "" },
-	{ "general", "answers your need %s in general", "beantwoordt je nood in het algemeen: %s" },
-	{ "part", "answers a part of your need %s", "beantwoordt een deel van je nood: %s" },
-	{ "exact", "answers your need %s", "beantwoordt je nood: %s" },
+	{ "general", "answers your need %s in general", "beantwoordt je behoefte in het algemeen: %s" },
+	{ "part", "answers a part of your need %s", "beantwoordt een deel van je behoefte: %s" },
+	{ "exact", "answers your need %s", "beantwoordt je behoefte: %s" },
 };
 
 static const struct words kind_words[] = {
@@ -114,12 +114,12 @@ static const struct words kind_words[] = {
 	                 "%s: beperkt, en je profiel zegt het niet (kijk het na)" },
 	[MT_SOFT] = { "soft", "%s: a preference you do not meet",
 	              "%s: een voorkeur waaraan je niet voldoet" },
-	[MT_PHASE] = { "phase", "made for %d phase(s), yours among them",
-	               "gemaakt voor %d fase(s), de jouwe erbij" },
-	[MT_SECTOR] = { "sector", "made for %d sector(s), yours among them",
-	                "gemaakt voor %d sector(en), de jouwe erbij" },
-	[MT_ACTIVITY] = { "activity", "made for %d kind(s) of business, yours among them",
-	                  "gemaakt voor %d soort(en) zaak, de jouwe erbij" },
+	[MT_PHASE] = { "phase", "made for %d phases, yours among them",
+	               "gemaakt voor %d fasen, de jouwe erbij" },
+	[MT_SECTOR] = { "sector", "made for %d sectors, yours among them",
+	                "gemaakt voor %d sectoren, de jouwe erbij" },
+	[MT_ACTIVITY] = { "activity", "made for %d kinds of business, yours among them",
+	                  "gemaakt voor %d soorten zaken, de jouwe erbij" },
 	[MT_SITUATION] = { "situation", "only for %s, as you are", "alleen voor %s, zoals jij" },
 	[MT_SCHOOL] = { "school", "only for the students of a few schools, yours among them",
 	                "alleen voor de studenten van enkele scholen, de jouwe erbij" },
@@ -129,8 +129,17 @@ static const struct words kind_words[] = {
 };
 
 static const struct words focus_words[] = {
-	{ "focus", "made for this need", "gemaakt voor deze nood" },
-	{ "focus", "made for this need and one other", "gemaakt voor deze nood en nog een andere" },
+	{ "focus", "made for this need", "gemaakt voor deze behoefte" },
+	{ "focus", "made for this need and one other", "gemaakt voor deze behoefte en nog een andere" },
+};
+
+/* A count of one said in the singular: the phase, sector or kind of
+ * business the offer is made for is the starter's own. */
+static const struct words one_words[] = {
+	[MT_PHASE] = { "phase", "made for 1 phase, yours", "gemaakt voor 1 fase, de jouwe" },
+	[MT_SECTOR] = { "sector", "made for 1 sector, yours", "gemaakt voor 1 sector, de jouwe" },
+	[MT_ACTIVITY] = { "activity", "made for 1 kind of business, yours",
+	                  "gemaakt voor 1 soort zaak, de jouwe" },
 };
 
 static const struct words lang_words[] = {
@@ -174,6 +183,9 @@ static const char *term_text(const struct mctx *c, const struct mterm *t,
 	case MT_TIER: w = &tier_words[t->n]; break;
 	case MT_FOCUS: w = &focus_words[t->n == 1 ? 0 : 1]; break;
 	case MT_LANG: w = &lang_words[!t->points ? 0 : t->points == MATCH_LANG_OTHER ? 1 : 2]; break;
+	case MT_PHASE:
+	case MT_SECTOR:
+	case MT_ACTIVITY: w = t->n == 1 ? &one_words[t->kind] : &kind_words[t->kind]; break;
 	default: w = &kind_words[t->kind]; break;
 	}
 	text = nl ? w->nl : w->en;
@@ -281,6 +293,7 @@ json_t *match_offer_own(struct mctx *c, struct store_txn *t, const struct cand *
 	json_object_set_new(o, "author", json_string(key));
 	json_object_set_new(o, "id", json_string(cd->id));
 	json_object_set_new(o, "name", text_of(&r, "name", c->p.lang));
+	json_object_set_new(o, "description", text_of(&r, "description", c->p.lang));
 	json_object_set_new(o, "partner", *mp->name ? json_string(mp->name) : json_null());
 	json_object_set_new(o, "partner_id", *mp->id ? json_string(mp->id) : json_null());
 	v = value_of(r.body, r.body_len, "url");

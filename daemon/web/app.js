@@ -93,6 +93,7 @@ async function start() {
   $('add-step').addEventListener('submit', onAddStep);
   $('plan-proposed').addEventListener('click', onProposed);
   $('plan-export').addEventListener('click', onExport);
+  $('plan-print').addEventListener('click', () => window.print());
   $('plan-import').addEventListener('change', onImport);
   setupAsk();
   $('plan-retry-button').addEventListener('click', () => route());

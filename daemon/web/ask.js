@@ -85,6 +85,9 @@ export function mailtoHref(to, subject, body) {
 
 let onSent = null;
 
+/* A screen a keyboard would fill: narrow, or touched rather than pointed at. */
+const SMALL = '(max-width: 600px), (pointer: coarse)';
+
 function refreshHref() {
   $('ask-send').setAttribute('href', mailtoHref($('ask-to').value, $('ask-subject').value, $('ask-body').value));
 }
@@ -119,7 +122,14 @@ export function openMail(o, needLabel, p, sent) {
   onSent = sent;
   $('ask-dialog').showModal();
   const body = $('ask-body');
-  body.focus();
   body.setSelectionRange(0, 0);
   body.scrollTop = 0;
+  /* on a phone the keyboard would cover the dialog and its buttons: the
+   * title takes the focus there, the message box elsewhere */
+  if (window.matchMedia(SMALL).matches) {
+    $('ask-dialog').scrollTop = 0;
+    $('ask-title').focus();
+  } else {
+    body.focus();
+  }
 }

@@ -7,8 +7,10 @@
  * GET /api/v1/events lists occurrences: a recurring event comes once for
  * each of its occurrences in the window, with that occurrence's start and
  * end and its recurrence_id; uid and recurrence_id together name one
- * (data-occurrence on the item), and the .ics link gives the whole series,
- * rule and all.
+ * (data-occurrence on the item).  The .ics link of an occurrence gives
+ * that occurrence only, written here (a VEVENT of its own, with a UID of
+ * its own); a second link asks the node for the whole series, rule and
+ * all.
  */
 import { api, query } from './api.js';
 import { partnerLine, partnersOrNothing, terms } from './data.js';
@@ -27,28 +29,90 @@ function locationText(ev) {
   return [loc.name, a.street, town].filter((x) => typeof x === 'string' && x).join(', ');
 }
 
-/* The link to the node's .ics of this one event. */
-function icsLink(ev) {
+/* The link to the node's .ics of this one event (a series: all of it). */
+function icsLink(ev, key, test) {
   if (typeof ev.author !== 'string' || typeof ev.id !== 'string') return null;
   const name = ev.id.replace(/[^A-Za-z0-9._-]/g, '_') + '.ics';
   return el('a', {
     href: 'events.ics' + query({ author: ev.author, id: ev.id, lang }), download: name,
+    class: 'ics', 'data-test': test, type: 'text/calendar',
+    'aria-label': t(key) + ': ' + txt(ev.name),
+  }, t(key));
+}
+
+/* RFC 5545 text: \\ ; , escaped, lines as \n. */
+function icsText(s) {
+  return String(s).replace(/\r\n?/g, '\n').replace(/[\\;,]/g, (c) => '\\' + c).replace(/\n/g, '\\n');
+}
+
+/* A content line folded at 75 octets (RFC 5545 3.1), never inside a character. */
+function icsLine(line) {
+  const enc = new TextEncoder();
+  const out = [];
+  let cur = '';
+  let octets = 0;
+  for (const ch of line) {
+    const n = enc.encode(ch).length;
+    if (octets + n > (out.length ? 74 : 75)) {
+      out.push(cur);
+      cur = '';
+      octets = 0;
+    }
+    cur += ch;
+    octets += n;
+  }
+  out.push(cur);
+  return out.join('\r\n ');
+}
+
+function icsTime(s) {
+  const d = parseTime(s);
+  return d ? d.toISOString().replace(/[-:]/g, '').replace(/\.[0-9]+Z$/, 'Z') : null;
+}
+
+/* One occurrence of a series as a calendar of its own: its start and end,
+ * no rule.  Its UID is the series' with the occurrence before it, so that
+ * each date added is one event, added once. */
+export function occurrenceIcs(ev, where) {
+  const start = icsTime(ev.start);
+  if (!start || typeof ev.uid !== 'string' || typeof ev.recurrence_id !== 'string') return null;
+  const end = icsTime(ev.end);
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//gilde//page//EN', 'METHOD:PUBLISH', 'BEGIN:VEVENT',
+    'UID:' + ev.recurrence_id + '-' + ev.uid, 'DTSTAMP:' + icsTime(new Date().toISOString()), 'DTSTART:' + start];
+  if (end) lines.push('DTEND:' + end);
+  lines.push('SUMMARY:' + icsText(txt(ev.name)));
+  if (txt(ev.description)) lines.push('DESCRIPTION:' + icsText(txt(ev.description)));
+  if (where) lines.push('LOCATION:' + icsText(where));
+  if (safeUrl(ev.url)) lines.push('URL:' + ev.url);
+  if (ev.status === 'cancelled') lines.push('STATUS:CANCELLED');
+  lines.push('END:VEVENT', 'END:VCALENDAR');
+  return lines.map(icsLine).join('\r\n') + '\r\n';
+}
+
+/* The link that adds this occurrence only. */
+function occurrenceLink(ev, where) {
+  const text = occurrenceIcs(ev, where);
+  if (!text) return null;
+  const name = (ev.id + '-' + ev.recurrence_id).replace(/[^A-Za-z0-9._-]/g, '_') + '.ics';
+  return el('a', {
+    href: 'data:text/calendar;charset=utf-8,' + encodeURIComponent(text), download: name,
     class: 'ics', 'data-test': 'event-ics', type: 'text/calendar',
-    'aria-label': t('event.ics') + ': ' + txt(ev.name),
-  }, t('event.ics'));
+    'aria-label': t('event.icsOne') + ': ' + txt(ev.name) + ', ' + whenText(ev.start, ev.end),
+  }, t('event.icsOne'));
 }
 
 export function eventItem(ev, partners, showPartner) {
   const cancelled = ev.status === 'cancelled';
   const where = locationText(ev);
+  const occurrence = typeof ev.recurrence_id === 'string' ? ev.recurrence_id : null;
   const links = el('ul', { class: 'links' },
-    safeUrl(ev.url) ? el('li', null, extLink(ev.url, t('offer.website'), null, txt(ev.name))) : null,
+    safeUrl(ev.url) ? el('li', null, extLink(ev.url, t('event.more'), { 'data-test': 'event-url' }, txt(ev.name))) : null,
     safeUrl(ev.registration_url) && !cancelled
       ? el('li', null, extLink(ev.registration_url, t('event.register'), null, txt(ev.name))) : null,
-    el('li', null, icsLink(ev)));
+    occurrence ? el('li', null, occurrenceLink(ev, where)) : null,
+    el('li', null, occurrence ? icsLink(ev, 'event.icsSeries', 'event-ics-series') : icsLink(ev, 'event.ics', 'event-ics')));
   const body = txt(ev.description)
-    ? el('details', null, el('summary', null, t('event.more')), paragraphs(ev.description)) : null;
-  const occurrence = typeof ev.recurrence_id === 'string' ? ev.recurrence_id : null;
+    ? el('details', null, el('summary', null, t('event.about')), paragraphs(ev.description)) : null;
   return el('li', { class: 'event' + (cancelled ? ' cancelled' : '') + (occurrence ? ' recurring' : ''),
     'data-test': 'event', 'data-event': ev.id, 'data-occurrence': occurrence },
     el('article', null,

@@ -168,8 +168,12 @@ export function onBack() {
   go(current <= 2 ? '#/' : '#/?step=' + (current - 1), true);
 }
 
-export function onReset() {
+export function onReset(ev) {
   if (filling) return;
+  if (!window.confirm(t('q.resetConfirm'))) {
+    ev.preventDefault();
+    return;
+  }
   needsCleared = true;
   clearErrors();
   setTimeout(() => {

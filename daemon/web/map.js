@@ -122,14 +122,16 @@ function hubs(map) {
 
 function table(map) {
   const hubName = new Map((map.hubs || []).map((h) => [h.id, txt(h.name)]));
-  return el('table', { class: 'map-table', 'data-test': 'map-table' },
+  /* a box of its own that scrolls sideways on a narrow screen, not the page */
+  return el('div', { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-label': t('map.table'), 'data-test': 'map-table-box' },
+    el('table', { class: 'map-table', 'data-test': 'map-table' },
     el('thead', null, el('tr', null, ['map.partner', 'map.hub', 'map.where', 'map.helps']
       .map((k) => el('th', { scope: 'col' }, t(k))))),
     el('tbody', null, (map.partners || []).map((p) => el('tr', { 'data-partner': p.id },
       el('th', { scope: 'row' }, el('a', { href: partnerHref(p.author, p.id) }, txt(p.name))),
       el('td', null, p.hub ? hubName.get(p.hub) || p.hub : ''),
       el('td', null, place(p)),
-      el('td', null, helpsWith(map, p))))));
+      el('td', null, helpsWith(map, p)))))));
 }
 
 async function show(seq, params) {

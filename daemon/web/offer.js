@@ -1,12 +1,14 @@
 /*
  * offer.js — an offer in the to-do list, as the match gives it: its name,
- * partner and fit, how to reach the partner (contact.js), "Ask for an
- * appointment" and "Choose this partner", and why it is listed (terms.js).
+ * partner, fit and what it is (its description, three lines on a phone
+ * until the starter asks for all), how to reach the partner (contact.js,
+ * folded behind one tap), "Ask for an appointment" and "Choose this
+ * partner", and why it is listed (terms.js).
  */
 import { askWay } from './ask.js';
 import { contactBlock } from './contact.js';
 import { termLabel } from './data.js';
-import { badge, el, extLink, partnerHref, recText, safeUrl } from './dom.js';
+import { badge, el, extLink, paragraphs, partnerHref, recText, safeUrl } from './dom.js';
 import { has, lang, langNames, t, txt } from './i18n.js';
 import { whyBlock } from './terms.js';
 
@@ -17,7 +19,7 @@ export function sameOffer(a, b) {
 /* The appointment action for offer o: a link (booking page, phone, web
  * page) or, for e-mail, a button that opens the e-mail to edit.  ask(o,
  * way) is called when the starter follows it. */
-function askAction(o, ask) {
+export function askAction(o, ask) {
   const way = askWay(o);
   if (!way) return null;
   const name = txt(o.name);
@@ -37,6 +39,41 @@ function askAction(o, ask) {
   }
   a.addEventListener('click', () => ask(o, way));
   return a;
+}
+
+/* What the offer is: its description (body, with id), clamped to a few
+ * lines on a phone (style.css), and a button to read it all (toggle) that
+ * fitDescriptions() shows only where the text is cut; null for none. */
+export function descParts(o, about, id) {
+  if (!txt(o.description)) return null;
+  const body = el('div', { id, class: 'desc clamp', 'data-test': 'offer-desc' }, paragraphs(o.description));
+  const toggle = el('button', {
+    type: 'button', class: 'link desc-toggle', 'data-test': 'desc-toggle', 'aria-expanded': 'false',
+    'aria-controls': id, 'aria-label': t('offer.readMore') + ': ' + about, hidden: true,
+  }, t('offer.readMore'));
+  toggle.addEventListener('click', () => {
+    const open = body.classList.toggle('clamp') === false;
+    toggle.setAttribute('aria-expanded', String(open));
+    toggle.textContent = t(open ? 'offer.readLess' : 'offer.readMore');
+    toggle.setAttribute('aria-label', t(open ? 'offer.readLess' : 'offer.readMore') + ': ' + about);
+  });
+  return { body, toggle };
+}
+
+/* Show "Read all" for the descriptions in root that the clamp cuts (once
+ * they are laid out). */
+export function fitDescriptions(root) {
+  for (const toggle of root.querySelectorAll('.desc-toggle')) {
+    const body = document.getElementById(toggle.getAttribute('aria-controls'));
+    if (body && body.classList.contains('clamp')) toggle.hidden = body.scrollHeight <= body.clientHeight + 2;
+  }
+}
+
+/* How to reach the partner, folded: one tap opens it. */
+export function contactFold(contact, from, fallback, about, extra) {
+  return el('details', { class: 'contact-fold', 'data-test': 'contact-fold' },
+    el('summary', { 'aria-label': t('contact.title') + ': ' + about }, t('contact.title')),
+    contactBlock(contact, from, fallback, about), extra);
 }
 
 /*
@@ -66,13 +103,28 @@ export function offerCard(o, ctx) {
     type: 'button', class: 'secondary', 'data-test': 'choose', 'aria-label': t('offer.choose') + ': ' + name,
   }, t('offer.choose'));
   if (choose) choose.addEventListener('click', () => ctx.choose(o));
+  const desc = descParts(o, name, (ctx.anchor || 'later-' + o.author + '-' + o.id) + '-desc');
   return el('li', {
     class: 'offer' + (isChosen ? ' chosen' : ''), 'data-test': ctx.later ? 'later-offer' : 'offer',
-    'data-offer': o.id, 'data-author': o.author,
+    'data-offer': o.id, 'data-author': o.author, id: ctx.anchor || null,
   },
-  recText('h3', { class: 'offer-name' }, o.name), by, meta.childNodes.length ? meta : null, phases, langs,
-  el('h4', { class: 'vh' }, t('contact.title')),
-  contactBlock(o.contact, o.contact_from, o.url, name), more,
-  el('div', { class: 'offer-actions' }, askAction(o, ctx.ask), choose),
-  whyBlock(o));
+  recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null,
+  desc && desc.body, phases, langs,
+  /* what opens with a tap, side by side on one row until it is opened */
+  el('div', { class: 'offer-more' }, desc && desc.toggle,
+    contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang)),
+  el('div', { class: 'offer-actions' }, askAction(o, ctx.ask), choose));
+}
+
+/* An offer shown in full at an earlier step (step: its number, label),
+ * as one line that takes the starter there (go()). */
+export function offerAgain(o, step, label, go) {
+  const name = txt(o.name);
+  const to = el('button', {
+    type: 'button', class: 'link', 'data-test': 'offer-again-go',
+    'aria-label': t('offer.againLabel', name, step, label),
+  }, t('offer.again', step));
+  to.addEventListener('click', go);
+  return el('li', { class: 'offer-again', 'data-test': 'offer-again', 'data-offer': o.id, 'data-author': o.author },
+    recText('span', { class: 'offer-again-name' }, o.name), txt(o.partner) ? ' (' + txt(o.partner) + ')' : '', ' — ', to);
 }

@@ -15,7 +15,7 @@ import { fillForm } from './form.js';
 import { $, badge, clear, el } from './dom.js';
 import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
-import { offerCard, sameOffer } from './offer.js';
+import { askAction, descParts, fitDescriptions, offerAgain, offerCard, sameOffer } from './offer.js';
 import {
   PLAN_FILE_MAX, PlanFileError, adoptPlan, chosenOf, forgetState, nowIso, planFile,
   readPlanFile, stepState, updateStep,
@@ -24,10 +24,14 @@ import { insightDrawn, insightStep, nofitButton } from './insight.js';
 import { go, route } from './router.js';
 import { busy, say, sayError } from './status.js';
 
-const PER_ITEM = 5;           /* offers shown per to-do item until "show more" */
+const PER_ITEM = 3;           /* offers shown per to-do item until "show more" */
 export const MAX_NEEDS = 8;   /* profile.schema.json: needs maxItems */
 
 const plan = { answer: null, profile: null, expanded: new Set(), all: false };
+
+/* The offers drawn in full so far, while the list is drawn: "author/id" ->
+ * { step (its number), label, anchor (the id of its card or box) }. */
+let shownAt = new Map();
 
 /* A new answer for a new profile (the questionnaire's). */
 export function planAnswered(profile, answer) {
@@ -158,8 +162,10 @@ function ask(item, o, way) {
   else asked(need, o);
 }
 
-/* The partner chosen for a step: who, when chosen and asked, how to reach them. */
-function chosenBox(need, c) {
+/* The partner chosen for a step: who, when chosen and asked, what the
+ * offer is, how to reach them, and asking them while that is not done. */
+function chosenBox(item, c) {
+  const need = String(item.need);
   const name = txt(c.name) || c.id;
   const when = [t('plan.chosenOn', dateText(c.chosen_at))];
   if (c.asked_at) when.push(t('plan.askedOn', dateText(c.asked_at)));
@@ -171,11 +177,15 @@ function chosenBox(need, c) {
     later(drawPlan);
     focusLater('todo-head-' + need);
   });
+  const askIt = c.asked_at ? null : askAction(c, (o, way) => ask(item, o, way));
+  const desc = descParts(c, name, 'chosen-desc-' + need);
   return el('div', { class: 'chosen-box', 'data-test': 'chosen', 'data-offer': c.id, 'data-author': c.author },
-    el('h3', { id: 'chosen-' + need, class: 'chosen-title' }, t('plan.youChose', name),
+    el('h3', { id: 'chosen-' + need, class: 'chosen-title', tabindex: '-1' }, t('plan.youChose', name),
       c.partner ? ' — ' + c.partner : ''),
     el('p', { class: 'when', 'data-test': 'chosen-when' }, when.join(' · ')),
+    (desc ? [desc.body, desc.toggle] : null),
     contactBlock(c.contact, null, null, name),
+    askIt ? el('div', { class: 'offer-actions' }, askIt) : null,
     el('p', { class: 'chosen-actions' }, markAsked, undo));
 }
 
@@ -189,6 +199,8 @@ function freshChosen(item, c) {
     name: txt(o.name) || c.name,
     partner: txt(o.partner) || c.partner,
     contact: o.contact && typeof o.contact === 'object' ? o.contact : c.contact,
+    description: o.description,
+    url: o.url,
   });
 }
 
@@ -207,7 +219,8 @@ function moreButton(need, more) {
   btn.addEventListener('click', () => {
     plan.expanded.add(need);
     showPlan(route.seq).then(() => {
-      const first = document.querySelector('.todo-item[data-need="' + CSS.escape(need) + '"] .offers li:nth-child(' + (PER_ITEM + 1) + ') h3');
+      const li = document.querySelector('.todo-item[data-need="' + CSS.escape(need) + '"] .offers li:nth-child(' + (PER_ITEM + 1) + ')');
+      const first = li && (li.querySelector('h3') || li.querySelector('button'));
       if (first) {
         first.setAttribute('tabindex', '-1');
         first.focus();
@@ -248,7 +261,56 @@ function dropButton(need, label, count) {
     insightStep('dropped', need);
     setNeeds(needs().filter((n) => n !== need));
   });
-  return el('p', { class: 'step-actions' }, drop);
+  return drop;
+}
+
+/* A text with {0}, {1} … replaced by the nodes given (links). */
+function withNodes(text, ...nodes) {
+  return text.split(/(\{\d+\})/).map((part) => {
+    const m = /^\{(\d+)\}$/.exec(part);
+    return m && nodes[Number(m[1])] ? nodes[Number(m[1])] : part;
+  });
+}
+
+/* No offer fits: say where to ask, with a search for the need. */
+function noOffers(label) {
+  const search = el('a', { href: '#/search?' + new URLSearchParams({ q: label }).toString(), 'data-test': 'no-offers-search' },
+    t('plan.noOffersSearch'));
+  return el('p', { class: 'no-offers', 'data-test': 'no-offers' },
+    withNodes(t('plan.noOffers'), t('plan.noOffersDesk'), search));
+}
+
+/* Take the starter to where an offer is shown in full. */
+function goTo(anchor) {
+  const target = $(anchor);
+  if (!target) return;
+  const h = target.matches('h3') ? target : target.querySelector('h3') || target;
+  if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+  h.scrollIntoView({ block: 'start' });
+  h.focus({ preventScroll: true });
+}
+
+function offerKey(o) {
+  return o.author + '/' + o.id;
+}
+
+/* Item i's offers: the chosen one left out (its box shows it), one shown
+ * in full at an earlier step as a line that points there, the first
+ * PER_ITEM until "Show N more". */
+function offerList(item, i, label, st, ctx) {
+  const need = String(item.need);
+  const all = (Array.isArray(item.offers) ? item.offers : []).filter((o) => !sameOffer(st.chosen, o));
+  const expanded = plan.expanded.has(need);
+  const shown = expanded ? all : all.slice(0, PER_ITEM);
+  const more = (Number(item.more) || 0) + (all.length - shown.length);
+  const cards = shown.map((o, k) => {
+    const seen = shownAt.get(offerKey(o));
+    if (seen) return offerAgain(o, seen.step, seen.label, () => goTo(seen.anchor));
+    const anchor = 'offer-' + i + '-' + k;
+    shownAt.set(offerKey(o), { step: i + 1, label, anchor });
+    return offerCard(o, Object.assign({ anchor }, ctx));
+  });
+  return { cards, more, expanded, none: shown.length === 0 && !st.chosen };
 }
 
 function stepItem(item, i, count) {
@@ -258,30 +320,30 @@ function stepItem(item, i, count) {
   const li = el('li', { class: 'todo-item', 'data-need': need, 'data-test': 'todo-item' });
   li.classList.toggle('done', st.done === true);
   li.appendChild(stepHead(item, i, st, label));
-  if (st.chosen) li.appendChild(chosenBox(need, freshChosen(item, st.chosen)));
-  const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way) };
-  const all = Array.isArray(item.offers) ? item.offers : [];
-  const expanded = plan.expanded.has(need);
-  const shown = expanded ? all : all.slice(0, PER_ITEM);
-  const more = (Number(item.more) || 0) + (all.length - shown.length);
-  if (shown.length === 0) li.appendChild(el('p', { class: 'no-offers', 'data-test': 'no-offers' }, t('plan.noOffers')));
-  else li.appendChild(el('ul', { class: 'offers' }, shown.map((o) => offerCard(o, ctx))));
+  if (st.chosen) {
+    const c = freshChosen(item, st.chosen);
+    li.appendChild(chosenBox(item, c));
+    if (!shownAt.has(offerKey(c))) shownAt.set(offerKey(c), { step: i + 1, label, anchor: 'chosen-' + need });
+  }
+  const textLang = plan.answer && plan.answer.profile && plan.answer.profile.lang;
+  const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way), textLang };
+  const list = offerList(item, i, label, st, ctx);
+  if (list.none) li.appendChild(noOffers(label));
+  else if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));
   const nofit = nofitButton(need);
   if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
-  if (more > 0 && !expanded) li.appendChild(moreButton(need, more));
+  const more = list.more;
+  if (more > 0 && !list.expanded) li.appendChild(moreButton(need, more));
   /* "all" is 100 at most (proto/API.md): say that a large directory holds more */
-  if (more > 0 && expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
+  if (more > 0 && list.expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
   const ahead = Array.isArray(item.later) ? item.later : [];
-  if (ahead.length) {
-    const lctx = Object.assign({}, ctx, { later: true });
-    li.appendChild(el('details', { class: 'later', 'data-test': 'later' },
-      el('summary', null, t('plan.later', ahead.length)),
-      el('p', { class: 'hint' }, t('plan.laterHint')),
-      el('ul', { class: 'offers' }, ahead.map((o) => offerCard(o, lctx)))));
-  }
-  li.appendChild(notesBox(need, st.notes));
-  const drop = dropButton(need, label, count);
-  if (drop) li.appendChild(drop);
+  const lctx = Object.assign({}, ctx, { later: true });
+  const laterBox = ahead.length ? el('details', { class: 'later', 'data-test': 'later' },
+    el('summary', null, t('plan.later', ahead.length)),
+    el('p', { class: 'hint' }, t('plan.laterHint')),
+    el('ul', { class: 'offers' }, ahead.map((o) => offerCard(o, lctx)))) : null;
+  /* the step's own foldings and "Remove this step", on one row while closed */
+  li.appendChild(el('div', { class: 'step-foot' }, laterBox, notesBox(need, st.notes), dropButton(need, label, count)));
   return li;
 }
 
@@ -314,7 +376,10 @@ function drawPlan() {
   $('plan-profile').textContent = profileSummary(plan.profile);
   drawPaths(plan.answer);
   const list = clear($('todo'));
+  shownAt = new Map();
   items.forEach((item, i) => list.appendChild(stepItem(item, i, items.length)));
+  shownAt = new Map();
+  requestAnimationFrame(() => fitDescriptions(list));
   drawAdd();
   updateProgress();
   $('plan-body').hidden = false;
@@ -409,6 +474,7 @@ export async function onImport(ev) {
 }
 
 export function forgetPlan() {
+  if (!window.confirm(t('plan.forgetConfirm'))) return;
   store.remove(KEYS.profile);
   forgetState();
   plan.answer = null;

@@ -11,6 +11,9 @@ import { lang, t, txt } from './i18n.js';
 import { route } from './router.js';
 import { busy, sayError } from './status.js';
 
+/* The link to a record's own page, named by what it is. */
+const MORE = { offer: 'offer.website', event: 'event.more', news: 'news.read', partner: 'partner.website' };
+
 function recordTitle(r) {
   return r.kind === 'news' ? r.title : r.name;
 }
@@ -34,7 +37,7 @@ function hitItem(hit, partners) {
     : null;
   return el('li', { class: 'hit', 'data-test': 'hit', 'data-kind': kind },
     h, when, by, short ? el('p', { class: 'snippet' }, short) : null,
-    safeUrl(r.url) ? el('p', null, extLink(r.url, t('offer.website'), null, txt(recordTitle(r)))) : null);
+    safeUrl(r.url) ? el('p', null, extLink(r.url, t(MORE[kind]), { 'data-test': 'hit-url' }, txt(recordTitle(r)))) : null);
 }
 
 export async function showSearch(seq, params) {

@@ -1,21 +1,30 @@
 /*
- * status.js — the status region (polite, for errors and progress).
+ * status.js — the status region (polite, for errors and progress): a
+ * box fixed at the foot of the screen (style.css), so that a message is
+ * seen where the starter is, however far down the page they clicked.  A
+ * message goes by itself after a while, an error stays until closed.
  */
 import { ApiError } from './api.js';
 import { $, clear, el } from './dom.js';
 import { t } from './i18n.js';
 
+const SHOWN_MS = 10000;
 let busyTimer = null;
+let goneTimer = null;
 
 export function say(text, isError) {
   clearTimeout(busyTimer);
+  clearTimeout(goneTimer);
   const box = $('status');
   clear(box);
   box.classList.toggle('error', !!isError);
   box.classList.toggle('busy', false);
-  if (text) {
-    for (const line of String(text).split('\n')) box.appendChild(el('p', null, line));
-  }
+  if (!text) return;
+  for (const line of String(text).split('\n')) box.appendChild(el('p', null, line));
+  const close = el('button', { type: 'button', class: 'status-close', 'aria-label': t('status.close'), 'data-test': 'status-close' }, '×');
+  close.addEventListener('click', () => say(''));
+  box.appendChild(close);
+  if (!isError) goneTimer = setTimeout(() => say(''), SHOWN_MS);
 }
 
 export function busy(on) {
@@ -24,6 +33,7 @@ export function busy(on) {
     /* only announce loading if it takes a moment */
     busyTimer = setTimeout(() => {
       say(t('loading'));
+      clearTimeout(goneTimer);
       $('status').classList.add('busy');
     }, 300);
   } else if ($('status').classList.contains('busy')) {

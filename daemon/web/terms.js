@@ -2,11 +2,11 @@
  * terms.js — "why this offer": the terms of an offer's score, as the match
  * gives them ("terms": [{what, points}], adding up to "score").
  *
- * The matcher writes each term's "what" in English only
- * (daemon/query/match_out.c, term_text).  The page says the ones it knows
- * in the page's language by their shape; a term it does not know is shown
- * as the matcher wrote it, marked as English, never dropped, so the list
- * still adds up.
+ * The matcher writes each term's "what" in the answer's language
+ * (daemon/query/match_out.c, term_text).  The page says the English ones
+ * it knows in the page's language by their shape; a term it does not know
+ * is shown as the matcher wrote it, marked with the answer's language when
+ * that is not the page's, never dropped, so the list still adds up.
  */
 import { dateText } from './dates.js';
 import { el } from './dom.js';
@@ -34,6 +34,9 @@ const SHAPES = [
   [/^([a-z_]+): a preference you do not meet$/, (m) => t('why.soft', crit(m[1]))],
   [/^made for this need$/, () => t('why.focus1')],
   [/^made for this need and one other$/, () => t('why.focus2')],
+  [/^made for 1 phase, yours$/, () => t('why.phase1')],
+  [/^made for 1 sector, yours$/, () => t('why.sector1')],
+  [/^made for 1 kind of business, yours$/, () => t('why.activity1')],
   [/^made for (\d+) phases?, yours among them$/, (m) => t(m[1] === '1' ? 'why.phase1' : 'why.phases', m[1])],
   [/^made for (\d+) sectors?, yours among them$/, (m) => t(m[1] === '1' ? 'why.sector1' : 'why.sectors', m[1])],
   [/^made for (\d+) kinds? of business, yours among them$/, (m) => t(m[1] === '1' ? 'why.activity1' : 'why.activities', m[1])],
@@ -48,8 +51,9 @@ const SHAPES = [
 ];
 
 /* A term's words in the page's language: { text, lang } (lang: the
- * language it is in when that is not the page's). */
-export function termText(what) {
+ * language it is in when that is not the page's).  from: the answer's
+ * language (default English). */
+export function termText(what, from) {
   const s = String(what);
   for (const [re, fn] of SHAPES) {
     const m = re.exec(s);
@@ -57,20 +61,22 @@ export function termText(what) {
     const text = fn(m);
     if (text) return { text, lang: null };
   }
-  return { text: s, lang: lang === 'en' ? null : 'en' };
+  const written = from === 'nl' ? 'nl' : 'en';
+  return { text: s, lang: lang === written ? null : written };
 }
 
 function points(n) {
   return n > 0 ? '+' + n : n < 0 ? '−' + Math.abs(n) : '0';
 }
 
-/* The "why this offer" disclosure for offer o: every term and the total. */
-export function whyBlock(o) {
+/* The "why this offer" disclosure for offer o (in an answer in language
+ * from): every term and the total. */
+export function whyBlock(o, from) {
   const terms = Array.isArray(o.terms) ? o.terms.filter((x) => x && typeof x.points === 'number') : [];
   if (!terms.length) return null;
   const score = typeof o.score === 'number' ? o.score : terms.reduce((a, x) => a + x.points, 0);
   const rows = terms.map((x) => {
-    const w = termText(x.what);
+    const w = termText(x.what, from);
     return el('tr', { 'data-test': 'why-term', 'data-points': x.points },
       el('td', w.lang ? { lang: w.lang } : null, w.text),
       el('td', { class: 'num' }, points(x.points)));

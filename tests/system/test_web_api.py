@@ -184,6 +184,46 @@ def match_personas(h, w, a):
           'match after a rename: %r, was %r' % (got['name'], first['name']))
 
 
+def match_descriptions(h, w, a):
+    """Each offer of a match says what it is: its record's description in
+    the answer's language, on the page and in gilde match --json; and a
+    count in the score's words is said as a count (1 phase, 2 phases),
+    with "behoefte" for a need in Dutch."""
+    desc = {o['id']: o['description'] for o in ghent_records('offer')}
+    hdr = {'Content-Type': 'application/json'}
+    seen = {}
+    for lang in ('en', 'nl'):
+        prof = {'phase': 'prestart', 'activity': 'hospitality', 'sectors': ['hospitality'],
+                'premises': 'needed', 'lang': lang}
+        got = json.loads(w.raw('POST', '/api/v1/match?per_item=0', json.dumps(prof), hdr)[2])
+        offers = [o for i in got['items'] for o in i['offers'] + i['later']]
+        check(offers, 'match %s: no offers' % lang)
+        for o in offers:
+            check(o.get('description') == desc[o['id']][lang],
+                  'match %s: offer %s describes itself as %r, its record as %r'
+                  % (lang, o['id'], o.get('description'), desc[o['id']][lang]))
+            check(list(o)[:4] == ['author', 'id', 'name', 'description'],
+                  'match %s: the description is not after the name: %r' % (lang, list(o)))
+            for t in o['terms']:
+                what = t['what']
+                seen[what.split(',')[0]] = what
+                check('(s)' not in what and '(en)' not in what and ' nood' not in what,
+                      'match %s: a term reads %r' % (lang, what))
+                if what.startswith(('made for 1 ', 'gemaakt voor 1 ')):
+                    check(not what.endswith(('phases, yours among them', 'sectors, yours among them',
+                                              'fasen, de jouwe erbij', 'sectoren, de jouwe erbij')),
+                          'match %s: one counted as many: %r' % (lang, what))
+        path = os.path.join(h.dir, 'desc-%s.json' % lang)
+        with open(path, 'w') as fh:
+            json.dump(prof, fh)
+        cli = a.json('match', '--profile', path)
+        check(all(o.get('description') == desc[o['id']][lang]
+                  for i in cli['items'] for o in i['offers']), 'gilde match --json: no descriptions')
+    check(any(k.startswith('made for 1 ') for k in seen) and
+          any(k.startswith('gemaakt voor') and not k.startswith('gemaakt voor 1 ') for k in seen),
+          'the counts of one and of more were not both met: %r' % sorted(seen))
+
+
 def offers_in_pages(w):
     """/api/v1/offers a page at a time: the pages, read on by their
     cursors, are the whole list in its order, each offer once."""
@@ -358,6 +398,7 @@ def main():
               'match items %r' % [i['need'] for i in got['items']])
         check(all(len(i['offers']) <= 1 for i in got['items']), 'per_item=1 not applied')
         match_personas(h, w, a)
+        match_descriptions(h, w, a)
 
         # feeds
         hd, ics = w.get('/events.ics?from=2026-01-01&lang=nl')

@@ -26,8 +26,10 @@ real gilded serving the Ghent sample and a test partner of our own:
 
 Needs chromium, chromium-driver and python3-selenium (contrib/deps.sh);
 without them the test fails, it does not skip."""
+import datetime
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.parse
@@ -181,6 +183,12 @@ class Page:
             if (from_page or networked) and not self.local(url):
                 out.append(url)
         return out
+
+
+def seen(p, el):
+    """Whether el is rendered (a closed <details> hides its content, which
+    WebDriver's is_displayed may not know)."""
+    return p.js('return arguments[0].checkVisibility()', el)
 
 
 def click(p, sel):
@@ -341,6 +349,11 @@ def check_offer_details(p, origin, profile, answer):
     bare = [c.get_attribute('data-offer') for c in cards if not c.find_elements(By.CSS_SELECTOR, '[data-test="contact"]')]
     check(cards and not bare, 'offers without a contact block: %r' % bare)
     mail = card(p, 'administration', 'proeftuin-mail')
+    # the contact is folded: one tap on "How to reach them" opens it
+    fold = mail.find_element(By.CSS_SELECTOR, '[data-test="contact-fold"]')
+    check(not seen(p, mail.find_element(By.CSS_SELECTOR, '[data-test="contact-visit"]')),
+          'the contact is not folded')
+    fold.find_element(By.CSS_SELECTOR, 'summary').click()
     link = mail.find_element(By.CSS_SELECTOR, '[data-test="contact-email"] a')
     check(link.get_attribute('href') == 'mailto:' + MAIL_TO, 'the e-mail link: %r' % link.get_attribute('href'))
     visit = mail.find_element(By.CSS_SELECTOR, '[data-test="contact-visit"]').text
@@ -529,8 +542,304 @@ def change_steps(p, origin, profile):
     p.wait('the list with talent', lambda: todo_items(p) and [x[0] for x in todo_items(p)] == want)
     return want
 
+# -- on a phone (390x844): what a tester found there ---------------------------
+
+PHONE = {'width': 390, 'height': 844, 'deviceScaleFactor': 2, 'mobile': True}
+WEBSHOP = {'phase': 'prestart', 'activity': 'shop', 'sectors': ['retail'], 'side_activity': True,
+           'research': False, 'student': True, 'school': 'ugent', 'international': False,
+           'languages': ['nl', 'en'], 'premises': 'online', 'area': 'gent', 'lang': 'en'}
+CAFE = {'phase': 'prestart', 'activity': 'hospitality', 'sectors': ['hospitality'], 'side_activity': False,
+        'premises': 'needed', 'area': 'gent', 'languages': ['nl'], 'lang': 'nl'}
+# the tester's to-do lists were 13,914 and 17,151 px tall at 390x844
+HEIGHT_MAX = {'webshop': 9500, 'cafe': 12000}
+
+
+def check_words():
+    """Every word of the page in both languages; Dutch says "behoefte" for a
+    need, counts read as counts, and no starter reads the node's jargon."""
+    text = open(os.path.join(WEB_ROOT, 'words.js'), encoding='utf-8').read()
+    en, nl = text.split('\n  nl: {', 1)
+    pair = r"""\n    '([^']+)': '((?:[^'\\]|\\.)*)',"""
+    en, nl = dict(re.findall(pair, en)), dict(re.findall(pair, nl))
+    check(len(en) > 300 and set(en) == set(nl), 'words in one language only: %r'
+          % sorted(set(en) ^ set(nl)))
+    nood = [k for k, v in nl.items() if re.search(r'\bnood\b', v)]
+    check(not nood, 'Dutch says "nood" for a need: %r' % nood)
+    for k, v in list(en.items()) + list(nl.items()):
+        check('(s)' not in v and '(en)' not in v, 'words.js %s: %r' % (k, v))
+        check('gilde plan export' not in v and 'gilde plan import' not in v and
+              'node forgets' not in v and 'node vergeet' not in v, 'words.js %s speaks jargon: %r' % (k, v))
+
+
+def as_phone(d):
+    d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', PHONE)
+    d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': True, 'maxTouchPoints': 5})
+
+
+def open_plan(p, origin, profile):
+    """The to-do list of profile, as if it were the starter's own, in its language."""
+    p.d.get(origin + '/')
+    p.wait('the page to start', lambda: p.css('input[data-test="phase"]'))
+    p.js('localStorage.clear(); localStorage.setItem("gilde.profile", arguments[0]);'
+         'localStorage.setItem("gilde.lang", arguments[1])', json.dumps(profile), json.dumps(profile['lang']))
+    p.d.get(origin + '/#/plan')
+    p.d.refresh()
+    p.wait('the list of %r' % profile, lambda: todo_items(p))
+    p.js('return new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))')
+
+
+def in_view(p, el):
+    top, bottom, height = p.js('const r = arguments[0].getBoundingClientRect();'
+                               'return [r.top, r.bottom, innerHeight]', el)
+    return top >= -1 and bottom <= height + 1
+
+
+def check_compact(p, origin, profile, name):
+    """The list on a phone: per step the first 3 offers, each saying what it
+    is in three lines at most, its contact folded; an offer shown in full
+    at an earlier step is one line that takes you there; the chosen offer
+    is not shown twice.  Returns the page's height and how many offers
+    were shown as a line."""
+    answer = post_match(origin, profile)
+    open_plan(p, origin, profile)
+    height = p.js('return document.documentElement.scrollHeight')
+    check(p.js('return document.documentElement.scrollWidth') <= PHONE['width'],
+          '%s: the list is wider than the phone' % name)
+    first, again = {}, 0
+    for k, it in enumerate(answer['items']):
+        sel = '[data-test="todo-item"][data-need="%s"]' % it['need']
+        rows = p.css(sel + ' > ul.offers > li')
+        check(len(rows) == min(3, len(it['offers'])), '%s: step %s shows %d offers, not 3 of %d'
+              % (name, it['need'], len(rows), len(it['offers'])))
+        for row, o in zip(rows, it['offers']):
+            key = o['author'] + '/' + o['id']
+            kind = row.get_attribute('data-test')
+            check(row.get_attribute('data-offer') == o['id'], '%s: step %s in another order' % (name, it['need']))
+            if key in first:
+                check(kind == 'offer-again' and str(first[key]) in row.text,
+                      '%s: %s, shown at step %d, is shown again in full at %s'
+                      % (name, o['id'], first[key], it['need']))
+                again += 1
+                continue
+            check(kind == 'offer', '%s: %s is a line the first time it is shown' % (name, o['id']))
+            first[key] = k + 1
+            desc = row.find_element(By.CSS_SELECTOR, '[data-test="offer-desc"]')
+            got = ' '.join(p.js('return arguments[0].textContent', desc).split())
+            want = ' '.join(o['description'].replace('\n', ' ').split())
+            check(got.replace(' ', '') == want.replace(' ', ''),
+                  '%s: %s says %r, its description is %r' % (name, o['id'], got[:80], want[:80]))
+            lines = p.js('const s = getComputedStyle(arguments[0]);'
+                         'return arguments[0].clientHeight / parseFloat(s.lineHeight)', desc)
+            check(lines <= 3.2, '%s: %s\'s description takes %.1f lines' % (name, o['id'], lines))
+            check(not seen(p, row.find_element(By.CSS_SELECTOR, '[data-test="contact"]')),
+                  '%s: %s\'s contact is not folded' % (name, o['id']))
+        more = len(it['offers']) + it['more'] - 3
+        if more > 0:
+            check(str(more) in p.one(sel + ' button.more').text, '%s: step %s does not say %d more'
+                  % (name, it['need'], more))
+    print('%s on a phone: %d px, %d offers shown as a line' % (name, height, again), flush=True)
+    check(height <= HEIGHT_MAX[name], '%s: the list is %d px tall on a phone' % (name, height))
+    return answer, again
+
+
+def check_again_and_chosen(p, answer):
+    """A line for an offer shown before takes the starter to its card; a
+    description cut short opens whole; a chosen offer leaves the cards."""
+    go = p.css('[data-test="offer-again-go"]')
+    if go:
+        want = go[0].find_element(By.XPATH, './..').get_attribute('data-offer')
+        go[0].click()
+        p.wait('the card shown before to take the focus', lambda: p.js(
+            'const a = document.activeElement; const li = a && a.closest("li.offer");'
+            'return li && li.dataset.offer === arguments[0]', want))
+        check(in_view(p, p.js('return document.activeElement')), 'the card shown before is off-screen: %r'
+              % p.js('const r = document.activeElement.getBoundingClientRect(); return [r.top, r.bottom, innerHeight, scrollY]'))
+    toggle = [x for x in p.css('[data-test="desc-toggle"]') if x.is_displayed()]
+    check(toggle, 'no description is cut short on a phone (nothing to open)')
+    desc = p.js('return document.getElementById(arguments[0].getAttribute("aria-controls"))', toggle[0])
+    p.js('arguments[0].scrollIntoView({block: "center"})', toggle[0])
+    toggle[0].click()
+    check(toggle[0].get_attribute('aria-expanded') == 'true' and
+          p.js('return arguments[0].scrollHeight <= arguments[0].clientHeight + 2', desc),
+          'Read all does not show the whole description')
+    it = answer['items'][0]
+    sel = '[data-test="todo-item"][data-need="%s"]' % it['need']
+    o = it['offers'][0]
+    p.js('arguments[0].scrollIntoView({block: "center"})', p.css(sel + ' [data-test="choose"]')[0])
+    p.css(sel + ' [data-test="choose"]')[0].click()
+    p.wait('the chosen box', lambda: p.css(sel + ' [data-test="chosen"][data-offer="%s"]' % o['id']))
+    check(not p.css(sel + ' [data-test="offer"][data-offer="%s"]' % o['id']),
+          'the chosen offer is shown twice in its step')
+    check(len(p.css(sel + ' > ul.offers > li')) == min(3, len(it['offers']) - 1),
+          'the step does not show the next offers in the chosen one\'s place')
+    status = p.one('#status')
+    check(status.get_attribute('aria-live') == 'polite' and status.text and in_view(p, status),
+          'choosing says nothing where the starter is: %r' % status.text)
+
+
+def check_status_and_print(p, d):
+    """Far down the list, "Save my plan" says so on the screen; the list
+    prints shorter than it shows."""
+    p.js('window.scrollTo(0, document.documentElement.scrollHeight)')
+    p.one('[data-test="plan-export"]').click()
+    p.wait('the saved message in sight', lambda: 'saved' in p.one('#status').text and in_view(p, p.one('#status')))
+    check(p.one('[data-test="plan-print"]').is_displayed(), 'no print button on the list')
+    screen = p.js('return document.documentElement.scrollHeight')
+    d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': 'print'})
+    try:
+        printed = p.js('return document.documentElement.scrollHeight')
+        hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step")]'
+                      '.every((e) => getComputedStyle(e).display === "none")')
+    finally:
+        d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
+    print('the list: %d px on screen, %d printed' % (screen, printed), flush=True)
+    check(hidden and printed < screen * 0.7, 'the list prints %d px of its %d' % (printed, screen))
+
+
+def check_dialog(p, origin, profile):
+    """The appointment e-mail on a phone: no keyboard on open, the dialog in
+    the screen, Cancel always in sight."""
+    open_plan(p, origin, profile)
+    ask = card(p, 'administration', 'proeftuin-mail').find_element(By.CSS_SELECTOR, '[data-test="ask"]')
+    p.js('arguments[0].scrollIntoView({block: "center"})', ask)
+    ask.click()
+    dialog = p.wait('the e-mail dialog', lambda: (lambda x: x if x.is_displayed() else None)(p.one('[data-test="ask-dialog"]')))
+    check(p.js('return document.activeElement.id') != 'ask-body',
+          'the message box takes the focus on a phone: its keyboard covers the dialog')
+    check(p.js('return arguments[0].getBoundingClientRect().height <= innerHeight', dialog),
+          'the dialog is taller than the phone')
+    for where in ('top', 'middle', 'end'):
+        p.js('const d = arguments[0]; d.scrollTop = arguments[1] === "top" ? 0 : arguments[1] === "end"'
+             ' ? d.scrollHeight : d.scrollHeight / 3', dialog, where)
+        check(in_view(p, p.one('[data-test="ask-cancel"]')) and in_view(p, p.one('[data-test="ask-send"]')),
+              'Cancel or Open is out of sight with the dialog scrolled to its %s' % where)
+    p.one('[data-test="ask-cancel"]').click()
+    p.wait('the dialog to close', lambda: not p.one('[data-test="ask-dialog"]').is_displayed())
+
+
+def check_confirm(p):
+    """Forgetting everything, and clearing the answers, ask first."""
+    p.d.get(p.origin + '/#/plan')
+    p.wait('the list', lambda: todo_items(p))
+    p.js('arguments[0].scrollIntoView({block: "center"})', p.one('#plan-forget'))
+    p.one('#plan-forget').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).dismiss()
+    check(p.js('return localStorage.getItem("gilde.profile")'), 'Forget wiped the answers without asking')
+    p.one('#plan-forget').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).accept()
+    p.wait('the answers forgotten', lambda: not p.js('return localStorage.getItem("gilde.profile")'))
+    click(p, 'input[data-test="phase"][value="start"]')
+    p.js('arguments[0].scrollIntoView({block: "center"})', p.one('#reset-profile'))
+    p.one('#reset-profile').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).dismiss()
+    check(p.one('input[data-test="phase"][value="start"]').is_selected(), 'Clear the answers cleared without asking')
+    p.one('#reset-profile').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).accept()
+    p.wait('the answers cleared', lambda: not p.one('input[data-test="phase"][value="start"]').is_selected())
+
+
+def check_no_offers(p, origin, profile):
+    """A step no offer fits links a search for it (the business desk stays
+    words: the page does not know the city's partner)."""
+    open_plan(p, origin, profile)
+    p.js("""const orig = window.fetch;
+            window.fetch = async (...args) => {
+              const res = await orig(...args);
+              if (!String(args[0]).includes('api/v1/match')) return res;
+              const body = await res.json();
+              Object.assign(body.items[0], { offers: [], more: 0, later: [] });
+              return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+            };""")
+    p.click('[data-test="lang-switch"]')   # a new match, in the other language
+    box = p.wait('the empty step', lambda: p.css('[data-test="no-offers"]'))[0]
+    label = p.js('return document.querySelector("#todo .todo-title span").textContent')
+    link = box.find_element(By.CSS_SELECTOR, 'a[data-test="no-offers-search"]')
+    check(urllib.parse.unquote_plus(link.get_attribute('href').split('?q=', 1)[1]) == label,
+          'the empty step searches for %r' % link.get_attribute('href'))
+    link.click()
+    p.wait('the search for the need', lambda: p.one('#search-q').get_attribute('value') == label)
+
+
+def check_labels_and_occurrence(p, origin, key, downloads):
+    """Each link says what it leads to, once; one date of a weekly event
+    goes to the calendar alone, the series from its own link."""
+    for kind, word in (('event', 'More about this event'), ('news', 'Read more on the partner\'s site'),
+                       ('offer', 'More about this offer')):
+        p.d.get(origin + '/#/search?' + urllib.parse.urlencode({'q': 'gent', 'kind': kind}))
+        p.wait('the %s hits' % kind, lambda: p.css('[data-test="hit"]'))
+        links = [a.text for a in p.css('[data-test="hit"] [data-test="hit-url"]')]
+        check(links and all(x == word for x in links), '%s hits\' links say %r' % (kind, set(links)))
+    p.d.get(origin + '/#/events')
+    events = p.wait('the events', lambda: p.css('[data-test="event"]'))
+    for ev in events:
+        text = p.js('return arguments[0].textContent', ev)
+        check('More about this offer' not in text and text.count('More about this event') <= 1,
+              'an event is labelled %r' % text[:200])
+    occ = [e for e in events if e.get_attribute('data-occurrence')]
+    check(occ, 'no occurrence of a recurring event in the sample')
+    ev = occ[1] if len(occ) > 1 else occ[0]
+    link = ev.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
+    href = link.get_attribute('href')
+    check(href.startswith('data:text/calendar'), 'one date\'s link: %r' % href[:80])
+    ics = urllib.parse.unquote(href.split(',', 1)[1])
+    start = ev.find_element(By.CSS_SELECTOR, '.when time').get_attribute('datetime')
+    utc = datetime.datetime.fromisoformat(start).astimezone(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    check(ics.count('BEGIN:VEVENT') == 1 and 'RRULE' not in ics and 'DTSTART:' + utc in ics,
+          'one date gives %r, not the one at %s' % (ics[:400], utc))
+    name = link.get_attribute('download')
+    p.js('arguments[0].scrollIntoView({block: "center"})', link)
+    link.click()
+    p.wait('the download of ' + name, lambda: read(os.path.join(downloads, name)).endswith(b'END:VCALENDAR\r\n'))
+    series = urllib.parse.urlsplit(ev.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics-series"]')
+                                   .get_attribute('href'))
+    check(series.path == '/events.ics' and urllib.parse.parse_qs(series.query) ==
+          {'author': [key], 'id': [ev.get_attribute('data-event')], 'lang': ['en']},
+          'the series\' link: %r' % (series,))
+    whole = urllib.request.urlopen(origin + series.path + '?' + series.query, timeout=WAIT).read().decode()
+    check('RRULE' in whole, 'the series\' link gives no rule')
+
+
+def check_fit(p, origin):
+    """The map's table scrolls in its box, not the page; choices and links
+    are 44 px touch areas."""
+    p.d.get(origin + '/#/map')
+    box = p.wait('the map\'s table', lambda: p.css('[data-test="map-table-box"]'))[0]
+    check(p.js('return document.documentElement.scrollWidth <= innerWidth'), 'the map page scrolls sideways')
+    check(p.js('return arguments[0].getBoundingClientRect().right <= innerWidth', box), 'the table\'s box is off-screen')
+    p.d.get(origin + '/#/')
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    small = p.js("""document.querySelectorAll('.q-step').forEach((s) => { s.hidden = false; });
+                    return [...document.querySelectorAll('.choice label')].map((l) => l.getBoundingClientRect())
+                      .filter((r) => r.height < 44 || r.width < 44).length""")
+    check(not small, '%d choices are smaller than 44 px' % small)
+    p.d.get(origin + '/#/plan')
+    p.wait('the list', lambda: todo_items(p))
+    p.js('document.querySelectorAll("[data-test=contact-fold]").forEach((d) => { d.open = true; })')
+    for sel in ('[data-test="drop"]', '[data-test="contact-page"] a', '[data-test="desc-toggle"]:not([hidden])',
+                '[data-test="todo-item"] summary'):
+        low = p.js('return [...document.querySelectorAll(arguments[0])].map((e) => e.getBoundingClientRect().height)'
+                   '.filter((h) => h < 44)', sel)
+        check(p.css(sel) and not low, '%s: heights %r, under 44 px' % (sel, low))
+
+
+def check_phone(p, d, origin, profile, key, downloads):
+    as_phone(d)
+    answer, again = check_compact(p, origin, CAFE, 'cafe')
+    check_again_and_chosen(p, answer)
+    _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
+    check(again + again2, 'no offer was shown as a line at a later step')
+    check_status_and_print(p, d)
+    check_fit(p, origin)
+    check_labels_and_occurrence(p, origin, key, downloads)
+    check_dialog(p, origin, profile)
+    check_no_offers(p, origin, profile)
+    check_confirm(p)
+    errors = console_errors(p)
+    check(not errors, 'the console shows errors on a phone: %r' % errors)
+
 
 def main():
+    check_words()
     browser, driver = find_browser()
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')), WEB_ROOT + '/index.html is missing')
     records = {(o['id']): o for o in ghent_records('offer')}
@@ -609,7 +918,7 @@ def main():
             check(p.js('return document.documentElement.lang') == 'nl', 'html lang is not nl')
             check_plan(p, needs, records, ticked={'administration'})
             why = p.css('[data-test="why-term"] td')
-            check(why and 'beantwoordt je nood' in p.js('return arguments[0].textContent', why[0]),
+            check(why and 'beantwoordt je behoefte' in p.js('return arguments[0].textContent', why[0]),
                   'why this offer is not in Dutch')
             nl_heading = p.one('#view-plan h1').text
             d.refresh()
@@ -641,9 +950,10 @@ def main():
                    p.css('[data-test="partner-offer"]'))
             pid = d.current_url.rsplit('/', 1)[-1]
             check(pid in partners, 'partner page of an unknown partner: %s' % d.current_url)
-            check(p.one('#view-partner h1').text == partners[pid]['name']['nl'],
+            page_lang = p.js('return document.documentElement.lang')
+            check(p.one('#view-partner h1').text == partners[pid]['name'][page_lang],
                   'partner page heading %r, expected %r' % (p.one('#view-partner h1').text,
-                                                             partners[pid]['name']['nl']))
+                                                             partners[pid]['name'][page_lang]))
             listed = sorted(o.get_attribute('data-offer') for o in p.css('[data-test="partner-offer"]'))
             want = sorted(o['id'] for o in records.values() if o.get('partner') == pid and
                           o.get('status', 'active') != 'inactive')
@@ -656,7 +966,8 @@ def main():
             p.wait('the events', lambda: p.css('[data-test="event"] a[data-test="event-ics"]'))
             ics_all = p.one('[data-test="ics-all"]').get_attribute('href')
             check(ics_all.startswith(origin + '/events.ics'), 'calendar link %r' % ics_all)
-            item = p.css('[data-test="event"]')[0]
+            # a one-off event's link: the node's .ics of it (occurrences: check_occurrence)
+            item = [e for e in p.css('[data-test="event"]') if not e.get_attribute('data-occurrence')][0]
             link = item.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
             href = urllib.parse.urlsplit(link.get_attribute('href'))
             query = urllib.parse.parse_qs(href.query)
@@ -712,6 +1023,10 @@ def main():
             errors = console_errors(p)
             check(not errors, 'the console shows errors (a CSP violation?): %r' % errors)
             print('ok: %d requests, all to %s' % (len(p.requests), origin))
+
+            # -- on a phone ------------------------------------------------------------------
+            print('-- on a phone', flush=True)
+            check_phone(p, d, origin, profile, key, downloads)
 
 
 if __name__ == '__main__':

@@ -148,7 +148,7 @@ def main():
                   'the hint says %r, the API counts %d more' % (hint, item['more']))
             p.click('[data-test="lang-switch"]')
             p.wait('the hint in Dutch', lambda: any(
-                'passen bij deze nood' in x.text and str(item['more']) in x.text
+                'passen bij deze behoefte' in x.text and str(item['more']) in x.text
                 for x in p.css(sel + ' [data-test="more-unshown"]')))
             d.get(origin + '/#/partner/%s/%s' % (author, pid))
             p.wait('the partner page\'s offers', lambda: len(p.css('[data-test="partner-offer"]')) == 100)
