@@ -117,6 +117,7 @@ export function fillForm(p) {
     yesNo('bank_refused', p.bank_refused);
     yesNo('jobseeker', p.jobseeker);
     yesNo('prototype', p.prototype);
+    yesNo('staff_from_abroad', p.staff_from_abroad);
     if (p.premises) check('premises', p.premises);
     if (p.school) $('school').value = p.school;
     if (p.area) $('area').value = p.area;
@@ -226,6 +227,7 @@ function readForm() {
   put('bank_refused', yesNo('bank_refused'));
   put('jobseeker', yesNo('jobseeker'));
   put('prototype', yesNo('prototype'));
+  put('staff_from_abroad', yesNo('staff_from_abroad'));
   put('languages', checked('speaks'));
   put('premises', checked('premises')[0]);
   put('area', $('area').value);

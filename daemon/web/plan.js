@@ -67,6 +67,7 @@ function profileSummary(p) {
   if (p.bank_refused === true) bits.push(t('p.bankRefused'));
   if (p.jobseeker === true) bits.push(t('p.jobseeker'));
   if (p.prototype === true) bits.push(t('p.prototype'));
+  if (p.staff_from_abroad === true) bits.push(t('p.staff'));
   if (Number.isInteger(p.employees)) bits.push(t('p.employees', p.employees));
   if (Number.isInteger(p.company_age)) bits.push(t('p.age', p.company_age));
   if (p.premises) bits.push(t('p.premises.' + p.premises));

@@ -14,12 +14,12 @@ import { lang, t } from './i18n.js';
 
 /* eligibility_criterion_names (daemon/query/eligibility.h) */
 const CRITERIA = ['phases', 'sectors', 'activities', 'areas', 'schools', 'student', 'international',
-  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker',
+  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'staff_from_abroad',
   'max_company_age', 'min_employees', 'max_employees', 'premises'];
 const WHO = { 'students': 'students', 'founders from abroad': 'abroad',
   'starters with a side activity': 'side', 'starters with research results': 'research',
   'those taking over a business': 'takeover', 'those a bank turned down for a loan': 'bank',
-  'jobseekers': 'jobseeker' };
+  'jobseekers': 'jobseeker', 'employers who bring staff from outside the EU': 'staff' };
 
 function crit(c) {
   return CRITERIA.includes(c) ? t('why.crit.' + c) : c;

@@ -61,7 +61,7 @@ WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
 TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']
 LABEL = {f: {t['id']: t['label'] for t in terms} for f, terms in TAXONOMY.items()}
 PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
-                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'prototype', 'area', 'company_age', 'employees', 'premises',
+                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'prototype', 'staff_from_abroad', 'area', 'company_age', 'employees', 'premises',
                   'languages', 'lang'}
 WAIT = 20 * SLOW
 MAIL_TO = 'afspraak@proeftuin.example.org'
@@ -216,6 +216,9 @@ def answer_questionnaire(p, answers):
     check(not p.one('[data-test="school"]').is_displayed(), 'the school is asked of a non-student')
     for lang in answers['languages']:
         click(p, 'input[data-test="speaks"][value="%s"]' % lang)
+    for q in ('prototype', 'staff_from_abroad'):
+        if q in answers:
+            click(p, '[data-test="%s-%s"]' % (q, 'yes' if answers[q] else 'no'))
     click(p, '[data-test="q-next"]')
     check(not p.one('[data-test="employees"]').is_displayed(),
           'company size is asked before the start (phase %s)' % answers['phase'])
@@ -844,7 +847,8 @@ def main():
     check(os.path.isfile(os.path.join(WEB_ROOT, 'index.html')), WEB_ROOT + '/index.html is missing')
     records = {(o['id']): o for o in ghent_records('offer')}
     partners = {p['id']: p for p in ghent_records('partner')}
-    answers = {'phase': 'prestart', 'activity': 'shop', 'premises': 'needed', 'languages': ['nl', 'en']}
+    answers = {'phase': 'prestart', 'activity': 'shop', 'premises': 'needed', 'languages': ['nl', 'en'],
+               'prototype': False, 'staff_from_abroad': False}
 
     with Harness('web-browser') as h:
         conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
@@ -883,7 +887,8 @@ def main():
             # -- the list the paths propose: the API's, in its order -------------------
             print('-- the list the paths propose: the API\'s, in its order', flush=True)
             profile = {'phase': 'prestart', 'activity': 'shop', 'side_activity': False, 'research': False,
-                       'student': False, 'languages': ['nl', 'en'], 'premises': 'needed', 'lang': 'en'}
+                       'student': False, 'languages': ['nl', 'en'], 'premises': 'needed', 'lang': 'en',
+                       'prototype': False, 'staff_from_abroad': False}
             answer = post_match(origin, profile)
             needs = [i['need'] for i in answer['items']]
             check(answer['needs_from'] == 'paths' and needs[:3] == ['administration', 'financing-loan', 'location-shop'],
@@ -1006,6 +1011,10 @@ def main():
                 check(set(prof) <= PROFILE_FIELDS, 'the page sent more than a profile: %r' % prof)
                 extra = {k: v for k, v in prof.items() if k not in ('lang', 'needs') and profile.get(k) != v}
                 check(not extra, 'the page sent answers that were not given: %r' % extra)
+            first = json.loads(posts[0][2] or '{}')
+            check(first.get('prototype') is False and first.get('staff_from_abroad') is False,
+                  'the questionnaire\'s answers to prototype and staff from abroad were not sent: %r'
+                  % first)
             for _, url, body, _ in p.requests:
                 if url.startswith('mailto:'):
                     continue
