@@ -84,6 +84,24 @@ def paths_and_scores(a, h, match):
         check(place not in got and 'legal' in got, 'a takeover of a %s: %r' % (act, got))
     got = needs_of(match('--phase', 'prestart', '--activity', 'manufacturing'))
     check('location-workshop' in got, 'a new workshop looks for premises: %r' % got)
+    # just started: registered and trading; what is left of the paperwork comes last, save
+    # where registering is new work then (a food site before it sells, a company from abroad
+    # setting up here, a restart)
+    for act in ('shop', 'hospitality', 'manufacturing', 'services', 'freelance', 'tech-product',
+                'social-enterprise'):
+        got = needs_of(match('--phase', 'start', '--activity', act))
+        check(got[0] != 'administration' and
+              ('administration' not in got or got.index('administration') == len(got) - 1),
+              'a %s just started: paperwork last: %r' % (act, got))
+    got = needs_of(match('--phase', 'start', '--activity', 'manufacturing', '--sector', 'agrofood'))
+    check(got[0] == 'administration', 'a food producer just started registers its site: %r' % got)
+    got = needs_of(match('--phase', 'start', '--activity', 'services', '--international'))
+    check(got[:2] == ['soft-landing-desk', 'administration'], 'from abroad, just started: %r' % got)
+    check(needs_of(match('--phase', 'restart', '--activity', 'shop'))[0] == 'administration',
+          'a restart registers again')
+    # a freelancer already trading needs guidance and customers, not a plan
+    got = needs_of(match('--phase', 'start', '--activity', 'freelance'))
+    check('coaching' in got and 'coaching-business-plan' not in got, 'a freelancer trading: %r' % got)
     # a product still to test (a recipe at pilot scale, a prototype on a real site) is
     # tested before the money and the premises of making it; a proven one has no such step
     food = ('--phase', 'start', '--activity', 'manufacturing', '--sector', 'agrofood')
@@ -280,14 +298,21 @@ def main():
         check(digital['criteria']['sectors'] == 'unknown', 'sector unknown: %r' % digital['criteria'])
         check(any('does not say' in r for r in digital['reasons']), 'unknown explained')
 
-        # explanations and the to-do order
-        p = a.gilde('match', '--phase', 'start', '--need', 'location', '--need', 'financing',
+        # explanations and the to-do order (preparing to start: the paperwork first; just
+        # started, registered already: the paperwork after the money)
+        p = a.gilde('match', '--phase', 'prestart', '--need', 'location', '--need', 'financing',
                     '--need', 'administration', '--explain')
         out = p.stdout
         check(out.index(LABEL['administration']) < out.index(LABEL['financing']) <
               out.index(LABEL['location']),
               'chosen needs must follow the paths\' order (administration, financing; the rest '
               'after):\n' + out)
+        got = needs_of(match('--phase', 'start', '--need', 'location', '--need', 'financing',
+                             '--need', 'administration'))
+        check(got.index('financing') < got.index('administration'), 'just started: %r' % got)
+        p = a.gilde('match', '--phase', 'start', '--need', 'location', '--need', 'financing',
+                    '--need', 'administration', '--explain')
+        out = p.stdout
         check('answers your need' in out and 'score' in out, 'explanations missing:\n' + out)
         check('no offer in the directory fits this profile yet' in out, 'the location gap is not shown')
         for o in match('--phase', 'start', '--need', 'administration')['items'][0]['offers']:
@@ -296,17 +321,22 @@ def main():
         # bad profiles are refused with the field named
         q = a.gilde('match', '--phase', 'begin', '--need', 'financing', check_rc=False)
         check(q.returncode == 1 and '/phase' in q.stderr, 'bad phase: %s' % q.stderr)
-        # no needs: the paths propose them (schemas/paths.json, path "everyone")
-        res = match('--phase', 'start')
+        # no needs: the paths propose them (schemas/paths.json, path "everyone"); a business
+        # that has just started registered already: what is left of the paperwork comes last
+        res = match('--phase', 'prestart')
         check(res['needs_from'] == 'paths' and
               [i['need'] for i in res['items']] == ['administration', 'financing', 'coaching',
                                                     'networking'],
               'no needs: %r' % [(i['need'], i['path']) for i in res['items']])
+        res = match('--phase', 'start')
+        check([i['need'] for i in res['items']] == ['financing', 'coaching', 'networking',
+                                                    'administration'],
+              'no needs, just started: %r' % [(i['need'], i['path']) for i in res['items']])
         paths_and_scores(a, h, match)
 
         # the plan: made, ticked and refreshed from the store, the daemon stopped
         prof = os.path.join(h.dir, 'profile.json')
-        json.dump({'phase': 'start', 'needs': ['administration', 'financing'], 'lang': 'en'},
+        json.dump({'phase': 'prestart', 'needs': ['administration', 'financing'], 'lang': 'en'},
                   open(prof, 'w'))
         plan = os.path.join(h.dir, 'plan.json')
         a.stop()
