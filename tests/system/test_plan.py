@@ -75,7 +75,7 @@ def main():
                   % (' '.join(args), p.returncode, rc, p.stdout, p.stderr))
             return p
 
-        prof = write(h, 'profile.json', {'phase': 'start', 'lang': 'en'})
+        prof = write(h, 'profile.json', {'phase': 'prestart', 'lang': 'en'})
         mine = os.path.join(h.dir, 'plan.json')
         plan('init', '--profile', prof)
         doc = load(mine)
