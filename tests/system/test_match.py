@@ -111,6 +111,11 @@ def paths_and_scores(a, h, match):
           'a food product still to test: %r' % got)
     check('testing' not in needs_of(match(*food)), 'a proven food product: %r'
           % needs_of(match(*food)))
+    # a company from abroad growing here with a product still to test: its landing, settling
+    # and growth steps fill the list, and the test must not fall off its end
+    got = needs_of(match('--phase', 'growth', '--activity', 'tech-product', '--sector', 'cleantech',
+                         '--international', '--prototype', '--staff-from-abroad'))
+    check('testing' in got, 'a growing company from abroad with a prototype: %r' % got)
     proto = os.path.join(h.dir, 'proto.json')
     json.dump({'phase': 'start', 'activity': 'tech-product', 'prototype': True}, open(proto, 'w'))
     got = needs_of(match('--profile', proto))
