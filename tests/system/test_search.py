@@ -10,7 +10,7 @@ record's needs ("soft landing", and the Dutch label's words), a word of
 the offers' titles ("webshop"), a partner's name ("Wintercircus"),
 compounds either way ("spinoff", "spin-off", "scale-up"), the words
 starters type for a need that its labels do not say ("financing",
-"patent", "internship", "krediet"), Dutch plurals
+"patent", "internship", "krediet", "visa"), Dutch plurals
 meeting singulars ("subsidies", "bedrijfsruimtes"), and "level up" /
 "scale-up" finding nothing for the word "up" alone."""
 import glob
@@ -114,7 +114,8 @@ def starters_type(a, files):
             n = parent.get(n)
         return n == top
     for q, need, lang in (('financing', 'financing', 'en'), ('patent', 'legal-ip', 'en'),
-                          ('internship', 'talent-students', 'en'), ('krediet', 'financing-loan', 'nl')):
+                          ('internship', 'talent-students', 'en'), ('krediet', 'financing-loan', 'nl'),
+                          ('visa', 'soft-landing', 'en'), ('verblijfsvergunning', 'soft-landing', 'nl')):
         tagged = {'offer/' + d['id'] for d in docs if d['kind'] == 'offer' and
                   any(under(n, need) for n in d.get('needs', []))}
         got = set(api(web, q=q, prefer=lang, kind='offer', limit=100))
