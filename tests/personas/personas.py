@@ -27,7 +27,11 @@ hire employees from outside the EU to work here?): yes for the photonics
 site ("permits for the staff we bring from abroad"), no elsewhere (the
 medtech start-up's CEO moves to run the company, as a self-employed
 director with a professional card, which its persona names: no
-employee; the social enterprise's newcomers already live here).
+employee; the social enterprise's newcomers already live here). When
+the sectors gained "Personal services" (2026-12-06; "Business services"
+is the other), the two whose trade is one answered it instead of
+business services: the hairdresser ("hair salon") and the bike repairer
+("mobile bike repair service").
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:

@@ -99,6 +99,13 @@ def paths_and_scores(a, h, match):
     check(got[:2] == ['soft-landing-desk', 'administration'], 'from abroad, just started: %r' % got)
     check(needs_of(match('--phase', 'restart', '--activity', 'shop'))[0] == 'administration',
           'a restart registers again')
+    # a hair salon or a repair shop is a shop front, not an office; a consultancy an office
+    got = needs_of(match('--phase', 'prestart', '--activity', 'services', '--sector',
+                         'personal-services', '--premises', 'needed'))
+    check('location-shop' in got and 'location-office' not in got, 'a salon: %r' % got)
+    got = needs_of(match('--phase', 'prestart', '--activity', 'services', '--sector', 'services',
+                         '--premises', 'needed'))
+    check('location-office' in got and 'location-shop' not in got, 'a consultancy: %r' % got)
     # a freelancer already trading needs guidance and customers, not a plan
     got = needs_of(match('--phase', 'start', '--activity', 'freelance'))
     check('coaching' in got and 'coaching-business-plan' not in got, 'a freelancer trading: %r' % got)
