@@ -22,7 +22,8 @@ const struct cmd cmds[] = {
 	  "              [--international] [--side-activity | --main-activity] [--research]\n"
 	  "              [--takeover] [--bank-refused] [--jobseeker] [--prototype]\n"
 	  "              [--staff-from-abroad]\n"
-	  "              [--premises needed|online|have] [--employees N] [--company-age YEARS]\n"
+	  "              [--premises needed|online|have|mobile] [--employees N]\n"
+	  "              [--company-age YEARS]\n"
 	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
 	  N_("a starter's to-do list: the offers that fit, need by need"),
 	  N_("The profile comes from the flags or from --profile FILE (a JSON object,\n"
@@ -43,7 +44,8 @@ const struct cmd cmds[] = {
 	  "  --prototype     the product is a prototype, or a process still to test at\n"
 	  "                  a larger scale or in practice, before it can be sold\n"
 	  "  --staff-from-abroad  you will bring or hire employees from outside the EU\n"
-	  "  --premises P    needed (shop, office, workshop, lab), online, or have\n"
+	  "  --premises P    needed (shop, office, workshop, lab), online, have, or\n"
+	  "                  mobile (at the customers' or on the road)\n"
 	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"
 	  "  --explain       each offer's score, term by term\n"
 	  "  --per-item N    offers shown per need (default 5; 0 all)\n"

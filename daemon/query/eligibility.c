@@ -232,7 +232,8 @@ unsigned eligibility_premises_bit(const char *s)
 {
 	return !s ? 0 : !strcmp(s, "needed") ? ELIGIBILITY_PREMISES_NEEDED
 	       : !strcmp(s, "online") ? ELIGIBILITY_PREMISES_ONLINE
-	       : !strcmp(s, "have") ? ELIGIBILITY_PREMISES_HAVE : 0;
+	       : !strcmp(s, "have") ? ELIGIBILITY_PREMISES_HAVE
+	       : !strcmp(s, "mobile") ? ELIGIBILITY_PREMISES_MOBILE : 0;
 }
 
 /* The premises answers of the array at rd into o; false if it is not one. */

@@ -39,7 +39,8 @@
  *       restrict;
  *   max_company_age, min_employees, max_employees   non-negative integers;
  *   premises   a list of the answers it serves to "does the business need
- *       premises": "needed", "online" (online only: a webshop), "have"; an
+ *       premises": "needed", "online" (online only: a webshop), "have",
+ *       "mobile" (at the customers' or on the road); an
  *       offer for webshops says ["online"].  Restricts like the lists above.
  * Terms the taxonomy does not know (a newer node's) are no term: they
  * never match.
@@ -108,9 +109,10 @@ enum eligibility_answer { ELIGIBILITY_UNSAID, ELIGIBILITY_YES, ELIGIBILITY_NO };
 
 /* The answers about premises, one bit each (profile.schema.json: premises). */
 enum { ELIGIBILITY_PREMISES_NEEDED = 1, ELIGIBILITY_PREMISES_ONLINE = 2,
-       ELIGIBILITY_PREMISES_HAVE = 4 };
+       ELIGIBILITY_PREMISES_HAVE = 4, ELIGIBILITY_PREMISES_MOBILE = 8 };
 
-/* The bit of a premises answer ("needed", "online", "have"); 0 for another. */
+/* The bit of a premises answer ("needed", "online", "have", "mobile"); 0
+ * for another. */
 unsigned eligibility_premises_bit(const char *s);
 
 /* The languages an offer may be in (common.json: lang), one bit each. */

@@ -41,9 +41,11 @@
 /* The profile's answer about premises, one bit each (0: unsaid). */
 enum { TODO_PREMISES_NEEDED = ELIGIBILITY_PREMISES_NEEDED,
        TODO_PREMISES_ONLINE = ELIGIBILITY_PREMISES_ONLINE,
-       TODO_PREMISES_HAVE = ELIGIBILITY_PREMISES_HAVE };
+       TODO_PREMISES_HAVE = ELIGIBILITY_PREMISES_HAVE,
+       TODO_PREMISES_MOBILE = ELIGIBILITY_PREMISES_MOBILE };
 
-/* The bit of a premises answer ("needed", "online", "have"); 0 for another. */
+/* The bit of a premises answer ("needed", "online", "have", "mobile"); 0
+ * for another. */
 unsigned todo_premises_bit(const char *s);
 
 /* What the conditions read of a profile. */

@@ -31,7 +31,10 @@ employee; the social enterprise's newcomers already live here). When
 the sectors gained "Personal services" (2026-12-06; "Business services"
 is the other), the two whose trade is one answered it instead of
 business services: the hairdresser ("hair salon") and the bike repairer
-("mobile bike repair service").
+("mobile bike repair service"); and when the premises question gained
+"mobile" (at the customers' or on the road), the bike repairer, who had
+left it open, answered it ("a mobile bike repair service in Ghent, with
+a cargo bike and tools").
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:

@@ -106,6 +106,10 @@ def paths_and_scores(a, h, match):
     got = needs_of(match('--phase', 'prestart', '--activity', 'services', '--sector', 'services',
                          '--premises', 'needed'))
     check('location-office' in got and 'location-shop' not in got, 'a consultancy: %r' % got)
+    # a mobile business (a repair van, a food truck, home care) looks for no premises
+    for act in ('shop', 'manufacturing', 'services', 'tech-product', 'social-enterprise'):
+        got = needs_of(match('--phase', 'prestart', '--activity', act, '--premises', 'mobile'))
+        check(not [n for n in got if n.startswith('location')], 'a mobile %s: %r' % (act, got))
     # a freelancer already trading needs guidance and customers, not a plan
     got = needs_of(match('--phase', 'start', '--activity', 'freelance'))
     check('coaching' in got and 'coaching-business-plan' not in got, 'a freelancer trading: %r' % got)

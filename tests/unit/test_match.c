@@ -199,6 +199,9 @@ static void test_online_only(void **state)
 	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"), -100);
 	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"needed\","
 	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"), -100);
+	/* a repair van works on the road: no webshop either */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"premises\": \"mobile\","
+	                          " \"needs\": [\"legal\"]}", "legal", "webshop-rules", "exact"), -100);
 	/* premises unsaid: in, with the criterion to check */
 	assert_int_equal(term_for("{\"phase\": \"prestart\", \"needs\": [\"legal\"]}", "legal",
 	                          "webshop-rules", "unknown"), MATCH_UNKNOWN);
