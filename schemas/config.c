@@ -143,7 +143,8 @@ static const struct opt opts[] = {
 	  "kept-alive ones included; a further one is refused (a browser opens six at most). "
 	  "With behind_proxy, the proxy's own loopback address is not counted." },
 	{ "web", "answer_cache", OPT_COUNT, OFF(web_answer_cache), "64", 0, 4096,
-	  "Answers of POST /api/v1/match and GET /api/v1/search kept, so that the same question "
+	  "Answers of POST /api/v1/match, GET /api/v1/search and GET /api/v1/map kept, so that "
+	  "the same question "
 	  "asked again is answered from memory while the store is unchanged (at most a minute; "
 	  "16 MiB in all); 0: none." },
 	{ "web", "rate", OPT_COUNT, OFF(web_rate), "20", 0, 1000000,

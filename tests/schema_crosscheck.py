@@ -501,6 +501,29 @@ def walk(schemas, name, node, where, top=False):
 
 # ---------------------------------------------------------------- main
 
+def check_lists_hold_all(schemas):
+    """A list of distinct values from an enum may name every value: an
+    offer's soft criteria, and an offer's or a path's premises."""
+    off = schemas.get("offer.schema.json", {}).get("$defs", {})
+    lists = [("offer.schema.json: eligibility.soft",
+              off.get("eligibility", {}).get("properties", {}).get("soft", {}),
+              off.get("criterion", {}).get("enum", [])),
+             ("offer.schema.json: eligibility.premises",
+              off.get("eligibility", {}).get("properties", {}).get("premises", {}),
+              off.get("eligibility", {}).get("properties", {}).get("premises", {})
+              .get("items", {}).get("enum", []))]
+    paths = schemas.get("paths.schema.json", {}).get("$defs", {})
+    for name, node in paths.items():
+        prem = node.get("properties", {}).get("premises") if isinstance(node, dict) else None
+        if prem:
+            lists.append(("paths.schema.json: %s.premises" % name, prem,
+                          paths.get("premises", {}).get("enum", [])))
+    for where, node, values in lists:
+        if not values or node.get("maxItems") != len(values):
+            fail("%s: maxItems %r, but %d values may be listed"
+                 % (where, node.get("maxItems"), len(values)))
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: %s SCHEMA_DIR" % argv[0], file=sys.stderr)
@@ -513,6 +536,7 @@ def main(argv):
     check_metaschema(schemas)
     check_keywords(schemas)
     check_taxonomy(schemas)
+    check_lists_hold_all(schemas)
     n_valid = n_invalid = 0
     if all(f in schemas for f in KINDS.values()):
         validators = {}
