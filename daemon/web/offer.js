@@ -10,7 +10,7 @@ import { contactBlock } from './contact.js';
 import { termLabel } from './data.js';
 import { badge, el, extLink, paragraphs, partnerHref, recText, safeUrl } from './dom.js';
 import { has, lang, langNames, t, txt } from './i18n.js';
-import { whyBlock } from './terms.js';
+import { criterionNotes, whyBlock } from './terms.js';
 
 export function sameOffer(a, b) {
   return !!a && !!b && a.author === b.author && a.id === b.id;
@@ -78,17 +78,26 @@ export function contactFold(contact, from, fallback, about, extra) {
 
 /*
  * The card of offer o.  ctx: { chosen (the step's chosen offer or null),
- * later (an offer for the next phase), choose(o), ask(o, way) }.
+ * later (an offer for the next phase), choose(o), ask(o, way), profile
+ * (the starter's answers), textLang }.
  */
 export function offerCard(o, ctx) {
   const name = txt(o.name);
   const partnerName = txt(o.partner);
   const partnerId = typeof o.partner_id === 'string' && o.partner_id ? o.partner_id : null;
   const isChosen = sameOffer(ctx.chosen, o);
+  /* "fits exactly" is said only of an offer whose every criterion the
+   * starter meets; a preference not met, or a criterion the answers do not
+   * say, is said next to the fit */
+  const notes = criterionNotes(o, ctx.profile);
+  const fit = o.answers === 'exactly' && notes.length ? 'made' : o.answers;
   const meta = el('p', { class: 'meta' },
     isChosen ? badge(t('offer.chosen'), 'chosen') : null,
     o.free ? badge(t('offer.free'), 'free') : null,
-    has('offer.fit.' + o.answers) ? el('span', { class: 'fit' }, t('offer.fit.' + o.answers)) : null);
+    has('offer.fit.' + fit) ? el('span', { class: 'fit', 'data-test': 'fit' }, t('offer.fit.' + fit)) : null);
+  const caveats = notes.length ? el('ul', { class: 'fit-notes', 'data-test': 'fit-notes' },
+    notes.map((n) => el('li', { class: 'fit-note ' + n.kind, 'data-test': 'fit-note', 'data-kind': n.kind,
+      'data-criterion': n.criterion }, n.text))) : null;
   const by = partnerName ? el('p', { class: 'by' }, t('offer.by') + ' ',
     partnerId ? el('a', { href: partnerHref(o.author, partnerId), 'data-test': 'partner-link' }, partnerName)
       : partnerName) : null;
@@ -108,11 +117,11 @@ export function offerCard(o, ctx) {
     class: 'offer' + (isChosen ? ' chosen' : ''), 'data-test': ctx.later ? 'later-offer' : 'offer',
     'data-offer': o.id, 'data-author': o.author, id: ctx.anchor || null,
   },
-  recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null,
+  recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null, caveats,
   desc && desc.body, phases, langs,
   /* what opens with a tap, side by side on one row until it is opened */
   el('div', { class: 'offer-more' }, desc && desc.toggle,
-    contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang)),
+    contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang, ctx.profile)),
   el('div', { class: 'offer-actions' }, askAction(o, ctx.ask), choose));
 }
 

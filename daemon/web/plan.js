@@ -327,7 +327,10 @@ function stepItem(item, i, count) {
     if (!shownAt.has(offerKey(c))) shownAt.set(offerKey(c), { step: i + 1, label, anchor: 'chosen-' + need });
   }
   const textLang = plan.answer && plan.answer.profile && plan.answer.profile.lang;
-  const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way), textLang };
+  const ctx = {
+    chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way), textLang,
+    profile: plan.profile,
+  };
   const list = offerList(item, i, label, st, ctx);
   if (list.none) li.appendChild(noOffers(label));
   else if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));

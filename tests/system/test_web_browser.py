@@ -825,8 +825,54 @@ def check_fit(p, origin):
         check(p.css(sel) and not low, '%s: heights %r, under 44 px' % (sel, low))
 
 
+HAIRDRESSER = {'phase': 'prestart', 'activity': 'services', 'bank_refused': True, 'lang': 'en'}
+
+
+def check_fit_words(p, origin):
+    """An offer "fits exactly" only when the starter meets each of its
+    criteria; a preference not met, or one the answers do not say, is said
+    on the card in the starter's words (the BNP loan prefers starters a
+    bank has not turned down; the Cultuurloket is made for some sectors),
+    and "why" says which starters the offer prefers."""
+    answer = post_match(origin, HAIRDRESSER)
+    open_plan(p, origin, HAIRDRESSER)
+    loan = card(p, 'financing-loan', 'bnp-paribas-fortis-starterskrediet')
+    o = [x for x in next(i for i in answer['items'] if i['need'] == 'financing-loan')['offers']
+         if x['id'] == 'bnp-paribas-fortis-starterskrediet'][0]
+    check(o['answers'] == 'exactly' and o['criteria'].get('bank_refused') == 'failed',
+          'the sample changed: the BNP loan is %r %r' % (o['answers'], o['criteria']))
+    fit = loan.find_element(By.CSS_SELECTOR, '[data-test="fit"]').text
+    notes = [(n.get_attribute('data-kind'), n.text) for n in loan.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')]
+    check(fit != 'Fits this need exactly' and
+          ('failed', 'Not quite for you: it prefers starters a bank has not turned down') in notes,
+          'the BNP loan for a starter a bank turned down: %r, %r' % (fit, notes))
+    why = [p.js('return arguments[0].textContent', td) for td in loan.find_elements(By.CSS_SELECTOR, '[data-test="why-term"] td:first-child')]
+    check('it prefers starters a bank has not turned down' in why and not [w for w in why if 'bank_refused' in w],
+          'why the BNP loan: %r' % why)
+    culture = card(p, 'financing-loan', 'cultuurloket-financiering')
+    notes = [(n.get_attribute('data-kind'), n.text) for n in culture.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')]
+    check(('unknown', 'Made for particular sectors: check it fits you') in notes,
+          'the Cultuurloket for a starter who named no sector: %r' % notes)
+    # every card: "fits exactly" if and only if every criterion is met
+    req = urllib.request.Request(origin + '/api/v1/match?per_item=0', data=json.dumps(HAIRDRESSER).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+    whole = json.load(urllib.request.urlopen(req, timeout=WAIT))
+    by_id = {(it['need'], x['id']): x for it in whole['items'] for x in it['offers']}
+    for c in p.css('[data-test="todo-item"] [data-test="offer"]'):
+        need = p.js('return arguments[0].closest("[data-test=todo-item]").dataset.need', c)
+        x = by_id[(need, c.get_attribute('data-offer'))]
+        fit = c.find_elements(By.CSS_SELECTOR, '[data-test="fit"]')
+        exact = fit and p.js('return arguments[0].textContent', fit[0]) == 'Fits this need exactly'
+        met = all(v == 'matched' for v in x.get('criteria', {}).values())
+        check(bool(exact) == (x['answers'] == 'exactly' and met),
+              '%s says %r with criteria %r' % (x['id'], fit and fit[0].text, x.get('criteria')))
+        check(len(c.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')) >= (0 if met else 1),
+              '%s: criteria %r, not said on the card' % (x['id'], x.get('criteria')))
+
+
 def check_phone(p, d, origin, profile, key, downloads):
     as_phone(d)
+    check_fit_words(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
