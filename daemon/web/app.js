@@ -27,7 +27,7 @@ import { loadTaxonomy, termLabel } from './data.js';
 import { $ } from './dom.js';
 import { showEvents } from './events.js';
 import { setupAsk } from './ask.js';
-import { buildForm, fillForm, onBack, onNext, onReset, onSubmit, showHome } from './form.js';
+import { buildForm, fillForm, onBack, onEnter, onNext, onReset, onSubmit, showHome } from './form.js';
 import { lang, setLang, t } from './i18n.js';
 import { KEYS, store } from './local.js';
 import { showNews } from './news.js';
@@ -85,6 +85,7 @@ async function start() {
   applyLang();
   $('lang-switch').addEventListener('click', switchLang);
   $('questionnaire').addEventListener('submit', onSubmit);
+  $('questionnaire').addEventListener('keydown', onEnter);
   $('questionnaire').addEventListener('reset', onReset);
   $('q-next').addEventListener('click', onNext);
   $('q-back').addEventListener('click', onBack);

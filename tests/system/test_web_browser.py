@@ -739,6 +739,39 @@ def check_confirm(p):
     p.one('#reset-profile').click()
     p.wait('the question', lambda: p.d.switch_to.alert).accept()
     p.wait('the answers cleared', lambda: not p.one('input[data-test="phase"][value="start"]').is_selected())
+    # answers kept in this browser are cleared there too: a reload does not bring them back
+    p.js('localStorage.setItem("gilde.profile", arguments[0])', json.dumps(CAFE))
+    p.d.refresh()
+    p.wait('the kept answers', lambda: p.css('input[data-test="phase"][value="prestart"]') and
+           p.one('input[data-test="phase"][value="prestart"]').is_selected())
+    p.js('arguments[0].scrollIntoView({block: "center"})', p.one('#reset-profile'))
+    p.one('#reset-profile').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).accept()
+    p.wait('the answers cleared', lambda: not p.one('input[data-test="phase"][value="prestart"]').is_selected())
+    check(not p.js('return localStorage.getItem("gilde.profile")'), 'Clear the answers left them stored')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    check(not p.one('input[data-test="phase"][value="prestart"]').is_selected() and
+          not p.one('#saved-plan').is_displayed(), 'the cleared answers are back after a reload')
+    p.d.get(p.origin + '/#/plan')
+    p.wait('no list', lambda: p.one('#plan-empty').is_displayed())
+
+
+def check_enter(p, origin):
+    """Enter on an answer means Next until the last question: it does not
+    make the list from the phase alone."""
+    p.d.get(origin + '/#/')
+    p.js('localStorage.clear()')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    click(p, 'input[data-test="phase"][value="idea"]')
+    p.one('input[data-test="phase"][value="idea"]').send_keys(Keys.ENTER)
+    p.wait('question 2 after Enter', lambda: '2' in p.one('[data-test="q-progress"]').text and
+           p.d.current_url.endswith('#/?step=2'))
+    check(not p.js('return localStorage.getItem("gilde.profile")'), 'Enter on question 1 made the list')
+    click(p, 'input[data-test="activity"][value="shop"]')
+    p.one('input[data-test="activity"][value="shop"]').send_keys(Keys.ENTER)
+    p.wait('question 3 after Enter', lambda: p.d.current_url.endswith('#/?step=3'))
 
 
 def check_no_offers(p, origin, profile):
@@ -873,6 +906,7 @@ def check_fit_words(p, origin):
 def check_phone(p, d, origin, profile, key, downloads):
     as_phone(d)
     check_fit_words(p, origin)
+    check_enter(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
