@@ -757,6 +757,24 @@ def check_confirm(p):
     p.wait('no list', lambda: p.one('#plan-empty').is_displayed())
 
 
+def check_back(p, origin):
+    """Back from a partner page returns to the place in the list the
+    starter left, the link they followed in focus (not the top)."""
+    open_plan(p, origin, CAFE)
+    links = [a for a in p.css('[data-test="todo-list"] [data-test="partner-link"]')
+             if p.js('return arguments[0].getBoundingClientRect().top + scrollY', a) > 2500]
+    check(links, 'no partner link far down the list')
+    link = links[0]
+    p.js('arguments[0].scrollIntoView({block: "center"})', link)
+    y, href = p.js("return scrollY"), p.js("return arguments[0].getAttribute(\"href\")", link)
+    link.click()
+    p.wait('the partner page', lambda: '#/partner/' in p.d.current_url and p.css('[data-test="partner-offer"]'))
+    p.d.back()
+    p.wait('the list again', lambda: p.d.current_url.endswith('#/plan') and todo_items(p))
+    p.wait('the place in the list (%d)' % y, lambda: abs(p.js('return scrollY') - y) <= 2 and
+           p.js('return document.activeElement.getAttribute("href")') == href)
+
+
 def check_enter(p, origin):
     """Enter on an answer means Next until the last question: it does not
     make the list from the phase alone."""
@@ -907,6 +925,7 @@ def check_phone(p, d, origin, profile, key, downloads):
     as_phone(d)
     check_fit_words(p, origin)
     check_enter(p, origin)
+    check_back(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
