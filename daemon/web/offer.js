@@ -126,14 +126,16 @@ export function offerCard(o, ctx) {
 }
 
 /* An offer shown in full at an earlier step (step: its number, label),
- * as one line that takes the starter there (go()). */
+ * as one line that takes the starter there (go()): the whole line is the
+ * button, so that it is no taller than its words. */
 export function offerAgain(o, step, label, go) {
   const name = txt(o.name);
   const to = el('button', {
-    type: 'button', class: 'link', 'data-test': 'offer-again-go',
+    type: 'button', class: 'link again-go', 'data-test': 'offer-again-go',
     'aria-label': t('offer.againLabel', name, step, label),
-  }, t('offer.again', step));
+  }, recText('span', { class: 'offer-again-name' }, o.name),
+  txt(o.partner) ? el('span', { class: 'offer-again-by' }, ' (' + txt(o.partner) + ')') : null,
+  el('span', { class: 'offer-again-step' }, ' — ' + t('offer.again', step)));
   to.addEventListener('click', go);
-  return el('li', { class: 'offer-again', 'data-test': 'offer-again', 'data-offer': o.id, 'data-author': o.author },
-    recText('span', { class: 'offer-again-name' }, o.name), txt(o.partner) ? ' (' + txt(o.partner) + ')' : '', ' — ', to);
+  return el('li', { class: 'offer-again', 'data-test': 'offer-again', 'data-offer': o.id, 'data-author': o.author }, to);
 }

@@ -295,23 +295,31 @@ function offerKey(o) {
   return o.author + '/' + o.id;
 }
 
-/* Item i's offers: the chosen one left out (its box shows it), one shown
- * in full at an earlier step as a line that points there, the first
- * PER_ITEM until "Show N more". */
+/* Item i's offers: the chosen one left out (its box shows it), the
+ * first PER_ITEM not shown before in full (all of them once "Show N
+ * more" is pressed), then, compact, a line for each one shown in full at
+ * an earlier step that points there. */
 function offerList(item, i, label, st, ctx) {
   const need = String(item.need);
   const all = (Array.isArray(item.offers) ? item.offers : []).filter((o) => !sameOffer(st.chosen, o));
   const expanded = plan.expanded.has(need);
-  const shown = expanded ? all : all.slice(0, PER_ITEM);
-  const more = (Number(item.more) || 0) + (all.length - shown.length);
-  const cards = shown.map((o, k) => {
+  const cards = [];
+  const again = [];
+  let seenTo = 0;
+  for (const o of all) {
+    if (!expanded && cards.length === PER_ITEM) break;
+    seenTo += 1;
     const seen = shownAt.get(offerKey(o));
-    if (seen) return offerAgain(o, seen.step, seen.label, () => goTo(seen.anchor));
-    const anchor = 'offer-' + i + '-' + k;
+    if (seen) {
+      again.push(offerAgain(o, seen.step, seen.label, () => goTo(seen.anchor)));
+      continue;
+    }
+    const anchor = 'offer-' + i + '-' + cards.length;
     shownAt.set(offerKey(o), { step: i + 1, label, anchor });
-    return offerCard(o, Object.assign({ anchor }, ctx));
-  });
-  return { cards, more, expanded, none: shown.length === 0 && !st.chosen };
+    cards.push(offerCard(o, Object.assign({ anchor }, ctx)));
+  }
+  const more = (Number(item.more) || 0) + (all.length - seenTo);
+  return { cards, again, more, expanded, none: seenTo === 0 && !st.chosen };
 }
 
 function stepItem(item, i, count) {
@@ -333,7 +341,10 @@ function stepItem(item, i, count) {
   };
   const list = offerList(item, i, label, st, ctx);
   if (list.none) li.appendChild(noOffers(label));
-  else if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));
+  else {
+    if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));
+    if (list.again.length) li.appendChild(el('ul', { class: 'offers-again', 'data-test': 'offers-again' }, list.again));
+  }
   const nofit = nofitButton(need);
   if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
   const more = list.more;
