@@ -843,6 +843,28 @@ def check_labels_and_occurrence(p, origin, key, downloads):
               'an event is labelled %r' % text[:200])
     occ = [e for e in events if e.get_attribute('data-occurrence')]
     check(occ, 'no occurrence of a recurring event in the sample')
+    # a series once, at its next date: how often, and its other dates folded
+    api_events = json.loads(urllib.request.urlopen(origin + '/api/v1/events', timeout=WAIT).read())['events']
+    count = {}
+    for e in api_events:
+        count[e['id']] = count.get(e['id'], 0) + 1
+    shown = [e.get_attribute('data-event') for e in events]
+    check(len(shown) == len(set(shown)) == len(count), 'the events page shows %d cards for %d events (%d dates)'
+          % (len(shown), len(count), len(api_events)))
+    height = p.js('return document.documentElement.scrollHeight')
+    print('the events page on a phone: %d px, %d cards' % (height, len(shown)), flush=True)
+    check(height < 15000, 'the events page is %d px tall on a phone' % height)
+    desk = p.one('[data-test="event"][data-event="stad-gent-ondernemerspunt-spreekuur-2027"]')
+    often = desk.find_element(By.CSS_SELECTOR, '[data-test="event-often"]').text
+    fold = desk.find_element(By.CSS_SELECTOR, '[data-test="series-dates"]')
+    rest = count['stad-gent-ondernemerspunt-spreekuur-2027'] - 1
+    check(often == 'Every week on Monday' and fold.text.startswith('%d more dates' % rest),
+          'the weekly consultation hours say %r, %r (%d more dates)' % (often, fold.text, rest))
+    p.js('arguments[0].scrollIntoView({block: "center"})', fold)
+    fold.find_element(By.CSS_SELECTOR, 'summary').click()
+    dates = p.wait('the other dates', lambda: fold.find_elements(By.CSS_SELECTOR, '[data-test="more-date"]'))
+    check(len(dates) == rest and all(d.find_elements(By.CSS_SELECTOR, 'a[data-test="event-ics"]') for d in dates),
+          'the series unfolds %d dates, not %d, each with its calendar link' % (len(dates), rest))
     ev = occ[1] if len(occ) > 1 else occ[0]
     link = ev.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
     href = link.get_attribute('href')
