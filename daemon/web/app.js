@@ -84,6 +84,19 @@ async function start() {
   setViews(VIEWS);
   applyLang();
   $('lang-switch').addEventListener('click', switchLang);
+  /* on a phone the menu folds behind one button (style.css) */
+  const menu = (open) => {
+    document.querySelector('header.site').classList.toggle('menu-open', open);
+    $('menu-toggle').setAttribute('aria-expanded', String(open));
+  };
+  $('menu-toggle').addEventListener('click', () => menu($('menu-toggle').getAttribute('aria-expanded') !== 'true'));
+  $('nav').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && $('menu-toggle').getAttribute('aria-expanded') === 'true') {
+      menu(false);
+      $('menu-toggle').focus();
+    }
+  });
+  window.addEventListener('hashchange', () => menu(false));
   $('questionnaire').addEventListener('submit', onSubmit);
   $('questionnaire').addEventListener('keydown', onEnter);
   $('questionnaire').addEventListener('reset', onReset);

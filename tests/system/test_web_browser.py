@@ -787,6 +787,36 @@ def check_back(p, origin):
            p.js('return document.activeElement.getAttribute("href")') == href)
 
 
+def check_header(p, origin):
+    """The header is one row on a phone (its menu took three, 186 px):
+    Next is in sight on question 1 and the first offer on the list; the
+    menu opens behind one button, its links and the language button 44 px
+    tall, and closes when a link is followed."""
+    p.d.get(origin + '/#/')
+    p.js('localStorage.clear()')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    head = p.js('return document.querySelector("header.site").getBoundingClientRect().height')
+    print('the header on a phone: %d px' % head, flush=True)
+    check(head <= 72, 'the header takes %d px of %d' % (head, PHONE['height']))
+    check(in_view(p, p.one('[data-test="q-next"]')), 'Next is below the fold on question 1')
+    links = p.css('#nav a[data-nav]')
+    check(not any(a.is_displayed() for a in links), 'the menu is open on a phone')
+    toggle = p.one('[data-test="menu-toggle"]')
+    check(toggle.get_attribute('aria-expanded') == 'false', 'the menu button does not say it is closed')
+    toggle.click()
+    p.wait('the menu', lambda: all(a.is_displayed() for a in links))
+    check(toggle.get_attribute('aria-expanded') == 'true', 'the menu button does not say it is open')
+    low = [a.text for a in links if a.rect['height'] < 44] + \
+          [b.text for b in (toggle, p.one('[data-test="lang-switch"]')) if b.rect['height'] < 44]
+    check(not low, 'under 44 px in the header: %r' % low)
+    p.one('#nav a[data-nav="events"]').click()
+    p.wait('the menu to close', lambda: '#/events' in p.d.current_url and not any(a.is_displayed() for a in links))
+    open_plan(p, origin, CAFE)
+    check(p.js('return document.querySelector("[data-test=offer]").getBoundingClientRect().top < innerHeight'),
+          'the first offer of the list is below the fold')
+
+
 def check_enter(p, origin):
     """Enter on an answer means Next until the last question: it does not
     make the list from the phase alone."""
@@ -960,6 +990,7 @@ def check_phone(p, d, origin, profile, key, downloads):
     check_fit_words(p, origin)
     check_enter(p, origin)
     check_back(p, origin)
+    check_header(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
