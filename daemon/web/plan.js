@@ -22,7 +22,7 @@ import {
 } from './planstate.js';
 import { insightDrawn, insightStep, nofitButton } from './insight.js';
 import { go, route } from './router.js';
-import { busy, say, sayError } from './status.js';
+import { busy, say, sayChoice, sayError } from './status.js';
 
 const PER_ITEM = 3;           /* offers shown per to-do item until "show more" */
 export const MAX_NEEDS = 8;   /* profile.schema.json: needs maxItems */
@@ -159,7 +159,13 @@ function asked(need, o) {
 
 function ask(item, o, way) {
   const need = String(item.need);
-  if (way.kind === 'mail') openMail(o, itemLabel(item), plan.profile, () => asked(need, o));
+  /* opening the mail program sends nothing: the starter says whether they sent it */
+  if (way.kind === 'mail') {
+    openMail(o, itemLabel(item), plan.profile, () => sayChoice(t('ask.sent', txt(o.partner) || txt(o.name)), [
+      { label: t('ask.sentYes'), test: 'sent-yes', primary: true, fn: () => asked(need, o) },
+      { label: t('ask.sentNo'), test: 'sent-no', fn: () => {} },
+    ]));
+  }
   else asked(need, o);
 }
 

@@ -27,6 +27,25 @@ export function say(text, isError) {
   if (!isError) goneTimer = setTimeout(() => say(''), SHOWN_MS);
 }
 
+/* A question at the foot of the screen with its answers (choices: [{
+ * label, test, fn }]): it stays until one is chosen or it is closed. */
+export function sayChoice(text, choices) {
+  say(text, false);
+  clearTimeout(goneTimer);
+  const box = $('status');
+  const row = el('p', { class: 'status-choices' });
+  for (const c of choices) {
+    const b = el('button', { type: 'button', class: c.primary ? 'primary' : 'secondary', 'data-test': c.test }, c.label);
+    b.addEventListener('click', () => {
+      say('');
+      c.fn();
+    });
+    row.appendChild(b);
+  }
+  box.insertBefore(row, box.lastChild);
+  row.firstChild.focus({ preventScroll: true });
+}
+
 export function busy(on) {
   clearTimeout(busyTimer);
   if (on) {

@@ -389,6 +389,11 @@ def ask_by_mail(p, profile, since):
           q['body'][0].replace('\r\n', '\n').endswith(marker), 'the mailto: link %r' % href)
     p.click('[data-test="ask-send"]')
     p.wait('the dialog to close', lambda: not p.one('[data-test="ask-dialog"]').is_displayed())
+    # opening the mail program sends nothing: asked only once the starter says so
+    p.wait('did you send it?', lambda: p.css('#status [data-test="sent-yes"]'))
+    check(not state(p).get('administration', {}).get('chosen'),
+          'opening the mail program marked the partner chosen and asked: %r' % state(p).get('administration'))
+    p.click('#status [data-test="sent-yes"]')
     c = p.wait('the choice to be kept', lambda: state(p).get('administration', {}).get('chosen'))
     check(c['id'] == 'proeftuin-mail' and c.get('asked_at'), 'asked by e-mail: %r' % c)
     p.wait('the chosen partner shown', lambda: p.css('[data-test="todo-item"][data-need="administration"] '
