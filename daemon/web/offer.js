@@ -69,6 +69,18 @@ export function fitDescriptions(root) {
   }
 }
 
+/* How to reach the partner as plain text, for paper (style.css shows it
+ * only in print): e-mail, phone, address, web address. */
+export function printContact(c, url) {
+  c = c && typeof c === 'object' ? c : {};
+  const loc = c.location && typeof c.location === 'object' ? c.location : {};
+  const a = loc.address && typeof loc.address === 'object' ? loc.address : {};
+  const str = (x) => (typeof x === 'string' && x ? x : null);
+  const address = [str(a.street), [str(a.postal_code), str(a.locality)].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  const bits = [str(c.email), str(c.phone), address || null, safeUrl(c.booking_url) || safeUrl(c.url) || safeUrl(url)].filter(Boolean);
+  return bits.length ? el('p', { class: 'print-contact', 'data-test': 'print-contact' }, bits.join(' · ')) : null;
+}
+
 /* How to reach the partner, folded: one tap opens it. */
 export function contactFold(contact, from, fallback, about, extra) {
   return el('details', { class: 'contact-fold', 'data-test': 'contact-fold' },
@@ -118,7 +130,7 @@ export function offerCard(o, ctx) {
     'data-offer': o.id, 'data-author': o.author, id: ctx.anchor || null,
   },
   recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null, caveats,
-  desc && desc.body, phases, langs,
+  desc && desc.body, phases, langs, ctx.printContact ? printContact(o.contact, o.url) : null,
   /* what opens with a tap, side by side on one row until it is opened */
   el('div', { class: 'offer-more' }, desc && desc.toggle,
     contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang, ctx.profile)),

@@ -15,7 +15,7 @@ import { fillForm } from './form.js';
 import { $, badge, clear, el } from './dom.js';
 import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
-import { askAction, descParts, fitDescriptions, offerAgain, offerCard, sameOffer } from './offer.js';
+import { askAction, descParts, fitDescriptions, offerAgain, offerCard, printContact, sameOffer } from './offer.js';
 import {
   PLAN_FILE_MAX, PlanFileError, adoptPlan, chosenOf, forgetState, nowIso, planFile,
   readPlanFile, stepState, updateStep,
@@ -191,7 +191,7 @@ function chosenBox(item, c) {
       c.partner ? ' — ' + c.partner : ''),
     el('p', { class: 'when', 'data-test': 'chosen-when' }, when.join(' · ')),
     (desc ? [desc.body, desc.toggle] : null),
-    contactBlock(c.contact, null, null, name),
+    contactBlock(c.contact, null, null, name), printContact(c.contact, c.url),
     askIt ? el('div', { class: 'offer-actions' }, askIt) : null,
     el('p', { class: 'chosen-actions' }, markAsked, undo));
 }
@@ -322,7 +322,8 @@ function offerList(item, i, label, st, ctx) {
     }
     const anchor = 'offer-' + i + '-' + cards.length;
     shownAt.set(offerKey(o), { step: i + 1, label, anchor });
-    cards.push(offerCard(o, Object.assign({ anchor }, ctx)));
+    /* on paper: how to reach the step's first offer, unless one is chosen */
+    cards.push(offerCard(o, Object.assign({ anchor, printContact: !cards.length && !st.chosen }, ctx)));
   }
   const more = (Number(item.more) || 0) + (all.length - seenTo);
   return { cards, again, more, expanded, none: seenTo === 0 && !st.chosen };

@@ -708,12 +708,21 @@ def check_status_and_print(p, d):
     d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': 'print'})
     try:
         printed = p.js('return document.documentElement.scrollHeight')
-        hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step")]'
-                      '.every((e) => getComputedStyle(e).display === "none")')
+        hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step, '
+                      '#todo [data-test=drop]")].every((e) => getComputedStyle(e).display === "none")')
+        # a line for an offer shown before says its step; each step says how to reach its partner
+        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].map((e) => e.innerText.trim())')
+        dangling = [x for x in lines if x.endswith('—') or not re.search(r'\d', x)]
+        steps = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item]")].filter((li) => '
+                     'li.querySelector("[data-test=offer], [data-test=chosen]") && '
+                     '![...li.querySelectorAll("[data-test=print-contact]")].some((e) => e.offsetHeight > 0))'
+                     '.map((li) => li.dataset.need)')
     finally:
         d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
     print('the list: %d px on screen, %d printed' % (screen, printed), flush=True)
     check(hidden and printed < screen * 0.7, 'the list prints %d px of its %d' % (printed, screen))
+    check(lines and not dangling, 'lines for offers shown before print as %r' % dangling)
+    check(not steps, 'steps print no way to reach a partner: %r' % steps)
 
 
 def check_dialog(p, origin, profile):
