@@ -8,7 +8,7 @@ import { ApiError } from './api.js';
 import { $, clear, el } from './dom.js';
 import { t } from './i18n.js';
 
-const SHOWN_MS = 10000;
+const SHOWN_MS = 5000;  /* it covers the foot of the screen: not long */
 let busyTimer = null;
 let goneTimer = null;
 

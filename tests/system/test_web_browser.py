@@ -526,7 +526,7 @@ def check_search(p, origin):
     p.js('location.hash = arguments[0]', '#/search?' + urllib.parse.urlencode({'q': 'subsidie'}))
     said = p.wait('the records waiting', lambda: (lambda t: t if 'subsidie' in t and '7' in t
                                                    else None)(p.one('#search-count').text))
-    check(('not searchable yet' if lang == 'en' else 'nog niet doorzoekbaar') in said,
+    check(('cannot be found by searching yet' if lang == 'en' else 'nog niet te vinden met zoeken') in said,
           'the page does not say records wait: %r' % said)
 
 
@@ -576,7 +576,13 @@ def check_words():
     for k, v in list(en.items()) + list(nl.items()):
         check('(s)' not in v and '(en)' not in v, 'words.js %s: %r' % (k, v))
         check('gilde plan export' not in v and 'gilde plan import' not in v and
-              'node forgets' not in v and 'node vergeet' not in v, 'words.js %s speaks jargon: %r' % (k, v))
+              'node forgets' not in v and 'node vergeet' not in v and not re.search(r'\bnode\b', v),
+              'words.js %s speaks jargon: %r' % (k, v))
+    check('{1}' in en.get('search.count1', '') and '{0}' not in en['search.count1'] and 'resultaat' in nl['search.count1'],
+          'no singular for one search result')
+    ins = open(os.path.join(WEB_ROOT, 'insightwords.js'), encoding='utf-8').read()
+    node = [k for k, v in re.findall(pair, ins) if k != 'insight.thisNode' and re.search(r'\b[Nn]ode\b', v)]
+    check(not node, 'insightwords.js speaks of the node to starters: %r' % node)
 
 
 def as_phone(d):
