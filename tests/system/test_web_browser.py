@@ -944,6 +944,20 @@ def check_fit(p, origin):
     box = p.wait('the map\'s table', lambda: p.css('[data-test="map-table-box"]'))[0]
     check(p.js('return document.documentElement.scrollWidth <= innerWidth'), 'the map page scrolls sideways')
     check(p.js('return arguments[0].getBoundingClientRect().right <= innerWidth', box), 'the table\'s box is off-screen')
+    # words break at spaces only: each word of the table on one line
+    cut = p.js("""const out = [];
+        const walk = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+          for (const m of n.data.matchAll(/[^\\s-]+/g)) {
+            const r = document.createRange();
+            r.setStart(n, m.index);
+            r.setEnd(n, m.index + m[0].length);
+            const tops = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+            if (tops.size > 1) out.push(m[0]);
+          }
+        }
+        return out.slice(0, 10);""", box)
+    check(not cut, 'the map\'s table cuts words: %r' % cut)
     p.d.get(origin + '/#/')
     p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
     small = p.js("""document.querySelectorAll('.q-step').forEach((s) => { s.hidden = false; });
