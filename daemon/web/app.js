@@ -27,7 +27,7 @@ import { loadTaxonomy, termLabel } from './data.js';
 import { $ } from './dom.js';
 import { showEvents } from './events.js';
 import { setupAsk } from './ask.js';
-import { buildForm, fillForm, onBack, onNext, onReset, onSubmit, showHome } from './form.js';
+import { buildForm, fillForm, onBack, onEnter, onNext, onReset, onSubmit, showHome } from './form.js';
 import { lang, setLang, t } from './i18n.js';
 import { KEYS, store } from './local.js';
 import { showNews } from './news.js';
@@ -84,7 +84,21 @@ async function start() {
   setViews(VIEWS);
   applyLang();
   $('lang-switch').addEventListener('click', switchLang);
+  /* on a phone the menu folds behind one button (style.css) */
+  const menu = (open) => {
+    document.querySelector('header.site').classList.toggle('menu-open', open);
+    $('menu-toggle').setAttribute('aria-expanded', String(open));
+  };
+  $('menu-toggle').addEventListener('click', () => menu($('menu-toggle').getAttribute('aria-expanded') !== 'true'));
+  $('nav').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && $('menu-toggle').getAttribute('aria-expanded') === 'true') {
+      menu(false);
+      $('menu-toggle').focus();
+    }
+  });
+  window.addEventListener('hashchange', () => menu(false));
   $('questionnaire').addEventListener('submit', onSubmit);
+  $('questionnaire').addEventListener('keydown', onEnter);
   $('questionnaire').addEventListener('reset', onReset);
   $('q-next').addEventListener('click', onNext);
   $('q-back').addEventListener('click', onBack);

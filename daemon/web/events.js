@@ -10,7 +10,8 @@
  * (data-occurrence on the item).  The .ics link of an occurrence gives
  * that occurrence only, written here (a VEVENT of its own, with a UID of
  * its own); a second link asks the node for the whole series, rule and
- * all.
+ * all.  A series is shown once, at its next date, with how often it comes
+ * back and its other dates folded (a weekly event was 48 cards).
  */
 import { api, query } from './api.js';
 import { partnerLine, partnersOrNothing, terms } from './data.js';
@@ -101,7 +102,65 @@ function occurrenceLink(ev, where) {
   }, t('event.icsOne'));
 }
 
-export function eventItem(ev, partners, showPartner) {
+/* How often a series comes back, from its rule (RFC 5545 RRULE):
+ * "Every week on Monday", "Every 2 weeks"; null for a rule it cannot say. */
+const FREQ = ['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'];
+const DAYS = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 };
+export function howOften(ev) {
+  const rule = ev.recurrence && typeof ev.recurrence.rrule === 'string' ? ev.recurrence.rrule : '';
+  const parts = {};
+  for (const kv of rule.split(';')) {
+    const [k, v] = kv.split('=');
+    if (k && v) parts[k.toUpperCase()] = v.toUpperCase();
+  }
+  if (!FREQ.includes(parts.FREQ)) return null;
+  const n = /^[0-9]+$/.test(parts.INTERVAL || '') ? Number(parts.INTERVAL) : 1;
+  const every = n > 1 ? t('event.freqN.' + parts.FREQ, n) : t('event.freq.' + parts.FREQ);
+  const days = (parts.BYDAY || '').split(',').filter((d) => d in DAYS);
+  if (parts.FREQ !== 'WEEKLY' || !days.length) return every;
+  /* 2024-01-01 was a Monday */
+  const fmt = dtf({ weekday: 'long', timeZone: 'UTC' });
+  const names = days.map((d) => fmt.format(new Date(Date.UTC(2024, 0, 1 + DAYS[d]))));
+  return t('event.onDays', every, names.join(', '));
+}
+
+/* The other dates of a series, unfolded on request: each with the link
+ * that adds that date alone to a calendar (made when opened: a weekly
+ * event has dozens). */
+function moreDates(ev, rest, where) {
+  const list = el('ul', { class: 'more-dates', 'data-test': 'more-dates' });
+  const box = el('details', { class: 'series-dates', 'data-test': 'series-dates' },
+    el('summary', null, t(rest.length === 1 ? 'event.moreDates1' : 'event.moreDates', rest.length),
+      el('span', { class: 'vh' }, ': ' + txt(ev.name))), list);
+  box.addEventListener('toggle', () => {
+    if (!box.open || list.firstChild) return;
+    for (const o of rest) {
+      list.appendChild(el('li', { 'data-test': 'more-date', 'data-occurrence': o.recurrence_id },
+        timeEl(o.start, whenText(o.start, o.end)), ' ', occurrenceLink(o, where)));
+    }
+  });
+  return box;
+}
+
+/* Occurrences of one series after the first are folded into it:
+ * [{ ev, rest }] in the order of each one's first date. */
+export function bySeries(events) {
+  const out = [];
+  const series = new Map();
+  for (const ev of events) {
+    const key = typeof ev.recurrence_id === 'string' ? ev.author + '/' + ev.id : null;
+    if (key && series.has(key)) {
+      series.get(key).rest.push(ev);
+      continue;
+    }
+    const one = { ev, rest: [] };
+    if (key) series.set(key, one);
+    out.push(one);
+  }
+  return out;
+}
+
+export function eventItem(ev, partners, showPartner, rest) {
   const cancelled = ev.status === 'cancelled';
   const where = locationText(ev);
   const occurrence = typeof ev.recurrence_id === 'string' ? ev.recurrence_id : null;
@@ -118,22 +177,24 @@ export function eventItem(ev, partners, showPartner) {
     el('article', null,
       recText('h3', null, ev.name),
       el('p', { class: 'when' }, timeEl(ev.start, whenText(ev.start, ev.end))),
+      occurrence ? el('p', { class: 'often', 'data-test': 'event-often' }, howOften(ev) || t('event.repeats')) : null,
       where ? el('p', { class: 'where' }, t('event.where') + ' ' + where) : null,
       showPartner ? partnerLine(ev, partners, t('event.by')) : null,
       el('p', { class: 'meta' },
         cancelled ? badge(t('event.cancelled'), 'cancelled') : null,
         ev.cost && ev.cost.free === true ? badge(t('offer.free'), 'free') : null,
         ev.location && ev.location.online === true ? badge(t('event.online'), 'online') : null),
-      body, links));
+      body, links, rest && rest.length ? moreDates(ev, rest, where) : null));
 }
 
-/* Events grouped by month (in Brussels), under a heading of the given level. */
+/* Events grouped by month (in Brussels), under a heading of the given
+ * level; a series once, at its next date, its other dates folded. */
 function eventsByMonth(events, partners, level, showPartner) {
   const out = [];
   let key = null;
   let list = null;
   const monthFmt = dtf({ month: 'long', year: 'numeric' });
-  for (const ev of events) {
+  for (const { ev, rest } of bySeries(events)) {
     const d = parseTime(ev.start);
     const k = d ? dayKey(d).slice(0, 7) : '';
     if (k !== key || !list) {
@@ -142,7 +203,7 @@ function eventsByMonth(events, partners, level, showPartner) {
       out.push(el('section', { class: 'month' },
         el('h' + level, null, d ? capitalise(monthFmt.format(d)) : '?'), list));
     }
-    list.appendChild(eventItem(ev, partners, showPartner));
+    list.appendChild(eventItem(ev, partners, showPartner, rest));
   }
   return out;
 }

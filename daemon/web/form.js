@@ -153,6 +153,16 @@ export function showHome(params) {
   stepNav = false;
 }
 
+/* Enter in an answer means Next until the last question (the form's
+ * implicit submission would make the list from the answers so far). */
+export function onEnter(ev) {
+  if (ev.key !== 'Enter' || ev.isComposing || current >= STEPS) return;
+  const tag = ev.target && ev.target.tagName;
+  if (tag === 'BUTTON' || tag === 'TEXTAREA' || tag === 'A') return;
+  ev.preventDefault();
+  onNext();
+}
+
 export function onNext() {
   clearErrors();
   if (current === 1 && !checked('phase').length) {
@@ -177,6 +187,9 @@ export function onReset(ev) {
   }
   needsCleared = true;
   clearErrors();
+  /* what is stored goes too: a reload would bring the answers back */
+  store.remove(KEYS.profile);
+  planAnswered(null, null);
   setTimeout(() => {
     dependants();
     go('#/', true);

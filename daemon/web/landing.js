@@ -54,7 +54,7 @@ const WORDS = {
     'landing.cleared': 'Your answers are gone from this browser.',
   },
   nl: {
-    'nav.landing': 'Landen in Gent',
+    'nav.landing': 'Starten in Gent vanuit het buitenland',
     'landing.required': '(verplicht)',
     'landing.optional': '(niet verplicht)',
     'landing.yes': 'Ja',

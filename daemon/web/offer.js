@@ -10,7 +10,7 @@ import { contactBlock } from './contact.js';
 import { termLabel } from './data.js';
 import { badge, el, extLink, paragraphs, partnerHref, recText, safeUrl } from './dom.js';
 import { has, lang, langNames, t, txt } from './i18n.js';
-import { whyBlock } from './terms.js';
+import { criterionNotes, whyBlock } from './terms.js';
 
 export function sameOffer(a, b) {
   return !!a && !!b && a.author === b.author && a.id === b.id;
@@ -69,6 +69,18 @@ export function fitDescriptions(root) {
   }
 }
 
+/* How to reach the partner as plain text, for paper (style.css shows it
+ * only in print): e-mail, phone, address, web address. */
+export function printContact(c, url) {
+  c = c && typeof c === 'object' ? c : {};
+  const loc = c.location && typeof c.location === 'object' ? c.location : {};
+  const a = loc.address && typeof loc.address === 'object' ? loc.address : {};
+  const str = (x) => (typeof x === 'string' && x ? x : null);
+  const address = [str(a.street), [str(a.postal_code), str(a.locality)].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  const bits = [str(c.email), str(c.phone), address || null, safeUrl(c.booking_url) || safeUrl(c.url) || safeUrl(url)].filter(Boolean);
+  return bits.length ? el('p', { class: 'print-contact', 'data-test': 'print-contact' }, bits.join(' · ')) : null;
+}
+
 /* How to reach the partner, folded: one tap opens it. */
 export function contactFold(contact, from, fallback, about, extra) {
   return el('details', { class: 'contact-fold', 'data-test': 'contact-fold' },
@@ -78,17 +90,26 @@ export function contactFold(contact, from, fallback, about, extra) {
 
 /*
  * The card of offer o.  ctx: { chosen (the step's chosen offer or null),
- * later (an offer for the next phase), choose(o), ask(o, way) }.
+ * later (an offer for the next phase), choose(o), ask(o, way), profile
+ * (the starter's answers), textLang }.
  */
 export function offerCard(o, ctx) {
   const name = txt(o.name);
   const partnerName = txt(o.partner);
   const partnerId = typeof o.partner_id === 'string' && o.partner_id ? o.partner_id : null;
   const isChosen = sameOffer(ctx.chosen, o);
+  /* "fits exactly" is said only of an offer whose every criterion the
+   * starter meets; a preference not met, or a criterion the answers do not
+   * say, is said next to the fit */
+  const notes = criterionNotes(o, ctx.profile);
+  const fit = o.answers === 'exactly' && notes.length ? 'made' : o.answers;
   const meta = el('p', { class: 'meta' },
     isChosen ? badge(t('offer.chosen'), 'chosen') : null,
     o.free ? badge(t('offer.free'), 'free') : null,
-    has('offer.fit.' + o.answers) ? el('span', { class: 'fit' }, t('offer.fit.' + o.answers)) : null);
+    has('offer.fit.' + fit) ? el('span', { class: 'fit', 'data-test': 'fit' }, t('offer.fit.' + fit)) : null);
+  const caveats = notes.length ? el('ul', { class: 'fit-notes', 'data-test': 'fit-notes' },
+    notes.map((n) => el('li', { class: 'fit-note ' + n.kind, 'data-test': 'fit-note', 'data-kind': n.kind,
+      'data-criterion': n.criterion }, n.text))) : null;
   const by = partnerName ? el('p', { class: 'by' }, t('offer.by') + ' ',
     partnerId ? el('a', { href: partnerHref(o.author, partnerId), 'data-test': 'partner-link' }, partnerName)
       : partnerName) : null;
@@ -108,23 +129,25 @@ export function offerCard(o, ctx) {
     class: 'offer' + (isChosen ? ' chosen' : ''), 'data-test': ctx.later ? 'later-offer' : 'offer',
     'data-offer': o.id, 'data-author': o.author, id: ctx.anchor || null,
   },
-  recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null,
-  desc && desc.body, phases, langs,
+  recText('h3', { class: 'offer-name', tabindex: '-1' }, o.name), by, meta.childNodes.length ? meta : null, caveats,
+  desc && desc.body, phases, langs, ctx.printContact ? printContact(o.contact, o.url) : null,
   /* what opens with a tap, side by side on one row until it is opened */
   el('div', { class: 'offer-more' }, desc && desc.toggle,
-    contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang)),
+    contactFold(o.contact, o.contact_from, o.url, name, more), whyBlock(o, ctx.textLang, ctx.profile)),
   el('div', { class: 'offer-actions' }, askAction(o, ctx.ask), choose));
 }
 
 /* An offer shown in full at an earlier step (step: its number, label),
- * as one line that takes the starter there (go()). */
+ * as one line that takes the starter there (go()): the whole line is the
+ * button, so that it is no taller than its words. */
 export function offerAgain(o, step, label, go) {
   const name = txt(o.name);
   const to = el('button', {
-    type: 'button', class: 'link', 'data-test': 'offer-again-go',
+    type: 'button', class: 'link again-go', 'data-test': 'offer-again-go',
     'aria-label': t('offer.againLabel', name, step, label),
-  }, t('offer.again', step));
+  }, recText('span', { class: 'offer-again-name' }, o.name),
+  txt(o.partner) ? el('span', { class: 'offer-again-by' }, ' (' + txt(o.partner) + ')') : null,
+  el('span', { class: 'offer-again-step' }, ' — ' + t('offer.again', step)));
   to.addEventListener('click', go);
-  return el('li', { class: 'offer-again', 'data-test': 'offer-again', 'data-offer': o.id, 'data-author': o.author },
-    recText('span', { class: 'offer-again-name' }, o.name), txt(o.partner) ? ' (' + txt(o.partner) + ')' : '', ' — ', to);
+  return el('li', { class: 'offer-again', 'data-test': 'offer-again', 'data-offer': o.id, 'data-author': o.author }, to);
 }

@@ -6,7 +6,7 @@ import { api } from './api.js';
 import { reloadPartners, termLabel } from './data.js';
 import { contactBlock } from './contact.js';
 import { $, append, badge, clear, el, extLink, paragraphs, partnerHref, recText, safeUrl, seg } from './dom.js';
-import { eventItem } from './events.js';
+import { bySeries, eventItem } from './events.js';
 import { lang, langNames, locale, t, txt, txtLang } from './i18n.js';
 import { newsItem } from './news.js';
 import { route } from './router.js';
@@ -101,7 +101,7 @@ export async function showPartner(seq, author, id) {
         more.offers > 0 ? el('p', { class: 'hint', 'data-test': 'partner-more-offers' }, t('partner.moreOffers', more.offers)) : null),
       events.length ? el('section', { 'aria-labelledby': 'partner-events' },
         el('h2', { id: 'partner-events' }, t('partner.events')),
-        el('ol', { class: 'events' }, events.map((ev) => eventItem(ev, null, false))),
+        el('ol', { class: 'events' }, bySeries(events).map((x) => eventItem(x.ev, null, false, x.rest))),
         more.events > 0 ? el('p', { class: 'hint', 'data-test': 'partner-more-events' }, t('partner.moreEvents', more.events)) : null) : null,
       news.length ? el('section', { 'aria-labelledby': 'partner-news' },
         el('h2', { id: 'partner-news' }, t('partner.news')),

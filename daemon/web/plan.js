@@ -15,14 +15,14 @@ import { fillForm } from './form.js';
 import { $, badge, clear, el } from './dom.js';
 import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
-import { askAction, descParts, fitDescriptions, offerAgain, offerCard, sameOffer } from './offer.js';
+import { askAction, descParts, fitDescriptions, offerAgain, offerCard, printContact, sameOffer } from './offer.js';
 import {
   PLAN_FILE_MAX, PlanFileError, adoptPlan, chosenOf, forgetState, nowIso, planFile,
   readPlanFile, stepState, updateStep,
 } from './planstate.js';
 import { insightDrawn, insightStep, nofitButton } from './insight.js';
 import { go, route } from './router.js';
-import { busy, say, sayError } from './status.js';
+import { busy, say, sayChoice, sayError } from './status.js';
 
 const PER_ITEM = 3;           /* offers shown per to-do item until "show more" */
 export const MAX_NEEDS = 8;   /* profile.schema.json: needs maxItems */
@@ -159,7 +159,13 @@ function asked(need, o) {
 
 function ask(item, o, way) {
   const need = String(item.need);
-  if (way.kind === 'mail') openMail(o, itemLabel(item), plan.profile, () => asked(need, o));
+  /* opening the mail program sends nothing: the starter says whether they sent it */
+  if (way.kind === 'mail') {
+    openMail(o, itemLabel(item), plan.profile, () => sayChoice(t('ask.sent', txt(o.partner) || txt(o.name)), [
+      { label: t('ask.sentYes'), test: 'sent-yes', primary: true, fn: () => asked(need, o) },
+      { label: t('ask.sentNo'), test: 'sent-no', fn: () => {} },
+    ]));
+  }
   else asked(need, o);
 }
 
@@ -185,7 +191,7 @@ function chosenBox(item, c) {
       c.partner ? ' — ' + c.partner : ''),
     el('p', { class: 'when', 'data-test': 'chosen-when' }, when.join(' · ')),
     (desc ? [desc.body, desc.toggle] : null),
-    contactBlock(c.contact, null, null, name),
+    contactBlock(c.contact, null, null, name), printContact(c.contact, c.url),
     askIt ? el('div', { class: 'offer-actions' }, askIt) : null,
     el('p', { class: 'chosen-actions' }, markAsked, undo));
 }
@@ -295,23 +301,32 @@ function offerKey(o) {
   return o.author + '/' + o.id;
 }
 
-/* Item i's offers: the chosen one left out (its box shows it), one shown
- * in full at an earlier step as a line that points there, the first
- * PER_ITEM until "Show N more". */
+/* Item i's offers: the chosen one left out (its box shows it), the
+ * first PER_ITEM not shown before in full (all of them once "Show N
+ * more" is pressed), then, compact, a line for each one shown in full at
+ * an earlier step that points there. */
 function offerList(item, i, label, st, ctx) {
   const need = String(item.need);
   const all = (Array.isArray(item.offers) ? item.offers : []).filter((o) => !sameOffer(st.chosen, o));
   const expanded = plan.expanded.has(need);
-  const shown = expanded ? all : all.slice(0, PER_ITEM);
-  const more = (Number(item.more) || 0) + (all.length - shown.length);
-  const cards = shown.map((o, k) => {
+  const cards = [];
+  const again = [];
+  let seenTo = 0;
+  for (const o of all) {
+    if (!expanded && cards.length === PER_ITEM) break;
+    seenTo += 1;
     const seen = shownAt.get(offerKey(o));
-    if (seen) return offerAgain(o, seen.step, seen.label, () => goTo(seen.anchor));
-    const anchor = 'offer-' + i + '-' + k;
+    if (seen) {
+      again.push(offerAgain(o, seen.step, seen.label, () => goTo(seen.anchor)));
+      continue;
+    }
+    const anchor = 'offer-' + i + '-' + cards.length;
     shownAt.set(offerKey(o), { step: i + 1, label, anchor });
-    return offerCard(o, Object.assign({ anchor }, ctx));
-  });
-  return { cards, more, expanded, none: shown.length === 0 && !st.chosen };
+    /* on paper: how to reach the step's first offer, unless one is chosen */
+    cards.push(offerCard(o, Object.assign({ anchor, printContact: !cards.length && !st.chosen }, ctx)));
+  }
+  const more = (Number(item.more) || 0) + (all.length - seenTo);
+  return { cards, again, more, expanded, none: seenTo === 0 && !st.chosen };
 }
 
 function stepItem(item, i, count) {
@@ -327,10 +342,16 @@ function stepItem(item, i, count) {
     if (!shownAt.has(offerKey(c))) shownAt.set(offerKey(c), { step: i + 1, label, anchor: 'chosen-' + need });
   }
   const textLang = plan.answer && plan.answer.profile && plan.answer.profile.lang;
-  const ctx = { chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way), textLang };
+  const ctx = {
+    chosen: st.chosen || null, choose: (o) => choose(need, o), ask: (o, way) => ask(item, o, way), textLang,
+    profile: plan.profile,
+  };
   const list = offerList(item, i, label, st, ctx);
   if (list.none) li.appendChild(noOffers(label));
-  else if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));
+  else {
+    if (list.cards.length) li.appendChild(el('ul', { class: 'offers' }, list.cards));
+    if (list.again.length) li.appendChild(el('ul', { class: 'offers-again', 'data-test': 'offers-again' }, list.again));
+  }
   const nofit = nofitButton(need);
   if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
   const more = list.more;

@@ -32,6 +32,55 @@ function showView(name) {
 
 let firstRoute = true;
 
+/* Where the starter was on each page of this tab's history (its entry's
+ * key, kept in history.state): the scroll and the element they left from,
+ * restored when Back (or Forward) returns there. */
+const places = new Map();
+let entry = null;
+let entries = 0;
+/* keys of this page load only: an entry from before a reload is not known */
+const LOAD = String(Math.floor(performance.timeOrigin));
+if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
+
+function entryKey() {
+  const st = history.state;
+  if (st && typeof st === 'object' && typeof st.gildeEntry === 'string' && st.gildeEntry.startsWith(LOAD + '-')) {
+    return st.gildeEntry;
+  }
+  const key = LOAD + '-' + (++entries);
+  history.replaceState(Object.assign({}, st && typeof st === 'object' ? st : {}, { gildeEntry: key }), '');
+  return key;
+}
+
+/* How to find element e again once its view is drawn anew: the nearest
+ * ancestor with an id, and e's place among the focusable elements in it. */
+function describe(e) {
+  if (!e || e === document.body || !e.closest) return null;
+  if (e.id) return { id: e.id, n: -1 };
+  const box = e.parentElement && e.parentElement.closest('[id]');
+  if (!box) return null;
+  const all = Array.from(box.querySelectorAll('a, button, input, select, textarea, summary, [tabindex]'));
+  return { id: box.id, n: all.indexOf(e) };
+}
+
+function findAgain(d) {
+  const box = d && document.getElementById(d.id);
+  if (!box || d.n < 0) return box;
+  return box.querySelectorAll('a, button, input, select, textarea, summary, [tabindex]')[d.n] || null;
+}
+
+function leave() {
+  if (entry !== null) places.set(entry, { y: window.scrollY, focus: describe(document.activeElement) });
+}
+
+function restore(place, work) {
+  Promise.resolve(work).catch(() => {}).then(() => requestAnimationFrame(() => {
+    window.scrollTo(0, place.y);
+    const e = findAgain(place.focus);
+    if (e && e.offsetParent !== null) e.focus({ preventScroll: true });
+  }));
+}
+
 /* name -> { parts: how many path segments follow the name, show(seq,
  * rest, params): draw the view, a promise or nothing }; home has no name. */
 let views = {};
@@ -52,6 +101,10 @@ export function route(opts) {
   /* "#main" (the skip link) is not a route: stay where we are */
   if (location.hash && !location.hash.startsWith('#/') && !firstRoute) return;
   const seq = ++route.seq;
+  leave();
+  const left = entry;
+  entry = entryKey();
+  const back = entry !== left ? places.get(entry) : null;
   /* a message from the last view is stale now, unless it was about this move */
   if (!opts.keepStatus && !route.keepStatusOnce && !firstRoute) say('');
   route.keepStatusOnce = false;
@@ -68,8 +121,11 @@ export function route(opts) {
   showView(view);
   if (view !== 'partner') document.title = (view === 'home' ? '' : (t('nav.' + view) || '') + ' – ') + t('doc.title');
   if (view === 'missing') document.title = t('missing.title') + ' – gilde';
-  /* moving focus to the new heading tells a screen reader the page changed */
-  if (!firstRoute && !opts.keepFocus && !route.keepFocusOnce) {
+  if (back && !firstRoute) {
+    /* Back to a page seen before: where the starter was, once it is drawn */
+    restore(back, work);
+  } else if (!firstRoute && !opts.keepFocus && !route.keepFocusOnce) {
+    /* moving focus to the new heading tells a screen reader the page changed */
     const h = document.querySelector('#view-' + view + ' h1');
     if (h) h.focus({ preventScroll: false });
   }

@@ -54,7 +54,7 @@ export async function showSearch(seq, params) {
       api('api/v1/search' + query({ q, kind, prefer: lang })), partnersOrNothing()]);
     if (seq !== route.seq) return;
     const hits = ans.hits || [];
-    const count = hits.length ? t('search.count', hits.length, q) : t('search.none', q);
+    const count = hits.length === 1 ? t('search.count1', 1, q) : hits.length ? t('search.count', hits.length, q) : t('search.none', q);
     // records the node holds but has not indexed yet: no search finds them
     const behind = Number.isInteger(ans.index_behind) && ans.index_behind > 0
       ? ' ' + t('search.behind', ans.index_behind) : '';

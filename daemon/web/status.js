@@ -8,7 +8,7 @@ import { ApiError } from './api.js';
 import { $, clear, el } from './dom.js';
 import { t } from './i18n.js';
 
-const SHOWN_MS = 10000;
+const SHOWN_MS = 5000;  /* it covers the foot of the screen: not long */
 let busyTimer = null;
 let goneTimer = null;
 
@@ -25,6 +25,25 @@ export function say(text, isError) {
   close.addEventListener('click', () => say(''));
   box.appendChild(close);
   if (!isError) goneTimer = setTimeout(() => say(''), SHOWN_MS);
+}
+
+/* A question at the foot of the screen with its answers (choices: [{
+ * label, test, fn }]): it stays until one is chosen or it is closed. */
+export function sayChoice(text, choices) {
+  say(text, false);
+  clearTimeout(goneTimer);
+  const box = $('status');
+  const row = el('p', { class: 'status-choices' });
+  for (const c of choices) {
+    const b = el('button', { type: 'button', class: c.primary ? 'primary' : 'secondary', 'data-test': c.test }, c.label);
+    b.addEventListener('click', () => {
+      say('');
+      c.fn();
+    });
+    row.appendChild(b);
+  }
+  box.insertBefore(row, box.lastChild);
+  row.firstChild.focus({ preventScroll: true });
 }
 
 export function busy(on) {

@@ -25,13 +25,55 @@ function crit(c) {
   return CRITERIA.includes(c) ? t('why.crit.' + c) : c;
 }
 
+/* The yes/no criteria: the profile's answer of the same name. */
+const YES_NO = ['student', 'international', 'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker',
+  'staff_from_abroad'];
+
+/* What an offer prefers that the starter is not (criterion c "failed"), in
+ * the starter's words: a yes/no criterion prefers the other answer than the
+ * profile's (none given: a "yes"). */
+function prefers(c, profile) {
+  if (!CRITERIA.includes(c)) return null;
+  if (!YES_NO.includes(c)) return t('pref.' + c);
+  return t('pref.' + (profile && profile[c] === true ? 'no.' : 'yes.') + c);
+}
+
+/* What an offer is made for that the profile does not say (criterion c "unknown"). */
+function onlyFor(c) {
+  return CRITERIA.includes(c) ? t('only.' + c) : null;
+}
+
+/* The criteria of offer o the starter does not meet ("failed": a
+ * preference) or does not say ("unknown"), as lines for the card:
+ * [{ kind, criterion, text }], failed first. */
+export function criterionNotes(o, profile) {
+  const c = o && o.criteria && typeof o.criteria === 'object' ? o.criteria : {};
+  const out = [];
+  for (const kind of ['failed', 'unknown']) {
+    const seen = new Set();
+    for (const [k, v] of Object.entries(c)) {
+      if (v !== kind) continue;
+      const words = kind === 'failed' ? prefers(k, profile) : onlyFor(k);
+      if (!words || seen.has(words)) continue;
+      seen.add(words);
+      out.push({ kind, criterion: k, text: kind === 'failed' ? t('fit.failed', words) : t('fit.unknown', words) });
+    }
+  }
+  return out;
+}
+
+function lower(s) {
+  return s ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s;
+}
+
 /* The known shapes: a pattern and the words it becomes (null: as written). */
 const SHAPES = [
   [/^answers your need (.+) in general$/, (m) => t('why.general', m[1])],
   [/^answers a part of your need (.+)$/, (m) => t('why.part', m[1])],
   [/^answers your need (.+)$/, (m) => t('why.exact', m[1])],
-  [/^([a-z_]+): restricted, and your profile does not say \(check it\)$/, (m) => t('why.unknown', crit(m[1]))],
-  [/^([a-z_]+): a preference you do not meet$/, (m) => t('why.soft', crit(m[1]))],
+  [/^([a-z_]+): restricted, and your profile does not say \(check it\)$/,
+    (m) => (onlyFor(m[1]) ? t('why.unknown', lower(onlyFor(m[1]))) : t('why.unknown', crit(m[1])))],
+  [/^([a-z_]+): a preference you do not meet$/, (m, p) => (prefers(m[1], p) ? t('why.soft', prefers(m[1], p)) : null)],
   [/^made for this need$/, () => t('why.focus1')],
   [/^made for this need and one other$/, () => t('why.focus2')],
   [/^made for 1 phase, yours$/, () => t('why.phase1')],
@@ -52,13 +94,14 @@ const SHAPES = [
 
 /* A term's words in the page's language: { text, lang } (lang: the
  * language it is in when that is not the page's).  from: the answer's
- * language (default English). */
-export function termText(what, from) {
+ * language (default English); profile: the starter's answers (which way
+ * a yes/no preference goes). */
+export function termText(what, from, profile) {
   const s = String(what);
   for (const [re, fn] of SHAPES) {
     const m = re.exec(s);
     if (!m) continue;
-    const text = fn(m);
+    const text = fn(m, profile);
     if (text) return { text, lang: null };
   }
   const written = from === 'nl' ? 'nl' : 'en';
@@ -71,12 +114,12 @@ function points(n) {
 
 /* The "why this offer" disclosure for offer o (in an answer in language
  * from): every term and the total. */
-export function whyBlock(o, from) {
+export function whyBlock(o, from, profile) {
   const terms = Array.isArray(o.terms) ? o.terms.filter((x) => x && typeof x.points === 'number') : [];
   if (!terms.length) return null;
   const score = typeof o.score === 'number' ? o.score : terms.reduce((a, x) => a + x.points, 0);
   const rows = terms.map((x) => {
-    const w = termText(x.what, from);
+    const w = termText(x.what, from, profile);
     return el('tr', { 'data-test': 'why-term', 'data-points': x.points },
       el('td', w.lang ? { lang: w.lang } : null, w.text),
       el('td', { class: 'num' }, points(x.points)));

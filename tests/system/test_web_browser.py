@@ -389,6 +389,11 @@ def ask_by_mail(p, profile, since):
           q['body'][0].replace('\r\n', '\n').endswith(marker), 'the mailto: link %r' % href)
     p.click('[data-test="ask-send"]')
     p.wait('the dialog to close', lambda: not p.one('[data-test="ask-dialog"]').is_displayed())
+    # opening the mail program sends nothing: asked only once the starter says so
+    p.wait('did you send it?', lambda: p.css('#status [data-test="sent-yes"]'))
+    check(not state(p).get('administration', {}).get('chosen'),
+          'opening the mail program marked the partner chosen and asked: %r' % state(p).get('administration'))
+    p.click('#status [data-test="sent-yes"]')
     c = p.wait('the choice to be kept', lambda: state(p).get('administration', {}).get('chosen'))
     check(c['id'] == 'proeftuin-mail' and c.get('asked_at'), 'asked by e-mail: %r' % c)
     p.wait('the chosen partner shown', lambda: p.css('[data-test="todo-item"][data-need="administration"] '
@@ -521,7 +526,7 @@ def check_search(p, origin):
     p.js('location.hash = arguments[0]', '#/search?' + urllib.parse.urlencode({'q': 'subsidie'}))
     said = p.wait('the records waiting', lambda: (lambda t: t if 'subsidie' in t and '7' in t
                                                    else None)(p.one('#search-count').text))
-    check(('not searchable yet' if lang == 'en' else 'nog niet doorzoekbaar') in said,
+    check(('cannot be found by searching yet' if lang == 'en' else 'nog niet te vinden met zoeken') in said,
           'the page does not say records wait: %r' % said)
 
 
@@ -571,7 +576,13 @@ def check_words():
     for k, v in list(en.items()) + list(nl.items()):
         check('(s)' not in v and '(en)' not in v, 'words.js %s: %r' % (k, v))
         check('gilde plan export' not in v and 'gilde plan import' not in v and
-              'node forgets' not in v and 'node vergeet' not in v, 'words.js %s speaks jargon: %r' % (k, v))
+              'node forgets' not in v and 'node vergeet' not in v and not re.search(r'\bnode\b', v),
+              'words.js %s speaks jargon: %r' % (k, v))
+    check('{1}' in en.get('search.count1', '') and '{0}' not in en['search.count1'] and 'resultaat' in nl['search.count1'],
+          'no singular for one search result')
+    ins = open(os.path.join(WEB_ROOT, 'insightwords.js'), encoding='utf-8').read()
+    node = [k for k, v in re.findall(pair, ins) if k != 'insight.thisNode' and re.search(r'\b[Nn]ode\b', v)]
+    check(not node, 'insightwords.js speaks of the node to starters: %r' % node)
 
 
 def as_phone(d):
@@ -611,21 +622,33 @@ def check_compact(p, origin, profile, name):
     first, again = {}, 0
     for k, it in enumerate(answer['items']):
         sel = '[data-test="todo-item"][data-need="%s"]' % it['need']
+        # 3 offers not shown before, in the answer's order; those shown in
+        # full at an earlier step met on the way are lines after them
+        want_new, want_again, scanned = [], [], 0
+        for o in it['offers']:
+            if len(want_new) == 3:
+                break
+            scanned += 1
+            (want_again if o['author'] + '/' + o['id'] in first else want_new).append(o)
         rows = p.css(sel + ' > ul.offers > li')
-        check(len(rows) == min(3, len(it['offers'])), '%s: step %s shows %d offers, not 3 of %d'
-              % (name, it['need'], len(rows), len(it['offers'])))
-        for row, o in zip(rows, it['offers']):
-            key = o['author'] + '/' + o['id']
-            kind = row.get_attribute('data-test')
-            check(row.get_attribute('data-offer') == o['id'], '%s: step %s in another order' % (name, it['need']))
-            if key in first:
-                check(kind == 'offer-again' and str(first[key]) in row.text,
-                      '%s: %s, shown at step %d, is shown again in full at %s'
-                      % (name, o['id'], first[key], it['need']))
-                again += 1
-                continue
-            check(kind == 'offer', '%s: %s is a line the first time it is shown' % (name, o['id']))
-            first[key] = k + 1
+        check([r.get_attribute('data-offer') for r in rows] == [o['id'] for o in want_new],
+              '%s: step %s shows %r, not the 3 first offers not shown before %r'
+              % (name, it['need'], [r.get_attribute('data-offer') for r in rows], [o['id'] for o in want_new]))
+        lines = p.css(sel + ' > ul.offers-again > li')
+        check([r.get_attribute('data-offer') for r in lines] == [o['id'] for o in want_again],
+              '%s: step %s shows the lines %r, not %r' % (name, it['need'],
+                                                          [r.get_attribute('data-offer') for r in lines],
+                                                          [o['id'] for o in want_again]))
+        for row in lines:
+            check(str(first[row.get_attribute('data-author') + '/' + row.get_attribute('data-offer')]) in row.text,
+                  '%s: the line %r does not say its step' % (name, row.text))
+            h = p.js('const b = arguments[0].querySelector("button").getBoundingClientRect();'
+                     'return [arguments[0].getBoundingClientRect().height, b.height]', row)
+            check(h[1] >= 44 and h[0] <= h[1] + 1, '%s: the line %r is %.0f px, its link %.0f px'
+                  % (name, row.text, h[0], h[1]))
+            again += 1
+        for row, o in zip(rows, want_new):
+            first[o['author'] + '/' + o['id']] = k + 1
             desc = row.find_element(By.CSS_SELECTOR, '[data-test="offer-desc"]')
             got = ' '.join(p.js('return arguments[0].textContent', desc).split())
             want = ' '.join(o['description'].replace('\n', ' ').split())
@@ -636,7 +659,7 @@ def check_compact(p, origin, profile, name):
             check(lines <= 3.2, '%s: %s\'s description takes %.1f lines' % (name, o['id'], lines))
             check(not seen(p, row.find_element(By.CSS_SELECTOR, '[data-test="contact"]')),
                   '%s: %s\'s contact is not folded' % (name, o['id']))
-        more = len(it['offers']) + it['more'] - 3
+        more = len(it['offers']) + it['more'] - scanned
         if more > 0:
             check(str(more) in p.one(sel + ' button.more').text, '%s: step %s does not say %d more'
                   % (name, it['need'], more))
@@ -691,12 +714,21 @@ def check_status_and_print(p, d):
     d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': 'print'})
     try:
         printed = p.js('return document.documentElement.scrollHeight')
-        hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step")]'
-                      '.every((e) => getComputedStyle(e).display === "none")')
+        hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step, '
+                      '#todo [data-test=drop]")].every((e) => getComputedStyle(e).display === "none")')
+        # a line for an offer shown before says its step; each step says how to reach its partner
+        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].map((e) => e.innerText.trim())')
+        dangling = [x for x in lines if x.endswith('—') or not re.search(r'\d', x)]
+        steps = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item]")].filter((li) => '
+                     'li.querySelector("[data-test=offer], [data-test=chosen]") && '
+                     '![...li.querySelectorAll("[data-test=print-contact]")].some((e) => e.offsetHeight > 0))'
+                     '.map((li) => li.dataset.need)')
     finally:
         d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
     print('the list: %d px on screen, %d printed' % (screen, printed), flush=True)
     check(hidden and printed < screen * 0.7, 'the list prints %d px of its %d' % (printed, screen))
+    check(lines and not dangling, 'lines for offers shown before print as %r' % dangling)
+    check(not steps, 'steps print no way to reach a partner: %r' % steps)
 
 
 def check_dialog(p, origin, profile):
@@ -739,6 +771,87 @@ def check_confirm(p):
     p.one('#reset-profile').click()
     p.wait('the question', lambda: p.d.switch_to.alert).accept()
     p.wait('the answers cleared', lambda: not p.one('input[data-test="phase"][value="start"]').is_selected())
+    # answers kept in this browser are cleared there too: a reload does not bring them back
+    p.js('localStorage.setItem("gilde.profile", arguments[0])', json.dumps(CAFE))
+    p.d.refresh()
+    p.wait('the kept answers', lambda: p.css('input[data-test="phase"][value="prestart"]') and
+           p.one('input[data-test="phase"][value="prestart"]').is_selected())
+    p.js('arguments[0].scrollIntoView({block: "center"})', p.one('#reset-profile'))
+    p.one('#reset-profile').click()
+    p.wait('the question', lambda: p.d.switch_to.alert).accept()
+    p.wait('the answers cleared', lambda: not p.one('input[data-test="phase"][value="prestart"]').is_selected())
+    check(not p.js('return localStorage.getItem("gilde.profile")'), 'Clear the answers left them stored')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    check(not p.one('input[data-test="phase"][value="prestart"]').is_selected() and
+          not p.one('#saved-plan').is_displayed(), 'the cleared answers are back after a reload')
+    p.d.get(p.origin + '/#/plan')
+    p.wait('no list', lambda: p.one('#plan-empty').is_displayed())
+
+
+def check_back(p, origin):
+    """Back from a partner page returns to the place in the list the
+    starter left, the link they followed in focus (not the top)."""
+    open_plan(p, origin, CAFE)
+    links = [a for a in p.css('[data-test="todo-list"] [data-test="partner-link"]')
+             if p.js('return arguments[0].getBoundingClientRect().top + scrollY', a) > 2500]
+    check(links, 'no partner link far down the list')
+    link = links[0]
+    p.js('arguments[0].scrollIntoView({block: "center"})', link)
+    y, href = p.js("return scrollY"), p.js("return arguments[0].getAttribute(\"href\")", link)
+    link.click()
+    p.wait('the partner page', lambda: '#/partner/' in p.d.current_url and p.css('[data-test="partner-offer"]'))
+    p.d.back()
+    p.wait('the list again', lambda: p.d.current_url.endswith('#/plan') and todo_items(p))
+    p.wait('the place in the list (%d)' % y, lambda: abs(p.js('return scrollY') - y) <= 2 and
+           p.js('return document.activeElement.getAttribute("href")') == href)
+
+
+def check_header(p, origin):
+    """The header is one row on a phone (its menu took three, 186 px):
+    Next is in sight on question 1 and the first offer on the list; the
+    menu opens behind one button, its links and the language button 44 px
+    tall, and closes when a link is followed."""
+    p.d.get(origin + '/#/')
+    p.js('localStorage.clear()')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    head = p.js('return document.querySelector("header.site").getBoundingClientRect().height')
+    print('the header on a phone: %d px' % head, flush=True)
+    check(head <= 72, 'the header takes %d px of %d' % (head, PHONE['height']))
+    check(in_view(p, p.one('[data-test="q-next"]')), 'Next is below the fold on question 1')
+    links = p.css('#nav a[data-nav]')
+    check(not any(a.is_displayed() for a in links), 'the menu is open on a phone')
+    toggle = p.one('[data-test="menu-toggle"]')
+    check(toggle.get_attribute('aria-expanded') == 'false', 'the menu button does not say it is closed')
+    toggle.click()
+    p.wait('the menu', lambda: all(a.is_displayed() for a in links))
+    check(toggle.get_attribute('aria-expanded') == 'true', 'the menu button does not say it is open')
+    low = [a.text for a in links if a.rect['height'] < 44] + \
+          [b.text for b in (toggle, p.one('[data-test="lang-switch"]')) if b.rect['height'] < 44]
+    check(not low, 'under 44 px in the header: %r' % low)
+    p.one('#nav a[data-nav="events"]').click()
+    p.wait('the menu to close', lambda: '#/events' in p.d.current_url and not any(a.is_displayed() for a in links))
+    open_plan(p, origin, CAFE)
+    check(p.js('return document.querySelector("[data-test=offer]").getBoundingClientRect().top < innerHeight'),
+          'the first offer of the list is below the fold')
+
+
+def check_enter(p, origin):
+    """Enter on an answer means Next until the last question: it does not
+    make the list from the phase alone."""
+    p.d.get(origin + '/#/')
+    p.js('localStorage.clear()')
+    p.d.refresh()
+    p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
+    click(p, 'input[data-test="phase"][value="idea"]')
+    p.one('input[data-test="phase"][value="idea"]').send_keys(Keys.ENTER)
+    p.wait('question 2 after Enter', lambda: '2' in p.one('[data-test="q-progress"]').text and
+           p.d.current_url.endswith('#/?step=2'))
+    check(not p.js('return localStorage.getItem("gilde.profile")'), 'Enter on question 1 made the list')
+    click(p, 'input[data-test="activity"][value="shop"]')
+    p.one('input[data-test="activity"][value="shop"]').send_keys(Keys.ENTER)
+    p.wait('question 3 after Enter', lambda: p.d.current_url.endswith('#/?step=3'))
 
 
 def check_no_offers(p, origin, profile):
@@ -780,6 +893,28 @@ def check_labels_and_occurrence(p, origin, key, downloads):
               'an event is labelled %r' % text[:200])
     occ = [e for e in events if e.get_attribute('data-occurrence')]
     check(occ, 'no occurrence of a recurring event in the sample')
+    # a series once, at its next date: how often, and its other dates folded
+    api_events = json.loads(urllib.request.urlopen(origin + '/api/v1/events', timeout=WAIT).read())['events']
+    count = {}
+    for e in api_events:
+        count[e['id']] = count.get(e['id'], 0) + 1
+    shown = [e.get_attribute('data-event') for e in events]
+    check(len(shown) == len(set(shown)) == len(count), 'the events page shows %d cards for %d events (%d dates)'
+          % (len(shown), len(count), len(api_events)))
+    height = p.js('return document.documentElement.scrollHeight')
+    print('the events page on a phone: %d px, %d cards' % (height, len(shown)), flush=True)
+    check(height < 15000, 'the events page is %d px tall on a phone' % height)
+    desk = p.one('[data-test="event"][data-event="stad-gent-ondernemerspunt-spreekuur-2027"]')
+    often = desk.find_element(By.CSS_SELECTOR, '[data-test="event-often"]').text
+    fold = desk.find_element(By.CSS_SELECTOR, '[data-test="series-dates"]')
+    rest = count['stad-gent-ondernemerspunt-spreekuur-2027'] - 1
+    check(often == 'Every week on Monday' and fold.text.startswith('%d more dates' % rest),
+          'the weekly consultation hours say %r, %r (%d more dates)' % (often, fold.text, rest))
+    p.js('arguments[0].scrollIntoView({block: "center"})', fold)
+    fold.find_element(By.CSS_SELECTOR, 'summary').click()
+    dates = p.wait('the other dates', lambda: fold.find_elements(By.CSS_SELECTOR, '[data-test="more-date"]'))
+    check(len(dates) == rest and all(d.find_elements(By.CSS_SELECTOR, 'a[data-test="event-ics"]') for d in dates),
+          'the series unfolds %d dates, not %d, each with its calendar link' % (len(dates), rest))
     ev = occ[1] if len(occ) > 1 else occ[0]
     link = ev.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
     href = link.get_attribute('href')
@@ -809,6 +944,20 @@ def check_fit(p, origin):
     box = p.wait('the map\'s table', lambda: p.css('[data-test="map-table-box"]'))[0]
     check(p.js('return document.documentElement.scrollWidth <= innerWidth'), 'the map page scrolls sideways')
     check(p.js('return arguments[0].getBoundingClientRect().right <= innerWidth', box), 'the table\'s box is off-screen')
+    # words break at spaces only: each word of the table on one line
+    cut = p.js("""const out = [];
+        const walk = document.createTreeWalker(arguments[0], NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+          for (const m of n.data.matchAll(/[^\\s-]+/g)) {
+            const r = document.createRange();
+            r.setStart(n, m.index);
+            r.setEnd(n, m.index + m[0].length);
+            const tops = new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+            if (tops.size > 1) out.push(m[0]);
+          }
+        }
+        return out.slice(0, 10);""", box)
+    check(not cut, 'the map\'s table cuts words: %r' % cut)
     p.d.get(origin + '/#/')
     p.wait('the questions', lambda: p.css('input[data-test="phase"]'))
     small = p.js("""document.querySelectorAll('.q-step').forEach((s) => { s.hidden = false; });
@@ -825,8 +974,57 @@ def check_fit(p, origin):
         check(p.css(sel) and not low, '%s: heights %r, under 44 px' % (sel, low))
 
 
+HAIRDRESSER = {'phase': 'prestart', 'activity': 'services', 'bank_refused': True, 'lang': 'en'}
+
+
+def check_fit_words(p, origin):
+    """An offer "fits exactly" only when the starter meets each of its
+    criteria; a preference not met, or one the answers do not say, is said
+    on the card in the starter's words (the BNP loan prefers starters a
+    bank has not turned down; the Cultuurloket is made for some sectors),
+    and "why" says which starters the offer prefers."""
+    answer = post_match(origin, HAIRDRESSER)
+    open_plan(p, origin, HAIRDRESSER)
+    loan = card(p, 'financing-loan', 'bnp-paribas-fortis-starterskrediet')
+    o = [x for x in next(i for i in answer['items'] if i['need'] == 'financing-loan')['offers']
+         if x['id'] == 'bnp-paribas-fortis-starterskrediet'][0]
+    check(o['answers'] == 'exactly' and o['criteria'].get('bank_refused') == 'failed',
+          'the sample changed: the BNP loan is %r %r' % (o['answers'], o['criteria']))
+    fit = loan.find_element(By.CSS_SELECTOR, '[data-test="fit"]').text
+    notes = [(n.get_attribute('data-kind'), n.text) for n in loan.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')]
+    check(fit != 'Fits this need exactly' and
+          ('failed', 'Not quite for you: it prefers starters a bank has not turned down') in notes,
+          'the BNP loan for a starter a bank turned down: %r, %r' % (fit, notes))
+    why = [p.js('return arguments[0].textContent', td) for td in loan.find_elements(By.CSS_SELECTOR, '[data-test="why-term"] td:first-child')]
+    check('it prefers starters a bank has not turned down' in why and not [w for w in why if 'bank_refused' in w],
+          'why the BNP loan: %r' % why)
+    culture = card(p, 'financing-loan', 'cultuurloket-financiering')
+    notes = [(n.get_attribute('data-kind'), n.text) for n in culture.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')]
+    check(('unknown', 'Made for particular sectors: check it fits you') in notes,
+          'the Cultuurloket for a starter who named no sector: %r' % notes)
+    # every card: "fits exactly" if and only if every criterion is met
+    req = urllib.request.Request(origin + '/api/v1/match?per_item=0', data=json.dumps(HAIRDRESSER).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+    whole = json.load(urllib.request.urlopen(req, timeout=WAIT))
+    by_id = {(it['need'], x['id']): x for it in whole['items'] for x in it['offers']}
+    for c in p.css('[data-test="todo-item"] [data-test="offer"]'):
+        need = p.js('return arguments[0].closest("[data-test=todo-item]").dataset.need', c)
+        x = by_id[(need, c.get_attribute('data-offer'))]
+        fit = c.find_elements(By.CSS_SELECTOR, '[data-test="fit"]')
+        exact = fit and p.js('return arguments[0].textContent', fit[0]) == 'Fits this need exactly'
+        met = all(v == 'matched' for v in x.get('criteria', {}).values())
+        check(bool(exact) == (x['answers'] == 'exactly' and met),
+              '%s says %r with criteria %r' % (x['id'], fit and fit[0].text, x.get('criteria')))
+        check(len(c.find_elements(By.CSS_SELECTOR, '[data-test="fit-note"]')) >= (0 if met else 1),
+              '%s: criteria %r, not said on the card' % (x['id'], x.get('criteria')))
+
+
 def check_phone(p, d, origin, profile, key, downloads):
     as_phone(d)
+    check_fit_words(p, origin)
+    check_enter(p, origin)
+    check_back(p, origin)
+    check_header(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')

@@ -251,7 +251,7 @@ def walk(p, origin, shot):
     p.click('[data-test="lang-switch"]')
     p.wait('the Dutch heading', lambda: [h.text for h in p.css('#view-landing h1')] == [SCREENING['title']['nl']])
     check_report(p, origin, 'nl')
-    check(p.one('a[data-nav="landing"]').text == 'Landen in Gent', 'the menu item is not in Dutch')
+    check(p.one('a[data-nav="landing"]').get_attribute('textContent') == 'Starten in Gent vanuit het buitenland', 'the menu item is not in Dutch')
 
     # what was sent: the answers and the language, to the node, nothing more
     p.logs()
