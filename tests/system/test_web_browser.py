@@ -1182,6 +1182,10 @@ def main():
                   % (link.get_attribute('href'), key, item.get_attribute('data-event'), page_lang))
             name = link.get_attribute('download')
             check(name and name.endswith('.ics'), 'the .ics link downloads nothing: %r' % name)
+            # the list may still be settling (a series folded, a message at the foot): the link
+            # in view and shown before the click, as a starter would see it
+            d.execute_script('arguments[0].scrollIntoView({block: "center"})', link)
+            p.wait('the event\'s .ics link to show', lambda: link.is_displayed() and link.is_enabled())
             link.click()
             path = os.path.join(downloads, name)
             p.wait('the download of ' + name, lambda: read(path).endswith(b'END:VCALENDAR\r\n'))
