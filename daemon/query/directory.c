@@ -40,7 +40,22 @@ struct offer_keep {
 	const struct taxonomy *tax;
 	const struct directory_offer_filter *f;
 	uint64_t now;
+	/* worked out once for the filter (offer_keep_init), not per offer */
+	struct eligibility_profile p;  /* the profile a filter describes: only what is asked */
+	struct eligibility_need need;
 };
+
+static void offer_keep_init(struct offer_keep *k, const struct taxonomy *tax,
+                            const struct directory_offer_filter *f, uint64_t now)
+{
+	*k = (struct offer_keep){ .tax = tax, .f = f, .now = now };
+	eligibility_profile_init(&k->p);
+	eligibility_profile_term(tax, &k->p, "phase", f->phase);
+	eligibility_profile_term(tax, &k->p, "sector", f->sector);
+	eligibility_profile_term(tax, &k->p, "activity", f->activity);
+	if (f->need)
+		eligibility_need_init(tax, f->need, &k->need);
+}
 
 static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 {
@@ -48,19 +63,13 @@ static bool offer_keep(const void *arg, const uint8_t *body, size_t len)
 	const struct directory_offer_filter *f = k->f;
 	struct eligibility_offer o;
 	struct eligibility_verdict v;
-	struct eligibility_profile p;
 	eligibility_offer_read(k->tax, body, len, &o);
 	if (!eligibility_current(&o, k->now))
 		return false;
-	/* the profile a filter describes: it says only what is asked */
-	eligibility_profile_init(&p);
-	eligibility_profile_term(k->tax, &p, "phase", f->phase);
-	eligibility_profile_term(k->tax, &p, "sector", f->sector);
-	eligibility_profile_term(k->tax, &p, "activity", f->activity);
-	eligibility_judge(&o, &p, &v);
+	eligibility_judge(&o, &k->p, &v);
 	if (eligibility_any_failed(&v))
 		return false;
-	if (f->need && eligibility_fit(k->tax, &o, f->need) < ELIGIBILITY_FIT_NARROWER)
+	if (f->need && eligibility_fit_bits(&o, &k->need) < ELIGIBILITY_FIT_NARROWER)
 		return false;
 	if (f->lang && !eligibility_speaks(&o, f->lang))
 		return false;
@@ -176,7 +185,8 @@ int directory_offers(struct store_txn *t, const struct taxonomy *tax,
 {
 	struct place after;
 	size_t limit = pg->limit;
-	struct page_scan ps = { .keep = { tax, f, now }, .after = pg->after ? &after : NULL };
+	struct page_scan ps = { .after = pg->after ? &after : NULL };
+	offer_keep_init(&ps.keep, tax, f, now);
 	if (page_open(pg, DIRECTORY_OFFERS_MAX, true, &after, &ps.first, err))
 		return GL_EINVAL;
 	struct store_filter sf = { .kind = RK_OFFER, .author = f->author };

@@ -500,23 +500,36 @@ bool eligibility_any_failed(const struct eligibility_verdict *v)
 
 /* ---- needs and languages ------------------------------------------------- */
 
-enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct eligibility_offer *o,
-                                     const char *need)
+void eligibility_need_init(const struct taxonomy *tax, const char *need,
+                           struct eligibility_need *out)
 {
 	size_t n;
 	const struct tax_term *needs = taxonomy_facet(tax, "need", &n);
-	uint64_t self = eligibility_bit(tax, "need", need), under = 0, above = 0;
-	if (!self)
-		return ELIGIBILITY_FIT_NONE;
-	for (size_t i = 0; i < n && i < ELIGIBILITY_FACET_MAX; i++) {
+	*out = (struct eligibility_need){ .self = eligibility_bit(tax, "need", need) };
+	for (size_t i = 0; out->self && i < n && i < ELIGIBILITY_FACET_MAX; i++) {
 		if (strcmp(needs[i].id, need) && taxonomy_within(tax, "need", needs[i].id, need))
-			under |= UINT64_C(1) << i;
+			out->under |= UINT64_C(1) << i;
 		if (strcmp(needs[i].id, need) && taxonomy_within(tax, "need", need, needs[i].id))
-			above |= UINT64_C(1) << i;
+			out->above |= UINT64_C(1) << i;
 	}
-	return o->needs & self ? ELIGIBILITY_FIT_EXACT
-	       : o->needs & under ? ELIGIBILITY_FIT_NARROWER
-	       : o->needs & above ? ELIGIBILITY_FIT_BROADER : ELIGIBILITY_FIT_NONE;
+}
+
+enum eligibility_fit eligibility_fit_bits(const struct eligibility_offer *o,
+                                          const struct eligibility_need *n)
+{
+	if (!n->self)
+		return ELIGIBILITY_FIT_NONE;
+	return o->needs & n->self ? ELIGIBILITY_FIT_EXACT
+	       : o->needs & n->under ? ELIGIBILITY_FIT_NARROWER
+	       : o->needs & n->above ? ELIGIBILITY_FIT_BROADER : ELIGIBILITY_FIT_NONE;
+}
+
+enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct eligibility_offer *o,
+                                     const char *need)
+{
+	struct eligibility_need n;
+	eligibility_need_init(tax, need, &n);
+	return eligibility_fit_bits(o, &n);
 }
 
 bool eligibility_speaks(const struct eligibility_offer *o, const char *lang)

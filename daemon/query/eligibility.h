@@ -212,6 +212,17 @@ bool eligibility_any_failed(const struct eligibility_verdict *v);
 enum eligibility_fit eligibility_fit(const struct taxonomy *tax, const struct eligibility_offer *o,
                                      const char *need);
 
+/* The same for many offers: the need's bit and the bits of the needs under
+ * and above it, worked out once (eligibility_need_init), then each offer
+ * judged by bits alone (eligibility_fit_bits). */
+struct eligibility_need {
+	uint64_t self, under, above; /* self 0: no need of the taxonomy */
+};
+void eligibility_need_init(const struct taxonomy *tax, const char *need,
+                           struct eligibility_need *out);
+enum eligibility_fit eligibility_fit_bits(const struct eligibility_offer *o,
+                                          const struct eligibility_need *n);
+
 /* Whether the offer's languages hold lang ("nl", "en", …). */
 bool eligibility_speaks(const struct eligibility_offer *o, const char *lang);
 
