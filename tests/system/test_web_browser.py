@@ -1170,7 +1170,14 @@ def main():
             ics_all = p.one('[data-test="ics-all"]').get_attribute('href')
             check(ics_all.startswith(origin + '/events.ics'), 'calendar link %r' % ics_all)
             # a one-off event's link: the node's .ics of it (occurrences: check_occurrence)
-            item = [e for e in p.css('[data-test="event"]') if not e.get_attribute('data-occurrence')][0]
+            # (one shown on the events page: the page left behind may still hold its own
+            # events, hidden, while this one is drawn)
+            def shown_one_off():
+                return [e for e in p.css('[data-test="event"]')
+                        if not e.get_attribute('data-occurrence') and e.is_displayed() and
+                        e.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]').is_displayed()]
+            p.wait('a one-off event shown on the events page', shown_one_off)
+            item = shown_one_off()[0]
             link = item.find_element(By.CSS_SELECTOR, 'a[data-test="event-ics"]')
             href = urllib.parse.urlsplit(link.get_attribute('href'))
             query = urllib.parse.parse_qs(href.query)
