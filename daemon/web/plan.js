@@ -221,8 +221,12 @@ function notesBox(need, notes) {
     el('label', { for: id, class: 'vh' }, t('plan.notesLabel')), area);
 }
 
-function moreButton(need, more) {
-  const btn = el('button', { type: 'button', class: 'secondary more', 'data-need': need }, t('plan.more', more));
+function moreButton(need, more, label) {
+  /* named with its step, so that a screen reader's list of buttons tells them apart */
+  const btn = el('button', {
+    type: 'button', class: 'secondary more', 'data-need': need, 'aria-expanded': 'false',
+    'aria-label': t('plan.moreLabel', more, label),
+  }, t('plan.more', more));
   btn.addEventListener('click', () => {
     plan.expanded.add(need);
     showPlan(route.seq).then(() => {
@@ -253,7 +257,7 @@ function stepHead(item, i, st, label) {
     el('span', { id: doneId, hidden: true }, t('plan.tick')),
     box,
     el('h2', { id: headId, class: 'todo-title', tabindex: '-1' },
-      el('label', { for: tickId }, el('span', { id: headId + '-t' }, label))),
+      el('label', { for: tickId }, (i + 1) + '. ', el('span', { id: headId + '-t' }, label))),
     badge(t('plan.doneBadge'), 'done-badge'),
     st.done && st.done_at ? el('span', { class: 'done-when', 'data-test': 'done-when' }, t('plan.doneOn', dateText(st.done_at))) : null);
 }
@@ -355,7 +359,7 @@ function stepItem(item, i, count) {
   const nofit = nofitButton(need);
   if (nofit) li.appendChild(el('p', { class: 'step-actions' }, nofit));
   const more = list.more;
-  if (more > 0 && !list.expanded) li.appendChild(moreButton(need, more));
+  if (more > 0 && !list.expanded) li.appendChild(moreButton(need, more, label));
   /* "all" is 100 at most (proto/API.md): say that a large directory holds more */
   if (more > 0 && list.expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
   const ahead = Array.isArray(item.later) ? item.later : [];

@@ -616,6 +616,16 @@ def check_compact(p, origin, profile, name):
     were shown as a line."""
     answer = post_match(origin, profile)
     open_plan(p, origin, profile)
+    # a screen reader hears each step's number with its name (not from the style sheet),
+    # and each "Show N more" names its step and says it is folded
+    heads = p.js('return [...document.querySelectorAll("#todo .todo-title")].map(h => h.textContent)')
+    check([h.split('. ', 1)[0] for h in heads] == [str(k + 1) for k in range(len(heads))],
+          '%s: step headings %r' % (name, heads))
+    mores = p.js('return [...document.querySelectorAll("#todo button.more")].map(b => '
+                 '[b.getAttribute("aria-expanded"), b.getAttribute("aria-label")])')
+    check(mores and all(e == 'false' and lab for e, lab in mores) and
+          len({lab for _, lab in mores}) == len(mores),
+          '%s: the show-more buttons %r' % (name, mores))
     height = p.js('return document.documentElement.scrollHeight')
     check(p.js('return document.documentElement.scrollWidth') <= PHONE['width'],
           '%s: the list is wider than the phone' % name)
