@@ -211,13 +211,13 @@ function freshChosen(item, c) {
   });
 }
 
-function notesBox(need, notes) {
+function notesBox(need, notes, label) {
   const id = 'notes-' + need;
   const area = el('textarea', { id, rows: 3, maxlength: 4000, 'data-test': 'notes', 'data-need': need });
   area.value = notes || '';
   area.addEventListener('input', () => updateStep(need, (st) => { st.notes = area.value; }));
   return el('details', { class: 'notes', open: notes ? true : null },
-    el('summary', null, t('plan.notes')),
+    el('summary', null, t('plan.notes'), el('span', { class: 'vh' }, ': ' + label)),
     el('label', { for: id, class: 'vh' }, t('plan.notesLabel')), area);
 }
 
@@ -365,11 +365,11 @@ function stepItem(item, i, count) {
   const ahead = Array.isArray(item.later) ? item.later : [];
   const lctx = Object.assign({}, ctx, { later: true });
   const laterBox = ahead.length ? el('details', { class: 'later', 'data-test': 'later' },
-    el('summary', null, t('plan.later', ahead.length)),
+    el('summary', null, t('plan.later', ahead.length), el('span', { class: 'vh' }, ': ' + label)),
     el('p', { class: 'hint' }, t('plan.laterHint')),
     el('ul', { class: 'offers' }, ahead.map((o) => offerCard(o, lctx)))) : null;
   /* the step's own foldings and "Remove this step", on one row while closed */
-  li.appendChild(el('div', { class: 'step-foot' }, laterBox, notesBox(need, st.notes), dropButton(need, label, count)));
+  li.appendChild(el('div', { class: 'step-foot' }, laterBox, notesBox(need, st.notes, label), dropButton(need, label, count)));
   return li;
 }
 

@@ -10,7 +10,7 @@
  */
 import { dateText } from './dates.js';
 import { el } from './dom.js';
-import { lang, t } from './i18n.js';
+import { lang, t, txt } from './i18n.js';
 
 /* eligibility_criterion_names (daemon/query/eligibility.h) */
 const CRITERIA = ['phases', 'sectors', 'activities', 'areas', 'schools', 'student', 'international',
@@ -125,7 +125,8 @@ export function whyBlock(o, from, profile) {
       el('td', { class: 'num' }, points(x.points)));
   });
   return el('details', { class: 'why', 'data-test': 'why' },
-    el('summary', null, t('why.title', score)),
+    el('summary', null, t('why.title', score),
+      txt(o.name) ? el('span', { class: 'vh' }, ': ' + txt(o.name)) : null),
     el('table', null,
       el('caption', { class: 'vh' }, t('why.caption')),
       el('thead', null, el('tr', null, el('th', { scope: 'col' }, t('why.what')), el('th', { scope: 'col', class: 'num' }, t('why.points')))),

@@ -621,6 +621,14 @@ def check_compact(p, origin, profile, name):
     heads = p.js('return [...document.querySelectorAll("#todo .todo-title")].map(h => h.textContent)')
     check([h.split('. ', 1)[0] for h in heads] == [str(k + 1) for k in range(len(heads))],
           '%s: step headings %r' % (name, heads))
+    # the folds of a step and of an offer say whose they are
+    whys = p.js('return [...document.querySelectorAll("#todo [data-test=why] > summary")]'
+                '.map(s => s.textContent)')
+    check(whys and all(': ' in w and w.split(': ', 1)[1].strip() for w in whys),
+          '%s: a "why" fold that does not name its offer: %r' % (name, whys))
+    steps = p.js('return [...document.querySelectorAll("#todo .notes > summary, #todo [data-test=later] > summary")]'
+                 '.map(s => s.textContent)')
+    check(steps and len(set(steps)) == len(steps), '%s: step folds named alike: %r' % (name, steps))
     mores = p.js('return [...document.querySelectorAll("#todo button.more")].map(b => '
                  '[b.getAttribute("aria-expanded"), b.getAttribute("aria-label")])')
     check(mores and all(e == 'false' and lab for e, lab in mores) and
