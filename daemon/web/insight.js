@@ -36,6 +36,9 @@ const SHARED_TEXTS = {
 };
 
 const now = { profile: null, collecting: false, k: 0, needs: [] };
+/* Keys whose request is on its way: a list drawn again before the node
+ * answered would send the same step twice (the node keeps one). */
+const sending = new Set();
 
 function state() {
   const s = store.get(INSIGHT_KEY, null);
@@ -79,9 +82,11 @@ async function send(step, need, partner) {
   if (!consenting() || !now.profile || !now.profile.phase) return;
   const s = state();
   const key = step + '/' + need + (partner ? '/' + partner.author + '/' + (partner.id || '') : '');
-  if ((s.sent || []).includes(key)) return;
+  const flight = s.token + ' ' + key;
+  if ((s.sent || []).includes(key) || sending.has(flight)) return;
   const ev = { token: s.token, week: isoWeek(new Date()), bucket: bucketOf(now.profile), step, need };
   if (partner) ev.partner = partner;
+  sending.add(flight);
   try {
     await api('api/v1/insight/events', {
       method: 'POST',
@@ -93,6 +98,8 @@ async function send(step, need, partner) {
     setState(after);
   } catch (e) {
     /* the plan works without it: a note that was not taken is not resent */
+  } finally {
+    sending.delete(flight);
   }
 }
 
