@@ -216,6 +216,8 @@ cat "$state/federation.conf" - >"$state/city.conf" <<CONF
 [web]
 listen = 127.0.0.1:$web
 root = $src/daemon/web
+# a step no offer fits: the page says to ask the city's business desk
+desk = stad-gent
 CONF
 
 # A node of your own, to join the sample (README: run your own node).

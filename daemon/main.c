@@ -211,6 +211,7 @@ static void on_hup(uv_signal_t *s, int signum)
 	              memcmp(next.network_key, n->cfg.network_key, 32));
 	needs_restart("[web]", str_changed(next.web_listen, n->cfg.web_listen) ||
 	              str_changed(next.web_root, n->cfg.web_root) ||
+	              str_changed(next.web_desk, n->cfg.web_desk) ||
 	              next.web_connections != n->cfg.web_connections ||
 	              next.web_per_ip != n->cfg.web_per_ip || next.web_waiting != n->cfg.web_waiting ||
 	              next.web_answer_cache != n->cfg.web_answer_cache ||

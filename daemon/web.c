@@ -617,6 +617,7 @@ static void web_release(struct web *w)
 	screen_free(w->screening);
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
+	free(w->desk);
 	free(w->buckets);
 	web_guard_free(w->guard);
 	w->guard = NULL;
@@ -674,6 +675,7 @@ static int web_new(struct node *n, struct web **out, struct gl_error *err)
 		free(w);
 		return rc;
 	}
+	w->desk = n->cfg.web_desk ? gl_xstrdup(n->cfg.web_desk) : NULL;
 	*out = w;
 	return 0;
 }

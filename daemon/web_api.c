@@ -27,6 +27,7 @@
 #include "query/match.h"
 #include "query/news.h"
 #include "query/search.h"
+#include "query/view.h"
 #include "store/textindex.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -566,6 +567,29 @@ bool web_json_body(struct MHD_Connection *c)
 	       (!type[tl] || type[tl] == ';' || type[tl] == ' ');
 }
 
+/* What the page's answer adds: whether it may ask the starter for insight
+ * (API.md), and [web] desk, whom to ask when no offer fits a step. */
+static json_t *match_tail(struct web *w, struct store_txn *t, const json_t *profile, uint64_t k)
+{
+	json_t *tail = json_object();
+	if (k)
+		json_object_set_new(tail, "insight", json_pack("{s:i}", "k", (int)k));
+	const char *lang = json_string_value(json_object_get(profile, "lang"));
+	char *name = w->desk ? view_partner_name(t, w->n->pk, w->desk, lang ? lang : "en") : NULL;
+	if (name) {
+		char author[IDENT_TEXT_MAX];
+		ident_format(IDENT_PK_PREFIX, w->n->pk, author);
+		json_object_set_new(tail, "desk", json_pack("{s:s, s:s, s:s}", "author", author,
+		                                            "id", w->desk, "name", name));
+	}
+	free(name);
+	if (!json_object_size(tail)) {
+		json_decref(tail);
+		return NULL;
+	}
+	return tail;
+}
+
 static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                                  const char *url, const struct web_req *rq)
 {
@@ -607,8 +631,8 @@ static enum MHD_Result api_match(struct web *w, struct MHD_Connection *c, struct
 	}
 	struct match_opts o = { .per_item = (unsigned)per_item, .paths = w->paths,
 		                .cache = w->match_cache };
-	/* the answer written as text (no tree); the page may ask the starter (API.md, Insight) */
-	json_t *tail = k ? json_pack("{s:{s:i}}", "insight", "k", (int)k) : NULL;
+	/* the answer written as text (no tree) */
+	json_t *tail = match_tail(w, t, profile, k);
 	char *answer;
 	size_t len;
 	int rc = match_run_text(t, w->tax, profile, &o, tail, &answer, &len, &err);

@@ -50,6 +50,7 @@ struct web {
 	struct match_cache *match_cache; /* the offers' facts between matches (match.h) */
 	struct search_cache *search_cache; /* the documents' lengths between searches (search.h) */
 	struct screen *screening; /* the screening of foreign start-ups */
+	char *desk;               /* [web] desk: this node's partner to ask; NULL: none */
 	char root[PATHS_MAX];
 	double rate, burst;
 	bool behind_proxy;        /* count a local proxy's requests by X-Forwarded-For */

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "proto/alloc.h"
+#include "proto/bounds.h"
 #include "proto/ident.h"
+#include "proto/record.h"
 
 #include <sodium.h>
 
@@ -29,6 +31,7 @@ const char *config_level_name(int level)
 
 enum opt_type {
 	OPT_STRING,
+	OPT_ID,   /* a record's id (proto/record.h) */
 	OPT_PATH,
 	OPT_ADDR,
 	OPT_SIZE,
@@ -134,6 +137,10 @@ static const struct opt opts[] = {
 	{ "web", "screening", OPT_PATH, OFF(web_screening), NULL, 0, 0,
 	  "The screening of foreign start-ups the page asks: a copy of schemas/screening.json "
 	  "a landing programme edits (default: the screening built into gilded)." },
+	{ "web", "desk", OPT_ID, OFF(web_desk), NULL, 0, 0,
+	  "The id of a partner record this node publishes (e.g. stad-gent) that a starter should "
+	  "ask when no offer fits a step of the to-do list: the page names it and links to it "
+	  "(default: none; the page then says \"the city's business desk\" without a link)." },
 	{ "web", "max_connections", OPT_COUNT, OFF(web_connections), "256", 1, 65536,
 	  "Most HTTP connections at once." },
 	{ "web", "max_per_ip", OPT_COUNT, OFF(web_per_ip), "16", 1, 65536,
@@ -279,6 +286,10 @@ static int set_string(struct config *c, const struct opt *o, const char *value,
 	if (!*value)
 		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: empty value", where, o->section,
 		                 o->name);
+	if (o->type == OPT_ID && !record_id_valid(value, strlen(value)))
+		return gl_errorf(err, GL_ECONFIG, "%s: [%s] %s: \"%s\" is not a record's id (1 to %u "
+		                 "of a-z, 0-9, '.', '_', '-', beginning with a letter or digit)",
+		                 where, o->section, o->name, value, GL_ID_MAX);
 	free(*p);
 	*p = gl_xstrdup(value);
 	return 0;
@@ -412,6 +423,7 @@ static int set_opt(struct config *c, const struct opt *o, const char *value,
 {
 	switch (o->type) {
 	case OPT_STRING:
+	case OPT_ID:
 	case OPT_PATH: return set_string(c, o, value, where, err);
 	case OPT_ADDR:
 	case OPT_ADDRLIST: return set_addr(c, o, value, where, err);
@@ -453,6 +465,7 @@ void config_free(struct config *c)
 	free(c->web_root);
 	free(c->web_paths);
 	free(c->web_screening);
+	free(c->web_desk);
 	strlist_free(&c->peers);
 	strlist_free(&c->public_endpoints);
 	free(c->curators.v);
@@ -541,6 +554,7 @@ static void dump_value(const struct config *c, const struct opt *o, FILE *out)
 	const char *base = (const char *)c;
 	switch (o->type) {
 	case OPT_STRING:
+	case OPT_ID:
 	case OPT_PATH:
 	case OPT_ADDR: {
 		const char *s = *(char *const *)(base + o->offset);

@@ -69,6 +69,7 @@ struct config {
 	char *web_root;               /* NULL: GILDE_WEBDIR */
 	char *web_paths;              /* NULL: the to-do paths built in (schemas/paths.json) */
 	char *web_screening;          /* NULL: the screening built in (schemas/screening.json) */
+	char *web_desk;               /* the id of this node's partner record to ask; NULL: none */
 	uint64_t web_connections;
 	uint64_t web_per_ip;
 	uint64_t web_waiting;         /* connections waiting for headers per address */

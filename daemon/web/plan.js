@@ -12,7 +12,7 @@ import { contactBlock } from './contact.js';
 import { termLabel, terms } from './data.js';
 import { dateText } from './dates.js';
 import { fillForm } from './form.js';
-import { $, badge, clear, el } from './dom.js';
+import { $, badge, clear, el, partnerHref } from './dom.js';
 import { lang, langNames, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
 import { askAction, descParts, fitDescriptions, offerAgain, offerCard, printContact, sameOffer } from './offer.js';
@@ -283,12 +283,16 @@ function withNodes(text, ...nodes) {
   });
 }
 
-/* No offer fits: say where to ask, with a search for the need. */
+/* No offer fits: say whom to ask (the node's desk, by name and linked,
+ * when the answer names one: API.md), with a search for the need. */
 function noOffers(label) {
   const search = el('a', { href: '#/search?' + new URLSearchParams({ q: label }).toString(), 'data-test': 'no-offers-search' },
     t('plan.noOffersSearch'));
-  return el('p', { class: 'no-offers', 'data-test': 'no-offers' },
-    withNodes(t('plan.noOffers'), t('plan.noOffersDesk'), search));
+  const d = plan.answer && plan.answer.desk;
+  const desk = d && typeof d.author === 'string' && typeof d.id === 'string' && typeof d.name === 'string'
+    ? el('a', { href: partnerHref(d.author, d.id), 'data-test': 'no-offers-desk' }, d.name)
+    : t('plan.noOffersDesk');
+  return el('p', { class: 'no-offers', 'data-test': 'no-offers' }, withNodes(t('plan.noOffers'), desk, search));
 }
 
 /* Take the starter to where an offer is shown in full. */

@@ -873,8 +873,9 @@ def check_enter(p, origin):
 
 
 def check_no_offers(p, origin, profile):
-    """A step no offer fits links a search for it (the business desk stays
-    words: the page does not know the city's partner)."""
+    """A step no offer fits names the node's desk ([web] desk = stad-gent),
+    linked to its page, and links a search for the need."""
+    desk = [r for r in ghent_records('partner') if r['id'] == 'stad-gent'][0]
     open_plan(p, origin, profile)
     p.js("""const orig = window.fetch;
             window.fetch = async (...args) => {
@@ -890,8 +891,18 @@ def check_no_offers(p, origin, profile):
     link = box.find_element(By.CSS_SELECTOR, 'a[data-test="no-offers-search"]')
     check(urllib.parse.unquote_plus(link.get_attribute('href').split('?q=', 1)[1]) == label,
           'the empty step searches for %r' % link.get_attribute('href'))
+    page_lang = p.js('return document.documentElement.lang')
+    ask = box.find_elements(By.CSS_SELECTOR, 'a[data-test="no-offers-desk"]')
+    check(ask and ask[0].text == desk['name'][page_lang],
+          'the empty step names %r, not the desk %r' % ([a.text for a in ask], desk['name'][page_lang]))
+    check((('Ask ' if page_lang == 'en' else 'Vraag het aan ') + desk['name'][page_lang]) in box.text,
+          'the empty step says %r' % box.text)
     link.click()
     p.wait('the search for the need', lambda: p.one('#search-q').get_attribute('value') == label)
+    p.d.back()
+    p.wait('the empty step again', lambda: p.css('a[data-test="no-offers-desk"]'))
+    p.click('a[data-test="no-offers-desk"]')
+    p.wait('the desk\'s page', lambda: p.one('#partner-title').text == desk['name'][page_lang])
 
 
 def check_labels_and_occurrence(p, origin, key, downloads):
@@ -1068,7 +1079,8 @@ def main():
 
     with Harness('web-browser') as h:
         conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
-                                   'root = %s\nrate = 100000\nburst = 100000\n' % WEB_ROOT)
+                                   'root = %s\nrate = 100000\nburst = 100000\ndesk = stad-gent\n'
+                                   % WEB_ROOT)
         a = h.node('a', args=['--config', conf])
         a.start()
         web = a.json('status')['daemon'].get('web') or {}

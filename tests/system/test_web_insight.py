@@ -116,6 +116,10 @@ def off_node(p, h):
           % insight_requests(p, start))
     status, body = http(origin, 'POST', '/api/v1/insight/events', {})
     check(status == 404, 'POST to a node without [insight]: %d %r' % (status, body))
+    # nor [web] desk: the answer names no partner to ask (test_web_api: one that does)
+    status, body = http(origin, 'POST', '/api/v1/match', ANSWERS)
+    check(status == 200 and 'insight' not in body and 'desk' not in body,
+          'the match answer of a node without [insight] or desk: %d %r' % (status, list(body)))
     outside = [u for u in p.outside() if not u.startswith('mailto:')]
     check(not outside, 'requests outside the node: %r' % outside)
     p.js('localStorage.clear()')
