@@ -180,13 +180,18 @@ function askBox() {
   const no = el('button', { type: 'button', class: 'secondary', 'data-test': 'insight-no' }, t('insight.no'));
   yes.addEventListener('click', () => answer(true));
   no.addEventListener('click', () => answer(false));
+  /* the whole of what is sent one tap away: on a phone the question was
+   * a screen tall, above the starter's first step */
   return [
     el('h2', { id: 'insight-ask-title' }, t('insight.askTitle')),
-    el('p', null, t('insight.askWhat')),
-    el('ul', { 'data-test': 'insight-what' },
-      el('li', null, t('insight.askBucket')), el('li', null, t('insight.askStep')),
-      el('li', null, t('insight.askWeek')), el('li', null, t('insight.askToken'))),
-    el('p', null, t('insight.askNot', now.k)),
+    el('p', { 'data-test': 'insight-short' }, t('insight.askShort', now.k)),
+    el('details', { class: 'insight-more', 'data-test': 'insight-more' },
+      el('summary', null, t('insight.askMore')),
+      el('p', null, t('insight.askWhat')),
+      el('ul', { 'data-test': 'insight-what' },
+        el('li', null, t('insight.askBucket')), el('li', null, t('insight.askStep')),
+        el('li', null, t('insight.askWeek')), el('li', null, t('insight.askToken'))),
+      el('p', null, t('insight.askNot', now.k))),
     el('p', { class: 'actions' }, yes, no),
   ];
 }

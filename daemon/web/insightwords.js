@@ -7,6 +7,8 @@ export const INSIGHT_WORDS = {
   en: {
     'nav.insight': 'Figures',
     'insight.askTitle': 'Help the city help starters, anonymously?',
+    'insight.askShort': 'If you agree, this page sends this site, and no one else, a short note per step: the kind of starter you are, the step, the week and a random number; never your name, notes or address. The city sees only totals of at least {0} starters. You can withdraw at any time.',
+    'insight.askMore': 'What exactly is sent?',
     'insight.askWhat': 'If you agree, this page sends this site, and no one else, a short note each time you add or drop a step, tick it off, choose a partner, or say that no offer fits you. Each note holds:',
     'insight.askBucket': 'the kind of starter you are: your phase, your first sector, your kind of business, whether you are a student, come from abroad, or start next to a job or studies;',
     'insight.askStep': 'the step: which need, and what you did with it (added, dropped, ticked off, partner chosen, nothing fits), and the partner you chose;',
@@ -72,6 +74,8 @@ export const INSIGHT_WORDS = {
   nl: {
     'nav.insight': 'Cijfers',
     'insight.askTitle': 'Help je de stad starters helpen, anoniem?',
+    'insight.askShort': 'Als je akkoord gaat, stuurt deze pagina naar deze site, en naar niemand anders, een korte melding per stap: wat voor starter je bent, de stap, de week en een willekeurig getal; nooit je naam, notities of adres. De stad ziet alleen totalen van minstens {0} starters. Je kunt altijd intrekken.',
+    'insight.askMore': 'Wat wordt er precies verstuurd?',
     'insight.askWhat': 'Als je akkoord gaat, stuurt deze pagina naar deze site, en naar niemand anders, een korte melding telkens je een stap toevoegt of schrapt, afvinkt, een partner kiest of zegt dat geen aanbod bij je past. Elke melding bevat:',
     'insight.askBucket': 'wat voor starter je bent: je fase, je eerste sector, je soort zaak, of je student bent, uit het buitenland komt, of naast een job of studie start;',
     'insight.askStep': 'de stap: welke behoefte, en wat je ermee deed (toegevoegd, geschrapt, afgevinkt, partner gekozen, niets past), en de partner die je koos;',

@@ -68,8 +68,10 @@ function profileSummary(p) {
   if (p.jobseeker === true) bits.push(t('p.jobseeker'));
   if (p.prototype === true) bits.push(t('p.prototype'));
   if (p.staff_from_abroad === true) bits.push(t('p.staff'));
-  if (Number.isInteger(p.employees)) bits.push(t('p.employees', p.employees));
-  if (Number.isInteger(p.company_age)) bits.push(t('p.age', p.company_age));
+  /* "0 years old" read oddly for a restart: 0 and 1 have words of their own */
+  const count = (key, n) => t(n === 0 ? key + '0' : n === 1 ? key + '1' : key, n);
+  if (Number.isInteger(p.employees)) bits.push(count('p.employees', p.employees));
+  if (Number.isInteger(p.company_age)) bits.push(count('p.age', p.company_age));
   if (p.premises) bits.push(t('p.premises.' + p.premises));
   if (p.area) bits.push(termLabel('area', p.area));
   if (Array.isArray(p.languages) && p.languages.length) bits.push(t('p.speaks', langNames(p.languages)));

@@ -872,6 +872,20 @@ def check_enter(p, origin):
     p.wait('question 3 after Enter', lambda: p.d.current_url.endswith('#/?step=3'))
 
 
+def check_summary(p, origin):
+    """The line "based on your answers" says no employees and a company
+    started this year in words ("0 years old" read oddly for a restart)."""
+    for lang, want, unwanted in (('en', ('no employees', 'started this year'), ('0 employees', '0 years')),
+                                 ('nl', ('geen werknemers', 'dit jaar gestart'), ('0 werknemers', '0 jaar'))):
+        open_plan(p, origin, {'phase': 'restart', 'employees': 0, 'company_age': 0, 'lang': lang})
+        line = p.one('#plan-profile').text
+        check(all(w in line for w in want) and not any(u in line for u in unwanted),
+              'the profile reads %r' % line)
+    open_plan(p, origin, {'phase': 'growth', 'employees': 1, 'company_age': 1, 'lang': 'en'})
+    line = p.one('#plan-profile').text
+    check('1 employee,' in line and '1 year old' in line, 'the profile reads %r' % line)
+
+
 def check_no_offers(p, origin, profile):
     """A step no offer fits names the node's desk ([web] desk = stad-gent),
     linked to its page, and links a search for the need."""
@@ -1063,6 +1077,7 @@ def check_phone(p, d, origin, profile, key, downloads):
     check_labels_and_occurrence(p, origin, key, downloads)
     check_dialog(p, origin, profile)
     check_no_offers(p, origin, profile)
+    check_summary(p, origin)
     check_confirm(p)
     errors = console_errors(p)
     check(not errors, 'the console shows errors on a phone: %r' % errors)

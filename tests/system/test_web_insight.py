@@ -133,6 +133,21 @@ def ask_once(p, origin):
     items = draw_list(p, origin)
     box = p.wait('the question', lambda: p.one('[data-test="insight-box"]').is_displayed() and
                  p.one('[data-test="insight-box"]'))
+    # on a phone the question stays short (it stood a screen tall above the
+    # first step), and the whole of what is sent is one tap away
+    p.d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', wb.PHONE)
+    try:
+        tall = p.js('return arguments[0].getBoundingClientRect().height', box)
+        check(tall <= 420, 'the question is %d px tall on a phone (at most 420)' % tall)
+        short = box.text  # the list folded: the title, the short words, the buttons
+        for want in ('anonymously', 'no one else', 'week', 'random number', 'never your name',
+                     'at least 5 starters', 'withdraw'):
+            check(want in short, 'the short question does not say %r:\n%s' % (want, short))
+    finally:
+        p.d.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
+    check(not p.one('[data-test="insight-what"]').is_displayed(), 'the whole list is shown unasked')
+    p.click('[data-test="insight-more"] summary')
+    p.wait('what is sent', lambda: p.one('[data-test="insight-what"]').is_displayed())
     words = box.text
     for want in ('anonymously', 'no one else', 'phase', 'sector', 'student', 'from abroad',
                  'week of the year (never the day or the time)', 'random number', 'Not sent: your name',
