@@ -429,6 +429,12 @@ def ask_by_booking(p, origin):
     p.d.switch_to.window(main)
     c = p.wait('the booking to be kept', lambda: state(p).get('coaching', {}).get('chosen'))
     check(c['id'] == 'proeftuin-book' and c.get('asked_at'), 'asked by booking: %r' % c)
+    # an offer known only by its site does not promise an appointment there
+    # (the third phone trial found a partner's home page behind the words)
+    said = set(p.js('return [...document.querySelectorAll(\'[data-test="ask"][data-ask="page"]\')]'
+                    '.map((b) => b.textContent)'))
+    check(said, 'no offer reached only through its site on this list')
+    check(said == {'Contact them via their site'}, 'a site-only offer\'s button says %r' % said)
 
 
 def page_to_cli_and_back(p, h, a, origin, downloads):
