@@ -306,6 +306,9 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 		int k = __builtin_ctz(rest); /* in the criteria's order */
 		if (cd->failed >> k & 1)
 			add(out, &n, MT_SOFT, MATCH_SOFT, k);
+		else if (k == ELIGIBILITY_SECTORS) /* the narrower, the less likely yours */
+			add(out, &n, MT_UNKNOWN, -AT(sector_pts, cd->facts.nsectors) < MATCH_UNKNOWN
+			                         ? -AT(sector_pts, cd->facts.nsectors) : MATCH_UNKNOWN, k);
 		else
 			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
 	}

@@ -72,7 +72,12 @@
  *                             lifts nothing; a recurring one, such as
  *                             weekly office hours, is no occasion;
  *      unknown criterion      MATCH_UNKNOWN each: it restricts what your
- *                             profile does not say (check it);
+ *                             profile does not say (check it); for
+ *                             sectors when you named none, minus what
+ *                             "made for your sector" would give, if more
+ *                             (an offer for one sector is unlikely yours:
+ *                             a starter who skipped the question saw the
+ *                             artists' desk and the medtech rules high);
  *      a preference unmet     MATCH_SOFT each: a soft criterion failed.
  *    Ties: partner name, then id.
  *

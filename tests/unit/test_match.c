@@ -55,6 +55,12 @@ static int setup(void **state)
 	put(RK_EVENT, "bio-evening", "{\"partner\": \"p\", \"needs\": [\"networking\"],"
 	    " \"sectors\": [\"biotech\"], \"name\": {\"en\": \"Bio evening\", \"nl\": \"Bio-avond\"},"
 	    " \"start\": \"2026-03-23T19:00:00+01:00\"}");
+	/* the same need for one sector, for two, and for anyone */
+	put(RK_OFFER, "artists-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"sectors\": [\"creative\"]}}");
+	put(RK_OFFER, "two-sector-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"sectors\": [\"creative\", \"digital\"]}}");
+	put(RK_OFFER, "ip-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"]}");
 	put(RK_OFFER, "takeover-help", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"takeover\": \"only\"}}");
 	put(RK_OFFER, "microloan", "{\"needs\": [\"financing-loan\"], \"languages\": [\"en\"],"
@@ -207,6 +213,25 @@ static void test_online_only(void **state)
 	                          "webshop-rules", "unknown"), MATCH_UNKNOWN);
 }
 
+static void test_sector_unsaid(void **state)
+{
+	(void)state;
+	/* a starter who named no sector: an offer for one sector is unlikely
+	 * theirs, and weighs as much below as it would above for its sector */
+	const char *none = "{\"phase\": \"start\", \"needs\": [\"legal-ip\"]}";
+	int sector1[] = MATCH_SECTOR;
+	assert_int_equal(term_for(none, "legal-ip", "artists-desk", "unknown"), -sector1[1]);
+	assert_int_equal(term_for(none, "legal-ip", "two-sector-desk", "unknown"), -sector1[2]);
+	json_t *res = match(none);
+	const json_t *offers = json_object_get(json_array_get(json_object_get(res, "items"), 0), "offers");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(offers, 0), "id")), "ip-desk");
+	json_decref(res);
+	/* in the sector: made for it */
+	assert_int_equal(term_for("{\"phase\": \"start\", \"sectors\": [\"creative\"],"
+	                          " \"needs\": [\"legal-ip\"]}", "legal-ip", "artists-desk", "sector"),
+	                 sector1[1]);
+}
+
 static void test_paths_of_facts(void **state)
 {
 	(void)state;
@@ -229,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_event_for_whom),
 		cmocka_unit_test(test_takeover_and_bank),
 		cmocka_unit_test(test_online_only),
+		cmocka_unit_test(test_sector_unsaid),
 		cmocka_unit_test(test_paths_of_facts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
