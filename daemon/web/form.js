@@ -19,6 +19,9 @@ const PAST_START = ['start', 'restart', 'growth'];
 const SPEAKS = ['nl', 'en', 'fr', 'de'];
 const EMPLOYEES_MAX = 1000000;  /* profile.schema.json: employees maximum */
 const AGE_MAX = 100;            /* profile.schema.json: company_age maximum */
+/* The questionnaire's sectors most starters are in (taxonomy sector ids). */
+const EVERYDAY = ['retail', 'hospitality', 'personal-services', 'services', 'creative', 'digital',
+  'construction', 'social-economy'];
 
 /* The needs the starter chose on the list are kept when the answers
  * change, unless the answers were cleared. */
@@ -69,8 +72,13 @@ export function buildForm() {
   const acts = clear($('activity-choices'));
   for (const term of terms('activity')) acts.appendChild(choice('radio', 'activity', term.id, 'activity', 'activity'));
   acts.appendChild(choice('radio', 'activity', '', null, 'activity'));
+  /* the sectors most starters are in first, then the taxonomy's order (its
+   * clusters first: a bike repairer did not find "Personal services", 16th) */
   const sectors = clear($('sector-choices'));
-  for (const term of terms('sector')) sectors.appendChild(choice('checkbox', 'sector', term.id, 'sector', 'sector'));
+  const rank = (id) => (EVERYDAY.indexOf(id) + EVERYDAY.length + 1) % (EVERYDAY.length + 1);
+  const sorted = terms('sector').map((term, i) => [term, i])
+    .sort((a, b) => rank(a[0].id) - rank(b[0].id) || a[1] - b[1]).map((x) => x[0]);
+  for (const term of sorted) sectors.appendChild(choice('checkbox', 'sector', term.id, 'sector', 'sector'));
   const speaks = clear($('speaks-choices'));
   for (const l of SPEAKS) {
     speaks.appendChild(el('div', { class: 'choice' },

@@ -1131,6 +1131,11 @@ def main():
             p.wait('the page to start', lambda: p.css('input[data-test="phase"]'))
             check(p.js('return document.documentElement.lang') == 'en', 'html lang is not en')
             check(p.one('[data-test="lang-switch"]').is_displayed(), 'no language switch')
+            # the sectors most starters are in come first, every sector once
+            order = p.js('return [...document.querySelectorAll("#sector-choices input")].map((i) => i.value)')
+            tax = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']['sector']
+            check(order[:3] == ['retail', 'hospitality', 'personal-services'] and
+                  sorted(order) == sorted(x['id'] for x in tax), 'the sectors asked: %r' % order)
             answer_questionnaire(p, answers)
 
             # -- the list the paths propose: the API's, in its order -------------------
