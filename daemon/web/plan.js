@@ -391,9 +391,14 @@ function drawAdd() {
   const have = needs();
   const select = clear($('add-need'));
   select.appendChild(el('option', { value: '' }, t('plan.addChoose')));
+  let shown = null; /* the last broad need listed: its narrower ones follow it, dashed */
   for (const term of terms('need')) {
+    if (!term.parent) shown = have.includes(term.id) ? null : term.id;
     if (have.includes(term.id)) continue;
-    select.appendChild(el('option', { value: term.id }, (term.parent ? '– ' : '') + termLabel('need', term.id)));
+    const label = termLabel('need', term.id);
+    const text = !term.parent ? label : term.parent === shown ? '– ' + label
+      : termLabel('need', term.parent) + ': ' + label;
+    select.appendChild(el('option', { value: term.id }, text));
   }
   const full = have.length >= MAX_NEEDS;
   select.disabled = full;
@@ -440,8 +445,9 @@ export function onTick(ev) {
 
 /* ---- choosing the steps ---------------------------------------------------- */
 
-/* The steps become list (null: the ones the paths propose); match again. */
-function setNeeds(list) {
+/* The steps become list (null: the ones the paths propose); match again,
+ * then focus the element focus (an id): the list's progress, or a step. */
+function setNeeds(list, focus) {
   const p = Object.assign({}, plan.profile);
   if (list && list.length) p.needs = list;
   else delete p.needs;
@@ -449,7 +455,7 @@ function setNeeds(list) {
   store.set(KEYS.profile, p);
   plan.answer = null;
   plan.expanded = new Set();
-  showPlan(route.seq).then(() => focusLater('plan-progress'));
+  showPlan(route.seq).then(() => focusLater(focus || 'plan-progress'));
 }
 
 export function onAddStep(ev) {
@@ -459,7 +465,9 @@ export function onAddStep(ev) {
     $('add-need').focus();
     return;
   }
-  setNeeds(needs().concat([need]));
+  /* to the new step, where the paths' order put it (the third phone trial
+   * was left at the top, the loan it added 8,000 px below) */
+  setNeeds(needs().concat([need]), 'todo-head-' + need);
   say(t('plan.added', termLabel('need', need)));
 }
 

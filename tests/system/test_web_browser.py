@@ -549,11 +549,30 @@ def change_steps(p, origin, profile):
     after = [n for n in before if n != before[1]]
     p.wait('the list without %s' % before[1], lambda: todo_items(p) and [x[0] for x in todo_items(p)] == after)
     check(p.one('#plan-custom').is_displayed(), 'the list does not say the steps are the starter\'s own')
+    # a narrower need is dashed under its broader one, or named with it
+    # when that one is on the list already (a lone "– Becoming an employer")
+    page_lang = p.js('return document.documentElement.lang')
+    needs = {x['id']: x for x in json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']['need']}
+    opts = p.js('return [...document.querySelectorAll("#add-need option")].map((o) => [o.value, o.textContent])')[1:]
+    for i, (value, text) in enumerate(opts):
+        parent = needs[value].get('parent')
+        label = needs[value]['label'][page_lang]
+        above = [v for v, _ in opts[:i] if not needs[v].get('parent')]
+        want = (label if not parent else '– ' + label if above and above[-1] == parent
+                else needs[parent]['label'][page_lang] + ': ' + label)
+        check(text == want, 'the need %s is offered as %r, not %r' % (value, text, want))
+    check(any(t.startswith('– ') for _, t in opts) and any(': ' in t for _, t in opts),
+          'the needs offered show neither a dashed nor a named narrower need: %r' % opts)
     Select(p.one('[data-test="add-need"]')).select_by_value('talent')
     click(p, '#add-button')
     want = [i['need'] for i in post_match(origin, dict(profile, needs=after + ['talent']))['items']]
     check('talent' in want, 'talent not in %r' % want)
     p.wait('the list with talent', lambda: todo_items(p) and [x[0] for x in todo_items(p)] == want)
+    # the page takes the starter to the step added, wherever the paths put it
+    head = p.wait('the step added in focus',
+                  lambda: p.js('return document.activeElement.id') == 'todo-head-talent' and
+                  p.one('#todo-head-talent'))
+    check(in_view(p, head), 'the step added is out of view')
     return want
 
 # -- on a phone (390x844): what a tester found there ---------------------------
