@@ -25,8 +25,15 @@ export async function showPartners(seq) {
     for (const p of sorted) {
       const loc = p.contact && p.contact.location && p.contact.location.address;
       const addr = loc && typeof loc.locality === 'string' ? loc.locality : null;
+      /* what the partner does, in its first sentence: the trial's starter
+       * met 43 cards saying only "Other" and "Offers: 3" */
+      const first = txt(p.description).split(/(?<=[.!?])\s/)[0].trim();
+      const what = first ? el('p', { class: 'what', 'data-test': 'partner-what' }, first) : null;
+      const l = txtLang(p.description);
+      if (what && l && l !== lang) what.setAttribute('lang', l);
       list.appendChild(el('li', { class: 'card', 'data-test': 'partner' },
         el('h2', null, el('a', { href: partnerHref(p.author, p.id), 'data-test': 'partner-link' }, txt(p.name))),
+        what,
         el('p', { class: 'meta' },
           p.org_type ? el('span', { class: 'tag' }, termLabel('org_type', p.org_type)) : null,
           addr ? el('span', { class: 'tag' }, addr) : null),

@@ -1238,6 +1238,17 @@ def main():
             check(listed == want, 'partner %s lists offers %r, expected %r' % (pid, listed, want))
             check(p.css('#partner-body [data-test="contact"]'), 'the partner page shows no contact')
 
+            # -- the partners: each card says what the partner does ------------------------
+            d.get(origin + '/#/partners')
+            cards = p.wait('the partners', lambda: p.css('[data-test="partner"]'))
+            for c in cards:
+                pid = c.find_element(By.CSS_SELECTOR, 'a[data-test="partner-link"]').get_attribute('href').rsplit('/', 1)[-1]
+                what = c.find_elements(By.CSS_SELECTOR, '[data-test="partner-what"]')
+                desc = partners[pid].get('description', {}).get(page_lang, '')
+                check(bool(what) == bool(desc) and (not what or (what[0].text and desc.startswith(what[0].text) and
+                                                                   what[0].text[-1] in '.!?')),
+                      'the card of %s says %r of %r' % (pid, what and what[0].text, desc[:80]))
+
             # -- events: the whole calendar on the node, and one event's ---------------
             print('-- events: the whole calendar on the node, and one event\'s', flush=True)
             d.get(origin + '/#/events')
