@@ -435,7 +435,7 @@ export const I18N = {
     'q.student': 'Ben je student?',
     'q.international': 'Kom je uit het buitenland, als internationale ondernemer?',
     'q.activity': 'Wat voor zaak?',
-    'q.area': 'Waar ben je gevestigd, of waar kom je?',
+    'q.area': 'Waar ben je gevestigd, of waar vestig je je?',
     'q.age': 'Hoe oud is je bedrijf, in hele jaren?',
     'q.ageHint': '0 als het nog niet opgericht is of minder dan een jaar geleden opgericht werd.',
     'q.noAnswer': '(geen antwoord)',
