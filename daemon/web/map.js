@@ -102,9 +102,12 @@ function picture(map, sector) {
   const src = 'map.svg' + query({ sector, lang });
   const print = el('button', { type: 'button', class: 'secondary', 'data-test': 'map-print' }, t('map.print'));
   print.addEventListener('click', () => window.print());
+  const alt = t('map.alt', sector ? termLabel('sector', sector) : t('map.all').toLowerCase());
+  /* on a phone the picture keeps its own size (12 px text) and scrolls
+   * sideways in its box: shrunk to the screen its words were 5 px high */
   return el('figure', { class: 'map-figure' },
-    el('img', { src, alt: t('map.alt', sector ? termLabel('sector', sector) : t('map.all').toLowerCase()),
-      'data-test': 'map-img', class: 'map-img' }),
+    el('div', { class: 'table-scroll map-scroll', role: 'region', tabindex: '0', 'aria-label': alt, 'data-test': 'map-scroll' },
+      el('img', { src, alt, 'data-test': 'map-img', class: 'map-img' })),
     el('figcaption', null, t('map.counts', map.partners_shown, map.offers_shown)),
     el('div', { class: 'actions' },
       el('a', { href: src, download: 'gilde-map' + (sector ? '-' + sector : '') + '.svg', class: 'button secondary',
@@ -127,11 +130,12 @@ function table(map) {
     el('table', { class: 'map-table', 'data-test': 'map-table' },
     el('thead', null, el('tr', null, ['map.partner', 'map.hub', 'map.where', 'map.helps']
       .map((k) => el('th', { scope: 'col' }, t(k))))),
+    /* data-label: on a phone each row is a block, its cells named (CSS) */
     el('tbody', null, (map.partners || []).map((p) => el('tr', { 'data-partner': p.id },
       el('th', { scope: 'row' }, el('a', { href: partnerHref(p.author, p.id) }, txt(p.name))),
-      el('td', null, p.hub ? hubName.get(p.hub) || p.hub : ''),
-      el('td', null, place(p)),
-      el('td', null, helpsWith(map, p)))))));
+      el('td', { 'data-label': t('map.hub') }, p.hub ? hubName.get(p.hub) || p.hub : ''),
+      el('td', { 'data-label': t('map.where') }, place(p)),
+      el('td', { 'data-label': t('map.helps'), 'data-test': 'map-helps' }, helpsWith(map, p)))))));
 }
 
 async function show(seq, params) {
