@@ -235,6 +235,8 @@ static void on_hup(uv_signal_t *s, int signum)
 	/* those keep their running values; everything else is taken as read */
 	free(next.web_listen);
 	free(next.web_root);
+	free(next.web_desk);
+	next.web_desk = n->cfg.web_desk ? gl_xstrdup(n->cfg.web_desk) : NULL;
 	next.web_listen = n->cfg.web_listen ? gl_xstrdup(n->cfg.web_listen) : NULL;
 	next.web_root = n->cfg.web_root ? gl_xstrdup(n->cfg.web_root) : NULL;
 	next.web_connections = n->cfg.web_connections;

@@ -618,6 +618,7 @@ static void web_release(struct web *w)
 	taxonomy_free(w->tax);
 	free(w->taxonomy_json);
 	free(w->desk);
+	w->desk = NULL;
 	free(w->buckets);
 	web_guard_free(w->guard);
 	w->guard = NULL;

@@ -296,6 +296,20 @@ static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm 
 		add(out, n, MT_SCHOOL, MATCH_SCHOOL, 0);
 }
 
+/* An offer for sectors, for a starter who named none: as much below as
+ * "made for your sector" would lift it, at least MATCH_UNKNOWN; never
+ * below a preference failed (MATCH_SOFT), which naming another sector
+ * would cost. */
+static int unsaid_sectors(const struct eligibility_offer *o)
+{
+	int pts = -AT(sector_pts, o->nsectors);
+	if (pts > MATCH_UNKNOWN)
+		pts = MATCH_UNKNOWN;
+	if ((o->soft >> ELIGIBILITY_SECTORS & 1) && pts < MATCH_SOFT)
+		pts = MATCH_SOFT;
+	return pts;
+}
+
 size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
                    struct mterm out[MTERMS_MAX], const struct mevent **event)
 {
@@ -307,8 +321,7 @@ size_t match_terms(const struct mctx *c, const struct cand *cd, size_t item,
 		if (cd->failed >> k & 1)
 			add(out, &n, MT_SOFT, MATCH_SOFT, k);
 		else if (k == ELIGIBILITY_SECTORS) /* the narrower, the less likely yours */
-			add(out, &n, MT_UNKNOWN, -AT(sector_pts, cd->facts.nsectors) < MATCH_UNKNOWN
-			                         ? -AT(sector_pts, cd->facts.nsectors) : MATCH_UNKNOWN, k);
+			add(out, &n, MT_UNKNOWN, unsaid_sectors(&cd->facts), k);
 		else
 			add(out, &n, MT_UNKNOWN, MATCH_UNKNOWN, k);
 	}

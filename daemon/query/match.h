@@ -74,7 +74,8 @@
  *      unknown criterion      MATCH_UNKNOWN each: it restricts what your
  *                             profile does not say (check it); for
  *                             sectors when you named none, minus what
- *                             "made for your sector" would give, if more
+ *                             "made for your sector" would give, if more,
+ *                             but not past MATCH_SOFT for a preference
  *                             (an offer for one sector is unlikely yours:
  *                             a starter who skipped the question saw the
  *                             artists' desk and the medtech rules high);

@@ -87,6 +87,22 @@ export function seg(s) {
   return encodeURIComponent(String(s)).replace(/%3A/gi, ':');
 }
 
+/* A text's first sentence: up to a full stop, ! or ? that a capital or a
+ * digit follows (or the end), not one of a short word ("St. Pieters",
+ * "Dr.") or inside one ("e.g.", "o.a."). No look-behind: older Safari
+ * refuses the whole file for one. */
+export function firstSentence(s) {
+  const text = String(s || '').trim();
+  const end = /[.!?](?=\s+[A-Z\u00C0-\u00DE0-9]|\s*$)/g;
+  for (let m = end.exec(text); m; m = end.exec(text)) {
+    const upto = text.slice(0, m.index + 1);
+    const word = upto.slice(upto.search(/\S+$/));
+    if (m[0] === '.' && (/^[A-Za-z]{1,2}\.$/.test(word) || /\.[A-Za-z]+\.$/.test(word))) continue;
+    return upto;
+  }
+  return text;
+}
+
 export function partnerHref(author, id) {
   return '#/partner/' + seg(author) + '/' + seg(id);
 }

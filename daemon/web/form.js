@@ -230,14 +230,17 @@ function yesNo(name) {
 }
 
 /* The profile from the form: only what was answered (profile.schema.json). */
-function readForm() {
+export function readForm() {
   const p = {};
   const errors = [];
   const put = (k, v) => { if (v !== undefined && v !== '' && !(Array.isArray(v) && !v.length)) p[k] = v; };
   put('phase', checked('phase')[0]);
   if (!p.phase) errors.push([1, 'phase-error', $('fs-phase'), t('q.err.phase'), $('questionnaire').querySelector('input[name="phase"]')]);
   put('activity', checked('activity')[0]);
-  put('sectors', checked('sector'));
+  /* in the taxonomy's order, whatever the order asked in: the first is the
+   * one the insight figures count a starter under */
+  const order = terms('sector').map((x) => x.id);
+  put('sectors', checked('sector').sort((a, b) => order.indexOf(a) - order.indexOf(b)));
   const side = checked('side')[0];
   if (side) p.side_activity = side === 'side';
   put('research', yesNo('research'));

@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { reloadPartners, termLabel } from './data.js';
 import { contactBlock } from './contact.js';
-import { $, append, badge, clear, el, extLink, paragraphs, partnerHref, recText, safeUrl, seg } from './dom.js';
+import { $, append, badge, clear, el, extLink, firstSentence, paragraphs, partnerHref, recText, safeUrl, seg } from './dom.js';
 import { bySeries, eventItem } from './events.js';
 import { lang, langNames, locale, t, txt, txtLang } from './i18n.js';
 import { newsItem } from './news.js';
@@ -27,7 +27,7 @@ export async function showPartners(seq) {
       const addr = loc && typeof loc.locality === 'string' ? loc.locality : null;
       /* what the partner does, in its first sentence: the trial's starter
        * met 43 cards saying only "Other" and "Offers: 3" */
-      const first = txt(p.description).split(/(?<=[.!?])\s/)[0].trim();
+      const first = firstSentence(txt(p.description));
       const what = first ? el('p', { class: 'what', 'data-test': 'partner-what' }, first) : null;
       const l = txtLang(p.description);
       if (what && l && l !== lang) what.setAttribute('lang', l);

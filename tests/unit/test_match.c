@@ -60,6 +60,8 @@ static int setup(void **state)
 	    " \"eligibility\": {\"sectors\": [\"creative\"]}}");
 	put(RK_OFFER, "two-sector-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"sectors\": [\"creative\", \"digital\"]}}");
+	put(RK_OFFER, "soft-artists-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"sectors\": [\"creative\"], \"soft\": [\"sectors\"]}}");
 	put(RK_OFFER, "ip-desk", "{\"needs\": [\"legal-ip\"], \"languages\": [\"en\"]}");
 	put(RK_OFFER, "takeover-help", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"takeover\": \"only\"}}");
@@ -226,6 +228,12 @@ static void test_sector_unsaid(void **state)
 	const json_t *offers = json_object_get(json_array_get(json_object_get(res, "items"), 0), "offers");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(offers, 0), "id")), "ip-desk");
 	json_decref(res);
+	/* a preference for one sector: naming none costs no more than naming
+	 * another (the preference failed) */
+	assert_int_equal(term_for(none, "legal-ip", "soft-artists-desk", "unknown"), MATCH_SOFT);
+	assert_int_equal(term_for("{\"phase\": \"start\", \"sectors\": [\"retail\"],"
+	                          " \"needs\": [\"legal-ip\"]}", "legal-ip", "soft-artists-desk", "soft"),
+	                 MATCH_SOFT);
 	/* in the sector: made for it */
 	assert_int_equal(term_for("{\"phase\": \"start\", \"sectors\": [\"creative\"],"
 	                          " \"needs\": [\"legal-ip\"]}", "legal-ip", "artists-desk", "sector"),
