@@ -288,6 +288,9 @@ def main():
                                                         'desk = stad-gent\n'),
                               '--log-level', 'debug'])
         w = start_web(a)
+        # [web] desk names a record not published yet: the log says so
+        log = open(a.log_path).read()
+        check('web-desk-missing desk=stad-gent' in log, 'no word of the missing desk in the log:\n' + log[-2000:])
         a.gilde('publish', *SAMPLE)
         key = a.json('id')['key']
 
