@@ -12,6 +12,7 @@
  */
 import { api } from './api.js';
 import { partnersOrNothing, termLabel, terms } from './data.js';
+import { dateText } from './dates.js';
 import { $, clear, el } from './dom.js';
 import { t, txt } from './i18n.js';
 import './insight.js'; /* its words */
@@ -403,9 +404,15 @@ function selectOf(id, label, options, value, onChange) {
   return el('div', { class: 'field' }, el('label', { for: id }, label), s);
 }
 
+/* "2026-W49" as people say it: "week 49 of 2026". */
+function weekName(w) {
+  const m = /^([0-9]{4})-W([0-9]{2})$/.exec(w || '');
+  return m ? t('insight.week', Number(m[2]), m[1]) : (w || '');
+}
+
 function releaseName(r) {
-  return r.from === 'this node' ? t('insight.thisNode') + (r.week ? ', ' + t('insight.week', r.week) : '')
-    : (r.name || r.from) + (r.issued ? ', ' + r.issued.slice(0, 10) : '');
+  return r.from === 'this node' ? t('insight.thisNode') + (r.week ? ', ' + weekName(r.week) : '')
+    : (r.name || r.from) + (r.issued ? ', ' + dateText(r.issued) : '');
 }
 
 function drawBucket(r, partners) {

@@ -23,7 +23,8 @@ test_web_browser.py):
   that /api/v1/gaps lists all the same; on a desktop (1280x800) and a
   phone (390x844), in both languages, every text of a chart lies whole
   within its viewBox, no two texts (or a text and a legend's swatch)
-  overlap, and no text is drawn smaller than 11 px;
+  overlap, and no text is drawn smaller than 11 px; the release is named
+  for people ("this site, week 49 of 2026");
 - nothing is asked of anyone but the node, and no console error."""
 import json
 import os
@@ -468,6 +469,9 @@ def figures_view(p, origin, a):
     check(hot.get_attribute('class') == 'heat-5', 'the cell found wanting most is %r' % hot.get_attribute('class'))
     check_offers(p, gaps)
     as_desktop(p)  # 1280x800, as the trial
+    body = p.one('#insight-body').text
+    check(re.search(r'Figures from this site, week [0-9]{1,2} of 20[0-9]{2}', body) and
+          not re.search(r'\bnode\b|W[0-9]{2}', body), 'the release is not named for people:\n%s' % body)
     check_charts(p, 'figures, desktop, en', FIGURES)
     heading = p.one('#view-insight h1').text
     p.click('[data-test="lang-switch"]')
@@ -475,6 +479,9 @@ def figures_view(p, origin, a):
     p.wait('the view in Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
            'Waar starters niets vonden' in p.one('#insight-body').text and
            p.css('svg[data-test="insight-heatmap"]'))
+    body = p.one('#insight-body').text
+    check(re.search(r'Cijfers van deze site, week [0-9]{1,2} van 20[0-9]{2}', body) and
+          not re.search(r'\bnode\b|W[0-9]{2}', body), 'the release is not named for people:\n%s' % body)
     check_charts(p, 'figures, desktop, nl', FIGURES)
     wb.as_phone(p.d)
     for lang in ('nl', 'en'):
