@@ -19,6 +19,12 @@ test_web_browser.py):
   deletes it on the node, and nothing is sent after;
 - the figures view draws the funnel, the orders and the demand-weighted
   heat map as SVG, with the figures the API gives, in English and Dutch;
+  before any starter sent figures it draws the offers per need and phase
+  that /api/v1/gaps lists all the same; on a desktop (1280x800) and a
+  phone (390x844), in both languages, every text of a chart lies whole
+  within its viewBox, no two texts (or a text and a legend's swatch)
+  overlap, and no text is drawn smaller than 11 px; the release is named
+  for people ("this site, week 49 of 2026");
 - nothing is asked of anyone but the node, and no console error."""
 import json
 import os
@@ -266,6 +272,140 @@ def withdraw(p, origin, token, needs):
     check(not sent_posts(p, start), 'sent after withdrawing: %r' % sent_posts(p, start))
 
 
+DESKTOP = {'width': 1280, 'height': 800, 'deviceScaleFactor': 1, 'mobile': False}
+# what each chart's texts look like once drawn: for every text of an SVG
+# chart, its box in the SVG's user units (from the boxes the browser drew,
+# so that upright text counts as drawn), the viewBox, and the size of its
+# font in CSS pixels on the screen; and the pairs of texts (and legend
+# swatches) whose boxes overlap by more than half a pixel
+CHART_LAYOUT = """
+const out = [];
+for (const s of document.querySelectorAll('svg.chart[data-test]')) {
+  const vb = s.viewBox.baseVal, box = s.getBoundingClientRect();
+  const kx = vb && vb.width ? vb.width / box.width : 1, ky = vb && vb.height ? vb.height / box.height : 1;
+  const marks = [...s.querySelectorAll('text'), ...s.querySelectorAll('.legend rect')].map((e) => {
+    const r = e.getBoundingClientRect(), m = e.getScreenCTM();
+    return {e, r, text: e.tagName === 'text' ? e.textContent : '[swatch]',
+            x: (r.left - box.left) * kx + vb.x, y: (r.top - box.top) * ky + vb.y,
+            w: r.width * kx, h: r.height * ky,
+            font: e.tagName === 'text' ? parseFloat(getComputedStyle(e).fontSize) * Math.hypot(m.a, m.b) : null};
+  });
+  const overlaps = [];
+  for (let i = 0; i < marks.length; i++) {
+    for (let j = i + 1; j < marks.length; j++) {
+      const a = marks[i].r, b = marks[j].r;
+      const ix = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const iy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (ix > 0.5 && iy > 0.5) overlaps.push([marks[i].text, marks[j].text]);
+    }
+  }
+  out.push({chart: s.getAttribute('data-test'), viewBox: vb ? [vb.x, vb.y, vb.width, vb.height] : null,
+            texts: marks.filter((m) => m.font !== null).map((m) => ({text: m.text, x: m.x, y: m.y, w: m.w, h: m.h, font: m.font})),
+            overlaps});
+}
+return out;
+"""
+
+
+def check_charts(p, where, want):
+    """Every chart drawn has a viewBox that holds each of its texts whole,
+    no two texts (nor a text and a swatch) overlap, and its text is drawn at
+    11 px at least; want: the charts that must be there."""
+    charts = p.js(CHART_LAYOUT)
+    drawn = {c['chart'] for c in charts}
+    check(set(want) <= drawn, '%s: charts %r, not %r' % (where, sorted(drawn), sorted(want)))
+    wrong = []
+    for c in charts:
+        if not c['viewBox'] or not c['texts']:
+            wrong.append('%s has no viewBox or no text: %r' % (c['chart'], c))
+            continue
+        x0, y0, w, h = c['viewBox']
+        out = [t['text'] for t in c['texts'] if t['text'].strip() and not
+               (t['x'] >= x0 - 0.5 and t['y'] >= y0 - 0.5 and t['x'] + t['w'] <= x0 + w + 0.5 and
+                t['y'] + t['h'] <= y0 + h + 0.5)]
+        if out:
+            wrong.append('%s cuts off %r (viewBox %r)' % (c['chart'], out[:6], c['viewBox']))
+        if c['overlaps']:
+            wrong.append('in %s these run into each other: %r' % (c['chart'], c['overlaps'][:6]))
+        small = sorted({(round(t['font'], 1), t['text']) for t in c['texts'] if t['font'] < 11})
+        if small:
+            wrong.append('%s draws text below 11 px: %r' % (c['chart'], small[:4]))
+    check(not wrong, '%s:\n  %s' % (where, '\n  '.join(wrong)))
+
+
+def as_desktop(p):
+    p.d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': False})
+    p.d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', DESKTOP)
+
+
+def as_window(p):
+    """The browser's own window again (1280x900, test_web_browser.py)."""
+    p.d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': False})
+    p.d.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
+
+
+def open_figures(p, origin, lang, ready):
+    """#/insight in lang, drawn anew for the window's width; ready(): done."""
+    p.d.get(origin + '/#/insight')
+    p.js('localStorage.setItem("gilde.lang", arguments[0])', json.dumps(lang))
+    p.d.refresh()
+    p.wait('the figures in %s' % lang, lambda: p.js('return document.documentElement.lang') == lang and ready())
+
+
+def offer_cells(p):
+    """{(need, phase): (offers, partners, class)} of the map of the offers
+    (one script: a WebDriver call per cell took seconds)."""
+    cells = p.js("""return [...document.querySelectorAll(
+        'svg[data-test="insight-offermap"] rect[data-test="offer-cell"]')].map((c) =>
+        [c.dataset.need, c.dataset.phase, +c.dataset.offers, +c.dataset.partners, c.getAttribute('class')])""")
+    return {(n, ph): (o, pa, cls) for n, ph, o, pa, cls in cells}
+
+
+def check_offers(p, gaps, sector=None):
+    """The map of the offers shows the cells /api/v1/gaps lists, and marks
+    those with no offer."""
+    api = {(c['need'], c['phase']): (c['offers'], c['partners']) for c in gaps['cells']
+           if sector is None or c.get('sector') == sector}
+    cells = offer_cells(p)
+    drawn = {k: v[:2] for k, v in cells.items()}
+    check(drawn == api, 'the offers drawn%s differ from the API: %r' % (
+        ' for ' + sector if sector else '', sorted(set(drawn.items()) ^ set(api.items()))[:8]))
+    none = [v[2] for v in cells.values() if v[0] == 0]
+    check(none and set(none) == {'offer-none'}, 'the cells with no offer are not marked: %r' % none[:5])
+
+
+def figures_before_events(p, origin):
+    """[insight] on, and no starter sent a step yet: the map of the offers
+    is drawn from /api/v1/gaps, said to count the offers only; laid out
+    whole on a desktop and a phone."""
+    gaps = http(origin, 'GET', '/api/v1/gaps')[1]
+    check('demand' not in gaps and any(c['offers'] == 0 for c in gaps['cells']),
+          'the gaps before any event: %r' % {k: gaps[k] for k in gaps if k != 'cells'})
+    as_desktop(p)
+    open_figures(p, origin, 'en', lambda: p.css('#insight-gaps > *'))
+    check(offer_cells(p), 'no map of the offers before any starter sent a step: %r' % p.one('#insight-gaps').text)
+    body = p.one('#insight-body').text
+    check('counts the offers alone' in body and 'gilde gaps' not in body and 'No group of 5 starters' in body,
+          'the view before any figure says:\n%s' % body)
+    check(not p.css('svg[data-test="insight-heatmap"]'), 'a map of demand with no figures')
+    check_offers(p, gaps)
+    check_charts(p, 'no figures yet, desktop, en', ['insight-offermap'])
+    # a sector: the offers of that sector (?by=sector)
+    wb.Select(p.one('[data-test="insight-sector"]')).select_by_value('retail')
+    by = http(origin, 'GET', '/api/v1/gaps?by=sector')[1]
+    retail = {(c['need'], c['phase']): (c['offers'], c['partners']) for c in by['cells'] if c['sector'] == 'retail'}
+    check(retail != {(c['need'], c['phase']): (c['offers'], c['partners']) for c in gaps['cells']},
+          'retail has the offers of every sector: the test shows nothing')
+    p.wait('the offers of retail', lambda: {k: v[:2] for k, v in offer_cells(p).items()} == retail)
+    wb.as_phone(p.d)
+    open_figures(p, origin, 'nl', lambda: offer_cells(p))
+    check('telt alleen het aanbod' in p.one('#insight-body').text, 'the Dutch view before any figure says:\n%s'
+          % p.one('#insight-body').text)
+    check_offers(p, gaps)
+    check_charts(p, 'no figures yet, phone, nl', ['insight-offermap'])
+    as_window(p)
+
+
 def seed(origin, partner_key):
     """Five starters of another kind, through the API: enough for k = 5."""
     import datetime
@@ -281,6 +421,9 @@ def seed(origin, partner_key):
             ev = dict({'token': token, 'week': week, 'bucket': bucket, 'step': step, 'need': need}, **extra)
             status, body = http(origin, 'POST', '/api/v1/insight/events', ev)
             check(status == 200 and body['stored'], 'seeding: %d %r' % (status, body))
+
+
+FIGURES = ['insight-funnel', 'insight-orders', 'insight-heatmap', 'insight-offermap']
 
 
 def figures_view(p, origin, a):
@@ -324,12 +467,27 @@ def figures_view(p, origin, a):
     hot = [c for c in cells if c.get_attribute('data-need') == 'location-shop' and
            c.get_attribute('data-phase') == 'prestart'][0]
     check(hot.get_attribute('class') == 'heat-5', 'the cell found wanting most is %r' % hot.get_attribute('class'))
+    check_offers(p, gaps)
+    as_desktop(p)  # 1280x800, as the trial
+    body = p.one('#insight-body').text
+    check(re.search(r'Figures from this site, week [0-9]{1,2} of 20[0-9]{2}', body) and
+          not re.search(r'\bnode\b|W[0-9]{2}', body), 'the release is not named for people:\n%s' % body)
+    check_charts(p, 'figures, desktop, en', FIGURES)
     heading = p.one('#view-insight h1').text
     p.click('[data-test="lang-switch"]')
     # the view draws again after the switch: wait for the Dutch one, not the old heat map
     p.wait('the view in Dutch', lambda: p.one('#view-insight h1').text not in ('', heading) and
            'Waar starters niets vonden' in p.one('#insight-body').text and
            p.css('svg[data-test="insight-heatmap"]'))
+    body = p.one('#insight-body').text
+    check(re.search(r'Cijfers van deze site, week [0-9]{1,2} van 20[0-9]{2}', body) and
+          not re.search(r'\bnode\b|W[0-9]{2}', body), 'the release is not named for people:\n%s' % body)
+    check_charts(p, 'figures, desktop, nl', FIGURES)
+    wb.as_phone(p.d)
+    for lang in ('nl', 'en'):
+        open_figures(p, origin, lang, lambda: len(p.css('svg.chart[data-test]')) == len(FIGURES))
+        check_charts(p, 'figures, phone, %s' % lang, FIGURES)
+    as_window(p)
 
 
 def main():
@@ -347,6 +505,9 @@ def main():
             a, origin = start_node(h, 'on', '[insight]\nenabled = true\nk = 5\nrelease = 1s\n'
                                              'rate = 1000\nburst = 1000\n')
             p.origin = origin
+            print('-- the figures view before any starter sent a step', flush=True)
+            figures_before_events(p, origin)
+            p.js('localStorage.clear()')
             needs = ask_once(p, origin)
             check(len(needs) >= 6, 'the list has too few steps for the test: %r' % needs)
             print('-- yes: the steps go to the node, and only what the schema names', flush=True)
