@@ -201,7 +201,7 @@ function orders(b) {
   const max = Math.max(1, ...list.map((o) => num(o.starters)));
   const W = room() - 2 * PAD;
   const steps = list.map((o) => (Array.isArray(o.steps) ? o.steps : []).map((n) => termLabel('need', n)));
-  const weeks = list.map((o) => (o.steps || []).slice(1).map((_, s) => t('insight.weeks', num((o.weeks || [])[s]))));
+  const weeks = list.map((o) => (o.steps || []).slice(1).map((_, s) => (o.weeks || [])[s] === 0 ? t('insight.weeks0') : t('insight.weeks', num((o.weeks || [])[s]))));
   const longest = Math.max(1, ...steps.map((s) => s.length));
   const labelW = widest([].concat(...steps), 'step-label');
   const arrowW = Math.max(48, widest([].concat(...weeks), 'weeks') + 16);

@@ -618,6 +618,9 @@ def check_words():
     # nor to a partner reading the figures: "this site", and no command
     node = [k for k, v in re.findall(pair, ins) if re.search(r'\b[Nn]ode\b|\(?gilde [a-z]+\)?', v)]
     check(not node, 'insightwords.js speaks of the node or a command: %r' % node)
+    # "behoefte" there too, and words a city official reads without statistics
+    odd = [k for k, v in re.findall(pair, ins) if re.search(r'\bnoden\b|\bmediane\b|\b0 wk\b', v)]
+    check(not odd, 'insightwords.js says "noden", "mediane" or "0 wk": %r' % odd)
 
 
 def as_phone(d):

@@ -455,6 +455,10 @@ def figures_view(p, origin, a):
     except Exception:
         check(False, 'the funnel draws %r' % bars())
     check(p.css('svg[data-test="insight-orders"] rect.step'), 'no order of steps drawn')
+    # the seeded steps came in one week: said in words, not "0 wk"
+    between = p.js('return [...document.querySelectorAll(\'svg[data-test="insight-orders"] text\')]'
+                   '.map((x) => x.textContent)')
+    check('same week' in between and '0 wk' not in between, 'the orders say %r' % between)
     named = p.one('[data-test="insight-partners"]').text
     check('City of Ghent' in named, 'the partner chosen is not named: %r' % named)
     cells = p.wait('the heat map', lambda: p.css('svg[data-test="insight-heatmap"] rect[data-test="heat-cell"]'))
