@@ -69,6 +69,12 @@ export function isoWeek(d) {
   return year + '-W' + String(week).padStart(2, '0');
 }
 
+/* "2026-W49" as people say it: "week 49 of 2026". */
+export function weekName(w) {
+  const m = /^([0-9]{4})-W([0-9]{2})$/.exec(w || '');
+  return m ? t('insight.week', Number(m[2]), m[1]) : (w || '');
+}
+
 /* The kind of starter, from the profile's answers only. */
 function bucketOf(p) {
   const b = { phase: p.phase };
@@ -201,7 +207,7 @@ function sentList(events) {
   return el('div', { 'data-test': 'insight-sent' },
     el('p', null, t('insight.sentCount', events.length)),
     el('ul', null, events.map((e) => el('li', { 'data-test': 'insight-sent-event' },
-      e.week + ': ' + termLabel('need', e.need) + ', ' + t('insight.step.' + e.step) +
+      weekName(e.week) + ': ' + termLabel('need', e.need) + ', ' + t('insight.step.' + e.step) +
       ' — ' + termLabel('phase', e.bucket && e.bucket.phase)))));
 }
 

@@ -15,7 +15,7 @@ import { partnersOrNothing, termLabel, terms } from './data.js';
 import { dateText } from './dates.js';
 import { $, clear, el } from './dom.js';
 import { t, txt } from './i18n.js';
-import './insight.js'; /* its words */
+import { weekName } from './insight.js'; /* and its words */
 import { route } from './router.js';
 import { busy, sayError } from './status.js';
 
@@ -402,12 +402,6 @@ function selectOf(id, label, options, value, onChange) {
   const s = el('select', { id, 'data-test': id }, options.map(([v, text]) => el('option', { value: v, selected: String(v) === String(value) ? true : null }, text)));
   s.addEventListener('change', () => onChange(s.value));
   return el('div', { class: 'field' }, el('label', { for: id }, label), s);
-}
-
-/* "2026-W49" as people say it: "week 49 of 2026". */
-function weekName(w) {
-  const m = /^([0-9]{4})-W([0-9]{2})$/.exec(w || '');
-  return m ? t('insight.week', Number(m[2]), m[1]) : (w || '');
 }
 
 function releaseName(r) {

@@ -243,6 +243,10 @@ def what_was_sent(p, origin, a, events):
         check(set(e) <= {'week', 'bucket', 'step', 'need', 'partner'}, 'the node keeps %r' % e)
     p.click('[data-test="insight-show-sent"]')
     shown = p.wait('what was sent', lambda: p.css('[data-test="insight-sent-event"]'))
+    # the week as people say it ("week 49 of 2026"), not "2026-W49"
+    y, w = held['events'][0]['week'].split('-W')
+    check(all(x.text.startswith('week %d of %s: ' % (int(w), y)) for x in shown),
+          'what was sent reads %r' % [x.text for x in shown][:3])
     check(len(shown) == len(held['events']), 'the page lists %d, the node holds %d' % (len(shown), len(held['events'])))
     agent = p.js('return navigator.userAgent')
     data = b''
