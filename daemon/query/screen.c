@@ -130,6 +130,23 @@ static void read_question(struct screen *s, size_t i, const json_t *j, struct sc
 		screen_problem(p, "/questions/%zu/min: %ld is more than max (%ld)", i, q->min, q->max);
 }
 
+static size_t read_conds(const struct screen *s, const json_t *list, const char *where,
+                         struct scond *out, struct screen_problems *p);
+
+/* A question's when, once every question is read: conditions on the
+ * questions before it only, so that whoever asks in order knows. */
+static void read_question_when(struct screen *s, size_t i, struct screen_problems *p)
+{
+	struct squestion *q = &s->q[i];
+	char where[64];
+	snprintf(where, sizeof where, "/questions/%zu/when", i);
+	q->nwhen = read_conds(s, json_object_get(q->j, "when"), where, q->when, p);
+	for (size_t k = 0; k < q->nwhen; k++)
+		if (q->when[k].q >= (int)i)
+			screen_problem(p, "%s/%zu/q: question \"%s\" is not asked before this one", where,
+			               k, s->q[q->when[k].q].id);
+}
+
 /* One condition; a problem noted for what does not fit its question. */
 static void read_cond(const struct screen *s, const json_t *j, const char *where,
                       struct scond *c, struct screen_problems *p)
@@ -211,6 +228,14 @@ static void read_rule(struct screen *s, size_t i, const json_t *j, const struct 
 	r->nwhen = read_conds(s, json_object_get(j, "when"), where, r->when, p);
 	snprintf(where, sizeof where, "/rules/%zu/unless", i);
 	r->nunless = read_conds(s, json_object_get(j, "unless"), where, r->unless, p);
+	size_t k;
+	json_t *w;
+	json_array_foreach(json_object_get(j, "about"), k, w)
+		if (r->nabout < SCREEN_ABOUT_MAX) /* the schema allows no more */
+			r->about[r->nabout++] = json_string_value(w);
+	if (r->nabout && (!r->to_prepare || !r->need))
+		screen_problem(p, "/rules/%zu/about: only a step to prepare with a need lists offers",
+		               i);
 }
 
 /* The steps to prepare may name SCREEN_NEEDS_MAX needs in all. */
@@ -251,6 +276,8 @@ int screen_load(const struct schema_set *set, const struct taxonomy *tax, const 
 	s->doc = j;
 	json_array_foreach(json_object_get(j, "questions"), i, v)
 		read_question(s, s->nq++, v, &p);
+	for (i = 0; i < s->nq; i++)
+		read_question_when(s, i, &p);
 	json_array_foreach(json_object_get(j, "rules"), i, v)
 		read_rule(s, s->nr++, v, tax, &p);
 	check_needs(s, &p);

@@ -13,7 +13,11 @@
  *              (at most max_length characters), number (min to max).
  *              An option or a yes/no may say something about the company
  *              in the terms of a profile (`sets`: phase, sectors,
- *              activity, premises, research).
+ *              activity, premises, research).  A question may be asked
+ *              only when conditions on earlier answers hold (`when`: a
+ *              self-employed newcomer is not asked a company's funding);
+ *              not asked, it is not required and an answer to it counts
+ *              as none.
  *   rules      in file order, each of a topic, with conditions (`when`:
  *              all hold; `unless`: none holds) and a step: in place or to
  *              prepare, a need (a taxonomy term) or none, a title and a
@@ -34,11 +38,20 @@
  * prepare, in order (sectors in the order of the options that set them).
  * A need that an earlier step to prepare lists
  * already is not listed twice: the later step points at the earlier one.
+ * But a rule may say which of its need's offers answer its step (`about`:
+ * words, since several steps share a need: registering, a professional
+ * card, a bank account are all paperwork): the step lists the offers for
+ * its need whose name holds one of the words at the start of a word (any
+ * case), or, if no name does, whose description does; less those an
+ * earlier step lists (none left: it points at that step); none holding a
+ * word: it lists none.
  *
  * Loading checks what the schema cannot: question, option and rule ids
  * are unique; each option, min, max, max_length, max_choices, yes and no
  * belongs to a question of its type; every condition names a question
- * that exists and tests what its type can answer (an option it has);
+ * that exists and tests what its type can answer (an option it has), a
+ * question's conditions a question before it; about is only on a step
+ * to prepare with a need;
  * and the steps to prepare name at most SCREEN_NEEDS_MAX needs in all, so
  * that any route through the rules makes a profile with at most that many
  * (profile.schema.json: needs).
@@ -66,6 +79,7 @@
 #define SCREEN_OPTIONS_MAX 24
 #define SCREEN_RULES_MAX 96
 #define SCREEN_CONDS_MAX 8
+#define SCREEN_ABOUT_MAX 16         /* words of a rule's about */
 #define SCREEN_TEXT_MAX 1000        /* the longest text answer, in characters */
 #define SCREEN_NUMBER_MAX 1000000000
 /* The most needs the steps to prepare may name in all: profile.schema.json's
@@ -109,11 +123,18 @@ int screen_check(const struct screen *s, const json_t *answers, const char *sour
 int screen_check_answer(const struct screen *s, const char *id, const json_t *answer,
                         const char *source, struct gl_error *err);
 
+/* Whether question id is asked, given the answers to the questions before
+ * it (its "when"; answers that do not fit count as none); false for no
+ * such question. */
+bool screen_asked(const struct screen *s, const json_t *answers, const char *id);
+
 /* One step of a report.  Pointers are into the struct screen. */
 struct screen_step {
 	const char *topic, *rule;
 	bool to_prepare;
 	const char *need;            /* a need's id, or NULL */
+	const char *const *about;    /* the words naming the need's offers for it (nabout) */
+	size_t nabout;
 	const json_t *title, *text;  /* language maps */
 };
 

@@ -13,17 +13,6 @@
 
 enum screen_qtype { SQ_CHOICE, SQ_MULTI, SQ_YESNO, SQ_TEXT, SQ_NUMBER };
 
-struct squestion {
-	const char *id;
-	const json_t *j;               /* the question as the file gives it */
-	enum screen_qtype type;
-	bool required;
-	const char *opt[SCREEN_OPTIONS_MAX];
-	unsigned nopt, max_choices;
-	size_t max_length;             /* text, in characters */
-	long min, max;                 /* number */
-};
-
 enum screen_cop { SC_IN, SC_IS, SC_MIN, SC_MAX, SC_ANSWERED };
 
 struct scond {
@@ -34,11 +23,26 @@ struct scond {
 	long n;                        /* SC_MIN, SC_MAX */
 };
 
+struct squestion {
+	const char *id;
+	const json_t *j;               /* the question as the file gives it */
+	enum screen_qtype type;
+	bool required;
+	const char *opt[SCREEN_OPTIONS_MAX];
+	unsigned nopt, max_choices;
+	size_t max_length;             /* text, in characters */
+	long min, max;                 /* number */
+	struct scond when[SCREEN_CONDS_MAX]; /* asked only when all hold (on earlier questions) */
+	size_t nwhen;
+};
+
 struct srule {
 	const char *id, *topic, *need; /* need: NULL for none */
 	bool to_prepare;
 	struct scond when[SCREEN_CONDS_MAX], unless[SCREEN_CONDS_MAX];
 	size_t nwhen, nunless;
+	const char *about[SCREEN_ABOUT_MAX]; /* words naming the need's offers for this step */
+	size_t nabout;
 	const json_t *title, *text;
 };
 

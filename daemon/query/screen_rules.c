@@ -92,6 +92,51 @@ static const char *judge(const struct squestion *q, const json_t *v, struct sans
 	return NULL;
 }
 
+static bool cond_holds(const struct scond *c, const struct sanswer *a)
+{
+	const struct sanswer *x = &a[c->q];
+	switch (c->op) {
+	case SC_IN: return x->given && (x->opts & c->opts);
+	case SC_IS: return x->given && x->yes == c->yes;
+	case SC_MIN: return x->given && x->n >= c->n;
+	case SC_MAX: return x->given && x->n <= c->n;
+	case SC_ANSWERED: return x->given == c->yes;
+	}
+	return false;
+}
+
+/* Whether q is asked, by the answers to the questions before it in a. */
+static bool asked(const struct squestion *q, const struct sanswer *a)
+{
+	for (size_t i = 0; i < q->nwhen; i++)
+		if (!cond_holds(&q->when[i], a))
+			return false;
+	return true;
+}
+
+/* The answers as the rules read them: one that does not fit its question,
+ * or answers a question not asked, is none. */
+static void read_answers(const struct screen *s, const json_t *answers,
+                         struct sanswer a[SCREEN_QUESTIONS_MAX])
+{
+	char why[320];
+	for (size_t i = 0; i < s->nq; i++) {
+		const json_t *v = json_object_get(answers, s->q[i].id);
+		if (!v || !asked(&s->q[i], a) || judge(&s->q[i], v, &a[i], why, sizeof why))
+			memset(&a[i], 0, sizeof a[i]);
+	}
+}
+
+bool screen_asked(const struct screen *s, const json_t *answers, const char *id)
+{
+	struct sanswer a[SCREEN_QUESTIONS_MAX];
+	int qi = screen_question_of(s, id);
+	if (qi < 0)
+		return false;
+	read_answers(s, answers, a);
+	return asked(&s->q[qi], a);
+}
+
 int screen_check(const struct screen *s, const json_t *answers, const char *source,
                  struct gl_error *err)
 {
@@ -111,8 +156,10 @@ int screen_check(const struct screen *s, const json_t *answers, const char *sour
 		else if (judge(&s->q[qi], v, &a, why, sizeof why))
 			screen_problem(&p, "/%s: %s", key, why);
 	}
+	struct sanswer a[SCREEN_QUESTIONS_MAX];
+	read_answers(s, answers, a);
 	for (size_t i = 0; i < s->nq; i++)
-		if (s->q[i].required && !json_object_get(answers, s->q[i].id))
+		if (s->q[i].required && !json_object_get(answers, s->q[i].id) && asked(&s->q[i], a))
 			screen_problem(&p, "/%s: required, not answered", s->q[i].id);
 	return screen_problems_end(&p, err);
 }
@@ -131,31 +178,7 @@ int screen_check_answer(const struct screen *s, const char *id, const json_t *an
 	return screen_problems_end(&p, err);
 }
 
-static void read_answers(const struct screen *s, const json_t *answers,
-                         struct sanswer a[SCREEN_QUESTIONS_MAX])
-{
-	char why[320];
-	for (size_t i = 0; i < s->nq; i++) {
-		const json_t *v = json_object_get(answers, s->q[i].id);
-		if (!v || judge(&s->q[i], v, &a[i], why, sizeof why))
-			memset(&a[i], 0, sizeof a[i]);
-	}
-}
-
 /* ---- rules ------------------------------------------------------------------ */
-
-static bool cond_holds(const struct scond *c, const struct sanswer *a)
-{
-	const struct sanswer *x = &a[c->q];
-	switch (c->op) {
-	case SC_IN: return x->given && (x->opts & c->opts);
-	case SC_IS: return x->given && x->yes == c->yes;
-	case SC_MIN: return x->given && x->n >= c->n;
-	case SC_MAX: return x->given && x->n <= c->n;
-	case SC_ANSWERED: return x->given == c->yes;
-	}
-	return false;
-}
 
 static bool rule_holds(const struct srule *r, const struct sanswer *a)
 {
@@ -186,6 +209,7 @@ size_t screen_steps(const struct screen *s, const json_t *answers,
 				continue;
 			out[n++] = (struct screen_step){ .topic = r->topic, .rule = r->id,
 				                         .to_prepare = r->to_prepare, .need = r->need,
+				                         .about = r->about, .nabout = r->nabout,
 				                         .title = r->title, .text = r->text };
 			break;
 		}

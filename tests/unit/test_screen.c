@@ -3,11 +3,14 @@
  * - the engine on small screenings of its own: every kind of condition
  *   (in on a choice and on a multi, is, min, max, answered), unless, a
  *   topic as if / else if / else, a topic that gives no step, steps in the
- *   order of their topics' first rules;
+ *   order of their topics' first rules; a question asked only when the
+ *   answers before it meet its when: not required otherwise, its answer
+ *   then read as none;
  * - what loading refuses beyond the schema: a condition on a question
  *   that does not exist, an option the question does not have, a test the
  *   question's type cannot answer, fields of another type, ids twice, too
- *   many needs;
+ *   many needs, a question's when on itself or a later question, about on
+ *   a step that lists no offers;
  * - the answers: every kind of wrong answer is named;
  * - the shipped schemas/screening.json: every rule, on a route of its own,
  *   and every rule reached by some route; the profile the answers make;
@@ -129,6 +132,8 @@ static const char OWN_Q[] = "["
 	"{\"id\": \"" id "\", \"topic\": \"" topic "\", " conds " \"status\": \"" status \
 	"\", \"title\": " LM(id) ", \"text\": " LM(id) "}"
 
+static void bad_answers(const struct screen *s, const char *answers, const char *expect);
+
 /* ---- the engine ------------------------------------------------------------------- */
 
 static void test_conditions(void **state)
@@ -200,6 +205,62 @@ static void test_topics(void **state)
 	screen_free(s);
 }
 
+/* A question with when: asked, and so required, only when the answers
+ * before it meet it; an answer to it otherwise is none to the rules. */
+static void test_asked(void **state)
+{
+	(void)state;
+	struct screen *s = NULL;
+	struct gl_error err = { 0 };
+	const char *questions = "["
+		"{\"id\": \"kind\", \"type\": \"choice\", \"label\": " LM("K") ", \"required\": true,"
+		" \"options\": [{\"id\": \"a\", \"label\": " LM("A") "}, {\"id\": \"b\", \"label\": " LM("B") "}]},"
+		"{\"id\": \"size\", \"type\": \"number\", \"label\": " LM("S") ", \"required\": true,"
+		" \"min\": 1, \"max\": 100, \"when\": [{\"q\": \"kind\", \"in\": [\"a\"]}]},"
+		"{\"id\": \"ok\", \"type\": \"yesno\", \"label\": " LM("O") ", \"required\": true,"
+		" \"when\": [{\"q\": \"kind\", \"in\": [\"a\"]}, {\"q\": \"size\", \"min\": 10}],"
+		" \"yes\": {\"phase\": \"growth\"}}]";
+	const char *rules = "["
+		RULE("big", "t1", "\"when\": [{\"q\": \"size\", \"min\": 10}],", I) ","
+		RULE("sized", "t2", "\"when\": [{\"q\": \"size\", \"answered\": true}],", I) ","
+		RULE("fine", "t3", "\"when\": [{\"q\": \"ok\", \"is\": true}],", P)
+		"]";
+	if (load_own(questions, rules, &s, &err))
+		fail_msg("%s", err.msg);
+	/* b asks neither size nor ok: they are not required, and not read */
+	json_t *a = json_loads("{\"kind\": \"b\"}", 0, NULL);
+	assert_int_equal(screen_check(s, a, "answers", &err), 0);
+	assert_false(screen_asked(s, a, "size"));
+	assert_false(screen_asked(s, a, "ok"));
+	assert_true(screen_asked(s, a, "kind"));
+	assert_false(screen_asked(s, a, "nope"));
+	json_decref(a);
+	assert_string_equal(route(s, "{\"kind\": \"b\", \"size\": 50, \"ok\": true}"), "");
+	a = json_loads("{\"kind\": \"b\", \"size\": 50, \"ok\": true}", 0, NULL);
+	assert_int_equal(screen_check(s, a, "answers", &err), 0);
+	struct screen_step st[SCREEN_STEPS_MAX];
+	json_t *p = screen_profile(s, a, st, screen_steps(s, a, st), NULL);
+	assert_string_equal(json_string_value(json_object_get(p, "phase")), "start"); /* not ok's */
+	json_decref(p);
+	json_decref(a);
+	/* an answer not asked is still checked for its type */
+	bad_answers(s, "{\"kind\": \"b\", \"size\": 0}", "/size: give a whole number from 1");
+	/* a asks size; a size of 10 asks ok, both required then */
+	bad_answers(s, "{\"kind\": \"a\"}", "answers: /size: required, not answered");
+	a = json_loads("{\"kind\": \"a\", \"size\": 5}", 0, NULL);
+	assert_int_equal(screen_check(s, a, "answers", &err), 0);
+	assert_true(screen_asked(s, a, "size"));
+	assert_false(screen_asked(s, a, "ok"));
+	json_decref(a);
+	assert_string_equal(route(s, "{\"kind\": \"a\", \"size\": 5, \"ok\": true}"), "t2:sized+");
+	bad_answers(s, "{\"kind\": \"a\", \"size\": 10}", "answers: /ok: required, not answered");
+	assert_string_equal(route(s, "{\"kind\": \"a\", \"size\": 10, \"ok\": true}"),
+	                    "t1:big+ t2:sized+ t3:fine");
+	/* a size that does not fit is none: ok is not asked */
+	assert_string_equal(route(s, "{\"kind\": \"a\", \"size\": 500, \"ok\": true}"), "");
+	screen_free(s);
+}
+
 /* Loading refuses what the schema cannot see; the message names where. */
 static void refused(const char *questions, const char *rules, const char *expect)
 {
@@ -242,6 +303,24 @@ static void test_load_refuses(void **state)
 	refused("[{\"id\": \"q\", \"type\": \"choice\", \"label\": " LM("Q") ", \"required\": true,"
 	        " \"options\": [{\"id\": \"a\", \"label\": " LM("A") "}, {\"id\": \"a\", \"label\": " LM("B") "}]}]",
 	        ok, "/questions/0/options/1/id: \"a\" is the id of an earlier option");
+	/* a question's when names questions before it */
+	refused("[{\"id\": \"q\", \"type\": \"yesno\", \"label\": " LM("Q") ", \"required\": true,"
+	        " \"when\": [{\"q\": \"r\", \"is\": true}]},"
+	        " {\"id\": \"r\", \"type\": \"yesno\", \"label\": " LM("R") ", \"required\": true}]",
+	        ok, "/questions/0/when/0/q: question \"r\" is not asked before this one");
+	refused("[{\"id\": \"q\", \"type\": \"yesno\", \"label\": " LM("Q") ", \"required\": true,"
+	        " \"when\": [{\"q\": \"q\", \"is\": true}]}]",
+	        ok, "/questions/0/when/0/q: question \"q\" is not asked before this one");
+	refused("[{\"id\": \"q\", \"type\": \"yesno\", \"label\": " LM("Q") ", \"required\": true,"
+	        " \"when\": [{\"q\": \"nope\", \"is\": true}]}]",
+	        ok, "/questions/0/when/0/q: no question \"nope\"");
+	/* about: only where offers are listed */
+	refused(OWN_Q, "[{\"id\": \"r\", \"topic\": \"t\", \"status\": \"in_place\", \"need\": "
+	        "\"administration\", \"about\": [\"card\"], \"title\": " LM("T") ", \"text\": " LM("T") "}]",
+	        "/rules/0/about: only a step to prepare with a need lists offers");
+	refused(OWN_Q, "[{\"id\": \"r\", \"topic\": \"t\", \"status\": \"to_prepare\", \"about\": "
+	        "[\"card\"], \"title\": " LM("T") ", \"text\": " LM("T") "}]",
+	        "/rules/0/about: only a step to prepare with a need lists offers");
 	/* nine needs to prepare: more than a profile holds */
 	char rules[8192];
 	static const char *const needs[] = { "administration", "legal", "financing", "location",
@@ -590,6 +669,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_asked),
 		cmocka_unit_test(test_load_refuses),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_shipped_routes),
