@@ -185,6 +185,8 @@ static int ask_all(const struct screen *s, const json_t *questions, const char *
 	json_array_foreach(questions, k, q) {
 		const char *id = cli_str(q, "id");
 		bool required = json_is_true(json_object_get(q, "required"));
+		if (!screen_asked(s, answers, id))
+			continue; /* not for these answers: a freelancer has no company's funding */
 		show_question(q, lang);
 		for (int tries = 0;; tries++) {
 			if (tries == SCREEN_ASK_TRIES)
@@ -296,15 +298,42 @@ static void print_report(const json_t *rep)
 	}
 }
 
+/* A question's when, by the ids of its questions and options:
+ * "work: company, branch; registered: false". */
+static void print_when(const json_t *when)
+{
+	size_t k, i;
+	json_t *c, *v, *o;
+	json_array_foreach(when, k, c) {
+		printf("%s%s: ", k ? "; " : "", cli_str(c, "q"));
+		if ((v = json_object_get(c, "in")))
+			json_array_foreach(v, i, o)
+				printf("%s%s", i ? ", " : "", json_string_value(o));
+		else if ((v = json_object_get(c, "is")))
+			printf("%s", json_is_true(v) ? "true" : "false");
+		else if ((v = json_object_get(c, "min")))
+			printf(">= %lld", (long long)json_integer_value(v));
+		else if ((v = json_object_get(c, "max")))
+			printf("<= %lld", (long long)json_integer_value(v));
+		else
+			printf("%s", json_is_true(json_object_get(c, "answered")) ? _("answered")
+			                                                          : _("not answered"));
+	}
+}
+
 static void print_questions(const json_t *qs, const char *lang)
 {
 	size_t k, i;
 	json_t *q, *o;
 	printf("%s\n", cli_in_lang(json_object_get(qs, "title"), lang));
 	json_array_foreach(json_object_get(qs, "questions"), k, q) {
-		printf("\n%s (%s%s)\n  %s\n", cli_str(q, "id"), cli_str(q, "type"),
-		       json_is_true(json_object_get(q, "required")) ? ", required" : "",
-		       cli_in_lang(json_object_get(q, "label"), lang));
+		printf("\n%s (%s%s", cli_str(q, "id"), cli_str(q, "type"),
+		       json_is_true(json_object_get(q, "required")) ? _(", required") : "");
+		if (json_object_get(q, "when")) {
+			fputs(_("; only if "), stdout);
+			print_when(json_object_get(q, "when"));
+		}
+		printf(")\n  %s\n", cli_in_lang(json_object_get(q, "label"), lang));
 		json_array_foreach(json_object_get(q, "options"), i, o)
 			printf("    %-16s %s\n", cli_str(o, "id"), cli_in_lang(json_object_get(o, "label"), lang));
 	}

@@ -155,12 +155,15 @@ const struct cmd cmds[] = {
 	{ "screen", cmd_screen,
 	  "screen [--answers FILE] [--answer ID=VALUE]... [--ask] [--save FILE]\n"
 	  "               [--per-step N] | --questions | --check",
-	  N_("the screening of a start-up from abroad: a readiness report with partners"),
-	  N_("The questions a landing programme asks (schemas/screening.json): home\n"
-	  "country, stage, product, team, funding, why Flanders and Ghent, what the\n"
-	  "company wants here.  The answer is a readiness report: what is in place,\n"
-	  "what to prepare and in which order, and for each step the partners and\n"
-	  "offers the matcher finds, with its reasons.  On a terminal gilde asks the\n"
+	  N_("the screening of a start-up or freelancer from abroad: a readiness report with partners"),
+	  N_("The questions a landing programme asks (schemas/screening.json): how you\n"
+	  "will work here (self-employed on your own, a company, a branch), home\n"
+	  "country, what you sell, why Flanders and Ghent, what you want here; a\n"
+	  "company's stage, team and funding; a freelancer's citizenship and\n"
+	  "registration.  A question that is only for some answers is asked only\n"
+	  "after them.  The answer is a readiness report: what is in place, what to\n"
+	  "prepare and in which order, and for each step the partners and offers\n"
+	  "the matcher finds, with its reasons.  On a terminal gilde asks the\n"
 	  "questions; else give the answers.  Nothing leaves this machine.\n"
 	  "  --answers FILE  the answers as a JSON object, question id -> answer\n"
 	  "                  (- for stdin)\n"
@@ -169,7 +172,8 @@ const struct cmd cmds[] = {
 	  "  --ask           ask the questions on stdin even if it is no terminal\n"
 	  "  --save FILE     keep the answers in FILE, to run the report again\n"
 	  "  --per-step N    offers shown per step (default 3; 0 all)\n"
-	  "  --questions     list the questions, their ids and options' ids\n"
+	  "  --questions     list the questions, their ids, options' ids and when\n"
+	  "                  they are asked\n"
 	  "  --check         check the screening file and exit\n"
 	  "  GILDE_SCREENING=FILE  a landing programme's own copy of screening.json\n"
 	  "  GILDE_PATHS=FILE  a city's own copy of schemas/paths.json\n") },
