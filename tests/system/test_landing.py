@@ -8,7 +8,18 @@ The screening:
   for the same answers; --answer flags, --ask on stdin and --save/--answers
   give the same report;
 - the report in English and in Dutch: every step's title and text are the
-  screening file's, in that language;
+  screening file's, in that language; a company's report says what it said
+  before the screening asked how the starter will work here
+  (landing_company_report.json: the steps, their titles and texts);
+- a self-employed newcomer (a freelancer from outside the EEA): asked no
+  company's questions (stage, team, funding: not required, and --ask does
+  not ask them), and the report of one: the city, the professional card
+  with the directory's offers for it (by their names: Xerius's and the
+  Flemish economic migration service's, with their sites), a bank account,
+  registering with a social insurance fund, VAT; no landing desk for
+  companies, no company, deed or notary, no pilot plant, no co-founder;
+  the same through the API, --answers, --answer and --ask, in both
+  languages; a citizen of the EEA who is registered has both in place;
 - the steps follow the rules: a route worked out by hand from
   schemas/screening.json; every step to prepare with a need lists the
   offers of the same match, with reasons;
@@ -42,7 +53,7 @@ SVG = '{http://www.w3.org/2000/svg}'
 MARKER = 'Atlantis-7f3e9c'  # a home country no file of the node may hold
 
 ANSWERS = {
-    'home_country': MARKER, 'stage': 'market', 'offering': 'tech', 'product_in_market': True,
+    'work': 'company', 'home_country': MARKER, 'stage': 'market', 'offering': 'tech', 'product_in_market': True,
     'team_size': 4, 'funding': 'none', 'sectors': ['photonics', 'digital'],
     'why': ['talent', 'research'], 'wants': ['office', 'permits', 'talent'],
     'relocating': True, 'nationality': 'some_non_eu', 'entity_here': False,
@@ -50,6 +61,19 @@ ANSWERS = {
 # the route schemas/screening.json gives these answers, worked out by hand
 ROUTE = ['landing-desk-contact', 'why-here-write', 'market-in', 'entity-decide', 'permits-non-eu',
          'office-find', 'talent-hire', 'research-reason']
+# what that report said before the screening asked how one works here
+COMPANY_REPORT = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                             'landing_company_report.json')))
+# a freelancer from outside the EEA who has just arrived and wants to register
+FREELANCER = {
+    'work': 'self_employed', 'home_country': MARKER, 'offering': 'clients', 'sectors': ['services'],
+    'why': ['market', 'living'], 'wants': ['office'], 'eea_citizen': False, 'registered': False,
+}
+FREELANCER_ROUTE = ['newcomer-city', 'why-here-write', 'card-apply', 'bank-account', 'register-self',
+                    'vat-activate', 'office-self']
+# what a freelancer's report never says, in both languages
+COMPANY_WORDS = ['BV', 'notary', 'notaris', 'pilot plant', 'proeffabriek', 'co-founder', 'medeoprichter',
+                 'Invest in Flanders']
 
 
 class Web:
@@ -118,6 +142,49 @@ def map_triples(m):
             for o in c['offers']}
 
 
+def asked(q, answers):
+    """Whether the screening asks q after these answers (its when)."""
+    def holds(c):
+        v = answers.get(c['q'])
+        if 'answered' in c:
+            return (v is not None) == c['answered']
+        if v is None:
+            return False
+        if 'in' in c:
+            return any(x in c['in'] for x in (v if isinstance(v, list) else [v]))
+        if 'is' in c:
+            return v is c['is']
+        return v >= c['min'] if 'min' in c else v <= c['max']
+    return all(holds(c) for c in q.get('when', []))
+
+
+def answer_lines(answers):
+    """The lines --ask reads for answers: one per question it asks."""
+    lines = []
+    for q in SCREENING['questions']:
+        if not asked(q, answers):
+            continue
+        v = answers.get(q['id'])
+        if v is None:
+            lines.append('')
+        elif q['type'] in ('choice', 'multi'):
+            ids = [o['id'] for o in q['options']]
+            lines.append(','.join(str(ids.index(x) + 1) for x in (v if isinstance(v, list) else [v])))
+        elif q['type'] == 'yesno':
+            lines.append('y' if v else 'n')
+        else:
+            lines.append(str(v))
+    return lines
+
+
+def answer_flags(answers):
+    flags = []
+    for k, v in answers.items():
+        v = ','.join(v) if isinstance(v, list) else ('yes' if v is True else 'no' if v is False else v)
+        flags += ['--answer', '%s=%s' % (k, v)]
+    return flags
+
+
 def check_report(rep, lang, what):
     got = [s['rule'] for s in rep['steps']]
     check(got == ROUTE, '%s: route %r, expected %r' % (what, got, ROUTE))
@@ -145,6 +212,14 @@ def check_report(rep, lang, what):
             check(o['id'] in sample and o['reasons'], '%s: offer %r' % (what, o.get('id')))
     check(rep['profile']['international'] is True and rep['profile']['phase'] == 'start' and
           rep['profile']['sectors'] == ['digital', 'photonics'], '%s: profile %r' % (what, rep['profile']))
+    # what it says: as before the screening asked how one works here
+    said = COMPANY_REPORT[lang]
+    check(rep['title'] == said['title'] and rep['in_place'] == said['in_place'] and
+          rep['to_prepare'] == said['to_prepare'], '%s: its head changed' % what)
+    got = [{k: s.get(k) for k in said['steps'][0]} for s in rep['steps']]
+    for g, w in zip(got, said['steps']):
+        check(g == w, '%s: step %s says %r, it said %r' % (what, w['rule'], g, w))
+    check(len(got) == len(said['steps']), '%s: %d steps, it had %d' % (what, len(got), len(said['steps'])))
 
 
 def screening_checks(h, a, w):
@@ -167,33 +242,20 @@ def screening_checks(h, a, w):
           'GET /api/v1/screening differs from gilde screen --questions --json')
 
     # the same answers as flags, asked on stdin, saved and read again
-    flags = []
-    for k, v in ANSWERS.items():
-        v = ','.join(v) if isinstance(v, list) else ('yes' if v is True else 'no' if v is False else v)
-        flags += ['--answer', '%s=%s' % (k, v)]
-    check(a.json('screen', *flags) == en, 'gilde screen --answer ... differs from --answers')
-    lines = []
-    for q in SCREENING['questions']:
-        v = ANSWERS.get(q['id'])
-        if v is None:
-            lines.append('')
-        elif q['type'] in ('choice', 'multi'):
-            ids = [o['id'] for o in q['options']]
-            lines.append(','.join(str(ids.index(x) + 1) for x in (v if isinstance(v, list) else [v])))
-        elif q['type'] == 'yesno':
-            lines.append('y' if v else 'n')
-        else:
-            lines.append(str(v))
+    check(a.json('screen', *answer_flags(ANSWERS)) == en, 'gilde screen --answer ... differs from --answers')
+    lines = answer_lines(ANSWERS)
+    check(SCREENING['questions'][0]['id'] == 'work' and SCREENING['questions'][1]['id'] == 'home_country',
+          'the screening asks first how one works here, then the country')
     saved = os.path.join(h.dir, 'saved.json')
-    p = a.gilde('screen', '--ask', '--save', saved, '--json', input='\n'.join(['maybe'] + lines[1:]) + '\n',
-                check_rc=False)
+    p = a.gilde('screen', '--ask', '--save', saved, '--json',
+                input='\n'.join(lines[:1] + ['maybe'] + lines[2:]) + '\n', check_rc=False)
     # "maybe" is a fine home country: the one wrong answer is in the next test
     check(p.returncode == 0, 'gilde screen --ask: %d %s' % (p.returncode, p.stderr))
     asked = json.loads(p.stdout)
     check([s['rule'] for s in asked['steps']] == ROUTE, 'gilde screen --ask: route %r'
           % [s['rule'] for s in asked['steps']])
     check(json.load(open(saved)) == dict(ANSWERS, home_country='maybe'), 'saved answers differ')
-    p = a.gilde('screen', '--ask', '--json', input='\n'.join([lines[0], 'later', '3'] + lines[2:]) + '\n',
+    p = a.gilde('screen', '--ask', '--json', input='\n'.join(lines[:2] + ['later', '3'] + lines[3:]) + '\n',
                 check_rc=False)
     check(p.returncode == 0 and 'give one of: idea, prototype, market, scaling' in p.stderr,
           'gilde screen --ask did not ask again after a wrong answer: %s' % p.stderr)
@@ -242,8 +304,14 @@ def screening_checks(h, a, w):
     check(p.returncode == 1 and 'answers: /stage: give one of' in p.stderr and '/team_size:' in p.stderr,
           'bad answers: %d %s' % (p.returncode, p.stderr))
     msg = w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
-                  body=json.dumps({'answers': {'stage': 'later'}}))
+                  body=json.dumps({'answers': {'work': 'company', 'stage': 'later'}}))
     check('/stage: give one of' in msg and '/home_country: required' in msg, msg)
+    # answers of before: how one works here is asked first, and required
+    old = dict(ANSWERS)
+    del old['work']
+    msg = w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
+                  body=json.dumps({'answers': old}))
+    check('/work: required' in msg, msg)
     w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
             body=json.dumps({'answers': ANSWERS, 'lang': 'fr'}))
     w.error('/api/v1/screen', 415, method='POST', body=json.dumps({'answers': ANSWERS}))
@@ -281,6 +349,92 @@ def screening_checks(h, a, w):
             with open(os.path.join(root, f), 'rb') as fh:
                 check(MARKER.encode() not in fh.read(), 'the answers are in %s' % os.path.join(root, f))
     check(MARKER not in open(a.log_path, errors='replace').read(), 'the answers are in the log')
+
+
+def freelancer_report(rep, lang, what):
+    """The report of FREELANCER: its route, the file's texts, the
+    professional card with the directory's offers for it."""
+    got = [s['rule'] for s in rep['steps']]
+    check(got == FREELANCER_ROUTE, '%s: route %r, expected %r' % (what, got, FREELANCER_ROUTE))
+    for s in rep['steps']:
+        r = RULES[s['rule']]
+        check(s['title'] == r['title'][lang] and s['text'] == r['text'][lang],
+              '%s: step %s is not the file\'s %s text' % (what, s['rule'], lang))
+        for word in COMPANY_WORDS:
+            check(word not in s['title'] and word not in s['text'],
+                  '%s: step %s speaks of a company: %r' % (what, s['rule'], word))
+    steps = {s['rule']: s for s in rep['steps']}
+    offers = {o['id']: o for o in ghent_records('offer')}
+    # the card: the sample's offers named after it, each with its site
+    cards = {i for i, o in offers.items() if 'beroepskaart' in o['name']['nl'].lower()}
+    card = steps['card-apply']
+    check(cards == {'xerius-beroepskaart', 'vlaanderen-economische-migratie-beroepskaart'} and
+          {o['id'] for o in card['offers']} == cards and not card.get('see_step'),
+          '%s: the card step lists %r, see_step %r' % (what, [o['id'] for o in card['offers']],
+                                                       card.get('see_step')))
+    for o in card['offers']:
+        check(o['url'] == offers[o['id']]['url'] and o['reasons'], '%s: card offer %r' % (what, o))
+    # registering: the desks and the social insurance funds; the bank: a bank
+    reg = {o['id'] for o in steps['register-self']['offers']}
+    check(reg and reg <= {'xerius-ondernemingsloket', 'acerta-ondernemingsloket',
+                          'xerius-sociaal-verzekeringsfonds', 'acerta-sociaal-verzekeringsfonds'} and
+          steps['register-self']['more'] == 4 - len(reg), '%s: registering lists %r' % (what, reg))
+    check([o['id'] for o in steps['bank-account']['offers']] == ['bnp-paribas-fortis-zichtrekening'],
+          '%s: the bank step lists %r' % (what, steps['bank-account']['offers']))
+    # the city: its desks for newcomers and starters
+    check({o['id'] for o in steps['newcomer-city']['offers']} ==
+          {'stad-gent-expatloket', 'stad-gent-spreekuur'}, '%s: the city step lists %r'
+          % (what, [o['id'] for o in steps['newcomer-city']['offers']]))
+    # VAT: the registration desks listed at the registration step do it
+    vat = steps['vat-activate']
+    check(vat['offers'] or vat.get('see_step') == FREELANCER_ROUTE.index('register-self') + 1,
+          '%s: the VAT step %r' % (what, vat))
+    check(rep['profile'].get('activity') == 'freelance' and 'team_size' not in rep['answers'],
+          '%s: profile %r' % (what, rep['profile']))
+
+
+def freelancer_checks(h, a, w):
+    path = os.path.join(h.dir, 'freelancer.json')
+    json.dump(FREELANCER, open(path, 'w'))
+    en = a.json('screen', '--answers', path)
+    freelancer_report(en, 'en', 'a freelancer, gilde screen --json')
+    nl = a.json('screen', '--answers', path, '--lang', 'nl')
+    freelancer_report(nl, 'nl', 'a freelancer, gilde screen --lang nl --json')
+    api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
+                 body=json.dumps({'answers': FREELANCER, 'lang': 'en'}))
+    check(api == en, 'a freelancer: POST /api/v1/screen differs from gilde screen --json')
+    check(a.json('screen', *answer_flags(FREELANCER)) == en, 'a freelancer: --answer differs')
+    # asked on stdin: no company's question
+    p = a.gilde('screen', '--ask', '--json', input='\n'.join(answer_lines(FREELANCER)) + '\n', check_rc=False)
+    check(p.returncode == 0 and json.loads(p.stdout) == en, 'a freelancer, --ask: %d %s' % (p.returncode, p.stderr))
+    for qid in ('stage', 'team_size', 'funding', 'product_in_market', 'entity_here'):
+        q = next(q for q in SCREENING['questions'] if q['id'] == qid)
+        check(q['label']['en'] not in p.stderr, 'a freelancer is asked %s' % qid)
+    check(next(q for q in SCREENING['questions'] if q['id'] == 'eea_citizen')['label']['en'] in p.stderr,
+          'a freelancer is not asked whether they are from the EEA')
+    # team and funding are not required of them; their citizenship is
+    msg = w.error('/api/v1/screen', 400, method='POST', headers={'Content-Type': 'application/json'},
+                  body=json.dumps({'answers': dict((k, v) for k, v in FREELANCER.items() if k != 'eea_citizen')}))
+    check('/eea_citizen: required' in msg and 'team_size' not in msg and 'funding' not in msg, msg)
+    # the report on the terminal: the card's offers, by name, with their sites
+    out = a.gilde('screen', '--answers', path).stdout
+    for oid in ('xerius-beroepskaart', 'vlaanderen-economische-migratie-beroepskaart'):
+        o = next(o for o in en['steps'][2]['offers'] if o['id'] == oid)
+        check(o['name'] in out, 'the text report lacks %s' % oid)
+    check('Apply for your professional card' in out and 'https://www.xerius.be/' in out and
+          'The partners of step' not in out.split('Apply for your professional card')[1].split('\n 4.')[0],
+          'the text report\'s card step: %s' % out[:2000])
+    out = a.gilde('screen', '--answers', path, '--lang', 'nl').stdout
+    check(RULES['card-apply']['title']['nl'] in out and 'Beroepskaart voor ondernemers van buiten de EER' in out,
+          'the Dutch text report\'s card step')
+    # from the EEA, registered already: both in place, no bank, no VAT
+    eea = dict(FREELANCER, eea_citizen=True, registered=True)
+    rep = w.json('/api/v1/screen', method='POST', headers={'Content-Type': 'application/json'},
+                 body=json.dumps({'answers': eea}))
+    got = [(s['rule'], s['status']) for s in rep['steps']]
+    check(got == [('newcomer-city', 'to_prepare'), ('why-here-write', 'to_prepare'),
+                  ('card-none', 'in_place'), ('register-done', 'in_place'), ('office-self', 'to_prepare')],
+          'a registered freelancer from the EEA: %r' % got)
 
 
 def map_checks(a, w):
@@ -408,6 +562,7 @@ def main():
         w = Web(a)
         a.gilde('publish', *GHENT)
         screening_checks(h, a, w)
+        freelancer_checks(h, a, w)
         map_checks(a, w)
         federation_checks(h)
         print('ok: screening and map against %d sample offers' % len(ghent_records('offer')))

@@ -13,10 +13,14 @@
  *   a step that lists no offers;
  * - the answers: every kind of wrong answer is named;
  * - the shipped schemas/screening.json: every rule, on a route of its own,
- *   and every rule reached by some route; the profile the answers make;
- *   the example answers in schemas/examples/screening/ fit it;
+ *   and every rule reached by some route (a company's, a branch's, a
+ *   self-employed newcomer's); the profile the answers make; the example
+ *   answers in schemas/examples/screening/ fit it;
  * - the report against a store: offers for the steps to prepare, none for
- *   the steps in place, a need listed once, the texts in both languages.
+ *   the steps in place, a need listed once, the texts in both languages;
+ *   a step with words (about) lists the offers of its need they name, in
+ *   names first, not an offer an earlier step lists, and points back when
+ *   only those are left.
  */
 #include "testutil.h"
 #include "tu_store.h"
@@ -388,7 +392,7 @@ static void test_answers(void **state)
 
 /* The smallest answers: each case below adds to them (a JSON object's
  * members, without braces). */
-#define BASE "\"home_country\": \"Canada\", \"stage\": \"market\", \"product_in_market\": true," \
+#define BASE "\"work\": \"company\", \"home_country\": \"Canada\", \"stage\": \"market\", \"product_in_market\": true," \
 	" \"team_size\": 4, \"funding\": \"none\", \"sectors\": [\"digital\"], \"why\": [\"market\"]," \
 	" \"relocating\": false, \"entity_here\": false"
 
@@ -427,6 +431,20 @@ static const struct {
 	  "landing-desk:landing-desk-contact why-here:why-here-write market:market-in+ "
 	  "entity:entity-decide permits:permits-none+ talent:team-in+ sector:sector-partners "
 	  "research:research-reason" },
+	/* a branch is a company's route */
+	{ "\"wants\": [\"entity\"], \"work\": \"branch\"",
+	  "landing-desk:landing-desk-contact why-here:why-here-write market:market-in+ "
+	  "entity:entity-set-up permits:permits-none+ talent:team-in+" },
+	/* a self-employed newcomer: none of a company's steps, though BASE answers its
+	 * questions (not asked: read as no answer) */
+	{ "\"work\": \"self_employed\", \"wants\": [\"office\"], \"eea_citizen\": false,"
+	  " \"registered\": false",
+	  "newcomer:newcomer-city why-here:why-here-write card:card-apply bank:bank-account "
+	  "register:register-self vat:vat-activate office:office-self" },
+	{ "\"work\": \"self_employed\", \"wants\": [\"pilots\", \"funding\", \"entity\", \"permits\"],"
+	  " \"eea_citizen\": true, \"registered\": true, \"in_touch\": true",
+	  "newcomer:newcomer-city why-here:why-here-write market:market-self-clients card:card-none+ "
+	  "register:register-done+ funding:funding-self" },
 };
 
 static void test_shipped_routes(void **state)
@@ -534,11 +552,11 @@ static void put(struct store *s, int kind, const char *id, const char *body_json
 	tu_put_json(s, sk, &version, kind, id, body_json);
 }
 
-static json_t *report(struct store *s, const char *answers, const char *lang)
+static json_t *report_per(struct store *s, const char *answers, const char *lang, unsigned per_step)
 {
 	struct store_txn *t;
 	json_t *a = json_loads(answers, 0, NULL), *out = NULL;
-	struct screen_opts o = { .lang = lang, .per_step = 5, .now = 1773144000u, .paths = paths };
+	struct screen_opts o = { .lang = lang, .per_step = per_step, .now = 1773144000u, .paths = paths };
 	struct gl_error err = { 0 };
 	assert_non_null(a);
 	assert_int_equal(store_begin(s, false, &t, NULL), 0);
@@ -547,6 +565,11 @@ static json_t *report(struct store *s, const char *answers, const char *lang)
 	store_abort(t);
 	json_decref(a);
 	return out;
+}
+
+static json_t *report(struct store *s, const char *answers, const char *lang)
+{
+	return report_per(s, answers, lang, 5);
 }
 
 static const json_t *step(const json_t *rep, const char *topic)
@@ -664,6 +687,70 @@ static void test_report(void **state)
 	tu_rmtree(dir);
 }
 
+/* A self-employed newcomer's steps share a need (paperwork): each lists
+ * the offers its words name, in names before descriptions, an offer once. */
+static void test_report_about(void **state)
+{
+	(void)state;
+	char dir[64];
+	struct store *s;
+	tu_keypair(8, pk, sk);
+	assert_int_equal(tu_tmpdir(dir, "screen-about"), 0);
+	assert_int_equal(store_open(dir, 0, 0, &s, NULL), 0);
+#define OFFER(id, en, nl, desc) "{\"partner\": \"desk\", \"needs\": [\"administration\"]," \
+	" \"languages\": [\"en\", \"nl\"], \"name\": {\"en\": \"" en "\", \"nl\": \"" nl "\"}," \
+	" \"description\": {\"en\": \"" desc "\", \"nl\": \"" desc "\"}}"
+	put(s, RK_PARTNER, "desk", "{\"name\": {\"nl\": \"Loket\", \"en\": \"Desk\"}}");
+	put(s, RK_OFFER, "card", OFFER("card", "Help with your professional card",
+	    "Hulp bij je beroepskaart", "For founders from abroad."));
+	/* the card in its description only: the card step has one by name */
+	put(s, RK_OFFER, "residence", OFFER("residence", "Residence advice", "Verblijfsadvies",
+	    "Your residence permit, and your professional card."));
+	put(s, RK_OFFER, "register", OFFER("register", "Registration desk", "Ondernemingsloket",
+	    "We register you and activate your VAT number."));
+	put(s, RK_OFFER, "fund", OFFER("fund", "Social insurance fund", "Sociaal verzekeringsfonds",
+	    "Your contributions, privately arranged."));
+	put(s, RK_OFFER, "city", OFFER("city", "Expat desk of the city", "Expatloket van de stad",
+	    "For newcomers."));
+	/* no bank: the bank step lists none, though other paperwork is listed */
+	const char *answers = "{\"work\": \"self_employed\", \"home_country\": \"India\","
+	                      " \"sectors\": [\"services\"], \"why\": [\"market\"], \"wants\": [\"permits\"],"
+	                      " \"eea_citizen\": false, \"registered\": false}";
+	json_t *en = report(s, answers, "en");
+	assert_string_equal(offer_ids(step(en, "newcomer")), "city");
+	assert_string_equal(offer_ids(step(en, "card")), "card");
+	assert_string_equal(offer_ids(step(en, "bank")), "");
+	assert_null(json_object_get(step(en, "bank"), "see_step"));
+	assert_string_equal(offer_ids(step(en, "register")), "fund register");
+	/* "VAT" is in register's description only ("privately" holds no word VAT):
+	 * listed at step 5, the VAT step points there */
+	assert_string_equal(offer_ids(step(en, "vat")), "");
+	assert_int_equal(json_integer_value(json_object_get(step(en, "vat"), "see_step")), 5);
+	assert_int_equal(json_integer_value(json_object_get(step(en, "register"), "n")), 5);
+	json_decref(en);
+	/* in Dutch, by the Dutch names */
+	json_t *nl = report(s, answers, "nl");
+	assert_string_equal(offer_ids(step(nl, "card")), "card");
+	assert_string_equal(offer_ids(step(nl, "register")), "fund register");
+	json_decref(nl);
+	/* one a step: the register step shows fund and counts register as more;
+	 * the VAT step lists register, which no step shows yet */
+	en = report_per(s, answers, "en", 1);
+	assert_string_equal(offer_ids(step(en, "register")), "fund");
+	assert_int_equal(json_integer_value(json_object_get(step(en, "register"), "more")), 1);
+	assert_string_equal(offer_ids(step(en, "vat")), "register");
+	assert_null(json_object_get(step(en, "vat"), "see_step"));
+	json_decref(en);
+	/* a company's answers: today's steps, the permits step pointing back */
+	json_t *co = report(s, "{" BASE ", \"wants\": [\"entity\"], \"relocating\": true,"
+	                    " \"nationality\": \"some_non_eu\"}", "en");
+	assert_int_equal(json_integer_value(json_object_get(step(co, "permits"), "see_step")), 4);
+	json_decref(co);
+#undef OFFER
+	store_close(s);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +763,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_profile),
 		cmocka_unit_test(test_shipped_examples),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_report_about),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
