@@ -5,6 +5,12 @@
  * report (POST /api/v1/screen): what is in place, what to prepare and in
  * which order, with the partners for each step.
  *
+ * A question with "when" (a company's funding, a freelancer's citizenship)
+ * is shown only while the answers above it meet its conditions, as the
+ * node reads them (daemon/query/screen.h); hidden, it is neither checked
+ * nor sent.  "and N more in the directory" under a step links to
+ * #/landing?more=RULE: the same report, with every offer of that step.
+ *
  * The answers stay in this browser (localStorage); they go to the node
  * only as the body of POST /api/v1/screen, which keeps nothing.  Like the
  * other views, everything a partner or the screening's file wrote is put
@@ -44,6 +50,8 @@ const WORDS = {
     'landing.by': 'by',
     'landing.website': 'Website',
     'landing.more': 'and {0} more in the directory',
+    'landing.moreLabel': 'Show the {0} more offers in the directory for step {1}: {2}',
+    'landing.all': 'All {0} offers in the directory for this step:',
     'landing.err.required': 'Please answer this question.',
     'landing.err.many': 'Choose at most {0}.',
     'landing.err.number': 'Give a whole number from {0} to {1}.',
@@ -74,6 +82,8 @@ const WORDS = {
     'landing.by': 'door',
     'landing.website': 'Website',
     'landing.more': 'en nog {0} in de gids',
+    'landing.moreLabel': 'Toon de {0} andere aanbiedingen in de gids voor stap {1}: {2}',
+    'landing.all': 'Alle {0} aanbiedingen in de gids voor deze stap:',
     'landing.err.required': 'Beantwoord deze vraag.',
     'landing.err.many': 'Kies er hoogstens {0}.',
     'landing.err.number': 'Geef een geheel getal van {0} tot {1}.',
@@ -89,7 +99,9 @@ Object.assign(I18N.nl, WORDS.nl);
 /* the page may have labelled the menu before this module came */
 for (const a of document.querySelectorAll('[data-i18n="nav.landing"]')) a.textContent = t('nav.landing');
 
-const state = { screening: null, report: null, reportLang: null };
+/* the report of the answers saved, its language, whether it lists every
+ * offer of each step (per_step=0), and the step whose offers are all shown */
+const state = { screening: null, report: null, reportLang: null, reportAll: false, more: null };
 
 function saved() {
   const v = store.get(KEY, null);
@@ -97,6 +109,23 @@ function saved() {
 }
 
 /* ---- the questions ------------------------------------------------------------ */
+
+/* Whether a condition of a "when" holds for the answers above it (read as
+ * the node reads them: an answer left out meets no in, is, min or max). */
+function holds(c, answers) {
+  const v = answers[c.q];
+  if (Object.prototype.hasOwnProperty.call(c, 'answered')) return (v !== undefined) === c.answered;
+  if (v === undefined) return false;
+  if (Array.isArray(c.in)) return (Array.isArray(v) ? v : [v]).some((x) => c.in.includes(x));
+  if (typeof c.is === 'boolean') return v === c.is;
+  if (typeof c.min === 'number') return typeof v === 'number' && v >= c.min;
+  if (typeof c.max === 'number') return typeof v === 'number' && v <= c.max;
+  return false;
+}
+
+function asked(q, answers) {
+  return !Array.isArray(q.when) || q.when.every((c) => holds(c, answers));
+}
 
 function choiceInput(type, q, value, label, checked) {
   const id = 'lq-' + q.id + '-' + value;
@@ -148,15 +177,31 @@ function drawForm() {
       el('button', { type: 'submit', class: 'primary', 'data-test': 'landing-submit' }, t('landing.submit')),
       el('button', { type: 'button', class: 'secondary', id: 'landing-clear' }, t('landing.clear'))));
   form.addEventListener('submit', onSubmit);
+  form.addEventListener('change', showAsked);
+  form.addEventListener('input', showAsked);
   form.querySelector('#landing-clear').addEventListener('click', forget);
   return form;
 }
 
-/* The answers in the form, checked as the node will check them. */
-function readForm() {
+/* Show the questions the answers above them ask, hide the others. */
+function showAsked() {
+  readForm(false);
+}
+
+/* The answers in the form, checked as the node will check them (check:
+ * false shows the questions asked and hides the others, nothing more). */
+function readForm(check = true) {
   const answers = {};
   const errors = [];
   for (const q of state.screening.questions || []) {
+    const field = document.querySelector('.landing-q[data-q="' + CSS.escape(q.id) + '"]');
+    const shown = asked(q, answers);
+    if (field) field.hidden = !shown;
+    if (!shown) {
+      const err = $('lq-' + q.id + '-error');
+      if (err) err.hidden = true;
+      continue;
+    }
     const inputs = Array.from(document.querySelectorAll('[name="lq-' + q.id + '"]'));
     const picked = inputs.filter((i) => i.checked).map((i) => i.value);
     const box = $('lq-' + q.id);
@@ -176,9 +221,11 @@ function readForm() {
     } else if (q.type === 'text' && Array.from(value).length > q.max_length) {
       why = t('landing.err.text', q.max_length);
     }
-    const err = $('lq-' + q.id + '-error');
-    err.textContent = why || '';
-    err.hidden = !why;
+    if (check) {
+      const err = $('lq-' + q.id + '-error');
+      err.textContent = why || '';
+      err.hidden = !why;
+    }
     if (why) errors.push([q, why]);
     else if (value !== undefined) answers[q.id] = value;
   }
@@ -204,6 +251,14 @@ function offerCard(o) {
     links.childNodes.length ? links : null, reasons);
 }
 
+/* The link to every offer of step st (this view, with ?more=RULE). */
+function moreLink(st, more) {
+  return el('p', { class: 'more' }, el('a', {
+    href: '#/landing?more=' + encodeURIComponent(st.rule), 'data-test': 'landing-more',
+    'aria-label': t('landing.moreLabel', more, st.n, String(st.title)),
+  }, t('landing.more', more)));
+}
+
 function stepItem(st) {
   const done = st.status === 'in_place';
   const li = el('li', { class: 'landing-step ' + (done ? 'in-place' : 'to-prepare'), 'data-test': 'landing-step',
@@ -217,9 +272,17 @@ function stepItem(st) {
   } else if (!Array.isArray(st.offers) || !st.offers.length) {
     li.appendChild(el('p', { class: 'no-offers' }, t('landing.noOffers')));
   } else {
-    li.appendChild(el('p', { class: 'who-helps' }, t('landing.whoHelps', String(st.need_label || st.need))));
-    li.appendChild(el('ul', { class: 'offers' }, st.offers.map(offerCard)));
-    if (st.more > 0) li.appendChild(el('p', { class: 'more' }, t('landing.more', st.more)));
+    /* a report of every offer shows them all for the step asked, the first
+     * PER_STEP for the others */
+    const all = state.more === st.rule;
+    const shown = all || !state.reportAll ? st.offers : st.offers.slice(0, PER_STEP);
+    const more = (Number(st.more) || 0) + st.offers.length - shown.length;
+    li.appendChild(el('p', { class: 'who-helps' }, all ? t('landing.all', st.offers.length)
+      : t('landing.whoHelps', String(st.need_label || st.need))));
+    li.appendChild(el('ul', { class: 'offers' }, shown.map(offerCard)));
+    if (more > 0 && !all) li.appendChild(moreLink(st, more));
+    /* past what one answer holds (100 a step): say so, as plain text */
+    else if (more > 0) li.appendChild(el('p', { class: 'more' }, t('landing.more', more)));
   }
   return li;
 }
@@ -236,13 +299,17 @@ function drawReport() {
   box.appendChild(el('div', { class: 'actions' }, print));
 }
 
+/* The report of answers: PER_STEP offers a step, or all (per_step=0) when
+ * a step's are all asked for. */
 async function makeReport(answers) {
-  state.report = await api('api/v1/screen?per_step=' + PER_STEP, {
+  const all = !!state.more;
+  state.report = await api('api/v1/screen?per_step=' + (all ? 0 : PER_STEP), {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify({ answers, lang }),
   });
   state.reportLang = lang;
+  state.reportAll = all;
 }
 
 async function onSubmit(ev) {
@@ -280,14 +347,29 @@ function forget() {
 
 /* ---- the view -------------------------------------------------------------------- */
 
-async function show(seq) {
+/* #/landing?more=RULE: the offers of that step, all of them. */
+function focusMore() {
+  const li = state.more && document.querySelector('[data-test="landing-step"][data-rule="' + CSS.escape(state.more) + '"]');
+  if (!li) return;
+  const card = li.querySelectorAll('.offers > li')[PER_STEP] || li.querySelector('.offers > li');
+  const h = card ? card.querySelector('h4') : li.querySelector('h3');
+  h.setAttribute('tabindex', '-1');
+  h.focus({ preventScroll: true });
+  h.scrollIntoView({ block: 'start' });
+}
+
+async function show(seq, params) {
   const view = clear($('view-landing'));
+  state.more = (params && params.get('more')) || null;
   busy(true);
   try {
     if (!state.screening) state.screening = await api('api/v1/screening');
-    /* a report is in one language: made again after a switch */
+    /* a report is in one language, and lists all offers only when asked:
+     * made again after a switch, or for a step's offers */
     const answers = saved();
-    if (state.report && state.reportLang !== lang && answers) await makeReport(answers);
+    if (answers && ((state.report && state.reportLang !== lang) || (state.more && !state.reportAll))) {
+      await makeReport(answers);
+    }
     if (seq !== route.seq) return;
     busy(false);
   } catch (e) {
@@ -299,8 +381,10 @@ async function show(seq) {
   view.appendChild(el('h1', { id: 'landing-title', tabindex: '-1' }, txt(s.title)));
   view.appendChild(el('p', { class: 'lead' }, txt(s.intro)));
   view.appendChild(drawForm());
+  showAsked();
   view.appendChild(el('section', { id: 'landing-report', class: 'landing-report', 'data-test': 'landing-report' }));
   drawReport();
+  focusMore();
 }
 
-addView('landing', { parts: 0, show: (seq) => show(seq) });
+addView('landing', { parts: 0, show: (seq, rest, params) => show(seq, params) });

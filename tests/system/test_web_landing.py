@@ -9,6 +9,15 @@ Chromium against a real gilded serving the Ghent sample:
 - the answers are kept in this browser and sent only as the body of that
   POST (answers and lang, nothing else); a reload fills the form again;
 - the language switch makes the report again in Dutch (the file's texts);
+- on a phone (390x844), a freelancer from outside the EEA: "How will you
+  work here?" first; answering "self-employed" hides a company's
+  questions (stage, team, funding, …) and shows a freelancer's; the
+  report is the API's, with the professional card step listing the
+  directory's card offers with their sites, and none of a company's
+  steps; the page is no wider than the phone;
+- "and N more in the directory" is a link: it shows every offer of that
+  step (the API's, per_step=0), with the focus on the first one that was
+  not shown; Back returns to the report of three a step;
 - #/map shows the node's /map.svg (loaded, in the page's language), the
   sector filter changes it and the table under it, and the print
   stylesheet hides the menu and the controls but not the picture;
@@ -47,13 +56,23 @@ RULES = {r['id']: r for r in SCREENING['rules']}
 WAIT = 30 * SLOW
 
 ANSWERS = {
-    'home_country': 'Canada', 'stage': 'market', 'product_in_market': True, 'team_size': 3,
+    'work': 'company', 'home_country': 'Canada', 'stage': 'market', 'product_in_market': True, 'team_size': 3,
     'funding': 'small', 'sectors': ['photonics'], 'why': ['talent', 'research'],
     'wants': ['office', 'permits', 'funding'], 'relocating': True, 'nationality': 'some_non_eu',
     'entity_here': False,
 }
 ROUTE = ['landing-desk-contact', 'why-here-write', 'market-in', 'entity-decide', 'permits-non-eu',
          'office-find', 'team-in', 'funding-grants', 'research-reason']
+# a freelancer from outside the EEA, just arrived, on a phone
+FREELANCER = {
+    'work': 'self_employed', 'home_country': 'India', 'offering': 'clients', 'sectors': ['services'],
+    'why': ['market', 'living'], 'wants': ['office'], 'eea_citizen': False, 'registered': False,
+}
+FREELANCER_ROUTE = ['newcomer-city', 'why-here-write', 'card-apply', 'bank-account', 'register-self',
+                    'vat-activate', 'office-self']
+COMPANY_ONLY = [q['id'] for q in SCREENING['questions']
+                if any(c == {'q': 'work', 'in': ['company', 'branch']} for c in q.get('when', []))]
+PHONE = {'width': 390, 'height': 844, 'deviceScaleFactor': 2, 'mobile': True}
 
 
 def start_browser(profile):
@@ -154,22 +173,22 @@ def steps(p):
     return [tuple(g) for g in got] or None
 
 
-def api_report(origin, lang):
-    req = urllib.request.Request(origin + '/api/v1/screen?per_step=3', method='POST',
-                                 data=json.dumps({'answers': ANSWERS, 'lang': lang}).encode(),
+def api_report(origin, lang, answers=ANSWERS, per_step=3):
+    req = urllib.request.Request(origin + '/api/v1/screen?per_step=%d' % per_step, method='POST',
+                                 data=json.dumps({'answers': answers, 'lang': lang}).encode(),
                                  headers={'Content-Type': 'application/json'})
     return json.load(urllib.request.urlopen(req, timeout=WAIT))
 
 
-def check_report(p, origin, lang):
-    want = api_report(origin, lang)
-    check([s['rule'] for s in want['steps']] == ROUTE, 'the API\'s route %r' % [s['rule'] for s in want['steps']])
+def check_report(p, origin, lang, answers=ANSWERS, route=ROUTE):
+    want = api_report(origin, lang, answers)
+    check([s['rule'] for s in want['steps']] == route, 'the API\'s route %r' % [s['rule'] for s in want['steps']])
     def drawn():
         got = steps(p)
-        return got if got and len(got) == len(ROUTE) and got[0][3].endswith(RULES[ROUTE[0]]['title'][lang]) \
+        return got if got and len(got) == len(route) and got[0][3].endswith(RULES[route[0]]['title'][lang]) \
             else None
     got = p.wait('the report in %s' % lang, drawn)
-    check([g[0] for g in got] == ROUTE, 'the page\'s route %r' % [g[0] for g in got])
+    check([g[0] for g in got] == route, 'the page\'s route %r' % [g[0] for g in got])
     sample = {o['id'] for o in ghent_records('offer')}
     for g, s in zip(got, want['steps']):
         check(g[1] == s['status'], 'step %s: %s on the page, %s from the API' % (g[0], g[1], s['status']))
@@ -177,8 +196,9 @@ def check_report(p, origin, lang):
               % (g[0], g[2], [o['id'] for o in s['offers']]))
         check(all(o in sample for o in g[2]), 'step %s lists offers not in the sample' % g[0])
     check(any(g[2] for g in got), 'no step lists an offer')
-    for t, rule in zip([g[3] for g in got], ROUTE):
+    for t, rule in zip([g[3] for g in got], route):
         check(t.endswith(RULES[rule]['title'][lang]), 'step title %r, not the file\'s %s one' % (t, lang))
+    return want
 
 
 def main():
@@ -197,6 +217,7 @@ def main():
             p.logs(keep=False)
             walk(p, origin, os.path.join(shots, 'test_web_landing.png'))
             map_walk(p, origin, os.path.join(shots, 'test_web_landing_map.png'))
+            phone_walk(p, origin, os.path.join(shots, 'test_web_landing_phone.png'))
             p.logs()
             # the browser's own resources (chrome://, a search field's clear icon) never leave it
             outside = [u for _, u, _ in p.requests
@@ -223,7 +244,8 @@ def walk(p, origin, shot):
     before = len(p.requests)
     p.click('[data-test="landing-submit"]')
     p.wait('the errors', lambda: p.css('.landing-q .field-error:not([hidden])'))
-    required = sum(1 for q in SCREENING['questions'] if q['required'])
+    # how one works here not answered: the questions that depend on it are not shown
+    required = sum(1 for q in SCREENING['questions'] if q['required'] and not q.get('when'))
     check(len(p.css('.landing-q .field-error:not([hidden])')) == required, 'marked %d of %d required'
           % (len(p.css('.landing-q .field-error:not([hidden])')), required))
     p.logs()
@@ -245,7 +267,10 @@ def walk(p, origin, shot):
     d.refresh()
     p.wait('the form again', lambda: p.css('input[name="lq-stage"][value="market"]'))
     check(p.one('input[name="lq-stage"][value="market"]').is_selected() and
+          p.one('input[name="lq-work"][value="company"]').is_selected() and
           p.one('#lq-home_country').get_attribute('value') == 'Canada', 'the reload lost the answers')
+    check(all(p.one('.landing-q[data-q="%s"]' % q).is_displayed() for q in COMPANY_ONLY) and
+          not p.one('.landing-q[data-q="eea_citizen"]').is_displayed(), 'a company\'s questions are not shown')
     p.click('[data-test="landing-submit"]')
     check_report(p, origin, 'en')
     p.click('[data-test="lang-switch"]')
@@ -261,6 +286,92 @@ def walk(p, origin, shot):
         check(url.startswith(origin + '/api/v1/screen?'), 'a POST to %s' % url)
         check(json.loads(body) in ({'answers': ANSWERS, 'lang': 'en'}, {'answers': ANSWERS, 'lang': 'nl'}),
               'the page sent %r' % body)
+
+
+def shown(p, qid):
+    return p.d.execute_script('const f = document.querySelector(\'.landing-q[data-q="\' + arguments[0] + \'"]\');'
+                              'return !!f && !f.hidden && f.offsetParent !== null;', qid)
+
+
+def phone_walk(p, origin, shot):
+    """A freelancer from outside the EEA on a phone, and the link to every
+    offer of a step."""
+    d = p.d
+    d.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', PHONE)
+    d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': True, 'maxTouchPoints': 5})
+    try:
+        d.get(origin + '/#/landing')
+        d.execute_script('localStorage.clear(); localStorage.setItem("gilde.lang", \'"en"\')')
+        d.refresh()
+        p.wait('the screening', lambda: p.css('[data-test="landing-form"] .landing-q'))
+        first = p.css('.landing-q')[0]
+        check(first.get_attribute('data-q') == 'work' and
+              first.find_element(By.TAG_NAME, 'legend').text.startswith('How will you work here?'),
+              'the first question is %r' % first.text[:80])
+        # nothing chosen yet: neither a company's questions nor a freelancer's
+        check(not any(shown(p, q) for q in COMPANY_ONLY + ['eea_citizen', 'registered']),
+              'questions shown before "How will you work here?" is answered')
+        p.click('input[name="lq-work"][value="self_employed"]')
+        p.wait('a freelancer\'s questions', lambda: shown(p, 'eea_citizen') and shown(p, 'registered'))
+        check(COMPANY_ONLY and not any(shown(p, q) for q in COMPANY_ONLY),
+              'a freelancer is shown %r' % [q for q in COMPANY_ONLY if shown(p, q)])
+        check({'stage', 'team_size', 'funding'} <= set(COMPANY_ONLY), 'company questions %r' % COMPANY_ONLY)
+        check(p.css('input[name="lq-offering"][value="clients"]'), 'no answer for services to clients')
+        fill(p, dict((k, v) for k, v in FREELANCER.items() if k != 'work'))
+        p.click('[data-test="landing-submit"]')
+        want = check_report(p, origin, 'en', FREELANCER, FREELANCER_ROUTE)
+        stored = json.loads(d.execute_script('return localStorage.getItem("gilde.landing")') or 'null')
+        check(stored == FREELANCER, 'the freelancer\'s answers kept: %r' % stored)
+        # the card: the directory's offers for it, each with its site
+        card = p.one('[data-test="landing-step"][data-rule="card-apply"]')
+        ids = [o.get_attribute('data-offer') for o in card.find_elements(By.CSS_SELECTOR, '[data-test="landing-offer"]')]
+        check(set(ids) == {'xerius-beroepskaart', 'vlaanderen-economische-migratie-beroepskaart'},
+              'the card step lists %r' % ids)
+        urls = {o['id']: o['url'] for s in want['steps'] for o in s['offers']}
+        for o in card.find_elements(By.CSS_SELECTOR, '[data-test="landing-offer"]'):
+            hrefs = [a.get_attribute('href') for a in o.find_elements(By.CSS_SELECTOR, 'a[href^="http"]')]
+            check(urls[o.get_attribute('data-offer')] in hrefs, 'the card offer %s links %r'
+                  % (o.get_attribute('data-offer'), hrefs))
+        check('partners of step' not in card.text, 'the card step points elsewhere: %r' % card.text)
+        text = p.one('[data-test="landing-steps"]').text
+        for word in ('notary', ' BV', 'pilot plant', 'co-founder', 'Invest in Flanders'):
+            check(word not in text, 'the freelancer\'s report says %r' % word)
+        width = d.execute_script('return document.documentElement.scrollWidth')
+        check(width <= PHONE['width'], 'the report is %d px wide on a %d px phone' % (width, PHONE['width']))
+        d.execute_script('document.querySelector(\'[data-rule="card-apply"]\').scrollIntoView()')
+        d.save_screenshot(shot)
+        print('screenshot: ' + shot)
+
+        # "and N more in the directory": a link to every offer of the step
+        step = next(s for s in want['steps'] if s['more'] > 0)
+        link = p.one('[data-rule="%s"] a[data-test="landing-more"]' % step['rule'])
+        check(link.text == 'and %d more in the directory' % step['more'], 'the link says %r' % link.text)
+        d.execute_script('arguments[0].scrollIntoView({block: "center"})', link)
+        link.click()
+        p.wait('the link to be followed', lambda: d.current_url.endswith('#/landing?more=' + step['rule']))
+        every = next(s for s in api_report(origin, 'en', FREELANCER, 0)['steps'] if s['rule'] == step['rule'])
+        check(len(every['offers']) == len(step['offers']) + step['more'], 'the API lists %d of %d'
+              % (len(every['offers']), len(step['offers']) + step['more']))
+
+        def all_shown():
+            got = dict((g[0], g[2]) for g in (steps(p) or []))
+            return got if got.get(step['rule']) == [o['id'] for o in every['offers']] else None
+        got = p.wait('every offer of step %s' % step['rule'], all_shown)
+        # the other steps still show three at most, with their links
+        for s in want['steps']:
+            if s['rule'] != step['rule']:
+                check(got[s['rule']] == [o['id'] for o in s['offers']], 'step %s shows %r' % (s['rule'], got[s['rule']]))
+        check(not p.css('[data-rule="%s"] a[data-test="landing-more"]' % step['rule']), 'the link is still there')
+        focus = d.switch_to.active_element
+        check(focus.tag_name == 'h4' and focus.text == every['offers'][len(step['offers'])]['name'],
+              'the focus is on %r, not the first offer not shown before' % focus.text)
+        d.back()
+        p.wait('the report of three a step', lambda: d.current_url.endswith('#/landing') and
+               dict((g[0], g[2]) for g in (steps(p) or [])).get(step['rule']) == [o['id'] for o in step['offers']])
+        check(p.css('[data-rule="%s"] a[data-test="landing-more"]' % step['rule']), 'the link is gone after Back')
+    finally:
+        d.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
+        d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': False})
 
 
 def map_walk(p, origin, shot):
