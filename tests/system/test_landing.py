@@ -427,6 +427,15 @@ def freelancer_checks(h, a, w):
     out = a.gilde('screen', '--answers', path, '--lang', 'nl').stdout
     check(RULES['card-apply']['title']['nl'] in out and 'Beroepskaart voor ondernemers van buiten de EER' in out,
           'the Dutch text report\'s card step')
+    # first clients and a desk: networks, the city's work, workspaces; not the
+    # landing desks for companies (Invest in Flanders, Invest in Ghent)
+    rep = w.json('/api/v1/screen', method='POST', headers={'Content-Type': 'application/json'},
+                 body=json.dumps({'answers': dict(FREELANCER, wants=['office', 'pilots'])}))
+    steps = {s['rule']: [o['id'] for o in s['offers']] for s in rep['steps']}
+    check(steps.get('market-self-clients') and steps.get('office-self') and
+          not {'fit-invest-in-flanders', 'stad-gent-invest-in-ghent'} &
+          set(steps['market-self-clients'] + steps['office-self']),
+          'a freelancer\'s first clients and desk: %r' % steps)
     # from the EEA, registered already: both in place, no bank, no VAT
     eea = dict(FREELANCER, eea_citizen=True, registered=True)
     rep = w.json('/api/v1/screen', method='POST', headers={'Content-Type': 'application/json'},
