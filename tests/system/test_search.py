@@ -109,6 +109,8 @@ def starters_type(a, files):
     tax = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']['need']
     parent = {t['id']: t.get('parent') for t in tax}
 
+    by_offer = {d['id']: d for d in docs if d['kind'] == 'offer'}
+
     def under(n, top):
         while n and n != top:
             n = parent.get(n)
@@ -121,6 +123,13 @@ def starters_type(a, files):
         got = set(api(web, q=q, prefer=lang, kind='offer', limit=100))
         check(len(tagged) >= 2 and tagged <= got, '%s: %r lacks the offers for %s: %r'
               % (q, sorted(got), need, sorted(tagged - got)))
+
+    # "financiering", as a Dutch starter types it, finds money first: the
+    # business-plan need's search words once said "financieel plan", and
+    # six of the first eight were coaching
+    top = api(web, q='financiering', prefer='nl', kind='offer')[:5]
+    money = [x for x in top if any(under(n, 'financing') for n in by_offer.get(x.split('/', 1)[1], {}).get('needs', []))]
+    check(len(money) >= 3, 'financiering: the first five offers %r, %d for funding' % (top, len(money)))
 
     # a word of two offers' titles: those two first
     web_shop = {'offer/' + d['id'] for d in docs if d['kind'] == 'offer' and
