@@ -626,6 +626,10 @@ static void test_report(void **state)
 	put(s, RK_OFFER, "landing", "{\"partner\": \"desk\", \"needs\": [\"soft-landing\"],"
 	    " \"languages\": [\"en\"], \"eligibility\": {\"international\": \"only\"}}");
 	put(s, RK_OFFER, "register", "{\"partner\": \"desk\", \"needs\": [\"administration\"],"
+	    " \"name\": {\"en\": \"Registration desk\", \"nl\": \"Ondernemingsloket\"},"
+	    " \"languages\": [\"en\", \"nl\"]}");
+	put(s, RK_OFFER, "card", "{\"partner\": \"desk\", \"needs\": [\"administration\"],"
+	    " \"name\": {\"en\": \"Your professional card\", \"nl\": \"Je beroepskaart\"},"
 	    " \"languages\": [\"en\", \"nl\"]}");
 	put(s, RK_OFFER, "locals", "{\"partner\": \"desk\", \"needs\": [\"administration\"],"
 	    " \"languages\": [\"nl\"], \"eligibility\": {\"international\": \"excluded\"}}");
@@ -641,9 +645,11 @@ static void test_report(void **state)
 	assert_string_equal(offer_ids(step(en, "landing-desk")), "landing");
 	/* an offer for locals only is not for a founder from abroad */
 	assert_string_equal(offer_ids(step(en, "entity")), "register");
-	/* the permits' need is the entity's: listed once, the later step points back */
-	assert_string_equal(offer_ids(step(en, "permits")), "");
-	assert_int_equal(json_integer_value(json_object_get(step(en, "permits"), "see_step")), 4);
+	/* the permits share the entity's need (paperwork), and each names its
+	 * own offers by their words: the desk for the company, the card for
+	 * the permits (the permits once pointed back to the company's step) */
+	assert_string_equal(offer_ids(step(en, "permits")), "card");
+	assert_null(json_object_get(step(en, "permits"), "see_step"));
 	assert_null(json_object_get(step(en, "entity"), "see_step"));
 	assert_string_equal(offer_ids(step(en, "office")), "desks");
 	/* steps in place, and steps without a need, list nothing */
@@ -741,10 +747,12 @@ static void test_report_about(void **state)
 	assert_string_equal(offer_ids(step(en, "vat")), "register");
 	assert_null(json_object_get(step(en, "vat"), "see_step"));
 	json_decref(en);
-	/* a company's answers: today's steps, the permits step pointing back */
+	/* a company's answers: its permits step names the card too (it once
+	 * pointed back to the company's step, which lists the desks) */
 	json_t *co = report(s, "{" BASE ", \"wants\": [\"entity\"], \"relocating\": true,"
 	                    " \"nationality\": \"some_non_eu\"}", "en");
-	assert_int_equal(json_integer_value(json_object_get(step(co, "permits"), "see_step")), 4);
+	assert_string_equal(offer_ids(step(co, "permits")), "card");
+	assert_null(json_object_get(step(co, "permits"), "see_step"));
 	json_decref(co);
 #undef OFFER
 	store_close(s);
