@@ -59,7 +59,9 @@ export function answerLines(p) {
 export function composeMail(o, needLabel, p) {
   const name = txt(o.name) || o.id;
   const partner = txt(o.partner);
-  const subject = t('mail.subject', needLabel, name);
+  /* the offer's own name: the step's label made a permits question read
+   * as one of "legal advice" (fourth phone trial); the body names the step */
+  const subject = t('mail.subject', name);
   const body = [
     t('mail.hello'),
     '',

@@ -202,13 +202,26 @@ function askBox() {
   ];
 }
 
+/* Every field of a note's kind of starter, in words (the fourth phone
+ * trial saw the phase only, while the note held six fields). */
+function bucketText(b) {
+  const yes = (v, on, off) => (v === true ? t(on) : v === false ? t(off) : null);
+  return [b.phase ? termLabel('phase', b.phase) : null, b.sector ? termLabel('sector', b.sector) : null,
+    b.activity ? termLabel('activity', b.activity) : null,
+    yes(b.student, 'insight.b.student', 'insight.b.notStudent'),
+    yes(b.international, 'insight.b.international', 'insight.b.notInternational'),
+    yes(b.side_activity, 'insight.b.side', 'insight.b.notSide')].filter(Boolean).join(', ');
+}
+
 function sentList(events) {
   if (!events.length) return el('p', { 'data-test': 'insight-sent' }, t('insight.sentNone'));
   return el('div', { 'data-test': 'insight-sent' },
     el('p', null, t('insight.sentCount', events.length)),
     el('ul', null, events.map((e) => el('li', { 'data-test': 'insight-sent-event' },
       weekName(e.week) + ': ' + termLabel('need', e.need) + ', ' + t('insight.step.' + e.step) +
-      ' — ' + termLabel('phase', e.bucket && e.bucket.phase)))));
+      (e.partner && e.partner.id ? ' (' + t('insight.b.partner', e.partner.id) + ')' : '') +
+      ' — ' + bucketText(e.bucket || {})))),
+    el('p', { class: 'hint' }, t('insight.sentToken')));
 }
 
 async function showSent(where) {

@@ -248,6 +248,14 @@ def what_was_sent(p, origin, a, events):
     check(all(x.text.startswith('week %d of %s: ' % (int(w), y)) for x in shown),
           'what was sent reads %r' % [x.text for x in shown][:3])
     check(len(shown) == len(held['events']), 'the page lists %d, the node holds %d' % (len(shown), len(held['events'])))
+    # every field of the kind of starter the note held, in words
+    flags = {'student': ('student', 'not a student'), 'international': ('from abroad', 'not from abroad'),
+             'side_activity': ('next to a job or studies', 'as main activity')}
+    for x, e in zip(shown, held['events']):
+        b = e['bucket']
+        want = [wb.LABEL['phase'][b['phase']]['en']] + ([wb.LABEL['activity'][b['activity']]['en']] if 'activity' in b else [])
+        want += [flags[k][0 if v else 1] for k, v in b.items() if k in flags]
+        check(all(w in x.text for w in want), 'a note sent reads %r, not all of %r' % (x.text, want))
     agent = p.js('return navigator.userAgent')
     data = b''
     for root, _, files in os.walk(os.path.join(a.data, 'insight')):
