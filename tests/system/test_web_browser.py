@@ -214,6 +214,9 @@ def answer_questionnaire(p, answers):
     click(p, '[data-test="q-next"]')
     click(p, '[data-test="student-no"]')
     check(not p.one('[data-test="school"]').is_displayed(), 'the school is asked of a non-student')
+    # a KASK student finds her school (HOGENT's School of Arts; the fourth phone trial did not)
+    hogent = p.js('const o = document.querySelector(\'#school option[value="hogent"]\'); return o && o.textContent')
+    check(hogent and 'KASK' in hogent, 'HOGENT is offered as %r' % hogent)
     for lang in answers['languages']:
         click(p, 'input[data-test="speaks"][value="%s"]' % lang)
     for q in ('prototype', 'staff_from_abroad'):
