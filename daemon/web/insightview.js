@@ -121,7 +121,14 @@ function figure(label, w, h, test, ...parts) {
   h = Math.ceil(h);
   const f = svg('svg', { role: 'img', 'aria-label': label, class: 'chart', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, 'data-test': test },
     svg('title', null, label), ...parts);
-  return el('div', { class: 'chart-box', 'data-test': test + '-box' }, f);
+  /* a cell's or a bar's words on a tap: its <title> shows on a hover only,
+   * which a phone has not (fourth phone trial) */
+  const said = el('p', { class: 'cell-said', 'data-test': test + '-said', 'aria-live': 'polite' });
+  f.addEventListener('click', (ev) => {
+    const title = ev.target.closest('rect') && ev.target.closest('rect').querySelector('title');
+    if (title) said.textContent = title.textContent;
+  });
+  return el('div', { class: 'chart-box', 'data-test': test + '-box' }, f, said);
 }
 
 function num(v) {

@@ -415,6 +415,15 @@ def figures_before_events(p, origin):
           % p.one('#insight-body').text)
     check_offers(p, gaps)
     check_charts(p, 'no figures yet, phone, nl', ['insight-offermap'])
+    # a tap on a cell (its number) says what the cell holds, below the chart:
+    # its title shows on a hover only
+    cell = p.css('svg[data-test="insight-offermap"] rect[data-test="offer-cell"]')[3]
+    title = p.js('return arguments[0].querySelector("title").textContent', cell)
+    p.js('arguments[0].scrollIntoView({block: "center", inline: "center"});'
+         'const r = arguments[0].getBoundingClientRect();'
+         'const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);'
+         'at.dispatchEvent(new MouseEvent("click", {bubbles: true}));', cell)
+    p.wait('the cell said', lambda: p.one('[data-test="insight-offermap-said"]').text == title)
     as_window(p)
 
 
