@@ -10,6 +10,8 @@
  * node reads them (daemon/query/screen.h); hidden, it is neither checked
  * nor sent.  "and N more in the directory" under a step links to
  * #/landing?more=RULE: the same report, with every offer of that step.
+ * What a failed submit finds is listed at the top of the form (in the
+ * flow: it covers nothing); each mark goes as soon as it is answered.
  *
  * The answers stay in this browser (localStorage); they go to the node
  * only as the body of POST /api/v1/screen, which keeps nothing.  Like the
@@ -170,7 +172,15 @@ function questionField(q, answer) {
 function drawForm() {
   const s = state.screening;
   const answers = saved() || {};
+  /* what a failed submit found, at the top of the form: in the flow of the
+   * page, so that it covers nothing (the status box at the foot of the
+   * screen covered the submit button) */
+  const summary = el('div', { id: 'landing-errors', class: 'error-summary', tabindex: '-1', hidden: true,
+    'aria-labelledby': 'landing-errors-title', 'data-test': 'landing-errors' },
+  el('p', { id: 'landing-errors-title', class: 'error-summary-title' }, t('landing.err.form')),
+  el('ul', { id: 'landing-errors-list' }));
   const form = el('form', { id: 'landing-form', class: 'questionnaire', novalidate: true, 'data-test': 'landing-form' },
+    summary,
     (s.questions || []).map((q) => questionField(q, answers[q.id])),
     el('p', { class: 'privacy' }, t('landing.privacy')),
     el('div', { class: 'actions' },
@@ -183,14 +193,41 @@ function drawForm() {
   return form;
 }
 
-/* Show the questions the answers above them ask, hide the others. */
+/* Show the questions the answers above them ask, hide the others; an
+ * error shown under a question goes once it is answered, and the summary
+ * with it once no error is left. */
 function showAsked() {
-  readForm(false);
+  const { errors } = readForm('update');
+  if (!$('landing-errors').hidden) drawErrors(errors.filter(([q]) => !$('lq-' + q.id + '-error').hidden));
 }
 
-/* The answers in the form, checked as the node will check them (check:
- * false shows the questions asked and hides the others, nothing more). */
-function readForm(check = true) {
+/* The list of errors at the top of the form (none: hidden), each a link to
+ * its question. */
+function drawErrors(errors) {
+  const box = $('landing-errors');
+  const list = clear($('landing-errors-list'));
+  for (const [q, why] of errors) {
+    const a = el('a', { href: '#/landing', 'data-q': q.id }, txt(q.label) + ' ' + why);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      focusQuestion(q.id);
+    });
+    list.appendChild(el('li', null, a));
+  }
+  box.hidden = !errors.length;
+}
+
+function focusQuestion(id) {
+  const sel = '[data-q="' + CSS.escape(id) + '"]';
+  const input = document.querySelector(sel + ' input, ' + sel + ' textarea');
+  if (input) input.focus();
+}
+
+/* The answers in the form, checked as the node will check them.  mode
+ * 'check' marks every question that does not fit; 'update' only takes
+ * the mark off those that fit now (or were hidden); anything else shows
+ * the questions asked and hides the others, nothing more. */
+function readForm(mode = 'check') {
   const answers = {};
   const errors = [];
   for (const q of state.screening.questions || []) {
@@ -221,8 +258,8 @@ function readForm(check = true) {
     } else if (q.type === 'text' && Array.from(value).length > q.max_length) {
       why = t('landing.err.text', q.max_length);
     }
-    if (check) {
-      const err = $('lq-' + q.id + '-error');
+    const err = $('lq-' + q.id + '-error');
+    if (mode === 'check' || (mode === 'update' && !err.hidden)) {
       err.textContent = why || '';
       err.hidden = !why;
     }
@@ -315,11 +352,10 @@ async function makeReport(answers) {
 async function onSubmit(ev) {
   ev.preventDefault();
   const { answers, errors } = readForm();
+  drawErrors(errors);
   if (errors.length) {
-    say(t('landing.err.form') + '\n' + errors.map(([q, why]) => txt(q.label) + ' ' + why).join('\n'), true);
-    const first = document.querySelector('[data-q="' + CSS.escape(errors[0][0].id) + '"] input, [data-q="' +
-      CSS.escape(errors[0][0].id) + '"] textarea');
-    if (first) first.focus();
+    say('');
+    $('landing-errors').focus();
     return;
   }
   store.set(KEY, answers);

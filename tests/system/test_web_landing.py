@@ -15,6 +15,10 @@ Chromium against a real gilded serving the Ghent sample:
   report is the API's, with the professional card step listing the
   directory's card offers with their sites, and none of a company's
   steps; the page is no wider than the phone;
+- on that phone, a failed submit lists what is missing in a box at the
+  top of the form that covers nothing (not the submit button); an error
+  under a question goes as soon as it is answered, the box once none is
+  left;
 - "and N more in the directory" is a link: it shows every offer of that
   step (the API's, per_step=0), with the focus on the first one that was
   not shown; Back returns to the report of three a step;
@@ -317,7 +321,7 @@ def phone_walk(p, origin, shot):
               'a freelancer is shown %r' % [q for q in COMPANY_ONLY if shown(p, q)])
         check({'stage', 'team_size', 'funding'} <= set(COMPANY_ONLY), 'company questions %r' % COMPANY_ONLY)
         check(p.css('input[name="lq-offering"][value="clients"]'), 'no answer for services to clients')
-        fill(p, dict((k, v) for k, v in FREELANCER.items() if k != 'work'))
+        phone_errors(p)
         p.click('[data-test="landing-submit"]')
         want = check_report(p, origin, 'en', FREELANCER, FREELANCER_ROUTE)
         stored = json.loads(d.execute_script('return localStorage.getItem("gilde.landing")') or 'null')
@@ -372,6 +376,65 @@ def phone_walk(p, origin, shot):
     finally:
         d.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
         d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': False})
+
+
+def error_shown(p, qid):
+    return p.d.execute_script('const e = document.getElementById("lq-" + arguments[0] + "-error");'
+                              'return !!e && !e.hidden && e.offsetParent !== null;', qid)
+
+
+def summary_boxes(p):
+    """The boxes on screen that say some answers are missing or do not fit:
+    [left, top, right, bottom, id, text] of each."""
+    return p.d.execute_script(
+        'return Array.from(document.querySelectorAll("body *")).filter(e => e.getClientRects().length &&'
+        ' Array.from(e.children).some(c => !c.children.length && c.textContent.startsWith(arguments[0])))'
+        '.map(e => { const r = e.getBoundingClientRect();'
+        ' return [r.left, r.top, r.right, r.bottom, e.id, e.textContent]; });', 'Some answers are missing')
+
+
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def check_summary_clear(p, what):
+    """No box that says answers are missing covers the submit button,
+    wherever the button is on the screen."""
+    d = p.d
+    button = p.one('[data-test="landing-submit"]')
+    for block in ('end', 'center', 'start'):
+        d.execute_script('arguments[0].scrollIntoView({block: arguments[1]})', button, block)
+        r = d.execute_script('const r = arguments[0].getBoundingClientRect();'
+                             'return [r.left, r.top, r.right, r.bottom];', button)
+        for box in summary_boxes(p):
+            check(not overlaps(box[:4], r), '%s: the box %r %r covers the submit button %r (scrolled to %s)'
+                  % (what, box[4], box[:4], r, block))
+
+
+def phone_errors(p):
+    """A freelancer who sends before answering everything: the new required
+    questions at the bottom are marked; each mark goes as soon as its
+    question is answered, the box that lists them once none is left."""
+    d = p.d
+    fill(p, dict((k, v) for k, v in FREELANCER.items() if k not in ('work', 'eea_citizen', 'registered')))
+    p.click('[data-test="landing-submit"]')
+    p.wait('the errors', lambda: error_shown(p, 'eea_citizen') and error_shown(p, 'registered'))
+    boxes = summary_boxes(p)
+    check(boxes, 'no box says which answers are missing')
+    check_summary_clear(p, 'after the failed submit')
+    # the first missing answer: its mark goes at once, the other stays
+    fill(p, {'eea_citizen': FREELANCER['eea_citizen']})
+    check(not error_shown(p, 'eea_citizen'), 'the error under an answered question stays')
+    check(error_shown(p, 'registered'), 'the error under a question not answered went')
+    check(summary_boxes(p), 'the box went while an answer is still missing')
+    check_summary_clear(p, 'with one answer missing')
+    # the last: no error left, no box
+    fill(p, {'registered': FREELANCER['registered']})
+    check(not error_shown(p, 'registered'), 'the error under the last answered question stays')
+    left = [e.text for e in p.css('.landing-q .field-error:not([hidden])')]
+    check(not left, 'errors left: %r' % left)
+    check(not summary_boxes(p), 'the box stays once every answer is there: %r' % [b[5] for b in summary_boxes(p)])
+    d.execute_script('window.scrollTo(0, 0)')
 
 
 def map_walk(p, origin, shot):
