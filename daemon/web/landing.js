@@ -20,14 +20,20 @@
  */
 import { api } from './api.js';
 import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink } from './dom.js';
+import { fillForm } from './form.js';
 import { lang, t, txt } from './i18n.js';
-import { store } from './local.js';
-import { addView, route } from './router.js';
-import { busy, say, sayError } from './status.js';
+import { KEYS, store } from './local.js';
+import { MAX_NEEDS, planAnswered, runMatch, savedProfile } from './plan.js';
+import { addView, go, route } from './router.js';
+import { busy, say, sayChoice, sayError } from './status.js';
 import { I18N } from './words.js';
 
 const KEY = 'gilde.landing';        /* the answers, kept in this browser */
 const PER_STEP = 3;                 /* offers shown per step */
+/* The members of schemas/profile.schema.json: all a saved profile may hold. */
+const PROFILE_FIELDS = ['phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
+  'side_activity', 'research', 'takeover', 'jobseeker', 'bank_refused', 'staff_from_abroad', 'prototype',
+  'area', 'company_age', 'employees', 'premises', 'languages'];
 
 /* This view's own words, added to the page's (words.js is the page's own). */
 const WORDS = {
@@ -40,6 +46,11 @@ const WORDS = {
     'landing.submit': 'Make my readiness report',
     'landing.clear': 'Clear my answers',
     'landing.print': 'Print the report',
+    'landing.makePlan': 'Make my to-do list from these answers',
+    'landing.replaceAsk': 'You already have a to-do list. Replace it with one made from these answers?',
+    'landing.replaceYes': 'Yes, replace it',
+    'landing.replaceNo': 'No, keep my list',
+    'landing.kept': 'Your to-do list is unchanged.',
     'landing.privacy': 'Your answers are kept in this browser only. This site uses them to make your report and does not keep them.',
     'landing.report': 'Your readiness report',
     'landing.summary': '{0} in place, {1} to prepare. The steps, in the order to take them:',
@@ -72,6 +83,11 @@ const WORDS = {
     'landing.submit': 'Maak mijn overzicht',
     'landing.clear': 'Wis mijn antwoorden',
     'landing.print': 'Het overzicht afdrukken',
+    'landing.makePlan': 'Maak mijn takenlijst met deze antwoorden',
+    'landing.replaceAsk': 'Je hebt al een takenlijst. Wil je ze vervangen door een lijst met deze antwoorden?',
+    'landing.replaceYes': 'Ja, vervang ze',
+    'landing.replaceNo': 'Nee, houd mijn lijst',
+    'landing.kept': 'Je takenlijst is niet veranderd.',
     'landing.privacy': 'Je antwoorden blijven alleen in deze browser. Deze site gebruikt ze om je overzicht te maken en bewaart ze niet.',
     'landing.report': 'Je overzicht: hoe klaar ben je?',
     'landing.summary': '{0} in orde, {1} voor te bereiden. De stappen, in de volgorde om ze te zetten:',
@@ -330,10 +346,63 @@ function drawReport() {
   if (!r) return;
   const print = el('button', { type: 'button', class: 'secondary', 'data-test': 'landing-print' }, t('landing.print'));
   print.addEventListener('click', () => window.print());
+  const toPlan = el('button', { type: 'button', class: 'primary', 'data-test': 'landing-make-plan' }, t('landing.makePlan'));
+  toPlan.addEventListener('click', onMakePlan);
   box.appendChild(el('h2', { id: 'landing-report-title', tabindex: '-1' }, t('landing.report')));
   box.appendChild(el('p', { class: 'lead', 'data-test': 'landing-summary' }, t('landing.summary', r.in_place, r.to_prepare)));
   box.appendChild(el('ol', { class: 'landing-steps', 'data-test': 'landing-steps' }, (r.steps || []).map(stepItem)));
-  box.appendChild(el('div', { class: 'actions' }, print));
+  box.appendChild(el('div', { class: 'actions' }, toPlan, print));
+}
+
+/* ---- the to-do list from the report ---------------------------------------------- */
+
+/* The report's profile as the questionnaire saves one: the schema's
+ * members only, at most MAX_NEEDS needs, in the page's language. */
+function reportProfile(r) {
+  const from = r && r.profile && typeof r.profile === 'object' ? r.profile : {};
+  const p = {};
+  for (const k of PROFILE_FIELDS) if (from[k] !== undefined) p[k] = from[k];
+  if (Array.isArray(p.needs)) p.needs = p.needs.slice(0, MAX_NEEDS);
+  p.lang = lang;
+  return p;
+}
+
+/* The report's profile becomes the starter's: saved, the questionnaire
+ * filled with it, and the to-do list it makes opened.  The node checks it
+ * first; nothing is saved if it is refused. */
+async function makePlan(button) {
+  const profile = reportProfile(state.report);
+  button.disabled = true;
+  say(t('q.sending'));
+  try {
+    const answer = await runMatch(profile, false);
+    store.set(KEYS.profile, profile);
+    planAnswered(profile, answer);
+    fillForm(profile);
+    say(t('plan.ready', (answer.items || []).length));
+    go('#/plan', false, true);
+  } catch (e) {
+    sayError(e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/* A to-do list there already is replaced only if the starter says so. */
+function onMakePlan(ev) {
+  const button = ev.currentTarget;
+  if (!state.report) return;
+  if (!savedProfile()) {
+    makePlan(button);
+    return;
+  }
+  sayChoice(t('landing.replaceAsk'), [
+    { label: t('landing.replaceYes'), test: 'landing-replace-yes', primary: true, fn: () => makePlan(button) },
+    { label: t('landing.replaceNo'), test: 'landing-replace-no', fn: () => {
+      say(t('landing.kept'));
+      button.focus();
+    } },
+  ]);
 }
 
 /* The report of answers: PER_STEP offers a step, or all (per_step=0) when
