@@ -10,6 +10,8 @@
  * node reads them (daemon/query/screen.h); hidden, it is neither checked
  * nor sent.  "and N more in the directory" under a step links to
  * #/landing?more=RULE: the same report, with every offer of that step.
+ * What a failed submit finds is listed at the top of the form (in the
+ * flow: it covers nothing); each mark goes as soon as it is answered.
  *
  * The answers stay in this browser (localStorage); they go to the node
  * only as the body of POST /api/v1/screen, which keeps nothing.  Like the
@@ -18,14 +20,20 @@
  */
 import { api } from './api.js';
 import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink } from './dom.js';
+import { fillForm } from './form.js';
 import { lang, t, txt } from './i18n.js';
-import { store } from './local.js';
-import { addView, route } from './router.js';
-import { busy, say, sayError } from './status.js';
+import { KEYS, store } from './local.js';
+import { MAX_NEEDS, planAnswered, runMatch, savedProfile } from './plan.js';
+import { addView, go, route } from './router.js';
+import { busy, say, sayChoice, sayError } from './status.js';
 import { I18N } from './words.js';
 
 const KEY = 'gilde.landing';        /* the answers, kept in this browser */
 const PER_STEP = 3;                 /* offers shown per step */
+/* The members of schemas/profile.schema.json: all a saved profile may hold. */
+const PROFILE_FIELDS = ['phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
+  'side_activity', 'research', 'takeover', 'jobseeker', 'bank_refused', 'staff_from_abroad', 'prototype',
+  'area', 'company_age', 'employees', 'premises', 'languages'];
 
 /* This view's own words, added to the page's (words.js is the page's own). */
 const WORDS = {
@@ -38,6 +46,11 @@ const WORDS = {
     'landing.submit': 'Make my readiness report',
     'landing.clear': 'Clear my answers',
     'landing.print': 'Print the report',
+    'landing.makePlan': 'Make my to-do list from these answers',
+    'landing.replaceAsk': 'You already have a to-do list. Replace it with one made from these answers?',
+    'landing.replaceYes': 'Yes, replace it',
+    'landing.replaceNo': 'No, keep my list',
+    'landing.kept': 'Your to-do list is unchanged.',
     'landing.privacy': 'Your answers are kept in this browser only. This site uses them to make your report and does not keep them.',
     'landing.report': 'Your readiness report',
     'landing.summary': '{0} in place, {1} to prepare. The steps, in the order to take them:',
@@ -70,6 +83,11 @@ const WORDS = {
     'landing.submit': 'Maak mijn overzicht',
     'landing.clear': 'Wis mijn antwoorden',
     'landing.print': 'Het overzicht afdrukken',
+    'landing.makePlan': 'Maak mijn takenlijst met deze antwoorden',
+    'landing.replaceAsk': 'Je hebt al een takenlijst. Wil je ze vervangen door een lijst met deze antwoorden?',
+    'landing.replaceYes': 'Ja, vervang ze',
+    'landing.replaceNo': 'Nee, houd mijn lijst',
+    'landing.kept': 'Je takenlijst is niet veranderd.',
     'landing.privacy': 'Je antwoorden blijven alleen in deze browser. Deze site gebruikt ze om je overzicht te maken en bewaart ze niet.',
     'landing.report': 'Je overzicht: hoe klaar ben je?',
     'landing.summary': '{0} in orde, {1} voor te bereiden. De stappen, in de volgorde om ze te zetten:',
@@ -170,7 +188,15 @@ function questionField(q, answer) {
 function drawForm() {
   const s = state.screening;
   const answers = saved() || {};
+  /* what a failed submit found, at the top of the form: in the flow of the
+   * page, so that it covers nothing (the status box at the foot of the
+   * screen covered the submit button) */
+  const summary = el('div', { id: 'landing-errors', class: 'error-summary', tabindex: '-1', hidden: true,
+    'aria-labelledby': 'landing-errors-title', 'data-test': 'landing-errors' },
+  el('p', { id: 'landing-errors-title', class: 'error-summary-title' }, t('landing.err.form')),
+  el('ul', { id: 'landing-errors-list' }));
   const form = el('form', { id: 'landing-form', class: 'questionnaire', novalidate: true, 'data-test': 'landing-form' },
+    summary,
     (s.questions || []).map((q) => questionField(q, answers[q.id])),
     el('p', { class: 'privacy' }, t('landing.privacy')),
     el('div', { class: 'actions' },
@@ -183,14 +209,41 @@ function drawForm() {
   return form;
 }
 
-/* Show the questions the answers above them ask, hide the others. */
+/* Show the questions the answers above them ask, hide the others; an
+ * error shown under a question goes once it is answered, and the summary
+ * with it once no error is left. */
 function showAsked() {
-  readForm(false);
+  const { errors } = readForm('update');
+  if (!$('landing-errors').hidden) drawErrors(errors.filter(([q]) => !$('lq-' + q.id + '-error').hidden));
 }
 
-/* The answers in the form, checked as the node will check them (check:
- * false shows the questions asked and hides the others, nothing more). */
-function readForm(check = true) {
+/* The list of errors at the top of the form (none: hidden), each a link to
+ * its question. */
+function drawErrors(errors) {
+  const box = $('landing-errors');
+  const list = clear($('landing-errors-list'));
+  for (const [q, why] of errors) {
+    const a = el('a', { href: '#/landing', 'data-q': q.id }, txt(q.label) + ' ' + why);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      focusQuestion(q.id);
+    });
+    list.appendChild(el('li', null, a));
+  }
+  box.hidden = !errors.length;
+}
+
+function focusQuestion(id) {
+  const sel = '[data-q="' + CSS.escape(id) + '"]';
+  const input = document.querySelector(sel + ' input, ' + sel + ' textarea');
+  if (input) input.focus();
+}
+
+/* The answers in the form, checked as the node will check them.  mode
+ * 'check' marks every question that does not fit; 'update' only takes
+ * the mark off those that fit now (or were hidden); anything else shows
+ * the questions asked and hides the others, nothing more. */
+function readForm(mode = 'check') {
   const answers = {};
   const errors = [];
   for (const q of state.screening.questions || []) {
@@ -221,8 +274,8 @@ function readForm(check = true) {
     } else if (q.type === 'text' && Array.from(value).length > q.max_length) {
       why = t('landing.err.text', q.max_length);
     }
-    if (check) {
-      const err = $('lq-' + q.id + '-error');
+    const err = $('lq-' + q.id + '-error');
+    if (mode === 'check' || (mode === 'update' && !err.hidden)) {
       err.textContent = why || '';
       err.hidden = !why;
     }
@@ -293,10 +346,63 @@ function drawReport() {
   if (!r) return;
   const print = el('button', { type: 'button', class: 'secondary', 'data-test': 'landing-print' }, t('landing.print'));
   print.addEventListener('click', () => window.print());
+  const toPlan = el('button', { type: 'button', class: 'primary', 'data-test': 'landing-make-plan' }, t('landing.makePlan'));
+  toPlan.addEventListener('click', onMakePlan);
   box.appendChild(el('h2', { id: 'landing-report-title', tabindex: '-1' }, t('landing.report')));
   box.appendChild(el('p', { class: 'lead', 'data-test': 'landing-summary' }, t('landing.summary', r.in_place, r.to_prepare)));
   box.appendChild(el('ol', { class: 'landing-steps', 'data-test': 'landing-steps' }, (r.steps || []).map(stepItem)));
-  box.appendChild(el('div', { class: 'actions' }, print));
+  box.appendChild(el('div', { class: 'actions' }, toPlan, print));
+}
+
+/* ---- the to-do list from the report ---------------------------------------------- */
+
+/* The report's profile as the questionnaire saves one: the schema's
+ * members only, at most MAX_NEEDS needs, in the page's language. */
+function reportProfile(r) {
+  const from = r && r.profile && typeof r.profile === 'object' ? r.profile : {};
+  const p = {};
+  for (const k of PROFILE_FIELDS) if (from[k] !== undefined) p[k] = from[k];
+  if (Array.isArray(p.needs)) p.needs = p.needs.slice(0, MAX_NEEDS);
+  p.lang = lang;
+  return p;
+}
+
+/* The report's profile becomes the starter's: saved, the questionnaire
+ * filled with it, and the to-do list it makes opened.  The node checks it
+ * first; nothing is saved if it is refused. */
+async function makePlan(button) {
+  const profile = reportProfile(state.report);
+  button.disabled = true;
+  say(t('q.sending'));
+  try {
+    const answer = await runMatch(profile, false);
+    store.set(KEYS.profile, profile);
+    planAnswered(profile, answer);
+    fillForm(profile);
+    say(t('plan.ready', (answer.items || []).length));
+    go('#/plan', false, true);
+  } catch (e) {
+    sayError(e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/* A to-do list there already is replaced only if the starter says so. */
+function onMakePlan(ev) {
+  const button = ev.currentTarget;
+  if (!state.report) return;
+  if (!savedProfile()) {
+    makePlan(button);
+    return;
+  }
+  sayChoice(t('landing.replaceAsk'), [
+    { label: t('landing.replaceYes'), test: 'landing-replace-yes', primary: true, fn: () => makePlan(button) },
+    { label: t('landing.replaceNo'), test: 'landing-replace-no', fn: () => {
+      say(t('landing.kept'));
+      button.focus();
+    } },
+  ]);
 }
 
 /* The report of answers: PER_STEP offers a step, or all (per_step=0) when
@@ -315,11 +421,10 @@ async function makeReport(answers) {
 async function onSubmit(ev) {
   ev.preventDefault();
   const { answers, errors } = readForm();
+  drawErrors(errors);
   if (errors.length) {
-    say(t('landing.err.form') + '\n' + errors.map(([q, why]) => txt(q.label) + ' ' + why).join('\n'), true);
-    const first = document.querySelector('[data-q="' + CSS.escape(errors[0][0].id) + '"] input, [data-q="' +
-      CSS.escape(errors[0][0].id) + '"] textarea');
-    if (first) first.focus();
+    say('');
+    $('landing-errors').focus();
     return;
   }
   store.set(KEY, answers);

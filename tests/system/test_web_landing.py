@@ -15,6 +15,15 @@ Chromium against a real gilded serving the Ghent sample:
   report is the API's, with the professional card step listing the
   directory's card offers with their sites, and none of a company's
   steps; the page is no wider than the phone;
+- on that phone, a failed submit lists what is missing in a box at the
+  top of the form that covers nothing (not the submit button); an error
+  under a question goes as soon as it is answered, the box once none is
+  left;
+- "Make my to-do list from these answers" under the report saves the
+  report's profile as the questionnaire would (the schema's fields, the
+  page's language), opens the to-do list (the API's for that profile) and
+  fills the questionnaire; with a list there already it asks first, and
+  "No" keeps the old one;
 - "and N more in the directory" is a link: it shows every offer of that
   step (the API's, per_step=0), with the focus on the first one that was
   not shown; Back returns to the report of three a step;
@@ -73,6 +82,8 @@ FREELANCER_ROUTE = ['newcomer-city', 'why-here-write', 'card-apply', 'bank-accou
 COMPANY_ONLY = [q['id'] for q in SCREENING['questions']
                 if any(c == {'q': 'work', 'in': ['company', 'branch']} for c in q.get('when', []))]
 PHONE = {'width': 390, 'height': 844, 'deviceScaleFactor': 2, 'mobile': True}
+PROFILE_FIELDS = set(json.load(open(os.path.join(SOURCE, 'schemas', 'profile.schema.json')))['properties'])
+MAX_NEEDS = 8  # profile.schema.json: needs maxItems
 
 
 def start_browser(profile):
@@ -276,6 +287,8 @@ def walk(p, origin, shot):
     p.click('[data-test="lang-switch"]')
     p.wait('the Dutch heading', lambda: [h.text for h in p.css('#view-landing h1')] == [SCREENING['title']['nl']])
     check_report(p, origin, 'nl')
+    check(p.one('[data-test="landing-make-plan"]').text == 'Maak mijn takenlijst met deze antwoorden',
+          'the button under the Dutch report says %r' % p.one('[data-test="landing-make-plan"]').text)
     check(p.one('a[data-nav="landing"]').get_attribute('textContent') == 'Starten in Gent vanuit het buitenland', 'the menu item is not in Dutch')
 
     # what was sent: the answers and the language, to the node, nothing more
@@ -317,7 +330,7 @@ def phone_walk(p, origin, shot):
               'a freelancer is shown %r' % [q for q in COMPANY_ONLY if shown(p, q)])
         check({'stage', 'team_size', 'funding'} <= set(COMPANY_ONLY), 'company questions %r' % COMPANY_ONLY)
         check(p.css('input[name="lq-offering"][value="clients"]'), 'no answer for services to clients')
-        fill(p, dict((k, v) for k, v in FREELANCER.items() if k != 'work'))
+        phone_errors(p)
         p.click('[data-test="landing-submit"]')
         want = check_report(p, origin, 'en', FREELANCER, FREELANCER_ROUTE)
         stored = json.loads(d.execute_script('return localStorage.getItem("gilde.landing")') or 'null')
@@ -369,9 +382,148 @@ def phone_walk(p, origin, shot):
         p.wait('the report of three a step', lambda: d.current_url.endswith('#/landing') and
                dict((g[0], g[2]) for g in (steps(p) or [])).get(step['rule']) == [o['id'] for o in step['offers']])
         check(p.css('[data-rule="%s"] a[data-test="landing-more"]' % step['rule']), 'the link is gone after Back')
+        phone_plan(p, origin)
     finally:
         d.execute_cdp_cmd('Emulation.clearDeviceMetricsOverride', {})
         d.execute_cdp_cmd('Emulation.setTouchEmulationEnabled', {'enabled': False})
+
+
+def error_shown(p, qid):
+    return p.d.execute_script('const e = document.getElementById("lq-" + arguments[0] + "-error");'
+                              'return !!e && !e.hidden && e.offsetParent !== null;', qid)
+
+
+def summary_boxes(p):
+    """The boxes on screen that say some answers are missing or do not fit:
+    [left, top, right, bottom, id, text] of each."""
+    return p.d.execute_script(
+        'return Array.from(document.querySelectorAll("body *")).filter(e => e.getClientRects().length &&'
+        ' Array.from(e.children).some(c => !c.children.length && c.textContent.startsWith(arguments[0])))'
+        '.map(e => { const r = e.getBoundingClientRect();'
+        ' return [r.left, r.top, r.right, r.bottom, e.id, e.textContent]; });', 'Some answers are missing')
+
+
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def check_summary_clear(p, what):
+    """No box that says answers are missing covers the submit button,
+    wherever the button is on the screen."""
+    d = p.d
+    button = p.one('[data-test="landing-submit"]')
+    for block in ('end', 'center', 'start'):
+        d.execute_script('arguments[0].scrollIntoView({block: arguments[1]})', button, block)
+        r = d.execute_script('const r = arguments[0].getBoundingClientRect();'
+                             'return [r.left, r.top, r.right, r.bottom];', button)
+        for box in summary_boxes(p):
+            check(not overlaps(box[:4], r), '%s: the box %r %r covers the submit button %r (scrolled to %s)'
+                  % (what, box[4], box[:4], r, block))
+
+
+def phone_errors(p):
+    """A freelancer who sends before answering everything: the new required
+    questions at the bottom are marked; each mark goes as soon as its
+    question is answered, the box that lists them once none is left."""
+    d = p.d
+    fill(p, dict((k, v) for k, v in FREELANCER.items() if k not in ('work', 'eea_citizen', 'registered')))
+    p.click('[data-test="landing-submit"]')
+    p.wait('the errors', lambda: error_shown(p, 'eea_citizen') and error_shown(p, 'registered'))
+    boxes = summary_boxes(p)
+    check(boxes, 'no box says which answers are missing')
+    check_summary_clear(p, 'after the failed submit')
+    # the first missing answer: its mark goes at once, the other stays
+    fill(p, {'eea_citizen': FREELANCER['eea_citizen']})
+    check(not error_shown(p, 'eea_citizen'), 'the error under an answered question stays')
+    check(error_shown(p, 'registered'), 'the error under a question not answered went')
+    check(summary_boxes(p), 'the box went while an answer is still missing')
+    check_summary_clear(p, 'with one answer missing')
+    # the last: no error left, no box
+    fill(p, {'registered': FREELANCER['registered']})
+    check(not error_shown(p, 'registered'), 'the error under the last answered question stays')
+    left = [e.text for e in p.css('.landing-q .field-error:not([hidden])')]
+    check(not left, 'errors left: %r' % left)
+    check(not summary_boxes(p), 'the box stays once every answer is there: %r' % [b[5] for b in summary_boxes(p)])
+    d.execute_script('window.scrollTo(0, 0)')
+
+
+FORM_SHOWS = '''
+const p = arguments[0], f = document.getElementById("questionnaire"), bad = [];
+const on = (n, v) => { const i = f.querySelector('input[name="' + n + '"][value="' + v + '"]');
+                       return !!i && i.checked; };
+const yn = ["student", "international", "research", "takeover", "bank_refused", "jobseeker", "prototype",
+            "staff_from_abroad"];
+const box = {area: "area", school: "school", employees: "employees", company_age: "company-age"};
+for (const [k, v] of Object.entries(p)) {
+  let ok = true;
+  if (k === "phase" || k === "activity" || k === "premises") ok = on(k, v);
+  else if (k === "sectors") ok = v.every((s) => on("sector", s));
+  else if (k === "languages") ok = v.every((s) => on("speaks", s));
+  else if (yn.includes(k)) ok = on(k, v ? "yes" : "no");
+  else if (k === "side_activity") ok = on("side", v ? "side" : "main");
+  else if (k in box) ok = document.getElementById(box[k]).value === String(v);
+  if (!ok) bad.push(k);
+}
+return bad;'''
+
+
+def phone_plan(p, origin):
+    """The report's answers make the to-do list; a list there already is
+    replaced only if the starter says so."""
+    d = p.d
+    check(d.execute_script('return localStorage.getItem("gilde.profile")') is None, 'a to-do list before the test')
+    report = api_report(origin, 'en', FREELANCER)
+    want = dict((k, v) for k, v in report['profile'].items() if k in PROFILE_FIELDS)
+    want['needs'] = want.get('needs', [])[:MAX_NEEDS]
+    want['lang'] = 'en'
+    check(want.get('international') is True and want.get('activity') == 'freelance' and want['needs'],
+          'the API\'s profile %r' % report['profile'])
+    button = p.one('[data-test="landing-make-plan"]')
+    check(button.text == 'Make my to-do list from these answers' and 'primary' in button.get_attribute('class'),
+          'the button under the report: %r, %r' % (button.text, button.get_attribute('class')))
+    d.execute_script('arguments[0].scrollIntoView({block: "center"})', button)
+    button.click()
+    p.wait('the to-do list', lambda: d.current_url.endswith('#/plan') and p.css('[data-test="todo-item"]'))
+    saved = json.loads(d.execute_script('return localStorage.getItem("gilde.profile")') or 'null')
+    check(saved == want, 'the profile saved %r, the report\'s %r' % (saved, want))
+    match = json.load(urllib.request.urlopen(urllib.request.Request(
+        origin + '/api/v1/match', method='POST', data=json.dumps(want).encode(),
+        headers={'Content-Type': 'application/json'}), timeout=WAIT))
+    needs = [li.get_attribute('data-need') for li in p.css('[data-test="todo-item"]')]
+    check(needs == [it['need'] for it in match['items']], 'the list\'s steps %r, the API\'s %r'
+          % (needs, [it['need'] for it in match['items']]))
+    check(p.css('[data-test="todo-item"] [data-test="offer"]'), 'the list shows no offer')
+    check(not p.one('#plan-empty').is_displayed(), 'the page says there is no list')
+    # the questionnaire shows those answers
+    d.get(origin + '/#/')
+    p.wait('the questionnaire', lambda: p.css('#questionnaire input[name="phase"]'))
+    bad = d.execute_script(FORM_SHOWS, want)
+    check(bad == [], 'the questionnaire does not show %r of %r' % (bad, want))
+
+    # a list there already: asked first; No keeps it
+    old = {'phase': 'idea', 'sectors': ['creative'], 'lang': 'en'}
+    d.execute_script('localStorage.setItem("gilde.profile", arguments[0])', json.dumps(old))
+    d.get(origin + '/#/landing')
+    d.refresh()
+    p.wait('the form again', lambda: p.css('input[name="lq-work"][value="self_employed"]:checked'))
+    p.click('[data-test="landing-submit"]')
+    p.wait('the report', lambda: p.css('[data-test="landing-make-plan"]'))
+    p.click('[data-test="landing-make-plan"]')
+    p.wait('the question', lambda: p.css('[data-test="landing-replace-no"]'))
+    check(json.loads(d.execute_script('return localStorage.getItem("gilde.profile")')) == old,
+          'the list was replaced before the starter answered')
+    check(d.current_url.endswith('#/landing'), 'the page left the report before the answer')
+    p.click('[data-test="landing-replace-no"]')
+    p.wait('the answer taken', lambda: not p.css('[data-test="landing-replace-no"]'))
+    check(json.loads(d.execute_script('return localStorage.getItem("gilde.profile")')) == old,
+          'No replaced the list')
+    check(d.current_url.endswith('#/landing'), 'No left the report for %s' % d.current_url)
+    # and Yes replaces it
+    p.click('[data-test="landing-make-plan"]')
+    p.click('[data-test="landing-replace-yes"]')
+    p.wait('the new to-do list', lambda: d.current_url.endswith('#/plan') and p.css('[data-test="todo-item"]'))
+    saved = json.loads(d.execute_script('return localStorage.getItem("gilde.profile")') or 'null')
+    check(saved == want, 'Yes saved %r' % saved)
 
 
 def map_walk(p, origin, shot):
