@@ -23,7 +23,7 @@ import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink } from '
 import { fillForm } from './form.js';
 import { lang, t, txt } from './i18n.js';
 import { KEYS, store } from './local.js';
-import { MAX_NEEDS, planAnswered, runMatch, savedProfile } from './plan.js';
+import { planAnswered, runMatch, savedProfile } from './plan.js';
 import { addView, go, route } from './router.js';
 import { busy, say, sayChoice, sayError } from './status.js';
 import { I18N } from './words.js';
@@ -357,12 +357,15 @@ function drawReport() {
 /* ---- the to-do list from the report ---------------------------------------------- */
 
 /* The report's profile as the questionnaire saves one: the schema's
- * members only, at most MAX_NEEDS needs, in the page's language. */
+ * members but its needs, in the page's language. */
 function reportProfile(r) {
   const from = r && r.profile && typeof r.profile === 'object' ? r.profile : {};
   const p = {};
-  for (const k of PROFILE_FIELDS) if (from[k] !== undefined) p[k] = from[k];
-  if (Array.isArray(p.needs)) p.needs = p.needs.slice(0, MAX_NEEDS);
+  /* not its needs: the report's steps are its own, and the to-do list
+   * is the adviser's path for these answers (a freelancer's report
+   * matched two needs; the list proposes the landing desk, the
+   * paperwork, the money and the rest, in the order they come) */
+  for (const k of PROFILE_FIELDS) if (k !== 'needs' && from[k] !== undefined) p[k] = from[k];
   p.lang = lang;
   return p;
 }

@@ -83,7 +83,6 @@ COMPANY_ONLY = [q['id'] for q in SCREENING['questions']
                 if any(c == {'q': 'work', 'in': ['company', 'branch']} for c in q.get('when', []))]
 PHONE = {'width': 390, 'height': 844, 'deviceScaleFactor': 2, 'mobile': True}
 PROFILE_FIELDS = set(json.load(open(os.path.join(SOURCE, 'schemas', 'profile.schema.json')))['properties'])
-MAX_NEEDS = 8  # profile.schema.json: needs maxItems
 
 
 def start_browser(profile):
@@ -473,10 +472,10 @@ def phone_plan(p, origin):
     d = p.d
     check(d.execute_script('return localStorage.getItem("gilde.profile")') is None, 'a to-do list before the test')
     report = api_report(origin, 'en', FREELANCER)
-    want = dict((k, v) for k, v in report['profile'].items() if k in PROFILE_FIELDS)
-    want['needs'] = want.get('needs', [])[:MAX_NEEDS]
+    # the report's answers, not its needs: the list is the adviser's path
+    want = dict((k, v) for k, v in report['profile'].items() if k in PROFILE_FIELDS and k != 'needs')
     want['lang'] = 'en'
-    check(want.get('international') is True and want.get('activity') == 'freelance' and want['needs'],
+    check(want.get('international') is True and want.get('activity') == 'freelance' and report['profile'].get('needs'),
           'the API\'s profile %r' % report['profile'])
     button = p.one('[data-test="landing-make-plan"]')
     check(button.text == 'Make my to-do list from these answers' and 'primary' in button.get_attribute('class'),
@@ -493,6 +492,8 @@ def phone_plan(p, origin):
     check(needs == [it['need'] for it in match['items']], 'the list\'s steps %r, the API\'s %r'
           % (needs, [it['need'] for it in match['items']]))
     check(p.css('[data-test="todo-item"] [data-test="offer"]'), 'the list shows no offer')
+    check(match['needs_from'] == 'paths' and len(needs) > len(report['profile']['needs']),
+          'the list is not the paths\' (%s, %r)' % (match['needs_from'], needs))
     check(not p.one('#plan-empty').is_displayed(), 'the page says there is no list')
     # the questionnaire shows those answers
     d.get(origin + '/#/')
