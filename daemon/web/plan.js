@@ -332,8 +332,9 @@ function offerList(item, i, label, st, ctx) {
     }
     const anchor = 'offer-' + i + '-' + cards.length;
     shownAt.set(offerKey(o), { step: i + 1, label, anchor });
-    /* on paper: how to reach the step's first offer, unless one is chosen */
-    cards.push(offerCard(o, Object.assign({ anchor, printContact: !cards.length && !st.chosen }, ctx)));
+    /* on paper every offer says how to reach it (the first's only left
+     * VLAIO's phone and Gentrepreneur's e-mail off the page) */
+    cards.push(offerCard(o, Object.assign({ anchor, printContact: true }, ctx)));
   }
   const more = (Number(item.more) || 0) + (all.length - seenTo);
   return { cards, again, more, expanded, none: seenTo === 0 && !st.chosen };

@@ -761,7 +761,26 @@ def check_again_and_chosen(p, answer):
 
 def check_status_and_print(p, d):
     """Far down the list, "Save my plan" says so on the screen; the list
-    prints shorter than it shows."""
+    prints shorter than it shows; on paper every offer says how to reach
+    it, whole, no button prints, and a step ticked off prints only the
+    partner chosen (a student's paper lacked VLAIO's phone, cut the
+    descriptions short, printed "Read all", and three offers under every
+    step done)."""
+    items = [x[0] for x in todo_items(p)]
+    check(len(items) >= 3, 'too few steps to tick: %r' % items)
+    # the second step: a partner chosen, then done; the third: done
+    chose = items[1]
+    sel = '[data-test="todo-item"][data-need="%s"]' % chose
+    pick = p.css(sel + ' [data-test="offer"]')[0]
+    chosen = pick.get_attribute('data-offer')
+    p.js('arguments[0].scrollIntoView({block: "center"})', pick.find_element(By.CSS_SELECTOR, '[data-test="choose"]'))
+    pick.find_element(By.CSS_SELECTOR, '[data-test="choose"]').click()
+    p.wait('the chosen box', lambda: p.css(sel + ' [data-test="chosen"][data-offer="%s"]' % chosen))
+    for need in items[1:3]:
+        tick = p.one('[data-test="todo-item"][data-need="%s"] input[data-test="tick"]' % need)
+        p.js('arguments[0].scrollIntoView({block: "center"})', tick)
+        tick.click()
+        p.wait('%s ticked' % need, lambda: state(p).get(need, {}).get('done'))
     p.js('window.scrollTo(0, document.documentElement.scrollHeight)')
     p.one('[data-test="plan-export"]').click()
     p.wait('the saved message in sight', lambda: 'saved' in p.one('#status').text and in_view(p, p.one('#status')))
@@ -773,18 +792,40 @@ def check_status_and_print(p, d):
         hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step, '
                       '#todo [data-test=drop]")].every((e) => getComputedStyle(e).display === "none")')
         # a line for an offer shown before says its step; each step says how to reach its partner
-        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].map((e) => e.innerText.trim())')
+        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].filter((e) => e.checkVisibility())'
+                     '.map((e) => e.innerText.trim())')
         dangling = [x for x in lines if x.endswith('—') or not re.search(r'\d', x)]
         steps = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item]")].filter((li) => '
-                     'li.querySelector("[data-test=offer], [data-test=chosen]") && '
+                     '[...li.querySelectorAll("[data-test=offer], [data-test=chosen]")].some((e) => e.checkVisibility()) && '
                      '![...li.querySelectorAll("[data-test=print-contact]")].some((e) => e.offsetHeight > 0))'
                      '.map((li) => li.dataset.need)')
+        # every offer printed with its contact, if it has one; descriptions whole; no button
+        mute = p.js('return [...document.querySelectorAll("#todo [data-test=offer], #todo [data-test=chosen]")]'
+                    '.filter((e) => e.checkVisibility() && e.querySelector(".contact-block:not(.none)") && '
+                    '![...e.querySelectorAll("[data-test=print-contact]")].some((c) => c.checkVisibility()))'
+                    '.map((e) => e.dataset.offer)')
+        clamped = p.js('return [...document.querySelectorAll("#todo [data-test=offer-desc]")]'
+                       '.filter((e) => e.checkVisibility() && e.scrollHeight > e.clientHeight)'
+                       '.map((e) => e.closest("[data-offer]").dataset.offer)')
+        buttons = p.js('return [...document.querySelectorAll("button, .button, [role=button]")]'
+                       '.filter((e) => e.checkVisibility() && !e.classList.contains("again-go"))'
+                       '.map((e) => e.textContent.trim())')
+        # the steps ticked off: the chosen partner and nothing else
+        done = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item].done")].map((li) => [li.dataset.need, '
+                    '[...li.querySelectorAll("[data-test=offer], [data-test=offer-again], [data-test=chosen], '
+                    '[data-test=no-offers]")].filter((e) => e.checkVisibility()).map((e) => e.dataset.test + " " + '
+                    '(e.dataset.offer || ""))])')
     finally:
         d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
     print('the list: %d px on screen, %d printed' % (screen, printed), flush=True)
     check(hidden and printed < screen * 0.7, 'the list prints %d px of its %d' % (printed, screen))
     check(lines and not dangling, 'lines for offers shown before print as %r' % dangling)
     check(not steps, 'steps print no way to reach a partner: %r' % steps)
+    check(not mute, 'offers print without their contact: %r' % mute)
+    check(not clamped, 'descriptions print cut short: %r' % clamped)
+    check(not buttons, 'buttons print: %r' % buttons)
+    check(dict(done) == {items[1]: ['chosen ' + chosen], items[2]: []},
+          'the steps ticked off print %r (chosen %s under %s)' % (done, chosen, items[1]))
 
 
 def check_dialog(p, origin, profile):
