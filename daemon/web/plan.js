@@ -243,6 +243,32 @@ function moreButton(need, more, label) {
   return btn;
 }
 
+/* "Show fewer" on a step opened with "Show N more": folds it back to its
+ * first offers (a phone's page had doubled, with no way back) and takes
+ * the starter to the step's heading. */
+function fewerButton(need, label) {
+  const btn = el('button', {
+    type: 'button', class: 'secondary fewer', 'data-test': 'fewer', 'data-need': need, 'aria-expanded': 'true',
+    'aria-label': t('plan.fewerLabel', label),
+  }, t('plan.fewer'));
+  btn.addEventListener('click', () => {
+    plan.expanded.delete(need);
+    later(() => {
+      drawPlan();
+      toHead(need);
+    });
+  });
+  return btn;
+}
+
+/* Focus the heading of need's step, scrolled to the top of the screen. */
+function toHead(need) {
+  const h = $('todo-head-' + need);
+  if (!h) return;
+  h.scrollIntoView({ block: 'start' });
+  h.focus({ preventScroll: true });
+}
+
 function stepHead(item, i, st, label) {
   const need = String(item.need);
   const tickId = 'tick-' + need;
@@ -369,6 +395,7 @@ function stepItem(item, i, count) {
   if (more > 0 && !list.expanded) li.appendChild(moreButton(need, more, label));
   /* "all" is 100 at most (proto/API.md): say that a large directory holds more */
   if (more > 0 && list.expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
+  if (list.expanded) li.appendChild(fewerButton(need, label));
   const ahead = Array.isArray(item.later) ? item.later : [];
   const lctx = Object.assign({}, ctx, { later: true });
   const laterBox = ahead.length ? el('details', { class: 'later', 'data-test': 'later' },

@@ -759,6 +759,39 @@ def check_again_and_chosen(p, answer):
           'choosing says nothing where the starter is: %r' % status.text)
 
 
+def check_fewer(p):
+    """"Show N more" can be undone: "Show fewer" folds the step back to its
+    first offers and leaves the starter at the step's heading (a student's
+    page grew from 9,442 to 17,228 px with no way back)."""
+    more = [b for b in p.css('#todo button.more') if b.is_displayed()][0]
+    need = more.get_attribute('data-need')
+    sel = '[data-test="todo-item"][data-need="%s"]' % need
+    label = p.js('return arguments[0].textContent', p.one('#todo-head-%s-t' % need))
+    shown = len(p.css(sel + ' > ul.offers > li'))
+    before = p.js('return document.documentElement.scrollHeight')
+    p.js('arguments[0].scrollIntoView({block: "center"})', more)
+    more.click()
+    p.wait('the step %s opened' % need, lambda: len(p.css(sel + ' > ul.offers > li')) > shown)
+    grown = p.js('return document.documentElement.scrollHeight')
+    fewer = p.css(sel + ' [data-test="fewer"]')
+    check(fewer, 'no "Show fewer" on the step %s opened (%d px, %d before)' % (need, grown, before))
+    fewer = fewer[0]
+    name, expanded, tall = fewer.get_attribute('aria-label'), fewer.get_attribute('aria-expanded'), fewer.rect['height']
+    check(expanded == 'true' and name and label in name and fewer.text in name and tall >= 44,
+          '"Show fewer" is %r, named %r, %.0f px tall' % (expanded, name, tall))
+    check(not p.css(sel + ' button.more'), 'the step opened still offers "Show more"')
+    p.js('arguments[0].scrollIntoView({block: "center"})', fewer)
+    fewer.click()
+    head = p.wait('the heading of %s in focus' % need,
+                  lambda: p.js('return document.activeElement.id') == 'todo-head-' + need and p.one('#todo-head-' + need))
+    check(len(p.css(sel + ' > ul.offers > li')) == shown and p.one(sel + ' button.more').get_attribute('aria-expanded') == 'false',
+          'the step %s is not folded back to its %d offers' % (need, shown))
+    after = p.js('return document.documentElement.scrollHeight')
+    print('"Show more" then "Show fewer": %d px, %d, %d' % (before, grown, after), flush=True)
+    check(after <= before + 2, 'the list is %d px after "Show fewer", %d before "Show more"' % (after, before))
+    check(in_view(p, head), 'the step folded back is out of view')
+
+
 def check_status_and_print(p, d):
     """Far down the list, "Save my plan" says so on the screen; the list
     prints shorter than it shows; on paper every offer says how to reach
@@ -1175,6 +1208,7 @@ def check_phone(p, d, origin, profile, key, downloads):
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
+    check_fewer(p)
     check(again + again2, 'no offer was shown as a line at a later step')
     check_status_and_print(p, d)
     check_fit(p, origin)
