@@ -296,11 +296,39 @@ function dropButton(need, label, count) {
   const drop = el('button', {
     type: 'button', class: 'link drop', 'data-test': 'drop', 'data-need': need, 'aria-label': t('plan.dropLabel', label),
   }, t('plan.drop'));
-  drop.addEventListener('click', () => {
-    insightStep('dropped', need);
-    setNeeds(needs().filter((n) => n !== need));
-  });
+  drop.addEventListener('click', () => dropStep(need, label));
   return drop;
+}
+
+/* How long "Undo" stays offered after a step is removed. */
+const UNDO_MS = 8000;
+
+/* Remove need's step: the starter stays where they were, at the step
+ * that takes its place (the one before, for the last), told which step
+ * went, with "Undo" for a moment (before, the page went to its top and
+ * said nothing). */
+function dropStep(need, label) {
+  const before = needs();
+  const was = plan.profile && Array.isArray(plan.profile.needs) ? plan.profile.needs.slice() : null;
+  const at = before.indexOf(need);
+  const after = before.filter((n) => n !== need);
+  insightStep('dropped', need);
+  setNeeds(after, () => {
+    const now = needs();
+    return now.length ? 'todo-head-' + now[Math.min(at, now.length - 1)] : null;
+  }).then((ok) => {
+    if (!ok) return;
+    sayChoice(t('plan.dropped', label), [{
+      label: t('plan.undo'), test: 'undo', fn: () => {
+        /* the list as it was (the paths' own, if it was theirs), unless
+         * it changed since: then the step goes back where the paths put it */
+        const same = needs().join(' ') === after.join(' ');
+        setNeeds(same ? was : needs().concat([need]), 'todo-head-' + need).then((back) => {
+          if (back) say(t('plan.undone', label));
+        });
+      },
+    }], { lasts: UNDO_MS, keepFocus: true });
+  });
 }
 
 /* A text with {0}, {1} … replaced by the nodes given (links). */
@@ -474,7 +502,9 @@ export function onTick(ev) {
 /* ---- choosing the steps ---------------------------------------------------- */
 
 /* The steps become list (null: the ones the paths propose); match again,
- * then focus the element focus (an id): the list's progress, or a step. */
+ * then focus the element focus (an id, or a function that gives one once
+ * the list is drawn): the list's progress, or a step.  Resolves to whether
+ * the list was drawn. */
 function setNeeds(list, focus) {
   const p = Object.assign({}, plan.profile);
   if (list && list.length) p.needs = list;
@@ -483,7 +513,14 @@ function setNeeds(list, focus) {
   store.set(KEYS.profile, p);
   plan.answer = null;
   plan.expanded = new Set();
-  showPlan(route.seq).then(() => focusLater(focus || 'plan-progress'));
+  const seq = route.seq;
+  return showPlan(seq).then(() => {
+    if (seq !== route.seq || !plan.answer) return false;
+    const id = (typeof focus === 'function' ? focus() : focus) || 'plan-progress';
+    if (id.startsWith('todo-head-')) later(() => toHead(id.slice('todo-head-'.length)));
+    else focusLater(id);
+    return true;
+  });
 }
 
 export function onAddStep(ev) {

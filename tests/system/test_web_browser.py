@@ -792,6 +792,47 @@ def check_fewer(p):
     check(in_view(p, head), 'the step folded back is out of view')
 
 
+def check_drop(p, words):
+    """"Remove this step" leaves the starter at the step now in its place
+    (the one before, for the last), says which step went, and offers to
+    undo it for a moment; undone, the step is back where the paths put it
+    (before, the page went to its top and said nothing).  words: the
+    page's "Undo"."""
+    before = [x[0] for x in todo_items(p)]
+    check(len(before) >= 3, 'too few steps to remove one: %r' % before)
+    check(not p.one('#plan-custom').is_displayed(), 'the list is not the one the paths propose')
+    for k in (min(3, len(before) - 2), len(before) - 1):
+        need = before[k]
+        label = p.js('return arguments[0].textContent', p.one('#todo-head-%s-t' % need))
+        drop = p.one('[data-test="drop"][data-need="%s"]' % need)
+        p.js('arguments[0].scrollIntoView({block: "center"})', drop)
+        drop.click()
+        after = [n for n in before if n != need]
+        p.wait('the list without %s' % need, lambda: todo_items(p) and [x[0] for x in todo_items(p)] == after)
+        there = after[min(k, len(after) - 1)]
+        head = p.wait('the step in its place (%s) in focus' % there,
+                      lambda: p.js('return document.activeElement.id') == 'todo-head-' + there and
+                      p.one('#todo-head-' + there))
+        check(in_view(p, head), 'the step in the place of the one removed is out of view')
+        undo = p.wait('"%s" after removing %s' % (words, need), lambda: p.css('#status [data-test="undo"]'))[0]
+        status = p.one('#status').text
+        check(label in status and undo.text == words and in_view(p, undo) and undo.rect['height'] >= 44,
+              'removing %s says %r, its undo %r (%.0f px)' % (need, status, undo.text, undo.rect['height']))
+        if k == len(before) - 1:
+            break
+        undo.click()
+        p.wait('the list back with %s' % need, lambda: todo_items(p) and [x[0] for x in todo_items(p)] == before)
+        head = p.wait('the step put back in focus',
+                      lambda: p.js('return document.activeElement.id') == 'todo-head-' + need and
+                      p.one('#todo-head-' + need))
+        check(in_view(p, head), 'the step put back is out of view')
+        check(not p.one('#plan-custom').is_displayed(), 'undone, the list is not the paths\' again')
+    # "Undo" is offered for a moment, not for ever
+    p.wait('the undo to go by itself', lambda: not p.css('#status [data-test="undo"]'))
+    click(p, '[data-test="plan-proposed"]')
+    p.wait('the list as proposed again', lambda: todo_items(p) and [x[0] for x in todo_items(p)] == before)
+
+
 def check_status_and_print(p, d):
     """Far down the list, "Save my plan" says so on the screen; the list
     prints shorter than it shows; on paper every offer says how to reach
@@ -1207,6 +1248,7 @@ def check_phone(p, d, origin, profile, key, downloads):
     check_header(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
+    check_drop(p, 'Ongedaan maken')
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
     check_fewer(p)
     check(again + again2, 'no offer was shown as a line at a later step')
