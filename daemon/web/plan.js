@@ -243,6 +243,32 @@ function moreButton(need, more, label) {
   return btn;
 }
 
+/* "Show fewer" on a step opened with "Show N more": folds it back to its
+ * first offers (a phone's page had doubled, with no way back) and takes
+ * the starter to the step's heading. */
+function fewerButton(need, label) {
+  const btn = el('button', {
+    type: 'button', class: 'secondary fewer', 'data-test': 'fewer', 'data-need': need, 'aria-expanded': 'true',
+    'aria-label': t('plan.fewerLabel', label),
+  }, t('plan.fewer'));
+  btn.addEventListener('click', () => {
+    plan.expanded.delete(need);
+    later(() => {
+      drawPlan();
+      toHead(need);
+    });
+  });
+  return btn;
+}
+
+/* Focus the heading of need's step, scrolled to the top of the screen. */
+function toHead(need) {
+  const h = $('todo-head-' + need);
+  if (!h) return;
+  h.scrollIntoView({ block: 'start' });
+  h.focus({ preventScroll: true });
+}
+
 function stepHead(item, i, st, label) {
   const need = String(item.need);
   const tickId = 'tick-' + need;
@@ -270,11 +296,39 @@ function dropButton(need, label, count) {
   const drop = el('button', {
     type: 'button', class: 'link drop', 'data-test': 'drop', 'data-need': need, 'aria-label': t('plan.dropLabel', label),
   }, t('plan.drop'));
-  drop.addEventListener('click', () => {
-    insightStep('dropped', need);
-    setNeeds(needs().filter((n) => n !== need));
-  });
+  drop.addEventListener('click', () => dropStep(need, label));
   return drop;
+}
+
+/* How long "Undo" stays offered after a step is removed. */
+const UNDO_MS = 8000;
+
+/* Remove need's step: the starter stays where they were, at the step
+ * that takes its place (the one before, for the last), told which step
+ * went, with "Undo" for a moment (before, the page went to its top and
+ * said nothing). */
+function dropStep(need, label) {
+  const before = needs();
+  const was = plan.profile && Array.isArray(plan.profile.needs) ? plan.profile.needs.slice() : null;
+  const at = before.indexOf(need);
+  const after = before.filter((n) => n !== need);
+  insightStep('dropped', need);
+  setNeeds(after, () => {
+    const now = needs();
+    return now.length ? 'todo-head-' + now[Math.min(at, now.length - 1)] : null;
+  }).then((ok) => {
+    if (!ok) return;
+    sayChoice(t('plan.dropped', label), [{
+      label: t('plan.undo'), test: 'undo', fn: () => {
+        /* the list as it was (the paths' own, if it was theirs), unless
+         * it changed since: then the step goes back where the paths put it */
+        const same = needs().join(' ') === after.join(' ');
+        setNeeds(same ? was : needs().concat([need]), 'todo-head-' + need).then((back) => {
+          if (back) say(t('plan.undone', label));
+        });
+      },
+    }], { lasts: UNDO_MS, keepFocus: true });
+  });
 }
 
 /* A text with {0}, {1} … replaced by the nodes given (links). */
@@ -332,8 +386,9 @@ function offerList(item, i, label, st, ctx) {
     }
     const anchor = 'offer-' + i + '-' + cards.length;
     shownAt.set(offerKey(o), { step: i + 1, label, anchor });
-    /* on paper: how to reach the step's first offer, unless one is chosen */
-    cards.push(offerCard(o, Object.assign({ anchor, printContact: !cards.length && !st.chosen }, ctx)));
+    /* on paper every offer says how to reach it (the first's only left
+     * VLAIO's phone and Gentrepreneur's e-mail off the page) */
+    cards.push(offerCard(o, Object.assign({ anchor, printContact: true }, ctx)));
   }
   const more = (Number(item.more) || 0) + (all.length - seenTo);
   return { cards, again, more, expanded, none: seenTo === 0 && !st.chosen };
@@ -368,6 +423,7 @@ function stepItem(item, i, count) {
   if (more > 0 && !list.expanded) li.appendChild(moreButton(need, more, label));
   /* "all" is 100 at most (proto/API.md): say that a large directory holds more */
   if (more > 0 && list.expanded) li.appendChild(el('p', { class: 'hint', 'data-test': 'more-unshown' }, t('plan.moreUnshown', more)));
+  if (list.expanded) li.appendChild(fewerButton(need, label));
   const ahead = Array.isArray(item.later) ? item.later : [];
   const lctx = Object.assign({}, ctx, { later: true });
   const laterBox = ahead.length ? el('details', { class: 'later', 'data-test': 'later' },
@@ -446,7 +502,9 @@ export function onTick(ev) {
 /* ---- choosing the steps ---------------------------------------------------- */
 
 /* The steps become list (null: the ones the paths propose); match again,
- * then focus the element focus (an id): the list's progress, or a step. */
+ * then focus the element focus (an id, or a function that gives one once
+ * the list is drawn): the list's progress, or a step.  Resolves to whether
+ * the list was drawn. */
 function setNeeds(list, focus) {
   const p = Object.assign({}, plan.profile);
   if (list && list.length) p.needs = list;
@@ -455,7 +513,14 @@ function setNeeds(list, focus) {
   store.set(KEYS.profile, p);
   plan.answer = null;
   plan.expanded = new Set();
-  showPlan(route.seq).then(() => focusLater(focus || 'plan-progress'));
+  const seq = route.seq;
+  return showPlan(seq).then(() => {
+    if (seq !== route.seq || !plan.answer) return false;
+    const id = (typeof focus === 'function' ? focus() : focus) || 'plan-progress';
+    if (id.startsWith('todo-head-')) later(() => toHead(id.slice('todo-head-'.length)));
+    else focusLater(id);
+    return true;
+  });
 }
 
 export function onAddStep(ev) {

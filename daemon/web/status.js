@@ -28,8 +28,12 @@ export function say(text, isError) {
 }
 
 /* A question at the foot of the screen with its answers (choices: [{
- * label, test, fn }]): it stays until one is chosen or it is closed. */
-export function sayChoice(text, choices) {
+ * label, test, fn }]): it stays until one is chosen or it is closed, or,
+ * with opts.lasts (ms), goes by itself after that long unless the pointer
+ * or the focus is on it (an "Undo" offered for a moment).  Its first
+ * answer takes the focus unless opts.keepFocus. */
+export function sayChoice(text, choices, opts) {
+  opts = opts || {};
   say(text, false);
   clearTimeout(goneTimer);
   const box = $('status');
@@ -43,7 +47,18 @@ export function sayChoice(text, choices) {
     row.appendChild(b);
   }
   box.insertBefore(row, box.lastChild);
-  row.firstChild.focus({ preventScroll: true });
+  if (opts.lasts) {
+    const wait = () => {
+      clearTimeout(goneTimer);
+      goneTimer = setTimeout(() => { if (row.isConnected) say(''); }, opts.lasts);
+    };
+    const hold = () => clearTimeout(goneTimer);
+    for (const [on, fn] of [['focusin', hold], ['pointerenter', hold], ['focusout', wait], ['pointerleave', wait]]) {
+      row.addEventListener(on, () => { if (row.isConnected) fn(); });
+    }
+    wait();
+  }
+  if (!opts.keepFocus) row.firstChild.focus({ preventScroll: true });
 }
 
 export function busy(on) {

@@ -766,9 +766,102 @@ def check_again_and_chosen(p, answer):
           'choosing says nothing where the starter is: %r' % status.text)
 
 
+def check_fewer(p):
+    """"Show N more" can be undone: "Show fewer" folds the step back to its
+    first offers and leaves the starter at the step's heading (a student's
+    page grew from 9,442 to 17,228 px with no way back)."""
+    more = [b for b in p.css('#todo button.more') if b.is_displayed()][0]
+    need = more.get_attribute('data-need')
+    sel = '[data-test="todo-item"][data-need="%s"]' % need
+    label = p.js('return arguments[0].textContent', p.one('#todo-head-%s-t' % need))
+    shown = len(p.css(sel + ' > ul.offers > li'))
+    before = p.js('return document.documentElement.scrollHeight')
+    p.js('arguments[0].scrollIntoView({block: "center"})', more)
+    more.click()
+    p.wait('the step %s opened' % need, lambda: len(p.css(sel + ' > ul.offers > li')) > shown)
+    grown = p.js('return document.documentElement.scrollHeight')
+    fewer = p.css(sel + ' [data-test="fewer"]')
+    check(fewer, 'no "Show fewer" on the step %s opened (%d px, %d before)' % (need, grown, before))
+    fewer = fewer[0]
+    name, expanded, tall = fewer.get_attribute('aria-label'), fewer.get_attribute('aria-expanded'), fewer.rect['height']
+    check(expanded == 'true' and name and label in name and fewer.text in name and tall >= 44,
+          '"Show fewer" is %r, named %r, %.0f px tall' % (expanded, name, tall))
+    check(not p.css(sel + ' button.more'), 'the step opened still offers "Show more"')
+    p.js('arguments[0].scrollIntoView({block: "center"})', fewer)
+    fewer.click()
+    head = p.wait('the heading of %s in focus' % need,
+                  lambda: p.js('return document.activeElement.id') == 'todo-head-' + need and p.one('#todo-head-' + need))
+    check(len(p.css(sel + ' > ul.offers > li')) == shown and p.one(sel + ' button.more').get_attribute('aria-expanded') == 'false',
+          'the step %s is not folded back to its %d offers' % (need, shown))
+    after = p.js('return document.documentElement.scrollHeight')
+    print('"Show more" then "Show fewer": %d px, %d, %d' % (before, grown, after), flush=True)
+    check(after <= before + 2, 'the list is %d px after "Show fewer", %d before "Show more"' % (after, before))
+    check(in_view(p, head), 'the step folded back is out of view')
+
+
+def check_drop(p, words):
+    """"Remove this step" leaves the starter at the step now in its place
+    (the one before, for the last), says which step went, and offers to
+    undo it for a moment; undone, the step is back where the paths put it
+    (before, the page went to its top and said nothing).  words: the
+    page's "Undo"."""
+    before = [x[0] for x in todo_items(p)]
+    check(len(before) >= 3, 'too few steps to remove one: %r' % before)
+    check(not p.one('#plan-custom').is_displayed(), 'the list is not the one the paths propose')
+    for k in (min(3, len(before) - 2), len(before) - 1):
+        need = before[k]
+        label = p.js('return arguments[0].textContent', p.one('#todo-head-%s-t' % need))
+        drop = p.one('[data-test="drop"][data-need="%s"]' % need)
+        p.js('arguments[0].scrollIntoView({block: "center"})', drop)
+        drop.click()
+        after = [n for n in before if n != need]
+        p.wait('the list without %s' % need, lambda: todo_items(p) and [x[0] for x in todo_items(p)] == after)
+        there = after[min(k, len(after) - 1)]
+        head = p.wait('the step in its place (%s) in focus' % there,
+                      lambda: p.js('return document.activeElement.id') == 'todo-head-' + there and
+                      p.one('#todo-head-' + there))
+        check(in_view(p, head), 'the step in the place of the one removed is out of view')
+        undo = p.wait('"%s" after removing %s' % (words, need), lambda: p.css('#status [data-test="undo"]'))[0]
+        status = p.one('#status').text
+        check(label in status and undo.text == words and in_view(p, undo) and undo.rect['height'] >= 44,
+              'removing %s says %r, its undo %r (%.0f px)' % (need, status, undo.text, undo.rect['height']))
+        if k == len(before) - 1:
+            break
+        undo.click()
+        p.wait('the list back with %s' % need, lambda: todo_items(p) and [x[0] for x in todo_items(p)] == before)
+        head = p.wait('the step put back in focus',
+                      lambda: p.js('return document.activeElement.id') == 'todo-head-' + need and
+                      p.one('#todo-head-' + need))
+        check(in_view(p, head), 'the step put back is out of view')
+        check(not p.one('#plan-custom').is_displayed(), 'undone, the list is not the paths\' again')
+    # "Undo" is offered for a moment, not for ever
+    p.wait('the undo to go by itself', lambda: not p.css('#status [data-test="undo"]'))
+    click(p, '[data-test="plan-proposed"]')
+    p.wait('the list as proposed again', lambda: todo_items(p) and [x[0] for x in todo_items(p)] == before)
+
+
 def check_status_and_print(p, d):
     """Far down the list, "Save my plan" says so on the screen; the list
-    prints shorter than it shows."""
+    prints shorter than it shows; on paper every offer says how to reach
+    it, whole, no button prints, and a step ticked off prints only the
+    partner chosen (a student's paper lacked VLAIO's phone, cut the
+    descriptions short, printed "Read all", and three offers under every
+    step done)."""
+    items = [x[0] for x in todo_items(p)]
+    check(len(items) >= 3, 'too few steps to tick: %r' % items)
+    # the second step: a partner chosen, then done; the third: done
+    chose = items[1]
+    sel = '[data-test="todo-item"][data-need="%s"]' % chose
+    pick = p.css(sel + ' [data-test="offer"]')[0]
+    chosen = pick.get_attribute('data-offer')
+    p.js('arguments[0].scrollIntoView({block: "center"})', pick.find_element(By.CSS_SELECTOR, '[data-test="choose"]'))
+    pick.find_element(By.CSS_SELECTOR, '[data-test="choose"]').click()
+    p.wait('the chosen box', lambda: p.css(sel + ' [data-test="chosen"][data-offer="%s"]' % chosen))
+    for need in items[1:3]:
+        tick = p.one('[data-test="todo-item"][data-need="%s"] input[data-test="tick"]' % need)
+        p.js('arguments[0].scrollIntoView({block: "center"})', tick)
+        tick.click()
+        p.wait('%s ticked' % need, lambda: state(p).get(need, {}).get('done'))
     p.js('window.scrollTo(0, document.documentElement.scrollHeight)')
     p.one('[data-test="plan-export"]').click()
     p.wait('the saved message in sight', lambda: 'saved' in p.one('#status').text and in_view(p, p.one('#status')))
@@ -780,18 +873,40 @@ def check_status_and_print(p, d):
         hidden = p.js('return [...document.querySelectorAll("#todo .why, #todo .offer-actions, #add-step, '
                       '#todo [data-test=drop]")].every((e) => getComputedStyle(e).display === "none")')
         # a line for an offer shown before says its step; each step says how to reach its partner
-        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].map((e) => e.innerText.trim())')
+        lines = p.js('return [...document.querySelectorAll("#todo [data-test=offer-again]")].filter((e) => e.checkVisibility())'
+                     '.map((e) => e.innerText.trim())')
         dangling = [x for x in lines if x.endswith('—') or not re.search(r'\d', x)]
         steps = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item]")].filter((li) => '
-                     'li.querySelector("[data-test=offer], [data-test=chosen]") && '
+                     '[...li.querySelectorAll("[data-test=offer], [data-test=chosen]")].some((e) => e.checkVisibility()) && '
                      '![...li.querySelectorAll("[data-test=print-contact]")].some((e) => e.offsetHeight > 0))'
                      '.map((li) => li.dataset.need)')
+        # every offer printed with its contact, if it has one; descriptions whole; no button
+        mute = p.js('return [...document.querySelectorAll("#todo [data-test=offer], #todo [data-test=chosen]")]'
+                    '.filter((e) => e.checkVisibility() && e.querySelector(".contact-block:not(.none)") && '
+                    '![...e.querySelectorAll("[data-test=print-contact]")].some((c) => c.checkVisibility()))'
+                    '.map((e) => e.dataset.offer)')
+        clamped = p.js('return [...document.querySelectorAll("#todo [data-test=offer-desc]")]'
+                       '.filter((e) => e.checkVisibility() && e.scrollHeight > e.clientHeight)'
+                       '.map((e) => e.closest("[data-offer]").dataset.offer)')
+        buttons = p.js('return [...document.querySelectorAll("button, .button, [role=button]")]'
+                       '.filter((e) => e.checkVisibility() && !e.classList.contains("again-go"))'
+                       '.map((e) => e.textContent.trim())')
+        # the steps ticked off: the chosen partner and nothing else
+        done = p.js('return [...document.querySelectorAll("#todo [data-test=todo-item].done")].map((li) => [li.dataset.need, '
+                    '[...li.querySelectorAll("[data-test=offer], [data-test=offer-again], [data-test=chosen], '
+                    '[data-test=no-offers]")].filter((e) => e.checkVisibility()).map((e) => e.dataset.test + " " + '
+                    '(e.dataset.offer || ""))])')
     finally:
         d.execute_cdp_cmd('Emulation.setEmulatedMedia', {'media': ''})
     print('the list: %d px on screen, %d printed' % (screen, printed), flush=True)
     check(hidden and printed < screen * 0.7, 'the list prints %d px of its %d' % (printed, screen))
     check(lines and not dangling, 'lines for offers shown before print as %r' % dangling)
     check(not steps, 'steps print no way to reach a partner: %r' % steps)
+    check(not mute, 'offers print without their contact: %r' % mute)
+    check(not clamped, 'descriptions print cut short: %r' % clamped)
+    check(not buttons, 'buttons print: %r' % buttons)
+    check(dict(done) == {items[1]: ['chosen ' + chosen], items[2]: []},
+          'the steps ticked off print %r (chosen %s under %s)' % (done, chosen, items[1]))
 
 
 def check_dialog(p, origin, profile):
@@ -1140,7 +1255,9 @@ def check_phone(p, d, origin, profile, key, downloads):
     check_header(p, origin)
     answer, again = check_compact(p, origin, CAFE, 'cafe')
     check_again_and_chosen(p, answer)
+    check_drop(p, 'Ongedaan maken')
     _, again2 = check_compact(p, origin, WEBSHOP, 'webshop')
+    check_fewer(p)
     check(again + again2, 'no offer was shown as a line at a later step')
     check_status_and_print(p, d)
     check_fit(p, origin)
