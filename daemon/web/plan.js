@@ -312,7 +312,9 @@ function dropStep(need, label) {
   const was = plan.profile && Array.isArray(plan.profile.needs) ? plan.profile.needs.slice() : null;
   const at = before.indexOf(need);
   const after = before.filter((n) => n !== need);
-  insightStep('dropped', need);
+  /* the city hears of it once "Undo" has passed, and not if it was used */
+  let undone = false;
+  setTimeout(() => { if (!undone) insightStep('dropped', need); }, UNDO_MS);
   setNeeds(after, () => {
     const now = needs();
     return now.length ? 'todo-head-' + now[Math.min(at, now.length - 1)] : null;
@@ -320,6 +322,7 @@ function dropStep(need, label) {
     if (!ok) return;
     sayChoice(t('plan.dropped', label), [{
       label: t('plan.undo'), test: 'undo', fn: () => {
+        undone = true;
         /* the list as it was (the paths' own, if it was theirs), unless
          * it changed since: then the step goes back where the paths put it */
         const same = needs().join(' ') === after.join(' ');

@@ -190,6 +190,10 @@ def help_anonymously(p, origin, needs, a):
     p.click('[data-test="insight-yes"]')
     p.wait('the answer yes', lambda: p.css('[data-test="insight-on"]'))
     p.wait('listed sent', lambda: {e['need'] for e in sent_posts(p, start) if e['step'] == 'listed'} >= set(needs))
+    # a step removed and put back at once (Undo) is not said to be dropped
+    wb.click(p, '[data-test="drop"][data-need="%s"]' % needs[1])
+    wb.click(p, '[data-test="undo"]')
+    p.wait('the step back', lambda: needs[1] in [x[0] for x in (wb.todo_items(p) or [])])
     tick(p, needs[3])
     chosen = choose_first(p, needs[4])
     p.d.execute_cdp_cmd('Network.emulateNetworkConditions', {
@@ -200,6 +204,8 @@ def help_anonymously(p, origin, needs, a):
     want = {('done', needs[3]), ('chosen', needs[4]), ('nofit', needs[5]), ('dropped', needs[2])}
     p.wait('the steps sent', lambda: want <= {(e['step'], e['need']) for e in sent_posts(p, start)})
     events = sent_posts(p, start)
+    check(('dropped', needs[1]) not in {(e['step'], e['need']) for e in events},
+          'a step put back with Undo was sent as dropped')
     # a list drawn again before the node answered once sent a step twice;
     # the node keeps one, and the CI then waited for one it never held
     seen = [json.dumps(e, sort_keys=True) for e in events]
