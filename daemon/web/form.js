@@ -9,7 +9,7 @@ import { KINDS, termLabel, terms } from './data.js';
 import { $, clear, el } from './dom.js';
 import { lang, t } from './i18n.js';
 import { KEYS, store } from './local.js';
-import { MAX_NEEDS, planAnswered, runMatch } from './plan.js';
+import { MAX_NEEDS, planAnswered, startList } from './plan.js';
 import { go } from './router.js';
 import { say, sayError } from './status.js';
 
@@ -291,11 +291,7 @@ export async function onSubmit(ev) {
   button.disabled = true;
   say(t('q.sending'));
   try {
-    const answer = await runMatch(profile, false);
-    store.set(KEYS.profile, profile);
-    planAnswered(profile, answer);
-    say(t('plan.ready', (answer.items || []).length));
-    go('#/plan', false, true);
+    await startList(profile);
   } catch (e) {
     sayError(e);
   } finally {

@@ -22,8 +22,8 @@ import { api } from './api.js';
 import { $, badge, clear, el, extLink, mailLink, partnerHref, phoneLink } from './dom.js';
 import { fillForm } from './form.js';
 import { lang, t, txt } from './i18n.js';
-import { KEYS, store } from './local.js';
-import { planAnswered, runMatch, savedProfile } from './plan.js';
+import { store } from './local.js';
+import { savedProfile, startList } from './plan.js';
 import { addView, go, route } from './router.js';
 import { busy, say, sayChoice, sayError } from './status.js';
 import { I18N } from './words.js';
@@ -378,12 +378,8 @@ async function makePlan(button) {
   button.disabled = true;
   say(t('q.sending'));
   try {
-    const answer = await runMatch(profile, false);
-    store.set(KEYS.profile, profile);
-    planAnswered(profile, answer);
+    await startList(profile);
     fillForm(profile);
-    say(t('plan.ready', (answer.items || []).length));
-    go('#/plan', false, true);
   } catch (e) {
     sayError(e);
   } finally {

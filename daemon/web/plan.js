@@ -41,6 +41,18 @@ export function planAnswered(profile, answer) {
   plan.all = false;
 }
 
+/* The profile becomes the starter's once the node answered it: saved, its
+ * list kept and opened (the questionnaire's and a readiness report's way
+ * in); throws what runMatch throws, and then nothing is saved. */
+export async function startList(profile) {
+  const answer = await runMatch(profile, false);
+  store.set(KEYS.profile, profile);
+  planAnswered(profile, answer);
+  say(t('plan.ready', (answer.items || []).length));
+  go('#/plan', false, true);
+  return answer;
+}
+
 export function savedProfile() {
   const p = store.get(KEYS.profile, null);
   return p && typeof p === 'object' && !Array.isArray(p) ? p : null;
