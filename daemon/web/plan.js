@@ -482,6 +482,9 @@ function drawPlan() {
   if (!plan.answer || !plan.profile) return;
   const items = plan.answer.items || [];
   $('plan-profile').textContent = profileSummary(plan.profile);
+  /* on a phone it shows two lines (style.css); a tap shows it whole (a
+   * screen reader reads it whole either way) */
+  $('plan-profile').onclick = () => $('plan-profile').classList.toggle('open');
   drawPaths(plan.answer);
   const list = clear($('todo'));
   shownAt = new Map();

@@ -1062,12 +1062,20 @@ def check_summary(p, origin):
     for lang, want, unwanted in (('en', ('no employees', 'under a year old'), ('0 employees', '0 years')),
                                  ('nl', ('geen werknemers', 'minder dan een jaar oud'), ('0 werknemers', '0 jaar'))):
         open_plan(p, origin, {'phase': 'restart', 'employees': 0, 'company_age': 0, 'lang': lang})
-        line = p.one('#plan-profile').text
+        line = p.js('return document.getElementById("plan-profile").textContent')
         check(all(w in line for w in want) and not any(u in line for u in unwanted),
               'the profile reads %r' % line)
     open_plan(p, origin, {'phase': 'growth', 'employees': 1, 'company_age': 1, 'lang': 'en'})
-    line = p.one('#plan-profile').text
+    line = p.js('return document.getElementById("plan-profile").textContent')
     check('1 employee,' in line and '1 year old' in line, 'the profile reads %r' % line)
+    # on a phone a long line of answers shows two lines above the first
+    # step, and a tap shows it whole
+    open_plan(p, origin, WEBSHOP)
+    cut = 'const e = document.getElementById("plan-profile"); return e.scrollHeight > e.clientHeight + 1'
+    check(p.js(cut), 'the answers\' line is not folded on a phone: %d px'
+          % p.js('return document.getElementById("plan-profile").clientHeight'))
+    p.click('#plan-profile')
+    p.wait('the answers whole', lambda: not p.js(cut))
 
 
 def check_no_offers(p, origin, profile):
