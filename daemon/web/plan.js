@@ -453,7 +453,19 @@ function stepItem(item, i, count) {
 function drawPaths(answer) {
   const custom = answer.needs_from === 'profile';
   const paths = Array.isArray(answer.paths) ? answer.paths.map((p) => txt(p.label)).filter(Boolean) : [];
-  $('plan-paths').textContent = custom ? '' : paths.length ? t('plan.paths', paths.join(', ')) : t('plan.pathsNone');
+  /* "add one" takes the starter to the form at the list's foot (a student
+   * looked for it 8,600 px down: fourth phone trial) */
+  const jump = el('button', { type: 'button', class: 'link', 'data-test': 'add-jump' }, t('plan.addJump'));
+  jump.addEventListener('click', () => {
+    $('add-need').scrollIntoView({ block: 'center' });
+    $('add-need').focus({ preventScroll: true });
+  });
+  clear($('plan-paths'));
+  if (!custom) {
+    for (const part of withNodes(paths.length ? t('plan.paths', paths.join(', ')) : t('plan.pathsNone'), null, jump)) {
+      $('plan-paths').append(part);
+    }
+  }
   $('plan-paths').hidden = custom;
   $('plan-custom').hidden = !custom;
 }

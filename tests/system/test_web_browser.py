@@ -1353,6 +1353,12 @@ def main():
             check_todo_asked(p, start, 'the first to-do list')
             paths = p.one('[data-test="plan-paths"]').text
             check(all(x['label'] in paths for x in answer['paths']), 'the paths are not named: %r' % paths)
+            # "add one" takes the starter to the form at the list's foot
+            said = p.js('return document.querySelector(\'[data-test="plan-paths"]\').textContent')
+            check('{1}' not in said and said.endswith('or add one.'), 'the paths line reads %r' % said)
+            p.click('[data-test="add-jump"]')
+            p.wait('the need to add in focus', lambda: p.js('return document.activeElement.id') == 'add-need' and
+                   in_view(p, p.one('#add-need')))
             p.collect_logs()
             sent = [json.loads(r[2]) for r in p.requests if r[0] == 'POST']
             check(sent and sent[0] == profile, 'the page sent %r, not the answers %r' % (sent[:1], profile))
