@@ -17,7 +17,7 @@
 const char *const eligibility_criterion_names[ELIGIBILITY_COUNT] = {
 	"phases", "sectors", "activities", "areas", "schools", "student", "international",
 	"side_activity", "research", "takeover", "bank_refused", "jobseeker", "staff_from_abroad",
-	"max_company_age", "min_employees", "max_employees", "premises",
+	"experienced", "max_company_age", "min_employees", "max_employees", "premises",
 };
 
 /*
@@ -270,7 +270,7 @@ static void read_criteria(const struct taxonomy *tax, struct mp_reader rd,
 				o->nactivities = (uint8_t)(n > 255 ? 255 : n);
 		}
 	}
-	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_STAFF_ABROAD; k++)
+	for (int k = ELIGIBILITY_STUDENT; k <= ELIGIBILITY_EXPERIENCED; k++)
 		if (has[k] && (o->incl[k - ELIGIBILITY_STUDENT] = inclusion_of(at[k])))
 			o->restricted |= (uint32_t)(1u << k);
 	uint32_t *limits[] = { &o->max_age, &o->min_employees, &o->max_employees };
@@ -433,7 +433,8 @@ static enum eligibility_state judge_one(const struct eligibility_offer *o,
 {
 	const enum eligibility_answer incl[] = { p->student,  p->international, p->side_activity,
 	                                         p->research, p->takeover,      p->bank_refused,
-	                                         p->jobseeker, p->staff_from_abroad };
+	                                         p->jobseeker, p->staff_from_abroad,
+	                                         p->experienced };
 	switch (k) {
 	case ELIGIBILITY_PHASES:     return one_of(o->phases, p->phase);
 	case ELIGIBILITY_SECTORS:    return any_of(o->sectors, p->sectors);

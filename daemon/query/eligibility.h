@@ -33,8 +33,9 @@
  *       then admits nothing).  The areas of the offer admit a profile
  *       whose area lies within one of them (gent within oost-vlaanderen);
  *   student, international, side_activity, research, takeover,
- *   bank_refused, jobseeker, staff_from_abroad   "only" admits just the
- *       starters who are (or did, or will),
+ *   bank_refused, jobseeker, staff_from_abroad, experienced   "only" admits
+ *       just the starters who are (or did, or will, or have worked in the
+ *       trade),
  *       "excluded" just those who are not; any other value does not
  *       restrict;
  *   max_company_age, min_employees, max_employees   non-negative integers;
@@ -79,6 +80,7 @@ enum eligibility_criterion {
 	ELIGIBILITY_BANK_REFUSED,
 	ELIGIBILITY_JOBSEEKER,
 	ELIGIBILITY_STAFF_ABROAD,
+	ELIGIBILITY_EXPERIENCED,
 	ELIGIBILITY_AGE,
 	ELIGIBILITY_MIN_EMPLOYEES,
 	ELIGIBILITY_MAX_EMPLOYEES,
@@ -86,8 +88,8 @@ enum eligibility_criterion {
 	ELIGIBILITY_COUNT
 };
 
-/* The yes-or-no situations, ELIGIBILITY_STUDENT … ELIGIBILITY_STAFF_ABROAD. */
-#define ELIGIBILITY_SITUATIONS (ELIGIBILITY_STAFF_ABROAD - ELIGIBILITY_STUDENT + 1)
+/* The yes-or-no situations, ELIGIBILITY_STUDENT … ELIGIBILITY_EXPERIENCED. */
+#define ELIGIBILITY_SITUATIONS (ELIGIBILITY_EXPERIENCED - ELIGIBILITY_STUDENT + 1)
 
 _Static_assert(ELIGIBILITY_COUNT <= 32, "a criterion is a bit of a uint32_t");
 
@@ -131,7 +133,8 @@ struct eligibility_profile {
 	uint64_t sectors;                  /* bits of the profile's sectors */
 	uint64_t within;                   /* bits of the areas its area lies within; 0: unsaid */
 	enum eligibility_answer student, international, side_activity, research, takeover,
-	                        bank_refused, jobseeker, staff_from_abroad;
+	                        bank_refused, jobseeker, staff_from_abroad,
+	                        experienced; /* has worked in the trade before */
 	/* The product is a prototype, or a process still to test at scale: a
 	 * fact the paths read (schemas/paths.json); no offer criterion. */
 	enum eligibility_answer prototype;
@@ -158,7 +161,7 @@ struct eligibility_offer {
 	uint64_t phases, activities, areas, schools;
 	uint32_t restricted;  /* bit per enum eligibility_criterion */
 	uint32_t soft;        /* bit per criterion listed in eligibility.soft */
-	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … staff_from_abroad (enum order):
+	uint8_t incl[ELIGIBILITY_SITUATIONS]; /* student … experienced (enum order):
 	                       * 0 open, 1 only, 2 excluded */
 	uint8_t languages;    /* ELIGIBILITY_NL | … */
 	uint8_t premises;     /* eligibility.premises: ELIGIBILITY_PREMISES_* bits */

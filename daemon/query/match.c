@@ -45,6 +45,7 @@ static void read_eligibility(const struct taxonomy *tax, const json_t *j,
 	e->jobseeker = answer(json_object_get(j, "jobseeker"));
 	e->prototype = answer(json_object_get(j, "prototype"));
 	e->staff_from_abroad = answer(json_object_get(j, "staff_from_abroad"));
+	e->experienced = answer(json_object_get(j, "experienced"));
 	e->premises = eligibility_premises_bit(json_string_value(json_object_get(j, "premises")));
 	/* a school is said by students only */
 	if (e->school >= 0)
@@ -286,7 +287,8 @@ static void tailoring(const struct mctx *c, const struct cand *cd, struct mterm 
 		add(out, n, MT_ACTIVITY, AT(activity_pts, o->nactivities), o->nactivities);
 	const enum eligibility_answer have[ELIGIBILITY_SITUATIONS] = {
 		e->student,  e->international, e->side_activity, e->research,
-		e->takeover, e->bank_refused,  e->jobseeker, e->staff_from_abroad
+		e->takeover, e->bank_refused,  e->jobseeker, e->staff_from_abroad,
+		e->experienced
 	};
 	for (int s = 0; s < ELIGIBILITY_SITUATIONS; s++)
 		if (o->incl[s] == 1 && have[s] == ELIGIBILITY_YES)

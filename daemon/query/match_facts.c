@@ -25,7 +25,7 @@
 #include "query/eligibility.h"
 
 /* Bump when struct eligibility_offer or the value's layout changes. */
-#define FACTS_LAYOUT 5
+#define FACTS_LAYOUT 6
 
 enum field {
 	F_NEEDS, F_SECTORS, F_PHASES, F_ACTIVITIES, F_AREAS, F_SCHOOLS, F_RESTRICTED, F_SOFT, F_INCL,

@@ -154,7 +154,7 @@ static const struct words lang_words[] = {
 static const char *const crit_nl[ELIGIBILITY_COUNT] = {
 	"fases", "sectoren", "soorten zaak", "regio's", "scholen", "student",
 	"uit het buitenland", "bijberoep", "onderzoek", "overname", "lening geweigerd", "werkzoekend",
-	"personeel van buiten de EU",
+	"personeel van buiten de EU", "ervaring in het vak",
 	"leeftijd van het bedrijf",
 	"minimum aantal werknemers", "maximum aantal werknemers", "bedrijfsruimte",
 };
@@ -162,13 +162,15 @@ static const char *const who_en[ELIGIBILITY_SITUATIONS] = {
 	"students", "founders from abroad", "starters with a side activity",
 	"starters with research results", "those taking over a business",
 	"those a bank turned down for a loan", "jobseekers",
-	"employers who bring staff from outside the EU"
+	"employers who bring staff from outside the EU",
+	"those who have worked in the trade before"
 };
 static const char *const who_nl[ELIGIBILITY_SITUATIONS] = {
 	"studenten", "ondernemers uit het buitenland", "ondernemers in bijberoep",
 	"ondernemers met onderzoeksresultaten", "wie een zaak overneemt",
 	"wie bij de bank geen lening kreeg", "werkzoekenden",
-	"werkgevers die personeel van buiten de EU aantrekken"
+	"werkgevers die personeel van buiten de EU aantrekken",
+	"wie al in het vak gewerkt heeft"
 };
 
 /* One term in words, into buf (in the answer's language); its code. */

@@ -25,7 +25,7 @@
 struct cond {
 	uint64_t phases, activities, sectors;
 	int8_t student, international, side_activity, research, takeover, bank_refused, jobseeker,
-	       prototype, staff_from_abroad;
+	       prototype, staff_from_abroad, experienced;
 	uint8_t premises;
 };
 
@@ -106,6 +106,7 @@ static void read_cond(const struct taxonomy *tax, const json_t *j, struct cond *
 	c->jobseeker = yes_no(json_object_get(j, "jobseeker"));
 	c->prototype = yes_no(json_object_get(j, "prototype"));
 	c->staff_from_abroad = yes_no(json_object_get(j, "staff_from_abroad"));
+	c->experienced = yes_no(json_object_get(j, "experienced"));
 	c->premises = 0;
 	json_array_foreach(json_object_get(j, "premises"), i, v)
 		c->premises |= (uint8_t)todo_premises_bit(json_string_value(v));
@@ -220,11 +221,12 @@ static bool holds(const struct cond *c, const struct todo_profile *pp)
 		return false;
 	const int8_t want[] = { c->student,  c->international, c->side_activity,
 	                        c->research, c->takeover,      c->bank_refused,
-	                        c->jobseeker, c->prototype, c->staff_from_abroad };
+	                        c->jobseeker, c->prototype, c->staff_from_abroad,
+	                        c->experienced };
 	const enum eligibility_answer have[] = { e->student,  e->international, e->side_activity,
 	                                         e->research, e->takeover,      e->bank_refused,
 	                                         e->jobseeker, e->prototype,
-	                                         e->staff_from_abroad };
+	                                         e->staff_from_abroad, e->experienced };
 	for (size_t k = 0; k < sizeof want; k++)
 		if (want[k] >= 0 && (bool)want[k] != said_yes(have[k]))
 			return false;

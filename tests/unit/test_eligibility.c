@@ -203,6 +203,24 @@ static void test_areas_and_people(void **state)
 	assert_int_equal(v.state[ELIGIBILITY_STUDENT], ELIGIBILITY_UNKNOWN);
 	assert_int_equal(v.state[ELIGIBILITY_INTERNATIONAL], ELIGIBILITY_UNKNOWN);
 	assert_false(eligibility_any_failed(&v));
+	/* a trade course teaching the craft prefers newcomers to the trade: a preference
+	 * the experienced fail, the others meet; unknown when unsaid */
+	const char *course = "{\"eligibility\": {\"experienced\": \"excluded\", \"soft\": [\"experienced\"]}}";
+	judge(course, &p, &v);
+	assert_true(v.restricted[ELIGIBILITY_EXPERIENCED] && v.soft[ELIGIBILITY_EXPERIENCED]);
+	assert_int_equal(v.state[ELIGIBILITY_EXPERIENCED], ELIGIBILITY_UNKNOWN);
+	p.experienced = ELIGIBILITY_YES;
+	judge(course, &p, &v);
+	assert_int_equal(v.state[ELIGIBILITY_EXPERIENCED], ELIGIBILITY_FAILED);
+	assert_false(eligibility_excluded(&v));
+	p.experienced = ELIGIBILITY_NO;
+	judge(course, &p, &v);
+	assert_int_equal(v.state[ELIGIBILITY_EXPERIENCED], ELIGIBILITY_MATCHED);
+	/* and an offer only for those who worked in the trade: hard */
+	judge("{\"eligibility\": {\"experienced\": \"only\"}}", &p, &v);
+	assert_int_equal(v.state[ELIGIBILITY_EXPERIENCED], ELIGIBILITY_FAILED);
+	assert_true(eligibility_excluded(&v));
+	p.experienced = ELIGIBILITY_UNSAID;
 	/* present but not a limit (the schema refuses these): restricts nobody */
 	judge("{\"eligibility\": {\"student\": \"maybe\", \"max_company_age\": \"young\"}}", &p, &v);
 	assert_false(v.restricted[ELIGIBILITY_STUDENT] || v.restricted[ELIGIBILITY_AGE]);

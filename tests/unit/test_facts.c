@@ -417,10 +417,11 @@ static void test_roundtrip(void **state)
 		" \"sectors\": [\"biotech\", \"nosuch\"], \"activities\": [\"shop\"],"
 		" \"areas\": [\"oost-vlaanderen\"], \"schools\": [\"ugent\", \"odisee\"],"
 		" \"student\": \"only\", \"international\": \"excluded\", \"jobseeker\": \"only\","
-		" \"staff_from_abroad\": \"only\","
+		" \"staff_from_abroad\": \"only\", \"experienced\": \"excluded\","
 		" \"max_company_age\": 5, \"min_employees\": 2, \"max_employees\": 4000000000,"
 		" \"premises\": [\"online\", \"have\"],"
-		" \"soft\": [\"sectors\", \"max_company_age\", \"premises\", \"max_employees\"]}}",
+		" \"soft\": [\"sectors\", \"max_company_age\", \"premises\", \"max_employees\","
+		" \"experienced\"]}}",
 		"{}",
 		"{\"needs\": [\"legal\"], \"valid_until\": \"1969-12-31\"}",
 	};

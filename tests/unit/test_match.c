@@ -1,8 +1,10 @@
 /* Unit tests: the matcher's rules that are not a plain weight
  * (daemon/query/match.c): a partner's event lifts an offer only for a
  * starter the event is for; the situations takeover, bank_refused and
- * jobseeker rule offers in and out, and tailor; an offer for webshops
- * is not for a starter with premises; and the to-do paths they start. */
+ * jobseeker rule offers in and out, and tailor (experienced: a trade
+ * course prefers newcomers to the trade); an offer for webshops is not
+ * for a starter with premises; and the to-do paths they start, whose
+ * steps may hang on the same answers. */
 #include "testutil.h"
 #include "tu_store.h"
 
@@ -73,6 +75,9 @@ static int setup(void **state)
 	 * last criterion of a 16-bit set (premises, the 17th, after it) */
 	put(RK_OFFER, "work-permit", "{\"needs\": [\"talent\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"staff_from_abroad\": \"only\", \"premises\": [\"needed\"]}}");
+	/* a trade course teaching the craft: rather not for those who worked in the trade */
+	put(RK_OFFER, "trade-course", "{\"needs\": [\"coaching\"], \"languages\": [\"en\"],"
+	    " \"eligibility\": {\"experienced\": \"excluded\", \"soft\": [\"experienced\"]}}");
 	/* the rules a webshop must follow: for online-only businesses */
 	put(RK_OFFER, "webshop-rules", "{\"needs\": [\"legal\"], \"languages\": [\"en\"],"
 	    " \"eligibility\": {\"premises\": [\"online\"]}}");
@@ -138,6 +143,20 @@ static int term_for(const char *profile, const char *need, const char *id, const
 	return pts;
 }
 
+/* How the offer under need judged criterion crit for a profile (JSON
+ * text): "matched", "unknown", "failed"; "-" if it does not say; "none"
+ * if the offer is not under the need. */
+static const char *criterion_for(const char *profile, const char *need, const char *id,
+                                 const char *crit)
+{
+	static char out[16];
+	json_t *res = match(profile), *o = offer_under(res, need, id);
+	const char *s = json_string_value(json_object_get(json_object_get(o, "criteria"), crit));
+	snprintf(out, sizeof out, "%s", !o ? "none" : s ? s : "-");
+	json_decref(res);
+	return out;
+}
+
 static void test_event_for_whom(void **state)
 {
 	(void)state;
@@ -191,6 +210,23 @@ static void test_takeover_and_bank(void **state)
 	assert_int_equal(term_for("{\"phase\": \"start\", \"staff_from_abroad\": true,"
 	                          " \"premises\": \"online\", \"needs\": [\"talent\"]}", "talent",
 	                          "work-permit", "exact"), -100);
+	/* a trade course that teaches the craft: a preference unmet for a head chef of twelve
+	 * years, matched for a newcomer to the trade */
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"experienced\": true,"
+	                          " \"needs\": [\"coaching\"]}", "coaching", "trade-course", "soft"),
+	                 MATCH_SOFT);
+	assert_string_equal(criterion_for("{\"phase\": \"prestart\", \"experienced\": true,"
+	                                  " \"needs\": [\"coaching\"]}", "coaching", "trade-course",
+	                                  "experienced"), "failed");
+	assert_int_equal(term_for("{\"phase\": \"prestart\", \"experienced\": false,"
+	                          " \"needs\": [\"coaching\"]}", "coaching", "trade-course", "soft"),
+	                 -99);
+	assert_string_equal(criterion_for("{\"phase\": \"prestart\", \"experienced\": false,"
+	                                  " \"needs\": [\"coaching\"]}", "coaching", "trade-course",
+	                                  "experienced"), "matched");
+	/* unsaid reads as no here, as every yes-or-no answer of the profile does */
+	assert_string_equal(criterion_for("{\"phase\": \"prestart\", \"needs\": [\"coaching\"]}",
+	                                  "coaching", "trade-course", "experienced"), "matched");
 }
 
 static void test_online_only(void **state)
@@ -256,6 +292,54 @@ static void test_paths_of_facts(void **state)
 	json_decref(res);
 }
 
+/* A path's step on whether the starter has worked in the trade: a city's
+ * paths may say it, in a path's when and a step's unless. */
+static void test_paths_experienced(void **state)
+{
+	(void)state;
+	char file[96];
+	snprintf(file, sizeof file, "%s/paths-experienced.json", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{\"max_items\": 8, \"narrower\": [], \"next_phase\": {\"idea\": \"prestart\"},"
+	      " \"paths\": ["
+	      "{\"id\": \"craft\", \"label\": {\"en\": \"C\", \"nl\": \"C\"},"
+	      " \"when\": {\"experienced\": true}, \"steps\": [{\"need\": \"financing-loan\"}]},"
+	      "{\"id\": \"everyone\", \"label\": {\"en\": \"E\", \"nl\": \"E\"}, \"when\": {},"
+	      " \"steps\": [{\"need\": \"coaching\", \"unless\": {\"experienced\": true}},"
+	      " {\"need\": \"administration\"}]}]}", f);
+	assert_int_equal(fclose(f), 0);
+	struct todo_paths *own = NULL;
+	struct gl_error err = { 0 };
+	assert_int_equal(todo_load(set, tax, file, &own, &err), 0);
+	struct eligibility_profile e;
+	eligibility_profile_init(&e);
+	struct todo_profile pp = { .e = &e };
+	struct todo_step out[TODO_ITEMS_MAX];
+	const struct tax_term *loan = taxonomy_term(tax, "need", "financing-loan");
+	const struct tax_term *coaching = taxonomy_term(tax, "need", "coaching");
+	const struct tax_term *admin = taxonomy_term(tax, "need", "administration");
+	assert_non_null(loan);
+	assert_non_null(coaching);
+	assert_non_null(admin);
+	/* worked in the trade: the craft's path, no course in the craft */
+	e.experienced = ELIGIBILITY_YES;
+	assert_int_equal(todo_propose(own, &pp, out), 2);
+	assert_int_equal(out[0].need, (int)loan->order);
+	assert_string_equal(out[0].path, "craft");
+	assert_int_equal(out[1].need, (int)admin->order);
+	/* new to it, or unsaid: the course, not the craft's path */
+	const enum eligibility_answer newcomer[] = { ELIGIBILITY_NO, ELIGIBILITY_UNSAID };
+	for (size_t k = 0; k < sizeof newcomer / sizeof *newcomer; k++) {
+		e.experienced = newcomer[k];
+		assert_int_equal(todo_propose(own, &pp, out), 2);
+		assert_int_equal(out[0].need, (int)coaching->order);
+		assert_int_equal(out[1].need, (int)admin->order);
+	}
+	todo_free(own);
+	remove(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_online_only),
 		cmocka_unit_test(test_sector_unsaid),
 		cmocka_unit_test(test_paths_of_facts),
+		cmocka_unit_test(test_paths_experienced),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
