@@ -58,6 +58,11 @@ static int match_option(void *ctx, int c, const char *arg)
 	case 'J': json_object_set_new(ma->flags, "jobseeker", json_true()); break;
 	case 'Y': json_object_set_new(ma->flags, "prototype", json_true()); break;
 	case 'F': json_object_set_new(ma->flags, "staff_from_abroad", json_true()); break;
+	case 'X':
+		if (strcmp(arg, "yes") && strcmp(arg, "no"))
+			return cli_usage(ma->me, "%s", _("--experienced needs yes or no"));
+		json_object_set_new(ma->flags, "experienced", json_boolean(!strcmp(arg, "yes")));
+		break;
 	case 'i': json_object_set_new(ma->flags, "premises", json_string(arg)); break;
 	case 'l': json_array_append_new(ma->speaks, json_string(arg)); break;
 	case 'E':
@@ -114,6 +119,7 @@ static json_t *profile_from(const struct cmd *me, int argc, char **argv, struct 
 		{ "jobseeker", no_argument, NULL, 'J' },
 		{ "prototype", no_argument, NULL, 'Y' },
 		{ "staff-from-abroad", no_argument, NULL, 'F' },
+		{ "experienced", required_argument, NULL, 'X' },
 		{ "premises", required_argument, NULL, 'i' },
 		{ "speaks", required_argument, NULL, 'l' },
 		{ "employees", required_argument, NULL, 'E' },

@@ -21,7 +21,7 @@ const struct cmd cmds[] = {
 	  "match --phase P [--activity A] [--sector S]... [--need N]... [--student [--school S]]\n"
 	  "              [--international] [--side-activity | --main-activity] [--research]\n"
 	  "              [--takeover] [--bank-refused] [--jobseeker] [--prototype]\n"
-	  "              [--staff-from-abroad]\n"
+	  "              [--staff-from-abroad] [--experienced yes|no]\n"
 	  "              [--premises needed|online|have|mobile] [--employees N]\n"
 	  "              [--company-age YEARS]\n"
 	  "              [--speaks LANG]... [--area A] [--lang nl|en] [--explain] | --profile FILE",
@@ -44,6 +44,8 @@ const struct cmd cmds[] = {
 	  "  --prototype     the product is a prototype, or a process still to test at\n"
 	  "                  a larger scale or in practice, before it can be sold\n"
 	  "  --staff-from-abroad  you will bring or hire employees from outside the EU\n"
+	  "  --experienced yes|no  you have worked in this trade or profession before\n"
+	  "                  (as an employee or on your own), or not\n"
 	  "  --premises P    needed (shop, office, workshop, lab), online, have, or\n"
 	  "                  mobile (at the customers' or on the road)\n"
 	  "  --speaks LANG   a language you speak (nl, en, fr, de); repeat for more\n"

@@ -460,6 +460,28 @@ def sample_testing(h):
     check(rd <= set(got) and 'vlaio-kmo-groeisubsidie' in got and
           max(got.index(i) for i in rd) < got.index('vlaio-kmo-groeisubsidie'),
           'R&D grants asked: the exact answers before a grant for growth: %r' % got)
+    # Syntra's trade courses teach the craft: a head chef of twelve years who opens a
+    # restaurant fails their preference (two phone trials saw them first for one); a
+    # newcomer to the trade meets it
+    course = 'syntra-midden-vlaanderen-vakopleidingen'
+    chef = ('--phase', 'prestart', '--activity', 'hospitality', '--sector', 'hospitality',
+            '--area', 'gent', '--need', 'coaching')
+    seen = {}
+    for answer in ('yes', 'no'):
+        offers = [o for i in b.json('match', '--per-item', '0', *chef, '--experienced', answer)['items']
+                  if i['need'] == 'coaching' for o in i['offers']]
+        at = [k for k, o in enumerate(offers) if o['id'] == course]
+        check(at, 'the trade courses gone for --experienced %s' % answer)
+        o = offers[at[0]]
+        seen[answer] = (at[0], o['score'], o['criteria'].get('experienced'),
+                        [t['code'] for t in o['terms']])
+    check(seen['yes'][2] == 'failed' and 'soft' in seen['yes'][3] and
+          seen['no'][2] == 'matched' and 'soft' not in seen['no'][3] and
+          seen['yes'][1] < seen['no'][1] and seen['yes'][0] > seen['no'][0],
+          'the trade courses for a chef and a newcomer: %r' % seen)
+    p = b.gilde('match', *chef, '--experienced', 'twelve years', check_rc=False)
+    check(p.returncode == 2 and '--experienced needs yes or no' in p.stderr,
+          '--experienced twelve years: %d %s' % (p.returncode, p.stderr))
     b.stop()
 
 
