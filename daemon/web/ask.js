@@ -47,6 +47,7 @@ export function answerLines(p) {
   if (p.jobseeker === true) lines.push('- ' + t('mail.jobseeker'));
   if (p.prototype === true) lines.push('- ' + t('mail.prototype'));
   if (p.staff_from_abroad === true) lines.push('- ' + t('mail.staff'));
+  if (p.experienced === true) lines.push('- ' + t('mail.experienced'));
   if (Number.isInteger(p.employees)) add('mail.employees', p.employees);
   if (Number.isInteger(p.company_age)) add('mail.age', t('mail.years', p.company_age));
   if (p.premises) add('mail.premises', t('mail.premises.' + p.premises));

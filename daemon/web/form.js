@@ -126,6 +126,7 @@ export function fillForm(p) {
     yesNo('jobseeker', p.jobseeker);
     yesNo('prototype', p.prototype);
     yesNo('staff_from_abroad', p.staff_from_abroad);
+    yesNo('experienced', p.experienced);
     if (p.premises) check('premises', p.premises);
     if (p.school) $('school').value = p.school;
     if (p.area) $('area').value = p.area;
@@ -252,6 +253,7 @@ export function readForm() {
   put('jobseeker', yesNo('jobseeker'));
   put('prototype', yesNo('prototype'));
   put('staff_from_abroad', yesNo('staff_from_abroad'));
+  put('experienced', yesNo('experienced'));
   put('languages', checked('speaks'));
   put('premises', checked('premises')[0]);
   put('area', $('area').value);

@@ -32,8 +32,8 @@ const KEY = 'gilde.landing';        /* the answers, kept in this browser */
 const PER_STEP = 3;                 /* offers shown per step */
 /* The members of schemas/profile.schema.json: all a saved profile may hold. */
 const PROFILE_FIELDS = ['phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
-  'side_activity', 'research', 'takeover', 'jobseeker', 'bank_refused', 'staff_from_abroad', 'prototype',
-  'area', 'company_age', 'employees', 'premises', 'languages'];
+  'side_activity', 'research', 'takeover', 'jobseeker', 'bank_refused', 'staff_from_abroad', 'experienced',
+  'prototype', 'area', 'company_age', 'employees', 'premises', 'languages'];
 
 /* This view's own words, added to the page's (words.js is the page's own). */
 const WORDS = {

@@ -80,6 +80,7 @@ function profileSummary(p) {
   if (p.jobseeker === true) bits.push(t('p.jobseeker'));
   if (p.prototype === true) bits.push(t('p.prototype'));
   if (p.staff_from_abroad === true) bits.push(t('p.staff'));
+  if (p.experienced === true) bits.push(t('p.experienced'));
   /* "0 years old" read oddly for a restart: 0 and 1 have words of their own */
   const count = (key, n) => t(n === 0 ? key + '0' : n === 1 ? key + '1' : key, n);
   if (Number.isInteger(p.employees)) bits.push(count('p.employees', p.employees));

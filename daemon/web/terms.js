@@ -15,11 +15,12 @@ import { lang, t, txt } from './i18n.js';
 /* eligibility_criterion_names (daemon/query/eligibility.h) */
 const CRITERIA = ['phases', 'sectors', 'activities', 'areas', 'schools', 'student', 'international',
   'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'staff_from_abroad',
-  'max_company_age', 'min_employees', 'max_employees', 'premises'];
+  'experienced', 'max_company_age', 'min_employees', 'max_employees', 'premises'];
 const WHO = { 'students': 'students', 'founders from abroad': 'abroad',
   'starters with a side activity': 'side', 'starters with research results': 'research',
   'those taking over a business': 'takeover', 'those a bank turned down for a loan': 'bank',
-  'jobseekers': 'jobseeker', 'employers who bring staff from outside the EU': 'staff' };
+  'jobseekers': 'jobseeker', 'employers who bring staff from outside the EU': 'staff',
+  'those who have worked in the trade before': 'experienced' };
 
 function crit(c) {
   return CRITERIA.includes(c) ? t('why.crit.' + c) : c;
@@ -27,7 +28,7 @@ function crit(c) {
 
 /* The yes/no criteria: the profile's answer of the same name. */
 const YES_NO = ['student', 'international', 'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker',
-  'staff_from_abroad'];
+  'staff_from_abroad', 'experienced'];
 
 /* What an offer prefers that the starter is not (criterion c "failed"), in
  * the starter's words: a yes/no criterion prefers the other answer than the

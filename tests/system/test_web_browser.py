@@ -61,7 +61,7 @@ WEB_ROOT = os.path.realpath(os.path.join(SOURCE, 'daemon', 'web'))
 TAXONOMY = json.load(open(os.path.join(SOURCE, 'schemas', 'taxonomy.json')))['x-terms']
 LABEL = {f: {t['id']: t['label'] for t in terms} for f, terms in TAXONOMY.items()}
 PROFILE_FIELDS = {'phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
-                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'prototype', 'staff_from_abroad', 'area', 'company_age', 'employees', 'premises',
+                  'side_activity', 'research', 'takeover', 'bank_refused', 'jobseeker', 'prototype', 'staff_from_abroad', 'experienced', 'area', 'company_age', 'employees', 'premises',
                   'languages', 'lang'}
 WAIT = 20 * SLOW
 MAIL_TO = 'afspraak@proeftuin.example.org'
@@ -219,7 +219,7 @@ def answer_questionnaire(p, answers):
     check(hogent and 'KASK' in hogent, 'HOGENT is offered as %r' % hogent)
     for lang in answers['languages']:
         click(p, 'input[data-test="speaks"][value="%s"]' % lang)
-    for q in ('prototype', 'staff_from_abroad'):
+    for q in ('prototype', 'staff_from_abroad', 'experienced'):
         if q in answers:
             click(p, '[data-test="%s-%s"]' % (q, 'yes' if answers[q] else 'no'))
     click(p, '[data-test="q-next"]')
@@ -1287,7 +1287,7 @@ def main():
     records = {(o['id']): o for o in ghent_records('offer')}
     partners = {p['id']: p for p in ghent_records('partner')}
     answers = {'phase': 'prestart', 'activity': 'shop', 'premises': 'needed', 'languages': ['nl', 'en'],
-               'prototype': False, 'staff_from_abroad': False}
+               'prototype': False, 'staff_from_abroad': False, 'experienced': True}
 
     with Harness('web-browser') as h:
         conf = h.write_config('a', '[federation]\nopen = true\n[web]\nlisten = 127.0.0.1:0\n'
@@ -1343,7 +1343,7 @@ def main():
             print('-- the list the paths propose: the API\'s, in its order', flush=True)
             profile = {'phase': 'prestart', 'activity': 'shop', 'side_activity': False, 'research': False,
                        'student': False, 'languages': ['nl', 'en'], 'premises': 'needed', 'lang': 'en',
-                       'prototype': False, 'staff_from_abroad': False}
+                       'prototype': False, 'staff_from_abroad': False, 'experienced': True}
             answer = post_match(origin, profile)
             needs = [i['need'] for i in answer['items']]
             check(answer['needs_from'] == 'paths' and needs[:3] == ['administration', 'financing-loan', 'location-shop'],
@@ -1503,9 +1503,10 @@ def main():
                 extra = {k: v for k, v in prof.items() if k not in ('lang', 'needs') and profile.get(k) != v}
                 check(not extra, 'the page sent answers that were not given: %r' % extra)
             first = json.loads(posts[0][2] or '{}')
-            check(first.get('prototype') is False and first.get('staff_from_abroad') is False,
-                  'the questionnaire\'s answers to prototype and staff from abroad were not sent: %r'
-                  % first)
+            check(first.get('prototype') is False and first.get('staff_from_abroad') is False and
+                  first.get('experienced') is True,
+                  'the questionnaire\'s answers to prototype, staff from abroad and experience in the '
+                  'trade were not sent: %r' % first)
             for _, url, body, _ in p.requests:
                 if url.startswith('mailto:'):
                     continue

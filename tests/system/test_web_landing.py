@@ -451,7 +451,7 @@ const p = arguments[0], f = document.getElementById("questionnaire"), bad = [];
 const on = (n, v) => { const i = f.querySelector('input[name="' + n + '"][value="' + v + '"]');
                        return !!i && i.checked; };
 const yn = ["student", "international", "research", "takeover", "bank_refused", "jobseeker", "prototype",
-            "staff_from_abroad"];
+            "staff_from_abroad", "experienced"];
 const box = {area: "area", school: "school", employees: "employees", company_age: "company-age"};
 for (const [k, v] of Object.entries(p)) {
   let ok = true;
