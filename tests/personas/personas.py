@@ -34,7 +34,20 @@ business services: the hairdresser ("hair salon") and the bike repairer
 ("mobile bike repair service"); and when the premises question gained
 "mobile" (at the customers' or on the road), the bike repairer, who had
 left it open, answered it ("a mobile bike repair service in Ghent, with
-a cargo bike and tools").
+a cargo bike and tools"). And on 2026-12-06 all 18 answered experienced
+(have you worked in this trade or profession before, as an employee or
+on your own?), written before any run with it: yes where the situation
+says so (the baker "worked for ten years in a large industrial bakery",
+the chef "twelve years", the brewer "for two years I have brewed my own
+beers", the designer "I work four days a week as a graphic designer",
+the hairdresser "for eight years I ran a hair salon", the developer "a
+software developer", the KASK student who sells her label's posters
+"through my webshop and at pop-up markets", the port founders who "left
+our jobs at a freight forwarder", and the companies that run already:
+the agency, the scale-up, the medtech start-up, the photonics company),
+no elsewhere (the CO2 cell's and the enzyme's researchers, the
+fermentation's engineers, the jobseeker who "repaired bikes for
+friends", the social workers, the vintage webshop not yet begun).
 
 For every persona this publishes the whole sample on one node, asks
 `gilde match --json --per-item 0 --profile` and counts:
