@@ -105,13 +105,19 @@ static bool cond_holds(const struct scond *c, const struct sanswer *a)
 	return false;
 }
 
+/* Whether all n conditions c hold (none: they do). */
+static bool all_hold(const struct scond *c, size_t n, const struct sanswer *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!cond_holds(&c[i], a))
+			return false;
+	return true;
+}
+
 /* Whether q is asked, by the answers to the questions before it in a. */
 static bool asked(const struct squestion *q, const struct sanswer *a)
 {
-	for (size_t i = 0; i < q->nwhen; i++)
-		if (!cond_holds(&q->when[i], a))
-			return false;
-	return true;
+	return all_hold(q->when, q->nwhen, a);
 }
 
 /* The answers as the rules read them: one that does not fit its question,
@@ -182,9 +188,8 @@ int screen_check_answer(const struct screen *s, const char *id, const json_t *an
 
 static bool rule_holds(const struct srule *r, const struct sanswer *a)
 {
-	for (size_t i = 0; i < r->nwhen; i++)
-		if (!cond_holds(&r->when[i], a))
-			return false;
+	if (!all_hold(r->when, r->nwhen, a))
+		return false;
 	for (size_t i = 0; i < r->nunless; i++)
 		if (cond_holds(&r->unless[i], a))
 			return false;
