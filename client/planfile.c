@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "query/match.h"
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* The text of the file at path, at most PLANFILE_MAX bytes, as JSON. */
@@ -184,18 +186,12 @@ int planfile_save(const struct schema_set *set, const char *path, const json_t *
 
 /* ---- matching again ----------------------------------------------------- */
 
-static bool same_offer(const json_t *a, const json_t *b)
-{
-	return json_equal(json_object_get(a, "author"), json_object_get(b, "author")) &&
-	       json_equal(json_object_get(a, "id"), json_object_get(b, "id"));
-}
-
 static const json_t *offer_in(const json_t *list, const json_t *o)
 {
 	size_t i;
 	json_t *x;
 	json_array_foreach(list, i, x)
-		if (same_offer(x, o))
+		if (match_same_offer(x, o))
 			return x;
 	return NULL;
 }

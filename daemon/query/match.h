@@ -216,4 +216,8 @@ int match_run_text(struct store_txn *t, const struct taxonomy *tax, const json_t
                    const struct match_opts *o, const json_t *tail, char **text, size_t *len,
                    struct gl_error *err);
 
+/* Whether a and b, OFFERs of answers (or a plan's copies of them), are the
+ * same record: the same author and id. */
+bool match_same_offer(const json_t *a, const json_t *b);
+
 #endif

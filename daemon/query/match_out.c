@@ -344,3 +344,9 @@ json_t *match_offer_json(struct mctx *c, struct store_txn *t, const struct ranke
 	}
 	return o;
 }
+
+bool match_same_offer(const json_t *a, const json_t *b)
+{
+	return json_equal(json_object_get(a, "author"), json_object_get(b, "author")) &&
+	       json_equal(json_object_get(a, "id"), json_object_get(b, "id"));
+}

@@ -56,12 +56,6 @@ static bool names(const json_t *o, const char *field, const struct screen_step *
 	return false;
 }
 
-static bool same_offer(const json_t *a, const json_t *b)
-{
-	return json_equal(json_object_get(a, "author"), json_object_get(b, "author")) &&
-	       json_equal(json_object_get(a, "id"), json_object_get(b, "id"));
-}
-
 /* The n of the first step in done (the steps so far) that lists o; 0. */
 static json_int_t listed_at(const json_t *done, const json_t *o)
 {
@@ -69,7 +63,7 @@ static json_int_t listed_at(const json_t *done, const json_t *o)
 	json_t *sj, *x;
 	json_array_foreach(done, k, sj)
 		json_array_foreach(json_object_get(sj, "offers"), i, x)
-			if (same_offer(x, o))
+			if (match_same_offer(x, o))
 				return json_integer_value(json_object_get(sj, "n"));
 	return 0;
 }
