@@ -27,7 +27,6 @@
 #include "gilde_config.h"
 #include "query/match.h"
 #include "query/news.h"
-#include "query/view.h"
 
 #define CSP "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; " \
             "frame-ancestors 'none'"
@@ -713,22 +712,6 @@ static int web_listen(struct web *w, const struct addrinfo *ai, int port, unsign
 	return 0;
 }
 
-/* [web] desk names a partner record this node does not publish (yet): say
- * so, since the page then names no one to ask. */
-static void desk_check(struct web *w)
-{
-	struct store_txn *t;
-	char *name = NULL;
-	if (!w->desk || store_begin(w->n->store, false, &t, NULL))
-		return;
-	name = view_partner_name(t, w->n->pk, w->desk, "en");
-	store_abort(t);
-	if (!name)
-		log_warn("web-desk-missing", "desk=%s reason=\"this node publishes no partner record "
-		         "with that id: the page names no desk to ask until it does\"", w->desk);
-	free(name);
-}
-
 int web_start(struct node *n, struct gl_error *err)
 {
 	if (!n->cfg.web_listen)
@@ -756,7 +739,7 @@ int web_start(struct node *n, struct gl_error *err)
 	if (access(index, R_OK) != 0)
 		log_warn("web-no-page", "root=%s reason=\"no readable index.html: the API is served, "
 		         "the page is not; set [web] root\"", w->root);
-	desk_check(w);
+	web_desk_check(w);
 	if ((rc = web_listen(w, ai, port, &threads, err))) {
 		web_release(w);
 		free(w);

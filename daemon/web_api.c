@@ -27,7 +27,6 @@
 #include "query/match.h"
 #include "query/news.h"
 #include "query/search.h"
-#include "query/view.h"
 #include "store/textindex.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -575,14 +574,9 @@ static json_t *match_tail(struct web *w, struct store_txn *t, const json_t *prof
 	if (k)
 		json_object_set_new(tail, "insight", json_pack("{s:i}", "k", (int)k));
 	const char *lang = json_string_value(json_object_get(profile, "lang"));
-	char *name = w->desk ? view_partner_name(t, w->n->pk, w->desk, lang ? lang : "en") : NULL;
-	if (name) {
-		char author[IDENT_TEXT_MAX];
-		ident_format(IDENT_PK_PREFIX, w->n->pk, author);
-		json_object_set_new(tail, "desk", json_pack("{s:s, s:s, s:s}", "author", author,
-		                                            "id", w->desk, "name", name));
-	}
-	free(name);
+	json_t *desk = web_desk_json(w, t, lang ? lang : "en");
+	if (desk)
+		json_object_set_new(tail, "desk", desk);
 	if (!json_object_size(tail)) {
 		json_decref(tail);
 		return NULL;

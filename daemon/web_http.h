@@ -178,6 +178,15 @@ enum MHD_Result web_screening(struct web *w, struct MHD_Connection *c, struct st
 enum MHD_Result web_screen(struct web *w, struct MHD_Connection *c, struct store_txn *t,
                            const char *url, const struct web_req *rq);
 
+/* ---- given by web_desk.c: [web] desk, whom a starter asks ---------------------- */
+
+/* At start: log web-desk-missing if [web] desk names no partner record
+ * this node publishes (the page would name no one, silently). */
+void web_desk_check(struct web *w);
+/* The desk for the match answer: {author, id, name in lang}, a new
+ * object; NULL if [web] desk is unset or its record is not held. */
+json_t *web_desk_json(struct web *w, struct store_txn *t, const char *lang);
+
 /* ---- given by web_insight.c: the endpoints of issue 26 (proto/API.md, Insight) -- */
 
 /* GET /api/v1/insight: the releases this node shows. */
