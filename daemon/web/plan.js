@@ -330,7 +330,7 @@ function dropStep(need, label) {
   setTimeout(() => { if (!undone) insightStep('dropped', need); }, UNDO_MS);
   setNeeds(after, () => {
     const now = needs();
-    return now.length ? 'todo-head-' + now[Math.min(at, now.length - 1)] : null;
+    return now.length ? now[Math.min(at, now.length - 1)] : null;
   }).then((ok) => {
     if (!ok) return;
     sayChoice(t('plan.dropped', label), [{
@@ -339,7 +339,7 @@ function dropStep(need, label) {
         /* the list as it was (the paths' own, if it was theirs), unless
          * it changed since: then the step goes back where the paths put it */
         const same = needs().join(' ') === after.join(' ');
-        setNeeds(same ? was : needs().concat([need]), 'todo-head-' + need).then((back) => {
+        setNeeds(same ? was : needs().concat([need]), need).then((back) => {
           if (back) say(t('plan.undone', label));
         });
       },
@@ -533,10 +533,10 @@ export function onTick(ev) {
 /* ---- choosing the steps ---------------------------------------------------- */
 
 /* The steps become list (null: the ones the paths propose); match again,
- * then focus the element focus (an id, or a function that gives one once
- * the list is drawn): the list's progress, or a step.  Resolves to whether
- * the list was drawn. */
-function setNeeds(list, focus) {
+ * then take the starter to step (a need, or a function that gives one
+ * once the list is drawn), else to the list's progress.  Resolves to
+ * whether the list was drawn. */
+function setNeeds(list, step) {
   const p = Object.assign({}, plan.profile);
   if (list && list.length) p.needs = list;
   else delete p.needs;
@@ -547,9 +547,9 @@ function setNeeds(list, focus) {
   const seq = route.seq;
   return showPlan(seq).then(() => {
     if (seq !== route.seq || !plan.answer) return false;
-    const id = (typeof focus === 'function' ? focus() : focus) || 'plan-progress';
-    if (id.startsWith('todo-head-')) later(() => toHead(id.slice('todo-head-'.length)));
-    else focusLater(id);
+    const need = typeof step === 'function' ? step() : step;
+    if (need) later(() => toHead(need));
+    else focusLater('plan-progress');
     return true;
   });
 }
@@ -563,7 +563,7 @@ export function onAddStep(ev) {
   }
   /* to the new step, where the paths' order put it (the third phone trial
    * was left at the top, the loan it added 8,000 px below) */
-  setNeeds(needs().concat([need]), 'todo-head-' + need);
+  setNeeds(needs().concat([need]), need);
   say(t('plan.added', termLabel('need', need)));
 }
 
