@@ -30,10 +30,6 @@ import { I18N } from './words.js';
 
 const KEY = 'gilde.landing';        /* the answers, kept in this browser */
 const PER_STEP = 3;                 /* offers shown per step */
-/* The members of schemas/profile.schema.json: all a saved profile may hold. */
-const PROFILE_FIELDS = ['phase', 'sectors', 'needs', 'activity', 'student', 'school', 'international',
-  'side_activity', 'research', 'takeover', 'jobseeker', 'bank_refused', 'staff_from_abroad', 'experienced',
-  'prototype', 'area', 'company_age', 'employees', 'premises', 'languages'];
 
 /* This view's own words, added to the page's (words.js is the page's own). */
 const WORDS = {
@@ -356,8 +352,10 @@ function drawReport() {
 
 /* ---- the to-do list from the report ---------------------------------------------- */
 
-/* The report's profile as the questionnaire saves one: the schema's
- * members but its needs, in the page's language. */
+/* The report's profile as the questionnaire saves one, in the page's
+ * language: the node made it and checked it against profile.schema.json
+ * (screen_report), so every member is one a profile holds; a list of
+ * them here had to grow with each new answer. */
 function reportProfile(r) {
   const from = r && r.profile && typeof r.profile === 'object' ? r.profile : {};
   const p = {};
@@ -365,7 +363,7 @@ function reportProfile(r) {
    * is the adviser's path for these answers (a freelancer's report
    * matched two needs; the list proposes the landing desk, the
    * paperwork, the money and the rest, in the order they come) */
-  for (const k of PROFILE_FIELDS) if (k !== 'needs' && from[k] !== undefined) p[k] = from[k];
+  for (const [k, v] of Object.entries(from)) if (k !== 'needs') p[k] = v;
   p.lang = lang;
   return p;
 }
