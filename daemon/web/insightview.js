@@ -325,11 +325,17 @@ function grid(cell) {
   return [parts, x0 + phases.length * cw + PAD, y + PAD];
 }
 
+/* The cells of a gaps answer for sector ('' or null: all), and by
+ * "need/phase". */
+function cellsOf(gaps, sector) {
+  const cells = (Array.isArray(gaps.cells) ? gaps.cells : []).filter((c) => !sector || c.sector === sector);
+  return [cells, new Map(cells.map((c) => [c.need + '/' + c.phase, c]))];
+}
+
 /* Where starters who agreed to help found nothing (the gaps weighed by
  * demand): the darker, the more; × where no offer answers at all. */
 function heatmap(gaps, sector) {
-  const cells = (Array.isArray(gaps.cells) ? gaps.cells : []).filter((c) => !sector || c.sector === sector);
-  const at = new Map(cells.map((c) => [c.need + '/' + c.phase, c]));
+  const [cells, at] = cellsOf(gaps, sector);
   const max = Math.max(1, ...cells.map((c) => num(c.unmet)));
   const [parts, w, h] = grid((n, p) => {
     const c = at.get(n + '/' + p) || { unmet: 0, offers: 0, partners: 0 };
@@ -351,8 +357,7 @@ const OFFER_KEYS = [['offer-none', 'insight.offerNone'], ['offer-one', 'insight.
  * (GET /api/v1/gaps, with or without figures from starters): × where
  * none does, lighter where one partner only does. */
 function offermap(gaps, sector) {
-  const cells = (Array.isArray(gaps.cells) ? gaps.cells : []).filter((c) => !sector || c.sector === sector);
-  const at = new Map(cells.map((c) => [c.need + '/' + c.phase, c]));
+  const [, at] = cellsOf(gaps, sector);
   const [parts, w, h] = grid((n, p) => {
     const c = at.get(n + '/' + p) || { offers: 0, partners: 0 };
     const o = num(c.offers), pa = num(c.partners);
