@@ -225,22 +225,30 @@ def check_report(rep, lang, what):
     check(len(got) == len(said['steps']), '%s: %d steps, it had %d' % (what, len(got), len(said['steps'])))
 
 
-def screening_checks(h, a, w):
-    path = os.path.join(h.dir, 'answers.json')
-    json.dump(ANSWERS, open(path, 'w'))
+def both_reports(h, a, w, name, answers, check_one, who):
+    """answers written to name, reported by gilde screen in English and in
+    Dutch, each checked by check_one(report, lang, what), and the API's
+    English report the same as gilde's; the file's path and that report."""
+    path = os.path.join(h.dir, name)
+    json.dump(answers, open(path, 'w'))
     en = a.json('screen', '--answers', path)
-    check_report(en, 'en', 'gilde screen --json')
+    check_one(en, 'en', who + 'gilde screen --json')
     nl = a.json('screen', '--answers', path, '--lang', 'nl')
-    check_report(nl, 'nl', 'gilde screen --lang nl --json')
+    check_one(nl, 'nl', who + 'gilde screen --lang nl --json')
+    api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
+                 body=json.dumps({'answers': answers, 'lang': 'en'}))
+    check(api == en, '%sPOST /api/v1/screen differs from gilde screen --json' % who)
+    return path, en
+
+
+def screening_checks(h, a, w):
+    path, en = both_reports(h, a, w, 'answers.json', ANSWERS, check_report, '')
     # "talk to a landing desk first" names Invest in Flanders and Invest in Ghent: its
     # helpers are those desks, before any other help for landing
     desks = {o['id'] for o in ghent_records('offer') if 'soft-landing-desk' in o['needs']}
     first = [o['id'] for o in en['steps'][0]['offers']][:len(desks)]
     check(desks == {'stad-gent-invest-in-ghent', 'fit-invest-in-flanders'} and set(first) == desks,
           'the landing desk step lists first %r' % first)
-    api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
-                 body=json.dumps({'answers': ANSWERS, 'lang': 'en'}))
-    check(api == en, 'POST /api/v1/screen differs from gilde screen --json')
     check(w.json('/api/v1/screening') == a.json('screen', '--questions'),
           'GET /api/v1/screening differs from gilde screen --questions --json')
 
@@ -397,15 +405,7 @@ def freelancer_report(rep, lang, what):
 
 
 def freelancer_checks(h, a, w):
-    path = os.path.join(h.dir, 'freelancer.json')
-    json.dump(FREELANCER, open(path, 'w'))
-    en = a.json('screen', '--answers', path)
-    freelancer_report(en, 'en', 'a freelancer, gilde screen --json')
-    nl = a.json('screen', '--answers', path, '--lang', 'nl')
-    freelancer_report(nl, 'nl', 'a freelancer, gilde screen --lang nl --json')
-    api = w.json('/api/v1/screen?per_step=3', method='POST', headers={'Content-Type': 'application/json'},
-                 body=json.dumps({'answers': FREELANCER, 'lang': 'en'}))
-    check(api == en, 'a freelancer: POST /api/v1/screen differs from gilde screen --json')
+    path, en = both_reports(h, a, w, 'freelancer.json', FREELANCER, freelancer_report, 'a freelancer, ')
     check(a.json('screen', *answer_flags(FREELANCER)) == en, 'a freelancer: --answer differs')
     # asked on stdin: no company's question
     p = a.gilde('screen', '--ask', '--json', input='\n'.join(answer_lines(FREELANCER)) + '\n', check_rc=False)

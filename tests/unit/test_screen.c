@@ -614,15 +614,23 @@ static const char *file_text(const char *rule, const char *field, const char *la
 	return buf;
 }
 
+/* A store in dir (64 bytes) named name, by the key of seed, holding the
+ * partner "desk" the offers of a test name. */
+static struct store *desk_store(int seed, const char *name, char *dir)
+{
+	struct store *s;
+	tu_keypair(seed, pk, sk);
+	assert_int_equal(tu_tmpdir(dir, name), 0);
+	assert_int_equal(store_open(dir, 0, 0, &s, NULL), 0);
+	put(s, RK_PARTNER, "desk", "{\"name\": {\"nl\": \"Loket\", \"en\": \"Desk\"}}");
+	return s;
+}
+
 static void test_report(void **state)
 {
 	(void)state;
 	char dir[64];
-	struct store *s;
-	tu_keypair(7, pk, sk);
-	assert_int_equal(tu_tmpdir(dir, "screen-report"), 0);
-	assert_int_equal(store_open(dir, 0, 0, &s, NULL), 0);
-	put(s, RK_PARTNER, "desk", "{\"name\": {\"nl\": \"Loket\", \"en\": \"Desk\"}}");
+	struct store *s = desk_store(7, "screen-report", dir);
 	put(s, RK_OFFER, "landing", "{\"partner\": \"desk\", \"needs\": [\"soft-landing\"],"
 	    " \"languages\": [\"en\"], \"eligibility\": {\"international\": \"only\"}}");
 	put(s, RK_OFFER, "register", "{\"partner\": \"desk\", \"needs\": [\"administration\"],"
@@ -699,14 +707,10 @@ static void test_report_about(void **state)
 {
 	(void)state;
 	char dir[64];
-	struct store *s;
-	tu_keypair(8, pk, sk);
-	assert_int_equal(tu_tmpdir(dir, "screen-about"), 0);
-	assert_int_equal(store_open(dir, 0, 0, &s, NULL), 0);
+	struct store *s = desk_store(8, "screen-about", dir);
 #define OFFER(id, en, nl, desc) "{\"partner\": \"desk\", \"needs\": [\"administration\"]," \
 	" \"languages\": [\"en\", \"nl\"], \"name\": {\"en\": \"" en "\", \"nl\": \"" nl "\"}," \
 	" \"description\": {\"en\": \"" desc "\", \"nl\": \"" desc "\"}}"
-	put(s, RK_PARTNER, "desk", "{\"name\": {\"nl\": \"Loket\", \"en\": \"Desk\"}}");
 	put(s, RK_OFFER, "card", OFFER("card", "Help with your professional card",
 	    "Hulp bij je beroepskaart", "For founders from abroad."));
 	/* the card in its description only: the card step has one by name */
